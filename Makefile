@@ -1,0 +1,149 @@
+# SPDX-License-Identifier: GPL-2.0
+#
+# rxlane: one build for the kernel module, the BPF objects, their libbpf
+# skeletons and the rxlane CLI.
+#
+#   make            build everything
+#   make check      install what is missing, build, run the host and vm
+#                   kselftest groups, print "N passed, N failed"
+#   make demo       boot the VM and show a NIC with XDP carrying traffic
+#   make lint       checkpatch + sparse on the module
+#   make bench      benchmarks
+#
+# KVER defaults to the newest kernel installed under /lib/modules (Debian's
+# linux-image-amd64, the guest kernel of the VM), not the running one.
+
+.DELETE_ON_ERROR:
+
+TOP		:= $(CURDIR)
+VERSION		:= 0.1.0
+GIT_REV		:= $(shell git -C $(TOP) describe --always --dirty 2>/dev/null)
+FULL_VERSION	:= $(VERSION)$(if $(GIT_REV),+g$(GIT_REV))
+
+KVER		?= $(shell ls -1 /lib/modules 2>/dev/null | sort -V | tail -n 1)
+KDIR		?= /lib/modules/$(KVER)/build
+BUILD		:= $(TOP)/build
+KSFT_SRC	?= /usr/src/linux-source-6.1.tar.xz
+
+CLANG		?= clang
+BPFTOOL		?= bpftool
+CC		?= gcc
+PKG_CONFIG	?= pkg-config
+ARCH_INC	:= /usr/include/$(shell $(CC) -dumpmachine)
+
+BPF_CFLAGS	:= -g -O2 -target bpf -D__TARGET_ARCH_x86 -Wall -Werror \
+		   -I$(ARCH_INC) -I$(TOP)/include -I$(TOP)/bpf
+USER_CFLAGS	:= -g -O2 -Wall -Wextra -Werror -std=gnu11 \
+		   -I$(TOP)/include -I$(TOP)/user \
+		   -DRXLANE_VERSION='"$(FULL_VERSION)"' \
+		   $(shell $(PKG_CONFIG) --cflags libbpf 2>/dev/null)
+USER_LDLIBS	:= $(shell $(PKG_CONFIG) --libs libbpf 2>/dev/null || echo -lbpf -lelf -lz)
+
+# BPF programs: bpf/NAME.bpf.c -> bpf/NAME.o -> user/NAME.skel.h
+BPF_PROGS	:= rxlane_xdp
+BPF_OBJS	:= $(patsubst %,bpf/%.o,$(BPF_PROGS))
+BPF_SKELS	:= $(patsubst %,user/%.skel.h,$(BPF_PROGS))
+BPF_HDRS	:= $(wildcard bpf/*.h include/*.h)
+
+USER_SRCS	:= $(wildcard user/*.c)
+USER_HDRS	:= $(wildcard user/*.h include/*.h)
+
+KSFT_FILES	:= lib.mk kselftest.h kselftest_harness.h kselftest/runner.sh \
+		   kselftest/prefix.pl kselftest/module.sh
+KSFT_STAMP	:= selftests/.kselftest-stamp
+
+.PHONY: all module bpf user selftests deps check check-host check-vm lint \
+	demo bench clean install help
+
+all: module bpf user selftests
+
+help:
+	@sed -n '3,15p' Makefile | sed 's/^# \{0,1\}//'
+
+deps:
+	@scripts/deps.sh
+
+# ---- kernel module -------------------------------------------------------
+module:
+	@test -d $(KDIR) || { echo "no kernel build tree at $(KDIR): run scripts/deps.sh or set KDIR=" >&2; exit 1; }
+	$(MAKE) -C $(KDIR) M=$(TOP) W=1 modules
+
+# ---- BPF objects and skeletons -------------------------------------------
+bpf: $(BPF_OBJS) $(BPF_SKELS)
+
+bpf/%.o: bpf/%.bpf.c $(BPF_HDRS)
+	$(CLANG) $(BPF_CFLAGS) -c $< -o $@
+
+user/%.skel.h: bpf/%.o
+	$(BPFTOOL) gen skeleton $< name $* > $@
+
+# ---- CLI -----------------------------------------------------------------
+user: user/rxlane
+
+user/rxlane: $(USER_SRCS) $(USER_HDRS) $(BPF_SKELS)
+	$(CC) $(USER_CFLAGS) -o $@ $(USER_SRCS) $(USER_LDLIBS)
+
+# ---- kselftests ----------------------------------------------------------
+# The kernel's kselftest framework (runner, lib.mk, harness) is taken from
+# Debian's linux-source-6.1 at build time, never committed.
+$(KSFT_STAMP):
+	@test -r $(KSFT_SRC) || { echo "missing $(KSFT_SRC): run scripts/deps.sh" >&2; exit 1; }
+	tar -xJf $(KSFT_SRC) -C selftests --strip-components=4 \
+		$(addprefix linux-source-6.1/tools/testing/selftests/,$(KSFT_FILES))
+	touch $@
+
+selftests: $(KSFT_STAMP) bpf
+	$(MAKE) -C selftests/host
+	$(MAKE) -C selftests/vm
+
+check: deps
+	$(MAKE) all
+	scripts/check.sh
+
+check-host: all
+	scripts/check.sh host
+
+check-vm: all
+	scripts/check.sh vm
+
+# ---- lint ----------------------------------------------------------------
+CHECKPATCH	:= $(BUILD)/checkpatch/checkpatch.pl
+
+$(CHECKPATCH):
+	@mkdir -p $(BUILD)/checkpatch
+	tar -xJf $(KSFT_SRC) -C $(BUILD)/checkpatch --strip-components=2 \
+		linux-source-6.1/scripts/checkpatch.pl \
+		linux-source-6.1/scripts/spelling.txt \
+		linux-source-6.1/scripts/const_structs.checkpatch
+	touch $@
+
+lint: $(CHECKPATCH)
+	$(CHECKPATCH) --no-tree --strict --terse --show-types \
+		--ignore SPDX_LICENSE_TAG,FILE_PATH_CHANGES \
+		-f $(wildcard kernel/*.c kernel/*.h include/uapi/linux/*.h)
+	$(MAKE) -C $(KDIR) M=$(TOP) C=2 W=1 modules 2>&1 | tee $(BUILD)/sparse.log
+	@! grep -E '(warning|error):' $(BUILD)/sparse.log
+
+# ---- demo and benchmarks -------------------------------------------------
+demo: deps
+	$(MAKE) all
+	scripts/demo.sh
+
+bench: deps
+	$(MAKE) all
+	scripts/bench.sh
+
+# ---- install -------------------------------------------------------------
+PREFIX		?= /usr/local
+DESTDIR		?=
+
+install: all
+	install -D -m 0755 user/rxlane $(DESTDIR)$(PREFIX)/sbin/rxlane
+	install -D -m 0644 bpf/rxlane_xdp.o $(DESTDIR)$(PREFIX)/lib/rxlane/rxlane_xdp.o
+
+clean:
+	-$(MAKE) -C $(KDIR) M=$(TOP) clean
+	-$(MAKE) -C selftests/host clean
+	-$(MAKE) -C selftests/vm clean
+	rm -f $(BPF_OBJS) $(BPF_SKELS) user/rxlane
+	rm -rf $(BUILD)

@@ -1,0 +1,447 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * rxlane: the "rxlane" link kind and its net_device ops.
+ *
+ * An rxlane device sits over a lower Ethernet device the way a NIC sits on
+ * its wire: every frame the lower device receives is taken by an rx_handler
+ * and enters the rxlane device; everything the rxlane device transmits goes
+ * out through the lower device.
+ */
+#include <linux/etherdevice.h>
+#include <linux/if_arp.h>
+#include <linux/netdevice.h>
+#include <linux/rtnetlink.h>
+#include <net/rtnetlink.h>
+
+#include "rxlane.h"
+
+#define RXLANE_FEATURES	(NETIF_F_SG | NETIF_F_HW_CSUM | NETIF_F_HIGHDMA | \
+			 NETIF_F_GSO_SOFTWARE | NETIF_F_RXCSUM)
+
+/**
+ * rxlane_handle_frame() - rx_handler installed on the lower device
+ * @pskb: the received frame
+ *
+ * Context: softirq, RCU read side held by the core.
+ * Return: RX_HANDLER_ANOTHER to deliver the frame as received by the rxlane
+ * device, RX_HANDLER_CONSUMED when it was dropped, RX_HANDLER_PASS for
+ * frames looped back by the lower device itself.
+ */
+static rx_handler_result_t rxlane_handle_frame(struct sk_buff **pskb)
+{
+	struct sk_buff *skb = *pskb;
+	struct rxlane_priv *priv;
+	struct net_device *dev;
+
+	if (unlikely(skb->pkt_type == PACKET_LOOPBACK))
+		return RX_HANDLER_PASS;
+
+	priv = rcu_dereference(skb->dev->rx_handler_data);
+	dev = priv->dev;
+
+	skb = skb_share_check(skb, GFP_ATOMIC);
+	if (unlikely(!skb)) {
+		dev_core_stats_rx_dropped_inc(dev);
+		return RX_HANDLER_CONSUMED;
+	}
+	if (unlikely(!(dev->flags & IFF_UP))) {
+		dev_core_stats_rx_dropped_inc(dev);
+		kfree_skb(skb);
+		return RX_HANDLER_CONSUMED;
+	}
+
+	dev_sw_netstats_rx_add(dev, skb->len + ETH_HLEN);
+	skb->dev = dev;
+	*pskb = skb;
+	return RX_HANDLER_ANOTHER;
+}
+
+static netdev_tx_t rxlane_start_xmit(struct sk_buff *skb,
+				     struct net_device *dev)
+{
+	struct rxlane_priv *priv = netdev_priv(dev);
+	unsigned int len = skb->len;
+	int ret;
+
+	skb->dev = priv->lower;
+	ret = dev_queue_xmit(skb);
+	if (likely(ret == NET_XMIT_SUCCESS || ret == NET_XMIT_CN))
+		dev_sw_netstats_tx_add(dev, 1, len);
+	else
+		dev_core_stats_tx_dropped_inc(dev);
+	return NETDEV_TX_OK;
+}
+
+static int rxlane_init(struct net_device *dev)
+{
+	struct rxlane_priv *priv = netdev_priv(dev);
+
+	dev->tstats = netdev_alloc_pcpu_stats(struct pcpu_sw_netstats);
+	if (!dev->tstats)
+		return -ENOMEM;
+	netdev_hold(priv->lower, &priv->lower_tracker, GFP_KERNEL);
+	return 0;
+}
+
+static void rxlane_uninit(struct net_device *dev)
+{
+	struct rxlane_priv *priv = netdev_priv(dev);
+
+	netdev_put(priv->lower, &priv->lower_tracker);
+	free_percpu(dev->tstats);
+}
+
+/* The lower device must accept our address when it is not its own. */
+static int rxlane_lower_addr_add(struct rxlane_priv *priv, const u8 *addr)
+{
+	if (ether_addr_equal(addr, priv->lower->dev_addr))
+		return 0;
+	return dev_uc_add(priv->lower, addr);
+}
+
+static void rxlane_lower_addr_del(struct rxlane_priv *priv, const u8 *addr)
+{
+	if (!ether_addr_equal(addr, priv->lower->dev_addr))
+		dev_uc_del(priv->lower, addr);
+}
+
+static int rxlane_open(struct net_device *dev)
+{
+	struct rxlane_priv *priv = netdev_priv(dev);
+	struct net_device *lower = priv->lower;
+	int err;
+
+	err = rxlane_lower_addr_add(priv, dev->dev_addr);
+	if (err)
+		return err;
+	if (dev->flags & IFF_ALLMULTI) {
+		err = dev_set_allmulti(lower, 1);
+		if (err)
+			goto err_del_addr;
+	}
+	if (dev->flags & IFF_PROMISC) {
+		err = dev_set_promiscuity(lower, 1);
+		if (err)
+			goto err_clear_allmulti;
+	}
+	netif_stacked_transfer_operstate(lower, dev);
+	return 0;
+
+err_clear_allmulti:
+	if (dev->flags & IFF_ALLMULTI)
+		dev_set_allmulti(lower, -1);
+err_del_addr:
+	rxlane_lower_addr_del(priv, dev->dev_addr);
+	return err;
+}
+
+static int rxlane_stop(struct net_device *dev)
+{
+	struct rxlane_priv *priv = netdev_priv(dev);
+	struct net_device *lower = priv->lower;
+
+	dev_uc_unsync(lower, dev);
+	dev_mc_unsync(lower, dev);
+	if (dev->flags & IFF_ALLMULTI)
+		dev_set_allmulti(lower, -1);
+	if (dev->flags & IFF_PROMISC)
+		dev_set_promiscuity(lower, -1);
+	rxlane_lower_addr_del(priv, dev->dev_addr);
+	return 0;
+}
+
+static void rxlane_change_rx_flags(struct net_device *dev, int change)
+{
+	struct rxlane_priv *priv = netdev_priv(dev);
+
+	if (!(dev->flags & IFF_UP))
+		return;
+	if (change & IFF_ALLMULTI)
+		dev_set_allmulti(priv->lower, dev->flags & IFF_ALLMULTI ? 1 : -1);
+	if (change & IFF_PROMISC)
+		dev_set_promiscuity(priv->lower,
+				    dev->flags & IFF_PROMISC ? 1 : -1);
+}
+
+static void rxlane_set_rx_mode(struct net_device *dev)
+{
+	struct rxlane_priv *priv = netdev_priv(dev);
+
+	dev_uc_sync(priv->lower, dev);
+	dev_mc_sync(priv->lower, dev);
+}
+
+static int rxlane_set_mac_address(struct net_device *dev, void *p)
+{
+	struct rxlane_priv *priv = netdev_priv(dev);
+	struct sockaddr *addr = p;
+	int err;
+
+	if (!is_valid_ether_addr(addr->sa_data))
+		return -EADDRNOTAVAIL;
+	if (dev->flags & IFF_UP) {
+		err = rxlane_lower_addr_add(priv, addr->sa_data);
+		if (err)
+			return err;
+		rxlane_lower_addr_del(priv, dev->dev_addr);
+	}
+	eth_hw_addr_set(dev, addr->sa_data);
+	return 0;
+}
+
+static int rxlane_change_mtu(struct net_device *dev, int new_mtu)
+{
+	struct rxlane_priv *priv = netdev_priv(dev);
+
+	if (new_mtu > priv->lower->mtu)
+		return -EINVAL;
+	dev->mtu = new_mtu;
+	return 0;
+}
+
+static int rxlane_get_iflink(const struct net_device *dev)
+{
+	struct rxlane_priv *priv = netdev_priv(dev);
+
+	return priv->lower->ifindex;
+}
+
+static const struct net_device_ops rxlane_netdev_ops = {
+	.ndo_init		= rxlane_init,
+	.ndo_uninit		= rxlane_uninit,
+	.ndo_open		= rxlane_open,
+	.ndo_stop		= rxlane_stop,
+	.ndo_start_xmit		= rxlane_start_xmit,
+	.ndo_change_rx_flags	= rxlane_change_rx_flags,
+	.ndo_set_rx_mode	= rxlane_set_rx_mode,
+	.ndo_set_mac_address	= rxlane_set_mac_address,
+	.ndo_change_mtu		= rxlane_change_mtu,
+	.ndo_get_iflink		= rxlane_get_iflink,
+	.ndo_get_stats64	= dev_get_tstats64,
+	.ndo_validate_addr	= eth_validate_addr,
+};
+
+static void rxlane_setup(struct net_device *dev)
+{
+	ether_setup(dev);
+	dev->netdev_ops = &rxlane_netdev_ops;
+	dev->needs_free_netdev = true;
+	dev->priv_flags |= IFF_NO_QUEUE;
+	dev->priv_flags &= ~IFF_TX_SKB_SHARING;
+	dev->features |= RXLANE_FEATURES | NETIF_F_LLTX;
+	dev->hw_features |= RXLANE_FEATURES;
+	dev->min_mtu = ETH_MIN_MTU;
+	dev->max_mtu = ETH_MAX_MTU;
+}
+
+static int rxlane_validate(struct nlattr *tb[], struct nlattr *data[],
+			   struct netlink_ext_ack *extack)
+{
+	if (tb[IFLA_ADDRESS]) {
+		if (nla_len(tb[IFLA_ADDRESS]) != ETH_ALEN) {
+			NL_SET_ERR_MSG_MOD(extack, "MAC address must be 6 bytes");
+			return -EINVAL;
+		}
+		if (!is_valid_ether_addr(nla_data(tb[IFLA_ADDRESS]))) {
+			NL_SET_ERR_MSG_MOD(extack, "invalid unicast MAC address");
+			return -EADDRNOTAVAIL;
+		}
+	}
+	if (!tb[IFLA_LINK]) {
+		NL_SET_ERR_MSG_MOD(extack, "a lower device is required ('link DEV')");
+		return -EINVAL;
+	}
+	return 0;
+}
+
+static struct net_device *rxlane_find_lower(struct net *net, u32 ifindex,
+					    struct netlink_ext_ack *extack)
+{
+	struct net_device *lower = __dev_get_by_index(net, ifindex);
+
+	if (!lower) {
+		NL_SET_ERR_MSG_MOD(extack, "lower device not found");
+		return ERR_PTR(-ENODEV);
+	}
+	if (lower->type != ARPHRD_ETHER || lower->addr_len != ETH_ALEN ||
+	    (lower->flags & IFF_LOOPBACK)) {
+		NL_SET_ERR_MSG_MOD(extack, "lower device is not an Ethernet device");
+		return ERR_PTR(-EINVAL);
+	}
+	if (lower->rtnl_link_ops == &rxlane_link_ops) {
+		NL_SET_ERR_MSG_MOD(extack, "lower device is an rxlane device");
+		return ERR_PTR(-EINVAL);
+	}
+	if (netdev_is_rx_handler_busy(lower)) {
+		NL_SET_ERR_MSG_MOD(extack,
+				   "lower device already has a receive handler (bridge port, bond slave, macvlan or rxlane lower?)");
+		return ERR_PTR(-EBUSY);
+	}
+	return lower;
+}
+
+/**
+ * rxlane_newlink() - create an rxlane device over the lower device IFLA_LINK
+ * @src_net: namespace in which IFLA_LINK is looked up
+ * @dev: the new device, allocated by the core with our setup
+ * @tb: generic link attributes
+ * @data: IFLA_INFO_DATA attributes (none are defined)
+ * @extack: where a refusal says why
+ *
+ * Context: process context, RTNL held; may sleep.
+ * Return: 0 or a negative errno; on error nothing of the device is left.
+ */
+static int rxlane_newlink(struct net *src_net, struct net_device *dev,
+			  struct nlattr *tb[], struct nlattr *data[],
+			  struct netlink_ext_ack *extack)
+{
+	struct rxlane_priv *priv = netdev_priv(dev);
+	struct net_device *lower;
+	int err;
+
+	lower = rxlane_find_lower(src_net, nla_get_u32(tb[IFLA_LINK]), extack);
+	if (IS_ERR(lower))
+		return PTR_ERR(lower);
+
+	if (!tb[IFLA_MTU]) {
+		dev->mtu = lower->mtu;
+	} else if (dev->mtu > lower->mtu) {
+		NL_SET_ERR_MSG_MOD(extack, "MTU is above the lower device's MTU");
+		return -EINVAL;
+	}
+	if (!tb[IFLA_ADDRESS])
+		eth_hw_addr_set(dev, lower->dev_addr);
+
+	priv->dev = dev;
+	priv->lower = lower;
+
+	err = register_netdevice(dev);
+	if (err)
+		return err;
+
+	err = netdev_upper_dev_link(lower, dev, extack);
+	if (err)
+		goto err_unregister;
+
+	err = netdev_rx_handler_register(lower, rxlane_handle_frame, priv);
+	if (err) {
+		NL_SET_ERR_MSG_MOD(extack, "cannot take the lower device's receive path");
+		goto err_unlink;
+	}
+
+	netif_stacked_transfer_operstate(lower, dev);
+	return 0;
+
+err_unlink:
+	netdev_upper_dev_unlink(lower, dev);
+err_unregister:
+	unregister_netdevice(dev);
+	return err;
+}
+
+/**
+ * rxlane_dellink() - detach an rxlane device from its lower device
+ * @dev: the rxlane device
+ * @head: list to queue @dev on for unregistration (may be NULL)
+ *
+ * Context: process context, RTNL held; may sleep.
+ */
+static void rxlane_dellink(struct net_device *dev, struct list_head *head)
+{
+	struct rxlane_priv *priv = netdev_priv(dev);
+
+	netdev_rx_handler_unregister(priv->lower);
+	netdev_upper_dev_unlink(priv->lower, dev);
+	unregister_netdevice_queue(dev, head);
+}
+
+static unsigned int rxlane_get_num_queues(void)
+{
+	return clamp_t(unsigned int, num_online_cpus(), 1, RXLANE_MAX_QUEUES);
+}
+
+static struct net *rxlane_get_link_net(const struct net_device *dev)
+{
+	struct rxlane_priv *priv = netdev_priv(dev);
+
+	return dev_net(priv->lower);
+}
+
+struct rtnl_link_ops rxlane_link_ops = {
+	.kind			= RXLANE_DRV_NAME,
+	.priv_size		= sizeof(struct rxlane_priv),
+	.setup			= rxlane_setup,
+	.validate		= rxlane_validate,
+	.newlink		= rxlane_newlink,
+	.dellink		= rxlane_dellink,
+	.get_num_tx_queues	= rxlane_get_num_queues,
+	.get_num_rx_queues	= rxlane_get_num_queues,
+	.get_link_net		= rxlane_get_link_net,
+};
+
+static struct rxlane_priv *rxlane_priv_of_lower(struct net_device *lower)
+{
+	if (rcu_access_pointer(lower->rx_handler) != rxlane_handle_frame)
+		return NULL;
+	return rtnl_dereference(lower->rx_handler_data);
+}
+
+static int rxlane_lower_event(struct notifier_block *nb, unsigned long event,
+			      void *ptr)
+{
+	struct net_device *lower = netdev_notifier_info_to_dev(ptr);
+	struct rxlane_priv *priv = rxlane_priv_of_lower(lower);
+	LIST_HEAD(list_kill);
+
+	if (!priv)
+		return NOTIFY_DONE;
+
+	switch (event) {
+	case NETDEV_UP:
+	case NETDEV_DOWN:
+	case NETDEV_CHANGE:
+		netif_stacked_transfer_operstate(lower, priv->dev);
+		break;
+	case NETDEV_CHANGEMTU:
+		if (priv->dev->mtu > lower->mtu)
+			dev_set_mtu(priv->dev, lower->mtu);
+		break;
+	case NETDEV_PRE_TYPE_CHANGE:
+		return NOTIFY_BAD;
+	case NETDEV_UNREGISTER:
+		/* A move to another namespace also unregisters: keep going. */
+		if (lower->reg_state != NETREG_UNREGISTERING)
+			break;
+		rxlane_dellink(priv->dev, &list_kill);
+		unregister_netdevice_many(&list_kill);
+		break;
+	}
+	return NOTIFY_DONE;
+}
+
+static struct notifier_block rxlane_notifier = {
+	.notifier_call = rxlane_lower_event,
+};
+
+int rxlane_netdev_init(void)
+{
+	int err;
+
+	err = register_netdevice_notifier(&rxlane_notifier);
+	if (err)
+		return err;
+	err = rtnl_link_register(&rxlane_link_ops);
+	if (err)
+		goto err_unregister_notifier;
+	return 0;
+
+err_unregister_notifier:
+	unregister_netdevice_notifier(&rxlane_notifier);
+	return err;
+}
+
+void rxlane_netdev_uninit(void)
+{
+	rtnl_link_unregister(&rxlane_link_ops);
+	unregister_netdevice_notifier(&rxlane_notifier);
+}

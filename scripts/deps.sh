@@ -1,0 +1,36 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# Install every Debian package that rxlane's build, tests, demo and
+# benchmarks need. Idempotent: when everything is present it only asks
+# dpkg and returns in well under a second.
+set -euo pipefail
+
+PKGS=(
+	build-essential pkgconf make gcc clang llvm
+	libbpf-dev bpftool libxdp-dev xdp-tools libelf-dev zlib1g-dev
+	libmnl-dev libjansson-dev libcyaml-dev
+	linux-headers-amd64 linux-image-amd64 linux-source-6.1
+	qemu-system-x86 busybox-static
+	iproute2 ethtool kmod cpio xz-utils sparse
+	iputils-ping netcat-openbsd procps util-linux python3
+	gnuplot-nox nftables
+)
+
+missing=()
+for p in "${PKGS[@]}"; do
+	st=$(dpkg-query -W -f='${db:Status-Status}' "$p" 2>/dev/null || true)
+	[ "$st" = installed ] || missing+=("$p")
+done
+
+[ ${#missing[@]} -eq 0 ] && exit 0
+
+echo "deps: installing ${missing[*]}" >&2
+if [ "$(id -u)" -ne 0 ]; then
+	SUDO=sudo
+else
+	SUDO=
+fi
+export DEBIAN_FRONTEND=noninteractive
+$SUDO apt-get update -qq
+$SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
