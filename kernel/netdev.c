@@ -12,49 +12,13 @@
 #include <linux/netdevice.h>
 #include <linux/rtnetlink.h>
 #include <net/rtnetlink.h>
+#include <net/udp_tunnel.h>
 
 #include "rxlane.h"
 
 #define RXLANE_FEATURES	(NETIF_F_SG | NETIF_F_HW_CSUM | NETIF_F_HIGHDMA | \
 			 NETIF_F_GSO_SOFTWARE | NETIF_F_RXCSUM)
-
-/**
- * rxlane_handle_frame() - rx_handler installed on the lower device
- * @pskb: the received frame
- *
- * Context: softirq, RCU read side held by the core.
- * Return: RX_HANDLER_ANOTHER to deliver the frame as received by the rxlane
- * device, RX_HANDLER_CONSUMED when it was dropped, RX_HANDLER_PASS for
- * frames looped back by the lower device itself.
- */
-static rx_handler_result_t rxlane_handle_frame(struct sk_buff **pskb)
-{
-	struct sk_buff *skb = *pskb;
-	struct rxlane_priv *priv;
-	struct net_device *dev;
-
-	if (unlikely(skb->pkt_type == PACKET_LOOPBACK))
-		return RX_HANDLER_PASS;
-
-	priv = rcu_dereference(skb->dev->rx_handler_data);
-	dev = priv->dev;
-
-	skb = skb_share_check(skb, GFP_ATOMIC);
-	if (unlikely(!skb)) {
-		dev_core_stats_rx_dropped_inc(dev);
-		return RX_HANDLER_CONSUMED;
-	}
-	if (unlikely(!(dev->flags & IFF_UP))) {
-		dev_core_stats_rx_dropped_inc(dev);
-		kfree_skb(skb);
-		return RX_HANDLER_CONSUMED;
-	}
-
-	dev_sw_netstats_rx_add(dev, skb->len + ETH_HLEN);
-	skb->dev = dev;
-	*pskb = skb;
-	return RX_HANDLER_ANOTHER;
-}
+#define RXLANE_RX_FEATURES (NETIF_F_NTUPLE | NETIF_F_RX_UDP_TUNNEL_PORT)
 
 static netdev_tx_t rxlane_start_xmit(struct sk_buff *skb,
 				     struct net_device *dev)
@@ -72,21 +36,70 @@ static netdev_tx_t rxlane_start_xmit(struct sk_buff *skb,
 	return NETDEV_TX_OK;
 }
 
+/**
+ * rxlane_init() - ndo_init: build the "hardware" of a new device
+ * @dev: the device, being registered; priv->lower is set
+ *
+ * Context: RTNL held; may sleep.
+ * Return: 0 or -errno; on error nothing is left.
+ */
 static int rxlane_init(struct net_device *dev)
 {
 	struct rxlane_priv *priv = netdev_priv(dev);
+	int err;
 
 	dev->tstats = netdev_alloc_pcpu_stats(struct pcpu_sw_netstats);
 	if (!dev->tstats)
 		return -ENOMEM;
+	mutex_init(&priv->cfg_lock);
+	atomic64_set(&priv->filter_drops, 0);
+	atomic64_set(&priv->xdp_xmit, 0);
+	atomic64_set(&priv->xdp_xmit_err, 0);
+	rxlane_tunnel_init(priv);
+
+	err = rxlane_rss_init(priv);
+	if (err)
+		goto err_free_stats;
+	err = rxlane_rx_init(priv);
+	if (err)
+		goto err_rss_uninit;
+	err = rxlane_ntuple_init(priv);
+	if (err)
+		goto err_rx_uninit;
+	err = rxlane_arfs_init(priv);
+	if (err)
+		goto err_ntuple_uninit;
+	rxlane_debugfs_init(priv);
 	netdev_hold(priv->lower, &priv->lower_tracker, GFP_KERNEL);
 	return 0;
+
+err_ntuple_uninit:
+	rxlane_ntuple_uninit(priv);
+err_rx_uninit:
+	rxlane_rx_uninit(priv);
+err_rss_uninit:
+	rxlane_rss_uninit(priv);
+err_free_stats:
+	free_percpu(dev->tstats);
+	return err;
 }
 
+/**
+ * rxlane_uninit() - ndo_uninit: free everything ndo_init built
+ * @dev: the device, closed, its XDP program removed by the core
+ *
+ * Context: RTNL held; may sleep.
+ */
 static void rxlane_uninit(struct net_device *dev)
 {
 	struct rxlane_priv *priv = netdev_priv(dev);
 
+	rxlane_debugfs_uninit(priv);
+	rxlane_arfs_uninit(priv);
+	rxlane_ntuple_uninit(priv);
+	rxlane_rx_uninit(priv);
+	rxlane_rss_uninit(priv);
+	rxlane_tunnel_uninit(priv);
 	netdev_put(priv->lower, &priv->lower_tracker);
 	free_percpu(dev->tstats);
 }
@@ -111,9 +124,10 @@ static int rxlane_open(struct net_device *dev)
 	struct net_device *lower = priv->lower;
 	int err;
 
+	rxlane_rx_start(priv);
 	err = rxlane_lower_addr_add(priv, dev->dev_addr);
 	if (err)
-		return err;
+		goto err_rx_stop;
 	if (dev->flags & IFF_ALLMULTI) {
 		err = dev_set_allmulti(lower, 1);
 		if (err)
@@ -132,6 +146,8 @@ err_clear_allmulti:
 		dev_set_allmulti(lower, -1);
 err_del_addr:
 	rxlane_lower_addr_del(priv, dev->dev_addr);
+err_rx_stop:
+	rxlane_rx_stop(priv);
 	return err;
 }
 
@@ -147,6 +163,7 @@ static int rxlane_stop(struct net_device *dev)
 	if (dev->flags & IFF_PROMISC)
 		dev_set_promiscuity(lower, -1);
 	rxlane_lower_addr_del(priv, dev->dev_addr);
+	rxlane_rx_stop(priv);
 	return 0;
 }
 
@@ -195,7 +212,36 @@ static int rxlane_change_mtu(struct net_device *dev, int new_mtu)
 
 	if (new_mtu > priv->lower->mtu)
 		return -EINVAL;
+	if (rtnl_dereference(priv->xdp_prog) &&
+	    rxlane_xdp_check_mtu(priv, new_mtu, NULL))
+		return -EINVAL;
 	dev->mtu = new_mtu;
+	return 0;
+}
+
+/**
+ * rxlane_set_features() - ndo_set_features
+ * @dev:	the device
+ * @features:	the new features
+ *
+ * Turning ntuple off stops ntuple and aRFS lookups and flushes the aRFS
+ * entries; the ntuple entries stay installed and count again when it is
+ * turned on.
+ *
+ * Context: RTNL held.
+ * Return: 0.
+ */
+static int rxlane_set_features(struct net_device *dev,
+			       netdev_features_t features)
+{
+	struct rxlane_priv *priv = netdev_priv(dev);
+	netdev_features_t changed = dev->features ^ features;
+
+	if (changed & NETIF_F_NTUPLE) {
+		WRITE_ONCE(priv->ntuple.enabled, !!(features & NETIF_F_NTUPLE));
+		if (!(features & NETIF_F_NTUPLE))
+			rxlane_arfs_flush(priv);
+	}
 	return 0;
 }
 
@@ -219,17 +265,24 @@ static const struct net_device_ops rxlane_netdev_ops = {
 	.ndo_get_iflink		= rxlane_get_iflink,
 	.ndo_get_stats64	= dev_get_tstats64,
 	.ndo_validate_addr	= eth_validate_addr,
+	.ndo_set_features	= rxlane_set_features,
+	.ndo_rx_flow_steer	= rxlane_rx_flow_steer,
+	.ndo_bpf		= rxlane_bpf,
+	.ndo_xdp_xmit		= rxlane_xdp_xmit,
 };
 
 static void rxlane_setup(struct net_device *dev)
 {
 	ether_setup(dev);
 	dev->netdev_ops = &rxlane_netdev_ops;
+	dev->ethtool_ops = &rxlane_ethtool_ops;
+	dev->udp_tunnel_nic_info = &rxlane_udp_tunnel_info;
 	dev->needs_free_netdev = true;
 	dev->priv_flags |= IFF_NO_QUEUE;
 	dev->priv_flags &= ~IFF_TX_SKB_SHARING;
-	dev->features |= RXLANE_FEATURES | NETIF_F_LLTX;
-	dev->hw_features |= RXLANE_FEATURES;
+	dev->features |= RXLANE_FEATURES | RXLANE_RX_FEATURES | NETIF_F_LLTX |
+			 NETIF_F_NETNS_LOCAL;
+	dev->hw_features |= RXLANE_FEATURES | RXLANE_RX_FEATURES;
 	dev->min_mtu = ETH_MIN_MTU;
 	dev->max_mtu = ETH_MAX_MTU;
 }
@@ -390,9 +443,15 @@ static int rxlane_lower_event(struct notifier_block *nb, unsigned long event,
 			      void *ptr)
 {
 	struct net_device *lower = netdev_notifier_info_to_dev(ptr);
-	struct rxlane_priv *priv = rxlane_priv_of_lower(lower);
+	struct rxlane_priv *priv;
 	LIST_HEAD(list_kill);
 
+	if (event == NETDEV_CHANGENAME &&
+	    lower->rtnl_link_ops == &rxlane_link_ops) {
+		rxlane_debugfs_rename(netdev_priv(lower));
+		return NOTIFY_DONE;
+	}
+	priv = rxlane_priv_of_lower(lower);
 	if (!priv)
 		return NOTIFY_DONE;
 

@@ -1,0 +1,365 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * rxlane: accelerated receive flow steering.
+ *
+ * The stack's RFS finds the CPU that consumes a flow, maps it to a queue
+ * through dev->rx_cpu_rmap (which follows each queue's emulated interrupt
+ * affinity) and calls ndo_rx_flow_steer(). We install an exact 5-tuple
+ * entry sending the flow to that queue; the classifier consults these
+ * entries after the user's ntuple rules and before RSS. For a frame on a
+ * known tunnel port the 5-tuple is the inner one, so overlay flows follow
+ * their consumers after XDP decapsulation. A delayed worker asks
+ * rps_may_expire_flow() about every entry and removes the idle ones.
+ */
+#include <linux/bitmap.h>
+#include <linux/jhash.h>
+#include <linux/log2.h>
+#include <linux/rtnetlink.h>
+#include <linux/seq_file.h>
+#include <linux/slab.h>
+
+#include "rxlane.h"
+
+/**
+ * struct rxlane_arfs_entry - one steered flow
+ * @hnode:	in the bucket of @key
+ * @rcu:	freeing
+ * @key:	the 5-tuple (other fields zero)
+ * @flow_id:	the stack's flow id, for rps_may_expire_flow()
+ * @filter_id:	our id, returned to the stack
+ * @queue:	where the flow goes
+ */
+struct rxlane_arfs_entry {
+	struct hlist_node hnode;
+	struct rcu_head rcu;
+	struct rxlane_flow_key key;
+	u32 flow_id;
+	u16 filter_id;
+	u16 queue;
+};
+
+static void rxlane_arfs_key(struct rxlane_flow_key *out,
+			    const struct rxlane_flow_key *k)
+{
+	memset(out, 0, sizeof(*out));
+	memcpy(out->src, k->src, sizeof(out->src));
+	memcpy(out->dst, k->dst, sizeof(out->dst));
+	out->sport = k->sport;
+	out->dport = k->dport;
+	out->l3 = k->l3;
+	out->proto = k->proto;
+}
+
+static struct hlist_head *rxlane_arfs_bucket(struct rxlane_arfs *arfs,
+					     const struct rxlane_flow_key *key)
+{
+	u32 mask = roundup_pow_of_two(arfs->max) - 1;
+
+	return &arfs->buckets[jhash2((const u32 *)key, RXLANE_KEY_WORDS, 0) &
+			      mask];
+}
+
+/**
+ * rxlane_arfs_lookup() - the queue of a steered flow
+ * @priv:	the device
+ * @flow:	the frame's flow (inner for tunnels)
+ *
+ * Context: RCU read side (softirq).
+ * Return: the queue, or -1 when the flow is not steered.
+ */
+int rxlane_arfs_lookup(struct rxlane_priv *priv,
+		       const struct rxlane_flow_key *flow)
+{
+	struct rxlane_arfs *arfs = &priv->arfs;
+	struct rxlane_arfs_entry *e;
+	struct rxlane_flow_key key;
+
+	if (!READ_ONCE(arfs->count))
+		return -1;
+	rxlane_arfs_key(&key, flow);
+	hlist_for_each_entry_rcu(e, rxlane_arfs_bucket(arfs, &key), hnode)
+		if (!memcmp(&e->key, &key, sizeof(key)))
+			return READ_ONCE(e->queue);
+	return -1;
+}
+
+static struct rxlane_arfs_entry *
+rxlane_arfs_find_locked(struct rxlane_arfs *arfs,
+			const struct rxlane_flow_key *key)
+{
+	struct rxlane_arfs_entry *e;
+
+	hlist_for_each_entry(e, rxlane_arfs_bucket(arfs, key), hnode)
+		if (!memcmp(&e->key, key, sizeof(*key)))
+			return e;
+	return NULL;
+}
+
+static void rxlane_arfs_remove_locked(struct rxlane_arfs *arfs,
+				      struct rxlane_arfs_entry *e)
+{
+	hlist_del_rcu(&e->hnode);
+	arfs->slots[e->filter_id] = NULL;
+	__clear_bit(e->filter_id, arfs->ids);
+	WRITE_ONCE(arfs->count, arfs->count - 1);
+	kfree_rcu(e, rcu);
+}
+
+/**
+ * rxlane_rx_flow_steer() - ndo_rx_flow_steer: steer a flow to a queue
+ * @dev:	the rxlane device
+ * @skb:	a frame of the flow, data at its network header
+ * @rxq_index:	the queue whose CPU consumes the flow
+ * @flow_id:	the stack's flow id
+ *
+ * Called on every frame of the flow until the entry really moves it.
+ *
+ * Context: softirq, RCU read side; must not sleep.
+ * Return: the filter id (0..arfs_max-1) or -errno.
+ */
+int rxlane_rx_flow_steer(struct net_device *dev, const struct sk_buff *skb,
+			 u16 rxq_index, u32 flow_id)
+{
+	struct rxlane_priv *priv = netdev_priv(dev);
+	struct rxlane_arfs *arfs = &priv->arfs;
+	struct rxlane_arfs_entry *e;
+	struct rxlane_flow_key key;
+	struct rxlane_pkt pkt;
+	unsigned long id;
+
+	if (rxq_index >= dev->real_num_rx_queues)
+		return -EINVAL;
+	rxlane_parse(priv, skb, skb_network_offset(skb), skb->protocol, &pkt);
+	if (!pkt.l4)
+		return -EPROTONOSUPPORT;
+	rxlane_arfs_key(&key, &pkt.flow);
+
+	spin_lock_bh(&arfs->lock);
+	e = rxlane_arfs_find_locked(arfs, &key);
+	if (e) {
+		if (e->queue != rxq_index) {
+			WRITE_ONCE(e->queue, rxq_index);
+			atomic64_inc(&arfs->updates);
+		}
+		e->flow_id = flow_id;
+		id = e->filter_id;
+		goto out_unlock;
+	}
+	if (arfs->count >= arfs->max) {
+		atomic64_inc(&arfs->table_full);
+		spin_unlock_bh(&arfs->lock);
+		return -EBUSY;
+	}
+	e = rxlane_should_fail_alloc(priv) ? NULL :
+	    kzalloc(sizeof(*e), GFP_ATOMIC);
+	if (!e) {
+		atomic64_inc(&arfs->alloc_fail);
+		spin_unlock_bh(&arfs->lock);
+		return -ENOMEM;
+	}
+	id = find_first_zero_bit(arfs->ids, arfs->max);
+	__set_bit(id, arfs->ids);
+	e->key = key;
+	e->flow_id = flow_id;
+	e->filter_id = id;
+	e->queue = rxq_index;
+	arfs->slots[id] = e;
+	hlist_add_head_rcu(&e->hnode, rxlane_arfs_bucket(arfs, &key));
+	WRITE_ONCE(arfs->count, arfs->count + 1);
+	atomic64_inc(&arfs->adds);
+	if (arfs->count == 1)
+		schedule_delayed_work(&arfs->expire_work,
+				      msecs_to_jiffies(READ_ONCE(rxlane_arfs_expire_ms)));
+out_unlock:
+	spin_unlock_bh(&arfs->lock);
+	return id;
+}
+
+static void rxlane_arfs_expire(struct work_struct *work)
+{
+	struct rxlane_arfs *arfs = container_of(to_delayed_work(work),
+						struct rxlane_arfs, expire_work);
+	struct rxlane_priv *priv = container_of(arfs, struct rxlane_priv, arfs);
+	struct rxlane_arfs_entry *e;
+	unsigned long id;
+
+	spin_lock_bh(&arfs->lock);
+	for_each_set_bit(id, arfs->ids, arfs->max) {
+		e = arfs->slots[id];
+		if (rps_may_expire_flow(priv->dev, e->queue, e->flow_id, id)) {
+			rxlane_arfs_remove_locked(arfs, e);
+			atomic64_inc(&arfs->expires);
+		}
+	}
+	if (arfs->count)
+		schedule_delayed_work(&arfs->expire_work,
+				      msecs_to_jiffies(READ_ONCE(rxlane_arfs_expire_ms)));
+	spin_unlock_bh(&arfs->lock);
+}
+
+/**
+ * rxlane_arfs_flush() - remove every entry
+ * @priv: the device
+ *
+ * Context: any context that may take a BH spinlock.
+ */
+void rxlane_arfs_flush(struct rxlane_priv *priv)
+{
+	struct rxlane_arfs *arfs = &priv->arfs;
+	unsigned long id;
+
+	spin_lock_bh(&arfs->lock);
+	for_each_set_bit(id, arfs->ids, arfs->max) {
+		rxlane_arfs_remove_locked(arfs, arfs->slots[id]);
+		atomic64_inc(&arfs->flushes);
+	}
+	spin_unlock_bh(&arfs->lock);
+}
+
+/**
+ * rxlane_arfs_dump() - the table for debugfs
+ * @priv:	the device
+ * @seq:	where to print
+ *
+ * Context: process context.
+ */
+void rxlane_arfs_dump(struct rxlane_priv *priv, struct seq_file *seq)
+{
+	struct rxlane_arfs *arfs = &priv->arfs;
+	struct rxlane_arfs_entry *e;
+	unsigned long id;
+
+	spin_lock_bh(&arfs->lock);
+	seq_printf(seq, "capacity %u entries %u\n", arfs->max, arfs->count);
+	for_each_set_bit(id, arfs->ids, arfs->max) {
+		e = arfs->slots[id];
+		seq_printf(seq, "filter %lu queue %u flow_id %u proto %u ", id,
+			   e->queue, e->flow_id, e->key.proto);
+		if (e->key.l3 == 6)
+			seq_printf(seq, "[%pI6c]:%u -> [%pI6c]:%u\n", e->key.src,
+				   ntohs(e->key.sport), e->key.dst,
+				   ntohs(e->key.dport));
+		else
+			seq_printf(seq, "%pI4:%u -> %pI4:%u\n", e->key.src,
+				   ntohs(e->key.sport), e->key.dst,
+				   ntohs(e->key.dport));
+	}
+	spin_unlock_bh(&arfs->lock);
+}
+
+/**
+ * rxlane_arfs_rmap_build() - a new cpu_rmap for the current channels
+ * @priv: the device
+ *
+ * Context: RTNL held; may sleep; takes cfg_lock.
+ * Return: 0 or -ENOMEM (the old map stays).
+ */
+int rxlane_arfs_rmap_build(struct rxlane_priv *priv)
+{
+	struct net_device *dev = priv->dev;
+	unsigned int i, n = dev->real_num_rx_queues;
+	struct cpu_rmap *rmap, *old;
+	int err;
+
+	rmap = alloc_cpu_rmap(n, GFP_KERNEL);
+	if (!rmap)
+		return -ENOMEM;
+	mutex_lock(&priv->cfg_lock);
+	for (i = 0; i < n; i++) {
+		cpu_rmap_add(rmap, &priv->rxqs[i]);
+		err = cpu_rmap_update(rmap, i, cpumask_of(priv->rxqs[i].cpu));
+		if (err) {
+			mutex_unlock(&priv->cfg_lock);
+			cpu_rmap_put(rmap);
+			return err;
+		}
+	}
+	old = dev->rx_cpu_rmap;
+	dev->rx_cpu_rmap = rmap;
+	mutex_unlock(&priv->cfg_lock);
+	if (old) {
+		/* get_rps_cpu() reads the map under RCU. */
+		synchronize_net();
+		cpu_rmap_put(old);
+	}
+	return 0;
+}
+
+/**
+ * rxlane_arfs_rmap_update() - the rmap follows queue @queue's new CPU
+ * @priv:	the device
+ * @queue:	the queue
+ *
+ * Context: cfg_lock held; may sleep.
+ */
+void rxlane_arfs_rmap_update(struct rxlane_priv *priv, unsigned int queue)
+{
+	struct cpu_rmap *rmap = priv->dev->rx_cpu_rmap;
+
+	lockdep_assert_held(&priv->cfg_lock);
+	if (rmap && queue < rmap->used)
+		cpu_rmap_update(rmap, queue, cpumask_of(priv->rxqs[queue].cpu));
+}
+
+/**
+ * rxlane_arfs_init() - empty table, the rmap, the expiry worker
+ * @priv: the device, being registered (queues allocated)
+ *
+ * Context: RTNL held; may sleep.
+ * Return: 0 or -ENOMEM.
+ */
+int rxlane_arfs_init(struct rxlane_priv *priv)
+{
+	struct rxlane_arfs *arfs = &priv->arfs;
+	int err = -ENOMEM;
+
+	spin_lock_init(&arfs->lock);
+	INIT_DELAYED_WORK(&arfs->expire_work, rxlane_arfs_expire);
+	arfs->max = clamp_t(unsigned int, READ_ONCE(rxlane_arfs_max), 1,
+			    RPS_NO_FILTER - 1);
+	arfs->buckets = kvcalloc(roundup_pow_of_two(arfs->max),
+				 sizeof(*arfs->buckets), GFP_KERNEL);
+	if (!arfs->buckets)
+		return -ENOMEM;
+	arfs->slots = kvcalloc(arfs->max, sizeof(*arfs->slots), GFP_KERNEL);
+	if (!arfs->slots)
+		goto err_free_buckets;
+	arfs->ids = bitmap_zalloc(arfs->max, GFP_KERNEL);
+	if (!arfs->ids)
+		goto err_free_slots;
+	err = rxlane_arfs_rmap_build(priv);
+	if (err)
+		goto err_free_ids;
+	return 0;
+
+err_free_ids:
+	bitmap_free(arfs->ids);
+err_free_slots:
+	kvfree(arfs->slots);
+err_free_buckets:
+	kvfree(arfs->buckets);
+	return err;
+}
+
+/**
+ * rxlane_arfs_uninit() - stop the worker, drop the entries and the rmap
+ * @priv: the device, stopped
+ *
+ * Context: RTNL held; may sleep.
+ */
+void rxlane_arfs_uninit(struct rxlane_priv *priv)
+{
+	struct rxlane_arfs *arfs = &priv->arfs;
+	struct cpu_rmap *rmap = priv->dev->rx_cpu_rmap;
+
+	cancel_delayed_work_sync(&arfs->expire_work);
+	rxlane_arfs_flush(priv);
+	WARN_ON(arfs->count);
+	priv->dev->rx_cpu_rmap = NULL;
+	synchronize_net();
+	if (rmap)
+		cpu_rmap_put(rmap);
+	bitmap_free(arfs->ids);
+	kvfree(arfs->slots);
+	kvfree(arfs->buckets);
+}

@@ -1,0 +1,657 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * rxlane: the ntuple filter table, an emulated TCAM.
+ *
+ * Every entry has a location (0 .. capacity-1); among entries matching a
+ * frame the lowest location wins, as in hardware where the TCAM row is the
+ * priority. Entries are grouped by the shape of their mask: each distinct
+ * mask ("shape", like a hardware profile) is one exact-match lookup of the
+ * masked key in a hash table, so a lookup costs one hash probe per shape in
+ * use, whatever the number of entries.
+ *
+ * Writers hold RTNL (ethtool); the datapath reads under RCU.
+ */
+#include <linux/ethtool.h>
+#include <linux/jhash.h>
+#include <linux/log2.h>
+#include <linux/rtnetlink.h>
+#include <linux/seq_file.h>
+#include <linux/slab.h>
+
+#include "rxlane.h"
+
+/**
+ * struct rxlane_ntuple_shape - one distinct mask
+ * @list:	in rxlane_ntuple.shapes
+ * @rcu:	freeing
+ * @mask:	the mask
+ * @id:		hash seed distinguishing shapes
+ * @users:	entries with this mask
+ */
+struct rxlane_ntuple_shape {
+	struct list_head list;
+	struct rcu_head rcu;
+	struct rxlane_flow_key mask;
+	u32 id;
+	unsigned int users;
+};
+
+/**
+ * struct rxlane_ntuple_rule - one entry
+ * @hnode:	in the bucket of (@key, @shape)
+ * @rcu:	freeing
+ * @shape:	its mask
+ * @key:	the value, already masked
+ * @act:	what to do with a matching frame
+ * @location:	row, the priority (lower wins)
+ * @hits:	frames it matched
+ * @fs:		the spec as the user gave it, for ethtool -n
+ */
+struct rxlane_ntuple_rule {
+	struct hlist_node hnode;
+	struct rcu_head rcu;
+	struct rxlane_ntuple_shape *shape;
+	struct rxlane_flow_key key;
+	struct rxlane_action act;
+	u32 location;
+	atomic64_t hits;
+	struct ethtool_rx_flow_spec fs;
+};
+
+#define RXLANE_REFUSE(priv, err, fmt, ...)				\
+	({								\
+		netdev_info((priv)->dev, "ntuple: " fmt "\n", ##__VA_ARGS__); \
+		err;							\
+	})
+
+static void rxlane_key_and(struct rxlane_flow_key *out,
+			   const struct rxlane_flow_key *k,
+			   const struct rxlane_flow_key *m)
+{
+	const u32 *a = (const u32 *)k, *b = (const u32 *)m;
+	u32 *o = (u32 *)out;
+	unsigned int i;
+
+	for (i = 0; i < RXLANE_KEY_WORDS; i++)
+		o[i] = a[i] & b[i];
+}
+
+static u32 rxlane_ntuple_hash(const struct rxlane_ntuple *nt,
+			      const struct rxlane_flow_key *masked, u32 id)
+{
+	return jhash2((const u32 *)masked, RXLANE_KEY_WORDS, id) &
+	       ((1U << nt->hash_bits) - 1);
+}
+
+/**
+ * rxlane_ntuple_lookup() - the winning entry for a frame
+ * @priv:	the device
+ * @key:	the frame's outer headers
+ * @act:	the winning entry's action
+ *
+ * Context: RCU read side (softirq).
+ * Return: true when an entry matched; its hit counter is incremented.
+ */
+bool rxlane_ntuple_lookup(struct rxlane_priv *priv,
+			  const struct rxlane_flow_key *key,
+			  struct rxlane_action *act)
+{
+	struct rxlane_ntuple *nt = &priv->ntuple;
+	struct rxlane_ntuple_rule *r, *best = NULL;
+	struct rxlane_ntuple_shape *shape;
+	struct rxlane_flow_key masked;
+
+	list_for_each_entry_rcu(shape, &nt->shapes, list) {
+		rxlane_key_and(&masked, key, &shape->mask);
+		hlist_for_each_entry_rcu(r, &nt->buckets[rxlane_ntuple_hash(nt, &masked, shape->id)],
+					 hnode) {
+			if (r->shape == shape &&
+			    (!best || r->location < best->location) &&
+			    !memcmp(&r->key, &masked, sizeof(masked)))
+				best = r;
+		}
+	}
+	if (!best)
+		return false;
+	atomic64_inc(&best->hits);
+	*act = best->act;
+	return true;
+}
+
+static int rxlane_ntuple_from_spec(struct rxlane_priv *priv,
+				   const struct ethtool_rxnfc *cmd,
+				   struct rxlane_flow_key *k,
+				   struct rxlane_flow_key *m,
+				   struct rxlane_action *act)
+{
+	const struct ethtool_rx_flow_spec *fs = &cmd->fs;
+	u32 flow = fs->flow_type & ~(FLOW_EXT | FLOW_MAC_EXT | FLOW_RSS);
+	unsigned int nq = priv->dev->real_num_rx_queues;
+	u64 queue;
+
+	memset(k, 0, sizeof(*k));
+	memset(m, 0, sizeof(*m));
+	switch (flow) {
+	case TCP_V4_FLOW:
+	case UDP_V4_FLOW: {
+		const struct ethtool_tcpip4_spec *h = &fs->h_u.tcp_ip4_spec;
+		const struct ethtool_tcpip4_spec *mk = &fs->m_u.tcp_ip4_spec;
+
+		k->proto = flow == TCP_V4_FLOW ? IPPROTO_TCP : IPPROTO_UDP;
+		m->proto = 0xff;
+		k->src[0] = h->ip4src;
+		m->src[0] = mk->ip4src;
+		k->dst[0] = h->ip4dst;
+		m->dst[0] = mk->ip4dst;
+		k->sport = h->psrc;
+		m->sport = mk->psrc;
+		k->dport = h->pdst;
+		m->dport = mk->pdst;
+		k->tos = h->tos;
+		m->tos = mk->tos;
+		k->l3 = 4;
+		break;
+	}
+	case IPV4_USER_FLOW: {
+		const struct ethtool_usrip4_spec *h = &fs->h_u.usr_ip4_spec;
+		const struct ethtool_usrip4_spec *mk = &fs->m_u.usr_ip4_spec;
+
+		if (mk->l4_4_bytes)
+			return RXLANE_REFUSE(priv, -EOPNOTSUPP,
+					     "matching l4data is not supported");
+		if (mk->ip_ver && h->ip_ver != ETH_RX_NFC_IP4)
+			return RXLANE_REFUSE(priv, -EINVAL,
+					     "ip4 rule with ip_ver %u", h->ip_ver);
+		k->src[0] = h->ip4src;
+		m->src[0] = mk->ip4src;
+		k->dst[0] = h->ip4dst;
+		m->dst[0] = mk->ip4dst;
+		k->tos = h->tos;
+		m->tos = mk->tos;
+		k->proto = h->proto;
+		m->proto = mk->proto;
+		k->l3 = 4;
+		break;
+	}
+	case TCP_V6_FLOW:
+	case UDP_V6_FLOW: {
+		const struct ethtool_tcpip6_spec *h = &fs->h_u.tcp_ip6_spec;
+		const struct ethtool_tcpip6_spec *mk = &fs->m_u.tcp_ip6_spec;
+
+		k->proto = flow == TCP_V6_FLOW ? IPPROTO_TCP : IPPROTO_UDP;
+		m->proto = 0xff;
+		memcpy(k->src, h->ip6src, sizeof(k->src));
+		memcpy(m->src, mk->ip6src, sizeof(m->src));
+		memcpy(k->dst, h->ip6dst, sizeof(k->dst));
+		memcpy(m->dst, mk->ip6dst, sizeof(m->dst));
+		k->sport = h->psrc;
+		m->sport = mk->psrc;
+		k->dport = h->pdst;
+		m->dport = mk->pdst;
+		k->tos = h->tclass;
+		m->tos = mk->tclass;
+		k->l3 = 6;
+		break;
+	}
+	case IPV6_USER_FLOW: {
+		const struct ethtool_usrip6_spec *h = &fs->h_u.usr_ip6_spec;
+		const struct ethtool_usrip6_spec *mk = &fs->m_u.usr_ip6_spec;
+
+		if (mk->l4_4_bytes)
+			return RXLANE_REFUSE(priv, -EOPNOTSUPP,
+					     "matching l4data is not supported");
+		memcpy(k->src, h->ip6src, sizeof(k->src));
+		memcpy(m->src, mk->ip6src, sizeof(m->src));
+		memcpy(k->dst, h->ip6dst, sizeof(k->dst));
+		memcpy(m->dst, mk->ip6dst, sizeof(m->dst));
+		k->tos = h->tclass;
+		m->tos = mk->tclass;
+		k->proto = h->l4_proto;
+		m->proto = mk->l4_proto;
+		k->l3 = 6;
+		break;
+	}
+	default:
+		return RXLANE_REFUSE(priv, -EOPNOTSUPP,
+				     "flow type %#x is not supported (tcp4, udp4, ip4, tcp6, udp6, ip6 are)",
+				     flow);
+	}
+	m->l3 = 0xff;
+
+	if (fs->flow_type & FLOW_MAC_EXT)
+		return RXLANE_REFUSE(priv, -EOPNOTSUPP,
+				     "dst-mac matching is not supported");
+	if (fs->flow_type & FLOW_EXT) {
+		if (fs->m_ext.vlan_etype)
+			return RXLANE_REFUSE(priv, -EOPNOTSUPP,
+					     "vlan-etype matching is not supported");
+		if (fs->m_ext.data[0] || fs->m_ext.data[1])
+			return RXLANE_REFUSE(priv, -EOPNOTSUPP,
+					     "user-def matching is not supported");
+		k->vlan_tci = fs->h_ext.vlan_tci;
+		m->vlan_tci = fs->m_ext.vlan_tci;
+	}
+	rxlane_key_and(k, k, m);
+
+	memset(act, 0, sizeof(*act));
+	if (fs->ring_cookie == RX_CLS_FLOW_DISC) {
+		if (fs->flow_type & FLOW_RSS)
+			return RXLANE_REFUSE(priv, -EINVAL,
+					     "drop action with an RSS context");
+		act->kind = RXLANE_TO_DROP;
+		return 0;
+	}
+	if (fs->ring_cookie == RX_CLS_FLOW_WAKE)
+		return RXLANE_REFUSE(priv, -EOPNOTSUPP,
+				     "wake-on-LAN action is not supported");
+	if (ethtool_get_flow_spec_ring_vf(fs->ring_cookie))
+		return RXLANE_REFUSE(priv, -EOPNOTSUPP,
+				     "there are no VFs (vf %llu)",
+				     ethtool_get_flow_spec_ring_vf(fs->ring_cookie));
+	queue = ethtool_get_flow_spec_ring(fs->ring_cookie);
+	if (queue >= nq)
+		return RXLANE_REFUSE(priv, -EINVAL,
+				     "queue %llu is beyond the %u channels", queue,
+				     nq);
+	act->queue = queue;
+	act->kind = RXLANE_TO_QUEUE;
+	if (fs->flow_type & FLOW_RSS) {
+		if (!cmd->rss_context ||
+		    !rxlane_rss_ctx_exists(priv, cmd->rss_context))
+			return RXLANE_REFUSE(priv, -EINVAL,
+					     "RSS context %u does not exist",
+					     cmd->rss_context);
+		act->kind = RXLANE_TO_CTX;
+		act->ctx = cmd->rss_context;
+	}
+	return 0;
+}
+
+static struct rxlane_ntuple_shape *
+rxlane_ntuple_shape_get(struct rxlane_priv *priv,
+			const struct rxlane_flow_key *mask)
+{
+	struct rxlane_ntuple *nt = &priv->ntuple;
+	struct rxlane_ntuple_shape *shape;
+	unsigned long used = 0;
+	u32 id;
+
+	list_for_each_entry(shape, &nt->shapes, list) {
+		if (!memcmp(&shape->mask, mask, sizeof(*mask))) {
+			shape->users++;
+			return shape;
+		}
+		__set_bit(shape->id, &used);
+	}
+	if (nt->nr_shapes >= RXLANE_NTUPLE_MAX_SHAPES)
+		return ERR_PTR(RXLANE_REFUSE(priv, -ENOSPC,
+					     "all %d mask shapes are in use",
+					     RXLANE_NTUPLE_MAX_SHAPES));
+	if (rxlane_should_fail_alloc(priv))
+		return ERR_PTR(-ENOMEM);
+	shape = kzalloc(sizeof(*shape), GFP_KERNEL);
+	if (!shape)
+		return ERR_PTR(-ENOMEM);
+	id = find_first_zero_bit(&used, RXLANE_NTUPLE_MAX_SHAPES);
+	shape->id = id;
+	shape->mask = *mask;
+	shape->users = 1;
+	list_add_tail_rcu(&shape->list, &nt->shapes);
+	nt->nr_shapes++;
+	return shape;
+}
+
+static void rxlane_ntuple_shape_put(struct rxlane_priv *priv,
+				    struct rxlane_ntuple_shape *shape)
+{
+	if (--shape->users)
+		return;
+	list_del_rcu(&shape->list);
+	priv->ntuple.nr_shapes--;
+	kfree_rcu(shape, rcu);
+}
+
+static void rxlane_ntuple_remove(struct rxlane_priv *priv,
+				 struct rxlane_ntuple_rule *r)
+{
+	struct rxlane_ntuple *nt = &priv->ntuple;
+
+	RCU_INIT_POINTER(nt->by_loc[r->location], NULL);
+	hlist_del_rcu(&r->hnode);
+	rxlane_ntuple_shape_put(priv, r->shape);
+	nt->count--;
+	kfree_rcu(r, rcu);
+}
+
+static int rxlane_ntuple_pick_location(struct rxlane_priv *priv, u32 loc)
+{
+	struct rxlane_ntuple *nt = &priv->ntuple;
+	int i;
+
+	if (!(loc & RX_CLS_LOC_SPECIAL)) {
+		if (loc >= nt->capacity)
+			return RXLANE_REFUSE(priv, -EINVAL,
+					     "location %u is beyond the table's %u entries",
+					     loc, nt->capacity);
+		return loc;
+	}
+	switch (loc) {
+	case RX_CLS_LOC_FIRST:
+		for (i = 0; i < nt->capacity; i++)
+			if (!rtnl_dereference(nt->by_loc[i]))
+				return i;
+		break;
+	case RX_CLS_LOC_ANY:
+	case RX_CLS_LOC_LAST:
+		for (i = nt->capacity - 1; i >= 0; i--)
+			if (!rtnl_dereference(nt->by_loc[i]))
+				return i;
+		break;
+	default:
+		return RXLANE_REFUSE(priv, -EINVAL, "bad location %#x", loc);
+	}
+	return RXLANE_REFUSE(priv, -ENOSPC, "the table's %u entries are in use",
+			     nt->capacity);
+}
+
+/**
+ * rxlane_ntuple_insert() - ETHTOOL_SRXCLSRLINS
+ * @priv:	the device
+ * @cmd:	the rule; the chosen location is written to cmd->fs.location
+ *
+ * An entry at an occupied location replaces it.
+ *
+ * Context: RTNL held; may sleep.
+ * Return: 0 or -errno; on error the table is unchanged.
+ */
+int rxlane_ntuple_insert(struct rxlane_priv *priv, struct ethtool_rxnfc *cmd)
+{
+	struct rxlane_ntuple *nt = &priv->ntuple;
+	struct rxlane_ntuple_rule *r, *old;
+	struct rxlane_ntuple_shape *shape;
+	struct rxlane_flow_key key, mask;
+	struct rxlane_action act;
+	int loc, err;
+
+	if (!nt->enabled)
+		return RXLANE_REFUSE(priv, -EOPNOTSUPP,
+				     "filters are off (ethtool -K %s ntuple on)",
+				     priv->dev->name);
+	if (priv->faults.fail_filter_insert)
+		return RXLANE_REFUSE(priv, -EIO, "insert failed (fault injection)");
+	err = rxlane_ntuple_from_spec(priv, cmd, &key, &mask, &act);
+	if (err)
+		return err;
+	loc = rxlane_ntuple_pick_location(priv, cmd->fs.location);
+	if (loc < 0)
+		return loc;
+
+	shape = rxlane_ntuple_shape_get(priv, &mask);
+	if (IS_ERR(shape))
+		return PTR_ERR(shape);
+	r = rxlane_should_fail_alloc(priv) ? NULL : kzalloc(sizeof(*r), GFP_KERNEL);
+	if (!r) {
+		err = -ENOMEM;
+		goto err_put_shape;
+	}
+	r->shape = shape;
+	r->key = key;
+	r->act = act;
+	r->location = loc;
+	r->fs = cmd->fs;
+	r->fs.location = loc;
+	atomic64_set(&r->hits, 0);
+
+	old = rtnl_dereference(nt->by_loc[loc]);
+	if (old)
+		rxlane_ntuple_remove(priv, old);
+	hlist_add_head_rcu(&r->hnode,
+			   &nt->buckets[rxlane_ntuple_hash(nt, &key, shape->id)]);
+	rcu_assign_pointer(nt->by_loc[loc], r);
+	nt->count++;
+	cmd->fs.location = loc;
+	return 0;
+
+err_put_shape:
+	rxlane_ntuple_shape_put(priv, shape);
+	return err;
+}
+
+/**
+ * rxlane_ntuple_delete() - ETHTOOL_SRXCLSRLDEL
+ * @priv:	the device
+ * @location:	the entry's location
+ *
+ * Context: RTNL held.
+ * Return: 0 or -ENOENT.
+ */
+int rxlane_ntuple_delete(struct rxlane_priv *priv, u32 location)
+{
+	struct rxlane_ntuple *nt = &priv->ntuple;
+	struct rxlane_ntuple_rule *r;
+
+	if (location >= nt->capacity)
+		return -ENOENT;
+	r = rtnl_dereference(nt->by_loc[location]);
+	if (!r)
+		return -ENOENT;
+	rxlane_ntuple_remove(priv, r);
+	return 0;
+}
+
+/**
+ * rxlane_ntuple_get() - ETHTOOL_GRXCLSRULE
+ * @priv:	the device
+ * @cmd:	cmd->fs.location selects the entry
+ *
+ * Context: RTNL held.
+ * Return: 0 or -ENOENT.
+ */
+int rxlane_ntuple_get(struct rxlane_priv *priv, struct ethtool_rxnfc *cmd)
+{
+	struct rxlane_ntuple *nt = &priv->ntuple;
+	struct rxlane_ntuple_rule *r;
+
+	if (cmd->fs.location >= nt->capacity)
+		return -EINVAL;
+	r = rtnl_dereference(nt->by_loc[cmd->fs.location]);
+	if (!r)
+		return -ENOENT;
+	cmd->fs = r->fs;
+	if (r->act.kind == RXLANE_TO_CTX)
+		cmd->rss_context = r->act.ctx;
+	cmd->data = nt->capacity;
+	return 0;
+}
+
+/**
+ * rxlane_ntuple_get_all() - ETHTOOL_GRXCLSRLALL
+ * @priv:	the device
+ * @cmd:	cmd->rule_cnt is the room in @rule_locs
+ * @rule_locs:	the locations in use
+ *
+ * Context: RTNL held.
+ * Return: 0 or -EMSGSIZE.
+ */
+int rxlane_ntuple_get_all(struct rxlane_priv *priv, struct ethtool_rxnfc *cmd,
+			  u32 *rule_locs)
+{
+	struct rxlane_ntuple *nt = &priv->ntuple;
+	unsigned int i, n = 0;
+
+	for (i = 0; i < nt->capacity; i++) {
+		if (!rtnl_dereference(nt->by_loc[i]))
+			continue;
+		if (n >= cmd->rule_cnt)
+			return -EMSGSIZE;
+		rule_locs[n++] = i;
+	}
+	cmd->rule_cnt = n;
+	cmd->data = nt->capacity;
+	return 0;
+}
+
+/**
+ * rxlane_ntuple_max_queue() - the highest queue an entry sends to
+ * @priv: the device
+ *
+ * Context: RTNL held.
+ * Return: that queue, 0 without entries.
+ */
+u32 rxlane_ntuple_max_queue(struct rxlane_priv *priv)
+{
+	struct rxlane_ntuple *nt = &priv->ntuple;
+	struct rxlane_ntuple_rule *r;
+	unsigned int i;
+	u32 max = 0;
+
+	for (i = 0; i < nt->capacity; i++) {
+		r = rtnl_dereference(nt->by_loc[i]);
+		if (r && r->act.kind != RXLANE_TO_DROP)
+			max = max_t(u32, max, r->act.queue);
+	}
+	return max;
+}
+
+/**
+ * rxlane_ntuple_uses_ctx() - whether an entry sends to RSS context @ctx
+ * @priv:	the device
+ * @ctx:	the context
+ *
+ * Context: RTNL held.
+ * Return: true if one does.
+ */
+bool rxlane_ntuple_uses_ctx(struct rxlane_priv *priv, u32 ctx)
+{
+	struct rxlane_ntuple *nt = &priv->ntuple;
+	struct rxlane_ntuple_rule *r;
+	unsigned int i;
+
+	for (i = 0; i < nt->capacity; i++) {
+		r = rtnl_dereference(nt->by_loc[i]);
+		if (r && r->act.kind == RXLANE_TO_CTX && r->act.ctx == ctx)
+			return true;
+	}
+	return false;
+}
+
+static void rxlane_key_print(struct seq_file *seq, const char *name,
+			     const __be32 *addr, u8 l3)
+{
+	if (l3 == 6)
+		seq_printf(seq, " %s=%pI6c", name, addr);
+	else
+		seq_printf(seq, " %s=%pI4", name, addr);
+}
+
+/**
+ * rxlane_ntuple_dump() - the table for debugfs
+ * @priv:	the device
+ * @seq:	where to print
+ *
+ * One line per entry: location, action, hits, then value/mask pairs.
+ *
+ * Context: process context; takes the RCU read lock.
+ */
+void rxlane_ntuple_dump(struct rxlane_priv *priv, struct seq_file *seq)
+{
+	struct rxlane_ntuple *nt = &priv->ntuple;
+	struct rxlane_ntuple_rule *r;
+	unsigned int i;
+
+	rcu_read_lock();
+	seq_printf(seq, "capacity %u entries %u shapes %u enabled %d\n",
+		   nt->capacity, READ_ONCE(nt->count), READ_ONCE(nt->nr_shapes),
+		   READ_ONCE(nt->enabled));
+	for (i = 0; i < nt->capacity; i++) {
+		const struct rxlane_flow_key *k, *m;
+
+		r = rcu_dereference(nt->by_loc[i]);
+		if (!r)
+			continue;
+		k = &r->key;
+		m = &r->shape->mask;
+		seq_printf(seq, "loc %u", i);
+		switch (r->act.kind) {
+		case RXLANE_TO_DROP:
+			seq_puts(seq, " action drop");
+			break;
+		case RXLANE_TO_CTX:
+			seq_printf(seq, " action context %u +%u", r->act.ctx,
+				   r->act.queue);
+			break;
+		default:
+			seq_printf(seq, " action queue %u", r->act.queue);
+		}
+		seq_printf(seq, " hits %llu l3 %u proto %u/%#x",
+			   (u64)atomic64_read(&r->hits), k->l3, k->proto,
+			   m->proto);
+		rxlane_key_print(seq, "src", k->src, k->l3);
+		rxlane_key_print(seq, "/", m->src, k->l3);
+		rxlane_key_print(seq, "dst", k->dst, k->l3);
+		rxlane_key_print(seq, "/", m->dst, k->l3);
+		seq_printf(seq, " sport %u/%#x dport %u/%#x tos %#x/%#x vlan %#x/%#x\n",
+			   ntohs(k->sport), ntohs(m->sport), ntohs(k->dport),
+			   ntohs(m->dport), k->tos, m->tos, ntohs(k->vlan_tci),
+			   ntohs(m->vlan_tci));
+	}
+	rcu_read_unlock();
+}
+
+/**
+ * rxlane_ntuple_init() - an empty table of rxlane_ntuple_capacity entries
+ * @priv: the device, being registered
+ *
+ * Context: RTNL held; may sleep.
+ * Return: 0 or -ENOMEM.
+ */
+int rxlane_ntuple_init(struct rxlane_priv *priv)
+{
+	struct rxlane_ntuple *nt = &priv->ntuple;
+	unsigned int cap = clamp_t(unsigned int, READ_ONCE(rxlane_ntuple_capacity),
+				   1, 65536);
+
+	nt->capacity = cap;
+	nt->hash_bits = ilog2(roundup_pow_of_two(cap));
+	nt->by_loc = kvcalloc(cap, sizeof(*nt->by_loc), GFP_KERNEL);
+	if (!nt->by_loc)
+		return -ENOMEM;
+	nt->buckets = kvcalloc(1U << nt->hash_bits, sizeof(*nt->buckets),
+			       GFP_KERNEL);
+	if (!nt->buckets)
+		goto err_free_by_loc;
+	INIT_LIST_HEAD(&nt->shapes);
+	nt->enabled = true;
+	return 0;
+
+err_free_by_loc:
+	kvfree(nt->by_loc);
+	nt->by_loc = NULL;
+	return -ENOMEM;
+}
+
+/**
+ * rxlane_ntuple_uninit() - remove every entry and free the table
+ * @priv: the device, no longer receiving
+ *
+ * Context: RTNL held; may sleep.
+ */
+void rxlane_ntuple_uninit(struct rxlane_priv *priv)
+{
+	struct rxlane_ntuple *nt = &priv->ntuple;
+	struct rxlane_ntuple_rule *r;
+	unsigned int i;
+
+	for (i = 0; i < nt->capacity; i++) {
+		r = rtnl_dereference(nt->by_loc[i]);
+		if (r)
+			rxlane_ntuple_remove(priv, r);
+	}
+	WARN_ON(nt->count || nt->nr_shapes || !list_empty(&nt->shapes));
+	/* Readers of the buckets are gone: the rx_handler is unregistered. */
+	synchronize_rcu();
+	kvfree(nt->buckets);
+	kvfree(nt->by_loc);
+	nt->buckets = NULL;
+	nt->by_loc = NULL;
+}

@@ -1,0 +1,500 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * rxlane: the receive engine.
+ *
+ * Per frame, on the CPU the lower device received it on (its rx_handler):
+ * parse, classify (ntuple table, then aRFS table, then RSS), set the hash
+ * and the queue, put the frame on the queue's bounded ring and kick the
+ * queue's NAPI on the queue's CPU with an IPI, the way an MSI-X vector with
+ * that affinity would. The NAPI poll runs native XDP and hands the rest to
+ * the stack through GRO.
+ */
+#include <linux/etherdevice.h>
+#include <linux/if_vlan.h>
+#include <linux/ip.h>
+#include <linux/ipv6.h>
+#include <linux/udp.h>
+#include <linux/filter.h>
+#include <net/dsfield.h>
+#include <net/ip.h>
+#include <net/ipv6.h>
+
+#include "rxlane.h"
+
+#define RXLANE_VXLAN_HLEN	8
+#define RXLANE_GENEVE_HLEN	8
+
+bool rxlane_should_fail_alloc(struct rxlane_priv *priv)
+{
+	return atomic_add_unless(&priv->faults.fail_alloc, -1, 0);
+}
+
+/* Parse an IPv4/IPv6 header at @off into @k; Return: L4 offset or -1. */
+static int rxlane_parse_l3(const struct sk_buff *skb, unsigned int off,
+			   __be16 proto, struct rxlane_flow_key *k)
+{
+	if (proto == htons(ETH_P_IP)) {
+		const struct iphdr *iph;
+		struct iphdr _iph;
+
+		iph = skb_header_pointer(skb, off, sizeof(_iph), &_iph);
+		if (!iph || iph->version != 4 || iph->ihl < 5)
+			return -1;
+		k->l3 = 4;
+		k->src[0] = iph->saddr;
+		k->dst[0] = iph->daddr;
+		k->proto = iph->protocol;
+		k->tos = iph->tos;
+		if (ip_is_fragment(iph))
+			return -1;
+		return off + iph->ihl * 4;
+	}
+	if (proto == htons(ETH_P_IPV6)) {
+		const struct ipv6hdr *ip6h;
+		struct ipv6hdr _ip6h;
+		__be16 frag_off = 0;
+		u8 nexthdr;
+		int l4off;
+
+		ip6h = skb_header_pointer(skb, off, sizeof(_ip6h), &_ip6h);
+		if (!ip6h || ip6h->version != 6)
+			return -1;
+		k->l3 = 6;
+		memcpy(k->src, &ip6h->saddr, sizeof(k->src));
+		memcpy(k->dst, &ip6h->daddr, sizeof(k->dst));
+		k->tos = ipv6_get_dsfield(ip6h);
+		nexthdr = ip6h->nexthdr;
+		k->proto = nexthdr;
+		l4off = ipv6_skip_exthdr(skb, off + sizeof(*ip6h), &nexthdr,
+					 &frag_off);
+		if (l4off < 0)
+			return -1;
+		k->proto = nexthdr;
+		if (frag_off)
+			return -1;
+		return l4off;
+	}
+	return -1;
+}
+
+/* Ports of a TCP/UDP header at @l4off; Return: true when found. */
+static bool rxlane_parse_ports(const struct sk_buff *skb, int l4off,
+			       struct rxlane_flow_key *k)
+{
+	__be16 _ports[2];
+	const __be16 *ports;
+
+	if (l4off < 0 || (k->proto != IPPROTO_TCP && k->proto != IPPROTO_UDP))
+		return false;
+	ports = skb_header_pointer(skb, l4off, sizeof(_ports), _ports);
+	if (!ports)
+		return false;
+	k->sport = ports[0];
+	k->dport = ports[1];
+	return true;
+}
+
+/* The inner flow of a VXLAN/GENEVE frame whose UDP header is at @l4off. */
+static bool rxlane_parse_inner(const struct sk_buff *skb, int l4off,
+			       bool geneve, struct rxlane_pkt *pkt)
+{
+	unsigned int off = l4off + sizeof(struct udphdr);
+	struct rxlane_flow_key k = {};
+	__be16 _proto, proto;
+	const __be16 *pp;
+	int inner_l4;
+
+	if (geneve) {
+		u8 _hdr[4];
+		const u8 *hdr;
+
+		hdr = skb_header_pointer(skb, off, sizeof(_hdr), _hdr);
+		if (!hdr || (hdr[0] >> 6) != 0)
+			return false;
+		proto = *(const __be16 *)(hdr + 2);
+		off += RXLANE_GENEVE_HLEN + (hdr[0] & 0x3f) * 4;
+		if (proto != htons(ETH_P_TEB))
+			goto l3;
+	} else {
+		off += RXLANE_VXLAN_HLEN;
+	}
+	/* Inner Ethernet header, at most one VLAN tag. */
+	off += ETH_ALEN * 2;
+	pp = skb_header_pointer(skb, off, sizeof(_proto), &_proto);
+	if (!pp)
+		return false;
+	proto = *pp;
+	off += sizeof(__be16);
+	if (eth_type_vlan(proto)) {
+		pp = skb_header_pointer(skb, off + 2, sizeof(_proto), &_proto);
+		if (!pp)
+			return false;
+		proto = *pp;
+		off += VLAN_HLEN;
+	}
+l3:
+	inner_l4 = rxlane_parse_l3(skb, off, proto, &k);
+	if (!k.l3)
+		return false;
+	pkt->l4 = rxlane_parse_ports(skb, inner_l4, &k);
+	pkt->flow = k;
+	pkt->tunnel = true;
+	return true;
+}
+
+/**
+ * rxlane_parse() - find the fields the classifier needs
+ * @priv:	the device (for its tunnel ports)
+ * @skb:	the frame, any of its data may be paged
+ * @nhoff:	offset of the network header from skb->data
+ * @proto:	network protocol
+ * @pkt:	result
+ *
+ * Context: any; does not sleep.
+ * Return: 0 (non-IP frames give an all-zero key).
+ */
+int rxlane_parse(const struct rxlane_priv *priv, const struct sk_buff *skb,
+		 unsigned int nhoff, __be16 proto, struct rxlane_pkt *pkt)
+{
+	struct rxlane_flow_key *k = &pkt->outer;
+	int l4off, tunnel;
+
+	memset(pkt, 0, sizeof(*pkt));
+	if (skb_vlan_tag_present(skb))
+		k->vlan_tci = htons(skb_vlan_tag_get(skb));
+	l4off = rxlane_parse_l3(skb, nhoff, proto, k);
+	pkt->l4 = rxlane_parse_ports(skb, l4off, k);
+	pkt->flow = *k;
+	pkt->flow.vlan_tci = 0;
+	if (!pkt->l4 || k->proto != IPPROTO_UDP)
+		return 0;
+	tunnel = rxlane_tunnel_lookup(priv, k->dport);
+	if (tunnel >= 0 && !rxlane_parse_inner(skb, l4off, tunnel, pkt)) {
+		pkt->flow = *k;
+		pkt->flow.vlan_tci = 0;
+		pkt->l4 = true;
+	}
+	return 0;
+}
+
+/*
+ * Classify: ntuple table, then aRFS, then RSS.
+ * Return: the queue, or -1 to drop; *hash gets the default RSS hash.
+ */
+static int rxlane_classify(struct rxlane_priv *priv,
+			   const struct rxlane_pkt *pkt, u32 *hash)
+{
+	unsigned int nq = priv->dev->real_num_rx_queues;
+	struct rxlane_action act;
+	int q;
+
+	*hash = rxlane_rss_hash(priv, 0, pkt);
+	if (READ_ONCE(priv->ntuple.enabled)) {
+		if (rxlane_ntuple_lookup(priv, &pkt->outer, &act)) {
+			switch (act.kind) {
+			case RXLANE_TO_DROP:
+				return -1;
+			case RXLANE_TO_QUEUE:
+				q = act.queue;
+				goto out;
+			case RXLANE_TO_CTX:
+				q = rxlane_rss_queue(priv, act.ctx,
+						     rxlane_rss_hash(priv, act.ctx,
+								     pkt));
+				q += act.queue;
+				goto out;
+			}
+		}
+		if (pkt->l4) {
+			q = rxlane_arfs_lookup(priv, &pkt->flow);
+			if (q >= 0)
+				goto out;
+		}
+	}
+	q = rxlane_rss_queue(priv, 0, *hash);
+out:
+	/* Channels just shrank under a rule or entry being replaced. */
+	if (unlikely(q >= nq))
+		q = nq ? q % nq : 0;
+	return q;
+}
+
+static void rxlane_rxq_ipi(void *info)
+{
+	struct rxlane_rxq *q = info;
+
+	__napi_schedule_irqoff(&q->napi);
+}
+
+/* Raise the queue's "interrupt": schedule its NAPI on the queue's CPU. */
+static void rxlane_rxq_kick(struct rxlane_rxq *q)
+{
+	int cpu = READ_ONCE(q->cpu);
+
+	/* Winning SCHED also serialises the use of q->csd. */
+	if (!napi_schedule_prep(&q->napi))
+		return;
+	if (cpu == smp_processor_id() ||
+	    smp_call_function_single_async(cpu, &q->csd))
+		__napi_schedule(&q->napi);
+}
+
+static void rxlane_rxq_enqueue(struct rxlane_rxq *q, struct sk_buff *skb)
+{
+	spin_lock(&q->ring.lock);
+	if (unlikely(skb_queue_len(&q->ring) >= READ_ONCE(rxlane_ring_size))) {
+		spin_unlock(&q->ring.lock);
+		atomic64_inc(&q->ring_full);
+		kfree_skb(skb);
+		return;
+	}
+	__skb_queue_tail(&q->ring, skb);
+	spin_unlock(&q->ring.lock);
+	rxlane_rxq_kick(q);
+}
+
+/**
+ * rxlane_handle_frame() - rx_handler installed on the lower device
+ * @pskb: the received frame
+ *
+ * Context: softirq (or BH disabled), RCU read side held by the core.
+ * Return: RX_HANDLER_CONSUMED: the frame went to a ring or was dropped;
+ * RX_HANDLER_PASS for frames looped back by the lower device itself.
+ */
+rx_handler_result_t rxlane_handle_frame(struct sk_buff **pskb)
+{
+	struct sk_buff *skb = *pskb;
+	struct rxlane_priv *priv;
+	struct net_device *dev;
+	struct rxlane_pkt pkt;
+	u32 hash;
+	int q;
+
+	if (unlikely(skb->pkt_type == PACKET_LOOPBACK))
+		return RX_HANDLER_PASS;
+
+	priv = rcu_dereference(skb->dev->rx_handler_data);
+	dev = priv->dev;
+
+	if (unlikely(!netif_running(dev))) {
+		dev_core_stats_rx_dropped_inc(dev);
+		kfree_skb(skb);
+		return RX_HANDLER_CONSUMED;
+	}
+	skb = skb_share_check(skb, GFP_ATOMIC);
+	if (unlikely(!skb)) {
+		dev_core_stats_rx_dropped_inc(dev);
+		return RX_HANDLER_CONSUMED;
+	}
+
+	/* The lower device pulled the Ethernet header for itself: redo it. */
+	skb_push(skb, -skb_mac_offset(skb));
+	skb->protocol = eth_type_trans(skb, dev);
+
+	rxlane_parse(priv, skb, 0, skb->protocol, &pkt);
+	q = rxlane_classify(priv, &pkt, &hash);
+	if (unlikely(q < 0)) {
+		atomic64_inc(&priv->filter_drops);
+		kfree_skb(skb);
+		return RX_HANDLER_CONSUMED;
+	}
+	if (pkt.outer.l3)
+		skb_set_hash(skb, hash,
+			     pkt.l4 ? PKT_HASH_TYPE_L4 : PKT_HASH_TYPE_L3);
+	skb_record_rx_queue(skb, q);
+	rxlane_rxq_enqueue(&priv->rxqs[q], skb);
+	return RX_HANDLER_CONSUMED;
+}
+
+static void rxlane_rx_deliver(struct rxlane_rxq *q, struct sk_buff *skb)
+{
+	struct net_device *dev = q->priv->dev;
+	unsigned int len = skb->len + ETH_HLEN;
+
+	u64_stats_update_begin(&q->stats.syncp);
+	q->stats.packets++;
+	q->stats.bytes += len;
+	u64_stats_update_end(&q->stats.syncp);
+	dev_sw_netstats_rx_add(dev, len);
+	napi_gro_receive(&q->napi, skb);
+}
+
+static struct sk_buff *rxlane_rxq_next(struct rxlane_rxq *q)
+{
+	struct sk_buff *skb = __skb_dequeue(&q->polling);
+
+	if (skb)
+		return skb;
+	spin_lock(&q->ring.lock);
+	skb_queue_splice_tail_init(&q->ring, &q->polling);
+	spin_unlock(&q->ring.lock);
+	return __skb_dequeue(&q->polling);
+}
+
+/**
+ * rxlane_poll() - NAPI poll of one queue
+ * @napi:	the queue's NAPI context
+ * @budget:	frames it may process
+ *
+ * Context: softirq on the CPU the queue's IPI went to.
+ * Return: frames processed.
+ */
+static int rxlane_poll(struct napi_struct *napi, int budget)
+{
+	struct rxlane_rxq *q = container_of(napi, struct rxlane_rxq, napi);
+	bool redirected = false;
+	struct bpf_prog *prog;
+	struct sk_buff *skb;
+	int done = 0;
+
+	rcu_read_lock();
+	prog = rcu_dereference(q->priv->xdp_prog);
+	while (done < budget) {
+		skb = rxlane_rxq_next(q);
+		if (!skb)
+			break;
+		if (prog)
+			rxlane_xdp_run(q, prog, skb, &redirected);
+		else
+			rxlane_rx_deliver(q, skb);
+		done++;
+	}
+	if (redirected)
+		xdp_do_flush();
+	rcu_read_unlock();
+
+	if (done < budget && napi_complete_done(napi, done)) {
+		/* A producer that lost the race to SCHED left frames behind. */
+		if (!skb_queue_empty_lockless(&q->ring))
+			rxlane_rxq_kick(q);
+	}
+	return done;
+}
+
+/**
+ * rxlane_set_queue_cpu() - move a queue's emulated interrupt to @cpu
+ * @priv:	the device
+ * @queue:	queue number
+ * @cpu:	an online CPU
+ *
+ * Context: process context; takes cfg_lock. The rx_cpu_rmap follows.
+ * Return: 0 or -EINVAL.
+ */
+int rxlane_set_queue_cpu(struct rxlane_priv *priv, unsigned int queue,
+			 int cpu)
+{
+	if (queue >= priv->num_rxqs || cpu < 0 || cpu >= nr_cpu_ids ||
+	    !cpu_online(cpu))
+		return -EINVAL;
+	mutex_lock(&priv->cfg_lock);
+	WRITE_ONCE(priv->rxqs[queue].cpu, cpu);
+	rxlane_arfs_rmap_update(priv, queue);
+	mutex_unlock(&priv->cfg_lock);
+	return 0;
+}
+
+static void rxlane_rxq_purge(struct rxlane_rxq *q)
+{
+	skb_queue_purge(&q->ring);
+	__skb_queue_purge(&q->polling);
+}
+
+/**
+ * rxlane_rx_start() - let the queues run (ndo_open)
+ * @priv: the device
+ *
+ * Context: RTNL held.
+ */
+void rxlane_rx_start(struct rxlane_priv *priv)
+{
+	unsigned int i;
+
+	for (i = 0; i < priv->num_rxqs; i++) {
+		rxlane_rxq_purge(&priv->rxqs[i]);
+		napi_enable(&priv->rxqs[i].napi);
+	}
+}
+
+/**
+ * rxlane_rx_stop() - stop the queues and drop what their rings hold
+ * @priv: the device
+ *
+ * Context: RTNL held, the device no longer running; may sleep.
+ */
+void rxlane_rx_stop(struct rxlane_priv *priv)
+{
+	unsigned int i;
+
+	/* rx_handlers that saw the device running have finished. */
+	synchronize_net();
+	for (i = 0; i < priv->num_rxqs; i++) {
+		napi_disable(&priv->rxqs[i].napi);
+		rxlane_rxq_purge(&priv->rxqs[i]);
+	}
+}
+
+/**
+ * rxlane_rx_init() - allocate the queues with their NAPI and XDP info
+ * @priv: the device, being registered
+ *
+ * Context: RTNL held (ndo_init); may sleep.
+ * Return: 0 or -errno.
+ */
+int rxlane_rx_init(struct rxlane_priv *priv)
+{
+	struct net_device *dev = priv->dev;
+	unsigned int i, ncpus = num_online_cpus();
+	int err;
+
+	priv->num_rxqs = dev->num_rx_queues;
+	priv->rxqs = kvcalloc(priv->num_rxqs, sizeof(*priv->rxqs), GFP_KERNEL);
+	if (!priv->rxqs)
+		return -ENOMEM;
+
+	for (i = 0; i < priv->num_rxqs; i++) {
+		struct rxlane_rxq *q = &priv->rxqs[i];
+
+		q->priv = priv;
+		q->index = i;
+		q->cpu = cpumask_nth(i % ncpus, cpu_online_mask);
+		skb_queue_head_init(&q->ring);
+		__skb_queue_head_init(&q->polling);
+		INIT_CSD(&q->csd, rxlane_rxq_ipi, q);
+		u64_stats_init(&q->stats.syncp);
+		atomic64_set(&q->ring_full, 0);
+		netif_napi_add(dev, &q->napi, rxlane_poll);
+	}
+	err = rxlane_xdp_init(priv);
+	if (err)
+		goto err_del_napi;
+	return 0;
+
+err_del_napi:
+	for (i = 0; i < priv->num_rxqs; i++)
+		netif_napi_del(&priv->rxqs[i].napi);
+	kvfree(priv->rxqs);
+	priv->rxqs = NULL;
+	return err;
+}
+
+/**
+ * rxlane_rx_uninit() - free the queues
+ * @priv: the device, stopped
+ *
+ * Context: RTNL held (ndo_uninit); may sleep.
+ */
+void rxlane_rx_uninit(struct rxlane_priv *priv)
+{
+	unsigned int i;
+
+	rxlane_xdp_uninit(priv);
+	for (i = 0; i < priv->num_rxqs; i++) {
+		struct rxlane_rxq *q = &priv->rxqs[i];
+
+		netif_napi_del(&q->napi);
+		WARN_ON(!skb_queue_empty(&q->ring));
+		rxlane_rxq_purge(q);
+	}
+	kvfree(priv->rxqs);
+	priv->rxqs = NULL;
+}

@@ -1,0 +1,69 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: GPL-2.0
+"""rxlane basics: ethtool -i/-l/-L/-k/-K/-S, per-queue counters, the
+queue -> CPU knob in debugfs, frames spread over the queues."""
+import os
+import sys
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from rxl import *  # noqa: E402,F403
+
+need_root_and_module()
+t = Topo(queues=4)
+ncpu = os.cpu_count()
+
+out = sh('ethtool -i %s' % t.nic)
+check('driver: rxlane' in out, 'ethtool -i: %s' % out)
+check('bus-info: %s' % t.lower in out, 'ethtool -i shows no lower: %s' % out)
+
+out = sh('ethtool -l %s' % t.nic)
+check(out.count('Combined:\t4') == 2, 'ethtool -l: %s' % out)
+
+check('ntuple-filters: on' in sh('ethtool -k %s' % t.nic), 'ntuple not on by default')
+sh('ethtool -K %s ntuple off' % t.nic)
+check('ntuple-filters: off' in sh('ethtool -k %s' % t.nic), 'ntuple off failed')
+sh('ethtool -K %s ntuple on' % t.nic)
+
+# Default affinity: queue i -> CPU i mod ncpus.
+cpus = [tuple(map(int, line.split())) for line in t.read_debugfs('queue_cpu').splitlines()]
+check(cpus == [(q, q % ncpu) for q in range(4)], 'default queue_cpu %s' % cpus)
+t.set_queue_cpu(1, 0)
+check('1 0' in t.read_debugfs('queue_cpu').splitlines(), 'queue_cpu write not applied')
+for bad in ('9 0', '0 4096', 'x'):
+    try:
+        t.write_debugfs('queue_cpu', bad)
+        fail('queue_cpu accepted %r' % bad)
+    except OSError:
+        pass
+t.set_queue_cpu(1, 1 % ncpu)
+
+# Traffic spreads over queues and is counted per queue.
+st = t.stats()
+check(all('rx%d_%s' % (q, f) in st for q in range(4)
+          for f in ('packets', 'bytes', 'drops', 'ring_full')),
+      'per-queue counters missing: %s' % sorted(st))
+before = queue_counts(st)
+for i in range(32):
+    t.send_udp(20000 + i, 9000, 5)
+d = t.wait_packets(before, 160)
+log('per-queue packets for 32 flows:', d)
+check(sum(d.values()) == 160, 'counted %s, sent 160' % d)
+check(sum(1 for v in d.values() if v) >= 2, 'all flows on one queue: %s' % d)
+
+# Channels: shrink, grow, refuse beyond the maximum.
+sh('ethtool -L %s combined 2' % t.nic)
+check('Combined:\t2' in sh('ethtool -l %s' % t.nic), 'ethtool -L 2 not applied')
+st = t.stats()
+check('rx1_packets' in st and 'rx2_packets' not in st, 'ethtool -S after -L 2: %s' % sorted(st))
+_, indir = ethtool_x(t.nic)
+check(set(indir) == {0, 1}, 'indirection table not respread: %s' % set(indir))
+rc, _ = sh_rc('ethtool -L %s combined 5' % t.nic)
+check(rc != 0, 'ethtool -L 5 accepted with 4 queues')
+before = queue_counts(t.stats())
+for i in range(16):
+    t.send_udp(21000 + i, 9000, 2)
+d = t.wait_packets(before, 32)
+check(set(q for q, v in d.items() if v) <= {0, 1}, 'traffic on a disabled queue: %s' % d)
+sh('ethtool -L %s combined 4' % t.nic)
+
+print('PASS: ethtool -i/-l/-L/-k/-K/-S, queue_cpu, spreading')

@@ -1,0 +1,309 @@
+# SPDX-License-Identifier: GPL-2.0
+"""Helpers for the rxlane VM tests: topology, traffic, counters, Toeplitz.
+
+A test builds a Topo: a "wire" namespace holding one end of a veth pair,
+the other end (the lower device) in the root namespace, and an rxlane
+device over it. IPv6 is off and neighbours are static on both sides so
+that no background traffic disturbs the counters. Everything a test
+creates is removed at exit.
+"""
+import atexit
+import ctypes
+import fcntl
+import json
+import os
+import socket
+import struct
+import subprocess
+import sys
+import time
+
+KSFT_PASS, KSFT_FAIL, KSFT_SKIP = 0, 1, 4
+TOP = os.path.realpath(os.path.join(os.path.dirname(os.path.abspath(__file__)),
+                                    '..', '..'))
+KO = os.path.join(TOP, 'rxlane.ko')
+HERE = os.path.dirname(os.path.abspath(__file__))
+DEBUGFS = '/sys/kernel/debug/rxlane'
+
+_cleanups = []
+
+
+def log(*a):
+    print('#', *a, flush=True)
+
+
+def fail(msg):
+    print('FAIL:', msg, flush=True)
+    sys.exit(KSFT_FAIL)
+
+
+def skip(msg):
+    print('SKIP:', msg, flush=True)
+    sys.exit(KSFT_SKIP)
+
+
+def check(cond, msg):
+    if not cond:
+        fail(msg)
+
+
+def sh(cmd, check=True):
+    """Run a shell command; return its stdout (fail the test on error)."""
+    r = subprocess.run(cmd, shell=True, capture_output=True, text=True)
+    if check and r.returncode:
+        fail('%s: exit %d: %s' % (cmd, r.returncode, r.stderr.strip()))
+    return r.stdout
+
+
+def sh_rc(cmd):
+    r = subprocess.run(cmd, shell=True, capture_output=True, text=True)
+    return r.returncode, r.stdout + r.stderr
+
+
+def at_exit(fn):
+    _cleanups.append(fn)
+
+
+def _run_cleanups():
+    while _cleanups:
+        fn = _cleanups.pop()
+        try:
+            fn()
+        except Exception as e:  # cleanup must go on
+            print('# cleanup:', e)
+
+
+atexit.register(_run_cleanups)
+
+
+def poll(fn, timeout=20.0, step=0.05):
+    """Call fn until it returns a true value or the deadline passes."""
+    end = time.monotonic() + timeout
+    while True:
+        v = fn()
+        if v or time.monotonic() > end:
+            return v
+        time.sleep(step)
+
+
+def need_root_and_module():
+    if os.geteuid() != 0:
+        skip('needs root')
+    if not os.path.exists('/proc/modules'):
+        skip('kernel without module support (run in the VM)')
+    if not os.path.exists(KO):
+        fail('%s not built' % KO)
+    sh('modprobe veth')
+    if not module_loaded():
+        sh('insmod %s' % KO)
+        at_exit(lambda: module_loaded() and sh('rmmod rxlane', check=False))
+
+
+def module_loaded():
+    with open('/proc/modules') as f:
+        return any(line.startswith('rxlane ') for line in f)
+
+
+def set_param(name, value):
+    path = '/sys/module/rxlane/parameters/' + name
+    with open(path) as f:
+        old = f.read().strip()
+    with open(path, 'w') as f:
+        f.write(str(value))
+    at_exit(lambda: open(path, 'w').write(old))
+
+
+# ---- namespaces ------------------------------------------------------------
+_libc = ctypes.CDLL(None, use_errno=True)
+CLONE_NEWNET = 0x40000000
+
+
+class netns:
+    """with netns('name'): sockets made inside live in that namespace."""
+
+    def __init__(self, name):
+        self.name = name
+
+    def __enter__(self):
+        self.orig = os.open('/proc/self/ns/net', os.O_RDONLY)
+        fd = os.open('/run/netns/' + self.name, os.O_RDONLY)
+        try:
+            if _libc.setns(fd, CLONE_NEWNET):
+                fail('setns %s: errno %d' % (self.name, ctypes.get_errno()))
+        finally:
+            os.close(fd)
+        return self
+
+    def __exit__(self, *a):
+        _libc.setns(self.orig, CLONE_NEWNET)
+        os.close(self.orig)
+
+
+# ---- ethtool counters through the ioctl (no process start) ---------------
+SIOCETHTOOL = 0x8946
+ETHTOOL_GSTRINGS = 0x1b
+ETHTOOL_GSTATS = 0x1d
+ETHTOOL_GSSET_INFO = 0x37
+ETH_SS_STATS = 1
+
+
+def _ethtool_ioctl(ifname, buf):
+    s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    try:
+        ifr = struct.pack('16sP', ifname.encode(), ctypes.addressof(buf))
+        ifr += b'\0' * (40 - len(ifr))
+        fcntl.ioctl(s.fileno(), SIOCETHTOOL, ifr)
+    finally:
+        s.close()
+
+
+def ethtool_stats(ifname):
+    """ethtool -S as a dict."""
+    buf = ctypes.create_string_buffer(struct.pack('IIQI', ETHTOOL_GSSET_INFO,
+                                                  0, 1 << ETH_SS_STATS, 0))
+    _ethtool_ioctl(ifname, buf)
+    n = struct.unpack_from('I', buf.raw, 16)[0]
+    sbuf = ctypes.create_string_buffer(struct.pack('III', ETHTOOL_GSTRINGS,
+                                                   ETH_SS_STATS, n) + b'\0' * 32 * n)
+    _ethtool_ioctl(ifname, sbuf)
+    names = [sbuf.raw[12 + 32 * i:12 + 32 * (i + 1)].split(b'\0')[0].decode()
+             for i in range(n)]
+    vbuf = ctypes.create_string_buffer(struct.pack('II', ETHTOOL_GSTATS, n) +
+                                       b'\0' * 8 * n)
+    _ethtool_ioctl(ifname, vbuf)
+    vals = struct.unpack_from('%dQ' % n, vbuf.raw, 8)
+    return dict(zip(names, vals))
+
+
+def queue_counts(stats, field='packets'):
+    out = {}
+    for k, v in stats.items():
+        if k.startswith('rx') and k.endswith('_' + field) and k[2:-len(field) - 1].isdigit():
+            out[int(k[2:-len(field) - 1])] = v
+    return out
+
+
+def delta(after, before):
+    return {k: after[k] - before.get(k, 0) for k in after}
+
+
+# ---- RSS -------------------------------------------------------------------
+def toeplitz(key, data):
+    """Toeplitz hash of data under key (Microsoft RSS), independent of C."""
+    k = int.from_bytes(key, 'big')
+    klen = len(key) * 8
+    h = 0
+    for i in range(len(data) * 8):
+        if data[i // 8] & (0x80 >> (i % 8)):
+            h ^= (k >> (klen - 32 - i)) & 0xffffffff
+    return h
+
+
+def rss_input_v4(src, dst, sport=None, dport=None):
+    b = socket.inet_aton(src) + socket.inet_aton(dst)
+    if sport is not None:
+        b += struct.pack('!HH', sport, dport)
+    return b
+
+
+def ethtool_x(ifname, ctx=None):
+    """(key bytes, indirection list) as ethtool -x shows them."""
+    out = sh('ethtool -x %s%s' % (ifname, ' context %d' % ctx if ctx else ''))
+    indir, key, lines = [], None, out.splitlines()
+    for i, line in enumerate(lines):
+        s = line.strip()
+        if s.startswith('RSS hash key'):
+            key = bytes(int(x, 16) for x in lines[i + 1].strip().split(':'))
+            break
+        if ':' in s and s.split(':')[0].strip().isdigit():
+            indir += [int(x) for x in s.split(':', 1)[1].split()]
+    return key, indir
+
+
+# ---- topology --------------------------------------------------------------
+class Topo:
+    """wire namespace <-veth-> lower (root ns) <- rxlane device."""
+
+    def __init__(self, queues=None, tag=None, nic_ip='10.77.0.1',
+                 wire_ip='10.77.0.2', up=True):
+        tag = tag or str(os.getpid() % 100000)
+        self.ns = 'rxlw' + tag
+        self.lower = 'rxlo' + tag
+        self.nic = 'rxn' + tag
+        self.peer = 'rxpeer'
+        self.nic_ip, self.wire_ip = nic_ip, wire_ip
+        sh('ip netns add %s' % self.ns)
+        at_exit(lambda: sh('ip netns del %s' % self.ns, check=False))
+        sh('ip link add %s type veth peer name %s netns %s' %
+           (self.lower, self.peer, self.ns))
+        at_exit(lambda: sh('ip link del %s 2>/dev/null' % self.lower, check=False))
+        q = ' numrxqueues %d numtxqueues %d' % (queues, queues) if queues else ''
+        sh('ip link add %s link %s%s type rxlane' % (self.nic, self.lower, q))
+        at_exit(lambda: sh('ip link del %s 2>/dev/null' % self.nic, check=False))
+        for dev, ns in ((self.lower, None), (self.nic, None), (self.peer, self.ns)):
+            pre = 'ip netns exec %s ' % ns if ns else ''
+            sh(pre + 'sysctl -qw net.ipv6.conf.%s.disable_ipv6=1' % dev)
+        if up:
+            self.up()
+
+    def up(self):
+        sh('ip link set %s up && ip link set %s up' % (self.lower, self.nic))
+        sh('ip addr add %s/24 dev %s' % (self.nic_ip, self.nic))
+        sh('ip -n %s link set lo up && ip -n %s link set %s up' %
+           (self.ns, self.ns, self.peer))
+        sh('ip -n %s addr add %s/24 dev %s' % (self.ns, self.wire_ip, self.peer))
+        nic_mac = self.mac(self.nic)
+        peer_mac = self.mac(self.peer, self.ns)
+        sh('ip neigh replace %s lladdr %s dev %s nud permanent' %
+           (self.wire_ip, peer_mac, self.nic))
+        sh('ip -n %s neigh replace %s lladdr %s dev %s nud permanent' %
+           (self.ns, self.nic_ip, nic_mac, self.peer))
+
+    @staticmethod
+    def mac(dev, ns=None):
+        pre = 'ip -n %s ' % ns if ns else 'ip '
+        out = json.loads(sh(pre + '-j link show %s' % dev))
+        return out[0]['address']
+
+    def stats(self):
+        return ethtool_stats(self.nic)
+
+    def debugfs(self, name):
+        return os.path.join(DEBUGFS, self.nic, name)
+
+    def read_debugfs(self, name):
+        with open(self.debugfs(name)) as f:
+            return f.read()
+
+    def write_debugfs(self, name, value):
+        with open(self.debugfs(name), 'w') as f:
+            f.write(value)
+
+    def set_queue_cpu(self, queue, cpu):
+        self.write_debugfs('queue_cpu', '%d %d' % (queue, cpu))
+
+    def udp_sender(self, sport, ns=None):
+        """A UDP socket in the wire namespace bound to sport."""
+        with netns(ns or self.ns):
+            s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        s.bind((self.wire_ip, sport))
+        at_exit(s.close)
+        return s
+
+    def send_udp(self, sport, dport, count, size=64):
+        s = self.udp_sender(sport)
+        payload = b'x' * size
+        for _ in range(count):
+            s.sendto(payload, (self.nic_ip, dport))
+        s.close()
+
+    def wait_packets(self, before, n, field='packets', timeout=20):
+        """Wait until the per-queue counters grew by n in total."""
+        def grown():
+            d = delta(queue_counts(self.stats(), field), before)
+            return d if sum(d.values()) >= n else None
+        d = poll(grown, timeout)
+        if d is None:
+            d = delta(queue_counts(self.stats(), field), before)
+            fail('expected %d more %s, got %s' % (n, field, d))
+        return d
