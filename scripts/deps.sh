@@ -17,10 +17,14 @@ PKGS=(
 	gnuplot-nox nftables
 )
 
+# One dpkg-query for all: a package it does not know is not printed.
+installed=" $(dpkg-query -W -f='${Package}=${db:Status-Status} ' "${PKGS[@]}" 2>/dev/null || true) "
 missing=()
 for p in "${PKGS[@]}"; do
-	st=$(dpkg-query -W -f='${db:Status-Status}' "$p" 2>/dev/null || true)
-	[ "$st" = installed ] || missing+=("$p")
+	case "$installed" in
+	*" $p=installed "*) ;;
+	*) missing+=("$p") ;;
+	esac
 done
 
 [ ${#missing[@]} -eq 0 ] && exit 0
