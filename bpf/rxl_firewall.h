@@ -1,0 +1,105 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * rxl_firewall.h - per-container rule lookup by tuple-space search.
+ *
+ * A container's rule set is stored as hash entries keyed by (set tag,
+ * masked source, prefix length, protocol or 0 for any); each entry holds
+ * that key's rules resolved into disjoint destination-port segments. The
+ * container's value lists the distinct (prefix length, any-protocol)
+ * shapes of its set, at most RXL_MAX_SHAPES per family. Judging a packet
+ * costs one hash lookup per shape and a scan of at most RXL_MAX_SEGS
+ * segments: the cost depends on the shapes present, never on the number
+ * of rules. The lowest rank over all matches wins.
+ */
+#ifndef _RXL_FIREWALL_H
+#define _RXL_FIREWALL_H
+
+#include "rxl_maps.h"
+#include "rxl_parse.h"
+
+static __always_inline __u32 rxl_rank(__u32 rule)
+{
+	return rule & RXL_RULE_RANK;
+}
+
+/* The rule of @v that judges this packet, or RXL_NO_RULE. */
+static __always_inline __u32 rxl_seg_match(const struct rxl_rule_val *v,
+					   const struct rxl_pkt *p)
+{
+	__u32 n = v->nsegs;
+	int i;
+
+	if (!p->has_ports)
+		return v->portless;
+#pragma unroll
+	for (i = 0; i < RXL_MAX_SEGS; i++) {
+		if (i >= n || p->dport < v->segs[i].lo)
+			break;
+		if (p->dport <= v->segs[i].hi)
+			return v->segs[i].rule;
+	}
+	return RXL_NO_RULE;
+}
+
+static __always_inline __u32 rxl_better(__u32 best, __u32 rule)
+{
+	return rxl_rank(rule) < rxl_rank(best) ? rule : best;
+}
+
+static __always_inline __be32 rxl_mask32(__u32 bits)
+{
+	if (bits >= 32)
+		return 0xffffffff;
+	return bits ? bpf_htonl(~0U << (32 - bits)) : 0;
+}
+
+static __always_inline __u32 rxl_judge4(const struct rxl_container *c,
+					const struct rxl_pkt *p)
+{
+	struct rxl_rule4_key key = { .set = c->set };
+	__u32 best = RXL_NO_RULE, n = c->nshapes4;
+	const struct rxl_rule_val *v;
+	int i;
+
+	for (i = 0; i < RXL_MAX_SHAPES; i++) {
+		if (i >= n)
+			break;
+		key.plen = c->shapes4[i].plen;
+		key.proto = c->shapes4[i].any_proto ? 0 : p->proto;
+		key.src = p->saddr4 & rxl_mask32(key.plen);
+		v = bpf_map_lookup_elem(&rxl_rules4, &key);
+		if (v)
+			best = rxl_better(best, rxl_seg_match(v, p));
+	}
+	return best;
+}
+
+static __always_inline __u32 rxl_judge6(const struct rxl_container *c,
+					const struct rxl_pkt *p)
+{
+	struct rxl_rule6_key key = { .set = c->set };
+	__u32 best = RXL_NO_RULE, n = c->nshapes6;
+	const __u32 *src = (const __u32 *)p->saddr6.addr;
+	const struct rxl_rule_val *v;
+	__u32 *dst = (__u32 *)key.src;
+	int i, w;
+
+	for (i = 0; i < RXL_MAX_SHAPES; i++) {
+		if (i >= n)
+			break;
+		key.plen = c->shapes6[i].plen;
+		key.proto = c->shapes6[i].any_proto ? 0 : p->proto;
+#pragma unroll
+		for (w = 0; w < 4; w++) {
+			int bits = (int)key.plen - 32 * w;
+
+			dst[w] = src[w] & rxl_mask32(bits < 0 ? 0 : bits);
+		}
+		v = bpf_map_lookup_elem(&rxl_rules6, &key);
+		if (v)
+			best = rxl_better(best, rxl_seg_match(v, p));
+	}
+	return best;
+}
+
+#endif /* _RXL_FIREWALL_H */

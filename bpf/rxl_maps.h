@@ -1,0 +1,131 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * rxl_maps.h - BPF map definitions of the rxlane XDP fast path.
+ *
+ * Every map is pinned by name (LIBBPF_PIN_BY_NAME): iproute2 pins them
+ * under /sys/fs/bpf/tc/globals/, the rxlane loader under its own root, and
+ * a second load of the object reuses whatever is already pinned there.
+ * Keys and values are the structs of include/rxlane_maps.h.
+ */
+#ifndef _RXL_MAPS_H
+#define _RXL_MAPS_H
+
+#include <linux/bpf.h>
+#include <bpf/bpf_helpers.h>
+
+#include "rxlane_maps.h"
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct rxl_config);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} rxl_config SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, RXL_MAX_VTEPS);
+	__type(key, __be32);
+	__type(value, __u32);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} rxl_vteps4 SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, RXL_MAX_VTEPS);
+	__type(key, struct rxl_in6);
+	__type(value, __u32);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} rxl_vteps6 SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, RXL_MAX_VNIS);
+	__type(key, struct rxl_vni_key);
+	__type(value, __u32);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} rxl_vnis SEC(".maps");
+
+/*
+ * Container values are replaced, never written in place; userspace waits
+ * for an RCU grace period after each replacement (user/fw.c), so a packet
+ * that holds an old value keeps reading intact bytes.
+ */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, RXL_MAX_ADDRS);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__type(key, __be32);
+	__type(value, struct rxl_container);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} rxl_addrs4 SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, RXL_MAX_ADDRS);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__type(key, struct rxl_in6);
+	__type(value, struct rxl_container);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} rxl_addrs6 SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, RXL_MAX_RULE_KEYS);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__type(key, struct rxl_rule4_key);
+	__type(value, struct rxl_rule_val);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} rxl_rules4 SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, RXL_MAX_RULE_KEYS);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__type(key, struct rxl_rule6_key);
+	__type(value, struct rxl_rule_val);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} rxl_rules6 SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_DEVMAP);
+	__uint(max_entries, RXL_MAX_CONTAINERS);
+	__type(key, __u32);
+	__type(value, __u32);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} rxl_tx_ports SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, RXL_MAX_RULE_SLOTS);
+	__type(key, __u32);
+	__type(value, struct rxl_counter);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} rxl_rule_cnt SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, RXL_MAX_CONTAINERS);
+	__type(key, __u32);
+	__type(value, struct rxl_cont_counter);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} rxl_cont_cnt SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, RXL_DROP__MAX);
+	__type(key, __u32);
+	__type(value, __u64);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} rxl_drops SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, RXL_STAT__MAX);
+	__type(key, __u32);
+	__type(value, __u64);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} rxl_stats SEC(".maps");
+
+#endif /* _RXL_MAPS_H */

@@ -1,0 +1,274 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * rxl_parse.h - bounds-checked header parsing for the rxlane XDP fast path.
+ *
+ * Positions are offsets from the start of the frame. Every read goes
+ * through rxl_hdr(), which refuses offsets past RXL_MAX_L4_OFF + 64 and
+ * headers past the end of the frame. Lengths the verifier cannot judge are
+ * checked explicitly: IPv4 IHL >= 5, IPv4 total length and IPv6 payload
+ * length within the frame, extension headers within the IP packet, TCP data
+ * offset >= 5 and within the IP packet.
+ *
+ * Bounds (rxl_consts.h): at most RXL_VLAN_MAX_DEPTH VLAN tags, at most
+ * RXL_IPV6_MAX_EXTHDRS extension headers, L4 header before RXL_MAX_L4_OFF.
+ *
+ * The parse functions return RXL_CONT to go on, or an enum rxl_drop_reason.
+ */
+#ifndef _RXL_PARSE_H
+#define _RXL_PARSE_H
+
+#include <linux/bpf.h>
+#include <bpf/bpf_helpers.h>
+#include <bpf/bpf_endian.h>
+
+#include "rxl_consts.h"
+#include "rxlane_maps.h"
+
+#define RXL_CONT	(-1)	/* parsed, go on */
+#define RXL_NOT_TUNNEL	(-2)	/* addressed to a VTEP but not a tunnel */
+
+/* What the parser learnt about the frame being judged. */
+struct rxl_pkt {
+	__u32 len;		/* frame length */
+	__u32 l3_off;		/* IP header */
+	__u32 l4_off;		/* first byte after the IP headers */
+	__u32 ip_end;		/* one past the IP packet */
+	__u16 eth_proto;	/* host order, after VLAN tags */
+	__u16 dport;		/* host order, valid if has_ports */
+	__u8 family;		/* 4, 6, or 0 for non-IP */
+	__u8 proto;		/* L4 protocol after extension headers */
+	__u8 frag;		/* enum rxl_frag */
+	__u8 has_ports;		/* TCP/UDP header seen */
+	__u8 icmp_type;		/* valid if has_icmp */
+	__u8 has_icmp;
+	__u16 pad;
+	__be32 saddr4;
+	__be32 daddr4;
+	struct rxl_in6 saddr6;
+	struct rxl_in6 daddr6;
+};
+
+static __always_inline void *rxl_hdr(struct xdp_md *ctx, __u32 off, __u32 len)
+{
+	void *data = (void *)(long)ctx->data;
+	void *data_end = (void *)(long)ctx->data_end;
+	void *p;
+
+	if (off > RXL_MAX_L4_OFF + 64)
+		return NULL;
+	p = data + off;
+	if (p + len > data_end)
+		return NULL;
+	return p;
+}
+
+/* Ethernet and up to RXL_VLAN_MAX_DEPTH VLAN tags. */
+static __always_inline int rxl_parse_l2(struct xdp_md *ctx, struct rxl_pkt *p)
+{
+	__u8 *eth = rxl_hdr(ctx, 0, RXL_ETH_HLEN);
+	__u32 off = RXL_ETH_HLEN;
+	__be16 proto;
+	int i;
+
+	if (!eth)
+		return RXL_DROP_L2_TRUNC;
+	proto = *(__be16 *)(eth + 12);
+#pragma unroll
+	for (i = 0; i < RXL_VLAN_MAX_DEPTH; i++) {
+		__u8 *vlan;
+
+		if (proto != bpf_htons(RXL_ETH_P_8021Q) &&
+		    proto != bpf_htons(RXL_ETH_P_8021AD))
+			break;
+		vlan = rxl_hdr(ctx, off, RXL_VLAN_HLEN);
+		if (!vlan)
+			return RXL_DROP_L2_TRUNC;
+		proto = *(__be16 *)(vlan + 2);
+		off += RXL_VLAN_HLEN;
+	}
+	if (proto == bpf_htons(RXL_ETH_P_8021Q) ||
+	    proto == bpf_htons(RXL_ETH_P_8021AD))
+		return RXL_DROP_VLAN_DEPTH;
+	p->eth_proto = bpf_ntohs(proto);
+	p->l3_off = off;
+	return RXL_CONT;
+}
+
+static __always_inline int rxl_parse_ipv4(struct xdp_md *ctx,
+					  struct rxl_pkt *p)
+{
+	__u8 *iph = rxl_hdr(ctx, p->l3_off, RXL_IPV4_HLEN);
+	__u32 hlen, tot;
+	__u16 frag;
+
+	if (!iph)
+		return RXL_DROP_IPV4_TRUNC;
+	if ((iph[0] >> 4) != 4)
+		return RXL_DROP_IP_VERSION;
+	hlen = (iph[0] & 0xf) * 4;
+	if (hlen < RXL_IPV4_HLEN)
+		return RXL_DROP_IPV4_IHL;
+	if (p->l3_off + hlen > p->len)
+		return RXL_DROP_IPV4_TRUNC;
+	tot = bpf_ntohs(*(__be16 *)(iph + 2));
+	if (tot < hlen || p->l3_off + tot > p->len)
+		return RXL_DROP_IPV4_LEN;
+	frag = bpf_ntohs(*(__be16 *)(iph + 6));
+	if (frag & RXL_IP_OFFSET)
+		p->frag = RXL_FRAG_LATER;
+	else if (frag & RXL_IP_MF)
+		p->frag = RXL_FRAG_FIRST;
+	p->family = 4;
+	p->proto = iph[9];
+	p->saddr4 = *(__be32 *)(iph + 12);
+	p->daddr4 = *(__be32 *)(iph + 16);
+	p->l4_off = p->l3_off + hlen;
+	p->ip_end = p->l3_off + tot;
+	return RXL_CONT;
+}
+
+/* One IPv6 extension header at p->l4_off; updates *nexthdr, p->l4_off. */
+static __always_inline int rxl_skip_exthdr(struct xdp_md *ctx,
+					   struct rxl_pkt *p, __u8 *nexthdr)
+{
+	__u8 *h;
+	__u32 hlen;
+	__u16 fo;
+
+	if (p->l4_off > RXL_MAX_L4_OFF)
+		return RXL_DROP_HDR_DEPTH;
+	h = rxl_hdr(ctx, p->l4_off, 8);
+	if (!h || p->l4_off + 8 > p->ip_end)
+		return RXL_DROP_EXTHDR_TRUNC;
+	switch (*nexthdr) {
+	case RXL_IPPROTO_FRAGMENT:
+		fo = bpf_ntohs(*(__be16 *)(h + 2));
+		if (fo & 0xfff8)
+			p->frag = RXL_FRAG_LATER;
+		else if (fo & 1)
+			p->frag = RXL_FRAG_FIRST;
+		hlen = 8;
+		break;
+	case RXL_IPPROTO_AH:
+		hlen = (h[1] + 2) * 4;
+		break;
+	default:	/* hop-by-hop, routing, destination options */
+		hlen = (h[1] + 1) * 8;
+		break;
+	}
+	if (p->l4_off + hlen > p->ip_end)
+		return RXL_DROP_EXTHDR_TRUNC;
+	*nexthdr = h[0];
+	p->l4_off += hlen;
+	return RXL_CONT;
+}
+
+static __always_inline int rxl_is_exthdr(__u8 nexthdr)
+{
+	return nexthdr == RXL_IPPROTO_HOPOPTS ||
+	       nexthdr == RXL_IPPROTO_ROUTING ||
+	       nexthdr == RXL_IPPROTO_FRAGMENT ||
+	       nexthdr == RXL_IPPROTO_AH ||
+	       nexthdr == RXL_IPPROTO_DSTOPTS;
+}
+
+static __always_inline int rxl_parse_ipv6(struct xdp_md *ctx,
+					  struct rxl_pkt *p)
+{
+	__u8 *ip6 = rxl_hdr(ctx, p->l3_off, RXL_IPV6_HLEN);
+	__u8 nexthdr;
+	int i, rc;
+
+	if (!ip6)
+		return RXL_DROP_IPV6_TRUNC;
+	if ((ip6[0] >> 4) != 6)
+		return RXL_DROP_IP_VERSION;
+	p->ip_end = p->l3_off + RXL_IPV6_HLEN +
+		    bpf_ntohs(*(__be16 *)(ip6 + 4));
+	if (p->ip_end > p->len)
+		return RXL_DROP_IPV6_LEN;
+	p->family = 6;
+	__builtin_memcpy(&p->saddr6, ip6 + 8, 16);
+	__builtin_memcpy(&p->daddr6, ip6 + 24, 16);
+	nexthdr = ip6[6];
+	p->l4_off = p->l3_off + RXL_IPV6_HLEN;
+#pragma unroll
+	for (i = 0; i < RXL_IPV6_MAX_EXTHDRS; i++) {
+		if (!rxl_is_exthdr(nexthdr) || p->frag == RXL_FRAG_LATER)
+			break;
+		rc = rxl_skip_exthdr(ctx, p, &nexthdr);
+		if (rc != RXL_CONT)
+			return rc;
+	}
+	if (rxl_is_exthdr(nexthdr) && p->frag != RXL_FRAG_LATER)
+		return RXL_DROP_EXTHDR_CHAIN;
+	p->proto = nexthdr;
+	return RXL_CONT;
+}
+
+/* Ethernet, VLAN, IPv4/IPv6 and IPv6 extension headers. */
+static __noinline int rxl_parse_l3(struct xdp_md *ctx, struct rxl_pkt *p)
+{
+	int rc;
+
+	p->len = ctx->data_end - ctx->data;
+	rc = rxl_parse_l2(ctx, p);
+	if (rc != RXL_CONT)
+		return rc;
+	if (p->eth_proto == RXL_ETH_P_IP)
+		rc = rxl_parse_ipv4(ctx, p);
+	else if (p->eth_proto == RXL_ETH_P_IPV6)
+		rc = rxl_parse_ipv6(ctx, p);
+	if (rc == RXL_CONT && p->family && p->l4_off > RXL_MAX_L4_OFF)
+		return RXL_DROP_HDR_DEPTH;
+	return rc;
+}
+
+/*
+ * TCP, UDP, ICMP/ICMPv6 header of the IP packet. A non-first fragment has
+ * no L4 header and is judged without ports. A first fragment must hold
+ * the whole L4 header, or it is dropped (RXL_DROP_FRAG_TINY): ports can
+ * then never hide in a later fragment.
+ */
+static __noinline int rxl_parse_l4(struct xdp_md *ctx, struct rxl_pkt *p)
+{
+	int trunc = p->frag == RXL_FRAG_FIRST ? RXL_DROP_FRAG_TINY :
+						RXL_DROP_L4_TRUNC;
+	__u32 off = p->l4_off;
+	__u8 *l4;
+
+	if (p->frag == RXL_FRAG_LATER)
+		return RXL_CONT;
+	switch (p->proto) {
+	case RXL_IPPROTO_TCP:
+		l4 = rxl_hdr(ctx, off, RXL_TCP_HLEN);
+		if (!l4 || off + RXL_TCP_HLEN > p->ip_end)
+			return trunc;
+		if ((l4[12] >> 4) < 5)
+			return RXL_DROP_TCP_DOFF;
+		if (off + (l4[12] >> 4) * 4 > p->ip_end)
+			return p->frag == RXL_FRAG_FIRST ? RXL_DROP_FRAG_TINY :
+							   RXL_DROP_TCP_DOFF;
+		break;
+	case RXL_IPPROTO_UDP:
+		l4 = rxl_hdr(ctx, off, RXL_UDP_HLEN);
+		if (!l4 || off + RXL_UDP_HLEN > p->ip_end)
+			return trunc;
+		break;
+	case RXL_IPPROTO_ICMP:
+	case RXL_IPPROTO_ICMPV6:
+		l4 = rxl_hdr(ctx, off, RXL_ICMP_HLEN);
+		if (!l4 || off + RXL_ICMP_HLEN > p->ip_end)
+			return trunc;
+		p->icmp_type = l4[0];
+		p->has_icmp = 1;
+		return RXL_CONT;
+	default:
+		return RXL_CONT;
+	}
+	p->dport = bpf_ntohs(*(__be16 *)(l4 + 2));
+	p->has_ports = 1;
+	return RXL_CONT;
+}
+
+#endif /* _RXL_PARSE_H */

@@ -1,0 +1,223 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * rxlane_maps.h - map keys and values shared by the XDP fast path (bpf/)
+ * and userspace (user/).
+ *
+ * Plain __u8/__u16/__u32/__u64 only, no pointers, no bitfields, explicit
+ * padding: the same bytes mean the same thing on both sides. Every struct's
+ * size is pinned with _Static_assert. Addresses and the VNI-bearing fields
+ * are in network byte order; ports, counts and indices in host order.
+ *
+ * Layout summary (see Documentation/fastpath.rst):
+ *
+ *   rxl_config      ARRAY[1]       struct rxl_config
+ *   rxl_vteps4      HASH  __be32   -> __u32 tunnel-type mask (RXL_TUN_*)
+ *   rxl_vteps6      HASH  rxl_in6  -> __u32 tunnel-type mask
+ *   rxl_vnis        HASH  rxl_vni_key -> __u32 flags (0)
+ *   rxl_addrs4      HASH  __be32   -> struct rxl_container
+ *   rxl_addrs6      HASH  rxl_in6  -> struct rxl_container
+ *   rxl_rules4      HASH  rxl_rule4_key -> struct rxl_rule_val
+ *   rxl_rules6      HASH  rxl_rule6_key -> struct rxl_rule_val
+ *   rxl_tx_ports    DEVMAP[container id] -> ifindex (XDP_REDIRECT target)
+ *   rxl_rule_cnt    PERCPU_ARRAY[rule slot]    -> struct rxl_counter
+ *   rxl_cont_cnt    PERCPU_ARRAY[container id] -> struct rxl_cont_counter
+ *   rxl_drops       PERCPU_ARRAY[RXL_DROP_*]   -> __u64 packets
+ *   rxl_stats       PERCPU_ARRAY[RXL_STAT_*]   -> __u64 packets
+ */
+#ifndef _RXLANE_MAPS_H
+#define _RXLANE_MAPS_H
+
+#include <linux/types.h>
+
+/* ---- capacities (max_entries) ------------------------------------------ */
+#define RXL_MAX_VTEPS		64
+#define RXL_MAX_VNIS		65536
+#define RXL_MAX_ADDRS		16384
+#define RXL_MAX_CONTAINERS	4096	/* container ids are 0..4095 */
+#define RXL_MAX_RULE_KEYS	(1U << 21)	/* per family, both generations */
+#define RXL_MAX_RULE_SLOTS	(1U << 21)	/* rule counters, all sets */
+
+/* Distinct (prefix length, protocol-or-any) shapes per family in one set. */
+#define RXL_MAX_SHAPES		8
+/* Disjoint destination-port segments under one (prefix, protocol) key. */
+#define RXL_MAX_SEGS		8
+
+/* Default UDP ports when rxl_config leaves them 0. */
+#define RXL_VXLAN_PORT		4789
+#define RXL_GENEVE_PORT		6081
+
+/* ---- tunnel types (rxl_vni_key.type, VTEP masks) ------------------------ */
+enum rxl_tun_type {
+	RXL_TUN_VXLAN	= 1,
+	RXL_TUN_GENEVE	= 2,
+	RXL_TUN_NVGRE	= 3,
+};
+
+#define RXL_TUN_BIT(t)		(1U << (t))
+#define RXL_TUN_ALL		(RXL_TUN_BIT(RXL_TUN_VXLAN) | \
+				 RXL_TUN_BIT(RXL_TUN_GENEVE) | \
+				 RXL_TUN_BIT(RXL_TUN_NVGRE))
+
+/* ---- configuration ------------------------------------------------------ */
+/* Traffic to an address that is no container's is dropped, not passed. */
+#define RXL_CFG_NO_CONTAINER_DROP	(1U << 0)
+
+struct rxl_config {
+	__u16 vxlan_port;	/* host order, 0 = RXL_VXLAN_PORT */
+	__u16 geneve_port;	/* host order, 0 = RXL_GENEVE_PORT */
+	__u32 flags;		/* RXL_CFG_* */
+};
+_Static_assert(sizeof(struct rxl_config) == 8, "rxl_config size");
+
+struct rxl_in6 {
+	__u8 addr[16];
+};
+_Static_assert(sizeof(struct rxl_in6) == 16, "rxl_in6 size");
+
+struct rxl_vni_key {
+	__u32 type;		/* enum rxl_tun_type */
+	__u32 vni;		/* host order, 24 bits */
+};
+_Static_assert(sizeof(struct rxl_vni_key) == 8, "rxl_vni_key size");
+
+/* ---- containers --------------------------------------------------------- */
+#define RXL_CONT_DEFAULT_DROP	(1U << 0)	/* default policy: drop */
+#define RXL_CONT_REDIRECT	(1U << 1)	/* deliver via rxl_tx_ports[id] */
+
+/* One rule shape: rules with this prefix length and protocol kind. */
+struct rxl_shape {
+	__u8 plen;		/* source prefix length */
+	__u8 any_proto;		/* 1: key protocol is 0 (any) */
+};
+_Static_assert(sizeof(struct rxl_shape) == 2, "rxl_shape size");
+
+/*
+ * The value of every address of a container. It carries the active rule
+ * set (its tag, counter base and shapes), so replacing this one value flips
+ * a packet's whole view of the rule set at once.
+ */
+struct rxl_container {
+	__u32 id;		/* < RXL_MAX_CONTAINERS: counters, devmap */
+	__u32 set;		/* rule-key tag of the active set */
+	__u32 rule_base;	/* first slot of the set in rxl_rule_cnt */
+	__u32 nrules;		/* rules in the active set */
+	__u32 flags;		/* RXL_CONT_* */
+	__u8 nshapes4;
+	__u8 nshapes6;
+	__u16 pad;
+	struct rxl_shape shapes4[RXL_MAX_SHAPES];
+	struct rxl_shape shapes6[RXL_MAX_SHAPES];
+};
+_Static_assert(sizeof(struct rxl_container) == 56, "rxl_container size");
+
+/* ---- rules -------------------------------------------------------------- */
+/*
+ * A rule reference: its rank in the set (0 = matched first, from priority
+ * then order of definition) with RXL_RULE_DROP set for a drop rule. The
+ * lowest rank over all matching keys wins.
+ */
+#define RXL_RULE_DROP		(1U << 31)
+#define RXL_RULE_RANK		(~RXL_RULE_DROP)
+#define RXL_NO_RULE		0xffffffffU	/* rank loses to every rule */
+
+struct rxl_rule4_key {
+	__u32 set;		/* rxl_container.set */
+	__u32 src;		/* source address & prefix mask (be) */
+	__u8 plen;
+	__u8 proto;		/* IPPROTO_*, 0 = any */
+	__u16 pad;
+};
+_Static_assert(sizeof(struct rxl_rule4_key) == 12, "rxl_rule4_key size");
+
+struct rxl_rule6_key {
+	__u32 set;
+	__u8 src[16];
+	__u8 plen;
+	__u8 proto;
+	__u16 pad;
+};
+_Static_assert(sizeof(struct rxl_rule6_key) == 24, "rxl_rule6_key size");
+
+/* Destination ports [lo, hi] (host order) decide by rule @rule. */
+struct rxl_seg {
+	__u16 lo;
+	__u16 hi;
+	__u32 rule;
+};
+_Static_assert(sizeof(struct rxl_seg) == 8, "rxl_seg size");
+
+/*
+ * All rules of a set with one (source prefix, protocol) resolved by
+ * userspace into sorted disjoint port segments, plus the rule that judges
+ * packets without ports (ICMP, other protocols, non-first fragments): the
+ * best rule whose port range is the full 0-65535.
+ */
+struct rxl_rule_val {
+	__u32 nsegs;		/* <= RXL_MAX_SEGS */
+	__u32 portless;		/* rule reference or RXL_NO_RULE */
+	struct rxl_seg segs[RXL_MAX_SEGS];
+};
+_Static_assert(sizeof(struct rxl_rule_val) == 8 + 8 * RXL_MAX_SEGS,
+	       "rxl_rule_val size");
+
+/* ---- counters (per-CPU) ------------------------------------------------- */
+struct rxl_counter {
+	__u64 packets;
+	__u64 bytes;
+};
+_Static_assert(sizeof(struct rxl_counter) == 16, "rxl_counter size");
+
+struct rxl_cont_counter {
+	struct rxl_counter pass;	/* passed or redirected */
+	struct rxl_counter drop;
+};
+_Static_assert(sizeof(struct rxl_cont_counter) == 32, "rxl_cont_counter size");
+
+/* Why a packet was dropped: index of rxl_drops. */
+enum rxl_drop_reason {
+	RXL_DROP_L2_TRUNC,	/* Ethernet or VLAN header past the frame */
+	RXL_DROP_VLAN_DEPTH,	/* more than RXL_VLAN_MAX_DEPTH tags */
+	RXL_DROP_IP_VERSION,	/* version field disagrees with ethertype */
+	RXL_DROP_IPV4_TRUNC,	/* IPv4 header (with options) past the frame */
+	RXL_DROP_IPV4_IHL,	/* IHL below 5 */
+	RXL_DROP_IPV4_LEN,	/* total length < header or past the frame */
+	RXL_DROP_IPV6_TRUNC,	/* fixed IPv6 header past the frame */
+	RXL_DROP_IPV6_LEN,	/* payload length past the frame */
+	RXL_DROP_EXTHDR_TRUNC,	/* an extension header past the packet */
+	RXL_DROP_EXTHDR_CHAIN,	/* more than RXL_IPV6_MAX_EXTHDRS headers */
+	RXL_DROP_HDR_DEPTH,	/* L4 header starts past RXL_MAX_L4_OFF */
+	RXL_DROP_L4_TRUNC,	/* TCP/UDP/ICMP header past the packet */
+	RXL_DROP_TCP_DOFF,	/* TCP data offset below 5 or past packet */
+	RXL_DROP_FRAG_TINY,	/* first fragment without the whole L4 hdr */
+	RXL_DROP_OUTER_FRAG,	/* fragmented tunnel packet to our VTEP */
+	RXL_DROP_VXLAN_BAD,	/* VXLAN without the I flag */
+	RXL_DROP_GENEVE_BAD,	/* GENEVE version != 0 or not Ethernet */
+	RXL_DROP_GENEVE_OPTLEN,	/* GENEVE options past the packet */
+	RXL_DROP_NVGRE_BAD,	/* NVGRE without key, or bad version/flags */
+	RXL_DROP_TUNNEL_TRUNC,	/* tunnel header or inner frame truncated */
+	RXL_DROP_UNKNOWN_VNI,	/* VNI/VSID not configured */
+	RXL_DROP_TUNNEL_TYPE,	/* tunnel type not enabled on this VTEP */
+	RXL_DROP_NO_CONTAINER,	/* no container (RXL_CFG_NO_CONTAINER_DROP) */
+	RXL_DROP_RULE,		/* a drop rule matched */
+	RXL_DROP_DEFAULT,	/* no rule matched, default policy drop */
+	RXL_DROP_ADJUST,	/* bpf_xdp_adjust_head failed */
+	RXL_DROP__MAX,
+};
+
+/* Events that are not drops: index of rxl_stats. */
+enum rxl_stat {
+	RXL_STAT_RX,		/* every packet seen */
+	RXL_STAT_DECAP_VXLAN,
+	RXL_STAT_DECAP_GENEVE,
+	RXL_STAT_DECAP_NVGRE,
+	RXL_STAT_PASS_NON_IP,	/* ARP, other ethertypes: untouched */
+	RXL_STAT_PASS_HOST,	/* IP to no container: untouched */
+	RXL_STAT_PASS_ND,	/* IPv6 neighbour discovery: never filtered */
+	RXL_STAT_RULE_ALLOW,	/* an allow rule matched */
+	RXL_STAT_DEFAULT_ALLOW,	/* no rule matched, default policy allow */
+	RXL_STAT_REDIRECT,	/* XDP_REDIRECT to the container's port */
+	RXL_STAT_FRAG_PORTLESS,	/* non-first fragment judged without ports */
+	RXL_STAT__MAX,
+};
+
+#endif /* _RXLANE_MAPS_H */

@@ -1,0 +1,1342 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * fw.c - userspace access to the rxlane XDP fast path's maps.
+ *
+ * Rule sets are compiled here: rules are ranked (stable sort by priority),
+ * grouped by (family, source prefix, protocol), each group resolved into
+ * disjoint destination-port segments, and written under a fresh set tag.
+ * The container's address entries are then replaced, one at a time, each
+ * followed by an RCU grace period, and only then is the old set removed.
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <netinet/in.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <unistd.h>
+
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+
+#include "fw.h"
+
+#define RXL_SET_GEN_BITS	20
+#define RXL_SET_GEN_MASK	((1U << RXL_SET_GEN_BITS) - 1)
+#define RXL_MAX_GROUP_RULES	1024	/* rules under one (prefix, proto) */
+#define RXL_BATCH		8192
+
+static int rxl_fail(struct rxl_fw *fw, int err, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(fw->err, sizeof(fw->err), fmt, ap);
+	va_end(ap);
+	return err < 0 ? err : -err;
+}
+
+const char *rxl_fw_error(const struct rxl_fw *fw)
+{
+	return fw->err[0] ? fw->err : "no error";
+}
+
+/* ---- opening ------------------------------------------------------------ */
+
+struct rxl_map_ref {
+	const char *name;
+	size_t off;
+};
+
+static const struct rxl_map_ref rxl_maps[] = {
+	{ "rxl_config", offsetof(struct rxl_fw, config) },
+	{ "rxl_vteps4", offsetof(struct rxl_fw, vteps4) },
+	{ "rxl_vteps6", offsetof(struct rxl_fw, vteps6) },
+	{ "rxl_vnis", offsetof(struct rxl_fw, vnis) },
+	{ "rxl_addrs4", offsetof(struct rxl_fw, addrs4) },
+	{ "rxl_addrs6", offsetof(struct rxl_fw, addrs6) },
+	{ "rxl_rules4", offsetof(struct rxl_fw, rules4) },
+	{ "rxl_rules6", offsetof(struct rxl_fw, rules6) },
+	{ "rxl_tx_ports", offsetof(struct rxl_fw, tx_ports) },
+	{ "rxl_rule_cnt", offsetof(struct rxl_fw, rule_cnt) },
+	{ "rxl_cont_cnt", offsetof(struct rxl_fw, cont_cnt) },
+	{ "rxl_drops", offsetof(struct rxl_fw, drops) },
+	{ "rxl_stats", offsetof(struct rxl_fw, stats) },
+};
+#define RXL_NMAPS (sizeof(rxl_maps) / sizeof(rxl_maps[0]))
+
+static int *rxl_fd(struct rxl_fw *fw, unsigned int i)
+{
+	return (int *)((char *)fw + rxl_maps[i].off);
+}
+
+static void rxl_fw_init(struct rxl_fw *fw)
+{
+	unsigned int i;
+
+	memset(fw, 0, sizeof(*fw));
+	for (i = 0; i < RXL_NMAPS; i++)
+		*rxl_fd(fw, i) = -1;
+	fw->sync_outer = -1;
+	fw->sync_inner = -1;
+	fw->lock_fd = -1;
+}
+
+/* Sizes and helpers every open path needs once the map fds are set. */
+static int rxl_fw_finish_open(struct rxl_fw *fw)
+{
+	LIBBPF_OPTS(bpf_map_create_opts, opts);
+	struct bpf_map_info info = {};
+	__u32 len = sizeof(info);
+	unsigned int i;
+	int err;
+
+	for (i = 0; i < RXL_NMAPS; i++)
+		if (*rxl_fd(fw, i) < 0)
+			return rxl_fail(fw, -ENOENT, "map %s not found",
+					rxl_maps[i].name);
+	fw->ncpus = libbpf_num_possible_cpus();
+	if (fw->ncpus < 1)
+		return rxl_fail(fw, fw->ncpus, "cannot count possible CPUs");
+	err = bpf_obj_get_info_by_fd(fw->rule_cnt, &info, &len);
+	if (err)
+		return rxl_fail(fw, -errno, "rxl_rule_cnt info: %s",
+				strerror(errno));
+	fw->rule_slots = info.max_entries;
+
+	/*
+	 * Updating an ARRAY_OF_MAPS returns only after synchronize_rcu():
+	 * every XDP program that started before has finished.
+	 */
+	fw->sync_inner = bpf_map_create(BPF_MAP_TYPE_ARRAY, "rxl_sync_in",
+					4, 4, 1, NULL);
+	if (fw->sync_inner < 0)
+		return rxl_fail(fw, -errno, "cannot create sync map: %s",
+				strerror(errno));
+	opts.inner_map_fd = fw->sync_inner;
+	fw->sync_outer = bpf_map_create(BPF_MAP_TYPE_ARRAY_OF_MAPS, "rxl_sync",
+					4, 4, 1, &opts);
+	if (fw->sync_outer < 0)
+		return rxl_fail(fw, -errno, "cannot create sync map: %s",
+				strerror(errno));
+	return 0;
+}
+
+int rxl_fw_open_obj(struct rxl_fw *fw, struct bpf_object *obj)
+{
+	unsigned int i;
+	int err;
+
+	rxl_fw_init(fw);
+	for (i = 0; i < RXL_NMAPS; i++) {
+		struct bpf_map *m;
+
+		m = bpf_object__find_map_by_name(obj, rxl_maps[i].name);
+		if (m)
+			*rxl_fd(fw, i) = dup(bpf_map__fd(m));
+	}
+	err = rxl_fw_finish_open(fw);
+	if (err)
+		rxl_fw_close(fw);
+	return err;
+}
+
+int rxl_fw_open_pinned(struct rxl_fw *fw, const char *dir)
+{
+	char path[PATH_MAX];
+	unsigned int i;
+	int err;
+
+	rxl_fw_init(fw);
+	for (i = 0; i < RXL_NMAPS; i++) {
+		snprintf(path, sizeof(path), "%s/%s", dir, rxl_maps[i].name);
+		*rxl_fd(fw, i) = bpf_obj_get(path);
+		if (*rxl_fd(fw, i) < 0) {
+			err = rxl_fail(fw, -errno, "cannot open %s: %s", path,
+				       strerror(errno));
+			rxl_fw_close(fw);
+			return err;
+		}
+	}
+	err = rxl_fw_finish_open(fw);
+	if (err)
+		rxl_fw_close(fw);
+	return err;
+}
+
+static void rxl_take_map(struct rxl_fw *fw, int fd)
+{
+	struct bpf_map_info info = {};
+	__u32 len = sizeof(info);
+	unsigned int i;
+
+	if (bpf_obj_get_info_by_fd(fd, &info, &len))
+		goto out;
+	for (i = 0; i < RXL_NMAPS; i++) {
+		if (strcmp(info.name, rxl_maps[i].name) || *rxl_fd(fw, i) >= 0)
+			continue;
+		*rxl_fd(fw, i) = fd;
+		return;
+	}
+out:
+	close(fd);
+}
+
+int rxl_fw_open_ifindex(struct rxl_fw *fw, int ifindex)
+{
+	__u32 prog_id = 0, map_ids[64], len, i;
+	struct bpf_prog_info info;
+	int prog_fd, err;
+
+	rxl_fw_init(fw);
+	err = bpf_xdp_query_id(ifindex, 0, &prog_id);
+	if (err || !prog_id)
+		return rxl_fail(fw, err ?: -ENOENT,
+				"no XDP program on ifindex %d", ifindex);
+	prog_fd = bpf_prog_get_fd_by_id(prog_id);
+	if (prog_fd < 0)
+		return rxl_fail(fw, -errno, "XDP program %u: %s", prog_id,
+				strerror(errno));
+	memset(&info, 0, sizeof(info));
+	info.nr_map_ids = 64;
+	info.map_ids = (__u64)(unsigned long)map_ids;
+	len = sizeof(info);
+	err = bpf_obj_get_info_by_fd(prog_fd, &info, &len);
+	close(prog_fd);
+	if (err)
+		return rxl_fail(fw, -errno, "XDP program %u info: %s", prog_id,
+				strerror(errno));
+	for (i = 0; i < info.nr_map_ids && i < 64; i++) {
+		int fd = bpf_map_get_fd_by_id(map_ids[i]);
+
+		if (fd >= 0)
+			rxl_take_map(fw, fd);
+	}
+	err = rxl_fw_finish_open(fw);
+	if (err) {
+		char why[sizeof(fw->err)];
+
+		memcpy(why, fw->err, sizeof(why));
+		rxl_fw_close(fw);
+		snprintf(fw->err, sizeof(fw->err),
+			 "XDP program %u on ifindex %d is not rxlane's: %.200s",
+			 prog_id, ifindex, why);
+	}
+	return err;
+}
+
+void rxl_fw_close(struct rxl_fw *fw)
+{
+	unsigned int i;
+
+	for (i = 0; i < RXL_NMAPS; i++) {
+		if (*rxl_fd(fw, i) >= 0)
+			close(*rxl_fd(fw, i));
+		*rxl_fd(fw, i) = -1;
+	}
+	if (fw->sync_outer >= 0)
+		close(fw->sync_outer);
+	if (fw->sync_inner >= 0)
+		close(fw->sync_inner);
+	if (fw->lock_fd >= 0)
+		close(fw->lock_fd);
+	fw->sync_outer = fw->sync_inner = fw->lock_fd = -1;
+}
+
+/* ---- locking and grace periods ------------------------------------------ */
+
+static int rxl_lock(struct rxl_fw *fw)
+{
+	fw->lock_fd = open(RXL_FW_LOCK, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+	if (fw->lock_fd < 0)
+		return rxl_fail(fw, -errno, "cannot open %s: %s", RXL_FW_LOCK,
+				strerror(errno));
+	if (flock(fw->lock_fd, LOCK_EX)) {
+		int err = -errno;
+
+		close(fw->lock_fd);
+		fw->lock_fd = -1;
+		return rxl_fail(fw, err, "cannot lock %s: %s", RXL_FW_LOCK,
+				strerror(-err));
+	}
+	return 0;
+}
+
+static int rxl_unlock(struct rxl_fw *fw, int ret)
+{
+	if (fw->lock_fd >= 0)
+		close(fw->lock_fd);
+	fw->lock_fd = -1;
+	return ret;
+}
+
+/* Wait until no XDP program still holds a value read before this call. */
+static int rxl_sync(struct rxl_fw *fw)
+{
+	__u32 zero = 0;
+
+	if (bpf_map_update_elem(fw->sync_outer, &zero, &fw->sync_inner, 0))
+		return rxl_fail(fw, -errno, "RCU wait failed: %s",
+				strerror(errno));
+	return 0;
+}
+
+/* ---- config, VTEPs, VNIs ------------------------------------------------ */
+
+int rxl_fw_set_config(struct rxl_fw *fw, __u16 vxlan_port,
+		      __u16 geneve_port, __u32 flags)
+{
+	struct rxl_config cfg = {
+		.vxlan_port = vxlan_port,
+		.geneve_port = geneve_port,
+		.flags = flags,
+	};
+	__u32 zero = 0;
+
+	if (flags & ~RXL_CFG_NO_CONTAINER_DROP)
+		return rxl_fail(fw, -EINVAL, "unknown config flags 0x%x",
+				flags);
+	if (vxlan_port && vxlan_port == geneve_port)
+		return rxl_fail(fw, -EINVAL,
+				"VXLAN and GENEVE cannot share UDP port %u",
+				vxlan_port);
+	if (bpf_map_update_elem(fw->config, &zero, &cfg, 0))
+		return rxl_fail(fw, -errno, "config update: %s",
+				strerror(errno));
+	return 0;
+}
+
+static int rxl_check_addr(struct rxl_fw *fw, const struct rxl_addr *a)
+{
+	if (a->family != AF_INET && a->family != AF_INET6)
+		return rxl_fail(fw, -EAFNOSUPPORT,
+				"address family %d is neither IPv4 nor IPv6",
+				a->family);
+	return 0;
+}
+
+int rxl_fw_vtep_add(struct rxl_fw *fw, const struct rxl_addr *a,
+		    __u32 tun_mask)
+{
+	int err = rxl_check_addr(fw, a);
+
+	if (err)
+		return err;
+	if (!tun_mask || (tun_mask & ~RXL_TUN_ALL))
+		return rxl_fail(fw, -EINVAL, "bad tunnel type mask 0x%x",
+				tun_mask);
+	if (bpf_map_update_elem(a->family == AF_INET ? fw->vteps4 : fw->vteps6,
+				a->addr, &tun_mask, 0))
+		return rxl_fail(fw, -errno, "VTEP add: %s%s", strerror(errno),
+				errno == E2BIG ? " (table full)" : "");
+	return 0;
+}
+
+int rxl_fw_vtep_del(struct rxl_fw *fw, const struct rxl_addr *a)
+{
+	int err = rxl_check_addr(fw, a);
+
+	if (err)
+		return err;
+	if (bpf_map_delete_elem(a->family == AF_INET ? fw->vteps4 : fw->vteps6,
+				a->addr))
+		return rxl_fail(fw, -errno, "VTEP del: %s", strerror(errno));
+	return 0;
+}
+
+static int rxl_vni_key(struct rxl_fw *fw, enum rxl_tun_type type, __u32 vni,
+		       struct rxl_vni_key *k)
+{
+	if (type < RXL_TUN_VXLAN || type > RXL_TUN_NVGRE)
+		return rxl_fail(fw, -EINVAL, "unknown tunnel type %d", type);
+	if (vni > 0xffffff)
+		return rxl_fail(fw, -ERANGE, "VNI %u does not fit in 24 bits",
+				vni);
+	k->type = type;
+	k->vni = vni;
+	return 0;
+}
+
+int rxl_fw_vni_add(struct rxl_fw *fw, enum rxl_tun_type type, __u32 vni)
+{
+	struct rxl_vni_key k;
+	__u32 flags = 0;
+	int err = rxl_vni_key(fw, type, vni, &k);
+
+	if (err)
+		return err;
+	if (bpf_map_update_elem(fw->vnis, &k, &flags, 0))
+		return rxl_fail(fw, -errno, "VNI add: %s", strerror(errno));
+	return 0;
+}
+
+int rxl_fw_vni_del(struct rxl_fw *fw, enum rxl_tun_type type, __u32 vni)
+{
+	struct rxl_vni_key k;
+	int err = rxl_vni_key(fw, type, vni, &k);
+
+	if (err)
+		return err;
+	if (bpf_map_delete_elem(fw->vnis, &k))
+		return rxl_fail(fw, -errno, "VNI %u: %s", vni, strerror(errno));
+	return 0;
+}
+
+/* ---- containers --------------------------------------------------------- */
+
+struct rxl_cont_addrs {
+	struct rxl_addr addr[64];
+	unsigned int n;
+	struct rxl_container val;	/* value of the first address found */
+};
+
+/* Addresses of container @id (all of them, or the first 64). */
+static int rxl_find_container(struct rxl_fw *fw, __u32 id,
+			      struct rxl_cont_addrs *ca)
+{
+	int fds[2] = { fw->addrs4, fw->addrs6 };
+	int fams[2] = { AF_INET, AF_INET6 };
+	unsigned int ksz[2] = { 4, 16 };
+	int f;
+
+	ca->n = 0;
+	for (f = 0; f < 2; f++) {
+		__u8 key[16], next[16];
+		struct rxl_container v;
+		void *prev = NULL;
+
+		while (!bpf_map_get_next_key(fds[f], prev, next)) {
+			memcpy(key, next, ksz[f]);
+			prev = key;
+			if (bpf_map_lookup_elem(fds[f], key, &v) || v.id != id)
+				continue;
+			if (!ca->n)
+				ca->val = v;
+			if (ca->n == 64)
+				return rxl_fail(fw, -E2BIG,
+						"container %u has over 64 addresses",
+						id);
+			ca->addr[ca->n].family = fams[f];
+			memset(ca->addr[ca->n].addr, 0, 16);
+			memcpy(ca->addr[ca->n].addr, key, ksz[f]);
+			ca->n++;
+		}
+	}
+	return 0;
+}
+
+static int rxl_addr_fd(struct rxl_fw *fw, const struct rxl_addr *a)
+{
+	return a->family == AF_INET ? fw->addrs4 : fw->addrs6;
+}
+
+static int rxl_zero_percpu(struct rxl_fw *fw, int fd, __u32 first, __u32 n,
+			   size_t vsz)
+{
+	__u32 chunk = n < RXL_BATCH ? n : RXL_BATCH, done = 0, i, cnt;
+	void *vals = calloc((size_t)chunk * fw->ncpus, vsz);
+	__u32 *keys = calloc(chunk ?: 1, sizeof(*keys));
+	int err = 0;
+
+	if (!vals || !keys) {
+		err = rxl_fail(fw, -ENOMEM, "out of memory");
+		goto out;
+	}
+	while (done < n) {
+		cnt = n - done < chunk ? n - done : chunk;
+		for (i = 0; i < cnt; i++)
+			keys[i] = first + done + i;
+		if (bpf_map_update_batch(fd, keys, vals, &cnt, NULL)) {
+			err = rxl_fail(fw, -errno, "counter reset: %s",
+				       strerror(errno));
+			goto out;
+		}
+		done += cnt;
+	}
+out:
+	free(vals);
+	free(keys);
+	return err;
+}
+
+int rxl_fw_container_add(struct rxl_fw *fw, __u32 id,
+			 const struct rxl_addr *addrs, unsigned int naddrs,
+			 int redirect_ifindex)
+{
+	struct rxl_container val = { .id = id, .set = id << RXL_SET_GEN_BITS };
+	struct rxl_cont_addrs *ca;
+	unsigned int i, added = 0;
+	int err;
+
+	if (id >= RXL_MAX_CONTAINERS)
+		return rxl_fail(fw, -EINVAL, "container id %u out of range 0-%u",
+				id, RXL_MAX_CONTAINERS - 1);
+	if (!naddrs)
+		return rxl_fail(fw, -EINVAL, "container %u needs an address",
+				id);
+	for (i = 0; i < naddrs; i++) {
+		err = rxl_check_addr(fw, &addrs[i]);
+		if (err)
+			return err;
+	}
+	ca = calloc(1, sizeof(*ca));
+	if (!ca)
+		return rxl_fail(fw, -ENOMEM, "out of memory");
+	err = rxl_lock(fw);
+	if (err)
+		goto out_free;
+	err = rxl_find_container(fw, id, ca);
+	if (err)
+		goto out_unlock;
+	if (ca->n) {
+		err = rxl_fail(fw, -EEXIST, "container %u exists", id);
+		goto out_unlock;
+	}
+	if (redirect_ifindex > 0) {
+		__u32 ifx = redirect_ifindex;
+
+		if (bpf_map_update_elem(fw->tx_ports, &id, &ifx, 0)) {
+			err = rxl_fail(fw, -errno,
+				       "redirect to ifindex %d: %s",
+				       redirect_ifindex, strerror(errno));
+			goto out_unlock;
+		}
+		val.flags |= RXL_CONT_REDIRECT;
+	}
+	err = rxl_zero_percpu(fw, fw->cont_cnt, id, 1,
+			      sizeof(struct rxl_cont_counter));
+	if (err)
+		goto out_unlock;
+	for (i = 0; i < naddrs; i++, added++) {
+		if (bpf_map_update_elem(rxl_addr_fd(fw, &addrs[i]),
+					addrs[i].addr, &val, BPF_NOEXIST)) {
+			err = rxl_fail(fw, -errno,
+				       "address %u of container %u: %s", i, id,
+				       errno == EEXIST ?
+				       "used by another container" :
+				       strerror(errno));
+			goto out_undo;
+		}
+	}
+	err = rxl_sync(fw);
+	goto out_unlock;
+
+out_undo:
+	while (added--)
+		bpf_map_delete_elem(rxl_addr_fd(fw, &addrs[added]),
+				    addrs[added].addr);
+	if (val.flags & RXL_CONT_REDIRECT)
+		bpf_map_delete_elem(fw->tx_ports, &id);
+out_unlock:
+	rxl_unlock(fw, 0);
+out_free:
+	free(ca);
+	return err;
+}
+
+/* Delete every rule key of set @tag; the set must be unreferenced. */
+static void rxl_delete_set(struct rxl_fw *fw, __u32 tag)
+{
+	int fds[2] = { fw->rules4, fw->rules6 };
+	size_t ksz[2] = { sizeof(struct rxl_rule4_key),
+			  sizeof(struct rxl_rule6_key) };
+	int f;
+
+	for (f = 0; f < 2; f++) {
+		size_t n = 0, cap = 1024, i;
+		__u8 *keys = malloc(cap * ksz[f]);
+		__u8 prev[32], next[32];
+		void *pp = NULL;
+
+		if (!keys)
+			return;
+		while (!bpf_map_get_next_key(fds[f], pp, next)) {
+			memcpy(prev, next, ksz[f]);
+			pp = prev;
+			if (*(__u32 *)next != tag)
+				continue;
+			if (n == cap) {
+				__u8 *k = realloc(keys, 2 * cap * ksz[f]);
+
+				if (!k)
+					break;
+				keys = k;
+				cap *= 2;
+			}
+			memcpy(keys + n * ksz[f], next, ksz[f]);
+			n++;
+		}
+		for (i = 0; i < n; i++)
+			bpf_map_delete_elem(fds[f], keys + i * ksz[f]);
+		free(keys);
+	}
+}
+
+int rxl_fw_container_del(struct rxl_fw *fw, __u32 id)
+{
+	struct rxl_cont_addrs *ca = calloc(1, sizeof(*ca));
+	unsigned int i;
+	int err;
+
+	if (!ca)
+		return rxl_fail(fw, -ENOMEM, "out of memory");
+	err = rxl_lock(fw);
+	if (err)
+		goto out_free;
+	err = rxl_find_container(fw, id, ca);
+	if (!err && !ca->n)
+		err = rxl_fail(fw, -ENOENT, "container %u does not exist", id);
+	if (err)
+		goto out_unlock;
+	for (i = 0; i < ca->n; i++) {
+		bpf_map_delete_elem(rxl_addr_fd(fw, &ca->addr[i]),
+				    ca->addr[i].addr);
+		err = rxl_sync(fw);
+		if (err)
+			goto out_unlock;
+	}
+	bpf_map_delete_elem(fw->tx_ports, &id);
+	rxl_delete_set(fw, ca->val.set);
+out_unlock:
+	rxl_unlock(fw, 0);
+out_free:
+	free(ca);
+	return err;
+}
+
+/* ---- rule compilation --------------------------------------------------- */
+
+/* A rule for one family, as stored: the unit of grouping. */
+struct rxl_entry {
+	__u8 family;		/* 4 or 6 */
+	__u8 plen;
+	__u8 proto;
+	__u8 src[16];
+	__u16 lo, hi;
+	__u32 ref;		/* rank | RXL_RULE_DROP */
+};
+
+struct rxl_ranked {
+	const struct rxl_rule *r;
+	unsigned int pos;
+};
+
+static int rxl_cmp_ranked(const void *a, const void *b)
+{
+	const struct rxl_ranked *x = a, *y = b;
+
+	if (x->r->prio != y->r->prio)
+		return x->r->prio < y->r->prio ? -1 : 1;
+	return x->pos < y->pos ? -1 : x->pos > y->pos;
+}
+
+static int rxl_cmp_entry(const void *a, const void *b)
+{
+	const struct rxl_entry *x = a, *y = b;
+
+	if (x->family != y->family)
+		return x->family - y->family;
+	if (x->plen != y->plen)
+		return x->plen - y->plen;
+	if (x->proto != y->proto)
+		return x->proto - y->proto;
+	return memcmp(x->src, y->src, 16);
+}
+
+static int rxl_same_group(const struct rxl_entry *x, const struct rxl_entry *y)
+{
+	return x->family == y->family && x->plen == y->plen &&
+	       x->proto == y->proto && !memcmp(x->src, y->src, 16);
+}
+
+static int rxl_cmp_u32(const void *a, const void *b)
+{
+	__u32 x = *(const __u32 *)a, y = *(const __u32 *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+static void rxl_fmt_src(const struct rxl_entry *e, char *buf, size_t len)
+{
+	char a[INET6_ADDRSTRLEN];
+
+	inet_ntop(e->family == 4 ? AF_INET : AF_INET6, e->src, a, sizeof(a));
+	snprintf(buf, len, "%s/%u proto %u", a, e->plen, e->proto);
+}
+
+static __u32 rxl_better(__u32 best, __u32 ref)
+{
+	return (ref & RXL_RULE_RANK) < (best & RXL_RULE_RANK) ? ref : best;
+}
+
+/* Resolve the @n entries of one group into port segments. */
+static int rxl_resolve(struct rxl_fw *fw, const struct rxl_entry *e,
+		       size_t n, struct rxl_rule_val *v)
+{
+	__u32 pts[2 * RXL_MAX_GROUP_RULES];
+	size_t np = 0, i, j, u = 0;
+	char what[80];
+
+	memset(v, 0, sizeof(*v));
+	v->portless = RXL_NO_RULE;
+	if (n > RXL_MAX_GROUP_RULES) {
+		rxl_fmt_src(e, what, sizeof(what));
+		return rxl_fail(fw, -E2BIG,
+				"%zu rules share source %s; at most %u",
+				n, what, RXL_MAX_GROUP_RULES);
+	}
+	for (i = 0; i < n; i++) {
+		if (e[i].lo == 0 && e[i].hi == 0xffff)
+			v->portless = rxl_better(v->portless, e[i].ref);
+		pts[np++] = e[i].lo;
+		pts[np++] = (__u32)e[i].hi + 1;
+	}
+	qsort(pts, np, sizeof(pts[0]), rxl_cmp_u32);
+	for (i = 0; i < np; i++)
+		if (!u || pts[u - 1] != pts[i])
+			pts[u++] = pts[i];
+	for (j = 0; j + 1 < u; j++) {
+		__u32 lo = pts[j], hi = pts[j + 1] - 1, best = RXL_NO_RULE;
+		struct rxl_seg *last = v->nsegs ? &v->segs[v->nsegs - 1] : NULL;
+
+		for (i = 0; i < n; i++)
+			if (e[i].lo <= lo && e[i].hi >= hi)
+				best = rxl_better(best, e[i].ref);
+		if (best == RXL_NO_RULE)
+			continue;
+		if (last && last->rule == best && last->hi + 1U == lo) {
+			last->hi = hi;
+			continue;
+		}
+		if (v->nsegs == RXL_MAX_SEGS) {
+			rxl_fmt_src(e, what, sizeof(what));
+			return rxl_fail(fw, -E2BIG,
+					"rules for source %s split the ports into more than %u segments",
+					what, RXL_MAX_SEGS);
+		}
+		v->segs[v->nsegs].lo = lo;
+		v->segs[v->nsegs].hi = hi;
+		v->segs[v->nsegs].rule = best;
+		v->nsegs++;
+	}
+	return 0;
+}
+
+static int rxl_check_rule(struct rxl_fw *fw, const struct rxl_rule *r,
+			  unsigned int i)
+{
+	unsigned int max = r->family == AF_INET ? 32 : 128, b;
+
+	if (r->family != AF_INET && r->family != AF_INET6 &&
+	    r->family != AF_UNSPEC)
+		return rxl_fail(fw, -EINVAL, "rule %u: bad family %d", i,
+				r->family);
+	if (r->family != AF_UNSPEC && r->plen > max)
+		return rxl_fail(fw, -EINVAL,
+				"rule %u: prefix length %u exceeds %u", i,
+				r->plen, max);
+	if (r->family != AF_UNSPEC)
+		for (b = r->plen; b < max; b++)
+			if (r->src[b / 8] & (0x80 >> (b % 8)))
+				return rxl_fail(fw, -EINVAL,
+						"rule %u: source has bits set past /%u",
+						i, r->plen);
+	if (r->dport_lo > r->dport_hi)
+		return rxl_fail(fw, -EINVAL,
+				"rule %u: port range %u-%u is empty", i,
+				r->dport_lo, r->dport_hi);
+	switch (r->proto) {
+	case 0:
+	case IPPROTO_TCP:
+	case IPPROTO_UDP:
+		return 0;
+	case IPPROTO_ICMP:
+	case IPPROTO_ICMPV6:
+		if (r->dport_lo != 0 || r->dport_hi != 0xffff)
+			return rxl_fail(fw, -EINVAL,
+					"rule %u: ICMP has no ports", i);
+		if ((r->proto == IPPROTO_ICMP && r->family == AF_INET6) ||
+		    (r->proto == IPPROTO_ICMPV6 && r->family == AF_INET))
+			return rxl_fail(fw, -EINVAL,
+					"rule %u: ICMP version does not match the source family",
+					i);
+		return 0;
+	default:
+		return rxl_fail(fw, -EPROTONOSUPPORT,
+				"rule %u: protocol %u is not tcp, udp, icmp or any",
+				i, r->proto);
+	}
+}
+
+static void rxl_add_entry(struct rxl_entry *e, const struct rxl_rule *r,
+			  int family, __u32 ref)
+{
+	memset(e, 0, sizeof(*e));
+	e->family = family;
+	if (r->family != AF_UNSPEC) {
+		e->plen = r->plen;
+		memcpy(e->src, r->src, 16);
+	}
+	e->proto = r->proto;
+	if (r->proto == IPPROTO_ICMP || r->proto == IPPROTO_ICMPV6)
+		e->proto = family == 4 ? IPPROTO_ICMP : IPPROTO_ICMPV6;
+	e->lo = r->dport_lo;
+	e->hi = r->dport_hi;
+	e->ref = ref;
+}
+
+/* Rank @rules and expand them into per-family entries, sorted by group. */
+static int rxl_expand(struct rxl_fw *fw, const struct rxl_rule *rules,
+		      unsigned int n, struct rxl_entry **out, size_t *nout)
+{
+	struct rxl_ranked *rk = calloc(n ?: 1, sizeof(*rk));
+	struct rxl_entry *e = calloc(2 * (size_t)n + 1, sizeof(*e));
+	unsigned int i;
+	size_t ne = 0;
+	int err = 0;
+
+	if (!rk || !e) {
+		err = rxl_fail(fw, -ENOMEM, "out of memory");
+		goto out;
+	}
+	for (i = 0; i < n; i++) {
+		err = rxl_check_rule(fw, &rules[i], i);
+		if (err)
+			goto out;
+		rk[i].r = &rules[i];
+		rk[i].pos = i;
+	}
+	qsort(rk, n, sizeof(*rk), rxl_cmp_ranked);
+	for (i = 0; i < n; i++) {
+		const struct rxl_rule *r = rk[i].r;
+		__u32 ref = i | (r->drop ? RXL_RULE_DROP : 0);
+
+		if (r->family != AF_INET6)
+			rxl_add_entry(&e[ne++], r, 4, ref);
+		if (r->family != AF_INET)
+			rxl_add_entry(&e[ne++], r, 6, ref);
+	}
+	qsort(e, ne, sizeof(*e), rxl_cmp_entry);
+	*out = e;
+	*nout = ne;
+	e = NULL;
+out:
+	free(rk);
+	free(e);
+	return err;
+}
+
+/* Shapes of the sorted entries into @c; fails past RXL_MAX_SHAPES. */
+static int rxl_shapes(struct rxl_fw *fw, const struct rxl_entry *e, size_t n,
+		      struct rxl_container *c)
+{
+	size_t i;
+
+	c->nshapes4 = c->nshapes6 = 0;
+	for (i = 0; i < n; i++) {
+		struct rxl_shape *sh = e[i].family == 4 ? c->shapes4 :
+							  c->shapes6;
+		__u8 *ns = e[i].family == 4 ? &c->nshapes4 : &c->nshapes6;
+		__u8 any = e[i].proto == 0;
+		unsigned int k;
+
+		for (k = 0; k < *ns; k++)
+			if (sh[k].plen == e[i].plen && sh[k].any_proto == any)
+				break;
+		if (k < *ns)
+			continue;
+		if (*ns == RXL_MAX_SHAPES)
+			return rxl_fail(fw, -E2BIG,
+					"IPv%u rules use more than %u distinct (prefix length, protocol-or-any) shapes",
+					e[i].family, RXL_MAX_SHAPES);
+		sh[*ns].plen = e[i].plen;
+		sh[*ns].any_proto = any;
+		(*ns)++;
+	}
+	return 0;
+}
+
+struct rxl_range {
+	__u32 base, n;
+};
+
+static int rxl_cmp_range(const void *a, const void *b)
+{
+	const struct rxl_range *x = a, *y = b;
+
+	return x->base < y->base ? -1 : x->base > y->base;
+}
+
+/* First fit of @n counter slots beside every set in use. */
+static int rxl_alloc_slots(struct rxl_fw *fw, __u32 n, __u32 *base)
+{
+	int fds[2] = { fw->addrs4, fw->addrs6 };
+	unsigned int ksz[2] = { 4, 16 };
+	struct rxl_range *used;
+	size_t nu = 0, i;
+	__u32 at = 0;
+	int f;
+
+	*base = 0;
+	if (!n)
+		return 0;
+	used = calloc(2 * RXL_MAX_ADDRS, sizeof(*used));
+	if (!used)
+		return rxl_fail(fw, -ENOMEM, "out of memory");
+	for (f = 0; f < 2; f++) {
+		__u8 key[16], next[16];
+		struct rxl_container v;
+		void *prev = NULL;
+
+		while (!bpf_map_get_next_key(fds[f], prev, next) &&
+		       nu < 2 * RXL_MAX_ADDRS) {
+			memcpy(key, next, ksz[f]);
+			prev = key;
+			if (!bpf_map_lookup_elem(fds[f], key, &v) && v.nrules) {
+				used[nu].base = v.rule_base;
+				used[nu++].n = v.nrules;
+			}
+		}
+	}
+	qsort(used, nu, sizeof(*used), rxl_cmp_range);
+	for (i = 0; i < nu; i++) {
+		if (used[i].base >= at && used[i].base - at >= n)
+			break;
+		if (used[i].base + used[i].n > at)
+			at = used[i].base + used[i].n;
+	}
+	free(used);
+	if (at > fw->rule_slots || fw->rule_slots - at < n)
+		return rxl_fail(fw, -ENOSPC,
+				"no room for %u rule counters (%u slots in all)",
+				n, fw->rule_slots);
+	*base = at;
+	return 0;
+}
+
+/* Write the groups of @e under @tag; on failure remove what was written. */
+static int rxl_write_set(struct rxl_fw *fw, const struct rxl_entry *e,
+			 size_t n, __u32 tag)
+{
+	struct rxl_rule6_key *k6 = calloc(RXL_BATCH, sizeof(*k6));
+	struct rxl_rule4_key *k4 = calloc(RXL_BATCH, sizeof(*k4));
+	struct rxl_rule_val *v4 = calloc(RXL_BATCH, sizeof(*v4));
+	struct rxl_rule_val *v6 = calloc(RXL_BATCH, sizeof(*v6));
+	__u32 n4 = 0, n6 = 0, cnt;
+	size_t i = 0, j;
+	int err = 0;
+
+	if (!k4 || !k6 || !v4 || !v6) {
+		err = rxl_fail(fw, -ENOMEM, "out of memory");
+		goto out;
+	}
+	while (i < n || n4 || n6) {
+		if (i < n && n4 < RXL_BATCH && n6 < RXL_BATCH) {
+			for (j = i + 1; j < n && rxl_same_group(&e[i], &e[j]);
+			     j++)
+				;
+			if (e[i].family == 4) {
+				k4[n4] = (struct rxl_rule4_key){
+					.set = tag, .plen = e[i].plen,
+					.proto = e[i].proto };
+				memcpy(&k4[n4].src, e[i].src, 4);
+				err = rxl_resolve(fw, &e[i], j - i, &v4[n4++]);
+			} else {
+				k6[n6] = (struct rxl_rule6_key){
+					.set = tag, .plen = e[i].plen,
+					.proto = e[i].proto };
+				memcpy(k6[n6].src, e[i].src, 16);
+				err = rxl_resolve(fw, &e[i], j - i, &v6[n6++]);
+			}
+			if (err)
+				goto out_undo;
+			i = j;
+			continue;
+		}
+		cnt = n4;
+		if (cnt && bpf_map_update_batch(fw->rules4, k4, v4, &cnt, NULL))
+			goto out_full;
+		cnt = n6;
+		if (cnt && bpf_map_update_batch(fw->rules6, k6, v6, &cnt, NULL))
+			goto out_full;
+		n4 = n6 = 0;
+	}
+	goto out;
+
+out_full:
+	err = rxl_fail(fw, -errno, "writing rules: %s%s", strerror(errno),
+		       errno == E2BIG ? " (rule table full)" : "");
+out_undo:
+	rxl_delete_set(fw, tag);
+out:
+	free(k4);
+	free(k6);
+	free(v4);
+	free(v6);
+	return err;
+}
+
+int rxl_fw_rules_replace(struct rxl_fw *fw, __u32 id,
+			 const struct rxl_rule *rules, unsigned int nrules,
+			 bool default_drop)
+{
+	struct rxl_cont_addrs *ca = calloc(1, sizeof(*ca));
+	struct rxl_entry *e = NULL;
+	struct rxl_container nv;
+	__u32 old_tag, tag, base;
+	unsigned int i;
+	size_t ne = 0;
+	int err;
+
+	if (!ca)
+		return rxl_fail(fw, -ENOMEM, "out of memory");
+	if (nrules >= RXL_RULE_RANK) {
+		err = rxl_fail(fw, -E2BIG, "too many rules");
+		goto out_free;
+	}
+	err = rxl_expand(fw, rules, nrules, &e, &ne);
+	if (err)
+		goto out_free;
+	err = rxl_lock(fw);
+	if (err)
+		goto out_free;
+	err = rxl_find_container(fw, id, ca);
+	if (!err && !ca->n)
+		err = rxl_fail(fw, -ENOENT, "container %u does not exist", id);
+	if (err)
+		goto out_unlock;
+	nv = ca->val;
+	err = rxl_shapes(fw, e, ne, &nv);
+	if (err)
+		goto out_unlock;
+	err = rxl_alloc_slots(fw, nrules, &base);
+	if (err)
+		goto out_unlock;
+	err = rxl_zero_percpu(fw, fw->rule_cnt, base, nrules,
+			      sizeof(struct rxl_counter));
+	if (err)
+		goto out_unlock;
+	old_tag = ca->val.set;
+	tag = (id << RXL_SET_GEN_BITS) | ((old_tag + 1) & RXL_SET_GEN_MASK);
+	err = rxl_write_set(fw, e, ne, tag);
+	if (err)
+		goto out_unlock;
+
+	nv.set = tag;
+	nv.rule_base = base;
+	nv.nrules = nrules;
+	nv.flags = (nv.flags & ~RXL_CONT_DEFAULT_DROP) |
+		   (default_drop ? RXL_CONT_DEFAULT_DROP : 0);
+	for (i = 0; i < ca->n; i++) {
+		/* The flip: one value replaced, then a grace period. */
+		if (bpf_map_update_elem(rxl_addr_fd(fw, &ca->addr[i]),
+					ca->addr[i].addr, &nv, BPF_EXIST)) {
+			err = rxl_fail(fw, -errno, "switching container %u: %s",
+				       id, strerror(errno));
+			break;
+		}
+		err = rxl_sync(fw);
+		if (err)
+			break;
+	}
+	if (!err)
+		rxl_delete_set(fw, old_tag);
+out_unlock:
+	rxl_unlock(fw, 0);
+out_free:
+	free(e);
+	free(ca);
+	return err;
+}
+
+/* ---- counters ----------------------------------------------------------- */
+
+static int rxl_sum_percpu(struct rxl_fw *fw, int fd, __u32 key, __u64 *out,
+			  unsigned int nwords)
+{
+	__u64 *vals = calloc((size_t)fw->ncpus * nwords, sizeof(__u64));
+	unsigned int c, w;
+
+	if (!vals)
+		return rxl_fail(fw, -ENOMEM, "out of memory");
+	if (bpf_map_lookup_elem(fd, &key, vals)) {
+		free(vals);
+		return rxl_fail(fw, -errno, "counter %u: %s", key,
+				strerror(errno));
+	}
+	memset(out, 0, nwords * sizeof(__u64));
+	for (c = 0; c < (unsigned int)fw->ncpus; c++)
+		for (w = 0; w < nwords; w++)
+			out[w] += vals[c * nwords + w];
+	free(vals);
+	return 0;
+}
+
+int rxl_fw_rule_counter(struct rxl_fw *fw, __u32 id, __u32 rank,
+			struct rxl_counter *out)
+{
+	struct rxl_cont_addrs *ca = calloc(1, sizeof(*ca));
+	int err;
+
+	if (!ca)
+		return rxl_fail(fw, -ENOMEM, "out of memory");
+	err = rxl_find_container(fw, id, ca);
+	if (!err && !ca->n)
+		err = rxl_fail(fw, -ENOENT, "container %u does not exist", id);
+	if (!err && rank >= ca->val.nrules)
+		err = rxl_fail(fw, -ENOENT, "container %u has %u rules, no rank %u",
+			       id, ca->val.nrules, rank);
+	if (!err)
+		err = rxl_sum_percpu(fw, fw->rule_cnt, ca->val.rule_base + rank,
+				     (__u64 *)out, 2);
+	free(ca);
+	return err;
+}
+
+int rxl_fw_container_counter(struct rxl_fw *fw, __u32 id,
+			     struct rxl_cont_counter *out)
+{
+	if (id >= RXL_MAX_CONTAINERS)
+		return rxl_fail(fw, -EINVAL, "container id %u out of range",
+				id);
+	return rxl_sum_percpu(fw, fw->cont_cnt, id, (__u64 *)out, 4);
+}
+
+int rxl_fw_drop_counters(struct rxl_fw *fw, __u64 out[RXL_DROP__MAX])
+{
+	__u32 i;
+	int err;
+
+	for (i = 0; i < RXL_DROP__MAX; i++) {
+		err = rxl_sum_percpu(fw, fw->drops, i, &out[i], 1);
+		if (err)
+			return err;
+	}
+	return 0;
+}
+
+int rxl_fw_stat_counters(struct rxl_fw *fw, __u64 out[RXL_STAT__MAX])
+{
+	__u32 i;
+	int err;
+
+	for (i = 0; i < RXL_STAT__MAX; i++) {
+		err = rxl_sum_percpu(fw, fw->stats, i, &out[i], 1);
+		if (err)
+			return err;
+	}
+	return 0;
+}
+
+/* ---- text --------------------------------------------------------------- */
+
+static const char *const rxl_drop_names[RXL_DROP__MAX] = {
+	[RXL_DROP_L2_TRUNC]	= "l2_trunc",
+	[RXL_DROP_VLAN_DEPTH]	= "vlan_depth",
+	[RXL_DROP_IP_VERSION]	= "ip_version",
+	[RXL_DROP_IPV4_TRUNC]	= "ipv4_trunc",
+	[RXL_DROP_IPV4_IHL]	= "ipv4_ihl",
+	[RXL_DROP_IPV4_LEN]	= "ipv4_len",
+	[RXL_DROP_IPV6_TRUNC]	= "ipv6_trunc",
+	[RXL_DROP_IPV6_LEN]	= "ipv6_len",
+	[RXL_DROP_EXTHDR_TRUNC]	= "exthdr_trunc",
+	[RXL_DROP_EXTHDR_CHAIN]	= "exthdr_chain",
+	[RXL_DROP_HDR_DEPTH]	= "hdr_depth",
+	[RXL_DROP_L4_TRUNC]	= "l4_trunc",
+	[RXL_DROP_TCP_DOFF]	= "tcp_doff",
+	[RXL_DROP_FRAG_TINY]	= "frag_tiny",
+	[RXL_DROP_OUTER_FRAG]	= "outer_frag",
+	[RXL_DROP_VXLAN_BAD]	= "vxlan_bad",
+	[RXL_DROP_GENEVE_BAD]	= "geneve_bad",
+	[RXL_DROP_GENEVE_OPTLEN] = "geneve_optlen",
+	[RXL_DROP_NVGRE_BAD]	= "nvgre_bad",
+	[RXL_DROP_TUNNEL_TRUNC]	= "tunnel_trunc",
+	[RXL_DROP_UNKNOWN_VNI]	= "unknown_vni",
+	[RXL_DROP_TUNNEL_TYPE]	= "tunnel_type",
+	[RXL_DROP_NO_CONTAINER]	= "no_container",
+	[RXL_DROP_RULE]		= "rule",
+	[RXL_DROP_DEFAULT]	= "default",
+	[RXL_DROP_ADJUST]	= "adjust",
+};
+
+static const char *const rxl_stat_names[RXL_STAT__MAX] = {
+	[RXL_STAT_RX]		= "rx",
+	[RXL_STAT_DECAP_VXLAN]	= "decap_vxlan",
+	[RXL_STAT_DECAP_GENEVE]	= "decap_geneve",
+	[RXL_STAT_DECAP_NVGRE]	= "decap_nvgre",
+	[RXL_STAT_PASS_NON_IP]	= "pass_non_ip",
+	[RXL_STAT_PASS_HOST]	= "pass_host",
+	[RXL_STAT_PASS_ND]	= "pass_nd",
+	[RXL_STAT_RULE_ALLOW]	= "rule_allow",
+	[RXL_STAT_DEFAULT_ALLOW] = "default_allow",
+	[RXL_STAT_REDIRECT]	= "redirect",
+	[RXL_STAT_FRAG_PORTLESS] = "frag_portless",
+};
+
+const char *rxl_drop_name(unsigned int reason)
+{
+	return reason < RXL_DROP__MAX && rxl_drop_names[reason] ?
+	       rxl_drop_names[reason] : "?";
+}
+
+const char *rxl_stat_name(unsigned int stat)
+{
+	return stat < RXL_STAT__MAX && rxl_stat_names[stat] ?
+	       rxl_stat_names[stat] : "?";
+}
+
+int rxl_tun_type_parse(const char *s)
+{
+	if (!strcmp(s, "vxlan"))
+		return RXL_TUN_VXLAN;
+	if (!strcmp(s, "geneve"))
+		return RXL_TUN_GENEVE;
+	if (!strcmp(s, "nvgre"))
+		return RXL_TUN_NVGRE;
+	return -EINVAL;
+}
+
+int rxl_parse_addr(const char *s, struct rxl_addr *a)
+{
+	memset(a, 0, sizeof(*a));
+	if (inet_pton(AF_INET, s, a->addr) == 1) {
+		a->family = AF_INET;
+		return 0;
+	}
+	if (inet_pton(AF_INET6, s, a->addr) == 1) {
+		a->family = AF_INET6;
+		return 0;
+	}
+	return -EINVAL;
+}
+
+static int rxl_parse_u32(const char *s, unsigned long max, __u32 *out)
+{
+	char *end;
+	unsigned long v;
+
+	errno = 0;
+	v = strtoul(s, &end, 10);
+	if (errno || end == s || *end || v > max || *s == '-')
+		return -EINVAL;
+	*out = v;
+	return 0;
+}
+
+static int rxl_parse_prefix(const char *s, struct rxl_rule *r)
+{
+	char buf[INET6_ADDRSTRLEN + 8], *slash;
+	struct rxl_addr a;
+	__u32 plen;
+
+	if (strlen(s) >= sizeof(buf))
+		return -EINVAL;
+	strcpy(buf, s);
+	slash = strchr(buf, '/');
+	if (slash)
+		*slash = '\0';
+	if (rxl_parse_addr(buf, &a))
+		return -EINVAL;
+	plen = a.family == AF_INET ? 32 : 128;
+	if (slash && rxl_parse_u32(slash + 1, plen, &plen))
+		return -ERANGE;
+	r->family = a.family;
+	memcpy(r->src, a.addr, 16);
+	r->plen = plen;
+	return 0;
+}
+
+static int rxl_parse_ports(const char *s, struct rxl_rule *r)
+{
+	char buf[16], *dash;
+	__u32 lo, hi;
+
+	if (strlen(s) >= sizeof(buf))
+		return -EINVAL;
+	strcpy(buf, s);
+	dash = strchr(buf, '-');
+	if (dash)
+		*dash = '\0';
+	if (rxl_parse_u32(buf, 65535, &lo) ||
+	    rxl_parse_u32(dash ? dash + 1 : buf, 65535, &hi) || lo > hi)
+		return -EINVAL;
+	r->dport_lo = lo;
+	r->dport_hi = hi;
+	return 0;
+}
+
+int rxl_parse_rule(const char *s, struct rxl_rule *r, char *err, size_t len)
+{
+	char buf[256], *tok, *save = NULL, *arg;
+	int action = 0;
+	__u32 v;
+
+	memset(r, 0, sizeof(*r));
+	r->family = AF_UNSPEC;
+	r->dport_hi = 0xffff;
+	if (strlen(s) >= sizeof(buf)) {
+		snprintf(err, len, "rule too long");
+		return -EINVAL;
+	}
+	strcpy(buf, s);
+	for (tok = strtok_r(buf, " \t", &save); tok;
+	     tok = strtok_r(NULL, " \t", &save)) {
+		if (!strcmp(tok, "allow") || !strcmp(tok, "drop")) {
+			r->drop = tok[0] == 'd';
+			action = 1;
+			continue;
+		}
+		arg = strtok_r(NULL, " \t", &save);
+		if (!arg) {
+			snprintf(err, len, "'%s' needs a value", tok);
+			return -EINVAL;
+		}
+		if (!strcmp(tok, "prio")) {
+			if (rxl_parse_u32(arg, UINT32_MAX, &v)) {
+				snprintf(err, len, "bad priority '%s'", arg);
+				return -EINVAL;
+			}
+			r->prio = v;
+		} else if (!strcmp(tok, "from")) {
+			if (rxl_parse_prefix(arg, r)) {
+				snprintf(err, len, "bad source prefix '%s'",
+					 arg);
+				return -EINVAL;
+			}
+		} else if (!strcmp(tok, "proto")) {
+			if (!strcmp(arg, "tcp"))
+				r->proto = IPPROTO_TCP;
+			else if (!strcmp(arg, "udp"))
+				r->proto = IPPROTO_UDP;
+			else if (!strcmp(arg, "icmp"))
+				r->proto = IPPROTO_ICMP;
+			else if (!strcmp(arg, "any"))
+				r->proto = 0;
+			else {
+				snprintf(err, len,
+					 "protocol '%s' is not tcp, udp, icmp or any",
+					 arg);
+				return -EINVAL;
+			}
+		} else if (!strcmp(tok, "dport")) {
+			if (rxl_parse_ports(arg, r)) {
+				snprintf(err, len, "bad port range '%s'", arg);
+				return -EINVAL;
+			}
+		} else {
+			snprintf(err, len, "unknown keyword '%s'", tok);
+			return -EINVAL;
+		}
+	}
+	if (!action) {
+		snprintf(err, len, "rule needs 'allow' or 'drop'");
+		return -EINVAL;
+	}
+	if (r->proto == IPPROTO_ICMP && r->family == AF_INET6)
+		r->proto = IPPROTO_ICMPV6;
+	return 0;
+}

@@ -1,0 +1,105 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * fw.h - userspace access to the rxlane XDP fast path's maps: VTEPs, VNIs,
+ * containers, rule sets (replaced atomically) and counters.
+ *
+ * Shared by the rxlane CLI and the tests. Every function returns 0 or a
+ * negative errno; on failure rxl_fw_error() says why in words.
+ * Mutating calls take an exclusive flock on RXL_FW_LOCK, so two processes
+ * never interleave their changes.
+ */
+#ifndef _RXLANE_FW_H
+#define _RXLANE_FW_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <linux/types.h>
+
+#include "rxlane_maps.h"
+
+#define RXL_FW_PIN_ROOT		"/sys/fs/bpf/rxlane"	/* rxlane loader */
+#define RXL_FW_PIN_IPROUTE	"/sys/fs/bpf/tc/globals"	/* ip link ... xdp */
+#define RXL_FW_LOCK		"/run/lock/rxlane.lock"
+
+struct bpf_object;
+
+/* An IPv4 (first 4 bytes used) or IPv6 address. */
+struct rxl_addr {
+	int family;		/* AF_INET or AF_INET6 */
+	__u8 addr[16];
+};
+
+/* One firewall rule as the user states it. */
+struct rxl_rule {
+	__u32 prio;		/* lower is judged first; ties: list order */
+	int family;		/* AF_INET, AF_INET6, or AF_UNSPEC: any source */
+	__u8 src[16];		/* source prefix (AF_INET: first 4 bytes) */
+	__u8 plen;		/* source prefix length */
+	__u8 proto;		/* 0 (any), IPPROTO_TCP, _UDP, _ICMP, _ICMPV6 */
+	__u16 dport_lo;		/* destination ports, inclusive; */
+	__u16 dport_hi;		/* 0-65535 means any */
+	bool drop;		/* drop, else allow */
+};
+
+struct rxl_fw {
+	int config, vteps4, vteps6, vnis, addrs4, addrs6, rules4, rules6;
+	int tx_ports, rule_cnt, cont_cnt, drops, stats;
+	int sync_outer, sync_inner;	/* ARRAY_OF_MAPS: waits for RCU */
+	int lock_fd;
+	int ncpus;
+	__u32 rule_slots;		/* max_entries of rxl_rule_cnt */
+	char err[256];
+};
+
+/* Maps of a loaded object (e.g. a skeleton's obj). */
+int rxl_fw_open_obj(struct rxl_fw *fw, struct bpf_object *obj);
+/* Maps pinned under @dir (RXL_FW_PIN_ROOT or RXL_FW_PIN_IPROUTE). */
+int rxl_fw_open_pinned(struct rxl_fw *fw, const char *dir);
+/* Maps of the XDP program attached to @ifindex, however it was loaded. */
+int rxl_fw_open_ifindex(struct rxl_fw *fw, int ifindex);
+void rxl_fw_close(struct rxl_fw *fw);
+const char *rxl_fw_error(const struct rxl_fw *fw);
+
+int rxl_fw_set_config(struct rxl_fw *fw, __u16 vxlan_port,
+		      __u16 geneve_port, __u32 flags);
+int rxl_fw_vtep_add(struct rxl_fw *fw, const struct rxl_addr *a,
+		    __u32 tun_mask);
+int rxl_fw_vtep_del(struct rxl_fw *fw, const struct rxl_addr *a);
+int rxl_fw_vni_add(struct rxl_fw *fw, enum rxl_tun_type type, __u32 vni);
+int rxl_fw_vni_del(struct rxl_fw *fw, enum rxl_tun_type type, __u32 vni);
+
+/*
+ * A container @id (< RXL_MAX_CONTAINERS) with its addresses, an empty rule
+ * set and default policy allow. With @redirect_ifindex > 0 its traffic is
+ * redirected to that device instead of passed to the stack.
+ */
+int rxl_fw_container_add(struct rxl_fw *fw, __u32 id,
+			 const struct rxl_addr *addrs, unsigned int naddrs,
+			 int redirect_ifindex);
+int rxl_fw_container_del(struct rxl_fw *fw, __u32 id);
+
+/*
+ * Replace container @id's rule set and default policy at once: every packet
+ * is judged by the old set or by the new one. Rule counters are indexed by
+ * rank: the position of a rule after a stable sort by priority.
+ */
+int rxl_fw_rules_replace(struct rxl_fw *fw, __u32 id,
+			 const struct rxl_rule *rules, unsigned int nrules,
+			 bool default_drop);
+
+int rxl_fw_rule_counter(struct rxl_fw *fw, __u32 id, __u32 rank,
+			struct rxl_counter *out);
+int rxl_fw_container_counter(struct rxl_fw *fw, __u32 id,
+			     struct rxl_cont_counter *out);
+int rxl_fw_drop_counters(struct rxl_fw *fw, __u64 out[RXL_DROP__MAX]);
+int rxl_fw_stat_counters(struct rxl_fw *fw, __u64 out[RXL_STAT__MAX]);
+
+/* Text forms. */
+int rxl_parse_addr(const char *s, struct rxl_addr *a);
+/* "[prio N] [from PREFIX] [proto tcp|udp|icmp|any] [dport N[-M]] allow|drop" */
+int rxl_parse_rule(const char *s, struct rxl_rule *r, char *err, size_t len);
+const char *rxl_drop_name(unsigned int reason);
+const char *rxl_stat_name(unsigned int stat);
+int rxl_tun_type_parse(const char *s);
+
+#endif /* _RXLANE_FW_H */
