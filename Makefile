@@ -9,6 +9,7 @@
 #   make demo       boot the VM and show a NIC with XDP carrying traffic
 #   make lint       checkpatch + sparse on the module
 #   make bench      benchmarks
+#   make check-debug  the vm group on a KASAN/lockdep/kmemleak kernel
 #
 # KVER defaults to the newest kernel installed under /lib/modules (Debian's
 # linux-image-amd64, the guest kernel of the VM), not the running one.
@@ -53,12 +54,12 @@ KSFT_FILES	:= lib.mk kselftest.h kselftest_harness.h kselftest/runner.sh \
 KSFT_STAMP	:= selftests/.kselftest-stamp
 
 .PHONY: all module bpf user selftests deps check check-host check-vm lint \
-	demo bench clean install help
+	demo bench clean install help debug-kernel check-debug
 
 all: module bpf user selftests
 
 help:
-	@sed -n '3,15p' Makefile | sed 's/^# \{0,1\}//'
+	@sed -n '3,16p' Makefile | sed 's/^# \{0,1\}//'
 
 deps:
 	@scripts/deps.sh
@@ -105,6 +106,14 @@ check-host: all
 
 check-vm: all
 	scripts/check.sh vm
+
+# ---- debug kernel (KASAN, lockdep, kmemleak, refcount tracking) ----------
+debug-kernel: deps
+	scripts/debug-kernel.sh
+
+check-debug: deps
+	$(MAKE) all
+	scripts/check-debug.sh
 
 # ---- lint ----------------------------------------------------------------
 CHECKPATCH	:= $(BUILD)/checkpatch/checkpatch.pl

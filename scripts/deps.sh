@@ -15,6 +15,8 @@ PKGS=(
 	iproute2 ethtool kmod cpio xz-utils sparse
 	iputils-ping netcat-openbsd procps util-linux python3
 	gnuplot-nox nftables
+	# make debug-kernel: building a kernel from linux-source-6.1
+	bc flex bison libssl-dev dwarves
 )
 
 # One dpkg-query for all: a package it does not know is not printed.

@@ -1,0 +1,39 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# make check-debug: build the debug kernel if needed, build rxlane.ko
+# against it (out of the way of the normal build), and run the whole vm
+# group on it in one guest; vm-run fails the run on any KASAN, lockdep,
+# kmemleak, refcount-tracker or other kernel report.
+set -euo pipefail
+
+TOP=$(cd "$(dirname "$0")/.." && pwd)
+OUT=$TOP/build/check
+MOD=$TOP/build/debug-module
+mkdir -p "$OUT"
+
+t0=$SECONDS
+KDIR=$("$TOP/scripts/debug-kernel.sh" | tail -n 1)
+echo "check-debug: debug kernel ready ($((SECONDS - t0)) s): $KDIR"
+
+rm -rf "$MOD" && mkdir -p "$MOD"
+cp -r "$TOP/Kbuild" "$TOP/kernel" "$MOD/"
+[ -d "$TOP/include" ] && cp -r "$TOP/include" "$MOD/"
+make -s -C "$KDIR" M="$MOD" W=1 modules
+echo "check-debug: module built against $(cat "$KDIR/include/config/kernel.release")"
+
+t1=$SECONDS
+set +e
+"$TOP/scripts/vm-run" --kernel debug --smp 2 --timeout 5400 \
+	--log "$OUT/vm-debug-console.log" -- \
+	"$TOP/scripts/vm-debug-suite.sh" "$MOD/rxlane.ko" 2>&1 | tee "$OUT/vm-debug.tap"
+rc=${PIPESTATUS[0]}
+set -e
+echo "check-debug: suite on the debug kernel took $((SECONDS - t1)) s (vm-run exit $rc)"
+
+notok=$(grep -cE '^not ok [0-9]+ ' "$OUT/vm-debug.tap" || true)
+ok=$(grep -E '^ok [0-9]+ ' "$OUT/vm-debug.tap" | grep -vc '# SKIP' || true)
+skip=$(grep -E '^ok [0-9]+ ' "$OUT/vm-debug.tap" | grep -c '# SKIP' || true)
+if [ "$rc" -eq 0 ]; then ok=$((ok + 1)); else notok=$((notok + 1)); fi
+echo "$ok passed, $notok failed, $skip skipped"
+[ "$notok" -eq 0 ]

@@ -1,0 +1,355 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * fail_nth: drive every allocation on one control path of rxlane into
+ * failure, one at a time, with the kernel's per-task fault injection
+ * (/proc/thread-self/fail-nth + FAILSLAB), and check that each failure
+ * leaves no partial state.
+ *
+ *   fail_nth newlink LOWER      ip link add NAME link LOWER type rxlane
+ *   fail_nth xdp DEV PROG.o     native XDP attach of PROG.o's first program
+ *   fail_nth ntuple DEV         ethtool -N DEV flow-type tcp4 ... action 0
+ *
+ * For N = 1, 2, ... the N-th slab allocation of this thread fails; the loop
+ * ends at the first N that the operation completes without reaching. KASAN,
+ * kmemleak and the refcount trackers of the debug kernel judge the rest.
+ * Exit: 0 pass, 1 fail, 4 skip (no fault injection in this kernel).
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <arpa/inet.h>
+#include <net/if.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/socket.h>
+#include <sys/time.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <linux/ethtool.h>
+#include <linux/if_link.h>
+#include <linux/rtnetlink.h>
+#include <linux/sockios.h>
+
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+#include <libmnl/libmnl.h>
+
+#define KSFT_SKIP	4
+#define MAX_NTH		5000
+#define FAILSLAB	"/sys/kernel/debug/failslab/"
+
+static int nth_fd = -1;
+static const char *newname = "rxlfi0";
+
+static int write_str(const char *path, const char *val)
+{
+	int fd = open(path, O_WRONLY);
+	int ok;
+
+	if (fd < 0)
+		return -1;
+	ok = write(fd, val, strlen(val)) == (ssize_t)strlen(val);
+	close(fd);
+	return ok ? 0 : -1;
+}
+
+/* Arm: the n-th allocation of this thread from now on fails. */
+static int nth_arm(unsigned int n)
+{
+	char buf[16];
+	int len = snprintf(buf, sizeof(buf), "%u", n);
+
+	return pwrite(nth_fd, buf, len, 0) == len ? 0 : -1;
+}
+
+/* Disarm and say whether the armed failure was injected. */
+static int nth_disarm(void)
+{
+	char buf[16] = "";
+	ssize_t n = pread(nth_fd, buf, sizeof(buf) - 1, 0);
+
+	pwrite(nth_fd, "0", 1, 0);
+	return n > 0 && atoi(buf) == 0;
+}
+
+/* ---- rtnetlink: create and delete an rxlane device ---------------------- */
+
+static struct mnl_socket *nl;
+static unsigned int nl_seq;
+
+static int nl_talk(struct nlmsghdr *nlh)
+{
+	char buf[MNL_SOCKET_BUFFER_SIZE];
+	ssize_t n;
+
+	nlh->nlmsg_seq = ++nl_seq;
+	if (mnl_socket_sendto(nl, nlh, nlh->nlmsg_len) < 0)
+		return -errno;
+	n = mnl_socket_recvfrom(nl, buf, sizeof(buf));
+	if (n < 0)
+		return -errno;
+	if (mnl_cb_run(buf, n, nl_seq, mnl_socket_get_portid(nl), NULL, NULL) < 0)
+		return -errno;
+	return 0;
+}
+
+static int link_add(const char *lower)
+{
+	char buf[MNL_SOCKET_BUFFER_SIZE];
+	struct nlmsghdr *nlh = mnl_nlmsg_put_header(buf);
+	struct ifinfomsg *ifm;
+	struct nlattr *info;
+
+	nlh->nlmsg_type = RTM_NEWLINK;
+	nlh->nlmsg_flags = NLM_F_REQUEST | NLM_F_CREATE | NLM_F_EXCL | NLM_F_ACK;
+	ifm = mnl_nlmsg_put_extra_header(nlh, sizeof(*ifm));
+	ifm->ifi_family = AF_UNSPEC;
+	mnl_attr_put_strz(nlh, IFLA_IFNAME, newname);
+	mnl_attr_put_u32(nlh, IFLA_LINK, if_nametoindex(lower));
+	info = mnl_attr_nest_start(nlh, IFLA_LINKINFO);
+	mnl_attr_put_strz(nlh, IFLA_INFO_KIND, "rxlane");
+	mnl_attr_nest_end(nlh, info);
+	return nl_talk(nlh);
+}
+
+static int link_del(const char *name)
+{
+	char buf[MNL_SOCKET_BUFFER_SIZE];
+	struct nlmsghdr *nlh = mnl_nlmsg_put_header(buf);
+	struct ifinfomsg *ifm;
+
+	nlh->nlmsg_type = RTM_DELLINK;
+	nlh->nlmsg_flags = NLM_F_REQUEST | NLM_F_ACK;
+	ifm = mnl_nlmsg_put_extra_header(nlh, sizeof(*ifm));
+	ifm->ifi_family = AF_UNSPEC;
+	mnl_attr_put_strz(nlh, IFLA_IFNAME, name);
+	return nl_talk(nlh);
+}
+
+/* ---- the three operations: run, then check and undo ------------------- */
+
+struct op {
+	const char *name;
+	int (*run)(void);
+	/* After run() returned @err: 0 if the state is whole, undone. */
+	int (*settle)(int err, int injected);
+};
+
+static const char *arg_dev, *arg_obj;
+static int prog_fd = -1, sock_fd = -1;
+
+static int newlink_run(void)
+{
+	return link_add(arg_dev);
+}
+
+static int newlink_settle(int err, int injected)
+{
+	int exists = if_nametoindex(newname) != 0;
+
+	if (err && exists && !injected) {
+		fprintf(stderr, "newlink failed (%d) without a fault, yet %s exists\n",
+			err, newname);
+		return -1;
+	}
+	if (exists && link_del(newname)) {
+		fprintf(stderr, "cannot delete %s after a fault\n", newname);
+		return -1;
+	}
+	/* The lower device must be free for the next attempt. */
+	if (if_nametoindex(newname)) {
+		fprintf(stderr, "%s still exists after delete\n", newname);
+		return -1;
+	}
+	return 0;
+}
+
+static int xdp_run(void)
+{
+	return bpf_xdp_attach(if_nametoindex(arg_dev), prog_fd,
+			      XDP_FLAGS_DRV_MODE, NULL);
+}
+
+static int xdp_settle(int err, int injected)
+{
+	__u32 id = 0;
+	int ifindex = if_nametoindex(arg_dev);
+
+	if (bpf_xdp_query_id(ifindex, XDP_FLAGS_DRV_MODE, &id)) {
+		fprintf(stderr, "cannot query XDP on %s\n", arg_dev);
+		return -1;
+	}
+	if (err && id && !injected) {
+		fprintf(stderr, "attach failed (%d) but a program is attached\n", err);
+		return -1;
+	}
+	if (id && bpf_xdp_detach(ifindex, XDP_FLAGS_DRV_MODE, NULL)) {
+		fprintf(stderr, "cannot detach XDP from %s\n", arg_dev);
+		return -1;
+	}
+	return 0;
+}
+
+static int rxnfc(struct ethtool_rxnfc *nfc)
+{
+	struct ifreq ifr = {};
+
+	strncpy(ifr.ifr_name, arg_dev, IFNAMSIZ - 1);
+	ifr.ifr_data = (void *)nfc;
+	return ioctl(sock_fd, SIOCETHTOOL, &ifr) ? -errno : 0;
+}
+
+static int rule_count(void)
+{
+	struct ethtool_rxnfc nfc = { .cmd = ETHTOOL_GRXCLSRLCNT };
+
+	return rxnfc(&nfc) ? -1 : (int)nfc.rule_cnt;
+}
+
+static int ntuple_run(void)
+{
+	struct ethtool_rxnfc nfc = {
+		.cmd = ETHTOOL_SRXCLSRLINS,
+		.fs = {
+			.flow_type = TCP_V4_FLOW,
+			.h_u.tcp_ip4_spec = {
+				.ip4src = htonl(0xc0000201),
+				.pdst = htons(8080),
+			},
+			.m_u.tcp_ip4_spec = {
+				.ip4src = 0xffffffff,
+				.pdst = 0xffff,
+			},
+			.ring_cookie = 0,
+			.location = 7,
+		},
+	};
+
+	return rxnfc(&nfc);
+}
+
+static int ntuple_settle(int err, int injected)
+{
+	struct ethtool_rxnfc del = { .cmd = ETHTOOL_SRXCLSRLDEL };
+	int cnt = rule_count();
+
+	if (cnt < 0) {
+		fprintf(stderr, "cannot count ntuple rules on %s\n", arg_dev);
+		return -1;
+	}
+	if (err && cnt && !injected) {
+		fprintf(stderr, "insert failed (%d) but %d rules exist\n", err, cnt);
+		return -1;
+	}
+	if (cnt) {
+		del.fs.location = 7;
+		if (rxnfc(&del) || rule_count() != 0) {
+			fprintf(stderr, "cannot delete the rule after a fault\n");
+			return -1;
+		}
+	}
+	return 0;
+}
+
+static const struct op ops[] = {
+	{ "newlink", newlink_run, newlink_settle },
+	{ "xdp", xdp_run, xdp_settle },
+	{ "ntuple", ntuple_run, ntuple_settle },
+};
+
+static int setup(const struct op *op)
+{
+	struct bpf_object *obj;
+	struct bpf_program *prog;
+
+	if (!if_nametoindex(arg_dev)) {
+		fprintf(stderr, "no device %s\n", arg_dev);
+		return -1;
+	}
+	if (!strcmp(op->name, "xdp")) {
+		obj = bpf_object__open_file(arg_obj, NULL);
+		if (!obj || bpf_object__load(obj)) {
+			fprintf(stderr, "cannot load %s\n", arg_obj);
+			return -1;
+		}
+		prog = bpf_object__next_program(obj, NULL);
+		prog_fd = prog ? bpf_program__fd(prog) : -1;
+		if (prog_fd < 0)
+			return -1;
+	}
+	sock_fd = socket(AF_INET, SOCK_DGRAM, 0);
+	nl = mnl_socket_open(NETLINK_ROUTE);
+	if (sock_fd < 0 || !nl || mnl_socket_bind(nl, 0, MNL_SOCKET_AUTOPID) < 0) {
+		perror("socket");
+		return -1;
+	}
+	/* A failed ack must not leave us waiting forever. */
+	if (setsockopt(mnl_socket_get_fd(nl), SOL_SOCKET, SO_RCVTIMEO,
+		       &(struct timeval){ .tv_sec = 10 }, sizeof(struct timeval))) {
+		perror("SO_RCVTIMEO");
+		return -1;
+	}
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	const struct op *op = NULL;
+	unsigned int n, injected_total = 0;
+	int err, injected;
+	size_t i;
+
+	if (argc < 3) {
+		fprintf(stderr, "usage: fail_nth newlink LOWER | xdp DEV PROG.o | ntuple DEV\n");
+		return 2;
+	}
+	for (i = 0; i < sizeof(ops) / sizeof(ops[0]); i++)
+		if (!strcmp(argv[1], ops[i].name))
+			op = &ops[i];
+	if (!op || (!strcmp(argv[1], "xdp") && argc < 4)) {
+		fprintf(stderr, "fail_nth: unknown or incomplete operation '%s'\n", argv[1]);
+		return 2;
+	}
+	arg_dev = argv[2];
+	arg_obj = argc > 3 ? argv[3] : NULL;
+
+	nth_fd = open("/proc/thread-self/fail-nth", O_RDWR);
+	if (nth_fd < 0) {
+		printf("SKIP: no /proc/thread-self/fail-nth (CONFIG_FAULT_INJECTION)\n");
+		return KSFT_SKIP;
+	}
+	/* Sleeping allocations are the ones our control paths make. */
+	if (write_str(FAILSLAB "ignore-gfp-wait", "N") ||
+	    write_str(FAILSLAB "verbose", "0")) {
+		printf("SKIP: no failslab in debugfs (CONFIG_FAILSLAB)\n");
+		return KSFT_SKIP;
+	}
+	if (setup(op))
+		return 1;
+
+	for (n = 1; n <= MAX_NTH; n++) {
+		if (nth_arm(n))
+			return 1;
+		err = op->run();
+		injected = nth_disarm();
+		if (op->settle(err, injected)) {
+			printf("FAIL: %s: allocation %u failed, state not whole\n",
+			       op->name, n);
+			return 1;
+		}
+		if (!injected) {
+			if (err) {
+				printf("FAIL: %s fails without any fault: %d\n", op->name, err);
+				return 1;
+			}
+			printf("PASS: %s: %u allocations failed one by one, each left no partial state\n",
+			       op->name, injected_total);
+			return 0;
+		}
+		injected_total++;
+	}
+	printf("FAIL: %s still allocating after %u faults\n", op->name, MAX_NTH);
+	return 1;
+}
