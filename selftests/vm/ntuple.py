@@ -1,0 +1,167 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: GPL-2.0
+"""ntuple filters: a rule moves a flow to its queue, a drop rule drops
+before any socket and counts exactly, the lower location wins, deleting
+restores RSS, the table has a fixed capacity, bad specs and injected
+faults fail and change nothing, channels cannot orphan a rule."""
+import os
+import re
+import socket
+import sys
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from rxl import *  # noqa: E402,F403
+
+need_root_and_module()
+set_param('ntuple_capacity', 16)
+t = Topo(queues=4)
+N = 20
+
+
+def rss_queue(sport, dport):
+    key, indir = ethtool_x(t.nic)
+    return indir[toeplitz(key, rss_input_v4(t.wire_ip, t.nic_ip, sport, dport)) % 128]
+
+
+def lands(sport, dport, n=N):
+    before = queue_counts(t.stats())
+    t.send_udp(sport, dport, n)
+    d = t.wait_packets(before, n)
+    got = [q for q, v in d.items() if v]
+    check(len(got) == 1, 'flow %d->%d split over queues %s' % (sport, dport, d))
+    return got[0]
+
+
+def rules():
+    return sh('ethtool -n %s' % t.nic)
+
+
+def hits(loc):
+    m = re.search(r'^loc %d .* hits (\d+)' % loc, t.read_debugfs('ntuple'), re.M)
+    check(m, 'no entry at %d in debugfs ntuple' % loc)
+    return int(m.group(1))
+
+
+def refused(spec, why):
+    before = rules()
+    rc, out = sh_rc('ethtool -N %s %s' % (t.nic, spec))
+    # ethtool 6.1 exits 0 when the kernel refuses an automatic placement.
+    check(rc != 0 or 'Cannot insert' in out, '%s accepted: %s' % (why, spec))
+    check(rules() == before, '%s changed the table' % why)
+
+
+# A flow whose RSS queue is not 3, moved to 3 by a rule.
+sport = next(p for p in range(40000, 40100) if rss_queue(p, 7001) != 3)
+q0 = rss_queue(sport, 7001)
+check(lands(sport, 7001) == q0, 'flow not on its RSS queue %d' % q0)
+sh('ethtool -N %s flow-type udp4 dst-port 7001 action 3 loc 10' % t.nic)
+check(lands(sport, 7001) == 3, 'rule to queue 3 did not move the flow')
+check(hits(10) == N, 'rule 10 hits %d, want %d' % (hits(10), N))
+
+# Lower location wins between overlapping rules, whatever the order.
+other = next(q for q in (1, 2, 0) if q not in (3, q0))
+sh('ethtool -N %s flow-type udp4 src-ip %s dst-port 7001 src-port %d action %d loc 5' %
+   (t.nic, t.wire_ip, sport, other))
+check(lands(sport, 7001) == other, 'loc 5 did not win over loc 10')
+sh('ethtool -N %s flow-type udp4 dst-port 7001 action %d loc 12' % (t.nic, q0))
+check(lands(sport, 7001) == other, 'loc 12 won over loc 5')
+sh('ethtool -N %s delete 5' % t.nic)
+check(lands(sport, 7001) == 3, 'after deleting loc 5, loc 10 does not apply')
+sh('ethtool -N %s delete 10' % t.nic)
+sh('ethtool -N %s delete 12' % t.nic)
+check(lands(sport, 7001) == q0, 'deleting the rules did not restore RSS')
+
+# A drop rule drops before any socket; its counter equals what was sent.
+rx = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+rx.bind((t.nic_ip, 7002))
+rx.setblocking(False)
+sh('ethtool -N %s flow-type udp4 dst-ip %s dst-port 7002 action -1 loc 1' %
+   (t.nic, t.nic_ip))
+drops0 = t.stats()['rx_filter_drops']
+t.send_udp(41000, 7002, 25)
+check(poll(lambda: t.stats()['rx_filter_drops'] - drops0 >= 25),
+      'rx_filter_drops grew by %d, want 25' % (t.stats()['rx_filter_drops'] - drops0))
+check(t.stats()['rx_filter_drops'] - drops0 == 25, 'more drops than sent')
+check(hits(1) == 25, 'drop rule hits %d, want 25' % hits(1))
+try:
+    rx.recv(100)
+    fail('the socket received a dropped datagram')
+except BlockingIOError:
+    pass
+sh('ethtool -N %s delete 1' % t.nic)
+
+
+def try_recv():
+    try:
+        return rx.recv(100)
+    except BlockingIOError:
+        return None
+
+
+t.send_udp(41000, 7002, 3)
+check(poll(try_recv, 10, 0.05), 'no datagram after the drop rule went')
+
+# ip4 rules, tcp4 rules and masks.
+sh('ethtool -N %s flow-type ip4 src-ip %s m 0.0.0.255 l4proto 17 action 2 loc 3' %
+   (t.nic, t.wire_ip))
+check(lands(43000, 7003) == 2, 'ip4 rule with a masked source did not apply')
+sh('ethtool -N %s delete 3' % t.nic)
+
+# Capacity (module parameter, 16 here): automatic placement until full.
+for i in range(16):
+    sh('ethtool -N %s flow-type tcp4 dst-port %d action 1' % (t.nic, 8000 + i))
+check('Total 16 rules' in rules(), 'not 16 rules: %s' % rules()[:200])
+refused('flow-type tcp4 dst-port 9999 action 1', 'a rule past capacity')
+st = t.stats()
+check(st['ntuple_entries'] == 16, 'ntuple_entries %d' % st['ntuple_entries'])
+for loc in range(16):
+    sh('ethtool -N %s delete %d' % (t.nic, loc))
+
+# Bad specs fail and change nothing.
+sh('ethtool -N %s flow-type udp4 dst-port 7100 action 1 loc 2' % t.nic)
+refused('flow-type udp4 dst-port 7101 action 4 loc 3', 'queue beyond channels')
+refused('flow-type ip4 l4data 0x1234 action 1 loc 3', 'unsupported mask (l4data)')
+refused('flow-type udp4 dst-port 7101 vf 1 queue 1 loc 3', 'VF bits')
+refused('flow-type udp4 dst-port 7101 action 1 loc 16', 'location past capacity')
+refused('flow-type udp4 dst-port 7101 action 1 loc 99999', 'bad location')
+refused('flow-type ether proto 0x88cc action 1 loc 3', 'unsupported flow type')
+refused('flow-type udp4 dst-port 7101 dst-mac 02:00:00:00:00:01 action 1 loc 3',
+        'dst-mac')
+refused('flow-type udp4 dst-port 7101 context 5 action 0 loc 3', 'missing context')
+
+# Injected faults fail inserts and change nothing.
+t.write_debugfs('fail_filter_insert', '1')
+refused('flow-type udp4 dst-port 7102 action 1 loc 4', 'fail_filter_insert')
+t.write_debugfs('fail_filter_insert', '0')
+t.write_debugfs('fail_alloc', '1')
+refused('flow-type udp4 dst-port 7102 src-port 9 action 1 loc 4', 'fail_alloc')
+t.write_debugfs('fail_alloc', '0')
+
+# Channels cannot orphan a rule; they can once it is gone.
+sh('ethtool -N %s flow-type udp4 dst-port 7103 action 3 loc 6' % t.nic)
+rc, _ = sh_rc('ethtool -L %s combined 2' % t.nic)
+check(rc != 0, 'ethtool -L 2 orphaned a rule to queue 3')
+sh('ethtool -N %s delete 6' % t.nic)
+sh('ethtool -L %s combined 2' % t.nic)
+sh('ethtool -L %s combined 4' % t.nic)
+
+# ntuple off: rules stay but do not apply, no new ones are accepted.
+sh('ethtool -N %s flow-type udp4 dst-port 7001 action 3 loc 7' % t.nic)
+sh('ethtool -K %s ntuple off' % t.nic)
+check(lands(sport, 7001) == q0, 'rule applied with ntuple off')
+refused('flow-type udp4 dst-port 7104 action 1 loc 8', 'insert with ntuple off')
+sh('ethtool -K %s ntuple on' % t.nic)
+check(lands(sport, 7001) == 3, 'rule did not apply again with ntuple on')
+
+# RSS contexts as a rule's target.
+out = sh('ethtool -X %s context new weight 0 0 1 1' % t.nic)
+ctx = int(re.search(r'(\d+)', out).group(1))
+sh('ethtool -N %s flow-type udp4 dst-port 7200 context %d loc 9' % (t.nic, ctx))
+qs = set(lands(44000 + i, 7200, 4) for i in range(8))
+check(qs <= {2, 3}, 'context %d (queues 2, 3) sent flows to %s' % (ctx, qs))
+rc, _ = sh_rc('ethtool -X %s context %d delete' % (t.nic, ctx))
+check(rc != 0, 'deleted a context a rule uses')
+sh('ethtool -N %s delete 9' % t.nic)
+sh('ethtool -X %s context %d delete' % (t.nic, ctx))
+
+print('PASS: ntuple steering, drop, priority, capacity, refusals, faults')

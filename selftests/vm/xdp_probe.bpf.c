@@ -1,0 +1,110 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * XDP programs for the rxlane VM tests. Each acts on IPv4 UDP frames to
+ * ports 7700..7799 only, and passes everything else:
+ *   xdp_count	  counts frames per (queue, CPU) and passes them
+ *   xdp_drop	  counts and drops them
+ *   xdp_tx	  counts, swaps MACs and bounces them back (XDP_TX)
+ *   xdp_redirect counts and redirects them through tx_port[0] (devmap)
+ *   xdp_redirect_all redirects every frame through tx_port[0]
+ */
+#include <linux/bpf.h>
+#include <linux/if_ether.h>
+#include <linux/in.h>
+#include <linux/ip.h>
+#include <linux/udp.h>
+#include <bpf/bpf_endian.h>
+#include <bpf/bpf_helpers.h>
+
+#define MAX_QUEUES	16
+#define MAX_CPUS	16
+
+/* hits[queue * MAX_CPUS + cpu]: frames of queue processed on cpu */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, MAX_QUEUES * MAX_CPUS);
+	__type(key, __u32);
+	__type(value, __u64);
+} hits SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_DEVMAP);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, __u32);
+} tx_port SEC(".maps");
+
+static __always_inline int probe_frame(struct xdp_md *ctx)
+{
+	void *data = (void *)(long)ctx->data;
+	void *end = (void *)(long)ctx->data_end;
+	struct ethhdr *eth = data;
+	struct iphdr *iph;
+	struct udphdr *uh;
+	__u32 key, cpu;
+	__u64 *v;
+
+	if ((void *)(eth + 1) > end || eth->h_proto != bpf_htons(ETH_P_IP))
+		return 0;
+	iph = (void *)(eth + 1);
+	if ((void *)(iph + 1) > end || iph->protocol != IPPROTO_UDP ||
+	    iph->ihl != 5)
+		return 0;
+	uh = (void *)(iph + 1);
+	if ((void *)(uh + 1) > end || bpf_ntohs(uh->dest) < 7700 ||
+	    bpf_ntohs(uh->dest) >= 7800)
+		return 0;
+	cpu = bpf_get_smp_processor_id();
+	if (ctx->rx_queue_index >= MAX_QUEUES || cpu >= MAX_CPUS)
+		return 1;
+	key = ctx->rx_queue_index * MAX_CPUS + cpu;
+	v = bpf_map_lookup_elem(&hits, &key);
+	if (v)
+		__sync_fetch_and_add(v, 1);
+	return 1;
+}
+
+SEC("xdp")
+int xdp_count(struct xdp_md *ctx)
+{
+	probe_frame(ctx);
+	return XDP_PASS;
+}
+
+SEC("xdp")
+int xdp_drop(struct xdp_md *ctx)
+{
+	return probe_frame(ctx) ? XDP_DROP : XDP_PASS;
+}
+
+SEC("xdp")
+int xdp_tx(struct xdp_md *ctx)
+{
+	void *data = (void *)(long)ctx->data;
+	void *end = (void *)(long)ctx->data_end;
+	struct ethhdr *eth = data;
+	unsigned char tmp[ETH_ALEN];
+
+	if (!probe_frame(ctx) || (void *)(eth + 1) > end)
+		return XDP_PASS;
+	__builtin_memcpy(tmp, eth->h_dest, ETH_ALEN);
+	__builtin_memcpy(eth->h_dest, eth->h_source, ETH_ALEN);
+	__builtin_memcpy(eth->h_source, tmp, ETH_ALEN);
+	return XDP_TX;
+}
+
+SEC("xdp")
+int xdp_redirect(struct xdp_md *ctx)
+{
+	if (!probe_frame(ctx))
+		return XDP_PASS;
+	return bpf_redirect_map(&tx_port, 0, 0);
+}
+
+SEC("xdp")
+int xdp_redirect_all(struct xdp_md *ctx)
+{
+	return bpf_redirect_map(&tx_port, 0, 0);
+}
+
+char _license[] SEC("license") = "GPL";
