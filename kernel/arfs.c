@@ -8,8 +8,10 @@
  * entry sending the flow to that queue; the classifier consults these
  * entries after the user's ntuple rules and before RSS. For a frame on a
  * known tunnel port the 5-tuple is the inner one, so overlay flows follow
- * their consumers after XDP decapsulation. A delayed worker asks
- * rps_may_expire_flow() about every entry and removes the idle ones.
+ * their consumers after XDP decapsulation. A delayed worker removes an
+ * entry when rps_may_expire_flow() allows it, or when no frame used it for
+ * arfs_idle_ms (hardware filters with hit timestamps do the same: the
+ * stack's own test only advances with RFS traffic on the flow's CPU).
  */
 #include <linux/bitmap.h>
 #include <linux/jhash.h>
@@ -28,6 +30,7 @@
  * @flow_id:	the stack's flow id, for rps_may_expire_flow()
  * @filter_id:	our id, returned to the stack
  * @queue:	where the flow goes
+ * @last_used:	jiffies of the last frame it steered
  */
 struct rxlane_arfs_entry {
 	struct hlist_node hnode;
@@ -36,6 +39,7 @@ struct rxlane_arfs_entry {
 	u32 flow_id;
 	u16 filter_id;
 	u16 queue;
+	unsigned long last_used;
 };
 
 static void rxlane_arfs_key(struct rxlane_flow_key *out,
@@ -77,9 +81,13 @@ int rxlane_arfs_lookup(struct rxlane_priv *priv,
 	if (!READ_ONCE(arfs->count))
 		return -1;
 	rxlane_arfs_key(&key, flow);
-	hlist_for_each_entry_rcu(e, rxlane_arfs_bucket(arfs, &key), hnode)
-		if (!memcmp(&e->key, &key, sizeof(key)))
-			return READ_ONCE(e->queue);
+	hlist_for_each_entry_rcu(e, rxlane_arfs_bucket(arfs, &key), hnode) {
+		if (memcmp(&e->key, &key, sizeof(key)))
+			continue;
+		if (READ_ONCE(e->last_used) != jiffies)
+			WRITE_ONCE(e->last_used, jiffies);
+		return READ_ONCE(e->queue);
+	}
 	return -1;
 }
 
@@ -142,6 +150,7 @@ int rxlane_rx_flow_steer(struct net_device *dev, const struct sk_buff *skb,
 			atomic64_inc(&arfs->updates);
 		}
 		e->flow_id = flow_id;
+		WRITE_ONCE(e->last_used, jiffies);
 		id = e->filter_id;
 		goto out_unlock;
 	}
@@ -163,6 +172,7 @@ int rxlane_rx_flow_steer(struct net_device *dev, const struct sk_buff *skb,
 	e->flow_id = flow_id;
 	e->filter_id = id;
 	e->queue = rxq_index;
+	e->last_used = jiffies;
 	arfs->slots[id] = e;
 	hlist_add_head_rcu(&e->hnode, rxlane_arfs_bucket(arfs, &key));
 	WRITE_ONCE(arfs->count, arfs->count + 1);
@@ -180,13 +190,15 @@ static void rxlane_arfs_expire(struct work_struct *work)
 	struct rxlane_arfs *arfs = container_of(to_delayed_work(work),
 						struct rxlane_arfs, expire_work);
 	struct rxlane_priv *priv = container_of(arfs, struct rxlane_priv, arfs);
+	unsigned long idle = msecs_to_jiffies(READ_ONCE(rxlane_arfs_idle_ms));
 	struct rxlane_arfs_entry *e;
 	unsigned long id;
 
 	spin_lock_bh(&arfs->lock);
 	for_each_set_bit(id, arfs->ids, arfs->max) {
 		e = arfs->slots[id];
-		if (rps_may_expire_flow(priv->dev, e->queue, e->flow_id, id)) {
+		if (rps_may_expire_flow(priv->dev, e->queue, e->flow_id, id) ||
+		    (idle && time_after(jiffies, READ_ONCE(e->last_used) + idle))) {
 			rxlane_arfs_remove_locked(arfs, e);
 			atomic64_inc(&arfs->expires);
 		}

@@ -26,6 +26,11 @@ module_param_named(arfs_expire_ms, rxlane_arfs_expire_ms, uint, 0644);
 MODULE_PARM_DESC(arfs_expire_ms,
 		 "period of the aRFS expiry worker in ms (default 100)");
 
+unsigned int rxlane_arfs_idle_ms = 5000;
+module_param_named(arfs_idle_ms, rxlane_arfs_idle_ms, uint, 0644);
+MODULE_PARM_DESC(arfs_idle_ms,
+		 "an aRFS entry no frame used for this long expires (ms, 0 = only when rps_may_expire_flow() says so; default 5000)");
+
 static int __init rxlane_init(void)
 {
 	int err;

@@ -53,6 +53,7 @@ extern unsigned int rxlane_ntuple_capacity;
 extern unsigned int rxlane_arfs_max;
 extern unsigned int rxlane_ring_size;
 extern unsigned int rxlane_arfs_expire_ms;
+extern unsigned int rxlane_arfs_idle_ms;
 
 /**
  * struct rxlane_flow_key - the header fields the classifier looks at

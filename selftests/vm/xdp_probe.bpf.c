@@ -7,6 +7,8 @@
  *   xdp_tx	  counts, swaps MACs and bounces them back (XDP_TX)
  *   xdp_redirect counts and redirects them through tx_port[0] (devmap)
  *   xdp_redirect_all redirects every frame through tx_port[0]
+ *   xdp_vxlan_decap strips Ethernet/IPv4/UDP/VXLAN from frames to UDP 4789
+ *		  (no options, no checks beyond bounds: a test tool only)
  */
 #include <linux/bpf.h>
 #include <linux/if_ether.h>
@@ -105,6 +107,34 @@ SEC("xdp")
 int xdp_redirect_all(struct xdp_md *ctx)
 {
 	return bpf_redirect_map(&tx_port, 0, 0);
+}
+
+#define VXLAN_OUTER_LEN (sizeof(struct ethhdr) + sizeof(struct iphdr) + \
+			 sizeof(struct udphdr) + 8)
+
+SEC("xdp")
+int xdp_vxlan_decap(struct xdp_md *ctx)
+{
+	void *data = (void *)(long)ctx->data;
+	void *end = (void *)(long)ctx->data_end;
+	struct ethhdr *eth = data;
+	struct iphdr *iph;
+	struct udphdr *uh;
+
+	if ((void *)(eth + 1) > end || eth->h_proto != bpf_htons(ETH_P_IP))
+		return XDP_PASS;
+	iph = (void *)(eth + 1);
+	if ((void *)(iph + 1) > end || iph->protocol != IPPROTO_UDP ||
+	    iph->ihl != 5)
+		return XDP_PASS;
+	uh = (void *)(iph + 1);
+	if ((void *)(uh + 1) > end || uh->dest != bpf_htons(4789))
+		return XDP_PASS;
+	if (data + VXLAN_OUTER_LEN + sizeof(struct ethhdr) > end)
+		return XDP_DROP;
+	if (bpf_xdp_adjust_head(ctx, VXLAN_OUTER_LEN))
+		return XDP_DROP;
+	return XDP_PASS;
 }
 
 char _license[] SEC("license") = "GPL";
