@@ -75,6 +75,7 @@ int rxlane_arfs_lookup(struct rxlane_priv *priv,
 		       const struct rxlane_flow_key *flow)
 {
 	struct rxlane_arfs *arfs = &priv->arfs;
+	unsigned long now = jiffies;
 	struct rxlane_arfs_entry *e;
 	struct rxlane_flow_key key;
 
@@ -84,8 +85,8 @@ int rxlane_arfs_lookup(struct rxlane_priv *priv,
 	hlist_for_each_entry_rcu(e, rxlane_arfs_bucket(arfs, &key), hnode) {
 		if (memcmp(&e->key, &key, sizeof(key)))
 			continue;
-		if (READ_ONCE(e->last_used) != jiffies)
-			WRITE_ONCE(e->last_used, jiffies);
+		if (READ_ONCE(e->last_used) != now)
+			WRITE_ONCE(e->last_used, now);
 		return READ_ONCE(e->queue);
 	}
 	return -1;

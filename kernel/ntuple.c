@@ -100,11 +100,12 @@ bool rxlane_ntuple_lookup(struct rxlane_priv *priv,
 	struct rxlane_ntuple_rule *r, *best = NULL;
 	struct rxlane_ntuple_shape *shape;
 	struct rxlane_flow_key masked;
+	struct hlist_head *bucket;
 
 	list_for_each_entry_rcu(shape, &nt->shapes, list) {
 		rxlane_key_and(&masked, key, &shape->mask);
-		hlist_for_each_entry_rcu(r, &nt->buckets[rxlane_ntuple_hash(nt, &masked, shape->id)],
-					 hnode) {
+		bucket = &nt->buckets[rxlane_ntuple_hash(nt, &masked, shape->id)];
+		hlist_for_each_entry_rcu(r, bucket, hnode) {
 			if (r->shape == shape &&
 			    (!best || r->location < best->location) &&
 			    !memcmp(&r->key, &masked, sizeof(masked)))

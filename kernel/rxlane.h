@@ -223,7 +223,7 @@ struct rxlane_ntuple {
  * @flushes:	entries removed by a flush (ntuple off, channels, stop)
  */
 struct rxlane_arfs {
-	spinlock_t lock;
+	spinlock_t lock; /* see above */
 	struct hlist_head *buckets;
 	struct rxlane_arfs_entry **slots;
 	unsigned long *ids;
@@ -279,7 +279,7 @@ struct rxlane_priv {
 	netdevice_tracker lower_tracker;
 	struct rxlane_rxq *rxqs;
 	unsigned int num_rxqs;
-	struct mutex cfg_lock;
+	struct mutex cfg_lock; /* see above */
 	struct rxlane_rss_ctx __rcu *rss[RXLANE_RSS_MAX_CTX];
 	struct rxlane_ntuple ntuple;
 	struct rxlane_arfs arfs;

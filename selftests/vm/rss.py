@@ -58,4 +58,64 @@ check(p3 != p1, 'new key moved no flow')
 rc, out = sh_rc('ethtool -X %s hfunc xor' % t.nic)
 check(rc != 0, 'hfunc xor accepted')
 
-print('PASS: RSS queues match an independent Toeplitz prediction')
+# ---- tunnels: frames to a known VXLAN/GENEVE port hash on the inner flow --
+import socket  # noqa: E402
+import struct  # noqa: E402
+
+
+def inner_frame(src, dst, sport, dport):
+    ip = struct.pack('!BBHHHBBH4s4s', 0x45, 0, 20 + 8 + 16, 1, 0, 64, 17, 0,
+                     socket.inet_aton(src), socket.inet_aton(dst))
+    udp = struct.pack('!HHHH', sport, dport, 8 + 16, 0)
+    eth = bytes.fromhex('020000000001020000000002') + b'\x08\x00'
+    return eth + ip + udp + b'i' * 16
+
+
+def tunnel_header(kind):
+    if kind == 'vxlan':
+        return struct.pack('!BBBBI', 0x08, 0, 0, 0, 42 << 8)
+    return struct.pack('!BBHI', 0, 0, 0x6558, 42 << 8)
+
+
+def tunnel_round(kind, port, known):
+    key, indir = ethtool_x(t.nic)
+    s = t.udp_sender(46000)
+    outer_q = indir[toeplitz(key, rss_input_v4(t.wire_ip, t.nic_ip, 46000, port)) % 128]
+    seen = set()
+    for i in range(16):
+        isrc, idst, isp, idp = '172.16.0.%d' % (i + 1), '172.16.1.1', 1000 + 13 * i, 80
+        want = indir[toeplitz(key, rss_input_v4(isrc, idst, isp, idp)) % 128] if known else outer_q
+        before = queue_counts(t.stats())
+        for _ in range(PKTS):
+            s.sendto(tunnel_header(kind) + inner_frame(isrc, idst, isp, idp), (t.nic_ip, port))
+        d = t.wait_packets(before, PKTS)
+        got = [q for q, v in d.items() if v]
+        check(got == [want], '%s (port %s): inner flow %d predicted on queue %d, landed %s' %
+              (kind, 'known' if known else 'unknown', i, want, d))
+        seen.add(want)
+    s.close()
+    log(kind, 'known' if known else 'unknown', 'port: 16 inner flows on predicted queues', seen)
+    return seen
+
+
+check(len(tunnel_round('vxlan', 4789, False)) == 1, 'unknown port spread flows')
+t.write_debugfs('tunnel_ports', 'vxlan 4789')
+check(len(tunnel_round('vxlan', 4789, True)) > 1, 'inner flows did not spread')
+t.write_debugfs('tunnel_ports', 'geneve 6081')
+check(len(tunnel_round('geneve', 6081, True)) > 1, 'inner GENEVE flows did not spread')
+t.write_debugfs('tunnel_ports', 'del 4789')
+t.write_debugfs('tunnel_ports', 'del 6081')
+check(t.read_debugfs('tunnel_ports') == '', 'ports left: ' + t.read_debugfs('tunnel_ports'))
+
+# A VXLAN device in the NIC's namespace announces its port (udp_tunnel_nic).
+sh('modprobe vxlan')
+sh('ip link add rxlvx%d type vxlan id 7 dstport 4790 local %s' % (os.getpid() % 10000, t.nic_ip))
+at_exit(lambda: sh('ip link del rxlvx%d 2>/dev/null' % (os.getpid() % 10000), check=False))
+sh('ip link set rxlvx%d up' % (os.getpid() % 10000))
+check(poll(lambda: 'vxlan 4790 stack' in t.read_debugfs('tunnel_ports'), 10),
+      'udp_tunnel_nic did not add port 4790: ' + t.read_debugfs('tunnel_ports'))
+sh('ip link del rxlvx%d' % (os.getpid() % 10000))
+check(poll(lambda: '4790' not in t.read_debugfs('tunnel_ports'), 10),
+      'udp_tunnel_nic did not remove port 4790')
+
+print('PASS: RSS queues match an independent Toeplitz prediction, inner for tunnels')
