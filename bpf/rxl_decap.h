@@ -3,7 +3,7 @@
  * rxl_decap.h - VXLAN, GENEVE and NVGRE decapsulation for packets
  * addressed to a configured local VTEP.
  *
- * Only called for IPv4/IPv6 packets whose destination is in rxl_vteps4/6
+ * Only called for IPv4/IPv6 packets whose destination is in rxl_vteps
  * and whose protocol is UDP or GRE. A UDP packet to another port, or a GRE
  * packet that does not carry Ethernet (0x6558), is not a tunnel packet and
  * goes on untouched (RXL_NOT_TUNNEL). Anything else that fails is dropped
@@ -100,30 +100,31 @@ static __always_inline int rxl_decap(struct xdp_md *ctx, struct rxl_pkt *p,
 				     const struct rxl_config *cfg,
 				     __u32 tun_mask, __u32 *type)
 {
-	struct rxl_vni_key vk = {};
-	__u32 inner = 0;
+	__u32 inner = 0, vni = 0, word;
+	__u64 *bits;
 	int rc;
 
 	if (p->frag != RXL_FRAG_NONE)
 		return RXL_DROP_OUTER_FRAG;
 	if (p->proto == RXL_IPPROTO_UDP)
-		rc = rxl_udp_tunnel(ctx, p, cfg, &vk.type, &vk.vni, &inner);
+		rc = rxl_udp_tunnel(ctx, p, cfg, type, &vni, &inner);
 	else
-		rc = rxl_gre_tunnel(ctx, p, &vk.type, &vk.vni, &inner);
+		rc = rxl_gre_tunnel(ctx, p, type, &vni, &inner);
 	if (rc != RXL_CONT)
 		return rc;
 	if (inner + RXL_ETH_HLEN > p->ip_end)
 		return RXL_DROP_TUNNEL_TRUNC;
-	if (!(tun_mask & RXL_TUN_BIT(vk.type)))
+	if (!(tun_mask & RXL_TUN_BIT(*type)))
 		return RXL_DROP_TUNNEL_TYPE;
-	if (!bpf_map_lookup_elem(&rxl_vnis, &vk))
+	word = rxl_vni_word(*type, vni);
+	bits = bpf_map_lookup_elem(&rxl_vnis, &word);
+	if (!bits || !(*bits & rxl_vni_bit(vni)))
 		return RXL_DROP_UNKNOWN_VNI;
 	if (p->ip_end < p->len &&
 	    bpf_xdp_adjust_tail(ctx, (int)p->ip_end - (int)p->len))
 		return RXL_DROP_ADJUST;
 	if (bpf_xdp_adjust_head(ctx, (int)inner))
 		return RXL_DROP_ADJUST;
-	*type = vk.type;
 	return RXL_CONT;
 }
 

@@ -24,26 +24,18 @@ struct {
 } rxl_config SEC(".maps");
 
 struct {
-	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(type, BPF_MAP_TYPE_ARRAY);
 	__uint(max_entries, RXL_MAX_VTEPS);
-	__type(key, __be32);
-	__type(value, __u32);
+	__type(key, __u32);
+	__type(value, struct rxl_vtep);
 	__uint(pinning, LIBBPF_PIN_BY_NAME);
-} rxl_vteps4 SEC(".maps");
+} rxl_vteps SEC(".maps");
 
 struct {
-	__uint(type, BPF_MAP_TYPE_HASH);
-	__uint(max_entries, RXL_MAX_VTEPS);
-	__type(key, struct rxl_in6);
-	__type(value, __u32);
-	__uint(pinning, LIBBPF_PIN_BY_NAME);
-} rxl_vteps6 SEC(".maps");
-
-struct {
-	__uint(type, BPF_MAP_TYPE_HASH);
-	__uint(max_entries, RXL_MAX_VNIS);
-	__type(key, struct rxl_vni_key);
-	__type(value, __u32);
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, RXL_VNI_WORDS);
+	__type(key, __u32);
+	__type(value, __u64);
 	__uint(pinning, LIBBPF_PIN_BY_NAME);
 } rxl_vnis SEC(".maps");
 

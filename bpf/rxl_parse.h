@@ -207,7 +207,7 @@ static __always_inline int rxl_parse_ipv6(struct xdp_md *ctx,
 }
 
 /* Ethernet, VLAN, IPv4/IPv6 and IPv6 extension headers. */
-static __noinline int rxl_parse_l3(struct xdp_md *ctx, struct rxl_pkt *p)
+static __always_inline int rxl_parse_l3(struct xdp_md *ctx, struct rxl_pkt *p)
 {
 	int rc;
 
@@ -230,7 +230,7 @@ static __noinline int rxl_parse_l3(struct xdp_md *ctx, struct rxl_pkt *p)
  * the whole L4 header, or it is dropped (RXL_DROP_FRAG_TINY): ports can
  * then never hide in a later fragment.
  */
-static __noinline int rxl_parse_l4(struct xdp_md *ctx, struct rxl_pkt *p)
+static __always_inline int rxl_parse_l4(struct xdp_md *ctx, struct rxl_pkt *p)
 {
 	int trunc = p->frag == RXL_FRAG_FIRST ? RXL_DROP_FRAG_TINY :
 						RXL_DROP_L4_TRUNC;

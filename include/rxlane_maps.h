@@ -11,9 +11,8 @@
  * Layout summary (see Documentation/fastpath.rst):
  *
  *   rxl_config      ARRAY[1]       struct rxl_config
- *   rxl_vteps4      HASH  __be32   -> __u32 tunnel-type mask (RXL_TUN_*)
- *   rxl_vteps6      HASH  rxl_in6  -> __u32 tunnel-type mask
- *   rxl_vnis        HASH  rxl_vni_key -> __u32 flags (0)
+ *   rxl_vteps       ARRAY[RXL_MAX_VTEPS] struct rxl_vtep, packed from 0
+ *   rxl_vnis        ARRAY[RXL_VNI_WORDS] __u64: bitmap of known VNIs/VSIDs
  *   rxl_addrs4      HASH  __be32   -> struct rxl_container
  *   rxl_addrs6      HASH  rxl_in6  -> struct rxl_container
  *   rxl_rules4      HASH  rxl_rule4_key -> struct rxl_rule_val
@@ -30,8 +29,7 @@
 #include <linux/types.h>
 
 /* ---- capacities (max_entries) ------------------------------------------ */
-#define RXL_MAX_VTEPS		64
-#define RXL_MAX_VNIS		65536
+#define RXL_MAX_VTEPS		16	/* scanned in order: keep few */
 #define RXL_MAX_ADDRS		16384
 #define RXL_MAX_CONTAINERS	4096	/* container ids are 0..4095 */
 #define RXL_MAX_RULE_KEYS	(1U << 21)	/* per family, both generations */
@@ -46,7 +44,7 @@
 #define RXL_VXLAN_PORT		4789
 #define RXL_GENEVE_PORT		6081
 
-/* ---- tunnel types (rxl_vni_key.type, VTEP masks) ------------------------ */
+/* ---- tunnel types (VNI bitmap, VTEP masks) ------------------------------ */
 enum rxl_tun_type {
 	RXL_TUN_VXLAN	= 1,
 	RXL_TUN_GENEVE	= 2,
@@ -69,16 +67,40 @@ struct rxl_config {
 };
 _Static_assert(sizeof(struct rxl_config) == 8, "rxl_config size");
 
+/*
+ * A local VTEP address. Slots are used from 0 up with no hole; the first
+ * slot with tun_mask 0 ends the list (a scan of a few slots is cheaper
+ * than a hash lookup for the handful of VTEPs a host has).
+ */
+struct rxl_vtep {
+	__u32 tun_mask;		/* RXL_TUN_BIT()s accepted; 0: end of list */
+	__u32 family;		/* 4 or 6 */
+	__u8 addr[16];		/* IPv4: first 4 bytes */
+};
+_Static_assert(sizeof(struct rxl_vtep) == 24, "rxl_vtep size");
+
 struct rxl_in6 {
 	__u8 addr[16];
 };
 _Static_assert(sizeof(struct rxl_in6) == 16, "rxl_in6 size");
 
-struct rxl_vni_key {
-	__u32 type;		/* enum rxl_tun_type */
-	__u32 vni;		/* host order, 24 bits */
-};
-_Static_assert(sizeof(struct rxl_vni_key) == 8, "rxl_vni_key size");
+/*
+ * Known VNIs (VXLAN, GENEVE) and VSIDs (NVGRE): one bit each, 2^24 per
+ * tunnel type, in __u64 words: an array lookup instead of a hash lookup
+ * on the hot path.
+ */
+#define RXL_VNI_WORD_BITS	18	/* 2^24 VNIs / 64 bits per word */
+#define RXL_VNI_WORDS		(3U << RXL_VNI_WORD_BITS)
+
+static inline __u32 rxl_vni_word(__u32 type, __u32 vni)
+{
+	return ((type - 1) << RXL_VNI_WORD_BITS) | ((vni & 0xffffff) >> 6);
+}
+
+static inline __u64 rxl_vni_bit(__u32 vni)
+{
+	return 1ULL << (vni & 63);
+}
 
 /* ---- containers --------------------------------------------------------- */
 #define RXL_CONT_DEFAULT_DROP	(1U << 0)	/* default policy: drop */
@@ -204,16 +226,17 @@ enum rxl_drop_reason {
 	RXL_DROP__MAX,
 };
 
-/* Events that are not drops: index of rxl_stats. */
+/*
+ * Events that are not drops: index of rxl_stats. Packets an allow rule
+ * passed are counted by the rule (rxl_rule_cnt), not here.
+ */
 enum rxl_stat {
-	RXL_STAT_RX,		/* every packet seen */
 	RXL_STAT_DECAP_VXLAN,
 	RXL_STAT_DECAP_GENEVE,
 	RXL_STAT_DECAP_NVGRE,
 	RXL_STAT_PASS_NON_IP,	/* ARP, other ethertypes: untouched */
 	RXL_STAT_PASS_HOST,	/* IP to no container: untouched */
 	RXL_STAT_PASS_ND,	/* IPv6 neighbour discovery: never filtered */
-	RXL_STAT_RULE_ALLOW,	/* an allow rule matched */
 	RXL_STAT_DEFAULT_ALLOW,	/* no rule matched, default policy allow */
 	RXL_STAT_REDIRECT,	/* XDP_REDIRECT to the container's port */
 	RXL_STAT_FRAG_PORTLESS,	/* non-first fragment judged without ports */

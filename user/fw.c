@@ -54,8 +54,7 @@ struct rxl_map_ref {
 
 static const struct rxl_map_ref rxl_maps[] = {
 	{ "rxl_config", offsetof(struct rxl_fw, config) },
-	{ "rxl_vteps4", offsetof(struct rxl_fw, vteps4) },
-	{ "rxl_vteps6", offsetof(struct rxl_fw, vteps6) },
+	{ "rxl_vteps", offsetof(struct rxl_fw, vteps) },
 	{ "rxl_vnis", offsetof(struct rxl_fw, vnis) },
 	{ "rxl_addrs4", offsetof(struct rxl_fw, addrs4) },
 	{ "rxl_addrs6", offsetof(struct rxl_fw, addrs6) },
@@ -319,71 +318,141 @@ static int rxl_check_addr(struct rxl_fw *fw, const struct rxl_addr *a)
 	return 0;
 }
 
+/* Slot of @a in the VTEP list (or -1), and the number of slots used. */
+static int rxl_vtep_find(struct rxl_fw *fw, const struct rxl_addr *a,
+			 __u32 *used)
+{
+	struct rxl_vtep v;
+	int found = -1;
+	__u32 i;
+
+	for (i = 0; i < RXL_MAX_VTEPS; i++) {
+		if (bpf_map_lookup_elem(fw->vteps, &i, &v) || !v.tun_mask)
+			break;
+		if (v.family == (a->family == AF_INET ? 4U : 6U) &&
+		    !memcmp(v.addr, a->addr, a->family == AF_INET ? 4 : 16))
+			found = i;
+	}
+	*used = i;
+	return found;
+}
+
 int rxl_fw_vtep_add(struct rxl_fw *fw, const struct rxl_addr *a,
 		    __u32 tun_mask)
 {
-	int err = rxl_check_addr(fw, a);
+	struct rxl_vtep v = {
+		.tun_mask = tun_mask,
+		.family = a->family == AF_INET ? 4 : 6,
+	};
+	int err = rxl_check_addr(fw, a), slot;
+	__u32 used;
 
 	if (err)
 		return err;
 	if (!tun_mask || (tun_mask & ~RXL_TUN_ALL))
 		return rxl_fail(fw, -EINVAL, "bad tunnel type mask 0x%x",
 				tun_mask);
-	if (bpf_map_update_elem(a->family == AF_INET ? fw->vteps4 : fw->vteps6,
-				a->addr, &tun_mask, 0))
-		return rxl_fail(fw, -errno, "VTEP add: %s%s", strerror(errno),
-				errno == E2BIG ? " (table full)" : "");
-	return 0;
+	memcpy(v.addr, a->addr, a->family == AF_INET ? 4 : 16);
+	err = rxl_lock(fw);
+	if (err)
+		return err;
+	slot = rxl_vtep_find(fw, a, &used);
+	if (slot < 0 && used == RXL_MAX_VTEPS) {
+		err = rxl_fail(fw, -ENOSPC, "all %u VTEP slots in use",
+			       RXL_MAX_VTEPS);
+		goto out;
+	}
+	/* A new VTEP goes after the others, never into the list's middle. */
+	if (slot < 0)
+		slot = used;
+	if (bpf_map_update_elem(fw->vteps, &slot, &v, 0))
+		err = rxl_fail(fw, -errno, "VTEP add: %s", strerror(errno));
+out:
+	return rxl_unlock(fw, err);
 }
 
 int rxl_fw_vtep_del(struct rxl_fw *fw, const struct rxl_addr *a)
 {
-	int err = rxl_check_addr(fw, a);
+	struct rxl_vtep last, none = {};
+	int err = rxl_check_addr(fw, a), slot;
+	__u32 used, l;
 
 	if (err)
 		return err;
-	if (bpf_map_delete_elem(a->family == AF_INET ? fw->vteps4 : fw->vteps6,
-				a->addr))
-		return rxl_fail(fw, -errno, "VTEP del: %s", strerror(errno));
-	return 0;
+	err = rxl_lock(fw);
+	if (err)
+		return err;
+	slot = rxl_vtep_find(fw, a, &used);
+	if (slot < 0) {
+		err = rxl_fail(fw, -ENOENT, "no such VTEP");
+		goto out;
+	}
+	/* Keep the list packed: the last VTEP moves into the hole. */
+	l = used - 1;
+	if ((__u32)slot != l) {
+		if (bpf_map_lookup_elem(fw->vteps, &l, &last) ||
+		    bpf_map_update_elem(fw->vteps, &slot, &last, 0)) {
+			err = rxl_fail(fw, -errno, "VTEP del: %s",
+				       strerror(errno));
+			goto out;
+		}
+		err = rxl_sync(fw);
+		if (err)
+			goto out;
+	}
+	if (bpf_map_update_elem(fw->vteps, &l, &none, 0))
+		err = rxl_fail(fw, -errno, "VTEP del: %s", strerror(errno));
+out:
+	return rxl_unlock(fw, err);
 }
 
-static int rxl_vni_key(struct rxl_fw *fw, enum rxl_tun_type type, __u32 vni,
-		       struct rxl_vni_key *k)
+static int rxl_vni_check(struct rxl_fw *fw, enum rxl_tun_type type,
+			 __u32 vni)
 {
 	if (type < RXL_TUN_VXLAN || type > RXL_TUN_NVGRE)
 		return rxl_fail(fw, -EINVAL, "unknown tunnel type %d", type);
 	if (vni > 0xffffff)
 		return rxl_fail(fw, -ERANGE, "VNI %u does not fit in 24 bits",
 				vni);
-	k->type = type;
-	k->vni = vni;
 	return 0;
+}
+
+/* Set or clear one bit of the VNI bitmap, under the lock. */
+static int rxl_vni_set(struct rxl_fw *fw, enum rxl_tun_type type, __u32 vni,
+		       bool on)
+{
+	__u32 word = rxl_vni_word(type, vni);
+	__u64 bits;
+	int err = rxl_vni_check(fw, type, vni);
+
+	if (err)
+		return err;
+	err = rxl_lock(fw);
+	if (err)
+		return err;
+	if (bpf_map_lookup_elem(fw->vnis, &word, &bits)) {
+		err = rxl_fail(fw, -errno, "VNI bitmap: %s", strerror(errno));
+		goto out;
+	}
+	if (!on && !(bits & rxl_vni_bit(vni))) {
+		err = rxl_fail(fw, -ENOENT, "VNI %u is not configured", vni);
+		goto out;
+	}
+	bits = on ? bits | rxl_vni_bit(vni) : bits & ~rxl_vni_bit(vni);
+	if (bpf_map_update_elem(fw->vnis, &word, &bits, 0))
+		err = rxl_fail(fw, -errno, "VNI bitmap: %s", strerror(errno));
+out:
+	return rxl_unlock(fw, err);
 }
 
 int rxl_fw_vni_add(struct rxl_fw *fw, enum rxl_tun_type type, __u32 vni)
 {
-	struct rxl_vni_key k;
-	__u32 flags = 0;
-	int err = rxl_vni_key(fw, type, vni, &k);
-
-	if (err)
-		return err;
-	if (bpf_map_update_elem(fw->vnis, &k, &flags, 0))
-		return rxl_fail(fw, -errno, "VNI add: %s", strerror(errno));
-	return 0;
+	return rxl_vni_set(fw, type, vni, true);
 }
 
 int rxl_fw_vni_del(struct rxl_fw *fw, enum rxl_tun_type type, __u32 vni)
 {
-	struct rxl_vni_key k;
-	int err = rxl_vni_key(fw, type, vni, &k);
-
-	if (err)
-		return err;
-	if (bpf_map_delete_elem(fw->vnis, &k))
-		return rxl_fail(fw, -errno, "VNI %u: %s", vni, strerror(errno));
-	return 0;
+	return rxl_vni_set(fw, type, vni, false);
 }
 
 /* ---- containers --------------------------------------------------------- */
@@ -1164,14 +1233,12 @@ static const char *const rxl_drop_names[RXL_DROP__MAX] = {
 };
 
 static const char *const rxl_stat_names[RXL_STAT__MAX] = {
-	[RXL_STAT_RX]		= "rx",
 	[RXL_STAT_DECAP_VXLAN]	= "decap_vxlan",
 	[RXL_STAT_DECAP_GENEVE]	= "decap_geneve",
 	[RXL_STAT_DECAP_NVGRE]	= "decap_nvgre",
 	[RXL_STAT_PASS_NON_IP]	= "pass_non_ip",
 	[RXL_STAT_PASS_HOST]	= "pass_host",
 	[RXL_STAT_PASS_ND]	= "pass_nd",
-	[RXL_STAT_RULE_ALLOW]	= "rule_allow",
 	[RXL_STAT_DEFAULT_ALLOW] = "default_allow",
 	[RXL_STAT_REDIRECT]	= "redirect",
 	[RXL_STAT_FRAG_PORTLESS] = "frag_portless",

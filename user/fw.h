@@ -42,7 +42,7 @@ struct rxl_rule {
 };
 
 struct rxl_fw {
-	int config, vteps4, vteps6, vnis, addrs4, addrs6, rules4, rules6;
+	int config, vteps, vnis, addrs4, addrs6, rules4, rules6;
 	int tx_ports, rule_cnt, cont_cnt, drops, stats;
 	int sync_outer, sync_inner;	/* ARRAY_OF_MAPS: waits for RCU */
 	int lock_fd;

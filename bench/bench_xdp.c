@@ -1,0 +1,466 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * bench_xdp - ns/packet of the rxlane XDP fast path against XDP_DROP and
+ * xdp-filter, measured with BPF_PROG_TEST_RUN.
+ *
+ * All variants live in one process, pinned to one CPU, and are timed in
+ * every round, in an order rotated from round to round. Each round also
+ * times the XDP_DROP baseline; a variant's ratio in a round is its time
+ * over the baseline's time in that round. Reported: min and median ns and
+ * the min and median of the per-round ratios.
+ *
+ *   bench_xdp [-r ROUNDS] [-n REPEAT] [-c CPU] [-m MAX_RULES]
+ *             [-o JSON] [-f XDP_FILTER_OBJ] BENCH_OBJ
+ */
+#define _GNU_SOURCE
+#include <arpa/inet.h>
+#include <errno.h>
+#include <getopt.h>
+#include <netinet/in.h>
+#include <sched.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+#include <linux/if_ether.h>
+
+#include "fw.h"
+#include "pktbuild.h"
+
+#define XDPFILTER_OBJ	"/usr/lib/x86_64-linux-gnu/bpf/xdpfilt_alw_all.o"
+#define VTEP4		"192.0.2.1"
+#define MAX_VARIANTS	64
+#define MAX_ROUNDS	1000
+
+static const unsigned int rule_counts[] = { 10, 1000, 100000, 1000000 };
+#define NCOUNTS (sizeof(rule_counts) / sizeof(rule_counts[0]))
+
+struct variant {
+	char name[48];
+	const char *group;	/* curve in the plot */
+	unsigned int rules;
+	int prog;
+	int want;		/* expected XDP action */
+	struct pkt pkt;
+	double ns[MAX_ROUNDS];
+	double ratio[MAX_ROUNDS];
+};
+
+static struct variant vars[MAX_VARIANTS];
+static int nvars;
+
+static struct variant *add_variant(const char *group, unsigned int rules,
+				   int prog, int want, const char *fmt, ...)
+	__attribute__((format(printf, 5, 6)));
+
+static struct variant *add_variant(const char *group, unsigned int rules,
+				   int prog, int want, const char *fmt, ...)
+{
+	struct variant *v = &vars[nvars++];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(v->name, sizeof(v->name), fmt, ap);
+	va_end(ap);
+	v->group = group;
+	v->rules = rules;
+	v->prog = prog;
+	v->want = want;
+	return v;
+}
+
+static void cont_addr(char *buf, size_t len, unsigned int cid)
+{
+	snprintf(buf, len, "10.1.0.%u", cid + 1);
+}
+
+/* Rule i's source prefix of length @plen: 11.0.0.0 + (i << (32 - plen)). */
+static void src_of(unsigned int i, unsigned int plen, __u8 *out)
+{
+	__u32 a = htonl((11U << 24) + (i << (32 - plen)));
+
+	memset(out, 0, 16);
+	memcpy(out, &a, 4);
+}
+
+/* An address inside rule i's prefix (its host part + @host). */
+static void fmt_src(unsigned int i, unsigned int plen, unsigned int host,
+		    char *buf, size_t len)
+{
+	__u8 a[16];
+
+	src_of(i, plen, a);
+	a[3] += host;
+	inet_ntop(AF_INET, a, buf, len);
+}
+
+/*
+ * Container @cid with @n rules "from SRC/plen proto tcp dport 1000-1999
+ * allow", default drop. @shapes > 1 spreads the rules over that many
+ * prefix lengths (32, 28, 24, 20).
+ */
+static int make_container(struct rxl_fw *fw, unsigned int cid, unsigned int n,
+			  unsigned int shapes)
+{
+	static const unsigned int plens[] = { 32, 28, 24, 20 };
+	struct rxl_rule *r = calloc(n, sizeof(*r));
+	struct rxl_addr a;
+	char addr[32];
+	unsigned int i;
+	int err;
+
+	if (!r)
+		return -ENOMEM;
+	cont_addr(addr, sizeof(addr), cid);
+	rxl_parse_addr(addr, &a);
+	err = rxl_fw_container_add(fw, cid, &a, 1, 0);
+	if (err)
+		goto out;
+	for (i = 0; i < n; i++) {
+		unsigned int plen = plens[i % shapes];
+
+		r[i].prio = i;
+		r[i].family = AF_INET;
+		r[i].plen = plen;
+		src_of(i, plen, r[i].src);
+		r[i].proto = IPPROTO_TCP;
+		r[i].dport_lo = 1000;
+		r[i].dport_hi = 1999;
+	}
+	err = rxl_fw_rules_replace(fw, cid, r, n, true);
+out:
+	if (err)
+		fprintf(stderr, "bench: container %u: %s\n", cid,
+			rxl_fw_error(fw));
+	free(r);
+	return err;
+}
+
+static void mk_frame(struct pkt *p, int tun, const char *src, const char *dst,
+		     uint16_t dport)
+{
+	pk_init(p);
+	if (tun) {
+		pk_eth(p, ETH_P_IP, 0);
+		pk_ip4(p, "198.51.100.7", VTEP4,
+		       tun == RXL_TUN_NVGRE ? IPPROTO_GRE : IPPROTO_UDP);
+		if (tun == RXL_TUN_VXLAN) {
+			pk_udp(p, 51000, RXL_VXLAN_PORT, -1);
+			pk_vxlan(p, 100);
+		} else if (tun == RXL_TUN_GENEVE) {
+			pk_udp(p, 51000, RXL_GENEVE_PORT, -1);
+			pk_geneve(p, 200, 2);
+		} else {
+			pk_nvgre(p, 300, 0, 0);
+		}
+	}
+	pk_eth(p, ETH_P_IP, tun != 0);
+	pk_ip4(p, src, dst, IPPROTO_TCP);
+	pk_tcp(p, 40000, dport);
+	pk_payload(p, 18);
+	pk_finish(p);
+}
+
+/* ns per packet of @repeat runs of @v; checks the verdict. */
+static int time_variant(struct variant *v, unsigned int repeat, double *ns)
+{
+	uint8_t out[PK_MAX];
+	LIBBPF_OPTS(bpf_test_run_opts, o,
+		.data_in = v->pkt.b,
+		.data_size_in = v->pkt.len,
+		.data_out = out,
+		.data_size_out = sizeof(out),
+		.repeat = repeat,
+	);
+
+	if (bpf_prog_test_run_opts(v->prog, &o)) {
+		fprintf(stderr, "bench: %s: test run: %s\n", v->name,
+			strerror(errno));
+		return -1;
+	}
+	if ((int)o.retval != v->want) {
+		fprintf(stderr, "bench: %s: action %u, want %d\n", v->name,
+			o.retval, v->want);
+		return -1;
+	}
+	/*
+	 * The kernel's own average over the repeats: wall time would add the
+	 * ~10 ms per call of switching the XDP dispatcher (an RCU wait).
+	 */
+	*ns = o.duration;
+	return 0;
+}
+
+static int cmp_double(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+static double median(double *v, int n)
+{
+	double *c = malloc(n * sizeof(*c)), m;
+
+	memcpy(c, v, n * sizeof(*c));
+	qsort(c, n, sizeof(*c), cmp_double);
+	m = n % 2 ? c[n / 2] : (c[n / 2 - 1] + c[n / 2]) / 2;
+	free(c);
+	return m;
+}
+
+static double minimum(const double *v, int n)
+{
+	double m = v[0];
+	int i;
+
+	for (i = 1; i < n; i++)
+		if (v[i] < m)
+			m = v[i];
+	return m;
+}
+
+static int load_obj(const char *path, struct bpf_object **obj, int big)
+{
+	struct bpf_map *m;
+	int err;
+
+	*obj = bpf_object__open_file(path, NULL);
+	if (!*obj)
+		return -errno;
+	bpf_object__for_each_map(m, *obj) {
+		bpf_map__set_pin_path(m, NULL);
+		if (!big && (!strcmp(bpf_map__name(m), "rxl_rules4") ||
+			     !strcmp(bpf_map__name(m), "rxl_rules6") ||
+			     !strcmp(bpf_map__name(m), "rxl_rule_cnt")))
+			bpf_map__set_max_entries(m, 1 << 16);
+	}
+	err = bpf_object__load(*obj);
+	if (err) {
+		bpf_object__close(*obj);
+		*obj = NULL;
+	}
+	return err;
+}
+
+static int prog_fd(struct bpf_object *obj, const char *name)
+{
+	struct bpf_program *p = bpf_object__find_program_by_name(obj, name);
+
+	return p ? bpf_program__fd(p) : -1;
+}
+
+static double med_of(const char *name, int rounds)
+{
+	int i;
+
+	for (i = 0; i < nvars; i++)
+		if (!strcmp(vars[i].name, name))
+			return median(vars[i].ns, rounds);
+	return -1;
+}
+
+static void print_targets(int rounds, unsigned int max_rules)
+{
+	char hi[48], lo[48];
+	double filt = med_of("xdp-filter", rounds), full, small, d;
+	const char *tun[] = { "geneve", "nvgre" };
+	int i;
+
+	snprintf(hi, sizeof(hi), "vxlan-hit-%u", max_rules);
+	snprintf(lo, sizeof(lo), "vxlan-hit-%u", rule_counts[0]);
+	full = med_of(hi, rounds);
+	small = med_of(lo, rounds);
+	printf("\ntargets (medians):\n");
+	if (filt > 0)
+		printf("  %-44s %6.1f vs %6.1f ns  %s\n",
+		       "full VXLAN path <= xdp-filter all features", full, filt,
+		       full <= filt ? "met" : "MISSED");
+	printf("  %-44s %6.2fx       %s\n", "VXLAN cost at max rules / at 10",
+	       full / small, full / small <= 1.2 ? "met" : "MISSED");
+	for (i = 0; i < 2; i++) {
+		char n[48];
+
+		snprintf(n, sizeof(n), "%s-hit-%u", tun[i], max_rules);
+		d = med_of(n, rounds) - full;
+		printf("  %-44s %+6.1f ns     %s\n",
+		       tun[i][0] == 'g' ? "GENEVE - VXLAN (<= 10 ns)" :
+					  "NVGRE - VXLAN (<= 10 ns)",
+		       d, d <= 10 ? "met" : "MISSED");
+	}
+}
+
+static void write_json(const char *path, int rounds, unsigned int repeat,
+		       int cpu)
+{
+	FILE *f = fopen(path, "w");
+	int i;
+
+	if (!f) {
+		perror(path);
+		return;
+	}
+	fprintf(f, "{\n  \"method\": \"BPF_PROG_TEST_RUN, interleaved, "
+		   "pinned\",\n  \"rounds\": %d,\n  \"repeat\": %u,\n"
+		   "  \"cpu\": %d,\n  \"variants\": [\n", rounds, repeat, cpu);
+	for (i = 0; i < nvars; i++) {
+		struct variant *v = &vars[i];
+
+		fprintf(f, "    {\"name\": \"%s\", \"group\": \"%s\", "
+			   "\"rules\": %u, \"min_ns\": %.2f, "
+			   "\"median_ns\": %.2f, \"min_ratio\": %.3f, "
+			   "\"median_ratio\": %.3f}%s\n",
+			v->name, v->group, v->rules, minimum(v->ns, rounds),
+			median(v->ns, rounds), minimum(v->ratio, rounds),
+			median(v->ratio, rounds), i + 1 < nvars ? "," : "");
+	}
+	fprintf(f, "  ]\n}\n");
+	fclose(f);
+}
+
+int main(int argc, char **argv)
+{
+	unsigned int repeat = 50000, max_rules = 1000000, i, k;
+	const char *json = NULL, *filt_path = XDPFILTER_OBJ;
+	struct bpf_object *obj, *filt = NULL;
+	int rounds = 40, cpu = 1, opt, base, r, rx;
+	char cont[32], hit[32];
+	struct rxl_fw fw;
+	struct rxl_addr a;
+	cpu_set_t set;
+
+	while ((opt = getopt(argc, argv, "r:n:c:m:o:f:")) != -1) {
+		switch (opt) {
+		case 'r': rounds = atoi(optarg); break;
+		case 'n': repeat = atoi(optarg); break;
+		case 'c': cpu = atoi(optarg); break;
+		case 'm': max_rules = atoi(optarg); break;
+		case 'o': json = optarg; break;
+		case 'f': filt_path = optarg; break;
+		default: return 2;
+		}
+	}
+	if (optind + 1 != argc || rounds < 1 || rounds > MAX_ROUNDS ||
+	    !repeat) {
+		fprintf(stderr, "usage: bench_xdp [-r ROUNDS] [-n REPEAT] [-c CPU] [-m MAX_RULES] [-o JSON] [-f XDP_FILTER_OBJ] BENCH_OBJ\n");
+		return 2;
+	}
+	CPU_ZERO(&set);
+	CPU_SET(cpu, &set);
+	if (sched_setaffinity(0, sizeof(set), &set)) {
+		perror("sched_setaffinity");
+		return 1;
+	}
+	libbpf_set_print(NULL);
+	if (load_obj(argv[optind], &obj, 1)) {
+		fprintf(stderr, "bench: cannot load %s\n", argv[optind]);
+		return 1;
+	}
+	if (rxl_fw_open_obj(&fw, obj)) {
+		fprintf(stderr, "bench: %s\n", rxl_fw_error(&fw));
+		return 1;
+	}
+	rx = prog_fd(obj, "rxlane_bench");
+	base = prog_fd(obj, "xdp_drop_base");
+	rxl_parse_addr(VTEP4, &a);
+	if (rxl_fw_vtep_add(&fw, &a, RXL_TUN_ALL) ||
+	    rxl_fw_vni_add(&fw, RXL_TUN_VXLAN, 100) ||
+	    rxl_fw_vni_add(&fw, RXL_TUN_GENEVE, 200) ||
+	    rxl_fw_vni_add(&fw, RXL_TUN_NVGRE, 300)) {
+		fprintf(stderr, "bench: %s\n", rxl_fw_error(&fw));
+		return 1;
+	}
+
+	add_variant("baseline", 0, base, XDP_DROP, "xdp_drop");
+	mk_frame(&vars[nvars - 1].pkt, 0, "11.0.0.1", "10.1.0.1", 1500);
+	if (!load_obj(filt_path, &filt, 1)) {
+		struct bpf_program *p = bpf_object__next_program(filt, NULL);
+
+		add_variant("xdp-filter", 0, bpf_program__fd(p), XDP_PASS,
+			    "xdp-filter");
+		mk_frame(&vars[nvars - 1].pkt, 0, "11.0.0.1", "10.1.0.1",
+			 1500);
+	} else {
+		fprintf(stderr, "bench: %s not loaded: no xdp-filter figures\n",
+			filt_path);
+	}
+	add_variant("host", 0, rx, XDP_PASS, "vxlan-no-container");
+	mk_frame(&vars[nvars - 1].pkt, RXL_TUN_VXLAN, "11.0.0.1", "10.2.0.1",
+		 1500);
+
+	for (k = 0; k < NCOUNTS && rule_counts[k] <= max_rules; k++) {
+		unsigned int n = rule_counts[k];
+
+		fprintf(stderr, "bench: loading %u rules\n", n);
+		if (make_container(&fw, k, n, 1))
+			return 1;
+		cont_addr(cont, sizeof(cont), k);
+		fmt_src(n / 2, 32, 0, hit, sizeof(hit));
+		add_variant("plain-hit", n, rx, XDP_PASS, "plain-hit-%u", n);
+		mk_frame(&vars[nvars - 1].pkt, 0, hit, cont, 1500);
+		add_variant("vxlan-hit", n, rx, XDP_PASS, "vxlan-hit-%u", n);
+		mk_frame(&vars[nvars - 1].pkt, RXL_TUN_VXLAN, hit, cont, 1500);
+		add_variant("geneve-hit", n, rx, XDP_PASS, "geneve-hit-%u", n);
+		mk_frame(&vars[nvars - 1].pkt, RXL_TUN_GENEVE, hit, cont,
+			 1500);
+		add_variant("nvgre-hit", n, rx, XDP_PASS, "nvgre-hit-%u", n);
+		mk_frame(&vars[nvars - 1].pkt, RXL_TUN_NVGRE, hit, cont, 1500);
+		add_variant("vxlan-port-miss", n, rx, XDP_DROP,
+			    "vxlan-port-miss-%u", n);
+		mk_frame(&vars[nvars - 1].pkt, RXL_TUN_VXLAN, hit, cont, 2500);
+		add_variant("vxlan-default-deny", n, rx, XDP_DROP,
+			    "vxlan-default-deny-%u", n);
+		mk_frame(&vars[nvars - 1].pkt, RXL_TUN_VXLAN, "12.0.0.1",
+			 cont, 1500);
+	}
+	/* Four shapes (prefix lengths 32/28/24/20) in one set. */
+	if (max_rules >= 100000) {
+		fprintf(stderr, "bench: loading 100000 rules in 4 shapes\n");
+		if (make_container(&fw, NCOUNTS, 100000, 4))
+			return 1;
+		cont_addr(cont, sizeof(cont), NCOUNTS);
+		fmt_src(3, 20, 5, hit, sizeof(hit));	/* rule 3: a /20 */
+		add_variant("vxlan-hit-4shapes", 100000, rx, XDP_PASS,
+			    "vxlan-hit-4shapes-100000");
+		mk_frame(&vars[nvars - 1].pkt, RXL_TUN_VXLAN, hit, cont, 1500);
+	}
+
+	fprintf(stderr, "bench: %d variants, %d rounds of %u runs on CPU %d\n",
+		nvars, rounds, repeat, cpu);
+	for (r = 0; r < rounds; r++) {
+		double b;
+
+		if (time_variant(&vars[0], repeat, &b))
+			return 1;
+		vars[0].ns[r] = b;
+		vars[0].ratio[r] = 1;
+		for (i = 0; i < (unsigned int)nvars - 1; i++) {
+			struct variant *v = &vars[1 + (i + r) % (nvars - 1)];
+
+			if (time_variant(v, repeat, &v->ns[r]))
+				return 1;
+			v->ratio[r] = v->ns[r] / b;
+		}
+	}
+
+	printf("%-28s %9s %9s %9s %9s %9s\n", "variant", "rules", "min_ns",
+	       "median_ns", "min_x", "median_x");
+	for (i = 0; i < (unsigned int)nvars; i++) {
+		struct variant *v = &vars[i];
+
+		printf("%-28s %9u %9.1f %9.1f %9.2f %9.2f\n", v->name, v->rules,
+		       minimum(v->ns, rounds), median(v->ns, rounds),
+		       minimum(v->ratio, rounds), median(v->ratio, rounds));
+	}
+	print_targets(rounds, rule_counts[k - 1]);
+	if (json)
+		write_json(json, rounds, repeat, cpu);
+	rxl_fw_close(&fw);
+	bpf_object__close(filt);
+	bpf_object__close(obj);
+	return 0;
+}

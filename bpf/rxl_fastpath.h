@@ -1,0 +1,203 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * rxl_fastpath.h - the rxlane fast path for one frame, shared by the XDP
+ * entry point (rxlane_xdp.bpf.c) and the benchmark's object.
+ *
+ * Packet walk (Documentation/fastpath.rst):
+ *   parse Ethernet/VLAN/IP -> destination is a local VTEP and the packet
+ *   is VXLAN/GENEVE/NVGRE? decap (known VNI only) and parse the inner frame
+ *   -> container by destination address -> L4 header -> ND bypass -> rules
+ *   (tuple-space search) -> default policy -> counters -> PASS / DROP /
+ *   REDIRECT through rxl_tx_ports.
+ */
+#ifndef _RXL_FASTPATH_H
+#define _RXL_FASTPATH_H
+
+#include <linux/bpf.h>
+#include <bpf/bpf_helpers.h>
+
+#include "rxl_consts.h"
+#include "rxl_maps.h"
+#include "rxl_parse.h"
+#include "rxl_decap.h"
+#include "rxl_firewall.h"
+
+static __always_inline void rxl_count(void *map, __u32 idx)
+{
+	__u64 *cnt = bpf_map_lookup_elem(map, &idx);
+
+	if (cnt)
+		*cnt += 1;
+}
+
+static __always_inline int rxl_drop(__u32 reason)
+{
+	rxl_count(&rxl_drops, reason);
+	return XDP_DROP;
+}
+
+static __always_inline void rxl_add(struct rxl_counter *c, __u64 bytes)
+{
+	c->packets++;
+	c->bytes += bytes;
+}
+
+static __always_inline void rxl_count_cont(const struct rxl_container *c,
+					   struct xdp_md *ctx, int pass)
+{
+	struct rxl_cont_counter *cc;
+	__u32 id = c->id;
+
+	cc = bpf_map_lookup_elem(&rxl_cont_cnt, &id);
+	if (!cc)
+		return;
+	if (pass)
+		rxl_add(&cc->pass, ctx->data_end - ctx->data);
+	else
+		rxl_add(&cc->drop, ctx->data_end - ctx->data);
+}
+
+static __always_inline int rxl_cont_drop(const struct rxl_container *c,
+					 struct xdp_md *ctx, __u32 reason)
+{
+	rxl_count_cont(c, ctx, 0);
+	return rxl_drop(reason);
+}
+
+static __always_inline int rxl_deliver(const struct rxl_container *c,
+				       struct xdp_md *ctx)
+{
+	int act;
+
+	rxl_count_cont(c, ctx, 1);
+	if (!(c->flags & RXL_CONT_REDIRECT))
+		return XDP_PASS;
+	act = bpf_redirect_map(&rxl_tx_ports, c->id, XDP_PASS);
+	if (act == XDP_REDIRECT)
+		rxl_count(&rxl_stats, RXL_STAT_REDIRECT);
+	return act;
+}
+
+static __always_inline int rxl_is_nd(const struct rxl_pkt *p)
+{
+	return p->family == 6 && p->proto == RXL_IPPROTO_ICMPV6 &&
+	       p->has_icmp && p->icmp_type >= RXL_ND_FIRST &&
+	       p->icmp_type <= RXL_ND_LAST;
+}
+
+/* Rules, then the default policy, of the container @c. */
+static __always_inline int rxl_filter(const struct rxl_container *c,
+				      struct xdp_md *ctx, struct rxl_pkt *p)
+{
+	struct rxl_counter *rc;
+	__u32 rule, slot;
+
+	if (p->frag == RXL_FRAG_LATER)
+		rxl_count(&rxl_stats, RXL_STAT_FRAG_PORTLESS);
+	rule = p->family == 4 ? rxl_judge4(c, p) : rxl_judge6(c, p);
+	if (rule == RXL_NO_RULE) {
+		if (c->flags & RXL_CONT_DEFAULT_DROP)
+			return rxl_cont_drop(c, ctx, RXL_DROP_DEFAULT);
+		rxl_count(&rxl_stats, RXL_STAT_DEFAULT_ALLOW);
+		return rxl_deliver(c, ctx);
+	}
+	slot = c->rule_base + rxl_rank(rule);
+	rc = bpf_map_lookup_elem(&rxl_rule_cnt, &slot);
+	if (rc)
+		rxl_add(rc, ctx->data_end - ctx->data);
+	if (rule & RXL_RULE_DROP)
+		return rxl_cont_drop(c, ctx, RXL_DROP_RULE);
+	return rxl_deliver(c, ctx);
+}
+
+static __always_inline int rxl_in6_eq(const __u8 *a, const __u8 *b)
+{
+	const __u32 *x = (const __u32 *)a, *y = (const __u32 *)b;
+
+	return x[0] == y[0] && x[1] == y[1] && x[2] == y[2] && x[3] == y[3];
+}
+
+/* The tunnel types accepted at the packet's destination, 0 if no VTEP. */
+static __always_inline __u32 rxl_vtep(const struct rxl_pkt *p)
+{
+	const struct rxl_vtep *v;
+	__u32 i;
+
+	if (p->proto != RXL_IPPROTO_UDP && p->proto != RXL_IPPROTO_GRE)
+		return 0;
+	for (i = 0; i < RXL_MAX_VTEPS; i++) {
+		v = bpf_map_lookup_elem(&rxl_vteps, &i);
+		if (!v || !v->tun_mask)
+			return 0;
+		if (v->family != p->family)
+			continue;
+		if (p->family == 4 ? *(__be32 *)v->addr == p->daddr4 :
+		    rxl_in6_eq(v->addr, p->daddr6.addr))
+			return v->tun_mask;
+	}
+	return 0;
+}
+
+/* The whole fast path for one frame; returns the XDP action. */
+static __always_inline int rxl_fastpath(struct xdp_md *ctx)
+{
+	const struct rxl_config *cfg;
+	const struct rxl_container *c;
+	struct rxl_pkt p = {};
+	__u32 zero = 0, type, vtep;
+	int rc;
+
+	cfg = bpf_map_lookup_elem(&rxl_config, &zero);
+	if (!cfg)
+		return XDP_PASS;
+	rc = rxl_parse_l3(ctx, &p);
+	if (rc != RXL_CONT)
+		return rxl_drop(rc);
+	if (!p.family)
+		goto non_ip;
+
+	vtep = rxl_vtep(&p);
+	if (vtep) {
+		rc = rxl_decap(ctx, &p, cfg, vtep, &type);
+		if (rc >= 0)
+			return rxl_drop(rc);
+		if (rc == RXL_CONT) {
+			rxl_count(&rxl_stats, RXL_STAT_DECAP_VXLAN + type -
+					      RXL_TUN_VXLAN);
+			/* Only what the parsers set conditionally. */
+			p.family = 0;
+			p.frag = RXL_FRAG_NONE;
+			rc = rxl_parse_l3(ctx, &p);
+			if (rc != RXL_CONT)
+				return rxl_drop(rc);
+			if (!p.family)
+				goto non_ip;
+		}
+	}
+
+	if (p.family == 4)
+		c = bpf_map_lookup_elem(&rxl_addrs4, &p.daddr4);
+	else
+		c = bpf_map_lookup_elem(&rxl_addrs6, &p.daddr6);
+	if (!c) {
+		if (cfg->flags & RXL_CFG_NO_CONTAINER_DROP)
+			return rxl_drop(RXL_DROP_NO_CONTAINER);
+		rxl_count(&rxl_stats, RXL_STAT_PASS_HOST);
+		return XDP_PASS;
+	}
+	rc = rxl_parse_l4(ctx, &p);
+	if (rc != RXL_CONT)
+		return rxl_cont_drop(c, ctx, rc);
+	if (rxl_is_nd(&p)) {
+		rxl_count(&rxl_stats, RXL_STAT_PASS_ND);
+		return rxl_deliver(c, ctx);
+	}
+	return rxl_filter(c, ctx, &p);
+
+non_ip:
+	/* ARP and every other non-IP frame: never filtered. */
+	rxl_count(&rxl_stats, RXL_STAT_PASS_NON_IP);
+	return XDP_PASS;
+}
+
+#endif /* _RXL_FASTPATH_H */
