@@ -1,52 +1,189 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * rxlane: command-line interface.
+ *
+ *   rxlane [OPTIONS] OBJECT VERB [ARGS]
+ *
+ * Objects and verbs match by unique prefix, as in ip(8). Exit status:
+ * 0 done, 1 refused or failed, 2 usage error.
  */
 #include <errno.h>
+#include <getopt.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include <bpf/libbpf.h>
 
-#include "rxlane_xdp.skel.h"
+#include "cli.h"
 
 #ifndef RXLANE_VERSION
 #define RXLANE_VERSION "unknown"
 #endif
 
+static bool cli_verbose;
+
 static void usage(FILE *f)
 {
 	fprintf(f,
-		"Usage: rxlane [OPTIONS] COMMAND\n"
+		"Usage: rxlane [OPTIONS] OBJECT COMMAND [ARGS]\n"
+		"\n"
+		"Options:\n"
+		"  -j, --json          JSON output (and JSON errors on stderr)\n"
+		"  -p, --pretty        indented JSON\n"
+		"  -n, --dry-run       check and show, change nothing\n"
+		"  -P, --pin-dir DIR   state directory on bpffs (default %s,\n"
+		"                      or $RXLANE_PIN_DIR)\n"
+		"  -v, --verbose       show libbpf's messages\n"
 		"\n"
 		"Commands:\n"
+		"  attach DEV [mode native|generic|auto]\n"
+		"  detach DEV\n"
+		"  status\n"
+		"  vtep add ADDR [type vxlan|geneve|nvgre[,...]] [port N]\n"
+		"  vtep del ADDR | vtep list\n"
+		"  vni add|del VNI [type vxlan|geneve|nvgre] | vni list\n"
+		"  container add NAME ip ADDR [ip ADDR]... [default allow|drop] [dev HOSTDEV]\n"
+		"  container set NAME default allow|drop\n"
+		"  container del NAME | container list | container show NAME\n"
+		"  fw add NAME allow|drop [proto tcp|udp|icmp|any] [from PREFIX]\n"
+		"         [dport N[-M]] [prio N] [comment TEXT]\n"
+		"  fw del NAME handle H | fw list [NAME] | fw flush NAME\n"
+		"  policy check|diff|apply FILE   (JSON, or YAML: *.yaml, *.yml)\n"
+		"  stats [NAME] [watch SEC [count N]]\n"
 		"  version        print the version of rxlane and its libraries\n"
-		"  help           print this help\n");
+		"  help           print this help\n",
+		CLI_PIN_DIR);
 }
 
-static int cmd_version(void)
+static int cmd_version(struct cli *c, int argc, char **argv)
 {
-	printf("rxlane %s (libbpf %u.%u)\n", RXLANE_VERSION,
-	       libbpf_major_version(), libbpf_minor_version());
+	char lib[32];
+
+	(void)argc;
+	(void)argv;
+	snprintf(lib, sizeof(lib), "%u.%u", libbpf_major_version(),
+		 libbpf_minor_version());
+	if (c->json) {
+		json_object_set_new(cli_doc(c), "version",
+				    json_string(RXLANE_VERSION));
+		json_object_set_new(cli_doc(c), "libbpf", json_string(lib));
+		json_object_set_new(cli_doc(c), "jansson",
+				    json_string(JANSSON_VERSION));
+		return 0;
+	}
+	printf("rxlane %s (libbpf %s, jansson %s)\n", RXLANE_VERSION, lib,
+	       JANSSON_VERSION);
+	return 0;
+}
+
+static int cmd_help(struct cli *c, int argc, char **argv)
+{
+	(void)c;
+	(void)argc;
+	(void)argv;
+	usage(stdout);
+	return 0;
+}
+
+static const struct cli_cmd cli_objects[] = {
+	{ "attach", cmd_attach },
+	{ "detach", cmd_detach },
+	{ "status", cmd_status },
+	{ "vtep", cmd_vtep },
+	{ "vni", cmd_vni },
+	{ "container", cmd_container },
+	{ "fw", cmd_fw },
+	{ "policy", cmd_policy },
+	{ "stats", cmd_stats },
+	{ "version", cmd_version },
+	{ "help", cmd_help },
+	{ NULL, NULL },
+};
+
+static int cli_libbpf_print(enum libbpf_print_level level, const char *fmt,
+			    va_list ap)
+{
+	(void)level;
+	if (!cli_verbose)
+		return 0;
+	return vfprintf(stderr, fmt, ap);
+}
+
+static int cli_options(struct cli *c, int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "json", no_argument, NULL, 'j' },
+		{ "pretty", no_argument, NULL, 'p' },
+		{ "dry-run", no_argument, NULL, 'n' },
+		{ "pin-dir", required_argument, NULL, 'P' },
+		{ "verbose", no_argument, NULL, 'v' },
+		{ "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, 'V' },
+		{ NULL, 0, NULL, 0 },
+	};
+	int o;
+
+	opterr = 0;
+	while ((o = getopt_long(argc, argv, "+jpnP:vhV", opts, NULL)) != -1) {
+		switch (o) {
+		case 'j':
+			c->json = true;
+			break;
+		case 'p':
+			c->json = c->pretty = true;
+			break;
+		case 'n':
+			c->dry_run = true;
+			break;
+		case 'P':
+			c->pin_dir = optarg;
+			break;
+		case 'v':
+			cli_verbose = true;
+			break;
+		case 'h':
+			return -'h';
+		case 'V':
+			return -'V';
+		default:
+			return cli_usage_err(c, argv[optind - 1],
+					     "unknown option '%s'",
+					     argv[optind - 1]);
+		}
+	}
 	return 0;
 }
 
 int main(int argc, char **argv)
 {
-	if (argc < 2) {
-		usage(stderr);
-		return 2;
-	}
-	if (!strcmp(argv[1], "version") || !strcmp(argv[1], "--version") ||
-	    !strcmp(argv[1], "-V"))
-		return cmd_version();
-	if (!strcmp(argv[1], "help") || !strcmp(argv[1], "--help") ||
-	    !strcmp(argv[1], "-h")) {
-		usage(stdout);
+	struct cli c = {
+		.prog = "rxlane", .dir_fd = -1, .conts_fd = -1, .rules_fd = -1,
+	};
+	int ret;
+
+	c.pin_dir = getenv("RXLANE_PIN_DIR") ?: CLI_PIN_DIR;
+	libbpf_set_print(cli_libbpf_print);
+	ret = cli_options(&c, argc, argv);
+	if (ret == -'h')
+		return cmd_help(&c, 0, NULL);
+	if (ret == -'V') {
+		cmd_version(&c, 0, NULL);
+		cli_flush(&c);
 		return 0;
 	}
-	fprintf(stderr, "rxlane: unknown command '%s'\n", argv[1]);
-	usage(stderr);
-	return 2;
+	if (ret)
+		return ret;
+	if (optind >= argc) {
+		usage(stderr);
+		return CLI_USAGE;
+	}
+	ret = cli_dispatch(&c, cli_objects, "command", argc - optind,
+			   argv + optind);
+	if (!ret)
+		cli_flush(&c);
+	json_decref(c.out);
+	cli_state_close(&c);
+	return ret;
 }

@@ -1,0 +1,188 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * cli.h - the rxlane CLI's shared context: options, output (text or JSON),
+ * errors, the pin directory, the CLI's own metadata maps and the one
+ * function every change goes through (cli_sync()).
+ *
+ * Names, handles and comments live in two userspace-only BPF hash maps
+ * pinned in the CLI's pin directory (cli_conts, cli_rules); the XDP
+ * program never reads them. The fast path's maps hold the compiled form.
+ */
+#ifndef _RXLANE_CLI_H
+#define _RXLANE_CLI_H
+
+#include <limits.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include <jansson.h>
+
+#include "fw.h"
+
+#define CLI_SCHEMA		1	/* "schema" of every JSON document */
+#define CLI_PIN_DIR		RXL_FW_PIN_ROOT
+#define CLI_NAME_MAX		32	/* container name, with its NUL */
+#define CLI_COMMENT_MAX		64	/* rule comment, with its NUL */
+#define CLI_MAX_ADDRS		8	/* addresses per container */
+#define CLI_MAX_RULES		RXL_MAX_RULE_SLOTS	/* all containers */
+
+/* Exit codes. */
+#define CLI_OK			0
+#define CLI_ERR			1
+#define CLI_USAGE		2
+
+struct cli_addr {
+	__u8 family;		/* 4 or 6 */
+	__u8 pad[3];
+	__u8 addr[16];
+};
+
+/* Value of cli_conts (key: container id). Stored: fixed layout. */
+struct cli_cont {
+	char name[CLI_NAME_MAX];
+	__u32 id;
+	__u32 default_drop;
+	__u32 naddrs;
+	__u32 next_handle;	/* handles are never reused in a container */
+	struct cli_addr addrs[CLI_MAX_ADDRS];
+	char dev[16];		/* redirect target, "" for none */
+};
+
+struct cli_rule_key {
+	__u32 id;
+	__u32 handle;
+};
+
+/* Value of cli_rules. */
+struct cli_rule {
+	__u32 handle;
+	__u32 prio;
+	__u8 family;		/* 0 (any source), 4 or 6 */
+	__u8 plen;
+	__u8 proto;		/* 0, IPPROTO_TCP, _UDP, _ICMP, _ICMPV6 */
+	__u8 drop;
+	__u8 src[16];
+	__u16 dport_lo, dport_hi;
+	char comment[CLI_COMMENT_MAX];
+};
+
+/* A container with its rules, sorted by handle. */
+struct cli_set {
+	struct cli_cont cont;
+	struct cli_rule *rules;
+	unsigned int nrules;
+};
+
+struct cli {
+	bool json, pretty, dry_run;
+	const char *pin_dir;
+	char maps_dir[PATH_MAX];	/* where the fast path's maps are */
+	int dir_fd;			/* the pin directory, flocked */
+	int conts_fd, rules_fd;		/* metadata maps, -1 until opened */
+	bool fw_open;
+	struct rxl_fw fw;
+	json_t *out;			/* the JSON document under -j */
+	const char *prog;		/* "rxlane" */
+	const char *ctx;		/* prefix of error messages */
+};
+
+/* ---- output and errors (cli_out.c) ------------------------------------- */
+int cli_err(struct cli *c, int code, const char *token, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
+int cli_fw_err(struct cli *c, const char *what);
+int cli_usage_err(struct cli *c, const char *token, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+/* Under -j: the top-level object with "schema", created on first use. */
+json_t *cli_doc(struct cli *c);
+void cli_flush(struct cli *c);
+/* Print in text mode only. */
+void cli_printf(struct cli *c, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+/* ---- words ------------------------------------------------------------- */
+struct cli_cmd {
+	const char *name;
+	int (*fn)(struct cli *c, int argc, char **argv);
+};
+
+/* Unique-prefix match of @word in @cmds; NULL when none (error printed). */
+const struct cli_cmd *cli_match(struct cli *c, const struct cli_cmd *cmds,
+				const char *word, const char *what);
+int cli_dispatch(struct cli *c, const struct cli_cmd *cmds, const char *what,
+		 int argc, char **argv);
+bool cli_is(const char *word, const char *keyword);
+int cli_parse_u32(struct cli *c, const char *s, unsigned long max, __u32 *out,
+		  const char *what);
+int cli_need_arg(struct cli *c, int argc, char *const *argv, int i);
+bool cli_name_ok(const char *s);
+
+/* ---- rules and addresses in text (cli_rule.c) -------------------------- */
+int cli_parse_addr(struct cli *c, const char *s, struct cli_addr *a);
+void cli_fmt_addr(const struct cli_addr *a, char *buf, size_t len);
+/* Parse rule words (allow|drop, proto, from, dport, prio, comment). */
+int cli_parse_rule(struct cli *c, int argc, char *const *argv,
+		   struct cli_rule *r);
+/* The rule's words in canonical order, without handle. */
+void cli_fmt_rule(const struct cli_rule *r, char *buf, size_t len);
+json_t *cli_rule_json(const struct cli_rule *r);
+bool cli_rule_same(const struct cli_rule *a, const struct cli_rule *b);
+void cli_rule_to_fw(const struct cli_rule *r, struct rxl_rule *out);
+/* Rank of every rule as the fast path counts them: @rank[i] for rules[i]. */
+void cli_rule_ranks(const struct cli_rule *rules, unsigned int n,
+		    unsigned int *rank);
+
+/* ---- state (cli_state.c) ----------------------------------------------- */
+/* Open (creating with @create) and check the pin directory. */
+int cli_state_open(struct cli *c, bool create);
+int cli_lock(struct cli *c);
+/* The fast path's maps: pin dir, iproute2's pins, or an attached program. */
+int cli_fw_open(struct cli *c);
+/* The same, silent when there are none: -ENOENT. */
+int cli_fw_find(struct cli *c);
+void cli_state_close(struct cli *c);
+/* For a change: the fast path's maps, then the pin directory, locked. */
+int cli_open_rw(struct cli *c);
+/* For reading: whatever exists, nothing created. */
+int cli_open_ro(struct cli *c);
+const char *cli_iproute_dir(char *buf, size_t len);
+
+int cli_cont_by_name(struct cli *c, const char *name, struct cli_cont *out);
+/* All containers sorted by id; *n is their count. */
+int cli_cont_all(struct cli *c, struct cli_cont **out, unsigned int *n);
+int cli_set_load(struct cli *c, const struct cli_cont *cont,
+		 struct cli_set *s);
+/* Every rule of every container, grouped by container id. */
+int cli_rules_all(struct cli *c, struct cli_rule_key **keys,
+		  struct cli_rule **rules, unsigned int *n);
+void cli_set_free(struct cli_set *s);
+/* qsort/bsearch order of struct cli_rule by handle. */
+int cli_cmp_rule_handle(const void *a, const void *b);
+int cli_free_id(struct cli *c, const bool *taken, __u32 *id);
+/* Look up a container by name; message naming @name when absent. */
+int cli_find_cont(struct cli *c, const char *name, struct cli_cont *out);
+
+/* ---- changes (cli_sync.c) ---------------------------------------------- */
+/*
+ * Make the fast path and the metadata go from @old to @new (either NULL:
+ * add or delete). On failure nothing of this step is left changed.
+ */
+int cli_sync(struct cli *c, const struct cli_set *old,
+	     const struct cli_set *new);
+
+/* ---- commands ---------------------------------------------------------- */
+/* NAME ip A [ip B]... [default allow|drop] [dev DEV] (cmd_container.c) */
+int cli_parse_cont(struct cli *c, int argc, char *const *argv,
+		   struct cli_cont *ct);
+
+int cmd_attach(struct cli *c, int argc, char **argv);
+int cmd_detach(struct cli *c, int argc, char **argv);
+int cmd_status(struct cli *c, int argc, char **argv);
+int cmd_vtep(struct cli *c, int argc, char **argv);
+int cmd_vni(struct cli *c, int argc, char **argv);
+int cmd_container(struct cli *c, int argc, char **argv);
+int cmd_fw(struct cli *c, int argc, char **argv);
+int cmd_policy(struct cli *c, int argc, char **argv);
+int cmd_stats(struct cli *c, int argc, char **argv);
+
+#endif /* _RXLANE_CLI_H */

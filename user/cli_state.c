@@ -1,0 +1,409 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * cli_state.c - the CLI's pin directory, its lock, the fast path's maps
+ * and the CLI's own metadata maps.
+ *
+ * bpffs lets anyone who can open a pin use the map, so the pin directory
+ * is the access control: it must be a directory on bpffs, owned by the
+ * user running the CLI (root) and closed to group and others (0700).
+ * Anything else is refused, never repaired. Changes hold an exclusive
+ * flock on the directory (as xdp-tools does); fw.c takes its own lock on
+ * RXL_FW_LOCK inside each call, a different file, so the two nest.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/magic.h>
+#include <net/if.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <sys/vfs.h>
+#include <unistd.h>
+
+#include <bpf/bpf.h>
+
+#include "cli.h"
+
+#define CLI_CONTS_PIN	"cli_conts"
+#define CLI_RULES_PIN	"cli_rules"
+#define CLI_BATCH	65536
+
+/* Refuse a directory or pin another user made or opened up. */
+static int cli_check_owner(struct cli *c, const char *path,
+			   const struct stat *st)
+{
+	if (st->st_uid != geteuid())
+		return cli_err(c, CLI_ERR, path,
+			       "%s is owned by uid %u, not %u: refusing to use it",
+			       path, st->st_uid, geteuid());
+	if (st->st_mode & 077)
+		return cli_err(c, CLI_ERR, path,
+			       "%s has mode %04o, open to others: refusing to use it (want 0700)",
+			       path, st->st_mode & 07777);
+	return 0;
+}
+
+static int cli_check_dir(struct cli *c, int fd, const char *path)
+{
+	struct statfs sfs;
+	struct stat st;
+
+	if (fstat(fd, &st) || fstatfs(fd, &sfs))
+		return cli_err(c, CLI_ERR, path, "%s: %s", path,
+			       strerror(errno));
+	if (!S_ISDIR(st.st_mode))
+		return cli_err(c, CLI_ERR, path, "%s is not a directory", path);
+	if (sfs.f_type != BPF_FS_MAGIC)
+		return cli_err(c, CLI_ERR, path,
+			       "%s is not on a bpf filesystem (mount -t bpf bpf /sys/fs/bpf)",
+			       path);
+	return cli_check_owner(c, path, &st);
+}
+
+static int cli_open_pin(struct cli *c, const char *name)
+{
+	char path[PATH_MAX + 32];
+	struct stat st;
+	int fd;
+
+	snprintf(path, sizeof(path), "%s/%s", c->pin_dir, name);
+	if (lstat(path, &st))
+		return -errno;
+	if (cli_check_owner(c, path, &st))
+		return -EPERM;
+	fd = bpf_obj_get(path);
+	if (fd < 0)
+		return -errno;
+	return fd;
+}
+
+static int cli_make_map(struct cli *c, const char *name, __u32 ksz,
+			__u32 vsz, __u32 max)
+{
+	LIBBPF_OPTS(bpf_map_create_opts, opts, .map_flags = BPF_F_NO_PREALLOC);
+	char path[PATH_MAX + 32];
+	int fd;
+
+	fd = bpf_map_create(BPF_MAP_TYPE_HASH, name, ksz, vsz, max, &opts);
+	if (fd < 0) {
+		cli_err(c, CLI_ERR, name, "cannot create map %s: %s", name,
+			strerror(errno));
+		return -1;
+	}
+	snprintf(path, sizeof(path), "%s/%s", c->pin_dir, name);
+	if (bpf_obj_pin(fd, path)) {
+		cli_err(c, CLI_ERR, path, "cannot pin %s: %s", path,
+			strerror(errno));
+		close(fd);
+		return -1;
+	}
+	return fd;
+}
+
+/* The metadata maps; created when @create and missing. */
+static int cli_meta_open(struct cli *c, bool create)
+{
+	c->conts_fd = cli_open_pin(c, CLI_CONTS_PIN);
+	if (c->conts_fd == -ENOENT && create)
+		c->conts_fd = cli_make_map(c, CLI_CONTS_PIN, sizeof(__u32),
+					   sizeof(struct cli_cont),
+					   RXL_MAX_CONTAINERS);
+	c->rules_fd = cli_open_pin(c, CLI_RULES_PIN);
+	if (c->rules_fd == -ENOENT && create)
+		c->rules_fd = cli_make_map(c, CLI_RULES_PIN,
+					   sizeof(struct cli_rule_key),
+					   sizeof(struct cli_rule),
+					   CLI_MAX_RULES);
+	if (c->conts_fd == -EPERM || c->rules_fd == -EPERM)
+		return CLI_ERR;
+	if (create && (c->conts_fd < 0 || c->rules_fd < 0))
+		return cli_err(c, CLI_ERR, c->pin_dir,
+			       "cannot open the metadata maps in %s",
+			       c->pin_dir);
+	return 0;
+}
+
+int cli_lock(struct cli *c)
+{
+	if (c->dir_fd < 0)
+		return 0;
+	if (flock(c->dir_fd, LOCK_EX))
+		return cli_err(c, CLI_ERR, c->pin_dir, "cannot lock %s: %s",
+			       c->pin_dir, strerror(errno));
+	return 0;
+}
+
+int cli_state_open(struct cli *c, bool create)
+{
+	int err;
+
+	if (create && mkdir(c->pin_dir, 0700) && errno != EEXIST)
+		return cli_err(c, CLI_ERR, c->pin_dir,
+			       "cannot create %s: %s (is bpffs mounted?)",
+			       c->pin_dir, strerror(errno));
+	c->dir_fd = open(c->pin_dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW |
+			 O_CLOEXEC);
+	if (c->dir_fd < 0 && errno == ENOENT && !create)
+		return 0;	/* nothing configured yet */
+	if (c->dir_fd < 0)
+		return cli_err(c, CLI_ERR, c->pin_dir, "cannot open %s: %s",
+			       c->pin_dir, strerror(errno));
+	err = cli_check_dir(c, c->dir_fd, c->pin_dir);
+	if (!err && create)
+		err = cli_lock(c);
+	if (!err)
+		err = cli_meta_open(c, create);
+	return err;
+}
+
+void cli_state_close(struct cli *c)
+{
+	if (c->fw_open)
+		rxl_fw_close(&c->fw);
+	c->fw_open = false;
+	if (c->conts_fd >= 0)
+		close(c->conts_fd);
+	if (c->rules_fd >= 0)
+		close(c->rules_fd);
+	if (c->dir_fd >= 0)
+		close(c->dir_fd);
+	c->conts_fd = c->rules_fd = c->dir_fd = -1;
+}
+
+/* ---- the fast path's maps ---------------------------------------------- */
+
+const char *cli_iproute_dir(char *buf, size_t len)
+{
+	const char *mnt = getenv("TC_BPF_MNT");
+
+	snprintf(buf, len, "%s/tc/globals", mnt && *mnt ? mnt : "/sys/fs/bpf");
+	return buf;
+}
+
+static bool cli_has_maps(const char *dir)
+{
+	char path[PATH_MAX + 32];
+
+	snprintf(path, sizeof(path), "%s/rxl_config", dir);
+	return !access(path, F_OK);
+}
+
+static int cli_open_dir_maps(struct cli *c, const char *dir)
+{
+	struct stat st;
+
+	if (stat(dir, &st) || cli_check_owner(c, dir, &st))
+		return CLI_ERR;
+	if (rxl_fw_open_pinned(&c->fw, dir))
+		return cli_fw_err(c, "opening the fast path's maps");
+	snprintf(c->maps_dir, sizeof(c->maps_dir), "%s", dir);
+	c->fw_open = true;
+	return 0;
+}
+
+/* The maps of an rxlane program attached to any device in this netns. */
+static int cli_open_attached(struct cli *c)
+{
+	struct if_nameindex *ifs = if_nameindex(), *i;
+	int ret = -1;
+
+	for (i = ifs; i && i->if_index && ret; i++) {
+		if (rxl_fw_open_ifindex(&c->fw, i->if_index))
+			continue;
+		snprintf(c->maps_dir, sizeof(c->maps_dir), "dev %s",
+			 i->if_name);
+		c->fw_open = true;
+		ret = 0;
+	}
+	if (ifs)
+		if_freenameindex(ifs);
+	return ret;
+}
+
+int cli_fw_find(struct cli *c)
+{
+	char ipr[PATH_MAX];
+
+	if (c->fw_open)
+		return 0;
+	if (cli_has_maps(c->pin_dir))
+		return cli_open_dir_maps(c, c->pin_dir);
+	cli_iproute_dir(ipr, sizeof(ipr));
+	if (cli_has_maps(ipr))
+		return cli_open_dir_maps(c, ipr);
+	return cli_open_attached(c) ? -ENOENT : 0;
+}
+
+int cli_fw_open(struct cli *c)
+{
+	int err = cli_fw_find(c);
+
+	if (err != -ENOENT)
+		return err;
+	return cli_err(c, CLI_ERR, NULL,
+		       "the rxlane XDP program is not loaded: run 'rxlane attach DEV' first");
+}
+
+/* ---- metadata ---------------------------------------------------------- */
+
+static int cli_cmp_cont(const void *a, const void *b)
+{
+	const struct cli_cont *x = a, *y = b;
+
+	return x->id < y->id ? -1 : x->id > y->id;
+}
+
+int cli_cont_all(struct cli *c, struct cli_cont **out, unsigned int *n)
+{
+	__u32 key, next, *prev = NULL;
+	struct cli_cont *v;
+
+	*n = 0;
+	*out = v = calloc(RXL_MAX_CONTAINERS, sizeof(*v));
+	if (!v)
+		return cli_err(c, CLI_ERR, NULL, "out of memory");
+	if (c->conts_fd < 0)
+		return 0;
+	while (*n < RXL_MAX_CONTAINERS &&
+	       !bpf_map_get_next_key(c->conts_fd, prev, &next)) {
+		key = next;
+		prev = &key;
+		if (!bpf_map_lookup_elem(c->conts_fd, &key, &v[*n]))
+			(*n)++;
+	}
+	qsort(v, *n, sizeof(*v), cli_cmp_cont);
+	return 0;
+}
+
+int cli_cont_by_name(struct cli *c, const char *name, struct cli_cont *out)
+{
+	struct cli_cont *all;
+	unsigned int n, i;
+	int ret = -ENOENT;
+
+	if (cli_cont_all(c, &all, &n))
+		return -ENOMEM;
+	for (i = 0; i < n && ret; i++) {
+		if (!strcmp(all[i].name, name)) {
+			*out = all[i];
+			ret = 0;
+		}
+	}
+	free(all);
+	return ret;
+}
+
+int cli_find_cont(struct cli *c, const char *name, struct cli_cont *out)
+{
+	if (!cli_cont_by_name(c, name, out))
+		return 0;
+	return cli_err(c, CLI_ERR, name, "no container '%s'", name);
+}
+
+int cli_free_id(struct cli *c, const bool *taken, __u32 *id)
+{
+	__u32 i;
+
+	for (i = 0; i < RXL_MAX_CONTAINERS; i++) {
+		if (!taken[i]) {
+			*id = i;
+			return 0;
+		}
+	}
+	return cli_err(c, CLI_ERR, NULL, "all %u container ids are in use",
+		       RXL_MAX_CONTAINERS);
+}
+
+int cli_rules_all(struct cli *c, struct cli_rule_key **keys,
+		  struct cli_rule **rules, unsigned int *n)
+{
+	LIBBPF_OPTS(bpf_map_batch_opts, opts);
+	size_t cap = CLI_BATCH;
+	__u64 token = 0;
+	bool first = true;
+	__u32 cnt;
+	int err;
+
+	*n = 0;
+	*keys = malloc(cap * sizeof(**keys));
+	*rules = malloc(cap * sizeof(**rules));
+	if (c->rules_fd < 0 || !*keys || !*rules)
+		return *keys && *rules ? 0 : -ENOMEM;
+	for (;;) {
+		if (cap - *n < CLI_BATCH) {
+			cap *= 2;
+			*keys = realloc(*keys, cap * sizeof(**keys));
+			*rules = realloc(*rules, cap * sizeof(**rules));
+			if (!*keys || !*rules)
+				return -ENOMEM;
+		}
+		cnt = CLI_BATCH;
+		err = bpf_map_lookup_batch(c->rules_fd, first ? NULL : &token,
+					   &token, *keys + *n, *rules + *n,
+					   &cnt, &opts);
+		first = false;
+		*n += cnt;
+		if (err && errno == ENOENT)
+			return 0;
+		if (err)
+			return -errno;
+	}
+}
+
+int cli_cmp_rule_handle(const void *a, const void *b)
+{
+	const struct cli_rule *x = a, *y = b;
+
+	return x->handle < y->handle ? -1 : x->handle > y->handle;
+}
+
+int cli_set_load(struct cli *c, const struct cli_cont *cont,
+		 struct cli_set *s)
+{
+	struct cli_rule_key *keys;
+	struct cli_rule *rules;
+	unsigned int n, i, k = 0;
+	int err;
+
+	memset(s, 0, sizeof(*s));
+	s->cont = *cont;
+	err = cli_rules_all(c, &keys, &rules, &n);
+	if (err) {
+		free(keys);
+		free(rules);
+		return cli_err(c, CLI_ERR, NULL, "reading rules: %s",
+			       strerror(-err));
+	}
+	for (i = 0; i < n; i++)
+		if (keys[i].id == cont->id)
+			rules[k++] = rules[i];
+	free(keys);
+	qsort(rules, k, sizeof(*rules), cli_cmp_rule_handle);
+	s->rules = rules;
+	s->nrules = k;
+	return 0;
+}
+
+void cli_set_free(struct cli_set *s)
+{
+	free(s->rules);
+	s->rules = NULL;
+	s->nrules = 0;
+}
+
+int cli_open_rw(struct cli *c)
+{
+	int err = 0;
+
+	if (!c->dry_run)
+		err = cli_fw_open(c);
+	if (!err)
+		err = cli_state_open(c, !c->dry_run);
+	return err;
+}
+
+int cli_open_ro(struct cli *c)
+{
+	return cli_state_open(c, false);
+}

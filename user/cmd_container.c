@@ -1,0 +1,312 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * cmd_container.c - rxlane container add|set|del|list|show.
+ *
+ * A container is a name for a set of addresses (the inner destinations the
+ * fast path recognises), a default policy and optionally a host-side
+ * device its traffic is redirected to. The CLI picks its numeric id.
+ */
+#include <errno.h>
+#include <net/if.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+
+static int cli_parse_default(struct cli *c, const char *s, __u32 *drop)
+{
+	if (cli_is(s, "allow") || cli_is(s, "drop")) {
+		*drop = s[0] == 'd';
+		return 0;
+	}
+	return cli_err(c, CLI_ERR, s, "bad default policy '%s' (allow or drop)",
+		       s);
+}
+
+static int cli_add_ip(struct cli *c, struct cli_cont *ct, const char *s)
+{
+	struct cli_addr a;
+	unsigned int i;
+
+	if (cli_parse_addr(c, s, &a))
+		return CLI_ERR;
+	for (i = 0; i < ct->naddrs; i++)
+		if (!memcmp(&ct->addrs[i], &a, sizeof(a)))
+			return cli_err(c, CLI_ERR, s, "address '%s' given twice",
+				       s);
+	if (ct->naddrs == CLI_MAX_ADDRS)
+		return cli_err(c, CLI_ERR, s,
+			       "address '%s': at most %d per container", s,
+			       CLI_MAX_ADDRS);
+	ct->addrs[ct->naddrs++] = a;
+	return 0;
+}
+
+static int cli_set_dev(struct cli *c, struct cli_cont *ct, const char *s)
+{
+	if (strlen(s) >= sizeof(ct->dev) || !if_nametoindex(s))
+		return cli_err(c, CLI_ERR, s, "no device '%s'", s);
+	strcpy(ct->dev, s);
+	return 0;
+}
+
+/* NAME ip A [ip B]... [default allow|drop] [dev DEV] */
+int cli_parse_cont(struct cli *c, int argc, char *const *argv,
+		   struct cli_cont *ct)
+{
+	int i, err = 0;
+
+	memset(ct, 0, sizeof(*ct));
+	if (argc < 1)
+		return cli_usage_err(c, NULL, "container add needs a NAME");
+	if (!cli_name_ok(argv[0]))
+		return cli_err(c, CLI_ERR, argv[0],
+			       "bad container name '%s' (1-%d of A-Z a-z 0-9 _ . -, not starting with -)",
+			       argv[0], CLI_NAME_MAX - 1);
+	strcpy(ct->name, argv[0]);
+	ct->next_handle = 1;
+	for (i = 1; i < argc && !err; i += 2) {
+		if (!cli_is(argv[i], "ip") && !cli_is(argv[i], "default") &&
+		    !cli_is(argv[i], "dev"))
+			return cli_usage_err(c, argv[i], "unknown keyword '%s'",
+					     argv[i]);
+		err = cli_need_arg(c, argc, argv, i);
+		if (err)
+			return err;
+		if (cli_is(argv[i], "ip"))
+			err = cli_add_ip(c, ct, argv[i + 1]);
+		else if (cli_is(argv[i], "default"))
+			err = cli_parse_default(c, argv[i + 1],
+						&ct->default_drop);
+		else
+			err = cli_set_dev(c, ct, argv[i + 1]);
+	}
+	if (!err && !ct->naddrs)
+		return cli_usage_err(c, argv[0],
+				     "container '%s' needs an address: ip ADDR",
+				     argv[0]);
+	return err;
+}
+
+/* Refuse a name or address another container already has. */
+static int cli_check_new(struct cli *c, struct cli_cont *ct,
+			 const struct cli_cont *all, unsigned int n,
+			 bool *taken)
+{
+	unsigned int i, j, k;
+	char buf[64];
+
+	for (i = 0; i < n; i++) {
+		taken[all[i].id] = true;
+		if (!strcmp(all[i].name, ct->name))
+			return cli_err(c, CLI_ERR, ct->name,
+				       "container '%s' exists", ct->name);
+		for (j = 0; j < all[i].naddrs; j++)
+			for (k = 0; k < ct->naddrs; k++)
+				if (!memcmp(&all[i].addrs[j], &ct->addrs[k],
+					    sizeof(ct->addrs[k]))) {
+					cli_fmt_addr(&ct->addrs[k], buf,
+						     sizeof(buf));
+					return cli_err(c, CLI_ERR, buf,
+						       "address '%s' belongs to container '%s'",
+						       buf, all[i].name);
+				}
+	}
+	return 0;
+}
+
+static int container_add(struct cli *c, int argc, char **argv)
+{
+	struct cli_set s = {};
+	struct cli_cont *all;
+	bool *taken;
+	unsigned int n;
+	int err;
+
+	err = cli_parse_cont(c, argc, argv, &s.cont);
+	if (!err)
+		err = cli_open_rw(c);
+	if (err)
+		return err;
+	taken = calloc(RXL_MAX_CONTAINERS, sizeof(*taken));
+	if (!taken || cli_cont_all(c, &all, &n)) {
+		free(taken);
+		return cli_err(c, CLI_ERR, NULL, "out of memory");
+	}
+	err = cli_check_new(c, &s.cont, all, n, taken);
+	if (!err)
+		err = cli_free_id(c, taken, &s.cont.id);
+	if (!err)
+		err = cli_sync(c, NULL, &s);
+	if (!err && c->json)
+		json_object_set_new(cli_doc(c), "container",
+				    json_pack("{s:s, s:I}", "name", s.cont.name,
+					      "id", (json_int_t)s.cont.id));
+	free(all);
+	free(taken);
+	return err;
+}
+
+static int container_set(struct cli *c, int argc, char **argv)
+{
+	struct cli_set old, new;
+	struct cli_cont ct;
+	__u32 drop;
+	int err;
+
+	if (argc != 3 || !cli_is(argv[1], "default"))
+		return cli_usage_err(c, argc ? argv[0] : NULL,
+				     "usage: container set NAME default allow|drop");
+	err = cli_parse_default(c, argv[2], &drop);
+	if (!err)
+		err = cli_open_rw(c);
+	if (!err)
+		err = cli_find_cont(c, argv[0], &ct);
+	if (!err)
+		err = cli_set_load(c, &ct, &old);
+	if (err)
+		return err;
+	new = old;
+	new.cont.default_drop = drop;
+	err = cli_sync(c, &old, &new);
+	cli_set_free(&old);
+	return err;
+}
+
+static int container_del(struct cli *c, int argc, char **argv)
+{
+	struct cli_cont ct;
+	struct cli_set old;
+	int err;
+
+	if (argc != 1)
+		return cli_usage_err(c, argc ? argv[1] : NULL,
+				     "usage: container del NAME");
+	err = cli_open_rw(c);
+	if (!err)
+		err = cli_find_cont(c, argv[0], &ct);
+	if (!err)
+		err = cli_set_load(c, &ct, &old);
+	if (err)
+		return err;
+	err = cli_sync(c, &old, NULL);
+	cli_set_free(&old);
+	return err;
+}
+
+static json_t *cli_cont_json(const struct cli_set *s)
+{
+	json_t *ips = json_array();
+	char buf[64];
+	unsigned int i;
+
+	for (i = 0; i < s->cont.naddrs; i++) {
+		cli_fmt_addr(&s->cont.addrs[i], buf, sizeof(buf));
+		json_array_append_new(ips, json_string(buf));
+	}
+	return json_pack("{s:s, s:I, s:s, s:o, s:s*, s:I}", "name",
+			 s->cont.name, "id", (json_int_t)s->cont.id, "default",
+			 s->cont.default_drop ? "drop" : "allow", "ips", ips,
+			 "dev", s->cont.dev[0] ? s->cont.dev : NULL, "rules",
+			 (json_int_t)s->nrules);
+}
+
+static void cli_cont_text(const struct cli_set *s)
+{
+	char buf[64];
+	unsigned int i;
+
+	printf("%s id %u default %s rules %u", s->cont.name, s->cont.id,
+	       s->cont.default_drop ? "drop" : "allow", s->nrules);
+	for (i = 0; i < s->cont.naddrs; i++) {
+		cli_fmt_addr(&s->cont.addrs[i], buf, sizeof(buf));
+		printf(" ip %s", buf);
+	}
+	if (s->cont.dev[0])
+		printf(" dev %s", s->cont.dev);
+	printf("\n");
+}
+
+static int container_list(struct cli *c, int argc, char **argv)
+{
+	json_t *arr = json_array();
+	struct cli_cont *all;
+	unsigned int n, i;
+	struct cli_set s;
+	int err;
+
+	if (argc)
+		return cli_usage_err(c, argv[0], "unexpected '%s'", argv[0]);
+	err = cli_open_ro(c);
+	if (err || cli_cont_all(c, &all, &n))
+		return err ?: CLI_ERR;
+	for (i = 0; i < n && !err; i++) {
+		err = cli_set_load(c, &all[i], &s);
+		if (err)
+			break;
+		if (c->json)
+			json_array_append_new(arr, cli_cont_json(&s));
+		else
+			cli_cont_text(&s);
+		cli_set_free(&s);
+	}
+	free(all);
+	if (c->json)
+		json_object_set_new(cli_doc(c), "containers", arr);
+	else
+		json_decref(arr);
+	return err;
+}
+
+static int container_show(struct cli *c, int argc, char **argv)
+{
+	unsigned int i;
+	struct cli_cont ct;
+	struct cli_set s;
+	char buf[256];
+	json_t *o, *rules;
+	int err;
+
+	if (argc != 1)
+		return cli_usage_err(c, argc ? argv[1] : NULL,
+				     "usage: container show NAME");
+	err = cli_open_ro(c);
+	if (!err)
+		err = cli_find_cont(c, argv[0], &ct);
+	if (!err)
+		err = cli_set_load(c, &ct, &s);
+	if (err)
+		return err;
+	if (!c->json) {
+		cli_cont_text(&s);
+		for (i = 0; i < s.nrules; i++) {
+			cli_fmt_rule(&s.rules[i], buf, sizeof(buf));
+			printf("\thandle %u %s\n", s.rules[i].handle, buf);
+		}
+	} else {
+		o = cli_cont_json(&s);
+		rules = json_array();
+		for (i = 0; i < s.nrules; i++)
+			json_array_append_new(rules, cli_rule_json(&s.rules[i]));
+		json_object_set_new(o, "rule_list", rules);
+		json_object_set_new(cli_doc(c), "container", o);
+	}
+	cli_set_free(&s);
+	return 0;
+}
+
+static const struct cli_cmd container_cmds[] = {
+	{ "add", container_add },
+	{ "set", container_set },
+	{ "del", container_del },
+	{ "delete", container_del },
+	{ "list", container_list },
+	{ "ls", container_list },
+	{ "show", container_show },
+	{ NULL, NULL },
+};
+
+int cmd_container(struct cli *c, int argc, char **argv)
+{
+	return cli_dispatch(c, container_cmds, "container command", argc, argv);
+}

@@ -1,0 +1,485 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * cmd_policy.c - rxlane policy check|diff|apply FILE.
+ *
+ * A policy file states every container and its rules. check parses it
+ * with the commands' own parsers; diff compares it with what is
+ * configured; apply makes the configuration equal to it: containers not in
+ * the file are deleted, the others created or updated. Each container's
+ * rule set is replaced atomically in the fast path; when any step fails,
+ * the steps already taken are undone in reverse, so the whole file takes
+ * effect or nothing changes. Rules equal to configured ones keep their
+ * handles (and counters' meaning); new rules get new handles in file order.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+#include "policy.h"
+
+struct pol_plan {
+	struct cli_set *old, *new;
+	unsigned int nold, nnew;
+	int *old_of;		/* [nnew]: index into old, or -1 */
+	bool *kept;		/* [nold]: named in the file */
+	unsigned int nrules;
+};
+
+static void pol_plan_free(struct pol_plan *p)
+{
+	unsigned int i;
+
+	for (i = 0; i < p->nold; i++)
+		cli_set_free(&p->old[i]);
+	for (i = 0; i < p->nnew; i++)
+		cli_set_free(&p->new[i]);
+	free(p->old);
+	free(p->new);
+	free(p->old_of);
+	free(p->kept);
+	memset(p, 0, sizeof(*p));
+}
+
+/* The current configuration: every container with its rules. */
+static int pol_load_old(struct cli *c, struct pol_plan *p)
+{
+	struct cli_cont *all;
+	unsigned int i;
+	int err = 0;
+
+	if (cli_cont_all(c, &all, &p->nold))
+		return CLI_ERR;
+	p->old = calloc(p->nold ?: 1, sizeof(*p->old));
+	p->kept = calloc(p->nold ?: 1, sizeof(*p->kept));
+	if (!p->old || !p->kept)
+		err = cli_err(c, CLI_ERR, NULL, "out of memory");
+	for (i = 0; !err && i < p->nold; i++)
+		err = cli_set_load(c, &all[i], &p->old[i]);
+	free(all);
+	return err;
+}
+
+/* Rule order by content: @comment too, or the match and action only. */
+static int pol_cmp_rule(const struct cli_rule *x, const struct cli_rule *y,
+			bool comment)
+{
+	size_t off = offsetof(struct cli_rule, prio);
+	size_t end = offsetof(struct cli_rule, comment);
+	int d = memcmp((const char *)x + off, (const char *)y + off, end - off);
+
+	return d || !comment ? d : strcmp(x->comment, y->comment);
+}
+
+static int pol_cmp_match(const void *a, const void *b)
+{
+	return pol_cmp_rule(*(struct cli_rule *const *)a,
+			    *(struct cli_rule *const *)b, false);
+}
+
+static int pol_cmp_full(const void *a, const void *b)
+{
+	return pol_cmp_rule(*(struct cli_rule *const *)a,
+			    *(struct cli_rule *const *)b, true);
+}
+
+static struct cli_rule **pol_sorted(const struct cli_set *s,
+				    int (*cmp)(const void *, const void *))
+{
+	struct cli_rule **v = calloc(s->nrules ?: 1, sizeof(*v));
+	unsigned int i;
+
+	for (i = 0; v && i < s->nrules; i++)
+		v[i] = &s->rules[i];
+	if (v)
+		qsort(v, s->nrules, sizeof(*v), cmp);
+	return v;
+}
+
+static int pol_no_dups(struct cli *c, const struct cli_set *s)
+{
+	struct cli_rule **v = pol_sorted(s, pol_cmp_match);
+	unsigned int i;
+	char buf[256];
+
+	if (!v)
+		return cli_err(c, CLI_ERR, NULL, "out of memory");
+	for (i = 1; i < s->nrules; i++) {
+		if (pol_cmp_match(&v[i - 1], &v[i]))
+			continue;
+		cli_fmt_rule(v[i], buf, sizeof(buf));
+		free(v);
+		return cli_err(c, CLI_ERR, s->cont.name,
+			       "container '%s': rule '%s' given twice",
+			       s->cont.name, buf);
+	}
+	free(v);
+	return 0;
+}
+
+/* Handles: an unchanged rule keeps its own, a new one gets the next. */
+static int pol_handles(struct cli *c, struct cli_set *s,
+		       const struct cli_set *old)
+{
+	struct cli_rule **v = old ? pol_sorted(old, pol_cmp_full) : NULL;
+	bool *used = calloc(old ? old->nrules + 1 : 1, sizeof(*used));
+	struct cli_rule *key, **hit;
+	unsigned int i;
+
+	if ((old && !v) || !used) {
+		free(v);
+		free(used);
+		return cli_err(c, CLI_ERR, NULL, "out of memory");
+	}
+	for (i = 0; i < s->nrules; i++) {
+		key = &s->rules[i];
+		hit = old ? bsearch(&key, v, old->nrules, sizeof(*v),
+				    pol_cmp_full) : NULL;
+		if (hit && !used[hit - v]) {
+			used[hit - v] = true;
+			key->handle = (*hit)->handle;
+		} else {
+			key->handle = s->cont.next_handle++;
+		}
+	}
+	qsort(s->rules, s->nrules, sizeof(*s->rules), cli_cmp_rule_handle);
+	free(v);
+	free(used);
+	return 0;
+}
+
+static int pol_rules(struct cli *c, const struct pol_cont *pc,
+		     struct cli_set *s, const char *file)
+{
+	char ctx[128];
+	unsigned int k;
+	int err = 0;
+
+	s->rules = calloc(pc->nrules ?: 1, sizeof(*s->rules));
+	if (!s->rules)
+		return cli_err(c, CLI_ERR, NULL, "out of memory");
+	for (k = 0; k < pc->nrules && !err; k++) {
+		snprintf(ctx, sizeof(ctx), "%s: container '%s' rule %u", file,
+			 s->cont.name, k + 1);
+		c->ctx = ctx;
+		err = cli_parse_rule(c, pc->rules[k].argc, pc->rules[k].argv,
+				     &s->rules[k]);
+		s->nrules++;
+	}
+	c->ctx = NULL;
+	return err;
+}
+
+/* Names and addresses are each used once in the file. */
+static int pol_unique(struct cli *c, const struct pol_plan *p,
+		      const struct cli_cont *ct)
+{
+	unsigned int i, j, k;
+	char buf[64];
+
+	for (i = 0; i < p->nnew; i++) {
+		const struct cli_cont *o = &p->new[i].cont;
+
+		if (!strcmp(o->name, ct->name))
+			return cli_err(c, CLI_ERR, ct->name,
+				       "container '%s' given twice", ct->name);
+		for (j = 0; j < o->naddrs; j++)
+			for (k = 0; k < ct->naddrs; k++) {
+				if (memcmp(&o->addrs[j], &ct->addrs[k],
+					   sizeof(ct->addrs[k])))
+					continue;
+				cli_fmt_addr(&ct->addrs[k], buf, sizeof(buf));
+				return cli_err(c, CLI_ERR, buf,
+					       "address '%s' is in containers '%s' and '%s'",
+					       buf, o->name, ct->name);
+			}
+	}
+	return 0;
+}
+
+static int pol_old_index(const struct pol_plan *p, const char *name)
+{
+	unsigned int i;
+
+	for (i = 0; i < p->nold; i++)
+		if (!strcmp(p->old[i].cont.name, name))
+			return i;
+	return -1;
+}
+
+static int pol_one(struct cli *c, const struct pol_cont *pc,
+		   struct pol_plan *p, const char *file)
+{
+	struct cli_set *s = &p->new[p->nnew];
+	char ctx[128];
+	int err, o;
+
+	snprintf(ctx, sizeof(ctx), "%s: container %u", file, p->nnew + 1);
+	c->ctx = ctx;
+	err = cli_parse_cont(c, pc->cont.argc, pc->cont.argv, &s->cont);
+	if (!err)
+		err = pol_unique(c, p, &s->cont);
+	c->ctx = NULL;
+	if (err)
+		return err;
+	o = pol_old_index(p, s->cont.name);
+	p->old_of[p->nnew++] = o;
+	if (o >= 0) {
+		s->cont.id = p->old[o].cont.id;
+		s->cont.next_handle = p->old[o].cont.next_handle;
+		p->kept[o] = true;
+	}
+	err = pol_rules(c, pc, s, file);
+	if (!err) {
+		c->ctx = file;
+		err = pol_no_dups(c, s);
+		c->ctx = NULL;
+	}
+	p->nrules += s->nrules;
+	return err ?: pol_handles(c, s, o >= 0 ? &p->old[o] : NULL);
+}
+
+/* Ids for new containers: none in use before or after. */
+static int pol_ids(struct cli *c, struct pol_plan *p)
+{
+	bool *taken = calloc(RXL_MAX_CONTAINERS, sizeof(*taken));
+	unsigned int i;
+	int err = 0;
+
+	if (!taken)
+		return cli_err(c, CLI_ERR, NULL, "out of memory");
+	for (i = 0; i < p->nold; i++)
+		taken[p->old[i].cont.id] = true;
+	for (i = 0; i < p->nnew && !err; i++) {
+		if (p->old_of[i] >= 0)
+			continue;
+		err = cli_free_id(c, taken, &p->new[i].cont.id);
+		if (!err)
+			taken[p->new[i].cont.id] = true;
+	}
+	free(taken);
+	return err;
+}
+
+static int pol_build(struct cli *c, const char *file, struct pol_plan *p)
+{
+	struct policy pol;
+	char why[512];
+	unsigned int i;
+	int err;
+
+	memset(p, 0, sizeof(*p));
+	if (policy_load(file, &pol, why, sizeof(why)))
+		return cli_err(c, CLI_ERR, file, "%s", why);
+	err = pol_load_old(c, p);
+	p->new = calloc(pol.n ?: 1, sizeof(*p->new));
+	p->old_of = calloc(pol.n ?: 1, sizeof(*p->old_of));
+	if (!err && (!p->new || !p->old_of))
+		err = cli_err(c, CLI_ERR, NULL, "out of memory");
+	for (i = 0; i < pol.n && !err; i++)
+		err = pol_one(c, &pol.conts[i], p, file);
+	if (!err)
+		err = pol_ids(c, p);
+	policy_free(&pol);
+	return err;
+}
+
+/* ---- showing changes --------------------------------------------------- */
+
+struct pol_out {
+	struct cli *c;
+	json_t *changes;
+	unsigned int n;
+};
+
+static void pol_change(struct pol_out *o, const char *op, const char *name,
+		       const struct cli_rule *r, const char *text)
+{
+	json_t *ch = json_pack("{s:s, s:s, s:s}", "op", op, "object",
+			       r ? "rule" : "container", "container", name);
+	char buf[256];
+
+	o->n++;
+	if (r) {
+		json_object_set_new(ch, "rule", cli_rule_json(r));
+		cli_fmt_rule(r, buf, sizeof(buf));
+		text = buf;
+	}
+	if (text)
+		json_object_set_new(ch, "text", json_string(text));
+	json_array_append_new(o->changes, ch);
+	if (!o->c->json)
+		printf("%s %s %s%s%s\n", !strcmp(op, "add") ? "+" :
+		       !strcmp(op, "del") ? "-" : "~", r ? "rule" : "container",
+		       name, text ? " " : "", text ?: "");
+}
+
+static void pol_cont_text(const struct cli_cont *ct, char *buf, size_t len)
+{
+	char a[64];
+	size_t n;
+	unsigned int i;
+
+	n = snprintf(buf, len, "default %s", ct->default_drop ? "drop" : "allow");
+	for (i = 0; i < ct->naddrs && n < len; i++) {
+		cli_fmt_addr(&ct->addrs[i], a, sizeof(a));
+		n += snprintf(buf + n, len - n, " ip %s", a);
+	}
+	if (ct->dev[0] && n < len)
+		snprintf(buf + n, len - n, " dev %s", ct->dev);
+}
+
+static bool pol_cont_differs(const struct cli_cont *a, const struct cli_cont *b)
+{
+	return a->default_drop != b->default_drop || a->naddrs != b->naddrs ||
+	       memcmp(a->addrs, b->addrs, sizeof(a->addrs)) ||
+	       strcmp(a->dev, b->dev);
+}
+
+static void pol_rules_diff(struct pol_out *o, const struct cli_set *from,
+			   const struct cli_set *to)
+{
+	const char *name = to ? to->cont.name : from->cont.name;
+	unsigned int i = 0, j = 0, nf = from ? from->nrules : 0;
+	unsigned int nt = to ? to->nrules : 0;
+
+	/* Both sorted by handle: a merge. */
+	while (i < nf || j < nt) {
+		const struct cli_rule *f = i < nf ? &from->rules[i] : NULL;
+		const struct cli_rule *t = j < nt ? &to->rules[j] : NULL;
+
+		if (f && (!t || f->handle < t->handle)) {
+			pol_change(o, "del", name, f, NULL);
+			i++;
+		} else if (t && (!f || t->handle < f->handle)) {
+			pol_change(o, "add", name, t, NULL);
+			j++;
+		} else {
+			i++;
+			j++;
+		}
+	}
+}
+
+static void pol_diff(struct pol_out *o, const struct pol_plan *p)
+{
+	char buf[256];
+	unsigned int i;
+
+	for (i = 0; i < p->nold; i++)
+		if (!p->kept[i])
+			pol_change(o, "del", p->old[i].cont.name, NULL, NULL);
+	for (i = 0; i < p->nnew; i++) {
+		const struct cli_set *old = p->old_of[i] >= 0 ?
+					    &p->old[p->old_of[i]] : NULL;
+
+		pol_cont_text(&p->new[i].cont, buf, sizeof(buf));
+		if (!old)
+			pol_change(o, "add", p->new[i].cont.name, NULL, buf);
+		else if (pol_cont_differs(&old->cont, &p->new[i].cont))
+			pol_change(o, "change", p->new[i].cont.name, NULL, buf);
+		pol_rules_diff(o, old, &p->new[i]);
+	}
+}
+
+/* ---- applying ---------------------------------------------------------- */
+
+struct pol_step {
+	const struct cli_set *from, *to;
+};
+
+static int pol_apply(struct cli *c, const struct pol_plan *p)
+{
+	struct pol_step *st = calloc(p->nold + p->nnew + 1, sizeof(*st));
+	unsigned int i, n = 0, done;
+	int err = 0;
+
+	if (!st)
+		return cli_err(c, CLI_ERR, NULL, "out of memory");
+	/* Deletions first (they free addresses), then updates, then new. */
+	for (i = 0; i < p->nold; i++)
+		if (!p->kept[i])
+			st[n++] = (struct pol_step){ &p->old[i], NULL };
+	for (i = 0; i < p->nnew; i++)
+		if (p->old_of[i] >= 0)
+			st[n++] = (struct pol_step){ &p->old[p->old_of[i]],
+						     &p->new[i] };
+	for (i = 0; i < p->nnew; i++)
+		if (p->old_of[i] < 0)
+			st[n++] = (struct pol_step){ NULL, &p->new[i] };
+	for (done = 0; done < n && !err; done++)
+		err = cli_sync(c, st[done].from, st[done].to);
+	if (err) {
+		/* The failed step undid itself; undo the ones before it. */
+		for (done--; done-- > 0;)
+			cli_sync(c, st[done].to, st[done].from);
+	}
+	free(st);
+	return err;
+}
+
+enum pol_verb { POL_CHECK, POL_DIFF, POL_APPLY };
+
+static int pol_run(struct cli *c, int argc, char **argv, enum pol_verb verb)
+{
+	struct pol_out o = { .c = c, .changes = json_array() };
+	struct pol_plan p = { 0 };
+	int err;
+
+	if (argc != 1) {
+		json_decref(o.changes);
+		return cli_usage_err(c, argc ? argv[1] : NULL,
+				     "usage: policy check|diff|apply FILE");
+	}
+	err = verb == POL_APPLY ? cli_open_rw(c) : cli_open_ro(c);
+	if (!err)
+		err = pol_build(c, argv[0], &p);
+	if (!err && verb != POL_CHECK)
+		pol_diff(&o, &p);
+	if (!err && verb == POL_APPLY)
+		err = pol_apply(c, &p);
+	if (!err && verb == POL_CHECK)
+		cli_printf(c, "%s: %u containers, %u rules: ok\n", argv[0],
+			   p.nnew, p.nrules);
+	if (!err && verb == POL_APPLY)
+		cli_printf(c, "%u changes %s\n", o.n,
+			   c->dry_run ? "would be applied (dry run)" : "applied");
+	if (!err && c->json) {
+		json_object_set_new(cli_doc(c), "containers",
+				    json_integer(p.nnew));
+		json_object_set_new(cli_doc(c), "rules", json_integer(p.nrules));
+		if (verb != POL_CHECK)
+			json_object_set_new(cli_doc(c), "changes",
+					    json_incref(o.changes));
+	}
+	json_decref(o.changes);
+	pol_plan_free(&p);
+	return err;
+}
+
+static int policy_check(struct cli *c, int argc, char **argv)
+{
+	return pol_run(c, argc, argv, POL_CHECK);
+}
+
+static int policy_diff(struct cli *c, int argc, char **argv)
+{
+	return pol_run(c, argc, argv, POL_DIFF);
+}
+
+static int policy_apply(struct cli *c, int argc, char **argv)
+{
+	return pol_run(c, argc, argv, POL_APPLY);
+}
+
+static const struct cli_cmd policy_cmds[] = {
+	{ "check", policy_check },
+	{ "diff", policy_diff },
+	{ "apply", policy_apply },
+	{ NULL, NULL },
+};
+
+int cmd_policy(struct cli *c, int argc, char **argv)
+{
+	return cli_dispatch(c, policy_cmds, "policy command", argc, argv);
+}

@@ -1,0 +1,419 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * cmd_tunnel.c - rxlane vtep add|del|list and vni add|del|list.
+ *
+ * A VTEP is a local address overlay traffic is decapsulated for, with the
+ * tunnel types it accepts. UDP ports are per tunnel type for the whole
+ * fast path (VXLAN 4789, GENEVE 6081 unless set with 'port').
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <bpf/bpf.h>
+
+#include "cli.h"
+
+static const char *const cli_tun_names[] = {
+	[RXL_TUN_VXLAN] = "vxlan",
+	[RXL_TUN_GENEVE] = "geneve",
+	[RXL_TUN_NVGRE] = "nvgre",
+};
+
+/* "vxlan,geneve" -> mask of RXL_TUN_BIT()s */
+static int cli_parse_types(struct cli *c, const char *s, __u32 *mask)
+{
+	char buf[64], *tok, *save = NULL;
+	int t;
+
+	*mask = 0;
+	if (strlen(s) >= sizeof(buf) || !*s)
+		return cli_err(c, CLI_ERR, s, "bad tunnel type '%s'", s);
+	strcpy(buf, s);
+	for (tok = strtok_r(buf, ",", &save); tok;
+	     tok = strtok_r(NULL, ",", &save)) {
+		t = rxl_tun_type_parse(tok);
+		if (t < 0)
+			return cli_err(c, CLI_ERR, tok,
+				       "bad tunnel type '%s' (vxlan, geneve or nvgre)",
+				       tok);
+		*mask |= RXL_TUN_BIT(t);
+	}
+	if (!*mask)
+		return cli_err(c, CLI_ERR, s, "bad tunnel type '%s'", s);
+	return 0;
+}
+
+static void cli_types_text(__u32 mask, char *buf, size_t len)
+{
+	int t;
+
+	buf[0] = '\0';
+	for (t = RXL_TUN_VXLAN; t <= RXL_TUN_NVGRE; t++) {
+		if (!(mask & RXL_TUN_BIT(t)))
+			continue;
+		if (buf[0])
+			strncat(buf, ",", len - strlen(buf) - 1);
+		strncat(buf, cli_tun_names[t], len - strlen(buf) - 1);
+	}
+}
+
+/* The fast path's maps, even for a dry run; the lock for a change. */
+static int cli_open_tunnels(struct cli *c)
+{
+	int err = cli_fw_open(c);
+
+	return err ?: cli_state_open(c, !c->dry_run);
+}
+
+static json_t *cli_types_json(__u32 mask)
+{
+	json_t *arr = json_array();
+	int t;
+
+	for (t = RXL_TUN_VXLAN; t <= RXL_TUN_NVGRE; t++)
+		if (mask & RXL_TUN_BIT(t))
+			json_array_append_new(arr, json_string(cli_tun_names[t]));
+	return arr;
+}
+
+static int cli_read_config(struct cli *c, struct rxl_config *cfg)
+{
+	__u32 zero = 0;
+
+	if (bpf_map_lookup_elem(c->fw.config, &zero, cfg))
+		return cli_err(c, CLI_ERR, NULL, "reading the config: %s",
+			       strerror(errno));
+	return 0;
+}
+
+/* The VTEPs in their slots, with *n their count. */
+static int cli_read_vteps(struct cli *c, struct rxl_vtep *v, __u32 *n)
+{
+	for (*n = 0; *n < RXL_MAX_VTEPS; (*n)++) {
+		if (bpf_map_lookup_elem(c->fw.vteps, n, &v[*n]))
+			return cli_err(c, CLI_ERR, NULL, "reading VTEPs: %s",
+				       strerror(errno));
+		if (!v[*n].tun_mask)
+			break;
+	}
+	return 0;
+}
+
+static int cli_vtep_find(const struct rxl_vtep *v, __u32 n,
+			 const struct cli_addr *a)
+{
+	__u32 i;
+
+	for (i = 0; i < n; i++)
+		if (v[i].family == a->family &&
+		    !memcmp(v[i].addr, a->addr, a->family == 4 ? 4 : 16))
+			return i;
+	return -1;
+}
+
+static int cli_vtep_port(struct cli *c, __u32 mask, const char *s)
+{
+	struct rxl_config cfg;
+	__u32 port;
+	int err;
+
+	if (mask != RXL_TUN_BIT(RXL_TUN_VXLAN) &&
+	    mask != RXL_TUN_BIT(RXL_TUN_GENEVE))
+		return cli_usage_err(c, s,
+				     "'port %s' needs one UDP tunnel type: type vxlan or type geneve",
+				     s);
+	err = cli_parse_u32(c, s, 65535, &port, "port");
+	if (!err && !port)
+		err = cli_err(c, CLI_ERR, s, "bad port '%s' (1-65535)", s);
+	if (err || c->dry_run)
+		return err;
+	err = cli_read_config(c, &cfg);
+	if (err)
+		return err;
+	if (mask == RXL_TUN_BIT(RXL_TUN_VXLAN))
+		cfg.vxlan_port = port;
+	else
+		cfg.geneve_port = port;
+	if (rxl_fw_set_config(&c->fw, cfg.vxlan_port, cfg.geneve_port,
+			      cfg.flags))
+		return cli_err(c, CLI_ERR, s, "port %s: %s", s,
+			       rxl_fw_error(&c->fw));
+	return 0;
+}
+
+static int vtep_add(struct cli *c, int argc, char **argv)
+{
+	struct rxl_vtep v[RXL_MAX_VTEPS];
+	const char *port = NULL;
+	__u32 mask = RXL_TUN_ALL, n;
+	struct cli_addr a;
+	struct rxl_addr ra;
+	int i, err;
+
+	if (argc < 1)
+		return cli_usage_err(c, NULL, "usage: vtep add ADDR [type T] [port N]");
+	err = cli_parse_addr(c, argv[0], &a);
+	for (i = 1; i < argc && !err; i += 2) {
+		if (!cli_is(argv[i], "type") && !cli_is(argv[i], "port"))
+			return cli_usage_err(c, argv[i], "unknown keyword '%s'",
+					     argv[i]);
+		err = cli_need_arg(c, argc, argv, i);
+		if (!err && cli_is(argv[i], "type"))
+			err = cli_parse_types(c, argv[i + 1], &mask);
+		else if (!err)
+			port = argv[i + 1];
+	}
+	if (!err)
+		err = cli_open_tunnels(c);
+	if (!err)
+		err = cli_read_vteps(c, v, &n);
+	if (err)
+		return err;
+	if (cli_vtep_find(v, n, &a) >= 0)
+		return cli_err(c, CLI_ERR, argv[0], "VTEP %s exists", argv[0]);
+	if (n == RXL_MAX_VTEPS)
+		return cli_err(c, CLI_ERR, argv[0],
+			       "VTEP %s: all %u VTEP slots are in use", argv[0],
+			       RXL_MAX_VTEPS);
+	if (port) {
+		err = cli_vtep_port(c, mask, port);
+		if (err)
+			return err;
+	}
+	if (c->dry_run)
+		return 0;
+	ra.family = a.family == 4 ? AF_INET : AF_INET6;
+	memcpy(ra.addr, a.addr, 16);
+	if (rxl_fw_vtep_add(&c->fw, &ra, mask))
+		return cli_err(c, CLI_ERR, argv[0], "VTEP %s: %s", argv[0],
+			       rxl_fw_error(&c->fw));
+	return 0;
+}
+
+static int vtep_del(struct cli *c, int argc, char **argv)
+{
+	struct rxl_vtep v[RXL_MAX_VTEPS];
+	struct cli_addr a;
+	struct rxl_addr ra;
+	__u32 n;
+	int err;
+
+	if (argc != 1)
+		return cli_usage_err(c, argc ? argv[1] : NULL,
+				     "usage: vtep del ADDR");
+	err = cli_parse_addr(c, argv[0], &a);
+	if (!err)
+		err = cli_open_tunnels(c);
+	if (!err)
+		err = cli_read_vteps(c, v, &n);
+	if (err)
+		return err;
+	if (cli_vtep_find(v, n, &a) < 0)
+		return cli_err(c, CLI_ERR, argv[0], "no VTEP %s", argv[0]);
+	if (c->dry_run)
+		return 0;
+	ra.family = a.family == 4 ? AF_INET : AF_INET6;
+	memcpy(ra.addr, a.addr, 16);
+	if (rxl_fw_vtep_del(&c->fw, &ra))
+		return cli_err(c, CLI_ERR, argv[0], "VTEP %s: %s", argv[0],
+			       rxl_fw_error(&c->fw));
+	return 0;
+}
+
+static int vtep_list(struct cli *c, int argc, char **argv)
+{
+	struct rxl_vtep v[RXL_MAX_VTEPS];
+	char addr[INET6_ADDRSTRLEN], types[32];
+	struct rxl_config cfg;
+	json_t *arr;
+	__u32 n, i;
+	int err;
+
+	if (argc)
+		return cli_usage_err(c, argv[0], "unexpected '%s'", argv[0]);
+	err = cli_fw_open(c);
+	if (!err)
+		err = cli_read_vteps(c, v, &n);
+	if (!err)
+		err = cli_read_config(c, &cfg);
+	if (err)
+		return err;
+	cfg.vxlan_port = cfg.vxlan_port ?: RXL_VXLAN_PORT;
+	cfg.geneve_port = cfg.geneve_port ?: RXL_GENEVE_PORT;
+	arr = json_array();
+	for (i = 0; i < n; i++) {
+		inet_ntop(v[i].family == 4 ? AF_INET : AF_INET6, v[i].addr,
+			  addr, sizeof(addr));
+		cli_types_text(v[i].tun_mask, types, sizeof(types));
+		cli_printf(c, "vtep %s type %s\n", addr, types);
+		json_array_append_new(arr, json_pack("{s:s, s:o}", "addr", addr,
+						     "type", cli_types_json(v[i].tun_mask)));
+	}
+	cli_printf(c, "port vxlan %u geneve %u\n", cfg.vxlan_port,
+		   cfg.geneve_port);
+	if (c->json) {
+		json_object_set_new(cli_doc(c), "vteps", json_incref(arr));
+		json_object_set_new(cli_doc(c), "ports",
+				    json_pack("{s:i, s:i}", "vxlan",
+					      cfg.vxlan_port, "geneve",
+					      cfg.geneve_port));
+	}
+	json_decref(arr);
+	return 0;
+}
+
+/* ---- VNIs ------------------------------------------------------------- */
+
+static int cli_parse_vni(struct cli *c, int argc, char **argv, __u32 *vni,
+			 int *type)
+{
+	int err;
+
+	*type = RXL_TUN_VXLAN;
+	if (argc < 1)
+		return cli_usage_err(c, NULL, "usage: vni add|del VNI [type T]");
+	if (argc != 1 && (argc != 3 || !cli_is(argv[1], "type")))
+		return cli_usage_err(c, argv[1], "unexpected '%s'", argv[1]);
+	err = cli_parse_u32(c, argv[0], 0xffffff, vni, "VNI");
+	if (!err && argc == 3) {
+		*type = rxl_tun_type_parse(argv[2]);
+		if (*type < 0)
+			err = cli_err(c, CLI_ERR, argv[2],
+				      "bad tunnel type '%s' (vxlan, geneve or nvgre)",
+				      argv[2]);
+	}
+	return err;
+}
+
+static int cli_vni_known(struct cli *c, int type, __u32 vni, bool *known)
+{
+	__u32 word = rxl_vni_word(type, vni);
+	__u64 bits;
+
+	if (bpf_map_lookup_elem(c->fw.vnis, &word, &bits))
+		return cli_err(c, CLI_ERR, NULL, "reading VNIs: %s",
+			       strerror(errno));
+	*known = bits & rxl_vni_bit(vni);
+	return 0;
+}
+
+static int vni_change(struct cli *c, int argc, char **argv, bool add)
+{
+	bool known = false;
+	__u32 vni;
+	int type, err;
+
+	err = cli_parse_vni(c, argc, argv, &vni, &type);
+	if (!err)
+		err = cli_open_tunnels(c);
+	if (!err)
+		err = cli_vni_known(c, type, vni, &known);
+	if (err)
+		return err;
+	if (add && known)
+		return cli_err(c, CLI_ERR, argv[0], "%s VNI %u exists",
+			       cli_tun_names[type], vni);
+	if (!add && !known)
+		return cli_err(c, CLI_ERR, argv[0], "no %s VNI %u",
+			       cli_tun_names[type], vni);
+	if (c->dry_run)
+		return 0;
+	err = add ? rxl_fw_vni_add(&c->fw, type, vni) :
+		    rxl_fw_vni_del(&c->fw, type, vni);
+	if (err)
+		return cli_err(c, CLI_ERR, argv[0], "VNI %u: %s", vni,
+			       rxl_fw_error(&c->fw));
+	return 0;
+}
+
+static int vni_add(struct cli *c, int argc, char **argv)
+{
+	return vni_change(c, argc, argv, true);
+}
+
+static int vni_del(struct cli *c, int argc, char **argv)
+{
+	return vni_change(c, argc, argv, false);
+}
+
+static void cli_vni_word(struct cli *c, json_t *arr, __u32 word, __u64 bits)
+{
+	int type = (word >> RXL_VNI_WORD_BITS) + 1, b;
+	__u32 vni;
+
+	for (b = 0; b < 64; b++) {
+		if (!(bits & (1ULL << b)))
+			continue;
+		vni = ((word & ((1U << RXL_VNI_WORD_BITS) - 1)) << 6) | b;
+		cli_printf(c, "vni %u type %s\n", vni, cli_tun_names[type]);
+		json_array_append_new(arr, json_pack("{s:I, s:s}", "vni",
+						     (json_int_t)vni, "type",
+						     cli_tun_names[type]));
+	}
+}
+
+static int vni_list(struct cli *c, int argc, char **argv)
+{
+	LIBBPF_OPTS(bpf_map_batch_opts, opts);
+	__u32 *keys = NULL, cnt, out = 0, i;
+	__u64 *vals = NULL;
+	json_t *arr;
+	int err;
+
+	if (argc)
+		return cli_usage_err(c, argv[0], "unexpected '%s'", argv[0]);
+	err = cli_fw_open(c);
+	if (err)
+		return err;
+	keys = calloc(RXL_VNI_WORDS, sizeof(*keys));
+	vals = calloc(RXL_VNI_WORDS, sizeof(*vals));
+	arr = json_array();
+	cnt = RXL_VNI_WORDS;
+	if (!keys || !vals ||
+	    (bpf_map_lookup_batch(c->fw.vnis, NULL, &out, keys, vals, &cnt,
+				  &opts) && errno != ENOENT)) {
+		err = cli_err(c, CLI_ERR, NULL, "reading VNIs: %s",
+			      strerror(errno));
+		goto out;
+	}
+	for (i = 0; i < cnt; i++)
+		if (vals[i])
+			cli_vni_word(c, arr, keys[i], vals[i]);
+	if (c->json)
+		json_object_set_new(cli_doc(c), "vnis", json_incref(arr));
+out:
+	json_decref(arr);
+	free(keys);
+	free(vals);
+	return err;
+}
+
+static const struct cli_cmd vtep_cmds[] = {
+	{ "add", vtep_add },
+	{ "del", vtep_del },
+	{ "delete", vtep_del },
+	{ "list", vtep_list },
+	{ "ls", vtep_list },
+	{ NULL, NULL },
+};
+
+static const struct cli_cmd vni_cmds[] = {
+	{ "add", vni_add },
+	{ "del", vni_del },
+	{ "delete", vni_del },
+	{ "list", vni_list },
+	{ "ls", vni_list },
+	{ NULL, NULL },
+};
+
+int cmd_vtep(struct cli *c, int argc, char **argv)
+{
+	return cli_dispatch(c, vtep_cmds, "vtep command", argc, argv);
+}
+
+int cmd_vni(struct cli *c, int argc, char **argv)
+{
+	return cli_dispatch(c, vni_cmds, "vni command", argc, argv);
+}

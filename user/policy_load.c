@@ -1,0 +1,421 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * policy_load.c - read a policy file (JSON with jansson, YAML with
+ * libcyaml) into words: each container and each rule becomes the argument
+ * list its command would take (container add NAME ..., fw add NAME ...),
+ * so a file is checked by exactly the parsers the commands use.
+ *
+ *   {"schema": 1, "containers": [
+ *     {"name": "web", "ips": ["10.200.0.2"], "default": "drop",
+ *      "dev": "h0",
+ *      "rules": [{"action": "allow", "proto": "tcp",
+ *                 "from": "10.100.0.0/24", "dport": "80", "prio": 10,
+ *                 "comment": "http"},
+ *                "drop proto udp"]}]}
+ *
+ * A rule is an object or a string of rule words. YAML has the same keys.
+ */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cyaml/cyaml.h>
+#include <jansson.h>
+
+#include "policy.h"
+
+static int pol_push(struct pol_words *w, const char *s)
+{
+	if (w->argc >= POL_MAX_WORDS)
+		return -E2BIG;
+	w->argv[w->argc] = strdup(s);
+	if (!w->argv[w->argc])
+		return -ENOMEM;
+	w->argc++;
+	return 0;
+}
+
+static int pol_push2(struct pol_words *w, const char *key, const char *val)
+{
+	if (!val)
+		return 0;
+	return pol_push(w, key) ?: pol_push(w, val);
+}
+
+/* "allow proto tcp" -> words */
+static int pol_split(struct pol_words *w, const char *s)
+{
+	char *buf = strdup(s), *tok, *save = NULL;
+	int err = buf ? 0 : -ENOMEM;
+
+	for (tok = buf ? strtok_r(buf, " \t", &save) : NULL; tok && !err;
+	     tok = strtok_r(NULL, " \t", &save))
+		err = pol_push(w, tok);
+	free(buf);
+	return err;
+}
+
+static void pol_words_free(struct pol_words *w)
+{
+	int i;
+
+	for (i = 0; i < w->argc; i++)
+		free(w->argv[i]);
+	w->argc = 0;
+}
+
+void policy_free(struct policy *p)
+{
+	unsigned int i, k;
+
+	for (i = 0; i < p->n; i++) {
+		pol_words_free(&p->conts[i].cont);
+		for (k = 0; k < p->conts[i].nrules; k++)
+			pol_words_free(&p->conts[i].rules[k]);
+		free(p->conts[i].rules);
+	}
+	free(p->conts);
+	memset(p, 0, sizeof(*p));
+}
+
+static int pol_fail(char *err, size_t len, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(err, len, fmt, ap);
+	va_end(ap);
+	return -EINVAL;
+}
+
+static int pol_alloc(struct policy *p, unsigned int n)
+{
+	p->conts = calloc(n ?: 1, sizeof(*p->conts));
+	p->n = 0;
+	return p->conts ? 0 : -ENOMEM;
+}
+
+/* ---- JSON ------------------------------------------------------------- */
+
+/* A scalar as text: strings as they are, integers in decimal. */
+static const char *pol_json_text(json_t *v, char *buf, size_t len)
+{
+	if (json_is_string(v))
+		return json_string_value(v);
+	if (json_is_integer(v)) {
+		snprintf(buf, len, "%lld", (long long)json_integer_value(v));
+		return buf;
+	}
+	return NULL;
+}
+
+static int pol_json_keys(json_t *o, const char *const *keys,
+			 const char *where, char *err, size_t len)
+{
+	const char *k;
+	json_t *v;
+	int i;
+
+	json_object_foreach(o, k, v) {
+		for (i = 0; keys[i] && strcmp(keys[i], k); i++)
+			;
+		if (!keys[i])
+			return pol_fail(err, len, "%s: unknown key '%s'", where,
+					k);
+	}
+	return 0;
+}
+
+static int pol_json_rule(json_t *r, struct pol_words *w, const char *where,
+			 char *err, size_t len)
+{
+	static const char *const keys[] = {
+		"action", "proto", "from", "dport", "prio", "comment", NULL
+	};
+	char buf[32];
+	const char *v;
+	int i, e;
+
+	if (json_is_string(r))
+		return pol_split(w, json_string_value(r));
+	if (!json_is_object(r))
+		return pol_fail(err, len, "%s: a rule is an object or a string",
+				where);
+	e = pol_json_keys(r, keys, where, err, len);
+	for (i = 0; keys[i] && !e; i++) {
+		json_t *j = json_object_get(r, keys[i]);
+
+		if (!j)
+			continue;
+		v = pol_json_text(j, buf, sizeof(buf));
+		if (!v)
+			return pol_fail(err, len, "%s: '%s' must be a string or a number",
+					where, keys[i]);
+		e = i ? pol_push2(w, keys[i], v) : pol_push(w, v);
+	}
+	if (!e && !json_object_get(r, "action"))
+		return pol_fail(err, len, "%s: rule without 'action'", where);
+	return e;
+}
+
+static int pol_json_ips(json_t *ips, struct pol_words *w, const char *where,
+			char *err, size_t len)
+{
+	size_t i;
+	json_t *a;
+	int e = 0;
+
+	if (!json_is_array(ips))
+		return pol_fail(err, len, "%s: 'ips' must be a list", where);
+	json_array_foreach(ips, i, a) {
+		if (!json_is_string(a))
+			return pol_fail(err, len, "%s: ips[%zu] is not a string",
+					where, i);
+		e = e ?: pol_push2(w, "ip", json_string_value(a));
+	}
+	return e;
+}
+
+static int pol_json_cont(json_t *o, struct pol_cont *pc, const char *where,
+			 char *err, size_t len)
+{
+	static const char *const keys[] = {
+		"name", "ips", "default", "dev", "rules", NULL
+	};
+	json_t *name = json_object_get(o, "name"), *rules, *r;
+	json_t *ips = json_object_get(o, "ips");
+	char rw[128];
+	size_t i;
+	int e;
+
+	if (!json_is_object(o))
+		return pol_fail(err, len, "%s: not an object", where);
+	e = pol_json_keys(o, keys, where, err, len);
+	if (e)
+		return e;
+	if (!json_is_string(name))
+		return pol_fail(err, len, "%s: 'name' must be a string", where);
+	for (i = 0; i < 2; i++) {
+		r = json_object_get(o, i ? "dev" : "default");
+		if (r && !json_is_string(r))
+			return pol_fail(err, len, "%s: '%s' must be a string",
+					where, i ? "dev" : "default");
+	}
+	e = pol_push(&pc->cont, json_string_value(name)) ?:
+	    (ips ? pol_json_ips(ips, &pc->cont, where, err, len) : 0) ?:
+	    pol_push2(&pc->cont, "default",
+		      json_string_value(json_object_get(o, "default"))) ?:
+	    pol_push2(&pc->cont, "dev",
+		      json_string_value(json_object_get(o, "dev")));
+	rules = json_object_get(o, "rules");
+	if (e || !rules)
+		return e;
+	if (!json_is_array(rules))
+		return pol_fail(err, len, "%s: 'rules' must be a list", where);
+	pc->rules = calloc(json_array_size(rules) ?: 1, sizeof(*pc->rules));
+	if (!pc->rules)
+		return -ENOMEM;
+	json_array_foreach(rules, i, r) {
+		snprintf(rw, sizeof(rw), "%s rule %zu", where, i + 1);
+		e = pol_json_rule(r, &pc->rules[pc->nrules++], rw, err, len);
+		if (e)
+			return e;
+	}
+	return 0;
+}
+
+int policy_load_json(const char *path, struct policy *p, char *err,
+		     size_t len)
+{
+	json_t *doc, *conts, *schema, *o;
+	json_error_t je;
+	char where[96];
+	size_t i;
+	int e;
+
+	memset(p, 0, sizeof(*p));
+	doc = json_load_file(path, JSON_REJECT_DUPLICATES, &je);
+	if (!doc)
+		return pol_fail(err, len, "%s:%d:%d: %s", path, je.line,
+				je.column, je.text);
+	schema = json_object_get(doc, "schema");
+	conts = json_object_get(doc, "containers");
+	e = pol_json_keys(doc, (const char *const[]){ "schema", "containers",
+						     NULL }, path, err, len);
+	if (!e && schema && json_integer_value(schema) != POL_SCHEMA)
+		e = pol_fail(err, len, "%s: schema must be %d", path,
+			     POL_SCHEMA);
+	if (!e && conts && !json_is_array(conts))
+		e = pol_fail(err, len, "%s: 'containers' must be a list", path);
+	if (!e)
+		e = pol_alloc(p, json_array_size(conts));
+	json_array_foreach(conts, i, o) {
+		if (e)
+			break;
+		snprintf(where, sizeof(where), "container %zu", i + 1);
+		e = pol_json_cont(o, &p->conts[p->n++], where, err, len);
+	}
+	json_decref(doc);
+	if (e && !err[0])
+		pol_fail(err, len, "%s: %s", path, strerror(-e));
+	return e;
+}
+
+/* ---- YAML ------------------------------------------------------------- */
+
+struct y_rule {
+	char *action, *proto, *from, *dport, *comment;
+	char *prio;
+};
+
+struct y_cont {
+	char *name, *def, *dev;
+	char **ips;
+	unsigned int ips_count;
+	struct y_rule *rules;
+	unsigned int rules_count;
+};
+
+struct y_policy {
+	unsigned int *schema;
+	struct y_cont *containers;
+	unsigned int containers_count;
+};
+
+#define Y_STR(key, st, f, flags) \
+	CYAML_FIELD_STRING_PTR(key, CYAML_FLAG_POINTER | (flags), st, f, 0, \
+			       CYAML_UNLIMITED)
+
+static const cyaml_schema_field_t y_rule_fields[] = {
+	Y_STR("action", struct y_rule, action, 0),
+	Y_STR("proto", struct y_rule, proto, CYAML_FLAG_OPTIONAL),
+	Y_STR("from", struct y_rule, from, CYAML_FLAG_OPTIONAL),
+	Y_STR("dport", struct y_rule, dport, CYAML_FLAG_OPTIONAL),
+	Y_STR("prio", struct y_rule, prio, CYAML_FLAG_OPTIONAL),
+	Y_STR("comment", struct y_rule, comment, CYAML_FLAG_OPTIONAL),
+	CYAML_FIELD_END
+};
+
+static const cyaml_schema_value_t y_rule_schema = {
+	CYAML_VALUE_MAPPING(CYAML_FLAG_DEFAULT, struct y_rule, y_rule_fields),
+};
+
+static const cyaml_schema_value_t y_str_schema = {
+	CYAML_VALUE_STRING(CYAML_FLAG_POINTER, char, 0, CYAML_UNLIMITED),
+};
+
+static const cyaml_schema_field_t y_cont_fields[] = {
+	Y_STR("name", struct y_cont, name, 0),
+	CYAML_FIELD_SEQUENCE("ips", CYAML_FLAG_POINTER | CYAML_FLAG_OPTIONAL,
+			     struct y_cont, ips, &y_str_schema, 0,
+			     CYAML_UNLIMITED),
+	Y_STR("default", struct y_cont, def, CYAML_FLAG_OPTIONAL),
+	Y_STR("dev", struct y_cont, dev, CYAML_FLAG_OPTIONAL),
+	CYAML_FIELD_SEQUENCE("rules", CYAML_FLAG_POINTER | CYAML_FLAG_OPTIONAL,
+			     struct y_cont, rules, &y_rule_schema, 0,
+			     CYAML_UNLIMITED),
+	CYAML_FIELD_END
+};
+
+static const cyaml_schema_value_t y_cont_schema = {
+	CYAML_VALUE_MAPPING(CYAML_FLAG_DEFAULT, struct y_cont, y_cont_fields),
+};
+
+static const cyaml_schema_field_t y_policy_fields[] = {
+	CYAML_FIELD_UINT_PTR("schema", CYAML_FLAG_POINTER | CYAML_FLAG_OPTIONAL,
+			     struct y_policy, schema),
+	CYAML_FIELD_SEQUENCE("containers",
+			     CYAML_FLAG_POINTER | CYAML_FLAG_OPTIONAL,
+			     struct y_policy, containers, &y_cont_schema, 0,
+			     CYAML_UNLIMITED),
+	CYAML_FIELD_END
+};
+
+static const cyaml_schema_value_t y_policy_schema = {
+	CYAML_VALUE_MAPPING(CYAML_FLAG_POINTER, struct y_policy,
+			    y_policy_fields),
+};
+
+static char y_log_buf[256];
+
+static void y_log(cyaml_log_t level, void *ctx, const char *fmt, va_list ap)
+{
+	size_t n;
+
+	(void)ctx;
+	if (level < CYAML_LOG_ERROR)
+		return;
+	vsnprintf(y_log_buf, sizeof(y_log_buf), fmt, ap);
+	n = strlen(y_log_buf);
+	while (n && (y_log_buf[n - 1] == '\n' || y_log_buf[n - 1] == ' '))
+		y_log_buf[--n] = '\0';
+}
+
+static int y_rule_words(const struct y_rule *r, struct pol_words *w)
+{
+	return pol_push(w, r->action) ?: pol_push2(w, "proto", r->proto) ?:
+	       pol_push2(w, "from", r->from) ?:
+	       pol_push2(w, "dport", r->dport) ?:
+	       pol_push2(w, "prio", r->prio) ?:
+	       pol_push2(w, "comment", r->comment);
+}
+
+static int y_cont_words(const struct y_cont *y, struct pol_cont *pc)
+{
+	unsigned int i;
+	int e = pol_push(&pc->cont, y->name);
+
+	for (i = 0; i < y->ips_count && !e; i++)
+		e = pol_push2(&pc->cont, "ip", y->ips[i]);
+	e = e ?: pol_push2(&pc->cont, "default", y->def) ?:
+		 pol_push2(&pc->cont, "dev", y->dev);
+	pc->rules = calloc(y->rules_count ?: 1, sizeof(*pc->rules));
+	if (!e && !pc->rules)
+		e = -ENOMEM;
+	for (i = 0; i < y->rules_count && !e; i++)
+		e = y_rule_words(&y->rules[i], &pc->rules[pc->nrules++]);
+	return e;
+}
+
+int policy_load_yaml(const char *path, struct policy *p, char *err,
+		     size_t len)
+{
+	static const cyaml_config_t cfg = {
+		.log_fn = y_log, .mem_fn = cyaml_mem,
+		.log_level = CYAML_LOG_ERROR, .flags = CYAML_CFG_DEFAULT,
+	};
+	struct y_policy *y = NULL;
+	cyaml_err_t ce;
+	unsigned int i;
+	int e;
+
+	memset(p, 0, sizeof(*p));
+	y_log_buf[0] = '\0';
+	ce = cyaml_load_file(path, &cfg, &y_policy_schema, (void **)&y, NULL);
+	if (ce != CYAML_OK)
+		return pol_fail(err, len, "%s: %s%s%s", path,
+				cyaml_strerror(ce), y_log_buf[0] ? ": " : "",
+				y_log_buf);
+	e = y->schema && *y->schema != POL_SCHEMA ?
+	    pol_fail(err, len, "%s: schema must be %d", path, POL_SCHEMA) :
+	    pol_alloc(p, y->containers_count);
+	for (i = 0; i < y->containers_count && !e; i++)
+		e = y_cont_words(&y->containers[i], &p->conts[p->n++]);
+	cyaml_free(&cfg, &y_policy_schema, y, 0);
+	if (e && !err[0])
+		pol_fail(err, len, "%s: %s", path, strerror(-e));
+	return e;
+}
+
+int policy_load(const char *path, struct policy *p, char *err, size_t len)
+{
+	size_t n = strlen(path);
+
+	err[0] = '\0';
+	if ((n > 5 && !strcmp(path + n - 5, ".yaml")) ||
+	    (n > 4 && !strcmp(path + n - 4, ".yml")))
+		return policy_load_yaml(path, p, err, len);
+	return policy_load_json(path, p, err, len);
+}
