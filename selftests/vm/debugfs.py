@@ -1,0 +1,58 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: GPL-2.0
+"""debugfs: the RSS dump matches ethtool -x, the ntuple dump shows entries
+with hits, the queues dump shows CPUs and counters, fail_alloc makes the
+XDP receive path drop (counted) exactly as many frames as asked, and a
+renamed device keeps its directory."""
+import os
+import re
+import sys
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from rxl import *  # noqa: E402,F403
+
+OBJ = os.path.join(HERE, 'xdp_probe.bpf.o')
+need_root_and_module()
+t = Topo(queues=2)
+
+files = sorted(os.listdir(os.path.join(DEBUGFS, t.nic)))
+want = ['arfs', 'fail_alloc', 'fail_filter_insert', 'fail_xdp', 'ntuple',
+        'queue_cpu', 'queues', 'rss', 'tunnel_ports']
+check(files == want, 'debugfs files %s' % files)
+
+key, indir = ethtool_x(t.nic)
+rss = t.read_debugfs('rss')
+check('key ' + key.hex(':') in rss, 'rss dump key differs from ethtool -x:\n' + rss)
+check('indir ' + ' '.join(map(str, indir)) in rss, 'rss dump table differs')
+
+sh('ethtool -N %s flow-type udp4 dst-port 7720 action 1 loc 4' % t.nic)
+t.send_udp(47000, 7720, 7)
+check(poll(lambda: re.search(r'^loc 4 action queue 1 hits 7 .*dport 7720/0xffff',
+                             t.read_debugfs('ntuple'), re.M)),
+      'ntuple dump:\n' + t.read_debugfs('ntuple'))
+
+q = t.read_debugfs('queues').splitlines()
+check(q[0].startswith('queue cpu ring packets') and len(q) == 3, 'queues dump:\n' + '\n'.join(q))
+check(int(q[2].split()[3]) >= 7, 'queue 1 packets in the dump: %s' % q[2])
+
+# fail_alloc: the next N buffer allocations of the XDP path fail.
+sh('ip link set dev %s xdpdrv obj %s program xdp_count' % (t.nic, OBJ))
+at_exit(lambda: sh('ip link set dev %s xdpdrv off' % t.nic, check=False))
+before = queue_counts(t.stats(), 'drops')
+t.write_debugfs('fail_alloc', '5')
+t.send_udp(47001, 7720, 12)
+t.wait_packets(queue_counts(t.stats(), 'xdp_pass'), 0)
+check(poll(lambda: sum(delta(queue_counts(t.stats(), 'drops'), before).values()) >= 5),
+      'fail_alloc=5 dropped %s' % delta(queue_counts(t.stats(), 'drops'), before))
+check(t.read_debugfs('fail_alloc').strip() == '0', 'fail_alloc not used up')
+d = sum(delta(queue_counts(t.stats(), 'drops'), before).values())
+check(d == 5, 'fail_alloc=5 dropped %d' % d)
+sh('ip link set dev %s xdpdrv off' % t.nic)
+
+# A rename moves the directory.
+sh('ip link set %s down && ip link set %s name %sr' % (t.nic, t.nic, t.nic))
+at_exit(lambda: sh('ip link del %sr 2>/dev/null' % t.nic, check=False))
+check(os.path.isdir(os.path.join(DEBUGFS, t.nic + 'r')), 'no directory after rename')
+check(not os.path.exists(os.path.join(DEBUGFS, t.nic)), 'old directory left after rename')
+
+print('PASS: debugfs dumps, fail_alloc, rename')
