@@ -388,6 +388,9 @@ int main(int argc, char **argv)
 		fprintf(stderr, "bench: %s not loaded: no xdp-filter figures\n",
 			filt_path);
 	}
+	add_variant("artifact", 0, prog_fd(obj, "adjust_pair"), XDP_DROP,
+		    "adjust-head-pair");
+	mk_frame(&vars[nvars - 1].pkt, 0, "11.0.0.1", "10.1.0.1", 1500);
 	add_variant("host", 0, rx, XDP_PASS, "vxlan-no-container");
 	mk_frame(&vars[nvars - 1].pkt, RXL_TUN_VXLAN, "11.0.0.1", "10.2.0.1",
 		 1500);

@@ -6,8 +6,8 @@
  * the previous run left it, so a decapped frame would be judged without
  * its tunnel from the second run on. rxlane_bench runs the real fast path
  * and then puts the outer headers back with one more bpf_xdp_adjust_head()
- * (a cost charged to rxlane). xdp_drop_base is the baseline every figure
- * is divided by.
+ * (a cost charged to rxlane; adjust_pair measures it). xdp_drop_base is
+ * the baseline every figure is divided by.
  */
 #include <linux/bpf.h>
 #include <bpf/bpf_helpers.h>
@@ -24,6 +24,16 @@ int rxlane_bench(struct xdp_md *ctx)
 	if (len1 < len0)
 		bpf_xdp_adjust_head(ctx, len1 - len0);
 	return act;
+}
+
+/* What the restore above costs: one adjust_head forth and back. */
+SEC("xdp")
+int adjust_pair(struct xdp_md *ctx)
+{
+	if (bpf_xdp_adjust_head(ctx, 14))
+		return XDP_ABORTED;
+	bpf_xdp_adjust_head(ctx, -14);
+	return XDP_DROP;
 }
 
 SEC("xdp")

@@ -1,0 +1,69 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# XDP fast path benchmark (make bench): BPF_PROG_TEST_RUN of rxlane,
+# xdp-filter and XDP_DROP, interleaved in one process on one CPU, with
+# 10 / 1k / 100k / 1M rules. Writes the table, JSON and a PNG plot of
+# ns/packet against rule count under $BENCH_OUT (default build/bench).
+#
+#   ROUNDS=40 REPEAT=50000 CPU=1 MAX_RULES=1000000 scripts/bench-xdp.sh
+set -eu
+
+TOP=$(cd "$(dirname "$0")/.." && pwd)
+OUT=${BENCH_OUT:-$TOP/build/bench}
+ROUNDS=${ROUNDS:-40}
+REPEAT=${REPEAT:-50000}
+CPU=${CPU:-1}
+MAX_RULES=${MAX_RULES:-1000000}
+
+[ "$(id -u)" -eq 0 ] || { echo "bench-xdp: needs root (BPF_PROG_TEST_RUN)" >&2; exit 1; }
+make -s -C "$TOP/bench"
+mkdir -p "$OUT"
+
+"$TOP/bench/bench_xdp" -r "$ROUNDS" -n "$REPEAT" -c "$CPU" -m "$MAX_RULES" \
+	-o "$OUT/xdp.json" "$TOP/bench/rxlane_bench.o" | tee "$OUT/xdp.txt"
+
+# One data file per curve: rules, median ns, min ns.
+python3 - "$OUT" <<'PY'
+import json, sys
+out = sys.argv[1]
+d = json.load(open(out + "/xdp.json"))
+groups = {}
+for v in d["variants"]:
+    groups.setdefault(v["group"], []).append(v)
+with open(out + "/xdp-flat.txt", "w") as f:
+    for g in ("baseline", "xdp-filter"):
+        for v in groups.get(g, []):
+            f.write("%s %.2f\n" % (g, v["median_ns"]))
+for g, vs in groups.items():
+    if all(v["rules"] for v in vs) and len(vs) > 1:
+        with open("%s/xdp-%s.dat" % (out, g), "w") as f:
+            for v in sorted(vs, key=lambda v: v["rules"]):
+                f.write("%d %.2f %.2f\n" % (v["rules"], v["median_ns"], v["min_ns"]))
+PY
+
+if command -v gnuplot >/dev/null; then
+	filt=$(awk '$1 == "xdp-filter" { print $2 }' "$OUT/xdp-flat.txt")
+	drop=$(awk '$1 == "baseline" { print $2 }' "$OUT/xdp-flat.txt")
+	plots=""
+	for g in vxlan-hit geneve-hit nvgre-hit vxlan-port-miss \
+		 vxlan-default-deny plain-hit; do
+		[ -s "$OUT/xdp-$g.dat" ] &&
+			plots="$plots \"$OUT/xdp-$g.dat\" using 1:2 with linespoints title \"$g\","
+	done
+	[ -n "$filt" ] && plots="$plots $filt with lines dashtype 2 title \"xdp-filter (all features)\","
+	plots="$plots $drop with lines dashtype 3 title \"XDP_DROP\""
+	gnuplot <<GP
+set terminal png size 900,560
+set output "$OUT/xdp.png"
+set title "rxlane XDP fast path: ns/packet (median of $ROUNDS rounds) vs rules"
+set logscale x
+set xlabel "rules in the container's set"
+set ylabel "ns/packet"
+set yrange [0:*]
+set key outside right
+plot $plots
+GP
+	echo "bench-xdp: plot in $OUT/xdp.png"
+fi
+echo "bench-xdp: table in $OUT/xdp.txt, JSON in $OUT/xdp.json"
