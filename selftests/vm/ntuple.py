@@ -153,6 +153,34 @@ refused('flow-type udp4 dst-port 7104 action 1 loc 8', 'insert with ntuple off')
 sh('ethtool -K %s ntuple on' % t.nic)
 check(lands(sport, 7001) == 3, 'rule did not apply again with ntuple on')
 
+# VLAN through FLOW_EXT: only tagged frames with that VID match.
+sh('modprobe 8021q')
+sh('ip -n %s link add link %s name %s.10 type vlan id 10' % (t.ns, t.peer, t.peer))
+sh('ip -n %s addr add 10.76.0.2/24 dev %s.10 && ip -n %s link set %s.10 up' %
+   (t.ns, t.peer, t.ns, t.peer))
+sh('ip -n %s neigh replace 10.76.0.1 lladdr %s dev %s.10 nud permanent' %
+   (t.ns, Topo.mac(t.nic), t.peer))
+sh('ethtool -N %s flow-type udp4 dst-port 7300 vlan 10 vlan-mask 0xf000 action 2 loc 11' % t.nic)
+with netns(t.ns):
+    vs = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+vs.bind(('10.76.0.2', 0))
+before = queue_counts(t.stats())
+for _ in range(N):
+    vs.sendto(b'v' * 32, ('10.76.0.1', 7300))
+d = t.wait_packets(before, N)
+check([q for q, v in d.items() if v] == [2], 'tagged flow not on queue 2: %s' % d)
+check(hits(11) == N, 'vlan rule hits %d' % hits(11))
+sport_v = next(p for p in range(40000, 40100) if rss_queue(p, 7300) != 2)
+check(lands(sport_v, 7300) != 2, 'untagged frame matched a VLAN rule')
+sh('ethtool -N %s delete 11' % t.nic)
+
+# IPv6 rules are accepted, listed and deleted like IPv4 ones.
+sh('ethtool -N %s flow-type tcp6 dst-ip 2001:db8::1 dst-port 80 action 1 loc 13' % t.nic)
+sh('ethtool -N %s flow-type ip6 src-ip 2001:db8:: m ::ffff:ffff:ffff:ffff action -1 loc 14' % t.nic)
+out = rules()
+check(out.count('IPv6') >= 2, 'ipv6 rules: ' + out)
+sh('ethtool -N %s delete 13 && ethtool -N %s delete 14' % (t.nic, t.nic))
+
 # RSS contexts as a rule's target.
 out = sh('ethtool -X %s context new weight 0 0 1 1' % t.nic)
 ctx = int(re.search(r'(\d+)', out).group(1))
