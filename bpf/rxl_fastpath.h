@@ -121,12 +121,16 @@ static __always_inline int rxl_in6_eq(const __u8 *a, const __u8 *b)
 static __always_inline __u32 rxl_vtep(const struct rxl_pkt *p)
 {
 	const struct rxl_vtep *v;
-	__u32 i;
+	int i;
 
 	if (p->proto != RXL_IPPROTO_UDP && p->proto != RXL_IPPROTO_GRE)
 		return 0;
+	/* Unrolled: 6.1's verifier calls a loop over a stack key infinite. */
+#pragma unroll
 	for (i = 0; i < RXL_MAX_VTEPS; i++) {
-		v = bpf_map_lookup_elem(&rxl_vteps, &i);
+		__u32 key = i;
+
+		v = bpf_map_lookup_elem(&rxl_vteps, &key);
 		if (!v || !v->tun_mask)
 			return 0;
 		if (v->family != p->family)

@@ -46,27 +46,31 @@ static __always_inline __u32 rxl_better(__u32 best, __u32 rule)
 	return rxl_rank(rule) < rxl_rank(best) ? rule : best;
 }
 
-static __always_inline __be32 rxl_mask32(__u32 bits)
+/*
+ * rxl_judge4() and rxl_judge6() are global functions: the verifier checks
+ * each once on its own instead of once per path that reaches it (with
+ * the shape loop, that kept the program's verification 5x longer). The
+ * shapes carry their masks: a branch per mask would multiply the paths.
+ */
+__noinline int rxl_judge4(const struct rxl_container *c,
+			  const struct rxl_pkt *p)
 {
-	if (bits >= 32)
-		return 0xffffffff;
-	return bits ? bpf_htonl(~0U << (32 - bits)) : 0;
-}
-
-static __always_inline __u32 rxl_judge4(const struct rxl_container *c,
-					const struct rxl_pkt *p)
-{
-	struct rxl_rule4_key key = { .set = c->set };
-	__u32 best = RXL_NO_RULE, n = c->nshapes4;
+	struct rxl_rule4_key key = {};
+	__u32 best = RXL_NO_RULE, n;
 	const struct rxl_rule_val *v;
 	int i;
+
+	if (!c || !p)
+		return RXL_NO_RULE;
+	key.set = c->set;
+	n = c->nshapes4;
 
 	for (i = 0; i < RXL_MAX_SHAPES; i++) {
 		if (i >= n)
 			break;
 		key.plen = c->shapes4[i].plen;
 		key.proto = c->shapes4[i].any_proto ? 0 : p->proto;
-		key.src = p->saddr4 & rxl_mask32(key.plen);
+		key.src = p->saddr4 & c->shapes4[i].mask[0];
 		v = bpf_map_lookup_elem(&rxl_rules4, &key);
 		if (v)
 			best = rxl_better(best, rxl_seg_match(v, p));
@@ -74,15 +78,21 @@ static __always_inline __u32 rxl_judge4(const struct rxl_container *c,
 	return best;
 }
 
-static __always_inline __u32 rxl_judge6(const struct rxl_container *c,
-					const struct rxl_pkt *p)
+__noinline int rxl_judge6(const struct rxl_container *c,
+			  const struct rxl_pkt *p)
 {
-	struct rxl_rule6_key key = { .set = c->set };
-	__u32 best = RXL_NO_RULE, n = c->nshapes6;
-	const __u32 *src = (const __u32 *)p->saddr6.addr;
+	struct rxl_rule6_key key = {};
+	__u32 best = RXL_NO_RULE, n;
+	const __u32 *src;
 	const struct rxl_rule_val *v;
 	__u32 *dst = (__u32 *)key.src;
 	int i, w;
+
+	if (!c || !p)
+		return RXL_NO_RULE;
+	key.set = c->set;
+	n = c->nshapes6;
+	src = (const __u32 *)p->saddr6.addr;
 
 	for (i = 0; i < RXL_MAX_SHAPES; i++) {
 		if (i >= n)
@@ -90,11 +100,8 @@ static __always_inline __u32 rxl_judge6(const struct rxl_container *c,
 		key.plen = c->shapes6[i].plen;
 		key.proto = c->shapes6[i].any_proto ? 0 : p->proto;
 #pragma unroll
-		for (w = 0; w < 4; w++) {
-			int bits = (int)key.plen - 32 * w;
-
-			dst[w] = src[w] & rxl_mask32(bits < 0 ? 0 : bits);
-		}
+		for (w = 0; w < 4; w++)
+			dst[w] = src[w] & c->shapes6[i].mask[w];
 		v = bpf_map_lookup_elem(&rxl_rules6, &key);
 		if (v)
 			best = rxl_better(best, rxl_seg_match(v, p));

@@ -106,12 +106,17 @@ static inline __u64 rxl_vni_bit(__u32 vni)
 #define RXL_CONT_DEFAULT_DROP	(1U << 0)	/* default policy: drop */
 #define RXL_CONT_REDIRECT	(1U << 1)	/* deliver via rxl_tx_ports[id] */
 
-/* One rule shape: rules with this prefix length and protocol kind. */
+/*
+ * One rule shape: rules with this prefix length and protocol kind. The
+ * source mask is precomputed so the program masks without branching.
+ */
 struct rxl_shape {
 	__u8 plen;		/* source prefix length */
 	__u8 any_proto;		/* 1: key protocol is 0 (any) */
+	__u16 pad;
+	__be32 mask[4];		/* prefix mask; IPv4 uses mask[0] */
 };
-_Static_assert(sizeof(struct rxl_shape) == 2, "rxl_shape size");
+_Static_assert(sizeof(struct rxl_shape) == 20, "rxl_shape size");
 
 /*
  * The value of every address of a container. It carries the active rule
@@ -130,7 +135,8 @@ struct rxl_container {
 	struct rxl_shape shapes4[RXL_MAX_SHAPES];
 	struct rxl_shape shapes6[RXL_MAX_SHAPES];
 };
-_Static_assert(sizeof(struct rxl_container) == 56, "rxl_container size");
+_Static_assert(sizeof(struct rxl_container) == 24 + 2 * 8 * 20,
+	       "rxl_container size");
 
 /* ---- rules -------------------------------------------------------------- */
 /*

@@ -54,14 +54,14 @@ if command -v gnuplot >/dev/null; then
 	[ -n "$filt" ] && plots="$plots $filt with lines dashtype 2 title \"xdp-filter (all features)\","
 	plots="$plots $drop with lines dashtype 3 title \"XDP_DROP\""
 	gnuplot <<GP
-set terminal png size 900,560
+set terminal png size 900,560 noenhanced
 set output "$OUT/xdp.png"
 set title "rxlane XDP fast path: ns/packet (median of $ROUNDS rounds) vs rules"
 set logscale x
 set xlabel "rules in the container's set"
 set ylabel "ns/packet"
 set yrange [0:*]
-set key outside right
+set key right center
 plot $plots
 GP
 	echo "bench-xdp: plot in $OUT/xdp.png"

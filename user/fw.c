@@ -18,6 +18,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/file.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <bpf/bpf.h>
@@ -251,6 +252,12 @@ void rxl_fw_close(struct rxl_fw *fw)
 static int rxl_lock(struct rxl_fw *fw)
 {
 	fw->lock_fd = open(RXL_FW_LOCK, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+	if (fw->lock_fd < 0 && errno == ENOENT) {
+		/* /run/lock may not exist yet (a fresh tmpfs /run). */
+		mkdir("/run/lock", 0755);
+		fw->lock_fd = open(RXL_FW_LOCK, O_RDWR | O_CREAT | O_CLOEXEC,
+				   0600);
+	}
 	if (fw->lock_fd < 0)
 		return rxl_fail(fw, -errno, "cannot open %s: %s", RXL_FW_LOCK,
 				strerror(errno));
@@ -899,6 +906,17 @@ out:
 	return err;
 }
 
+/* The mask of a /@plen prefix as four big-endian words. */
+static void rxl_prefix_mask(unsigned int plen, __be32 mask[4])
+{
+	__u8 *b = (__u8 *)mask;
+	unsigned int i;
+
+	memset(mask, 0, 16);
+	for (i = 0; i < plen && i < 128; i++)
+		b[i / 8] |= 0x80 >> (i % 8);
+}
+
 /* Shapes of the sorted entries into @c; fails past RXL_MAX_SHAPES. */
 static int rxl_shapes(struct rxl_fw *fw, const struct rxl_entry *e, size_t n,
 		      struct rxl_container *c)
@@ -924,6 +942,7 @@ static int rxl_shapes(struct rxl_fw *fw, const struct rxl_entry *e, size_t n,
 					e[i].family, RXL_MAX_SHAPES);
 		sh[*ns].plen = e[i].plen;
 		sh[*ns].any_proto = any;
+		rxl_prefix_mask(e[i].plen, sh[*ns].mask);
 		(*ns)++;
 	}
 	return 0;
@@ -1406,4 +1425,195 @@ int rxl_parse_rule(const char *s, struct rxl_rule *r, char *err, size_t len)
 	if (r->proto == IPPROTO_ICMP && r->family == AF_INET6)
 		r->proto = IPPROTO_ICMPV6;
 	return 0;
+}
+
+/* ---- appending one rule in place (for the CLI's fw add) ----------------- */
+
+union rxl_any_key {
+	struct rxl_rule4_key k4;
+	struct rxl_rule6_key k6;
+};
+
+/* Is counter slot @slot free of every other container's rule set? */
+static int rxl_slot_free(struct rxl_fw *fw, __u32 id, __u32 slot)
+{
+	int fds[2] = { fw->addrs4, fw->addrs6 };
+	unsigned int ksz[2] = { 4, 16 };
+	int f;
+
+	if (slot >= fw->rule_slots)
+		return 0;
+	for (f = 0; f < 2; f++) {
+		__u8 key[16], next[16];
+		struct rxl_container v;
+		void *prev = NULL;
+
+		while (!bpf_map_get_next_key(fds[f], prev, next)) {
+			memcpy(key, next, ksz[f]);
+			prev = key;
+			if (bpf_map_lookup_elem(fds[f], key, &v) || v.id == id)
+				continue;
+			if (slot >= v.rule_base && slot - v.rule_base < v.nrules)
+				return 0;
+		}
+	}
+	return 1;
+}
+
+/*
+ * Give the ports of [lo, hi] that no segment of @v covers to @ref (a rule
+ * judged after all of @v's). -EAGAIN past RXL_MAX_SEGS segments.
+ */
+static int rxl_fill_ports(struct rxl_rule_val *v, __u32 lo, __u32 hi,
+			  __u32 ref)
+{
+	struct rxl_seg segs[2 * RXL_MAX_SEGS + 1];
+	__u32 cur = lo, i, n = 0;
+
+	if (lo == 0 && hi == 0xffff && v->portless == RXL_NO_RULE)
+		v->portless = ref;
+	for (i = 0; i < v->nsegs && i < RXL_MAX_SEGS; i++) {
+		const struct rxl_seg *s = &v->segs[i];
+
+		if (s->hi >= cur && s->lo <= hi && s->lo > cur)
+			segs[n++] = (struct rxl_seg){ cur, s->lo - 1, ref };
+		if (s->hi >= cur && s->lo <= hi)
+			cur = s->hi + 1U;
+		segs[n++] = *s;
+	}
+	if (cur <= hi)
+		segs[n++] = (struct rxl_seg){ cur, hi, ref };
+	/* Pieces went in before the segment that ends them: sort by lo. */
+	for (i = 1; i < n; i++) {
+		struct rxl_seg t = segs[i];
+		__u32 j = i;
+
+		while (j && segs[j - 1].lo > t.lo) {
+			segs[j] = segs[j - 1];
+			j--;
+		}
+		segs[j] = t;
+	}
+	if (n > RXL_MAX_SEGS)
+		return -EAGAIN;
+	memcpy(v->segs, segs, n * sizeof(segs[0]));
+	v->nsegs = n;
+	return 0;
+}
+
+/*
+ * Does @c already look up shape (plen, any) of @e? A new shape is left to
+ * the whole-set path (rxl_shapes() fills in everything a shape holds).
+ */
+static int rxl_has_shape(const struct rxl_container *c,
+			 const struct rxl_entry *e)
+{
+	const struct rxl_shape *sh = e->family == 4 ? c->shapes4 : c->shapes6;
+	unsigned int k, ns = e->family == 4 ? c->nshapes4 : c->nshapes6;
+
+	for (k = 0; k < ns && k < RXL_MAX_SHAPES; k++)
+		if (sh[k].plen == e->plen && sh[k].any_proto == (e->proto == 0))
+			return 0;
+	return -EAGAIN;
+}
+
+/* The new value of the group key of @e in set @tag. */
+static int rxl_append_entry(struct rxl_fw *fw, const struct rxl_entry *e,
+			    __u32 tag, union rxl_any_key *k,
+			    struct rxl_rule_val *v)
+{
+	int fd = e->family == 4 ? fw->rules4 : fw->rules6;
+
+	memset(k, 0, sizeof(*k));
+	if (e->family == 4) {
+		k->k4.set = tag;
+		memcpy(&k->k4.src, e->src, 4);
+		k->k4.plen = e->plen;
+		k->k4.proto = e->proto;
+	} else {
+		k->k6.set = tag;
+		memcpy(k->k6.src, e->src, 16);
+		k->k6.plen = e->plen;
+		k->k6.proto = e->proto;
+	}
+	if (bpf_map_lookup_elem(fd, k, v)) {
+		memset(v, 0, sizeof(*v));
+		v->portless = RXL_NO_RULE;
+	}
+	return rxl_fill_ports(v, e->lo, e->hi, e->ref);
+}
+
+static int rxl_append_write(struct rxl_fw *fw, struct rxl_cont_addrs *ca,
+			    const struct rxl_entry *e, size_t ne,
+			    const union rxl_any_key *k,
+			    const struct rxl_rule_val *v,
+			    const struct rxl_container *nv)
+{
+	unsigned int i;
+	int err;
+
+	err = rxl_zero_percpu(fw, fw->rule_cnt, nv->rule_base + nv->nrules - 1,
+			      1, sizeof(struct rxl_counter));
+	for (i = 0; !err && i < ne; i++)
+		if (bpf_map_update_elem(e[i].family == 4 ? fw->rules4 :
+					fw->rules6, &k[i], &v[i], 0))
+			err = rxl_fail(fw, -errno, "writing rules: %s%s",
+				       strerror(errno), errno == E2BIG ?
+				       " (rule table full)" : "");
+	/* The key is live now; the container's entries bring nrules along. */
+	for (i = 0; !err && i < ca->n; i++)
+		if (bpf_map_update_elem(rxl_addr_fd(fw, &ca->addr[i]),
+					ca->addr[i].addr, nv, BPF_EXIST))
+			err = rxl_fail(fw, -errno, "switching container %u: %s",
+				       nv->id, strerror(errno));
+	return err;
+}
+
+int rxl_fw_rule_append(struct rxl_fw *fw, __u32 id, const struct rxl_rule *r)
+{
+	struct rxl_cont_addrs *ca = calloc(1, sizeof(*ca));
+	struct rxl_entry e[2];
+	union rxl_any_key k[2];
+	struct rxl_rule_val v[2];
+	struct rxl_container nv;
+	size_t ne = 0, i;
+	__u32 ref;
+	int err;
+
+	if (!ca)
+		return rxl_fail(fw, -ENOMEM, "out of memory");
+	err = rxl_check_rule(fw, r, 0) ?: rxl_lock(fw);
+	if (err)
+		goto out_free;
+	err = rxl_find_container(fw, id, ca);
+	if (!err && !ca->n)
+		err = rxl_fail(fw, -ENOENT, "container %u does not exist", id);
+	if (err)
+		goto out_unlock;
+	nv = ca->val;
+	ref = nv.nrules | (r->drop ? RXL_RULE_DROP : 0);
+	if (nv.nrules + 1 >= RXL_RULE_RANK ||
+	    !rxl_slot_free(fw, id, nv.rule_base + nv.nrules)) {
+		err = -EAGAIN;
+		goto out_unlock;
+	}
+	if (r->family != AF_INET6)
+		rxl_add_entry(&e[ne++], r, 4, ref);
+	if (r->family != AF_INET)
+		rxl_add_entry(&e[ne++], r, 6, ref);
+	for (i = 0; !err && i < ne; i++)
+		err = rxl_has_shape(&nv, &e[i]) ?:
+		      rxl_append_entry(fw, &e[i], nv.set, &k[i], &v[i]);
+	if (err)
+		goto out_unlock;
+	nv.nrules++;
+	err = rxl_append_write(fw, ca, e, ne, k, v, &nv);
+out_unlock:
+	rxl_unlock(fw, 0);
+out_free:
+	free(ca);
+	if (err == -EAGAIN)
+		snprintf(fw->err, sizeof(fw->err),
+			 "the rule cannot be appended in place");
+	return err;
 }
