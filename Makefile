@@ -58,7 +58,7 @@ KSFT_FILES	:= lib.mk kselftest.h kselftest_harness.h kselftest/runner.sh \
 KSFT_STAMP	:= selftests/.kselftest-stamp
 
 .PHONY: all module bpf user selftests deps check check-host check-vm lint \
-	demo bench clean install help debug-kernel check-debug
+	demo bench clean install help debug-kernel check-debug man
 
 all: module bpf user selftests
 
@@ -145,19 +145,29 @@ demo: deps
 bench: deps
 	$(MAKE) all
 	scripts/bench-xdp.sh
+	scripts/bench-cli.sh
 	[ ! -x scripts/bench.sh ] || scripts/bench.sh
 
 # ---- install -------------------------------------------------------------
 PREFIX		?= /usr/local
 DESTDIR		?=
 
-install: all
+# The CLI's manual page (scdoc) and bash completion.
+man: user/rxlane.8
+
+user/rxlane.8: user/rxlane.8.scd
+	scdoc < $< > $@
+
+install: all man
 	install -D -m 0755 user/rxlane $(DESTDIR)$(PREFIX)/sbin/rxlane
 	install -D -m 0644 bpf/rxlane_xdp.o $(DESTDIR)$(PREFIX)/lib/rxlane/rxlane_xdp.o
+	install -D -m 0644 user/rxlane.8 $(DESTDIR)$(PREFIX)/share/man/man8/rxlane.8
+	install -D -m 0644 user/rxlane.bash-completion \
+		$(DESTDIR)$(PREFIX)/share/bash-completion/completions/rxlane
 
 clean:
 	-$(MAKE) -C $(KDIR) M=$(TOP) clean
 	-$(MAKE) -C selftests/host clean
 	-$(MAKE) -C selftests/vm clean
-	rm -f $(BPF_OBJS) $(BPF_SKELS) user/rxlane
+	rm -f $(BPF_OBJS) $(BPF_SKELS) user/rxlane user/rxlane.8
 	rm -rf $(BUILD)

@@ -9,7 +9,7 @@ set -euo pipefail
 PKGS=(
 	build-essential pkgconf make gcc clang llvm
 	libbpf-dev bpftool libxdp-dev xdp-tools libelf-dev zlib1g-dev
-	libmnl-dev libjansson-dev libcyaml-dev
+	libmnl-dev libjansson-dev libcyaml-dev scdoc jq
 	linux-headers-amd64 linux-image-amd64 linux-source-6.1
 	qemu-system-x86 busybox-static
 	iproute2 ethtool kmod cpio xz-utils sparse

@@ -47,11 +47,25 @@ struct cli_cont {
 	__u32 next_handle;	/* handles are never reused in a container */
 	struct cli_addr addrs[CLI_MAX_ADDRS];
 	char dev[16];		/* redirect target, "" for none */
+	__u32 nrules;		/* as last written by cli_sync() */
+	__u32 max_prio;		/* highest rule priority, 0 without rules */
 };
 
 struct cli_rule_key {
 	__u32 id;
 	__u32 handle;
+};
+
+/*
+ * Key of cli_ruleidx (value: the handle): a rule's match, action and
+ * priority, so a duplicate is found with one lookup.
+ */
+struct cli_rule_match {
+	__u32 id;
+	__u32 prio;
+	__u8 family, plen, proto, drop;
+	__u8 src[16];
+	__u16 dport_lo, dport_hi;
 };
 
 /* Value of cli_rules. */
@@ -75,11 +89,12 @@ struct cli_set {
 };
 
 struct cli {
-	bool json, pretty, dry_run;
+	bool json, pretty, dry_run, verbose;
 	const char *pin_dir;
 	char maps_dir[PATH_MAX];	/* where the fast path's maps are */
 	int dir_fd;			/* the pin directory, flocked */
 	int conts_fd, rules_fd;		/* metadata maps, -1 until opened */
+	int idx_fd;			/* cli_ruleidx */
 	bool fw_open;
 	struct rxl_fw fw;
 	json_t *out;			/* the JSON document under -j */
@@ -131,6 +146,8 @@ void cli_rule_to_fw(const struct cli_rule *r, struct rxl_rule *out);
 /* Rank of every rule as the fast path counts them: @rank[i] for rules[i]. */
 void cli_rule_ranks(const struct cli_rule *rules, unsigned int n,
 		    unsigned int *rank);
+/* Indexes of @rules in the order they are judged (NULL: out of memory). */
+unsigned int *cli_rule_order(const struct cli_rule *rules, unsigned int n);
 
 /* ---- state (cli_state.c) ----------------------------------------------- */
 /* Open (creating with @create) and check the pin directory. */
@@ -155,6 +172,9 @@ int cli_set_load(struct cli *c, const struct cli_cont *cont,
 /* Every rule of every container, grouped by container id. */
 int cli_rules_all(struct cli *c, struct cli_rule_key **keys,
 		  struct cli_rule **rules, unsigned int *n);
+/* The same for @n containers at once (one read of all rules). */
+int cli_sets_load(struct cli *c, const struct cli_cont *conts, unsigned int n,
+		  struct cli_set *sets);
 void cli_set_free(struct cli_set *s);
 /* qsort/bsearch order of struct cli_rule by handle. */
 int cli_cmp_rule_handle(const void *a, const void *b);
@@ -169,6 +189,12 @@ int cli_find_cont(struct cli *c, const char *name, struct cli_cont *out);
  */
 int cli_sync(struct cli *c, const struct cli_set *old,
 	     const struct cli_set *new);
+/* Replace the container's rule set in the fast path with @s's. */
+int cli_fw_replace(struct cli *c, const struct cli_set *s);
+void cli_rule_match(__u32 id, const struct cli_rule *r,
+		    struct cli_rule_match *k);
+/* The handle of @r's duplicate in container @id, or 0. */
+__u32 cli_rule_dup(struct cli *c, __u32 id, const struct cli_rule *r);
 
 /* ---- commands ---------------------------------------------------------- */
 /* NAME ip A [ip B]... [default allow|drop] [dev DEV] (cmd_container.c) */

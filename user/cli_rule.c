@@ -9,6 +9,7 @@
  * word it refuses.
  */
 #include <arpa/inet.h>
+#include <errno.h>
 #include <netinet/in.h>
 #include <stdlib.h>
 #include <string.h>
@@ -48,12 +49,25 @@ static bool cli_host_bits(const __u8 *src, unsigned int plen,
 	return false;
 }
 
+/* Decimal, no sign, at most @max; silent (the caller names the token). */
+static bool cli_u32(const char *s, unsigned long max, __u32 *out)
+{
+	unsigned long v;
+	char *end;
+
+	errno = 0;
+	v = strtoul(s, &end, 10);
+	if (errno || end == s || *end || *s == '-' || *s == '+' || v > max)
+		return false;
+	*out = v;
+	return true;
+}
+
 static int cli_parse_prefix(struct cli *c, const char *s, struct cli_rule *r)
 {
 	char buf[INET6_ADDRSTRLEN + 8], *slash;
 	struct cli_addr a;
 	__u32 plen, max;
-	int err;
 
 	if (strlen(s) >= sizeof(buf))
 		return cli_err(c, CLI_ERR, s, "bad prefix '%s'", s);
@@ -67,15 +81,13 @@ static int cli_parse_prefix(struct cli *c, const char *s, struct cli_rule *r)
 	else if (inet_pton(AF_INET6, buf, a.addr) == 1)
 		a.family = 6;
 	else
-		return cli_err(c, CLI_ERR, s, "bad prefix '%s': '%s' is not an address",
-			       s, buf);
+		return cli_err(c, CLI_ERR, s,
+			       "bad prefix '%s': '%s' is not an address", s, buf);
 	max = a.family == 4 ? 32 : 128;
 	plen = max;
-	if (slash) {
-		err = cli_parse_u32(c, slash + 1, max, &plen, "prefix length");
-		if (err)
-			return err;
-	}
+	if (slash && !cli_u32(slash + 1, max, &plen))
+		return cli_err(c, CLI_ERR, s,
+			       "bad prefix '%s': length must be 0-%u", s, max);
 	if (cli_host_bits(a.addr, plen, max))
 		return cli_err(c, CLI_ERR, s,
 			       "bad prefix '%s': address bits set past /%u", s,
@@ -91,21 +103,24 @@ static int cli_parse_ports(struct cli *c, const char *s, struct cli_rule *r)
 	char buf[16], *dash;
 	__u32 lo, hi;
 
-	if (strlen(s) >= sizeof(buf) || !*s)
-		return cli_err(c, CLI_ERR, s, "bad port range '%s'", s);
+	if (strlen(s) >= sizeof(buf))
+		goto bad;
 	strcpy(buf, s);
 	dash = strchr(buf, '-');
 	if (dash)
 		*dash = '\0';
-	if (cli_parse_u32(c, buf, 65535, &lo, "port") ||
-	    cli_parse_u32(c, dash ? dash + 1 : buf, 65535, &hi, "port"))
-		return CLI_ERR;
+	if (!cli_u32(buf, 65535, &lo) ||
+	    !cli_u32(dash ? dash + 1 : buf, 65535, &hi))
+		goto bad;
 	if (lo > hi)
-		return cli_err(c, CLI_ERR, s, "bad port range '%s': %u > %u",
-			       s, lo, hi);
+		return cli_err(c, CLI_ERR, s,
+			       "bad port range '%s': %u is above %u", s, lo, hi);
 	r->dport_lo = lo;
 	r->dport_hi = hi;
 	return 0;
+bad:
+	return cli_err(c, CLI_ERR, s,
+		       "bad port range '%s' (N or N-M, 0-65535)", s);
 }
 
 static int cli_parse_proto(struct cli *c, const char *s, struct cli_rule *r)
@@ -175,7 +190,7 @@ static int cli_rule_finish(struct cli *c, struct cli_rule *r, char *const *argv,
 		for (i = 0; i < argc && strcmp(argv[i], "dport"); i++)
 			;
 		return cli_err(c, CLI_ERR, i + 1 < argc ? argv[i + 1] : NULL,
-			       "icmp has no ports: drop 'dport %s'",
+			       "icmp has no ports: no 'dport %s'",
 			       i + 1 < argc ? argv[i + 1] : "");
 	}
 	if (r->proto == IPPROTO_ICMP && r->family == 6)
@@ -360,4 +375,22 @@ void cli_rule_ranks(const struct cli_rule *rules, unsigned int n,
 	for (i = 0; i < n; i++)
 		rank[e[i].pos] = i;
 	free(e);
+}
+
+unsigned int *cli_rule_order(const struct cli_rule *rules, unsigned int n)
+{
+	unsigned int *rank = calloc(n ?: 1, sizeof(*rank));
+	unsigned int *order = calloc(n ?: 1, sizeof(*order));
+	unsigned int i;
+
+	if (!rank || !order) {
+		free(rank);
+		free(order);
+		return NULL;
+	}
+	cli_rule_ranks(rules, n, rank);
+	for (i = 0; i < n; i++)
+		order[rank[i]] = i;
+	free(rank);
+	return order;
 }

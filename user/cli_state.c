@@ -27,6 +27,7 @@
 
 #define CLI_CONTS_PIN	"cli_conts"
 #define CLI_RULES_PIN	"cli_rules"
+#define CLI_IDX_PIN	"cli_ruleidx"
 #define CLI_BATCH	65536
 
 /* Refuse a directory or pin another user made or opened up. */
@@ -115,9 +116,15 @@ static int cli_meta_open(struct cli *c, bool create)
 					   sizeof(struct cli_rule_key),
 					   sizeof(struct cli_rule),
 					   CLI_MAX_RULES);
-	if (c->conts_fd == -EPERM || c->rules_fd == -EPERM)
+	c->idx_fd = cli_open_pin(c, CLI_IDX_PIN);
+	if (c->idx_fd == -ENOENT && create)
+		c->idx_fd = cli_make_map(c, CLI_IDX_PIN,
+					 sizeof(struct cli_rule_match),
+					 sizeof(__u32), CLI_MAX_RULES);
+	if (c->conts_fd == -EPERM || c->rules_fd == -EPERM ||
+	    c->idx_fd == -EPERM)
 		return CLI_ERR;
-	if (create && (c->conts_fd < 0 || c->rules_fd < 0))
+	if (create && (c->conts_fd < 0 || c->rules_fd < 0 || c->idx_fd < 0))
 		return cli_err(c, CLI_ERR, c->pin_dir,
 			       "cannot open the metadata maps in %s",
 			       c->pin_dir);
@@ -166,9 +173,11 @@ void cli_state_close(struct cli *c)
 		close(c->conts_fd);
 	if (c->rules_fd >= 0)
 		close(c->rules_fd);
+	if (c->idx_fd >= 0)
+		close(c->idx_fd);
 	if (c->dir_fd >= 0)
 		close(c->dir_fd);
-	c->conts_fd = c->rules_fd = c->dir_fd = -1;
+	c->conts_fd = c->rules_fd = c->idx_fd = c->dir_fd = -1;
 }
 
 /* ---- the fast path's maps ---------------------------------------------- */
@@ -406,4 +415,51 @@ int cli_open_rw(struct cli *c)
 int cli_open_ro(struct cli *c)
 {
 	return cli_state_open(c, false);
+}
+
+/* The rules of all @n containers @conts at once: one dump of cli_rules. */
+int cli_sets_load(struct cli *c, const struct cli_cont *conts, unsigned int n,
+		  struct cli_set *sets)
+{
+	int *slot = malloc(RXL_MAX_CONTAINERS * sizeof(*slot));
+	struct cli_rule_key *keys = NULL;
+	struct cli_rule *rules = NULL;
+	unsigned int i, total = 0;
+	int err = slot ? cli_rules_all(c, &keys, &rules, &total) : -ENOMEM;
+
+	for (i = 0; i < n; i++) {
+		memset(&sets[i], 0, sizeof(sets[i]));
+		sets[i].cont = conts[i];
+	}
+	for (i = 0; !err && i < RXL_MAX_CONTAINERS; i++)
+		slot[i] = -1;
+	for (i = 0; !err && i < n; i++)
+		slot[conts[i].id % RXL_MAX_CONTAINERS] = i;
+	for (i = 0; !err && i < total; i++)
+		if (keys[i].id < RXL_MAX_CONTAINERS && slot[keys[i].id] >= 0)
+			sets[slot[keys[i].id]].nrules++;
+	for (i = 0; !err && i < n; i++) {
+		sets[i].rules = malloc((sets[i].nrules ?: 1) * sizeof(*rules));
+		if (!sets[i].rules)
+			err = -ENOMEM;
+		sets[i].nrules = 0;
+	}
+	for (i = 0; !err && i < total; i++) {
+		struct cli_set *s;
+
+		if (keys[i].id >= RXL_MAX_CONTAINERS || slot[keys[i].id] < 0)
+			continue;
+		s = &sets[slot[keys[i].id]];
+		s->rules[s->nrules++] = rules[i];
+	}
+	for (i = 0; !err && i < n; i++)
+		qsort(sets[i].rules, sets[i].nrules, sizeof(*rules),
+		      cli_cmp_rule_handle);
+	free(slot);
+	free(keys);
+	free(rules);
+	if (err)
+		return cli_err(c, CLI_ERR, NULL, "reading rules: %s",
+			       strerror(-err));
+	return 0;
 }

@@ -36,7 +36,7 @@ static bool cli_rules_differ(const struct cli_set *a, const struct cli_set *b)
 	return false;
 }
 
-static int cli_fw_rules(struct cli *c, const struct cli_set *s)
+int cli_fw_replace(struct cli *c, const struct cli_set *s)
 {
 	struct rxl_rule *r = calloc(s->nrules ?: 1, sizeof(*r));
 	unsigned int i;
@@ -80,7 +80,7 @@ static int cli_fw_add(struct cli *c, const struct cli_set *s)
 			       rxl_fw_error(&c->fw));
 	if (!s->nrules && !s->cont.default_drop)
 		return 0;
-	err = cli_fw_rules(c, s);
+	err = cli_fw_replace(c, s);
 	if (err)
 		rxl_fw_container_del(&c->fw, s->cont.id);
 	return err;
@@ -114,11 +114,123 @@ static int cli_fw_step(struct cli *c, const struct cli_set *from,
 		return err;
 	}
 	if (cli_rules_differ(from, to))
-		return cli_fw_rules(c, to);
+		return cli_fw_replace(c, to);
 	return 0;
 }
 
 /* ---- metadata ---------------------------------------------------------- */
+
+static const struct cli_rule *cli_find_handle(const struct cli_set *s,
+					      __u32 handle);
+
+void cli_rule_match(__u32 id, const struct cli_rule *r,
+		    struct cli_rule_match *k)
+{
+	memset(k, 0, sizeof(*k));
+	k->id = id;
+	k->prio = r->prio;
+	k->family = r->family;
+	k->plen = r->plen;
+	k->proto = r->proto;
+	k->drop = r->drop;
+	memcpy(k->src, r->src, 16);
+	k->dport_lo = r->dport_lo;
+	k->dport_hi = r->dport_hi;
+}
+
+__u32 cli_rule_dup(struct cli *c, __u32 id, const struct cli_rule *r)
+{
+	struct cli_rule_match k;
+	__u32 handle = 0;
+
+	if (c->idx_fd < 0)
+		return 0;
+	cli_rule_match(id, r, &k);
+	if (bpf_map_lookup_elem(c->idx_fd, &k, &handle))
+		return 0;
+	return handle;
+}
+
+/* Delete @n keys of @ksz bytes: in one batch, else one by one. */
+static int cli_delete_keys(int fd, const void *keys, __u32 n, size_t ksz)
+{
+	__u32 done = n, i;
+
+	if (!n || !bpf_map_delete_batch(fd, keys, &done, NULL))
+		return 0;
+	for (i = done; i < n; i++)
+		if (bpf_map_delete_elem(fd, (const char *)keys + i * ksz) &&
+		    errno != ENOENT)
+			return -errno;
+	return 0;
+}
+
+/* Rules of @a not in @b (same handle, same content), as index keys. */
+static struct cli_rule_match *cli_index_only(const struct cli_set *a,
+					     const struct cli_set *b,
+					     __u32 **handles, __u32 *n)
+{
+	struct cli_rule_match *k = calloc(a->nrules ?: 1, sizeof(*k));
+	const struct cli_rule *o;
+	unsigned int i;
+
+	*handles = calloc(a->nrules ?: 1, sizeof(**handles));
+	*n = 0;
+	for (i = 0; k && *handles && i < a->nrules; i++) {
+		o = b && b->cont.id == a->cont.id ?
+		    cli_find_handle(b, a->rules[i].handle) : NULL;
+		if (o && cli_rule_same(o, &a->rules[i]))
+			continue;
+		cli_rule_match(a->cont.id, &a->rules[i], &k[*n]);
+		(*handles)[(*n)++] = a->rules[i].handle;
+	}
+	if (!*handles) {
+		free(k);
+		k = NULL;
+	}
+	return k;
+}
+
+/* Index entries: drop @from's that @to lacks, add @to's that @from lacks. */
+static int cli_meta_index(struct cli *c, const struct cli_set *from,
+			  const struct cli_set *to)
+{
+	struct cli_rule_match *k;
+	__u32 *h, n;
+	int err = 0;
+
+	if (from) {
+		k = cli_index_only(from, to, &h, &n);
+		if (!k)
+			return -ENOMEM;
+		err = cli_delete_keys(c->idx_fd, k, n, sizeof(*k));
+		free(k);
+		free(h);
+	}
+	if (to && !err) {
+		k = cli_index_only(to, from, &h, &n);
+		if (!k)
+			return -ENOMEM;
+		if (n && bpf_map_update_batch(c->idx_fd, k, h, &n, NULL))
+			err = -errno;
+		free(k);
+		free(h);
+	}
+	return err;
+}
+
+/* The container as stored: with its rule count and highest priority. */
+static void cli_cont_stamp(const struct cli_set *s, struct cli_cont *out)
+{
+	unsigned int i;
+
+	*out = s->cont;
+	out->nrules = s->nrules;
+	out->max_prio = 0;
+	for (i = 0; i < s->nrules; i++)
+		if (s->rules[i].prio > out->max_prio)
+			out->max_prio = s->rules[i].prio;
+}
 
 static const struct cli_rule *cli_find_handle(const struct cli_set *s,
 					      __u32 handle)
@@ -167,32 +279,39 @@ out:
 static int cli_meta_del_rules(struct cli *c, const struct cli_set *from,
 			      const struct cli_set *to)
 {
-	struct cli_rule_key k;
+	struct cli_rule_key *k;
 	unsigned int i;
+	__u32 n = 0;
+	int err;
 
 	if (!from)
 		return 0;
+	k = calloc(from->nrules ?: 1, sizeof(*k));
+	if (!k)
+		return -ENOMEM;
 	for (i = 0; i < from->nrules; i++) {
-		if (cli_find_handle(to, from->rules[i].handle) &&
-		    to->cont.id == from->cont.id)
+		if (to && to->cont.id == from->cont.id &&
+		    cli_find_handle(to, from->rules[i].handle))
 			continue;
-		k.id = from->cont.id;
-		k.handle = from->rules[i].handle;
-		if (bpf_map_delete_elem(c->rules_fd, &k) && errno != ENOENT)
-			return -errno;
+		k[n].id = from->cont.id;
+		k[n++].handle = from->rules[i].handle;
 	}
-	return 0;
+	err = cli_delete_keys(c->rules_fd, k, n, sizeof(*k));
+	free(k);
+	return err;
 }
 
 static int cli_meta_step(struct cli *c, const struct cli_set *from,
 			 const struct cli_set *to)
 {
-	int err = 0;
+	struct cli_cont stored;
+	int err = cli_meta_index(c, from, to);
 
-	if (to) {
+	if (to && !err) {
+		cli_cont_stamp(to, &stored);
 		err = cli_meta_put_rules(c, from, to);
 		if (!err && bpf_map_update_elem(c->conts_fd, &to->cont.id,
-						&to->cont, 0))
+						&stored, 0))
 			err = -errno;
 	}
 	if (!err)

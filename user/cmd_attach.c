@@ -91,6 +91,34 @@ static const char *cli_attach_dir(struct cli *c, char *buf, size_t len)
 	return c->pin_dir;
 }
 
+/*
+ * Take the maps already pinned in @dir as they are. libbpf would refuse
+ * some of iproute2's: it creates the devmap with BPF_F_RDONLY_PROG, which
+ * our object does not ask for, and libbpf's reuse check compares flags.
+ */
+static int cli_reuse_pins(struct cli *c, struct bpf_object *obj,
+			  const char *dir)
+{
+	char path[PATH_MAX + 32];
+	struct bpf_map *m;
+	int fd, err;
+
+	bpf_object__for_each_map(m, obj) {
+		snprintf(path, sizeof(path), "%s/%s", dir, bpf_map__name(m));
+		fd = bpf_obj_get(path);
+		if (fd < 0)
+			continue;	/* libbpf creates and pins it */
+		err = bpf_map__reuse_fd(m, fd);
+		close(fd);
+		if (!err)
+			err = bpf_map__set_pin_path(m, NULL);
+		if (err)
+			return cli_err(c, CLI_ERR, path, "cannot reuse %s: %s",
+				       path, strerror(-err));
+	}
+	return 0;
+}
+
 static int cli_load_attach(struct cli *c, const char *dev, int ifindex,
 			   __u32 flags)
 {
@@ -104,6 +132,11 @@ static int cli_load_attach(struct cli *c, const char *dev, int ifindex,
 	if (!skel)
 		return cli_err(c, CLI_ERR, NULL, "cannot open the XDP object: %s",
 			       strerror(errno));
+	err = cli_reuse_pins(c, skel->obj, opts.pin_root_path);
+	if (err) {
+		rxlane_xdp__destroy(skel);
+		return err;
+	}
 	err = rxlane_xdp__load(skel);
 	if (err) {
 		rxlane_xdp__destroy(skel);

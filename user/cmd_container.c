@@ -230,9 +230,9 @@ static void cli_cont_text(const struct cli_set *s)
 static int container_list(struct cli *c, int argc, char **argv)
 {
 	json_t *arr = json_array();
+	struct cli_set *sets = NULL;
 	struct cli_cont *all;
 	unsigned int n, i;
-	struct cli_set s;
 	int err;
 
 	if (argc)
@@ -240,16 +240,18 @@ static int container_list(struct cli *c, int argc, char **argv)
 	err = cli_open_ro(c);
 	if (err || cli_cont_all(c, &all, &n))
 		return err ?: CLI_ERR;
+	sets = calloc(n ?: 1, sizeof(*sets));
+	err = sets ? cli_sets_load(c, all, n, sets) :
+		     cli_err(c, CLI_ERR, NULL, "out of memory");
 	for (i = 0; i < n && !err; i++) {
-		err = cli_set_load(c, &all[i], &s);
-		if (err)
-			break;
 		if (c->json)
-			json_array_append_new(arr, cli_cont_json(&s));
+			json_array_append_new(arr, cli_cont_json(&sets[i]));
 		else
-			cli_cont_text(&s);
-		cli_set_free(&s);
+			cli_cont_text(&sets[i]);
 	}
+	for (i = 0; sets && i < n; i++)
+		cli_set_free(&sets[i]);
+	free(sets);
 	free(all);
 	if (c->json)
 		json_object_set_new(cli_doc(c), "containers", arr);
@@ -260,7 +262,7 @@ static int container_list(struct cli *c, int argc, char **argv)
 
 static int container_show(struct cli *c, int argc, char **argv)
 {
-	unsigned int i;
+	unsigned int i, *order;
 	struct cli_cont ct;
 	struct cli_set s;
 	char buf[256];
@@ -277,20 +279,28 @@ static int container_show(struct cli *c, int argc, char **argv)
 		err = cli_set_load(c, &ct, &s);
 	if (err)
 		return err;
+	order = cli_rule_order(s.rules, s.nrules);
+	if (!order) {
+		cli_set_free(&s);
+		return cli_err(c, CLI_ERR, NULL, "out of memory");
+	}
 	if (!c->json) {
 		cli_cont_text(&s);
 		for (i = 0; i < s.nrules; i++) {
-			cli_fmt_rule(&s.rules[i], buf, sizeof(buf));
-			printf("\thandle %u %s\n", s.rules[i].handle, buf);
+			cli_fmt_rule(&s.rules[order[i]], buf, sizeof(buf));
+			printf("\thandle %u %s\n", s.rules[order[i]].handle,
+			       buf);
 		}
 	} else {
 		o = cli_cont_json(&s);
 		rules = json_array();
 		for (i = 0; i < s.nrules; i++)
-			json_array_append_new(rules, cli_rule_json(&s.rules[i]));
+			json_array_append_new(rules,
+					      cli_rule_json(&s.rules[order[i]]));
 		json_object_set_new(o, "rule_list", rules);
 		json_object_set_new(cli_doc(c), "container", o);
 	}
+	free(order);
 	cli_set_free(&s);
 	return 0;
 }

@@ -10,23 +10,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <bpf/bpf.h>
+
 #include "cli.h"
-
-/* Same match, action and priority (the comment does not count). */
-static const struct cli_rule *cli_dup(const struct cli_set *s,
-				      const struct cli_rule *r)
-{
-	struct cli_rule a;
-	unsigned int i;
-
-	for (i = 0; i < s->nrules; i++) {
-		a = s->rules[i];
-		strcpy(a.comment, r->comment);
-		if (cli_rule_same(&a, r))
-			return &s->rules[i];
-	}
-	return NULL;
-}
 
 static int cli_load_named(struct cli *c, const char *name, struct cli_set *s)
 {
@@ -36,11 +22,93 @@ static int cli_load_named(struct cli *c, const char *name, struct cli_set *s)
 	return err ?: cli_set_load(c, &ct, s);
 }
 
+/* Undo a fast add's metadata; put the fast path back from the records. */
+static void fw_add_undo(struct cli *c, const struct cli_cont *ct,
+			const struct cli_rule *r)
+{
+	struct cli_rule_key key = { ct->id, r->handle };
+	struct cli_rule_match m;
+	struct cli_set s;
+
+	bpf_map_delete_elem(c->rules_fd, &key);
+	cli_rule_match(ct->id, r, &m);
+	bpf_map_delete_elem(c->idx_fd, &m);
+	bpf_map_update_elem(c->conts_fd, &ct->id, ct, 0);
+	if (!cli_set_load(c, ct, &s)) {
+		cli_fw_replace(c, &s);
+		cli_set_free(&s);
+	}
+}
+
+/*
+ * A rule judged after all others (no higher priority in the container) is
+ * appended in place: no rule set is read or rewritten, only the keys it
+ * touches (rxl_fw_rule_append). -EAGAIN: take the slow path.
+ */
+static int fw_add_fast(struct cli *c, const struct cli_cont *ct,
+		       struct cli_rule *r)
+{
+	struct cli_rule_key key = { ct->id, r->handle };
+	struct cli_cont nc = *ct;
+	struct cli_rule_match m;
+	struct rxl_rule fr;
+	int err;
+
+	if (!ct->nrules || r->prio < ct->max_prio)
+		return -EAGAIN;
+	cli_rule_to_fw(r, &fr);
+	err = rxl_fw_rule_append(&c->fw, ct->id, &fr);
+	if (err == -EAGAIN)
+		return err;
+	if (err)
+		return cli_err(c, CLI_ERR, ct->name, "rules of container '%s': %s",
+			       ct->name, rxl_fw_error(&c->fw));
+	nc.next_handle++;
+	nc.nrules++;
+	nc.max_prio = r->prio;
+	cli_rule_match(ct->id, r, &m);
+	if (bpf_map_update_elem(c->rules_fd, &key, r, BPF_NOEXIST) ||
+	    bpf_map_update_elem(c->idx_fd, &m, &r->handle, BPF_NOEXIST) ||
+	    bpf_map_update_elem(c->conts_fd, &ct->id, &nc, BPF_EXIST)) {
+		err = errno;
+		fw_add_undo(c, ct, r);
+		return cli_err(c, CLI_ERR, ct->name,
+			       "saving rule of container '%s': %s%s", ct->name,
+			       strerror(err),
+			       err == E2BIG ? " (rule table full)" : "");
+	}
+	return 0;
+}
+
+/* Any other rule: the container's whole set is compiled and replaced. */
+static int fw_add_slow(struct cli *c, const struct cli_cont *ct,
+		       const struct cli_rule *r)
+{
+	struct cli_set old, new;
+	int err = cli_set_load(c, ct, &old);
+
+	if (err)
+		return err;
+	new = old;
+	new.rules = malloc((old.nrules + 1) * sizeof(*r));
+	if (!new.rules) {
+		cli_set_free(&old);
+		return cli_err(c, CLI_ERR, NULL, "out of memory");
+	}
+	memcpy(new.rules, old.rules, old.nrules * sizeof(*r));
+	new.cont.next_handle++;
+	new.rules[new.nrules++] = *r;
+	err = cli_sync(c, &old, &new);
+	free(new.rules);
+	cli_set_free(&old);
+	return err;
+}
+
 static int fw_add(struct cli *c, int argc, char **argv)
 {
-	const struct cli_rule *d;
-	struct cli_set old, new;
+	struct cli_cont ct;
 	struct cli_rule r;
+	__u32 dup;
 	int err;
 
 	if (argc < 1)
@@ -49,35 +117,27 @@ static int fw_add(struct cli *c, int argc, char **argv)
 	if (!err)
 		err = cli_open_rw(c);
 	if (!err)
-		err = cli_load_named(c, argv[0], &old);
+		err = cli_find_cont(c, argv[0], &ct);
 	if (err)
 		return err;
-	d = cli_dup(&old, &r);
-	if (d) {
-		err = cli_err(c, CLI_ERR, argv[0],
-			      "rule duplicates handle %u of container '%s'",
-			      d->handle, argv[0]);
-		goto out;
-	}
-	new = old;
-	new.rules = malloc((old.nrules + 1) * sizeof(r));
-	if (!new.rules) {
-		err = cli_err(c, CLI_ERR, NULL, "out of memory");
-		goto out;
-	}
-	memcpy(new.rules, old.rules, old.nrules * sizeof(r));
-	r.handle = new.cont.next_handle++;
-	new.rules[new.nrules++] = r;
-	err = cli_sync(c, &old, &new);
-	if (!err && c->json)
-		json_object_set_new(cli_doc(c), "handle",
-				    json_integer(r.handle));
-	else if (!err)
+	dup = cli_rule_dup(c, ct.id, &r);
+	if (dup)
+		return cli_err(c, CLI_ERR, argv[0],
+			       "rule duplicates handle %u of container '%s'",
+			       dup, argv[0]);
+	r.handle = ct.next_handle;
+	err = c->dry_run ? -EAGAIN : fw_add_fast(c, &ct, &r);
+	if (!err && c->verbose)
+		fprintf(stderr, "%s: rule appended in place\n", c->prog);
+	if (err == -EAGAIN)
+		err = fw_add_slow(c, &ct, &r);
+	if (err)
+		return err;
+	if (c->json)
+		json_object_set_new(cli_doc(c), "handle", json_integer(r.handle));
+	else
 		printf("handle %u\n", r.handle);
-	free(new.rules);
-out:
-	cli_set_free(&old);
-	return err;
+	return 0;
 }
 
 static int fw_del(struct cli *c, int argc, char **argv)
@@ -137,16 +197,20 @@ static int fw_flush(struct cli *c, int argc, char **argv)
 	return err;
 }
 
-static void fw_list_one(struct cli *c, const struct cli_set *s, json_t *arr)
+/* A container's rules in the order they are judged. */
+static int fw_list_one(struct cli *c, const struct cli_set *s, json_t *arr)
 {
-	unsigned int i;
+	unsigned int *order = cli_rule_order(s->rules, s->nrules), j, i;
 	char buf[256];
 	json_t *o;
 
+	if (!order)
+		return cli_err(c, CLI_ERR, NULL, "out of memory");
 	if (!c->json)
 		printf("container %s default %s\n", s->cont.name,
 		       s->cont.default_drop ? "drop" : "allow");
-	for (i = 0; i < s->nrules; i++) {
+	for (j = 0; j < s->nrules; j++) {
+		i = order[j];
 		if (c->json) {
 			o = cli_rule_json(&s->rules[i]);
 			json_object_set_new(o, "container",
@@ -157,32 +221,37 @@ static void fw_list_one(struct cli *c, const struct cli_set *s, json_t *arr)
 		cli_fmt_rule(&s->rules[i], buf, sizeof(buf));
 		printf("\thandle %u %s\n", s->rules[i].handle, buf);
 	}
+	free(order);
+	return 0;
 }
 
 static int fw_list(struct cli *c, int argc, char **argv)
 {
 	json_t *arr = json_array();
-	struct cli_cont *all = NULL, one;
-	unsigned int n, i;
-	struct cli_set s;
+	struct cli_cont *all = NULL;
+	struct cli_set *sets = NULL;
+	unsigned int n = 0, i;
 	int err;
 
 	if (argc > 1)
 		return cli_usage_err(c, argv[1], "unexpected '%s'", argv[1]);
 	err = cli_open_ro(c);
 	if (!err && argc) {
-		err = cli_find_cont(c, argv[0], &one);
+		all = malloc(sizeof(*all));
 		n = 1;
+		err = all ? cli_find_cont(c, argv[0], all) : CLI_ERR;
 	} else if (!err && cli_cont_all(c, &all, &n)) {
 		err = CLI_ERR;
 	}
-	for (i = 0; !err && i < n; i++) {
-		err = cli_set_load(c, all ? &all[i] : &one, &s);
-		if (err)
-			break;
-		fw_list_one(c, &s, arr);
-		cli_set_free(&s);
+	if (!err) {
+		sets = calloc(n ?: 1, sizeof(*sets));
+		err = sets ? cli_sets_load(c, all, n, sets) : CLI_ERR;
 	}
+	for (i = 0; !err && i < n; i++)
+		err = fw_list_one(c, &sets[i], arr);
+	for (i = 0; sets && i < n; i++)
+		cli_set_free(&sets[i]);
+	free(sets);
 	free(all);
 	if (!err && c->json)
 		json_object_set_new(cli_doc(c), "rules", json_incref(arr));

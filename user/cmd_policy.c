@@ -45,7 +45,6 @@ static void pol_plan_free(struct pol_plan *p)
 static int pol_load_old(struct cli *c, struct pol_plan *p)
 {
 	struct cli_cont *all;
-	unsigned int i;
 	int err = 0;
 
 	if (cli_cont_all(c, &all, &p->nold))
@@ -54,8 +53,8 @@ static int pol_load_old(struct cli *c, struct pol_plan *p)
 	p->kept = calloc(p->nold ?: 1, sizeof(*p->kept));
 	if (!p->old || !p->kept)
 		err = cli_err(c, CLI_ERR, NULL, "out of memory");
-	for (i = 0; !err && i < p->nold; i++)
-		err = cli_set_load(c, &all[i], &p->old[i]);
+	if (!err)
+		err = cli_sets_load(c, all, p->nold, p->old);
 	free(all);
 	return err;
 }
@@ -295,23 +294,27 @@ struct pol_out {
 static void pol_change(struct pol_out *o, const char *op, const char *name,
 		       const struct cli_rule *r, const char *text)
 {
-	json_t *ch = json_pack("{s:s, s:s, s:s}", "op", op, "object",
-			       r ? "rule" : "container", "container", name);
 	char buf[256];
+	json_t *ch;
 
 	o->n++;
 	if (r) {
-		json_object_set_new(ch, "rule", cli_rule_json(r));
 		cli_fmt_rule(r, buf, sizeof(buf));
 		text = buf;
 	}
-	if (text)
-		json_object_set_new(ch, "text", json_string(text));
-	json_array_append_new(o->changes, ch);
-	if (!o->c->json)
+	if (!o->c->json) {
 		printf("%s %s %s%s%s\n", !strcmp(op, "add") ? "+" :
 		       !strcmp(op, "del") ? "-" : "~", r ? "rule" : "container",
 		       name, text ? " " : "", text ?: "");
+		return;
+	}
+	ch = json_pack("{s:s, s:s, s:s}", "op", op, "object",
+		       r ? "rule" : "container", "container", name);
+	if (r)
+		json_object_set_new(ch, "rule", cli_rule_json(r));
+	if (text)
+		json_object_set_new(ch, "text", json_string(text));
+	json_array_append_new(o->changes, ch);
 }
 
 static void pol_cont_text(const struct cli_cont *ct, char *buf, size_t len)

@@ -112,27 +112,32 @@ static int cli_snap_alloc(struct cli *c, const char *name,
 {
 	struct cli_cont *all;
 	unsigned int n, i;
+	int err;
 
 	if (cli_cont_all(c, &all, &n))
 		return CLI_ERR;
-	s->sets = calloc(n ?: 1, sizeof(*s->sets));
-	s->rule = calloc(n ?: 1, sizeof(*s->rule));
-	s->cont = calloc(n ?: 1, sizeof(*s->cont));
-	for (i = 0; s->sets && s->rule && s->cont && i < n; i++) {
-		if (name && strcmp(all[i].name, name))
-			continue;
-		if (cli_set_load(c, &all[i], &s->sets[s->n]))
+	for (i = 0; name && i < n; i++)
+		if (!strcmp(all[i].name, name))
 			break;
-		s->rule[s->n] = calloc(s->sets[s->n].nrules ?: 1,
-				       sizeof(struct rxl_counter));
-		s->n++;
+	if (name && i == n) {
+		free(all);
+		return cli_err(c, CLI_ERR, name, "no container '%s'", name);
+	}
+	s->n = name ? 1 : n;
+	s->sets = calloc(s->n ?: 1, sizeof(*s->sets));
+	s->rule = calloc(s->n ?: 1, sizeof(*s->rule));
+	s->cont = calloc(s->n ?: 1, sizeof(*s->cont));
+	err = s->sets && s->rule && s->cont ?
+	      cli_sets_load(c, name ? &all[i] : all, s->n, s->sets) :
+	      cli_err(c, CLI_ERR, NULL, "out of memory");
+	for (i = 0; !err && i < s->n; i++) {
+		s->rule[i] = calloc(s->sets[i].nrules ?: 1,
+				    sizeof(struct rxl_counter));
+		if (!s->rule[i])
+			err = cli_err(c, CLI_ERR, NULL, "out of memory");
 	}
 	free(all);
-	if (i < n || !s->sets)
-		return cli_err(c, CLI_ERR, NULL, "out of memory");
-	if (name && !s->n)
-		return cli_err(c, CLI_ERR, name, "no container '%s'", name);
-	return 0;
+	return err;
 }
 
 static int cli_snap_take(struct cli *c, const char *name, struct cli_snap *s)

@@ -87,6 +87,17 @@ int rxl_fw_rules_replace(struct rxl_fw *fw, __u32 id,
 			 const struct rxl_rule *rules, unsigned int nrules,
 			 bool default_drop);
 
+/*
+ * Append @r to container @id's rule set in place, judged after all its
+ * rules: the caller makes sure no rule has a higher priority. Only the keys
+ * the rule touches and the container's entries are rewritten; a packet
+ * judges by the set with or without @r. -EAGAIN when that cannot be done
+ * in place (the counter slot after the set is taken, too many port
+ * segments, a source shape the set does not have yet): then replace the
+ * whole set.
+ */
+int rxl_fw_rule_append(struct rxl_fw *fw, __u32 id, const struct rxl_rule *r);
+
 int rxl_fw_rule_counter(struct rxl_fw *fw, __u32 id, __u32 rank,
 			struct rxl_counter *out);
 int rxl_fw_container_counter(struct rxl_fw *fw, __u32 id,

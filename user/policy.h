@@ -13,7 +13,7 @@
 
 struct pol_words {
 	int argc;
-	char *argv[POL_MAX_WORDS];
+	char **argv;		/* one allocation: the pointers, then the words */
 };
 
 struct pol_cont {

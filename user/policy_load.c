@@ -26,43 +26,82 @@
 
 #include "policy.h"
 
-static int pol_push(struct pol_words *w, const char *s)
+/*
+ * Words are gathered in a builder, then stored in one allocation per
+ * container or rule (pointers, then the words): a file of a million rules
+ * costs a million allocations, not eight million.
+ */
+struct pol_build {
+	int argc;
+	size_t len;
+	size_t off[POL_MAX_WORDS];
+	char buf[2048];
+};
+
+static int pol_push(struct pol_build *b, const char *s)
 {
-	if (w->argc >= POL_MAX_WORDS)
+	size_t n = strlen(s) + 1;
+
+	if (b->argc >= POL_MAX_WORDS || b->len + n > sizeof(b->buf))
 		return -E2BIG;
-	w->argv[w->argc] = strdup(s);
-	if (!w->argv[w->argc])
-		return -ENOMEM;
-	w->argc++;
+	memcpy(b->buf + b->len, s, n);
+	b->off[b->argc++] = b->len;
+	b->len += n;
 	return 0;
 }
 
-static int pol_push2(struct pol_words *w, const char *key, const char *val)
+static int pol_push2(struct pol_build *b, const char *key, const char *val)
 {
 	if (!val)
 		return 0;
-	return pol_push(w, key) ?: pol_push(w, val);
+	return pol_push(b, key) ?: pol_push(b, val);
+}
+
+/* Store the builder's words in @w and empty the builder. */
+static int pol_done(struct pol_build *b, struct pol_words *w)
+{
+	size_t ptrs = (b->argc + 1) * sizeof(char *);
+	int i;
+
+	w->argv = malloc(ptrs + b->len);
+	if (!w->argv)
+		return -ENOMEM;
+	memcpy((char *)w->argv + ptrs, b->buf, b->len);
+	for (i = 0; i < b->argc; i++)
+		w->argv[i] = (char *)w->argv + ptrs + b->off[i];
+	w->argv[b->argc] = NULL;
+	w->argc = b->argc;
+	b->argc = 0;
+	b->len = 0;
+	return 0;
 }
 
 /* "allow proto tcp" -> words */
-static int pol_split(struct pol_words *w, const char *s)
+static int pol_split(struct pol_build *b, const char *s)
 {
-	char *buf = strdup(s), *tok, *save = NULL;
-	int err = buf ? 0 : -ENOMEM;
+	const char *p = s, *end;
+	char word[256];
+	int err = 0;
 
-	for (tok = buf ? strtok_r(buf, " \t", &save) : NULL; tok && !err;
-	     tok = strtok_r(NULL, " \t", &save))
-		err = pol_push(w, tok);
-	free(buf);
+	while (!err && *p) {
+		p += strspn(p, " \t");
+		end = p + strcspn(p, " \t");
+		if (end == p)
+			break;
+		if ((size_t)(end - p) >= sizeof(word))
+			return -E2BIG;
+		memcpy(word, p, end - p);
+		word[end - p] = '\0';
+		err = pol_push(b, word);
+		p = end;
+	}
 	return err;
 }
 
 static void pol_words_free(struct pol_words *w)
 {
-	int i;
-
-	for (i = 0; i < w->argc; i++)
-		free(w->argv[i]);
+	free(w->argv);
+	w->argv = NULL;
 	w->argc = 0;
 }
 
@@ -128,7 +167,7 @@ static int pol_json_keys(json_t *o, const char *const *keys,
 	return 0;
 }
 
-static int pol_json_rule(json_t *r, struct pol_words *w, const char *where,
+static int pol_json_rule(json_t *r, struct pol_build *w, const char *where,
 			 char *err, size_t len)
 {
 	static const char *const keys[] = {
@@ -160,7 +199,7 @@ static int pol_json_rule(json_t *r, struct pol_words *w, const char *where,
 	return e;
 }
 
-static int pol_json_ips(json_t *ips, struct pol_words *w, const char *where,
+static int pol_json_ips(json_t *ips, struct pol_build *w, const char *where,
 			char *err, size_t len)
 {
 	size_t i;
@@ -178,15 +217,16 @@ static int pol_json_ips(json_t *ips, struct pol_words *w, const char *where,
 	return e;
 }
 
-static int pol_json_cont(json_t *o, struct pol_cont *pc, const char *where,
-			 char *err, size_t len)
+/* The container's own words: NAME ip A ... default D dev X. */
+static int pol_json_cont_words(json_t *o, struct pol_build *b,
+			       struct pol_cont *pc, const char *where,
+			       char *err, size_t len)
 {
 	static const char *const keys[] = {
 		"name", "ips", "default", "dev", "rules", NULL
 	};
-	json_t *name = json_object_get(o, "name"), *rules, *r;
+	json_t *name = json_object_get(o, "name"), *r;
 	json_t *ips = json_object_get(o, "ips");
-	char rw[128];
 	size_t i;
 	int e;
 
@@ -203,27 +243,44 @@ static int pol_json_cont(json_t *o, struct pol_cont *pc, const char *where,
 			return pol_fail(err, len, "%s: '%s' must be a string",
 					where, i ? "dev" : "default");
 	}
-	e = pol_push(&pc->cont, json_string_value(name)) ?:
-	    (ips ? pol_json_ips(ips, &pc->cont, where, err, len) : 0) ?:
-	    pol_push2(&pc->cont, "default",
-		      json_string_value(json_object_get(o, "default"))) ?:
-	    pol_push2(&pc->cont, "dev",
-		      json_string_value(json_object_get(o, "dev")));
-	rules = json_object_get(o, "rules");
-	if (e || !rules)
-		return e;
-	if (!json_is_array(rules))
-		return pol_fail(err, len, "%s: 'rules' must be a list", where);
-	pc->rules = calloc(json_array_size(rules) ?: 1, sizeof(*pc->rules));
-	if (!pc->rules)
+	return pol_push(b, json_string_value(name)) ?:
+	       (ips ? pol_json_ips(ips, b, where, err, len) : 0) ?:
+	       pol_push2(b, "default",
+			 json_string_value(json_object_get(o, "default"))) ?:
+	       pol_push2(b, "dev", json_string_value(json_object_get(o, "dev"))) ?:
+	       pol_done(b, &pc->cont);
+}
+
+static int pol_json_cont(json_t *o, struct pol_cont *pc, const char *where,
+			 char *err, size_t len)
+{
+	struct pol_build *b = calloc(1, sizeof(*b));
+	json_t *rules, *r;
+	char rw[128];
+	size_t i;
+	int e;
+
+	if (!b)
 		return -ENOMEM;
-	json_array_foreach(rules, i, r) {
-		snprintf(rw, sizeof(rw), "%s rule %zu", where, i + 1);
-		e = pol_json_rule(r, &pc->rules[pc->nrules++], rw, err, len);
-		if (e)
-			return e;
+	e = pol_json_cont_words(o, b, pc, where, err, len);
+	rules = e ? NULL : json_object_get(o, "rules");
+	if (rules && !json_is_array(rules))
+		e = pol_fail(err, len, "%s: 'rules' must be a list", where);
+	if (rules && !e) {
+		pc->rules = calloc(json_array_size(rules) ?: 1,
+				   sizeof(*pc->rules));
+		if (!pc->rules)
+			e = -ENOMEM;
 	}
-	return 0;
+	json_array_foreach(rules, i, r) {
+		if (e)
+			break;
+		snprintf(rw, sizeof(rw), "%s rule %zu", where, i + 1);
+		e = pol_json_rule(r, b, rw, err, len) ?:
+		    pol_done(b, &pc->rules[pc->nrules++]);
+	}
+	free(b);
+	return e;
 }
 
 int policy_load_json(const char *path, struct policy *p, char *err,
@@ -338,22 +395,34 @@ static const cyaml_schema_value_t y_policy_schema = {
 			    y_policy_fields),
 };
 
-static char y_log_buf[256];
+static char y_log_buf[384];
 
+/* libcyaml's error lines, joined: "Unexpected key: colour; in mapping ..." */
 static void y_log(cyaml_log_t level, void *ctx, const char *fmt, va_list ap)
 {
+	char line[160], *p = line;
 	size_t n;
 
 	(void)ctx;
 	if (level < CYAML_LOG_ERROR)
 		return;
-	vsnprintf(y_log_buf, sizeof(y_log_buf), fmt, ap);
-	n = strlen(y_log_buf);
-	while (n && (y_log_buf[n - 1] == '\n' || y_log_buf[n - 1] == ' '))
-		y_log_buf[--n] = '\0';
+	vsnprintf(line, sizeof(line), fmt, ap);
+	if (!strncmp(p, "Load: ", 6))
+		p += 6;
+	while (*p == ' ')
+		p++;
+	n = strlen(p);
+	while (n && (p[n - 1] == '\n' || p[n - 1] == ' '))
+		p[--n] = '\0';
+	if (!n || !strcmp(p, "Backtrace:") ||
+	    strlen(y_log_buf) + n + 3 >= sizeof(y_log_buf))
+		return;
+	if (y_log_buf[0])
+		strcat(y_log_buf, "; ");
+	strcat(y_log_buf, p);
 }
 
-static int y_rule_words(const struct y_rule *r, struct pol_words *w)
+static int y_rule_words(const struct y_rule *r, struct pol_build *w)
 {
 	return pol_push(w, r->action) ?: pol_push2(w, "proto", r->proto) ?:
 	       pol_push2(w, "from", r->from) ?:
@@ -364,18 +433,21 @@ static int y_rule_words(const struct y_rule *r, struct pol_words *w)
 
 static int y_cont_words(const struct y_cont *y, struct pol_cont *pc)
 {
+	struct pol_build *b = calloc(1, sizeof(*b));
 	unsigned int i;
-	int e = pol_push(&pc->cont, y->name);
+	int e = b ? pol_push(b, y->name) : -ENOMEM;
 
 	for (i = 0; i < y->ips_count && !e; i++)
-		e = pol_push2(&pc->cont, "ip", y->ips[i]);
-	e = e ?: pol_push2(&pc->cont, "default", y->def) ?:
-		 pol_push2(&pc->cont, "dev", y->dev);
+		e = pol_push2(b, "ip", y->ips[i]);
+	e = e ?: pol_push2(b, "default", y->def) ?:
+		 pol_push2(b, "dev", y->dev) ?: pol_done(b, &pc->cont);
 	pc->rules = calloc(y->rules_count ?: 1, sizeof(*pc->rules));
 	if (!e && !pc->rules)
 		e = -ENOMEM;
 	for (i = 0; i < y->rules_count && !e; i++)
-		e = y_rule_words(&y->rules[i], &pc->rules[pc->nrules++]);
+		e = y_rule_words(&y->rules[i], b) ?:
+		    pol_done(b, &pc->rules[pc->nrules++]);
+	free(b);
 	return e;
 }
 

@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include <bpf/libbpf.h>
 
@@ -22,7 +23,7 @@
 #define RXLANE_VERSION "unknown"
 #endif
 
-static bool cli_verbose;
+static bool cli_verbose, cli_timing;
 
 static void usage(FILE *f)
 {
@@ -36,6 +37,7 @@ static void usage(FILE *f)
 		"  -P, --pin-dir DIR   state directory on bpffs (default %s,\n"
 		"                      or $RXLANE_PIN_DIR)\n"
 		"  -v, --verbose       show libbpf's messages\n"
+		"  -t, --timing        print the command's own run time on stderr\n"
 		"\n"
 		"Commands:\n"
 		"  attach DEV [mode native|generic|auto]\n"
@@ -119,6 +121,7 @@ static int cli_options(struct cli *c, int argc, char **argv)
 		{ "dry-run", no_argument, NULL, 'n' },
 		{ "pin-dir", required_argument, NULL, 'P' },
 		{ "verbose", no_argument, NULL, 'v' },
+		{ "timing", no_argument, NULL, 't' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 },
@@ -126,7 +129,7 @@ static int cli_options(struct cli *c, int argc, char **argv)
 	int o;
 
 	opterr = 0;
-	while ((o = getopt_long(argc, argv, "+jpnP:vhV", opts, NULL)) != -1) {
+	while ((o = getopt_long(argc, argv, "+jpnP:vthV", opts, NULL)) != -1) {
 		switch (o) {
 		case 'j':
 			c->json = true;
@@ -141,7 +144,10 @@ static int cli_options(struct cli *c, int argc, char **argv)
 			c->pin_dir = optarg;
 			break;
 		case 'v':
-			cli_verbose = true;
+			cli_verbose = c->verbose = true;
+			break;
+		case 't':
+			cli_timing = true;
 			break;
 		case 'h':
 			return -'h';
@@ -158,8 +164,10 @@ static int cli_options(struct cli *c, int argc, char **argv)
 
 int main(int argc, char **argv)
 {
+	struct timespec t0, t1;
 	struct cli c = {
 		.prog = "rxlane", .dir_fd = -1, .conts_fd = -1, .rules_fd = -1,
+		.idx_fd = -1,
 	};
 	int ret;
 
@@ -179,11 +187,17 @@ int main(int argc, char **argv)
 		usage(stderr);
 		return CLI_USAGE;
 	}
+	clock_gettime(CLOCK_MONOTONIC, &t0);
 	ret = cli_dispatch(&c, cli_objects, "command", argc - optind,
 			   argv + optind);
 	if (!ret)
 		cli_flush(&c);
 	json_decref(c.out);
 	cli_state_close(&c);
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	if (cli_timing)
+		fprintf(stderr, "time: %.3f ms\n",
+			(t1.tv_sec - t0.tv_sec) * 1e3 +
+			(t1.tv_nsec - t0.tv_nsec) / 1e6);
 	return ret;
 }

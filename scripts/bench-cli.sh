@@ -1,0 +1,115 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# Benchmark of the rxlane CLI (run as root; part of `make bench`):
+#  1. load 1M rules into one container with one `policy apply` (the rules
+#     go into the maps with batch operations): target at most 5 s;
+#  2. add one rule to a container that has 100k rules with `fw add`,
+#     many times: target a median of at most 1 ms. The time is the
+#     command's own (rxlane -t: from parsing the words to exit, without
+#     exec and dynamic linking); the median wall time of the whole process
+#     is printed beside it, and so is the slow path (a rule with a lower
+#     priority than the others: the whole set is compiled and replaced).
+#
+# Everything runs in a namespace and a bpffs of its own. Results are printed
+# and written as JSON to $RXL_BENCH_OUT (default build/bench-cli.json).
+set -eu
+
+TOP=$(cd "$(dirname "$0")/.." && pwd)
+CLI=$TOP/user/rxlane
+OUT=${RXL_BENCH_OUT:-$TOP/build/bench-cli.json}
+BIG=${RXL_BENCH_BIG:-1000000}
+MID=${RXL_BENCH_MID:-100000}
+ADDS=${RXL_BENCH_ADDS:-101}
+NS=rxl-bench-cli-$$
+WORK=$(mktemp -d /tmp/rxl-bench-cli.XXXXXX)
+
+[ "$(id -u)" -eq 0 ] || { echo "bench-cli: needs root" >&2; exit 1; }
+[ -x "$CLI" ] || { echo "bench-cli: build first (make all)" >&2; exit 1; }
+
+cleanup() {
+	ip netns del "$NS" 2>/dev/null || true
+	umount "$WORK/bpf" 2>/dev/null || true
+	rm -rf "$WORK"
+}
+trap cleanup EXIT
+
+mkdir "$WORK/bpf"
+mount -t bpf bpf "$WORK/bpf"
+export RXLANE_PIN_DIR=$WORK/bpf/rxlane TC_BPF_MNT=$WORK/bpf
+ip netns add "$NS"
+ip -n "$NS" link add v0 type veth peer name v1
+ip -n "$NS" link set v0 up
+ip -n "$NS" link set v1 up
+cli() { ip netns exec "$NS" "$CLI" "$@"; }
+cli attach v0
+
+# policy FILE NAME N: container NAME with N allow rules, one /32 each.
+policy() {
+	python3 - "$1" "$2" "$3" <<'EOF'
+import json, sys
+path, name, n = sys.argv[1], sys.argv[2], int(sys.argv[3])
+rules = ["allow proto tcp from 10.%d.%d.%d/32 dport 80"
+         % (i >> 16, (i >> 8) & 255, i & 255) for i in range(n)]
+json.dump({"schema": 1, "containers": [
+    {"name": name, "ips": ["192.0.2.1"], "default": "drop",
+     "rules": rules}]}, open(path, "w"))
+EOF
+}
+
+now() { date +%s%N; }
+ms() { echo "scale=1; ($2 - $1) / 1000000" | bc; }
+median() { sort -n | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'; }
+
+echo "bench-cli: generating a policy of $BIG rules"
+policy "$WORK/big.json" big "$BIG"
+t0=$(now)
+cli policy apply "$WORK/big.json" >/dev/null
+t1=$(now)
+LOAD_MS=$(ms "$t0" "$t1")
+[ "$(cli -j container list | jq '.containers[0].rules')" = "$BIG" ] ||
+	{ echo "bench-cli: the rules did not all load" >&2; exit 1; }
+echo "load $BIG rules (policy apply): $LOAD_MS ms (target <= 5000)"
+
+echo '{"schema": 1, "containers": []}' > "$WORK/empty.json"
+cli policy apply "$WORK/empty.json" >/dev/null
+policy "$WORK/mid.json" mid "$MID"
+cli policy apply "$WORK/mid.json" >/dev/null
+
+# fw add ARGS...: the command's own time (ms) on stdout, wall time to $WALL
+add_once() {
+	local t0 t1 own
+
+	t0=$(now)
+	own=$(cli -t fw add mid "$@" 2>&1 >/dev/null | sed -n 's/^time: \(.*\) ms$/\1/p')
+	t1=$(now)
+	echo "$own" >> "$WORK/own"
+	ms "$t0" "$t1" >> "$WORK/wall"
+}
+: > "$WORK/own"
+: > "$WORK/wall"
+for i in $(seq 1 "$ADDS"); do
+	add_once allow proto tcp from 172.16.$((i >> 8)).$((i & 255))/32 dport 443 prio 2000
+done
+ADD_MS=$(median < "$WORK/own")
+ADD_WALL=$(median < "$WORK/wall")
+echo "add 1 rule to $MID (fast path, $ADDS runs): median $ADD_MS ms own, $ADD_WALL ms wall (target <= 1)"
+
+: > "$WORK/own"
+: > "$WORK/wall"
+for i in 1 2 3 4 5; do
+	add_once drop proto udp from 172.17.0.$i/32 prio 1
+done
+SLOW_MS=$(median < "$WORK/own")
+echo "add 1 rule to $MID judged before the others (whole set replaced): median $SLOW_MS ms"
+
+mkdir -p "$(dirname "$OUT")"
+cat > "$OUT" <<EOF
+{"schema": 1, "load_rules": $BIG, "load_ms": $LOAD_MS,
+ "add_base_rules": $MID, "add_runs": $ADDS, "add_median_ms": $ADD_MS,
+ "add_median_wall_ms": $ADD_WALL, "add_slow_median_ms": $SLOW_MS,
+ "targets": {"load_ms": 5000, "add_median_ms": 1}}
+EOF
+echo "bench-cli: results in $OUT"
+awk -v l="$LOAD_MS" -v a="$ADD_MS" 'BEGIN { exit !(l <= 5000 && a <= 1) }' ||
+	{ echo "bench-cli: a target was missed" >&2; exit 1; }

@@ -1,0 +1,170 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# A table of bad inputs to the rxlane CLI. Each row: the exit status it
+# must give, a text its message must contain (the offending word, quoted),
+# and the arguments. Every row is run twice: in text (message on stderr)
+# and under -j (stderr is one JSON error with the same exit status and
+# message). After every row the whole configuration (containers, rules,
+# VTEPs, VNIs) must be exactly what it was.
+set -u
+. "$(dirname "$0")/lib.sh"
+rxl_init bad
+NS=rxl-bad-$RXL_ID
+rxl_veth_ns "$NS"
+
+cli() { rxl_in "$NS" "$@" >/dev/null || rxl_fail "setup: rxlane $*"; }
+cli attach v0
+cli vtep add 10.0.0.2
+cli vni add 100
+cli container add web ip 10.200.0.2 default drop
+cli container add db ip 10.200.0.3 ip fd00::3
+cli fw add web allow proto tcp dport 80
+cli fw add web drop from 10.1.0.0/16 comment blocked
+
+state() {
+	local what
+
+	for what in "container list" "fw list" "vtep list" "vni list"; do
+		rxl_in "$NS" -j $what || echo "state: $what failed"
+	done
+}
+BEFORE=$(state)
+
+LONG=cccccccccccccccccccccccccccccccccccccccccccccccccccccccccccccccccccccc
+NAME32=nnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnn
+# exit | text the message must contain | arguments
+TABLE="
+2|'frobnicate'|frobnicate
+2|ambiguous command 'v'|v
+2|unknown option '--bogus'|--bogus status
+2|'bogus'|container bogus
+2|missing container command|container
+2|ambiguous container command 's'|container s web
+1|bad address '10.0.0.256'|vtep add 10.0.0.256
+1|bad address 'fe80:::1'|vtep add fe80:::1
+1|VTEP 10.0.0.2 exists|vtep add 10.0.0.2
+1|bad tunnel type 'gre'|vtep add 10.0.0.9 type gre
+1|bad tunnel type 'foo'|vtep add 10.0.0.9 type vxlan,foo
+2|'port 4790' needs one UDP tunnel type|vtep add 10.0.0.9 port 4790
+2|'port 5000' needs one UDP tunnel type|vtep add 10.0.0.9 type nvgre port 5000
+1|bad port '70000'|vtep add 10.0.0.9 type vxlan port 70000
+1|bad port '0'|vtep add 10.0.0.9 type vxlan port 0
+2|unknown keyword 'colour'|vtep add 10.0.0.9 colour red
+1|no VTEP 10.0.0.7|vtep del 10.0.0.7
+1|bad VNI '16777216'|vni add 16777216
+1|bad VNI '-1'|vni add -1
+1|bad VNI 'abc'|vni add abc
+1|vxlan VNI 100 exists|vni add 100
+1|no vxlan VNI 101|vni del 101
+1|no nvgre VNI 100|vni del 100 type nvgre
+1|bad tunnel type 'gre'|vni add 5 type gre
+2|unexpected 'colour'|vni add 5 colour red
+1|container 'web' exists|container add web ip 10.200.0.9
+1|address '10.200.0.2' belongs to container 'web'|container add x ip 10.200.0.2
+1|address 'fd00::3' belongs to container 'db'|container add x ip fd00::3
+1|bad address '10.200.0.300'|container add x ip 10.200.0.300
+1|bad container name 'bad/name'|container add bad/name ip 10.200.0.9
+1|bad container name '$NAME32'|container add $NAME32 ip 10.200.0.9
+2|container 'x' needs an address|container add x
+2|'ip' needs a value|container add x ip
+1|bad default policy 'maybe'|container add x ip 10.200.0.9 default maybe
+1|no device 'nosuchdev0'|container add x ip 10.200.0.9 dev nosuchdev0
+1|address '10.200.0.9' given twice|container add x ip 10.200.0.9 ip 10.200.0.9
+2|unknown keyword 'colour'|container add x ip 10.200.0.9 colour red
+1|no container 'ghost'|container del ghost
+1|no container 'ghost'|container show ghost
+1|bad default policy 'maybe'|container set web default maybe
+1|no container 'ghost'|fw add ghost allow
+2|'dport' needs a value|fw add web allow dport
+1|bad prefix '10.0.0.0/33'|fw add web allow from 10.0.0.0/33
+1|bad prefix '10.0.0.1/24': address bits set past /24|fw add web allow from 10.0.0.1/24
+1|bad prefix '10.0.0.0/2x'|fw add web allow from 10.0.0.0/2x
+1|bad prefix '10.0.0.0/'|fw add web allow from 10.0.0.0/
+1|bad prefix 'fd00::/129'|fw add web allow from fd00::/129
+1|bad prefix '1.2.3'|fw add web allow from 1.2.3
+1|bad port range '65536'|fw add web allow proto tcp dport 65536
+1|bad port range '90-80'|fw add web allow proto tcp dport 90-80
+1|bad port range '8a'|fw add web allow proto tcp dport 8a
+1|bad port range '-5'|fw add web allow proto tcp dport -5
+1|bad port range '5-'|fw add web allow proto tcp dport 5-
+1|bad protocol 'sctp'|fw add web allow proto sctp
+2|second action 'drop'|fw add web allow drop
+2|'proto' given twice|fw add web allow proto tcp proto udp
+2|unknown rule keyword 'colour'|fw add web allow colour red
+2|a rule needs 'allow' or 'drop'|fw add web proto tcp
+1|bad priority '4294967296'|fw add web allow prio 4294967296
+1|bad priority '-1'|fw add web allow prio -1
+1|icmp has no ports: no 'dport 53'|fw add web allow proto icmp dport 53
+1|rule duplicates handle 1 of container 'web'|fw add web allow proto tcp dport 80
+1|rule duplicates handle 2 of container 'web'|fw add web drop from 10.1.0.0/16 comment other
+1|comment 'a\"b' has a quote|fw add web allow comment a\"b
+1|comment '$LONG' is longer than 63|fw add web allow comment $LONG
+1|container 'web' has no rule with handle 99|fw del web handle 99
+1|bad handle 'x'|fw del web handle x
+2|usage: fw del NAME handle H|fw del web 1
+1|no container 'ghost'|fw flush ghost
+1|no container 'ghost'|fw list ghost
+1|no container 'ghost'|stats ghost
+1|bad interval '0'|stats watch 0
+1|bad interval 'x'|stats watch x
+2|unexpected 'count'|stats web count 5
+1|no device 'nosuchdev0'|attach nosuchdev0
+1|bad mode 'turbo'|attach v1 mode turbo
+1|rxlane is already attached to v0|attach v0
+1|no XDP program on v1|detach v1
+1|no device 'nosuchdev0'|detach nosuchdev0
+1|/nonexistent.json|policy check /nonexistent.json
+2|unknown policy command 'frob'|policy frob x
+2|usage: policy check|policy check
+"
+
+n=0
+while IFS='|' read -r want text args; do
+	[ -n "$want" ] || continue
+	read -r -a argv <<< "$args"
+	err=$(rxl_in "$NS" "${argv[@]}" 2>&1 >/dev/null)
+	rc=$?
+	[ "$rc" -eq "$want" ] || rxl_fail "'$args': exit $rc, want $want ($err)"
+	case "$err" in
+	*"$text"*) ;;
+	*) rxl_fail "'$args': message '$err' lacks \"$text\"" ;;
+	esac
+	jerr=$(rxl_in "$NS" -j "${argv[@]}" 2>&1 >/dev/null)
+	rc=$?
+	[ "$rc" -eq "$want" ] || rxl_fail "-j '$args': exit $rc, want $want"
+	echo "$jerr" | jq -e --arg t "$text" --argjson w "$want" \
+		'.schema == 1 and .error.exit == $w and (.error.message | contains($t))' \
+		>/dev/null || rxl_fail "-j '$args': bad JSON error: $jerr"
+	[ "$(state)" = "$BEFORE" ] || rxl_fail "'$args' changed the configuration"
+	n=$((n + 1))
+done <<< "$TABLE"
+[ "$n" -ge 50 ] || rxl_fail "only $n rows"
+rxl_ok "$n bad inputs: message, exit status, JSON error, state unchanged"
+
+# A full map: the VTEP list has RXL_MAX_VTEPS (16) slots.
+for i in $(seq 3 17); do
+	cli vtep add 10.9.0.$i
+done
+FULL=$(state)
+err=$(rxl_in "$NS" vtep add 10.9.0.99 2>&1)
+[ $? -eq 1 ] || rxl_fail "17th VTEP accepted"
+case "$err" in
+*"VTEP 10.9.0.99: all 16 VTEP slots are in use"*) ;;
+*) rxl_fail "full VTEP list: '$err'" ;;
+esac
+[ "$(state)" = "$FULL" ] || rxl_fail "a refused VTEP changed the configuration"
+rxl_ok "full VTEP list refused, naming the address"
+
+# A dry run changes nothing and says what it would do.
+out=$(rxl_in "$NS" -n fw add web allow proto udp dport 53) ||
+	rxl_fail "dry run failed"
+[ "$out" = "handle 3" ] || rxl_fail "dry run printed '$out'"
+rxl_in "$NS" -n container add x ip 10.200.0.9 || rxl_fail "dry run add"
+rxl_in "$NS" -n container del web || rxl_fail "dry run del"
+rxl_in "$NS" -n fw flush web || rxl_fail "dry run flush"
+[ "$(state)" = "$FULL" ] || rxl_fail "a dry run changed the configuration"
+rxl_ok "dry runs change nothing"
+
+echo "PASS: bad inputs refused with their word named, nothing changed"
+exit 0

@@ -1,0 +1,40 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# user/rxlane.bash-completion: what it offers at each position.
+set -u
+TOP=$(cd "$(dirname "$0")/../.." && pwd)
+. "$TOP/user/rxlane.bash-completion" || { echo "FAIL: cannot source"; exit 1; }
+# The container names come from the CLI: a stand-in lists two.
+rxlane() { printf 'web id 0 default drop rules 0 ip 10.0.0.2\ndb id 1\n'; }
+
+expect() {	# "words typed" "expected offers"
+	local got
+
+	read -r -a COMP_WORDS <<< "$1"
+	[ "${1: -1}" = " " ] && COMP_WORDS+=("")
+	COMP_CWORD=$((${#COMP_WORDS[@]} - 1))
+	COMPREPLY=()
+	_rxlane
+	got="${COMPREPLY[*]}"
+	[ "$got" = "$2" ] || { echo "FAIL: '$1' offers '$got', want '$2'"; exit 1; }
+	echo "ok: '$1' -> $2"
+}
+
+expect "rxlane c" "container"
+expect "rxlane v" "vtep vni version"
+expect "rxlane --j" "--json"
+expect "rxlane container " "add set del list show"
+expect "rxlane container show " "web db"
+expect "rxlane container add x default " "allow drop"
+expect "rxlane fw add w" "web"
+expect "rxlane fw add web a" "allow"
+expect "rxlane fw add web allow proto " "tcp udp icmp any"
+expect "rxlane fw del web " "handle"
+expect "rxlane vtep add 10.0.0.1 type " "vxlan geneve nvgre"
+expect "rxlane attach lo " "mode"
+expect "rxlane attach lo mode " "native generic auto"
+expect "rxlane policy " "check diff apply"
+expect "rxlane stats " "watch web db"
+echo "PASS: bash completion"
+exit 0

@@ -1,0 +1,84 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# End to end with the CLI: the XDP program is attached with iproute2 (maps
+# pinned in tc/globals of the test's bpffs), every rule is set with the
+# rxlane CLI, and TCP connections from the kernel's vxlan device into a
+# container namespace are allowed and refused exactly as the rules say.
+# Then the CLI detaches and re-attaches the program: the rules survive.
+set -u
+. "$(dirname "$0")/lib.sh"
+rxl_init e2e
+command -v python3 >/dev/null || { echo "SKIP: no python3"; exit $ksft_skip; }
+
+rxl_topo
+TC_BPF_MNT=$RXL_BPFFS ip -n "$RXL_R" link set dev r0 xdpdrv obj "$RXL_OBJ" \
+	sec xdp || rxl_fail "attach with iproute2"
+cli() { rxl_in "$RXL_R" "$@" || rxl_fail "rxlane $*"; }
+
+cli status | grep -q "maps $RXL_BPFFS/tc/globals" ||
+	rxl_fail "status does not find iproute2's maps"
+cli status | grep -q "dev r0 prog [0-9]* mode native$" ||
+	rxl_fail "status does not show r0 attached natively"
+cli vtep add 10.0.0.2 type vxlan
+cli vni add 100
+cli container add web ip 10.200.0.2 default drop
+cli fw add web allow proto tcp from 10.100.0.0/24 dport 80 comment http >/dev/null
+cli fw add web allow proto tcp from 10.99.0.0/24 dport 8080 >/dev/null
+rxl_tcp_server 80 8080 22 25
+
+hits() {	# handle -> packets counted for the rule
+	rxl_in "$RXL_R" -j stats web |
+		jq ".containers[0].rules[] | select(.handle == $1) | .packets"
+}
+drops() { rxl_in "$RXL_R" -j stats | jq ".drops.$1"; }
+
+allowed() { rxl_connect "$1" || rxl_fail "$2: port $1 refused"; rxl_ok "$2"; }
+refused() {
+	local before
+
+	before=$(drops "$3")
+	rxl_connect "$1" 2 && rxl_fail "$2: port $1 allowed"
+	[ "$(drops "$3")" -gt "$before" ] || rxl_fail "$2: no $3 drop counted"
+	rxl_ok "$2"
+}
+
+allowed 80 "allow rule for the source and port"
+refused 8080 "port allowed for another source only" default
+refused 22 "no rule: default drop" default
+[ "$(hits 1)" -gt 0 ] || rxl_fail "handle 1 hits not counted"
+[ "$(hits 2)" -eq 0 ] || rxl_fail "handle 2 counted without traffic"
+
+H=$(cli fw add web drop proto tcp dport 80 prio 1)
+[ "$H" = "handle 3" ] || rxl_fail "fw add printed '$H'"
+refused 80 "a drop rule of lower prio number wins" rule
+cli fw del web handle 3
+allowed 80 "the drop rule deleted"
+
+# Rules judged after all others are appended in place (no recompile).
+cli fw add web drop proto tcp dport 25 >/dev/null
+msg=$(cli -v fw add web allow proto tcp dport 20-30 2>&1 >/dev/null)
+[ "$msg" = "rxlane: rule appended in place" ] ||
+	rxl_fail "fw add of a last rule did not append in place: '$msg'"
+allowed 22 "appended allow range around an earlier drop"
+refused 25 "earlier drop inside an appended range" rule
+[ "$(hits 5)" -gt 0 ] || rxl_fail "appended rule's hits not counted"
+
+cli container set web default allow
+allowed 8080 "default allow"
+cli fw add web drop proto tcp dport 8080 >/dev/null
+refused 8080 "drop rule under default allow" rule
+
+# Detach with the CLI, attach with the CLI: the rules live in the pins.
+cli detach r0
+cli status | grep -q "not attached in this network namespace" ||
+	rxl_fail "still attached after detach"
+rxl_connect 80 2 && rxl_fail "detached: VXLAN decapsulated without XDP"
+cli attach r0
+cli status | grep -q "dev r0 prog [0-9]* mode native$" ||
+	rxl_fail "not attached again"
+refused 8080 "re-attached: the drop rule is still there" rule
+allowed 80 "re-attached: the allow rule is still there"
+
+echo "PASS: CLI rules allow and refuse TCP over VXLAN, survive detach/attach"
+exit 0

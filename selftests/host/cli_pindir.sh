@@ -1,0 +1,72 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# The pin directory is the access control of the firewall maps: the CLI
+# makes it 0700 and owned by the caller, refuses one that another user owns
+# or that is open to others, refuses pins opened up, refuses a directory
+# off bpffs, and serialises concurrent changes (flock on the directory).
+set -u
+. "$(dirname "$0")/lib.sh"
+rxl_init pindir
+NS=rxl-pin-$RXL_ID
+rxl_veth_ns "$NS"
+PD=$RXLANE_PIN_DIR
+
+cli() { rxl_in "$NS" "$@" || rxl_fail "rxlane $*"; }
+cli attach v0
+cli container add web ip 10.200.0.2
+[ "$(stat -c '%a %u' "$PD")" = "700 0" ] ||
+	rxl_fail "pin directory is $(stat -c '%a %u' "$PD"), want 700 0"
+rxl_ok "pin directory made 0700, owned by root"
+
+refused() {	# what, text
+	local err
+
+	err=$(rxl_in "$NS" container list 2>&1)
+	[ $? -eq 1 ] || rxl_fail "$1: not refused"
+	case "$err" in
+	*"$2"*) ;;
+	*) rxl_fail "$1: message '$err' lacks '$2'" ;;
+	esac
+	err=$(rxl_in "$NS" fw add web allow 2>&1)
+	[ $? -eq 1 ] || rxl_fail "$1: change not refused"
+	rxl_ok "$1 refused: $err"
+}
+
+chmod 0755 "$PD"
+refused "directory open to others" "has mode 0755, open to others"
+chmod 0700 "$PD"
+chown 65534 "$PD"
+refused "directory of another user" "is owned by uid 65534, not 0"
+chown 0 "$PD"
+chmod 0644 "$PD/cli_rules"
+refused "pin opened up" "cli_rules has mode 0644"
+chmod 0600 "$PD/cli_rules"
+cli container list | grep -q "^web " || rxl_fail "not usable after repair"
+
+NOTBPF=$(mktemp -d /tmp/rxl-notbpf.XXXXXX)
+err=$(RXLANE_PIN_DIR=$NOTBPF rxl_in "$NS" container list 2>&1)
+rc=$?
+rmdir "$NOTBPF"
+[ $rc -eq 1 ] || rxl_fail "pin directory off bpffs accepted"
+case "$err" in
+*"is not on a bpf filesystem"*) rxl_ok "pin directory off bpffs refused" ;;
+*) rxl_fail "off bpffs: '$err'" ;;
+esac
+
+# Concurrent changes: every one lands, each with its own handle.
+pids=()
+for p in $(seq 1001 1012); do
+	rxl_in "$NS" fw add web allow proto tcp from "10.1.$((p / 256)).$((p % 256))/32" dport 80 > /dev/null &
+	pids+=($!)
+done
+for p in "${pids[@]}"; do
+	wait "$p" || rxl_fail "a concurrent fw add failed"
+done
+handles=$(rxl_in "$NS" -j fw list web | jq -r '[.rules[].handle] | sort | map(tostring) | join(" ")')
+[ "$handles" = "$(seq -s ' ' 1 12)" ] ||
+	rxl_fail "concurrent adds gave handles '$handles'"
+rxl_ok "12 concurrent fw add: 12 rules, handles 1-12"
+
+echo "PASS: pin directory checked, changes serialised"
+exit 0

@@ -1,0 +1,147 @@
+# SPDX-License-Identifier: GPL-2.0
+#
+# Shared helpers of the host shell tests. Source it, then call
+# rxl_init NAME: it checks root, picks random names, registers the
+# cleanup (namespaces, servers, the private bpffs) and exports
+# RXLANE_PIN_DIR so the CLI keeps its state in the test's own bpffs.
+#
+# Topology of rxl_topo (optional):
+#
+#   ns $RXL_S (sender)          ns $RXL_R (receiver)          ns $RXL_C
+#   vx0 vxlan VNI 100           r0 [XDP]  10.0.0.2 (VTEP)     c0 10.200.0.2
+#   10.100.0.1 over s0 ---------           h0 10.200.0.1 ------
+#   s0 10.0.0.1
+#
+# The kernel's vxlan device sends; replies go back as plain IP.
+
+ksft_skip=4
+RXL_TOP=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+RXL_CLI=$RXL_TOP/user/rxlane
+RXL_OBJ=$RXL_TOP/bpf/rxlane_xdp.o
+RXL_NETNS=()
+RXL_PIDS=()
+RXL_BPFFS=
+
+rxl_fail() { echo "FAIL: $*"; exit 1; }
+rxl_ok() { echo "ok: $*"; }
+
+rxl_cleanup() {
+	local p ns
+
+	for p in "${RXL_PIDS[@]}"; do
+		kill "$p" 2>/dev/null
+	done
+	for ns in "${RXL_NETNS[@]}"; do
+		ip netns del "$ns" 2>/dev/null
+	done
+	if [ -n "$RXL_BPFFS" ]; then
+		umount "$RXL_BPFFS" 2>/dev/null
+		rmdir "$RXL_BPFFS" 2>/dev/null
+	fi
+}
+
+# rxl_init NAME: root check, a private bpffs, cleanup on exit.
+rxl_init() {
+	[ "$(id -u)" -eq 0 ] || { echo "SKIP: needs root"; exit $ksft_skip; }
+	[ -x "$RXL_CLI" ] || rxl_fail "$RXL_CLI not built"
+	RXL_ID=$1-$$-$RANDOM
+	trap rxl_cleanup EXIT
+	RXL_BPFFS=$(mktemp -d /tmp/rxl-bpffs.XXXXXX)
+	mount -t bpf bpf "$RXL_BPFFS" || rxl_fail "mount bpffs on $RXL_BPFFS"
+	export RXLANE_PIN_DIR=$RXL_BPFFS/rxlane
+	export TC_BPF_MNT=$RXL_BPFFS
+}
+
+# rxl_netns NAME: a namespace with lo up, removed at exit.
+rxl_netns() {
+	ip netns add "$1" || rxl_fail "netns add $1"
+	RXL_NETNS+=("$1")
+	ip -n "$1" link set lo up
+	ip netns exec "$1" sysctl -qw net.ipv4.conf.all.rp_filter=0 \
+		net.ipv4.conf.default.rp_filter=0
+}
+
+# rxl_veth_ns NS: a namespace with a veth pair v0/v1 up (no addresses).
+rxl_veth_ns() {
+	rxl_netns "$1"
+	ip -n "$1" link add v0 type veth peer name v1 || rxl_fail "veth"
+	ip -n "$1" link set v0 up
+	ip -n "$1" link set v1 up
+}
+
+# The CLI inside namespace $1.
+rxl_in() {
+	local ns=$1
+
+	shift
+	ip netns exec "$ns" "$RXL_CLI" "$@"
+}
+
+rxl_topo() {
+	RXL_S=rxl-s-$RXL_ID
+	RXL_R=rxl-r-$RXL_ID
+	RXL_C=rxl-c-$RXL_ID
+	local ns l r0mac
+
+	for ns in "$RXL_S" "$RXL_R" "$RXL_C"; do
+		rxl_netns "$ns"
+	done
+	ip netns exec "$RXL_R" sysctl -qw net.ipv4.ip_forward=1
+	ip -n "$RXL_S" link add s0 type veth peer name r0 netns "$RXL_R" ||
+		rxl_fail "veth s0"
+	ip -n "$RXL_R" link add h0 type veth peer name c0 netns "$RXL_C" ||
+		rxl_fail "veth h0"
+	ip -n "$RXL_S" addr add 10.0.0.1/24 dev s0
+	ip -n "$RXL_R" addr add 10.0.0.2/24 dev r0
+	ip -n "$RXL_R" addr add 10.200.0.1/24 dev h0
+	ip -n "$RXL_C" addr add 10.200.0.2/24 dev c0
+	for l in "$RXL_S s0" "$RXL_R r0" "$RXL_R h0" "$RXL_C c0"; do
+		set -- $l
+		ip -n "$1" link set "$2" up
+		ip netns exec "$1" sysctl -qw net.ipv4.conf."$2".rp_filter=0
+	done
+	ip -n "$RXL_C" route add default via 10.200.0.1
+	ip -n "$RXL_R" route add 10.100.0.0/24 via 10.0.0.1
+	r0mac=$(ip netns exec "$RXL_R" cat /sys/class/net/r0/address)
+	ip -n "$RXL_S" link add vx0 type vxlan id 100 local 10.0.0.1 \
+		remote 10.0.0.2 dstport 4789 dev s0 || rxl_fail "vxlan"
+	ip -n "$RXL_S" addr add 10.100.0.1/32 dev vx0
+	ip -n "$RXL_S" link set vx0 up
+	ip netns exec "$RXL_S" sysctl -qw net.ipv4.conf.vx0.rp_filter=0
+	# Checksums in software: offloaded ones never get filled in here.
+	ip netns exec "$RXL_S" ethtool -K vx0 tx off >/dev/null 2>&1
+	ip netns exec "$RXL_S" ethtool -K s0 tx off >/dev/null 2>&1
+	ip -n "$RXL_S" neigh add 10.200.0.2 lladdr "$r0mac" dev vx0 \
+		nud permanent
+	ip -n "$RXL_S" route add 10.200.0.0/24 dev vx0 src 10.100.0.1
+}
+
+# rxl_tcp_server PORT...: the container accepts (and closes) on each port.
+rxl_tcp_server() {
+	local p
+
+	ip netns exec "$RXL_C" python3 -c '
+import select, socket, sys
+ls = []
+for port in sys.argv[1:]:
+    s = socket.socket()
+    s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    s.bind(("10.200.0.2", int(port)))
+    s.listen(64)
+    ls.append(s)
+while True:
+    for s in select.select(ls, [], [])[0]:
+        s.accept()[0].close()
+' "$@" &
+	RXL_PIDS+=($!)
+	for _ in $(seq 50); do
+		ip netns exec "$RXL_C" ss -ltn | grep -q ":$1 " && break
+		sleep 0.1
+	done
+}
+
+# rxl_connect PORT [TIMEOUT]: 0 when a TCP handshake over vx0 completes.
+rxl_connect() {
+	ip netns exec "$RXL_S" timeout "${2:-3}" bash -c \
+		"exec 3<>/dev/tcp/10.200.0.2/$1" 2>/dev/null
+}
