@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mount.h>
 #include <unistd.h>
 
 #include <bpf/bpf.h>
@@ -467,6 +468,167 @@ TEST_F(fp, decap_trims_padding)
 	EXPECT_EQ(XDP_PASS, r.act);
 	EXPECT_EQ(inner_len, r.outlen);
 	EXPECT_EQ(0, memcmp(r.out, p.b + p.inner, inner_len));
+}
+
+/* ---- configuration changes ---------------------------------------------- */
+
+static void mk_vxlan_to(struct pkt *p, const char *vtep)
+{
+	mk_tunnel(p, RXL_TUN_VXLAN, 4, 4, VNI_VXLAN, "10.5.0.1", IPPROTO_TCP,
+		  80);
+	inet_pton(AF_INET, vtep, p->b + 14 + 16);
+	pk_finish(p);
+}
+
+/* Deleting a VTEP keeps the others; a deleted one is plain host traffic. */
+TEST_F(fp, vtep_delete_keeps_others)
+{
+	struct rxl_addr a;
+	struct pkt p;
+	struct res r;
+	char ip[32];
+	int i;
+
+	ASSERT_EQ(0, add_addr(&a, "192.0.2.2"));
+	ASSERT_EQ(0, rxl_fw_vtep_add(&self->fw, &a, RXL_TUN_ALL));
+	ASSERT_EQ(0, add_addr(&a, "192.0.2.3"));
+	ASSERT_EQ(0, rxl_fw_vtep_add(&self->fw, &a, RXL_TUN_ALL));
+	ASSERT_EQ(0, add_addr(&a, "192.0.2.2"));
+	ASSERT_EQ(0, rxl_fw_vtep_del(&self->fw, &a));
+	EXPECT_EQ(-ENOENT, rxl_fw_vtep_del(&self->fw, &a));
+
+	mk_vxlan_to(&p, "192.0.2.2");
+	ASSERT_EQ(0, run_pkt(self->prog, &self->fw, &p, &r));
+	EXPECT_EQ(XDP_PASS, r.act);
+	EXPECT_EQ(p.len, r.outlen);	/* not decapped */
+	EXPECT_EQ(1, r.stats[RXL_STAT_PASS_HOST]);
+	mk_vxlan_to(&p, "192.0.2.3");
+	ASSERT_EQ(0, run_pkt(self->prog, &self->fw, &p, &r));
+	EXPECT_EQ(1, r.stats[RXL_STAT_DECAP_VXLAN]) TH_LOG("moved VTEP");
+	mk_vxlan_to(&p, VTEP4);
+	ASSERT_EQ(0, run_pkt(self->prog, &self->fw, &p, &r));
+	EXPECT_EQ(1, r.stats[RXL_STAT_DECAP_VXLAN]) TH_LOG("first VTEP");
+
+	/* 16 slots: VTEP4, VTEP6, .3 and 13 more; the 17th is refused. */
+	for (i = 0; i < RXL_MAX_VTEPS - 3; i++) {
+		snprintf(ip, sizeof(ip), "192.0.2.%d", 10 + i);
+		ASSERT_EQ(0, add_addr(&a, ip));
+		ASSERT_EQ(0, rxl_fw_vtep_add(&self->fw, &a, RXL_TUN_ALL));
+	}
+	ASSERT_EQ(0, add_addr(&a, "192.0.2.99"));
+	EXPECT_EQ(-ENOSPC, rxl_fw_vtep_add(&self->fw, &a, RXL_TUN_ALL));
+	/* The last slot works like the first. */
+	snprintf(ip, sizeof(ip), "192.0.2.%d", 10 + RXL_MAX_VTEPS - 4);
+	mk_vxlan_to(&p, ip);
+	ASSERT_EQ(0, run_pkt(self->prog, &self->fw, &p, &r));
+	EXPECT_EQ(1, r.stats[RXL_STAT_DECAP_VXLAN]) TH_LOG("last slot");
+}
+
+TEST_F(fp, vni_delete)
+{
+	struct pkt p;
+
+	mk_tunnel(&p, RXL_TUN_VXLAN, 4, 4, VNI_VXLAN, "10.5.0.1",
+		  IPPROTO_TCP, 80);
+	CHECK_VERDICT(&p, XDP_PASS, NO_DROP, "known");
+	ASSERT_EQ(0, rxl_fw_vni_del(&self->fw, RXL_TUN_VXLAN, VNI_VXLAN));
+	CHECK_VERDICT(&p, XDP_DROP, RXL_DROP_UNKNOWN_VNI, "deleted");
+	EXPECT_EQ(-ENOENT, rxl_fw_vni_del(&self->fw, RXL_TUN_VXLAN,
+					  VNI_VXLAN));
+	/* The same number under another tunnel type is another VNI. */
+	mk_tunnel(&p, RXL_TUN_GENEVE, 4, 4, VNI_VXLAN, "10.5.0.1",
+		  IPPROTO_TCP, 80);
+	CHECK_VERDICT(&p, XDP_DROP, RXL_DROP_UNKNOWN_VNI, "geneve 100");
+}
+
+static unsigned int count_keys(int fd, size_t ksz)
+{
+	__u8 k[32], next[32];
+	void *prev = NULL;
+	unsigned int n = 0;
+
+	while (!bpf_map_get_next_key(fd, prev, next)) {
+		memcpy(k, next, ksz);
+		prev = k;
+		n++;
+	}
+	return n;
+}
+
+/* A deleted container takes its addresses and its rule keys along. */
+TEST_F(fp, container_delete)
+{
+	struct rxl_addr a[2];
+	struct pkt p;
+	struct res r;
+
+	SET_RULES(true, "prio 1 from 10.9.0.0/16 proto tcp dport 22 allow",
+		  "prio 2 from fd00:9::/32 allow");
+	EXPECT_EQ(1, count_keys(self->fw.rules4,
+				sizeof(struct rxl_rule4_key)));
+	EXPECT_EQ(1, count_keys(self->fw.rules6,
+				sizeof(struct rxl_rule6_key)));
+	/* A replacement leaves only the new set's keys. */
+	SET_RULES(true, "prio 1 from 10.9.0.0/16 proto tcp dport 22 allow",
+		  "prio 2 from 10.8.0.0/16 allow");
+	EXPECT_EQ(2, count_keys(self->fw.rules4,
+				sizeof(struct rxl_rule4_key)));
+	EXPECT_EQ(0, count_keys(self->fw.rules6,
+				sizeof(struct rxl_rule6_key)));
+	mk_plain(&p, 4, "10.7.0.1", CONT4, IPPROTO_TCP, 80);
+	CHECK_VERDICT(&p, XDP_DROP, RXL_DROP_DEFAULT, "before");
+	ASSERT_EQ(0, rxl_fw_container_del(&self->fw, CID));
+	EXPECT_EQ(-ENOENT, rxl_fw_container_del(&self->fw, CID));
+	EXPECT_EQ(0, count_keys(self->fw.rules4,
+				sizeof(struct rxl_rule4_key)));
+	EXPECT_EQ(0, count_keys(self->fw.addrs4, 4));
+	EXPECT_EQ(0, count_keys(self->fw.addrs6, 16));
+	ASSERT_EQ(0, run_pkt(self->prog, &self->fw, &p, &r));
+	EXPECT_EQ(XDP_PASS, r.act);
+	EXPECT_EQ(1, r.stats[RXL_STAT_PASS_HOST]);
+	/* The id and the addresses can be used again. */
+	ASSERT_EQ(0, add_addr(&a[0], CONT4));
+	ASSERT_EQ(0, add_addr(&a[1], CONT6));
+	ASSERT_EQ(0, rxl_fw_container_add(&self->fw, CID, a, 2, 0));
+	CHECK_VERDICT(&p, XDP_PASS, NO_DROP, "re-added, default allow");
+}
+
+/* The maps pinned in a bpffs are found by path. */
+TEST_F(fp, open_pinned)
+{
+	char dir[] = "/tmp/rxl-fp-pins.XXXXXX";
+	struct bpf_map *m;
+	struct rxl_fw pf;
+	struct pkt p;
+	int pinned = 0;
+
+	ASSERT_NE(NULL, mkdtemp(dir));
+	if (mount("bpf", dir, "bpf", 0, NULL)) {
+		rmdir(dir);
+		SKIP(return, "cannot mount bpffs: %s", strerror(errno));
+	}
+	bpf_object__for_each_map(m, self->skel->obj) {
+		char path[96];
+
+		snprintf(path, sizeof(path), "%s/%s", dir, bpf_map__name(m));
+		if (!bpf_map__pin(m, path))
+			pinned++;
+	}
+	EXPECT_EQ(0, rxl_fw_open_pinned(&pf, dir)) {
+		TH_LOG("%s", rxl_fw_error(&pf));
+	}
+	mk_tunnel(&p, RXL_TUN_NVGRE, 4, 4, 4242, "10.5.0.1", IPPROTO_TCP, 80);
+	CHECK_VERDICT(&p, XDP_DROP, RXL_DROP_UNKNOWN_VNI, "before");
+	EXPECT_EQ(0, rxl_fw_vni_add(&pf, RXL_TUN_NVGRE, 4242));
+	CHECK_VERDICT(&p, XDP_PASS, NO_DROP, "added through the pins");
+	rxl_fw_close(&pf);
+	EXPECT_NE(0, rxl_fw_open_pinned(&pf, "/nonexistent"));
+	EXPECT_NE(NULL, strstr(rxl_fw_error(&pf), "/nonexistent"));
+	bpf_object__for_each_map(m, self->skel->obj)
+		bpf_map__unpin(m, NULL);
+	umount(dir);
+	rmdir(dir);
+	EXPECT_LT(0, pinned);
 }
 
 /* ---- rules -------------------------------------------------------------- */
