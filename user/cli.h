@@ -56,19 +56,7 @@ struct cli_rule_key {
 	__u32 handle;
 };
 
-/*
- * Key of cli_ruleidx (value: the handle): a rule's match, action and
- * priority, so a duplicate is found with one lookup.
- */
-struct cli_rule_match {
-	__u32 id;
-	__u32 prio;
-	__u8 family, plen, proto, drop;
-	__u8 src[16];
-	__u16 dport_lo, dport_hi;
-};
-
-/* Value of cli_rules. */
+/* One rule's record (a slot of struct cli_chunk). */
 struct cli_rule {
 	__u32 handle;
 	__u32 prio;
@@ -79,6 +67,18 @@ struct cli_rule {
 	__u8 src[16];
 	__u16 dport_lo, dport_hi;
 	char comment[CLI_COMMENT_MAX];
+};
+
+/* Records in cli_rules: chunks of CLI_CHUNK by handle (cli_records.c). */
+#define CLI_CHUNK		64
+
+struct cli_chunk_key {
+	__u32 id;
+	__u32 chunk;		/* (handle - 1) / CLI_CHUNK */
+};
+
+struct cli_chunk {
+	struct cli_rule r[CLI_CHUNK];	/* handle 0: an empty slot */
 };
 
 /* A container with its rules, sorted by handle. */
@@ -94,12 +94,13 @@ struct cli {
 	char maps_dir[PATH_MAX];	/* where the fast path's maps are */
 	int dir_fd;			/* the pin directory, flocked */
 	int conts_fd, rules_fd;		/* metadata maps, -1 until opened */
-	int idx_fd;			/* cli_ruleidx */
 	bool fw_open;
 	struct rxl_fw fw;
 	json_t *out;			/* the JSON document under -j */
 	const char *prog;		/* "rxlane" */
 	const char *ctx;		/* prefix of error messages */
+	const char *ctx_name;		/* then "container 'NAME'" */
+	unsigned int ctx_rule;		/* then "rule N" when not 0 */
 };
 
 /* ---- output and errors (cli_out.c) ------------------------------------- */
@@ -191,10 +192,15 @@ int cli_sync(struct cli *c, const struct cli_set *old,
 	     const struct cli_set *new);
 /* Replace the container's rule set in the fast path with @s's. */
 int cli_fw_replace(struct cli *c, const struct cli_set *s);
-void cli_rule_match(__u32 id, const struct cli_rule *r,
-		    struct cli_rule_match *k);
-/* The handle of @r's duplicate in container @id, or 0. */
-__u32 cli_rule_dup(struct cli *c, __u32 id, const struct cli_rule *r);
+
+/* ---- records (cli_records.c) ------------------------------------------- */
+int cli_rec_create_size(__u32 *ksz, __u32 *vsz, __u32 *max);
+/* Make the records of @to's container what @to says (@from: as they are). */
+int cli_rec_write(struct cli *c, const struct cli_set *from,
+		  const struct cli_set *to);
+/* Set (or clear, @r NULL) the record of @handle in container @id. */
+int cli_rec_put_one(struct cli *c, __u32 id, __u32 handle,
+		    const struct cli_rule *r);
 
 /* ---- commands ---------------------------------------------------------- */
 /* NAME ip A [ip B]... [default allow|drop] [dev DEV] (cmd_container.c) */

@@ -21,6 +21,13 @@ static int cli_verr(struct cli *c, int code, const char *token,
 
 	if (c->ctx)
 		n = snprintf(msg, sizeof(msg), "%s: ", c->ctx);
+	if (c->ctx && c->ctx_name && n < sizeof(msg))
+		n += snprintf(msg + n, sizeof(msg) - n, "container '%s' ",
+			      c->ctx_name);
+	if (c->ctx && c->ctx_rule && n < sizeof(msg))
+		n += snprintf(msg + n, sizeof(msg) - n, "rule %u: ",
+			      c->ctx_rule);
+
 	vsnprintf(msg + n, sizeof(msg) - n, fmt, ap);
 	if (c->json) {
 		json_t *doc = json_pack("{s:i, s:{s:s, s:i}}", "schema",

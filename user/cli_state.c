@@ -27,8 +27,6 @@
 
 #define CLI_CONTS_PIN	"cli_conts"
 #define CLI_RULES_PIN	"cli_rules"
-#define CLI_IDX_PIN	"cli_ruleidx"
-#define CLI_BATCH	65536
 
 /* Refuse a directory or pin another user made or opened up. */
 static int cli_check_owner(struct cli *c, const char *path,
@@ -105,26 +103,20 @@ static int cli_make_map(struct cli *c, const char *name, __u32 ksz,
 /* The metadata maps; created when @create and missing. */
 static int cli_meta_open(struct cli *c, bool create)
 {
+	__u32 ksz, vsz, max;
+
 	c->conts_fd = cli_open_pin(c, CLI_CONTS_PIN);
 	if (c->conts_fd == -ENOENT && create)
 		c->conts_fd = cli_make_map(c, CLI_CONTS_PIN, sizeof(__u32),
 					   sizeof(struct cli_cont),
 					   RXL_MAX_CONTAINERS);
 	c->rules_fd = cli_open_pin(c, CLI_RULES_PIN);
+	cli_rec_create_size(&ksz, &vsz, &max);
 	if (c->rules_fd == -ENOENT && create)
-		c->rules_fd = cli_make_map(c, CLI_RULES_PIN,
-					   sizeof(struct cli_rule_key),
-					   sizeof(struct cli_rule),
-					   CLI_MAX_RULES);
-	c->idx_fd = cli_open_pin(c, CLI_IDX_PIN);
-	if (c->idx_fd == -ENOENT && create)
-		c->idx_fd = cli_make_map(c, CLI_IDX_PIN,
-					 sizeof(struct cli_rule_match),
-					 sizeof(__u32), CLI_MAX_RULES);
-	if (c->conts_fd == -EPERM || c->rules_fd == -EPERM ||
-	    c->idx_fd == -EPERM)
+		c->rules_fd = cli_make_map(c, CLI_RULES_PIN, ksz, vsz, max);
+	if (c->conts_fd == -EPERM || c->rules_fd == -EPERM)
 		return CLI_ERR;
-	if (create && (c->conts_fd < 0 || c->rules_fd < 0 || c->idx_fd < 0))
+	if (create && (c->conts_fd < 0 || c->rules_fd < 0))
 		return cli_err(c, CLI_ERR, c->pin_dir,
 			       "cannot open the metadata maps in %s",
 			       c->pin_dir);
@@ -173,11 +165,9 @@ void cli_state_close(struct cli *c)
 		close(c->conts_fd);
 	if (c->rules_fd >= 0)
 		close(c->rules_fd);
-	if (c->idx_fd >= 0)
-		close(c->idx_fd);
 	if (c->dir_fd >= 0)
 		close(c->dir_fd);
-	c->conts_fd = c->rules_fd = c->idx_fd = c->dir_fd = -1;
+	c->conts_fd = c->rules_fd = c->dir_fd = -1;
 }
 
 /* ---- the fast path's maps ---------------------------------------------- */
@@ -322,42 +312,6 @@ int cli_free_id(struct cli *c, const bool *taken, __u32 *id)
 	}
 	return cli_err(c, CLI_ERR, NULL, "all %u container ids are in use",
 		       RXL_MAX_CONTAINERS);
-}
-
-int cli_rules_all(struct cli *c, struct cli_rule_key **keys,
-		  struct cli_rule **rules, unsigned int *n)
-{
-	LIBBPF_OPTS(bpf_map_batch_opts, opts);
-	size_t cap = CLI_BATCH;
-	__u64 token = 0;
-	bool first = true;
-	__u32 cnt;
-	int err;
-
-	*n = 0;
-	*keys = malloc(cap * sizeof(**keys));
-	*rules = malloc(cap * sizeof(**rules));
-	if (c->rules_fd < 0 || !*keys || !*rules)
-		return *keys && *rules ? 0 : -ENOMEM;
-	for (;;) {
-		if (cap - *n < CLI_BATCH) {
-			cap *= 2;
-			*keys = realloc(*keys, cap * sizeof(**keys));
-			*rules = realloc(*rules, cap * sizeof(**rules));
-			if (!*keys || !*rules)
-				return -ENOMEM;
-		}
-		cnt = CLI_BATCH;
-		err = bpf_map_lookup_batch(c->rules_fd, first ? NULL : &token,
-					   &token, *keys + *n, *rules + *n,
-					   &cnt, &opts);
-		first = false;
-		*n += cnt;
-		if (err && errno == ENOENT)
-			return 0;
-		if (err)
-			return -errno;
-	}
 }
 
 int cli_cmp_rule_handle(const void *a, const void *b)

@@ -22,17 +22,13 @@ static int cli_load_named(struct cli *c, const char *name, struct cli_set *s)
 	return err ?: cli_set_load(c, &ct, s);
 }
 
-/* Undo a fast add's metadata; put the fast path back from the records. */
+/* Undo a fast add's records; put the fast path back from the records. */
 static void fw_add_undo(struct cli *c, const struct cli_cont *ct,
 			const struct cli_rule *r)
 {
-	struct cli_rule_key key = { ct->id, r->handle };
-	struct cli_rule_match m;
 	struct cli_set s;
 
-	bpf_map_delete_elem(c->rules_fd, &key);
-	cli_rule_match(ct->id, r, &m);
-	bpf_map_delete_elem(c->idx_fd, &m);
+	cli_rec_put_one(c, ct->id, r->handle, NULL);
 	bpf_map_update_elem(c->conts_fd, &ct->id, ct, 0);
 	if (!cli_set_load(c, ct, &s)) {
 		cli_fw_replace(c, &s);
@@ -43,14 +39,13 @@ static void fw_add_undo(struct cli *c, const struct cli_cont *ct,
 /*
  * A rule judged after all others (no higher priority in the container) is
  * appended in place: no rule set is read or rewritten, only the keys it
- * touches (rxl_fw_rule_append). -EAGAIN: take the slow path.
+ * touches (rxl_fw_rule_append) and its record. -EAGAIN: take the slow
+ * path, also when earlier rules shadow it (a duplicate is shadowed).
  */
 static int fw_add_fast(struct cli *c, const struct cli_cont *ct,
 		       struct cli_rule *r)
 {
-	struct cli_rule_key key = { ct->id, r->handle };
 	struct cli_cont nc = *ct;
-	struct cli_rule_match m;
 	struct rxl_rule fr;
 	int err;
 
@@ -66,29 +61,54 @@ static int fw_add_fast(struct cli *c, const struct cli_cont *ct,
 	nc.next_handle++;
 	nc.nrules++;
 	nc.max_prio = r->prio;
-	cli_rule_match(ct->id, r, &m);
-	if (bpf_map_update_elem(c->rules_fd, &key, r, BPF_NOEXIST) ||
-	    bpf_map_update_elem(c->idx_fd, &m, &r->handle, BPF_NOEXIST) ||
-	    bpf_map_update_elem(c->conts_fd, &ct->id, &nc, BPF_EXIST)) {
-		err = errno;
+	err = cli_rec_put_one(c, ct->id, r->handle, r);
+	if (!err && bpf_map_update_elem(c->conts_fd, &ct->id, &nc, BPF_EXIST))
+		err = -errno;
+	if (err) {
 		fw_add_undo(c, ct, r);
 		return cli_err(c, CLI_ERR, ct->name,
 			       "saving rule of container '%s': %s%s", ct->name,
-			       strerror(err),
-			       err == E2BIG ? " (rule table full)" : "");
+			       strerror(-err),
+			       err == -E2BIG ? " (rule table full)" : "");
 	}
 	return 0;
+}
+
+/* Same match, action and priority (the comment does not count). */
+static const struct cli_rule *cli_dup(const struct cli_set *s,
+				      const struct cli_rule *r)
+{
+	struct cli_rule a;
+	unsigned int i;
+
+	for (i = 0; i < s->nrules; i++) {
+		a = s->rules[i];
+		a.handle = r->handle;
+		strcpy(a.comment, r->comment);
+		if (cli_rule_same(&a, r))
+			return &s->rules[i];
+	}
+	return NULL;
 }
 
 /* Any other rule: the container's whole set is compiled and replaced. */
 static int fw_add_slow(struct cli *c, const struct cli_cont *ct,
 		       const struct cli_rule *r)
 {
+	const struct cli_rule *d;
 	struct cli_set old, new;
 	int err = cli_set_load(c, ct, &old);
 
 	if (err)
 		return err;
+	d = cli_dup(&old, r);
+	if (d) {
+		err = cli_err(c, CLI_ERR, ct->name,
+			      "rule duplicates handle %u of container '%s'",
+			      d->handle, ct->name);
+		cli_set_free(&old);
+		return err;
+	}
 	new = old;
 	new.rules = malloc((old.nrules + 1) * sizeof(*r));
 	if (!new.rules) {
@@ -108,7 +128,6 @@ static int fw_add(struct cli *c, int argc, char **argv)
 {
 	struct cli_cont ct;
 	struct cli_rule r;
-	__u32 dup;
 	int err;
 
 	if (argc < 1)
@@ -120,11 +139,6 @@ static int fw_add(struct cli *c, int argc, char **argv)
 		err = cli_find_cont(c, argv[0], &ct);
 	if (err)
 		return err;
-	dup = cli_rule_dup(c, ct.id, &r);
-	if (dup)
-		return cli_err(c, CLI_ERR, argv[0],
-			       "rule duplicates handle %u of container '%s'",
-			       dup, argv[0]);
 	r.handle = ct.next_handle;
 	err = c->dry_run ? -EAGAIN : fw_add_fast(c, &ct, &r);
 	if (!err && c->verbose)

@@ -150,22 +150,22 @@ static int pol_handles(struct cli *c, struct cli_set *s,
 static int pol_rules(struct cli *c, const struct pol_cont *pc,
 		     struct cli_set *s, const char *file)
 {
-	char ctx[128];
 	unsigned int k;
 	int err = 0;
 
 	s->rules = calloc(pc->nrules ?: 1, sizeof(*s->rules));
 	if (!s->rules)
 		return cli_err(c, CLI_ERR, NULL, "out of memory");
+	c->ctx = file;
+	c->ctx_name = s->cont.name;
 	for (k = 0; k < pc->nrules && !err; k++) {
-		snprintf(ctx, sizeof(ctx), "%s: container '%s' rule %u", file,
-			 s->cont.name, k + 1);
-		c->ctx = ctx;
+		c->ctx_rule = k + 1;	/* the message is made on error only */
 		err = cli_parse_rule(c, pc->rules[k].argc, pc->rules[k].argv,
 				     &s->rules[k]);
 		s->nrules++;
 	}
-	c->ctx = NULL;
+	c->ctx = c->ctx_name = NULL;
+	c->ctx_rule = 0;
 	return err;
 }
 
@@ -289,6 +289,7 @@ struct pol_out {
 	struct cli *c;
 	json_t *changes;
 	unsigned int n;
+	bool quiet;		/* apply without -v: the count only */
 };
 
 static void pol_change(struct pol_out *o, const char *op, const char *name,
@@ -302,6 +303,8 @@ static void pol_change(struct pol_out *o, const char *op, const char *name,
 		cli_fmt_rule(r, buf, sizeof(buf));
 		text = buf;
 	}
+	if (!o->c->json && o->quiet)
+		return;
 	if (!o->c->json) {
 		printf("%s %s %s%s%s\n", !strcmp(op, "add") ? "+" :
 		       !strcmp(op, "del") ? "-" : "~", r ? "rule" : "container",
@@ -429,6 +432,7 @@ static int pol_run(struct cli *c, int argc, char **argv, enum pol_verb verb)
 	struct pol_plan p = { 0 };
 	int err;
 
+	o.quiet = verb == POL_APPLY && !c->verbose && !c->dry_run;
 	if (argc != 1) {
 		json_decref(o.changes);
 		return cli_usage_err(c, argc ? argv[1] : NULL,

@@ -1462,16 +1462,19 @@ static int rxl_slot_free(struct rxl_fw *fw, __u32 id, __u32 slot)
 
 /*
  * Give the ports of [lo, hi] that no segment of @v covers to @ref (a rule
- * judged after all of @v's). -EAGAIN past RXL_MAX_SEGS segments.
+ * judged after all of @v's); *@changed tells whether @v changed.
+ * -EAGAIN past RXL_MAX_SEGS segments.
  */
 static int rxl_fill_ports(struct rxl_rule_val *v, __u32 lo, __u32 hi,
-			  __u32 ref)
+			  __u32 ref, bool *changed)
 {
 	struct rxl_seg segs[2 * RXL_MAX_SEGS + 1];
 	__u32 cur = lo, i, n = 0;
 
-	if (lo == 0 && hi == 0xffff && v->portless == RXL_NO_RULE)
+	if (lo == 0 && hi == 0xffff && v->portless == RXL_NO_RULE) {
 		v->portless = ref;
+		*changed = true;
+	}
 	for (i = 0; i < v->nsegs && i < RXL_MAX_SEGS; i++) {
 		const struct rxl_seg *s = &v->segs[i];
 
@@ -1496,6 +1499,8 @@ static int rxl_fill_ports(struct rxl_rule_val *v, __u32 lo, __u32 hi,
 	}
 	if (n > RXL_MAX_SEGS)
 		return -EAGAIN;
+	if (n != v->nsegs)
+		*changed = true;
 	memcpy(v->segs, segs, n * sizeof(segs[0]));
 	v->nsegs = n;
 	return 0;
@@ -1520,7 +1525,7 @@ static int rxl_has_shape(const struct rxl_container *c,
 /* The new value of the group key of @e in set @tag. */
 static int rxl_append_entry(struct rxl_fw *fw, const struct rxl_entry *e,
 			    __u32 tag, union rxl_any_key *k,
-			    struct rxl_rule_val *v)
+			    struct rxl_rule_val *v, bool *changed)
 {
 	int fd = e->family == 4 ? fw->rules4 : fw->rules6;
 
@@ -1540,7 +1545,7 @@ static int rxl_append_entry(struct rxl_fw *fw, const struct rxl_entry *e,
 		memset(v, 0, sizeof(*v));
 		v->portless = RXL_NO_RULE;
 	}
-	return rxl_fill_ports(v, e->lo, e->hi, e->ref);
+	return rxl_fill_ports(v, e->lo, e->hi, e->ref, changed);
 }
 
 static int rxl_append_write(struct rxl_fw *fw, struct rxl_cont_addrs *ca,
@@ -1576,6 +1581,7 @@ int rxl_fw_rule_append(struct rxl_fw *fw, __u32 id, const struct rxl_rule *r)
 	union rxl_any_key k[2];
 	struct rxl_rule_val v[2];
 	struct rxl_container nv;
+	bool changed = false;
 	size_t ne = 0, i;
 	__u32 ref;
 	int err;
@@ -1603,7 +1609,11 @@ int rxl_fw_rule_append(struct rxl_fw *fw, __u32 id, const struct rxl_rule *r)
 		rxl_add_entry(&e[ne++], r, 6, ref);
 	for (i = 0; !err && i < ne; i++)
 		err = rxl_has_shape(&nv, &e[i]) ?:
-		      rxl_append_entry(fw, &e[i], nv.set, &k[i], &v[i]);
+		      rxl_append_entry(fw, &e[i], nv.set, &k[i], &v[i],
+				       &changed);
+	/* Shadowed by earlier rules (a duplicate is): the caller decides. */
+	if (!err && !changed)
+		err = -EAGAIN;
 	if (err)
 		goto out_unlock;
 	nv.nrules++;

@@ -93,7 +93,8 @@ int rxl_fw_rules_replace(struct rxl_fw *fw, __u32 id,
  * the rule touches and the container's entries are rewritten; a packet
  * judges by the set with or without @r. -EAGAIN when that cannot be done
  * in place (the counter slot after the set is taken, too many port
- * segments, a source shape the set does not have yet): then replace the
+ * segments, a source shape the set does not have yet) or when earlier
+ * rules shadow @r completely (as they do a duplicate): then replace the
  * whole set.
  */
 int rxl_fw_rule_append(struct rxl_fw *fw, __u32 id, const struct rxl_rule *r);

@@ -16,6 +16,10 @@
  * A rule is an object or a string of rule words. YAML has the same keys.
  */
 #include <errno.h>
+#include <fcntl.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -167,9 +171,11 @@ static int pol_json_keys(json_t *o, const char *const *keys,
 	return 0;
 }
 
-static int pol_json_rule(json_t *r, struct pol_build *w, const char *where,
-			 char *err, size_t len)
+static int pol_json_rule(json_t *r, struct pol_build *w, const char *cont,
+			 size_t n, char *err, size_t len)
 {
+	char where[128];
+
 	static const char *const keys[] = {
 		"action", "proto", "from", "dport", "prio", "comment", NULL
 	};
@@ -179,6 +185,8 @@ static int pol_json_rule(json_t *r, struct pol_build *w, const char *where,
 
 	if (json_is_string(r))
 		return pol_split(w, json_string_value(r));
+	/* Only an object can be wrong here: name the place for it. */
+	snprintf(where, sizeof(where), "%s rule %zu", cont, n);
 	if (!json_is_object(r))
 		return pol_fail(err, len, "%s: a rule is an object or a string",
 				where);
@@ -256,7 +264,6 @@ static int pol_json_cont(json_t *o, struct pol_cont *pc, const char *where,
 {
 	struct pol_build *b = calloc(1, sizeof(*b));
 	json_t *rules, *r;
-	char rw[128];
 	size_t i;
 	int e;
 
@@ -275,12 +282,33 @@ static int pol_json_cont(json_t *o, struct pol_cont *pc, const char *where,
 	json_array_foreach(rules, i, r) {
 		if (e)
 			break;
-		snprintf(rw, sizeof(rw), "%s rule %zu", where, i + 1);
-		e = pol_json_rule(r, b, rw, err, len) ?:
+		e = pol_json_rule(r, b, where, i + 1, err, len) ?:
 		    pol_done(b, &pc->rules[pc->nrules++]);
 	}
 	free(b);
 	return e;
+}
+
+/* The whole file at once: jansson reads a FILE a character at a time. */
+static json_t *pol_json_read(const char *path, json_error_t *je)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	struct stat st;
+	json_t *doc = NULL;
+	void *m;
+
+	if (fd < 0 || fstat(fd, &st) || !S_ISREG(st.st_mode) || !st.st_size) {
+		if (fd >= 0)
+			close(fd);
+		return json_load_file(path, JSON_REJECT_DUPLICATES, je);
+	}
+	m = mmap(NULL, st.st_size, PROT_READ, MAP_PRIVATE, fd, 0);
+	close(fd);
+	if (m == MAP_FAILED)
+		return json_load_file(path, JSON_REJECT_DUPLICATES, je);
+	doc = json_loadb(m, st.st_size, JSON_REJECT_DUPLICATES, je);
+	munmap(m, st.st_size);
+	return doc;
 }
 
 int policy_load_json(const char *path, struct policy *p, char *err,
@@ -293,7 +321,7 @@ int policy_load_json(const char *path, struct policy *p, char *err,
 	int e;
 
 	memset(p, 0, sizeof(*p));
-	doc = json_load_file(path, JSON_REJECT_DUPLICATES, &je);
+	doc = pol_json_read(path, &je);
 	if (!doc)
 		return pol_fail(err, len, "%s:%d:%d: %s", path, je.line,
 				je.column, je.text);

@@ -167,7 +167,6 @@ int main(int argc, char **argv)
 	struct timespec t0, t1;
 	struct cli c = {
 		.prog = "rxlane", .dir_fd = -1, .conts_fd = -1, .rules_fd = -1,
-		.idx_fd = -1,
 	};
 	int ret;
 

@@ -1,0 +1,236 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * cli_records.c - the CLI's rule records (handle, priority, match, action,
+ * comment) in the pinned userspace-only hash map cli_rules.
+ *
+ * Records are stored in chunks of CLI_CHUNK by handle: key (container id,
+ * (handle - 1) / CLI_CHUNK), value CLI_CHUNK slots, an empty slot has
+ * handle 0. A million rules are then some 16k map elements: the kernel
+ * allocates per element, so loading them costs a fraction of a million
+ * single inserts, and one rule is still read or written with one lookup.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <bpf/bpf.h>
+
+#include "cli.h"
+
+#define CLI_DUMP	256	/* chunks per batch read */
+
+static __u32 cli_chunk_of(__u32 handle)
+{
+	return (handle - 1) / CLI_CHUNK;
+}
+
+int cli_rec_create_size(__u32 *ksz, __u32 *vsz, __u32 *max)
+{
+	*ksz = sizeof(struct cli_chunk_key);
+	*vsz = sizeof(struct cli_chunk);
+	*max = 2 * CLI_MAX_RULES / CLI_CHUNK;
+	return 0;
+}
+
+/* Append the used slots of @n chunks to the output arrays. */
+static void cli_rec_expand(const struct cli_chunk_key *k,
+			   const struct cli_chunk *v, __u32 n,
+			   struct cli_rule_key *keys, struct cli_rule *rules,
+			   unsigned int *out)
+{
+	__u32 i, s;
+
+	for (i = 0; i < n; i++)
+		for (s = 0; s < CLI_CHUNK; s++) {
+			if (!v[i].r[s].handle)
+				continue;
+			keys[*out].id = k[i].id;
+			keys[*out].handle = v[i].r[s].handle;
+			rules[(*out)++] = v[i].r[s];
+		}
+}
+
+int cli_rules_all(struct cli *c, struct cli_rule_key **keys,
+		  struct cli_rule **rules, unsigned int *n)
+{
+	LIBBPF_OPTS(bpf_map_batch_opts, opts);
+	struct cli_chunk_key *k = calloc(CLI_DUMP, sizeof(*k));
+	struct cli_chunk *v = calloc(CLI_DUMP, sizeof(*v));
+	size_t cap = CLI_DUMP * CLI_CHUNK;
+	bool first = true;
+	__u64 token = 0;
+	__u32 cnt;
+	int err = 0, ret;
+
+	*n = 0;
+	*keys = malloc(cap * sizeof(**keys));
+	*rules = malloc(cap * sizeof(**rules));
+	while (c->rules_fd >= 0 && k && v && *keys && *rules) {
+		cnt = CLI_DUMP;
+		ret = bpf_map_lookup_batch(c->rules_fd, first ? NULL : &token,
+					   &token, k, v, &cnt, &opts);
+		err = ret && errno != ENOENT ? -errno : 0;
+		first = false;
+		if (*n + (size_t)cnt * CLI_CHUNK > cap) {
+			cap = 2 * cap + (size_t)cnt * CLI_CHUNK;
+			*keys = realloc(*keys, cap * sizeof(**keys));
+			*rules = realloc(*rules, cap * sizeof(**rules));
+			if (!*keys || !*rules)
+				break;
+		}
+		cli_rec_expand(k, v, cnt, *keys, *rules, n);
+		if (ret)
+			break;
+	}
+	if (!err && (!k || !v || !*keys || !*rules))
+		err = -ENOMEM;
+	free(k);
+	free(v);
+	return err;
+}
+
+/* First rule of @s with a handle of at least @h. */
+static unsigned int cli_lower(const struct cli_set *s, __u32 h)
+{
+	unsigned int lo = 0, hi = s->nrules;
+
+	while (lo < hi) {
+		unsigned int mid = lo + (hi - lo) / 2;
+
+		if (s->rules[mid].handle < h)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo;
+}
+
+static const struct cli_rule *cli_rec_find(const struct cli_set *s, __u32 h)
+{
+	unsigned int i;
+
+	if (!s)
+		return NULL;
+	i = cli_lower(s, h);
+	return i < s->nrules && s->rules[i].handle == h ? &s->rules[i] : NULL;
+}
+
+static int cli_cmp_u32(const void *a, const void *b)
+{
+	__u32 x = *(const __u32 *)a, y = *(const __u32 *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+/* Chunks holding a rule of @a that @b lacks or has otherwise. */
+static void cli_rec_touched(const struct cli_set *a, const struct cli_set *b,
+			    __u32 *chunks, __u32 *n)
+{
+	const struct cli_rule *o;
+	unsigned int i;
+
+	for (i = 0; a && i < a->nrules; i++) {
+		o = cli_rec_find(b, a->rules[i].handle);
+		if (o && cli_rule_same(o, &a->rules[i]))
+			continue;
+		chunks[(*n)++] = cli_chunk_of(a->rules[i].handle);
+	}
+}
+
+/* The records of @to in chunk @ch; false when it has none. */
+static bool cli_rec_fill(const struct cli_set *to, __u32 ch,
+			 struct cli_chunk *v)
+{
+	unsigned int i = cli_lower(to, ch * CLI_CHUNK + 1);
+	bool any = false;
+
+	memset(v, 0, sizeof(*v));
+	for (; i < to->nrules && cli_chunk_of(to->rules[i].handle) == ch; i++) {
+		v->r[(to->rules[i].handle - 1) % CLI_CHUNK] = to->rules[i];
+		any = true;
+	}
+	return any;
+}
+
+static int cli_rec_apply(struct cli *c, __u32 id, const struct cli_set *to,
+			 const __u32 *chunks, __u32 n)
+{
+	struct cli_chunk_key *k = calloc(n ?: 1, sizeof(*k));
+	struct cli_chunk *v = calloc(n ?: 1, sizeof(*v));
+	struct cli_chunk_key *dk = calloc(n ?: 1, sizeof(*dk));
+	__u32 i, nu = 0, nd = 0;
+	int err = 0;
+
+	if (!k || !v || !dk)
+		err = -ENOMEM;
+	for (i = 0; !err && i < n; i++) {
+		if (to && cli_rec_fill(to, chunks[i], &v[nu])) {
+			k[nu++] = (struct cli_chunk_key){ id, chunks[i] };
+			continue;
+		}
+		dk[nd++] = (struct cli_chunk_key){ id, chunks[i] };
+	}
+	if (!err && nu && bpf_map_update_batch(c->rules_fd, k, v, &nu, NULL))
+		err = -errno;
+	for (i = 0; !err && i < nd; i++)
+		if (bpf_map_delete_elem(c->rules_fd, &dk[i]) && errno != ENOENT)
+			err = -errno;
+	free(k);
+	free(v);
+	free(dk);
+	return err;
+}
+
+int cli_rec_write(struct cli *c, const struct cli_set *from,
+		  const struct cli_set *to)
+{
+	const struct cli_set *same = from && to &&
+				     from->cont.id == to->cont.id ? from : NULL;
+	__u32 nf = from ? from->nrules : 0, nt = to ? to->nrules : 0;
+	__u32 *chunks = malloc((nf + nt + 1) * sizeof(*chunks));
+	__u32 n = 0, u = 0, i;
+	int err;
+
+	if (!chunks)
+		return -ENOMEM;
+	if (from && !same) {
+		/* Leaving id from->cont.id: every chunk of it goes. */
+		cli_rec_touched(from, NULL, chunks, &n);
+		qsort(chunks, n, sizeof(*chunks), cli_cmp_u32);
+		for (i = 0; i < n; i++)
+			if (!u || chunks[u - 1] != chunks[i])
+				chunks[u++] = chunks[i];
+		err = cli_rec_apply(c, from->cont.id, NULL, chunks, u);
+		if (err)
+			goto out;
+		n = u = 0;
+	}
+	cli_rec_touched(same, to, chunks, &n);
+	cli_rec_touched(to, same, chunks, &n);
+	qsort(chunks, n, sizeof(*chunks), cli_cmp_u32);
+	for (i = 0; i < n; i++)
+		if (!u || chunks[u - 1] != chunks[i])
+			chunks[u++] = chunks[i];
+	err = to ? cli_rec_apply(c, to->cont.id, to, chunks, u) : 0;
+out:
+	free(chunks);
+	return err;
+}
+
+/* Set (or clear, @r NULL) the record of @handle in container @id. */
+int cli_rec_put_one(struct cli *c, __u32 id, __u32 handle,
+		    const struct cli_rule *r)
+{
+	struct cli_chunk_key k = { id, cli_chunk_of(handle) };
+	struct cli_chunk v;
+
+	if (bpf_map_lookup_elem(c->rules_fd, &k, &v))
+		memset(&v, 0, sizeof(v));
+	if (r)
+		v.r[(handle - 1) % CLI_CHUNK] = *r;
+	else
+		memset(&v.r[(handle - 1) % CLI_CHUNK], 0, sizeof(v.r[0]));
+	if (bpf_map_update_elem(c->rules_fd, &k, &v, 0))
+		return -errno;
+	return 0;
+}
