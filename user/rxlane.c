@@ -164,7 +164,7 @@ static int cli_options(struct cli *c, int argc, char **argv)
 
 int main(int argc, char **argv)
 {
-	struct timespec t0, t1;
+	struct timespec t0, t1, c0, c1;
 	struct cli c = {
 		.prog = "rxlane", .dir_fd = -1, .conts_fd = -1, .rules_fd = -1,
 	};
@@ -187,6 +187,7 @@ int main(int argc, char **argv)
 		return CLI_USAGE;
 	}
 	clock_gettime(CLOCK_MONOTONIC, &t0);
+	clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &c0);
 	ret = cli_dispatch(&c, cli_objects, "command", argc - optind,
 			   argv + optind);
 	if (!ret)
@@ -194,9 +195,12 @@ int main(int argc, char **argv)
 	json_decref(c.out);
 	cli_state_close(&c);
 	clock_gettime(CLOCK_MONOTONIC, &t1);
+	clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &c1);
 	if (cli_timing)
-		fprintf(stderr, "time: %.3f ms\n",
+		fprintf(stderr, "time: %.3f ms, cpu %.3f ms\n",
 			(t1.tv_sec - t0.tv_sec) * 1e3 +
-			(t1.tv_nsec - t0.tv_nsec) / 1e6);
+			(t1.tv_nsec - t0.tv_nsec) / 1e6,
+			(c1.tv_sec - c0.tv_sec) * 1e3 +
+			(c1.tv_nsec - c0.tv_nsec) / 1e6);
 	return ret;
 }
