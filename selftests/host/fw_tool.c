@@ -10,6 +10,7 @@
  *     counter ID                  "pass PKTS drop PKTS"
  *     rule-hits ID RANK           packets judged by that rule
  *     drop NAME                   packets dropped for reason NAME
+ *     dump                        every non-zero drop and stat counter
  *
  * The rxlane CLI will offer these to users; this exists for the tests.
  */
@@ -112,6 +113,21 @@ static int run(struct rxl_fw *fw, int argc, char **argv)
 				return 0;
 			}
 		return err ?: -ENOENT;
+	}
+	if (!strcmp(cmd, "dump") && argc == 1) {
+		__u64 d[RXL_DROP__MAX], st[RXL_STAT__MAX];
+		int err = rxl_fw_drop_counters(fw, d) ?:
+			  rxl_fw_stat_counters(fw, st);
+
+		for (i = 0; !err && i < RXL_DROP__MAX; i++)
+			if (d[i])
+				printf("drop %s %llu\n", rxl_drop_name(i),
+				       (unsigned long long)d[i]);
+		for (i = 0; !err && i < RXL_STAT__MAX; i++)
+			if (st[i])
+				printf("stat %s %llu\n", rxl_stat_name(i),
+				       (unsigned long long)st[i]);
+		return err;
 	}
 	fprintf(stderr, "fw_tool: bad command '%s'\n", cmd);
 	return -EINVAL;
