@@ -48,7 +48,7 @@ say "TCP to port 22 over VXLAN: dropped by rule 2"
 if rxl_connect 22 2; then echo "connected (unexpected)"; else echo "no answer: dropped by the fast path"; fi
 
 say "The counters: per container, per rule, drops by reason"
-run rxlane stats web
+run rxlane stats
 run rxlane -p stats web
 
 say "The same configuration as a policy file"

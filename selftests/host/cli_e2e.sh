@@ -69,6 +69,26 @@ allowed 8080 "default allow"
 cli fw add web drop proto tcp dport 8080 >/dev/null
 refused 8080 "drop rule under default allow" rule
 
+# stats watch: one JSON document per interval, with rates.
+WATCH=$(mktemp /tmp/rxl-watch.XXXXXX)
+rxl_in "$RXL_R" -j stats web watch 1 count 2 > "$WATCH" &
+W=$!
+for _ in 1 2 3 4; do
+	rxl_connect 80
+	sleep 0.3
+done
+wait $W || rxl_fail "stats watch failed"
+[ "$(wc -l < "$WATCH")" -eq 2 ] || rxl_fail "stats watch count 2: $(cat "$WATCH")"
+jq -se 'all(.[]; .schema == 1 and .interval > 0.5 and
+	(.containers[0].pass | has("pps") and has("bps")))' "$WATCH" >/dev/null ||
+	rxl_fail "stats watch documents: $(cat "$WATCH")"
+jq -se '[.[].containers[0].pass.pps] | add > 0' "$WATCH" >/dev/null ||
+	rxl_fail "stats watch: no pass rate under traffic: $(cat "$WATCH")"
+rm -f "$WATCH"
+cli stats web watch 1 count 1 | grep -q "pass [0-9]* pkts [0-9]* bytes ([0-9.]* pps" ||
+	rxl_fail "stats watch text has no rates"
+rxl_ok "stats watch: rates per interval, in JSON and text"
+
 # Detach with the CLI, attach with the CLI: the rules live in the pins.
 cli detach r0
 cli status | grep -q "not attached in this network namespace" ||

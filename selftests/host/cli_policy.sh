@@ -100,6 +100,14 @@ out=$(cli policy diff "$DIR/a.yaml")
 rxl_ok "JSON and YAML forms are the same policy"
 
 BEFORE=$(state)
+out=$(cli -n policy apply "$DIR/b.json")
+case "$out" in
+*"+ container db"*"would be applied (dry run)"*) ;;
+*) rxl_fail "dry run apply printed: $out" ;;
+esac
+[ "$(state)" = "$BEFORE" ] || rxl_fail "policy apply -n changed the configuration"
+rxl_ok "policy apply -n shows the changes and makes none"
+
 check_refused() {	# file, text of the message
 	local err
 
