@@ -90,6 +90,7 @@ struct cli_set {
 
 struct cli {
 	bool json, pretty, dry_run, verbose;
+	bool printed;			/* JSON already written (stats) */
 	const char *pin_dir;
 	char maps_dir[PATH_MAX];	/* where the fast path's maps are */
 	int dir_fd;			/* the pin directory, flocked */

@@ -291,6 +291,7 @@ static void cli_snap_print(struct cli *c, const struct cli_snap *s,
 	if (c->json) {
 		json_dumpf(doc, stdout, c->pretty ? JSON_INDENT(2) : JSON_COMPACT);
 		printf("\n");
+		c->printed = true;
 	}
 	fflush(stdout);
 	json_decref(doc);

@@ -82,9 +82,9 @@ static int cmd_version(struct cli *c, int argc, char **argv)
 
 static int cmd_help(struct cli *c, int argc, char **argv)
 {
-	(void)c;
 	(void)argc;
 	(void)argv;
+	c->printed = true;	/* text, also under -j */
 	usage(stdout);
 	return 0;
 }
@@ -190,6 +190,9 @@ int main(int argc, char **argv)
 	clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &c0);
 	ret = cli_dispatch(&c, cli_objects, "command", argc - optind,
 			   argv + optind);
+	/* Under -j every success prints a document, {"schema":1} at least. */
+	if (!ret && c.json && !c.printed)
+		cli_doc(&c);
 	if (!ret)
 		cli_flush(&c);
 	json_decref(c.out);
