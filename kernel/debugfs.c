@@ -13,6 +13,8 @@
  *   fail_filter_insert	rw  1: refuse ntuple inserts
  *   fail_alloc		rw  N: fail the next N allocations (ntuple and aRFS
  *			    entries, XDP buffers)
+ *   classify_bench	rw  write N: classify N synthetic UDP frames; read:
+ *			    picoseconds per frame of the last run
  *
  * Files reach the device through i_private; removing the directory waits
  * for their users. Nothing here takes RTNL, so removal under RTNL is safe.
@@ -184,6 +186,45 @@ static const struct file_operations rxlane_tunnel_ports_fops = {
 	.write		= rxlane_tunnel_ports_write,
 };
 
+static int rxlane_classify_bench_show(struct seq_file *seq, void *v)
+{
+	struct rxlane_priv *priv = seq->private;
+
+	seq_printf(seq, "%llu\n", READ_ONCE(priv->bench_ps));
+	return 0;
+}
+
+static int rxlane_classify_bench_open(struct inode *inode, struct file *file)
+{
+	return single_open(file, rxlane_classify_bench_show, inode->i_private);
+}
+
+static ssize_t rxlane_classify_bench_write(struct file *file,
+					   const char __user *ubuf, size_t len,
+					   loff_t *ppos)
+{
+	struct rxlane_priv *priv = file_inode(file)->i_private;
+	u32 n;
+	int err;
+
+	err = kstrtou32_from_user(ubuf, len, 0, &n);
+	if (err)
+		return err;
+	if (n > 100000000)
+		return -EINVAL;
+	WRITE_ONCE(priv->bench_ps, rxlane_rx_bench(priv, n));
+	return len;
+}
+
+static const struct file_operations rxlane_classify_bench_fops = {
+	.owner		= THIS_MODULE,
+	.open		= rxlane_classify_bench_open,
+	.read		= seq_read,
+	.llseek		= seq_lseek,
+	.release	= single_release,
+	.write		= rxlane_classify_bench_write,
+};
+
 /**
  * rxlane_debugfs_init() - the device's directory and files
  * @priv: the device, being registered (its name is final)
@@ -215,6 +256,8 @@ void rxlane_debugfs_init(struct rxlane_priv *priv)
 	debugfs_create_bool("fail_filter_insert", 0600, d,
 			    &priv->faults.fail_filter_insert);
 	debugfs_create_atomic_t("fail_alloc", 0600, d, &priv->faults.fail_alloc);
+	debugfs_create_file("classify_bench", 0600, d, priv,
+			    &rxlane_classify_bench_fops);
 }
 
 /**

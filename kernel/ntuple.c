@@ -27,6 +27,8 @@
  * @mask:	the mask
  * @id:		hash seed distinguishing shapes
  * @users:	entries with this mask
+ * @nwords:	number of 32-bit words of the key the mask looks at
+ * @words:	their indexes: only they are masked, hashed and compared
  */
 struct rxlane_ntuple_shape {
 	struct list_head list;
@@ -34,6 +36,8 @@ struct rxlane_ntuple_shape {
 	struct rxlane_flow_key mask;
 	u32 id;
 	unsigned int users;
+	unsigned int nwords;
+	u8 words[RXLANE_KEY_WORDS];
 };
 
 /**
@@ -76,11 +80,34 @@ static void rxlane_key_and(struct rxlane_flow_key *out,
 		o[i] = a[i] & b[i];
 }
 
-static u32 rxlane_ntuple_hash(const struct rxlane_ntuple *nt,
-			      const struct rxlane_flow_key *masked, u32 id)
+/*
+ * Mask @key with @shape, keeping only the words the shape looks at, in
+ * @out[0..nwords-1]; Return: the bucket of the masked key.
+ */
+static u32 rxlane_ntuple_mask_hash(const struct rxlane_ntuple *nt,
+				   const struct rxlane_ntuple_shape *shape,
+				   const struct rxlane_flow_key *key, u32 *out)
 {
-	return jhash2((const u32 *)masked, RXLANE_KEY_WORDS, id) &
+	const u32 *k = (const u32 *)key, *m = (const u32 *)&shape->mask;
+	unsigned int i;
+
+	for (i = 0; i < shape->nwords; i++)
+		out[i] = k[shape->words[i]] & m[shape->words[i]];
+	return jhash2(out, shape->nwords, shape->id) &
 	       ((1U << nt->hash_bits) - 1);
+}
+
+static bool rxlane_ntuple_key_eq(const struct rxlane_ntuple_shape *shape,
+				 const struct rxlane_flow_key *entry,
+				 const u32 *masked)
+{
+	const u32 *e = (const u32 *)entry;
+	unsigned int i;
+
+	for (i = 0; i < shape->nwords; i++)
+		if (e[shape->words[i]] != masked[i])
+			return false;
+	return true;
 }
 
 /**
@@ -99,16 +126,16 @@ bool rxlane_ntuple_lookup(struct rxlane_priv *priv,
 	struct rxlane_ntuple *nt = &priv->ntuple;
 	struct rxlane_ntuple_rule *r, *best = NULL;
 	struct rxlane_ntuple_shape *shape;
-	struct rxlane_flow_key masked;
+	u32 masked[RXLANE_KEY_WORDS];
 	struct hlist_head *bucket;
 
 	list_for_each_entry_rcu(shape, &nt->shapes, list) {
-		rxlane_key_and(&masked, key, &shape->mask);
-		bucket = &nt->buckets[rxlane_ntuple_hash(nt, &masked, shape->id)];
+		bucket = &nt->buckets[rxlane_ntuple_mask_hash(nt, shape, key,
+							      masked)];
 		hlist_for_each_entry_rcu(r, bucket, hnode) {
 			if (r->shape == shape &&
 			    (!best || r->location < best->location) &&
-			    !memcmp(&r->key, &masked, sizeof(masked)))
+			    rxlane_ntuple_key_eq(shape, &r->key, masked))
 				best = r;
 		}
 	}
@@ -275,6 +302,7 @@ rxlane_ntuple_shape_get(struct rxlane_priv *priv,
 	struct rxlane_ntuple *nt = &priv->ntuple;
 	struct rxlane_ntuple_shape *shape;
 	unsigned long used = 0;
+	unsigned int i;
 	u32 id;
 
 	list_for_each_entry(shape, &nt->shapes, list) {
@@ -297,6 +325,9 @@ rxlane_ntuple_shape_get(struct rxlane_priv *priv,
 	shape->id = id;
 	shape->mask = *mask;
 	shape->users = 1;
+	for (i = 0; i < RXLANE_KEY_WORDS; i++)
+		if (((const u32 *)mask)[i])
+			shape->words[shape->nwords++] = i;
 	list_add_tail_rcu(&shape->list, &nt->shapes);
 	nt->nr_shapes++;
 	return shape;
@@ -371,6 +402,7 @@ int rxlane_ntuple_insert(struct rxlane_priv *priv, struct ethtool_rxnfc *cmd)
 	struct rxlane_ntuple_rule *r, *old;
 	struct rxlane_ntuple_shape *shape;
 	struct rxlane_flow_key key, mask;
+	u32 masked[RXLANE_KEY_WORDS];
 	struct rxlane_action act;
 	int loc, err;
 
@@ -407,7 +439,8 @@ int rxlane_ntuple_insert(struct rxlane_priv *priv, struct ethtool_rxnfc *cmd)
 	if (old)
 		rxlane_ntuple_remove(priv, old);
 	hlist_add_head_rcu(&r->hnode,
-			   &nt->buckets[rxlane_ntuple_hash(nt, &key, shape->id)]);
+			   &nt->buckets[rxlane_ntuple_mask_hash(nt, shape, &key,
+								masked)]);
 	rcu_assign_pointer(nt->by_loc[loc], r);
 	nt->count++;
 	cmd->fs.location = loc;
@@ -613,7 +646,7 @@ int rxlane_ntuple_init(struct rxlane_priv *priv)
 				   1, 65536);
 
 	nt->capacity = cap;
-	nt->hash_bits = ilog2(roundup_pow_of_two(cap));
+	nt->hash_bits = ilog2(roundup_pow_of_two(cap)) + 1;
 	nt->by_loc = kvcalloc(cap, sizeof(*nt->by_loc), GFP_KERNEL);
 	if (!nt->by_loc)
 		return -ENOMEM;

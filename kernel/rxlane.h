@@ -272,6 +272,8 @@ struct rxlane_faults {
  * @xdp_xmit_err: frames ndo_xdp_xmit could not send
  * @faults:	fault injection knobs
  * @ddir:	debugfs directory
+ * @bench_ps:	last result of the classifier benchmark (debugfs)
+ * @bench_sink:	keeps the benchmark loop from being optimised away
  */
 struct rxlane_priv {
 	struct net_device *dev;
@@ -291,6 +293,8 @@ struct rxlane_priv {
 	atomic64_t xdp_xmit_err;
 	struct rxlane_faults faults;
 	struct dentry *ddir;
+	u64 bench_ps;
+	u64 bench_sink;
 };
 
 #define RXLANE_TUNNEL_GENEVE	BIT(16)
@@ -313,6 +317,7 @@ int rxlane_parse(const struct rxlane_priv *priv, const struct sk_buff *skb,
 int rxlane_set_queue_cpu(struct rxlane_priv *priv, unsigned int queue,
 			 int cpu);
 bool rxlane_should_fail_alloc(struct rxlane_priv *priv);
+u64 rxlane_rx_bench(struct rxlane_priv *priv, u32 n);
 
 /* rss.c */
 int rxlane_rss_init(struct rxlane_priv *priv);
