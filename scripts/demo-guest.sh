@@ -3,7 +3,9 @@
 #
 # The demo itself, run as root on a kernel that can load rxlane.ko: a
 # "wire" namespace at one end of a veth, an rxlane NIC over the other end,
-# the XDP program attached to the NIC, traffic, and what the NIC saw.
+# the XDP program attached to the NIC, traffic, and what the NIC saw; then
+# scripts/demo-cli.sh: a container over VXLAN, firewall rules set with the
+# rxlane CLI, allowed and refused connections, the counters.
 set -euo pipefail
 
 TOP=$(cd "$(dirname "$0")/.." && pwd)
@@ -65,4 +67,7 @@ run rmmod rxlane
 trap - EXIT
 ip link del wire0 2>/dev/null || true
 ip netns del $WIRE
+
+step "the fast path and the CLI: a container reached over VXLAN"
+"$TOP/scripts/demo-cli.sh"
 echo "demo: done"
