@@ -2,8 +2,8 @@
 # SPDX-License-Identifier: GPL-2.0
 """debugfs: the RSS dump matches ethtool -x, the ntuple dump shows entries
 with hits, the queues dump shows CPUs and counters, fail_alloc makes the
-XDP receive path drop (counted) exactly as many frames as asked, and a
-renamed device keeps its directory."""
+XDP receive path drop (counted) exactly as many frames as asked, a full
+ring drops and counts, and a renamed device keeps its directory."""
 import os
 import re
 import sys
@@ -48,6 +48,14 @@ check(t.read_debugfs('fail_alloc').strip() == '0', 'fail_alloc not used up')
 d = sum(delta(queue_counts(t.stats(), 'drops'), before).values())
 check(d == 5, 'fail_alloc=5 dropped %d' % d)
 sh('ip link set dev %s xdpdrv off' % t.nic)
+
+# A full ring drops and counts (ring_size 0: every ring is full).
+set_param('ring_size', 0)
+before = queue_counts(t.stats(), 'ring_full')
+t.send_udp(47002, 7721, 9)
+check(poll(lambda: sum(delta(queue_counts(t.stats(), 'ring_full'), before).values()) >= 9),
+      'ring_full grew by %s, want 9' % delta(queue_counts(t.stats(), 'ring_full'), before))
+set_param('ring_size', 1024)
 
 # A rename moves the directory.
 sh('ip link set %s down && ip link set %s name %sr' % (t.nic, t.nic, t.nic))
