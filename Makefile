@@ -145,6 +145,7 @@ demo: deps
 bench: deps
 	$(MAKE) all
 	scripts/bench-xdp.sh
+	scripts/bench-e2e.sh
 	scripts/bench-cli.sh
 	scripts/vm-run --timeout 1800 -- selftests/vm/bench_nic.py
 	[ ! -x scripts/bench.sh ] || scripts/bench.sh
