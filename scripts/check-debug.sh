@@ -24,7 +24,7 @@ echo "check-debug: module built against $(cat "$KDIR/include/config/kernel.relea
 
 t1=$SECONDS
 set +e
-"$TOP/scripts/vm-run" --kernel debug --smp 2 --timeout 5400 \
+"$TOP/scripts/vm-run" --kernel debug --smp 2 --timeout 10800 \
 	--log "$OUT/vm-debug-console.log" -- \
 	"$TOP/scripts/vm-debug-suite.sh" "$MOD/rxlane.ko" 2>&1 | tee "$OUT/vm-debug.tap"
 rc=${PIPESTATUS[0]}

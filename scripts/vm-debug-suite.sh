@@ -14,7 +14,12 @@ KML=/sys/kernel/debug/kmemleak
 
 # Every test loads $TOP/rxlane.ko: show them the debug build there.
 mount --bind "$KO" "$TOP/rxlane.ko" || exit 1
-trap 'umount "$TOP/rxlane.ko"' EXIT
+# KASAN and lockdep make everything several times slower: give each test
+# four times its usual limit (the runner reads only the settings file).
+settings=$(mktemp)
+sed 's/^timeout=\([0-9]*\)/echo timeout=$((\1 * 4))/e' "$TOP/selftests/vm/settings" > "$settings"
+mount --bind "$settings" "$TOP/selftests/vm/settings" || exit 1
+trap 'umount "$TOP/selftests/vm/settings" "$TOP/rxlane.ko"; rm -f "$settings"' EXIT
 
 # Forget what boot allocated; only what the suite leaks counts.
 echo clear > $KML
