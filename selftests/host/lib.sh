@@ -145,3 +145,38 @@ rxl_connect() {
 	ip netns exec "$RXL_S" timeout "${2:-3}" bash -c \
 		"exec 3<>/dev/tcp/10.200.0.2/$1" 2>/dev/null
 }
+
+# rxl_refused NS ADDR PORT COUNTER_CMD...: a TCP connect from NS to
+# ADDR:PORT is refused by a drop, proven by COUNTER_CMD's output rising
+# within 60 s (TCG guests take seconds just to start the client) while the
+# connect has not succeeded. Returns 1 with the reason in RXL_WHY.
+rxl_refused() {
+	local ns=$1 addr=$2 port=$3 before after pid deadline
+	shift 3
+	before=$("$@")
+	# Not through rxl_connect: $! must be ip, which execs timeout, which
+	# passes our signal on to bash.
+	ip netns exec "$ns" timeout 60 bash -c \
+		"exec 3<>/dev/tcp/$addr/$port" 2>/dev/null &
+	pid=$!
+	deadline=$((SECONDS + 60))
+	while :; do
+		after=$("$@")
+		[ "$after" -gt "$before" ] && break
+		kill -0 "$pid" 2>/dev/null || break
+		[ $SECONDS -lt $deadline ] || break
+		sleep 0.2
+	done
+	if kill -0 "$pid" 2>/dev/null; then
+		kill "$pid" 2>/dev/null
+		wait "$pid" 2>/dev/null
+	elif wait "$pid"; then
+		RXL_WHY="TCP to $addr:$port allowed"
+		return 1
+	fi
+	if [ "$after" -le "$before" ]; then
+		RXL_WHY="no drop counted ($before -> $after)"
+		return 1
+	fi
+	return 0
+}

@@ -139,31 +139,10 @@ expect_allowed() {
 	echo "ok: $3"
 }
 
-# Refusal: the drop counter of reason $4 rises within a deadline and the
-# connect has not succeeded by then.
+# A refusal is proven by the drop counter of reason $4 (lib.sh).
 expect_refused() {
-	local before after pid deadline
 	route_via "$1"
-	before=$(fwt drop "$4")
-	ip netns exec "$RXL_S" timeout 60 bash -c \
-		"exec 3<>/dev/tcp/10.200.0.2/$2" 2>/dev/null &
-	pid=$!
-	deadline=$((SECONDS + 60))
-	while :; do
-		after=$(fwt drop "$4")
-		[ "$after" -gt "$before" ] && break
-		kill -0 "$pid" 2>/dev/null || break
-		[ $SECONDS -lt $deadline ] || break
-		sleep 0.2
-	done
-	if kill -0 "$pid" 2>/dev/null; then
-		kill "$pid" 2>/dev/null
-		wait "$pid" 2>/dev/null
-	elif wait "$pid"; then
-		fail "$3: TCP to port $2 via $1 allowed"
-	fi
-	[ "$after" -gt "$before" ] ||
-		fail "$3: no '$4' drop counted ($before -> $after)"
+	rxl_refused "$RXL_S" 10.200.0.2 "$2" fwt drop "$4" || fail "$3: $RXL_WHY"
 	echo "ok: $3"
 }
 
