@@ -117,7 +117,7 @@ debug-kernel: deps
 
 check-debug: deps
 	$(MAKE) all
-	scripts/check-debug.sh
+	TESTS="$(TESTS)" scripts/check-debug.sh
 
 # ---- lint ----------------------------------------------------------------
 CHECKPATCH	:= $(BUILD)/checkpatch/checkpatch.pl

@@ -5,6 +5,7 @@
 # against it (out of the way of the normal build), and run the whole vm
 # group on it in one guest; vm-run fails the run on any KASAN, lockdep,
 # kmemleak, refcount-tracker or other kernel report.
+# TESTS="a.sh b.py" (make check-debug TESTS=...) runs only those.
 set -euo pipefail
 
 TOP=$(cd "$(dirname "$0")/.." && pwd)
@@ -26,7 +27,7 @@ t1=$SECONDS
 set +e
 "$TOP/scripts/vm-run" --kernel debug --smp 2 --timeout 10800 \
 	--log "$OUT/vm-debug-console.log" -- \
-	"$TOP/scripts/vm-debug-suite.sh" "$MOD/rxlane.ko" 2>&1 | tee "$OUT/vm-debug.tap"
+	"$TOP/scripts/vm-debug-suite.sh" "$MOD/rxlane.ko" ${TESTS:-} 2>&1 | tee "$OUT/vm-debug.tap"
 rc=${PIPESTATUS[0]}
 set -e
 echo "check-debug: suite on the debug kernel took $((SECONDS - t1)) s (vm-run exit $rc)"

@@ -4,8 +4,9 @@
 # make debug-kernel: build a guest kernel with KASAN, lockdep, kmemleak,
 # refcount tracking and fault injection from Debian's linux-source-6.1 (the
 # same version as linux-headers-amd64), in a cache outside the tree.
-# Rebuilds only when the source version, the config fragment or this
-# script changes. Prints the build directory (usable as KDIR) last.
+# One build directory per source version; a changed config fragment or
+# script reconfigures it and kbuild rebuilds only what the change touches.
+# Prints the build directory (usable as KDIR) last.
 #
 # Cache: $RXLANE_CACHE (default ~/.cache/rxlane)/debug-kernel/
 set -euo pipefail
@@ -20,10 +21,10 @@ JOBS=${JOBS:-$(nproc)}
 srcver=$(dpkg-query -W -f='${Version}' linux-source-6.1)
 key=$(cat "$FRAGMENT" "$0" <(echo "$srcver") | sha256sum | cut -c1-12)
 SRC=$CACHE/src-$srcver
-OBJ=$CACHE/build-$key
+OBJ=$CACHE/build-$srcver
 mkdir -p "$CACHE"
 
-if [ -f "$OBJ/.rxlane-done" ]; then
+if [ "$(cat "$OBJ/.rxlane-done" 2>/dev/null)" = "$key" ]; then
 	echo "debug-kernel: up to date ($srcver, config $key)" >&2
 	echo "$OBJ"
 	exit 0
@@ -37,6 +38,7 @@ if [ ! -f "$SRC/.rxlane-extracted" ]; then
 fi
 
 mkdir -p "$OBJ"
+rm -f "$OBJ/.rxlane-done"
 make -s -C "$SRC" O="$OBJ" allnoconfig >/dev/null
 "$SRC/scripts/kconfig/merge_config.sh" -m -O "$OBJ" "$OBJ/.config" \
 	"$SRC/kernel/configs/kvm_guest.config" "$FRAGMENT" >/dev/null
@@ -61,6 +63,6 @@ start=$SECONDS
 make -s -C "$SRC" O="$OBJ" -j"$JOBS" all
 make -s -C "$SRC" O="$OBJ" INSTALL_MOD_PATH="$OBJ/modinst" modules_install >/dev/null
 echo "debug-kernel: built in $((SECONDS - start)) s" >&2
-touch "$OBJ/.rxlane-done"
+echo "$key" > "$OBJ/.rxlane-done"
 ln -sfn "$OBJ" "$CACHE/current"
 echo "$OBJ"

@@ -3,11 +3,12 @@
 #
 # Inside the debug-kernel guest (make check-debug): the whole vm group with
 # the module built against the debug kernel, then a kmemleak scan.
-# usage: scripts/vm-debug-suite.sh DEBUG_KO
+# usage: scripts/vm-debug-suite.sh DEBUG_KO [TEST...]   (default: all)
 set -uo pipefail
 
 TOP=$(cd "$(dirname "$0")/.." && pwd)
-KO=${1:?usage: vm-debug-suite.sh DEBUG_KO}
+KO=${1:?usage: vm-debug-suite.sh DEBUG_KO [TEST...]}
+shift
 KML=/sys/kernel/debug/kmemleak
 
 [ "${RXLANE_DEBUG_KERNEL:-}" = 1 ] || { echo "not on the debug kernel" >&2; exit 2; }
@@ -24,7 +25,11 @@ trap 'umount "$TOP/selftests/vm/settings" "$TOP/rxlane.ko"; rm -f "$settings"' E
 # Forget what boot allocated; only what the suite leaks counts.
 echo clear > $KML
 
-make -s -C "$TOP/selftests/vm" run_tests
+if [ $# -gt 0 ]; then
+	make -s -C "$TOP/selftests/vm" run_tests TEST_PROGS="$*"
+else
+	make -s -C "$TOP/selftests/vm" run_tests
+fi
 rc=$?
 
 # Objects freed by RCU or by deferred work need a moment; kmemleak also
