@@ -1194,30 +1194,29 @@ int rxl_fw_container_counter(struct rxl_fw *fw, __u32 id,
 	return rxl_sum_percpu(fw, fw->cont_cnt, id, (__u64 *)out, 4);
 }
 
-int rxl_fw_drop_counters(struct rxl_fw *fw, __u64 out[RXL_DROP__MAX])
+/* Sum keys 0..@n-1 of a per-CPU array of single counters into @out. */
+static int rxl_sum_percpu_array(struct rxl_fw *fw, int fd, __u32 n,
+				__u64 *out)
 {
 	__u32 i;
 	int err;
 
-	for (i = 0; i < RXL_DROP__MAX; i++) {
-		err = rxl_sum_percpu(fw, fw->drops, i, &out[i], 1);
+	for (i = 0; i < n; i++) {
+		err = rxl_sum_percpu(fw, fd, i, &out[i], 1);
 		if (err)
 			return err;
 	}
 	return 0;
 }
 
+int rxl_fw_drop_counters(struct rxl_fw *fw, __u64 out[RXL_DROP__MAX])
+{
+	return rxl_sum_percpu_array(fw, fw->drops, RXL_DROP__MAX, out);
+}
+
 int rxl_fw_stat_counters(struct rxl_fw *fw, __u64 out[RXL_STAT__MAX])
 {
-	__u32 i;
-	int err;
-
-	for (i = 0; i < RXL_STAT__MAX; i++) {
-		err = rxl_sum_percpu(fw, fw->stats, i, &out[i], 1);
-		if (err)
-			return err;
-	}
-	return 0;
+	return rxl_sum_percpu_array(fw, fw->stats, RXL_STAT__MAX, out);
 }
 
 /* ---- text --------------------------------------------------------------- */
