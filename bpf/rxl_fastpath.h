@@ -64,13 +64,23 @@ static __always_inline int rxl_cont_drop(const struct rxl_container *c,
 	return rxl_drop(reason);
 }
 
+/*
+ * Delivery of an allowed packet whose container has a device
+ * (RXL_CONT_REDIRECT): 0 passes it to the stack like every other, 1
+ * redirects it through rxl_tx_ports. Each attachment is its own program
+ * instance: the loader sets this in .rodata before load (rxlane attach
+ * DEV redirect); iproute2 leaves it 0. The map is frozen, so the verifier
+ * knows the value and removes the branch not taken: off costs nothing.
+ */
+const volatile __u32 rxl_deliver_redirect = 0;
+
 static __always_inline int rxl_deliver(const struct rxl_container *c,
 				       struct xdp_md *ctx)
 {
 	int act;
 
 	rxl_count_cont(c, ctx, 1);
-	if (!(c->flags & RXL_CONT_REDIRECT))
+	if (!rxl_deliver_redirect || !(c->flags & RXL_CONT_REDIRECT))
 		return XDP_PASS;
 	act = bpf_redirect_map(&rxl_tx_ports, c->id, XDP_PASS);
 	if (act == XDP_REDIRECT)
