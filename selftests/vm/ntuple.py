@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
 # SPDX-License-Identifier: GPL-2.0
-"""ntuple filters: a rule moves a flow to its queue, a drop rule drops
+"""ntuple filters (IPv4 and IPv6): a rule moves a flow to its queue, a drop rule drops
 before any socket and counts exactly, the lower location wins, deleting
 restores RSS, the table has a fixed capacity, bad specs and injected
 faults fail and change nothing, channels cannot orphan a rule."""
@@ -174,12 +174,104 @@ sport_v = next(p for p in range(40000, 40100) if rss_queue(p, 7300) != 2)
 check(lands(sport_v, 7300) != 2, 'untagged frame matched a VLAN rule')
 sh('ethtool -N %s delete 11' % t.nic)
 
-# IPv6 rules are accepted, listed and deleted like IPv4 ones.
-sh('ethtool -N %s flow-type tcp6 dst-ip 2001:db8::1 dst-port 80 action 1 loc 13' % t.nic)
-sh('ethtool -N %s flow-type ip6 src-ip 2001:db8:: m ::ffff:ffff:ffff:ffff action -1 loc 14' % t.nic)
+# IPv6 end to end: udp6, tcp6 and ip6 rules move flows, a drop rule drops
+# before the socket and counts exactly, rules are listed and deleted.
+t.enable_ipv6()
+
+
+def rss_queue6(sport, dport):
+    key, indir = ethtool_x(t.nic)
+    return indir[toeplitz(key, rss_input_v6(t.wire_ip6, t.nic_ip6, sport, dport)) % 128]
+
+
+def lands6(sport, dport, n=N):
+    before = queue_counts(t.stats())
+    t.send_udp6(sport, dport, n)
+    d = t.wait_packets(before, n)
+    got = [q for q, v in d.items() if v]
+    check(len(got) == 1, 'udp6 flow %d->%d split over queues %s' % (sport, dport, d))
+    return got[0]
+
+
+sport6 = next(p for p in range(40000, 40100) if rss_queue6(p, 7401) != 2)
+q6 = rss_queue6(sport6, 7401)
+check(lands6(sport6, 7401) == q6, 'udp6 flow not on its RSS queue %d' % q6)
+sh('ethtool -N %s flow-type udp6 dst-ip %s dst-port 7401 action 2 loc 13' %
+   (t.nic, t.nic_ip6))
+check(lands6(sport6, 7401) == 2, 'udp6 rule to queue 2 did not move the flow')
+check(hits(13) == N, 'udp6 rule hits %d, want %d' % (hits(13), N))
+sh('ethtool -N %s flow-type ip6 src-ip %s m ::ffff:ffff:ffff:ffff l4proto 17 '
+   'action 3 loc 12' % (t.nic, t.wire_ip6))
+check(lands6(sport6, 7401) == 3, 'ip6 rule (/64 source, loc 12) did not win over loc 13')
 out = rules()
-check(out.count('IPv6') >= 2, 'ipv6 rules: ' + out)
-sh('ethtool -N %s delete 13 && ethtool -N %s delete 14' % (t.nic, t.nic))
+check(out.count('IPv6') >= 2, 'ipv6 rules not listed: ' + out)
+sh('ethtool -N %s delete 12 && ethtool -N %s delete 13' % (t.nic, t.nic))
+check(lands6(sport6, 7401) == q6, 'deleting the udp6 rules did not restore RSS')
+
+# udp6 drop rule: nothing reaches the socket, the counters equal what was sent.
+rx6 = socket.socket(socket.AF_INET6, socket.SOCK_DGRAM)
+rx6.bind((t.nic_ip6, 7402))
+rx6.setblocking(False)
+sh('ethtool -N %s flow-type udp6 dst-ip %s dst-port 7402 action -1 loc 14' %
+   (t.nic, t.nic_ip6))
+drops0 = t.stats()['rx_filter_drops']
+t.send_udp6(41000, 7402, 25)
+check(poll(lambda: t.stats()['rx_filter_drops'] - drops0 >= 25),
+      'udp6: rx_filter_drops grew by %d, want 25' % (t.stats()['rx_filter_drops'] - drops0))
+check(t.stats()['rx_filter_drops'] - drops0 == 25, 'udp6: more drops than sent')
+check(hits(14) == 25, 'udp6 drop rule hits %d, want 25' % hits(14))
+
+
+def try_recv6():
+    try:
+        return rx6.recv(100)
+    except BlockingIOError:
+        return None
+
+
+check(try_recv6() is None, 'the socket received a dropped udp6 datagram')
+sh('ethtool -N %s delete 14' % t.nic)
+t.send_udp6(41000, 7402, 3)
+check(poll(try_recv6, 10, 0.05), 'no udp6 datagram after the drop rule went')
+rx6.close()
+
+# tcp6: every frame of a real connection lands on the rule's queue.
+srv6 = socket.socket(socket.AF_INET6, socket.SOCK_STREAM)
+srv6.bind((t.nic_ip6, 7403))
+srv6.listen(1)
+tsport = next(p for p in range(42000, 42100) if rss_queue6(p, 7403) != 1)
+sh('ethtool -N %s flow-type tcp6 src-ip %s src-port %d dst-port 7403 action 1 loc 11' %
+   (t.nic, t.wire_ip6, tsport))
+before = queue_counts(t.stats())
+with netns(t.ns):
+    cl6 = socket.socket(socket.AF_INET6, socket.SOCK_STREAM)
+cl6.bind((t.wire_ip6, tsport))
+cl6.connect((t.nic_ip6, 7403))
+conn, _ = srv6.accept()
+cl6.sendall(b't' * 20000)
+cl6.close()
+got = b''
+conn.settimeout(20)
+while len(got) < 20000:
+    chunk = conn.recv(65536)
+    if not chunk:
+        break
+    got += chunk
+check(len(got) == 20000, 'tcp6: the server got %d of 20000 bytes' % len(got))
+conn.close()
+srv6.close()
+
+
+def tcp6_all_on_1():
+    d = delta(queue_counts(t.stats()), before)
+    h = hits(11)
+    return h >= 3 and d.get(1, 0) == h and sum(d.values()) == h
+
+
+check(poll(tcp6_all_on_1, 20), 'tcp6: %d frames hit the rule, per queue %s' %
+      (hits(11), delta(queue_counts(t.stats()), before)))
+sh('ethtool -N %s delete 11' % t.nic)
+log('ipv6: udp6/ip6/tcp6 rules steer, a udp6 drop rule drops exactly')
 
 # RSS contexts as a rule's target.
 out = sh('ethtool -X %s context new weight 0 0 1 1' % t.nic)

@@ -206,6 +206,13 @@ def rss_input_v4(src, dst, sport=None, dport=None):
     return b
 
 
+def rss_input_v6(src, dst, sport=None, dport=None):
+    b = socket.inet_pton(socket.AF_INET6, src) + socket.inet_pton(socket.AF_INET6, dst)
+    if sport is not None:
+        b += struct.pack('!HH', sport, dport)
+    return b
+
+
 def ethtool_x(ifname, ctx=None):
     """(key bytes, indirection list) as ethtool -x shows them."""
     out = sh('ethtool -x %s%s' % (ifname, ' context %d' % ctx if ctx else ''))
@@ -258,6 +265,35 @@ class Topo:
            (self.wire_ip, peer_mac, self.nic))
         sh('ip -n %s neigh replace %s lladdr %s dev %s nud permanent' %
            (self.ns, self.nic_ip, nic_mac, self.peer))
+
+    def enable_ipv6(self, nic_ip6='fd00:77::1', wire_ip6='fd00:77::2'):
+        """IPv6 on the NIC and the wire end, without background traffic:
+        no link-local address, no DAD, static neighbours, and the wire end
+        drops what it would send to multicast (MLD reports, solicitations)
+        so that only the test's frames reach the NIC."""
+        self.nic_ip6, self.wire_ip6 = nic_ip6, wire_ip6
+        sh('ip netns exec %s tc qdisc add dev %s clsact' % (self.ns, self.peer))
+        sh('ip netns exec %s tc filter add dev %s egress protocol ipv6 u32 '
+           'match ip6 dst ff00::/8 action drop' % (self.ns, self.peer))
+        for dev, ns in ((self.nic, None), (self.peer, self.ns)):
+            pre = 'ip netns exec %s ' % ns if ns else ''
+            for k, v in (('addr_gen_mode', 1), ('accept_dad', 0), ('accept_ra', 0),
+                         ('router_solicitations', 0), ('disable_ipv6', 0)):
+                sh(pre + 'sysctl -qw net.ipv6.conf.%s.%s=%d' % (dev, k, v))
+        sh('ip addr add %s/64 dev %s nodad' % (nic_ip6, self.nic))
+        sh('ip -n %s addr add %s/64 dev %s nodad' % (self.ns, wire_ip6, self.peer))
+        sh('ip neigh replace %s lladdr %s dev %s nud permanent' %
+           (wire_ip6, self.mac(self.peer, self.ns), self.nic))
+        sh('ip -n %s neigh replace %s lladdr %s dev %s nud permanent' %
+           (self.ns, nic_ip6, self.mac(self.nic), self.peer))
+
+    def send_udp6(self, sport, dport, count, size=64):
+        with netns(self.ns):
+            s = socket.socket(socket.AF_INET6, socket.SOCK_DGRAM)
+        s.bind((self.wire_ip6, sport))
+        for _ in range(count):
+            s.sendto(b'x' * size, (self.nic_ip6, dport))
+        s.close()
 
     @staticmethod
     def mac(dev, ns=None):
