@@ -2,7 +2,8 @@
 # SPDX-License-Identifier: GPL-2.0
 """RSS: flows land on the queues an independent Toeplitz computation
 predicts from the key and table ethtool -x shows; a new table and a new
-key move them as predicted."""
+key move them as predicted; the same for IPv6 flows (addresses of 16
+bytes), with the default and with a new key."""
 import os
 import random
 import sys
@@ -54,6 +55,31 @@ sh('ethtool -X %s hkey %s equal 4' % (t.nic, key))
 check(ethtool_x(t.nic)[0].hex(':') == key, 'ethtool -x does not show the new key')
 p3 = run('new key, equal 4')
 check(p3 != p1, 'new key moved no flow')
+
+# IPv6: source and destination addresses (16 bytes each), then the ports.
+t.enable_ipv6()
+
+
+def run6(label):
+    key, indir = ethtool_x(t.nic)
+    seen = set()
+    for sport, dport in FLOWS:
+        q = indir[toeplitz(key, rss_input_v6(t.wire_ip6, t.nic_ip6, sport, dport)) % 128]
+        before = queue_counts(t.stats())
+        t.send_udp6(sport, dport, PKTS)
+        d = t.wait_packets(before, PKTS)
+        got = [k for k, v in d.items() if v]
+        check(got == [q], '%s: udp6 flow %s predicted on queue %d, landed %s' %
+              (label, (sport, dport), q, d))
+        seen.add(q)
+    check(len(seen) > 1, '%s: all udp6 flows on one queue' % label)
+    log(label, 'all %d udp6 flows on their predicted queues' % len(FLOWS), seen)
+
+
+run6('ipv6, key set above')
+sh('ethtool -X %s hkey %s equal 4' % (t.nic, ':'.join('%02x' % random.randrange(256)
+                                                       for _ in range(52))))
+run6('ipv6, another key')
 
 rc, out = sh_rc('ethtool -X %s hfunc xor' % t.nic)
 check(rc != 0, 'hfunc xor accepted')
