@@ -299,12 +299,13 @@ static void pol_change(struct pol_out *o, const char *op, const char *name,
 	json_t *ch;
 
 	o->n++;
+	/* apply without -v counts: no text for a million rules. */
+	if (!o->c->json && o->quiet)
+		return;
 	if (r) {
 		cli_fmt_rule(r, buf, sizeof(buf));
 		text = buf;
 	}
-	if (!o->c->json && o->quiet)
-		return;
 	if (!o->c->json) {
 		printf("%s %s %s%s%s\n", !strcmp(op, "add") ? "+" :
 		       !strcmp(op, "del") ? "-" : "~", r ? "rule" : "container",

@@ -614,42 +614,57 @@ out_free:
 	return err;
 }
 
-/* Delete every rule key of set @tag; the set must be unreferenced. */
+/* Delete the keys of set @tag among the @n keys at @keys (@ksz each). */
+static void rxl_delete_tagged(int fd, __u8 *keys, __u32 n, size_t ksz,
+			      __u32 tag)
+{
+	LIBBPF_OPTS(bpf_map_batch_opts, opts);
+	__u32 i, m = 0;
+
+	for (i = 0; i < n; i++) {
+		if (*(__u32 *)(keys + i * ksz) != tag)
+			continue;
+		if (m != i)
+			memcpy(keys + m * ksz, keys + i * ksz, ksz);
+		m++;
+	}
+	if (m)
+		bpf_map_delete_batch(fd, keys, &m, &opts);
+}
+
+/*
+ * Delete every rule key of set @tag; the set must be unreferenced. The
+ * map is read RXL_BATCH keys per syscall (bucket by bucket) and each
+ * batch's keys of the set are deleted with one more: deleting keys of
+ * buckets already read does not disturb the walk.
+ */
 static void rxl_delete_set(struct rxl_fw *fw, __u32 tag)
 {
+	LIBBPF_OPTS(bpf_map_batch_opts, opts);
 	int fds[2] = { fw->rules4, fw->rules6 };
 	size_t ksz[2] = { sizeof(struct rxl_rule4_key),
 			  sizeof(struct rxl_rule6_key) };
-	int f;
+	struct rxl_rule_val *vals = calloc(RXL_BATCH, sizeof(*vals));
+	__u8 *keys = calloc(RXL_BATCH, sizeof(struct rxl_rule6_key));
+	__u32 pos, next, n;
+	void *in;
+	int f, err;
 
-	for (f = 0; f < 2; f++) {
-		size_t n = 0, cap = 1024, i;
-		__u8 *keys = malloc(cap * ksz[f]);
-		__u8 prev[32], next[32];
-		void *pp = NULL;
-
-		if (!keys)
-			return;
-		while (!bpf_map_get_next_key(fds[f], pp, next)) {
-			memcpy(prev, next, ksz[f]);
-			pp = prev;
-			if (*(__u32 *)next != tag)
-				continue;
-			if (n == cap) {
-				__u8 *k = realloc(keys, 2 * cap * ksz[f]);
-
-				if (!k)
-					break;
-				keys = k;
-				cap *= 2;
-			}
-			memcpy(keys + n * ksz[f], next, ksz[f]);
-			n++;
-		}
-		for (i = 0; i < n; i++)
-			bpf_map_delete_elem(fds[f], keys + i * ksz[f]);
-		free(keys);
+	for (f = 0; keys && vals && f < 2; f++) {
+		in = NULL;
+		do {
+			n = RXL_BATCH;
+			err = bpf_map_lookup_batch(fds[f], in, &next, keys,
+						   vals, &n, &opts);
+			if (err && errno != ENOENT)
+				break;
+			rxl_delete_tagged(fds[f], keys, n, ksz[f], tag);
+			pos = next;
+			in = &pos;
+		} while (!err);
 	}
+	free(keys);
+	free(vals);
 }
 
 int rxl_fw_container_del(struct rxl_fw *fw, __u32 id)
@@ -676,7 +691,9 @@ int rxl_fw_container_del(struct rxl_fw *fw, __u32 id)
 			goto out_unlock;
 	}
 	bpf_map_delete_elem(fw->tx_ports, &id);
-	rxl_delete_set(fw, ca->val.set);
+	/* A set without rules has no keys (rxl_write_set writes none). */
+	if (ca->val.nrules)
+		rxl_delete_set(fw, ca->val.set);
 out_unlock:
 	rxl_unlock(fw, 0);
 out_free:
@@ -1131,7 +1148,8 @@ int rxl_fw_rules_replace(struct rxl_fw *fw, __u32 id,
 		if (err)
 			break;
 	}
-	if (!err)
+	/* An empty old set (a new container's) has no keys to look for. */
+	if (!err && ca->val.nrules)
 		rxl_delete_set(fw, old_tag);
 out_unlock:
 	rxl_unlock(fw, 0);
