@@ -593,6 +593,44 @@ TEST_F(fp, container_delete)
 	CHECK_VERDICT(&p, XDP_PASS, NO_DROP, "re-added, default allow");
 }
 
+/*
+ * A replaced set larger than one batch of the key walk (RXL_BATCH, 8192)
+ * leaves no key behind, nor does deleting the container.
+ */
+TEST_F(fp, replace_large_set)
+{
+	const unsigned int n = 9000;
+	struct rxl_rule *r = calloc(n, sizeof(*r));
+	unsigned int i;
+
+	ASSERT_NE(NULL, r);
+	for (i = 0; i < n; i++) {
+		r[i].prio = 1;
+		r[i].family = AF_INET;
+		r[i].src[0] = 10;
+		r[i].src[1] = i >> 16;
+		r[i].src[2] = i >> 8;
+		r[i].src[3] = i;
+		r[i].plen = 32;
+		r[i].proto = IPPROTO_TCP;
+		r[i].dport_lo = 80;
+		r[i].dport_hi = 80;
+	}
+	ASSERT_EQ(0, rxl_fw_rules_replace(&self->fw, CID, r, n, true));
+	EXPECT_EQ(n, count_keys(self->fw.rules4,
+				sizeof(struct rxl_rule4_key)));
+	ASSERT_EQ(0, rxl_fw_rules_replace(&self->fw, CID, r, 1, true));
+	EXPECT_EQ(1, count_keys(self->fw.rules4,
+				sizeof(struct rxl_rule4_key)));
+	ASSERT_EQ(0, rxl_fw_rules_replace(&self->fw, CID, r, n, true));
+	EXPECT_EQ(n, count_keys(self->fw.rules4,
+				sizeof(struct rxl_rule4_key)));
+	ASSERT_EQ(0, rxl_fw_container_del(&self->fw, CID));
+	EXPECT_EQ(0, count_keys(self->fw.rules4,
+				sizeof(struct rxl_rule4_key)));
+	free(r);
+}
+
 /* The maps pinned in a bpffs are found by path. */
 TEST_F(fp, open_pinned)
 {
@@ -728,17 +766,23 @@ static void run_rule_cases(struct __test_metadata *_metadata,
 		}
 		EXPECT_EQ(c->act == XDP_DROP ? 1 : 0, r.ndrops)
 			TH_LOG("%s", c->name);
-		/* Container counters: packets and bytes of the frame seen. */
+		/*
+		 * Container counters: packets and bytes of the frame judged
+		 * (the inner frame of a tunnel packet). A passed frame leaves
+		 * decapped; a dropped one is never moved.
+		 */
 		if (c->act == XDP_DROP) {
 			EXPECT_EQ(cc0.drop.packets + 1, cc1.drop.packets)
 				TH_LOG("%s", c->name);
-			EXPECT_EQ(cc0.drop.bytes + r.outlen, cc1.drop.bytes)
-				TH_LOG("%s", c->name);
+			EXPECT_EQ(cc0.drop.bytes + p.len - p.inner,
+				  cc1.drop.bytes) TH_LOG("%s", c->name);
 		} else {
+			EXPECT_EQ(p.len - p.inner, r.outlen)
+				TH_LOG("%s", c->name);
 			EXPECT_EQ(cc0.pass.packets + 1, cc1.pass.packets)
 				TH_LOG("%s", c->name);
-			EXPECT_EQ(cc0.pass.bytes + r.outlen, cc1.pass.bytes)
-				TH_LOG("%s", c->name);
+			EXPECT_EQ(cc0.pass.bytes + p.len - p.inner,
+				  cc1.pass.bytes) TH_LOG("%s", c->name);
 		}
 	}
 }
@@ -850,9 +894,43 @@ TEST_F(fp, no_container)
 	CHECK_VERDICT(&p, XDP_DROP, RXL_DROP_NO_CONTAINER, "configured");
 }
 
-/* A redirecting container goes through the devmap. */
+/* The program with rxl_deliver_redirect set, sharing @skel's maps. */
+static struct rxlane_xdp *load_redirecting(struct rxlane_xdp *skel)
+{
+	struct rxlane_xdp *r = rxlane_xdp__open();
+	struct bpf_map *m;
+
+	if (!r)
+		return NULL;
+	r->rodata->rxl_deliver_redirect = 1;
+	bpf_object__for_each_map(m, r->obj) {
+		struct bpf_map *own;
+
+		/* libbpf would take (or make) pins in /sys/fs/bpf instead. */
+		bpf_map__set_pin_path(m, NULL);
+		if (bpf_map__is_internal(m))
+			continue;
+		own = bpf_object__find_map_by_name(skel->obj,
+						   bpf_map__name(m));
+		if (!own || bpf_map__reuse_fd(m, bpf_map__fd(own)))
+			goto err;
+	}
+	if (rxlane_xdp__load(r))
+		goto err;
+	return r;
+err:
+	rxlane_xdp__destroy(r);
+	return NULL;
+}
+
+/*
+ * A container with a device: passed to the stack by a program loaded
+ * as it comes, redirected through the devmap by one loaded with
+ * rxl_deliver_redirect set (rxlane attach DEV redirect).
+ */
 TEST_F(fp, redirect)
 {
+	struct rxlane_xdp *red;
 	struct rxl_addr a;
 	struct pkt p;
 	struct res r;
@@ -861,8 +939,23 @@ TEST_F(fp, redirect)
 	ASSERT_EQ(0, rxl_fw_container_add(&self->fw, 9, &a, 1, 1 /* lo */));
 	mk_plain(&p, 4, "10.9.1.1", "10.1.0.3", IPPROTO_TCP, 22);
 	ASSERT_EQ(0, run_pkt(self->prog, &self->fw, &p, &r));
+	EXPECT_EQ(XDP_PASS, r.act);
+	EXPECT_EQ(0, r.stats[RXL_STAT_REDIRECT]);
+	EXPECT_EQ(1, self->skel->rodata->rxl_deliver_redirect == 0);
+
+	red = load_redirecting(self->skel);
+	ASSERT_NE(NULL, red);
+	ASSERT_EQ(0, run_pkt(bpf_program__fd(red->progs.rxlane_xdp),
+			     &self->fw, &p, &r));
 	EXPECT_EQ(XDP_REDIRECT, r.act);
 	EXPECT_EQ(1, r.stats[RXL_STAT_REDIRECT]);
+	/* A container without a device is passed by both. */
+	mk_plain(&p, 4, "10.9.1.1", CONT4, IPPROTO_TCP, 22);
+	ASSERT_EQ(0, run_pkt(bpf_program__fd(red->progs.rxlane_xdp),
+			     &self->fw, &p, &r));
+	EXPECT_EQ(XDP_PASS, r.act);
+	EXPECT_EQ(0, r.stats[RXL_STAT_REDIRECT]);
+	rxlane_xdp__destroy(red);
 }
 
 TEST_F(fp, counters_per_container_and_reason)
