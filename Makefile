@@ -39,10 +39,11 @@ USER_CFLAGS	:= -g -O2 -Wall -Wextra -Werror -std=gnu11 \
 		   -DRXLANE_VERSION='"$(FULL_VERSION)"' \
 		   $(shell $(PKG_CONFIG) --cflags libbpf 2>/dev/null)
 USER_LDLIBS	:= $(shell $(PKG_CONFIG) --libs libbpf 2>/dev/null || echo -lbpf -lelf -lz)
-# The CLI reads policy files: JSON with jansson, YAML with libcyaml.
-CLI_LIBS	:= jansson libcyaml
+# The CLI reads policy files: JSON with jansson, YAML with libcyaml; it
+# lists XDP attachments with an RTM_GETLINK dump through libmnl.
+CLI_LIBS	:= jansson libcyaml libmnl
 USER_CFLAGS	+= $(shell $(PKG_CONFIG) --cflags $(CLI_LIBS) 2>/dev/null)
-USER_LDLIBS	+= $(shell $(PKG_CONFIG) --libs $(CLI_LIBS) 2>/dev/null || echo -ljansson -lcyaml -lyaml)
+USER_LDLIBS	+= $(shell $(PKG_CONFIG) --libs $(CLI_LIBS) 2>/dev/null || echo -ljansson -lcyaml -lyaml -lmnl)
 
 # BPF programs: bpf/NAME.bpf.c -> bpf/NAME.o -> user/NAME.skel.h
 BPF_PROGS	:= rxlane_xdp

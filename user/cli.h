@@ -184,6 +184,21 @@ int cli_free_id(struct cli *c, const bool *taken, __u32 *id);
 /* Look up a container by name; message naming @name when absent. */
 int cli_find_cont(struct cli *c, const char *name, struct cli_cont *out);
 
+/* ---- XDP attachments (cli_link.c: an RTM_GETLINK dump with libmnl) --- */
+struct cli_xdp_link {
+	char name[16];		/* IFNAMSIZ */
+	int ifindex;
+	__u32 prog_id;
+	__u8 mode;		/* XDP_ATTACHED_DRV, _SKB or _HW */
+};
+
+/*
+ * Every XDP program attached in this network namespace (@ifindex > 0:
+ * to that device only), sorted by ifindex and mode; *@out is malloc'ed.
+ */
+int cli_xdp_links(struct cli *c, int ifindex, struct cli_xdp_link **out,
+		  unsigned int *n);
+
 /* ---- changes (cli_sync.c) ---------------------------------------------- */
 /*
  * Make the fast path and the metadata go from @old to @new (either NULL:

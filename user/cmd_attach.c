@@ -8,6 +8,12 @@
  * are reused, so every device and every tool shares one set of maps.
  * The program stays attached after the CLI exits; detach removes it from
  * the device and leaves the pinned maps, and with them the configuration.
+ *
+ * Each attachment is a program instance of its own. 'attach DEV redirect'
+ * sets rxl_deliver_redirect in the instance's .rodata before load, so
+ * containers with a device are delivered by XDP_REDIRECT there and by
+ * XDP_PASS everywhere else; status reads the flag back from the program's
+ * .rodata map (its value's BTF says where the variable is).
  */
 #include <errno.h>
 #include <linux/if_link.h>
@@ -18,6 +24,7 @@
 #include <unistd.h>
 
 #include <bpf/bpf.h>
+#include <bpf/btf.h>
 #include <bpf/libbpf.h>
 
 #include "cli.h"
@@ -58,21 +65,46 @@ static bool cli_is_rxlane(int ifindex)
 	return true;
 }
 
-static int cli_parse_mode(struct cli *c, int argc, char **argv, __u32 *flags)
+struct cli_attach_opts {
+	__u32 flags;		/* XDP_FLAGS_*_MODE, 0: auto */
+	bool redirect;		/* deliver by XDP_REDIRECT */
+};
+
+/* [mode native|generic|auto] [redirect], in any order, each once. */
+static int cli_parse_attach(struct cli *c, int argc, char **argv,
+			    struct cli_attach_opts *o)
 {
-	*flags = 0;
-	if (argc == 1)
-		return 0;
-	if (argc != 3 || !cli_is(argv[1], "mode"))
-		return cli_usage_err(c, argv[1], "unexpected '%s'", argv[1]);
-	if (cli_is(argv[2], "native"))
-		*flags = XDP_FLAGS_DRV_MODE;
-	else if (cli_is(argv[2], "generic"))
-		*flags = XDP_FLAGS_SKB_MODE;
-	else if (!cli_is(argv[2], "auto"))
-		return cli_err(c, CLI_ERR, argv[2],
-			       "bad mode '%s' (native, generic or auto)",
-			       argv[2]);
+	bool mode = false;
+	int i;
+
+	memset(o, 0, sizeof(*o));
+	for (i = 1; i < argc; i++) {
+		if (cli_is(argv[i], "redirect")) {
+			if (o->redirect)
+				return cli_usage_err(c, argv[i],
+						     "'redirect' given twice");
+			o->redirect = true;
+			continue;
+		}
+		if (!cli_is(argv[i], "mode"))
+			return cli_usage_err(c, argv[i],
+					     "unknown keyword '%s' (mode, redirect)",
+					     argv[i]);
+		if (mode)
+			return cli_usage_err(c, argv[i], "'mode' given twice");
+		if (cli_need_arg(c, argc, argv, i))
+			return CLI_USAGE;
+		mode = true;
+		i++;
+		if (cli_is(argv[i], "native"))
+			o->flags = XDP_FLAGS_DRV_MODE;
+		else if (cli_is(argv[i], "generic"))
+			o->flags = XDP_FLAGS_SKB_MODE;
+		else if (!cli_is(argv[i], "auto"))
+			return cli_err(c, CLI_ERR, argv[i],
+				       "bad mode '%s' (native, generic or auto)",
+				       argv[i]);
+	}
 	return 0;
 }
 
@@ -120,7 +152,7 @@ static int cli_reuse_pins(struct cli *c, struct bpf_object *obj,
 }
 
 static int cli_load_attach(struct cli *c, const char *dev, int ifindex,
-			   __u32 flags)
+			   const struct cli_attach_opts *o)
 {
 	LIBBPF_OPTS(bpf_object_open_opts, opts);
 	char ipr[PATH_MAX];
@@ -132,6 +164,7 @@ static int cli_load_attach(struct cli *c, const char *dev, int ifindex,
 	if (!skel)
 		return cli_err(c, CLI_ERR, NULL, "cannot open the XDP object: %s",
 			       strerror(errno));
+	skel->rodata->rxl_deliver_redirect = o->redirect;
 	err = cli_reuse_pins(c, skel->obj, opts.pin_root_path);
 	if (err) {
 		rxlane_xdp__destroy(skel);
@@ -145,7 +178,7 @@ static int cli_load_attach(struct cli *c, const char *dev, int ifindex,
 			       opts.pin_root_path, strerror(-err));
 	}
 	err = bpf_xdp_attach(ifindex, bpf_program__fd(skel->progs.rxlane_xdp),
-			     flags | XDP_FLAGS_UPDATE_IF_NOEXIST, NULL);
+			     o->flags | XDP_FLAGS_UPDATE_IF_NOEXIST, NULL);
 	rxlane_xdp__destroy(skel);
 	if (err)
 		return cli_err(c, CLI_ERR, dev, "cannot attach to %s: %s%s", dev,
@@ -157,13 +190,14 @@ static int cli_load_attach(struct cli *c, const char *dev, int ifindex,
 
 int cmd_attach(struct cli *c, int argc, char **argv)
 {
-	__u32 flags, prog_id = 0;
+	struct cli_attach_opts o;
+	__u32 prog_id = 0;
 	int ifindex, err;
 
 	if (argc < 1)
 		return cli_usage_err(c, NULL,
-				     "usage: attach DEV [mode native|generic|auto]");
-	err = cli_parse_mode(c, argc, argv, &flags);
+				     "usage: attach DEV [mode native|generic|auto] [redirect]");
+	err = cli_parse_attach(c, argc, argv, &o);
 	if (err)
 		return err;
 	ifindex = cli_dev(c, argv[0]);
@@ -178,7 +212,7 @@ int cmd_attach(struct cli *c, int argc, char **argv)
 	err = cli_state_open(c, !c->dry_run);
 	if (err || c->dry_run)
 		return err;
-	return cli_load_attach(c, argv[0], ifindex, flags);
+	return cli_load_attach(c, argv[0], ifindex, &o);
 }
 
 int cmd_detach(struct cli *c, int argc, char **argv)
@@ -212,23 +246,109 @@ int cmd_detach(struct cli *c, int argc, char **argv)
 
 /* ---- status ------------------------------------------------------------ */
 
-static void cli_status_dev(struct cli *c, const struct if_nameindex *i,
-			   json_t *arr)
+/* Offset of variable @name in the DATASEC of a map's value, or -1. */
+static int cli_rodata_off(const struct bpf_map_info *mi, const char *name)
 {
-	LIBBPF_OPTS(bpf_xdp_query_opts, q);
-	bool ours;
+	const struct btf_var_secinfo *vs;
+	const struct btf_type *t;
+	struct btf *btf;
+	int off = -1, i;
 
-	if (bpf_xdp_query(i->if_index, 0, &q) || !q.prog_id)
-		return;
-	ours = cli_is_rxlane(i->if_index);
-	cli_printf(c, "dev %s prog %u mode %s%s\n", i->if_name, q.prog_id,
-		   cli_mode_name(q.attach_mode), ours ? "" : " (not rxlane)");
-	json_array_append_new(arr, json_pack("{s:s, s:i, s:I, s:s, s:b}",
-					     "dev", i->if_name, "ifindex",
-					     (int)i->if_index, "prog_id",
-					     (json_int_t)q.prog_id, "mode",
-					     cli_mode_name(q.attach_mode),
-					     "rxlane", ours));
+	if (!mi->btf_id || !mi->btf_value_type_id)
+		return -1;
+	btf = btf__load_from_kernel_by_id(mi->btf_id);
+	if (!btf)
+		return -1;
+	t = btf__type_by_id(btf, mi->btf_value_type_id);
+	if (!t || !btf_is_datasec(t))
+		goto out;
+	vs = btf_var_secinfos(t);
+	for (i = 0; i < btf_vlen(t); i++, vs++) {
+		const struct btf_type *v = btf__type_by_id(btf, vs->type);
+
+		if (v && !strcmp(btf__name_by_offset(btf, v->name_off), name) &&
+		    vs->size == sizeof(__u32) &&
+		    vs->offset + sizeof(__u32) <= mi->value_size) {
+			off = vs->offset;
+			break;
+		}
+	}
+out:
+	btf__free(btf);
+	return off;
+}
+
+/* The program's rxl_deliver_redirect, from its .rodata map (0: none). */
+static bool cli_prog_redirects(__u32 prog_id)
+{
+	struct bpf_prog_info info = {};
+	__u32 ids[64], len = sizeof(info), i, zero = 0, val = 0;
+	int fd = bpf_prog_get_fd_by_id(prog_id), err;
+
+	if (fd < 0)
+		return false;
+	info.nr_map_ids = 64;
+	info.map_ids = (__u64)(unsigned long)ids;
+	err = bpf_obj_get_info_by_fd(fd, &info, &len);
+	close(fd);
+	if (err)
+		return false;
+	for (i = 0; i < info.nr_map_ids && i < 64; i++) {
+		struct bpf_map_info mi = {};
+		__u32 mlen = sizeof(mi);
+		size_t nl;
+		void *v;
+		int off;
+
+		fd = bpf_map_get_fd_by_id(ids[i]);
+		if (fd < 0)
+			continue;
+		nl = bpf_obj_get_info_by_fd(fd, &mi, &mlen) ? 0 :
+		     strlen(mi.name);
+		off = nl > 7 && !strcmp(mi.name + nl - 7, ".rodata") ?
+		      cli_rodata_off(&mi, "rxl_deliver_redirect") : -1;
+		v = off >= 0 ? calloc(1, mi.value_size) : NULL;
+		if (v && !bpf_map_lookup_elem(fd, &zero, v))
+			memcpy(&val, (char *)v + off, sizeof(val));
+		free(v);
+		close(fd);
+		if (off >= 0)
+			break;
+	}
+	return val != 0;
+}
+
+static bool cli_prog_is_rxlane(__u32 prog_id)
+{
+	struct rxl_fw fw;
+
+	if (rxl_fw_open_prog(&fw, prog_id))
+		return false;
+	rxl_fw_close(&fw);
+	return true;
+}
+
+static void cli_status_link(struct cli *c, const struct cli_xdp_link *l,
+			    json_t *arr)
+{
+	bool ours = cli_prog_is_rxlane(l->prog_id);
+	const char *delivery = !ours ? NULL :
+			       cli_prog_redirects(l->prog_id) ? "redirect" :
+			       "pass";
+	json_t *o;
+
+	if (ours)
+		cli_printf(c, "dev %s prog %u mode %s delivery %s\n", l->name,
+			   l->prog_id, cli_mode_name(l->mode), delivery);
+	else
+		cli_printf(c, "dev %s prog %u mode %s (not rxlane)\n",
+			   l->name, l->prog_id, cli_mode_name(l->mode));
+	o = json_pack("{s:s, s:i, s:I, s:s, s:b}", "dev", l->name, "ifindex",
+		      l->ifindex, "prog_id", (json_int_t)l->prog_id, "mode",
+		      cli_mode_name(l->mode), "rxlane", ours);
+	if (delivery)
+		json_object_set_new(o, "delivery", json_string(delivery));
+	json_array_append_new(arr, o);
 }
 
 static void cli_status_counts(struct cli *c)
@@ -252,22 +372,31 @@ static void cli_status_counts(struct cli *c)
 
 int cmd_status(struct cli *c, int argc, char **argv)
 {
-	struct if_nameindex *ifs, *i;
+	struct cli_xdp_link *links = NULL;
+	unsigned int n = 0, i;
+	int ifindex = 0, err;
 	json_t *arr;
-	int err;
 
-	if (argc)
-		return cli_usage_err(c, argv[0], "unexpected '%s'", argv[0]);
+	if (argc > 1)
+		return cli_usage_err(c, argv[1], "unexpected '%s'", argv[1]);
+	if (argc) {
+		ifindex = cli_dev(c, argv[0]);
+		if (!ifindex)
+			return CLI_ERR;
+	}
 	err = cli_open_ro(c);
 	if (err)
 		return err;
+	err = cli_xdp_links(c, ifindex, &links, &n);
+	if (err)
+		return err;
 	arr = json_array();
-	ifs = if_nameindex();
-	for (i = ifs; i && i->if_index; i++)
-		cli_status_dev(c, i, arr);
-	if (ifs)
-		if_freenameindex(ifs);
-	if (!json_array_size(arr))
+	for (i = 0; i < n; i++)
+		cli_status_link(c, &links[i], arr);
+	free(links);
+	if (!n && argc)
+		cli_printf(c, "no XDP program on %s\n", argv[0]);
+	else if (!n)
 		cli_printf(c, "not attached in this network namespace\n");
 	cli_printf(c, "pins %s\n", c->pin_dir);
 	if (!cli_fw_find(c))

@@ -186,17 +186,13 @@ out:
 	close(fd);
 }
 
-int rxl_fw_open_ifindex(struct rxl_fw *fw, int ifindex)
+int rxl_fw_open_prog(struct rxl_fw *fw, __u32 prog_id)
 {
-	__u32 prog_id = 0, map_ids[64], len, i;
+	__u32 map_ids[64], len, i;
 	struct bpf_prog_info info;
 	int prog_fd, err;
 
 	rxl_fw_init(fw);
-	err = bpf_xdp_query_id(ifindex, 0, &prog_id);
-	if (err || !prog_id)
-		return rxl_fail(fw, err ?: -ENOENT,
-				"no XDP program on ifindex %d", ifindex);
 	prog_fd = bpf_prog_get_fd_by_id(prog_id);
 	if (prog_fd < 0)
 		return rxl_fail(fw, -errno, "XDP program %u: %s", prog_id,
@@ -223,8 +219,29 @@ int rxl_fw_open_ifindex(struct rxl_fw *fw, int ifindex)
 		memcpy(why, fw->err, sizeof(why));
 		rxl_fw_close(fw);
 		snprintf(fw->err, sizeof(fw->err),
-			 "XDP program %u on ifindex %d is not rxlane's: %.200s",
-			 prog_id, ifindex, why);
+			 "XDP program %u is not rxlane's: %.200s", prog_id,
+			 why);
+	}
+	return err;
+}
+
+int rxl_fw_open_ifindex(struct rxl_fw *fw, int ifindex)
+{
+	__u32 prog_id = 0;
+	int err;
+
+	rxl_fw_init(fw);
+	err = bpf_xdp_query_id(ifindex, 0, &prog_id);
+	if (err || !prog_id)
+		return rxl_fail(fw, err ?: -ENOENT,
+				"no XDP program on ifindex %d", ifindex);
+	err = rxl_fw_open_prog(fw, prog_id);
+	if (err) {
+		char why[sizeof(fw->err)];
+
+		memcpy(why, fw->err, sizeof(why));
+		snprintf(fw->err, sizeof(fw->err), "%.200s (on ifindex %d)",
+			 why, ifindex);
 	}
 	return err;
 }

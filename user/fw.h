@@ -55,6 +55,8 @@ struct rxl_fw {
 int rxl_fw_open_obj(struct rxl_fw *fw, struct bpf_object *obj);
 /* Maps pinned under @dir (RXL_FW_PIN_ROOT or RXL_FW_PIN_IPROUTE). */
 int rxl_fw_open_pinned(struct rxl_fw *fw, const char *dir);
+/* Maps of XDP program @prog_id, however it was loaded. */
+int rxl_fw_open_prog(struct rxl_fw *fw, __u32 prog_id);
 /* Maps of the XDP program attached to @ifindex, however it was loaded. */
 int rxl_fw_open_ifindex(struct rxl_fw *fw, int ifindex);
 void rxl_fw_close(struct rxl_fw *fw);

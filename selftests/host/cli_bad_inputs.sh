@@ -5,8 +5,8 @@
 # must give, a text its message must contain (the offending word, quoted),
 # and the arguments. Every row is run twice: in text (message on stderr)
 # and under -j (stderr is one JSON error with the same exit status and
-# message). After every row the whole configuration (containers, rules,
-# VTEPs, VNIs) must be exactly what it was.
+# message). After every row the whole configuration (attachments,
+# containers, rules, VTEPs, VNIs) must be exactly what it was.
 set -u
 . "$(dirname "$0")/lib.sh"
 rxl_init bad
@@ -25,7 +25,7 @@ cli fw add web drop from 10.1.0.0/16 comment blocked
 state() {
 	local what
 
-	for what in "container list" "fw list" "vtep list" "vni list"; do
+	for what in status "container list" "fw list" "vtep list" "vni list"; do
 		rxl_in "$NS" -j $what || echo "state: $what failed"
 	done
 }
@@ -111,6 +111,14 @@ TABLE="
 2|unexpected 'count'|stats web count 5
 1|no device 'nosuchdev0'|attach nosuchdev0
 1|bad mode 'turbo'|attach v1 mode turbo
+2|'redirect' given twice|attach v1 redirect redirect
+2|'redirect' given twice|attach v1 redirect mode native redirect
+2|unknown keyword 'bogus'|attach v1 bogus
+2|unknown keyword 'redirct'|attach v1 mode generic redirct
+2|'mode' given twice|attach v1 mode native mode generic
+2|'mode' needs a value|attach v1 redirect mode
+1|no device 'nosuchdev0'|status nosuchdev0
+2|unexpected 'v1'|status v0 v1
 1|rxlane is already attached to v0|attach v0
 1|no XDP program on v1|detach v1
 1|no device 'nosuchdev0'|detach nosuchdev0

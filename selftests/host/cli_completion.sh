@@ -7,6 +7,8 @@ TOP=$(cd "$(dirname "$0")/../.." && pwd)
 . "$TOP/user/rxlane.bash-completion" || { echo "FAIL: cannot source"; exit 1; }
 # The container names come from the CLI: a stand-in lists two.
 rxlane() { printf 'web id 0 default drop rules 0 ip 10.0.0.2\ndb id 1\n'; }
+# So do the devices.
+_rxlane_devs() { printf 'lo\neth0\n'; }
 
 expect() {	# "words typed" "expected offers"
 	local got
@@ -32,8 +34,14 @@ expect "rxlane fw add web a" "allow"
 expect "rxlane fw add web allow proto " "tcp udp icmp any"
 expect "rxlane fw del web " "handle"
 expect "rxlane vtep add 10.0.0.1 type " "vxlan geneve nvgre"
-expect "rxlane attach lo " "mode"
+expect "rxlane attach lo " "mode redirect"
 expect "rxlane attach lo mode " "native generic auto"
+expect "rxlane attach lo r" "redirect"
+expect "rxlane attach lo redirect " "mode"
+expect "rxlane attach lo mode native " "redirect"
+expect "rxlane attach lo redirect mode generic " ""
+expect "rxlane status " "lo eth0"
+expect "rxlane attach e" "eth0"
 expect "rxlane policy " "check diff apply"
 expect "rxlane stats " "watch web db"
 echo "PASS: bash completion"

@@ -18,7 +18,7 @@ cli() { rxl_in "$RXL_R" "$@" || rxl_fail "rxlane $*"; }
 
 cli status | grep -q "maps $RXL_BPFFS/tc/globals" ||
 	rxl_fail "status does not find iproute2's maps"
-cli status | grep -q "dev r0 prog [0-9]* mode native$" ||
+cli status | grep -q "dev r0 prog [0-9]* mode native delivery pass$" ||
 	rxl_fail "status does not show r0 attached natively"
 cli vtep add 10.0.0.2 type vxlan
 cli vni add 100
@@ -95,7 +95,7 @@ cli status | grep -q "not attached in this network namespace" ||
 	rxl_fail "still attached after detach"
 rxl_connect 80 2 && rxl_fail "detached: VXLAN decapsulated without XDP"
 cli attach r0
-cli status | grep -q "dev r0 prog [0-9]* mode native$" ||
+cli status | grep -q "dev r0 prog [0-9]* mode native delivery pass$" ||
 	rxl_fail "not attached again"
 refused 8080 "re-attached: the drop rule is still there" rule
 allowed 80 "re-attached: the allow rule is still there"

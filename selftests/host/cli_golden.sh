@@ -15,7 +15,15 @@ POLICY=$(mktemp /tmp/rxl-golden.XXXXXX.json)
 trap 'rm -f "$POLICY"; rxl_cleanup' EXIT
 
 cli() { rxl_in "$NS" "$@" || rxl_fail "rxlane $*"; }
-cli attach v0 >/dev/null
+XDPDUMP=/usr/lib/$(gcc -dumpmachine)/bpf/xdpdump_xdp.o
+[ -r "$XDPDUMP" ] || { echo "SKIP: no $XDPDUMP (xdp-tools)"; exit $ksft_skip; }
+cli attach v0 redirect >/dev/null
+# status finds every attachment: rxlane's by iproute2, another program.
+ip -n "$NS" link add v2 type veth peer name v3 || rxl_fail "veth v2"
+ip -n "$NS" link set dev v1 xdpgeneric obj "$RXL_OBJ" sec xdp ||
+	rxl_fail "ip link set dev v1 xdpgeneric obj"
+ip -n "$NS" link set dev v2 xdpgeneric obj "$XDPDUMP" sec xdp ||
+	rxl_fail "ip link set dev v2 xdpgeneric obj $XDPDUMP"
 cli vtep add 10.0.0.2 >/dev/null
 cli vtep add fd0f::2 type vxlan,nvgre >/dev/null
 cli vtep add 10.0.0.3 type geneve port 6082 >/dev/null
@@ -49,6 +57,8 @@ transcript() {
 		rxl_in "$NS" -j $c 2>&1
 	done <<-CMDS
 	status
+	status v0
+	status v3
 	vtep list
 	vni list
 	container list
@@ -62,8 +72,8 @@ transcript() {
 }
 
 OUT=$(transcript | sed -e "s|$RXL_BPFFS|BPFFS|g" -e "s|$POLICY|POLICY|g" \
-	-e 's/prog [0-9]*/prog ID/' -e 's/"prog_id":[0-9]*/"prog_id":ID/' \
-	-e 's/"ifindex":[0-9]*/"ifindex":N/')
+	-e 's/prog [0-9]*/prog ID/' -e 's/"prog_id":[0-9]*/"prog_id":ID/g' \
+	-e 's/"ifindex":[0-9]*/"ifindex":N/g')
 if [ "${1:-}" = "--update" ]; then
 	echo "$OUT" > "$EXPECTED"
 	echo "updated $EXPECTED"

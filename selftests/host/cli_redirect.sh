@@ -1,0 +1,91 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# Delivery mode of an attachment, with TCP over VXLAN into a container
+# whose host-side device is h0 (container add ... dev h0):
+#  - 'rxlane attach r0': delivered by XDP_PASS. The receiver's stack
+#    forwards the decapsulated frames to h0; the "redirect" counter stays
+#    0. Inner frames addressed to the container's own MAC are not for the
+#    receiver's stack: passing cannot deliver them.
+#  - 'rxlane attach r0 redirect': delivered by XDP_REDIRECT through the
+#    devmap to h0: the "redirect" counter rises, the frames arrive on the
+#    veth (c0 counts them) and the handshake completes with inner frames
+#    addressed to the container's MAC, which only a redirect delivers.
+# status shows each attachment's delivery mode, in text and JSON.
+set -u
+. "$(dirname "$0")/lib.sh"
+rxl_init redirect
+command -v python3 >/dev/null || { echo "SKIP: no python3"; exit $ksft_skip; }
+
+rxl_topo
+cli() { rxl_in "$RXL_R" "$@" || rxl_fail "rxlane $*"; }
+# A redirected frame enters c0 through veth's NAPI: GRO on enables it.
+ip netns exec "$RXL_C" ethtool -K c0 gro on >/dev/null 2>&1
+cli attach r0
+cli vtep add 10.0.0.2 type vxlan
+cli vni add 100
+cli container add web ip 10.200.0.2 dev h0
+rxl_tcp_server 80
+
+redirects() { rxl_in "$RXL_R" -j stats | jq .events.redirect; }
+passed() { rxl_in "$RXL_R" -j stats web | jq '.containers[0].pass.packets'; }
+c0_rx() { ip netns exec "$RXL_C" cat /sys/class/net/c0/statistics/rx_packets; }
+delivery() { rxl_in "$RXL_R" -j status r0 | jq -r '.attached[0].delivery'; }
+inner_mac() {	# the sender's inner destination MAC for the container
+	ip -n "$RXL_S" neigh replace 10.200.0.2 lladdr "$1" dev vx0 \
+		nud permanent || rxl_fail "neigh replace $1"
+}
+R0MAC=$(ip netns exec "$RXL_R" cat /sys/class/net/r0/address)
+C0MAC=$(ip netns exec "$RXL_C" cat /sys/class/net/c0/address)
+
+# ---- without 'redirect': XDP_PASS ----------------------------------------
+[ "$(delivery)" = pass ] || rxl_fail "status -j: delivery '$(delivery)', want pass"
+cli status r0 | grep -q "^dev r0 prog [0-9]* mode native delivery pass$" ||
+	rxl_fail "status: $(cli status r0)"
+p0=$(passed)
+rxl_connect 80 || rxl_fail "pass: TCP to the container refused"
+[ "$(redirects)" -eq 0 ] || rxl_fail "pass: redirect counter $(redirects)"
+[ "$(passed)" -gt "$p0" ] || rxl_fail "pass: container pass counter did not rise"
+rxl_ok "without redirect: delivered by XDP_PASS, redirect counter 0"
+
+inner_mac "$C0MAC"
+rxl_connect 80 2 && rxl_fail "pass: a frame for c0's MAC was delivered"
+[ "$(redirects)" -eq 0 ] || rxl_fail "pass: redirect counter $(redirects)"
+rxl_ok "without redirect: frames for the container's MAC are not delivered"
+
+# ---- with 'redirect': XDP_REDIRECT to h0 -----------------------------------
+cli detach r0
+cli attach r0 redirect
+[ "$(delivery)" = redirect ] ||
+	rxl_fail "status -j: delivery '$(delivery)', want redirect"
+cli status | grep -q "^dev r0 prog [0-9]* mode native delivery redirect$" ||
+	rxl_fail "status: $(cli status)"
+r0=$(redirects)
+rx0=$(c0_rx)
+rxl_connect 80 || rxl_fail "redirect: TCP to the container refused"
+r1=$(redirects)
+rx1=$(c0_rx)
+[ "$r1" -gt "$r0" ] || rxl_fail "redirect: counter did not rise ($r0 -> $r1)"
+[ $((rx1 - rx0)) -ge $((r1 - r0)) ] ||
+	rxl_fail "redirect: c0 received $((rx1 - rx0)) of $((r1 - r0)) redirected frames"
+rxl_ok "with redirect: $((r1 - r0)) frames redirected, all arrived on c0"
+
+# Frames for the receiver's MAC are redirected too: the veth carries them.
+inner_mac "$R0MAC"
+r0=$(redirects)
+rx0=$(c0_rx)
+rxl_connect 80 1
+[ "$(redirects)" -gt "$r0" ] || rxl_fail "redirect: counter did not rise"
+[ "$(c0_rx)" -gt "$rx0" ] || rxl_fail "redirect: nothing arrived on c0"
+rxl_ok "with redirect: every allowed frame goes to the veth"
+
+# A container without a device is still passed by this attachment.
+cli container del web
+cli container add web ip 10.200.0.2
+r0=$(redirects)
+rxl_connect 80 || rxl_fail "no dev: TCP to the container refused"
+[ "$(redirects)" -eq "$r0" ] || rxl_fail "no dev: redirected"
+rxl_ok "with redirect: a container without a device is passed"
+
+echo "PASS: delivery by XDP_PASS by default, XDP_REDIRECT with 'redirect'"
+exit 0
