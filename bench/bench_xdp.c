@@ -9,6 +9,14 @@
  * over the baseline's time in that round. Reported: min and median ns and
  * the min and median of the per-round ratios.
  *
+ * The benchmark object puts a decapped frame back with one more
+ * bpf_xdp_adjust_head() after the fast path (BPF_PROG_TEST_RUN runs every
+ * repeat on the frame as the previous one left it); the real path never
+ * makes that call. Variants whose frame the fast path moved (decapped and
+ * passed) also get a "net" figure: per round, their time less one call,
+ * half of what adjust-head-pair (two such calls) costs over XDP_DROP in
+ * that round. Raw figures stay in the table beside it.
+ *
  *   bench_xdp [-r ROUNDS] [-n REPEAT] [-c CPU] [-m MAX_RULES]
  *             [-o JSON] [-f XDP_FILTER_OBJ] BENCH_OBJ
  */
@@ -45,9 +53,11 @@ struct variant {
 	unsigned int rules;
 	int prog;
 	int want;		/* expected XDP action */
+	int restored;		/* the bench object restores the frame */
 	struct pkt pkt;
 	double ns[MAX_ROUNDS];
 	double ratio[MAX_ROUNDS];
+	double net[MAX_ROUNDS];	/* ns less the restore, if restored */
 };
 
 static struct variant vars[MAX_VARIANTS];
@@ -254,14 +264,28 @@ static int prog_fd(struct bpf_object *obj, const char *name)
 	return p ? bpf_program__fd(p) : -1;
 }
 
-static double med_of(const char *name, int rounds)
+static struct variant *find_var(const char *name)
 {
 	int i;
 
 	for (i = 0; i < nvars; i++)
 		if (!strcmp(vars[i].name, name))
-			return median(vars[i].ns, rounds);
-	return -1;
+			return &vars[i];
+	return NULL;
+}
+
+static double med_of(const char *name, int rounds)
+{
+	struct variant *v = find_var(name);
+
+	return v ? median(v->ns, rounds) : -1;
+}
+
+static double net_of(const char *name, int rounds)
+{
+	struct variant *v = find_var(name);
+
+	return v ? median(v->net, rounds) : -1;
 }
 
 static void print_targets(int rounds, unsigned int max_rules)
@@ -276,10 +300,16 @@ static void print_targets(int rounds, unsigned int max_rules)
 	full = med_of(hi, rounds);
 	small = med_of(lo, rounds);
 	printf("\ntargets (medians):\n");
-	if (filt > 0)
+	if (filt > 0) {
+		double net = net_of(hi, rounds);
+
 		printf("  %-44s %6.1f vs %6.1f ns  %s\n",
-		       "full VXLAN path <= xdp-filter all features", full, filt,
-		       full <= filt ? "met" : "MISSED");
+		       "full VXLAN path <= xdp-filter all features", net, filt,
+		       net <= filt ? "met" : "MISSED");
+		printf("  %-44s %6.1f vs %6.1f ns  %s\n",
+		       "  the same with the bench's restore (raw)", full, filt,
+		       full <= filt ? "met" : "over");
+	}
 	printf("  %-44s %6.2fx       %s\n", "VXLAN cost at max rules / at 10",
 	       full / small, full / small <= 1.2 ? "met" : "MISSED");
 	for (i = 0; i < 2; i++) {
@@ -313,10 +343,12 @@ static void write_json(const char *path, int rounds, unsigned int repeat,
 		fprintf(f, "    {\"name\": \"%s\", \"group\": \"%s\", "
 			   "\"rules\": %u, \"min_ns\": %.2f, "
 			   "\"median_ns\": %.2f, \"min_ratio\": %.3f, "
-			   "\"median_ratio\": %.3f}%s\n",
+			   "\"median_ratio\": %.3f, \"restored\": %d, "
+			   "\"net_median_ns\": %.2f}%s\n",
 			v->name, v->group, v->rules, minimum(v->ns, rounds),
 			median(v->ns, rounds), minimum(v->ratio, rounds),
-			median(v->ratio, rounds), i + 1 < nvars ? "," : "");
+			median(v->ratio, rounds), v->restored,
+			median(v->net, rounds), i + 1 < nvars ? "," : "");
 	}
 	fprintf(f, "  ]\n}\n");
 	fclose(f);
@@ -329,6 +361,7 @@ int main(int argc, char **argv)
 	struct bpf_object *obj, *filt = NULL;
 	int rounds = 40, cpu = 1, opt, base, r, rx;
 	char cont[32], hit[32];
+	struct variant *pair;
 	struct rxl_fw fw;
 	struct rxl_addr a;
 	cpu_set_t set;
@@ -388,8 +421,8 @@ int main(int argc, char **argv)
 		fprintf(stderr, "bench: %s not loaded: no xdp-filter figures\n",
 			filt_path);
 	}
-	add_variant("artifact", 0, prog_fd(obj, "adjust_pair"), XDP_DROP,
-		    "adjust-head-pair");
+	pair = add_variant("artifact", 0, prog_fd(obj, "adjust_pair"),
+			   XDP_DROP, "adjust-head-pair");
 	mk_frame(&vars[nvars - 1].pkt, 0, "11.0.0.1", "10.1.0.1", 1500);
 	add_variant("host", 0, rx, XDP_PASS, "vxlan-no-container");
 	mk_frame(&vars[nvars - 1].pkt, RXL_TUN_VXLAN, "11.0.0.1", "10.2.0.1",
@@ -432,6 +465,10 @@ int main(int argc, char **argv)
 		mk_frame(&vars[nvars - 1].pkt, RXL_TUN_VXLAN, hit, cont, 1500);
 	}
 
+	for (i = 0; i < (unsigned int)nvars; i++)
+		vars[i].restored = vars[i].prog == rx &&
+				   vars[i].want == XDP_PASS &&
+				   strncmp(vars[i].group, "plain", 5);
 	fprintf(stderr, "bench: %d variants, %d rounds of %u runs on CPU %d\n",
 		nvars, rounds, repeat, cpu);
 	for (r = 0; r < rounds; r++) {
@@ -448,17 +485,30 @@ int main(int argc, char **argv)
 				return 1;
 			v->ratio[r] = v->ns[r] / b;
 		}
+		/* One call: half of what the pair adds to XDP_DROP. */
+		for (i = 0; i < (unsigned int)nvars; i++)
+			vars[i].net[r] = vars[i].ns[r] - (vars[i].restored ?
+					 (pair->ns[r] - b) / 2 : 0);
 	}
 
-	printf("%-28s %9s %9s %9s %9s %9s\n", "variant", "rules", "min_ns",
-	       "median_ns", "min_x", "median_x");
+	printf("%-28s %9s %9s %9s %9s %9s %9s\n", "variant", "rules",
+	       "min_ns", "median_ns", "min_x", "median_x", "net_ns");
 	for (i = 0; i < (unsigned int)nvars; i++) {
 		struct variant *v = &vars[i];
+		char net[16] = "-";
 
-		printf("%-28s %9u %9.1f %9.1f %9.2f %9.2f\n", v->name, v->rules,
-		       minimum(v->ns, rounds), median(v->ns, rounds),
-		       minimum(v->ratio, rounds), median(v->ratio, rounds));
+		if (v->restored)
+			snprintf(net, sizeof(net), "%.1f",
+				 median(v->net, rounds));
+		printf("%-28s %9u %9.1f %9.1f %9.2f %9.2f %9s\n", v->name,
+		       v->rules, minimum(v->ns, rounds), median(v->ns, rounds),
+		       minimum(v->ratio, rounds), median(v->ratio, rounds),
+		       net);
 	}
+	printf("net_ns: median over rounds of (ns - (adjust-head-pair - xdp_drop) "
+	       "/ 2) for the\nvariants whose frame the benchmark object "
+	       "restores with a bpf_xdp_adjust_head()\nthe real path does "
+	       "not make\n");
 	print_targets(rounds, rule_counts[k - 1]);
 	if (json)
 		write_json(json, rounds, repeat, cpu);

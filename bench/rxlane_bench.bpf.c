@@ -5,9 +5,12 @@
  * BPF_PROG_TEST_RUN with repeat > 1 runs the program again on the frame as
  * the previous run left it, so a decapped frame would be judged without
  * its tunnel from the second run on. rxlane_bench runs the real fast path
- * and then puts the outer headers back with one more bpf_xdp_adjust_head()
- * (a cost charged to rxlane; adjust_pair measures it). xdp_drop_base is
- * the baseline every figure is divided by.
+ * and then, if it moved the frame (only a decapped frame that is passed
+ * is moved), puts the outer headers back with one more
+ * bpf_xdp_adjust_head(): a call the real path does not make.
+ * adjust_pair times two such calls, and bench_xdp reports the variants
+ * that pay it both raw and less half of adjust_pair in the same round.
+ * xdp_drop_base is the baseline every figure is divided by.
  */
 #include <linux/bpf.h>
 #include <bpf/bpf_helpers.h>

@@ -16,6 +16,13 @@
 #define RXL_IPV6_MAX_EXTHDRS	6	/* extension headers skipped */
 #define RXL_MAX_L4_OFF		512	/* L4 header must start before this */
 
+/*
+ * No header read starts past this buffer offset: an inner frame starts at
+ * most RXL_MAX_L4_OFF + 8 (UDP) + 8 + 252 (GENEVE and its options) in,
+ * and reads into a frame stop RXL_MAX_L4_OFF + 64 past its start.
+ */
+#define RXL_MAX_HDR_OFF		(2 * RXL_MAX_L4_OFF + 8 + 260 + 64)
+
 #define RXL_ETH_HLEN		14
 #define RXL_VLAN_HLEN		4
 #define RXL_IPV4_HLEN		20

@@ -7,8 +7,12 @@
  * and whose protocol is UDP or GRE. A UDP packet to another port, or a GRE
  * packet that does not carry Ethernet (0x6558), is not a tunnel packet and
  * goes on untouched (RXL_NOT_TUNNEL). Anything else that fails is dropped
- * with its reason; a good packet has its outer headers (and any Ethernet
- * padding past the outer IP packet) removed and RXL_CONT is returned.
+ * with its reason. For a good packet RXL_CONT is returned and the frame to
+ * judge becomes the inner one, where it lies: p->base = its first byte,
+ * p->len = the end of the outer IP packet. Nothing is moved here: the
+ * outer headers (and any Ethernet padding past the outer IP packet) are
+ * removed only if the packet is passed (rxl_strip()), so a drop never
+ * pays for moving the frame.
  */
 #ifndef _RXL_DECAP_H
 #define _RXL_DECAP_H
@@ -31,14 +35,14 @@ static __always_inline int rxl_udp_tunnel(struct xdp_md *ctx,
 	__u16 vxlan_port = cfg->vxlan_port ?: RXL_VXLAN_PORT;
 	__u16 geneve_port = cfg->geneve_port ?: RXL_GENEVE_PORT;
 	__u32 off = p->l4_off + RXL_UDP_HLEN;
-	__u8 *udp = rxl_hdr(ctx, p->l4_off, RXL_UDP_HLEN);
+	__u8 *udp = rxl_hdr(ctx, p, p->l4_off, RXL_UDP_HLEN);
 	__u16 dport;
 
 	if (!udp || off > p->ip_end)
 		return RXL_DROP_L4_TRUNC;
 	dport = bpf_ntohs(*(__be16 *)(udp + 2));
 	if (dport == vxlan_port) {
-		struct rxl_vxlanhdr *vx = rxl_hdr(ctx, off, sizeof(*vx));
+		struct rxl_vxlanhdr *vx = rxl_hdr(ctx, p, off, sizeof(*vx));
 
 		if (!vx || off + sizeof(*vx) > p->ip_end)
 			return RXL_DROP_TUNNEL_TRUNC;
@@ -50,7 +54,7 @@ static __always_inline int rxl_udp_tunnel(struct xdp_md *ctx,
 		return RXL_CONT;
 	}
 	if (dport == geneve_port) {
-		struct rxl_genevehdr *gh = rxl_hdr(ctx, off, sizeof(*gh));
+		struct rxl_genevehdr *gh = rxl_hdr(ctx, p, off, sizeof(*gh));
 
 		if (!gh || off + sizeof(*gh) > p->ip_end)
 			return RXL_DROP_TUNNEL_TRUNC;
@@ -72,7 +76,7 @@ static __always_inline int rxl_gre_tunnel(struct xdp_md *ctx,
 					  struct rxl_pkt *p, __u32 *type,
 					  __u32 *vni, __u32 *inner)
 {
-	struct rxl_grehdr *gre = rxl_hdr(ctx, p->l4_off, sizeof(*gre));
+	struct rxl_grehdr *gre = rxl_hdr(ctx, p, p->l4_off, sizeof(*gre));
 	__u32 off = p->l4_off + sizeof(*gre);
 	__u16 flags;
 	__u8 *key;
@@ -87,7 +91,7 @@ static __always_inline int rxl_gre_tunnel(struct xdp_md *ctx,
 		return RXL_DROP_NVGRE_BAD;
 	if (flags & RXL_GRE_CSUM)
 		off += 4;
-	key = rxl_hdr(ctx, off, 4);
+	key = rxl_hdr(ctx, p, off, 4);
 	if (!key || off + 4 > p->ip_end)
 		return RXL_DROP_TUNNEL_TRUNC;
 	*type = RXL_TUN_NVGRE;
@@ -120,12 +124,28 @@ static __always_inline int rxl_decap(struct xdp_md *ctx, struct rxl_pkt *p,
 	bits = bpf_map_lookup_elem(&rxl_vnis, &word);
 	if (!bits || !(*bits & rxl_vni_bit(vni)))
 		return RXL_DROP_UNKNOWN_VNI;
-	if (p->ip_end < p->len &&
-	    bpf_xdp_adjust_tail(ctx, (int)p->ip_end - (int)p->len))
-		return RXL_DROP_ADJUST;
-	if (bpf_xdp_adjust_head(ctx, (int)inner))
-		return RXL_DROP_ADJUST;
+	p->base = inner;
+	p->len = p->ip_end;
 	return RXL_CONT;
+}
+
+/*
+ * Makes the frame judged the whole buffer before it is passed: after a
+ * decap, the outer headers and any padding past the outer IP packet go.
+ * The only data move of the fast path, made once and only for packets
+ * that leave it. Returns 0, or non-zero if a helper failed.
+ */
+static __always_inline int rxl_strip(struct xdp_md *ctx,
+				     const struct rxl_pkt *p)
+{
+	__u32 buf_len = ctx->data_end - ctx->data;
+
+	if (!p->base)
+		return 0;
+	if (p->len < buf_len &&
+	    bpf_xdp_adjust_tail(ctx, (int)p->len - (int)buf_len))
+		return 1;
+	return bpf_xdp_adjust_head(ctx, (int)p->base);
 }
 
 #endif /* _RXL_DECAP_H */

@@ -2,15 +2,19 @@
 /*
  * rxl_parse.h - bounds-checked header parsing for the rxlane XDP fast path.
  *
- * Positions are offsets from the start of the frame. Every read goes
- * through rxl_hdr(), which refuses offsets past RXL_MAX_L4_OFF + 64 and
- * headers past the end of the frame. Lengths the verifier cannot judge are
+ * Positions are offsets from the start of the buffer. The frame being
+ * judged runs from p->base to p->len: the whole buffer, or after a decap
+ * the inner frame, parsed where it lies (the outer headers are removed
+ * only when the packet is passed, rxl_strip()). Every read goes through
+ * rxl_hdr(), which refuses offsets past RXL_MAX_HDR_OFF and headers past
+ * the frame or the buffer. Lengths the verifier cannot judge are
  * checked explicitly: IPv4 IHL >= 5, IPv4 total length and IPv6 payload
  * length within the frame, extension headers within the IP packet, TCP data
  * offset >= 5 and within the IP packet.
  *
  * Bounds (rxl_consts.h): at most RXL_VLAN_MAX_DEPTH VLAN tags, at most
- * RXL_IPV6_MAX_EXTHDRS extension headers, L4 header before RXL_MAX_L4_OFF.
+ * RXL_IPV6_MAX_EXTHDRS extension headers, L4 header before RXL_MAX_L4_OFF
+ * (counted from the start of the frame being judged).
  *
  * The parse functions return RXL_CONT to go on, or an enum rxl_drop_reason.
  */
@@ -29,7 +33,8 @@
 
 /* What the parser learnt about the frame being judged. */
 struct rxl_pkt {
-	__u32 len;		/* frame length */
+	__u32 base;		/* start of the frame: 0, or the inner frame */
+	__u32 len;		/* end of the frame */
 	__u32 l3_off;		/* IP header */
 	__u32 l4_off;		/* first byte after the IP headers */
 	__u32 ip_end;		/* one past the IP packet */
@@ -48,25 +53,28 @@ struct rxl_pkt {
 	struct rxl_in6 daddr6;
 };
 
-static __always_inline void *rxl_hdr(struct xdp_md *ctx, __u32 off, __u32 len)
+/* @len bytes at @off, or NULL when they are not all in the frame. */
+static __always_inline void *rxl_hdr(struct xdp_md *ctx,
+				     const struct rxl_pkt *p, __u32 off,
+				     __u32 len)
 {
 	void *data = (void *)(long)ctx->data;
 	void *data_end = (void *)(long)ctx->data_end;
-	void *p;
+	void *h;
 
-	if (off > RXL_MAX_L4_OFF + 64)
+	if (off > RXL_MAX_HDR_OFF || off + len > p->len)
 		return NULL;
-	p = data + off;
-	if (p + len > data_end)
+	h = data + off;
+	if (h + len > data_end)
 		return NULL;
-	return p;
+	return h;
 }
 
 /* Ethernet and up to RXL_VLAN_MAX_DEPTH VLAN tags. */
 static __always_inline int rxl_parse_l2(struct xdp_md *ctx, struct rxl_pkt *p)
 {
-	__u8 *eth = rxl_hdr(ctx, 0, RXL_ETH_HLEN);
-	__u32 off = RXL_ETH_HLEN;
+	__u8 *eth = rxl_hdr(ctx, p, p->base, RXL_ETH_HLEN);
+	__u32 off = p->base + RXL_ETH_HLEN;
 	__be16 proto;
 	int i;
 
@@ -80,7 +88,7 @@ static __always_inline int rxl_parse_l2(struct xdp_md *ctx, struct rxl_pkt *p)
 		if (proto != bpf_htons(RXL_ETH_P_8021Q) &&
 		    proto != bpf_htons(RXL_ETH_P_8021AD))
 			break;
-		vlan = rxl_hdr(ctx, off, RXL_VLAN_HLEN);
+		vlan = rxl_hdr(ctx, p, off, RXL_VLAN_HLEN);
 		if (!vlan)
 			return RXL_DROP_L2_TRUNC;
 		proto = *(__be16 *)(vlan + 2);
@@ -97,7 +105,7 @@ static __always_inline int rxl_parse_l2(struct xdp_md *ctx, struct rxl_pkt *p)
 static __always_inline int rxl_parse_ipv4(struct xdp_md *ctx,
 					  struct rxl_pkt *p)
 {
-	__u8 *iph = rxl_hdr(ctx, p->l3_off, RXL_IPV4_HLEN);
+	__u8 *iph = rxl_hdr(ctx, p, p->l3_off, RXL_IPV4_HLEN);
 	__u32 hlen, tot;
 	__u16 frag;
 
@@ -135,9 +143,9 @@ static __always_inline int rxl_skip_exthdr(struct xdp_md *ctx,
 	__u32 hlen;
 	__u16 fo;
 
-	if (p->l4_off > RXL_MAX_L4_OFF)
+	if (p->l4_off - p->base > RXL_MAX_L4_OFF)
 		return RXL_DROP_HDR_DEPTH;
-	h = rxl_hdr(ctx, p->l4_off, 8);
+	h = rxl_hdr(ctx, p, p->l4_off, 8);
 	if (!h || p->l4_off + 8 > p->ip_end)
 		return RXL_DROP_EXTHDR_TRUNC;
 	switch (*nexthdr) {
@@ -175,7 +183,7 @@ static __always_inline int rxl_is_exthdr(__u8 nexthdr)
 static __always_inline int rxl_parse_ipv6(struct xdp_md *ctx,
 					  struct rxl_pkt *p)
 {
-	__u8 *ip6 = rxl_hdr(ctx, p->l3_off, RXL_IPV6_HLEN);
+	__u8 *ip6 = rxl_hdr(ctx, p, p->l3_off, RXL_IPV6_HLEN);
 	__u8 nexthdr;
 	int i, rc;
 
@@ -206,12 +214,14 @@ static __always_inline int rxl_parse_ipv6(struct xdp_md *ctx,
 	return RXL_CONT;
 }
 
-/* Ethernet, VLAN, IPv4/IPv6 and IPv6 extension headers. */
+/*
+ * Ethernet, VLAN, IPv4/IPv6 and IPv6 extension headers of the frame at
+ * [p->base, p->len).
+ */
 static __always_inline int rxl_parse_l3(struct xdp_md *ctx, struct rxl_pkt *p)
 {
 	int rc;
 
-	p->len = ctx->data_end - ctx->data;
 	rc = rxl_parse_l2(ctx, p);
 	if (rc != RXL_CONT)
 		return rc;
@@ -219,7 +229,8 @@ static __always_inline int rxl_parse_l3(struct xdp_md *ctx, struct rxl_pkt *p)
 		rc = rxl_parse_ipv4(ctx, p);
 	else if (p->eth_proto == RXL_ETH_P_IPV6)
 		rc = rxl_parse_ipv6(ctx, p);
-	if (rc == RXL_CONT && p->family && p->l4_off > RXL_MAX_L4_OFF)
+	if (rc == RXL_CONT && p->family &&
+	    p->l4_off - p->base > RXL_MAX_L4_OFF)
 		return RXL_DROP_HDR_DEPTH;
 	return rc;
 }
@@ -241,7 +252,7 @@ static __always_inline int rxl_parse_l4(struct xdp_md *ctx, struct rxl_pkt *p)
 		return RXL_CONT;
 	switch (p->proto) {
 	case RXL_IPPROTO_TCP:
-		l4 = rxl_hdr(ctx, off, RXL_TCP_HLEN);
+		l4 = rxl_hdr(ctx, p, off, RXL_TCP_HLEN);
 		if (!l4 || off + RXL_TCP_HLEN > p->ip_end)
 			return trunc;
 		if ((l4[12] >> 4) < 5)
@@ -251,13 +262,13 @@ static __always_inline int rxl_parse_l4(struct xdp_md *ctx, struct rxl_pkt *p)
 							   RXL_DROP_TCP_DOFF;
 		break;
 	case RXL_IPPROTO_UDP:
-		l4 = rxl_hdr(ctx, off, RXL_UDP_HLEN);
+		l4 = rxl_hdr(ctx, p, off, RXL_UDP_HLEN);
 		if (!l4 || off + RXL_UDP_HLEN > p->ip_end)
 			return trunc;
 		break;
 	case RXL_IPPROTO_ICMP:
 	case RXL_IPPROTO_ICMPV6:
-		l4 = rxl_hdr(ctx, off, RXL_ICMP_HLEN);
+		l4 = rxl_hdr(ctx, p, off, RXL_ICMP_HLEN);
 		if (!l4 || off + RXL_ICMP_HLEN > p->ip_end)
 			return trunc;
 		p->icmp_type = l4[0];
