@@ -9,10 +9,10 @@
  * goes on untouched (RXL_NOT_TUNNEL). Anything else that fails is dropped
  * with its reason. For a good packet RXL_CONT is returned and the frame to
  * judge becomes the inner one, where it lies: p->base = its first byte,
- * p->len = the end of the outer IP packet. Nothing is moved here: the
- * outer headers (and any Ethernet padding past the outer IP packet) are
- * removed only if the packet is passed (rxl_strip()), so a drop never
- * pays for moving the frame.
+ * p->len = the end of the outer IP packet (any Ethernet padding past it
+ * is trimmed: bpf_xdp_adjust_tail() moves no data). The outer headers are
+ * removed only if the packet is passed (rxl_strip()): a drop never pays
+ * for moving the frame.
  */
 #ifndef _RXL_DECAP_H
 #define _RXL_DECAP_H
@@ -124,6 +124,9 @@ static __always_inline int rxl_decap(struct xdp_md *ctx, struct rxl_pkt *p,
 	bits = bpf_map_lookup_elem(&rxl_vnis, &word);
 	if (!bits || !(*bits & rxl_vni_bit(vni)))
 		return RXL_DROP_UNKNOWN_VNI;
+	if (p->ip_end < p->len &&
+	    bpf_xdp_adjust_tail(ctx, (int)p->ip_end - (int)p->len))
+		return RXL_DROP_ADJUST;
 	p->base = inner;
 	p->len = p->ip_end;
 	return RXL_CONT;
@@ -131,20 +134,15 @@ static __always_inline int rxl_decap(struct xdp_md *ctx, struct rxl_pkt *p,
 
 /*
  * Makes the frame judged the whole buffer before it is passed: after a
- * decap, the outer headers and any padding past the outer IP packet go.
- * The only data move of the fast path, made once and only for packets
- * that leave it. Returns 0, or non-zero if a helper failed.
+ * decap, the outer headers go. The only data move of the fast path, made
+ * once and only for packets that leave it. Returns 0, or non-zero if the
+ * helper failed.
  */
 static __always_inline int rxl_strip(struct xdp_md *ctx,
 				     const struct rxl_pkt *p)
 {
-	__u32 buf_len = ctx->data_end - ctx->data;
-
 	if (!p->base)
 		return 0;
-	if (p->len < buf_len &&
-	    bpf_xdp_adjust_tail(ctx, (int)p->len - (int)buf_len))
-		return 1;
 	return bpf_xdp_adjust_head(ctx, (int)p->base);
 }
 

@@ -3,11 +3,12 @@
  * rxl_parse.h - bounds-checked header parsing for the rxlane XDP fast path.
  *
  * Positions are offsets from the start of the buffer. The frame being
- * judged runs from p->base to p->len: the whole buffer, or after a decap
- * the inner frame, parsed where it lies (the outer headers are removed
- * only when the packet is passed, rxl_strip()). Every read goes through
- * rxl_hdr(), which refuses offsets past RXL_MAX_HDR_OFF and headers past
- * the frame or the buffer. Lengths the verifier cannot judge are
+ * judged runs from p->base to p->len, the end of the buffer: the whole
+ * buffer, or after a decap the inner frame, parsed where it lies (the
+ * outer headers are removed only when the packet is passed, rxl_strip()).
+ * Every read goes through rxl_hdr(), which refuses offsets past
+ * RXL_MAX_HDR_OFF and headers past the buffer. Lengths the verifier
+ * cannot judge are
  * checked explicitly: IPv4 IHL >= 5, IPv4 total length and IPv6 payload
  * length within the frame, extension headers within the IP packet, TCP data
  * offset >= 5 and within the IP packet.
@@ -53,7 +54,11 @@ struct rxl_pkt {
 	struct rxl_in6 daddr6;
 };
 
-/* @len bytes at @off, or NULL when they are not all in the frame. */
+/*
+ * @len bytes at @off, or NULL when they are not all in the buffer. The
+ * frame judged always ends where the buffer does: rxl_decap() trims any
+ * padding past the outer IP packet.
+ */
 static __always_inline void *rxl_hdr(struct xdp_md *ctx,
 				     const struct rxl_pkt *p, __u32 off,
 				     __u32 len)
@@ -62,7 +67,7 @@ static __always_inline void *rxl_hdr(struct xdp_md *ctx,
 	void *data_end = (void *)(long)ctx->data_end;
 	void *h;
 
-	if (off > RXL_MAX_HDR_OFF || off + len > p->len)
+	if (off > RXL_MAX_HDR_OFF)
 		return NULL;
 	h = data + off;
 	if (h + len > data_end)
