@@ -198,6 +198,8 @@ struct cli_xdp_link {
  */
 int cli_xdp_links(struct cli *c, int ifindex, struct cli_xdp_link **out,
 		  unsigned int *n);
+/* The same without a message: 0 or -errno. */
+int cli_xdp_list(int ifindex, struct cli_xdp_link **out, unsigned int *n);
 
 /* ---- changes (cli_sync.c) ---------------------------------------------- */
 /*

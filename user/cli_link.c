@@ -187,8 +187,7 @@ static int cli_link_dump(struct mnl_socket *nl, char *buf,
 	return 0;
 }
 
-int cli_xdp_links(struct cli *c, int ifindex, struct cli_xdp_link **out,
-		  unsigned int *n)
+int cli_xdp_list(int ifindex, struct cli_xdp_link **out, unsigned int *n)
 {
 	struct cli_link_walk w = { .ifindex = ifindex };
 	struct mnl_socket *nl;
@@ -199,7 +198,7 @@ int cli_xdp_links(struct cli *c, int ifindex, struct cli_xdp_link **out,
 	*n = 0;
 	buf = malloc(CLI_NL_BUF);
 	if (!buf)
-		return cli_err(c, CLI_ERR, NULL, "out of memory");
+		return -ENOMEM;
 	nl = mnl_socket_open(NETLINK_ROUTE);
 	if (!nl) {
 		err = -errno;
@@ -212,13 +211,23 @@ out_free:
 	free(buf);
 	if (err) {
 		free(w.v);
-		return cli_err(c, CLI_ERR, NULL,
-			       "cannot list devices (RTM_GETLINK): %s",
-			       strerror(-err));
+		return err;
 	}
 	if (w.n)
 		qsort(w.v, w.n, sizeof(*w.v), cli_cmp_link);
 	*out = w.v;
 	*n = w.n;
+	return 0;
+}
+
+int cli_xdp_links(struct cli *c, int ifindex, struct cli_xdp_link **out,
+		  unsigned int *n)
+{
+	int err = cli_xdp_list(ifindex, out, n);
+
+	if (err)
+		return cli_err(c, CLI_ERR, NULL,
+			       "cannot list devices (RTM_GETLINK): %s",
+			       strerror(-err));
 	return 0;
 }

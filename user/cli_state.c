@@ -13,7 +13,6 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/magic.h>
-#include <net/if.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/file.h>
@@ -204,19 +203,21 @@ static int cli_open_dir_maps(struct cli *c, const char *dir)
 /* The maps of an rxlane program attached to any device in this netns. */
 static int cli_open_attached(struct cli *c)
 {
-	struct if_nameindex *ifs = if_nameindex(), *i;
+	struct cli_xdp_link *links;
+	unsigned int n, i;
 	int ret = -1;
 
-	for (i = ifs; i && i->if_index && ret; i++) {
-		if (rxl_fw_open_ifindex(&c->fw, i->if_index))
+	if (cli_xdp_list(0, &links, &n))
+		return -1;
+	for (i = 0; i < n && ret; i++) {
+		if (rxl_fw_open_prog(&c->fw, links[i].prog_id))
 			continue;
 		snprintf(c->maps_dir, sizeof(c->maps_dir), "dev %s",
-			 i->if_name);
+			 links[i].name);
 		c->fw_open = true;
 		ret = 0;
 	}
-	if (ifs)
-		if_freenameindex(ifs);
+	free(links);
 	return ret;
 }
 

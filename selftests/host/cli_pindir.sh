@@ -5,6 +5,7 @@
 # makes it 0700 and owned by the caller, refuses one that another user owns
 # or that is open to others, refuses pins opened up, refuses a directory
 # off bpffs, and serialises concurrent changes (flock on the directory).
+# Without pins it finds the maps through the attached program.
 set -u
 . "$(dirname "$0")/lib.sh"
 rxl_init pindir
@@ -67,6 +68,17 @@ handles=$(rxl_in "$NS" -j fw list web | jq -r '[.rules[].handle] | sort | map(to
 [ "$handles" = "$(seq -s ' ' 1 12)" ] ||
 	rxl_fail "concurrent adds gave handles '$handles'"
 rxl_ok "12 concurrent fw add: 12 rules, handles 1-12"
+
+# No maps where the CLI looks (pin directory, iproute2's): it finds them
+# through the rxlane program attached in this namespace (RTM_GETLINK dump).
+cli vtep add 10.0.0.2
+nopins() { RXLANE_PIN_DIR=$RXL_BPFFS/elsewhere TC_BPF_MNT=$RXL_BPFFS/none \
+	rxl_in "$NS" "$@"; }
+out=$(nopins status) || rxl_fail "status without pins failed"
+echo "$out" | grep -q "^maps dev v0$" || rxl_fail "status without pins: $out"
+nopins vtep list | grep -q "^vtep 10.0.0.2 " ||
+	rxl_fail "vtep list through the attached program: $(nopins vtep list 2>&1)"
+rxl_ok "maps found through the attached program when nothing is pinned"
 
 echo "PASS: pin directory checked, changes serialised"
 exit 0
