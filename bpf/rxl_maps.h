@@ -2,10 +2,11 @@
 /*
  * rxl_maps.h - BPF map definitions of the rxlane XDP fast path.
  *
- * Every map is pinned by name (LIBBPF_PIN_BY_NAME): iproute2 pins them
- * under /sys/fs/bpf/tc/globals/, the rxlane loader under its own root, and
- * a second load of the object reuses whatever is already pinned there.
- * Keys and values are the structs of include/rxlane_maps.h.
+ * Every map but the device map is pinned by name (LIBBPF_PIN_BY_NAME):
+ * iproute2 pins them under /sys/fs/bpf/tc/globals/, the rxlane loader
+ * under its own root, and a second load of the object reuses whatever is
+ * already pinned there. Keys and values are the structs of
+ * include/rxlane_maps.h.
  */
 #ifndef _RXL_MAPS_H
 #define _RXL_MAPS_H
@@ -80,12 +81,22 @@ struct {
 	__uint(pinning, LIBBPF_PIN_BY_NAME);
 } rxl_rules6 SEC(".maps");
 
+/*
+ * Not pinned by the object. The kernel creates every DEVMAP with
+ * BPF_F_RDONLY_PROG added to its flags and refuses that flag in a
+ * create request, while libbpf (1.1, iproute2's) reuses a pin only if its
+ * flags equal the definition's: no definition both creates and reuses a
+ * pinned devmap, so a pinned one made every later 'ip link set ... xdp
+ * obj' fail. Each program instance gets its own, unless its loader reuses
+ * the pinned one by fd: user/fw.c pins one in a pin directory that has
+ * none, and 'rxlane attach' reuses it (or pins its own). Only attachments
+ * with rxl_deliver_redirect set ever read it; iproute2's do not.
+ */
 struct {
 	__uint(type, BPF_MAP_TYPE_DEVMAP);
 	__uint(max_entries, RXL_MAX_CONTAINERS);
 	__type(key, __u32);
 	__type(value, __u32);
-	__uint(pinning, LIBBPF_PIN_BY_NAME);
 } rxl_tx_ports SEC(".maps");
 
 struct {

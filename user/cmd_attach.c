@@ -124,9 +124,10 @@ static const char *cli_attach_dir(struct cli *c, char *buf, size_t len)
 }
 
 /*
- * Take the maps already pinned in @dir as they are. libbpf would refuse
- * some of iproute2's: it creates the devmap with BPF_F_RDONLY_PROG, which
- * our object does not ask for, and libbpf's reuse check compares flags.
+ * Take the maps already pinned in @dir as they are (by fd: libbpf's own
+ * reuse check compares flags, and the kernel adds BPF_F_RDONLY_PROG to
+ * every devmap). The object does not pin its devmap (bpf/rxl_maps.h):
+ * if @dir has none, this attachment's is pinned there.
  */
 static int cli_reuse_pins(struct cli *c, struct bpf_object *obj,
 			  const char *dir)
@@ -138,6 +139,14 @@ static int cli_reuse_pins(struct cli *c, struct bpf_object *obj,
 	bpf_object__for_each_map(m, obj) {
 		snprintf(path, sizeof(path), "%s/%s", dir, bpf_map__name(m));
 		fd = bpf_obj_get(path);
+		if (fd < 0 && bpf_map__type(m) == BPF_MAP_TYPE_DEVMAP) {
+			/* The object leaves it unpinned: pin it here. */
+			err = bpf_map__set_pin_path(m, path);
+			if (err)
+				return cli_err(c, CLI_ERR, path,
+					       "cannot pin %s: %s", path,
+					       strerror(-err));
+		}
 		if (fd < 0)
 			continue;	/* libbpf creates and pins it */
 		err = bpf_map__reuse_fd(m, fd);

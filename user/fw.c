@@ -145,6 +145,31 @@ int rxl_fw_open_obj(struct rxl_fw *fw, struct bpf_object *obj)
 	return err;
 }
 
+/*
+ * The object does not pin its device map (bpf/rxl_maps.h): a directory
+ * made by iproute2 has none. The first opener pins one, so that everyone
+ * who opens the directory, and every loader that reuses its pins by name
+ * (rxlane attach), shares it. Sets errno on failure.
+ */
+static int rxl_tx_ports_get(const char *path)
+{
+	int fd = bpf_obj_get(path), err;
+
+	if (fd >= 0 || errno != ENOENT)
+		return fd;
+	fd = bpf_map_create(BPF_MAP_TYPE_DEVMAP, "rxl_tx_ports", sizeof(__u32),
+			    sizeof(__u32), RXL_MAX_CONTAINERS, NULL);
+	if (fd < 0 || !bpf_obj_pin(fd, path))
+		return fd;
+	err = errno;
+	close(fd);
+	if (err != EEXIST) {
+		errno = err;
+		return -1;
+	}
+	return bpf_obj_get(path);	/* pinned meanwhile by another */
+}
+
 int rxl_fw_open_pinned(struct rxl_fw *fw, const char *dir)
 {
 	char path[PATH_MAX];
@@ -154,7 +179,8 @@ int rxl_fw_open_pinned(struct rxl_fw *fw, const char *dir)
 	rxl_fw_init(fw);
 	for (i = 0; i < RXL_NMAPS; i++) {
 		snprintf(path, sizeof(path), "%s/%s", dir, rxl_maps[i].name);
-		*rxl_fd(fw, i) = bpf_obj_get(path);
+		*rxl_fd(fw, i) = rxl_fd(fw, i) == &fw->tx_ports ?
+				 rxl_tx_ports_get(path) : bpf_obj_get(path);
 		if (*rxl_fd(fw, i) < 0) {
 			err = rxl_fail(fw, -errno, "cannot open %s: %s", path,
 				       strerror(errno));
