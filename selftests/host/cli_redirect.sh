@@ -3,14 +3,16 @@
 #
 # Delivery mode of an attachment, with TCP over VXLAN into a container
 # whose host-side device is h0 (container add ... dev h0):
-#  - 'rxlane attach r0': delivered by XDP_PASS. The receiver's stack
-#    forwards the decapsulated frames to h0; the "redirect" counter stays
-#    0. Inner frames addressed to the container's own MAC are not for the
-#    receiver's stack: passing cannot deliver them.
+#  - attached by iproute2 ('ip link set dev r0 xdpdrv obj ... sec xdp'),
+#    then by 'rxlane attach r0': delivered by XDP_PASS. The receiver's
+#    stack forwards the decapsulated frames to h0; the "redirect" counter
+#    stays 0. Inner frames addressed to the container's own MAC are not
+#    for the receiver's stack: passing cannot deliver them.
 #  - 'rxlane attach r0 redirect': delivered by XDP_REDIRECT through the
 #    devmap to h0: the "redirect" counter rises, the frames arrive on the
 #    veth (c0 counts them) and the handshake completes with inner frames
 #    addressed to the container's MAC, which only a redirect delivers.
+#    A container without a device is still passed.
 # status shows each attachment's delivery mode, in text and JSON.
 set -u
 . "$(dirname "$0")/lib.sh"
@@ -21,7 +23,8 @@ rxl_topo
 cli() { rxl_in "$RXL_R" "$@" || rxl_fail "rxlane $*"; }
 # A redirected frame enters c0 through veth's NAPI: GRO on enables it.
 ip netns exec "$RXL_C" ethtool -K c0 gro on >/dev/null 2>&1
-cli attach r0
+ip -n "$RXL_R" link set dev r0 xdpdrv obj "$RXL_OBJ" sec xdp ||
+	rxl_fail "attach with iproute2"
 cli vtep add 10.0.0.2 type vxlan
 cli vni add 100
 cli container add web ip 10.200.0.2 dev h0
@@ -38,20 +41,28 @@ inner_mac() {	# the sender's inner destination MAC for the container
 R0MAC=$(ip netns exec "$RXL_R" cat /sys/class/net/r0/address)
 C0MAC=$(ip netns exec "$RXL_C" cat /sys/class/net/c0/address)
 
-# ---- without 'redirect': XDP_PASS ----------------------------------------
-[ "$(delivery)" = pass ] || rxl_fail "status -j: delivery '$(delivery)', want pass"
-cli status r0 | grep -q "^dev r0 prog [0-9]* mode native delivery pass$" ||
-	rxl_fail "status: $(cli status r0)"
-p0=$(passed)
-rxl_connect 80 || rxl_fail "pass: TCP to the container refused"
-[ "$(redirects)" -eq 0 ] || rxl_fail "pass: redirect counter $(redirects)"
-[ "$(passed)" -gt "$p0" ] || rxl_fail "pass: container pass counter did not rise"
-rxl_ok "without redirect: delivered by XDP_PASS, redirect counter 0"
+# passes WHO: the attachment delivers by XDP_PASS only.
+passes() {
+	[ "$(delivery)" = pass ] ||
+		rxl_fail "$1: status -j says delivery '$(delivery)', want pass"
+	cli status r0 | grep -q "^dev r0 prog [0-9]* mode native delivery pass$" ||
+		rxl_fail "$1: status: $(cli status r0)"
+	inner_mac "$R0MAC"
+	p0=$(passed)
+	rxl_connect 80 || rxl_fail "$1: TCP to the container refused"
+	[ "$(redirects)" -eq 0 ] || rxl_fail "$1: redirect counter $(redirects)"
+	[ "$(passed)" -gt "$p0" ] ||
+		rxl_fail "$1: container pass counter did not rise"
+	inner_mac "$C0MAC"
+	rxl_connect 80 2 && rxl_fail "$1: a frame for c0's MAC was delivered"
+	[ "$(redirects)" -eq 0 ] || rxl_fail "$1: redirect counter $(redirects)"
+	rxl_ok "$1: delivered by XDP_PASS (redirect counter 0, frames for the container's MAC not delivered)"
+}
 
-inner_mac "$C0MAC"
-rxl_connect 80 2 && rxl_fail "pass: a frame for c0's MAC was delivered"
-[ "$(redirects)" -eq 0 ] || rxl_fail "pass: redirect counter $(redirects)"
-rxl_ok "without redirect: frames for the container's MAC are not delivered"
+passes "attached by iproute2"
+cli detach r0
+cli attach r0
+passes "rxlane attach r0"
 
 # ---- with 'redirect': XDP_REDIRECT to h0 -----------------------------------
 cli detach r0
@@ -60,6 +71,7 @@ cli attach r0 redirect
 	rxl_fail "status -j: delivery '$(delivery)', want redirect"
 cli status | grep -q "^dev r0 prog [0-9]* mode native delivery redirect$" ||
 	rxl_fail "status: $(cli status)"
+inner_mac "$C0MAC"
 r0=$(redirects)
 rx0=$(c0_rx)
 rxl_connect 80 || rxl_fail "redirect: TCP to the container refused"
