@@ -1,38 +1,43 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
 #
-# End to end on rxlane's own NIC: the kernel's vxlan, geneve and gretap
-# (NVGRE) devices send overlay traffic over a veth whose other end is the
-# lower device of an rxlane NIC; the rxlane XDP program runs NATIVELY on
-# that NIC (xdpdrv, in the NIC's NAPI poll), decaps, and a container
-# namespace behind a veth gets exactly the TCP connections its rules allow.
-# Every refusal is proven by its drop counter.
+# End to end on rxlane's own NIC, driven by the rxlane CLI: the kernel's
+# vxlan, geneve and gretap (NVGRE) devices send overlay traffic, over an
+# IPv4 and an IPv6 underlay, through a veth whose other end is the lower
+# device of an rxlane NIC; 'rxlane attach nic0 mode native' runs the XDP
+# program natively on that NIC (in its NAPI poll), it decaps, and a
+# container namespace behind a veth gets exactly the TCP connections its
+# rules ('rxlane vtep/vni/container/fw') allow. Every refusal is proven by
+# its drop counter ('rxlane -j stats').
 #
-#   ns S (wire)                   ns R (receiver)                ns C
+#   ns S (wire)                      ns R (receiver)              ns C
 #   vx0 vxlan  VNI 100  10.100.0.1 \
-#   vx1 vxlan  VNI 101  10.102.0.1  \  s0 ---- r0 (lower)
-#   gn0 geneve VNI 200  10.104.0.1  /           |
-#   gt0 gretap VSID 300 10.101.0.1 /         nic0 rxlane [xdpdrv]
-#   s0 10.0.0.1                               10.0.0.2 (VTEP)
-#                                             h0 10.200.0.1 ---- c0 10.200.0.2
+#   vx1 vxlan  VNI 101  10.102.0.1  \
+#   gn0 geneve VNI 200  10.104.0.1   \ s0 ---- r0 (lower)
+#   gt0 gretap VSID 300 10.101.0.1   / |           |
+#   vx6 vxlan  VNI 110  10.106.0.1  /  |        nic0 rxlane [xdpdrv]
+#   gn6 geneve VNI 210  10.108.0.1 /   |        10.0.0.2, fd00::2 (VTEPs)
+#   s0 10.0.0.1, fd00::1 (vx6, gn6: outer IPv6)
+#                                      h0 10.200.0.1 ---- c0 10.200.0.2
 #
-# Replies go back as plain IP through nic0 (R routes the overlay sources
+# Replies go back as plain IPv4 through nic0 (R routes the overlay sources
 # to S). Helpers (namespaces, bpffs, servers) come from selftests/host/lib.sh.
+#
+#   scripts/vm-run --timeout 900 -- sh -c 'cd selftests/vm && ./fastpath_nic.sh'
 set -u
 
 TOP=$(cd "$(dirname "$0")/../.." && pwd)
 # shellcheck source=../host/lib.sh
 . "$TOP/selftests/host/lib.sh"
 KO=$TOP/rxlane.ko
-FWT=$TOP/selftests/host/fw_tool
 LOADED=0
 
 [ "$(id -u)" -eq 0 ] || { echo "SKIP: needs root"; exit $ksft_skip; }
 [ -r /proc/modules ] || { echo "SKIP: kernel without module support"; exit $ksft_skip; }
 [ -r "$KO" ] || rxl_fail "$KO not built"
 [ -r "$RXL_OBJ" ] || rxl_fail "$RXL_OBJ not built"
-[ -x "$FWT" ] || rxl_fail "$FWT not built"
 command -v python3 >/dev/null || { echo "SKIP: no python3"; exit $ksft_skip; }
+command -v jq >/dev/null || { echo "SKIP: no jq"; exit $ksft_skip; }
 
 rxl_init fpnic
 RXL_S=rxl-s-$RXL_ID
@@ -50,10 +55,15 @@ trap cleanup EXIT
 
 fail() {
 	echo "FAIL: $*"
-	[ -n "${FWT_READY:-}" ] && fwt dump | sed 's/^/  counter: /'
+	[ -n "${CLI_READY:-}" ] && rxl_in "$RXL_R" stats | sed 's/^/  stats: /'
 	exit 1
 }
-fwt() { ip netns exec "$RXL_R" "$FWT" --dev nic0 "$@"; }
+cli() { rxl_in "$RXL_R" "$@" >/dev/null || fail "rxlane $*"; }
+drops() { rxl_in "$RXL_R" -j stats | jq ".drops.$1"; }
+hits() {	# handle -> packets counted for the rule
+	rxl_in "$RXL_R" -j stats web |
+		jq ".containers[0].rules[] | select(.handle == $1) | .packets"
+}
 
 for m in veth vxlan geneve ip_gre; do
 	modprobe -q "$m" || { echo "SKIP: no $m module"; exit $ksft_skip; }
@@ -73,7 +83,9 @@ ip -n "$RXL_R" link add nic0 link r0 type rxlane || fail "rxlane nic0 on r0"
 ip -n "$RXL_R" link add h0 type veth peer name c0 netns "$RXL_C" ||
 	fail "veth h0"
 ip -n "$RXL_S" addr add 10.0.0.1/24 dev s0
+ip -n "$RXL_S" addr add fd00::1/64 dev s0 nodad
 ip -n "$RXL_R" addr add 10.0.0.2/24 dev nic0
+ip -n "$RXL_R" addr add fd00::2/64 dev nic0 nodad
 ip -n "$RXL_R" addr add 10.200.0.1/24 dev h0
 ip -n "$RXL_C" addr add 10.200.0.2/24 dev c0
 for l in "$RXL_S s0" "$RXL_R r0" "$RXL_R nic0" "$RXL_R h0" "$RXL_C c0"; do
@@ -82,7 +94,7 @@ for l in "$RXL_S s0" "$RXL_R r0" "$RXL_R nic0" "$RXL_R h0" "$RXL_C c0"; do
 	ip netns exec "$1" sysctl -qw net.ipv4.conf."$2".rp_filter=0
 done
 ip -n "$RXL_C" route add default via 10.200.0.1
-for n in 100 101 102 104; do
+for n in 100 101 102 104 106 108; do
 	ip -n "$RXL_R" route add 10.$n.0.0/24 via 10.0.0.1
 done
 NICMAC=$(ip netns exec "$RXL_R" cat /sys/class/net/nic0/address)
@@ -106,24 +118,33 @@ add_tunnel vx1 10.102.0.1 type vxlan id 101 local 10.0.0.1 remote 10.0.0.2 \
 add_tunnel gn0 10.104.0.1 type geneve id 200 remote 10.0.0.2
 add_tunnel gt0 10.101.0.1 type gretap local 10.0.0.1 remote 10.0.0.2 \
 	key $((300 << 8))
+# IPv6 underlay: outer IPv6 to the VTEP fd00::2.
+add_tunnel vx6 10.106.0.1 type vxlan id 110 local fd00::1 remote fd00::2 \
+	dstport 4789 dev s0
+add_tunnel gn6 10.108.0.1 type geneve id 210 remote fd00::2
 ip netns exec "$RXL_S" ethtool -K s0 tx off >/dev/null 2>&1
 
-# Native XDP on the rxlane NIC; maps pinned in the test's bpffs.
-ip -n "$RXL_R" link set dev nic0 xdpdrv obj "$RXL_OBJ" sec xdp ||
-	fail "attach $RXL_OBJ natively to nic0"
+# Native XDP on the rxlane NIC, attached and configured with the CLI; maps
+# pinned in the test's bpffs.
+cli attach nic0 mode native
 ip -n "$RXL_R" -d link show nic0 | grep -q 'prog/xdp ' ||
 	fail "nic0: XDP not attached in native mode"
-[ -e "$RXL_BPFFS/tc/globals/rxl_rules4" ] || fail "maps not pinned"
-FWT_READY=1
-fwt vtep 10.0.0.2 || fail "vtep"
-fwt vni vxlan 100 || fail "vni vxlan"
-fwt vni geneve 200 || fail "vni geneve"
-fwt vni nvgre 300 || fail "vsid"
-fwt container 1 10.200.0.2 || fail "container"
-fwt rules 1 drop "prio 10 from 10.100.0.0/24 proto tcp dport 80 allow" \
-	"prio 20 from 10.101.0.0/24 proto tcp dport 8080 allow" \
-	"prio 30 from 10.104.0.0/24 proto tcp dport 22 allow" ||
-	fail "rules"
+[ -e "$RXLANE_PIN_DIR/rxl_rules4" ] || fail "maps not pinned in $RXLANE_PIN_DIR"
+CLI_READY=1
+cli vtep add 10.0.0.2
+cli vtep add fd00::2
+cli vni add 100
+cli vni add 110
+cli vni add 200 type geneve
+cli vni add 210 type geneve
+cli vni add 300 type nvgre
+cli container add web ip 10.200.0.2 default drop
+cli fw add web allow proto tcp from 10.100.0.0/24 dport 80 prio 10
+cli fw add web allow proto tcp from 10.101.0.0/24 dport 8080 prio 20
+cli fw add web allow proto tcp from 10.104.0.0/24 dport 22 prio 30
+cli fw add web allow proto tcp from 10.106.0.0/24 dport 80 prio 40
+cli fw add web allow proto tcp from 10.108.0.0/24 dport 22 prio 50
+rxl_in "$RXL_R" vtep list | grep -q 'fd00::2' || fail "vtep list lacks fd00::2"
 
 rxl_tcp_server 22 80 8080
 
@@ -142,9 +163,12 @@ expect_allowed() {
 # A refusal is proven by the drop counter of reason $4 (lib.sh).
 expect_refused() {
 	route_via "$1"
-	rxl_refused "$RXL_S" 10.200.0.2 "$2" fwt drop "$4" || fail "$3: $RXL_WHY"
+	rxl_refused "$RXL_S" 10.200.0.2 "$2" drops "$4" || fail "$3: $RXL_WHY"
 	echo "ok: $3"
 }
+
+# decaps TYPE: packets the fast path decapsulated of that tunnel type.
+decaps() { rxl_in "$RXL_R" -j stats | jq ".events.decap_$1"; }
 
 expect_allowed vx0 80 "vxlan, allowed source and port"
 expect_refused vx0 8080 "vxlan, port allowed only for another source" default
@@ -154,14 +178,40 @@ expect_allowed gt0 8080 "gretap (NVGRE), allowed source and port"
 expect_refused gt0 22 "gretap (NVGRE), port of another source" default
 expect_refused vx1 80 "vxlan, unknown VNI" unknown_vni
 
-[ "$(fwt rule-hits 1 0)" -gt 0 ] || fail "rule 0 hits not counted"
-[ "$(fwt rule-hits 1 1)" -gt 0 ] || fail "rule 1 hits not counted"
-[ "$(fwt rule-hits 1 2)" -gt 0 ] || fail "rule 2 hits not counted"
+# IPv6 underlay: the same rules judge the inner packet.
+v6_vxlan=$(decaps vxlan)
+expect_allowed vx6 80 "vxlan over IPv6, allowed source and port"
+expect_refused vx6 22 "vxlan over IPv6, port of another source" default
+[ "$(decaps vxlan)" -gt "$v6_vxlan" ] || fail "vxlan over IPv6 not decapped"
+v6_geneve=$(decaps geneve)
+expect_allowed gn6 22 "geneve over IPv6, allowed source and port"
+expect_refused gn6 8080 "geneve over IPv6, port of another source" default
+[ "$(decaps geneve)" -gt "$v6_geneve" ] || fail "geneve over IPv6 not decapped"
+cli vni del 210 type geneve
+expect_refused gn6 22 "geneve over IPv6, VNI deleted" unknown_vni
+cli vni add 210 type geneve
+# A deleted VTEP: its tunnel packets are host traffic, passed untouched
+# (no geneve device on R takes them), never decapped.
+cli vtep del fd00::2
+route_via gn6
+g0=$(decaps geneve)
+h0=$(rxl_in "$RXL_R" -j stats | jq .events.pass_host)
+rxl_connect 22 5 && fail "geneve over IPv6 to a deleted VTEP reached the container"
+[ "$(decaps geneve)" -eq "$g0" ] || fail "decapped for a deleted VTEP"
+[ "$(rxl_in "$RXL_R" -j stats | jq .events.pass_host)" -gt "$h0" ] ||
+	fail "tunnel packets to a deleted VTEP not passed as host traffic"
+echo "ok: geneve over IPv6, VTEP deleted: passed as host traffic, not decapped"
+cli vtep add fd00::2
+expect_allowed gn6 22 "geneve over IPv6, VTEP added again"
 
-# Replace the rule set: 80 explicitly dropped, 22 open for vxlan.
-fwt rules 1 drop "prio 1 from 10.100.0.0/24 proto tcp dport 80 drop" \
-	"prio 5 from 10.100.0.0/24 proto tcp dport 22 allow" ||
-	fail "replace rules"
+for h in 1 2 3 4 5; do
+	[ "$(hits $h)" -gt 0 ] || fail "rule handle $h hits not counted"
+done
+
+# A drop rule judged first, an allow for 22: each 'fw add' replaces the
+# set atomically.
+cli fw add web drop proto tcp from 10.100.0.0/24 dport 80 prio 1
+cli fw add web allow proto tcp from 10.100.0.0/24 dport 22 prio 5
 expect_allowed vx0 22 "after replace, newly allowed port"
 expect_refused vx0 80 "after replace, explicitly dropped port" rule
 
@@ -175,6 +225,7 @@ xdp_sum() {
 [ "$(xdp_sum xdp_drop)" -gt 0 ] || fail "nic0 counted no XDP_DROP"
 echo "ok: nic0 ran XDP natively: pass $(xdp_sum xdp_pass), drop $(xdp_sum xdp_drop)"
 
-ip -n "$RXL_R" link set dev nic0 xdpdrv off || fail "detach"
-echo "PASS: rxlane NIC, native XDP, vxlan/geneve/gretap senders, rules enforced"
+cli detach nic0
+ip -n "$RXL_R" -d link show nic0 | grep -q 'prog/xdp' && fail "still attached"
+echo "PASS: rxlane NIC, native XDP, CLI-configured; vxlan/geneve/gretap over IPv4, vxlan/geneve over IPv6; rules enforced"
 exit 0
