@@ -137,4 +137,42 @@ int xdp_vxlan_decap(struct xdp_md *ctx)
 	return XDP_PASS;
 }
 
+#define GENEVE_OUTER_LEN (sizeof(struct ethhdr) + sizeof(struct iphdr) + \
+			  sizeof(struct udphdr))
+#define GENEVE_HLEN 8
+
+/* GENEVE on 6081 carrying Ethernet, options skipped (opt_len words). */
+SEC("xdp")
+int xdp_geneve_decap(struct xdp_md *ctx)
+{
+	void *data = (void *)(long)ctx->data;
+	void *end = (void *)(long)ctx->data_end;
+	struct ethhdr *eth = data;
+	struct iphdr *iph;
+	struct udphdr *uh;
+	__u8 *gnv;
+	int len;
+
+	if ((void *)(eth + 1) > end || eth->h_proto != bpf_htons(ETH_P_IP))
+		return XDP_PASS;
+	iph = (void *)(eth + 1);
+	if ((void *)(iph + 1) > end || iph->protocol != IPPROTO_UDP ||
+	    iph->ihl != 5)
+		return XDP_PASS;
+	uh = (void *)(iph + 1);
+	if ((void *)(uh + 1) > end || uh->dest != bpf_htons(6081))
+		return XDP_PASS;
+	gnv = (void *)(uh + 1);
+	if ((void *)(gnv + GENEVE_HLEN) > end)
+		return XDP_DROP;
+	if ((gnv[0] >> 6) != 0 || gnv[2] != 0x65 || gnv[3] != 0x58)
+		return XDP_DROP;
+	len = GENEVE_OUTER_LEN + GENEVE_HLEN + (gnv[0] & 0x3f) * 4;
+	if (data + len + sizeof(struct ethhdr) > end)
+		return XDP_DROP;
+	if (bpf_xdp_adjust_head(ctx, len))
+		return XDP_DROP;
+	return XDP_PASS;
+}
+
 char _license[] SEC("license") = "GPL";
