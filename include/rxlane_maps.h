@@ -17,7 +17,8 @@
  *   rxl_addrs6      HASH  rxl_in6  -> struct rxl_container
  *   rxl_rules4      HASH  rxl_rule4_key -> struct rxl_rule_val
  *   rxl_rules6      HASH  rxl_rule6_key -> struct rxl_rule_val
- *   rxl_tx_ports    DEVMAP[container id] -> ifindex (XDP_REDIRECT target)
+ *   rxl_tx_ports    DEVMAP[container id] -> ifindex (XDP_REDIRECT target;
+ *                   not pinned by the object, see bpf/rxl_maps.h)
  *   rxl_rule_cnt    PERCPU_ARRAY[rule slot]    -> struct rxl_counter
  *   rxl_cont_cnt    PERCPU_ARRAY[container id] -> struct rxl_cont_counter
  *   rxl_drops       PERCPU_ARRAY[RXL_DROP_*]   -> __u64 packets
