@@ -122,6 +122,22 @@ static int cli_cmp_u32(const void *a, const void *b)
 	return x < y ? -1 : x > y;
 }
 
+/* Sort @n chunk numbers and drop repeats; returns how many are left. */
+static __u32 cli_chunks_uniq(__u32 *chunks, __u32 n)
+{
+	__u32 i, u = 0;
+
+	/* One set's rules come in handle order: mostly sorted already. */
+	for (i = 1; i < n && chunks[i - 1] <= chunks[i]; i++)
+		;
+	if (i < n)
+		qsort(chunks, n, sizeof(*chunks), cli_cmp_u32);
+	for (i = 0; i < n; i++)
+		if (!u || chunks[u - 1] != chunks[i])
+			chunks[u++] = chunks[i];
+	return u;
+}
+
 /* Chunks holding a rule of @a that @b lacks or has otherwise. */
 static void cli_rec_touched(const struct cli_set *a, const struct cli_set *b,
 			    __u32 *chunks, __u32 *n)
@@ -188,7 +204,7 @@ int cli_rec_write(struct cli *c, const struct cli_set *from,
 				     from->cont.id == to->cont.id ? from : NULL;
 	__u32 nf = from ? from->nrules : 0, nt = to ? to->nrules : 0;
 	__u32 *chunks = malloc((nf + nt + 1) * sizeof(*chunks));
-	__u32 n = 0, u = 0, i;
+	__u32 n = 0, u;
 	int err;
 
 	if (!chunks)
@@ -196,21 +212,15 @@ int cli_rec_write(struct cli *c, const struct cli_set *from,
 	if (from && !same) {
 		/* Leaving id from->cont.id: every chunk of it goes. */
 		cli_rec_touched(from, NULL, chunks, &n);
-		qsort(chunks, n, sizeof(*chunks), cli_cmp_u32);
-		for (i = 0; i < n; i++)
-			if (!u || chunks[u - 1] != chunks[i])
-				chunks[u++] = chunks[i];
+		u = cli_chunks_uniq(chunks, n);
 		err = cli_rec_apply(c, from->cont.id, NULL, chunks, u);
 		if (err)
 			goto out;
-		n = u = 0;
+		n = 0;
 	}
 	cli_rec_touched(same, to, chunks, &n);
 	cli_rec_touched(to, same, chunks, &n);
-	qsort(chunks, n, sizeof(*chunks), cli_cmp_u32);
-	for (i = 0; i < n; i++)
-		if (!u || chunks[u - 1] != chunks[i])
-			chunks[u++] = chunks[i];
+	u = cli_chunks_uniq(chunks, n);
 	err = to ? cli_rec_apply(c, to->cont.id, to, chunks, u) : 0;
 out:
 	free(chunks);

@@ -932,6 +932,7 @@ static int rxl_expand(struct rxl_fw *fw, const struct rxl_rule *rules,
 	struct rxl_ranked *rk = calloc(n ?: 1, sizeof(*rk));
 	struct rxl_entry *e = calloc(2 * (size_t)n + 1, sizeof(*e));
 	unsigned int i;
+	bool sorted = true;
 	size_t ne = 0;
 	int err = 0;
 
@@ -945,8 +946,12 @@ static int rxl_expand(struct rxl_fw *fw, const struct rxl_rule *rules,
 			goto out;
 		rk[i].r = &rules[i];
 		rk[i].pos = i;
+		if (i && rules[i].prio < rules[i - 1].prio)
+			sorted = false;
 	}
-	qsort(rk, n, sizeof(*rk), rxl_cmp_ranked);
+	/* Often already in order (one priority): then the sort is a copy. */
+	if (!sorted)
+		qsort(rk, n, sizeof(*rk), rxl_cmp_ranked);
 	for (i = 0; i < n; i++) {
 		const struct rxl_rule *r = rk[i].r;
 		__u32 ref = i | (r->drop ? RXL_RULE_DROP : 0);
@@ -956,7 +961,10 @@ static int rxl_expand(struct rxl_fw *fw, const struct rxl_rule *rules,
 		if (r->family != AF_INET)
 			rxl_add_entry(&e[ne++], r, 6, ref);
 	}
-	qsort(e, ne, sizeof(*e), rxl_cmp_entry);
+	for (i = 1; i < ne && rxl_cmp_entry(&e[i - 1], &e[i]) <= 0; i++)
+		;
+	if (i < ne)
+		qsort(e, ne, sizeof(*e), rxl_cmp_entry);
 	*out = e;
 	*nout = ne;
 	e = NULL;
