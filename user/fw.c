@@ -89,7 +89,6 @@ static void rxl_fw_init(struct rxl_fw *fw)
 /* Sizes and helpers every open path needs once the map fds are set. */
 static int rxl_fw_finish_open(struct rxl_fw *fw)
 {
-	LIBBPF_OPTS(bpf_map_create_opts, opts);
 	struct bpf_map_info info = {};
 	__u32 len = sizeof(info);
 	unsigned int i;
@@ -107,22 +106,6 @@ static int rxl_fw_finish_open(struct rxl_fw *fw)
 		return rxl_fail(fw, -errno, "rxl_rule_cnt info: %s",
 				strerror(errno));
 	fw->rule_slots = info.max_entries;
-
-	/*
-	 * Updating an ARRAY_OF_MAPS returns only after synchronize_rcu():
-	 * every XDP program that started before has finished.
-	 */
-	fw->sync_inner = bpf_map_create(BPF_MAP_TYPE_ARRAY, "rxl_sync_in",
-					4, 4, 1, NULL);
-	if (fw->sync_inner < 0)
-		return rxl_fail(fw, -errno, "cannot create sync map: %s",
-				strerror(errno));
-	opts.inner_map_fd = fw->sync_inner;
-	fw->sync_outer = bpf_map_create(BPF_MAP_TYPE_ARRAY_OF_MAPS, "rxl_sync",
-					4, 4, 1, &opts);
-	if (fw->sync_outer < 0)
-		return rxl_fail(fw, -errno, "cannot create sync map: %s",
-				strerror(errno));
 	return 0;
 }
 
@@ -323,11 +306,42 @@ static int rxl_unlock(struct rxl_fw *fw, int ret)
 	return ret;
 }
 
+/*
+ * Updating an ARRAY_OF_MAPS returns only after synchronize_rcu(): every
+ * XDP program that started before has finished. The two maps are made on
+ * first use: creating them costs more than a whole in-place rule append
+ * (libbpf 1.1 loads a probe program on its first named map), which needs
+ * no grace period.
+ */
+static int rxl_sync_maps(struct rxl_fw *fw)
+{
+	LIBBPF_OPTS(bpf_map_create_opts, opts);
+
+	if (fw->sync_outer >= 0)
+		return 0;
+	if (fw->sync_inner < 0)
+		fw->sync_inner = bpf_map_create(BPF_MAP_TYPE_ARRAY,
+						"rxl_sync_in", 4, 4, 1, NULL);
+	if (fw->sync_inner < 0)
+		return rxl_fail(fw, -errno, "cannot create sync map: %s",
+				strerror(errno));
+	opts.inner_map_fd = fw->sync_inner;
+	fw->sync_outer = bpf_map_create(BPF_MAP_TYPE_ARRAY_OF_MAPS, "rxl_sync",
+					4, 4, 1, &opts);
+	if (fw->sync_outer < 0)
+		return rxl_fail(fw, -errno, "cannot create sync map: %s",
+				strerror(errno));
+	return 0;
+}
+
 /* Wait until no XDP program still holds a value read before this call. */
 static int rxl_sync(struct rxl_fw *fw)
 {
 	__u32 zero = 0;
+	int err = rxl_sync_maps(fw);
 
+	if (err)
+		return err;
 	if (bpf_map_update_elem(fw->sync_outer, &zero, &fw->sync_inner, 0))
 		return rxl_fail(fw, -errno, "RCU wait failed: %s",
 				strerror(errno));
