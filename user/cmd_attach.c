@@ -287,22 +287,25 @@ out:
 	return off;
 }
 
-/* The program's rxl_deliver_redirect, from its .rodata map (0: none). */
-static bool cli_prog_redirects(__u32 prog_id)
+/*
+ * How the program delivers, from rxl_deliver_redirect in its .rodata map:
+ * "pass" or "redirect"; "unknown" when it has no such variable (an rxlane
+ * build from before the choice existed, which always redirected) or it
+ * cannot be read.
+ */
+static const char *cli_prog_delivery(__u32 prog_id)
 {
 	struct bpf_prog_info info = {};
 	__u32 ids[64], len = sizeof(info), i, zero = 0, val = 0;
-	int fd = bpf_prog_get_fd_by_id(prog_id), err;
+	int fd = bpf_prog_get_fd_by_id(prog_id), err, got = 0;
 
 	if (fd < 0)
-		return false;
+		return "unknown";
 	info.nr_map_ids = 64;
 	info.map_ids = (__u64)(unsigned long)ids;
 	err = bpf_obj_get_info_by_fd(fd, &info, &len);
 	close(fd);
-	if (err)
-		return false;
-	for (i = 0; i < info.nr_map_ids && i < 64; i++) {
+	for (i = 0; !err && !got && i < info.nr_map_ids && i < 64; i++) {
 		struct bpf_map_info mi = {};
 		__u32 mlen = sizeof(mi);
 		size_t nl;
@@ -317,14 +320,14 @@ static bool cli_prog_redirects(__u32 prog_id)
 		off = nl > 7 && !strcmp(mi.name + nl - 7, ".rodata") ?
 		      cli_rodata_off(&mi, "rxl_deliver_redirect") : -1;
 		v = off >= 0 ? calloc(1, mi.value_size) : NULL;
-		if (v && !bpf_map_lookup_elem(fd, &zero, v))
+		if (v && !bpf_map_lookup_elem(fd, &zero, v)) {
 			memcpy(&val, (char *)v + off, sizeof(val));
+			got = 1;
+		}
 		free(v);
 		close(fd);
-		if (off >= 0)
-			break;
 	}
-	return val != 0;
+	return !got ? "unknown" : val ? "redirect" : "pass";
 }
 
 static bool cli_prog_is_rxlane(__u32 prog_id)
@@ -341,9 +344,7 @@ static void cli_status_link(struct cli *c, const struct cli_xdp_link *l,
 			    json_t *arr)
 {
 	bool ours = cli_prog_is_rxlane(l->prog_id);
-	const char *delivery = !ours ? NULL :
-			       cli_prog_redirects(l->prog_id) ? "redirect" :
-			       "pass";
+	const char *delivery = ours ? cli_prog_delivery(l->prog_id) : NULL;
 	json_t *o;
 
 	if (ours)
