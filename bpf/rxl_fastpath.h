@@ -213,7 +213,7 @@ static __always_inline int rxl_fastpath(struct xdp_md *ctx)
 
 	vtep = rxl_vtep(&p);
 	if (vtep) {
-		/* Sets p.base and p.len to the inner frame; moves nothing. */
+		/* Sets p.base and p.len to the inner frame; moves no data. */
 		rc = rxl_decap(ctx, &p, cfg, vtep, &type);
 		if (rc >= 0)
 			return rxl_drop(rc);
