@@ -69,9 +69,10 @@ FIXTURE_SETUP(fp)
 	ASSERT_NE(NULL, self->skel);
 	bpf_object__for_each_map(m, self->skel->obj)
 		bpf_map__set_pin_path(m, NULL);
-	bpf_map__set_max_entries(self->skel->maps.rxl_rules4, 1 << 14);
+	/* Room for two sets of replace_large_set, small elsewhere. */
+	bpf_map__set_max_entries(self->skel->maps.rxl_rules4, 1 << 17);
 	bpf_map__set_max_entries(self->skel->maps.rxl_rules6, 1 << 14);
-	bpf_map__set_max_entries(self->skel->maps.rxl_rule_cnt, 1 << 14);
+	bpf_map__set_max_entries(self->skel->maps.rxl_rule_cnt, 1 << 17);
 	ASSERT_EQ(0, rxlane_xdp__load(self->skel));
 	ASSERT_EQ(0, rxl_fw_open_obj(&self->fw, self->skel->obj));
 	self->prog = bpf_program__fd(self->skel->progs.rxlane_xdp);
@@ -594,12 +595,15 @@ TEST_F(fp, container_delete)
 }
 
 /*
- * A replaced set larger than one batch of the key walk (RXL_BATCH, 8192)
- * leaves no key behind, nor does deleting the container.
+ * A set of several insert batches (RXL_BATCH, 8192 keys) is all there and
+ * judged; replaced, it leaves no key behind (the walk reads RXL_BATCH keys
+ * a call), nor does deleting the container.
  */
 TEST_F(fp, replace_large_set)
 {
-	const unsigned int n = 9000;
+	const unsigned int n = 40000;
+	char src[32];
+	struct pkt p;
 	struct rxl_rule *r = calloc(n, sizeof(*r));
 	unsigned int i;
 
@@ -619,6 +623,15 @@ TEST_F(fp, replace_large_set)
 	ASSERT_EQ(0, rxl_fw_rules_replace(&self->fw, CID, r, n, true));
 	EXPECT_EQ(n, count_keys(self->fw.rules4,
 				sizeof(struct rxl_rule4_key)));
+	/* The first and the last key of the set are both live. */
+	for (i = 0; i < n; i += n - 1) {
+		snprintf(src, sizeof(src), "10.%u.%u.%u", (i >> 16) & 255,
+			 (i >> 8) & 255, i & 255);
+		mk_plain(&p, 4, src, CONT4, IPPROTO_TCP, 80);
+		CHECK_VERDICT(&p, XDP_PASS, NO_DROP, src);
+		mk_plain(&p, 4, src, CONT4, IPPROTO_TCP, 81);
+		CHECK_VERDICT(&p, XDP_DROP, RXL_DROP_DEFAULT, src);
+	}
 	ASSERT_EQ(0, rxl_fw_rules_replace(&self->fw, CID, r, 1, true));
 	EXPECT_EQ(1, count_keys(self->fw.rules4,
 				sizeof(struct rxl_rule4_key)));
