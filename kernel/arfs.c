@@ -261,6 +261,57 @@ void rxlane_arfs_dump(struct rxlane_priv *priv, struct seq_file *seq)
 }
 
 /**
+ * rxlane_arfs_rmap_new() - a cpu_rmap for queues 0..@nq-1 at their CPUs
+ * @priv:	the device
+ * @nq:		the queue count it is for
+ *
+ * The map is built without IRQs: entry i is queue i, at the CPU the
+ * queue's NAPI runs on. Nothing is installed; see rxlane_arfs_rmap_commit().
+ *
+ * Context: cfg_lock held (queue CPUs cannot move); may sleep.
+ * Return: the map, or NULL when out of memory.
+ */
+struct cpu_rmap *rxlane_arfs_rmap_new(struct rxlane_priv *priv,
+				      unsigned int nq)
+{
+	struct cpu_rmap *rmap;
+	unsigned int i;
+
+	lockdep_assert_held(&priv->cfg_lock);
+	rmap = alloc_cpu_rmap(nq, GFP_KERNEL);
+	if (!rmap)
+		return NULL;
+	for (i = 0; i < nq; i++) {
+		cpu_rmap_add(rmap, &priv->rxqs[i]);
+		if (cpu_rmap_update(rmap, i, cpumask_of(priv->rxqs[i].cpu))) {
+			cpu_rmap_put(rmap);
+			return NULL;
+		}
+	}
+	return rmap;
+}
+
+/**
+ * rxlane_arfs_rmap_commit() - install @rmap and release the old map
+ * @priv:	the device
+ * @rmap:	from rxlane_arfs_rmap_new() under the same cfg_lock hold
+ *
+ * Context: RTNL and cfg_lock held; may sleep (waits for RCU readers of
+ * the old map in get_rps_cpu()). Cannot fail.
+ */
+void rxlane_arfs_rmap_commit(struct rxlane_priv *priv, struct cpu_rmap *rmap)
+{
+	struct cpu_rmap *old = priv->dev->rx_cpu_rmap;
+
+	lockdep_assert_held(&priv->cfg_lock);
+	priv->dev->rx_cpu_rmap = rmap;
+	if (old) {
+		synchronize_net();
+		cpu_rmap_put(old);
+	}
+}
+
+/**
  * rxlane_arfs_rmap_build() - a new cpu_rmap for the current channels
  * @priv: the device
  *
@@ -269,33 +320,14 @@ void rxlane_arfs_dump(struct rxlane_priv *priv, struct seq_file *seq)
  */
 int rxlane_arfs_rmap_build(struct rxlane_priv *priv)
 {
-	struct net_device *dev = priv->dev;
-	unsigned int i, n = dev->real_num_rx_queues;
-	struct cpu_rmap *rmap, *old;
-	int err;
+	struct cpu_rmap *rmap;
 
-	rmap = alloc_cpu_rmap(n, GFP_KERNEL);
-	if (!rmap)
-		return -ENOMEM;
 	mutex_lock(&priv->cfg_lock);
-	for (i = 0; i < n; i++) {
-		cpu_rmap_add(rmap, &priv->rxqs[i]);
-		err = cpu_rmap_update(rmap, i, cpumask_of(priv->rxqs[i].cpu));
-		if (err) {
-			mutex_unlock(&priv->cfg_lock);
-			cpu_rmap_put(rmap);
-			return err;
-		}
-	}
-	old = dev->rx_cpu_rmap;
-	dev->rx_cpu_rmap = rmap;
+	rmap = rxlane_arfs_rmap_new(priv, priv->dev->real_num_rx_queues);
+	if (rmap)
+		rxlane_arfs_rmap_commit(priv, rmap);
 	mutex_unlock(&priv->cfg_lock);
-	if (old) {
-		/* get_rps_cpu() reads the map under RCU. */
-		synchronize_net();
-		cpu_rmap_put(old);
-	}
-	return 0;
+	return rmap ? 0 : -ENOMEM;
 }
 
 /**

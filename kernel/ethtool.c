@@ -124,13 +124,16 @@ static void rxlane_get_channels(struct net_device *dev,
 /*
  * Refused when an ntuple rule or a user-set indirection entry points at a
  * queue that would disappear. aRFS entries are flushed; the default
- * indirection table is spread again unless the user set it.
+ * indirection table is spread again unless the user set it. A change that
+ * fails (out of memory) leaves channels, table and rmap as they were.
  */
 static int rxlane_set_channels(struct net_device *dev,
 			       struct ethtool_channels *ch)
 {
 	struct rxlane_priv *priv = netdev_priv(dev);
 	unsigned int n = ch->combined_count;
+	struct rxlane_rss_ctx *rss;
+	struct cpu_rmap *rmap;
 	int err;
 
 	if (ch->rx_count || ch->tx_count || ch->other_count) {
@@ -151,15 +154,32 @@ static int rxlane_set_channels(struct net_device *dev,
 			    rxlane_rss_max_queue(priv));
 		return -EINVAL;
 	}
-	err = netif_set_real_num_rx_queues(dev, n);
+
+	/* All that can fail comes first: a failed change changes nothing. */
+	rss = rxlane_rss_respread(priv, n);
+	if (IS_ERR(rss))
+		return PTR_ERR(rss);
+	mutex_lock(&priv->cfg_lock);
+	rmap = rxlane_arfs_rmap_new(priv, n);
+	if (!rmap) {
+		err = -ENOMEM;
+		goto err_unlock;
+	}
+	err = netif_set_real_num_queues(dev, min(n, dev->num_tx_queues), n);
 	if (err)
-		return err;
-	err = netif_set_real_num_tx_queues(dev, min(n, dev->num_tx_queues));
-	if (err)
-		return err;
+		goto err_rmap;
 	rxlane_arfs_flush(priv);
-	rxlane_rss_channels_changed(priv);
-	return rxlane_arfs_rmap_build(priv);
+	rxlane_rss_respread_commit(priv, rss);
+	rxlane_arfs_rmap_commit(priv, rmap);
+	mutex_unlock(&priv->cfg_lock);
+	return 0;
+
+err_rmap:
+	cpu_rmap_put(rmap);
+err_unlock:
+	mutex_unlock(&priv->cfg_lock);
+	kfree(rss);
+	return err;
 }
 
 static u32 rxlane_get_rxfh_key_size(struct net_device *dev)

@@ -233,22 +233,49 @@ u32 rxlane_rss_max_queue(struct rxlane_priv *priv)
 }
 
 /**
- * rxlane_rss_channels_changed() - respread the default table if the user
- *				   never set it
- * @priv: the device, its real_num_rx_queues changed
+ * rxlane_rss_respread() - the default context spread again over @nq queues
+ * @priv:	the device
+ * @nq:		the queue count about to take effect
+ *
+ * The first half of a channel change: everything that can fail happens
+ * here, before the change is made; rxlane_rss_respread_commit() installs
+ * the result and cannot fail. A table the user set is left alone.
  *
  * Context: RTNL held; may sleep.
+ * Return: the new default context; NULL when the user set the table and
+ * there is nothing to do; ERR_PTR(-ENOMEM).
  */
-void rxlane_rss_channels_changed(struct rxlane_priv *priv)
+struct rxlane_rss_ctx *rxlane_rss_respread(struct rxlane_priv *priv,
+					   unsigned int nq)
 {
-	u32 indir[RXLANE_RSS_INDIR_SIZE];
-	u32 ctx = 0;
+	struct rxlane_rss_ctx *c;
 
 	if (priv->dev->priv_flags & IFF_RXFH_CONFIGURED)
+		return NULL;
+	c = kmemdup(rtnl_dereference(priv->rss[0]), sizeof(*c), GFP_KERNEL);
+	if (!c)
+		return ERR_PTR(-ENOMEM);
+	rxlane_rss_default_indir(c->indir, nq);
+	c->user_indir = false;
+	return c;
+}
+
+/**
+ * rxlane_rss_respread_commit() - install what rxlane_rss_respread() made
+ * @priv:	the device
+ * @c:		its result (NULL: nothing to do)
+ *
+ * Context: RTNL held.
+ */
+void rxlane_rss_respread_commit(struct rxlane_priv *priv,
+				struct rxlane_rss_ctx *c)
+{
+	struct rxlane_rss_ctx *old = rtnl_dereference(priv->rss[0]);
+
+	if (!c)
 		return;
-	rxlane_rss_default_indir(indir, priv->dev->real_num_rx_queues);
-	if (!rxlane_rss_set(priv, &ctx, indir, NULL, false))
-		rtnl_dereference(priv->rss[0])->user_indir = false;
+	rcu_assign_pointer(priv->rss[0], c);
+	kfree_rcu(old, rcu);
 }
 
 /**

@@ -331,7 +331,10 @@ int rxlane_rss_set(struct rxlane_priv *priv, u32 *ctx, const u32 *indir,
 		   const u8 *key, bool delete);
 bool rxlane_rss_ctx_exists(struct rxlane_priv *priv, u32 ctx);
 u32 rxlane_rss_max_queue(struct rxlane_priv *priv);
-void rxlane_rss_channels_changed(struct rxlane_priv *priv);
+struct rxlane_rss_ctx *rxlane_rss_respread(struct rxlane_priv *priv,
+					   unsigned int nq);
+void rxlane_rss_respread_commit(struct rxlane_priv *priv,
+				struct rxlane_rss_ctx *c);
 
 /* ntuple.c */
 int rxlane_ntuple_init(struct rxlane_priv *priv);
@@ -355,6 +358,9 @@ int rxlane_arfs_lookup(struct rxlane_priv *priv,
 		       const struct rxlane_flow_key *key);
 void rxlane_arfs_flush(struct rxlane_priv *priv);
 int rxlane_arfs_rmap_build(struct rxlane_priv *priv);
+struct cpu_rmap *rxlane_arfs_rmap_new(struct rxlane_priv *priv,
+				      unsigned int nq);
+void rxlane_arfs_rmap_commit(struct rxlane_priv *priv, struct cpu_rmap *rmap);
 void rxlane_arfs_rmap_update(struct rxlane_priv *priv, unsigned int queue);
 void rxlane_arfs_dump(struct rxlane_priv *priv, struct seq_file *seq);
 int rxlane_rx_flow_steer(struct net_device *dev, const struct sk_buff *skb,

@@ -8,6 +8,8 @@
  *   fail_nth newlink LOWER      ip link add NAME link LOWER type rxlane
  *   fail_nth xdp DEV PROG.o     native XDP attach of PROG.o's first program
  *   fail_nth ntuple DEV         ethtool -N DEV flow-type tcp4 ... action 0
+ *   fail_nth channels DEV       ethtool -L DEV combined MAX from MAX / 2
+ *   fail_nth rss-ctx DEV        ethtool -X DEV context new hfunc toeplitz
  *
  * For N = 1, 2, ... the N-th slab allocation of this thread fails; the loop
  * ends at the first N that the operation completes without reaching. KASAN,
@@ -39,6 +41,7 @@
 #define KSFT_SKIP	4
 #define MAX_NTH		5000
 #define FAILSLAB	"/sys/kernel/debug/failslab/"
+#define RSS_HASH_TOP	1	/* the kernel's ETH_RSS_HASH_TOP: Toeplitz */
 
 static int nth_fd = -1;
 static const char *newname = "rxlfi0";
@@ -253,10 +256,133 @@ static int ntuple_settle(int err, int injected)
 	return 0;
 }
 
+/*
+ * Channels: grow from half to all queues. The ioctl allocates nothing
+ * after the driver's op returns, so here a failure must change nothing
+ * at all: the count stays and so does the default indirection table.
+ */
+static unsigned int ch_from, ch_to;
+
+static int channels(struct ethtool_channels *ch, __u32 cmd)
+{
+	ch->cmd = cmd;
+	return rxnfc((struct ethtool_rxnfc *)ch);
+}
+
+static int channels_set(unsigned int n)
+{
+	struct ethtool_channels ch = { .combined_count = n };
+
+	return channels(&ch, ETHTOOL_SCHANNELS);
+}
+
+/* The highest queue of the main indirection table, or -1. */
+static int indir_max(__u32 context)
+{
+	struct {
+		struct ethtool_rxfh h;
+		__u32 indir[256];
+	} r = { .h = { .cmd = ETHTOOL_GRSSH, .rss_context = context,
+		       .indir_size = 128 } };
+	int max = 0;
+	__u32 i;
+
+	if (rxnfc((struct ethtool_rxnfc *)&r) || r.h.indir_size > 256)
+		return -1;
+	for (i = 0; i < r.h.indir_size; i++)
+		if ((int)r.indir[i] > max)
+			max = r.indir[i];
+	return max;
+}
+
+static int channels_setup(void)
+{
+	struct ethtool_channels ch = {};
+
+	if (channels(&ch, ETHTOOL_GCHANNELS) || ch.max_combined < 2) {
+		fprintf(stderr, "%s needs 2 or more queues\n", arg_dev);
+		return -1;
+	}
+	ch_to = ch.max_combined;
+	ch_from = ch_to / 2;
+	if (channels_set(ch_from) || indir_max(0) != (int)ch_from - 1) {
+		fprintf(stderr, "cannot set %u channels with the default table\n",
+			ch_from);
+		return -1;
+	}
+	return 0;
+}
+
+static int channels_run(void)
+{
+	return channels_set(ch_to);
+}
+
+static int channels_settle(int err, int injected)
+{
+	struct ethtool_channels ch = {};
+	unsigned int want = err ? ch_from : ch_to;
+
+	if (channels(&ch, ETHTOOL_GCHANNELS)) {
+		fprintf(stderr, "cannot read channels of %s\n", arg_dev);
+		return -1;
+	}
+	if (ch.combined_count != want || indir_max(0) != (int)want - 1) {
+		fprintf(stderr, "set_channels %s (%d): %u channels, table up to queue %d; want %u\n",
+			err ? "failed" : "passed", err, ch.combined_count,
+			indir_max(0), want);
+		return -1;
+	}
+	return channels_set(ch_from) ? -1 : 0;
+}
+
+/*
+ * RSS context creation: on failure no context exists, on success exactly
+ * the one created, which is deleted again.
+ */
+static int rss_ctx_run(void)
+{
+	struct ethtool_rxfh r = {
+		.cmd = ETHTOOL_SRSSH,
+		.rss_context = ETH_RXFH_CONTEXT_ALLOC,
+		.indir_size = ETH_RXFH_INDIR_NO_CHANGE,
+		.hfunc = RSS_HASH_TOP,
+	};
+
+	return rxnfc((struct ethtool_rxnfc *)&r);
+}
+
+static int rss_ctx_settle(int err, int injected)
+{
+	struct ethtool_rxfh del = { .cmd = ETHTOOL_SRSSH };
+	unsigned int id, found = 0, which = 0;
+
+	for (id = 1; id < 32; id++)
+		if (indir_max(id) >= 0) {
+			found++;
+			which = id;
+		}
+	if (found != (err ? 0U : 1U)) {
+		fprintf(stderr, "context create %s (%d), yet %u contexts exist\n",
+			err ? "failed" : "passed", err, found);
+		return -1;
+	}
+	if (found) {
+		del.rss_context = which;
+		if (rxnfc((struct ethtool_rxnfc *)&del) || indir_max(which) >= 0) {
+			fprintf(stderr, "cannot delete RSS context %u\n", which);
+			return -1;
+		}
+	}
+	return 0;
+}
+
 static const struct op ops[] = {
 	{ "newlink", newlink_run, newlink_settle },
 	{ "xdp", xdp_run, xdp_settle },
 	{ "ntuple", ntuple_run, ntuple_settle },
+	{ "channels", channels_run, channels_settle },
+	{ "rss-ctx", rss_ctx_run, rss_ctx_settle },
 };
 
 static int setup(const struct op *op)
@@ -285,6 +411,8 @@ static int setup(const struct op *op)
 		perror("socket");
 		return -1;
 	}
+	if (!strcmp(op->name, "channels") && channels_setup())
+		return -1;
 	/* A failed ack must not leave us waiting forever. */
 	if (setsockopt(mnl_socket_get_fd(nl), SOL_SOCKET, SO_RCVTIMEO,
 		       &(struct timeval){ .tv_sec = 10 }, sizeof(struct timeval))) {
@@ -302,7 +430,7 @@ int main(int argc, char **argv)
 	size_t i;
 
 	if (argc < 3) {
-		fprintf(stderr, "usage: fail_nth newlink LOWER | xdp DEV PROG.o | ntuple DEV\n");
+		fprintf(stderr, "usage: fail_nth newlink LOWER | xdp DEV PROG.o | ntuple DEV | channels DEV | rss-ctx DEV\n");
 		return 2;
 	}
 	for (i = 0; i < sizeof(ops) / sizeof(ops[0]); i++)
@@ -312,6 +440,8 @@ int main(int argc, char **argv)
 		fprintf(stderr, "fail_nth: unknown or incomplete operation '%s'\n", argv[1]);
 		return 2;
 	}
+	/* Progress shows in the streamed test output, not only at exit. */
+	setvbuf(stdout, NULL, _IOLBF, 0);
 	arg_dev = argv[2];
 	arg_obj = argc > 3 ? argv[3] : NULL;
 
@@ -348,7 +478,9 @@ int main(int argc, char **argv)
 			       op->name, injected_total);
 			return 0;
 		}
-		injected_total++;
+		if (++injected_total % 100 == 0)
+			printf("# %s: %u allocations failed so far\n", op->name,
+			       injected_total);
 	}
 	printf("FAIL: %s still allocating after %u faults\n", op->name, MAX_NTH);
 	return 1;

@@ -1,8 +1,9 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
 #
-# Every slab allocation on rxlane's control paths (device creation, native
-# XDP attach, ntuple insert) fails once, one at a time (fail-nth +
+# Every slab allocation on rxlane's control paths (device creation over
+# rtnetlink, native XDP attach, ntuple insert, a channel change, RSS context
+# creation) fails once, one at a time (fail-nth +
 # FAILSLAB); each failure must leave no partial state. Needs a kernel with
 # fault injection (make check-debug); skips on Debian's.
 set -u
@@ -35,13 +36,16 @@ ip link set wire0 up
 
 "$FAIL_NTH" newlink wire0 || fail "device creation under allocation failures"
 
-ip link add nic0 link wire0 type rxlane || fail "create nic0"
+ip link add nic0 link wire0 numrxqueues 4 numtxqueues 4 type rxlane ||
+	fail "create nic0"
 ip link set nic0 up
 "$FAIL_NTH" xdp nic0 "$TOP/bpf/rxlane_xdp.o" || fail "XDP attach under allocation failures"
 
 ethtool -K nic0 ntuple on 2>/dev/null
 "$FAIL_NTH" ntuple nic0 || fail "ntuple insert under allocation failures"
+"$FAIL_NTH" channels nic0 || fail "channel change under allocation failures"
+"$FAIL_NTH" rss-ctx nic0 || fail "RSS context creation under allocation failures"
 
 ip link del nic0 || fail "delete nic0"
 rmmod rxlane || fail "rmmod"
-echo "PASS: device creation, XDP attach and ntuple insert survive every allocation failure"
+echo "PASS: device creation, XDP attach, ntuple insert, channel change and RSS context creation survive every allocation failure"
