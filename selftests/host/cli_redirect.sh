@@ -13,11 +13,13 @@
 #    veth (c0 counts them) and the handshake completes with inner frames
 #    addressed to the container's MAC, which only a redirect delivers.
 #    A container without a device is still passed.
-# status shows each attachment's delivery mode, in text and JSON.
+# status shows each attachment's delivery mode, in text and JSON, and the
+# verified pass program has no bpf_redirect_map call left.
 set -u
 . "$(dirname "$0")/lib.sh"
 rxl_init redirect
 command -v python3 >/dev/null || { echo "SKIP: no python3"; exit $ksft_skip; }
+command -v bpftool >/dev/null || { echo "SKIP: no bpftool"; exit $ksft_skip; }
 
 rxl_topo
 cli() { rxl_in "$RXL_R" "$@" || rxl_fail "rxlane $*"; }
@@ -59,10 +61,22 @@ passes() {
 	rxl_ok "$1: delivered by XDP_PASS (redirect counter 0, frames for the container's MAC not delivered)"
 }
 
+# redirect_calls: bpf_redirect_map calls left in r0's program once verified.
+redirect_calls() {
+	local id
+
+	id=$(rxl_in "$RXL_R" -j status r0 | jq '.attached[0].prog_id')
+	bpftool prog dump xlated id "$id" | grep -c 'redirect_map'
+}
+
 passes "attached by iproute2"
 cli detach r0
 cli attach r0
 passes "rxlane attach r0"
+# The flag is a constant to the verifier: off, the branch is gone.
+[ "$(redirect_calls)" -eq 0 ] ||
+	rxl_fail "a pass attachment still calls bpf_redirect_map"
+rxl_ok "pass attachment: no bpf_redirect_map call left after verification"
 
 # ---- with 'redirect': XDP_REDIRECT to h0 -----------------------------------
 cli detach r0
@@ -71,6 +85,8 @@ cli attach r0 redirect
 	rxl_fail "status -j: delivery '$(delivery)', want redirect"
 cli status | grep -q "^dev r0 prog [0-9]* mode native delivery redirect$" ||
 	rxl_fail "status: $(cli status)"
+[ "$(redirect_calls)" -gt 0 ] ||
+	rxl_fail "a redirect attachment has no bpf_redirect_map call"
 inner_mac "$C0MAC"
 r0=$(redirects)
 rx0=$(c0_rx)
