@@ -86,7 +86,8 @@ static int cli_link_attr(const struct nlattr *a, void *data)
 
 	if (mnl_attr_type_valid(a, IFLA_MAX) < 0)
 		return MNL_CB_OK;
-	if (type == IFLA_IFNAME && mnl_attr_validate(a, MNL_TYPE_NUL_STRING) < 0)
+	if (type == IFLA_IFNAME &&
+	    mnl_attr_validate(a, MNL_TYPE_NUL_STRING) < 0)
 		return MNL_CB_ERROR;
 	if (type == IFLA_XDP && mnl_attr_validate(a, MNL_TYPE_NESTED) < 0)
 		return MNL_CB_ERROR;
