@@ -147,12 +147,12 @@ static int rxlane_set_channels(struct net_device *dev,
 	if (priv->ntuple.count && rxlane_ntuple_max_queue(priv) >= n) {
 		netdev_info(dev, "an ntuple rule uses queue %u: delete it first\n",
 			    rxlane_ntuple_max_queue(priv));
-		return -EINVAL;
+		return -EBUSY;
 	}
 	if (rxlane_rss_max_queue(priv) >= n) {
 		netdev_info(dev, "the RSS indirection table uses queue %u: change it first\n",
 			    rxlane_rss_max_queue(priv));
-		return -EINVAL;
+		return -EBUSY;
 	}
 
 	/* All that can fail comes first: a failed change changes nothing. */
