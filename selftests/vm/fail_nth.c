@@ -433,7 +433,16 @@ static int setup(const struct op *op)
 
 #define TRACEFS		"/sys/kernel/tracing/"
 #define MAX_TARGETS	512
-#define KMALLOC_MAX_SLAB 8192	/* larger kmalloc()s bypass the slab */
+/*
+ * kmalloc() above 8 KiB takes whole pages from the page allocator, past
+ * failslab: its bytes_alloc is PAGE_SIZE << order, order 2 or more. A
+ * slab's bytes_alloc can exceed 8 KiB too (KASAN's metadata), but is no
+ * such multiple.
+ */
+static int kmalloc_large(int bytes_alloc)
+{
+	return bytes_alloc >= 16384 && !(bytes_alloc & (bytes_alloc - 1));
+}
 
 static unsigned int targets[MAX_TARGETS], n_targets;
 static char sites[MAX_TARGETS][128];
@@ -576,7 +585,7 @@ static int trace_read(struct trace_run *r)
 				     !strchr("hsHZ", flags[4]) &&
 				     !strstr(p, "__GFP_NOFAIL") &&
 				     !(strstr(p, ": kmalloc: ") && ba &&
-				       atoi(ba + 12) > KMALLOC_MAX_SLAB);
+				       kmalloc_large(atoi(ba + 12)));
 			ev.failed = strstr(p, "ptr=(null)") ||
 				    strstr(p, "ptr=0000000000000000");
 			continue;
@@ -690,7 +699,17 @@ static int fail_targets(const struct op *op)
 			}
 			if (!strcmp(try_run.failed_site, sites[i]))
 				break;
-			/* Missed: aim at where the site came this time. */
+			printf("# %s: aimed at %s with %u, hit %s (allocation %u)\n",
+			       op->name, sites[i], nth,
+			       try_run.failed_index ? try_run.failed_site : "nothing",
+			       try_run.failed_index);
+			/* Missed: number the allocations afresh, unfailed. */
+			if (traced_run(op, 0, &try_run, &err, &injected) ||
+			    err || op->settle(err, 0)) {
+				printf("FAIL: %s fails without any fault: %d\n",
+				       op->name, err);
+				return 1;
+			}
 			nth = run_find(&try_run, sites[i]) ?: nth + 1;
 		}
 		if (tries == 4) {
