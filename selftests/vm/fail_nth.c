@@ -684,12 +684,12 @@ static unsigned int run_find(const struct trace_run *r, const char *site)
  */
 static int fail_targets(const struct op *op)
 {
-	unsigned int i, nth, tries, covered = 0, refused = 0;
+	unsigned int i, nth, tries, hit, at, covered = 0, refused = 0;
 	int err, injected;
 
 	for (i = 0; i < n_targets; i++) {
 		nth = targets[i];
-		for (tries = 0; tries < 4; tries++) {
+		for (tries = 0; tries < 8; tries++) {
 			if (traced_run(op, nth, &try_run, &err, &injected))
 				return 1;
 			if (op->settle(err, injected)) {
@@ -703,17 +703,31 @@ static int fail_targets(const struct op *op)
 			       op->name, sites[i], nth,
 			       try_run.failed_index ? try_run.failed_site : "nothing",
 			       try_run.failed_index);
-			/* Missed: number the allocations afresh, unfailed. */
-			if (traced_run(op, 0, &try_run, &err, &injected) ||
-			    err || op->settle(err, 0)) {
-				printf("FAIL: %s fails without any fault: %d\n",
-				       op->name, err);
-				return 1;
+			/*
+			 * Missed. The trace and failslab number alike, give
+			 * or take allocations the trace does not show: aim
+			 * as far from @nth as the site was from the failure
+			 * in this run, or one further if nothing showed.
+			 */
+			hit = try_run.failed_index;
+			at = run_find(&try_run, sites[i]);
+			if (hit && !at) {
+				/* Not reached: where does it come unfailed? */
+				if (traced_run(op, 0, &try_run, &err, &injected) ||
+				    err || op->settle(err, 0)) {
+					printf("FAIL: %s fails without any fault: %d\n",
+					       op->name, err);
+					return 1;
+				}
+				at = run_find(&try_run, sites[i]);
 			}
-			nth = run_find(&try_run, sites[i]) ?: nth + 1;
+			if (hit && at && at != hit)
+				nth += (int)at - (int)hit;
+			else
+				nth++;
 		}
-		if (tries == 4) {
-			printf("# %s: %s not hit in 4 tries\n", op->name, sites[i]);
+		if (tries == 8) {
+			printf("# %s: %s not hit in 8 tries\n", op->name, sites[i]);
 			continue;
 		}
 		covered++;
