@@ -685,10 +685,11 @@ static unsigned int run_find(const struct trace_run *r, const char *site)
 static int fail_targets(const struct op *op)
 {
 	unsigned int i, nth, tries, hit, at, covered = 0, refused = 0;
-	int err, injected;
+	int err, injected, shift = 0;
 
 	for (i = 0; i < n_targets; i++) {
-		nth = targets[i];
+		/* Allocations the trace does not show shift all later ones. */
+		nth = targets[i] + shift;
 		for (tries = 0; tries < 8; tries++) {
 			if (traced_run(op, nth, &try_run, &err, &injected))
 				return 1;
@@ -730,6 +731,7 @@ static int fail_targets(const struct op *op)
 			printf("# %s: %s not hit in 8 tries\n", op->name, sites[i]);
 			continue;
 		}
+		shift = (int)nth - (int)targets[i];
 		covered++;
 		refused += !!err;
 		printf("# %s: failed allocation %u via %s: %s\n", op->name, nth,
