@@ -714,6 +714,15 @@ static int fail_targets(const struct op *op)
 			 */
 			hit = try_run.failed_index;
 			at = run_find(&try_run, sites[i]);
+			if (!injected) {
+				/*
+				 * Past the operation's last allocation: the run
+				 * was unfailed, so its numbering is a fresh
+				 * census; aim at the site's place in it.
+				 */
+				nth = at && at < nth ? at : nth - 1;
+				continue;
+			}
 			if (hit && !at) {
 				/* Not reached: where does it come unfailed? */
 				if (traced_run(op, 0, &try_run, &err, &injected) ||
