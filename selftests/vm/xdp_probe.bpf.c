@@ -112,23 +112,33 @@ int xdp_redirect_all(struct xdp_md *ctx)
 #define VXLAN_OUTER_LEN (sizeof(struct ethhdr) + sizeof(struct iphdr) + \
 			 sizeof(struct udphdr) + 8)
 
-SEC("xdp")
-int xdp_vxlan_decap(struct xdp_md *ctx)
+/* The UDP header of an outer IPv4 (no options) frame to @port, or NULL. */
+static __always_inline struct udphdr *outer_udp(void *data, void *end,
+						__u16 port)
 {
-	void *data = (void *)(long)ctx->data;
-	void *end = (void *)(long)ctx->data_end;
 	struct ethhdr *eth = data;
 	struct iphdr *iph;
 	struct udphdr *uh;
 
 	if ((void *)(eth + 1) > end || eth->h_proto != bpf_htons(ETH_P_IP))
-		return XDP_PASS;
+		return NULL;
 	iph = (void *)(eth + 1);
 	if ((void *)(iph + 1) > end || iph->protocol != IPPROTO_UDP ||
 	    iph->ihl != 5)
-		return XDP_PASS;
+		return NULL;
 	uh = (void *)(iph + 1);
-	if ((void *)(uh + 1) > end || uh->dest != bpf_htons(4789))
+	if ((void *)(uh + 1) > end || uh->dest != bpf_htons(port))
+		return NULL;
+	return uh;
+}
+
+SEC("xdp")
+int xdp_vxlan_decap(struct xdp_md *ctx)
+{
+	void *data = (void *)(long)ctx->data;
+	void *end = (void *)(long)ctx->data_end;
+
+	if (!outer_udp(data, end, 4789))
 		return XDP_PASS;
 	if (data + VXLAN_OUTER_LEN + sizeof(struct ethhdr) > end)
 		return XDP_DROP;
@@ -147,20 +157,11 @@ int xdp_geneve_decap(struct xdp_md *ctx)
 {
 	void *data = (void *)(long)ctx->data;
 	void *end = (void *)(long)ctx->data_end;
-	struct ethhdr *eth = data;
-	struct iphdr *iph;
-	struct udphdr *uh;
+	struct udphdr *uh = outer_udp(data, end, 6081);
 	__u8 *gnv;
 	int len;
 
-	if ((void *)(eth + 1) > end || eth->h_proto != bpf_htons(ETH_P_IP))
-		return XDP_PASS;
-	iph = (void *)(eth + 1);
-	if ((void *)(iph + 1) > end || iph->protocol != IPPROTO_UDP ||
-	    iph->ihl != 5)
-		return XDP_PASS;
-	uh = (void *)(iph + 1);
-	if ((void *)(uh + 1) > end || uh->dest != bpf_htons(6081))
+	if (!uh)
 		return XDP_PASS;
 	gnv = (void *)(uh + 1);
 	if ((void *)(gnv + GENEVE_HLEN) > end)
