@@ -183,6 +183,50 @@ static __always_inline int rxl_pass_untouched(struct xdp_md *ctx,
 	return XDP_PASS;
 }
 
+/* The live cache entry of @slot, or NULL. */
+static __always_inline const struct rxl_acache_ent *rxl_acache_get(__u32 slot)
+{
+	const __u64 *sel = bpf_map_lookup_elem(&rxl_acache_sel, &slot);
+	__u32 idx;
+	__u64 s;
+
+	if (!sel)
+		return NULL;
+	s = *(const volatile __u64 *)sel;	/* read once: it may flip */
+	if (!s)
+		return NULL;
+	idx = 2 * slot + (__u32)s - 1;
+	return bpf_map_lookup_elem(&rxl_acache, &idx);
+}
+
+/*
+ * The container of the packet's (inner) destination: the address cache
+ * first, the address maps for an address whose slot another holds (and
+ * for host traffic, which no slot holds).
+ */
+static __always_inline const struct rxl_container *
+rxl_container_of(const struct rxl_pkt *p)
+{
+	const struct rxl_acache_ent *e;
+	const struct rxl_container *c;
+	const __u32 *d6 = (const __u32 *)p->daddr6.addr;
+
+	if (p->family == 4) {
+		e = rxl_acache_get(rxl_acache_slot4(p->daddr4));
+		if (e && e->family == 4 && *(const __u32 *)e->addr == p->daddr4)
+			return &e->c;
+		c = bpf_map_lookup_elem(&rxl_addrs4, &p->daddr4);
+	} else {
+		e = rxl_acache_get(rxl_acache_slot6(d6));
+		if (e && e->family == 6 && rxl_in6_eq(e->addr, p->daddr6.addr))
+			return &e->c;
+		c = bpf_map_lookup_elem(&rxl_addrs6, &p->daddr6);
+	}
+	if (c)
+		rxl_count(&rxl_stats, RXL_STAT_ACACHE_MISS);
+	return c;
+}
+
 /* The whole fast path for one frame; returns the XDP action. */
 static __always_inline int rxl_fastpath(struct xdp_md *ctx)
 {
@@ -231,10 +275,7 @@ static __always_inline int rxl_fastpath(struct xdp_md *ctx)
 		}
 	}
 
-	if (p.family == 4)
-		c = bpf_map_lookup_elem(&rxl_addrs4, &p.daddr4);
-	else
-		c = bpf_map_lookup_elem(&rxl_addrs6, &p.daddr6);
+	c = rxl_container_of(&p);
 	if (!c) {
 		if (cfg->flags & RXL_CFG_NO_CONTAINER_DROP)
 			return rxl_drop(RXL_DROP_NO_CONTAINER);

@@ -63,6 +63,28 @@ struct {
 	__uint(pinning, LIBBPF_PIN_BY_NAME);
 } rxl_addrs6 SEC(".maps");
 
+/*
+ * The address cache (include/rxlane_maps.h): read-only to the program.
+ * The selector is mmapable so that userspace flips a slot with one
+ * aligned store, which a map update (a memcpy) does not promise.
+ */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, RXL_ACACHE_SLOTS);
+	__uint(map_flags, BPF_F_MMAPABLE);
+	__type(key, __u32);
+	__type(value, __u64);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} rxl_acache_sel SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 2 * RXL_ACACHE_SLOTS);
+	__type(key, __u32);
+	__type(value, struct rxl_acache_ent);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} rxl_acache SEC(".maps");
+
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
 	__uint(max_entries, RXL_MAX_RULE_KEYS);

@@ -18,6 +18,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/file.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -59,6 +60,8 @@ static const struct rxl_map_ref rxl_maps[] = {
 	{ "rxl_vnis", offsetof(struct rxl_fw, vnis) },
 	{ "rxl_addrs4", offsetof(struct rxl_fw, addrs4) },
 	{ "rxl_addrs6", offsetof(struct rxl_fw, addrs6) },
+	{ "rxl_acache_sel", offsetof(struct rxl_fw, acache_sel) },
+	{ "rxl_acache", offsetof(struct rxl_fw, acache) },
 	{ "rxl_rules4", offsetof(struct rxl_fw, rules4) },
 	{ "rxl_rules6", offsetof(struct rxl_fw, rules6) },
 	{ "rxl_tx_ports", offsetof(struct rxl_fw, tx_ports) },
@@ -86,6 +89,33 @@ static void rxl_fw_init(struct rxl_fw *fw)
 	fw->lock_fd = -1;
 }
 
+/*
+ * Map the address cache's selector array: its slots flip with one aligned
+ * store each (a map update is a memcpy, which promises no such thing).
+ */
+static int rxl_acache_map(struct rxl_fw *fw)
+{
+	struct bpf_map_info info = {};
+	__u32 len = sizeof(info);
+	void *mem;
+
+	if (bpf_obj_get_info_by_fd(fw->acache_sel, &info, &len))
+		return rxl_fail(fw, -errno, "rxl_acache_sel info: %s",
+				strerror(errno));
+	if (info.max_entries != RXL_ACACHE_SLOTS || info.value_size != 8 ||
+	    !(info.map_flags & BPF_F_MMAPABLE))
+		return rxl_fail(fw, -EINVAL,
+				"rxl_acache_sel is not this build's (%u slots)",
+				info.max_entries);
+	mem = mmap(NULL, RXL_ACACHE_SLOTS * sizeof(__u64),
+		   PROT_READ | PROT_WRITE, MAP_SHARED, fw->acache_sel, 0);
+	if (mem == MAP_FAILED)
+		return rxl_fail(fw, -errno, "cannot map rxl_acache_sel: %s",
+				strerror(errno));
+	fw->acache_live = mem;
+	return 0;
+}
+
 /* Sizes and helpers every open path needs once the map fds are set. */
 static int rxl_fw_finish_open(struct rxl_fw *fw)
 {
@@ -106,7 +136,7 @@ static int rxl_fw_finish_open(struct rxl_fw *fw)
 		return rxl_fail(fw, -errno, "rxl_rule_cnt info: %s",
 				strerror(errno));
 	fw->rule_slots = info.max_entries;
-	return 0;
+	return rxl_acache_map(fw);
 }
 
 int rxl_fw_open_obj(struct rxl_fw *fw, struct bpf_object *obj)
@@ -264,6 +294,9 @@ void rxl_fw_close(struct rxl_fw *fw)
 			close(*rxl_fd(fw, i));
 		*rxl_fd(fw, i) = -1;
 	}
+	if (fw->acache_live)
+		munmap(fw->acache_live, RXL_ACACHE_SLOTS * sizeof(__u64));
+	fw->acache_live = NULL;
 	if (fw->sync_outer >= 0)
 		close(fw->sync_outer);
 	if (fw->sync_inner >= 0)
@@ -345,6 +378,7 @@ static int rxl_sync(struct rxl_fw *fw)
 	if (bpf_map_update_elem(fw->sync_outer, &zero, &fw->sync_inner, 0))
 		return rxl_fail(fw, -errno, "RCU wait failed: %s",
 				strerror(errno));
+	fw->acache_dirty = false;
 	return 0;
 }
 
@@ -567,6 +601,132 @@ static int rxl_addr_fd(struct rxl_fw *fw, const struct rxl_addr *a)
 	return a->family == AF_INET ? fw->addrs4 : fw->addrs6;
 }
 
+/* ---- address cache (include/rxlane_maps.h) ------------------------------ */
+
+static __u32 rxl_acache_slot_of(const struct rxl_addr *a)
+{
+	__u32 w[4];
+
+	memcpy(w, a->addr, sizeof(w));
+	return a->family == AF_INET ? rxl_acache_slot4(w[0]) :
+				      rxl_acache_slot6(w);
+}
+
+/* The live buffer of @slot (1 or 2, its entry in *@e), or 0 if none. */
+static unsigned int rxl_acache_live(struct rxl_fw *fw, __u32 slot,
+				    struct rxl_acache_ent *e)
+{
+	__u64 live = __atomic_load_n(&fw->acache_live[slot], __ATOMIC_ACQUIRE);
+	__u32 idx = 2 * slot + (__u32)live - 1;
+
+	if (live != 1 && live != 2)
+		return 0;
+	if (bpf_map_lookup_elem(fw->acache, &idx, e))
+		return 0;
+	return live;
+}
+
+static bool rxl_acache_holds(const struct rxl_acache_ent *e,
+			     const struct rxl_addr *a)
+{
+	if (a->family == AF_INET)
+		return e->family == 4 && !memcmp(e->addr, a->addr, 4);
+	return e->family == 6 && !memcmp(e->addr, a->addr, 16);
+}
+
+/* Equal as the program sees them: it never reads nrules. */
+static bool rxl_acache_same(const struct rxl_container *x,
+			    const struct rxl_container *y)
+{
+	struct rxl_container a = *x, b = *y;
+
+	a.nrules = b.nrules = 0;
+	return !memcmp(&a, &b, sizeof(a));
+}
+
+static void rxl_acache_set(struct rxl_fw *fw, __u32 slot, __u64 live)
+{
+	__atomic_store_n(&fw->acache_live[slot], live, __ATOMIC_RELEASE);
+	fw->acache_dirty = true;
+}
+
+/*
+ * After @a's value in its address map became @v: the cache follows if
+ * @a's slot is free or already @a's (a slot another address holds leaves
+ * @a to the map). The buffer that is not live is written and then made
+ * live; the caller waits for a grace period (rxl_sync(), which clears
+ * fw->acache_dirty) before it unlocks, so that the next writer of this
+ * slot finds its other buffer unread. If the write fails the slot is
+ * emptied: the program then finds @a in the map, which is already right.
+ */
+static void rxl_acache_put(struct rxl_fw *fw, const struct rxl_addr *a,
+			   const struct rxl_container *v)
+{
+	struct rxl_acache_ent e, ne;
+	__u32 slot = rxl_acache_slot_of(a), idx;
+	unsigned int live = rxl_acache_live(fw, slot, &e), next;
+
+	if (live && (!rxl_acache_holds(&e, a) || rxl_acache_same(&e.c, v)))
+		return;
+	memset(&ne, 0, sizeof(ne));
+	ne.family = a->family == AF_INET ? 4 : 6;
+	memcpy(ne.addr, a->addr, a->family == AF_INET ? 4 : 16);
+	ne.c = *v;
+	next = live == 1 ? 2 : 1;
+	idx = 2 * slot + next - 1;
+	if (bpf_map_update_elem(fw->acache, &idx, &ne, 0)) {
+		if (live)
+			rxl_acache_set(fw, slot, 0);
+		return;
+	}
+	rxl_acache_set(fw, slot, next);
+}
+
+/* Before @a leaves its address map: its slot, if it holds one, empties. */
+static void rxl_acache_drop(struct rxl_fw *fw, const struct rxl_addr *a)
+{
+	struct rxl_acache_ent e;
+	__u32 slot = rxl_acache_slot_of(a);
+
+	if (rxl_acache_live(fw, slot, &e) && rxl_acache_holds(&e, a))
+		rxl_acache_set(fw, slot, 0);
+}
+
+/*
+ * Give every empty slot to an address of the maps that falls in it (one
+ * that lost the slot to an address since deleted), then wait for a grace
+ * period if any slot flipped. Called after the deletions' own grace
+ * period: the buffers of the deleted addresses are unread.
+ */
+static int rxl_acache_refill(struct rxl_fw *fw)
+{
+	int fds[2] = { fw->addrs4, fw->addrs6 };
+	int fams[2] = { AF_INET, AF_INET6 };
+	unsigned int ksz[2] = { 4, 16 };
+	struct rxl_container v;
+	struct rxl_acache_ent e;
+	struct rxl_addr a;
+	int f;
+
+	for (f = 0; f < 2; f++) {
+		__u8 key[16], next[16];
+		void *prev = NULL;
+
+		while (!bpf_map_get_next_key(fds[f], prev, next)) {
+			memcpy(key, next, ksz[f]);
+			prev = key;
+			a.family = fams[f];
+			memset(a.addr, 0, sizeof(a.addr));
+			memcpy(a.addr, key, ksz[f]);
+			if (rxl_acache_live(fw, rxl_acache_slot_of(&a), &e) ||
+			    bpf_map_lookup_elem(fds[f], key, &v))
+				continue;
+			rxl_acache_put(fw, &a, &v);
+		}
+	}
+	return fw->acache_dirty ? rxl_sync(fw) : 0;
+}
+
 static int rxl_zero_percpu(struct rxl_fw *fw, int fd, __u32 first, __u32 n,
 			   size_t vsz)
 {
@@ -654,16 +814,21 @@ int rxl_fw_container_add(struct rxl_fw *fw, __u32 id,
 				       strerror(errno));
 			goto out_undo;
 		}
+		rxl_acache_put(fw, &addrs[i], &val);
 	}
 	err = rxl_sync(fw);
 	goto out_unlock;
 
 out_undo:
-	while (added--)
+	while (added--) {
+		rxl_acache_drop(fw, &addrs[added]);
 		bpf_map_delete_elem(rxl_addr_fd(fw, &addrs[added]),
 				    addrs[added].addr);
+	}
 	if (val.flags & RXL_CONT_REDIRECT)
 		bpf_map_delete_elem(fw->tx_ports, &id);
+	if (fw->acache_dirty)
+		rxl_sync(fw);
 out_unlock:
 	rxl_unlock(fw, 0);
 out_free:
@@ -741,12 +906,16 @@ int rxl_fw_container_del(struct rxl_fw *fw, __u32 id)
 	if (err)
 		goto out_unlock;
 	for (i = 0; i < ca->n; i++) {
+		rxl_acache_drop(fw, &ca->addr[i]);
 		bpf_map_delete_elem(rxl_addr_fd(fw, &ca->addr[i]),
 				    ca->addr[i].addr);
 		err = rxl_sync(fw);
 		if (err)
 			goto out_unlock;
 	}
+	err = rxl_acache_refill(fw);
+	if (err)
+		goto out_unlock;
 	bpf_map_delete_elem(fw->tx_ports, &id);
 	/* A set without rules has no keys (rxl_write_set writes none). */
 	if (ca->val.nrules)
@@ -1209,6 +1378,7 @@ int rxl_fw_rules_replace(struct rxl_fw *fw, __u32 id,
 				       id, strerror(errno));
 			break;
 		}
+		rxl_acache_put(fw, &ca->addr[i], &nv);
 		err = rxl_sync(fw);
 		if (err)
 			break;
@@ -1343,6 +1513,7 @@ static const char *const rxl_stat_names[RXL_STAT__MAX] = {
 	[RXL_STAT_DEFAULT_ALLOW] = "default_allow",
 	[RXL_STAT_REDIRECT]	= "redirect",
 	[RXL_STAT_FRAG_PORTLESS] = "frag_portless",
+	[RXL_STAT_ACACHE_MISS]	= "acache_miss",
 };
 
 const char *rxl_drop_name(unsigned int reason)
@@ -1648,11 +1819,17 @@ static int rxl_append_write(struct rxl_fw *fw, struct rxl_cont_addrs *ca,
 				       strerror(errno), errno == E2BIG ?
 				       " (rule table full)" : "");
 	/* The key is live now; the container's entries bring nrules along. */
-	for (i = 0; !err && i < ca->n; i++)
+	for (i = 0; !err && i < ca->n; i++) {
 		if (bpf_map_update_elem(rxl_addr_fd(fw, &ca->addr[i]),
 					ca->addr[i].addr, nv, BPF_EXIST))
 			err = rxl_fail(fw, -errno, "switching container %u: %s",
 				       nv->id, strerror(errno));
+		else
+			rxl_acache_put(fw, &ca->addr[i], nv);
+	}
+	/* Only nrules changed, which the cache ignores: no slot flips. */
+	if (fw->acache_dirty)
+		err = rxl_sync(fw) ?: err;
 	return err;
 }
 

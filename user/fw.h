@@ -44,6 +44,9 @@ struct rxl_rule {
 struct rxl_fw {
 	int config, vteps, vnis, addrs4, addrs6, rules4, rules6;
 	int tx_ports, rule_cnt, cont_cnt, drops, stats;
+	int acache_sel, acache;		/* the address cache */
+	__u64 *acache_live;		/* rxl_acache_sel, mmapped */
+	bool acache_dirty;		/* a slot flipped since the last sync */
 	int sync_outer, sync_inner;	/* ARRAY_OF_MAPS: waits for RCU */
 	int lock_fd;
 	int ncpus;

@@ -6,6 +6,7 @@
  * configures it through user/fw.c and runs crafted frames through it,
  * checking the verdict, the output bytes and the counters that moved.
  */
+#include <arpa/inet.h>
 #include <errno.h>
 #include <netinet/in.h>
 #include <pthread.h>
@@ -1451,6 +1452,122 @@ TEST_F(fp, fragments)
  * shows A's allow without A's drop, or B's default... passes P: P must
  * never pass. S passes under A and is dropped under B.
  */
+/* ---- address cache ------------------------------------------------------ */
+
+static __u32 slot_of(const struct rxl_addr *a)
+{
+	__u32 w[4];
+
+	memcpy(w, a->addr, sizeof(w));
+	return a->family == AF_INET ? rxl_acache_slot4(w[0]) :
+				      rxl_acache_slot6(w);
+}
+
+/* Another address of @a's family (varying its last two bytes) in its slot. */
+static int colliding(const struct rxl_addr *a, struct rxl_addr *b)
+{
+	unsigned int i, last = a->family == AF_INET ? 2 : 14;
+
+	for (i = 1; i < 65536; i++) {
+		*b = *a;
+		b->addr[last] ^= i >> 8;
+		b->addr[last + 1] ^= i & 0xff;
+		if (slot_of(b) == slot_of(a))
+			return 0;
+	}
+	return -1;
+}
+
+/* Verdict of a TCP frame to @dst port @dport, and the cache misses it made. */
+static int judge(FIXTURE_DATA(fp) *self, const struct rxl_addr *dst,
+		 uint16_t dport, __u64 *misses)
+{
+	char d[INET6_ADDRSTRLEN];
+	struct res *r = calloc(1, sizeof(*r));
+	int fam = dst->family == AF_INET ? 4 : 6, act = -1;
+	struct pkt p;
+
+	inet_ntop(dst->family, dst->addr, d, sizeof(d));
+	mk_plain(&p, fam, fam == 4 ? "10.9.1.1" : "fd00:9::1", d, IPPROTO_TCP,
+		 dport);
+	if (r && !run_pkt(self->prog, &self->fw, &p, r)) {
+		act = r->act;
+		*misses = r->stats[RXL_STAT_ACACHE_MISS];
+	}
+	free(r);
+	return act;
+}
+
+#define JUDGE(dst, dport, want_act, want_miss) do {			\
+	__u64 _m = ~0ULL;						\
+	int _a = judge(self, (dst), (dport), &_m);			\
+									\
+	EXPECT_EQ((want_act), _a) {					\
+		TH_LOG("line %d: got %s", __LINE__, act_name(_a));	\
+	}								\
+	EXPECT_EQ((want_miss), _m) {					\
+		TH_LOG("line %d: %llu cache misses", __LINE__,		\
+		       (unsigned long long)_m);				\
+	}								\
+} while (0)
+
+/*
+ * The program finds a container through the address cache (no miss
+ * counted); of two addresses in one slot the first added holds it and
+ * the other is found in the address map (one miss a packet). The cache
+ * follows a rule set replacement, and a deleted address's slot goes to
+ * the address that waited for it.
+ */
+TEST_F(fp, address_cache)
+{
+	static const char *const first[] = { "10.2.0.1", "fd00:2::1" };
+	static const char *const allow80[] = { "prio 1 proto tcp dport 80 allow" };
+	static const char *const allow81[] = { "prio 1 proto tcp dport 81 allow" };
+	static const char *const drop80[] = { "prio 1 proto tcp dport 80 drop" };
+	struct rxl_addr a, b, c;
+	int f;
+
+	for (f = 0; f < 2; f++) {
+		ASSERT_EQ(0, add_addr(&a, first[f]));
+		ASSERT_EQ(0, colliding(&a, &b));
+		/* The fixture's container holds its own slots. */
+		ASSERT_EQ(0, add_addr(&c, f ? CONT6 : CONT4));
+		ASSERT_NE(slot_of(&c), slot_of(&a));
+		ASSERT_EQ(0, rxl_fw_container_add(&self->fw, 20, &a, 1, 0));
+		ASSERT_EQ(0, rxl_fw_container_add(&self->fw, 21, &b, 1, 0));
+		ASSERT_EQ(0, set_rules(&self->fw, 20, true, allow80, 1));
+		ASSERT_EQ(0, set_rules(&self->fw, 21, false, drop80, 1));
+
+		JUDGE(&a, 80, XDP_PASS, 0);
+		JUDGE(&a, 81, XDP_DROP, 0);
+		JUDGE(&b, 80, XDP_DROP, 1);
+		JUDGE(&b, 81, XDP_PASS, 1);
+
+		/* The cached copy flips with the set. */
+		ASSERT_EQ(0, set_rules(&self->fw, 20, true, allow81, 1));
+		JUDGE(&a, 80, XDP_DROP, 0);
+		JUDGE(&a, 81, XDP_PASS, 0);
+
+		/* a's slot goes to b; a is host traffic now. */
+		ASSERT_EQ(0, rxl_fw_container_del(&self->fw, 20));
+		JUDGE(&a, 80, XDP_PASS, 0);
+		JUDGE(&b, 80, XDP_DROP, 0);
+		JUDGE(&b, 81, XDP_PASS, 0);
+
+		/* Back again, a waits for b's slot. */
+		ASSERT_EQ(0, rxl_fw_container_add(&self->fw, 20, &a, 1, 0));
+		ASSERT_EQ(0, set_rules(&self->fw, 20, true, allow80, 1));
+		JUDGE(&a, 80, XDP_PASS, 1);
+		JUDGE(&a, 81, XDP_DROP, 1);
+		JUDGE(&b, 80, XDP_DROP, 0);
+
+		ASSERT_EQ(0, rxl_fw_container_del(&self->fw, 21));
+		ASSERT_EQ(0, rxl_fw_container_del(&self->fw, 20));
+		JUDGE(&a, 80, XDP_PASS, 0);
+		JUDGE(&b, 80, XDP_PASS, 0);
+	}
+}
+
 static const char *const set_a[] = {
 	"prio 1 from 10.9.0.0/16 proto tcp dport 22 drop",
 	"prio 5 from 10.9.1.0/24 proto tcp allow",
@@ -1505,6 +1622,7 @@ static void *flip_traffic(void *arg)
 TEST_F_TIMEOUT(fp, atomic_replace_1000_flips, 240)
 {
 	struct flipper *f = calloc(1, sizeof(*f));
+	__u64 stats[RXL_STAT__MAX];
 	pthread_t th;
 	int i;
 
@@ -1527,8 +1645,11 @@ TEST_F_TIMEOUT(fp, atomic_replace_1000_flips, 240)
 	}
 	f->stop = 1;
 	pthread_join(th, NULL);
+	ASSERT_EQ(0, rxl_fw_stat_counters(&self->fw, stats));
 	TH_LOG("%lu concurrent runs: S passed %lu, dropped %lu", f->runs,
 	       f->s_pass, f->s_drop);
+	/* Every run found the container in the cache, which flipped 1000 times. */
+	EXPECT_EQ(0, stats[RXL_STAT_ACACHE_MISS]);
 	EXPECT_EQ(0, f->errors);
 	EXPECT_EQ(0, f->p_passed);
 	EXPECT_LT(0, f->runs);
