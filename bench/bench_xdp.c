@@ -83,9 +83,24 @@ static struct variant *add_variant(const char *group, unsigned int rules,
 	return v;
 }
 
+/* A container whose address shares the address cache slot of 10.1.0.1. */
+#define MISS_CID	(NCOUNTS + 1)
+
 static void cont_addr(char *buf, size_t len, unsigned int cid)
 {
-	snprintf(buf, len, "10.1.0.%u", cid + 1);
+	__u32 first = htonl(0x0a010001), a;
+	unsigned int i;
+
+	if (cid != MISS_CID) {
+		snprintf(buf, len, "10.1.0.%u", cid + 1);
+		return;
+	}
+	for (i = 1; i < 65536; i++) {
+		a = htonl(0x0a030000 | i);	/* 10.3.x.y */
+		if (rxl_acache_slot4(a) == rxl_acache_slot4(first))
+			break;
+	}
+	inet_ntop(AF_INET, &a, buf, len);
 }
 
 /* Rule i's source prefix of length @plen: 11.0.0.0 + (i << (32 - plen)). */
@@ -453,6 +468,18 @@ int main(int argc, char **argv)
 		mk_frame(&vars[nvars - 1].pkt, RXL_TUN_VXLAN, "12.0.0.1",
 			 cont, 1500);
 	}
+	/*
+	 * vxlan-hit-10 again, to an address whose cache slot vxlan-hit-10's
+	 * container holds: the cost of an address found in the hash map.
+	 */
+	fprintf(stderr, "bench: loading 10 rules behind a taken cache slot\n");
+	if (make_container(&fw, MISS_CID, 10, 1))
+		return 1;
+	cont_addr(cont, sizeof(cont), MISS_CID);
+	fmt_src(5, 32, 0, hit, sizeof(hit));
+	add_variant("acache-miss", 10, rx, XDP_PASS, "vxlan-hit-acache-miss-10");
+	mk_frame(&vars[nvars - 1].pkt, RXL_TUN_VXLAN, hit, cont, 1500);
+
 	/* Four shapes (prefix lengths 32/28/24/20) in one set. */
 	if (max_rules >= 100000) {
 		fprintf(stderr, "bench: loading 100000 rules in 4 shapes\n");
