@@ -21,8 +21,9 @@ rxl_init xa
 NS_A=rxl-xa-a-$RXL_ID
 NS_B=rxl-xa-b-$RXL_ID
 PINS=$TC_BPF_MNT/tc/globals
-SHARED="rxl_config rxl_vteps rxl_vnis rxl_addrs4 rxl_addrs6 rxl_rules4
-	rxl_rules6 rxl_rule_cnt rxl_cont_cnt rxl_drops rxl_stats"
+SHARED="rxl_config rxl_vteps rxl_vnis rxl_addrs4 rxl_addrs6 rxl_acache_sel
+	rxl_acache rxl_rules4 rxl_rules6 rxl_rule_cnt rxl_cont_cnt rxl_drops
+	rxl_stats"
 
 fail() { rxl_fail "$@"; }
 
