@@ -682,14 +682,19 @@ static void rxl_acache_put(struct rxl_fw *fw, const struct rxl_addr *a,
 	rxl_acache_set(fw, slot, next);
 }
 
-/* Before @a leaves its address map: its slot, if it holds one, empties. */
-static void rxl_acache_drop(struct rxl_fw *fw, const struct rxl_addr *a)
+/*
+ * Before @a leaves its address map: its slot, if it holds one, empties.
+ * Returns whether it did.
+ */
+static bool rxl_acache_drop(struct rxl_fw *fw, const struct rxl_addr *a)
 {
 	struct rxl_acache_ent e;
 	__u32 slot = rxl_acache_slot_of(a);
 
-	if (rxl_acache_live(fw, slot, &e) && rxl_acache_holds(&e, a))
-		rxl_acache_set(fw, slot, 0);
+	if (!rxl_acache_live(fw, slot, &e) || !rxl_acache_holds(&e, a))
+		return false;
+	rxl_acache_set(fw, slot, 0);
+	return true;
 }
 
 /*
@@ -892,6 +897,7 @@ static void rxl_delete_set(struct rxl_fw *fw, __u32 tag)
 int rxl_fw_container_del(struct rxl_fw *fw, __u32 id)
 {
 	struct rxl_cont_addrs *ca = calloc(1, sizeof(*ca));
+	bool freed = false;
 	unsigned int i;
 	int err;
 
@@ -906,14 +912,15 @@ int rxl_fw_container_del(struct rxl_fw *fw, __u32 id)
 	if (err)
 		goto out_unlock;
 	for (i = 0; i < ca->n; i++) {
-		rxl_acache_drop(fw, &ca->addr[i]);
+		freed |= rxl_acache_drop(fw, &ca->addr[i]);
 		bpf_map_delete_elem(rxl_addr_fd(fw, &ca->addr[i]),
 				    ca->addr[i].addr);
 		err = rxl_sync(fw);
 		if (err)
 			goto out_unlock;
 	}
-	err = rxl_acache_refill(fw);
+	/* Only a freed slot can have an address waiting for it. */
+	err = freed ? rxl_acache_refill(fw) : 0;
 	if (err)
 		goto out_unlock;
 	bpf_map_delete_elem(fw->tx_ports, &id);
