@@ -47,6 +47,7 @@ static const char rxlane_queue_stats[][ETH_GSTRING_LEN] = {
 	"xdp_tx",
 	"xdp_redirect",
 	"xdp_aborted",
+	"unclone",
 };
 
 #define RXLANE_N_GLOBAL	ARRAY_SIZE(rxlane_global_stats)
@@ -109,6 +110,7 @@ static void rxlane_get_ethtool_stats(struct net_device *dev,
 		*data++ = s.xdp_tx;
 		*data++ = s.xdp_redirect;
 		*data++ = s.xdp_aborted;
+		*data++ = s.unclone;
 	}
 }
 

@@ -360,14 +360,36 @@ rx_handler_result_t rxlane_handle_frame(struct sk_buff **pskb)
 	return RX_HANDLER_CONSUMED;
 }
 
+/*
+ * Frames from the lower device may be clones: a veth peer in this host
+ * passes on the very skbs a local TCP sender cloned from its
+ * retransmission queue. GRO merges a frame by moving its page fragments
+ * out of skb_shinfo() into the held packet's, and a clone shares that
+ * shinfo with the sender's copy, whose fragments would vanish under it
+ * (the sender then leaks the pages, or hits the BUG_ON in skb_shift()
+ * when a SACK arrives). So a clone gets its own head first (counted as
+ * rxN_unclone), as veth does; if that fails it skips GRO.
+ */
 static void rxlane_rx_deliver(struct rxlane_rxq *q, struct sk_buff *skb)
 {
 	struct net_device *dev = q->priv->dev;
 	unsigned int len = skb->len + ETH_HLEN;
 
+	bool cloned = skb_cloned(skb);
+
+	if (unlikely(cloned) && skb_unclone(skb, GFP_ATOMIC)) {
+		u64_stats_update_begin(&q->stats.syncp);
+		q->stats.packets++;
+		q->stats.bytes += len;
+		u64_stats_update_end(&q->stats.syncp);
+		dev_sw_netstats_rx_add(dev, len);
+		netif_receive_skb(skb);
+		return;
+	}
 	u64_stats_update_begin(&q->stats.syncp);
 	q->stats.packets++;
 	q->stats.bytes += len;
+	q->stats.unclone += cloned;
 	u64_stats_update_end(&q->stats.syncp);
 	dev_sw_netstats_rx_add(dev, len);
 	napi_gro_receive(&q->napi, skb);

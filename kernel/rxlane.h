@@ -129,6 +129,8 @@ struct rxlane_action {
  * @xdp_tx:	XDP_TX verdicts transmitted
  * @xdp_redirect: XDP_REDIRECT verdicts redirected
  * @xdp_aborted: XDP_ABORTED or invalid verdicts
+ * @unclone:	frames whose head was shared with another skb (a local
+ *		sender's clone) and was copied before GRO
  * @syncp:	for 64-bit reads on 32-bit hosts
  */
 struct rxlane_rxq_stats {
@@ -140,6 +142,7 @@ struct rxlane_rxq_stats {
 	u64 xdp_tx;
 	u64 xdp_redirect;
 	u64 xdp_aborted;
+	u64 unclone;
 	struct u64_stats_sync syncp;
 };
 
