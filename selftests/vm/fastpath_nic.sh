@@ -215,6 +215,12 @@ cli fw add web allow proto tcp from 10.100.0.0/24 dport 22 prio 5
 expect_allowed vx0 22 "after replace, newly allowed port"
 expect_refused vx0 80 "after replace, explicitly dropped port" rule
 
+# Every packet to the container found it through the address cache,
+# across the rule set replacements above.
+miss=$(rxl_in "$RXL_R" -j stats | jq .events.acache_miss)
+[ "$miss" = 0 ] || fail "$miss packets found the container past the address cache"
+echo "ok: the container was found through the address cache (0 misses)"
+
 # The NIC itself ran the program (native mode): its per-queue XDP
 # counters saw both verdicts.
 xdp_sum() {
