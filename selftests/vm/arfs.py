@@ -133,7 +133,7 @@ def settled_on(queue, timeout=40):
 def sports_on_queue(queue, src, dst, n, start):
     """n source ports whose flows to dst:PORT RSS puts on queue."""
     key, indir = ethtool_x(t.nic)
-    out = [p for p in range(start, start + 40 * n)
+    out = [p for p in spread_ports(start, 40 * n)
            if indir[toeplitz(key, rss_input_v4(src, dst, p, PORT)) % 128] == queue]
     check(len(out) >= n, 'not %d ports on queue %d' % (n, queue))
     return out[:n]

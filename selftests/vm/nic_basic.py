@@ -43,11 +43,8 @@ check(all('rx%d_%s' % (q, f) in st for q in range(4)
           for f in ('packets', 'bytes', 'drops', 'ring_full')),
       'per-queue counters missing: %s' % sorted(st))
 before = queue_counts(st)
-# Source ports that differ in many bits: Toeplitz is linear, so ports
-# differing only in their low 5 bits reach the queue bits through 6 key
-# bits alone, and all land on one queue for 1 random key in 64.
-for i in range(32):
-    t.send_udp(1024 + i * 1931, 9000, 5)
+for sport in spread_ports(20000, 32):
+    t.send_udp(sport, 9000, 5)
 d = t.wait_packets(before, 160)
 log('per-queue packets for 32 flows:', d)
 check(sum(d.values()) == 160, 'counted %s, sent 160' % d)

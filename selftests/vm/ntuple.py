@@ -51,7 +51,7 @@ def refused(spec, why):
 
 
 # A flow whose RSS queue is not 3, moved to 3 by a rule.
-sport = next(p for p in range(40000, 40100) if rss_queue(p, 7001) != 3)
+sport = next(p for p in spread_ports(40000, 100) if rss_queue(p, 7001) != 3)
 q0 = rss_queue(sport, 7001)
 check(lands(sport, 7001) == q0, 'flow not on its RSS queue %d' % q0)
 sh('ethtool -N %s flow-type udp4 dst-port 7001 action 3 loc 10' % t.nic)
@@ -174,7 +174,7 @@ for _ in range(N):
 d = t.wait_packets(before, N)
 check([q for q, v in d.items() if v] == [2], 'tagged flow not on queue 2: %s' % d)
 check(hits(11) == N, 'vlan rule hits %d' % hits(11))
-sport_v = next(p for p in range(40000, 40100) if rss_queue(p, 7300) != 2)
+sport_v = next(p for p in spread_ports(40000, 100) if rss_queue(p, 7300) != 2)
 check(lands(sport_v, 7300) != 2, 'untagged frame matched a VLAN rule')
 sh('ethtool -N %s delete 11' % t.nic)
 
@@ -197,7 +197,7 @@ def lands6(sport, dport, n=N):
     return got[0]
 
 
-sport6 = next(p for p in range(40000, 40100) if rss_queue6(p, 7401) != 2)
+sport6 = next(p for p in spread_ports(40000, 100) if rss_queue6(p, 7401) != 2)
 q6 = rss_queue6(sport6, 7401)
 check(lands6(sport6, 7401) == q6, 'udp6 flow not on its RSS queue %d' % q6)
 sh('ethtool -N %s flow-type udp6 dst-ip %s dst-port 7401 action 2 loc 13' %
@@ -243,7 +243,7 @@ rx6.close()
 srv6 = socket.socket(socket.AF_INET6, socket.SOCK_STREAM)
 srv6.bind((t.nic_ip6, 7403))
 srv6.listen(1)
-tsport = next(p for p in range(42000, 42100) if rss_queue6(p, 7403) != 1)
+tsport = next(p for p in spread_ports(42000, 100) if rss_queue6(p, 7403) != 1)
 sh('ethtool -N %s flow-type tcp6 src-ip %s src-port %d dst-port 7403 action 1 loc 11' %
    (t.nic, t.wire_ip6, tsport))
 before = queue_counts(t.stats())

@@ -183,6 +183,14 @@ def queue_counts(stats, field='packets'):
     return out
 
 
+def spread_ports(start, n):
+    """n source ports from start on that differ in many bits. Toeplitz
+    is linear: consecutive ports differ in their low bits only, which
+    reach the queue bits through a few key bits, and for about one random
+    key in 64 all of them hash to one queue."""
+    return [1024 + (start - 1024 + k * 1931) % 64000 for k in range(n)]
+
+
 def delta(after, before):
     return {k: after[k] - before.get(k, 0) for k in after}
 
