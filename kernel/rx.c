@@ -374,25 +374,19 @@ static void rxlane_rx_deliver(struct rxlane_rxq *q, struct sk_buff *skb)
 {
 	struct net_device *dev = q->priv->dev;
 	unsigned int len = skb->len + ETH_HLEN;
-
 	bool cloned = skb_cloned(skb);
+	bool gro = !cloned || !skb_unclone(skb, GFP_ATOMIC);
 
-	if (unlikely(cloned) && skb_unclone(skb, GFP_ATOMIC)) {
-		u64_stats_update_begin(&q->stats.syncp);
-		q->stats.packets++;
-		q->stats.bytes += len;
-		u64_stats_update_end(&q->stats.syncp);
-		dev_sw_netstats_rx_add(dev, len);
-		netif_receive_skb(skb);
-		return;
-	}
 	u64_stats_update_begin(&q->stats.syncp);
 	q->stats.packets++;
 	q->stats.bytes += len;
-	q->stats.unclone += cloned;
+	q->stats.unclone += cloned && gro;
 	u64_stats_update_end(&q->stats.syncp);
 	dev_sw_netstats_rx_add(dev, len);
-	napi_gro_receive(&q->napi, skb);
+	if (likely(gro))
+		napi_gro_receive(&q->napi, skb);
+	else
+		netif_receive_skb(skb);
 }
 
 static struct sk_buff *rxlane_rxq_next(struct rxlane_rxq *q)

@@ -561,39 +561,72 @@ struct rxl_cont_addrs {
 	struct rxl_container val;	/* value of the first address found */
 };
 
-/* Addresses of container @id (all of them, or the first 64). */
-static int rxl_find_container(struct rxl_fw *fw, __u32 id,
-			      struct rxl_cont_addrs *ca)
+/*
+ * Call @fn for every address of the address maps with its value; a
+ * non-zero return of @fn ends the walk and is returned.
+ */
+static int rxl_walk_addrs(struct rxl_fw *fw,
+			  int (*fn)(struct rxl_fw *fw, const struct rxl_addr *a,
+				    const struct rxl_container *v, void *arg),
+			  void *arg)
 {
 	int fds[2] = { fw->addrs4, fw->addrs6 };
 	int fams[2] = { AF_INET, AF_INET6 };
 	unsigned int ksz[2] = { 4, 16 };
-	int f;
+	struct rxl_container v;
+	struct rxl_addr a;
+	int f, ret;
 
-	ca->n = 0;
 	for (f = 0; f < 2; f++) {
 		__u8 key[16], next[16];
-		struct rxl_container v;
 		void *prev = NULL;
 
 		while (!bpf_map_get_next_key(fds[f], prev, next)) {
 			memcpy(key, next, ksz[f]);
 			prev = key;
-			if (bpf_map_lookup_elem(fds[f], key, &v) || v.id != id)
+			if (bpf_map_lookup_elem(fds[f], key, &v))
 				continue;
-			if (!ca->n)
-				ca->val = v;
-			if (ca->n == 64)
-				return rxl_fail(fw, -E2BIG,
-						"container %u has over 64 addresses",
-						id);
-			ca->addr[ca->n].family = fams[f];
-			memset(ca->addr[ca->n].addr, 0, 16);
-			memcpy(ca->addr[ca->n].addr, key, ksz[f]);
-			ca->n++;
+			a.family = fams[f];
+			memset(a.addr, 0, sizeof(a.addr));
+			memcpy(a.addr, key, ksz[f]);
+			ret = fn(fw, &a, &v, arg);
+			if (ret)
+				return ret;
 		}
 	}
 	return 0;
+}
+
+struct rxl_find_arg {
+	__u32 id;
+	struct rxl_cont_addrs *ca;
+};
+
+static int rxl_find_one(struct rxl_fw *fw, const struct rxl_addr *a,
+			const struct rxl_container *v, void *arg)
+{
+	struct rxl_find_arg *fa = arg;
+	struct rxl_cont_addrs *ca = fa->ca;
+
+	if (v->id != fa->id)
+		return 0;
+	if (!ca->n)
+		ca->val = *v;
+	if (ca->n == 64)
+		return rxl_fail(fw, -E2BIG, "container %u has over 64 addresses",
+				fa->id);
+	ca->addr[ca->n++] = *a;
+	return 0;
+}
+
+/* Addresses of container @id (all of them, or the first 64). */
+static int rxl_find_container(struct rxl_fw *fw, __u32 id,
+			      struct rxl_cont_addrs *ca)
+{
+	struct rxl_find_arg fa = { .id = id, .ca = ca };
+
+	ca->n = 0;
+	return rxl_walk_addrs(fw, rxl_find_one, &fa);
 }
 
 static int rxl_addr_fd(struct rxl_fw *fw, const struct rxl_addr *a)
@@ -697,6 +730,17 @@ static bool rxl_acache_drop(struct rxl_fw *fw, const struct rxl_addr *a)
 	return true;
 }
 
+static int rxl_acache_fill_one(struct rxl_fw *fw, const struct rxl_addr *a,
+			       const struct rxl_container *v, void *arg)
+{
+	struct rxl_acache_ent e;
+
+	(void)arg;
+	if (!rxl_acache_live(fw, rxl_acache_slot_of(a), &e))
+		rxl_acache_put(fw, a, v);
+	return 0;
+}
+
 /*
  * Give every empty slot to an address of the maps that falls in it (one
  * that lost the slot to an address since deleted), then wait for a grace
@@ -705,30 +749,7 @@ static bool rxl_acache_drop(struct rxl_fw *fw, const struct rxl_addr *a)
  */
 static int rxl_acache_refill(struct rxl_fw *fw)
 {
-	int fds[2] = { fw->addrs4, fw->addrs6 };
-	int fams[2] = { AF_INET, AF_INET6 };
-	unsigned int ksz[2] = { 4, 16 };
-	struct rxl_container v;
-	struct rxl_acache_ent e;
-	struct rxl_addr a;
-	int f;
-
-	for (f = 0; f < 2; f++) {
-		__u8 key[16], next[16];
-		void *prev = NULL;
-
-		while (!bpf_map_get_next_key(fds[f], prev, next)) {
-			memcpy(key, next, ksz[f]);
-			prev = key;
-			a.family = fams[f];
-			memset(a.addr, 0, sizeof(a.addr));
-			memcpy(a.addr, key, ksz[f]);
-			if (rxl_acache_live(fw, rxl_acache_slot_of(&a), &e) ||
-			    bpf_map_lookup_elem(fds[f], key, &v))
-				continue;
-			rxl_acache_put(fw, &a, &v);
-		}
-	}
+	rxl_walk_addrs(fw, rxl_acache_fill_one, NULL);
 	return fw->acache_dirty ? rxl_sync(fw) : 0;
 }
 
@@ -1695,29 +1716,29 @@ union rxl_any_key {
 };
 
 /* Is counter slot @slot free of every other container's rule set? */
+struct rxl_slot_arg {
+	__u32 id;
+	__u32 slot;
+};
+
+static int rxl_slot_used(struct rxl_fw *fw, const struct rxl_addr *a,
+			 const struct rxl_container *v, void *arg)
+{
+	const struct rxl_slot_arg *sa = arg;
+
+	(void)fw;
+	(void)a;
+	return v->id != sa->id && sa->slot >= v->rule_base &&
+	       sa->slot - v->rule_base < v->nrules;
+}
+
 static int rxl_slot_free(struct rxl_fw *fw, __u32 id, __u32 slot)
 {
-	int fds[2] = { fw->addrs4, fw->addrs6 };
-	unsigned int ksz[2] = { 4, 16 };
-	int f;
+	struct rxl_slot_arg sa = { .id = id, .slot = slot };
 
 	if (slot >= fw->rule_slots)
 		return 0;
-	for (f = 0; f < 2; f++) {
-		__u8 key[16], next[16];
-		struct rxl_container v;
-		void *prev = NULL;
-
-		while (!bpf_map_get_next_key(fds[f], prev, next)) {
-			memcpy(key, next, ksz[f]);
-			prev = key;
-			if (bpf_map_lookup_elem(fds[f], key, &v) || v.id == id)
-				continue;
-			if (slot >= v.rule_base && slot - v.rule_base < v.nrules)
-				return 0;
-		}
-	}
-	return 1;
+	return !rxl_walk_addrs(fw, rxl_slot_used, &sa);
 }
 
 /*
