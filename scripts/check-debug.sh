@@ -32,9 +32,19 @@ rc=${PIPESTATUS[0]}
 set -e
 echo "check-debug: suite on the debug kernel took $((SECONDS - t1)) s (vm-run exit $rc)"
 
-notok=$(grep -cE '^not ok [0-9]+ ' "$OUT/vm-debug.tap" || true)
-ok=$(grep -E '^ok [0-9]+ ' "$OUT/vm-debug.tap" | grep -vc '# SKIP' || true)
-skip=$(grep -E '^ok [0-9]+ ' "$OUT/vm-debug.tap" | grep -c '# SKIP' || true)
-if [ "$rc" -eq 0 ]; then ok=$((ok + 1)); else notok=$((notok + 1)); fi
-echo "$ok passed, $notok failed, $skip skipped"
-[ "$notok" -eq 0 ]
+set +e
+. "$TOP/scripts/tap-tally.sh"
+tally_init
+tally check-debug vm "$OUT/vm-debug.tap"
+if [ "$rc" -eq 0 ]; then
+	passed=$((passed + 1))
+else
+	failed=$((failed + 1))
+	failures+=("vm: debug guest kernel log, kmemleak or run failed (vm-run exit $rc; see $OUT/vm-debug-console.log)")
+fi
+if [ ${#failures[@]} -gt 0 ]; then
+	echo "== failures"
+	printf '  %s\n' "${failures[@]}"
+fi
+echo "$passed passed, $failed failed, $skipped skipped"
+[ "$failed" -eq 0 ]
