@@ -74,10 +74,12 @@ check(len(dump_packets()) == 4, 'debugfs queues after -L 2:\n' + t.read_debugfs(
 before, dump0 = queue_counts(t.stats()), dump_packets()
 for sport in spread_ports(21000, 32):
     t.send_udp(sport, 9000, 2)
-d = t.wait_packets(before, 64)
-dd = delta(dump_packets(), dump0)
-check(sum(d.values()) == 64 and dd == {0: d[0], 1: d[1], 2: 0, 3: 0},
-      'after -L 2: ethtool -S counted %s, debugfs %s (queues 2-3 must get nothing)' % (d, dd))
+check(poll(lambda: sum(delta(dump_packets(), dump0).values()) >= 64, 60),
+      'waited 60 s for 64 frames in the debugfs dump: %s' % delta(dump_packets(), dump0))
+dd, d = delta(dump_packets(), dump0), delta(queue_counts(t.stats()), before)
+check(dd == {0: d[0], 1: d[1], 2: 0, 3: 0} and sum(dd.values()) == 64,
+      'after -L 2, 64 frames: debugfs counted %s, ethtool -S %s; queues 2-3 must get '
+      'nothing' % (dd, d))
 log('after -L 2, 32 flows per queue:', dd)
 
 # Back to 4: the table spreads over all four again and queues 2-3 count.

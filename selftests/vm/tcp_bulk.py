@@ -105,5 +105,5 @@ unclone = sum(delta(queue_counts(t.stats(), 'unclone'),
 check(unclone > 0, 'no TCP frame was a clone given its own head (rxN_unclone)')
 log('%d MB over the NIC with %d frames dropped: intact, %d retransmitted, '
     '%d clones uncloned' % (SIZE >> 20, drops, retrans, unclone))
-log('PASS: bulk TCP with loss through the NIC\'s GRO, sender intact')
+log('PASS: bulk TCP %sthrough the NIC\'s GRO, sender intact' % ('with loss ' if lossy else ''))
 sys.exit(KSFT_PASS)
