@@ -38,15 +38,26 @@ check(int(q[2].split()[3]) >= 7, 'queue 1 packets in the dump: %s' % q[2])
 # fail_alloc: the next N buffer allocations of the XDP path fail.
 sh('ip link set dev %s xdpdrv obj %s program xdp_count' % (t.nic, OBJ))
 at_exit(lambda: sh('ip link set dev %s xdpdrv off' % t.nic, check=False))
-before = queue_counts(t.stats(), 'drops')
+# Wait until all 12 frames were either passed or dropped, then demand
+# exact numbers: 5 drops, 7 passes.
+st = t.stats()
+drops0, pass0 = queue_counts(st, 'drops'), queue_counts(st, 'xdp_pass')
+
+
+def fail_alloc_result():
+    st = t.stats()
+    return (sum(delta(queue_counts(st, 'drops'), drops0).values()),
+            sum(delta(queue_counts(st, 'xdp_pass'), pass0).values()))
+
+
 t.write_debugfs('fail_alloc', '5')
 t.send_udp(47001, 7720, 12)
-t.wait_packets(queue_counts(t.stats(), 'xdp_pass'), 0)
-check(poll(lambda: sum(delta(queue_counts(t.stats(), 'drops'), before).values()) >= 5),
-      'fail_alloc=5 dropped %s' % delta(queue_counts(t.stats(), 'drops'), before))
+check(poll(lambda: sum(fail_alloc_result()) >= 12, 60),
+      'waited 60 s for 12 frames passed or dropped: (drops, passes) %s' %
+      (fail_alloc_result(),))
+check(fail_alloc_result() == (5, 7),
+      'fail_alloc=5 on 12 frames: (drops, passes) %s, want (5, 7)' % (fail_alloc_result(),))
 check(t.read_debugfs('fail_alloc').strip() == '0', 'fail_alloc not used up')
-d = sum(delta(queue_counts(t.stats(), 'drops'), before).values())
-check(d == 5, 'fail_alloc=5 dropped %d' % d)
 sh('ip link set dev %s xdpdrv off' % t.nic)
 
 # A full ring drops and counts (ring_size 0: every ring is full).

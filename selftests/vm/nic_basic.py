@@ -59,11 +59,37 @@ _, indir = ethtool_x(t.nic)
 check(set(indir) == {0, 1}, 'indirection table not respread: %s' % set(indir))
 rc, _ = sh_rc('ethtool -L %s combined 5' % t.nic)
 check(rc != 0, 'ethtool -L 5 accepted with 4 queues')
-before = queue_counts(t.stats())
-for i in range(16):
-    t.send_udp(21000 + i, 9000, 2)
-d = t.wait_packets(before, 32)
-check(set(q for q, v in d.items() if v) <= {0, 1}, 'traffic on a disabled queue: %s' % d)
+
+
+def dump_packets():
+    """Packets per queue from debugfs, which lists every queue, the
+    disabled ones too (ethtool -S shows only the enabled ones)."""
+    rows = [line.split() for line in t.read_debugfs('queues').splitlines()[1:]]
+    return {int(r[0]): int(r[3]) for r in rows}
+
+
+# After -L 2 no frame may reach queues 2-3: ethtool -S no longer lists
+# them, so count every queue's frames in the debugfs dump.
+check(len(dump_packets()) == 4, 'debugfs queues after -L 2:\n' + t.read_debugfs('queues'))
+before, dump0 = queue_counts(t.stats()), dump_packets()
+for sport in spread_ports(21000, 32):
+    t.send_udp(sport, 9000, 2)
+check(poll(lambda: sum(delta(dump_packets(), dump0).values()) >= 64, 60),
+      'waited 60 s for 64 frames in the debugfs dump: %s' % delta(dump_packets(), dump0))
+dd, d = delta(dump_packets(), dump0), delta(queue_counts(t.stats()), before)
+check(dd == {0: d[0], 1: d[1], 2: 0, 3: 0} and sum(dd.values()) == 64,
+      'after -L 2, 64 frames: debugfs counted %s, ethtool -S %s; queues 2-3 must get '
+      'nothing' % (dd, d))
+log('after -L 2, 32 flows per queue:', dd)
+
+# Back to 4: the table spreads over all four again and queues 2-3 count.
 sh('ethtool -L %s combined 4' % t.nic)
+before = queue_counts(t.stats())
+check(set(before) == {0, 1, 2, 3}, 'ethtool -S after -L 4: %s' % sorted(before))
+for sport in spread_ports(21000, 32):
+    t.send_udp(sport, 9000, 2)
+d = t.wait_packets(before, 64)
+check(sum(d.values()) == 64 and d[2] + d[3] > 0,
+      'after -L 4 the 32 flows used only queues 0-1: %s' % d)
 
 print('PASS: ethtool -i/-l/-L/-k/-K/-S, queue_cpu, spreading')

@@ -9,11 +9,14 @@
  *   xdp_redirect_all redirects every frame through tx_port[0]
  *   xdp_vxlan_decap strips Ethernet/IPv4/UDP/VXLAN from frames to UDP 4789
  *		  (no options, no checks beyond bounds: a test tool only)
+ *   xdp_count_tcp counts IPv4 TCP frames to ports 7700..7799 in tcp_seen
+ *		  and passes everything
  */
 #include <linux/bpf.h>
 #include <linux/if_ether.h>
 #include <linux/in.h>
 #include <linux/ip.h>
+#include <linux/tcp.h>
 #include <linux/udp.h>
 #include <bpf/bpf_endian.h>
 #include <bpf/bpf_helpers.h>
@@ -173,6 +176,57 @@ int xdp_geneve_decap(struct xdp_md *ctx)
 		return XDP_DROP;
 	if (bpf_xdp_adjust_head(ctx, len))
 		return XDP_DROP;
+	return XDP_PASS;
+}
+
+enum {
+	TCP_SEEN_FRAMES,	/* frames */
+	TCP_SEEN_PAYLOAD,	/* TCP payload bytes */
+	TCP_SEEN_OVERSIZE,	/* frames longer than ETH_FRAME_LEN */
+	TCP_SEEN_MAX,
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, TCP_SEEN_MAX);
+	__type(key, __u32);
+	__type(value, __u64);
+} tcp_seen SEC(".maps");
+
+static __always_inline void tcp_seen_add(__u32 key, __u64 n)
+{
+	__u64 *v = bpf_map_lookup_elem(&tcp_seen, &key);
+
+	if (v)
+		__sync_fetch_and_add(v, n);
+}
+
+SEC("xdp")
+int xdp_count_tcp(struct xdp_md *ctx)
+{
+	void *data = (void *)(long)ctx->data;
+	void *end = (void *)(long)ctx->data_end;
+	struct ethhdr *eth = data;
+	struct iphdr *iph;
+	struct tcphdr *th;
+	__u32 hlen;
+
+	if ((void *)(eth + 1) > end || eth->h_proto != bpf_htons(ETH_P_IP))
+		return XDP_PASS;
+	iph = (void *)(eth + 1);
+	if ((void *)(iph + 1) > end || iph->protocol != IPPROTO_TCP ||
+	    iph->ihl != 5)
+		return XDP_PASS;
+	th = (void *)(iph + 1);
+	if ((void *)(th + 1) > end || bpf_ntohs(th->dest) < 7700 ||
+	    bpf_ntohs(th->dest) >= 7800)
+		return XDP_PASS;
+	hlen = sizeof(*iph) + th->doff * 4;
+	tcp_seen_add(TCP_SEEN_FRAMES, 1);
+	if (bpf_ntohs(iph->tot_len) > hlen)
+		tcp_seen_add(TCP_SEEN_PAYLOAD, bpf_ntohs(iph->tot_len) - hlen);
+	if (end - data > ETH_FRAME_LEN)
+		tcp_seen_add(TCP_SEEN_OVERSIZE, 1);
 	return XDP_PASS;
 }
 
