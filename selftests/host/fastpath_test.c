@@ -937,6 +937,35 @@ err:
 	return NULL;
 }
 
+/* rxl_deliver_redirect in the kernel's copy of @skel's .rodata, or -1. */
+static long loaded_redirect_flag(struct rxlane_xdp *skel)
+{
+	size_t off = (char *)&skel->rodata->rxl_deliver_redirect -
+		     (char *)skel->rodata;
+	__u32 sz = bpf_map__value_size(skel->maps.rodata), zero = 0, v;
+	char *buf = calloc(1, sz);
+	long ret = -1;
+
+	if (buf && off + sizeof(v) <= sz &&
+	    !bpf_map_lookup_elem(bpf_map__fd(skel->maps.rodata), &zero, buf)) {
+		memcpy(&v, buf + off, sizeof(v));
+		ret = v;
+	}
+	free(buf);
+	return ret;
+}
+
+/* Length of a loaded program's instructions after verification. */
+static __u32 xlated_len(int prog)
+{
+	struct bpf_prog_info info = {};
+	__u32 len = sizeof(info);
+
+	if (bpf_obj_get_info_by_fd(prog, &info, &len))
+		return 0;
+	return info.xlated_prog_len;
+}
+
 /*
  * A container with a device: passed to the stack by a program loaded
  * as it comes, redirected through the devmap by one loaded with
@@ -955,10 +984,15 @@ TEST_F(fp, redirect)
 	ASSERT_EQ(0, run_pkt(self->prog, &self->fw, &p, &r));
 	EXPECT_EQ(XDP_PASS, r.act);
 	EXPECT_EQ(0, r.stats[RXL_STAT_REDIRECT]);
-	EXPECT_EQ(1, self->skel->rodata->rxl_deliver_redirect == 0);
 
 	red = load_redirecting(self->skel);
 	ASSERT_NE(NULL, red);
+	/* What each loaded program's verifier saw, read back from the kernel. */
+	EXPECT_EQ(0, loaded_redirect_flag(self->skel));
+	EXPECT_EQ(1, loaded_redirect_flag(red));
+	/* The flag is a constant: off, the redirect branch is pruned. */
+	EXPECT_LT(xlated_len(self->prog),
+		  xlated_len(bpf_program__fd(red->progs.rxlane_xdp)));
 	ASSERT_EQ(0, run_pkt(bpf_program__fd(red->progs.rxlane_xdp),
 			     &self->fw, &p, &r));
 	EXPECT_EQ(XDP_REDIRECT, r.act);
@@ -1581,17 +1615,28 @@ static const char *const set_b[] = {
 
 struct flipper {
 	int prog;
-	volatile int stop;
+	int stop;
 	struct pkt p, s;
+	/* Written by the traffic thread only (relaxed atomics). */
 	unsigned long runs, p_passed, s_pass, s_drop, errors;
 };
+
+static void bump(unsigned long *c)
+{
+	__atomic_fetch_add(c, 1, __ATOMIC_RELAXED);
+}
+
+static unsigned long peek(unsigned long *c)
+{
+	return __atomic_load_n(c, __ATOMIC_RELAXED);
+}
 
 static void *flip_traffic(void *arg)
 {
 	struct flipper *f = arg;
 	uint8_t out[PK_MAX];
 
-	while (!f->stop) {
+	while (!__atomic_load_n(&f->stop, __ATOMIC_RELAXED)) {
 		LIBBPF_OPTS(bpf_test_run_opts, o,
 			.data_in = f->p.b, .data_size_in = f->p.len,
 			.data_out = out, .data_size_out = sizeof(out),
@@ -1603,26 +1648,39 @@ static void *flip_traffic(void *arg)
 
 		if (bpf_prog_test_run_opts(f->prog, &o) ||
 		    bpf_prog_test_run_opts(f->prog, &os)) {
-			f->errors++;
-			continue;
+			bump(&f->errors);
+			break;
 		}
-		f->runs++;
 		if (o.retval != XDP_DROP)
-			f->p_passed++;
+			bump(&f->p_passed);
 		if (os.retval == XDP_PASS)
-			f->s_pass++;
+			bump(&f->s_pass);
 		else if (os.retval == XDP_DROP)
-			f->s_drop++;
+			bump(&f->s_drop);
 		else
-			f->errors++;
+			bump(&f->errors);
+		bump(&f->runs);
 	}
 	return NULL;
 }
 
-TEST_F_TIMEOUT(fp, atomic_replace_1000_flips, 240)
+/*
+ * Sets A and B flip at least 1000 times while another thread runs P and S
+ * through the program; every run must be judged by A or by B, whole:
+ *  - P (VXLAN, TCP 22 from 10.9.1.1) is dropped by a rule under both (A's
+ *    rank 0, B's rank 1). A torn A (rank 0 gone) or an empty one passes
+ *    it; a torn B drops it by B's default instead of a rule.
+ *  - S (plain TCP 80 from 10.9.1.1) is passed by A's rank 1 rule and
+ *    dropped by B's default; a torn A passes it by A's default allow.
+ * So the drop reasons and events must add up to exactly what the runs saw.
+ */
+TEST_F_TIMEOUT(fp, atomic_replace_1000_flips, 600)
 {
 	struct flipper *f = calloc(1, sizeof(*f));
-	__u64 stats[RXL_STAT__MAX];
+	__u64 d0[RXL_DROP__MAX], d1[RXL_DROP__MAX];
+	__u64 s0[RXL_STAT__MAX], s1[RXL_STAT__MAX];
+	unsigned long main_a = 0, main_b = 0, flips, runs, alldrops = 0;
+	struct rxl_cont_counter c0, c1;
 	pthread_t th;
 	int i;
 
@@ -1632,9 +1690,15 @@ TEST_F_TIMEOUT(fp, atomic_replace_1000_flips, 240)
 		  IPPROTO_TCP, 22);
 	mk_plain(&f->s, 4, "10.9.1.1", CONT4, IPPROTO_TCP, 80);
 	ASSERT_EQ(0, set_rules(&self->fw, CID, false, set_a, 3));
+	ASSERT_EQ(0, rxl_fw_drop_counters(&self->fw, d0));
+	ASSERT_EQ(0, rxl_fw_stat_counters(&self->fw, s0));
+	ASSERT_EQ(0, rxl_fw_container_counter(&self->fw, CID, &c0));
 	ASSERT_EQ(0, pthread_create(&th, NULL, flip_traffic, f));
-	for (i = 0; i < 1000; i++) {
-		int b = !(i & 1);
+	/* 1000 flips, and on until the thread has seen both sets judge S. */
+	for (flips = 0; flips < 1000 ||
+	     ((!peek(&f->s_pass) || !peek(&f->s_drop)) && flips < 100000 &&
+	      !peek(&f->errors)); flips++) {
+		int b = !(flips & 1);
 		struct res r;
 
 		ASSERT_EQ(0, set_rules(&self->fw, CID, b, b ? set_b : set_a,
@@ -1642,17 +1706,41 @@ TEST_F_TIMEOUT(fp, atomic_replace_1000_flips, 240)
 		/* Right after a flip this thread sees exactly the new set. */
 		ASSERT_EQ(0, run_pkt(self->prog, &self->fw, &f->s, &r));
 		ASSERT_EQ(b ? XDP_DROP : XDP_PASS, r.act);
+		if (b)
+			main_b++;
+		else
+			main_a++;
 	}
-	f->stop = 1;
+	__atomic_store_n(&f->stop, 1, __ATOMIC_RELAXED);
 	pthread_join(th, NULL);
-	ASSERT_EQ(0, rxl_fw_stat_counters(&self->fw, stats));
-	TH_LOG("%lu concurrent runs: S passed %lu, dropped %lu", f->runs,
-	       f->s_pass, f->s_drop);
-	/* Every run found the container in the cache, which flipped 1000 times. */
-	EXPECT_EQ(0, stats[RXL_STAT_ACACHE_MISS]);
+	ASSERT_EQ(0, rxl_fw_drop_counters(&self->fw, d1));
+	ASSERT_EQ(0, rxl_fw_stat_counters(&self->fw, s1));
+	ASSERT_EQ(0, rxl_fw_container_counter(&self->fw, CID, &c1));
+	runs = f->runs;
+	TH_LOG("%lu flips, %lu concurrent runs: S passed %lu, dropped %lu",
+	       flips, runs, f->s_pass, f->s_drop);
 	EXPECT_EQ(0, f->errors);
 	EXPECT_EQ(0, f->p_passed);
-	EXPECT_LT(0, f->runs);
+	/* The thread ran under both sets: the flips were really concurrent. */
+	EXPECT_LT(0, f->s_pass) TH_LOG("no run saw set A after %lu flips", flips);
+	EXPECT_LT(0, f->s_drop) TH_LOG("no run saw set B after %lu flips", flips);
+	EXPECT_EQ(runs, f->s_pass + f->s_drop);
+	/* Every P dropped by a rule of A or B, never by a default. */
+	EXPECT_EQ(runs, d1[RXL_DROP_RULE] - d0[RXL_DROP_RULE]);
+	/* S dropped only by B's default: the thread's and ours. */
+	EXPECT_EQ(f->s_drop + main_b, d1[RXL_DROP_DEFAULT] -
+		  d0[RXL_DROP_DEFAULT]);
+	for (i = 0; i < RXL_DROP__MAX; i++)
+		alldrops += d1[i] - d0[i];
+	EXPECT_EQ(runs + f->s_drop + main_b, alldrops);
+	/* S passed only by A's rule: A's default allow never judged it. */
+	EXPECT_EQ(0, s1[RXL_STAT_DEFAULT_ALLOW] - s0[RXL_STAT_DEFAULT_ALLOW]);
+	EXPECT_EQ(runs, s1[RXL_STAT_DECAP_VXLAN] - s0[RXL_STAT_DECAP_VXLAN]);
+	/* Every run found the container in the cache, which flipped each time. */
+	EXPECT_EQ(0, s1[RXL_STAT_ACACHE_MISS] - s0[RXL_STAT_ACACHE_MISS]);
+	/* The container's own counters: each run counted once, where it went. */
+	EXPECT_EQ(f->s_pass + main_a, c1.pass.packets - c0.pass.packets);
+	EXPECT_EQ(runs + f->s_drop + main_b, c1.drop.packets - c0.drop.packets);
 	free(f);
 }
 
