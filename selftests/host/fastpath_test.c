@@ -652,7 +652,7 @@ TEST_F(fp, open_pinned)
 	struct bpf_map *m;
 	struct rxl_fw pf;
 	struct pkt p;
-	int pinned = 0;
+	int pinned = 0, named = 0;
 
 	ASSERT_NE(NULL, mkdtemp(dir));
 	if (mount("bpf", dir, "bpf", 0, NULL)) {
@@ -662,10 +662,15 @@ TEST_F(fp, open_pinned)
 	bpf_object__for_each_map(m, self->skel->obj) {
 		char path[96];
 
+		/* .rodata: bpffs refuses names with a dot (EPERM). */
+		if (bpf_map__is_internal(m))
+			continue;
+		named++;
 		snprintf(path, sizeof(path), "%s/%s", dir, bpf_map__name(m));
 		if (!bpf_map__pin(m, path))
 			pinned++;
 	}
+	EXPECT_EQ(named, pinned);
 	EXPECT_EQ(0, rxl_fw_open_pinned(&pf, dir)) {
 		TH_LOG("%s", rxl_fw_error(&pf));
 	}
@@ -677,10 +682,10 @@ TEST_F(fp, open_pinned)
 	EXPECT_NE(0, rxl_fw_open_pinned(&pf, "/nonexistent"));
 	EXPECT_NE(NULL, strstr(rxl_fw_error(&pf), "/nonexistent"));
 	bpf_object__for_each_map(m, self->skel->obj)
-		bpf_map__unpin(m, NULL);
+		if (!bpf_map__is_internal(m))
+			bpf_map__unpin(m, NULL);
 	umount(dir);
 	rmdir(dir);
-	EXPECT_LT(0, pinned);
 }
 
 /* ---- rules -------------------------------------------------------------- */
