@@ -90,7 +90,7 @@ cli policy check "$DIR/a.json" | grep -q ": 1 containers, 2 rules: ok" ||
 cli policy apply "$DIR/a.json" >/dev/null
 rxl_connect 80 || rxl_fail "a.json: 80 refused"
 rxl_connect 8080 || rxl_fail "a.json: 8080 refused"
-rxl_connect 22 2 && rxl_fail "a.json: 22 allowed"
+rxl_cli_refused 22 web default || rxl_fail "a.json: 22: $RXL_WHY"
 rxl_ok "a.json applied: 80 and 8080 allowed, 22 refused"
 
 out=$(cli policy diff "$DIR/a.yaml")
@@ -129,7 +129,8 @@ check_refused bad-syntax.json "bad-syntax.json:1:"
 check_refused bad.yaml "colour"
 check_refused bad-shapes.json "rules of container 'zz'"
 rxl_connect 8080 || rxl_fail "after refused files: 8080 refused"
-rxl_connect 22 2 && rxl_fail "after refused files: 22 allowed"
+rxl_cli_refused 22 web default ||
+	rxl_fail "after refused files: 22: $RXL_WHY"
 rxl_ok "traffic verdicts unchanged by refused files"
 
 # Replace rules while connections run: port 80 is allowed by a and b.
@@ -162,7 +163,7 @@ read -r n fails < "$DIR/traffic"
 rxl_ok "11 replacements under traffic: $n connections, none failed"
 
 rxl_connect 22 || rxl_fail "b.json: 22 refused"
-rxl_connect 8080 2 && rxl_fail "b.json: 8080 allowed"
+rxl_cli_refused 8080 web default || rxl_fail "b.json: 8080: $RXL_WHY"
 [ "$(cli -j fw list web | jq '.rules[] | select(.dport == "80") | .handle')" = 1 ] ||
 	rxl_fail "the unchanged rule lost its handle"
 rxl_ok "b.json in force; the unchanged rule kept handle 1"

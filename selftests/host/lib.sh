@@ -134,15 +134,29 @@ while True:
         s.accept()[0].close()
 ' "$@" &
 	RXL_PIDS+=($!)
-	for _ in $(seq 50); do
-		ip netns exec "$RXL_C" ss -ltn | grep -q ":$1 " && break
-		sleep 0.1
+	rxl_wait_listen "$RXL_C" "$@"
+}
+
+# rxl_wait_listen NS PORT...: every PORT has a TCP listener in NS; fails
+# after 60 s (starting python3 takes seconds on a loaded machine).
+rxl_wait_listen() {
+	local ns=$1 p deadline=$((SECONDS + 60))
+
+	shift
+	for p in "$@"; do
+		until ip netns exec "$ns" ss -ltnH "sport = :$p" | grep -q .; do
+			[ $SECONDS -lt $deadline ] ||
+				rxl_fail "no TCP listener on port $p in $ns after 60 s"
+			sleep 0.1
+		done
 	done
 }
 
-# rxl_connect PORT [TIMEOUT]: 0 when a TCP handshake over vx0 completes.
+# rxl_connect PORT [TIMEOUT]: 0 when a TCP handshake over vx0 completes
+# within TIMEOUT seconds (10: generous, a success returns at once).
+# Never prove a refusal by its failure: see rxl_refused, rxl_cli_refused.
 rxl_connect() {
-	ip netns exec "$RXL_S" timeout "${2:-3}" bash -c \
+	ip netns exec "$RXL_S" timeout "${2:-10}" bash -c \
 		"exec 3<>/dev/tcp/10.200.0.2/$1" 2>/dev/null
 }
 
@@ -154,6 +168,10 @@ rxl_refused() {
 	local ns=$1 addr=$2 port=$3 before after pid deadline
 	shift 3
 	before=$("$@")
+	# A counter that cannot be read must not pass for one that did not rise.
+	case "$before" in
+	''|*[!0-9]*) RXL_WHY="counter '$*' unreadable: '$before'"; return 1 ;;
+	esac
 	# Not through rxl_connect: $! must be ip, which execs timeout, which
 	# passes our signal on to bash.
 	ip netns exec "$ns" timeout 60 bash -c \
@@ -162,6 +180,9 @@ rxl_refused() {
 	deadline=$((SECONDS + 60))
 	while :; do
 		after=$("$@")
+		case "$after" in
+		''|*[!0-9]*) after=$before ;;	# judged below, unreadable
+		esac
 		[ "$after" -gt "$before" ] && break
 		kill -0 "$pid" 2>/dev/null || break
 		[ $SECONDS -lt $deadline ] || break
@@ -179,4 +200,58 @@ rxl_refused() {
 		return 1
 	fi
 	return 0
+}
+
+# rxl_cli_refused PORT CONTAINER REASON [HANDLE]: a TCP connect over vx0
+# to the container's PORT is refused by drops of REASON ('default',
+# 'rule', ...: rxlane -j stats), proven by the counters, not by a time
+# out: REASON's counter rises while the connect has not succeeded
+# (rxl_refused); then, once the counters settle, the container's drop
+# counter rose by exactly as much as REASON's, no other reason counted a
+# drop, the container passed nothing, and rule HANDLE (if given) judged
+# every one of those packets. Returns 1 with the reason in RXL_WHY.
+rxl_cli_refused() {
+	local port=$1 cont=$2 reason=$3 handle=${4:-} b a d deadline
+	local q='def c($s): $s.containers[] | select(.name == $n);
+		def h($s): if $h == "" then 0 else
+			[c($s).rules[] | select(.handle == ($h | tonumber))
+			 | .packets][0] end;
+		[$a.drops[$r] - $b.drops[$r],
+		 (c($a).drop.packets - c($b).drop.packets),
+		 ([$a.drops[]] | add) - ([$b.drops[]] | add),
+		 (c($a).pass.packets - c($b).pass.packets),
+		 h($a) - h($b)] | @tsv'
+
+	b=$(rxl_in "$RXL_R" -j stats) || { RXL_WHY="rxlane stats failed"; return 1; }
+	rxl_refused "$RXL_S" 10.200.0.2 "$port" rxl_drop_count "$reason" ||
+		return 1
+	deadline=$((SECONDS + 30))
+	while :; do
+		a=$(rxl_in "$RXL_R" -j stats) &&
+			d=$(jq -rn --argjson a "$a" --argjson b "$b" \
+				--arg r "$reason" --arg n "$cont" \
+				--arg h "$handle" "$q") || d=
+		set -- $d
+		# Equal once the last retransmission has been counted everywhere.
+		[ $# -eq 5 ] && [ "$1" -gt 0 ] && [ "$2" = "$1" ] &&
+			[ "$3" = "$1" ] && [ "$4" = 0 ] &&
+			{ [ -z "$handle" ] || [ "$5" = "$1" ]; } && return 0
+		[ $SECONDS -lt $deadline ] || break
+		sleep 0.2
+	done
+	RXL_WHY="drops of '$reason', of container $cont, of all reasons, container passes${handle:+, rule $handle hits}: ${d:-unreadable} (want N N N 0${handle:+ N})"
+	return 1
+}
+
+# rxl_drop_count REASON: packets the fast path in $RXL_R dropped for REASON.
+rxl_drop_count() {
+	rxl_in "$RXL_R" -j stats | jq -e ".drops.\"$1\""
+}
+
+# rxl_snmp NS PROTO FIELD: a counter of /proc/net/snmp in namespace NS
+# (e.g. rxl_snmp "$RXL_C" Tcp InSegs), found by its column's name.
+rxl_snmp() {
+	ip netns exec "$1" awk -v p="$2:" -v f="$3" '
+		$1 == p && !h { for (i = 2; i <= NF; i++) if ($i == f) c = i; h = 1; next }
+		$1 == p && h && c { print $c; exit }' /proc/net/snmp
 }
