@@ -31,7 +31,7 @@ for g in "${groups[@]}"; do
 		;;
 	vm)
 		echo "== vm group (one guest boot)"
-		scripts/vm-run --log "$OUT/vm-console.log" -- \
+		scripts/vm-run --timeout 5000 --log "$OUT/vm-console.log" -- \
 			make -s -C selftests/vm run_tests 2>&1 | tee "$OUT/vm.tap"
 		rc=${PIPESTATUS[0]}
 		tally check vm "$OUT/vm.tap"
