@@ -1671,6 +1671,18 @@ const char *rxl_stat_name(unsigned int stat)
 	       rxl_stat_names[stat] : "?";
 }
 
+const char *rxl_tun_type_name(int type)
+{
+	static const char *const names[] = {
+		[RXL_TUN_VXLAN] = "vxlan",
+		[RXL_TUN_GENEVE] = "geneve",
+		[RXL_TUN_NVGRE] = "nvgre",
+	};
+
+	return type >= RXL_TUN_VXLAN && type <= RXL_TUN_NVGRE ? names[type] :
+	       "?";
+}
+
 int rxl_tun_type_parse(const char *s)
 {
 	if (!strcmp(s, "vxlan"))

@@ -133,5 +133,6 @@ int rxl_parse_rule(const char *s, struct rxl_rule *r, char *err, size_t len);
 const char *rxl_drop_name(unsigned int reason);
 const char *rxl_stat_name(unsigned int stat);
 int rxl_tun_type_parse(const char *s);
+const char *rxl_tun_type_name(int type);
 
 #endif /* _RXLANE_FW_H */
