@@ -118,7 +118,7 @@ static inline __u64 rxl_vni_bit(__u32 vni)
  * only to a container bound to the VNI it came on; a container bound to
  * none is reached from the underlay only (Documentation/fastpath.rst).
  */
-#define RXL_CONT_MAX_VNIS	4
+#define RXL_CONT_MAX_VNIS	8
 
 /* A binding: tunnel type in the top byte, VNI below; never 0. */
 static inline __u32 rxl_cont_vni(__u32 type, __u32 vni)

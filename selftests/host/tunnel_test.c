@@ -292,7 +292,7 @@ TEST_F(tun, vni_binding)
 	struct rxl_rule rule;
 	char err[64];
 	struct pkt p;
-	__u32 five[5];
+	__u32 many[RXL_CONT_MAX_VNIS + 1];
 	int i;
 
 	/* Default: bound to nothing, reached from the underlay only. */
@@ -329,7 +329,7 @@ TEST_F(tun, vni_binding)
 	CHECK_VERDICT(&p, XDP_DROP, RXL_DROP_VNI_NOT_BOUND,
 		      "not bound after replace");
 
-	/* All four slots, on every tunnel type. */
+	/* Several slots, on every tunnel type. */
 	ASSERT_EQ(0, bind_vnis(&self->fw, 4, rxl_cont_vni(1, VNI_B),
 			       rxl_cont_vni(2, VNI_A), rxl_cont_vni(3, VNI_B),
 			       rxl_cont_vni(1, VNI_A)));
@@ -345,14 +345,22 @@ TEST_F(tun, vni_binding)
 	mk_syn(&p, RXL_TUN_VXLAN, VNI_A, CONT4);
 	CHECK_VERDICT(&p, XDP_DROP, RXL_DROP_VNI_NOT_BOUND, "unbound again");
 
-	/* Refused: one past the limit, twice the same, no type, no container. */
-	for (i = 0; i < 5; i++)
-		five[i] = rxl_cont_vni(RXL_TUN_VXLAN, i);
-	EXPECT_EQ(-E2BIG, rxl_fw_container_bind(&self->fw, CID, five, 5));
-	five[1] = five[0];
-	EXPECT_EQ(-EINVAL, rxl_fw_container_bind(&self->fw, CID, five, 2));
-	five[0] = 100;
-	EXPECT_EQ(-EINVAL, rxl_fw_container_bind(&self->fw, CID, five, 1));
+	/* One past the limit refused, the limit taken; twice the same, no
+	 * type, no container refused. */
+	for (i = 0; i <= RXL_CONT_MAX_VNIS; i++)
+		many[i] = rxl_cont_vni(RXL_TUN_VXLAN, 1000 + i);
+	many[RXL_CONT_MAX_VNIS - 1] = rxl_cont_vni(RXL_TUN_VXLAN, VNI_A);
+	EXPECT_EQ(-E2BIG, rxl_fw_container_bind(&self->fw, CID, many,
+						RXL_CONT_MAX_VNIS + 1));
+	/* The last slot is read. */
+	ASSERT_EQ(0, rxl_fw_container_bind(&self->fw, CID, many,
+					   RXL_CONT_MAX_VNIS));
+	mk_syn(&p, RXL_TUN_VXLAN, VNI_A, CONT4);
+	CHECK_VERDICT(&p, XDP_PASS, NO_DROP, "last slot");
+	many[1] = many[0];
+	EXPECT_EQ(-EINVAL, rxl_fw_container_bind(&self->fw, CID, many, 2));
+	many[0] = 100;
+	EXPECT_EQ(-EINVAL, rxl_fw_container_bind(&self->fw, CID, many, 1));
 	EXPECT_EQ(-ENOENT, rxl_fw_container_bind(&self->fw, CID + 1, NULL, 0));
 }
 
