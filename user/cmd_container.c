@@ -65,14 +65,14 @@ static int cli_parse_vni1(struct cli *c, const char *tok, __u32 *out)
 
 	if (num) {
 		if ((size_t)(num - tok) >= sizeof(type))
-			return cli_err(c, CLI_USAGE, tok,
+			return cli_err(c, CLI_ERR, tok,
 				       "bad tunnel type in '%s' (vxlan, geneve or nvgre)",
 				       tok);
 		memcpy(type, tok, num - tok);
 		type[num - tok] = '\0';
 		t = rxl_tun_type_parse(type);
 		if (t < 0)
-			return cli_err(c, CLI_USAGE, tok,
+			return cli_err(c, CLI_ERR, tok,
 				       "bad tunnel type '%s' (vxlan, geneve or nvgre)",
 				       type);
 		num++;
@@ -80,7 +80,7 @@ static int cli_parse_vni1(struct cli *c, const char *tok, __u32 *out)
 		num = tok;
 	}
 	if (cli_parse_u32(c, num, 0xffffff, &vni, "VNI"))
-		return CLI_USAGE;
+		return CLI_ERR;
 	*out = rxl_cont_vni(t, vni);
 	return 0;
 }
@@ -97,7 +97,7 @@ int cli_parse_vnis(struct cli *c, const char *s, struct cli_cont *ct)
 	if (cli_is(s, "none"))
 		return 0;
 	if (!*s || strlen(s) >= sizeof(buf))
-		return cli_err(c, CLI_USAGE, s, "bad VNI list '%s'", s);
+		return cli_err(c, CLI_ERR, s, "bad VNI list '%s'", s);
 	strcpy(buf, s);
 	for (tok = strtok_r(buf, ",", &save); tok;
 	     tok = strtok_r(NULL, ",", &save)) {
@@ -106,10 +106,10 @@ int cli_parse_vnis(struct cli *c, const char *s, struct cli_cont *ct)
 			return err;
 		for (i = 0; i < ct->nvnis; i++)
 			if (ct->vnis[i] == v)
-				return cli_err(c, CLI_USAGE, tok,
+				return cli_err(c, CLI_ERR, tok,
 					       "VNI '%s' given twice", tok);
 		if (ct->nvnis == RXL_CONT_MAX_VNIS)
-			return cli_err(c, CLI_USAGE, tok,
+			return cli_err(c, CLI_ERR, tok,
 				       "VNI '%s': at most %d per container",
 				       tok, RXL_CONT_MAX_VNIS);
 		ct->vnis[ct->nvnis++] = v;
