@@ -446,7 +446,8 @@ int main(int argc, char **argv)
 	pair = add_variant("artifact", 0, prog_fd(obj, "adjust_pair"),
 			   XDP_DROP, "adjust-head-pair");
 	mk_frame(&vars[nvars - 1].pkt, 0, "11.0.0.1", "10.1.0.1", 1500);
-	add_variant("host", 0, rx, XDP_PASS, "vxlan-no-container");
+	/* Decapsulated, for no container: dropped (tunnel_no_container). */
+	add_variant("host", 0, rx, XDP_DROP, "vxlan-no-container");
 	mk_frame(&vars[nvars - 1].pkt, RXL_TUN_VXLAN, "11.0.0.1", "10.2.0.1",
 		 1500);
 
