@@ -128,6 +128,11 @@ static void fmt_src(unsigned int i, unsigned int plen, unsigned int host,
  * allow", default drop. @shapes > 1 spreads the rules over that many
  * prefix lengths (32, 28, 24, 20).
  */
+static const __u32 bench_vnis[] = {
+	RXL_TUN_VXLAN << 24 | 100, RXL_TUN_GENEVE << 24 | 200,
+	RXL_TUN_NVGRE << 24 | 300,
+};
+
 static int make_container(struct rxl_fw *fw, unsigned int cid, unsigned int n,
 			  unsigned int shapes)
 {
@@ -143,6 +148,8 @@ static int make_container(struct rxl_fw *fw, unsigned int cid, unsigned int n,
 	cont_addr(addr, sizeof(addr), cid);
 	rxl_parse_addr(addr, &a);
 	err = rxl_fw_container_add(fw, cid, &a, 1, 0);
+	if (!err)	/* reached through the benchmark's three tunnels */
+		err = rxl_fw_container_bind(fw, cid, bench_vnis, 3);
 	if (err)
 		goto out;
 	for (i = 0; i < n; i++) {
@@ -439,7 +446,8 @@ int main(int argc, char **argv)
 	pair = add_variant("artifact", 0, prog_fd(obj, "adjust_pair"),
 			   XDP_DROP, "adjust-head-pair");
 	mk_frame(&vars[nvars - 1].pkt, 0, "11.0.0.1", "10.1.0.1", 1500);
-	add_variant("host", 0, rx, XDP_PASS, "vxlan-no-container");
+	/* Decapsulated, for no container: dropped (tunnel_no_container). */
+	add_variant("host", 0, rx, XDP_DROP, "vxlan-no-container");
 	mk_frame(&vars[nvars - 1].pkt, RXL_TUN_VXLAN, "11.0.0.1", "10.2.0.1",
 		 1500);
 

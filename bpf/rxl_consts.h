@@ -53,9 +53,14 @@
 #define RXL_IP_MF		0x2000
 #define RXL_IP_OFFSET		0x1fff
 
-/* ICMPv6 neighbour discovery types: never filtered. */
+/*
+ * ICMPv6 neighbour discovery types: never filtered when they come with
+ * hop limit 255 (RFC 4861 7.1.1: anything less was forwarded, and every
+ * receiver discards it).
+ */
 #define RXL_ND_FIRST		133	/* router solicitation */
 #define RXL_ND_LAST		137	/* redirect */
+#define RXL_ND_HOP_LIMIT	255
 
 /* Fragment state of the packet being judged. */
 enum rxl_frag {
@@ -81,6 +86,7 @@ struct rxl_genevehdr {
 	__u8 vni[3];
 	__u8 rsvd;
 };
+#define RXL_GENEVE_FLAG_C	0x40	/* critical options present */
 #define RXL_GENEVE_VER(h)	((h)->ver_optlen >> 6)
 #define RXL_GENEVE_OPTLEN(h)	(((h)->ver_optlen & 0x3f) * 4)
 

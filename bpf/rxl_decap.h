@@ -13,6 +13,13 @@
  * is trimmed: bpf_xdp_adjust_tail() moves no data). The outer headers are
  * removed only if the packet is passed (rxl_strip()): a drop never pays
  * for moving the frame.
+ *
+ * Fragments: only fragments of tunnel traffic are ours. A first fragment
+ * to a tunnel port (or of GRE carrying Ethernet) is dropped
+ * (RXL_DROP_OUTER_FRAG); a fragment of anything else to the VTEP, and
+ * every later fragment (no UDP/GRE header to tell), is host traffic and
+ * goes on untouched: without its first fragment a tunnel packet is never
+ * reassembled.
  */
 #ifndef _RXL_DECAP_H
 #define _RXL_DECAP_H
@@ -41,6 +48,9 @@ static __always_inline int rxl_udp_tunnel(struct xdp_md *ctx,
 	if (!udp || off > p->ip_end)
 		return RXL_DROP_L4_TRUNC;
 	dport = bpf_ntohs(*(__be16 *)(udp + 2));
+	if (p->frag != RXL_FRAG_NONE)
+		return dport == vxlan_port || dport == geneve_port ?
+		       RXL_DROP_OUTER_FRAG : RXL_NOT_TUNNEL;
 	if (dport == vxlan_port) {
 		struct rxl_vxlanhdr *vx = rxl_hdr(ctx, p, off, sizeof(*vx));
 
@@ -61,6 +71,9 @@ static __always_inline int rxl_udp_tunnel(struct xdp_md *ctx,
 		if (RXL_GENEVE_VER(gh) != 0 ||
 		    gh->proto != bpf_htons(RXL_ETH_P_TEB))
 			return RXL_DROP_GENEVE_BAD;
+		/* RFC 8926 3.5: we understand no option, critical or not. */
+		if (gh->flags & RXL_GENEVE_FLAG_C)
+			return RXL_DROP_GENEVE_CRITICAL;
 		*inner = off + sizeof(*gh) + RXL_GENEVE_OPTLEN(gh);
 		if (*inner > p->ip_end)
 			return RXL_DROP_GENEVE_OPTLEN;
@@ -85,6 +98,8 @@ static __always_inline int rxl_gre_tunnel(struct xdp_md *ctx,
 		return RXL_DROP_TUNNEL_TRUNC;
 	if (gre->proto != bpf_htons(RXL_ETH_P_TEB))
 		return RXL_NOT_TUNNEL;
+	if (p->frag != RXL_FRAG_NONE)
+		return RXL_DROP_OUTER_FRAG;
 	flags = bpf_ntohs(gre->flags);
 	if ((flags & (RXL_GRE_VERSION | RXL_GRE_ROUTING)) ||
 	    !(flags & RXL_GRE_KEY))
@@ -100,16 +115,21 @@ static __always_inline int rxl_gre_tunnel(struct xdp_md *ctx,
 	return RXL_CONT;
 }
 
+/*
+ * On RXL_CONT, *@type is the tunnel type and *@tun the binding the frame
+ * came on (rxl_cont_vni()), which its container must have.
+ */
 static __always_inline int rxl_decap(struct xdp_md *ctx, struct rxl_pkt *p,
 				     const struct rxl_config *cfg,
-				     __u32 tun_mask, __u32 *type)
+				     __u32 tun_mask, __u32 *type, __u32 *tun)
 {
 	__u32 inner = 0, vni = 0, word;
 	__u64 *bits;
 	int rc;
 
-	if (p->frag != RXL_FRAG_NONE)
-		return RXL_DROP_OUTER_FRAG;
+	/* A later fragment has no header to tell a tunnel by: the host's. */
+	if (p->frag == RXL_FRAG_LATER)
+		return RXL_NOT_TUNNEL;
 	if (p->proto == RXL_IPPROTO_UDP)
 		rc = rxl_udp_tunnel(ctx, p, cfg, type, &vni, &inner);
 	else
@@ -129,6 +149,7 @@ static __always_inline int rxl_decap(struct xdp_md *ctx, struct rxl_pkt *p,
 		return RXL_DROP_ADJUST;
 	p->base = inner;
 	p->len = p->ip_end;
+	*tun = rxl_cont_vni(*type, vni);
 	return RXL_CONT;
 }
 

@@ -99,11 +99,27 @@ static __always_inline int rxl_deliver(const struct rxl_container *c,
 	return act;
 }
 
+/* Neighbour discovery as RFC 4861 7.1.1 has it: hop limit 255. */
 static __always_inline int rxl_is_nd(const struct rxl_pkt *p)
 {
 	return p->family == 6 && p->proto == RXL_IPPROTO_ICMPV6 &&
 	       p->has_icmp && p->icmp_type >= RXL_ND_FIRST &&
-	       p->icmp_type <= RXL_ND_LAST;
+	       p->icmp_type <= RXL_ND_LAST &&
+	       p->hop_limit == RXL_ND_HOP_LIMIT;
+}
+
+/* Whether container @c may be reached through tunnel binding @tun. */
+static __always_inline int rxl_vni_bound(const struct rxl_container *c,
+					 __u32 tun)
+{
+	__u32 n = c->nvnis;
+	int i;
+
+#pragma unroll
+	for (i = 0; i < RXL_CONT_MAX_VNIS; i++)
+		if (i < n && c->vnis[i] == tun)
+			return 1;
+	return 0;
 }
 
 /* Strips a decapped frame (rxl_strip()), then delivers it. */
@@ -172,13 +188,18 @@ static __always_inline __u32 rxl_vtep(const struct rxl_pkt *p)
 	return 0;
 }
 
-/* Passes a frame that is no container's, stripped if it was decapped. */
-static __always_inline int rxl_pass_untouched(struct xdp_md *ctx,
-					      const struct rxl_pkt *p,
+/*
+ * A frame that is no container's. From the underlay it is the host's and
+ * passes untouched. A decapsulated one is dropped: passed, it would
+ * reach the host stack bare, as if it came from the underlay's own link
+ * (ARP, router advertisements, spoofed sources for anyone who can send
+ * UDP to a VTEP and guess a VNI).
+ */
+static __always_inline int rxl_pass_untouched(const struct rxl_pkt *p,
 					      __u32 stat)
 {
-	if (rxl_strip(ctx, p))
-		return rxl_drop(RXL_DROP_ADJUST);
+	if (p->base)
+		return rxl_drop(RXL_DROP_TUNNEL_NO_CONTAINER);
 	rxl_count(&rxl_stats, stat);
 	return XDP_PASS;
 }
@@ -227,13 +248,17 @@ rxl_container_of(const struct rxl_pkt *p)
 	return c;
 }
 
-/* The whole fast path for one frame; returns the XDP action. */
+/*
+ * The whole fast path for one frame; returns the XDP action. A
+ * decapsulated frame leaves it only to a container bound to its VNI;
+ * anything else it carried is dropped, never passed bare.
+ */
 static __always_inline int rxl_fastpath(struct xdp_md *ctx)
 {
 	const struct rxl_config *cfg;
 	const struct rxl_container *c;
 	struct rxl_pkt p;
-	__u32 zero = 0, type, vtep;
+	__u32 zero = 0, type, vtep, tun = 0;
 	int rc;
 
 	cfg = bpf_map_lookup_elem(&rxl_config, &zero);
@@ -258,7 +283,7 @@ static __always_inline int rxl_fastpath(struct xdp_md *ctx)
 	vtep = rxl_vtep(&p);
 	if (vtep) {
 		/* Sets p.base and p.len to the inner frame; moves no data. */
-		rc = rxl_decap(ctx, &p, cfg, vtep, &type);
+		rc = rxl_decap(ctx, &p, cfg, vtep, &type, &tun);
 		if (rc >= 0)
 			return rxl_drop(rc);
 		if (rc == RXL_CONT) {
@@ -279,8 +304,11 @@ static __always_inline int rxl_fastpath(struct xdp_md *ctx)
 	if (!c) {
 		if (cfg->flags & RXL_CFG_NO_CONTAINER_DROP)
 			return rxl_drop(RXL_DROP_NO_CONTAINER);
-		return rxl_pass_untouched(ctx, &p, RXL_STAT_PASS_HOST);
+		return rxl_pass_untouched(&p, RXL_STAT_PASS_HOST);
 	}
+	/* Decapped: the container must be bound to the frame's VNI. */
+	if (p.base && !rxl_vni_bound(c, tun))
+		return rxl_cont_drop(c, &p, RXL_DROP_VNI_NOT_BOUND);
 	rc = rxl_parse_l4(ctx, &p);
 	if (rc != RXL_CONT)
 		return rxl_cont_drop(c, &p, rc);
@@ -292,7 +320,7 @@ static __always_inline int rxl_fastpath(struct xdp_md *ctx)
 
 non_ip:
 	/* ARP and every other non-IP frame: never filtered. */
-	return rxl_pass_untouched(ctx, &p, RXL_STAT_PASS_NON_IP);
+	return rxl_pass_untouched(&p, RXL_STAT_PASS_NON_IP);
 }
 
 #endif /* _RXL_FASTPATH_H */

@@ -47,7 +47,8 @@ struct rxl_pkt {
 	__u8 has_ports;		/* TCP/UDP header seen */
 	__u8 icmp_type;		/* valid if has_icmp */
 	__u8 has_icmp;
-	__u16 pad;
+	__u8 hop_limit;		/* IPv6 only */
+	__u8 pad;
 	__be32 saddr4;
 	__be32 daddr4;
 	struct rxl_in6 saddr6;
@@ -201,6 +202,7 @@ static __always_inline int rxl_parse_ipv6(struct xdp_md *ctx,
 	if (p->ip_end > p->len)
 		return RXL_DROP_IPV6_LEN;
 	p->family = 6;
+	p->hop_limit = ip6[7];
 	__builtin_memcpy(&p->saddr6, ip6 + 8, 16);
 	__builtin_memcpy(&p->daddr6, ip6 + 24, 16);
 	nexthdr = ip6[6];

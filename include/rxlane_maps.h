@@ -113,6 +113,20 @@ static inline __u64 rxl_vni_bit(__u32 vni)
 #define RXL_CONT_REDIRECT	(1U << 1)	/* deliver via rxl_tx_ports[id] */
 
 /*
+ * The tunnels a container may be reached through: (tunnel type, VNI)
+ * pairs, at most RXL_CONT_MAX_VNIS. A decapsulated frame is delivered
+ * only to a container bound to the VNI it came on; a container bound to
+ * none is reached from the underlay only (Documentation/fastpath.rst).
+ */
+#define RXL_CONT_MAX_VNIS	8
+
+/* A binding: tunnel type in the top byte, VNI below; never 0. */
+static inline __u32 rxl_cont_vni(__u32 type, __u32 vni)
+{
+	return (type << 24) | (vni & 0xffffff);
+}
+
+/*
  * One rule shape: rules with this prefix length and protocol kind. The
  * source mask is precomputed so the program masks without branching.
  */
@@ -137,12 +151,14 @@ struct rxl_container {
 	__u32 flags;		/* RXL_CONT_* */
 	__u8 nshapes4;
 	__u8 nshapes6;
-	__u16 pad;
+	__u8 nvnis;		/* <= RXL_CONT_MAX_VNIS */
+	__u8 pad;
+	__u32 vnis[RXL_CONT_MAX_VNIS];	/* rxl_cont_vni() bindings */
 	struct rxl_shape shapes4[RXL_MAX_SHAPES];
 	struct rxl_shape shapes6[RXL_MAX_SHAPES];
 };
-_Static_assert(sizeof(struct rxl_container) == 24 + 2 * 8 * 20,
-	       "rxl_container size");
+_Static_assert(sizeof(struct rxl_container) ==
+	       24 + 4 * RXL_CONT_MAX_VNIS + 2 * 8 * 20, "rxl_container size");
 
 /* ---- address cache ---------------------------------------------------- */
 /*
@@ -286,6 +302,9 @@ enum rxl_drop_reason {
 	RXL_DROP_RULE,		/* a drop rule matched */
 	RXL_DROP_DEFAULT,	/* no rule matched, default policy drop */
 	RXL_DROP_ADJUST,	/* bpf_xdp_adjust_head failed */
+	RXL_DROP_TUNNEL_NO_CONTAINER,	/* decapped frame: no container */
+	RXL_DROP_VNI_NOT_BOUND,	/* container not bound to the frame's VNI */
+	RXL_DROP_GENEVE_CRITICAL,	/* GENEVE C bit: critical options */
 	RXL_DROP__MAX,
 };
 

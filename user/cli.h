@@ -49,6 +49,8 @@ struct cli_cont {
 	char dev[16];		/* redirect target, "" for none */
 	__u32 nrules;		/* as last written by cli_sync() */
 	__u32 max_prio;		/* highest rule priority, 0 without rules */
+	__u32 nvnis;		/* tunnels it is reached through */
+	__u32 vnis[RXL_CONT_MAX_VNIS];	/* rxl_cont_vni() bindings */
 };
 
 struct cli_rule_key {
@@ -221,9 +223,19 @@ int cli_rec_put_one(struct cli *c, __u32 id, __u32 handle,
 		    const struct cli_rule *r);
 
 /* ---- commands ---------------------------------------------------------- */
-/* NAME ip A [ip B]... [default allow|drop] [dev DEV] (cmd_container.c) */
+/*
+ * NAME ip A [ip B]... [vni LIST] [default allow|drop] [dev DEV]
+ * (cmd_container.c). Refuses, exit 2, an address no container can have.
+ */
 int cli_parse_cont(struct cli *c, int argc, char *const *argv,
 		   struct cli_cont *ct);
+/* "100,geneve:200,nvgre:7" or "none" -> ct->vnis (VXLAN when untyped). */
+int cli_parse_vnis(struct cli *c, const char *s, struct cli_cont *ct);
+/* The same text back ("" when none). */
+void cli_fmt_vnis(const struct cli_cont *ct, char *buf, size_t len);
+json_t *cli_vnis_json(const struct cli_cont *ct);
+/* Refuse, exit 2, an address of @ct that is a VTEP's (needs the maps). */
+int cli_check_not_vtep(struct cli *c, const struct cli_cont *ct);
 
 int cmd_attach(struct cli *c, int argc, char **argv);
 int cmd_detach(struct cli *c, int argc, char **argv);

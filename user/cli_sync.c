@@ -23,6 +23,23 @@ static bool cli_cont_moved(const struct cli_cont *a, const struct cli_cont *b)
 	       strcmp(a->dev, b->dev);
 }
 
+static bool cli_vnis_differ(const struct cli_cont *a, const struct cli_cont *b)
+{
+	return a->nvnis != b->nvnis ||
+	       memcmp(a->vnis, b->vnis, a->nvnis * sizeof(a->vnis[0]));
+}
+
+/* Bind the container to its tunnels (none: underlay only). */
+static int cli_fw_bind(struct cli *c, const struct cli_set *s)
+{
+	if (rxl_fw_container_bind(&c->fw, s->cont.id, s->cont.vnis,
+				  s->cont.nvnis))
+		return cli_err(c, CLI_ERR, s->cont.name,
+			       "VNIs of container '%s': %s", s->cont.name,
+			       rxl_fw_error(&c->fw));
+	return 0;
+}
+
 static bool cli_rules_differ(const struct cli_set *a, const struct cli_set *b)
 {
 	unsigned int i;
@@ -79,9 +96,9 @@ static int cli_fw_add(struct cli *c, const struct cli_set *s)
 		return cli_err(c, CLI_ERR, s->cont.name,
 			       "container '%s': %s", s->cont.name,
 			       rxl_fw_error(&c->fw));
-	if (!s->nrules && !s->cont.default_drop)
-		return 0;
-	err = cli_fw_replace(c, s);
+	err = s->cont.nvnis ? cli_fw_bind(c, s) : 0;
+	if (!err && (s->nrules || s->cont.default_drop))
+		err = cli_fw_replace(c, s);
 	if (err)
 		rxl_fw_container_del(&c->fw, s->cont.id);
 	return err;
@@ -114,8 +131,17 @@ static int cli_fw_step(struct cli *c, const struct cli_set *from,
 			cli_fw_add(c, from);
 		return err;
 	}
-	if (cli_rules_differ(from, to))
-		return cli_fw_replace(c, to);
+	if (cli_vnis_differ(&from->cont, &to->cont)) {
+		err = cli_fw_bind(c, to);
+		if (err)
+			return err;
+	}
+	if (cli_rules_differ(from, to)) {
+		err = cli_fw_replace(c, to);
+		if (err && cli_vnis_differ(&from->cont, &to->cont))
+			cli_fw_bind(c, from);
+		return err;
+	}
 	return 0;
 }
 

@@ -3,13 +3,17 @@
  * cmd_container.c - rxlane container add|set|del|list|show.
  *
  * A container is a name for a set of addresses (the inner destinations the
- * fast path recognises), a default policy and optionally a host-side
- * device its traffic is redirected to. The CLI picks its numeric id.
+ * fast path recognises), the tunnels (type and VNI) it may be reached
+ * through, a default policy and optionally a host-side device its traffic
+ * is redirected to. The CLI picks its numeric id.
  */
 #include <errno.h>
 #include <net/if.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
+
+#include <bpf/bpf.h>
 
 #include "cli.h"
 
@@ -25,11 +29,20 @@ static int cli_parse_default(struct cli *c, const char *s, __u32 *drop)
 
 static int cli_add_ip(struct cli *c, struct cli_cont *ct, const char *s)
 {
+	struct rxl_addr ra = {};
 	struct cli_addr a;
+	const char *why;
 	unsigned int i;
 
 	if (cli_parse_addr(c, s, &a))
 		return CLI_ERR;
+	ra.family = a.family == 4 ? AF_INET : AF_INET6;
+	memcpy(ra.addr, a.addr, 16);
+	why = rxl_addr_unusable(&ra);
+	if (why)
+		return cli_err(c, CLI_USAGE, s,
+			       "address '%s' is %s: no container can have it",
+			       s, why);
 	for (i = 0; i < ct->naddrs; i++)
 		if (!memcmp(&ct->addrs[i], &a, sizeof(a)))
 			return cli_err(c, CLI_ERR, s, "address '%s' given twice",
@@ -42,6 +55,120 @@ static int cli_add_ip(struct cli *c, struct cli_cont *ct, const char *s)
 	return 0;
 }
 
+/* One binding: "N" (VXLAN) or "TYPE:N". */
+static int cli_parse_vni1(struct cli *c, const char *tok, __u32 *out)
+{
+	char type[16];
+	const char *num = strchr(tok, ':');
+	__u32 vni;
+	int t = RXL_TUN_VXLAN;
+
+	if (num) {
+		if ((size_t)(num - tok) >= sizeof(type))
+			return cli_err(c, CLI_ERR, tok,
+				       "bad tunnel type in '%s' (vxlan, geneve or nvgre)",
+				       tok);
+		memcpy(type, tok, num - tok);
+		type[num - tok] = '\0';
+		t = rxl_tun_type_parse(type);
+		if (t < 0)
+			return cli_err(c, CLI_ERR, tok,
+				       "bad tunnel type '%s' (vxlan, geneve or nvgre)",
+				       type);
+		num++;
+	} else {
+		num = tok;
+	}
+	if (cli_parse_u32(c, num, 0xffffff, &vni, "VNI"))
+		return CLI_ERR;
+	*out = rxl_cont_vni(t, vni);
+	return 0;
+}
+
+int cli_parse_vnis(struct cli *c, const char *s, struct cli_cont *ct)
+{
+	char buf[128], *tok, *save = NULL;
+	unsigned int i;
+	__u32 v = 0;
+	int err;
+
+	ct->nvnis = 0;
+	memset(ct->vnis, 0, sizeof(ct->vnis));
+	if (cli_is(s, "none"))
+		return 0;
+	if (!*s || strlen(s) >= sizeof(buf))
+		return cli_err(c, CLI_ERR, s, "bad VNI list '%s'", s);
+	strcpy(buf, s);
+	for (tok = strtok_r(buf, ",", &save); tok;
+	     tok = strtok_r(NULL, ",", &save)) {
+		err = cli_parse_vni1(c, tok, &v);
+		if (err)
+			return err;
+		for (i = 0; i < ct->nvnis; i++)
+			if (ct->vnis[i] == v)
+				return cli_err(c, CLI_ERR, tok,
+					       "VNI '%s' given twice", tok);
+		if (ct->nvnis == RXL_CONT_MAX_VNIS)
+			return cli_err(c, CLI_ERR, tok,
+				       "VNI '%s': at most %d per container",
+				       tok, RXL_CONT_MAX_VNIS);
+		ct->vnis[ct->nvnis++] = v;
+	}
+	return 0;
+}
+
+void cli_fmt_vnis(const struct cli_cont *ct, char *buf, size_t len)
+{
+	size_t n = 0;
+	unsigned int i;
+	int t;
+
+	buf[0] = '\0';
+	for (i = 0; i < ct->nvnis && i < RXL_CONT_MAX_VNIS && n < len; i++) {
+		t = ct->vnis[i] >> 24;
+		n += snprintf(buf + n, len - n, "%s%s%s%u", i ? "," : "",
+			      t == RXL_TUN_VXLAN ? "" : rxl_tun_type_name(t),
+			      t == RXL_TUN_VXLAN ? "" : ":",
+			      ct->vnis[i] & 0xffffff);
+	}
+}
+
+json_t *cli_vnis_json(const struct cli_cont *ct)
+{
+	json_t *arr = json_array();
+	unsigned int i;
+
+	for (i = 0; i < ct->nvnis && i < RXL_CONT_MAX_VNIS; i++)
+		json_array_append_new(arr, json_pack("{s:s, s:I}", "type",
+				rxl_tun_type_name(ct->vnis[i] >> 24), "vni",
+				(json_int_t)(ct->vnis[i] & 0xffffff)));
+	return arr;
+}
+
+int cli_check_not_vtep(struct cli *c, const struct cli_cont *ct)
+{
+	struct rxl_vtep v;
+	unsigned int i;
+	char buf[64];
+	__u32 k;
+
+	for (k = 0; c->fw_open && k < RXL_MAX_VTEPS; k++) {
+		if (bpf_map_lookup_elem(c->fw.vteps, &k, &v) || !v.tun_mask)
+			break;
+		for (i = 0; i < ct->naddrs; i++) {
+			if (v.family != ct->addrs[i].family ||
+			    memcmp(v.addr, ct->addrs[i].addr,
+				   v.family == 4 ? 4 : 16))
+				continue;
+			cli_fmt_addr(&ct->addrs[i], buf, sizeof(buf));
+			return cli_err(c, CLI_USAGE, buf,
+				       "address '%s' is a VTEP's: the container's rules would judge the host's own tunnel traffic",
+				       buf);
+		}
+	}
+	return 0;
+}
+
 static int cli_set_dev(struct cli *c, struct cli_cont *ct, const char *s)
 {
 	if (strlen(s) >= sizeof(ct->dev) || !if_nametoindex(s))
@@ -50,7 +177,7 @@ static int cli_set_dev(struct cli *c, struct cli_cont *ct, const char *s)
 	return 0;
 }
 
-/* NAME ip A [ip B]... [default allow|drop] [dev DEV] */
+/* NAME ip A [ip B]... [vni LIST] [default allow|drop] [dev DEV] */
 int cli_parse_cont(struct cli *c, int argc, char *const *argv,
 		   struct cli_cont *ct)
 {
@@ -67,7 +194,7 @@ int cli_parse_cont(struct cli *c, int argc, char *const *argv,
 	ct->next_handle = 1;
 	for (i = 1; i < argc && !err; i += 2) {
 		if (!cli_is(argv[i], "ip") && !cli_is(argv[i], "default") &&
-		    !cli_is(argv[i], "dev"))
+		    !cli_is(argv[i], "dev") && !cli_is(argv[i], "vni"))
 			return cli_usage_err(c, argv[i], "unknown keyword '%s'",
 					     argv[i]);
 		err = cli_need_arg(c, argc, argv, i);
@@ -78,6 +205,8 @@ int cli_parse_cont(struct cli *c, int argc, char *const *argv,
 		else if (cli_is(argv[i], "default"))
 			err = cli_parse_default(c, argv[i + 1],
 						&ct->default_drop);
+		else if (cli_is(argv[i], "vni"))
+			err = cli_parse_vnis(c, argv[i + 1], ct);
 		else
 			err = cli_set_dev(c, ct, argv[i + 1]);
 	}
@@ -135,6 +264,8 @@ static int container_add(struct cli *c, int argc, char **argv)
 	}
 	err = cli_check_new(c, &s.cont, all, n, taken);
 	if (!err)
+		err = cli_check_not_vtep(c, &s.cont);
+	if (!err)
 		err = cli_free_id(c, taken, &s.cont.id);
 	if (!err)
 		err = cli_sync(c, NULL, &s);
@@ -147,17 +278,30 @@ static int container_add(struct cli *c, int argc, char **argv)
 	return err;
 }
 
+/* NAME [default allow|drop] [vni LIST|none] */
 static int container_set(struct cli *c, int argc, char **argv)
 {
+	struct cli_cont ct, want = {};
 	struct cli_set old, new;
-	struct cli_cont ct;
-	__u32 drop;
-	int err;
+	bool dflt = false, vni = false;
+	int i, err = 0;
 
-	if (argc != 3 || !cli_is(argv[1], "default"))
-		return cli_usage_err(c, argc ? argv[0] : NULL,
-				     "usage: container set NAME default allow|drop");
-	err = cli_parse_default(c, argv[2], &drop);
+	if (argc < 3 || !(argc & 1))
+		return cli_usage_err(c, argc > 1 ? argv[1] : NULL,
+				     "usage: container set NAME [default allow|drop] [vni LIST|none]");
+	for (i = 1; i < argc && !err; i += 2) {
+		if (cli_is(argv[i], "default")) {
+			dflt = true;
+			err = cli_parse_default(c, argv[i + 1],
+						&want.default_drop);
+		} else if (cli_is(argv[i], "vni")) {
+			vni = true;
+			err = cli_parse_vnis(c, argv[i + 1], &want);
+		} else {
+			return cli_usage_err(c, argv[i], "unknown keyword '%s'",
+					     argv[i]);
+		}
+	}
 	if (!err)
 		err = cli_open_rw(c);
 	if (!err)
@@ -167,7 +311,12 @@ static int container_set(struct cli *c, int argc, char **argv)
 	if (err)
 		return err;
 	new = old;
-	new.cont.default_drop = drop;
+	if (dflt)
+		new.cont.default_drop = want.default_drop;
+	if (vni) {
+		new.cont.nvnis = want.nvnis;
+		memcpy(new.cont.vnis, want.vnis, sizeof(want.vnis));
+	}
 	err = cli_sync(c, &old, &new);
 	cli_set_free(&old);
 	return err;
@@ -204,9 +353,10 @@ static json_t *cli_cont_json(const struct cli_set *s)
 		cli_fmt_addr(&s->cont.addrs[i], buf, sizeof(buf));
 		json_array_append_new(ips, json_string(buf));
 	}
-	return json_pack("{s:s, s:I, s:s, s:o, s:s*, s:I}", "name",
+	return json_pack("{s:s, s:I, s:s, s:o, s:o, s:s*, s:I}", "name",
 			 s->cont.name, "id", (json_int_t)s->cont.id, "default",
 			 s->cont.default_drop ? "drop" : "allow", "ips", ips,
+			 "vnis", cli_vnis_json(&s->cont),
 			 "dev", s->cont.dev[0] ? s->cont.dev : NULL, "rules",
 			 (json_int_t)s->nrules);
 }
@@ -222,6 +372,9 @@ static void cli_cont_text(const struct cli_set *s)
 		cli_fmt_addr(&s->cont.addrs[i], buf, sizeof(buf));
 		printf(" ip %s", buf);
 	}
+	cli_fmt_vnis(&s->cont, buf, sizeof(buf));
+	if (buf[0])
+		printf(" vni %s", buf);
 	if (s->cont.dev[0])
 		printf(" dev %s", s->cont.dev);
 	printf("\n");

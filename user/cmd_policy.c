@@ -218,6 +218,8 @@ static int pol_one(struct cli *c, const struct pol_cont *pc,
 	err = cli_parse_cont(c, pc->cont.argc, pc->cont.argv, &s->cont);
 	if (!err)
 		err = pol_unique(c, p, &s->cont);
+	if (!err)
+		err = cli_check_not_vtep(c, &s->cont);
 	c->ctx = NULL;
 	if (err)
 		return err;
@@ -332,6 +334,12 @@ static void pol_cont_text(const struct cli_cont *ct, char *buf, size_t len)
 		cli_fmt_addr(&ct->addrs[i], a, sizeof(a));
 		n += snprintf(buf + n, len - n, " ip %s", a);
 	}
+	if (ct->nvnis && n < len) {
+		n += snprintf(buf + n, len - n, " vni ");
+		if (n < len)
+			cli_fmt_vnis(ct, buf + n, len - n);
+		n = strlen(buf);
+	}
 	if (ct->dev[0] && n < len)
 		snprintf(buf + n, len - n, " dev %s", ct->dev);
 }
@@ -340,6 +348,8 @@ static bool pol_cont_differs(const struct cli_cont *a, const struct cli_cont *b)
 {
 	return a->default_drop != b->default_drop || a->naddrs != b->naddrs ||
 	       memcmp(a->addrs, b->addrs, sizeof(a->addrs)) ||
+	       a->nvnis != b->nvnis ||
+	       memcmp(a->vnis, b->vnis, sizeof(a->vnis)) ||
 	       strcmp(a->dev, b->dev);
 }
 

@@ -113,6 +113,25 @@ static int cli_vtep_find(const struct rxl_vtep *v, __u32 n,
 	return -1;
 }
 
+/* Refuse, exit 2, a VTEP on a container's address. */
+static int cli_vtep_not_container(struct cli *c, const struct cli_addr *a,
+				  const char *s)
+{
+	struct rxl_container v;
+	struct cli_cont ct;
+	const char *name = "?";
+
+	if (bpf_map_lookup_elem(a->family == 4 ? c->fw.addrs4 : c->fw.addrs6,
+				a->addr, &v))
+		return 0;
+	if (c->conts_fd >= 0 &&
+	    !bpf_map_lookup_elem(c->conts_fd, &v.id, &ct))
+		name = ct.name;
+	return cli_err(c, CLI_USAGE, s,
+		       "address '%s' belongs to container '%s' (id %u): a VTEP there would hand it the container's traffic",
+		       s, name, v.id);
+}
+
 static int cli_vtep_port(struct cli *c, __u32 mask, const char *s)
 {
 	struct rxl_config cfg;
@@ -127,15 +146,23 @@ static int cli_vtep_port(struct cli *c, __u32 mask, const char *s)
 	err = cli_parse_u32(c, s, 65535, &port, "port");
 	if (!err && !port)
 		err = cli_err(c, CLI_ERR, s, "bad port '%s' (1-65535)", s);
-	if (err || c->dry_run)
-		return err;
-	err = cli_read_config(c, &cfg);
+	if (!err)
+		err = cli_read_config(c, &cfg);
 	if (err)
 		return err;
 	if (mask == RXL_TUN_BIT(RXL_TUN_VXLAN))
 		cfg.vxlan_port = port;
 	else
 		cfg.geneve_port = port;
+	/* 0 stands for the default port: compare the ports in use. */
+	if ((cfg.vxlan_port ?: RXL_VXLAN_PORT) ==
+	    (cfg.geneve_port ?: RXL_GENEVE_PORT))
+		return cli_err(c, CLI_USAGE, s,
+			       "port %s is %s's: VXLAN and GENEVE cannot share a UDP port",
+			       s, mask == RXL_TUN_BIT(RXL_TUN_VXLAN) ?
+			       "GENEVE" : "VXLAN");
+	if (c->dry_run)
+		return 0;
 	if (rxl_fw_set_config(&c->fw, cfg.vxlan_port, cfg.geneve_port,
 			      cfg.flags))
 		return cli_err(c, CLI_ERR, s, "port %s: %s", s,
@@ -173,6 +200,9 @@ static int vtep_add(struct cli *c, int argc, char **argv)
 		return err;
 	if (cli_vtep_find(v, n, &a) >= 0)
 		return cli_err(c, CLI_ERR, argv[0], "VTEP %s exists", argv[0]);
+	err = cli_vtep_not_container(c, &a, argv[0]);
+	if (err)
+		return err;
 	if (n == RXL_MAX_VTEPS)
 		return cli_err(c, CLI_ERR, argv[0],
 			       "VTEP %s: all %u VTEP slots are in use", argv[0],

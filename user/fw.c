@@ -384,6 +384,11 @@ static int rxl_sync(struct rxl_fw *fw)
 
 /* ---- config, VTEPs, VNIs ------------------------------------------------ */
 
+static int rxl_addr_fd(struct rxl_fw *fw, const struct rxl_addr *a)
+{
+	return a->family == AF_INET ? fw->addrs4 : fw->addrs6;
+}
+
 int rxl_fw_set_config(struct rxl_fw *fw, __u16 vxlan_port,
 		      __u16 geneve_port, __u32 flags)
 {
@@ -397,10 +402,11 @@ int rxl_fw_set_config(struct rxl_fw *fw, __u16 vxlan_port,
 	if (flags & ~RXL_CFG_NO_CONTAINER_DROP)
 		return rxl_fail(fw, -EINVAL, "unknown config flags 0x%x",
 				flags);
-	if (vxlan_port && vxlan_port == geneve_port)
+	/* 0 stands for the default: compare the ports the program uses. */
+	if ((vxlan_port ?: RXL_VXLAN_PORT) == (geneve_port ?: RXL_GENEVE_PORT))
 		return rxl_fail(fw, -EINVAL,
 				"VXLAN and GENEVE cannot share UDP port %u",
-				vxlan_port);
+				vxlan_port ?: RXL_VXLAN_PORT);
 	if (bpf_map_update_elem(fw->config, &zero, &cfg, 0))
 		return rxl_fail(fw, -errno, "config update: %s",
 				strerror(errno));
@@ -414,6 +420,31 @@ static int rxl_check_addr(struct rxl_fw *fw, const struct rxl_addr *a)
 				"address family %d is neither IPv4 nor IPv6",
 				a->family);
 	return 0;
+}
+
+const char *rxl_addr_unusable(const struct rxl_addr *a)
+{
+	static const __u8 zero[16], lo6[16] = { [15] = 1 };
+	const __u8 *b = a->addr;
+
+	if (a->family == AF_INET) {
+		if (!memcmp(b, zero, 4))
+			return "the unspecified address";
+		if (b[0] == 255 && b[1] == 255 && b[2] == 255 && b[3] == 255)
+			return "the broadcast address";
+		if (b[0] == 127)
+			return "a loopback address (127.0.0.0/8)";
+		if ((b[0] & 0xf0) == 224)
+			return "a multicast address (224.0.0.0/4)";
+		return NULL;
+	}
+	if (!memcmp(b, zero, 16))
+		return "the unspecified address";
+	if (!memcmp(b, lo6, 16))
+		return "the loopback address";
+	if (b[0] == 0xff)
+		return "a multicast address (ff00::/8)";
+	return NULL;
 }
 
 /* Slot of @a in the VTEP list (or -1), and the number of slots used. */
@@ -443,6 +474,7 @@ int rxl_fw_vtep_add(struct rxl_fw *fw, const struct rxl_addr *a,
 		.family = a->family == AF_INET ? 4 : 6,
 	};
 	int err = rxl_check_addr(fw, a), slot;
+	struct rxl_container owner;
 	__u32 used;
 
 	if (err)
@@ -454,6 +486,11 @@ int rxl_fw_vtep_add(struct rxl_fw *fw, const struct rxl_addr *a,
 	err = rxl_lock(fw);
 	if (err)
 		return err;
+	if (!bpf_map_lookup_elem(rxl_addr_fd(fw, a), a->addr, &owner)) {
+		err = rxl_fail(fw, -EADDRINUSE,
+			       "the address is container %u's", owner.id);
+		goto out;
+	}
 	slot = rxl_vtep_find(fw, a, &used);
 	if (slot < 0 && used == RXL_MAX_VTEPS) {
 		err = rxl_fail(fw, -ENOSPC, "all %u VTEP slots in use",
@@ -629,11 +666,6 @@ static int rxl_find_container(struct rxl_fw *fw, __u32 id,
 	return rxl_walk_addrs(fw, rxl_find_one, &fa);
 }
 
-static int rxl_addr_fd(struct rxl_fw *fw, const struct rxl_addr *a)
-{
-	return a->family == AF_INET ? fw->addrs4 : fw->addrs6;
-}
-
 /* ---- address cache (include/rxlane_maps.h) ------------------------------ */
 
 static __u32 rxl_acache_slot_of(const struct rxl_addr *a)
@@ -798,9 +830,14 @@ int rxl_fw_container_add(struct rxl_fw *fw, __u32 id,
 		return rxl_fail(fw, -EINVAL, "container %u needs an address",
 				id);
 	for (i = 0; i < naddrs; i++) {
+		const char *why;
+
 		err = rxl_check_addr(fw, &addrs[i]);
 		if (err)
 			return err;
+		why = rxl_addr_unusable(&addrs[i]);
+		if (why)
+			return rxl_fail(fw, -EINVAL, "address %u is %s", i, why);
 	}
 	ca = calloc(1, sizeof(*ca));
 	if (!ca)
@@ -808,6 +845,15 @@ int rxl_fw_container_add(struct rxl_fw *fw, __u32 id,
 	err = rxl_lock(fw);
 	if (err)
 		goto out_free;
+	for (i = 0; i < naddrs; i++) {
+		__u32 used;
+
+		if (rxl_vtep_find(fw, &addrs[i], &used) >= 0) {
+			err = rxl_fail(fw, -EADDRINUSE,
+				       "address %u is a VTEP's", i);
+			goto out_unlock;
+		}
+	}
 	err = rxl_find_container(fw, id, ca);
 	if (err)
 		goto out_unlock;
@@ -855,6 +901,72 @@ out_undo:
 		bpf_map_delete_elem(fw->tx_ports, &id);
 	if (fw->acache_dirty)
 		rxl_sync(fw);
+out_unlock:
+	rxl_unlock(fw, 0);
+out_free:
+	free(ca);
+	return err;
+}
+
+static int rxl_check_vnis(struct rxl_fw *fw, const __u32 *vnis,
+			  unsigned int n)
+{
+	unsigned int i, j, type;
+
+	if (n > RXL_CONT_MAX_VNIS)
+		return rxl_fail(fw, -E2BIG, "at most %u VNIs per container",
+				RXL_CONT_MAX_VNIS);
+	for (i = 0; i < n; i++) {
+		type = vnis[i] >> 24;
+		if (type < RXL_TUN_VXLAN || type > RXL_TUN_NVGRE)
+			return rxl_fail(fw, -EINVAL,
+					"binding 0x%x: unknown tunnel type %u",
+					vnis[i], type);
+		for (j = 0; j < i; j++)
+			if (vnis[j] == vnis[i])
+				return rxl_fail(fw, -EINVAL,
+						"VNI %u given twice",
+						vnis[i] & 0xffffff);
+	}
+	return 0;
+}
+
+int rxl_fw_container_bind(struct rxl_fw *fw, __u32 id, const __u32 *vnis,
+			  unsigned int n)
+{
+	struct rxl_cont_addrs *ca;
+	struct rxl_container nv;
+	unsigned int i;
+	int err = rxl_check_vnis(fw, vnis, n);
+
+	if (err)
+		return err;
+	ca = calloc(1, sizeof(*ca));
+	if (!ca)
+		return rxl_fail(fw, -ENOMEM, "out of memory");
+	err = rxl_lock(fw);
+	if (err)
+		goto out_free;
+	err = rxl_find_container(fw, id, ca);
+	if (!err && !ca->n)
+		err = rxl_fail(fw, -ENOENT, "container %u does not exist", id);
+	if (err)
+		goto out_unlock;
+	nv = ca->val;
+	memset(nv.vnis, 0, sizeof(nv.vnis));
+	memcpy(nv.vnis, vnis, n * sizeof(*vnis));
+	nv.nvnis = n;
+	for (i = 0; i < ca->n && !err; i++) {
+		/* One value replaced, then a grace period, as a rule flip. */
+		if (bpf_map_update_elem(rxl_addr_fd(fw, &ca->addr[i]),
+					ca->addr[i].addr, &nv, BPF_EXIST)) {
+			err = rxl_fail(fw, -errno, "binding container %u: %s",
+				       id, strerror(errno));
+			break;
+		}
+		rxl_acache_put(fw, &ca->addr[i], &nv);
+		err = rxl_sync(fw);
+	}
 out_unlock:
 	rxl_unlock(fw, 0);
 out_free:
@@ -1529,6 +1641,9 @@ static const char *const rxl_drop_names[RXL_DROP__MAX] = {
 	[RXL_DROP_RULE]		= "rule",
 	[RXL_DROP_DEFAULT]	= "default",
 	[RXL_DROP_ADJUST]	= "adjust",
+	[RXL_DROP_TUNNEL_NO_CONTAINER] = "tunnel_no_container",
+	[RXL_DROP_VNI_NOT_BOUND] = "vni_not_bound",
+	[RXL_DROP_GENEVE_CRITICAL] = "geneve_critical",
 };
 
 static const char *const rxl_stat_names[RXL_STAT__MAX] = {
@@ -1554,6 +1669,18 @@ const char *rxl_stat_name(unsigned int stat)
 {
 	return stat < RXL_STAT__MAX && rxl_stat_names[stat] ?
 	       rxl_stat_names[stat] : "?";
+}
+
+const char *rxl_tun_type_name(int type)
+{
+	static const char *const names[] = {
+		[RXL_TUN_VXLAN] = "vxlan",
+		[RXL_TUN_GENEVE] = "geneve",
+		[RXL_TUN_NVGRE] = "nvgre",
+	};
+
+	return type >= RXL_TUN_VXLAN && type <= RXL_TUN_NVGRE ? names[type] :
+	       "?";
 }
 
 int rxl_tun_type_parse(const char *s)

@@ -84,6 +84,16 @@ int rxl_fw_container_add(struct rxl_fw *fw, __u32 id,
 int rxl_fw_container_del(struct rxl_fw *fw, __u32 id);
 
 /*
+ * Bind container @id to the @n tunnels (rxl_cont_vni(type, vni), at most
+ * RXL_CONT_MAX_VNIS) it may be reached through, replacing its bindings:
+ * a decapsulated frame reaches it only on one of them. A new container
+ * has none: it is reached from the underlay only. Every packet sees the
+ * old bindings or the new ones.
+ */
+int rxl_fw_container_bind(struct rxl_fw *fw, __u32 id, const __u32 *vnis,
+			  unsigned int n);
+
+/*
  * Replace container @id's rule set and default policy at once: every packet
  * is judged by the old set or by the new one. Rule counters are indexed by
  * rank: the position of a rule after a stable sort by priority.
@@ -113,10 +123,16 @@ int rxl_fw_stat_counters(struct rxl_fw *fw, __u64 out[RXL_STAT__MAX]);
 
 /* Text forms. */
 int rxl_parse_addr(const char *s, struct rxl_addr *a);
+/*
+ * Why @a can be no container's address (unspecified, broadcast,
+ * loopback, multicast), or NULL when it can.
+ */
+const char *rxl_addr_unusable(const struct rxl_addr *a);
 /* "[prio N] [from PREFIX] [proto tcp|udp|icmp|any] [dport N[-M]] allow|drop" */
 int rxl_parse_rule(const char *s, struct rxl_rule *r, char *err, size_t len);
 const char *rxl_drop_name(unsigned int reason);
 const char *rxl_stat_name(unsigned int stat);
 int rxl_tun_type_parse(const char *s);
+const char *rxl_tun_type_name(int type);
 
 #endif /* _RXLANE_FW_H */

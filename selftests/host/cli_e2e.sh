@@ -22,7 +22,7 @@ cli status | grep -q "dev r0 prog [0-9]* mode native delivery pass$" ||
 	rxl_fail "status does not show r0 attached natively"
 cli vtep add 10.0.0.2 type vxlan
 cli vni add 100
-cli container add web ip 10.200.0.2 default drop
+cli container add web ip 10.200.0.2 vni 100 default drop
 cli fw add web allow proto tcp from 10.100.0.0/24 dport 80 comment http >/dev/null
 cli fw add web allow proto tcp from 10.99.0.0/24 dport 8080 >/dev/null
 rxl_tcp_server 80 8080 22 25

@@ -24,7 +24,7 @@ rxl_tcp_server 80 8080 22
 
 cat > "$DIR/a.json" <<'EOF'
 {"schema": 1, "containers": [
-  {"name": "web", "ips": ["10.200.0.2"], "default": "drop",
+  {"name": "web", "ips": ["10.200.0.2"], "vni": "100", "default": "drop",
    "rules": [
      {"action": "allow", "proto": "tcp", "from": "10.100.0.0/24",
       "dport": 80, "prio": 10, "comment": "http"},
@@ -35,6 +35,7 @@ schema: 1
 containers:
   - name: web
     ips: [10.200.0.2]
+    vni: 100
     default: drop
     rules:
       - {action: allow, proto: tcp, from: 10.100.0.0/24, dport: 80,
@@ -43,7 +44,7 @@ containers:
 EOF
 cat > "$DIR/b.json" <<'EOF'
 {"schema": 1, "containers": [
-  {"name": "web", "ips": ["10.200.0.2"], "default": "drop",
+  {"name": "web", "ips": ["10.200.0.2"], "vni": "100", "default": "drop",
    "rules": ["allow proto tcp from 10.100.0.0/24 dport 80 prio 10 comment http",
              "allow proto tcp dport 22"]},
   {"name": "db", "ips": ["10.200.0.3"]}]}

@@ -29,7 +29,7 @@ ip -n "$RXL_R" link set dev r0 xdpdrv obj "$RXL_OBJ" sec xdp ||
 	rxl_fail "attach with iproute2"
 cli vtep add 10.0.0.2 type vxlan
 cli vni add 100
-cli container add web ip 10.200.0.2 dev h0
+cli container add web ip 10.200.0.2 vni 100 dev h0
 rxl_tcp_server 80
 
 redirects() { rxl_in "$RXL_R" -j stats | jq .events.redirect; }
@@ -116,7 +116,7 @@ rxl_ok "with redirect: every allowed frame goes to the veth"
 
 # A container without a device is still passed by this attachment.
 cli container del web
-cli container add web ip 10.200.0.2
+cli container add web ip 10.200.0.2 vni 100
 r0=$(redirects)
 rxl_connect 80 || rxl_fail "no dev: TCP to the container refused"
 [ "$(redirects)" -eq "$r0" ] || rxl_fail "no dev: redirected"

@@ -124,6 +124,7 @@ fwt vtep fd0f::2 || fail "vtep6"
 fwt vni vxlan 100 || fail "vni"
 fwt vni nvgre 300 || fail "vsid"
 fwt container 1 10.200.0.2 || fail "container"
+fwt bind 1 vxlan:100 nvgre:300 || fail "bind VNIs"
 fwt rules 1 drop "prio 10 from 10.100.0.0/24 proto tcp dport 80 allow" \
 	"prio 20 from 10.101.0.0/24 proto tcp dport 8080 allow" \
 	"prio 30 from 10.103.0.0/24 proto tcp dport 8080 allow" ||

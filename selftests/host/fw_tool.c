@@ -6,6 +6,7 @@
  *     vtep ADDR                   accept VXLAN, GENEVE and NVGRE at ADDR
  *     vni vxlan|geneve|nvgre N    accept VNI/VSID N
  *     container ID ADDR...        add a container
+ *     bind ID TYPE:VNI...         the tunnels it is reached through
  *     rules ID allow|drop [RULE]...  replace the rules and default policy
  *     counter ID                  "pass PKTS drop PKTS"
  *     rule-hits ID RANK           packets judged by that rule
@@ -79,6 +80,23 @@ static int run(struct rxl_fw *fw, int argc, char **argv)
 				return -EINVAL;
 		return rxl_fw_container_add(fw, strtoul(argv[1], NULL, 0), a,
 					    argc - 2, 0);
+	}
+	if (!strcmp(cmd, "bind") && argc >= 2 && argc - 2 <= 4) {
+		__u32 v[4];
+
+		for (i = 2; i < argc; i++) {
+			char *colon = strchr(argv[i], ':');
+
+			if (!colon)
+				return -EINVAL;
+			*colon = '\0';
+			type = rxl_tun_type_parse(argv[i]);
+			if (type < 0)
+				return type;
+			v[i - 2] = rxl_cont_vni(type, strtoul(colon + 1, NULL, 0));
+		}
+		return rxl_fw_container_bind(fw, strtoul(argv[1], NULL, 0), v,
+					     argc - 2);
 	}
 	if (!strcmp(cmd, "rules") && argc >= 3)
 		return cmd_rules(fw, strtoul(argv[1], NULL, 0), argc - 2,

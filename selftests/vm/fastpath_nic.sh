@@ -138,7 +138,8 @@ cli vni add 110
 cli vni add 200 type geneve
 cli vni add 210 type geneve
 cli vni add 300 type nvgre
-cli container add web ip 10.200.0.2 default drop
+cli container add web ip 10.200.0.2 default drop \
+	vni 100,110,geneve:200,geneve:210,nvgre:300
 cli fw add web allow proto tcp from 10.100.0.0/24 dport 80 prio 10
 cli fw add web allow proto tcp from 10.101.0.0/24 dport 8080 prio 20
 cli fw add web allow proto tcp from 10.104.0.0/24 dport 22 prio 30
