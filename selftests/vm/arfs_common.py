@@ -25,7 +25,7 @@ import time
 from rxl import *  # noqa: F403
 
 PORT = 5001
-RFS_SLOTS = 256     # rps_flow_cnt of each queue
+RFS_SLOTS = 4096    # rps_flow_cnt of each queue
 RFS_ENTRIES = 32768  # net.core.rps_sock_flow_entries
 
 # Serves connections, one thread each (TCP), or one connected UDP socket,
