@@ -247,7 +247,11 @@ class Client:
         with netns(ns):
             self.s = socket.socket(fam, kind)
         self.s.bind((src, sport))
-        self.s.connect((dst, PORT))
+        self.s.settimeout(60)
+        try:
+            self.s.connect((dst, PORT))
+        except OSError as e:
+            fail('%s connect from port %d to %s: %s (60 s allowed)' % (proto, sport, dst, e))
         # A send never blocks for good (on a NIC that is down, say).
         self.s.settimeout(10)
         self.interval = interval
