@@ -53,14 +53,13 @@ refcount() {
 # test: exit in an EXIT trap sets the script's exit status. Namespaces are
 # dismantled by a kernel worker, so the count may take a moment to drop.
 cleanup() {
-	local i err
+	local end=$((SECONDS + 30)) err
 
 	ip -n "$RXL_R" link del nic0 2>/dev/null
 	rxl_cleanup
 	[ $LOADED = 1 ] && grep -q '^rxlane ' /proc/modules || return 0
-	for i in $(seq 300); do
-		[ "$(refcount)" = 0 ] && break
-		sleep 0.1
+	while [ "$(refcount)" != 0 ] && [ $SECONDS -lt $end ]; do
+		sleep 0.2
 	done
 	if ! err=$(rmmod rxlane 2>&1); then
 		echo "FAIL: rmmod rxlane: $err (reference count $(refcount) after waiting 30 s for 0)"
