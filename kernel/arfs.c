@@ -121,7 +121,11 @@ static void rxlane_arfs_remove_locked(struct rxlane_arfs *arfs,
  * @rxq_index:	the queue whose CPU consumes the flow
  * @flow_id:	the stack's flow id
  *
- * Called on every frame of the flow until the entry really moves it.
+ * get_rps_cpu() calls it for a frame whose rps_dev_flow slot (on the
+ * receiving queue) names another CPU than the flow's consumer, and then
+ * writes the consumer's CPU into that slot even when we refuse: a refused
+ * flow, and any later flow hashed to the same slot, is asked for again
+ * only when the consumer's CPU changes.
  *
  * Context: softirq, RCU read side; must not sleep.
  * Return: the filter id (0..arfs_max-1) or -errno.
@@ -144,6 +148,10 @@ int rxlane_rx_flow_steer(struct net_device *dev, const struct sk_buff *skb,
 	rxlane_arfs_key(&key, &pkt.flow);
 
 	spin_lock_bh(&arfs->lock);
+	if (!arfs->enabled) {
+		spin_unlock_bh(&arfs->lock);
+		return -EPERM;
+	}
 	e = rxlane_arfs_find_locked(arfs, &key);
 	if (e) {
 		if (e->queue != rxq_index) {
@@ -210,22 +218,69 @@ static void rxlane_arfs_expire(struct work_struct *work)
 	spin_unlock_bh(&arfs->lock);
 }
 
+static void rxlane_arfs_flush_locked(struct rxlane_arfs *arfs)
+{
+	unsigned long id;
+
+	for_each_set_bit(id, arfs->ids, arfs->max) {
+		rxlane_arfs_remove_locked(arfs, arfs->slots[id]);
+		atomic64_inc(&arfs->flushes);
+	}
+}
+
 /**
  * rxlane_arfs_flush() - remove every entry
  * @priv: the device
+ *
+ * New entries may follow at once: see rxlane_arfs_disable() for a flush
+ * that stays empty.
  *
  * Context: any context that may take a BH spinlock.
  */
 void rxlane_arfs_flush(struct rxlane_priv *priv)
 {
 	struct rxlane_arfs *arfs = &priv->arfs;
-	unsigned long id;
 
 	spin_lock_bh(&arfs->lock);
-	for_each_set_bit(id, arfs->ids, arfs->max) {
-		rxlane_arfs_remove_locked(arfs, arfs->slots[id]);
-		atomic64_inc(&arfs->flushes);
-	}
+	rxlane_arfs_flush_locked(arfs);
+	spin_unlock_bh(&arfs->lock);
+}
+
+/**
+ * rxlane_arfs_enable() - let ndo_rx_flow_steer() add entries again
+ * @priv: the device, up, with NETIF_F_NTUPLE on
+ *
+ * Context: RTNL held.
+ */
+void rxlane_arfs_enable(struct rxlane_priv *priv)
+{
+	struct rxlane_arfs *arfs = &priv->arfs;
+
+	spin_lock_bh(&arfs->lock);
+	arfs->enabled = true;
+	spin_unlock_bh(&arfs->lock);
+}
+
+/**
+ * rxlane_arfs_disable() - refuse new entries, then remove every entry
+ * @priv: the device, going down or turning NETIF_F_NTUPLE off
+ *
+ * The core clears NETIF_F_NTUPLE in dev->features only after
+ * ndo_set_features() returns, and get_rps_cpu() keeps calling
+ * ndo_rx_flow_steer() until then: a flush alone could be followed by a
+ * new entry that nothing would remove until it expired. The flag goes down
+ * under the table lock, so every request that takes the lock after this
+ * flush is refused; every one before it is flushed.
+ *
+ * Context: RTNL held; any context that may take a BH spinlock.
+ */
+void rxlane_arfs_disable(struct rxlane_priv *priv)
+{
+	struct rxlane_arfs *arfs = &priv->arfs;
+
+	spin_lock_bh(&arfs->lock);
+	arfs->enabled = false;
+	rxlane_arfs_flush_locked(arfs);
 	spin_unlock_bh(&arfs->lock);
 }
 

@@ -170,9 +170,13 @@ static int rxlane_set_channels(struct net_device *dev,
 	err = netif_set_real_num_queues(dev, min(n, dev->num_tx_queues), n);
 	if (err)
 		goto err_rmap;
-	rxlane_arfs_flush(priv);
 	rxlane_rss_respread_commit(priv, rss);
 	rxlane_arfs_rmap_commit(priv, rmap);
+	/*
+	 * The commit waited for get_rps_cpu() callers of the old rmap: no
+	 * entry made for the old queues can be added after this flush.
+	 */
+	rxlane_arfs_flush(priv);
 	mutex_unlock(&priv->cfg_lock);
 	return 0;
 

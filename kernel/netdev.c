@@ -138,6 +138,8 @@ static int rxlane_open(struct net_device *dev)
 		if (err)
 			goto err_clear_allmulti;
 	}
+	if (dev->features & NETIF_F_NTUPLE)
+		rxlane_arfs_enable(priv);
 	netif_stacked_transfer_operstate(lower, dev);
 	return 0;
 
@@ -164,6 +166,8 @@ static int rxlane_stop(struct net_device *dev)
 		dev_set_promiscuity(lower, -1);
 	rxlane_lower_addr_del(priv, dev->dev_addr);
 	rxlane_rx_stop(priv);
+	/* No frame reaches the stack any more: the entries go. */
+	rxlane_arfs_disable(priv);
 	return 0;
 }
 
@@ -226,7 +230,8 @@ static int rxlane_change_mtu(struct net_device *dev, int new_mtu)
  *
  * Turning ntuple off stops ntuple and aRFS lookups and flushes the aRFS
  * entries; the ntuple entries stay installed and count again when it is
- * turned on.
+ * turned on. dev->features still has the old value here (the core sets it
+ * after we return): @features is the new one.
  *
  * Context: RTNL held.
  * Return: 0.
@@ -240,7 +245,9 @@ static int rxlane_set_features(struct net_device *dev,
 	if (changed & NETIF_F_NTUPLE) {
 		WRITE_ONCE(priv->ntuple.enabled, !!(features & NETIF_F_NTUPLE));
 		if (!(features & NETIF_F_NTUPLE))
-			rxlane_arfs_flush(priv);
+			rxlane_arfs_disable(priv);
+		else if (netif_running(dev))
+			rxlane_arfs_enable(priv);
 	}
 	return 0;
 }

@@ -224,6 +224,8 @@ struct rxlane_ntuple {
  * @table_full: requests refused because the table was full
  * @alloc_fail: requests refused because an allocation failed
  * @flushes:	entries removed by a flush (ntuple off, channels, stop)
+ * @enabled:	ndo_rx_flow_steer() may add entries: the device is up and
+ *		NETIF_F_NTUPLE is on (changed under @lock)
  */
 struct rxlane_arfs {
 	spinlock_t lock; /* see above */
@@ -239,6 +241,7 @@ struct rxlane_arfs {
 	atomic64_t table_full;
 	atomic64_t alloc_fail;
 	atomic64_t flushes;
+	bool enabled;
 };
 
 /**
@@ -360,6 +363,8 @@ void rxlane_arfs_uninit(struct rxlane_priv *priv);
 int rxlane_arfs_lookup(struct rxlane_priv *priv,
 		       const struct rxlane_flow_key *key);
 void rxlane_arfs_flush(struct rxlane_priv *priv);
+void rxlane_arfs_enable(struct rxlane_priv *priv);
+void rxlane_arfs_disable(struct rxlane_priv *priv);
 int rxlane_arfs_rmap_build(struct rxlane_priv *priv);
 struct cpu_rmap *rxlane_arfs_rmap_new(struct rxlane_priv *priv,
 				      unsigned int nq);

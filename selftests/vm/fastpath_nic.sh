@@ -44,11 +44,26 @@ RXL_S=rxl-s-$RXL_ID
 RXL_R=rxl-r-$RXL_ID
 RXL_C=rxl-c-$RXL_ID
 
+# The module's reference count ("-" when it is not loaded).
+refcount() {
+	awk '$1 == "rxlane" { print $3; f = 1 } END { if (!f) print "-" }' /proc/modules
+}
+
+# A module that cannot be removed at the end (a leaked reference) fails the
+# test: exit in an EXIT trap sets the script's exit status. Namespaces are
+# dismantled by a kernel worker, so the count may take a moment to drop.
 cleanup() {
+	local end=$((SECONDS + 30)) err
+
 	ip -n "$RXL_R" link del nic0 2>/dev/null
 	rxl_cleanup
-	if [ $LOADED = 1 ] && grep -q '^rxlane ' /proc/modules; then
-		rmmod rxlane || echo "FAIL: rmmod rxlane"
+	[ $LOADED = 1 ] && grep -q '^rxlane ' /proc/modules || return 0
+	while [ "$(refcount)" != 0 ] && [ $SECONDS -lt $end ]; do
+		sleep 0.2
+	done
+	if ! err=$(rmmod rxlane 2>&1); then
+		echo "FAIL: rmmod rxlane: $err (reference count $(refcount) after waiting 30 s for 0)"
+		exit 1
 	fi
 }
 trap cleanup EXIT

@@ -17,11 +17,19 @@ NS=rxl-wire-$$
 [ -r /proc/modules ] || { echo "SKIP: kernel without module support"; exit $ksft_skip; }
 [ -r "$KO" ] || { echo "FAIL: $KO not built"; exit 1; }
 
+# A module that cannot be removed at the end (a leaked reference) fails the
+# test: exit in an EXIT trap sets the script's exit status.
 cleanup() {
+	local err
+
 	ip link del nic0 2>/dev/null
 	ip link del wire0 2>/dev/null
 	ip netns del "$NS" 2>/dev/null
-	grep -q '^rxlane ' /proc/modules && rmmod rxlane
+	grep -q '^rxlane ' /proc/modules || return 0
+	if ! err=$(rmmod rxlane 2>&1); then
+		echo "FAIL: rmmod rxlane: $err"
+		exit 1
+	fi
 }
 trap cleanup EXIT
 

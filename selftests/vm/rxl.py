@@ -64,6 +64,11 @@ def at_exit(fn):
     _cleanups.append(fn)
 
 
+# What a cleanup found wrong (a module that cannot be removed): the test
+# fails even when everything before passed.
+_cleanup_failures = []
+
+
 def _run_cleanups():
     while _cleanups:
         fn = _cleanups.pop()
@@ -73,7 +78,20 @@ def _run_cleanups():
             print('# cleanup:', e)
 
 
-atexit.register(_run_cleanups)
+def _exit_cleanups():
+    """At exit: run the cleanups, then fail the test if one of them found
+    a failure. An atexit handler cannot change the exit status that
+    sys.exit() or the end of the script set, so it ends the process with
+    os._exit(KSFT_FAIL) after flushing the output."""
+    _run_cleanups()
+    if _cleanup_failures:
+        for msg in _cleanup_failures:
+            print('FAIL:', msg, flush=True)
+        sys.stderr.flush()
+        os._exit(KSFT_FAIL)
+
+
+atexit.register(_exit_cleanups)
 
 
 def poll(fn, timeout=20.0, step=0.05):
@@ -96,12 +114,35 @@ def need_root_and_module():
     sh('modprobe veth')
     if not module_loaded():
         sh('insmod %s' % KO)
-        at_exit(lambda: module_loaded() and sh('rmmod rxlane', check=False))
+        at_exit(rmmod_at_exit)
+
+
+def module_refcount():
+    """The module's reference count, None when it is not loaded."""
+    with open('/proc/modules') as f:
+        for line in f:
+            if line.startswith('rxlane '):
+                return int(line.split()[2])
+    return None
 
 
 def module_loaded():
-    with open('/proc/modules') as f:
-        return any(line.startswith('rxlane ') for line in f)
+    return module_refcount() is not None
+
+
+def rmmod_at_exit(timeout=30):
+    """Remove the module the test loaded, after everything else is gone.
+    A reference left behind (a device, an open file) is a leak: it fails
+    the test. Deletions finish asynchronously (a namespace is dismantled
+    by a worker), so the reference count may take a moment to drop."""
+    if not module_loaded():
+        return
+    poll(lambda: module_refcount() == 0, timeout, 0.1)
+    rc, out = sh_rc('rmmod rxlane')
+    if rc:
+        _cleanup_failures.append('rmmod rxlane: %s (reference count %s after '
+                                 'waiting %d s for it to reach 0)' %
+                                 (out.strip(), module_refcount(), timeout))
 
 
 def set_param(name, value):
