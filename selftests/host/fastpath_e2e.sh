@@ -188,7 +188,7 @@ if [ $GRETAP = 1 ]; then
 else
 	# A sub-case skip (scripts/tap-tally.sh counts it, and
 	# selftests/expected-skips lists it for the host).
-	echo "ok 1 gretap # SKIP no gretap in this kernel"
+	rxl_skip_case gretap "no gretap in this kernel"
 fi
 
 [ "$(fwt rule-hits 1 0)" -gt 0 ] || fail "rule 0 hits not counted"

@@ -42,6 +42,13 @@ def skip(msg):
     sys.exit(KSFT_SKIP)
 
 
+def skip_case(name, reason):
+    """Report that sub-case name (one word) cannot run here and go on: a
+    nested TAP skip that scripts/check.sh counts and holds against
+    selftests/expected-skips."""
+    print('ok 1 %s # SKIP %s' % (name, reason), flush=True)
+
+
 def check(cond, msg):
     if not cond:
         fail(msg)

@@ -108,7 +108,7 @@ if ncpu >= 2:
     t.set_queue_cpu(0, 0)
     t.set_queue_cpu(1, 1)
 else:
-    print('ok 1 affinity # SKIP one CPU: queues cannot move between CPUs', flush=True)
+    skip_case('affinity', 'one CPU: queues cannot move between CPUs')
     affinity_round({0: 0, 1: 0})
 detach(t.nic)
 
