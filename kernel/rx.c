@@ -186,7 +186,7 @@ int rxlane_parse(const struct rxlane_priv *priv, const struct sk_buff *skb,
 static int rxlane_classify(struct rxlane_priv *priv,
 			   const struct rxlane_pkt *pkt, u32 *hash)
 {
-	unsigned int nq = priv->dev->real_num_rx_queues;
+	unsigned int nq = READ_ONCE(priv->dev->real_num_rx_queues);
 	struct rxlane_action act;
 	int q;
 
@@ -463,10 +463,31 @@ int rxlane_set_queue_cpu(struct rxlane_priv *priv, unsigned int queue,
 	return 0;
 }
 
+/* Drop what a stopped queue holds (its NAPI disabled, no producer left). */
 static void rxlane_rxq_purge(struct rxlane_rxq *q)
 {
+	unsigned int n = skb_queue_len(&q->ring) + skb_queue_len(&q->polling);
+
+	if (!n)
+		return;
 	skb_queue_purge(&q->ring);
 	__skb_queue_purge(&q->polling);
+	u64_stats_update_begin(&q->stats.syncp);
+	q->stats.drops += n;
+	u64_stats_update_end(&q->stats.syncp);
+}
+
+/* Poll every queue from @from to @to - 1 whose ring holds frames. */
+static void rxlane_rxq_kick_pending(struct rxlane_priv *priv,
+				    unsigned int from, unsigned int to)
+{
+	unsigned int i;
+
+	local_bh_disable();
+	for (i = from; i < to; i++)
+		if (!skb_queue_empty_lockless(&priv->rxqs[i].ring))
+			rxlane_rxq_kick(&priv->rxqs[i]);
+	local_bh_enable();
 }
 
 /**
@@ -483,6 +504,49 @@ void rxlane_rx_start(struct rxlane_priv *priv)
 		rxlane_rxq_purge(&priv->rxqs[i]);
 		napi_enable(&priv->rxqs[i].napi);
 	}
+}
+
+/**
+ * rxlane_rx_set_num_queues() - change the number of active receive queues
+ * @priv:	the device
+ * @n:		the new number, 1..num_rxqs
+ *
+ * A frame recorded on queue q must not reach the stack once the device
+ * has q queues or fewer: get_rps_cpu() warns about it (and RFS is on
+ * wherever aRFS is used). So, when the count shrinks on a running device,
+ * the NAPI of every queue that goes away is disabled first (a running poll
+ * finishes and flushes its GRO while the old count still holds), the count
+ * changes, the rx_handlers that classified with the old count finish
+ * (synchronize_net), what they left on those rings is dropped, and the
+ * queues are enabled again, idle: no frame is classified to them any more.
+ *
+ * Context: RTNL held; may sleep.
+ * Return: 0, or -errno from netif_set_real_num_queues() with the count
+ * unchanged and no frame dropped.
+ */
+int rxlane_rx_set_num_queues(struct rxlane_priv *priv, unsigned int n)
+{
+	struct net_device *dev = priv->dev;
+	unsigned int i, old = dev->real_num_rx_queues;
+	bool quiesce = netif_running(dev) && n < old;
+	int err;
+
+	if (quiesce)
+		for (i = n; i < old; i++)
+			napi_disable(&priv->rxqs[i].napi);
+	err = netif_set_real_num_queues(dev, min(n, dev->num_tx_queues), n);
+	if (!quiesce)
+		return err;
+	if (!err) {
+		synchronize_net();
+		for (i = n; i < old; i++)
+			rxlane_rxq_purge(&priv->rxqs[i]);
+	}
+	for (i = n; i < old; i++)
+		napi_enable(&priv->rxqs[i].napi);
+	if (err)
+		rxlane_rxq_kick_pending(priv, n, old);
+	return err;
 }
 
 /**

@@ -314,6 +314,7 @@ int rxlane_rx_init(struct rxlane_priv *priv);
 void rxlane_rx_uninit(struct rxlane_priv *priv);
 void rxlane_rx_start(struct rxlane_priv *priv);
 void rxlane_rx_stop(struct rxlane_priv *priv);
+int rxlane_rx_set_num_queues(struct rxlane_priv *priv, unsigned int n);
 rx_handler_result_t rxlane_handle_frame(struct sk_buff **pskb);
 int rxlane_parse(const struct rxlane_priv *priv, const struct sk_buff *skb,
 		 unsigned int nhoff, __be16 proto, struct rxlane_pkt *pkt);
