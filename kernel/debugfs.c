@@ -13,6 +13,8 @@
  *   fail_filter_insert	rw  1: refuse ntuple inserts
  *   fail_alloc		rw  N: fail the next N allocations (ntuple and aRFS
  *			    entries, XDP buffers)
+ *   open_delay_ms	rw  N: ndo_open sleeps N ms (at most 10 s) before it
+ *			    enables NAPI, while frames already reach the rings
  *   classify_bench	rw  write N: classify N synthetic UDP frames; read:
  *			    picoseconds per frame of the last run
  *
@@ -256,6 +258,7 @@ void rxlane_debugfs_init(struct rxlane_priv *priv)
 	debugfs_create_bool("fail_filter_insert", 0600, d,
 			    &priv->faults.fail_filter_insert);
 	debugfs_create_atomic_t("fail_alloc", 0600, d, &priv->faults.fail_alloc);
+	debugfs_create_u32("open_delay_ms", 0600, d, &priv->faults.open_delay_ms);
 	debugfs_create_file("classify_bench", 0600, d, priv,
 			    &rxlane_classify_bench_fops);
 }

@@ -9,6 +9,7 @@
  * that affinity would. The NAPI poll runs native XDP and hands the rest to
  * the stack through GRO.
  */
+#include <linux/delay.h>
 #include <linux/etherdevice.h>
 #include <linux/if_vlan.h>
 #include <linux/ip.h>
@@ -25,6 +26,8 @@
 /* Frames per timed batch of the classifier benchmark. */
 #define RXLANE_BENCH_BATCH	1024U
 #define RXLANE_GENEVE_HLEN	8
+/* Bound of the open_delay_ms fault injection knob (RTNL is held). */
+#define RXLANE_OPEN_DELAY_MAX_MS	10000U
 
 bool rxlane_should_fail_alloc(struct rxlane_priv *priv)
 {
@@ -494,16 +497,24 @@ static void rxlane_rxq_kick_pending(struct rxlane_priv *priv,
  * rxlane_rx_start() - let the queues run (ndo_open)
  * @priv: the device
  *
- * Context: RTNL held.
+ * The core marks the device running before ndo_open, and from then on the
+ * rx_handler puts frames on the rings; a frame that arrives before its
+ * queue's NAPI is enabled only sets NAPI_STATE_MISSED and would wait on
+ * the ring for the next frame of that queue. So every queue with frames is
+ * polled once all are enabled. The rings are empty before (stop purged
+ * them with no rx_handler left that saw the device running).
+ *
+ * Context: RTNL held; may sleep (the open_delay_ms knob).
  */
 void rxlane_rx_start(struct rxlane_priv *priv)
 {
-	unsigned int i;
+	unsigned int i, delay = READ_ONCE(priv->faults.open_delay_ms);
 
-	for (i = 0; i < priv->num_rxqs; i++) {
-		rxlane_rxq_purge(&priv->rxqs[i]);
+	if (delay)
+		msleep(min(delay, RXLANE_OPEN_DELAY_MAX_MS));
+	for (i = 0; i < priv->num_rxqs; i++)
 		napi_enable(&priv->rxqs[i].napi);
-	}
+	rxlane_rxq_kick_pending(priv, 0, priv->num_rxqs);
 }
 
 /**

@@ -247,11 +247,15 @@ struct rxlane_arfs {
  * @fail_filter_insert:	refuse ntuple inserts
  * @fail_alloc:		number of allocations still to fail (ntuple and
  *			aRFS entries, XDP buffers)
+ * @open_delay_ms:	ndo_open waits this long before enabling NAPI (the
+ *			window in which frames reach the rings of a device
+ *			that is running but not polling yet)
  */
 struct rxlane_faults {
 	bool fail_xdp;
 	bool fail_filter_insert;
 	atomic_t fail_alloc;
+	u32 open_delay_ms;
 };
 
 /**
