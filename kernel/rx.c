@@ -578,6 +578,20 @@ void rxlane_rx_stop(struct rxlane_priv *priv)
 	}
 }
 
+/*
+ * Unlist every queue's NAPI, then wait once for the readers of the lists
+ * (busy polling looks NAPIs up under RCU): one grace period per device,
+ * not one per queue under RTNL, as veth does.
+ */
+static void rxlane_rx_napi_del(struct rxlane_priv *priv)
+{
+	unsigned int i;
+
+	for (i = 0; i < priv->num_rxqs; i++)
+		__netif_napi_del(&priv->rxqs[i].napi);
+	synchronize_net();
+}
+
 /**
  * rxlane_rx_init() - allocate the queues with their NAPI and XDP info
  * @priv: the device, being registered
@@ -615,8 +629,7 @@ int rxlane_rx_init(struct rxlane_priv *priv)
 	return 0;
 
 err_del_napi:
-	for (i = 0; i < priv->num_rxqs; i++)
-		netif_napi_del(&priv->rxqs[i].napi);
+	rxlane_rx_napi_del(priv);
 	kvfree(priv->rxqs);
 	priv->rxqs = NULL;
 	return err;
@@ -633,10 +646,10 @@ void rxlane_rx_uninit(struct rxlane_priv *priv)
 	unsigned int i;
 
 	rxlane_xdp_uninit(priv);
+	rxlane_rx_napi_del(priv);
 	for (i = 0; i < priv->num_rxqs; i++) {
 		struct rxlane_rxq *q = &priv->rxqs[i];
 
-		netif_napi_del(&q->napi);
 		WARN_ON(!skb_queue_empty(&q->ring));
 		rxlane_rxq_purge(q);
 	}
