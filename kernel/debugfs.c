@@ -15,8 +15,9 @@
  *			    entries, XDP buffers)
  *   open_delay_ms	rw  N: ndo_open sleeps N ms (at most 10 s) before it
  *			    enables NAPI, while frames already reach the rings
- *   classify_bench	rw  write N: classify N synthetic UDP frames; read:
- *			    picoseconds per frame of the last run
+ *   classify_bench	rw  write N (at most 10M): classify N synthetic UDP
+ *			    frames, counting no rule hit and leaving aRFS alone;
+ *			    read: picoseconds per frame of the last run
  *
  * Files reach the device through i_private; removing the directory waits
  * for their users. Nothing here takes RTNL, so removal under RTNL is safe.
@@ -27,6 +28,9 @@
 #include <linux/uaccess.h>
 
 #include "rxlane.h"
+
+/* Frames one classify_bench write may classify. */
+#define RXLANE_BENCH_MAX	10000000U
 
 static struct dentry *rxlane_debugfs_root;
 
@@ -212,7 +216,7 @@ static ssize_t rxlane_classify_bench_write(struct file *file,
 	err = kstrtou32_from_user(ubuf, len, 0, &n);
 	if (err)
 		return err;
-	if (n > 100000000)
+	if (n > RXLANE_BENCH_MAX)
 		return -EINVAL;
 	WRITE_ONCE(priv->bench_ps, rxlane_rx_bench(priv, n));
 	return len;

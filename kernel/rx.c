@@ -184,10 +184,13 @@ int rxlane_parse(const struct rxlane_priv *priv, const struct sk_buff *skb,
 
 /*
  * Classify: ntuple table, then aRFS, then RSS.
+ * @bench: the classifier benchmark's synthetic frames: no rule hit is
+ * counted and the aRFS table is not consulted (a lookup refreshes the
+ * entry it finds), so that a benchmark changes no state.
  * Return: the queue, or -1 to drop; *hash gets the default RSS hash.
  */
 static int rxlane_classify(struct rxlane_priv *priv,
-			   const struct rxlane_pkt *pkt, u32 *hash)
+			   const struct rxlane_pkt *pkt, u32 *hash, bool bench)
 {
 	unsigned int nq = READ_ONCE(priv->dev->real_num_rx_queues);
 	struct rxlane_action act;
@@ -195,7 +198,7 @@ static int rxlane_classify(struct rxlane_priv *priv,
 
 	*hash = rxlane_rss_hash(priv, 0, pkt);
 	if (READ_ONCE(priv->ntuple.enabled)) {
-		if (rxlane_ntuple_lookup(priv, &pkt->outer, &act)) {
+		if (rxlane_ntuple_lookup(priv, &pkt->outer, &act, !bench)) {
 			switch (act.kind) {
 			case RXLANE_TO_DROP:
 				return -1;
@@ -210,7 +213,7 @@ static int rxlane_classify(struct rxlane_priv *priv,
 				goto out;
 			}
 		}
-		if (pkt->l4) {
+		if (pkt->l4 && !bench) {
 			q = rxlane_arfs_lookup(priv, &pkt->flow);
 			if (q >= 0)
 				goto out;
@@ -233,15 +236,20 @@ out:
  * of the rest of the receive path. The frames are UDP 198.51.100.1:1024+i
  * -> 198.51.100.2:30000+(i/8 mod 1024): a port rule's shape looks at the
  * destination port, so the probes spread over the buckets and the figure
- * is the mean chain, not the one bucket a fixed port would land in. The frames go in batches of
- * RXLANE_BENCH_BATCH, each timed on its own with bottom halves off; the
+ * is the mean chain, not the one bucket a fixed port would land in. The
+ * frames go in batches of RXLANE_BENCH_BATCH, each timed on its own with bottom halves off; the
  * cheapest batch is the result. The work is CPU-bound, so preemption of
  * the (virtual) CPU by the host only ever adds: the minimum over many
  * short batches is the cost, where a total over the whole run would mostly
  * measure how busy the host was.
  *
+ * The run changes no state (no rule hit is counted, no aRFS entry is
+ * looked up and refreshed) and is bounded: it stops between batches when
+ * the device is being unregistered (whose debugfs removal, under RTNL,
+ * waits for this write) or the writer got a fatal signal.
+ *
  * Context: process context; may sleep between batches.
- * Return: picoseconds per frame of the cheapest batch.
+ * Return: picoseconds per frame of the cheapest batch run, 0 for none.
  */
 u64 rxlane_rx_bench(struct rxlane_priv *priv, u32 n)
 {
@@ -263,17 +271,20 @@ u64 rxlane_rx_bench(struct rxlane_priv *priv, u32 n)
 			pkt.outer.sport = htons(1024 + (i & 0x3fff));
 			pkt.outer.dport = htons(30000 + ((i >> 3) & 0x3ff));
 			pkt.flow = pkt.outer;
-			sum += rxlane_classify(priv, &pkt, &hash);
+			sum += rxlane_classify(priv, &pkt, &hash, true);
 		}
 		dt = ktime_get_ns() - t0;
 		local_bh_enable();
 		rcu_read_unlock();
 		best = min(best, dt * 1000 / len);
 		cond_resched();
+		if (fatal_signal_pending(current) ||
+		    READ_ONCE(priv->dev->reg_state) != NETREG_REGISTERED)
+			break;
 	}
 	/* Keep the loop from being optimised away. */
 	WRITE_ONCE(priv->bench_sink, sum);
-	return n ? best : 0;
+	return i ? best : 0;
 }
 
 static void rxlane_rxq_ipi(void *info)
@@ -349,7 +360,7 @@ rx_handler_result_t rxlane_handle_frame(struct sk_buff **pskb)
 	skb->protocol = eth_type_trans(skb, dev);
 
 	rxlane_parse(priv, skb, 0, skb->protocol, &pkt);
-	q = rxlane_classify(priv, &pkt, &hash);
+	q = rxlane_classify(priv, &pkt, &hash, false);
 	if (unlikely(q < 0)) {
 		atomic64_inc(&priv->filter_drops);
 		kfree_skb(skb);

@@ -349,7 +349,7 @@ int rxlane_ntuple_init(struct rxlane_priv *priv);
 void rxlane_ntuple_uninit(struct rxlane_priv *priv);
 bool rxlane_ntuple_lookup(struct rxlane_priv *priv,
 			  const struct rxlane_flow_key *key,
-			  struct rxlane_action *act);
+			  struct rxlane_action *act, bool count_hit);
 int rxlane_ntuple_insert(struct rxlane_priv *priv, struct ethtool_rxnfc *cmd);
 int rxlane_ntuple_delete(struct rxlane_priv *priv, u32 location);
 int rxlane_ntuple_get(struct rxlane_priv *priv, struct ethtool_rxnfc *cmd);
