@@ -13,8 +13,11 @@
  *   fail_filter_insert	rw  1: refuse ntuple inserts
  *   fail_alloc		rw  N: fail the next N allocations (ntuple and aRFS
  *			    entries, XDP buffers)
- *   classify_bench	rw  write N: classify N synthetic UDP frames; read:
- *			    picoseconds per frame of the last run
+ *   open_delay_ms	rw  N: ndo_open sleeps N ms (at most 10 s) before it
+ *			    enables NAPI, while frames already reach the rings
+ *   classify_bench	rw  write N (at most 10M): classify N synthetic UDP
+ *			    frames, counting no rule hit and leaving aRFS alone;
+ *			    read: picoseconds per frame of the last run
  *
  * Files reach the device through i_private; removing the directory waits
  * for their users. Nothing here takes RTNL, so removal under RTNL is safe.
@@ -25,6 +28,9 @@
 #include <linux/uaccess.h>
 
 #include "rxlane.h"
+
+/* Frames one classify_bench write may classify. */
+#define RXLANE_BENCH_MAX	10000000U
 
 static struct dentry *rxlane_debugfs_root;
 
@@ -210,7 +216,7 @@ static ssize_t rxlane_classify_bench_write(struct file *file,
 	err = kstrtou32_from_user(ubuf, len, 0, &n);
 	if (err)
 		return err;
-	if (n > 100000000)
+	if (n > RXLANE_BENCH_MAX)
 		return -EINVAL;
 	WRITE_ONCE(priv->bench_ps, rxlane_rx_bench(priv, n));
 	return len;
@@ -256,6 +262,7 @@ void rxlane_debugfs_init(struct rxlane_priv *priv)
 	debugfs_create_bool("fail_filter_insert", 0600, d,
 			    &priv->faults.fail_filter_insert);
 	debugfs_create_atomic_t("fail_alloc", 0600, d, &priv->faults.fail_alloc);
+	debugfs_create_u32("open_delay_ms", 0600, d, &priv->faults.open_delay_ms);
 	debugfs_create_file("classify_bench", 0600, d, priv,
 			    &rxlane_classify_bench_fops);
 }

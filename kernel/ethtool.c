@@ -167,7 +167,7 @@ static int rxlane_set_channels(struct net_device *dev,
 		err = -ENOMEM;
 		goto err_unlock;
 	}
-	err = netif_set_real_num_queues(dev, min(n, dev->num_tx_queues), n);
+	err = rxlane_rx_set_num_queues(priv, n);
 	if (err)
 		goto err_rmap;
 	rxlane_rss_respread_commit(priv, rss);

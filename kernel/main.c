@@ -7,29 +7,49 @@
 
 #include "rxlane.h"
 
+/*
+ * Every parameter is range-checked when the module is loaded (a bad value
+ * fails the load) and when it is written in /sys/module/rxlane/parameters
+ * (-EINVAL for anything but a number in range, the value stays):
+ * arfs_expire_ms 0 would spin the expiry worker, a huge ring_size would
+ * let a queue hold unbounded memory.
+ */
+#define RXLANE_PARAM_UINT(name, min, max)					\
+static int rxlane_param_set_##name(const char *val,				\
+				   const struct kernel_param *kp)		\
+{										\
+	return param_set_uint_minmax(val, kp, min, max) ? -EINVAL : 0;		\
+}										\
+static const struct kernel_param_ops rxlane_param_##name##_ops = {		\
+	.set = rxlane_param_set_##name,						\
+	.get = param_get_uint,							\
+};										\
+module_param_cb(name, &rxlane_param_##name##_ops, &rxlane_##name, 0644)
+
 unsigned int rxlane_ntuple_capacity = 4096;
-module_param_named(ntuple_capacity, rxlane_ntuple_capacity, uint, 0644);
+RXLANE_PARAM_UINT(ntuple_capacity, 1, 65536);
 MODULE_PARM_DESC(ntuple_capacity,
 		 "ntuple table entries of a device created from now on (1..65536, default 4096)");
 
 unsigned int rxlane_arfs_max = 1024;
-module_param_named(arfs_max, rxlane_arfs_max, uint, 0644);
+RXLANE_PARAM_UINT(arfs_max, 1, RPS_NO_FILTER - 1);
 MODULE_PARM_DESC(arfs_max,
 		 "aRFS table entries of a device created from now on (1..65534, default 1024)");
 
 unsigned int rxlane_ring_size = 1024;
-module_param_named(ring_size, rxlane_ring_size, uint, 0644);
-MODULE_PARM_DESC(ring_size, "frames each receive ring holds (default 1024)");
+RXLANE_PARAM_UINT(ring_size, 0, 65536);
+MODULE_PARM_DESC(ring_size,
+		 "frames each receive ring holds (0..65536, 0 drops every frame; default 1024)");
 
 unsigned int rxlane_arfs_expire_ms = 100;
-module_param_named(arfs_expire_ms, rxlane_arfs_expire_ms, uint, 0644);
+RXLANE_PARAM_UINT(arfs_expire_ms, 10, 60000);
 MODULE_PARM_DESC(arfs_expire_ms,
-		 "period of the aRFS expiry worker in ms (default 100)");
+		 "period of the aRFS expiry worker in ms (10..60000, default 100)");
 
 unsigned int rxlane_arfs_idle_ms = 5000;
-module_param_named(arfs_idle_ms, rxlane_arfs_idle_ms, uint, 0644);
+RXLANE_PARAM_UINT(arfs_idle_ms, 0, 3600000);
 MODULE_PARM_DESC(arfs_idle_ms,
-		 "an aRFS entry no frame used for this long expires (ms, 0 = only when rps_may_expire_flow() says so; default 5000)");
+		 "an aRFS entry no frame used for this long expires (ms, 0..3600000, 0 = only when rps_may_expire_flow() says so; default 5000)");
 
 static int __init rxlane_init(void)
 {

@@ -311,6 +311,15 @@ static int rxlane_validate(struct nlattr *tb[], struct nlattr *data[],
 		NL_SET_ERR_MSG_MOD(extack, "a lower device is required ('link DEV')");
 		return -EINVAL;
 	}
+	/* Queues cost memory and teardown work: keep user input bounded. */
+	if ((tb[IFLA_NUM_RX_QUEUES] &&
+	     nla_get_u32(tb[IFLA_NUM_RX_QUEUES]) > RXLANE_MAX_QUEUES) ||
+	    (tb[IFLA_NUM_TX_QUEUES] &&
+	     nla_get_u32(tb[IFLA_NUM_TX_QUEUES]) > RXLANE_MAX_QUEUES)) {
+		NL_SET_ERR_MSG_MOD(extack,
+				   "at most " __stringify(RXLANE_MAX_QUEUES) " rx and tx queues");
+		return -EINVAL;
+	}
 	return 0;
 }
 

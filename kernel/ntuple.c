@@ -158,13 +158,15 @@ rxlane_ntuple_key_eq(const struct rxlane_ntuple_shape *shape,
  * @priv:	the device
  * @key:	the frame's outer headers
  * @act:	the winning entry's action
+ * @count_hit:	increment the winning entry's hit counter (false for the
+ *		classifier benchmark, which must not change what it measures)
  *
  * Context: RCU read side (softirq).
- * Return: true when an entry matched; its hit counter is incremented.
+ * Return: true when an entry matched.
  */
 bool rxlane_ntuple_lookup(struct rxlane_priv *priv,
 			  const struct rxlane_flow_key *key,
-			  struct rxlane_action *act)
+			  struct rxlane_action *act, bool count_hit)
 {
 	struct rxlane_ntuple *nt = &priv->ntuple;
 	struct rxlane_ntuple_rule *r, *best = NULL;
@@ -182,7 +184,8 @@ bool rxlane_ntuple_lookup(struct rxlane_priv *priv,
 	}
 	if (!best)
 		return false;
-	atomic64_inc(&best->hits);
+	if (count_hit)
+		atomic64_inc(&best->hits);
 	*act = best->act;
 	return true;
 }

@@ -9,6 +9,7 @@
  * that affinity would. The NAPI poll runs native XDP and hands the rest to
  * the stack through GRO.
  */
+#include <linux/delay.h>
 #include <linux/etherdevice.h>
 #include <linux/if_vlan.h>
 #include <linux/ip.h>
@@ -25,6 +26,8 @@
 /* Frames per timed batch of the classifier benchmark. */
 #define RXLANE_BENCH_BATCH	1024U
 #define RXLANE_GENEVE_HLEN	8
+/* Bound of the open_delay_ms fault injection knob (RTNL is held). */
+#define RXLANE_OPEN_DELAY_MAX_MS	10000U
 
 bool rxlane_should_fail_alloc(struct rxlane_priv *priv)
 {
@@ -181,18 +184,21 @@ int rxlane_parse(const struct rxlane_priv *priv, const struct sk_buff *skb,
 
 /*
  * Classify: ntuple table, then aRFS, then RSS.
+ * @bench: the classifier benchmark's synthetic frames: no rule hit is
+ * counted and the aRFS table is not consulted (a lookup refreshes the
+ * entry it finds), so that a benchmark changes no state.
  * Return: the queue, or -1 to drop; *hash gets the default RSS hash.
  */
 static int rxlane_classify(struct rxlane_priv *priv,
-			   const struct rxlane_pkt *pkt, u32 *hash)
+			   const struct rxlane_pkt *pkt, u32 *hash, bool bench)
 {
-	unsigned int nq = priv->dev->real_num_rx_queues;
+	unsigned int nq = READ_ONCE(priv->dev->real_num_rx_queues);
 	struct rxlane_action act;
 	int q;
 
 	*hash = rxlane_rss_hash(priv, 0, pkt);
 	if (READ_ONCE(priv->ntuple.enabled)) {
-		if (rxlane_ntuple_lookup(priv, &pkt->outer, &act)) {
+		if (rxlane_ntuple_lookup(priv, &pkt->outer, &act, !bench)) {
 			switch (act.kind) {
 			case RXLANE_TO_DROP:
 				return -1;
@@ -207,7 +213,7 @@ static int rxlane_classify(struct rxlane_priv *priv,
 				goto out;
 			}
 		}
-		if (pkt->l4) {
+		if (pkt->l4 && !bench) {
 			q = rxlane_arfs_lookup(priv, &pkt->flow);
 			if (q >= 0)
 				goto out;
@@ -230,15 +236,20 @@ out:
  * of the rest of the receive path. The frames are UDP 198.51.100.1:1024+i
  * -> 198.51.100.2:30000+(i/8 mod 1024): a port rule's shape looks at the
  * destination port, so the probes spread over the buckets and the figure
- * is the mean chain, not the one bucket a fixed port would land in. The frames go in batches of
- * RXLANE_BENCH_BATCH, each timed on its own with bottom halves off; the
+ * is the mean chain, not the one bucket a fixed port would land in. The
+ * frames go in batches of RXLANE_BENCH_BATCH, each timed on its own with bottom halves off; the
  * cheapest batch is the result. The work is CPU-bound, so preemption of
  * the (virtual) CPU by the host only ever adds: the minimum over many
  * short batches is the cost, where a total over the whole run would mostly
  * measure how busy the host was.
  *
+ * The run changes no state (no rule hit is counted, no aRFS entry is
+ * looked up and refreshed) and is bounded: it stops between batches when
+ * the device is being unregistered (whose debugfs removal, under RTNL,
+ * waits for this write) or the writer got a fatal signal.
+ *
  * Context: process context; may sleep between batches.
- * Return: picoseconds per frame of the cheapest batch.
+ * Return: picoseconds per frame of the cheapest batch run, 0 for none.
  */
 u64 rxlane_rx_bench(struct rxlane_priv *priv, u32 n)
 {
@@ -260,17 +271,20 @@ u64 rxlane_rx_bench(struct rxlane_priv *priv, u32 n)
 			pkt.outer.sport = htons(1024 + (i & 0x3fff));
 			pkt.outer.dport = htons(30000 + ((i >> 3) & 0x3ff));
 			pkt.flow = pkt.outer;
-			sum += rxlane_classify(priv, &pkt, &hash);
+			sum += rxlane_classify(priv, &pkt, &hash, true);
 		}
 		dt = ktime_get_ns() - t0;
 		local_bh_enable();
 		rcu_read_unlock();
 		best = min(best, dt * 1000 / len);
 		cond_resched();
+		if (fatal_signal_pending(current) ||
+		    READ_ONCE(priv->dev->reg_state) != NETREG_REGISTERED)
+			break;
 	}
 	/* Keep the loop from being optimised away. */
 	WRITE_ONCE(priv->bench_sink, sum);
-	return n ? best : 0;
+	return i ? best : 0;
 }
 
 static void rxlane_rxq_ipi(void *info)
@@ -346,7 +360,7 @@ rx_handler_result_t rxlane_handle_frame(struct sk_buff **pskb)
 	skb->protocol = eth_type_trans(skb, dev);
 
 	rxlane_parse(priv, skb, 0, skb->protocol, &pkt);
-	q = rxlane_classify(priv, &pkt, &hash);
+	q = rxlane_classify(priv, &pkt, &hash, false);
 	if (unlikely(q < 0)) {
 		atomic64_inc(&priv->filter_drops);
 		kfree_skb(skb);
@@ -463,26 +477,98 @@ int rxlane_set_queue_cpu(struct rxlane_priv *priv, unsigned int queue,
 	return 0;
 }
 
+/* Drop what a stopped queue holds (its NAPI disabled, no producer left). */
 static void rxlane_rxq_purge(struct rxlane_rxq *q)
 {
+	unsigned int n = skb_queue_len(&q->ring) + skb_queue_len(&q->polling);
+
+	if (!n)
+		return;
 	skb_queue_purge(&q->ring);
 	__skb_queue_purge(&q->polling);
+	u64_stats_update_begin(&q->stats.syncp);
+	q->stats.drops += n;
+	u64_stats_update_end(&q->stats.syncp);
+}
+
+/* Poll every queue from @from to @to - 1 whose ring holds frames. */
+static void rxlane_rxq_kick_pending(struct rxlane_priv *priv,
+				    unsigned int from, unsigned int to)
+{
+	unsigned int i;
+
+	local_bh_disable();
+	for (i = from; i < to; i++)
+		if (!skb_queue_empty_lockless(&priv->rxqs[i].ring))
+			rxlane_rxq_kick(&priv->rxqs[i]);
+	local_bh_enable();
 }
 
 /**
  * rxlane_rx_start() - let the queues run (ndo_open)
  * @priv: the device
  *
- * Context: RTNL held.
+ * The core marks the device running before ndo_open, and from then on the
+ * rx_handler puts frames on the rings; a frame that arrives before its
+ * queue's NAPI is enabled only sets NAPI_STATE_MISSED and would wait on
+ * the ring for the next frame of that queue. So every queue with frames is
+ * polled once all are enabled. The rings are empty before (stop purged
+ * them with no rx_handler left that saw the device running).
+ *
+ * Context: RTNL held; may sleep (the open_delay_ms knob).
  */
 void rxlane_rx_start(struct rxlane_priv *priv)
 {
-	unsigned int i;
+	unsigned int i, delay = READ_ONCE(priv->faults.open_delay_ms);
 
-	for (i = 0; i < priv->num_rxqs; i++) {
-		rxlane_rxq_purge(&priv->rxqs[i]);
+	if (delay)
+		msleep(min(delay, RXLANE_OPEN_DELAY_MAX_MS));
+	for (i = 0; i < priv->num_rxqs; i++)
 		napi_enable(&priv->rxqs[i].napi);
+	rxlane_rxq_kick_pending(priv, 0, priv->num_rxqs);
+}
+
+/**
+ * rxlane_rx_set_num_queues() - change the number of active receive queues
+ * @priv:	the device
+ * @n:		the new number, 1..num_rxqs
+ *
+ * A frame recorded on queue q must not reach the stack once the device
+ * has q queues or fewer: get_rps_cpu() warns about it (and RFS is on
+ * wherever aRFS is used). So, when the count shrinks on a running device,
+ * the NAPI of every queue that goes away is disabled first (a running poll
+ * finishes and flushes its GRO while the old count still holds), the count
+ * changes, the rx_handlers that classified with the old count finish
+ * (synchronize_net), what they left on those rings is dropped, and the
+ * queues are enabled again, idle: no frame is classified to them any more.
+ *
+ * Context: RTNL held; may sleep.
+ * Return: 0, or -errno from netif_set_real_num_queues() with the count
+ * unchanged and no frame dropped.
+ */
+int rxlane_rx_set_num_queues(struct rxlane_priv *priv, unsigned int n)
+{
+	struct net_device *dev = priv->dev;
+	unsigned int i, old = dev->real_num_rx_queues;
+	bool quiesce = netif_running(dev) && n < old;
+	int err;
+
+	if (quiesce)
+		for (i = n; i < old; i++)
+			napi_disable(&priv->rxqs[i].napi);
+	err = netif_set_real_num_queues(dev, min(n, dev->num_tx_queues), n);
+	if (!quiesce)
+		return err;
+	if (!err) {
+		synchronize_net();
+		for (i = n; i < old; i++)
+			rxlane_rxq_purge(&priv->rxqs[i]);
 	}
+	for (i = n; i < old; i++)
+		napi_enable(&priv->rxqs[i].napi);
+	if (err)
+		rxlane_rxq_kick_pending(priv, n, old);
+	return err;
 }
 
 /**
@@ -501,6 +587,20 @@ void rxlane_rx_stop(struct rxlane_priv *priv)
 		napi_disable(&priv->rxqs[i].napi);
 		rxlane_rxq_purge(&priv->rxqs[i]);
 	}
+}
+
+/*
+ * Unlist every queue's NAPI, then wait once for the readers of the lists
+ * (busy polling looks NAPIs up under RCU): one grace period per device,
+ * not one per queue under RTNL, as veth does.
+ */
+static void rxlane_rx_napi_del(struct rxlane_priv *priv)
+{
+	unsigned int i;
+
+	for (i = 0; i < priv->num_rxqs; i++)
+		__netif_napi_del(&priv->rxqs[i].napi);
+	synchronize_net();
 }
 
 /**
@@ -540,8 +640,7 @@ int rxlane_rx_init(struct rxlane_priv *priv)
 	return 0;
 
 err_del_napi:
-	for (i = 0; i < priv->num_rxqs; i++)
-		netif_napi_del(&priv->rxqs[i].napi);
+	rxlane_rx_napi_del(priv);
 	kvfree(priv->rxqs);
 	priv->rxqs = NULL;
 	return err;
@@ -558,10 +657,10 @@ void rxlane_rx_uninit(struct rxlane_priv *priv)
 	unsigned int i;
 
 	rxlane_xdp_uninit(priv);
+	rxlane_rx_napi_del(priv);
 	for (i = 0; i < priv->num_rxqs; i++) {
 		struct rxlane_rxq *q = &priv->rxqs[i];
 
-		netif_napi_del(&q->napi);
 		WARN_ON(!skb_queue_empty(&q->ring));
 		rxlane_rxq_purge(q);
 	}

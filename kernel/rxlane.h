@@ -250,11 +250,15 @@ struct rxlane_arfs {
  * @fail_filter_insert:	refuse ntuple inserts
  * @fail_alloc:		number of allocations still to fail (ntuple and
  *			aRFS entries, XDP buffers)
+ * @open_delay_ms:	ndo_open waits this long before enabling NAPI (the
+ *			window in which frames reach the rings of a device
+ *			that is running but not polling yet)
  */
 struct rxlane_faults {
 	bool fail_xdp;
 	bool fail_filter_insert;
 	atomic_t fail_alloc;
+	u32 open_delay_ms;
 };
 
 /**
@@ -317,6 +321,7 @@ int rxlane_rx_init(struct rxlane_priv *priv);
 void rxlane_rx_uninit(struct rxlane_priv *priv);
 void rxlane_rx_start(struct rxlane_priv *priv);
 void rxlane_rx_stop(struct rxlane_priv *priv);
+int rxlane_rx_set_num_queues(struct rxlane_priv *priv, unsigned int n);
 rx_handler_result_t rxlane_handle_frame(struct sk_buff **pskb);
 int rxlane_parse(const struct rxlane_priv *priv, const struct sk_buff *skb,
 		 unsigned int nhoff, __be16 proto, struct rxlane_pkt *pkt);
@@ -347,7 +352,7 @@ int rxlane_ntuple_init(struct rxlane_priv *priv);
 void rxlane_ntuple_uninit(struct rxlane_priv *priv);
 bool rxlane_ntuple_lookup(struct rxlane_priv *priv,
 			  const struct rxlane_flow_key *key,
-			  struct rxlane_action *act);
+			  struct rxlane_action *act, bool count_hit);
 int rxlane_ntuple_insert(struct rxlane_priv *priv, struct ethtool_rxnfc *cmd);
 int rxlane_ntuple_delete(struct rxlane_priv *priv, u32 location);
 int rxlane_ntuple_get(struct rxlane_priv *priv, struct ethtool_rxnfc *cmd);

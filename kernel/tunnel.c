@@ -41,8 +41,13 @@ int rxlane_tunnel_lookup(const struct rxlane_priv *priv, __be16 port)
  * @geneve:	GENEVE, else VXLAN
  * @from_stack:	added by udp_tunnel_nic
  *
+ * A port the stack gave belongs to the stack: the knob cannot change it
+ * (-EBUSY), or udp_tunnel_nic's unset, which removes only what the stack
+ * set, would then leave it behind. The stack takes over a port the knob
+ * set.
+ *
  * Context: process context; takes cfg_lock.
- * Return: 0, -EINVAL or -ENOSPC.
+ * Return: 0, -EINVAL, -EBUSY or -ENOSPC.
  */
 int rxlane_tunnel_add(struct rxlane_priv *priv, u16 port, bool geneve,
 		      bool from_stack)
@@ -63,6 +68,8 @@ int rxlane_tunnel_add(struct rxlane_priv *priv, u16 port, bool geneve,
 	}
 	if (free < 0) {
 		err = -ENOSPC;
+	} else if (!from_stack && priv->tunnel_from_stack[free]) {
+		err = -EBUSY;
 	} else {
 		WRITE_ONCE(priv->tunnel_ports[free], v);
 		priv->tunnel_from_stack[free] = from_stack;
@@ -75,10 +82,12 @@ int rxlane_tunnel_add(struct rxlane_priv *priv, u16 port, bool geneve,
  * rxlane_tunnel_del() - @port no longer carries a tunnel
  * @priv:	the device
  * @port:	the UDP port
- * @from_stack:	only remove it if udp_tunnel_nic added it
+ * @from_stack:	udp_tunnel_nic removes it (else the debugfs knob)
+ *
+ * Each side removes only the ports it set.
  *
  * Context: process context; takes cfg_lock.
- * Return: 0 or -ENOENT.
+ * Return: 0, -EBUSY (the knob, for a port of the stack) or -ENOENT.
  */
 int rxlane_tunnel_del(struct rxlane_priv *priv, u16 port, bool from_stack)
 {
@@ -87,9 +96,13 @@ int rxlane_tunnel_del(struct rxlane_priv *priv, u16 port, bool from_stack)
 	mutex_lock(&priv->cfg_lock);
 	for (i = 0; i < RXLANE_TUNNEL_MAX_PORTS; i++) {
 		if (!priv->tunnel_ports[i] ||
-		    (priv->tunnel_ports[i] & 0xffff) != port ||
-		    (from_stack && !priv->tunnel_from_stack[i]))
+		    (priv->tunnel_ports[i] & 0xffff) != port)
 			continue;
+		if (from_stack != priv->tunnel_from_stack[i]) {
+			if (!from_stack)
+				err = -EBUSY;
+			continue;
+		}
 		WRITE_ONCE(priv->tunnel_ports[i], 0);
 		priv->tunnel_from_stack[i] = false;
 		err = 0;
