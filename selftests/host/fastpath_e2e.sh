@@ -90,18 +90,8 @@ ip -n "$R" route add 10.102.0.0/24 via 10.0.0.1
 ip -n "$R" route add 10.103.0.0/24 via 10.0.0.1
 R0MAC=$(ip netns exec "$R" cat /sys/class/net/r0/address)
 
-# Senders: the kernel's tunnels. Checksums in software: a frame whose
-# checksum is left to offload must not leave the sender.
-add_tunnel() {	# name addr, then the link type arguments
-	local dev=$1 addr=$2
-	shift 2
-	ip -n "$S" link add "$dev" "$@" || return 1
-	ip -n "$S" addr add "$addr"/32 dev "$dev"
-	ip -n "$S" link set "$dev" up
-	ip netns exec "$S" sysctl -qw net.ipv4.conf."$dev".rp_filter=0
-	ip netns exec "$S" ethtool -K "$dev" tx off >/dev/null 2>&1
-	ip -n "$S" neigh add 10.200.0.2 lladdr "$R0MAC" dev "$dev" nud permanent
-}
+# Senders: the kernel's tunnels (lib.sh: checksums in software, no IPv6).
+add_tunnel() { rxl_add_tunnel "$S" "$R0MAC" "$@"; }
 add_tunnel vx0 10.100.0.1 type vxlan id 100 local 10.0.0.1 remote 10.0.0.2 \
 	dstport 4789 dev s0 || fail "vxlan vx0"
 add_tunnel vx1 10.102.0.1 type vxlan id 101 local 10.0.0.1 remote 10.0.0.2 \

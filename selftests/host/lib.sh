@@ -81,6 +81,27 @@ rxl_in() {
 	ip netns exec "$ns" "$RXL_CLI" "$@"
 }
 
+# rxl_add_tunnel NS MAC DEV ADDR TYPE-ARGS...: a sending tunnel device DEV
+# in NS ('ip link add DEV TYPE-ARGS'), up, with ADDR/32, the container
+# 10.200.0.2 reached at the receiver's MAC, checksums in software
+# (offloaded ones never get filled in here) and no IPv6: its router
+# solicitations, DAD and MLD reports would reach the VTEP as tunnelled
+# frames of their own, at times of the kernel's choosing, and spoil the
+# tests' exact drop and decap counts.
+rxl_add_tunnel() {
+	local ns=$1 mac=$2 dev=$3 addr=$4
+
+	shift 4
+	ip -n "$ns" link add "$dev" "$@" || return 1
+	ip netns exec "$ns" sysctl -qw net.ipv6.conf."$dev".disable_ipv6=1 ||
+		return 1
+	ip -n "$ns" addr add "$addr"/32 dev "$dev"
+	ip -n "$ns" link set "$dev" up
+	ip netns exec "$ns" sysctl -qw net.ipv4.conf."$dev".rp_filter=0
+	ip netns exec "$ns" ethtool -K "$dev" tx off >/dev/null 2>&1
+	ip -n "$ns" neigh add 10.200.0.2 lladdr "$mac" dev "$dev" nud permanent
+}
+
 rxl_topo() {
 	RXL_S=rxl-s-$RXL_ID
 	RXL_R=rxl-r-$RXL_ID
@@ -107,20 +128,10 @@ rxl_topo() {
 	ip -n "$RXL_C" route add default via 10.200.0.1
 	ip -n "$RXL_R" route add 10.100.0.0/24 via 10.0.0.1
 	r0mac=$(ip netns exec "$RXL_R" cat /sys/class/net/r0/address)
-	ip -n "$RXL_S" link add vx0 type vxlan id 100 local 10.0.0.1 \
-		remote 10.0.0.2 dstport 4789 dev s0 || rxl_fail "vxlan"
-	ip -n "$RXL_S" addr add 10.100.0.1/32 dev vx0
-	# No IPv6 over the tunnel: the sender's router solicitations and MLD
-	# reports would reach the VTEP as tunnelled frames for no container,
-	# dropped (tunnel_no_container), and spoil the exact drop counts.
-	ip netns exec "$RXL_S" sysctl -qw net.ipv6.conf.vx0.disable_ipv6=1
-	ip -n "$RXL_S" link set vx0 up
-	ip netns exec "$RXL_S" sysctl -qw net.ipv4.conf.vx0.rp_filter=0
-	# Checksums in software: offloaded ones never get filled in here.
-	ip netns exec "$RXL_S" ethtool -K vx0 tx off >/dev/null 2>&1
+	rxl_add_tunnel "$RXL_S" "$r0mac" vx0 10.100.0.1 type vxlan id 100 \
+		local 10.0.0.1 remote 10.0.0.2 dstport 4789 dev s0 ||
+		rxl_fail "vxlan"
 	ip netns exec "$RXL_S" ethtool -K s0 tx off >/dev/null 2>&1
-	ip -n "$RXL_S" neigh add 10.200.0.2 lladdr "$r0mac" dev vx0 \
-		nud permanent
 	ip -n "$RXL_S" route add 10.200.0.0/24 dev vx0 src 10.100.0.1
 }
 

@@ -36,6 +36,7 @@ check('vxlan 4789' in t.read_debugfs('tunnel_ports'), 'tunnel port not set')
 sh('ip -n %s link add vx0 type vxlan id 42 local %s remote %s dstport 4789 dev %s' %
    (t.ns, t.wire_ip, t.nic_ip, t.peer))
 sh('ip netns exec %s ethtool -K vx0 tso off gso off' % t.ns)
+sh('ip netns exec %s sysctl -qw net.ipv6.conf.vx0.disable_ipv6=1' % t.ns)  # no ND/MLD chatter
 sh('ip -n %s link set vx0 up && ip -n %s addr add 10.88.0.2/24 dev vx0' % (t.ns, t.ns))
 sh('ip -n %s neigh replace 10.88.0.10 lladdr %s dev vx0 nud permanent' % (t.ns, mv_mac))
 sh('ip -n %s addr add 10.88.0.10/24 dev %s' % (ctr, mv))
@@ -51,6 +52,7 @@ check('geneve 6081' in t.read_debugfs('tunnel_ports'), 'GENEVE port not set')
 sh('modprobe geneve')
 sh('ip -n %s link add gn0 type geneve id 43 remote %s dstport 6081' % (t.ns, t.nic_ip))
 sh('ip netns exec %s ethtool -K gn0 tso off gso off' % t.ns)
+sh('ip netns exec %s sysctl -qw net.ipv6.conf.gn0.disable_ipv6=1' % t.ns)  # no ND/MLD chatter
 sh('ip -n %s link set gn0 up && ip -n %s addr add 10.89.0.2/24 dev gn0' % (t.ns, t.ns))
 sh('ip -n %s neigh replace 10.89.0.10 lladdr %s dev gn0 nud permanent' % (t.ns, mv_mac))
 sh('ip -n %s addr add 10.89.0.10/24 dev %s' % (ctr, mv))

@@ -114,18 +114,8 @@ for n in 100 101 102 104 106 108; do
 done
 NICMAC=$(ip netns exec "$RXL_R" cat /sys/class/net/nic0/address)
 
-# Senders: the kernel's tunnels, checksums in software.
-add_tunnel() {	# name addr, then the link type arguments
-	local dev=$1 addr=$2
-	shift 2
-	ip -n "$RXL_S" link add "$dev" "$@" || fail "link add $dev $*"
-	ip -n "$RXL_S" addr add "$addr"/32 dev "$dev"
-	ip -n "$RXL_S" link set "$dev" up
-	ip netns exec "$RXL_S" sysctl -qw net.ipv4.conf."$dev".rp_filter=0
-	ip netns exec "$RXL_S" ethtool -K "$dev" tx off >/dev/null 2>&1
-	ip -n "$RXL_S" neigh add 10.200.0.2 lladdr "$NICMAC" dev "$dev" \
-		nud permanent
-}
+# Senders: the kernel's tunnels (lib.sh: checksums in software, no IPv6).
+add_tunnel() { rxl_add_tunnel "$RXL_S" "$NICMAC" "$@" || fail "link add $*"; }
 add_tunnel vx0 10.100.0.1 type vxlan id 100 local 10.0.0.1 remote 10.0.0.2 \
 	dstport 4789 dev s0
 add_tunnel vx1 10.102.0.1 type vxlan id 101 local 10.0.0.1 remote 10.0.0.2 \
