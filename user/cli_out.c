@@ -120,6 +120,9 @@ const struct cli_cmd *cli_match(struct cli *c, const struct cli_cmd *cmds,
 		if (!strcmp(m->name, word))
 			return m;
 		if (len && !strncmp(m->name, word, len)) {
+			/* An alias ("ls" for "list") is the same command. */
+			if (hit && hit->fn == m->fn)
+				continue;
 			hit = m;
 			n++;
 			if (strlen(cand) + strlen(m->name) + 3 < sizeof(cand)) {
@@ -160,15 +163,9 @@ bool cli_is(const char *word, const char *keyword)
 int cli_parse_u32(struct cli *c, const char *s, unsigned long max, __u32 *out,
 		  const char *what)
 {
-	unsigned long v;
-	char *end;
-
-	errno = 0;
-	v = strtoul(s, &end, 10);
-	if (errno || end == s || *end || *s == '-' || *s == '+' || v > max)
+	if (rxl_parse_u32(s, max, out))
 		return cli_err(c, CLI_ERR, s, "bad %s '%s' (0-%lu)", what, s,
 			       max);
-	*out = v;
 	return 0;
 }
 

@@ -52,15 +52,7 @@ static bool cli_host_bits(const __u8 *src, unsigned int plen,
 /* Decimal, no sign, at most @max; silent (the caller names the token). */
 static bool cli_u32(const char *s, unsigned long max, __u32 *out)
 {
-	unsigned long v;
-	char *end;
-
-	errno = 0;
-	v = strtoul(s, &end, 10);
-	if (errno || end == s || *end || *s == '-' || *s == '+' || v > max)
-		return false;
-	*out = v;
-	return true;
+	return !rxl_parse_u32(s, max, out);
 }
 
 static int cli_parse_prefix(struct cli *c, const char *s, struct cli_rule *r)

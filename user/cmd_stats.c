@@ -333,8 +333,10 @@ int cmd_stats(struct cli *c, int argc, char **argv)
 	if (argc > i && !cli_is(argv[i], "watch"))
 		name = argv[i++];
 	if (argc > i) {
-		if (!cli_is(argv[i], "watch") || cli_need_arg(c, argc, argv, i))
+		if (!cli_is(argv[i], "watch"))
 			return cli_usage_err(c, argv[i], "unexpected '%s'", argv[i]);
+		if (cli_need_arg(c, argc, argv, i))
+			return CLI_USAGE;
 		if (cli_parse_u32(c, argv[i + 1], 3600, &sec, "interval"))
 			return CLI_ERR;
 		if (!sec)
@@ -343,9 +345,10 @@ int cmd_stats(struct cli *c, int argc, char **argv)
 		i += 2;
 	}
 	if (argc > i) {
-		if (!sec || !cli_is(argv[i], "count") ||
-		    cli_need_arg(c, argc, argv, i))
+		if (!sec || !cli_is(argv[i], "count"))
 			return cli_usage_err(c, argv[i], "unexpected '%s'", argv[i]);
+		if (cli_need_arg(c, argc, argv, i))
+			return CLI_USAGE;
 		if (cli_parse_u32(c, argv[i + 1], UINT32_MAX, &count, "count"))
 			return CLI_ERR;
 		i += 2;

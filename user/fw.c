@@ -1708,14 +1708,27 @@ int rxl_parse_addr(const char *s, struct rxl_addr *a)
 	return -EINVAL;
 }
 
-static int rxl_parse_u32(const char *s, unsigned long max, __u32 *out)
+/**
+ * rxl_parse_u32() - parse a decimal number from 0 to @max
+ * @s: the text: digits only (strtoul() alone would take leading blanks,
+ *     a sign or "0x")
+ * @max: the largest value accepted
+ * @out: the value, written only on success
+ *
+ * The one number parser of the library and the CLI.
+ *
+ * Return: 0, or -EINVAL.
+ */
+int rxl_parse_u32(const char *s, unsigned long max, __u32 *out)
 {
 	char *end;
 	unsigned long v;
 
+	if (*s < '0' || *s > '9')
+		return -EINVAL;
 	errno = 0;
 	v = strtoul(s, &end, 10);
-	if (errno || end == s || *end || v > max || *s == '-')
+	if (errno || *end || v > max)
 		return -EINVAL;
 	*out = v;
 	return 0;

@@ -123,6 +123,8 @@ int rxl_fw_stat_counters(struct rxl_fw *fw, __u64 out[RXL_STAT__MAX]);
 
 /* Text forms. */
 int rxl_parse_addr(const char *s, struct rxl_addr *a);
+/* Decimal digits only, 0..max; -EINVAL otherwise. */
+int rxl_parse_u32(const char *s, unsigned long max, __u32 *out);
 /*
  * Why @a can be no container's address (unspecified, broadcast,
  * loopback, multicast), or NULL when it can.

@@ -125,12 +125,24 @@ TABLE="
 1|/nonexistent.json|policy check /nonexistent.json
 2|unknown policy command 'frob'|policy frob x
 2|usage: policy check|policy check
+1|bad port range ' 81'|fw add web allow proto tcp dport %SP%81
+1|bad port range '+81'|fw add web allow proto tcp dport +81
+1|bad priority ' 7'|fw add web allow prio %SP%7
+1|bad priority '0x7'|fw add web allow prio 0x7
+1|bad VNI ' 5'|vni add %SP%5
+1|bad VNI '+5'|vni add +5
+1|bad interval ' 1'|stats watch %SP%1
+1|bad handle ' 1'|fw del web handle %SP%1
+2|'watch' needs a value|stats watch
+2|'watch' needs a value|stats web watch
+2|'count' needs a value|stats watch 1 count
 "
 
 n=0
 while IFS='|' read -r want text args; do
 	[ -n "$want" ] || continue
 	read -r -a argv <<< "$args"
+	argv=("${argv[@]//%SP%/ }")	# a blank inside one argument
 	err=$(rxl_in "$NS" "${argv[@]}" 2>&1 >/dev/null)
 	rc=$?
 	[ "$rc" -eq "$want" ] || rxl_fail "'$args': exit $rc, want $want ($err)"
@@ -144,11 +156,24 @@ while IFS='|' read -r want text args; do
 	echo "$jerr" | jq -e --arg t "$text" --argjson w "$want" \
 		'.schema == 1 and .error.exit == $w and (.error.message | contains($t))' \
 		>/dev/null || rxl_fail "-j '$args': bad JSON error: $jerr"
+	[ "$(echo "$jerr" | jq -s length)" = 1 ] ||
+		rxl_fail "-j '$args': not one JSON error: $jerr"
 	[ "$(state)" = "$BEFORE" ] || rxl_fail "'$args' changed the configuration"
 	n=$((n + 1))
 done <<< "$TABLE"
 [ "$n" -ge 50 ] || rxl_fail "only $n rows"
 rxl_ok "$n bad inputs: message, exit status, JSON error, state unchanged"
+
+# Unique prefixes, as cli.rst promises; an alias ("ls" for "list") does not
+# make a prefix ambiguous.
+for pair in "c l|container list" "c ls|container list" "fw l web|fw list web" \
+	    "vt l|vtep list" "vn l|vni list"; do
+	short=${pair%%|*} long=${pair#*|}
+	want=$(rxl_in "$NS" -j $long) || rxl_fail "rxlane $long failed"
+	got=$(rxl_in "$NS" -j $short 2>&1) || rxl_fail "rxlane $short: $got"
+	[ "$got" = "$want" ] || rxl_fail "rxlane $short is not rxlane $long"
+done
+rxl_ok "unique prefixes and aliases resolve as cli.rst says"
 
 # A full map: the VTEP list has RXL_MAX_VTEPS (16) slots.
 for i in $(seq 3 17); do
