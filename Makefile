@@ -167,6 +167,8 @@ install: all man
 	install -D -m 0644 user/rxlane.8 $(DESTDIR)$(PREFIX)/share/man/man8/rxlane.8
 	install -D -m 0644 user/rxlane.bash-completion \
 		$(DESTDIR)$(PREFIX)/share/bash-completion/completions/rxlane
+	install -D -m 0644 Documentation/rxlane-cli.schema.json \
+		$(DESTDIR)$(PREFIX)/share/doc/rxlane/rxlane-cli.schema.json
 
 clean:
 	-$(MAKE) -C $(KDIR) M=$(TOP) clean

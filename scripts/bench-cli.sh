@@ -71,7 +71,7 @@ TIMEFORMAT='%R %U %S'
 read -r real user sys < "$WORK/time"
 LOAD_MS=$(echo "$real * 1000" | bc)
 LOAD_CPU_MS=$(echo "($user + $sys) * 1000" | bc)
-[ "$(cli -j container list | jq '.containers[0].rules')" = "$BIG" ] ||
+[ "$(cli -j container list | jq '.containers[0].rule_count')" = "$BIG" ] ||
 	{ echo "bench-cli: the rules did not all load" >&2; exit 1; }
 echo "load $BIG rules (policy apply): $LOAD_MS ms wall, $LOAD_CPU_MS ms CPU (target <= 5000)"
 

@@ -13,7 +13,7 @@ PKGS=(
 	linux-headers-amd64 linux-image-amd64 linux-source-6.1
 	qemu-system-x86 busybox-static
 	iproute2 ethtool kmod cpio xz-utils sparse
-	iputils-ping netcat-openbsd procps util-linux python3
+	iputils-ping netcat-openbsd procps util-linux python3 python3-jsonschema
 	gnuplot-nox nftables
 	# make debug-kernel: building a kernel from linux-source-6.1
 	bc flex bison libssl-dev dwarves

@@ -20,7 +20,12 @@
 
 #include "fw.h"
 
-#define CLI_SCHEMA		1	/* "schema" of every JSON document */
+/*
+ * "schema" of every JSON document; Documentation/rxlane-cli.schema.json
+ * describes version 2 (counts are *_count, lists are arrays, a port range
+ * is {"min", "max"}).
+ */
+#define CLI_SCHEMA		2
 #define CLI_PIN_DIR		RXL_FW_PIN_ROOT
 #define CLI_NAME_MAX		32	/* container name, with its NUL */
 #define CLI_COMMENT_MAX		64	/* rule comment, with its NUL */

@@ -4,7 +4,7 @@
  *
  * Text goes to stdout; under -j one JSON document goes to stdout at exit.
  * Errors go to stderr: "rxlane: MESSAGE", or under -j
- * {"schema":1,"error":{"message":...,"token":...,"exit":N}}.
+ * {"schema":2,"error":{"message":...,"token":...,"exit":N}}.
  */
 #include <errno.h>
 #include <stdarg.h>

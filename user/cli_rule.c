@@ -302,10 +302,10 @@ json_t *cli_rule_json(const struct cli_rule *r)
 		cli_fmt_prefix(r, buf, sizeof(buf));
 		json_object_set_new(o, "from", json_string(buf));
 	}
-	if (cli_has_ports(r)) {
-		cli_fmt_ports(r, buf, sizeof(buf));
-		json_object_set_new(o, "dport", json_string(buf));
-	}
+	if (cli_has_ports(r))
+		json_object_set_new(o, "dport",
+				    json_pack("{s:i, s:i}", "min", r->dport_lo,
+					      "max", r->dport_hi));
 	if (r->comment[0])
 		json_object_set_new(o, "comment", json_string(r->comment));
 	return o;

@@ -372,8 +372,9 @@ static void cli_status_counts(struct cli *c)
 	cli_rules_all(c, &keys, &rules, &nr);
 	cli_printf(c, "containers %u rules %u\n", nc, nr);
 	if (c->json) {
-		json_object_set_new(cli_doc(c), "containers", json_integer(nc));
-		json_object_set_new(cli_doc(c), "rules", json_integer(nr));
+		json_object_set_new(cli_doc(c), "container_count",
+				    json_integer(nc));
+		json_object_set_new(cli_doc(c), "rule_count", json_integer(nr));
 	}
 	free(all);
 	free(keys);

@@ -357,8 +357,8 @@ static json_t *cli_cont_json(const struct cli_set *s)
 			 s->cont.name, "id", (json_int_t)s->cont.id, "default",
 			 s->cont.default_drop ? "drop" : "allow", "ips", ips,
 			 "vnis", cli_vnis_json(&s->cont),
-			 "dev", s->cont.dev[0] ? s->cont.dev : NULL, "rules",
-			 (json_int_t)s->nrules);
+			 "dev", s->cont.dev[0] ? s->cont.dev : NULL,
+			 "rule_count", (json_int_t)s->nrules);
 }
 
 static void cli_cont_text(const struct cli_set *s)
@@ -450,7 +450,7 @@ static int container_show(struct cli *c, int argc, char **argv)
 		for (i = 0; i < s.nrules; i++)
 			json_array_append_new(rules,
 					      cli_rule_json(&s.rules[order[i]]));
-		json_object_set_new(o, "rule_list", rules);
+		json_object_set_new(o, "rules", rules);
 		json_object_set_new(cli_doc(c), "container", o);
 	}
 	free(order);

@@ -463,9 +463,10 @@ static int pol_run(struct cli *c, int argc, char **argv, enum pol_verb verb)
 		cli_printf(c, "%u changes %s\n", o.n,
 			   c->dry_run ? "would be applied (dry run)" : "applied");
 	if (!err && c->json) {
-		json_object_set_new(cli_doc(c), "containers",
+		json_object_set_new(cli_doc(c), "container_count",
 				    json_integer(p.nnew));
-		json_object_set_new(cli_doc(c), "rules", json_integer(p.nrules));
+		json_object_set_new(cli_doc(c), "rule_count",
+				    json_integer(p.nrules));
 		if (verb != POL_CHECK)
 			json_object_set_new(cli_doc(c), "changes",
 					    json_incref(o.changes));

@@ -154,7 +154,7 @@ while IFS='|' read -r want text args; do
 	rc=$?
 	[ "$rc" -eq "$want" ] || rxl_fail "-j '$args': exit $rc, want $want"
 	echo "$jerr" | jq -e --arg t "$text" --argjson w "$want" \
-		'.schema == 1 and .error.exit == $w and (.error.message | contains($t))' \
+		'.schema == 2 and .error.exit == $w and (.error.message | contains($t))' \
 		>/dev/null || rxl_fail "-j '$args': bad JSON error: $jerr"
 	[ "$(echo "$jerr" | jq -s length)" = 1 ] ||
 		rxl_fail "-j '$args': not one JSON error: $jerr"

@@ -75,7 +75,7 @@ while kill -0 $W 2>/dev/null; do
 done
 wait $W || rxl_fail "stats watch failed"
 [ "$(wc -l < "$WATCH")" -eq 2 ] || rxl_fail "stats watch count 2: $(cat "$WATCH")"
-jq -se 'all(.[]; .schema == 1 and .interval > 0.5 and
+jq -se 'all(.[]; .schema == 2 and .interval > 0.5 and
 	(.containers[0].pass | has("pps") and has("bps")))' "$WATCH" >/dev/null ||
 	rxl_fail "stats watch documents: $(cat "$WATCH")"
 jq -se '[.[].containers[0].pass.pps] | add > 0' "$WATCH" >/dev/null ||

@@ -84,8 +84,8 @@ if ! diff -u "$EXPECTED" <(echo "$OUT"); then
 fi
 # Under -j a change that has nothing to report still prints a document.
 out=$(rxl_in "$NS" -j vni add 4242)
-[ "$out" = '{"schema":1}' ] || rxl_fail "-j vni add printed '$out'"
+[ "$out" = '{"schema":2}' ] || rxl_fail "-j vni add printed '$out'"
 out=$(rxl_in "$NS" -j fw add db allow proto udp dport 53)
-[ "$out" = '{"schema":1,"handle":2}' ] || rxl_fail "-j fw add printed '$out'"
+[ "$out" = '{"schema":2,"handle":2}' ] || rxl_fail "-j fw add printed '$out'"
 echo "PASS: text and JSON output match cli_golden.expected"
 exit 0

@@ -165,7 +165,7 @@ rxl_ok "11 replacements under traffic: $n connections, none failed"
 
 rxl_connect 22 || rxl_fail "b.json: 22 refused"
 rxl_cli_refused 8080 web default || rxl_fail "b.json: 8080: $RXL_WHY"
-[ "$(cli -j fw list web | jq '.rules[] | select(.dport == "80") | .handle')" = 1 ] ||
+[ "$(cli -j fw list web | jq '.rules[] | select(.dport == {"min": 80, "max": 80}) | .handle')" = 1 ] ||
 	rxl_fail "the unchanged rule lost its handle"
 rxl_ok "b.json in force; the unchanged rule kept handle 1"
 

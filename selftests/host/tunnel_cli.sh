@@ -73,7 +73,7 @@ while IFS='|' read -r want text args; do
 	rc=$?
 	[ "$rc" -eq "$want" ] || rxl_fail "-j '$args': exit $rc, want $want"
 	echo "$jerr" | jq -e --arg t "$text" --argjson w "$want" \
-		'.schema == 1 and .error.exit == $w and (.error.message | contains($t))' \
+		'.schema == 2 and .error.exit == $w and (.error.message | contains($t))' \
 		>/dev/null || rxl_fail "-j '$args': bad JSON error: $jerr"
 	[ "$(state)" = "$BEFORE" ] || rxl_fail "'$args' changed the configuration"
 	n=$((n + 1))

@@ -1,0 +1,174 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# Every command's -j output against Documentation/rxlane-cli.schema.json:
+# each row names the schema's $defs entry its document must match (stdout
+# for a success, stderr for a refusal; every line of a 'stats watch').
+# The schema is strict (no unknown members), so a renamed or re-typed field
+# fails here. The validator itself is shown to refuse documents of the old
+# shape (schema 1), so this test cannot pass by validating nothing.
+set -u
+. "$(dirname "$0")/lib.sh"
+
+PY=/usr/bin/python3	# Debian's, with python3-jsonschema (scripts/deps.sh)
+SCHEMA=$RXL_TOP/Documentation/rxlane-cli.schema.json
+"$PY" -c 'import jsonschema' 2>/dev/null ||
+	{ echo "SKIP: no python3-jsonschema"; exit $ksft_skip; }
+command -v jq >/dev/null || { echo "SKIP: no jq"; exit $ksft_skip; }
+
+rxl_init json
+NS=rxl-json-$RXL_ID
+rxl_veth_ns "$NS"
+ip -n "$NS" link add v2 type veth peer name v3 || rxl_fail "veth v2"
+ip -n "$NS" link set v2 up
+ip -n "$NS" link set v3 up
+POLICY=$(mktemp /tmp/rxl-json.XXXXXX.json)
+DOCS=$(mktemp /tmp/rxl-json.XXXXXX)
+trap 'rm -f "$POLICY" "$DOCS"; rxl_cleanup' EXIT
+
+cat > "$POLICY" <<'JSON'
+{"schema": 1, "containers": [
+  {"name": "web", "ips": ["10.200.0.2", "fd00::2"], "default": "drop",
+   "vni": "100,geneve:200",
+   "rules": ["allow proto tcp from 10.100.0.0/24 dport 80 prio 10",
+	     "allow proto udp dport 1000-2000"]},
+  {"name": "cache", "ips": ["10.200.0.4"]}]}
+JSON
+
+# def | arguments (run in order: the changes build the state the listings
+# show, so every optional member appears at least once)
+TABLE="
+done|attach v0
+done|attach v1 mode generic redirect
+status|status
+status|status v0
+status|status v3
+done|vtep add 10.0.0.2
+done|vtep add fd0f::2 type vxlan,nvgre
+done|vni add 100
+done|vni add 200 type geneve
+vtep_list|vtep list
+vni_list|vni list
+container_add|container add web ip 10.200.0.2 ip fd00::2 default drop vni 100,geneve:200
+container_add|container add db ip 10.200.0.3 dev v1
+fw_add|fw add web allow proto tcp from 10.100.0.0/24 dport 80 prio 10 comment http
+fw_add|fw add web allow proto udp dport 1000-2000
+fw_add|fw add web drop from fd00:1::/64 prio 5
+fw_add|fw add web allow proto icmp
+fw_add|fw add db drop proto tcp dport 22
+done|container set db default drop
+container_list|container list
+container_show|container show web
+container_show|container show db
+fw_list|fw list
+fw_list|fw list db
+stats|stats
+stats|stats web
+stats|stats watch 1 count 2
+stats|stats web watch 1 count 1
+policy|policy check $POLICY
+policy|policy diff $POLICY
+policy|-n policy apply $POLICY
+version|version
+done|fw del db handle 1
+done|fw flush web
+done|vni del 200 type geneve
+done|vtep del fd0f::2
+done|container del db
+policy|policy apply $POLICY
+container_list|container list
+done|detach v1
+error|fw del web handle 42
+error|container show ghost
+error|frobnicate
+error|vtep add 10.0.0.256
+error|stats watch
+"
+
+n=0
+while IFS='|' read -r def args; do
+	[ -n "$def" ] || continue
+	read -r -a argv <<< "$args"
+	if [ "$def" = error ]; then
+		out=$(rxl_in "$NS" -j "${argv[@]}" 2>&1 >/dev/null) &&
+			rxl_fail "'$args' succeeded"
+	else
+		out=$(rxl_in "$NS" -j "${argv[@]}" 2>&1) ||
+			rxl_fail "'$args' failed: $out"
+	fi
+	[ -n "$out" ] || rxl_fail "'$args' printed no JSON"
+	while IFS= read -r line; do
+		printf '%s\t%s\t%s\n' "$def" "$args" "$line" >> "$DOCS"
+	done <<< "$out"
+	n=$((n + 1))
+done <<< "$TABLE"
+
+# The validator (python3 -c: its stdin is the documents, one
+# "def<TAB>args<TAB>json" per line); prints each failure.
+VALIDATOR='
+import json, sys
+import jsonschema
+
+schema = json.load(open(sys.argv[1]))
+jsonschema.Draft202012Validator.check_schema(schema)
+bad = n = 0
+for line in sys.stdin:
+    n += 1
+    d, args, doc = line.rstrip("\n").split("\t", 2)
+    if d not in schema["$defs"]:
+        print("no $defs entry %r" % d)
+        bad += 1
+        continue
+    sub = {"$schema": schema["$schema"], "$defs": schema["$defs"],
+           "$ref": "#/$defs/" + d}
+    try:
+        jsonschema.validate(json.loads(doc), sub,
+                            cls=jsonschema.Draft202012Validator)
+    except (ValueError, jsonschema.ValidationError) as e:
+        msg = e.message if hasattr(e, "message") else str(e)
+        print("%r (%s): %s" % (args, d, msg))
+        bad += 1
+if n == 0:
+    print("no documents read")
+    bad += 1
+sys.exit(1 if bad else 0)
+'
+validate() { "$PY" -c "$VALIDATOR" "$SCHEMA"; }
+
+
+if ! err=$(validate < "$DOCS"); then
+	echo "$err" | sed 's/^/  /'
+	rxl_fail "-j output does not match $SCHEMA"
+fi
+docs=$(wc -l < "$DOCS")
+rxl_ok "$n commands, $docs documents match the schema"
+
+# Each optional member was seen at least once, so a schema entry that no
+# command exercises cannot hide a wrong type.
+for path in '.attached[]?.delivery' '.containers[]?.dev' \
+	    '.rules[]?.dport.max' '.rules[]?.comment' '.rules[]?.from' \
+	    '.container.rules[]?.dport' '.changes[]?.rule' '.interval' \
+	    '.containers[]?.pass.pps' '.drops.default' '.error.token'; do
+	cut -f3 "$DOCS" |
+		jq -se "[.[] | $path | select(. != null)] | length > 0" \
+		>/dev/null || 
+		rxl_fail "no document had $path"
+done
+rxl_ok "every optional member appeared"
+
+# The validator refuses the old shapes (schema 1) and unknown members.
+while IFS='|' read -r def doc; do
+	[ -n "$def" ] || continue
+	printf '%s\told\t%s\n' "$def" "$doc" | validate >/dev/null &&
+		rxl_fail "the validator accepted $def: $doc"
+done <<'OLD'
+container_list|{"schema":2,"containers":[{"name":"w","id":0,"default":"drop","ips":["10.0.0.1"],"vnis":[],"rules":4}]}
+fw_list|{"schema":2,"rules":[{"handle":1,"prio":1,"action":"allow","proto":"tcp","dport":"80","container":"w"}]}
+status|{"schema":2,"attached":[],"pin_dir":"/x","containers":1,"rules":2}
+done|{"schema":1}
+done|{"schema":2,"bogus":1}
+OLD
+rxl_ok "documents of schema 1 and unknown members are refused"
+
+echo "PASS: every command's -j output matches Documentation/rxlane-cli.schema.json"
+exit 0
