@@ -22,14 +22,6 @@ cli container add db ip 10.200.0.3 ip fd00::3
 cli fw add web allow proto tcp dport 80
 cli fw add web drop from 10.1.0.0/16 comment blocked
 
-state() {
-	local what
-
-	for what in status "container list" "fw list" "vtep list" "vni list"; do
-		rxl_in "$NS" -j $what || echo "state: $what failed"
-	done
-}
-BEFORE=$(state)
 
 LONG=cccccccccccccccccccccccccccccccccccccccccccccccccccccccccccccccccccccc
 NAME32=nnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnn
@@ -138,29 +130,8 @@ TABLE="
 2|'count' needs a value|stats watch 1 count
 "
 
-n=0
-while IFS='|' read -r want text args; do
-	[ -n "$want" ] || continue
-	read -r -a argv <<< "$args"
-	argv=("${argv[@]//%SP%/ }")	# a blank inside one argument
-	err=$(rxl_in "$NS" "${argv[@]}" 2>&1 >/dev/null)
-	rc=$?
-	[ "$rc" -eq "$want" ] || rxl_fail "'$args': exit $rc, want $want ($err)"
-	case "$err" in
-	*"$text"*) ;;
-	*) rxl_fail "'$args': message '$err' lacks \"$text\"" ;;
-	esac
-	jerr=$(rxl_in "$NS" -j "${argv[@]}" 2>&1 >/dev/null)
-	rc=$?
-	[ "$rc" -eq "$want" ] || rxl_fail "-j '$args': exit $rc, want $want"
-	echo "$jerr" | jq -e --arg t "$text" --argjson w "$want" \
-		'.schema == 2 and .error.exit == $w and (.error.message | contains($t))' \
-		>/dev/null || rxl_fail "-j '$args': bad JSON error: $jerr"
-	[ "$(echo "$jerr" | jq -s length)" = 1 ] ||
-		rxl_fail "-j '$args': not one JSON error: $jerr"
-	[ "$(state)" = "$BEFORE" ] || rxl_fail "'$args' changed the configuration"
-	n=$((n + 1))
-done <<< "$TABLE"
+rxl_refusals "$NS" <<< "$TABLE"
+n=$RXL_N
 [ "$n" -ge 50 ] || rxl_fail "only $n rows"
 rxl_ok "$n bad inputs: message, exit status, JSON error, state unchanged"
 
@@ -179,14 +150,14 @@ rxl_ok "unique prefixes and aliases resolve as cli.rst says"
 for i in $(seq 3 17); do
 	cli vtep add 10.9.0.$i
 done
-FULL=$(state)
+FULL=$(rxl_state "$NS")
 err=$(rxl_in "$NS" vtep add 10.9.0.99 2>&1)
 [ $? -eq 1 ] || rxl_fail "17th VTEP accepted"
 case "$err" in
 *"VTEP 10.9.0.99: all 16 VTEP slots are in use"*) ;;
 *) rxl_fail "full VTEP list: '$err'" ;;
 esac
-[ "$(state)" = "$FULL" ] || rxl_fail "a refused VTEP changed the configuration"
+[ "$(rxl_state "$NS")" = "$FULL" ] || rxl_fail "a refused VTEP changed the configuration"
 rxl_ok "full VTEP list refused, naming the address"
 
 # A dry run changes nothing and says what it would do.
@@ -196,7 +167,7 @@ out=$(rxl_in "$NS" -n fw add web allow proto udp dport 53) ||
 rxl_in "$NS" -n container add x ip 10.200.0.9 || rxl_fail "dry run add"
 rxl_in "$NS" -n container del web || rxl_fail "dry run del"
 rxl_in "$NS" -n fw flush web || rxl_fail "dry run flush"
-[ "$(state)" = "$FULL" ] || rxl_fail "a dry run changed the configuration"
+[ "$(rxl_state "$NS")" = "$FULL" ] || rxl_fail "a dry run changed the configuration"
 rxl_ok "dry runs change nothing"
 
 echo "PASS: bad inputs refused with their word named, nothing changed"

@@ -221,6 +221,58 @@ rxl_refused() {
 	return 0
 }
 
+# rxl_state NS: the whole configuration the CLI shows (attachments,
+# containers, rules, VTEPs, VNIs) as JSON, to compare before and after.
+rxl_state() {
+	local what
+
+	for what in status "container list" "fw list" "vtep list" "vni list"; do
+		rxl_in "$1" -j $what || echo "state: $what failed"
+	done
+}
+
+# rxl_refusals NS < TABLE: each row "EXIT|TEXT|ARGS" is a command that must
+# be refused, run twice: in text (exit status EXIT, TEXT in the message on
+# stderr) and under -j (stderr exactly one JSON error with that status and
+# message). After every row the configuration (rxl_state) must be what it
+# was. In ARGS, %SP% is a blank inside one argument and %EMPTY% an empty
+# argument. Sets RXL_N to the number of rows; fails the test on the first
+# row that does not hold.
+rxl_refusals() {
+	local ns=$1 want text args err rc before
+	local -a argv
+
+	RXL_N=0
+	before=$(rxl_state "$ns")
+	while IFS='|' read -r want text args; do
+		[ -n "$want" ] || continue
+		read -r -a argv <<< "$args"
+		argv=("${argv[@]//%SP%/ }")
+		argv=("${argv[@]//%EMPTY%/}")
+		err=$(rxl_in "$ns" "${argv[@]}" 2>&1 >/dev/null)
+		rc=$?
+		[ "$rc" -eq "$want" ] ||
+			rxl_fail "'$args': exit $rc, want $want ($err)"
+		case "$err" in
+		*"$text"*) ;;
+		*) rxl_fail "'$args': message '$err' lacks \"$text\"" ;;
+		esac
+		err=$(rxl_in "$ns" -j "${argv[@]}" 2>&1 >/dev/null)
+		rc=$?
+		[ "$rc" -eq "$want" ] ||
+			rxl_fail "-j '$args': exit $rc, want $want"
+		echo "$err" | jq -e --arg t "$text" --argjson w "$want" \
+			'.schema == 2 and .error.exit == $w and
+			 (.error.message | contains($t))' >/dev/null ||
+			rxl_fail "-j '$args': bad JSON error: $err"
+		[ "$(echo "$err" | jq -s length)" = 1 ] ||
+			rxl_fail "-j '$args': not one JSON error: $err"
+		[ "$(rxl_state "$ns")" = "$before" ] ||
+			rxl_fail "'$args' changed the configuration"
+		RXL_N=$((RXL_N + 1))
+	done
+}
+
 # rxl_cli_refused PORT CONTAINER REASON [HANDLE]: a TCP connect over vx0
 # to the container's PORT is refused by drops of REASON ('default',
 # 'rule', ...: rxlane -j stats), proven by the counters, not by a time
