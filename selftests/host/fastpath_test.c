@@ -27,10 +27,6 @@
 #include "fp_run.h"
 #include "rxl_consts.h"	/* bpf/: the parse bounds under test */
 
-#define VTEP4		"192.0.2.1"
-#define VTEP6		"2001:db8::1"
-#define PEER4		"198.51.100.7"
-#define PEER6		"2001:db8::7"
 #define CONT4		"10.1.0.2"
 #define CONT6		"fd00:1::2"
 #define HOST4		"10.1.0.99"	/* no container's */
@@ -139,34 +135,6 @@ static void mk_plain(struct pkt *p, int fam, const char *src, const char *dst,
 	pk_finish(p);
 }
 
-/* Outer headers of a tunnel packet to our VTEP, up to the inner frame. */
-static void mk_outer(struct pkt *p, int type, int ofam, uint32_t vni)
-{
-	uint8_t proto = type == RXL_TUN_NVGRE ? IPPROTO_GRE : IPPROTO_UDP;
-
-	pk_init(p);
-	if (ofam == 4) {
-		pk_eth(p, ETH_P_IP, 0);
-		pk_ip4(p, PEER4, VTEP4, proto);
-	} else {
-		pk_eth(p, ETH_P_IPV6, 0);
-		pk_ip6(p, PEER6, VTEP6, proto);
-	}
-	switch (type) {
-	case RXL_TUN_VXLAN:
-		pk_udp(p, 51000, RXL_VXLAN_PORT, RXL_DROP_L4_TRUNC);
-		pk_vxlan(p, vni);
-		break;
-	case RXL_TUN_GENEVE:
-		pk_udp(p, 51000, RXL_GENEVE_PORT, RXL_DROP_L4_TRUNC);
-		pk_geneve(p, vni, 2);
-		break;
-	default:
-		pk_nvgre(p, vni, 0, 0);
-		break;
-	}
-}
-
 static uint32_t vni_of(int type)
 {
 	return type == RXL_TUN_VXLAN ? VNI_VXLAN :
@@ -177,7 +145,7 @@ static void mk_tunnel(struct pkt *p, int type, int ofam, int ifam,
 		      uint32_t vni, const char *src, uint8_t proto,
 		      uint16_t dport)
 {
-	mk_outer(p, type, ofam, vni);
+	mk_outer(p, type, ofam, vni, 0);
 	if (ifam == 4) {
 		pk_eth(p, ETH_P_IP, 1);
 		pk_ip4(p, src, CONT4, l4_proto(ifam, proto));
@@ -1246,7 +1214,7 @@ TEST_F(fp, vlan_depth)
 			 inner ? "inner" : "outer", depth);
 		pk_init(&p);
 		if (inner) {
-			mk_outer(&p, RXL_TUN_VXLAN, 4, VNI_VXLAN);
+			mk_outer(&p, RXL_TUN_VXLAN, 4, VNI_VXLAN, 0);
 			p.inner = p.len;
 		}
 		pk_eth(&p, depth ? 0x8100 : ETH_P_IP, 0);

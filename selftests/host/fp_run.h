@@ -9,6 +9,45 @@
 #ifndef RXL_FP_RUN_H
 #define RXL_FP_RUN_H
 
+/* The test's underlay: our VTEP and the peer that tunnels to it. */
+#define VTEP4		"192.0.2.1"
+#define VTEP6		"2001:db8::1"
+#define PEER4		"198.51.100.7"
+#define PEER6		"2001:db8::7"
+
+/*
+ * Outer headers of a tunnel packet from PEER to our VTEP, up to the inner
+ * frame; @gflags is the GENEVE flags byte (O and C bits).
+ */
+static void mk_outer(struct pkt *p, int type, int ofam, uint32_t vni,
+		     uint8_t gflags)
+{
+	uint8_t proto = type == RXL_TUN_NVGRE ? IPPROTO_GRE : IPPROTO_UDP;
+
+	pk_init(p);
+	if (ofam == 4) {
+		pk_eth(p, ETH_P_IP, 0);
+		pk_ip4(p, PEER4, VTEP4, proto);
+	} else {
+		pk_eth(p, ETH_P_IPV6, 0);
+		pk_ip6(p, PEER6, VTEP6, proto);
+	}
+	switch (type) {
+	case RXL_TUN_VXLAN:
+		pk_udp(p, 51000, RXL_VXLAN_PORT, RXL_DROP_L4_TRUNC);
+		pk_vxlan(p, vni);
+		break;
+	case RXL_TUN_GENEVE:
+		pk_udp(p, 51000, RXL_GENEVE_PORT, RXL_DROP_L4_TRUNC);
+		pk_geneve(p, vni, 2);
+		p->b[p->len - 16 + 1] = gflags;	/* 8-byte header, 8 of opts */
+		break;
+	default:
+		pk_nvgre(p, vni, 0, 0);
+		break;
+	}
+}
+
 /* One run's outcome; counters are deltas over the run. */
 struct res {
 	int act;
