@@ -77,7 +77,9 @@ static int cli_prog_scan(__u32 prog_id, struct cli_prog *p)
 	int fd, err;
 
 	p->prog_id = prog_id;
-	p->config_id = p->conts_id = p->rules_id = 0;
+	p->config_id = 0;
+	p->conts_id = 0;
+	p->rules_id = 0;
 	fd = bpf_prog_get_fd_by_id(prog_id);
 	if (fd < 0)
 		return -errno;
@@ -140,6 +142,25 @@ static bool cli_pinned(const char *dir, const char *name)
 	return !lstat(path, &st);
 }
 
+/*
+ * 0: @dir does not exist; 1: it is one cli_state_open() accepts (a
+ * directory on bpffs, ours, 0700); -1: it will be refused there, with the
+ * reason, so nothing may be adopted into it or instead of it.
+ */
+static int cli_dir_state(const char *dir)
+{
+	struct statfs sfs;
+	struct stat st;
+
+	if (lstat(dir, &st))
+		return errno == ENOENT ? 0 : -1;
+	if (!S_ISDIR(st.st_mode) || statfs(dir, &sfs) ||
+	    sfs.f_type != BPF_FS_MAGIC || st.st_uid != geteuid() ||
+	    (st.st_mode & 077))
+		return -1;
+	return 1;
+}
+
 /* Step 2: bpffs on /sys/fs/bpf when the pin directory lies under it. */
 static int cli_bpffs_mount(struct cli *c)
 {
@@ -195,17 +216,12 @@ static int cli_adopt_fds(struct cli *c, const struct cli_prog *p)
 /* A change: re-pin @p's maps (and its set's records) into the pin dir. */
 static int cli_adopt_pins(struct cli *c, const struct cli_prog *p)
 {
-	struct stat st;
 	__u32 i;
 	int err = 0;
 
 	if (mkdir(c->pin_dir, 0700) && errno != EEXIST)
 		return cli_err(c, CLI_ERR, c->pin_dir, "cannot create %s: %s",
 			       c->pin_dir, strerror(errno));
-	/* Only into a directory cli_state_open() will accept. */
-	if (lstat(c->pin_dir, &st) || !S_ISDIR(st.st_mode) ||
-	    st.st_uid != geteuid() || (st.st_mode & 077))
-		return 0;
 	for (i = 0; i < p->nids && !err; i++)
 		err = cli_pin_id(c, p->ids[i]);
 	if (!err && p->conts_id)
@@ -256,6 +272,8 @@ int cli_bpffs_prepare(struct cli *c, bool create)
 	    cli_pinned(c->pin_dir, "cli_conts") ||
 	    cli_pinned(cli_iproute_dir(ipr, sizeof(ipr)), "rxl_config"))
 		return 0;
+	if (cli_dir_state(c->pin_dir) < 0)
+		return 0;	/* cli_state_open() says why */
 	if (cli_progs(&progs, &n))
 		n = 0;		/* no dump: as if nothing were attached */
 	if (create)
