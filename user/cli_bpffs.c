@@ -96,9 +96,10 @@ static int cli_prog_scan(__u32 prog_id, struct cli_prog *p)
 			continue;
 		if (!strcmp(name, "rxl_config"))
 			p->config_id = p->ids[i];
-		else if (!strcmp(name, "cli_conts"))
+		/* Records bound twice (pins removed, records made anew): the newest. */
+		else if (!strcmp(name, "cli_conts") && p->ids[i] > p->conts_id)
 			p->conts_id = p->ids[i];
-		else if (!strcmp(name, "cli_rules"))
+		else if (!strcmp(name, "cli_rules") && p->ids[i] > p->rules_id)
 			p->rules_id = p->ids[i];
 	}
 	return p->config_id ? 0 : -ENOENT;
@@ -181,13 +182,17 @@ static int cli_bpffs_mount(struct cli *c)
 	return 0;
 }
 
-/* Pin map @id as DIR/its name; internal maps (".rodata"...) are not. */
-static int cli_pin_id(struct cli *c, __u32 id)
+/*
+ * Pin map @id as DIR/its name. Internal maps (".rodata"...) are the
+ * instance's own and never pinned; records ("cli_*") only when @records.
+ */
+static int cli_pin_id(struct cli *c, __u32 id, bool records)
 {
 	char name[BPF_OBJ_NAME_LEN], path[PATH_MAX + 32];
 	int fd, err = 0;
 
-	if (cli_map_name(id, name, sizeof(name)) || strchr(name, '.'))
+	if (cli_map_name(id, name, sizeof(name)) || strchr(name, '.') ||
+	    (!records && !strncmp(name, "cli_", 4)))
 		return 0;
 	snprintf(path, sizeof(path), "%s/%s", c->pin_dir, name);
 	fd = bpf_map_get_fd_by_id(id);
@@ -223,11 +228,11 @@ static int cli_adopt_pins(struct cli *c, const struct cli_prog *p)
 		return cli_err(c, CLI_ERR, c->pin_dir, "cannot create %s: %s",
 			       c->pin_dir, strerror(errno));
 	for (i = 0; i < p->nids && !err; i++)
-		err = cli_pin_id(c, p->ids[i]);
+		err = cli_pin_id(c, p->ids[i], false);
 	if (!err && p->conts_id)
-		err = cli_pin_id(c, p->conts_id);
+		err = cli_pin_id(c, p->conts_id, true);
 	if (!err && p->rules_id)
-		err = cli_pin_id(c, p->rules_id);
+		err = cli_pin_id(c, p->rules_id, true);
 	if (!err && c->verbose)
 		fprintf(stderr, "%s: pinned the maps of program %u on %s in %s\n",
 			c->prog, p->prog_id, p->dev, c->pin_dir);
@@ -252,7 +257,7 @@ static int cli_adopt(struct cli *c, struct cli_prog *v, unsigned int n,
 		}
 		if (create)
 			return cli_err(c, CLI_ERR, v[i].dev,
-				       "%s and %s run rxlane with different maps (attached with different pin directories) and %s has no pins: detach one, or use the pin directory that holds them",
+				       "%s and %s run rxlane with different maps (loaded over different pins) and %s has no pins: detach one, or use the pin directory that holds them",
 				       p->dev, v[i].dev, c->pin_dir);
 		fprintf(stderr,
 			"%s: warning: %s runs rxlane with other maps than %s: showing %s's\n",
