@@ -23,6 +23,7 @@
 #include <bpf/bpf.h>
 
 #include "cli.h"
+#include "cli_bpffs.h"
 
 #define CLI_CONTS_PIN	"cli_conts"
 #define CLI_RULES_PIN	"cli_rules"
@@ -132,10 +133,18 @@ int cli_lock(struct cli *c)
 	return 0;
 }
 
+/*
+ * The pin directory, resolved as Documentation/cli.rst says: its pins, a
+ * bpffs mounted where none is, or the maps of the rxlane program attached
+ * in this netns (cli_bpffs.c); a read may get the records by fd only.
+ */
 int cli_state_open(struct cli *c, bool create)
 {
 	int err;
 
+	err = cli_bpffs_prepare(c, create);
+	if (err || c->conts_fd >= 0)
+		return err;
 	if (create && mkdir(c->pin_dir, 0700) && errno != EEXIST)
 		return cli_err(c, CLI_ERR, c->pin_dir,
 			       "cannot create %s: %s (is bpffs mounted?)",
@@ -152,6 +161,8 @@ int cli_state_open(struct cli *c, bool create)
 		err = cli_lock(c);
 	if (!err)
 		err = cli_meta_open(c, create);
+	if (!err && create)
+		err = cli_bpffs_bind(c, -1);
 	return err;
 }
 

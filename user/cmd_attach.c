@@ -28,6 +28,7 @@
 #include <bpf/libbpf.h>
 
 #include "cli.h"
+#include "cli_bpffs.h"
 #include "rxlane_xdp.skel.h"
 
 static const char *cli_mode_name(__u8 mode)
@@ -185,6 +186,12 @@ static int cli_load_attach(struct cli *c, const char *dev, int ifindex,
 		return cli_err(c, CLI_ERR, NULL,
 			       "cannot load the XDP program (maps in %s): %s",
 			       opts.pin_root_path, strerror(-err));
+	}
+	/* The records are found through the attachment (cli_bpffs.c). */
+	err = cli_bpffs_bind(c, bpf_program__fd(skel->progs.rxlane_xdp));
+	if (err) {
+		rxlane_xdp__destroy(skel);
+		return err;
 	}
 	err = bpf_xdp_attach(ifindex, bpf_program__fd(skel->progs.rxlane_xdp),
 			     o->flags | XDP_FLAGS_UPDATE_IF_NOEXIST, NULL);

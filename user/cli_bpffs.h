@@ -1,0 +1,31 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * cli_bpffs.h - the CLI's state across mount and network namespaces
+ * (cli_bpffs.c): mount bpffs where none is, adopt the maps of the rxlane
+ * program attached in this network namespace, bind the CLI's records to
+ * the programs that use them.
+ */
+#ifndef _RXLANE_CLI_BPFFS_H
+#define _RXLANE_CLI_BPFFS_H
+
+#include <stdbool.h>
+
+struct cli;
+
+/*
+ * Before the pin directory is opened. Without pins there: for a change
+ * (@create), mount bpffs on /sys/fs/bpf if the pin directory is under it
+ * and none is mounted, and pin the maps of the rxlane program attached in
+ * this netns into the pin directory; for a read, set c->conts_fd and
+ * c->rules_fd to that program's bound records (the pin directory is then
+ * not opened). 0 or an exit code, with the message printed.
+ */
+int cli_bpffs_prepare(struct cli *c, bool create);
+/*
+ * Bind c->conts_fd and c->rules_fd (BPF_PROG_BIND_MAP) to @prog_fd, or
+ * when it is -1 to every rxlane program in this netns that uses the pinned
+ * rxl_config. 0 or an exit code, with the message printed.
+ */
+int cli_bpffs_bind(struct cli *c, int prog_fd);
+
+#endif /* _RXLANE_CLI_BPFFS_H */
