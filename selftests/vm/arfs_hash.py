@@ -32,6 +32,8 @@ def nic(letter):
 
 
 a, b = nic('a'), nic('b')
+check(os.path.exists(a.debugfs('arfs_inject')),
+      'no debugfs arfs_inject: a module without the aRFS test knobs')
 
 
 def buckets(t):
