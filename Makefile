@@ -72,7 +72,7 @@ deps:
 # ---- kernel module -------------------------------------------------------
 module:
 	@test -d $(KDIR) || { echo "no kernel build tree at $(KDIR): run scripts/deps.sh or set KDIR=" >&2; exit 1; }
-	$(MAKE) -C $(KDIR) M=$(TOP) W=1 modules
+	$(MAKE) -C $(KDIR) M=$(TOP) W=1 RXLANE_VERSION='$(FULL_VERSION)' modules
 
 # ---- BPF objects and skeletons -------------------------------------------
 bpf: $(BPF_OBJS) $(BPF_SKELS)
@@ -135,7 +135,7 @@ lint: $(CHECKPATCH)
 	$(CHECKPATCH) --no-tree --strict --terse --show-types \
 		--ignore SPDX_LICENSE_TAG,FILE_PATH_CHANGES \
 		-f $(wildcard kernel/*.c kernel/*.h include/uapi/linux/*.h)
-	$(MAKE) -C $(KDIR) M=$(TOP) C=2 W=1 modules 2>&1 | tee $(BUILD)/sparse.log
+	$(MAKE) -C $(KDIR) M=$(TOP) C=2 W=1 RXLANE_VERSION='$(FULL_VERSION)' modules 2>&1 | tee $(BUILD)/sparse.log
 	@! grep -E '(warning|error):' $(BUILD)/sparse.log
 
 # ---- demo and benchmarks -------------------------------------------------

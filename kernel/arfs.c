@@ -12,10 +12,16 @@
  * entry when rps_may_expire_flow() allows it, or when no frame used it for
  * arfs_idle_ms (hardware filters with hit timestamps do the same: the
  * stack's own test only advances with RFS traffic on the flow's CPU).
+ *
+ * Remote peers choose the 5-tuples, so the table must not let them choose
+ * buckets: the hash is keyed with a random seed per device, and one expiry
+ * pass examines at most arfs->expire_quota entries (under the BH lock),
+ * the next pass going on where the last one stopped.
  */
 #include <linux/bitmap.h>
 #include <linux/jhash.h>
 #include <linux/log2.h>
+#include <linux/random.h>
 #include <linux/rtnetlink.h>
 #include <linux/seq_file.h>
 #include <linux/slab.h>
@@ -59,8 +65,8 @@ static struct hlist_head *rxlane_arfs_bucket(struct rxlane_arfs *arfs,
 {
 	u32 mask = roundup_pow_of_two(arfs->max) - 1;
 
-	return &arfs->buckets[jhash2((const u32 *)key, RXLANE_KEY_WORDS, 0) &
-			      mask];
+	return &arfs->buckets[jhash2((const u32 *)key, RXLANE_KEY_WORDS,
+				     arfs->seed) & mask];
 }
 
 /**
@@ -115,47 +121,33 @@ static void rxlane_arfs_remove_locked(struct rxlane_arfs *arfs,
 }
 
 /**
- * rxlane_rx_flow_steer() - ndo_rx_flow_steer: steer a flow to a queue
- * @dev:	the rxlane device
- * @skb:	a frame of the flow, data at its network header
- * @rxq_index:	the queue whose CPU consumes the flow
+ * rxlane_arfs_insert() - add or update the entry of a flow
+ * @priv:	the device
+ * @key:	the flow, from rxlane_arfs_key()
+ * @queue:	where it goes
  * @flow_id:	the stack's flow id
  *
- * get_rps_cpu() calls it for a frame whose rps_dev_flow slot (on the
- * receiving queue) names another CPU than the flow's consumer, and then
- * writes the consumer's CPU into that slot even when we refuse: a refused
- * flow, and any later flow hashed to the same slot, is asked for again
- * only when the consumer's CPU changes.
- *
- * Context: softirq, RCU read side; must not sleep.
- * Return: the filter id (0..arfs_max-1) or -errno.
+ * Context: any context that may take a BH spinlock; does not sleep.
+ * Return: the filter id or -errno (-EPERM: aRFS off, -EBUSY: table full,
+ * -ENOMEM).
  */
-int rxlane_rx_flow_steer(struct net_device *dev, const struct sk_buff *skb,
-			 u16 rxq_index, u32 flow_id)
+static int rxlane_arfs_insert(struct rxlane_priv *priv,
+			      const struct rxlane_flow_key *key, u16 queue,
+			      u32 flow_id)
 {
-	struct rxlane_priv *priv = netdev_priv(dev);
 	struct rxlane_arfs *arfs = &priv->arfs;
 	struct rxlane_arfs_entry *e;
-	struct rxlane_flow_key key;
-	struct rxlane_pkt pkt;
 	unsigned long id;
-
-	if (rxq_index >= dev->real_num_rx_queues)
-		return -EINVAL;
-	rxlane_parse(priv, skb, skb_network_offset(skb), skb->protocol, &pkt);
-	if (!pkt.l4)
-		return -EPROTONOSUPPORT;
-	rxlane_arfs_key(&key, &pkt.flow);
 
 	spin_lock_bh(&arfs->lock);
 	if (!arfs->enabled) {
 		spin_unlock_bh(&arfs->lock);
 		return -EPERM;
 	}
-	e = rxlane_arfs_find_locked(arfs, &key);
+	e = rxlane_arfs_find_locked(arfs, key);
 	if (e) {
-		if (e->queue != rxq_index) {
-			WRITE_ONCE(e->queue, rxq_index);
+		if (e->queue != queue) {
+			WRITE_ONCE(e->queue, queue);
 			atomic64_inc(&arfs->updates);
 		}
 		e->flow_id = flow_id;
@@ -177,13 +169,13 @@ int rxlane_rx_flow_steer(struct net_device *dev, const struct sk_buff *skb,
 	}
 	id = find_first_zero_bit(arfs->ids, arfs->max);
 	__set_bit(id, arfs->ids);
-	e->key = key;
+	e->key = *key;
 	e->flow_id = flow_id;
 	e->filter_id = id;
-	e->queue = rxq_index;
+	e->queue = queue;
 	e->last_used = jiffies;
 	arfs->slots[id] = e;
-	hlist_add_head_rcu(&e->hnode, rxlane_arfs_bucket(arfs, &key));
+	hlist_add_head_rcu(&e->hnode, rxlane_arfs_bucket(arfs, key));
 	WRITE_ONCE(arfs->count, arfs->count + 1);
 	atomic64_inc(&arfs->adds);
 	if (arfs->count == 1)
@@ -194,24 +186,122 @@ out_unlock:
 	return id;
 }
 
+/**
+ * rxlane_rx_flow_steer() - ndo_rx_flow_steer: steer a flow to a queue
+ * @dev:	the rxlane device
+ * @skb:	a frame of the flow, data at its network header
+ * @rxq_index:	the queue whose CPU consumes the flow
+ * @flow_id:	the stack's flow id
+ *
+ * get_rps_cpu() calls it for a frame whose rps_dev_flow slot (on the
+ * receiving queue) names another CPU than the flow's consumer, and then
+ * writes the consumer's CPU into that slot even when we refuse: a refused
+ * flow, and any later flow hashed to the same slot, is asked for again
+ * only when the consumer's CPU changes.
+ *
+ * Context: softirq, RCU read side; must not sleep.
+ * Return: the filter id (0..arfs_max-1) or -errno.
+ */
+int rxlane_rx_flow_steer(struct net_device *dev, const struct sk_buff *skb,
+			 u16 rxq_index, u32 flow_id)
+{
+	struct rxlane_priv *priv = netdev_priv(dev);
+	struct rxlane_flow_key key;
+	struct rxlane_pkt pkt;
+
+	if (rxq_index >= dev->real_num_rx_queues)
+		return -EINVAL;
+	rxlane_parse(priv, skb, skb_network_offset(skb), skb->protocol, &pkt);
+	if (!pkt.l4)
+		return -EPROTONOSUPPORT;
+	rxlane_arfs_key(&key, &pkt.flow);
+	return rxlane_arfs_insert(priv, &key, rxq_index, flow_id);
+}
+
+/**
+ * rxlane_arfs_inject() - add synthetic entries (debugfs, for tests)
+ * @priv:	the device
+ * @n:		how many: TCP 198.18.0.1:1..@n -> 198.18.0.2:9, queue 0
+ *
+ * They go through the same insertion as ndo_rx_flow_steer() and carry no
+ * flow id of the stack (~0), so rps_may_expire_flow() lets the expiry pass
+ * that examines them remove them.
+ *
+ * Context: process context.
+ * Return: 0, or the first error of rxlane_arfs_insert().
+ */
+int rxlane_arfs_inject(struct rxlane_priv *priv, unsigned int n)
+{
+	struct rxlane_flow_key key = {
+		.src = { htonl(0xc6120001) },
+		.dst = { htonl(0xc6120002) },
+		.dport = htons(9),
+		.l3 = 4,
+		.proto = IPPROTO_TCP,
+	};
+	unsigned int i;
+	int ret;
+
+	for (i = 1; i <= n && i <= U16_MAX; i++) {
+		key.sport = htons(i);
+		ret = rxlane_arfs_insert(priv, &key, 0, U32_MAX);
+		if (ret < 0)
+			return ret;
+		cond_resched();
+	}
+	return 0;
+}
+
+static bool rxlane_arfs_may_expire(struct rxlane_priv *priv,
+				   struct rxlane_arfs_entry *e,
+				   unsigned long idle)
+{
+	return rps_may_expire_flow(priv->dev, e->queue, e->flow_id,
+				   e->filter_id) ||
+	       (idle && time_after(jiffies, READ_ONCE(e->last_used) + idle));
+}
+
+/**
+ * rxlane_arfs_expire() - one expiry pass
+ * @work:	the device's expire_work
+ *
+ * Examines at most expire_quota entries, in filter id order from where the
+ * last pass stopped (wrapping around), so that the BH lock is held for a
+ * bounded time however large the table is; a full table is covered in
+ * arfs_max / expire_quota periods.
+ *
+ * Context: process context (workqueue); takes the table lock.
+ */
 static void rxlane_arfs_expire(struct work_struct *work)
 {
 	struct rxlane_arfs *arfs = container_of(to_delayed_work(work),
 						struct rxlane_arfs, expire_work);
 	struct rxlane_priv *priv = container_of(arfs, struct rxlane_priv, arfs);
 	unsigned long idle = msecs_to_jiffies(READ_ONCE(rxlane_arfs_idle_ms));
+	unsigned int budget, scanned = 0;
 	struct rxlane_arfs_entry *e;
 	unsigned long id;
 
 	spin_lock_bh(&arfs->lock);
-	for_each_set_bit(id, arfs->ids, arfs->max) {
+	/* Never more than the entries present: none is examined twice. */
+	budget = min(max(READ_ONCE(arfs->expire_quota), 1U), arfs->count);
+	id = arfs->expire_next;
+	while (scanned < budget) {
+		id = find_next_bit(arfs->ids, arfs->max, id);
+		if (id >= arfs->max)
+			id = find_first_bit(arfs->ids, arfs->max);
 		e = arfs->slots[id];
-		if (rps_may_expire_flow(priv->dev, e->queue, e->flow_id, id) ||
-		    (idle && time_after(jiffies, READ_ONCE(e->last_used) + idle))) {
+		scanned++;
+		if (rxlane_arfs_may_expire(priv, e, idle)) {
 			rxlane_arfs_remove_locked(arfs, e);
 			atomic64_inc(&arfs->expires);
 		}
+		id++;
 	}
+	arfs->expire_next = id < arfs->max ? id : 0;
+	arfs->expire_passes++;
+	arfs->expire_scanned += scanned;
+	arfs->expire_scan_max = max(arfs->expire_scan_max, scanned);
 	if (arfs->count)
 		schedule_delayed_work(&arfs->expire_work,
 				      msecs_to_jiffies(READ_ONCE(rxlane_arfs_expire_ms)));
@@ -316,6 +406,52 @@ void rxlane_arfs_dump(struct rxlane_priv *priv, struct seq_file *seq)
 }
 
 /**
+ * rxlane_arfs_dump_buckets() - bucket occupancy for debugfs
+ * @priv:	the device
+ * @seq:	where to print
+ *
+ * One "BUCKET ENTRIES" line per non-empty bucket: where the seeded hash
+ * really put the entries (the same flows land elsewhere on another device).
+ *
+ * Context: process context.
+ */
+void rxlane_arfs_dump_buckets(struct rxlane_priv *priv, struct seq_file *seq)
+{
+	struct rxlane_arfs *arfs = &priv->arfs;
+	unsigned int b, nb = roundup_pow_of_two(arfs->max), n;
+	struct rxlane_arfs_entry *e;
+
+	spin_lock_bh(&arfs->lock);
+	for (b = 0; b < nb; b++) {
+		n = 0;
+		hlist_for_each_entry(e, &arfs->buckets[b], hnode)
+			n++;
+		if (n)
+			seq_printf(seq, "%u %u\n", b, n);
+	}
+	spin_unlock_bh(&arfs->lock);
+}
+
+/**
+ * rxlane_arfs_dump_expiry() - expiry pass counters for debugfs
+ * @priv:	the device
+ * @seq:	where to print
+ *
+ * Context: process context.
+ */
+void rxlane_arfs_dump_expiry(struct rxlane_priv *priv, struct seq_file *seq)
+{
+	struct rxlane_arfs *arfs = &priv->arfs;
+
+	spin_lock_bh(&arfs->lock);
+	seq_printf(seq, "quota %u\npasses %llu\nscanned %llu\nscan_max %u\nnext %u\n",
+		   READ_ONCE(arfs->expire_quota), arfs->expire_passes,
+		   arfs->expire_scanned, arfs->expire_scan_max,
+		   arfs->expire_next);
+	spin_unlock_bh(&arfs->lock);
+}
+
+/**
  * rxlane_arfs_rmap_new() - a cpu_rmap for queues 0..@nq-1 at their CPUs
  * @priv:	the device
  * @nq:		the queue count it is for
@@ -415,6 +551,8 @@ int rxlane_arfs_init(struct rxlane_priv *priv)
 
 	spin_lock_init(&arfs->lock);
 	INIT_DELAYED_WORK(&arfs->expire_work, rxlane_arfs_expire);
+	arfs->seed = get_random_u32();
+	arfs->expire_quota = RXLANE_ARFS_EXPIRE_QUOTA;
 	arfs->max = clamp_t(unsigned int, READ_ONCE(rxlane_arfs_max), 1,
 			    RPS_NO_FILTER - 1);
 	arfs->buckets = kvcalloc(roundup_pow_of_two(arfs->max),

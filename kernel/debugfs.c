@@ -7,6 +7,13 @@
  *   rss		ro  key and indirection table of every RSS context
  *   ntuple		ro  ntuple entries with value/mask and hits
  *   arfs		ro  aRFS entries
+ *   arfs_buckets	ro  "BUCKET ENTRIES" per non-empty aRFS hash bucket
+ *   arfs_expiry	ro  expiry passes: quota, passes, entries scanned,
+ *			    most scanned by one pass, where the next starts
+ *   arfs_expire_quota	rw  N: entries one expiry pass examines at most
+ *   arfs_inject	wo  N: add N synthetic aRFS entries (TCP
+ *			    198.18.0.1:1..N -> 198.18.0.2:9, queue 0) that
+ *			    the next pass to examine them expires
  *   queues		ro  per queue: CPU, ring length, counters
  *   tunnel_ports	rw  "vxlan PORT", "geneve PORT" add, "del PORT" removes
  *   fail_xdp		rw  1: refuse to attach XDP programs
@@ -113,6 +120,44 @@ static int rxlane_arfs_show(struct seq_file *seq, void *v)
 	return 0;
 }
 DEFINE_SHOW_ATTRIBUTE(rxlane_arfs);
+
+static int rxlane_arfs_buckets_show(struct seq_file *seq, void *v)
+{
+	rxlane_arfs_dump_buckets(seq->private, seq);
+	return 0;
+}
+DEFINE_SHOW_ATTRIBUTE(rxlane_arfs_buckets);
+
+static int rxlane_arfs_expiry_show(struct seq_file *seq, void *v)
+{
+	rxlane_arfs_dump_expiry(seq->private, seq);
+	return 0;
+}
+DEFINE_SHOW_ATTRIBUTE(rxlane_arfs_expiry);
+
+static ssize_t rxlane_arfs_inject_write(struct file *file,
+					const char __user *ubuf, size_t len,
+					loff_t *ppos)
+{
+	struct rxlane_priv *priv = file_inode(file)->i_private;
+	u32 n;
+	int err;
+
+	err = kstrtou32_from_user(ubuf, len, 0, &n);
+	if (err)
+		return err;
+	if (n > priv->arfs.max)
+		return -EINVAL;
+	err = rxlane_arfs_inject(priv, n);
+	return err ?: len;
+}
+
+static const struct file_operations rxlane_arfs_inject_fops = {
+	.owner		= THIS_MODULE,
+	.open		= simple_open,
+	.write		= rxlane_arfs_inject_write,
+	.llseek		= noop_llseek,
+};
 
 static int rxlane_queues_show(struct seq_file *seq, void *v)
 {
@@ -255,6 +300,14 @@ void rxlane_debugfs_init(struct rxlane_priv *priv)
 	debugfs_create_file("rss", 0400, d, priv, &rxlane_rss_fops);
 	debugfs_create_file("ntuple", 0400, d, priv, &rxlane_ntuple_fops);
 	debugfs_create_file("arfs", 0400, d, priv, &rxlane_arfs_fops);
+	debugfs_create_file("arfs_buckets", 0400, d, priv,
+			    &rxlane_arfs_buckets_fops);
+	debugfs_create_file("arfs_expiry", 0400, d, priv,
+			    &rxlane_arfs_expiry_fops);
+	debugfs_create_u32("arfs_expire_quota", 0600, d,
+			   &priv->arfs.expire_quota);
+	debugfs_create_file("arfs_inject", 0200, d, priv,
+			    &rxlane_arfs_inject_fops);
 	debugfs_create_file("queues", 0400, d, priv, &rxlane_queues_fops);
 	debugfs_create_file("tunnel_ports", 0600, d, priv,
 			    &rxlane_tunnel_ports_fops);

@@ -12,15 +12,16 @@
 
 #include "rxlane.h"
 
+/*
+ * No bus: bus_info stays empty, as for veth and macvlan (the lower device
+ * is the link's IFLA_LINK, shown by "ip link" as NIC@LOWER).
+ */
 static void rxlane_get_drvinfo(struct net_device *dev,
 			       struct ethtool_drvinfo *info)
 {
-	struct rxlane_priv *priv = netdev_priv(dev);
-
 	strscpy(info->driver, RXLANE_DRV_NAME, sizeof(info->driver));
-	strscpy(info->version, RXLANE_DRV_VERSION, sizeof(info->version));
+	strscpy(info->version, RXLANE_VERSION, sizeof(info->version));
 	strscpy(info->fw_version, "N/A", sizeof(info->fw_version));
-	strscpy(info->bus_info, priv->lower->name, sizeof(info->bus_info));
 }
 
 static const char rxlane_global_stats[][ETH_GSTRING_LEN] = {
@@ -139,21 +140,21 @@ static int rxlane_set_channels(struct net_device *dev,
 	int err;
 
 	if (ch->rx_count || ch->tx_count || ch->other_count) {
-		netdev_info(dev, "only combined channels exist\n");
+		netdev_dbg(dev, "only combined channels exist\n");
 		return -EINVAL;
 	}
 	if (!n || n > priv->num_rxqs) {
-		netdev_info(dev, "channels must be 1..%u\n", priv->num_rxqs);
+		netdev_dbg(dev, "channels must be 1..%u\n", priv->num_rxqs);
 		return -EINVAL;
 	}
 	if (priv->ntuple.count && rxlane_ntuple_max_queue(priv) >= n) {
-		netdev_info(dev, "an ntuple rule uses queue %u: delete it first\n",
-			    rxlane_ntuple_max_queue(priv));
+		netdev_dbg(dev, "an ntuple rule uses queue %u: delete it first\n",
+			   rxlane_ntuple_max_queue(priv));
 		return -EBUSY;
 	}
 	if (rxlane_rss_max_queue(priv) >= n) {
-		netdev_info(dev, "the RSS indirection table uses queue %u: change it first\n",
-			    rxlane_rss_max_queue(priv));
+		netdev_dbg(dev, "the RSS indirection table uses queue %u: change it first\n",
+			   rxlane_rss_max_queue(priv));
 		return -EBUSY;
 	}
 
@@ -217,7 +218,7 @@ static int rxlane_set_rxfh_context(struct net_device *dev, const u32 *indir,
 				   bool delete)
 {
 	if (hfunc != ETH_RSS_HASH_NO_CHANGE && hfunc != ETH_RSS_HASH_TOP) {
-		netdev_info(dev, "only the Toeplitz hash is supported\n");
+		netdev_dbg(dev, "only the Toeplitz hash is supported\n");
 		return -EOPNOTSUPP;
 	}
 	return rxlane_rss_set(netdev_priv(dev), ctx, indir, key, delete);
@@ -288,7 +289,7 @@ static int rxlane_set_rxnfc(struct net_device *dev, struct ethtool_rxnfc *cmd)
 	case ETHTOOL_SRXFH:
 		if (cmd->data == rxlane_rxfh_fields(cmd->flow_type))
 			return 0;
-		netdev_info(dev, "the hashed fields are fixed\n");
+		netdev_dbg(dev, "the hashed fields are fixed\n");
 		return -EOPNOTSUPP;
 	default:
 		return -EOPNOTSUPP;

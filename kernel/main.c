@@ -78,5 +78,5 @@ module_exit(rxlane_exit);
 MODULE_AUTHOR("The rxlane authors");
 MODULE_DESCRIPTION("rxlane: software multi-queue NIC with container-aware filtering");
 MODULE_LICENSE("GPL");
-MODULE_VERSION(RXLANE_DRV_VERSION);
+MODULE_VERSION(RXLANE_VERSION);
 MODULE_ALIAS_RTNL_LINK(RXLANE_DRV_NAME);

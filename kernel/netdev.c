@@ -104,18 +104,51 @@ static void rxlane_uninit(struct net_device *dev)
 	free_percpu(dev->tstats);
 }
 
-/* The lower device must accept our address when it is not its own. */
+/*
+ * The lower device must accept our address when it is not its own. Both
+ * compare with priv->lower_addr, which NETDEV_CHANGEADDR keeps current
+ * (rxlane_lower_addr_follow()), so that an entry added is the entry
+ * removed.
+ */
 static int rxlane_lower_addr_add(struct rxlane_priv *priv, const u8 *addr)
 {
-	if (ether_addr_equal(addr, priv->lower->dev_addr))
+	if (ether_addr_equal(addr, priv->lower_addr))
 		return 0;
 	return dev_uc_add(priv->lower, addr);
 }
 
 static void rxlane_lower_addr_del(struct rxlane_priv *priv, const u8 *addr)
 {
-	if (!ether_addr_equal(addr, priv->lower->dev_addr))
+	if (!ether_addr_equal(addr, priv->lower_addr))
 		dev_uc_del(priv->lower, addr);
+}
+
+/**
+ * rxlane_lower_addr_follow() - the lower device changed its MAC address
+ * @priv: the device whose lower it is
+ *
+ * While we are up the lower holds an entry for our address exactly when it
+ * is not the lower's own. A new lower address can make the entry needed
+ * (we kept the lower's old address: without it a filtering lower drops
+ * our frames) or needless (the lower took our address: it would be left
+ * behind by ndo_stop). The same rule as vlan_sync_address().
+ *
+ * Context: RTNL held (NETDEV_CHANGEADDR of the lower).
+ */
+static void rxlane_lower_addr_follow(struct rxlane_priv *priv)
+{
+	struct net_device *dev = priv->dev, *lower = priv->lower;
+	bool had = !ether_addr_equal(dev->dev_addr, priv->lower_addr);
+	bool needs = !ether_addr_equal(dev->dev_addr, lower->dev_addr);
+
+	if (dev->flags & IFF_UP) {
+		if (needs && !had && dev_uc_add(lower, dev->dev_addr))
+			netdev_warn(dev, "cannot add our address to %s's unicast list\n",
+				    lower->name);
+		if (!needs && had)
+			dev_uc_del(lower, dev->dev_addr);
+	}
+	ether_addr_copy(priv->lower_addr, lower->dev_addr);
 }
 
 static int rxlane_open(struct net_device *dev)
@@ -125,6 +158,7 @@ static int rxlane_open(struct net_device *dev)
 	int err;
 
 	rxlane_rx_start(priv);
+	ether_addr_copy(priv->lower_addr, lower->dev_addr);
 	err = rxlane_lower_addr_add(priv, dev->dev_addr);
 	if (err)
 		goto err_rx_stop;
@@ -476,6 +510,9 @@ static int rxlane_lower_event(struct notifier_block *nb, unsigned long event,
 	case NETDEV_DOWN:
 	case NETDEV_CHANGE:
 		netif_stacked_transfer_operstate(lower, priv->dev);
+		break;
+	case NETDEV_CHANGEADDR:
+		rxlane_lower_addr_follow(priv);
 		break;
 	case NETDEV_CHANGEMTU:
 		if (priv->dev->mtu > lower->mtu)

@@ -69,7 +69,7 @@ struct rxlane_ntuple_rule {
 
 #define RXLANE_REFUSE(priv, err, fmt, ...)				\
 	({								\
-		netdev_info((priv)->dev, "ntuple: " fmt "\n", ##__VA_ARGS__); \
+		netdev_dbg((priv)->dev, "ntuple: " fmt "\n", ##__VA_ARGS__); \
 		err;							\
 	})
 

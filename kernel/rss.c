@@ -159,8 +159,8 @@ int rxlane_rss_set(struct rxlane_priv *priv, u32 *ctx, const u32 *indir,
 			if (!rtnl_dereference(priv->rss[id]))
 				break;
 		if (id == RXLANE_RSS_MAX_CTX) {
-			netdev_info(priv->dev, "all %d RSS contexts are in use\n",
-				    RXLANE_RSS_MAX_CTX - 1);
+			netdev_dbg(priv->dev, "all %d RSS contexts are in use\n",
+				   RXLANE_RSS_MAX_CTX - 1);
 			return -ENOSPC;
 		}
 	} else {
@@ -175,8 +175,8 @@ int rxlane_rss_set(struct rxlane_priv *priv, u32 *ctx, const u32 *indir,
 		if (!id)
 			return -EINVAL;
 		if (rxlane_ntuple_uses_ctx(priv, id)) {
-			netdev_info(priv->dev,
-				    "RSS context %u is used by ntuple rules\n", id);
+			netdev_dbg(priv->dev,
+				   "RSS context %u is used by ntuple rules\n", id);
 			return -EBUSY;
 		}
 		RCU_INIT_POINTER(priv->rss[id], NULL);

@@ -32,13 +32,20 @@
 #include <net/xdp.h>
 
 #define RXLANE_DRV_NAME		"rxlane"
-#define RXLANE_DRV_VERSION	"0.2.0"
+/*
+ * The version is the top Makefile's VERSION (plus the git revision), the
+ * one the CLI reports: Kbuild passes it as RXLANE_VERSION to main.c
+ * (MODULE_VERSION) and ethtool.c (drvinfo) only.
+ */
 #define RXLANE_MAX_QUEUES	64
 
 #define RXLANE_RSS_INDIR_SIZE	128
 #define RXLANE_RSS_KEY_SIZE	52
 /* Context 0 is the default RSS context; 1..RXLANE_RSS_MAX_CTX-1 are extra. */
 #define RXLANE_RSS_MAX_CTX	16
+
+/* aRFS entries one expiry pass examines by default (debugfs). */
+#define RXLANE_ARFS_EXPIRE_QUOTA 256
 
 /* Distinct mask shapes the TCAM emulation holds (like hardware profiles). */
 #define RXLANE_NTUPLE_MAX_SHAPES 32
@@ -213,11 +220,18 @@ struct rxlane_ntuple {
  * @lock:	protects the table against concurrent ndo_rx_flow_steer calls,
  *		the expiry worker and flushes (BH-safe)
  * @buckets:	hash of the 5-tuple, RCU readers
+ * @seed:	jhash seed, random per device: peers cannot aim at a bucket
  * @slots:	entries by filter id
  * @ids:	filter ids in use
  * @max:	capacity (filter ids are 0..@max-1)
  * @count:	entries installed
  * @expire_work: the expiry worker
+ * @expire_quota: entries one expiry pass examines at most (debugfs; 0
+ *		counts as 1)
+ * @expire_next: filter id where the next expiry pass starts
+ * @expire_passes: expiry passes run
+ * @expire_scanned: entries the expiry passes examined
+ * @expire_scan_max: most entries one pass examined
  * @adds:	entries added
  * @updates:	entries moved to another queue
  * @expires:	entries expired by rps_may_expire_flow()
@@ -230,11 +244,17 @@ struct rxlane_ntuple {
 struct rxlane_arfs {
 	spinlock_t lock; /* see above */
 	struct hlist_head *buckets;
+	u32 seed;
 	struct rxlane_arfs_entry **slots;
 	unsigned long *ids;
 	unsigned int max;
 	unsigned int count;
 	struct delayed_work expire_work;
+	u32 expire_quota;
+	unsigned int expire_next;
+	u64 expire_passes;
+	u64 expire_scanned;
+	unsigned int expire_scan_max;
 	atomic64_t adds;
 	atomic64_t updates;
 	atomic64_t expires;
@@ -267,6 +287,9 @@ struct rxlane_faults {
  * @lower:	the device frames are received from and sent through; holds a
  *		reference for as long as the rxlane device exists
  * @lower_tracker: reference tracker for @lower
+ * @lower_addr:	the lower's MAC address as last seen (RTNL): while the device
+ *		is up, the lower holds a unicast entry for dev_addr exactly
+ *		when dev_addr differs from it
  * @rxqs:	the receive queues, dev->num_rx_queues of them
  * @num_rxqs:	number of entries in @rxqs
  * @cfg_lock:	serialises queue -> CPU changes and the rmap
@@ -289,6 +312,7 @@ struct rxlane_priv {
 	struct net_device *dev;
 	struct net_device *lower;
 	netdevice_tracker lower_tracker;
+	u8 lower_addr[ETH_ALEN];
 	struct rxlane_rxq *rxqs;
 	unsigned int num_rxqs;
 	struct mutex cfg_lock; /* see above */
@@ -376,6 +400,9 @@ struct cpu_rmap *rxlane_arfs_rmap_new(struct rxlane_priv *priv,
 void rxlane_arfs_rmap_commit(struct rxlane_priv *priv, struct cpu_rmap *rmap);
 void rxlane_arfs_rmap_update(struct rxlane_priv *priv, unsigned int queue);
 void rxlane_arfs_dump(struct rxlane_priv *priv, struct seq_file *seq);
+void rxlane_arfs_dump_buckets(struct rxlane_priv *priv, struct seq_file *seq);
+void rxlane_arfs_dump_expiry(struct rxlane_priv *priv, struct seq_file *seq);
+int rxlane_arfs_inject(struct rxlane_priv *priv, unsigned int n);
 int rxlane_rx_flow_steer(struct net_device *dev, const struct sk_buff *skb,
 			 u16 rxq_index, u32 flow_id);
 
