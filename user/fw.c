@@ -61,7 +61,8 @@ struct rxl_map_ref {
 };
 
 #define RXL_MAP(n, t, k, v, max, flags) \
-	{ { "rxl_" #n, BPF_MAP_TYPE_##t, k, v, max, flags }, offsetof(struct rxl_fw, n) }
+	{ { "rxl_" #n, BPF_MAP_TYPE_##t, k, v, max, flags },	\
+	  offsetof(struct rxl_fw, n) }
 #define RXL_U32		sizeof(__u32)
 #define RXL_U64		sizeof(__u64)
 
