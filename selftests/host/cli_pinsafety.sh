@@ -64,10 +64,13 @@ esac
 
 if mount -t tmpfs -o mode=1777 rxl-lock /run/lock 2> /dev/null; then
 	OLD=/run/lock/rxlane.lock
-	"${NOBODY[@]}" flock -o -x "$OLD" sleep 600 &
+	# One process holds it (no child outlives the kill at cleanup).
+	"${NOBODY[@]}" bash -c 'exec 9>> "$1" && flock -x 9 && exec sleep 600' \
+		- "$OLD" > /dev/null 2>&1 &
 	RXL_PIDS+=($!)
 	deadline=$((SECONDS + 60))
-	while flock -n -x "$OLD" true 2> /dev/null; do
+	# Root's flock(1) would create the file (0644) before nobody does.
+	while [ ! -e "$OLD" ] || flock -n -x "$OLD" true 2> /dev/null; do
 		[ $SECONDS -lt $deadline ] ||
 			rxl_fail "waited 60 s for nobody to lock $OLD"
 		sleep 0.1
