@@ -103,6 +103,7 @@ struct cli {
 	int dir_fd;			/* the pin directory, flocked */
 	int conts_fd, rules_fd;		/* metadata maps, -1 until opened */
 	bool fw_open;
+	bool locked;			/* dir_fd is flocked */
 	struct rxl_fw fw;
 	json_t *out;			/* the JSON document under -j */
 	const char *prog;		/* "rxlane" */
@@ -162,6 +163,8 @@ unsigned int *cli_rule_order(const struct cli_rule *rules, unsigned int n);
 /* Open (creating with @create) and check the pin directory. */
 int cli_state_open(struct cli *c, bool create);
 int cli_lock(struct cli *c);
+/* Refuse (exit 1) maps in @dir when another user owns it or may write it. */
+int cli_check_maps_dir(struct cli *c, const char *dir);
 /* The fast path's maps: pin dir, iproute2's pins, or an attached program. */
 int cli_fw_open(struct cli *c);
 /* The same, silent when there are none: -ENOENT. */

@@ -7,8 +7,10 @@
  * is the access control: it must be a directory on bpffs, owned by the
  * user running the CLI (root) and closed to group and others (0700).
  * Anything else is refused, never repaired. Changes hold an exclusive
- * flock on the directory (as xdp-tools does); fw.c takes its own lock on
- * RXL_FW_LOCK inside each call, a different file, so the two nest.
+ * flock on the directory (as xdp-tools does), the one lock: fw.c locks the
+ * directory its maps are pinned in, and takes no lock of its own when that
+ * is the one the CLI holds (rxl_fw_lock_held). Only its owner can open a
+ * 0700 directory, so no other user can take the lock and stall changes.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -130,6 +132,9 @@ int cli_lock(struct cli *c)
 	if (flock(c->dir_fd, LOCK_EX))
 		return cli_err(c, CLI_ERR, c->pin_dir, "cannot lock %s: %s",
 			       c->pin_dir, strerror(errno));
+	c->locked = true;
+	if (c->fw_open)
+		rxl_fw_lock_held(&c->fw, c->dir_fd);
 	return 0;
 }
 
@@ -178,6 +183,7 @@ void cli_state_close(struct cli *c)
 	if (c->dir_fd >= 0)
 		close(c->dir_fd);
 	c->conts_fd = c->rules_fd = c->dir_fd = -1;
+	c->locked = false;
 }
 
 /* ---- the fast path's maps ---------------------------------------------- */
@@ -190,38 +196,59 @@ const char *cli_iproute_dir(char *buf, size_t len)
 	return buf;
 }
 
-static bool cli_has_maps(const char *dir)
+/* 1: @dir holds the fast path's maps, 0: it does not, -errno: unknown. */
+static int cli_has_maps(const char *dir)
 {
 	char path[PATH_MAX + 32];
 
 	snprintf(path, sizeof(path), "%s/rxl_config", dir);
-	return !access(path, F_OK);
+	if (!access(path, F_OK))
+		return 1;
+	return errno == ENOENT || errno == ENOTDIR ? 0 : -errno;
+}
+
+/* Maps in @dir are used only if no other user could have put them there. */
+int cli_check_maps_dir(struct cli *c, const char *dir)
+{
+	struct stat st;
+
+	if (stat(dir, &st))
+		return cli_err(c, CLI_ERR, dir, "%s: %s", dir, strerror(errno));
+	return cli_check_owner(c, dir, &st);
 }
 
 static int cli_open_dir_maps(struct cli *c, const char *dir)
 {
-	struct stat st;
-
-	if (stat(dir, &st) || cli_check_owner(c, dir, &st))
+	if (cli_check_maps_dir(c, dir))
 		return CLI_ERR;
 	if (rxl_fw_open_pinned(&c->fw, dir))
 		return cli_fw_err(c, "opening the fast path's maps");
 	snprintf(c->maps_dir, sizeof(c->maps_dir), "%s", dir);
 	c->fw_open = true;
+	if (c->locked)
+		rxl_fw_lock_held(&c->fw, c->dir_fd);
 	return 0;
 }
 
-/* The maps of an rxlane program attached to any device in this netns. */
+/*
+ * The maps of an rxlane program attached to any device in this netns;
+ * -ENOENT when there is none, -EPERM when one could not be read.
+ */
 static int cli_open_attached(struct cli *c)
 {
 	struct cli_xdp_link *links;
 	unsigned int n, i;
-	int ret = -1;
+	int ret = -ENOENT, err;
 
 	if (cli_xdp_list(0, &links, &n))
-		return -1;
+		return -ENOENT;
 	for (i = 0; i < n && ret; i++) {
-		if (rxl_fw_open_prog(&c->fw, links[i].prog_id))
+		err = rxl_fw_open_prog(&c->fw, links[i].prog_id);
+		if (err == -EPERM || err == -EACCES) {
+			ret = err;
+			continue;
+		}
+		if (err)
 			continue;
 		snprintf(c->maps_dir, sizeof(c->maps_dir), "dev %s",
 			 links[i].name);
@@ -232,18 +259,39 @@ static int cli_open_attached(struct cli *c)
 	return ret;
 }
 
+/* Why the maps in @dir cannot even be looked for: a permission, mostly. */
+static int cli_no_access(struct cli *c, const char *dir, int err)
+{
+	return cli_err(c, CLI_ERR, dir, "cannot use %s: %s%s", dir,
+		       strerror(-err),
+		       err == -EACCES || err == -EPERM ?
+		       " (rxlane needs root: CAP_BPF, CAP_NET_ADMIN)" : "");
+}
+
 int cli_fw_find(struct cli *c)
 {
 	char ipr[PATH_MAX];
+	int has, err;
 
 	if (c->fw_open)
 		return 0;
-	if (cli_has_maps(c->pin_dir))
+	has = cli_has_maps(c->pin_dir);
+	if (has < 0)
+		return cli_no_access(c, c->pin_dir, has);
+	if (has)
 		return cli_open_dir_maps(c, c->pin_dir);
 	cli_iproute_dir(ipr, sizeof(ipr));
-	if (cli_has_maps(ipr))
+	has = cli_has_maps(ipr);
+	if (has < 0)
+		return cli_no_access(c, ipr, has);
+	if (has)
 		return cli_open_dir_maps(c, ipr);
-	return cli_open_attached(c) ? -ENOENT : 0;
+	err = cli_open_attached(c);
+	if (err == -EPERM || err == -EACCES)
+		return cli_err(c, CLI_ERR, NULL,
+			       "cannot read the XDP programs of this network namespace: %s (rxlane needs root: CAP_BPF, CAP_NET_ADMIN)",
+			       strerror(-err));
+	return err;
 }
 
 int cli_fw_open(struct cli *c)

@@ -125,10 +125,45 @@ static const char *cli_attach_dir(struct cli *c, char *buf, size_t len)
 }
 
 /*
- * Take the maps already pinned in @dir as they are (by fd: libbpf's own
- * reuse check compares flags, and the kernel adds BPF_F_RDONLY_PROG to
- * every devmap). The object does not pin its devmap (bpf/rxl_maps.h):
- * if @dir has none, this attachment's is pinned there.
+ * Maps found in iproute2's directory are reused only if it is as closed
+ * as the pin directory: owned by the caller, 0700 (Documentation/cli.rst).
+ */
+static int cli_attach_check_dir(struct cli *c)
+{
+	char ipr[PATH_MAX];
+	const char *dir = cli_attach_dir(c, ipr, sizeof(ipr));
+
+	return dir == c->pin_dir ? 0 : cli_check_maps_dir(c, dir);
+}
+
+/*
+ * Refuse pinned map @fd unless it is laid out as this build's object
+ * defines @m: bpf_map__reuse_fd() would take any map of that name, and the
+ * program would then read another layout (or another program's data).
+ */
+static int cli_check_pin(struct cli *c, const struct bpf_map *m, int fd,
+			 const char *path)
+{
+	struct rxl_map_layout want = {
+		.name = bpf_map__name(m),
+		.type = bpf_map__type(m),
+		.key_size = bpf_map__key_size(m),
+		.value_size = bpf_map__value_size(m),
+		.max_entries = bpf_map__max_entries(m),
+		.map_flags = bpf_map__map_flags(m),
+	};
+	char why[512];
+
+	if (!rxl_map_check(fd, &want, path, why, sizeof(why)))
+		return 0;
+	return cli_err(c, CLI_ERR, path, "%s", why);
+}
+
+/*
+ * Take the maps already pinned in @dir (by fd: libbpf's own reuse check
+ * compares flags, and the kernel adds BPF_F_RDONLY_PROG to every devmap),
+ * each once its layout is checked. The object does not pin its devmap
+ * (bpf/rxl_maps.h): if @dir has none, this attachment's is pinned there.
  */
 static int cli_reuse_pins(struct cli *c, struct bpf_object *obj,
 			  const char *dir)
@@ -150,6 +185,10 @@ static int cli_reuse_pins(struct cli *c, struct bpf_object *obj,
 		}
 		if (fd < 0)
 			continue;	/* libbpf creates and pins it */
+		if (cli_check_pin(c, m, fd, path)) {
+			close(fd);
+			return CLI_ERR;
+		}
 		err = bpf_map__reuse_fd(m, fd);
 		close(fd);
 		if (!err)
@@ -225,7 +264,9 @@ int cmd_attach(struct cli *c, int argc, char **argv)
 			       "rxlane is already attached to %s (program %u)" :
 			       "%s already has XDP program %u: detach it first",
 			       argv[0], prog_id);
-	err = cli_state_open(c, !c->dry_run);
+	err = cli_attach_check_dir(c);
+	if (!err)
+		err = cli_state_open(c, !c->dry_run);
 	if (err || c->dry_run)
 		return err;
 	return cli_load_attach(c, argv[0], ifindex, &o);

@@ -49,28 +49,117 @@ const char *rxl_fw_error(const struct rxl_fw *fw)
 
 /* ---- opening ------------------------------------------------------------ */
 
+/*
+ * The fast path's maps as bpf/rxl_maps.h defines them, with sizes from
+ * include/rxlane_maps.h: a map is adopted (from pins, a program or an
+ * object) only when it matches. max_entries 0: a capacity the loader
+ * chooses (the tests shrink the rule maps).
+ */
 struct rxl_map_ref {
-	const char *name;
+	struct rxl_map_layout l;
 	size_t off;
 };
 
+#define RXL_MAP(n, t, k, v, max, flags) \
+	{ { "rxl_" #n, BPF_MAP_TYPE_##t, k, v, max, flags },	\
+	  offsetof(struct rxl_fw, n) }
+#define RXL_U32		sizeof(__u32)
+#define RXL_U64		sizeof(__u64)
+
 static const struct rxl_map_ref rxl_maps[] = {
-	{ "rxl_config", offsetof(struct rxl_fw, config) },
-	{ "rxl_vteps", offsetof(struct rxl_fw, vteps) },
-	{ "rxl_vnis", offsetof(struct rxl_fw, vnis) },
-	{ "rxl_addrs4", offsetof(struct rxl_fw, addrs4) },
-	{ "rxl_addrs6", offsetof(struct rxl_fw, addrs6) },
-	{ "rxl_acache_sel", offsetof(struct rxl_fw, acache_sel) },
-	{ "rxl_acache", offsetof(struct rxl_fw, acache) },
-	{ "rxl_rules4", offsetof(struct rxl_fw, rules4) },
-	{ "rxl_rules6", offsetof(struct rxl_fw, rules6) },
-	{ "rxl_tx_ports", offsetof(struct rxl_fw, tx_ports) },
-	{ "rxl_rule_cnt", offsetof(struct rxl_fw, rule_cnt) },
-	{ "rxl_cont_cnt", offsetof(struct rxl_fw, cont_cnt) },
-	{ "rxl_drops", offsetof(struct rxl_fw, drops) },
-	{ "rxl_stats", offsetof(struct rxl_fw, stats) },
+	RXL_MAP(config, ARRAY, RXL_U32, sizeof(struct rxl_config), 1, 0),
+	RXL_MAP(vteps, ARRAY, RXL_U32, sizeof(struct rxl_vtep), RXL_MAX_VTEPS,
+		0),
+	RXL_MAP(vnis, ARRAY, RXL_U32, RXL_U64, RXL_VNI_WORDS, 0),
+	RXL_MAP(addrs4, HASH, sizeof(__be32), sizeof(struct rxl_container), 0,
+		BPF_F_NO_PREALLOC),
+	RXL_MAP(addrs6, HASH, sizeof(struct rxl_in6),
+		sizeof(struct rxl_container), 0, BPF_F_NO_PREALLOC),
+	RXL_MAP(acache_sel, ARRAY, RXL_U32, RXL_U64, RXL_ACACHE_SLOTS,
+		BPF_F_MMAPABLE),
+	RXL_MAP(acache, ARRAY, RXL_U32, sizeof(struct rxl_acache_ent),
+		2 * RXL_ACACHE_SLOTS, 0),
+	RXL_MAP(rules4, HASH, sizeof(struct rxl_rule4_key),
+		sizeof(struct rxl_rule_val), 0, BPF_F_NO_PREALLOC),
+	RXL_MAP(rules6, HASH, sizeof(struct rxl_rule6_key),
+		sizeof(struct rxl_rule_val), 0, BPF_F_NO_PREALLOC),
+	RXL_MAP(tx_ports, DEVMAP, RXL_U32, RXL_U32, RXL_MAX_CONTAINERS, 0),
+	RXL_MAP(rule_cnt, PERCPU_ARRAY, RXL_U32, sizeof(struct rxl_counter), 0,
+		0),
+	RXL_MAP(cont_cnt, PERCPU_ARRAY, RXL_U32,
+		sizeof(struct rxl_cont_counter), RXL_MAX_CONTAINERS, 0),
+	RXL_MAP(drops, PERCPU_ARRAY, RXL_U32, RXL_U64, RXL_DROP__MAX, 0),
+	RXL_MAP(stats, PERCPU_ARRAY, RXL_U32, RXL_U64, RXL_STAT__MAX, 0),
 };
 #define RXL_NMAPS (sizeof(rxl_maps) / sizeof(rxl_maps[0]))
+
+const struct rxl_map_layout *rxl_map_layout(const char *name)
+{
+	unsigned int i;
+
+	for (i = 0; i < RXL_NMAPS; i++)
+		if (!strcmp(rxl_maps[i].l.name, name))
+			return &rxl_maps[i].l;
+	return NULL;
+}
+
+static const char *rxl_map_mismatch(const struct bpf_map_info *info,
+				    const struct rxl_map_layout *want,
+				    __u32 *got, __u32 *exp)
+{
+	/* The kernel adds this flag to every devmap it creates. */
+	__u32 kflags = want->type == BPF_MAP_TYPE_DEVMAP ? BPF_F_RDONLY_PROG : 0;
+
+	if (info->type != want->type) {
+		*got = info->type;
+		*exp = want->type;
+		return "type";
+	}
+	if (info->key_size != want->key_size) {
+		*got = info->key_size;
+		*exp = want->key_size;
+		return "key size";
+	}
+	if (info->value_size != want->value_size) {
+		*got = info->value_size;
+		*exp = want->value_size;
+		return "value size";
+	}
+	if ((info->map_flags & ~kflags) != want->map_flags) {
+		*got = info->map_flags & ~kflags;
+		*exp = want->map_flags;
+		return "flags";
+	}
+	if (want->max_entries && info->max_entries != want->max_entries) {
+		*got = info->max_entries;
+		*exp = want->max_entries;
+		return "max_entries";
+	}
+	return NULL;
+}
+
+int rxl_map_check(int fd, const struct rxl_map_layout *want,
+		  const char *where, char *why, size_t len)
+{
+	struct bpf_map_info info = {};
+	__u32 ilen = sizeof(info), got = 0, exp = 0;
+	const char *what;
+
+	if (bpf_obj_get_info_by_fd(fd, &info, &ilen)) {
+		int err = -errno;
+
+		snprintf(why, len, "%s: cannot read the map's info: %s", where,
+			 strerror(-err));
+		return err;
+	}
+	what = rxl_map_mismatch(&info, want, &got, &exp);
+	if (!what)
+		return 0;
+	snprintf(why, len,
+		 "%s is not this rxlane's %s: %s %u, want %u (another program's map or an older layout)",
+		 where, want->name, what, got, exp);
+	return -EINVAL;
+}
 
 static int *rxl_fd(struct rxl_fw *fw, unsigned int i)
 {
@@ -116,18 +205,31 @@ static int rxl_acache_map(struct rxl_fw *fw)
 	return 0;
 }
 
-/* Sizes and helpers every open path needs once the map fds are set. */
-static int rxl_fw_finish_open(struct rxl_fw *fw)
+/*
+ * Sizes and helpers every open path needs once the map fds are set. Each
+ * map is checked against this build's layout first: a name is no proof
+ * (anyone who can pin can pin a map under our name, and an older rxlane
+ * left its own layout). @dir names the pins in messages, NULL: by name.
+ */
+static int rxl_fw_finish_open(struct rxl_fw *fw, const char *dir)
 {
 	struct bpf_map_info info = {};
 	__u32 len = sizeof(info);
+	char where[PATH_MAX];
 	unsigned int i;
 	int err;
 
-	for (i = 0; i < RXL_NMAPS; i++)
+	for (i = 0; i < RXL_NMAPS; i++) {
 		if (*rxl_fd(fw, i) < 0)
 			return rxl_fail(fw, -ENOENT, "map %s not found",
-					rxl_maps[i].name);
+					rxl_maps[i].l.name);
+		snprintf(where, sizeof(where), "%s%s%s", dir ?: "map",
+			 dir ? "/" : " ", rxl_maps[i].l.name);
+		err = rxl_map_check(*rxl_fd(fw, i), &rxl_maps[i].l, where,
+				    fw->err, sizeof(fw->err));
+		if (err)
+			return err;
+	}
 	fw->ncpus = libbpf_num_possible_cpus();
 	if (fw->ncpus < 1)
 		return rxl_fail(fw, fw->ncpus, "cannot count possible CPUs");
@@ -148,11 +250,11 @@ int rxl_fw_open_obj(struct rxl_fw *fw, struct bpf_object *obj)
 	for (i = 0; i < RXL_NMAPS; i++) {
 		struct bpf_map *m;
 
-		m = bpf_object__find_map_by_name(obj, rxl_maps[i].name);
+		m = bpf_object__find_map_by_name(obj, rxl_maps[i].l.name);
 		if (m)
 			*rxl_fd(fw, i) = dup(bpf_map__fd(m));
 	}
-	err = rxl_fw_finish_open(fw);
+	err = rxl_fw_finish_open(fw, NULL);
 	if (err)
 		rxl_fw_close(fw);
 	return err;
@@ -190,8 +292,13 @@ int rxl_fw_open_pinned(struct rxl_fw *fw, const char *dir)
 	int err;
 
 	rxl_fw_init(fw);
+	/* The directory is the lock (rxl_lock): open it first. */
+	fw->lock_fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fw->lock_fd < 0)
+		return rxl_fail(fw, -errno, "cannot open %s: %s", dir,
+				strerror(errno));
 	for (i = 0; i < RXL_NMAPS; i++) {
-		snprintf(path, sizeof(path), "%s/%s", dir, rxl_maps[i].name);
+		snprintf(path, sizeof(path), "%s/%s", dir, rxl_maps[i].l.name);
 		*rxl_fd(fw, i) = rxl_fd(fw, i) == &fw->tx_ports ?
 				 rxl_tx_ports_get(path) : bpf_obj_get(path);
 		if (*rxl_fd(fw, i) < 0) {
@@ -201,7 +308,7 @@ int rxl_fw_open_pinned(struct rxl_fw *fw, const char *dir)
 			return err;
 		}
 	}
-	err = rxl_fw_finish_open(fw);
+	err = rxl_fw_finish_open(fw, dir);
 	if (err)
 		rxl_fw_close(fw);
 	return err;
@@ -216,7 +323,7 @@ static void rxl_take_map(struct rxl_fw *fw, int fd)
 	if (bpf_obj_get_info_by_fd(fd, &info, &len))
 		goto out;
 	for (i = 0; i < RXL_NMAPS; i++) {
-		if (strcmp(info.name, rxl_maps[i].name) || *rxl_fd(fw, i) >= 0)
+		if (strcmp(info.name, rxl_maps[i].l.name) || *rxl_fd(fw, i) >= 0)
 			continue;
 		*rxl_fd(fw, i) = fd;
 		return;
@@ -251,7 +358,7 @@ int rxl_fw_open_prog(struct rxl_fw *fw, __u32 prog_id)
 		if (fd >= 0)
 			rxl_take_map(fw, fd);
 	}
-	err = rxl_fw_finish_open(fw);
+	err = rxl_fw_finish_open(fw, NULL);
 	if (err) {
 		char why[sizeof(fw->err)];
 
@@ -308,35 +415,40 @@ void rxl_fw_close(struct rxl_fw *fw)
 
 /* ---- locking and grace periods ------------------------------------------ */
 
+/*
+ * Changes are serialised by an exclusive flock on the directory the maps
+ * are pinned in: closed to others (the CLI insists on 0700), so no other
+ * user can take it and stall every change, and it follows the directory
+ * whoever opens the maps there. Maps opened from an object or a program
+ * have no directory: their caller serialises, as one who holds the lock
+ * already does (rxl_fw_lock_held).
+ */
 static int rxl_lock(struct rxl_fw *fw)
 {
-	fw->lock_fd = open(RXL_FW_LOCK, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
-	if (fw->lock_fd < 0 && errno == ENOENT) {
-		/* /run/lock may not exist yet (a fresh tmpfs /run). */
-		mkdir("/run/lock", 0755);
-		fw->lock_fd = open(RXL_FW_LOCK, O_RDWR | O_CREAT | O_CLOEXEC,
-				   0600);
-	}
-	if (fw->lock_fd < 0)
-		return rxl_fail(fw, -errno, "cannot open %s: %s", RXL_FW_LOCK,
+	if (fw->lock_fd < 0 || fw->lock_held)
+		return 0;
+	if (flock(fw->lock_fd, LOCK_EX))
+		return rxl_fail(fw, -errno, "cannot lock the pin directory: %s",
 				strerror(errno));
-	if (flock(fw->lock_fd, LOCK_EX)) {
-		int err = -errno;
-
-		close(fw->lock_fd);
-		fw->lock_fd = -1;
-		return rxl_fail(fw, err, "cannot lock %s: %s", RXL_FW_LOCK,
-				strerror(-err));
-	}
 	return 0;
 }
 
 static int rxl_unlock(struct rxl_fw *fw, int ret)
 {
-	if (fw->lock_fd >= 0)
-		close(fw->lock_fd);
-	fw->lock_fd = -1;
+	if (fw->lock_fd >= 0 && !fw->lock_held)
+		flock(fw->lock_fd, LOCK_UN);
 	return ret;
+}
+
+bool rxl_fw_lock_held(struct rxl_fw *fw, int dir_fd)
+{
+	struct stat a, b;
+
+	if (fw->lock_fd < 0 || fstat(fw->lock_fd, &a) || fstat(dir_fd, &b) ||
+	    a.st_dev != b.st_dev || a.st_ino != b.st_ino)
+		return false;
+	fw->lock_held = true;
+	return true;
 }
 
 /*

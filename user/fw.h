@@ -5,8 +5,11 @@
  *
  * Shared by the rxlane CLI and the tests. Every function returns 0 or a
  * negative errno; on failure rxl_fw_error() says why in words.
- * Mutating calls take an exclusive flock on RXL_FW_LOCK, so two processes
- * never interleave their changes.
+ * Mutating calls of maps opened from pins take an exclusive flock on the
+ * pin directory, so two processes never interleave their changes; the
+ * directory's mode decides who can take it (keep it 0700). Every open
+ * path checks each map's type, key and value size, flags and fixed
+ * max_entries against this build's layout before using it.
  */
 #ifndef _RXLANE_FW_H
 #define _RXLANE_FW_H
@@ -19,7 +22,6 @@
 
 #define RXL_FW_PIN_ROOT		"/sys/fs/bpf/rxlane"	/* rxlane loader */
 #define RXL_FW_PIN_IPROUTE	"/sys/fs/bpf/tc/globals"	/* ip link ... xdp */
-#define RXL_FW_LOCK		"/run/lock/rxlane.lock"
 
 struct bpf_object;
 
@@ -48,7 +50,8 @@ struct rxl_fw {
 	__u64 *acache_live;		/* rxl_acache_sel, mmapped */
 	bool acache_dirty;		/* a slot flipped since the last sync */
 	int sync_outer, sync_inner;	/* ARRAY_OF_MAPS: waits for RCU */
-	int lock_fd;
+	int lock_fd;			/* the pin directory: flocked */
+	bool lock_held;			/* ... by the caller, for us */
 	int ncpus;
 	__u32 rule_slots;		/* max_entries of rxl_rule_cnt */
 	char err[256];
@@ -63,6 +66,33 @@ int rxl_fw_open_prog(struct rxl_fw *fw, __u32 prog_id);
 /* Maps of the XDP program attached to @ifindex, however it was loaded. */
 int rxl_fw_open_ifindex(struct rxl_fw *fw, int ifindex);
 void rxl_fw_close(struct rxl_fw *fw);
+/*
+ * The caller holds an exclusive flock on directory @dir_fd for as long as
+ * it uses @fw: if that is the directory @fw's maps are pinned in, @fw's
+ * calls take the lock no more (a second open file of the directory would
+ * wait for the caller's lock forever). Returns whether it is.
+ */
+bool rxl_fw_lock_held(struct rxl_fw *fw, int dir_fd);
+
+/* What a map must be to be adopted as the fast path's map @name. */
+struct rxl_map_layout {
+	const char *name;
+	__u32 type;
+	__u32 key_size;
+	__u32 value_size;
+	__u32 max_entries;	/* 0: a capacity the loader chooses */
+	__u32 map_flags;	/* devmaps: BPF_F_RDONLY_PROG aside */
+};
+
+/* This build's layout of map @name (bpf/rxl_maps.h), or NULL. */
+const struct rxl_map_layout *rxl_map_layout(const char *name);
+/*
+ * 0 when map @fd is laid out as @want; else -EINVAL (-errno when its info
+ * cannot be read) and in @why a message naming @where (its pin path) and
+ * the first difference.
+ */
+int rxl_map_check(int fd, const struct rxl_map_layout *want,
+		  const char *where, char *why, size_t len);
 const char *rxl_fw_error(const struct rxl_fw *fw);
 
 int rxl_fw_set_config(struct rxl_fw *fw, __u16 vxlan_port,
