@@ -190,7 +190,7 @@ int main(int argc, char **argv)
 	clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &c0);
 	ret = cli_dispatch(&c, cli_objects, "command", argc - optind,
 			   argv + optind);
-	/* Under -j every success prints a document, {"schema":1} at least. */
+	/* Under -j every success prints a document, {"schema":2} at least. */
 	if (!ret && c.json && !c.printed)
 		cli_doc(&c);
 	if (!ret)

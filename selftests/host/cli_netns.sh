@@ -99,7 +99,7 @@ echo "$out" | jq -e '([.rules[].handle] | sort) == [1, 2, 3]' >/dev/null ||
 	rxl_fail "unshare -m: fw list: $out"
 fresh "$RXL_CLI" attach x0 || rxl_fail "unshare -m: attach x0"
 out=$(fresh "$RXL_CLI" -j status) || rxl_fail "unshare -m: status"
-echo "$out" | jq -e '.containers == 2 and .rules == 3 and
+echo "$out" | jq -e '.container_count == 2 and .rule_count == 3 and
 	([.attached[] | select(.rxlane)] | length) == 2' >/dev/null ||
 	rxl_fail "unshare -m: status: $out"
 # Both programs run with one set of maps and the records bound.
