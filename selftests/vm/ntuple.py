@@ -141,10 +141,28 @@ t.write_debugfs('fail_alloc', '0')
 sh('ethtool -N %s flow-type udp4 dst-port 7103 action 3 loc 6' % t.nic)
 rc, out = sh_rc('ethtool -L %s combined 2' % t.nic)
 check(rc != 0, 'ethtool -L 2 orphaned a rule to queue 3')
-# 6.1 passes no extack to set_channels: the errno and the log say why.
+# 6.1 passes no extack to set_channels: the errno and the log say why. The
+# driver logs refusals at debug level (netdev_dbg), so the reason shows once
+# dynamic debug is on for the module, as a user chasing a refusal turns it on.
 check('busy' in out.lower(), 'ethtool -L refused without EBUSY: %s' % out)
+
+
+def dyndbg(flags, quiet=False):
+    try:
+        with open('/proc/dynamic_debug/control', 'w') as f:
+            f.write('module rxlane %s\n' % flags)
+    except OSError:
+        if not quiet:
+            raise
+
+
+dyndbg('+p')
+at_exit(lambda: dyndbg('-p', quiet=True))
+rc, out = sh_rc('ethtool -L %s combined 2' % t.nic)
+check(rc != 0, 'ethtool -L 2 orphaned a rule to queue 3 (debug on)')
 check('%s: an ntuple rule uses queue 3: delete it first' % t.nic in sh('dmesg | tail -n 20'),
-      'no kernel log line for the refused ethtool -L')
+      'no debug log line for the refused ethtool -L')
+dyndbg('-p')
 sh('ethtool -N %s delete 6' % t.nic)
 sh('ethtool -L %s combined 2' % t.nic)
 sh('ethtool -L %s combined 4' % t.nic)
