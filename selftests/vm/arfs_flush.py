@@ -30,9 +30,9 @@ NTUPLE_FLOWS = 8
 # to expire as soon as the stack has no flow table for its queue, which is
 # the case during 'ethtool -L' (6.1 frees a removed queue's rps_flow_table
 # with its kobject), and a CI run once saw it take all four entries there
-# before the flush did.
-set_param('arfs_expire_ms', 60000)
+# before the flush did. (Set once the module is loaded, before any entry.)
 a = ArfsTopo(64, idle_ms=60000)
+set_param('arfs_expire_ms', 60000)
 t = a.t
 src, dst = t.wire_ip, '10.77.0.10'
 a.add_ip(dst, src)
