@@ -67,6 +67,7 @@ enum rxl_frag {
 	RXL_FRAG_NONE,		/* not a fragment */
 	RXL_FRAG_FIRST,		/* offset 0, more fragments follow */
 	RXL_FRAG_LATER,		/* offset > 0: no L4 header */
+	RXL_FRAG_ATOMIC,	/* IPv6 fragment header on a whole packet */
 };
 
 /* VXLAN (RFC 7348). */
@@ -86,6 +87,7 @@ struct rxl_genevehdr {
 	__u8 vni[3];
 	__u8 rsvd;
 };
+#define RXL_GENEVE_FLAG_O	0x80	/* control message (OAM) */
 #define RXL_GENEVE_FLAG_C	0x40	/* critical options present */
 #define RXL_GENEVE_VER(h)	((h)->ver_optlen >> 6)
 #define RXL_GENEVE_OPTLEN(h)	(((h)->ver_optlen & 0x3f) * 4)

@@ -48,7 +48,7 @@ static __always_inline int rxl_udp_tunnel(struct xdp_md *ctx,
 	if (!udp || off > p->ip_end)
 		return RXL_DROP_L4_TRUNC;
 	dport = bpf_ntohs(*(__be16 *)(udp + 2));
-	if (p->frag != RXL_FRAG_NONE)
+	if (p->frag == RXL_FRAG_FIRST)
 		return dport == vxlan_port || dport == geneve_port ?
 		       RXL_DROP_OUTER_FRAG : RXL_NOT_TUNNEL;
 	if (dport == vxlan_port) {
@@ -74,6 +74,14 @@ static __always_inline int rxl_udp_tunnel(struct xdp_md *ctx,
 		/* RFC 8926 3.5: we understand no option, critical or not. */
 		if (gh->flags & RXL_GENEVE_FLAG_C)
 			return RXL_DROP_GENEVE_CRITICAL;
+		/*
+		 * RFC 8926 3.4: a control message is for the tunnel
+		 * endpoint; its payload must not be forwarded. Not passed
+		 * encapsulated either: a kernel geneve device on this port
+		 * would decapsulate it past the containers' rules.
+		 */
+		if (gh->flags & RXL_GENEVE_FLAG_O)
+			return RXL_DROP_GENEVE_OAM;
 		*inner = off + sizeof(*gh) + RXL_GENEVE_OPTLEN(gh);
 		if (*inner > p->ip_end)
 			return RXL_DROP_GENEVE_OPTLEN;
@@ -98,7 +106,7 @@ static __always_inline int rxl_gre_tunnel(struct xdp_md *ctx,
 		return RXL_DROP_TUNNEL_TRUNC;
 	if (gre->proto != bpf_htons(RXL_ETH_P_TEB))
 		return RXL_NOT_TUNNEL;
-	if (p->frag != RXL_FRAG_NONE)
+	if (p->frag == RXL_FRAG_FIRST)
 		return RXL_DROP_OUTER_FRAG;
 	flags = bpf_ntohs(gre->flags);
 	if ((flags & (RXL_GRE_VERSION | RXL_GRE_ROUTING)) ||

@@ -99,10 +99,15 @@ static __always_inline int rxl_deliver(const struct rxl_container *c,
 	return act;
 }
 
-/* Neighbour discovery as RFC 4861 7.1.1 has it: hop limit 255. */
+/*
+ * Neighbour discovery as RFC 4861 7.1.1 has it: hop limit 255, and not
+ * fragmented (RFC 6980: a fragmented ND message is to be ignored, so it
+ * earns no exemption from the rules).
+ */
 static __always_inline int rxl_is_nd(const struct rxl_pkt *p)
 {
 	return p->family == 6 && p->proto == RXL_IPPROTO_ICMPV6 &&
+	       p->frag == RXL_FRAG_NONE &&
 	       p->has_icmp && p->icmp_type >= RXL_ND_FIRST &&
 	       p->icmp_type <= RXL_ND_LAST &&
 	       p->hop_limit == RXL_ND_HOP_LIMIT;

@@ -161,6 +161,8 @@ static __always_inline int rxl_skip_exthdr(struct xdp_md *ctx,
 			p->frag = RXL_FRAG_LATER;
 		else if (fo & 1)
 			p->frag = RXL_FRAG_FIRST;
+		else	/* RFC 6946: a whole packet, remembered for ND */
+			p->frag = RXL_FRAG_ATOMIC;
 		hlen = 8;
 		break;
 	case RXL_IPPROTO_AH:

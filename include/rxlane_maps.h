@@ -305,6 +305,7 @@ enum rxl_drop_reason {
 	RXL_DROP_TUNNEL_NO_CONTAINER,	/* decapped frame: no container */
 	RXL_DROP_VNI_NOT_BOUND,	/* container not bound to the frame's VNI */
 	RXL_DROP_GENEVE_CRITICAL,	/* GENEVE C bit: critical options */
+	RXL_DROP_GENEVE_OAM,	/* GENEVE O bit: a control message */
 	RXL_DROP__MAX,
 };
 

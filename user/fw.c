@@ -1756,6 +1756,7 @@ static const char *const rxl_drop_names[RXL_DROP__MAX] = {
 	[RXL_DROP_TUNNEL_NO_CONTAINER] = "tunnel_no_container",
 	[RXL_DROP_VNI_NOT_BOUND] = "vni_not_bound",
 	[RXL_DROP_GENEVE_CRITICAL] = "geneve_critical",
+	[RXL_DROP_GENEVE_OAM]	= "geneve_oam",
 };
 
 static const char *const rxl_stat_names[RXL_STAT__MAX] = {

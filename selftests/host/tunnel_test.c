@@ -113,6 +113,22 @@ static void mk_icmp6(struct pkt *p, int inner_vni, const char *dst,
 	pk_finish(p);
 }
 
+/* ND of @type with hop limit 255 behind a fragment header (offset 0). */
+static void mk_frag_nd(struct pkt *p, uint8_t type, int more)
+{
+	size_t ip;
+
+	pk_init(p);
+	pk_eth(p, ETH_P_IPV6, 0);
+	ip = p->len;
+	pk_ip6(p, "fe80::1", CONT6, IPPROTO_FRAGMENT);
+	p->b[ip + 7] = 255;
+	pk_ip6_frag(p, IPPROTO_ICMPV6, 0, more);
+	pk_icmp(p, type);
+	pk_payload(p, 16);
+	pk_finish(p);
+}
+
 static int bind_vnis(struct rxl_fw *fw, unsigned int n, ...)
 {
 	__u32 v[8];
@@ -274,8 +290,9 @@ TEST_F(tun, geneve_critical_options)
 	CHECK_VERDICT(&p, XDP_DROP, RXL_DROP_GENEVE_CRITICAL, "C bit");
 	p.b[p.inner - 16 + 1] = 0xc0;	/* O and C */
 	CHECK_VERDICT(&p, XDP_DROP, RXL_DROP_GENEVE_CRITICAL, "O and C bits");
-	p.b[p.inner - 16 + 1] = 0x80;	/* O only: no critical option */
-	CHECK_VERDICT(&p, XDP_PASS, NO_DROP, "O bit");
+	/* O only: a control message, whose payload must not be forwarded */
+	p.b[p.inner - 16 + 1] = 0x80;
+	CHECK_VERDICT(&p, XDP_DROP, RXL_DROP_GENEVE_OAM, "O bit");
 	p.b[p.inner - 16 + 1] = 0;
 	CHECK_VERDICT(&p, XDP_PASS, NO_DROP, "no flags");
 }
@@ -304,6 +321,11 @@ TEST_F(tun, nd_exemption_needs_hop_limit_255)
 		CHECK_VERDICT(&p, XDP_DROP, RXL_DROP_RULE, "hop limit 254");
 		mk_icmp6(&p, -1, CONT6, type, 64);
 		CHECK_VERDICT(&p, XDP_DROP, RXL_DROP_RULE, "hop limit 64");
+		/* RFC 6980: fragmented ND is ignored, never exempted. */
+		mk_frag_nd(&p, type, 1);
+		CHECK_VERDICT(&p, XDP_DROP, RXL_DROP_RULE, "first fragment");
+		mk_frag_nd(&p, type, 0);
+		CHECK_VERDICT(&p, XDP_DROP, RXL_DROP_RULE, "atomic fragment");
 	}
 }
 
