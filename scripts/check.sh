@@ -22,17 +22,41 @@ groups=("$@")
 . "$TOP/scripts/tap-tally.sh"
 tally_init
 
+# Passes TAP through and adds '# time: GROUP TEST N s' after each test's
+# result line: its wall time from its '# selftests: GROUP: TEST' header.
+tap_times()
+{
+	local line name="" t0=$SECONDS
+
+	while IFS= read -r line; do
+		printf '%s\n' "$line"
+		case "$line" in
+		"# selftests: "*)
+			name=${line#\# selftests: }
+			t0=$SECONDS
+			;;
+		"ok "[0-9]*" selftests: "* | "not ok "[0-9]*" selftests: "*)
+			[ -n "$name" ] &&
+				echo "# time: ${name%%:*} ${name#*: } $((SECONDS - t0)) s"
+			name=""
+			;;
+		esac
+	done
+}
+
 for g in "${groups[@]}"; do
 	case "$g" in
 	host)
 		echo "== host group"
-		make -s -C selftests/host run_tests 2>&1 | tee "$OUT/host.tap"
+		make -s -C selftests/host run_tests 2>&1 | tap_times |
+			tee "$OUT/host.tap"
 		tally check host "$OUT/host.tap"
 		;;
 	vm)
 		echo "== vm group (one guest boot)"
 		scripts/vm-run --timeout 5000 --log "$OUT/vm-console.log" -- \
-			make -s -C selftests/vm run_tests 2>&1 | tee "$OUT/vm.tap"
+			make -s -C selftests/vm run_tests 2>&1 | tap_times |
+			tee "$OUT/vm.tap"
 		rc=${PIPESTATUS[0]}
 		tally check vm "$OUT/vm.tap"
 		if [ "$rc" -eq 0 ] && ! grep -q '^vm-run: kernel log:' "$OUT/vm.tap"; then
@@ -50,6 +74,15 @@ for g in "${groups[@]}"; do
 		;;
 	esac
 done
+
+# The slowest tests (runner.sh's "# time:" lines): where the time went.
+times=$(for g in "${groups[@]}"; do cat "$OUT/$g.tap" 2>/dev/null; done |
+	sed -n 's/^# time: \([^ ]*\) \([^ ]*\) \([0-9]*\) s$/\3 \1\/\2/p')
+if [ -n "$times" ]; then
+	echo "== slowest tests (wall seconds; total $(echo "$times" |
+		awk '{ s += $1 } END { print s }') s)"
+	echo "$times" | sort -rn | head -n 8 | awk '{ printf "  %5d %s\n", $1, $2 }'
+fi
 
 if [ ${#failures[@]} -gt 0 ]; then
 	echo "== failures"
