@@ -38,7 +38,7 @@ JSON
 # def | arguments (run in order: the changes build the state the listings
 # show, so every optional member appears at least once)
 TABLE="
-done|attach v0
+done|attach v0 max-rules 20000
 done|attach v1 mode generic redirect
 status|status
 status|status v0
