@@ -53,6 +53,7 @@ static void usage(FILE *f)
 		"         [dport N[-M]] [prio N] [comment TEXT]\n"
 		"  fw del NAME handle H | fw list [NAME] | fw flush NAME\n"
 		"  policy check|diff|apply FILE   (JSON, or YAML: *.yaml, *.yml)\n"
+		"  policy export [FILE]           (JSON: apply reads it back)\n"
 		"  stats [NAME] [watch SEC [count N]]\n"
 		"  version        print the version of rxlane and its libraries\n"
 		"  help           print this help\n",
