@@ -284,7 +284,8 @@ static int pol_tunnels(struct cli *c, const struct policy *pol,
 		err = cli_fw_find(c);
 	if (err && err != -ENOENT)
 		return err;
-	err = pol_tun_read(c, &p->tun_old);
+	/* Without tunnels in the file only the VTEPs are needed (checks). */
+	err = pol_tun_read(c, &p->tun_old, p->tun);
 	if (!err) {
 		c->ctx = file;
 		err = pol_tun_want(c, &pol->tun, &p->tun_old, &p->tun_new);
@@ -464,7 +465,7 @@ static void pol_undo_vteps(struct cli *c, const struct pol_plan *p)
 {
 	struct pol_tun now;
 
-	if (!p->tun || pol_tun_read(c, &now))
+	if (!p->tun || pol_tun_read(c, &now, false))
 		return;
 	pol_tun_apply(c, &now, &p->tun_old, POL_TUN_DEL);
 	pol_tun_free(&now);
@@ -619,7 +620,7 @@ static int pol_export_doc(struct cli *c, json_t **out, unsigned int *nconts,
 	*nrules = 0;
 	if (err && err != -ENOENT)
 		return err;
-	err = pol_tun_read(c, &t);
+	err = pol_tun_read(c, &t, true);
 	if (!err && cli_cont_all(c, &all, nconts))
 		err = CLI_ERR;
 	sets = err ? NULL : calloc(*nconts ?: 1, sizeof(*sets));

@@ -64,8 +64,11 @@ enum pol_tun_step {
 typedef void (*pol_tun_change_fn)(void *ctx, const char *op,
 				  const char *object, const char *text);
 
-/* What the fast path's maps hold (defaults when there are none). */
-int pol_tun_read(struct cli *c, struct pol_tun *t);
+/*
+ * What the fast path's maps hold (defaults when there are none); the VNIs
+ * (a read of the whole bitmap) only with @vnis.
+ */
+int pol_tun_read(struct cli *c, struct pol_tun *t, bool vnis);
 /* @cur with the parts file @f states; refusals printed (c->ctx: file). */
 int pol_tun_want(struct cli *c, const struct pol_tunnels *f,
 		 const struct pol_tun *cur, struct pol_tun *want);

@@ -30,7 +30,7 @@ void pol_tun_free(struct pol_tun *t)
 	memset(t, 0, sizeof(*t));
 }
 
-int pol_tun_read(struct cli *c, struct pol_tun *t)
+int pol_tun_read(struct cli *c, struct pol_tun *t, bool vnis)
 {
 	int err;
 
@@ -41,7 +41,7 @@ int pol_tun_read(struct cli *c, struct pol_tun *t)
 		return 0;	/* nothing configured yet */
 	err = cli_read_vteps(c, t->vteps, &t->nvteps) ?:
 	      cli_read_config(c, &t->cfg) ?:
-	      cli_vnis_read(c, &t->vnis, &t->nvnis);
+	      (vnis ? cli_vnis_read(c, &t->vnis, &t->nvnis) : 0);
 	t->cfg.vxlan_port = t->cfg.vxlan_port ?: RXL_VXLAN_PORT;
 	t->cfg.geneve_port = t->cfg.geneve_port ?: RXL_GENEVE_PORT;
 	return err;
@@ -358,7 +358,7 @@ int pol_tun_apply(struct cli *c, const struct pol_tun *from,
 int pol_tun_restore(struct cli *c, const struct pol_tun *old)
 {
 	struct pol_tun now;
-	int err = pol_tun_read(c, &now);
+	int err = pol_tun_read(c, &now, true);
 
 	if (!err)
 		err = pol_tun_apply(c, &now, old, POL_TUN_ALL);
