@@ -348,6 +348,8 @@ int pol_tun_apply(struct cli *c, const struct pol_tun *from,
 {
 	int err = 0;
 
+	if (c->dry_run)
+		return 0;
 	if (step != POL_TUN_ADD)
 		err = pol_vteps_del(c, from, to);
 	if (!err && step != POL_TUN_DEL)

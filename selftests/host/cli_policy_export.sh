@@ -111,6 +111,13 @@ cli container add db ip 10.200.0.8
 cli container add extra ip 10.200.0.7 default drop
 cli fw flush web
 cli fw add web allow proto tcp dport 8080
+OTHER=$(listings)
+out=$(rxl_in "$NS" -n policy apply "$DIR/a.json") || rxl_fail "-n apply"
+case "$out" in
+*"- vtep 10.0.0.9 type nvgre"*"~ vtep 10.0.0.3 type geneve"*"~ ports vxlan 4790 geneve 6082"*"- vni 42"*"+ vni nvgre:300"*"would be applied (dry run)"*) ;;
+*) rxl_fail "-n policy apply printed: $out" ;;
+esac
+same_as "$OTHER" "a dry run"
 cli policy apply "$DIR/a.json"
 same_as "$ORIG" "applied over another configuration"
 rxl_ok "applied over another configuration: listings equal"
