@@ -266,10 +266,12 @@ static int load_obj(const char *path, struct bpf_object **obj, int big)
 		return -errno;
 	bpf_object__for_each_map(m, *obj) {
 		bpf_map__set_pin_path(m, NULL);
-		if (!big && (!strcmp(bpf_map__name(m), "rxl_rules4") ||
-			     !strcmp(bpf_map__name(m), "rxl_rules6") ||
-			     !strcmp(bpf_map__name(m), "rxl_rule_cnt")))
-			bpf_map__set_max_entries(m, 1 << 16);
+		/* Sized maps: the object's default holds too few for 1M. */
+		if (!strcmp(bpf_map__name(m), "rxl_rules4") ||
+		    !strcmp(bpf_map__name(m), "rxl_rules6") ||
+		    !strcmp(bpf_map__name(m), "rxl_rule_cnt"))
+			bpf_map__set_max_entries(m, big ? RXL_MAX_RULE_SLOTS :
+						 1 << 16);
 	}
 	err = bpf_object__load(*obj);
 	if (err) {

@@ -7,6 +7,11 @@
  * under its own root, and a second load of the object reuses whatever is
  * already pinned there. Keys and values are the structs of
  * include/rxlane_maps.h.
+ *
+ * The rule maps' max_entries here are the defaults for RXL_DEFAULT_RULES;
+ * 'rxlane attach ... max-rules N' sets RXL_RULE_SLOTS(N) before the load
+ * (bpf_map__set_max_entries), and every loader that reuses pinned maps
+ * takes them at the size they were made.
  */
 #ifndef _RXL_MAPS_H
 #define _RXL_MAPS_H
@@ -87,7 +92,7 @@ struct {
 
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
-	__uint(max_entries, RXL_MAX_RULE_KEYS);
+	__uint(max_entries, RXL_RULE_SLOTS(RXL_DEFAULT_RULES));
 	__uint(map_flags, BPF_F_NO_PREALLOC);
 	__type(key, struct rxl_rule4_key);
 	__type(value, struct rxl_rule_val);
@@ -96,7 +101,7 @@ struct {
 
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
-	__uint(max_entries, RXL_MAX_RULE_KEYS);
+	__uint(max_entries, RXL_RULE_SLOTS(RXL_DEFAULT_RULES));
 	__uint(map_flags, BPF_F_NO_PREALLOC);
 	__type(key, struct rxl_rule6_key);
 	__type(value, struct rxl_rule_val);
@@ -123,7 +128,7 @@ struct {
 
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
-	__uint(max_entries, RXL_MAX_RULE_SLOTS);
+	__uint(max_entries, RXL_RULE_SLOTS(RXL_DEFAULT_RULES));
 	__type(key, __u32);
 	__type(value, struct rxl_counter);
 	__uint(pinning, LIBBPF_PIN_BY_NAME);

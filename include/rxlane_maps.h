@@ -20,11 +20,12 @@
  *   rxl_acache      ARRAY[2 * RXL_ACACHE_SLOTS] struct rxl_acache_ent:
  *                   a direct-mapped copy of the address maps, two
  *                   buffers per slot
- *   rxl_rules4      HASH  rxl_rule4_key -> struct rxl_rule_val
- *   rxl_rules6      HASH  rxl_rule6_key -> struct rxl_rule_val
+ *   rxl_rules4      HASH  rxl_rule4_key -> struct rxl_rule_val, sized
+ *   rxl_rules6      HASH  rxl_rule6_key -> struct rxl_rule_val, sized
  *   rxl_tx_ports    DEVMAP[container id] -> ifindex (XDP_REDIRECT target;
  *                   not pinned by the object, see bpf/rxl_maps.h)
- *   rxl_rule_cnt    PERCPU_ARRAY[rule slot]    -> struct rxl_counter
+ *   rxl_rule_cnt    PERCPU_ARRAY[rule slot]    -> struct rxl_counter, sized
+ *   (sized: max_entries RXL_RULE_SLOTS(max-rules), chosen at load)
  *   rxl_cont_cnt    PERCPU_ARRAY[container id] -> struct rxl_cont_counter
  *   rxl_drops       PERCPU_ARRAY[RXL_DROP_*]   -> __u64 packets
  *   rxl_stats       PERCPU_ARRAY[RXL_STAT_*]   -> __u64 packets
@@ -38,8 +39,21 @@
 #define RXL_MAX_VTEPS		16	/* scanned in order: keep few */
 #define RXL_MAX_ADDRS		16384
 #define RXL_MAX_CONTAINERS	4096	/* container ids are 0..4095 */
-#define RXL_MAX_RULE_KEYS	(1U << 21)	/* per family, both generations */
-#define RXL_MAX_RULE_SLOTS	(1U << 21)	/* rule counters, all sets */
+/*
+ * Rules: the rule keys (per family) and the per-CPU rule counters are
+ * sized at load for a number of rules in all containers together
+ * ('rxlane attach DEV max-rules N', Documentation/cli.rst). A replaced set
+ * and its successor hold keys and counter slots at once, so the maps get
+ * RXL_RULE_SLOTS(N) entries; the limit is read back from them with
+ * RXL_RULES_OF_SLOTS(). The counters are allocated whole for every
+ * possible CPU: 2 x N x 16 bytes per CPU (256 KiB at the default).
+ */
+#define RXL_DEFAULT_RULES	8192	/* max-rules when attach gives none */
+#define RXL_MAX_RULES		(1U << 20)	/* highest max-rules */
+#define RXL_RULE_SLOTS(rules)	(2 * (rules))
+#define RXL_RULES_OF_SLOTS(slots)	((slots) / 2)
+#define RXL_MAX_RULE_KEYS	RXL_RULE_SLOTS(RXL_MAX_RULES)	/* per family */
+#define RXL_MAX_RULE_SLOTS	RXL_RULE_SLOTS(RXL_MAX_RULES)	/* all sets */
 
 /* Distinct (prefix length, protocol-or-any) shapes per family in one set. */
 #define RXL_MAX_SHAPES		8

@@ -45,7 +45,8 @@ ip -n "$NS" link add v0 type veth peer name v1
 ip -n "$NS" link set v0 up
 ip -n "$NS" link set v1 up
 cli() { ip netns exec "$NS" "$CLI" "$@"; }
-cli attach v0
+# The rule maps are sized at attach: room for the biggest load.
+cli attach v0 max-rules $((BIG > MID + ADDS + 5 ? BIG : MID + ADDS + 5))
 
 # policy FILE NAME N: container NAME with N allow rules, one /32 each.
 policy() {

@@ -15,6 +15,8 @@ PKGS=(
 	iproute2 ethtool kmod cpio xz-utils sparse
 	iputils-ping netcat-openbsd procps util-linux python3 python3-jsonschema
 	gnuplot-nox nftables
+	# cli_limits.sh stops the CLI inside detach (the REPLACE race)
+	gdb
 	# make debug-kernel: building a kernel from linux-source-6.1
 	bc flex bison libssl-dev dwarves
 )

@@ -245,6 +245,16 @@ json_t *cli_vnis_json(const struct cli_cont *ct);
 /* Refuse, exit 2, an address of @ct that is a VTEP's (needs the maps). */
 int cli_check_not_vtep(struct cli *c, const struct cli_cont *ct);
 
+/* ---- tunnels (cmd_tunnel.c) ------------------------------------------- */
+/* "vxlan,geneve" -> mask of RXL_TUN_BIT()s, and back. */
+int cli_parse_types(struct cli *c, const char *s, __u32 *mask);
+void cli_types_text(__u32 mask, char *buf, size_t len);
+int cli_read_config(struct cli *c, struct rxl_config *cfg);
+/* The VTEPs in their slots (RXL_MAX_VTEPS), with *n their count. */
+int cli_read_vteps(struct cli *c, struct rxl_vtep *v, __u32 *n);
+/* Every known VNI as rxl_cont_vni(type, vni), sorted; *@out malloc'ed. */
+int cli_vnis_read(struct cli *c, __u32 **out, unsigned int *n);
+
 int cmd_attach(struct cli *c, int argc, char **argv);
 int cmd_detach(struct cli *c, int argc, char **argv);
 int cmd_status(struct cli *c, int argc, char **argv);

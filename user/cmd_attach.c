@@ -69,14 +69,36 @@ static bool cli_is_rxlane(int ifindex)
 struct cli_attach_opts {
 	__u32 flags;		/* XDP_FLAGS_*_MODE, 0: auto */
 	bool redirect;		/* deliver by XDP_REDIRECT */
+	__u32 max_rules;	/* 0: as pinned, else RXL_DEFAULT_RULES */
 };
 
-/* [mode native|generic|auto] [redirect], in any order, each once. */
+/* max-rules N: 1..RXL_MAX_RULES, given once. */
+static int cli_parse_max_rules(struct cli *c, int argc, char **argv, int i,
+			       struct cli_attach_opts *o)
+{
+	if (o->max_rules)
+		return cli_usage_err(c, argv[i], "'max-rules' given twice");
+	if (cli_need_arg(c, argc, argv, i))
+		return CLI_USAGE;
+	if (rxl_parse_u32(argv[i + 1], RXL_MAX_RULES, &o->max_rules) ||
+	    !o->max_rules) {
+		o->max_rules = 0;
+		return cli_err(c, CLI_ERR, argv[i + 1],
+			       "bad max-rules '%s' (1-%u)", argv[i + 1],
+			       RXL_MAX_RULES);
+	}
+	return 0;
+}
+
+/*
+ * [mode native|generic|auto] [redirect] [max-rules N], in any order, each
+ * once.
+ */
 static int cli_parse_attach(struct cli *c, int argc, char **argv,
 			    struct cli_attach_opts *o)
 {
 	bool mode = false;
-	int i;
+	int i, err;
 
 	memset(o, 0, sizeof(*o));
 	for (i = 1; i < argc; i++) {
@@ -87,9 +109,15 @@ static int cli_parse_attach(struct cli *c, int argc, char **argv,
 			o->redirect = true;
 			continue;
 		}
+		if (cli_is(argv[i], "max-rules")) {
+			err = cli_parse_max_rules(c, argc, argv, i++, o);
+			if (err)
+				return err;
+			continue;
+		}
 		if (!cli_is(argv[i], "mode"))
 			return cli_usage_err(c, argv[i],
-					     "unknown keyword '%s' (mode, redirect)",
+					     "unknown keyword '%s' (mode, redirect, max-rules)",
 					     argv[i]);
 		if (mode)
 			return cli_usage_err(c, argv[i], "'mode' given twice");
@@ -136,20 +164,33 @@ static int cli_attach_check_dir(struct cli *c)
 	return dir == c->pin_dir ? 0 : cli_check_maps_dir(c, dir);
 }
 
+/* The maps sized at load for max-rules (include/rxlane_maps.h). */
+static bool cli_map_sized(const struct bpf_map *m)
+{
+	const char *n = bpf_map__name(m);
+
+	return !strcmp(n, "rxl_rules4") || !strcmp(n, "rxl_rules6") ||
+	       !strcmp(n, "rxl_rule_cnt");
+}
+
 /*
  * Refuse pinned map @fd unless it is laid out as this build's object
  * defines @m: bpf_map__reuse_fd() would take any map of that name, and the
  * program would then read another layout (or another program's data).
+ * The sized maps may have any max_entries (user/fw.c's layout table says
+ * which); every other property must match.
  */
 static int cli_check_pin(struct cli *c, const struct bpf_map *m, int fd,
 			 const char *path)
 {
+	const struct rxl_map_layout *l = rxl_map_layout(bpf_map__name(m));
 	struct rxl_map_layout want = {
 		.name = bpf_map__name(m),
 		.type = bpf_map__type(m),
 		.key_size = bpf_map__key_size(m),
 		.value_size = bpf_map__value_size(m),
-		.max_entries = bpf_map__max_entries(m),
+		.max_entries = l && !l->max_entries ? 0 :
+			       bpf_map__max_entries(m),
 		.map_flags = bpf_map__map_flags(m),
 	};
 	char why[512];
@@ -159,14 +200,56 @@ static int cli_check_pin(struct cli *c, const struct bpf_map *m, int fd,
 	return cli_err(c, CLI_ERR, path, "%s", why);
 }
 
+static __u32 cli_map_fd_entries(int fd)
+{
+	struct bpf_map_info info = {};
+	__u32 len = sizeof(info);
+
+	return bpf_obj_get_info_by_fd(fd, &info, &len) ? 0 : info.max_entries;
+}
+
 /*
- * Take the maps already pinned in @dir (by fd: libbpf's own reuse check
- * compares flags, and the kernel adds BPF_F_RDONLY_PROG to every devmap),
- * each once its layout is checked. The object does not pin its devmap
- * (bpf/rxl_maps.h): if @dir has none, this attachment's is pinned there.
+ * The size of the sized maps: as pinned in @dir (a 'max-rules' that
+ * differs is refused: the maps cannot be resized under the programs that
+ * use them), else RXL_RULE_SLOTS of the max-rules asked for or the
+ * default. 0 or an exit code, with the message printed.
+ */
+static int cli_rule_slots(struct cli *c, const char *dir,
+			  const struct cli_attach_opts *o, __u32 *slots)
+{
+	char path[PATH_MAX + 32];
+	__u32 pinned;
+	int fd;
+
+	*slots = RXL_RULE_SLOTS(o->max_rules ?: RXL_DEFAULT_RULES);
+	snprintf(path, sizeof(path), "%s/rxl_rule_cnt", dir);
+	fd = bpf_obj_get(path);
+	if (fd < 0)
+		return 0;
+	pinned = cli_map_fd_entries(fd);
+	close(fd);
+	if (!pinned)
+		return 0;	/* its layout check says why */
+	if (o->max_rules && pinned != *slots)
+		return cli_err(c, CLI_ERR, "max-rules",
+			       "the maps pinned in %s hold max-rules %u, not %u: detach every device and remove the pins to size them anew",
+			       dir, RXL_RULES_OF_SLOTS(pinned), o->max_rules);
+	*slots = pinned;
+	return 0;
+}
+
+/*
+ * Check the maps already pinned in @dir and, with @take, take them (by
+ * fd: libbpf's own reuse check compares flags, and the kernel adds
+ * BPF_F_RDONLY_PROG to every devmap), each once its layout is checked.
+ * Without @take nothing is changed: attach runs this before it creates
+ * anything, so that a refusal leaves no pin directory behind. The sized
+ * maps libbpf creates get @slots entries. The object does not pin its
+ * devmap (bpf/rxl_maps.h): if @dir has none, this attachment's is pinned
+ * there.
  */
 static int cli_reuse_pins(struct cli *c, struct bpf_object *obj,
-			  const char *dir)
+			  const char *dir, __u32 slots, bool take)
 {
 	char path[PATH_MAX + 32];
 	struct bpf_map *m;
@@ -175,7 +258,14 @@ static int cli_reuse_pins(struct cli *c, struct bpf_object *obj,
 	bpf_object__for_each_map(m, obj) {
 		snprintf(path, sizeof(path), "%s/%s", dir, bpf_map__name(m));
 		fd = bpf_obj_get(path);
-		if (fd < 0 && bpf_map__type(m) == BPF_MAP_TYPE_DEVMAP) {
+		if (fd < 0 && cli_map_sized(m)) {
+			err = bpf_map__set_max_entries(m, slots);
+			if (err)
+				return cli_err(c, CLI_ERR, path,
+					       "cannot size %s: %s",
+					       bpf_map__name(m), strerror(-err));
+		}
+		if (fd < 0 && take && bpf_map__type(m) == BPF_MAP_TYPE_DEVMAP) {
 			/* The object leaves it unpinned: pin it here. */
 			err = bpf_map__set_pin_path(m, path);
 			if (err)
@@ -189,9 +279,9 @@ static int cli_reuse_pins(struct cli *c, struct bpf_object *obj,
 			close(fd);
 			return CLI_ERR;
 		}
-		err = bpf_map__reuse_fd(m, fd);
+		err = take ? bpf_map__reuse_fd(m, fd) : 0;
 		close(fd);
-		if (!err)
+		if (!err && take)
 			err = bpf_map__set_pin_path(m, NULL);
 		if (err)
 			return cli_err(c, CLI_ERR, path, "cannot reuse %s: %s",
@@ -200,21 +290,47 @@ static int cli_reuse_pins(struct cli *c, struct bpf_object *obj,
 	return 0;
 }
 
-static int cli_load_attach(struct cli *c, const char *dev, int ifindex,
-			   const struct cli_attach_opts *o)
+/* The skeleton, its maps checked against the pins in @dir (nothing made). */
+static int cli_attach_open(struct cli *c, const char *dir,
+			   const struct cli_attach_opts *o,
+			   struct rxlane_xdp **out, __u32 *slots)
 {
-	LIBBPF_OPTS(bpf_object_open_opts, opts);
-	char ipr[PATH_MAX];
+	LIBBPF_OPTS(bpf_object_open_opts, opts, .pin_root_path = dir);
 	struct rxlane_xdp *skel;
 	int err;
 
-	opts.pin_root_path = cli_attach_dir(c, ipr, sizeof(ipr));
+	*out = NULL;
+	err = cli_rule_slots(c, dir, o, slots);
+	if (err)
+		return err;
 	skel = rxlane_xdp__open_opts(&opts);
 	if (!skel)
 		return cli_err(c, CLI_ERR, NULL, "cannot open the XDP object: %s",
 			       strerror(errno));
 	skel->rodata->rxl_deliver_redirect = o->redirect;
-	err = cli_reuse_pins(c, skel->obj, opts.pin_root_path);
+	err = cli_reuse_pins(c, skel->obj, dir, *slots, false);
+	if (err) {
+		rxlane_xdp__destroy(skel);
+		return err;
+	}
+	*out = skel;
+	return 0;
+}
+
+static int cli_load_attach(struct cli *c, const char *dev, int ifindex,
+			   const struct cli_attach_opts *o)
+{
+	char ipr[PATH_MAX];
+	const char *dir = cli_attach_dir(c, ipr, sizeof(ipr));
+	struct rxlane_xdp *skel;
+	__u32 slots;
+	int err;
+
+	/* Again: the pin directory may have adopted maps meanwhile. */
+	err = cli_attach_open(c, dir, o, &skel, &slots);
+	if (err)
+		return err;
+	err = cli_reuse_pins(c, skel->obj, dir, slots, true);
 	if (err) {
 		rxlane_xdp__destroy(skel);
 		return err;
@@ -224,7 +340,7 @@ static int cli_load_attach(struct cli *c, const char *dev, int ifindex,
 		rxlane_xdp__destroy(skel);
 		return cli_err(c, CLI_ERR, NULL,
 			       "cannot load the XDP program (maps in %s): %s",
-			       opts.pin_root_path, strerror(-err));
+			       dir, strerror(-err));
 	}
 	/* The records are found through the attachment (cli_bpffs.c). */
 	err = cli_bpffs_bind(c, bpf_program__fd(skel->progs.rxlane_xdp));
@@ -245,13 +361,15 @@ static int cli_load_attach(struct cli *c, const char *dev, int ifindex,
 
 int cmd_attach(struct cli *c, int argc, char **argv)
 {
+	struct rxlane_xdp *skel = NULL;
 	struct cli_attach_opts o;
-	__u32 prog_id = 0;
+	char ipr[PATH_MAX];
+	__u32 prog_id = 0, slots;
 	int ifindex, err;
 
 	if (argc < 1)
 		return cli_usage_err(c, NULL,
-				     "usage: attach DEV [mode native|generic|auto] [redirect]");
+				     "usage: attach DEV [mode native|generic|auto] [redirect] [max-rules N]");
 	err = cli_parse_attach(c, argc, argv, &o);
 	if (err)
 		return err;
@@ -264,7 +382,12 @@ int cmd_attach(struct cli *c, int argc, char **argv)
 			       "rxlane is already attached to %s (program %u)" :
 			       "%s already has XDP program %u: detach it first",
 			       argv[0], prog_id);
+	/* Every check that can refuse runs before anything is created. */
 	err = cli_attach_check_dir(c);
+	if (!err)
+		err = cli_attach_open(c, cli_attach_dir(c, ipr, sizeof(ipr)),
+				      &o, &skel, &slots);
+	rxlane_xdp__destroy(skel);
 	if (!err)
 		err = cli_state_open(c, !c->dry_run);
 	if (err || c->dry_run)
@@ -272,10 +395,54 @@ int cmd_attach(struct cli *c, int argc, char **argv)
 	return cli_load_attach(c, argv[0], ifindex, &o);
 }
 
-int cmd_detach(struct cli *c, int argc, char **argv)
+static bool cli_prog_is_rxlane(__u32 prog_id)
+{
+	struct rxl_fw fw;
+
+	if (rxl_fw_open_prog(&fw, prog_id))
+		return false;
+	rxl_fw_close(&fw);
+	return true;
+}
+
+/*
+ * The program to detach from @ifindex: rxlane's, in the mode it is
+ * attached in (a device may hold a native and a generic program at once).
+ * 0 with *@prog_id 0 when the device has no program.
+ */
+static int cli_detach_target(int ifindex, __u32 *prog_id, __u32 *mode)
 {
 	LIBBPF_OPTS(bpf_xdp_query_opts, q);
-	int ifindex, err;
+	int err = bpf_xdp_query(ifindex, 0, &q);
+
+	*prog_id = 0;
+	if (err)
+		return err;
+	*prog_id = q.prog_id;
+	*mode = q.attach_mode == XDP_ATTACHED_SKB ? XDP_FLAGS_SKB_MODE :
+		XDP_FLAGS_DRV_MODE;
+	if (q.attach_mode != XDP_ATTACHED_MULTI)
+		return 0;
+	*prog_id = q.drv_prog_id;
+	if (!cli_prog_is_rxlane(q.drv_prog_id) && q.skb_prog_id) {
+		*prog_id = q.skb_prog_id;
+		*mode = XDP_FLAGS_SKB_MODE;
+	}
+	return 0;
+}
+
+/*
+ * Detach only the program that was checked: XDP_FLAGS_REPLACE with the
+ * checked program as the expected one (bpf_xdp_detach's old_prog_fd), so
+ * that a program another loader attached between the check and the
+ * detach stays (the kernel answers EEXIST). The fd also keeps the checked
+ * program's id from being reused meanwhile.
+ */
+int cmd_detach(struct cli *c, int argc, char **argv)
+{
+	LIBBPF_OPTS(bpf_xdp_attach_opts, opts);
+	__u32 prog_id, mode;
+	int ifindex, err, fd;
 
 	if (argc != 1)
 		return cli_usage_err(c, argc ? argv[1] : NULL,
@@ -283,18 +450,28 @@ int cmd_detach(struct cli *c, int argc, char **argv)
 	ifindex = cli_dev(c, argv[0]);
 	if (!ifindex)
 		return CLI_ERR;
-	err = bpf_xdp_query(ifindex, 0, &q);
-	if (err || !q.prog_id)
+	err = cli_detach_target(ifindex, &prog_id, &mode);
+	if (err || !prog_id)
 		return cli_err(c, CLI_ERR, argv[0], "no XDP program on %s",
 			       argv[0]);
-	if (!cli_is_rxlane(ifindex))
+	fd = bpf_prog_get_fd_by_id(prog_id);
+	if (fd < 0)
+		return cli_err(c, CLI_ERR, argv[0],
+			       "XDP program %u on %s: %s", prog_id, argv[0],
+			       strerror(errno));
+	if (!cli_prog_is_rxlane(prog_id)) {
+		close(fd);
 		return cli_err(c, CLI_ERR, argv[0],
 			       "XDP program %u on %s is not rxlane's: not detaching it",
-			       q.prog_id, argv[0]);
-	if (c->dry_run)
-		return 0;
-	err = bpf_xdp_detach(ifindex, q.attach_mode == XDP_ATTACHED_SKB ?
-			     XDP_FLAGS_SKB_MODE : XDP_FLAGS_DRV_MODE, NULL);
+			       prog_id, argv[0]);
+	}
+	opts.old_prog_fd = fd;
+	err = c->dry_run ? 0 : bpf_xdp_detach(ifindex, mode, &opts);
+	close(fd);
+	if (err == -EEXIST)
+		return cli_err(c, CLI_ERR, argv[0],
+			       "the XDP program on %s is no longer rxlane's program %u (another loader replaced it): not detaching it",
+			       argv[0], prog_id);
 	if (err)
 		return cli_err(c, CLI_ERR, argv[0], "cannot detach from %s: %s",
 			       argv[0], strerror(-err));
@@ -378,16 +555,6 @@ static const char *cli_prog_delivery(__u32 prog_id)
 	return !got ? "unknown" : val ? "redirect" : "pass";
 }
 
-static bool cli_prog_is_rxlane(__u32 prog_id)
-{
-	struct rxl_fw fw;
-
-	if (rxl_fw_open_prog(&fw, prog_id))
-		return false;
-	rxl_fw_close(&fw);
-	return true;
-}
-
 static void cli_status_link(struct cli *c, const struct cli_xdp_link *l,
 			    json_t *arr)
 {
@@ -407,6 +574,45 @@ static void cli_status_link(struct cli *c, const struct cli_xdp_link *l,
 	if (delivery)
 		json_object_set_new(o, "delivery", json_string(delivery));
 	json_array_append_new(arr, o);
+}
+
+/*
+ * Bytes every possible CPU holds for the per-CPU maps (the counters): the
+ * kernel allocates max_entries values, each rounded up to 8 bytes, per
+ * possible CPU when the map is created.
+ */
+static __u64 cli_percpu_bytes(struct cli *c)
+{
+	const int fds[] = { c->fw.rule_cnt, c->fw.cont_cnt, c->fw.drops,
+			    c->fw.stats };
+	__u64 sum = 0;
+	unsigned int i;
+
+	for (i = 0; i < sizeof(fds) / sizeof(fds[0]); i++) {
+		struct bpf_map_info info = {};
+		__u32 len = sizeof(info);
+
+		if (!bpf_obj_get_info_by_fd(fds[i], &info, &len))
+			sum += (__u64)info.max_entries *
+			       ((info.value_size + 7) & ~7U);
+	}
+	return sum;
+}
+
+/* The limits the maps were sized for at load, and what they cost. */
+static void cli_status_limits(struct cli *c)
+{
+	__u32 max_rules = RXL_RULES_OF_SLOTS(c->fw.rule_slots);
+	__u64 bytes = cli_percpu_bytes(c);
+
+	cli_printf(c, "max-rules %u counters %.1f KiB per CPU\n", max_rules,
+		   bytes / 1024.0);
+	if (c->json) {
+		json_object_set_new(cli_doc(c), "max_rules",
+				    json_integer(max_rules));
+		json_object_set_new(cli_doc(c), "percpu_bytes",
+				    json_integer(bytes));
+	}
 }
 
 static void cli_status_counts(struct cli *c)
@@ -468,6 +674,8 @@ int cmd_status(struct cli *c, int argc, char **argv)
 				    c->fw_open ? json_string(c->maps_dir) :
 				    json_null());
 	}
+	if (c->fw_open)
+		cli_status_limits(c);
 	json_decref(arr);
 	cli_status_counts(c);
 	return 0;

@@ -10,10 +10,13 @@
  * the steps already taken are undone in reverse, so the whole file takes
  * effect or nothing changes. Rules equal to configured ones keep their
  * handles (and counters' meaning); new rules get new handles in file order.
+ * export writes the configuration as a file that apply reads back to the
+ * same configuration.
  */
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "cli.h"
 #include "policy.h"
@@ -24,6 +27,8 @@ struct pol_plan {
 	int *old_of;		/* [nnew]: index into old, or -1 */
 	bool *kept;		/* [nold]: named in the file */
 	unsigned int nrules;
+	bool tun;		/* the file states tunnels */
+	struct pol_tun tun_old, tun_new;
 };
 
 static void pol_plan_free(struct pol_plan *p)
@@ -38,6 +43,8 @@ static void pol_plan_free(struct pol_plan *p)
 	free(p->new);
 	free(p->old_of);
 	free(p->kept);
+	pol_tun_free(&p->tun_old);
+	pol_tun_free(&p->tun_new);
 	memset(p, 0, sizeof(*p));
 }
 
@@ -219,7 +226,7 @@ static int pol_one(struct cli *c, const struct pol_cont *pc,
 	if (!err)
 		err = pol_unique(c, p, &s->cont);
 	if (!err)
-		err = cli_check_not_vtep(c, &s->cont);
+		err = pol_tun_check_cont(c, &p->tun_new, &s->cont);
 	c->ctx = NULL;
 	if (err)
 		return err;
@@ -262,6 +269,31 @@ static int pol_ids(struct cli *c, struct pol_plan *p)
 	return err;
 }
 
+/*
+ * The tunnels now and as the file wants them. The fast path's maps are
+ * read for a file that states tunnels (and are open for apply); without
+ * them there are none. Container addresses are checked against the
+ * wanted VTEPs.
+ */
+static int pol_tunnels(struct cli *c, const struct policy *pol,
+		       struct pol_plan *p, const char *file)
+{
+	int err = 0;
+
+	if (p->tun)
+		err = cli_fw_find(c);
+	if (err && err != -ENOENT)
+		return err;
+	/* Without tunnels in the file only the VTEPs are needed (checks). */
+	err = pol_tun_read(c, &p->tun_old, p->tun);
+	if (!err) {
+		c->ctx = file;
+		err = pol_tun_want(c, &pol->tun, &p->tun_old, &p->tun_new);
+		c->ctx = NULL;
+	}
+	return err;
+}
+
 static int pol_build(struct cli *c, const char *file, struct pol_plan *p)
 {
 	struct policy pol;
@@ -272,7 +304,10 @@ static int pol_build(struct cli *c, const char *file, struct pol_plan *p)
 	memset(p, 0, sizeof(*p));
 	if (policy_load(file, &pol, why, sizeof(why)))
 		return cli_err(c, CLI_ERR, file, "%s", why);
-	err = pol_load_old(c, p);
+	p->tun = pol.tun.has_vteps || pol.tun.has_vnis || pol.tun.has_ports;
+	err = pol_tunnels(c, &pol, p, file);
+	if (!err)
+		err = pol_load_old(c, p);
 	p->new = calloc(pol.n ?: 1, sizeof(*p->new));
 	p->old_of = calloc(pol.n ?: 1, sizeof(*p->old_of));
 	if (!err && (!p->new || !p->old_of))
@@ -294,8 +329,13 @@ struct pol_out {
 	bool quiet;		/* apply without -v: the count only */
 };
 
-static void pol_change(struct pol_out *o, const char *op, const char *name,
-		       const struct cli_rule *r, const char *text)
+/*
+ * One change of @object ("container", "rule", "vtep", "vni", "ports"):
+ * of container @name (NULL for the tunnels), rule @r, or as @text says.
+ */
+static void pol_change_of(struct pol_out *o, const char *op,
+			  const char *object, const char *name,
+			  const struct cli_rule *r, const char *text)
 {
 	char buf[256];
 	json_t *ch;
@@ -309,18 +349,31 @@ static void pol_change(struct pol_out *o, const char *op, const char *name,
 		text = buf;
 	}
 	if (!o->c->json) {
-		printf("%s %s %s%s%s\n", !strcmp(op, "add") ? "+" :
-		       !strcmp(op, "del") ? "-" : "~", r ? "rule" : "container",
-		       name, text ? " " : "", text ?: "");
+		printf("%s %s%s%s%s%s\n", !strcmp(op, "add") ? "+" :
+		       !strcmp(op, "del") ? "-" : "~", object,
+		       name ? " " : "", name ?: "", text ? " " : "", text ?: "");
 		return;
 	}
-	ch = json_pack("{s:s, s:s, s:s}", "op", op, "object",
-		       r ? "rule" : "container", "container", name);
+	ch = json_pack("{s:s, s:s}", "op", op, "object", object);
+	if (name)
+		json_object_set_new(ch, "container", json_string(name));
 	if (r)
 		json_object_set_new(ch, "rule", cli_rule_json(r));
 	if (text)
 		json_object_set_new(ch, "text", json_string(text));
 	json_array_append_new(o->changes, ch);
+}
+
+static void pol_change(struct pol_out *o, const char *op, const char *name,
+		       const struct cli_rule *r, const char *text)
+{
+	pol_change_of(o, op, r ? "rule" : "container", name, r, text);
+}
+
+static void pol_tun_change(void *ctx, const char *op, const char *object,
+			   const char *text)
+{
+	pol_change_of(ctx, op, object, NULL, NULL, text);
 }
 
 static void pol_cont_text(const struct cli_cont *ct, char *buf, size_t len)
@@ -383,6 +436,8 @@ static void pol_diff(struct pol_out *o, const struct pol_plan *p)
 	char buf[256];
 	unsigned int i;
 
+	pol_tun_diff(&p->tun_old, &p->tun_new, pol_tun_change, o);
+
 	for (i = 0; i < p->nold; i++)
 		if (!p->kept[i])
 			pol_change(o, "del", p->old[i].cont.name, NULL, NULL);
@@ -405,6 +460,17 @@ struct pol_step {
 	const struct cli_set *from, *to;
 };
 
+/* Before containers are put back: no VTEP the file added stays in the way. */
+static void pol_undo_vteps(struct cli *c, const struct pol_plan *p)
+{
+	struct pol_tun now;
+
+	if (!p->tun || pol_tun_read(c, &now, false))
+		return;
+	pol_tun_apply(c, &now, &p->tun_old, POL_TUN_DEL);
+	pol_tun_free(&now);
+}
+
 static int pol_apply(struct cli *c, const struct pol_plan *p)
 {
 	struct pol_step *st = calloc(p->nold + p->nnew + 1, sizeof(*st));
@@ -424,12 +490,21 @@ static int pol_apply(struct cli *c, const struct pol_plan *p)
 	for (i = 0; i < p->nnew; i++)
 		if (p->old_of[i] < 0)
 			st[n++] = (struct pol_step){ NULL, &p->new[i] };
+	/* VTEPs go first (they free addresses), the other tunnels last. */
+	err = p->tun ? pol_tun_apply(c, &p->tun_old, &p->tun_new,
+				     POL_TUN_DEL) : 0;
 	for (done = 0; done < n && !err; done++)
 		err = cli_sync(c, st[done].from, st[done].to);
+	if (err && done)
+		done--;		/* the failed step undid itself */
+	if (!err && p->tun)
+		err = pol_tun_apply(c, &p->tun_old, &p->tun_new, POL_TUN_ADD);
 	if (err) {
-		/* The failed step undid itself; undo the ones before it. */
-		for (done--; done-- > 0;)
+		pol_undo_vteps(c, p);
+		while (done-- > 0)
 			cli_sync(c, st[done].to, st[done].from);
+		if (p->tun)
+			pol_tun_restore(c, &p->tun_old);
 	}
 	free(st);
 	return err;
@@ -476,6 +551,171 @@ static int pol_run(struct cli *c, int argc, char **argv, enum pol_verb verb)
 	return err;
 }
 
+/* ---- export ----------------------------------------------------------- */
+
+/* A rule as a file states it: the listing's object, less what is not. */
+static json_t *pol_export_rule(const struct cli_rule *r)
+{
+	json_t *l = cli_rule_json(r), *o, *d = json_object_get(l, "dport");
+	const char *proto = json_string_value(json_object_get(l, "proto"));
+	char ports[16];
+
+	o = json_pack("{s:O}", "action", json_object_get(l, "action"));
+	if (proto && strcmp(proto, "any"))
+		json_object_set(o, "proto", json_object_get(l, "proto"));
+	if (json_object_get(l, "from"))
+		json_object_set(o, "from", json_object_get(l, "from"));
+	if (d) {
+		snprintf(ports, sizeof(ports), r->dport_lo == r->dport_hi ?
+			 "%u" : "%u-%u", r->dport_lo, r->dport_hi);
+		json_object_set_new(o, "dport", json_string(ports));
+	}
+	json_object_set(o, "prio", json_object_get(l, "prio"));
+	if (json_object_get(l, "comment"))
+		json_object_set(o, "comment", json_object_get(l, "comment"));
+	json_decref(l);
+	return o;
+}
+
+/* A container with its rules in the order they are judged. */
+static json_t *pol_export_cont(const struct cli_set *s)
+{
+	unsigned int *order = cli_rule_order(s->rules, s->nrules), i;
+	json_t *o, *ips = json_array(), *rules = json_array();
+	char buf[256];
+
+	for (i = 0; i < s->cont.naddrs; i++) {
+		cli_fmt_addr(&s->cont.addrs[i], buf, sizeof(buf));
+		json_array_append_new(ips, json_string(buf));
+	}
+	o = json_pack("{s:s, s:o}", "name", s->cont.name, "ips", ips);
+	if (s->cont.nvnis) {
+		cli_fmt_vnis(&s->cont, buf, sizeof(buf));
+		json_object_set_new(o, "vni", json_string(buf));
+	}
+	json_object_set_new(o, "default", json_string(s->cont.default_drop ?
+						      "drop" : "allow"));
+	if (s->cont.dev[0])
+		json_object_set_new(o, "dev", json_string(s->cont.dev));
+	for (i = 0; order && i < s->nrules; i++)
+		json_array_append_new(rules,
+				      pol_export_rule(&s->rules[order[i]]));
+	json_object_set_new(o, "rules", rules);
+	free(order);
+	return order || !s->nrules ? o : (json_decref(o), NULL);
+}
+
+/* The whole configuration as a policy file (JSON, schema POL_SCHEMA). */
+static int pol_export_doc(struct cli *c, json_t **out, unsigned int *nconts,
+			  unsigned int *nrules)
+{
+	struct cli_set *sets = NULL;
+	struct cli_cont *all = NULL;
+	json_t *doc, *conts;
+	struct pol_tun t;
+	unsigned int i;
+	int err = cli_fw_find(c);
+
+	*out = NULL;
+	*nrules = 0;
+	if (err && err != -ENOENT)
+		return err;
+	err = pol_tun_read(c, &t, true);
+	if (!err && cli_cont_all(c, &all, nconts))
+		err = CLI_ERR;
+	sets = err ? NULL : calloc(*nconts ?: 1, sizeof(*sets));
+	if (!err && !sets)
+		err = cli_err(c, CLI_ERR, NULL, "out of memory");
+	if (!err)
+		err = cli_sets_load(c, all, *nconts, sets);
+	doc = json_pack("{s:i}", "schema", POL_SCHEMA);
+	pol_tun_export(&t, doc);
+	conts = json_array();
+	for (i = 0; !err && i < *nconts; i++) {
+		json_t *o = pol_export_cont(&sets[i]);
+
+		if (!o)
+			err = cli_err(c, CLI_ERR, NULL, "out of memory");
+		json_array_append_new(conts, o);
+		*nrules += sets[i].nrules;
+	}
+	json_object_set_new(doc, "containers", conts);
+	for (i = 0; sets && i < *nconts; i++)
+		cli_set_free(&sets[i]);
+	free(sets);
+	free(all);
+	pol_tun_free(&t);
+	if (err)
+		json_decref(doc);
+	else
+		*out = doc;
+	return err;
+}
+
+/* @doc into @path whole or not at all: a temporary file, then rename. */
+static int pol_export_write(struct cli *c, json_t *doc, const char *path)
+{
+	char tmp[PATH_MAX];
+	FILE *f = NULL;
+	int fd, err = 0;
+
+	if (snprintf(tmp, sizeof(tmp), "%s.XXXXXX", path) >= (int)sizeof(tmp))
+		return cli_err(c, CLI_ERR, path, "%s: name too long", path);
+	fd = mkstemp(tmp);
+	if (fd >= 0)
+		f = fdopen(fd, "w");
+	if (!f || json_dumpf(doc, f, JSON_INDENT(2)) || fputc('\n', f) == EOF ||
+	    fflush(f) || fsync(fileno(f)))
+		err = -errno ?: -EIO;
+	if (f && fclose(f) && !err)
+		err = -errno;
+	else if (!f && fd >= 0)
+		close(fd);
+	if (!err && rename(tmp, path))
+		err = -errno;
+	if (err) {
+		if (fd >= 0)
+			unlink(tmp);
+		return cli_err(c, CLI_ERR, path, "cannot write %s: %s", path,
+			       strerror(-err));
+	}
+	return 0;
+}
+
+/*
+ * policy export [FILE]: the file on stdout (also under -j: it is JSON),
+ * or written to FILE, then counted.
+ */
+static int policy_export(struct cli *c, int argc, char **argv)
+{
+	unsigned int nc = 0, nr = 0;
+	json_t *doc;
+	int err;
+
+	if (argc > 1)
+		return cli_usage_err(c, argv[1], "usage: policy export [FILE]");
+	err = cli_open_ro(c) ?: pol_export_doc(c, &doc, &nc, &nr);
+	if (err)
+		return err;
+	if (!argc || !strcmp(argv[0], "-")) {
+		json_dumpf(doc, stdout, JSON_INDENT(2));
+		fputc('\n', stdout);
+		c->printed = true;
+	} else {
+		err = pol_export_write(c, doc, argv[0]);
+	}
+	json_decref(doc);
+	if (err || c->printed)
+		return err;
+	cli_printf(c, "%s: %u containers, %u rules\n", argv[0], nc, nr);
+	if (c->json) {
+		json_object_set_new(cli_doc(c), "container_count",
+				    json_integer(nc));
+		json_object_set_new(cli_doc(c), "rule_count", json_integer(nr));
+	}
+	return 0;
+}
+
 static int policy_check(struct cli *c, int argc, char **argv)
 {
 	return pol_run(c, argc, argv, POL_CHECK);
@@ -495,6 +735,7 @@ static const struct cli_cmd policy_cmds[] = {
 	{ "check", policy_check },
 	{ "diff", policy_diff },
 	{ "apply", policy_apply },
+	{ "export", policy_export },
 	{ NULL, NULL },
 };
 

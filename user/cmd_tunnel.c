@@ -21,8 +21,7 @@ static const char *const cli_tun_names[] = {
 	[RXL_TUN_NVGRE] = "nvgre",
 };
 
-/* "vxlan,geneve" -> mask of RXL_TUN_BIT()s */
-static int cli_parse_types(struct cli *c, const char *s, __u32 *mask)
+int cli_parse_types(struct cli *c, const char *s, __u32 *mask)
 {
 	char buf[64], *tok, *save = NULL;
 	int t;
@@ -45,7 +44,7 @@ static int cli_parse_types(struct cli *c, const char *s, __u32 *mask)
 	return 0;
 }
 
-static void cli_types_text(__u32 mask, char *buf, size_t len)
+void cli_types_text(__u32 mask, char *buf, size_t len)
 {
 	int t;
 
@@ -78,7 +77,7 @@ static json_t *cli_types_json(__u32 mask)
 	return arr;
 }
 
-static int cli_read_config(struct cli *c, struct rxl_config *cfg)
+int cli_read_config(struct cli *c, struct rxl_config *cfg)
 {
 	__u32 zero = 0;
 
@@ -88,8 +87,7 @@ static int cli_read_config(struct cli *c, struct rxl_config *cfg)
 	return 0;
 }
 
-/* The VTEPs in their slots, with *n their count. */
-static int cli_read_vteps(struct cli *c, struct rxl_vtep *v, __u32 *n)
+int cli_read_vteps(struct cli *c, struct rxl_vtep *v, __u32 *n)
 {
 	for (*n = 0; *n < RXL_MAX_VTEPS; (*n)++) {
 		if (bpf_map_lookup_elem(c->fw.vteps, n, &v[*n]))
@@ -368,56 +366,78 @@ static int vni_del(struct cli *c, int argc, char **argv)
 	return vni_change(c, argc, argv, false);
 }
 
-static void cli_vni_word(struct cli *c, json_t *arr, __u32 word, __u64 bits)
+/* The VNIs set in bitmap word @word, appended to @out as rxl_cont_vni(). */
+static void cli_vni_word(__u32 word, __u64 bits, __u32 *out, unsigned int *n)
 {
 	int type = (word >> RXL_VNI_WORD_BITS) + 1, b;
-	__u32 vni;
 
-	for (b = 0; b < 64; b++) {
-		if (!(bits & (1ULL << b)))
-			continue;
-		vni = ((word & ((1U << RXL_VNI_WORD_BITS) - 1)) << 6) | b;
-		cli_printf(c, "vni %u type %s\n", vni, cli_tun_names[type]);
-		json_array_append_new(arr, json_pack("{s:I, s:s}", "vni",
-						     (json_int_t)vni, "type",
-						     cli_tun_names[type]));
-	}
+	for (b = 0; b < 64; b++)
+		if (bits & (1ULL << b))
+			out[(*n)++] = rxl_cont_vni(type,
+				((word & ((1U << RXL_VNI_WORD_BITS) - 1)) << 6) | b);
 }
 
-static int vni_list(struct cli *c, int argc, char **argv)
+int cli_vnis_read(struct cli *c, __u32 **out, unsigned int *n)
 {
 	LIBBPF_OPTS(bpf_map_batch_opts, opts);
-	__u32 *keys = NULL, cnt, out = 0, i;
-	__u64 *vals = NULL;
-	json_t *arr;
-	int err;
+	__u32 *keys = calloc(RXL_VNI_WORDS, sizeof(*keys)), cnt, next = 0, i;
+	__u64 *vals = calloc(RXL_VNI_WORDS, sizeof(*vals));
+	size_t nbits = 0;
+	int err = 0;
 
-	if (argc)
-		return cli_usage_err(c, argv[0], "unexpected '%s'", argv[0]);
-	err = cli_fw_open(c);
-	if (err)
-		return err;
-	keys = calloc(RXL_VNI_WORDS, sizeof(*keys));
-	vals = calloc(RXL_VNI_WORDS, sizeof(*vals));
-	arr = json_array();
+	*out = NULL;
+	*n = 0;
 	cnt = RXL_VNI_WORDS;
 	if (!keys || !vals ||
-	    (bpf_map_lookup_batch(c->fw.vnis, NULL, &out, keys, vals, &cnt,
+	    (bpf_map_lookup_batch(c->fw.vnis, NULL, &next, keys, vals, &cnt,
 				  &opts) && errno != ENOENT)) {
 		err = cli_err(c, CLI_ERR, NULL, "reading VNIs: %s",
 			      strerror(errno));
 		goto out;
 	}
 	for (i = 0; i < cnt; i++)
+		nbits += __builtin_popcountll(vals[i]);
+	*out = calloc(nbits ?: 1, sizeof(**out));
+	if (!*out) {
+		err = cli_err(c, CLI_ERR, NULL, "out of memory");
+		goto out;
+	}
+	/* An array's batch lookup returns its keys in order. */
+	for (i = 0; i < cnt; i++)
 		if (vals[i])
-			cli_vni_word(c, arr, keys[i], vals[i]);
-	if (c->json)
-		json_object_set_new(cli_doc(c), "vnis", json_incref(arr));
+			cli_vni_word(keys[i], vals[i], *out, n);
 out:
-	json_decref(arr);
 	free(keys);
 	free(vals);
 	return err;
+}
+
+static int vni_list(struct cli *c, int argc, char **argv)
+{
+	unsigned int n = 0, i;
+	__u32 *vnis;
+	json_t *arr;
+	int err;
+
+	if (argc)
+		return cli_usage_err(c, argv[0], "unexpected '%s'", argv[0]);
+	err = cli_fw_open(c) ?: cli_vnis_read(c, &vnis, &n);
+	if (err)
+		return err;
+	arr = json_array();
+	for (i = 0; i < n; i++) {
+		const char *type = cli_tun_names[vnis[i] >> 24];
+
+		cli_printf(c, "vni %u type %s\n", vnis[i] & 0xffffff, type);
+		json_array_append_new(arr, json_pack("{s:I, s:s}", "vni",
+						     (json_int_t)(vnis[i] & 0xffffff),
+						     "type", type));
+	}
+	if (c->json)
+		json_object_set_new(cli_doc(c), "vnis", json_incref(arr));
+	json_decref(arr);
+	free(vnis);
+	return 0;
 }
 
 static const struct cli_cmd vtep_cmds[] = {

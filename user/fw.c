@@ -1462,6 +1462,47 @@ static int rxl_cmp_range(const void *a, const void *b)
 	return x->base < y->base ? -1 : x->base > y->base;
 }
 
+/*
+ * Refuse to give container @id a set of @n rules when all containers
+ * together would then have more than max-rules, the limit the maps were
+ * sized for at load (RXL_RULES_OF_SLOTS of the counter slots). Checked
+ * before anything is written; each container is counted once, however
+ * many addresses share its value.
+ */
+static int rxl_rule_limit(struct rxl_fw *fw, __u32 id, __u32 n)
+{
+	__u32 max = RXL_RULES_OF_SLOTS(fw->rule_slots);
+	bool *seen = calloc(RXL_MAX_CONTAINERS, sizeof(*seen));
+	int fds[2] = { fw->addrs4, fw->addrs6 };
+	unsigned int ksz[2] = { 4, 16 };
+	__u64 total = n;
+	int f;
+
+	if (!seen)
+		return rxl_fail(fw, -ENOMEM, "out of memory");
+	for (f = 0; f < 2; f++) {
+		__u8 key[16], next[16];
+		struct rxl_container v;
+		void *prev = NULL;
+
+		while (!bpf_map_get_next_key(fds[f], prev, next)) {
+			memcpy(key, next, ksz[f]);
+			prev = key;
+			if (bpf_map_lookup_elem(fds[f], key, &v) || v.id == id ||
+			    v.id >= RXL_MAX_CONTAINERS || seen[v.id])
+				continue;
+			seen[v.id] = true;
+			total += v.nrules;
+		}
+	}
+	free(seen);
+	if (total <= max)
+		return 0;
+	return rxl_fail(fw, -ENOSPC,
+			"max-rules %u reached: %llu rules in all containers (the maps were sized by 'rxlane attach ... max-rules N')",
+			max, (unsigned long long)total);
+}
+
 /* First fit of @n counter slots beside every set in use. */
 static int rxl_alloc_slots(struct rxl_fw *fw, __u32 n, __u32 *base)
 {
@@ -1601,7 +1642,7 @@ int rxl_fw_rules_replace(struct rxl_fw *fw, __u32 id,
 	if (err)
 		goto out_unlock;
 	nv = ca->val;
-	err = rxl_shapes(fw, e, ne, &nv);
+	err = rxl_shapes(fw, e, ne, &nv) ?: rxl_rule_limit(fw, id, nrules);
 	if (err)
 		goto out_unlock;
 	err = rxl_alloc_slots(fw, nrules, &base);
@@ -2137,6 +2178,9 @@ int rxl_fw_rule_append(struct rxl_fw *fw, __u32 id, const struct rxl_rule *r)
 	if (err)
 		goto out_unlock;
 	nv = ca->val;
+	err = rxl_rule_limit(fw, id, nv.nrules + 1);
+	if (err)
+		goto out_unlock;
 	ref = nv.nrules | (r->drop ? RXL_RULE_DROP : 0);
 	if (nv.nrules + 1 >= RXL_RULE_RANK ||
 	    !rxl_slot_free(fw, id, nv.rule_base + nv.nrules)) {

@@ -6,7 +6,10 @@
 #ifndef _RXLANE_POLICY_H
 #define _RXLANE_POLICY_H
 
+#include <stdbool.h>
 #include <stddef.h>
+
+#include "cli.h"
 
 #define POL_SCHEMA	1
 #define POL_MAX_WORDS	48
@@ -22,10 +25,66 @@ struct pol_cont {
 	unsigned int nrules;
 };
 
+/*
+ * The tunnels of a policy file (JSON): each part only when the file has
+ * its key; a part the file leaves out is left as configured.
+ */
+struct pol_tunnels {
+	bool has_vteps, has_vnis, has_ports;
+	struct pol_words *vteps;	/* ADDR [type T,...]: vtep add words */
+	unsigned int nvteps;
+	char **vnis;			/* "N" or "TYPE:N", one each */
+	unsigned int nvnis;
+	struct pol_words ports;		/* [vxlan N] [geneve N] */
+};
+
 struct policy {
 	struct pol_cont *conts;
 	unsigned int n;
+	struct pol_tunnels tun;
 };
+
+/* ---- tunnels (policy_tunnels.c) --------------------------------------- */
+/* VTEPs, ports and VNIs as configured, or as a file wants them. */
+struct pol_tun {
+	struct rxl_vtep vteps[RXL_MAX_VTEPS];	/* in slot order */
+	__u32 nvteps;
+	struct rxl_config cfg;	/* ports in use: 0 resolved to the default */
+	__u32 *vnis;		/* rxl_cont_vni(type, vni), sorted */
+	unsigned int nvnis;
+};
+
+enum pol_tun_step {
+	POL_TUN_DEL,		/* VTEP deletions only */
+	POL_TUN_ADD,		/* the rest: VTEPs added/retyped, ports, VNIs */
+	POL_TUN_ALL,
+};
+
+/* One change: op "add", "del" or "change"; object "vtep", "vni", "ports". */
+typedef void (*pol_tun_change_fn)(void *ctx, const char *op,
+				  const char *object, const char *text);
+
+/*
+ * What the fast path's maps hold (defaults when there are none); the VNIs
+ * (a read of the whole bitmap) only with @vnis.
+ */
+int pol_tun_read(struct cli *c, struct pol_tun *t, bool vnis);
+/* @cur with the parts file @f states; refusals printed (c->ctx: file). */
+int pol_tun_want(struct cli *c, const struct pol_tunnels *f,
+		 const struct pol_tun *cur, struct pol_tun *want);
+/* Refuse, exit 2, a container address that is one of @t's VTEPs. */
+int pol_tun_check_cont(struct cli *c, const struct pol_tun *t,
+		       const struct cli_cont *ct);
+void pol_tun_diff(const struct pol_tun *from, const struct pol_tun *to,
+		  pol_tun_change_fn fn, void *ctx);
+/* Make the maps go from @from to @to, the part @step says. */
+int pol_tun_apply(struct cli *c, const struct pol_tun *from,
+		  const struct pol_tun *to, enum pol_tun_step step);
+/* Put back @old from whatever the maps hold now. */
+int pol_tun_restore(struct cli *c, const struct pol_tun *old);
+/* "vteps", "ports" and "vnis" of a policy file into @doc. */
+void pol_tun_export(const struct pol_tun *t, json_t *doc);
+void pol_tun_free(struct pol_tun *t);
 
 /* JSON, or YAML when @path ends in .yaml or .yml; @err says why not. */
 int policy_load(const char *path, struct policy *p, char *err, size_t len);

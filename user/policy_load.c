@@ -113,6 +113,14 @@ void policy_free(struct policy *p)
 {
 	unsigned int i, k;
 
+	for (i = 0; i < p->tun.nvteps; i++)
+		pol_words_free(&p->tun.vteps[i]);
+	for (i = 0; i < p->tun.nvnis; i++)
+		free(p->tun.vnis[i]);
+	free(p->tun.vteps);
+	free(p->tun.vnis);
+	pol_words_free(&p->tun.ports);
+
 	for (i = 0; i < p->n; i++) {
 		pol_words_free(&p->conts[i].cont);
 		for (k = 0; k < p->conts[i].nrules; k++)
@@ -292,6 +300,117 @@ static int pol_json_cont(json_t *o, struct pol_cont *pc, const char *where,
 	return e;
 }
 
+/* "vteps": [{"addr": A, "type": "vxlan,geneve"}, ...] -> vtep add words */
+static int pol_json_vteps(json_t *a, struct pol_tunnels *t, char *err,
+			  size_t len)
+{
+	static const char *const keys[] = { "addr", "type", NULL };
+	struct pol_build *b;
+	char where[32];
+	json_t *o;
+	size_t i;
+	int e = 0;
+
+	if (!json_is_array(a))
+		return pol_fail(err, len, "'vteps' must be a list");
+	t->vteps = calloc(json_array_size(a) ?: 1, sizeof(*t->vteps));
+	b = calloc(1, sizeof(*b));
+	if (!t->vteps || !b)
+		e = -ENOMEM;
+	json_array_foreach(a, i, o) {
+		json_t *addr = json_object_get(o, "addr");
+		json_t *type = json_object_get(o, "type");
+
+		if (e)
+			break;
+		snprintf(where, sizeof(where), "vtep %zu", i + 1);
+		if (!json_is_object(o))
+			e = pol_fail(err, len, "%s: not an object", where);
+		else if (!json_is_string(addr) || (type && !json_is_string(type)))
+			e = pol_fail(err, len,
+				     "%s: 'addr' and 'type' must be strings",
+				     where);
+		e = e ?: pol_json_keys(o, keys, where, err, len) ?:
+		    pol_push(b, json_string_value(addr)) ?:
+		    pol_push2(b, "type", json_string_value(type)) ?:
+		    pol_done(b, &t->vteps[t->nvteps++]);
+	}
+	free(b);
+	t->has_vteps = true;
+	return e;
+}
+
+/* "vnis": ["100", "geneve:200", 300] */
+static int pol_json_vnis(json_t *a, struct pol_tunnels *t, char *err,
+			 size_t len)
+{
+	char buf[32];
+	const char *v;
+	json_t *o;
+	size_t i;
+
+	if (!json_is_array(a))
+		return pol_fail(err, len, "'vnis' must be a list");
+	t->vnis = calloc(json_array_size(a) ?: 1, sizeof(*t->vnis));
+	if (!t->vnis)
+		return -ENOMEM;
+	t->has_vnis = true;
+	json_array_foreach(a, i, o) {
+		v = pol_json_text(o, buf, sizeof(buf));
+		if (!v)
+			return pol_fail(err, len,
+					"vnis[%zu] is not a string or a number",
+					i);
+		t->vnis[t->nvnis] = strdup(v);
+		if (!t->vnis[t->nvnis++])
+			return -ENOMEM;
+	}
+	return 0;
+}
+
+/* "ports": {"vxlan": 4789, "geneve": 6081} -> words */
+static int pol_json_ports(json_t *o, struct pol_tunnels *t, char *err,
+			  size_t len)
+{
+	static const char *const keys[] = { "vxlan", "geneve", NULL };
+	struct pol_build *b;
+	char buf[32];
+	int i, e;
+
+	if (!json_is_object(o))
+		return pol_fail(err, len, "'ports' must be an object");
+	e = pol_json_keys(o, keys, "ports", err, len);
+	b = e ? NULL : calloc(1, sizeof(*b));
+	if (!e && !b)
+		e = -ENOMEM;
+	for (i = 0; keys[i] && !e; i++) {
+		json_t *j = json_object_get(o, keys[i]);
+		const char *v = j ? pol_json_text(j, buf, sizeof(buf)) : NULL;
+
+		if (j && !v)
+			e = pol_fail(err, len,
+				     "ports: '%s' must be a number", keys[i]);
+		else
+			e = pol_push2(b, keys[i], v);
+	}
+	e = e ?: pol_done(b, &t->ports);
+	free(b);
+	t->has_ports = true;
+	return e;
+}
+
+static int pol_json_tunnels(json_t *doc, struct pol_tunnels *t, char *err,
+			    size_t len)
+{
+	json_t *v = json_object_get(doc, "vteps");
+	json_t *n = json_object_get(doc, "vnis");
+	json_t *p = json_object_get(doc, "ports");
+
+	return (v ? pol_json_vteps(v, t, err, len) : 0) ?:
+	       (n ? pol_json_vnis(n, t, err, len) : 0) ?:
+	       (p ? pol_json_ports(p, t, err, len) : 0);
+}
+
 /* The whole file at once: jansson reads a FILE a character at a time. */
 static json_t *pol_json_read(const char *path, json_error_t *je)
 {
@@ -331,6 +450,7 @@ int policy_load_json(const char *path, struct policy *p, char *err,
 	schema = json_object_get(doc, "schema");
 	conts = json_object_get(doc, "containers");
 	e = pol_json_keys(doc, (const char *const[]){ "schema", "containers",
+						     "vteps", "vnis", "ports",
 						     NULL }, path, err, len);
 	if (!e && schema && json_integer_value(schema) != POL_SCHEMA)
 		e = pol_fail(err, len, "%s: schema must be %d", path,
@@ -339,6 +459,8 @@ int policy_load_json(const char *path, struct policy *p, char *err,
 		e = pol_fail(err, len, "%s: 'containers' must be a list", path);
 	if (!e)
 		e = pol_alloc(p, json_array_size(conts));
+	if (!e)
+		e = pol_json_tunnels(doc, &p->tun, err, len);
 	json_array_foreach(conts, i, o) {
 		if (e)
 			break;

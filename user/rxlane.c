@@ -40,7 +40,7 @@ static void usage(FILE *f)
 		"  -t, --timing        print the command's own run time on stderr\n"
 		"\n"
 		"Commands:\n"
-		"  attach DEV [mode native|generic|auto] [redirect]\n"
+		"  attach DEV [mode native|generic|auto] [redirect] [max-rules N]\n"
 		"  detach DEV\n"
 		"  status [DEV]\n"
 		"  vtep add ADDR [type vxlan|geneve|nvgre[,...]] [port N]\n"
@@ -53,6 +53,7 @@ static void usage(FILE *f)
 		"         [dport N[-M]] [prio N] [comment TEXT]\n"
 		"  fw del NAME handle H | fw list [NAME] | fw flush NAME\n"
 		"  policy check|diff|apply FILE   (JSON, or YAML: *.yaml, *.yml)\n"
+		"  policy export [FILE]           (JSON: apply reads it back)\n"
 		"  stats [NAME] [watch SEC [count N]]\n"
 		"  version        print the version of rxlane and its libraries\n"
 		"  help           print this help\n",
@@ -129,7 +130,8 @@ static int cli_options(struct cli *c, int argc, char **argv)
 	int o;
 
 	opterr = 0;
-	while ((o = getopt_long(argc, argv, "+jpnP:vthV", opts, NULL)) != -1) {
+	/* ':' first: a missing value is told apart from an unknown option. */
+	while ((o = getopt_long(argc, argv, "+:jpnP:vthV", opts, NULL)) != -1) {
 		switch (o) {
 		case 'j':
 			c->json = true;
@@ -153,12 +155,21 @@ static int cli_options(struct cli *c, int argc, char **argv)
 			return -'h';
 		case 'V':
 			return -'V';
+		case ':':
+			return cli_usage_err(c, argv[optind - 1],
+					     "option '%s' needs a value",
+					     argv[optind - 1]);
 		default:
 			return cli_usage_err(c, argv[optind - 1],
 					     "unknown option '%s'",
 					     argv[optind - 1]);
 		}
 	}
+	/* Before anything is made: a relative one would land in the cwd. */
+	if (c->pin_dir[0] != '/')
+		return cli_err(c, CLI_ERR, c->pin_dir,
+			       "pin directory '%s' is not an absolute path",
+			       c->pin_dir);
 	return 0;
 }
 

@@ -128,12 +128,54 @@ TABLE="
 2|'watch' needs a value|stats watch
 2|'watch' needs a value|stats web watch
 2|'count' needs a value|stats watch 1 count
+2|option '--pin-dir' needs a value|--pin-dir
+2|option '-P' needs a value|-P
+1|pin directory 'relative' is not an absolute path|-P relative container add x ip 10.200.0.9
+1|pin directory 'relative' is not an absolute path|--pin-dir relative attach v1
+1|bad max-rules '0'|attach v1 max-rules 0
+1|bad max-rules '1048577'|attach v1 max-rules 1048577
+1|bad max-rules '1e3'|attach v1 max-rules 1e3
+2|'max-rules' needs a value|attach v1 max-rules
+2|'max-rules' given twice|attach v1 max-rules 5 max-rules 6
+1|hold max-rules 8192, not 5|attach v1 max-rules 5
 "
 
 rxl_refusals "$NS" <<< "$TABLE"
 n=$RXL_N
 [ "$n" -ge 50 ] || rxl_fail "only $n rows"
 rxl_ok "$n bad inputs: message, exit status, JSON error, state unchanged"
+
+# Refusals leave nothing behind: no directory in the cwd for a relative
+# pin directory, nothing in bpffs for an attach that refuses a pinned map.
+CWD=$(mktemp -d /tmp/rxl-bad-cwd.XXXXXX)
+trap 'rm -rf "$CWD"; rxl_cleanup' EXIT
+(cd "$CWD" && rxl_in "$NS" -P rel attach v1 2>/dev/null) &&
+	rxl_fail "-P rel accepted"
+(cd "$CWD" && RXLANE_PIN_DIR=rel rxl_in "$NS" container add x \
+	ip 10.200.0.9 2>/dev/null) && rxl_fail "RXLANE_PIN_DIR=rel accepted"
+[ -z "$(ls -A "$CWD")" ] || rxl_fail "a relative pin directory made $(ls -A "$CWD")"
+ALT=$RXL_BPFFS/alt
+mkdir -p -m 0700 "$ALT/tc/globals"
+bpftool map create "$ALT/tc/globals/rxl_config" type array key 4 value 16 \
+	entries 1 name rxl_config || rxl_fail "bpftool map create"
+BEFORE=$(find "$RXL_BPFFS" | sort)
+for args in "attach v1" "attach v1 max-rules 100" "-n attach v1"; do
+	err=$(RXLANE_PIN_DIR=$RXL_BPFFS/fresh TC_BPF_MNT=$ALT \
+		rxl_in "$NS" $args 2>&1)
+	[ $? -eq 1 ] || rxl_fail "$args over a foreign rxl_config: not refused"
+	case "$err" in
+	*"$ALT/tc/globals/rxl_config is not this rxlane's rxl_config"*) ;;
+	*) rxl_fail "$args over a foreign rxl_config: '$err'" ;;
+	esac
+	[ "$(find "$RXL_BPFFS" | sort)" = "$BEFORE" ] ||
+		rxl_fail "refused '$args' changed bpffs: $(find "$RXL_BPFFS" | sort | diff <(echo "$BEFORE") -)"
+done
+rm -r "$ALT"
+BEFORE=$(find "$RXL_BPFFS" | sort)
+rxl_in "$NS" attach v1 max-rules 5 2>/dev/null && rxl_fail "max-rules 5 over 8192"
+[ "$(find "$RXL_BPFFS" | sort)" = "$BEFORE" ] ||
+	rxl_fail "refused 'attach v1 max-rules 5' changed bpffs"
+rxl_ok "refused attach and relative pin directories leave nothing behind"
 
 # Unique prefixes, as cli.rst promises; an alias ("ls" for "list") does not
 # make a prefix ambiguous.

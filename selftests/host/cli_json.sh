@@ -23,8 +23,10 @@ ip -n "$NS" link add v2 type veth peer name v3 || rxl_fail "veth v2"
 ip -n "$NS" link set v2 up
 ip -n "$NS" link set v3 up
 POLICY=$(mktemp /tmp/rxl-json.XXXXXX.json)
+TUNNELS=$(mktemp /tmp/rxl-json.XXXXXX.json)
+EXPORT=$(mktemp /tmp/rxl-json.XXXXXX.json)
 DOCS=$(mktemp /tmp/rxl-json.XXXXXX)
-trap 'rm -f "$POLICY" "$DOCS"; rxl_cleanup' EXIT
+trap 'rm -f "$POLICY" "$TUNNELS" "$EXPORT" "$DOCS"; rxl_cleanup' EXIT
 
 cat > "$POLICY" <<'JSON'
 {"schema": 1, "containers": [
@@ -34,11 +36,14 @@ cat > "$POLICY" <<'JSON'
 	     "allow proto udp dport 1000-2000"]},
   {"name": "cache", "ips": ["10.200.0.4"]}]}
 JSON
+# The same with tunnels: the diff has vtep, vni and ports changes.
+jq '.vteps = [{"addr": "10.0.0.5", "type": "geneve"}] | .vnis = ["nvgre:9"]
+    | .ports = {"vxlan": 4790}' "$POLICY" > "$TUNNELS"
 
 # def | arguments (run in order: the changes build the state the listings
 # show, so every optional member appears at least once)
 TABLE="
-done|attach v0
+done|attach v0 max-rules 20000
 done|attach v1 mode generic redirect
 status|status
 status|status v0
@@ -69,6 +74,9 @@ stats|stats web watch 1 count 1
 policy|policy check $POLICY
 policy|policy diff $POLICY
 policy|-n policy apply $POLICY
+policy|policy diff $TUNNELS
+policy|policy export $EXPORT
+policy|policy apply $EXPORT
 version|version
 done|fw del db handle 1
 done|fw flush web
@@ -148,7 +156,8 @@ rxl_ok "$n commands, $docs documents match the schema"
 for path in '.attached[]?.delivery' '.containers[]?.dev' \
 	    '.rules[]?.dport.max' '.rules[]?.comment' '.rules[]?.from' \
 	    '.container.rules[]?.dport' '.changes[]?.rule' '.interval' \
-	    '.containers[]?.pass.pps' '.drops.default' '.error.token'; do
+	    '.containers[]?.pass.pps' '.drops.default' '.error.token' \
+	    '.max_rules' '.percpu_bytes'; do
 	cut -f3 "$DOCS" |
 		jq -se "[.[] | $path | select(. != null)] | length > 0" \
 		>/dev/null || 
