@@ -54,7 +54,7 @@ static void usage(FILE *f)
 		"  fw del NAME handle H | fw list [NAME] | fw flush NAME\n"
 		"  policy check|diff|apply FILE   (JSON, or YAML: *.yaml, *.yml)\n"
 		"  stats [NAME] [watch SEC [count N]]\n"
-		"  check [--repair]  the fast path against the records (spelt out)\n"
+		"  check [--repair]\n"
 		"  version        print the version of rxlane and its libraries\n"
 		"  help           print this help\n",
 		CLI_PIN_DIR);

@@ -70,6 +70,7 @@ policy|policy check $POLICY
 policy|policy diff $POLICY
 policy|-n policy apply $POLICY
 version|version
+check|check
 done|fw del db handle 1
 done|fw flush web
 done|vni del 200 type geneve
@@ -135,6 +136,19 @@ sys.exit(1 if bad else 0)
 '
 validate() { "$PY" -c "$VALIDATOR" "$SCHEMA"; }
 
+# check with something to find (exit 1, its document on stdout), then
+# --repair: a container in the fast path that no record names.
+ip netns exec "$NS" "$(cd "$(dirname "$0")" && pwd)/fw_tool" --dev v0 \
+	container 7 10.200.0.7 || rxl_fail "fw_tool container 7"
+for args in check "check --repair"; do
+	out=$(rxl_in "$NS" -j $args)
+	rc=$?
+	[ "$args" = check ] && [ $rc -ne 1 ] &&
+		rxl_fail "'$args' exited $rc with container 7 unrecorded"
+	[ "$args" != check ] && [ $rc -ne 0 ] && rxl_fail "'$args' exited $rc"
+	printf '%s\t%s\t%s\n' check "$args" "$out" >> "$DOCS"
+	n=$((n + 1))
+done
 
 if ! err=$(validate < "$DOCS"); then
 	echo "$err" | sed 's/^/  /'
@@ -148,7 +162,8 @@ rxl_ok "$n commands, $docs documents match the schema"
 for path in '.attached[]?.delivery' '.containers[]?.dev' \
 	    '.rules[]?.dport.max' '.rules[]?.comment' '.rules[]?.from' \
 	    '.container.rules[]?.dport' '.changes[]?.rule' '.interval' \
-	    '.containers[]?.pass.pps' '.drops.default' '.error.token'; do
+	    '.containers[]?.pass.pps' '.drops.default' '.error.token' \
+	    '.problems[]?.id'; do
 	cut -f3 "$DOCS" |
 		jq -se "[.[] | $path | select(. != null)] | length > 0" \
 		>/dev/null || 
