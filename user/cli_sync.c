@@ -57,7 +57,9 @@ static int cli_fw_apply(struct cli *c, const struct cli_set *s, bool keep)
 		.keep_rules = keep,
 	};
 	struct rxl_rule *r;
+	const char *why;
 	unsigned int i;
+	bool rules;
 	int err;
 
 	if (s->cont.dev[0]) {
@@ -79,11 +81,13 @@ static int cli_fw_apply(struct cli *c, const struct cli_set *s, bool keep)
 	spec.rules = r;
 	err = rxl_fw_container_apply(&c->fw, &spec);
 	free(r);
-	if (err)
-		return cli_err(c, CLI_ERR, s->cont.name,
-			       "container '%s': %s", s->cont.name,
-			       rxl_fw_error(&c->fw));
-	return 0;
+	if (!err)
+		return 0;
+	/* The rule set was refused (a limit, a rule, no room): say so. */
+	why = rxl_fw_error(&c->fw);
+	rules = !keep && strstr(why, "rule");
+	return cli_err(c, CLI_ERR, s->cont.name, "%scontainer '%s': %s",
+		       rules ? "rules of " : "", s->cont.name, why);
 }
 
 int cli_fw_replace(struct cli *c, const struct cli_set *s)
