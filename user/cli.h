@@ -88,6 +88,28 @@ struct cli_chunk {
 	struct cli_rule r[CLI_CHUNK];	/* handle 0: an empty slot */
 };
 
+/*
+ * The intent of the change in progress (cli_sync.c): stored in cli_rules
+ * under key { CLI_INTENT_ID, 0 } in the same batch as the new records, so
+ * a change is committed by one syscall, which SIGKILL cannot cut. Until
+ * it is cleared, the next command to take the lock finishes the change
+ * (cli_recover()): the container becomes @new (or goes, without it) in
+ * cli_conts and in the fast path, rebuilt from the records.
+ */
+#define CLI_INTENT_ID		0xffffffffU
+#define CLI_INTENT_MAGIC	0x72786931U	/* "rxi1" */
+#define CLI_INTENT_OLD		(1U << 0)
+#define CLI_INTENT_NEW		(1U << 1)
+
+struct cli_intent {
+	__u32 magic;
+	__u32 flags;		/* CLI_INTENT_OLD, CLI_INTENT_NEW */
+	struct cli_cont old;	/* as stored before the change */
+	struct cli_cont new;	/* as stored after it */
+};
+_Static_assert(sizeof(struct cli_intent) <= sizeof(struct cli_chunk),
+	       "the intent fits a record chunk");
+
 /* A container with its rules, sorted by handle. */
 struct cli_set {
 	struct cli_cont cont;
@@ -229,6 +251,25 @@ int cli_rec_write(struct cli *c, const struct cli_set *from,
 /* Set (or clear, @r NULL) the record of @handle in container @id. */
 int cli_rec_put_one(struct cli *c, __u32 id, __u32 handle,
 		    const struct cli_rule *r);
+/*
+ * The commit: the records of @to (removed ones emptied) and the intent
+ * @in, in one batch update. On failure the records are as they were.
+ */
+int cli_rec_commit(struct cli *c, const struct cli_set *from,
+		   const struct cli_set *to, const struct cli_intent *in);
+/* The same for one rule record (@r NULL: cleared) of container @id. */
+int cli_rec_commit_one(struct cli *c, __u32 id, __u32 handle,
+		       const struct cli_rule *r, const struct cli_intent *in);
+/* After the change: empty chunks of container @id, then the intent, go. */
+int cli_rec_finish(struct cli *c, const struct cli_cont *ct);
+/* Every chunk of container @id goes. */
+int cli_rec_drop_all(struct cli *c, const struct cli_cont *ct);
+/* The intent of an unfinished change: 0, or -ENOENT when there is none. */
+int cli_intent_get(struct cli *c, struct cli_intent *in);
+/* Finish (roll forward) a change a killed command left; 0 when none. */
+int cli_recover(struct cli *c);
+/* The container as stored: with its rule count and highest priority. */
+void cli_cont_stamp(const struct cli_set *s, struct cli_cont *out);
 
 /* ---- commands ---------------------------------------------------------- */
 /*
@@ -264,5 +305,6 @@ int cmd_container(struct cli *c, int argc, char **argv);
 int cmd_fw(struct cli *c, int argc, char **argv);
 int cmd_policy(struct cli *c, int argc, char **argv);
 int cmd_stats(struct cli *c, int argc, char **argv);
+int cmd_check(struct cli *c, int argc, char **argv);
 
 #endif /* _RXLANE_CLI_H */

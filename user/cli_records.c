@@ -41,7 +41,7 @@ static void cli_rec_expand(const struct cli_chunk_key *k,
 	__u32 i, s;
 
 	for (i = 0; i < n; i++)
-		for (s = 0; s < CLI_CHUNK; s++) {
+		for (s = 0; k[i].id != CLI_INTENT_ID && s < CLI_CHUNK; s++) {
 			if (!v[i].r[s].handle)
 				continue;
 			keys[*out].id = k[i].id;
@@ -243,4 +243,155 @@ int cli_rec_put_one(struct cli *c, __u32 id, __u32 handle,
 	if (bpf_map_update_elem(c->rules_fd, &k, &v, 0))
 		return -errno;
 	return 0;
+}
+
+/* ---- commits (cli_sync.c) ---------------------------------------------- */
+
+static const struct cli_chunk_key cli_intent_key = { CLI_INTENT_ID, 0 };
+
+/*
+ * The chunks of @from (leaving its id) and of @to that change, filled from
+ * @to or empty, and the intent last: *@n elements at *@k, *@v.
+ */
+static int cli_rec_build(const struct cli_set *from, const struct cli_set *to,
+			 const struct cli_intent *in, struct cli_chunk_key **k,
+			 struct cli_chunk **v, __u32 *n)
+{
+	const struct cli_set *same = from && to &&
+				     from->cont.id == to->cont.id ? from : NULL;
+	__u32 nf = from ? from->nrules : 0, nt = to ? to->nrules : 0;
+	__u32 *chunks = malloc((nf + nt + 1) * sizeof(*chunks));
+	__u32 m = 0, u, i;
+
+	*n = 0;
+	*k = calloc(nf + nt + 1, sizeof(**k));
+	*v = calloc(nf + nt + 1, sizeof(**v));
+	if (!chunks || !*k || !*v) {
+		free(chunks);
+		return -ENOMEM;
+	}
+	if (from && !same) {
+		cli_rec_touched(from, NULL, chunks, &m);
+		u = cli_chunks_uniq(chunks, m);
+		for (i = 0; i < u; i++)
+			(*k)[(*n)++] = (struct cli_chunk_key){ from->cont.id,
+							       chunks[i] };
+		m = 0;
+	}
+	cli_rec_touched(same, to, chunks, &m);
+	cli_rec_touched(to, same, chunks, &m);
+	u = cli_chunks_uniq(chunks, m);
+	for (i = 0; to && i < u; i++) {
+		cli_rec_fill(to, chunks[i], &(*v)[*n]);
+		(*k)[(*n)++] = (struct cli_chunk_key){ to->cont.id, chunks[i] };
+	}
+	if (in) {
+		(*k)[*n] = cli_intent_key;
+		memcpy(&(*v)[(*n)++], in, sizeof(*in));
+	}
+	free(chunks);
+	return 0;
+}
+
+int cli_rec_commit(struct cli *c, const struct cli_set *from,
+		   const struct cli_set *to, const struct cli_intent *in)
+{
+	struct cli_chunk_key *k;
+	struct cli_chunk *v;
+	__u32 n, cnt;
+	int err = cli_rec_build(from, to, in, &k, &v, &n);
+
+	cnt = n;
+	if (!err && n && bpf_map_update_batch(c->rules_fd, k, v, &cnt, NULL)) {
+		err = -errno;
+		/* Put back the chunks written before the failure. */
+		if (cnt)
+			cli_rec_write(c, to, from);
+	}
+	free(k);
+	free(v);
+	return err;
+}
+
+int cli_rec_commit_one(struct cli *c, __u32 id, __u32 handle,
+		       const struct cli_rule *r, const struct cli_intent *in)
+{
+	struct cli_chunk_key k[2] = { { id, cli_chunk_of(handle) },
+				      cli_intent_key };
+	struct cli_chunk *v = calloc(2, sizeof(*v));
+	__u32 cnt = 2;
+	int err = 0;
+
+	if (!v)
+		return -ENOMEM;
+	if (bpf_map_lookup_elem(c->rules_fd, &k[0], &v[0]))
+		memset(&v[0], 0, sizeof(v[0]));
+	if (r)
+		v[0].r[(handle - 1) % CLI_CHUNK] = *r;
+	else
+		memset(&v[0].r[(handle - 1) % CLI_CHUNK], 0, sizeof(*r));
+	memcpy(&v[1], in, sizeof(*in));
+	if (bpf_map_update_batch(c->rules_fd, k, v, &cnt, NULL))
+		err = -errno;
+	free(v);
+	return err;
+}
+
+/* Delete the chunks of @ct's id that hold no rule (all with @all). */
+static int cli_rec_prune(struct cli *c, const struct cli_cont *ct, bool all)
+{
+	struct cli_chunk_key k = { ct->id, 0 };
+	struct cli_chunk *v = malloc(sizeof(*v));
+	__u32 last = ct->next_handle ? (ct->next_handle - 1) / CLI_CHUNK : 0;
+	unsigned int s;
+	int err = 0;
+
+	if (!v)
+		return -ENOMEM;
+	for (k.chunk = 0; k.chunk <= last; k.chunk++) {
+		if (bpf_map_lookup_elem(c->rules_fd, &k, v))
+			continue;
+		for (s = 0; !all && s < CLI_CHUNK && !v->r[s].handle; s++)
+			;
+		if ((all || s == CLI_CHUNK) &&
+		    bpf_map_delete_elem(c->rules_fd, &k) && errno != ENOENT)
+			err = -errno;
+	}
+	free(v);
+	return err;
+}
+
+int cli_rec_finish(struct cli *c, const struct cli_cont *ct)
+{
+	int err = ct ? cli_rec_prune(c, ct, false) : 0;
+
+	if (bpf_map_delete_elem(c->rules_fd, &cli_intent_key) &&
+	    errno != ENOENT)
+		err = err ?: -errno;
+	return err;
+}
+
+int cli_rec_drop_all(struct cli *c, const struct cli_cont *ct)
+{
+	return cli_rec_prune(c, ct, true);
+}
+
+int cli_intent_get(struct cli *c, struct cli_intent *in)
+{
+	struct cli_chunk *v;
+	int err = 0;
+
+	if (c->rules_fd < 0)
+		return -ENOENT;
+	v = malloc(sizeof(*v));
+	if (!v)
+		return -ENOMEM;
+	if (bpf_map_lookup_elem(c->rules_fd, &cli_intent_key, v))
+		err = -ENOENT;
+	else
+		memcpy(in, v, sizeof(*in));
+	free(v);
+	if (!err && in->magic != CLI_INTENT_MAGIC)
+		err = -EINVAL;
+	return err;
 }

@@ -168,6 +168,9 @@ int cli_state_open(struct cli *c, bool create)
 		err = cli_meta_open(c, create);
 	if (!err && create)
 		err = cli_bpffs_bind(c, -1);
+	/* Under the lock: finish what a killed command left undone. */
+	if (!err && create)
+		err = cli_recover(c);
 	return err;
 }
 
@@ -313,6 +316,30 @@ static int cli_cmp_cont(const void *a, const void *b)
 	return x->id < y->id ? -1 : x->id > y->id;
 }
 
+/*
+ * A committed change that is not done yet (its command is running, or
+ * was killed): the listing shows the containers as the intent leaves
+ * them, as the records already do, and as the fast path will.
+ */
+static void cli_cont_intent(struct cli *c, struct cli_cont *v, unsigned int *n)
+{
+	struct cli_intent in;
+	unsigned int i, k = 0;
+
+	if (cli_intent_get(c, &in))
+		return;
+	for (i = 0; i < *n; i++) {
+		if ((in.flags & CLI_INTENT_OLD) && v[i].id == in.old.id)
+			continue;
+		if ((in.flags & CLI_INTENT_NEW) && v[i].id == in.new.id)
+			continue;
+		v[k++] = v[i];
+	}
+	if ((in.flags & CLI_INTENT_NEW) && k < RXL_MAX_CONTAINERS)
+		v[k++] = in.new;
+	*n = k;
+}
+
 int cli_cont_all(struct cli *c, struct cli_cont **out, unsigned int *n)
 {
 	__u32 key, next, *prev = NULL;
@@ -331,6 +358,7 @@ int cli_cont_all(struct cli *c, struct cli_cont **out, unsigned int *n)
 		if (!bpf_map_lookup_elem(c->conts_fd, &key, &v[*n]))
 			(*n)++;
 	}
+	cli_cont_intent(c, v, n);
 	qsort(v, *n, sizeof(*v), cli_cmp_cont);
 	return 0;
 }

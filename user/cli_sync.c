@@ -1,10 +1,24 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * cli_sync.c - every change of the CLI goes through cli_sync(): one
- * container goes from an old state (its metadata and rules) to a new one,
- * first in the fast path's maps (fw.c: a rule set is replaced atomically),
- * then in the CLI's metadata. A step that fails undoes what it did, so a
- * refused change leaves both as they were.
+ * container goes from an old state (its metadata and rules) to a new one.
+ *
+ * A change is an intent until it is done. In order:
+ *
+ *   1. commit: the new rule records and the intent (old and new container)
+ *      in one batch update of cli_rules: one syscall, which SIGKILL
+ *      cannot cut in two; before it nothing has changed;
+ *   2. cli_conts gets the new container;
+ *   3. the fast path becomes the new container in one step
+ *      (rxl_fw_container_apply(): a fresh rule set, then a flip);
+ *   4. empty record chunks and the intent go.
+ *
+ * Until step 3 flips, packets meet the state before the command; from
+ * then on, the one the listings show. A command killed anywhere leaves
+ * the intent, and the next one to take the lock finishes the change from
+ * the records (cli_recover()), which also removes the rule keys of a set
+ * that was being written. A step that fails undoes what it did, so a
+ * refused change leaves everything as it was.
  */
 #include <errno.h>
 #include <net/if.h>
@@ -16,102 +30,78 @@
 
 #include "cli.h"
 
-static bool cli_cont_moved(const struct cli_cont *a, const struct cli_cont *b)
-{
-	return a->id != b->id || a->naddrs != b->naddrs ||
-	       memcmp(a->addrs, b->addrs, sizeof(a->addrs)) ||
-	       strcmp(a->dev, b->dev);
-}
-
-static bool cli_vnis_differ(const struct cli_cont *a, const struct cli_cont *b)
-{
-	return a->nvnis != b->nvnis ||
-	       memcmp(a->vnis, b->vnis, a->nvnis * sizeof(a->vnis[0]));
-}
-
-/* Bind the container to its tunnels (none: underlay only). */
-static int cli_fw_bind(struct cli *c, const struct cli_set *s)
-{
-	if (rxl_fw_container_bind(&c->fw, s->cont.id, s->cont.vnis,
-				  s->cont.nvnis))
-		return cli_err(c, CLI_ERR, s->cont.name,
-			       "VNIs of container '%s': %s", s->cont.name,
-			       rxl_fw_error(&c->fw));
-	return 0;
-}
-
-static bool cli_rules_differ(const struct cli_set *a, const struct cli_set *b)
+static bool cli_rules_same(const struct cli_set *a, const struct cli_set *b)
 {
 	unsigned int i;
 
-	if (a->nrules != b->nrules ||
-	    a->cont.default_drop != b->cont.default_drop)
-		return true;
+	if (a->nrules != b->nrules)
+		return false;
 	for (i = 0; i < a->nrules; i++)
 		if (a->rules[i].handle != b->rules[i].handle ||
 		    !cli_rule_same(&a->rules[i], &b->rules[i]))
-			return true;
-	return false;
+			return false;
+	return true;
 }
 
-int cli_fw_replace(struct cli *c, const struct cli_set *s)
-{
-	struct rxl_rule *r = calloc(s->nrules ?: 1, sizeof(*r));
-	unsigned int i;
-	int err;
-
-	if (!r)
-		return cli_err(c, CLI_ERR, NULL, "out of memory");
-	for (i = 0; i < s->nrules; i++)
-		cli_rule_to_fw(&s->rules[i], &r[i]);
-	err = rxl_fw_rules_replace(&c->fw, s->cont.id, r, s->nrules,
-				   s->cont.default_drop);
-	free(r);
-	if (err)
-		return cli_err(c, CLI_ERR, s->cont.name,
-			       "rules of container '%s': %s", s->cont.name,
-			       rxl_fw_error(&c->fw));
-	return 0;
-}
-
-static int cli_fw_add(struct cli *c, const struct cli_set *s)
+/*
+ * Make the fast path's container @s->cont.id exactly @s in one step;
+ * @keep: its rule set there is @s's already (only the container changed).
+ */
+static int cli_fw_apply(struct cli *c, const struct cli_set *s, bool keep)
 {
 	struct rxl_addr a[CLI_MAX_ADDRS];
-	int ifindex = 0, err;
+	struct rxl_cont_spec spec = {
+		.id = s->cont.id, .addrs = a, .naddrs = s->cont.naddrs,
+		.vnis = s->cont.vnis, .nvnis = s->cont.nvnis,
+		.nrules = s->nrules, .default_drop = s->cont.default_drop,
+		.keep_rules = keep,
+	};
+	struct rxl_rule *r;
+	const char *why;
 	unsigned int i;
+	bool rules;
+	int err;
 
 	if (s->cont.dev[0]) {
-		ifindex = if_nametoindex(s->cont.dev);
-		if (!ifindex)
+		spec.redirect_ifindex = if_nametoindex(s->cont.dev);
+		if (!spec.redirect_ifindex)
 			return cli_err(c, CLI_ERR, s->cont.dev,
 				       "no device '%s'", s->cont.dev);
 	}
-	for (i = 0; i < s->cont.naddrs; i++) {
+	for (i = 0; i < s->cont.naddrs && i < CLI_MAX_ADDRS; i++) {
 		memset(&a[i], 0, sizeof(a[i]));
 		a[i].family = s->cont.addrs[i].family == 4 ? AF_INET : AF_INET6;
 		memcpy(a[i].addr, s->cont.addrs[i].addr, 16);
 	}
-	if (rxl_fw_container_add(&c->fw, s->cont.id, a, s->cont.naddrs,
-				 ifindex))
-		return cli_err(c, CLI_ERR, s->cont.name,
-			       "container '%s': %s", s->cont.name,
-			       rxl_fw_error(&c->fw));
-	err = s->cont.nvnis ? cli_fw_bind(c, s) : 0;
-	if (!err && (s->nrules || s->cont.default_drop))
-		err = cli_fw_replace(c, s);
-	if (err)
-		rxl_fw_container_del(&c->fw, s->cont.id);
-	return err;
+	r = calloc(s->nrules ?: 1, sizeof(*r));
+	if (!r)
+		return cli_err(c, CLI_ERR, NULL, "out of memory");
+	for (i = 0; i < s->nrules; i++)
+		cli_rule_to_fw(&s->rules[i], &r[i]);
+	spec.rules = r;
+	err = rxl_fw_container_apply(&c->fw, &spec);
+	free(r);
+	if (!err)
+		return 0;
+	/* The rule set was refused (a limit, a rule, no room): say so. */
+	why = rxl_fw_error(&c->fw);
+	rules = !keep && strstr(why, "rule");
+	return cli_err(c, CLI_ERR, s->cont.name, "%scontainer '%s': %s",
+		       rules ? "rules of " : "", s->cont.name, why);
 }
 
-static int cli_fw_del(struct cli *c, const struct cli_set *s)
+int cli_fw_replace(struct cli *c, const struct cli_set *s)
 {
-	int err = rxl_fw_container_del(&c->fw, s->cont.id);
+	return cli_fw_apply(c, s, false);
+}
+
+static int cli_fw_del(struct cli *c, __u32 id, const char *name)
+{
+	int err = rxl_fw_container_del(&c->fw, id);
 
 	/* Gone from the fast path already (its maps were recreated): fine. */
 	if (err && err != -ENOENT)
-		return cli_err(c, CLI_ERR, s->cont.name,
-			       "container '%s': %s", s->cont.name,
+		return cli_err(c, CLI_ERR, name, "container '%s': %s", name,
 			       rxl_fw_error(&c->fw));
 	return 0;
 }
@@ -119,37 +109,18 @@ static int cli_fw_del(struct cli *c, const struct cli_set *s)
 static int cli_fw_step(struct cli *c, const struct cli_set *from,
 		       const struct cli_set *to)
 {
-	int err;
+	bool same = from && to && from->cont.id == to->cont.id;
 
+	if (from && !same && cli_fw_del(c, from->cont.id, from->cont.name))
+		return CLI_ERR;
 	if (!to)
-		return cli_fw_del(c, from);
-	if (!from || cli_cont_moved(&from->cont, &to->cont)) {
-		if (from && cli_fw_del(c, from))
-			return CLI_ERR;
-		err = cli_fw_add(c, to);
-		if (err && from)
-			cli_fw_add(c, from);
-		return err;
-	}
-	if (cli_vnis_differ(&from->cont, &to->cont)) {
-		err = cli_fw_bind(c, to);
-		if (err)
-			return err;
-	}
-	if (cli_rules_differ(from, to)) {
-		err = cli_fw_replace(c, to);
-		if (err && cli_vnis_differ(&from->cont, &to->cont))
-			cli_fw_bind(c, from);
-		return err;
-	}
-	return 0;
+		return 0;
+	return cli_fw_apply(c, to, same && cli_rules_same(from, to));
 }
 
 /* ---- metadata ---------------------------------------------------------- */
 
-
-/* The container as stored: with its rule count and highest priority. */
-static void cli_cont_stamp(const struct cli_set *s, struct cli_cont *out)
+void cli_cont_stamp(const struct cli_set *s, struct cli_cont *out)
 {
 	unsigned int i;
 
@@ -161,22 +132,50 @@ static void cli_cont_stamp(const struct cli_set *s, struct cli_cont *out)
 			out->max_prio = s->rules[i].prio;
 }
 
-static int cli_meta_step(struct cli *c, const struct cli_set *from,
-			 const struct cli_set *to)
+/* cli_conts from the intent's old container to its new one. */
+static int cli_conts_step(struct cli *c, const struct cli_intent *in)
 {
-	struct cli_cont stored;
-	int err = cli_rec_write(c, from, to);
+	bool moved = (in->flags & CLI_INTENT_OLD) &&
+		     (!(in->flags & CLI_INTENT_NEW) ||
+		      in->old.id != in->new.id);
 
-	if (to && !err) {
-		cli_cont_stamp(to, &stored);
-		if (bpf_map_update_elem(c->conts_fd, &to->cont.id, &stored, 0))
-			err = -errno;
-	}
-	if (!err && from && (!to || to->cont.id != from->cont.id) &&
-	    bpf_map_delete_elem(c->conts_fd, &from->cont.id) &&
+	if ((in->flags & CLI_INTENT_NEW) &&
+	    bpf_map_update_elem(c->conts_fd, &in->new.id, &in->new, 0))
+		return -errno;
+	if (moved && bpf_map_delete_elem(c->conts_fd, &in->old.id) &&
 	    errno != ENOENT)
-		err = -errno;
-	return err;
+		return -errno;
+	return 0;
+}
+
+static void cli_intent_make(struct cli_intent *in, const struct cli_set *from,
+			    const struct cli_set *to)
+{
+	memset(in, 0, sizeof(*in));
+	in->magic = CLI_INTENT_MAGIC;
+	if (from) {
+		in->flags |= CLI_INTENT_OLD;
+		cli_cont_stamp(from, &in->old);
+	}
+	if (to) {
+		in->flags |= CLI_INTENT_NEW;
+		cli_cont_stamp(to, &in->new);
+	}
+}
+
+/* Records of a failed change back to @from; the intent says so too. */
+static void cli_sync_undo(struct cli *c, const struct cli_set *from,
+			  const struct cli_set *to, bool fw_touched)
+{
+	struct cli_intent back;
+
+	cli_intent_make(&back, to, from);
+	if (cli_rec_commit(c, to, from, &back))
+		return;		/* the intent of the change stays: recovery */
+	cli_conts_step(c, &back);
+	if (fw_touched)
+		cli_fw_step(c, to, from);
+	cli_rec_finish(c, from ? &back.new : NULL);
 }
 
 static double cli_ms(const struct timespec *a, const struct timespec *b)
@@ -187,29 +186,77 @@ static double cli_ms(const struct timespec *a, const struct timespec *b)
 int cli_sync(struct cli *c, const struct cli_set *old,
 	     const struct cli_set *new)
 {
-	int err;
-
+	const struct cli_set *named = new ? new : old;
 	struct timespec t0, t1, t2;
+	struct cli_intent in;
+	int err;
 
 	if (c->dry_run || (!old && !new))
 		return 0;
 	clock_gettime(CLOCK_MONOTONIC, &t0);
-	err = cli_fw_step(c, old, new);
-	if (err)
-		return err;
+	cli_intent_make(&in, old, new);
+	err = cli_rec_commit(c, old, new, &in);
+	if (!err)
+		err = cli_conts_step(c, &in);
+	if (err) {
+		cli_sync_undo(c, old, new, false);
+		return cli_err(c, CLI_ERR, named->cont.name,
+			       "saving the records of container '%s': %s%s",
+			       named->cont.name, strerror(-err),
+			       err == -E2BIG ? " (rule table full)" : "");
+	}
 	clock_gettime(CLOCK_MONOTONIC, &t1);
-	err = cli_meta_step(c, old, new);
+	err = cli_fw_step(c, old, new);
+	if (err) {
+		cli_sync_undo(c, old, new,
+			      old && new && old->cont.id != new->cont.id);
+		return err;
+	}
+	cli_rec_finish(c, new ? &in.new : &in.old);
 	clock_gettime(CLOCK_MONOTONIC, &t2);
 	if (c->verbose)
-		fprintf(stderr, "%s: container '%s': fast path %.1f ms, records %.1f ms\n",
-			c->prog, (new ? new : old)->cont.name, cli_ms(&t0, &t1),
+		fprintf(stderr, "%s: container '%s': records %.1f ms, fast path %.1f ms\n",
+			c->prog, named->cont.name, cli_ms(&t0, &t1),
 			cli_ms(&t1, &t2));
-	if (!err)
+	return 0;
+}
+
+/* ---- recovery ---------------------------------------------------------- */
+
+int cli_recover(struct cli *c)
+{
+	struct cli_intent in;
+	struct cli_set s;
+	int err;
+
+	if (c->dry_run || !c->fw_open || cli_intent_get(c, &in))
 		return 0;
-	cli_meta_step(c, new, old);
-	cli_fw_step(c, new, old);
-	return cli_err(c, CLI_ERR, (new ? new : old)->cont.name,
-		       "saving the metadata of container '%s': %s%s",
-		       (new ? new : old)->cont.name, strerror(-err),
-		       err == -E2BIG ? " (rule table full)" : "");
+	/* The killed writer may not have waited after its last update. */
+	rxl_fw_settle(&c->fw);
+	if ((in.flags & CLI_INTENT_OLD) &&
+	    (!(in.flags & CLI_INTENT_NEW) || in.old.id != in.new.id)) {
+		cli_fw_del(c, in.old.id, in.old.name);
+		cli_rec_drop_all(c, &in.old);
+	}
+	err = cli_conts_step(c, &in);
+	if (!err && (in.flags & CLI_INTENT_NEW)) {
+		err = cli_set_load(c, &in.new, &s);
+		if (!err) {
+			cli_cont_stamp(&s, &in.new);
+			s.cont = in.new;
+			if (bpf_map_update_elem(c->conts_fd, &in.new.id,
+						&in.new, 0))
+				err = -errno;
+			err = err ?: cli_fw_apply(c, &s, false);
+			cli_set_free(&s);
+		}
+	}
+	/* Keys of a set being written when the command died. */
+	rxl_fw_dead_keys(&c->fw, true);
+	cli_rec_finish(c, (in.flags & CLI_INTENT_NEW) ? &in.new : NULL);
+	if (c->verbose)
+		fprintf(stderr, "%s: finished the interrupted change of container '%s'\n",
+			c->prog, (in.flags & CLI_INTENT_NEW) ? in.new.name :
+			in.old.name);
+	return err ? CLI_ERR : 0;
 }

@@ -22,56 +22,51 @@ static int cli_load_named(struct cli *c, const char *name, struct cli_set *s)
 	return err ?: cli_set_load(c, &ct, s);
 }
 
-/* Undo a fast add's records; put the fast path back from the records. */
-static void fw_add_undo(struct cli *c, const struct cli_cont *ct,
-			const struct cli_rule *r)
-{
-	struct cli_set s;
-
-	cli_rec_put_one(c, ct->id, r->handle, NULL);
-	bpf_map_update_elem(c->conts_fd, &ct->id, ct, 0);
-	if (!cli_set_load(c, ct, &s)) {
-		cli_fw_replace(c, &s);
-		cli_set_free(&s);
-	}
-}
-
 /*
  * A rule judged after all others (no higher priority in the container) is
  * appended in place: no rule set is read or rewritten, only the keys it
- * touches (rxl_fw_rule_append) and its record. -EAGAIN: take the slow
- * path, also when earlier rules shadow it (a duplicate is shadowed).
+ * touches (rxl_fw_rule_append) and its record. It is committed as every
+ * change is (cli_sync.c): the record and the intent in one batch, then
+ * the container's record, then the fast path, then the intent goes; a
+ * command killed on the way is finished by the next from the records.
+ * -EAGAIN: take the slow path, also when earlier rules shadow it (a
+ * duplicate is shadowed).
  */
 static int fw_add_fast(struct cli *c, const struct cli_cont *ct,
 		       struct cli_rule *r)
 {
-	struct cli_cont nc = *ct;
+	struct cli_intent in = { .magic = CLI_INTENT_MAGIC,
+				 .flags = CLI_INTENT_OLD | CLI_INTENT_NEW };
 	struct rxl_rule fr;
 	int err;
 
 	if (!ct->nrules || r->prio < ct->max_prio)
 		return -EAGAIN;
 	cli_rule_to_fw(r, &fr);
-	err = rxl_fw_rule_append(&c->fw, ct->id, &fr);
+	err = rxl_fw_rule_append_check(&c->fw, ct->id, &fr);
 	if (err == -EAGAIN)
 		return err;
 	if (err)
 		return cli_err(c, CLI_ERR, ct->name, "rules of container '%s': %s",
 			       ct->name, rxl_fw_error(&c->fw));
-	nc.next_handle++;
-	nc.nrules++;
-	nc.max_prio = r->prio;
-	err = cli_rec_put_one(c, ct->id, r->handle, r);
-	if (!err && bpf_map_update_elem(c->conts_fd, &ct->id, &nc, BPF_EXIST))
-		err = -errno;
-	if (err) {
-		fw_add_undo(c, ct, r);
+	in.old = *ct;
+	in.new = *ct;
+	in.new.next_handle++;
+	in.new.nrules++;
+	in.new.max_prio = r->prio;
+	err = cli_rec_commit_one(c, ct->id, r->handle, r, &in);
+	if (err)
 		return cli_err(c, CLI_ERR, ct->name,
 			       "saving rule of container '%s': %s%s", ct->name,
 			       strerror(-err),
 			       err == -E2BIG ? " (rule table full)" : "");
+	if (bpf_map_update_elem(c->conts_fd, &ct->id, &in.new, BPF_EXIST) ||
+	    rxl_fw_rule_append(&c->fw, ct->id, &fr)) {
+		/* Left to the recovery, which rebuilds it from the records. */
+		err = cli_recover(c);
+		return err ?: 0;
 	}
-	return 0;
+	return cli_rec_finish(c, NULL) ? CLI_ERR : 0;
 }
 
 /* Same match, action and priority (the comment does not count). */

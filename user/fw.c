@@ -1612,6 +1612,46 @@ out:
 	return err;
 }
 
+/*
+ * The flip: every address of @ca gets @nv, one value replaced and then a
+ * grace period each. A failure puts back the values already replaced
+ * (ca->val), so the container is judged by its old set again.
+ */
+static int rxl_flip(struct rxl_fw *fw, const struct rxl_cont_addrs *ca,
+		    const struct rxl_container *nv)
+{
+	unsigned int i, done;
+	int err = 0;
+
+	for (done = 0; done < ca->n; done++) {
+		const struct rxl_addr *a = &ca->addr[done];
+
+		if (bpf_map_update_elem(rxl_addr_fd(fw, a), a->addr, nv,
+					BPF_EXIST)) {
+			err = rxl_fail(fw, -errno, "switching container %u: %s",
+				       nv->id, strerror(errno));
+			break;
+		}
+		rxl_acache_put(fw, a, nv);
+		err = rxl_sync(fw);
+		if (err) {
+			done++;
+			break;
+		}
+	}
+	if (!err)
+		return 0;
+	for (i = done; i-- > 0;) {
+		const struct rxl_addr *a = &ca->addr[i];
+
+		bpf_map_update_elem(rxl_addr_fd(fw, a), a->addr, &ca->val,
+				    BPF_EXIST);
+		rxl_acache_put(fw, a, &ca->val);
+		rxl_sync(fw);
+	}
+	return err;
+}
+
 int rxl_fw_rules_replace(struct rxl_fw *fw, __u32 id,
 			 const struct rxl_rule *rules, unsigned int nrules,
 			 bool default_drop)
@@ -1620,7 +1660,6 @@ int rxl_fw_rules_replace(struct rxl_fw *fw, __u32 id,
 	struct rxl_entry *e = NULL;
 	struct rxl_container nv;
 	__u32 old_tag, tag, base;
-	unsigned int i;
 	size_t ne = 0;
 	int err;
 
@@ -1663,22 +1702,12 @@ int rxl_fw_rules_replace(struct rxl_fw *fw, __u32 id,
 	nv.nrules = nrules;
 	nv.flags = (nv.flags & ~RXL_CONT_DEFAULT_DROP) |
 		   (default_drop ? RXL_CONT_DEFAULT_DROP : 0);
-	for (i = 0; i < ca->n; i++) {
-		/* The flip: one value replaced, then a grace period. */
-		if (bpf_map_update_elem(rxl_addr_fd(fw, &ca->addr[i]),
-					ca->addr[i].addr, &nv, BPF_EXIST)) {
-			err = rxl_fail(fw, -errno, "switching container %u: %s",
-				       id, strerror(errno));
-			break;
-		}
-		rxl_acache_put(fw, &ca->addr[i], &nv);
-		err = rxl_sync(fw);
-		if (err)
-			break;
-	}
+	err = rxl_flip(fw, ca, &nv);
 	/* An empty old set (a new container's) has no keys to look for. */
 	if (!err && ca->val.nrules)
 		rxl_delete_set(fw, old_tag);
+	else if (err && nrules)
+		rxl_delete_set(fw, tag);
 out_unlock:
 	rxl_unlock(fw, 0);
 out_free:
@@ -2140,7 +2169,15 @@ static int rxl_append_write(struct rxl_fw *fw, struct rxl_cont_addrs *ca,
 			err = rxl_fail(fw, -errno, "writing rules: %s%s",
 				       strerror(errno), errno == E2BIG ?
 				       " (rule table full)" : "");
-	/* The key is live now; the container's entries bring nrules along. */
+	/*
+	 * The key is live now; the container's entries bring nrules along.
+	 * Each update above replaced a live hash element, and 6.1's
+	 * bpf_mem_alloc hands a freed element to the very next allocation
+	 * of that map: a grace period after each, before any other update,
+	 * so no packet still reads an element when it is reused.
+	 */
+	if (!err)
+		err = rxl_sync(fw);
 	for (i = 0; !err && i < ca->n; i++) {
 		if (bpf_map_update_elem(rxl_addr_fd(fw, &ca->addr[i]),
 					ca->addr[i].addr, nv, BPF_EXIST))
@@ -2148,14 +2185,13 @@ static int rxl_append_write(struct rxl_fw *fw, struct rxl_cont_addrs *ca,
 				       nv->id, strerror(errno));
 		else
 			rxl_acache_put(fw, &ca->addr[i], nv);
-	}
-	/* Only nrules changed, which the cache ignores: no slot flips. */
-	if (fw->acache_dirty)
 		err = rxl_sync(fw) ?: err;
+	}
 	return err;
 }
 
-int rxl_fw_rule_append(struct rxl_fw *fw, __u32 id, const struct rxl_rule *r)
+static int rxl_rule_append(struct rxl_fw *fw, __u32 id,
+			   const struct rxl_rule *r, bool dry)
 {
 	struct rxl_cont_addrs *ca = calloc(1, sizeof(*ca));
 	struct rxl_entry e[2];
@@ -2201,7 +2237,8 @@ int rxl_fw_rule_append(struct rxl_fw *fw, __u32 id, const struct rxl_rule *r)
 	if (err)
 		goto out_unlock;
 	nv.nrules++;
-	err = rxl_append_write(fw, ca, e, ne, k, v, &nv);
+	if (!dry)
+		err = rxl_append_write(fw, ca, e, ne, k, v, &nv);
 out_unlock:
 	rxl_unlock(fw, 0);
 out_free:
@@ -2210,4 +2247,616 @@ out_free:
 		snprintf(fw->err, sizeof(fw->err),
 			 "the rule cannot be appended in place");
 	return err;
+}
+
+int rxl_fw_rule_append(struct rxl_fw *fw, __u32 id, const struct rxl_rule *r)
+{
+	return rxl_rule_append(fw, id, r, false);
+}
+
+int rxl_fw_rule_append_check(struct rxl_fw *fw, __u32 id,
+			     const struct rxl_rule *r)
+{
+	return rxl_rule_append(fw, id, r, true);
+}
+
+/* ---- a container made exactly as stated (CLI changes, recovery) ------- */
+
+static bool rxl_addr_in(const struct rxl_addr *a, const struct rxl_addr *set,
+			unsigned int n)
+{
+	unsigned int i;
+
+	for (i = 0; i < n; i++)
+		if (set[i].family == a->family &&
+		    !memcmp(set[i].addr, a->addr, 16))
+			return true;
+	return false;
+}
+
+static int rxl_spec_check(struct rxl_fw *fw, const struct rxl_cont_spec *s)
+{
+	unsigned int i;
+	const char *why;
+	int err;
+
+	if (s->id >= RXL_MAX_CONTAINERS)
+		return rxl_fail(fw, -EINVAL, "container id %u out of range 0-%u",
+				s->id, RXL_MAX_CONTAINERS - 1);
+	if (!s->naddrs || s->naddrs > 64)
+		return rxl_fail(fw, -EINVAL, "container %u needs 1-64 addresses",
+				s->id);
+	if (s->nrules >= RXL_RULE_RANK)
+		return rxl_fail(fw, -E2BIG, "too many rules");
+	for (i = 0; i < s->naddrs; i++) {
+		err = rxl_check_addr(fw, &s->addrs[i]);
+		if (err)
+			return err;
+		why = rxl_addr_unusable(&s->addrs[i]);
+		if (why)
+			return rxl_fail(fw, -EINVAL, "address %u is %s", i, why);
+	}
+	return rxl_check_vnis(fw, s->vnis, s->nvnis);
+}
+
+/* Refuse addresses a VTEP or another container has, before any change. */
+static int rxl_spec_addrs_free(struct rxl_fw *fw, const struct rxl_cont_spec *s)
+{
+	struct rxl_container v;
+	unsigned int i;
+	__u32 used;
+
+	for (i = 0; i < s->naddrs; i++) {
+		const struct rxl_addr *a = &s->addrs[i];
+
+		if (rxl_vtep_find(fw, a, &used) >= 0)
+			return rxl_fail(fw, -EADDRINUSE,
+					"address %u is a VTEP's", i);
+		if (!bpf_map_lookup_elem(rxl_addr_fd(fw, a), a->addr, &v) &&
+		    v.id != s->id)
+			return rxl_fail(fw, -EADDRINUSE,
+					"address %u of container %u: used by container %u",
+					i, s->id, v.id);
+	}
+	return 0;
+}
+
+/*
+ * Put back what rxl_fw_container_apply() changed: the first @done
+ * addresses of @s (their old value if @ca had them, else none), the
+ * device map slot (@old_ifx, 0: none) and the new set @tag (@new_set).
+ */
+static void rxl_apply_undo(struct rxl_fw *fw, const struct rxl_cont_spec *s,
+			   const struct rxl_cont_addrs *ca, unsigned int done,
+			   __u32 old_ifx, bool new_set, __u32 tag)
+{
+	unsigned int i;
+	__u32 id = s->id;
+
+	for (i = done; i-- > 0;) {
+		const struct rxl_addr *a = &s->addrs[i];
+
+		if (rxl_addr_in(a, ca->addr, ca->n)) {
+			bpf_map_update_elem(rxl_addr_fd(fw, a), a->addr,
+					    &ca->val, BPF_EXIST);
+			rxl_acache_put(fw, a, &ca->val);
+		} else {
+			rxl_acache_drop(fw, a);
+			bpf_map_delete_elem(rxl_addr_fd(fw, a), a->addr);
+		}
+		rxl_sync(fw);
+	}
+	if (old_ifx)
+		bpf_map_update_elem(fw->tx_ports, &id, &old_ifx, 0);
+	else if (s->redirect_ifindex > 0)
+		bpf_map_delete_elem(fw->tx_ports, &id);
+	if (new_set && s->nrules)
+		rxl_delete_set(fw, tag);
+}
+
+/* The addresses @ca had that @s does not: gone, each with a grace period. */
+static int rxl_apply_drop_old(struct rxl_fw *fw, const struct rxl_cont_spec *s,
+			      const struct rxl_cont_addrs *ca)
+{
+	bool freed = false;
+	unsigned int i;
+	int err = 0;
+
+	for (i = 0; i < ca->n && !err; i++) {
+		const struct rxl_addr *a = &ca->addr[i];
+
+		if (rxl_addr_in(a, s->addrs, s->naddrs))
+			continue;
+		freed |= rxl_acache_drop(fw, a);
+		bpf_map_delete_elem(rxl_addr_fd(fw, a), a->addr);
+		err = rxl_sync(fw);
+	}
+	return err ?: freed ? rxl_acache_refill(fw) : 0;
+}
+
+static int rxl_apply_locked(struct rxl_fw *fw, const struct rxl_cont_spec *s,
+			    struct rxl_cont_addrs *ca)
+{
+	struct rxl_container nv;
+	struct rxl_entry *e = NULL;
+	__u32 id = s->id, tag = 0, base = 0, old_ifx = 0, ifx;
+	bool exists, new_set;
+	unsigned int done = 0;
+	size_t ne = 0;
+	int err;
+
+	err = rxl_find_container(fw, id, ca) ?: rxl_spec_addrs_free(fw, s);
+	if (err)
+		return err;
+	exists = ca->n > 0;
+	new_set = !exists || !s->keep_rules;
+	if (new_set) {
+		err = rxl_expand(fw, s->rules, s->nrules, &e, &ne);
+		if (err)
+			return err;
+	}
+	memset(&nv, 0, sizeof(nv));
+	if (exists)
+		nv = ca->val;
+	nv.id = id;
+	if (new_set) {
+		err = rxl_shapes(fw, e, ne, &nv) ?:
+		      rxl_alloc_slots(fw, s->nrules, &base) ?:
+		      rxl_zero_percpu(fw, fw->rule_cnt, base, s->nrules,
+				      sizeof(struct rxl_counter));
+		if (err)
+			goto out;
+		/* A fresh tag, unless this id has no set in the fast path. */
+		tag = id << RXL_SET_GEN_BITS;
+		if (exists)
+			tag |= (ca->val.set + 1) & RXL_SET_GEN_MASK;
+		err = rxl_write_set(fw, e, ne, tag);
+		if (err)
+			goto out;
+		nv.set = tag;
+		nv.rule_base = base;
+		nv.nrules = s->nrules;
+	}
+	nv.flags = (s->default_drop ? RXL_CONT_DEFAULT_DROP : 0) |
+		   (s->redirect_ifindex > 0 ? RXL_CONT_REDIRECT : 0);
+	memset(nv.vnis, 0, sizeof(nv.vnis));
+	if (s->nvnis)
+		memcpy(nv.vnis, s->vnis, s->nvnis * sizeof(*s->vnis));
+	nv.nvnis = s->nvnis;
+	if (bpf_map_lookup_elem(fw->tx_ports, &id, &old_ifx))
+		old_ifx = 0;
+	if (s->redirect_ifindex > 0) {
+		ifx = s->redirect_ifindex;
+		if (bpf_map_update_elem(fw->tx_ports, &id, &ifx, 0)) {
+			err = rxl_fail(fw, -errno, "redirect to ifindex %d: %s",
+				       s->redirect_ifindex, strerror(errno));
+			goto out_undo;
+		}
+	}
+	if (!exists)
+		err = rxl_zero_percpu(fw, fw->cont_cnt, id, 1,
+				      sizeof(struct rxl_cont_counter));
+	/* New addresses are inserted, kept ones flipped: never deleted. */
+	for (; !err && done < s->naddrs; done++) {
+		const struct rxl_addr *a = &s->addrs[done];
+		bool had = rxl_addr_in(a, ca->addr, ca->n);
+
+		if (bpf_map_update_elem(rxl_addr_fd(fw, a), a->addr, &nv,
+					had ? BPF_EXIST : BPF_NOEXIST)) {
+			err = rxl_fail(fw, -errno,
+				       "address %u of container %u: %s", done,
+				       id, strerror(errno));
+			break;
+		}
+		rxl_acache_put(fw, a, &nv);
+		if (had || fw->acache_dirty) {
+			err = rxl_sync(fw);
+			if (err)
+				done++;
+		}
+	}
+	if (err)
+		goto out_undo;
+	err = rxl_apply_drop_old(fw, s, ca);
+	if (err)
+		goto out;
+	if (s->redirect_ifindex <= 0 && old_ifx)
+		bpf_map_delete_elem(fw->tx_ports, &id);
+	if (new_set && exists && ca->val.nrules)
+		rxl_delete_set(fw, ca->val.set);
+	goto out;
+
+out_undo:
+	rxl_apply_undo(fw, s, ca, done, old_ifx, new_set, tag);
+out:
+	free(e);
+	return err;
+}
+
+int rxl_fw_container_apply(struct rxl_fw *fw, const struct rxl_cont_spec *s)
+{
+	struct rxl_cont_addrs *ca;
+	int err = rxl_spec_check(fw, s);
+
+	if (err)
+		return err;
+	ca = calloc(1, sizeof(*ca));
+	if (!ca)
+		return rxl_fail(fw, -ENOMEM, "out of memory");
+	err = rxl_lock(fw);
+	if (!err)
+		err = rxl_apply_locked(fw, s, ca);
+	rxl_unlock(fw, 0);
+	free(ca);
+	return err;
+}
+
+int rxl_fw_settle(struct rxl_fw *fw)
+{
+	return rxl_sync(fw);
+}
+
+/* ---- consistency: what check and recovery look at --------------------- */
+
+struct rxl_tags {
+	__u32 *tag;
+	unsigned int n;
+	unsigned char *ids;	/* RXL_MAX_CONTAINERS: 1 if in the maps */
+};
+
+static int rxl_tag_add(struct rxl_fw *fw, const struct rxl_addr *a,
+		       const struct rxl_container *v, void *arg)
+{
+	struct rxl_tags *t = arg;
+	unsigned int i;
+
+	(void)fw;
+	(void)a;
+	if (v->id < RXL_MAX_CONTAINERS)
+		t->ids[v->id] = 1;
+	for (i = 0; i < t->n; i++)
+		if (t->tag[i] == v->set)
+			return 0;
+	if (t->n < 2 * RXL_MAX_ADDRS)
+		t->tag[t->n++] = v->set;
+	return 0;
+}
+
+static bool rxl_tag_live(const struct rxl_tags *t, __u32 tag)
+{
+	unsigned int i;
+
+	for (i = 0; i < t->n; i++)
+		if (t->tag[i] == tag)
+			return true;
+	return false;
+}
+
+/* Keep, of the @n keys at @keys, those of no live set; returns how many. */
+static __u32 rxl_keep_dead(__u8 *keys, __u32 n, size_t ksz,
+			   const struct rxl_tags *t)
+{
+	__u32 i, m = 0;
+
+	for (i = 0; i < n; i++) {
+		if (rxl_tag_live(t, *(__u32 *)(keys + i * ksz)))
+			continue;
+		if (m != i)
+			memcpy(keys + m * ksz, keys + i * ksz, ksz);
+		m++;
+	}
+	return m;
+}
+
+long rxl_fw_dead_keys(struct rxl_fw *fw, bool purge)
+{
+	LIBBPF_OPTS(bpf_map_batch_opts, opts);
+	int fds[2] = { fw->rules4, fw->rules6 };
+	size_t ksz[2] = { sizeof(struct rxl_rule4_key),
+			  sizeof(struct rxl_rule6_key) };
+	struct rxl_tags t = {
+		.tag = calloc(2 * RXL_MAX_ADDRS, sizeof(__u32)),
+		.ids = calloc(RXL_MAX_CONTAINERS, 1),
+	};
+	struct rxl_rule_val *vals = calloc(RXL_BATCH, sizeof(*vals));
+	__u8 *keys = calloc(RXL_BATCH, sizeof(struct rxl_rule6_key));
+	__u32 pos, next, n, m;
+	long dead = 0;
+	void *in;
+	int f, err;
+
+	if (!t.tag || !t.ids || !vals || !keys) {
+		dead = rxl_fail(fw, -ENOMEM, "out of memory");
+		goto out;
+	}
+	if (purge) {
+		dead = rxl_lock(fw);
+		if (dead)
+			goto out;
+	}
+	rxl_walk_addrs(fw, rxl_tag_add, &t);
+	for (f = 0; f < 2; f++) {
+		in = NULL;
+		do {
+			n = RXL_BATCH;
+			err = bpf_map_lookup_batch(fds[f], in, &next, keys,
+						   vals, &n, &opts);
+			if (err && errno != ENOENT) {
+				dead = rxl_fail(fw, -errno, "reading rules: %s",
+						strerror(errno));
+				goto out_unlock;
+			}
+			m = rxl_keep_dead(keys, n, ksz[f], &t);
+			dead += m;
+			if (purge && m)
+				bpf_map_delete_batch(fds[f], keys, &m, &opts);
+			pos = next;
+			in = &pos;
+		} while (!err);
+	}
+out_unlock:
+	if (purge)
+		rxl_unlock(fw, 0);
+out:
+	free(t.tag);
+	free(t.ids);
+	free(vals);
+	free(keys);
+	return dead;
+}
+
+int rxl_fw_container_ids(struct rxl_fw *fw, bool present[RXL_MAX_CONTAINERS])
+{
+	struct rxl_tags t = {
+		.tag = calloc(2 * RXL_MAX_ADDRS, sizeof(__u32)),
+		.ids = calloc(RXL_MAX_CONTAINERS, 1),
+	};
+	unsigned int i;
+	int err = 0;
+
+	if (!t.tag || !t.ids)
+		err = rxl_fail(fw, -ENOMEM, "out of memory");
+	else
+		err = rxl_walk_addrs(fw, rxl_tag_add, &t);
+	for (i = 0; !err && i < RXL_MAX_CONTAINERS; i++)
+		present[i] = t.ids[i];
+	free(t.tag);
+	free(t.ids);
+	return err;
+}
+
+/* The rule judging port @port (-1: a packet without ports) in @v. */
+static __u32 rxl_val_judge(const struct rxl_rule_val *v, int port)
+{
+	__u32 i;
+
+	if (port < 0)
+		return v->portless;
+	for (i = 0; i < v->nsegs && i < RXL_MAX_SEGS; i++)
+		if (port >= v->segs[i].lo && port <= v->segs[i].hi)
+			return v->segs[i].rule;
+	return RXL_NO_RULE;
+}
+
+/* Same verdict for every port? (Appends split ports otherwise.) */
+static bool rxl_val_equiv(const struct rxl_rule_val *a,
+			  const struct rxl_rule_val *b)
+{
+	const struct rxl_rule_val *vs[2] = { a, b };
+	unsigned int k, i;
+	int p;
+
+	if (a->portless != b->portless)
+		return false;
+	for (k = 0; k < 2; k++)
+		for (i = 0; i < vs[k]->nsegs && i < RXL_MAX_SEGS; i++) {
+			p = vs[k]->segs[i].lo;
+			if (rxl_val_judge(a, p) != rxl_val_judge(b, p))
+				return false;
+			p = vs[k]->segs[i].hi + 1;
+			if (p <= 0xffff &&
+			    rxl_val_judge(a, p) != rxl_val_judge(b, p))
+				return false;
+		}
+	return rxl_val_judge(a, 0) == rxl_val_judge(b, 0);
+}
+
+static bool rxl_shapes_equal(const struct rxl_container *a,
+			     const struct rxl_container *b)
+{
+	return a->nshapes4 == b->nshapes4 && a->nshapes6 == b->nshapes6 &&
+	       !memcmp(a->shapes4, b->shapes4,
+		       a->nshapes4 * sizeof(a->shapes4[0])) &&
+	       !memcmp(a->shapes6, b->shapes6,
+		       a->nshapes6 * sizeof(a->shapes6[0]));
+}
+
+/* Every key the compiled @e expects under @tag, with an equal verdict. */
+static int rxl_verify_keys(struct rxl_fw *fw, const struct rxl_entry *e,
+			   size_t n, __u32 tag, char *why, size_t len)
+{
+	union rxl_any_key k;
+	struct rxl_rule_val want, got;
+	size_t i = 0, j;
+	int fd, err;
+
+	while (i < n) {
+		for (j = i + 1; j < n && rxl_same_group(&e[i], &e[j]); j++)
+			;
+		memset(&k, 0, sizeof(k));
+		if (e[i].family == 4) {
+			k.k4 = (struct rxl_rule4_key){ .set = tag,
+				.plen = e[i].plen, .proto = e[i].proto };
+			memcpy(&k.k4.src, e[i].src, 4);
+			fd = fw->rules4;
+		} else {
+			k.k6 = (struct rxl_rule6_key){ .set = tag,
+				.plen = e[i].plen, .proto = e[i].proto };
+			memcpy(k.k6.src, e[i].src, 16);
+			fd = fw->rules6;
+		}
+		err = rxl_resolve(fw, &e[i], j - i, &want);
+		if (err)
+			return err;
+		if (bpf_map_lookup_elem(fd, &k, &got)) {
+			rxl_fmt_src(&e[i], why, len);
+			return 1;
+		}
+		if (!rxl_val_equiv(&want, &got)) {
+			rxl_fmt_src(&e[i], why, len);
+			return 2;
+		}
+		i = j;
+	}
+	return 0;
+}
+
+int rxl_fw_container_verify(struct rxl_fw *fw, const struct rxl_cont_spec *s,
+			    char *why, size_t len)
+{
+	struct rxl_cont_addrs *ca = calloc(1, sizeof(*ca));
+	struct rxl_container want = {}, *v;
+	struct rxl_entry *e = NULL;
+	char src[80];
+	unsigned int i;
+	size_t ne = 0;
+	__u32 ifx;
+	int err;
+
+	*why = 0;
+	if (!ca)
+		return rxl_fail(fw, -ENOMEM, "out of memory");
+	err = rxl_find_container(fw, s->id, ca);
+	if (err)
+		goto out;
+	err = 1;
+	v = &ca->val;
+	if (!ca->n) {
+		snprintf(why, len, "not in the fast path");
+		goto out;
+	}
+	for (i = 0; i < s->naddrs; i++)
+		if (!rxl_addr_in(&s->addrs[i], ca->addr, ca->n)) {
+			snprintf(why, len, "address %u missing from the fast path",
+				 i);
+			goto out;
+		}
+	if (ca->n != s->naddrs) {
+		snprintf(why, len, "%u addresses in the fast path, %u recorded",
+			 ca->n, s->naddrs);
+		goto out;
+	}
+	for (i = 0; i < ca->n; i++) {
+		struct rxl_container o;
+
+		bpf_map_lookup_elem(rxl_addr_fd(fw, &ca->addr[i]),
+				    ca->addr[i].addr, &o);
+		if (memcmp(&o, v, sizeof(o))) {
+			snprintf(why, len, "its addresses disagree (a flip was cut short)");
+			goto out;
+		}
+	}
+	if (!(v->flags & RXL_CONT_DEFAULT_DROP) != !s->default_drop) {
+		snprintf(why, len, "default policy %s in the fast path",
+			 v->flags & RXL_CONT_DEFAULT_DROP ? "drop" : "allow");
+		goto out;
+	}
+	if (!(v->flags & RXL_CONT_REDIRECT) != !(s->redirect_ifindex > 0) ||
+	    (s->redirect_ifindex > 0 &&
+	     (bpf_map_lookup_elem(fw->tx_ports, &s->id, &ifx) ||
+	      (int)ifx != s->redirect_ifindex))) {
+		snprintf(why, len, "redirect target differs");
+		goto out;
+	}
+	if (v->nvnis != s->nvnis ||
+	    memcmp(v->vnis, s->vnis ?: v->vnis, s->nvnis * sizeof(__u32))) {
+		snprintf(why, len, "VNI bindings differ");
+		goto out;
+	}
+	if (v->nrules != s->nrules) {
+		snprintf(why, len, "%u rules in the fast path, %u recorded",
+			 v->nrules, s->nrules);
+		goto out;
+	}
+	err = rxl_expand(fw, s->rules, s->nrules, &e, &ne) ?:
+	      rxl_shapes(fw, e, ne, &want);
+	if (err)
+		goto out;
+	err = 1;
+	if (!rxl_shapes_equal(&want, v)) {
+		snprintf(why, len, "rule shapes differ");
+		goto out;
+	}
+	err = rxl_verify_keys(fw, e, ne, v->set, src, sizeof(src));
+	if (err > 0)
+		snprintf(why, len, "rules for source %s %s", src,
+			 err == 1 ? "missing from the fast path" :
+			 "judge otherwise in the fast path");
+out:
+	free(e);
+	free(ca);
+	return err;
+}
+
+/* A live cache slot whose copy is not its address's value in the map. */
+struct rxl_stale_arg {
+	bool repair;
+	long n;
+};
+
+static int rxl_acache_stale_one(struct rxl_fw *fw, const struct rxl_addr *a,
+				const struct rxl_container *v, void *arg)
+{
+	struct rxl_stale_arg *sa = arg;
+	struct rxl_acache_ent e;
+	__u32 slot = rxl_acache_slot_of(a);
+
+	if (!rxl_acache_live(fw, slot, &e) || !rxl_acache_holds(&e, a) ||
+	    rxl_acache_same(&e.c, v))
+		return 0;
+	sa->n++;
+	if (sa->repair)
+		rxl_acache_put(fw, a, v);
+	return 0;
+}
+
+/* A live slot whose address is in no map at all. */
+static long rxl_acache_orphans(struct rxl_fw *fw, bool repair)
+{
+	struct rxl_acache_ent e;
+	struct rxl_container v;
+	struct rxl_addr a;
+	long n = 0;
+	__u32 slot;
+
+	for (slot = 0; slot < RXL_ACACHE_SLOTS; slot++) {
+		if (!rxl_acache_live(fw, slot, &e))
+			continue;
+		memset(&a, 0, sizeof(a));
+		a.family = e.family == 4 ? AF_INET : AF_INET6;
+		memcpy(a.addr, e.addr, 16);
+		if (!bpf_map_lookup_elem(rxl_addr_fd(fw, &a), a.addr, &v))
+			continue;
+		n++;
+		if (repair)
+			rxl_acache_set(fw, slot, 0);
+	}
+	return n;
+}
+
+long rxl_fw_acache_stale(struct rxl_fw *fw, bool repair)
+{
+	struct rxl_stale_arg sa = { .repair = repair };
+	int err = repair ? rxl_lock(fw) : 0;
+
+	if (err)
+		return err;
+	rxl_walk_addrs(fw, rxl_acache_stale_one, &sa);
+	sa.n += rxl_acache_orphans(fw, repair);
+	if (repair && fw->acache_dirty)
+		err = rxl_sync(fw);
+	if (repair && !err)
+		err = rxl_acache_refill(fw);
+	rxl_unlock(fw, 0);
+	return err ?: sa.n;
 }

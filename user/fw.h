@@ -144,6 +144,53 @@ int rxl_fw_rules_replace(struct rxl_fw *fw, __u32 id,
  */
 int rxl_fw_rule_append(struct rxl_fw *fw, __u32 id, const struct rxl_rule *r);
 
+/* The same checks without a change: 0 when @r can be appended in place. */
+int rxl_fw_rule_append_check(struct rxl_fw *fw, __u32 id,
+			     const struct rxl_rule *r);
+
+/* A container as it must be, whatever the fast path holds now. */
+struct rxl_cont_spec {
+	__u32 id;
+	const struct rxl_addr *addrs;	/* 1..64 */
+	unsigned int naddrs;
+	int redirect_ifindex;		/* > 0: redirect to that device */
+	const __u32 *vnis;		/* rxl_cont_vni() bindings */
+	unsigned int nvnis;
+	const struct rxl_rule *rules;
+	unsigned int nrules;
+	bool default_drop;
+	bool keep_rules;		/* its set in the maps is @rules */
+};
+
+/**
+ * rxl_fw_container_apply() - make container @s->id exactly @s, in one step
+ * @fw: the maps
+ * @s: addresses, redirect, bindings, rules and default policy
+ *
+ * Creates the container with its compiled rules (never an open or a
+ * default-drop container first), or changes one in place: the new set is
+ * written under a fresh tag, kept addresses are flipped (never deleted
+ * and re-added), new ones inserted, dropped ones deleted, each with a
+ * grace period; then the old set goes. Every packet to an address sees
+ * the container as it was or as @s says. Idempotent: running it again
+ * after a crash converges. On failure whatever it changed is put back.
+ *
+ * Context: takes the pin directory's lock unless the caller holds it.
+ * Return: 0 or -errno (rxl_fw_error() says why).
+ */
+int rxl_fw_container_apply(struct rxl_fw *fw, const struct rxl_cont_spec *s);
+/* 0 when container @s->id in the maps is @s; 1 and @why when not. */
+int rxl_fw_container_verify(struct rxl_fw *fw, const struct rxl_cont_spec *s,
+			    char *why, size_t len);
+/* Which container ids have an address in the maps. */
+int rxl_fw_container_ids(struct rxl_fw *fw, bool present[RXL_MAX_CONTAINERS]);
+/* Rule keys of no container's set (a killed writer's): count, or delete. */
+long rxl_fw_dead_keys(struct rxl_fw *fw, bool purge);
+/* Address cache slots that disagree with the maps: count, or repair. */
+long rxl_fw_acache_stale(struct rxl_fw *fw, bool repair);
+/* A grace period: a killed writer may have left recycled elements read. */
+int rxl_fw_settle(struct rxl_fw *fw);
+
 int rxl_fw_rule_counter(struct rxl_fw *fw, __u32 id, __u32 rank,
 			struct rxl_counter *out);
 int rxl_fw_container_counter(struct rxl_fw *fw, __u32 id,

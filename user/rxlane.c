@@ -55,6 +55,7 @@ static void usage(FILE *f)
 		"  policy check|diff|apply FILE   (JSON, or YAML: *.yaml, *.yml)\n"
 		"  policy export [FILE]           (JSON: apply reads it back)\n"
 		"  stats [NAME] [watch SEC [count N]]\n"
+		"  check [--repair]\n"
 		"  version        print the version of rxlane and its libraries\n"
 		"  help           print this help\n",
 		CLI_PIN_DIR);
@@ -199,8 +200,15 @@ int main(int argc, char **argv)
 	}
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &c0);
-	ret = cli_dispatch(&c, cli_objects, "command", argc - optind,
-			   argv + optind);
+	/*
+	 * check is matched by its whole name only: a prefix would make
+	 * 'rxlane c l' (container list) ambiguous.
+	 */
+	if (!strcmp(argv[optind], "check"))
+		ret = cmd_check(&c, argc - optind - 1, argv + optind + 1);
+	else
+		ret = cli_dispatch(&c, cli_objects, "command", argc - optind,
+				   argv + optind);
 	/* Under -j every success prints a document, {"schema":2} at least. */
 	if (!ret && c.json && !c.printed)
 		cli_doc(&c);

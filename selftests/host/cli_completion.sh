@@ -23,7 +23,8 @@ expect() {	# "words typed" "expected offers"
 	echo "ok: '$1' -> $2"
 }
 
-expect "rxlane c" "container"
+expect "rxlane c" "container check"
+expect "rxlane check " "--repair"
 expect "rxlane v" "vtep vni version"
 expect "rxlane --j" "--json"
 expect "rxlane container " "add set del list show"

@@ -78,6 +78,7 @@ policy|policy diff $TUNNELS
 policy|policy export $EXPORT
 policy|policy apply $EXPORT
 version|version
+check|check
 done|fw del db handle 1
 done|fw flush web
 done|vni del 200 type geneve
@@ -143,6 +144,19 @@ sys.exit(1 if bad else 0)
 '
 validate() { "$PY" -c "$VALIDATOR" "$SCHEMA"; }
 
+# check with something to find (exit 1, its document on stdout), then
+# --repair: a container in the fast path that no record names.
+ip netns exec "$NS" "$(cd "$(dirname "$0")" && pwd)/fw_tool" --dev v0 \
+	container 7 10.200.0.7 || rxl_fail "fw_tool container 7"
+for args in check "check --repair"; do
+	out=$(rxl_in "$NS" -j $args)
+	rc=$?
+	[ "$args" = check ] && [ $rc -ne 1 ] &&
+		rxl_fail "'$args' exited $rc with container 7 unrecorded"
+	[ "$args" != check ] && [ $rc -ne 0 ] && rxl_fail "'$args' exited $rc"
+	printf '%s\t%s\t%s\n' check "$args" "$out" >> "$DOCS"
+	n=$((n + 1))
+done
 
 if ! err=$(validate < "$DOCS"); then
 	echo "$err" | sed 's/^/  /'
@@ -157,7 +171,7 @@ for path in '.attached[]?.delivery' '.containers[]?.dev' \
 	    '.rules[]?.dport.max' '.rules[]?.comment' '.rules[]?.from' \
 	    '.container.rules[]?.dport' '.changes[]?.rule' '.interval' \
 	    '.containers[]?.pass.pps' '.drops.default' '.error.token' \
-	    '.max_rules' '.percpu_bytes'; do
+	    '.max_rules' '.percpu_bytes' '.problems[]?.id'; do
 	cut -f3 "$DOCS" |
 		jq -se "[.[] | $path | select(. != null)] | length > 0" \
 		>/dev/null || 

@@ -1,0 +1,309 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * cmd_check.c - rxlane check [--repair]: the fast path's maps against the
+ * records, as fsck checks a file system.
+ *
+ * Found, one line (or one JSON object) each:
+ *   - an interrupted change (the intent of a killed command, cli_sync.c);
+ *   - a recorded container the fast path lacks or holds otherwise
+ *     (addresses, default policy, redirect, VNIs, rules, judged by the
+ *     verdict of every port: rxl_fw_container_verify());
+ *   - a container id in the fast path with no record;
+ *   - rule keys of no container's set, address cache slots that disagree
+ *     with the address maps, rule records of no container.
+ * Exit 1 when anything was found (with --repair: when anything is left
+ * after repairing). --repair takes the lock, finishes an interrupted
+ * change as the next command would, makes every container what its
+ * records say (the records are the truth) and removes what belongs to
+ * nobody; then it checks again.
+ */
+#include <errno.h>
+#include <stdarg.h>
+#include <net/if.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+
+struct chk {
+	struct cli *c;
+	bool repair;
+	bool quiet;		/* count only (the pass after repairs) */
+	unsigned int found, left;
+	json_t *arr;
+};
+
+/* One problem: @name (or NULL) and @id (or -1) say whose. */
+static void chk_report(struct chk *k, const char *name, long id,
+		       bool repaired, const char *fmt, ...)
+	__attribute__((format(printf, 5, 6)));
+
+static void chk_report(struct chk *k, const char *name, long id,
+		       bool repaired, const char *fmt, ...)
+{
+	char msg[256];
+	va_list ap;
+	json_t *o;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	k->found++;
+	if (!repaired)
+		k->left++;
+	if (k->quiet)
+		return;
+	if (!k->c->json) {
+		if (name)
+			printf("container '%s': ", name);
+		else if (id >= 0)
+			printf("container id %ld: ", id);
+		printf("%s%s\n", msg, repaired ? ": repaired" : "");
+		return;
+	}
+	o = json_pack("{s:s, s:b}", "problem", msg, "repaired", repaired);
+	if (name)
+		json_object_set_new(o, "container", json_string(name));
+	if (id >= 0)
+		json_object_set_new(o, "id", json_integer(id));
+	json_array_append_new(k->arr, o);
+}
+
+static int chk_spec(const struct cli_set *s, struct rxl_cont_spec *spec,
+		    struct rxl_addr *a, struct rxl_rule **r)
+{
+	unsigned int i;
+
+	memset(spec, 0, sizeof(*spec));
+	spec->id = s->cont.id;
+	spec->addrs = a;
+	spec->naddrs = s->cont.naddrs;
+	spec->vnis = s->cont.vnis;
+	spec->nvnis = s->cont.nvnis;
+	spec->nrules = s->nrules;
+	spec->default_drop = s->cont.default_drop;
+	if (s->cont.dev[0]) {
+		spec->redirect_ifindex = if_nametoindex(s->cont.dev);
+		if (!spec->redirect_ifindex)
+			spec->redirect_ifindex = -1;	/* gone: differs */
+	}
+	for (i = 0; i < s->cont.naddrs && i < CLI_MAX_ADDRS; i++) {
+		memset(&a[i], 0, sizeof(a[i]));
+		a[i].family = s->cont.addrs[i].family == 4 ? AF_INET : AF_INET6;
+		memcpy(a[i].addr, s->cont.addrs[i].addr, 16);
+	}
+	*r = calloc(s->nrules ?: 1, sizeof(**r));
+	if (!*r)
+		return -ENOMEM;
+	for (i = 0; i < s->nrules; i++)
+		cli_rule_to_fw(&s->rules[i], &(*r)[i]);
+	spec->rules = *r;
+	return 0;
+}
+
+/* Every recorded container against the fast path. */
+static int chk_containers(struct chk *k, const struct cli_set *sets,
+			  unsigned int n)
+{
+	struct rxl_addr a[CLI_MAX_ADDRS];
+	struct rxl_cont_spec spec;
+	struct rxl_rule *r;
+	unsigned int i;
+	char why[160];
+	int ret;
+
+	for (i = 0; i < n; i++) {
+		if (chk_spec(&sets[i], &spec, a, &r))
+			return cli_err(k->c, CLI_ERR, NULL, "out of memory");
+		ret = rxl_fw_container_verify(&k->c->fw, &spec, why,
+					      sizeof(why));
+		free(r);
+		if (ret < 0)
+			return cli_fw_err(k->c, "checking the fast path");
+		if (!ret)
+			continue;
+		chk_report(k, sets[i].cont.name, -1,
+			   k->repair && !cli_fw_replace(k->c, &sets[i]),
+			   "%s", why);
+	}
+	return 0;
+}
+
+/* Container ids in the fast path that no record names. */
+static int chk_orphans(struct chk *k, const struct cli_cont *all,
+		       unsigned int n)
+{
+	bool *fp = calloc(RXL_MAX_CONTAINERS, sizeof(*fp));
+	bool *rec = calloc(RXL_MAX_CONTAINERS, sizeof(*rec));
+	unsigned int i;
+	int err = 0;
+
+	if (!fp || !rec || rxl_fw_container_ids(&k->c->fw, fp))
+		err = cli_err(k->c, CLI_ERR, NULL, "reading the fast path: %s",
+			      rxl_fw_error(&k->c->fw));
+	for (i = 0; !err && i < n; i++)
+		rec[all[i].id % RXL_MAX_CONTAINERS] = true;
+	for (i = 0; !err && i < RXL_MAX_CONTAINERS; i++)
+		if (fp[i] && !rec[i])
+			chk_report(k, NULL, i, k->repair &&
+				   !rxl_fw_container_del(&k->c->fw, i),
+				   "in the fast path without a record");
+	free(fp);
+	free(rec);
+	return err;
+}
+
+/* Rule records of container ids that have no container record. */
+static int chk_records(struct chk *k, const struct cli_cont *all,
+		       unsigned int n)
+{
+	__u32 *maxh = calloc(RXL_MAX_CONTAINERS, sizeof(*maxh));
+	struct cli_rule_key *keys = NULL;
+	struct cli_rule *rules = NULL;
+	unsigned int nr = 0, i;
+	struct cli_cont ct;
+	int err = maxh ? cli_rules_all(k->c, &keys, &rules, &nr) : -ENOMEM;
+
+	for (i = 0; !err && i < nr; i++)
+		if (keys[i].id < RXL_MAX_CONTAINERS &&
+		    keys[i].handle > maxh[keys[i].id])
+			maxh[keys[i].id] = keys[i].handle;
+	for (i = 0; !err && i < n; i++)
+		maxh[all[i].id % RXL_MAX_CONTAINERS] = 0;
+	for (i = 0; !err && i < RXL_MAX_CONTAINERS; i++) {
+		if (!maxh[i])
+			continue;
+		memset(&ct, 0, sizeof(ct));
+		ct.id = i;
+		ct.next_handle = maxh[i] + 1;
+		chk_report(k, NULL, i, k->repair && !cli_rec_drop_all(k->c, &ct),
+			   "rule records without a container record");
+	}
+	free(maxh);
+	free(keys);
+	free(rules);
+	if (err)
+		return cli_err(k->c, CLI_ERR, NULL, "reading rules: %s",
+			       strerror(-err));
+	return 0;
+}
+
+static int chk_run(struct chk *k)
+{
+	struct cli_set *sets = NULL;
+	struct cli_cont *all = NULL;
+	struct cli_intent in;
+	unsigned int n = 0, i;
+	long bad;
+	int err;
+
+	if (!cli_intent_get(k->c, &in))
+		chk_report(k, (in.flags & CLI_INTENT_NEW) ? in.new.name :
+			   in.old.name, -1, false,
+			   "an interrupted change is pending (the next change, or check --repair, finishes it)");
+	err = cli_cont_all(k->c, &all, &n);
+	if (!err) {
+		sets = calloc(n ?: 1, sizeof(*sets));
+		err = sets ? cli_sets_load(k->c, all, n, sets) : CLI_ERR;
+	}
+	if (!err)
+		err = chk_containers(k, sets, n) ?: chk_orphans(k, all, n) ?:
+		      chk_records(k, all, n);
+	if (!err) {
+		bad = rxl_fw_dead_keys(&k->c->fw, k->repair);
+		if (bad < 0)
+			err = cli_fw_err(k->c, "reading the rule keys");
+		else if (bad)
+			chk_report(k, NULL, -1, k->repair,
+				   "%ld rule keys belong to no container's rule set",
+				   bad);
+	}
+	if (!err) {
+		bad = rxl_fw_acache_stale(&k->c->fw, k->repair);
+		if (bad < 0)
+			err = cli_fw_err(k->c, "reading the address cache");
+		else if (bad)
+			chk_report(k, NULL, -1, k->repair,
+				   "%ld address cache slots disagree with the address maps",
+				   bad);
+	}
+	for (i = 0; sets && i < n; i++)
+		cli_set_free(&sets[i]);
+	free(sets);
+	free(all);
+	return err;
+}
+
+int cmd_check(struct cli *c, int argc, char **argv)
+{
+	struct chk k = { .c = c, .arr = json_array() };
+	unsigned int recovered = 0;
+	struct cli_intent in;
+	long dead = 0;
+	int err;
+
+	if (argc == 1 && (!strcmp(argv[0], "--repair") ||
+			  !strcmp(argv[0], "repair")))
+		k.repair = true;
+	else if (argc)
+		return cli_usage_err(c, argv[0], "usage: check [--repair]");
+	if (k.repair && c->dry_run)
+		return cli_usage_err(c, "--repair", "check --repair changes maps: not with -n");
+	err = cli_fw_find(c);
+	if (err == -ENOENT)
+		err = 0;	/* nothing attached: records only */
+	if (!err && k.repair) {
+		/* cli_state_open() finishes an interrupted change, locked. */
+		if (c->fw_open) {
+			err = cli_state_open(c, false) ?: cli_lock(c);
+			recovered = !err && !cli_intent_get(c, &in);
+			/* Recovery removes dead keys too: count them first. */
+			dead = recovered ? rxl_fw_dead_keys(&c->fw, false) : 0;
+			if (!err)
+				err = cli_recover(c);
+		}
+	} else if (!err) {
+		err = cli_open_ro(c);
+		if (!err && c->dir_fd >= 0)
+			err = cli_lock(c);	/* a change in progress ends */
+	}
+	if (err) {
+		json_decref(k.arr);
+		return err;
+	}
+	if (recovered)
+		chk_report(&k, in.flags & CLI_INTENT_NEW ? in.new.name :
+			   in.old.name, -1, true,
+			   "an interrupted change was pending");
+	if (dead > 0)
+		chk_report(&k, NULL, -1, true,
+			   "%ld rule keys belong to no container's rule set",
+			   dead);
+	if (c->fw_open)
+		err = chk_run(&k);
+	if (!err && k.repair && k.found) {
+		/* What is left after the repairs is what counts. */
+		struct chk again = { .c = c, .quiet = true };
+
+		err = chk_run(&again);
+		k.left = again.found;
+		if (!err && k.left && !c->json)
+			printf("%u problems left after repairing\n", k.left);
+	}
+	if (c->json) {
+		json_object_set_new(cli_doc(c), "problems", json_incref(k.arr));
+		json_object_set_new(cli_doc(c), "problem_count",
+				    json_integer(k.found));
+		json_object_set_new(cli_doc(c), "unrepaired_count",
+				    json_integer(k.left));
+		if (err || k.left) {
+			/* main() prints the document only on success. */
+			cli_flush(c);
+			c->printed = true;
+		}
+	} else if (!err && !k.found) {
+		printf("consistent\n");
+	}
+	json_decref(k.arr);
+	return err ?: k.left ? CLI_ERR : 0;
+}
