@@ -2401,6 +2401,7 @@ static int rxl_apply_locked(struct rxl_fw *fw, const struct rxl_cont_spec *s,
 	nv.id = id;
 	if (new_set) {
 		err = rxl_shapes(fw, e, ne, &nv) ?:
+		      rxl_rule_limit(fw, id, s->nrules) ?:
 		      rxl_alloc_slots(fw, s->nrules, &base) ?:
 		      rxl_zero_percpu(fw, fw->rule_cnt, base, s->nrules,
 				      sizeof(struct rxl_counter));
