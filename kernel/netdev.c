@@ -119,21 +119,26 @@ int rxlane_cpu_online(unsigned int cpu, struct hlist_node *node)
 
 /*
  * Follow CPU hotplug from now on. The queues' CPUs were spread over the
- * CPUs online when they were allocated: one may have gone down since,
- * so any queue on an offline CPU moves now, under the hotplug lock that
- * keeps the next change for the callbacks.
+ * CPUs online when they were allocated, and one may have gone down since:
+ * once the callbacks see the device, any queue still on an offline CPU
+ * moves, under the hotplug lock, so that no change is missed.
  */
 static int rxlane_cpuhp_add(struct rxlane_priv *priv)
 {
 	unsigned int i, moved = 0;
 	int err;
 
+	for (i = 0; i < priv->num_rxqs; i++)
+		priv->rxqs[i].home_cpu = priv->rxqs[i].cpu;
+	err = cpuhp_state_add_instance_nocalls(rxlane_cpuhp_state,
+					       &priv->cpuhp_node);
+	if (err)
+		return err;
 	cpus_read_lock();
 	mutex_lock(&priv->cfg_lock);
 	for (i = 0; i < priv->num_rxqs; i++) {
 		struct rxlane_rxq *q = &priv->rxqs[i];
 
-		q->home_cpu = q->cpu;
 		if (cpu_online(q->cpu))
 			continue;
 		WRITE_ONCE(q->cpu, cpumask_nth(moved++ % num_online_cpus(),
@@ -141,10 +146,8 @@ static int rxlane_cpuhp_add(struct rxlane_priv *priv)
 		rxlane_arfs_rmap_update(priv, i);
 	}
 	mutex_unlock(&priv->cfg_lock);
-	err = cpuhp_state_add_instance_nocalls_cpuslocked(rxlane_cpuhp_state,
-							  &priv->cpuhp_node);
 	cpus_read_unlock();
-	return err;
+	return 0;
 }
 
 /**
