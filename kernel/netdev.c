@@ -247,7 +247,9 @@ static void rxlane_vlan_release(struct rxlane_priv *priv)
  * maxima are inherited (netif_inherit_tso_max(), as vlan and macvlan do)
  * and gso_max_size/segs are the lower's (6.1 has no helper a module can
  * call for those; sk_setup_caps() reads them locklessly). Called at
- * creation and whenever the lower reports a change.
+ * creation, at open and on the lower's NETDEV_UP, NETDEV_CHANGE and
+ * NETDEV_FEAT_CHANGE; rxlane_features_check() covers the changes that
+ * come without an event.
  *
  * Context: RTNL held.
  */
@@ -260,6 +262,36 @@ static void rxlane_lower_limits(struct rxlane_priv *priv)
 					  dev->tso_max_size));
 	WRITE_ONCE(dev->gso_max_segs, min(READ_ONCE(lower->gso_max_segs),
 					  dev->tso_max_segs));
+}
+
+/**
+ * rxlane_features_check() - ndo_features_check: GSO within the lower's limits
+ * @skb:	a frame about to be sent
+ * @dev:	the device
+ * @features:	what the core would let the device do with it
+ *
+ * The NIC's gso_max_size/segs are the lower's as of the last event of the
+ * lower, but 6.1 sends no event when only the lower's gso_max_size or
+ * gso_max_segs changes (rtnetlink's do_setlink() marks it modified, not
+ * notified): a GSO frame built for the old limit is segmented here rather
+ * than handed to a lower that takes less.
+ *
+ * Context: transmit path (BH disabled), any CPU.
+ * Return: @features, without GSO when @skb exceeds the lower's limits.
+ */
+static netdev_features_t rxlane_features_check(struct sk_buff *skb,
+					       struct net_device *dev,
+					       netdev_features_t features)
+{
+	struct rxlane_priv *priv = netdev_priv(dev);
+	const struct net_device *lower = priv->lower;
+
+	features = vlan_features_check(skb, features);
+	if (skb_is_gso(skb) &&
+	    (skb->len > READ_ONCE(lower->gso_max_size) ||
+	     skb_shinfo(skb)->gso_segs > READ_ONCE(lower->gso_max_segs)))
+		features &= ~NETIF_F_GSO_MASK;
+	return features;
 }
 
 /**
@@ -391,6 +423,7 @@ static int rxlane_open(struct net_device *dev)
 	struct net_device *lower = priv->lower;
 	int err;
 
+	rxlane_lower_limits(priv);
 	rxlane_rx_start(priv);
 	ether_addr_copy(priv->lower_addr, lower->dev_addr);
 	err = rxlane_lower_addr_add(priv, dev->dev_addr);
@@ -566,6 +599,7 @@ static const struct net_device_ops rxlane_netdev_ops = {
 	.ndo_get_stats64	= dev_get_tstats64,
 	.ndo_validate_addr	= eth_validate_addr,
 	.ndo_fix_features	= rxlane_fix_features,
+	.ndo_features_check	= rxlane_features_check,
 	.ndo_set_features	= rxlane_set_features,
 	.ndo_vlan_rx_add_vid	= rxlane_vlan_rx_add_vid,
 	.ndo_vlan_rx_kill_vid	= rxlane_vlan_rx_kill_vid,
@@ -587,6 +621,13 @@ static void rxlane_setup(struct net_device *dev)
 	 * over the lower device itself.
 	 */
 	dev->priv_flags |= IFF_NO_QUEUE | IFF_DISABLE_NETPOLL;
+	/*
+	 * Unicast filtering is the lower's (ndo_set_rx_mode syncs our list
+	 * to it), as for vlan: an address added to the NIC (a macvlan over
+	 * it) must not make the NIC promiscuous, which would also open its
+	 * VLAN filter.
+	 */
+	dev->priv_flags |= IFF_UNICAST_FLT;
 	dev->priv_flags &= ~IFF_TX_SKB_SHARING;
 	dev->features |= RXLANE_FEATURES | RXLANE_RX_FEATURES | NETIF_F_LLTX |
 			 NETIF_F_NETNS_LOCAL | NETIF_F_HW_VLAN_CTAG_FILTER;
@@ -776,7 +817,6 @@ static int rxlane_lower_event(struct notifier_block *nb, unsigned long event,
 	switch (event) {
 	case NETDEV_UP:
 	case NETDEV_CHANGE:
-		/* Also what "ip link set LOWER gso_max_size N" sends. */
 		rxlane_lower_limits(priv);
 		fallthrough;
 	case NETDEV_DOWN:
