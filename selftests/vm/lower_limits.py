@@ -104,9 +104,14 @@ limits_follow('created over a lower with gso_max_size 16384')
 sh('ip link set %s up && ip link set %s up' % (lower, nic))
 addresses()
 # No event reaches the NIC for this change (6.1): ndo_features_check
-# segments what is above the lower's new limit.
-sh('ip link set dev %s gso_max_size 8192 gso_max_segs 10' % lower)
-stream_within(8192, 'lower lowered to 8192/10 while up, no event')
+# segments what is above the lower's new size. The lower's segment limit
+# is raised at the same time, so that the core's own check of gso_segs
+# (netif_skb_features() on the lower) does not segment them instead.
+sh('ip link set dev %s gso_max_size 8192 gso_max_segs 65535' % lower)
+check(link(nic)['gso_max_size'] == 16384,
+      'the NIC followed a change 6.1 sends no event for: the test needs '
+      'updating')
+stream_within(8192, 'lower lowered to 8192 (segments 65535) while up, no event')
 sh('ip link set %s down && ip link set %s up' % (lower, lower))
 limits_follow('lower down and up (NETDEV_UP)')
 sh('ip link set dev %s gso_max_size 32768 gso_max_segs 40' % lower)
