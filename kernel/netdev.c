@@ -248,8 +248,10 @@ static void rxlane_vlan_release(struct rxlane_priv *priv)
  * and gso_max_size/segs are the lower's (6.1 has no helper a module can
  * call for those; sk_setup_caps() reads them locklessly). Called at
  * creation, at open and on the lower's NETDEV_UP, NETDEV_CHANGE and
- * NETDEV_FEAT_CHANGE; rxlane_features_check() covers the changes that
- * come without an event.
+ * NETDEV_FEAT_CHANGE. 6.1 sends no event when only the lower's
+ * gso_max_size/segs change; until the next event a GSO frame above them
+ * is segmented by the core at the lower (gso_features_check()), which
+ * costs CPU but sends nothing the lower cannot take.
  *
  * Context: RTNL held.
  */
@@ -262,36 +264,6 @@ static void rxlane_lower_limits(struct rxlane_priv *priv)
 					  dev->tso_max_size));
 	WRITE_ONCE(dev->gso_max_segs, min(READ_ONCE(lower->gso_max_segs),
 					  dev->tso_max_segs));
-}
-
-/**
- * rxlane_features_check() - ndo_features_check: GSO within the lower's limits
- * @skb:	a frame about to be sent
- * @dev:	the device
- * @features:	what the core would let the device do with it
- *
- * The NIC's gso_max_size/segs are the lower's as of the last event of the
- * lower, but 6.1 sends no event when only the lower's gso_max_size or
- * gso_max_segs changes (rtnetlink's do_setlink() marks it modified, not
- * notified): a GSO frame built for the old limit is segmented here rather
- * than handed to a lower that takes less.
- *
- * Context: transmit path (BH disabled), any CPU.
- * Return: @features, without GSO when @skb exceeds the lower's limits.
- */
-static netdev_features_t rxlane_features_check(struct sk_buff *skb,
-					       struct net_device *dev,
-					       netdev_features_t features)
-{
-	struct rxlane_priv *priv = netdev_priv(dev);
-	const struct net_device *lower = priv->lower;
-
-	features = vlan_features_check(skb, features);
-	if (skb_is_gso(skb) &&
-	    (skb->len > READ_ONCE(lower->gso_max_size) ||
-	     skb_shinfo(skb)->gso_segs > READ_ONCE(lower->gso_max_segs)))
-		features &= ~NETIF_F_GSO_MASK;
-	return features;
 }
 
 /**
@@ -599,7 +571,6 @@ static const struct net_device_ops rxlane_netdev_ops = {
 	.ndo_get_stats64	= dev_get_tstats64,
 	.ndo_validate_addr	= eth_validate_addr,
 	.ndo_fix_features	= rxlane_fix_features,
-	.ndo_features_check	= rxlane_features_check,
 	.ndo_set_features	= rxlane_set_features,
 	.ndo_vlan_rx_add_vid	= rxlane_vlan_rx_add_vid,
 	.ndo_vlan_rx_kill_vid	= rxlane_vlan_rx_kill_vid,
