@@ -2,6 +2,7 @@
 /*
  * rxlane: module entry points and parameters.
  */
+#include <linux/cpuhotplug.h>
 #include <linux/module.h>
 #include <net/rtnetlink.h>
 
@@ -51,16 +52,29 @@ RXLANE_PARAM_UINT(arfs_idle_ms, 0, 3600000);
 MODULE_PARM_DESC(arfs_idle_ms,
 		 "an aRFS entry no frame used for this long expires (ms, 0..3600000, 0 = only when rps_may_expire_flow() says so; default 5000)");
 
+/*
+ * Every device is an instance of one dynamic CPU hotplug state: its queues
+ * leave a CPU that goes down and return when it comes back (netdev.c).
+ */
+enum cpuhp_state rxlane_cpuhp_state;
+
 static int __init rxlane_init(void)
 {
 	int err;
 
 	rxlane_debugfs_module_init();
+	err = cpuhp_setup_state_multi(CPUHP_AP_ONLINE_DYN, "net/rxlane:online",
+				      rxlane_cpu_online, rxlane_cpu_down_prep);
+	if (err < 0)
+		goto err_debugfs;
+	rxlane_cpuhp_state = err;
 	err = rxlane_netdev_init();
 	if (err)
-		goto err_debugfs;
+		goto err_remove_cpuhp;
 	return 0;
 
+err_remove_cpuhp:
+	cpuhp_remove_multi_state(rxlane_cpuhp_state);
 err_debugfs:
 	rxlane_debugfs_module_uninit();
 	return err;
@@ -69,6 +83,7 @@ err_debugfs:
 static void __exit rxlane_exit(void)
 {
 	rxlane_netdev_uninit();
+	cpuhp_remove_multi_state(rxlane_cpuhp_state);
 	rxlane_debugfs_module_uninit();
 }
 

@@ -7,6 +7,8 @@
  * and enters the rxlane device; everything the rxlane device transmits goes
  * out through the lower device.
  */
+#include <linux/cpu.h>
+#include <linux/cpuhotplug.h>
 #include <linux/etherdevice.h>
 #include <linux/if_arp.h>
 #include <linux/netdevice.h>
@@ -16,8 +18,10 @@
 
 #include "rxlane.h"
 
-#define RXLANE_FEATURES	(NETIF_F_SG | NETIF_F_HW_CSUM | NETIF_F_HIGHDMA | \
-			 NETIF_F_GSO_SOFTWARE | NETIF_F_RXCSUM)
+/* Transmit offloads: claimed only while the lower device has them. */
+#define RXLANE_TX_OFFLOADS (NETIF_F_SG | NETIF_F_HW_CSUM | NETIF_F_HIGHDMA | \
+			    NETIF_F_GSO_SOFTWARE)
+#define RXLANE_FEATURES	(RXLANE_TX_OFFLOADS | NETIF_F_RXCSUM)
 #define RXLANE_RX_FEATURES (NETIF_F_NTUPLE | NETIF_F_RX_UDP_TUNNEL_PORT)
 
 static netdev_tx_t rxlane_start_xmit(struct sk_buff *skb,
@@ -34,6 +38,232 @@ static netdev_tx_t rxlane_start_xmit(struct sk_buff *skb,
 	else
 		dev_core_stats_tx_dropped_inc(dev);
 	return NETDEV_TX_OK;
+}
+
+/*
+ * CPU hotplug. A queue's CPU is its emulated interrupt affinity; as the
+ * core moves a real IRQ off a CPU that goes down, the queue moves to an
+ * online CPU (spread over them by queue number) and returns to the CPU it
+ * was given (home_cpu) when that CPU comes back. The rx_cpu_rmap follows,
+ * so aRFS never steers a flow to a queue by a dead CPU. A kick that still
+ * read the old CPU finds it offline and schedules the NAPI locally
+ * (rxlane_rxq_kick()); NAPIs already scheduled there are moved by the core
+ * (dev_cpu_dead()). Lock order: cpu hotplug lock, then cfg_lock; the
+ * callbacks never take RTNL.
+ */
+
+/* The @n-th online CPU other than @cpu (which is online). */
+static unsigned int rxlane_online_cpu_but(unsigned int n, unsigned int cpu)
+{
+	unsigned int others = num_online_cpus() - 1;
+	unsigned int t;
+
+	if (!others)
+		return cpu;
+	n %= others;
+	t = cpumask_nth(n, cpu_online_mask);
+	return t < cpu ? t : cpumask_nth(n + 1, cpu_online_mask);
+}
+
+/**
+ * rxlane_cpu_down_prep() - a CPU is going down: move its queues away
+ * @cpu:	the CPU, still online
+ * @node:	the device's instance
+ *
+ * Context: the CPU's hotplug thread, CPU hotplug lock held for writing;
+ * may sleep.
+ * Return: 0.
+ */
+int rxlane_cpu_down_prep(unsigned int cpu, struct hlist_node *node)
+{
+	struct rxlane_priv *priv = hlist_entry(node, struct rxlane_priv,
+					       cpuhp_node);
+	unsigned int i, moved = 0;
+
+	mutex_lock(&priv->cfg_lock);
+	for (i = 0; i < priv->num_rxqs; i++) {
+		if (priv->rxqs[i].cpu != cpu)
+			continue;
+		WRITE_ONCE(priv->rxqs[i].cpu, rxlane_online_cpu_but(moved++, cpu));
+		rxlane_arfs_rmap_update(priv, i);
+	}
+	mutex_unlock(&priv->cfg_lock);
+	return 0;
+}
+
+/**
+ * rxlane_cpu_online() - a CPU came up: its queues return to it
+ * @cpu:	the CPU, online
+ * @node:	the device's instance
+ *
+ * Context: the CPU's hotplug thread, CPU hotplug lock held for writing;
+ * may sleep.
+ * Return: 0.
+ */
+int rxlane_cpu_online(unsigned int cpu, struct hlist_node *node)
+{
+	struct rxlane_priv *priv = hlist_entry(node, struct rxlane_priv,
+					       cpuhp_node);
+	unsigned int i;
+
+	mutex_lock(&priv->cfg_lock);
+	for (i = 0; i < priv->num_rxqs; i++) {
+		if (priv->rxqs[i].home_cpu != cpu || priv->rxqs[i].cpu == cpu)
+			continue;
+		WRITE_ONCE(priv->rxqs[i].cpu, cpu);
+		rxlane_arfs_rmap_update(priv, i);
+	}
+	mutex_unlock(&priv->cfg_lock);
+	return 0;
+}
+
+/*
+ * Follow CPU hotplug from now on. The queues' CPUs were spread over the
+ * CPUs online when they were allocated, and one may have gone down since:
+ * once the callbacks see the device, any queue still on an offline CPU
+ * moves, under the hotplug lock, so that no change is missed.
+ */
+static int rxlane_cpuhp_add(struct rxlane_priv *priv)
+{
+	unsigned int i, moved = 0;
+	int err;
+
+	for (i = 0; i < priv->num_rxqs; i++)
+		priv->rxqs[i].home_cpu = priv->rxqs[i].cpu;
+	err = cpuhp_state_add_instance_nocalls(rxlane_cpuhp_state,
+					       &priv->cpuhp_node);
+	if (err)
+		return err;
+	cpus_read_lock();
+	mutex_lock(&priv->cfg_lock);
+	for (i = 0; i < priv->num_rxqs; i++) {
+		struct rxlane_rxq *q = &priv->rxqs[i];
+
+		if (cpu_online(q->cpu))
+			continue;
+		WRITE_ONCE(q->cpu, cpumask_nth(moved++ % num_online_cpus(),
+					       cpu_online_mask));
+		rxlane_arfs_rmap_update(priv, i);
+	}
+	mutex_unlock(&priv->cfg_lock);
+	cpus_read_unlock();
+	return 0;
+}
+
+/**
+ * rxlane_vlan_filtered() - the VLAN filter drops this frame
+ * @priv:	the device
+ * @skb:	a received frame (its tag, if any, already in skb->vlan_tci)
+ *
+ * The NIC claims NETIF_F_HW_VLAN_CTAG_FILTER, so it filters as a NIC
+ * does: an 802.1Q tagged frame passes only when its VID was added
+ * (ndo_vlan_rx_add_vid: a VLAN device on the NIC). VID 0 (priority tags),
+ * other tag protocols and everything in promiscuous mode pass.
+ *
+ * Context: softirq (the lower's rx_handler).
+ * Return: true to drop.
+ */
+bool rxlane_vlan_filtered(const struct rxlane_priv *priv,
+			  const struct sk_buff *skb)
+{
+	u16 vid;
+
+	if (!skb_vlan_tag_present(skb) ||
+	    skb->vlan_proto != htons(ETH_P_8021Q) ||
+	    (READ_ONCE(priv->dev->flags) & IFF_PROMISC))
+		return false;
+	vid = skb_vlan_tag_get_id(skb);
+	return vid && !test_bit(vid, priv->vlan_vids);
+}
+
+/**
+ * rxlane_vlan_rx_add_vid() - ndo_vlan_rx_add_vid: accept VLAN @vid
+ * @dev:	the device
+ * @proto:	tag protocol (802.1Q: the only filter the NIC claims)
+ * @vid:	VLAN ID
+ *
+ * The lower device is asked first (vlan_vid_add(), as macvlan and vlan
+ * do): over a lower that filters VLANs the frames would not reach us.
+ *
+ * Context: RTNL held.
+ * Return: 0 or -errno from the lower, nothing changed.
+ */
+static int rxlane_vlan_rx_add_vid(struct net_device *dev, __be16 proto,
+				  u16 vid)
+{
+	struct rxlane_priv *priv = netdev_priv(dev);
+	int err;
+
+	err = vlan_vid_add(priv->lower, proto, vid);
+	if (err)
+		return err;
+	if (proto == htons(ETH_P_8021Q))
+		set_bit(vid, priv->vlan_vids);
+	return 0;
+}
+
+/**
+ * rxlane_vlan_rx_kill_vid() - ndo_vlan_rx_kill_vid: stop accepting @vid
+ * @dev:	the device
+ * @proto:	tag protocol
+ * @vid:	VLAN ID
+ *
+ * Context: RTNL held.
+ * Return: 0.
+ */
+static int rxlane_vlan_rx_kill_vid(struct net_device *dev, __be16 proto,
+				   u16 vid)
+{
+	struct rxlane_priv *priv = netdev_priv(dev);
+
+	if (proto == htons(ETH_P_8021Q))
+		clear_bit(vid, priv->vlan_vids);
+	vlan_vid_del(priv->lower, proto, vid);
+	return 0;
+}
+
+/*
+ * The core removes every VID before ndo_uninit (VLAN devices go with the
+ * NIC, the 8021q module drops VID 0 at close). Only VID 0 can be left,
+ * when 8021q was unloaded while the NIC was up; the lower gets it back.
+ */
+static void rxlane_vlan_release(struct rxlane_priv *priv)
+{
+	unsigned int vid;
+
+	for_each_set_bit(vid, priv->vlan_vids, VLAN_N_VID) {
+		WARN_ON(vid);
+		clear_bit(vid, priv->vlan_vids);
+		vlan_vid_del(priv->lower, htons(ETH_P_8021Q), vid);
+	}
+}
+
+/**
+ * rxlane_lower_limits() - take the lower device's TSO and GSO limits
+ * @priv: the device
+ *
+ * Everything the NIC sends goes out through the lower, so no GSO frame
+ * may be larger (or have more segments) than the lower takes: the TSO
+ * maxima are inherited (netif_inherit_tso_max(), as vlan and macvlan do)
+ * and gso_max_size/segs are the lower's (6.1 has no helper a module can
+ * call for those; sk_setup_caps() reads them locklessly). Called at
+ * creation, at open and on the lower's NETDEV_UP, NETDEV_CHANGE and
+ * NETDEV_FEAT_CHANGE. 6.1 sends no event when only the lower's
+ * gso_max_size/segs change; until the next event a GSO frame above them
+ * is segmented by the core at the lower (gso_features_check()), which
+ * costs CPU but sends nothing the lower cannot take.
+ *
+ * Context: RTNL held.
+ */
+static void rxlane_lower_limits(struct rxlane_priv *priv)
+{
+	struct net_device *dev = priv->dev, *lower = priv->lower;
+
+	netif_inherit_tso_max(dev, lower);
+	WRITE_ONCE(dev->gso_max_size, min(READ_ONCE(lower->gso_max_size),
+					  dev->tso_max_size));
+	WRITE_ONCE(dev->gso_max_segs, min(READ_ONCE(lower->gso_max_segs),
+					  dev->tso_max_segs));
 }
 
 /**
@@ -69,10 +299,15 @@ static int rxlane_init(struct net_device *dev)
 	err = rxlane_arfs_init(priv);
 	if (err)
 		goto err_ntuple_uninit;
+	err = rxlane_cpuhp_add(priv);
+	if (err)
+		goto err_arfs_uninit;
 	rxlane_debugfs_init(priv);
 	netdev_hold(priv->lower, &priv->lower_tracker, GFP_KERNEL);
 	return 0;
 
+err_arfs_uninit:
+	rxlane_arfs_uninit(priv);
 err_ntuple_uninit:
 	rxlane_ntuple_uninit(priv);
 err_rx_uninit:
@@ -95,11 +330,14 @@ static void rxlane_uninit(struct net_device *dev)
 	struct rxlane_priv *priv = netdev_priv(dev);
 
 	rxlane_debugfs_uninit(priv);
+	cpuhp_state_remove_instance_nocalls(rxlane_cpuhp_state,
+					    &priv->cpuhp_node);
 	rxlane_arfs_uninit(priv);
 	rxlane_ntuple_uninit(priv);
 	rxlane_rx_uninit(priv);
 	rxlane_rss_uninit(priv);
 	rxlane_tunnel_uninit(priv);
+	rxlane_vlan_release(priv);
 	netdev_put(priv->lower, &priv->lower_tracker);
 	free_percpu(dev->tstats);
 }
@@ -157,6 +395,7 @@ static int rxlane_open(struct net_device *dev)
 	struct net_device *lower = priv->lower;
 	int err;
 
+	rxlane_lower_limits(priv);
 	rxlane_rx_start(priv);
 	ether_addr_copy(priv->lower_addr, lower->dev_addr);
 	err = rxlane_lower_addr_add(priv, dev->dev_addr);
@@ -258,6 +497,31 @@ static int rxlane_change_mtu(struct net_device *dev, int new_mtu)
 }
 
 /**
+ * rxlane_fix_features() - ndo_fix_features: no offload the lower lacks
+ * @dev:	the device
+ * @features:	the features asked for
+ *
+ * Frames the NIC sends leave through the lower device: a transmit offload
+ * it lacks would only be done in software there, after our layer (as vlan
+ * does, a lower that checksums IPv4 and IPv6 counts as checksumming all).
+ * The lower's NETDEV_FEAT_CHANGE re-runs this; an offload the lower gets
+ * back returns when it is still wanted.
+ *
+ * Context: RTNL held.
+ * Return: @features without the transmit offloads the lower does not have.
+ */
+static netdev_features_t rxlane_fix_features(struct net_device *dev,
+					     netdev_features_t features)
+{
+	struct rxlane_priv *priv = netdev_priv(dev);
+	netdev_features_t lower = priv->lower->features;
+
+	if (lower & (NETIF_F_IP_CSUM | NETIF_F_IPV6_CSUM))
+		lower |= NETIF_F_HW_CSUM;
+	return features & (lower | ~RXLANE_TX_OFFLOADS);
+}
+
+/**
  * rxlane_set_features() - ndo_set_features
  * @dev:	the device
  * @features:	the new features
@@ -306,7 +570,10 @@ static const struct net_device_ops rxlane_netdev_ops = {
 	.ndo_get_iflink		= rxlane_get_iflink,
 	.ndo_get_stats64	= dev_get_tstats64,
 	.ndo_validate_addr	= eth_validate_addr,
+	.ndo_fix_features	= rxlane_fix_features,
 	.ndo_set_features	= rxlane_set_features,
+	.ndo_vlan_rx_add_vid	= rxlane_vlan_rx_add_vid,
+	.ndo_vlan_rx_kill_vid	= rxlane_vlan_rx_kill_vid,
 	.ndo_rx_flow_steer	= rxlane_rx_flow_steer,
 	.ndo_bpf		= rxlane_bpf,
 	.ndo_xdp_xmit		= rxlane_xdp_xmit,
@@ -319,10 +586,22 @@ static void rxlane_setup(struct net_device *dev)
 	dev->ethtool_ops = &rxlane_ethtool_ops;
 	dev->udp_tunnel_nic_info = &rxlane_udp_tunnel_info;
 	dev->needs_free_netdev = true;
-	dev->priv_flags |= IFF_NO_QUEUE;
+	/*
+	 * No netpoll: transmit is dev_queue_xmit() on the lower, which must
+	 * not run with IRQs off (Documentation/nic.rst); netconsole goes
+	 * over the lower device itself.
+	 */
+	dev->priv_flags |= IFF_NO_QUEUE | IFF_DISABLE_NETPOLL;
+	/*
+	 * Unicast filtering is the lower's (ndo_set_rx_mode syncs our list
+	 * to it), as for vlan: an address added to the NIC (a macvlan over
+	 * it) must not make the NIC promiscuous, which would also open its
+	 * VLAN filter.
+	 */
+	dev->priv_flags |= IFF_UNICAST_FLT;
 	dev->priv_flags &= ~IFF_TX_SKB_SHARING;
 	dev->features |= RXLANE_FEATURES | RXLANE_RX_FEATURES | NETIF_F_LLTX |
-			 NETIF_F_NETNS_LOCAL;
+			 NETIF_F_NETNS_LOCAL | NETIF_F_HW_VLAN_CTAG_FILTER;
 	dev->hw_features |= RXLANE_FEATURES | RXLANE_RX_FEATURES;
 	dev->min_mtu = ETH_MIN_MTU;
 	dev->max_mtu = ETH_MAX_MTU;
@@ -417,6 +696,7 @@ static int rxlane_newlink(struct net *src_net, struct net_device *dev,
 
 	priv->dev = dev;
 	priv->lower = lower;
+	rxlane_lower_limits(priv);
 
 	err = register_netdevice(dev);
 	if (err)
@@ -507,9 +787,15 @@ static int rxlane_lower_event(struct notifier_block *nb, unsigned long event,
 
 	switch (event) {
 	case NETDEV_UP:
-	case NETDEV_DOWN:
 	case NETDEV_CHANGE:
+		rxlane_lower_limits(priv);
+		fallthrough;
+	case NETDEV_DOWN:
 		netif_stacked_transfer_operstate(lower, priv->dev);
+		break;
+	case NETDEV_FEAT_CHANGE:
+		rxlane_lower_limits(priv);
+		netdev_update_features(priv->dev);
 		break;
 	case NETDEV_CHANGEADDR:
 		rxlane_lower_addr_follow(priv);

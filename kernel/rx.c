@@ -9,6 +9,7 @@
  * that affinity would. The NAPI poll runs native XDP and hands the rest to
  * the stack through GRO.
  */
+#include <linux/cpu.h>
 #include <linux/delay.h>
 #include <linux/etherdevice.h>
 #include <linux/if_vlan.h>
@@ -344,7 +345,7 @@ rx_handler_result_t rxlane_handle_frame(struct sk_buff **pskb)
 	priv = rcu_dereference(skb->dev->rx_handler_data);
 	dev = priv->dev;
 
-	if (unlikely(!netif_running(dev))) {
+	if (unlikely(!netif_running(dev) || rxlane_vlan_filtered(priv, skb))) {
 		dev_core_stats_rx_dropped_inc(dev);
 		kfree_skb(skb);
 		return RX_HANDLER_CONSUMED;
@@ -461,20 +462,31 @@ static int rxlane_poll(struct napi_struct *napi, int budget)
  * @queue:	queue number
  * @cpu:	an online CPU
  *
- * Context: process context; takes cfg_lock. The rx_cpu_rmap follows.
+ * @cpu becomes the queue's home: CPU hotplug moves the queue off it and
+ * back (netdev.c).
+ *
+ * Context: process context; takes the CPU hotplug lock (read) and
+ * cfg_lock. The rx_cpu_rmap follows.
  * Return: 0 or -EINVAL.
  */
 int rxlane_set_queue_cpu(struct rxlane_priv *priv, unsigned int queue,
 			 int cpu)
 {
-	if (queue >= priv->num_rxqs || cpu < 0 || cpu >= nr_cpu_ids ||
-	    !cpu_online(cpu))
+	int err = -EINVAL;
+
+	if (queue >= priv->num_rxqs || cpu < 0 || cpu >= nr_cpu_ids)
 		return -EINVAL;
-	mutex_lock(&priv->cfg_lock);
-	WRITE_ONCE(priv->rxqs[queue].cpu, cpu);
-	rxlane_arfs_rmap_update(priv, queue);
-	mutex_unlock(&priv->cfg_lock);
-	return 0;
+	cpus_read_lock();
+	if (cpu_online(cpu)) {
+		mutex_lock(&priv->cfg_lock);
+		WRITE_ONCE(priv->rxqs[queue].cpu, cpu);
+		priv->rxqs[queue].home_cpu = cpu;
+		rxlane_arfs_rmap_update(priv, queue);
+		mutex_unlock(&priv->cfg_lock);
+		err = 0;
+	}
+	cpus_read_unlock();
+	return err;
 }
 
 /* Drop what a stopped queue holds (its NAPI disabled, no producer left). */

@@ -19,8 +19,11 @@
 #define _RXLANE_H
 
 #include <linux/atomic.h>
+#include <linux/bitmap.h>
 #include <linux/cpu_rmap.h>
+#include <linux/cpuhotplug.h>
 #include <linux/ethtool.h>
+#include <linux/if_vlan.h>
 #include <linux/mutex.h>
 #include <linux/netdevice.h>
 #include <linux/skbuff.h>
@@ -61,6 +64,9 @@ extern unsigned int rxlane_arfs_max;
 extern unsigned int rxlane_ring_size;
 extern unsigned int rxlane_arfs_expire_ms;
 extern unsigned int rxlane_arfs_idle_ms;
+
+/* The CPU hotplug state every device is an instance of (main.c). */
+extern enum cpuhp_state rxlane_cpuhp_state;
 
 /**
  * struct rxlane_flow_key - the header fields the classifier looks at
@@ -160,7 +166,10 @@ struct rxlane_rxq_stats {
  * @ring:	frames classified to this queue, bounded by rxlane_ring_size
  * @polling:	frames taken from @ring by the poll (NAPI-private)
  * @csd:	the emulated MSI-X vector: an IPI to @cpu that schedules @napi
- * @cpu:	the queue's CPU (its interrupt affinity)
+ * @cpu:	the queue's CPU (its interrupt affinity): @home_cpu while it is
+ *		online, else an online CPU chosen when it went down
+ * @home_cpu:	the CPU the queue was given (default spread or the debugfs
+ *		knob); the queue returns to it when it comes back online
  * @index:	queue number
  * @xdp_rxq:	XDP queue info
  * @stats:	counters owned by the NAPI poll
@@ -173,6 +182,7 @@ struct rxlane_rxq {
 	struct sk_buff_head polling;
 	call_single_data_t csd;
 	int cpu;
+	int home_cpu;
 	u16 index;
 	struct xdp_rxq_info xdp_rxq;
 	struct rxlane_rxq_stats stats;
@@ -287,6 +297,9 @@ struct rxlane_faults {
  * @lower:	the device frames are received from and sent through; holds a
  *		reference for as long as the rxlane device exists
  * @lower_tracker: reference tracker for @lower
+ * @cpuhp_node: the device's instance of the CPU hotplug state (main.c)
+ * @vlan_vids:	802.1Q VLAN IDs the receive filter accepts (RTNL writers,
+ *		lockless bit tests in the receive path); VID 0 always passes
  * @lower_addr:	the lower's MAC address as last seen (RTNL): while the device
  *		is up, the lower holds a unicast entry for dev_addr exactly
  *		when dev_addr differs from it
@@ -312,6 +325,8 @@ struct rxlane_priv {
 	struct net_device *dev;
 	struct net_device *lower;
 	netdevice_tracker lower_tracker;
+	struct hlist_node cpuhp_node;
+	DECLARE_BITMAP(vlan_vids, VLAN_N_VID);
 	u8 lower_addr[ETH_ALEN];
 	struct rxlane_rxq *rxqs;
 	unsigned int num_rxqs;
@@ -339,6 +354,10 @@ extern const struct ethtool_ops rxlane_ethtool_ops;
 /* netdev.c */
 int rxlane_netdev_init(void);
 void rxlane_netdev_uninit(void);
+int rxlane_cpu_online(unsigned int cpu, struct hlist_node *node);
+int rxlane_cpu_down_prep(unsigned int cpu, struct hlist_node *node);
+bool rxlane_vlan_filtered(const struct rxlane_priv *priv,
+			  const struct sk_buff *skb);
 
 /* rx.c */
 int rxlane_rx_init(struct rxlane_priv *priv);

@@ -186,6 +186,12 @@ sh('ip -n %s addr add 10.76.0.2/24 dev %s.10 && ip -n %s link set %s.10 up' %
    (t.ns, t.peer, t.ns, t.peer))
 sh('ip -n %s neigh replace 10.76.0.1 lladdr %s dev %s.10 nud permanent' %
    (t.ns, Topo.mac(t.nic), t.peer))
+# The NIC filters VLANs (rx-vlan-filter on [fixed]): VID 10 passes only
+# with a VLAN device for it on the NIC.
+sh('ip link add link %s name %s.10 type vlan id 10' % (t.nic, t.nic))
+at_exit(lambda: sh('ip link del %s.10' % t.nic, check=False))
+sh('sysctl -qw net/ipv6/conf/%s.10/disable_ipv6=1 && ip link set %s.10 up' %
+   (t.nic, t.nic))
 sh('ethtool -N %s flow-type udp4 dst-port 7300 vlan 10 vlan-mask 0xf000 action 2 loc 11' % t.nic)
 with netns(t.ns):
     vs = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
