@@ -8,12 +8,12 @@
 # (see selftests/vm/bench_nic_xdp.py) on that build and on ./rxlane.ko.
 # Prints the host's CPU model and mitigations; the guest prints its own.
 #
-#   OLD_REV=REV SECONDS=2 ROUNDS=3 REPS=3 scripts/bench-nic-xdp.sh
+#   OLD_REV=REV RUN_SECONDS=2 ROUNDS=3 REPS=3 scripts/bench-nic-xdp.sh
 set -eu
 
 TOP=$(cd "$(dirname "$0")/.." && pwd)
 OUT=${BENCH_OUT:-$TOP/build/bench}
-SECONDS_PER_RUN=${SECONDS:-2}
+SECONDS_PER_RUN=${RUN_SECONDS:-2}
 cd "$TOP"
 if [ -z "${OLD_REV:-}" ]; then
 	first=$(git log -1 --format=%H --grep='^XDP in place on the skb')
