@@ -432,6 +432,8 @@ static int rxlane_xdp_tx(struct rxlane_rxq *q, struct sk_buff *skb,
 		/* A receive timestamp is no departure time (EDT qdiscs). */
 		skb_clear_tstamp(skb);
 	}
+	/* Taps on the lower's egress check it (dev_queue_xmit_nit()). */
+	skb_set_network_header(skb, ETH_HLEN);
 	skb->protocol = eth_hdr(skb)->h_proto;
 	skb->dev = q->priv->lower;
 	dev_queue_xmit(skb);
