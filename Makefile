@@ -149,6 +149,7 @@ bench: deps
 	scripts/bench-e2e.sh
 	scripts/bench-cli.sh
 	scripts/vm-run --timeout 1800 -- selftests/vm/bench_nic.py
+	scripts/bench-nic-xdp.sh
 	[ ! -x scripts/bench.sh ] || scripts/bench.sh
 
 # ---- install -------------------------------------------------------------

@@ -49,6 +49,8 @@ static const char rxlane_queue_stats[][ETH_GSTRING_LEN] = {
 	"xdp_redirect",
 	"xdp_aborted",
 	"unclone",
+	"xdp_inplace",
+	"xdp_copy",
 };
 
 #define RXLANE_N_GLOBAL	ARRAY_SIZE(rxlane_global_stats)
@@ -112,6 +114,8 @@ static void rxlane_get_ethtool_stats(struct net_device *dev,
 		*data++ = s.xdp_redirect;
 		*data++ = s.xdp_aborted;
 		*data++ = s.unclone;
+		*data++ = s.xdp_inplace;
+		*data++ = s.xdp_copy;
 	}
 }
 

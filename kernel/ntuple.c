@@ -53,7 +53,8 @@ struct rxlane_ntuple_shape {
  * @key:	the value, already masked
  * @act:	what to do with a matching frame
  * @location:	row, the priority (lower wins)
- * @hits:	frames it matched
+ * @hits:	frames it matched, per CPU (readers sum them): a counter
+ *		shared by every CPU would bounce between them on each match
  * @fs:		the spec as the user gave it, for ethtool -n
  */
 struct rxlane_ntuple_rule {
@@ -63,7 +64,7 @@ struct rxlane_ntuple_rule {
 	struct rxlane_flow_key key;
 	struct rxlane_action act;
 	u32 location;
-	atomic64_t hits;
+	u64 __percpu *hits;
 	struct ethtool_rx_flow_spec fs;
 };
 
@@ -185,7 +186,7 @@ bool rxlane_ntuple_lookup(struct rxlane_priv *priv,
 	if (!best)
 		return false;
 	if (count_hit)
-		atomic64_inc(&best->hits);
+		this_cpu_inc(*best->hits);
 	*act = best->act;
 	return true;
 }
@@ -386,6 +387,29 @@ static void rxlane_ntuple_shape_put(struct rxlane_priv *priv,
 	kfree_rcu(shape, rcu);
 }
 
+static void rxlane_ntuple_rule_free(struct rxlane_ntuple_rule *r)
+{
+	free_percpu(r->hits);
+	kfree(r);
+}
+
+static void rxlane_ntuple_rule_free_rcu(struct rcu_head *head)
+{
+	rxlane_ntuple_rule_free(container_of(head, struct rxlane_ntuple_rule,
+					     rcu));
+}
+
+/* Frames @r matched on every CPU. Context: @r cannot be freed meanwhile. */
+static u64 rxlane_ntuple_rule_hits(const struct rxlane_ntuple_rule *r)
+{
+	unsigned int cpu;
+	u64 sum = 0;
+
+	for_each_possible_cpu(cpu)
+		sum += READ_ONCE(*per_cpu_ptr(r->hits, cpu));
+	return sum;
+}
+
 static void rxlane_ntuple_remove(struct rxlane_priv *priv,
 				 struct rxlane_ntuple_rule *r)
 {
@@ -395,7 +419,7 @@ static void rxlane_ntuple_remove(struct rxlane_priv *priv,
 	hlist_del_rcu(&r->hnode);
 	rxlane_ntuple_shape_put(priv, r->shape);
 	nt->count--;
-	kfree_rcu(r, rcu);
+	call_rcu(&r->rcu, rxlane_ntuple_rule_free_rcu);
 }
 
 static int rxlane_ntuple_pick_location(struct rxlane_priv *priv, u32 loc)
@@ -469,13 +493,17 @@ int rxlane_ntuple_insert(struct rxlane_priv *priv, struct ethtool_rxnfc *cmd)
 		err = -ENOMEM;
 		goto err_put_shape;
 	}
+	r->hits = alloc_percpu(u64);
+	if (!r->hits) {
+		err = -ENOMEM;
+		goto err_free_rule;
+	}
 	r->shape = shape;
 	r->key = key;
 	r->act = act;
 	r->location = loc;
 	r->fs = cmd->fs;
 	r->fs.location = loc;
-	atomic64_set(&r->hits, 0);
 
 	old = rtnl_dereference(nt->by_loc[loc]);
 	if (old)
@@ -487,6 +515,8 @@ int rxlane_ntuple_insert(struct rxlane_priv *priv, struct ethtool_rxnfc *cmd)
 	cmd->fs.location = loc;
 	return 0;
 
+err_free_rule:
+	kfree(r);
 err_put_shape:
 	rxlane_ntuple_shape_put(priv, shape);
 	return err;
@@ -665,7 +695,7 @@ void rxlane_ntuple_dump(struct rxlane_priv *priv, struct seq_file *seq)
 			seq_printf(seq, " action queue %u", r->act.queue);
 		}
 		seq_printf(seq, " hits %llu l3 %u proto %u/%#x",
-			   (u64)atomic64_read(&r->hits), k->l3, k->proto,
+			   rxlane_ntuple_rule_hits(r), k->l3, k->proto,
 			   m->proto);
 		rxlane_key_print(seq, "src", k->src, k->l3);
 		rxlane_key_print(seq, "/", m->src, k->l3);
@@ -732,6 +762,8 @@ void rxlane_ntuple_uninit(struct rxlane_priv *priv)
 	WARN_ON(nt->count || nt->nr_shapes || !list_empty(&nt->shapes));
 	/* Readers of the buckets are gone: the rx_handler is unregistered. */
 	synchronize_rcu();
+	/* Removed rules are freed (call_rcu): none outlives the module. */
+	rcu_barrier();
 	kvfree(nt->buckets);
 	kvfree(nt->by_loc);
 	nt->buckets = NULL;

@@ -367,6 +367,16 @@ rx_handler_result_t rxlane_handle_frame(struct sk_buff **pskb)
 		kfree_skb(skb);
 		return RX_HANDLER_CONSUMED;
 	}
+	/*
+	 * For a frame on a known tunnel port the hash is of the inner flow,
+	 * and L4 when that flow has ports: the stack reads an L4 hash of an
+	 * encapsulated frame as the inner flow's and keeps it through
+	 * decapsulation (__iptunnel_pull_header() clears only non-L4
+	 * hashes), so the inner socket records the hash aRFS and RFS steer
+	 * the outer frames by, as with NICs that hash inner headers (ice,
+	 * mlx5). An L3 type would make vxlan/geneve drop it and the socket
+	 * record a software hash the outer frames never carry.
+	 */
 	if (pkt.outer.l3)
 		skb_set_hash(skb, hash,
 			     pkt.l4 ? PKT_HASH_TYPE_L4 : PKT_HASH_TYPE_L3);
@@ -627,6 +637,13 @@ int rxlane_rx_init(struct rxlane_priv *priv)
 	struct net_device *dev = priv->dev;
 	unsigned int i, ncpus = num_online_cpus();
 	int err;
+
+	/* Producers and the poll write on cache lines of their own. */
+	BUILD_BUG_ON(IS_ENABLED(CONFIG_SMP) &&
+		     (offsetof(struct rxlane_rxq, ring) % SMP_CACHE_BYTES ||
+		      offsetof(struct rxlane_rxq, napi) % SMP_CACHE_BYTES ||
+		      offsetofend(struct rxlane_rxq, csd) >
+		      offsetof(struct rxlane_rxq, napi)));
 
 	priv->num_rxqs = dev->num_rx_queues;
 	priv->rxqs = kvcalloc(priv->num_rxqs, sizeof(*priv->rxqs), GFP_KERNEL);

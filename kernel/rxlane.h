@@ -144,6 +144,10 @@ struct rxlane_action {
  * @xdp_aborted: XDP_ABORTED or invalid verdicts
  * @unclone:	frames whose head was shared with another skb (a local
  *		sender's clone) and was copied before GRO
+ * @xdp_inplace: frames the XDP program ran on in the skb's own buffer
+ * @xdp_copy:	frames copied into a page of the queue's page_pool: before
+ *		the program (a clone, a paged skb, too little headroom) or,
+ *		for XDP_REDIRECT, from a buffer that cannot become an xdp_frame
  * @syncp:	for 64-bit reads on 32-bit hosts
  */
 struct rxlane_rxq_stats {
@@ -156,37 +160,60 @@ struct rxlane_rxq_stats {
 	u64 xdp_redirect;
 	u64 xdp_aborted;
 	u64 unclone;
+	u64 xdp_inplace;
+	u64 xdp_copy;
 	struct u64_stats_sync syncp;
 };
 
 /**
  * struct rxlane_rxq - one receive queue
+ *
+ * Three groups, each starting a cache line: what every side reads and
+ * almost nobody writes; what the producers (rx_handlers on any CPU)
+ * write per frame; what the queue's NAPI poll writes per frame. So a
+ * producer taking @ring.lock does not pull the line holding @stats away
+ * from the poll's CPU, nor the other way round. Measured with pahole on
+ * x86_64 (64-byte lines): read-mostly at 0, @ring at 64 (@ring.lock at
+ * 84, @ring_full 88, @csd 96), @napi at 128, @xdp_rxq at 576, @stats at
+ * 640; 768 bytes in all. rxlane_rx_init() checks the split with
+ * BUILD_BUG_ON.
+ *
  * @priv:	the device
- * @napi:	the queue's NAPI context
- * @ring:	frames classified to this queue, bounded by rxlane_ring_size
- * @polling:	frames taken from @ring by the poll (NAPI-private)
- * @csd:	the emulated MSI-X vector: an IPI to @cpu that schedules @napi
  * @cpu:	the queue's CPU (its interrupt affinity): @home_cpu while it is
  *		online, else an online CPU chosen when it went down
  * @home_cpu:	the CPU the queue was given (default spread or the debugfs
  *		knob); the queue returns to it when it comes back online
  * @index:	queue number
+ * @ring:	frames classified to this queue, bounded by rxlane_ring_size
+ * @ring_full:	frames dropped because @ring was full (any CPU)
+ * @csd:	the emulated MSI-X vector: an IPI to @cpu that schedules @napi;
+ *		used by the producer that won NAPI_STATE_SCHED
+ * @napi:	the queue's NAPI context
+ * @polling:	frames taken from @ring by the poll (NAPI-private)
+ * @page_pool:	pages for the frames XDP cannot run on in place
+ * @pool_mem:	@page_pool's memory model, as registered in @xdp_rxq
  * @xdp_rxq:	XDP queue info
  * @stats:	counters owned by the NAPI poll
- * @ring_full:	frames dropped because @ring was full (any CPU)
  */
 struct rxlane_rxq {
+	/* Read-mostly. */
 	struct rxlane_priv *priv;
-	struct napi_struct napi;
-	struct sk_buff_head ring;
-	struct sk_buff_head polling;
-	call_single_data_t csd;
 	int cpu;
 	int home_cpu;
 	u16 index;
+
+	/* Producers. */
+	struct sk_buff_head ring ____cacheline_aligned_in_smp;
+	atomic64_t ring_full;
+	call_single_data_t csd;
+
+	/* The NAPI poll. */
+	struct napi_struct napi ____cacheline_aligned_in_smp;
+	struct sk_buff_head polling;
+	struct page_pool *page_pool;
+	struct xdp_mem_info pool_mem;
 	struct xdp_rxq_info xdp_rxq;
 	struct rxlane_rxq_stats stats;
-	atomic64_t ring_full;
 } ____cacheline_aligned_in_smp;
 
 /**

@@ -2,12 +2,14 @@
 /*
  * rxlane: native XDP.
  *
- * The NAPI poll of a queue copies each frame into a page of its own (as a
- * NIC's DMA would), runs the program on it with that queue's xdp_rxq_info,
- * and acts on the verdict: PASS builds an skb around the page for GRO, TX
- * sends it out through the lower device, REDIRECT hands it to
- * xdp_do_redirect() (flushed once per poll). ndo_xdp_xmit sends frames that
- * a devmap redirects into the NIC out through the lower device.
+ * The NAPI poll of a queue runs the program with that queue's
+ * xdp_rxq_info on the skb's own buffer when it may (linear, neither
+ * shared nor cloned, XDP_PACKET_HEADROOM before the frame: as veth), and
+ * on a copy in a page of the queue's page_pool when it must. It acts on
+ * the verdict: PASS hands the skb (or a new one around the copy) to GRO,
+ * TX sends it out through the lower device, REDIRECT hands it to
+ * xdp_do_redirect() (flushed once per poll). ndo_xdp_xmit sends frames
+ * that a devmap redirects into the NIC out through the lower device.
  */
 #include <linux/bpf.h>
 #include <linux/bpf_trace.h>
@@ -15,6 +17,7 @@
 #include <linux/filter.h>
 #include <linux/if_vlan.h>
 #include <linux/rtnetlink.h>
+#include <net/page_pool.h>
 #include <net/xdp.h>
 
 #include "rxlane.h"
@@ -56,6 +59,15 @@ static int rxlane_xdp_setup(struct rxlane_priv *priv, struct bpf_prog *prog,
 			return err;
 	}
 	old = rtnl_dereference(priv->xdp_prog);
+	/*
+	 * Ask the lower device for room before the frames it passes on (veth
+	 * hands the request to its peer, whose senders then reserve it), so
+	 * that the program can run on them in place.
+	 */
+	if (prog && !old)
+		netdev_set_rx_headroom(priv->lower, XDP_PACKET_HEADROOM);
+	else if (!prog && old)
+		netdev_set_rx_headroom(priv->lower, -1);
 	rcu_assign_pointer(priv->xdp_prog, prog);
 	/* Programs are freed after a grace period: running polls finish. */
 	if (old)
@@ -124,28 +136,6 @@ int rxlane_xdp_xmit(struct net_device *dev, int n, struct xdp_frame **frames,
 	return i;
 }
 
-static struct sk_buff *rxlane_xdp_build_skb(struct xdp_buff *xdp,
-					    const struct sk_buff *orig,
-					    unsigned int queue)
-{
-	unsigned int metalen = xdp->data - xdp->data_meta;
-	struct sk_buff *skb;
-
-	skb = build_skb(xdp->data_hard_start, PAGE_SIZE);
-	if (unlikely(!skb))
-		return NULL;
-	skb_reserve(skb, xdp->data - xdp->data_hard_start);
-	__skb_put(skb, xdp->data_end - xdp->data);
-	if (metalen)
-		skb_metadata_set(skb, metalen);
-	if (orig->hash)
-		skb_set_hash(skb, orig->hash,
-			     orig->l4_hash ? PKT_HASH_TYPE_L4 : PKT_HASH_TYPE_L3);
-	skb_record_rx_queue(skb, queue);
-	__vlan_hwaccel_copy_tag(skb, orig);
-	return skb;
-}
-
 static void rxlane_xdp_count(struct rxlane_rxq *q, u64 *field,
 			     unsigned int len, bool drop)
 {
@@ -158,61 +148,341 @@ static void rxlane_xdp_count(struct rxlane_rxq *q, u64 *field,
 	u64_stats_update_end(&q->stats.syncp);
 }
 
+static void rxlane_xdp_count_one(struct rxlane_rxq *q, u64 *field)
+{
+	u64_stats_update_begin(&q->stats.syncp);
+	(*field)++;
+	u64_stats_update_end(&q->stats.syncp);
+}
+
+/*
+ * Whether the program may run on the skb's own buffer, as veth decides:
+ * the data is the skb's alone (neither shared nor a clone: a packet tap on
+ * the lower device holds a clone of what it captured, and must keep
+ * seeing the frame as received), all of it in the head, with
+ * XDP_PACKET_HEADROOM before the Ethernet header for bpf_xdp_adjust_head()
+ * and for the xdp_frame of a redirect. rxlane_xdp_setup() asks the lower
+ * device for that headroom, so a veth peer's senders reserve it.
+ */
+static bool rxlane_xdp_can_run_inplace(const struct sk_buff *skb)
+{
+	return !skb_shared(skb) && !skb_cloned(skb) && !skb_is_nonlinear(skb) &&
+	       skb_headroom(skb) >= XDP_PACKET_HEADROOM;
+}
+
+static struct page *rxlane_xdp_alloc_page(struct rxlane_rxq *q)
+{
+	if (rxlane_should_fail_alloc(q->priv))
+		return NULL;
+	return page_pool_dev_alloc_pages(q->page_pool);
+}
+
+/* A copy of @skb in a page of the queue's pool, described by @xdp. */
+static struct page *rxlane_xdp_copy_skb(struct rxlane_rxq *q,
+					const struct sk_buff *skb,
+					struct xdp_buff *xdp)
+{
+	struct page *page;
+
+	if (unlikely(skb->len > RXLANE_XDP_MAX_FRAME))
+		return NULL;
+	page = rxlane_xdp_alloc_page(q);
+	if (unlikely(!page))
+		return NULL;
+	if (skb_copy_bits(skb, 0, page_address(page) + XDP_PACKET_HEADROOM,
+			  skb->len)) {
+		page_pool_recycle_direct(q->page_pool, page);
+		return NULL;
+	}
+	xdp_init_buff(xdp, PAGE_SIZE, &q->xdp_rxq);
+	xdp_prepare_buff(xdp, page_address(page), XDP_PACKET_HEADROOM,
+			 skb->len, true);
+	rxlane_xdp_count_one(q, &q->stats.xdp_copy);
+	return page;
+}
+
+/* A copy of what @xdp holds (metadata included) in a page of the pool. */
+static struct page *rxlane_xdp_copy_buff(struct rxlane_rxq *q,
+					 struct xdp_buff *xdp)
+{
+	unsigned int metalen = xdp->data - xdp->data_meta;
+	unsigned int len = xdp->data_end - xdp->data;
+	struct page *page;
+	void *va;
+
+	if (unlikely(len > RXLANE_XDP_MAX_FRAME))
+		return NULL;
+	page = rxlane_xdp_alloc_page(q);
+	if (unlikely(!page))
+		return NULL;
+	va = page_address(page);
+	memcpy(va + XDP_PACKET_HEADROOM - metalen, xdp->data_meta,
+	       metalen + len);
+	xdp_init_buff(xdp, PAGE_SIZE, &q->xdp_rxq);
+	xdp_prepare_buff(xdp, va, XDP_PACKET_HEADROOM, len, true);
+	xdp->data_meta = xdp->data - metalen;
+	rxlane_xdp_count_one(q, &q->stats.xdp_copy);
+	return page;
+}
+
+/* @xdp over @skb's own buffer (rxlane_xdp_can_run_inplace() holds). */
+static void rxlane_xdp_prepare_inplace(struct rxlane_rxq *q,
+				       struct sk_buff *skb,
+				       struct xdp_buff *xdp)
+{
+	u32 frame_sz = skb_end_pointer(skb) - skb->head +
+		       SKB_DATA_ALIGN(sizeof(struct skb_shared_info));
+
+	xdp_init_buff(xdp, frame_sz, &q->xdp_rxq);
+	xdp_prepare_buff(xdp, skb->head, skb_headroom(skb), skb_headlen(skb),
+			 true);
+	rxlane_xdp_count_one(q, &q->stats.xdp_inplace);
+}
+
+/* Make @skb (the buffer @xdp ran on) follow the program's head/tail moves. */
+static void rxlane_xdp_sync_skb(struct sk_buff *skb,
+				const struct xdp_buff *xdp)
+{
+	unsigned int metalen = xdp->data - xdp->data_meta;
+	int off = xdp->data - (void *)skb->data;
+
+	if (off > 0)
+		__skb_pull(skb, off);
+	else if (off < 0)
+		__skb_push(skb, -off);
+	skb->len = xdp->data_end - xdp->data;
+	skb_set_tail_pointer(skb, skb->len);
+	skb_reset_mac_header(skb);
+	if (metalen)
+		skb_metadata_set(skb, metalen);
+}
+
+/*
+ * The checksum verdict a frame keeps on XDP_PASS. CHECKSUM_UNNECESSARY
+ * says that the checksums of the headers were verified; it is kept when
+ * the program left the frame's start and end where they were (@moved
+ * false: no encapsulation pushed or popped, nothing trimmed or added), so
+ * the headers that were verified are the ones the stack will read. A
+ * program can still rewrite bytes in place, which no pointer shows: as on
+ * a NIC whose descriptor carries the checksum verdict into the skb after
+ * XDP ran, such a program must fix the checksums it changes. Metadata
+ * (data_meta) is not part of the frame and does not count.
+ * CHECKSUM_COMPLETE, a sum over every byte, cannot be trusted after any
+ * write and is never kept; CHECKSUM_PARTIAL was resolved before the
+ * program ran. Anything not kept becomes CHECKSUM_NONE: the stack
+ * verifies.
+ */
+static void rxlane_xdp_set_csum(struct sk_buff *skb, u8 ip_summed,
+				u8 csum_level, bool moved)
+{
+	if (ip_summed == CHECKSUM_UNNECESSARY && !moved) {
+		skb->ip_summed = CHECKSUM_UNNECESSARY;
+		skb->csum_level = csum_level;
+	} else {
+		skb->ip_summed = CHECKSUM_NONE;
+	}
+}
+
+/* An skb around the page of a copied frame, with @orig's receive state. */
+static struct sk_buff *rxlane_xdp_build_skb(struct rxlane_rxq *q,
+					    struct xdp_buff *xdp,
+					    const struct sk_buff *orig,
+					    bool moved)
+{
+	unsigned int metalen = xdp->data - xdp->data_meta;
+	struct sk_buff *skb;
+
+	skb = build_skb(xdp->data_hard_start, PAGE_SIZE);
+	if (unlikely(!skb))
+		return NULL;
+	skb_mark_for_recycle(skb);
+	skb_reserve(skb, xdp->data - xdp->data_hard_start);
+	__skb_put(skb, xdp->data_end - xdp->data);
+	if (metalen)
+		skb_metadata_set(skb, metalen);
+	if (orig->hash)
+		skb_set_hash(skb, orig->hash,
+			     orig->l4_hash ? PKT_HASH_TYPE_L4 : PKT_HASH_TYPE_L3);
+	skb_record_rx_queue(skb, q->index);
+	__vlan_hwaccel_copy_tag(skb, orig);
+	rxlane_xdp_set_csum(skb, orig->ip_summed, orig->csum_level, moved);
+	return skb;
+}
+
+/*
+ * A frame leaving as an xdp_frame has no skb to carry a VLAN tag the lower
+ * device took out of the frame (hwaccel): put it back in the frame, as it
+ * was on the wire. Room before the metadata is needed for the tag and for
+ * the xdp_frame xdp_do_redirect() writes at the start of the buffer.
+ */
+static bool rxlane_xdp_push_vlan(struct xdp_buff *xdp, __be16 proto, u16 tci)
+{
+	unsigned int metalen = xdp->data - xdp->data_meta;
+	struct vlan_ethhdr *vhdr;
+
+	if (xdp->data_end - xdp->data < ETH_HLEN ||
+	    xdp->data_meta - xdp->data_hard_start <
+	    VLAN_HLEN + sizeof(struct xdp_frame))
+		return false;
+	memmove(xdp->data_meta - VLAN_HLEN, xdp->data_meta,
+		metalen + 2 * ETH_ALEN);
+	xdp->data_meta -= VLAN_HLEN;
+	xdp->data -= VLAN_HLEN;
+	vhdr = xdp->data;
+	vhdr->h_vlan_proto = proto;
+	vhdr->h_vlan_TCI = htons(tci);
+	return true;
+}
+
+static const struct xdp_mem_info rxlane_xdp_mem_shared = {
+	.type = MEM_TYPE_PAGE_SHARED,
+};
+
+/*
+ * XDP_REDIRECT: the buffer becomes an xdp_frame that the target frees
+ * through the memory model. A copy is a page of the pool already. The
+ * skb's own buffer can go as it is when it is a page fragment
+ * (MEM_TYPE_PAGE_SHARED, freed with page_frag_free()): the frame takes a
+ * reference on the page and the skb goes, as in veth. A kmalloc'ed head
+ * cannot be freed that way and is copied into a page of the pool.
+ * Consumes @skb (and @page).
+ * Return: 0, or -errno with the buffer freed (a drop).
+ */
+static int rxlane_xdp_redirect(struct rxlane_rxq *q, struct bpf_prog *prog,
+			       struct sk_buff *skb, struct page *page,
+			       struct xdp_buff *xdp)
+{
+	bool tagged = skb_vlan_tag_present(skb);
+	__be16 vlan_proto = skb->vlan_proto;
+	u16 vlan_tci = skb_vlan_tag_get(skb);
+	int err;
+
+	if (!page && !skb->head_frag) {
+		page = rxlane_xdp_copy_buff(q, xdp);
+		if (unlikely(!page)) {
+			kfree_skb(skb);
+			return -ENOMEM;
+		}
+	}
+	if (!page) {
+		get_page(virt_to_head_page(xdp->data));
+		q->xdp_rxq.mem = rxlane_xdp_mem_shared;
+	}
+	consume_skb(skb);
+	if (tagged && !rxlane_xdp_push_vlan(xdp, vlan_proto, vlan_tci))
+		err = -ENOSPC;
+	else
+		err = xdp_do_redirect(q->priv->dev, xdp, prog);
+	if (err)
+		xdp_return_buff(xdp);
+	q->xdp_rxq.mem = q->pool_mem;
+	return err;
+}
+
+/*
+ * XDP_PASS: the skb goes on with what the program left, its own buffer
+ * (in place) or a new skb around the copy.
+ */
+static int rxlane_xdp_pass(struct rxlane_rxq *q, struct sk_buff *skb,
+			   struct page *page, struct xdp_buff *xdp, bool moved)
+{
+	struct net_device *dev = q->priv->dev;
+	struct sk_buff *nskb;
+
+	if (page) {
+		nskb = rxlane_xdp_build_skb(q, xdp, skb, moved);
+		if (unlikely(!nskb)) {
+			page_pool_recycle_direct(q->page_pool, page);
+			return -ENOMEM;
+		}
+		consume_skb(skb);
+		skb = nskb;
+	} else {
+		rxlane_xdp_sync_skb(skb, xdp);
+		rxlane_xdp_set_csum(skb, skb->ip_summed, skb->csum_level,
+				    moved);
+	}
+	skb->protocol = eth_type_trans(skb, dev);
+	dev_sw_netstats_rx_add(dev, skb->len + ETH_HLEN);
+	napi_gro_receive(&q->napi, skb);
+	return 0;
+}
+
+/*
+ * XDP_TX: out through the lower device as an skb, which keeps a VLAN tag
+ * the lower device took out of the frame (hwaccel) for the lower to put
+ * back on transmit.
+ */
+static int rxlane_xdp_tx(struct rxlane_rxq *q, struct sk_buff *skb,
+			 struct page *page, struct xdp_buff *xdp)
+{
+	struct sk_buff *nskb;
+
+	if (page) {
+		nskb = rxlane_xdp_build_skb(q, xdp, skb, true);
+		if (unlikely(!nskb)) {
+			page_pool_recycle_direct(q->page_pool, page);
+			return -ENOMEM;
+		}
+		consume_skb(skb);
+		skb = nskb;
+		skb_reset_mac_header(skb);
+	} else {
+		rxlane_xdp_sync_skb(skb, xdp);
+		/* A receive timestamp is no departure time (EDT qdiscs). */
+		skb_clear_tstamp(skb);
+	}
+	/* Taps on the lower's egress check it (dev_queue_xmit_nit()). */
+	skb_set_network_header(skb, ETH_HLEN);
+	skb->protocol = eth_hdr(skb)->h_proto;
+	skb->dev = q->priv->lower;
+	dev_queue_xmit(skb);
+	return 0;
+}
+
 /* Run @prog on one frame whose data starts at its Ethernet header. */
 static void rxlane_xdp_run_one(struct rxlane_rxq *q, struct bpf_prog *prog,
 			       struct sk_buff *skb, bool *redirected)
 {
 	struct net_device *dev = q->priv->dev;
 	unsigned int len = skb->len;
-	struct sk_buff *nskb;
+	struct page *page = NULL;
+	void *data, *data_end;
 	struct xdp_buff xdp;
-	struct page *page;
 	u32 act;
 
-	if (unlikely(len > RXLANE_XDP_MAX_FRAME))
-		goto drop;
 	if (skb->ip_summed == CHECKSUM_PARTIAL && skb_checksum_help(skb))
 		goto drop;
-	page = rxlane_should_fail_alloc(q->priv) ? NULL : dev_alloc_page();
-	if (unlikely(!page))
-		goto drop;
-	if (skb_copy_bits(skb, 0, page_address(page) + XDP_PACKET_HEADROOM,
-			  len))
-		goto drop_page;
-
-	xdp_init_buff(&xdp, PAGE_SIZE, &q->xdp_rxq);
-	xdp_prepare_buff(&xdp, page_address(page), XDP_PACKET_HEADROOM, len,
-			 true);
+	if (rxlane_xdp_can_run_inplace(skb)) {
+		rxlane_xdp_prepare_inplace(q, skb, &xdp);
+	} else {
+		page = rxlane_xdp_copy_skb(q, skb, &xdp);
+		if (unlikely(!page))
+			goto drop;
+	}
+	data = xdp.data;
+	data_end = xdp.data_end;
 	act = bpf_prog_run_xdp(prog, &xdp);
 
 	switch (act) {
 	case XDP_PASS:
-		nskb = rxlane_xdp_build_skb(&xdp, skb, q->index);
-		if (unlikely(!nskb))
-			goto drop_page;
-		nskb->protocol = eth_type_trans(nskb, dev);
+		if (rxlane_xdp_pass(q, skb, page, &xdp,
+				    xdp.data != data || xdp.data_end != data_end))
+			goto drop;
 		rxlane_xdp_count(q, &q->stats.xdp_pass, len, false);
-		dev_sw_netstats_rx_add(dev, nskb->len + ETH_HLEN);
-		consume_skb(skb);
-		napi_gro_receive(&q->napi, nskb);
 		return;
 	case XDP_TX:
-		nskb = rxlane_xdp_build_skb(&xdp, skb, q->index);
-		if (unlikely(!nskb))
-			goto drop_page;
-		skb_reset_mac_header(nskb);
-		nskb->protocol = eth_hdr(nskb)->h_proto;
-		nskb->dev = q->priv->lower;
+		if (rxlane_xdp_tx(q, skb, page, &xdp))
+			goto drop;
 		rxlane_xdp_count(q, &q->stats.xdp_tx, len, false);
-		consume_skb(skb);
-		dev_queue_xmit(nskb);
 		return;
 	case XDP_REDIRECT:
-		if (xdp_do_redirect(dev, &xdp, prog))
-			goto drop_page;
+		if (rxlane_xdp_redirect(q, prog, skb, page, &xdp)) {
+			skb = NULL;
+			goto drop;
+		}
 		*redirected = true;
 		rxlane_xdp_count(q, &q->stats.xdp_redirect, len, false);
-		consume_skb(skb);
 		return;
 	default:
 		bpf_warn_invalid_xdp_action(dev, prog, act);
@@ -225,12 +495,11 @@ static void rxlane_xdp_run_one(struct rxlane_rxq *q, struct bpf_prog *prog,
 		rxlane_xdp_count(q, &q->stats.xdp_drop, len, true);
 		break;
 	}
-	put_page(page);
+	if (page)
+		page_pool_recycle_direct(q->page_pool, page);
 	kfree_skb(skb);
 	return;
 
-drop_page:
-	put_page(page);
 drop:
 	u64_stats_update_begin(&q->stats.syncp);
 	q->stats.drops++;
@@ -277,8 +546,56 @@ int rxlane_xdp_run(struct rxlane_rxq *q, struct bpf_prog *prog,
 	return 0;
 }
 
+/* Pages a queue's pool keeps for recycling (its ptr_ring). */
+#define RXLANE_PAGE_POOL_SIZE	256
+
+static int rxlane_xdp_rxq_init(struct rxlane_priv *priv, struct rxlane_rxq *q)
+{
+	struct page_pool_params pp = {
+		.order = 0,
+		.pool_size = RXLANE_PAGE_POOL_SIZE,
+		.nid = cpu_to_node(q->cpu),
+		.dev = &priv->dev->dev,
+	};
+	int err;
+
+	q->page_pool = page_pool_create(&pp);
+	if (IS_ERR(q->page_pool)) {
+		err = PTR_ERR(q->page_pool);
+		goto err_null_pool;
+	}
+	err = xdp_rxq_info_reg(&q->xdp_rxq, priv->dev, q->index,
+			       q->napi.napi_id);
+	if (err)
+		goto err_destroy_pool;
+	err = xdp_rxq_info_reg_mem_model(&q->xdp_rxq, MEM_TYPE_PAGE_POOL,
+					 q->page_pool);
+	if (err)
+		goto err_unreg_rxq;
+	q->pool_mem = q->xdp_rxq.mem;
+	return 0;
+
+err_unreg_rxq:
+	xdp_rxq_info_unreg(&q->xdp_rxq);
+err_destroy_pool:
+	page_pool_destroy(q->page_pool);
+err_null_pool:
+	q->page_pool = NULL;
+	return err;
+}
+
+/* Undo rxlane_xdp_rxq_init(); pages still in flight keep the pool. */
+static void rxlane_xdp_rxq_uninit(struct rxlane_rxq *q)
+{
+	/* Drops the memory model's reference on the pool... */
+	xdp_rxq_info_unreg(&q->xdp_rxq);
+	/* ...and this one page_pool_create()'s. */
+	page_pool_destroy(q->page_pool);
+	q->page_pool = NULL;
+}
+
 /**
- * rxlane_xdp_init() - register every queue's xdp_rxq_info
+ * rxlane_xdp_init() - every queue's page_pool and xdp_rxq_info
  * @priv: the device, queues allocated
  *
  * Context: RTNL held; may sleep.
@@ -290,29 +607,20 @@ int rxlane_xdp_init(struct rxlane_priv *priv)
 	int err;
 
 	for (i = 0; i < priv->num_rxqs; i++) {
-		struct rxlane_rxq *q = &priv->rxqs[i];
-
-		err = xdp_rxq_info_reg(&q->xdp_rxq, priv->dev, i,
-				       q->napi.napi_id);
+		err = rxlane_xdp_rxq_init(priv, &priv->rxqs[i]);
 		if (err)
-			goto err_unreg;
-		err = xdp_rxq_info_reg_mem_model(&q->xdp_rxq,
-						 MEM_TYPE_PAGE_SHARED, NULL);
-		if (err) {
-			xdp_rxq_info_unreg(&q->xdp_rxq);
-			goto err_unreg;
-		}
+			goto err_uninit;
 	}
 	return 0;
 
-err_unreg:
+err_uninit:
 	while (i--)
-		xdp_rxq_info_unreg(&priv->rxqs[i].xdp_rxq);
+		rxlane_xdp_rxq_uninit(&priv->rxqs[i]);
 	return err;
 }
 
 /**
- * rxlane_xdp_uninit() - unregister the queues' xdp_rxq_info
+ * rxlane_xdp_uninit() - free the queues' page_pools and xdp_rxq_info
  * @priv: the device; the core removed the program already
  *
  * Context: RTNL held.
@@ -323,5 +631,5 @@ void rxlane_xdp_uninit(struct rxlane_priv *priv)
 
 	WARN_ON(rtnl_dereference(priv->xdp_prog));
 	for (i = 0; i < priv->num_rxqs; i++)
-		xdp_rxq_info_unreg(&priv->rxqs[i].xdp_rxq);
+		rxlane_xdp_rxq_uninit(&priv->rxqs[i]);
 }

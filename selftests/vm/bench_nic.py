@@ -13,6 +13,11 @@ judge).
 
 With "classify" only the classifier is measured (to compare two builds of
 the module in one boot: insmod the other one first).
+
+    scripts/vm-run -- selftests/vm/bench_nic.py xdp SECONDS KO...
+
+measures native XDP instead (bench_nic_xdp.py; scripts/bench-nic-xdp.sh
+runs it on the module before and after a change).
 """
 import ctypes
 import os
@@ -24,13 +29,17 @@ import time
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from rxl import *  # noqa: E402,F403
 
-COUNT = int(sys.argv[1]) if len(sys.argv) > 1 else 300000
+XDP_MODE = len(sys.argv) > 1 and sys.argv[1] in ('xdp', 'xdp-one')
+COUNT = int(sys.argv[1]) if len(sys.argv) > 1 and not XDP_MODE else 300000
 CLASSIFY_ONLY = len(sys.argv) > 2 and sys.argv[2] == 'classify'
 RUNS = 5
 CLASSIFY_RUNS = 11
 ETHTOOL_SRXCLSRLINS = 0x32
 UDP_V4_FLOW = 0x02
 
+if XDP_MODE:
+    import bench_nic_xdp  # noqa: E402
+    sys.exit(bench_nic_xdp.main(sys.argv[1:]))
 need_root_and_module()
 sh('modprobe pktgen')
 

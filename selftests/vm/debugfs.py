@@ -6,6 +6,7 @@ XDP receive path drop (counted) exactly as many frames as asked, a full
 ring drops and counts, and a renamed device keeps its directory."""
 import os
 import re
+import socket
 import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
@@ -36,7 +37,14 @@ q = t.read_debugfs('queues').splitlines()
 check(q[0].startswith('queue cpu ring packets') and len(q) == 3, 'queues dump:\n' + '\n'.join(q))
 check(int(q[2].split()[3]) >= 7, 'queue 1 packets in the dump: %s' % q[2])
 
-# fail_alloc: the next N buffer allocations of the XDP path fail.
+# fail_alloc: the next N buffer allocations of the XDP path fail. XDP
+# runs on the frames in place and allocates nothing unless it must copy:
+# a packet tap on the lower makes them clones, which it copies (with
+# checksums filled in by the sender: skb_checksum_help() would give a
+# CHECKSUM_PARTIAL clone a private head, which XDP then runs on in place).
+sh('ip netns exec %s ethtool -K %s tx off' % (t.ns, t.peer))
+tap = socket.socket(socket.AF_PACKET, socket.SOCK_RAW, socket.htons(0x0003))
+tap.bind((t.lower, 0))
 sh('ip link set dev %s xdpdrv obj %s program xdp_count' % (t.nic, OBJ))
 at_exit(lambda: sh('ip link set dev %s xdpdrv off' % t.nic, check=False))
 # Wait until all 12 frames were either passed or dropped, then demand
@@ -59,6 +67,8 @@ check(poll(lambda: sum(fail_alloc_result()) >= 12, 60),
 check(fail_alloc_result() == (5, 7),
       'fail_alloc=5 on 12 frames: (drops, passes) %s, want (5, 7)' % (fail_alloc_result(),))
 check(t.read_debugfs('fail_alloc').strip() == '0', 'fail_alloc not used up')
+tap.close()
+sh('ip netns exec %s ethtool -K %s tx on' % (t.ns, t.peer))
 sh('ip link set dev %s xdpdrv off' % t.nic)
 
 # A full ring drops and counts (ring_size 0: every ring is full).

@@ -11,8 +11,17 @@
  *		  (no options, no checks beyond bounds: a test tool only)
  *   xdp_count_tcp counts IPv4 TCP frames to ports 7700..7799 in tcp_seen
  *		  and passes everything
+ *   xdp_grow_tail counts and passes them 4 bytes longer (the stack trims
+ *		  the junk after the IP length)
+ * tc programs (sections named for "tc ... bpf obj F sec NAME"):
+ *   tc/csum_mark  on the lower's ingress: marks them CHECKSUM_UNNECESSARY
+ *		  (as a NIC that verified the checksum would) when they are
+ *		  CHECKSUM_NONE
+ *   tc/csum_query on the NIC's ingress: counts them in csum_seen[0], and
+ *		  those still CHECKSUM_UNNECESSARY in csum_seen[1]
  */
 #include <linux/bpf.h>
+#include <linux/pkt_cls.h>
 #include <linux/if_ether.h>
 #include <linux/in.h>
 #include <linux/ip.h>
@@ -67,6 +76,14 @@ static __always_inline int probe_frame(struct xdp_md *ctx)
 	if (v)
 		__sync_fetch_and_add(v, 1);
 	return 1;
+}
+
+SEC("xdp")
+int xdp_grow_tail(struct xdp_md *ctx)
+{
+	if (probe_frame(ctx) && bpf_xdp_adjust_tail(ctx, 4))
+		return XDP_DROP;
+	return XDP_PASS;
 }
 
 SEC("xdp")
@@ -228,6 +245,61 @@ int xdp_count_tcp(struct xdp_md *ctx)
 	if (end - data > ETH_FRAME_LEN)
 		tcp_seen_add(TCP_SEEN_OVERSIZE, 1);
 	return XDP_PASS;
+}
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 2);
+	__type(key, __u32);
+	__type(value, __u64);
+} csum_seen SEC(".maps");
+
+/* An IPv4 UDP frame to ports 7700..7799 (tc: data at the MAC header). */
+static __always_inline int probe_skb(struct __sk_buff *skb)
+{
+	void *data = (void *)(long)skb->data;
+	void *end = (void *)(long)skb->data_end;
+	struct ethhdr *eth = data;
+	struct iphdr *iph;
+	struct udphdr *uh;
+
+	if ((void *)(eth + 1) > end || eth->h_proto != bpf_htons(ETH_P_IP))
+		return 0;
+	iph = (void *)(eth + 1);
+	if ((void *)(iph + 1) > end || iph->protocol != IPPROTO_UDP ||
+	    iph->ihl != 5)
+		return 0;
+	uh = (void *)(iph + 1);
+	if ((void *)(uh + 1) > end)
+		return 0;
+	return bpf_ntohs(uh->dest) >= 7700 && bpf_ntohs(uh->dest) < 7800;
+}
+
+static __always_inline void csum_seen_inc(__u32 key)
+{
+	__u64 *v = bpf_map_lookup_elem(&csum_seen, &key);
+
+	if (v)
+		__sync_fetch_and_add(v, 1);
+}
+
+SEC("tc/csum_mark")
+int tc_csum_mark(struct __sk_buff *skb)
+{
+	if (probe_skb(skb))
+		bpf_csum_level(skb, BPF_CSUM_LEVEL_INC);
+	return TC_ACT_OK;
+}
+
+SEC("tc/csum_query")
+int tc_csum_query(struct __sk_buff *skb)
+{
+	if (!probe_skb(skb))
+		return TC_ACT_OK;
+	csum_seen_inc(0);
+	if (bpf_csum_level(skb, BPF_CSUM_LEVEL_QUERY) >= 0)
+		csum_seen_inc(1);
+	return TC_ACT_OK;
 }
 
 char _license[] SEC("license") = "GPL";
