@@ -226,7 +226,7 @@ static void rxlane_xdp_run_one(struct rxlane_rxq *q, struct bpf_prog *prog,
 		break;
 	}
 	put_page(page);
-	kfree_skb(skb);
+	kfree_skb_reason(skb, SKB_DROP_REASON_XDP);
 	return;
 
 drop_page:
@@ -266,7 +266,7 @@ int rxlane_xdp_run(struct rxlane_rxq *q, struct bpf_prog *prog,
 		u64_stats_update_begin(&q->stats.syncp);
 		q->stats.drops++;
 		u64_stats_update_end(&q->stats.syncp);
-		kfree_skb(skb);
+		kfree_skb_reason(skb, SKB_DROP_REASON_SKB_GSO_SEG);
 		return 0;
 	}
 	consume_skb(skb);
