@@ -12,7 +12,8 @@ test sent, and each check is exact.
   frames sent;
 - the NIC down: rx_dropped rises by the frames sent;
 - ethtool -g shows the ring (max 65536, current 1024), -G refuses what is
-  out of range (extack) and sets the ring of this device only; with the
+  out of range (extack) and sets the ring of this device only (the
+  ring_size parameter sizes NICs created afterwards); with the
   NIC's open held (debugfs open_delay_ms, NAPI not polling yet) a ring of
   N holds exactly N frames, the rest are rx0_ring_full drops counted in
   rx_missed_errors, for two sizes;
@@ -216,6 +217,18 @@ for size in (3, 8):
     fill_ring(size)
 with open('/sys/module/rxlane/parameters/ring_size') as f:
     check(f.read().strip() == '1024', 'ethtool -G changed the ring_size parameter')
+# The parameter sizes the rings of NICs created afterwards, and only those.
+set_param('ring_size', 77)
+lo2, nic2 = t.lower + 'b', t.nic + 'b'
+sh('ip link add %s type veth peer name %sp' % (lo2, lo2))
+at_exit(lambda: sh('ip link del %s 2>/dev/null' % lo2, check=False))
+sh('ip link add %s link %s type rxlane' % (nic2, lo2))
+at_exit(lambda: sh('ip link del %s 2>/dev/null' % nic2, check=False))
+out = sh('ethtool -g %s' % nic2)
+check(re.findall(r'^RX:\s+(\d+)', out, re.M) == ['65536', '77'],
+      'a NIC created with ring_size 77: ethtool -g\n%s' % out)
+check(ring_param() == (65536, 8), 'ring_size 77 for new NICs changed this one: %s' %
+      (ring_param(),))
 
 # ---- the drop reasons ------------------------------------------------------------
 if inst:
@@ -245,7 +258,7 @@ th = threading.Thread(target=blast)
 th.start()
 at_exit(stop.set)
 try:
-    for i in range(10):
+    for i in range(6):
         for size in (1, 4096, 0, 16, 65536):
             sh('ethtool -G %s rx %d' % (t.nic, size))
 finally:
