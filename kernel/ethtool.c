@@ -2,8 +2,9 @@
 /*
  * rxlane: ethtool ops.
  *
- * -i driver info, -l/-L channels, -x/-X RSS (Toeplitz only, 52-byte key,
- * 128-entry table, extra contexts), -n/-N/-U ntuple, -S counters. All ops
+ * -i driver info, -g/-G ring size, -l/-L channels, -x/-X RSS (Toeplitz
+ * only, 52-byte key, 128-entry table, extra contexts), -n/-N/-U ntuple,
+ * -S counters. All ops
  * run with RTNL held and may sleep unless said otherwise.
  */
 #include <linux/ethtool.h>
@@ -117,6 +118,43 @@ static void rxlane_get_ethtool_stats(struct net_device *dev,
 		*data++ = s.xdp_inplace;
 		*data++ = s.xdp_copy;
 	}
+}
+
+static void rxlane_get_ringparam(struct net_device *dev,
+				 struct ethtool_ringparam *ring,
+				 struct kernel_ethtool_ringparam *kring,
+				 struct netlink_ext_ack *extack)
+{
+	struct rxlane_priv *priv = netdev_priv(dev);
+
+	ring->rx_max_pending = RXLANE_RING_MAX;
+	ring->rx_pending = READ_ONCE(priv->ring_size);
+}
+
+/*
+ * Only the receive rings have a size (the NIC transmits through the lower
+ * device); the core refuses the others, whose maximum is 0. Every queue's
+ * ring takes the new bound at once: nothing is allocated (a ring is a list),
+ * and a ring that holds more than the new size refuses frames until its
+ * poll has taken it below. 0 refuses every frame (ring_full): a test knob.
+ */
+static int rxlane_set_ringparam(struct net_device *dev,
+				struct ethtool_ringparam *ring,
+				struct kernel_ethtool_ringparam *kring,
+				struct netlink_ext_ack *extack)
+{
+	struct rxlane_priv *priv = netdev_priv(dev);
+
+	if (ring->rx_pending > RXLANE_RING_MAX) {
+		NL_SET_ERR_MSG_MOD(extack, "rx ring size must be 0.." __stringify(RXLANE_RING_MAX));
+		return -EINVAL;
+	}
+	if (ring->tx_pending || ring->rx_mini_pending || ring->rx_jumbo_pending) {
+		NL_SET_ERR_MSG_MOD(extack, "only the rx ring has a size");
+		return -EINVAL;
+	}
+	WRITE_ONCE(priv->ring_size, ring->rx_pending);
+	return 0;
 }
 
 static void rxlane_get_channels(struct net_device *dev,
@@ -306,6 +344,8 @@ const struct ethtool_ops rxlane_ethtool_ops = {
 	.get_sset_count		= rxlane_get_sset_count,
 	.get_strings		= rxlane_get_strings,
 	.get_ethtool_stats	= rxlane_get_ethtool_stats,
+	.get_ringparam		= rxlane_get_ringparam,
+	.set_ringparam		= rxlane_set_ringparam,
 	.get_channels		= rxlane_get_channels,
 	.set_channels		= rxlane_set_channels,
 	.get_rxfh_key_size	= rxlane_get_rxfh_key_size,

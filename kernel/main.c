@@ -38,9 +38,9 @@ MODULE_PARM_DESC(arfs_max,
 		 "aRFS table entries of a device created from now on (1..65534, default 1024)");
 
 unsigned int rxlane_ring_size = 1024;
-RXLANE_PARAM_UINT(ring_size, 0, 65536);
+RXLANE_PARAM_UINT(ring_size, 0, RXLANE_RING_MAX);
 MODULE_PARM_DESC(ring_size,
-		 "frames each receive ring holds (0..65536, 0 drops every frame; default 1024)");
+		 "frames each receive ring of a device created from now on holds (0..65536, 0 drops every frame; default 1024; ethtool -G rx per device)");
 
 unsigned int rxlane_arfs_expire_ms = 100;
 RXLANE_PARAM_UINT(arfs_expire_ms, 10, 60000);

@@ -550,6 +550,51 @@ static int rxlane_set_features(struct net_device *dev,
 	return 0;
 }
 
+/**
+ * rxlane_get_stats64() - ndo_get_stats64: what "ip -s link" shows
+ * @dev:	the device
+ * @s:		the counters, zeroed by the core
+ *
+ * Packets and bytes are the per-CPU software counters (dev_get_tstats64()).
+ * Drops, as include/uapi/linux/if_link.h defines them:
+ *
+ * - rx_missed_errors: frames a full receive ring refused (the sum of the
+ *   rxN_ring_full counters; the analogue of a NIC out of descriptors);
+ * - rx_dropped: frames an ntuple drop action refused (rx_filter_drops),
+ *   XDP_DROP/XDP_ABORTED verdicts and receive failures after the ring,
+ *   frames purged from a stopped queue (the rxN_drops counters); the core
+ *   adds what the rx_handler dropped while the device was down;
+ * - tx_dropped: frames ndo_xdp_xmit could not send (xdp_xmit_err); the
+ *   core adds ndo_start_xmit's drops.
+ *
+ * Every queue counts, active or not: counters never go backwards when
+ * ethtool -L shrinks the channels. /proc/net/dev folds rx_missed_errors
+ * into its "drop" column.
+ *
+ * Context: any, concurrently with the datapath; does not sleep.
+ */
+static void rxlane_get_stats64(struct net_device *dev,
+			       struct rtnl_link_stats64 *s)
+{
+	struct rxlane_priv *priv = netdev_priv(dev);
+	unsigned int i, start;
+	u64 drops;
+
+	dev_get_tstats64(dev, s);
+	for (i = 0; i < priv->num_rxqs; i++) {
+		struct rxlane_rxq *q = &priv->rxqs[i];
+
+		do {
+			start = u64_stats_fetch_begin(&q->stats.syncp);
+			drops = q->stats.drops;
+		} while (u64_stats_fetch_retry(&q->stats.syncp, start));
+		s->rx_dropped += drops;
+		s->rx_missed_errors += atomic64_read(&q->ring_full);
+	}
+	s->rx_dropped += atomic64_read(&priv->filter_drops);
+	s->tx_dropped += atomic64_read(&priv->xdp_xmit_err);
+}
+
 static int rxlane_get_iflink(const struct net_device *dev)
 {
 	struct rxlane_priv *priv = netdev_priv(dev);
@@ -568,7 +613,7 @@ static const struct net_device_ops rxlane_netdev_ops = {
 	.ndo_set_mac_address	= rxlane_set_mac_address,
 	.ndo_change_mtu		= rxlane_change_mtu,
 	.ndo_get_iflink		= rxlane_get_iflink,
-	.ndo_get_stats64	= dev_get_tstats64,
+	.ndo_get_stats64	= rxlane_get_stats64,
 	.ndo_validate_addr	= eth_validate_addr,
 	.ndo_fix_features	= rxlane_fix_features,
 	.ndo_set_features	= rxlane_set_features,

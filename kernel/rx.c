@@ -311,10 +311,10 @@ static void rxlane_rxq_kick(struct rxlane_rxq *q)
 static void rxlane_rxq_enqueue(struct rxlane_rxq *q, struct sk_buff *skb)
 {
 	spin_lock(&q->ring.lock);
-	if (unlikely(skb_queue_len(&q->ring) >= READ_ONCE(rxlane_ring_size))) {
+	if (unlikely(skb_queue_len(&q->ring) >= READ_ONCE(q->priv->ring_size))) {
 		spin_unlock(&q->ring.lock);
 		atomic64_inc(&q->ring_full);
-		kfree_skb(skb);
+		kfree_skb_reason(skb, SKB_DROP_REASON_FULL_RING);
 		return;
 	}
 	__skb_queue_tail(&q->ring, skb);
@@ -322,38 +322,39 @@ static void rxlane_rxq_enqueue(struct rxlane_rxq *q, struct sk_buff *skb)
 	rxlane_rxq_kick(q);
 }
 
-/**
- * rxlane_handle_frame() - rx_handler installed on the lower device
- * @pskb: the received frame
- *
- * Context: softirq (or BH disabled), RCU read side held by the core.
- * Return: RX_HANDLER_CONSUMED: the frame went to a ring or was dropped;
- * RX_HANDLER_PASS for frames looped back by the lower device itself.
+/*
+ * Receive one frame on the NIC: classify it and put it on its queue's
+ * ring. @skb is consumed. Drops say why (kfree_skb_reason(), seen by the
+ * skb:kfree_skb tracepoint and drop monitors) and are counted in the
+ * device's rx_dropped or rx_missed_errors (rxlane_get_stats64()):
+ *   DEV_READY	the NIC is down (core rx_dropped)
+ *   NOT_SPECIFIED	a VLAN the NIC has no device for (core rx_dropped)
+ *   TC_INGRESS	an ntuple rule's drop action (rx_filter_drops): a
+ *		classifier's drop at ingress, the closest reason 6.1 has
+ *   FULL_RING	the queue's ring holds ring_size frames (rxN_ring_full)
  */
-rx_handler_result_t rxlane_handle_frame(struct sk_buff **pskb)
+static void rxlane_rx_frame(struct rxlane_priv *priv, struct sk_buff *skb)
 {
-	struct sk_buff *skb = *pskb;
-	struct rxlane_priv *priv;
-	struct net_device *dev;
+	struct net_device *dev = priv->dev;
 	struct rxlane_pkt pkt;
 	u32 hash;
 	int q;
 
-	if (unlikely(skb->pkt_type == PACKET_LOOPBACK))
-		return RX_HANDLER_PASS;
-
-	priv = rcu_dereference(skb->dev->rx_handler_data);
-	dev = priv->dev;
-
-	if (unlikely(!netif_running(dev) || rxlane_vlan_filtered(priv, skb))) {
+	if (unlikely(!netif_running(dev))) {
 		dev_core_stats_rx_dropped_inc(dev);
-		kfree_skb(skb);
-		return RX_HANDLER_CONSUMED;
+		kfree_skb_reason(skb, SKB_DROP_REASON_DEV_READY);
+		return;
+	}
+	/* The VLAN filter: 6.1 has no drop reason of its own for it. */
+	if (unlikely(rxlane_vlan_filtered(priv, skb))) {
+		dev_core_stats_rx_dropped_inc(dev);
+		kfree_skb_reason(skb, SKB_DROP_REASON_NOT_SPECIFIED);
+		return;
 	}
 	skb = skb_share_check(skb, GFP_ATOMIC);
 	if (unlikely(!skb)) {
 		dev_core_stats_rx_dropped_inc(dev);
-		return RX_HANDLER_CONSUMED;
+		return;
 	}
 
 	/* The lower device pulled the Ethernet header for itself: redo it. */
@@ -364,8 +365,8 @@ rx_handler_result_t rxlane_handle_frame(struct sk_buff **pskb)
 	q = rxlane_classify(priv, &pkt, &hash, false);
 	if (unlikely(q < 0)) {
 		atomic64_inc(&priv->filter_drops);
-		kfree_skb(skb);
-		return RX_HANDLER_CONSUMED;
+		kfree_skb_reason(skb, SKB_DROP_REASON_TC_INGRESS);
+		return;
 	}
 	/*
 	 * For a frame on a known tunnel port the hash is of the inner flow,
@@ -382,6 +383,55 @@ rx_handler_result_t rxlane_handle_frame(struct sk_buff **pskb)
 			     pkt.l4 ? PKT_HASH_TYPE_L4 : PKT_HASH_TYPE_L3);
 	skb_record_rx_queue(skb, q);
 	rxlane_rxq_enqueue(&priv->rxqs[q], skb);
+}
+
+/**
+ * rxlane_handle_frame() - rx_handler installed on the lower device
+ * @pskb: the received frame
+ *
+ * What the lower device keeps, as macvlan and ipvlan leave it to their
+ * lower device (Documentation/nic.rst, "What the lower device receives"):
+ *
+ * - unicast to the lower's own MAC address, when it is not the NIC's:
+ *   passed to the lower only, whether the NIC is up or not;
+ * - broadcast and multicast: passed to the lower, and a clone enters the
+ *   NIC when it is up (macvlan's policy for its lower);
+ * - frames the lower looped back itself (PACKET_LOOPBACK).
+ *
+ * Every other frame (unicast to the NIC's address, or to any other
+ * address while the lower is promiscuous) enters the NIC only.
+ *
+ * Context: softirq (or BH disabled), RCU read side held by the core.
+ * Return: RX_HANDLER_PASS for what the lower keeps, RX_HANDLER_CONSUMED
+ * for a frame the NIC took (put on a ring or dropped).
+ */
+rx_handler_result_t rxlane_handle_frame(struct sk_buff **pskb)
+{
+	struct sk_buff *skb = *pskb, *clone;
+	struct net_device *lower = skb->dev;
+	struct rxlane_priv *priv;
+	const u8 *dest;
+
+	if (unlikely(skb->pkt_type == PACKET_LOOPBACK))
+		return RX_HANDLER_PASS;
+
+	priv = rcu_dereference(lower->rx_handler_data);
+	dest = eth_hdr(skb)->h_dest;
+	if (unlikely(is_multicast_ether_addr(dest))) {
+		if (!netif_running(priv->dev))
+			return RX_HANDLER_PASS;
+		clone = skb_clone(skb, GFP_ATOMIC);
+		if (likely(clone))
+			rxlane_rx_frame(priv, clone);
+		else
+			dev_core_stats_rx_dropped_inc(priv->dev);
+		return RX_HANDLER_PASS;
+	}
+	if (unlikely(ether_addr_equal_64bits(dest, lower->dev_addr) &&
+		     !ether_addr_equal_64bits(dest, priv->dev->dev_addr)))
+		return RX_HANDLER_PASS;
+
+	rxlane_rx_frame(priv, skb);
 	return RX_HANDLER_CONSUMED;
 }
 
@@ -499,6 +549,15 @@ int rxlane_set_queue_cpu(struct rxlane_priv *priv, unsigned int queue,
 	return err;
 }
 
+/* Free every frame of @list as dropped: its queue stopped (DEV_READY). */
+static void rxlane_skb_queue_drop(struct sk_buff_head *list, bool locked)
+{
+	struct sk_buff *skb;
+
+	while ((skb = locked ? skb_dequeue(list) : __skb_dequeue(list)))
+		kfree_skb_reason(skb, SKB_DROP_REASON_DEV_READY);
+}
+
 /* Drop what a stopped queue holds (its NAPI disabled, no producer left). */
 static void rxlane_rxq_purge(struct rxlane_rxq *q)
 {
@@ -506,8 +565,8 @@ static void rxlane_rxq_purge(struct rxlane_rxq *q)
 
 	if (!n)
 		return;
-	skb_queue_purge(&q->ring);
-	__skb_queue_purge(&q->polling);
+	rxlane_skb_queue_drop(&q->ring, true);
+	rxlane_skb_queue_drop(&q->polling, false);
 	u64_stats_update_begin(&q->stats.syncp);
 	q->stats.drops += n;
 	u64_stats_update_end(&q->stats.syncp);
@@ -646,6 +705,7 @@ int rxlane_rx_init(struct rxlane_priv *priv)
 		      offsetof(struct rxlane_rxq, napi)));
 
 	priv->num_rxqs = dev->num_rx_queues;
+	priv->ring_size = READ_ONCE(rxlane_ring_size);
 	priv->rxqs = kvcalloc(priv->num_rxqs, sizeof(*priv->rxqs), GFP_KERNEL);
 	if (!priv->rxqs)
 		return -ENOMEM;

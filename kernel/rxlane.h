@@ -41,6 +41,8 @@
  * (MODULE_VERSION) and ethtool.c (drvinfo) only.
  */
 #define RXLANE_MAX_QUEUES	64
+/* Largest receive ring, in frames (ethtool -G rx, module parameter). */
+#define RXLANE_RING_MAX		65536
 
 #define RXLANE_RSS_INDIR_SIZE	128
 #define RXLANE_RSS_KEY_SIZE	52
@@ -184,7 +186,7 @@ struct rxlane_rxq_stats {
  * @home_cpu:	the CPU the queue was given (default spread or the debugfs
  *		knob); the queue returns to it when it comes back online
  * @index:	queue number
- * @ring:	frames classified to this queue, bounded by rxlane_ring_size
+ * @ring:	frames classified to this queue, bounded by priv->ring_size
  * @ring_full:	frames dropped because @ring was full (any CPU)
  * @csd:	the emulated MSI-X vector: an IPI to @cpu that schedules @napi;
  *		used by the producer that won NAPI_STATE_SCHED
@@ -332,6 +334,9 @@ struct rxlane_faults {
  *		when dev_addr differs from it
  * @rxqs:	the receive queues, dev->num_rx_queues of them
  * @num_rxqs:	number of entries in @rxqs
+ * @ring_size:	frames each receive ring holds, 0..RXLANE_RING_MAX (ethtool
+ *		-G rx; rxlane_ring_size when the device was created); read
+ *		locklessly by the rx_handler, written under RTNL
  * @cfg_lock:	serialises queue -> CPU changes and the rmap
  * @rss:	RSS contexts, [0] the default; RCU readers, RTNL writers
  * @ntuple:	ntuple filter table
@@ -357,6 +362,7 @@ struct rxlane_priv {
 	u8 lower_addr[ETH_ALEN];
 	struct rxlane_rxq *rxqs;
 	unsigned int num_rxqs;
+	u32 ring_size;
 	struct mutex cfg_lock; /* see above */
 	struct rxlane_rss_ctx __rcu *rss[RXLANE_RSS_MAX_CTX];
 	struct rxlane_ntuple ntuple;

@@ -497,7 +497,7 @@ static void rxlane_xdp_run_one(struct rxlane_rxq *q, struct bpf_prog *prog,
 	}
 	if (page)
 		page_pool_recycle_direct(q->page_pool, page);
-	kfree_skb(skb);
+	kfree_skb_reason(skb, SKB_DROP_REASON_XDP);
 	return;
 
 drop:
@@ -535,7 +535,7 @@ int rxlane_xdp_run(struct rxlane_rxq *q, struct bpf_prog *prog,
 		u64_stats_update_begin(&q->stats.syncp);
 		q->stats.drops++;
 		u64_stats_update_end(&q->stats.syncp);
-		kfree_skb(skb);
+		kfree_skb_reason(skb, SKB_DROP_REASON_SKB_GSO_SEG);
 		return 0;
 	}
 	consume_skb(skb);
