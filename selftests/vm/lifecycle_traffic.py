@@ -101,7 +101,8 @@ def setup(r):
         'addr add %s/24 dev %s' % (WIRE_IP, PEER),
         'neigh replace %s lladdr %s dev %s nud permanent' % (NIC_IP, LOWER_MAC, PEER),
     ]) + '\n')
-    run('ip', 'link', 'set', 'dev', nic, 'xdpdrv', 'pinned', PIN)
+    run('ip', 'link', 'set', 'dev', nic, 'xdpdrv', 'obj', OBJ, 'program',
+        'xdp_count')
     run('ethtool', '-N', nic, 'flow-type', 'udp4', 'dst-port', '7701', 'action', '3', 'loc', '0')
     run('ethtool', '-N', nic, 'flow-type', 'udp4', 'dst-port', '7702', 'action', '-1', 'loc', '1')
     for q in range(4):
@@ -118,10 +119,6 @@ run('modprobe', 'veth')
 if module_loaded():
     run('rmmod', 'rxlane')
 at_exit(lambda: module_loaded() and subprocess.run(['rmmod', 'rxlane']))
-# xdp_count (the object's first program), loaded and verified once.
-PIN = '/sys/fs/bpf/rxl-lc-%d' % os.getpid()
-run('bpftool', 'prog', 'load', OBJ, PIN, 'type', 'xdp')
-at_exit(lambda: os.unlink(PIN))
 run('ip', 'netns', 'add', WNS)
 at_exit(lambda: subprocess.run(['ip', 'netns', 'del', WNS]))
 write('/proc/sys/net/core/rps_sock_flow_entries', 4096)
