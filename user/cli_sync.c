@@ -226,6 +226,7 @@ int cli_sync(struct cli *c, const struct cli_set *old,
 int cli_recover(struct cli *c)
 {
 	struct cli_intent in;
+	const char *name;
 	struct cli_set s;
 	int err;
 
@@ -233,6 +234,12 @@ int cli_recover(struct cli *c)
 		return 0;
 	/* The killed writer may not have waited after its last update. */
 	rxl_fw_settle(&c->fw);
+	/*
+	 * Keys of a set the killed writer was writing (or of the set its
+	 * flip replaced) go first: the fresh set written below then fits
+	 * beside the live one, even at max-rules.
+	 */
+	rxl_fw_dead_keys(&c->fw, true);
 	if ((in.flags & CLI_INTENT_OLD) &&
 	    (!(in.flags & CLI_INTENT_NEW) || in.old.id != in.new.id)) {
 		cli_fw_del(c, in.old.id, in.old.name);
@@ -251,12 +258,24 @@ int cli_recover(struct cli *c)
 			cli_set_free(&s);
 		}
 	}
-	/* Keys of a set being written when the command died. */
+	/* Keys of the set the apply above replaced. */
 	rxl_fw_dead_keys(&c->fw, true);
+	/*
+	 * The records hold only the new state, so a change that cannot be
+	 * finished cannot be taken back either. The intent goes all the
+	 * same: kept, it would make every later command fail here, even
+	 * the one that would remove the cause. The difference stays
+	 * visible to `rxlane check`, and `check --repair` retries.
+	 */
 	cli_rec_finish(c, (in.flags & CLI_INTENT_NEW) ? &in.new : NULL);
+	name = (in.flags & CLI_INTENT_NEW) ? in.new.name : in.old.name;
+	if (err)
+		return cli_err(c, CLI_ERR, name,
+			       "cannot finish the interrupted change of container '%s'%s%s: its fast path and its records differ; `rxlane check --repair` retries",
+			       name, err < 0 ? ": " : "",
+			       err < 0 ? strerror(-err) : "");
 	if (c->verbose)
 		fprintf(stderr, "%s: finished the interrupted change of container '%s'\n",
-			c->prog, (in.flags & CLI_INTENT_NEW) ? in.new.name :
-			in.old.name);
-	return err ? CLI_ERR : 0;
+			c->prog, name);
+	return 0;
 }
