@@ -472,14 +472,37 @@ struct cpu_rmap *rxlane_arfs_rmap_new(struct rxlane_priv *priv,
 	rmap = alloc_cpu_rmap(nq, GFP_KERNEL);
 	if (!rmap)
 		return NULL;
-	for (i = 0; i < nq; i++) {
+	for (i = 0; i < nq; i++)
 		cpu_rmap_add(rmap, &priv->rxqs[i]);
-		if (cpu_rmap_update(rmap, i, cpumask_of(priv->rxqs[i].cpu))) {
-			cpu_rmap_put(rmap);
-			return NULL;
-		}
+	if (rxlane_arfs_rmap_fill(priv, rmap)) {
+		cpu_rmap_put(rmap);
+		return NULL;
 	}
 	return rmap;
+}
+
+/**
+ * rxlane_arfs_rmap_fill() - point every entry of @rmap at its queue's CPU
+ * @priv:	the device
+ * @rmap:	a map from rxlane_arfs_rmap_new(), installed or not
+ *
+ * Also brings a map built before a queue moved up to date.
+ *
+ * Context: cfg_lock held; may sleep.
+ * Return: 0 or -ENOMEM (entries before the failing one are updated).
+ */
+int rxlane_arfs_rmap_fill(struct rxlane_priv *priv, struct cpu_rmap *rmap)
+{
+	unsigned int i;
+	int err;
+
+	lockdep_assert_held(&priv->cfg_lock);
+	for (i = 0; i < rmap->used; i++) {
+		err = cpu_rmap_update(rmap, i, cpumask_of(priv->rxqs[i].cpu));
+		if (err)
+			return err;
+	}
+	return 0;
 }
 
 /**
@@ -533,6 +556,7 @@ void rxlane_arfs_rmap_update(struct rxlane_priv *priv, unsigned int queue)
 	struct cpu_rmap *rmap = priv->dev->rx_cpu_rmap;
 
 	lockdep_assert_held(&priv->cfg_lock);
+	priv->qcpu_gen++;
 	if (rmap && queue < rmap->used)
 		cpu_rmap_update(rmap, queue, cpumask_of(priv->rxqs[queue].cpu));
 }

@@ -179,6 +179,7 @@ static int rxlane_set_channels(struct net_device *dev,
 	unsigned int n = ch->combined_count;
 	struct rxlane_rss_ctx *rss;
 	struct cpu_rmap *rmap;
+	unsigned int gen;
 	int err;
 
 	if (ch->rx_count || ch->tx_count || ch->other_count) {
@@ -206,13 +207,28 @@ static int rxlane_set_channels(struct net_device *dev,
 		return PTR_ERR(rss);
 	mutex_lock(&priv->cfg_lock);
 	rmap = rxlane_arfs_rmap_new(priv, n);
+	gen = priv->qcpu_gen;
+	mutex_unlock(&priv->cfg_lock);
 	if (!rmap) {
 		err = -ENOMEM;
-		goto err_unlock;
+		goto err_rss;
 	}
+	/*
+	 * Not under cfg_lock: shrinking the tx queues resets XPS maps, which
+	 * takes the CPU hotplug lock (netif_reset_xps_queues_gt()), and the
+	 * hotplug callbacks take cfg_lock with that lock held for writing.
+	 * RTNL keeps the queue count ours; a queue that moved CPU meanwhile
+	 * is caught up below.
+	 */
 	err = rxlane_rx_set_num_queues(priv, n);
 	if (err)
 		goto err_rmap;
+	mutex_lock(&priv->cfg_lock);
+	/* Out of memory here leaves an entry pointing near the old CPU, as a
+	 * failed update in a hotplug callback does: steering, not safety.
+	 */
+	if (priv->qcpu_gen != gen)
+		rxlane_arfs_rmap_fill(priv, rmap);
 	rxlane_rss_respread_commit(priv, rss);
 	rxlane_arfs_rmap_commit(priv, rmap);
 	/*
@@ -225,8 +241,7 @@ static int rxlane_set_channels(struct net_device *dev,
 
 err_rmap:
 	cpu_rmap_put(rmap);
-err_unlock:
-	mutex_unlock(&priv->cfg_lock);
+err_rss:
 	kfree(rss);
 	return err;
 }

@@ -49,7 +49,8 @@ static netdev_tx_t rxlane_start_xmit(struct sk_buff *skb,
  * read the old CPU finds it offline and schedules the NAPI locally
  * (rxlane_rxq_kick()); NAPIs already scheduled there are moved by the core
  * (dev_cpu_dead()). Lock order: cpu hotplug lock, then cfg_lock; the
- * callbacks never take RTNL.
+ * callbacks never take RTNL, and nothing that may take the hotplug lock
+ * (netif_set_real_num_queues() resetting XPS maps) runs under cfg_lock.
  */
 
 /* The @n-th online CPU other than @cpu (which is online). */

@@ -338,6 +338,8 @@ struct rxlane_faults {
  *		-G rx; rxlane_ring_size when the device was created); read
  *		locklessly by the rx_handler, written under RTNL
  * @cfg_lock:	serialises queue -> CPU changes and the rmap
+ * @qcpu_gen:	bumped under cfg_lock whenever a queue changes CPU, so a map
+ *		built before cfg_lock was dropped can tell it is stale
  * @rss:	RSS contexts, [0] the default; RCU readers, RTNL writers
  * @ntuple:	ntuple filter table
  * @arfs:	aRFS table
@@ -364,6 +366,7 @@ struct rxlane_priv {
 	unsigned int num_rxqs;
 	u32 ring_size;
 	struct mutex cfg_lock; /* see above */
+	unsigned int qcpu_gen;
 	struct rxlane_rss_ctx __rcu *rss[RXLANE_RSS_MAX_CTX];
 	struct rxlane_ntuple ntuple;
 	struct rxlane_arfs arfs;
@@ -449,6 +452,7 @@ void rxlane_arfs_disable(struct rxlane_priv *priv);
 int rxlane_arfs_rmap_build(struct rxlane_priv *priv);
 struct cpu_rmap *rxlane_arfs_rmap_new(struct rxlane_priv *priv,
 				      unsigned int nq);
+int rxlane_arfs_rmap_fill(struct rxlane_priv *priv, struct cpu_rmap *rmap);
 void rxlane_arfs_rmap_commit(struct rxlane_priv *priv, struct cpu_rmap *rmap);
 void rxlane_arfs_rmap_update(struct rxlane_priv *priv, unsigned int queue);
 void rxlane_arfs_dump(struct rxlane_priv *priv, struct seq_file *seq);

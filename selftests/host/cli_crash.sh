@@ -199,14 +199,18 @@ while [ $kills -lt "$KILLS" ]; do
 	for k in "${!STEPS[@]}"; do
 		[ $kills -ge "$KILLS" ] && break
 		N=$((RANDOM % CNT[k] + 1))
-		if cli_killed_at "$N" ${STEPS[k]}; then
-			:	# fewer updates this time: it finished
-		elif [ $? -eq 137 ]; then
+		cli_killed_at "$N" ${STEPS[k]}
+		rc=$?
+		if [ $rc -eq 137 ]; then
 			kills=$((kills + 1))
 			[ "$N" -eq 1 ] && first=$((first + 1))
 			[ "$N" -eq "${CNT[k]}" ] && last=$((last + 1))
 			q=$(((N - 1) * 4 / CNT[k]))
 			QUART[q]=$((QUART[q] + 1))
+		elif [ $rc -ne 0 ]; then
+			# 0: fewer updates this time, it finished; anything else
+			# is the command failing on its own.
+			rxl_fail "step $((k + 1)) ('${STEPS[k]}') exited $rc, not killed at $N"
 		fi
 		check_between $((k + 1)) 0
 		# The next command works and finishes the change: an unrelated
