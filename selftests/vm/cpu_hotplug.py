@@ -8,7 +8,6 @@ stranded on a ring or a dead CPU); vm-run checks the kernel log.
 
 Needs two CPUs (scripts/vm-run gives the guest two by default) and a CPU 1
 that can go offline."""
-import json
 import os
 import sys
 import threading
@@ -17,8 +16,7 @@ import time
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from rxl import *  # noqa: E402,F403
 
-OBJ = os.path.join(HERE, 'xdp_probe.bpf.o')
-MAX_CPUS = 16           # as in xdp_probe.bpf.c: hits[queue * MAX_CPUS + cpu]
+OBJ = XDP_PROBE
 ONLINE = '/sys/devices/system/cpu/cpu1/online'
 PORT = 7701
 ROUNDS = 3
@@ -43,35 +41,8 @@ def online():
 at_exit(lambda: online() or set_online(1))
 
 
-def attach(dev):
-    """xdp_count on dev; return its hits map id."""
-    sh('ip link set dev %s xdpdrv obj %s program xdp_count' % (dev, OBJ))
-    at_exit(lambda: sh('ip link set dev %s xdpdrv off' % dev, check=False))
-    info = json.loads(sh('ip -j -d link show dev %s' % dev))[0]
-    prog = json.loads(sh('bpftool -j prog show id %d' %
-                         info['xdp']['prog']['id']))
-    for mid in prog.get('map_ids', []):
-        if json.loads(sh('bpftool -j map show id %d' % mid))['name'] == 'hits':
-            return mid
-    fail('xdp_count has no hits map')
-
-
-def read_hits(mid):
-    """{(queue, cpu): frames} from the hits map."""
-    out = {}
-    for e in json.loads(sh('bpftool -j map dump id %d' % mid)):
-        if 'formatted' in e:
-            k, v = e['formatted']['key'], e['formatted']['value']
-        else:
-            k = int.from_bytes(bytes(int(x, 16) for x in e['key']), 'little')
-            v = int.from_bytes(bytes(int(x, 16) for x in e['value']), 'little')
-        if v:
-            out[(k // MAX_CPUS, k % MAX_CPUS)] = v
-    return out
-
-
 t = Topo(queues=2)
-hits_id = attach(t.nic)
+hits_id = xdp_attach(t.nic, 'xdp_count')['hits']
 sh('ethtool -N %s flow-type udp4 dst-port %d action 1 loc 0' % (t.nic, PORT))
 t.set_queue_cpu(0, 0)
 t.set_queue_cpu(1, 1)
