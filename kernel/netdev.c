@@ -85,8 +85,9 @@ int rxlane_cpu_down_prep(unsigned int cpu, struct hlist_node *node)
 		if (priv->rxqs[i].cpu != cpu)
 			continue;
 		WRITE_ONCE(priv->rxqs[i].cpu, rxlane_online_cpu_but(moved++, cpu));
-		rxlane_arfs_rmap_update(priv, i);
 	}
+	if (moved)
+		rxlane_arfs_rmap_update(priv);
 	mutex_unlock(&priv->cfg_lock);
 	return 0;
 }
@@ -104,15 +105,17 @@ int rxlane_cpu_online(unsigned int cpu, struct hlist_node *node)
 {
 	struct rxlane_priv *priv = hlist_entry(node, struct rxlane_priv,
 					       cpuhp_node);
-	unsigned int i;
+	unsigned int i, moved = 0;
 
 	mutex_lock(&priv->cfg_lock);
 	for (i = 0; i < priv->num_rxqs; i++) {
 		if (priv->rxqs[i].home_cpu != cpu || priv->rxqs[i].cpu == cpu)
 			continue;
 		WRITE_ONCE(priv->rxqs[i].cpu, cpu);
-		rxlane_arfs_rmap_update(priv, i);
+		moved++;
 	}
+	if (moved)
+		rxlane_arfs_rmap_update(priv);
 	mutex_unlock(&priv->cfg_lock);
 	return 0;
 }
@@ -143,8 +146,9 @@ static int rxlane_cpuhp_add(struct rxlane_priv *priv)
 			continue;
 		WRITE_ONCE(q->cpu, cpumask_nth(moved++ % num_online_cpus(),
 					       cpu_online_mask));
-		rxlane_arfs_rmap_update(priv, i);
 	}
+	if (moved)
+		rxlane_arfs_rmap_update(priv);
 	mutex_unlock(&priv->cfg_lock);
 	cpus_read_unlock();
 	return 0;

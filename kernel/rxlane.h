@@ -450,7 +450,7 @@ int rxlane_arfs_rmap_build(struct rxlane_priv *priv);
 struct cpu_rmap *rxlane_arfs_rmap_new(struct rxlane_priv *priv,
 				      unsigned int nq);
 void rxlane_arfs_rmap_commit(struct rxlane_priv *priv, struct cpu_rmap *rmap);
-void rxlane_arfs_rmap_update(struct rxlane_priv *priv, unsigned int queue);
+void rxlane_arfs_rmap_update(struct rxlane_priv *priv);
 void rxlane_arfs_dump(struct rxlane_priv *priv, struct seq_file *seq);
 void rxlane_arfs_dump_buckets(struct rxlane_priv *priv, struct seq_file *seq);
 void rxlane_arfs_dump_expiry(struct rxlane_priv *priv, struct seq_file *seq);
