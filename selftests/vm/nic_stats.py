@@ -158,7 +158,10 @@ sh('ip link set dev %s xdpdrv off' % t.nic)
 
 # A packet tap on the lower holds a clone of each frame: the NIC copies
 # the frame into a page of its pool, which a frame above the page's room
-# does not fit in, and which fail_alloc takes away.
+# does not fit in, and which fail_alloc takes away. Checksums are filled in
+# by the sender: skb_checksum_help() would give a CHECKSUM_PARTIAL clone a
+# private head first, run on in place (as in xdp_inplace.py).
+sh('ip netns exec %s ethtool -K %s tx off' % (t.ns, t.peer))
 tap = socket.socket(socket.AF_PACKET, socket.SOCK_RAW, socket.htons(0x0003))
 tap.bind((t.lower, 0))
 at_exit(tap.close)
@@ -175,6 +178,7 @@ sh('ip link set dev %s xdpdrv off' % t.nic)
 tap.close()
 for dev, ns in ((t.peer, t.ns), (t.lower, None)):
     sh('ip %slink set %s mtu 1500' % ('-n %s ' % ns if ns else '', dev))
+sh('ip netns exec %s ethtool -K %s tx on' % (t.ns, t.peer))
 
 # ---- NIC down ------------------------------------------------------------------
 sh('ip link set %s down' % t.nic)
