@@ -24,27 +24,12 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from rxl import *  # noqa: E402,F403
 from arfs_common import *  # noqa: E402,F403
 
-ONLINE = '/sys/devices/system/cpu/cpu1/online'
 
 a = ArfsTopo(64)
-if not os.path.exists(ONLINE):
-    skip('needs a CPU 1 that can go offline (scripts/vm-run --smp 2)')
+need_cpu1_hotplug()
 t = a.t
 src, dst = t.wire_ip, '10.77.0.10'
 a.add_ip(dst, src)
-
-
-def set_online(v):
-    with open(ONLINE, 'w') as f:
-        f.write(str(v))
-
-
-def online():
-    with open(ONLINE) as f:
-        return f.read().strip() == '1'
-
-
-at_exit(lambda: online() or set_online(1))
 
 
 def queue_cpus():
@@ -82,8 +67,8 @@ sport = a.fresh_sports(src, dst, 1, 31000)[0]
 server, _ = a.start_server(dst, cpu=1)
 c = Client(t.ns, src, sport, dst)
 a.settled_on(1)
-set_online(0)
-check(not online(), 'CPU 1 still online after writing 0')
+set_cpu1_online(0)
+check(not cpu1_online(), 'CPU 1 still online after writing 0')
 wait_queue_cpus({0: 0, 1: 0}, 'CPU 1 offline')
 before = queue_counts(t.stats())
 ok = poll(lambda: sum(delta(queue_counts(t.stats()), before).values()) > 20, 60, 0.1)
@@ -93,8 +78,8 @@ for q in re.findall(r'queue (\d+) ', a.arfs_table()):
           (q, queue_cpus()[int(q)], a.arfs_table()))
 c.close()
 a.end_server(server)
-set_online(1)
-check(online(), 'CPU 1 not online after writing 1')
+set_cpu1_online(1)
+check(cpu1_online(), 'CPU 1 not online after writing 1')
 wait_queue_cpus({0: 0, 1: 1}, 'CPU 1 back')
 ok = poll(lambda: a.stats()['arfs_entries'] == 0, 60)
 check(ok, 'CPU 1 back: the entry did not expire within 60 s:\n%s' % a.arfs_table())

@@ -17,28 +17,13 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from rxl import *  # noqa: E402,F403
 
 OBJ = XDP_PROBE
-ONLINE = '/sys/devices/system/cpu/cpu1/online'
 PORT = 7701
 ROUNDS = 3
 
 need_root_and_module()
-if os.cpu_count() < 2 or not os.path.exists(ONLINE):
-    skip('needs a CPU 1 that can go offline (scripts/vm-run --smp 2)')
+need_cpu1_hotplug()
 if not os.path.exists(OBJ):
     fail('%s not built (make -C selftests/vm)' % OBJ)
-
-
-def set_online(v):
-    with open(ONLINE, 'w') as f:
-        f.write(str(v))
-
-
-def online():
-    with open(ONLINE) as f:
-        return f.read().strip() == '1'
-
-
-at_exit(lambda: online() or set_online(1))
 
 
 t = Topo(queues=2)
@@ -107,13 +92,13 @@ at_exit(s.stop.set)
 processed_on(1, 'CPU 1 online')
 for r in range(ROUNDS):
     t0 = time.monotonic()
-    set_online(0)
-    check(not online(), 'CPU 1 still online after writing 0')
+    set_cpu1_online(0)
+    check(not cpu1_online(), 'CPU 1 still online after writing 0')
     queue_on(0, 'round %d, CPU 1 offline' % r)
     check(queue_cpu(0) == 0, 'round %d: queue 0 moved to CPU %d' % (r, queue_cpu(0)))
     processed_on(0, 'round %d, CPU 1 offline' % r)
-    set_online(1)
-    check(online(), 'CPU 1 not online after writing 1')
+    set_cpu1_online(1)
+    check(cpu1_online(), 'CPU 1 not online after writing 1')
     queue_on(1, 'round %d, CPU 1 back' % r)
     processed_on(1, 'round %d, CPU 1 back' % r)
     log('round %d: queue 1 CPU 1 -> 0 -> 1 under traffic in %.1f s, XDP saw %s' %
@@ -131,8 +116,8 @@ log('%d frames sent across %d offline/online rounds, all processed' %
     (want, ROUNDS))
 
 # The knob cannot pin a queue to an offline CPU.
-set_online(0)
+set_cpu1_online(0)
 rc, out = sh_rc('echo "1 1" > %s' % t.debugfs('queue_cpu'))
 check(rc != 0, 'queue_cpu accepted offline CPU 1')
-set_online(1)
+set_cpu1_online(1)
 sys.exit(KSFT_PASS)

@@ -283,6 +283,27 @@ def ethtool_x(ifname, ctx=None):
     return key, indir
 
 
+# ---- CPU hotplug ------------------------------------------------------------
+CPU1_ONLINE = '/sys/devices/system/cpu/cpu1/online'
+
+
+def cpu1_online():
+    with open(CPU1_ONLINE) as f:
+        return f.read().strip() == '1'
+
+
+def set_cpu1_online(v):
+    with open(CPU1_ONLINE, 'w') as f:
+        f.write(str(v))
+
+
+def need_cpu1_hotplug():
+    """Skip unless CPU 1 can go offline; bring it back at exit."""
+    if os.cpu_count() < 2 or not os.path.exists(CPU1_ONLINE):
+        skip('needs a CPU 1 that can go offline (scripts/vm-run --smp 2)')
+    at_exit(lambda: cpu1_online() or set_cpu1_online(1))
+
+
 # ---- XDP programs of xdp_probe.bpf.o -----------------------------------------
 XDP_PROBE = os.path.join(HERE, 'xdp_probe.bpf.o')
 PROBE_MAX_CPUS = 16     # as in xdp_probe.bpf.c: hits[queue * MAX_CPUS + cpu]
