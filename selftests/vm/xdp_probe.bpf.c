@@ -282,4 +282,26 @@ int tc_csum_query(struct __sk_buff *skb)
 	return TC_ACT_OK;
 }
 
+/* hash_seen[0]: frames to ports 7700..7799, [1]: the last one's skb->hash */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 2);
+	__type(key, __u32);
+	__type(value, __u64);
+} hash_seen SEC(".maps");
+
+/* The hash an skb carries as it is (no bpf_get_hash_recalc()). */
+SEC("tc/hash_seen")
+int tc_hash_seen(struct __sk_buff *skb)
+{
+	__u32 key = 1;
+	__u64 hash = skb->hash;
+
+	if (!probe_skb(skb))
+		return TC_ACT_OK;
+	bpf_map_update_elem(&hash_seen, &key, &hash, BPF_ANY);
+	map_add(&hash_seen, 0, 1);
+	return TC_ACT_OK;
+}
+
 char _license[] SEC("license") = "GPL";
