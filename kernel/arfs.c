@@ -545,20 +545,27 @@ int rxlane_arfs_rmap_build(struct rxlane_priv *priv)
 }
 
 /**
- * rxlane_arfs_rmap_update() - the rmap follows queue @queue's new CPU
- * @priv:	the device
- * @queue:	the queue
+ * rxlane_arfs_rmap_update() - the rmap follows the queues' CPUs
+ * @priv:	the device, after one or more queues changed CPU
+ *
+ * Every queue is given again, in order, not only the ones that moved: a
+ * cpu_rmap keeps one nearest queue per CPU, and a queue that moves away
+ * from a CPU where it was that CPU's queue leaves the CPU the nearest
+ * other queue, however far, even when another queue still runs there.
+ * (Queue 1 moved to CPU 0 while CPU 1 was offline and back again left
+ * CPU 0 mapped to queue 1 on CPU 1.) Giving each queue again in order
+ * makes each CPU with a queue map to a queue on it.
  *
  * Context: cfg_lock held; may sleep.
  */
-void rxlane_arfs_rmap_update(struct rxlane_priv *priv, unsigned int queue)
+void rxlane_arfs_rmap_update(struct rxlane_priv *priv)
 {
 	struct cpu_rmap *rmap = priv->dev->rx_cpu_rmap;
 
 	lockdep_assert_held(&priv->cfg_lock);
 	priv->qcpu_gen++;
-	if (rmap && queue < rmap->used)
-		cpu_rmap_update(rmap, queue, cpumask_of(priv->rxqs[queue].cpu));
+	if (rmap)
+		rxlane_arfs_rmap_fill(priv, rmap);
 }
 
 /**

@@ -86,8 +86,9 @@ int rxlane_cpu_down_prep(unsigned int cpu, struct hlist_node *node)
 		if (priv->rxqs[i].cpu != cpu)
 			continue;
 		WRITE_ONCE(priv->rxqs[i].cpu, rxlane_online_cpu_but(moved++, cpu));
-		rxlane_arfs_rmap_update(priv, i);
 	}
+	if (moved)
+		rxlane_arfs_rmap_update(priv);
 	mutex_unlock(&priv->cfg_lock);
 	return 0;
 }
@@ -105,15 +106,17 @@ int rxlane_cpu_online(unsigned int cpu, struct hlist_node *node)
 {
 	struct rxlane_priv *priv = hlist_entry(node, struct rxlane_priv,
 					       cpuhp_node);
-	unsigned int i;
+	unsigned int i, moved = 0;
 
 	mutex_lock(&priv->cfg_lock);
 	for (i = 0; i < priv->num_rxqs; i++) {
 		if (priv->rxqs[i].home_cpu != cpu || priv->rxqs[i].cpu == cpu)
 			continue;
 		WRITE_ONCE(priv->rxqs[i].cpu, cpu);
-		rxlane_arfs_rmap_update(priv, i);
+		moved++;
 	}
+	if (moved)
+		rxlane_arfs_rmap_update(priv);
 	mutex_unlock(&priv->cfg_lock);
 	return 0;
 }
@@ -144,11 +147,22 @@ static int rxlane_cpuhp_add(struct rxlane_priv *priv)
 			continue;
 		WRITE_ONCE(q->cpu, cpumask_nth(moved++ % num_online_cpus(),
 					       cpu_online_mask));
-		rxlane_arfs_rmap_update(priv, i);
 	}
+	if (moved)
+		rxlane_arfs_rmap_update(priv);
 	mutex_unlock(&priv->cfg_lock);
 	cpus_read_unlock();
 	return 0;
+}
+
+/* The filter of tag protocol @proto (RXLANE_VLAN_*), or -1: none. */
+static int rxlane_vlan_proto_idx(__be16 proto)
+{
+	if (proto == htons(ETH_P_8021Q))
+		return RXLANE_VLAN_CTAG;
+	if (proto == htons(ETH_P_8021AD))
+		return RXLANE_VLAN_STAG;
+	return -1;
 }
 
 /**
@@ -156,10 +170,12 @@ static int rxlane_cpuhp_add(struct rxlane_priv *priv)
  * @priv:	the device
  * @skb:	a received frame (its tag, if any, already in skb->vlan_tci)
  *
- * The NIC claims NETIF_F_HW_VLAN_CTAG_FILTER, so it filters as a NIC
- * does: an 802.1Q tagged frame passes only when its VID was added
- * (ndo_vlan_rx_add_vid: a VLAN device on the NIC). VID 0 (priority tags),
- * other tag protocols and everything in promiscuous mode pass.
+ * The NIC claims NETIF_F_HW_VLAN_CTAG_FILTER and NETIF_F_HW_VLAN_STAG_FILTER,
+ * so it filters as a NIC does: a frame whose outer tag is 802.1Q or
+ * 802.1ad passes only when its VID was added for that protocol
+ * (ndo_vlan_rx_add_vid: a VLAN device of that protocol on the NIC). VID 0
+ * (priority tags), other tag protocols and everything in promiscuous mode
+ * pass.
  *
  * Context: softirq (the lower's rx_handler).
  * Return: true to drop.
@@ -167,20 +183,21 @@ static int rxlane_cpuhp_add(struct rxlane_priv *priv)
 bool rxlane_vlan_filtered(const struct rxlane_priv *priv,
 			  const struct sk_buff *skb)
 {
+	int idx;
 	u16 vid;
 
 	if (!skb_vlan_tag_present(skb) ||
-	    skb->vlan_proto != htons(ETH_P_8021Q) ||
 	    (READ_ONCE(priv->dev->flags) & IFF_PROMISC))
 		return false;
+	idx = rxlane_vlan_proto_idx(skb->vlan_proto);
 	vid = skb_vlan_tag_get_id(skb);
-	return vid && !test_bit(vid, priv->vlan_vids);
+	return idx >= 0 && vid && !test_bit(vid, priv->vlan_vids[idx]);
 }
 
 /**
  * rxlane_vlan_rx_add_vid() - ndo_vlan_rx_add_vid: accept VLAN @vid
  * @dev:	the device
- * @proto:	tag protocol (802.1Q: the only filter the NIC claims)
+ * @proto:	tag protocol (802.1Q or 802.1ad: the filters the NIC claims)
  * @vid:	VLAN ID
  *
  * The lower device is asked first (vlan_vid_add(), as macvlan and vlan
@@ -193,13 +210,15 @@ static int rxlane_vlan_rx_add_vid(struct net_device *dev, __be16 proto,
 				  u16 vid)
 {
 	struct rxlane_priv *priv = netdev_priv(dev);
+	int idx = rxlane_vlan_proto_idx(proto);
 	int err;
 
+	if (idx < 0)
+		return -EPROTONOSUPPORT;
 	err = vlan_vid_add(priv->lower, proto, vid);
 	if (err)
 		return err;
-	if (proto == htons(ETH_P_8021Q))
-		set_bit(vid, priv->vlan_vids);
+	set_bit(vid, priv->vlan_vids[idx]);
 	return 0;
 }
 
@@ -216,9 +235,11 @@ static int rxlane_vlan_rx_kill_vid(struct net_device *dev, __be16 proto,
 				   u16 vid)
 {
 	struct rxlane_priv *priv = netdev_priv(dev);
+	int idx = rxlane_vlan_proto_idx(proto);
 
-	if (proto == htons(ETH_P_8021Q))
-		clear_bit(vid, priv->vlan_vids);
+	if (idx < 0)
+		return 0;
+	clear_bit(vid, priv->vlan_vids[idx]);
 	vlan_vid_del(priv->lower, proto, vid);
 	return 0;
 }
@@ -230,12 +251,18 @@ static int rxlane_vlan_rx_kill_vid(struct net_device *dev, __be16 proto,
  */
 static void rxlane_vlan_release(struct rxlane_priv *priv)
 {
-	unsigned int vid;
+	static const __be16 protos[RXLANE_VLAN_PROTOS] = {
+		[RXLANE_VLAN_CTAG] = htons(ETH_P_8021Q),
+		[RXLANE_VLAN_STAG] = htons(ETH_P_8021AD),
+	};
+	unsigned int vid, i;
 
-	for_each_set_bit(vid, priv->vlan_vids, VLAN_N_VID) {
-		WARN_ON(vid);
-		clear_bit(vid, priv->vlan_vids);
-		vlan_vid_del(priv->lower, htons(ETH_P_8021Q), vid);
+	for (i = 0; i < RXLANE_VLAN_PROTOS; i++) {
+		for_each_set_bit(vid, priv->vlan_vids[i], VLAN_N_VID) {
+			WARN_ON(vid);
+			clear_bit(vid, priv->vlan_vids[i]);
+			vlan_vid_del(priv->lower, protos[i], vid);
+		}
 	}
 }
 
@@ -647,7 +674,8 @@ static void rxlane_setup(struct net_device *dev)
 	dev->priv_flags |= IFF_UNICAST_FLT;
 	dev->priv_flags &= ~IFF_TX_SKB_SHARING;
 	dev->features |= RXLANE_FEATURES | RXLANE_RX_FEATURES | NETIF_F_LLTX |
-			 NETIF_F_NETNS_LOCAL | NETIF_F_HW_VLAN_CTAG_FILTER;
+			 NETIF_F_NETNS_LOCAL | NETIF_F_HW_VLAN_CTAG_FILTER |
+			 NETIF_F_HW_VLAN_STAG_FILTER;
 	dev->hw_features |= RXLANE_FEATURES | RXLANE_RX_FEATURES;
 	dev->min_mtu = ETH_MIN_MTU;
 	dev->max_mtu = ETH_MAX_MTU;

@@ -541,7 +541,7 @@ int rxlane_set_queue_cpu(struct rxlane_priv *priv, unsigned int queue,
 		mutex_lock(&priv->cfg_lock);
 		WRITE_ONCE(priv->rxqs[queue].cpu, cpu);
 		priv->rxqs[queue].home_cpu = cpu;
-		rxlane_arfs_rmap_update(priv, queue);
+		rxlane_arfs_rmap_update(priv);
 		mutex_unlock(&priv->cfg_lock);
 		err = 0;
 	}

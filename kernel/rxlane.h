@@ -320,6 +320,13 @@ struct rxlane_faults {
 	u32 open_delay_ms;
 };
 
+/* The tag protocols the VLAN filter knows: 802.1Q (C-tag), 802.1ad (S-tag). */
+enum {
+	RXLANE_VLAN_CTAG,
+	RXLANE_VLAN_STAG,
+	RXLANE_VLAN_PROTOS,
+};
+
 /**
  * struct rxlane_priv - per-device state
  * @dev:	the rxlane net device
@@ -327,7 +334,8 @@ struct rxlane_faults {
  *		reference for as long as the rxlane device exists
  * @lower_tracker: reference tracker for @lower
  * @cpuhp_node: the device's instance of the CPU hotplug state (main.c)
- * @vlan_vids:	802.1Q VLAN IDs the receive filter accepts (RTNL writers,
+ * @vlan_vids:	VLAN IDs the receive filter accepts, per tag protocol
+ *		(RXLANE_VLAN_CTAG: 802.1Q, RXLANE_VLAN_STAG: 802.1ad; RTNL writers,
  *		lockless bit tests in the receive path); VID 0 always passes
  * @lower_addr:	the lower's MAC address as last seen (RTNL): while the device
  *		is up, the lower holds a unicast entry for dev_addr exactly
@@ -360,7 +368,7 @@ struct rxlane_priv {
 	struct net_device *lower;
 	netdevice_tracker lower_tracker;
 	struct hlist_node cpuhp_node;
-	DECLARE_BITMAP(vlan_vids, VLAN_N_VID);
+	DECLARE_BITMAP(vlan_vids[RXLANE_VLAN_PROTOS], VLAN_N_VID);
 	u8 lower_addr[ETH_ALEN];
 	struct rxlane_rxq *rxqs;
 	unsigned int num_rxqs;
@@ -454,7 +462,7 @@ struct cpu_rmap *rxlane_arfs_rmap_new(struct rxlane_priv *priv,
 				      unsigned int nq);
 int rxlane_arfs_rmap_fill(struct rxlane_priv *priv, struct cpu_rmap *rmap);
 void rxlane_arfs_rmap_commit(struct rxlane_priv *priv, struct cpu_rmap *rmap);
-void rxlane_arfs_rmap_update(struct rxlane_priv *priv, unsigned int queue);
+void rxlane_arfs_rmap_update(struct rxlane_priv *priv);
 void rxlane_arfs_dump(struct rxlane_priv *priv, struct seq_file *seq);
 void rxlane_arfs_dump_buckets(struct rxlane_priv *priv, struct seq_file *seq);
 void rxlane_arfs_dump_expiry(struct rxlane_priv *priv, struct seq_file *seq);

@@ -177,33 +177,44 @@ static struct page *rxlane_xdp_alloc_page(struct rxlane_rxq *q)
 	return page_pool_dev_alloc_pages(q->page_pool);
 }
 
-/* A copy of @skb in a page of the queue's pool, described by @xdp. */
-static struct page *rxlane_xdp_copy_skb(struct rxlane_rxq *q,
-					const struct sk_buff *skb,
-					struct xdp_buff *xdp)
+/*
+ * A copy of @skb in a page of the queue's pool (*@pagep), described by
+ * @xdp. Return: 0, or why the frame is dropped: PKT_TOO_BIG (it does not
+ * fit in one page after XDP_PACKET_HEADROOM), NOMEM (the pool gave no
+ * page), HDR_TRUNC (the skb is shorter than its length says).
+ */
+static enum skb_drop_reason rxlane_xdp_copy_skb(struct rxlane_rxq *q,
+						const struct sk_buff *skb,
+						struct xdp_buff *xdp,
+						struct page **pagep)
 {
 	struct page *page;
 
 	if (unlikely(skb->len > RXLANE_XDP_MAX_FRAME))
-		return NULL;
+		return SKB_DROP_REASON_PKT_TOO_BIG;
 	page = rxlane_xdp_alloc_page(q);
 	if (unlikely(!page))
-		return NULL;
+		return SKB_DROP_REASON_NOMEM;
 	if (skb_copy_bits(skb, 0, page_address(page) + XDP_PACKET_HEADROOM,
 			  skb->len)) {
 		page_pool_recycle_direct(q->page_pool, page);
-		return NULL;
+		return SKB_DROP_REASON_HDR_TRUNC;
 	}
 	xdp_init_buff(xdp, PAGE_SIZE, &q->xdp_rxq);
 	xdp_prepare_buff(xdp, page_address(page), XDP_PACKET_HEADROOM,
 			 skb->len, true);
 	rxlane_xdp_count_one(q, &q->stats.xdp_copy);
-	return page;
+	*pagep = page;
+	return SKB_NOT_DROPPED_YET;
 }
 
-/* A copy of what @xdp holds (metadata included) in a page of the pool. */
-static struct page *rxlane_xdp_copy_buff(struct rxlane_rxq *q,
-					 struct xdp_buff *xdp)
+/*
+ * A copy of what @xdp holds (metadata included) in a page of the pool
+ * (*@pagep). Return: 0, PKT_TOO_BIG or NOMEM as rxlane_xdp_copy_skb().
+ */
+static enum skb_drop_reason rxlane_xdp_copy_buff(struct rxlane_rxq *q,
+						 struct xdp_buff *xdp,
+						 struct page **pagep)
 {
 	unsigned int metalen = xdp->data - xdp->data_meta;
 	unsigned int len = xdp->data_end - xdp->data;
@@ -211,10 +222,10 @@ static struct page *rxlane_xdp_copy_buff(struct rxlane_rxq *q,
 	void *va;
 
 	if (unlikely(len > RXLANE_XDP_MAX_FRAME))
-		return NULL;
+		return SKB_DROP_REASON_PKT_TOO_BIG;
 	page = rxlane_xdp_alloc_page(q);
 	if (unlikely(!page))
-		return NULL;
+		return SKB_DROP_REASON_NOMEM;
 	va = page_address(page);
 	memcpy(va + XDP_PACKET_HEADROOM - metalen, xdp->data_meta,
 	       metalen + len);
@@ -222,7 +233,8 @@ static struct page *rxlane_xdp_copy_buff(struct rxlane_rxq *q,
 	xdp_prepare_buff(xdp, va, XDP_PACKET_HEADROOM, len, true);
 	xdp->data_meta = xdp->data - metalen;
 	rxlane_xdp_count_one(q, &q->stats.xdp_copy);
-	return page;
+	*pagep = page;
+	return SKB_NOT_DROPPED_YET;
 }
 
 /* @xdp over @skb's own buffer (rxlane_xdp_can_run_inplace() holds). */
@@ -310,6 +322,28 @@ static struct sk_buff *rxlane_xdp_build_skb(struct rxlane_rxq *q,
 }
 
 /*
+ * Put a new skb around the copy in @page in the place of *@skbp, which is
+ * consumed. Return: 0, or NOMEM with @page recycled and *@skbp untouched.
+ */
+static enum skb_drop_reason rxlane_xdp_skb_of_copy(struct rxlane_rxq *q,
+						   struct xdp_buff *xdp,
+						   struct page *page,
+						   struct sk_buff **skbp,
+						   bool moved)
+{
+	struct sk_buff *nskb;
+
+	nskb = rxlane_xdp_build_skb(q, xdp, *skbp, moved);
+	if (unlikely(!nskb)) {
+		page_pool_recycle_direct(q->page_pool, page);
+		return SKB_DROP_REASON_NOMEM;
+	}
+	consume_skb(*skbp);
+	*skbp = nskb;
+	return SKB_NOT_DROPPED_YET;
+}
+
+/*
  * A frame leaving as an xdp_frame has no skb to carry a VLAN tag the lower
  * device took out of the frame (hwaccel): put it back in the frame, as it
  * was on the wire. Room before the metadata is needed for the tag and for
@@ -343,32 +377,40 @@ static const struct xdp_mem_info rxlane_xdp_mem_shared = {
  * through the memory model. A copy is a page of the pool already. The
  * skb's own buffer can go as it is when it is a page fragment
  * (MEM_TYPE_PAGE_SHARED, freed with page_frag_free()): the frame takes a
- * reference on the page and the skb goes, as in veth. A kmalloc'ed head
- * cannot be freed that way and is copied into a page of the pool.
- * Consumes @skb (and @page).
- * Return: 0, or -errno with the buffer freed (a drop).
+ * reference on the page, as in veth. A kmalloc'ed head cannot be freed
+ * that way and is copied into a page of the pool.
+ *
+ * @skb is consumed only once the redirect succeeded, so that a failed one
+ * is an skb drop with its reason (skb:kfree_skb, as generic XDP in
+ * do_xdp_generic()). Freeing it after xdp_do_redirect() is safe for a
+ * frame in the skb's own buffer: the targets only queue the frame (devmap
+ * and cpumap bulk queues, sent at xdp_do_flush() after the poll) or copy
+ * it at once (AF_XDP in copy mode), so nothing writes the buffer's
+ * skb_shared_info, which the skb's release reads, before the skb is gone.
+ * Return: 0 with @skb (and @page) consumed, or why the frame is dropped
+ * with the copy freed and @skb left to the caller.
  */
-static int rxlane_xdp_redirect(struct rxlane_rxq *q, struct bpf_prog *prog,
-			       struct sk_buff *skb, struct page *page,
-			       struct xdp_buff *xdp)
+static enum skb_drop_reason rxlane_xdp_redirect(struct rxlane_rxq *q,
+						struct bpf_prog *prog,
+						struct sk_buff *skb,
+						struct page *page,
+						struct xdp_buff *xdp)
 {
 	bool tagged = skb_vlan_tag_present(skb);
 	__be16 vlan_proto = skb->vlan_proto;
 	u16 vlan_tci = skb_vlan_tag_get(skb);
+	enum skb_drop_reason reason;
 	int err;
 
 	if (!page && !skb->head_frag) {
-		page = rxlane_xdp_copy_buff(q, xdp);
-		if (unlikely(!page)) {
-			kfree_skb(skb);
-			return -ENOMEM;
-		}
+		reason = rxlane_xdp_copy_buff(q, xdp, &page);
+		if (unlikely(reason))
+			return reason;
 	}
 	if (!page) {
 		get_page(virt_to_head_page(xdp->data));
 		q->xdp_rxq.mem = rxlane_xdp_mem_shared;
 	}
-	consume_skb(skb);
 	if (tagged && !rxlane_xdp_push_vlan(xdp, vlan_proto, vlan_tci))
 		err = -ENOSPC;
 	else
@@ -376,27 +418,28 @@ static int rxlane_xdp_redirect(struct rxlane_rxq *q, struct bpf_prog *prog,
 	if (err)
 		xdp_return_buff(xdp);
 	q->xdp_rxq.mem = q->pool_mem;
-	return err;
+	if (unlikely(err))
+		return SKB_DROP_REASON_XDP;
+	consume_skb(skb);
+	return SKB_NOT_DROPPED_YET;
 }
 
 /*
  * XDP_PASS: the skb goes on with what the program left, its own buffer
  * (in place) or a new skb around the copy.
  */
-static int rxlane_xdp_pass(struct rxlane_rxq *q, struct sk_buff *skb,
-			   struct page *page, struct xdp_buff *xdp, bool moved)
+static enum skb_drop_reason rxlane_xdp_pass(struct rxlane_rxq *q,
+					    struct sk_buff *skb,
+					    struct page *page,
+					    struct xdp_buff *xdp, bool moved)
 {
 	struct net_device *dev = q->priv->dev;
-	struct sk_buff *nskb;
+	enum skb_drop_reason reason;
 
 	if (page) {
-		nskb = rxlane_xdp_build_skb(q, xdp, skb, moved);
-		if (unlikely(!nskb)) {
-			page_pool_recycle_direct(q->page_pool, page);
-			return -ENOMEM;
-		}
-		consume_skb(skb);
-		skb = nskb;
+		reason = rxlane_xdp_skb_of_copy(q, xdp, page, &skb, moved);
+		if (unlikely(reason))
+			return reason;
 	} else {
 		rxlane_xdp_sync_skb(skb, xdp);
 		rxlane_xdp_set_csum(skb, skb->ip_summed, skb->csum_level,
@@ -405,7 +448,7 @@ static int rxlane_xdp_pass(struct rxlane_rxq *q, struct sk_buff *skb,
 	skb->protocol = eth_type_trans(skb, dev);
 	dev_sw_netstats_rx_add(dev, skb->len + ETH_HLEN);
 	napi_gro_receive(&q->napi, skb);
-	return 0;
+	return SKB_NOT_DROPPED_YET;
 }
 
 /*
@@ -413,19 +456,17 @@ static int rxlane_xdp_pass(struct rxlane_rxq *q, struct sk_buff *skb,
  * the lower device took out of the frame (hwaccel) for the lower to put
  * back on transmit.
  */
-static int rxlane_xdp_tx(struct rxlane_rxq *q, struct sk_buff *skb,
-			 struct page *page, struct xdp_buff *xdp)
+static enum skb_drop_reason rxlane_xdp_tx(struct rxlane_rxq *q,
+					  struct sk_buff *skb,
+					  struct page *page,
+					  struct xdp_buff *xdp)
 {
-	struct sk_buff *nskb;
+	enum skb_drop_reason reason;
 
 	if (page) {
-		nskb = rxlane_xdp_build_skb(q, xdp, skb, true);
-		if (unlikely(!nskb)) {
-			page_pool_recycle_direct(q->page_pool, page);
-			return -ENOMEM;
-		}
-		consume_skb(skb);
-		skb = nskb;
+		reason = rxlane_xdp_skb_of_copy(q, xdp, page, &skb, true);
+		if (unlikely(reason))
+			return reason;
 		skb_reset_mac_header(skb);
 	} else {
 		rxlane_xdp_sync_skb(skb, xdp);
@@ -437,7 +478,7 @@ static int rxlane_xdp_tx(struct rxlane_rxq *q, struct sk_buff *skb,
 	skb->protocol = eth_hdr(skb)->h_proto;
 	skb->dev = q->priv->lower;
 	dev_queue_xmit(skb);
-	return 0;
+	return SKB_NOT_DROPPED_YET;
 }
 
 /* Run @prog on one frame whose data starts at its Ethernet header. */
@@ -445,19 +486,22 @@ static void rxlane_xdp_run_one(struct rxlane_rxq *q, struct bpf_prog *prog,
 			       struct sk_buff *skb, bool *redirected)
 {
 	struct net_device *dev = q->priv->dev;
+	enum skb_drop_reason reason;
 	unsigned int len = skb->len;
 	struct page *page = NULL;
 	void *data, *data_end;
 	struct xdp_buff xdp;
 	u32 act;
 
-	if (skb->ip_summed == CHECKSUM_PARTIAL && skb_checksum_help(skb))
+	if (skb->ip_summed == CHECKSUM_PARTIAL && skb_checksum_help(skb)) {
+		reason = SKB_DROP_REASON_SKB_CSUM;
 		goto drop;
+	}
 	if (rxlane_xdp_can_run_inplace(skb)) {
 		rxlane_xdp_prepare_inplace(q, skb, &xdp);
 	} else {
-		page = rxlane_xdp_copy_skb(q, skb, &xdp);
-		if (unlikely(!page))
+		reason = rxlane_xdp_copy_skb(q, skb, &xdp, &page);
+		if (unlikely(reason))
 			goto drop;
 	}
 	data = xdp.data;
@@ -466,21 +510,23 @@ static void rxlane_xdp_run_one(struct rxlane_rxq *q, struct bpf_prog *prog,
 
 	switch (act) {
 	case XDP_PASS:
-		if (rxlane_xdp_pass(q, skb, page, &xdp,
-				    xdp.data != data || xdp.data_end != data_end))
+		reason = rxlane_xdp_pass(q, skb, page, &xdp,
+					 xdp.data != data ||
+					 xdp.data_end != data_end);
+		if (unlikely(reason))
 			goto drop;
 		rxlane_xdp_count(q, &q->stats.xdp_pass, len, false);
 		return;
 	case XDP_TX:
-		if (rxlane_xdp_tx(q, skb, page, &xdp))
+		reason = rxlane_xdp_tx(q, skb, page, &xdp);
+		if (unlikely(reason))
 			goto drop;
 		rxlane_xdp_count(q, &q->stats.xdp_tx, len, false);
 		return;
 	case XDP_REDIRECT:
-		if (rxlane_xdp_redirect(q, prog, skb, page, &xdp)) {
-			skb = NULL;
+		reason = rxlane_xdp_redirect(q, prog, skb, page, &xdp);
+		if (unlikely(reason))
 			goto drop;
-		}
 		*redirected = true;
 		rxlane_xdp_count(q, &q->stats.xdp_redirect, len, false);
 		return;
@@ -501,10 +547,11 @@ static void rxlane_xdp_run_one(struct rxlane_rxq *q, struct bpf_prog *prog,
 	return;
 
 drop:
+	/* Counted in rxN_drops, and so in rx_dropped (ndo_get_stats64). */
 	u64_stats_update_begin(&q->stats.syncp);
 	q->stats.drops++;
 	u64_stats_update_end(&q->stats.syncp);
-	kfree_skb(skb);
+	kfree_skb_reason(skb, reason);
 }
 
 /**

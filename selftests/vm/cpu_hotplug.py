@@ -8,7 +8,6 @@ stranded on a ring or a dead CPU); vm-run checks the kernel log.
 
 Needs two CPUs (scripts/vm-run gives the guest two by default) and a CPU 1
 that can go offline."""
-import json
 import os
 import sys
 import threading
@@ -17,61 +16,18 @@ import time
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from rxl import *  # noqa: E402,F403
 
-OBJ = os.path.join(HERE, 'xdp_probe.bpf.o')
-MAX_CPUS = 16           # as in xdp_probe.bpf.c: hits[queue * MAX_CPUS + cpu]
-ONLINE = '/sys/devices/system/cpu/cpu1/online'
+OBJ = XDP_PROBE
 PORT = 7701
 ROUNDS = 3
 
 need_root_and_module()
-if os.cpu_count() < 2 or not os.path.exists(ONLINE):
-    skip('needs a CPU 1 that can go offline (scripts/vm-run --smp 2)')
+need_cpu1_hotplug()
 if not os.path.exists(OBJ):
     fail('%s not built (make -C selftests/vm)' % OBJ)
 
 
-def set_online(v):
-    with open(ONLINE, 'w') as f:
-        f.write(str(v))
-
-
-def online():
-    with open(ONLINE) as f:
-        return f.read().strip() == '1'
-
-
-at_exit(lambda: online() or set_online(1))
-
-
-def attach(dev):
-    """xdp_count on dev; return its hits map id."""
-    sh('ip link set dev %s xdpdrv obj %s program xdp_count' % (dev, OBJ))
-    at_exit(lambda: sh('ip link set dev %s xdpdrv off' % dev, check=False))
-    info = json.loads(sh('ip -j -d link show dev %s' % dev))[0]
-    prog = json.loads(sh('bpftool -j prog show id %d' %
-                         info['xdp']['prog']['id']))
-    for mid in prog.get('map_ids', []):
-        if json.loads(sh('bpftool -j map show id %d' % mid))['name'] == 'hits':
-            return mid
-    fail('xdp_count has no hits map')
-
-
-def read_hits(mid):
-    """{(queue, cpu): frames} from the hits map."""
-    out = {}
-    for e in json.loads(sh('bpftool -j map dump id %d' % mid)):
-        if 'formatted' in e:
-            k, v = e['formatted']['key'], e['formatted']['value']
-        else:
-            k = int.from_bytes(bytes(int(x, 16) for x in e['key']), 'little')
-            v = int.from_bytes(bytes(int(x, 16) for x in e['value']), 'little')
-        if v:
-            out[(k // MAX_CPUS, k % MAX_CPUS)] = v
-    return out
-
-
 t = Topo(queues=2)
-hits_id = attach(t.nic)
+hits_id = xdp_attach(t.nic, 'xdp_count')['hits']
 sh('ethtool -N %s flow-type udp4 dst-port %d action 1 loc 0' % (t.nic, PORT))
 t.set_queue_cpu(0, 0)
 t.set_queue_cpu(1, 1)
@@ -136,13 +92,13 @@ at_exit(s.stop.set)
 processed_on(1, 'CPU 1 online')
 for r in range(ROUNDS):
     t0 = time.monotonic()
-    set_online(0)
-    check(not online(), 'CPU 1 still online after writing 0')
+    set_cpu1_online(0)
+    check(not cpu1_online(), 'CPU 1 still online after writing 0')
     queue_on(0, 'round %d, CPU 1 offline' % r)
     check(queue_cpu(0) == 0, 'round %d: queue 0 moved to CPU %d' % (r, queue_cpu(0)))
     processed_on(0, 'round %d, CPU 1 offline' % r)
-    set_online(1)
-    check(online(), 'CPU 1 not online after writing 1')
+    set_cpu1_online(1)
+    check(cpu1_online(), 'CPU 1 not online after writing 1')
     queue_on(1, 'round %d, CPU 1 back' % r)
     processed_on(1, 'round %d, CPU 1 back' % r)
     log('round %d: queue 1 CPU 1 -> 0 -> 1 under traffic in %.1f s, XDP saw %s' %
@@ -160,8 +116,8 @@ log('%d frames sent across %d offline/online rounds, all processed' %
     (want, ROUNDS))
 
 # The knob cannot pin a queue to an offline CPU.
-set_online(0)
+set_cpu1_online(0)
 rc, out = sh_rc('echo "1 1" > %s' % t.debugfs('queue_cpu'))
 check(rc != 0, 'queue_cpu accepted offline CPU 1')
-set_online(1)
+set_cpu1_online(1)
 sys.exit(KSFT_PASS)

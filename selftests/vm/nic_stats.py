@@ -17,8 +17,13 @@ test sent, and each check is exact.
   NIC's open held (debugfs open_delay_ms, NAPI not polling yet) a ring of
   N holds exactly N frames, the rest are rx0_ring_full drops counted in
   rx_missed_errors, for two sizes;
+- the XDP error paths: a redirect into a devmap slot whose device is
+  down, frames too big for a page and copies that get no page (a packet
+  tap on the lower makes the NIC copy; debugfs fail_alloc) are drops in
+  rx0_drops and rx_dropped;
 - each of these drops is seen by the skb:kfree_skb tracepoint with its
-  reason: TC_INGRESS, XDP, DEV_READY, FULL_RING (exact counts);
+  reason: TC_INGRESS, XDP (XDP_DROP and the failed redirect), DEV_READY,
+  FULL_RING, PKT_TOO_BIG, NOMEM (exact counts);
 - resizing the ring under traffic leaves a clean kernel log (vm-run's
   verdict) and the NIC delivering."""
 import collections
@@ -36,7 +41,9 @@ OBJ = os.path.join(HERE, 'xdp_probe.bpf.o')
 TRACING = '/sys/kernel/tracing'
 FILTER_PORT, XDP_PORT, RING_PORT, DOWN_PORT, BLAST_PORT = 9401, 7701, 9402, 9403, 9404
 N_FILTER, N_XDP, N_DOWN = 11, 13, 7
-REASONS = ('TC_INGRESS', 'XDP', 'DEV_READY', 'FULL_RING')
+N_REDIR, N_BIG, N_NOMEM = 9, 5, 4
+REDIR_PORT, BIG_PORT, NOMEM_PORT = 7702, 7703, 7704
+REASONS = ('TC_INGRESS', 'XDP', 'DEV_READY', 'FULL_RING', 'PKT_TOO_BIG', 'NOMEM')
 
 need_root_and_module()
 t = Topo(queues=1)
@@ -123,6 +130,55 @@ expect_link(d_ln, 'XDP_DROP', rx_dropped=N_XDP, rx_missed_errors=0)
 sh('ip link set dev %s xdpdrv off' % t.nic)
 expect['XDP'] += N_XDP
 log('XDP drops: rx_dropped +%d' % d_ln['rx_dropped'])
+
+# ---- XDP error paths ---------------------------------------------------------
+
+
+def xdp_error(what, port, n, size=64):
+    """Send n frames of size bytes to port: each must be an XDP drop."""
+    b = snapshot()
+    t.send_udp(41003, port, n, size)
+    d_st, d_ln = wait_stat(b, 'rx0_drops', n, what)
+    check(d_st['rx0_drops'] == n, '%s: rx0_drops grew by %d, want %d' %
+          (what, d_st['rx0_drops'], n))
+    expect_link(d_ln, what, rx_dropped=n, rx_missed_errors=0, rx_packets=0)
+    log('%s: rx0_drops +%d, rx_dropped +%d' % (what, n, d_ln['rx_dropped']))
+
+
+# A redirect into a devmap slot whose device is down fails in
+# xdp_do_redirect() (-ENETDOWN).
+down = 'rxld%d' % os.getpid()
+sh('ip link add %s type veth peer name %sp' % (down, down))
+at_exit(lambda: sh('ip link del %s 2>/dev/null' % down, check=False))
+maps = xdp_attach(t.nic, 'xdp_redirect')
+devmap_set(maps['tx_port'], json.loads(sh('ip -j link show %s' % down))[0]['ifindex'])
+xdp_error('redirect to a device that is down', REDIR_PORT, N_REDIR)
+expect['XDP'] += N_REDIR
+sh('ip link set dev %s xdpdrv off' % t.nic)
+
+# A packet tap on the lower holds a clone of each frame: the NIC copies
+# the frame into a page of its pool, which a frame above the page's room
+# does not fit in, and which fail_alloc takes away. Checksums are filled in
+# by the sender: skb_checksum_help() would give a CHECKSUM_PARTIAL clone a
+# private head first, run on in place (as in xdp_inplace.py).
+sh('ip netns exec %s ethtool -K %s tx off' % (t.ns, t.peer))
+tap = socket.socket(socket.AF_PACKET, socket.SOCK_RAW, socket.htons(0x0003))
+tap.bind((t.lower, 0))
+at_exit(tap.close)
+for dev, ns in ((t.peer, t.ns), (t.lower, None)):
+    sh('ip %slink set %s mtu 9000' % ('-n %s ' % ns if ns else '', dev))
+xdp_attach(t.nic, 'xdp_count')
+xdp_error('a frame too big for a page', BIG_PORT, N_BIG, 4000)
+expect['PKT_TOO_BIG'] += N_BIG
+t.write_debugfs('fail_alloc', str(N_NOMEM))
+xdp_error('no page for the copy (fail_alloc)', NOMEM_PORT, N_NOMEM)
+check(t.read_debugfs('fail_alloc').strip() == '0', 'fail_alloc not consumed')
+expect['NOMEM'] += N_NOMEM
+sh('ip link set dev %s xdpdrv off' % t.nic)
+tap.close()
+for dev, ns in ((t.peer, t.ns), (t.lower, None)):
+    sh('ip %slink set %s mtu 1500' % ('-n %s ' % ns if ns else '', dev))
+sh('ip netns exec %s ethtool -K %s tx on' % (t.ns, t.peer))
 
 # ---- NIC down ------------------------------------------------------------------
 sh('ip link set %s down' % t.nic)

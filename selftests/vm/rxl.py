@@ -283,6 +283,68 @@ def ethtool_x(ifname, ctx=None):
     return key, indir
 
 
+# ---- CPU hotplug ------------------------------------------------------------
+CPU1_ONLINE = '/sys/devices/system/cpu/cpu1/online'
+
+
+def cpu1_online():
+    with open(CPU1_ONLINE) as f:
+        return f.read().strip() == '1'
+
+
+def set_cpu1_online(v):
+    with open(CPU1_ONLINE, 'w') as f:
+        f.write(str(v))
+
+
+def need_cpu1_hotplug():
+    """Skip unless CPU 1 can go offline; bring it back at exit."""
+    if os.cpu_count() < 2 or not os.path.exists(CPU1_ONLINE):
+        skip('needs a CPU 1 that can go offline (scripts/vm-run --smp 2)')
+    at_exit(lambda: cpu1_online() or set_cpu1_online(1))
+
+
+# ---- XDP programs of xdp_probe.bpf.o -----------------------------------------
+XDP_PROBE = os.path.join(HERE, 'xdp_probe.bpf.o')
+PROBE_MAX_CPUS = 16     # as in xdp_probe.bpf.c: hits[queue * MAX_CPUS + cpu]
+
+
+def xdp_attach(dev, sec, ns=None, obj=XDP_PROBE):
+    """Attach program sec of obj to dev in native mode (detached at exit);
+    return {map name: map id} of the program."""
+    pre = 'ip -n %s ' % ns if ns else 'ip '
+    sh(pre + 'link set dev %s xdpdrv obj %s program %s' % (dev, obj, sec))
+    at_exit(lambda: sh(pre + 'link set dev %s xdpdrv off' % dev, check=False))
+    info = json.loads(sh(pre + '-j -d link show dev %s' % dev))[0]
+    xdp = info.get('xdp', {})
+    check(xdp.get('mode') == 1, '%s: not attached in native mode: %s' % (dev, xdp))
+    prog = json.loads(sh('bpftool -j prog show id %d' % xdp['prog']['id']))
+    maps = {}
+    for mid in prog.get('map_ids', []):
+        maps[json.loads(sh('bpftool -j map show id %d' % mid))['name']] = mid
+    return maps
+
+
+def read_hits(mid):
+    """{(queue, cpu): frames} from xdp_probe's hits map."""
+    out = {}
+    for e in json.loads(sh('bpftool -j map dump id %d' % mid)):
+        if 'formatted' in e:
+            k, v = e['formatted']['key'], e['formatted']['value']
+        else:
+            k = int.from_bytes(bytes(int(x, 16) for x in e['key']), 'little')
+            v = int.from_bytes(bytes(int(x, 16) for x in e['value']), 'little')
+        if v:
+            out[(k // PROBE_MAX_CPUS, k % PROBE_MAX_CPUS)] = v
+    return out
+
+
+def devmap_set(mid, ifindex):
+    """Slot 0 of a devmap (xdp_probe's tx_port) -> ifindex."""
+    v = ' '.join(str(b) for b in struct.pack('<I', ifindex))
+    sh('bpftool map update id %d key 0 0 0 0 value %s' % (mid, v))
+
+
 # ---- topology --------------------------------------------------------------
 class Topo:
     """wire namespace <-veth-> lower (root ns) <- rxlane device."""

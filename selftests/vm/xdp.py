@@ -6,14 +6,12 @@ veth and from a veth into the NIC through a devmap, refusals (fault
 injection, MTU)."""
 import json
 import os
-import struct
 import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from rxl import *  # noqa: E402,F403
 
-OBJ = os.path.join(HERE, 'xdp_probe.bpf.o')
-MAX_CPUS = 16
+OBJ = XDP_PROBE
 N = 20
 
 need_root_and_module()
@@ -24,40 +22,11 @@ ncpu = os.cpu_count()
 
 
 def attach(dev, sec, ns=None):
-    pre = 'ip -n %s ' % ns if ns else 'ip '
-    sh(pre + 'link set dev %s xdpdrv obj %s program %s' % (dev, OBJ, sec))
-    at_exit(lambda: sh(pre + 'link set dev %s xdpdrv off' % dev, check=False))
-    info = json.loads(sh(pre + '-j -d link show dev %s' % dev))[0]
-    xdp = info.get('xdp', {})
-    check(xdp.get('mode') == 1, '%s: not attached in native mode: %s' % (dev, xdp))
-    prog = json.loads(sh('bpftool -j prog show id %d' % xdp['prog']['id']))
-    maps = {}
-    for mid in prog.get('map_ids', []):
-        m = json.loads(sh('bpftool -j map show id %d' % mid))
-        maps[m['name']] = mid
-    return maps
+    return xdp_attach(dev, sec, ns)
 
 
 def detach(dev):
     sh('ip link set dev %s xdpdrv off' % dev)
-
-
-def read_hits(mid):
-    out = {}
-    for e in json.loads(sh('bpftool -j map dump id %d' % mid)):
-        if 'formatted' in e:
-            k, v = e['formatted']['key'], e['formatted']['value']
-        else:
-            k = int.from_bytes(bytes(int(x, 16) for x in e['key']), 'little')
-            v = int.from_bytes(bytes(int(x, 16) for x in e['value']), 'little')
-        if v:
-            out[(k // MAX_CPUS, k % MAX_CPUS)] = v
-    return out
-
-
-def devmap_set(mid, ifindex):
-    v = ' '.join(str(b) for b in struct.pack('<I', ifindex))
-    sh('bpftool map update id %d key 0 0 0 0 value %s' % (mid, v))
 
 
 def ifindex(dev, ns=None):

@@ -48,33 +48,56 @@ struct {
 	__type(value, __u32);
 } tx_port SEC(".maps");
 
-static __always_inline int probe_frame(struct xdp_md *ctx)
+/* map[key] += n, for the counting ARRAY maps of __u64 below. */
+static __always_inline void map_add(void *map, __u32 key, __u64 n)
 {
-	void *data = (void *)(long)ctx->data;
-	void *end = (void *)(long)ctx->data_end;
+	__u64 *v = bpf_map_lookup_elem(map, &key);
+
+	if (v)
+		__sync_fetch_and_add(v, n);
+}
+
+/*
+ * The UDP header of an IPv4 (no options) frame starting at its Ethernet
+ * header, or NULL: XDP and tc (data at the MAC header) alike.
+ */
+static __always_inline struct udphdr *ipv4_udp(void *data, void *end)
+{
 	struct ethhdr *eth = data;
 	struct iphdr *iph;
 	struct udphdr *uh;
-	__u32 key, cpu;
-	__u64 *v;
 
 	if ((void *)(eth + 1) > end || eth->h_proto != bpf_htons(ETH_P_IP))
-		return 0;
+		return NULL;
 	iph = (void *)(eth + 1);
 	if ((void *)(iph + 1) > end || iph->protocol != IPPROTO_UDP ||
 	    iph->ihl != 5)
-		return 0;
+		return NULL;
 	uh = (void *)(iph + 1);
-	if ((void *)(uh + 1) > end || bpf_ntohs(uh->dest) < 7700 ||
-	    bpf_ntohs(uh->dest) >= 7800)
+	if ((void *)(uh + 1) > end)
+		return NULL;
+	return uh;
+}
+
+/* Whether the frame is one of the tests': IPv4 UDP to ports 7700..7799. */
+static __always_inline int probe_port(void *data, void *end)
+{
+	struct udphdr *uh = ipv4_udp(data, end);
+
+	return uh && bpf_ntohs(uh->dest) >= 7700 && bpf_ntohs(uh->dest) < 7800;
+}
+
+static __always_inline int probe_frame(struct xdp_md *ctx)
+{
+	__u32 key, cpu;
+
+	if (!probe_port((void *)(long)ctx->data, (void *)(long)ctx->data_end))
 		return 0;
 	cpu = bpf_get_smp_processor_id();
 	if (ctx->rx_queue_index >= MAX_QUEUES || cpu >= MAX_CPUS)
 		return 1;
 	key = ctx->rx_queue_index * MAX_CPUS + cpu;
-	v = bpf_map_lookup_elem(&hits, &key);
-	if (v)
-		__sync_fetch_and_add(v, 1);
+	map_add(&hits, key, 1);
 	return 1;
 }
 
@@ -136,20 +159,9 @@ int xdp_redirect_all(struct xdp_md *ctx)
 static __always_inline struct udphdr *outer_udp(void *data, void *end,
 						__u16 port)
 {
-	struct ethhdr *eth = data;
-	struct iphdr *iph;
-	struct udphdr *uh;
+	struct udphdr *uh = ipv4_udp(data, end);
 
-	if ((void *)(eth + 1) > end || eth->h_proto != bpf_htons(ETH_P_IP))
-		return NULL;
-	iph = (void *)(eth + 1);
-	if ((void *)(iph + 1) > end || iph->protocol != IPPROTO_UDP ||
-	    iph->ihl != 5)
-		return NULL;
-	uh = (void *)(iph + 1);
-	if ((void *)(uh + 1) > end || uh->dest != bpf_htons(port))
-		return NULL;
-	return uh;
+	return uh && uh->dest == bpf_htons(port) ? uh : NULL;
 }
 
 SEC("xdp")
@@ -210,14 +222,6 @@ struct {
 	__type(value, __u64);
 } tcp_seen SEC(".maps");
 
-static __always_inline void tcp_seen_add(__u32 key, __u64 n)
-{
-	__u64 *v = bpf_map_lookup_elem(&tcp_seen, &key);
-
-	if (v)
-		__sync_fetch_and_add(v, n);
-}
-
 SEC("xdp")
 int xdp_count_tcp(struct xdp_md *ctx)
 {
@@ -239,11 +243,11 @@ int xdp_count_tcp(struct xdp_md *ctx)
 	    bpf_ntohs(th->dest) >= 7800)
 		return XDP_PASS;
 	hlen = sizeof(*iph) + th->doff * 4;
-	tcp_seen_add(TCP_SEEN_FRAMES, 1);
+	map_add(&tcp_seen, TCP_SEEN_FRAMES, 1);
 	if (bpf_ntohs(iph->tot_len) > hlen)
-		tcp_seen_add(TCP_SEEN_PAYLOAD, bpf_ntohs(iph->tot_len) - hlen);
+		map_add(&tcp_seen, TCP_SEEN_PAYLOAD, bpf_ntohs(iph->tot_len) - hlen);
 	if (end - data > ETH_FRAME_LEN)
-		tcp_seen_add(TCP_SEEN_OVERSIZE, 1);
+		map_add(&tcp_seen, TCP_SEEN_OVERSIZE, 1);
 	return XDP_PASS;
 }
 
@@ -254,33 +258,9 @@ struct {
 	__type(value, __u64);
 } csum_seen SEC(".maps");
 
-/* An IPv4 UDP frame to ports 7700..7799 (tc: data at the MAC header). */
 static __always_inline int probe_skb(struct __sk_buff *skb)
 {
-	void *data = (void *)(long)skb->data;
-	void *end = (void *)(long)skb->data_end;
-	struct ethhdr *eth = data;
-	struct iphdr *iph;
-	struct udphdr *uh;
-
-	if ((void *)(eth + 1) > end || eth->h_proto != bpf_htons(ETH_P_IP))
-		return 0;
-	iph = (void *)(eth + 1);
-	if ((void *)(iph + 1) > end || iph->protocol != IPPROTO_UDP ||
-	    iph->ihl != 5)
-		return 0;
-	uh = (void *)(iph + 1);
-	if ((void *)(uh + 1) > end)
-		return 0;
-	return bpf_ntohs(uh->dest) >= 7700 && bpf_ntohs(uh->dest) < 7800;
-}
-
-static __always_inline void csum_seen_inc(__u32 key)
-{
-	__u64 *v = bpf_map_lookup_elem(&csum_seen, &key);
-
-	if (v)
-		__sync_fetch_and_add(v, 1);
+	return probe_port((void *)(long)skb->data, (void *)(long)skb->data_end);
 }
 
 SEC("tc/csum_mark")
@@ -296,9 +276,31 @@ int tc_csum_query(struct __sk_buff *skb)
 {
 	if (!probe_skb(skb))
 		return TC_ACT_OK;
-	csum_seen_inc(0);
+	map_add(&csum_seen, 0, 1);
 	if (bpf_csum_level(skb, BPF_CSUM_LEVEL_QUERY) >= 0)
-		csum_seen_inc(1);
+		map_add(&csum_seen, 1, 1);
+	return TC_ACT_OK;
+}
+
+/* hash_seen[0]: frames to ports 7700..7799, [1]: the last one's skb->hash */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 2);
+	__type(key, __u32);
+	__type(value, __u64);
+} hash_seen SEC(".maps");
+
+/* The hash an skb carries as it is (no bpf_get_hash_recalc()). */
+SEC("tc/hash_seen")
+int tc_hash_seen(struct __sk_buff *skb)
+{
+	__u32 key = 1;
+	__u64 hash = skb->hash;
+
+	if (!probe_skb(skb))
+		return TC_ACT_OK;
+	bpf_map_update_elem(&hash_seen, &key, &hash, BPF_ANY);
+	map_add(&hash_seen, 0, 1);
 	return TC_ACT_OK;
 }
 
