@@ -154,19 +154,9 @@ static int rxl_verify_keys(struct rxl_fw *fw, const struct rxl_entry *e,
 	while (i < n) {
 		for (j = i + 1; j < n && rxl_same_group(&e[i], &e[j]); j++)
 			;
-		memset(&k, 0, sizeof(k));
-		if (e[i].family == 4) {
-			k.k4 = (struct rxl_rule4_key){ .set = tag,
-				.plen = e[i].plen, .proto = e[i].proto };
-			memcpy(&k.k4.src, e[i].src, 4);
-			fd = fw->rules4;
-		} else {
-			k.k6 = (struct rxl_rule6_key){ .set = tag,
-				.plen = e[i].plen, .proto = e[i].proto };
-			memcpy(k.k6.src, e[i].src, 16);
-			fd = fw->rules6;
-		}
-		err = rxl_resolve(fw, &e[i], j - i, &want);
+		rxl_entry_key(&e[i], tag, &k);
+		fd = e[i].family == 4 ? fw->rules4 : fw->rules6;
+		err = rxl_resolve(RXL_WHY(fw), &e[i], j - i, &want);
 		if (err)
 			return err;
 		if (bpf_map_lookup_elem(fd, &k, &got)) {
@@ -249,8 +239,8 @@ int rxl_fw_container_verify(struct rxl_fw *fw, const struct rxl_cont_spec *s,
 			 v->nrules, s->nrules);
 		goto out;
 	}
-	err = rxl_expand(fw, s->rules, s->nrules, &e, &ne) ?:
-	      rxl_shapes(fw, e, ne, &want);
+	err = rxl_expand(RXL_WHY(fw), s->rules, s->nrules, &e, &ne) ?:
+	      rxl_shapes(RXL_WHY(fw), e, ne, &want);
 	if (err)
 		goto out;
 	err = 1;

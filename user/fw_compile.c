@@ -7,15 +7,40 @@
  */
 #include <arpa/inet.h>
 #include <errno.h>
+#include <stdarg.h>
 #include <netinet/in.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include <bpf/bpf.h>
-#include <bpf/libbpf.h>
+#include "fw_compile.h"
 
-#include "fw_priv.h"
+/* Say why in @why (@len bytes) and return -@err. */
+static int rxl_refuse(char *why, size_t len, int err, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(why, len, fmt, ap);
+	va_end(ap);
+	return err < 0 ? err : -err;
+}
+
+void rxl_entry_key(const struct rxl_entry *e, __u32 tag, union rxl_any_key *k)
+{
+	memset(k, 0, sizeof(*k));
+	if (e->family == 4) {
+		k->k4.set = tag;
+		memcpy(&k->k4.src, e->src, 4);
+		k->k4.plen = e->plen;
+		k->k4.proto = e->proto;
+	} else {
+		k->k6.set = tag;
+		memcpy(k->k6.src, e->src, 16);
+		k->k6.plen = e->plen;
+		k->k6.proto = e->proto;
+	}
+}
 
 /* ---- rule compilation --------------------------------------------------- */
 
@@ -73,7 +98,7 @@ static __u32 rxl_better(__u32 best, __u32 ref)
 }
 
 /* Resolve the @n entries of one group into port segments. */
-int rxl_resolve(struct rxl_fw *fw, const struct rxl_entry *e,
+int rxl_resolve(char *why, size_t len, const struct rxl_entry *e,
 		size_t n, struct rxl_rule_val *v)
 {
 	__u32 pts[2 * RXL_MAX_GROUP_RULES];
@@ -84,9 +109,9 @@ int rxl_resolve(struct rxl_fw *fw, const struct rxl_entry *e,
 	v->portless = RXL_NO_RULE;
 	if (n > RXL_MAX_GROUP_RULES) {
 		rxl_fmt_src(e, what, sizeof(what));
-		return rxl_fail(fw, -E2BIG,
-				"%zu rules share source %s; at most %u",
-				n, what, RXL_MAX_GROUP_RULES);
+		return rxl_refuse(why, len, -E2BIG,
+				  "%zu rules share source %s; at most %u",
+				  n, what, RXL_MAX_GROUP_RULES);
 	}
 	for (i = 0; i < n; i++) {
 		if (e[i].lo == 0 && e[i].hi == 0xffff)
@@ -113,9 +138,9 @@ int rxl_resolve(struct rxl_fw *fw, const struct rxl_entry *e,
 		}
 		if (v->nsegs == RXL_MAX_SEGS) {
 			rxl_fmt_src(e, what, sizeof(what));
-			return rxl_fail(fw, -E2BIG,
-					"rules for source %s split the ports into more than %u segments",
-					what, RXL_MAX_SEGS);
+			return rxl_refuse(why, len, -E2BIG,
+					  "rules for source %s split the ports into more than %u segments",
+					  what, RXL_MAX_SEGS);
 		}
 		v->segs[v->nsegs].lo = lo;
 		v->segs[v->nsegs].hi = hi;
@@ -125,29 +150,29 @@ int rxl_resolve(struct rxl_fw *fw, const struct rxl_entry *e,
 	return 0;
 }
 
-int rxl_check_rule(struct rxl_fw *fw, const struct rxl_rule *r,
+int rxl_check_rule(char *why, size_t len, const struct rxl_rule *r,
 		   unsigned int i)
 {
 	unsigned int max = r->family == AF_INET ? 32 : 128, b;
 
 	if (r->family != AF_INET && r->family != AF_INET6 &&
 	    r->family != AF_UNSPEC)
-		return rxl_fail(fw, -EINVAL, "rule %u: bad family %d", i,
-				r->family);
+		return rxl_refuse(why, len, -EINVAL, "rule %u: bad family %d", i,
+				  r->family);
 	if (r->family != AF_UNSPEC && r->plen > max)
-		return rxl_fail(fw, -EINVAL,
-				"rule %u: prefix length %u exceeds %u", i,
-				r->plen, max);
+		return rxl_refuse(why, len, -EINVAL,
+				  "rule %u: prefix length %u exceeds %u", i,
+				  r->plen, max);
 	if (r->family != AF_UNSPEC)
 		for (b = r->plen; b < max; b++)
 			if (r->src[b / 8] & (0x80 >> (b % 8)))
-				return rxl_fail(fw, -EINVAL,
-						"rule %u: source has bits set past /%u",
-						i, r->plen);
+				return rxl_refuse(why, len, -EINVAL,
+						  "rule %u: source has bits set past /%u",
+						  i, r->plen);
 	if (r->dport_lo > r->dport_hi)
-		return rxl_fail(fw, -EINVAL,
-				"rule %u: port range %u-%u is empty", i,
-				r->dport_lo, r->dport_hi);
+		return rxl_refuse(why, len, -EINVAL,
+				  "rule %u: port range %u-%u is empty", i,
+				  r->dport_lo, r->dport_hi);
 	switch (r->proto) {
 	case 0:
 	case IPPROTO_TCP:
@@ -156,18 +181,18 @@ int rxl_check_rule(struct rxl_fw *fw, const struct rxl_rule *r,
 	case IPPROTO_ICMP:
 	case IPPROTO_ICMPV6:
 		if (r->dport_lo != 0 || r->dport_hi != 0xffff)
-			return rxl_fail(fw, -EINVAL,
-					"rule %u: ICMP has no ports", i);
+			return rxl_refuse(why, len, -EINVAL,
+					  "rule %u: ICMP has no ports", i);
 		if ((r->proto == IPPROTO_ICMP && r->family == AF_INET6) ||
 		    (r->proto == IPPROTO_ICMPV6 && r->family == AF_INET))
-			return rxl_fail(fw, -EINVAL,
-					"rule %u: ICMP version does not match the source family",
-					i);
+			return rxl_refuse(why, len, -EINVAL,
+					  "rule %u: ICMP version does not match the source family",
+					  i);
 		return 0;
 	default:
-		return rxl_fail(fw, -EPROTONOSUPPORT,
-				"rule %u: protocol %u is not tcp, udp, icmp or any",
-				i, r->proto);
+		return rxl_refuse(why, len, -EPROTONOSUPPORT,
+				  "rule %u: protocol %u is not tcp, udp, icmp or any",
+				  i, r->proto);
 	}
 }
 
@@ -189,7 +214,7 @@ void rxl_add_entry(struct rxl_entry *e, const struct rxl_rule *r,
 }
 
 /* Rank @rules and expand them into per-family entries, sorted by group. */
-int rxl_expand(struct rxl_fw *fw, const struct rxl_rule *rules,
+int rxl_expand(char *why, size_t len, const struct rxl_rule *rules,
 	       unsigned int n, struct rxl_entry **out, size_t *nout)
 {
 	struct rxl_ranked *rk = calloc(n ?: 1, sizeof(*rk));
@@ -200,11 +225,11 @@ int rxl_expand(struct rxl_fw *fw, const struct rxl_rule *rules,
 	int err = 0;
 
 	if (!rk || !e) {
-		err = rxl_fail(fw, -ENOMEM, "out of memory");
+		err = rxl_refuse(why, len, -ENOMEM, "out of memory");
 		goto out;
 	}
 	for (i = 0; i < n; i++) {
-		err = rxl_check_rule(fw, &rules[i], i);
+		err = rxl_check_rule(why, len, &rules[i], i);
 		if (err)
 			goto out;
 		rk[i].r = &rules[i];
@@ -249,7 +274,7 @@ static void rxl_prefix_mask(unsigned int plen, __be32 mask[4])
 }
 
 /* Shapes of the sorted entries into @c; fails past RXL_MAX_SHAPES. */
-int rxl_shapes(struct rxl_fw *fw, const struct rxl_entry *e, size_t n,
+int rxl_shapes(char *why, size_t len, const struct rxl_entry *e, size_t n,
 	       struct rxl_container *c)
 {
 	size_t i;
@@ -268,9 +293,9 @@ int rxl_shapes(struct rxl_fw *fw, const struct rxl_entry *e, size_t n,
 		if (k < *ns)
 			continue;
 		if (*ns == RXL_MAX_SHAPES)
-			return rxl_fail(fw, -E2BIG,
-					"IPv%u rules use more than %u distinct (prefix length, protocol-or-any) shapes",
-					e[i].family, RXL_MAX_SHAPES);
+			return rxl_refuse(why, len, -E2BIG,
+					  "IPv%u rules use more than %u distinct (prefix length, protocol-or-any) shapes",
+					  e[i].family, RXL_MAX_SHAPES);
 		sh[*ns].plen = e[i].plen;
 		sh[*ns].any_proto = any;
 		rxl_prefix_mask(e[i].plen, sh[*ns].mask);
@@ -342,7 +367,7 @@ int rxl_has_shape(const struct rxl_container *c,
 }
 
 /* The rule judging port @port (-1: a packet without ports) in @v. */
-static __u32 rxl_val_judge(const struct rxl_rule_val *v, int port)
+__u32 rxl_val_judge(const struct rxl_rule_val *v, int port)
 {
 	__u32 i;
 

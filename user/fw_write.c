@@ -457,6 +457,7 @@ static int rxl_write_set(struct rxl_fw *fw, const struct rxl_entry *e,
 	struct rxl_rule4_key *k4 = calloc(RXL_BATCH, sizeof(*k4));
 	struct rxl_rule_val *v4 = calloc(RXL_BATCH, sizeof(*v4));
 	struct rxl_rule_val *v6 = calloc(RXL_BATCH, sizeof(*v6));
+	union rxl_any_key k;
 	__u32 n4 = 0, n6 = 0, cnt;
 	size_t i = 0, j;
 	int err = 0;
@@ -471,17 +472,15 @@ static int rxl_write_set(struct rxl_fw *fw, const struct rxl_entry *e,
 			     j++)
 				;
 			if (e[i].family == 4) {
-				k4[n4] = (struct rxl_rule4_key){
-					.set = tag, .plen = e[i].plen,
-					.proto = e[i].proto };
-				memcpy(&k4[n4].src, e[i].src, 4);
-				err = rxl_resolve(fw, &e[i], j - i, &v4[n4++]);
+				rxl_entry_key(&e[i], tag, &k);
+				k4[n4] = k.k4;
+				err = rxl_resolve(RXL_WHY(fw), &e[i], j - i,
+						  &v4[n4++]);
 			} else {
-				k6[n6] = (struct rxl_rule6_key){
-					.set = tag, .plen = e[i].plen,
-					.proto = e[i].proto };
-				memcpy(k6[n6].src, e[i].src, 16);
-				err = rxl_resolve(fw, &e[i], j - i, &v6[n6++]);
+				rxl_entry_key(&e[i], tag, &k);
+				k6[n6] = k.k6;
+				err = rxl_resolve(RXL_WHY(fw), &e[i], j - i,
+						  &v6[n6++]);
 			}
 			if (err)
 				goto out_undo;
@@ -568,7 +567,7 @@ int rxl_fw_rules_replace(struct rxl_fw *fw, __u32 id,
 		err = rxl_fail(fw, -E2BIG, "too many rules");
 		goto out_free;
 	}
-	err = rxl_expand(fw, rules, nrules, &e, &ne);
+	err = rxl_expand(RXL_WHY(fw), rules, nrules, &e, &ne);
 	if (err)
 		goto out_free;
 	err = rxl_lock(fw);
@@ -580,7 +579,8 @@ int rxl_fw_rules_replace(struct rxl_fw *fw, __u32 id,
 	if (err)
 		goto out_unlock;
 	nv = ca->val;
-	err = rxl_shapes(fw, e, ne, &nv) ?: rxl_rule_limit(fw, id, nrules);
+	err = rxl_shapes(RXL_WHY(fw), e, ne, &nv) ?:
+	      rxl_rule_limit(fw, id, nrules);
 	if (err)
 		goto out_unlock;
 	err = rxl_alloc_slots(fw, nrules, &base);
@@ -624,18 +624,7 @@ static int rxl_append_entry(struct rxl_fw *fw, const struct rxl_entry *e,
 {
 	int fd = e->family == 4 ? fw->rules4 : fw->rules6;
 
-	memset(k, 0, sizeof(*k));
-	if (e->family == 4) {
-		k->k4.set = tag;
-		memcpy(&k->k4.src, e->src, 4);
-		k->k4.plen = e->plen;
-		k->k4.proto = e->proto;
-	} else {
-		k->k6.set = tag;
-		memcpy(k->k6.src, e->src, 16);
-		k->k6.plen = e->plen;
-		k->k6.proto = e->proto;
-	}
+	rxl_entry_key(e, tag, k);
 	if (bpf_map_lookup_elem(fd, k, v)) {
 		memset(v, 0, sizeof(*v));
 		v->portless = RXL_NO_RULE;
@@ -696,7 +685,7 @@ static int rxl_rule_append(struct rxl_fw *fw, __u32 id,
 
 	if (!ca)
 		return rxl_fail(fw, -ENOMEM, "out of memory");
-	err = rxl_check_rule(fw, r, 0) ?: rxl_lock(fw);
+	err = rxl_check_rule(RXL_WHY(fw), r, 0) ?: rxl_lock(fw);
 	if (err)
 		goto out_free;
 	err = rxl_find_container(fw, id, ca);
@@ -870,7 +859,7 @@ static int rxl_apply_locked(struct rxl_fw *fw, const struct rxl_cont_spec *s,
 	exists = ca->n > 0;
 	new_set = !exists || !s->keep_rules;
 	if (new_set) {
-		err = rxl_expand(fw, s->rules, s->nrules, &e, &ne);
+		err = rxl_expand(RXL_WHY(fw), s->rules, s->nrules, &e, &ne);
 		if (err)
 			return err;
 	}
@@ -879,7 +868,7 @@ static int rxl_apply_locked(struct rxl_fw *fw, const struct rxl_cont_spec *s,
 		nv = ca->val;
 	nv.id = id;
 	if (new_set) {
-		err = rxl_shapes(fw, e, ne, &nv) ?:
+		err = rxl_shapes(RXL_WHY(fw), e, ne, &nv) ?:
 		      rxl_rule_limit(fw, id, s->nrules) ?:
 		      rxl_alloc_slots(fw, s->nrules, &base) ?:
 		      rxl_zero_percpu(fw, fw->rule_cnt, base, s->nrules,
