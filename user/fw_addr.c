@@ -259,13 +259,32 @@ int rxl_acache_refill(struct rxl_fw *fw)
 	return fw->acache_dirty ? rxl_sync(fw) : 0;
 }
 
-struct rxl_range {
-	__u32 base, n;
+/* The rule set of one address's value: a range of counter slots. */
+struct rxl_set_use {
+	__u32 id, base, n;
 };
 
-static int rxl_cmp_range(const void *a, const void *b)
+struct rxl_sets {
+	struct rxl_set_use *use;
+	size_t n;
+};
+
+static int rxl_set_collect(struct rxl_fw *fw, const struct rxl_addr *a,
+			   const struct rxl_container *v, void *arg)
 {
-	const struct rxl_range *x = a, *y = b;
+	struct rxl_sets *sets = arg;
+
+	(void)fw;
+	(void)a;
+	if (v->nrules && sets->n < 2 * RXL_MAX_ADDRS)
+		sets->use[sets->n++] = (struct rxl_set_use){
+			v->id, v->rule_base, v->nrules };
+	return 0;
+}
+
+static int rxl_cmp_set_base(const void *a, const void *b)
+{
+	const struct rxl_set_use *x = a, *y = b;
 
 	return x->base < y->base ? -1 : x->base > y->base;
 }
@@ -273,35 +292,27 @@ static int rxl_cmp_range(const void *a, const void *b)
 /*
  * Refuse to give container @id a set of @n rules when all containers
  * together would then have more than max-rules, the limit the maps were
- * sized for at load (RXL_RULES_OF_SLOTS of the counter slots). Checked
- * before anything is written; each container is counted once, however
- * many addresses share its value.
+ * sized for at load (RXL_RULES_OF_SLOTS of the counter slots). Each
+ * container is counted once (by the first of its addresses), however many
+ * addresses share its value.
  */
-int rxl_rule_limit(struct rxl_fw *fw, __u32 id, __u32 n)
+static int rxl_rule_limit(struct rxl_fw *fw, const struct rxl_sets *sets,
+			  __u32 id, __u32 n)
 {
 	__u32 max = RXL_RULES_OF_SLOTS(fw->rule_slots);
 	bool *seen = calloc(RXL_MAX_CONTAINERS, sizeof(*seen));
-	int fds[2] = { fw->addrs4, fw->addrs6 };
-	unsigned int ksz[2] = { 4, 16 };
 	__u64 total = n;
-	int f;
+	size_t i;
 
 	if (!seen)
 		return rxl_fail(fw, -ENOMEM, "out of memory");
-	for (f = 0; f < 2; f++) {
-		__u8 key[16], next[16];
-		struct rxl_container v;
-		void *prev = NULL;
+	for (i = 0; i < sets->n; i++) {
+		const struct rxl_set_use *u = &sets->use[i];
 
-		while (!bpf_map_get_next_key(fds[f], prev, next)) {
-			memcpy(key, next, ksz[f]);
-			prev = key;
-			if (bpf_map_lookup_elem(fds[f], key, &v) || v.id == id ||
-			    v.id >= RXL_MAX_CONTAINERS || seen[v.id])
-				continue;
-			seen[v.id] = true;
-			total += v.nrules;
-		}
+		if (u->id == id || u->id >= RXL_MAX_CONTAINERS || seen[u->id])
+			continue;
+		seen[u->id] = true;
+		total += u->n;
 	}
 	free(seen);
 	if (total <= max)
@@ -311,51 +322,56 @@ int rxl_rule_limit(struct rxl_fw *fw, __u32 id, __u32 n)
 			max, (unsigned long long)total);
 }
 
-/* First fit of @n counter slots beside every set in use. */
-int rxl_alloc_slots(struct rxl_fw *fw, __u32 n, __u32 *base)
+/*
+ * First fit of @n counter slots beside every set in use, the old set of
+ * the container itself included (it stays live until the flip is over).
+ */
+static int rxl_first_fit(struct rxl_fw *fw, struct rxl_sets *sets, __u32 n,
+			 __u32 *base)
 {
-	int fds[2] = { fw->addrs4, fw->addrs6 };
-	unsigned int ksz[2] = { 4, 16 };
-	struct rxl_range *used;
-	size_t nu = 0, i;
 	__u32 at = 0;
-	int f;
+	size_t i;
 
 	*base = 0;
 	if (!n)
 		return 0;
-	used = calloc(2 * RXL_MAX_ADDRS, sizeof(*used));
-	if (!used)
-		return rxl_fail(fw, -ENOMEM, "out of memory");
-	for (f = 0; f < 2; f++) {
-		__u8 key[16], next[16];
-		struct rxl_container v;
-		void *prev = NULL;
+	qsort(sets->use, sets->n, sizeof(*sets->use), rxl_cmp_set_base);
+	for (i = 0; i < sets->n; i++) {
+		const struct rxl_set_use *u = &sets->use[i];
 
-		while (!bpf_map_get_next_key(fds[f], prev, next) &&
-		       nu < 2 * RXL_MAX_ADDRS) {
-			memcpy(key, next, ksz[f]);
-			prev = key;
-			if (!bpf_map_lookup_elem(fds[f], key, &v) && v.nrules) {
-				used[nu].base = v.rule_base;
-				used[nu++].n = v.nrules;
-			}
-		}
-	}
-	qsort(used, nu, sizeof(*used), rxl_cmp_range);
-	for (i = 0; i < nu; i++) {
-		if (used[i].base >= at && used[i].base - at >= n)
+		if (u->base >= at && u->base - at >= n)
 			break;
-		if (used[i].base + used[i].n > at)
-			at = used[i].base + used[i].n;
+		if (u->base + u->n > at)
+			at = u->base + u->n;
 	}
-	free(used);
 	if (at > fw->rule_slots || fw->rule_slots - at < n)
 		return rxl_fail(fw, -ENOSPC,
 				"no room for %u rule counters (%u slots in all)",
 				n, fw->rule_slots);
 	*base = at;
 	return 0;
+}
+
+/*
+ * Room for a set of @n rules of container @id: within max-rules, and
+ * (@base not NULL) the first counter slot of a free run of @n. One walk
+ * of the address maps answers both; checked before anything is written.
+ */
+int rxl_rule_room(struct rxl_fw *fw, __u32 id, __u32 n, __u32 *base)
+{
+	struct rxl_sets sets = {
+		.use = calloc(2 * RXL_MAX_ADDRS, sizeof(*sets.use)),
+	};
+	int err;
+
+	if (!sets.use)
+		return rxl_fail(fw, -ENOMEM, "out of memory");
+	err = rxl_walk_addrs(fw, rxl_set_collect, &sets) ?:
+	      rxl_rule_limit(fw, &sets, id, n);
+	if (!err && base)
+		err = rxl_first_fit(fw, &sets, n, base);
+	free(sets.use);
+	return err;
 }
 
 /* Is counter slot @slot free of every other container's rule set? */

@@ -44,8 +44,7 @@ void rxl_acache_put(struct rxl_fw *fw, const struct rxl_addr *a,
 		    const struct rxl_container *v);
 bool rxl_acache_drop(struct rxl_fw *fw, const struct rxl_addr *a);
 int rxl_acache_refill(struct rxl_fw *fw);
-int rxl_rule_limit(struct rxl_fw *fw, __u32 id, __u32 n);
-int rxl_alloc_slots(struct rxl_fw *fw, __u32 n, __u32 *base);
+int rxl_rule_room(struct rxl_fw *fw, __u32 id, __u32 n, __u32 *base);
 int rxl_slot_free(struct rxl_fw *fw, __u32 id, __u32 slot);
 bool rxl_addr_in(const struct rxl_addr *a, const struct rxl_addr *set,
 		 unsigned int n);

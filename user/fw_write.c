@@ -580,10 +580,7 @@ int rxl_fw_rules_replace(struct rxl_fw *fw, __u32 id,
 		goto out_unlock;
 	nv = ca->val;
 	err = rxl_shapes(RXL_WHY(fw), e, ne, &nv) ?:
-	      rxl_rule_limit(fw, id, nrules);
-	if (err)
-		goto out_unlock;
-	err = rxl_alloc_slots(fw, nrules, &base);
+	      rxl_rule_room(fw, id, nrules, &base);
 	if (err)
 		goto out_unlock;
 	err = rxl_zero_percpu(fw, fw->rule_cnt, base, nrules,
@@ -694,7 +691,7 @@ static int rxl_rule_append(struct rxl_fw *fw, __u32 id,
 	if (err)
 		goto out_unlock;
 	nv = ca->val;
-	err = rxl_rule_limit(fw, id, nv.nrules + 1);
+	err = rxl_rule_room(fw, id, nv.nrules + 1, NULL);
 	if (err)
 		goto out_unlock;
 	ref = nv.nrules | (r->drop ? RXL_RULE_DROP : 0);
@@ -869,8 +866,7 @@ static int rxl_apply_locked(struct rxl_fw *fw, const struct rxl_cont_spec *s,
 	nv.id = id;
 	if (new_set) {
 		err = rxl_shapes(RXL_WHY(fw), e, ne, &nv) ?:
-		      rxl_rule_limit(fw, id, s->nrules) ?:
-		      rxl_alloc_slots(fw, s->nrules, &base) ?:
+		      rxl_rule_room(fw, id, s->nrules, &base) ?:
 		      rxl_zero_percpu(fw, fw->rule_cnt, base, s->nrules,
 				      sizeof(struct rxl_counter));
 		if (err)
