@@ -1,19 +1,25 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * fw_parse.c - text forms: addresses, numbers, prefixes, port ranges,
- * rules and tunnel types.
+ * fw_parse.c - the one parser of each text form, used by the CLI, policy
+ * files and the tests alike: addresses, numbers, prefixes, port ranges,
+ * tunnel types, and the rule grammar:
+ *
+ *   allow|drop [proto tcp|udp|icmp|any] [from PREFIX] [dport N[-M]]
+ *              [prio N] [comment TEXT]
+ *
+ * Keywords come in any order, each at most once; prio defaults to
+ * RXL_DEFAULT_PRIO. Every refusal names the word it refuses.
  */
 #include <arpa/inet.h>
 #include <errno.h>
+#include <stdarg.h>
+#include <stdint.h>
 #include <netinet/in.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include <bpf/bpf.h>
-#include <bpf/libbpf.h>
-
-#include "fw_priv.h"
+#include "fw.h"
 
 const char *rxl_tun_type_name(int type)
 {
@@ -78,116 +84,250 @@ int rxl_parse_u32(const char *s, unsigned long max, __u32 *out)
 	return 0;
 }
 
-static int rxl_parse_prefix(const char *s, struct rxl_rule *r)
+/* Refuse @token with a message; a usage error is about the words' shape. */
+static int rxl_refuse_word(struct rxl_parse_err *pe, const char *token,
+			   bool usage, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
+
+static int rxl_refuse_word(struct rxl_parse_err *pe, const char *token,
+			   bool usage, const char *fmt, ...)
+{
+	va_list ap;
+
+	pe->token = token;
+	pe->usage = usage;
+	va_start(ap, fmt);
+	vsnprintf(pe->msg, sizeof(pe->msg), fmt, ap);
+	va_end(ap);
+	return -EINVAL;
+}
+
+static bool rxl_host_bits(const __u8 *src, unsigned int plen,
+			  unsigned int max)
+{
+	unsigned int b;
+
+	for (b = plen; b < max; b++)
+		if (src[b / 8] & (0x80 >> (b % 8)))
+			return true;
+	return false;
+}
+
+int rxl_parse_prefix(const char *s, struct rxl_rule *r,
+		     struct rxl_parse_err *pe)
 {
 	char buf[INET6_ADDRSTRLEN + 8], *slash;
 	struct rxl_addr a;
-	__u32 plen;
+	__u32 plen, max;
 
 	if (strlen(s) >= sizeof(buf))
-		return -EINVAL;
+		return rxl_refuse_word(pe, s, false, "bad prefix '%s'", s);
 	strcpy(buf, s);
 	slash = strchr(buf, '/');
 	if (slash)
 		*slash = '\0';
 	if (rxl_parse_addr(buf, &a))
-		return -EINVAL;
-	plen = a.family == AF_INET ? 32 : 128;
-	if (slash && rxl_parse_u32(slash + 1, plen, &plen))
-		return -ERANGE;
+		return rxl_refuse_word(pe, s, false,
+				       "bad prefix '%s': '%s' is not an address",
+				       s, buf);
+	max = a.family == AF_INET ? 32 : 128;
+	plen = max;
+	if (slash && rxl_parse_u32(slash + 1, max, &plen))
+		return rxl_refuse_word(pe, s, false,
+				       "bad prefix '%s': length must be 0-%u",
+				       s, max);
+	if (rxl_host_bits(a.addr, plen, max))
+		return rxl_refuse_word(pe, s, false,
+				       "bad prefix '%s': address bits set past /%u",
+				       s, plen);
 	r->family = a.family;
 	memcpy(r->src, a.addr, 16);
 	r->plen = plen;
 	return 0;
 }
 
-static int rxl_parse_ports(const char *s, struct rxl_rule *r)
+int rxl_parse_ports(const char *s, struct rxl_rule *r,
+		    struct rxl_parse_err *pe)
 {
 	char buf[16], *dash;
 	__u32 lo, hi;
 
 	if (strlen(s) >= sizeof(buf))
-		return -EINVAL;
+		goto bad;
 	strcpy(buf, s);
 	dash = strchr(buf, '-');
 	if (dash)
 		*dash = '\0';
 	if (rxl_parse_u32(buf, 65535, &lo) ||
-	    rxl_parse_u32(dash ? dash + 1 : buf, 65535, &hi) || lo > hi)
-		return -EINVAL;
+	    rxl_parse_u32(dash ? dash + 1 : buf, 65535, &hi))
+		goto bad;
+	if (lo > hi)
+		return rxl_refuse_word(pe, s, false,
+				       "bad port range '%s': %u is above %u",
+				       s, lo, hi);
 	r->dport_lo = lo;
 	r->dport_hi = hi;
 	return 0;
+bad:
+	return rxl_refuse_word(pe, s, false,
+			       "bad port range '%s' (N or N-M, 0-65535)", s);
+}
+
+static int rxl_parse_proto(const char *s, struct rxl_rule *r,
+			   struct rxl_parse_err *pe)
+{
+	static const struct { const char *name; __u8 proto; } p[] = {
+		{ "tcp", IPPROTO_TCP }, { "udp", IPPROTO_UDP },
+		{ "icmp", IPPROTO_ICMP }, { "any", 0 },
+	};
+	unsigned int i;
+
+	for (i = 0; i < sizeof(p) / sizeof(p[0]); i++) {
+		if (!strcmp(s, p[i].name)) {
+			r->proto = p[i].proto;
+			return 0;
+		}
+	}
+	return rxl_refuse_word(pe, s, false,
+			       "bad protocol '%s' (tcp, udp, icmp or any)", s);
+}
+
+static int rxl_parse_comment(const char *s, char *comment, size_t len,
+			     struct rxl_parse_err *pe)
+{
+	const char *p;
+
+	if (strlen(s) >= len)
+		return rxl_refuse_word(pe, s, false,
+				       "comment '%s' is longer than %zu", s,
+				       len - 1);
+	for (p = s; *p; p++)
+		if ((unsigned char)*p < 0x20 || *p == '"' || *p == '\\' ||
+		    *p == 0x7f)
+			return rxl_refuse_word(pe, s, false,
+					       "comment '%s' has a quote, backslash or control character",
+					       s);
+	strcpy(comment, s);
+	return 0;
+}
+
+static const char *const rxl_rule_words[] = {
+	"proto", "from", "dport", "prio", "comment", NULL
+};
+
+static int rxl_rule_word(int k, const char *arg, struct rxl_rule *r,
+			 char *comment, size_t clen, struct rxl_parse_err *pe)
+{
+	__u32 prio;
+
+	switch (k) {
+	case 0:
+		return rxl_parse_proto(arg, r, pe);
+	case 1:
+		return rxl_parse_prefix(arg, r, pe);
+	case 2:
+		return rxl_parse_ports(arg, r, pe);
+	case 3:
+		if (rxl_parse_u32(arg, UINT32_MAX, &prio))
+			return rxl_refuse_word(pe, arg, false,
+					       "bad priority '%s' (0-%lu)", arg,
+					       (unsigned long)UINT32_MAX);
+		r->prio = prio;
+		return 0;
+	default:
+		return rxl_parse_comment(arg, comment, clen, pe);
+	}
+}
+
+/* Checks across words, once every word is read. */
+static int rxl_rule_finish(struct rxl_rule *r, int argc, char *const *argv,
+			   struct rxl_parse_err *pe)
+{
+	bool ports = r->dport_lo != 0 || r->dport_hi != 0xffff;
+	int i;
+
+	if (r->proto == IPPROTO_ICMP && ports) {
+		for (i = 0; i < argc && strcmp(argv[i], "dport"); i++)
+			;
+		return rxl_refuse_word(pe, i + 1 < argc ? argv[i + 1] : NULL,
+				       false, "icmp has no ports: no 'dport %s'",
+				       i + 1 < argc ? argv[i + 1] : "");
+	}
+	if (r->proto == IPPROTO_ICMP && r->family == AF_INET6)
+		r->proto = IPPROTO_ICMPV6;
+	return 0;
+}
+
+int rxl_parse_rule_words(int argc, char *const *argv, struct rxl_rule *r,
+			 char *comment, size_t clen, struct rxl_parse_err *pe)
+{
+	unsigned int seen = 0;
+	bool action = false;
+	int i, k, err;
+
+	memset(r, 0, sizeof(*r));
+	memset(pe, 0, sizeof(*pe));
+	if (clen)
+		comment[0] = '\0';
+	r->prio = RXL_DEFAULT_PRIO;
+	r->family = AF_UNSPEC;
+	r->dport_hi = 0xffff;
+	for (i = 0; i < argc; i++) {
+		if (!strcmp(argv[i], "allow") || !strcmp(argv[i], "drop")) {
+			if (action)
+				return rxl_refuse_word(pe, argv[i], true,
+						       "second action '%s'",
+						       argv[i]);
+			action = true;
+			r->drop = argv[i][0] == 'd';
+			continue;
+		}
+		for (k = 0; rxl_rule_words[k]; k++)
+			if (!strcmp(argv[i], rxl_rule_words[k]))
+				break;
+		if (!rxl_rule_words[k])
+			return rxl_refuse_word(pe, argv[i], true,
+					       "unknown rule keyword '%s'",
+					       argv[i]);
+		if (seen & (1U << k))
+			return rxl_refuse_word(pe, argv[i], true,
+					       "'%s' given twice", argv[i]);
+		seen |= 1U << k;
+		if (i + 1 >= argc)
+			return rxl_refuse_word(pe, argv[i], true,
+					       "'%s' needs a value", argv[i]);
+		err = rxl_rule_word(k, argv[++i], r, comment, clen, pe);
+		if (err)
+			return err;
+	}
+	if (!action)
+		return rxl_refuse_word(pe, NULL, true,
+				       "a rule needs 'allow' or 'drop'");
+	return rxl_rule_finish(r, argc, argv, pe);
 }
 
 int rxl_parse_rule(const char *s, struct rxl_rule *r, char *err, size_t len)
 {
-	char buf[256], *tok, *save = NULL, *arg;
-	int action = 0;
-	__u32 v;
+	char buf[256], *words[32], *save = NULL, *w;
+	char comment[RXL_COMMENT_MAX];
+	struct rxl_parse_err pe;
+	int n = 0, ret;
 
-	memset(r, 0, sizeof(*r));
-	r->family = AF_UNSPEC;
-	r->dport_hi = 0xffff;
 	if (strlen(s) >= sizeof(buf)) {
 		snprintf(err, len, "rule too long");
 		return -EINVAL;
 	}
 	strcpy(buf, s);
-	for (tok = strtok_r(buf, " \t", &save); tok;
-	     tok = strtok_r(NULL, " \t", &save)) {
-		if (!strcmp(tok, "allow") || !strcmp(tok, "drop")) {
-			r->drop = tok[0] == 'd';
-			action = 1;
-			continue;
-		}
-		arg = strtok_r(NULL, " \t", &save);
-		if (!arg) {
-			snprintf(err, len, "'%s' needs a value", tok);
+	for (w = strtok_r(buf, " \t", &save); w;
+	     w = strtok_r(NULL, " \t", &save)) {
+		if (n == 32) {
+			snprintf(err, len, "rule has over 32 words");
 			return -EINVAL;
 		}
-		if (!strcmp(tok, "prio")) {
-			if (rxl_parse_u32(arg, UINT32_MAX, &v)) {
-				snprintf(err, len, "bad priority '%s'", arg);
-				return -EINVAL;
-			}
-			r->prio = v;
-		} else if (!strcmp(tok, "from")) {
-			if (rxl_parse_prefix(arg, r)) {
-				snprintf(err, len, "bad source prefix '%s'",
-					 arg);
-				return -EINVAL;
-			}
-		} else if (!strcmp(tok, "proto")) {
-			if (!strcmp(arg, "tcp"))
-				r->proto = IPPROTO_TCP;
-			else if (!strcmp(arg, "udp"))
-				r->proto = IPPROTO_UDP;
-			else if (!strcmp(arg, "icmp"))
-				r->proto = IPPROTO_ICMP;
-			else if (!strcmp(arg, "any"))
-				r->proto = 0;
-			else {
-				snprintf(err, len,
-					 "protocol '%s' is not tcp, udp, icmp or any",
-					 arg);
-				return -EINVAL;
-			}
-		} else if (!strcmp(tok, "dport")) {
-			if (rxl_parse_ports(arg, r)) {
-				snprintf(err, len, "bad port range '%s'", arg);
-				return -EINVAL;
-			}
-		} else {
-			snprintf(err, len, "unknown keyword '%s'", tok);
-			return -EINVAL;
-		}
+		words[n++] = w;
 	}
-	if (!action) {
-		snprintf(err, len, "rule needs 'allow' or 'drop'");
-		return -EINVAL;
-	}
-	if (r->proto == IPPROTO_ICMP && r->family == AF_INET6)
-		r->proto = IPPROTO_ICMPV6;
-	return 0;
+	ret = rxl_parse_rule_words(n, words, r, comment, sizeof(comment), &pe);
+	if (ret)
+		snprintf(err, len, "%s", pe.msg);
+	return ret;
 }
