@@ -19,7 +19,7 @@ int rxl_addr_fd(struct rxl_fw *fw, const struct rxl_addr *a)
 	return a->family == AF_INET ? fw->addrs4 : fw->addrs6;
 }
 
-int rxl_check_addr(struct rxl_fw *fw, const struct rxl_addr *a)
+int rxl_check_family(struct rxl_fw *fw, const struct rxl_addr *a)
 {
 	if (a->family != AF_INET && a->family != AF_INET6)
 		return rxl_fail(fw, -EAFNOSUPPORT,
@@ -108,15 +108,16 @@ int rxl_walk_addrs(struct rxl_fw *fw,
 	return 0;
 }
 
-struct rxl_find_arg {
+struct rxl_container_addrs_arg {
 	__u32 id;
 	struct rxl_cont_addrs *ca;
 };
 
-static int rxl_find_one(struct rxl_fw *fw, const struct rxl_addr *a,
-			const struct rxl_container *v, void *arg)
+static int rxl_container_addr_one(struct rxl_fw *fw,
+				  const struct rxl_addr *a,
+				  const struct rxl_container *v, void *arg)
 {
-	struct rxl_find_arg *fa = arg;
+	struct rxl_container_addrs_arg *fa = arg;
 	struct rxl_cont_addrs *ca = fa->ca;
 
 	if (v->id != fa->id)
@@ -131,13 +132,13 @@ static int rxl_find_one(struct rxl_fw *fw, const struct rxl_addr *a,
 }
 
 /* Addresses of container @id (all of them, or the first 64). */
-int rxl_find_container(struct rxl_fw *fw, __u32 id,
-		       struct rxl_cont_addrs *ca)
+int rxl_container_addrs(struct rxl_fw *fw, __u32 id,
+			struct rxl_cont_addrs *ca)
 {
-	struct rxl_find_arg fa = { .id = id, .ca = ca };
+	struct rxl_container_addrs_arg fa = { .id = id, .ca = ca };
 
 	ca->n = 0;
-	return rxl_walk_addrs(fw, rxl_find_one, &fa);
+	return rxl_walk_addrs(fw, rxl_container_addr_one, &fa);
 }
 
 /* ---- address cache (include/rxlane_maps.h) ------------------------------ */
@@ -193,7 +194,7 @@ static void rxl_acache_set(struct rxl_fw *fw, __u32 slot, __u64 live)
  * After @a's value in its address map became @v: the cache follows if
  * @a's slot is free or already @a's (a slot another address holds leaves
  * @a to the map). The buffer that is not live is written and then made
- * live; the caller waits for a grace period (rxl_sync(), which clears
+ * live; the caller waits for a grace period (rxl_grace_period(), which clears
  * fw->acache_dirty) before it unlocks, so that the next writer of this
  * slot finds its other buffer unread. If the write fails the slot is
  * emptied: the program then finds @a in the map, which is already right.
@@ -256,7 +257,7 @@ static int rxl_acache_fill_one(struct rxl_fw *fw, const struct rxl_addr *a,
 int rxl_acache_refill(struct rxl_fw *fw)
 {
 	rxl_walk_addrs(fw, rxl_acache_fill_one, NULL);
-	return fw->acache_dirty ? rxl_sync(fw) : 0;
+	return fw->acache_dirty ? rxl_grace_period(fw) : 0;
 }
 
 /* The rule set of one address's value: a range of counter slots. */
@@ -468,7 +469,7 @@ long rxl_fw_acache_stale(struct rxl_fw *fw, bool repair)
 	rxl_walk_addrs(fw, rxl_acache_stale_one, &sa);
 	sa.n += rxl_acache_orphans(fw, repair);
 	if (repair && fw->acache_dirty)
-		err = rxl_sync(fw);
+		err = rxl_grace_period(fw);
 	if (repair && !err)
 		err = rxl_acache_refill(fw);
 	rxl_unlock(fw, 0);

@@ -21,8 +21,8 @@ struct rxl_tags {
 	unsigned char *ids;	/* RXL_MAX_CONTAINERS: 1 if in the maps */
 };
 
-static int rxl_tag_add(struct rxl_fw *fw, const struct rxl_addr *a,
-		       const struct rxl_container *v, void *arg)
+static int rxl_note_live_set(struct rxl_fw *fw, const struct rxl_addr *a,
+			     const struct rxl_container *v, void *arg)
 {
 	struct rxl_tags *t = arg;
 	unsigned int i;
@@ -91,7 +91,7 @@ long rxl_fw_dead_keys(struct rxl_fw *fw, bool purge)
 		if (dead)
 			goto out;
 	}
-	rxl_walk_addrs(fw, rxl_tag_add, &t);
+	rxl_walk_addrs(fw, rxl_note_live_set, &t);
 	for (f = 0; f < 2; f++) {
 		in = NULL;
 		do {
@@ -134,7 +134,7 @@ int rxl_fw_container_ids(struct rxl_fw *fw, bool present[RXL_MAX_CONTAINERS])
 	if (!t.tag || !t.ids)
 		err = rxl_fail(fw, -ENOMEM, "out of memory");
 	else
-		err = rxl_walk_addrs(fw, rxl_tag_add, &t);
+		err = rxl_walk_addrs(fw, rxl_note_live_set, &t);
 	for (i = 0; !err && i < RXL_MAX_CONTAINERS; i++)
 		present[i] = t.ids[i];
 	free(t.tag);
@@ -187,7 +187,7 @@ int rxl_fw_container_verify(struct rxl_fw *fw, const struct rxl_cont_spec *s,
 	*why = 0;
 	if (!ca)
 		return rxl_fail(fw, -ENOMEM, "out of memory");
-	err = rxl_find_container(fw, s->id, ca);
+	err = rxl_container_addrs(fw, s->id, ca);
 	if (err)
 		goto out;
 	err = 1;

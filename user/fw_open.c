@@ -446,7 +446,7 @@ bool rxl_fw_lock_held(struct rxl_fw *fw, int dir_fd)
  * (libbpf 1.1 loads a probe program on its first named map), which needs
  * no grace period.
  */
-static int rxl_sync_maps(struct rxl_fw *fw)
+static int rxl_grace_maps(struct rxl_fw *fw)
 {
 	LIBBPF_OPTS(bpf_map_create_opts, opts);
 
@@ -459,7 +459,7 @@ static int rxl_sync_maps(struct rxl_fw *fw)
 		return rxl_fail(fw, -errno, "cannot create sync map: %s",
 				strerror(errno));
 	opts.inner_map_fd = fw->sync_inner;
-	fw->sync_outer = bpf_map_create(BPF_MAP_TYPE_ARRAY_OF_MAPS, "rxl_sync",
+	fw->sync_outer = bpf_map_create(BPF_MAP_TYPE_ARRAY_OF_MAPS, "rxl_grace_period",
 					4, 4, 1, &opts);
 	if (fw->sync_outer < 0)
 		return rxl_fail(fw, -errno, "cannot create sync map: %s",
@@ -468,10 +468,10 @@ static int rxl_sync_maps(struct rxl_fw *fw)
 }
 
 /* Wait until no XDP program still holds a value read before this call. */
-int rxl_sync(struct rxl_fw *fw)
+int rxl_grace_period(struct rxl_fw *fw)
 {
 	__u32 zero = 0;
-	int err = rxl_sync_maps(fw);
+	int err = rxl_grace_maps(fw);
 
 	if (err)
 		return err;
@@ -484,5 +484,5 @@ int rxl_sync(struct rxl_fw *fw)
 
 int rxl_fw_settle(struct rxl_fw *fw)
 {
-	return rxl_sync(fw);
+	return rxl_grace_period(fw);
 }

@@ -27,19 +27,19 @@ int rxl_fail(struct rxl_fw *fw, int err, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 int rxl_lock(struct rxl_fw *fw);
 int rxl_unlock(struct rxl_fw *fw, int ret);
-int rxl_sync(struct rxl_fw *fw);
+int rxl_grace_period(struct rxl_fw *fw);
 
 /* fw_addr.c */
 int rxl_addr_fd(struct rxl_fw *fw, const struct rxl_addr *a);
-int rxl_check_addr(struct rxl_fw *fw, const struct rxl_addr *a);
+int rxl_check_family(struct rxl_fw *fw, const struct rxl_addr *a);
 int rxl_vtep_find(struct rxl_fw *fw, const struct rxl_addr *a,
 		  __u32 *used);
 int rxl_walk_addrs(struct rxl_fw *fw,
 		   int (*fn)(struct rxl_fw *fw, const struct rxl_addr *a,
 			     const struct rxl_container *v, void *arg),
 		   void *arg);
-int rxl_find_container(struct rxl_fw *fw, __u32 id,
-		       struct rxl_cont_addrs *ca);
+int rxl_container_addrs(struct rxl_fw *fw, __u32 id,
+			struct rxl_cont_addrs *ca);
 void rxl_acache_put(struct rxl_fw *fw, const struct rxl_addr *a,
 		    const struct rxl_container *v);
 bool rxl_acache_drop(struct rxl_fw *fw, const struct rxl_addr *a);

@@ -44,7 +44,7 @@ int rxl_fw_rule_counter(struct rxl_fw *fw, __u32 id, __u32 rank,
 
 	if (!ca)
 		return rxl_fail(fw, -ENOMEM, "out of memory");
-	err = rxl_find_container(fw, id, ca);
+	err = rxl_container_addrs(fw, id, ca);
 	if (!err && !ca->n)
 		err = rxl_fail(fw, -ENOENT, "container %u does not exist", id);
 	if (!err && rank >= ca->val.nrules)

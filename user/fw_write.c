@@ -48,7 +48,7 @@ int rxl_fw_vtep_add(struct rxl_fw *fw, const struct rxl_addr *a,
 		.tun_mask = tun_mask,
 		.family = a->family == AF_INET ? 4 : 6,
 	};
-	int err = rxl_check_addr(fw, a), slot;
+	int err = rxl_check_family(fw, a), slot;
 	struct rxl_container owner;
 	__u32 used;
 
@@ -84,7 +84,7 @@ out:
 int rxl_fw_vtep_del(struct rxl_fw *fw, const struct rxl_addr *a)
 {
 	struct rxl_vtep last, none = {};
-	int err = rxl_check_addr(fw, a), slot;
+	int err = rxl_check_family(fw, a), slot;
 	__u32 used, l;
 
 	if (err)
@@ -106,7 +106,7 @@ int rxl_fw_vtep_del(struct rxl_fw *fw, const struct rxl_addr *a)
 				       strerror(errno));
 			goto out;
 		}
-		err = rxl_sync(fw);
+		err = rxl_grace_period(fw);
 		if (err)
 			goto out;
 	}
@@ -214,7 +214,7 @@ int rxl_fw_container_add(struct rxl_fw *fw, __u32 id,
 	for (i = 0; i < naddrs; i++) {
 		const char *why;
 
-		err = rxl_check_addr(fw, &addrs[i]);
+		err = rxl_check_family(fw, &addrs[i]);
 		if (err)
 			return err;
 		why = rxl_addr_unusable(&addrs[i]);
@@ -236,7 +236,7 @@ int rxl_fw_container_add(struct rxl_fw *fw, __u32 id,
 			goto out_unlock;
 		}
 	}
-	err = rxl_find_container(fw, id, ca);
+	err = rxl_container_addrs(fw, id, ca);
 	if (err)
 		goto out_unlock;
 	if (ca->n) {
@@ -270,7 +270,7 @@ int rxl_fw_container_add(struct rxl_fw *fw, __u32 id,
 		}
 		rxl_acache_put(fw, &addrs[i], &val);
 	}
-	err = rxl_sync(fw);
+	err = rxl_grace_period(fw);
 	goto out_unlock;
 
 out_undo:
@@ -282,7 +282,7 @@ out_undo:
 	if (val.flags & RXL_CONT_REDIRECT)
 		bpf_map_delete_elem(fw->tx_ports, &id);
 	if (fw->acache_dirty)
-		rxl_sync(fw);
+		rxl_grace_period(fw);
 out_unlock:
 	rxl_unlock(fw, 0);
 out_free:
@@ -329,7 +329,7 @@ int rxl_fw_container_bind(struct rxl_fw *fw, __u32 id, const __u32 *vnis,
 	err = rxl_lock(fw);
 	if (err)
 		goto out_free;
-	err = rxl_find_container(fw, id, ca);
+	err = rxl_container_addrs(fw, id, ca);
 	if (!err && !ca->n)
 		err = rxl_fail(fw, -ENOENT, "container %u does not exist", id);
 	if (err)
@@ -347,7 +347,7 @@ int rxl_fw_container_bind(struct rxl_fw *fw, __u32 id, const __u32 *vnis,
 			break;
 		}
 		rxl_acache_put(fw, &ca->addr[i], &nv);
-		err = rxl_sync(fw);
+		err = rxl_grace_period(fw);
 	}
 out_unlock:
 	rxl_unlock(fw, 0);
@@ -421,7 +421,7 @@ int rxl_fw_container_del(struct rxl_fw *fw, __u32 id)
 	err = rxl_lock(fw);
 	if (err)
 		goto out_free;
-	err = rxl_find_container(fw, id, ca);
+	err = rxl_container_addrs(fw, id, ca);
 	if (!err && !ca->n)
 		err = rxl_fail(fw, -ENOENT, "container %u does not exist", id);
 	if (err)
@@ -430,7 +430,7 @@ int rxl_fw_container_del(struct rxl_fw *fw, __u32 id)
 		freed |= rxl_acache_drop(fw, &ca->addr[i]);
 		bpf_map_delete_elem(rxl_addr_fd(fw, &ca->addr[i]),
 				    ca->addr[i].addr);
-		err = rxl_sync(fw);
+		err = rxl_grace_period(fw);
 		if (err)
 			goto out_unlock;
 	}
@@ -531,7 +531,7 @@ static int rxl_flip(struct rxl_fw *fw, const struct rxl_cont_addrs *ca,
 			break;
 		}
 		rxl_acache_put(fw, a, nv);
-		err = rxl_sync(fw);
+		err = rxl_grace_period(fw);
 		if (err) {
 			done++;
 			break;
@@ -545,7 +545,7 @@ static int rxl_flip(struct rxl_fw *fw, const struct rxl_cont_addrs *ca,
 		bpf_map_update_elem(rxl_addr_fd(fw, a), a->addr, &ca->val,
 				    BPF_EXIST);
 		rxl_acache_put(fw, a, &ca->val);
-		rxl_sync(fw);
+		rxl_grace_period(fw);
 	}
 	return err;
 }
@@ -573,7 +573,7 @@ int rxl_fw_rules_replace(struct rxl_fw *fw, __u32 id,
 	err = rxl_lock(fw);
 	if (err)
 		goto out_free;
-	err = rxl_find_container(fw, id, ca);
+	err = rxl_container_addrs(fw, id, ca);
 	if (!err && !ca->n)
 		err = rxl_fail(fw, -ENOENT, "container %u does not exist", id);
 	if (err)
@@ -654,7 +654,7 @@ static int rxl_append_write(struct rxl_fw *fw, struct rxl_cont_addrs *ca,
 	 * so no packet still reads an element when it is reused.
 	 */
 	if (!err)
-		err = rxl_sync(fw);
+		err = rxl_grace_period(fw);
 	for (i = 0; !err && i < ca->n; i++) {
 		if (bpf_map_update_elem(rxl_addr_fd(fw, &ca->addr[i]),
 					ca->addr[i].addr, nv, BPF_EXIST))
@@ -662,7 +662,7 @@ static int rxl_append_write(struct rxl_fw *fw, struct rxl_cont_addrs *ca,
 				       nv->id, strerror(errno));
 		else
 			rxl_acache_put(fw, &ca->addr[i], nv);
-		err = rxl_sync(fw) ?: err;
+		err = rxl_grace_period(fw) ?: err;
 	}
 	return err;
 }
@@ -685,7 +685,7 @@ static int rxl_rule_append(struct rxl_fw *fw, __u32 id,
 	err = rxl_check_rule(RXL_WHY(fw), r, 0) ?: rxl_lock(fw);
 	if (err)
 		goto out_free;
-	err = rxl_find_container(fw, id, ca);
+	err = rxl_container_addrs(fw, id, ca);
 	if (!err && !ca->n)
 		err = rxl_fail(fw, -ENOENT, "container %u does not exist", id);
 	if (err)
@@ -754,7 +754,7 @@ static int rxl_spec_check(struct rxl_fw *fw, const struct rxl_cont_spec *s)
 	if (s->nrules >= RXL_RULE_RANK)
 		return rxl_fail(fw, -E2BIG, "too many rules");
 	for (i = 0; i < s->naddrs; i++) {
-		err = rxl_check_addr(fw, &s->addrs[i]);
+		err = rxl_check_family(fw, &s->addrs[i]);
 		if (err)
 			return err;
 		why = rxl_addr_unusable(&s->addrs[i]);
@@ -809,7 +809,7 @@ static void rxl_apply_undo(struct rxl_fw *fw, const struct rxl_cont_spec *s,
 			rxl_acache_drop(fw, a);
 			bpf_map_delete_elem(rxl_addr_fd(fw, a), a->addr);
 		}
-		rxl_sync(fw);
+		rxl_grace_period(fw);
 	}
 	if (old_ifx)
 		bpf_map_update_elem(fw->tx_ports, &id, &old_ifx, 0);
@@ -834,7 +834,7 @@ static int rxl_apply_drop_old(struct rxl_fw *fw, const struct rxl_cont_spec *s,
 			continue;
 		freed |= rxl_acache_drop(fw, a);
 		bpf_map_delete_elem(rxl_addr_fd(fw, a), a->addr);
-		err = rxl_sync(fw);
+		err = rxl_grace_period(fw);
 	}
 	return err ?: freed ? rxl_acache_refill(fw) : 0;
 }
@@ -850,7 +850,7 @@ static int rxl_apply_locked(struct rxl_fw *fw, const struct rxl_cont_spec *s,
 	size_t ne = 0;
 	int err;
 
-	err = rxl_find_container(fw, id, ca) ?: rxl_spec_addrs_free(fw, s);
+	err = rxl_container_addrs(fw, id, ca) ?: rxl_spec_addrs_free(fw, s);
 	if (err)
 		return err;
 	exists = ca->n > 0;
@@ -915,7 +915,7 @@ static int rxl_apply_locked(struct rxl_fw *fw, const struct rxl_cont_spec *s,
 		}
 		rxl_acache_put(fw, a, &nv);
 		if (had || fw->acache_dirty) {
-			err = rxl_sync(fw);
+			err = rxl_grace_period(fw);
 			if (err)
 				done++;
 		}
