@@ -3,8 +3,9 @@
  * fastpath_test - BPF_PROG_TEST_RUN unit tests of the rxlane XDP fast path.
  *
  * Each test loads the object from its skeleton with unpinned, small maps,
- * configures it through user/fw.c and runs crafted frames through it,
- * checking the verdict, the output bytes and the counters that moved.
+ * configures it through the library (user/fw_*.c) and runs crafted frames
+ * through it, checking the verdict, the output bytes and the counters
+ * that moved.
  */
 #include <arpa/inet.h>
 #include <errno.h>

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * fw_tool - test helper: drive user/fw.c from shell tests.
+ * fw_tool - test helper: drive the library (user/fw_*.c) from shell tests.
  *
  *   fw_tool (--dev IFNAME | --pinned DIR) COMMAND ARGS...
  *     vtep ADDR                   accept VXLAN, GENEVE and NVGRE at ADDR
