@@ -2,11 +2,8 @@
 /*
  * cli_rule.c - firewall rules and addresses in words and in JSON.
  *
- *   allow|drop [proto tcp|udp|icmp|any] [from PREFIX] [dport N[-M]]
- *              [prio N] [comment TEXT]
- *
- * Keywords come in any order, each at most once. Every refusal names the
- * word it refuses.
+ * The words are parsed by the library's one grammar (fw_parse.c:
+ * rxl_parse_rule_words); here they become records, text and JSON.
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -16,20 +13,18 @@
 
 #include "cli.h"
 
-#define CLI_DEFAULT_PRIO	1000
+_Static_assert(CLI_COMMENT_MAX == RXL_COMMENT_MAX, "one comment size");
 
 int cli_parse_addr(struct cli *c, const char *s, struct cli_addr *a)
 {
+	struct rxl_addr ra;
+
 	memset(a, 0, sizeof(*a));
-	if (inet_pton(AF_INET, s, a->addr) == 1) {
-		a->family = 4;
-		return 0;
-	}
-	if (inet_pton(AF_INET6, s, a->addr) == 1) {
-		a->family = 6;
-		return 0;
-	}
-	return cli_err(c, CLI_ERR, s, "bad address '%s'", s);
+	if (rxl_parse_addr(s, &ra))
+		return cli_err(c, CLI_ERR, s, "bad address '%s'", s);
+	a->family = ra.family == AF_INET ? 4 : 6;
+	memcpy(a->addr, ra.addr, sizeof(a->addr));
+	return 0;
 }
 
 void cli_fmt_addr(const struct cli_addr *a, char *buf, size_t len)
@@ -38,196 +33,29 @@ void cli_fmt_addr(const struct cli_addr *a, char *buf, size_t len)
 		snprintf(buf, len, "?");
 }
 
-static bool cli_host_bits(const __u8 *src, unsigned int plen,
-			  unsigned int max)
-{
-	unsigned int b;
-
-	for (b = plen; b < max; b++)
-		if (src[b / 8] & (0x80 >> (b % 8)))
-			return true;
-	return false;
-}
-
-/* Decimal, no sign, at most @max; silent (the caller names the token). */
-static bool cli_u32(const char *s, unsigned long max, __u32 *out)
-{
-	return !rxl_parse_u32(s, max, out);
-}
-
-static int cli_parse_prefix(struct cli *c, const char *s, struct cli_rule *r)
-{
-	char buf[INET6_ADDRSTRLEN + 8], *slash;
-	struct cli_addr a;
-	__u32 plen, max;
-
-	if (strlen(s) >= sizeof(buf))
-		return cli_err(c, CLI_ERR, s, "bad prefix '%s'", s);
-	strcpy(buf, s);
-	slash = strchr(buf, '/');
-	if (slash)
-		*slash = '\0';
-	memset(&a, 0, sizeof(a));
-	if (inet_pton(AF_INET, buf, a.addr) == 1)
-		a.family = 4;
-	else if (inet_pton(AF_INET6, buf, a.addr) == 1)
-		a.family = 6;
-	else
-		return cli_err(c, CLI_ERR, s,
-			       "bad prefix '%s': '%s' is not an address", s, buf);
-	max = a.family == 4 ? 32 : 128;
-	plen = max;
-	if (slash && !cli_u32(slash + 1, max, &plen))
-		return cli_err(c, CLI_ERR, s,
-			       "bad prefix '%s': length must be 0-%u", s, max);
-	if (cli_host_bits(a.addr, plen, max))
-		return cli_err(c, CLI_ERR, s,
-			       "bad prefix '%s': address bits set past /%u", s,
-			       plen);
-	r->family = a.family;
-	r->plen = plen;
-	memcpy(r->src, a.addr, 16);
-	return 0;
-}
-
-static int cli_parse_ports(struct cli *c, const char *s, struct cli_rule *r)
-{
-	char buf[16], *dash;
-	__u32 lo, hi;
-
-	if (strlen(s) >= sizeof(buf))
-		goto bad;
-	strcpy(buf, s);
-	dash = strchr(buf, '-');
-	if (dash)
-		*dash = '\0';
-	if (!cli_u32(buf, 65535, &lo) ||
-	    !cli_u32(dash ? dash + 1 : buf, 65535, &hi))
-		goto bad;
-	if (lo > hi)
-		return cli_err(c, CLI_ERR, s,
-			       "bad port range '%s': %u is above %u", s, lo, hi);
-	r->dport_lo = lo;
-	r->dport_hi = hi;
-	return 0;
-bad:
-	return cli_err(c, CLI_ERR, s,
-		       "bad port range '%s' (N or N-M, 0-65535)", s);
-}
-
-static int cli_parse_proto(struct cli *c, const char *s, struct cli_rule *r)
-{
-	static const struct { const char *name; __u8 proto; } p[] = {
-		{ "tcp", IPPROTO_TCP }, { "udp", IPPROTO_UDP },
-		{ "icmp", IPPROTO_ICMP }, { "any", 0 },
-	};
-	unsigned int i;
-
-	for (i = 0; i < sizeof(p) / sizeof(p[0]); i++) {
-		if (!strcmp(s, p[i].name)) {
-			r->proto = p[i].proto;
-			return 0;
-		}
-	}
-	return cli_err(c, CLI_ERR, s,
-		       "bad protocol '%s' (tcp, udp, icmp or any)", s);
-}
-
-static int cli_parse_comment(struct cli *c, const char *s, struct cli_rule *r)
-{
-	const char *p;
-
-	if (strlen(s) >= CLI_COMMENT_MAX)
-		return cli_err(c, CLI_ERR, s, "comment '%s' is longer than %d",
-			       s, CLI_COMMENT_MAX - 1);
-	for (p = s; *p; p++)
-		if ((unsigned char)*p < 0x20 || *p == '"' || *p == '\\' ||
-		    *p == 0x7f)
-			return cli_err(c, CLI_ERR, s,
-				       "comment '%s' has a quote, backslash or control character",
-				       s);
-	strcpy(r->comment, s);
-	return 0;
-}
-
-static const char *const cli_rule_words[] = {
-	"proto", "from", "dport", "prio", "comment", NULL
-};
-
-static int cli_rule_word(struct cli *c, struct cli_rule *r, int k,
-			 const char *arg)
-{
-	switch (k) {
-	case 0:
-		return cli_parse_proto(c, arg, r);
-	case 1:
-		return cli_parse_prefix(c, arg, r);
-	case 2:
-		return cli_parse_ports(c, arg, r);
-	case 3:
-		return cli_parse_u32(c, arg, UINT32_MAX, &r->prio, "priority");
-	default:
-		return cli_parse_comment(c, arg, r);
-	}
-}
-
-/* Checks across fields, once every word is read. */
-static int cli_rule_finish(struct cli *c, struct cli_rule *r, char *const *argv,
-			   int argc)
-{
-	bool ports = r->dport_lo != 0 || r->dport_hi != 0xffff;
-	int i;
-
-	if (r->proto == IPPROTO_ICMP && ports) {
-		for (i = 0; i < argc && strcmp(argv[i], "dport"); i++)
-			;
-		return cli_err(c, CLI_ERR, i + 1 < argc ? argv[i + 1] : NULL,
-			       "icmp has no ports: no 'dport %s'",
-			       i + 1 < argc ? argv[i + 1] : "");
-	}
-	if (r->proto == IPPROTO_ICMP && r->family == 6)
-		r->proto = IPPROTO_ICMPV6;
-	return 0;
-}
-
+/* The rule grammar is the library's (fw_parse.c): its refusals, our exit. */
 int cli_parse_rule(struct cli *c, int argc, char *const *argv,
 		   struct cli_rule *r)
 {
-	unsigned int seen = 0;
-	bool action = false;
-	int i, k, err;
+	struct rxl_parse_err pe;
+	struct rxl_rule fr;
 
 	memset(r, 0, sizeof(*r));
-	r->prio = CLI_DEFAULT_PRIO;
-	r->dport_hi = 0xffff;
-	for (i = 0; i < argc; i++) {
-		if (cli_is(argv[i], "allow") || cli_is(argv[i], "drop")) {
-			if (action)
-				return cli_usage_err(c, argv[i],
-						     "second action '%s'", argv[i]);
-			action = true;
-			r->drop = argv[i][0] == 'd';
-			continue;
-		}
-		for (k = 0; cli_rule_words[k]; k++)
-			if (cli_is(argv[i], cli_rule_words[k]))
-				break;
-		if (!cli_rule_words[k])
-			return cli_usage_err(c, argv[i],
-					     "unknown rule keyword '%s'", argv[i]);
-		if (seen & (1U << k))
-			return cli_usage_err(c, argv[i], "'%s' given twice",
-					     argv[i]);
-		seen |= 1U << k;
-		err = cli_need_arg(c, argc, argv, i);
-		if (!err)
-			err = cli_rule_word(c, r, k, argv[++i]);
-		if (err)
-			return err;
+	if (rxl_parse_rule_words(argc, argv, &fr, r->comment,
+				 sizeof(r->comment), &pe)) {
+		if (pe.usage)
+			return cli_usage_err(c, pe.token, "%s", pe.msg);
+		return cli_err(c, CLI_ERR, pe.token, "%s", pe.msg);
 	}
-	if (!action)
-		return cli_usage_err(c, NULL, "a rule needs 'allow' or 'drop'");
-	return cli_rule_finish(c, r, argv, argc);
+	r->prio = fr.prio;
+	r->family = fr.family == AF_INET ? 4 : fr.family == AF_INET6 ? 6 : 0;
+	memcpy(r->src, fr.src, 16);
+	r->plen = fr.plen;
+	r->proto = fr.proto;
+	r->dport_lo = fr.dport_lo;
+	r->dport_hi = fr.dport_hi;
+	r->drop = fr.drop;
+	return 0;
 }
 
 static const char *cli_proto_name(__u8 proto)

@@ -47,7 +47,8 @@ static bool cli_rules_same(const struct cli_set *a, const struct cli_set *b)
  * Make the fast path's container @s->cont.id exactly @s in one step;
  * @keep: its rule set there is @s's already (only the container changed).
  */
-static int cli_fw_apply(struct cli *c, const struct cli_set *s, bool keep)
+static int cli_fw_container_apply(struct cli *c, const struct cli_set *s,
+				  bool keep)
 {
 	struct rxl_addr a[CLI_MAX_ADDRS];
 	struct rxl_cont_spec spec = {
@@ -92,10 +93,10 @@ static int cli_fw_apply(struct cli *c, const struct cli_set *s, bool keep)
 
 int cli_fw_replace(struct cli *c, const struct cli_set *s)
 {
-	return cli_fw_apply(c, s, false);
+	return cli_fw_container_apply(c, s, false);
 }
 
-static int cli_fw_del(struct cli *c, __u32 id, const char *name)
+static int cli_fw_container_del(struct cli *c, __u32 id, const char *name)
 {
 	int err = rxl_fw_container_del(&c->fw, id);
 
@@ -111,11 +112,12 @@ static int cli_fw_step(struct cli *c, const struct cli_set *from,
 {
 	bool same = from && to && from->cont.id == to->cont.id;
 
-	if (from && !same && cli_fw_del(c, from->cont.id, from->cont.name))
+	if (from && !same &&
+	    cli_fw_container_del(c, from->cont.id, from->cont.name))
 		return CLI_ERR;
 	if (!to)
 		return 0;
-	return cli_fw_apply(c, to, same && cli_rules_same(from, to));
+	return cli_fw_container_apply(c, to, same && cli_rules_same(from, to));
 }
 
 /* ---- metadata ---------------------------------------------------------- */
@@ -242,7 +244,7 @@ int cli_recover(struct cli *c)
 	rxl_fw_dead_keys(&c->fw, true);
 	if ((in.flags & CLI_INTENT_OLD) &&
 	    (!(in.flags & CLI_INTENT_NEW) || in.old.id != in.new.id)) {
-		cli_fw_del(c, in.old.id, in.old.name);
+		cli_fw_container_del(c, in.old.id, in.old.name);
 		cli_rec_drop_all(c, &in.old);
 	}
 	err = cli_conts_step(c, &in);
@@ -254,7 +256,7 @@ int cli_recover(struct cli *c)
 			if (bpf_map_update_elem(c->conts_fd, &in.new.id,
 						&in.new, 0))
 				err = -errno;
-			err = err ?: cli_fw_apply(c, &s, false);
+			err = err ?: cli_fw_container_apply(c, &s, false);
 			cli_set_free(&s);
 		}
 	}

@@ -207,7 +207,31 @@ int rxl_parse_u32(const char *s, unsigned long max, __u32 *out);
  * loopback, multicast), or NULL when it can.
  */
 const char *rxl_addr_unusable(const struct rxl_addr *a);
-/* "[prio N] [from PREFIX] [proto tcp|udp|icmp|any] [dport N[-M]] allow|drop" */
+/* The rule grammar (fw_parse.c): prio when none is given, comment size. */
+#define RXL_DEFAULT_PRIO	1000
+#define RXL_COMMENT_MAX		64	/* with its NUL */
+
+/* Why words were refused: the message names the word. */
+struct rxl_parse_err {
+	const char *token;	/* the word refused (in argv), or NULL */
+	bool usage;		/* the words' shape is wrong, not a value */
+	char msg[256];
+};
+
+/* "from" PREFIX: an address, /N optional, no bits set past /N. */
+int rxl_parse_prefix(const char *s, struct rxl_rule *r,
+		     struct rxl_parse_err *pe);
+/* "dport" N or N-M, 0-65535. */
+int rxl_parse_ports(const char *s, struct rxl_rule *r,
+		    struct rxl_parse_err *pe);
+/*
+ * "allow|drop [proto tcp|udp|icmp|any] [from PREFIX] [dport N[-M]]
+ *  [prio N] [comment TEXT]" as @argc words; the comment goes to @comment
+ * (@clen bytes, at least 1). 0, or -EINVAL and @pe.
+ */
+int rxl_parse_rule_words(int argc, char *const *argv, struct rxl_rule *r,
+			 char *comment, size_t clen, struct rxl_parse_err *pe);
+/* The same grammar in one string (words split at blanks); no comment kept. */
 int rxl_parse_rule(const char *s, struct rxl_rule *r, char *err, size_t len);
 const char *rxl_drop_name(unsigned int reason);
 const char *rxl_stat_name(unsigned int stat);

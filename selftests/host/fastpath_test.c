@@ -3,8 +3,9 @@
  * fastpath_test - BPF_PROG_TEST_RUN unit tests of the rxlane XDP fast path.
  *
  * Each test loads the object from its skeleton with unpinned, small maps,
- * configures it through user/fw.c and runs crafted frames through it,
- * checking the verdict, the output bytes and the counters that moved.
+ * configures it through the library (user/fw_*.c) and runs crafted frames
+ * through it, checking the verdict, the output bytes and the counters
+ * that moved.
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -959,14 +960,27 @@ TEST_F(fp, bad_input_refused_with_reason)
 	EXPECT_NE(0, rxl_parse_rule("proto tcp", &r, err, sizeof(err)));
 	EXPECT_NE(NULL, strstr(err, "allow"));
 
-	ASSERT_EQ(0, rxl_parse_rule("from 10.0.0.1/8 allow", &r, err,
+	/* The grammar refuses what the compiler would (cli_bad_inputs.sh). */
+	EXPECT_NE(0, rxl_parse_rule("from 10.0.0.1/8 allow", &r, err,
 				    sizeof(err)));
+	EXPECT_NE(NULL, strstr(err, "bits set past /8"));
+	EXPECT_NE(0, rxl_parse_rule("proto icmp dport 5 allow", &r, err,
+				    sizeof(err)));
+	EXPECT_NE(NULL, strstr(err, "icmp has no ports"));
+	/* The library refuses them too, when given as structs. */
+	ASSERT_EQ(0, rxl_parse_rule("from 10.0.0.0/8 allow", &r, err,
+				    sizeof(err)));
+	r.src[3] = 1;
 	EXPECT_EQ(-EINVAL, rxl_fw_rules_replace(&self->fw, CID, &r, 1, 0));
 	EXPECT_NE(NULL, strstr(rxl_fw_error(&self->fw), "bits set"));
-	ASSERT_EQ(0, rxl_parse_rule("proto icmp dport 5 allow", &r, err,
+	ASSERT_EQ(0, rxl_parse_rule("proto icmp allow", &r, err,
 				    sizeof(err)));
+	r.dport_lo = r.dport_hi = 5;
 	EXPECT_EQ(-EINVAL, rxl_fw_rules_replace(&self->fw, CID, &r, 1, 0));
 	EXPECT_NE(NULL, strstr(rxl_fw_error(&self->fw), "ICMP"));
+	/* One default priority: the CLI's. */
+	ASSERT_EQ(0, rxl_parse_rule("allow", &r, err, sizeof(err)));
+	EXPECT_EQ(RXL_DEFAULT_PRIO, r.prio);
 	ASSERT_EQ(0, rxl_parse_rule("allow", &r, err, sizeof(err)));
 	EXPECT_EQ(-ENOENT, rxl_fw_rules_replace(&self->fw, 99, &r, 1, 0));
 	EXPECT_NE(NULL, strstr(rxl_fw_error(&self->fw), "does not exist"));

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * fw_tool - test helper: drive user/fw.c from shell tests.
+ * fw_tool - test helper: drive the library (user/fw_*.c) from shell tests.
  *
  *   fw_tool (--dev IFNAME | --pinned DIR) COMMAND ARGS...
  *     vtep ADDR                   accept VXLAN, GENEVE and NVGRE at ADDR
@@ -17,6 +17,7 @@
  */
 #include <errno.h>
 #include <net/if.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -28,6 +29,18 @@ static int usage(void)
 	fprintf(stderr,
 		"usage: fw_tool (--dev IFNAME | --pinned DIR) COMMAND ARGS...\n");
 	return 2;
+}
+
+/* A decimal number, as every other parser of the project reads it. */
+static __u32 num(const char *s)
+{
+	__u32 v;
+
+	if (rxl_parse_u32(s, UINT32_MAX, &v)) {
+		fprintf(stderr, "fw_tool: bad number '%s'\n", s);
+		exit(2);
+	}
+	return v;
 }
 
 static int cmd_rules(struct rxl_fw *fw, __u32 id, int argc, char **argv)
@@ -72,13 +85,13 @@ static int run(struct rxl_fw *fw, int argc, char **argv)
 		type = rxl_tun_type_parse(argv[1]);
 		if (type < 0)
 			return type;
-		return rxl_fw_vni_add(fw, type, strtoul(argv[2], NULL, 0));
+		return rxl_fw_vni_add(fw, type, num(argv[2]));
 	}
 	if (!strcmp(cmd, "container") && argc >= 3 && argc - 2 <= 16) {
 		for (i = 2; i < argc; i++)
 			if (rxl_parse_addr(argv[i], &a[i - 2]))
 				return -EINVAL;
-		return rxl_fw_container_add(fw, strtoul(argv[1], NULL, 0), a,
+		return rxl_fw_container_add(fw, num(argv[1]), a,
 					    argc - 2, 0);
 	}
 	if (!strcmp(cmd, "bind") && argc >= 2 && argc - 2 <= 4) {
@@ -93,17 +106,17 @@ static int run(struct rxl_fw *fw, int argc, char **argv)
 			type = rxl_tun_type_parse(argv[i]);
 			if (type < 0)
 				return type;
-			v[i - 2] = rxl_cont_vni(type, strtoul(colon + 1, NULL, 0));
+			v[i - 2] = rxl_cont_vni(type, num(colon + 1));
 		}
-		return rxl_fw_container_bind(fw, strtoul(argv[1], NULL, 0), v,
+		return rxl_fw_container_bind(fw, num(argv[1]), v,
 					     argc - 2);
 	}
 	if (!strcmp(cmd, "rules") && argc >= 3)
-		return cmd_rules(fw, strtoul(argv[1], NULL, 0), argc - 2,
+		return cmd_rules(fw, num(argv[1]), argc - 2,
 				 argv + 2);
 	if (!strcmp(cmd, "counter") && argc == 2) {
 		struct rxl_cont_counter c;
-		int err = rxl_fw_container_counter(fw, strtoul(argv[1], NULL, 0),
+		int err = rxl_fw_container_counter(fw, num(argv[1]),
 						   &c);
 
 		if (!err)
@@ -114,8 +127,8 @@ static int run(struct rxl_fw *fw, int argc, char **argv)
 	}
 	if (!strcmp(cmd, "rule-hits") && argc == 3) {
 		struct rxl_counter c;
-		int err = rxl_fw_rule_counter(fw, strtoul(argv[1], NULL, 0),
-					      strtoul(argv[2], NULL, 0), &c);
+		int err = rxl_fw_rule_counter(fw, num(argv[1]),
+					      num(argv[2]), &c);
 
 		if (!err)
 			printf("%llu\n", (unsigned long long)c.packets);

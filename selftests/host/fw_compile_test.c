@@ -1,0 +1,427 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * fw_compile_test - unit tests of the pure rule compiler (user/fw_compile.c)
+ * without a kernel: it is linked alone, with no libbpf, so no check here
+ * can reach a map. Rule expansion and ranking, both address families,
+ * port segments, lookup shapes, appends in place and the compiler's limits.
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <netinet/in.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "kselftest_harness.h"
+#include "fw_compile.h"
+
+#define WHY_LEN		256
+
+/* A rule from its parts; @src NULL: any source. */
+static struct rxl_rule rule(__u32 prio, const char *src, unsigned int plen,
+			    __u8 proto, __u16 lo, __u16 hi, bool drop)
+{
+	struct rxl_rule r = {
+		.prio = prio, .family = AF_UNSPEC, .plen = plen,
+		.proto = proto, .dport_lo = lo, .dport_hi = hi, .drop = drop,
+	};
+
+	if (src && inet_pton(AF_INET, src, r.src) == 1)
+		r.family = AF_INET;
+	else if (src && inet_pton(AF_INET6, src, r.src) == 1)
+		r.family = AF_INET6;
+	return r;
+}
+
+/* One group's port segments from @n rules of one source and protocol. */
+static int resolve(const struct rxl_rule *rules, unsigned int n,
+		   struct rxl_rule_val *v, char *why)
+{
+	struct rxl_entry *e = NULL;
+	size_t ne = 0;
+	int err;
+
+	err = rxl_expand(why, WHY_LEN, rules, n, &e, &ne);
+	if (!err)
+		err = rxl_resolve(why, WHY_LEN, e, ne, v);
+	free(e);
+	return err;
+}
+
+TEST(expand_families_and_ranks)
+{
+	struct rxl_rule r[3] = {
+		rule(20, NULL, 0, IPPROTO_TCP, 80, 80, false),	/* rank 2 */
+		rule(10, "10.0.0.0", 8, 0, 0, 0xffff, true),	/* rank 0 */
+		rule(20, "fd00::", 16, IPPROTO_UDP, 53, 53, false), /* 3 */
+	};
+	struct rxl_entry *e = NULL;
+	char why[WHY_LEN];
+	unsigned int n4 = 0, n6 = 0;
+	size_t ne = 0, i;
+
+	/* The last rule moves before the first: ranks follow priority. */
+	r[2].prio = 15;
+	ASSERT_EQ(0, rxl_expand(why, sizeof(why), r, 3, &e, &ne));
+	/* Any source: one entry per family; one family: one entry. */
+	ASSERT_EQ(4, ne);
+	for (i = 0; i < ne; i++) {
+		if (e[i].family == 4)
+			n4++;
+		else
+			n6++;
+		if (e[i].plen == 8) {
+			EXPECT_EQ(4, e[i].family);
+			EXPECT_EQ(0 | RXL_RULE_DROP, e[i].ref);
+			EXPECT_EQ(10, e[i].src[0]);
+		} else if (e[i].plen == 16) {
+			EXPECT_EQ(6, e[i].family);
+			EXPECT_EQ(1, e[i].ref);
+			EXPECT_EQ(53, e[i].lo);
+		} else {
+			EXPECT_EQ(IPPROTO_TCP, e[i].proto);
+			EXPECT_EQ(2, e[i].ref);
+		}
+	}
+	EXPECT_EQ(2, n4);
+	EXPECT_EQ(2, n6);
+	/* Sorted by group: family first. */
+	for (i = 1; i < ne; i++)
+		EXPECT_LE(e[i - 1].family, e[i].family);
+	free(e);
+}
+
+TEST(equal_prio_keeps_list_order)
+{
+	struct rxl_rule r[3] = {
+		rule(5, "10.0.0.0", 8, 0, 0, 0xffff, false),
+		rule(5, "10.0.0.0", 8, 0, 0, 0xffff, true),
+		rule(1, "fd00::", 8, 0, 0, 0xffff, false),
+	};
+	struct rxl_entry *e = NULL;
+	struct rxl_rule_val v;
+	char why[WHY_LEN];
+	size_t ne = 0;
+
+	/* Out of order: sorted, and the tie keeps list order (ranks 1, 2). */
+	ASSERT_EQ(0, rxl_expand(why, sizeof(why), r, 3, &e, &ne));
+	ASSERT_EQ(3, ne);
+	ASSERT_EQ(4, e[0].family);
+	ASSERT_EQ(0, rxl_resolve(why, sizeof(why), e, 2, &v));
+	EXPECT_EQ(1, v.portless);
+	ASSERT_EQ(1, v.nsegs);
+	EXPECT_EQ(1, v.segs[0].rule);
+	EXPECT_EQ(0, e[2].ref);
+	free(e);
+}
+
+TEST(icmp_per_family)
+{
+	struct rxl_rule r = rule(1, NULL, 0, IPPROTO_ICMP, 0, 0xffff, false);
+	struct rxl_entry *e = NULL;
+	char why[WHY_LEN];
+	size_t ne = 0, i;
+
+	ASSERT_EQ(0, rxl_expand(why, sizeof(why), &r, 1, &e, &ne));
+	ASSERT_EQ(2, ne);
+	for (i = 0; i < ne; i++)
+		EXPECT_EQ(e[i].family == 4 ? IPPROTO_ICMP : IPPROTO_ICMPV6,
+			  e[i].proto);
+	free(e);
+}
+
+TEST(refusals_say_why)
+{
+	struct rxl_rule bad[] = {
+		rule(1, "10.0.0.0", 33, 0, 0, 0xffff, false),
+		rule(1, "10.0.0.1", 8, 0, 0, 0xffff, false),
+		rule(1, "fd00::1", 64, 0, 0, 0xffff, false),
+		rule(1, NULL, 0, IPPROTO_TCP, 90, 80, false),
+		rule(1, NULL, 0, IPPROTO_ICMP, 5, 5, false),
+		rule(1, "fd00::", 8, IPPROTO_ICMP, 0, 0xffff, false),
+		rule(1, NULL, 0, 132 /* sctp */, 0, 0xffff, false),
+	};
+	const char *words[] = {
+		"exceeds 32", "bits set past /8", "bits set past /64",
+		"is empty", "ICMP has no ports", "does not match",
+		"protocol 132",
+	};
+	struct rxl_entry *e = NULL;
+	char why[WHY_LEN];
+	size_t ne, i;
+
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		why[0] = 0;
+		EXPECT_GT(0, rxl_expand(why, sizeof(why), &bad[i], 1, &e,
+					&ne)) {
+			TH_LOG("rule %zu accepted", i);
+		}
+		EXPECT_NE(NULL, strstr(why, words[i])) {
+			TH_LOG("rule %zu: '%s' lacks '%s'", i, why, words[i]);
+		}
+	}
+}
+
+TEST(single_port)
+{
+	struct rxl_rule r = rule(1, NULL, 0, IPPROTO_TCP, 80, 80, false);
+	struct rxl_rule_val v;
+	char why[WHY_LEN];
+
+	ASSERT_EQ(0, resolve(&r, 1, &v, why));
+	ASSERT_EQ(1, v.nsegs);
+	EXPECT_EQ(80, v.segs[0].lo);
+	EXPECT_EQ(80, v.segs[0].hi);
+	EXPECT_EQ(RXL_NO_RULE, v.portless);
+	EXPECT_EQ(RXL_NO_RULE, rxl_val_judge(&v, 79));
+	EXPECT_EQ(0, rxl_val_judge(&v, 80));
+	EXPECT_EQ(RXL_NO_RULE, rxl_val_judge(&v, 81));
+}
+
+TEST(range_is_one_segment)
+{
+	struct rxl_rule r = rule(1, NULL, 0, IPPROTO_TCP, 6000, 6003, true);
+	struct rxl_rule_val v;
+	char why[WHY_LEN];
+
+	ASSERT_EQ(0, resolve(&r, 1, &v, why));
+	/* Segments are ranges, not masks: 6000-6003 is one entry. */
+	ASSERT_EQ(1, v.nsegs);
+	EXPECT_EQ(6000, v.segs[0].lo);
+	EXPECT_EQ(6003, v.segs[0].hi);
+	EXPECT_EQ(0 | RXL_RULE_DROP, v.segs[0].rule);
+	EXPECT_EQ(RXL_NO_RULE, rxl_val_judge(&v, 5999));
+	EXPECT_EQ(RXL_NO_RULE, rxl_val_judge(&v, 6004));
+}
+
+TEST(full_and_almost_full_range)
+{
+	struct rxl_rule all = rule(1, NULL, 0, IPPROTO_UDP, 0, 0xffff, false);
+	struct rxl_rule most = rule(1, NULL, 0, IPPROTO_UDP, 1, 0xffff, false);
+	struct rxl_rule_val v;
+	char why[WHY_LEN];
+
+	/* 0-65535 judges packets without ports too. */
+	ASSERT_EQ(0, resolve(&all, 1, &v, why));
+	EXPECT_EQ(0, v.portless);
+	ASSERT_EQ(1, v.nsegs);
+	EXPECT_EQ(0, v.segs[0].lo);
+	EXPECT_EQ(0xffff, v.segs[0].hi);
+	/* 1-65535 does not. */
+	ASSERT_EQ(0, resolve(&most, 1, &v, why));
+	EXPECT_EQ(RXL_NO_RULE, v.portless);
+	ASSERT_EQ(1, v.nsegs);
+	EXPECT_EQ(1, v.segs[0].lo);
+	EXPECT_EQ(0xffff, v.segs[0].hi);
+}
+
+TEST(overlaps_split_and_merge)
+{
+	struct rxl_rule split[2] = {
+		rule(2, NULL, 0, IPPROTO_TCP, 6000, 6003, false),
+		rule(1, NULL, 0, IPPROTO_TCP, 6001, 6001, true),
+	};
+	struct rxl_rule merge[2] = {
+		rule(1, NULL, 0, IPPROTO_TCP, 1, 0xffff, false),
+		rule(2, NULL, 0, IPPROTO_TCP, 80, 80, true),
+	};
+	struct rxl_rule_val v;
+	char why[WHY_LEN];
+
+	/* A better rule inside a range: three segments. */
+	ASSERT_EQ(0, resolve(split, 2, &v, why));
+	ASSERT_EQ(3, v.nsegs);
+	EXPECT_EQ(1, rxl_val_judge(&v, 6000));
+	EXPECT_EQ(0 | RXL_RULE_DROP, rxl_val_judge(&v, 6001));
+	EXPECT_EQ(1, rxl_val_judge(&v, 6002));
+	EXPECT_EQ(1, rxl_val_judge(&v, 6003));
+	/* A shadowed rule adds no boundary: the pieces merge back. */
+	ASSERT_EQ(0, resolve(merge, 2, &v, why));
+	ASSERT_EQ(1, v.nsegs);
+	EXPECT_EQ(1, v.segs[0].lo);
+	EXPECT_EQ(0xffff, v.segs[0].hi);
+	EXPECT_EQ(0, v.segs[0].rule);
+}
+
+TEST(segment_limit)
+{
+	struct rxl_rule r[RXL_MAX_SEGS + 1];
+	struct rxl_rule_val v;
+	char why[WHY_LEN];
+	unsigned int i;
+
+	/* Disjoint ports that cannot merge: RXL_MAX_SEGS fit, one more not. */
+	for (i = 0; i <= RXL_MAX_SEGS; i++)
+		r[i] = rule(i, NULL, 0, IPPROTO_TCP, 100 + 2 * i, 100 + 2 * i,
+			    false);
+	ASSERT_EQ(0, resolve(r, RXL_MAX_SEGS, &v, why));
+	EXPECT_EQ(RXL_MAX_SEGS, v.nsegs);
+	EXPECT_EQ(-E2BIG, resolve(r, RXL_MAX_SEGS + 1, &v, why));
+	EXPECT_NE(NULL, strstr(why, "segments"));
+}
+
+TEST(group_limit)
+{
+	struct rxl_rule *r = calloc(RXL_MAX_GROUP_RULES + 1, sizeof(*r));
+	struct rxl_rule_val v;
+	char why[WHY_LEN];
+	unsigned int i;
+
+	ASSERT_NE(NULL, r);
+	for (i = 0; i <= RXL_MAX_GROUP_RULES; i++)
+		r[i] = rule(1, "10.0.0.0", 8, IPPROTO_TCP, 80, 80, false);
+	EXPECT_EQ(0, resolve(r, RXL_MAX_GROUP_RULES, &v, why));
+	EXPECT_EQ(-E2BIG, resolve(r, RXL_MAX_GROUP_RULES + 1, &v, why));
+	EXPECT_NE(NULL, strstr(why, "share source 10.0.0.0/8"));
+	free(r);
+}
+
+static int shapes_of(const struct rxl_rule *r, unsigned int n,
+		     struct rxl_container *c, char *why)
+{
+	struct rxl_entry *e = NULL;
+	size_t ne = 0;
+	int err;
+
+	memset(c, 0, sizeof(*c));
+	err = rxl_expand(why, WHY_LEN, r, n, &e, &ne);
+	if (!err)
+		err = rxl_shapes(why, WHY_LEN, e, ne, c);
+	free(e);
+	return err;
+}
+
+TEST(shapes_per_family)
+{
+	struct rxl_rule r[4] = {
+		rule(1, "10.1.0.0", 16, IPPROTO_TCP, 0, 0xffff, false),
+		rule(1, "10.2.0.0", 16, IPPROTO_UDP, 0, 0xffff, false),
+		rule(1, "10.3.0.0", 16, 0, 0, 0xffff, false),
+		rule(1, "fd00::", 8, 0, 0, 0xffff, false),
+	};
+	struct rxl_container c;
+	char why[WHY_LEN];
+	unsigned int k, any = 0;
+
+	ASSERT_EQ(0, shapes_of(r, 4, &c, why));
+	/* /16 tcp and /16 udp share a shape; /16 any is another. */
+	ASSERT_EQ(2, c.nshapes4);
+	for (k = 0; k < c.nshapes4; k++) {
+		EXPECT_EQ(16, c.shapes4[k].plen);
+		EXPECT_EQ(htonl(0xffff0000), c.shapes4[k].mask[0]);
+		any += c.shapes4[k].any_proto;
+	}
+	EXPECT_EQ(1, any);
+	ASSERT_EQ(1, c.nshapes6);
+	EXPECT_EQ(8, c.shapes6[0].plen);
+	EXPECT_EQ(1, c.shapes6[0].any_proto);
+	EXPECT_EQ(htonl(0xff000000), c.shapes6[0].mask[0]);
+	EXPECT_EQ(0, c.shapes6[0].mask[1]);
+	/* Any source: a /0 shape in both families. */
+	r[0] = rule(1, NULL, 0, IPPROTO_TCP, 0, 0xffff, false);
+	ASSERT_EQ(0, shapes_of(r, 1, &c, why));
+	EXPECT_EQ(1, c.nshapes4);
+	EXPECT_EQ(1, c.nshapes6);
+	EXPECT_EQ(0, c.shapes4[0].plen);
+	EXPECT_EQ(0, c.shapes4[0].mask[0]);
+}
+
+TEST(shape_limit)
+{
+	struct rxl_rule r[RXL_MAX_SHAPES + 1];
+	struct rxl_container c;
+	char why[WHY_LEN];
+	unsigned int i;
+	__u8 a[4] = { 10, 0, 0, 0 };
+	char s[16];
+
+	for (i = 0; i <= RXL_MAX_SHAPES; i++) {
+		inet_ntop(AF_INET, a, s, sizeof(s));
+		r[i] = rule(1, s, 8 + i, IPPROTO_TCP, 0, 0xffff, false);
+	}
+	ASSERT_EQ(0, shapes_of(r, RXL_MAX_SHAPES, &c, why));
+	EXPECT_EQ(RXL_MAX_SHAPES, c.nshapes4);
+	EXPECT_EQ(-E2BIG, shapes_of(r, RXL_MAX_SHAPES + 1, &c, why));
+	EXPECT_NE(NULL, strstr(why, "IPv4 rules use more than"));
+}
+
+TEST(entry_key_both_families)
+{
+	struct rxl_rule r[2] = {
+		rule(1, "192.0.2.0", 24, IPPROTO_TCP, 0, 0xffff, false),
+		rule(1, "2001:db8::", 32, IPPROTO_UDP, 0, 0xffff, false),
+	};
+	struct rxl_entry *e = NULL;
+	union rxl_any_key k;
+	char why[WHY_LEN];
+	size_t ne = 0;
+	__be32 want;
+
+	ASSERT_EQ(0, rxl_expand(why, sizeof(why), r, 2, &e, &ne));
+	ASSERT_EQ(2, ne);
+	ASSERT_EQ(4, e[0].family);
+	rxl_entry_key(&e[0], 0x1234, &k);
+	inet_pton(AF_INET, "192.0.2.0", &want);
+	EXPECT_EQ(0x1234, k.k4.set);
+	EXPECT_EQ(want, k.k4.src);
+	EXPECT_EQ(24, k.k4.plen);
+	EXPECT_EQ(IPPROTO_TCP, k.k4.proto);
+	EXPECT_EQ(0, k.k4.pad);
+	rxl_entry_key(&e[1], 0x99, &k);
+	EXPECT_EQ(0x99, k.k6.set);
+	EXPECT_EQ(0x20, k.k6.src[0]);
+	EXPECT_EQ(0xb8, k.k6.src[3]);
+	EXPECT_EQ(32, k.k6.plen);
+	EXPECT_EQ(IPPROTO_UDP, k.k6.proto);
+	free(e);
+}
+
+TEST(append_fills_only_free_ports)
+{
+	struct rxl_rule r = rule(1, NULL, 0, IPPROTO_TCP, 6000, 6003, false);
+	struct rxl_rule_val v;
+	char why[WHY_LEN];
+	bool changed = false;
+
+	ASSERT_EQ(0, resolve(&r, 1, &v, why));
+	/* Rule 1, judged after rule 0, gets 5990-5999 and 6004-6010. */
+	ASSERT_EQ(0, rxl_fill_ports(&v, 5990, 6010, 1, &changed));
+	EXPECT_TRUE(changed);
+	ASSERT_EQ(3, v.nsegs);
+	EXPECT_EQ(1, rxl_val_judge(&v, 5990));
+	EXPECT_EQ(0, rxl_val_judge(&v, 6000));
+	EXPECT_EQ(0, rxl_val_judge(&v, 6003));
+	EXPECT_EQ(1, rxl_val_judge(&v, 6004));
+	EXPECT_EQ(RXL_NO_RULE, rxl_val_judge(&v, 6011));
+	/* A rule shadowed entirely changes nothing. */
+	changed = false;
+	ASSERT_EQ(0, rxl_fill_ports(&v, 6001, 6002, 2, &changed));
+	EXPECT_FALSE(changed);
+}
+
+TEST(equivalent_values)
+{
+	struct rxl_rule one = rule(1, NULL, 0, IPPROTO_TCP, 10, 20, false);
+	struct rxl_rule two[2] = {
+		rule(1, NULL, 0, IPPROTO_TCP, 10, 15, false),
+		rule(1, NULL, 0, IPPROTO_TCP, 16, 21, false),
+	};
+	struct rxl_rule_val a, b;
+	char why[WHY_LEN];
+
+	ASSERT_EQ(0, resolve(&one, 1, &a, why));
+	/* Split differently, same verdicts: equivalent. */
+	b = a;
+	b.nsegs = 2;
+	b.segs[0].hi = 14;
+	b.segs[1] = (struct rxl_seg){ 15, 20, 0 };
+	EXPECT_TRUE(rxl_val_equiv(&a, &b));
+	/* Ports 16-21 judged by another rule: not. */
+	ASSERT_EQ(0, resolve(two, 2, &b, why));
+	EXPECT_FALSE(rxl_val_equiv(&a, &b));
+	/* One port more at the end: not. */
+	b = a;
+	b.segs[0].hi = 21;
+	EXPECT_FALSE(rxl_val_equiv(&a, &b));
+}
+
+TEST_HARNESS_MAIN

@@ -1,0 +1,477 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * fw_addr.c - the address maps and the address cache: walks over every
+ * container address, the cache's slots, the counter slots in use.
+ */
+#include <errno.h>
+#include <netinet/in.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+
+#include "fw_priv.h"
+
+int rxl_addr_fd(struct rxl_fw *fw, const struct rxl_addr *a)
+{
+	return a->family == AF_INET ? fw->addrs4 : fw->addrs6;
+}
+
+int rxl_check_family(struct rxl_fw *fw, const struct rxl_addr *a)
+{
+	if (a->family != AF_INET && a->family != AF_INET6)
+		return rxl_fail(fw, -EAFNOSUPPORT,
+				"address family %d is neither IPv4 nor IPv6",
+				a->family);
+	return 0;
+}
+
+const char *rxl_addr_unusable(const struct rxl_addr *a)
+{
+	static const __u8 zero[16], lo6[16] = { [15] = 1 };
+	const __u8 *b = a->addr;
+
+	if (a->family == AF_INET) {
+		if (!memcmp(b, zero, 4))
+			return "the unspecified address";
+		if (b[0] == 255 && b[1] == 255 && b[2] == 255 && b[3] == 255)
+			return "the broadcast address";
+		if (b[0] == 127)
+			return "a loopback address (127.0.0.0/8)";
+		if ((b[0] & 0xf0) == 224)
+			return "a multicast address (224.0.0.0/4)";
+		return NULL;
+	}
+	if (!memcmp(b, zero, 16))
+		return "the unspecified address";
+	if (!memcmp(b, lo6, 16))
+		return "the loopback address";
+	if (b[0] == 0xff)
+		return "a multicast address (ff00::/8)";
+	return NULL;
+}
+
+/* Slot of @a in the VTEP list (or -1), and the number of slots used. */
+int rxl_vtep_find(struct rxl_fw *fw, const struct rxl_addr *a,
+		  __u32 *used)
+{
+	struct rxl_vtep v;
+	int found = -1;
+	__u32 i;
+
+	for (i = 0; i < RXL_MAX_VTEPS; i++) {
+		if (bpf_map_lookup_elem(fw->vteps, &i, &v) || !v.tun_mask)
+			break;
+		if (v.family == (a->family == AF_INET ? 4U : 6U) &&
+		    !memcmp(v.addr, a->addr, a->family == AF_INET ? 4 : 16))
+			found = i;
+	}
+	*used = i;
+	return found;
+}
+
+/*
+ * Call @fn for every address of the address maps with its value; a
+ * non-zero return of @fn ends the walk and is returned.
+ */
+int rxl_walk_addrs(struct rxl_fw *fw,
+		   int (*fn)(struct rxl_fw *fw, const struct rxl_addr *a,
+			     const struct rxl_container *v, void *arg),
+		   void *arg)
+{
+	int fds[2] = { fw->addrs4, fw->addrs6 };
+	int fams[2] = { AF_INET, AF_INET6 };
+	unsigned int ksz[2] = { 4, 16 };
+	struct rxl_container v;
+	struct rxl_addr a;
+	int f, ret;
+
+	for (f = 0; f < 2; f++) {
+		__u8 key[16], next[16];
+		void *prev = NULL;
+
+		while (!bpf_map_get_next_key(fds[f], prev, next)) {
+			memcpy(key, next, ksz[f]);
+			prev = key;
+			if (bpf_map_lookup_elem(fds[f], key, &v))
+				continue;
+			a.family = fams[f];
+			memset(a.addr, 0, sizeof(a.addr));
+			memcpy(a.addr, key, ksz[f]);
+			ret = fn(fw, &a, &v, arg);
+			if (ret)
+				return ret;
+		}
+	}
+	return 0;
+}
+
+struct rxl_container_addrs_arg {
+	__u32 id;
+	struct rxl_cont_addrs *ca;
+};
+
+static int rxl_container_addr_one(struct rxl_fw *fw,
+				  const struct rxl_addr *a,
+				  const struct rxl_container *v, void *arg)
+{
+	struct rxl_container_addrs_arg *fa = arg;
+	struct rxl_cont_addrs *ca = fa->ca;
+
+	if (v->id != fa->id)
+		return 0;
+	if (!ca->n)
+		ca->val = *v;
+	if (ca->n == 64)
+		return rxl_fail(fw, -E2BIG, "container %u has over 64 addresses",
+				fa->id);
+	ca->addr[ca->n++] = *a;
+	return 0;
+}
+
+/* Addresses of container @id (all of them, or the first 64). */
+int rxl_container_addrs(struct rxl_fw *fw, __u32 id,
+			struct rxl_cont_addrs *ca)
+{
+	struct rxl_container_addrs_arg fa = { .id = id, .ca = ca };
+
+	ca->n = 0;
+	return rxl_walk_addrs(fw, rxl_container_addr_one, &fa);
+}
+
+/* ---- address cache (include/rxlane_maps.h) ------------------------------ */
+
+static __u32 rxl_acache_slot_of(const struct rxl_addr *a)
+{
+	__u32 w[4];
+
+	memcpy(w, a->addr, sizeof(w));
+	return a->family == AF_INET ? rxl_acache_slot4(w[0]) :
+				      rxl_acache_slot6(w);
+}
+
+/* The live buffer of @slot (1 or 2, its entry in *@e), or 0 if none. */
+static unsigned int rxl_acache_live(struct rxl_fw *fw, __u32 slot,
+				    struct rxl_acache_ent *e)
+{
+	__u64 live = __atomic_load_n(&fw->acache_live[slot], __ATOMIC_ACQUIRE);
+	__u32 idx = 2 * slot + (__u32)live - 1;
+
+	if (live != 1 && live != 2)
+		return 0;
+	if (bpf_map_lookup_elem(fw->acache, &idx, e))
+		return 0;
+	return live;
+}
+
+static bool rxl_acache_holds(const struct rxl_acache_ent *e,
+			     const struct rxl_addr *a)
+{
+	if (a->family == AF_INET)
+		return e->family == 4 && !memcmp(e->addr, a->addr, 4);
+	return e->family == 6 && !memcmp(e->addr, a->addr, 16);
+}
+
+/* Equal as the program sees them: it never reads nrules. */
+static bool rxl_acache_same(const struct rxl_container *x,
+			    const struct rxl_container *y)
+{
+	struct rxl_container a = *x, b = *y;
+
+	a.nrules = b.nrules = 0;
+	return !memcmp(&a, &b, sizeof(a));
+}
+
+static void rxl_acache_set(struct rxl_fw *fw, __u32 slot, __u64 live)
+{
+	__atomic_store_n(&fw->acache_live[slot], live, __ATOMIC_RELEASE);
+	fw->acache_dirty = true;
+}
+
+/*
+ * After @a's value in its address map became @v: the cache follows if
+ * @a's slot is free or already @a's (a slot another address holds leaves
+ * @a to the map). The buffer that is not live is written and then made
+ * live; the caller waits for a grace period (rxl_grace_period(), which clears
+ * fw->acache_dirty) before it unlocks, so that the next writer of this
+ * slot finds its other buffer unread. If the write fails the slot is
+ * emptied: the program then finds @a in the map, which is already right.
+ */
+void rxl_acache_put(struct rxl_fw *fw, const struct rxl_addr *a,
+		    const struct rxl_container *v)
+{
+	struct rxl_acache_ent e, ne;
+	__u32 slot = rxl_acache_slot_of(a), idx;
+	unsigned int live = rxl_acache_live(fw, slot, &e), next;
+
+	if (live && (!rxl_acache_holds(&e, a) || rxl_acache_same(&e.c, v)))
+		return;
+	memset(&ne, 0, sizeof(ne));
+	ne.family = a->family == AF_INET ? 4 : 6;
+	memcpy(ne.addr, a->addr, a->family == AF_INET ? 4 : 16);
+	ne.c = *v;
+	next = live == 1 ? 2 : 1;
+	idx = 2 * slot + next - 1;
+	if (bpf_map_update_elem(fw->acache, &idx, &ne, 0)) {
+		if (live)
+			rxl_acache_set(fw, slot, 0);
+		return;
+	}
+	rxl_acache_set(fw, slot, next);
+}
+
+/*
+ * Before @a leaves its address map: its slot, if it holds one, empties.
+ * Returns whether it did.
+ */
+bool rxl_acache_drop(struct rxl_fw *fw, const struct rxl_addr *a)
+{
+	struct rxl_acache_ent e;
+	__u32 slot = rxl_acache_slot_of(a);
+
+	if (!rxl_acache_live(fw, slot, &e) || !rxl_acache_holds(&e, a))
+		return false;
+	rxl_acache_set(fw, slot, 0);
+	return true;
+}
+
+static int rxl_acache_fill_one(struct rxl_fw *fw, const struct rxl_addr *a,
+			       const struct rxl_container *v, void *arg)
+{
+	struct rxl_acache_ent e;
+
+	(void)arg;
+	if (!rxl_acache_live(fw, rxl_acache_slot_of(a), &e))
+		rxl_acache_put(fw, a, v);
+	return 0;
+}
+
+/*
+ * Give every empty slot to an address of the maps that falls in it (one
+ * that lost the slot to an address since deleted), then wait for a grace
+ * period if any slot flipped. Called after the deletions' own grace
+ * period: the buffers of the deleted addresses are unread.
+ */
+int rxl_acache_refill(struct rxl_fw *fw)
+{
+	rxl_walk_addrs(fw, rxl_acache_fill_one, NULL);
+	return fw->acache_dirty ? rxl_grace_period(fw) : 0;
+}
+
+/* The rule set of one address's value: a range of counter slots. */
+struct rxl_set_use {
+	__u32 id, base, n;
+};
+
+struct rxl_sets {
+	struct rxl_set_use *use;
+	size_t n;
+};
+
+static int rxl_set_collect(struct rxl_fw *fw, const struct rxl_addr *a,
+			   const struct rxl_container *v, void *arg)
+{
+	struct rxl_sets *sets = arg;
+
+	(void)fw;
+	(void)a;
+	if (v->nrules && sets->n < 2 * RXL_MAX_ADDRS)
+		sets->use[sets->n++] = (struct rxl_set_use){
+			v->id, v->rule_base, v->nrules };
+	return 0;
+}
+
+static int rxl_cmp_set_base(const void *a, const void *b)
+{
+	const struct rxl_set_use *x = a, *y = b;
+
+	return x->base < y->base ? -1 : x->base > y->base;
+}
+
+/*
+ * Refuse to give container @id a set of @n rules when all containers
+ * together would then have more than max-rules, the limit the maps were
+ * sized for at load (RXL_RULES_OF_SLOTS of the counter slots). Each
+ * container is counted once (by the first of its addresses), however many
+ * addresses share its value.
+ */
+static int rxl_rule_limit(struct rxl_fw *fw, const struct rxl_sets *sets,
+			  __u32 id, __u32 n)
+{
+	__u32 max = RXL_RULES_OF_SLOTS(fw->rule_slots);
+	bool *seen = calloc(RXL_MAX_CONTAINERS, sizeof(*seen));
+	__u64 total = n;
+	size_t i;
+
+	if (!seen)
+		return rxl_fail(fw, -ENOMEM, "out of memory");
+	for (i = 0; i < sets->n; i++) {
+		const struct rxl_set_use *u = &sets->use[i];
+
+		if (u->id == id || u->id >= RXL_MAX_CONTAINERS || seen[u->id])
+			continue;
+		seen[u->id] = true;
+		total += u->n;
+	}
+	free(seen);
+	if (total <= max)
+		return 0;
+	return rxl_fail(fw, -ENOSPC,
+			"max-rules %u reached: %llu rules in all containers (the maps were sized by 'rxlane attach ... max-rules N')",
+			max, (unsigned long long)total);
+}
+
+/*
+ * First fit of @n counter slots beside every set in use, the old set of
+ * the container itself included (it stays live until the flip is over).
+ */
+static int rxl_first_fit(struct rxl_fw *fw, struct rxl_sets *sets, __u32 n,
+			 __u32 *base)
+{
+	__u32 at = 0;
+	size_t i;
+
+	*base = 0;
+	if (!n)
+		return 0;
+	qsort(sets->use, sets->n, sizeof(*sets->use), rxl_cmp_set_base);
+	for (i = 0; i < sets->n; i++) {
+		const struct rxl_set_use *u = &sets->use[i];
+
+		if (u->base >= at && u->base - at >= n)
+			break;
+		if (u->base + u->n > at)
+			at = u->base + u->n;
+	}
+	if (at > fw->rule_slots || fw->rule_slots - at < n)
+		return rxl_fail(fw, -ENOSPC,
+				"no room for %u rule counters (%u slots in all)",
+				n, fw->rule_slots);
+	*base = at;
+	return 0;
+}
+
+/*
+ * Room for a set of @n rules of container @id: within max-rules, and
+ * (@base not NULL) the first counter slot of a free run of @n. One walk
+ * of the address maps answers both; checked before anything is written.
+ */
+int rxl_rule_room(struct rxl_fw *fw, __u32 id, __u32 n, __u32 *base)
+{
+	struct rxl_sets sets = {
+		.use = calloc(2 * RXL_MAX_ADDRS, sizeof(*sets.use)),
+	};
+	int err;
+
+	if (!sets.use)
+		return rxl_fail(fw, -ENOMEM, "out of memory");
+	err = rxl_walk_addrs(fw, rxl_set_collect, &sets) ?:
+	      rxl_rule_limit(fw, &sets, id, n);
+	if (!err && base)
+		err = rxl_first_fit(fw, &sets, n, base);
+	free(sets.use);
+	return err;
+}
+
+/* Is counter slot @slot free of every other container's rule set? */
+struct rxl_slot_arg {
+	__u32 id;
+	__u32 slot;
+};
+
+static int rxl_slot_used(struct rxl_fw *fw, const struct rxl_addr *a,
+			 const struct rxl_container *v, void *arg)
+{
+	const struct rxl_slot_arg *sa = arg;
+
+	(void)fw;
+	(void)a;
+	return v->id != sa->id && sa->slot >= v->rule_base &&
+	       sa->slot - v->rule_base < v->nrules;
+}
+
+int rxl_slot_free(struct rxl_fw *fw, __u32 id, __u32 slot)
+{
+	struct rxl_slot_arg sa = { .id = id, .slot = slot };
+
+	if (slot >= fw->rule_slots)
+		return 0;
+	return !rxl_walk_addrs(fw, rxl_slot_used, &sa);
+}
+
+bool rxl_addr_in(const struct rxl_addr *a, const struct rxl_addr *set,
+		 unsigned int n)
+{
+	unsigned int i;
+
+	for (i = 0; i < n; i++)
+		if (set[i].family == a->family &&
+		    !memcmp(set[i].addr, a->addr, 16))
+			return true;
+	return false;
+}
+
+/* A live cache slot whose copy is not its address's value in the map. */
+struct rxl_stale_arg {
+	bool repair;
+	long n;
+};
+
+static int rxl_acache_stale_one(struct rxl_fw *fw, const struct rxl_addr *a,
+				const struct rxl_container *v, void *arg)
+{
+	struct rxl_stale_arg *sa = arg;
+	struct rxl_acache_ent e;
+	__u32 slot = rxl_acache_slot_of(a);
+
+	if (!rxl_acache_live(fw, slot, &e) || !rxl_acache_holds(&e, a) ||
+	    rxl_acache_same(&e.c, v))
+		return 0;
+	sa->n++;
+	if (sa->repair)
+		rxl_acache_put(fw, a, v);
+	return 0;
+}
+
+/* A live slot whose address is in no map at all. */
+static long rxl_acache_orphans(struct rxl_fw *fw, bool repair)
+{
+	struct rxl_acache_ent e;
+	struct rxl_container v;
+	struct rxl_addr a;
+	long n = 0;
+	__u32 slot;
+
+	for (slot = 0; slot < RXL_ACACHE_SLOTS; slot++) {
+		if (!rxl_acache_live(fw, slot, &e))
+			continue;
+		memset(&a, 0, sizeof(a));
+		a.family = e.family == 4 ? AF_INET : AF_INET6;
+		memcpy(a.addr, e.addr, 16);
+		if (!bpf_map_lookup_elem(rxl_addr_fd(fw, &a), a.addr, &v))
+			continue;
+		n++;
+		if (repair)
+			rxl_acache_set(fw, slot, 0);
+	}
+	return n;
+}
+
+long rxl_fw_acache_stale(struct rxl_fw *fw, bool repair)
+{
+	struct rxl_stale_arg sa = { .repair = repair };
+	int err = repair ? rxl_lock(fw) : 0;
+
+	if (err)
+		return err;
+	rxl_walk_addrs(fw, rxl_acache_stale_one, &sa);
+	sa.n += rxl_acache_orphans(fw, repair);
+	if (repair && fw->acache_dirty)
+		err = rxl_grace_period(fw);
+	if (repair && !err)
+		err = rxl_acache_refill(fw);
+	rxl_unlock(fw, 0);
+	return err ?: sa.n;
+}

@@ -1,0 +1,260 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * fw_check.c - what check and recovery look at: rule keys of no live set,
+ * and a container in the maps compared with its record.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+
+#include "fw_priv.h"
+
+/* ---- consistency: what check and recovery look at --------------------- */
+
+struct rxl_tags {
+	__u32 *tag;
+	unsigned int n;
+	unsigned char *ids;	/* RXL_MAX_CONTAINERS: 1 if in the maps */
+};
+
+static int rxl_note_live_set(struct rxl_fw *fw, const struct rxl_addr *a,
+			     const struct rxl_container *v, void *arg)
+{
+	struct rxl_tags *t = arg;
+	unsigned int i;
+
+	(void)fw;
+	(void)a;
+	if (v->id < RXL_MAX_CONTAINERS)
+		t->ids[v->id] = 1;
+	for (i = 0; i < t->n; i++)
+		if (t->tag[i] == v->set)
+			return 0;
+	if (t->n < 2 * RXL_MAX_ADDRS)
+		t->tag[t->n++] = v->set;
+	return 0;
+}
+
+static bool rxl_tag_live(const struct rxl_tags *t, __u32 tag)
+{
+	unsigned int i;
+
+	for (i = 0; i < t->n; i++)
+		if (t->tag[i] == tag)
+			return true;
+	return false;
+}
+
+/* Keep, of the @n keys at @keys, those of no live set; returns how many. */
+static __u32 rxl_keep_dead(__u8 *keys, __u32 n, size_t ksz,
+			   const struct rxl_tags *t)
+{
+	__u32 i, m = 0;
+
+	for (i = 0; i < n; i++) {
+		if (rxl_tag_live(t, *(__u32 *)(keys + i * ksz)))
+			continue;
+		if (m != i)
+			memcpy(keys + m * ksz, keys + i * ksz, ksz);
+		m++;
+	}
+	return m;
+}
+
+long rxl_fw_dead_keys(struct rxl_fw *fw, bool purge)
+{
+	LIBBPF_OPTS(bpf_map_batch_opts, opts);
+	int fds[2] = { fw->rules4, fw->rules6 };
+	size_t ksz[2] = { sizeof(struct rxl_rule4_key),
+			  sizeof(struct rxl_rule6_key) };
+	struct rxl_tags t = {
+		.tag = calloc(2 * RXL_MAX_ADDRS, sizeof(__u32)),
+		.ids = calloc(RXL_MAX_CONTAINERS, 1),
+	};
+	struct rxl_rule_val *vals = calloc(RXL_BATCH, sizeof(*vals));
+	__u8 *keys = calloc(RXL_BATCH, sizeof(struct rxl_rule6_key));
+	__u32 pos, next, n, m;
+	long dead = 0;
+	void *in;
+	int f, err;
+
+	if (!t.tag || !t.ids || !vals || !keys) {
+		dead = rxl_fail(fw, -ENOMEM, "out of memory");
+		goto out;
+	}
+	if (purge) {
+		dead = rxl_lock(fw);
+		if (dead)
+			goto out;
+	}
+	rxl_walk_addrs(fw, rxl_note_live_set, &t);
+	for (f = 0; f < 2; f++) {
+		in = NULL;
+		do {
+			n = RXL_BATCH;
+			err = bpf_map_lookup_batch(fds[f], in, &next, keys,
+						   vals, &n, &opts);
+			if (err && errno != ENOENT) {
+				dead = rxl_fail(fw, -errno, "reading rules: %s",
+						strerror(errno));
+				goto out_unlock;
+			}
+			m = rxl_keep_dead(keys, n, ksz[f], &t);
+			dead += m;
+			if (purge && m)
+				bpf_map_delete_batch(fds[f], keys, &m, &opts);
+			pos = next;
+			in = &pos;
+		} while (!err);
+	}
+out_unlock:
+	if (purge)
+		rxl_unlock(fw, 0);
+out:
+	free(t.tag);
+	free(t.ids);
+	free(vals);
+	free(keys);
+	return dead;
+}
+
+int rxl_fw_container_ids(struct rxl_fw *fw, bool present[RXL_MAX_CONTAINERS])
+{
+	struct rxl_tags t = {
+		.tag = calloc(2 * RXL_MAX_ADDRS, sizeof(__u32)),
+		.ids = calloc(RXL_MAX_CONTAINERS, 1),
+	};
+	unsigned int i;
+	int err = 0;
+
+	if (!t.tag || !t.ids)
+		err = rxl_fail(fw, -ENOMEM, "out of memory");
+	else
+		err = rxl_walk_addrs(fw, rxl_note_live_set, &t);
+	for (i = 0; !err && i < RXL_MAX_CONTAINERS; i++)
+		present[i] = t.ids[i];
+	free(t.tag);
+	free(t.ids);
+	return err;
+}
+
+/* Every key the compiled @e expects under @tag, with an equal verdict. */
+static int rxl_verify_keys(struct rxl_fw *fw, const struct rxl_entry *e,
+			   size_t n, __u32 tag, char *why, size_t len)
+{
+	union rxl_any_key k;
+	struct rxl_rule_val want, got;
+	size_t i = 0, j;
+	int fd, err;
+
+	while (i < n) {
+		for (j = i + 1; j < n && rxl_same_group(&e[i], &e[j]); j++)
+			;
+		rxl_entry_key(&e[i], tag, &k);
+		fd = e[i].family == 4 ? fw->rules4 : fw->rules6;
+		err = rxl_resolve(RXL_WHY(fw), &e[i], j - i, &want);
+		if (err)
+			return err;
+		if (bpf_map_lookup_elem(fd, &k, &got)) {
+			rxl_fmt_src(&e[i], why, len);
+			return 1;
+		}
+		if (!rxl_val_equiv(&want, &got)) {
+			rxl_fmt_src(&e[i], why, len);
+			return 2;
+		}
+		i = j;
+	}
+	return 0;
+}
+
+int rxl_fw_container_verify(struct rxl_fw *fw, const struct rxl_cont_spec *s,
+			    char *why, size_t len)
+{
+	struct rxl_cont_addrs *ca = calloc(1, sizeof(*ca));
+	struct rxl_container want = {}, *v;
+	struct rxl_entry *e = NULL;
+	char src[80];
+	unsigned int i;
+	size_t ne = 0;
+	__u32 ifx;
+	int err;
+
+	*why = 0;
+	if (!ca)
+		return rxl_fail(fw, -ENOMEM, "out of memory");
+	err = rxl_container_addrs(fw, s->id, ca);
+	if (err)
+		goto out;
+	err = 1;
+	v = &ca->val;
+	if (!ca->n) {
+		snprintf(why, len, "not in the fast path");
+		goto out;
+	}
+	for (i = 0; i < s->naddrs; i++)
+		if (!rxl_addr_in(&s->addrs[i], ca->addr, ca->n)) {
+			snprintf(why, len, "address %u missing from the fast path",
+				 i);
+			goto out;
+		}
+	if (ca->n != s->naddrs) {
+		snprintf(why, len, "%u addresses in the fast path, %u recorded",
+			 ca->n, s->naddrs);
+		goto out;
+	}
+	for (i = 0; i < ca->n; i++) {
+		struct rxl_container o;
+
+		bpf_map_lookup_elem(rxl_addr_fd(fw, &ca->addr[i]),
+				    ca->addr[i].addr, &o);
+		if (memcmp(&o, v, sizeof(o))) {
+			snprintf(why, len, "its addresses disagree (a flip was cut short)");
+			goto out;
+		}
+	}
+	if (!(v->flags & RXL_CONT_DEFAULT_DROP) != !s->default_drop) {
+		snprintf(why, len, "default policy %s in the fast path",
+			 v->flags & RXL_CONT_DEFAULT_DROP ? "drop" : "allow");
+		goto out;
+	}
+	if (!(v->flags & RXL_CONT_REDIRECT) != !(s->redirect_ifindex > 0) ||
+	    (s->redirect_ifindex > 0 &&
+	     (bpf_map_lookup_elem(fw->tx_ports, &s->id, &ifx) ||
+	      (int)ifx != s->redirect_ifindex))) {
+		snprintf(why, len, "redirect target differs");
+		goto out;
+	}
+	if (v->nvnis != s->nvnis ||
+	    memcmp(v->vnis, s->vnis ?: v->vnis, s->nvnis * sizeof(__u32))) {
+		snprintf(why, len, "VNI bindings differ");
+		goto out;
+	}
+	if (v->nrules != s->nrules) {
+		snprintf(why, len, "%u rules in the fast path, %u recorded",
+			 v->nrules, s->nrules);
+		goto out;
+	}
+	err = rxl_expand(RXL_WHY(fw), s->rules, s->nrules, &e, &ne) ?:
+	      rxl_shapes(RXL_WHY(fw), e, ne, &want);
+	if (err)
+		goto out;
+	err = 1;
+	if (!rxl_shapes_equal(&want, v)) {
+		snprintf(why, len, "rule shapes differ");
+		goto out;
+	}
+	err = rxl_verify_keys(fw, e, ne, v->set, src, sizeof(src));
+	if (err > 0)
+		snprintf(why, len, "rules for source %s %s", src,
+			 err == 1 ? "missing from the fast path" :
+			 "judge otherwise in the fast path");
+out:
+	free(e);
+	free(ca);
+	return err;
+}

@@ -1,0 +1,73 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * fw_compile.h - the rule compiler (fw_compile.c): struct rxl_rule in,
+ * rule keys, port segments and lookup shapes out. Pure: no map, no
+ * syscall, no global state; a refusal is written to @why (@len bytes) and
+ * returned as -errno. The unit tests (selftests/host/fw_compile_test.c)
+ * link it alone.
+ */
+#ifndef _RXLANE_FW_COMPILE_H
+#define _RXLANE_FW_COMPILE_H
+
+#include "fw.h"
+
+#define RXL_MAX_GROUP_RULES	1024	/* rules under one (prefix, proto) */
+
+/* A rule for one family, as stored: the unit of grouping. */
+struct rxl_entry {
+	__u8 family;		/* 4 or 6 */
+	__u8 plen;
+	__u8 proto;
+	__u8 src[16];
+	__u16 lo, hi;
+	__u32 ref;		/* rank | RXL_RULE_DROP */
+};
+
+union rxl_any_key {
+	struct rxl_rule4_key k4;
+	struct rxl_rule6_key k6;
+};
+
+/* Is @r a rule the fast path can judge? @i numbers it in messages. */
+int rxl_check_rule(char *why, size_t len, const struct rxl_rule *r,
+		   unsigned int i);
+/* @r as the entry of @family (4 or 6) with reference @ref. */
+void rxl_add_entry(struct rxl_entry *e, const struct rxl_rule *r,
+		   int family, __u32 ref);
+/*
+ * Check and rank @rules (stable sort by priority) and expand each into
+ * one entry per family it covers, sorted by group; *@out is the caller's
+ * to free.
+ */
+int rxl_expand(char *why, size_t len, const struct rxl_rule *rules,
+	       unsigned int n, struct rxl_entry **out, size_t *nout);
+/* Do @x and @y share one rule key (family, source prefix, protocol)? */
+int rxl_same_group(const struct rxl_entry *x, const struct rxl_entry *y);
+/* The rule key of @e's group in set @tag. */
+void rxl_entry_key(const struct rxl_entry *e, __u32 tag, union rxl_any_key *k);
+/* Resolve the @n entries of one group into disjoint port segments in @v. */
+int rxl_resolve(char *why, size_t len, const struct rxl_entry *e,
+		size_t n, struct rxl_rule_val *v);
+/* The lookup shapes of the sorted entries @e into @c; E2BIG past the max. */
+int rxl_shapes(char *why, size_t len, const struct rxl_entry *e, size_t n,
+	       struct rxl_container *c);
+/* Does @c look up the shape of @e already? 0, else -EAGAIN. */
+int rxl_has_shape(const struct rxl_container *c,
+		  const struct rxl_entry *e);
+/*
+ * Give the ports of [@lo, @hi] no segment of @v covers to @ref (a rule
+ * judged after all of @v's); -EAGAIN past RXL_MAX_SEGS segments.
+ */
+int rxl_fill_ports(struct rxl_rule_val *v, __u32 lo, __u32 hi,
+		   __u32 ref, bool *changed);
+/* The rule judging @port (-1: a packet without ports) in @v. */
+__u32 rxl_val_judge(const struct rxl_rule_val *v, int port);
+/* Same verdict for every port? */
+bool rxl_val_equiv(const struct rxl_rule_val *a,
+		   const struct rxl_rule_val *b);
+bool rxl_shapes_equal(const struct rxl_container *a,
+		      const struct rxl_container *b);
+/* "SRC/PLEN proto N" of @e, for messages. */
+void rxl_fmt_src(const struct rxl_entry *e, char *buf, size_t len);
+
+#endif /* _RXLANE_FW_COMPILE_H */

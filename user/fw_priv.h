@@ -1,0 +1,52 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * fw_priv.h - what the fw_*.c files share; not part of the library's API
+ * (fw.h).
+ */
+#ifndef _RXLANE_FW_PRIV_H
+#define _RXLANE_FW_PRIV_H
+
+#include "fw.h"
+#include "fw_compile.h"
+
+/* A refusal of the pure compiler lands in the library's message. */
+#define RXL_WHY(fw)	(fw)->err, sizeof((fw)->err)
+
+#define RXL_SET_GEN_BITS	20
+#define RXL_SET_GEN_MASK	((1U << RXL_SET_GEN_BITS) - 1)
+#define RXL_BATCH		8192
+
+struct rxl_cont_addrs {
+	struct rxl_addr addr[64];
+	unsigned int n;
+	struct rxl_container val;	/* value of the first address found */
+};
+
+/* fw_open.c */
+int rxl_fail(struct rxl_fw *fw, int err, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+int rxl_lock(struct rxl_fw *fw);
+int rxl_unlock(struct rxl_fw *fw, int ret);
+int rxl_grace_period(struct rxl_fw *fw);
+
+/* fw_addr.c */
+int rxl_addr_fd(struct rxl_fw *fw, const struct rxl_addr *a);
+int rxl_check_family(struct rxl_fw *fw, const struct rxl_addr *a);
+int rxl_vtep_find(struct rxl_fw *fw, const struct rxl_addr *a,
+		  __u32 *used);
+int rxl_walk_addrs(struct rxl_fw *fw,
+		   int (*fn)(struct rxl_fw *fw, const struct rxl_addr *a,
+			     const struct rxl_container *v, void *arg),
+		   void *arg);
+int rxl_container_addrs(struct rxl_fw *fw, __u32 id,
+			struct rxl_cont_addrs *ca);
+void rxl_acache_put(struct rxl_fw *fw, const struct rxl_addr *a,
+		    const struct rxl_container *v);
+bool rxl_acache_drop(struct rxl_fw *fw, const struct rxl_addr *a);
+int rxl_acache_refill(struct rxl_fw *fw);
+int rxl_rule_room(struct rxl_fw *fw, __u32 id, __u32 n, __u32 *base);
+int rxl_slot_free(struct rxl_fw *fw, __u32 id, __u32 slot);
+bool rxl_addr_in(const struct rxl_addr *a, const struct rxl_addr *set,
+		 unsigned int n);
+
+#endif /* _RXLANE_FW_PRIV_H */

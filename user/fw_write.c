@@ -1,0 +1,957 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * fw_write.c - changes to the fast path's maps: config, VTEPs, VNIs,
+ * containers, rule sets written under a fresh tag and flipped in address by
+ * address with a grace period each, in-place appends, and their rollback.
+ */
+#include <errno.h>
+#include <netinet/in.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+
+#include "fw_priv.h"
+
+/* ---- config, VTEPs, VNIs ------------------------------------------------ */
+
+int rxl_fw_set_config(struct rxl_fw *fw, __u16 vxlan_port,
+		      __u16 geneve_port, __u32 flags)
+{
+	struct rxl_config cfg = {
+		.vxlan_port = vxlan_port,
+		.geneve_port = geneve_port,
+		.flags = flags,
+	};
+	__u32 zero = 0;
+
+	if (flags & ~RXL_CFG_NO_CONTAINER_DROP)
+		return rxl_fail(fw, -EINVAL, "unknown config flags 0x%x",
+				flags);
+	/* 0 stands for the default: compare the ports the program uses. */
+	if ((vxlan_port ?: RXL_VXLAN_PORT) == (geneve_port ?: RXL_GENEVE_PORT))
+		return rxl_fail(fw, -EINVAL,
+				"VXLAN and GENEVE cannot share UDP port %u",
+				vxlan_port ?: RXL_VXLAN_PORT);
+	if (bpf_map_update_elem(fw->config, &zero, &cfg, 0))
+		return rxl_fail(fw, -errno, "config update: %s",
+				strerror(errno));
+	return 0;
+}
+
+int rxl_fw_vtep_add(struct rxl_fw *fw, const struct rxl_addr *a,
+		    __u32 tun_mask)
+{
+	struct rxl_vtep v = {
+		.tun_mask = tun_mask,
+		.family = a->family == AF_INET ? 4 : 6,
+	};
+	int err = rxl_check_family(fw, a), slot;
+	struct rxl_container owner;
+	__u32 used;
+
+	if (err)
+		return err;
+	if (!tun_mask || (tun_mask & ~RXL_TUN_ALL))
+		return rxl_fail(fw, -EINVAL, "bad tunnel type mask 0x%x",
+				tun_mask);
+	memcpy(v.addr, a->addr, a->family == AF_INET ? 4 : 16);
+	err = rxl_lock(fw);
+	if (err)
+		return err;
+	if (!bpf_map_lookup_elem(rxl_addr_fd(fw, a), a->addr, &owner)) {
+		err = rxl_fail(fw, -EADDRINUSE,
+			       "the address is container %u's", owner.id);
+		goto out;
+	}
+	slot = rxl_vtep_find(fw, a, &used);
+	if (slot < 0 && used == RXL_MAX_VTEPS) {
+		err = rxl_fail(fw, -ENOSPC, "all %u VTEP slots in use",
+			       RXL_MAX_VTEPS);
+		goto out;
+	}
+	/* A new VTEP goes after the others, never into the list's middle. */
+	if (slot < 0)
+		slot = used;
+	if (bpf_map_update_elem(fw->vteps, &slot, &v, 0))
+		err = rxl_fail(fw, -errno, "VTEP add: %s", strerror(errno));
+out:
+	return rxl_unlock(fw, err);
+}
+
+int rxl_fw_vtep_del(struct rxl_fw *fw, const struct rxl_addr *a)
+{
+	struct rxl_vtep last, none = {};
+	int err = rxl_check_family(fw, a), slot;
+	__u32 used, l;
+
+	if (err)
+		return err;
+	err = rxl_lock(fw);
+	if (err)
+		return err;
+	slot = rxl_vtep_find(fw, a, &used);
+	if (slot < 0) {
+		err = rxl_fail(fw, -ENOENT, "no such VTEP");
+		goto out;
+	}
+	/* Keep the list packed: the last VTEP moves into the hole. */
+	l = used - 1;
+	if ((__u32)slot != l) {
+		if (bpf_map_lookup_elem(fw->vteps, &l, &last) ||
+		    bpf_map_update_elem(fw->vteps, &slot, &last, 0)) {
+			err = rxl_fail(fw, -errno, "VTEP del: %s",
+				       strerror(errno));
+			goto out;
+		}
+		err = rxl_grace_period(fw);
+		if (err)
+			goto out;
+	}
+	if (bpf_map_update_elem(fw->vteps, &l, &none, 0))
+		err = rxl_fail(fw, -errno, "VTEP del: %s", strerror(errno));
+out:
+	return rxl_unlock(fw, err);
+}
+
+static int rxl_vni_check(struct rxl_fw *fw, enum rxl_tun_type type,
+			 __u32 vni)
+{
+	if (type < RXL_TUN_VXLAN || type > RXL_TUN_NVGRE)
+		return rxl_fail(fw, -EINVAL, "unknown tunnel type %d", type);
+	if (vni > 0xffffff)
+		return rxl_fail(fw, -ERANGE, "VNI %u does not fit in 24 bits",
+				vni);
+	return 0;
+}
+
+/* Set or clear one bit of the VNI bitmap, under the lock. */
+static int rxl_vni_set(struct rxl_fw *fw, enum rxl_tun_type type, __u32 vni,
+		       bool on)
+{
+	__u32 word = rxl_vni_word(type, vni);
+	__u64 bits;
+	int err = rxl_vni_check(fw, type, vni);
+
+	if (err)
+		return err;
+	err = rxl_lock(fw);
+	if (err)
+		return err;
+	if (bpf_map_lookup_elem(fw->vnis, &word, &bits)) {
+		err = rxl_fail(fw, -errno, "VNI bitmap: %s", strerror(errno));
+		goto out;
+	}
+	if (!on && !(bits & rxl_vni_bit(vni))) {
+		err = rxl_fail(fw, -ENOENT, "VNI %u is not configured", vni);
+		goto out;
+	}
+	bits = on ? bits | rxl_vni_bit(vni) : bits & ~rxl_vni_bit(vni);
+	if (bpf_map_update_elem(fw->vnis, &word, &bits, 0))
+		err = rxl_fail(fw, -errno, "VNI bitmap: %s", strerror(errno));
+out:
+	return rxl_unlock(fw, err);
+}
+
+int rxl_fw_vni_add(struct rxl_fw *fw, enum rxl_tun_type type, __u32 vni)
+{
+	return rxl_vni_set(fw, type, vni, true);
+}
+
+int rxl_fw_vni_del(struct rxl_fw *fw, enum rxl_tun_type type, __u32 vni)
+{
+	return rxl_vni_set(fw, type, vni, false);
+}
+
+/* ---- containers --------------------------------------------------------- */
+
+static int rxl_zero_percpu(struct rxl_fw *fw, int fd, __u32 first, __u32 n,
+			   size_t vsz)
+{
+	__u32 chunk = n < RXL_BATCH ? n : RXL_BATCH, done = 0, i, cnt;
+	void *vals = calloc((size_t)chunk * fw->ncpus, vsz);
+	__u32 *keys = calloc(chunk ?: 1, sizeof(*keys));
+	int err = 0;
+
+	if (!vals || !keys) {
+		err = rxl_fail(fw, -ENOMEM, "out of memory");
+		goto out;
+	}
+	while (done < n) {
+		cnt = n - done < chunk ? n - done : chunk;
+		for (i = 0; i < cnt; i++)
+			keys[i] = first + done + i;
+		if (bpf_map_update_batch(fd, keys, vals, &cnt, NULL)) {
+			err = rxl_fail(fw, -errno, "counter reset: %s",
+				       strerror(errno));
+			goto out;
+		}
+		done += cnt;
+	}
+out:
+	free(vals);
+	free(keys);
+	return err;
+}
+
+int rxl_fw_container_add(struct rxl_fw *fw, __u32 id,
+			 const struct rxl_addr *addrs, unsigned int naddrs,
+			 int redirect_ifindex)
+{
+	struct rxl_container val = { .id = id, .set = id << RXL_SET_GEN_BITS };
+	struct rxl_cont_addrs *ca;
+	unsigned int i, added = 0;
+	int err;
+
+	if (id >= RXL_MAX_CONTAINERS)
+		return rxl_fail(fw, -EINVAL, "container id %u out of range 0-%u",
+				id, RXL_MAX_CONTAINERS - 1);
+	if (!naddrs)
+		return rxl_fail(fw, -EINVAL, "container %u needs an address",
+				id);
+	for (i = 0; i < naddrs; i++) {
+		const char *why;
+
+		err = rxl_check_family(fw, &addrs[i]);
+		if (err)
+			return err;
+		why = rxl_addr_unusable(&addrs[i]);
+		if (why)
+			return rxl_fail(fw, -EINVAL, "address %u is %s", i, why);
+	}
+	ca = calloc(1, sizeof(*ca));
+	if (!ca)
+		return rxl_fail(fw, -ENOMEM, "out of memory");
+	err = rxl_lock(fw);
+	if (err)
+		goto out_free;
+	for (i = 0; i < naddrs; i++) {
+		__u32 used;
+
+		if (rxl_vtep_find(fw, &addrs[i], &used) >= 0) {
+			err = rxl_fail(fw, -EADDRINUSE,
+				       "address %u is a VTEP's", i);
+			goto out_unlock;
+		}
+	}
+	err = rxl_container_addrs(fw, id, ca);
+	if (err)
+		goto out_unlock;
+	if (ca->n) {
+		err = rxl_fail(fw, -EEXIST, "container %u exists", id);
+		goto out_unlock;
+	}
+	if (redirect_ifindex > 0) {
+		__u32 ifx = redirect_ifindex;
+
+		if (bpf_map_update_elem(fw->tx_ports, &id, &ifx, 0)) {
+			err = rxl_fail(fw, -errno,
+				       "redirect to ifindex %d: %s",
+				       redirect_ifindex, strerror(errno));
+			goto out_unlock;
+		}
+		val.flags |= RXL_CONT_REDIRECT;
+	}
+	err = rxl_zero_percpu(fw, fw->cont_cnt, id, 1,
+			      sizeof(struct rxl_cont_counter));
+	if (err)
+		goto out_unlock;
+	for (i = 0; i < naddrs; i++, added++) {
+		if (bpf_map_update_elem(rxl_addr_fd(fw, &addrs[i]),
+					addrs[i].addr, &val, BPF_NOEXIST)) {
+			err = rxl_fail(fw, -errno,
+				       "address %u of container %u: %s", i, id,
+				       errno == EEXIST ?
+				       "used by another container" :
+				       strerror(errno));
+			goto out_undo;
+		}
+		rxl_acache_put(fw, &addrs[i], &val);
+	}
+	err = rxl_grace_period(fw);
+	goto out_unlock;
+
+out_undo:
+	while (added--) {
+		rxl_acache_drop(fw, &addrs[added]);
+		bpf_map_delete_elem(rxl_addr_fd(fw, &addrs[added]),
+				    addrs[added].addr);
+	}
+	if (val.flags & RXL_CONT_REDIRECT)
+		bpf_map_delete_elem(fw->tx_ports, &id);
+	if (fw->acache_dirty)
+		rxl_grace_period(fw);
+out_unlock:
+	rxl_unlock(fw, 0);
+out_free:
+	free(ca);
+	return err;
+}
+
+static int rxl_check_vnis(struct rxl_fw *fw, const __u32 *vnis,
+			  unsigned int n)
+{
+	unsigned int i, j, type;
+
+	if (n > RXL_CONT_MAX_VNIS)
+		return rxl_fail(fw, -E2BIG, "at most %u VNIs per container",
+				RXL_CONT_MAX_VNIS);
+	for (i = 0; i < n; i++) {
+		type = vnis[i] >> 24;
+		if (type < RXL_TUN_VXLAN || type > RXL_TUN_NVGRE)
+			return rxl_fail(fw, -EINVAL,
+					"binding 0x%x: unknown tunnel type %u",
+					vnis[i], type);
+		for (j = 0; j < i; j++)
+			if (vnis[j] == vnis[i])
+				return rxl_fail(fw, -EINVAL,
+						"VNI %u given twice",
+						vnis[i] & 0xffffff);
+	}
+	return 0;
+}
+
+int rxl_fw_container_bind(struct rxl_fw *fw, __u32 id, const __u32 *vnis,
+			  unsigned int n)
+{
+	struct rxl_cont_addrs *ca;
+	struct rxl_container nv;
+	unsigned int i;
+	int err = rxl_check_vnis(fw, vnis, n);
+
+	if (err)
+		return err;
+	ca = calloc(1, sizeof(*ca));
+	if (!ca)
+		return rxl_fail(fw, -ENOMEM, "out of memory");
+	err = rxl_lock(fw);
+	if (err)
+		goto out_free;
+	err = rxl_container_addrs(fw, id, ca);
+	if (!err && !ca->n)
+		err = rxl_fail(fw, -ENOENT, "container %u does not exist", id);
+	if (err)
+		goto out_unlock;
+	nv = ca->val;
+	memset(nv.vnis, 0, sizeof(nv.vnis));
+	memcpy(nv.vnis, vnis, n * sizeof(*vnis));
+	nv.nvnis = n;
+	for (i = 0; i < ca->n && !err; i++) {
+		/* One value replaced, then a grace period, as a rule flip. */
+		if (bpf_map_update_elem(rxl_addr_fd(fw, &ca->addr[i]),
+					ca->addr[i].addr, &nv, BPF_EXIST)) {
+			err = rxl_fail(fw, -errno, "binding container %u: %s",
+				       id, strerror(errno));
+			break;
+		}
+		rxl_acache_put(fw, &ca->addr[i], &nv);
+		err = rxl_grace_period(fw);
+	}
+out_unlock:
+	rxl_unlock(fw, 0);
+out_free:
+	free(ca);
+	return err;
+}
+
+/* Delete the keys of set @tag among the @n keys at @keys (@ksz each). */
+static void rxl_delete_tagged(int fd, __u8 *keys, __u32 n, size_t ksz,
+			      __u32 tag)
+{
+	LIBBPF_OPTS(bpf_map_batch_opts, opts);
+	__u32 i, m = 0;
+
+	for (i = 0; i < n; i++) {
+		if (*(__u32 *)(keys + i * ksz) != tag)
+			continue;
+		if (m != i)
+			memcpy(keys + m * ksz, keys + i * ksz, ksz);
+		m++;
+	}
+	if (m)
+		bpf_map_delete_batch(fd, keys, &m, &opts);
+}
+
+/*
+ * Delete every rule key of set @tag; the set must be unreferenced. The
+ * map is read RXL_BATCH keys per syscall (bucket by bucket) and each
+ * batch's keys of the set are deleted with one more: deleting keys of
+ * buckets already read does not disturb the walk.
+ */
+static void rxl_delete_set(struct rxl_fw *fw, __u32 tag)
+{
+	LIBBPF_OPTS(bpf_map_batch_opts, opts);
+	int fds[2] = { fw->rules4, fw->rules6 };
+	size_t ksz[2] = { sizeof(struct rxl_rule4_key),
+			  sizeof(struct rxl_rule6_key) };
+	struct rxl_rule_val *vals = calloc(RXL_BATCH, sizeof(*vals));
+	__u8 *keys = calloc(RXL_BATCH, sizeof(struct rxl_rule6_key));
+	__u32 pos, next, n;
+	void *in;
+	int f, err;
+
+	for (f = 0; keys && vals && f < 2; f++) {
+		in = NULL;
+		do {
+			n = RXL_BATCH;
+			err = bpf_map_lookup_batch(fds[f], in, &next, keys,
+						   vals, &n, &opts);
+			if (err && errno != ENOENT)
+				break;
+			rxl_delete_tagged(fds[f], keys, n, ksz[f], tag);
+			pos = next;
+			in = &pos;
+		} while (!err);
+	}
+	free(keys);
+	free(vals);
+}
+
+int rxl_fw_container_del(struct rxl_fw *fw, __u32 id)
+{
+	struct rxl_cont_addrs *ca = calloc(1, sizeof(*ca));
+	bool freed = false;
+	unsigned int i;
+	int err;
+
+	if (!ca)
+		return rxl_fail(fw, -ENOMEM, "out of memory");
+	err = rxl_lock(fw);
+	if (err)
+		goto out_free;
+	err = rxl_container_addrs(fw, id, ca);
+	if (!err && !ca->n)
+		err = rxl_fail(fw, -ENOENT, "container %u does not exist", id);
+	if (err)
+		goto out_unlock;
+	for (i = 0; i < ca->n; i++) {
+		freed |= rxl_acache_drop(fw, &ca->addr[i]);
+		bpf_map_delete_elem(rxl_addr_fd(fw, &ca->addr[i]),
+				    ca->addr[i].addr);
+		err = rxl_grace_period(fw);
+		if (err)
+			goto out_unlock;
+	}
+	/* Only a freed slot can have an address waiting for it. */
+	err = freed ? rxl_acache_refill(fw) : 0;
+	if (err)
+		goto out_unlock;
+	bpf_map_delete_elem(fw->tx_ports, &id);
+	/* A set without rules has no keys (rxl_write_set writes none). */
+	if (ca->val.nrules)
+		rxl_delete_set(fw, ca->val.set);
+out_unlock:
+	rxl_unlock(fw, 0);
+out_free:
+	free(ca);
+	return err;
+}
+
+/* Write the groups of @e under @tag; on failure remove what was written. */
+static int rxl_write_set(struct rxl_fw *fw, const struct rxl_entry *e,
+			 size_t n, __u32 tag)
+{
+	struct rxl_rule6_key *k6 = calloc(RXL_BATCH, sizeof(*k6));
+	struct rxl_rule4_key *k4 = calloc(RXL_BATCH, sizeof(*k4));
+	struct rxl_rule_val *v4 = calloc(RXL_BATCH, sizeof(*v4));
+	struct rxl_rule_val *v6 = calloc(RXL_BATCH, sizeof(*v6));
+	union rxl_any_key k;
+	__u32 n4 = 0, n6 = 0, cnt;
+	size_t i = 0, j;
+	int err = 0;
+
+	if (!k4 || !k6 || !v4 || !v6) {
+		err = rxl_fail(fw, -ENOMEM, "out of memory");
+		goto out;
+	}
+	while (i < n || n4 || n6) {
+		if (i < n && n4 < RXL_BATCH && n6 < RXL_BATCH) {
+			for (j = i + 1; j < n && rxl_same_group(&e[i], &e[j]);
+			     j++)
+				;
+			if (e[i].family == 4) {
+				rxl_entry_key(&e[i], tag, &k);
+				k4[n4] = k.k4;
+				err = rxl_resolve(RXL_WHY(fw), &e[i], j - i,
+						  &v4[n4++]);
+			} else {
+				rxl_entry_key(&e[i], tag, &k);
+				k6[n6] = k.k6;
+				err = rxl_resolve(RXL_WHY(fw), &e[i], j - i,
+						  &v6[n6++]);
+			}
+			if (err)
+				goto out_undo;
+			i = j;
+			continue;
+		}
+		cnt = n4;
+		if (cnt && bpf_map_update_batch(fw->rules4, k4, v4, &cnt, NULL))
+			goto out_full;
+		cnt = n6;
+		if (cnt && bpf_map_update_batch(fw->rules6, k6, v6, &cnt, NULL))
+			goto out_full;
+		n4 = n6 = 0;
+	}
+	goto out;
+
+out_full:
+	err = rxl_fail(fw, -errno, "writing rules: %s%s", strerror(errno),
+		       errno == E2BIG ? " (rule table full)" : "");
+out_undo:
+	rxl_delete_set(fw, tag);
+out:
+	free(k4);
+	free(k6);
+	free(v4);
+	free(v6);
+	return err;
+}
+
+/*
+ * The flip: every address of @ca gets @nv, one value replaced and then a
+ * grace period each. A failure puts back the values already replaced
+ * (ca->val), so the container is judged by its old set again.
+ */
+static int rxl_flip(struct rxl_fw *fw, const struct rxl_cont_addrs *ca,
+		    const struct rxl_container *nv)
+{
+	unsigned int i, done;
+	int err = 0;
+
+	for (done = 0; done < ca->n; done++) {
+		const struct rxl_addr *a = &ca->addr[done];
+
+		if (bpf_map_update_elem(rxl_addr_fd(fw, a), a->addr, nv,
+					BPF_EXIST)) {
+			err = rxl_fail(fw, -errno, "switching container %u: %s",
+				       nv->id, strerror(errno));
+			break;
+		}
+		rxl_acache_put(fw, a, nv);
+		err = rxl_grace_period(fw);
+		if (err) {
+			done++;
+			break;
+		}
+	}
+	if (!err)
+		return 0;
+	for (i = done; i-- > 0;) {
+		const struct rxl_addr *a = &ca->addr[i];
+
+		bpf_map_update_elem(rxl_addr_fd(fw, a), a->addr, &ca->val,
+				    BPF_EXIST);
+		rxl_acache_put(fw, a, &ca->val);
+		rxl_grace_period(fw);
+	}
+	return err;
+}
+
+int rxl_fw_rules_replace(struct rxl_fw *fw, __u32 id,
+			 const struct rxl_rule *rules, unsigned int nrules,
+			 bool default_drop)
+{
+	struct rxl_cont_addrs *ca = calloc(1, sizeof(*ca));
+	struct rxl_entry *e = NULL;
+	struct rxl_container nv;
+	__u32 old_tag, tag, base;
+	size_t ne = 0;
+	int err;
+
+	if (!ca)
+		return rxl_fail(fw, -ENOMEM, "out of memory");
+	if (nrules >= RXL_RULE_RANK) {
+		err = rxl_fail(fw, -E2BIG, "too many rules");
+		goto out_free;
+	}
+	err = rxl_expand(RXL_WHY(fw), rules, nrules, &e, &ne);
+	if (err)
+		goto out_free;
+	err = rxl_lock(fw);
+	if (err)
+		goto out_free;
+	err = rxl_container_addrs(fw, id, ca);
+	if (!err && !ca->n)
+		err = rxl_fail(fw, -ENOENT, "container %u does not exist", id);
+	if (err)
+		goto out_unlock;
+	nv = ca->val;
+	err = rxl_shapes(RXL_WHY(fw), e, ne, &nv) ?:
+	      rxl_rule_room(fw, id, nrules, &base);
+	if (err)
+		goto out_unlock;
+	err = rxl_zero_percpu(fw, fw->rule_cnt, base, nrules,
+			      sizeof(struct rxl_counter));
+	if (err)
+		goto out_unlock;
+	old_tag = ca->val.set;
+	tag = (id << RXL_SET_GEN_BITS) | ((old_tag + 1) & RXL_SET_GEN_MASK);
+	err = rxl_write_set(fw, e, ne, tag);
+	if (err)
+		goto out_unlock;
+
+	nv.set = tag;
+	nv.rule_base = base;
+	nv.nrules = nrules;
+	nv.flags = (nv.flags & ~RXL_CONT_DEFAULT_DROP) |
+		   (default_drop ? RXL_CONT_DEFAULT_DROP : 0);
+	err = rxl_flip(fw, ca, &nv);
+	/* An empty old set (a new container's) has no keys to look for. */
+	if (!err && ca->val.nrules)
+		rxl_delete_set(fw, old_tag);
+	else if (err && nrules)
+		rxl_delete_set(fw, tag);
+out_unlock:
+	rxl_unlock(fw, 0);
+out_free:
+	free(e);
+	free(ca);
+	return err;
+}
+
+/* ---- appending one rule in place (for the CLI's fw add) ----------------- */
+
+/* The new value of the group key of @e in set @tag. */
+static int rxl_append_entry(struct rxl_fw *fw, const struct rxl_entry *e,
+			    __u32 tag, union rxl_any_key *k,
+			    struct rxl_rule_val *v, bool *changed)
+{
+	int fd = e->family == 4 ? fw->rules4 : fw->rules6;
+
+	rxl_entry_key(e, tag, k);
+	if (bpf_map_lookup_elem(fd, k, v)) {
+		memset(v, 0, sizeof(*v));
+		v->portless = RXL_NO_RULE;
+	}
+	return rxl_fill_ports(v, e->lo, e->hi, e->ref, changed);
+}
+
+static int rxl_append_write(struct rxl_fw *fw, struct rxl_cont_addrs *ca,
+			    const struct rxl_entry *e, size_t ne,
+			    const union rxl_any_key *k,
+			    const struct rxl_rule_val *v,
+			    const struct rxl_container *nv)
+{
+	unsigned int i;
+	int err;
+
+	err = rxl_zero_percpu(fw, fw->rule_cnt, nv->rule_base + nv->nrules - 1,
+			      1, sizeof(struct rxl_counter));
+	for (i = 0; !err && i < ne; i++)
+		if (bpf_map_update_elem(e[i].family == 4 ? fw->rules4 :
+					fw->rules6, &k[i], &v[i], 0))
+			err = rxl_fail(fw, -errno, "writing rules: %s%s",
+				       strerror(errno), errno == E2BIG ?
+				       " (rule table full)" : "");
+	/*
+	 * The key is live now; the container's entries bring nrules along.
+	 * Each update above replaced a live hash element, and 6.1's
+	 * bpf_mem_alloc hands a freed element to the very next allocation
+	 * of that map: a grace period after each, before any other update,
+	 * so no packet still reads an element when it is reused.
+	 */
+	if (!err)
+		err = rxl_grace_period(fw);
+	for (i = 0; !err && i < ca->n; i++) {
+		if (bpf_map_update_elem(rxl_addr_fd(fw, &ca->addr[i]),
+					ca->addr[i].addr, nv, BPF_EXIST))
+			err = rxl_fail(fw, -errno, "switching container %u: %s",
+				       nv->id, strerror(errno));
+		else
+			rxl_acache_put(fw, &ca->addr[i], nv);
+		err = rxl_grace_period(fw) ?: err;
+	}
+	return err;
+}
+
+static int rxl_rule_append(struct rxl_fw *fw, __u32 id,
+			   const struct rxl_rule *r, bool dry)
+{
+	struct rxl_cont_addrs *ca = calloc(1, sizeof(*ca));
+	struct rxl_entry e[2];
+	union rxl_any_key k[2];
+	struct rxl_rule_val v[2];
+	struct rxl_container nv;
+	bool changed = false;
+	size_t ne = 0, i;
+	__u32 ref;
+	int err;
+
+	if (!ca)
+		return rxl_fail(fw, -ENOMEM, "out of memory");
+	err = rxl_check_rule(RXL_WHY(fw), r, 0) ?: rxl_lock(fw);
+	if (err)
+		goto out_free;
+	err = rxl_container_addrs(fw, id, ca);
+	if (!err && !ca->n)
+		err = rxl_fail(fw, -ENOENT, "container %u does not exist", id);
+	if (err)
+		goto out_unlock;
+	nv = ca->val;
+	err = rxl_rule_room(fw, id, nv.nrules + 1, NULL);
+	if (err)
+		goto out_unlock;
+	ref = nv.nrules | (r->drop ? RXL_RULE_DROP : 0);
+	if (nv.nrules + 1 >= RXL_RULE_RANK ||
+	    !rxl_slot_free(fw, id, nv.rule_base + nv.nrules)) {
+		err = -EAGAIN;
+		goto out_unlock;
+	}
+	if (r->family != AF_INET6)
+		rxl_add_entry(&e[ne++], r, 4, ref);
+	if (r->family != AF_INET)
+		rxl_add_entry(&e[ne++], r, 6, ref);
+	for (i = 0; !err && i < ne; i++)
+		err = rxl_has_shape(&nv, &e[i]) ?:
+		      rxl_append_entry(fw, &e[i], nv.set, &k[i], &v[i],
+				       &changed);
+	/* Shadowed by earlier rules (a duplicate is): the caller decides. */
+	if (!err && !changed)
+		err = -EAGAIN;
+	if (err)
+		goto out_unlock;
+	nv.nrules++;
+	if (!dry)
+		err = rxl_append_write(fw, ca, e, ne, k, v, &nv);
+out_unlock:
+	rxl_unlock(fw, 0);
+out_free:
+	free(ca);
+	if (err == -EAGAIN)
+		snprintf(fw->err, sizeof(fw->err),
+			 "the rule cannot be appended in place");
+	return err;
+}
+
+int rxl_fw_rule_append(struct rxl_fw *fw, __u32 id, const struct rxl_rule *r)
+{
+	return rxl_rule_append(fw, id, r, false);
+}
+
+int rxl_fw_rule_append_check(struct rxl_fw *fw, __u32 id,
+			     const struct rxl_rule *r)
+{
+	return rxl_rule_append(fw, id, r, true);
+}
+
+/* ---- a container made exactly as stated (CLI changes, recovery) ------- */
+
+static int rxl_spec_check(struct rxl_fw *fw, const struct rxl_cont_spec *s)
+{
+	unsigned int i;
+	const char *why;
+	int err;
+
+	if (s->id >= RXL_MAX_CONTAINERS)
+		return rxl_fail(fw, -EINVAL, "container id %u out of range 0-%u",
+				s->id, RXL_MAX_CONTAINERS - 1);
+	if (!s->naddrs || s->naddrs > 64)
+		return rxl_fail(fw, -EINVAL, "container %u needs 1-64 addresses",
+				s->id);
+	if (s->nrules >= RXL_RULE_RANK)
+		return rxl_fail(fw, -E2BIG, "too many rules");
+	for (i = 0; i < s->naddrs; i++) {
+		err = rxl_check_family(fw, &s->addrs[i]);
+		if (err)
+			return err;
+		why = rxl_addr_unusable(&s->addrs[i]);
+		if (why)
+			return rxl_fail(fw, -EINVAL, "address %u is %s", i, why);
+	}
+	return rxl_check_vnis(fw, s->vnis, s->nvnis);
+}
+
+/* Refuse addresses a VTEP or another container has, before any change. */
+static int rxl_spec_addrs_free(struct rxl_fw *fw, const struct rxl_cont_spec *s)
+{
+	struct rxl_container v;
+	unsigned int i;
+	__u32 used;
+
+	for (i = 0; i < s->naddrs; i++) {
+		const struct rxl_addr *a = &s->addrs[i];
+
+		if (rxl_vtep_find(fw, a, &used) >= 0)
+			return rxl_fail(fw, -EADDRINUSE,
+					"address %u is a VTEP's", i);
+		if (!bpf_map_lookup_elem(rxl_addr_fd(fw, a), a->addr, &v) &&
+		    v.id != s->id)
+			return rxl_fail(fw, -EADDRINUSE,
+					"address %u of container %u: used by container %u",
+					i, s->id, v.id);
+	}
+	return 0;
+}
+
+/*
+ * Put back what rxl_fw_container_apply() changed: the first @done
+ * addresses of @s (their old value if @ca had them, else none), the
+ * device map slot (@old_ifx, 0: none) and the new set @tag (@new_set).
+ */
+static void rxl_apply_undo(struct rxl_fw *fw, const struct rxl_cont_spec *s,
+			   const struct rxl_cont_addrs *ca, unsigned int done,
+			   __u32 old_ifx, bool new_set, __u32 tag)
+{
+	unsigned int i;
+	__u32 id = s->id;
+
+	for (i = done; i-- > 0;) {
+		const struct rxl_addr *a = &s->addrs[i];
+
+		if (rxl_addr_in(a, ca->addr, ca->n)) {
+			bpf_map_update_elem(rxl_addr_fd(fw, a), a->addr,
+					    &ca->val, BPF_EXIST);
+			rxl_acache_put(fw, a, &ca->val);
+		} else {
+			rxl_acache_drop(fw, a);
+			bpf_map_delete_elem(rxl_addr_fd(fw, a), a->addr);
+		}
+		rxl_grace_period(fw);
+	}
+	if (old_ifx)
+		bpf_map_update_elem(fw->tx_ports, &id, &old_ifx, 0);
+	else if (s->redirect_ifindex > 0)
+		bpf_map_delete_elem(fw->tx_ports, &id);
+	if (new_set && s->nrules)
+		rxl_delete_set(fw, tag);
+}
+
+/* The addresses @ca had that @s does not: gone, each with a grace period. */
+static int rxl_apply_drop_old(struct rxl_fw *fw, const struct rxl_cont_spec *s,
+			      const struct rxl_cont_addrs *ca)
+{
+	bool freed = false;
+	unsigned int i;
+	int err = 0;
+
+	for (i = 0; i < ca->n && !err; i++) {
+		const struct rxl_addr *a = &ca->addr[i];
+
+		if (rxl_addr_in(a, s->addrs, s->naddrs))
+			continue;
+		freed |= rxl_acache_drop(fw, a);
+		bpf_map_delete_elem(rxl_addr_fd(fw, a), a->addr);
+		err = rxl_grace_period(fw);
+	}
+	return err ?: freed ? rxl_acache_refill(fw) : 0;
+}
+
+static int rxl_apply_locked(struct rxl_fw *fw, const struct rxl_cont_spec *s,
+			    struct rxl_cont_addrs *ca)
+{
+	struct rxl_container nv;
+	struct rxl_entry *e = NULL;
+	__u32 id = s->id, tag = 0, base = 0, old_ifx = 0, ifx;
+	bool exists, new_set;
+	unsigned int done = 0;
+	size_t ne = 0;
+	int err;
+
+	err = rxl_container_addrs(fw, id, ca) ?: rxl_spec_addrs_free(fw, s);
+	if (err)
+		return err;
+	exists = ca->n > 0;
+	new_set = !exists || !s->keep_rules;
+	if (new_set) {
+		err = rxl_expand(RXL_WHY(fw), s->rules, s->nrules, &e, &ne);
+		if (err)
+			return err;
+	}
+	memset(&nv, 0, sizeof(nv));
+	if (exists)
+		nv = ca->val;
+	nv.id = id;
+	if (new_set) {
+		err = rxl_shapes(RXL_WHY(fw), e, ne, &nv) ?:
+		      rxl_rule_room(fw, id, s->nrules, &base) ?:
+		      rxl_zero_percpu(fw, fw->rule_cnt, base, s->nrules,
+				      sizeof(struct rxl_counter));
+		if (err)
+			goto out;
+		/* A fresh tag, unless this id has no set in the fast path. */
+		tag = id << RXL_SET_GEN_BITS;
+		if (exists)
+			tag |= (ca->val.set + 1) & RXL_SET_GEN_MASK;
+		err = rxl_write_set(fw, e, ne, tag);
+		if (err)
+			goto out;
+		nv.set = tag;
+		nv.rule_base = base;
+		nv.nrules = s->nrules;
+	}
+	nv.flags = (s->default_drop ? RXL_CONT_DEFAULT_DROP : 0) |
+		   (s->redirect_ifindex > 0 ? RXL_CONT_REDIRECT : 0);
+	memset(nv.vnis, 0, sizeof(nv.vnis));
+	if (s->nvnis)
+		memcpy(nv.vnis, s->vnis, s->nvnis * sizeof(*s->vnis));
+	nv.nvnis = s->nvnis;
+	if (bpf_map_lookup_elem(fw->tx_ports, &id, &old_ifx))
+		old_ifx = 0;
+	if (s->redirect_ifindex > 0) {
+		ifx = s->redirect_ifindex;
+		if (bpf_map_update_elem(fw->tx_ports, &id, &ifx, 0)) {
+			err = rxl_fail(fw, -errno, "redirect to ifindex %d: %s",
+				       s->redirect_ifindex, strerror(errno));
+			goto out_undo;
+		}
+	}
+	if (!exists)
+		err = rxl_zero_percpu(fw, fw->cont_cnt, id, 1,
+				      sizeof(struct rxl_cont_counter));
+	/* New addresses are inserted, kept ones flipped: never deleted. */
+	for (; !err && done < s->naddrs; done++) {
+		const struct rxl_addr *a = &s->addrs[done];
+		bool had = rxl_addr_in(a, ca->addr, ca->n);
+
+		if (bpf_map_update_elem(rxl_addr_fd(fw, a), a->addr, &nv,
+					had ? BPF_EXIST : BPF_NOEXIST)) {
+			err = rxl_fail(fw, -errno,
+				       "address %u of container %u: %s", done,
+				       id, strerror(errno));
+			break;
+		}
+		rxl_acache_put(fw, a, &nv);
+		if (had || fw->acache_dirty) {
+			err = rxl_grace_period(fw);
+			if (err)
+				done++;
+		}
+	}
+	if (err)
+		goto out_undo;
+	err = rxl_apply_drop_old(fw, s, ca);
+	if (err)
+		goto out;
+	if (s->redirect_ifindex <= 0 && old_ifx)
+		bpf_map_delete_elem(fw->tx_ports, &id);
+	if (new_set && exists && ca->val.nrules)
+		rxl_delete_set(fw, ca->val.set);
+	goto out;
+
+out_undo:
+	rxl_apply_undo(fw, s, ca, done, old_ifx, new_set, tag);
+out:
+	free(e);
+	return err;
+}
+
+int rxl_fw_container_apply(struct rxl_fw *fw, const struct rxl_cont_spec *s)
+{
+	struct rxl_cont_addrs *ca;
+	int err = rxl_spec_check(fw, s);
+
+	if (err)
+		return err;
+	ca = calloc(1, sizeof(*ca));
+	if (!ca)
+		return rxl_fail(fw, -ENOMEM, "out of memory");
+	err = rxl_lock(fw);
+	if (!err)
+		err = rxl_apply_locked(fw, s, ca);
+	rxl_unlock(fw, 0);
+	free(ca);
+	return err;
+}
