@@ -285,6 +285,9 @@ void cli_fmt_vnis(const struct cli_cont *ct, char *buf, size_t len);
 json_t *cli_vnis_json(const struct cli_cont *ct);
 /* Refuse, exit 2, an address of @ct that is a VTEP's (needs the maps). */
 int cli_check_not_vtep(struct cli *c, const struct cli_cont *ct);
+/* The same against the @n VTEPs at @v (a policy's, before they exist). */
+int cli_check_not_vtep_in(struct cli *c, const struct cli_cont *ct,
+			  const struct rxl_vtep *v, unsigned int n);
 
 /* ---- tunnels (cmd_tunnel.c) ------------------------------------------- */
 /* "vxlan,geneve" -> mask of RXL_TUN_BIT()s, and back. */

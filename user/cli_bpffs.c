@@ -204,6 +204,35 @@ static int cli_pin_id(struct cli *c, __u32 id, bool records)
 	return err;
 }
 
+int cli_pin_dir_make(struct cli *c)
+{
+	char parent[PATH_MAX], *slash;
+	struct statfs sfs;
+
+	if (strlen(c->pin_dir) >= sizeof(parent))
+		return cli_err(c, CLI_ERR, c->pin_dir, "%s: %s", c->pin_dir,
+			       strerror(ENAMETOOLONG));
+	strcpy(parent, c->pin_dir);
+	slash = strrchr(parent, '/');
+	if (slash && slash != parent)
+		*slash = '\0';
+	else if (slash)
+		slash[1] = '\0';
+	/* Refuse before making anything: a directory off bpffs holds no pin. */
+	if (!access(c->pin_dir, F_OK) || statfs(parent, &sfs))
+		goto make;
+	if (sfs.f_type != BPF_FS_MAGIC)
+		return cli_err(c, CLI_ERR, c->pin_dir,
+			       "%s is not on a bpf filesystem (mount -t bpf bpf /sys/fs/bpf)",
+			       c->pin_dir);
+make:
+	if (mkdir(c->pin_dir, 0700) && errno != EEXIST)
+		return cli_err(c, CLI_ERR, c->pin_dir,
+			       "cannot create %s: %s (is bpffs mounted?)",
+			       c->pin_dir, strerror(errno));
+	return 0;
+}
+
 /* A read: take the records by fd, nothing pinned (cli_state_open). */
 static int cli_adopt_fds(struct cli *c, const struct cli_prog *p)
 {
@@ -221,12 +250,9 @@ static int cli_adopt_fds(struct cli *c, const struct cli_prog *p)
 /* A change: re-pin @p's maps (and its set's records) into the pin dir. */
 static int cli_adopt_pins(struct cli *c, const struct cli_prog *p)
 {
+	int err = cli_pin_dir_make(c);
 	__u32 i;
-	int err = 0;
 
-	if (mkdir(c->pin_dir, 0700) && errno != EEXIST)
-		return cli_err(c, CLI_ERR, c->pin_dir, "cannot create %s: %s",
-			       c->pin_dir, strerror(errno));
 	for (i = 0; i < p->nids && !err; i++)
 		err = cli_pin_id(c, p->ids[i], false);
 	if (!err && p->conts_id)

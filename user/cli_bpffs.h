@@ -27,5 +27,11 @@ int cli_bpffs_prepare(struct cli *c, bool create);
  * rxl_config. 0 or an exit code, with the message printed.
  */
 int cli_bpffs_bind(struct cli *c, int prog_fd);
+/*
+ * Create the pin directory (0700) unless it exists; refused, with nothing
+ * made, when its parent is not on bpffs. 0 or an exit code, with the
+ * message printed.
+ */
+int cli_pin_dir_make(struct cli *c);
 
 #endif /* _RXLANE_CLI_BPFFS_H */

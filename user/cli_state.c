@@ -150,10 +150,8 @@ int cli_state_open(struct cli *c, bool create)
 	err = cli_bpffs_prepare(c, create);
 	if (err || c->conts_fd >= 0)
 		return err;
-	if (create && mkdir(c->pin_dir, 0700) && errno != EEXIST)
-		return cli_err(c, CLI_ERR, c->pin_dir,
-			       "cannot create %s: %s (is bpffs mounted?)",
-			       c->pin_dir, strerror(errno));
+	if (create && cli_pin_dir_make(c))
+		return CLI_ERR;
 	c->dir_fd = open(c->pin_dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW |
 			 O_CLOEXEC);
 	if (c->dir_fd < 0 && errno == ENOENT && !create)

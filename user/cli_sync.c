@@ -210,8 +210,13 @@ int cli_sync(struct cli *c, const struct cli_set *old,
 	clock_gettime(CLOCK_MONOTONIC, &t1);
 	err = cli_fw_step(c, old, new);
 	if (err) {
+		/*
+		 * rxl_fw_container_apply() undoes its own failure; a deletion
+		 * (of a container, or of its old id) may stop halfway: the
+		 * old container is applied again.
+		 */
 		cli_sync_undo(c, old, new,
-			      old && new && old->cont.id != new->cont.id);
+			      old && (!new || old->cont.id != new->cont.id));
 		return err;
 	}
 	cli_rec_finish(c, new ? &in.new : &in.old);

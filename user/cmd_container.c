@@ -145,20 +145,22 @@ json_t *cli_vnis_json(const struct cli_cont *ct)
 	return arr;
 }
 
-int cli_check_not_vtep(struct cli *c, const struct cli_cont *ct)
+/*
+ * Refuse, exit 2, an address of @ct that is one of the @n VTEPs at @v: the
+ * container's rules would judge the host's own underlay traffic. The one
+ * check behind 'container add/set' and 'policy apply'.
+ */
+int cli_check_not_vtep_in(struct cli *c, const struct cli_cont *ct,
+			  const struct rxl_vtep *v, unsigned int n)
 {
-	struct rxl_vtep v;
-	unsigned int i;
+	unsigned int i, k;
 	char buf[64];
-	__u32 k;
 
-	for (k = 0; c->fw_open && k < RXL_MAX_VTEPS; k++) {
-		if (bpf_map_lookup_elem(c->fw.vteps, &k, &v) || !v.tun_mask)
-			break;
+	for (k = 0; k < n; k++) {
 		for (i = 0; i < ct->naddrs; i++) {
-			if (v.family != ct->addrs[i].family ||
-			    memcmp(v.addr, ct->addrs[i].addr,
-				   v.family == 4 ? 4 : 16))
+			if (v[k].family != ct->addrs[i].family ||
+			    memcmp(v[k].addr, ct->addrs[i].addr,
+				   v[k].family == 4 ? 4 : 16))
 				continue;
 			cli_fmt_addr(&ct->addrs[i], buf, sizeof(buf));
 			return cli_err(c, CLI_USAGE, buf,
@@ -167,6 +169,19 @@ int cli_check_not_vtep(struct cli *c, const struct cli_cont *ct)
 		}
 	}
 	return 0;
+}
+
+int cli_check_not_vtep(struct cli *c, const struct cli_cont *ct)
+{
+	struct rxl_vtep v[RXL_MAX_VTEPS];
+	unsigned int n = 0;
+	__u32 k;
+
+	for (k = 0; c->fw_open && k < RXL_MAX_VTEPS; k++, n++)
+		if (bpf_map_lookup_elem(c->fw.vteps, &k, &v[n]) ||
+		    !v[n].tun_mask)
+			break;
+	return cli_check_not_vtep_in(c, ct, v, n);
 }
 
 static int cli_set_dev(struct cli *c, struct cli_cont *ct, const char *s)

@@ -26,7 +26,7 @@ struct pol_cont {
 };
 
 /*
- * The tunnels of a policy file (JSON): each part only when the file has
+ * The tunnels of a policy file (JSON or YAML): each part only when it has
  * its key; a part the file leaves out is left as configured.
  */
 struct pol_tunnels {

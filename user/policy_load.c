@@ -26,6 +26,7 @@
 #include <string.h>
 
 #include <cyaml/cyaml.h>
+#include <yaml.h>
 #include <jansson.h>
 
 #include "policy.h"
@@ -488,10 +489,23 @@ struct y_cont {
 	unsigned int rules_count;
 };
 
+struct y_vtep {
+	char *addr, *type;
+};
+
+struct y_ports {
+	char *vxlan, *geneve;
+};
+
 struct y_policy {
 	unsigned int *schema;
 	struct y_cont *containers;
 	unsigned int containers_count;
+	struct y_vtep *vteps;
+	unsigned int vteps_count;
+	char **vnis;
+	unsigned int vnis_count;
+	struct y_ports *ports;
 };
 
 #define Y_STR(key, st, f, flags) \
@@ -534,6 +548,23 @@ static const cyaml_schema_value_t y_cont_schema = {
 	CYAML_VALUE_MAPPING(CYAML_FLAG_DEFAULT, struct y_cont, y_cont_fields),
 };
 
+/* The tunnel keys, as in JSON: vteps: [{addr: A, type: T}], vnis, ports. */
+static const cyaml_schema_field_t y_vtep_fields[] = {
+	Y_STR("addr", struct y_vtep, addr, 0),
+	Y_STR("type", struct y_vtep, type, CYAML_FLAG_OPTIONAL),
+	CYAML_FIELD_END
+};
+
+static const cyaml_schema_value_t y_vtep_schema = {
+	CYAML_VALUE_MAPPING(CYAML_FLAG_DEFAULT, struct y_vtep, y_vtep_fields),
+};
+
+static const cyaml_schema_field_t y_ports_fields[] = {
+	Y_STR("vxlan", struct y_ports, vxlan, CYAML_FLAG_OPTIONAL),
+	Y_STR("geneve", struct y_ports, geneve, CYAML_FLAG_OPTIONAL),
+	CYAML_FIELD_END
+};
+
 static const cyaml_schema_field_t y_policy_fields[] = {
 	CYAML_FIELD_UINT_PTR("schema", CYAML_FLAG_POINTER | CYAML_FLAG_OPTIONAL,
 			     struct y_policy, schema),
@@ -541,6 +572,15 @@ static const cyaml_schema_field_t y_policy_fields[] = {
 			     CYAML_FLAG_POINTER | CYAML_FLAG_OPTIONAL,
 			     struct y_policy, containers, &y_cont_schema, 0,
 			     CYAML_UNLIMITED),
+	CYAML_FIELD_SEQUENCE("vteps", CYAML_FLAG_POINTER | CYAML_FLAG_OPTIONAL,
+			     struct y_policy, vteps, &y_vtep_schema, 0,
+			     CYAML_UNLIMITED),
+	CYAML_FIELD_SEQUENCE("vnis", CYAML_FLAG_POINTER | CYAML_FLAG_OPTIONAL,
+			     struct y_policy, vnis, &y_str_schema, 0,
+			     CYAML_UNLIMITED),
+	CYAML_FIELD_MAPPING_PTR("ports",
+				CYAML_FLAG_POINTER | CYAML_FLAG_OPTIONAL,
+				struct y_policy, ports, y_ports_fields),
 	CYAML_FIELD_END
 };
 
@@ -606,6 +646,91 @@ static int y_cont_words(const struct y_cont *y, struct pol_cont *pc)
 	return e;
 }
 
+/* The tunnel keys of @y as the JSON loader gives them (pol_json_tunnels). */
+static int y_tunnels(const struct y_policy *y, bool has_vteps, bool has_vnis,
+		     struct pol_tunnels *t)
+{
+	struct pol_build *b = calloc(1, sizeof(*b));
+	unsigned int i;
+	int e = b ? 0 : -ENOMEM;
+
+	t->has_vteps = has_vteps;
+	t->vteps = calloc(y->vteps_count ?: 1, sizeof(*t->vteps));
+	if (!e && !t->vteps)
+		e = -ENOMEM;
+	for (i = 0; i < y->vteps_count && !e; i++)
+		e = pol_push(b, y->vteps[i].addr) ?:
+		    pol_push2(b, "type", y->vteps[i].type) ?:
+		    pol_done(b, &t->vteps[t->nvteps++]);
+	t->has_vnis = has_vnis;
+	t->vnis = calloc(y->vnis_count ?: 1, sizeof(*t->vnis));
+	if (!e && !t->vnis)
+		e = -ENOMEM;
+	for (i = 0; i < y->vnis_count && !e; i++) {
+		t->vnis[t->nvnis] = strdup(y->vnis[i]);
+		if (!t->vnis[t->nvnis++])
+			e = -ENOMEM;
+	}
+	if (!e && y->ports) {
+		t->has_ports = true;
+		e = pol_push2(b, "vxlan", y->ports->vxlan) ?:
+		    pol_push2(b, "geneve", y->ports->geneve) ?:
+		    pol_done(b, &t->ports);
+	}
+	free(b);
+	return e;
+}
+
+/*
+ * True if the top-level mapping of the YAML file at @path has @key: an
+ * empty list ("vteps: []", all VTEPs removed) loads as no list at all.
+ */
+static bool y_has_key(const char *path, const char *key)
+{
+	yaml_parser_t parser;
+	yaml_event_t ev;
+	bool found = false, done = false;
+	int depth = 0, pos = 0;
+	FILE *f = fopen(path, "r");
+
+	if (!f)
+		return false;
+	if (!yaml_parser_initialize(&parser)) {
+		fclose(f);
+		return false;
+	}
+	yaml_parser_set_input_file(&parser, f);
+	while (!found && !done && yaml_parser_parse(&parser, &ev)) {
+		switch (ev.type) {
+		case YAML_MAPPING_START_EVENT:
+		case YAML_SEQUENCE_START_EVENT:
+			if (depth == 1)
+				pos++;	/* a value */
+			depth++;
+			break;
+		case YAML_MAPPING_END_EVENT:
+		case YAML_SEQUENCE_END_EVENT:
+			depth--;
+			break;
+		case YAML_SCALAR_EVENT:
+			/* Keys of the top mapping are its even scalars. */
+			if (depth == 1 && !(pos++ % 2) &&
+			    !strcmp((const char *)ev.data.scalar.value, key))
+				found = true;
+			break;
+		case YAML_STREAM_END_EVENT:
+			done = true;
+			break;
+		default:
+			break;
+		}
+		yaml_event_delete(&ev);
+	}
+	yaml_parser_delete(&parser);
+	fclose(f);
+	return found;
+}
+
 int policy_load_yaml(const char *path, struct policy *p, char *err,
 		     size_t len)
 {
@@ -628,6 +753,9 @@ int policy_load_yaml(const char *path, struct policy *p, char *err,
 	e = y->schema && *y->schema != POL_SCHEMA ?
 	    pol_fail(err, len, "%s: schema must be %d", path, POL_SCHEMA) :
 	    pol_alloc(p, y->containers_count);
+	if (!e)
+		e = y_tunnels(y, y->vteps || y_has_key(path, "vteps"),
+			      y->vnis || y_has_key(path, "vnis"), &p->tun);
 	for (i = 0; i < y->containers_count && !e; i++)
 		e = y_cont_words(&y->containers[i], &p->conts[p->n++]);
 	cyaml_free(&cfg, &y_policy_schema, y, 0);

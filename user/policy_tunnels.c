@@ -187,21 +187,7 @@ int pol_tun_want(struct cli *c, const struct pol_tunnels *f,
 int pol_tun_check_cont(struct cli *c, const struct pol_tun *t,
 		       const struct cli_cont *ct)
 {
-	struct rxl_vtep v = { 0 };
-	unsigned int i;
-	char buf[64];
-
-	for (i = 0; i < ct->naddrs; i++) {
-		v.family = ct->addrs[i].family;
-		memcpy(v.addr, ct->addrs[i].addr, 16);
-		if (pol_vtep_find(t, &v) < 0)
-			continue;
-		cli_fmt_addr(&ct->addrs[i], buf, sizeof(buf));
-		return cli_err(c, CLI_USAGE, buf,
-			       "address '%s' is a VTEP's: the container's rules would judge the host's own tunnel traffic",
-			       buf);
-	}
-	return 0;
+	return cli_check_not_vtep_in(c, ct, t->vteps, t->nvteps);
 }
 
 /* ---- text -------------------------------------------------------------- */

@@ -55,6 +55,27 @@ case "$err" in
 *) rxl_fail "off bpffs: '$err'" ;;
 esac
 
+# -P DIR whose parent is off bpffs: refused before anything is made
+# (the CLI used to mkdir it, then refuse it).
+NOTBPF=$(mktemp -d /tmp/rxl-notbpf.XXXXXX)
+for cmd in "container add off ip 10.200.0.77" "fw add web allow"; do
+	err=$(rxl_in "$NS" -P "$NOTBPF/pins" $cmd 2>&1)
+	rc=$?
+	made=no
+	[ -e "$NOTBPF/pins" ] && made=yes
+	rm -rf "$NOTBPF/pins"
+	[ $rc -eq 1 ] && [ $made = no ] || {
+		rmdir "$NOTBPF"
+		rxl_fail "-P off bpffs, '$cmd': exit $rc, directory made: $made ($err)"
+	}
+	case "$err" in
+	*"is not on a bpf filesystem"*) ;;
+	*) rmdir "$NOTBPF"; rxl_fail "-P off bpffs, '$cmd': '$err'" ;;
+	esac
+done
+rmdir "$NOTBPF"
+rxl_ok "-P off bpffs refused, nothing created"
+
 # Concurrent changes: every one lands, each with its own handle.
 pids=()
 for p in $(seq 1001 1012); do

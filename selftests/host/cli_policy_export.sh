@@ -149,5 +149,52 @@ esac
 same_as "$ORIG" "after the refused VTEP"
 rxl_ok "a container on one of the file's VTEPs refused"
 
+# YAML takes the tunnel keys too. JSON's flow style is YAML: the export
+# read as a .yaml file rebuilds everything over another configuration.
+cp "$DIR/a.json" "$DIR/a.yaml"
+cli vtep del 10.0.0.3
+cli vni add 42
+cli container set web default allow vni none
+cli policy apply "$DIR/a.yaml"
+same_as "$ORIG" "the export applied as YAML"
+rxl_in "$NS" policy export > "$DIR/e.json" || rxl_fail "export after YAML"
+# (A VTEP put back takes the last slot: compare VTEPs as a set.)
+vsort() { jq -S '.vteps |= sort_by(.addr)' "$1"; }
+[ "$(vsort "$DIR/a.json")" = "$(vsort "$DIR/e.json")" ] ||
+	rxl_fail "export -> YAML apply -> export differs: $(diff "$DIR/a.json" "$DIR/e.json" | head -20)"
+# Block style, and empty lists: no VTEP, no VNI is a state too.
+cat > "$DIR/t.yaml" <<'YAML'
+schema: 1
+vteps:
+  - addr: 10.0.0.5
+    type: vxlan,geneve
+  - addr: fd0f::5
+ports:
+  vxlan: 4791
+  geneve: 6083
+vnis:
+  - 100
+  - geneve:7
+containers:
+  - name: web
+    ips: [10.200.0.2]
+YAML
+cat > "$DIR/t.json" <<'JSON'
+{"schema": 1, "vteps": [{"addr": "10.0.0.5", "type": "vxlan,geneve"},
+  {"addr": "fd0f::5"}], "ports": {"vxlan": 4791, "geneve": 6083},
+ "vnis": ["100", "geneve:7"], "containers": [{"name": "web", "ips": ["10.200.0.2"]}]}
+JSON
+cli policy apply "$DIR/t.yaml"
+out=$(rxl_in "$NS" policy diff "$DIR/t.json") || rxl_fail "policy diff t.json"
+[ -z "$out" ] || rxl_fail "t.yaml applied differs from t.json: $out"
+[ "$(rxl_in "$NS" -j vtep list | jq -c '[.vteps[].addr] | sort')" = '["10.0.0.5","fd0f::5"]' ] ||
+	rxl_fail "YAML vteps: $(rxl_in "$NS" vtep list)"
+printf 'vteps: []\nvnis: []\ncontainers: []\n' > "$DIR/none.yaml"
+cli policy apply "$DIR/none.yaml"
+[ "$(rxl_in "$NS" -j vtep list | jq '.vteps | length')" = 0 ] &&
+[ "$(rxl_in "$NS" -j vni list | jq '.vnis | length')" = 0 ] ||
+	rxl_fail "YAML 'vteps: []' and 'vnis: []' left: $(rxl_in "$NS" vtep list; rxl_in "$NS" vni list)"
+rxl_ok "YAML: vteps, ports and vnis as in JSON (flow and block style, empty lists)"
+
 echo "PASS: policy export round trip"
 exit 0
