@@ -10,6 +10,7 @@
 set -eu
 
 TOP=$(cd "$(dirname "$0")/.." && pwd)
+. "$TOP/scripts/bench-host.sh"
 OUT=${BENCH_OUT:-$TOP/build/bench}
 ROUNDS=${ROUNDS:-40}
 REPEAT=${REPEAT:-50000}
@@ -20,8 +21,11 @@ MAX_RULES=${MAX_RULES:-1000000}
 make -s -C "$TOP/bench"
 mkdir -p "$OUT"
 
-"$TOP/bench/bench_xdp" -r "$ROUNDS" -n "$REPEAT" -c "$CPU" -m "$MAX_RULES" \
-	-o "$OUT/xdp.json" "$TOP/bench/rxlane_bench.o" | tee "$OUT/xdp.txt"
+{
+	bench_host_facts
+	"$TOP/bench/bench_xdp" -r "$ROUNDS" -n "$REPEAT" -c "$CPU" \
+		-m "$MAX_RULES" -o "$OUT/xdp.json" "$TOP/bench/rxlane_bench.o"
+} | tee "$OUT/xdp.txt"
 
 # One data file per curve: rules, median ns, min ns.
 python3 - "$OUT" <<'PY'
