@@ -17,8 +17,17 @@
  * half of what adjust-head-pair (two such calls) costs over XDP_DROP in
  * that round. Raw figures stay in the table beside it.
  *
+ * -I times instead issue 17's cases (Documentation/performance.rst): a
+ * container of "allow proto udp dport 8080" + N-1 "allow proto tcp from
+ * 11.x.y.z/32 dport 1000-1999" (two shapes), UDP and TCP hits, 10 and 1M
+ * rules, and one shape. -b OLD_BENCH_OBJ loads a second benchmark object
+ * (another build) on the same maps and times every rxlane variant with
+ * both, interleaved in the same rounds. Every variant also gets its
+ * median per-round ratio to xdp-filter.
+ *
  *   bench_xdp [-r ROUNDS] [-n REPEAT] [-c CPU] [-m MAX_RULES]
- *             [-o JSON] [-f XDP_FILTER_OBJ] BENCH_OBJ
+ *             [-o JSON] [-f XDP_FILTER_OBJ] [-I] [-b OLD_BENCH_OBJ]
+ *             BENCH_OBJ
  */
 #define _GNU_SOURCE
 #include <arpa/inet.h>
@@ -58,6 +67,7 @@ struct variant {
 	double ns[MAX_ROUNDS];
 	double ratio[MAX_ROUNDS];
 	double net[MAX_ROUNDS];	/* ns less the restore, if restored */
+	double xfilt[MAX_ROUNDS];	/* net (or ns) / xdp-filter's ns */
 };
 
 static struct variant vars[MAX_VARIANTS];
@@ -126,7 +136,8 @@ static void fmt_src(unsigned int i, unsigned int plen, unsigned int host,
 /*
  * Container @cid with @n rules "from SRC/plen proto tcp dport 1000-1999
  * allow", default drop. @shapes > 1 spreads the rules over that many
- * prefix lengths (32, 28, 24, 20).
+ * prefix lengths (32, 28, 24, 20); @shapes 0 makes rule 0 "proto udp
+ * dport 8080 allow" from anywhere (issue 17's set: two shapes).
  */
 static const __u32 bench_vnis[] = {
 	RXL_TUN_VXLAN << 24 | 100, RXL_TUN_GENEVE << 24 | 200,
@@ -153,7 +164,7 @@ static int make_container(struct rxl_fw *fw, unsigned int cid, unsigned int n,
 	if (err)
 		goto out;
 	for (i = 0; i < n; i++) {
-		unsigned int plen = plens[i % shapes];
+		unsigned int plen = plens[shapes ? i % shapes : 0];
 
 		r[i].prio = i;
 		r[i].family = AF_INET;
@@ -162,6 +173,12 @@ static int make_container(struct rxl_fw *fw, unsigned int cid, unsigned int n,
 		r[i].proto = IPPROTO_TCP;
 		r[i].dport_lo = 1000;
 		r[i].dport_hi = 1999;
+	}
+	if (!shapes) {
+		r[0].plen = 0;
+		memset(r[0].src, 0, sizeof(r[0].src));
+		r[0].proto = IPPROTO_UDP;
+		r[0].dport_lo = r[0].dport_hi = 8080;
 	}
 	err = rxl_fw_rules_replace(fw, cid, r, n, true);
 out:
@@ -172,8 +189,8 @@ out:
 	return err;
 }
 
-static void mk_frame(struct pkt *p, int tun, const char *src, const char *dst,
-		     uint16_t dport)
+static void mk_frame_proto(struct pkt *p, int tun, const char *src,
+			   const char *dst, uint8_t proto, uint16_t dport)
 {
 	pk_init(p);
 	if (tun) {
@@ -191,10 +208,19 @@ static void mk_frame(struct pkt *p, int tun, const char *src, const char *dst,
 		}
 	}
 	pk_eth(p, ETH_P_IP, tun != 0);
-	pk_ip4(p, src, dst, IPPROTO_TCP);
-	pk_tcp(p, 40000, dport);
+	pk_ip4(p, src, dst, proto);
+	if (proto == IPPROTO_UDP)
+		pk_udp(p, 40000, dport, -1);
+	else
+		pk_tcp(p, 40000, dport);
 	pk_payload(p, 18);
 	pk_finish(p);
+}
+
+static void mk_frame(struct pkt *p, int tun, const char *src, const char *dst,
+		     uint16_t dport)
+{
+	mk_frame_proto(p, tun, src, dst, IPPROTO_TCP, dport);
 }
 
 /* ns per packet of @repeat runs of @v; checks the verdict. */
@@ -256,9 +282,11 @@ static double minimum(const double *v, int n)
 	return m;
 }
 
-static int load_obj(const char *path, struct bpf_object **obj, int big)
+/* Loads @path; with @share, its maps are @share's maps of the same name. */
+static int load_obj_on(const char *path, struct bpf_object **obj, int big,
+		       struct bpf_object *share)
 {
-	struct bpf_map *m;
+	struct bpf_map *m, *o;
 	int err;
 
 	*obj = bpf_object__open_file(path, NULL);
@@ -266,6 +294,12 @@ static int load_obj(const char *path, struct bpf_object **obj, int big)
 		return -errno;
 	bpf_object__for_each_map(m, *obj) {
 		bpf_map__set_pin_path(m, NULL);
+		o = share && !strchr(bpf_map__name(m), '.') ?
+		    bpf_object__find_map_by_name(share, bpf_map__name(m)) :
+		    NULL;
+		if (o && bpf_map__reuse_fd(m, bpf_map__fd(o)))
+			fprintf(stderr, "bench: %s: cannot share %s\n", path,
+				bpf_map__name(m));
 		/* Sized maps: the object's default holds too few for 1M. */
 		if (!strcmp(bpf_map__name(m), "rxl_rules4") ||
 		    !strcmp(bpf_map__name(m), "rxl_rules6") ||
@@ -279,6 +313,51 @@ static int load_obj(const char *path, struct bpf_object **obj, int big)
 		*obj = NULL;
 	}
 	return err;
+}
+
+static int load_obj(const char *path, struct bpf_object **obj, int big)
+{
+	return load_obj_on(path, obj, big, NULL);
+}
+
+/*
+ * Issue 17's cases (rule counts @n_small and @n_big; see the top of the
+ * file), each with the program @rx and, if @old_rx >= 0, @old_rx.
+ */
+#define I17_CID	20
+
+static void add_i17(const char *tag, int prog, unsigned int n_small,
+		    unsigned int n_big)
+{
+	char c2[32], c2b[32], c1[32], hit[32];
+
+	cont_addr(c2, sizeof(c2), I17_CID);
+	cont_addr(c2b, sizeof(c2b), I17_CID + 1);
+	cont_addr(c1, sizeof(c1), I17_CID + 2);
+	fmt_src(n_small / 2, 32, 0, hit, sizeof(hit));
+	add_variant("i17-vxlan-udp", n_small, prog, XDP_PASS,
+		    "%svxlan-udp-2shapes-%u", tag, n_small);
+	mk_frame_proto(&vars[nvars - 1].pkt, RXL_TUN_VXLAN, "12.0.0.1", c2,
+		       IPPROTO_UDP, 8080);
+	add_variant("i17-vxlan-tcp", n_small, prog, XDP_PASS,
+		    "%svxlan-tcp-2shapes-%u", tag, n_small);
+	mk_frame_proto(&vars[nvars - 1].pkt, RXL_TUN_VXLAN, hit, c2,
+		       IPPROTO_TCP, 1500);
+	add_variant("plain-i17-udp", n_small, prog, XDP_PASS,
+		    "%splain-udp-2shapes-%u", tag, n_small);
+	mk_frame_proto(&vars[nvars - 1].pkt, 0, "12.0.0.1", c2,
+		       IPPROTO_UDP, 8080);
+	add_variant("i17-vxlan-udp", n_big, prog, XDP_PASS,
+		    "%svxlan-udp-2shapes-%u", tag, n_big);
+	mk_frame_proto(&vars[nvars - 1].pkt, RXL_TUN_VXLAN, "12.0.0.1", c2b,
+		       IPPROTO_UDP, 8080);
+	add_variant("i17-vxlan-tcp-1shape", n_small, prog, XDP_PASS,
+		    "%svxlan-tcp-1shape-%u", tag, n_small);
+	mk_frame_proto(&vars[nvars - 1].pkt, RXL_TUN_VXLAN, hit, c1,
+		       IPPROTO_TCP, 1500);
+	add_variant("plain-i17-tcp-1shape", n_small, prog, XDP_PASS,
+		    "%splain-tcp-1shape-%u", tag, n_small);
+	mk_frame_proto(&vars[nvars - 1].pkt, 0, hit, c1, IPPROTO_TCP, 1500);
 }
 
 static int prog_fd(struct bpf_object *obj, const char *name)
@@ -382,7 +461,10 @@ int main(int argc, char **argv)
 {
 	unsigned int repeat = 50000, max_rules = 1000000, i, k;
 	const char *json = NULL, *filt_path = XDPFILTER_OBJ;
-	struct bpf_object *obj, *filt = NULL;
+	struct bpf_object *obj, *filt = NULL, *old = NULL;
+	const char *old_path = NULL;
+	int issue17 = 0, old_rx = -1;
+	struct variant *fv;
 	int rounds = 40, cpu = 1, opt, base, r, rx;
 	char cont[32], hit[32];
 	struct variant *pair;
@@ -390,7 +472,7 @@ int main(int argc, char **argv)
 	struct rxl_addr a;
 	cpu_set_t set;
 
-	while ((opt = getopt(argc, argv, "r:n:c:m:o:f:")) != -1) {
+	while ((opt = getopt(argc, argv, "r:n:c:m:o:f:Ib:")) != -1) {
 		switch (opt) {
 		case 'r': rounds = atoi(optarg); break;
 		case 'n': repeat = atoi(optarg); break;
@@ -398,12 +480,14 @@ int main(int argc, char **argv)
 		case 'm': max_rules = atoi(optarg); break;
 		case 'o': json = optarg; break;
 		case 'f': filt_path = optarg; break;
+		case 'I': issue17 = 1; break;
+		case 'b': old_path = optarg; break;
 		default: return 2;
 		}
 	}
 	if (optind + 1 != argc || rounds < 1 || rounds > MAX_ROUNDS ||
 	    !repeat) {
-		fprintf(stderr, "usage: bench_xdp [-r ROUNDS] [-n REPEAT] [-c CPU] [-m MAX_RULES] [-o JSON] [-f XDP_FILTER_OBJ] BENCH_OBJ\n");
+		fprintf(stderr, "usage: bench_xdp [-r ROUNDS] [-n REPEAT] [-c CPU] [-m MAX_RULES] [-o JSON] [-f XDP_FILTER_OBJ] [-I] [-b OLD_BENCH_OBJ] BENCH_OBJ\n");
 		return 2;
 	}
 	CPU_ZERO(&set);
@@ -423,6 +507,13 @@ int main(int argc, char **argv)
 	}
 	rx = prog_fd(obj, "rxlane_bench");
 	base = prog_fd(obj, "xdp_drop_base");
+	if (old_path) {
+		if (load_obj_on(old_path, &old, 1, obj)) {
+			fprintf(stderr, "bench: cannot load %s\n", old_path);
+			return 1;
+		}
+		old_rx = prog_fd(old, "rxlane_bench");
+	}
 	rxl_parse_addr(VTEP4, &a);
 	if (rxl_fw_vtep_add(&fw, &a, RXL_TUN_ALL) ||
 	    rxl_fw_vni_add(&fw, RXL_TUN_VXLAN, 100) ||
@@ -453,6 +544,20 @@ int main(int argc, char **argv)
 	mk_frame(&vars[nvars - 1].pkt, RXL_TUN_VXLAN, "11.0.0.1", "10.2.0.1",
 		 1500);
 
+	if (issue17) {
+		unsigned int big = max_rules < 10 ? 10 : max_rules;
+
+		fprintf(stderr, "bench: issue 17 sets: 10, %u rules\n", big);
+		if (make_container(&fw, I17_CID, 10, 0) ||
+		    make_container(&fw, I17_CID + 1, big, 0) ||
+		    make_container(&fw, I17_CID + 2, 10, 1))
+			return 1;
+		add_i17("", rx, 10, big);
+		if (old_rx >= 0)
+			add_i17("old:", old_rx, 10, big);
+		k = 0;
+		goto timing;
+	}
 	for (k = 0; k < NCOUNTS && rule_counts[k] <= max_rules; k++) {
 		unsigned int n = rule_counts[k];
 
@@ -502,8 +607,23 @@ int main(int argc, char **argv)
 		mk_frame(&vars[nvars - 1].pkt, RXL_TUN_VXLAN, hit, cont, 1500);
 	}
 
+	if (old_rx >= 0) {
+		int n0 = nvars;
+
+		for (i = 0; i < (unsigned int)n0; i++) {
+			struct variant *v;
+
+			if (vars[i].prog != rx)
+				continue;
+			v = add_variant(vars[i].group, vars[i].rules, old_rx,
+					vars[i].want, "old:%s", vars[i].name);
+			v->pkt = vars[i].pkt;
+		}
+	}
+timing:
 	for (i = 0; i < (unsigned int)nvars; i++)
-		vars[i].restored = vars[i].prog == rx &&
+		vars[i].restored = (vars[i].prog == rx ||
+				    vars[i].prog == old_rx) &&
 				   vars[i].want == XDP_PASS &&
 				   strncmp(vars[i].group, "plain", 5);
 	fprintf(stderr, "bench: %d variants, %d rounds of %u runs on CPU %d\n",
@@ -526,10 +646,14 @@ int main(int argc, char **argv)
 		for (i = 0; i < (unsigned int)nvars; i++)
 			vars[i].net[r] = vars[i].ns[r] - (vars[i].restored ?
 					 (pair->ns[r] - b) / 2 : 0);
+		fv = find_var("xdp-filter");
+		for (i = 0; fv && i < (unsigned int)nvars; i++)
+			vars[i].xfilt[r] = vars[i].net[r] / fv->ns[r];
 	}
 
-	printf("%-28s %9s %9s %9s %9s %9s %9s\n", "variant", "rules",
-	       "min_ns", "median_ns", "min_x", "median_x", "net_ns");
+	printf("%-28s %9s %9s %9s %9s %9s %9s %9s\n", "variant", "rules",
+	       "min_ns", "median_ns", "min_x", "median_x", "net_ns",
+	       "x_filter");
 	for (i = 0; i < (unsigned int)nvars; i++) {
 		struct variant *v = &vars[i];
 		char net[16] = "-";
@@ -537,20 +661,24 @@ int main(int argc, char **argv)
 		if (v->restored)
 			snprintf(net, sizeof(net), "%.1f",
 				 median(v->net, rounds));
-		printf("%-28s %9u %9.1f %9.1f %9.2f %9.2f %9s\n", v->name,
-		       v->rules, minimum(v->ns, rounds), median(v->ns, rounds),
-		       minimum(v->ratio, rounds), median(v->ratio, rounds),
-		       net);
+		printf("%-28s %9u %9.1f %9.1f %9.2f %9.2f %9s %9.2f\n",
+		       v->name, v->rules, minimum(v->ns, rounds),
+		       median(v->ns, rounds), minimum(v->ratio, rounds),
+		       median(v->ratio, rounds), net,
+		       median(v->xfilt, rounds));
 	}
 	printf("net_ns: median over rounds of (ns - (adjust-head-pair - xdp_drop) "
 	       "/ 2) for the\nvariants whose frame the benchmark object "
 	       "restores with a bpf_xdp_adjust_head()\nthe real path does "
-	       "not make\n");
-	print_targets(rounds, rule_counts[k - 1]);
+	       "not make\nx_filter: median over rounds of net_ns (ns if not "
+	       "restored) / xdp-filter's ns\n");
+	if (!issue17)
+		print_targets(rounds, rule_counts[k - 1]);
 	if (json)
 		write_json(json, rounds, repeat, cpu);
 	rxl_fw_close(&fw);
 	bpf_object__close(filt);
+	bpf_object__close(old);
 	bpf_object__close(obj);
 	return 0;
 }

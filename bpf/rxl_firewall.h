@@ -52,22 +52,29 @@ static __always_inline __u32 rxl_better(__u32 best, __u32 rule)
  * with return thunks (SRSO "safe RET"), 6 % of the VXLAN path. The price
  * is a longer verification (about twice the instructions processed, still
  * a fifth of the limit). The shapes carry their masks: a branch per mask
- * would multiply the paths.
+ * would multiply the paths. A shape none of whose rules names the
+ * packet's protocol (rxl_shape.protos) is skipped: its lookup could only
+ * miss, and a missing lookup is the dearest step left on a host without
+ * the SRSO thunk (Documentation/performance.rst).
  */
 static __always_inline __u32 rxl_judge4(const struct rxl_container *c,
 			  const struct rxl_pkt *p)
 {
 	struct rxl_rule4_key key = {};
-	__u32 best = RXL_NO_RULE, n;
+	__u32 best = RXL_NO_RULE, n, pbit, pm;
 	const struct rxl_rule_val *v;
 	int i;
 
 	key.set = c->set;
 	n = c->nshapes4;
+	pbit = rxl_proto_bit(p->proto);
 
 	for (i = 0; i < RXL_MAX_SHAPES; i++) {
 		if (i >= n)
 			break;
+		pm = c->shapes4[i].protos;
+		if (pm && !(pm & pbit))
+			continue;
 		key.plen = c->shapes4[i].plen;
 		key.proto = c->shapes4[i].any_proto ? 0 : p->proto;
 		key.src = p->saddr4 & c->shapes4[i].mask[0];
@@ -82,7 +89,7 @@ static __always_inline __u32 rxl_judge6(const struct rxl_container *c,
 			  const struct rxl_pkt *p)
 {
 	struct rxl_rule6_key key = {};
-	__u32 best = RXL_NO_RULE, n;
+	__u32 best = RXL_NO_RULE, n, pbit, pm;
 	const __u32 *src;
 	const struct rxl_rule_val *v;
 	__u32 *dst = (__u32 *)key.src;
@@ -90,11 +97,15 @@ static __always_inline __u32 rxl_judge6(const struct rxl_container *c,
 
 	key.set = c->set;
 	n = c->nshapes6;
+	pbit = rxl_proto_bit(p->proto);
 	src = (const __u32 *)p->saddr6.addr;
 
 	for (i = 0; i < RXL_MAX_SHAPES; i++) {
 		if (i >= n)
 			break;
+		pm = c->shapes6[i].protos;
+		if (pm && !(pm & pbit))
+			continue;
 		key.plen = c->shapes6[i].plen;
 		key.proto = c->shapes6[i].any_proto ? 0 : p->proto;
 #pragma unroll

@@ -19,6 +19,7 @@
 set -eu
 
 TOP=$(cd "$(dirname "$0")/.." && pwd)
+. "$TOP/scripts/bench-host.sh"
 CLI=$TOP/user/rxlane
 OUT=${RXL_BENCH_OUT:-$TOP/build/bench-cli.json}
 BIG=${RXL_BENCH_BIG:-1000000}
@@ -74,6 +75,7 @@ LOAD_MS=$(echo "$real * 1000" | bc)
 LOAD_CPU_MS=$(echo "($user + $sys) * 1000" | bc)
 [ "$(cli -j container list | jq '.containers[0].rule_count')" = "$BIG" ] ||
 	{ echo "bench-cli: the rules did not all load" >&2; exit 1; }
+bench_host_facts
 echo "load $BIG rules (policy apply): $LOAD_MS ms wall, $LOAD_CPU_MS ms CPU (target <= 5000)"
 
 echo '{"schema": 1, "containers": []}' > "$WORK/empty.json"

@@ -24,6 +24,7 @@
 set -eu
 
 TOP=$(cd "$(dirname "$0")/.." && pwd)
+. "$TOP/scripts/bench-host.sh"
 OUT=${BENCH_OUT:-$TOP/build/bench}
 DUR=${DUR:-2}
 ROUNDS=${ROUNDS:-5}
@@ -219,7 +220,9 @@ for n in $RULES; do
 	done
 done
 
-python3 - "$RES" "$DUR" "$ROUNDS" <<'PY' | tee "$OUT/e2e.txt"
+{
+bench_host_facts
+python3 - "$RES" "$DUR" "$ROUNDS" <<'PY'
 import statistics, sys
 rows = [l.split() for l in open(sys.argv[1])]
 med = {}
@@ -237,3 +240,4 @@ for n in ns:
         print("%-11s %6d %10.1f %8s" % (v, n, p / 1e3,
               "%.3f" % (p / base) if base else "-"))
 PY
+} | tee "$OUT/e2e.txt"

@@ -12,6 +12,7 @@
 set -eu
 
 TOP=$(cd "$(dirname "$0")/.." && pwd)
+. "$TOP/scripts/bench-host.sh"
 OUT=${BENCH_OUT:-$TOP/build/bench}
 SECONDS_PER_RUN=${RUN_SECONDS:-2}
 cd "$TOP"
@@ -29,10 +30,7 @@ cp build/bench-old/src/rxlane.ko build/bench-old/rxlane-"$OLD_REV".ko
 gcc -O2 -Wall -o "$OUT/e2e_send" bench/e2e_send.c
 
 {
-	echo "host: $(hostname); $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ //'); nproc $(nproc); load $(cut -d' ' -f1-3 /proc/loadavg)"
-	for v in spec_rstack_overflow retbleed spectre_v2; do
-		echo "host vulnerabilities/$v: $(cat /sys/devices/system/cpu/vulnerabilities/$v 2>/dev/null || echo '(absent)')"
-	done
+	bench_host_facts
 	echo "old: $OLD_REV; new: $(git rev-parse --short HEAD)$(git diff --quiet HEAD -- kernel || echo '-dirty')"
 } | tee "$OUT/nic-xdp.txt"
 ROUNDS=${ROUNDS:-3} REPS=${REPS:-3} scripts/vm-run --timeout 3000 -- \

@@ -7,9 +7,15 @@
 # ns/packet against rule count under $BENCH_OUT (default build/bench).
 #
 #   ROUNDS=40 REPEAT=50000 CPU=1 MAX_RULES=1000000 scripts/bench-xdp.sh
+#
+# OLD_REV=REV also builds the benchmark object of REV (a scratch copy in
+# build/bench-old/) and times it beside this tree's, interleaved, on the
+# same maps; ISSUE17=1 times issue 17's cases instead of the rule-count
+# sweep (bench/bench_xdp.c, Documentation/performance.rst).
 set -eu
 
 TOP=$(cd "$(dirname "$0")/.." && pwd)
+. "$TOP/scripts/bench-host.sh"
 OUT=${BENCH_OUT:-$TOP/build/bench}
 ROUNDS=${ROUNDS:-40}
 REPEAT=${REPEAT:-50000}
@@ -19,9 +25,23 @@ MAX_RULES=${MAX_RULES:-1000000}
 [ "$(id -u)" -eq 0 ] || { echo "bench-xdp: needs root (BPF_PROG_TEST_RUN)" >&2; exit 1; }
 make -s -C "$TOP/bench"
 mkdir -p "$OUT"
+EXTRA=()
+[ -z "${ISSUE17:-}" ] || EXTRA+=(-I)
+if [ -n "${OLD_REV:-}" ]; then
+	old=$(git -C "$TOP" rev-parse --short "$OLD_REV")
+	rm -rf "$TOP/build/bench-old/src" && mkdir -p "$TOP/build/bench-old/src"
+	git -C "$TOP" archive "$old" | tar -x -C "$TOP/build/bench-old/src"
+	make -s -C "$TOP/build/bench-old/src/bench" rxlane_bench.o
+	EXTRA+=(-b "$TOP/build/bench-old/src/bench/rxlane_bench.o")
+	echo "old: $old; new: $(git -C "$TOP" rev-parse --short HEAD)$(git -C "$TOP" diff --quiet HEAD -- bpf include || echo '-dirty')"
+fi
 
-"$TOP/bench/bench_xdp" -r "$ROUNDS" -n "$REPEAT" -c "$CPU" -m "$MAX_RULES" \
-	-o "$OUT/xdp.json" "$TOP/bench/rxlane_bench.o" | tee "$OUT/xdp.txt"
+{
+	bench_host_facts
+	"$TOP/bench/bench_xdp" -r "$ROUNDS" -n "$REPEAT" -c "$CPU" \
+		-m "$MAX_RULES" -o "$OUT/xdp.json" ${EXTRA[@]+"${EXTRA[@]}"} \
+		"$TOP/bench/rxlane_bench.o"
+} | tee "$OUT/xdp.txt"
 
 # One data file per curve: rules, median ns, min ns.
 python3 - "$OUT" <<'PY'

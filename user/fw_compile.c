@@ -290,14 +290,18 @@ int rxl_shapes(char *why, size_t len, const struct rxl_entry *e, size_t n,
 		for (k = 0; k < *ns; k++)
 			if (sh[k].plen == e[i].plen && sh[k].any_proto == any)
 				break;
-		if (k < *ns)
+		if (k < *ns) {
+			rxl_shape_add_proto(&sh[k], e[i].proto);
 			continue;
+		}
 		if (*ns == RXL_MAX_SHAPES)
 			return rxl_refuse(why, len, -E2BIG,
 					  "IPv%u rules use more than %u distinct (prefix length, protocol-or-any) shapes",
 					  e[i].family, RXL_MAX_SHAPES);
 		sh[*ns].plen = e[i].plen;
 		sh[*ns].any_proto = any;
+		sh[*ns].protos = 0;
+		rxl_shape_add_proto(&sh[*ns], e[i].proto);
 		rxl_prefix_mask(e[i].plen, sh[*ns].mask);
 		(*ns)++;
 	}
@@ -351,18 +355,22 @@ int rxl_fill_ports(struct rxl_rule_val *v, __u32 lo, __u32 hi,
 }
 
 /*
- * Does @c already look up shape (plen, any) of @e? A new shape is left to
- * the whole-set path (rxl_shapes() fills in everything a shape holds).
+ * Does @c already look up shape (plen, any) of @e? Then it looks it up
+ * for @e's protocol from now on (rxl_shape.protos; 0 stays 0). A new shape
+ * is left to the whole-set path (rxl_shapes() fills in everything a shape
+ * holds).
  */
-int rxl_has_shape(const struct rxl_container *c,
-		  const struct rxl_entry *e)
+int rxl_has_shape(struct rxl_container *c, const struct rxl_entry *e)
 {
-	const struct rxl_shape *sh = e->family == 4 ? c->shapes4 : c->shapes6;
+	struct rxl_shape *sh = e->family == 4 ? c->shapes4 : c->shapes6;
 	unsigned int k, ns = e->family == 4 ? c->nshapes4 : c->nshapes6;
 
 	for (k = 0; k < ns && k < RXL_MAX_SHAPES; k++)
-		if (sh[k].plen == e->plen && sh[k].any_proto == (e->proto == 0))
+		if (sh[k].plen == e->plen && sh[k].any_proto == (e->proto == 0)) {
+			if (sh[k].protos)
+				rxl_shape_add_proto(&sh[k], e->proto);
 			return 0;
+		}
 	return -EAGAIN;
 }
 
@@ -402,12 +410,27 @@ bool rxl_val_equiv(const struct rxl_rule_val *a,
 	return rxl_val_judge(a, 0) == rxl_val_judge(b, 0);
 }
 
+/*
+ * Does @b look up each of the @n shapes of @a, for @a's protocols at
+ * least? protos 0 (a pin from an older build) looks up for every one.
+ */
+static bool rxl_shapes_cover(const struct rxl_shape *a,
+			     const struct rxl_shape *b, unsigned int n)
+{
+	unsigned int i;
+
+	for (i = 0; i < n; i++)
+		if (a[i].plen != b[i].plen || a[i].any_proto != b[i].any_proto ||
+		    memcmp(a[i].mask, b[i].mask, sizeof(a[i].mask)) ||
+		    (b[i].protos && (a[i].protos & ~b[i].protos)))
+			return false;
+	return true;
+}
+
 bool rxl_shapes_equal(const struct rxl_container *a,
 		      const struct rxl_container *b)
 {
 	return a->nshapes4 == b->nshapes4 && a->nshapes6 == b->nshapes6 &&
-	       !memcmp(a->shapes4, b->shapes4,
-		       a->nshapes4 * sizeof(a->shapes4[0])) &&
-	       !memcmp(a->shapes6, b->shapes6,
-		       a->nshapes6 * sizeof(a->shapes6[0]));
+	       rxl_shapes_cover(a->shapes4, b->shapes4, a->nshapes4) &&
+	       rxl_shapes_cover(a->shapes6, b->shapes6, a->nshapes6);
 }

@@ -52,8 +52,7 @@ int rxl_resolve(char *why, size_t len, const struct rxl_entry *e,
 int rxl_shapes(char *why, size_t len, const struct rxl_entry *e, size_t n,
 	       struct rxl_container *c);
 /* Does @c look up the shape of @e already? 0, else -EAGAIN. */
-int rxl_has_shape(const struct rxl_container *c,
-		  const struct rxl_entry *e);
+int rxl_has_shape(struct rxl_container *c, const struct rxl_entry *e);
 /*
  * Give the ports of [@lo, @hi] no segment of @v covers to @ref (a rule
  * judged after all of @v's); -EAGAIN past RXL_MAX_SEGS segments.

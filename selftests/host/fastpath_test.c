@@ -2095,4 +2095,130 @@ TEST_F_TIMEOUT(fp, append_matches_full_replace, 600)
 	free(st);
 }
 
+/* ---- shape protocol mask (rxl_shape.protos) ------------------------------ */
+
+/*
+ * Sets protos of IPv4 shape @k of CID to @protos where the program reads
+ * it: CONT4's value in the address map and in its address cache entry.
+ */
+static int poke_protos4(struct rxl_fw *fw, unsigned int k, __u16 protos)
+{
+	struct rxl_acache_ent ent;
+	struct rxl_container c;
+	struct rxl_addr a;
+	__u32 slot, idx;
+	__u64 sel;
+
+	if (add_addr(&a, CONT4) ||
+	    bpf_map_lookup_elem(fw->addrs4, a.addr, &c))
+		return -1;
+	c.shapes4[k].protos = protos;
+	if (bpf_map_update_elem(fw->addrs4, a.addr, &c, BPF_EXIST))
+		return -1;
+	slot = slot_of(&a);
+	if (bpf_map_lookup_elem(fw->acache_sel, &slot, &sel) || !sel)
+		return -1;
+	idx = 2 * slot + (__u32)sel - 1;
+	if (bpf_map_lookup_elem(fw->acache, &idx, &ent))
+		return -1;
+	ent.c.shapes4[k].protos = protos;
+	return bpf_map_update_elem(fw->acache, &idx, &ent, BPF_EXIST);
+}
+
+/* The IPv4 shape of CID with prefix length @plen, or -1. */
+static int shape4_of(struct rxl_fw *fw, unsigned int plen,
+		     struct rxl_shape *out)
+{
+	struct rxl_container c;
+	unsigned int k;
+
+	if (cont_val(fw, &c))
+		return -1;
+	for (k = 0; k < c.nshapes4 && k < RXL_MAX_SHAPES; k++)
+		if (c.shapes4[k].plen == plen) {
+			*out = c.shapes4[k];
+			return k;
+		}
+	return -1;
+}
+
+#define MASK_VERDICT(src, proto, dport, want, what) do {		\
+	struct pkt _p;							\
+									\
+	mk_tunnel(&_p, RXL_TUN_VXLAN, 4, 4, VNI_VXLAN, (src), (proto),	\
+		  (dport));						\
+	CHECK_VERDICT(&_p, (want), (want) == XDP_DROP ?			\
+		      RXL_DROP_DEFAULT : NO_DROP, (what));		\
+} while (0)
+
+/*
+ * The compiler records in each shape the protocols its rules name, and the
+ * program skips a shape's lookup for any other protocol: the issue's two
+ * shapes (udp dport 8080 from anywhere; tcp from a /32) judge as before.
+ * A mask that omits a protocol a shape's rules name is a wrong verdict
+ * (the program honours the mask), protos 0 (pins of an older build) looks
+ * up always, and a rule appended in place with a protocol new to its
+ * shape adds it to the mask.
+ */
+TEST_F(fp, shape_protocol_mask)
+{
+	struct rxl_shape sh;
+	struct rxl_rule r;
+	char err[128];
+	int k0, k32;
+
+	SET_RULES(true, "allow proto udp dport 8080",
+		  "allow proto tcp from 11.0.0.1/32 dport 1000-1999",
+		  "allow proto icmp from 11.0.0.1/32");
+	k0 = shape4_of(&self->fw, 0, &sh);
+	ASSERT_LE(0, k0);
+	EXPECT_EQ(rxl_proto_bit(IPPROTO_UDP), sh.protos);
+	k32 = shape4_of(&self->fw, 32, &sh);
+	ASSERT_LE(0, k32);
+	EXPECT_EQ(rxl_proto_bit(IPPROTO_TCP) | rxl_proto_bit(IPPROTO_ICMP),
+		  sh.protos);
+	/* The four protocols a rule can name have bits of their own. */
+	EXPECT_EQ(4, __builtin_popcount(rxl_proto_bit(IPPROTO_TCP) |
+					rxl_proto_bit(IPPROTO_UDP) |
+					rxl_proto_bit(IPPROTO_ICMP) |
+					rxl_proto_bit(IPPROTO_ICMPV6)));
+
+	MASK_VERDICT("11.0.0.1", IPPROTO_TCP, 1500, XDP_PASS, "tcp /32");
+	MASK_VERDICT("11.0.0.1", IPPROTO_ICMP, 0, XDP_PASS, "icmp /32");
+	MASK_VERDICT("11.0.0.2", IPPROTO_TCP, 1500, XDP_DROP, "tcp other");
+	MASK_VERDICT("11.0.0.2", IPPROTO_UDP, 8080, XDP_PASS, "udp 8080");
+	MASK_VERDICT("11.0.0.1", IPPROTO_UDP, 1500, XDP_DROP, "udp /32");
+
+	/* A mask without TCP: the /32 shape is no longer looked up. */
+	ASSERT_EQ(0, poke_protos4(&self->fw, k32,
+				  rxl_proto_bit(IPPROTO_ICMP)));
+	MASK_VERDICT("11.0.0.1", IPPROTO_TCP, 1500, XDP_DROP,
+		     "tcp /32, mask without tcp");
+	MASK_VERDICT("11.0.0.1", IPPROTO_ICMP, 0, XDP_PASS,
+		     "icmp /32, mask without tcp");
+	/* 0, as an older build left it: always looked up. */
+	ASSERT_EQ(0, poke_protos4(&self->fw, k32, 0));
+	ASSERT_EQ(0, poke_protos4(&self->fw, k0, 0));
+	MASK_VERDICT("11.0.0.1", IPPROTO_TCP, 1500, XDP_PASS, "tcp, mask 0");
+	MASK_VERDICT("11.0.0.2", IPPROTO_UDP, 8080, XDP_PASS, "udp, mask 0");
+	MASK_VERDICT("11.0.0.1", IPPROTO_UDP, 1500, XDP_DROP,
+		     "udp /32, mask 0");
+
+	/* Appending UDP to the tcp /32 shape must make it look up UDP. */
+	SET_RULES(true, "allow proto udp dport 8080",
+		  "allow proto tcp from 11.0.0.1/32 dport 1000-1999");
+	ASSERT_EQ(0, rxl_parse_rule("allow proto udp from 11.0.0.3/32 dport 53",
+				    &r, err, sizeof(err)));
+	ASSERT_EQ(0, rxl_fw_rule_append(&self->fw, CID, &r))
+		TH_LOG("append: %s", rxl_fw_error(&self->fw));
+	k32 = shape4_of(&self->fw, 32, &sh);
+	ASSERT_LE(0, k32);
+	EXPECT_EQ(rxl_proto_bit(IPPROTO_TCP) | rxl_proto_bit(IPPROTO_UDP),
+		  sh.protos);
+	MASK_VERDICT("11.0.0.3", IPPROTO_UDP, 53, XDP_PASS,
+		     "udp appended to the tcp /32 shape");
+	MASK_VERDICT("11.0.0.1", IPPROTO_TCP, 1500, XDP_PASS,
+		     "tcp /32 after the append");
+}
+
 TEST_HARNESS_MAIN
