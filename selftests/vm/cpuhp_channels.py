@@ -22,7 +22,7 @@ import time
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from rxl import *  # noqa: E402,F403
 
-ROUNDS = 30
+ROUNDS = 12
 DEADLINE = 600          # a hang, not a slow host: each round takes ~2 s idle
 
 need_root_and_module()

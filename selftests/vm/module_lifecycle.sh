@@ -10,7 +10,7 @@ ksft_skip=4
 TOP=$(cd "$(dirname "$0")/../.." && pwd)
 KO=$TOP/rxlane.ko
 # Fewer rounds on the KASAN/lockdep kernel, where each takes minutes.
-if [ "${RXLANE_DEBUG_KERNEL:-0}" = 1 ]; then ROUNDS=${ROUNDS:-3}; else ROUNDS=${ROUNDS:-10}; fi
+if [ "${RXLANE_DEBUG_KERNEL:-0}" = 1 ]; then ROUNDS=${ROUNDS:-3}; else ROUNDS=${ROUNDS:-6}; fi
 NS=rxl-wire-$$
 
 [ "$(id -u)" -eq 0 ] || { echo "SKIP: needs root"; exit $ksft_skip; }
