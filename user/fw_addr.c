@@ -326,6 +326,10 @@ static int rxl_rule_limit(struct rxl_fw *fw, const struct rxl_sets *sets,
 /*
  * First fit of @n counter slots beside every set in use, the old set of
  * the container itself included (it stays live until the flip is over).
+ * Known limit: the 2 x max-rules slots leave room for any new set beside
+ * the live ones in total, but not always in one run; after much churn a
+ * set near max-rules in size can be refused here ("no room for N rule
+ * counters") below max-rules. Moving sets to compact is not done yet.
  */
 static int rxl_first_fit(struct rxl_fw *fw, struct rxl_sets *sets, __u32 n,
 			 __u32 *base)
