@@ -156,13 +156,21 @@ static __always_inline int rxl_skip_exthdr(struct xdp_md *ctx,
 		return RXL_DROP_EXTHDR_TRUNC;
 	switch (*nexthdr) {
 	case RXL_IPPROTO_FRAGMENT:
+		/*
+		 * A second fragment header never makes the packet less of a
+		 * fragment: an atomic one after a first fragment's leaves
+		 * it a first fragment (LATER > FIRST > ATOMIC > NONE).
+		 */
 		fo = bpf_ntohs(*(__be16 *)(h + 2));
 		if (fo & 0xfff8)
 			p->frag = RXL_FRAG_LATER;
-		else if (fo & 1)
-			p->frag = RXL_FRAG_FIRST;
-		else	/* RFC 6946: a whole packet, remembered for ND */
+		else if (fo & 1) {
+			if (p->frag != RXL_FRAG_LATER)
+				p->frag = RXL_FRAG_FIRST;
+		} else if (p->frag == RXL_FRAG_NONE) {
+			/* RFC 6946: a whole packet, remembered for ND */
 			p->frag = RXL_FRAG_ATOMIC;
+		}
 		hlen = 8;
 		break;
 	case RXL_IPPROTO_AH:

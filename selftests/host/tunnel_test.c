@@ -422,6 +422,35 @@ TEST_F(tun, host_fragments_to_vtep_pass)
 	}
 }
 
+/*
+ * Two fragment headers: a first fragment's, then an atomic one (Linux
+ * reassembles it; the second header adds nothing). The packet is still a
+ * first fragment of tunnel traffic, in either order, and a later
+ * fragment's header is never made a first one.
+ */
+TEST_F(tun, nested_fragment_headers_stay_fragments)
+{
+	static const struct { uint16_t off1; int more1; uint16_t off2;
+			      int more2; const char *what; } c[] = {
+		{ 0, 1, 0, 0, "first, then atomic" },
+		{ 0, 0, 0, 1, "atomic, then first" },
+	};
+	struct pkt p;
+	unsigned int i;
+
+	for (i = 0; i < sizeof(c) / sizeof(c[0]); i++) {
+		pk_init(&p);
+		pk_eth(&p, ETH_P_IPV6, 0);
+		pk_ip6(&p, PEER6, VTEP6, 44);
+		pk_ip6_frag(&p, 44, c[i].off1, c[i].more1);
+		pk_ip6_frag(&p, IPPROTO_UDP, c[i].off2, c[i].more2);
+		pk_udp(&p, 53, RXL_VXLAN_PORT, -1);
+		pk_payload(&p, 56);
+		pk_finish(&p);
+		CHECK_VERDICT(&p, XDP_DROP, RXL_DROP_OUTER_FRAG, c[i].what);
+	}
+}
+
 /* ---- 5. addresses a container cannot have ------------------------------ */
 
 TEST_F(tun, container_addresses_refused)
