@@ -428,8 +428,18 @@ int rxl_fw_container_del(struct rxl_fw *fw, __u32 id)
 		goto out_unlock;
 	for (i = 0; i < ca->n; i++) {
 		freed |= rxl_acache_drop(fw, &ca->addr[i]);
-		bpf_map_delete_elem(rxl_addr_fd(fw, &ca->addr[i]),
-				    ca->addr[i].addr);
+		/*
+		 * An address left in the map keeps judging with the deleted
+		 * container's rules: a failure here fails the deletion (the
+		 * CLI puts the container back whole).
+		 */
+		if (bpf_map_delete_elem(rxl_addr_fd(fw, &ca->addr[i]),
+					ca->addr[i].addr) && errno != ENOENT) {
+			err = rxl_fail(fw, -errno, "deleting an address of container %u: %s",
+				       id, strerror(errno));
+			rxl_grace_period(fw);
+			goto out_unlock;
+		}
 		err = rxl_grace_period(fw);
 		if (err)
 			goto out_unlock;

@@ -119,13 +119,12 @@ next_command() {
 }
 
 # A command that exited 0 although it ignored a failed update, and left
-# the fast path other than listed or what 'rxlane check' finds: fw.c's
-# rxl_fw_container_del() ignores a failed address delete (the deleted
-# container's rules still judge its address) and rxl_delete_set() a failed
-# delete of the old set (its keys stay). Both are in fw.c, being split by
-# another change: printed as "known:", repaired (check --repair) and
-# counted here; RXL_FAIL_STRICT=1 fails on them. Make it the default once
-# fw.c checks those deletes.
+# what 'rxlane check' finds: fw_write.c's rxl_delete_set() ignores a failed
+# delete of the old set after the flip (its keys stay, dead: no container
+# uses them). Printed as "known:", repaired (check --repair) and counted
+# here; RXL_FAIL_STRICT=1 fails on them. Make it the default once that
+# delete is checked. (rxl_fw_container_del() now fails on a failed address
+# delete, and the CLI puts the container back.)
 LEAKS=0
 tolerated_check() {
 	[ "${RXL_FAIL_STRICT:-0}" = 1 ] &&
