@@ -22,7 +22,8 @@
  * 11.x.y.z/32 dport 1000-1999" (two shapes), UDP and TCP hits, 10 and 1M
  * rules, and one shape. -b OLD_BENCH_OBJ loads a second benchmark object
  * (another build) on the same maps and times every rxlane variant with
- * both, interleaved in the same rounds. Every variant also gets its
+ * both, interleaved in the same rounds; -b may be given up to MAX_OLD
+ * times (variants old:, b2:, b3: ...), to compare several builds at once. Every variant also gets its
  * median per-round ratio to xdp-filter.
  *
  *   bench_xdp [-r ROUNDS] [-n REPEAT] [-c CPU] [-m MAX_RULES]
@@ -52,6 +53,7 @@
 #define VTEP4		"192.0.2.1"
 #define MAX_VARIANTS	64
 #define MAX_ROUNDS	1000
+#define MAX_OLD		6	/* -b objects */
 
 static const unsigned int rule_counts[] = { 10, 1000, 100000, 1000000 };
 #define NCOUNTS (sizeof(rule_counts) / sizeof(rule_counts[0]))
@@ -282,6 +284,31 @@ static double minimum(const double *v, int n)
 	return m;
 }
 
+/*
+ * The program's size as loaded: xlated instructions, JITed bytes and the
+ * instructions the verifier processed (the figures beside each table).
+ */
+static void print_prog_size(const char *what, int fd)
+{
+	struct bpf_prog_info info = {};
+	__u32 len = sizeof(info);
+
+	if (fd < 0 || bpf_obj_get_info_by_fd(fd, &info, &len))
+		return;
+	printf("prog %s: %u xlated insns, %u bytes JITed, %u insns verified\n",
+	       what, info.xlated_prog_len / 8, info.jited_prog_len,
+	       info.verified_insns);
+}
+
+/* Name prefix of the variants of the @i-th -b object: old:, b2:, b3: ... */
+static void old_tag(char *buf, size_t len, unsigned int i)
+{
+	if (i)
+		snprintf(buf, len, "b%u:", i + 1);
+	else
+		snprintf(buf, len, "old:");
+}
+
 /* Loads @path; with @share, its maps are @share's maps of the same name. */
 static int load_obj_on(const char *path, struct bpf_object **obj, int big,
 		       struct bpf_object *share)
@@ -322,7 +349,7 @@ static int load_obj(const char *path, struct bpf_object **obj, int big)
 
 /*
  * Issue 17's cases (rule counts @n_small and @n_big; see the top of the
- * file), each with the program @rx and, if @old_rx >= 0, @old_rx.
+ * file), with the program @prog, names prefixed with @tag.
  */
 #define I17_CID	20
 
@@ -461,9 +488,11 @@ int main(int argc, char **argv)
 {
 	unsigned int repeat = 50000, max_rules = 1000000, i, k;
 	const char *json = NULL, *filt_path = XDPFILTER_OBJ;
-	struct bpf_object *obj, *filt = NULL, *old = NULL;
-	const char *old_path = NULL;
-	int issue17 = 0, old_rx = -1;
+	struct bpf_object *obj, *filt = NULL;
+	const char *old_path[MAX_OLD];
+	int issue17 = 0, nold = 0, old_rxs[MAX_OLD];
+	struct bpf_object *olds[MAX_OLD] = {};
+	char tag[16];
 	struct variant *fv;
 	int rounds = 40, cpu = 1, opt, base, r, rx;
 	char cont[32], hit[32];
@@ -481,7 +510,11 @@ int main(int argc, char **argv)
 		case 'o': json = optarg; break;
 		case 'f': filt_path = optarg; break;
 		case 'I': issue17 = 1; break;
-		case 'b': old_path = optarg; break;
+		case 'b':
+			if (nold == MAX_OLD)
+				return 2;
+			old_path[nold++] = optarg;
+			break;
 		default: return 2;
 		}
 	}
@@ -507,12 +540,15 @@ int main(int argc, char **argv)
 	}
 	rx = prog_fd(obj, "rxlane_bench");
 	base = prog_fd(obj, "xdp_drop_base");
-	if (old_path) {
-		if (load_obj_on(old_path, &old, 1, obj)) {
-			fprintf(stderr, "bench: cannot load %s\n", old_path);
+	print_prog_size(argv[optind], rx);
+	for (i = 0; i < (unsigned int)nold; i++) {
+		if (load_obj_on(old_path[i], &olds[i], 1, obj)) {
+			fprintf(stderr, "bench: cannot load %s\n", old_path[i]);
 			return 1;
 		}
-		old_rx = prog_fd(old, "rxlane_bench");
+		old_rxs[i] = prog_fd(olds[i], "rxlane_bench");
+		old_tag(tag, sizeof(tag), i);
+		print_prog_size(tag, old_rxs[i]);
 	}
 	rxl_parse_addr(VTEP4, &a);
 	if (rxl_fw_vtep_add(&fw, &a, RXL_TUN_ALL) ||
@@ -553,8 +589,10 @@ int main(int argc, char **argv)
 		    make_container(&fw, I17_CID + 2, 10, 1))
 			return 1;
 		add_i17("", rx, 10, big);
-		if (old_rx >= 0)
-			add_i17("old:", old_rx, 10, big);
+		for (i = 0; i < (unsigned int)nold; i++) {
+			old_tag(tag, sizeof(tag), i);
+			add_i17(tag, old_rxs[i], 10, big);
+		}
 		k = 0;
 		goto timing;
 	}
@@ -607,23 +645,29 @@ int main(int argc, char **argv)
 		mk_frame(&vars[nvars - 1].pkt, RXL_TUN_VXLAN, hit, cont, 1500);
 	}
 
-	if (old_rx >= 0) {
+	for (k = 0; k < (unsigned int)nold; k++) {
 		int n0 = nvars;
 
+		old_tag(tag, sizeof(tag), k);
 		for (i = 0; i < (unsigned int)n0; i++) {
 			struct variant *v;
 
 			if (vars[i].prog != rx)
 				continue;
-			v = add_variant(vars[i].group, vars[i].rules, old_rx,
-					vars[i].want, "old:%s", vars[i].name);
+			v = add_variant(vars[i].group, vars[i].rules,
+					old_rxs[k], vars[i].want, "%s%s", tag,
+					vars[i].name);
 			v->pkt = vars[i].pkt;
 		}
 	}
+	k = NCOUNTS;
+	while (k > 0 && rule_counts[k - 1] > max_rules)
+		k--;
 timing:
 	for (i = 0; i < (unsigned int)nvars; i++)
-		vars[i].restored = (vars[i].prog == rx ||
-				    vars[i].prog == old_rx) &&
+		vars[i].restored = vars[i].prog != base &&
+				   vars[i].prog != pair->prog &&
+				   strcmp(vars[i].group, "xdp-filter") &&
 				   vars[i].want == XDP_PASS &&
 				   strncmp(vars[i].group, "plain", 5);
 	fprintf(stderr, "bench: %d variants, %d rounds of %u runs on CPU %d\n",
@@ -678,7 +722,8 @@ timing:
 		write_json(json, rounds, repeat, cpu);
 	rxl_fw_close(&fw);
 	bpf_object__close(filt);
-	bpf_object__close(old);
+	for (i = 0; i < (unsigned int)nold; i++)
+		bpf_object__close(olds[i]);
 	bpf_object__close(obj);
 	return 0;
 }

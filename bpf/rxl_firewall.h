@@ -57,63 +57,92 @@ static __always_inline __u32 rxl_better(__u32 best, __u32 rule)
  * miss, and a missing lookup is the dearest step left on a host without
  * the SRSO thunk (Documentation/performance.rst).
  */
+/*
+ * The rule of IPv4 shape @i of @c that judges the packet, or RXL_NO_RULE.
+ * @key holds the set tag; its other fields are rewritten.
+ */
+static __always_inline __u32 rxl_shape4(const struct rxl_container *c,
+					const struct rxl_pkt *p,
+					struct rxl_rule4_key *key, __u32 i,
+					__u32 pbit)
+{
+	const struct rxl_shape *sh = &c->shapes4[i];
+	const struct rxl_rule_val *v;
+	__u32 pm = sh->protos;
+
+	if (pm && !(pm & pbit))
+		return RXL_NO_RULE;
+	key->plen = sh->plen;
+	key->proto = sh->any_proto ? 0 : p->proto;
+	key->src = p->saddr4 & sh->mask[0];
+	v = bpf_map_lookup_elem(&rxl_rules4, key);
+	return v ? rxl_seg_match(v, p) : RXL_NO_RULE;
+}
+
+/* As rxl_shape4(), for IPv6 shape @i. */
+static __always_inline __u32 rxl_shape6(const struct rxl_container *c,
+					const struct rxl_pkt *p,
+					struct rxl_rule6_key *key, __u32 i,
+					__u32 pbit)
+{
+	const struct rxl_shape *sh = &c->shapes6[i];
+	const __u32 *src = (const __u32 *)p->saddr6.addr;
+	__u32 *dst = (__u32 *)key->src;
+	const struct rxl_rule_val *v;
+	__u32 pm = sh->protos;
+	int w;
+
+	if (pm && !(pm & pbit))
+		return RXL_NO_RULE;
+	key->plen = sh->plen;
+	key->proto = sh->any_proto ? 0 : p->proto;
+#pragma unroll
+	for (w = 0; w < 4; w++)
+		dst[w] = src[w] & sh->mask[w];
+	v = bpf_map_lookup_elem(&rxl_rules6, key);
+	return v ? rxl_seg_match(v, p) : RXL_NO_RULE;
+}
+
+/*
+ * A set of one shape, the common case (rules that differ only in ports
+ * and protocol, or only /32 sources), is judged by that shape alone: no
+ * loop, no best-rank bookkeeping. Otherwise the lowest rank over the
+ * shapes wins.
+ */
 static __always_inline __u32 rxl_judge4(const struct rxl_container *c,
-			  const struct rxl_pkt *p)
+					const struct rxl_pkt *p)
 {
 	struct rxl_rule4_key key = {};
-	__u32 best = RXL_NO_RULE, n, pbit, pm;
-	const struct rxl_rule_val *v;
+	__u32 best = RXL_NO_RULE, n = c->nshapes4, pbit;
 	int i;
 
 	key.set = c->set;
-	n = c->nshapes4;
 	pbit = rxl_proto_bit(p->proto);
-
+	if (n == 1)
+		return rxl_shape4(c, p, &key, 0, pbit);
 	for (i = 0; i < RXL_MAX_SHAPES; i++) {
 		if (i >= n)
 			break;
-		pm = c->shapes4[i].protos;
-		if (pm && !(pm & pbit))
-			continue;
-		key.plen = c->shapes4[i].plen;
-		key.proto = c->shapes4[i].any_proto ? 0 : p->proto;
-		key.src = p->saddr4 & c->shapes4[i].mask[0];
-		v = bpf_map_lookup_elem(&rxl_rules4, &key);
-		if (v)
-			best = rxl_better(best, rxl_seg_match(v, p));
+		best = rxl_better(best, rxl_shape4(c, p, &key, i, pbit));
 	}
 	return best;
 }
 
 static __always_inline __u32 rxl_judge6(const struct rxl_container *c,
-			  const struct rxl_pkt *p)
+					const struct rxl_pkt *p)
 {
 	struct rxl_rule6_key key = {};
-	__u32 best = RXL_NO_RULE, n, pbit, pm;
-	const __u32 *src;
-	const struct rxl_rule_val *v;
-	__u32 *dst = (__u32 *)key.src;
-	int i, w;
+	__u32 best = RXL_NO_RULE, n = c->nshapes6, pbit;
+	int i;
 
 	key.set = c->set;
-	n = c->nshapes6;
 	pbit = rxl_proto_bit(p->proto);
-	src = (const __u32 *)p->saddr6.addr;
-
+	if (n == 1)
+		return rxl_shape6(c, p, &key, 0, pbit);
 	for (i = 0; i < RXL_MAX_SHAPES; i++) {
 		if (i >= n)
 			break;
-		pm = c->shapes6[i].protos;
-		if (pm && !(pm & pbit))
-			continue;
-		key.plen = c->shapes6[i].plen;
-		key.proto = c->shapes6[i].any_proto ? 0 : p->proto;
-#pragma unroll
-		for (w = 0; w < 4; w++)
-			dst[w] = src[w] & c->shapes6[i].mask[w];
-		v = bpf_map_lookup_elem(&rxl_rules6, &key);
-		if (v)
-			best = rxl_better(best, rxl_seg_match(v, p));
+		best = rxl_better(best, rxl_shape6(c, p, &key, i, pbit));
 	}
 	return best;
 }

@@ -2221,4 +2221,96 @@ TEST_F(fp, shape_protocol_mask)
 		     "tcp /32 after the append");
 }
 
+/* A VXLAN frame of family @fam to CID from @src, judged against @want. */
+#define SHAPE_VERDICT(fam, src, proto, dport, want, why, what) do {	\
+	struct pkt _p;							\
+									\
+	mk_tunnel(&_p, RXL_TUN_VXLAN, 4, (fam), VNI_VXLAN, (src),	\
+		  (proto), (dport));					\
+	CHECK_VERDICT(&_p, (want), (why), (what));			\
+} while (0)
+
+/*
+ * A set whose rules all have one shape per family is judged by that shape
+ * alone (rxl_judge4/6 skip the loop): its mask, its protocol kind, its
+ * protocol mask and every segment's verdict still count, and a set that
+ * grows a second shape, or shrinks back to one, is judged by all of them.
+ */
+TEST_F(fp, single_shape)
+{
+	struct rxl_container c;
+	int k;
+
+	SET_RULES(true, "allow proto tcp from 10.9.1.0/24 dport 22",
+		  "drop proto tcp from 10.9.2.0/24 dport 1-1000",
+		  "allow proto udp from 10.9.3.0/24",
+		  "allow proto tcp from fd00:9::/64 dport 443");
+	ASSERT_EQ(0, cont_val(&self->fw, &c));
+	ASSERT_EQ(1, c.nshapes4);
+	ASSERT_EQ(1, c.nshapes6);
+	SHAPE_VERDICT(4, "10.9.1.5", IPPROTO_TCP, 22, XDP_PASS, NO_DROP,
+		      "v4 allow");
+	SHAPE_VERDICT(4, "10.9.1.5", IPPROTO_TCP, 23, XDP_DROP,
+		      RXL_DROP_DEFAULT, "v4 port outside");
+	SHAPE_VERDICT(4, "10.9.2.200", IPPROTO_TCP, 80, XDP_DROP,
+		      RXL_DROP_RULE, "v4 drop rule");
+	SHAPE_VERDICT(4, "10.9.3.7", IPPROTO_UDP, 53, XDP_PASS, NO_DROP,
+		      "v4 udp, every port");
+	SHAPE_VERDICT(4, "10.9.3.7", IPPROTO_TCP, 53, XDP_DROP,
+		      RXL_DROP_DEFAULT, "v4 protocol of the key");
+	SHAPE_VERDICT(4, "10.9.4.5", IPPROTO_TCP, 22, XDP_DROP,
+		      RXL_DROP_DEFAULT, "v4 source outside the mask");
+	SHAPE_VERDICT(4, "10.9.1.5", IPPROTO_ICMP, 0, XDP_DROP,
+		      RXL_DROP_DEFAULT, "v4 icmp, no rule names it");
+	SHAPE_VERDICT(6, "fd00:9::77", IPPROTO_TCP, 443, XDP_PASS, NO_DROP,
+		      "v6 allow");
+	SHAPE_VERDICT(6, "fd00:9:0:1::77", IPPROTO_TCP, 443, XDP_DROP,
+		      RXL_DROP_DEFAULT, "v6 source outside the mask");
+	SHAPE_VERDICT(6, "fd00:9::77", IPPROTO_UDP, 443, XDP_DROP,
+		      RXL_DROP_DEFAULT, "v6 protocol of the key");
+
+	/* The protocol mask of the one shape is honoured too. */
+	k = shape4_of(&self->fw, 24, &c.shapes4[0]);
+	ASSERT_EQ(0, k);
+	ASSERT_EQ(0, poke_protos4(&self->fw, 0, rxl_proto_bit(IPPROTO_UDP)));
+	SHAPE_VERDICT(4, "10.9.1.5", IPPROTO_TCP, 22, XDP_DROP,
+		      RXL_DROP_DEFAULT, "v4 tcp, mask without tcp");
+	SHAPE_VERDICT(4, "10.9.3.7", IPPROTO_UDP, 53, XDP_PASS, NO_DROP,
+		      "v4 udp, mask without tcp");
+
+	/* One any-protocol shape. */
+	SET_RULES(true, "allow from 10.9.0.0/16", "drop from fd00:9::/32");
+	ASSERT_EQ(0, cont_val(&self->fw, &c));
+	ASSERT_EQ(1, c.nshapes4);
+	ASSERT_EQ(1, c.nshapes6);
+	SHAPE_VERDICT(4, "10.9.200.1", IPPROTO_UDP, 9, XDP_PASS, NO_DROP,
+		      "v4 any protocol, udp");
+	SHAPE_VERDICT(4, "10.9.200.1", IPPROTO_ICMP, 0, XDP_PASS, NO_DROP,
+		      "v4 any protocol, icmp");
+	SHAPE_VERDICT(4, "10.10.0.1", IPPROTO_TCP, 9, XDP_DROP,
+		      RXL_DROP_DEFAULT, "v4 any protocol, outside");
+	SHAPE_VERDICT(6, "fd00:9:ff::1", IPPROTO_TCP, 9, XDP_DROP,
+		      RXL_DROP_RULE, "v6 any protocol drop");
+
+	/* A second shape, then back to one: each judged by all it has. */
+	SET_RULES(true, "prio 2 allow proto tcp from 10.9.1.0/24 dport 22",
+		  "prio 1 drop proto tcp from 10.9.1.5/32 dport 22");
+	ASSERT_EQ(0, cont_val(&self->fw, &c));
+	ASSERT_EQ(2, c.nshapes4);
+	SHAPE_VERDICT(4, "10.9.1.5", IPPROTO_TCP, 22, XDP_DROP,
+		      RXL_DROP_RULE, "two shapes: the /32 drop ranks first");
+	SHAPE_VERDICT(4, "10.9.1.6", IPPROTO_TCP, 22, XDP_PASS, NO_DROP,
+		      "two shapes: the /24 allow");
+	SET_RULES(true, "drop proto tcp from 10.9.1.5/32 dport 22");
+	ASSERT_EQ(0, cont_val(&self->fw, &c));
+	ASSERT_EQ(1, c.nshapes4);
+	ASSERT_EQ(0, c.nshapes6);
+	SHAPE_VERDICT(4, "10.9.1.5", IPPROTO_TCP, 22, XDP_DROP,
+		      RXL_DROP_RULE, "back to one: the /32 drop");
+	SHAPE_VERDICT(4, "10.9.1.6", IPPROTO_TCP, 22, XDP_DROP,
+		      RXL_DROP_DEFAULT, "back to one: the /24 is gone");
+	SHAPE_VERDICT(6, "fd00:9::77", IPPROTO_TCP, 443, XDP_DROP,
+		      RXL_DROP_DEFAULT, "v6 without shapes");
+}
+
 TEST_HARNESS_MAIN
