@@ -9,9 +9,16 @@
 #   ROUNDS=40 REPEAT=50000 CPU=1 MAX_RULES=1000000 scripts/bench-xdp.sh
 #
 # OLD_REV=REV also builds the benchmark object of REV (a scratch copy in
-# build/bench-old/) and times it beside this tree's, interleaved, on the
-# same maps; ISSUE17=1 times issue 17's cases instead of the rule-count
+# OLD_DIR, default build/bench-old/) and times it beside this tree's,
+# interleaved, on the same maps; ISSUE17=1 times issue 17's cases instead of the rule-count
 # sweep (bench/bench_xdp.c, Documentation/performance.rst).
+#
+# INSTANCES=N (with OLD_REV, default 3) loads each of the two objects N
+# times, alternately: identical programs loaded twice differ by up to 10 %
+# on this kind of host (where the JIT puts the image), so a difference
+# between two builds counts only beside the spread between copies of one.
+# The table then gives, per case and build, the mean of the instances'
+# median ratios to xdp-filter, with their range.
 set -eu
 
 TOP=$(cd "$(dirname "$0")/.." && pwd)
@@ -29,10 +36,16 @@ EXTRA=()
 [ -z "${ISSUE17:-}" ] || EXTRA+=(-I)
 if [ -n "${OLD_REV:-}" ]; then
 	old=$(git -C "$TOP" rev-parse --short "$OLD_REV")
-	rm -rf "$TOP/build/bench-old/src" && mkdir -p "$TOP/build/bench-old/src"
-	git -C "$TOP" archive "$old" | tar -x -C "$TOP/build/bench-old/src"
-	make -s -C "$TOP/build/bench-old/src/bench" rxlane_bench.o
-	EXTRA+=(-b "$TOP/build/bench-old/src/bench/rxlane_bench.o")
+	od=${OLD_DIR:-$TOP/build/bench-old}
+	rm -rf "$od/src" && mkdir -p "$od/src"
+	git -C "$TOP" archive "$old" | tar -x -C "$od/src"
+	make -s -C "$od/src/bench" rxlane_bench.o
+	inst=${INSTANCES:-3}
+	EXTRA+=(-b "$od/src/bench/rxlane_bench.o")
+	for ((i = 1; i < inst; i++)); do
+		EXTRA+=(-b "$TOP/bench/rxlane_bench.o")
+		EXTRA+=(-b "$od/src/bench/rxlane_bench.o")
+	done
 	echo "old: $old; new: $(git -C "$TOP" rev-parse --short HEAD)$(git -C "$TOP" diff --quiet HEAD -- bpf include || echo '-dirty')"
 fi
 
@@ -42,6 +55,37 @@ fi
 		-m "$MAX_RULES" -o "$OUT/xdp.json" ${EXTRA[@]+"${EXTRA[@]}"} \
 		"$TOP/bench/rxlane_bench.o"
 } | tee "$OUT/xdp.txt"
+
+# Several instances of each build: pool them (see INSTANCES above).
+if [ -n "${OLD_REV:-}" ]; then
+	python3 - "$OUT/xdp.json" <<'PY' | tee -a "$OUT/xdp.txt"
+import json, re, sys
+d = json.load(open(sys.argv[1]))
+builds = {}
+for v in d["variants"]:
+    m = re.match(r"(old:|b(\d+):)?(.*)", v["name"])
+    if not v["name"].startswith(("old:", "b")) and v["group"] in (
+            "baseline", "xdp-filter", "artifact", "host"):
+        continue
+    if m.group(1) is None:
+        build = "new"
+    elif m.group(1) == "old:":
+        build = "old"
+    else:
+        build = "new" if int(m.group(2)) % 2 == 0 else "old"
+    builds.setdefault(m.group(3), {}).setdefault(build, []).append(
+        v["x_filter"])
+print("\npooled over instances: mean of the instances' median x_filter "
+      "(range)")
+print("%-28s %-22s %-22s %s" % ("case", "before", "after", "after/before"))
+for case, b in builds.items():
+    def f(x):
+        return "%.2f (%.2f-%.2f)" % (sum(x) / len(x), min(x), max(x)) if x else "-"
+    o, n = b.get("old", []), b.get("new", [])
+    r = "%.3f" % ((sum(n) / len(n)) / (sum(o) / len(o))) if o and n else "-"
+    print("%-28s %-22s %-22s %s" % (case, f(o), f(n), r))
+PY
+fi
 
 # One data file per curve: rules, median ns, min ns.
 python3 - "$OUT" <<'PY'
