@@ -53,7 +53,7 @@
 #define VTEP4		"192.0.2.1"
 #define MAX_VARIANTS	256
 #define MAX_ROUNDS	1000
-#define MAX_OLD		6	/* -b objects */
+#define MAX_OLD		8	/* -b objects */
 
 static const unsigned int rule_counts[] = { 10, 1000, 100000, 1000000 };
 #define NCOUNTS (sizeof(rule_counts) / sizeof(rule_counts[0]))
@@ -517,8 +517,11 @@ int main(int argc, char **argv)
 		case 'f': filt_path = optarg; break;
 		case 'I': issue17 = 1; break;
 		case 'b':
-			if (nold == MAX_OLD)
+			if (nold == MAX_OLD) {
+				fprintf(stderr, "bench: at most %d -b\n",
+					MAX_OLD);
 				return 2;
+			}
 			old_path[nold++] = optarg;
 			break;
 		default: return 2;
