@@ -8,8 +8,9 @@ module's reference count must be zero; vm-run judges the kernel log.
 
 Under TCG every process start costs up to a second on a loaded host, so a
 round starts few: commands run without a shell, ip reads one batch per
-namespace, sysctl and debugfs are written directly, the XDP program is
-loaded once and attached from its pin, the wire namespace
+namespace, sysctl and debugfs are written directly, ntuple rules and the
+RSS table change through the ioctls ethtool -N/-X use (rxl.py; ntuple.py
+and rss.py drive the ethtool binary), the wire namespace
 lives for the whole test, and the module stays loaded between rounds that
 do not remove it (its reference count is checked instead)."""
 import os
@@ -65,11 +66,11 @@ class Blaster:
 
 
 def run(*argv, stdin=None, check=True):
-    """Run argv without a shell; fail the test on error."""
+    """Run argv without a shell; fail the test on error. Returns stdout."""
     r = subprocess.run(argv, input=stdin, capture_output=True, text=True)
     if check and r.returncode:
         fail('%s: exit %d: %s' % (' '.join(argv), r.returncode, r.stderr.strip()))
-    return r.returncode
+    return r.stdout
 
 
 def write(path, value):
@@ -103,8 +104,8 @@ def setup(r):
     ]) + '\n')
     run('ip', 'link', 'set', 'dev', nic, 'xdpdrv', 'obj', OBJ, 'program',
         'xdp_count')
-    run('ethtool', '-N', nic, 'flow-type', 'udp4', 'dst-port', '7701', 'action', '3', 'loc', '0')
-    run('ethtool', '-N', nic, 'flow-type', 'udp4', 'dst-port', '7702', 'action', '-1', 'loc', '1')
+    ntuple_udp4_add(nic, 7701, 3, 0)
+    ntuple_udp4_add(nic, 7702, -1, 1)
     for q in range(4):
         write('/sys/class/net/%s/queues/rx-%d/rps_flow_cnt' % (nic, q), 64)
     write(os.path.join(DEBUGFS, nic, 'tunnel_ports'), 'vxlan 4789')
@@ -139,11 +140,18 @@ for r in range(ROUNDS):
         # Change the configuration while frames flow.
         i = r % 3
         write(os.path.join(DEBUGFS, nic, 'queue_cpu'), '%d %d' % (i, (i + 1) % ncpu))
-        run('ethtool', '-N', nic, 'flow-type', 'udp4', 'dst-port', str(7710 + i),
-            'action', str(i), 'loc', '2')
-        run('ethtool', '-X', nic, 'weight', *[str((i + j) % 2) for j in range(4)])
-        run('ethtool', '-X', nic, 'equal', '4')
-        run('ethtool', '-N', nic, 'delete', '2')
+        ntuple_udp4_add(nic, 7710 + i, i, 2)
+        table = rss_set_indir(nic, [(i + j) % 2 for j in range(4)])
+        if r == 0:
+            # The ioctls did what ethtool -N/-X would have done.
+            rules = run('ethtool', '-n', nic)
+            check('Filter: 2' in rules and 'Dest port: %d' % (7710 + i) in rules
+                  and 'Action: Direct to queue %d' % i in rules,
+                  'ntuple rule at loc 2 not as set:\n' + rules)
+            check(ethtool_x(nic)[1] == table and set(table) == {1, 3},
+                  'RSS table %s, want %s over queues 1 and 3' % (ethtool_x(nic)[1], table))
+        rss_set_indir(nic, [1] * 4)
+        ntuple_del(nic, 2)
         # Removed under traffic: frames still arrive after the changes.
         before = frames(nic)
         check(poll(lambda: frames(nic) - before > 50, 60),

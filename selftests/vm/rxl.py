@@ -223,6 +223,59 @@ def ethtool_stats(ifname):
     return dict(zip(names, vals))
 
 
+# ntuple rules and the RSS table through the same ioctls ethtool -N/-X use,
+# for tests that change them many times (each ethtool start costs up to a
+# second under TCG). ntuple.py and rss.py drive the ethtool binary itself.
+ETHTOOL_SRXCLSRLDEL = 0x31
+ETHTOOL_SRXCLSRLINS = 0x32
+ETHTOOL_GRXFHINDIR = 0x38
+ETHTOOL_SRXFHINDIR = 0x39
+UDP_V4_FLOW = 0x02
+RX_CLS_FLOW_DISC = 0xffffffffffffffff
+_RXNFC_FS = 16                  # struct ethtool_rxnfc: fs after cmd, flow_type, data
+_RXNFC_SIZE = 192              # sizeof(struct ethtool_rxnfc)
+
+
+def ntuple_udp4_add(ifname, dport, queue, loc):
+    """ethtool -N IF flow-type udp4 dst-port DPORT action QUEUE loc LOC;
+    queue -1 drops."""
+    b = bytearray(_RXNFC_SIZE)
+    struct.pack_into('I', b, 0, ETHTOOL_SRXCLSRLINS)
+    fs = _RXNFC_FS
+    struct.pack_into('I', b, fs, UDP_V4_FLOW)
+    struct.pack_into('!H', b, fs + 4 + 10, dport)           # h_u.udp_ip4_spec.pdst
+    struct.pack_into('!H', b, fs + 4 + 52 + 20 + 10, 0xffff)  # m_u: same field
+    struct.pack_into('QI', b, fs + 152,
+                     RX_CLS_FLOW_DISC if queue < 0 else queue, loc)
+    _ethtool_ioctl(ifname, ctypes.create_string_buffer(bytes(b), len(b)))
+
+
+def ntuple_del(ifname, loc):
+    """ethtool -N IF delete LOC."""
+    b = bytearray(_RXNFC_SIZE)
+    struct.pack_into('I', b, 0, ETHTOOL_SRXCLSRLDEL)
+    struct.pack_into('I', b, _RXNFC_FS + 160, loc)
+    _ethtool_ioctl(ifname, ctypes.create_string_buffer(bytes(b), len(b)))
+
+
+def rss_set_indir(ifname, weights):
+    """ethtool -X IF weight W0 W1 ... (equal N is N weights of 1): the
+    table spread over the queues in proportion to their weights, as
+    ethtool fills it."""
+    buf = ctypes.create_string_buffer(struct.pack('II', ETHTOOL_GRXFHINDIR, 0))
+    _ethtool_ioctl(ifname, buf)
+    size = struct.unpack_from('I', buf.raw, 4)[0]
+    total, table, acc = sum(weights), [], 0
+    for q, w in enumerate(weights):
+        acc += w
+        while len(table) < size * acc // total:
+            table.append(q)
+    buf = ctypes.create_string_buffer(struct.pack('II%dI' % size,
+                                                  ETHTOOL_SRXFHINDIR, size, *table))
+    _ethtool_ioctl(ifname, buf)
+    return table
+
+
 def queue_counts(stats, field='packets'):
     out = {}
     for k, v in stats.items():
