@@ -12,13 +12,19 @@
 #   nft-set     nftables prerouting: one lookup in a set of N, then a drop
 #   vxlan+nft   the kernel's vxlan device decaps, then nft-linear on the
 #               inner packet
+#   xdp-drop    a native XDP program that drops every frame (xdp_drop_base
+#               of bench/rxlane_bench.o): the cost of sending and of
+#               receiving anything at all
 #
 # for N in RULES (default 0 100 1000 10000). The sender (bench/e2e_send:
 # AF_PACKET, sendmmsg, qdisc bypass) and the receiver's NAPI share one CPU,
 # so a rate is 1 / (send + receive cost). Each variant has its own veth
 # pair and receiving namespace; all are loaded at once and measured in
 # turn, ROUNDS rounds; the median rate of each is reported, and its ratio
-# to rxlane's at the same N. Results: $BENCH_OUT/e2e.txt.
+# to rxlane's at the same N, and each variant's receive cost over
+# xdp-drop's (1/rate - 1/rate of xdp-drop: what the receiver spends beyond
+# an XDP program that only drops), with rxlane's as a fraction of
+# vxlan+nft's (issue 17's end-to-end goal). Results: $BENCH_OUT/e2e.txt.
 #
 #   DUR=2 ROUNDS=5 CPU=1 RULES="0 100 1000 10000" scripts/bench-e2e.sh
 set -eu
@@ -30,8 +36,9 @@ DUR=${DUR:-2}
 ROUNDS=${ROUNDS:-5}
 CPU=${CPU:-1}
 RULES=${RULES:-0 100 1000 10000}
-VARIANTS=${VARIANTS:-rxlane xdp-filter nft-linear nft-set vxlan+nft}
+VARIANTS=${VARIANTS:-rxlane xdp-filter nft-linear nft-set vxlan+nft xdp-drop}
 OBJ=$TOP/bpf/rxlane_xdp.o
+DROP_OBJ=$TOP/bench/rxlane_bench.o
 FWT=$TOP/selftests/host/fw_tool
 ID=$$-$RANDOM
 G=rxl-bg-$ID
@@ -44,7 +51,7 @@ SEND=$OUT/e2e_send
 for t in nft xdp-filter python3 gcc; do
 	command -v $t >/dev/null || { echo "bench-e2e: needs $t" >&2; exit 1; }
 done
-[ -r "$OBJ" ] && [ -x "$FWT" ] ||
+[ -r "$OBJ" ] && [ -x "$FWT" ] && [ -r "$DROP_OBJ" ] ||
 	{ echo "bench-e2e: build first (make)" >&2; exit 1; }
 mkdir -p "$OUT"
 gcc -O2 -Wall -o "$SEND" "$TOP/bench/e2e_send.c"
@@ -182,6 +189,12 @@ teardown_vxlan+nft() {
 	ip -n "$D" link del vx0
 }
 
+setup_xdp-drop() {
+	TC_BPF_MNT=$PINS ip -n "$D" link set dev v1 xdpdrv obj "$DROP_OBJ" \
+		program xdp_drop_base
+}
+teardown_xdp-drop() { ip -n "$D" link set dev v1 xdpdrv off; }
+
 rx() { ip netns exec "$D" cat /sys/class/net/v1/statistics/rx_packets; }
 
 # measure VARIANT: packets per second its receiver took in over DUR s.
@@ -232,12 +245,21 @@ med = {k: statistics.median(x) for k, x in med.items()}
 variants = list(dict.fromkeys(r[0] for r in rows))
 ns = sorted({k[1] for k in med})
 print("end-to-end veth, %s s per measurement, median of %s rounds" % tuple(sys.argv[2:4]))
-print("%-11s %6s %10s %8s" % ("variant", "rules", "kpps", "x rxlane"))
+print("%-11s %6s %10s %8s %13s" % ("variant", "rules", "kpps", "x rxlane",
+                                    "ns over drop"))
 for n in ns:
     base = med.get(("rxlane", n))
+    drop = med.get(("xdp-drop", n))
+    over = {}
     for v in variants:
         p = med[(v, n)]
-        print("%-11s %6d %10.1f %8s" % (v, n, p / 1e3,
-              "%.3f" % (p / base) if base else "-"))
+        if drop and p:
+            over[v] = 1e9 / p - 1e9 / drop
+        print("%-11s %6d %10.1f %8s %13s" % (v, n, p / 1e3,
+              "%.3f" % (p / base) if base else "-",
+              "%.0f" % over[v] if v in over else "-"))
+    if over.get("vxlan+nft", 0) > 0 and "rxlane" in over:
+        print("%-11s %6d receive cost over xdp-drop: rxlane %.2fx vxlan+nft"
+              % ("", n, over["rxlane"] / over["vxlan+nft"]))
 PY
 } | tee "$OUT/e2e.txt"
