@@ -328,7 +328,9 @@ static void rxlane_rxq_enqueue(struct rxlane_rxq *q, struct sk_buff *skb)
  * skb:kfree_skb tracepoint and drop monitors) and are counted in the
  * device's rx_dropped or rx_missed_errors (rxlane_get_stats64()):
  *   DEV_READY	the NIC is down (core rx_dropped)
- *   NOT_SPECIFIED	a VLAN the NIC has no device for (core rx_dropped)
+ *   OTHERHOST	a VLAN the NIC has no device for (core rx_dropped):
+ *		6.1 has no VLAN reason; the core itself marks a frame of a
+ *		VID nobody claims PACKET_OTHERHOST, and IP drops it so
  *   TC_INGRESS	an ntuple rule's drop action (rx_filter_drops): a
  *		classifier's drop at ingress, the closest reason 6.1 has
  *   FULL_RING	the queue's ring holds ring_size frames (rxN_ring_full)
@@ -345,10 +347,10 @@ static void rxlane_rx_frame(struct rxlane_priv *priv, struct sk_buff *skb)
 		kfree_skb_reason(skb, SKB_DROP_REASON_DEV_READY);
 		return;
 	}
-	/* The VLAN filter: 6.1 has no drop reason of its own for it. */
+	/* The VLAN filter: a frame for another VID is not for this host. */
 	if (unlikely(rxlane_vlan_filtered(priv, skb))) {
 		dev_core_stats_rx_dropped_inc(dev);
-		kfree_skb_reason(skb, SKB_DROP_REASON_NOT_SPECIFIED);
+		kfree_skb_reason(skb, SKB_DROP_REASON_OTHERHOST);
 		return;
 	}
 	skb = skb_share_check(skb, GFP_ATOMIC);

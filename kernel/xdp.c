@@ -452,9 +452,28 @@ static enum skb_drop_reason rxlane_xdp_pass(struct rxlane_rxq *q,
 }
 
 /*
+ * A frame that leaves after the program ran on its own buffer carries its
+ * checksums in its bytes, as the program left them. The receive verdict
+ * speaks of the bytes as received: CHECKSUM_UNNECESSARY (verified) and
+ * CHECKSUM_COMPLETE (a sum over them) would reach a veth peer's stack
+ * unchanged, which would then trust a frame the program broke, or find
+ * the sum wrong ("hw csum failure"). The frame leaves CHECKSUM_NONE, as a
+ * copy does and as veth's own XDP_TX frames do (they become xdp_frames,
+ * and the peer builds a new skb). Generic XDP (do_xdp_generic()) keeps
+ * the receive state on XDP_TX in 6.1; native XDP must not.
+ */
+static void rxlane_xdp_clear_rx_csum(struct sk_buff *skb)
+{
+	skb->ip_summed = CHECKSUM_NONE;
+	skb->csum_level = 0;
+	skb->csum_valid = 0;
+	skb->csum_complete_sw = 0;
+}
+
+/*
  * XDP_TX: out through the lower device as an skb, which keeps a VLAN tag
  * the lower device took out of the frame (hwaccel) for the lower to put
- * back on transmit.
+ * back on transmit. The skb's receive checksum state is dropped.
  */
 static enum skb_drop_reason rxlane_xdp_tx(struct rxlane_rxq *q,
 					  struct sk_buff *skb,
@@ -470,6 +489,7 @@ static enum skb_drop_reason rxlane_xdp_tx(struct rxlane_rxq *q,
 		skb_reset_mac_header(skb);
 	} else {
 		rxlane_xdp_sync_skb(skb, xdp);
+		rxlane_xdp_clear_rx_csum(skb);
 		/* A receive timestamp is no departure time (EDT qdiscs). */
 		skb_clear_tstamp(skb);
 	}

@@ -25,7 +25,10 @@ test sent, and each check is exact.
   reason: TC_INGRESS, XDP (XDP_DROP and the failed redirect), DEV_READY,
   FULL_RING, PKT_TOO_BIG, NOMEM (exact counts);
 - resizing the ring under traffic leaves a clean kernel log (vm-run's
-  verdict) and the NIC delivering."""
+  verdict) and the NIC delivering.
+
+The rx_/tx_ counters are read from /sys/class/net/NIC/statistics, which
+like ip -s link reads dev_get_stats(): no process per poll."""
 import collections
 import os
 import re
@@ -38,7 +41,6 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from rxl import *  # noqa: E402,F403
 
 OBJ = os.path.join(HERE, 'xdp_probe.bpf.o')
-TRACING = '/sys/kernel/tracing'
 FILTER_PORT, XDP_PORT, RING_PORT, DOWN_PORT, BLAST_PORT = 9401, 7701, 9402, 9403, 9404
 N_FILTER, N_XDP, N_DOWN = 11, 13, 7
 N_REDIR, N_BIG, N_NOMEM = 9, 5, 4
@@ -59,21 +61,15 @@ for port in (RING_PORT, DOWN_PORT):
     at_exit(sink.close)
 
 
-def link():
-    """rx/tx counters as `ip -s -s -j link` shows them."""
-    return json.loads(sh('ip -s -s -j link show %s' % t.nic))[0]['stats64']
-
-
 def snapshot():
-    return t.stats(), link()
+    return t.stats(), link_stats(t.nic)
 
 
 def grew(before, after=None):
     """Deltas since before: ({ethtool name: n}, {rx_/tx_ name: n})."""
     st, ln = after or snapshot()
     d_st = {k: v - before[0].get(k, 0) for k, v in st.items()}
-    d_ln = {'%s_%s' % (dir_, k): v - before[1][dir_][k]
-            for dir_ in ('rx', 'tx') for k, v in ln[dir_].items()}
+    d_ln = {k: v - before[1][k] for k, v in ln.items()}
     return d_st, d_ln
 
 
@@ -92,16 +88,8 @@ def expect_link(d_ln, what, **want):
 
 
 # ---- the tracepoint, in a tracing instance of our own ----------------------
-inst = None
-if os.path.isdir(os.path.join(TRACING, 'instances')):
-    inst = os.path.join(TRACING, 'instances', 'rxl-stats-%d' % os.getpid())
-    os.mkdir(inst)
-    at_exit(lambda: os.rmdir(inst))
-    ev = os.path.join(inst, 'events/skb/kfree_skb/enable')
-    with open(ev, 'w') as f:
-        f.write('1')
-    at_exit(lambda: open(ev, 'w').write('0'))
-else:
+drops = DropTrace()
+if drops is None:
     skip_case('drop_reasons', 'no tracefs in this kernel')
 
 # ---- filter drops ------------------------------------------------------------
@@ -150,8 +138,10 @@ def xdp_error(what, port, n, size=64):
 down = 'rxld%d' % os.getpid()
 sh('ip link add %s type veth peer name %sp' % (down, down))
 at_exit(lambda: sh('ip link del %s 2>/dev/null' % down, check=False))
-maps = xdp_attach(t.nic, 'xdp_redirect')
-devmap_set(maps['tx_port'], json.loads(sh('ip -j link show %s' % down))[0]['ifindex'])
+sh('ip link set dev %s xdpdrv obj %s program xdp_redirect' % (t.nic, OBJ))
+prog = json.loads(sh('ip -j -d link show dev %s' % t.nic))[0]['xdp']['prog']['id']
+with open('/sys/class/net/%s/ifindex' % down) as f:
+    devmap_set(prog_maps(prog)['tx_port'], int(f.read()))
 xdp_error('redirect to a device that is down', REDIR_PORT, N_REDIR)
 expect['XDP'] += N_REDIR
 sh('ip link set dev %s xdpdrv off' % t.nic)
@@ -165,9 +155,8 @@ sh('ip netns exec %s ethtool -K %s tx off' % (t.ns, t.peer))
 tap = socket.socket(socket.AF_PACKET, socket.SOCK_RAW, socket.htons(0x0003))
 tap.bind((t.lower, 0))
 at_exit(tap.close)
-for dev, ns in ((t.peer, t.ns), (t.lower, None)):
-    sh('ip %slink set %s mtu 9000' % ('-n %s ' % ns if ns else '', dev))
-xdp_attach(t.nic, 'xdp_count')
+sh('ip -n %s link set %s mtu 9000 && ip link set %s mtu 9000' % (t.ns, t.peer, t.lower))
+sh('ip link set dev %s xdpdrv obj %s program xdp_count' % (t.nic, OBJ))
 xdp_error('a frame too big for a page', BIG_PORT, N_BIG, 4000)
 expect['PKT_TOO_BIG'] += N_BIG
 t.write_debugfs('fail_alloc', str(N_NOMEM))
@@ -176,8 +165,7 @@ check(t.read_debugfs('fail_alloc').strip() == '0', 'fail_alloc not consumed')
 expect['NOMEM'] += N_NOMEM
 sh('ip link set dev %s xdpdrv off' % t.nic)
 tap.close()
-for dev, ns in ((t.peer, t.ns), (t.lower, None)):
-    sh('ip %slink set %s mtu 1500' % ('-n %s ' % ns if ns else '', dev))
+sh('ip -n %s link set %s mtu 1500 && ip link set %s mtu 1500' % (t.ns, t.peer, t.lower))
 sh('ip netns exec %s ethtool -K %s tx on' % (t.ns, t.peer))
 
 # ---- NIC down ------------------------------------------------------------------
@@ -202,13 +190,13 @@ def ring_param():
     return tuple(rx)
 
 
-check(ring_param() == (65536, 1024), 'ethtool -g: (max, current) rx %s, want (65536, 1024)' %
-      (ring_param(),))
+rp = ring_param()
+check(rp == (65536, 1024), 'ethtool -g: (max, current) rx %s, want (65536, 1024)' % (rp,))
 for bad, why in (('rx 65537', 'exceeds maximum'), ('tx 16', '')):
     rc, out = sh_rc('ethtool -G %s %s' % (t.nic, bad))
     check(rc != 0, 'ethtool -G %s accepted' % bad)
     check(why in out, 'ethtool -G %s refused without saying why: %s' % (bad, out.strip()))
-    check(ring_param()[1] == 1024, 'refused ethtool -G %s changed the ring' % bad)
+check(ring_param()[1] == 1024, 'a refused ethtool -G changed the ring')
 
 
 def ring_len():
@@ -268,8 +256,8 @@ def fill_ring(size):
 
 for size in (3, 8):
     sh('ethtool -G %s rx %d' % (t.nic, size))
-    check(ring_param() == (65536, size), 'after ethtool -G rx %d: ethtool -g %s' %
-          (size, ring_param()))
+    rp = ring_param()
+    check(rp == (65536, size), 'after ethtool -G rx %d: ethtool -g %s' % (size, rp))
     fill_ring(size)
 with open('/sys/module/rxlane/parameters/ring_size') as f:
     check(f.read().strip() == '1024', 'ethtool -G changed the ring_size parameter')
@@ -283,16 +271,12 @@ at_exit(lambda: sh('ip link del %s 2>/dev/null' % nic2, check=False))
 out = sh('ethtool -g %s' % nic2)
 check(re.findall(r'^RX:\s+(\d+)', out, re.M) == ['65536', '77'],
       'a NIC created with ring_size 77: ethtool -g\n%s' % out)
-check(ring_param() == (65536, 8), 'ring_size 77 for new NICs changed this one: %s' %
-      (ring_param(),))
+rp = ring_param()
+check(rp == (65536, 8), 'ring_size 77 for new NICs changed this one: %s' % (rp,))
 
 # ---- the drop reasons ------------------------------------------------------------
-if inst:
-    with open(os.path.join(inst, 'events/skb/kfree_skb/enable'), 'w') as f:
-        f.write('0')
-    with open(os.path.join(inst, 'trace')) as f:
-        trace = f.read()
-    seen = collections.Counter(re.findall(r'reason: (\w+)', trace))
+if drops:
+    seen = drops.reasons()
     got = {r: seen[r] for r in REASONS}
     check(got == dict(expect), 'skb:kfree_skb reasons %s, want %s' % (got, dict(expect)))
     log('drop reasons seen by skb:kfree_skb:', got)
@@ -316,7 +300,7 @@ at_exit(stop.set)
 try:
     for i in range(6):
         for size in (1, 4096, 0, 16, 65536):
-            sh('ethtool -G %s rx %d' % (t.nic, size))
+            set_rx_ring(t.nic, size)
 finally:
     stop.set()
     th.join()

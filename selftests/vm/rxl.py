@@ -514,3 +514,133 @@ class Topo:
             d = delta(queue_counts(self.stats(), field), before)
             fail('expected %d more %s, got %s' % (n, field, d))
         return d
+
+
+# ---- BPF maps and tc programs without a process per read ------------------
+_NR_BPF = 321           # x86_64
+_BPF_MAP_LOOKUP_ELEM, _BPF_PROG_GET_FD_BY_ID = 1, 13
+_BPF_MAP_GET_FD_BY_ID, _BPF_OBJ_GET_INFO_BY_FD = 14, 15
+
+
+def _bpf(cmd, attr):
+    buf = ctypes.create_string_buffer(attr, 128)
+    r = _libc.syscall(_NR_BPF, cmd, buf, 128)
+    if r < 0:
+        fail('bpf(%d): errno %d' % (cmd, ctypes.get_errno()))
+    return r, buf
+
+
+def _bpf_info(fd, size):
+    info = ctypes.create_string_buffer(size)
+    _bpf(_BPF_OBJ_GET_INFO_BY_FD, struct.pack('IIQ', fd, size, ctypes.addressof(info)))
+    return info
+
+
+def prog_maps(prog_id):
+    """{map name: map id} of a loaded program, read with bpf(2)."""
+    pfd, _ = _bpf(_BPF_PROG_GET_FD_BY_ID, struct.pack('I', prog_id))
+    try:
+        nr = struct.unpack_from('I', _bpf_info(pfd, 232).raw, 52)[0]
+        ids = (ctypes.c_uint32 * max(nr, 1))()
+        info = ctypes.create_string_buffer(232)
+        struct.pack_into('I', info, 52, nr)
+        struct.pack_into('Q', info, 56, ctypes.addressof(ids))
+        _bpf(_BPF_OBJ_GET_INFO_BY_FD, struct.pack('IIQ', pfd, 232, ctypes.addressof(info)))
+    finally:
+        os.close(pfd)
+    out = {}
+    for mid in ids[:nr]:
+        mfd, _ = _bpf(_BPF_MAP_GET_FD_BY_ID, struct.pack('I', mid))
+        try:
+            name = _bpf_info(mfd, 88).raw[24:40].split(b'\0')[0].decode()
+        finally:
+            os.close(mfd)
+        out[name] = mid
+    return out
+
+
+class U64Array:
+    """An ARRAY map of __u64 (xdp_probe's counters), read with bpf(2): a
+    poll loop costs no bpftool process per read."""
+
+    def __init__(self, map_id):
+        self.fd, _ = _bpf(_BPF_MAP_GET_FD_BY_ID, struct.pack('I', map_id))
+        at_exit(lambda: os.close(self.fd))
+
+    def get(self, key):
+        k, v = ctypes.c_uint32(key), ctypes.c_uint64(0)
+        _bpf(_BPF_MAP_LOOKUP_ELEM, struct.pack('IIQQ', self.fd, 0, ctypes.addressof(k),
+                                               ctypes.addressof(v)))
+        return v.value
+
+
+def tc_attach(dev, sec, ns=None, direction='ingress', obj=XDP_PROBE):
+    """Program sec of obj on dev's tc direction, on a clsact qdisc removed
+    at exit; return {map name: map id} of the program."""
+    import re
+    pre = 'ip netns exec %s ' % ns if ns else ''
+    sh("printf 'qdisc add dev %s clsact\\nfilter add dev %s %s bpf da obj %s sec %s\\n' "
+       "| %stc -b -" % (dev, dev, direction, obj, sec, pre))
+    at_exit(lambda: sh(pre + 'tc qdisc del dev %s clsact' % dev, check=False))
+    out = sh(pre + 'tc filter show dev %s %s' % (dev, direction))
+    ids = [int(i) for i in re.findall(r'\bid (\d+)', out)]
+    check(ids, '%s: no program on tc %s after attaching %s: %r' % (dev, direction, sec, out))
+    return prog_maps(ids[-1])
+
+
+class DropTrace:
+    """The skb:kfree_skb tracepoint in a tracing instance of the test's own
+    (removed at exit): reasons() counts the drops since the last clear()
+    by reason. None when the kernel has no tracefs (the caller reports a
+    skipped sub-case). 6.1 prints the location hashed (%p), and turning
+    the instance's hash-ptr option off empties its reason field: drops
+    are told apart by reason only."""
+    TRACING = '/sys/kernel/tracing'
+
+    def __new__(cls):
+        if not os.path.isdir(os.path.join(cls.TRACING, 'instances')):
+            return None
+        return super().__new__(cls)
+
+    def __init__(self):
+        self.dir = os.path.join(self.TRACING, 'instances', 'rxl-drops-%d' % os.getpid())
+        os.mkdir(self.dir)
+        at_exit(lambda: os.rmdir(self.dir))
+        self._enable('1')
+        at_exit(lambda: self._enable('0'))
+
+    def _enable(self, v):
+        with open(os.path.join(self.dir, 'events/skb/kfree_skb/enable'), 'w') as f:
+            f.write(v)
+
+    def clear(self):
+        open(os.path.join(self.dir, 'trace'), 'w').close()
+
+    def reasons(self):
+        import collections
+        import re
+        with open(os.path.join(self.dir, 'trace')) as f:
+            return collections.Counter(re.findall(r'reason: (\w+)', f.read()))
+
+
+ETHTOOL_GRINGPARAM, ETHTOOL_SRINGPARAM = 0x10, 0x11
+
+
+def set_rx_ring(ifname, n):
+    """ethtool -G IFNAME rx N through the ioctl (no process start)."""
+    buf = ctypes.create_string_buffer(struct.pack('9I', ETHTOOL_GRINGPARAM, *[0] * 8))
+    _ethtool_ioctl(ifname, buf)
+    ring = list(struct.unpack('9I', buf.raw[:36]))
+    ring[0], ring[5] = ETHTOOL_SRINGPARAM, n
+    _ethtool_ioctl(ifname, ctypes.create_string_buffer(struct.pack('9I', *ring)))
+
+
+def link_stats(ifname):
+    """The counters of ip -s -s link (dev_get_stats(), which both read) from
+    sysfs: {'rx_packets': n, 'rx_dropped': n, ...}."""
+    d = '/sys/class/net/%s/statistics' % ifname
+    out = {}
+    for name in os.listdir(d):
+        with open(os.path.join(d, name)) as f:
+            out[name] = int(f.read())
+    return out

@@ -19,8 +19,10 @@ The same for S-tags: an 802.1ad device on the NIC receives, S-tagged
 frames of a VID with no 802.1ad device are dropped (also when an 802.1Q
 device has that VID: one filter per tag protocol), and an 802.1ad device
 on B receives through A's filter (the macvlan inherits the S-tag filter
-and passes the VID on), dropped by A once deleted."""
-import json
+and passes the VID on), dropped by A once deleted.
+
+Every filter drop is seen by the skb:kfree_skb tracepoint with reason
+OTHERHOST (Documentation/nic.rst, "Drops")."""
 import os
 import sys
 import time
@@ -32,15 +34,32 @@ N = 10
 PORT = 7400
 
 need_root_and_module()
-sh('modprobe 8021q')
-sh('modprobe macvlan')
+sh('modprobe 8021q && modprobe macvlan')
 t = Topo(queues=2)
 tag = str(os.getpid() % 100000)
+drops = DropTrace()
+if drops is None:
+    skip_case('drop_reason', 'no tracefs in this kernel')
+
+
+def sysfs(dev, name):
+    with open('/sys/class/net/%s/%s' % (dev, name)) as f:
+        return f.read().strip()
 
 
 def quiet(dev, ns=None):
-    pre = 'ip netns exec %s ' % ns if ns else ''
-    sh(pre + 'sysctl -qw net/ipv6/conf/%s/disable_ipv6=1' % dev)
+    """IPv6 off on dev before it goes up (no DAD, RS or MLD frames)."""
+    def write():
+        with open('/proc/sys/net/ipv6/conf/%s/disable_ipv6' % dev, 'w') as f:
+            f.write('1')
+    if ns:
+        with netns(ns):
+            write()
+    else:
+        write()
+
+
+PEER_MAC = Topo.mac(t.peer, t.ns)
 
 
 def wire_vlan(vid, proto='802.1Q'):
@@ -49,8 +68,8 @@ def wire_vlan(vid, proto='802.1Q'):
     sh('ip -n %s link add link %s name %s type vlan proto %s id %d' %
        (t.ns, t.peer, dev, proto, vid))
     quiet(dev, t.ns)
-    sh('ip -n %s addr add 10.78.%d.2/24 dev %s' % (t.ns, vid, dev))
-    sh('ip -n %s link set %s up' % (t.ns, dev))
+    sh("printf 'addr add 10.78.%d.2/24 dev %s\\nlink set %s up\\n' | ip -n %s -b -" %
+       (vid, dev, dev, t.ns))
     return dev
 
 
@@ -64,13 +83,17 @@ def nic_vlan(nic, vid, proto='802.1Q', addr=True):
     if not addr:
         sh('ip link set %s up' % dev)
         return dev
-    sh('ip addr add 10.78.%d.1/24 dev %s' % (vid, dev))
-    sh('ip link set %s up' % dev)
-    sh('ip neigh replace 10.78.%d.2 lladdr %s dev %s nud permanent' %
-       (vid, Topo.mac(t.peer, t.ns), dev))
-    sh('ip -n %s neigh replace 10.78.%d.1 lladdr %s dev rxpeer.%d nud permanent' %
-       (t.ns, vid, Topo.mac(nic), vid))
+    sh("printf 'addr add 10.78.%d.1/24 dev %s\\nlink set %s up\\n"
+       "neigh replace 10.78.%d.2 lladdr %s dev %s nud permanent\\n' | ip -b -" %
+       (vid, dev, dev, vid, PEER_MAC, dev))
+    wire_neigh(vid, nic)
     return dev
+
+
+def wire_neigh(vid, nic):
+    """The wire sends to 10.78.VID.1 at nic's MAC."""
+    sh('ip -n %s neigh replace 10.78.%d.1 lladdr %s dev rxpeer.%d nud permanent' %
+       (t.ns, vid, sysfs(nic, 'address'), vid))
 
 
 def send(vid, n=N):
@@ -83,7 +106,8 @@ def send(vid, n=N):
 
 
 def rx_dropped(dev):
-    return json.loads(sh('ip -j -s link show %s' % dev))[0]['stats64']['rx']['dropped']
+    """rx_dropped as ip -s link shows it (both read dev_get_stats())."""
+    return int(sysfs(dev, 'statistics/rx_dropped'))
 
 
 def queue_packets(dev):
@@ -110,14 +134,40 @@ def receive_all(r, what, n=N, timeout=60):
 
 
 def dropped_by_filter(nic, vid, what):
-    """Frames of vid die at nic's filter: rx_dropped + n, no queue saw them."""
+    """Frames of vid die at nic's filter: rx_dropped + n, no queue saw them,
+    skb:kfree_skb saw n OTHERHOST drops."""
     d0, p0 = rx_dropped(nic), queue_packets(nic)
+    if drops:
+        drops.clear()
     send(vid)
     ok = poll(lambda: rx_dropped(nic) - d0 >= N, 60)
     dd, dp = rx_dropped(nic) - d0, queue_packets(nic) - p0
     check(ok and dd == N and dp == 0,
           '%s: VID %d frames: %s rx_dropped +%d, queues +%d; want +%d, +0 '
           '(the VLAN filter drops them)' % (what, vid, nic, dd, dp, N))
+    if drops:
+        got = dict(drops.reasons())
+        check(got.get('OTHERHOST') == N, '%s: skb:kfree_skb saw reasons %s, want %d '
+              'OTHERHOST' % (what, got, N))
+
+
+def receives(nic, vid, proto, what):
+    """A VLAN device for vid on nic receives the wire's frames of vid;
+    return the device and its socket."""
+    dev = nic_vlan(nic, vid, proto)
+    r = receiver(vid)
+    send(vid)
+    receive_all(r, what)
+    log(what, 'receives')
+    return dev, r
+
+
+def closed_again(nic, dev, r, vid, what):
+    """Deleting the VLAN device closes its VID again at nic's filter."""
+    r.close()
+    sh('ip link del %s' % dev)
+    dropped_by_filter(nic, vid, what)
+    log(what, ': its VID is filtered again')
 
 
 feat = sh('ethtool -k %s' % t.nic)
@@ -125,20 +175,27 @@ check('rx-vlan-filter: on' in feat and 'rx-vlan-stag-filter: on' in feat,
       'rx-vlan-filter or rx-vlan-stag-filter not on: %s' %
       [x for x in feat.splitlines() if 'vlan' in x and 'filter' in x])
 
-# ---- one NIC over a veth ----------------------------------------------------
-wire_vlan(10)
-wire_vlan(20)
-v10 = nic_vlan(t.nic, 10)
-r10 = receiver(10)
-send(10)
-receive_all(r10, 'VLAN 10 on the NIC')
-log('VLAN 10 on the NIC receives')
 
-sh('ip -n %s neigh replace 10.78.20.1 lladdr %s dev rxpeer.20 nud permanent' %
-   (t.ns, Topo.mac(t.nic)))
-dropped_by_filter(t.nic, 20, 'no VLAN 20 on the NIC')
-log('VID 20 frames dropped by the filter')
+# ---- one NIC over a veth: each tag protocol has its own filter ---------------
+def one_nic(proto, other_proto, vid, vid_off):
+    """A proto VLAN vid on the NIC receives; frames of proto VID vid_off are
+    dropped by the filter, also with an other_proto device of that VID;
+    deleting vid's device filters it again."""
+    wire_vlan(vid, proto)
+    wire_vlan(vid_off, proto)
+    dev, r = receives(t.nic, vid, proto, '%s VLAN %d on the NIC' % (proto, vid))
+    wire_neigh(vid_off, t.nic)
+    dropped_by_filter(t.nic, vid_off, 'no %s VLAN %d on the NIC' % (proto, vid_off))
+    other = nic_vlan(t.nic, vid_off, other_proto, addr=False)
+    dropped_by_filter(t.nic, vid_off, 'an %s VLAN %d (not %s) on the NIC' %
+                      (other_proto, vid_off, proto))
+    sh('ip link del %s' % other)
+    log('%s VID %d frames dropped by the filter, also with an %s device' %
+        (proto, vid_off, other_proto))
+    return dev, r
 
+
+dev, r = one_nic('802.1Q', '802.1ad', 10, 20)
 sh('ip link set %s promisc on' % t.nic)
 p0 = queue_packets(t.nic)
 send(20)
@@ -147,31 +204,10 @@ check(ok, 'promiscuous NIC: VID 20 frames reached the queues %d times, want %d' 
       (queue_packets(t.nic) - p0, N))
 sh('ip link set %s promisc off' % t.nic)
 log('promiscuous: VID 20 frames pass')
+closed_again(t.nic, dev, r, 10, '802.1Q VLAN 10 device deleted')
 
-r10.close()
-sh('ip link del %s' % v10)
-dropped_by_filter(t.nic, 10, 'VLAN 10 device deleted')
-log('VLAN 10 device deleted: its VID is filtered again')
-
-# ---- 802.1ad: S-tags have their own filter ------------------------------------
-wire_vlan(30, '802.1ad')
-wire_vlan(40, '802.1ad')
-v30 = nic_vlan(t.nic, 30, '802.1ad')
-r30 = receiver(30)
-send(30)
-receive_all(r30, '802.1ad VLAN 30 on the NIC')
-log('802.1ad VLAN 30 on the NIC receives')
-sh('ip -n %s neigh replace 10.78.40.1 lladdr %s dev rxpeer.40 nud permanent' %
-   (t.ns, Topo.mac(t.nic)))
-dropped_by_filter(t.nic, 40, 'no 802.1ad VLAN 40 on the NIC')
-c40 = nic_vlan(t.nic, 40, '802.1Q', addr=False)
-dropped_by_filter(t.nic, 40, 'an 802.1Q VLAN 40 (not 802.1ad) on the NIC')
-sh('ip link del %s' % c40)
-log('S-VID 40 frames dropped by the filter, also with a C-VID 40 device')
-r30.close()
-sh('ip link del %s' % v30)
-dropped_by_filter(t.nic, 30, '802.1ad VLAN 30 device deleted')
-log('802.1ad VLAN 30 device deleted: its S-VID is filtered again')
+dev, r = one_nic('802.1ad', '802.1Q', 30, 40)
+closed_again(t.nic, dev, r, 30, '802.1ad VLAN 30 device deleted')
 
 # ---- NIC B over a macvlan over NIC A (which filters) -------------------------
 mv, nb = 'rxmv' + tag, 'rxnb' + tag
@@ -181,28 +217,13 @@ sh('ip link add %s link %s type rxlane' % (nb, mv))
 at_exit(lambda: sh('ip link del %s 2>/dev/null' % nb, check=False))
 for d in (mv, nb):
     quiet(d)
-    sh('ip link set %s up' % d)
-check('rx-vlan-filter: on' in sh('ethtool -k %s' % mv),
-      'the macvlan over the NIC does not filter VLANs')
-vb = nic_vlan(nb, 10)
-rb = receiver(10)
-send(10)
-receive_all(rb, 'VLAN 10 on NIC B over macvlan over NIC A')
-log('VLAN 10 on NIC B reached through the filter of NIC A')
-rb.close()
-sh('ip link del %s' % vb)
-dropped_by_filter(t.nic, 10, 'VLAN 10 on NIC B deleted')
-log('VLAN 10 on NIC B deleted: NIC A filters VID 10 again')
-
-check('rx-vlan-stag-filter: on' in sh('ethtool -k %s' % mv),
-      'the macvlan over the NIC does not filter S-tags')
-vb = nic_vlan(nb, 30, '802.1ad')
-rb = receiver(30)
-send(30)
-receive_all(rb, '802.1ad VLAN 30 on NIC B over macvlan over NIC A')
-log('802.1ad VLAN 30 on NIC B reached through the S-tag filter of NIC A')
-rb.close()
-sh('ip link del %s' % vb)
-dropped_by_filter(t.nic, 30, '802.1ad VLAN 30 on NIC B deleted')
-log('802.1ad VLAN 30 on NIC B deleted: NIC A filters S-VID 30 again')
+sh('ip link set %s up && ip link set %s up' % (mv, nb))
+feat = sh('ethtool -k %s' % mv)
+check('rx-vlan-filter: on' in feat and 'rx-vlan-stag-filter: on' in feat,
+      'the macvlan over the NIC does not filter VLANs and S-tags: %s' %
+      [x for x in feat.splitlines() if 'vlan' in x and 'filter' in x])
+for proto, vid in (('802.1Q', 10), ('802.1ad', 30)):
+    what = '%s VLAN %d on NIC B over macvlan over NIC A' % (proto, vid)
+    dev, r = receives(nb, vid, proto, what)
+    closed_again(t.nic, dev, r, vid, '%s VLAN %d on NIC B deleted' % (proto, vid))
 sys.exit(KSFT_PASS)

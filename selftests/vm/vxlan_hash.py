@@ -10,9 +10,7 @@ inner frame reaches the VXLAN device -- and the socket, whose recorded
 hash RFS and aRFS steer by -- with the NIC's Toeplitz hash of the inner
 flow: a tc program on the VXLAN device's ingress sees exactly that value
 for each of 8 inner flows. With PKT_HASH_TYPE_L3 it would see 0."""
-import json
 import os
-import re
 import socket
 import struct
 import sys
@@ -32,40 +30,31 @@ t = Topo(queues=2)
 vx = 'rxlvx%d' % (os.getpid() % 10000)
 sh('ip link add %s type vxlan id 42 dstport %d local %s nolearning' % (vx, PORT, t.nic_ip))
 at_exit(lambda: sh('ip link del %s 2>/dev/null' % vx, check=False))
-sh('sysctl -qw net.ipv6.conf.%s.disable_ipv6=1' % vx)
-sh('ip link set %s up' % vx)
-sh('ip addr add 172.16.1.1/24 dev %s' % vx)
+with open('/proc/sys/net/ipv6/conf/%s/disable_ipv6' % vx, 'w') as f:
+    f.write('1')
+sh('ip link set %s up && ip addr add 172.16.1.1/24 dev %s' % (vx, vx))
 ok = poll(lambda: 'vxlan %d stack' % PORT in t.read_debugfs('tunnel_ports'), 30)
 check(ok, 'the VXLAN device did not announce port %d (debugfs tunnel_ports: %r)' %
       (PORT, t.read_debugfs('tunnel_ports')))
 
-sh('tc qdisc add dev %s clsact' % vx)
-sh('tc filter add dev %s ingress bpf da obj %s sec tc/hash_seen' % (vx, XDP_PROBE))
-prog_id = int(re.search(r'\bid (\d+)', sh('tc filter show dev %s ingress' % vx)).group(1))
-mid = [m for m in json.loads(sh('bpftool -j prog show id %d' % prog_id))['map_ids']
-       if json.loads(sh('bpftool -j map show id %d' % m))['name'] == 'hash_seen'][0]
+hash_seen = U64Array(tc_attach(vx, 'tc/hash_seen')['hash_seen'])
 
 
 def seen():
     """(frames, last skb->hash) at the VXLAN device's tc ingress."""
-    v = {}
-    for e in json.loads(sh('bpftool -j map dump id %d' % mid)):
-        k = e['formatted']['key'] if 'formatted' in e else \
-            int.from_bytes(bytes(int(x, 16) for x in e['key']), 'little')
-        x = e['formatted']['value'] if 'formatted' in e else \
-            int.from_bytes(bytes(int(x, 16) for x in e['value']), 'little')
-        v[k] = x
-    return v.get(0, 0), v.get(1, 0)
+    return hash_seen.get(0), hash_seen.get(1)
 
 
 def vxlan_frame(src, dst, sport, dport):
     ip = struct.pack('!BBHHHBBH4s4s', 0x45, 0, 20 + 8 + 16, 1, 0, 64, 17, 0,
                      socket.inet_aton(src), socket.inet_aton(dst))
     udp = struct.pack('!HHHH', sport, dport, 8 + 16, 0)
-    eth = bytes.fromhex(Topo.mac(vx).replace(':', '') + '020000000002') + b'\x08\x00'
+    eth = bytes.fromhex(VX_MAC.replace(':', '') + '020000000002') + b'\x08\x00'
     return struct.pack('!BBBBI', 0x08, 0, 0, 0, 42 << 8) + eth + ip + udp + b'i' * 16
 
 
+with open('/sys/class/net/%s/address' % vx) as f:
+    VX_MAC = f.read().strip()
 key, _ = ethtool_x(t.nic)
 s = t.udp_sender(46000)
 for i in range(FLOWS):

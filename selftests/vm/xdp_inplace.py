@@ -15,7 +15,6 @@ kmalloc'ed head (copied) and for a page-fragment head (in place).
 """
 import json
 import os
-import re
 import socket
 import struct
 import sys
@@ -42,9 +41,16 @@ def counts():
     return {f: sum(queue_counts(st, f).values()) for f in FIELDS}
 
 
-def attach(prog):
-    sh('ip link set dev %s xdpdrv obj %s program %s' % (t.nic, OBJ, prog))
-    at_exit(lambda: sh('ip link set dev %s xdpdrv off' % t.nic, check=False))
+def attach(prog, dev=None, ns=None, maps=False):
+    """prog native on dev (the NIC), detached at exit; with maps, return
+    {map name: map id} of the program (read with bpf(2))."""
+    pre = 'ip -n %s ' % ns if ns else 'ip '
+    dev = dev or t.nic
+    sh(pre + 'link set dev %s xdpdrv obj %s program %s' % (dev, OBJ, prog))
+    at_exit(lambda: sh(pre + 'link set dev %s xdpdrv off' % dev, check=False))
+    if maps:
+        info = json.loads(sh(pre + '-j -d link show dev %s' % dev))[0]
+        return prog_maps(info['xdp']['prog']['id'])
 
 
 def detach():
@@ -67,8 +73,18 @@ def check_buffers(d, inplace, copy, what):
 
 
 def rx_packets(dev, ns=None):
-    pre = 'ip -n %s ' % ns if ns else 'ip '
-    return json.loads(sh(pre + '-j -s link show dev %s' % dev))[0]['stats64']['rx']['packets']
+    """rx packets of dev from /proc/net/dev in ns (no process start)."""
+    def read():
+        with open('/proc/thread-self/net/dev') as f:
+            for line in f:
+                name, _, rest = line.partition(':')
+                if name.strip() == dev:
+                    return int(rest.split()[1])
+        fail('%s not in /proc/net/dev' % dev)
+    if not ns:
+        return read()
+    with netns(ns):
+        return read()
 
 
 def wait_rx(dev, ns, base, what):
@@ -141,24 +157,11 @@ if 'csum' in PARTS:
     # checksums (tx off) and the lower's tc marks them verified.
     sh('ethtool -K %s gro off' % t.nic)
     sh('ip netns exec %s ethtool -K %s tx off' % (t.ns, t.peer))
-    for dev, sec in ((t.lower, 'tc/csum_mark'), (t.nic, 'tc/csum_query')):
-        sh('tc qdisc add dev %s clsact' % dev)
-        at_exit(lambda dev=dev: sh('tc qdisc del dev %s clsact' % dev, check=False))
-        sh('tc filter add dev %s ingress bpf da obj %s sec %s' % (dev, OBJ, sec))
-    prog_id = int(re.search(r'\bid (\d+)', sh('tc filter show dev %s ingress' % t.nic)).group(1))
-    maps = json.loads(sh('bpftool -j prog show id %d' % prog_id))['map_ids']
-    mid = [m for m in maps
-           if json.loads(sh('bpftool -j map show id %d' % m))['name'] == 'csum_seen'][0]
+    tc_attach(t.lower, 'tc/csum_mark')
+    csum_seen = U64Array(tc_attach(t.nic, 'tc/csum_query')['csum_seen'])
 
     def seen():
-        v = {}
-        for e in json.loads(sh('bpftool -j map dump id %d' % mid)):
-            k = e['formatted']['key'] if 'formatted' in e else \
-                int.from_bytes(bytes(int(x, 16) for x in e['key']), 'little')
-            x = e['formatted']['value'] if 'formatted' in e else \
-                int.from_bytes(bytes(int(x, 16) for x in e['value']), 'little')
-            v[k] = x
-        return v.get(0, 0), v.get(1, 0)
+        return csum_seen.get(0), csum_seen.get(1)
 
     def csum_round(prog, port, tapped, unnecessary, what):
         attach(prog)
@@ -208,12 +211,16 @@ if 'vlan' in PARTS:
     at_exit(lambda: sh('ip link del %s.%d' % (t.nic, VID), check=False))
 
     def add_vlan(link, ns, ip=None):
+        """link.VID in ns, IPv6 off before it goes up."""
         name = '%s.%d' % (link, VID)
         sh('ip -n %s link add link %s name %s type vlan id %d' % (ns, link, name, VID))
-        sh('ip netns exec %s sysctl -qw net/ipv6/conf/%s/disable_ipv6=1' % (ns, name))
-        sh('ip -n %s link set %s up' % (ns, name))
+        with netns(ns):
+            with open('/proc/sys/net/ipv6/conf/%s/disable_ipv6' % name, 'w') as f:
+                f.write('1')
+        cmds = 'link set %s up\\n' % name
         if ip:
-            sh('ip -n %s addr add %s/24 dev %s' % (ns, ip, name))
+            cmds += 'addr add %s/24 dev %s\\n' % (ip, name)
+        sh("printf '%s' | ip -n %s -b -" % (cmds, ns))
         return name
 
     def send_vlan(port):
@@ -247,13 +254,9 @@ if 'vlan' in PARTS:
     sh('ip link set rxlv0 up && ip -n %s link set rxlv1 up' % sink)
     sh('ip netns exec %s ethtool -K rxlv1 gro on' % sink)  # veth NAPI for xdp_xmit
     sink_vdev = add_vlan('rxlv1', sink)
-    attach('xdp_redirect')
-    prog = json.loads(sh('ip -j -d link show dev %s' % t.nic))[0]['xdp']['prog']['id']
-    dm = [m for m in json.loads(sh('bpftool -j prog show id %d' % prog))['map_ids']
-          if json.loads(sh('bpftool -j map show id %d' % m))['name'] == 'tx_port'][0]
-    ifidx = json.loads(sh('ip -j link show dev rxlv0'))[0]['ifindex']
-    sh('bpftool map update id %d key 0 0 0 0 value %s' %
-       (dm, ' '.join(str(b) for b in struct.pack('<I', ifidx))))
+    dm = attach('xdp_redirect', maps=True)['tx_port']
+    with open('/sys/class/net/rxlv0/ifindex') as f:
+        devmap_set(dm, int(f.read()))
 
     # A socket's skb has a kmalloc'ed head: copied for the redirect.
     c0, r0 = counts(), rx_packets(sink_vdev, sink)
@@ -278,10 +281,8 @@ if 'vlan' in PARTS:
     sh('ip -n %s neigh replace %s lladdr %s dev rxlw1.%d nud permanent' %
        (src, vnic_ip, nic_mac, VID))
     sh('ethtool -K %s gro on' % t.lower)  # veth NAPI for xdp_xmit
-    sh('ip -n %s link set dev rxlw0 xdpdrv obj %s program xdp_redirect_all' % (t.ns, OBJ))
-    fwd = json.loads(sh('ip -n %s -j -d link show dev rxlw0' % t.ns))[0]['xdp']['prog']['id']
-    fdm = [m for m in json.loads(sh('bpftool -j prog show id %d' % fwd))['map_ids']
-           if json.loads(sh('bpftool -j map show id %d' % m))['name'] == 'tx_port'][0]
+    fdm = attach('xdp_redirect_all', 'rxlw0', t.ns, maps=True)['tx_port']
+    # A devmap resolves the ifindex in the namespace of who updates it.
     pidx = json.loads(sh('ip -n %s -j link show dev %s' % (t.ns, t.peer)))[0]['ifindex']
     sh('ip netns exec %s bpftool map update id %d key 0 0 0 0 value %s' %
        (t.ns, fdm, ' '.join(str(b) for b in struct.pack('<I', pidx))))

@@ -13,6 +13,10 @@
  *		  and passes everything
  *   xdp_grow_tail counts and passes them 4 bytes longer (the stack trims
  *		  the junk after the IP length)
+ *   xdp_tx_poke  counts, sends them back to their sender (MACs, IPv4
+ *		  addresses and UDP ports swapped: checksums unchanged) with
+ *		  the first payload byte XORed with 0x20, fixing the UDP
+ *		  checksum only when the second payload byte is 'f'
  * tc programs (sections named for "tc ... bpf obj F sec NAME"):
  *   tc/csum_mark  on the lower's ingress: marks them CHECKSUM_UNNECESSARY
  *		  (as a NIC that verified the checksum would) when they are
@@ -302,6 +306,57 @@ int tc_hash_seen(struct __sk_buff *skb)
 	bpf_map_update_elem(&hash_seen, &key, &hash, BPF_ANY);
 	map_add(&hash_seen, 0, 1);
 	return TC_ACT_OK;
+}
+
+/* One's complement sum of a 16-bit checksum with @old replaced by @new. */
+static __always_inline __u16 csum_replace16(__u16 check, __u16 old, __u16 new)
+{
+	__u32 sum = (__u16)~check + (__u16)~old + new;
+	__u16 res;
+
+	sum = (sum & 0xffff) + (sum >> 16);
+	sum = (sum & 0xffff) + (sum >> 16);
+	res = ~sum;
+	return res ? res : 0xffff;	/* 0 means "no checksum" in UDP */
+}
+
+SEC("xdp")
+int xdp_tx_poke(struct xdp_md *ctx)
+{
+	void *data = (void *)(long)ctx->data;
+	void *end = (void *)(long)ctx->data_end;
+	struct udphdr *uh = ipv4_udp(data, end);
+	struct ethhdr *eth = data;
+	unsigned char tmp[ETH_ALEN];
+	struct iphdr *iph;
+	__u16 old, new;
+	__u8 *pl;
+	__be32 a;
+	__be16 p;
+
+	if (!uh || !probe_frame(ctx))
+		return XDP_PASS;
+	pl = (__u8 *)(uh + 1);
+	if ((void *)(pl + 2) > end)
+		return XDP_PASS;
+	__builtin_memcpy(tmp, eth->h_dest, ETH_ALEN);
+	__builtin_memcpy(eth->h_dest, eth->h_source, ETH_ALEN);
+	__builtin_memcpy(eth->h_source, tmp, ETH_ALEN);
+	iph = (void *)(eth + 1);
+	a = iph->saddr;
+	iph->saddr = iph->daddr;
+	iph->daddr = a;
+	p = uh->source;
+	uh->source = uh->dest;
+	uh->dest = p;
+	/* The payload starts at an even offset: pl[0] is a word's high byte. */
+	old = (__u16)pl[0] << 8 | pl[1];
+	pl[0] ^= 0x20;
+	new = (__u16)pl[0] << 8 | pl[1];
+	if (pl[1] == 'f' && uh->check)
+		uh->check = bpf_htons(csum_replace16(bpf_ntohs(uh->check),
+						     old, new));
+	return XDP_TX;
 }
 
 char _license[] SEC("license") = "GPL";
