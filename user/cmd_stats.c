@@ -216,8 +216,7 @@ static void cli_print_set(struct cli *c, const struct cli_snap *s,
 	for (k = 0; k < set->nrules; k++) {
 		cli_open_object(c, NULL);
 		cli_printf(c, "\t");
-		/* The rule's words, as the listings give them, say which. */
-		cli_print_rule(c, &set->rules[k], CLI_ANY, CLI_TEXT);
+		cli_print_rule(c, &set->rules[k], CLI_ANY, CLI_ANY);
 		cli_printf(c, ":");
 		cli_print_ctr(c, NULL, "hits", &s->rule[i][k],
 			      p ? &p->rule[i][k] : NULL, dt);
