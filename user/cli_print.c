@@ -109,47 +109,49 @@ void cli_close(struct cli *c)
 		c->depth--;
 }
 
+/*
+ * Whether a field of @mode is printed as text; under -j it is set here
+ * (@v, taken: NULL in text mode) and false returned.
+ */
+static bool cli_field(struct cli *c, enum cli_mode mode, const char *key,
+		      json_t *v)
+{
+	if (!cli_prints(c, mode)) {
+		json_decref(v);
+		return false;
+	}
+	if (c->json)
+		cli_json_put(c, key, v);
+	return !c->json;
+}
+
 void cli_print_str(struct cli *c, enum cli_mode mode, const char *key,
 		   const char *fmt, const char *val)
 {
-	if (!cli_prints(c, mode))
-		return;
-	if (c->json)
-		cli_json_put(c, key, json_string(val));
-	else if (fmt)
+	if (cli_field(c, mode, key, c->json ? json_string(val) : NULL) && fmt)
 		cli_printf(c, fmt, val);
 }
 
 void cli_print_uint(struct cli *c, enum cli_mode mode, const char *key,
 		    const char *fmt, unsigned long long val)
 {
-	if (!cli_prints(c, mode))
-		return;
-	if (c->json)
-		cli_json_put(c, key, json_integer((json_int_t)val));
-	else if (fmt)
+	if (cli_field(c, mode, key,
+		      c->json ? json_integer((json_int_t)val) : NULL) && fmt)
 		cli_printf(c, fmt, val);
 }
 
 void cli_print_real(struct cli *c, enum cli_mode mode, const char *key,
 		    const char *fmt, double val)
 {
-	if (!cli_prints(c, mode))
-		return;
-	if (c->json)
-		cli_json_put(c, key, json_real(val));
-	else if (fmt)
+	if (cli_field(c, mode, key, c->json ? json_real(val) : NULL) && fmt)
 		cli_printf(c, fmt, val);
 }
 
 void cli_print_pair(struct cli *c, enum cli_mode mode, const char *key,
 		    unsigned long long val)
 {
-	if (!cli_prints(c, mode))
-		return;
-	if (c->json)
-		cli_json_put(c, key, json_integer((json_int_t)val));
-	else
+	cli_print_uint(c, mode, key, NULL, val);
+	if (cli_prints(c, mode))
 		cli_printf(c, " %s %llu", key, val);
 }
 
