@@ -147,6 +147,7 @@ int cli_usage_err(struct cli *c, const char *token, const char *fmt, ...)
 
 /* ---- the one print path for text and JSON (cli_print.c) --------------- */
 enum cli_mode {
+	CLI_NONE = 0,		/* not printed */
 	CLI_TEXT = 1 << 0,	/* as text only */
 	CLI_JSON = 1 << 1,	/* under -j only */
 	CLI_ANY = CLI_TEXT | CLI_JSON,

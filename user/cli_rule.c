@@ -122,7 +122,7 @@ void cli_fmt_rule(const struct cli_rule *r, char *buf, size_t len)
 
 	if (cli_text_open(&t, buf, len))
 		return;
-	cli_print_rule(&t, r, 0, CLI_TEXT);
+	cli_print_rule(&t, r, CLI_NONE, CLI_TEXT);
 	cli_text_close(&t);
 }
 
