@@ -31,6 +31,7 @@
 #define CLI_COMMENT_MAX		64	/* rule comment, with its NUL */
 #define CLI_MAX_ADDRS		8	/* addresses per container */
 #define CLI_MAX_RULES		RXL_MAX_RULE_SLOTS	/* all containers */
+#define CLI_PRINT_DEPTH		8	/* nested JSON objects and arrays */
 
 /* Exit codes. */
 #define CLI_OK			0
@@ -128,6 +129,9 @@ struct cli {
 	bool locked;			/* dir_fd is flocked */
 	struct rxl_fw fw;
 	json_t *out;			/* the JSON document under -j */
+	json_t *stack[CLI_PRINT_DEPTH];	/* what cli_print_*() fill, in out */
+	unsigned int depth;
+	FILE *text;			/* text output, NULL: stdout */
 	const char *prog;		/* "rxlane" */
 	const char *ctx;		/* prefix of error messages */
 	const char *ctx_name;		/* then "container 'NAME'" */
@@ -140,12 +144,48 @@ int cli_err(struct cli *c, int code, const char *token, const char *fmt, ...)
 int cli_fw_err(struct cli *c, const char *what);
 int cli_usage_err(struct cli *c, const char *token, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
+
+/* ---- the one print path for text and JSON (cli_print.c) --------------- */
+enum cli_mode {
+	CLI_NONE = 0,		/* not printed */
+	CLI_TEXT = 1 << 0,	/* as text only */
+	CLI_JSON = 1 << 1,	/* under -j only */
+	CLI_ANY = CLI_TEXT | CLI_JSON,
+};
+
 /* Under -j: the top-level object with "schema", created on first use. */
 json_t *cli_doc(struct cli *c);
+/* Print the document (under -j) and flush stdout. */
 void cli_flush(struct cli *c);
-/* Print in text mode only. */
+/* Print in text mode only (separators, newlines). */
 void cli_printf(struct cli *c, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
+void cli_print_nl(struct cli *c);
+/*
+ * Open an object or array under @key of the object being built (NULL:
+ * appended to the array being built); under -j only. cli_close() ends it.
+ */
+void cli_open_object(struct cli *c, const char *key);
+void cli_open_array(struct cli *c, const char *key);
+void cli_close(struct cli *c);
+/* Build into @o instead of the document (a JSON-only @c). */
+void cli_open_json(struct cli *c, json_t *o);
+/*
+ * One field: as text with @fmt (NULL: none) or under -j as @key (NULL: an
+ * array element), when @mode includes the form printed.
+ */
+void cli_print_str(struct cli *c, enum cli_mode mode, const char *key,
+		   const char *fmt, const char *val);
+void cli_print_uint(struct cli *c, enum cli_mode mode, const char *key,
+		    const char *fmt, unsigned long long val);
+void cli_print_real(struct cli *c, enum cli_mode mode, const char *key,
+		    const char *fmt, double val);
+/* " KEY VALUE" as text, "KEY": VALUE under -j. */
+void cli_print_pair(struct cli *c, enum cli_mode mode, const char *key,
+		    unsigned long long val);
+/* A text-only @t printing into @buf (cut at @len), until cli_text_close. */
+int cli_text_open(struct cli *t, char *buf, size_t len);
+void cli_text_close(struct cli *t);
 
 /* ---- words ------------------------------------------------------------- */
 struct cli_cmd {
@@ -173,6 +213,12 @@ int cli_parse_rule(struct cli *c, int argc, char *const *argv,
 /* The rule's words in canonical order, without handle. */
 void cli_fmt_rule(const struct cli_rule *r, char *buf, size_t len);
 json_t *cli_rule_json(const struct cli_rule *r);
+/*
+ * The one printer of a rule: "handle N " as @handle says, then its words
+ * ("prio N allow ...", text) or members (JSON) as @words says.
+ */
+void cli_print_rule(struct cli *c, const struct cli_rule *r,
+		    enum cli_mode handle, enum cli_mode words);
 bool cli_rule_same(const struct cli_rule *a, const struct cli_rule *b);
 void cli_rule_to_fw(const struct cli_rule *r, struct rxl_rule *out);
 /* Rank of every rule as the fast path counts them: @rank[i] for rules[i]. */
@@ -282,7 +328,6 @@ int cli_parse_cont(struct cli *c, int argc, char *const *argv,
 int cli_parse_vnis(struct cli *c, const char *s, struct cli_cont *ct);
 /* The same text back ("" when none). */
 void cli_fmt_vnis(const struct cli_cont *ct, char *buf, size_t len);
-json_t *cli_vnis_json(const struct cli_cont *ct);
 /* Refuse, exit 2, an address of @ct that is a VTEP's (needs the maps). */
 int cli_check_not_vtep(struct cli *c, const struct cli_cont *ct);
 /* The same against the @n VTEPs at @v (a policy's, before they exist). */

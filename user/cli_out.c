@@ -1,9 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * cli_out.c - output and errors of the rxlane CLI, and word matching.
+ * cli_out.c - errors of the rxlane CLI, and word matching.
  *
- * Text goes to stdout; under -j one JSON document goes to stdout at exit.
- * Errors go to stderr: "rxlane: MESSAGE", or under -j
+ * Output (text, or under -j one JSON document) is cli_print.c's. Errors go
+ * to stderr: "rxlane: MESSAGE", or under -j
  * {"schema":2,"error":{"message":...,"token":...,"exit":N}}.
  */
 #include <errno.h>
@@ -75,35 +75,6 @@ int cli_fw_err(struct cli *c, const char *what)
 {
 	return cli_err(c, CLI_ERR, NULL, "%s: %s", what,
 		       rxl_fw_error(&c->fw));
-}
-
-json_t *cli_doc(struct cli *c)
-{
-	if (!c->out)
-		c->out = json_pack("{s:i}", "schema", CLI_SCHEMA);
-	return c->out;
-}
-
-void cli_flush(struct cli *c)
-{
-	if (!c->out)
-		return;
-	json_dumpf(c->out, stdout, c->pretty ? JSON_INDENT(2) : JSON_COMPACT);
-	fputc('\n', stdout);
-	fflush(stdout);
-	json_decref(c->out);
-	c->out = NULL;
-}
-
-void cli_printf(struct cli *c, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (c->json)
-		return;
-	va_start(ap, fmt);
-	vprintf(fmt, ap);
-	va_end(ap);
 }
 
 /* ---- words ------------------------------------------------------------- */

@@ -81,61 +81,58 @@ static void cli_fmt_prefix(const struct cli_rule *r, char *buf, size_t len)
 	snprintf(buf, len, "%s/%u", a, r->plen);
 }
 
-static void cli_fmt_ports(const struct cli_rule *r, char *buf, size_t len)
-{
-	if (r->dport_lo == r->dport_hi)
-		snprintf(buf, len, "%u", r->dport_lo);
-	else
-		snprintf(buf, len, "%u-%u", r->dport_lo, r->dport_hi);
-}
-
 static bool cli_has_ports(const struct cli_rule *r)
 {
 	return r->dport_lo != 0 || r->dport_hi != 0xffff;
 }
 
+void cli_print_rule(struct cli *c, const struct cli_rule *r,
+		    enum cli_mode handle, enum cli_mode words)
+{
+	const char *proto = cli_proto_name(r->proto);
+	char pfx[64];
+
+	cli_print_uint(c, handle, "handle", "handle %llu ", r->handle);
+	cli_print_uint(c, words, "prio", "prio %llu", r->prio);
+	cli_print_str(c, words, "action", " %s", r->drop ? "drop" : "allow");
+	/* Text leaves out what a rule without it means: any. */
+	cli_print_str(c, proto ? words : words & CLI_JSON, "proto",
+		      " proto %s", proto ?: "any");
+	if (r->family) {
+		cli_fmt_prefix(r, pfx, sizeof(pfx));
+		cli_print_str(c, words, "from", " from %s", pfx);
+	}
+	if (cli_has_ports(r)) {
+		if (words & CLI_JSON)
+			cli_open_object(c, "dport");
+		cli_print_uint(c, words, "min", " dport %llu", r->dport_lo);
+		cli_print_uint(c, r->dport_hi != r->dport_lo ? words :
+			       words & CLI_JSON, "max", "-%llu", r->dport_hi);
+		if (words & CLI_JSON)
+			cli_close(c);
+	}
+	if (r->comment[0])
+		cli_print_str(c, words, "comment", " comment \"%s\"",
+			      r->comment);
+}
+
 void cli_fmt_rule(const struct cli_rule *r, char *buf, size_t len)
 {
-	char pfx[64], ports[16];
-	size_t n;
+	struct cli t;
 
-	n = snprintf(buf, len, "prio %u %s", r->prio,
-		     r->drop ? "drop" : "allow");
-	if (cli_proto_name(r->proto) && n < len)
-		n += snprintf(buf + n, len - n, " proto %s",
-			      cli_proto_name(r->proto));
-	if (r->family && n < len) {
-		cli_fmt_prefix(r, pfx, sizeof(pfx));
-		n += snprintf(buf + n, len - n, " from %s", pfx);
-	}
-	if (cli_has_ports(r) && n < len) {
-		cli_fmt_ports(r, ports, sizeof(ports));
-		n += snprintf(buf + n, len - n, " dport %s", ports);
-	}
-	if (r->comment[0] && n < len)
-		snprintf(buf + n, len - n, " comment \"%s\"", r->comment);
+	if (cli_text_open(&t, buf, len))
+		return;
+	cli_print_rule(&t, r, CLI_NONE, CLI_TEXT);
+	cli_text_close(&t);
 }
 
 json_t *cli_rule_json(const struct cli_rule *r)
 {
-	json_t *o = json_pack("{s:I, s:I, s:s}", "handle",
-			      (json_int_t)r->handle, "prio",
-			      (json_int_t)r->prio, "action",
-			      r->drop ? "drop" : "allow");
-	char buf[64];
+	struct cli j = { .json = true };
+	json_t *o = json_object();
 
-	json_object_set_new(o, "proto", json_string(cli_proto_name(r->proto) ?:
-						   "any"));
-	if (r->family) {
-		cli_fmt_prefix(r, buf, sizeof(buf));
-		json_object_set_new(o, "from", json_string(buf));
-	}
-	if (cli_has_ports(r))
-		json_object_set_new(o, "dport",
-				    json_pack("{s:i, s:i}", "min", r->dport_lo,
-					      "max", r->dport_hi));
-	if (r->comment[0])
-		json_object_set_new(o, "comment", json_string(r->comment));
+	cli_open_json(&j, o);
+	cli_print_rule(&j, r, CLI_JSON, CLI_JSON);
 	return o;
 }
 

@@ -117,32 +117,38 @@ int cli_parse_vnis(struct cli *c, const char *s, struct cli_cont *ct)
 	return 0;
 }
 
-void cli_fmt_vnis(const struct cli_cont *ct, char *buf, size_t len)
+/* The bindings: " vni 100,geneve:200" as text, "vnis": [...] under -j. */
+static void cli_print_vnis(struct cli *c, const struct cli_cont *ct)
 {
-	size_t n = 0;
 	unsigned int i;
 	int t;
 
-	buf[0] = '\0';
-	for (i = 0; i < ct->nvnis && i < RXL_CONT_MAX_VNIS && n < len; i++) {
+	cli_open_array(c, "vnis");
+	for (i = 0; i < ct->nvnis && i < RXL_CONT_MAX_VNIS; i++) {
 		t = ct->vnis[i] >> 24;
-		n += snprintf(buf + n, len - n, "%s%s%s%u", i ? "," : "",
-			      t == RXL_TUN_VXLAN ? "" : rxl_tun_type_name(t),
-			      t == RXL_TUN_VXLAN ? "" : ":",
-			      ct->vnis[i] & 0xffffff);
+		cli_printf(c, i ? "," : " vni ");
+		cli_open_object(c, NULL);
+		cli_print_str(c, t == RXL_TUN_VXLAN ? CLI_JSON : CLI_ANY, "type",
+			      "%s:", rxl_tun_type_name(t));
+		cli_print_uint(c, CLI_ANY, "vni", "%llu",
+			       ct->vnis[i] & 0xffffff);
+		cli_close(c);
 	}
+	cli_close(c);
 }
 
-json_t *cli_vnis_json(const struct cli_cont *ct)
+void cli_fmt_vnis(const struct cli_cont *ct, char *buf, size_t len)
 {
-	json_t *arr = json_array();
-	unsigned int i;
+	struct cli t;
+	char all[128];
 
-	for (i = 0; i < ct->nvnis && i < RXL_CONT_MAX_VNIS; i++)
-		json_array_append_new(arr, json_pack("{s:s, s:I}", "type",
-				rxl_tun_type_name(ct->vnis[i] >> 24), "vni",
-				(json_int_t)(ct->vnis[i] & 0xffffff)));
-	return arr;
+	buf[0] = '\0';
+	if (cli_text_open(&t, all, sizeof(all)))
+		return;
+	cli_print_vnis(&t, ct);
+	cli_text_close(&t);
+	if (all[0])
+		snprintf(buf, len, "%s", all + strlen(" vni "));
 }
 
 /*
@@ -284,10 +290,12 @@ static int container_add(struct cli *c, int argc, char **argv)
 		err = cli_free_id(c, taken, &s.cont.id);
 	if (!err)
 		err = cli_sync(c, NULL, &s);
-	if (!err && c->json)
-		json_object_set_new(cli_doc(c), "container",
-				    json_pack("{s:s, s:I}", "name", s.cont.name,
-					      "id", (json_int_t)s.cont.id));
+	if (!err) {
+		cli_open_object(c, "container");
+		cli_print_str(c, CLI_JSON, "name", NULL, s.cont.name);
+		cli_print_uint(c, CLI_JSON, "id", NULL, s.cont.id);
+		cli_close(c);
+	}
 	free(all);
 	free(taken);
 	return err;
@@ -358,46 +366,31 @@ static int container_del(struct cli *c, int argc, char **argv)
 	return err;
 }
 
-static json_t *cli_cont_json(const struct cli_set *s)
-{
-	json_t *ips = json_array();
-	char buf[64];
-	unsigned int i;
-
-	for (i = 0; i < s->cont.naddrs; i++) {
-		cli_fmt_addr(&s->cont.addrs[i], buf, sizeof(buf));
-		json_array_append_new(ips, json_string(buf));
-	}
-	return json_pack("{s:s, s:I, s:s, s:o, s:o, s:s*, s:I}", "name",
-			 s->cont.name, "id", (json_int_t)s->cont.id, "default",
-			 s->cont.default_drop ? "drop" : "allow", "ips", ips,
-			 "vnis", cli_vnis_json(&s->cont),
-			 "dev", s->cont.dev[0] ? s->cont.dev : NULL,
-			 "rule_count", (json_int_t)s->nrules);
-}
-
-static void cli_cont_text(const struct cli_set *s)
+/* "NAME id N default D rules N ip A... [vni L] [dev D]": one container. */
+static void cli_print_cont(struct cli *c, const struct cli_set *s)
 {
 	char buf[64];
 	unsigned int i;
 
-	printf("%s id %u default %s rules %u", s->cont.name, s->cont.id,
-	       s->cont.default_drop ? "drop" : "allow", s->nrules);
+	cli_print_str(c, CLI_ANY, "name", "%s", s->cont.name);
+	cli_print_uint(c, CLI_ANY, "id", " id %llu", s->cont.id);
+	cli_print_str(c, CLI_ANY, "default", " default %s",
+		      s->cont.default_drop ? "drop" : "allow");
+	cli_print_uint(c, CLI_ANY, "rule_count", " rules %llu", s->nrules);
+	cli_open_array(c, "ips");
 	for (i = 0; i < s->cont.naddrs; i++) {
 		cli_fmt_addr(&s->cont.addrs[i], buf, sizeof(buf));
-		printf(" ip %s", buf);
+		cli_print_str(c, CLI_ANY, NULL, " ip %s", buf);
 	}
-	cli_fmt_vnis(&s->cont, buf, sizeof(buf));
-	if (buf[0])
-		printf(" vni %s", buf);
+	cli_close(c);
+	cli_print_vnis(c, &s->cont);
 	if (s->cont.dev[0])
-		printf(" dev %s", s->cont.dev);
-	printf("\n");
+		cli_print_str(c, CLI_ANY, "dev", " dev %s", s->cont.dev);
+	cli_print_nl(c);
 }
 
 static int container_list(struct cli *c, int argc, char **argv)
 {
-	json_t *arr = json_array();
 	struct cli_set *sets = NULL;
 	struct cli_cont *all;
 	unsigned int n, i;
@@ -411,20 +404,17 @@ static int container_list(struct cli *c, int argc, char **argv)
 	sets = calloc(n ?: 1, sizeof(*sets));
 	err = sets ? cli_sets_load(c, all, n, sets) :
 		     cli_err(c, CLI_ERR, NULL, "out of memory");
+	cli_open_array(c, "containers");
 	for (i = 0; i < n && !err; i++) {
-		if (c->json)
-			json_array_append_new(arr, cli_cont_json(&sets[i]));
-		else
-			cli_cont_text(&sets[i]);
+		cli_open_object(c, NULL);
+		cli_print_cont(c, &sets[i]);
+		cli_close(c);
 	}
+	cli_close(c);
 	for (i = 0; sets && i < n; i++)
 		cli_set_free(&sets[i]);
 	free(sets);
 	free(all);
-	if (c->json)
-		json_object_set_new(cli_doc(c), "containers", arr);
-	else
-		json_decref(arr);
 	return err;
 }
 
@@ -433,8 +423,6 @@ static int container_show(struct cli *c, int argc, char **argv)
 	unsigned int i, *order;
 	struct cli_cont ct;
 	struct cli_set s;
-	char buf[256];
-	json_t *o, *rules;
 	int err;
 
 	if (argc != 1)
@@ -452,22 +440,18 @@ static int container_show(struct cli *c, int argc, char **argv)
 		cli_set_free(&s);
 		return cli_err(c, CLI_ERR, NULL, "out of memory");
 	}
-	if (!c->json) {
-		cli_cont_text(&s);
-		for (i = 0; i < s.nrules; i++) {
-			cli_fmt_rule(&s.rules[order[i]], buf, sizeof(buf));
-			printf("\thandle %u %s\n", s.rules[order[i]].handle,
-			       buf);
-		}
-	} else {
-		o = cli_cont_json(&s);
-		rules = json_array();
-		for (i = 0; i < s.nrules; i++)
-			json_array_append_new(rules,
-					      cli_rule_json(&s.rules[order[i]]));
-		json_object_set_new(o, "rules", rules);
-		json_object_set_new(cli_doc(c), "container", o);
+	cli_open_object(c, "container");
+	cli_print_cont(c, &s);
+	cli_open_array(c, "rules");
+	for (i = 0; i < s.nrules; i++) {
+		cli_open_object(c, NULL);
+		cli_printf(c, "\t");
+		cli_print_rule(c, &s.rules[order[i]], CLI_ANY, CLI_ANY);
+		cli_print_nl(c);
+		cli_close(c);
 	}
+	cli_close(c);
+	cli_close(c);
 	free(order);
 	cli_set_free(&s);
 	return 0;

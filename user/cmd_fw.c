@@ -142,10 +142,7 @@ static int fw_add(struct cli *c, int argc, char **argv)
 		err = fw_add_slow(c, &ct, &r);
 	if (err)
 		return err;
-	if (c->json)
-		json_object_set_new(cli_doc(c), "handle", json_integer(r.handle));
-	else
-		printf("handle %u\n", r.handle);
+	cli_print_uint(c, CLI_ANY, "handle", "handle %llu\n", r.handle);
 	return 0;
 }
 
@@ -206,29 +203,25 @@ static int fw_flush(struct cli *c, int argc, char **argv)
 	return err;
 }
 
-/* A container's rules in the order they are judged. */
-static int fw_list_one(struct cli *c, const struct cli_set *s, json_t *arr)
+/*
+ * A container's rules in the order they are judged: under its name as
+ * text, each naming it under -j.
+ */
+static int fw_list_one(struct cli *c, const struct cli_set *s)
 {
-	unsigned int *order = cli_rule_order(s->rules, s->nrules), j, i;
-	char buf[256];
-	json_t *o;
+	unsigned int *order = cli_rule_order(s->rules, s->nrules), j;
 
 	if (!order)
 		return cli_err(c, CLI_ERR, NULL, "out of memory");
-	if (!c->json)
-		printf("container %s default %s\n", s->cont.name,
-		       s->cont.default_drop ? "drop" : "allow");
+	cli_printf(c, "container %s default %s\n", s->cont.name,
+		   s->cont.default_drop ? "drop" : "allow");
 	for (j = 0; j < s->nrules; j++) {
-		i = order[j];
-		if (c->json) {
-			o = cli_rule_json(&s->rules[i]);
-			json_object_set_new(o, "container",
-					    json_string(s->cont.name));
-			json_array_append_new(arr, o);
-			continue;
-		}
-		cli_fmt_rule(&s->rules[i], buf, sizeof(buf));
-		printf("\thandle %u %s\n", s->rules[i].handle, buf);
+		cli_open_object(c, NULL);
+		cli_printf(c, "\t");
+		cli_print_rule(c, &s->rules[order[j]], CLI_ANY, CLI_ANY);
+		cli_print_str(c, CLI_JSON, "container", NULL, s->cont.name);
+		cli_print_nl(c);
+		cli_close(c);
 	}
 	free(order);
 	return 0;
@@ -236,7 +229,6 @@ static int fw_list_one(struct cli *c, const struct cli_set *s, json_t *arr)
 
 static int fw_list(struct cli *c, int argc, char **argv)
 {
-	json_t *arr = json_array();
 	struct cli_cont *all = NULL;
 	struct cli_set *sets = NULL;
 	unsigned int n = 0, i;
@@ -256,15 +248,15 @@ static int fw_list(struct cli *c, int argc, char **argv)
 		sets = calloc(n ?: 1, sizeof(*sets));
 		err = sets ? cli_sets_load(c, all, n, sets) : CLI_ERR;
 	}
+	if (!err)
+		cli_open_array(c, "rules");
 	for (i = 0; !err && i < n; i++)
-		err = fw_list_one(c, &sets[i], arr);
+		err = fw_list_one(c, &sets[i]);
+	cli_close(c);
 	for (i = 0; sets && i < n; i++)
 		cli_set_free(&sets[i]);
 	free(sets);
 	free(all);
-	if (!err && c->json)
-		json_object_set_new(cli_doc(c), "rules", json_incref(arr));
-	json_decref(arr);
 	return err;
 }
 

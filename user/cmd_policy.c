@@ -324,7 +324,6 @@ static int pol_build(struct cli *c, const char *file, struct pol_plan *p)
 
 struct pol_out {
 	struct cli *c;
-	json_t *changes;
 	unsigned int n;
 	bool quiet;		/* apply without -v: the count only */
 };
@@ -337,31 +336,34 @@ static void pol_change_of(struct pol_out *o, const char *op,
 			  const char *object, const char *name,
 			  const struct cli_rule *r, const char *text)
 {
+	struct cli *c = o->c;
 	char buf[256];
-	json_t *ch;
 
 	o->n++;
 	/* apply without -v counts: no text for a million rules. */
-	if (!o->c->json && o->quiet)
+	if (!c->json && o->quiet)
 		return;
 	if (r) {
 		cli_fmt_rule(r, buf, sizeof(buf));
 		text = buf;
 	}
-	if (!o->c->json) {
-		printf("%s %s%s%s%s%s\n", !strcmp(op, "add") ? "+" :
-		       !strcmp(op, "del") ? "-" : "~", object,
-		       name ? " " : "", name ?: "", text ? " " : "", text ?: "");
-		return;
-	}
-	ch = json_pack("{s:s, s:s}", "op", op, "object", object);
+	cli_open_object(c, NULL);
+	cli_print_str(c, CLI_JSON, "op", NULL, op);
+	cli_printf(c, "%s", !strcmp(op, "add") ? "+" :
+		   !strcmp(op, "del") ? "-" : "~");
+	cli_print_str(c, CLI_ANY, "object", " %s", object);
 	if (name)
-		json_object_set_new(ch, "container", json_string(name));
-	if (r)
-		json_object_set_new(ch, "rule", cli_rule_json(r));
+		cli_print_str(c, CLI_ANY, "container", " %s", name);
+	if (r) {
+		/* The text says it in words; JSON adds the handle. */
+		cli_open_object(c, "rule");
+		cli_print_rule(c, r, CLI_JSON, CLI_JSON);
+		cli_close(c);
+	}
 	if (text)
-		json_object_set_new(ch, "text", json_string(text));
-	json_array_append_new(o->changes, ch);
+		cli_print_str(c, CLI_ANY, "text", " %s", text);
+	cli_print_nl(c);
+	cli_close(c);
 }
 
 static void pol_change(struct pol_out *o, const char *op, const char *name,
@@ -514,39 +516,37 @@ enum pol_verb { POL_CHECK, POL_DIFF, POL_APPLY };
 
 static int pol_run(struct cli *c, int argc, char **argv, enum pol_verb verb)
 {
-	struct pol_out o = { .c = c, .changes = json_array() };
+	struct pol_out o = { .c = c };
 	struct pol_plan p = { 0 };
 	int err;
 
 	o.quiet = verb == POL_APPLY && !c->verbose && !c->dry_run;
-	if (argc != 1) {
-		json_decref(o.changes);
+	if (argc != 1)
 		return cli_usage_err(c, argc ? argv[1] : NULL,
 				     "usage: policy check|diff|apply FILE");
-	}
 	err = verb == POL_APPLY ? cli_open_rw(c) : cli_open_ro(c);
 	if (!err)
 		err = pol_build(c, argv[0], &p);
-	if (!err && verb != POL_CHECK)
-		pol_diff(&o, &p);
-	if (!err && verb == POL_APPLY)
+	if (err)
+		goto out;
+	/* What the file holds: the text of check, also in diff's JSON. */
+	if (verb == POL_CHECK)
+		cli_printf(c, "%s: ", argv[0]);
+	cli_print_uint(c, verb == POL_CHECK ? CLI_ANY : CLI_JSON,
+		       "container_count", "%llu containers, ", p.nnew);
+	cli_print_uint(c, verb == POL_CHECK ? CLI_ANY : CLI_JSON,
+		       "rule_count", "%llu rules: ok\n", p.nrules);
+	if (verb == POL_CHECK)
+		goto out;
+	cli_open_array(c, "changes");
+	pol_diff(&o, &p);
+	cli_close(c);
+	if (verb == POL_APPLY)
 		err = pol_apply(c, &p);
-	if (!err && verb == POL_CHECK)
-		cli_printf(c, "%s: %u containers, %u rules: ok\n", argv[0],
-			   p.nnew, p.nrules);
 	if (!err && verb == POL_APPLY)
 		cli_printf(c, "%u changes %s\n", o.n,
 			   c->dry_run ? "would be applied (dry run)" : "applied");
-	if (!err && c->json) {
-		json_object_set_new(cli_doc(c), "container_count",
-				    json_integer(p.nnew));
-		json_object_set_new(cli_doc(c), "rule_count",
-				    json_integer(p.nrules));
-		if (verb != POL_CHECK)
-			json_object_set_new(cli_doc(c), "changes",
-					    json_incref(o.changes));
-	}
-	json_decref(o.changes);
+out:
 	pol_plan_free(&p);
 	return err;
 }
@@ -707,12 +707,9 @@ static int policy_export(struct cli *c, int argc, char **argv)
 	json_decref(doc);
 	if (err || c->printed)
 		return err;
-	cli_printf(c, "%s: %u containers, %u rules\n", argv[0], nc, nr);
-	if (c->json) {
-		json_object_set_new(cli_doc(c), "container_count",
-				    json_integer(nc));
-		json_object_set_new(cli_doc(c), "rule_count", json_integer(nr));
-	}
+	cli_printf(c, "%s: ", argv[0]);
+	cli_print_uint(c, CLI_ANY, "container_count", "%llu containers, ", nc);
+	cli_print_uint(c, CLI_ANY, "rule_count", "%llu rules\n", nr);
 	return 0;
 }
 

@@ -170,131 +170,101 @@ static double cli_rate(__u64 now, __u64 before, double dt)
 	return dt > 0 && now >= before ? (now - before) / dt : 0;
 }
 
-static json_t *cli_ctr_json(const struct rxl_counter *now,
-			    const struct rxl_counter *before, double dt)
+/*
+ * " LABEL N pkts N bytes" (with "(N pps N Bps)" against @before) as text;
+ * under -j packets, bytes (pps, bps) in object @key (NULL: the current).
+ */
+static void cli_print_ctr(struct cli *c, const char *key, const char *label,
+			  const struct rxl_counter *now,
+			  const struct rxl_counter *before, double dt)
 {
-	json_t *o = json_pack("{s:I, s:I}", "packets",
-			      (json_int_t)now->packets, "bytes",
-			      (json_int_t)now->bytes);
-
+	if (key)
+		cli_open_object(c, key);
+	cli_printf(c, " %s", label);
+	cli_print_uint(c, CLI_ANY, "packets", " %llu pkts", now->packets);
+	cli_print_uint(c, CLI_ANY, "bytes", " %llu bytes", now->bytes);
 	if (before) {
-		json_object_set_new(o, "pps", json_real(cli_rate(now->packets,
-						       before->packets, dt)));
-		json_object_set_new(o, "bps", json_real(cli_rate(now->bytes,
-						       before->bytes, dt)));
+		cli_print_real(c, CLI_ANY, "pps", " (%.1f pps",
+			       cli_rate(now->packets, before->packets, dt));
+		cli_print_real(c, CLI_ANY, "bps", " %.1f Bps)",
+			       cli_rate(now->bytes, before->bytes, dt));
 	}
-	return o;
+	if (key)
+		cli_close(c);
 }
 
-static void cli_ctr_text(const char *what, const struct rxl_counter *now,
-			 const struct rxl_counter *before, double dt)
-{
-	printf(" %s %llu pkts %llu bytes", what,
-	       (unsigned long long)now->packets,
-	       (unsigned long long)now->bytes);
-	if (before)
-		printf(" (%.1f pps %.1f Bps)",
-		       cli_rate(now->packets, before->packets, dt),
-		       cli_rate(now->bytes, before->bytes, dt));
-}
-
-static json_t *cli_set_stats(struct cli *c, const struct cli_snap *s,
-			     const struct cli_snap *p, unsigned int i)
+static void cli_print_set(struct cli *c, const struct cli_snap *s,
+			  const struct cli_snap *p, unsigned int i)
 {
 	const struct cli_set *set = &s->sets[i];
-	json_t *rules = json_array(), *r;
 	double dt = p ? s->t - p->t : 0;
-	char buf[256];
 	unsigned int k;
 
 	/* The previous sample is comparable when the rules are the same. */
 	if (p && (i >= p->n || p->sets[i].cont.id != set->cont.id ||
 		  p->sets[i].nrules != set->nrules))
 		p = NULL;
-	if (!c->json) {
-		printf("container %s id %u:", set->cont.name, set->cont.id);
-		cli_ctr_text("pass", &s->cont[i].pass, p ? &p->cont[i].pass : NULL, dt);
-		cli_ctr_text("drop", &s->cont[i].drop, p ? &p->cont[i].drop : NULL, dt);
-		printf("\n");
-	}
+	cli_open_object(c, NULL);
+	cli_print_str(c, CLI_ANY, "name", "container %s", set->cont.name);
+	cli_print_uint(c, CLI_ANY, "id", " id %llu:", set->cont.id);
+	cli_print_ctr(c, "pass", "pass", &s->cont[i].pass,
+		      p ? &p->cont[i].pass : NULL, dt);
+	cli_print_ctr(c, "drop", "drop", &s->cont[i].drop,
+		      p ? &p->cont[i].drop : NULL, dt);
+	cli_print_nl(c);
+	cli_open_array(c, "rules");
 	for (k = 0; k < set->nrules; k++) {
-		const struct rxl_counter *b = p ? &p->rule[i][k] : NULL;
-
-		if (!c->json) {
-			cli_fmt_rule(&set->rules[k], buf, sizeof(buf));
-			printf("\thandle %u %s:", set->rules[k].handle, buf);
-			cli_ctr_text("hits", &s->rule[i][k], b, dt);
-			printf("\n");
-			continue;
-		}
-		r = cli_ctr_json(&s->rule[i][k], b, dt);
-		json_object_set_new(r, "handle",
-				    json_integer(set->rules[k].handle));
-		json_array_append_new(rules, r);
+		cli_open_object(c, NULL);
+		cli_printf(c, "\t");
+		cli_print_rule(c, &set->rules[k], CLI_ANY, CLI_ANY);
+		cli_printf(c, ":");
+		cli_print_ctr(c, NULL, "hits", &s->rule[i][k],
+			      p ? &p->rule[i][k] : NULL, dt);
+		cli_print_nl(c);
+		cli_close(c);
 	}
-	return json_pack("{s:s, s:I, s:o, s:o, s:o}", "name", set->cont.name,
-			 "id", (json_int_t)set->cont.id, "pass",
-			 cli_ctr_json(&s->cont[i].pass, p ? &p->cont[i].pass : NULL, dt),
-			 "drop",
-			 cli_ctr_json(&s->cont[i].drop, p ? &p->cont[i].drop : NULL, dt),
-			 "rules", rules);
+	cli_close(c);
+	cli_close(c);
 }
 
-static json_t *cli_global_stats(struct cli *c, const struct cli_snap *s)
+/* Drops by reason and events: the non-zero ones as text, all under -j. */
+static void cli_print_global(struct cli *c, const struct cli_snap *s)
 {
-	json_t *drops = json_object(), *events = json_object();
 	unsigned int i;
 
+	cli_open_object(c, "drops");
+	cli_printf(c, "drops");
 	for (i = 0; i < RXL_DROP__MAX; i++)
-		json_object_set_new(drops, rxl_drop_name(i),
-				    json_integer(s->drops[i]));
+		cli_print_pair(c, s->drops[i] ? CLI_ANY : CLI_JSON,
+			       rxl_drop_name(i), s->drops[i]);
+	cli_print_nl(c);
+	cli_close(c);
+	cli_open_object(c, "events");
+	cli_printf(c, "events");
 	for (i = 0; i < RXL_STAT__MAX; i++)
-		json_object_set_new(events, rxl_stat_name(i),
-				    json_integer(s->events[i]));
-	if (!c->json) {
-		printf("drops");
-		for (i = 0; i < RXL_DROP__MAX; i++)
-			if (s->drops[i])
-				printf(" %s %llu", rxl_drop_name(i),
-				       (unsigned long long)s->drops[i]);
-		printf("\nevents");
-		for (i = 0; i < RXL_STAT__MAX; i++)
-			if (s->events[i])
-				printf(" %s %llu", rxl_stat_name(i),
-				       (unsigned long long)s->events[i]);
-		printf("\n");
-	}
-	return json_pack("{s:o, s:o}", "drops", drops, "events", events);
+		cli_print_pair(c, s->events[i] ? CLI_ANY : CLI_JSON,
+			       rxl_stat_name(i), s->events[i]);
+	cli_print_nl(c);
+	cli_close(c);
 }
 
+/* One sample (@p: the one before, for rates), printed at once. */
 static void cli_snap_print(struct cli *c, const struct cli_snap *s,
 			   const struct cli_snap *p, bool global)
 {
-	json_t *doc = json_pack("{s:i}", "schema", CLI_SCHEMA);
-	json_t *arr = json_array();
 	unsigned int i;
 
-	if (p) {
-		json_object_set_new(doc, "interval", json_real(s->t - p->t));
-		if (!c->json)
-			printf("--- %.1f s\n", s->t - p->t);
-	}
+	if (p)
+		cli_print_real(c, CLI_ANY, "interval", "--- %.1f s\n",
+			       s->t - p->t);
+	cli_open_array(c, "containers");
 	for (i = 0; i < s->n; i++)
-		json_array_append_new(arr, cli_set_stats(c, s, p, i));
-	json_object_set_new(doc, "containers", arr);
-	if (global) {
-		json_t *g = cli_global_stats(c, s);
-
-		json_object_update(doc, g);
-		json_decref(g);
-	}
-	if (c->json) {
-		json_dumpf(doc, stdout, c->pretty ? JSON_INDENT(2) : JSON_COMPACT);
-		printf("\n");
-		c->printed = true;
-	}
-	fflush(stdout);
-	json_decref(doc);
+		cli_print_set(c, s, p, i);
+	cli_close(c);
+	if (global)
+		cli_print_global(c, s);
+	cli_flush(c);
+	c->printed = c->json;
 }
 
 static int cli_watch(struct cli *c, const char *name, __u32 sec, __u32 count)

@@ -58,23 +58,30 @@ void cli_types_text(__u32 mask, char *buf, size_t len)
 	}
 }
 
+/* " type vxlan,geneve" as text, "type": ["vxlan", "geneve"] under -j. */
+static void cli_print_types(struct cli *c, __u32 mask)
+{
+	bool first = true;
+	int t;
+
+	cli_open_array(c, "type");
+	cli_printf(c, " type ");
+	for (t = RXL_TUN_VXLAN; t <= RXL_TUN_NVGRE; t++) {
+		if (!(mask & RXL_TUN_BIT(t)))
+			continue;
+		cli_print_str(c, CLI_ANY, NULL, first ? "%s" : ",%s",
+			      cli_tun_names[t]);
+		first = false;
+	}
+	cli_close(c);
+}
+
 /* The fast path's maps, even for a dry run; the lock for a change. */
 static int cli_open_tunnels(struct cli *c)
 {
 	int err = cli_fw_open(c);
 
 	return err ?: cli_state_open(c, !c->dry_run);
-}
-
-static json_t *cli_types_json(__u32 mask)
-{
-	json_t *arr = json_array();
-	int t;
-
-	for (t = RXL_TUN_VXLAN; t <= RXL_TUN_NVGRE; t++)
-		if (mask & RXL_TUN_BIT(t))
-			json_array_append_new(arr, json_string(cli_tun_names[t]));
-	return arr;
 }
 
 int cli_read_config(struct cli *c, struct rxl_config *cfg)
@@ -253,9 +260,8 @@ static int vtep_del(struct cli *c, int argc, char **argv)
 static int vtep_list(struct cli *c, int argc, char **argv)
 {
 	struct rxl_vtep v[RXL_MAX_VTEPS];
-	char addr[INET6_ADDRSTRLEN], types[32];
+	char addr[INET6_ADDRSTRLEN];
 	struct rxl_config cfg;
-	json_t *arr;
 	__u32 n, i;
 	int err;
 
@@ -270,25 +276,23 @@ static int vtep_list(struct cli *c, int argc, char **argv)
 		return err;
 	cfg.vxlan_port = cfg.vxlan_port ?: RXL_VXLAN_PORT;
 	cfg.geneve_port = cfg.geneve_port ?: RXL_GENEVE_PORT;
-	arr = json_array();
+	cli_open_array(c, "vteps");
 	for (i = 0; i < n; i++) {
 		inet_ntop(v[i].family == 4 ? AF_INET : AF_INET6, v[i].addr,
 			  addr, sizeof(addr));
-		cli_types_text(v[i].tun_mask, types, sizeof(types));
-		cli_printf(c, "vtep %s type %s\n", addr, types);
-		json_array_append_new(arr, json_pack("{s:s, s:o}", "addr", addr,
-						     "type", cli_types_json(v[i].tun_mask)));
+		cli_open_object(c, NULL);
+		cli_print_str(c, CLI_ANY, "addr", "vtep %s", addr);
+		cli_print_types(c, v[i].tun_mask);
+		cli_print_nl(c);
+		cli_close(c);
 	}
-	cli_printf(c, "port vxlan %u geneve %u\n", cfg.vxlan_port,
-		   cfg.geneve_port);
-	if (c->json) {
-		json_object_set_new(cli_doc(c), "vteps", json_incref(arr));
-		json_object_set_new(cli_doc(c), "ports",
-				    json_pack("{s:i, s:i}", "vxlan",
-					      cfg.vxlan_port, "geneve",
-					      cfg.geneve_port));
-	}
-	json_decref(arr);
+	cli_close(c);
+	cli_open_object(c, "ports");
+	cli_printf(c, "port");
+	cli_print_pair(c, CLI_ANY, "vxlan", cfg.vxlan_port);
+	cli_print_pair(c, CLI_ANY, "geneve", cfg.geneve_port);
+	cli_print_nl(c);
+	cli_close(c);
 	return 0;
 }
 
@@ -416,7 +420,6 @@ static int vni_list(struct cli *c, int argc, char **argv)
 {
 	unsigned int n = 0, i;
 	__u32 *vnis;
-	json_t *arr;
 	int err;
 
 	if (argc)
@@ -424,18 +427,17 @@ static int vni_list(struct cli *c, int argc, char **argv)
 	err = cli_fw_open(c) ?: cli_vnis_read(c, &vnis, &n);
 	if (err)
 		return err;
-	arr = json_array();
+	cli_open_array(c, "vnis");
 	for (i = 0; i < n; i++) {
-		const char *type = cli_tun_names[vnis[i] >> 24];
-
-		cli_printf(c, "vni %u type %s\n", vnis[i] & 0xffffff, type);
-		json_array_append_new(arr, json_pack("{s:I, s:s}", "vni",
-						     (json_int_t)(vnis[i] & 0xffffff),
-						     "type", type));
+		cli_open_object(c, NULL);
+		cli_print_uint(c, CLI_ANY, "vni", "vni %llu",
+			       vnis[i] & 0xffffff);
+		cli_print_str(c, CLI_ANY, "type", " type %s",
+			      cli_tun_names[vnis[i] >> 24]);
+		cli_print_nl(c);
+		cli_close(c);
 	}
-	if (c->json)
-		json_object_set_new(cli_doc(c), "vnis", json_incref(arr));
-	json_decref(arr);
+	cli_close(c);
 	free(vnis);
 	return 0;
 }

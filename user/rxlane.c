@@ -69,16 +69,10 @@ static int cmd_version(struct cli *c, int argc, char **argv)
 	(void)argv;
 	snprintf(lib, sizeof(lib), "%u.%u", libbpf_major_version(),
 		 libbpf_minor_version());
-	if (c->json) {
-		json_object_set_new(cli_doc(c), "version",
-				    json_string(RXLANE_VERSION));
-		json_object_set_new(cli_doc(c), "libbpf", json_string(lib));
-		json_object_set_new(cli_doc(c), "jansson",
-				    json_string(JANSSON_VERSION));
-		return 0;
-	}
-	printf("rxlane %s (libbpf %s, jansson %s)\n", RXLANE_VERSION, lib,
-	       JANSSON_VERSION);
+	cli_print_str(c, CLI_ANY, "version", "rxlane %s", RXLANE_VERSION);
+	cli_print_str(c, CLI_ANY, "libbpf", " (libbpf %s", lib);
+	cli_print_str(c, CLI_ANY, "jansson", ", jansson %s)\n",
+		      JANSSON_VERSION);
 	return 0;
 }
 

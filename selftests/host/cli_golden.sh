@@ -2,8 +2,10 @@
 # SPDX-License-Identifier: GPL-2.0
 #
 # Golden output: a fixed configuration made with the CLI, then every
-# listing command in text and in JSON (-j), compared byte for byte with
-# cli_golden.expected. Program ids and the test's bpffs path are masked.
+# listing command in text and in JSON (-j), compared with
+# cli_golden.expected: text byte for byte, each JSON document as a JSON
+# value (members in any order: the order is the print path's, not part of
+# the interface). Program ids and the test's bpffs path are masked.
 # Regenerate after an intended change with: cli_golden.sh --update
 set -u
 . "$(dirname "$0")/lib.sh"
@@ -17,6 +19,7 @@ trap 'rm -f "$POLICY"; rxl_cleanup' EXIT
 cli() { rxl_in "$NS" "$@" || rxl_fail "rxlane $*"; }
 XDPDUMP=/usr/lib/$(gcc -dumpmachine)/bpf/xdpdump_xdp.o
 [ -r "$XDPDUMP" ] || { echo "SKIP: no $XDPDUMP (xdp-tools)"; exit $ksft_skip; }
+command -v jq >/dev/null || { echo "SKIP: no jq"; exit $ksft_skip; }
 cli attach v0 redirect >/dev/null
 # status finds every attachment: rxlane's by iproute2, another program.
 ip -n "$NS" link add v2 type veth peer name v3 || rxl_fail "veth v2"
@@ -79,7 +82,18 @@ if [ "${1:-}" = "--update" ]; then
 	echo "updated $EXPECTED"
 	exit 0
 fi
-if ! diff -u "$EXPECTED" <(echo "$OUT"); then
+# Each JSON document with its members sorted, the rest as it is.
+canon() {
+	local l
+
+	while IFS= read -r l; do
+		case $l in
+		'{'*) jq -cS . <<< "$l" 2>/dev/null || echo "BAD JSON: $l" ;;
+		*) printf '%s\n' "$l" ;;
+		esac
+	done
+}
+if ! diff -u <(canon < "$EXPECTED") <(echo "$OUT" | canon); then
 	rxl_fail "output differs from $EXPECTED"
 fi
 # Under -j a change that has nothing to report still prints a document.
