@@ -120,6 +120,21 @@ static int cli_fw_step(struct cli *c, const struct cli_set *from,
 	return cli_fw_container_apply(c, to, same && cli_rules_same(from, to));
 }
 
+/*
+ * Keys of a rule set the fast path failed to delete after its change was
+ * done (rxl_fw_purge_left()): removed now, or the intent stays, and the
+ * next command's recovery removes them before it writes any set. True
+ * when they are left (the caller keeps the intent).
+ */
+static bool cli_keys_left(struct cli *c, const char *name)
+{
+	if (!c->fw_open || !rxl_fw_purge_left(&c->fw))
+		return false;
+	fprintf(stderr, "%s: container '%s': rule keys of its old set are left (%s); the next command removes them\n",
+		c->prog, name, rxl_fw_error(&c->fw));
+	return true;
+}
+
 /* ---- metadata ---------------------------------------------------------- */
 
 void cli_cont_stamp(const struct cli_set *s, struct cli_cont *out)
@@ -177,7 +192,8 @@ static void cli_sync_undo(struct cli *c, const struct cli_set *from,
 	cli_conts_step(c, &back);
 	if (fw_touched)
 		cli_fw_step(c, to, from);
-	cli_rec_finish(c, from ? &back.new : NULL);
+	if (!cli_keys_left(c, (from ? from : to)->cont.name))
+		cli_rec_finish(c, from ? &back.new : NULL);
 }
 
 static double cli_ms(const struct timespec *a, const struct timespec *b)
@@ -219,7 +235,8 @@ int cli_sync(struct cli *c, const struct cli_set *old,
 			      old && (!new || old->cont.id != new->cont.id));
 		return err;
 	}
-	cli_rec_finish(c, new ? &in.new : &in.old);
+	if (!cli_keys_left(c, named->cont.name))
+		cli_rec_finish(c, new ? &in.new : &in.old);
 	clock_gettime(CLOCK_MONOTONIC, &t2);
 	if (c->verbose)
 		fprintf(stderr, "%s: container '%s': records %.1f ms, fast path %.1f ms\n",
@@ -244,9 +261,11 @@ int cli_recover(struct cli *c)
 	/*
 	 * Keys of a set the killed writer was writing (or of the set its
 	 * flip replaced) go first: the fresh set written below then fits
-	 * beside the live one, even at max-rules.
+	 * beside the live one, even at max-rules, and cannot inherit them.
+	 * Left, they would: the intent stays for the next command.
 	 */
-	rxl_fw_dead_keys(&c->fw, true);
+	if (rxl_fw_dead_keys(&c->fw, true) < 0)
+		return cli_fw_err(c, "finishing an interrupted change");
 	if ((in.flags & CLI_INTENT_OLD) &&
 	    (!(in.flags & CLI_INTENT_NEW) || in.old.id != in.new.id)) {
 		cli_fw_container_del(c, in.old.id, in.old.name);
@@ -266,7 +285,10 @@ int cli_recover(struct cli *c)
 		}
 	}
 	/* Keys of the set the apply above replaced. */
-	rxl_fw_dead_keys(&c->fw, true);
+	if (rxl_fw_dead_keys(&c->fw, true) < 0) {
+		err = err ?: CLI_ERR;
+		goto out_keep;
+	}
 	/*
 	 * The records hold only the new state, so a change that cannot be
 	 * finished cannot be taken back either. The intent goes all the
@@ -275,6 +297,7 @@ int cli_recover(struct cli *c)
 	 * visible to `rxlane check`, and `check --repair` retries.
 	 */
 	cli_rec_finish(c, (in.flags & CLI_INTENT_NEW) ? &in.new : NULL);
+out_keep:
 	name = (in.flags & CLI_INTENT_NEW) ? in.new.name : in.old.name;
 	if (err)
 		return cli_err(c, CLI_ERR, name,

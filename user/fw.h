@@ -54,6 +54,7 @@ struct rxl_fw {
 	bool lock_held;			/* ... by the caller, for us */
 	int ncpus;
 	__u32 rule_slots;		/* max_entries of rxl_rule_cnt */
+	bool keys_left;			/* a set's keys failed to go */
 	char err[256];
 };
 
@@ -186,6 +187,15 @@ int rxl_fw_container_verify(struct rxl_fw *fw, const struct rxl_cont_spec *s,
 int rxl_fw_container_ids(struct rxl_fw *fw, bool present[RXL_MAX_CONTAINERS]);
 /* Rule keys of no container's set (a killed writer's): count, or delete. */
 long rxl_fw_dead_keys(struct rxl_fw *fw, bool purge);
+/*
+ * Keys of a rule set that could not be deleted after the change that
+ * unreferenced it was done (the change stands and returned 0; the
+ * message is in rxl_fw_error()). They judge nothing, as no container
+ * refers to their set, but must go before a set reuses their tag: the
+ * next set written purges them first, and this purges them now.
+ * Return: 0 when none are left, else -errno.
+ */
+int rxl_fw_purge_left(struct rxl_fw *fw);
 /* Address cache slots that disagree with the maps: count, or repair. */
 long rxl_fw_acache_stale(struct rxl_fw *fw, bool repair);
 /* A grace period: a killed writer may have left recycled elements read. */
