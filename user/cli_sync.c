@@ -252,9 +252,20 @@ int cli_recover(struct cli *c)
 	struct cli_intent in;
 	const char *name;
 	struct cli_set s;
+	char why[64];
 	int err;
 
-	if (c->dry_run || !c->fw_open || cli_intent_get(c, &in))
+	if (c->dry_run)
+		return 0;
+	err = cli_intent_get(c, &in);
+	/* Unreadable, it cannot be finished; only check --repair clears it. */
+	if (cli_intent_bad(err, &in, why, sizeof(why)))
+		return cli_err(c, CLI_ERR, NULL,
+			       "the intent record (%s in %s) is corrupt: %s; a change may be half done: run 'rxlane check --repair'",
+			       CLI_INTENT_REC, c->pin_dir, why);
+	if (err == -ENOMEM)
+		return cli_err(c, CLI_ERR, NULL, "out of memory");
+	if (err || !c->fw_open)
 		return 0;
 	/* The killed writer may not have waited after its last update. */
 	rxl_fw_settle(&c->fw);
