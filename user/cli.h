@@ -240,6 +240,13 @@ int cli_xdp_list(int ifindex, struct cli_xdp_link **out, unsigned int *n);
  */
 int cli_sync(struct cli *c, const struct cli_set *old,
 	     const struct cli_set *new);
+/*
+ * The library's spec of container @s (addresses into @a, CLI_MAX_ADDRS;
+ * rules into *@r, to free): 0, -ENOMEM, or -ENODEV when its redirect
+ * device is gone (redirect_ifindex -1, the rest filled).
+ */
+int cli_spec_of(const struct cli_set *s, struct rxl_cont_spec *spec,
+		struct rxl_addr *a, struct rxl_rule **r);
 /* Replace the container's rule set in the fast path with @s's. */
 int cli_fw_replace(struct cli *c, const struct cli_set *s);
 

@@ -43,6 +43,40 @@ static bool cli_rules_same(const struct cli_set *a, const struct cli_set *b)
 	return true;
 }
 
+int cli_spec_of(const struct cli_set *s, struct rxl_cont_spec *spec,
+		struct rxl_addr *a, struct rxl_rule **r)
+{
+	unsigned int i;
+
+	memset(spec, 0, sizeof(*spec));
+	spec->id = s->cont.id;
+	spec->addrs = a;
+	spec->naddrs = s->cont.naddrs;
+	spec->vnis = s->cont.vnis;
+	spec->nvnis = s->cont.nvnis;
+	spec->nrules = s->nrules;
+	spec->default_drop = s->cont.default_drop;
+	for (i = 0; i < s->cont.naddrs && i < CLI_MAX_ADDRS; i++) {
+		memset(&a[i], 0, sizeof(a[i]));
+		a[i].family = s->cont.addrs[i].family == 4 ? AF_INET : AF_INET6;
+		memcpy(a[i].addr, s->cont.addrs[i].addr, 16);
+	}
+	*r = calloc(s->nrules ?: 1, sizeof(**r));
+	if (!*r)
+		return -ENOMEM;
+	for (i = 0; i < s->nrules; i++)
+		cli_rule_to_fw(&s->rules[i], &(*r)[i]);
+	spec->rules = *r;
+	if (s->cont.dev[0]) {
+		spec->redirect_ifindex = if_nametoindex(s->cont.dev);
+		if (!spec->redirect_ifindex) {
+			spec->redirect_ifindex = -1;	/* gone: differs */
+			return -ENODEV;
+		}
+	}
+	return 0;
+}
+
 /*
  * Make the fast path's container @s->cont.id exactly @s in one step;
  * @keep: its rule set there is @s's already (only the container changed).
@@ -51,35 +85,20 @@ static int cli_fw_container_apply(struct cli *c, const struct cli_set *s,
 				  bool keep)
 {
 	struct rxl_addr a[CLI_MAX_ADDRS];
-	struct rxl_cont_spec spec = {
-		.id = s->cont.id, .addrs = a, .naddrs = s->cont.naddrs,
-		.vnis = s->cont.vnis, .nvnis = s->cont.nvnis,
-		.nrules = s->nrules, .default_drop = s->cont.default_drop,
-		.keep_rules = keep,
-	};
+	struct rxl_cont_spec spec;
 	struct rxl_rule *r;
 	const char *why;
-	unsigned int i;
 	bool rules;
-	int err;
+	int err = cli_spec_of(s, &spec, a, &r);
 
-	if (s->cont.dev[0]) {
-		spec.redirect_ifindex = if_nametoindex(s->cont.dev);
-		if (!spec.redirect_ifindex)
-			return cli_err(c, CLI_ERR, s->cont.dev,
-				       "no device '%s'", s->cont.dev);
-	}
-	for (i = 0; i < s->cont.naddrs && i < CLI_MAX_ADDRS; i++) {
-		memset(&a[i], 0, sizeof(a[i]));
-		a[i].family = s->cont.addrs[i].family == 4 ? AF_INET : AF_INET6;
-		memcpy(a[i].addr, s->cont.addrs[i].addr, 16);
-	}
-	r = calloc(s->nrules ?: 1, sizeof(*r));
-	if (!r)
+	if (err == -ENOMEM)
 		return cli_err(c, CLI_ERR, NULL, "out of memory");
-	for (i = 0; i < s->nrules; i++)
-		cli_rule_to_fw(&s->rules[i], &r[i]);
-	spec.rules = r;
+	if (err == -ENODEV) {
+		free(r);
+		return cli_err(c, CLI_ERR, s->cont.dev, "no device '%s'",
+			       s->cont.dev);
+	}
+	spec.keep_rules = keep;
 	err = rxl_fw_container_apply(&c->fw, &spec);
 	free(r);
 	if (!err)

@@ -19,7 +19,6 @@
  */
 #include <errno.h>
 #include <stdarg.h>
-#include <net/if.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -70,38 +69,6 @@ static void chk_report(struct chk *k, const char *name, long id,
 	json_array_append_new(k->arr, o);
 }
 
-static int chk_spec(const struct cli_set *s, struct rxl_cont_spec *spec,
-		    struct rxl_addr *a, struct rxl_rule **r)
-{
-	unsigned int i;
-
-	memset(spec, 0, sizeof(*spec));
-	spec->id = s->cont.id;
-	spec->addrs = a;
-	spec->naddrs = s->cont.naddrs;
-	spec->vnis = s->cont.vnis;
-	spec->nvnis = s->cont.nvnis;
-	spec->nrules = s->nrules;
-	spec->default_drop = s->cont.default_drop;
-	if (s->cont.dev[0]) {
-		spec->redirect_ifindex = if_nametoindex(s->cont.dev);
-		if (!spec->redirect_ifindex)
-			spec->redirect_ifindex = -1;	/* gone: differs */
-	}
-	for (i = 0; i < s->cont.naddrs && i < CLI_MAX_ADDRS; i++) {
-		memset(&a[i], 0, sizeof(a[i]));
-		a[i].family = s->cont.addrs[i].family == 4 ? AF_INET : AF_INET6;
-		memcpy(a[i].addr, s->cont.addrs[i].addr, 16);
-	}
-	*r = calloc(s->nrules ?: 1, sizeof(**r));
-	if (!*r)
-		return -ENOMEM;
-	for (i = 0; i < s->nrules; i++)
-		cli_rule_to_fw(&s->rules[i], &(*r)[i]);
-	spec->rules = *r;
-	return 0;
-}
-
 /*
  * Every recorded container against the fast path. A repair can be
  * refused while another container still holds an address (two records
@@ -126,7 +93,8 @@ static int chk_containers(struct chk *k, const struct cli_set *sets,
 		goto out;
 	}
 	for (i = 0; i < n; i++) {
-		if (chk_spec(&sets[i], &spec, a, &r)) {
+		/* A redirect device that is gone differs: verified so. */
+		if (cli_spec_of(&sets[i], &spec, a, &r) == -ENOMEM) {
 			err = cli_err(k->c, CLI_ERR, NULL, "out of memory");
 			goto out;
 		}

@@ -24,65 +24,26 @@ set -u
 . "$(dirname "$0")/lib.sh"
 
 DIR=$(cd "$(dirname "$0")" && pwd)
-SHIM=$DIR/crash_at.so
 PROBE=$DIR/fp_probe
-[ -x "$PROBE" ] && [ -f "$SHIM" ] || rxl_fail "crash_at.so and fp_probe not built"
+[ -x "$PROBE" ] && [ -f "$RXL_SHIM" ] || rxl_fail "crash_at.so and fp_probe not built"
 
 rxl_init fail
-NS=rxl-fail-$RXL_ID
-rxl_veth_ns "$NS"
+RXL_NS=rxl-fail-$RXL_ID
+rxl_veth_ns "$RXL_NS"
 TMPD=$(mktemp -d /tmp/rxl-fail.XXXXXX)
 trap 'rm -rf "$TMPD"; rxl_cleanup' EXIT
 
-in_ns() { nsenter --net=/run/netns/"$NS" "$@"; }
-cli() { in_ns "$RXL_CLI" "$@"; }
 cli_failing_at() {
 	local n=$1
 
 	shift
-	in_ns env LD_PRELOAD="$SHIM" RXLANE_FAIL_AT="$n" RXLANE_FAIL_SKIP=rxl_acache \
-		"$RXL_CLI" "$@" >"$TMPD/out" 2>&1
+	rxl_shim_run RXLANE_FAIL_AT="$n" RXLANE_FAIL_SKIP=rxl_acache -- "$@" \
+		>"$TMPD/out" 2>&1
 }
-cli_count() {
-	in_ns env LD_PRELOAD="$SHIM" RXLANE_FAIL_SKIP=rxl_acache \
-		RXLANE_CRASH_COUNT="$TMPD/count" "$RXL_CLI" "$@" >/dev/null ||
-		rxl_fail "'$*' failed"
-	cat "$TMPD/count"
-}
+cli_count() { rxl_shim_count "$TMPD/count" RXLANE_FAIL_SKIP=rxl_acache -- "$@"; }
 
-cat > "$TMPD/p1.json" <<'JSON'
-{"schema": 1, "containers": [
-  {"name": "web", "ips": ["10.200.0.2", "fd00::3"], "default": "drop",
-   "rules": ["allow proto tcp from 192.0.2.0/24 dport 22 prio 1",
-	     "allow proto tcp dport 80"]},
-  {"name": "db", "ips": ["10.200.0.3"], "default": "allow",
-   "rules": ["drop proto tcp dport 5432"]},
-  {"name": "cache", "ips": ["10.200.0.4"], "default": "drop"}]}
-JSON
-cat > "$TMPD/p2.json" <<'JSON'
-{"schema": 1, "containers": [
-  {"name": "web", "ips": ["10.200.0.2", "fd00::2"], "default": "drop",
-   "rules": ["allow proto tcp dport 80", "allow proto tcp dport 443"]},
-  {"name": "db", "ips": ["10.200.0.3"], "default": "drop"}]}
-JSON
-
-STEPS=(
-	"container add web ip 10.200.0.2 ip fd00::2 default drop"
-	"fw add web allow proto tcp dport 80"
-	"fw add web allow proto tcp dport 443"
-	"fw add web allow from 192.0.2.0/24 prio 1"
-	"fw add web drop proto udp dport 53 prio 5"
-	"container set web default allow"
-	"container add db ip 10.200.0.3 default drop vni 100"
-	"fw add db allow proto tcp dport 5432"
-	"fw del web handle 2"
-	"policy apply $TMPD/p1.json"
-	"fw add web drop proto udp"
-	"policy apply $TMPD/p2.json"
-	"fw flush web"
-	"container del db"
-	"container del web"
-)
+rxl_walk_init "$TMPD"
+STEPS=("${RXL_WALK[@]}")
 PROBES="192.0.2.9,10.200.0.2,tcp,80 192.0.2.9,10.200.0.2,tcp,443
 	192.0.2.9,10.200.0.2,tcp,22 198.51.100.1,10.200.0.2,tcp,22
 	198.51.100.1,10.200.0.2,udp,53 198.51.100.1,10.200.0.2,icmp,0
@@ -95,14 +56,14 @@ PROBES="192.0.2.9,10.200.0.2,tcp,80 192.0.2.9,10.200.0.2,tcp,443
 tmp=
 state() {
 	{
-		cli container list | grep -v "^tmp-" |
+		rxl_cli container list | grep -v "^tmp-" |
 			sed -E 's/^([^ ]+) id [0-9]+/\1/' | sort
 		# One line per container's block, sorted: the order of a
 		# listing follows the ids, which the unrelated container moves.
-		cli fw list | awk '/^container / { if (b != "") print b; b = $0; next }
+		rxl_cli fw list | awk '/^container / { if (b != "") print b; b = $0; next }
 			{ b = b "\x01" $0 } END { if (b != "") print b }' |
 			grep -v "^container tmp-" | sort | tr '\001' '\n'
-		in_ns "$PROBE" v0 $PROBES
+		rxl_ns "$PROBE" v0 $PROBES
 	} 2>&1
 }
 
@@ -111,16 +72,16 @@ state() {
 next_command() {
 	if [ -z "$tmp" ]; then
 		tmp=tmp-$1-$2
-		cli container add "$tmp" ip 10.200.9.9 >/dev/null ||
+		rxl_cli container add "$tmp" ip 10.200.9.9 >/dev/null ||
 			rxl_fail "'$step' with update $2 failing: the next container add failed"
 	else
-		cli container del "$tmp" >/dev/null ||
+		rxl_cli container del "$tmp" >/dev/null ||
 			rxl_fail "'$step' with update $2 failing: the next container del failed"
 		tmp=
 	fi
 }
 
-cli attach v0 >/dev/null || rxl_fail "attach v0"
+rxl_cli attach v0 >/dev/null || rxl_fail "attach v0"
 declare -a REF CNT
 REF[0]=$(state)
 for k in "${!STEPS[@]}"; do
@@ -142,11 +103,11 @@ for k in "${!STEPS[@]}"; do
 			tolerated=$((tolerated + 1))
 			# A policy apply deletes the containers its file does
 			# not list.
-			[ -n "$tmp" ] && ! cli container list | grep -q "^$tmp " && tmp=
+			[ -n "$tmp" ] && ! rxl_cli container list | grep -q "^$tmp " && tmp=
 			next_command "$k" "$n"
 			[ "$(state)" == "${REF[k + 1]}" ] ||
 				rxl_fail "'$step' with update $n failing, then the next command: the state is not the one after it"
-			out=$(cli check 2>&1) ||
+			out=$(rxl_cli check 2>&1) ||
 				rxl_fail "'$step' with update $n failing exited 0, then the next command: rxlane check: $out"
 			echo "'$step': update $n of ${CNT[k]} failing is ignored"
 			done_=1
@@ -158,20 +119,20 @@ for k in "${!STEPS[@]}"; do
 			rxl_fail "'$step' failed at update $n of ${CNT[k]} ($(head -c 300 "$TMPD/out")) and left a state other than the one before (diff before/now): $(diff <(echo "${REF[k]}") <(echo "$cur"))"
 		next_command "$k" "$n"
 		# The next change also finished anything left: all agree.
-		out=$(cli check 2>&1) ||
+		out=$(rxl_cli check 2>&1) ||
 			rxl_fail "'$step' failed at update $n, then the next command (tmp: '$tmp'): rxlane check: $out"
 	done
 	if [ -z "$done_" ]; then
-		cli $step >/dev/null || rxl_fail "'$step' without a failure failed"
+		rxl_cli $step >/dev/null || rxl_fail "'$step' without a failure failed"
 	fi
 	[ "$(state)" == "${REF[k + 1]}" ] ||
 		rxl_fail "'$step': the state after it differs from the reference walk"
-	out=$(cli check 2>&1) ||
+	out=$(rxl_cli check 2>&1) ||
 		rxl_fail "after '$step' (tmp: '$tmp'): rxlane check: $out"
 	# A policy apply deletes containers it does not list.
-	[ -n "$tmp" ] && ! cli container list | grep -q "^$tmp " && tmp=
+	[ -n "$tmp" ] && ! rxl_cli container list | grep -q "^$tmp " && tmp=
 done
-[ -z "$tmp" ] || cli container del "$tmp" >/dev/null || rxl_fail "container del $tmp"
-out=$(cli check 2>&1) || rxl_fail "rxlane check at the end: $out"
+[ -z "$tmp" ] || rxl_cli container del "$tmp" >/dev/null || rxl_fail "container del $tmp"
+out=$(rxl_cli check 2>&1) || rxl_fail "rxlane check at the end: $out"
 echo "failed commands: $fails, a failure ignored: $tolerated; $((SECONDS - t0)) s"
 rxl_ok "every failed map update left the state before the command"

@@ -17,19 +17,17 @@ set -u
 . "$(dirname "$0")/lib.sh"
 
 DIR=$(cd "$(dirname "$0")" && pwd)
-SHIM=$DIR/crash_at.so
-[ -f "$SHIM" ] || rxl_fail "crash_at.so not built"
+[ -f "$RXL_SHIM" ] || rxl_fail "crash_at.so not built"
 
 rxl_init grace
-NS=rxl-grace-$RXL_ID
-rxl_veth_ns "$NS"
+RXL_NS=rxl-grace-$RXL_ID
+rxl_veth_ns "$RXL_NS"
 TMPD=$(mktemp -d /tmp/rxl-grace.XXXXXX)
 trap 'rm -rf "$TMPD"; rxl_cleanup' EXIT
 
-in_ns() { nsenter --net=/run/netns/"$NS" "$@"; }
 cli_gp() {
-	in_ns env LD_PRELOAD="$SHIM" RXLANE_GP_CHECK="$TMPD/gp" \
-		"$RXL_CLI" "$@" >/dev/null || rxl_fail "rxlane $*"
+	rxl_shim_run RXLANE_GP_CHECK="$TMPD/gp" -- "$@" >/dev/null ||
+		rxl_fail "rxlane $*"
 }
 
 cat > "$TMPD/p1.json" <<'JSON'
