@@ -30,14 +30,8 @@ cli_gp() {
 		rxl_fail "rxlane $*"
 }
 
-cat > "$TMPD/p1.json" <<'JSON'
-{"schema": 1, "containers": [
-  {"name": "web", "ips": ["10.200.0.2", "fd00::3"], "default": "drop",
-   "rules": ["allow proto tcp from 192.0.2.0/24 dport 22 prio 1",
-	     "allow proto tcp dport 80"]},
-  {"name": "db", "ips": ["10.200.0.3"], "default": "allow",
-   "rules": ["drop proto tcp dport 5432"]}]}
-JSON
+# The policy files of the crash walk (lib.sh); this walk is its own.
+rxl_walk_init "$TMPD"
 
 STEPS=(
 	"attach v0"
