@@ -286,6 +286,13 @@ int cli_xdp_list(int ifindex, struct cli_xdp_link **out, unsigned int *n);
  */
 int cli_sync(struct cli *c, const struct cli_set *old,
 	     const struct cli_set *new);
+/*
+ * The library's spec of container @s (addresses into @a, CLI_MAX_ADDRS;
+ * rules into *@r, to free): 0, -ENOMEM, or -ENODEV when its redirect
+ * device is gone (redirect_ifindex -1, the rest filled).
+ */
+int cli_spec_of(const struct cli_set *s, struct rxl_cont_spec *spec,
+		struct rxl_addr *a, struct rxl_rule **r);
 /* Replace the container's rule set in the fast path with @s's. */
 int cli_fw_replace(struct cli *c, const struct cli_set *s);
 
@@ -310,8 +317,18 @@ int cli_rec_commit_one(struct cli *c, __u32 id, __u32 handle,
 int cli_rec_finish(struct cli *c, const struct cli_cont *ct);
 /* Every chunk of container @id goes. */
 int cli_rec_drop_all(struct cli *c, const struct cli_cont *ct);
-/* The intent of an unfinished change: 0, or -ENOENT when there is none. */
+/*
+ * The intent of an unfinished change: 0, -ENOENT when there is none, or
+ * (a corrupt record) -EBADMSG, -EMSGSIZE or -EINVAL: see cli_intent_bad().
+ */
 int cli_intent_get(struct cli *c, struct cli_intent *in);
+/*
+ * What is wrong with a corrupt intent record (@err from cli_intent_get(),
+ * -EBADMSG, -EMSGSIZE or -EINVAL), in @buf; NULL for any other @err.
+ */
+const char *cli_intent_bad(int err, const struct cli_intent *in,
+			   char *buf, size_t len);
+#define CLI_INTENT_REC	"cli_rules key (0xffffffff, 0)"
 /* Finish (roll forward) a change a killed command left; 0 when none. */
 int cli_recover(struct cli *c);
 /* The container as stored: with its rule count and highest priority. */

@@ -10,6 +10,7 @@
  * single inserts, and one rule is still read or written with one lookup.
  */
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -376,6 +377,39 @@ int cli_rec_drop_all(struct cli *c, const struct cli_cont *ct)
 	return cli_rec_prune(c, ct, true);
 }
 
+/* A container of an intent: what no command would have stored. */
+static bool cli_intent_cont_bad(const struct cli_cont *ct)
+{
+	return !memchr(ct->name, 0, sizeof(ct->name)) || !ct->name[0] ||
+	       ct->id >= RXL_MAX_CONTAINERS || ct->naddrs > CLI_MAX_ADDRS ||
+	       ct->nvnis > RXL_CONT_MAX_VNIS ||
+	       !memchr(ct->dev, 0, sizeof(ct->dev));
+}
+
+/*
+ * The intent record's value is a whole chunk: the intent, then zeroes.
+ * -EBADMSG: not an intent's magic; -EMSGSIZE: bytes past the intent (a
+ * record longer than an intent); -EINVAL: flags or a container no command
+ * stores. @in holds the record's first bytes all the same.
+ */
+static int cli_intent_valid(const struct cli_chunk *v,
+			    const struct cli_intent *in)
+{
+	const __u8 *tail = (const __u8 *)v + sizeof(*in);
+	size_t i;
+
+	if (in->magic != CLI_INTENT_MAGIC)
+		return -EBADMSG;
+	for (i = 0; i < sizeof(*v) - sizeof(*in); i++)
+		if (tail[i])
+			return -EMSGSIZE;
+	if (!in->flags || (in->flags & ~(CLI_INTENT_OLD | CLI_INTENT_NEW)) ||
+	    ((in->flags & CLI_INTENT_OLD) && cli_intent_cont_bad(&in->old)) ||
+	    ((in->flags & CLI_INTENT_NEW) && cli_intent_cont_bad(&in->new)))
+		return -EINVAL;
+	return 0;
+}
+
 int cli_intent_get(struct cli *c, struct cli_intent *in)
 {
 	struct cli_chunk *v;
@@ -383,15 +417,34 @@ int cli_intent_get(struct cli *c, struct cli_intent *in)
 
 	if (c->rules_fd < 0)
 		return -ENOENT;
-	v = malloc(sizeof(*v));
+	v = calloc(1, sizeof(*v));
 	if (!v)
 		return -ENOMEM;
 	if (bpf_map_lookup_elem(c->rules_fd, &cli_intent_key, v))
 		err = -ENOENT;
-	else
-		memcpy(in, v, sizeof(*in));
+	memcpy(in, v, sizeof(*in));
+	if (!err)
+		err = cli_intent_valid(v, in);
 	free(v);
-	if (!err && in->magic != CLI_INTENT_MAGIC)
-		err = -EINVAL;
 	return err;
+}
+
+const char *cli_intent_bad(int err, const struct cli_intent *in,
+			   char *buf, size_t len)
+{
+	switch (err) {
+	case -EBADMSG:
+		snprintf(buf, len, "bad magic 0x%08x", in->magic);
+		break;
+	case -EMSGSIZE:
+		snprintf(buf, len, "bytes past the intent's %zu",
+			 sizeof(*in));
+		break;
+	case -EINVAL:
+		snprintf(buf, len, "bad flags 0x%x or container", in->flags);
+		break;
+	default:
+		return NULL;
+	}
+	return buf;
 }

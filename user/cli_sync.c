@@ -43,6 +43,40 @@ static bool cli_rules_same(const struct cli_set *a, const struct cli_set *b)
 	return true;
 }
 
+int cli_spec_of(const struct cli_set *s, struct rxl_cont_spec *spec,
+		struct rxl_addr *a, struct rxl_rule **r)
+{
+	unsigned int i;
+
+	memset(spec, 0, sizeof(*spec));
+	spec->id = s->cont.id;
+	spec->addrs = a;
+	spec->naddrs = s->cont.naddrs;
+	spec->vnis = s->cont.vnis;
+	spec->nvnis = s->cont.nvnis;
+	spec->nrules = s->nrules;
+	spec->default_drop = s->cont.default_drop;
+	for (i = 0; i < s->cont.naddrs && i < CLI_MAX_ADDRS; i++) {
+		memset(&a[i], 0, sizeof(a[i]));
+		a[i].family = s->cont.addrs[i].family == 4 ? AF_INET : AF_INET6;
+		memcpy(a[i].addr, s->cont.addrs[i].addr, 16);
+	}
+	*r = calloc(s->nrules ?: 1, sizeof(**r));
+	if (!*r)
+		return -ENOMEM;
+	for (i = 0; i < s->nrules; i++)
+		cli_rule_to_fw(&s->rules[i], &(*r)[i]);
+	spec->rules = *r;
+	if (s->cont.dev[0]) {
+		spec->redirect_ifindex = if_nametoindex(s->cont.dev);
+		if (!spec->redirect_ifindex) {
+			spec->redirect_ifindex = -1;	/* gone: differs */
+			return -ENODEV;
+		}
+	}
+	return 0;
+}
+
 /*
  * Make the fast path's container @s->cont.id exactly @s in one step;
  * @keep: its rule set there is @s's already (only the container changed).
@@ -51,35 +85,20 @@ static int cli_fw_container_apply(struct cli *c, const struct cli_set *s,
 				  bool keep)
 {
 	struct rxl_addr a[CLI_MAX_ADDRS];
-	struct rxl_cont_spec spec = {
-		.id = s->cont.id, .addrs = a, .naddrs = s->cont.naddrs,
-		.vnis = s->cont.vnis, .nvnis = s->cont.nvnis,
-		.nrules = s->nrules, .default_drop = s->cont.default_drop,
-		.keep_rules = keep,
-	};
+	struct rxl_cont_spec spec;
 	struct rxl_rule *r;
 	const char *why;
-	unsigned int i;
 	bool rules;
-	int err;
+	int err = cli_spec_of(s, &spec, a, &r);
 
-	if (s->cont.dev[0]) {
-		spec.redirect_ifindex = if_nametoindex(s->cont.dev);
-		if (!spec.redirect_ifindex)
-			return cli_err(c, CLI_ERR, s->cont.dev,
-				       "no device '%s'", s->cont.dev);
-	}
-	for (i = 0; i < s->cont.naddrs && i < CLI_MAX_ADDRS; i++) {
-		memset(&a[i], 0, sizeof(a[i]));
-		a[i].family = s->cont.addrs[i].family == 4 ? AF_INET : AF_INET6;
-		memcpy(a[i].addr, s->cont.addrs[i].addr, 16);
-	}
-	r = calloc(s->nrules ?: 1, sizeof(*r));
-	if (!r)
+	if (err == -ENOMEM)
 		return cli_err(c, CLI_ERR, NULL, "out of memory");
-	for (i = 0; i < s->nrules; i++)
-		cli_rule_to_fw(&s->rules[i], &r[i]);
-	spec.rules = r;
+	if (err == -ENODEV) {
+		free(r);
+		return cli_err(c, CLI_ERR, s->cont.dev, "no device '%s'",
+			       s->cont.dev);
+	}
+	spec.keep_rules = keep;
 	err = rxl_fw_container_apply(&c->fw, &spec);
 	free(r);
 	if (!err)
@@ -118,6 +137,21 @@ static int cli_fw_step(struct cli *c, const struct cli_set *from,
 	if (!to)
 		return 0;
 	return cli_fw_container_apply(c, to, same && cli_rules_same(from, to));
+}
+
+/*
+ * Keys of a rule set the fast path failed to delete after its change was
+ * done (rxl_fw_purge_left()): removed now, or the intent stays, and the
+ * next command's recovery removes them before it writes any set. True
+ * when they are left (the caller keeps the intent).
+ */
+static bool cli_keys_left(struct cli *c, const char *name)
+{
+	if (!c->fw_open || !rxl_fw_purge_left(&c->fw))
+		return false;
+	fprintf(stderr, "%s: container '%s': rule keys of its old set are left (%s); the next command removes them\n",
+		c->prog, name, rxl_fw_error(&c->fw));
+	return true;
 }
 
 /* ---- metadata ---------------------------------------------------------- */
@@ -177,7 +211,8 @@ static void cli_sync_undo(struct cli *c, const struct cli_set *from,
 	cli_conts_step(c, &back);
 	if (fw_touched)
 		cli_fw_step(c, to, from);
-	cli_rec_finish(c, from ? &back.new : NULL);
+	if (!cli_keys_left(c, (from ? from : to)->cont.name))
+		cli_rec_finish(c, from ? &back.new : NULL);
 }
 
 static double cli_ms(const struct timespec *a, const struct timespec *b)
@@ -219,7 +254,8 @@ int cli_sync(struct cli *c, const struct cli_set *old,
 			      old && (!new || old->cont.id != new->cont.id));
 		return err;
 	}
-	cli_rec_finish(c, new ? &in.new : &in.old);
+	if (!cli_keys_left(c, named->cont.name))
+		cli_rec_finish(c, new ? &in.new : &in.old);
 	clock_gettime(CLOCK_MONOTONIC, &t2);
 	if (c->verbose)
 		fprintf(stderr, "%s: container '%s': records %.1f ms, fast path %.1f ms\n",
@@ -235,18 +271,31 @@ int cli_recover(struct cli *c)
 	struct cli_intent in;
 	const char *name;
 	struct cli_set s;
+	char why[64];
 	int err;
 
-	if (c->dry_run || !c->fw_open || cli_intent_get(c, &in))
+	if (c->dry_run)
+		return 0;
+	err = cli_intent_get(c, &in);
+	/* Unreadable, it cannot be finished; only check --repair clears it. */
+	if (cli_intent_bad(err, &in, why, sizeof(why)))
+		return cli_err(c, CLI_ERR, NULL,
+			       "the intent record (%s in %s) is corrupt: %s; a change may be half done: run 'rxlane check --repair'",
+			       CLI_INTENT_REC, c->pin_dir, why);
+	if (err == -ENOMEM)
+		return cli_err(c, CLI_ERR, NULL, "out of memory");
+	if (err || !c->fw_open)
 		return 0;
 	/* The killed writer may not have waited after its last update. */
 	rxl_fw_settle(&c->fw);
 	/*
 	 * Keys of a set the killed writer was writing (or of the set its
 	 * flip replaced) go first: the fresh set written below then fits
-	 * beside the live one, even at max-rules.
+	 * beside the live one, even at max-rules, and cannot inherit them.
+	 * Left, they would: the intent stays for the next command.
 	 */
-	rxl_fw_dead_keys(&c->fw, true);
+	if (rxl_fw_dead_keys(&c->fw, true) < 0)
+		return cli_fw_err(c, "finishing an interrupted change");
 	if ((in.flags & CLI_INTENT_OLD) &&
 	    (!(in.flags & CLI_INTENT_NEW) || in.old.id != in.new.id)) {
 		cli_fw_container_del(c, in.old.id, in.old.name);
@@ -266,7 +315,10 @@ int cli_recover(struct cli *c)
 		}
 	}
 	/* Keys of the set the apply above replaced. */
-	rxl_fw_dead_keys(&c->fw, true);
+	if (rxl_fw_dead_keys(&c->fw, true) < 0) {
+		err = err ?: CLI_ERR;
+		goto out_keep;
+	}
 	/*
 	 * The records hold only the new state, so a change that cannot be
 	 * finished cannot be taken back either. The intent goes all the
@@ -275,6 +327,7 @@ int cli_recover(struct cli *c)
 	 * visible to `rxlane check`, and `check --repair` retries.
 	 */
 	cli_rec_finish(c, (in.flags & CLI_INTENT_NEW) ? &in.new : NULL);
+out_keep:
 	name = (in.flags & CLI_INTENT_NEW) ? in.new.name : in.old.name;
 	if (err)
 		return cli_err(c, CLI_ERR, name,

@@ -164,13 +164,12 @@ static int cli_attach_check_dir(struct cli *c)
 	return dir == c->pin_dir ? 0 : cli_check_maps_dir(c, dir);
 }
 
-/* The maps sized at load for max-rules (include/rxlane_maps.h). */
+/* The maps sized at load for max-rules: the layout table says which. */
 static bool cli_map_sized(const struct bpf_map *m)
 {
-	const char *n = bpf_map__name(m);
+	const struct rxl_map_layout *l = rxl_map_layout(bpf_map__name(m));
 
-	return !strcmp(n, "rxl_rules4") || !strcmp(n, "rxl_rules6") ||
-	       !strcmp(n, "rxl_rule_cnt");
+	return l && l->rule_sized;
 }
 
 /*

@@ -19,7 +19,6 @@
  */
 #include <errno.h>
 #include <stdarg.h>
-#include <net/if.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -30,6 +29,7 @@ struct chk {
 	bool repair;
 	bool quiet;		/* count only (the pass after repairs) */
 	unsigned int found, left;
+	unsigned int nconts, nrecs;	/* what was checked */
 	json_t *arr;
 };
 
@@ -69,64 +69,60 @@ static void chk_report(struct chk *k, const char *name, long id,
 	json_array_append_new(k->arr, o);
 }
 
-static int chk_spec(const struct cli_set *s, struct rxl_cont_spec *spec,
-		    struct rxl_addr *a, struct rxl_rule **r)
-{
-	unsigned int i;
-
-	memset(spec, 0, sizeof(*spec));
-	spec->id = s->cont.id;
-	spec->addrs = a;
-	spec->naddrs = s->cont.naddrs;
-	spec->vnis = s->cont.vnis;
-	spec->nvnis = s->cont.nvnis;
-	spec->nrules = s->nrules;
-	spec->default_drop = s->cont.default_drop;
-	if (s->cont.dev[0]) {
-		spec->redirect_ifindex = if_nametoindex(s->cont.dev);
-		if (!spec->redirect_ifindex)
-			spec->redirect_ifindex = -1;	/* gone: differs */
-	}
-	for (i = 0; i < s->cont.naddrs && i < CLI_MAX_ADDRS; i++) {
-		memset(&a[i], 0, sizeof(a[i]));
-		a[i].family = s->cont.addrs[i].family == 4 ? AF_INET : AF_INET6;
-		memcpy(a[i].addr, s->cont.addrs[i].addr, 16);
-	}
-	*r = calloc(s->nrules ?: 1, sizeof(**r));
-	if (!*r)
-		return -ENOMEM;
-	for (i = 0; i < s->nrules; i++)
-		cli_rule_to_fw(&s->rules[i], &(*r)[i]);
-	spec->rules = *r;
-	return 0;
-}
-
-/* Every recorded container against the fast path. */
+/*
+ * Every recorded container against the fast path. A repair can be
+ * refused while another container still holds an address (two records
+ * swapped addresses): repairs go round while any succeeds, so one
+ * --repair ends at a fixed point; each problem is reported once.
+ */
 static int chk_containers(struct chk *k, const struct cli_set *sets,
 			  unsigned int n)
 {
+	char (*why)[160] = calloc(n ?: 1, sizeof(*why));
+	bool *bad = calloc(n ?: 1, sizeof(*bad));
+	bool *fixed = calloc(n ?: 1, sizeof(*fixed));
 	struct rxl_addr a[CLI_MAX_ADDRS];
 	struct rxl_cont_spec spec;
+	bool progress = true;
 	struct rxl_rule *r;
 	unsigned int i;
-	char why[160];
-	int ret;
+	int ret, err = 0;
 
-	for (i = 0; i < n; i++) {
-		if (chk_spec(&sets[i], &spec, a, &r))
-			return cli_err(k->c, CLI_ERR, NULL, "out of memory");
-		ret = rxl_fw_container_verify(&k->c->fw, &spec, why,
-					      sizeof(why));
-		free(r);
-		if (ret < 0)
-			return cli_fw_err(k->c, "checking the fast path");
-		if (!ret)
-			continue;
-		chk_report(k, sets[i].cont.name, -1,
-			   k->repair && !cli_fw_replace(k->c, &sets[i]),
-			   "%s", why);
+	if (!why || !bad || !fixed) {
+		err = cli_err(k->c, CLI_ERR, NULL, "out of memory");
+		goto out;
 	}
-	return 0;
+	for (i = 0; i < n; i++) {
+		/* A redirect device that is gone differs: verified so. */
+		if (cli_spec_of(&sets[i], &spec, a, &r) == -ENOMEM) {
+			err = cli_err(k->c, CLI_ERR, NULL, "out of memory");
+			goto out;
+		}
+		ret = rxl_fw_container_verify(&k->c->fw, &spec, why[i],
+					      sizeof(why[i]));
+		free(r);
+		if (ret < 0) {
+			err = cli_fw_err(k->c, "checking the fast path");
+			goto out;
+		}
+		bad[i] = ret;
+	}
+	while (k->repair && progress) {
+		progress = false;
+		for (i = 0; i < n; i++)
+			if (bad[i] && !fixed[i] &&
+			    !cli_fw_replace(k->c, &sets[i]))
+				progress = fixed[i] = true;
+	}
+	for (i = 0; i < n; i++)
+		if (bad[i])
+			chk_report(k, sets[i].cont.name, -1, fixed[i], "%s",
+				   why[i]);
+out:
+	free(why);
+	free(bad);
+	free(fixed);
+	return err;
 }
 
 /* Container ids in the fast path that no record names. */
@@ -164,6 +160,7 @@ static int chk_records(struct chk *k, const struct cli_cont *all,
 	struct cli_cont ct;
 	int err = maxh ? cli_rules_all(k->c, &keys, &rules, &nr) : -ENOMEM;
 
+	k->nrecs = nr;
 	for (i = 0; !err && i < nr; i++)
 		if (keys[i].id < RXL_MAX_CONTAINERS &&
 		    keys[i].handle > maxh[keys[i].id])
@@ -188,50 +185,107 @@ static int chk_records(struct chk *k, const struct cli_cont *all,
 	return 0;
 }
 
+/* The intent record: pending, or corrupt (repaired before chk_run()). */
+static void chk_intent(struct chk *k)
+{
+	struct cli_intent in;
+	char why[64];
+	int err = cli_intent_get(k->c, &in);
+
+	if (!err)
+		chk_report(k, (in.flags & CLI_INTENT_NEW) ? in.new.name :
+			   in.old.name, -1, false,
+			   k->c->fw_open ?
+			   "an interrupted change is pending (the next change, or check --repair, finishes it)" :
+			   "an interrupted change is pending (nothing is attached to finish it in)");
+	else if (cli_intent_bad(err, &in, why, sizeof(why)))
+		chk_report(k, NULL, -1, false,
+			   "the intent record (%s) is corrupt: %s",
+			   CLI_INTENT_REC, why);
+}
+
+/* The fast path's own consistency: keys of no set, the address cache. */
+static int chk_fast_path(struct chk *k)
+{
+	long bad = rxl_fw_dead_keys(&k->c->fw, k->repair);
+
+	if (bad < 0)
+		return cli_fw_err(k->c, "reading the rule keys");
+	if (bad)
+		chk_report(k, NULL, -1, k->repair,
+			   "%ld rule keys belong to no container's rule set",
+			   bad);
+	bad = rxl_fw_acache_stale(&k->c->fw, k->repair);
+	if (bad < 0)
+		return cli_fw_err(k->c, "reading the address cache");
+	if (bad)
+		chk_report(k, NULL, -1, k->repair,
+			   "%ld address cache slots disagree with the address maps",
+			   bad);
+	return 0;
+}
+
+/*
+ * Everything pinned: the intent and the records always; with the fast
+ * path's maps, those against the records. Orphans go before containers
+ * are repaired: an orphan may hold a recorded container's address.
+ */
 static int chk_run(struct chk *k)
 {
 	struct cli_set *sets = NULL;
 	struct cli_cont *all = NULL;
-	struct cli_intent in;
 	unsigned int n = 0, i;
-	long bad;
 	int err;
 
-	if (!cli_intent_get(k->c, &in))
-		chk_report(k, (in.flags & CLI_INTENT_NEW) ? in.new.name :
-			   in.old.name, -1, false,
-			   "an interrupted change is pending (the next change, or check --repair, finishes it)");
+	chk_intent(k);
 	err = cli_cont_all(k->c, &all, &n);
-	if (!err) {
+	k->nconts = n;
+	if (!err && k->c->fw_open) {
 		sets = calloc(n ?: 1, sizeof(*sets));
 		err = sets ? cli_sets_load(k->c, all, n, sets) : CLI_ERR;
+		err = err ?: chk_orphans(k, all, n) ?:
+		      chk_containers(k, sets, n);
 	}
-	if (!err)
-		err = chk_containers(k, sets, n) ?: chk_orphans(k, all, n) ?:
-		      chk_records(k, all, n);
-	if (!err) {
-		bad = rxl_fw_dead_keys(&k->c->fw, k->repair);
-		if (bad < 0)
-			err = cli_fw_err(k->c, "reading the rule keys");
-		else if (bad)
-			chk_report(k, NULL, -1, k->repair,
-				   "%ld rule keys belong to no container's rule set",
-				   bad);
-	}
-	if (!err) {
-		bad = rxl_fw_acache_stale(&k->c->fw, k->repair);
-		if (bad < 0)
-			err = cli_fw_err(k->c, "reading the address cache");
-		else if (bad)
-			chk_report(k, NULL, -1, k->repair,
-				   "%ld address cache slots disagree with the address maps",
-				   bad);
-	}
+	err = err ?: chk_records(k, all, n);
+	if (!err && k->c->fw_open)
+		err = chk_fast_path(k);
 	for (i = 0; sets && i < n; i++)
 		cli_set_free(&sets[i]);
 	free(sets);
 	free(all);
 	return err;
+}
+
+/*
+ * A corrupt intent record says nothing of the change it stood for, so it
+ * cannot be finished: it goes, and the repairs after it make the fast
+ * path what the records say (Documentation/fastpath.rst, "Recovery").
+ */
+static int chk_repair_intent(struct chk *k)
+{
+	struct cli_intent in;
+	char why[64];
+	int err = cli_intent_get(k->c, &in);
+
+	if (!cli_intent_bad(err, &in, why, sizeof(why)))
+		return 0;
+	err = cli_rec_finish(k->c, NULL);
+	chk_report(k, NULL, -1, !err, "the intent record (%s) was corrupt: %s",
+		   CLI_INTENT_REC, why);
+	return err ? cli_err(k->c, CLI_ERR, NULL,
+			     "removing the corrupt intent record: %s",
+			     strerror(-err)) : 0;
+}
+
+/* What the text output says was checked, after "consistent". */
+static void chk_print_checked(const struct chk *k)
+{
+	printf("consistent: %u containers and %u rule records, the intent record",
+	       k->nconts, k->nrecs);
+	if (k->c->fw_open)
+		printf(", the fast path's maps (%s)\n", k->c->maps_dir);
+	else
+		printf("; no fast path maps (nothing attached)\n");
 }
 
 int cmd_check(struct cli *c, int argc, char **argv)
@@ -251,21 +305,19 @@ int cmd_check(struct cli *c, int argc, char **argv)
 		return cli_usage_err(c, "--repair", "check --repair changes maps: not with -n");
 	err = cli_fw_find(c);
 	if (err == -ENOENT)
-		err = 0;	/* nothing attached: records only */
+		err = 0;	/* nothing attached: records and intent only */
+	if (!err)
+		err = cli_state_open(c, false);
+	if (!err && c->dir_fd >= 0)
+		err = cli_lock(c);	/* a change in progress ends */
 	if (!err && k.repair) {
-		/* cli_state_open() finishes an interrupted change, locked. */
-		if (c->fw_open) {
-			err = cli_state_open(c, false) ?: cli_lock(c);
-			recovered = !err && !cli_intent_get(c, &in);
-			/* Recovery removes dead keys too: count them first. */
-			dead = recovered ? rxl_fw_dead_keys(&c->fw, false) : 0;
-			if (!err)
-				err = cli_recover(c);
-		}
-	} else if (!err) {
-		err = cli_open_ro(c);
-		if (!err && c->dir_fd >= 0)
-			err = cli_lock(c);	/* a change in progress ends */
+		err = chk_repair_intent(&k);
+		/* cli_recover() finishes an interrupted change, locked. */
+		recovered = !err && c->fw_open && !cli_intent_get(c, &in);
+		/* Recovery removes dead keys too: count them first. */
+		dead = recovered ? rxl_fw_dead_keys(&c->fw, false) : 0;
+		if (!err)
+			err = cli_recover(c);
 	}
 	if (err) {
 		json_decref(k.arr);
@@ -279,8 +331,7 @@ int cmd_check(struct cli *c, int argc, char **argv)
 		chk_report(&k, NULL, -1, true,
 			   "%ld rule keys belong to no container's rule set",
 			   dead);
-	if (c->fw_open)
-		err = chk_run(&k);
+	err = chk_run(&k);
 	if (!err && k.repair && k.found) {
 		/* What is left after the repairs is what counts. */
 		struct chk again = { .c = c, .quiet = true };
@@ -302,7 +353,7 @@ int cmd_check(struct cli *c, int argc, char **argv)
 			c->printed = true;
 		}
 	} else if (!err && !k.found) {
-		printf("consistent\n");
+		chk_print_checked(&k);
 	}
 	json_decref(k.arr);
 	return err ?: k.left ? CLI_ERR : 0;

@@ -54,6 +54,7 @@ struct rxl_fw {
 	bool lock_held;			/* ... by the caller, for us */
 	int ncpus;
 	__u32 rule_slots;		/* max_entries of rxl_rule_cnt */
+	bool keys_left;			/* a set's keys failed to go */
 	char err[256];
 };
 
@@ -82,6 +83,7 @@ struct rxl_map_layout {
 	__u32 value_size;
 	__u32 max_entries;	/* 0: a capacity the loader chooses */
 	__u32 map_flags;	/* devmaps: BPF_F_RDONLY_PROG aside */
+	bool rule_sized;	/* sized at load for max-rules */
 };
 
 /* This build's layout of map @name (bpf/rxl_maps.h), or NULL. */
@@ -186,6 +188,15 @@ int rxl_fw_container_verify(struct rxl_fw *fw, const struct rxl_cont_spec *s,
 int rxl_fw_container_ids(struct rxl_fw *fw, bool present[RXL_MAX_CONTAINERS]);
 /* Rule keys of no container's set (a killed writer's): count, or delete. */
 long rxl_fw_dead_keys(struct rxl_fw *fw, bool purge);
+/*
+ * Keys of a rule set that could not be deleted after the change that
+ * unreferenced it was done (the change stands and returned 0; the
+ * message is in rxl_fw_error()). They judge nothing, as no container
+ * refers to their set, but must go before a set reuses their tag: the
+ * next set written purges them first, and this purges them now.
+ * Return: 0 when none are left, else -errno.
+ */
+int rxl_fw_purge_left(struct rxl_fw *fw);
 /* Address cache slots that disagree with the maps: count, or repair. */
 long rxl_fw_acache_stale(struct rxl_fw *fw, bool repair);
 /* A grace period: a killed writer may have left recycled elements read. */

@@ -49,77 +49,51 @@ static bool rxl_tag_live(const struct rxl_tags *t, __u32 tag)
 	return false;
 }
 
-/* Keep, of the @n keys at @keys, those of no live set; returns how many. */
-static __u32 rxl_keep_dead(__u8 *keys, __u32 n, size_t ksz,
-			   const struct rxl_tags *t)
+static bool rxl_tag_dead(__u32 tag, const void *arg)
 {
-	__u32 i, m = 0;
-
-	for (i = 0; i < n; i++) {
-		if (rxl_tag_live(t, *(__u32 *)(keys + i * ksz)))
-			continue;
-		if (m != i)
-			memcpy(keys + m * ksz, keys + i * ksz, ksz);
-		m++;
-	}
-	return m;
+	return !rxl_tag_live(arg, tag);
 }
 
-long rxl_fw_dead_keys(struct rxl_fw *fw, bool purge)
+long rxl_dead_keys_locked(struct rxl_fw *fw, bool purge)
 {
-	LIBBPF_OPTS(bpf_map_batch_opts, opts);
-	int fds[2] = { fw->rules4, fw->rules6 };
-	size_t ksz[2] = { sizeof(struct rxl_rule4_key),
-			  sizeof(struct rxl_rule6_key) };
 	struct rxl_tags t = {
 		.tag = calloc(2 * RXL_MAX_ADDRS, sizeof(__u32)),
 		.ids = calloc(RXL_MAX_CONTAINERS, 1),
 	};
-	struct rxl_rule_val *vals = calloc(RXL_BATCH, sizeof(*vals));
-	__u8 *keys = calloc(RXL_BATCH, sizeof(struct rxl_rule6_key));
-	__u32 pos, next, n, m;
-	long dead = 0;
-	void *in;
-	int f, err;
+	long dead;
 
-	if (!t.tag || !t.ids || !vals || !keys) {
+	if (!t.tag || !t.ids)
 		dead = rxl_fail(fw, -ENOMEM, "out of memory");
-		goto out;
-	}
-	if (purge) {
-		dead = rxl_lock(fw);
-		if (dead)
-			goto out;
-	}
-	rxl_walk_addrs(fw, rxl_note_live_set, &t);
-	for (f = 0; f < 2; f++) {
-		in = NULL;
-		do {
-			n = RXL_BATCH;
-			err = bpf_map_lookup_batch(fds[f], in, &next, keys,
-						   vals, &n, &opts);
-			if (err && errno != ENOENT) {
-				dead = rxl_fail(fw, -errno, "reading rules: %s",
-						strerror(errno));
-				goto out_unlock;
-			}
-			m = rxl_keep_dead(keys, n, ksz[f], &t);
-			dead += m;
-			if (purge && m)
-				bpf_map_delete_batch(fds[f], keys, &m, &opts);
-			pos = next;
-			in = &pos;
-		} while (!err);
-	}
-out_unlock:
-	if (purge)
-		rxl_unlock(fw, 0);
-out:
+	else
+		dead = rxl_walk_addrs(fw, rxl_note_live_set, &t) ?:
+		       rxl_rule_keys_walk(fw, rxl_tag_dead, &t, purge);
+	if (purge && dead >= 0)
+		fw->keys_left = false;
 	free(t.tag);
 	free(t.ids);
-	free(vals);
-	free(keys);
 	return dead;
+}
+
+long rxl_fw_dead_keys(struct rxl_fw *fw, bool purge)
+{
+	long dead = purge ? rxl_lock(fw) : 0;
+
+	if (dead)
+		return dead;
+	dead = rxl_dead_keys_locked(fw, purge);
+	if (purge)
+		rxl_unlock(fw, 0);
+	return dead;
+}
+
+int rxl_fw_purge_left(struct rxl_fw *fw)
+{
+	long ret;
+
+	if (!fw->keys_left)
+		return 0;
+	ret = rxl_fw_dead_keys(fw, true);
+	return ret < 0 ? (int)ret : 0;
 }
 
 int rxl_fw_container_ids(struct rxl_fw *fw, bool present[RXL_MAX_CONTAINERS])

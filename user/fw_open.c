@@ -49,7 +49,11 @@ struct rxl_map_ref {
 };
 
 #define RXL_MAP(n, t, k, v, max, flags) \
-	{ { "rxl_" #n, BPF_MAP_TYPE_##t, k, v, max, flags },	\
+	{ { "rxl_" #n, BPF_MAP_TYPE_##t, k, v, max, flags, false },	\
+	  offsetof(struct rxl_fw, n) }
+/* A map sized at load for max-rules (max_entries 0 here). */
+#define RXL_MAP_SIZED(n, t, k, v, flags) \
+	{ { "rxl_" #n, BPF_MAP_TYPE_##t, k, v, 0, flags, true },	\
 	  offsetof(struct rxl_fw, n) }
 #define RXL_U32		sizeof(__u32)
 #define RXL_U64		sizeof(__u64)
@@ -67,13 +71,13 @@ static const struct rxl_map_ref rxl_maps[] = {
 		BPF_F_MMAPABLE),
 	RXL_MAP(acache, ARRAY, RXL_U32, sizeof(struct rxl_acache_ent),
 		2 * RXL_ACACHE_SLOTS, 0),
-	RXL_MAP(rules4, HASH, sizeof(struct rxl_rule4_key),
-		sizeof(struct rxl_rule_val), 0, BPF_F_NO_PREALLOC),
-	RXL_MAP(rules6, HASH, sizeof(struct rxl_rule6_key),
-		sizeof(struct rxl_rule_val), 0, BPF_F_NO_PREALLOC),
+	RXL_MAP_SIZED(rules4, HASH, sizeof(struct rxl_rule4_key),
+		      sizeof(struct rxl_rule_val), BPF_F_NO_PREALLOC),
+	RXL_MAP_SIZED(rules6, HASH, sizeof(struct rxl_rule6_key),
+		      sizeof(struct rxl_rule_val), BPF_F_NO_PREALLOC),
 	RXL_MAP(tx_ports, DEVMAP, RXL_U32, RXL_U32, RXL_MAX_CONTAINERS, 0),
-	RXL_MAP(rule_cnt, PERCPU_ARRAY, RXL_U32, sizeof(struct rxl_counter), 0,
-		0),
+	RXL_MAP_SIZED(rule_cnt, PERCPU_ARRAY, RXL_U32,
+		      sizeof(struct rxl_counter), 0),
 	RXL_MAP(cont_cnt, PERCPU_ARRAY, RXL_U32,
 		sizeof(struct rxl_cont_counter), RXL_MAX_CONTAINERS, 0),
 	RXL_MAP(drops, PERCPU_ARRAY, RXL_U32, RXL_U64, RXL_DROP__MAX, 0),

@@ -29,6 +29,14 @@ int rxl_lock(struct rxl_fw *fw);
 int rxl_unlock(struct rxl_fw *fw, int ret);
 int rxl_grace_period(struct rxl_fw *fw);
 
+/* fw_write.c */
+long rxl_rule_keys_walk(struct rxl_fw *fw,
+			bool (*pick)(__u32 tag, const void *arg),
+			const void *arg, bool del);
+
+/* fw_check.c: rxl_fw_dead_keys() with the lock held (when @purge) */
+long rxl_dead_keys_locked(struct rxl_fw *fw, bool purge);
+
 /* fw_addr.c */
 int rxl_addr_fd(struct rxl_fw *fw, const struct rxl_addr *a);
 int rxl_check_family(struct rxl_fw *fw, const struct rxl_addr *a);

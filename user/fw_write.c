@@ -356,31 +356,41 @@ out_free:
 	return err;
 }
 
-/* Delete the keys of set @tag among the @n keys at @keys (@ksz each). */
-static void rxl_delete_tagged(int fd, __u8 *keys, __u32 n, size_t ksz,
-			      __u32 tag)
+/* Keep, of the @n keys at @keys (@ksz each), those @pick wants. */
+static __u32 rxl_keys_pick(__u8 *keys, __u32 n, size_t ksz,
+			   bool (*pick)(__u32 tag, const void *arg),
+			   const void *arg)
 {
-	LIBBPF_OPTS(bpf_map_batch_opts, opts);
 	__u32 i, m = 0;
 
 	for (i = 0; i < n; i++) {
-		if (*(__u32 *)(keys + i * ksz) != tag)
+		if (!pick(*(__u32 *)(keys + i * ksz), arg))
 			continue;
 		if (m != i)
 			memcpy(keys + m * ksz, keys + i * ksz, ksz);
 		m++;
 	}
-	if (m)
-		bpf_map_delete_batch(fd, keys, &m, &opts);
+	return m;
 }
 
-/*
- * Delete every rule key of set @tag; the set must be unreferenced. The
- * map is read RXL_BATCH keys per syscall (bucket by bucket) and each
- * batch's keys of the set are deleted with one more: deleting keys of
+/**
+ * rxl_rule_keys_walk() - count, or delete, the rule keys whose tag @pick
+ * wants, in both rule maps
+ * @fw: the maps, locked by the caller when @del
+ * @pick: true for a tag (a set) whose keys are wanted
+ * @arg: passed to @pick
+ * @del: delete the keys picked
+ *
+ * The maps are read RXL_BATCH keys per syscall (bucket by bucket) and the
+ * keys picked of each batch are deleted with one more: deleting keys of
  * buckets already read does not disturb the walk.
+ *
+ * Return: the number of keys picked, or -errno (message in @fw) when a
+ * read or a delete failed; some keys picked may then be left.
  */
-static void rxl_delete_set(struct rxl_fw *fw, __u32 tag)
+long rxl_rule_keys_walk(struct rxl_fw *fw,
+			bool (*pick)(__u32 tag, const void *arg),
+			const void *arg, bool del)
 {
 	LIBBPF_OPTS(bpf_map_batch_opts, opts);
 	int fds[2] = { fw->rules4, fw->rules6 };
@@ -388,25 +398,68 @@ static void rxl_delete_set(struct rxl_fw *fw, __u32 tag)
 			  sizeof(struct rxl_rule6_key) };
 	struct rxl_rule_val *vals = calloc(RXL_BATCH, sizeof(*vals));
 	__u8 *keys = calloc(RXL_BATCH, sizeof(struct rxl_rule6_key));
-	__u32 pos, next, n;
+	__u32 pos, next, n, m;
+	long found = 0;
 	void *in;
 	int f, err;
 
-	for (f = 0; keys && vals && f < 2; f++) {
+	if (!keys || !vals) {
+		found = rxl_fail(fw, -ENOMEM, "out of memory");
+		goto out;
+	}
+	for (f = 0; f < 2; f++) {
 		in = NULL;
 		do {
 			n = RXL_BATCH;
 			err = bpf_map_lookup_batch(fds[f], in, &next, keys,
 						   vals, &n, &opts);
-			if (err && errno != ENOENT)
-				break;
-			rxl_delete_tagged(fds[f], keys, n, ksz[f], tag);
+			if (err && errno != ENOENT) {
+				found = rxl_fail(fw, -errno,
+						 "reading rule keys: %s",
+						 strerror(errno));
+				goto out;
+			}
+			m = rxl_keys_pick(keys, n, ksz[f], pick, arg);
+			found += m;
+			if (del && m &&
+			    bpf_map_delete_batch(fds[f], keys, &m, &opts)) {
+				found = rxl_fail(fw, -errno,
+						 "deleting rule keys: %s",
+						 strerror(errno));
+				goto out;
+			}
 			pos = next;
 			in = &pos;
 		} while (!err);
 	}
+out:
 	free(keys);
 	free(vals);
+	return found;
+}
+
+static bool rxl_tag_is(__u32 tag, const void *arg)
+{
+	return tag == *(const __u32 *)arg;
+}
+
+/*
+ * Delete every rule key of set @tag; the set must be unreferenced. On a
+ * failure keys of it may be left: fw->keys_left says so until a purge of
+ * dead keys (rxl_fw_purge_left()) removes them, and no set is written
+ * before that (rxl_write_set()), so no later set of the same tag can
+ * inherit them.
+ */
+static int rxl_delete_set(struct rxl_fw *fw, __u32 tag)
+{
+	long ret = rxl_rule_keys_walk(fw, rxl_tag_is, &tag, true);
+
+	if (ret >= 0)
+		return 0;
+	fw->keys_left = true;
+	return rxl_fail(fw, (int)ret,
+			"removing the keys of rule set 0x%x: %s", tag,
+			strerror((int)-ret));
 }
 
 int rxl_fw_container_del(struct rxl_fw *fw, __u32 id)
@@ -449,7 +502,11 @@ int rxl_fw_container_del(struct rxl_fw *fw, __u32 id)
 	if (err)
 		goto out_unlock;
 	bpf_map_delete_elem(fw->tx_ports, &id);
-	/* A set without rules has no keys (rxl_write_set writes none). */
+	/*
+	 * A set without rules has no keys (rxl_write_set writes none). The
+	 * container is gone whatever happens here: keys left are the
+	 * caller's (rxl_fw_purge_left()).
+	 */
 	if (ca->val.nrules)
 		rxl_delete_set(fw, ca->val.set);
 out_unlock:
@@ -475,6 +532,15 @@ static int rxl_write_set(struct rxl_fw *fw, const struct rxl_entry *e,
 	if (!k4 || !k6 || !v4 || !v6) {
 		err = rxl_fail(fw, -ENOMEM, "out of memory");
 		goto out;
+	}
+	/* Keys a failed deletion left could carry @tag: they go first. */
+	if (fw->keys_left) {
+		long dead = rxl_dead_keys_locked(fw, true);
+
+		if (dead < 0) {
+			err = (int)dead;
+			goto out;
+		}
 	}
 	while (i < n || n4 || n6) {
 		if (i < n && n4 < RXL_BATCH && n6 < RXL_BATCH) {
@@ -609,7 +675,11 @@ int rxl_fw_rules_replace(struct rxl_fw *fw, __u32 id,
 	nv.flags = (nv.flags & ~RXL_CONT_DEFAULT_DROP) |
 		   (default_drop ? RXL_CONT_DEFAULT_DROP : 0);
 	err = rxl_flip(fw, ca, &nv);
-	/* An empty old set (a new container's) has no keys to look for. */
+	/*
+	 * An empty old set (a new container's) has no keys to look for.
+	 * The new set is live: keys of the old one left are the caller's
+	 * (rxl_fw_purge_left()).
+	 */
 	if (!err && ca->val.nrules)
 		rxl_delete_set(fw, old_tag);
 	else if (err && nrules)
@@ -937,6 +1007,7 @@ static int rxl_apply_locked(struct rxl_fw *fw, const struct rxl_cont_spec *s,
 		goto out;
 	if (s->redirect_ifindex <= 0 && old_ifx)
 		bpf_map_delete_elem(fw->tx_ports, &id);
+	/* Done: keys of the old set left are the caller's (keys_left). */
 	if (new_set && exists && ca->val.nrules)
 		rxl_delete_set(fw, ca->val.set);
 	goto out;

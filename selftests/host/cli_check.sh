@@ -42,7 +42,9 @@ cli container add web ip 10.200.0.2 default drop >/dev/null &&
 	cli fw add web allow proto tcp dport 80 >/dev/null ||
 	rxl_fail "container web"
 out=$(cli check) || rxl_fail "check of a consistent state: $out"
-[ "$out" = consistent ] || rxl_fail "check said '$out', want 'consistent'"
+# It says what it checked: the records, the intent, the fast path's maps.
+[ "$out" = "consistent: 1 containers and 1 rule records, the intent record, the fast path's maps ($RXLANE_PIN_DIR)" ] ||
+	rxl_fail "check said '$out', want 'consistent: ...' with what it checked"
 [ "$(probe $P80 $P22)" = "PASS DROP" ] || rxl_fail "web's verdicts"
 
 # 1. A container in the fast path that no record names.
@@ -85,11 +87,84 @@ grep -q "container id 7: in the fast path without a record: repaired" <<<"$out" 
 grep -q "rule keys belong to no container's rule set: repaired" <<<"$out" ||
 	rxl_fail "repair did not remove the dead keys: $out"
 out=$(cli check) || rxl_fail "check after --repair: $out"
-[ "$out" = consistent ] || rxl_fail "check after --repair said '$out'"
+[ "${out%%:*}" = consistent ] || rxl_fail "check after --repair said '$out'"
 # The records won: web is default drop, allows 80 and (the pending add) 22.
 cli fw list web | grep -q "allow proto tcp dport 22" ||
 	rxl_fail "the pending rule is not listed: $(cli fw list web)"
 [ "$(probe $P80 $P22 192.0.2.9,10.200.0.2,tcp,23 192.0.2.9,10.200.0.7,tcp,80)" = \
 	"PASS PASS DROP PASS" ] ||
 	rxl_fail "verdicts after --repair: $(probe $P80 $P22 192.0.2.9,10.200.0.2,tcp,23 192.0.2.9,10.200.0.7,tcp,80)"
+
+# want_consistent WHAT: check finds nothing, and web judges as listed.
+want_consistent() {
+	local out v25=DROP
+
+	out=$(cli check) || rxl_fail "$1: check after --repair: $out"
+	[ "${out%%:*}" = consistent ] || rxl_fail "$1: check said '$out'"
+	cli fw list web | grep -q "dport 25" && v25=PASS
+	[ "$(probe $P80 $P22 192.0.2.9,10.200.0.2,tcp,25)" = "PASS PASS $v25" ] ||
+		rxl_fail "$1: web's verdicts after --repair: $(probe $P80 $P22 192.0.2.9,10.200.0.2,tcp,25), want PASS PASS $v25"
+}
+
+# 5. An orphan holding a recorded container's address: one --repair
+# removes the orphan and puts the container back.
+bpftool map delete pinned "$RXLANE_PIN_DIR/rxl_addrs4" key 10 200 0 2 ||
+	rxl_fail "deleting web's address behind the CLI's back"
+fwt container 9 10.200.0.2 || rxl_fail "fw_tool container 9 on web's address"
+want_found "container id 9: in the fast path without a record" \
+	"container 'web': not in the fast path"
+out=$(cli check --repair) || rxl_fail "one check --repair with an orphan on web's address: $out"
+want_consistent "an orphan on web's address"
+
+# 6. A corrupt intent record is named by check, refused by every change
+# (which points to check --repair) and cleared by check --repair.
+REC=$RXLANE_PIN_DIR/cli_rules
+IKEY="0xff 0xff 0xff 0xff 0 0 0 0"
+VSZ=$(bpftool -j map show pinned "$REC" | jq .bytes_value)
+[ "$VSZ" -gt 4 ] || rxl_fail "cli_rules' value size: '$VSZ'"
+# corrupt_intent WHAT PATTERN HEX-BYTES...: the record, then its refusals
+corrupt_intent() {
+	local what=$1 pat=$2 out
+
+	shift 2
+	bpftool map update pinned "$REC" key $IKEY value hex "$@" ||
+		rxl_fail "$what: writing the intent record"
+	want_found "the intent record (cli_rules key (0xffffffff, 0)) is corrupt: $pat"
+	out=$(cli fw add web allow proto tcp dport 26 2>&1) &&
+		rxl_fail "$what: fw add ran over a corrupt intent: $out"
+	grep -q "intent record .* is corrupt: $pat.*rxlane check --repair" <<<"$out" ||
+		rxl_fail "$what: fw add's refusal does not point to check --repair: $out"
+	cli fw list web | grep -q "dport 26" && rxl_fail "$what: the refused rule is listed"
+	out=$(cli check --repair) || rxl_fail "$what: check --repair: $out"
+	grep -q "intent record .* was corrupt: $pat: repaired" <<<"$out" ||
+		rxl_fail "$what: check --repair did not clear the intent: $out"
+	want_consistent "$what"
+}
+corrupt_intent "bad magic" "bad magic 0x12345678" 78 56 34 12 \
+	$(printf '00 %.0s' $(seq 5 "$VSZ"))
+# A real intent (the CLI killed after its commit), with a byte past it.
+in_ns env LD_PRELOAD="$DIR/crash_at.so" RXLANE_CRASH_AT=1 \
+	"$RXL_CLI" fw add web allow proto tcp dport 25 >/dev/null 2>&1
+[ $? -eq 137 ] || rxl_fail "the CLI was not killed after its commit"
+mapfile -t B < <(bpftool -j map lookup pinned "$REC" key $IKEY |
+	jq -r '.value[]' | sed 's/^0x//')
+[ "${#B[@]}" -eq "$VSZ" ] || rxl_fail "reading the intent: ${#B[@]} bytes"
+[ "${B[0]}${B[1]}${B[2]}${B[3]}" = 31697872 ] ||
+	rxl_fail "the killed CLI left no intent: ${B[*]:0:4}"
+B[VSZ - 1]=01
+corrupt_intent "a record longer than an intent" "bytes past the intent's [0-9]*" "${B[@]}"
+
+# 7. Nothing attached: check still reads the records and the intent.
+cli detach v0 >/dev/null || rxl_fail "detach v0"
+rm -f "$RXLANE_PIN_DIR"/rxl_* || rxl_fail "removing the fast path's pins"
+out=$(cli check) || rxl_fail "check with nothing attached: $out"
+[ "$out" = "consistent: 1 containers and 3 rule records, the intent record; no fast path maps (nothing attached)" ] ||
+	[ "$out" = "consistent: 1 containers and 2 rule records, the intent record; no fast path maps (nothing attached)" ] ||
+	rxl_fail "check with nothing attached said '$out'"
+bpftool map update pinned "$REC" key $IKEY value hex 78 56 34 12 \
+	$(printf '00 %.0s' $(seq 5 "$VSZ")) || rxl_fail "writing the intent record"
+want_found "the intent record (cli_rules key (0xffffffff, 0)) is corrupt: bad magic 0x12345678"
+out=$(cli check --repair) || rxl_fail "check --repair with nothing attached: $out"
+grep -q "was corrupt: bad magic 0x12345678: repaired" <<<"$out" ||
+	rxl_fail "check --repair with nothing attached: $out"
 rxl_ok "check finds every disagreement and --repair fixes it"

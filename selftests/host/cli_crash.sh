@@ -21,67 +21,25 @@ set -u
 
 KILLS=${RXL_CRASH_KILLS:-200}
 DIR=$(cd "$(dirname "$0")" && pwd)
-SHIM=$DIR/crash_at.so
 PROBE=$DIR/fp_probe
-[ -x "$PROBE" ] && [ -f "$SHIM" ] || rxl_fail "crash_at.so and fp_probe not built"
+[ -x "$PROBE" ] && [ -f "$RXL_SHIM" ] || rxl_fail "crash_at.so and fp_probe not built"
 
 rxl_init crash
-NS=rxl-crash-$RXL_ID
-rxl_veth_ns "$NS"
+RXL_NS=rxl-crash-$RXL_ID
+rxl_veth_ns "$RXL_NS"
 TMPD=$(mktemp -d /tmp/rxl-crash.XXXXXX)
 trap 'rm -rf "$TMPD"; rxl_cleanup' EXIT
 
-# nsenter: ip netns exec remounts /sys for every command, dear here.
-in_ns() { nsenter --net=/run/netns/"$NS" "$@"; }
-cli() { in_ns "$RXL_CLI" "$@"; }
 cli_killed_at() {
 	local n=$1
 
 	shift
-	in_ns env LD_PRELOAD="$SHIM" RXLANE_CRASH_AT="$n" \
-		"$RXL_CLI" "$@" >/dev/null 2>&1
+	rxl_shim_run RXLANE_CRASH_AT="$n" -- "$@" >/dev/null 2>&1
 }
-cli_count() {
-	in_ns env LD_PRELOAD="$SHIM" \
-		RXLANE_CRASH_COUNT="$TMPD/count" "$RXL_CLI" "$@" >/dev/null ||
-		rxl_fail "uncrashed '$*' failed"
-	cat "$TMPD/count"
-}
+cli_count() { rxl_shim_count "$TMPD/count" -- "$@"; }
 
-cat > "$TMPD/p1.json" <<'JSON'
-{"schema": 1, "containers": [
-  {"name": "web", "ips": ["10.200.0.2", "fd00::3"], "default": "drop",
-   "rules": ["allow proto tcp from 192.0.2.0/24 dport 22 prio 1",
-	     "allow proto tcp dport 80"]},
-  {"name": "db", "ips": ["10.200.0.3"], "default": "allow",
-   "rules": ["drop proto tcp dport 5432"]},
-  {"name": "cache", "ips": ["10.200.0.4"], "default": "drop"}]}
-JSON
-cat > "$TMPD/p2.json" <<'JSON'
-{"schema": 1, "containers": [
-  {"name": "web", "ips": ["10.200.0.2", "fd00::2"], "default": "drop",
-   "rules": ["allow proto tcp dport 80", "allow proto tcp dport 443"]},
-  {"name": "db", "ips": ["10.200.0.3"], "default": "drop"}]}
-JSON
-
-# The walk: from nothing, through every kind of change, back to nothing.
-STEPS=(
-	"container add web ip 10.200.0.2 ip fd00::2 default drop"
-	"fw add web allow proto tcp dport 80"
-	"fw add web allow proto tcp dport 443"
-	"fw add web allow from 192.0.2.0/24 prio 1"
-	"fw add web drop proto udp dport 53 prio 5"
-	"container set web default allow"
-	"container add db ip 10.200.0.3 default drop vni 100"
-	"fw add db allow proto tcp dport 5432"
-	"fw del web handle 2"
-	"policy apply $TMPD/p1.json"
-	"fw add web drop proto udp"
-	"policy apply $TMPD/p2.json"
-	"fw flush web"
-	"container del db"
-	"container del web"
-)
+rxl_walk_init "$TMPD"
+STEPS=("${RXL_WALK[@]}")
 NAMES="web db cache"
 # Probe groups, one per address: a container's addresses flip one by one
 # (each a single map update, then a grace period), so a kill between two
@@ -122,7 +80,7 @@ observe() {
 			line=${BASH_REMATCH[1]}${BASH_REMATCH[2]}
 		[ -n "${CUR_L[$c]+set}" ] && CUR_L[$c]+="$line"$'\n'
 		[ "$c" == "$tmp" ] && HAVE_TMP=1
-	done < <(cli container list)
+	done < <(rxl_cli container list)
 	while IFS= read -r line; do
 		if [[ $line == "container "* ]]; then
 			cur=${line#container }
@@ -130,8 +88,8 @@ observe() {
 		fi
 		[ -n "$cur" ] && [ -n "${CUR_L[$cur]+set}" ] &&
 			CUR_L[$cur]+="$line"$'\n'
-	done < <(cli fw list)
-	read -r -a words < <(in_ns "$PROBE" v0 $ALL_PROBES)
+	done < <(rxl_cli fw list)
+	read -r -a words < <(rxl_ns "$PROBE" v0 $ALL_PROBES)
 	for g in $PGROUPS; do
 		CUR_V[$g]="${words[*]:i:${NPROBE[$g]}}"
 		i=$((i + NPROBE[$g]))
@@ -140,7 +98,7 @@ observe() {
 
 # Reference walk, no kills: listing, verdicts and map updates per step.
 declare -A LIST VERD
-cli attach v0 >/dev/null || rxl_fail "attach v0"
+rxl_cli attach v0 >/dev/null || rxl_fail "attach v0"
 snap() {
 	local k=$1 c g
 
@@ -159,8 +117,8 @@ for k in "${!STEPS[@]}"; do
 	snap $((k + 1))
 done
 echo "map updates per step: ${CNT[*]}"
-[ -z "$(cli container list)" ] ||
-	rxl_fail "the walk does not end empty: $(cli container list)"
+[ -z "$(rxl_cli container list)" ] ||
+	rxl_fail "the walk does not end empty: $(rxl_cli container list)"
 
 # Per address: the listing of its container and its verdicts allowed
 # between step k-1 and step k.
@@ -218,23 +176,23 @@ while [ $kills -lt "$KILLS" ]; do
 		# (A policy apply deletes it: containers not in the file go.)
 		if [ -z "$HAVE_TMP" ]; then
 			tmp=tmp$k
-			cli container add "$tmp" ip 10.200.9.9 >/dev/null ||
+			rxl_cli container add "$tmp" ip 10.200.9.9 >/dev/null ||
 				rxl_fail "step $((k + 1)) killed at $N: the next container add failed"
 		else
-			cli container del "$tmp" >/dev/null ||
+			rxl_cli container del "$tmp" >/dev/null ||
 				rxl_fail "step $((k + 1)) killed at $N: the next container del failed"
 			tmp=
 		fi
 		check_between $((k + 1)) 1
 		# fsck agrees (every fifth kill: a whole walk of the maps).
 		if [ $((kills % 5)) -eq 0 ]; then
-			out=$(cli check 2>&1) ||
+			out=$(rxl_cli check 2>&1) ||
 				rxl_fail "step $((k + 1)) killed at $N: rxlane check: $out"
 		fi
 		# Not committed (or only partly, for a policy): run it whole.
 		for c in $NAMES; do
 			[ "${CUR_L[$c]}" == "${LIST[$((k + 1)):$c]}" ] && continue
-			cli ${STEPS[k]} >/dev/null ||
+			rxl_cli ${STEPS[k]} >/dev/null ||
 				rxl_fail "step $((k + 1)) again after a kill at $N failed"
 			observe
 			break
@@ -250,8 +208,8 @@ while [ $kills -lt "$KILLS" ]; do
 	done
 done
 observe
-[ -z "$HAVE_TMP" ] || cli container del "$tmp" >/dev/null ||
+[ -z "$HAVE_TMP" ] || rxl_cli container del "$tmp" >/dev/null ||
 	rxl_fail "container $tmp del"
-out=$(cli check 2>&1) || rxl_fail "rxlane check at the end: $out"
+out=$(rxl_cli check 2>&1) || rxl_fail "rxlane check at the end: $out"
 echo "kills: $kills in $rounds rounds of ${#STEPS[@]} commands; just after the commit (1st update): $first, after the last update: $last; by quarter of the command's updates: ${QUART[*]}; $((SECONDS - t0)) s"
 rxl_ok "every kill left the listing and the verdicts in agreement"

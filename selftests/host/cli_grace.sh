@@ -17,29 +17,21 @@ set -u
 . "$(dirname "$0")/lib.sh"
 
 DIR=$(cd "$(dirname "$0")" && pwd)
-SHIM=$DIR/crash_at.so
-[ -f "$SHIM" ] || rxl_fail "crash_at.so not built"
+[ -f "$RXL_SHIM" ] || rxl_fail "crash_at.so not built"
 
 rxl_init grace
-NS=rxl-grace-$RXL_ID
-rxl_veth_ns "$NS"
+RXL_NS=rxl-grace-$RXL_ID
+rxl_veth_ns "$RXL_NS"
 TMPD=$(mktemp -d /tmp/rxl-grace.XXXXXX)
 trap 'rm -rf "$TMPD"; rxl_cleanup' EXIT
 
-in_ns() { nsenter --net=/run/netns/"$NS" "$@"; }
 cli_gp() {
-	in_ns env LD_PRELOAD="$SHIM" RXLANE_GP_CHECK="$TMPD/gp" \
-		"$RXL_CLI" "$@" >/dev/null || rxl_fail "rxlane $*"
+	rxl_shim_run RXLANE_GP_CHECK="$TMPD/gp" -- "$@" >/dev/null ||
+		rxl_fail "rxlane $*"
 }
 
-cat > "$TMPD/p1.json" <<'JSON'
-{"schema": 1, "containers": [
-  {"name": "web", "ips": ["10.200.0.2", "fd00::3"], "default": "drop",
-   "rules": ["allow proto tcp from 192.0.2.0/24 dport 22 prio 1",
-	     "allow proto tcp dport 80"]},
-  {"name": "db", "ips": ["10.200.0.3"], "default": "allow",
-   "rules": ["drop proto tcp dport 5432"]}]}
-JSON
+# The policy files of the crash walk (lib.sh); this walk is its own.
+rxl_walk_init "$TMPD"
 
 STEPS=(
 	"attach v0"

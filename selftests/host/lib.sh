@@ -73,6 +73,81 @@ rxl_veth_ns() {
 	ip -n "$1" link set v1 up
 }
 
+# ---- the CLI under crash_at.so (cli_fail.sh, cli_crash.sh, cli_grace.sh) --
+RXL_SHIM=$RXL_TOP/selftests/host/crash_at.so
+
+# rxl_ns CMD...: CMD in the network namespace $RXL_NS with the caller's
+# mounts (nsenter --net; ip netns exec remounts /sys for every command,
+# dear in walks of hundreds of commands).
+rxl_ns() { nsenter --net=/run/netns/"$RXL_NS" "$@"; }
+# rxl_cli ARGS...: the CLI in $RXL_NS.
+rxl_cli() { rxl_ns "$RXL_CLI" "$@"; }
+# rxl_shim_run [VAR=VALUE...] -- ARGS...: 'rxlane ARGS' in $RXL_NS with
+# crash_at.so preloaded and set by VAR=VALUE (crash_at.c lists them).
+rxl_shim_run() {
+	local env=()
+
+	while [ $# -gt 0 ] && [ "$1" != -- ]; do
+		env+=("$1")
+		shift
+	done
+	shift
+	rxl_ns env LD_PRELOAD="$RXL_SHIM" "${env[@]}" "$RXL_CLI" "$@"
+}
+# rxl_shim_count FILE [VAR=VALUE...] -- ARGS...: run 'rxlane ARGS' whole
+# and print how many map changes it made (counted in FILE).
+rxl_shim_count() {
+	local f=$1
+
+	shift
+	rxl_shim_run RXLANE_CRASH_COUNT="$f" "$@" >/dev/null ||
+		rxl_fail "'rxlane $*' failed with nothing failing"
+	cat "$f"
+}
+
+# rxl_walk_init DIR: RXL_WALK, the walk of cli_fail.sh and cli_crash.sh
+# from nothing, through every kind of change (container add, set, del; fw
+# add in place and by replacement, del, flush; two policy applies, one
+# changing a container's addresses), back to nothing; its policy files in
+# DIR.
+rxl_walk_init() {
+	local dir=$1
+
+	cat > "$dir/p1.json" <<'JSON'
+{"schema": 1, "containers": [
+  {"name": "web", "ips": ["10.200.0.2", "fd00::3"], "default": "drop",
+   "rules": ["allow proto tcp from 192.0.2.0/24 dport 22 prio 1",
+	     "allow proto tcp dport 80"]},
+  {"name": "db", "ips": ["10.200.0.3"], "default": "allow",
+   "rules": ["drop proto tcp dport 5432"]},
+  {"name": "cache", "ips": ["10.200.0.4"], "default": "drop"}]}
+JSON
+	cat > "$dir/p2.json" <<'JSON'
+{"schema": 1, "containers": [
+  {"name": "web", "ips": ["10.200.0.2", "fd00::2"], "default": "drop",
+   "rules": ["allow proto tcp dport 80", "allow proto tcp dport 443"]},
+  {"name": "db", "ips": ["10.200.0.3"], "default": "drop"}]}
+JSON
+
+	RXL_WALK=(
+		"container add web ip 10.200.0.2 ip fd00::2 default drop"
+		"fw add web allow proto tcp dport 80"
+		"fw add web allow proto tcp dport 443"
+		"fw add web allow from 192.0.2.0/24 prio 1"
+		"fw add web drop proto udp dport 53 prio 5"
+		"container set web default allow"
+		"container add db ip 10.200.0.3 default drop vni 100"
+		"fw add db allow proto tcp dport 5432"
+		"fw del web handle 2"
+		"policy apply $dir/p1.json"
+		"fw add web drop proto udp"
+		"policy apply $dir/p2.json"
+		"fw flush web"
+		"container del db"
+		"container del web"
+	)
+}
+
 # The CLI inside namespace $1.
 rxl_in() {
 	local ns=$1
