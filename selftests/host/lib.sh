@@ -368,7 +368,12 @@ rxl_cli_refused() {
 		 (c($a).pass.packets - c($b).pass.packets),
 		 h($a) - h($b)] | @tsv'
 
-	b=$(rxl_in "$RXL_R" -j stats) || { RXL_WHY="rxlane stats failed"; return 1; }
+	# Packets of earlier connections must not count as this one's: the
+	# test's server accepts and closes when it gets the CPU, so on a
+	# loaded machine the sender's last ACK of an allowed connection can
+	# pass seconds after its connect returned. Start from quiet.
+	rxl_tcp_quiet "$RXL_S" 10.200.0.2 || return 1
+	b=$(rxl_stats_settled "$RXL_R") || { RXL_WHY="rxlane stats failed"; return 1; }
 	rxl_refused "$RXL_S" 10.200.0.2 "$port" rxl_drop_count "$reason" ||
 		return 1
 	deadline=$((SECONDS + 30))
@@ -387,6 +392,39 @@ rxl_cli_refused() {
 	done
 	RXL_WHY="drops of '$reason', of container $cont, of all reasons, container passes${handle:+, rule $handle hits}: ${d:-unreadable} (want N N N 0${handle:+ N})"
 	return 1
+}
+
+# rxl_tcp_quiet NS ADDR: wait until NS has no TCP connection to ADDR that
+# may still send (anything but TIME-WAIT: a socket there has sent its last
+# ACK). Returns 1 with the sockets in RXL_WHY after 60 s.
+rxl_tcp_quiet() {
+	local open deadline=$((SECONDS + 60))
+
+	while :; do
+		open=$(ip netns exec "$1" ss -tnH state syn-sent state established \
+			state fin-wait-1 state fin-wait-2 state close-wait \
+			state last-ack state closing dst "$2")
+		[ -z "$open" ] && return 0
+		[ $SECONDS -lt $deadline ] || break
+		sleep 0.2
+	done
+	RXL_WHY="TCP connections to $2 still open after 60 s: $open"
+	return 1
+}
+
+# rxl_stats_settled NS: `rxlane -j stats` in NS once two reads 0.3 s apart
+# agree (a frame already sent is counted; at most 30 s).
+rxl_stats_settled() {
+	local a b deadline=$((SECONDS + 30))
+
+	a=$(rxl_in "$1" -j stats) || return 1
+	while [ $SECONDS -lt $deadline ]; do
+		sleep 0.3
+		b=$(rxl_in "$1" -j stats) || return 1
+		[ "$a" = "$b" ] && break
+		a=$b
+	done
+	printf '%s\n' "$a"
 }
 
 # rxl_drop_count REASON: packets the fast path in $RXL_R dropped for REASON.
