@@ -399,6 +399,24 @@ def devmap_set(mid, ifindex):
 
 
 # ---- topology --------------------------------------------------------------
+def udp_burst(ns, src, dst, count, payload=b'x' * 64):
+    """Send count datagrams from src (addr, port) to dst (addr, port),
+    from a socket made in namespace ns (None: this one). payload is
+    bytes, or a function of the datagram's index returning bytes."""
+    fam = socket.AF_INET6 if ':' in src[0] else socket.AF_INET
+    if ns:
+        with netns(ns):
+            s = socket.socket(fam, socket.SOCK_DGRAM)
+    else:
+        s = socket.socket(fam, socket.SOCK_DGRAM)
+    try:
+        s.bind(src)
+        for i in range(count):
+            s.sendto(payload(i) if callable(payload) else payload, dst)
+    finally:
+        s.close()
+
+
 class Topo:
     """wire namespace <-veth-> lower (root ns) <- rxlane device."""
 
@@ -459,12 +477,8 @@ class Topo:
            (self.ns, nic_ip6, self.mac(self.nic), self.peer))
 
     def send_udp6(self, sport, dport, count, size=64):
-        with netns(self.ns):
-            s = socket.socket(socket.AF_INET6, socket.SOCK_DGRAM)
-        s.bind((self.wire_ip6, sport))
-        for _ in range(count):
-            s.sendto(b'x' * size, (self.nic_ip6, dport))
-        s.close()
+        udp_burst(self.ns, (self.wire_ip6, sport), (self.nic_ip6, dport), count,
+                  b'x' * size)
 
     @staticmethod
     def mac(dev, ns=None):
@@ -498,11 +512,8 @@ class Topo:
         return s
 
     def send_udp(self, sport, dport, count, size=64):
-        s = self.udp_sender(sport)
-        payload = b'x' * size
-        for _ in range(count):
-            s.sendto(payload, (self.nic_ip, dport))
-        s.close()
+        udp_burst(self.ns, (self.wire_ip, sport), (self.nic_ip, dport), count,
+                  b'x' * size)
 
     def wait_packets(self, before, n, field='packets', timeout=20):
         """Wait until the per-queue counters grew by n in total."""
@@ -593,9 +604,12 @@ class DropTrace:
     (removed at exit): reasons() counts the drops since the last clear()
     by reason. None when the kernel has no tracefs (the caller reports a
     skipped sub-case). 6.1 prints the location hashed (%p), and turning
-    the instance's hash-ptr option off empties its reason field: drops
-    are told apart by reason only."""
+    the instance's hash-ptr option off empties its reason field, so the
+    trace tells drops apart by reason only; where the kernel has hist
+    triggers, locations() names the function that dropped them (a hist
+    key's .sym modifier resolves the raw pointer)."""
     TRACING = '/sys/kernel/tracing'
+    HIST = 'hist:keys=location.sym,reason'
 
     def __new__(cls):
         if not os.path.isdir(os.path.join(cls.TRACING, 'instances')):
@@ -608,13 +622,44 @@ class DropTrace:
         at_exit(lambda: os.rmdir(self.dir))
         self._enable('1')
         at_exit(lambda: self._enable('0'))
+        self.hist = os.path.exists(self._event('hist'))
+        if self.hist:
+            self._trigger(self.HIST)
+            at_exit(lambda: self._trigger('!' + self.HIST))
+
+    def _event(self, name):
+        return os.path.join(self.dir, 'events/skb/kfree_skb', name)
 
     def _enable(self, v):
-        with open(os.path.join(self.dir, 'events/skb/kfree_skb/enable'), 'w') as f:
+        with open(self._event('enable'), 'w') as f:
             f.write(v)
+
+    def _trigger(self, cmd):
+        with open(self._event('trigger'), 'a') as f:
+            f.write(cmd)
 
     def clear(self):
         open(os.path.join(self.dir, 'trace'), 'w').close()
+        if self.hist:
+            self._trigger(self.HIST + ':clear')
+
+    def locations(self, reason):
+        """Drops of reason (a name, e.g. 'OTHERHOST') since the last
+        clear(), counted by the symbol of their location, e.g.
+        {'rxlane_rx_handler+0x1a4/0x5e0 [rxlane]': 10}. Needs self.hist."""
+        import collections
+        import re
+        with open(self._event('format')) as f:
+            names = dict((n, int(v)) for v, n in
+                         re.findall(r'\{ (\d+), "(\w+)" \}', f.read()))
+        want = names[reason]
+        got = collections.Counter()
+        with open(self._event('hist')) as f:
+            for m in re.finditer(r'location:\s*\[[0-9a-f]+\]\s*(.*?),?\s*reason:\s*(\d+)'
+                                 r'\s*\}\s*hitcount:\s*(\d+)', f.read()):
+                if int(m.group(2)) == want:
+                    got[m.group(1).strip()] += int(m.group(3))
+        return got
 
     def reasons(self):
         import collections

@@ -40,6 +40,8 @@ tag = str(os.getpid() % 100000)
 drops = DropTrace()
 if drops is None:
     skip_case('drop_reason', 'no tracefs in this kernel')
+elif not drops.hist:
+    skip_case('drop_location', 'no hist triggers in this kernel')
 
 
 def sysfs(dev, name):
@@ -97,12 +99,8 @@ def wire_neigh(vid, nic):
 
 
 def send(vid, n=N):
-    with netns(t.ns):
-        s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-    s.bind(('10.78.%d.2' % vid, 45000))
-    for i in range(n):
-        s.sendto(b'%d' % i, ('10.78.%d.1' % vid, PORT))
-    s.close()
+    udp_burst(t.ns, ('10.78.%d.2' % vid, 45000), ('10.78.%d.1' % vid, PORT), n,
+              lambda i: b'%d' % i)
 
 
 def rx_dropped(dev):
@@ -149,6 +147,12 @@ def dropped_by_filter(nic, vid, what):
         got = dict(drops.reasons())
         check(got.get('OTHERHOST') == N, '%s: skb:kfree_skb saw reasons %s, want %d '
               'OTHERHOST' % (what, got, N))
+        if drops.hist:
+            where = dict(drops.locations('OTHERHOST'))
+            check(sum(where.values()) == N and
+                  all(w.endswith('[rxlane]') for w in where),
+                  '%s: the %d OTHERHOST drops were made at %s, want all %d inside '
+                  'rxlane.ko' % (what, sum(where.values()), where, N))
 
 
 def receives(nic, vid, proto, what):

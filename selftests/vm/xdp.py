@@ -137,11 +137,7 @@ sh('ip -n %s neigh replace 10.79.0.2 lladdr %s dev rxlu1 nud permanent' %
 maps = attach('rxlu0', 'xdp_redirect_all')
 devmap_set(maps['tx_port'], ifindex(t.nic))
 base, wire_rx = t.stats()['xdp_xmit'], rx_packets(t.peer, t.ns)
-with netns(src):
-    s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-for _ in range(N):
-    s.sendto(b'y' * 64, ('10.79.0.2', 7705))
-s.close()
+udp_burst(src, ('0.0.0.0', 0), ('10.79.0.2', 7705), N, b'y' * 64)
 check(poll(lambda: t.stats()['xdp_xmit'] - base >= N),
       'xdp_xmit grew by %d, want %d' % (t.stats()['xdp_xmit'] - base, N))
 check(poll(lambda: rx_packets(t.peer, t.ns) - wire_rx >= N),

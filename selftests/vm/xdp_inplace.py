@@ -224,12 +224,7 @@ if 'vlan' in PARTS:
         return name
 
     def send_vlan(port):
-        with netns(t.ns):
-            s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-        s.bind((vwire_ip, 42003))
-        for _ in range(N):
-            s.sendto(b'v' * 64, (vnic_ip, port))
-        s.close()
+        udp_burst(t.ns, (vwire_ip, 42003), (vnic_ip, port), N, b'v' * 64)
 
     # Attached first: the VLAN device inherits the headroom asked of the lower.
     attach('xdp_tx')
@@ -287,12 +282,7 @@ if 'vlan' in PARTS:
     sh('ip netns exec %s bpftool map update id %d key 0 0 0 0 value %s' %
        (t.ns, fdm, ' '.join(str(b) for b in struct.pack('<I', pidx))))
     c0, r0 = counts(), rx_packets(sink_vdev, sink)
-    with netns(src):
-        s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-    s.bind(('10.71.0.3', 42004))
-    for _ in range(N):
-        s.sendto(b'w' * 64, (vnic_ip, 7706))
-    s.close()
+    udp_burst(src, ('10.71.0.3', 42004), (vnic_ip, 7706), N, b'w' * 64)
     d = wait_verdicts(c0, 'xdp_redirect', 'tagged XDP_REDIRECT (page fragments)')
     wait_rx(sink_vdev, sink, r0, 'XDP_REDIRECT of frames tagged %d, page-fragment heads' % VID)
     buffers.append((d, N, 0, 'tagged XDP_REDIRECT of page-fragment heads'))
