@@ -20,7 +20,9 @@ echo "check-debug: debug kernel ready ($((SECONDS - t0)) s): $KDIR"
 rm -rf "$MOD" && mkdir -p "$MOD"
 cp -r "$TOP/Kbuild" "$TOP/kernel" "$MOD/"
 [ -d "$TOP/include" ] && cp -r "$TOP/include" "$MOD/"
-make -s -C "$KDIR" M="$MOD" W=1 modules
+# The copy has no top Makefile for Kbuild to read the version from.
+ver=$(sed -n 's/^VERSION[[:space:]]*:=[[:space:]]*//p' "$TOP/Makefile")
+make -s -C "$KDIR" M="$MOD" W=1 RXLANE_VERSION="$ver-debug" modules
 echo "check-debug: module built against $(cat "$KDIR/include/config/kernel.release")"
 
 t1=$SECONDS
