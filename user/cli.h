@@ -341,6 +341,12 @@ void cli_cont_stamp(const struct cli_set *s, struct cli_cont *out);
  */
 int cli_parse_cont(struct cli *c, int argc, char *const *argv,
 		   struct cli_cont *ct);
+/*
+ * Refuse (exit 1) a name or address of @ct that one of the @n containers
+ * @all has; marks their ids in @taken (RXL_MAX_CONTAINERS entries).
+ */
+int cli_check_new(struct cli *c, struct cli_cont *ct,
+		  const struct cli_cont *all, unsigned int n, bool *taken);
 /* "100,geneve:200,nvgre:7" or "none" -> ct->vnis (VXLAN when untyped). */
 int cli_parse_vnis(struct cli *c, const char *s, struct cli_cont *ct);
 /* The same text back ("" when none). */
