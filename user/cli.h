@@ -367,6 +367,8 @@ int cli_read_vteps(struct cli *c, struct rxl_vtep *v, __u32 *n);
 /* Every known VNI as rxl_cont_vni(type, vni), sorted; *@out malloc'ed. */
 int cli_vnis_read(struct cli *c, __u32 **out, unsigned int *n);
 
+/* rxlane's program (its maps are the fast path's) is on @ifindex. */
+bool cli_is_rxlane(int ifindex);
 int cmd_attach(struct cli *c, int argc, char **argv);
 int cmd_detach(struct cli *c, int argc, char **argv);
 int cmd_status(struct cli *c, int argc, char **argv);

@@ -24,16 +24,6 @@ static void cni_uplink_key(const char *dev, struct cni_key *k)
 	snprintf(k->ifname, sizeof(k->ifname), "%s", dev);
 }
 
-static bool cni_has_rxlane(int ifindex)
-{
-	struct rxl_fw fw;
-
-	if (rxl_fw_open_ifindex(&fw, ifindex))
-		return false;
-	rxl_fw_close(&fw);
-	return true;
-}
-
 /* 'rxlane attach DEV' in the current network namespace. */
 static int cni_attach_dev(struct cni_req *r, struct cli *c, void *dev)
 {
@@ -49,7 +39,7 @@ static int cni_detach_dev(struct cni_req *r, struct cli *c, void *dev)
 	char *argv[] = { dev, NULL };
 	int ifindex = if_nametoindex(dev);
 
-	if (!ifindex || !cni_has_rxlane(ifindex))
+	if (!ifindex || !cli_is_rxlane(ifindex))
 		return 0;
 	cni_lib_begin();
 	cmd_detach(c, 1, argv);
@@ -76,7 +66,7 @@ static int cni_uplink_attach(struct cni_req *r, struct cli *c, bool *ours)
 	if (!ifindex)
 		return cni_fail(r, CNI_ERR_CONFIG, "no device '%s'", r->device);
 	if (!bpf_xdp_query_id(ifindex, 0, &prog_id) && prog_id) {
-		if (cni_has_rxlane(ifindex))
+		if (cli_is_rxlane(ifindex))
 			return 0;
 		return cni_fail(r, CNI_ERR_DEVICE_BUSY,
 				"device '%s' has XDP program %u, not rxlane's: detach it or leave 'device' out",
@@ -319,7 +309,7 @@ static int cni_check_prog(struct cni_req *r, struct cli *c, void *dev)
 	int ifindex = if_nametoindex(dev);
 
 	(void)c;
-	if (!ifindex || !cni_has_rxlane(ifindex))
+	if (!ifindex || !cli_is_rxlane(ifindex))
 		return cni_fail(r, CNI_ERR_DIFFERS,
 				"interface '%s' in %s has no rxlane program",
 				(char *)dev, r->netns);
