@@ -156,6 +156,7 @@ bench: deps
 	scripts/bench-xdp.sh
 	scripts/bench-e2e.sh
 	scripts/bench-cli.sh
+	scripts/bench-cni.sh
 	scripts/vm-run --timeout 1800 -- selftests/vm/bench_nic.py
 	scripts/bench-nic-xdp.sh
 	[ ! -x scripts/bench.sh ] || scripts/bench.sh
