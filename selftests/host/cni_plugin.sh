@@ -19,17 +19,9 @@ command -v jq >/dev/null || { echo "SKIP: needs jq"; exit $ksft_skip; }
 SUF=$RANDOM
 NET=rxlt$SUF
 PIN=$RXLANE_PIN_DIR
-HOSTS=()
-
-cleanup_cni() {
-	local h
-
-	for h in "${HOSTS[@]}"; do
-		ip link del "$h" 2>/dev/null
-	done
-	rxl_cleanup
-}
-trap cleanup_cni EXIT
+# Host-side devices (each goes with its peer's netns); the bridge of the
+# prevResults need not exist: the plugin never picks a bridge as 'dev'.
+DEVS=()
 
 # mkct N ADDR: netns ct$N-$SUF with eth0 ADDR/24, its veth peer h$N-$SUF.
 mkct() {
@@ -37,7 +29,7 @@ mkct() {
 
 	rxl_netns "$ns"
 	ip link add "$h" type veth peer name eth0 netns "$ns" || rxl_fail "veth $h"
-	HOSTS+=("$h")
+	DEVS+=("$h")
 	ip link set "$h" up
 	ip -n "$ns" link set eth0 up
 	ip -n "$ns" addr add "$2/24" dev eth0
@@ -90,7 +82,7 @@ state() {
 	"$RXL_CLI" -j container list
 	"$RXL_CLI" -j fw list
 	ls "$PIN" 2>/dev/null
-	for h in "${HOSTS[@]}" "upp$SUF"; do
+	for h in "${DEVS[@]}"; do
 		echo "$h $(ip -o link show dev "$h" 2>/dev/null | grep -o 'prog/xdp id [0-9]*')"
 	done
 	for ns in "${RXL_NETNS[@]}"; do
@@ -105,8 +97,6 @@ has_cont() {
 		jq -e --arg n "$1" '.containers | any(.name == $n)' >/dev/null
 }
 
-ip link add "rxlbr$SUF" type bridge || rxl_fail "bridge"
-HOSTS+=("rxlbr$SUF")
 for i in 1 2 3 4; do
 	mkct "$i" "10.251.0.$((i + 1))"
 done
@@ -175,10 +165,14 @@ cni DEL 2 CNI_NETNS= <<< "$del_conf"
 rxl_ok "DEL after the netns is gone, DEL without CNI_NETNS"
 
 # ---- the uplink 'device': attached by ADD, detached by the last DEL --------
-ip link add "up$SUF" type veth peer name "upp$SUF" || rxl_fail "uplink veth"
-HOSTS+=("up$SUF")
+rxl_netns "upl-$SUF"
+ip link add "up$SUF" type veth peer name upp netns "upl-$SUF" ||
+	rxl_fail "uplink veth"
+ip link add "upx$SUF" type veth peer name upy netns "upl-$SUF" ||
+	rxl_fail "second uplink veth"
+DEVS+=("up$SUF" "upx$SUF")
 ip link set "up$SUF" up
-ip link set "upp$SUF" up
+ip link set "upx$SUF" up
 c=$(conf 1.0.0 3 10.251.0.4 ".device = \"up$SUF\"")
 cni ADD 3 <<< "$c"
 [ "$RC" = 0 ] || rxl_fail "ADD with device: exit $RC: $OUT"
@@ -204,7 +198,7 @@ printf '%s\n' '#include <linux/bpf.h>' \
 	'char _l[] __attribute__((section("license"), used)) = "GPL";' > "$RXL_BPFFS.c"
 clang -O2 -target bpf -I"/usr/include/$(gcc -dumpmachine)" -c "$RXL_BPFFS.c" \
 	-o "$RXL_BPFFS.o" || rxl_fail "cannot build an XDP pass program"
-ip link set "upp$SUF" xdpgeneric obj "$RXL_BPFFS.o" sec xdp ||
+ip link set "upx$SUF" xdpgeneric obj "$RXL_BPFFS.o" sec xdp ||
 	rxl_fail "cannot attach the pass program"
 rm -f "$RXL_BPFFS.c" "$RXL_BPFFS.o"
 # rows: CODE|COMMAND|JQ filter on the config (RAW:TEXT: stdin)|VAR=VALUE...
@@ -248,7 +242,7 @@ refusals() {
 7|ADD|.hw = "yes"|
 7|ADD|.device = 5|
 7|ADD|.device = "nodev$SUF"|
-102|ADD|.device = "upp$SUF"|
+102|ADD|.device = "upx$SUF"|
 7|ADD|.pinDir = "rel/dir"|
 2|CHECK|.cniVersion = "0.3.1"|
 4|ADD|.|CNI_COMMAND=
@@ -294,7 +288,7 @@ while IFS='|' read -r code cmd filter envs; do
 done < <(refusals)
 [ $N -ge 30 ] || rxl_fail "only $N refusals ran"
 rxl_ok "$N malformed configs and environments refused with their codes, nothing changed"
-ip link set "upp$SUF" xdpgeneric off
+ip link set "upx$SUF" xdpgeneric off
 cni DEL 3 <<< "$del_conf"
 "$RXL_CLI" container del "$(name_of 9)" || rxl_fail "CLI container del"
 
