@@ -52,6 +52,11 @@ BPF_SKELS	:= $(patsubst %,user/%.skel.h,$(BPF_PROGS))
 BPF_HDRS	:= $(wildcard bpf/*.h include/*.h)
 
 USER_SRCS	:= $(wildcard user/*.c)
+# rxlane-cni (user/cni*.c) is the CLI's library with its own main().
+CNI_SRCS	:= $(wildcard user/cni*.c)
+CLI_SRCS	:= $(filter-out $(CNI_SRCS),$(USER_SRCS))
+LIB_SRCS	:= $(filter-out user/rxlane.c,$(CLI_SRCS))
+CNI_DIR		?= /usr/lib/cni
 USER_HDRS	:= $(wildcard user/*.h include/*.h)
 
 KSFT_FILES	:= lib.mk kselftest.h kselftest_harness.h kselftest/runner.sh \
@@ -84,10 +89,13 @@ user/%.skel.h: bpf/%.o
 	$(BPFTOOL) gen skeleton $< name $* > $@
 
 # ---- CLI -----------------------------------------------------------------
-user: user/rxlane
+user: user/rxlane user/rxlane-cni
 
-user/rxlane: $(USER_SRCS) $(USER_HDRS) $(BPF_SKELS)
-	$(CC) $(USER_CFLAGS) -o $@ $(USER_SRCS) $(USER_LDLIBS)
+user/rxlane: $(CLI_SRCS) $(USER_HDRS) $(BPF_SKELS)
+	$(CC) $(USER_CFLAGS) -o $@ $(CLI_SRCS) $(USER_LDLIBS)
+
+user/rxlane-cni: $(LIB_SRCS) $(CNI_SRCS) $(USER_HDRS) $(BPF_SKELS)
+	$(CC) $(USER_CFLAGS) -o $@ $(LIB_SRCS) $(CNI_SRCS) $(USER_LDLIBS)
 
 # ---- kselftests ----------------------------------------------------------
 # The kernel's kselftest framework (runner, lib.mk, harness) is taken from
@@ -148,6 +156,7 @@ bench: deps
 	scripts/bench-xdp.sh
 	scripts/bench-e2e.sh
 	scripts/bench-cli.sh
+	scripts/bench-cni.sh
 	scripts/vm-run --timeout 1800 -- selftests/vm/bench_nic.py
 	scripts/bench-nic-xdp.sh
 	[ ! -x scripts/bench.sh ] || scripts/bench.sh
@@ -164,6 +173,7 @@ user/rxlane.8: user/rxlane.8.scd
 
 install: all man
 	install -D -m 0755 user/rxlane $(DESTDIR)$(PREFIX)/sbin/rxlane
+	install -D -m 0755 user/rxlane-cni $(DESTDIR)$(CNI_DIR)/rxlane-cni
 	install -D -m 0644 bpf/rxlane_xdp.o $(DESTDIR)$(PREFIX)/lib/rxlane/rxlane_xdp.o
 	install -D -m 0644 user/rxlane.8 $(DESTDIR)$(PREFIX)/share/man/man8/rxlane.8
 	install -D -m 0644 user/rxlane.bash-completion \
@@ -175,5 +185,5 @@ clean:
 	-$(MAKE) -C $(KDIR) M=$(TOP) clean
 	-$(MAKE) -C selftests/host clean
 	-$(MAKE) -C selftests/vm clean
-	rm -f $(BPF_OBJS) $(BPF_SKELS) user/rxlane user/rxlane.8
+	rm -f $(BPF_OBJS) $(BPF_SKELS) user/rxlane user/rxlane-cni user/rxlane.8
 	rm -rf $(BUILD)

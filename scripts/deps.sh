@@ -17,6 +17,10 @@ PKGS=(
 	gnuplot-nox nftables
 	# cli_limits.sh stops the CLI inside detach (the REPLACE race)
 	gdb
+	# rxlane-cni's tests (cni_podman.sh): podman 4.3 with the CNI backend,
+	# the reference plugins (bridge, host-local), a runtime; cni_plugin.sh
+	# builds a foreign XDP program with clang
+	podman runc containernetworking-plugins
 	# make debug-kernel: building a kernel from linux-source-6.1
 	bc flex bison libssl-dev dwarves
 )

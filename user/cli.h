@@ -341,6 +341,12 @@ void cli_cont_stamp(const struct cli_set *s, struct cli_cont *out);
  */
 int cli_parse_cont(struct cli *c, int argc, char *const *argv,
 		   struct cli_cont *ct);
+/*
+ * Refuse (exit 1) a name or address of @ct that one of the @n containers
+ * @all has; marks their ids in @taken (RXL_MAX_CONTAINERS entries).
+ */
+int cli_check_new(struct cli *c, struct cli_cont *ct,
+		  const struct cli_cont *all, unsigned int n, bool *taken);
 /* "100,geneve:200,nvgre:7" or "none" -> ct->vnis (VXLAN when untyped). */
 int cli_parse_vnis(struct cli *c, const char *s, struct cli_cont *ct);
 /* The same text back ("" when none). */
@@ -361,6 +367,8 @@ int cli_read_vteps(struct cli *c, struct rxl_vtep *v, __u32 *n);
 /* Every known VNI as rxl_cont_vni(type, vni), sorted; *@out malloc'ed. */
 int cli_vnis_read(struct cli *c, __u32 **out, unsigned int *n);
 
+/* rxlane's program (its maps are the fast path's) is on @ifindex. */
+bool cli_is_rxlane(int ifindex);
 int cmd_attach(struct cli *c, int argc, char **argv);
 int cmd_detach(struct cli *c, int argc, char **argv);
 int cmd_status(struct cli *c, int argc, char **argv);

@@ -56,7 +56,7 @@ static int cli_dev(struct cli *c, const char *name)
 	return ifindex;
 }
 
-static bool cli_is_rxlane(int ifindex)
+bool cli_is_rxlane(int ifindex)
 {
 	struct rxl_fw fw;
 

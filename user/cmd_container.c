@@ -239,9 +239,8 @@ int cli_parse_cont(struct cli *c, int argc, char *const *argv,
 }
 
 /* Refuse a name or address another container already has. */
-static int cli_check_new(struct cli *c, struct cli_cont *ct,
-			 const struct cli_cont *all, unsigned int n,
-			 bool *taken)
+int cli_check_new(struct cli *c, struct cli_cont *ct,
+		  const struct cli_cont *all, unsigned int n, bool *taken)
 {
 	unsigned int i, j, k;
 	char buf[64];

@@ -93,5 +93,8 @@ int policy_load_json(const char *path, struct policy *p, char *err,
 int policy_load_yaml(const char *path, struct policy *p, char *err,
 		     size_t len);
 void policy_free(struct policy *p);
+/* One container object of a policy file (JSON), as the CNI plugin has it. */
+int policy_load_cont(json_t *o, struct pol_cont *pc, char *err, size_t len);
+void policy_cont_free(struct pol_cont *pc);
 
 #endif /* _RXLANE_POLICY_H */

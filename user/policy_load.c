@@ -301,6 +301,27 @@ static int pol_json_cont(json_t *o, struct pol_cont *pc, const char *where,
 	return e;
 }
 
+/*
+ * One container given as a policy file's container object @o (the CNI
+ * plugin's network config): the same words, checked by the same parsers.
+ */
+int policy_load_cont(json_t *o, struct pol_cont *pc, char *err, size_t len)
+{
+	memset(pc, 0, sizeof(*pc));
+	return pol_json_cont(o, pc, "policy", err, len);
+}
+
+void policy_cont_free(struct pol_cont *pc)
+{
+	unsigned int k;
+
+	pol_words_free(&pc->cont);
+	for (k = 0; k < pc->nrules; k++)
+		pol_words_free(&pc->rules[k]);
+	free(pc->rules);
+	memset(pc, 0, sizeof(*pc));
+}
+
 /* "vteps": [{"addr": A, "type": "vxlan,geneve"}, ...] -> vtep add words */
 static int pol_json_vteps(json_t *a, struct pol_tunnels *t, char *err,
 			  size_t len)

@@ -1,0 +1,161 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# rxlane-cni under podman 4.3 with its CNI backend (Documentation/cni.rst):
+# private --root, --runroot and CNI config dir (the host's own podman and
+# CNI configuration stay untouched), a busybox-static rootfs made here, a
+# conflist of bridge + host-local + rxlane-cni (default drop, TCP 8080
+# allowed). A container serving on 8080 and 8081: from the host 8080
+# connects and 8081 is refused, proven by the container's drop counter
+# rising while the connect has not succeeded; 'rxlane container list'
+# shows it under a name that carries podman's name and short id;
+# 'podman rm -f' removes it; 20 containers started and removed in a loop
+# leave no container, record, program or XDP attachment behind.
+source "$(dirname "$0")/lib.sh"
+
+CNI=$RXL_TOP/user/rxlane-cni
+rxl_init cnipod
+[ -x "$CNI" ] || rxl_fail "$CNI not built"
+for t in podman runc jq; do
+	command -v $t >/dev/null || { echo "SKIP: no $t (scripts/deps.sh installs it)"; exit $ksft_skip; }
+done
+[ -x /usr/lib/cni/bridge ] && [ -x /usr/lib/cni/host-local ] ||
+	{ echo "SKIP: no containernetworking-plugins in /usr/lib/cni"; exit $ksft_skip; }
+[ -x /bin/busybox ] || { echo "SKIP: no busybox-static"; exit $ksft_skip; }
+
+SUF=$RANDOM
+NET=rxlp$SUF
+BR=rxlp$SUF
+SUB=10.$((200 + RANDOM % 50)).$((RANDOM % 250)).0
+W=$(mktemp -d /tmp/rxl-podman.XXXXXX)
+HOSTNS=rxlhost$SUF
+P=(--root "$W/root" --runroot "$W/run" --cni-config-dir "$W/net.d"
+   --network-backend cni --cgroup-manager cgroupfs --events-backend none)
+export CNI_PATH=$W/bin
+export CONTAINERS_CONF=$W/containers.conf
+
+pod() { podman "${P[@]}" "$@"; }
+
+cleanup_pod() {
+	pod rm -af -t 0 >/dev/null 2>&1
+	findmnt -rn -o TARGET | grep "^$W/" | sort -r | xargs -r umount -l 2>/dev/null
+	ip link del "$BR" 2>/dev/null
+	rm -rf "$W" "/var/lib/cni/networks/$NET"
+	rm -f /var/lib/cni/results/"$NET"-*
+	ip netns del "$HOSTNS" 2>/dev/null
+	rxl_cleanup
+}
+trap cleanup_pod EXIT
+
+mkdir -p "$W/net.d" "$W/bin" "$W/rootfs/bin" "$W/rootfs/www"
+for d in proc sys dev etc tmp run; do
+	mkdir -p "$W/rootfs/$d"
+done
+cp /bin/busybox "$W/rootfs/bin/busybox"
+for a in sh httpd nc sleep; do
+	ln -s busybox "$W/rootfs/bin/$a"
+done
+echo rxlane > "$W/rootfs/www/index.html"
+ln -s /usr/lib/cni/* "$W/bin/"
+ln -s "$CNI" "$W/bin/rxlane-cni"
+cat > "$CONTAINERS_CONF" <<EOF
+[network]
+network_backend = "cni"
+cni_plugin_dirs = ["$W/bin"]
+network_config_dir = "$W/net.d"
+EOF
+jq -n --arg net "$NET" --arg br "$BR" --arg sub "$SUB/24" \
+	--arg ipam "$W/ipam" --arg pin "$RXLANE_PIN_DIR" \
+	'{cniVersion: "0.4.0", name: $net, plugins: [
+	   {type: "bridge", bridge: $br, isGateway: true, ipMasq: false,
+	    ipam: {type: "host-local", subnet: $sub, dataDir: $ipam,
+		   routes: [{dst: "0.0.0.0/0"}]}},
+	   {type: "rxlane-cni", pinDir: $pin,
+	    policy: {default: "drop",
+		     rules: [{action: "allow", proto: "tcp", dport: 8080}]}}]}' \
+	> "$W/net.d/$NET.conflist"
+
+if ! err=$(pod info 2>&1 >/dev/null); then
+	echo "SKIP: podman cannot run here: $err"
+	exit $ksft_skip
+fi
+pod network ls --format '{{.Name}}' | grep -qx "$NET" ||
+	rxl_fail "podman does not see network $NET: $(pod network ls 2>&1)"
+
+# run NAME: a detached container on $NET serving on 8080 and 8081.
+run() {
+	pod run -d --name "$1" --network "$NET" --runtime runc \
+		--ulimit nofile=1024:1024 --ulimit nproc=4096:4096 \
+		--rootfs "$W/rootfs" /bin/sh -c \
+		'httpd -p 8080 -h /www; httpd -p 8081 -h /www; exec sleep 100000'
+}
+
+conts() { "$RXL_CLI" -j container list | jq -r '.containers[].name'; }
+# What a container could leave: veths on the bridge, programs using this
+# test's maps (attached or not), pins beside the fast path's and the CLI's.
+leftovers() {
+	local cfg
+
+	ip -o link show master "$BR" 2>/dev/null | cut -d' ' -f2
+	cfg=$(bpftool -j map show pinned "$RXLANE_PIN_DIR/rxl_config" 2>/dev/null |
+		jq .id)
+	[ -z "$cfg" ] || bpftool -j prog show |
+		jq --argjson m "$cfg" '[.[] | select(.map_ids // [] | index($m))] | length'
+	ls "$RXLANE_PIN_DIR" 2>/dev/null | grep -v '^rxl_\|^cli_'
+}
+
+# ---- one container: the policy from the host ------------------------------
+NAME=web$SUF
+id=$(run "$NAME") || rxl_fail "podman run: $id"
+ip=$(pod inspect -f "{{(index .NetworkSettings.Networks \"$NET\").IPAddress}}" "$NAME")
+[ -n "$ip" ] || rxl_fail "no address for $NAME"
+want="$NAME-${id:0:12}"
+conts | grep -qx "$want" ||
+	rxl_fail "rxlane container list has no '$want' (podman $NAME, id ${id:0:12}): $(conts)"
+"$RXL_CLI" container show "$want" | grep -q "ip $ip" ||
+	rxl_fail "container $want has not $ip: $("$RXL_CLI" container show "$want")"
+rxl_ok "podman container $NAME is rxlane container $want ($ip)"
+
+# The allowed port connects (the server may take a while to start).
+deadline=$((SECONDS + 60))
+until timeout 5 bash -c "exec 3<>/dev/tcp/$ip/8080" 2>/dev/null; do
+	[ $SECONDS -lt $deadline ] ||
+		rxl_fail "TCP $ip:8080 (allowed) did not connect within 60 s"
+	sleep 0.5
+done
+rxl_ok "TCP to the allowed port 8080 connects"
+
+# The other one is refused: the container's drops rise, no connect.
+drops() {
+	"$RXL_CLI" -j stats | jq -e --arg n "$want" \
+		'.containers[] | select(.name == $n) | .drop.packets'
+}
+ip netns attach "$HOSTNS" $$ || rxl_fail "cannot name the host's netns"
+RXL_NETNS+=("$HOSTNS")
+rxl_refused "$HOSTNS" "$ip" 8081 drops || rxl_fail "TCP $ip:8081: $RXL_WHY"
+# The server is there: with the policy allowing it, 8081 connects.
+"$RXL_CLI" container set "$want" default allow || rxl_fail "default allow"
+timeout 10 bash -c "exec 3<>/dev/tcp/$ip/8081" 2>/dev/null ||
+	rxl_fail "TCP $ip:8081 does not connect even with default allow"
+"$RXL_CLI" container set "$want" default drop || rxl_fail "default drop"
+rxl_ok "TCP to 8081 refused by rxlane's drop (counter rose), served once allowed"
+
+rxl_skip_case outbound "needs connection tracking (issue 14)"
+
+pod rm -f -t 0 "$NAME" >/dev/null || rxl_fail "podman rm -f"
+[ -z "$(conts)" ] || rxl_fail "after podman rm -f: $(conts)"
+[ "$(leftovers)" = 0 ] || rxl_fail "after podman rm -f: left $(leftovers)"
+rxl_ok "podman rm -f removed every entry"
+
+# ---- 20 containers started and removed ---------------------------------------
+start=$SECONDS
+for i in $(seq 1 20); do
+	id=$(run "loop$i-$SUF") || rxl_fail "podman run loop$i: $id"
+	conts | grep -qx "loop$i-$SUF-${id:0:12}" ||
+		rxl_fail "loop$i: not in rxlane container list: $(conts)"
+	pod rm -f -t 0 "loop$i-$SUF" >/dev/null || rxl_fail "podman rm loop$i"
+done
+[ -z "$(conts)" ] || rxl_fail "after 20 runs: $(conts)"
+[ "$(leftovers)" = 0 ] || rxl_fail "after 20 runs: left $(leftovers)"
+rxl_ok "20 containers started and removed: nothing left ($((SECONDS - start)) s)"
+exit 0

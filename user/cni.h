@@ -1,0 +1,117 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * cni.h - rxlane-cni, the chained CNI plugin (Documentation/cni.rst): the
+ * request (environment, network config, prevResult), its errors and the
+ * plugin's records, over the CLI's library (cli.h).
+ */
+#ifndef _RXLANE_CNI_H
+#define _RXLANE_CNI_H
+
+#include <stdbool.h>
+
+#include <jansson.h>
+
+#include "cli.h"
+
+#define CNI_NET_MAX		64	/* network name, with its NUL */
+#define CNI_CID_MAX		128	/* CNI_CONTAINERID, with its NUL */
+#define CNI_IFNAME_MAX		16	/* IFNAMSIZ */
+#define CNI_STATE_PIN		"cni_state"
+#define CNI_STATE_MAX		RXL_MAX_CONTAINERS
+
+/* Error codes: the spec's, then rxlane's own (>= 100). */
+enum cni_code {
+	CNI_ERR_VERSION = 1,
+	CNI_ERR_UNSUPPORTED = 2,
+	CNI_ERR_ENV = 4,
+	CNI_ERR_DECODE = 6,
+	CNI_ERR_CONFIG = 7,
+	CNI_ERR_AGAIN = 11,
+	CNI_ERR_STATE = 100,
+	CNI_ERR_ATTACH = 101,
+	CNI_ERR_DEVICE_BUSY = 102,
+	CNI_ERR_CLASH = 103,
+	CNI_ERR_EXISTS = 104,
+	CNI_ERR_MISSING = 105,
+	CNI_ERR_DIFFERS = 106,
+	CNI_ERR_HW = 110,
+};
+
+/* Key of cni_state: one attachment of a container to a network. */
+struct cni_key {
+	char net[CNI_NET_MAX];		/* "" for an uplink's record */
+	char cid[CNI_CID_MAX];
+	char ifname[CNI_IFNAME_MAX];	/* the uplink, for its record */
+};
+
+#define CNI_REC_CONT		1	/* a container the plugin made */
+#define CNI_REC_UPLINK		2	/* an uplink the plugin attached */
+
+/* Value of cni_state. Stored: fixed layout. */
+struct cni_rec {
+	__u32 kind;			/* CNI_REC_* */
+	__u32 cont_id;			/* the container's id */
+	char cont[CLI_NAME_MAX];	/* the container's name */
+	char uplink[CNI_IFNAME_MAX];	/* its config's device, "" none */
+};
+
+struct cni_req {
+	const char *cmd;		/* ADD, DEL, CHECK, VERSION */
+	const char *cid, *netns, *ifname, *args;
+	json_t *conf;			/* stdin */
+	const char *version;		/* its cniVersion */
+	const char *net;		/* its name */
+	const char *device;		/* the uplink, NULL for none */
+	const char *pin_dir;
+	json_t *prev;			/* prevResult, NULL when absent */
+	struct cni_key key;
+	char name[CLI_NAME_MAX];	/* the container's */
+	struct cli_set set;		/* the container as config wants it */
+	int code;			/* the error, 0 none */
+	char msg[512];
+	char details[512];
+};
+
+/* ---- errors (cni_main.c) ------------------------------------------------ */
+/* Record error @code with its message; returns -1. */
+int cni_fail(struct cni_req *r, int code, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+/*
+ * Around calls into the CLI library: its messages (on stderr) are kept,
+ * and cni_lib_end() makes the last one the error of @code when @ret is not
+ * 0. They are also passed on to the real stderr (the runtime's log).
+ */
+void cni_lib_begin(void);
+int cni_lib_end(struct cni_req *r, int ret, int code);
+
+/* ---- the request (cni_conf.c) ------------------------------------------- */
+int cni_parse_env(struct cni_req *r);
+int cni_parse_conf(struct cni_req *r, bool policy);
+/* The container's name, addresses, device and rules (ADD, CHECK). */
+int cni_build(struct cni_req *r, struct cli *c);
+bool cni_version_ok(const char *v);
+/* @v is at least 0.4.0 (CHECK and DEL's prevResult). */
+bool cni_version_checkable(const char *v);
+
+/* ---- commands (cni_cmd.c) ----------------------------------------------- */
+int cni_add(struct cni_req *r, struct cli *c);
+int cni_del(struct cni_req *r, struct cli *c);
+int cni_check(struct cni_req *r, struct cli *c);
+
+/* ---- records and attachments (cni_state.c) ------------------------------ */
+/* The cni_state map: opened, or created and pinned with @create. */
+int cni_state_open(struct cni_req *r, struct cli *c, bool create);
+void cni_state_close(void);
+int cni_rec_get(const struct cni_key *k, struct cni_rec *v);
+int cni_rec_put(const struct cni_key *k, const struct cni_rec *v);
+int cni_rec_del(const struct cni_key *k);
+/* Containers recorded with uplink @dev. */
+unsigned int cni_uplink_users(const char *dev);
+/* Unpin cni_state when it holds nothing. */
+void cni_state_gc(struct cli *c);
+/* Run @fn in the network namespace at @path (then back): its result. */
+int cni_in_netns(struct cni_req *r, const char *path,
+		 int (*fn)(struct cni_req *r, struct cli *c, void *arg),
+		 struct cli *c, void *arg);
+
+#endif /* _RXLANE_CNI_H */

@@ -1,0 +1,353 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * cni_cmd.c - rxlane-cni ADD, DEL and CHECK, each under the CLI's lock
+ * (cli_state_open()), through the functions 'rxlane attach', 'detach',
+ * 'container add' and 'container del' use: cmd_attach(), cmd_detach(),
+ * cli_check_new(), cli_sync().
+ */
+#include <errno.h>
+#include <net/if.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+
+#include "cni.h"
+
+/* The uplink's record: the plugin attached rxlane to it. */
+static void cni_uplink_key(const char *dev, struct cni_key *k)
+{
+	memset(k, 0, sizeof(*k));
+	strcpy(k->cid, "uplink");
+	snprintf(k->ifname, sizeof(k->ifname), "%s", dev);
+}
+
+/* 'rxlane attach DEV' in the current network namespace. */
+static int cni_attach_dev(struct cni_req *r, struct cli *c, void *dev)
+{
+	char *argv[] = { dev, NULL };
+
+	cni_lib_begin();
+	return cni_lib_end(r, cmd_attach(c, 1, argv), CNI_ERR_ATTACH);
+}
+
+/* 'rxlane detach DEV' when rxlane is there; never an error (undo, DEL). */
+static int cni_detach_dev(struct cni_req *r, struct cli *c, void *dev)
+{
+	char *argv[] = { dev, NULL };
+	int ifindex = if_nametoindex(dev);
+
+	if (!ifindex || !cli_is_rxlane(ifindex))
+		return 0;
+	cni_lib_begin();
+	cmd_detach(c, 1, argv);
+	return cni_lib_end(r, 0, 0);
+}
+
+/* The lock and the CLI's state, made when missing. */
+static int cni_lock(struct cni_req *r, struct cli *c)
+{
+	cni_lib_begin();
+	return cni_lib_end(r, cli_state_open(c, true), CNI_ERR_STATE);
+}
+
+/*
+ * rxlane on the uplink: attached by this ADD (*@ours), found there, or
+ * refused when another program holds the device.
+ */
+static int cni_uplink_attach(struct cni_req *r, struct cli *c, bool *ours)
+{
+	int ifindex = if_nametoindex(r->device);
+	__u32 prog_id = 0;
+
+	*ours = false;
+	if (!ifindex)
+		return cni_fail(r, CNI_ERR_CONFIG, "no device '%s'", r->device);
+	if (!bpf_xdp_query_id(ifindex, 0, &prog_id) && prog_id) {
+		if (cli_is_rxlane(ifindex))
+			return 0;
+		return cni_fail(r, CNI_ERR_DEVICE_BUSY,
+				"device '%s' has XDP program %u, not rxlane's: detach it or leave 'device' out",
+				r->device, prog_id);
+	}
+	if (cni_attach_dev(r, c, (void *)r->device))
+		return -1;
+	*ours = true;
+	return 0;
+}
+
+/* The new container's name and addresses are nobody's; its id. */
+static int cni_check_free(struct cni_req *r, struct cli *c)
+{
+	bool *taken = calloc(RXL_MAX_CONTAINERS, sizeof(*taken));
+	struct cli_cont *all = NULL;
+	unsigned int n;
+	int err;
+
+	if (!taken)
+		return cni_fail(r, CNI_ERR_STATE, "out of memory");
+	cni_lib_begin();
+	err = cli_cont_all(c, &all, &n);
+	if (!err)
+		err = cni_lib_end(r, cli_check_new(c, &r->set.cont, all, n,
+						   taken), CNI_ERR_CLASH);
+	else
+		cni_lib_end(r, err, CNI_ERR_STATE);
+	if (!err) {
+		cni_lib_begin();
+		err = cni_lib_end(r, cli_free_id(c, taken, &r->set.cont.id),
+				  CNI_ERR_STATE);
+	}
+	free(all);
+	free(taken);
+	return err;
+}
+
+/* The container in the fast path and the records, as cli_sync() makes it. */
+static int cni_create(struct cni_req *r, struct cli *c)
+{
+	int err;
+
+	cni_lib_begin();
+	err = cni_lib_end(r, cli_open_rw(c), CNI_ERR_STATE);
+	if (!err) {
+		cni_lib_begin();
+		err = cni_lib_end(r, cli_check_not_vtep(c, &r->set.cont),
+				  CNI_ERR_CLASH);
+	}
+	if (!err) {
+		cni_lib_begin();
+		err = cni_lib_end(r, cli_sync(c, NULL, &r->set),
+				  CNI_ERR_STATE);
+	}
+	return err;
+}
+
+static int cni_put_recs(struct cni_req *r, bool uplink_ours)
+{
+	struct cni_rec rec = { .kind = CNI_REC_CONT };
+	struct cni_key uk;
+	int err;
+
+	rec.cont_id = r->set.cont.id;
+	strcpy(rec.cont, r->set.cont.name);
+	if (r->device)
+		snprintf(rec.uplink, sizeof(rec.uplink), "%s", r->device);
+	err = cni_rec_put(&r->key, &rec);
+	if (!err && uplink_ours) {
+		struct cni_rec up = { .kind = CNI_REC_UPLINK };
+
+		cni_uplink_key(r->device, &uk);
+		err = cni_rec_put(&uk, &up);
+		if (err)
+			cni_rec_del(&r->key);
+	}
+	if (err)
+		return cni_fail(r, CNI_ERR_STATE, "writing the record: %s",
+				strerror(-err));
+	return 0;
+}
+
+/* ADD's result: prevResult as it came, in the request's cniVersion. */
+static void cni_print_result(struct cni_req *r)
+{
+	json_t *res = json_deep_copy(r->prev);
+
+	json_object_set_new(res, "cniVersion", json_string(r->version));
+	json_dumpf(res, stdout, JSON_COMPACT);
+	fputc('\n', stdout);
+	fflush(stdout);
+	json_decref(res);
+}
+
+int cni_add(struct cni_req *r, struct cli *c)
+{
+	struct cni_rec old;
+	bool uplink = false;
+	int err;
+
+	if (cni_build(r, c) || cni_lock(r, c) || cni_state_open(r, c, true))
+		goto err_gc;
+	if (!cni_rec_get(&r->key, &old)) {
+		cni_fail(r, CNI_ERR_EXISTS,
+			 "network '%s' container '%s' interface '%s' was added already (as rxlane container '%s'): DEL it first",
+			 r->net, r->cid, r->ifname, old.cont);
+		goto err_gc;
+	}
+	if (cni_check_free(r, c))
+		goto err_gc;
+	if (r->device && cni_uplink_attach(r, c, &uplink))
+		goto err_gc;
+	err = cni_in_netns(r, r->netns, cni_attach_dev, c, (void *)r->ifname);
+	if (err == -ENOENT)
+		cni_fail(r, CNI_ERR_ENV, "CNI_NETNS '%s' is gone", r->netns);
+	if (err)
+		goto err_uplink;
+	if (cni_create(r, c))
+		goto err_netns;
+	if (cni_put_recs(r, uplink))
+		goto err_cont;
+	cni_print_result(r);
+	return 0;
+
+err_cont:
+	cni_lib_begin();
+	cni_lib_end(r, cli_sync(c, &r->set, NULL), 0);
+err_netns:
+	cni_in_netns(r, r->netns, cni_detach_dev, c, (void *)r->ifname);
+err_uplink:
+	if (uplink)
+		cni_detach_dev(r, c, (void *)r->device);
+err_gc:
+	cni_state_gc(c);
+	return -1;
+}
+
+/* The container of @rec, deleted as 'container del' does. */
+static int cni_del_cont(struct cni_req *r, struct cli *c,
+			const struct cni_rec *rec)
+{
+	struct cli_cont ct;
+	struct cli_set old;
+	int err;
+
+	if (cli_cont_by_name(c, rec->cont, &ct) || ct.id != rec->cont_id)
+		return 0;	/* gone already: deleted by hand */
+	cni_lib_begin();
+	err = cli_open_rw(c);
+	if (!err)
+		err = cli_set_load(c, &ct, &old);
+	if (!err) {
+		err = cli_sync(c, &old, NULL);
+		cli_set_free(&old);
+	}
+	return cni_lib_end(r, err, CNI_ERR_STATE);
+}
+
+/* The last container that named @dev is gone: detach what ADD attached. */
+static void cni_uplink_release(struct cni_req *r, struct cli *c,
+			       const char *dev)
+{
+	struct cni_key uk;
+	struct cni_rec up;
+
+	if (!dev[0] || cni_uplink_users(dev))
+		return;
+	cni_uplink_key(dev, &uk);
+	if (cni_rec_get(&uk, &up))
+		return;		/* not the plugin's: it found rxlane there */
+	cni_detach_dev(r, c, (void *)dev);
+	cni_rec_del(&uk);
+}
+
+int cni_del(struct cni_req *r, struct cli *c)
+{
+	struct cni_rec rec;
+	int err;
+
+	if (access(c->pin_dir, F_OK) && errno == ENOENT)
+		return 0;	/* nothing was ever made */
+	if (cni_lock(r, c))
+		return -1;
+	err = cni_state_open(r, c, false);
+	if (err)
+		return err > 0 ? 0 : -1;
+	if (cni_rec_get(&r->key, &rec))
+		return 0;	/* a second DEL, or an ADD that failed */
+	if (cni_del_cont(r, c, &rec))
+		return -1;	/* the record stays: a retry finds it */
+	if (r->netns)
+		cni_in_netns(r, r->netns, cni_detach_dev, c, (void *)r->ifname);
+	err = cni_rec_del(&r->key);
+	if (err)
+		return cni_fail(r, CNI_ERR_STATE, "removing the record: %s",
+				strerror(-err));
+	cni_uplink_release(r, c, rec.uplink);
+	cni_state_gc(c);
+	return 0;
+}
+
+static bool cni_same_addrs(const struct cli_cont *a, const struct cli_cont *b)
+{
+	unsigned int i, k;
+
+	if (a->naddrs != b->naddrs)
+		return false;
+	for (i = 0; i < a->naddrs; i++) {
+		for (k = 0; k < b->naddrs; k++)
+			if (!memcmp(&a->addrs[i], &b->addrs[k],
+				    sizeof(a->addrs[i])))
+				break;
+		if (k == b->naddrs)
+			return false;
+	}
+	return true;
+}
+
+/* What differs between the container as stored and as wanted, or NULL. */
+static const char *cni_differs(const struct cli_set *have,
+			       const struct cli_set *want)
+{
+	unsigned int i;
+
+	if (!cni_same_addrs(&have->cont, &want->cont))
+		return "its addresses are not prevResult's";
+	if (have->cont.default_drop != want->cont.default_drop)
+		return "its default policy is not the config's";
+	if (have->nrules != want->nrules)
+		return "its rule count is not the config's";
+	for (i = 0; i < want->nrules; i++)
+		if (!cli_rule_same(&have->rules[i], &want->rules[i]))
+			return "its rules are not the config's";
+	return NULL;
+}
+
+static int cni_check_prog(struct cni_req *r, struct cli *c, void *dev)
+{
+	int ifindex = if_nametoindex(dev);
+
+	(void)c;
+	if (!ifindex || !cli_is_rxlane(ifindex))
+		return cni_fail(r, CNI_ERR_DIFFERS,
+				"interface '%s' in %s has no rxlane program",
+				(char *)dev, r->netns);
+	return 0;
+}
+
+int cni_check(struct cni_req *r, struct cli *c)
+{
+	struct cli_set have;
+	struct cni_rec rec;
+	struct cli_cont ct;
+	const char *why;
+	int err;
+
+	if (cni_build(r, c) || cni_lock(r, c))
+		return -1;
+	err = cni_state_open(r, c, false);
+	if (err < 0)
+		return -1;
+	if (err || cni_rec_get(&r->key, &rec))
+		return cni_fail(r, CNI_ERR_MISSING,
+				"no record of network '%s' container '%s' interface '%s'",
+				r->net, r->cid, r->ifname);
+	if (cli_cont_by_name(c, rec.cont, &ct) || ct.id != rec.cont_id)
+		return cni_fail(r, CNI_ERR_MISSING,
+				"rxlane container '%s' is gone", rec.cont);
+	cni_lib_begin();
+	err = cni_lib_end(r, cli_set_load(c, &ct, &have), CNI_ERR_STATE);
+	if (err)
+		return err;
+	why = cni_differs(&have, &r->set);
+	cli_set_free(&have);
+	if (why)
+		return cni_fail(r, CNI_ERR_DIFFERS, "rxlane container '%s': %s",
+				rec.cont, why);
+	err = cni_in_netns(r, r->netns, cni_check_prog, c, (void *)r->ifname);
+	if (err == -ENOENT)
+		return cni_fail(r, CNI_ERR_ENV, "CNI_NETNS '%s' is gone",
+				r->netns);
+	return err;
+}

@@ -1,0 +1,155 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * cni_state.c - rxlane-cni's records: the pinned hash map cni_state in
+ * the CLI's pin directory (bpffs holds no files), keyed by (network name,
+ * CNI_CONTAINERID, CNI_IFNAME), changed only under the CLI's lock; and
+ * running a step inside the container's network namespace.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <sched.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <bpf/bpf.h>
+
+#include "cni.h"
+
+static int cni_state_fd = -1;
+
+/* A pinned cni_state of another layout is refused, never reused. */
+static int cni_state_check(struct cni_req *r, int fd, const char *path)
+{
+	struct bpf_map_info info = {};
+	__u32 len = sizeof(info);
+
+	if (bpf_obj_get_info_by_fd(fd, &info, &len))
+		return cni_fail(r, CNI_ERR_STATE, "%s: %s", path,
+				strerror(errno));
+	if (info.type != BPF_MAP_TYPE_HASH ||
+	    info.key_size != sizeof(struct cni_key) ||
+	    info.value_size != sizeof(struct cni_rec))
+		return cni_fail(r, CNI_ERR_STATE,
+				"%s is not rxlane-cni's record map (type %u, key %u, value %u bytes): refusing to use it",
+				path, info.type, info.key_size,
+				info.value_size);
+	return 0;
+}
+
+int cni_state_open(struct cni_req *r, struct cli *c, bool create)
+{
+	LIBBPF_OPTS(bpf_map_create_opts, opts, .map_flags = BPF_F_NO_PREALLOC);
+	char path[PATH_MAX + 32];
+	int fd;
+
+	snprintf(path, sizeof(path), "%s/%s", c->pin_dir, CNI_STATE_PIN);
+	fd = bpf_obj_get(path);
+	if (fd < 0 && (errno != ENOENT || !create))
+		return errno == ENOENT ? 1 :
+		       cni_fail(r, CNI_ERR_STATE, "%s: %s", path,
+				strerror(errno));
+	if (fd < 0) {
+		fd = bpf_map_create(BPF_MAP_TYPE_HASH, CNI_STATE_PIN,
+				    sizeof(struct cni_key),
+				    sizeof(struct cni_rec), CNI_STATE_MAX,
+				    &opts);
+		if (fd < 0 || bpf_obj_pin(fd, path)) {
+			cni_fail(r, CNI_ERR_STATE, "cannot create %s: %s",
+				 path, strerror(errno));
+			if (fd >= 0)
+				close(fd);
+			return -1;
+		}
+	}
+	cni_state_fd = fd;
+	return cni_state_check(r, fd, path);
+}
+
+void cni_state_close(void)
+{
+	if (cni_state_fd >= 0)
+		close(cni_state_fd);
+	cni_state_fd = -1;
+}
+
+int cni_rec_get(const struct cni_key *k, struct cni_rec *v)
+{
+	if (cni_state_fd < 0)
+		return -ENOENT;
+	return bpf_map_lookup_elem(cni_state_fd, k, v) ? -errno : 0;
+}
+
+int cni_rec_put(const struct cni_key *k, const struct cni_rec *v)
+{
+	return bpf_map_update_elem(cni_state_fd, k, v, BPF_ANY) ? -errno : 0;
+}
+
+int cni_rec_del(const struct cni_key *k)
+{
+	if (cni_state_fd < 0)
+		return 0;
+	if (bpf_map_delete_elem(cni_state_fd, k) && errno != ENOENT)
+		return -errno;
+	return 0;
+}
+
+unsigned int cni_uplink_users(const char *dev)
+{
+	struct cni_key key, next, *prev = NULL;
+	struct cni_rec v;
+	unsigned int n = 0;
+
+	while (cni_state_fd >= 0 &&
+	       !bpf_map_get_next_key(cni_state_fd, prev, &next)) {
+		key = next;
+		prev = &key;
+		if (!bpf_map_lookup_elem(cni_state_fd, &key, &v) &&
+		    v.kind == CNI_REC_CONT && !strcmp(v.uplink, dev))
+			n++;
+	}
+	return n;
+}
+
+void cni_state_gc(struct cli *c)
+{
+	char path[PATH_MAX + 32];
+	struct cni_key next;
+
+	if (cni_state_fd < 0 ||
+	    !bpf_map_get_next_key(cni_state_fd, NULL, &next))
+		return;
+	snprintf(path, sizeof(path), "%s/%s", c->pin_dir, CNI_STATE_PIN);
+	unlink(path);
+}
+
+int cni_in_netns(struct cni_req *r, const char *path,
+		 int (*fn)(struct cni_req *r, struct cli *c, void *arg),
+		 struct cli *c, void *arg)
+{
+	int self, ns, ret;
+
+	ns = open(path, O_RDONLY | O_CLOEXEC);
+	if (ns < 0)
+		return -ENOENT;
+	self = open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC);
+	if (self < 0 || setns(ns, CLONE_NEWNET)) {
+		ret = cni_fail(r, CNI_ERR_STATE,
+			       "cannot enter network namespace %s: %s", path,
+			       strerror(errno));
+		goto out;
+	}
+	ret = fn(r, c, arg);
+	if (setns(self, CLONE_NEWNET)) {
+		/* Nothing after this may run in the container's netns. */
+		fprintf(stderr, "rxlane-cni: cannot return to the host's network namespace: %s\n",
+			strerror(errno));
+		_exit(1);
+	}
+out:
+	if (self >= 0)
+		close(self);
+	close(ns);
+	return ret;
+}
