@@ -1744,6 +1744,53 @@ static int view_cmp6(const void *a, const void *b)
 	return memcmp(a, b, sizeof(struct rxl_rule6_key));
 }
 
+static int cmp_u32(const void *a, const void *b)
+{
+	__u32 x = *(const __u32 *)a, y = *(const __u32 *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+/* Each reference: a counter slot of the set. */
+#define VIEW_REFS(sv, f, i, j, ref)					\
+	for (j = 0; j <= RXL_MAX_SEGS; j++)				\
+		if ((ref = j < RXL_MAX_SEGS ?				\
+		     &(sv)->e[f][i].v.segs[j].rule :			\
+		     &(sv)->e[f][i].v.portless), j < RXL_MAX_SEGS &&	\
+		    j >= (sv)->e[f][i].v.nsegs)				\
+			continue;					\
+		else if (*ref != RXL_NO_RULE)
+
+/*
+ * References from counter slots to their order in the set (slots ascend
+ * with rank): two sets judge alike whatever slots they were given.
+ */
+static void view_ranks(struct set_view *sv)
+{
+	static __u32 slots[2 * MAX_VIEW_KEYS * (RXL_MAX_SEGS + 1)];
+	unsigned int f, i, j, n = 0, m = 0;
+	__u32 *ref, *hit;
+
+	for (f = 0; f < 2; f++)
+		for (i = 0; i < sv->n[f]; i++)
+			VIEW_REFS(sv, f, i, j, ref)
+				slots[n++] = *ref & RXL_RULE_RANK;
+	qsort(slots, n, sizeof(*slots), cmp_u32);
+	for (i = 0; i < n; i++)
+		if (!m || slots[m - 1] != slots[i])
+			slots[m++] = slots[i];
+	for (f = 0; f < 2; f++)
+		for (i = 0; i < sv->n[f]; i++)
+			VIEW_REFS(sv, f, i, j, ref) {
+				__u32 s = *ref & RXL_RULE_RANK;
+
+				hit = bsearch(&s, slots, m, sizeof(*slots),
+					      cmp_u32);
+				*ref = (*ref & RXL_RULE_DROP) |
+				       (__u32)(hit - slots);
+			}
+}
+
 static int set_view(struct rxl_fw *fw, __u32 tag, struct set_view *sv)
 {
 	int fds[2] = { fw->rules4, fw->rules6 }, f;
@@ -1773,6 +1820,7 @@ static int set_view(struct rxl_fw *fw, __u32 tag, struct set_view *sv)
 		qsort(sv->e[f], sv->n[f], sizeof(sv->e[f][0]),
 		      f ? view_cmp6 : view_cmp4);
 	}
+	view_ranks(sv);
 	return 0;
 }
 
@@ -1824,13 +1872,29 @@ static int run_act(int prog, const struct pkt *p)
 	return bpf_prog_test_run_opts(prog, &o) ? -1 : (int)o.retval;
 }
 
-/* Rule counters of ranks 0..n-1 of CID. */
-static void rank_hits(struct rxl_fw *fw, unsigned int n, __u64 *out)
+/*
+ * Rule counters of ranks 0..n-1 of CID, whose set is @rules: through the
+ * slots the library says each rank counts in (a shadowed rank: 0).
+ */
+static void rank_hits(struct rxl_fw *fw, const struct rxl_rule *rules,
+		      unsigned int n, __u64 *out)
 {
+	struct rxl_counter pc[512];
+	__u32 slot[64];
 	unsigned int i;
+	int c;
 
-	for (i = 0; i < n; i++)
-		out[i] = rule_hits(fw, i);
+	memset(out, 0xff, n * sizeof(*out));
+	if (rxl_fw_rule_slots(fw, CID, rules, n, slot))
+		return;
+	for (i = 0; i < n; i++) {
+		out[i] = 0;
+		if (slot[i] == RXL_NO_RULE ||
+		    bpf_map_lookup_elem(fw->rule_cnt, &slot[i], pc))
+			continue;
+		for (c = 0; c < fw->ncpus && c < 512; c++)
+			out[i] += pc[c].packets;
+	}
 }
 
 /*
@@ -1839,6 +1903,7 @@ static void rank_hits(struct rxl_fw *fw, unsigned int n, __u64 *out)
  */
 static void expect_same_verdicts(struct __test_metadata *_metadata,
 				 FIXTURE_DATA(fp) *self, struct fp_ref *ref,
+				 const struct rxl_rule *rules,
 				 unsigned int nrules, const char *what)
 {
 	static const char *const src4[] = { "10.9.1.1", "10.7.0.1",
@@ -1858,8 +1923,11 @@ static void expect_same_verdicts(struct __test_metadata *_metadata,
 
 	ASSERT_NE(NULL, p);
 	ASSERT_GE(64, nrules);
-	rank_hits(&self->fw, nrules, hx0);
-	rank_hits(&ref->fw, nrules, hy0);
+	rank_hits(&self->fw, rules, nrules, hx0);
+	rank_hits(&ref->fw, rules, nrules, hy0);
+	for (i = 0; i < nrules; i++)
+		ASSERT_NE(~0ULL, hx0[i] & hy0[i])
+			TH_LOG("%s: no counter slots for the rules", what);
 	ASSERT_EQ(0, rxl_fw_drop_counters(&self->fw, dx0));
 	ASSERT_EQ(0, rxl_fw_drop_counters(&ref->fw, dy0));
 	for (s = 0; s < 8; s++)
@@ -1885,8 +1953,8 @@ static void expect_same_verdicts(struct __test_metadata *_metadata,
 	for (i = 0; i < RXL_DROP__MAX; i++)
 		EXPECT_EQ(dy1[i] - dy0[i], dx1[i] - dx0[i])
 			TH_LOG("%s: drops %s", what, rxl_drop_name(i));
-	rank_hits(&self->fw, nrules, hx1);
-	rank_hits(&ref->fw, nrules, hy1);
+	rank_hits(&self->fw, rules, nrules, hx1);
+	rank_hits(&ref->fw, rules, nrules, hy1);
 	for (i = 0; i < nrules; i++)
 		EXPECT_EQ(hy1[i] - hy0[i], hx1[i] - hx0[i])
 			TH_LOG("%s: packets judged by rank %u", what, i);
@@ -1992,7 +2060,7 @@ static void append_step(struct __test_metadata *_metadata,
 	free(sv0);
 	free(sv1);
 	expect_same_maps(_metadata, &self->fw, &ref->fw, what);
-	expect_same_verdicts(_metadata, self, ref, st->n, what);
+	expect_same_verdicts(_metadata, self, ref, st->rules, st->n, what);
 }
 
 /* Append rules to the (IPv4 or IPv6) key of @fmt until one cannot be. */
@@ -2055,18 +2123,21 @@ TEST_F_TIMEOUT(fp, append_matches_full_replace, 600)
 	append_step(_metadata, self, &ref, st,
 		    "prio 30 from 10.8.0.0/16 dport 5500-6500 allow", APPENDED);
 
-	/* Another container's set right after this one's counters. */
+	/*
+	 * Another container's set takes the counter slot right after this
+	 * one's: an append is still in place, its counter the next free slot
+	 * past it (a slot is a reference, no run of slots is needed).
+	 */
 	ASSERT_EQ(0, add_addr(&z, "10.1.0.9"));
 	ASSERT_EQ(0, rxl_fw_container_add(&self->fw, 9, &z, 1, 0));
 	ASSERT_EQ(0, set_rules(&self->fw, 9, false,
 			       (const char *const[]){ "prio 1 allow" }, 1));
 	ASSERT_EQ(0, cont_val(&self->fw, &cx));
 	ASSERT_EQ(0, bpf_map_lookup_elem(self->fw.addrs4, z.addr, &cz));
-	ASSERT_EQ(cx.rule_base + cx.nrules, cz.rule_base);
+	ASSERT_EQ(0, cz.rule_base);
 	append_step(_metadata, self, &ref, st,
 		    "prio 40 from 10.9.0.0/16 proto tcp dport 80 allow",
-		    FB_SLOT);
-	/* Moved past it: appending works again. */
+		    APPENDED);
 	append_step(_metadata, self, &ref, st,
 		    "prio 40 from 10.9.0.0/16 proto tcp dport 100-150 drop",
 		    APPENDED);
