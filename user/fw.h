@@ -55,6 +55,7 @@ struct rxl_fw {
 	int ncpus;
 	__u32 rule_slots;		/* max_entries of rxl_rule_cnt */
 	bool keys_left;			/* a set's keys failed to go */
+	bool addrs_left;		/* an old address failed to go */
 	char err[256];
 };
 
@@ -177,6 +178,10 @@ struct rxl_cont_spec {
  * grace period; then the old set goes. Every packet to an address sees
  * the container as it was or as @s says. Idempotent: running it again
  * after a crash converges. On failure whatever it changed is put back.
+ * An address @s drops that cannot be deleted once the others are flipped
+ * leaves the change standing: 0, with @fw->addrs_left set and the reason
+ * in rxl_fw_error(); that address still judges by the old set, which is
+ * kept, and applying @s again removes both.
  *
  * Context: takes the pin directory's lock unless the caller holds it.
  * Return: 0 or -errno (rxl_fw_error() says why).

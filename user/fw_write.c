@@ -921,7 +921,11 @@ static void rxl_apply_undo(struct rxl_fw *fw, const struct rxl_cont_spec *s,
 		rxl_delete_set(fw, tag);
 }
 
-/* The addresses @ca had that @s does not: gone, each with a grace period. */
+/*
+ * The addresses @ca had that @s does not: gone, each with a grace period.
+ * One that cannot be deleted stays with its old value (the old set): the
+ * rest go all the same, and fw->addrs_left says so.
+ */
 static int rxl_apply_drop_old(struct rxl_fw *fw, const struct rxl_cont_spec *s,
 			      const struct rxl_cont_addrs *ca)
 {
@@ -934,8 +938,15 @@ static int rxl_apply_drop_old(struct rxl_fw *fw, const struct rxl_cont_spec *s,
 
 		if (rxl_addr_in(a, s->addrs, s->naddrs))
 			continue;
+		/* Uncached, a left address is judged from its map entry. */
 		freed |= rxl_acache_drop(fw, a);
-		bpf_map_delete_elem(rxl_addr_fd(fw, a), a->addr);
+		if (bpf_map_delete_elem(rxl_addr_fd(fw, a), a->addr) &&
+		    errno != ENOENT) {
+			rxl_fail(fw, -errno,
+				 "an address it no longer has could not be removed: %s",
+				 strerror(errno));
+			fw->addrs_left = true;
+		}
 		err = rxl_grace_period(fw);
 	}
 	return err ?: freed ? rxl_acache_refill(fw) : 0;
@@ -1027,8 +1038,11 @@ static int rxl_apply_locked(struct rxl_fw *fw, const struct rxl_cont_spec *s,
 		goto out;
 	if (s->redirect_ifindex <= 0 && old_ifx)
 		bpf_map_delete_elem(fw->tx_ports, &id);
-	/* Done: keys of the old set left are the caller's (keys_left). */
-	if (new_set && exists && ca->val.nrules)
+	/*
+	 * Done: keys of the old set left are the caller's (keys_left). An
+	 * address left (addrs_left) still judges by the old set: it stays.
+	 */
+	if (new_set && exists && ca->val.nrules && !fw->addrs_left)
 		rxl_delete_set(fw, ca->val.set);
 	goto out;
 
@@ -1049,6 +1063,7 @@ int rxl_fw_container_apply(struct rxl_fw *fw, const struct rxl_cont_spec *s)
 	ca = calloc(1, sizeof(*ca));
 	if (!ca)
 		return rxl_fail(fw, -ENOMEM, "out of memory");
+	fw->addrs_left = false;
 	err = rxl_lock(fw);
 	if (!err)
 		err = rxl_apply_locked(fw, s, ca);
