@@ -2292,96 +2292,134 @@ TEST_F(fp, shape_protocol_mask)
 		     "tcp /32 after the append");
 }
 
-/* A VXLAN frame of family @fam to CID from @src, judged against @want. */
-#define SHAPE_VERDICT(fam, src, proto, dport, want, why, what) do {	\
-	struct pkt _p;							\
-									\
-	mk_tunnel(&_p, RXL_TUN_VXLAN, 4, (fam), VNI_VXLAN, (src),	\
-		  (proto), (dport));					\
-	CHECK_VERDICT(&_p, (want), (why), (what));			\
-} while (0)
+/* A VXLAN frame to CID and the verdict its set must give it. */
+struct shape_case {
+	int phase;		/* the set it is judged by: shape_sets[] */
+	int fam;		/* inner family, 4 or 6 */
+	const char *src;
+	uint8_t proto;
+	uint16_t dport;
+	int want;		/* XDP_PASS or XDP_DROP */
+	int why;		/* RXL_DROP_* or NO_DROP */
+	const char *what;
+};
+
+/* The sets, in order; SH_MASK is SH_ONE with its /24 mask without TCP. */
+enum { SH_ONE, SH_MASK, SH_ANY, SH_TWO, SH_BACK };
+
+static const struct shape_case shape_cases[] = {
+	{ SH_ONE, 4, "10.9.1.5", IPPROTO_TCP, 22, XDP_PASS, NO_DROP,
+	  "v4 allow" },
+	{ SH_ONE, 4, "10.9.1.5", IPPROTO_TCP, 23, XDP_DROP, RXL_DROP_DEFAULT,
+	  "v4 port outside" },
+	{ SH_ONE, 4, "10.9.2.200", IPPROTO_TCP, 80, XDP_DROP, RXL_DROP_RULE,
+	  "v4 drop rule" },
+	{ SH_ONE, 4, "10.9.3.7", IPPROTO_UDP, 53, XDP_PASS, NO_DROP,
+	  "v4 udp, every port" },
+	{ SH_ONE, 4, "10.9.3.7", IPPROTO_TCP, 53, XDP_DROP, RXL_DROP_DEFAULT,
+	  "v4 protocol of the key" },
+	{ SH_ONE, 4, "10.9.4.5", IPPROTO_TCP, 22, XDP_DROP, RXL_DROP_DEFAULT,
+	  "v4 source outside the mask" },
+	{ SH_ONE, 4, "10.9.1.5", IPPROTO_ICMP, 0, XDP_DROP, RXL_DROP_DEFAULT,
+	  "v4 icmp, no rule names it" },
+	{ SH_ONE, 6, "fd00:9::77", IPPROTO_TCP, 443, XDP_PASS, NO_DROP,
+	  "v6 allow" },
+	{ SH_ONE, 6, "fd00:9:0:1::77", IPPROTO_TCP, 443, XDP_DROP,
+	  RXL_DROP_DEFAULT, "v6 source outside the mask" },
+	{ SH_ONE, 6, "fd00:9::77", IPPROTO_UDP, 443, XDP_DROP,
+	  RXL_DROP_DEFAULT, "v6 protocol of the key" },
+	/* The protocol mask of the one shape is honoured too. */
+	{ SH_MASK, 4, "10.9.1.5", IPPROTO_TCP, 22, XDP_DROP, RXL_DROP_DEFAULT,
+	  "v4 tcp, mask without tcp" },
+	{ SH_MASK, 4, "10.9.3.7", IPPROTO_UDP, 53, XDP_PASS, NO_DROP,
+	  "v4 udp, mask without tcp" },
+	/* One any-protocol shape. */
+	{ SH_ANY, 4, "10.9.200.1", IPPROTO_UDP, 9, XDP_PASS, NO_DROP,
+	  "v4 any protocol, udp" },
+	{ SH_ANY, 4, "10.9.200.1", IPPROTO_ICMP, 0, XDP_PASS, NO_DROP,
+	  "v4 any protocol, icmp" },
+	{ SH_ANY, 4, "10.10.0.1", IPPROTO_TCP, 9, XDP_DROP, RXL_DROP_DEFAULT,
+	  "v4 any protocol, outside" },
+	{ SH_ANY, 6, "fd00:9:ff::1", IPPROTO_TCP, 9, XDP_DROP, RXL_DROP_RULE,
+	  "v6 any protocol drop" },
+	/* A second shape, then back to one: each judged by all it has. */
+	{ SH_TWO, 4, "10.9.1.5", IPPROTO_TCP, 22, XDP_DROP, RXL_DROP_RULE,
+	  "two shapes: the /32 drop ranks first" },
+	{ SH_TWO, 4, "10.9.1.6", IPPROTO_TCP, 22, XDP_PASS, NO_DROP,
+	  "two shapes: the /24 allow" },
+	{ SH_BACK, 4, "10.9.1.5", IPPROTO_TCP, 22, XDP_DROP, RXL_DROP_RULE,
+	  "back to one: the /32 drop" },
+	{ SH_BACK, 4, "10.9.1.6", IPPROTO_TCP, 22, XDP_DROP, RXL_DROP_DEFAULT,
+	  "back to one: the /24 is gone" },
+	{ SH_BACK, 6, "fd00:9::77", IPPROTO_TCP, 443, XDP_DROP,
+	  RXL_DROP_DEFAULT, "v6 without shapes" },
+};
+
+/* Each phase's set and how many shapes per family it compiles to. */
+static const struct {
+	const char *rules[4];
+	unsigned int nrules, nshapes4, nshapes6;
+} shape_sets[] = {
+	[SH_ONE] = { { "allow proto tcp from 10.9.1.0/24 dport 22",
+		       "drop proto tcp from 10.9.2.0/24 dport 1-1000",
+		       "allow proto udp from 10.9.3.0/24",
+		       "allow proto tcp from fd00:9::/64 dport 443" },
+		     4, 1, 1 },
+	[SH_MASK] = { { NULL }, 0, 1, 1 },	/* SH_ONE's, its mask poked */
+	[SH_ANY] = { { "allow from 10.9.0.0/16", "drop from fd00:9::/32" },
+		     2, 1, 1 },
+	[SH_TWO] = { { "prio 2 allow proto tcp from 10.9.1.0/24 dport 22",
+		       "prio 1 drop proto tcp from 10.9.1.5/32 dport 22" },
+		     2, 2, 0 },
+	[SH_BACK] = { { "drop proto tcp from 10.9.1.5/32 dport 22" }, 1, 1, 0 },
+};
+
+/* Make the set of @phase (or poke SH_MASK's mask) and check its shapes. */
+static void shape_phase(struct __test_metadata *_metadata,
+			FIXTURE_DATA(fp) *self, int phase)
+{
+	struct rxl_container c;
+	struct rxl_shape sh;
+
+	/* The IPv4 value alone is poked: its IPv6 twin differs then. */
+	if (phase == SH_MASK) {
+		ASSERT_EQ(0, shape4_of(&self->fw, 24, &sh));
+		ASSERT_EQ(0, poke_protos4(&self->fw, 0,
+					  rxl_proto_bit(IPPROTO_UDP)));
+		return;
+	}
+	ASSERT_EQ(0, set_rules(&self->fw, CID, true, shape_sets[phase].rules,
+			       shape_sets[phase].nrules));
+	ASSERT_EQ(0, cont_val(&self->fw, &c));
+	ASSERT_EQ(shape_sets[phase].nshapes4, c.nshapes4)
+		TH_LOG("phase %d", phase);
+	ASSERT_EQ(shape_sets[phase].nshapes6, c.nshapes6)
+		TH_LOG("phase %d", phase);
+}
 
 /*
  * A set whose rules all have one shape per family is judged by that shape
  * alone (rxl_judge4/6 skip the loop): its mask, its protocol kind, its
  * protocol mask and every segment's verdict still count, and a set that
  * grows a second shape, or shrinks back to one, is judged by all of them.
+ * One table of frames; each phase's set is made before its first frame.
  */
 TEST_F(fp, single_shape)
 {
-	struct rxl_container c;
-	int k;
+	int phase = -1;
+	size_t i;
 
-	SET_RULES(true, "allow proto tcp from 10.9.1.0/24 dport 22",
-		  "drop proto tcp from 10.9.2.0/24 dport 1-1000",
-		  "allow proto udp from 10.9.3.0/24",
-		  "allow proto tcp from fd00:9::/64 dport 443");
-	ASSERT_EQ(0, cont_val(&self->fw, &c));
-	ASSERT_EQ(1, c.nshapes4);
-	ASSERT_EQ(1, c.nshapes6);
-	SHAPE_VERDICT(4, "10.9.1.5", IPPROTO_TCP, 22, XDP_PASS, NO_DROP,
-		      "v4 allow");
-	SHAPE_VERDICT(4, "10.9.1.5", IPPROTO_TCP, 23, XDP_DROP,
-		      RXL_DROP_DEFAULT, "v4 port outside");
-	SHAPE_VERDICT(4, "10.9.2.200", IPPROTO_TCP, 80, XDP_DROP,
-		      RXL_DROP_RULE, "v4 drop rule");
-	SHAPE_VERDICT(4, "10.9.3.7", IPPROTO_UDP, 53, XDP_PASS, NO_DROP,
-		      "v4 udp, every port");
-	SHAPE_VERDICT(4, "10.9.3.7", IPPROTO_TCP, 53, XDP_DROP,
-		      RXL_DROP_DEFAULT, "v4 protocol of the key");
-	SHAPE_VERDICT(4, "10.9.4.5", IPPROTO_TCP, 22, XDP_DROP,
-		      RXL_DROP_DEFAULT, "v4 source outside the mask");
-	SHAPE_VERDICT(4, "10.9.1.5", IPPROTO_ICMP, 0, XDP_DROP,
-		      RXL_DROP_DEFAULT, "v4 icmp, no rule names it");
-	SHAPE_VERDICT(6, "fd00:9::77", IPPROTO_TCP, 443, XDP_PASS, NO_DROP,
-		      "v6 allow");
-	SHAPE_VERDICT(6, "fd00:9:0:1::77", IPPROTO_TCP, 443, XDP_DROP,
-		      RXL_DROP_DEFAULT, "v6 source outside the mask");
-	SHAPE_VERDICT(6, "fd00:9::77", IPPROTO_UDP, 443, XDP_DROP,
-		      RXL_DROP_DEFAULT, "v6 protocol of the key");
+	for (i = 0; i < sizeof(shape_cases) / sizeof(shape_cases[0]); i++) {
+		const struct shape_case *t = &shape_cases[i];
+		struct pkt p;
 
-	/* The protocol mask of the one shape is honoured too. */
-	k = shape4_of(&self->fw, 24, &c.shapes4[0]);
-	ASSERT_EQ(0, k);
-	ASSERT_EQ(0, poke_protos4(&self->fw, 0, rxl_proto_bit(IPPROTO_UDP)));
-	SHAPE_VERDICT(4, "10.9.1.5", IPPROTO_TCP, 22, XDP_DROP,
-		      RXL_DROP_DEFAULT, "v4 tcp, mask without tcp");
-	SHAPE_VERDICT(4, "10.9.3.7", IPPROTO_UDP, 53, XDP_PASS, NO_DROP,
-		      "v4 udp, mask without tcp");
-
-	/* One any-protocol shape. */
-	SET_RULES(true, "allow from 10.9.0.0/16", "drop from fd00:9::/32");
-	ASSERT_EQ(0, cont_val(&self->fw, &c));
-	ASSERT_EQ(1, c.nshapes4);
-	ASSERT_EQ(1, c.nshapes6);
-	SHAPE_VERDICT(4, "10.9.200.1", IPPROTO_UDP, 9, XDP_PASS, NO_DROP,
-		      "v4 any protocol, udp");
-	SHAPE_VERDICT(4, "10.9.200.1", IPPROTO_ICMP, 0, XDP_PASS, NO_DROP,
-		      "v4 any protocol, icmp");
-	SHAPE_VERDICT(4, "10.10.0.1", IPPROTO_TCP, 9, XDP_DROP,
-		      RXL_DROP_DEFAULT, "v4 any protocol, outside");
-	SHAPE_VERDICT(6, "fd00:9:ff::1", IPPROTO_TCP, 9, XDP_DROP,
-		      RXL_DROP_RULE, "v6 any protocol drop");
-
-	/* A second shape, then back to one: each judged by all it has. */
-	SET_RULES(true, "prio 2 allow proto tcp from 10.9.1.0/24 dport 22",
-		  "prio 1 drop proto tcp from 10.9.1.5/32 dport 22");
-	ASSERT_EQ(0, cont_val(&self->fw, &c));
-	ASSERT_EQ(2, c.nshapes4);
-	SHAPE_VERDICT(4, "10.9.1.5", IPPROTO_TCP, 22, XDP_DROP,
-		      RXL_DROP_RULE, "two shapes: the /32 drop ranks first");
-	SHAPE_VERDICT(4, "10.9.1.6", IPPROTO_TCP, 22, XDP_PASS, NO_DROP,
-		      "two shapes: the /24 allow");
-	SET_RULES(true, "drop proto tcp from 10.9.1.5/32 dport 22");
-	ASSERT_EQ(0, cont_val(&self->fw, &c));
-	ASSERT_EQ(1, c.nshapes4);
-	ASSERT_EQ(0, c.nshapes6);
-	SHAPE_VERDICT(4, "10.9.1.5", IPPROTO_TCP, 22, XDP_DROP,
-		      RXL_DROP_RULE, "back to one: the /32 drop");
-	SHAPE_VERDICT(4, "10.9.1.6", IPPROTO_TCP, 22, XDP_DROP,
-		      RXL_DROP_DEFAULT, "back to one: the /24 is gone");
-	SHAPE_VERDICT(6, "fd00:9::77", IPPROTO_TCP, 443, XDP_DROP,
-		      RXL_DROP_DEFAULT, "v6 without shapes");
+		while (phase < t->phase)
+			shape_phase(_metadata, self, ++phase);
+		mk_tunnel(&p, RXL_TUN_VXLAN, 4, t->fam, VNI_VXLAN, t->src,
+			  t->proto, t->dport);
+		CHECK_VERDICT(&p, t->want, t->why, t->what);
+	}
+	ASSERT_EQ(SH_BACK, phase);
 }
 
 TEST_HARNESS_MAIN
