@@ -180,6 +180,9 @@ void cli_print_uint(struct cli *c, enum cli_mode mode, const char *key,
 		    const char *fmt, unsigned long long val);
 void cli_print_real(struct cli *c, enum cli_mode mode, const char *key,
 		    const char *fmt, double val);
+/* @fmt gets "yes" or "no" as text; true or false under -j. */
+void cli_print_bool(struct cli *c, enum cli_mode mode, const char *key,
+		    const char *fmt, bool val);
 /* " KEY VALUE" as text, "KEY": VALUE under -j. */
 void cli_print_pair(struct cli *c, enum cli_mode mode, const char *key,
 		    unsigned long long val);

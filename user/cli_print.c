@@ -147,6 +147,14 @@ void cli_print_real(struct cli *c, enum cli_mode mode, const char *key,
 		cli_printf(c, fmt, val);
 }
 
+void cli_print_bool(struct cli *c, enum cli_mode mode, const char *key,
+		    const char *fmt, bool val)
+{
+	if (cli_field(c, mode, key, c->json ? json_boolean(val) : NULL) &&
+	    fmt)
+		cli_printf(c, fmt, val ? "yes" : "no");
+}
+
 void cli_print_pair(struct cli *c, enum cli_mode mode, const char *key,
 		    unsigned long long val)
 {

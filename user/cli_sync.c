@@ -254,8 +254,19 @@ int cli_sync(struct cli *c, const struct cli_set *old,
 			      old && (!new || old->cont.id != new->cont.id));
 		return err;
 	}
-	if (!cli_keys_left(c, named->cont.name))
-		cli_rec_finish(c, new ? &in.new : &in.old);
+	/* Done, but an old address stayed: the intent stays for it. */
+	if (c->fw_open && c->fw.addrs_left)
+		return cli_err(c, CLI_ERR, named->cont.name,
+			       "container '%s': the change is made, but %s; the next command removes it",
+			       named->cont.name, rxl_fw_error(&c->fw));
+	if (!cli_keys_left(c, named->cont.name)) {
+		err = cli_rec_finish(c, new ? &in.new : &in.old);
+		if (err)
+			return cli_err(c, CLI_ERR, named->cont.name,
+				       "container '%s': the change is made, but its intent record (%s in %s) could not be removed: %s; the next command finishes it",
+				       named->cont.name, CLI_INTENT_REC,
+				       c->pin_dir, strerror(-err));
+	}
 	clock_gettime(CLOCK_MONOTONIC, &t2);
 	if (c->verbose)
 		fprintf(stderr, "%s: container '%s': records %.1f ms, fast path %.1f ms\n",
@@ -311,6 +322,10 @@ int cli_recover(struct cli *c)
 						&in.new, 0))
 				err = -errno;
 			err = err ?: cli_fw_container_apply(c, &s, false);
+			/* An old address stayed: the intent stays for it. */
+			if (!err && c->fw.addrs_left)
+				err = cli_err(c, CLI_ERR, in.new.name, "%s",
+					      rxl_fw_error(&c->fw));
 			cli_set_free(&s);
 		}
 	}

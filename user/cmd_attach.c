@@ -554,25 +554,24 @@ static const char *cli_prog_delivery(__u32 prog_id)
 	return !got ? "unknown" : val ? "redirect" : "pass";
 }
 
-static void cli_status_link(struct cli *c, const struct cli_xdp_link *l,
-			    json_t *arr)
+/* One attachment: an object of "attached", a line of text. */
+static void cli_status_link(struct cli *c, const struct cli_xdp_link *l)
 {
 	bool ours = cli_prog_is_rxlane(l->prog_id);
-	const char *delivery = ours ? cli_prog_delivery(l->prog_id) : NULL;
-	json_t *o;
 
+	cli_open_object(c, NULL);
+	cli_print_str(c, CLI_ANY, "dev", "dev %s", l->name);
+	cli_print_uint(c, CLI_JSON, "ifindex", NULL, l->ifindex);
+	cli_print_uint(c, CLI_ANY, "prog_id", " prog %llu", l->prog_id);
+	cli_print_str(c, CLI_ANY, "mode", " mode %s", cli_mode_name(l->mode));
+	cli_print_bool(c, CLI_JSON, "rxlane", NULL, ours);
 	if (ours)
-		cli_printf(c, "dev %s prog %u mode %s delivery %s\n", l->name,
-			   l->prog_id, cli_mode_name(l->mode), delivery);
+		cli_print_str(c, CLI_ANY, "delivery", " delivery %s",
+			      cli_prog_delivery(l->prog_id));
 	else
-		cli_printf(c, "dev %s prog %u mode %s (not rxlane)\n",
-			   l->name, l->prog_id, cli_mode_name(l->mode));
-	o = json_pack("{s:s, s:i, s:I, s:s, s:b}", "dev", l->name, "ifindex",
-		      l->ifindex, "prog_id", (json_int_t)l->prog_id, "mode",
-		      cli_mode_name(l->mode), "rxlane", ours);
-	if (delivery)
-		json_object_set_new(o, "delivery", json_string(delivery));
-	json_array_append_new(arr, o);
+		cli_printf(c, " (not rxlane)");
+	cli_print_nl(c);
+	cli_close(c);
 }
 
 /*
@@ -604,14 +603,10 @@ static void cli_status_limits(struct cli *c)
 	__u32 max_rules = RXL_RULES_OF_SLOTS(c->fw.rule_slots);
 	__u64 bytes = cli_percpu_bytes(c);
 
-	cli_printf(c, "max-rules %u counters %.1f KiB per CPU\n", max_rules,
-		   bytes / 1024.0);
-	if (c->json) {
-		json_object_set_new(cli_doc(c), "max_rules",
-				    json_integer(max_rules));
-		json_object_set_new(cli_doc(c), "percpu_bytes",
-				    json_integer(bytes));
-	}
+	cli_print_uint(c, CLI_ANY, "max_rules", "max-rules %llu", max_rules);
+	cli_print_uint(c, CLI_JSON, "percpu_bytes", NULL, bytes);
+	cli_print_real(c, CLI_TEXT, NULL, " counters %.1f KiB per CPU\n",
+		       bytes / 1024.0);
 }
 
 static void cli_status_counts(struct cli *c)
@@ -623,12 +618,8 @@ static void cli_status_counts(struct cli *c)
 
 	cli_cont_all(c, &all, &nc);
 	cli_rules_all(c, &keys, &rules, &nr);
-	cli_printf(c, "containers %u rules %u\n", nc, nr);
-	if (c->json) {
-		json_object_set_new(cli_doc(c), "container_count",
-				    json_integer(nc));
-		json_object_set_new(cli_doc(c), "rule_count", json_integer(nr));
-	}
+	cli_print_uint(c, CLI_ANY, "container_count", "containers %llu", nc);
+	cli_print_uint(c, CLI_ANY, "rule_count", " rules %llu\n", nr);
 	free(all);
 	free(keys);
 	free(rules);
@@ -639,7 +630,6 @@ int cmd_status(struct cli *c, int argc, char **argv)
 	struct cli_xdp_link *links = NULL;
 	unsigned int n = 0, i;
 	int ifindex = 0, err;
-	json_t *arr;
 
 	if (argc > 1)
 		return cli_usage_err(c, argv[1], "unexpected '%s'", argv[1]);
@@ -654,28 +644,21 @@ int cmd_status(struct cli *c, int argc, char **argv)
 	err = cli_xdp_links(c, ifindex, &links, &n);
 	if (err)
 		return err;
-	arr = json_array();
+	cli_open_array(c, "attached");
 	for (i = 0; i < n; i++)
-		cli_status_link(c, &links[i], arr);
+		cli_status_link(c, &links[i]);
+	cli_close(c);
 	free(links);
 	if (!n && argc)
 		cli_printf(c, "no XDP program on %s\n", argv[0]);
 	else if (!n)
 		cli_printf(c, "not attached in this network namespace\n");
-	cli_printf(c, "pins %s\n", c->pin_dir);
+	cli_print_str(c, CLI_ANY, "pin_dir", "pins %s\n", c->pin_dir);
+	/* No maps found: no member (the schema's maps is a path). */
 	if (!cli_fw_find(c))
-		cli_printf(c, "maps %s\n", c->maps_dir);
-	if (c->json) {
-		json_object_set_new(cli_doc(c), "attached", json_incref(arr));
-		json_object_set_new(cli_doc(c), "pin_dir",
-				    json_string(c->pin_dir));
-		json_object_set_new(cli_doc(c), "maps",
-				    c->fw_open ? json_string(c->maps_dir) :
-				    json_null());
-	}
+		cli_print_str(c, CLI_ANY, "maps", "maps %s\n", c->maps_dir);
 	if (c->fw_open)
 		cli_status_limits(c);
-	json_decref(arr);
 	cli_status_counts(c);
 	return 0;
 }

@@ -30,7 +30,6 @@ struct chk {
 	bool quiet;		/* count only (the pass after repairs) */
 	unsigned int found, left;
 	unsigned int nconts, nrecs;	/* what was checked */
-	json_t *arr;
 };
 
 /* One problem: @name (or NULL) and @id (or -1) say whose. */
@@ -41,9 +40,9 @@ static void chk_report(struct chk *k, const char *name, long id,
 static void chk_report(struct chk *k, const char *name, long id,
 		       bool repaired, const char *fmt, ...)
 {
+	struct cli *c = k->c;
 	char msg[256];
 	va_list ap;
-	json_t *o;
 
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof(msg), fmt, ap);
@@ -53,20 +52,22 @@ static void chk_report(struct chk *k, const char *name, long id,
 		k->left++;
 	if (k->quiet)
 		return;
-	if (!k->c->json) {
-		if (name)
-			printf("container '%s': ", name);
-		else if (id >= 0)
-			printf("container id %ld: ", id);
-		printf("%s%s\n", msg, repaired ? ": repaired" : "");
-		return;
-	}
-	o = json_pack("{s:s, s:b}", "problem", msg, "repaired", repaired);
+	/* An object of "problems" (cmd_check() opened it), a line of text. */
+	cli_open_object(c, NULL);
 	if (name)
-		json_object_set_new(o, "container", json_string(name));
+		cli_print_str(c, CLI_TEXT, NULL, "container '%s': ", name);
+	else if (id >= 0)
+		cli_print_uint(c, CLI_TEXT, NULL, "container id %llu: ", id);
+	cli_print_str(c, CLI_ANY, "problem", "%s", msg);
+	cli_print_bool(c, CLI_JSON, "repaired", NULL, repaired);
+	if (repaired)
+		cli_printf(c, ": repaired");
+	if (name)
+		cli_print_str(c, CLI_JSON, "container", NULL, name);
 	if (id >= 0)
-		json_object_set_new(o, "id", json_integer(id));
-	json_array_append_new(k->arr, o);
+		cli_print_uint(c, CLI_JSON, "id", NULL, id);
+	cli_print_nl(c);
+	cli_close(c);
 }
 
 /*
@@ -277,20 +278,30 @@ static int chk_repair_intent(struct chk *k)
 			     strerror(-err)) : 0;
 }
 
-/* What the text output says was checked, after "consistent". */
-static void chk_print_checked(const struct chk *k)
+/*
+ * What was checked: as text only when nothing was found ("consistent:
+ * ..."), always under -j.
+ */
+static void chk_print_checked(const struct chk *k, int err)
 {
-	printf("consistent: %u containers and %u rule records, the intent record",
-	       k->nconts, k->nrecs);
-	if (k->c->fw_open)
-		printf(", the fast path's maps (%s)\n", k->c->maps_dir);
-	else
-		printf("; no fast path maps (nothing attached)\n");
+	struct cli *c = k->c;
+	bool text = !err && !k->found;
+	enum cli_mode m = text ? CLI_ANY : CLI_JSON;
+
+	cli_print_uint(c, m, "container_count", "consistent: %llu containers",
+		       k->nconts);
+	cli_print_uint(c, m, "record_count",
+		       " and %llu rule records, the intent record", k->nrecs);
+	if (c->fw_open)
+		cli_print_str(c, m, "maps", ", the fast path's maps (%s)\n",
+			      c->maps_dir);
+	else if (text)
+		cli_printf(c, "; no fast path maps (nothing attached)\n");
 }
 
 int cmd_check(struct cli *c, int argc, char **argv)
 {
-	struct chk k = { .c = c, .arr = json_array() };
+	struct chk k = { .c = c };
 	unsigned int recovered = 0;
 	struct cli_intent in;
 	long dead = 0;
@@ -319,10 +330,9 @@ int cmd_check(struct cli *c, int argc, char **argv)
 		if (!err)
 			err = cli_recover(c);
 	}
-	if (err) {
-		json_decref(k.arr);
+	if (err)
 		return err;
-	}
+	cli_open_array(c, "problems");
 	if (recovered)
 		chk_report(&k, in.flags & CLI_INTENT_NEW ? in.new.name :
 			   in.old.name, -1, true,
@@ -332,29 +342,23 @@ int cmd_check(struct cli *c, int argc, char **argv)
 			   "%ld rule keys belong to no container's rule set",
 			   dead);
 	err = chk_run(&k);
+	cli_close(c);
 	if (!err && k.repair && k.found) {
 		/* What is left after the repairs is what counts. */
 		struct chk again = { .c = c, .quiet = true };
 
 		err = chk_run(&again);
 		k.left = again.found;
-		if (!err && k.left && !c->json)
-			printf("%u problems left after repairing\n", k.left);
 	}
-	if (c->json) {
-		json_object_set_new(cli_doc(c), "problems", json_incref(k.arr));
-		json_object_set_new(cli_doc(c), "problem_count",
-				    json_integer(k.found));
-		json_object_set_new(cli_doc(c), "unrepaired_count",
-				    json_integer(k.left));
-		if (err || k.left) {
-			/* main() prints the document only on success. */
-			cli_flush(c);
-			c->printed = true;
-		}
-	} else if (!err && !k.found) {
-		chk_print_checked(&k);
+	cli_print_uint(c, CLI_JSON, "problem_count", NULL, k.found);
+	cli_print_uint(c, !err && k.repair && k.left ? CLI_ANY : CLI_JSON,
+		       "unrepaired_count", "%llu problems left after repairing\n",
+		       k.left);
+	chk_print_checked(&k, err);
+	if (c->json && (err || k.left)) {
+		/* main() prints the document only on success. */
+		cli_flush(c);
+		c->printed = true;
 	}
-	json_decref(k.arr);
 	return err ?: k.left ? CLI_ERR : 0;
 }

@@ -43,18 +43,6 @@ static double cli_now(void)
 	return ts.tv_sec + ts.tv_nsec / 1e9;
 }
 
-/* The container's value in the fast path: where its rule counters are. */
-static int cli_fp_cont(struct cli *c, const struct cli_cont *ct,
-		       struct rxl_container *v)
-{
-	const struct cli_addr *a = &ct->addrs[0];
-
-	if (bpf_map_lookup_elem(a->family == 4 ? c->fw.addrs4 : c->fw.addrs6,
-				a->addr, v))
-		return -errno;
-	return 0;
-}
-
 static void cli_sum_rule(struct cli *c, __u32 slot, struct rxl_counter *out,
 			 struct rxl_counter *percpu)
 {
@@ -74,22 +62,29 @@ static int cli_snap_rules(struct cli *c, const struct cli_set *s,
 {
 	struct rxl_counter *percpu = calloc(c->fw.ncpus, sizeof(*percpu));
 	unsigned int *rank = calloc(s->nrules ?: 1, sizeof(*rank));
-	struct rxl_container v;
+	struct rxl_rule *r = calloc(s->nrules ?: 1, sizeof(*r));
+	__u32 *slot = calloc(s->nrules ?: 1, sizeof(*slot));
 	unsigned int i;
 	int err = 0;
 
-	if (!percpu || !rank) {
+	if (!percpu || !rank || !r || !slot) {
 		err = -ENOMEM;
 		goto out;
 	}
-	if (cli_fp_cont(c, &s->cont, &v) || v.nrules != s->nrules)
-		goto out;	/* not in the fast path as we know it: zeros */
+	for (i = 0; i < s->nrules; i++)
+		cli_rule_to_fw(&s->rules[i], &r[i]);
+	/* Not in the fast path as we know it: zeros. */
+	if (rxl_fw_rule_slots(&c->fw, s->cont.id, r, s->nrules, slot))
+		goto out;
 	cli_rule_ranks(s->rules, s->nrules, rank);
 	for (i = 0; i < s->nrules; i++)
-		cli_sum_rule(c, v.rule_base + rank[i], &out[i], percpu);
+		if (slot[rank[i]] != RXL_NO_RULE)	/* shadowed: zeros */
+			cli_sum_rule(c, slot[rank[i]], &out[i], percpu);
 out:
 	free(percpu);
 	free(rank);
+	free(r);
+	free(slot);
 	return err;
 }
 

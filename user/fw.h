@@ -55,6 +55,7 @@ struct rxl_fw {
 	int ncpus;
 	__u32 rule_slots;		/* max_entries of rxl_rule_cnt */
 	bool keys_left;			/* a set's keys failed to go */
+	bool addrs_left;		/* an old address failed to go */
 	char err[256];
 };
 
@@ -127,8 +128,9 @@ int rxl_fw_container_bind(struct rxl_fw *fw, __u32 id, const __u32 *vnis,
 
 /*
  * Replace container @id's rule set and default policy at once: every packet
- * is judged by the old set or by the new one. Rule counters are indexed by
- * rank: the position of a rule after a stable sort by priority.
+ * is judged by the old set or by the new one. The set's rules count in the
+ * lowest free counter slots, in rank order (the position of a rule after a
+ * stable sort by priority): rxl_fw_rule_slots() says which.
  */
 int rxl_fw_rules_replace(struct rxl_fw *fw, __u32 id,
 			 const struct rxl_rule *rules, unsigned int nrules,
@@ -139,7 +141,7 @@ int rxl_fw_rules_replace(struct rxl_fw *fw, __u32 id,
  * rules: the caller makes sure no rule has a higher priority. Only the keys
  * the rule touches and the container's entries are rewritten; a packet
  * judges by the set with or without @r. -EAGAIN when that cannot be done
- * in place (the counter slot after the set is taken, too many port
+ * in place (no free counter slot past the set's, too many port
  * segments, a source shape the set does not have yet) or when earlier
  * rules shadow @r completely (as they do a duplicate): then replace the
  * whole set.
@@ -176,6 +178,10 @@ struct rxl_cont_spec {
  * grace period; then the old set goes. Every packet to an address sees
  * the container as it was or as @s says. Idempotent: running it again
  * after a crash converges. On failure whatever it changed is put back.
+ * An address @s drops that cannot be deleted once the others are flipped
+ * leaves the change standing: 0, with @fw->addrs_left set and the reason
+ * in rxl_fw_error(); that address still judges by the old set, which is
+ * kept, and applying @s again removes both.
  *
  * Context: takes the pin directory's lock unless the caller holds it.
  * Return: 0 or -errno (rxl_fw_error() says why).
@@ -202,6 +208,19 @@ long rxl_fw_acache_stale(struct rxl_fw *fw, bool repair);
 /* A grace period: a killed writer may have left recycled elements read. */
 int rxl_fw_settle(struct rxl_fw *fw);
 
+/*
+ * The counter slot of each of the @n rules of container @id (@rules as
+ * its set was written) into @slot, by rank; RXL_NO_RULE for a rule earlier
+ * rules shadow (it counts nothing). 0, 1 when the set in the maps is not
+ * @rules, or -errno.
+ */
+int rxl_fw_rule_slots(struct rxl_fw *fw, __u32 id,
+		      const struct rxl_rule *rules, unsigned int n,
+		      __u32 *slot);
+/*
+ * The counter of the rule of rank @rank of container @id; -ENOENT when a
+ * rule of the set is shadowed (use rxl_fw_rule_slots() then).
+ */
 int rxl_fw_rule_counter(struct rxl_fw *fw, __u32 id, __u32 rank,
 			struct rxl_counter *out);
 int rxl_fw_container_counter(struct rxl_fw *fw, __u32 id,

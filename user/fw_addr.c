@@ -260,9 +260,9 @@ int rxl_acache_refill(struct rxl_fw *fw)
 	return fw->acache_dirty ? rxl_grace_period(fw) : 0;
 }
 
-/* The rule set of one address's value: a range of counter slots. */
+/* The rule set of one address's value: its container and size. */
 struct rxl_set_use {
-	__u32 id, base, n;
+	__u32 id, n;
 };
 
 struct rxl_sets {
@@ -279,15 +279,8 @@ static int rxl_set_collect(struct rxl_fw *fw, const struct rxl_addr *a,
 	(void)a;
 	if (v->nrules && sets->n < 2 * RXL_MAX_ADDRS)
 		sets->use[sets->n++] = (struct rxl_set_use){
-			v->id, v->rule_base, v->nrules };
+			v->id, v->nrules };
 	return 0;
-}
-
-static int rxl_cmp_set_base(const void *a, const void *b)
-{
-	const struct rxl_set_use *x = a, *y = b;
-
-	return x->base < y->base ? -1 : x->base > y->base;
 }
 
 /*
@@ -324,45 +317,10 @@ static int rxl_rule_limit(struct rxl_fw *fw, const struct rxl_sets *sets,
 }
 
 /*
- * First fit of @n counter slots beside every set in use, the old set of
- * the container itself included (it stays live until the flip is over).
- * Known limit: the 2 x max-rules slots leave room for any new set beside
- * the live ones in total, but not always in one run; after much churn a
- * set near max-rules in size can be refused here ("no room for N rule
- * counters") below max-rules. Moving sets to compact is not done yet.
+ * Room for a set of @n rules of container @id: within max-rules, checked
+ * before anything is written. Which slots it gets: rxl_slots_pick().
  */
-static int rxl_first_fit(struct rxl_fw *fw, struct rxl_sets *sets, __u32 n,
-			 __u32 *base)
-{
-	__u32 at = 0;
-	size_t i;
-
-	*base = 0;
-	if (!n)
-		return 0;
-	qsort(sets->use, sets->n, sizeof(*sets->use), rxl_cmp_set_base);
-	for (i = 0; i < sets->n; i++) {
-		const struct rxl_set_use *u = &sets->use[i];
-
-		if (u->base >= at && u->base - at >= n)
-			break;
-		if (u->base + u->n > at)
-			at = u->base + u->n;
-	}
-	if (at > fw->rule_slots || fw->rule_slots - at < n)
-		return rxl_fail(fw, -ENOSPC,
-				"no room for %u rule counters (%u slots in all)",
-				n, fw->rule_slots);
-	*base = at;
-	return 0;
-}
-
-/*
- * Room for a set of @n rules of container @id: within max-rules, and
- * (@base not NULL) the first counter slot of a free run of @n. One walk
- * of the address maps answers both; checked before anything is written.
- */
-int rxl_rule_room(struct rxl_fw *fw, __u32 id, __u32 n, __u32 *base)
+int rxl_rule_room(struct rxl_fw *fw, __u32 id, __u32 n)
 {
 	struct rxl_sets sets = {
 		.use = calloc(2 * RXL_MAX_ADDRS, sizeof(*sets.use)),
@@ -373,36 +331,8 @@ int rxl_rule_room(struct rxl_fw *fw, __u32 id, __u32 n, __u32 *base)
 		return rxl_fail(fw, -ENOMEM, "out of memory");
 	err = rxl_walk_addrs(fw, rxl_set_collect, &sets) ?:
 	      rxl_rule_limit(fw, &sets, id, n);
-	if (!err && base)
-		err = rxl_first_fit(fw, &sets, n, base);
 	free(sets.use);
 	return err;
-}
-
-/* Is counter slot @slot free of every other container's rule set? */
-struct rxl_slot_arg {
-	__u32 id;
-	__u32 slot;
-};
-
-static int rxl_slot_used(struct rxl_fw *fw, const struct rxl_addr *a,
-			 const struct rxl_container *v, void *arg)
-{
-	const struct rxl_slot_arg *sa = arg;
-
-	(void)fw;
-	(void)a;
-	return v->id != sa->id && sa->slot >= v->rule_base &&
-	       sa->slot - v->rule_base < v->nrules;
-}
-
-int rxl_slot_free(struct rxl_fw *fw, __u32 id, __u32 slot)
-{
-	struct rxl_slot_arg sa = { .id = id, .slot = slot };
-
-	if (slot >= fw->rule_slots)
-		return 0;
-	return !rxl_walk_addrs(fw, rxl_slot_used, &sa);
 }
 
 bool rxl_addr_in(const struct rxl_addr *a, const struct rxl_addr *set,

@@ -116,9 +116,50 @@ int rxl_fw_container_ids(struct rxl_fw *fw, bool present[RXL_MAX_CONTAINERS])
 	return err;
 }
 
-/* Every key the compiled @e expects under @tag, with an equal verdict. */
+/* The reachable ranks of a set by counter slot, ascending in both. */
+struct rxl_slot_ranks {
+	__u32 *slot, *rank;
+	__u32 n;
+	__u32 base;
+};
+
+static __u32 rxl_ref_rank(const struct rxl_slot_ranks *sr, __u32 ref)
+{
+	__u32 lo = 0, hi = sr->n, mid, slot;
+
+	if (ref == RXL_NO_RULE)
+		return ref;
+	slot = sr->base + (ref & RXL_RULE_RANK);
+	while (lo < hi) {
+		mid = lo + (hi - lo) / 2;
+		if (sr->slot[mid] < slot)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	if (lo == sr->n || sr->slot[lo] != slot)
+		return RXL_NO_RULE - 1;	/* a slot of no rule: differs */
+	return sr->rank[lo] | (ref & RXL_RULE_DROP);
+}
+
+/* @v's references from counter slots back to ranks, as compiled. */
+static void rxl_val_to_ranks(struct rxl_rule_val *v,
+			     const struct rxl_slot_ranks *sr)
+{
+	__u32 i;
+
+	v->portless = rxl_ref_rank(sr, v->portless);
+	for (i = 0; i < v->nsegs && i < RXL_MAX_SEGS; i++)
+		v->segs[i].rule = rxl_ref_rank(sr, v->segs[i].rule);
+}
+
+/*
+ * Every key the compiled @e (references: ranks) expects in @c's set, with
+ * an equal verdict once the keys' slots are read back as ranks.
+ */
 static int rxl_verify_keys(struct rxl_fw *fw, const struct rxl_entry *e,
-			   size_t n, __u32 tag, char *why, size_t len)
+			   size_t n, __u32 tag, const struct rxl_slot_ranks *sr,
+			   char *why, size_t len)
 {
 	union rxl_any_key k;
 	struct rxl_rule_val want, got;
@@ -137,6 +178,7 @@ static int rxl_verify_keys(struct rxl_fw *fw, const struct rxl_entry *e,
 			rxl_fmt_src(&e[i], why, len);
 			return 1;
 		}
+		rxl_val_to_ranks(&got, sr);
 		if (!rxl_val_equiv(&want, &got)) {
 			rxl_fmt_src(&e[i], why, len);
 			return 2;
@@ -152,6 +194,8 @@ int rxl_fw_container_verify(struct rxl_fw *fw, const struct rxl_cont_spec *s,
 	struct rxl_cont_addrs *ca = calloc(1, sizeof(*ca));
 	struct rxl_container want = {}, *v;
 	struct rxl_entry *e = NULL;
+	struct rxl_slot_ranks sr = {};
+	__u32 *slot_of = NULL, r;
 	char src[80];
 	unsigned int i;
 	size_t ne = 0;
@@ -222,12 +266,34 @@ int rxl_fw_container_verify(struct rxl_fw *fw, const struct rxl_cont_spec *s,
 		snprintf(why, len, "rule shapes differ");
 		goto out;
 	}
-	err = rxl_verify_keys(fw, e, ne, v->set, src, sizeof(src));
+	slot_of = calloc(v->nrules ?: 1, sizeof(*slot_of));
+	sr.slot = calloc(v->nrules ?: 1, sizeof(*sr.slot));
+	sr.rank = calloc(v->nrules ?: 1, sizeof(*sr.rank));
+	if (!slot_of || !sr.slot || !sr.rank) {
+		err = rxl_fail(fw, -ENOMEM, "out of memory");
+		goto out;
+	}
+	err = rxl_rank_slots(fw, v, e, ne, slot_of);
+	if (err) {
+		if (err > 0)
+			snprintf(why, len, "its rule counter slots differ");
+		goto out;
+	}
+	sr.base = v->rule_base;
+	for (r = 0; r < v->nrules; r++)
+		if (slot_of[r] != RXL_NO_RULE) {
+			sr.slot[sr.n] = slot_of[r];
+			sr.rank[sr.n++] = r;
+		}
+	err = rxl_verify_keys(fw, e, ne, v->set, &sr, src, sizeof(src));
 	if (err > 0)
 		snprintf(why, len, "rules for source %s %s", src,
 			 err == 1 ? "missing from the fast path" :
 			 "judge otherwise in the fast path");
 out:
+	free(sr.slot);
+	free(sr.rank);
+	free(slot_of);
 	free(e);
 	free(ca);
 	return err;

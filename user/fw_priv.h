@@ -52,9 +52,25 @@ void rxl_acache_put(struct rxl_fw *fw, const struct rxl_addr *a,
 		    const struct rxl_container *v);
 bool rxl_acache_drop(struct rxl_fw *fw, const struct rxl_addr *a);
 int rxl_acache_refill(struct rxl_fw *fw);
-int rxl_rule_room(struct rxl_fw *fw, __u32 id, __u32 n, __u32 *base);
-int rxl_slot_free(struct rxl_fw *fw, __u32 id, __u32 slot);
+int rxl_rule_room(struct rxl_fw *fw, __u32 id, __u32 n);
 bool rxl_addr_in(const struct rxl_addr *a, const struct rxl_addr *set,
 		 unsigned int n);
+
+/* fw_slots.c */
+/* The @n lowest counter slots no live set refers to, ascending. */
+int rxl_slots_pick(struct rxl_fw *fw, __u32 n, __u32 *slots);
+/*
+ * The lowest free slot past every slot of @v's set (an appended rule's),
+ * or -EAGAIN when there is none.
+ */
+int rxl_slot_after(struct rxl_fw *fw, const struct rxl_container *v,
+		   __u32 *slot);
+/* References of @e from ranks to the slots @slots[rank]. */
+void rxl_refs_to_slots(struct rxl_entry *e, size_t ne, const __u32 *slots);
+int rxl_rank_slots(struct rxl_fw *fw, const struct rxl_container *v,
+		   const struct rxl_entry *e, size_t ne, __u32 *slot);
+
+/* fw_stats.c */
+int rxl_sum_rule(struct rxl_fw *fw, __u32 slot, struct rxl_counter *out);
 
 #endif /* _RXLANE_FW_PRIV_H */

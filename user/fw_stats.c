@@ -36,25 +36,9 @@ static int rxl_sum_percpu(struct rxl_fw *fw, int fd, __u32 key, __u64 *out,
 	return 0;
 }
 
-int rxl_fw_rule_counter(struct rxl_fw *fw, __u32 id, __u32 rank,
-			struct rxl_counter *out)
+int rxl_sum_rule(struct rxl_fw *fw, __u32 slot, struct rxl_counter *out)
 {
-	struct rxl_cont_addrs *ca = calloc(1, sizeof(*ca));
-	int err;
-
-	if (!ca)
-		return rxl_fail(fw, -ENOMEM, "out of memory");
-	err = rxl_container_addrs(fw, id, ca);
-	if (!err && !ca->n)
-		err = rxl_fail(fw, -ENOENT, "container %u does not exist", id);
-	if (!err && rank >= ca->val.nrules)
-		err = rxl_fail(fw, -ENOENT, "container %u has %u rules, no rank %u",
-			       id, ca->val.nrules, rank);
-	if (!err)
-		err = rxl_sum_percpu(fw, fw->rule_cnt, ca->val.rule_base + rank,
-				     (__u64 *)out, 2);
-	free(ca);
-	return err;
+	return rxl_sum_percpu(fw, fw->rule_cnt, slot, (__u64 *)out, 2);
 }
 
 int rxl_fw_container_counter(struct rxl_fw *fw, __u32 id,

@@ -167,8 +167,9 @@ int rxl_fw_vni_del(struct rxl_fw *fw, enum rxl_tun_type type, __u32 vni)
 
 /* ---- containers --------------------------------------------------------- */
 
-static int rxl_zero_percpu(struct rxl_fw *fw, int fd, __u32 first, __u32 n,
-			   size_t vsz)
+/* Zero the @n per-CPU counters @list (or @first.. when @list is NULL). */
+static int rxl_zero_slots(struct rxl_fw *fw, int fd, const __u32 *list,
+			  __u32 first, __u32 n, size_t vsz)
 {
 	__u32 chunk = n < RXL_BATCH ? n : RXL_BATCH, done = 0, i, cnt;
 	void *vals = calloc((size_t)chunk * fw->ncpus, vsz);
@@ -182,7 +183,7 @@ static int rxl_zero_percpu(struct rxl_fw *fw, int fd, __u32 first, __u32 n,
 	while (done < n) {
 		cnt = n - done < chunk ? n - done : chunk;
 		for (i = 0; i < cnt; i++)
-			keys[i] = first + done + i;
+			keys[i] = list ? list[done + i] : first + done + i;
 		if (bpf_map_update_batch(fd, keys, vals, &cnt, NULL)) {
 			err = rxl_fail(fw, -errno, "counter reset: %s",
 				       strerror(errno));
@@ -193,6 +194,34 @@ static int rxl_zero_percpu(struct rxl_fw *fw, int fd, __u32 first, __u32 n,
 out:
 	free(vals);
 	free(keys);
+	return err;
+}
+
+static int rxl_zero_percpu(struct rxl_fw *fw, int fd, __u32 first, __u32 n,
+			   size_t vsz)
+{
+	return rxl_zero_slots(fw, fd, NULL, first, n, vsz);
+}
+
+/*
+ * Counter slots for a new set of @n rules compiled into @e: the @n lowest
+ * free ones, zeroed, and @e's references turned from ranks into them.
+ */
+static int rxl_set_slots(struct rxl_fw *fw, __u32 id, struct rxl_entry *e,
+			 size_t ne, __u32 n)
+{
+	__u32 *slots = calloc(n ?: 1, sizeof(*slots));
+	int err;
+
+	if (!slots)
+		return rxl_fail(fw, -ENOMEM, "out of memory");
+	err = rxl_rule_room(fw, id, n) ?:
+	      rxl_slots_pick(fw, n, slots) ?:
+	      rxl_zero_slots(fw, fw->rule_cnt, slots, 0, n,
+			     sizeof(struct rxl_counter));
+	if (!err)
+		rxl_refs_to_slots(e, ne, slots);
+	free(slots);
 	return err;
 }
 
@@ -633,7 +662,7 @@ int rxl_fw_rules_replace(struct rxl_fw *fw, __u32 id,
 	struct rxl_cont_addrs *ca = calloc(1, sizeof(*ca));
 	struct rxl_entry *e = NULL;
 	struct rxl_container nv;
-	__u32 old_tag, tag, base;
+	__u32 old_tag, tag;
 	size_t ne = 0;
 	int err;
 
@@ -656,11 +685,7 @@ int rxl_fw_rules_replace(struct rxl_fw *fw, __u32 id,
 		goto out_unlock;
 	nv = ca->val;
 	err = rxl_shapes(RXL_WHY(fw), e, ne, &nv) ?:
-	      rxl_rule_room(fw, id, nrules, &base);
-	if (err)
-		goto out_unlock;
-	err = rxl_zero_percpu(fw, fw->rule_cnt, base, nrules,
-			      sizeof(struct rxl_counter));
+	      rxl_set_slots(fw, id, e, ne, nrules);
 	if (err)
 		goto out_unlock;
 	old_tag = ca->val.set;
@@ -670,7 +695,7 @@ int rxl_fw_rules_replace(struct rxl_fw *fw, __u32 id,
 		goto out_unlock;
 
 	nv.set = tag;
-	nv.rule_base = base;
+	nv.rule_base = 0;
 	nv.nrules = nrules;
 	nv.flags = (nv.flags & ~RXL_CONT_DEFAULT_DROP) |
 		   (default_drop ? RXL_CONT_DEFAULT_DROP : 0);
@@ -713,13 +738,13 @@ static int rxl_append_write(struct rxl_fw *fw, struct rxl_cont_addrs *ca,
 			    const struct rxl_entry *e, size_t ne,
 			    const union rxl_any_key *k,
 			    const struct rxl_rule_val *v,
-			    const struct rxl_container *nv)
+			    const struct rxl_container *nv, __u32 slot)
 {
 	unsigned int i;
 	int err;
 
-	err = rxl_zero_percpu(fw, fw->rule_cnt, nv->rule_base + nv->nrules - 1,
-			      1, sizeof(struct rxl_counter));
+	err = rxl_zero_percpu(fw, fw->rule_cnt, slot, 1,
+			      sizeof(struct rxl_counter));
 	for (i = 0; !err && i < ne; i++)
 		if (bpf_map_update_elem(e[i].family == 4 ? fw->rules4 :
 					fw->rules6, &k[i], &v[i], 0))
@@ -757,7 +782,7 @@ static int rxl_rule_append(struct rxl_fw *fw, __u32 id,
 	struct rxl_container nv;
 	bool changed = false;
 	size_t ne = 0, i;
-	__u32 ref;
+	__u32 ref, slot = 0;
 	int err;
 
 	if (!ca)
@@ -771,15 +796,12 @@ static int rxl_rule_append(struct rxl_fw *fw, __u32 id,
 	if (err)
 		goto out_unlock;
 	nv = ca->val;
-	err = rxl_rule_room(fw, id, nv.nrules + 1, NULL);
+	/* Judged after every rule of the set: a slot past all of theirs. */
+	err = rxl_rule_room(fw, id, nv.nrules + 1) ?:
+	      rxl_slot_after(fw, &nv, &slot);
 	if (err)
 		goto out_unlock;
-	ref = nv.nrules | (r->drop ? RXL_RULE_DROP : 0);
-	if (nv.nrules + 1 >= RXL_RULE_RANK ||
-	    !rxl_slot_free(fw, id, nv.rule_base + nv.nrules)) {
-		err = -EAGAIN;
-		goto out_unlock;
-	}
+	ref = (slot - nv.rule_base) | (r->drop ? RXL_RULE_DROP : 0);
 	if (r->family != AF_INET6)
 		rxl_add_entry(&e[ne++], r, 4, ref);
 	if (r->family != AF_INET)
@@ -795,7 +817,7 @@ static int rxl_rule_append(struct rxl_fw *fw, __u32 id,
 		goto out_unlock;
 	nv.nrules++;
 	if (!dry)
-		err = rxl_append_write(fw, ca, e, ne, k, v, &nv);
+		err = rxl_append_write(fw, ca, e, ne, k, v, &nv, slot);
 out_unlock:
 	rxl_unlock(fw, 0);
 out_free:
@@ -899,7 +921,11 @@ static void rxl_apply_undo(struct rxl_fw *fw, const struct rxl_cont_spec *s,
 		rxl_delete_set(fw, tag);
 }
 
-/* The addresses @ca had that @s does not: gone, each with a grace period. */
+/*
+ * The addresses @ca had that @s does not: gone, each with a grace period.
+ * One that cannot be deleted stays with its old value (the old set): the
+ * rest go all the same, and fw->addrs_left says so.
+ */
 static int rxl_apply_drop_old(struct rxl_fw *fw, const struct rxl_cont_spec *s,
 			      const struct rxl_cont_addrs *ca)
 {
@@ -912,8 +938,15 @@ static int rxl_apply_drop_old(struct rxl_fw *fw, const struct rxl_cont_spec *s,
 
 		if (rxl_addr_in(a, s->addrs, s->naddrs))
 			continue;
+		/* Uncached, a left address is judged from its map entry. */
 		freed |= rxl_acache_drop(fw, a);
-		bpf_map_delete_elem(rxl_addr_fd(fw, a), a->addr);
+		if (bpf_map_delete_elem(rxl_addr_fd(fw, a), a->addr) &&
+		    errno != ENOENT) {
+			rxl_fail(fw, -errno,
+				 "an address it no longer has could not be removed: %s",
+				 strerror(errno));
+			fw->addrs_left = true;
+		}
 		err = rxl_grace_period(fw);
 	}
 	return err ?: freed ? rxl_acache_refill(fw) : 0;
@@ -924,7 +957,7 @@ static int rxl_apply_locked(struct rxl_fw *fw, const struct rxl_cont_spec *s,
 {
 	struct rxl_container nv;
 	struct rxl_entry *e = NULL;
-	__u32 id = s->id, tag = 0, base = 0, old_ifx = 0, ifx;
+	__u32 id = s->id, tag = 0, old_ifx = 0, ifx;
 	bool exists, new_set;
 	unsigned int done = 0;
 	size_t ne = 0;
@@ -946,9 +979,7 @@ static int rxl_apply_locked(struct rxl_fw *fw, const struct rxl_cont_spec *s,
 	nv.id = id;
 	if (new_set) {
 		err = rxl_shapes(RXL_WHY(fw), e, ne, &nv) ?:
-		      rxl_rule_room(fw, id, s->nrules, &base) ?:
-		      rxl_zero_percpu(fw, fw->rule_cnt, base, s->nrules,
-				      sizeof(struct rxl_counter));
+		      rxl_set_slots(fw, id, e, ne, s->nrules);
 		if (err)
 			goto out;
 		/* A fresh tag, unless this id has no set in the fast path. */
@@ -959,7 +990,7 @@ static int rxl_apply_locked(struct rxl_fw *fw, const struct rxl_cont_spec *s,
 		if (err)
 			goto out;
 		nv.set = tag;
-		nv.rule_base = base;
+		nv.rule_base = 0;
 		nv.nrules = s->nrules;
 	}
 	nv.flags = (s->default_drop ? RXL_CONT_DEFAULT_DROP : 0) |
@@ -1007,8 +1038,11 @@ static int rxl_apply_locked(struct rxl_fw *fw, const struct rxl_cont_spec *s,
 		goto out;
 	if (s->redirect_ifindex <= 0 && old_ifx)
 		bpf_map_delete_elem(fw->tx_ports, &id);
-	/* Done: keys of the old set left are the caller's (keys_left). */
-	if (new_set && exists && ca->val.nrules)
+	/*
+	 * Done: keys of the old set left are the caller's (keys_left). An
+	 * address left (addrs_left) still judges by the old set: it stays.
+	 */
+	if (new_set && exists && ca->val.nrules && !fw->addrs_left)
 		rxl_delete_set(fw, ca->val.set);
 	goto out;
 
@@ -1029,6 +1063,7 @@ int rxl_fw_container_apply(struct rxl_fw *fw, const struct rxl_cont_spec *s)
 	ca = calloc(1, sizeof(*ca));
 	if (!ca)
 		return rxl_fail(fw, -ENOMEM, "out of memory");
+	fw->addrs_left = false;
 	err = rxl_lock(fw);
 	if (!err)
 		err = rxl_apply_locked(fw, s, ca);

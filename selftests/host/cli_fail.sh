@@ -19,7 +19,10 @@
 # code may retry, as the deletion of an old rule set's keys) must leave
 # the state after it, and 'rxlane check' must find nothing after the next
 # command. Then the command runs whole and the walk goes on
-# from the reference state.
+# from the reference state. A failure after the change was made (an old
+# address or the intent record not deleted) must exit 1 and say the next
+# command finishes it: the state after the next command is the one after
+# the change (strict; the walk goes on to the next step from there).
 set -u
 . "$(dirname "$0")/lib.sh"
 
@@ -90,7 +93,7 @@ for k in "${!STEPS[@]}"; do
 done
 echo "map updates per step: ${CNT[*]}"
 
-fails=0 tolerated=0 t0=$SECONDS
+fails=0 tolerated=0 made=0 t0=$SECONDS
 for k in "${!STEPS[@]}"; do
 	step=${STEPS[k]}
 	done_=
@@ -114,6 +117,21 @@ for k in "${!STEPS[@]}"; do
 			break
 		fi
 		fails=$((fails + 1))
+		# Strict: a failure after the change was made exits 1 and
+		# says so; the change stands and the next command finishes it.
+		if grep -q "the change is made, but .*the next command" "$TMPD/out"; then
+			[ -n "$tmp" ] && ! rxl_cli container list | grep -q "^$tmp " && tmp=
+			next_command "$k" "$n"
+			cur=$(state)
+			[ "$cur" == "${REF[k + 1]}" ] ||
+				rxl_fail "'$step' failed at update $n of ${CNT[k]} after the change ($(head -c 300 "$TMPD/out")), then the next command: the state is not the one after it: $(diff <(echo "${REF[k + 1]}") <(echo "$cur"))"
+			out=$(rxl_cli check 2>&1) ||
+				rxl_fail "'$step' failed at update $n after the change, then the next command: rxlane check: $out"
+			echo "'$step': update $n of ${CNT[k]} failing after the change: exit 1, finished by the next command"
+			made=$((made + 1))
+			done_=1
+			break
+		fi
 		cur=$(state)
 		[ "$cur" == "${REF[k]}" ] ||
 			rxl_fail "'$step' failed at update $n of ${CNT[k]} ($(head -c 300 "$TMPD/out")) and left a state other than the one before (diff before/now): $(diff <(echo "${REF[k]}") <(echo "$cur"))"
@@ -133,6 +151,60 @@ for k in "${!STEPS[@]}"; do
 	[ -n "$tmp" ] && ! rxl_cli container list | grep -q "^$tmp " && tmp=
 done
 [ -z "$tmp" ] || rxl_cli container del "$tmp" >/dev/null || rxl_fail "container del $tmp"
+# ---- a delete that fails once the change is made: reported, finished ------
+# Strict: the command must exit 1 and say the next command finishes it; the
+# listing already shows the change; the next command finishes it and check
+# finds nothing. Cases: the delete of an address a policy apply drops
+# (rxl_apply_drop_old()), and the delete of the intent record at the end.
+cat > "$TMPD/s1.json" <<'JSON'
+{"schema": 1, "containers": [
+  {"name": "sw", "ips": ["10.200.7.1", "10.200.7.2"], "default": "drop",
+   "rules": ["allow proto tcp dport 80"]}]}
+JSON
+cat > "$TMPD/s2.json" <<'JSON'
+{"schema": 1, "containers": [
+  {"name": "sw", "ips": ["10.200.7.1", "10.200.7.3"], "default": "drop",
+   "rules": ["allow proto tcp dport 81"]}]}
+JSON
+# last_call MAP CALL: the number of the last CALL on MAP of s1 -> s2.
+last_call() {
+	rxl_cli policy apply "$TMPD/s1.json" >/dev/null || rxl_fail "policy apply s1.json"
+	rxl_shim_run RXLANE_CRASH_TRACE=1 RXLANE_FAIL_SKIP=rxl_acache -- \
+		policy apply "$TMPD/s2.json" 2>&1 >/dev/null |
+		awk -v m="$1" -v c="$2" '$3 == c && $4 == m { n = $2 } END { print n }'
+}
+strict_case() {
+	local what=$1 map=$2 want=$3 n out rc
+
+	n=$(last_call "$map" bpf_map_delete_elem)
+	[ -n "$n" ] || rxl_fail "$what: no delete on $map in policy apply s2.json"
+	rxl_cli policy apply "$TMPD/s1.json" >/dev/null || rxl_fail "policy apply s1.json"
+	out=$(rxl_shim_run RXLANE_FAIL_AT="$n" RXLANE_FAIL_SKIP=rxl_acache -- \
+		policy apply "$TMPD/s2.json" 2>&1)
+	rc=$?
+	[ $rc -eq 1 ] || rxl_fail "$what failing (update $n): exit $rc, want 1: $out"
+	case "$out" in
+	*"$want"*"the next command"*) ;;
+	*) rxl_fail "$what failing (update $n): message '$out' does not say '$want' and that the next command finishes it" ;;
+	esac
+	rxl_cli container list | grep -q "^sw .*10.200.7.3" ||
+		rxl_fail "$what failing: the listing does not show the change: $(rxl_cli container list)"
+	rxl_cli container add strict-tmp ip 10.200.9.8 >/dev/null ||
+		rxl_fail "$what failing: the next command failed"
+	out=$(rxl_cli check 2>&1) ||
+		rxl_fail "$what failing, then the next command: rxlane check: $out"
+	[ "$(rxl_ns "$PROBE" v0 192.0.2.9,10.200.7.2,tcp,22)" = \
+	  "$(rxl_ns "$PROBE" v0 192.0.2.9,10.200.9.99,tcp,22)" ] ||
+		rxl_fail "$what failing, then the next command: 10.200.7.2 is still a container's"
+	rxl_cli container del strict-tmp >/dev/null || rxl_fail "container del strict-tmp"
+	rxl_ok "$what failing: exit 1 ($want), the next command finished it"
+}
+strict_case "the delete of a dropped address" rxl_addrs4 \
+	"an address it no longer has could not be removed"
+strict_case "the delete of the intent record" cli_rules \
+	"intent record"
+rxl_cli policy apply "$TMPD/s1.json" >/dev/null
+rxl_cli container del sw >/dev/null || rxl_fail "container del sw"
 out=$(rxl_cli check 2>&1) || rxl_fail "rxlane check at the end: $out"
-echo "failed commands: $fails, a failure ignored: $tolerated; $((SECONDS - t0)) s"
+echo "failed commands: $fails (after the change: $made), a failure ignored: $tolerated; $((SECONDS - t0)) s"
 rxl_ok "every failed map update left the state before the command"

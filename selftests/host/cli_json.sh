@@ -152,9 +152,17 @@ TEXT=$(mktemp /tmp/rxl-json.XXXXXX)
 ONE=$(mktemp /tmp/rxl-json.XXXXXX)
 trap 'rm -f "$POLICY" "$TUNNELS" "$EXPORT" "$DOCS" "$TEXT" "$ONE"; rxl_cleanup' EXIT
 
-# The exceptions of one listing (nothing: it is not checked).
+# The exceptions of one listing @1 whose document is @2 (nothing: it is
+# not checked).
 parity_args() {
 	case $1 in
+	# status: the counters' size in KiB as text, in bytes in JSON.
+	status*) printf 'json=ifindex,percpu_bytes text=pins,prog,max-rules,counters,KiB,per,CPU,%s,no,XDP,program,on,%s,not,attached,in,this,network,namespace\n' \
+			"$(jq -r '((.percpu_bytes // 0) / 1024 * 10 | round) / 10 | tostring | if test("[.]") then . else . + ".0" end' <<< "$2")" \
+			"$(echo ${1#status})" ;;
+	# check: "consistent: N containers and M rule records, ..." as text.
+	check) echo "json=problem_count,unrepaired_count" \
+		    "text=consistent,and,rule,records,the,intent,record,fast,path's" ;;
 	"vtep list"|"vni list"|"container list"|"container show "*|\
 	"stats web"|"version") echo "-" ;;
 	# (stats without a name: the fast path's events may move between the
@@ -172,7 +180,7 @@ parity_args() {
 parity() {
 	local args=$1 ex
 
-	ex=$(parity_args "$args")
+	ex=$(parity_args "$args" "$2")
 	[ -n "$ex" ] || return 0
 	[ "$ex" = - ] && ex=
 	read -r -a argv <<< "$args"

@@ -120,20 +120,19 @@ cli fw add db allow proto tcp dport 22 >/dev/null
 rxl_ok "a deleted rule makes room for one more"
 
 # ---- a killed replace at max-rules: the next command finishes it -----------
-# The table is nearly full (900 + 1 rules of 1000). A policy that rewrites
-# web's 900 rules is killed after each of its map changes in turn; the next
+# The table is full (999 + 1 rules of 1000). A policy that rewrites web's
+# 999 rules is killed after each of its map changes in turn; the next
 # command must finish (or drop) it although the killed writer's keys, the
-# live set and the fresh set it writes (2700) cannot all fit in the 2 x 1000
-# rule keys at once. (900, not 999: room for the counter slots' first fit,
-# which a full table can leave without a run of 999; see the note on
-# fragmentation in fw_addr.c's rxl_first_fit.)
+# live set and the fresh set it writes (2997) cannot all fit in the 2 x 1000
+# rule keys at once, and the fresh set's 999 counter slots are wherever the
+# live sets left them free (fw_slots.c: no run of slots is needed).
 SHIM=$(dirname "$0")/crash_at.so
 [ -f "$SHIM" ] || rxl_fail "crash_at.so not built"
 python3 - "$WORK" <<'EOF'
 import json, sys
 for name, net in (("a", 1), ("b", 2)):
     rules = ["allow proto tcp from 10.%d.%d.%d/32 dport 80" % (net, i >> 8, i & 255)
-             for i in range(900)]
+             for i in range(999)]
     json.dump({"schema": 1, "containers": [
         {"name": "web", "ips": ["10.200.0.2"], "rules": rules},
         {"name": "db", "ips": ["10.200.0.3"],
@@ -157,7 +156,45 @@ for k in $(seq 1 2 "$calls"); do
 		rxl_fail "killed at map change $k of $calls: check after the next command: $err"
 	cli container set db default allow
 done
-rxl_ok "a replace of 900 rules killed at every other one of its $calls map changes at max-rules: the next command finished it"
+rxl_ok "a replace of 999 rules killed at every other one of its $calls map changes at max-rules: the next command finished it"
+
+# ---- churn: any set within max-rules fits ----------------------------------
+# Replaces of sets of varying sizes interleaved across three containers
+# (each step a fresh set: new sources), then web gets max-rules minus the
+# others. With counter slots first-fit contiguous (rule_base + rank) this
+# sequence leaves no run of 800 free slots beside the live sets and the
+# last step was refused "no room for 800 rule counters" below max-rules.
+# churn WEB DB APP: a policy of three containers with those counts; a
+# container's sources change with its count (a fresh set, not a keep).
+churn() {
+	python3 - "$WORK/churn.json" "$@" <<'EOF'
+import json, sys
+def rules(n, c):
+    return ["allow proto tcp from 10.%d.%d.%d/32 dport 80" %
+            (16 * c + n % 16, i >> 8, i & 255) for i in range(n)]
+json.dump({"schema": 1, "containers": [
+    {"name": name, "ips": [ip], "rules": rules(int(n), c)}
+    for c, (name, ip, n) in enumerate(zip(("web", "db", "app"),
+        ("10.200.0.2", "10.200.0.3", "10.200.0.4"), sys.argv[2:5]))]},
+    open(sys.argv[1], "w"))
+EOF
+}
+web=0 db=0 app=0 step=0
+churn 0 0 0
+cli policy apply "$WORK/churn.json" >/dev/null
+for s in web:250 db:100 app:150 web:100 db:300 app:250 web:400 db:150 app:50 \
+	 web:800; do
+	step=$((step + 1))
+	eval "${s%%:*}=${s#*:}"
+	churn "$web" "$db" "$app"
+	err=$(rxl_in "$NS" policy apply "$WORK/churn.json" 2>&1 >/dev/null) ||
+		rxl_fail "churn step $step ($s: web $web db $db app $app, $((web + db + app)) of 1000 rules): $err"
+	got=$(cli -j fw list "${s%%:*}" | jq '.rules | length')
+	[ "$got" = "${s#*:}" ] ||
+		rxl_fail "churn step $step: ${s%%:*} has $got rules, want ${s#*:}"
+done
+err=$(rxl_in "$NS" check 2>&1) || rxl_fail "check after the churn: $err"
+rxl_ok "churn over three containers, then web at 1000 minus the others ($web + $db + $app): fits"
 
 # ---- sized maps are rxlane's; foreign ones are not -------------------------
 cli attach v1 mode generic

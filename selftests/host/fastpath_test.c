@@ -1744,6 +1744,53 @@ static int view_cmp6(const void *a, const void *b)
 	return memcmp(a, b, sizeof(struct rxl_rule6_key));
 }
 
+static int cmp_u32(const void *a, const void *b)
+{
+	__u32 x = *(const __u32 *)a, y = *(const __u32 *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+/* Each reference: a counter slot of the set. */
+#define VIEW_REFS(sv, f, i, j, ref)					\
+	for (j = 0; j <= RXL_MAX_SEGS; j++)				\
+		if ((ref = j < RXL_MAX_SEGS ?				\
+		     &(sv)->e[f][i].v.segs[j].rule :			\
+		     &(sv)->e[f][i].v.portless), j < RXL_MAX_SEGS &&	\
+		    j >= (sv)->e[f][i].v.nsegs)				\
+			continue;					\
+		else if (*ref != RXL_NO_RULE)
+
+/*
+ * References from counter slots to their order in the set (slots ascend
+ * with rank): two sets judge alike whatever slots they were given.
+ */
+static void view_ranks(struct set_view *sv)
+{
+	static __u32 slots[2 * MAX_VIEW_KEYS * (RXL_MAX_SEGS + 1)];
+	unsigned int f, i, j, n = 0, m = 0;
+	__u32 *ref, *hit;
+
+	for (f = 0; f < 2; f++)
+		for (i = 0; i < sv->n[f]; i++)
+			VIEW_REFS(sv, f, i, j, ref)
+				slots[n++] = *ref & RXL_RULE_RANK;
+	qsort(slots, n, sizeof(*slots), cmp_u32);
+	for (i = 0; i < n; i++)
+		if (!m || slots[m - 1] != slots[i])
+			slots[m++] = slots[i];
+	for (f = 0; f < 2; f++)
+		for (i = 0; i < sv->n[f]; i++)
+			VIEW_REFS(sv, f, i, j, ref) {
+				__u32 s = *ref & RXL_RULE_RANK;
+
+				hit = bsearch(&s, slots, m, sizeof(*slots),
+					      cmp_u32);
+				*ref = (*ref & RXL_RULE_DROP) |
+				       (__u32)(hit - slots);
+			}
+}
+
 static int set_view(struct rxl_fw *fw, __u32 tag, struct set_view *sv)
 {
 	int fds[2] = { fw->rules4, fw->rules6 }, f;
@@ -1773,6 +1820,7 @@ static int set_view(struct rxl_fw *fw, __u32 tag, struct set_view *sv)
 		qsort(sv->e[f], sv->n[f], sizeof(sv->e[f][0]),
 		      f ? view_cmp6 : view_cmp4);
 	}
+	view_ranks(sv);
 	return 0;
 }
 
@@ -1824,13 +1872,29 @@ static int run_act(int prog, const struct pkt *p)
 	return bpf_prog_test_run_opts(prog, &o) ? -1 : (int)o.retval;
 }
 
-/* Rule counters of ranks 0..n-1 of CID. */
-static void rank_hits(struct rxl_fw *fw, unsigned int n, __u64 *out)
+/*
+ * Rule counters of ranks 0..n-1 of CID, whose set is @rules: through the
+ * slots the library says each rank counts in (a shadowed rank: 0).
+ */
+static void rank_hits(struct rxl_fw *fw, const struct rxl_rule *rules,
+		      unsigned int n, __u64 *out)
 {
+	struct rxl_counter pc[512];
+	__u32 slot[64];
 	unsigned int i;
+	int c;
 
-	for (i = 0; i < n; i++)
-		out[i] = rule_hits(fw, i);
+	memset(out, 0xff, n * sizeof(*out));
+	if (rxl_fw_rule_slots(fw, CID, rules, n, slot))
+		return;
+	for (i = 0; i < n; i++) {
+		out[i] = 0;
+		if (slot[i] == RXL_NO_RULE ||
+		    bpf_map_lookup_elem(fw->rule_cnt, &slot[i], pc))
+			continue;
+		for (c = 0; c < fw->ncpus && c < 512; c++)
+			out[i] += pc[c].packets;
+	}
 }
 
 /*
@@ -1839,6 +1903,7 @@ static void rank_hits(struct rxl_fw *fw, unsigned int n, __u64 *out)
  */
 static void expect_same_verdicts(struct __test_metadata *_metadata,
 				 FIXTURE_DATA(fp) *self, struct fp_ref *ref,
+				 const struct rxl_rule *rules,
 				 unsigned int nrules, const char *what)
 {
 	static const char *const src4[] = { "10.9.1.1", "10.7.0.1",
@@ -1858,8 +1923,11 @@ static void expect_same_verdicts(struct __test_metadata *_metadata,
 
 	ASSERT_NE(NULL, p);
 	ASSERT_GE(64, nrules);
-	rank_hits(&self->fw, nrules, hx0);
-	rank_hits(&ref->fw, nrules, hy0);
+	rank_hits(&self->fw, rules, nrules, hx0);
+	rank_hits(&ref->fw, rules, nrules, hy0);
+	for (i = 0; i < nrules; i++)
+		ASSERT_NE(~0ULL, hx0[i] & hy0[i])
+			TH_LOG("%s: no counter slots for the rules", what);
 	ASSERT_EQ(0, rxl_fw_drop_counters(&self->fw, dx0));
 	ASSERT_EQ(0, rxl_fw_drop_counters(&ref->fw, dy0));
 	for (s = 0; s < 8; s++)
@@ -1885,8 +1953,8 @@ static void expect_same_verdicts(struct __test_metadata *_metadata,
 	for (i = 0; i < RXL_DROP__MAX; i++)
 		EXPECT_EQ(dy1[i] - dy0[i], dx1[i] - dx0[i])
 			TH_LOG("%s: drops %s", what, rxl_drop_name(i));
-	rank_hits(&self->fw, nrules, hx1);
-	rank_hits(&ref->fw, nrules, hy1);
+	rank_hits(&self->fw, rules, nrules, hx1);
+	rank_hits(&ref->fw, rules, nrules, hy1);
 	for (i = 0; i < nrules; i++)
 		EXPECT_EQ(hy1[i] - hy0[i], hx1[i] - hx0[i])
 			TH_LOG("%s: packets judged by rank %u", what, i);
@@ -1992,7 +2060,7 @@ static void append_step(struct __test_metadata *_metadata,
 	free(sv0);
 	free(sv1);
 	expect_same_maps(_metadata, &self->fw, &ref->fw, what);
-	expect_same_verdicts(_metadata, self, ref, st->n, what);
+	expect_same_verdicts(_metadata, self, ref, st->rules, st->n, what);
 }
 
 /* Append rules to the (IPv4 or IPv6) key of @fmt until one cannot be. */
@@ -2055,18 +2123,21 @@ TEST_F_TIMEOUT(fp, append_matches_full_replace, 600)
 	append_step(_metadata, self, &ref, st,
 		    "prio 30 from 10.8.0.0/16 dport 5500-6500 allow", APPENDED);
 
-	/* Another container's set right after this one's counters. */
+	/*
+	 * Another container's set takes the counter slot right after this
+	 * one's: an append is still in place, its counter the next free slot
+	 * past it (a slot is a reference, no run of slots is needed).
+	 */
 	ASSERT_EQ(0, add_addr(&z, "10.1.0.9"));
 	ASSERT_EQ(0, rxl_fw_container_add(&self->fw, 9, &z, 1, 0));
 	ASSERT_EQ(0, set_rules(&self->fw, 9, false,
 			       (const char *const[]){ "prio 1 allow" }, 1));
 	ASSERT_EQ(0, cont_val(&self->fw, &cx));
 	ASSERT_EQ(0, bpf_map_lookup_elem(self->fw.addrs4, z.addr, &cz));
-	ASSERT_EQ(cx.rule_base + cx.nrules, cz.rule_base);
+	ASSERT_EQ(0, cz.rule_base);
 	append_step(_metadata, self, &ref, st,
 		    "prio 40 from 10.9.0.0/16 proto tcp dport 80 allow",
-		    FB_SLOT);
-	/* Moved past it: appending works again. */
+		    APPENDED);
 	append_step(_metadata, self, &ref, st,
 		    "prio 40 from 10.9.0.0/16 proto tcp dport 100-150 drop",
 		    APPENDED);
@@ -2221,96 +2292,134 @@ TEST_F(fp, shape_protocol_mask)
 		     "tcp /32 after the append");
 }
 
-/* A VXLAN frame of family @fam to CID from @src, judged against @want. */
-#define SHAPE_VERDICT(fam, src, proto, dport, want, why, what) do {	\
-	struct pkt _p;							\
-									\
-	mk_tunnel(&_p, RXL_TUN_VXLAN, 4, (fam), VNI_VXLAN, (src),	\
-		  (proto), (dport));					\
-	CHECK_VERDICT(&_p, (want), (why), (what));			\
-} while (0)
+/* A VXLAN frame to CID and the verdict its set must give it. */
+struct shape_case {
+	int phase;		/* the set it is judged by: shape_sets[] */
+	int fam;		/* inner family, 4 or 6 */
+	const char *src;
+	uint8_t proto;
+	uint16_t dport;
+	int want;		/* XDP_PASS or XDP_DROP */
+	int why;		/* RXL_DROP_* or NO_DROP */
+	const char *what;
+};
+
+/* The sets, in order; SH_MASK is SH_ONE with its /24 mask without TCP. */
+enum { SH_ONE, SH_MASK, SH_ANY, SH_TWO, SH_BACK };
+
+static const struct shape_case shape_cases[] = {
+	{ SH_ONE, 4, "10.9.1.5", IPPROTO_TCP, 22, XDP_PASS, NO_DROP,
+	  "v4 allow" },
+	{ SH_ONE, 4, "10.9.1.5", IPPROTO_TCP, 23, XDP_DROP, RXL_DROP_DEFAULT,
+	  "v4 port outside" },
+	{ SH_ONE, 4, "10.9.2.200", IPPROTO_TCP, 80, XDP_DROP, RXL_DROP_RULE,
+	  "v4 drop rule" },
+	{ SH_ONE, 4, "10.9.3.7", IPPROTO_UDP, 53, XDP_PASS, NO_DROP,
+	  "v4 udp, every port" },
+	{ SH_ONE, 4, "10.9.3.7", IPPROTO_TCP, 53, XDP_DROP, RXL_DROP_DEFAULT,
+	  "v4 protocol of the key" },
+	{ SH_ONE, 4, "10.9.4.5", IPPROTO_TCP, 22, XDP_DROP, RXL_DROP_DEFAULT,
+	  "v4 source outside the mask" },
+	{ SH_ONE, 4, "10.9.1.5", IPPROTO_ICMP, 0, XDP_DROP, RXL_DROP_DEFAULT,
+	  "v4 icmp, no rule names it" },
+	{ SH_ONE, 6, "fd00:9::77", IPPROTO_TCP, 443, XDP_PASS, NO_DROP,
+	  "v6 allow" },
+	{ SH_ONE, 6, "fd00:9:0:1::77", IPPROTO_TCP, 443, XDP_DROP,
+	  RXL_DROP_DEFAULT, "v6 source outside the mask" },
+	{ SH_ONE, 6, "fd00:9::77", IPPROTO_UDP, 443, XDP_DROP,
+	  RXL_DROP_DEFAULT, "v6 protocol of the key" },
+	/* The protocol mask of the one shape is honoured too. */
+	{ SH_MASK, 4, "10.9.1.5", IPPROTO_TCP, 22, XDP_DROP, RXL_DROP_DEFAULT,
+	  "v4 tcp, mask without tcp" },
+	{ SH_MASK, 4, "10.9.3.7", IPPROTO_UDP, 53, XDP_PASS, NO_DROP,
+	  "v4 udp, mask without tcp" },
+	/* One any-protocol shape. */
+	{ SH_ANY, 4, "10.9.200.1", IPPROTO_UDP, 9, XDP_PASS, NO_DROP,
+	  "v4 any protocol, udp" },
+	{ SH_ANY, 4, "10.9.200.1", IPPROTO_ICMP, 0, XDP_PASS, NO_DROP,
+	  "v4 any protocol, icmp" },
+	{ SH_ANY, 4, "10.10.0.1", IPPROTO_TCP, 9, XDP_DROP, RXL_DROP_DEFAULT,
+	  "v4 any protocol, outside" },
+	{ SH_ANY, 6, "fd00:9:ff::1", IPPROTO_TCP, 9, XDP_DROP, RXL_DROP_RULE,
+	  "v6 any protocol drop" },
+	/* A second shape, then back to one: each judged by all it has. */
+	{ SH_TWO, 4, "10.9.1.5", IPPROTO_TCP, 22, XDP_DROP, RXL_DROP_RULE,
+	  "two shapes: the /32 drop ranks first" },
+	{ SH_TWO, 4, "10.9.1.6", IPPROTO_TCP, 22, XDP_PASS, NO_DROP,
+	  "two shapes: the /24 allow" },
+	{ SH_BACK, 4, "10.9.1.5", IPPROTO_TCP, 22, XDP_DROP, RXL_DROP_RULE,
+	  "back to one: the /32 drop" },
+	{ SH_BACK, 4, "10.9.1.6", IPPROTO_TCP, 22, XDP_DROP, RXL_DROP_DEFAULT,
+	  "back to one: the /24 is gone" },
+	{ SH_BACK, 6, "fd00:9::77", IPPROTO_TCP, 443, XDP_DROP,
+	  RXL_DROP_DEFAULT, "v6 without shapes" },
+};
+
+/* Each phase's set and how many shapes per family it compiles to. */
+static const struct {
+	const char *rules[4];
+	unsigned int nrules, nshapes4, nshapes6;
+} shape_sets[] = {
+	[SH_ONE] = { { "allow proto tcp from 10.9.1.0/24 dport 22",
+		       "drop proto tcp from 10.9.2.0/24 dport 1-1000",
+		       "allow proto udp from 10.9.3.0/24",
+		       "allow proto tcp from fd00:9::/64 dport 443" },
+		     4, 1, 1 },
+	[SH_MASK] = { { NULL }, 0, 1, 1 },	/* SH_ONE's, its mask poked */
+	[SH_ANY] = { { "allow from 10.9.0.0/16", "drop from fd00:9::/32" },
+		     2, 1, 1 },
+	[SH_TWO] = { { "prio 2 allow proto tcp from 10.9.1.0/24 dport 22",
+		       "prio 1 drop proto tcp from 10.9.1.5/32 dport 22" },
+		     2, 2, 0 },
+	[SH_BACK] = { { "drop proto tcp from 10.9.1.5/32 dport 22" }, 1, 1, 0 },
+};
+
+/* Make the set of @phase (or poke SH_MASK's mask) and check its shapes. */
+static void shape_phase(struct __test_metadata *_metadata,
+			FIXTURE_DATA(fp) *self, int phase)
+{
+	struct rxl_container c;
+	struct rxl_shape sh;
+
+	/* The IPv4 value alone is poked: its IPv6 twin differs then. */
+	if (phase == SH_MASK) {
+		ASSERT_EQ(0, shape4_of(&self->fw, 24, &sh));
+		ASSERT_EQ(0, poke_protos4(&self->fw, 0,
+					  rxl_proto_bit(IPPROTO_UDP)));
+		return;
+	}
+	ASSERT_EQ(0, set_rules(&self->fw, CID, true, shape_sets[phase].rules,
+			       shape_sets[phase].nrules));
+	ASSERT_EQ(0, cont_val(&self->fw, &c));
+	ASSERT_EQ(shape_sets[phase].nshapes4, c.nshapes4)
+		TH_LOG("phase %d", phase);
+	ASSERT_EQ(shape_sets[phase].nshapes6, c.nshapes6)
+		TH_LOG("phase %d", phase);
+}
 
 /*
  * A set whose rules all have one shape per family is judged by that shape
  * alone (rxl_judge4/6 skip the loop): its mask, its protocol kind, its
  * protocol mask and every segment's verdict still count, and a set that
  * grows a second shape, or shrinks back to one, is judged by all of them.
+ * One table of frames; each phase's set is made before its first frame.
  */
 TEST_F(fp, single_shape)
 {
-	struct rxl_container c;
-	int k;
+	int phase = -1;
+	size_t i;
 
-	SET_RULES(true, "allow proto tcp from 10.9.1.0/24 dport 22",
-		  "drop proto tcp from 10.9.2.0/24 dport 1-1000",
-		  "allow proto udp from 10.9.3.0/24",
-		  "allow proto tcp from fd00:9::/64 dport 443");
-	ASSERT_EQ(0, cont_val(&self->fw, &c));
-	ASSERT_EQ(1, c.nshapes4);
-	ASSERT_EQ(1, c.nshapes6);
-	SHAPE_VERDICT(4, "10.9.1.5", IPPROTO_TCP, 22, XDP_PASS, NO_DROP,
-		      "v4 allow");
-	SHAPE_VERDICT(4, "10.9.1.5", IPPROTO_TCP, 23, XDP_DROP,
-		      RXL_DROP_DEFAULT, "v4 port outside");
-	SHAPE_VERDICT(4, "10.9.2.200", IPPROTO_TCP, 80, XDP_DROP,
-		      RXL_DROP_RULE, "v4 drop rule");
-	SHAPE_VERDICT(4, "10.9.3.7", IPPROTO_UDP, 53, XDP_PASS, NO_DROP,
-		      "v4 udp, every port");
-	SHAPE_VERDICT(4, "10.9.3.7", IPPROTO_TCP, 53, XDP_DROP,
-		      RXL_DROP_DEFAULT, "v4 protocol of the key");
-	SHAPE_VERDICT(4, "10.9.4.5", IPPROTO_TCP, 22, XDP_DROP,
-		      RXL_DROP_DEFAULT, "v4 source outside the mask");
-	SHAPE_VERDICT(4, "10.9.1.5", IPPROTO_ICMP, 0, XDP_DROP,
-		      RXL_DROP_DEFAULT, "v4 icmp, no rule names it");
-	SHAPE_VERDICT(6, "fd00:9::77", IPPROTO_TCP, 443, XDP_PASS, NO_DROP,
-		      "v6 allow");
-	SHAPE_VERDICT(6, "fd00:9:0:1::77", IPPROTO_TCP, 443, XDP_DROP,
-		      RXL_DROP_DEFAULT, "v6 source outside the mask");
-	SHAPE_VERDICT(6, "fd00:9::77", IPPROTO_UDP, 443, XDP_DROP,
-		      RXL_DROP_DEFAULT, "v6 protocol of the key");
+	for (i = 0; i < sizeof(shape_cases) / sizeof(shape_cases[0]); i++) {
+		const struct shape_case *t = &shape_cases[i];
+		struct pkt p;
 
-	/* The protocol mask of the one shape is honoured too. */
-	k = shape4_of(&self->fw, 24, &c.shapes4[0]);
-	ASSERT_EQ(0, k);
-	ASSERT_EQ(0, poke_protos4(&self->fw, 0, rxl_proto_bit(IPPROTO_UDP)));
-	SHAPE_VERDICT(4, "10.9.1.5", IPPROTO_TCP, 22, XDP_DROP,
-		      RXL_DROP_DEFAULT, "v4 tcp, mask without tcp");
-	SHAPE_VERDICT(4, "10.9.3.7", IPPROTO_UDP, 53, XDP_PASS, NO_DROP,
-		      "v4 udp, mask without tcp");
-
-	/* One any-protocol shape. */
-	SET_RULES(true, "allow from 10.9.0.0/16", "drop from fd00:9::/32");
-	ASSERT_EQ(0, cont_val(&self->fw, &c));
-	ASSERT_EQ(1, c.nshapes4);
-	ASSERT_EQ(1, c.nshapes6);
-	SHAPE_VERDICT(4, "10.9.200.1", IPPROTO_UDP, 9, XDP_PASS, NO_DROP,
-		      "v4 any protocol, udp");
-	SHAPE_VERDICT(4, "10.9.200.1", IPPROTO_ICMP, 0, XDP_PASS, NO_DROP,
-		      "v4 any protocol, icmp");
-	SHAPE_VERDICT(4, "10.10.0.1", IPPROTO_TCP, 9, XDP_DROP,
-		      RXL_DROP_DEFAULT, "v4 any protocol, outside");
-	SHAPE_VERDICT(6, "fd00:9:ff::1", IPPROTO_TCP, 9, XDP_DROP,
-		      RXL_DROP_RULE, "v6 any protocol drop");
-
-	/* A second shape, then back to one: each judged by all it has. */
-	SET_RULES(true, "prio 2 allow proto tcp from 10.9.1.0/24 dport 22",
-		  "prio 1 drop proto tcp from 10.9.1.5/32 dport 22");
-	ASSERT_EQ(0, cont_val(&self->fw, &c));
-	ASSERT_EQ(2, c.nshapes4);
-	SHAPE_VERDICT(4, "10.9.1.5", IPPROTO_TCP, 22, XDP_DROP,
-		      RXL_DROP_RULE, "two shapes: the /32 drop ranks first");
-	SHAPE_VERDICT(4, "10.9.1.6", IPPROTO_TCP, 22, XDP_PASS, NO_DROP,
-		      "two shapes: the /24 allow");
-	SET_RULES(true, "drop proto tcp from 10.9.1.5/32 dport 22");
-	ASSERT_EQ(0, cont_val(&self->fw, &c));
-	ASSERT_EQ(1, c.nshapes4);
-	ASSERT_EQ(0, c.nshapes6);
-	SHAPE_VERDICT(4, "10.9.1.5", IPPROTO_TCP, 22, XDP_DROP,
-		      RXL_DROP_RULE, "back to one: the /32 drop");
-	SHAPE_VERDICT(4, "10.9.1.6", IPPROTO_TCP, 22, XDP_DROP,
-		      RXL_DROP_DEFAULT, "back to one: the /24 is gone");
-	SHAPE_VERDICT(6, "fd00:9::77", IPPROTO_TCP, 443, XDP_DROP,
-		      RXL_DROP_DEFAULT, "v6 without shapes");
+		while (phase < t->phase)
+			shape_phase(_metadata, self, ++phase);
+		mk_tunnel(&p, RXL_TUN_VXLAN, 4, t->fam, VNI_VXLAN, t->src,
+			  t->proto, t->dport);
+		CHECK_VERDICT(&p, t->want, t->why, t->what);
+	}
+	ASSERT_EQ(SH_BACK, phase);
 }
 
 TEST_HARNESS_MAIN

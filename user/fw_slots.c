@@ -1,0 +1,404 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * fw_slots.c - rule counter slots: which are in use, which a new set or an
+ * appended rule gets, and which slot counts for which rank.
+ *
+ * A rule reference in a rule key is its counter slot (minus the set's
+ * rule_base, 0 for every set written by this build), not its rank: a set
+ * of N rules gets the N lowest free slots in rank order, so "lowest
+ * reference wins" still means "best rank wins" within the set, and no run
+ * of N free slots is needed. A slot is in use while a key of a live set
+ * (one a container's value names) refers to it; a set stops being live
+ * only after a flip away from it and a grace period, so a slot is reused
+ * only after that (Documentation/fastpath.rst, "Rule counters").
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+
+#include "fw_priv.h"
+
+/* A live set: its tag and the base its references count from. */
+struct rxl_live {
+	__u32 tag;
+	__u32 base;
+};
+
+struct rxl_lives {
+	struct rxl_live *l;
+	size_t n;
+};
+
+static int rxl_live_collect(struct rxl_fw *fw, const struct rxl_addr *a,
+			    const struct rxl_container *v, void *arg)
+{
+	struct rxl_lives *lv = arg;
+
+	(void)fw;
+	(void)a;
+	if (v->nrules && lv->n < 2 * RXL_MAX_ADDRS)
+		lv->l[lv->n++] = (struct rxl_live){ v->set, v->rule_base };
+	return 0;
+}
+
+static int rxl_cmp_live(const void *a, const void *b)
+{
+	const struct rxl_live *x = a, *y = b;
+
+	return x->tag < y->tag ? -1 : x->tag > y->tag;
+}
+
+/* Sorted, without repeats (a container's addresses share one value). */
+static void rxl_lives_sort(struct rxl_lives *lv)
+{
+	size_t i, m = 0;
+
+	qsort(lv->l, lv->n, sizeof(*lv->l), rxl_cmp_live);
+	for (i = 0; i < lv->n; i++)
+		if (!m || lv->l[m - 1].tag != lv->l[i].tag)
+			lv->l[m++] = lv->l[i];
+	lv->n = m;
+}
+
+typedef void (*rxl_slot_fn)(void *arg, __u32 slot);
+
+static void rxl_val_slots(const struct rxl_rule_val *v, __u32 base,
+			  rxl_slot_fn fn, void *arg)
+{
+	__u32 i;
+
+	if (v->portless != RXL_NO_RULE)
+		fn(arg, base + (v->portless & RXL_RULE_RANK));
+	for (i = 0; i < v->nsegs && i < RXL_MAX_SEGS; i++)
+		if (v->segs[i].rule != RXL_NO_RULE)
+			fn(arg, base + (v->segs[i].rule & RXL_RULE_RANK));
+}
+
+/*
+ * Call @fn for every counter slot a key of a set in @lv (sorted) refers
+ * to, in both rule maps, read RXL_BATCH keys per syscall.
+ */
+static int rxl_refs_walk(struct rxl_fw *fw, const struct rxl_lives *lv,
+			 rxl_slot_fn fn, void *arg)
+{
+	LIBBPF_OPTS(bpf_map_batch_opts, opts);
+	int fds[2] = { fw->rules4, fw->rules6 };
+	size_t ksz[2] = { sizeof(struct rxl_rule4_key),
+			  sizeof(struct rxl_rule6_key) };
+	struct rxl_rule_val *vals = calloc(RXL_BATCH, sizeof(*vals));
+	__u8 *keys = calloc(RXL_BATCH, sizeof(struct rxl_rule6_key));
+	struct rxl_live want, *hit;
+	__u32 pos, next, n, i;
+	int f, err = 0, ret = 0;
+	void *in;
+
+	if (!keys || !vals) {
+		ret = rxl_fail(fw, -ENOMEM, "out of memory");
+		goto out;
+	}
+	for (f = 0; f < 2 && lv->n; f++) {
+		in = NULL;
+		do {
+			n = RXL_BATCH;
+			err = bpf_map_lookup_batch(fds[f], in, &next, keys,
+						   vals, &n, &opts);
+			if (err && errno != ENOENT) {
+				ret = rxl_fail(fw, -errno,
+					       "reading rule keys: %s",
+					       strerror(errno));
+				goto out;
+			}
+			for (i = 0; i < n; i++) {
+				/* set is the first field of both key types */
+				memcpy(&want.tag, keys + i * ksz[f],
+				       sizeof(want.tag));
+				hit = bsearch(&want, lv->l, lv->n,
+					      sizeof(*lv->l), rxl_cmp_live);
+				if (hit)
+					rxl_val_slots(&vals[i], hit->base, fn,
+						      arg);
+			}
+			pos = next;
+			in = &pos;
+		} while (!err);
+	}
+out:
+	free(keys);
+	free(vals);
+	return ret;
+}
+
+/* Slots in use: a byte per slot of rxl_rule_cnt. */
+struct rxl_used {
+	__u8 *map;
+	__u32 n;
+};
+
+static void rxl_mark_used(void *arg, __u32 slot)
+{
+	struct rxl_used *u = arg;
+
+	if (slot < u->n)
+		u->map[slot] = 1;
+}
+
+/* Which counter slots a key of any live set refers to, into @u. */
+static int rxl_slots_in_use(struct rxl_fw *fw, struct rxl_used *u)
+{
+	struct rxl_lives lv = {
+		.l = calloc(2 * RXL_MAX_ADDRS, sizeof(*lv.l)),
+	};
+	int err;
+
+	u->n = fw->rule_slots;
+	u->map = calloc(u->n ?: 1, 1);
+	if (!lv.l || !u->map) {
+		free(lv.l);
+		return rxl_fail(fw, -ENOMEM, "out of memory");
+	}
+	err = rxl_walk_addrs(fw, rxl_live_collect, &lv);
+	if (!err) {
+		rxl_lives_sort(&lv);
+		err = rxl_refs_walk(fw, &lv, rxl_mark_used, u);
+	}
+	free(lv.l);
+	return err;
+}
+
+int rxl_slots_pick(struct rxl_fw *fw, __u32 n, __u32 *slots)
+{
+	struct rxl_used u = {};
+	__u32 s, k = 0;
+	int err;
+
+	if (!n)
+		return 0;
+	err = rxl_slots_in_use(fw, &u);
+	for (s = 0; !err && s < u.n && k < n; s++)
+		if (!u.map[s])
+			slots[k++] = s;
+	if (!err && k < n)
+		err = rxl_fail(fw, -ENOSPC,
+			       "no room for %u rule counters (%u slots in all)",
+			       n, fw->rule_slots);
+	free(u.map);
+	return err;
+}
+
+/* The highest slot of one set. */
+struct rxl_top {
+	__u32 top;
+	bool any;
+};
+
+static void rxl_note_top(void *arg, __u32 slot)
+{
+	struct rxl_top *t = arg;
+
+	if (!t->any || slot > t->top)
+		t->top = slot;
+	t->any = true;
+}
+
+int rxl_slot_after(struct rxl_fw *fw, const struct rxl_container *v,
+		   __u32 *slot)
+{
+	struct rxl_live one = { v->set, v->rule_base };
+	struct rxl_lives lv = { .l = &one, .n = 1 };
+	struct rxl_top t = {};
+	struct rxl_used u = {};
+	__u32 s;
+	int err;
+
+	err = rxl_refs_walk(fw, &lv, rxl_note_top, &t) ?:
+	      rxl_slots_in_use(fw, &u);
+	if (err)
+		goto out;
+	/* A set of old that counted from a base: never below it. */
+	s = t.any ? t.top + 1 : v->rule_base;
+	while (s < u.n && u.map[s])
+		s++;
+	*slot = s;
+	if (s >= u.n || s - v->rule_base >= RXL_RULE_RANK)
+		err = -EAGAIN;
+out:
+	free(u.map);
+	return err;
+}
+
+void rxl_refs_to_slots(struct rxl_entry *e, size_t ne, const __u32 *slots)
+{
+	size_t i;
+
+	for (i = 0; i < ne; i++)
+		e[i].ref = slots[e[i].ref & RXL_RULE_RANK] |
+			   (e[i].ref & RXL_RULE_DROP);
+}
+
+/* ---- which slot counts for which rank ------------------------------------ */
+
+struct rxl_slot_list {
+	__u32 *s;
+	size_t n, cap;
+};
+
+static void rxl_list_add(void *arg, __u32 slot)
+{
+	struct rxl_slot_list *l = arg;
+	__u32 *grown;
+
+	if (l->n == l->cap) {
+		grown = realloc(l->s, (l->cap * 2 + 64) * sizeof(*l->s));
+		if (!grown)
+			return;		/* counted short: seen as a mismatch */
+		l->s = grown;
+		l->cap = l->cap * 2 + 64;
+	}
+	l->s[l->n++] = slot;
+}
+
+static int rxl_cmp_u32(const void *a, const void *b)
+{
+	__u32 x = *(const __u32 *)a, y = *(const __u32 *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+static void rxl_list_uniq(struct rxl_slot_list *l)
+{
+	size_t i, m = 0;
+
+	qsort(l->s, l->n, sizeof(*l->s), rxl_cmp_u32);
+	for (i = 0; i < l->n; i++)
+		if (!m || l->s[m - 1] != l->s[i])
+			l->s[m++] = l->s[i];
+	l->n = m;
+}
+
+static void rxl_mark_rank(void *arg, __u32 rank)
+{
+	struct rxl_used *u = arg;
+
+	if (rank < u->n)
+		u->map[rank] = 1;
+}
+
+/**
+ * rxl_rank_slots() - the counter slot of each rank of a live set
+ * @fw: the maps
+ * @v: the container's value (names the set)
+ * @e: the set's rules compiled by rxl_expand() (references are ranks)
+ * @ne: entries in @e
+ * @slot: out, v->nrules entries: the slot of each rank, RXL_NO_RULE for
+ *	a rule no key refers to (earlier rules shadow it: it judges, and
+ *	counts, nothing)
+ *
+ * The set's slots ascend with rank, so the k-th rank that some key names
+ * counts in the k-th lowest slot the set's keys refer to.
+ *
+ * Return: 0; 1 when the set's keys name another number of slots than the
+ * rules compile to (the maps are not this set); or -errno.
+ */
+int rxl_rank_slots(struct rxl_fw *fw, const struct rxl_container *v,
+		   const struct rxl_entry *e, size_t ne, __u32 *slot)
+{
+	struct rxl_live one = { v->set, v->rule_base };
+	struct rxl_lives lv = { .l = &one, .n = 1 };
+	struct rxl_used ranks = { .n = v->nrules };
+	struct rxl_slot_list l = {};
+	struct rxl_rule_val val;
+	size_t i = 0, j, k = 0;
+	__u32 r;
+	int err;
+
+	ranks.map = calloc(v->nrules ?: 1, 1);
+	if (!ranks.map)
+		return rxl_fail(fw, -ENOMEM, "out of memory");
+	while (i < ne) {
+		for (j = i + 1; j < ne && rxl_same_group(&e[i], &e[j]); j++)
+			;
+		err = rxl_resolve(RXL_WHY(fw), &e[i], j - i, &val);
+		if (err)
+			goto out;
+		rxl_val_slots(&val, 0, rxl_mark_rank, &ranks);
+		i = j;
+	}
+	err = rxl_refs_walk(fw, &lv, rxl_list_add, &l);
+	if (err)
+		goto out;
+	rxl_list_uniq(&l);
+	for (r = 0; r < v->nrules; r++) {
+		slot[r] = RXL_NO_RULE;
+		if (ranks.map[r] && k < l.n)
+			slot[r] = l.s[k];
+		k += ranks.map[r];
+	}
+	err = k != l.n;
+out:
+	free(l.s);
+	free(ranks.map);
+	return err;
+}
+
+int rxl_fw_rule_slots(struct rxl_fw *fw, __u32 id,
+		      const struct rxl_rule *rules, unsigned int n,
+		      __u32 *slot)
+{
+	struct rxl_cont_addrs *ca = calloc(1, sizeof(*ca));
+	struct rxl_entry *e = NULL;
+	size_t ne = 0;
+	int err;
+
+	if (!ca)
+		return rxl_fail(fw, -ENOMEM, "out of memory");
+	err = rxl_container_addrs(fw, id, ca);
+	if (!err && !ca->n)
+		err = rxl_fail(fw, -ENOENT, "container %u does not exist", id);
+	if (!err && ca->val.nrules != n)
+		err = 1;
+	if (!err)
+		err = rxl_expand(RXL_WHY(fw), rules, n, &e, &ne) ?:
+		      rxl_rank_slots(fw, &ca->val, e, ne, slot);
+	free(e);
+	free(ca);
+	return err;
+}
+
+int rxl_fw_rule_counter(struct rxl_fw *fw, __u32 id, __u32 rank,
+			struct rxl_counter *out)
+{
+	struct rxl_cont_addrs *ca = calloc(1, sizeof(*ca));
+	struct rxl_live one;
+	struct rxl_lives lv = { .l = &one, .n = 1 };
+	struct rxl_slot_list l = {};
+	int err;
+
+	if (!ca)
+		return rxl_fail(fw, -ENOMEM, "out of memory");
+	err = rxl_container_addrs(fw, id, ca);
+	if (!err && !ca->n)
+		err = rxl_fail(fw, -ENOENT, "container %u does not exist", id);
+	if (!err && rank >= ca->val.nrules)
+		err = rxl_fail(fw, -ENOENT, "container %u has %u rules, no rank %u",
+			       id, ca->val.nrules, rank);
+	if (err)
+		goto out;
+	one = (struct rxl_live){ ca->val.set, ca->val.rule_base };
+	err = rxl_refs_walk(fw, &lv, rxl_list_add, &l);
+	if (err)
+		goto out;
+	rxl_list_uniq(&l);
+	if (l.n != ca->val.nrules)
+		err = rxl_fail(fw, -ENOENT,
+			       "container %u: %zu of its %u rules judge anything: rank %u's counter needs its rules (rxl_fw_rule_slots())",
+			       id, l.n, ca->val.nrules, rank);
+	else
+		err = rxl_sum_rule(fw, l.s[rank], out);
+out:
+	free(l.s);
+	free(ca);
+	return err;
+}
