@@ -389,9 +389,7 @@ static void cli_print_cont(struct cli *c, const struct cli_set *s)
 	cli_print_uint(c, CLI_ANY, "id", " id %llu", s->cont.id);
 	cli_print_str(c, CLI_ANY, "default", " default %s",
 		      s->cont.default_drop ? "drop" : "allow");
-	/* Shown as text only when not the default, allow. */
-	cli_print_str(c, s->cont.egress_drop ? CLI_ANY : CLI_JSON,
-		      "egress_default", " egress-default %s",
+	cli_print_str(c, CLI_ANY, "egress_default", " egress-default %s",
 		      s->cont.egress_drop ? "drop" : "allow");
 	cli_print_uint(c, CLI_ANY, "rule_count", " rules %llu", s->nrules);
 	cli_open_array(c, "ips");

@@ -437,7 +437,7 @@ static int ct_timeout(struct cli *c, int argc, char **argv)
 
 	if (argc != 0 && argc != 2)
 		return cli_usage_err(c, argc > 2 ? argv[2] : argv[0],
-				     "usage: ct timeout [NAME SECONDS|default]");
+				     "usage: ct timeout [STATE SECONDS|default]");
 	if (argc) {
 		st = cli_ct_state_of(argv[0]);
 		if (st < 0)

@@ -59,7 +59,7 @@ static void usage(FILE *f)
 		"  policy export [FILE]           (JSON: apply reads it back)\n"
 		"  stats [NAME] [watch SEC [count N]]\n"
 		"  ct list [NAME] | ct flush [NAME] | ct stats\n"
-		"  ct timeout [NAME SECONDS|default]\n"
+		"  ct timeout [STATE SECONDS|default]\n"
 		"  check [--repair]\n"
 		"  version        print the version of rxlane and its libraries\n"
 		"  help           print this help\n",

@@ -205,6 +205,20 @@ for a in 10.78.0.2 fd78::2; do
 done
 [ "$(echo "$LIST" | jq '.entry_count == (.entries | length)')" = true ] ||
 	rxl_fail "ct list -j: entry_count disagrees: $LIST"
+# The document against the schema's ct_list (cli_json.sh sees it empty).
+if /usr/bin/python3 -c 'import jsonschema' 2>/dev/null; then
+	/usr/bin/python3 -c '
+import json, sys, jsonschema
+s = json.load(open(sys.argv[1]))
+sub = {"$schema": s["$schema"], "$defs": s["$defs"],
+       "$ref": "#/$defs/ct_list"}
+jsonschema.validate(json.loads(sys.argv[2]), sub,
+                    cls=jsonschema.Draft202012Validator)
+' "$RXL_TOP/Documentation/rxlane-cli.schema.json" "$LIST" ||
+		rxl_fail "ct list -j does not match the schema: $LIST"
+else
+	rxl_skip_case schema "no python3-jsonschema"
+fi
 rxl_ok "ct list -j shows the entries"
 
 # ---- unsolicited inbound to the same ports ----------------------------
