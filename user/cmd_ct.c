@@ -427,7 +427,7 @@ static int cli_ct_state_of(const char *name)
 	return -1;
 }
 
-/* [NAME SECONDS|default]: list the timeouts, or set one. */
+/* [STATE SECONDS|default]: list the timeouts, or set one. */
 static int ct_timeout(struct cli *c, int argc, char **argv)
 {
 	struct rxl_ct_timeouts to = {};
