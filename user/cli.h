@@ -371,6 +371,8 @@ int cli_reuse_pins(struct cli *c, struct bpf_object *obj, const char *dir,
 		   __u32 slots, bool take);
 
 /* ---- connection tracking's tc egress program (ct_attach.c) ------------ */
+/* max_entries of the map pinned as @dir/@name; 0 when none or unreadable. */
+__u32 cli_pin_entries(const char *dir, const char *name);
 /* The tables' size: as pinned in @dir (a different @want is refused). */
 int cli_ct_size(struct cli *c, const char *dir, __u32 want, __u32 *size);
 void cli_ct_size_maps(struct bpf_object *obj, __u32 size);

@@ -223,14 +223,6 @@ static int cli_check_pin(struct cli *c, const struct bpf_map *m, int fd,
 	return cli_err(c, CLI_ERR, path, "%s", why);
 }
 
-static __u32 cli_map_fd_entries(int fd)
-{
-	struct bpf_map_info info = {};
-	__u32 len = sizeof(info);
-
-	return bpf_obj_get_info_by_fd(fd, &info, &len) ? 0 : info.max_entries;
-}
-
 /*
  * The size of the sized maps: as pinned in @dir (a 'max-rules' that
  * differs is refused: the maps cannot be resized under the programs that
@@ -240,19 +232,11 @@ static __u32 cli_map_fd_entries(int fd)
 static int cli_rule_slots(struct cli *c, const char *dir,
 			  const struct cli_attach_opts *o, __u32 *slots)
 {
-	char path[PATH_MAX + 32];
-	__u32 pinned;
-	int fd;
+	__u32 pinned = cli_pin_entries(dir, "rxl_rule_cnt");
 
 	*slots = RXL_RULE_SLOTS(o->max_rules ?: RXL_DEFAULT_RULES);
-	snprintf(path, sizeof(path), "%s/rxl_rule_cnt", dir);
-	fd = bpf_obj_get(path);
-	if (fd < 0)
-		return 0;
-	pinned = cli_map_fd_entries(fd);
-	close(fd);
 	if (!pinned)
-		return 0;	/* its layout check says why */
+		return 0;	/* none, or its layout check says why */
 	if (o->max_rules && pinned != *slots)
 		return cli_err(c, CLI_ERR, "max-rules",
 			       "the maps pinned in %s hold max-rules %u, not %u: detach every device and remove the pins to size them anew",

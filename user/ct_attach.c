@@ -30,27 +30,27 @@
 #define CLI_TC_PRIO	0x7278
 #define CLI_TC_NAME	"rxlane_tc"
 
-static __u32 cli_ct_fd_entries(int fd)
+__u32 cli_pin_entries(const char *dir, const char *name)
 {
 	struct bpf_map_info info = {};
 	__u32 len = sizeof(info);
+	char path[PATH_MAX + 32];
+	int fd, err;
 
-	return bpf_obj_get_info_by_fd(fd, &info, &len) ? 0 : info.max_entries;
+	snprintf(path, sizeof(path), "%s/%s", dir, name);
+	fd = bpf_obj_get(path);
+	if (fd < 0)
+		return 0;
+	err = bpf_obj_get_info_by_fd(fd, &info, &len);
+	close(fd);
+	return err ? 0 : info.max_entries;
 }
 
 int cli_ct_size(struct cli *c, const char *dir, __u32 want, __u32 *size)
 {
-	char path[PATH_MAX + 32];
-	__u32 pinned;
-	int fd;
+	__u32 pinned = cli_pin_entries(dir, "rxl_ct4");
 
 	*size = want ?: RXL_CT_DEFAULT_ENTRIES;
-	snprintf(path, sizeof(path), "%s/rxl_ct4", dir);
-	fd = bpf_obj_get(path);
-	if (fd < 0)
-		return 0;
-	pinned = cli_ct_fd_entries(fd);
-	close(fd);
 	if (!pinned)
 		return 0;
 	if (want && pinned != want)

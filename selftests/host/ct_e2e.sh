@@ -162,17 +162,23 @@ refused_by() {
 	rxl_ok "$what refused"
 }
 
+# refused_all NS ADDR WHAT: TCP to ADDR:9000, UDP to ADDR:9001 and ping of
+# ADDR from NS are all refused (by the counters, rxl_refused and refused_by).
+refused_all() {
+	rxl_refused "$1" "$2" 9000 rxl_drop_count default ||
+		rxl_fail "$3 TCP to $2: $RXL_WHY"
+	rxl_ok "$3 TCP to $2 refused"
+	refused_by "$3 UDP to $2" py "$1" udp "$2" 9001 3
+	refused_by "$3 ping of $2" ping_ns "$1" "$2" 3
+}
+
 # ---- today: the XDP program without the egress program -----------------
 TC_BPF_MNT=$RXL_BPFFS ip -n "$B" link set dev vb xdpdrv obj "$RXL_OBJ" \
 	sec xdp || rxl_fail "attach with iproute2"
 cli container add web ip 10.78.0.1 ip fd78::1 default drop
 cli fw add web allow proto tcp dport 8080 >/dev/null
 for a in 10.78.0.2 fd78::2; do
-	rxl_refused "$B" "$a" 9000 rxl_drop_count default ||
-		rxl_fail "outbound TCP to $a without tracking: $RXL_WHY"
-	rxl_ok "outbound TCP to $a refused without tracking"
-	refused_by "outbound UDP to $a without tracking" py "$B" udp "$a" 9001 3
-	refused_by "ping $a without tracking" ping_ns "$B" "$a" 3
+	refused_all "$B" "$a" "untracked outbound"
 done
 cli detach vb
 
@@ -223,11 +229,7 @@ rxl_ok "ct list -j shows the entries"
 
 # ---- unsolicited inbound to the same ports ----------------------------
 for a in 10.78.0.1 fd78::1; do
-	rxl_refused "$P" "$a" 9000 rxl_drop_count default ||
-		rxl_fail "unsolicited TCP to $a:9000: $RXL_WHY"
-	rxl_ok "unsolicited TCP to $a:9000 refused"
-	refused_by "unsolicited UDP to $a:9001" py "$P" udp "$a" 9001 3
-	refused_by "unsolicited ping of $a" ping_ns "$P" "$a" 3
+	refused_all "$P" "$a" "unsolicited"
 done
 rxl_ok "unsolicited inbound refused"
 
