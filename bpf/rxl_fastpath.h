@@ -21,6 +21,7 @@
 #include "rxl_parse.h"
 #include "rxl_decap.h"
 #include "rxl_firewall.h"
+#include "rxl_ct.h"
 
 static __always_inline void rxl_count(void *map, __u32 idx)
 {
@@ -146,6 +147,9 @@ static __always_inline int rxl_filter(const struct rxl_container *c,
 	if (p->frag == RXL_FRAG_LATER)
 		rxl_count(&rxl_stats, RXL_STAT_FRAG_PORTLESS);
 	rule = p->family == 4 ? rxl_judge4(c, p) : rxl_judge6(c, p);
+	/* A tracked connection passes what the rules would drop. */
+	if (rxl_ct_ingress(c, ctx, p, rule))
+		return rxl_pass(c, ctx, p);
 	if (rule == RXL_NO_RULE) {
 		if (c->flags & RXL_CONT_DEFAULT_DROP)
 			return rxl_cont_drop(c, p, RXL_DROP_DEFAULT);

@@ -158,4 +158,42 @@ struct {
 	__uint(pinning, LIBBPF_PIN_BY_NAME);
 } rxl_stats SEC(".maps");
 
+/*
+ * Connection tracking (Documentation/conntrack.rst), shared with the tc
+ * egress program (rxlane_tc.bpf.c), which defines the same maps and
+ * reuses these pins. The tables' max_entries is the default; 'rxlane
+ * attach DEV ct-size N' sets it before the first load.
+ */
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, RXL_CT_DEFAULT_ENTRIES);
+	__type(key, struct rxl_ct4_key);
+	__type(value, struct rxl_ct_val);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} rxl_ct4 SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, RXL_CT_DEFAULT_ENTRIES);
+	__type(key, struct rxl_ct6_key);
+	__type(value, struct rxl_ct_val);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} rxl_ct6 SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct rxl_ct_timeouts);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} rxl_ct_timeouts SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, RXL_CT_STAT__MAX);
+	__type(key, __u32);
+	__type(value, __u64);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} rxl_ct_stats SEC(".maps");
+
 #endif /* _RXL_MAPS_H */

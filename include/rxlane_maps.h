@@ -364,4 +364,108 @@ enum rxl_stat {
 	RXL_STAT__MAX,
 };
 
+/* ---- connection tracking (Documentation/conntrack.rst) ----------------- */
+/*
+ *   rxl_ct4         LRU_HASH rxl_ct4_key -> struct rxl_ct_val, sized at attach
+ *   rxl_ct6         LRU_HASH rxl_ct6_key -> struct rxl_ct_val, sized at attach
+ *   rxl_ct_timeouts ARRAY[1] struct rxl_ct_timeouts
+ *   rxl_ct_stats    PERCPU_ARRAY[RXL_CT_STAT_*] -> __u64 packets
+ */
+/* The container's egress default policy is drop (tracked flows only). */
+#define RXL_CONT_EGRESS_DROP	(1U << 2)
+
+#define RXL_CT_DEFAULT_ENTRIES	65536	/* per family, 'attach ct-size N' */
+#define RXL_CT_MAX_ENTRIES	(1U << 24)
+/* An entry's expiry is rewritten only when it would move by more. */
+#define RXL_CT_REFRESH_NS	1000000000ULL
+
+/*
+ * Keys are oriented by the container: local is its address and port,
+ * remote the peer's, whichever way the packet goes. ICMP echo: lport is
+ * the identifier, rport 0. Ports in host order. zone: the container id.
+ */
+struct rxl_ct4_key {
+	__u32 zone;
+	__be32 local;
+	__be32 remote;
+	__u16 lport;
+	__u16 rport;
+	__u8 proto;
+	__u8 pad[3];
+};
+_Static_assert(sizeof(struct rxl_ct4_key) == 20, "rxl_ct4_key size");
+
+struct rxl_ct6_key {
+	__u32 zone;
+	__u8 local[16];
+	__u8 remote[16];
+	__u16 lport;
+	__u16 rport;
+	__u8 proto;
+	__u8 pad[3];
+};
+_Static_assert(sizeof(struct rxl_ct6_key) == 44, "rxl_ct6_key size");
+
+/* Connection states; also the index of a timeout in rxl_ct_timeouts. */
+enum rxl_ct_state {
+	RXL_CT_NONE,
+	RXL_CT_SYN_SENT,	/* SYN seen, no answer yet */
+	RXL_CT_ESTABLISHED,	/* the other side answered */
+	RXL_CT_FIN_WAIT,	/* FIN from one side */
+	RXL_CT_TIME_WAIT,	/* FINs from both sides */
+	RXL_CT_CLOSE,		/* RST */
+	RXL_CT_UDP,		/* UDP, unanswered */
+	RXL_CT_UDP_STREAM,	/* UDP, answered */
+	RXL_CT_ICMP,		/* ICMP echo */
+	RXL_CT_STATE__MAX,
+};
+
+/* Who opened the connection (rxl_ct_val.opener); bits of fin_seen. */
+#define RXL_CT_OUT		1	/* the container (egress) */
+#define RXL_CT_IN		2	/* the peer (ingress) */
+
+struct rxl_ct_val {
+	__u64 expires;		/* bpf_ktime_get_coarse_ns() */
+	__u8 state;		/* enum rxl_ct_state */
+	__u8 opener;		/* RXL_CT_OUT or RXL_CT_IN */
+	__u8 fin_seen;		/* RXL_CT_OUT | RXL_CT_IN */
+	__u8 pad[5];
+};
+_Static_assert(sizeof(struct rxl_ct_val) == 16, "rxl_ct_val size");
+
+/* Seconds per state; 0: the default (nf_conntrack's). */
+struct rxl_ct_timeouts {
+	__u32 sec[RXL_CT_STATE__MAX];
+};
+_Static_assert(sizeof(struct rxl_ct_timeouts) == 4 * RXL_CT_STATE__MAX,
+	       "rxl_ct_timeouts size");
+
+static inline __u32 rxl_ct_default_timeout(__u32 state)
+{
+	switch (state) {
+	case RXL_CT_SYN_SENT:		return 120;
+	case RXL_CT_ESTABLISHED:	return 432000;
+	case RXL_CT_FIN_WAIT:		return 120;
+	case RXL_CT_TIME_WAIT:		return 120;
+	case RXL_CT_CLOSE:		return 10;
+	case RXL_CT_UDP:		return 30;
+	case RXL_CT_UDP_STREAM:		return 120;
+	default:			return 30;	/* ICMP */
+	}
+}
+
+/* Events of connection tracking: index of rxl_ct_stats. */
+enum rxl_ct_stat {
+	RXL_CT_STAT_CREATE_OUT,		/* entry made by the container's packet */
+	RXL_CT_STAT_CREATE_IN,		/* entry made by an allowed ingress one */
+	RXL_CT_STAT_CREATE_FAILED,	/* the table refused an entry */
+	RXL_CT_STAT_INGRESS,		/* ingress the rules would drop, passed */
+	RXL_CT_STAT_EGRESS,		/* egress packet of a tracked flow */
+	RXL_CT_STAT_EGRESS_UNTRACKED,	/* egress allowed, nothing to track */
+	RXL_CT_STAT_EGRESS_DROP,	/* egress default drop, no entry */
+	RXL_CT_STAT_REOPEN,		/* SYN on a closed entry: judged anew */
+	RXL_CT_STAT_EXPIRED,		/* entry found past its expiry */
+	RXL_CT_STAT__MAX,
+};
+
 #endif /* _RXLANE_MAPS_H */

@@ -57,6 +57,7 @@ struct cli_cont {
 	__u32 max_prio;		/* highest rule priority, 0 without rules */
 	__u32 nvnis;		/* tunnels it is reached through */
 	__u32 vnis[RXL_CONT_MAX_VNIS];	/* rxl_cont_vni() bindings */
+	__u32 egress_drop;	/* egress default policy drop (conntrack.rst) */
 };
 
 struct cli_rule_key {
@@ -339,8 +340,9 @@ void cli_cont_stamp(const struct cli_set *s, struct cli_cont *out);
 
 /* ---- commands ---------------------------------------------------------- */
 /*
- * NAME ip A [ip B]... [vni LIST] [default allow|drop] [dev DEV]
- * (cmd_container.c). Refuses, exit 2, an address no container can have.
+ * NAME ip A [ip B]... [vni LIST] [default allow|drop]
+ * [egress-default allow|drop] [dev DEV] (cmd_container.c). Refuses,
+ * exit 2, an address no container can have.
  */
 int cli_parse_cont(struct cli *c, int argc, char *const *argv,
 		   struct cli_cont *ct);
@@ -372,6 +374,25 @@ int cli_vnis_read(struct cli *c, __u32 **out, unsigned int *n);
 
 /* rxlane's program (its maps are the fast path's) is on @ifindex. */
 bool cli_is_rxlane(int ifindex);
+/*
+ * Check the maps pinned in @dir against @obj's and, with @take, make @obj
+ * use them (cmd_attach.c); the rule-sized maps libbpf creates get @slots.
+ */
+int cli_reuse_pins(struct cli *c, struct bpf_object *obj, const char *dir,
+		   __u32 slots, bool take);
+
+/* ---- connection tracking's tc egress program (ct_attach.c) ------------ */
+/* max_entries of the map pinned as @dir/@name; 0 when none or unreadable. */
+__u32 cli_pin_entries(const char *dir, const char *name);
+/* The tables' size: as pinned in @dir (a different @want is refused). */
+int cli_ct_size(struct cli *c, const char *dir, __u32 want, __u32 *size);
+void cli_ct_size_maps(struct bpf_object *obj, __u32 size);
+/* Load and attach it to @ifindex's clsact egress, maps from @dir. */
+int cli_tc_attach(struct cli *c, const char *dir, const char *dev,
+		  int ifindex, __u32 slots, __u32 ct_size);
+/* Remove rxlane's filter (only rxlane's), and clsact when left empty. */
+int cli_tc_detach(struct cli *c, const char *dev, int ifindex);
+
 int cmd_attach(struct cli *c, int argc, char **argv);
 int cmd_detach(struct cli *c, int argc, char **argv);
 int cmd_status(struct cli *c, int argc, char **argv);
@@ -382,5 +403,7 @@ int cmd_fw(struct cli *c, int argc, char **argv);
 int cmd_policy(struct cli *c, int argc, char **argv);
 int cmd_stats(struct cli *c, int argc, char **argv);
 int cmd_check(struct cli *c, int argc, char **argv);
+/* ct list|flush|stats|timeout (cmd_ct.c). */
+int cmd_ct(struct cli *c, int argc, char **argv);
 
 #endif /* _RXLANE_CLI_H */

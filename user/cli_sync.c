@@ -56,6 +56,7 @@ int cli_spec_of(const struct cli_set *s, struct rxl_cont_spec *spec,
 	spec->nvnis = s->cont.nvnis;
 	spec->nrules = s->nrules;
 	spec->default_drop = s->cont.default_drop;
+	spec->egress_drop = s->cont.egress_drop;
 	for (i = 0; i < s->cont.naddrs && i < CLI_MAX_ADDRS; i++) {
 		memset(&a[i], 0, sizeof(a[i]));
 		a[i].family = s->cont.addrs[i].family == 4 ? AF_INET : AF_INET6;

@@ -70,6 +70,7 @@ struct cli_attach_opts {
 	__u32 flags;		/* XDP_FLAGS_*_MODE, 0: auto */
 	bool redirect;		/* deliver by XDP_REDIRECT */
 	__u32 max_rules;	/* 0: as pinned, else RXL_DEFAULT_RULES */
+	__u32 ct_size;		/* 0: as pinned, else RXL_CT_DEFAULT_ENTRIES */
 };
 
 /* max-rules N: 1..RXL_MAX_RULES, given once. */
@@ -90,9 +91,26 @@ static int cli_parse_max_rules(struct cli *c, int argc, char **argv, int i,
 	return 0;
 }
 
+/* ct-size N: 1..RXL_CT_MAX_ENTRIES, given once. */
+static int cli_parse_ct_size(struct cli *c, int argc, char **argv, int i,
+			     __u32 *size)
+{
+	if (*size)
+		return cli_usage_err(c, argv[i], "'ct-size' given twice");
+	if (cli_need_arg(c, argc, argv, i))
+		return CLI_USAGE;
+	if (rxl_parse_u32(argv[i + 1], RXL_CT_MAX_ENTRIES, size) || !*size) {
+		*size = 0;
+		return cli_err(c, CLI_ERR, argv[i + 1],
+			       "bad ct-size '%s' (1-%u)", argv[i + 1],
+			       RXL_CT_MAX_ENTRIES);
+	}
+	return 0;
+}
+
 /*
- * [mode native|generic|auto] [redirect] [max-rules N], in any order, each
- * once.
+ * [mode native|generic|auto] [redirect] [max-rules N] [ct-size N], in any
+ * order, each once.
  */
 static int cli_parse_attach(struct cli *c, int argc, char **argv,
 			    struct cli_attach_opts *o)
@@ -115,9 +133,15 @@ static int cli_parse_attach(struct cli *c, int argc, char **argv,
 				return err;
 			continue;
 		}
+		if (cli_is(argv[i], "ct-size")) {
+			err = cli_parse_ct_size(c, argc, argv, i++, &o->ct_size);
+			if (err)
+				return err;
+			continue;
+		}
 		if (!cli_is(argv[i], "mode"))
 			return cli_usage_err(c, argv[i],
-					     "unknown keyword '%s' (mode, redirect, max-rules)",
+					     "unknown keyword '%s' (mode, redirect, max-rules, ct-size)",
 					     argv[i]);
 		if (mode)
 			return cli_usage_err(c, argv[i], "'mode' given twice");
@@ -199,14 +223,6 @@ static int cli_check_pin(struct cli *c, const struct bpf_map *m, int fd,
 	return cli_err(c, CLI_ERR, path, "%s", why);
 }
 
-static __u32 cli_map_fd_entries(int fd)
-{
-	struct bpf_map_info info = {};
-	__u32 len = sizeof(info);
-
-	return bpf_obj_get_info_by_fd(fd, &info, &len) ? 0 : info.max_entries;
-}
-
 /*
  * The size of the sized maps: as pinned in @dir (a 'max-rules' that
  * differs is refused: the maps cannot be resized under the programs that
@@ -216,19 +232,11 @@ static __u32 cli_map_fd_entries(int fd)
 static int cli_rule_slots(struct cli *c, const char *dir,
 			  const struct cli_attach_opts *o, __u32 *slots)
 {
-	char path[PATH_MAX + 32];
-	__u32 pinned;
-	int fd;
+	__u32 pinned = cli_pin_entries(dir, "rxl_rule_cnt");
 
 	*slots = RXL_RULE_SLOTS(o->max_rules ?: RXL_DEFAULT_RULES);
-	snprintf(path, sizeof(path), "%s/rxl_rule_cnt", dir);
-	fd = bpf_obj_get(path);
-	if (fd < 0)
-		return 0;
-	pinned = cli_map_fd_entries(fd);
-	close(fd);
 	if (!pinned)
-		return 0;	/* its layout check says why */
+		return 0;	/* none, or its layout check says why */
 	if (o->max_rules && pinned != *slots)
 		return cli_err(c, CLI_ERR, "max-rules",
 			       "the maps pinned in %s hold max-rules %u, not %u: detach every device and remove the pins to size them anew",
@@ -247,8 +255,8 @@ static int cli_rule_slots(struct cli *c, const char *dir,
  * devmap (bpf/rxl_maps.h): if @dir has none, this attachment's is pinned
  * there.
  */
-static int cli_reuse_pins(struct cli *c, struct bpf_object *obj,
-			  const char *dir, __u32 slots, bool take)
+int cli_reuse_pins(struct cli *c, struct bpf_object *obj, const char *dir,
+		   __u32 slots, bool take)
 {
 	char path[PATH_MAX + 32];
 	struct bpf_map *m;
@@ -296,10 +304,12 @@ static int cli_attach_open(struct cli *c, const char *dir,
 {
 	LIBBPF_OPTS(bpf_object_open_opts, opts, .pin_root_path = dir);
 	struct rxlane_xdp *skel;
+	__u32 ct_size;
 	int err;
 
 	*out = NULL;
-	err = cli_rule_slots(c, dir, o, slots);
+	err = cli_rule_slots(c, dir, o, slots) ?:
+	      cli_ct_size(c, dir, o->ct_size, &ct_size);
 	if (err)
 		return err;
 	skel = rxlane_xdp__open_opts(&opts);
@@ -307,6 +317,7 @@ static int cli_attach_open(struct cli *c, const char *dir,
 		return cli_err(c, CLI_ERR, NULL, "cannot open the XDP object: %s",
 			       strerror(errno));
 	skel->rodata->rxl_deliver_redirect = o->redirect;
+	cli_ct_size_maps(skel->obj, ct_size);
 	err = cli_reuse_pins(c, skel->obj, dir, *slots, false);
 	if (err) {
 		rxlane_xdp__destroy(skel);
@@ -321,8 +332,9 @@ static int cli_load_attach(struct cli *c, const char *dev, int ifindex,
 {
 	char ipr[PATH_MAX];
 	const char *dir = cli_attach_dir(c, ipr, sizeof(ipr));
+	LIBBPF_OPTS(bpf_xdp_attach_opts, undo);
 	struct rxlane_xdp *skel;
-	__u32 slots;
+	__u32 slots, ct_size;
 	int err;
 
 	/* Again: the pin directory may have adopted maps meanwhile. */
@@ -349,13 +361,22 @@ static int cli_load_attach(struct cli *c, const char *dev, int ifindex,
 	}
 	err = bpf_xdp_attach(ifindex, bpf_program__fd(skel->progs.rxlane_xdp),
 			     o->flags | XDP_FLAGS_UPDATE_IF_NOEXIST, NULL);
-	rxlane_xdp__destroy(skel);
-	if (err)
+	if (err) {
+		rxlane_xdp__destroy(skel);
 		return cli_err(c, CLI_ERR, dev, "cannot attach to %s: %s%s", dev,
 			       strerror(-err),
 			       err == -EOPNOTSUPP || err == -EINVAL ?
 			       " (try 'mode generic')" : "");
-	return 0;
+	}
+	/* Connection tracking's egress half (ct_attach.c); undone on failure. */
+	err = cli_ct_size(c, dir, 0, &ct_size) ?:
+	      cli_tc_attach(c, dir, dev, ifindex, slots, ct_size);
+	if (err) {
+		undo.old_prog_fd = bpf_program__fd(skel->progs.rxlane_xdp);
+		bpf_xdp_detach(ifindex, o->flags, &undo);
+	}
+	rxlane_xdp__destroy(skel);
+	return err;
 }
 
 int cmd_attach(struct cli *c, int argc, char **argv)
@@ -368,7 +389,7 @@ int cmd_attach(struct cli *c, int argc, char **argv)
 
 	if (argc < 1)
 		return cli_usage_err(c, NULL,
-				     "usage: attach DEV [mode native|generic|auto] [redirect] [max-rules N]");
+				     "usage: attach DEV [mode native|generic|auto] [redirect] [max-rules N] [ct-size N]");
 	err = cli_parse_attach(c, argc, argv, &o);
 	if (err)
 		return err;
@@ -467,6 +488,10 @@ int cmd_detach(struct cli *c, int argc, char **argv)
 	opts.old_prog_fd = fd;
 	err = c->dry_run ? 0 : bpf_xdp_detach(ifindex, mode, &opts);
 	close(fd);
+	if (!err)
+		err = cli_tc_detach(c, argv[0], ifindex);
+	if (err > 0)
+		return err;
 	if (err == -EEXIST)
 		return cli_err(c, CLI_ERR, argv[0],
 			       "the XDP program on %s is no longer rxlane's program %u (another loader replaced it): not detaching it",

@@ -198,7 +198,10 @@ static int cli_set_dev(struct cli *c, struct cli_cont *ct, const char *s)
 	return 0;
 }
 
-/* NAME ip A [ip B]... [vni LIST] [default allow|drop] [dev DEV] */
+/*
+ * NAME ip A [ip B]... [vni LIST] [default allow|drop]
+ * [egress-default allow|drop] [dev DEV]
+ */
 int cli_parse_cont(struct cli *c, int argc, char *const *argv,
 		   struct cli_cont *ct)
 {
@@ -215,7 +218,8 @@ int cli_parse_cont(struct cli *c, int argc, char *const *argv,
 	ct->next_handle = 1;
 	for (i = 1; i < argc && !err; i += 2) {
 		if (!cli_is(argv[i], "ip") && !cli_is(argv[i], "default") &&
-		    !cli_is(argv[i], "dev") && !cli_is(argv[i], "vni"))
+		    !cli_is(argv[i], "dev") && !cli_is(argv[i], "vni") &&
+		    !cli_is(argv[i], "egress-default"))
 			return cli_usage_err(c, argv[i], "unknown keyword '%s'",
 					     argv[i]);
 		err = cli_need_arg(c, argc, argv, i);
@@ -228,6 +232,9 @@ int cli_parse_cont(struct cli *c, int argc, char *const *argv,
 						&ct->default_drop);
 		else if (cli_is(argv[i], "vni"))
 			err = cli_parse_vnis(c, argv[i + 1], ct);
+		else if (cli_is(argv[i], "egress-default"))
+			err = cli_parse_default(c, argv[i + 1],
+						&ct->egress_drop);
 		else
 			err = cli_set_dev(c, ct, argv[i + 1]);
 	}
@@ -300,22 +307,26 @@ static int container_add(struct cli *c, int argc, char **argv)
 	return err;
 }
 
-/* NAME [default allow|drop] [vni LIST|none] */
+/* NAME [default allow|drop] [egress-default allow|drop] [vni LIST|none] */
 static int container_set(struct cli *c, int argc, char **argv)
 {
 	struct cli_cont ct, want = {};
 	struct cli_set old, new;
-	bool dflt = false, vni = false;
+	bool dflt = false, vni = false, egress = false;
 	int i, err = 0;
 
 	if (argc < 3 || !(argc & 1))
 		return cli_usage_err(c, argc > 1 ? argv[1] : NULL,
-				     "usage: container set NAME [default allow|drop] [vni LIST|none]");
+				     "usage: container set NAME [default allow|drop] [egress-default allow|drop] [vni LIST|none]");
 	for (i = 1; i < argc && !err; i += 2) {
 		if (cli_is(argv[i], "default")) {
 			dflt = true;
 			err = cli_parse_default(c, argv[i + 1],
 						&want.default_drop);
+		} else if (cli_is(argv[i], "egress-default")) {
+			egress = true;
+			err = cli_parse_default(c, argv[i + 1],
+						&want.egress_drop);
 		} else if (cli_is(argv[i], "vni")) {
 			vni = true;
 			err = cli_parse_vnis(c, argv[i + 1], &want);
@@ -335,6 +346,8 @@ static int container_set(struct cli *c, int argc, char **argv)
 	new = old;
 	if (dflt)
 		new.cont.default_drop = want.default_drop;
+	if (egress)
+		new.cont.egress_drop = want.egress_drop;
 	if (vni) {
 		new.cont.nvnis = want.nvnis;
 		memcpy(new.cont.vnis, want.vnis, sizeof(want.vnis));
@@ -375,6 +388,8 @@ static void cli_print_cont(struct cli *c, const struct cli_set *s)
 	cli_print_uint(c, CLI_ANY, "id", " id %llu", s->cont.id);
 	cli_print_str(c, CLI_ANY, "default", " default %s",
 		      s->cont.default_drop ? "drop" : "allow");
+	cli_print_str(c, CLI_ANY, "egress_default", " egress-default %s",
+		      s->cont.egress_drop ? "drop" : "allow");
 	cli_print_uint(c, CLI_ANY, "rule_count", " rules %llu", s->nrules);
 	cli_open_array(c, "ips");
 	for (i = 0; i < s->cont.naddrs; i++) {

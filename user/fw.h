@@ -164,6 +164,7 @@ struct rxl_cont_spec {
 	unsigned int nrules;
 	bool default_drop;
 	bool keep_rules;		/* its set in the maps is @rules */
+	bool egress_drop;		/* RXL_CONT_EGRESS_DROP */
 };
 
 /**

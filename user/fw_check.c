@@ -240,6 +240,10 @@ int rxl_fw_container_verify(struct rxl_fw *fw, const struct rxl_cont_spec *s,
 			 v->flags & RXL_CONT_DEFAULT_DROP ? "drop" : "allow");
 		goto out;
 	}
+	if (!(v->flags & RXL_CONT_EGRESS_DROP) != !s->egress_drop) {
+		snprintf(why, len, "egress default policy differs");
+		goto out;
+	}
 	if (!(v->flags & RXL_CONT_REDIRECT) != !(s->redirect_ifindex > 0) ||
 	    (s->redirect_ifindex > 0 &&
 	     (bpf_map_lookup_elem(fw->tx_ports, &s->id, &ifx) ||

@@ -994,7 +994,8 @@ static int rxl_apply_locked(struct rxl_fw *fw, const struct rxl_cont_spec *s,
 		nv.nrules = s->nrules;
 	}
 	nv.flags = (s->default_drop ? RXL_CONT_DEFAULT_DROP : 0) |
-		   (s->redirect_ifindex > 0 ? RXL_CONT_REDIRECT : 0);
+		   (s->redirect_ifindex > 0 ? RXL_CONT_REDIRECT : 0) |
+		   (s->egress_drop ? RXL_CONT_EGRESS_DROP : 0);
 	memset(nv.vnis, 0, sizeof(nv.vnis));
 	if (s->nvnis)
 		memcpy(nv.vnis, s->vnis, s->nvnis * sizeof(*s->vnis));

@@ -41,13 +41,16 @@ static void usage(FILE *f)
 		"\n"
 		"Commands:\n"
 		"  attach DEV [mode native|generic|auto] [redirect] [max-rules N]\n"
+		"         [ct-size N]\n"
 		"  detach DEV\n"
 		"  status [DEV]\n"
 		"  vtep add ADDR [type vxlan|geneve|nvgre[,...]] [port N]\n"
 		"  vtep del ADDR | vtep list\n"
 		"  vni add|del VNI [type vxlan|geneve|nvgre] | vni list\n"
-		"  container add NAME ip ADDR [ip ADDR]... [vni LIST] [default allow|drop] [dev HOSTDEV]\n"
-		"  container set NAME [default allow|drop] [vni LIST|none]\n"
+		"  container add NAME ip ADDR [ip ADDR]... [vni LIST] [default allow|drop]\n"
+		"         [egress-default allow|drop] [dev HOSTDEV]\n"
+		"  container set NAME [default allow|drop] [egress-default allow|drop]\n"
+		"         [vni LIST|none]\n"
 		"  container del NAME | container list | container show NAME\n"
 		"  fw add NAME allow|drop [proto tcp|udp|icmp|any] [from PREFIX]\n"
 		"         [dport N[-M]] [prio N] [comment TEXT]\n"
@@ -55,6 +58,8 @@ static void usage(FILE *f)
 		"  policy check|diff|apply FILE   (JSON, or YAML: *.yaml, *.yml)\n"
 		"  policy export [FILE]           (JSON: apply reads it back)\n"
 		"  stats [NAME] [watch SEC [count N]]\n"
+		"  ct list [NAME] | ct flush [NAME] | ct stats\n"
+		"  ct timeout [STATE SECONDS|default]\n"
 		"  check [--repair]\n"
 		"  version        print the version of rxlane and its libraries\n"
 		"  help           print this help\n",
@@ -195,11 +200,13 @@ int main(int argc, char **argv)
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &c0);
 	/*
-	 * check is matched by its whole name only: a prefix would make
-	 * 'rxlane c l' (container list) ambiguous.
+	 * check and ct are matched by their whole names only: a prefix
+	 * would make 'rxlane c l' (container list) ambiguous.
 	 */
 	if (!strcmp(argv[optind], "check"))
 		ret = cmd_check(&c, argc - optind - 1, argv + optind + 1);
+	else if (!strcmp(argv[optind], "ct"))
+		ret = cmd_ct(&c, argc - optind - 1, argv + optind + 1);
 	else
 		ret = cli_dispatch(&c, cli_objects, "command", argc - optind,
 				   argv + optind);

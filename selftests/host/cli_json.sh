@@ -55,7 +55,7 @@ done|vni add 200 type geneve
 vtep_list|vtep list
 vni_list|vni list
 container_add|container add web ip 10.200.0.2 ip fd00::2 default drop vni 100,geneve:200
-container_add|container add db ip 10.200.0.3 dev v1
+container_add|container add db ip 10.200.0.3 dev v1 egress-default drop
 fw_add|fw add web allow proto tcp from 10.100.0.0/24 dport 80 prio 10 comment http
 fw_add|fw add web allow proto udp dport 1000-2000
 fw_add|fw add web drop from fd00:1::/64 prio 5
@@ -78,6 +78,12 @@ policy|policy diff $TUNNELS
 policy|policy export $EXPORT
 policy|policy apply $EXPORT
 version|version
+ct_list|ct list
+ct_list|ct list web
+ct_stats|ct stats
+ct_timeout|ct timeout
+done|ct timeout udp 60
+ct_flush|ct flush web
 check|check
 done|fw del db handle 1
 done|fw flush web
@@ -106,7 +112,7 @@ PARITY='
 import json, re, sys
 
 LABELS = {"vtep", "port", "vni", "ip", "rules", "containers", "container",
-          "pkts", "hits", "rxlane", "ok"}
+          "pkts", "hits", "rxlane", "ok", "egress-default"}
 IMPLIED = {"any", "vxlan"}      # what text leaves out: any proto, VXLAN
 text = open(sys.argv[1]).read()
 doc = json.load(open(sys.argv[2]))

@@ -36,7 +36,7 @@ cli vni add 100
 cli container add web ip 10.200.0.2 vni 100 default drop
 [ "$(cli fw add web allow proto tcp dport 80)" = "handle 1" ] ||
 	rxl_fail "ip netns exec: fw add web"
-cli container list | grep -q "^web id 0 default drop rules 1 " ||
+cli container list | grep -q "^web id 0 default drop egress-default allow rules 1 " ||
 	rxl_fail "ip netns exec: container list: $(cli container list)"
 cli fw list web | grep -q "handle 1 .*allow proto tcp dport 80" ||
 	rxl_fail "ip netns exec: fw list: $(cli fw list web)"

@@ -1,0 +1,332 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * rxl_ct.h - connection tracking, shared by the XDP ingress path
+ * (rxl_fastpath.h) and the tc egress program (rxlane_tc.bpf.c).
+ *
+ * Design: Documentation/conntrack.rst. One LRU hash per family, keyed by
+ * (zone = container id, proto, local = the container's side, remote), so
+ * that both directions find an entry with one lookup. An entry is written
+ * only on a change: its state, or its expiry when that would move by more
+ * than RXL_CT_REFRESH_NS. No window tracking.
+ *
+ * Context: softirq (XDP, tc), or BPF_PROG_TEST_RUN. Never sleeps.
+ */
+#ifndef _RXL_CT_H
+#define _RXL_CT_H
+
+#include <linux/bpf.h>
+#include <bpf/bpf_helpers.h>
+#include <bpf/bpf_endian.h>
+
+#include "rxl_consts.h"
+#include "rxl_maps.h"
+#include "rxl_parse.h"
+
+#define RXL_TCP_FIN		0x01
+#define RXL_TCP_SYN		0x02
+#define RXL_TCP_RST		0x04
+#define RXL_TCP_ACK		0x10
+
+#define RXL_ICMP_ECHO_REPLY	0
+#define RXL_ICMP_ECHO		8
+#define RXL_ICMP6_ECHO		128
+#define RXL_ICMP6_ECHO_REPLY	129
+
+/* What rxl_ct_track() found. */
+enum rxl_ct_res {
+	RXL_CT_HIT,		/* a live entry of this flow: updated */
+	RXL_CT_NEW,		/* none: one was created */
+	RXL_CT_MISS,		/* none, and none created */
+};
+
+/* The tracked view of one packet: ports (or ICMP id) and TCP flags. */
+struct rxl_ct_tuple {
+	__u16 lport;		/* the container's port, or the ICMP id */
+	__u16 rport;		/* the peer's port, 0 for ICMP */
+	__u8 proto;
+	__u8 dir;		/* RXL_CT_OUT: from the container */
+	__u8 flags;		/* TCP flags */
+	__u8 opens;		/* may create an entry: SYN, UDP, echo request */
+	__u8 reply;		/* ICMP: an echo reply */
+};
+
+/* Bytes of L4 header rxl_ct_tuple() reads for @proto; 0: not tracked. */
+static __always_inline __u32 rxl_ct_l4_len(__u8 proto)
+{
+	switch (proto) {
+	case RXL_IPPROTO_TCP:
+		return RXL_TCP_HLEN;
+	case RXL_IPPROTO_UDP:
+		return RXL_UDP_HLEN;
+	case RXL_IPPROTO_ICMP:
+	case RXL_IPPROTO_ICMPV6:
+		return 8;	/* type, code, checksum, id, sequence */
+	default:
+		return 0;
+	}
+}
+
+/*
+ * Fill @t from the L4 header at @l4 (rxl_ct_l4_len(@proto) bytes, checked
+ * by the caller) of a packet going @dir. Returns 0, or -1 for what is not
+ * tracked: ICMP other than echo.
+ */
+static __always_inline int rxl_ct_tuple(const __u8 *l4, __u8 proto, __u8 dir,
+					struct rxl_ct_tuple *t)
+{
+	__u16 sport, dport;
+	__u8 type;
+
+	t->proto = proto;
+	t->dir = dir;
+	t->flags = 0;
+	t->reply = 0;
+	if (proto == RXL_IPPROTO_ICMP || proto == RXL_IPPROTO_ICMPV6) {
+		type = l4[0];
+		if (type == (proto == RXL_IPPROTO_ICMP ? RXL_ICMP_ECHO_REPLY :
+			     RXL_ICMP6_ECHO_REPLY))
+			t->reply = 1;
+		else if (type != (proto == RXL_IPPROTO_ICMP ? RXL_ICMP_ECHO :
+				  RXL_ICMP6_ECHO))
+			return -1;
+		t->opens = !t->reply;
+		t->lport = bpf_ntohs(*(__be16 *)(l4 + 4));
+		t->rport = 0;
+		return 0;
+	}
+	sport = bpf_ntohs(*(__be16 *)l4);
+	dport = bpf_ntohs(*(__be16 *)(l4 + 2));
+	t->lport = dir == RXL_CT_OUT ? sport : dport;
+	t->rport = dir == RXL_CT_OUT ? dport : sport;
+	if (proto == RXL_IPPROTO_TCP) {
+		t->flags = l4[13];
+		t->opens = (t->flags & (RXL_TCP_SYN | RXL_TCP_ACK |
+					RXL_TCP_RST)) == RXL_TCP_SYN;
+	} else {
+		t->opens = 1;
+	}
+	return 0;
+}
+
+static __always_inline void rxl_ct_count(__u32 idx)
+{
+	__u64 *cnt = bpf_map_lookup_elem(&rxl_ct_stats, &idx);
+
+	if (cnt)
+		*cnt += 1;
+}
+
+/* Nanoseconds an entry in @state lives after its last refresh. */
+static __always_inline __u64 rxl_ct_timeout(__u32 state)
+{
+	const struct rxl_ct_timeouts *to;
+	__u32 zero = 0, sec = 0;
+
+	state &= 15;
+	to = bpf_map_lookup_elem(&rxl_ct_timeouts, &zero);
+	if (to && state < RXL_CT_STATE__MAX)
+		sec = to->sec[state];
+	if (!sec)
+		sec = rxl_ct_default_timeout(state);
+	return sec * 1000000000ULL;
+}
+
+/* The state a new entry for @t starts in. */
+static __always_inline __u8 rxl_ct_first_state(const struct rxl_ct_tuple *t)
+{
+	if (t->proto == RXL_IPPROTO_TCP)
+		return RXL_CT_SYN_SENT;
+	if (t->proto == RXL_IPPROTO_UDP)
+		return RXL_CT_UDP;
+	return RXL_CT_ICMP;
+}
+
+/*
+ * The state after packet @t on entry @v, or RXL_CT_NONE when the packet
+ * does not belong to the entry (an ICMP echo the wrong way).
+ */
+static __always_inline __u8 rxl_ct_next(const struct rxl_ct_val *v,
+					const struct rxl_ct_tuple *t,
+					__u8 *fin_seen)
+{
+	__u8 f = t->flags, answer = t->dir != v->opener;
+
+	*fin_seen = v->fin_seen;
+	switch (t->proto) {
+	case RXL_IPPROTO_TCP:
+		if (f & RXL_TCP_RST)
+			return RXL_CT_CLOSE;
+		if (v->state == RXL_CT_CLOSE)
+			return RXL_CT_CLOSE;
+		if (f & RXL_TCP_FIN) {
+			*fin_seen |= t->dir;
+			return *fin_seen == (RXL_CT_OUT | RXL_CT_IN) ?
+			       RXL_CT_TIME_WAIT : RXL_CT_FIN_WAIT;
+		}
+		if (v->state == RXL_CT_SYN_SENT && answer && (f & RXL_TCP_ACK))
+			return RXL_CT_ESTABLISHED;
+		return v->state;
+	case RXL_IPPROTO_UDP:
+		return answer ? RXL_CT_UDP_STREAM : v->state;
+	default:
+		/* The opener sends requests, the other side replies. */
+		return t->reply == answer ? v->state : RXL_CT_NONE;
+	}
+}
+
+/*
+ * A live entry at @key that a new connection may not replace: not
+ * expired, and for a SYN not closing (a SYN on a closed entry is a new
+ * connection, judged anew).
+ */
+static __always_inline struct rxl_ct_val *
+rxl_ct_live(void *map, const void *key, const struct rxl_ct_tuple *t,
+	    __u64 now)
+{
+	struct rxl_ct_val *v = bpf_map_lookup_elem(map, key);
+
+	if (!v)
+		return NULL;
+	if (v->expires <= now) {
+		rxl_ct_count(RXL_CT_STAT_EXPIRED);
+		return NULL;
+	}
+	if (t->proto == RXL_IPPROTO_TCP && t->opens &&
+	    (v->state == RXL_CT_CLOSE || v->state == RXL_CT_TIME_WAIT)) {
+		rxl_ct_count(RXL_CT_STAT_REOPEN);
+		return NULL;
+	}
+	return v;
+}
+
+/**
+ * rxl_ct_track() - look up, update or create the entry of a packet
+ * @map: rxl_ct4 or rxl_ct6
+ * @key: the packet's key (struct rxl_ct4_key or rxl_ct6_key)
+ * @t: the packet's tuple view
+ * @create: a miss that opens a connection creates an entry
+ *
+ * Context: softirq. Writes the entry only when its state changes or its
+ * expiry would move by more than RXL_CT_REFRESH_NS.
+ * Return: enum rxl_ct_res.
+ */
+static __always_inline int rxl_ct_track(void *map, const void *key,
+					const struct rxl_ct_tuple *t,
+					int create)
+{
+	__u64 now = bpf_ktime_get_coarse_ns(), exp;
+	struct rxl_ct_val *v, nv = {};
+	__u8 state, fin;
+
+	v = rxl_ct_live(map, key, t, now);
+	if (!v) {
+		if (!create || !t->opens)
+			return RXL_CT_MISS;
+		nv.state = rxl_ct_first_state(t);
+		nv.opener = t->dir;
+		nv.expires = now + rxl_ct_timeout(nv.state);
+		if (bpf_map_update_elem(map, key, &nv, BPF_ANY)) {
+			rxl_ct_count(RXL_CT_STAT_CREATE_FAILED);
+			return RXL_CT_MISS;
+		}
+		rxl_ct_count(t->dir == RXL_CT_OUT ? RXL_CT_STAT_CREATE_OUT :
+						    RXL_CT_STAT_CREATE_IN);
+		return RXL_CT_NEW;
+	}
+	state = rxl_ct_next(v, t, &fin);
+	if (state == RXL_CT_NONE)
+		return RXL_CT_MISS;
+	exp = now + rxl_ct_timeout(state);
+	if (state != v->state || fin != v->fin_seen) {
+		v->state = state;
+		v->fin_seen = fin;
+		v->expires = exp;
+	} else if (exp > v->expires + RXL_CT_REFRESH_NS || exp < v->expires) {
+		/* Refreshed, or shortened by a lower 'ct timeout'. */
+		v->expires = exp;
+	}
+	return RXL_CT_HIT;
+}
+
+/* Track an IPv4 packet of container @zone, local and remote as the key. */
+static __always_inline int rxl_ct_track4(__u32 zone, __be32 local,
+					 __be32 remote,
+					 const struct rxl_ct_tuple *t,
+					 int create)
+{
+	struct rxl_ct4_key k = {
+		.zone = zone,
+		.local = local,
+		.remote = remote,
+		.lport = t->lport,
+		.rport = t->rport,
+		.proto = t->proto,
+	};
+
+	return rxl_ct_track(&rxl_ct4, &k, t, create);
+}
+
+static __always_inline int rxl_ct_track6(__u32 zone, const __u8 *local,
+					 const __u8 *remote,
+					 const struct rxl_ct_tuple *t,
+					 int create)
+{
+	struct rxl_ct6_key k = {
+		.zone = zone,
+		.lport = t->lport,
+		.rport = t->rport,
+		.proto = t->proto,
+	};
+
+	__builtin_memcpy(k.local, local, 16);
+	__builtin_memcpy(k.remote, remote, 16);
+	return rxl_ct_track(&rxl_ct6, &k, t, create);
+}
+
+/**
+ * rxl_ct_ingress() - connection tracking of a packet to container @c
+ * @c: the container the packet is for
+ * @ctx: the frame
+ * @p: the parsed packet (L4 header checked by rxl_parse_l4())
+ * @rule: what the rules said: a rule reference or RXL_NO_RULE
+ *
+ * The table is read only when the rules would drop the packet, or for a
+ * container with egress default drop (whose allowed new flows get an
+ * entry, so it may answer them): every other allowed packet costs two
+ * tests (Documentation/conntrack.rst).
+ *
+ * Context: softirq.
+ * Return: 1 when the rules would drop the packet but it belongs to a
+ * tracked connection: pass it. 0: the rules' verdict stands.
+ */
+static __always_inline int rxl_ct_ingress(const struct rxl_container *c,
+					  struct xdp_md *ctx,
+					  const struct rxl_pkt *p, __u32 rule)
+{
+	int drop = rule == RXL_NO_RULE ? c->flags & RXL_CONT_DEFAULT_DROP :
+					 rule & RXL_RULE_DROP;
+	struct rxl_ct_tuple t;
+	__u32 len;
+	__u8 *l4;
+	int res;
+
+	if (!drop && !(c->flags & RXL_CONT_EGRESS_DROP))
+		return 0;
+	len = rxl_ct_l4_len(p->proto);
+	if (!len || p->frag == RXL_FRAG_LATER || p->l4_off + len > p->ip_end)
+		return 0;
+	l4 = rxl_hdr(ctx, p, p->l4_off, len);
+	if (!l4 || rxl_ct_tuple(l4, p->proto, RXL_CT_IN, &t))
+		return 0;
+	if (p->family == 4)
+		res = rxl_ct_track4(c->id, p->daddr4, p->saddr4, &t, !drop);
+	else
+		res = rxl_ct_track6(c->id, p->daddr6.addr, p->saddr6.addr, &t,
+				    !drop);
+	if (!drop || res != RXL_CT_HIT)
+		return 0;
+	rxl_ct_count(RXL_CT_STAT_INGRESS);
+	return 1;
+}
+
+#endif /* _RXL_CT_H */

@@ -1,0 +1,231 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * ct_attach.c - the tc egress program of connection tracking
+ * (bpf/rxlane_tc.bpf.c, Documentation/conntrack.rst): sized tables,
+ * attach to a device's clsact egress hook beside the XDP program, and
+ * detach of exactly that filter.
+ *
+ * The filter sits at a fixed handle and priority (CLI_TC_HANDLE,
+ * CLI_TC_PRIO) on the egress hook; detach removes the filter found there
+ * only when its program is rxlane's (SCHED_CLS named rxlane_tc), and the
+ * clsact qdisc only when no filter of anyone is left on it.
+ */
+#include <errno.h>
+#include <linux/pkt_cls.h>
+#include <linux/pkt_sched.h>
+#include <linux/rtnetlink.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+#include <libmnl/libmnl.h>
+
+#include "cli.h"
+#include "rxlane_tc.skel.h"
+
+#define CLI_TC_HANDLE	0x72786c	/* "rxl" */
+#define CLI_TC_PRIO	0x7278
+#define CLI_TC_NAME	"rxlane_tc"
+
+__u32 cli_pin_entries(const char *dir, const char *name)
+{
+	struct bpf_map_info info = {};
+	__u32 len = sizeof(info);
+	char path[PATH_MAX + 32];
+	int fd, err;
+
+	snprintf(path, sizeof(path), "%s/%s", dir, name);
+	fd = bpf_obj_get(path);
+	if (fd < 0)
+		return 0;
+	err = bpf_obj_get_info_by_fd(fd, &info, &len);
+	close(fd);
+	return err ? 0 : info.max_entries;
+}
+
+int cli_ct_size(struct cli *c, const char *dir, __u32 want, __u32 *size)
+{
+	__u32 pinned = cli_pin_entries(dir, "rxl_ct4");
+
+	*size = want ?: RXL_CT_DEFAULT_ENTRIES;
+	if (!pinned)
+		return 0;
+	if (want && pinned != want)
+		return cli_err(c, CLI_ERR, "ct-size",
+			       "the connection tables pinned in %s hold %u entries, not %u: detach every device and remove the pins to size them anew",
+			       dir, pinned, want);
+	*size = pinned;
+	return 0;
+}
+
+void cli_ct_size_maps(struct bpf_object *obj, __u32 size)
+{
+	struct bpf_map *m;
+
+	bpf_object__for_each_map(m, obj)
+		if (!strcmp(bpf_map__name(m), "rxl_ct4") ||
+		    !strcmp(bpf_map__name(m), "rxl_ct6"))
+			bpf_map__set_max_entries(m, size);
+}
+
+/* Whether program @id is rxlane's tc program. */
+static bool cli_tc_prog_ours(__u32 id)
+{
+	struct bpf_prog_info info = {};
+	__u32 len = sizeof(info);
+	int fd = bpf_prog_get_fd_by_id(id);
+	bool ours;
+
+	if (fd < 0)
+		return false;
+	ours = !bpf_obj_get_info_by_fd(fd, &info, &len) &&
+	       info.type == BPF_PROG_TYPE_SCHED_CLS &&
+	       !strcmp(info.name, CLI_TC_NAME);
+	close(fd);
+	return ours;
+}
+
+/* The program id at rxlane's place on @ifindex's egress hook, or 0. */
+static __u32 cli_tc_query(int ifindex)
+{
+	LIBBPF_OPTS(bpf_tc_hook, hook, .ifindex = ifindex,
+		    .attach_point = BPF_TC_EGRESS);
+	LIBBPF_OPTS(bpf_tc_opts, q, .handle = CLI_TC_HANDLE,
+		    .priority = CLI_TC_PRIO);
+
+	return bpf_tc_query(&hook, &q) ? 0 : q.prog_id;
+}
+
+int cli_tc_attach(struct cli *c, const char *dir, const char *dev,
+		  int ifindex, __u32 slots, __u32 ct_size)
+{
+	LIBBPF_OPTS(bpf_object_open_opts, oo, .pin_root_path = dir);
+	LIBBPF_OPTS(bpf_tc_hook, hook, .ifindex = ifindex,
+		    .attach_point = BPF_TC_EGRESS);
+	LIBBPF_OPTS(bpf_tc_opts, opts, .handle = CLI_TC_HANDLE,
+		    .priority = CLI_TC_PRIO);
+	struct rxlane_tc *skel;
+	__u32 old;
+	int err;
+
+	old = cli_tc_query(ifindex);
+	if (old && !cli_tc_prog_ours(old))
+		return cli_err(c, CLI_ERR, dev,
+			       "%s has another program (%u) at rxlane's tc egress filter (handle 0x%x prio %u): not replacing it",
+			       dev, old, CLI_TC_HANDLE, CLI_TC_PRIO);
+	skel = rxlane_tc__open_opts(&oo);
+	if (!skel)
+		return cli_err(c, CLI_ERR, NULL, "cannot open the tc object: %s",
+			       strerror(errno));
+	cli_ct_size_maps(skel->obj, ct_size);
+	err = cli_reuse_pins(c, skel->obj, dir, slots, true);
+	if (err)
+		goto out;
+	err = rxlane_tc__load(skel);
+	if (err) {
+		err = cli_err(c, CLI_ERR, NULL,
+			      "cannot load the tc egress program (maps in %s): %s",
+			      dir, strerror(-err));
+		goto out;
+	}
+	err = bpf_tc_hook_create(&hook);
+	if (err && err != -EEXIST) {
+		err = cli_err(c, CLI_ERR, dev, "cannot add clsact to %s: %s",
+			      dev, strerror(-err));
+		goto out;
+	}
+	opts.prog_fd = bpf_program__fd(skel->progs.rxlane_tc);
+	/* A filter of an earlier attach (its XDP program went another way). */
+	opts.flags = old ? BPF_TC_F_REPLACE : 0;
+	err = bpf_tc_attach(&hook, &opts);
+	if (err)
+		err = cli_err(c, CLI_ERR, dev,
+			      "cannot attach the tc egress program to %s: %s",
+			      dev, strerror(-err));
+out:
+	rxlane_tc__destroy(skel);
+	return err;
+}
+
+/* ---- detach ------------------------------------------------------------ */
+
+static int cli_tc_count_cb(const struct nlmsghdr *nlh, void *data)
+{
+	(void)nlh;
+	++*(unsigned int *)data;
+	return MNL_CB_OK;
+}
+
+/* Filters on @ifindex's clsact hook @parent (any owner), or -errno. */
+static int cli_tc_filters(int ifindex, __u32 parent)
+{
+	char buf[MNL_SOCKET_BUFFER_SIZE];
+	struct mnl_socket *nl = mnl_socket_open(NETLINK_ROUTE);
+	unsigned int seq = time(NULL), n = 0, portid;
+	struct nlmsghdr *nlh;
+	struct tcmsg *tcm;
+	int ret, err = 0;
+
+	if (!nl)
+		return -errno;
+	if (mnl_socket_bind(nl, 0, MNL_SOCKET_AUTOPID)) {
+		err = -errno;
+		goto out;
+	}
+	portid = mnl_socket_get_portid(nl);
+	nlh = mnl_nlmsg_put_header(buf);
+	nlh->nlmsg_type = RTM_GETTFILTER;
+	nlh->nlmsg_flags = NLM_F_REQUEST | NLM_F_DUMP;
+	nlh->nlmsg_seq = seq;
+	tcm = mnl_nlmsg_put_extra_header(nlh, sizeof(*tcm));
+	tcm->tcm_family = AF_UNSPEC;
+	tcm->tcm_ifindex = ifindex;
+	tcm->tcm_parent = parent;
+	if (mnl_socket_sendto(nl, nlh, nlh->nlmsg_len) < 0) {
+		err = -errno;
+		goto out;
+	}
+	do {
+		ret = mnl_socket_recvfrom(nl, buf, sizeof(buf));
+		if (ret <= 0) {
+			err = ret < 0 ? -errno : -EIO;
+			break;
+		}
+		ret = mnl_cb_run(buf, ret, seq, portid, cli_tc_count_cb, &n);
+	} while (ret > MNL_CB_STOP);
+	if (!err && ret < 0)
+		err = errno == ENOENT || errno == EINVAL ? 0 : -errno;
+out:
+	mnl_socket_close(nl);
+	return err ?: (int)n;
+}
+
+int cli_tc_detach(struct cli *c, const char *dev, int ifindex)
+{
+	LIBBPF_OPTS(bpf_tc_hook, hook, .ifindex = ifindex,
+		    .attach_point = BPF_TC_EGRESS);
+	LIBBPF_OPTS(bpf_tc_opts, opts, .handle = CLI_TC_HANDLE,
+		    .priority = CLI_TC_PRIO);
+	__u32 id = cli_tc_query(ifindex);
+	int err, in, out;
+
+	if (!id || !cli_tc_prog_ours(id))
+		return 0;	/* none, or another loader's: left alone */
+	if (c->dry_run)
+		return 0;
+	err = bpf_tc_detach(&hook, &opts);
+	if (err && err != -ENOENT)
+		return cli_err(c, CLI_ERR, dev,
+			       "cannot detach the tc egress program from %s: %s",
+			       dev, strerror(-err));
+	in = cli_tc_filters(ifindex, TC_H_MAKE(TC_H_CLSACT, TC_H_MIN_INGRESS));
+	out = cli_tc_filters(ifindex, TC_H_MAKE(TC_H_CLSACT, TC_H_MIN_EGRESS));
+	if (in == 0 && out == 0) {
+		hook.attach_point = BPF_TC_INGRESS | BPF_TC_EGRESS;
+		bpf_tc_hook_destroy(&hook);
+	}
+	return 0;
+}
