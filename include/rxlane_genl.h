@@ -20,6 +20,8 @@
 /* Addresses of one container, rules of one container. */
 #define RXLANE_ADDRS_MAX	8
 #define RXLANE_RULES_MAX	64
+/* NIC entries of one container (its reply fits one netlink message). */
+#define RXLANE_ENTRIES_MAX	256
 
 /**
  * enum rxlane_cmd - commands
