@@ -2,7 +2,8 @@
 /*
  * hwfilter_expand - kernel/hw_expand.c, compiled as is, against a brute
  * force: for every range tested, the blocks are aligned prefix blocks,
- * disjoint, cover exactly [lo, hi] (every port of the 65536 checked), and
+ * disjoint, cover exactly [lo, hi] (every port of the 65536 checked for
+ * the edge cases), and
  * are as few as a binary split of the port space gives (an independent
  * count). Ranges: every edge case, then random ones (seed in argv[1]).
  * Exit 0 pass, 1 fail ("FAIL: ..." says which range).
@@ -25,11 +26,17 @@ static unsigned int split_count(unsigned int lo, unsigned int hi,
 	       split_count(lo, hi, base + size / 2, size / 2);
 }
 
-static int check(unsigned int lo, unsigned int hi)
+/*
+ * @every: check every port (the edge cases); else (random ranges, cheap
+ * under TCG) the blocks lie within [lo, hi], are disjoint and add up to
+ * its size, which is the same.
+ */
+static int check(unsigned int lo, unsigned int hi, int every)
 {
 	static unsigned char hit[65536];
 	struct rxlane_hw_block b[RXLANE_HW_MAX_BLOCKS];
-	unsigned int n, i, p, want = split_count(lo, hi, 0, 65536);
+	unsigned int n, i, j, p, want = split_count(lo, hi, 0, 65536);
+	unsigned long total = 0;
 
 	n = rxlane_hw_expand_ports(lo, hi, b);
 	if (n != want) {
@@ -46,11 +53,29 @@ static int check(unsigned int lo, unsigned int hi)
 			       lo, hi, b[i].value, b[i].mask);
 			return 1;
 		}
-		for (p = 0; p < 65536; p++)
+		if (b[i].value < lo || b[i].value + size - 1 > hi) {
+			printf("FAIL: %u-%u: block %u/%#x reaches outside\n",
+			       lo, hi, b[i].value, b[i].mask);
+			return 1;
+		}
+		for (j = 0; j < i; j++) {
+			if ((b[j].value & b[i].mask) == b[i].value ||
+			    (b[i].value & b[j].mask) == b[j].value) {
+				printf("FAIL: %u-%u: blocks %u and %u overlap\n",
+				       lo, hi, j, i);
+				return 1;
+			}
+		}
+		total += size;
+		for (p = 0; every && p < 65536; p++)
 			if ((p & b[i].mask) == b[i].value)
 				hit[p]++;
 	}
-	for (p = 0; p < 65536; p++) {
+	if (total != hi - lo + 1) {
+		printf("FAIL: %u-%u: blocks cover %lu ports\n", lo, hi, total);
+		return 1;
+	}
+	for (p = 0; every && p < 65536; p++) {
 		if (hit[p] != (p >= lo && p <= hi)) {
 			printf("FAIL: %u-%u: port %u matched by %u blocks\n",
 			       lo, hi, p, hit[p]);
@@ -71,12 +96,12 @@ int main(int argc, char **argv)
 	unsigned int i, lo, hi, fails = 0;
 
 	for (i = 0; i < sizeof(edges) / sizeof(edges[0]); i++)
-		fails += check(edges[i][0], edges[i][1]);
+		fails += check(edges[i][0], edges[i][1], 1);
 	srandom(seed);
 	for (i = 0; i < 300; i++) {
 		lo = random() % 65536;
 		hi = lo + random() % (i % 3 ? 64 : 65536 - lo);
-		fails += check(lo, hi);
+		fails += check(lo, hi, 0);
 	}
 	printf("# %u ranges checked (seed %u), %u failed\n",
 	       (unsigned int)(sizeof(edges) / sizeof(edges[0])) + 300, seed,
