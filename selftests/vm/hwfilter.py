@@ -400,4 +400,5 @@ rc, out = sh_rc('rmmod rxlane')
 check(rc == 0, 'rmmod with a container: %s' % out.strip())
 rc, out = cli('hw list', ok=False)
 check(rc == 1 and 'no generic netlink family' in out, 'after rmmod: %s' % out.strip())
+sh('insmod %s' % KO)                     # as it was: the cleanups restore it
 section('done')
