@@ -717,9 +717,10 @@ int rxlane_hw_rule_del(struct rxlane_hw_cont *c, u32 id,
 }
 
 /*
- * A namespace goes: the containers it owns and those living in it. Ours
- * runs before the namespace's devices are unregistered (pernet exits run
- * in reverse order of registration), so their NICs are still there.
+ * A namespace goes: the containers it owns and those living in it. The
+ * namespace's devices went already (device exits run before subsystem
+ * exits), and with them, through the notifier, the containers on them:
+ * what is left here sits on NICs of other namespaces, which are there.
  */
 static void __net_exit rxlane_hw_net_exit(struct net *net)
 {
@@ -740,19 +741,25 @@ static struct pernet_operations rxlane_hw_net_ops = {
 	.exit = rxlane_hw_net_exit,
 };
 
-/* A NIC goes (or leaves the namespace): its table goes with it. */
+/*
+ * A NIC goes: its table goes with it, the driver is not asked. A NIC that
+ * only leaves the namespace (still NETREG_REGISTERED) keeps its table:
+ * the entries are deleted from it.
+ */
 static int rxlane_hw_netdev_event(struct notifier_block *nb,
 				  unsigned long event, void *ptr)
 {
 	struct net_device *dev = netdev_notifier_info_to_dev(ptr);
 	struct rxlane_hw_cont *c;
 	unsigned long i;
+	bool moving;
 
 	if (event != NETDEV_UNREGISTER)
 		return NOTIFY_DONE;
+	moving = dev->reg_state == NETREG_REGISTERED;
 	xa_for_each(&rxlane_hw_conts, i, c)
 		if (c->dev == dev)
-			rxlane_hw_cont_remove(c, false, true);
+			rxlane_hw_cont_remove(c, moving, true);
 	return NOTIFY_DONE;
 }
 
