@@ -7,6 +7,7 @@
 #include <net/rtnetlink.h>
 
 #include "rxlane.h"
+#include "hw.h"
 
 /*
  * Every parameter is range-checked when the module is loaded (a bad value
@@ -71,8 +72,18 @@ static int __init rxlane_init(void)
 	err = rxlane_netdev_init();
 	if (err)
 		goto err_remove_cpuhp;
+	err = rxlane_hw_init();
+	if (err)
+		goto err_netdev;
+	err = rxlane_genl_init();
+	if (err)
+		goto err_hw;
 	return 0;
 
+err_hw:
+	rxlane_hw_uninit();
+err_netdev:
+	rxlane_netdev_uninit();
 err_remove_cpuhp:
 	cpuhp_remove_multi_state(rxlane_cpuhp_state);
 err_debugfs:
@@ -82,6 +93,8 @@ err_debugfs:
 
 static void __exit rxlane_exit(void)
 {
+	rxlane_genl_uninit();
+	rxlane_hw_uninit();
 	rxlane_netdev_uninit();
 	cpuhp_remove_multi_state(rxlane_cpuhp_state);
 	rxlane_debugfs_module_uninit();

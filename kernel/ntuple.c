@@ -434,15 +434,16 @@ static int rxlane_ntuple_pick_location(struct rxlane_priv *priv, u32 loc)
 					     loc, nt->capacity);
 		return loc;
 	}
+	/* Automatic placement stays above the container band (hw.c). */
 	switch (loc) {
 	case RX_CLS_LOC_FIRST:
-		for (i = 0; i < nt->capacity; i++)
+		for (i = 0; i < nt->band; i++)
 			if (!rtnl_dereference(nt->by_loc[i]))
 				return i;
 		break;
 	case RX_CLS_LOC_ANY:
 	case RX_CLS_LOC_LAST:
-		for (i = nt->capacity - 1; i >= 0; i--)
+		for (i = nt->band - 1; i >= 0; i--)
 			if (!rtnl_dereference(nt->by_loc[i]))
 				return i;
 		break;
@@ -450,7 +451,46 @@ static int rxlane_ntuple_pick_location(struct rxlane_priv *priv, u32 loc)
 		return RXLANE_REFUSE(priv, -EINVAL, "bad location %#x", loc);
 	}
 	return RXLANE_REFUSE(priv, -ENOSPC, "the table's %u entries are in use",
-			     nt->capacity);
+			     nt->band);
+}
+
+/* Whether location @loc belongs to the container band and hw.c is not the writer. */
+static bool rxlane_ntuple_in_band(struct rxlane_priv *priv, u32 loc)
+{
+	struct rxlane_ntuple *nt = &priv->ntuple;
+
+	if (loc < nt->band || loc >= nt->capacity || nt->band_writer)
+		return false;
+	netdev_info(priv->dev,
+		    "ntuple: locations %u and up hold container entries (use rxlane hw)\n",
+		    nt->band);
+	return true;
+}
+
+/**
+ * rxlane_ntuple_set_band() - reserve the container band or give it back
+ * @priv:	the device
+ * @on:		reserve locations capacity / 2 and up for hw.c
+ *
+ * Context: RTNL held.
+ */
+void rxlane_ntuple_set_band(struct rxlane_priv *priv, bool on)
+{
+	struct rxlane_ntuple *nt = &priv->ntuple;
+
+	nt->band = on ? nt->capacity / 2 : nt->capacity;
+}
+
+/**
+ * rxlane_ntuple_band_write() - hw.c starts or ends writing in the band
+ * @priv:	the device
+ * @on:		whether it starts
+ *
+ * Context: RTNL held from start to end.
+ */
+void rxlane_ntuple_band_write(struct rxlane_priv *priv, bool on)
+{
+	priv->ntuple.band_writer = on;
 }
 
 /**
@@ -484,6 +524,8 @@ int rxlane_ntuple_insert(struct rxlane_priv *priv, struct ethtool_rxnfc *cmd)
 	loc = rxlane_ntuple_pick_location(priv, cmd->fs.location);
 	if (loc < 0)
 		return loc;
+	if (rxlane_ntuple_in_band(priv, loc))
+		return -EBUSY;
 
 	shape = rxlane_ntuple_shape_get(priv, &mask);
 	if (IS_ERR(shape))
@@ -540,6 +582,8 @@ int rxlane_ntuple_delete(struct rxlane_priv *priv, u32 location)
 	r = rtnl_dereference(nt->by_loc[location]);
 	if (!r)
 		return -ENOENT;
+	if (rxlane_ntuple_in_band(priv, location))
+		return -EBUSY;
 	rxlane_ntuple_remove(priv, r);
 	return 0;
 }
@@ -723,6 +767,7 @@ int rxlane_ntuple_init(struct rxlane_priv *priv)
 				   1, 65536);
 
 	nt->capacity = cap;
+	nt->band = cap;
 	/* Four buckets per entry: a probe that misses walks 0.25 entries. */
 	nt->hash_bits = ilog2(roundup_pow_of_two(cap)) + 2;
 	nt->by_loc = kvcalloc(cap, sizeof(*nt->by_loc), GFP_KERNEL);

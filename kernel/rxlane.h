@@ -14,6 +14,7 @@
  *   ethtool.c	ethtool ops
  *   tunnel.c	UDP tunnel ports (udp_tunnel_nic and the debugfs knob)
  *   debugfs.c	dumps, the queue -> CPU knob, fault injection
+ *   hw.c, hw_expand.c, genl.c  per-container hardware filters (hw.h)
  */
 #ifndef _RXLANE_H
 #define _RXLANE_H
@@ -241,6 +242,10 @@ struct rxlane_rss_ctx {
  * @nr_shapes:	length of @shapes
  * @capacity:	slots in @by_loc
  * @count:	entries installed
+ * @band:	first location of the container band (hw.c): automatic
+ *		placement picks below it, and only hw.c writes at or above
+ *		it; @capacity while no container holds entries here
+ * @band_writer: hw.c is inserting or deleting (RTNL held throughout)
  * @enabled:	NETIF_F_NTUPLE is on: lookups happen
  */
 struct rxlane_ntuple {
@@ -251,6 +256,8 @@ struct rxlane_ntuple {
 	unsigned int nr_shapes;
 	unsigned int capacity;
 	unsigned int count;
+	unsigned int band;
+	bool band_writer;
 	bool enabled;
 };
 
@@ -448,6 +455,8 @@ int rxlane_ntuple_get_all(struct rxlane_priv *priv, struct ethtool_rxnfc *cmd,
 u32 rxlane_ntuple_max_queue(struct rxlane_priv *priv);
 bool rxlane_ntuple_uses_ctx(struct rxlane_priv *priv, u32 ctx);
 void rxlane_ntuple_dump(struct rxlane_priv *priv, struct seq_file *seq);
+void rxlane_ntuple_set_band(struct rxlane_priv *priv, bool on);
+void rxlane_ntuple_band_write(struct rxlane_priv *priv, bool on);
 
 /* arfs.c */
 int rxlane_arfs_init(struct rxlane_priv *priv);

@@ -18,6 +18,7 @@
 #include <bpf/libbpf.h>
 
 #include "cli.h"
+#include "hw_nl.h"
 
 #ifndef RXLANE_VERSION
 #define RXLANE_VERSION "unknown"
@@ -61,6 +62,11 @@ static void usage(FILE *f)
 		"  ct list [NAME] | ct flush [NAME] | ct stats\n"
 		"  ct timeout [STATE SECONDS|default]\n"
 		"  check [--repair]\n"
+		"  hw container add NAME dev NIC ip ADDR[,ADDR] [cpus LIST]\n"
+		"         [default drop|allow] [netns NAME|PATH]\n"
+		"  hw container del NAME | hw list [NAME]\n"
+		"  hw rule add NAME allow proto tcp|udp dport N[-M] [from PREFIX]\n"
+		"  hw rule del NAME ID\n"
 		"  version        print the version of rxlane and its libraries\n"
 		"  help           print this help\n",
 		CLI_PIN_DIR);
@@ -100,6 +106,7 @@ static const struct cli_cmd cli_objects[] = {
 	{ "fw", cmd_fw },
 	{ "policy", cmd_policy },
 	{ "stats", cmd_stats },
+	{ "hw", cmd_hw },
 	{ "version", cmd_version },
 	{ "help", cmd_help },
 	{ NULL, NULL },

@@ -1,0 +1,808 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * rxlane: per-container hardware filters - containers, the NIC entries
+ * and RSS contexts they hold, and their lifetime
+ * (Documentation/hwfilter.rst).
+ *
+ * The NIC is programmed through its own ethtool operations (get_rxnfc,
+ * set_rxnfc, set_rxfh_context), so the same code drives rxlane's NIC and
+ * any driver with ntuple filters and RSS contexts. Everything here runs
+ * under RTNL, which those operations need anyway.
+ */
+#include <linux/bitmap.h>
+#include <linux/ethtool.h>
+#include <linux/in.h>
+#include <linux/inetdevice.h>
+#include <linux/rtnetlink.h>
+#include <linux/slab.h>
+#include <linux/xarray.h>
+#include <net/net_namespace.h>
+
+#include "rxlane.h"
+#include "hw.h"
+
+static DEFINE_XARRAY_ALLOC(rxlane_hw_conts);
+static LIST_HEAD(rxlane_hw_ctxs);
+
+/* One entry to install: what it is, for which address, rule and block. */
+struct rxlane_hw_item {
+	u8 kind;
+	u8 addr;
+	const struct rxlane_hw_rule *rule;
+	struct rxlane_hw_block block;
+};
+
+/* The NIC's table as read before a change. */
+struct rxlane_hw_table {
+	u32 cap;
+	u32 band;
+	unsigned long *used;
+};
+
+static struct rxlane_priv *rxlane_hw_priv(struct net_device *dev)
+{
+	return dev->rtnl_link_ops == &rxlane_link_ops ? netdev_priv(dev) : NULL;
+}
+
+/*
+ * The CPU that serves receive queue @q: rxlane's home CPU of the queue;
+ * for other drivers queue i serves CPU i, their default IRQ spread.
+ */
+static unsigned int rxlane_hw_queue_cpu(struct net_device *dev, unsigned int q)
+{
+	struct rxlane_priv *priv = rxlane_hw_priv(dev);
+
+	if (priv && q < priv->num_rxqs)
+		return READ_ONCE(priv->rxqs[q].home_cpu);
+	return q;
+}
+
+/*
+ * Every RSS context call goes through here: set_rxfh_context changed in 6.8
+ * (struct ethtool_rxfh_param) and became create/modify/remove_rxfh_context
+ * in 6.11; a port to those kernels changes this function only.
+ */
+static int rxlane_hw_rxfh(struct net_device *dev, const u32 *indir, u32 *id,
+			  bool delete)
+{
+	return dev->ethtool_ops->set_rxfh_context(dev, indir, NULL,
+						  ETH_RSS_HASH_NO_CHANGE, id,
+						  delete);
+}
+
+static int rxlane_hw_nic_ok(struct net_device *dev,
+			    struct netlink_ext_ack *extack)
+{
+	const struct ethtool_ops *ops = dev->ethtool_ops;
+
+	if (!ops || !ops->get_rxnfc || !ops->set_rxnfc) {
+		NL_SET_ERR_MSG_MOD(extack, "the NIC has no ntuple filters");
+		return -EOPNOTSUPP;
+	}
+	if (!ops->set_rxfh_context || !ops->get_rxfh_indir_size ||
+	    !ops->get_rxfh_indir_size(dev)) {
+		NL_SET_ERR_MSG_MOD(extack, "the NIC has no RSS contexts");
+		return -EOPNOTSUPP;
+	}
+	if (!(dev->features & NETIF_F_NTUPLE)) {
+		NL_SET_ERR_MSG_MOD(extack,
+				   "ntuple filters are off on the NIC (ethtool -K DEV ntuple on)");
+		return -EOPNOTSUPP;
+	}
+	return 0;
+}
+
+/**
+ * rxlane_hw_ctx_get() - the RSS context of @cpus on @dev, shared or new
+ * @dev:	the NIC
+ * @cpus:	the CPU set
+ * @extack:	why not
+ *
+ * Context: RTNL held; may sleep.
+ * Return: the context or an ERR_PTR; nothing changed on error.
+ */
+static struct rxlane_hw_ctx *rxlane_hw_ctx_get(struct net_device *dev,
+					       u64 cpus,
+					       struct netlink_ext_ack *extack)
+{
+	u32 size = dev->ethtool_ops->get_rxfh_indir_size(dev);
+	unsigned int q, n = 0, nq = dev->real_num_rx_queues;
+	struct rxlane_hw_ctx *ctx;
+	u32 *queues, *indir;
+	unsigned int cpu, i;
+	int err;
+
+	list_for_each_entry(ctx, &rxlane_hw_ctxs, list) {
+		if (ctx->dev == dev && ctx->cpus == cpus) {
+			ctx->users++;
+			return ctx;
+		}
+	}
+	queues = kcalloc(nq ?: 1, sizeof(*queues), GFP_KERNEL);
+	if (!queues)
+		return ERR_PTR(-ENOMEM);
+	for (q = 0; q < nq; q++) {
+		cpu = rxlane_hw_queue_cpu(dev, q);
+		if (cpu < 64 && (cpus & BIT_ULL(cpu)))
+			queues[n++] = q;
+	}
+	if (!n) {
+		NL_SET_ERR_MSG_MOD(extack, "no queue of the NIC serves a CPU of the set");
+		err = -EINVAL;
+		goto err_free_queues;
+	}
+	indir = kcalloc(size, sizeof(*indir), GFP_KERNEL);
+	if (!indir) {
+		err = -ENOMEM;
+		goto err_free_queues;
+	}
+	for (i = 0; i < size; i++)
+		indir[i] = queues[i % n];
+	ctx = kzalloc(sizeof(*ctx), GFP_KERNEL);
+	if (!ctx) {
+		err = -ENOMEM;
+		goto err_free_indir;
+	}
+	ctx->id = ETH_RXFH_CONTEXT_ALLOC;
+	err = rxlane_hw_rxfh(dev, indir, &ctx->id, false);
+	if (err) {
+		NL_SET_ERR_MSG_MOD(extack, "the NIC refused a new RSS context");
+		goto err_free_ctx;
+	}
+	ctx->dev = dev;
+	ctx->cpus = cpus;
+	ctx->users = 1;
+	list_add(&ctx->list, &rxlane_hw_ctxs);
+	kfree(indir);
+	kfree(queues);
+	return ctx;
+
+err_free_ctx:
+	kfree(ctx);
+err_free_indir:
+	kfree(indir);
+err_free_queues:
+	kfree(queues);
+	return ERR_PTR(err);
+}
+
+/* Drop a user of @ctx; the last one deletes it from the NIC when @nic. */
+static void rxlane_hw_ctx_put(struct rxlane_hw_ctx *ctx, bool nic)
+{
+	if (--ctx->users)
+		return;
+	if (nic)
+		WARN_ON(rxlane_hw_rxfh(ctx->dev, NULL, &ctx->id, true));
+	list_del(&ctx->list);
+	kfree(ctx);
+}
+
+static void rxlane_hw_table_free(struct rxlane_hw_table *t)
+{
+	bitmap_free(t->used);
+}
+
+/* Read the NIC's table size and the locations in use. */
+static int rxlane_hw_table_read(struct net_device *dev,
+				struct rxlane_hw_table *t,
+				struct netlink_ext_ack *extack)
+{
+	const struct ethtool_ops *ops = dev->ethtool_ops;
+	struct ethtool_rxnfc cmd = { .cmd = ETHTOOL_GRXCLSRLCNT };
+	u32 *locs, i, count;
+	int err;
+
+	err = ops->get_rxnfc(dev, &cmd, NULL);
+	if (err) {
+		NL_SET_ERR_MSG_MOD(extack, "the NIC does not report its filter table");
+		return err;
+	}
+	t->cap = cmd.data & ~(u64)RX_CLS_LOC_SPECIAL;
+	if (!t->cap || t->cap > 65536 || !(cmd.data & RX_CLS_LOC_SPECIAL)) {
+		NL_SET_ERR_MSG_MOD(extack,
+				   "the NIC's filter table has no fixed size with chosen locations");
+		return -EOPNOTSUPP;
+	}
+	t->band = t->cap / 2;
+	count = cmd.rule_cnt;
+	locs = kvcalloc(count ?: 1, sizeof(*locs), GFP_KERNEL);
+	t->used = bitmap_zalloc(t->cap, GFP_KERNEL);
+	if (!locs || !t->used) {
+		err = -ENOMEM;
+		goto err_free;
+	}
+	cmd.cmd = ETHTOOL_GRXCLSRLALL;
+	cmd.rule_cnt = count;
+	err = ops->get_rxnfc(dev, &cmd, locs);
+	if (err) {
+		NL_SET_ERR_MSG_MOD(extack, "the NIC does not list its filters");
+		goto err_free;
+	}
+	for (i = 0; i < cmd.rule_cnt && i < count; i++)
+		if (locs[i] < t->cap)
+			__set_bit(locs[i], t->used);
+	kvfree(locs);
+	return 0;
+
+err_free:
+	kvfree(locs);
+	bitmap_free(t->used);
+	t->used = NULL;
+	return err;
+}
+
+/*
+ * Locations for @nallow allow entries (the lowest free ones of the band,
+ * below @limit) then @ntail tail entries (the highest free ones): every
+ * allow entry sits above every tail entry.
+ */
+static int rxlane_hw_pick(struct rxlane_hw_table *t, u32 *locs,
+			  unsigned int nallow, unsigned int ntail, u32 limit,
+			  struct netlink_ext_ack *extack)
+{
+	u32 top = t->cap, loc = t->band;
+	unsigned int i;
+
+	for (i = 0; i < ntail; i++) {
+		do {
+			if (top <= t->band)
+				goto err_nospc;
+			top--;
+		} while (test_bit(top, t->used));
+		locs[nallow + i] = top;
+		__set_bit(top, t->used);
+	}
+	limit = min(limit, top);
+	for (i = 0; i < nallow; i++) {
+		loc = find_next_zero_bit(t->used, limit, loc);
+		if (loc >= limit)
+			goto err_nospc;
+		locs[i] = loc;
+		__set_bit(loc, t->used);
+	}
+	return 0;
+
+err_nospc:
+	NL_SET_ERR_MSG_MOD(extack,
+			   "the NIC's container band has too few free entries (nothing was installed)");
+	return -ENOSPC;
+}
+
+/* A prefix mask of @plen bits over @words 32-bit words. */
+static void rxlane_hw_mask(__be32 *m, unsigned int words, unsigned int plen)
+{
+	unsigned int i;
+
+	for (i = 0; i < words; i++, plen = plen > 32 ? plen - 32 : 0)
+		m[i] = plen >= 32 ? htonl(~0U) : plen ? htonl(~0U << (32 - plen)) : 0;
+}
+
+/* The ethtool insert of @it for @c at @loc. */
+static void rxlane_hw_spec(const struct rxlane_hw_cont *c,
+			   const struct rxlane_hw_item *it, u32 loc,
+			   struct ethtool_rxnfc *cmd)
+{
+	const struct rxlane_hw_addr *a = &c->addrs[it->addr];
+	const struct rxlane_hw_rule *r = it->rule;
+	struct ethtool_rx_flow_spec *fs = &cmd->fs;
+	bool v6 = a->family == AF_INET6;
+
+	memset(cmd, 0, sizeof(*cmd));
+	cmd->cmd = ETHTOOL_SRXCLSRLINS;
+	fs->location = loc;
+	if (it->kind == RXLANE_ENTRY_ALLOW && !v6) {
+		struct ethtool_tcpip4_spec *h = &fs->h_u.tcp_ip4_spec;
+		struct ethtool_tcpip4_spec *m = &fs->m_u.tcp_ip4_spec;
+
+		fs->flow_type = r->proto == IPPROTO_TCP ? TCP_V4_FLOW : UDP_V4_FLOW;
+		h->ip4dst = a->a[0];
+		m->ip4dst = htonl(~0U);
+		h->pdst = htons(it->block.value);
+		m->pdst = htons(it->block.mask);
+		if (r->src_family) {
+			rxlane_hw_mask(&m->ip4src, 1, r->src_plen);
+			h->ip4src = r->src[0];
+		}
+	} else if (it->kind == RXLANE_ENTRY_ALLOW) {
+		struct ethtool_tcpip6_spec *h = &fs->h_u.tcp_ip6_spec;
+		struct ethtool_tcpip6_spec *m = &fs->m_u.tcp_ip6_spec;
+
+		fs->flow_type = r->proto == IPPROTO_TCP ? TCP_V6_FLOW : UDP_V6_FLOW;
+		memcpy(h->ip6dst, a->a, sizeof(h->ip6dst));
+		rxlane_hw_mask(m->ip6dst, 4, 128);
+		h->pdst = htons(it->block.value);
+		m->pdst = htons(it->block.mask);
+		if (r->src_family) {
+			rxlane_hw_mask(m->ip6src, 4, r->src_plen);
+			memcpy(h->ip6src, r->src, sizeof(h->ip6src));
+		}
+	} else if (!v6) {
+		fs->flow_type = IPV4_USER_FLOW;
+		fs->h_u.usr_ip4_spec.ip_ver = ETH_RX_NFC_IP4;
+		fs->h_u.usr_ip4_spec.ip4dst = a->a[0];
+		fs->m_u.usr_ip4_spec.ip4dst = htonl(~0U);
+	} else {
+		fs->flow_type = IPV6_USER_FLOW;
+		memcpy(fs->h_u.usr_ip6_spec.ip6dst, a->a,
+		       sizeof(fs->h_u.usr_ip6_spec.ip6dst));
+		rxlane_hw_mask(fs->m_u.usr_ip6_spec.ip6dst, 4, 128);
+	}
+	if (it->kind == RXLANE_ENTRY_DROP) {
+		fs->ring_cookie = RX_CLS_FLOW_DISC;
+		return;
+	}
+	fs->flow_type |= FLOW_RSS;
+	cmd->rss_context = c->ctx->id;
+}
+
+/* Insert or delete through the NIC's set_rxnfc, as the band's writer. */
+static int rxlane_hw_rxnfc(struct net_device *dev, struct ethtool_rxnfc *cmd)
+{
+	struct rxlane_priv *priv = rxlane_hw_priv(dev);
+	int err;
+
+	if (priv)
+		rxlane_ntuple_band_write(priv, true);
+	err = dev->ethtool_ops->set_rxnfc(dev, cmd);
+	if (priv)
+		rxlane_ntuple_band_write(priv, false);
+	return err;
+}
+
+static void rxlane_hw_entry_del(struct net_device *dev, u32 loc)
+{
+	struct ethtool_rxnfc cmd = { .cmd = ETHTOOL_SRXCLSRLDEL };
+	int err;
+
+	cmd.fs.location = loc;
+	err = rxlane_hw_rxnfc(dev, &cmd);
+	/* -ENOENT: the driver lost it already (a reset); nothing to undo. */
+	if (err && err != -ENOENT)
+		netdev_warn(dev, "rxlane hw: deleting entry %u failed: %d\n",
+			    loc, err);
+}
+
+/* Reserve the band on rxlane's NIC while any container sits on it. */
+static void rxlane_hw_band_update(struct net_device *dev)
+{
+	struct rxlane_priv *priv = rxlane_hw_priv(dev);
+	struct rxlane_hw_cont *c;
+	unsigned long i;
+	bool on = false;
+
+	if (!priv)
+		return;
+	xa_for_each(&rxlane_hw_conts, i, c)
+		on |= c->dev == dev;
+	rxlane_ntuple_set_band(priv, on);
+}
+
+/**
+ * rxlane_hw_install() - install @n entries of @c, all or nothing
+ * @c:		the container
+ * @items:	the entries, allow entries first
+ * @nallow:	allow entries in @items
+ * @n:		entries in @items
+ * @limit:	allow entries go below this location
+ * @extack:	why not
+ *
+ * Locations are chosen before anything is inserted; an insert the driver
+ * refuses part-way removes those already inserted, in reverse.
+ *
+ * Context: RTNL held; may sleep.
+ * Return: 0 or -errno; on error the NIC and @c are as before.
+ */
+static int rxlane_hw_install(struct rxlane_hw_cont *c,
+			     const struct rxlane_hw_item *items,
+			     unsigned int nallow, unsigned int n, u32 limit,
+			     struct netlink_ext_ack *extack)
+{
+	struct rxlane_hw_entry *entries;
+	struct rxlane_hw_table t = {};
+	struct ethtool_rxnfc *cmd;
+	unsigned int i = 0;
+	u32 *locs;
+	int err;
+
+	if (c->nentries + n > RXLANE_ENTRIES_MAX) {
+		NL_SET_ERR_MSG_MOD(extack, "the container would hold too many NIC entries");
+		return -E2BIG;
+	}
+	locs = kcalloc(n, sizeof(*locs), GFP_KERNEL);
+	cmd = kmalloc(sizeof(*cmd), GFP_KERNEL);
+	entries = kvcalloc(c->nentries + n, sizeof(*entries), GFP_KERNEL);
+	if (!locs || !cmd || !entries) {
+		err = -ENOMEM;
+		goto err_free;
+	}
+	err = rxlane_hw_table_read(c->dev, &t, extack);
+	if (err)
+		goto err_free;
+	err = rxlane_hw_pick(&t, locs, nallow, n - nallow, limit, extack);
+	if (err)
+		goto err_free;
+	for (i = 0; i < n; i++) {
+		rxlane_hw_spec(c, &items[i], locs[i], cmd);
+		err = rxlane_hw_rxnfc(c->dev, cmd);
+		if (!err && cmd->fs.location != locs[i]) {
+			locs[i] = cmd->fs.location;
+			err = -EIO;
+		}
+		if (err) {
+			NL_SET_ERR_MSG_MOD(extack,
+					   "the NIC refused an entry (nothing was installed)");
+			goto err_undo;
+		}
+	}
+	memcpy(entries, c->entries, c->nentries * sizeof(*entries));
+	for (i = 0; i < n; i++) {
+		struct rxlane_hw_entry *e = &entries[c->nentries + i];
+
+		e->loc = locs[i];
+		e->kind = items[i].kind;
+		e->rule_id = items[i].rule ? items[i].rule->id : 0;
+	}
+	kvfree(c->entries);
+	c->entries = entries;
+	c->nentries += n;
+	rxlane_hw_table_free(&t);
+	kfree(cmd);
+	kfree(locs);
+	return 0;
+
+err_undo:
+	if (err == -EIO)
+		i++;	/* inserted, at a location we did not ask for */
+	while (i--)
+		rxlane_hw_entry_del(c->dev, locs[i]);
+err_free:
+	rxlane_hw_table_free(&t);
+	kvfree(entries);
+	kfree(cmd);
+	kfree(locs);
+	return err;
+}
+
+/* Allow items of @r for @c, appended at @items; returns how many. */
+static unsigned int rxlane_hw_rule_items(const struct rxlane_hw_cont *c,
+					 const struct rxlane_hw_rule *r,
+					 struct rxlane_hw_item *items)
+{
+	struct rxlane_hw_block blocks[RXLANE_HW_MAX_BLOCKS];
+	unsigned int nb, b, a, n = 0;
+
+	nb = rxlane_hw_expand_ports(r->dport_min, r->dport_max, blocks);
+	for (a = 0; a < c->naddrs; a++) {
+		if (r->src_family && r->src_family != c->addrs[a].family)
+			continue;
+		for (b = 0; b < nb; b++) {
+			items[n].kind = RXLANE_ENTRY_ALLOW;
+			items[n].addr = a;
+			items[n].rule = r;
+			items[n].block = blocks[b];
+			n++;
+		}
+	}
+	return n;
+}
+
+static bool rxlane_hw_addr_eq(const struct rxlane_hw_addr *a,
+			      const struct rxlane_hw_addr *b)
+{
+	return a->family == b->family && !memcmp(a->a, b->a, sizeof(a->a));
+}
+
+/* Whether another container on @c's NIC has one of @c's addresses. */
+static bool rxlane_hw_addr_taken(const struct rxlane_hw_cont *c)
+{
+	struct rxlane_hw_cont *o;
+	unsigned long i;
+	unsigned int x, y;
+
+	xa_for_each(&rxlane_hw_conts, i, o) {
+		if (o == c || o->dev != c->dev)
+			continue;
+		for (x = 0; x < c->naddrs; x++)
+			for (y = 0; y < o->naddrs; y++)
+				if (rxlane_hw_addr_eq(&c->addrs[x], &o->addrs[y]))
+					return true;
+	}
+	return false;
+}
+
+/**
+ * rxlane_hw_find() - the container @name of namespace @net
+ * @net:	the caller's namespace
+ * @name:	the name
+ *
+ * Context: RTNL held.
+ * Return: the container or NULL.
+ */
+struct rxlane_hw_cont *rxlane_hw_find(struct net *net, const char *name)
+{
+	struct rxlane_hw_cont *c;
+	unsigned long i;
+
+	xa_for_each(&rxlane_hw_conts, i, c)
+		if (net_eq(read_pnet(&c->owner), net) && !strcmp(c->name, name))
+			return c;
+	return NULL;
+}
+
+/**
+ * rxlane_hw_next() - the first container of @net at or after *@index
+ * @net:	the caller's namespace
+ * @index:	the dump cursor; set to the container's index
+ *
+ * Context: RTNL held.
+ * Return: the container or NULL when there is none left.
+ */
+struct rxlane_hw_cont *rxlane_hw_next(struct net *net, unsigned long *index)
+{
+	struct rxlane_hw_cont *c;
+
+	xa_for_each_start(&rxlane_hw_conts, *index, c, *index)
+		if (net_eq(read_pnet(&c->owner), net))
+			return c;
+	return NULL;
+}
+
+/**
+ * rxlane_hw_cont_add() - program a new container into its NIC
+ * @c:		the container: name, owner, dev, addresses, CPUs, default set
+ * @extack:	why not
+ *
+ * Gets the RSS context of its CPU set and installs one tail entry per
+ * address. On success @c belongs to the container table.
+ *
+ * Context: RTNL held; may sleep.
+ * Return: 0 or -errno; on error nothing changed and @c is the caller's.
+ */
+int rxlane_hw_cont_add(struct rxlane_hw_cont *c, struct netlink_ext_ack *extack)
+{
+	struct rxlane_hw_item items[RXLANE_ADDRS_MAX];
+	unsigned int i;
+	int err;
+
+	if (rxlane_hw_find(read_pnet(&c->owner), c->name)) {
+		NL_SET_ERR_MSG_MOD(extack, "a container of that name exists");
+		return -EEXIST;
+	}
+	err = rxlane_hw_nic_ok(c->dev, extack);
+	if (err)
+		return err;
+	if (rxlane_hw_addr_taken(c)) {
+		NL_SET_ERR_MSG_MOD(extack,
+				   "another container on the NIC has one of these addresses");
+		return -EADDRINUSE;
+	}
+	c->ctx = rxlane_hw_ctx_get(c->dev, c->cpus, extack);
+	if (IS_ERR(c->ctx))
+		return PTR_ERR(c->ctx);
+	err = xa_alloc(&rxlane_hw_conts, &c->id, c, xa_limit_31b, GFP_KERNEL);
+	if (err)
+		goto err_put_ctx;
+	rxlane_hw_band_update(c->dev);
+	for (i = 0; i < c->naddrs; i++) {
+		items[i].kind = c->def == RXLANE_DEFAULT_ALLOW ?
+				RXLANE_ENTRY_STEER : RXLANE_ENTRY_DROP;
+		items[i].addr = i;
+		items[i].rule = NULL;
+	}
+	err = rxlane_hw_install(c, items, 0, c->naddrs, U32_MAX, extack);
+	if (err)
+		goto err_erase;
+	c->next_rule_id = 1;
+	return 0;
+
+err_erase:
+	xa_erase(&rxlane_hw_conts, c->id);
+	rxlane_hw_band_update(c->dev);
+err_put_ctx:
+	rxlane_hw_ctx_put(c->ctx, true);
+	c->ctx = NULL;
+	return err;
+}
+
+/* Remove @c from the NIC (when @nic) and from the table, and free it. */
+static void rxlane_hw_cont_remove(struct rxlane_hw_cont *c, bool nic,
+				  bool notify)
+{
+	unsigned int i;
+
+	if (notify)
+		rxlane_genl_notify(c, RXLANE_CMD_CONT_DEL);
+	for (i = c->nentries; nic && i--; )
+		rxlane_hw_entry_del(c->dev, c->entries[i].loc);
+	rxlane_hw_ctx_put(c->ctx, nic);
+	xa_erase(&rxlane_hw_conts, c->id);
+	if (nic)
+		rxlane_hw_band_update(c->dev);
+	kvfree(c->entries);
+	kfree(c);
+}
+
+/**
+ * rxlane_hw_cont_del() - remove a container and its entries
+ * @c:	the container
+ *
+ * Context: RTNL held; may sleep.
+ */
+void rxlane_hw_cont_del(struct rxlane_hw_cont *c)
+{
+	rxlane_hw_cont_remove(c, true, true);
+}
+
+/**
+ * rxlane_hw_rule_add() - add an allow rule and its entries
+ * @c:		the container
+ * @r:		the rule (its id is assigned here)
+ * @extack:	why not
+ *
+ * Context: RTNL held; may sleep.
+ * Return: 0 or -errno; on error nothing changed.
+ */
+int rxlane_hw_rule_add(struct rxlane_hw_cont *c,
+		       const struct rxlane_hw_rule *r,
+		       struct netlink_ext_ack *extack)
+{
+	struct rxlane_hw_rule *nr = &c->rules[c->nrules];
+	struct rxlane_hw_item *items;
+	u32 limit = U32_MAX;
+	unsigned int i, n;
+	int err;
+
+	if (c->nrules >= RXLANE_RULES_MAX) {
+		NL_SET_ERR_MSG_MOD(extack, "the container has too many rules");
+		return -E2BIG;
+	}
+	items = kcalloc(RXLANE_ADDRS_MAX * RXLANE_HW_MAX_BLOCKS, sizeof(*items),
+			GFP_KERNEL);
+	if (!items)
+		return -ENOMEM;
+	*nr = *r;
+	nr->id = c->next_rule_id;
+	n = rxlane_hw_rule_items(c, nr, items);
+	if (!n) {
+		NL_SET_ERR_MSG_MOD(extack,
+				   "the rule's source family matches none of the container's addresses");
+		err = -EINVAL;
+		goto out;
+	}
+	for (i = 0; i < c->nentries; i++)
+		if (c->entries[i].kind != RXLANE_ENTRY_ALLOW)
+			limit = min(limit, c->entries[i].loc);
+	err = rxlane_hw_install(c, items, n, n, limit, extack);
+	if (err)
+		goto out;
+	nr->nentries = n;
+	c->nrules++;
+	c->next_rule_id++;
+out:
+	kfree(items);
+	return err;
+}
+
+/**
+ * rxlane_hw_rule_del() - remove rule @id and its entries
+ * @c:		the container
+ * @id:		the rule's id
+ * @extack:	why not
+ *
+ * Context: RTNL held; may sleep.
+ * Return: 0 or -ENOENT.
+ */
+int rxlane_hw_rule_del(struct rxlane_hw_cont *c, u32 id,
+		       struct netlink_ext_ack *extack)
+{
+	unsigned int i, j, r;
+
+	for (r = 0; r < c->nrules && c->rules[r].id != id; r++)
+		;
+	if (r == c->nrules) {
+		NL_SET_ERR_MSG_MOD(extack, "the container has no rule of that id");
+		return -ENOENT;
+	}
+	for (i = c->nentries; i--; )
+		if (c->entries[i].rule_id == id)
+			rxlane_hw_entry_del(c->dev, c->entries[i].loc);
+	for (i = 0, j = 0; i < c->nentries; i++)
+		if (c->entries[i].rule_id != id)
+			c->entries[j++] = c->entries[i];
+	c->nentries = j;
+	memmove(&c->rules[r], &c->rules[r + 1],
+		(c->nrules - r - 1) * sizeof(c->rules[0]));
+	c->nrules--;
+	return 0;
+}
+
+/*
+ * A namespace goes: the containers it owns and those living in it. The
+ * namespace's devices went already (device exits run before subsystem
+ * exits), and with them, through the notifier, the containers on them:
+ * what is left here sits on NICs of other namespaces, which are there.
+ */
+static void __net_exit rxlane_hw_net_exit(struct net *net)
+{
+	struct rxlane_hw_cont *c;
+	unsigned long i;
+	bool owned;
+
+	rtnl_lock();
+	xa_for_each(&rxlane_hw_conts, i, c) {
+		owned = net_eq(read_pnet(&c->owner), net);
+		if (owned || c->netns_cookie == net->net_cookie)
+			rxlane_hw_cont_remove(c, true, !owned);
+	}
+	rtnl_unlock();
+}
+
+static struct pernet_operations rxlane_hw_net_ops = {
+	.exit = rxlane_hw_net_exit,
+};
+
+/*
+ * A NIC goes: its table goes with it, the driver is not asked. A NIC that
+ * only leaves the namespace (still NETREG_REGISTERED) keeps its table:
+ * the entries are deleted from it.
+ */
+static int rxlane_hw_netdev_event(struct notifier_block *nb,
+				  unsigned long event, void *ptr)
+{
+	struct net_device *dev = netdev_notifier_info_to_dev(ptr);
+	struct rxlane_hw_cont *c;
+	unsigned long i;
+	bool moving;
+
+	if (event != NETDEV_UNREGISTER)
+		return NOTIFY_DONE;
+	moving = dev->reg_state == NETREG_REGISTERED;
+	xa_for_each(&rxlane_hw_conts, i, c)
+		if (c->dev == dev)
+			rxlane_hw_cont_remove(c, moving, true);
+	return NOTIFY_DONE;
+}
+
+static struct notifier_block rxlane_hw_notifier = {
+	.notifier_call = rxlane_hw_netdev_event,
+};
+
+/**
+ * rxlane_hw_init() - register the pernet operations and the notifier
+ *
+ * Context: module init.
+ * Return: 0 or -errno.
+ */
+int rxlane_hw_init(void)
+{
+	int err;
+
+	err = register_pernet_subsys(&rxlane_hw_net_ops);
+	if (err)
+		return err;
+	err = register_netdevice_notifier(&rxlane_hw_notifier);
+	if (err)
+		goto err_unregister_pernet;
+	return 0;
+
+err_unregister_pernet:
+	unregister_pernet_subsys(&rxlane_hw_net_ops);
+	return err;
+}
+
+/**
+ * rxlane_hw_uninit() - remove every container, then unregister
+ *
+ * The family is gone already: no request can add one meanwhile.
+ * Unregistering the pernet operations runs their exit for every
+ * namespace, which removes every container.
+ *
+ * Context: module exit.
+ */
+void rxlane_hw_uninit(void)
+{
+	unregister_pernet_subsys(&rxlane_hw_net_ops);
+	unregister_netdevice_notifier(&rxlane_hw_notifier);
+	WARN_ON(!xa_empty(&rxlane_hw_conts));
+	WARN_ON(!list_empty(&rxlane_hw_ctxs));
+}
