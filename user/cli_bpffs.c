@@ -28,6 +28,7 @@
  */
 #include <errno.h>
 #include <linux/magic.h>
+#include <net/if.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mount.h>
@@ -36,6 +37,7 @@
 #include <unistd.h>
 
 #include <bpf/bpf.h>
+#include <bpf/libbpf.h>
 
 #include "cli.h"
 #include "cli_bpffs.h"
@@ -103,6 +105,29 @@ static int cli_prog_scan(__u32 prog_id, struct cli_prog *p)
 			p->rules_id = p->ids[i];
 	}
 	return p->config_id ? 0 : -ENOENT;
+}
+
+int cli_attached_map(const char *dev, const char *name)
+{
+	char n[BPF_OBJ_NAME_LEN];
+	unsigned int ifindex = if_nametoindex(dev);
+	__u32 prog_id = 0, i;
+	struct cli_prog p;
+	int err, fd;
+
+	if (!ifindex)
+		return -errno;
+	err = bpf_xdp_query_id(ifindex, 0, &prog_id);
+	if (err)
+		return err;
+	err = prog_id ? cli_prog_scan(prog_id, &p) : -ENOENT;
+	for (i = 0; !err && i < p.nids; i++) {
+		if (cli_map_name(p.ids[i], n, sizeof(n)) || strcmp(n, name))
+			continue;
+		fd = bpf_map_get_fd_by_id(p.ids[i]);
+		return fd < 0 ? -errno : fd;
+	}
+	return err ?: -ENOENT;
 }
 
 /* The rxlane programs attached in this netns, by ifindex; *@out malloc'ed. */

@@ -33,5 +33,11 @@ int cli_bpffs_bind(struct cli *c, int prog_fd);
  * message printed.
  */
 int cli_pin_dir_make(struct cli *c);
+/*
+ * A map named @name of the rxlane program attached to @dev (XDP) in this
+ * netns: its fd, or -errno (-ENOENT: no such program or map). For reads
+ * that adopted a program's maps by fd (c->maps_dir "dev NAME").
+ */
+int cli_attached_map(const char *dev, const char *name);
 
 #endif /* _RXLANE_CLI_BPFFS_H */

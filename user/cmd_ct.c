@@ -19,6 +19,7 @@
 #include <bpf/libbpf.h>
 
 #include "cli.h"
+#include "cli_bpffs.h"
 
 #define CLI_CT_MAX_TIMEOUT	31536000	/* seconds: a year */
 
@@ -66,6 +67,11 @@ static void cli_ct_close(struct cli_ct *t)
 	free(t->conts);
 }
 
+/*
+ * The table @name: from the pin directory, or from the program attached
+ * to the device whose maps a read adopted by fd (cli_bpffs.c: under 'ip
+ * netns exec' the pins of the last command are gone).
+ */
 static int cli_ct_pin(struct cli *c, const char *name, __u32 ksz, __u32 vsz)
 {
 	char path[PATH_MAX + 32];
@@ -73,12 +79,20 @@ static int cli_ct_pin(struct cli *c, const char *name, __u32 ksz, __u32 vsz)
 	__u32 len = sizeof(info);
 	int fd;
 
-	snprintf(path, sizeof(path), "%s/%s", c->maps_dir, name);
-	fd = bpf_obj_get(path);
+	if (c->maps_dir[0] == '/') {
+		snprintf(path, sizeof(path), "%s/%s", c->maps_dir, name);
+		fd = bpf_obj_get(path);
+		if (fd < 0)
+			fd = -errno;
+	} else {
+		snprintf(path, sizeof(path), "%s of the program on %s", name,
+			 c->maps_dir + strlen("dev "));
+		fd = cli_attached_map(c->maps_dir + strlen("dev "), name);
+	}
 	if (fd < 0)
 		return cli_err(c, CLI_ERR, path,
 			       "no connection tracking table %s: %s (attach with this rxlane first)",
-			       path, strerror(errno)), -1;
+			       path, strerror(-fd)), -1;
 	if (bpf_obj_get_info_by_fd(fd, &info, &len) || info.key_size != ksz ||
 	    info.value_size != vsz) {
 		close(fd);
@@ -100,10 +114,6 @@ static int cli_ct_open(struct cli *c, struct cli_ct *t, bool rw)
 		err = cli_fw_open(c);
 	if (err)
 		return err;
-	if (c->maps_dir[0] != '/')
-		return cli_err(c, CLI_ERR, NULL,
-			       "the fast path's maps are not pinned (%s): the connection tables cannot be found",
-			       c->maps_dir);
 	t->tab[0] = cli_ct_pin(c, "rxl_ct4", sizeof(struct rxl_ct4_key),
 			       sizeof(struct rxl_ct_val));
 	t->tab[1] = t->tab[0] < 0 ? -1 :

@@ -223,37 +223,9 @@ done <<< "$TABLE"
 [ "$np" -ge 12 ] || rxl_fail "only $np listings compared in text and JSON"
 rxl_ok "$np listings: every field in text and in JSON"
 
-# The validator (python3 -c: its stdin is the documents, one
-# "def<TAB>args<TAB>json" per line); prints each failure.
-VALIDATOR='
-import json, sys
-import jsonschema
-
-schema = json.load(open(sys.argv[1]))
-jsonschema.Draft202012Validator.check_schema(schema)
-bad = n = 0
-for line in sys.stdin:
-    n += 1
-    d, args, doc = line.rstrip("\n").split("\t", 2)
-    if d not in schema["$defs"]:
-        print("no $defs entry %r" % d)
-        bad += 1
-        continue
-    sub = {"$schema": schema["$schema"], "$defs": schema["$defs"],
-           "$ref": "#/$defs/" + d}
-    try:
-        jsonschema.validate(json.loads(doc), sub,
-                            cls=jsonschema.Draft202012Validator)
-    except (ValueError, jsonschema.ValidationError) as e:
-        msg = e.message if hasattr(e, "message") else str(e)
-        print("%r (%s): %s" % (args, d, msg))
-        bad += 1
-if n == 0:
-    print("no documents read")
-    bad += 1
-sys.exit(1 if bad else 0)
-'
-validate() { "$PY" -c "$VALIDATOR" "$SCHEMA"; }
+# The validator: its stdin is the documents, one "def<TAB>args<TAB>json"
+# per line; prints each failure.
+validate() { "$PY" "$(dirname "$0")/cli_schema.py" "$SCHEMA"; }
 
 # check with something to find (exit 1, its document on stdout), then
 # --repair: a container in the fast path that no record names.

@@ -15,6 +15,8 @@ set -u
 . "$(dirname "$0")/lib.sh"
 rxl_init netns
 unset RXLANE_PIN_DIR TC_BPF_MNT
+python3 -c "import jsonschema" 2>/dev/null ||
+	{ echo "SKIP: no python3-jsonschema"; exit $ksft_skip; }
 for t in python3 jq nsenter unshare bpftool mountpoint; do
 	command -v "$t" >/dev/null || { echo "SKIP: no $t"; exit $ksft_skip; }
 done
@@ -121,6 +123,55 @@ esac
 rxl_cli_refused 80 web rule 3 ||
 	rxl_fail "unshare -m: port 80 not refused by rule 3: $RXL_WHY"
 rxl_ok "unshare -m: adopted into each new bpffs; attach x0 shares the maps"
+
+# ---- -j listings from each entry path, against the schema -----------------
+# The documents a listing prints where users run it, without
+# RXLANE_PIN_DIR, validated as cli_json.sh validates its own.
+SCHEMA=$RXL_TOP/Documentation/rxlane-cli.schema.json
+DOCS=$(mktemp /tmp/rxl-netns.XXXXXX)
+trap 'rm -f "$DOCS"; rxl_cleanup' EXIT
+LISTINGS="status|status
+status|status r0
+vtep_list|vtep list
+vni_list|vni list
+container_list|container list
+container_show|container show web
+fw_list|fw list
+fw_list|fw list web
+stats|stats
+stats|stats web
+ct_list|ct list
+ct_list|ct list web
+ct_stats|ct stats
+ct_timeout|ct timeout
+check|check
+version|version"
+# An entry to list: the container's echo request leaves through r0, whose
+# tc egress program tracks it (the reply's fate does not matter).
+ip netns exec "$RXL_C" ping -c 1 -W 2 10.100.0.1 >/dev/null 2>&1
+n=0
+for how in "ip netns exec" "nsenter --net" "unshare -m"; do
+	while IFS='|' read -r def args; do
+		case $how in
+		"ip netns exec") out=$(rxl_in "$RXL_R" -j $args 2>&1) ;;
+		"nsenter --net") out=$(in_mnt "$NX -j $args" 2>&1) ;;
+		*) out=$(fresh "$RXL_CLI" -j $args 2>&1) ;;
+		esac || rxl_fail "$how: rxlane -j $args: $out"
+		[ "$(wc -l <<< "$out")" -eq 1 ] ||
+			rxl_fail "$how: rxlane -j $args: not one document: $out"
+		printf '%s\t%s: %s\t%s\n' "$def" "$how" "$args" "$out" >> "$DOCS"
+		n=$((n + 1))
+	done <<< "$LISTINGS"
+done
+if ! err=$(python3 "$(dirname "$0")/cli_schema.py" "$SCHEMA" < "$DOCS"); then
+	echo "$err" | sed 's/^/  /'
+	rxl_fail "-j output under the three entry paths does not match $SCHEMA"
+fi
+# The reads found the tables through the attached program, not by name.
+grep -P '^ct_list\tip netns exec: ct list web\t' "$DOCS" | cut -f3 |
+	jq -e '.entry_count >= 1 and .entries[0].proto == "icmp"' >/dev/null ||
+	rxl_fail "ip netns exec: ct list web has no echo entry: $(grep -P '^ct_list\tip netns exec: ct list web' "$DOCS")"
+rxl_ok "$n -j documents from ip netns exec, nsenter --net and unshare -m match the schema"
 
 # ---- two map sets in one namespace ----------------------------------------
 # iproute2 with its own pins on x1: a read warns and shows the set of the
