@@ -30,6 +30,10 @@ int rxl_unlock(struct rxl_fw *fw, int ret);
 int rxl_grace_period(struct rxl_fw *fw);
 
 /* fw_write.c */
+typedef int (*rxl_batch_fn)(struct rxl_fw *fw, int fd, __u8 *keys,
+			    struct rxl_rule_val *vals, __u32 n, size_t ksz,
+			    void *arg);
+int rxl_rule_batches(struct rxl_fw *fw, rxl_batch_fn fn, void *arg);
 long rxl_rule_keys_walk(struct rxl_fw *fw,
 			bool (*pick)(__u32 tag, const void *arg),
 			const void *arg, bool del);

@@ -77,58 +77,44 @@ static void rxl_val_slots(const struct rxl_rule_val *v, __u32 base,
 			fn(arg, base + (v->segs[i].rule & RXL_RULE_RANK));
 }
 
+/* rxl_refs_walk()'s state across the batches. */
+struct rxl_refs {
+	const struct rxl_lives *lv;
+	rxl_slot_fn fn;
+	void *arg;
+};
+
+static int rxl_refs_batch(struct rxl_fw *fw, int fd, __u8 *keys,
+			  struct rxl_rule_val *vals, __u32 n, size_t ksz,
+			  void *arg)
+{
+	const struct rxl_refs *r = arg;
+	struct rxl_live want, *hit;
+	__u32 i;
+
+	(void)fw;
+	(void)fd;
+	for (i = 0; i < n; i++) {
+		/* set is the first field of both key types */
+		memcpy(&want.tag, keys + i * ksz, sizeof(want.tag));
+		hit = bsearch(&want, r->lv->l, r->lv->n, sizeof(*r->lv->l),
+			      rxl_cmp_live);
+		if (hit)
+			rxl_val_slots(&vals[i], hit->base, r->fn, r->arg);
+	}
+	return 0;
+}
+
 /*
  * Call @fn for every counter slot a key of a set in @lv (sorted) refers
- * to, in both rule maps, read RXL_BATCH keys per syscall.
+ * to, in both rule maps (rxl_rule_batches()).
  */
 static int rxl_refs_walk(struct rxl_fw *fw, const struct rxl_lives *lv,
 			 rxl_slot_fn fn, void *arg)
 {
-	LIBBPF_OPTS(bpf_map_batch_opts, opts);
-	int fds[2] = { fw->rules4, fw->rules6 };
-	size_t ksz[2] = { sizeof(struct rxl_rule4_key),
-			  sizeof(struct rxl_rule6_key) };
-	struct rxl_rule_val *vals = calloc(RXL_BATCH, sizeof(*vals));
-	__u8 *keys = calloc(RXL_BATCH, sizeof(struct rxl_rule6_key));
-	struct rxl_live want, *hit;
-	__u32 pos, next, n, i;
-	int f, err = 0, ret = 0;
-	void *in;
+	struct rxl_refs r = { .lv = lv, .fn = fn, .arg = arg };
 
-	if (!keys || !vals) {
-		ret = rxl_fail(fw, -ENOMEM, "out of memory");
-		goto out;
-	}
-	for (f = 0; f < 2 && lv->n; f++) {
-		in = NULL;
-		do {
-			n = RXL_BATCH;
-			err = bpf_map_lookup_batch(fds[f], in, &next, keys,
-						   vals, &n, &opts);
-			if (err && errno != ENOENT) {
-				ret = rxl_fail(fw, -errno,
-					       "reading rule keys: %s",
-					       strerror(errno));
-				goto out;
-			}
-			for (i = 0; i < n; i++) {
-				/* set is the first field of both key types */
-				memcpy(&want.tag, keys + i * ksz[f],
-				       sizeof(want.tag));
-				hit = bsearch(&want, lv->l, lv->n,
-					      sizeof(*lv->l), rxl_cmp_live);
-				if (hit)
-					rxl_val_slots(&vals[i], hit->base, fn,
-						      arg);
-			}
-			pos = next;
-			in = &pos;
-		} while (!err);
-	}
-out:
-	free(keys);
-	free(vals);
-	return ret;
+	return lv->n ? rxl_rule_batches(fw, rxl_refs_batch, &r) : 0;
 }
 
 /* Slots in use: a byte per slot of rxl_rule_cnt. */

@@ -385,21 +385,90 @@ out_free:
 	return err;
 }
 
-/* Keep, of the @n keys at @keys (@ksz each), those @pick wants. */
-static __u32 rxl_keys_pick(__u8 *keys, __u32 n, size_t ksz,
-			   bool (*pick)(__u32 tag, const void *arg),
-			   const void *arg)
+/**
+ * rxl_rule_batches() - read both rule maps batch by batch
+ * @fw: the maps
+ * @fn: called with each batch read: @n keys of @ksz bytes at @keys, their
+ *      values at @vals, from map @fd; 0 to go on, or -errno (message in
+ *      @fw) to stop the walk
+ * @arg: passed to @fn
+ *
+ * RXL_BATCH keys per syscall, bucket by bucket: @fn may delete keys of the
+ * batch it was given without disturbing the walk.
+ *
+ * Return: 0, or the -errno of a failed read or of @fn (message in @fw).
+ */
+int rxl_rule_batches(struct rxl_fw *fw, rxl_batch_fn fn, void *arg)
 {
+	LIBBPF_OPTS(bpf_map_batch_opts, opts);
+	int fds[2] = { fw->rules4, fw->rules6 };
+	size_t ksz[2] = { sizeof(struct rxl_rule4_key),
+			  sizeof(struct rxl_rule6_key) };
+	struct rxl_rule_val *vals = calloc(RXL_BATCH, sizeof(*vals));
+	__u8 *keys = calloc(RXL_BATCH, sizeof(struct rxl_rule6_key));
+	__u32 pos, next, n;
+	int f, err, ret = 0;
+	void *in;
+
+	if (!keys || !vals) {
+		ret = rxl_fail(fw, -ENOMEM, "out of memory");
+		goto out;
+	}
+	for (f = 0; f < 2; f++) {
+		in = NULL;
+		do {
+			n = RXL_BATCH;
+			err = bpf_map_lookup_batch(fds[f], in, &next, keys,
+						   vals, &n, &opts);
+			if (err && errno != ENOENT) {
+				ret = rxl_fail(fw, -errno,
+					       "reading rule keys: %s",
+					       strerror(errno));
+				goto out;
+			}
+			ret = n ? fn(fw, fds[f], keys, vals, n, ksz[f], arg) : 0;
+			if (ret)
+				goto out;
+			pos = next;
+			in = &pos;
+		} while (!err);
+	}
+out:
+	free(keys);
+	free(vals);
+	return ret;
+}
+
+/* rxl_rule_keys_walk()'s state across the batches. */
+struct rxl_pick {
+	bool (*pick)(__u32 tag, const void *arg);
+	const void *arg;
+	bool del;
+	long found;
+};
+
+/* Keep, of a batch's keys, those @arg's pick wants; delete them if asked. */
+static int rxl_pick_batch(struct rxl_fw *fw, int fd, __u8 *keys,
+			  struct rxl_rule_val *vals, __u32 n, size_t ksz,
+			  void *arg)
+{
+	LIBBPF_OPTS(bpf_map_batch_opts, opts);
+	struct rxl_pick *p = arg;
 	__u32 i, m = 0;
 
+	(void)vals;
 	for (i = 0; i < n; i++) {
-		if (!pick(*(__u32 *)(keys + i * ksz), arg))
+		if (!p->pick(*(__u32 *)(keys + i * ksz), p->arg))
 			continue;
 		if (m != i)
 			memcpy(keys + m * ksz, keys + i * ksz, ksz);
 		m++;
 	}
-	return m;
+	p->found += m;
+	if (p->del && m && bpf_map_delete_batch(fd, keys, &m, &opts))
+		return rxl_fail(fw, -errno, "deleting rule keys: %s",
+				strerror(errno));
+	return 0;
 }
 
 /**
@@ -410,9 +479,8 @@ static __u32 rxl_keys_pick(__u8 *keys, __u32 n, size_t ksz,
  * @arg: passed to @pick
  * @del: delete the keys picked
  *
- * The maps are read RXL_BATCH keys per syscall (bucket by bucket) and the
- * keys picked of each batch are deleted with one more: deleting keys of
- * buckets already read does not disturb the walk.
+ * The keys picked of each batch (rxl_rule_batches()) are deleted with one
+ * more syscall.
  *
  * Return: the number of keys picked, or -errno (message in @fw) when a
  * read or a delete failed; some keys picked may then be left.
@@ -421,50 +489,10 @@ long rxl_rule_keys_walk(struct rxl_fw *fw,
 			bool (*pick)(__u32 tag, const void *arg),
 			const void *arg, bool del)
 {
-	LIBBPF_OPTS(bpf_map_batch_opts, opts);
-	int fds[2] = { fw->rules4, fw->rules6 };
-	size_t ksz[2] = { sizeof(struct rxl_rule4_key),
-			  sizeof(struct rxl_rule6_key) };
-	struct rxl_rule_val *vals = calloc(RXL_BATCH, sizeof(*vals));
-	__u8 *keys = calloc(RXL_BATCH, sizeof(struct rxl_rule6_key));
-	__u32 pos, next, n, m;
-	long found = 0;
-	void *in;
-	int f, err;
+	struct rxl_pick p = { .pick = pick, .arg = arg, .del = del };
+	int err = rxl_rule_batches(fw, rxl_pick_batch, &p);
 
-	if (!keys || !vals) {
-		found = rxl_fail(fw, -ENOMEM, "out of memory");
-		goto out;
-	}
-	for (f = 0; f < 2; f++) {
-		in = NULL;
-		do {
-			n = RXL_BATCH;
-			err = bpf_map_lookup_batch(fds[f], in, &next, keys,
-						   vals, &n, &opts);
-			if (err && errno != ENOENT) {
-				found = rxl_fail(fw, -errno,
-						 "reading rule keys: %s",
-						 strerror(errno));
-				goto out;
-			}
-			m = rxl_keys_pick(keys, n, ksz[f], pick, arg);
-			found += m;
-			if (del && m &&
-			    bpf_map_delete_batch(fds[f], keys, &m, &opts)) {
-				found = rxl_fail(fw, -errno,
-						 "deleting rule keys: %s",
-						 strerror(errno));
-				goto out;
-			}
-			pos = next;
-			in = &pos;
-		} while (!err);
-	}
-out:
-	free(keys);
-	free(vals);
-	return found;
+	return err ? err : p.found;
 }
 
 static bool rxl_tag_is(__u32 tag, const void *arg)
