@@ -384,7 +384,9 @@ static void pol_cont_text(const struct cli_cont *ct, char *buf, size_t len)
 	size_t n;
 	unsigned int i;
 
-	n = snprintf(buf, len, "default %s", ct->default_drop ? "drop" : "allow");
+	n = snprintf(buf, len, "default %s%s",
+		     ct->default_drop ? "drop" : "allow",
+		     ct->egress_drop ? " egress-default drop" : "");
 	for (i = 0; i < ct->naddrs && n < len; i++) {
 		cli_fmt_addr(&ct->addrs[i], a, sizeof(a));
 		n += snprintf(buf + n, len - n, " ip %s", a);
@@ -401,7 +403,8 @@ static void pol_cont_text(const struct cli_cont *ct, char *buf, size_t len)
 
 static bool pol_cont_differs(const struct cli_cont *a, const struct cli_cont *b)
 {
-	return a->default_drop != b->default_drop || a->naddrs != b->naddrs ||
+	return a->default_drop != b->default_drop ||
+	       a->egress_drop != b->egress_drop || a->naddrs != b->naddrs ||
 	       memcmp(a->addrs, b->addrs, sizeof(a->addrs)) ||
 	       a->nvnis != b->nvnis ||
 	       memcmp(a->vnis, b->vnis, sizeof(a->vnis)) ||
@@ -595,6 +598,8 @@ static json_t *pol_export_cont(const struct cli_set *s)
 	}
 	json_object_set_new(o, "default", json_string(s->cont.default_drop ?
 						      "drop" : "allow"));
+	json_object_set_new(o, "egress_default",
+			    json_string(s->cont.egress_drop ? "drop" : "allow"));
 	if (s->cont.dev[0])
 		json_object_set_new(o, "dev", json_string(s->cont.dev));
 	for (i = 0; order && i < s->nrules; i++)

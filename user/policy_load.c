@@ -240,7 +240,8 @@ static int pol_json_cont_words(json_t *o, struct pol_build *b,
 			       char *err, size_t len)
 {
 	static const char *const keys[] = {
-		"name", "ips", "vni", "default", "dev", "rules", NULL
+		"name", "ips", "vni", "default", "egress_default", "dev",
+		"rules", NULL
 	};
 	json_t *name = json_object_get(o, "name"), *r;
 	json_t *ips = json_object_get(o, "ips");
@@ -254,8 +255,10 @@ static int pol_json_cont_words(json_t *o, struct pol_build *b,
 		return e;
 	if (!json_is_string(name))
 		return pol_fail(err, len, "%s: 'name' must be a string", where);
-	for (i = 0; i < 3; i++) {
-		static const char *const k[] = { "default", "dev", "vni" };
+	for (i = 0; i < 4; i++) {
+		static const char *const k[] = {
+			"default", "egress_default", "dev", "vni"
+		};
 
 		r = json_object_get(o, k[i]);
 		if (r && !json_is_string(r))
@@ -267,6 +270,8 @@ static int pol_json_cont_words(json_t *o, struct pol_build *b,
 	       pol_push2(b, "vni", json_string_value(json_object_get(o, "vni"))) ?:
 	       pol_push2(b, "default",
 			 json_string_value(json_object_get(o, "default"))) ?:
+	       pol_push2(b, "egress-default",
+			 json_string_value(json_object_get(o, "egress_default"))) ?:
 	       pol_push2(b, "dev", json_string_value(json_object_get(o, "dev"))) ?:
 	       pol_done(b, &pc->cont);
 }
@@ -503,7 +508,7 @@ struct y_rule {
 };
 
 struct y_cont {
-	char *name, *def, *dev, *vni;
+	char *name, *def, *egress, *dev, *vni;
 	char **ips;
 	unsigned int ips_count;
 	struct y_rule *rules;
@@ -558,6 +563,7 @@ static const cyaml_schema_field_t y_cont_fields[] = {
 			     CYAML_UNLIMITED),
 	Y_STR("vni", struct y_cont, vni, CYAML_FLAG_OPTIONAL),
 	Y_STR("default", struct y_cont, def, CYAML_FLAG_OPTIONAL),
+	Y_STR("egress_default", struct y_cont, egress, CYAML_FLAG_OPTIONAL),
 	Y_STR("dev", struct y_cont, dev, CYAML_FLAG_OPTIONAL),
 	CYAML_FIELD_SEQUENCE("rules", CYAML_FLAG_POINTER | CYAML_FLAG_OPTIONAL,
 			     struct y_cont, rules, &y_rule_schema, 0,
@@ -656,6 +662,7 @@ static int y_cont_words(const struct y_cont *y, struct pol_cont *pc)
 		e = pol_push2(b, "ip", y->ips[i]);
 	e = e ?: pol_push2(b, "vni", y->vni) ?:
 		 pol_push2(b, "default", y->def) ?:
+		 pol_push2(b, "egress-default", y->egress) ?:
 		 pol_push2(b, "dev", y->dev) ?: pol_done(b, &pc->cont);
 	pc->rules = calloc(y->rules_count ?: 1, sizeof(*pc->rules));
 	if (!e && !pc->rules)

@@ -4,7 +4,8 @@
 # rxlane policy export [FILE] writes a policy file that policy apply reads
 # back to the same configuration: VTEPs (addresses, tunnel types), the UDP
 # ports, the known VNIs and every container (addresses, VNI bindings,
-# device, default policy, every rule with its priority and comment).
+# device, default and egress default policies, every rule with its
+# priority and comment).
 #  - export -> apply -> export is byte-identical;
 #  - the configuration is rebuilt from the file alone (detach, pins
 #    removed, attach, apply), and over a configuration that differs in
@@ -56,7 +57,7 @@ cli vni add 16777215
 cli vni add 300 type nvgre
 cli vni add 7 type geneve
 cli container add web ip 10.200.0.2 ip fd00::2 default drop vni 100,geneve:7
-cli container add db ip 10.200.0.3 dev v1
+cli container add db ip 10.200.0.3 dev v1 egress-default drop
 cli container add bare ip fd00::9
 cli fw add web allow proto tcp from 10.100.0.0/24 dport 80 prio 10 comment "two words"
 cli fw add web allow proto udp dport 1000-2000
@@ -121,6 +122,16 @@ same_as "$OTHER" "a dry run"
 cli policy apply "$DIR/a.json"
 same_as "$ORIG" "applied over another configuration"
 rxl_ok "applied over another configuration: listings equal"
+# The egress default policy alone (issue 14): a change of its own, made
+# in the records and the fast path alike.
+cli container set db egress-default allow
+out=$(rxl_in "$NS" policy diff "$DIR/a.json") || rxl_fail "diff: egress-default"
+[ "$out" = "~ container db default allow egress-default drop ip 10.200.0.3 dev v1" ] ||
+	rxl_fail "diff of an egress-default change: '$out'"
+cli policy apply "$DIR/a.json"
+same_as "$ORIG" "egress-default put back by the file"
+rxl_in "$NS" check >/dev/null || rxl_fail "check after egress-default: $(rxl_in "$NS" check)"
+rxl_ok "egress_default: diffed, applied, consistent with the fast path"
 
 # A refused file changes no part, its tunnels included.
 jq '.vteps |= map(select(.addr != "10.0.0.3"))
@@ -178,13 +189,17 @@ vnis:
 containers:
   - name: web
     ips: [10.200.0.2]
+    egress_default: drop
 YAML
 cat > "$DIR/t.json" <<'JSON'
 {"schema": 1, "vteps": [{"addr": "10.0.0.5", "type": "vxlan,geneve"},
   {"addr": "fd0f::5"}], "ports": {"vxlan": 4791, "geneve": 6083},
- "vnis": ["100", "geneve:7"], "containers": [{"name": "web", "ips": ["10.200.0.2"]}]}
+ "vnis": ["100", "geneve:7"], "containers": [{"name": "web", "ips": ["10.200.0.2"],
+   "egress_default": "drop"}]}
 JSON
 cli policy apply "$DIR/t.yaml"
+[ "$(rxl_in "$NS" -j container list | jq -r ".containers[0].egress_default")" = drop ] ||
+	rxl_fail "YAML egress_default: $(rxl_in "$NS" container list)"
 out=$(rxl_in "$NS" policy diff "$DIR/t.json") || rxl_fail "policy diff t.json"
 [ -z "$out" ] || rxl_fail "t.yaml applied differs from t.json: $out"
 [ "$(rxl_in "$NS" -j vtep list | jq -c '[.vteps[].addr] | sort')" = '["10.0.0.5","fd0f::5"]' ] ||
@@ -194,7 +209,7 @@ cli policy apply "$DIR/none.yaml"
 [ "$(rxl_in "$NS" -j vtep list | jq '.vteps | length')" = 0 ] &&
 [ "$(rxl_in "$NS" -j vni list | jq '.vnis | length')" = 0 ] ||
 	rxl_fail "YAML 'vteps: []' and 'vnis: []' left: $(rxl_in "$NS" vtep list; rxl_in "$NS" vni list)"
-rxl_ok "YAML: vteps, ports and vnis as in JSON (flow and block style, empty lists)"
+rxl_ok "YAML: vteps, ports, vnis and egress_default as in JSON (flow and block style, empty lists)"
 
 echo "PASS: policy export round trip"
 exit 0
