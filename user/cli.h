@@ -405,5 +405,12 @@ int cmd_stats(struct cli *c, int argc, char **argv);
 int cmd_check(struct cli *c, int argc, char **argv);
 /* ct list|flush|stats|timeout (cmd_ct.c). */
 int cmd_ct(struct cli *c, int argc, char **argv);
+/* Set @to's timeout of @state from @val (SECONDS or "default"); refusals printed. */
+int cli_ct_timeout_word(struct cli *c, const char *state, const char *val,
+			struct rxl_ct_timeouts *to);
+/* The name of timeout @state (enum rxl_ct_state), NULL if none. */
+const char *cli_ct_state_name(unsigned int state);
+/* The fd of the timeouts map of the fast path's maps, or -1 (printed). */
+int cli_ct_timeouts_fd(struct cli *c);
 
 #endif /* _RXLANE_CLI_H */

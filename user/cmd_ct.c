@@ -437,11 +437,46 @@ static int cli_ct_state_of(const char *name)
 	return -1;
 }
 
+int cli_ct_timeout_word(struct cli *c, const char *state, const char *val,
+			struct rxl_ct_timeouts *to)
+{
+	int st = cli_ct_state_of(state);
+	__u32 sec = 0;
+
+	if (st < 0)
+		return cli_err(c, CLI_ERR, state,
+			       "bad timeout '%s' (syn_sent, established, fin_wait, time_wait, close, udp, udp_stream, icmp)",
+			       state);
+	if (!cli_is(val, "default") &&
+	    (rxl_parse_u32(val, CLI_CT_MAX_TIMEOUT, &sec) || !sec))
+		return cli_err(c, CLI_ERR, val,
+			       "bad timeout '%s' (1-%u seconds or default)",
+			       val, CLI_CT_MAX_TIMEOUT);
+	to->sec[st] = sec;
+	return 0;
+}
+
+const char *cli_ct_state_name(unsigned int state)
+{
+	return state >= RXL_CT_SYN_SENT && state < RXL_CT_STATE__MAX ?
+	       cli_ct_states[state] : NULL;
+}
+
+int cli_ct_timeouts_fd(struct cli *c)
+{
+	int err = cli_fw_open(c);
+
+	if (err)
+		return -1;
+	return cli_ct_pin(c, "rxl_ct_timeouts", sizeof(__u32),
+			  sizeof(struct rxl_ct_timeouts));
+}
+
 /* [STATE SECONDS|default]: list the timeouts, or set one. */
 static int ct_timeout(struct cli *c, int argc, char **argv)
 {
-	struct rxl_ct_timeouts to = {};
-	__u32 zero = 0, sec = 0;
+	struct rxl_ct_timeouts to = {}, set = {};
+	__u32 zero = 0, sec;
 	struct cli_ct t;
 	int i, st = -1, err;
 
@@ -449,23 +484,17 @@ static int ct_timeout(struct cli *c, int argc, char **argv)
 		return cli_usage_err(c, argc > 2 ? argv[2] : argv[0],
 				     "usage: ct timeout [STATE SECONDS|default]");
 	if (argc) {
+		err = cli_ct_timeout_word(c, argv[0], argv[1], &set);
+		if (err)
+			return err;
 		st = cli_ct_state_of(argv[0]);
-		if (st < 0)
-			return cli_err(c, CLI_ERR, argv[0],
-				       "bad timeout '%s' (syn_sent, established, fin_wait, time_wait, close, udp, udp_stream, icmp)",
-				       argv[0]);
-		if (!cli_is(argv[1], "default") &&
-		    (rxl_parse_u32(argv[1], CLI_CT_MAX_TIMEOUT, &sec) || !sec))
-			return cli_err(c, CLI_ERR, argv[1],
-				       "bad timeout '%s' (1-%u seconds or default)",
-				       argv[1], CLI_CT_MAX_TIMEOUT);
 	}
 	err = cli_ct_open(c, &t, argc != 0);
 	if (!err && bpf_map_lookup_elem(t.timeouts, &zero, &to))
 		err = cli_err(c, CLI_ERR, NULL, "reading the timeouts: %s",
 			      strerror(errno));
 	if (!err && argc && !c->dry_run) {
-		to.sec[st] = sec;
+		to.sec[st] = set.sec[st];
 		if (bpf_map_update_elem(t.timeouts, &zero, &to, BPF_ANY))
 			err = cli_err(c, CLI_ERR, NULL,
 				      "writing the timeouts: %s",

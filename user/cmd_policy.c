@@ -18,6 +18,8 @@
 #include <string.h>
 #include <unistd.h>
 
+#include <bpf/bpf.h>
+
 #include "cli.h"
 #include "policy.h"
 
@@ -29,6 +31,9 @@ struct pol_plan {
 	unsigned int nrules;
 	bool tun;		/* the file states tunnels */
 	struct pol_tun tun_old, tun_new;
+	bool ct;		/* the file states ct_timeouts */
+	int ct_fd;		/* the timeouts map, once read (-1 before) */
+	struct rxl_ct_timeouts ct_old, ct_new;
 };
 
 static void pol_plan_free(struct pol_plan *p)
@@ -45,6 +50,8 @@ static void pol_plan_free(struct pol_plan *p)
 	free(p->kept);
 	pol_tun_free(&p->tun_old);
 	pol_tun_free(&p->tun_new);
+	if (p->ct && p->ct_fd >= 0)
+		close(p->ct_fd);
 	memset(p, 0, sizeof(*p));
 }
 
@@ -294,6 +301,42 @@ static int pol_tunnels(struct cli *c, const struct policy *pol,
 	return err;
 }
 
+/*
+ * The file's ct_timeouts, checked by the ct commands' parser: every state
+ * it names gets its value, the others their default (a file is the whole
+ * configuration).
+ */
+static int pol_ct(struct cli *c, const struct policy *pol, struct pol_plan *p,
+		  const char *file)
+{
+	int i, err = 0;
+
+	p->ct = pol->has_ct;
+	p->ct_fd = -1;
+	c->ctx = file;
+	for (i = 0; p->ct && i + 1 < pol->ct.argc && !err; i += 2)
+		err = cli_ct_timeout_word(c, pol->ct.argv[i],
+					  pol->ct.argv[i + 1], &p->ct_new);
+	c->ctx = NULL;
+	return err;
+}
+
+/* The timeouts in force, for diff and apply. */
+static int pol_ct_read(struct cli *c, struct pol_plan *p)
+{
+	__u32 zero = 0;
+
+	if (!p->ct)
+		return 0;
+	p->ct_fd = cli_ct_timeouts_fd(c);
+	if (p->ct_fd < 0)
+		return CLI_ERR;
+	if (bpf_map_lookup_elem(p->ct_fd, &zero, &p->ct_old))
+		return cli_err(c, CLI_ERR, NULL, "reading the timeouts: %s",
+			       strerror(errno));
+	return 0;
+}
+
 static int pol_build(struct cli *c, const char *file, struct pol_plan *p)
 {
 	struct policy pol;
@@ -305,7 +348,7 @@ static int pol_build(struct cli *c, const char *file, struct pol_plan *p)
 	if (policy_load(file, &pol, why, sizeof(why)))
 		return cli_err(c, CLI_ERR, file, "%s", why);
 	p->tun = pol.tun.has_vteps || pol.tun.has_vnis || pol.tun.has_ports;
-	err = pol_tunnels(c, &pol, p, file);
+	err = pol_tunnels(c, &pol, p, file) ?: pol_ct(c, &pol, p, file);
 	if (!err)
 		err = pol_load_old(c, p);
 	p->new = calloc(pol.n ?: 1, sizeof(*p->new));
@@ -442,6 +485,17 @@ static void pol_diff(struct pol_out *o, const struct pol_plan *p)
 	unsigned int i;
 
 	pol_tun_diff(&p->tun_old, &p->tun_new, pol_tun_change, o);
+	for (i = 0; p->ct && i < RXL_CT_STATE__MAX; i++) {
+		if (p->ct_old.sec[i] == p->ct_new.sec[i])
+			continue;
+		if (p->ct_new.sec[i])
+			snprintf(buf, sizeof(buf), "%s %u",
+				 cli_ct_state_name(i), p->ct_new.sec[i]);
+		else
+			snprintf(buf, sizeof(buf), "%s default",
+				 cli_ct_state_name(i));
+		pol_change_of(o, "change", "ct_timeout", NULL, NULL, buf);
+	}
 
 	for (i = 0; i < p->nold; i++)
 		if (!p->kept[i])
@@ -504,6 +558,12 @@ static int pol_apply(struct cli *c, const struct pol_plan *p)
 		done--;		/* the failed step undid itself */
 	if (!err && p->tun)
 		err = pol_tun_apply(c, &p->tun_old, &p->tun_new, POL_TUN_ADD);
+	/* The timeouts last: one update of one element, whole or not at all. */
+	if (!err && p->ct && !c->dry_run &&
+	    memcmp(&p->ct_old, &p->ct_new, sizeof(p->ct_new)) &&
+	    bpf_map_update_elem(p->ct_fd, &(__u32){ 0 }, &p->ct_new, BPF_ANY))
+		err = cli_err(c, CLI_ERR, NULL, "writing the timeouts: %s",
+			      strerror(errno));
 	if (err) {
 		pol_undo_vteps(c, p);
 		while (done-- > 0)
@@ -530,6 +590,8 @@ static int pol_run(struct cli *c, int argc, char **argv, enum pol_verb verb)
 	err = verb == POL_APPLY ? cli_open_rw(c) : cli_open_ro(c);
 	if (!err)
 		err = pol_build(c, argv[0], &p);
+	if (!err && verb != POL_CHECK)
+		err = pol_ct_read(c, &p);
 	if (err)
 		goto out;
 	/* What the file holds: the text of check, also in diff's JSON. */
@@ -610,6 +672,30 @@ static json_t *pol_export_cont(const struct cli_set *s)
 	return order || !s->nrules ? o : (json_decref(o), NULL);
 }
 
+/* "ct_timeouts": the states set to other than their default. */
+static int pol_ct_export(struct cli *c, json_t *doc)
+{
+	struct rxl_ct_timeouts to;
+	int fd = cli_ct_timeouts_fd(c), i, err = 0;
+	json_t *o;
+
+	if (fd < 0)
+		return CLI_ERR;
+	if (bpf_map_lookup_elem(fd, &(__u32){ 0 }, &to))
+		err = cli_err(c, CLI_ERR, NULL, "reading the timeouts: %s",
+			      strerror(errno));
+	close(fd);
+	if (err)
+		return err;
+	o = json_object();
+	for (i = 0; i < RXL_CT_STATE__MAX; i++)
+		if (to.sec[i] && cli_ct_state_name(i))
+			json_object_set_new(o, cli_ct_state_name(i),
+					    json_integer(to.sec[i]));
+	json_object_set_new(doc, "ct_timeouts", o);
+	return 0;
+}
+
 /* The whole configuration as a policy file (JSON, schema POL_SCHEMA). */
 static int pol_export_doc(struct cli *c, json_t **out, unsigned int *nconts,
 			  unsigned int *nrules)
@@ -635,6 +721,8 @@ static int pol_export_doc(struct cli *c, json_t **out, unsigned int *nconts,
 		err = cli_sets_load(c, all, *nconts, sets);
 	doc = json_pack("{s:i}", "schema", POL_SCHEMA);
 	pol_tun_export(&t, doc);
+	if (!err && c->fw_open)
+		err = pol_ct_export(c, doc);
 	conts = json_array();
 	for (i = 0; !err && i < *nconts; i++) {
 		json_t *o = pol_export_cont(&sets[i]);

@@ -42,6 +42,8 @@ struct policy {
 	struct pol_cont *conts;
 	unsigned int n;
 	struct pol_tunnels tun;
+	bool has_ct;			/* the file states ct_timeouts */
+	struct pol_words ct;		/* STATE SECONDS|default ... */
 };
 
 /* ---- tunnels (policy_tunnels.c) --------------------------------------- */

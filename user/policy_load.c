@@ -121,6 +121,7 @@ void policy_free(struct policy *p)
 	free(p->tun.vteps);
 	free(p->tun.vnis);
 	pol_words_free(&p->tun.ports);
+	pol_words_free(&p->ct);
 
 	for (i = 0; i < p->n; i++) {
 		pol_words_free(&p->conts[i].cont);
@@ -426,6 +427,38 @@ static int pol_json_ports(json_t *o, struct pol_tunnels *t, char *err,
 	return e;
 }
 
+/*
+ * "ct_timeouts": {"established": 3600, "udp": "default"} -> words; the
+ * states and values are checked by the ct commands' parser (cmd_ct.c).
+ */
+static int pol_json_ct(json_t *o, struct policy *p, char *err, size_t len)
+{
+	struct pol_build *b;
+	const char *k, *v;
+	char buf[32];
+	json_t *j;
+	int e = 0;
+
+	if (!json_is_object(o))
+		return pol_fail(err, len, "'ct_timeouts' must be an object");
+	b = calloc(1, sizeof(*b));
+	if (!b)
+		return -ENOMEM;
+	json_object_foreach(o, k, j) {
+		v = pol_json_text(j, buf, sizeof(buf));
+		e = v ? pol_push2(b, k, v) :
+		    pol_fail(err, len,
+			     "ct_timeouts: '%s' must be a number or \"default\"",
+			     k);
+		if (e)
+			break;
+	}
+	e = e ?: pol_done(b, &p->ct);
+	free(b);
+	p->has_ct = true;
+	return e;
+}
+
 static int pol_json_tunnels(json_t *doc, struct pol_tunnels *t, char *err,
 			    size_t len)
 {
@@ -478,7 +511,8 @@ int policy_load_json(const char *path, struct policy *p, char *err,
 	conts = json_object_get(doc, "containers");
 	e = pol_json_keys(doc, (const char *const[]){ "schema", "containers",
 						     "vteps", "vnis", "ports",
-						     NULL }, path, err, len);
+						     "ct_timeouts", NULL },
+			  path, err, len);
 	if (!e && schema && json_integer_value(schema) != POL_SCHEMA)
 		e = pol_fail(err, len, "%s: schema must be %d", path,
 			     POL_SCHEMA);
@@ -488,6 +522,9 @@ int policy_load_json(const char *path, struct policy *p, char *err,
 		e = pol_alloc(p, json_array_size(conts));
 	if (!e)
 		e = pol_json_tunnels(doc, &p->tun, err, len);
+	o = json_object_get(doc, "ct_timeouts");
+	if (!e && o)
+		e = pol_json_ct(o, p, err, len);
 	json_array_foreach(conts, i, o) {
 		if (e)
 			break;
@@ -523,6 +560,12 @@ struct y_ports {
 	char *vxlan, *geneve;
 };
 
+/* ct_timeouts: the states of 'rxlane ct timeout', in its order. */
+struct y_ct {
+	char *syn_sent, *established, *fin_wait, *time_wait, *close;
+	char *udp, *udp_stream, *icmp;
+};
+
 struct y_policy {
 	unsigned int *schema;
 	struct y_cont *containers;
@@ -532,6 +575,7 @@ struct y_policy {
 	char **vnis;
 	unsigned int vnis_count;
 	struct y_ports *ports;
+	struct y_ct *ct;
 };
 
 #define Y_STR(key, st, f, flags) \
@@ -592,6 +636,13 @@ static const cyaml_schema_field_t y_ports_fields[] = {
 	CYAML_FIELD_END
 };
 
+#define Y_CT(f) Y_STR(#f, struct y_ct, f, CYAML_FLAG_OPTIONAL)
+static const cyaml_schema_field_t y_ct_fields[] = {
+	Y_CT(syn_sent), Y_CT(established), Y_CT(fin_wait), Y_CT(time_wait),
+	Y_CT(close), Y_CT(udp), Y_CT(udp_stream), Y_CT(icmp),
+	CYAML_FIELD_END
+};
+
 static const cyaml_schema_field_t y_policy_fields[] = {
 	CYAML_FIELD_UINT_PTR("schema", CYAML_FLAG_POINTER | CYAML_FLAG_OPTIONAL,
 			     struct y_policy, schema),
@@ -608,6 +659,9 @@ static const cyaml_schema_field_t y_policy_fields[] = {
 	CYAML_FIELD_MAPPING_PTR("ports",
 				CYAML_FLAG_POINTER | CYAML_FLAG_OPTIONAL,
 				struct y_policy, ports, y_ports_fields),
+	CYAML_FIELD_MAPPING_PTR("ct_timeouts",
+				CYAML_FLAG_POINTER | CYAML_FLAG_OPTIONAL,
+				struct y_policy, ct, y_ct_fields),
 	CYAML_FIELD_END
 };
 
@@ -709,6 +763,27 @@ static int y_tunnels(const struct y_policy *y, bool has_vteps, bool has_vnis,
 	return e;
 }
 
+/* ct_timeouts (NULL: "ct_timeouts: {}" or empty, every state default). */
+static int y_ct_words(const struct y_ct *y, struct policy *p)
+{
+	struct pol_build *b = calloc(1, sizeof(*b));
+	int e = b ? 0 : -ENOMEM;
+
+	if (!e && y)
+		e = pol_push2(b, "syn_sent", y->syn_sent) ?:
+		    pol_push2(b, "established", y->established) ?:
+		    pol_push2(b, "fin_wait", y->fin_wait) ?:
+		    pol_push2(b, "time_wait", y->time_wait) ?:
+		    pol_push2(b, "close", y->close) ?:
+		    pol_push2(b, "udp", y->udp) ?:
+		    pol_push2(b, "udp_stream", y->udp_stream) ?:
+		    pol_push2(b, "icmp", y->icmp);
+	e = e ?: pol_done(b, &p->ct);
+	free(b);
+	p->has_ct = true;
+	return e;
+}
+
 /*
  * True if the top-level mapping of the YAML file at @path has @key: an
  * empty list ("vteps: []", all VTEPs removed) loads as no list at all.
@@ -784,6 +859,8 @@ int policy_load_yaml(const char *path, struct policy *p, char *err,
 	if (!e)
 		e = y_tunnels(y, y->vteps || y_has_key(path, "vteps"),
 			      y->vnis || y_has_key(path, "vnis"), &p->tun);
+	if (!e && (y->ct || y_has_key(path, "ct_timeouts")))
+		e = y_ct_words(y->ct, p);
 	for (i = 0; i < y->containers_count && !e; i++)
 		e = y_cont_words(&y->containers[i], &p->conts[p->n++]);
 	cyaml_free(&cfg, &y_policy_schema, y, 0);

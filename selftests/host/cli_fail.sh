@@ -5,9 +5,9 @@
 # flip failure is not rolled back"). crash_at.so (LD_PRELOAD) makes the
 # N-th map update of a command fail with ENOMEM, for every N of the
 # command's own count, over a walk of container add/set/del, fw add (in
-# place and by replacement)/del/flush and policy apply. After each failed
-# command:
-#   - the listing (container list, fw list) is the one before it;
+# place and by replacement)/del/flush and policy apply (one file with
+# ct_timeouts). After each failed command:
+#   - the listing (container list, fw list, ct timeout) is the one before it;
 #   - the verdicts of probe packets (BPF_PROG_TEST_RUN of the attached
 #     program, fp_probe) to every address are those before it;
 #   - the next command (an unrelated container added, or deleted) works;
@@ -67,6 +67,7 @@ state() {
 			{ b = b "\x01" $0 } END { if (b != "") print b }' |
 			grep -v "^container tmp-" | sort | tr '\001' '\n'
 		rxl_ns "$PROBE" v0 $PROBES
+		rxl_cli ct timeout | grep -v default
 	} 2>&1
 }
 

@@ -36,9 +36,10 @@ cat > "$POLICY" <<'JSON'
 	     "allow proto udp dport 1000-2000"]},
   {"name": "cache", "ips": ["10.200.0.4"]}]}
 JSON
-# The same with tunnels: the diff has vtep, vni and ports changes.
+# The same with tunnels and timeouts: the diff has vtep, vni, ports and
+# ct_timeout changes.
 jq '.vteps = [{"addr": "10.0.0.5", "type": "geneve"}] | .vnis = ["nvgre:9"]
-    | .ports = {"vxlan": 4790}' "$POLICY" > "$TUNNELS"
+    | .ports = {"vxlan": 4790} | .ct_timeouts = {"icmp": 9}' "$POLICY" > "$TUNNELS"
 
 # def | arguments (run in order: the changes build the state the listings
 # show, so every optional member appears at least once)

@@ -32,7 +32,8 @@ cli() { rxl_in "$NS" "$@" >/dev/null || rxl_fail "rxlane $*"; }
 listings() {
 	local what
 
-	for what in "vtep list" "vni list" "container list" "fw list"; do
+	for what in "vtep list" "vni list" "container list" "fw list" \
+		    "ct timeout"; do
 		rxl_in "$NS" -j $what | jq -S 'del(.. | .handle?, .id?) |
 			if .vteps then .vteps |= sort_by(.addr) else . end' ||
 			echo "listing: $what failed"
@@ -69,6 +70,8 @@ cli fw del web handle 6
 cli fw add web allow from 192.0.2.0/24 prio 4294967295 comment last
 cli fw add db drop proto tcp dport 22
 cli fw add db allow proto any dport 0-65535 prio 7
+cli ct timeout udp 60
+cli ct timeout established 3600
 ORIG=$(listings)
 
 rxl_in "$NS" policy export > "$DIR/a.json" || rxl_fail "policy export"
@@ -76,9 +79,10 @@ out=$(rxl_in "$NS" policy export "$DIR/b.json") || rxl_fail "export FILE"
 [ "$out" = "$DIR/b.json: 3 containers, 8 rules" ] || rxl_fail "export FILE said '$out'"
 cmp -s "$DIR/a.json" "$DIR/b.json" || rxl_fail "export to stdout and to FILE differ"
 jq -e '(.vteps | length) == 4 and .ports == {"vxlan": 4790, "geneve": 6082}
-	and (.vnis | length) == 4 and (.containers | length) == 3' \
+	and (.vnis | length) == 4 and (.containers | length) == 3
+	and .ct_timeouts == {"established": 3600, "udp": 60}' \
 	"$DIR/a.json" >/dev/null || rxl_fail "export lacks a part: $(cat "$DIR/a.json")"
-rxl_ok "export: 4 VTEPs, ports, 4 VNIs, 3 containers, 8 rules"
+rxl_ok "export: 4 VTEPs, ports, 4 VNIs, 3 containers, 8 rules, 2 timeouts"
 
 n=$(rxl_in "$NS" -j policy apply "$DIR/a.json" | jq '.changes | length')
 [ "$n" = 0 ] || rxl_fail "applying the export changed $n things"
@@ -112,10 +116,12 @@ cli container add db ip 10.200.0.8
 cli container add extra ip 10.200.0.7 default drop
 cli fw flush web
 cli fw add web allow proto tcp dport 8080
+cli ct timeout udp default
+cli ct timeout icmp 9
 OTHER=$(listings)
 out=$(rxl_in "$NS" -n policy apply "$DIR/a.json") || rxl_fail "-n apply"
 case "$out" in
-*"- vtep 10.0.0.9 type nvgre"*"~ vtep 10.0.0.3 type geneve"*"~ ports vxlan 4790 geneve 6082"*"- vni 42"*"+ vni nvgre:300"*"would be applied (dry run)"*) ;;
+*"- vtep 10.0.0.9 type nvgre"*"~ vtep 10.0.0.3 type geneve"*"~ ports vxlan 4790 geneve 6082"*"- vni 42"*"+ vni nvgre:300"*"~ ct_timeout udp 60"*"~ ct_timeout icmp default"*"would be applied (dry run)"*) ;;
 *) rxl_fail "-n policy apply printed: $out" ;;
 esac
 same_as "$OTHER" "a dry run"
@@ -136,7 +142,7 @@ rxl_ok "egress_default: diffed, applied, consistent with the fast path"
 # A refused file changes no part, its tunnels included.
 jq '.vteps |= map(select(.addr != "10.0.0.3"))
     | .vteps += [{"addr": "10.0.0.77", "type": "nvgre"}] | .vnis += ["555"]
-    | .ports.vxlan = 4791
+    | .ports.vxlan = 4791 | .ct_timeouts = {"icmp": 7}
     | .containers += [{"name": "zz", "ips": ["10.200.0.9"], "rules":
         [range(8; 17) | "drop from 10.0.0.0/\(.)"]}]' "$DIR/a.json" \
 	> "$DIR/shapes.json"
@@ -147,7 +153,39 @@ case "$err" in
 *) rxl_fail "9 shapes: '$err'" ;;
 esac
 same_as "$ORIG" "after the refused file"
-rxl_ok "refused halfway: VTEPs, ports, VNIs and containers as before ($err)"
+rxl_ok "refused halfway: VTEPs, ports, VNIs, containers and timeouts as before ($err)"
+
+# Timeouts the ct commands refuse are refused in a file, before anything.
+for bad in '{"establishd": 5}' '{"udp": 0}' '{"udp": "soon"}' '{"udp": [1]}' \
+	   '{"icmp": 31536001}' '[]'; do
+	jq --argjson t "$bad" '.ct_timeouts = $t | .containers[0].default = "allow"' \
+		"$DIR/a.json" > "$DIR/badct.json"
+	err=$(rxl_in "$NS" policy apply "$DIR/badct.json" 2>&1) &&
+		rxl_fail "ct_timeouts $bad applied"
+	case $err in
+	*"bad timeout"* | *"must be a number"* | *"must be an object"*) ;;
+	*) rxl_fail "ct_timeouts $bad: '$err'" ;;
+	esac
+	same_as "$ORIG" "after ct_timeouts $bad"
+done
+rxl_ok "bad ct_timeouts refused with nothing changed"
+
+# The timeouts are an apply's last write: when it fails, the containers
+# changed before it are put back (crash_at.so fails that update).
+RXL_NS=$NS
+jq '.ct_timeouts = {"icmp": 7} | .containers |= map(select(.name != "bare"))' \
+	"$DIR/a.json" > "$DIR/ctfail.json"
+n=$(rxl_shim_count "$DIR/count" RXLANE_FAIL_SKIP=rxl_acache -- \
+	policy apply "$DIR/ctfail.json")
+cli policy apply "$DIR/a.json"
+same_as "$ORIG" "a.json applied again"
+out=$(rxl_shim_run RXLANE_FAIL_AT="$n" RXLANE_FAIL_SKIP=rxl_acache -- \
+	policy apply "$DIR/ctfail.json" 2>&1) &&
+	rxl_fail "apply with its last update ($n) failing succeeded: $out"
+grep -q "writing the timeouts" <<< "$out" ||
+	rxl_fail "update $n of the apply is not the timeouts': $out"
+same_as "$ORIG" "the timeouts' write failing"
+rxl_ok "the timeouts' write failing: the container deleted before it is back ($out)"
 
 jq '.vteps += [{"addr": "10.200.0.2"}]' "$DIR/a.json" > "$DIR/onvtep.json"
 err=$(rxl_in "$NS" policy apply "$DIR/onvtep.json" 2>&1)
@@ -186,6 +224,8 @@ ports:
 vnis:
   - 100
   - geneve:7
+ct_timeouts:
+  icmp: 5
 containers:
   - name: web
     ips: [10.200.0.2]
@@ -194,7 +234,8 @@ YAML
 cat > "$DIR/t.json" <<'JSON'
 {"schema": 1, "vteps": [{"addr": "10.0.0.5", "type": "vxlan,geneve"},
   {"addr": "fd0f::5"}], "ports": {"vxlan": 4791, "geneve": 6083},
- "vnis": ["100", "geneve:7"], "containers": [{"name": "web", "ips": ["10.200.0.2"],
+ "vnis": ["100", "geneve:7"], "ct_timeouts": {"icmp": 5},
+ "containers": [{"name": "web", "ips": ["10.200.0.2"],
    "egress_default": "drop"}]}
 JSON
 cli policy apply "$DIR/t.yaml"
@@ -209,7 +250,7 @@ cli policy apply "$DIR/none.yaml"
 [ "$(rxl_in "$NS" -j vtep list | jq '.vteps | length')" = 0 ] &&
 [ "$(rxl_in "$NS" -j vni list | jq '.vnis | length')" = 0 ] ||
 	rxl_fail "YAML 'vteps: []' and 'vnis: []' left: $(rxl_in "$NS" vtep list; rxl_in "$NS" vni list)"
-rxl_ok "YAML: vteps, ports, vnis and egress_default as in JSON (flow and block style, empty lists)"
+rxl_ok "YAML: vteps, ports, vnis, ct_timeouts and egress_default as in JSON (flow and block style, empty lists)"
 
 echo "PASS: policy export round trip"
 exit 0

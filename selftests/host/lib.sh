@@ -126,7 +126,8 @@ JSON
 {"schema": 1, "containers": [
   {"name": "web", "ips": ["10.200.0.2", "fd00::2"], "default": "drop",
    "rules": ["allow proto tcp dport 80", "allow proto tcp dport 443"]},
-  {"name": "db", "ips": ["10.200.0.3"], "default": "drop"}]}
+  {"name": "db", "ips": ["10.200.0.3"], "default": "drop"}],
+ "ct_timeouts": {"udp": 45}}
 JSON
 
 	RXL_WALK=(
@@ -145,6 +146,7 @@ JSON
 		"fw flush web"
 		"container del db"
 		"container del web"
+		"ct timeout udp default"
 	)
 }
 
