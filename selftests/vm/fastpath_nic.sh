@@ -8,7 +8,9 @@
 # program natively on that NIC (in its NAPI poll), it decaps, and a
 # container namespace behind a veth gets exactly the TCP connections its
 # rules ('rxlane vtep/vni/container/fw') allow. Every refusal is proven by
-# its drop counter ('rxlane -j stats').
+# its drop counter ('rxlane -j stats'). Then connection tracking: the
+# default-drop container's own outbound connection works only with the
+# tc egress program 'attach' puts on nic0; its replies arrive in VXLAN.
 #
 #   ns S (wire)                      ns R (receiver)              ns C
 #   vx0 vxlan  VNI 100  10.100.0.1 \
@@ -236,6 +238,51 @@ xdp_sum() {
 [ "$(xdp_sum xdp_pass)" -gt 0 ] || fail "nic0 counted no XDP_PASS"
 [ "$(xdp_sum xdp_drop)" -gt 0 ] || fail "nic0 counted no XDP_DROP"
 echo "ok: nic0 ran XDP natively: pass $(xdp_sum xdp_pass), drop $(xdp_sum xdp_drop)"
+
+# Connection tracking on the NIC (issue 14): the default-drop container
+# opens a connection itself. The SYN leaves as plain IPv4 through nic0,
+# where 'attach' put the tc egress program; the SYN-ACK comes back in
+# VXLAN (S routes 10.200.0.0/24 into vx0), is decapped natively by XDP and
+# passed by the entry, though the rules would drop it. Without the egress
+# program (its filter removed) the same connection is refused, proven by
+# the default drop counter.
+route_via vx0
+ip netns exec "$RXL_S" python3 -c '
+import socket
+s = socket.socket()
+s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+s.bind(("10.100.0.1", 9000))
+s.listen(16)
+while True:
+    c = s.accept()[0]
+    c.sendall(b"hello\n")
+    c.close()
+' &
+RXL_PIDS+=($!)
+rxl_wait_listen "$RXL_S" 9000
+tcfilter() { ip netns exec "$RXL_R" tc filter show dev nic0 egress; }
+tcfilter | grep -q rxlane_tc || fail "attach put no tc egress program on nic0: $(tcfilter)"
+ip netns exec "$RXL_R" tc filter del dev nic0 egress ||
+	fail "removing rxlane's tc egress filter"
+rxl_refused "$RXL_C" 10.100.0.1 9000 drops default ||
+	fail "outbound without the egress program: $RXL_WHY"
+echo "ok: outbound from the default-drop container without tracking: refused"
+cli detach nic0
+cli attach nic0 mode native
+tcfilter | grep -q rxlane_tc || fail "attach again: no tc egress program"
+got=$(ip netns exec "$RXL_C" timeout 60 python3 -c '
+import socket
+s = socket.create_connection(("10.100.0.1", 9000), timeout=50)
+print(s.makefile().readline().strip())') ||
+	fail "outbound TCP from the default-drop container through nic0 failed"
+[ "$got" = hello ] || fail "outbound TCP read '$got', want hello"
+ent=$(rxl_in "$RXL_R" -j ct list web | jq -c '[.entries[] |
+	select(.proto == "tcp" and .dst == "10.100.0.1" and .dport == 9000 and
+	       .direction == "out")] | length')
+[ "$ent" -ge 1 ] || fail "no outbound entry in ct list: $(rxl_in "$RXL_R" ct list)"
+in=$(rxl_in "$RXL_R" -j ct stats | jq .events.ingress)
+[ "$in" -gt 0 ] || fail "no reply passed by an entry (events.ingress $in): $(rxl_in "$RXL_R" ct stats)"
+echo "ok: outbound TCP from the default-drop container: tracked on nic0's egress, its VXLAN replies passed after decap ($in by entries)"
 
 cli detach nic0
 ip -n "$RXL_R" -d link show nic0 | grep -q 'prog/xdp' && fail "still attached"
