@@ -58,6 +58,9 @@ struct cli_cont {
 	__u32 nvnis;		/* tunnels it is reached through */
 	__u32 vnis[RXL_CONT_MAX_VNIS];	/* rxl_cont_vni() bindings */
 	__u32 egress_drop;	/* egress default policy drop (conntrack.rst) */
+	__u8 mac[6];		/* anti-spoofing: its MAC, when has_mac */
+	__u8 has_mac;
+	__u8 pad_mac;
 };
 
 struct cli_rule_key {
@@ -392,6 +395,13 @@ int cli_tc_attach(struct cli *c, const char *dir, const char *dev,
 		  int ifindex, __u32 slots, __u32 ct_size);
 /* Remove rxlane's filter (only rxlane's), and clsact when left empty. */
 int cli_tc_detach(struct cli *c, const char *dev, int ifindex);
+/*
+ * Anti-spoofing: the check on the tc ingress of @to's device ('dev'),
+ * removed from @from's when that device is no longer its (either NULL:
+ * a container added or deleted). After the fast path's change.
+ */
+int cli_tc_port_sync(struct cli *c, const struct cli_cont *from,
+		     const struct cli_cont *to);
 
 int cmd_attach(struct cli *c, int argc, char **argv);
 int cmd_detach(struct cli *c, int argc, char **argv);

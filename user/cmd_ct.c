@@ -44,6 +44,7 @@ static const char *const cli_ct_events[RXL_CT_STAT__MAX] = {
 	[RXL_CT_STAT_EGRESS_DROP] = "egress_drop",
 	[RXL_CT_STAT_REOPEN] = "reopen",
 	[RXL_CT_STAT_EXPIRED] = "expired",
+	[RXL_CT_STAT_SPOOF] = "spoof",
 };
 
 /* The pinned tables: [0] IPv4, [1] IPv6; then the timeouts and events. */

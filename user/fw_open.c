@@ -82,6 +82,12 @@ static const struct rxl_map_ref rxl_maps[] = {
 		sizeof(struct rxl_cont_counter), RXL_MAX_CONTAINERS, 0),
 	RXL_MAP(drops, PERCPU_ARRAY, RXL_U32, RXL_U64, RXL_DROP__MAX, 0),
 	RXL_MAP(stats, PERCPU_ARRAY, RXL_U32, RXL_U64, RXL_STAT__MAX, 0),
+	RXL_MAP(ports, HASH, sizeof(struct rxl_port_key),
+		sizeof(struct rxl_port), RXL_MAX_PORTS, BPF_F_NO_PREALLOC),
+	RXL_MAP(cont_port, ARRAY, RXL_U32, sizeof(struct rxl_port_key),
+		RXL_MAX_CONTAINERS, 0),
+	RXL_MAP(spoof_cnt, PERCPU_ARRAY, RXL_U32, sizeof(struct rxl_counter),
+		RXL_MAX_CONTAINERS, 0),
 };
 #define RXL_NMAPS (sizeof(rxl_maps) / sizeof(rxl_maps[0]))
 
