@@ -86,6 +86,7 @@ struct rxl_map_layout {
 	__u32 max_entries;	/* 0: a capacity the loader chooses */
 	__u32 map_flags;	/* devmaps: BPF_F_RDONLY_PROG aside */
 	bool rule_sized;	/* sized at load for max-rules */
+	bool optional;		/* not every program uses it: may be absent */
 };
 
 /* This build's layout of map @name (bpf/rxl_maps.h), or NULL. */

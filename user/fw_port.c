@@ -7,7 +7,9 @@
  *
  * A device is keyed by its ifindex and the cookie of the network
  * namespace it was named in (the caller's), so that an ifindex of another
- * namespace never matches it.
+ * namespace never matches it. Without the maps (opened through an XDP
+ * program, which does not use them, or pins of an older build) nothing
+ * is bound: the tc check then passes every frame of the device.
  */
 #include <errno.h>
 #include <string.h>
@@ -42,6 +44,8 @@ static void rxl_port_unbind(struct rxl_fw *fw, __u32 id)
 {
 	struct rxl_port_key k = {}, none = {};
 
+	if (fw->ports < 0 || fw->cont_port < 0)
+		return;
 	if (bpf_map_lookup_elem(fw->cont_port, &id, &k) || !k.ifindex)
 		return;
 	bpf_map_delete_elem(fw->ports, &k);
@@ -56,6 +60,9 @@ int rxl_fw_port_bind(struct rxl_fw *fw, const struct rxl_cont_spec *s)
 	if (s->id >= RXL_MAX_CONTAINERS)
 		return rxl_fail(fw, -EINVAL, "container id %u out of range",
 				s->id);
+	/* Maps of an older build, or of a program (no tc program reads). */
+	if (fw->ports < 0 || fw->cont_port < 0)
+		return 0;
 	if (bpf_map_lookup_elem(fw->cont_port, &s->id, &old))
 		memset(&old, 0, sizeof(old));
 	if (s->redirect_ifindex <= 0) {

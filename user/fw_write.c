@@ -1014,8 +1014,9 @@ static int rxl_apply_locked(struct rxl_fw *fw, const struct rxl_cont_spec *s,
 	if (!exists)
 		err = rxl_zero_percpu(fw, fw->cont_cnt, id, 1,
 				      sizeof(struct rxl_cont_counter)) ?:
-		      rxl_zero_percpu(fw, fw->spoof_cnt, id, 1,
-				      sizeof(struct rxl_counter));
+		      (fw->spoof_cnt < 0 ? 0 :
+		       rxl_zero_percpu(fw, fw->spoof_cnt, id, 1,
+				       sizeof(struct rxl_counter)));
 	/* Anti-spoofing: its device bound before its addresses are live. */
 	if (!err)
 		err = rxl_fw_port_bind(fw, s);
