@@ -212,6 +212,11 @@ int cli_need_arg(struct cli *c, int argc, char *const *argv, int i);
 bool cli_name_ok(const char *s);
 
 /* ---- rules and addresses in text (cli_rule.c) -------------------------- */
+/*
+ * The name of L4 protocol @proto: "tcp", "udp", "icmp" (ICMPv6 too, as a
+ * rule names both, unless @icmp6: "icmpv6"), or NULL for any other.
+ */
+const char *cli_proto_name(__u8 proto, bool icmp6);
 int cli_parse_addr(struct cli *c, const char *s, struct cli_addr *a);
 void cli_fmt_addr(const struct cli_addr *a, char *buf, size_t len);
 /* Parse rule words (allow|drop, proto, from, dport, prio, comment). */
