@@ -196,4 +196,30 @@ struct {
 	__uint(pinning, LIBBPF_PIN_BY_NAME);
 } rxl_ct_stats SEC(".maps");
 
+/* Anti-spoofing (include/rxlane_maps.h), written by user/fw_write.c. */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, RXL_MAX_PORTS);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__type(key, struct rxl_port_key);
+	__type(value, struct rxl_port);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} rxl_ports SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, RXL_MAX_CONTAINERS);
+	__type(key, __u32);
+	__type(value, struct rxl_port_key);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} rxl_cont_port SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, RXL_MAX_CONTAINERS);
+	__type(key, __u32);
+	__type(value, struct rxl_counter);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} rxl_spoof_cnt SEC(".maps");
+
 #endif /* _RXL_MAPS_H */

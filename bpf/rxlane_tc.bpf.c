@@ -11,6 +11,9 @@
  * entry and everything passes; with egress default drop, only packets of
  * tracked flows (and IPv6 neighbour discovery) pass.
  *
+ * A second program, rxlane_tc_port, is the anti-spoofing check on the
+ * tc ingress hook of each container's host-side device (below).
+ *
  * Context: softirq or process context (the egress path of the stack),
  * RCU read side; never sleeps.
  */
@@ -146,6 +149,183 @@ int rxlane_tc(struct __sk_buff *skb)
 	if (rxl_tc_parse(skb, &pk) || !pk.c)
 		return TC_ACT_OK;
 	return rxl_tc_judge(&pk);
+}
+
+/* ---- anti-spoofing: tc ingress on a container's host-side device ------ */
+
+/*
+ * The cookie of the network namespace this instance was attached in
+ * (SO_NETNS_COOKIE), set by the loader before load: with the ifindex it
+ * names the device (struct rxl_port_key).
+ */
+const volatile __u64 rxl_tc_netns = 0;
+
+/* Headers read, at most: Ethernet, IPv6, a hop-by-hop header, ICMPv6. */
+#define RXL_PORT_PULL	(RXL_ETH_HLEN + RXL_IPV6_HLEN + 8 + 4)
+
+#define RXL_ARP_HLEN	28	/* Ethernet/IPv4 ARP */
+#define RXL_ICMP6_NS	135
+#define RXL_MLD_FIRST	130	/* query, v1 report, v1 done */
+#define RXL_MLD_LAST	132
+#define RXL_MLD2_REPORT	143
+
+/* A frame of container @id that is not its own: dropped and counted. */
+static __always_inline int rxl_spoof(struct __sk_buff *skb, __u32 id)
+{
+	struct rxl_counter *cnt = bpf_map_lookup_elem(&rxl_spoof_cnt, &id);
+
+	if (cnt) {
+		cnt->packets++;
+		cnt->bytes += skb->len;
+	}
+	rxl_ct_count(RXL_CT_STAT_SPOOF);
+	return TC_ACT_SHOT;
+}
+
+static __always_inline int rxl_mac_eq(const __u8 *a, const __u8 *b)
+{
+	return *(const __u32 *)a == *(const __u32 *)b &&
+	       *(const __u16 *)(a + 4) == *(const __u16 *)(b + 4);
+}
+
+/* Whether the IPv4 address at @a is container @id's. */
+static __always_inline int rxl_own4(const __u8 *a, __u32 id)
+{
+	__be32 k = *(const __be32 *)a;
+	const struct rxl_container *c = bpf_map_lookup_elem(&rxl_addrs4, &k);
+
+	return c && c->id == id;
+}
+
+static __always_inline int rxl_own6(const __u8 *a, __u32 id)
+{
+	const struct rxl_container *c;
+	struct rxl_in6 k;
+
+	__builtin_memcpy(&k, a, 16);
+	c = bpf_map_lookup_elem(&rxl_addrs6, &k);
+	return c && c->id == id;
+}
+
+/*
+ * ARP from container @id (Ethernet/IPv4 only): the sender's address must
+ * be its own, or 0.0.0.0 (an RFC 5227 probe); the sender's MAC its MAC
+ * when one is set. Other ARP (another hardware or protocol type) is
+ * refused: it is not the container's to send.
+ */
+static __always_inline int rxl_arp_ok(const __u8 *arp, const void *end,
+				      const struct rxl_port *port)
+{
+	if (arp + RXL_ARP_HLEN > (const __u8 *)end)
+		return 0;
+	if (*(const __be16 *)arp != bpf_htons(1) ||
+	    *(const __be16 *)(arp + 2) != bpf_htons(RXL_ETH_P_IP) ||
+	    arp[4] != 6 || arp[5] != 4)
+		return 0;
+	if ((port->flags & RXL_PORT_MAC) && !rxl_mac_eq(arp + 8, port->mac))
+		return 0;
+	return !*(const __u32 *)(arp + 14) || rxl_own4(arp + 14, port->id);
+}
+
+/*
+ * An IPv6 source that is none of the container's addresses is allowed
+ * for neighbour discovery and MLD only: the unspecified address for
+ * duplicate address detection (a neighbour solicitation, an MLDv2
+ * report: RFC 4862 5.4.2, RFC 3810 5.2.13), a link-local one for ND and
+ * MLD (RFC 4861, 4291): neither can name a container, so neither can
+ * create an entry in any zone. One hop-by-hop header (MLD's router alert)
+ * is skipped.
+ */
+static __always_inline int rxl_ip6_local_ok(const __u8 *ip6, const void *end)
+{
+	const __u8 *l4 = ip6 + RXL_IPV6_HLEN;
+	__u8 next = ip6[6], type;
+	int any = 1, i;
+
+	for (i = 0; i < 16; i++)
+		if (ip6[8 + i])
+			any = 0;
+	if (!any && !(ip6[8] == 0xfe && (ip6[9] & 0xc0) == 0x80))
+		return 0;
+	if (next == RXL_IPPROTO_HOPOPTS) {
+		if (l4 + 8 > (const __u8 *)end)
+			return 0;
+		next = l4[0];
+		if (l4[1])
+			return 0;	/* longer than MLD's 8 bytes */
+		l4 += 8;
+	}
+	if (next != RXL_IPPROTO_ICMPV6 || l4 + 1 > (const __u8 *)end)
+		return 0;
+	type = l4[0];
+	if (any)
+		return type == RXL_ICMP6_NS || type == RXL_MLD2_REPORT;
+	return (type >= RXL_ND_FIRST && type <= RXL_ND_LAST) ||
+	       (type >= RXL_MLD_FIRST && type <= RXL_MLD_LAST) ||
+	       type == RXL_MLD2_REPORT;
+}
+
+/*
+ * rxlane_tc_port() - anti-spoofing of what a container sends
+ *
+ * Attached to the tc ingress hook of a container's host-side device
+ * ('container add ... dev DEV'): every frame the container sends enters
+ * the host there, before it is routed or bridged anywhere, so before any
+ * program could create a connection-tracking entry for it. The device
+ * names the container (rxl_ports, by ifindex and namespace cookie); the
+ * frame must carry its MAC (when set) and one of its addresses (IPv4,
+ * IPv6, ARP's sender), else it is dropped and counted as spoof
+ * (Documentation/conntrack.rst, "Anti-spoofing"). Other ethertypes are
+ * checked for the MAC only: they reach no tracked path.
+ *
+ * Context: softirq (the receive path of the device), RCU read side.
+ */
+SEC("tc")
+int rxlane_tc_port(struct __sk_buff *skb)
+{
+	struct rxl_port_key k = { .ifindex = skb->ifindex,
+				  .netns = rxl_tc_netns };
+	const struct rxl_port *port = bpf_map_lookup_elem(&rxl_ports, &k);
+	void *data, *end;
+	__u8 *eth, *l3;
+
+	if (!port)
+		return TC_ACT_OK;	/* no container's device (any more) */
+	/* A container sends untagged frames: a tag could hide a source. */
+	if (skb->vlan_present)
+		return rxl_spoof(skb, port->id);
+	if (skb->len > skb->data_end - skb->data)
+		bpf_skb_pull_data(skb, RXL_PORT_PULL);
+	data = (void *)(long)skb->data;
+	end = (void *)(long)skb->data_end;
+	eth = data;
+	l3 = eth + RXL_ETH_HLEN;
+	if (l3 > (__u8 *)end)
+		return rxl_spoof(skb, port->id);
+	if ((port->flags & RXL_PORT_MAC) && !rxl_mac_eq(eth + 6, port->mac))
+		return rxl_spoof(skb, port->id);
+	switch (bpf_ntohs(*(__be16 *)(eth + 12))) {
+	case RXL_ETH_P_IP:
+		if (l3 + RXL_IPV4_HLEN > (__u8 *)end ||
+		    !rxl_own4(l3 + 12, port->id))
+			return rxl_spoof(skb, port->id);
+		return TC_ACT_OK;
+	case RXL_ETH_P_IPV6:
+		if (l3 + RXL_IPV6_HLEN > (__u8 *)end)
+			return rxl_spoof(skb, port->id);
+		if (rxl_own6(l3 + 8, port->id) || rxl_ip6_local_ok(l3, end))
+			return TC_ACT_OK;
+		return rxl_spoof(skb, port->id);
+	case RXL_ETH_P_ARP:
+		if (!rxl_arp_ok(l3, end, port))
+			return rxl_spoof(skb, port->id);
+		return TC_ACT_OK;
+	case RXL_ETH_P_8021Q:
+	case RXL_ETH_P_8021AD:
+		return rxl_spoof(skb, port->id);
+	default:
+		return TC_ACT_OK;
+	}
 }
 
 char LICENSE[] SEC("license") = "GPL";

@@ -465,7 +465,40 @@ enum rxl_ct_stat {
 	RXL_CT_STAT_EGRESS_DROP,	/* egress default drop, no entry */
 	RXL_CT_STAT_REOPEN,		/* SYN on a closed entry: judged anew */
 	RXL_CT_STAT_EXPIRED,		/* entry found past its expiry */
+	RXL_CT_STAT_SPOOF,		/* egress not from its container: drop */
 	RXL_CT_STAT__MAX,
 };
+
+/* ---- anti-spoofing (Documentation/conntrack.rst, "Anti-spoofing") ----- */
+/*
+ *   rxl_ports       HASH  rxl_port_key -> struct rxl_port: the container a
+ *                   device belongs to (its host-side device, 'dev')
+ *   rxl_cont_port   ARRAY[container id] -> struct rxl_port_key: its device
+ *                   (ifindex 0: none)
+ *   rxl_spoof_cnt   PERCPU_ARRAY[container id] -> struct rxl_counter:
+ *                   frames it sent with a source that is not its own
+ *
+ * A device is named by its ifindex *and* its network namespace's cookie
+ * (SO_NETNS_COOKIE): ifindexes are per namespace, and every program
+ * instance knows the cookie of the namespace it was attached in.
+ */
+#define RXL_MAX_PORTS		RXL_MAX_CONTAINERS
+
+struct rxl_port_key {
+	__u32 ifindex;
+	__u32 pad;
+	__u64 netns;		/* the namespace's cookie */
+};
+_Static_assert(sizeof(struct rxl_port_key) == 16, "rxl_port_key size");
+
+#define RXL_PORT_MAC		(1U << 0)	/* mac is set: checked */
+
+struct rxl_port {
+	__u32 id;		/* the container */
+	__u8 mac[6];		/* its MAC, when RXL_PORT_MAC */
+	__u8 flags;		/* RXL_PORT_* */
+	__u8 pad;
+};
+_Static_assert(sizeof(struct rxl_port) == 12, "rxl_port size");
 
 #endif /* _RXLANE_MAPS_H */

@@ -58,6 +58,9 @@ struct cli_cont {
 	__u32 nvnis;		/* tunnels it is reached through */
 	__u32 vnis[RXL_CONT_MAX_VNIS];	/* rxl_cont_vni() bindings */
 	__u32 egress_drop;	/* egress default policy drop (conntrack.rst) */
+	__u8 mac[6];		/* anti-spoofing: its MAC, when has_mac */
+	__u8 has_mac;
+	__u8 pad_mac;
 };
 
 struct cli_rule_key {
@@ -209,6 +212,11 @@ int cli_need_arg(struct cli *c, int argc, char *const *argv, int i);
 bool cli_name_ok(const char *s);
 
 /* ---- rules and addresses in text (cli_rule.c) -------------------------- */
+/*
+ * The name of L4 protocol @proto: "tcp", "udp", "icmp" (ICMPv6 too, as a
+ * rule names both, unless @icmp6: "icmpv6"), or NULL for any other.
+ */
+const char *cli_proto_name(__u8 proto, bool icmp6);
 int cli_parse_addr(struct cli *c, const char *s, struct cli_addr *a);
 void cli_fmt_addr(const struct cli_addr *a, char *buf, size_t len);
 /* Parse rule words (allow|drop, proto, from, dport, prio, comment). */
@@ -392,6 +400,13 @@ int cli_tc_attach(struct cli *c, const char *dir, const char *dev,
 		  int ifindex, __u32 slots, __u32 ct_size);
 /* Remove rxlane's filter (only rxlane's), and clsact when left empty. */
 int cli_tc_detach(struct cli *c, const char *dev, int ifindex);
+/*
+ * Anti-spoofing: the check on the tc ingress of @to's device ('dev'),
+ * removed from @from's when that device is no longer its (either NULL:
+ * a container added or deleted). After the fast path's change.
+ */
+int cli_tc_port_sync(struct cli *c, const struct cli_cont *from,
+		     const struct cli_cont *to);
 
 int cmd_attach(struct cli *c, int argc, char **argv);
 int cmd_detach(struct cli *c, int argc, char **argv);

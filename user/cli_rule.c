@@ -58,15 +58,16 @@ int cli_parse_rule(struct cli *c, int argc, char *const *argv,
 	return 0;
 }
 
-static const char *cli_proto_name(__u8 proto)
+const char *cli_proto_name(__u8 proto, bool icmp6)
 {
 	switch (proto) {
 	case IPPROTO_TCP:
 		return "tcp";
 	case IPPROTO_UDP:
 		return "udp";
-	case IPPROTO_ICMP:
 	case IPPROTO_ICMPV6:
+		return icmp6 ? "icmpv6" : "icmp";
+	case IPPROTO_ICMP:
 		return "icmp";
 	default:
 		return NULL;
@@ -89,7 +90,7 @@ static bool cli_has_ports(const struct cli_rule *r)
 void cli_print_rule(struct cli *c, const struct cli_rule *r,
 		    enum cli_mode handle, enum cli_mode words)
 {
-	const char *proto = cli_proto_name(r->proto);
+	const char *proto = cli_proto_name(r->proto, false);
 	char pfx[64];
 
 	cli_print_uint(c, handle, "handle", "handle %llu ", r->handle);

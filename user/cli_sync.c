@@ -57,6 +57,8 @@ int cli_spec_of(const struct cli_set *s, struct rxl_cont_spec *spec,
 	spec->nrules = s->nrules;
 	spec->default_drop = s->cont.default_drop;
 	spec->egress_drop = s->cont.egress_drop;
+	spec->has_mac = s->cont.has_mac;
+	memcpy(spec->mac, s->cont.mac, sizeof(spec->mac));
 	for (i = 0; i < s->cont.naddrs && i < CLI_MAX_ADDRS; i++) {
 		memset(&a[i], 0, sizeof(a[i]));
 		a[i].family = s->cont.addrs[i].family == 4 ? AF_INET : AF_INET6;
@@ -135,9 +137,12 @@ static int cli_fw_step(struct cli *c, const struct cli_set *from,
 	if (from && !same &&
 	    cli_fw_container_del(c, from->cont.id, from->cont.name))
 		return CLI_ERR;
-	if (!to)
-		return 0;
-	return cli_fw_container_apply(c, to, same && cli_rules_same(from, to));
+	if (to && cli_fw_container_apply(c, to,
+					 same && cli_rules_same(from, to)))
+		return CLI_ERR;
+	/* Anti-spoofing on the devices (ct_attach.c). */
+	return cli_tc_port_sync(c, from ? &from->cont : NULL,
+				to ? &to->cont : NULL);
 }
 
 /*

@@ -190,6 +190,45 @@ int cli_check_not_vtep(struct cli *c, const struct cli_cont *ct)
 	return cli_check_not_vtep_in(c, ct, v, n);
 }
 
+/* ---- anti-spoofing: the container's MAC (conntrack.rst) ---------------- */
+
+/* "02:00:00:00:00:01" into @ct, or "none" (no MAC checked). */
+static int cli_parse_mac(struct cli *c, const char *s, struct cli_cont *ct)
+{
+	unsigned int b[6], i;
+	char end;
+
+	memset(ct->mac, 0, sizeof(ct->mac));
+	ct->has_mac = 0;
+	if (cli_is(s, "none"))
+		return 0;
+	if (sscanf(s, "%2x:%2x:%2x:%2x:%2x:%2x%c", &b[0], &b[1], &b[2], &b[3],
+		   &b[4], &b[5], &end) != 6 || strlen(s) != 17)
+		return cli_err(c, CLI_ERR, s,
+			       "bad MAC '%s' (xx:xx:xx:xx:xx:xx or none)", s);
+	if (b[0] & 1)
+		return cli_err(c, CLI_ERR, s,
+			       "MAC '%s' is a multicast address: no container sends from it",
+			       s);
+	for (i = 0; i < 6; i++)
+		ct->mac[i] = b[i];
+	ct->has_mac = 1;
+	return 0;
+}
+
+/* " mac xx:..." as text, "mac" under -j; nothing when none is set. */
+static void cli_print_mac(struct cli *c, const struct cli_cont *ct)
+{
+	char buf[18];
+	const __u8 *m = ct->mac;
+
+	if (!ct->has_mac)
+		return;
+	snprintf(buf, sizeof(buf), "%02x:%02x:%02x:%02x:%02x:%02x", m[0], m[1],
+		 m[2], m[3], m[4], m[5]);
+	cli_print_str(c, CLI_ANY, "mac", " mac %s", buf);
+}
+
 static int cli_set_dev(struct cli *c, struct cli_cont *ct, const char *s)
 {
 	if (strlen(s) >= sizeof(ct->dev) || !if_nametoindex(s))
@@ -200,7 +239,7 @@ static int cli_set_dev(struct cli *c, struct cli_cont *ct, const char *s)
 
 /*
  * NAME ip A [ip B]... [vni LIST] [default allow|drop]
- * [egress-default allow|drop] [dev DEV]
+ * [egress-default allow|drop] [dev DEV] [mac MAC]
  */
 int cli_parse_cont(struct cli *c, int argc, char *const *argv,
 		   struct cli_cont *ct)
@@ -219,7 +258,8 @@ int cli_parse_cont(struct cli *c, int argc, char *const *argv,
 	for (i = 1; i < argc && !err; i += 2) {
 		if (!cli_is(argv[i], "ip") && !cli_is(argv[i], "default") &&
 		    !cli_is(argv[i], "dev") && !cli_is(argv[i], "vni") &&
-		    !cli_is(argv[i], "egress-default"))
+		    !cli_is(argv[i], "egress-default") &&
+		    !cli_is(argv[i], "mac"))
 			return cli_usage_err(c, argv[i], "unknown keyword '%s'",
 					     argv[i]);
 		err = cli_need_arg(c, argc, argv, i);
@@ -235,6 +275,8 @@ int cli_parse_cont(struct cli *c, int argc, char *const *argv,
 		else if (cli_is(argv[i], "egress-default"))
 			err = cli_parse_default(c, argv[i + 1],
 						&ct->egress_drop);
+		else if (cli_is(argv[i], "mac"))
+			err = cli_parse_mac(c, argv[i + 1], ct);
 		else
 			err = cli_set_dev(c, ct, argv[i + 1]);
 	}
@@ -307,17 +349,20 @@ static int container_add(struct cli *c, int argc, char **argv)
 	return err;
 }
 
-/* NAME [default allow|drop] [egress-default allow|drop] [vni LIST|none] */
+/*
+ * NAME [default allow|drop] [egress-default allow|drop] [vni LIST|none]
+ * [mac MAC|none]
+ */
 static int container_set(struct cli *c, int argc, char **argv)
 {
 	struct cli_cont ct, want = {};
 	struct cli_set old, new;
-	bool dflt = false, vni = false, egress = false;
+	bool dflt = false, vni = false, egress = false, mac = false;
 	int i, err = 0;
 
 	if (argc < 3 || !(argc & 1))
 		return cli_usage_err(c, argc > 1 ? argv[1] : NULL,
-				     "usage: container set NAME [default allow|drop] [egress-default allow|drop] [vni LIST|none]");
+				     "usage: container set NAME [default allow|drop] [egress-default allow|drop] [vni LIST|none] [mac MAC|none]");
 	for (i = 1; i < argc && !err; i += 2) {
 		if (cli_is(argv[i], "default")) {
 			dflt = true;
@@ -330,6 +375,9 @@ static int container_set(struct cli *c, int argc, char **argv)
 		} else if (cli_is(argv[i], "vni")) {
 			vni = true;
 			err = cli_parse_vnis(c, argv[i + 1], &want);
+		} else if (cli_is(argv[i], "mac")) {
+			mac = true;
+			err = cli_parse_mac(c, argv[i + 1], &want);
 		} else {
 			return cli_usage_err(c, argv[i], "unknown keyword '%s'",
 					     argv[i]);
@@ -351,6 +399,10 @@ static int container_set(struct cli *c, int argc, char **argv)
 	if (vni) {
 		new.cont.nvnis = want.nvnis;
 		memcpy(new.cont.vnis, want.vnis, sizeof(want.vnis));
+	}
+	if (mac) {
+		new.cont.has_mac = want.has_mac;
+		memcpy(new.cont.mac, want.mac, sizeof(want.mac));
 	}
 	err = cli_sync(c, &old, &new);
 	cli_set_free(&old);
@@ -400,6 +452,7 @@ static void cli_print_cont(struct cli *c, const struct cli_set *s)
 	cli_print_vnis(c, &s->cont);
 	if (s->cont.dev[0])
 		cli_print_str(c, CLI_ANY, "dev", " dev %s", s->cont.dev);
+	cli_print_mac(c, &s->cont);
 	cli_print_nl(c);
 }
 

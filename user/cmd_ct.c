@@ -45,6 +45,7 @@ static const char *const cli_ct_events[RXL_CT_STAT__MAX] = {
 	[RXL_CT_STAT_EGRESS_DROP] = "egress_drop",
 	[RXL_CT_STAT_REOPEN] = "reopen",
 	[RXL_CT_STAT_EXPIRED] = "expired",
+	[RXL_CT_STAT_SPOOF] = "spoof",
 };
 
 /* The pinned tables: [0] IPv4, [1] IPv6; then the timeouts and events. */
@@ -200,22 +201,6 @@ static void cli_ct_unpack(int fam, const void *key, const struct rxl_ct_val *v,
 	}
 }
 
-static const char *cli_ct_proto(__u8 proto)
-{
-	switch (proto) {
-	case IPPROTO_TCP:
-		return "tcp";
-	case IPPROTO_UDP:
-		return "udp";
-	case IPPROTO_ICMP:
-		return "icmp";
-	case IPPROTO_ICMPV6:
-		return "icmpv6";
-	default:
-		return "other";
-	}
-}
-
 /*
  * "NAME PROTO STATE src A dst B sport N dport M timeout S" (ICMP: "id N"
  * for the ports), src being the side that opened the connection.
@@ -234,7 +219,8 @@ static void cli_ct_print(struct cli *c, const struct cli_ct *t,
 		      cli_ct_zone_name(t, e->zone));
 	cli_print_uint(c, CLI_JSON, "zone", NULL, e->zone);
 	cli_print_uint(c, CLI_JSON, "family", NULL, e->family);
-	cli_print_str(c, CLI_ANY, "proto", " %s", cli_ct_proto(e->proto));
+	cli_print_str(c, CLI_ANY, "proto", " %s",
+		      cli_proto_name(e->proto, true) ?: "other");
 	cli_print_str(c, CLI_ANY, "state", " %s", cli_ct_states[st]);
 	cli_print_str(c, CLI_ANY, "direction", " %s", out ? "out" : "in");
 	cli_print_str(c, CLI_ANY, "src", " src %s", src);

@@ -21,6 +21,7 @@ struct cli_snap {
 	struct cli_set *sets;
 	unsigned int n;
 	struct rxl_cont_counter *cont;		/* [n] */
+	struct rxl_counter *spoof;		/* [n]: anti-spoofing drops */
 	struct rxl_counter **rule;		/* [n][nrules], handle order */
 	__u64 drops[RXL_DROP__MAX];
 	__u64 events[RXL_STAT__MAX];
@@ -43,13 +44,14 @@ static double cli_now(void)
 	return ts.tv_sec + ts.tv_nsec / 1e9;
 }
 
-static void cli_sum_rule(struct cli *c, __u32 slot, struct rxl_counter *out,
-			 struct rxl_counter *percpu)
+/* The sum over CPUs of counter @key of per-CPU map @fd. */
+static void cli_sum_ctr(struct cli *c, int fd, __u32 key,
+			struct rxl_counter *out, struct rxl_counter *percpu)
 {
 	int i;
 
 	memset(out, 0, sizeof(*out));
-	if (bpf_map_lookup_elem(c->fw.rule_cnt, &slot, percpu))
+	if (bpf_map_lookup_elem(fd, &key, percpu))
 		return;
 	for (i = 0; i < c->fw.ncpus; i++) {
 		out->packets += percpu[i].packets;
@@ -79,7 +81,8 @@ static int cli_snap_rules(struct cli *c, const struct cli_set *s,
 	cli_rule_ranks(s->rules, s->nrules, rank);
 	for (i = 0; i < s->nrules; i++)
 		if (slot[rank[i]] != RXL_NO_RULE)	/* shadowed: zeros */
-			cli_sum_rule(c, slot[rank[i]], &out[i], percpu);
+			cli_sum_ctr(c, c->fw.rule_cnt, slot[rank[i]], &out[i],
+				    percpu);
 out:
 	free(percpu);
 	free(rank);
@@ -99,6 +102,7 @@ static void cli_snap_free(struct cli_snap *s)
 	free(s->sets);
 	free(s->rule);
 	free(s->cont);
+	free(s->spoof);
 	memset(s, 0, sizeof(*s));
 }
 
@@ -122,7 +126,8 @@ static int cli_snap_alloc(struct cli *c, const char *name,
 	s->sets = calloc(s->n ?: 1, sizeof(*s->sets));
 	s->rule = calloc(s->n ?: 1, sizeof(*s->rule));
 	s->cont = calloc(s->n ?: 1, sizeof(*s->cont));
-	err = s->sets && s->rule && s->cont ?
+	s->spoof = calloc(s->n ?: 1, sizeof(*s->spoof));
+	err = s->sets && s->rule && s->cont && s->spoof ?
 	      cli_sets_load(c, name ? &all[i] : all, s->n, s->sets) :
 	      cli_err(c, CLI_ERR, NULL, "out of memory");
 	for (i = 0; !err && i < s->n; i++) {
@@ -137,12 +142,18 @@ static int cli_snap_alloc(struct cli *c, const char *name,
 
 static int cli_snap_take(struct cli *c, const char *name, struct cli_snap *s)
 {
+	struct rxl_counter *percpu;
 	unsigned int i;
 	int err;
 
 	memset(s, 0, sizeof(*s));
 	err = cli_snap_alloc(c, name, s);
+	percpu = calloc(c->fw.ncpus, sizeof(*percpu));
+	if (!err && !percpu)
+		err = cli_err(c, CLI_ERR, NULL, "out of memory");
 	for (i = 0; !err && i < s->n; i++) {
+		cli_sum_ctr(c, c->fw.spoof_cnt, s->sets[i].cont.id,
+			    &s->spoof[i], percpu);
 		if (!s->rule[i] ||
 		    rxl_fw_container_counter(&c->fw, s->sets[i].cont.id,
 					     &s->cont[i]) ||
@@ -152,6 +163,7 @@ static int cli_snap_take(struct cli *c, const char *name, struct cli_snap *s)
 	if (!err && (rxl_fw_drop_counters(&c->fw, s->drops) ||
 		     rxl_fw_stat_counters(&c->fw, s->events)))
 		err = cli_fw_err(c, "reading counters");
+	free(percpu);
 	s->t = cli_now();
 	if (err)
 		cli_snap_free(s);
@@ -206,6 +218,9 @@ static void cli_print_set(struct cli *c, const struct cli_snap *s,
 		      p ? &p->cont[i].pass : NULL, dt);
 	cli_print_ctr(c, "drop", "drop", &s->cont[i].drop,
 		      p ? &p->cont[i].drop : NULL, dt);
+	/* Anti-spoofing (conntrack.rst): what it sent that was not its own. */
+	cli_print_ctr(c, "spoof", "spoof", &s->spoof[i],
+		      p ? &p->spoof[i] : NULL, dt);
 	cli_print_nl(c);
 	cli_open_array(c, "rules");
 	for (k = 0; k < set->nrules; k++) {

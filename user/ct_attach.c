@@ -11,6 +11,7 @@
  * clsact qdisc only when no filter of anyone is left on it.
  */
 #include <errno.h>
+#include <net/if.h>
 #include <linux/pkt_cls.h>
 #include <linux/pkt_sched.h>
 #include <linux/rtnetlink.h>
@@ -29,6 +30,7 @@
 #define CLI_TC_HANDLE	0x72786c	/* "rxl" */
 #define CLI_TC_PRIO	0x7278
 #define CLI_TC_NAME	"rxlane_tc"
+#define CLI_TC_PORT_NAME	"rxlane_tc_port"
 
 __u32 cli_pin_entries(const char *dir, const char *name)
 {
@@ -71,8 +73,23 @@ void cli_ct_size_maps(struct bpf_object *obj, __u32 size)
 			bpf_map__set_max_entries(m, size);
 }
 
-/* Whether program @id is rxlane's tc program. */
-static bool cli_tc_prog_ours(__u32 id)
+/* One of rxlane's tc filters: the egress program, or the port check. */
+struct cli_tc_place {
+	enum bpf_tc_attach_point ap;
+	const char *name;		/* its program's name */
+	const char *what;		/* in messages */
+};
+
+static const struct cli_tc_place cli_tc_egress = {
+	BPF_TC_EGRESS, CLI_TC_NAME, "tc egress program",
+};
+
+static const struct cli_tc_place cli_tc_port = {
+	BPF_TC_INGRESS, CLI_TC_PORT_NAME, "anti-spoofing tc ingress program",
+};
+
+/* Whether program @id is rxlane's program @name. */
+static bool cli_tc_prog_ours(__u32 id, const char *name)
 {
 	struct bpf_prog_info info = {};
 	__u32 len = sizeof(info);
@@ -83,43 +100,44 @@ static bool cli_tc_prog_ours(__u32 id)
 		return false;
 	ours = !bpf_obj_get_info_by_fd(fd, &info, &len) &&
 	       info.type == BPF_PROG_TYPE_SCHED_CLS &&
-	       !strcmp(info.name, CLI_TC_NAME);
+	       !strcmp(info.name, name);
 	close(fd);
 	return ours;
 }
 
-/* The program id at rxlane's place on @ifindex's egress hook, or 0. */
-static __u32 cli_tc_query(int ifindex)
+/* The program id at rxlane's place @ap on @ifindex, or 0. */
+static __u32 cli_tc_query(int ifindex, enum bpf_tc_attach_point ap)
 {
-	LIBBPF_OPTS(bpf_tc_hook, hook, .ifindex = ifindex,
-		    .attach_point = BPF_TC_EGRESS);
+	LIBBPF_OPTS(bpf_tc_hook, hook, .ifindex = ifindex, .attach_point = ap);
 	LIBBPF_OPTS(bpf_tc_opts, q, .handle = CLI_TC_HANDLE,
 		    .priority = CLI_TC_PRIO);
 
 	return bpf_tc_query(&hook, &q) ? 0 : q.prog_id;
 }
 
-int cli_tc_attach(struct cli *c, const char *dir, const char *dev,
-		  int ifindex, __u32 slots, __u32 ct_size)
+static int cli_tc_place_attach(struct cli *c, const struct cli_tc_place *pl,
+			       const char *dir, const char *dev, int ifindex,
+			       __u32 slots, __u32 ct_size)
 {
 	LIBBPF_OPTS(bpf_object_open_opts, oo, .pin_root_path = dir);
 	LIBBPF_OPTS(bpf_tc_hook, hook, .ifindex = ifindex,
-		    .attach_point = BPF_TC_EGRESS);
+		    .attach_point = pl->ap);
 	LIBBPF_OPTS(bpf_tc_opts, opts, .handle = CLI_TC_HANDLE,
 		    .priority = CLI_TC_PRIO);
 	struct rxlane_tc *skel;
 	__u32 old;
 	int err;
 
-	old = cli_tc_query(ifindex);
-	if (old && !cli_tc_prog_ours(old))
+	old = cli_tc_query(ifindex, pl->ap);
+	if (old && !cli_tc_prog_ours(old, pl->name))
 		return cli_err(c, CLI_ERR, dev,
-			       "%s has another program (%u) at rxlane's tc egress filter (handle 0x%x prio %u): not replacing it",
-			       dev, old, CLI_TC_HANDLE, CLI_TC_PRIO);
+			       "%s has another program (%u) at rxlane's %s place (handle 0x%x prio %u): not replacing it",
+			       dev, old, pl->what, CLI_TC_HANDLE, CLI_TC_PRIO);
 	skel = rxlane_tc__open_opts(&oo);
 	if (!skel)
 		return cli_err(c, CLI_ERR, NULL, "cannot open the tc object: %s",
 			       strerror(errno));
+	skel->rodata->rxl_tc_netns = rxl_netns_cookie();
 	cli_ct_size_maps(skel->obj, ct_size);
 	err = cli_reuse_pins(c, skel->obj, dir, slots, true);
 	if (err)
@@ -127,7 +145,7 @@ int cli_tc_attach(struct cli *c, const char *dir, const char *dev,
 	err = rxlane_tc__load(skel);
 	if (err) {
 		err = cli_err(c, CLI_ERR, NULL,
-			      "cannot load the tc egress program (maps in %s): %s",
+			      "cannot load the %s (maps in %s): %s", pl->what,
 			      dir, strerror(-err));
 		goto out;
 	}
@@ -137,17 +155,25 @@ int cli_tc_attach(struct cli *c, const char *dir, const char *dev,
 			      dev, strerror(-err));
 		goto out;
 	}
-	opts.prog_fd = bpf_program__fd(skel->progs.rxlane_tc);
+	opts.prog_fd = bpf_program__fd(pl->ap == BPF_TC_INGRESS ?
+				       skel->progs.rxlane_tc_port :
+				       skel->progs.rxlane_tc);
 	/* A filter of an earlier attach (its XDP program went another way). */
 	opts.flags = old ? BPF_TC_F_REPLACE : 0;
 	err = bpf_tc_attach(&hook, &opts);
 	if (err)
-		err = cli_err(c, CLI_ERR, dev,
-			      "cannot attach the tc egress program to %s: %s",
-			      dev, strerror(-err));
+		err = cli_err(c, CLI_ERR, dev, "cannot attach the %s to %s: %s",
+			      pl->what, dev, strerror(-err));
 out:
 	rxlane_tc__destroy(skel);
 	return err;
+}
+
+int cli_tc_attach(struct cli *c, const char *dir, const char *dev,
+		  int ifindex, __u32 slots, __u32 ct_size)
+{
+	return cli_tc_place_attach(c, &cli_tc_egress, dir, dev, ifindex,
+				   slots, ct_size);
 }
 
 /* ---- detach ------------------------------------------------------------ */
@@ -203,24 +229,24 @@ out:
 	return err ?: (int)n;
 }
 
-int cli_tc_detach(struct cli *c, const char *dev, int ifindex)
+static int cli_tc_place_detach(struct cli *c, const struct cli_tc_place *pl,
+			       const char *dev, int ifindex)
 {
 	LIBBPF_OPTS(bpf_tc_hook, hook, .ifindex = ifindex,
-		    .attach_point = BPF_TC_EGRESS);
+		    .attach_point = pl->ap);
 	LIBBPF_OPTS(bpf_tc_opts, opts, .handle = CLI_TC_HANDLE,
 		    .priority = CLI_TC_PRIO);
-	__u32 id = cli_tc_query(ifindex);
+	__u32 id = cli_tc_query(ifindex, pl->ap);
 	int err, in, out;
 
-	if (!id || !cli_tc_prog_ours(id))
+	if (!id || !cli_tc_prog_ours(id, pl->name))
 		return 0;	/* none, or another loader's: left alone */
 	if (c->dry_run)
 		return 0;
 	err = bpf_tc_detach(&hook, &opts);
 	if (err && err != -ENOENT)
-		return cli_err(c, CLI_ERR, dev,
-			       "cannot detach the tc egress program from %s: %s",
-			       dev, strerror(-err));
+		return cli_err(c, CLI_ERR, dev, "cannot detach the %s from %s: %s",
+			       pl->what, dev, strerror(-err));
 	in = cli_tc_filters(ifindex, TC_H_MAKE(TC_H_CLSACT, TC_H_MIN_INGRESS));
 	out = cli_tc_filters(ifindex, TC_H_MAKE(TC_H_CLSACT, TC_H_MIN_EGRESS));
 	if (in == 0 && out == 0) {
@@ -228,4 +254,53 @@ int cli_tc_detach(struct cli *c, const char *dev, int ifindex)
 		bpf_tc_hook_destroy(&hook);
 	}
 	return 0;
+}
+
+int cli_tc_detach(struct cli *c, const char *dev, int ifindex)
+{
+	return cli_tc_place_detach(c, &cli_tc_egress, dev, ifindex);
+}
+
+/* ---- anti-spoofing on containers' devices ------------------------------ */
+
+/*
+ * The check on @ct's device, if it has one that exists: attached with the
+ * fast path's maps (c->maps_dir), where the binding is (fw_port.c).
+ */
+static int cli_tc_port_on(struct cli *c, const struct cli_cont *ct)
+{
+	const char *dir = c->maps_dir;
+	int ifindex = ct->dev[0] ? (int)if_nametoindex(ct->dev) : 0;
+	__u32 size, slots;
+	int err;
+
+	if (!ifindex || c->dry_run)
+		return 0;
+	if (!dir[0])
+		return cli_err(c, CLI_ERR, ct->dev,
+			       "no pinned maps for the anti-spoofing program on %s",
+			       ct->dev);
+	slots = cli_pin_entries(dir, "rxl_rule_cnt");
+	err = cli_ct_size(c, dir, 0, &size);
+	if (!err)
+		err = cli_tc_place_attach(c, &cli_tc_port, dir, ct->dev, ifindex,
+					  slots, size);
+	return err;
+}
+
+static int cli_tc_port_off(struct cli *c, const struct cli_cont *ct)
+{
+	int ifindex = ct->dev[0] ? (int)if_nametoindex(ct->dev) : 0;
+
+	return ifindex ? cli_tc_place_detach(c, &cli_tc_port, ct->dev,
+					     ifindex) : 0;
+}
+
+int cli_tc_port_sync(struct cli *c, const struct cli_cont *from,
+		     const struct cli_cont *to)
+{
+	if (from && from->dev[0] && (!to || strcmp(from->dev, to->dev)) &&
+	    cli_tc_port_off(c, from))
+		return CLI_ERR;
+	return to ? cli_tc_port_on(c, to) : 0;
 }

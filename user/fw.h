@@ -47,6 +47,7 @@ struct rxl_fw {
 	int config, vteps, vnis, addrs4, addrs6, rules4, rules6;
 	int tx_ports, rule_cnt, cont_cnt, drops, stats;
 	int acache_sel, acache;		/* the address cache */
+	int ports, cont_port, spoof_cnt;	/* anti-spoofing (fw_port.c) */
 	__u64 *acache_live;		/* rxl_acache_sel, mmapped */
 	bool acache_dirty;		/* a slot flipped since the last sync */
 	int sync_outer, sync_inner;	/* ARRAY_OF_MAPS: waits for RCU */
@@ -85,6 +86,7 @@ struct rxl_map_layout {
 	__u32 max_entries;	/* 0: a capacity the loader chooses */
 	__u32 map_flags;	/* devmaps: BPF_F_RDONLY_PROG aside */
 	bool rule_sized;	/* sized at load for max-rules */
+	bool optional;		/* not every program uses it: may be absent */
 };
 
 /* This build's layout of map @name (bpf/rxl_maps.h), or NULL. */
@@ -165,6 +167,8 @@ struct rxl_cont_spec {
 	bool default_drop;
 	bool keep_rules;		/* its set in the maps is @rules */
 	bool egress_drop;		/* RXL_CONT_EGRESS_DROP */
+	bool has_mac;			/* anti-spoofing checks @mac */
+	__u8 mac[6];
 };
 
 /**
@@ -191,6 +195,15 @@ int rxl_fw_container_apply(struct rxl_fw *fw, const struct rxl_cont_spec *s);
 /* 0 when container @s->id in the maps is @s; 1 and @why when not. */
 int rxl_fw_container_verify(struct rxl_fw *fw, const struct rxl_cont_spec *s,
 			    char *why, size_t len);
+/*
+ * Anti-spoofing (fw_port.c): bind @s->redirect_ifindex (in the caller's
+ * network namespace) to container @s->id with its MAC, or unbind its
+ * device when it has none. rxl_fw_container_apply() calls it.
+ */
+int rxl_fw_port_bind(struct rxl_fw *fw, const struct rxl_cont_spec *s);
+void rxl_fw_port_unbind(struct rxl_fw *fw, __u32 id);
+/* The cookie of the caller's network namespace; 0 when unknown. */
+__u64 rxl_netns_cookie(void);
 /* Which container ids have an address in the maps. */
 int rxl_fw_container_ids(struct rxl_fw *fw, bool present[RXL_MAX_CONTAINERS]);
 /* Rule keys of no container's set (a killed writer's): count, or delete. */

@@ -49,11 +49,19 @@ struct rxl_map_ref {
 };
 
 #define RXL_MAP(n, t, k, v, max, flags) \
-	{ { "rxl_" #n, BPF_MAP_TYPE_##t, k, v, max, flags, false },	\
+	{ { "rxl_" #n, BPF_MAP_TYPE_##t, k, v, max, flags, false, false }, \
 	  offsetof(struct rxl_fw, n) }
 /* A map sized at load for max-rules (max_entries 0 here). */
 #define RXL_MAP_SIZED(n, t, k, v, flags) \
-	{ { "rxl_" #n, BPF_MAP_TYPE_##t, k, v, 0, flags, true },	\
+	{ { "rxl_" #n, BPF_MAP_TYPE_##t, k, v, 0, flags, true, false }, \
+	  offsetof(struct rxl_fw, n) }
+/*
+ * A map the XDP program does not use (anti-spoofing's, read by the tc
+ * programs): absent from the maps of an attached program, so optional;
+ * its fd stays -1 and fw_port.c does without it.
+ */
+#define RXL_MAP_OPT(n, t, k, v, max, flags) \
+	{ { "rxl_" #n, BPF_MAP_TYPE_##t, k, v, max, flags, false, true }, \
 	  offsetof(struct rxl_fw, n) }
 #define RXL_U32		sizeof(__u32)
 #define RXL_U64		sizeof(__u64)
@@ -82,6 +90,12 @@ static const struct rxl_map_ref rxl_maps[] = {
 		sizeof(struct rxl_cont_counter), RXL_MAX_CONTAINERS, 0),
 	RXL_MAP(drops, PERCPU_ARRAY, RXL_U32, RXL_U64, RXL_DROP__MAX, 0),
 	RXL_MAP(stats, PERCPU_ARRAY, RXL_U32, RXL_U64, RXL_STAT__MAX, 0),
+	RXL_MAP_OPT(ports, HASH, sizeof(struct rxl_port_key),
+		    sizeof(struct rxl_port), RXL_MAX_PORTS, BPF_F_NO_PREALLOC),
+	RXL_MAP_OPT(cont_port, ARRAY, RXL_U32, sizeof(struct rxl_port_key),
+		    RXL_MAX_CONTAINERS, 0),
+	RXL_MAP_OPT(spoof_cnt, PERCPU_ARRAY, RXL_U32,
+		    sizeof(struct rxl_counter), RXL_MAX_CONTAINERS, 0),
 };
 #define RXL_NMAPS (sizeof(rxl_maps) / sizeof(rxl_maps[0]))
 
@@ -212,6 +226,8 @@ static int rxl_fw_finish_open(struct rxl_fw *fw, const char *dir)
 	int err;
 
 	for (i = 0; i < RXL_NMAPS; i++) {
+		if (*rxl_fd(fw, i) < 0 && rxl_maps[i].l.optional)
+			continue;
 		if (*rxl_fd(fw, i) < 0)
 			return rxl_fail(fw, -ENOENT, "map %s not found",
 					rxl_maps[i].l.name);
@@ -293,6 +309,9 @@ int rxl_fw_open_pinned(struct rxl_fw *fw, const char *dir)
 		snprintf(path, sizeof(path), "%s/%s", dir, rxl_maps[i].l.name);
 		*rxl_fd(fw, i) = rxl_fd(fw, i) == &fw->tx_ports ?
 				 rxl_tx_ports_get(path) : bpf_obj_get(path);
+		if (*rxl_fd(fw, i) < 0 && errno == ENOENT &&
+		    rxl_maps[i].l.optional)
+			continue;	/* pins of an older build */
 		if (*rxl_fd(fw, i) < 0) {
 			err = rxl_fail(fw, -errno, "cannot open %s: %s", path,
 				       strerror(errno));

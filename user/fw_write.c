@@ -559,6 +559,7 @@ int rxl_fw_container_del(struct rxl_fw *fw, __u32 id)
 	if (err)
 		goto out_unlock;
 	bpf_map_delete_elem(fw->tx_ports, &id);
+	rxl_fw_port_unbind(fw, id);
 	/*
 	 * A set without rules has no keys (rxl_write_set writes none). The
 	 * container is gone whatever happens here: keys left are the
@@ -1040,7 +1041,13 @@ static int rxl_apply_locked(struct rxl_fw *fw, const struct rxl_cont_spec *s,
 	}
 	if (!exists)
 		err = rxl_zero_percpu(fw, fw->cont_cnt, id, 1,
-				      sizeof(struct rxl_cont_counter));
+				      sizeof(struct rxl_cont_counter)) ?:
+		      (fw->spoof_cnt < 0 ? 0 :
+		       rxl_zero_percpu(fw, fw->spoof_cnt, id, 1,
+				       sizeof(struct rxl_counter)));
+	/* Anti-spoofing: its device bound before its addresses are live. */
+	if (!err)
+		err = rxl_fw_port_bind(fw, s);
 	/* New addresses are inserted, kept ones flipped: never deleted. */
 	for (; !err && done < s->naddrs; done++) {
 		const struct rxl_addr *a = &s->addrs[done];
@@ -1077,6 +1084,8 @@ static int rxl_apply_locked(struct rxl_fw *fw, const struct rxl_cont_spec *s,
 
 out_undo:
 	rxl_apply_undo(fw, s, ca, done, old_ifx, new_set, tag);
+	if (!exists)
+		rxl_fw_port_unbind(fw, id);
 out:
 	free(e);
 	return err;

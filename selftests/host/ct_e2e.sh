@@ -209,6 +209,13 @@ for a in 10.78.0.2 fd78::2; do
 			rxl_fail "ct list -j lacks the $1 entry to $a: $LIST"
 	done
 done
+# ICMP entries name their family's protocol (cli_proto_name, one for all).
+for want in "10.78.0.2 icmp" "fd78::2 icmpv6"; do
+	set -- $want
+	[ "$(echo "$LIST" | jq -r --arg a "$1" '[.entries[] | select(.dst == $a and
+		(.proto | startswith("icmp")))][0].proto')" = "$2" ] ||
+		rxl_fail "ct list -j: the echo entry to $1 is not '$2': $LIST"
+done
 [ "$(echo "$LIST" | jq '.entry_count == (.entries | length)')" = true ] ||
 	rxl_fail "ct list -j: entry_count disagrees: $LIST"
 # The document against the schema's ct_list (cli_json.sh sees it empty).

@@ -90,6 +90,9 @@ FIXTURE_SETUP(ct)
 	ASSERT_EQ(0, rxlane_xdp__load(self->xdp));
 	self->tc = rxlane_tc__open();
 	ASSERT_NE(NULL, self->tc);
+	/* The port check's instance: attached in this namespace. */
+	self->tc->rodata->rxl_tc_netns = rxl_netns_cookie();
+	ASSERT_NE(0, self->tc->rodata->rxl_tc_netns);
 	bpf_object__for_each_map(m, self->tc->obj) {
 		struct bpf_map *x = bpf_object__find_map_by_name(self->xdp->obj,
 								 bpf_map__name(m));
@@ -631,6 +634,237 @@ TEST_F(ct, malformed)
 	PASSES_OUT(&p);
 	EXPECT_EQ(-ENOENT, entry(self, 4, CID, 0, IPPROTO_UDP, 41002, 53, &v));
 	EXPECT_EQ(0, stat(self, RXL_CT_STAT_CREATE_FAILED));
+}
+
+/* ---- anti-spoofing: the port check on a container's device ------------ */
+
+/*
+ * The test run gives the frame the loopback device (ifindex 1): bind it
+ * to container @id as its host-side device, with @mac (NULL: none), in
+ * this namespace or (@other_ns) under another namespace's cookie.
+ */
+static int bind_lo(FIXTURE_DATA(ct) *self, __u32 id, const uint8_t *mac,
+		   bool other_ns)
+{
+	struct rxl_cont_spec s = { .id = id, .redirect_ifindex = 1 };
+	struct rxl_port_key k = { .ifindex = 1 };
+	struct rxl_port v = { .id = id };
+
+	if (mac) {
+		s.has_mac = true;
+		memcpy(s.mac, mac, 6);
+	}
+	if (!other_ns)
+		return rxl_fw_port_bind(&self->fw, &s);
+	k.netns = rxl_netns_cookie() + 1;
+	return bpf_map_update_elem(self->fw.ports, &k, &v, 0);
+}
+
+static int run_port(struct __test_metadata *_metadata, FIXTURE_DATA(ct) *self,
+		    const struct pkt *p)
+{
+	LIBBPF_OPTS(bpf_test_run_opts, o, .data_in = p->b,
+		    .data_size_in = p->len, .repeat = 1);
+
+	EXPECT_EQ(0, bpf_prog_test_run_opts(bpf_program__fd(self->tc->progs.rxlane_tc_port),
+					    &o));
+	return o.retval;
+}
+
+/* A frame the container sends: its device's check, then the egress. */
+static int send_out(struct __test_metadata *_metadata, FIXTURE_DATA(ct) *self,
+		    const struct pkt *p)
+{
+	int v = run_port(_metadata, self, p);
+
+	return v == TC_ACT_OK ? run(_metadata, self, OUT, p) : v;
+}
+
+#define SENT(p)		EXPECT_EQ(TC_ACT_OK, send_out(_metadata, self, (p)))
+#define SPOOFED(p)	EXPECT_EQ(TC_ACT_SHOT, send_out(_metadata, self, (p)))
+
+static __u64 spoofs(FIXTURE_DATA(ct) *self, __u32 id)
+{
+	int n = libbpf_num_possible_cpus(), i;
+	struct rxl_counter v[n];
+	__u64 sum = 0;
+
+	if (bpf_map_lookup_elem(self->fw.spoof_cnt, &id, v))
+		return ~0ULL;
+	for (i = 0; i < n; i++)
+		sum += v[i].packets;
+	return sum;
+}
+
+/* Container CID sends with CID_B's source: dropped before egress. */
+TEST_F(ct, spoof_neighbour_source)
+{
+	struct rxl_ct_val v;
+	struct pkt p;
+	int fam, n = 0;
+
+	ASSERT_EQ(0, bind_lo(self, CID, NULL, false));
+	FAMILIES {
+		/* B's address, from A's device: no entry in B's zone. */
+		mk_tcp(&p, fam, 1, OUT, 8081, 443, SYN);
+		SPOOFED(&p);
+		EXPECT_EQ(++n, spoofs(self, CID));
+		EXPECT_EQ(-ENOENT, entry(self, fam, CID_B, 1, IPPROTO_TCP,
+					 8081, 443, &v));
+		/* And B's default drop still refuses the peer A chose. */
+		mk_tcp(&p, fam, 1, IN, 8081, 443, SYN | ACK);
+		DROPPED_IN(&p);
+		/* Its own address passes and is tracked in its own zone. */
+		mk_tcp(&p, fam, 0, OUT, 8081, 443, SYN);
+		SENT(&p);
+		EXPECT_EQ(0, entry(self, fam, CID, 0, IPPROTO_TCP, 8081, 443,
+				   &v));
+		/* A source that is no container's. */
+		ip_hdr(&p, fam, peer_addr(fam), cont_addr(fam, 0), IPPROTO_UDP);
+		pk_udp(&p, 53, 53, -1);
+		pk_finish(&p);
+		SPOOFED(&p);
+		EXPECT_EQ(++n, spoofs(self, CID));
+	}
+	EXPECT_EQ(0, spoofs(self, CID_B));
+	EXPECT_EQ((__u64)n, stat(self, RXL_CT_STAT_SPOOF));
+}
+
+/* The binding is by ifindex and namespace: another's never matches. */
+TEST_F(ct, spoof_binding_scoped)
+{
+	struct pkt p;
+
+	/* Not bound: not checked (the egress program alone decides). */
+	mk_tcp(&p, 4, 1, OUT, 8082, 443, SYN);
+	EXPECT_EQ(TC_ACT_OK, run_port(_metadata, self, &p));
+	/* Bound in another namespace with the same ifindex: still not. */
+	ASSERT_EQ(0, bind_lo(self, CID, NULL, true));
+	EXPECT_EQ(TC_ACT_OK, run_port(_metadata, self, &p));
+	/* Here: checked. Unbound again (its device gone): not. */
+	ASSERT_EQ(0, bind_lo(self, CID, NULL, false));
+	EXPECT_EQ(TC_ACT_SHOT, run_port(_metadata, self, &p));
+	rxl_fw_port_unbind(&self->fw, CID);
+	EXPECT_EQ(TC_ACT_OK, run_port(_metadata, self, &p));
+	EXPECT_EQ(1, spoofs(self, CID));
+}
+
+/* pk_eth()'s source MAC. */
+static const uint8_t mac_ok[6] = { 0x02, 0, 0, 0, 0, 0x01 };
+static const uint8_t mac_other[6] = { 0x02, 0, 0, 0, 0, 0x09 };
+
+TEST_F(ct, spoof_mac)
+{
+	struct pkt p;
+
+	ASSERT_EQ(0, bind_lo(self, CID, mac_other, false));
+	mk_tcp(&p, 4, 0, OUT, 8083, 443, SYN);
+	SPOOFED(&p);
+	pk_init(&p);
+	pk_eth(&p, 0x88b5, 0);		/* local experimental: MAC only */
+	pk_payload(&p, 46);
+	SPOOFED(&p);
+	ASSERT_EQ(0, bind_lo(self, CID, mac_ok, false));
+	mk_tcp(&p, 4, 0, OUT, 8083, 443, SYN);
+	SENT(&p);
+	pk_init(&p);
+	pk_eth(&p, 0x88b5, 0);
+	pk_payload(&p, 46);
+	SENT(&p);
+	/* A tagged frame could go past the check: refused. */
+	pk_init(&p);
+	pk_eth(&p, ETH_P_8021Q, 0);
+	pk_vlan(&p, 5, ETH_P_IP);
+	pk_ip4(&p, CONT4, PEER4, IPPROTO_UDP);
+	pk_udp(&p, 53, 53, -1);
+	pk_finish(&p);
+	SPOOFED(&p);
+	EXPECT_EQ(3, spoofs(self, CID));
+}
+
+/* Ethernet/IPv4 ARP with sender @mac and address @sip. */
+static void mk_arp(struct pkt *p, const uint8_t *mac, const char *sip)
+{
+	uint8_t *h;
+
+	pk_init(p);
+	pk_eth(p, ETH_P_ARP, 0);
+	h = pk_put(p, 28, -1);
+	memset(h, 0, 28);
+	pk_put16(h, 1);
+	pk_put16(h + 2, ETH_P_IP);
+	h[4] = 6;
+	h[5] = 4;
+	pk_put16(h + 6, 1);		/* request */
+	memcpy(h + 8, mac, 6);
+	inet_pton(AF_INET, sip, h + 14);
+	inet_pton(AF_INET, PEER4, h + 24);
+}
+
+TEST_F(ct, spoof_arp)
+{
+	struct pkt p;
+
+	ASSERT_EQ(0, bind_lo(self, CID, mac_ok, false));
+	mk_arp(&p, mac_ok, CONT4);
+	SENT(&p);
+	mk_arp(&p, mac_ok, "0.0.0.0");	/* RFC 5227 probe */
+	SENT(&p);
+	mk_arp(&p, mac_ok, CONTB4);	/* the neighbour's address */
+	SPOOFED(&p);
+	mk_arp(&p, mac_other, CONT4);	/* another sender MAC */
+	SPOOFED(&p);
+	mk_arp(&p, mac_ok, CONT4);
+	p.b[14 + 5] = 16;		/* not IPv4 ARP */
+	SPOOFED(&p);
+	mk_arp(&p, mac_ok, CONT4);
+	pk_cut(&p, 14 + 20);		/* cut before the sender address */
+	SPOOFED(&p);
+	EXPECT_EQ(4, spoofs(self, CID));
+}
+
+/* IPv6 from :: or fe80::/10: neighbour discovery and MLD only. */
+TEST_F(ct, spoof_ipv6_nd)
+{
+	static const struct { const char *src; uint8_t proto, type; int hbh;
+			      int ok; } c[] = {
+		{ "::", IPPROTO_ICMPV6, 135, 0, 1 },	/* DAD */
+		{ "::", IPPROTO_ICMPV6, 143, 1, 1 },	/* MLDv2, DAD */
+		{ "::", IPPROTO_ICMPV6, 128, 0, 0 },	/* echo */
+		{ "::", IPPROTO_ICMPV6, 136, 0, 0 },	/* NA from :: */
+		{ "::", IPPROTO_UDP, 0, 0, 0 },
+		{ "fe80::1", IPPROTO_ICMPV6, 133, 0, 1 },	/* RS */
+		{ "fe80::1", IPPROTO_ICMPV6, 136, 0, 1 },	/* NA */
+		{ "fe80::1", IPPROTO_ICMPV6, 131, 1, 1 },	/* MLDv1 */
+		{ "fe80::1", IPPROTO_ICMPV6, 128, 0, 0 },	/* echo */
+		{ "fe80::1", IPPROTO_TCP, 0, 0, 0 },
+		{ "fd00:9::1", IPPROTO_ICMPV6, 135, 0, 0 },	/* not its */
+	};
+	unsigned int i, bad = 0;
+	struct pkt p;
+
+	ASSERT_EQ(0, bind_lo(self, CID, NULL, false));
+	for (i = 0; i < sizeof(c) / sizeof(c[0]); i++) {
+		pk_init(&p);
+		pk_eth(&p, ETH_P_IPV6, 0);
+		pk_ip6(&p, c[i].src, "ff02::1", c[i].hbh ? 0 : c[i].proto);
+		if (c[i].hbh)
+			pk_ip6_ext(&p, c[i].proto, 0);
+		if (c[i].proto == IPPROTO_ICMPV6)
+			pk_icmp(&p, c[i].type);
+		else if (c[i].proto == IPPROTO_UDP)
+			pk_udp(&p, 546, 547, -1);
+		else
+			pk_tcp(&p, 1000, 80);
+		pk_finish(&p);
+		EXPECT_EQ(c[i].ok ? TC_ACT_OK : TC_ACT_SHOT,
+			  run_port(_metadata, self, &p)) {
+			TH_LOG("case %u: %s proto %u type %u", i, c[i].src,
+			       c[i].proto, c[i].type);
+		}
+		bad += !c[i].ok;
+	}
+	EXPECT_EQ(bad, spoofs(self, CID));
 }
 
 TEST_HARNESS_MAIN

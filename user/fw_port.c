@@ -1,0 +1,95 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * fw_port.c - anti-spoofing bindings: which container a host-side device
+ * belongs to (rxl_ports, rxl_cont_port), read by the tc ingress program
+ * on that device (bpf/rxlane_tc.bpf.c, Documentation/conntrack.rst,
+ * "Anti-spoofing").
+ *
+ * A device is keyed by its ifindex and the cookie of the network
+ * namespace it was named in (the caller's), so that an ifindex of another
+ * namespace never matches it. Without the maps (opened through an XDP
+ * program, which does not use them, or pins of an older build) nothing
+ * is bound: the tc check then passes every frame of the device.
+ */
+#include <errno.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <bpf/bpf.h>
+
+#include "fw.h"
+#include "fw_priv.h"
+
+#ifndef SO_NETNS_COOKIE
+#define SO_NETNS_COOKIE	71
+#endif
+
+__u64 rxl_netns_cookie(void)
+{
+	socklen_t len = sizeof(__u64);
+	__u64 cookie = 0;
+	int fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+
+	if (fd < 0)
+		return 0;
+	if (getsockopt(fd, SOL_SOCKET, SO_NETNS_COOKIE, &cookie, &len))
+		cookie = 0;
+	close(fd);
+	return cookie;
+}
+
+/* Unbind container @id's device, if it has one. */
+static void rxl_port_unbind(struct rxl_fw *fw, __u32 id)
+{
+	struct rxl_port_key k = {}, none = {};
+
+	if (fw->ports < 0 || fw->cont_port < 0)
+		return;
+	if (bpf_map_lookup_elem(fw->cont_port, &id, &k) || !k.ifindex)
+		return;
+	bpf_map_delete_elem(fw->ports, &k);
+	bpf_map_update_elem(fw->cont_port, &id, &none, 0);
+}
+
+int rxl_fw_port_bind(struct rxl_fw *fw, const struct rxl_cont_spec *s)
+{
+	struct rxl_port_key k = {}, old = {};
+	struct rxl_port p = { .id = s->id };
+
+	if (s->id >= RXL_MAX_CONTAINERS)
+		return rxl_fail(fw, -EINVAL, "container id %u out of range",
+				s->id);
+	/* Maps of an older build, or of a program (no tc program reads). */
+	if (fw->ports < 0 || fw->cont_port < 0)
+		return 0;
+	if (bpf_map_lookup_elem(fw->cont_port, &s->id, &old))
+		memset(&old, 0, sizeof(old));
+	if (s->redirect_ifindex <= 0) {
+		rxl_port_unbind(fw, s->id);
+		return 0;
+	}
+	k.ifindex = s->redirect_ifindex;
+	k.netns = rxl_netns_cookie();
+	if (!k.netns)
+		return rxl_fail(fw, -EOPNOTSUPP,
+				"no network namespace cookie (SO_NETNS_COOKIE): %s",
+				strerror(errno));
+	if (s->has_mac) {
+		memcpy(p.mac, s->mac, sizeof(p.mac));
+		p.flags |= RXL_PORT_MAC;
+	}
+	if (old.ifindex && memcmp(&old, &k, sizeof(k)))
+		rxl_port_unbind(fw, s->id);
+	if (bpf_map_update_elem(fw->ports, &k, &p, 0) ||
+	    bpf_map_update_elem(fw->cont_port, &s->id, &k, 0))
+		return rxl_fail(fw, -errno, "binding device %u to container %u: %s",
+				k.ifindex, s->id, strerror(errno));
+	return 0;
+}
+
+void rxl_fw_port_unbind(struct rxl_fw *fw, __u32 id)
+{
+	if (id < RXL_MAX_CONTAINERS)
+		rxl_port_unbind(fw, id);
+}
