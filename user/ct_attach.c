@@ -99,23 +99,14 @@ static __u32 cli_tc_query(int ifindex)
 	return bpf_tc_query(&hook, &q) ? 0 : q.prog_id;
 }
 
-int cli_tc_attach(struct cli *c, const char *dir, const char *dev,
-		  int ifindex, __u32 slots, __u32 ct_size)
+int cli_tc_load(struct cli *c, const char *dir, __u32 slots, __u32 ct_size,
+		int *prog_fd)
 {
 	LIBBPF_OPTS(bpf_object_open_opts, oo, .pin_root_path = dir);
-	LIBBPF_OPTS(bpf_tc_hook, hook, .ifindex = ifindex,
-		    .attach_point = BPF_TC_EGRESS);
-	LIBBPF_OPTS(bpf_tc_opts, opts, .handle = CLI_TC_HANDLE,
-		    .priority = CLI_TC_PRIO);
 	struct rxlane_tc *skel;
-	__u32 old;
 	int err;
 
-	old = cli_tc_query(ifindex);
-	if (old && !cli_tc_prog_ours(old))
-		return cli_err(c, CLI_ERR, dev,
-			       "%s has another program (%u) at rxlane's tc egress filter (handle 0x%x prio %u): not replacing it",
-			       dev, old, CLI_TC_HANDLE, CLI_TC_PRIO);
+	*prog_fd = -1;
 	skel = rxlane_tc__open_opts(&oo);
 	if (!skel)
 		return cli_err(c, CLI_ERR, NULL, "cannot open the tc object: %s",
@@ -131,22 +122,58 @@ int cli_tc_attach(struct cli *c, const char *dir, const char *dev,
 			      dir, strerror(-err));
 		goto out;
 	}
+	*prog_fd = dup(bpf_program__fd(skel->progs.rxlane_tc));
+	if (*prog_fd < 0)
+		err = cli_err(c, CLI_ERR, NULL, "dup: %s", strerror(errno));
+out:
+	rxlane_tc__destroy(skel);
+	return err;
+}
+
+int cli_tc_attach_fd(struct cli *c, const char *dev, int ifindex, int prog_fd)
+{
+	LIBBPF_OPTS(bpf_tc_hook, hook, .ifindex = ifindex,
+		    .attach_point = BPF_TC_EGRESS);
+	LIBBPF_OPTS(bpf_tc_opts, opts, .handle = CLI_TC_HANDLE,
+		    .priority = CLI_TC_PRIO);
+	__u32 old;
+	int err;
+
+	old = cli_tc_query(ifindex);
+	if (old && !cli_tc_prog_ours(old))
+		return cli_err(c, CLI_ERR, dev,
+			       "%s has another program (%u) at rxlane's tc egress filter (handle 0x%x prio %u): not replacing it",
+			       dev, old, CLI_TC_HANDLE, CLI_TC_PRIO);
 	err = bpf_tc_hook_create(&hook);
-	if (err && err != -EEXIST) {
-		err = cli_err(c, CLI_ERR, dev, "cannot add clsact to %s: %s",
-			      dev, strerror(-err));
-		goto out;
-	}
-	opts.prog_fd = bpf_program__fd(skel->progs.rxlane_tc);
+	if (err && err != -EEXIST)
+		return cli_err(c, CLI_ERR, dev, "cannot add clsact to %s: %s",
+			       dev, strerror(-err));
+	opts.prog_fd = prog_fd;
 	/* A filter of an earlier attach (its XDP program went another way). */
 	opts.flags = old ? BPF_TC_F_REPLACE : 0;
 	err = bpf_tc_attach(&hook, &opts);
 	if (err)
-		err = cli_err(c, CLI_ERR, dev,
-			      "cannot attach the tc egress program to %s: %s",
-			      dev, strerror(-err));
-out:
-	rxlane_tc__destroy(skel);
+		return cli_err(c, CLI_ERR, dev,
+			       "cannot attach the tc egress program to %s: %s",
+			       dev, strerror(-err));
+	return 0;
+}
+
+int cli_tc_attach(struct cli *c, const char *dir, const char *dev,
+		  int ifindex, __u32 slots, __u32 ct_size)
+{
+	__u32 old = cli_tc_query(ifindex);
+	int fd, err;
+
+	if (old && !cli_tc_prog_ours(old))
+		return cli_err(c, CLI_ERR, dev,
+			       "%s has another program (%u) at rxlane's tc egress filter (handle 0x%x prio %u): not replacing it",
+			       dev, old, CLI_TC_HANDLE, CLI_TC_PRIO);
+	err = cli_tc_load(c, dir, slots, ct_size, &fd);
+	if (err)
+		return err;
+	err = cli_tc_attach_fd(c, dev, ifindex, fd);
+	close(fd);
 	return err;
 }
 
