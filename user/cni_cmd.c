@@ -40,11 +40,21 @@ static int cni_detach_dev(struct cni_req *r, struct cli *c, void *dev)
 	return cni_lib_end(r, 0, 0);
 }
 
-/* The lock and the CLI's state, made when missing. */
+/*
+ * The lock and the CLI's state, made when missing; a change a killed
+ * command (a plugin or the CLI) left half done is finished first, as the
+ * CLI's commands do: cli_recover() needs the fast path's maps open, and
+ * cli_state_open() opened without them.
+ */
 static int cni_lock(struct cni_req *r, struct cli *c)
 {
+	int err;
+
 	cni_lib_begin();
-	return cni_lib_end(r, cli_state_open(c, true), CNI_ERR_STATE);
+	err = cli_state_open(c, true);
+	if (!err && !cli_fw_find(c))
+		err = cli_recover(c);
+	return cni_lib_end(r, err, CNI_ERR_STATE);
 }
 
 /* The programs on CNI_IFNAME, in the container's netns. */
