@@ -10,7 +10,9 @@
 # leave nothing of the container (no container, record, rule, XDP or tc
 # filter on its interface or on the uplink, no program pin when it was the
 # only one), the other container untouched; then a new ADD of the same
-# container works and its DEL cleans up.
+# container works and its DEL cleans up. Last, a program of another
+# object pinned as cni_xdp (a stale pin, as after an upgrade) is replaced
+# by the next ADD, never attached.
 source "$(dirname "$0")/lib.sh"
 
 CNI=$RXL_TOP/user/rxlane-cni
@@ -155,6 +157,27 @@ walk 1 0 "first ADD (programs pinned, uplink attached)"
 add_ok 2 "container 2"
 conf 1 > "$T/conf1"
 walk 1 2 "ADD beside another container"
+
+# A stale pin (another build's program, as after an upgrade) is replaced,
+# never attached: an XDP program of another object pinned as cni_xdp.
+FAKE=$RXL_TOP/selftests/vm/xdp_probe.bpf.o
+[ -f "$FAKE" ] || rxl_fail "$FAKE not built"
+rm -f "$PIN/cni_xdp"
+bpftool prog load "$FAKE" "$PIN/cni_xdp" type xdp ||
+	rxl_fail "cannot pin $FAKE as cni_xdp"
+fake=$(bpftool -j prog show pinned "$PIN/cni_xdp" | jq .id)
+add_ok 1 "ADD over a stale cni_xdp"
+grep -q "cni_xdp was pinned by another build" "$T/err" ||
+	rxl_fail "ADD over a stale cni_xdp did not say it replaced it: $(cat "$T/err")"
+now=$(bpftool -j prog show pinned "$PIN/cni_xdp" | jq .id)
+on=$(ip -n "k1-$SUF" -j -d link show dev eth0 | jq '.[0].xdp.prog.id')
+[ "$now" != "$fake" ] && [ "$on" = "$now" ] ||
+	rxl_fail "stale cni_xdp (program $fake): pinned now $now, on eth0 $on"
+bpftool -j prog show id "$on" | jq -e '.name == "rxlane_xdp"' >/dev/null ||
+	rxl_fail "eth0 of k1-$SUF runs $(bpftool prog show id "$on")"
+del_ok 1 "container 1 after the stale pin"
+rxl_ok "a stale cni_xdp pin (program $fake of another object) replaced by rxlane's ($now), never attached"
+
 del_ok 2 "container 2"
 clean 2 0 "the last DEL"
 rxl_ok "the last DEL removed the program pins"
