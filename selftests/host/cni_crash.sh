@@ -160,8 +160,10 @@ walk 1 2 "ADD beside another container"
 
 # A stale pin (another build's program, as after an upgrade) is replaced,
 # never attached: an XDP program of another object pinned as cni_xdp.
-FAKE=$RXL_TOP/selftests/vm/xdp_probe.bpf.o
-[ -f "$FAKE" ] || rxl_fail "$FAKE not built"
+FAKE=$T/fake.o
+printf '%s\n' '__attribute__((section("xdp"), used)) int fake_xdp(void *c) { return 2; }' \
+	'char _license[] __attribute__((section("license"), used)) = "GPL";' > "$T/fake.c"
+clang -O2 -target bpf -c "$T/fake.c" -o "$FAKE" || rxl_fail "cannot build $FAKE"
 rm -f "$PIN/cni_xdp"
 bpftool prog load "$FAKE" "$PIN/cni_xdp" type xdp ||
 	rxl_fail "cannot pin $FAKE as cni_xdp"
