@@ -27,7 +27,6 @@ PIN=$RXLANE_PIN_DIR
 UP=upk$SUF
 T=$(mktemp -d /tmp/rxl-cnikill.XXXXXX)
 cleanup() {
-	ip link del "$UP" 2>/dev/null
 	rm -rf "$T"
 	rxl_cleanup
 }
@@ -43,8 +42,15 @@ mkct() {
 }
 mkct 1
 mkct 2
-ip link add "$UP" type veth peer name "$UP"b || rxl_fail "uplink veth"
-ip link set "$UP" up
+# The plugin runs in a netns of its own holding the uplink: an rxlane
+# program on a device of the host's netns would be adopted by any other
+# test or benchmark that starts with an empty pin directory there
+# (cli_bpffs.c, step 3), and its containers would land in our maps.
+HOSTNS=kh-$SUF
+rxl_netns "$HOSTNS"
+ip -n "$HOSTNS" link add "$UP" type veth peer name "$UP"b ||
+	rxl_fail "uplink veth"
+ip -n "$HOSTNS" link set "$UP" up
 
 # conf N [JQ]: the config container N's ADD gets.
 conf() {
@@ -65,7 +71,8 @@ cni() {
 	shift 2
 	OUT=$(env CNI_COMMAND="$cmd" CNI_CONTAINERID="k1ll$n$SUF" \
 		CNI_NETNS="/run/netns/k$n-$SUF" CNI_IFNAME=eth0 \
-		CNI_ARGS="IgnoreUnknown=1;K8S_POD_NAME=kpod$n" "$@" "$CNI" \
+		CNI_ARGS="IgnoreUnknown=1;K8S_POD_NAME=kpod$n" "$@" \
+		nsenter --net="/run/netns/$HOSTNS" "$CNI" \
 		< "$T/conf$n" 2>"$T/err")
 	RC=$?
 }
@@ -95,7 +102,7 @@ clean() {
 			rxl_fail "$when: containers left: $("$RXL_CLI" container list)"
 		ls "$PIN" 2>/dev/null | grep -q '^cni_' &&
 			rxl_fail "$when: pins left: $(ls "$PIN" | grep '^cni_' | tr '\n' ' ')"
-		h=$(hooks "" "$UP")
+		h=$(hooks "$HOSTNS" "$UP")
 		[ -z "$h" ] || rxl_fail "$when: left on uplink $UP: $h"
 	else
 		has_cont "$(name_of "$other")" ||
