@@ -151,8 +151,9 @@ walk() {
 		del_ok "$n" "$what: second DEL after a kill at $k/$calls"
 		add_ok "$n" "$what: ADD after a kill at $k/$calls"
 		del_ok "$n" "$what: after a kill at $k/$calls"
-		clean "$n" "$other" "$what: the ADD after a kill at $k/$calls, deleted"
 	done
+	# The last ADD after a kill, deleted (once: a loaded machine's 600 s).
+	clean "$n" "$other" "$what: the last ADD after a kill, deleted"
 	rxl_ok "$what: killed after each of its $((calls - 1)) first map changes: DEL succeeded and left nothing, a new ADD worked"
 }
 
