@@ -22,6 +22,7 @@
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 
+#include "cli_bpffs.h"
 #include "cni.h"
 #include "rxlane_tc.skel.h"
 #include "rxlane_xdp.skel.h"
@@ -66,23 +67,6 @@ static void cni_prog_key(int which, struct cni_key *k)
 	strcpy(k->ifname, cni_prog_pin[which]);
 }
 
-static __u32 cni_pinned_id(const char *dir, const char *name)
-{
-	struct bpf_map_info info = {};
-	char path[PATH_MAX + 32];
-	__u32 len = sizeof(info);
-	int fd;
-
-	snprintf(path, sizeof(path), "%s/%s", dir, name);
-	fd = bpf_obj_get(path);
-	if (fd < 0)
-		return 0;
-	if (bpf_obj_get_info_by_fd(fd, &info, &len))
-		info.id = 0;
-	close(fd);
-	return info.id;
-}
-
 /*
  * The program pinned as @which, if it may be used: its fd, else -1 (with
  * why on stderr when one was pinned).
@@ -111,8 +95,8 @@ static int cni_prog_pinned(struct cli *c, int which, const char *fp)
 	 * The connection table both programs use, where the CLI finds the
 	 * maps: the pin dir, else iproute2's.
 	 */
-	cfg = cni_pinned_id(c->pin_dir, "rxl_ct4") ?:
-	      cni_pinned_id(cli_iproute_dir(ipr, sizeof(ipr)), "rxl_ct4");
+	cfg = cli_pinned_id(c->pin_dir, "rxl_ct4") ?:
+	      cli_pinned_id(cli_iproute_dir(ipr, sizeof(ipr)), "rxl_ct4");
 	for (i = 0; i < info.nr_map_ids && i < CNI_PROG_MAPS; i++)
 		if (cfg && ids[i] == cfg)
 			return fd;
