@@ -2,33 +2,37 @@
 # SPDX-License-Identifier: GPL-2.0
 #
 # rxlane-cni ADD and DEL per second, process start included (as runtimes
-# call it), 10 rules per container, with 0 and PRESENT (default 1000)
-# containers already configured; K (default 20) ADDs then K DELs each.
-# Prints ops/s and the ratio of the two; ratios, not absolute times, are
-# what compares across runs on a shared machine.
+# call it), 10 rules per container, with 0 and PRESENT (default 4000: the
+# ids stop at RXL_MAX_CONTAINERS, 4096) containers already configured; K
+# (default 50) ADDs then K DELs each. With OLD=path/to/an/older/rxlane-cni
+# (and its rxlane beside it), the older build is measured in the same run,
+# each build on its own bpffs, one after the other, phase by phase. Prints
+# ops/s and ratios, and the floor: /bin/true started by the same loop;
+# ratios, not absolute times, compare across runs on a shared machine. The host: CPU model, vulnerabilities, load before/after.
 set -u
 TOP=$(cd "$(dirname "$0")/.." && pwd)
-CNI=$TOP/user/rxlane-cni
-CLI=$TOP/user/rxlane
-K=${K:-20}
-PRESENT=${PRESENT:-1000}
+NEW=$TOP/user/rxlane-cni
+OLD=${OLD:-}
+K=${K:-50}
+PRESENT=${PRESENT:-4000}
 SUF=$RANDOM
 B=$(mktemp -d /tmp/rxl-bench-cni.XXXXXX)
-PIN=$B/rxlane
 NSS=()
+MNT=()
 
 cleanup() {
-	local ns
+	local ns m
 
 	for ns in "${NSS[@]}"; do
 		ip netns del "$ns" 2>/dev/null
 	done
-	umount "$B" 2>/dev/null
-	rmdir "$B" 2>/dev/null
-	rm -f "$B.policy.json"
+	for m in "${MNT[@]}"; do
+		umount "$m" 2>/dev/null
+		rmdir "$m" 2>/dev/null
+	done
+	rm -rf "$B"
 }
 trap cleanup EXIT
-mount -t bpf bpf "$B" || exit 1
 
 for i in $(seq 1 "$K"); do
 	ns=bc$i-$SUF
@@ -38,9 +42,10 @@ for i in $(seq 1 "$K"); do
 	ip -n "$ns" link set eth0 up
 done
 
+# conf PIN N: container N's config.
 conf() {
-	jq -nc --arg pin "$PIN" --arg ns "/run/netns/bc$1-$SUF" \
-		--arg a "10.99.$(($1 / 250)).$(($1 % 250 + 2))/16" \
+	jq -nc --arg pin "$1" --arg ns "/run/netns/bc$2-$SUF" \
+		--arg a "10.99.$(($2 / 250)).$(($2 % 250 + 2))/16" \
 		'{cniVersion: "1.0.0", name: "bench", type: "rxlane-cni",
 		  pinDir: $pin,
 		  policy: {default: "drop", rules: [range(10) |
@@ -50,42 +55,82 @@ conf() {
 			ips: [{address: $a, interface: 0}]}}'
 }
 
-# run CMD: K calls, the seconds they took on stdout.
+# run BUILD CMD: K calls of BUILD's plugin, the seconds they took.
 run() {
 	local t0 t1 i
 
 	t0=$(date +%s.%N)
 	for i in $(seq 1 "$K"); do
-		CNI_COMMAND=$1 CNI_CONTAINERID=bench$i CNI_IFNAME=eth0 \
-			CNI_NETNS=/run/netns/bc$i-$SUF "$CNI" \
-			< "$B.conf$i" > /dev/null || { echo "$1 $i failed" >&2; exit 1; }
+		CNI_COMMAND=$2 CNI_CONTAINERID=bench$i CNI_IFNAME=eth0 \
+			CNI_NETNS=/run/netns/bc$i-$SUF "${CNIB[$1]}" \
+			< "$B/$1.conf$i" > /dev/null 2>&1 ||
+			{ echo "$1 $2 $i failed" >&2; exit 1; }
 	done
 	t1=$(date +%s.%N)
 	echo "$t1 - $t0" | bc -l
 }
 
-for i in $(seq 1 "$K"); do
-	conf "$i" > "$B.conf$i"
+declare -A CNIB=([new]=$NEW) PIN
+BUILDS=new
+[ -n "$OLD" ] && CNIB[old]=$OLD && BUILDS="old new"
+for b in $BUILDS; do
+	mkdir "$B/$b"
+	mount -t bpf bpf "$B/$b" || exit 1
+	MNT+=("$B/$b")
+	PIN[$b]=$B/$b/rxlane
+	for i in $(seq 1 "$K"); do
+		conf "${PIN[$b]}" "$i" > "$B/$b.conf$i"
+	done
 done
 
+declare -A T
+# phase WHAT: every build's K ADDs then K DELs.
 phase() {
-	local add del
+	local b add del
 
-	add=$(run ADD) || exit 1
-	del=$(run DEL) || exit 1
-	printf '%-10s ADD %7.1f/s  DEL %7.1f/s\n' "$1" \
-		"$(echo "$K / $add" | bc -l)" "$(echo "$K / $del" | bc -l)" >&2
-	echo "$add $del"
+	for b in $BUILDS; do
+		add=$(run "$b" ADD) || exit 1
+		del=$(run "$b" DEL) || exit 1
+		T[$b.$1.add]=$add
+		T[$b.$1.del]=$del
+		printf '%-4s %-14s ADD %8.1f/s  DEL %8.1f/s\n' "$b" "$1" \
+			"$(echo "$K / $add" | bc -l)" "$(echo "$K / $del" | bc -l)"
+	done
 }
 
-read -r a0 d0 < <(phase "0 present")
-# PRESENT containers by one policy file (the maps exist after phase 0).
+echo "host: $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2-), $(nproc) CPUs"
+grep -H . /sys/devices/system/cpu/vulnerabilities/* 2>/dev/null |
+	sed 's|.*/||' | tr '\n' ';'
+echo
+echo "load before: $(cut -d' ' -f1-3 /proc/loadavg); K=$K PRESENT=$PRESENT"
+# The floor: K starts of /bin/true through the same loop.
+CNIB[true]=/bin/true
+for i in $(seq 1 "$K"); do
+	: > "$B/true.conf$i"
+done
+printf 'process start (/bin/true): %.1f/s\n' "$(echo "$K / $(run true X)" | bc -l)"
+phase "0 present"
+# PRESENT containers by one policy file per build (its maps exist now).
 jq -n --argjson n "$PRESENT" '{schema: 1, containers: [range($n) |
 	{name: "p\(.)", ips: ["10.98.\(. / 250 | floor).\(. % 250 + 2)"],
-	 default: "drop"}]}' > "$B.policy.json"
-RXLANE_PIN_DIR=$PIN "$CLI" policy apply "$B.policy.json" >/dev/null ||
-	{ echo "policy apply of $PRESENT containers failed" >&2; exit 1; }
-read -r a1 d1 < <(phase "$PRESENT present")
-printf 'ratio (%s present / 0): ADD time %.2fx, DEL time %.2fx\n' "$PRESENT" \
-	"$(echo "$a1 / $a0" | bc -l)" "$(echo "$d1 / $d0" | bc -l)"
-rm -f "$B".conf*
+	 default: "drop"}]}' > "$B/policy.json"
+for b in $BUILDS; do
+	RXLANE_PIN_DIR=${PIN[$b]} "$(dirname "${CNIB[$b]}")/rxlane" \
+		policy apply "$B/policy.json" >/dev/null ||
+		{ echo "$b: policy apply of $PRESENT containers failed" >&2; exit 1; }
+done
+phase "$PRESENT present"
+echo "load after: $(cut -d' ' -f1-3 /proc/loadavg)"
+for b in $BUILDS; do
+	printf '%-4s ratio (%s present / 0): ADD time %.2fx, DEL time %.2fx\n' \
+		"$b" "$PRESENT" \
+		"$(echo "${T[$b.$PRESENT present.add]} / ${T[$b.0 present.add]}" | bc -l)" \
+		"$(echo "${T[$b.$PRESENT present.del]} / ${T[$b.0 present.del]}" | bc -l)"
+done
+if [ -n "$OLD" ]; then
+	for p in "0 present" "$PRESENT present"; do
+		printf 'new / old speed (%s): ADD %.1fx, DEL %.1fx\n' "$p" \
+			"$(echo "${T[old.$p.add]} / ${T[new.$p.add]}" | bc -l)" \
+			"$(echo "${T[old.$p.del]} / ${T[new.$p.del]}" | bc -l)"
+	done
+fi

@@ -257,6 +257,13 @@ int cli_open_ro(struct cli *c);
 const char *cli_iproute_dir(char *buf, size_t len);
 
 int cli_cont_by_name(struct cli *c, const char *name, struct cli_cont *out);
+/* By key, never by listing (cli_records.c): the container of id @id. */
+int cli_cont_by_id(struct cli *c, __u32 id, struct cli_cont *out);
+/* @cont's rules by its own record chunks (cli_set_load() reads all). */
+int cli_set_load_own(struct cli *c, const struct cli_cont *cont,
+		     struct cli_set *s);
+/* Every container in cli_conts by batch reads; *@out malloc'ed. */
+int cli_conts_dump(struct cli *c, struct cli_cont **out, unsigned int *n);
 /* All containers sorted by id; *n is their count. */
 int cli_cont_all(struct cli *c, struct cli_cont **out, unsigned int *n);
 int cli_set_load(struct cli *c, const struct cli_cont *cont,
@@ -388,6 +395,13 @@ bool cli_is_rxlane(int ifindex);
  */
 int cli_reuse_pins(struct cli *c, struct bpf_object *obj, const char *dir,
 		   __u32 slots, bool take);
+/*
+ * Load rxlane's XDP program (delivery by XDP_PASS, records bound) and its
+ * tc egress program over the pinned maps (made when missing), as 'attach'
+ * does, and attach them nowhere: their fds, for a caller that pins them and
+ * attaches them to many devices (rxlane-cni, Documentation/cni.rst).
+ */
+int cli_progs_load(struct cli *c, int *xdp_fd, int *tc_fd);
 
 /* ---- connection tracking's tc egress program (ct_attach.c) ------------ */
 /* max_entries of the map pinned as @dir/@name; 0 when none or unreadable. */
@@ -398,6 +412,11 @@ void cli_ct_size_maps(struct bpf_object *obj, __u32 size);
 /* Load and attach it to @ifindex's clsact egress, maps from @dir. */
 int cli_tc_attach(struct cli *c, const char *dir, const char *dev,
 		  int ifindex, __u32 slots, __u32 ct_size);
+/* Load it over the maps in @dir, attached nowhere: its fd in *@prog_fd. */
+int cli_tc_load(struct cli *c, const char *dir, __u32 slots, __u32 ct_size,
+		int *prog_fd);
+/* Attach loaded program @prog_fd to @ifindex's clsact egress. */
+int cli_tc_attach_fd(struct cli *c, const char *dev, int ifindex, int prog_fd);
 /* Remove rxlane's filter (only rxlane's), and clsact when left empty. */
 int cli_tc_detach(struct cli *c, const char *dev, int ifindex);
 /*

@@ -350,15 +350,14 @@ static int cli_bind_prog(struct cli *c, int prog_fd, __u32 prog_id)
 		       prog_id, strerror(errno));
 }
 
-/* The id of the rxl_config pinned where the CLI looks, 0: none. */
-static __u32 cli_pinned_config(const char *dir)
+__u32 cli_pinned_id(const char *dir, const char *name)
 {
 	struct bpf_map_info info = {};
 	char path[PATH_MAX + 32];
 	__u32 len = sizeof(info);
 	int fd;
 
-	snprintf(path, sizeof(path), "%s/rxl_config", dir);
+	snprintf(path, sizeof(path), "%s/%s", dir, name);
 	fd = bpf_obj_get(path);
 	if (fd < 0)
 		return 0;
@@ -380,8 +379,8 @@ int cli_bpffs_bind(struct cli *c, int prog_fd)
 		return 0;
 	if (prog_fd >= 0)
 		return cli_bind_prog(c, prog_fd, 0);
-	config = cli_pinned_config(c->pin_dir) ?:
-		 cli_pinned_config(cli_iproute_dir(ipr, sizeof(ipr)));
+	config = cli_pinned_id(c->pin_dir, "rxl_config") ?:
+		 cli_pinned_id(cli_iproute_dir(ipr, sizeof(ipr)), "rxl_config");
 	if (!config || cli_progs(&progs, &n))
 		return 0;
 	for (i = 0; i < n && !err; i++) {

@@ -27,6 +27,8 @@ int cli_bpffs_prepare(struct cli *c, bool create);
  * rxl_config. 0 or an exit code, with the message printed.
  */
 int cli_bpffs_bind(struct cli *c, int prog_fd);
+/* The id of the map pinned as @dir/@name, 0: none. */
+__u32 cli_pinned_id(const char *dir, const char *name);
 /*
  * Create the pin directory (0700) unless it exists; refused, with nothing
  * made, when its parent is not on bpffs. 0 or an exit code, with the

@@ -448,3 +448,98 @@ const char *cli_intent_bad(int err, const struct cli_intent *in,
 	}
 	return buf;
 }
+
+/* ---- lookups by key (rxlane-cni: flat in the number of containers) ----- */
+
+int cli_cont_by_id(struct cli *c, __u32 id, struct cli_cont *out)
+{
+	if (c->conts_fd < 0)
+		return -ENOENT;
+	return bpf_map_lookup_elem(c->conts_fd, &id, out) ? -errno : 0;
+}
+
+int cli_set_load_own(struct cli *c, const struct cli_cont *cont,
+		     struct cli_set *s)
+{
+	__u32 last = cont->next_handle > 1 ? cli_chunk_of(cont->next_handle - 1)
+					   : 0, ch, i;
+	struct cli_chunk_key k = { .id = cont->id };
+	struct cli_chunk *v = malloc(sizeof(*v));
+	size_t cap = CLI_CHUNK;
+
+	memset(s, 0, sizeof(*s));
+	s->cont = *cont;
+	s->rules = malloc(cap * sizeof(*s->rules));
+	if (!v || !s->rules) {
+		free(v);
+		cli_set_free(s);
+		return cli_err(c, CLI_ERR, NULL, "out of memory");
+	}
+	/* Handles are below next_handle: its chunks, in handle order. */
+	for (ch = 0; cont->next_handle > 1 && ch <= last; ch++) {
+		k.chunk = ch;
+		if (bpf_map_lookup_elem(c->rules_fd, &k, v)) {
+			if (errno == ENOENT)
+				continue;
+			free(v);
+			cli_set_free(s);
+			return cli_err(c, CLI_ERR, NULL, "reading rules: %s",
+				       strerror(errno));
+		}
+		for (i = 0; i < CLI_CHUNK; i++) {
+			if (!v->r[i].handle)
+				continue;
+			if (s->nrules == cap) {
+				void *n = realloc(s->rules,
+						  2 * cap * sizeof(*s->rules));
+
+				if (!n) {
+					free(v);
+					cli_set_free(s);
+					return cli_err(c, CLI_ERR, NULL,
+						       "out of memory");
+				}
+				s->rules = n;
+				cap *= 2;
+			}
+			s->rules[s->nrules++] = v->r[i];
+		}
+	}
+	free(v);
+	qsort(s->rules, s->nrules, sizeof(*s->rules), cli_cmp_rule_handle);
+	return 0;
+}
+
+int cli_conts_dump(struct cli *c, struct cli_cont **out, unsigned int *n)
+{
+	LIBBPF_OPTS(bpf_map_batch_opts, opts);
+	__u32 *keys = calloc(RXL_MAX_CONTAINERS, sizeof(*keys));
+	__u64 token = 0;
+	bool first = true;
+	__u32 cnt;
+	int ret;
+
+	*n = 0;
+	*out = calloc(RXL_MAX_CONTAINERS, sizeof(**out));
+	if (!keys || !*out) {
+		free(keys);
+		return cli_err(c, CLI_ERR, NULL, "out of memory");
+	}
+	while (c->conts_fd >= 0 && *n < RXL_MAX_CONTAINERS) {
+		cnt = RXL_MAX_CONTAINERS - *n;
+		ret = bpf_map_lookup_batch(c->conts_fd, first ? NULL : &token,
+					   &token, keys + *n, *out + *n, &cnt,
+					   &opts);
+		first = false;
+		*n += cnt;
+		if (ret && errno == ENOENT)
+			break;
+		if (ret) {
+			free(keys);
+			return cli_err(c, CLI_ERR, NULL, "reading containers: %s",
+				       strerror(errno));
+		}
+	}
+	free(keys);
+	return 0;
+}

@@ -327,21 +327,22 @@ static int cli_attach_open(struct cli *c, const char *dir,
 	return 0;
 }
 
-static int cli_load_attach(struct cli *c, const char *dev, int ifindex,
-			   const struct cli_attach_opts *o)
+/*
+ * Load one XDP program instance over the maps of the attach directory
+ * (*@dir), the records bound to it: its skeleton in *@out, the rule slots
+ * its sized maps hold in *@slots.
+ */
+static int cli_xdp_load(struct cli *c, const struct cli_attach_opts *o,
+			const char *dir, struct rxlane_xdp **out, __u32 *slots)
 {
-	char ipr[PATH_MAX];
-	const char *dir = cli_attach_dir(c, ipr, sizeof(ipr));
-	LIBBPF_OPTS(bpf_xdp_attach_opts, undo);
 	struct rxlane_xdp *skel;
-	__u32 slots, ct_size;
 	int err;
 
 	/* Again: the pin directory may have adopted maps meanwhile. */
-	err = cli_attach_open(c, dir, o, &skel, &slots);
+	err = cli_attach_open(c, dir, o, &skel, slots);
 	if (err)
 		return err;
-	err = cli_reuse_pins(c, skel->obj, dir, slots, true);
+	err = cli_reuse_pins(c, skel->obj, dir, *slots, true);
 	if (err) {
 		rxlane_xdp__destroy(skel);
 		return err;
@@ -359,6 +360,23 @@ static int cli_load_attach(struct cli *c, const char *dev, int ifindex,
 		rxlane_xdp__destroy(skel);
 		return err;
 	}
+	*out = skel;
+	return 0;
+}
+
+static int cli_load_attach(struct cli *c, const char *dev, int ifindex,
+			   const struct cli_attach_opts *o)
+{
+	char ipr[PATH_MAX];
+	const char *dir = cli_attach_dir(c, ipr, sizeof(ipr));
+	LIBBPF_OPTS(bpf_xdp_attach_opts, undo);
+	struct rxlane_xdp *skel;
+	__u32 slots, ct_size;
+	int err;
+
+	err = cli_xdp_load(c, o, dir, &skel, &slots);
+	if (err)
+		return err;
 	err = bpf_xdp_attach(ifindex, bpf_program__fd(skel->progs.rxlane_xdp),
 			     o->flags | XDP_FLAGS_UPDATE_IF_NOEXIST, NULL);
 	if (err) {
@@ -374,6 +392,40 @@ static int cli_load_attach(struct cli *c, const char *dev, int ifindex,
 	if (err) {
 		undo.old_prog_fd = bpf_program__fd(skel->progs.rxlane_xdp);
 		bpf_xdp_detach(ifindex, o->flags, &undo);
+	}
+	rxlane_xdp__destroy(skel);
+	return err;
+}
+
+int cli_progs_load(struct cli *c, int *xdp_fd, int *tc_fd)
+{
+	struct cli_attach_opts o = {};
+	char ipr[PATH_MAX];
+	const char *dir;
+	struct rxlane_xdp *skel = NULL;
+	__u32 slots, ct_size;
+	int err;
+
+	*xdp_fd = -1;
+	*tc_fd = -1;
+	err = cli_attach_check_dir(c);
+	if (!err)
+		err = cli_state_open(c, true);
+	if (err)
+		return err;
+	dir = cli_attach_dir(c, ipr, sizeof(ipr));
+	err = cli_xdp_load(c, &o, dir, &skel, &slots) ?:
+	      cli_ct_size(c, dir, 0, &ct_size) ?:
+	      cli_tc_load(c, dir, slots, ct_size, tc_fd);
+	if (!err) {
+		*xdp_fd = dup(bpf_program__fd(skel->progs.rxlane_xdp));
+		if (*xdp_fd < 0)
+			err = cli_err(c, CLI_ERR, NULL, "dup: %s",
+				      strerror(errno));
+	}
+	if (err && *tc_fd >= 0) {
+		close(*tc_fd);
+		*tc_fd = -1;
 	}
 	rxlane_xdp__destroy(skel);
 	return err;

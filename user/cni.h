@@ -46,12 +46,13 @@ struct cni_key {
 
 #define CNI_REC_CONT		1	/* a container the plugin made */
 #define CNI_REC_UPLINK		2	/* an uplink the plugin attached */
+#define CNI_REC_PROG		3	/* a program it pinned (cni_prog.c) */
 
 /* Value of cni_state. Stored: fixed layout. */
 struct cni_rec {
 	__u32 kind;			/* CNI_REC_* */
-	__u32 cont_id;			/* the container's id */
-	char cont[CLI_NAME_MAX];	/* the container's name */
+	__u32 cont_id;			/* the container's id; a program's */
+	char cont[CLI_NAME_MAX];	/* its name; a program's build */
 	char uplink[CNI_IFNAME_MAX];	/* its config's device, "" none */
 };
 
@@ -98,6 +99,27 @@ int cni_add(struct cni_req *r, struct cli *c);
 int cni_del(struct cni_req *r, struct cli *c);
 int cni_check(struct cni_req *r, struct cli *c);
 
+/* ---- programs (cni_prog.c) ---------------------------------------------- */
+#define CNI_PROG_XDP		0
+#define CNI_PROG_TC		1
+#define CNI_NPROGS		2
+
+struct cni_progs {
+	int fd[CNI_NPROGS];		/* -1: none */
+};
+
+/*
+ * The pinned programs, loaded and pinned first when missing or stale.
+ * Under the lock, with cni_state open.
+ */
+int cni_progs_get(struct cni_req *r, struct cli *c, struct cni_progs *p);
+void cni_progs_put(struct cni_progs *p);
+/* Remove the pins and their records (the last container is gone). */
+void cni_progs_unpin(struct cli *c);
+/* XDP and tc egress on @dev of the current netns; undone on failure. */
+int cni_progs_attach(struct cni_req *r, struct cli *c, const char *dev,
+		     const struct cni_progs *p);
+
 /* ---- records and attachments (cni_state.c) ------------------------------ */
 /* The cni_state map: opened, or created and pinned with @create. */
 int cni_state_open(struct cni_req *r, struct cli *c, bool create);
@@ -105,9 +127,12 @@ void cni_state_close(void);
 int cni_rec_get(const struct cni_key *k, struct cni_rec *v);
 int cni_rec_put(const struct cni_key *k, const struct cni_rec *v);
 int cni_rec_del(const struct cni_key *k);
-/* Containers recorded with uplink @dev. */
-unsigned int cni_uplink_users(const char *dev);
-/* Unpin cni_state when it holds nothing. */
+/* A container is recorded with uplink @dev (stops at the first). */
+bool cni_uplink_used(const char *dev);
+/*
+ * When no container or uplink is recorded: unpin the programs, then
+ * cni_state. Costs as many steps as there are program records + 1.
+ */
 void cni_state_gc(struct cli *c);
 /* Run @fn in the network namespace at @path (then back): its result. */
 int cni_in_netns(struct cni_req *r, const char *path,

@@ -1,9 +1,12 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * cni_cmd.c - rxlane-cni ADD, DEL and CHECK, each under the CLI's lock
- * (cli_state_open()), through the functions 'rxlane attach', 'detach',
- * 'container add' and 'container del' use: cmd_attach(), cmd_detach(),
- * cli_check_new(), cli_sync().
+ * (cli_state_open()), through the functions 'rxlane detach', 'container
+ * add' and 'container del' use: cmd_detach(), cli_check_new(),
+ * cli_sync(); the programs are pinned once and attached by fd
+ * (cni_prog.c). Containers and records are found by key, never by
+ * listing them all, except for the name and address check of ADD (one
+ * batch read of cli_conts: the CLI keeps no index by name or address).
  */
 #include <errno.h>
 #include <net/if.h>
@@ -24,15 +27,6 @@ static void cni_uplink_key(const char *dev, struct cni_key *k)
 	snprintf(k->ifname, sizeof(k->ifname), "%s", dev);
 }
 
-/* 'rxlane attach DEV' in the current network namespace. */
-static int cni_attach_dev(struct cni_req *r, struct cli *c, void *dev)
-{
-	char *argv[] = { dev, NULL };
-
-	cni_lib_begin();
-	return cni_lib_end(r, cmd_attach(c, 1, argv), CNI_ERR_ATTACH);
-}
-
 /* 'rxlane detach DEV' when rxlane is there; never an error (undo, DEL). */
 static int cni_detach_dev(struct cni_req *r, struct cli *c, void *dev)
 {
@@ -46,21 +40,41 @@ static int cni_detach_dev(struct cni_req *r, struct cli *c, void *dev)
 	return cni_lib_end(r, 0, 0);
 }
 
-/* The lock and the CLI's state, made when missing. */
+/*
+ * The lock and the CLI's state, made when missing; a change a killed
+ * command (a plugin or the CLI) left half done is finished first, as the
+ * CLI's commands do: cli_recover() needs the fast path's maps open, and
+ * cli_state_open() opened without them.
+ */
 static int cni_lock(struct cni_req *r, struct cli *c)
 {
+	int err;
+
 	cni_lib_begin();
-	return cni_lib_end(r, cli_state_open(c, true), CNI_ERR_STATE);
+	err = cli_state_open(c, true);
+	if (!err && !cli_fw_find(c))
+		err = cli_recover(c);
+	return cni_lib_end(r, err, CNI_ERR_STATE);
+}
+
+/* The programs on CNI_IFNAME, in the container's netns. */
+static int cni_attach_ifname(struct cni_req *r, struct cli *c, void *progs)
+{
+	return cni_progs_attach(r, c, r->ifname, progs);
 }
 
 /*
- * rxlane on the uplink: attached by this ADD (*@ours), found there, or
- * refused when another program holds the device.
+ * rxlane on the uplink: attached by this ADD (*@ours, its record written
+ * first, so that a killed ADD's DEL detaches it), found there, or refused
+ * when another program holds the device.
  */
-static int cni_uplink_attach(struct cni_req *r, struct cli *c, bool *ours)
+static int cni_uplink_attach(struct cni_req *r, struct cli *c,
+			     const struct cni_progs *p, bool *ours)
 {
-	int ifindex = if_nametoindex(r->device);
+	struct cni_rec up = { .kind = CNI_REC_UPLINK };
+	int ifindex = if_nametoindex(r->device), err;
 	__u32 prog_id = 0;
+	struct cni_key uk;
 
 	*ours = false;
 	if (!ifindex)
@@ -72,8 +86,15 @@ static int cni_uplink_attach(struct cni_req *r, struct cli *c, bool *ours)
 				"device '%s' has XDP program %u, not rxlane's: detach it or leave 'device' out",
 				r->device, prog_id);
 	}
-	if (cni_attach_dev(r, c, (void *)r->device))
+	cni_uplink_key(r->device, &uk);
+	err = cni_rec_put(&uk, &up);
+	if (err)
+		return cni_fail(r, CNI_ERR_STATE, "writing the record: %s",
+				strerror(-err));
+	if (cni_progs_attach(r, c, r->device, p)) {
+		cni_rec_del(&uk);
 		return -1;
+	}
 	*ours = true;
 	return 0;
 }
@@ -89,7 +110,7 @@ static int cni_check_free(struct cni_req *r, struct cli *c)
 	if (!taken)
 		return cni_fail(r, CNI_ERR_STATE, "out of memory");
 	cni_lib_begin();
-	err = cli_cont_all(c, &all, &n);
+	err = cli_conts_dump(c, &all, &n);
 	if (!err)
 		err = cni_lib_end(r, cli_check_new(c, &r->set.cont, all, n,
 						   taken), CNI_ERR_CLASH);
@@ -125,10 +146,13 @@ static int cni_create(struct cni_req *r, struct cli *c)
 	return err;
 }
 
-static int cni_put_recs(struct cni_req *r, bool uplink_ours)
+/*
+ * The container's record, before anything is attached or created: what a
+ * DEL (after a failure, or a kill) undoes is found through it.
+ */
+static int cni_put_rec(struct cni_req *r)
 {
 	struct cni_rec rec = { .kind = CNI_REC_CONT };
-	struct cni_key uk;
 	int err;
 
 	rec.cont_id = r->set.cont.id;
@@ -136,14 +160,6 @@ static int cni_put_recs(struct cni_req *r, bool uplink_ours)
 	if (r->device)
 		snprintf(rec.uplink, sizeof(rec.uplink), "%s", r->device);
 	err = cni_rec_put(&r->key, &rec);
-	if (!err && uplink_ours) {
-		struct cni_rec up = { .kind = CNI_REC_UPLINK };
-
-		cni_uplink_key(r->device, &uk);
-		err = cni_rec_put(&uk, &up);
-		if (err)
-			cni_rec_del(&r->key);
-	}
 	if (err)
 		return cni_fail(r, CNI_ERR_STATE, "writing the record: %s",
 				strerror(-err));
@@ -164,6 +180,8 @@ static void cni_print_result(struct cni_req *r)
 
 int cni_add(struct cni_req *r, struct cli *c)
 {
+	struct cni_progs p = { .fd = { -1, -1 } };
+	struct cni_key uk;
 	struct cni_rec old;
 	bool uplink = false;
 	int err;
@@ -176,30 +194,35 @@ int cni_add(struct cni_req *r, struct cli *c)
 			 r->net, r->cid, r->ifname, old.cont);
 		goto err_gc;
 	}
-	if (cni_check_free(r, c))
+	if (cni_check_free(r, c) || cni_progs_get(r, c, &p))
 		goto err_gc;
-	if (r->device && cni_uplink_attach(r, c, &uplink))
-		goto err_gc;
-	err = cni_in_netns(r, r->netns, cni_attach_dev, c, (void *)r->ifname);
+	if (cni_put_rec(r))
+		goto err_progs;
+	if (r->device && cni_uplink_attach(r, c, &p, &uplink))
+		goto err_rec;
+	err = cni_in_netns(r, r->netns, cni_attach_ifname, c, &p);
 	if (err == -ENOENT)
 		cni_fail(r, CNI_ERR_ENV, "CNI_NETNS '%s' is gone", r->netns);
 	if (err)
 		goto err_uplink;
 	if (cni_create(r, c))
 		goto err_netns;
-	if (cni_put_recs(r, uplink))
-		goto err_cont;
+	cni_progs_put(&p);
 	cni_print_result(r);
 	return 0;
 
-err_cont:
-	cni_lib_begin();
-	cni_lib_end(r, cli_sync(c, &r->set, NULL), 0);
 err_netns:
 	cni_in_netns(r, r->netns, cni_detach_dev, c, (void *)r->ifname);
 err_uplink:
-	if (uplink)
+	if (uplink) {
 		cni_detach_dev(r, c, (void *)r->device);
+		cni_uplink_key(r->device, &uk);
+		cni_rec_del(&uk);
+	}
+err_rec:
+	cni_rec_del(&r->key);
+err_progs:
+	cni_progs_put(&p);
 err_gc:
 	cni_state_gc(c);
 	return -1;
@@ -213,12 +236,12 @@ static int cni_del_cont(struct cni_req *r, struct cli *c,
 	struct cli_set old;
 	int err;
 
-	if (cli_cont_by_name(c, rec->cont, &ct) || ct.id != rec->cont_id)
-		return 0;	/* gone already: deleted by hand */
+	if (cli_cont_by_id(c, rec->cont_id, &ct) || strcmp(ct.name, rec->cont))
+		return 0;	/* gone already (by hand), or never made */
 	cni_lib_begin();
 	err = cli_open_rw(c);
 	if (!err)
-		err = cli_set_load(c, &ct, &old);
+		err = cli_set_load_own(c, &ct, &old);
 	if (!err) {
 		err = cli_sync(c, &old, NULL);
 		cli_set_free(&old);
@@ -233,7 +256,7 @@ static void cni_uplink_release(struct cni_req *r, struct cli *c,
 	struct cni_key uk;
 	struct cni_rec up;
 
-	if (!dev[0] || cni_uplink_users(dev))
+	if (!dev[0] || cni_uplink_used(dev))
 		return;
 	cni_uplink_key(dev, &uk);
 	if (cni_rec_get(&uk, &up))
@@ -254,8 +277,11 @@ int cni_del(struct cni_req *r, struct cli *c)
 	err = cni_state_open(r, c, false);
 	if (err)
 		return err > 0 ? 0 : -1;
-	if (cni_rec_get(&r->key, &rec))
-		return 0;	/* a second DEL, or an ADD that failed */
+	if (cni_rec_get(&r->key, &rec)) {
+		/* A second DEL, or an ADD that failed or was killed early. */
+		cni_state_gc(c);
+		return 0;
+	}
 	if (cni_del_cont(r, c, &rec))
 		return -1;	/* the record stays: a retry finds it */
 	if (r->netns)
@@ -333,11 +359,11 @@ int cni_check(struct cni_req *r, struct cli *c)
 		return cni_fail(r, CNI_ERR_MISSING,
 				"no record of network '%s' container '%s' interface '%s'",
 				r->net, r->cid, r->ifname);
-	if (cli_cont_by_name(c, rec.cont, &ct) || ct.id != rec.cont_id)
+	if (cli_cont_by_id(c, rec.cont_id, &ct) || strcmp(ct.name, rec.cont))
 		return cni_fail(r, CNI_ERR_MISSING,
 				"rxlane container '%s' is gone", rec.cont);
 	cni_lib_begin();
-	err = cni_lib_end(r, cli_set_load(c, &ct, &have), CNI_ERR_STATE);
+	err = cni_lib_end(r, cli_set_load_own(c, &ct, &have), CNI_ERR_STATE);
 	if (err)
 		return err;
 	why = cni_differs(&have, &r->set);

@@ -304,8 +304,59 @@ static int cni_prev_ips(struct cni_req *r, int mine, json_t *out)
 }
 
 /*
+ * Per-container overrides of the config's policy in @o (cni.rst,
+ * "Overrides"): runtimeConfig.rxlanePolicy (sent by runtimes for a
+ * plugin whose config declares the capability) replaces the default and
+ * appends its rules; then CNI_ARGS RXLANE_DEFAULT=allow|drop replaces
+ * the default.
+ */
+static int cni_overrides(struct cni_req *r, json_t *o)
+{
+	json_t *rc = json_object_get(r->conf, "runtimeConfig");
+	json_t *pol = json_object_get(rc, "rxlanePolicy"), *v, *rules;
+	char dflt[16];
+	const char *k;
+	size_t i;
+
+	if (pol && !json_is_object(pol))
+		return cni_fail(r, CNI_ERR_CONFIG,
+				"runtimeConfig: 'rxlanePolicy' must be an object");
+	json_object_foreach(pol, k, v) {
+		if (!strcmp(k, "default")) {
+			json_object_set(o, k, v);
+			continue;
+		}
+		if (strcmp(k, "rules"))
+			return cni_fail(r, CNI_ERR_CONFIG,
+					"runtimeConfig: rxlanePolicy: unknown key '%s' (default, rules)",
+					k);
+		if (!json_is_array(v))
+			return cni_fail(r, CNI_ERR_CONFIG,
+					"runtimeConfig: rxlanePolicy: 'rules' must be a list");
+		rules = json_object_get(o, "rules");
+		if (!rules) {
+			rules = json_array();
+			json_object_set_new(o, "rules", rules);
+		}
+		if (!json_is_array(rules))
+			continue;	/* the policy parser refuses it */
+		for (i = 0; i < json_array_size(v); i++)
+			json_array_append(rules, json_array_get(v, i));
+	}
+	cni_arg(r, "RXLANE_DEFAULT", dflt, sizeof(dflt));
+	if (!dflt[0])
+		return 0;
+	if (strcmp(dflt, "allow") && strcmp(dflt, "drop"))
+		return cni_fail(r, CNI_ERR_ENV,
+				"CNI_ARGS: RXLANE_DEFAULT='%s' is not allow or drop",
+				dflt);
+	json_object_set_new(o, "default", json_string(dflt));
+	return 0;
+}
+
+/*
  * The container as a policy file's container object: name, ips, the
- * config's default and rules, and dev.
+ * config's default and rules (with the overrides), and dev.
  */
 static json_t *cni_cont_object(struct cni_req *r)
 {
@@ -328,8 +379,10 @@ static json_t *cni_cont_object(struct cni_req *r)
 				 "policy: unknown key '%s' (default, rules)", k);
 			goto err_free;
 		}
-		json_object_set(o, k, v);
+		json_object_set_new(o, k, json_deep_copy(v));
 	}
+	if (cni_overrides(r, o))
+		goto err_free;
 	return o;
 
 err_free:

@@ -95,11 +95,10 @@ int cni_rec_del(const struct cni_key *k)
 	return 0;
 }
 
-unsigned int cni_uplink_users(const char *dev)
+bool cni_uplink_used(const char *dev)
 {
 	struct cni_key key, next, *prev = NULL;
 	struct cni_rec v;
-	unsigned int n = 0;
 
 	while (cni_state_fd >= 0 &&
 	       !bpf_map_get_next_key(cni_state_fd, prev, &next)) {
@@ -107,19 +106,34 @@ unsigned int cni_uplink_users(const char *dev)
 		prev = &key;
 		if (!bpf_map_lookup_elem(cni_state_fd, &key, &v) &&
 		    v.kind == CNI_REC_CONT && !strcmp(v.uplink, dev))
-			n++;
+			return true;
 	}
-	return n;
+	return false;
+}
+
+/* A record other than a program's: at most CNI_NPROGS + 1 steps. */
+static bool cni_state_in_use(void)
+{
+	struct cni_key key, next, *prev = NULL;
+	struct cni_rec v;
+
+	while (!bpf_map_get_next_key(cni_state_fd, prev, &next)) {
+		key = next;
+		prev = &key;
+		if (bpf_map_lookup_elem(cni_state_fd, &key, &v) ||
+		    v.kind != CNI_REC_PROG)
+			return true;
+	}
+	return false;
 }
 
 void cni_state_gc(struct cli *c)
 {
 	char path[PATH_MAX + 32];
-	struct cni_key next;
 
-	if (cni_state_fd < 0 ||
-	    !bpf_map_get_next_key(cni_state_fd, NULL, &next))
+	if (cni_state_fd < 0 || cni_state_in_use())
 		return;
+	cni_progs_unpin(c);
 	snprintf(path, sizeof(path), "%s/%s", c->pin_dir, CNI_STATE_PIN);
 	unlink(path);
 }

@@ -115,24 +115,21 @@ static __u32 cli_tc_query(int ifindex, enum bpf_tc_attach_point ap)
 	return bpf_tc_query(&hook, &q) ? 0 : q.prog_id;
 }
 
-static int cli_tc_place_attach(struct cli *c, const struct cli_tc_place *pl,
-			       const char *dir, const char *dev, int ifindex,
-			       __u32 slots, __u32 ct_size)
+/*
+ * Load the tc object with the maps pinned in @dir and give a new fd of
+ * the program of place @pl in *@prog_fd: the egress program, or the
+ * anti-spoofing check, whose namespace cookie is the loader's (it must
+ * run in the namespace it is attached in).
+ */
+static int cli_tc_place_load(struct cli *c, const struct cli_tc_place *pl,
+			     const char *dir, __u32 slots, __u32 ct_size,
+			     int *prog_fd)
 {
 	LIBBPF_OPTS(bpf_object_open_opts, oo, .pin_root_path = dir);
-	LIBBPF_OPTS(bpf_tc_hook, hook, .ifindex = ifindex,
-		    .attach_point = pl->ap);
-	LIBBPF_OPTS(bpf_tc_opts, opts, .handle = CLI_TC_HANDLE,
-		    .priority = CLI_TC_PRIO);
 	struct rxlane_tc *skel;
-	__u32 old;
 	int err;
 
-	old = cli_tc_query(ifindex, pl->ap);
-	if (old && !cli_tc_prog_ours(old, pl->name))
-		return cli_err(c, CLI_ERR, dev,
-			       "%s has another program (%u) at rxlane's %s place (handle 0x%x prio %u): not replacing it",
-			       dev, old, pl->what, CLI_TC_HANDLE, CLI_TC_PRIO);
+	*prog_fd = -1;
 	skel = rxlane_tc__open_opts(&oo);
 	if (!skel)
 		return cli_err(c, CLI_ERR, NULL, "cannot open the tc object: %s",
@@ -149,24 +146,83 @@ static int cli_tc_place_attach(struct cli *c, const struct cli_tc_place *pl,
 			      dir, strerror(-err));
 		goto out;
 	}
-	err = bpf_tc_hook_create(&hook);
-	if (err && err != -EEXIST) {
-		err = cli_err(c, CLI_ERR, dev, "cannot add clsact to %s: %s",
-			      dev, strerror(-err));
-		goto out;
-	}
-	opts.prog_fd = bpf_program__fd(pl->ap == BPF_TC_INGRESS ?
+	*prog_fd = dup(bpf_program__fd(pl->ap == BPF_TC_INGRESS ?
 				       skel->progs.rxlane_tc_port :
-				       skel->progs.rxlane_tc);
+				       skel->progs.rxlane_tc));
+	if (*prog_fd < 0)
+		err = cli_err(c, CLI_ERR, NULL, "dup: %s", strerror(errno));
+out:
+	rxlane_tc__destroy(skel);
+	return err;
+}
+
+/* Refuse when another loader's program is at rxlane's place @pl. */
+static int cli_tc_place_free(struct cli *c, const struct cli_tc_place *pl,
+			     const char *dev, int ifindex)
+{
+	__u32 old = cli_tc_query(ifindex, pl->ap);
+
+	if (old && !cli_tc_prog_ours(old, pl->name))
+		return cli_err(c, CLI_ERR, dev,
+			       "%s has another program (%u) at rxlane's %s place (handle 0x%x prio %u): not replacing it",
+			       dev, old, pl->what, CLI_TC_HANDLE, CLI_TC_PRIO);
+	return 0;
+}
+
+static int cli_tc_place_attach_fd(struct cli *c, const struct cli_tc_place *pl,
+				  const char *dev, int ifindex, int prog_fd)
+{
+	LIBBPF_OPTS(bpf_tc_hook, hook, .ifindex = ifindex,
+		    .attach_point = pl->ap);
+	LIBBPF_OPTS(bpf_tc_opts, opts, .handle = CLI_TC_HANDLE,
+		    .priority = CLI_TC_PRIO);
+	__u32 old;
+	int err = cli_tc_place_free(c, pl, dev, ifindex);
+
+	if (err)
+		return err;
+	old = cli_tc_query(ifindex, pl->ap);
+	err = bpf_tc_hook_create(&hook);
+	if (err && err != -EEXIST)
+		return cli_err(c, CLI_ERR, dev, "cannot add clsact to %s: %s",
+			       dev, strerror(-err));
+	opts.prog_fd = prog_fd;
 	/* A filter of an earlier attach (its XDP program went another way). */
 	opts.flags = old ? BPF_TC_F_REPLACE : 0;
 	err = bpf_tc_attach(&hook, &opts);
 	if (err)
-		err = cli_err(c, CLI_ERR, dev, "cannot attach the %s to %s: %s",
-			      pl->what, dev, strerror(-err));
-out:
-	rxlane_tc__destroy(skel);
+		return cli_err(c, CLI_ERR, dev, "cannot attach the %s to %s: %s",
+			       pl->what, dev, strerror(-err));
+	return 0;
+}
+
+static int cli_tc_place_attach(struct cli *c, const struct cli_tc_place *pl,
+			       const char *dir, const char *dev, int ifindex,
+			       __u32 slots, __u32 ct_size)
+{
+	int fd, err = cli_tc_place_free(c, pl, dev, ifindex);
+
+	if (err)
+		return err;
+	err = cli_tc_place_load(c, pl, dir, slots, ct_size, &fd);
+	if (err)
+		return err;
+	err = cli_tc_place_attach_fd(c, pl, dev, ifindex, fd);
+	close(fd);
 	return err;
+}
+
+int cli_tc_load(struct cli *c, const char *dir, __u32 slots, __u32 ct_size,
+		int *prog_fd)
+{
+	return cli_tc_place_load(c, &cli_tc_egress, dir, slots, ct_size,
+				 prog_fd);
+}
+
+int cli_tc_attach_fd(struct cli *c, const char *dev, int ifindex, int prog_fd)
+{
+	return cli_tc_place_attach_fd(c, &cli_tc_egress, dev, ifindex,
+				      prog_fd);
 }
 
 int cli_tc_attach(struct cli *c, const char *dir, const char *dev,

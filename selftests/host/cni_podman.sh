@@ -7,7 +7,9 @@
 # conflist of bridge + host-local + rxlane-cni (default drop, TCP 8080
 # allowed). A container serving on 8080 and 8081: from the host 8080
 # connects and 8081 is refused, proven by the container's drop counter
-# rising while the connect has not succeeded; 'rxlane container list'
+# rising while the connect has not succeeded; from inside, an outbound
+# TCP connection to a listener on the host side works (connection
+# tracking's egress program on its interface) while 8081 stays refused; 'rxlane container list'
 # shows it under a name that carries podman's name and short id;
 # 'podman rm -f' removes it; 20 containers started and removed in a loop
 # leave no container, record, program or XDP attachment behind.
@@ -140,7 +142,37 @@ timeout 10 bash -c "exec 3<>/dev/tcp/$ip/8081" 2>/dev/null ||
 "$RXL_CLI" container set "$want" default drop || rxl_fail "default drop"
 rxl_ok "TCP to 8081 refused by rxlane's drop (counter rose), served once allowed"
 
-rxl_skip_case outbound "needs connection tracking (issue 14)"
+# ---- outbound: the container opens a connection, its reply comes in -------
+# A listener on the bridge's gateway address (the test's host side); the
+# container connects with busybox nc and reads its line: the SYN-ACK
+# passes the container's default drop only as a tracked reply (the tc
+# egress program on its interface saw the SYN). Unsolicited inbound to
+# 8081 is still dropped afterwards.
+GW=${SUB%.0}.1
+OPORT=$((20000 + RANDOM % 10000))
+python3 -c '
+import socket, sys
+s = socket.socket()
+s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+s.bind((sys.argv[1], int(sys.argv[2])))
+s.listen(8)
+while True:
+    c = s.accept()[0]
+    c.sendall(b"rxlane-outbound\n")
+    c.close()
+' "$GW" "$OPORT" &
+RXL_PIDS+=($!)
+rxl_wait_listen "$HOSTNS" "$OPORT"
+deadline=$((SECONDS + 60))
+until got=$(timeout 20 podman "${P[@]}" exec "$NAME" nc "$GW" "$OPORT" </dev/null 2>&1) &&
+	[ "$got" = rxlane-outbound ]; do
+	[ $SECONDS -lt $deadline ] ||
+		rxl_fail "outbound: the container's TCP connection to $GW:$OPORT did not complete within 60 s (last: '$got')"
+	sleep 1
+done
+rxl_refused "$HOSTNS" "$ip" 8081 drops ||
+	rxl_fail "outbound: then TCP $ip:8081: $RXL_WHY"
+rxl_ok "outbound: the container connected to $GW:$OPORT and read the reply; inbound 8081 still dropped (counter rose)"
 
 pod rm -f -t 0 "$NAME" >/dev/null || rxl_fail "podman rm -f"
 [ -z "$(conts)" ] || rxl_fail "after podman rm -f: $(conts)"
