@@ -296,6 +296,19 @@ static int hw_show(struct cli *c, struct hw_nl *h, struct nlmsghdr *nlh,
 	return ret;
 }
 
+/* A device name, or an interface index as a number (what the kernel sees). */
+static unsigned int hw_ifindex(const char *dev)
+{
+	unsigned int ifindex = if_nametoindex(dev);
+	unsigned long n;
+	char *end;
+
+	if (ifindex || !dev[0])
+		return ifindex;
+	n = strtoul(dev, &end, 10);
+	return *end || n > 0x7fffffff ? 0 : n;
+}
+
 static int hw_cont_add(struct cli *c, int argc, char **argv)
 {
 	const char *name, *dev = NULL;
@@ -371,7 +384,7 @@ static int hw_cont_add(struct cli *c, int argc, char **argv)
 		ret = cli_usage_err(c, NULL, "hw container add needs dev NIC and ip ADDR");
 		goto out;
 	}
-	ifindex = if_nametoindex(dev);
+	ifindex = hw_ifindex(dev);
 	if (!ifindex) {
 		ret = cli_err(c, CLI_ERR, dev, "no device '%s'", dev);
 		goto out;

@@ -5,8 +5,8 @@ a container's entries are in ethtool -n in the container band; allowed
 traffic reaches the container on the queues of its CPU set only, refused
 traffic is dropped by the NIC; port ranges become the fewest masked entries
 (an independent count); a full band or a driver refusal part-way leaves
-nothing installed; a namespace sees only its own containers; EPERM without
-CAP_NET_ADMIN; a fuzz loop of malformed messages gets clean errors; the
+nothing installed; a namespace sees only its own containers (permissions:
+hwfilter_ns.py); a fuzz loop of malformed messages gets clean errors; the
 entries go with the container's namespace, the lower device, and rmmod."""
 import json
 import os
@@ -254,20 +254,15 @@ check(rc != 0, 'a refused container left RSS context %d' % (max(ctxs) + 1))
 for i in range(n):
     cli('hw container del fill%d' % i)
 
-# ---- namespaces and permissions ---------------------------------------------
-section('namespaces and permissions')
+# ---- namespaces ---------------------------------------------------------------
+# (permissions: hwfilter_ns.py)
+section('namespaces')
 _, out = cli('-j hw list', ns=OTHER)
 check(json.loads(out)['containers'] == [], 'another namespace sees %s' % out.strip())
 rc, out = cli('hw container del c1', ok=False, ns=OTHER)
 check(rc == 1 and 'no container of that name' in out,
       'another namespace deleted c1: exit %d: %s' % (rc, out.strip()))
-for how in ('setpriv --reuid=65534 --regid=65534 --clear-groups', 'unshare -Urn'):
-    for args in ('hw list', 'hw container del c1',
-                 'hw container add x dev lo ip 10.1.1.1'):
-        rc, out = sh_rc('%s %s %s' % (how, CLI, args))
-        check(rc == 1 and 'Operation not permitted' in out,
-              '%s rxlane %s: exit %d: %s' % (how, args, rc, out.strip()))
-check(set(hw_list()) == {'c1', 'c2'}, 'containers changed by refused callers')
+check(set(hw_list()) == {'c1', 'c2'}, 'containers changed by another namespace')
 
 # ---- malformed messages -------------------------------------------------------
 section('fuzz')
