@@ -5,9 +5,12 @@ dumps need CAP_NET_ADMIN over the caller's network namespace
 (GENL_UNS_ADMIN_PERM). The root of a user namespace programs a NIC in a
 network namespace it owns; over a NIC it does not own it finds nothing; a
 user without capabilities gets EPERM; a container's namespace must be one
-the caller administers; every namespace sees only its own containers."""
+the caller administers; every namespace sees only its own containers. Notifications: container
+new/del arrive on the "containers" group of the container's own namespace
+only, as rxlane hw monitor prints them (text and -j)."""
 import json
 import os
+import re
 import subprocess
 import sys
 
@@ -60,9 +63,59 @@ def refused(pre, args, why):
           '%s rxlane %s: exit %d, want "%s": %s' % (pre, args, rc, why, out.strip()))
 
 
+class Monitor:
+    """rxlane [-j] hw monitor under @pre, from when it listens."""
+
+    def __init__(self, pre, json_out=True):
+        self.what = '%s rxlane hw monitor' % pre
+        self.json = json_out
+        base = '/tmp/rxhmon%s.%d' % (tag, len(monitors))
+        self.out, self.err = base + '.out', base + '.err'
+        self.p = subprocess.Popen('exec %s %s %s hw monitor' %
+                                  (pre, CLI, '-j' if json_out else ''), shell=True,
+                                  stdout=open(self.out, 'w'), stderr=open(self.err, 'w'))
+        monitors.append(self)
+        at_exit(self.stop)
+        if not poll(lambda: 'listening' in self.errors() or self.p.poll() is not None, 60):
+            fail('waited 60 s for "%s" to print "listening"' % self.what)
+
+    def errors(self):
+        return open(self.err).read()
+
+    def events(self):
+        """[(event, container name)] so far."""
+        out = open(self.out).read()
+        if self.json:
+            return [(d['event'], d['containers'][0]['name'])
+                    for d in map(json.loads, out.splitlines())]
+        return [tuple(line.split()[:2]) for line in out.splitlines()
+                if line.startswith(('new ', 'del '))]
+
+    def wait(self, want):
+        if not poll(lambda: self.events() == want, 30, 0.1):
+            fail('waited 30 s for %s to print %s; it printed %s' %
+                 (self.what, want, self.events()))
+
+    def stop(self):
+        if self.p.poll() is None:
+            self.p.kill()
+            self.p.wait()
+        for f in (self.out, self.err):
+            if os.path.exists(f):
+                os.unlink(f)
+
+
+monitors = []
 sh('ip netns add %s' % OTHER)
 at_exit(lambda: sh('ip netns del %s' % OTHER, check=False))
+mon_init = Monitor('')
+mon_text = Monitor('', json_out=False)
+mon_other = Monitor('ip netns exec %s' % OTHER)
+rc, out = sh_rc('%s %s hw monitor' % (NOBODY, CLI))
+check(rc == 1 and 'Operation not permitted' in out,
+      'hw monitor without CAP_NET_ADMIN: exit %d: %s' % (rc, out.strip()))
 cli('hw container add c1 dev %s ip 10.77.0.10 cpus 0' % t.nic)
+mon_init.wait([('new', 'c1')])
 nic_ifindex = int(open('/sys/class/net/%s/ifindex' % t.nic).read())
 
 # ---- no capabilities: EPERM for every operation, reads included -------------
@@ -101,6 +154,7 @@ sh('ip link add %s link %s netns %d numrxqueues 2 numtxqueues 2 type rxlane' %
    (UNIC, ULOW, owner.pid))
 IN = '%s nsenter -t %d -U -n' % (UNCH, owner.pid)
 sh('%s ip link set %s up' % (IN, UNIC))
+mon_owner = Monitor(IN)
 cli('hw container add u1 dev %s ip 10.55.0.1 cpus 0' % UNIC, pre=IN)
 _, out = cli('-j hw rule add u1 allow proto udp dport 6000-6003', pre=IN)
 check(json.loads(out)['containers'][0]['rules'][0]['entries'] == 1,
@@ -119,4 +173,18 @@ check(names(IN) == [] and 'Filter:' not in sh('%s ethtool -n %s' % (IN, UNIC)),
       'container del in the owned namespace left %s' % names(IN))
 check(names() == ['c1'], 'the initial namespace lost c1: %s' % names())
 cli('hw container del c1')
-log('permissions: nobody EPERM, foreign namespaces see nothing, the owner programs its NIC')
+
+# ---- notifications: each namespace's own group, text and -j -----------------
+mon_owner.wait([('new', 'u1'), ('del', 'u1')])
+mon_init.wait([('new', 'c1'), ('del', 'c1')])
+mon_text.wait([('new', 'c1'), ('del', 'c1')])
+text = open(mon_text.out).read()
+check(re.search(r'^new c1 dev %s cpus 0 .*10\.77\.0\.10' % t.nic, text, re.M),
+      'hw monitor text: %s' % text)
+# Delivered to every member in the sending call: the other namespace's
+# monitor would have its copy by now.
+check(mon_other.events() == [], 'namespace %s was told %s' % (OTHER, mon_other.events()))
+for m in monitors:
+    check(m.p.poll() is None and 'lost' not in m.errors(),
+          '%s: exit %s: %s' % (m.what, m.p.poll(), m.errors().strip()))
+log('permissions: nobody EPERM, foreign namespaces see nothing, the owner programs its NIC; notifications in the own namespace only')
