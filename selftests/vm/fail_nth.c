@@ -448,6 +448,20 @@ static struct nlmsghdr *hw_msg(char *buf, __u16 type, __u8 cmd)
 	return nlh;
 }
 
+/*
+ * A failed allocation can cut a request's answer short (the reply or the
+ * ACK lost: ENOBUFS) and leave the rest queued: drop what is left before
+ * the next request, or it would be read as that one's answer.
+ */
+static void hw_drain(void)
+{
+	char buf[MNL_SOCKET_BUFFER_SIZE];
+
+	while (recv(mnl_socket_get_fd(gnl), buf, sizeof(buf), MSG_DONTWAIT) >= 0 ||
+	       errno == ENOBUFS)
+		;
+}
+
 /* Send, read the reply (to @cb) and the ACK: 0 or -errno. */
 static int hw_talk(struct nlmsghdr *nlh, mnl_cb_t cb)
 {
@@ -455,6 +469,7 @@ static int hw_talk(struct nlmsghdr *nlh, mnl_cb_t cb)
 	ssize_t n;
 	int ret;
 
+	hw_drain();
 	nlh->nlmsg_seq = ++nl_seq;
 	if (mnl_socket_sendto(gnl, nlh, nlh->nlmsg_len) < 0)
 		return -errno;
