@@ -612,44 +612,41 @@ static int hw_cont_del_settle(int err, int injected)
 	return 0;
 }
 
-static int hw_rule_new_settle(int err, int injected)
+/*
+ * hw-rule-new (@adds) or hw-rule-del: the rule is there or not, as the
+ * result says (a lost reply may leave it made); then back to the start.
+ */
+static int hw_rule_settle(bool adds, int err, int injected)
 {
-	int exists = hw_whole("hw-rule-new", err);
+	const char *what = adds ? "hw-rule-new" : "hw-rule-del";
+	int changed;
 
-	if (exists != 1) {
-		fprintf(stderr, "rule new (%d): the container is gone\n", err);
+	if (hw_whole(what, err) != 1) {
+		fprintf(stderr, "%s (%d): the container is gone\n", what, err);
 		return -1;
 	}
-	if (err && hw_nrules && !injected) {
-		fprintf(stderr, "rule new failed (%d) without a fault, yet the rule exists\n", err);
+	changed = adds ? hw_nrules == 1 : hw_nrules == 0;
+	if ((err && changed && !injected) || (!err && !changed)) {
+		fprintf(stderr, "%s returned %d, yet the container has %u rules\n",
+			what, err, hw_nrules);
 		return -1;
 	}
-	if (hw_nrules && (hw_rule_del() || hw_whole("hw-rule-new undo", 0) != 1 ||
-			  hw_nrules)) {
-		fprintf(stderr, "cannot delete the rule after a fault\n");
+	if (changed && ((adds ? hw_rule_del() : hw_rule_new()) ||
+			hw_whole(what, 0) != 1 || hw_nrules != !adds)) {
+		fprintf(stderr, "%s: cannot put the rule back as it was\n", what);
 		return -1;
 	}
 	return 0;
 }
 
+static int hw_rule_new_settle(int err, int injected)
+{
+	return hw_rule_settle(true, err, injected);
+}
+
 static int hw_rule_del_settle(int err, int injected)
 {
-	int exists = hw_whole("hw-rule-del", err);
-
-	if (exists != 1) {
-		fprintf(stderr, "rule del (%d): the container is gone\n", err);
-		return -1;
-	}
-	if (!err && hw_nrules) {
-		fprintf(stderr, "rule del passed, yet the rule exists\n");
-		return -1;
-	}
-	if (!hw_nrules && (hw_rule_new() || hw_whole("hw-rule-del redo", 0) != 1 ||
-			   hw_nrules != 1)) {
-		fprintf(stderr, "cannot add the rule again\n");
-		return -1;
-	}
-	return 0;
+	return hw_rule_settle(false, err, injected);
 }
 
 /* The family, and the state each operation starts from. */
