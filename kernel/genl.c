@@ -5,9 +5,11 @@
  *
  * A new family of 6.1: every command is validated strictly (the reserved
  * byte, unknown flags, unknown attributes, un-flagged nests). Every
- * operation, dumps included, needs CAP_NET_ADMIN (GENL_ADMIN_PERM); the
- * family is netnsok and every object is looked up in the caller's
- * namespace, which sees only its own containers.
+ * operation, dumps included, needs CAP_NET_ADMIN over the caller's network
+ * namespace (GENL_UNS_ADMIN_PERM, as ethtool's changes); the family is
+ * netnsok and every object is looked up in the caller's namespace, which
+ * sees only its own containers: the root of a user namespace programs the
+ * NICs of the network namespaces it owns and nothing else.
  */
 #include <linux/ctype.h>
 #include <linux/in.h>
@@ -282,7 +284,12 @@ static int rxlane_genl_parse_addrs(struct rxlane_hw_cont *c,
 	return 0;
 }
 
+/*
+ * The container's namespace: the caller needs CAP_NET_ADMIN over it too,
+ * or it could tie a container's life to a namespace it does not own.
+ */
 static int rxlane_genl_parse_netns(struct rxlane_hw_cont *c,
+				   const struct sk_buff *skb,
 				   const struct nlattr *attr,
 				   struct netlink_ext_ack *extack)
 {
@@ -295,6 +302,12 @@ static int rxlane_genl_parse_netns(struct rxlane_hw_cont *c,
 		NL_SET_ERR_MSG_ATTR(extack, attr,
 				    "not a file descriptor of a network namespace");
 		return PTR_ERR(net);
+	}
+	if (!netlink_ns_capable(skb, net->user_ns, CAP_NET_ADMIN)) {
+		put_net(net);
+		NL_SET_ERR_MSG_ATTR(extack, attr,
+				    "no CAP_NET_ADMIN over that network namespace");
+		return -EPERM;
 	}
 	/* Only the cookie: a reference would keep the namespace alive. */
 	c->netns_cookie = net->net_cookie;
@@ -332,7 +345,8 @@ static int rxlane_genl_cont_new(struct sk_buff *skb, struct genl_info *info)
 	if (!err)
 		err = rxlane_genl_parse_addrs(c, tb[RXLANE_A_ADDRS], extack);
 	if (!err)
-		err = rxlane_genl_parse_netns(c, tb[RXLANE_A_NETNS_FD], extack);
+		err = rxlane_genl_parse_netns(c, skb, tb[RXLANE_A_NETNS_FD],
+					      extack);
 	if (err)
 		goto err_free;
 	c->cpus = tb[RXLANE_A_CPUS] ? nla_get_u64(tb[RXLANE_A_CPUS]) :
@@ -546,28 +560,28 @@ static const struct genl_ops rxlane_genl_ops[] = {
 	{
 		.cmd	= RXLANE_CMD_CONT_NEW,
 		.doit	= rxlane_genl_cont_new,
-		.flags	= GENL_ADMIN_PERM,
+		.flags	= GENL_UNS_ADMIN_PERM,
 	},
 	{
 		.cmd	= RXLANE_CMD_CONT_DEL,
 		.doit	= rxlane_genl_cont_del,
-		.flags	= GENL_ADMIN_PERM,
+		.flags	= GENL_UNS_ADMIN_PERM,
 	},
 	{
 		.cmd	= RXLANE_CMD_CONT_GET,
 		.doit	= rxlane_genl_cont_get,
 		.dumpit	= rxlane_genl_cont_dump,
-		.flags	= GENL_ADMIN_PERM,
+		.flags	= GENL_UNS_ADMIN_PERM,
 	},
 	{
 		.cmd	= RXLANE_CMD_RULE_NEW,
 		.doit	= rxlane_genl_rule_new,
-		.flags	= GENL_ADMIN_PERM,
+		.flags	= GENL_UNS_ADMIN_PERM,
 	},
 	{
 		.cmd	= RXLANE_CMD_RULE_DEL,
 		.doit	= rxlane_genl_rule_del,
-		.flags	= GENL_ADMIN_PERM,
+		.flags	= GENL_UNS_ADMIN_PERM,
 	},
 };
 

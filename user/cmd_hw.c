@@ -9,6 +9,7 @@
  *   hw rule add NAME allow proto tcp|udp dport N[-M] [from PREFIX]
  *   hw rule del NAME ID
  *   hw list [NAME]
+ *   hw monitor
  *
  * Every refusal prints the kernel's own message (extack).
  */
@@ -296,6 +297,19 @@ static int hw_show(struct cli *c, struct hw_nl *h, struct nlmsghdr *nlh,
 	return ret;
 }
 
+/* A device name, or an interface index as a number (what the kernel sees). */
+static unsigned int hw_ifindex(const char *dev)
+{
+	unsigned int ifindex = if_nametoindex(dev);
+	unsigned long n;
+	char *end;
+
+	if (ifindex || !dev[0])
+		return ifindex;
+	n = strtoul(dev, &end, 10);
+	return *end || n > 0x7fffffff ? 0 : n;
+}
+
 static int hw_cont_add(struct cli *c, int argc, char **argv)
 {
 	const char *name, *dev = NULL;
@@ -371,7 +385,7 @@ static int hw_cont_add(struct cli *c, int argc, char **argv)
 		ret = cli_usage_err(c, NULL, "hw container add needs dev NIC and ip ADDR");
 		goto out;
 	}
-	ifindex = if_nametoindex(dev);
+	ifindex = hw_ifindex(dev);
 	if (!ifindex) {
 		ret = cli_err(c, CLI_ERR, dev, "no device '%s'", dev);
 		goto out;
@@ -534,6 +548,75 @@ static int hw_list(struct cli *c, int argc, char **argv)
 	return ret;
 }
 
+/* One notification: its event and the container, printed at once. */
+static int hw_event_cb(const struct nlmsghdr *nlh, void *data)
+{
+	const struct genlmsghdr *g = mnl_nlmsg_get_payload(nlh);
+	struct hw_print *p = data;
+	struct cli *c = p->c;
+
+	if (g->cmd != RXLANE_CMD_CONT_NEW && g->cmd != RXLANE_CMD_CONT_DEL)
+		return MNL_CB_OK;
+	cli_print_str(c, CLI_ANY, "event", "%s ",
+		      g->cmd == RXLANE_CMD_CONT_NEW ? "new" : "del");
+	cli_open_array(c, "containers");
+	hw_print_cb(nlh, data);
+	cli_close(c);
+	cli_flush(c);
+	c->printed = c->json;
+	return MNL_CB_OK;
+}
+
+/*
+ * hw monitor: the "containers" group of this namespace, one line (or one
+ * JSON document) per container made or gone, until killed.
+ */
+static int hw_monitor(struct cli *c, int argc, char **argv)
+{
+	struct hw_print p = { .c = c };
+	struct hw_nl h;
+	ssize_t n;
+	int ret;
+
+	if (argc)
+		return cli_usage_err(c, argv[0], "hw monitor takes no argument");
+	ret = hw_open(c, &h);
+	if (ret)
+		return ret;
+	if (!h.mcgrp ||
+	    mnl_socket_setsockopt(h.nl, NETLINK_ADD_MEMBERSHIP, &h.mcgrp,
+				  sizeof(h.mcgrp)) < 0) {
+		ret = cli_err(c, CLI_ERR, NULL, "hw monitor: group '%s': %s",
+			      RXLANE_GENL_MCGRP,
+			      h.mcgrp ? strerror(errno) : "not offered");
+		goto out;
+	}
+	/* On stderr, so that a script knows no event is missed from here. */
+	fprintf(stderr, "hw monitor: listening\n");
+	for (;;) {
+		n = mnl_socket_recvfrom(h.nl, h.buf, HW_NL_BUF);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0 && errno == ENOBUFS) {
+			fprintf(stderr, "hw monitor: events lost (overrun)\n");
+			continue;
+		}
+		if (n < 0) {
+			ret = cli_err(c, CLI_ERR, NULL, "hw monitor: %s",
+				      strerror(errno));
+			break;
+		}
+		if (mnl_cb_run(h.buf, n, 0, 0, hw_event_cb, &p) < 0) {
+			ret = cli_err(c, CLI_ERR, NULL, "hw monitor: %s",
+				      strerror(errno));
+			break;
+		}
+	}
+out:
+	hw_nl_close(&h);
+	return ret;
+}
+
 int cmd_hw(struct cli *c, int argc, char **argv)
 {
 	static const struct cli_cmd cmds[] = {
@@ -541,6 +624,7 @@ int cmd_hw(struct cli *c, int argc, char **argv)
 		{ "rule", hw_rule },
 		{ "list", hw_list },
 		{ "ls", hw_list },
+		{ "monitor", hw_monitor },
 		{ NULL, NULL },
 	};
 

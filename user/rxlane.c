@@ -66,7 +66,7 @@ static void usage(FILE *f)
 		"         [default drop|allow] [netns NAME|PATH]\n"
 		"  hw container del NAME | hw list [NAME]\n"
 		"  hw rule add NAME allow proto tcp|udp dport N[-M] [from PREFIX]\n"
-		"  hw rule del NAME ID\n"
+		"  hw rule del NAME ID | hw monitor\n"
 		"  version        print the version of rxlane and its libraries\n"
 		"  help           print this help\n",
 		CLI_PIN_DIR);

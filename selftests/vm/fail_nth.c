@@ -10,6 +10,14 @@
  *   fail_nth ntuple DEV         ethtool -N DEV flow-type tcp4 ... action 0
  *   fail_nth channels DEV       ethtool -L DEV combined MAX from MAX / 2
  *   fail_nth rss-ctx DEV        ethtool -X DEV context new hfunc toeplitz
+ *   fail_nth hw-cont-new DEV    rxlane hw container add rxlfi dev DEV ...
+ *   fail_nth hw-cont-del DEV    rxlane hw container del rxlfi
+ *   fail_nth hw-rule-new DEV    rxlane hw rule add rxlfi allow ... 6000-6003
+ *   fail_nth hw-rule-del DEV    rxlane hw rule del rxlfi ID
+ *   (the rxlane generic netlink family's commands, Documentation/hwfilter.rst:
+ *   a container of one address on CPU 0 holds one drop entry and one RSS
+ *   context, its rule one allow entry more; hw-cont-del and hw-rule-* make
+ *   what they delete or extend first and leave the container behind)
  *
  * Which allocations fail: by default those reached through rxlane's own
  * code, one for each call site in rxlane.ko (a census run first records
@@ -38,6 +46,7 @@
 #include <unistd.h>
 
 #include <linux/ethtool.h>
+#include <linux/genetlink.h>
 #include <linux/if_link.h>
 #include <linux/rtnetlink.h>
 #include <linux/sockios.h>
@@ -45,6 +54,8 @@
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 #include <libmnl/libmnl.h>
+
+#include "rxlane_genl.h"
 
 #define KSFT_SKIP	4
 #define MAX_NTH		5000
@@ -385,12 +396,309 @@ static int rss_ctx_settle(int err, int injected)
 	return 0;
 }
 
+/* ---- the rxlane generic netlink family ---------------------------------- */
+
+#define HW_NAME		"rxlfi"
+
+static struct mnl_socket *gnl;
+static __u16 hw_family;
+static __u32 hw_rule_id;	/* the container's last rule, 0: none */
+static unsigned int hw_nrules;
+
+static int hw_family_cb(const struct nlmsghdr *nlh, void *data)
+{
+	const struct nlattr *a;
+
+	mnl_attr_for_each(a, nlh, GENL_HDRLEN)
+		if (mnl_attr_get_type(a) == CTRL_ATTR_FAMILY_ID)
+			hw_family = mnl_attr_get_u16(a);
+	return MNL_CB_OK;
+}
+
+/* The container's rules: how many, and the last one's id. */
+static int hw_cont_cb(const struct nlmsghdr *nlh, void *data)
+{
+	const struct nlattr *a, *r, *f;
+
+	hw_nrules = 0;
+	hw_rule_id = 0;
+	mnl_attr_for_each(a, nlh, GENL_HDRLEN) {
+		if (mnl_attr_get_type(a) != RXLANE_A_RULES)
+			continue;
+		mnl_attr_for_each_nested(r, a) {
+			hw_nrules++;
+			mnl_attr_for_each_nested(f, r)
+				if (mnl_attr_get_type(f) == RXLANE_RULE_ID)
+					hw_rule_id = mnl_attr_get_u32(f);
+		}
+	}
+	return MNL_CB_OK;
+}
+
+static struct nlmsghdr *hw_msg(char *buf, __u16 type, __u8 cmd)
+{
+	struct nlmsghdr *nlh = mnl_nlmsg_put_header(buf);
+	struct genlmsghdr *g;
+
+	nlh->nlmsg_type = type;
+	nlh->nlmsg_flags = NLM_F_REQUEST | NLM_F_ACK;
+	g = mnl_nlmsg_put_extra_header(nlh, sizeof(*g));
+	g->cmd = cmd;
+	g->version = 1;
+	return nlh;
+}
+
+/*
+ * A failed allocation can cut a request's answer short (the reply or the
+ * ACK lost: ENOBUFS) and leave the rest queued: drop what is left before
+ * the next request, or it would be read as that one's answer.
+ */
+static void hw_drain(void)
+{
+	char buf[MNL_SOCKET_BUFFER_SIZE];
+
+	while (recv(mnl_socket_get_fd(gnl), buf, sizeof(buf), MSG_DONTWAIT) >= 0 ||
+	       errno == ENOBUFS)
+		;
+}
+
+/* Send, read the reply (to @cb) and the ACK: 0 or -errno. */
+static int hw_talk(struct nlmsghdr *nlh, mnl_cb_t cb)
+{
+	char buf[MNL_SOCKET_BUFFER_SIZE];
+	ssize_t n;
+	int ret;
+
+	hw_drain();
+	nlh->nlmsg_seq = ++nl_seq;
+	if (mnl_socket_sendto(gnl, nlh, nlh->nlmsg_len) < 0)
+		return -errno;
+	do {
+		n = mnl_socket_recvfrom(gnl, buf, sizeof(buf));
+		if (n < 0)
+			return -errno;
+		ret = mnl_cb_run(buf, n, nl_seq, mnl_socket_get_portid(gnl),
+				 cb, NULL);
+	} while (ret > 0);
+	return ret < 0 ? -errno : 0;
+}
+
+static int hw_cont_new(void)
+{
+	char buf[MNL_SOCKET_BUFFER_SIZE];
+	struct nlmsghdr *nlh = hw_msg(buf, hw_family, RXLANE_CMD_CONT_NEW);
+	struct nlattr *nest;
+
+	mnl_attr_put_strz(nlh, RXLANE_A_NAME, HW_NAME);
+	mnl_attr_put_u32(nlh, RXLANE_A_IFINDEX, if_nametoindex(arg_dev));
+	nest = mnl_attr_nest_start(nlh, RXLANE_A_ADDRS);
+	mnl_attr_put_u32(nlh, RXLANE_ADDR_IN, htonl(0x0a420001));
+	mnl_attr_nest_end(nlh, nest);
+	mnl_attr_put_u64(nlh, RXLANE_A_CPUS, 1);
+	return hw_talk(nlh, NULL);
+}
+
+static int hw_cont_del(void)
+{
+	char buf[MNL_SOCKET_BUFFER_SIZE];
+	struct nlmsghdr *nlh = hw_msg(buf, hw_family, RXLANE_CMD_CONT_DEL);
+
+	mnl_attr_put_strz(nlh, RXLANE_A_NAME, HW_NAME);
+	return hw_talk(nlh, NULL);
+}
+
+/* 1: the container exists (hw_nrules, hw_rule_id set), 0: not, -1: error. */
+static int hw_cont_get(void)
+{
+	char buf[MNL_SOCKET_BUFFER_SIZE];
+	struct nlmsghdr *nlh = hw_msg(buf, hw_family, RXLANE_CMD_CONT_GET);
+	int err;
+
+	mnl_attr_put_strz(nlh, RXLANE_A_NAME, HW_NAME);
+	err = hw_talk(nlh, hw_cont_cb);
+	if (err == -ENOENT)
+		return 0;
+	return err ? -1 : 1;
+}
+
+static int hw_rule_new(void)
+{
+	char buf[MNL_SOCKET_BUFFER_SIZE];
+	struct nlmsghdr *nlh = hw_msg(buf, hw_family, RXLANE_CMD_RULE_NEW);
+	struct nlattr *nest;
+
+	mnl_attr_put_strz(nlh, RXLANE_A_NAME, HW_NAME);
+	nest = mnl_attr_nest_start(nlh, RXLANE_A_RULE);
+	mnl_attr_put_u8(nlh, RXLANE_RULE_PROTO, IPPROTO_UDP);
+	mnl_attr_put_u16(nlh, RXLANE_RULE_DPORT_MIN, 6000);
+	mnl_attr_put_u16(nlh, RXLANE_RULE_DPORT_MAX, 6003);
+	mnl_attr_nest_end(nlh, nest);
+	return hw_talk(nlh, NULL);
+}
+
+static int hw_rule_del(void)
+{
+	char buf[MNL_SOCKET_BUFFER_SIZE];
+	struct nlmsghdr *nlh = hw_msg(buf, hw_family, RXLANE_CMD_RULE_DEL);
+
+	mnl_attr_put_strz(nlh, RXLANE_A_NAME, HW_NAME);
+	mnl_attr_put_u32(nlh, RXLANE_A_RULE_ID, hw_rule_id);
+	return hw_talk(nlh, NULL);
+}
+
+static int rss_ctx_count(void)
+{
+	unsigned int id, n = 0;
+
+	for (id = 1; id < 32; id++)
+		n += indir_max(id) >= 0;
+	return n;
+}
+
+/*
+ * The NIC holds what the container says and nothing else: with the
+ * container, its drop entry, one per rule more, and its RSS context;
+ * without it, no entry and no context.
+ */
+static int hw_whole(const char *what, int err)
+{
+	int exists = hw_cont_get();
+	int want_rules = exists > 0 ? 1 + (int)hw_nrules : 0;
+	int want_ctx = exists > 0;
+
+	if (exists < 0 || rule_count() != want_rules ||
+	    rss_ctx_count() != want_ctx) {
+		fprintf(stderr, "%s (%d): container %s, %u rules; the NIC has %d entries (want %d), %d RSS contexts (want %d)\n",
+			what, err, exists > 0 ? "present" : exists ? "unreadable" : "absent",
+			exists > 0 ? hw_nrules : 0, rule_count(), want_rules,
+			rss_ctx_count(), want_ctx);
+		return -1;
+	}
+	return exists;
+}
+
+static int hw_cont_new_settle(int err, int injected)
+{
+	int exists = hw_whole("hw-cont-new", err);
+
+	if (exists < 0)
+		return -1;
+	if (err && exists && !injected) {
+		fprintf(stderr, "container new failed (%d) without a fault, yet exists\n", err);
+		return -1;
+	}
+	/* A reply lost after the change does not undo it (genl.c). */
+	if (exists && (hw_cont_del() || hw_whole("hw-cont-new undo", 0))) {
+		fprintf(stderr, "cannot delete the container after a fault\n");
+		return -1;
+	}
+	return 0;
+}
+
+static int hw_cont_del_settle(int err, int injected)
+{
+	int exists = hw_whole("hw-cont-del", err);
+
+	if (exists < 0)
+		return -1;
+	if (!err && exists) {
+		fprintf(stderr, "container del passed, yet the container exists\n");
+		return -1;
+	}
+	if (!exists && (hw_cont_new() || hw_whole("hw-cont-del redo", 0) != 1)) {
+		fprintf(stderr, "cannot make the container again\n");
+		return -1;
+	}
+	return 0;
+}
+
+/*
+ * hw-rule-new (@adds) or hw-rule-del: the rule is there or not, as the
+ * result says (a lost reply may leave it made); then back to the start.
+ */
+static int hw_rule_settle(bool adds, int err, int injected)
+{
+	const char *what = adds ? "hw-rule-new" : "hw-rule-del";
+	int changed;
+
+	if (hw_whole(what, err) != 1) {
+		fprintf(stderr, "%s (%d): the container is gone\n", what, err);
+		return -1;
+	}
+	changed = adds ? hw_nrules == 1 : hw_nrules == 0;
+	if ((err && changed && !injected) || (!err && !changed)) {
+		fprintf(stderr, "%s returned %d, yet the container has %u rules\n",
+			what, err, hw_nrules);
+		return -1;
+	}
+	if (changed && ((adds ? hw_rule_del() : hw_rule_new()) ||
+			hw_whole(what, 0) != 1 || hw_nrules != !adds)) {
+		fprintf(stderr, "%s: cannot put the rule back as it was\n", what);
+		return -1;
+	}
+	return 0;
+}
+
+static int hw_rule_new_settle(int err, int injected)
+{
+	return hw_rule_settle(true, err, injected);
+}
+
+static int hw_rule_del_settle(int err, int injected)
+{
+	return hw_rule_settle(false, err, injected);
+}
+
+/* The family, and the state each operation starts from. */
+static int hw_setup(const struct op *op)
+{
+	char buf[MNL_SOCKET_BUFFER_SIZE];
+	struct nlmsghdr *nlh = hw_msg(buf, GENL_ID_CTRL, CTRL_CMD_GETFAMILY);
+	int exists;
+
+	gnl = mnl_socket_open(NETLINK_GENERIC);
+	if (!gnl || mnl_socket_bind(gnl, 0, MNL_SOCKET_AUTOPID) < 0 ||
+	    setsockopt(mnl_socket_get_fd(gnl), SOL_SOCKET, SO_RCVTIMEO,
+		       &(struct timeval){ .tv_sec = 10 }, sizeof(struct timeval))) {
+		perror("generic netlink");
+		return -1;
+	}
+	mnl_attr_put_strz(nlh, CTRL_ATTR_FAMILY_NAME, RXLANE_GENL_NAME);
+	if (hw_talk(nlh, hw_family_cb) || !hw_family) {
+		fprintf(stderr, "no generic netlink family %s\n", RXLANE_GENL_NAME);
+		return -1;
+	}
+	exists = hw_cont_get();
+	if (exists < 0)
+		return -1;
+	if (!strcmp(op->name, "hw-cont-new"))
+		return exists ? (fprintf(stderr, "%s exists already\n", HW_NAME), -1) : 0;
+	if (!exists && hw_cont_new()) {
+		fprintf(stderr, "cannot make container %s\n", HW_NAME);
+		return -1;
+	}
+	if (hw_cont_get() != 1)
+		return -1;
+	/* hw-rule-new starts without a rule, hw-rule-del with one. */
+	while (hw_nrules && strcmp(op->name, "hw-rule-del"))
+		if (hw_rule_del() || hw_cont_get() != 1)
+			return -1;
+	if (!strcmp(op->name, "hw-rule-del") && !hw_nrules &&
+	    (hw_rule_new() || hw_cont_get() != 1))
+		return -1;
+	return hw_whole("setup", 0) == 1 ? 0 : -1;
+}
+
 static const struct op ops[] = {
 	{ "newlink", newlink_run, newlink_settle },
 	{ "xdp", xdp_run, xdp_settle },
 	{ "ntuple", ntuple_run, ntuple_settle },
 	{ "channels", channels_run, channels_settle },
 	{ "rss-ctx", rss_ctx_run, rss_ctx_settle },
+	{ "hw-cont-new", hw_cont_new, hw_cont_new_settle },
+	{ "hw-cont-del", hw_cont_del, hw_cont_del_settle },
+	{ "hw-rule-new", hw_rule_new, hw_rule_new_settle },
+	{ "hw-rule-del", hw_rule_del, hw_rule_del_settle },
 };
 
 static int setup(const struct op *op)
@@ -420,6 +728,8 @@ static int setup(const struct op *op)
 		return -1;
 	}
 	if (!strcmp(op->name, "channels") && channels_setup())
+		return -1;
+	if (!strncmp(op->name, "hw-", 3) && hw_setup(op))
 		return -1;
 	/* A failed ack must not leave us waiting forever. */
 	if (setsockopt(mnl_socket_get_fd(nl), SOL_SOCKET, SO_RCVTIMEO,
@@ -778,7 +1088,7 @@ int main(int argc, char **argv)
 	}
 
 	if (argc < 3) {
-		fprintf(stderr, "usage: fail_nth [-a] newlink LOWER | xdp DEV PROG.o | ntuple DEV | channels DEV | rss-ctx DEV\n");
+		fprintf(stderr, "usage: fail_nth [-a] newlink LOWER | xdp DEV PROG.o | ntuple DEV | channels DEV | rss-ctx DEV | hw-cont-new|hw-cont-del|hw-rule-new|hw-rule-del DEV\n");
 		return 2;
 	}
 	for (i = 0; i < sizeof(ops) / sizeof(ops[0]); i++)

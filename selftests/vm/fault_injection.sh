@@ -3,7 +3,8 @@
 #
 # Every slab allocation on rxlane's control paths (device creation over
 # rtnetlink, native XDP attach, ntuple insert, a channel change, RSS context
-# creation) fails once, one at a time (fail-nth +
+# creation, the rxlane genetlink family's container new/del and rule
+# new/del) fails once, one at a time (fail-nth +
 # FAILSLAB); each failure must leave no partial state. Needs a kernel with
 # fault injection (make check-debug); skips on Debian's.
 set -u
@@ -45,7 +46,13 @@ ethtool -K nic0 ntuple on 2>/dev/null
 "$FAIL_NTH" ntuple nic0 || fail "ntuple insert under allocation failures"
 "$FAIL_NTH" channels nic0 || fail "channel change under allocation failures"
 "$FAIL_NTH" rss-ctx nic0 || fail "RSS context creation under allocation failures"
+for op in hw-cont-new hw-cont-del hw-rule-new hw-rule-del; do
+	"$FAIL_NTH" $op nic0 || fail "$op under allocation failures"
+done
+"$TOP/user/rxlane" hw container del rxlfi || fail "hw container del rxlfi"
+left=$(ethtool -n nic0 | grep -c '^Filter:')
+[ "$left" = 0 ] || fail "$left ntuple entries left after the container went"
 
 ip link del nic0 || fail "delete nic0"
 rmmod rxlane || fail "rmmod"
-echo "PASS: device creation, XDP attach, ntuple insert, channel change and RSS context creation survive every allocation failure"
+echo "PASS: device creation, XDP attach, ntuple insert, channel change, RSS context creation and hw container/rule new/del survive every allocation failure"

@@ -5,8 +5,8 @@ a container's entries are in ethtool -n in the container band; allowed
 traffic reaches the container on the queues of its CPU set only, refused
 traffic is dropped by the NIC; port ranges become the fewest masked entries
 (an independent count); a full band or a driver refusal part-way leaves
-nothing installed; a namespace sees only its own containers; EPERM without
-CAP_NET_ADMIN; a fuzz loop of malformed messages gets clean errors; the
+nothing installed; a namespace sees only its own containers (permissions:
+hwfilter_ns.py); a fuzz loop of malformed messages gets clean errors; the
 entries go with the container's namespace, the lower device, and rmmod."""
 import json
 import os
@@ -31,6 +31,8 @@ SEED = int(os.environ.get('HW_SEED', time.time_ns() % 100000))
 rnd = random.Random(SEED)
 log('seed %d (HW_SEED=%d to repeat)' % (SEED, SEED))
 T0 = time.monotonic()
+# Random and malformed messages of the fuzz loop (issue 15: 10,000 at least).
+FUZZ = int(os.environ.get('HW_FUZZ', 10000))
 
 
 def section(name):
@@ -254,20 +256,15 @@ check(rc != 0, 'a refused container left RSS context %d' % (max(ctxs) + 1))
 for i in range(n):
     cli('hw container del fill%d' % i)
 
-# ---- namespaces and permissions ---------------------------------------------
-section('namespaces and permissions')
+# ---- namespaces ---------------------------------------------------------------
+# (permissions: hwfilter_ns.py)
+section('namespaces')
 _, out = cli('-j hw list', ns=OTHER)
 check(json.loads(out)['containers'] == [], 'another namespace sees %s' % out.strip())
 rc, out = cli('hw container del c1', ok=False, ns=OTHER)
 check(rc == 1 and 'no container of that name' in out,
       'another namespace deleted c1: exit %d: %s' % (rc, out.strip()))
-for how in ('setpriv --reuid=65534 --regid=65534 --clear-groups', 'unshare -Urn'):
-    for args in ('hw list', 'hw container del c1',
-                 'hw container add x dev lo ip 10.1.1.1'):
-        rc, out = sh_rc('%s %s %s' % (how, CLI, args))
-        check(rc == 1 and 'Operation not permitted' in out,
-              '%s rxlane %s: exit %d: %s' % (how, args, rc, out.strip()))
-check(set(hw_list()) == {'c1', 'c2'}, 'containers changed by refused callers')
+check(set(hw_list()) == {'c1', 'c2'}, 'containers changed by another namespace')
 
 # ---- malformed messages -------------------------------------------------------
 section('fuzz')
@@ -356,7 +353,8 @@ def template():
 RXL_ADDRS = 5
 sent, answers = 0, {}
 dmesg0 = sh('dmesg | wc -l')
-for i in range(2500):
+t_fuzz = time.monotonic()
+for i in range(FUZZ):
     cmd = rnd.randrange(0, 8)
     flags = NLM_F_REQUEST | rnd.choice((NLM_F_ACK, NLM_F_ACK, NLM_F_DUMP,
                                         NLM_F_ACK | rnd.choice((0x100, 0x200, 0x400, 0x800, 8))))
@@ -368,15 +366,19 @@ for i in range(2500):
     answers[err] = answers.get(err, 0) + 1
     sent += 1
 sk.close()
-log('%d malformed messages, answers by errno: %s' % (sent, sorted(answers.items())))
+log('%d malformed messages in %.1f s, answers by errno: %s' %
+    (sent, time.monotonic() - t_fuzz, sorted(answers.items())))
 cli('hw container del fz', ok=False)
 check(set(hw_list()) == {'c1', 'c2'}, 'the fuzz loop changed containers: %s' % sorted(hw_list()))
 # The core's own rate-limited notes on malformed attributes ("netlink:
-# ... invalid length", "... bytes leftover") are expected; anything else
+# ... invalid length", "... bytes leftover", and the rate limit's own
+# "callbacks suppressed" once there are many) are expected; anything else
 # is not.
 new = [line for line in sh('dmesg | tail -n +%d' % (int(dmesg0) + 1)).splitlines()
        if not re.search(r"\] netlink: ('python3': attribute type \d+ has an invalid length|"
-                        r"\d+ bytes leftover after parsing attributes in process)", line)]
+                        r"\d+ bytes leftover after parsing attributes in process)|"
+                        r"\] (validate_nla|__nla_validate_parse): \d+ callbacks suppressed",
+                        line)]
 check(not new, 'the fuzz loop left in the kernel log:\n%s' % '\n'.join(new))
 
 # ---- lifetime: the container's namespace, the lower, the module -------------
