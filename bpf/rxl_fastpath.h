@@ -43,21 +43,6 @@ static __always_inline void rxl_add(struct rxl_counter *c, __u64 bytes)
 	c->bytes += bytes;
 }
 
-static __always_inline void rxl_count_cont(const struct rxl_container *c,
-					   struct xdp_md *ctx, int pass)
-{
-	struct rxl_cont_counter *cc;
-	__u32 id = c->id;
-
-	cc = bpf_map_lookup_elem(&rxl_cont_cnt, &id);
-	if (!cc)
-		return;
-	if (pass)
-		rxl_add(&cc->pass, ctx->data_end - ctx->data);
-	else
-		rxl_add(&cc->drop, ctx->data_end - ctx->data);
-}
-
 /* Length of the frame judged: the inner frame of a tunnel packet. */
 static __always_inline __u64 rxl_frame_len(const struct rxl_pkt *p)
 {
@@ -86,12 +71,21 @@ static __always_inline int rxl_cont_drop(const struct rxl_container *c,
  */
 const volatile __u32 rxl_deliver_redirect = 0;
 
+/*
+ * Delivers a frame of @len bytes (the frame judged, so computed before the
+ * strip: no reload of the packet pointers after the helper call) and
+ * counts it on its container.
+ */
 static __always_inline int rxl_deliver(const struct rxl_container *c,
-				       struct xdp_md *ctx)
+				       struct xdp_md *ctx, __u64 len)
 {
+	struct rxl_cont_counter *cc;
+	__u32 id = c->id;
 	int act;
 
-	rxl_count_cont(c, ctx, 1);
+	cc = bpf_map_lookup_elem(&rxl_cont_cnt, &id);
+	if (cc)
+		rxl_add(&cc->pass, len);
 	if (!rxl_deliver_redirect || !(c->flags & RXL_CONT_REDIRECT))
 		return XDP_PASS;
 	act = bpf_redirect_map(&rxl_tx_ports, c->id, XDP_PASS);
@@ -132,26 +126,38 @@ static __always_inline int rxl_vni_bound(const struct rxl_container *c,
 static __always_inline int rxl_pass(const struct rxl_container *c,
 				    struct xdp_md *ctx, const struct rxl_pkt *p)
 {
+	__u64 len = rxl_frame_len(p);
+
 	if (rxl_strip(ctx, p))
 		return rxl_cont_drop(c, p, RXL_DROP_ADJUST);
-	return rxl_deliver(c, ctx);
+	return rxl_deliver(c, ctx, len);
 }
 
-/* Rules, then the default policy, of the container @c. */
+/*
+ * Rules, then the default policy, of the container @c. The verdict is
+ * known before anything is counted: an allowed packet to a container
+ * without egress default drop (the common case) goes straight to its
+ * counters and delivery; only a drop, or a container whose allowed flows
+ * are tracked, enters rxl_ct_ingress() (which would return 0 at once for
+ * the others: the test here only keeps its body off the hot path).
+ */
 static __always_inline int rxl_filter(const struct rxl_container *c,
 				      struct xdp_md *ctx, struct rxl_pkt *p)
 {
 	struct rxl_counter *rc;
-	__u32 rule, slot;
+	__u32 rule, slot, drop;
 
 	if (p->frag == RXL_FRAG_LATER)
 		rxl_count(&rxl_stats, RXL_STAT_FRAG_PORTLESS);
 	rule = p->family == 4 ? rxl_judge4(c, p) : rxl_judge6(c, p);
+	drop = rule == RXL_NO_RULE ? c->flags & RXL_CONT_DEFAULT_DROP :
+				     rule & RXL_RULE_DROP;
 	/* A tracked connection passes what the rules would drop. */
-	if (rxl_ct_ingress(c, ctx, p, rule))
+	if ((drop || (c->flags & RXL_CONT_EGRESS_DROP)) &&
+	    rxl_ct_ingress(c, ctx, p, rule))
 		return rxl_pass(c, ctx, p);
 	if (rule == RXL_NO_RULE) {
-		if (c->flags & RXL_CONT_DEFAULT_DROP)
+		if (drop)
 			return rxl_cont_drop(c, p, RXL_DROP_DEFAULT);
 		rxl_count(&rxl_stats, RXL_STAT_DEFAULT_ALLOW);
 		return rxl_pass(c, ctx, p);
@@ -160,7 +166,7 @@ static __always_inline int rxl_filter(const struct rxl_container *c,
 	rc = bpf_map_lookup_elem(&rxl_rule_cnt, &slot);
 	if (rc)
 		rxl_add(rc, rxl_frame_len(p));
-	if (rule & RXL_RULE_DROP)
+	if (drop)
 		return rxl_cont_drop(c, p, RXL_DROP_RULE);
 	return rxl_pass(c, ctx, p);
 }

@@ -120,6 +120,9 @@ static __always_inline __u32 rxl_judge4(const struct rxl_container *c,
 	pbit = rxl_proto_bit(p->proto);
 	if (n == 1)
 		return rxl_shape4(c, p, &key, 0, pbit);
+	if (n == 2)
+		return rxl_better(rxl_shape4(c, p, &key, 0, pbit),
+				  rxl_shape4(c, p, &key, 1, pbit));
 	for (i = 0; i < RXL_MAX_SHAPES; i++) {
 		if (i >= n)
 			break;
@@ -139,6 +142,9 @@ static __always_inline __u32 rxl_judge6(const struct rxl_container *c,
 	pbit = rxl_proto_bit(p->proto);
 	if (n == 1)
 		return rxl_shape6(c, p, &key, 0, pbit);
+	if (n == 2)
+		return rxl_better(rxl_shape6(c, p, &key, 0, pbit),
+				  rxl_shape6(c, p, &key, 1, pbit));
 	for (i = 0; i < RXL_MAX_SHAPES; i++) {
 		if (i >= n)
 			break;

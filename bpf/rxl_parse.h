@@ -232,6 +232,41 @@ static __always_inline int rxl_parse_ipv6(struct xdp_md *ctx,
 }
 
 /*
+ * The common frame in one step: Ethernet without a VLAN tag, IPv4
+ * without options, not a fragment, its total length within the frame.
+ * One bounds check for both headers, one compare for version and IHL.
+ * Sets what rxl_parse_l2() and rxl_parse_ipv4() would set, to the same
+ * values, and returns 1; returns 0 (having set nothing) for any other
+ * frame, which the general parsers then judge, errors included: for every
+ * frame the result is theirs (issue 17: the general walk cost 8 % of the
+ * VXLAN path, which runs it twice).
+ */
+static __always_inline int rxl_parse_l3_common(struct xdp_md *ctx,
+					       struct rxl_pkt *p)
+{
+	__u8 *h = rxl_hdr(ctx, p, p->base, RXL_ETH_HLEN + RXL_IPV4_HLEN);
+	__u32 l3 = p->base + RXL_ETH_HLEN, tot;
+
+	if (!h || *(__be16 *)(h + 12) != bpf_htons(RXL_ETH_P_IP) ||
+	    h[RXL_ETH_HLEN] != 0x45 ||
+	    (*(__be16 *)(h + RXL_ETH_HLEN + 6) &
+	     bpf_htons(RXL_IP_MF | RXL_IP_OFFSET)))
+		return 0;
+	tot = bpf_ntohs(*(__be16 *)(h + RXL_ETH_HLEN + 2));
+	if (tot < RXL_IPV4_HLEN || l3 + tot > p->len)
+		return 0;
+	p->eth_proto = RXL_ETH_P_IP;
+	p->l3_off = l3;
+	p->family = 4;
+	p->proto = h[RXL_ETH_HLEN + 9];
+	p->saddr4 = *(__be32 *)(h + RXL_ETH_HLEN + 12);
+	p->daddr4 = *(__be32 *)(h + RXL_ETH_HLEN + 16);
+	p->l4_off = l3 + RXL_IPV4_HLEN;
+	p->ip_end = l3 + tot;
+	return 1;
+}
+
+/*
  * Ethernet, VLAN, IPv4/IPv6 and IPv6 extension headers of the frame at
  * [p->base, p->len).
  */
@@ -239,6 +274,8 @@ static __always_inline int rxl_parse_l3(struct xdp_md *ctx, struct rxl_pkt *p)
 {
 	int rc;
 
+	if (rxl_parse_l3_common(ctx, p))
+		return RXL_CONT;
 	rc = rxl_parse_l2(ctx, p);
 	if (rc != RXL_CONT)
 		return rc;

@@ -2347,6 +2347,11 @@ static const struct shape_case shape_cases[] = {
 	  "two shapes: the /32 drop ranks first" },
 	{ SH_TWO, 4, "10.9.1.6", IPPROTO_TCP, 22, XDP_PASS, NO_DROP,
 	  "two shapes: the /24 allow" },
+	/* Verdicts of each shape alone, not the default's (allow). */
+	{ SH_TWO, 4, "10.9.1.6", IPPROTO_TCP, 23, XDP_DROP, RXL_DROP_RULE,
+	  "two shapes: the /24 drop" },
+	{ SH_TWO, 4, "10.9.1.5", IPPROTO_TCP, 23, XDP_DROP, RXL_DROP_RULE,
+	  "two shapes: the /32 misses the port, the /24 drops" },
 	{ SH_BACK, 4, "10.9.1.5", IPPROTO_TCP, 22, XDP_DROP, RXL_DROP_RULE,
 	  "back to one: the /32 drop" },
 	{ SH_BACK, 4, "10.9.1.6", IPPROTO_TCP, 22, XDP_DROP, RXL_DROP_DEFAULT,
@@ -2369,8 +2374,9 @@ static const struct {
 	[SH_ANY] = { { "allow from 10.9.0.0/16", "drop from fd00:9::/32" },
 		     2, 1, 1 },
 	[SH_TWO] = { { "prio 2 allow proto tcp from 10.9.1.0/24 dport 22",
-		       "prio 1 drop proto tcp from 10.9.1.5/32 dport 22" },
-		     2, 2, 0 },
+		       "prio 1 drop proto tcp from 10.9.1.5/32 dport 22",
+		       "prio 3 drop proto tcp from 10.9.1.0/24 dport 23" },
+		     3, 2, 0 },
 	[SH_BACK] = { { "drop proto tcp from 10.9.1.5/32 dport 22" }, 1, 1, 0 },
 };
 
