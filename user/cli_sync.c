@@ -129,6 +129,9 @@ static int cli_fw_container_del(struct cli *c, __u32 id, const char *name)
 	return 0;
 }
 
+/* cli_fw_step()'s failure after the fast path was changed. */
+#define CLI_STEP_MADE	(-2)
+
 static int cli_fw_step(struct cli *c, const struct cli_set *from,
 		       const struct cli_set *to)
 {
@@ -140,9 +143,15 @@ static int cli_fw_step(struct cli *c, const struct cli_set *from,
 	if (to && cli_fw_container_apply(c, to,
 					 same && cli_rules_same(from, to)))
 		return CLI_ERR;
-	/* Anti-spoofing on the devices (ct_attach.c). */
-	return cli_tc_port_sync(c, from ? &from->cont : NULL,
-				to ? &to->cont : NULL);
+	/*
+	 * Anti-spoofing on the devices (ct_attach.c). When the check cannot
+	 * be attached, the fast path is already the new container's: the
+	 * caller puts it back (CLI_STEP_MADE).
+	 */
+	if (cli_tc_port_sync(c, from ? &from->cont : NULL,
+			     to ? &to->cont : NULL))
+		return CLI_STEP_MADE;
+	return 0;
 }
 
 /*
@@ -254,11 +263,12 @@ int cli_sync(struct cli *c, const struct cli_set *old,
 		/*
 		 * rxl_fw_container_apply() undoes its own failure; a deletion
 		 * (of a container, or of its old id) may stop halfway: the
-		 * old container is applied again.
+		 * old container is applied again. After a refused
+		 * anti-spoofing check the whole step is undone.
 		 */
-		cli_sync_undo(c, old, new,
-			      old && (!new || old->cont.id != new->cont.id));
-		return err;
+		cli_sync_undo(c, old, new, err == CLI_STEP_MADE ||
+			      (old && (!new || old->cont.id != new->cont.id)));
+		return CLI_ERR;
 	}
 	/* Done, but an old address stayed: the intent stays for it. */
 	if (c->fw_open && c->fw.addrs_left)

@@ -15,7 +15,9 @@
 # counter rises), B's zone gets no entry, P never sees it, and the answer
 # P would send from the port A chose is still refused by b's default drop.
 # Then the MAC: a wrong 'mac' on 'a' drops its traffic, the right one
-# passes it. Container del removes the check from vA.
+# passes it. Container del removes the check from vA. A check that cannot
+# be attached (another loader's classifier at its place) refuses the
+# container add and leaves nothing.
 set -u
 . "$(dirname "$0")/lib.sh"
 rxl_init ctspoof
@@ -179,4 +181,28 @@ cli container del a
 ip netns exec "$H" tc filter show dev vA ingress | grep -q rxlane_tc_port &&
 	rxl_fail "anti-spoofing program left on vA after container del"
 rxl_ok "container del removes the check from vA"
+
+# ---- a check that cannot be attached leaves nothing ----------------------
+# Another loader's classifier at rxlane's place on vA: 'container add ...
+# dev vA' is refused, and neither the records nor the fast path keep the
+# container (before, the fast path enforced an unlisted one).
+PROBE_O=$RXL_TOP/selftests/vm/xdp_probe.bpf.o
+[ -r "$PROBE_O" ] || rxl_fail "$PROBE_O not built"
+ip netns exec "$H" tc qdisc add dev vA clsact 2>/dev/null
+ip netns exec "$H" tc filter add dev vA ingress prio 0x7278 handle 0x72786c \
+	bpf da obj "$PROBE_O" sec tc/csum_mark ||
+	rxl_fail "a foreign classifier at rxlane's place on vA"
+before=$(clij container list)
+out=$(ip netns exec "$H" "$RXL_CLI" container add a ip 10.79.1.1 dev vA 2>&1)
+rc=$?
+[ $rc -eq 1 ] || rxl_fail "container add with vA taken: exit $rc: $out"
+grep -q "another program .* not replacing it" <<< "$out" ||
+	rxl_fail "container add with vA taken: '$out'"
+[ "$(clij container list)" = "$before" ] ||
+	rxl_fail "the refused container add changed the listing: $(clij container list)"
+out=$(ip netns exec "$H" "$RXL_CLI" check 2>&1) ||
+	rxl_fail "after the refused container add: check: $out"
+ip netns exec "$H" tc filter show dev vA ingress | grep -q tc_csum_mark ||
+	rxl_fail "the other loader's classifier on vA was removed"
+rxl_ok "a check that cannot be attached: container add refused, nothing left ($out)"
 exit 0
