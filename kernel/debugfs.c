@@ -26,6 +26,13 @@
  *			    frames, counting no rule hit and leaving aRFS alone;
  *			    read: picoseconds per frame of the last run
  *
+ * and, module-wide, under /sys/kernel/debug/rxlane/:
+ *
+ *   fail_pcpu_alloc	rw  N: fail the next N per-CPU allocations of any
+ *			    device (its stats at creation, an ntuple rule's hit
+ *			    counters); global because a device being created
+ *			    has no directory yet
+ *
  * Files reach the device through i_private; removing the directory waits
  * for their users. Nothing here takes RTNL, so removal under RTNL is safe.
  */
@@ -40,6 +47,21 @@
 #define RXLANE_BENCH_MAX	10000000U
 
 static struct dentry *rxlane_debugfs_root;
+/* Per-CPU allocations still to fail (fail_pcpu_alloc). */
+static atomic_t rxlane_fail_pcpu = ATOMIC_INIT(0);
+
+/**
+ * rxlane_should_fail_pcpu() - whether to fail this per-CPU allocation
+ *
+ * The percpu allocator has no fault injection in 6.1 (FAILSLAB covers slab
+ * only), so its callers ask here before alloc_percpu().
+ *
+ * Return: true while fail_pcpu_alloc is non-zero; each call consumes one.
+ */
+bool rxlane_should_fail_pcpu(void)
+{
+	return atomic_add_unless(&rxlane_fail_pcpu, -1, 0);
+}
 
 static int rxlane_queue_cpu_show(struct seq_file *seq, void *v)
 {
@@ -355,6 +377,9 @@ void rxlane_debugfs_uninit(struct rxlane_priv *priv)
 void rxlane_debugfs_module_init(void)
 {
 	rxlane_debugfs_root = debugfs_create_dir(RXLANE_DRV_NAME, NULL);
+	atomic_set(&rxlane_fail_pcpu, 0);
+	debugfs_create_atomic_t("fail_pcpu_alloc", 0600, rxlane_debugfs_root,
+				&rxlane_fail_pcpu);
 }
 
 void rxlane_debugfs_module_uninit(void)

@@ -306,7 +306,8 @@ static int rxlane_init(struct net_device *dev)
 	struct rxlane_priv *priv = netdev_priv(dev);
 	int err;
 
-	dev->tstats = netdev_alloc_pcpu_stats(struct pcpu_sw_netstats);
+	dev->tstats = rxlane_should_fail_pcpu() ? NULL :
+		      netdev_alloc_pcpu_stats(struct pcpu_sw_netstats);
 	if (!dev->tstats)
 		return -ENOMEM;
 	mutex_init(&priv->cfg_lock);

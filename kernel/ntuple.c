@@ -535,7 +535,7 @@ int rxlane_ntuple_insert(struct rxlane_priv *priv, struct ethtool_rxnfc *cmd)
 		err = -ENOMEM;
 		goto err_put_shape;
 	}
-	r->hits = alloc_percpu(u64);
+	r->hits = rxlane_should_fail_pcpu() ? NULL : alloc_percpu(u64);
 	if (!r->hits) {
 		err = -ENOMEM;
 		goto err_free_rule;

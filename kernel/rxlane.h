@@ -422,6 +422,7 @@ int rxlane_parse(const struct rxlane_priv *priv, const struct sk_buff *skb,
 int rxlane_set_queue_cpu(struct rxlane_priv *priv, unsigned int queue,
 			 int cpu);
 bool rxlane_should_fail_alloc(struct rxlane_priv *priv);
+bool rxlane_should_fail_pcpu(void);
 u64 rxlane_rx_bench(struct rxlane_priv *priv, u32 n);
 
 /* rss.c */

@@ -7,6 +7,9 @@
   themselves are accepted.
 - `ip link add ... numrxqueues N` (and numtxqueues) above 64 is refused
   with an extack message; 64 is accepted.
+- A failed per-CPU allocation (debugfs fail_pcpu_alloc, module-wide: the
+  device's stats in ndo_init) refuses `ip link add` with ENOMEM and leaves
+  no device and a lower that takes the next rxlane device.
 - Deleting a NIC waits for one RCU grace period however many queues it
   has: the synchronize_net() calls made by `ip link del` (function tracer)
   are as many for 64 queues as for 1. Sub-case "ftrace" skips on a kernel
@@ -105,6 +108,26 @@ for q in ('numrxqueues 4096', 'numrxqueues 65', 'numtxqueues 65',
     check('rxlane: at most 64 rx and tx queues' in out,
           '%s refused without the message: %s' % (q, out.strip()))
     check(sh_rc('ip link show %s' % nic)[0] != 0, '%s left a device' % q)
+
+# A per-CPU allocation failing at creation: refused, nothing left behind.
+FAIL_PCPU = os.path.join(DEBUGFS, 'fail_pcpu_alloc')
+with open(FAIL_PCPU, 'w') as f:
+    f.write('1')
+at_exit(lambda: open(FAIL_PCPU, 'w').write('0'))
+rc, out = sh_rc('ip link add %s link %s type rxlane' % (nic, lower))
+check(rc != 0, 'ip link add succeeded with its per-CPU stats allocation failed')
+check('Cannot allocate memory' in out,
+      'a failed per-CPU allocation refused without ENOMEM: %s' % out.strip())
+with open(FAIL_PCPU) as f:
+    left = f.read().strip()
+check(left == '0', 'fail_pcpu_alloc is %s after the refusal: the per-CPU allocation '
+      'was never reached' % left)
+check(sh_rc('ip link show %s' % nic)[0] != 0, 'the refused creation left a device')
+check(not os.path.exists(os.path.join(DEBUGFS, nic)),
+      'the refused creation left a debugfs directory')
+sh('ip link add %s link %s type rxlane' % (nic, lower))
+sh('ip link del %s' % nic)
+log('per-CPU allocation failure at creation: ENOMEM, no device, the lower reusable')
 
 
 def traced_synchronize_net(cmd):

@@ -136,6 +136,16 @@ t.write_debugfs('fail_filter_insert', '0')
 t.write_debugfs('fail_alloc', '1')
 refused('flow-type udp4 dst-port 7102 src-port 9 action 1 loc 4', 'fail_alloc')
 t.write_debugfs('fail_alloc', '0')
+# The rule's per-CPU hit counters (module-wide knob: the percpu allocator
+# has no fault injection of its own).
+FAIL_PCPU = os.path.join(DEBUGFS, 'fail_pcpu_alloc')
+with open(FAIL_PCPU, 'w') as f:
+    f.write('1')
+refused('flow-type udp4 dst-port 7102 src-port 9 action 1 loc 4', 'fail_pcpu_alloc')
+with open(FAIL_PCPU) as f:
+    check(f.read().strip() == '0', 'the insert never reached the per-CPU allocation')
+sh('ethtool -N %s flow-type udp4 dst-port 7102 src-port 9 action 1 loc 4' % t.nic)
+sh('ethtool -N %s delete 4' % t.nic)
 
 # Channels cannot orphan a rule; they can once it is gone.
 sh('ethtool -N %s flow-type udp4 dst-port 7103 action 3 loc 6' % t.nic)
