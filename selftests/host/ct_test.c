@@ -636,6 +636,275 @@ TEST_F(ct, malformed)
 	EXPECT_EQ(0, stat(self, RXL_CT_STAT_CREATE_FAILED));
 }
 
+/* ---- related ICMP errors ------------------------------------------------ */
+
+#define ROUTER4		"192.0.2.1"
+#define ROUTER6		"2001:db8:ff::1"
+
+/* ICMP (v4 / v6) error types and codes. */
+#define E4_UNREACH	3
+#define E4_FRAG_NEEDED	4	/* code of E4_UNREACH */
+#define E4_TIME_EXCEEDED 11
+#define E4_PARAMPROB	12
+#define E4_REDIRECT	5
+#define E6_UNREACH	1
+#define E6_TOO_BIG	2
+#define E6_TIME_EXCEEDED 3
+#define E6_PARAMPROB	4
+
+/*
+ * An ICMP error of @type/@code from a router to container @b (its outer
+ * destination @to, or the container's own address when NULL) about a
+ * packet the container (@inner_src, or its address) sent to the peer:
+ * protocol @proto, ports @cport -> @pport (an echo request with id @cport
+ * for ICMP). The embedded IPv4 header has @optlen bytes of options.
+ */
+static void mk_error_to(struct pkt *p, int fam, int b, const char *to,
+			const char *inner_src, uint8_t type, uint8_t code,
+			uint8_t proto, uint16_t cport, uint16_t pport,
+			int optlen)
+{
+	uint8_t oproto = fam == 4 ? IPPROTO_ICMP : IPPROTO_ICMPV6;
+	size_t off;
+
+	ip_hdr(p, fam, fam == 4 ? ROUTER4 : ROUTER6, to ?: cont_addr(fam, b),
+	       oproto);
+	off = p->len;
+	pk_icmp(p, type);
+	p->b[off + 1] = code;
+	pk_put16(p->b + off + 6, 1280);		/* the MTU of frag-needed */
+	if (fam == 4)
+		pk_ip4_opt(p, inner_src ?: cont_addr(4, b), PEER4, proto,
+			   optlen);
+	else
+		pk_ip6(p, inner_src ?: cont_addr(6, b), PEER6, proto);
+	off = p->len;
+	if (proto == IPPROTO_TCP) {
+		pk_tcp(p, cport, pport);
+	} else if (proto == IPPROTO_UDP) {
+		pk_udp(p, cport, pport, -1);
+	} else {
+		pk_icmp(p, fam == 4 ? 8 : 128);
+		pk_put16(p->b + off + 4, cport);
+	}
+	pk_payload(p, 16);
+	pk_finish(p);
+}
+
+static void mk_error(struct pkt *p, int fam, uint8_t type, uint8_t code,
+		     uint8_t proto, uint16_t cport, uint16_t pport)
+{
+	mk_error_to(p, fam, 0, NULL, NULL, type, code, proto, cport, pport, 0);
+}
+
+/* Offset of the embedded IP header in a frame of mk_error(). */
+#define INNER_OFF(fam)	(14 + ((fam) == 4 ? 20 : 40) + 8)
+
+TEST_F(ct, related_v4_frag_needed)
+{
+	struct pkt p;
+
+	mk_error(&p, 4, E4_UNREACH, E4_FRAG_NEEDED, IPPROTO_TCP, 40010, 9000);
+	DROPPED_IN(&p);			/* no flow yet: the default drop */
+	establish(_metadata, self, 4, 40010);
+	PASSES_IN(&p);
+	/* An embedded header with options (IHL 7) is walked over. */
+	mk_error_to(&p, 4, 0, NULL, NULL, E4_UNREACH, E4_FRAG_NEEDED,
+		    IPPROTO_TCP, 40010, 9000, 8);
+	PASSES_IN(&p);
+	EXPECT_EQ(2, stat(self, RXL_CT_STAT_RELATED));
+}
+
+TEST_F(ct, related_v6_packet_too_big)
+{
+	struct pkt p;
+
+	mk_error(&p, 6, E6_TOO_BIG, 0, IPPROTO_UDP, 41010, 53);
+	DROPPED_IN(&p);
+	mk_udp(&p, 6, OUT, 41010, 53);
+	PASSES_OUT(&p);
+	mk_error(&p, 6, E6_TOO_BIG, 0, IPPROTO_UDP, 41010, 53);
+	PASSES_IN(&p);
+	EXPECT_EQ(1, stat(self, RXL_CT_STAT_RELATED));
+}
+
+/* Every error type of both families, about TCP, UDP and echo flows. */
+TEST_F(ct, related_error_types)
+{
+	static const struct { int fam; uint8_t type, code; } e[] = {
+		{ 4, E4_UNREACH, 3 }, { 4, E4_TIME_EXCEEDED, 0 },
+		{ 4, E4_PARAMPROB, 0 }, { 6, E6_UNREACH, 4 },
+		{ 6, E6_TIME_EXCEEDED, 0 }, { 6, E6_PARAMPROB, 0 },
+	};
+	unsigned int i;
+	struct pkt p;
+	int fam;
+
+	FAMILIES {
+		establish(_metadata, self, fam, 40011);
+		mk_udp(&p, fam, OUT, 41011, 53);
+		PASSES_OUT(&p);
+		mk_echo(&p, fam, OUT, 0, 0x3333);
+		PASSES_OUT(&p);
+	}
+	for (i = 0; i < sizeof(e) / sizeof(e[0]); i++) {
+		uint8_t icmp = e[i].fam == 4 ? IPPROTO_ICMP : IPPROTO_ICMPV6;
+
+		mk_error(&p, e[i].fam, e[i].type, e[i].code, IPPROTO_TCP,
+			 40011, 9000);
+		EXPECT_EQ(XDP_PASS, run(_metadata, self, IN, &p)) {
+			TH_LOG("v%d type %u about TCP", e[i].fam, e[i].type);
+		}
+		mk_error(&p, e[i].fam, e[i].type, e[i].code, IPPROTO_UDP,
+			 41011, 53);
+		EXPECT_EQ(XDP_PASS, run(_metadata, self, IN, &p)) {
+			TH_LOG("v%d type %u about UDP", e[i].fam, e[i].type);
+		}
+		/* traceroute's ping: time exceeded about an echo request */
+		mk_error(&p, e[i].fam, e[i].type, e[i].code, icmp, 0x3333, 0);
+		EXPECT_EQ(XDP_PASS, run(_metadata, self, IN, &p)) {
+			TH_LOG("v%d type %u about echo", e[i].fam, e[i].type);
+		}
+	}
+	EXPECT_EQ(3 * sizeof(e) / sizeof(e[0]), stat(self, RXL_CT_STAT_RELATED));
+}
+
+/* Errors that match no flow are judged by the rules: dropped here. */
+TEST_F(ct, related_no_match)
+{
+	struct pkt p;
+	int fam;
+
+	FAMILIES {
+		uint8_t un = fam == 4 ? E4_UNREACH : E6_UNREACH;
+
+		establish(_metadata, self, fam, 40012);
+		/* Another port of either side, another protocol. */
+		mk_error(&p, fam, un, 0, IPPROTO_TCP, 40013, 9000);
+		DROPPED_IN(&p);
+		mk_error(&p, fam, un, 0, IPPROTO_TCP, 40012, 9001);
+		DROPPED_IN(&p);
+		mk_error(&p, fam, un, 0, IPPROTO_UDP, 40012, 9000);
+		DROPPED_IN(&p);
+		/* Not an error type: a v4 redirect, a v6 echo request. */
+		mk_error(&p, fam, fam == 4 ? E4_REDIRECT : 128, 0,
+			 IPPROTO_TCP, 40012, 9000);
+		DROPPED_IN(&p);
+	}
+	/*
+	 * An embedded source that is not the error's destination, even with
+	 * an entry in the container's zone for it (nf_conntrack's check).
+	 */
+	{
+		struct rxl_ct_val v = { .state = RXL_CT_ESTABLISHED,
+					.opener = RXL_CT_OUT,
+					.expires = now_ns() + 100000000000ULL };
+		struct rxl_ct4_key k = { .zone = CID, .lport = 40012,
+					 .rport = 9000, .proto = IPPROTO_TCP };
+
+		inet_pton(AF_INET, "10.1.0.9", &k.local);
+		inet_pton(AF_INET, PEER4, &k.remote);
+		ASSERT_EQ(0, bpf_map_update_elem(self->ct4, &k, &v, 0));
+		mk_error_to(&p, 4, 0, NULL, "10.1.0.9", E4_UNREACH, 0,
+			    IPPROTO_TCP, 40012, 9000, 0);
+		DROPPED_IN(&p);
+	}
+	/* An embedded non-first IPv4 fragment has no ports. */
+	mk_error(&p, 4, E4_UNREACH, 0, IPPROTO_TCP, 40012, 9000);
+	pk_put16(p.b + INNER_OFF(4) + 6, 100);
+	DROPPED_IN(&p);
+	/* An embedded header of the wrong version. */
+	mk_error(&p, 4, E4_UNREACH, 0, IPPROTO_TCP, 40012, 9000);
+	p.b[INNER_OFF(4)] = 0x65;
+	DROPPED_IN(&p);
+	EXPECT_EQ(0, stat(self, RXL_CT_STAT_RELATED));
+}
+
+/* A cut embedded header never matches, and is never read past its end. */
+TEST_F(ct, related_truncated)
+{
+	struct pkt p;
+	size_t in, cut;
+	int fam;
+
+	FAMILIES {
+		uint8_t un = fam == 4 ? E4_UNREACH : E6_UNREACH;
+		size_t ihl = fam == 4 ? 20 : 40;
+
+		establish(_metadata, self, fam, 40014);
+		in = INNER_OFF(fam);
+		/* Whole (IP header + 8 bytes of L4): passes. */
+		mk_error(&p, fam, un, 0, IPPROTO_TCP, 40014, 9000);
+		pk_cut(&p, in + ihl + 8);
+		PASSES_IN(&p);
+		/* Cut inside the embedded IP header, or its first 8 L4 bytes. */
+		for (cut = in; cut < in + ihl + 8; cut += 3) {
+			mk_error(&p, fam, un, 0, IPPROTO_TCP, 40014, 9000);
+			pk_cut(&p, cut);
+			EXPECT_EQ(XDP_DROP, run(_metadata, self, IN, &p)) {
+				TH_LOG("v%d cut at %zu (embedded header at %zu)",
+				       fam, cut, in);
+			}
+		}
+	}
+	/* IPv4: an IHL below 5, and options that run past the packet. */
+	mk_error(&p, 4, E4_UNREACH, 0, IPPROTO_TCP, 40014, 9000);
+	p.b[INNER_OFF(4)] = 0x44;
+	DROPPED_IN(&p);
+	mk_error(&p, 4, E4_UNREACH, 0, IPPROTO_TCP, 40014, 9000);
+	p.b[INNER_OFF(4)] = 0x4f;	/* 60 bytes: past the 20 + 20 + 16 */
+	pk_cut(&p, INNER_OFF(4) + 56);
+	DROPPED_IN(&p);
+	EXPECT_EQ(2, stat(self, RXL_CT_STAT_RELATED));
+}
+
+/* The embedded tuple is looked up in the zone of the error's container. */
+TEST_F(ct, related_wrong_zone)
+{
+	struct rxl_ct_val v = { .state = RXL_CT_ESTABLISHED,
+				.opener = RXL_CT_OUT };
+	struct rxl_ct4_key k4 = { .zone = CID, .lport = 40015,
+				  .rport = 9000, .proto = IPPROTO_TCP };
+	struct rxl_ct6_key k6 = { .zone = CID, .lport = 40015,
+				  .rport = 9000, .proto = IPPROTO_TCP };
+	struct pkt p;
+	int fam;
+
+	/* db's (CID_B) tuple, but in web's zone (CID): no match for db. */
+	v.expires = now_ns() + 100000000000ULL;
+	inet_pton(AF_INET, CONTB4, &k4.local);
+	inet_pton(AF_INET, PEER4, &k4.remote);
+	inet_pton(AF_INET6, CONTB6, k6.local);
+	inet_pton(AF_INET6, PEER6, k6.remote);
+	ASSERT_EQ(0, bpf_map_update_elem(self->ct4, &k4, &v, 0));
+	ASSERT_EQ(0, bpf_map_update_elem(self->ct6, &k6, &v, 0));
+	FAMILIES {
+		uint8_t un = fam == 4 ? E4_UNREACH : E6_UNREACH;
+
+		mk_error_to(&p, fam, 1, NULL, NULL, un, 0, IPPROTO_TCP,
+			    40015, 9000, 0);
+		DROPPED_IN(&p);
+		/* web's own flow, in an error sent to db: not db's. */
+		establish(_metadata, self, fam, 40016);
+		mk_error_to(&p, fam, 1, NULL, cont_addr(fam, 0), un, 0,
+			    IPPROTO_TCP, 40016, 9000, 0);
+		DROPPED_IN(&p);
+	}
+	EXPECT_EQ(0, stat(self, RXL_CT_STAT_RELATED));
+	/* The same entries in db's zone: they match. */
+	k4.zone = CID_B;
+	k6.zone = CID_B;
+	ASSERT_EQ(0, bpf_map_update_elem(self->ct4, &k4, &v, 0));
+	ASSERT_EQ(0, bpf_map_update_elem(self->ct6, &k6, &v, 0));
+	FAMILIES {
+		mk_error_to(&p, fam, 1, NULL, NULL,
+			    fam == 4 ? E4_UNREACH : E6_UNREACH, 0,
+			    IPPROTO_TCP, 40015, 9000, 0);
+		PASSES_IN(&p);
+	}
+	EXPECT_EQ(2, stat(self, RXL_CT_STAT_RELATED));
+}
+
 /* ---- anti-spoofing: the port check on a container's device ------------ */
 
 /*
