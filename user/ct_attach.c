@@ -243,13 +243,12 @@ int cli_tc_attach(struct cli *c, const char *dir, const char *dev,
 int cli_tc_repair(struct cli *c, const char *dir, const char *dev,
 		  int ifindex, __u32 ct_want, bool *added)
 {
+	__u32 id = cli_tc_query(ifindex, BPF_TC_EGRESS), slots, size;
 	char path[PATH_MAX + 32];
-	__u32 slots, size;
 	int err;
 
 	*added = false;
-	if (cli_tc_query(ifindex, BPF_TC_EGRESS) &&
-	    !cli_tc_place_free(c, &cli_tc_egress, dev, ifindex))
+	if (id && cli_tc_prog_ours(id, CLI_TC_NAME))
 		return 0;
 	err = cli_tc_place_free(c, &cli_tc_egress, dev, ifindex);
 	if (err)

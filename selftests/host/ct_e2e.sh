@@ -262,7 +262,7 @@ repair() {
 }
 # already: attach vb refuses with exit 1 and MSG.
 already() {
-	local out rc
+	local rc
 
 	out=$(ip netns exec "$B" "$RXL_CLI" attach vb 2>&1)
 	rc=$?
@@ -280,6 +280,8 @@ inb tc filter add dev vb egress prio 0x7278 handle 0x72786c \
 	bpf da obj "$PROBE_O" sec tc/csum_mark ||
 	rxl_fail "a foreign classifier at rxlane's place on vb egress"
 already "another program .* not replacing it" "over a foreign classifier"
+[ "$(grep -c "not replacing it" <<< "$out")" = 1 ] ||
+	rxl_fail "attach vb over a foreign classifier: not one refusal: '$out'"
 inb tc filter show dev vb egress | grep -q tc_csum_mark ||
 	rxl_fail "the other loader's classifier on vb was removed"
 inb tc filter show dev vb egress | grep -q rxlane_tc &&
