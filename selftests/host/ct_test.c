@@ -255,6 +255,32 @@ static __u64 now_ns(void)
 	return ts.tv_sec * 1000000000ULL + ts.tv_nsec;
 }
 
+/*
+ * A live established entry in @zone of TCP @lport -> 9000 between @a4
+ * (and @a6, unless NULL) and the peer, written as the table holds it.
+ */
+static int put_entry(FIXTURE_DATA(ct) *self, __u32 zone, const char *a4,
+		     const char *a6, uint16_t lport)
+{
+	struct rxl_ct_val v = { .state = RXL_CT_ESTABLISHED,
+				.opener = RXL_CT_OUT,
+				.expires = now_ns() + 100000000000ULL };
+	struct rxl_ct4_key k4 = { .zone = zone, .lport = lport,
+				  .rport = 9000, .proto = IPPROTO_TCP };
+	struct rxl_ct6_key k6 = { .zone = zone, .lport = lport,
+				  .rport = 9000, .proto = IPPROTO_TCP };
+
+	inet_pton(AF_INET, a4, &k4.local);
+	inet_pton(AF_INET, PEER4, &k4.remote);
+	if (bpf_map_update_elem(self->ct4, &k4, &v, 0))
+		return -errno;
+	if (!a6)
+		return 0;
+	inet_pton(AF_INET6, a6, k6.local);
+	inet_pton(AF_INET6, PEER6, k6.remote);
+	return bpf_map_update_elem(self->ct6, &k6, &v, 0) ? -errno : 0;
+}
+
 /* The entry's expiry is @sec seconds from now, give or take one. */
 #define EXPECT_EXPIRES_IN(v, sec) do {						\
 	__s64 _left = (__s64)((v).expires - now_ns()) / 1000000000LL;	\
@@ -531,31 +557,16 @@ TEST_F(ct, icmp_echo_by_id)
 /* An entry of another zone with this container's tuple matches nothing. */
 TEST_F(ct, zone_isolation)
 {
-	struct rxl_ct_val v = { .state = RXL_CT_ESTABLISHED,
-				.opener = RXL_CT_OUT };
-	struct rxl_ct4_key k4 = { .zone = CID_B, .lport = 40007,
-				  .rport = 9000, .proto = IPPROTO_TCP };
-	struct rxl_ct6_key k6 = { .zone = CID_B, .lport = 40007,
-				  .rport = 9000, .proto = IPPROTO_TCP };
 	struct pkt p;
 	int fam;
 
-	v.expires = now_ns() + 100000000000ULL;
-	inet_pton(AF_INET, CONT4, &k4.local);
-	inet_pton(AF_INET, PEER4, &k4.remote);
-	inet_pton(AF_INET6, CONT6, k6.local);
-	inet_pton(AF_INET6, PEER6, k6.remote);
-	ASSERT_EQ(0, bpf_map_update_elem(self->ct4, &k4, &v, 0));
-	ASSERT_EQ(0, bpf_map_update_elem(self->ct6, &k6, &v, 0));
+	ASSERT_EQ(0, put_entry(self, CID_B, CONT4, CONT6, 40007));
 	FAMILIES {
 		mk_tcp(&p, fam, 0, IN, 40007, 9000, ACK);
 		DROPPED_IN(&p);
 	}
 	/* The same entries in the right zone: they match. */
-	k4.zone = CID;
-	k6.zone = CID;
-	ASSERT_EQ(0, bpf_map_update_elem(self->ct4, &k4, &v, 0));
-	ASSERT_EQ(0, bpf_map_update_elem(self->ct6, &k6, &v, 0));
+	ASSERT_EQ(0, put_entry(self, CID, CONT4, CONT6, 40007));
 	FAMILIES {
 		mk_tcp(&p, fam, 0, IN, 40007, 9000, ACK);
 		PASSES_IN(&p);
@@ -795,20 +806,10 @@ TEST_F(ct, related_no_match)
 	 * An embedded source that is not the error's destination, even with
 	 * an entry in the container's zone for it (nf_conntrack's check).
 	 */
-	{
-		struct rxl_ct_val v = { .state = RXL_CT_ESTABLISHED,
-					.opener = RXL_CT_OUT,
-					.expires = now_ns() + 100000000000ULL };
-		struct rxl_ct4_key k = { .zone = CID, .lport = 40012,
-					 .rport = 9000, .proto = IPPROTO_TCP };
-
-		inet_pton(AF_INET, "10.1.0.9", &k.local);
-		inet_pton(AF_INET, PEER4, &k.remote);
-		ASSERT_EQ(0, bpf_map_update_elem(self->ct4, &k, &v, 0));
-		mk_error_to(&p, 4, 0, NULL, "10.1.0.9", E4_UNREACH, 0,
-			    IPPROTO_TCP, 40012, 9000, 0);
-		DROPPED_IN(&p);
-	}
+	ASSERT_EQ(0, put_entry(self, CID, "10.1.0.9", NULL, 40012));
+	mk_error_to(&p, 4, 0, NULL, "10.1.0.9", E4_UNREACH, 0, IPPROTO_TCP,
+		    40012, 9000, 0);
+	DROPPED_IN(&p);
 	/* An embedded non-first IPv4 fragment has no ports. */
 	mk_error(&p, 4, E4_UNREACH, 0, IPPROTO_TCP, 40012, 9000);
 	pk_put16(p.b + INNER_OFF(4) + 6, 100);
@@ -861,23 +862,11 @@ TEST_F(ct, related_truncated)
 /* The embedded tuple is looked up in the zone of the error's container. */
 TEST_F(ct, related_wrong_zone)
 {
-	struct rxl_ct_val v = { .state = RXL_CT_ESTABLISHED,
-				.opener = RXL_CT_OUT };
-	struct rxl_ct4_key k4 = { .zone = CID, .lport = 40015,
-				  .rport = 9000, .proto = IPPROTO_TCP };
-	struct rxl_ct6_key k6 = { .zone = CID, .lport = 40015,
-				  .rport = 9000, .proto = IPPROTO_TCP };
 	struct pkt p;
 	int fam;
 
 	/* db's (CID_B) tuple, but in web's zone (CID): no match for db. */
-	v.expires = now_ns() + 100000000000ULL;
-	inet_pton(AF_INET, CONTB4, &k4.local);
-	inet_pton(AF_INET, PEER4, &k4.remote);
-	inet_pton(AF_INET6, CONTB6, k6.local);
-	inet_pton(AF_INET6, PEER6, k6.remote);
-	ASSERT_EQ(0, bpf_map_update_elem(self->ct4, &k4, &v, 0));
-	ASSERT_EQ(0, bpf_map_update_elem(self->ct6, &k6, &v, 0));
+	ASSERT_EQ(0, put_entry(self, CID, CONTB4, CONTB6, 40015));
 	FAMILIES {
 		uint8_t un = fam == 4 ? E4_UNREACH : E6_UNREACH;
 
@@ -892,10 +881,7 @@ TEST_F(ct, related_wrong_zone)
 	}
 	EXPECT_EQ(0, stat(self, RXL_CT_STAT_RELATED));
 	/* The same entries in db's zone: they match. */
-	k4.zone = CID_B;
-	k6.zone = CID_B;
-	ASSERT_EQ(0, bpf_map_update_elem(self->ct4, &k4, &v, 0));
-	ASSERT_EQ(0, bpf_map_update_elem(self->ct6, &k6, &v, 0));
+	ASSERT_EQ(0, put_entry(self, CID_B, CONTB4, CONTB6, 40015));
 	FAMILIES {
 		mk_error_to(&p, fam, 1, NULL, NULL,
 			    fam == 4 ? E4_UNREACH : E6_UNREACH, 0,
