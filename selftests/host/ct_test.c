@@ -294,43 +294,6 @@ static int put_entry(FIXTURE_DATA(ct) *self, __u32 zone, const char *a4,
 
 /* ---- TCP ---------------------------------------------------------------- */
 
-TEST_F(ct, tcp_syn_creates_reply_establishes)
-{
-	struct rxl_ct_val v;
-	struct pkt p;
-	int fam;
-
-	FAMILIES {
-		/* Today's behaviour without the egress program: refused. */
-		mk_tcp(&p, fam, 0, IN, 40000, 9000, SYN | ACK);
-		DROPPED_IN(&p);
-		EXPECT_EQ(-ENOENT, entry(self, fam, CID, 0, IPPROTO_TCP,
-					 40000, 9000, &v));
-		mk_tcp(&p, fam, 0, OUT, 40000, 9000, SYN);
-		PASSES_OUT(&p);
-		ASSERT_EQ(0, entry(self, fam, CID, 0, IPPROTO_TCP, 40000,
-				   9000, &v));
-		EXPECT_EQ(RXL_CT_SYN_SENT, v.state);
-		EXPECT_EQ(RXL_CT_OUT, v.opener);
-		EXPECT_EXPIRES_IN(v, 11);
-		mk_tcp(&p, fam, 0, IN, 40000, 9000, SYN | ACK);
-		PASSES_IN(&p);
-		ASSERT_EQ(0, entry(self, fam, CID, 0, IPPROTO_TCP, 40000,
-				   9000, &v));
-		EXPECT_EQ(RXL_CT_ESTABLISHED, v.state);
-		EXPECT_EXPIRES_IN(v, 1000);
-		mk_tcp(&p, fam, 0, IN, 40000, 9000, ACK);
-		PASSES_IN(&p);
-		mk_tcp(&p, fam, 0, OUT, 40000, 9000, ACK);
-		PASSES_OUT(&p);
-		/* Another peer port of the same container: not tracked. */
-		mk_tcp(&p, fam, 0, IN, 40000, 9001, ACK);
-		DROPPED_IN(&p);
-	}
-	EXPECT_EQ(2, stat(self, RXL_CT_STAT_CREATE_OUT));
-	EXPECT_EQ(4, stat(self, RXL_CT_STAT_INGRESS));
-}
-
 TEST_F(ct, tcp_non_syn_miss_refused)
 {
 	struct rxl_ct_val v;
@@ -370,78 +333,144 @@ static void establish(struct __test_metadata *_metadata,
 	PASSES_IN(&p);
 }
 
-TEST_F(ct, tcp_fin_shortens)
-{
-	struct rxl_ct_val v;
-	struct pkt p;
-	int fam;
+/*
+ * TCP state sequences of container CID, as a table: each step is one
+ * packet (direction, flags, the peer's port when not 9000), its verdict
+ * and, where given, the entry's state, FIN bits and expiry after it
+ * (the fixture's timeouts tell the states apart). Each sequence runs in
+ * both families on its own container port; the events it must count
+ * (per family) are checked after it.
+ */
+#define NO_ENTRY	0xff	/* the step leaves no entry */
+#define ANY		0xfe	/* not checked */
 
-	FAMILIES {
-		establish(_metadata, self, fam, 40002);
-		mk_tcp(&p, fam, 0, OUT, 40002, 9000, FIN | ACK);
-		PASSES_OUT(&p);
-		ASSERT_EQ(0, entry(self, fam, CID, 0, IPPROTO_TCP, 40002,
-				   9000, &v));
-		EXPECT_EQ(RXL_CT_FIN_WAIT, v.state);
-		EXPECT_EQ(RXL_CT_OUT, v.fin_seen);
-		EXPECT_EXPIRES_IN(v, 13);
-		mk_tcp(&p, fam, 0, IN, 40002, 9000, FIN | ACK);
-		PASSES_IN(&p);
-		ASSERT_EQ(0, entry(self, fam, CID, 0, IPPROTO_TCP, 40002,
-				   9000, &v));
-		EXPECT_EQ(RXL_CT_TIME_WAIT, v.state);
-		EXPECT_EXPIRES_IN(v, 14);
+struct tcp_step {
+	int dir;
+	uint8_t flags;
+	uint16_t pport;		/* 0: 9000 */
+	int pass;
+	uint8_t state;		/* RXL_CT_*, NO_ENTRY or ANY */
+	uint8_t fin_seen;	/* checked with a state other than ANY */
+	uint8_t opener;		/* 0: not checked */
+	int expires;		/* seconds; 0: not checked */
+};
+
+struct tcp_seq {
+	const char *name;
+	uint16_t cport;
+	struct tcp_step steps[8];
+	__u32 create_out, ingress, reopen;	/* events per family */
+};
+
+static const struct tcp_seq tcp_seqs[] = {
+	{ "SYN creates, SYN-ACK establishes", 40000, {
+		/* Without a SYN first: refused, nothing created. */
+		{ IN, SYN | ACK, 0, 0, NO_ENTRY },
+		{ OUT, SYN, 0, 1, RXL_CT_SYN_SENT, 0, RXL_CT_OUT, 11 },
+		/* The opener's own ACK establishes nothing. */
+		{ OUT, ACK, 0, 1, RXL_CT_SYN_SENT },
+		{ IN, SYN | ACK, 0, 1, RXL_CT_ESTABLISHED, 0, 0, 1000 },
+		{ IN, ACK, 0, 1, RXL_CT_ESTABLISHED },
+		{ OUT, ACK, 0, 1, RXL_CT_ESTABLISHED },
+		/* Another peer port of the same container: not tracked. */
+		{ IN, ACK, 9001, 0, ANY },
+	  }, 1, 2, 0 },
+	{ "FIN from each side shortens", 40002, {
+		{ OUT, SYN, 0, 1, RXL_CT_SYN_SENT },
+		{ IN, SYN | ACK, 0, 1, RXL_CT_ESTABLISHED },
+		{ OUT, FIN | ACK, 0, 1, RXL_CT_FIN_WAIT, RXL_CT_OUT, 0, 13 },
+		{ IN, FIN | ACK, 0, 1, RXL_CT_TIME_WAIT, RXL_CT_OUT | RXL_CT_IN,
+		  0, 14 },
 		/* The last ACK still belongs to it. */
-		mk_tcp(&p, fam, 0, IN, 40002, 9000, ACK);
-		PASSES_IN(&p);
-	}
-}
-
-TEST_F(ct, tcp_rst_closes)
-{
-	struct rxl_ct_val v;
-	struct pkt p;
-	int fam;
-
-	FAMILIES {
-		establish(_metadata, self, fam, 40003);
-		mk_tcp(&p, fam, 0, IN, 40003, 9000, RST);
-		PASSES_IN(&p);
-		ASSERT_EQ(0, entry(self, fam, CID, 0, IPPROTO_TCP, 40003,
-				   9000, &v));
-		EXPECT_EQ(RXL_CT_CLOSE, v.state);
-		EXPECT_EXPIRES_IN(v, 15);
-		/* Closed stays closed: an ACK does not reopen it. */
-		mk_tcp(&p, fam, 0, OUT, 40003, 9000, ACK);
-		PASSES_OUT(&p);
-		ASSERT_EQ(0, entry(self, fam, CID, 0, IPPROTO_TCP, 40003,
-				   9000, &v));
-		EXPECT_EQ(RXL_CT_CLOSE, v.state);
-	}
-}
-
-TEST_F(ct, tcp_syn_on_closed_rejudged)
-{
-	struct rxl_ct_val v;
-	struct pkt p;
-	int fam;
-
-	FAMILIES {
-		establish(_metadata, self, fam, 40004);
-		mk_tcp(&p, fam, 0, OUT, 40004, 9000, RST);
-		PASSES_OUT(&p);
+		{ IN, ACK, 0, 1, RXL_CT_TIME_WAIT, RXL_CT_OUT | RXL_CT_IN },
+	  }, 1, 3, 0 },
+	{ "RST closes, and closed stays closed", 40003, {
+		{ OUT, SYN, 0, 1, RXL_CT_SYN_SENT },
+		{ IN, SYN | ACK, 0, 1, RXL_CT_ESTABLISHED },
+		{ IN, RST, 0, 1, RXL_CT_CLOSE, 0, 0, 15 },
+		{ OUT, ACK, 0, 1, RXL_CT_CLOSE },
+	  }, 1, 2, 0 },
+	{ "a SYN on a closed entry is judged anew", 40004, {
+		{ OUT, SYN, 0, 1, RXL_CT_SYN_SENT },
+		{ IN, SYN | ACK, 0, 1, RXL_CT_ESTABLISHED },
+		{ OUT, RST, 0, 1, RXL_CT_CLOSE },
 		/* The peer's SYN to that port: a new connection, refused. */
-		mk_tcp(&p, fam, 0, IN, 40004, 9000, SYN);
-		DROPPED_IN(&p);
+		{ IN, SYN, 0, 0, RXL_CT_CLOSE },
 		/* The container's SYN opens a new one. */
-		mk_tcp(&p, fam, 0, OUT, 40004, 9000, SYN);
-		PASSES_OUT(&p);
-		ASSERT_EQ(0, entry(self, fam, CID, 0, IPPROTO_TCP, 40004,
-				   9000, &v));
-		EXPECT_EQ(RXL_CT_SYN_SENT, v.state);
-		EXPECT_EQ(0, v.fin_seen);
+		{ OUT, SYN, 0, 1, RXL_CT_SYN_SENT, 0, RXL_CT_OUT },
+	  }, 2, 1, 2 },
+};
+
+/* Step @i of @q in family @fam; the TH_LOG names it on failure. */
+static void tcp_step_run(struct __test_metadata *_metadata,
+			 FIXTURE_DATA(ct) *self, const struct tcp_seq *q,
+			 int i, int fam)
+{
+	const struct tcp_step *st = &q->steps[i];
+	struct rxl_ct_val v;
+	struct pkt p;
+	int got, err;
+
+	mk_tcp(&p, fam, 0, st->dir, q->cport, st->pport ?: 9000, st->flags);
+	got = run(_metadata, self, st->dir, &p);
+	EXPECT_EQ(st->pass ? (st->dir == OUT ? TC_ACT_OK : XDP_PASS) :
+		  (st->dir == OUT ? TC_ACT_SHOT : XDP_DROP), got) {
+		TH_LOG("%s, v%d, step %d: verdict", q->name, fam, i);
 	}
-	EXPECT_EQ(4, stat(self, RXL_CT_STAT_REOPEN));
+	if (st->state == ANY)
+		return;
+	err = entry(self, fam, CID, 0, IPPROTO_TCP, q->cport, 9000, &v);
+	if (st->state == NO_ENTRY) {
+		EXPECT_EQ(-ENOENT, err) {
+			TH_LOG("%s, v%d, step %d: an entry", q->name, fam, i);
+		}
+		return;
+	}
+	ASSERT_EQ(0, err) {
+		TH_LOG("%s, v%d, step %d: no entry", q->name, fam, i);
+	}
+	EXPECT_EQ(st->state, v.state) {
+		TH_LOG("%s, v%d, step %d: state", q->name, fam, i);
+	}
+	EXPECT_EQ(st->fin_seen, v.fin_seen) {
+		TH_LOG("%s, v%d, step %d: FIN bits", q->name, fam, i);
+	}
+	if (st->opener) {
+		EXPECT_EQ(st->opener, v.opener) {
+			TH_LOG("%s, v%d, step %d: opener", q->name, fam, i);
+		}
+	}
+	if (st->expires)
+		EXPECT_EXPIRES_IN(v, st->expires);
+}
+
+TEST_F(ct, tcp_sequences)
+{
+	__u64 co, in, ro;
+	unsigned int s, i;
+	int fam;
+
+	for (s = 0; s < sizeof(tcp_seqs) / sizeof(tcp_seqs[0]); s++) {
+		const struct tcp_seq *q = &tcp_seqs[s];
+
+		co = stat(self, RXL_CT_STAT_CREATE_OUT);
+		in = stat(self, RXL_CT_STAT_INGRESS);
+		ro = stat(self, RXL_CT_STAT_REOPEN);
+		FAMILIES {
+			for (i = 0; i < 8 && q->steps[i].dir; i++)
+				tcp_step_run(_metadata, self, q, i, fam);
+		}
+		EXPECT_EQ(co + 2 * q->create_out,
+			  stat(self, RXL_CT_STAT_CREATE_OUT)) {
+			TH_LOG("%s: create_out", q->name);
+		}
+		EXPECT_EQ(in + 2 * q->ingress, stat(self, RXL_CT_STAT_INGRESS)) {
+			TH_LOG("%s: ingress", q->name);
+		}
+		EXPECT_EQ(ro + 2 * q->reopen, stat(self, RXL_CT_STAT_REOPEN)) {
+			TH_LOG("%s: reopen", q->name);
+		}
+	}
 }
 
 /* Only a change is written: a second packet leaves the entry as it was. */
