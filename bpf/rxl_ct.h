@@ -32,6 +32,14 @@
 #define RXL_ICMP6_ECHO		128
 #define RXL_ICMP6_ECHO_REPLY	129
 
+#define RXL_ICMP_UNREACH	3
+#define RXL_ICMP_TIME_EXCEEDED	11
+#define RXL_ICMP_PARAMPROB	12
+#define RXL_ICMP6_UNREACH	1	/* 2: packet too big, 3: time exceeded */
+#define RXL_ICMP6_PARAMPROB	4
+#define RXL_ICMP_ERR_HLEN	8	/* type, code, checksum, 4 bytes */
+#define RXL_IP_OFFMASK		0x1fff
+
 /* What rxl_ct_track() found. */
 enum rxl_ct_res {
 	RXL_CT_HIT,		/* a live entry of this flow: updated */
@@ -283,6 +291,150 @@ static __always_inline int rxl_ct_track6(__u32 zone, const __u8 *local,
 	return rxl_ct_track(&rxl_ct6, &k, t, create);
 }
 
+/*
+ * ICMP errors whose embedded header names the packet that caused them
+ * (RFC 792: destination unreachable incl. fragmentation needed, time
+ * exceeded, parameter problem; RFC 4443: destination unreachable, packet
+ * too big, time exceeded, parameter problem).
+ */
+static __always_inline int rxl_ct_is_error(__u8 proto, __u8 type)
+{
+	if (proto == RXL_IPPROTO_ICMP)
+		return type == RXL_ICMP_UNREACH || type == RXL_ICMP_TIME_EXCEEDED ||
+		       type == RXL_ICMP_PARAMPROB;
+	return type >= RXL_ICMP6_UNREACH && type <= RXL_ICMP6_PARAMPROB;
+}
+
+/*
+ * The key ports of the embedded L4 header @l4 (8 bytes, checked) of
+ * protocol @proto, sent by the container: its source port is lport. An
+ * embedded ICMP message must be an echo (request or reply: the
+ * container's side of an echo entry either way), by identifier.
+ * Returns 0, or -1 for what has no entry.
+ */
+static __always_inline int rxl_ct_inner_ports(const __u8 *l4, __u8 proto,
+					      __u16 *lport, __u16 *rport)
+{
+	__u8 type = l4[0];
+
+	if (proto == RXL_IPPROTO_TCP || proto == RXL_IPPROTO_UDP) {
+		*lport = bpf_ntohs(*(__be16 *)l4);
+		*rport = bpf_ntohs(*(__be16 *)(l4 + 2));
+		return 0;
+	}
+	if ((proto == RXL_IPPROTO_ICMP &&
+	     (type == RXL_ICMP_ECHO || type == RXL_ICMP_ECHO_REPLY)) ||
+	    (proto == RXL_IPPROTO_ICMPV6 &&
+	     (type == RXL_ICMP6_ECHO || type == RXL_ICMP6_ECHO_REPLY))) {
+		*lport = bpf_ntohs(*(__be16 *)(l4 + 4));
+		*rport = 0;
+		return 0;
+	}
+	return -1;
+}
+
+/* Whether @map has a live (unexpired) entry at @key. Reads only. */
+static __always_inline int rxl_ct_alive(void *map, const void *key)
+{
+	const struct rxl_ct_val *v = bpf_map_lookup_elem(map, key);
+
+	return v && v->expires > bpf_ktime_get_coarse_ns();
+}
+
+/*
+ * rxl_ct_related4() - whether the ICMP error @p to container @c embeds
+ * the header of a packet of one of @c's tracked flows.
+ *
+ * The embedded packet is one the container sent: its source is the
+ * container's address (and must be the error's destination, by which @c
+ * was found: nf_conntrack's check), its destination the peer. So its
+ * tuple is the entry's own (local, remote, lport, rport) in zone @c->id:
+ * one lookup, the entry left as it is. Bounds: the embedded IPv4 header
+ * (IHL 5-15) and 8 bytes of L4 must lie inside the error's IP packet and
+ * the buffer; a non-first fragment (no ports) never matches.
+ */
+static __always_inline int rxl_ct_related4(const struct rxl_container *c,
+					   struct xdp_md *ctx,
+					   const struct rxl_pkt *p)
+{
+	struct rxl_ct4_key k = { .zone = c->id };
+	__u32 off = p->l4_off + RXL_ICMP_ERR_HLEN, ihl;
+	__u8 *ip, *l4;
+
+	if (off + RXL_IPV4_HLEN > p->ip_end)
+		return 0;
+	ip = rxl_hdr(ctx, p, off, RXL_IPV4_HLEN);
+	if (!ip || (ip[0] >> 4) != 4)
+		return 0;
+	ihl = (ip[0] & 15) * 4;
+	if (ihl < RXL_IPV4_HLEN ||
+	    (*(__be16 *)(ip + 6) & bpf_htons(RXL_IP_OFFMASK)))
+		return 0;
+	k.proto = ip[9];
+	k.local = *(__be32 *)(ip + 12);
+	k.remote = *(__be32 *)(ip + 16);
+	if (k.local != p->daddr4)
+		return 0;
+	off += ihl;
+	if (off + 8 > p->ip_end)
+		return 0;
+	l4 = rxl_hdr(ctx, p, off, 8);
+	if (!l4 || rxl_ct_inner_ports(l4, k.proto, &k.lport, &k.rport))
+		return 0;
+	return rxl_ct_alive(&rxl_ct4, &k);
+}
+
+/*
+ * IPv6, as rxl_ct_related4(): the embedded header (40 bytes) must be
+ * followed directly by TCP, UDP or ICMPv6 (the container's stack sends
+ * no extension headers on these flows; an embedded packet with some is
+ * judged by the rules), and 8 bytes of it.
+ */
+static __always_inline int rxl_ct_related6(const struct rxl_container *c,
+					   struct xdp_md *ctx,
+					   const struct rxl_pkt *p)
+{
+	struct rxl_ct6_key k = { .zone = c->id };
+	__u32 off = p->l4_off + RXL_ICMP_ERR_HLEN;
+	__u8 *ip, *l4;
+
+	if (off + RXL_IPV6_HLEN + 8 > p->ip_end)
+		return 0;
+	ip = rxl_hdr(ctx, p, off, RXL_IPV6_HLEN + 8);
+	if (!ip || (ip[0] >> 4) != 6)
+		return 0;
+	k.proto = ip[6];
+	__builtin_memcpy(k.local, ip + 8, 16);
+	__builtin_memcpy(k.remote, ip + 24, 16);
+	if (!rxl_in6_eq(k.local, p->daddr6.addr))
+		return 0;
+	l4 = ip + RXL_IPV6_HLEN;
+	if (rxl_ct_inner_ports(l4, k.proto, &k.lport, &k.rport))
+		return 0;
+	return rxl_ct_alive(&rxl_ct6, &k);
+}
+
+/*
+ * Whether packet @p to container @c, an ICMP or ICMPv6 message of type
+ * @type, is an error related to one of @c's tracked flows: counted.
+ */
+static __always_inline int rxl_ct_related(const struct rxl_container *c,
+					  struct xdp_md *ctx,
+					  const struct rxl_pkt *p, __u8 type)
+{
+	int hit;
+
+	if (p->proto != (p->family == 4 ? RXL_IPPROTO_ICMP :
+			 RXL_IPPROTO_ICMPV6) ||
+	    !rxl_ct_is_error(p->proto, type))
+		return 0;
+	hit = p->family == 4 ? rxl_ct_related4(c, ctx, p) :
+			       rxl_ct_related6(c, ctx, p);
+	if (hit)
+		rxl_ct_count(RXL_CT_STAT_RELATED);
+	return hit;
+}
+
 /**
  * rxl_ct_ingress() - connection tracking of a packet to container @c
  * @c: the container the packet is for
@@ -297,7 +449,8 @@ static __always_inline int rxl_ct_track6(__u32 zone, const __u8 *local,
  *
  * Context: softirq.
  * Return: 1 when the rules would drop the packet but it belongs to a
- * tracked connection: pass it. 0: the rules' verdict stands.
+ * tracked connection, or is an ICMP error related to one
+ * (rxl_ct_related()): pass it. 0: the rules' verdict stands.
  */
 static __always_inline int rxl_ct_ingress(const struct rxl_container *c,
 					  struct xdp_md *ctx,
@@ -316,8 +469,11 @@ static __always_inline int rxl_ct_ingress(const struct rxl_container *c,
 	if (!len || p->frag == RXL_FRAG_LATER || p->l4_off + len > p->ip_end)
 		return 0;
 	l4 = rxl_hdr(ctx, p, p->l4_off, len);
-	if (!l4 || rxl_ct_tuple(l4, p->proto, RXL_CT_IN, &t))
+	if (!l4)
 		return 0;
+	if (rxl_ct_tuple(l4, p->proto, RXL_CT_IN, &t))
+		/* Not tracked itself: an error about a tracked flow passes. */
+		return drop && rxl_ct_related(c, ctx, p, l4[0]);
 	if (p->family == 4)
 		res = rxl_ct_track4(c->id, p->daddr4, p->saddr4, &t, !drop);
 	else

@@ -171,13 +171,6 @@ static __always_inline int rxl_filter(const struct rxl_container *c,
 	return rxl_pass(c, ctx, p);
 }
 
-static __always_inline int rxl_in6_eq(const __u8 *a, const __u8 *b)
-{
-	const __u32 *x = (const __u32 *)a, *y = (const __u32 *)b;
-
-	return x[0] == y[0] && x[1] == y[1] && x[2] == y[2] && x[3] == y[3];
-}
-
 /* The tunnel types accepted at the packet's destination, 0 if no VTEP. */
 static __always_inline __u32 rxl_vtep(const struct rxl_pkt *p)
 {

@@ -336,4 +336,12 @@ static __always_inline int rxl_parse_l4(struct xdp_md *ctx, struct rxl_pkt *p)
 	return RXL_CONT;
 }
 
+/* Whether IPv6 addresses @a and @b are the same. */
+static __always_inline int rxl_in6_eq(const __u8 *a, const __u8 *b)
+{
+	const __u32 *x = (const __u32 *)a, *y = (const __u32 *)b;
+
+	return x[0] == y[0] && x[1] == y[1] && x[2] == y[2] && x[3] == y[3];
+}
+
 #endif /* _RXL_PARSE_H */

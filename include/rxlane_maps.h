@@ -466,6 +466,7 @@ enum rxl_ct_stat {
 	RXL_CT_STAT_REOPEN,		/* SYN on a closed entry: judged anew */
 	RXL_CT_STAT_EXPIRED,		/* entry found past its expiry */
 	RXL_CT_STAT_SPOOF,		/* egress not from its container: drop */
+	RXL_CT_STAT_RELATED,		/* ICMP error of a tracked flow, passed */
 	RXL_CT_STAT__MAX,
 };
 

@@ -417,6 +417,12 @@ int cli_tc_load(struct cli *c, const char *dir, __u32 slots, __u32 ct_size,
 		int *prog_fd);
 /* Attach loaded program @prog_fd to @ifindex's clsact egress. */
 int cli_tc_attach_fd(struct cli *c, const char *dev, int ifindex, int prog_fd);
+/*
+ * Re-add it on @ifindex (rxlane's XDP program there) when it is missing;
+ * *@added: whether it was. Another loader's filter at its place: refused.
+ */
+int cli_tc_repair(struct cli *c, const char *dir, const char *dev,
+		  int ifindex, __u32 ct_want, bool *added);
 /* Remove rxlane's filter (only rxlane's), and clsact when left empty. */
 int cli_tc_detach(struct cli *c, const char *dev, int ifindex);
 /*

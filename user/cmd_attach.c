@@ -431,6 +431,35 @@ int cli_progs_load(struct cli *c, int *xdp_fd, int *tc_fd)
 	return err;
 }
 
+/*
+ * rxlane's XDP program is on @dev already: add what of the attachment is
+ * missing (the tc egress filter, ct_attach.c) and say so; with nothing
+ * missing, refuse as before ("already attached"), changing nothing.
+ */
+static int cli_attach_repair(struct cli *c, const char *dev, int ifindex,
+			     __u32 prog_id, const struct cli_attach_opts *o)
+{
+	char ipr[PATH_MAX];
+	bool added;
+	int err;
+
+	err = cli_attach_check_dir(c) ?: cli_state_open(c, !c->dry_run);
+	if (!err)
+		err = cli_tc_repair(c, cli_attach_dir(c, ipr, sizeof(ipr)),
+				    dev, ifindex, o->ct_size, &added);
+	if (err)
+		return err;
+	if (!added)
+		return cli_err(c, CLI_ERR, dev,
+			       "rxlane is already attached to %s (program %u)",
+			       dev, prog_id);
+	if (!c->dry_run)
+		fprintf(stderr,
+			"%s: rxlane was attached to %s without its tc egress program: re-added it\n",
+			c->prog, dev);
+	return 0;
+}
+
 int cmd_attach(struct cli *c, int argc, char **argv)
 {
 	struct rxlane_xdp *skel = NULL;
@@ -448,12 +477,14 @@ int cmd_attach(struct cli *c, int argc, char **argv)
 	ifindex = cli_dev(c, argv[0]);
 	if (!ifindex)
 		return CLI_ERR;
-	if (!bpf_xdp_query_id(ifindex, 0, &prog_id) && prog_id)
+	if (!bpf_xdp_query_id(ifindex, 0, &prog_id) && prog_id) {
+		if (cli_is_rxlane(ifindex))
+			return cli_attach_repair(c, argv[0], ifindex, prog_id,
+						 &o);
 		return cli_err(c, CLI_ERR, argv[0],
-			       cli_is_rxlane(ifindex) ?
-			       "rxlane is already attached to %s (program %u)" :
 			       "%s already has XDP program %u: detach it first",
 			       argv[0], prog_id);
+	}
 	/* Every check that can refuse runs before anything is created. */
 	err = cli_attach_check_dir(c);
 	if (!err)

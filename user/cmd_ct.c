@@ -46,6 +46,7 @@ static const char *const cli_ct_events[RXL_CT_STAT__MAX] = {
 	[RXL_CT_STAT_REOPEN] = "reopen",
 	[RXL_CT_STAT_EXPIRED] = "expired",
 	[RXL_CT_STAT_SPOOF] = "spoof",
+	[RXL_CT_STAT_RELATED] = "related",
 };
 
 /* The pinned tables: [0] IPv4, [1] IPv6; then the timeouts and events. */

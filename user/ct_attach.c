@@ -232,6 +232,40 @@ int cli_tc_attach(struct cli *c, const char *dir, const char *dev,
 				   slots, ct_size);
 }
 
+/*
+ * 'rxlane attach DEV' on a device that has rxlane's XDP program already:
+ * re-add the tc egress filter when it is missing (tc filter del, a
+ * clsact deleted by hand), over the maps in @dir that the XDP program
+ * uses. Another loader's filter at rxlane's place is refused and left
+ * alone. *@added tells whether a filter was added (would be, dry run); 0
+ * with it false: the filter is there, nothing was missing.
+ */
+int cli_tc_repair(struct cli *c, const char *dir, const char *dev,
+		  int ifindex, __u32 ct_want, bool *added)
+{
+	__u32 id = cli_tc_query(ifindex, BPF_TC_EGRESS), slots, size;
+	char path[PATH_MAX + 32];
+	int err;
+
+	*added = false;
+	if (id && cli_tc_prog_ours(id, CLI_TC_NAME))
+		return 0;
+	err = cli_tc_place_free(c, &cli_tc_egress, dev, ifindex);
+	if (err)
+		return err;
+	snprintf(path, sizeof(path), "%s/rxl_config", dir);
+	if (access(path, F_OK))
+		return cli_err(c, CLI_ERR, dev,
+			       "the %s is missing on %s, but the maps of its XDP program are not pinned in %s: detach %s and attach it again",
+			       cli_tc_egress.what, dev, dir, dev);
+	slots = cli_pin_entries(dir, "rxl_rule_cnt");
+	err = cli_ct_size(c, dir, ct_want, &size);
+	if (!err && !c->dry_run)
+		err = cli_tc_attach(c, dir, dev, ifindex, slots, size);
+	*added = !err;
+	return err;
+}
+
 /* ---- detach ------------------------------------------------------------ */
 
 static int cli_tc_count_cb(const struct nlmsghdr *nlh, void *data)

@@ -12,7 +12,8 @@
 # egress): all of them work over IPv4 and IPv6 and show in 'ct list -j';
 # unsolicited inbound to the same ports is still dropped; a connection
 # survives rule-set replaces; 'ct flush web' cuts it; an RST ends its
-# entry (with 'ct timeout close 1'); detach leaves nothing on vb.
+# entry (with 'ct timeout close 1'); attach re-adds a tc egress filter
+# that was removed; detach leaves nothing on vb.
 # Every command runs as users run it: ip netns exec NS rxlane ...
 set -u
 . "$(dirname "$0")/lib.sh"
@@ -233,6 +234,61 @@ else
 	rxl_skip_case schema "no python3-jsonschema"
 fi
 rxl_ok "ct list -j shows the entries"
+
+# ---- attach repairs a missing tc egress filter --------------------------
+# rxlane's XDP program stays on vb; its egress filter goes (tc filter del,
+# then the whole clsact): outbound TCP is cut, 'rxlane attach vb' re-adds
+# the filter and says so, and outbound works again. With nothing missing,
+# attach still refuses ("already attached"). Another loader's classifier
+# at rxlane's place is refused and left alone.
+TCDEL="tc filter del dev vb egress prio 0x7278 handle 0x72786c bpf"
+PROBE_O=$RXL_TOP/selftests/vm/xdp_probe.bpf.o
+[ -r "$PROBE_O" ] || rxl_fail "$PROBE_O not built"
+# repair HOW: attach vb re-adds the filter; outbound TCP works again.
+repair() {
+	local out
+
+	rxl_refused "$B" 10.78.0.2 9000 rxl_drop_count default ||
+		rxl_fail "outbound TCP with the filter gone ($1): $RXL_WHY"
+	out=$(ip netns exec "$B" "$RXL_CLI" attach vb 2>&1) ||
+		rxl_fail "attach vb after $1: $out"
+	grep -q "without its tc egress program: re-added it" <<< "$out" ||
+		rxl_fail "attach vb after $1 did not say it re-added: '$out'"
+	inb tc filter show dev vb egress | grep -q rxlane_tc ||
+		rxl_fail "attach vb after $1: no tc egress program on vb"
+	py "$B" tcp 10.78.0.2 9000 ||
+		rxl_fail "outbound TCP after attach repaired $1"
+	rxl_ok "attach re-adds the tc egress filter after $1 ($out)"
+}
+# already: attach vb refuses with exit 1 and MSG.
+already() {
+	local rc
+
+	out=$(ip netns exec "$B" "$RXL_CLI" attach vb 2>&1)
+	rc=$?
+	[ $rc -eq 1 ] && grep -q "$1" <<< "$out" ||
+		rxl_fail "attach vb $2: exit $rc: '$out'"
+}
+inb $TCDEL || rxl_fail "$TCDEL"
+repair "tc filter del"
+already "rxlane is already attached to vb" "with nothing missing"
+inb tc filter show dev vb egress | grep -c "rxlane_tc" | grep -qx 1 ||
+	rxl_fail "attach vb with nothing missing changed the filters: $(inb tc filter show dev vb egress)"
+rxl_ok "attach with nothing missing refuses and changes nothing"
+inb $TCDEL || rxl_fail "$TCDEL"
+inb tc filter add dev vb egress prio 0x7278 handle 0x72786c \
+	bpf da obj "$PROBE_O" sec tc/csum_mark ||
+	rxl_fail "a foreign classifier at rxlane's place on vb egress"
+already "another program .* not replacing it" "over a foreign classifier"
+[ "$(grep -c "not replacing it" <<< "$out")" = 1 ] ||
+	rxl_fail "attach vb over a foreign classifier: not one refusal: '$out'"
+inb tc filter show dev vb egress | grep -q tc_csum_mark ||
+	rxl_fail "the other loader's classifier on vb was removed"
+inb tc filter show dev vb egress | grep -q rxlane_tc &&
+	rxl_fail "attach over a foreign classifier added rxlane's"
+rxl_ok "attach over another loader's classifier: refused, left alone"
+inb tc qdisc del dev vb clsact || rxl_fail "tc qdisc del dev vb clsact"
+repair "tc qdisc del clsact"
 
 # ---- unsolicited inbound to the same ports ----------------------------
 for a in 10.78.0.1 fd78::1; do

@@ -255,6 +255,32 @@ static __u64 now_ns(void)
 	return ts.tv_sec * 1000000000ULL + ts.tv_nsec;
 }
 
+/*
+ * A live established entry in @zone of TCP @lport -> 9000 between @a4
+ * (and @a6, unless NULL) and the peer, written as the table holds it.
+ */
+static int put_entry(FIXTURE_DATA(ct) *self, __u32 zone, const char *a4,
+		     const char *a6, uint16_t lport)
+{
+	struct rxl_ct_val v = { .state = RXL_CT_ESTABLISHED,
+				.opener = RXL_CT_OUT,
+				.expires = now_ns() + 100000000000ULL };
+	struct rxl_ct4_key k4 = { .zone = zone, .lport = lport,
+				  .rport = 9000, .proto = IPPROTO_TCP };
+	struct rxl_ct6_key k6 = { .zone = zone, .lport = lport,
+				  .rport = 9000, .proto = IPPROTO_TCP };
+
+	inet_pton(AF_INET, a4, &k4.local);
+	inet_pton(AF_INET, PEER4, &k4.remote);
+	if (bpf_map_update_elem(self->ct4, &k4, &v, 0))
+		return -errno;
+	if (!a6)
+		return 0;
+	inet_pton(AF_INET6, a6, k6.local);
+	inet_pton(AF_INET6, PEER6, k6.remote);
+	return bpf_map_update_elem(self->ct6, &k6, &v, 0) ? -errno : 0;
+}
+
 /* The entry's expiry is @sec seconds from now, give or take one. */
 #define EXPECT_EXPIRES_IN(v, sec) do {						\
 	__s64 _left = (__s64)((v).expires - now_ns()) / 1000000000LL;	\
@@ -267,43 +293,6 @@ static __u64 now_ns(void)
 #define FAMILIES	for (fam = 4; fam <= 6; fam += 2)
 
 /* ---- TCP ---------------------------------------------------------------- */
-
-TEST_F(ct, tcp_syn_creates_reply_establishes)
-{
-	struct rxl_ct_val v;
-	struct pkt p;
-	int fam;
-
-	FAMILIES {
-		/* Today's behaviour without the egress program: refused. */
-		mk_tcp(&p, fam, 0, IN, 40000, 9000, SYN | ACK);
-		DROPPED_IN(&p);
-		EXPECT_EQ(-ENOENT, entry(self, fam, CID, 0, IPPROTO_TCP,
-					 40000, 9000, &v));
-		mk_tcp(&p, fam, 0, OUT, 40000, 9000, SYN);
-		PASSES_OUT(&p);
-		ASSERT_EQ(0, entry(self, fam, CID, 0, IPPROTO_TCP, 40000,
-				   9000, &v));
-		EXPECT_EQ(RXL_CT_SYN_SENT, v.state);
-		EXPECT_EQ(RXL_CT_OUT, v.opener);
-		EXPECT_EXPIRES_IN(v, 11);
-		mk_tcp(&p, fam, 0, IN, 40000, 9000, SYN | ACK);
-		PASSES_IN(&p);
-		ASSERT_EQ(0, entry(self, fam, CID, 0, IPPROTO_TCP, 40000,
-				   9000, &v));
-		EXPECT_EQ(RXL_CT_ESTABLISHED, v.state);
-		EXPECT_EXPIRES_IN(v, 1000);
-		mk_tcp(&p, fam, 0, IN, 40000, 9000, ACK);
-		PASSES_IN(&p);
-		mk_tcp(&p, fam, 0, OUT, 40000, 9000, ACK);
-		PASSES_OUT(&p);
-		/* Another peer port of the same container: not tracked. */
-		mk_tcp(&p, fam, 0, IN, 40000, 9001, ACK);
-		DROPPED_IN(&p);
-	}
-	EXPECT_EQ(2, stat(self, RXL_CT_STAT_CREATE_OUT));
-	EXPECT_EQ(4, stat(self, RXL_CT_STAT_INGRESS));
-}
 
 TEST_F(ct, tcp_non_syn_miss_refused)
 {
@@ -344,78 +333,144 @@ static void establish(struct __test_metadata *_metadata,
 	PASSES_IN(&p);
 }
 
-TEST_F(ct, tcp_fin_shortens)
-{
-	struct rxl_ct_val v;
-	struct pkt p;
-	int fam;
+/*
+ * TCP state sequences of container CID, as a table: each step is one
+ * packet (direction, flags, the peer's port when not 9000), its verdict
+ * and, where given, the entry's state, FIN bits and expiry after it
+ * (the fixture's timeouts tell the states apart). Each sequence runs in
+ * both families on its own container port; the events it must count
+ * (per family) are checked after it.
+ */
+#define NO_ENTRY	0xff	/* the step leaves no entry */
+#define ANY		0xfe	/* not checked */
 
-	FAMILIES {
-		establish(_metadata, self, fam, 40002);
-		mk_tcp(&p, fam, 0, OUT, 40002, 9000, FIN | ACK);
-		PASSES_OUT(&p);
-		ASSERT_EQ(0, entry(self, fam, CID, 0, IPPROTO_TCP, 40002,
-				   9000, &v));
-		EXPECT_EQ(RXL_CT_FIN_WAIT, v.state);
-		EXPECT_EQ(RXL_CT_OUT, v.fin_seen);
-		EXPECT_EXPIRES_IN(v, 13);
-		mk_tcp(&p, fam, 0, IN, 40002, 9000, FIN | ACK);
-		PASSES_IN(&p);
-		ASSERT_EQ(0, entry(self, fam, CID, 0, IPPROTO_TCP, 40002,
-				   9000, &v));
-		EXPECT_EQ(RXL_CT_TIME_WAIT, v.state);
-		EXPECT_EXPIRES_IN(v, 14);
+struct tcp_step {
+	int dir;
+	uint8_t flags;
+	uint16_t pport;		/* 0: 9000 */
+	int pass;
+	uint8_t state;		/* RXL_CT_*, NO_ENTRY or ANY */
+	uint8_t fin_seen;	/* checked with a state other than ANY */
+	uint8_t opener;		/* 0: not checked */
+	int expires;		/* seconds; 0: not checked */
+};
+
+struct tcp_seq {
+	const char *name;
+	uint16_t cport;
+	struct tcp_step steps[8];
+	__u32 create_out, ingress, reopen;	/* events per family */
+};
+
+static const struct tcp_seq tcp_seqs[] = {
+	{ "SYN creates, SYN-ACK establishes", 40000, {
+		/* Without a SYN first: refused, nothing created. */
+		{ IN, SYN | ACK, 0, 0, NO_ENTRY },
+		{ OUT, SYN, 0, 1, RXL_CT_SYN_SENT, 0, RXL_CT_OUT, 11 },
+		/* The opener's own ACK establishes nothing. */
+		{ OUT, ACK, 0, 1, RXL_CT_SYN_SENT },
+		{ IN, SYN | ACK, 0, 1, RXL_CT_ESTABLISHED, 0, 0, 1000 },
+		{ IN, ACK, 0, 1, RXL_CT_ESTABLISHED },
+		{ OUT, ACK, 0, 1, RXL_CT_ESTABLISHED },
+		/* Another peer port of the same container: not tracked. */
+		{ IN, ACK, 9001, 0, ANY },
+	  }, 1, 2, 0 },
+	{ "FIN from each side shortens", 40002, {
+		{ OUT, SYN, 0, 1, RXL_CT_SYN_SENT },
+		{ IN, SYN | ACK, 0, 1, RXL_CT_ESTABLISHED },
+		{ OUT, FIN | ACK, 0, 1, RXL_CT_FIN_WAIT, RXL_CT_OUT, 0, 13 },
+		{ IN, FIN | ACK, 0, 1, RXL_CT_TIME_WAIT, RXL_CT_OUT | RXL_CT_IN,
+		  0, 14 },
 		/* The last ACK still belongs to it. */
-		mk_tcp(&p, fam, 0, IN, 40002, 9000, ACK);
-		PASSES_IN(&p);
-	}
-}
-
-TEST_F(ct, tcp_rst_closes)
-{
-	struct rxl_ct_val v;
-	struct pkt p;
-	int fam;
-
-	FAMILIES {
-		establish(_metadata, self, fam, 40003);
-		mk_tcp(&p, fam, 0, IN, 40003, 9000, RST);
-		PASSES_IN(&p);
-		ASSERT_EQ(0, entry(self, fam, CID, 0, IPPROTO_TCP, 40003,
-				   9000, &v));
-		EXPECT_EQ(RXL_CT_CLOSE, v.state);
-		EXPECT_EXPIRES_IN(v, 15);
-		/* Closed stays closed: an ACK does not reopen it. */
-		mk_tcp(&p, fam, 0, OUT, 40003, 9000, ACK);
-		PASSES_OUT(&p);
-		ASSERT_EQ(0, entry(self, fam, CID, 0, IPPROTO_TCP, 40003,
-				   9000, &v));
-		EXPECT_EQ(RXL_CT_CLOSE, v.state);
-	}
-}
-
-TEST_F(ct, tcp_syn_on_closed_rejudged)
-{
-	struct rxl_ct_val v;
-	struct pkt p;
-	int fam;
-
-	FAMILIES {
-		establish(_metadata, self, fam, 40004);
-		mk_tcp(&p, fam, 0, OUT, 40004, 9000, RST);
-		PASSES_OUT(&p);
+		{ IN, ACK, 0, 1, RXL_CT_TIME_WAIT, RXL_CT_OUT | RXL_CT_IN },
+	  }, 1, 3, 0 },
+	{ "RST closes, and closed stays closed", 40003, {
+		{ OUT, SYN, 0, 1, RXL_CT_SYN_SENT },
+		{ IN, SYN | ACK, 0, 1, RXL_CT_ESTABLISHED },
+		{ IN, RST, 0, 1, RXL_CT_CLOSE, 0, 0, 15 },
+		{ OUT, ACK, 0, 1, RXL_CT_CLOSE },
+	  }, 1, 2, 0 },
+	{ "a SYN on a closed entry is judged anew", 40004, {
+		{ OUT, SYN, 0, 1, RXL_CT_SYN_SENT },
+		{ IN, SYN | ACK, 0, 1, RXL_CT_ESTABLISHED },
+		{ OUT, RST, 0, 1, RXL_CT_CLOSE },
 		/* The peer's SYN to that port: a new connection, refused. */
-		mk_tcp(&p, fam, 0, IN, 40004, 9000, SYN);
-		DROPPED_IN(&p);
+		{ IN, SYN, 0, 0, RXL_CT_CLOSE },
 		/* The container's SYN opens a new one. */
-		mk_tcp(&p, fam, 0, OUT, 40004, 9000, SYN);
-		PASSES_OUT(&p);
-		ASSERT_EQ(0, entry(self, fam, CID, 0, IPPROTO_TCP, 40004,
-				   9000, &v));
-		EXPECT_EQ(RXL_CT_SYN_SENT, v.state);
-		EXPECT_EQ(0, v.fin_seen);
+		{ OUT, SYN, 0, 1, RXL_CT_SYN_SENT, 0, RXL_CT_OUT },
+	  }, 2, 1, 2 },
+};
+
+/* Step @i of @q in family @fam; the TH_LOG names it on failure. */
+static void tcp_step_run(struct __test_metadata *_metadata,
+			 FIXTURE_DATA(ct) *self, const struct tcp_seq *q,
+			 int i, int fam)
+{
+	const struct tcp_step *st = &q->steps[i];
+	struct rxl_ct_val v;
+	struct pkt p;
+	int got, err;
+
+	mk_tcp(&p, fam, 0, st->dir, q->cport, st->pport ?: 9000, st->flags);
+	got = run(_metadata, self, st->dir, &p);
+	EXPECT_EQ(st->pass ? (st->dir == OUT ? TC_ACT_OK : XDP_PASS) :
+		  (st->dir == OUT ? TC_ACT_SHOT : XDP_DROP), got) {
+		TH_LOG("%s, v%d, step %d: verdict", q->name, fam, i);
 	}
-	EXPECT_EQ(4, stat(self, RXL_CT_STAT_REOPEN));
+	if (st->state == ANY)
+		return;
+	err = entry(self, fam, CID, 0, IPPROTO_TCP, q->cport, 9000, &v);
+	if (st->state == NO_ENTRY) {
+		EXPECT_EQ(-ENOENT, err) {
+			TH_LOG("%s, v%d, step %d: an entry", q->name, fam, i);
+		}
+		return;
+	}
+	ASSERT_EQ(0, err) {
+		TH_LOG("%s, v%d, step %d: no entry", q->name, fam, i);
+	}
+	EXPECT_EQ(st->state, v.state) {
+		TH_LOG("%s, v%d, step %d: state", q->name, fam, i);
+	}
+	EXPECT_EQ(st->fin_seen, v.fin_seen) {
+		TH_LOG("%s, v%d, step %d: FIN bits", q->name, fam, i);
+	}
+	if (st->opener) {
+		EXPECT_EQ(st->opener, v.opener) {
+			TH_LOG("%s, v%d, step %d: opener", q->name, fam, i);
+		}
+	}
+	if (st->expires)
+		EXPECT_EXPIRES_IN(v, st->expires);
+}
+
+TEST_F(ct, tcp_sequences)
+{
+	__u64 co, in, ro;
+	unsigned int s, i;
+	int fam;
+
+	for (s = 0; s < sizeof(tcp_seqs) / sizeof(tcp_seqs[0]); s++) {
+		const struct tcp_seq *q = &tcp_seqs[s];
+
+		co = stat(self, RXL_CT_STAT_CREATE_OUT);
+		in = stat(self, RXL_CT_STAT_INGRESS);
+		ro = stat(self, RXL_CT_STAT_REOPEN);
+		FAMILIES {
+			for (i = 0; i < 8 && q->steps[i].dir; i++)
+				tcp_step_run(_metadata, self, q, i, fam);
+		}
+		EXPECT_EQ(co + 2 * q->create_out,
+			  stat(self, RXL_CT_STAT_CREATE_OUT)) {
+			TH_LOG("%s: create_out", q->name);
+		}
+		EXPECT_EQ(in + 2 * q->ingress, stat(self, RXL_CT_STAT_INGRESS)) {
+			TH_LOG("%s: ingress", q->name);
+		}
+		EXPECT_EQ(ro + 2 * q->reopen, stat(self, RXL_CT_STAT_REOPEN)) {
+			TH_LOG("%s: reopen", q->name);
+		}
+	}
 }
 
 /* Only a change is written: a second packet leaves the entry as it was. */
@@ -531,31 +586,16 @@ TEST_F(ct, icmp_echo_by_id)
 /* An entry of another zone with this container's tuple matches nothing. */
 TEST_F(ct, zone_isolation)
 {
-	struct rxl_ct_val v = { .state = RXL_CT_ESTABLISHED,
-				.opener = RXL_CT_OUT };
-	struct rxl_ct4_key k4 = { .zone = CID_B, .lport = 40007,
-				  .rport = 9000, .proto = IPPROTO_TCP };
-	struct rxl_ct6_key k6 = { .zone = CID_B, .lport = 40007,
-				  .rport = 9000, .proto = IPPROTO_TCP };
 	struct pkt p;
 	int fam;
 
-	v.expires = now_ns() + 100000000000ULL;
-	inet_pton(AF_INET, CONT4, &k4.local);
-	inet_pton(AF_INET, PEER4, &k4.remote);
-	inet_pton(AF_INET6, CONT6, k6.local);
-	inet_pton(AF_INET6, PEER6, k6.remote);
-	ASSERT_EQ(0, bpf_map_update_elem(self->ct4, &k4, &v, 0));
-	ASSERT_EQ(0, bpf_map_update_elem(self->ct6, &k6, &v, 0));
+	ASSERT_EQ(0, put_entry(self, CID_B, CONT4, CONT6, 40007));
 	FAMILIES {
 		mk_tcp(&p, fam, 0, IN, 40007, 9000, ACK);
 		DROPPED_IN(&p);
 	}
 	/* The same entries in the right zone: they match. */
-	k4.zone = CID;
-	k6.zone = CID;
-	ASSERT_EQ(0, bpf_map_update_elem(self->ct4, &k4, &v, 0));
-	ASSERT_EQ(0, bpf_map_update_elem(self->ct6, &k6, &v, 0));
+	ASSERT_EQ(0, put_entry(self, CID, CONT4, CONT6, 40007));
 	FAMILIES {
 		mk_tcp(&p, fam, 0, IN, 40007, 9000, ACK);
 		PASSES_IN(&p);
@@ -634,6 +674,250 @@ TEST_F(ct, malformed)
 	PASSES_OUT(&p);
 	EXPECT_EQ(-ENOENT, entry(self, 4, CID, 0, IPPROTO_UDP, 41002, 53, &v));
 	EXPECT_EQ(0, stat(self, RXL_CT_STAT_CREATE_FAILED));
+}
+
+/* ---- related ICMP errors ------------------------------------------------ */
+
+#define ROUTER4		"192.0.2.1"
+#define ROUTER6		"2001:db8:ff::1"
+
+/* ICMP (v4 / v6) error types and codes. */
+#define E4_UNREACH	3
+#define E4_FRAG_NEEDED	4	/* code of E4_UNREACH */
+#define E4_TIME_EXCEEDED 11
+#define E4_PARAMPROB	12
+#define E4_REDIRECT	5
+#define E6_UNREACH	1
+#define E6_TOO_BIG	2
+#define E6_TIME_EXCEEDED 3
+#define E6_PARAMPROB	4
+
+/*
+ * An ICMP error of @type/@code from a router to container @b (its outer
+ * destination @to, or the container's own address when NULL) about a
+ * packet the container (@inner_src, or its address) sent to the peer:
+ * protocol @proto, ports @cport -> @pport (an echo request with id @cport
+ * for ICMP). The embedded IPv4 header has @optlen bytes of options.
+ */
+static void mk_error_to(struct pkt *p, int fam, int b, const char *to,
+			const char *inner_src, uint8_t type, uint8_t code,
+			uint8_t proto, uint16_t cport, uint16_t pport,
+			int optlen)
+{
+	uint8_t oproto = fam == 4 ? IPPROTO_ICMP : IPPROTO_ICMPV6;
+	size_t off;
+
+	ip_hdr(p, fam, fam == 4 ? ROUTER4 : ROUTER6, to ?: cont_addr(fam, b),
+	       oproto);
+	off = p->len;
+	pk_icmp(p, type);
+	p->b[off + 1] = code;
+	pk_put16(p->b + off + 6, 1280);		/* the MTU of frag-needed */
+	if (fam == 4)
+		pk_ip4_opt(p, inner_src ?: cont_addr(4, b), PEER4, proto,
+			   optlen);
+	else
+		pk_ip6(p, inner_src ?: cont_addr(6, b), PEER6, proto);
+	off = p->len;
+	if (proto == IPPROTO_TCP) {
+		pk_tcp(p, cport, pport);
+	} else if (proto == IPPROTO_UDP) {
+		pk_udp(p, cport, pport, -1);
+	} else {
+		pk_icmp(p, fam == 4 ? 8 : 128);
+		pk_put16(p->b + off + 4, cport);
+	}
+	pk_payload(p, 16);
+	pk_finish(p);
+}
+
+static void mk_error(struct pkt *p, int fam, uint8_t type, uint8_t code,
+		     uint8_t proto, uint16_t cport, uint16_t pport)
+{
+	mk_error_to(p, fam, 0, NULL, NULL, type, code, proto, cport, pport, 0);
+}
+
+/* Offset of the embedded IP header in a frame of mk_error(). */
+#define INNER_OFF(fam)	(14 + ((fam) == 4 ? 20 : 40) + 8)
+
+TEST_F(ct, related_v4_frag_needed)
+{
+	struct pkt p;
+
+	mk_error(&p, 4, E4_UNREACH, E4_FRAG_NEEDED, IPPROTO_TCP, 40010, 9000);
+	DROPPED_IN(&p);			/* no flow yet: the default drop */
+	establish(_metadata, self, 4, 40010);
+	PASSES_IN(&p);
+	/* An embedded header with options (IHL 7) is walked over. */
+	mk_error_to(&p, 4, 0, NULL, NULL, E4_UNREACH, E4_FRAG_NEEDED,
+		    IPPROTO_TCP, 40010, 9000, 8);
+	PASSES_IN(&p);
+	EXPECT_EQ(2, stat(self, RXL_CT_STAT_RELATED));
+}
+
+TEST_F(ct, related_v6_packet_too_big)
+{
+	struct pkt p;
+
+	mk_error(&p, 6, E6_TOO_BIG, 0, IPPROTO_UDP, 41010, 53);
+	DROPPED_IN(&p);
+	mk_udp(&p, 6, OUT, 41010, 53);
+	PASSES_OUT(&p);
+	mk_error(&p, 6, E6_TOO_BIG, 0, IPPROTO_UDP, 41010, 53);
+	PASSES_IN(&p);
+	EXPECT_EQ(1, stat(self, RXL_CT_STAT_RELATED));
+}
+
+/* Every error type of both families, about TCP, UDP and echo flows. */
+TEST_F(ct, related_error_types)
+{
+	static const struct { int fam; uint8_t type, code; } e[] = {
+		{ 4, E4_UNREACH, 3 }, { 4, E4_TIME_EXCEEDED, 0 },
+		{ 4, E4_PARAMPROB, 0 }, { 6, E6_UNREACH, 4 },
+		{ 6, E6_TIME_EXCEEDED, 0 }, { 6, E6_PARAMPROB, 0 },
+	};
+	unsigned int i;
+	struct pkt p;
+	int fam;
+
+	FAMILIES {
+		establish(_metadata, self, fam, 40011);
+		mk_udp(&p, fam, OUT, 41011, 53);
+		PASSES_OUT(&p);
+		mk_echo(&p, fam, OUT, 0, 0x3333);
+		PASSES_OUT(&p);
+	}
+	for (i = 0; i < sizeof(e) / sizeof(e[0]); i++) {
+		uint8_t icmp = e[i].fam == 4 ? IPPROTO_ICMP : IPPROTO_ICMPV6;
+
+		mk_error(&p, e[i].fam, e[i].type, e[i].code, IPPROTO_TCP,
+			 40011, 9000);
+		EXPECT_EQ(XDP_PASS, run(_metadata, self, IN, &p)) {
+			TH_LOG("v%d type %u about TCP", e[i].fam, e[i].type);
+		}
+		mk_error(&p, e[i].fam, e[i].type, e[i].code, IPPROTO_UDP,
+			 41011, 53);
+		EXPECT_EQ(XDP_PASS, run(_metadata, self, IN, &p)) {
+			TH_LOG("v%d type %u about UDP", e[i].fam, e[i].type);
+		}
+		/* traceroute's ping: time exceeded about an echo request */
+		mk_error(&p, e[i].fam, e[i].type, e[i].code, icmp, 0x3333, 0);
+		EXPECT_EQ(XDP_PASS, run(_metadata, self, IN, &p)) {
+			TH_LOG("v%d type %u about echo", e[i].fam, e[i].type);
+		}
+	}
+	EXPECT_EQ(3 * sizeof(e) / sizeof(e[0]), stat(self, RXL_CT_STAT_RELATED));
+}
+
+/* Errors that match no flow are judged by the rules: dropped here. */
+TEST_F(ct, related_no_match)
+{
+	struct pkt p;
+	int fam;
+
+	FAMILIES {
+		uint8_t un = fam == 4 ? E4_UNREACH : E6_UNREACH;
+
+		establish(_metadata, self, fam, 40012);
+		/* Another port of either side, another protocol. */
+		mk_error(&p, fam, un, 0, IPPROTO_TCP, 40013, 9000);
+		DROPPED_IN(&p);
+		mk_error(&p, fam, un, 0, IPPROTO_TCP, 40012, 9001);
+		DROPPED_IN(&p);
+		mk_error(&p, fam, un, 0, IPPROTO_UDP, 40012, 9000);
+		DROPPED_IN(&p);
+		/* Not an error type: a v4 redirect, a v6 echo request. */
+		mk_error(&p, fam, fam == 4 ? E4_REDIRECT : 128, 0,
+			 IPPROTO_TCP, 40012, 9000);
+		DROPPED_IN(&p);
+	}
+	/*
+	 * An embedded source that is not the error's destination, even with
+	 * an entry in the container's zone for it (nf_conntrack's check).
+	 */
+	ASSERT_EQ(0, put_entry(self, CID, "10.1.0.9", NULL, 40012));
+	mk_error_to(&p, 4, 0, NULL, "10.1.0.9", E4_UNREACH, 0, IPPROTO_TCP,
+		    40012, 9000, 0);
+	DROPPED_IN(&p);
+	/* An embedded non-first IPv4 fragment has no ports. */
+	mk_error(&p, 4, E4_UNREACH, 0, IPPROTO_TCP, 40012, 9000);
+	pk_put16(p.b + INNER_OFF(4) + 6, 100);
+	DROPPED_IN(&p);
+	/* An embedded header of the wrong version. */
+	mk_error(&p, 4, E4_UNREACH, 0, IPPROTO_TCP, 40012, 9000);
+	p.b[INNER_OFF(4)] = 0x65;
+	DROPPED_IN(&p);
+	EXPECT_EQ(0, stat(self, RXL_CT_STAT_RELATED));
+}
+
+/* A cut embedded header never matches, and is never read past its end. */
+TEST_F(ct, related_truncated)
+{
+	struct pkt p;
+	size_t in, cut;
+	int fam;
+
+	FAMILIES {
+		uint8_t un = fam == 4 ? E4_UNREACH : E6_UNREACH;
+		size_t ihl = fam == 4 ? 20 : 40;
+
+		establish(_metadata, self, fam, 40014);
+		in = INNER_OFF(fam);
+		/* Whole (IP header + 8 bytes of L4): passes. */
+		mk_error(&p, fam, un, 0, IPPROTO_TCP, 40014, 9000);
+		pk_cut(&p, in + ihl + 8);
+		PASSES_IN(&p);
+		/* Cut inside the embedded IP header, or its first 8 L4 bytes. */
+		for (cut = in; cut < in + ihl + 8; cut += 3) {
+			mk_error(&p, fam, un, 0, IPPROTO_TCP, 40014, 9000);
+			pk_cut(&p, cut);
+			EXPECT_EQ(XDP_DROP, run(_metadata, self, IN, &p)) {
+				TH_LOG("v%d cut at %zu (embedded header at %zu)",
+				       fam, cut, in);
+			}
+		}
+	}
+	/* IPv4: an IHL below 5, and options that run past the packet. */
+	mk_error(&p, 4, E4_UNREACH, 0, IPPROTO_TCP, 40014, 9000);
+	p.b[INNER_OFF(4)] = 0x44;
+	DROPPED_IN(&p);
+	mk_error(&p, 4, E4_UNREACH, 0, IPPROTO_TCP, 40014, 9000);
+	p.b[INNER_OFF(4)] = 0x4f;	/* 60 bytes: past the 20 + 20 + 16 */
+	pk_cut(&p, INNER_OFF(4) + 56);
+	DROPPED_IN(&p);
+	EXPECT_EQ(2, stat(self, RXL_CT_STAT_RELATED));
+}
+
+/* The embedded tuple is looked up in the zone of the error's container. */
+TEST_F(ct, related_wrong_zone)
+{
+	struct pkt p;
+	int fam;
+
+	/* db's (CID_B) tuple, but in web's zone (CID): no match for db. */
+	ASSERT_EQ(0, put_entry(self, CID, CONTB4, CONTB6, 40015));
+	FAMILIES {
+		uint8_t un = fam == 4 ? E4_UNREACH : E6_UNREACH;
+
+		mk_error_to(&p, fam, 1, NULL, NULL, un, 0, IPPROTO_TCP,
+			    40015, 9000, 0);
+		DROPPED_IN(&p);
+		/* web's own flow, in an error sent to db: not db's. */
+		establish(_metadata, self, fam, 40016);
+		mk_error_to(&p, fam, 1, NULL, cont_addr(fam, 0), un, 0,
+			    IPPROTO_TCP, 40016, 9000, 0);
+		DROPPED_IN(&p);
+	}
+	EXPECT_EQ(0, stat(self, RXL_CT_STAT_RELATED));
+	/* The same entries in db's zone: they match. */
+	ASSERT_EQ(0, put_entry(self, CID_B, CONTB4, CONTB6, 40015));
+	FAMILIES {
+		mk_error_to(&p, fam, 1, NULL, NULL,
+			    fam == 4 ? E4_UNREACH : E6_UNREACH, 0,
+			    IPPROTO_TCP, 40015, 9000, 0);
+		PASSES_IN(&p);
+	}
+	EXPECT_EQ(2, stat(self, RXL_CT_STAT_RELATED));
 }
 
 /* ---- anti-spoofing: the port check on a container's device ------------ */
