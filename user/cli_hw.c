@@ -448,8 +448,10 @@ static void cli_hw_fallback(struct cli *c, const struct cli_set *s,
 			    const char *why)
 {
 	cli_hw_record(c, s->cont.id, CLI_HW_FALLBACK, why);
-	fprintf(stderr, "%s: container '%s': enforced by XDP alone: %s\n",
-		c->prog, s->cont.name, why);
+	/* Under -j the documents say it ("hw", "hw_reason"); stderr is errors'. */
+	if (!c->json)
+		fprintf(stderr, "%s: container '%s': enforced by XDP alone: %s\n",
+			c->prog, s->cont.name, why);
 }
 
 void cli_hw_step(struct cli *c, const struct cli_cont *from,
@@ -475,7 +477,8 @@ void cli_hw_step(struct cli *c, const struct cli_cont *from,
 		const char *unfit = cli_hw_unfit(to, why, sizeof(why));
 
 		if (unfit) {
-			snprintf(why, sizeof(why), "%s", unfit);
+			if (unfit != why)
+				snprintf(why, sizeof(why), "%s", unfit);
 			err = -EOPNOTSUPP;
 		} else {
 			err = cli_hw_apply(&h, to, false, why, sizeof(why));

@@ -126,11 +126,19 @@ rxl_shim_run RXLANE_CRASH_AT=$((n - 2)) -- container add k ip 10.200.0.7 \
 out=$(rxl_in "$RXL_R" check 2>&1) && rxl_fail "check passed a killed add: $out"
 echo "$out" | grep -q "container 'k': an interrupted change\|container 'k': its NIC step was not finished" ||
 	rxl_fail "check after a killed add: $out"
+# The next command to take the lock finishes it, NIC step included.
+cli vni add 300
+cli container show k | grep -q " nic h0 hw fallback ($NOFAM" ||
+	rxl_fail "after the next command: $(cli container show k)"
+cli check >/dev/null
+cli container del k
+rxl_shim_run RXLANE_CRASH_AT=$((n - 2)) -- container add k ip 10.200.0.7 \
+	nic h0 hw >/dev/null 2>&1 && rxl_fail "the crash point was not reached"
 out=$(rxl_in "$RXL_R" check --repair 2>&1) || rxl_fail "check --repair: $out"
 cli container show k | grep -q " nic h0 hw fallback ($NOFAM" ||
 	rxl_fail "after repair: $(cli container show k)"
 cli check >/dev/null
-rxl_ok "a kill between the fast path and the NIC: check finds it, --repair finishes it"
+rxl_ok "a kill between the fast path and the NIC: check finds it, the next command or --repair finishes it"
 
 # ---- policy files: nic, hw, cpus round trip -----------------------------
 cli policy export "$TMP/p.json" >/dev/null 2>&1
