@@ -160,6 +160,19 @@ check(rec['web']['hw'] == 'nic' and 'web' in kern,
       'fw del of the drop rule: back in the NIC: %s %s' % (rec, kern))
 cli('check')
 
+# The NIC loses the container behind the CLI's back: check finds it,
+# --repair puts it back.
+cli('hw container del web')
+rc, out = cli('check', ok=False)
+check(rc == 1 and "container 'web': the NIC does not hold it" in out,
+      'check after the NIC lost web: exit %d: %s' % (rc, out.strip()))
+cli('check --repair')
+rec, kern = hw_list()
+check(rec['web']['hw'] == 'nic' and len(kern['web']['rules']) == 2,
+      'check --repair: %s %s' % (rec, kern))
+cli('check')
+log('ok: check finds a container the NIC lost, --repair puts it back')
+
 # ---- a full band: the next container falls back, same traffic result ------
 free = CAP // 2 - len([1 for loc in ethtool_n() if loc >= CAP // 2])
 n = 0
