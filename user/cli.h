@@ -61,6 +61,19 @@ struct cli_cont {
 	__u8 mac[6];		/* anti-spoofing: its MAC, when has_mac */
 	__u8 has_mac;
 	__u8 pad_mac;
+	/* The NIC (cli_hw.c, Documentation/hwfilter.rst): with 'nic NIC hw'. */
+	__u32 hw;		/* the NIC is to enforce it */
+	__u32 hw_state;		/* enum cli_hw_state: what the NIC did */
+	__u64 cpus;		/* its CPUs (0..63) in the NIC, 0: all */
+	char nic[16];		/* the NIC (IFNAMSIZ), "" without hw */
+	char hw_reason[128];	/* why it fell back (the kernel's extack) */
+};
+
+/* Where a container with hw is enforced (struct cli_cont's hw_state). */
+enum cli_hw_state {
+	CLI_HW_PENDING,		/* not yet programmed (an unfinished change) */
+	CLI_HW_NIC,		/* in the NIC, and in XDP as always */
+	CLI_HW_FALLBACK,	/* the NIC refused: in XDP only (hw_reason) */
 };
 
 struct cli_rule_key {
@@ -140,6 +153,10 @@ struct cli {
 	const char *ctx;		/* prefix of error messages */
 	const char *ctx_name;		/* then "container 'NAME'" */
 	unsigned int ctx_rule;		/* then "rule N" when not 0 */
+	/* What the last cli_sync() did with the NIC (cli_hw.c). */
+	bool hw_done;			/* a container with hw was synced */
+	__u32 hw_state;			/* enum cli_hw_state */
+	char hw_reason[128];
 };
 
 /* ---- output and errors (cli_out.c) ------------------------------------- */
@@ -312,6 +329,30 @@ int cli_sync(struct cli *c, const struct cli_set *old,
  */
 int cli_spec_of(const struct cli_set *s, struct rxl_cont_spec *spec,
 		struct rxl_addr *a, struct rxl_rule **r);
+/*
+ * The NIC's step of a change (cli_hw.c): container @from (NULL: none)
+ * leaves the NIC and @to (NULL: none) goes in, when it asks for hw. A
+ * refusal is no error: @to falls back to XDP, and its record and
+ * c->hw_state say so (and stderr).
+ */
+void cli_hw_step(struct cli *c, const struct cli_cont *from,
+		 const struct cli_set *to);
+/*
+ * check: what differs between @s's record and the kernel's container of
+ * its name (in @why): 0 nothing, 1 something, -errno (@why says why).
+ */
+int cli_hw_verify(struct cli *c, const struct cli_set *s, char *why,
+		  size_t len);
+/* check --repair: the NIC as @s's record says, or a fallback. */
+void cli_hw_repair(struct cli *c, const struct cli_set *s);
+/* " hw nic|fallback|pending" and why (text), "hw", "hw_reason" (-j). */
+void cli_hw_print(struct cli *c, __u32 state, const char *reason);
+/* After a change: what the NIC did, when the container has hw. */
+void cli_print_hw_done(struct cli *c, const char *name);
+/* "0-3,6" into a bitmap of CPUs 0..63 (cmd_hw.c); 0 or CLI_ERR (printed). */
+int hw_parse_cpus(struct cli *c, const char *s, __u64 *out);
+void hw_fmt_cpus(__u64 set, char *buf, size_t len);
+
 /* Replace the container's rule set in the fast path with @s's. */
 int cli_fw_replace(struct cli *c, const struct cli_set *s);
 

@@ -383,7 +383,9 @@ static bool cli_intent_cont_bad(const struct cli_cont *ct)
 	return !memchr(ct->name, 0, sizeof(ct->name)) || !ct->name[0] ||
 	       ct->id >= RXL_MAX_CONTAINERS || ct->naddrs > CLI_MAX_ADDRS ||
 	       ct->nvnis > RXL_CONT_MAX_VNIS ||
-	       !memchr(ct->dev, 0, sizeof(ct->dev));
+	       !memchr(ct->dev, 0, sizeof(ct->dev)) ||
+	       !memchr(ct->nic, 0, sizeof(ct->nic)) ||
+	       !memchr(ct->hw_reason, 0, sizeof(ct->hw_reason));
 }
 
 /*

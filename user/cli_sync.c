@@ -11,7 +11,9 @@
  *   2. cli_conts gets the new container;
  *   3. the fast path becomes the new container in one step
  *      (rxl_fw_container_apply(): a fresh rule set, then a flip);
- *   4. empty record chunks and the intent go.
+ *   4. the NIC, for a container with hw (cli_hw.c): programmed, or the
+ *      container falls back to XDP, recorded;
+ *   5. empty record chunks and the intent go.
  *
  * Until step 3 flips, packets meet the state before the command; from
  * then on, the one the listings show. A command killed anywhere leaves
@@ -270,6 +272,12 @@ int cli_sync(struct cli *c, const struct cli_set *old,
 			      (old && (!new || old->cont.id != new->cont.id)));
 		return CLI_ERR;
 	}
+	/*
+	 * The NIC (cli_hw.c), while the intent stands: killed here, the
+	 * next command's recovery runs this step again. A refusal is no
+	 * error: the container falls back to XDP, recorded.
+	 */
+	cli_hw_step(c, old ? &old->cont : NULL, new);
 	/* Done, but an old address stayed: the intent stays for it. */
 	if (c->fw_open && c->fw.addrs_left)
 		return cli_err(c, CLI_ERR, named->cont.name,
@@ -327,6 +335,8 @@ int cli_recover(struct cli *c)
 	    (!(in.flags & CLI_INTENT_NEW) || in.old.id != in.new.id)) {
 		cli_fw_container_del(c, in.old.id, in.old.name);
 		cli_rec_drop_all(c, &in.old);
+		if (!(in.flags & CLI_INTENT_NEW))
+			cli_hw_step(c, &in.old, NULL);
 	}
 	err = cli_conts_step(c, &in);
 	if (!err && (in.flags & CLI_INTENT_NEW)) {
@@ -338,6 +348,9 @@ int cli_recover(struct cli *c)
 						&in.new, 0))
 				err = -errno;
 			err = err ?: cli_fw_container_apply(c, &s, false);
+			if (!err)
+				cli_hw_step(c, (in.flags & CLI_INTENT_OLD) ?
+					    &in.old : NULL, &s);
 			/* An old address stayed: the intent stays for it. */
 			if (!err && c->fw.addrs_left)
 				err = cli_err(c, CLI_ERR, in.new.name, "%s",

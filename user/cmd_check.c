@@ -9,6 +9,8 @@
  *     (addresses, default policy, redirect, VNIs, rules, judged by the
  *     verdict of every port: rxl_fw_container_verify());
  *   - a container id in the fast path with no record;
+ *   - a container with hw that the NIC does not hold as its record says
+ *     (cli_hw.c);
  *   - rule keys of no container's set, address cache slots that disagree
  *     with the address maps, rule records of no container.
  * Exit 1 when anything was found (with --repair: when anything is left
@@ -124,6 +126,29 @@ out:
 	free(bad);
 	free(fixed);
 	return err;
+}
+
+/*
+ * Containers with hw against the kernel's containers (cli_hw.c): one in
+ * the NIC per its record must be there as recorded, one that fell back
+ * must not be; --repair programs it again (or it falls back, recorded).
+ */
+static void chk_hw(struct chk *k, const struct cli_set *sets, unsigned int n)
+{
+	unsigned int i;
+	char why[160];
+	int ret;
+
+	for (i = 0; i < n; i++) {
+		ret = cli_hw_verify(k->c, &sets[i], why, sizeof(why));
+		if (!ret)
+			continue;
+		if (ret < 0 && !why[0])
+			snprintf(why, sizeof(why), "the NIC: %s", strerror(-ret));
+		if (k->repair)
+			cli_hw_repair(k->c, &sets[i]);
+		chk_report(k, sets[i].cont.name, -1, k->repair, "%s", why);
+	}
 }
 
 /* Container ids in the fast path that no record names. */
@@ -246,6 +271,8 @@ static int chk_run(struct chk *k)
 		err = sets ? cli_sets_load(k->c, all, n, sets) : CLI_ERR;
 		err = err ?: chk_orphans(k, all, n) ?:
 		      chk_containers(k, sets, n);
+		if (!err)
+			chk_hw(k, sets, n);
 	}
 	err = err ?: chk_records(k, all, n);
 	if (!err && k->c->fw_open)

@@ -16,6 +16,7 @@
 #include <bpf/bpf.h>
 
 #include "cli.h"
+#include "hw_nl.h"
 
 static int cli_parse_default(struct cli *c, const char *s, __u32 *drop)
 {
@@ -237,13 +238,46 @@ static int cli_set_dev(struct cli *c, struct cli_cont *ct, const char *s)
 	return 0;
 }
 
+/* 'nic NIC': the NIC that enforces it with 'hw' (Documentation/hwfilter.rst). */
+static int cli_set_nic(struct cli *c, struct cli_cont *ct, const char *s)
+{
+	if (strlen(s) >= sizeof(ct->nic) || !if_nametoindex(s))
+		return cli_err(c, CLI_ERR, s, "no NIC '%s'", s);
+	strcpy(ct->nic, s);
+	return 0;
+}
+
+/* 'hw', 'nic' and 'cpus' go together; the kernel's names are shorter. */
+static int cli_check_hw(struct cli *c, const struct cli_cont *ct,
+			bool cpus)
+{
+	if (ct->hw && !ct->nic[0])
+		return cli_usage_err(c, "hw",
+				     "container '%s': hw needs the NIC: nic NIC hw",
+				     ct->name);
+	if (!ct->hw && ct->nic[0])
+		return cli_usage_err(c, "nic",
+				     "container '%s': nic %s without hw: the NIC enforces with hw",
+				     ct->name, ct->nic);
+	if (!ct->hw && cpus)
+		return cli_usage_err(c, "cpus",
+				     "container '%s': cpus are the NIC's (nic NIC hw)",
+				     ct->name);
+	if (ct->hw && strlen(ct->name) > RXLANE_NAME_MAX)
+		return cli_err(c, CLI_ERR, ct->name,
+			       "container '%s': a name in the NIC has at most %d characters",
+			       ct->name, RXLANE_NAME_MAX);
+	return 0;
+}
+
 /*
  * NAME ip A [ip B]... [vni LIST] [default allow|drop]
- * [egress-default allow|drop] [dev DEV] [mac MAC]
+ * [egress-default allow|drop] [dev DEV] [mac MAC] [cpus LIST] [nic NIC hw]
  */
 int cli_parse_cont(struct cli *c, int argc, char *const *argv,
 		   struct cli_cont *ct)
 {
+	bool cpus = false;
 	int i, err = 0;
 
 	memset(ct, 0, sizeof(*ct));
@@ -256,16 +290,28 @@ int cli_parse_cont(struct cli *c, int argc, char *const *argv,
 	strcpy(ct->name, argv[0]);
 	ct->next_handle = 1;
 	for (i = 1; i < argc && !err; i += 2) {
+		/* The one word without a value. */
+		if (!strcmp(argv[i], "hw")) {
+			ct->hw = 1;
+			i--;
+			continue;
+		}
 		if (!cli_is(argv[i], "ip") && !cli_is(argv[i], "default") &&
 		    !cli_is(argv[i], "dev") && !cli_is(argv[i], "vni") &&
 		    !cli_is(argv[i], "egress-default") &&
-		    !cli_is(argv[i], "mac"))
+		    !cli_is(argv[i], "mac") && !cli_is(argv[i], "nic") &&
+		    !cli_is(argv[i], "cpus"))
 			return cli_usage_err(c, argv[i], "unknown keyword '%s'",
 					     argv[i]);
 		err = cli_need_arg(c, argc, argv, i);
 		if (err)
 			return err;
-		if (cli_is(argv[i], "ip"))
+		if (cli_is(argv[i], "nic")) {
+			err = cli_set_nic(c, ct, argv[i + 1]);
+		} else if (cli_is(argv[i], "cpus")) {
+			cpus = true;
+			err = hw_parse_cpus(c, argv[i + 1], &ct->cpus);
+		} else if (cli_is(argv[i], "ip"))
 			err = cli_add_ip(c, ct, argv[i + 1]);
 		else if (cli_is(argv[i], "default"))
 			err = cli_parse_default(c, argv[i + 1],
@@ -284,7 +330,7 @@ int cli_parse_cont(struct cli *c, int argc, char *const *argv,
 		return cli_usage_err(c, argv[0],
 				     "container '%s' needs an address: ip ADDR",
 				     argv[0]);
-	return err;
+	return err ?: cli_check_hw(c, ct, cpus);
 }
 
 /* Refuse a name or address another container already has. */
@@ -311,6 +357,19 @@ int cli_check_new(struct cli *c, struct cli_cont *ct,
 				}
 	}
 	return 0;
+}
+
+/*
+ * What the change did with the NIC (cli_hw.c), when it has hw: "NAME hw
+ * nic" or "NAME hw fallback (WHY)" as text, "hw" and "hw_reason" under -j.
+ */
+void cli_print_hw_done(struct cli *c, const char *name)
+{
+	if (!c->hw_done)
+		return;
+	cli_print_str(c, CLI_TEXT, NULL, "%s", name);
+	cli_hw_print(c, c->hw_state, c->hw_reason);
+	cli_print_nl(c);
 }
 
 static int container_add(struct cli *c, int argc, char **argv)
@@ -342,6 +401,7 @@ static int container_add(struct cli *c, int argc, char **argv)
 		cli_open_object(c, "container");
 		cli_print_str(c, CLI_JSON, "name", NULL, s.cont.name);
 		cli_print_uint(c, CLI_JSON, "id", NULL, s.cont.id);
+		cli_print_hw_done(c, s.cont.name);
 		cli_close(c);
 	}
 	free(all);
@@ -358,13 +418,30 @@ static int container_set(struct cli *c, int argc, char **argv)
 	struct cli_cont ct, want = {};
 	struct cli_set old, new;
 	bool dflt = false, vni = false, egress = false, mac = false;
+	bool nic = false, hw = false, cpus = false;
 	int i, err = 0;
 
 	if (argc < 3 || !(argc & 1))
 		return cli_usage_err(c, argc > 1 ? argv[1] : NULL,
-				     "usage: container set NAME [default allow|drop] [egress-default allow|drop] [vni LIST|none] [mac MAC|none]");
+				     "usage: container set NAME [default allow|drop] [egress-default allow|drop] [vni LIST|none] [mac MAC|none] [nic NIC|none] [hw on|off] [cpus LIST|all]");
 	for (i = 1; i < argc && !err; i += 2) {
-		if (cli_is(argv[i], "default")) {
+		if (cli_is(argv[i], "nic")) {
+			nic = true;
+			if (!cli_is(argv[i + 1], "none"))
+				err = cli_set_nic(c, &want, argv[i + 1]);
+		} else if (cli_is(argv[i], "hw")) {
+			hw = true;
+			if (cli_is(argv[i + 1], "on") || cli_is(argv[i + 1], "off"))
+				want.hw = cli_is(argv[i + 1], "on");
+			else
+				err = cli_usage_err(c, argv[i + 1],
+						    "hw is on or off, not '%s'",
+						    argv[i + 1]);
+		} else if (cli_is(argv[i], "cpus")) {
+			cpus = true;
+			if (!cli_is(argv[i + 1], "all"))
+				err = hw_parse_cpus(c, argv[i + 1], &want.cpus);
+		} else if (cli_is(argv[i], "default")) {
 			dflt = true;
 			err = cli_parse_default(c, argv[i + 1],
 						&want.default_drop);
@@ -404,7 +481,26 @@ static int container_set(struct cli *c, int argc, char **argv)
 		new.cont.has_mac = want.has_mac;
 		memcpy(new.cont.mac, want.mac, sizeof(want.mac));
 	}
-	err = cli_sync(c, &old, &new);
+	if (nic)
+		memcpy(new.cont.nic, want.nic, sizeof(want.nic));
+	if (hw)
+		new.cont.hw = want.hw;
+	if (cpus)
+		new.cont.cpus = want.cpus;
+	/* 'hw off' leaves the NIC: its NIC and CPUs go, unless given. */
+	if (!new.cont.hw) {
+		if (!nic)
+			memset(new.cont.nic, 0, sizeof(new.cont.nic));
+		if (!cpus)
+			new.cont.cpus = 0;
+		new.cont.hw_state = CLI_HW_PENDING;
+		memset(new.cont.hw_reason, 0, sizeof(new.cont.hw_reason));
+	}
+	err = cli_check_hw(c, &new.cont, new.cont.cpus != 0);
+	if (!err)
+		err = cli_sync(c, &old, &new);
+	if (!err)
+		cli_print_hw_done(c, new.cont.name);
 	cli_set_free(&old);
 	return err;
 }
@@ -453,6 +549,14 @@ static void cli_print_cont(struct cli *c, const struct cli_set *s)
 	if (s->cont.dev[0])
 		cli_print_str(c, CLI_ANY, "dev", " dev %s", s->cont.dev);
 	cli_print_mac(c, &s->cont);
+	if (s->cont.hw) {
+		if (s->cont.cpus) {
+			hw_fmt_cpus(s->cont.cpus, buf, sizeof(buf));
+			cli_print_str(c, CLI_ANY, "cpus", " cpus %s", buf);
+		}
+		cli_print_str(c, CLI_ANY, "nic", " nic %s", s->cont.nic);
+		cli_hw_print(c, s->cont.hw_state, s->cont.hw_reason);
+	}
 	cli_print_nl(c);
 }
 

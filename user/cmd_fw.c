@@ -40,7 +40,8 @@ static int fw_add_fast(struct cli *c, const struct cli_cont *ct,
 	struct rxl_rule fr;
 	int err;
 
-	if (!ct->nrules || r->prio < ct->max_prio)
+	/* The NIC's step is cli_sync()'s (cli_hw.c). */
+	if (!ct->nrules || r->prio < ct->max_prio || ct->hw)
 		return -EAGAIN;
 	cli_rule_to_fw(r, &fr);
 	err = rxl_fw_rule_append_check(&c->fw, ct->id, &fr);
@@ -143,6 +144,7 @@ static int fw_add(struct cli *c, int argc, char **argv)
 	if (err)
 		return err;
 	cli_print_uint(c, CLI_ANY, "handle", "handle %llu\n", r.handle);
+	cli_print_hw_done(c, ct.name);
 	return 0;
 }
 
@@ -177,6 +179,8 @@ static int fw_del(struct cli *c, int argc, char **argv)
 			      argv[0], argv[2]);
 	else
 		err = cli_sync(c, &old, &new);
+	if (!err)
+		cli_print_hw_done(c, old.cont.name);
 	free(new.rules);
 	cli_set_free(&old);
 	return err;
@@ -199,6 +203,8 @@ static int fw_flush(struct cli *c, int argc, char **argv)
 	new.rules = NULL;
 	new.nrules = 0;
 	err = cli_sync(c, &old, &new);
+	if (!err)
+		cli_print_hw_done(c, old.cont.name);
 	cli_set_free(&old);
 	return err;
 }

@@ -8,7 +8,7 @@
  *   hw container del NAME
  *   hw rule add NAME allow proto tcp|udp dport N[-M] [from PREFIX]
  *   hw rule del NAME ID
- *   hw list [NAME]
+ *   hw list [NAME]	(with the CLI's containers that have 'nic NIC hw')
  *   hw monitor
  *
  * Every refusal prints the kernel's own message (extack).
@@ -58,7 +58,7 @@ static int hw_talk(struct cli *c, struct hw_nl *h, struct nlmsghdr *nlh,
 }
 
 /* "0-3,6" into a bitmap of CPUs 0..63. */
-static int hw_parse_cpus(struct cli *c, const char *s, __u64 *out)
+int hw_parse_cpus(struct cli *c, const char *s, __u64 *out)
 {
 	char *end;
 	const char *p = s;
@@ -90,7 +90,7 @@ bad:
 		       s);
 }
 
-static void hw_fmt_cpus(__u64 set, char *buf, size_t len)
+void hw_fmt_cpus(__u64 set, char *buf, size_t len)
 {
 	size_t n = 0;
 	int i = 0, j;
@@ -526,6 +526,43 @@ static int hw_rule(struct cli *c, int argc, char **argv)
 	return cli_dispatch(c, cmds, "hw rule command", argc, argv);
 }
 
+/*
+ * The CLI's containers with hw (cli_hw.c), @name's only when given: where
+ * each is enforced, under "records". Nothing when no state is pinned.
+ */
+static int hw_list_records(struct cli *c, const char *name)
+{
+	struct cli_cont *all;
+	unsigned int n, i;
+	char buf[256];
+
+	if (cli_open_ro(c) || cli_cont_all(c, &all, &n))
+		return CLI_ERR;
+	cli_open_array(c, "records");
+	for (i = 0; i < n; i++) {
+		if (!all[i].hw || (name && strcmp(all[i].name, name)))
+			continue;
+		cli_open_object(c, NULL);
+		cli_print_str(c, CLI_ANY, "name", "record %s", all[i].name);
+		cli_print_uint(c, CLI_JSON, "id", NULL, all[i].id);
+		cli_print_str(c, CLI_ANY, "nic", " nic %s", all[i].nic);
+		if (all[i].cpus) {
+			hw_fmt_cpus(all[i].cpus, buf, sizeof(buf));
+			cli_print_str(c, CLI_ANY, "cpus", " cpus %s", buf);
+		}
+		cli_hw_print(c, all[i].hw_state, all[i].hw_reason);
+		cli_print_nl(c);
+		cli_close(c);
+	}
+	cli_close(c);
+	free(all);
+	return 0;
+}
+
+/*
+ * hw list [NAME]: the CLI's containers with hw and where each is enforced,
+ * then the kernel's containers of this namespace with their NIC entries.
+ */
 static int hw_list(struct cli *c, int argc, char **argv)
 {
 	struct nlmsghdr *nlh;
@@ -537,6 +574,11 @@ static int hw_list(struct cli *c, int argc, char **argv)
 	ret = hw_open(c, &h);
 	if (ret)
 		return ret;
+	ret = hw_list_records(c, argc ? argv[0] : NULL);
+	if (ret) {
+		hw_nl_close(&h);
+		return ret;
+	}
 	if (argc) {
 		nlh = hw_nl_msg(&h, RXLANE_CMD_CONT_GET, NLM_F_ACK);
 		mnl_attr_put_strz(nlh, RXLANE_A_NAME, argv[0]);

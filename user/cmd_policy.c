@@ -441,7 +441,15 @@ static void pol_cont_text(const struct cli_cont *ct, char *buf, size_t len)
 		n = strlen(buf);
 	}
 	if (ct->dev[0] && n < len)
-		snprintf(buf + n, len - n, " dev %s", ct->dev);
+		n += snprintf(buf + n, len - n, " dev %s", ct->dev);
+	if (ct->cpus && n < len) {
+		n += snprintf(buf + n, len - n, " cpus ");
+		if (n < len)
+			hw_fmt_cpus(ct->cpus, buf + n, len - n);
+		n = strlen(buf);
+	}
+	if (ct->hw && n < len)
+		snprintf(buf + n, len - n, " nic %s hw", ct->nic);
 }
 
 static bool pol_cont_differs(const struct cli_cont *a, const struct cli_cont *b)
@@ -451,7 +459,8 @@ static bool pol_cont_differs(const struct cli_cont *a, const struct cli_cont *b)
 	       memcmp(a->addrs, b->addrs, sizeof(a->addrs)) ||
 	       a->nvnis != b->nvnis ||
 	       memcmp(a->vnis, b->vnis, sizeof(a->vnis)) ||
-	       strcmp(a->dev, b->dev);
+	       strcmp(a->dev, b->dev) || a->hw != b->hw ||
+	       strcmp(a->nic, b->nic) || a->cpus != b->cpus;
 }
 
 static void pol_rules_diff(struct pol_out *o, const struct cli_set *from,
@@ -664,6 +673,14 @@ static json_t *pol_export_cont(const struct cli_set *s)
 			    json_string(s->cont.egress_drop ? "drop" : "allow"));
 	if (s->cont.dev[0])
 		json_object_set_new(o, "dev", json_string(s->cont.dev));
+	if (s->cont.hw) {
+		json_object_set_new(o, "nic", json_string(s->cont.nic));
+		json_object_set_new(o, "hw", json_true());
+	}
+	if (s->cont.cpus) {
+		hw_fmt_cpus(s->cont.cpus, buf, sizeof(buf));
+		json_object_set_new(o, "cpus", json_string(buf));
+	}
 	for (i = 0; order && i < s->nrules; i++)
 		json_array_append_new(rules,
 				      pol_export_rule(&s->rules[order[i]]));

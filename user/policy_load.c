@@ -7,7 +7,7 @@
  *
  *   {"schema": 1, "containers": [
  *     {"name": "web", "ips": ["10.200.0.2"], "default": "drop",
- *      "dev": "h0",
+ *      "dev": "h0", "nic": "rx0", "hw": true, "cpus": "0-1",
  *      "rules": [{"action": "allow", "proto": "tcp",
  *                 "from": "10.100.0.0/24", "dport": "80", "prio": 10,
  *                 "comment": "http"},
@@ -242,7 +242,7 @@ static int pol_json_cont_words(json_t *o, struct pol_build *b,
 {
 	static const char *const keys[] = {
 		"name", "ips", "vni", "default", "egress_default", "dev",
-		"rules", NULL
+		"rules", "nic", "hw", "cpus", NULL
 	};
 	json_t *name = json_object_get(o, "name"), *r;
 	json_t *ips = json_object_get(o, "ips");
@@ -256,9 +256,13 @@ static int pol_json_cont_words(json_t *o, struct pol_build *b,
 		return e;
 	if (!json_is_string(name))
 		return pol_fail(err, len, "%s: 'name' must be a string", where);
-	for (i = 0; i < 4; i++) {
+	r = json_object_get(o, "hw");
+	if (r && !json_is_boolean(r))
+		return pol_fail(err, len, "%s: 'hw' must be true or false",
+				where);
+	for (i = 0; i < 6; i++) {
 		static const char *const k[] = {
-			"default", "egress_default", "dev", "vni"
+			"default", "egress_default", "dev", "vni", "nic", "cpus"
 		};
 
 		r = json_object_get(o, k[i]);
@@ -274,6 +278,9 @@ static int pol_json_cont_words(json_t *o, struct pol_build *b,
 	       pol_push2(b, "egress-default",
 			 json_string_value(json_object_get(o, "egress_default"))) ?:
 	       pol_push2(b, "dev", json_string_value(json_object_get(o, "dev"))) ?:
+	       pol_push2(b, "cpus", json_string_value(json_object_get(o, "cpus"))) ?:
+	       pol_push2(b, "nic", json_string_value(json_object_get(o, "nic"))) ?:
+	       (json_is_true(json_object_get(o, "hw")) ? pol_push(b, "hw") : 0) ?:
 	       pol_done(b, &pc->cont);
 }
 
@@ -545,7 +552,8 @@ struct y_rule {
 };
 
 struct y_cont {
-	char *name, *def, *egress, *dev, *vni;
+	char *name, *def, *egress, *dev, *vni, *nic, *cpus;
+	bool hw;
 	char **ips;
 	unsigned int ips_count;
 	struct y_rule *rules;
@@ -609,6 +617,9 @@ static const cyaml_schema_field_t y_cont_fields[] = {
 	Y_STR("default", struct y_cont, def, CYAML_FLAG_OPTIONAL),
 	Y_STR("egress_default", struct y_cont, egress, CYAML_FLAG_OPTIONAL),
 	Y_STR("dev", struct y_cont, dev, CYAML_FLAG_OPTIONAL),
+	Y_STR("nic", struct y_cont, nic, CYAML_FLAG_OPTIONAL),
+	Y_STR("cpus", struct y_cont, cpus, CYAML_FLAG_OPTIONAL),
+	CYAML_FIELD_BOOL("hw", CYAML_FLAG_OPTIONAL, struct y_cont, hw),
 	CYAML_FIELD_SEQUENCE("rules", CYAML_FLAG_POINTER | CYAML_FLAG_OPTIONAL,
 			     struct y_cont, rules, &y_rule_schema, 0,
 			     CYAML_UNLIMITED),
@@ -717,7 +728,10 @@ static int y_cont_words(const struct y_cont *y, struct pol_cont *pc)
 	e = e ?: pol_push2(b, "vni", y->vni) ?:
 		 pol_push2(b, "default", y->def) ?:
 		 pol_push2(b, "egress-default", y->egress) ?:
-		 pol_push2(b, "dev", y->dev) ?: pol_done(b, &pc->cont);
+		 pol_push2(b, "dev", y->dev) ?:
+		 pol_push2(b, "cpus", y->cpus) ?:
+		 pol_push2(b, "nic", y->nic) ?:
+		 (y->hw ? pol_push(b, "hw") : 0) ?: pol_done(b, &pc->cont);
 	pc->rules = calloc(y->rules_count ?: 1, sizeof(*pc->rules));
 	if (!e && !pc->rules)
 		e = -ENOMEM;

@@ -57,11 +57,13 @@ vtep_list|vtep list
 vni_list|vni list
 container_add|container add web ip 10.200.0.2 ip fd00::2 default drop vni 100,geneve:200
 container_add|container add db ip 10.200.0.3 dev v1 egress-default drop
+container_add|container add edge ip 10.200.0.5 cpus 0-1 nic v1 hw
 fw_add|fw add web allow proto tcp from 10.100.0.0/24 dport 80 prio 10 comment http
 fw_add|fw add web allow proto udp dport 1000-2000
 fw_add|fw add web drop from fd00:1::/64 prio 5
 fw_add|fw add web allow proto icmp
 fw_add|fw add db drop proto tcp dport 22
+fw_add|fw add edge allow proto udp dport 53
 done|container set db default drop
 container_list|container list
 container_show|container show web
@@ -99,6 +101,8 @@ error|container show ghost
 error|frobnicate
 error|vtep add 10.0.0.256
 error|stats watch
+error|hw list
+error|hw monitor
 "
 
 # One print path: a listing's text and its JSON document hold the same
@@ -150,7 +154,7 @@ bad = ["in JSON only: %s" % v for v in sorted(vals)
 known = vals | keys | LABELS | text_only
 bad += ["in text only: %s" % w for w in words
         if w not in known and not all(p in known for p in parts(w)) and
-        not any(w in s.split() for s in spaced)]
+        not any(w in [x.strip("\"():,") for x in s.split()] for s in spaced)]
 for b in sorted(set(bad)):
     print(b)
 sys.exit(1 if bad else 0)

@@ -19,6 +19,7 @@ import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from rxl import *  # noqa: E402,F403
+from rxl import ethtool_n as rxl_ethtool_n  # noqa: E402
 
 need_root_and_module()
 if os.cpu_count() < 2:
@@ -61,11 +62,7 @@ def hw_list():
 
 
 def ethtool_n():
-    """{location: text of the entry} as ethtool -n shows them."""
-    out = sh('ethtool -n %s' % t.nic)
-    return {int(m.group(1)): m.group(2)
-            for m in re.finditer(r'^Filter: (\d+)\n(.*?)(?=^Filter:|\Z)', out,
-                                 re.M | re.S)}
+    return rxl_ethtool_n(t.nic)
 
 
 def minimal_blocks(lo, hi, base=0, size=65536):
@@ -143,24 +140,11 @@ check(rc != 0 and tails[0] in ethtool_n(), 'ethtool -N delete removed a containe
 
 # ---- traffic: allowed on c1's queues only, refused dropped by the NIC ------
 section('traffic')
-socks = {}
-with netns(CTR):
-    for port in range(5999, 6005):
-        s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-        s.bind(('0.0.0.0', port))
-        s.setblocking(False)
-        socks[port] = s
-        at_exit(s.close)
+socks = udp_sinks(CTR, range(5999, 6005))
 
 
 def received(port):
-    n = 0
-    while True:
-        try:
-            socks[port].recv(2048)
-            n += 1
-        except BlockingIOError:
-            return n
+    return udp_drain(socks[port])
 
 
 def send(dport, sports):

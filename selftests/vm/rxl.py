@@ -12,6 +12,7 @@ import ctypes
 import fcntl
 import json
 import os
+import re
 import socket
 import struct
 import subprocess
@@ -320,6 +321,39 @@ def rss_input_v6(src, dst, sport=None, dport=None):
     if sport is not None:
         b += struct.pack('!HH', sport, dport)
     return b
+
+
+def ethtool_n(ifname):
+    """{location: text of the entry} as ethtool -n shows them."""
+    out = sh('ethtool -n %s' % ifname)
+    return {int(m.group(1)): m.group(2)
+            for m in re.finditer(r'^Filter: (\d+)\n(.*?)(?=^Filter:|\Z)', out,
+                                 re.M | re.S)}
+
+
+def udp_sinks(ns, ports):
+    """{port: a non-blocking UDP socket bound to it in namespace ns},
+    closed at exit; udp_drain() counts what arrived."""
+    socks = {}
+    with netns(ns):
+        for port in ports:
+            s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+            s.bind(('0.0.0.0', port))
+            s.setblocking(False)
+            socks[port] = s
+            at_exit(s.close)
+    return socks
+
+
+def udp_drain(sock):
+    """Datagrams waiting on sock, read and counted."""
+    n = 0
+    while True:
+        try:
+            sock.recv(2048)
+            n += 1
+        except BlockingIOError:
+            return n
 
 
 def ethtool_x(ifname, ctx=None):
