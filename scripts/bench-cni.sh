@@ -6,13 +6,13 @@
 # (default "1000 4000"; the ids stop at RXL_MAX_CONTAINERS, 4096)
 # containers already configured; K
 # (default 50) ADDs then K DELs each. With OLD=path/to/an/older/rxlane-cni
-# (and its rxlane beside it), the older build is measured in the same run,
+# (and its rxlane beside it; NEW= likewise, default this tree's), the older build is measured in the same run,
 # each build on its own bpffs, one after the other, phase by phase. Prints
 # ops/s and ratios, and the floor: /bin/true started by the same loop;
 # ratios, not absolute times, compare across runs on a shared machine. The host: CPU model, vulnerabilities, load before/after.
 set -u
 TOP=$(cd "$(dirname "$0")/.." && pwd)
-NEW=$TOP/user/rxlane-cni
+NEW=${NEW:-$TOP/user/rxlane-cni}
 OLD=${OLD:-}
 K=${K:-50}
 PRESENT=${PRESENT:-1000 4000}

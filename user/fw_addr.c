@@ -76,6 +76,15 @@ int rxl_vtep_find(struct rxl_fw *fw, const struct rxl_addr *a,
 #define RXL_WALK_BATCH	1024
 #define RXL_ENOTSUPP	524	/* the kernel's ENOTSUPP, not in errno.h */
 
+/* @a from a key of @family's address map (@ksz bytes). */
+static void rxl_addr_of_key(struct rxl_addr *a, int family, const void *key,
+			    unsigned int ksz)
+{
+	a->family = family;
+	memset(a->addr, 0, sizeof(a->addr));
+	memcpy(a->addr, key, ksz);
+}
+
 /* The map's addresses one by one: for kernels without batch reads. */
 static int rxl_walk_addrs_slow(struct rxl_fw *fw, int fd, int family,
 			       unsigned int ksz,
@@ -96,9 +105,7 @@ static int rxl_walk_addrs_slow(struct rxl_fw *fw, int fd, int family,
 		prev = key;
 		if (bpf_map_lookup_elem(fd, key, &v))
 			continue;
-		a.family = family;
-		memset(a.addr, 0, sizeof(a.addr));
-		memcpy(a.addr, key, ksz);
+		rxl_addr_of_key(&a, family, key, ksz);
 		ret = fn(fw, &a, &v, arg);
 		if (ret)
 			return ret;
@@ -165,9 +172,7 @@ static int rxl_walk_addrs_batch(struct rxl_fw *fw, int fd, int family,
 		}
 		first = false;
 		for (i = 0; i < cnt && !ret; i++) {
-			a.family = family;
-			memset(a.addr, 0, sizeof(a.addr));
-			memcpy(a.addr, keys + (size_t)i * ksz, ksz);
+			rxl_addr_of_key(&a, family, keys + (size_t)i * ksz, ksz);
 			ret = fn(fw, &a, &vals[i], arg);
 		}
 	}

@@ -174,9 +174,10 @@ ip link add "up$SUF" type veth peer name upp netns "upl-$SUF" ||
 ip link add "upx$SUF" type veth peer name upy netns "upl-$SUF" ||
 	rxl_fail "second uplink veth"
 DEVS+=("up$SUF" "upx$SUF")
-# They are this test's own: not in the host's namespace (rxl_own_netns).
-nsenter --net=/proc/1/ns/net ip -o link show dev "up$SUF" >/dev/null 2>&1 &&
-	rxl_fail "up$SUF is in the host's network namespace"
+# They are this test's own: not in the namespace it was started in
+# (rxl_own_netns; without it, that is this one).
+nsenter --net="${RXL_PARENT_NS:-/proc/$$/ns/net}" ip -o link show dev "up$SUF" \
+	>/dev/null 2>&1 && rxl_fail "up$SUF is in the namespace the test was started in"
 ip link set "up$SUF" up
 ip link set "upx$SUF" up
 c=$(conf 1.0.0 3 10.251.0.4 ".device = \"up$SUF\"")

@@ -61,6 +61,7 @@ rxl_init() {
 # script's status; a no-op in that second run. nsenter --net keeps the
 # mounts (the private bpffs, /sys). What the script attaches then touches
 # only devices it made: no other test adopts its programs or disturbs them.
+# RXL_PARENT_NS names the namespace it left (for a check that it did).
 rxl_own_netns() {
 	local ns rc
 
@@ -70,7 +71,8 @@ rxl_own_netns() {
 	shift
 	ip netns add "$ns" || rxl_fail "netns add $ns"
 	ip -n "$ns" link set lo up
-	RXL_OWN_NETNS=$ns nsenter --net=/run/netns/"$ns" bash "$0" "$@"
+	RXL_OWN_NETNS=$ns RXL_PARENT_NS=/proc/$$/ns/net \
+		nsenter --net=/run/netns/"$ns" bash "$0" "$@"
 	rc=$?
 	ip netns del "$ns"
 	exit $rc
