@@ -2,19 +2,20 @@
 # SPDX-License-Identifier: GPL-2.0
 #
 # rxlane-cni ADD and DEL per second, process start included (as runtimes
-# call it), 10 rules per container, with 0 and PRESENT (default 4000: the
-# ids stop at RXL_MAX_CONTAINERS, 4096) containers already configured; K
+# call it), 10 rules per container, with 0 and each count of PRESENT
+# (default "1000 4000"; the ids stop at RXL_MAX_CONTAINERS, 4096)
+# containers already configured; K
 # (default 50) ADDs then K DELs each. With OLD=path/to/an/older/rxlane-cni
-# (and its rxlane beside it), the older build is measured in the same run,
+# (and its rxlane beside it; NEW= likewise, default this tree's), the older build is measured in the same run,
 # each build on its own bpffs, one after the other, phase by phase. Prints
 # ops/s and ratios, and the floor: /bin/true started by the same loop;
 # ratios, not absolute times, compare across runs on a shared machine. The host: CPU model, vulnerabilities, load before/after.
 set -u
 TOP=$(cd "$(dirname "$0")/.." && pwd)
-NEW=$TOP/user/rxlane-cni
+NEW=${NEW:-$TOP/user/rxlane-cni}
 OLD=${OLD:-}
 K=${K:-50}
-PRESENT=${PRESENT:-4000}
+PRESENT=${PRESENT:-1000 4000}
 SUF=$RANDOM
 B=$(mktemp -d /tmp/rxl-bench-cni.XXXXXX)
 NSS=()
@@ -110,25 +111,31 @@ for i in $(seq 1 "$K"); do
 done
 printf 'process start (/bin/true): %.1f/s\n' "$(echo "$K / $(run true X)" | bc -l)"
 phase "0 present"
-# PRESENT containers by one policy file per build (its maps exist now).
-jq -n --argjson n "$PRESENT" '{schema: 1, containers: [range($n) |
-	{name: "p\(.)", ips: ["10.98.\(. / 250 | floor).\(. % 250 + 2)"],
-	 default: "drop"}]}' > "$B/policy.json"
-for b in $BUILDS; do
-	RXLANE_PIN_DIR=${PIN[$b]} "$(dirname "${CNIB[$b]}")/rxlane" \
-		policy apply "$B/policy.json" >/dev/null ||
-		{ echo "$b: policy apply of $PRESENT containers failed" >&2; exit 1; }
+# Each count of PRESENT containers by one policy file per build (its maps
+# exist now); a larger count keeps the smaller one's containers.
+for p in $PRESENT; do
+	jq -n --argjson n "$p" '{schema: 1, containers: [range($n) |
+		{name: "p\(.)", ips: ["10.98.\(. / 250 | floor).\(. % 250 + 2)"],
+		 default: "drop"}]}' > "$B/policy.json"
+	for b in $BUILDS; do
+		RXLANE_PIN_DIR=${PIN[$b]} "$(dirname "${CNIB[$b]}")/rxlane" \
+			policy apply "$B/policy.json" >/dev/null ||
+			{ echo "$b: policy apply of $p containers failed" >&2; exit 1; }
+	done
+	phase "$p present"
 done
-phase "$PRESENT present"
 echo "load after: $(cut -d' ' -f1-3 /proc/loadavg)"
 for b in $BUILDS; do
-	printf '%-4s ratio (%s present / 0): ADD time %.2fx, DEL time %.2fx\n' \
-		"$b" "$PRESENT" \
-		"$(echo "${T[$b.$PRESENT present.add]} / ${T[$b.0 present.add]}" | bc -l)" \
-		"$(echo "${T[$b.$PRESENT present.del]} / ${T[$b.0 present.del]}" | bc -l)"
+	for p in $PRESENT; do
+		printf '%-4s ratio (%s present / 0): ADD time %.2fx, DEL time %.2fx\n' \
+			"$b" "$p" \
+			"$(echo "${T[$b.$p present.add]} / ${T[$b.0 present.add]}" | bc -l)" \
+			"$(echo "${T[$b.$p present.del]} / ${T[$b.0 present.del]}" | bc -l)"
+	done
 done
 if [ -n "$OLD" ]; then
-	for p in "0 present" "$PRESENT present"; do
+	for p in 0 $PRESENT; do
+		p="$p present"
 		printf 'new / old speed (%s): ADD %.1fx, DEL %.1fx\n' "$p" \
 			"$(echo "${T[old.$p.add]} / ${T[new.$p.add]}" | bc -l)" \
 			"$(echo "${T[old.$p.del]} / ${T[new.$p.del]}" | bc -l)"

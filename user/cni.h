@@ -65,6 +65,8 @@ struct cni_req {
 	const char *device;		/* the uplink, NULL for none */
 	const char *pin_dir;
 	json_t *prev;			/* prevResult, NULL when absent */
+	const char *mac;		/* CNI_IFNAME's there, NULL none */
+	bool set_dev;			/* a host-side device found there */
 	struct cni_key key;
 	char name[CLI_NAME_MAX];	/* the container's */
 	struct cli_set set;		/* the container as config wants it */

@@ -228,7 +228,10 @@ static void cni_name(struct cni_req *r)
 
 /*
  * prevResult's interface index of CNI_IFNAME (in a sandbox), -1 when it
- * has no interfaces list; the host-side device into @dev.
+ * has no interfaces list; its MAC into r->mac (when it has one); the
+ * host-side device into @dev: the first interface outside the sandbox that
+ * exists here and is not a bridge (the host end of a bridge or ptp veth;
+ * macvlan and ipvlan have none).
  */
 static int cni_prev_ifaces(struct cni_req *r, char *dev, size_t len,
 			   int *mine)
@@ -253,6 +256,13 @@ static int cni_prev_ifaces(struct cni_req *r, char *dev, size_t len,
 					"prevResult: interfaces[%zu] has no 'name'",
 					k);
 		if (sb && *sb && !strcmp(name, r->ifname)) {
+			json_t *mac = json_object_get(i, "mac");
+
+			if (mac && !json_is_string(mac))
+				return cni_fail(r, CNI_ERR_CONFIG,
+						"prevResult: interfaces[%zu] 'mac' must be a string",
+						k);
+			r->mac = json_string_value(mac);
 			*mine = k;
 			continue;
 		}
@@ -371,6 +381,7 @@ static json_t *cni_cont_object(struct cni_req *r)
 	if (cni_prev_ifaces(r, dev, sizeof(dev), &mine) ||
 	    cni_prev_ips(r, mine, ips))
 		goto err_free;
+	r->set_dev = dev[0];
 	if (dev[0])
 		json_object_set_new(o, "dev", json_string(dev));
 	json_object_foreach(pol, k, v) {
@@ -419,6 +430,34 @@ static int cni_rules(struct cni_req *r, struct cli *c,
 	return 0;
 }
 
+/*
+ * The policy's container words, plus "mac MAC" (the sandbox interface's,
+ * checked by the CLI's parser) when it has a host-side device: the
+ * anti-spoofing check runs there only (conntrack.rst, "Anti-spoofing").
+ */
+static int cni_parse_cont(struct cni_req *r, struct cli *c,
+			  const struct pol_cont *pc)
+{
+	int argc = pc->cont.argc, err;
+	char **argv = calloc(argc + 3, sizeof(*argv));
+
+	cni_lib_begin();
+	if (!argv) {
+		fprintf(stderr, "rxlane-cni: out of memory\n");
+		return -ENOMEM;
+	}
+	memcpy(argv, pc->cont.argv, argc * sizeof(*argv));
+	if (r->mac && r->set_dev) {
+		argv[argc++] = "mac";
+		argv[argc++] = (char *)r->mac;
+	}
+	c->ctx = "policy";
+	err = cli_parse_cont(c, argc, argv, &r->set.cont);
+	c->ctx = NULL;
+	free(argv);
+	return err;
+}
+
 int cni_build(struct cni_req *r, struct cli *c)
 {
 	json_t *o;
@@ -439,10 +478,7 @@ int cni_build(struct cni_req *r, struct cli *c)
 		r->code = CNI_ERR_CONFIG;
 		return -1;
 	}
-	cni_lib_begin();
-	c->ctx = "policy";
-	err = cli_parse_cont(c, pc.cont.argc, pc.cont.argv, &r->set.cont);
-	c->ctx = NULL;
+	err = cni_parse_cont(r, c, &pc);
 	err = cni_lib_end(r, err, CNI_ERR_CONFIG);
 	if (!err)
 		err = cni_rules(r, c, &pc);

@@ -72,6 +72,115 @@ int rxl_vtep_find(struct rxl_fw *fw, const struct rxl_addr *a,
 	return found;
 }
 
+/* Entries of an address map read per BPF_MAP_LOOKUP_BATCH call. */
+#define RXL_WALK_BATCH	1024
+#define RXL_ENOTSUPP	524	/* the kernel's ENOTSUPP, not in errno.h */
+
+/* @a from a key of @family's address map (@ksz bytes). */
+static void rxl_addr_of_key(struct rxl_addr *a, int family, const void *key,
+			    unsigned int ksz)
+{
+	a->family = family;
+	memset(a->addr, 0, sizeof(a->addr));
+	memcpy(a->addr, key, ksz);
+}
+
+/* The map's addresses one by one: for kernels without batch reads. */
+static int rxl_walk_addrs_slow(struct rxl_fw *fw, int fd, int family,
+			       unsigned int ksz,
+			       int (*fn)(struct rxl_fw *fw,
+					 const struct rxl_addr *a,
+					 const struct rxl_container *v,
+					 void *arg),
+			       void *arg)
+{
+	__u8 key[16], next[16];
+	struct rxl_container v;
+	struct rxl_addr a;
+	void *prev = NULL;
+	int ret;
+
+	while (!bpf_map_get_next_key(fd, prev, next)) {
+		memcpy(key, next, ksz);
+		prev = key;
+		if (bpf_map_lookup_elem(fd, key, &v))
+			continue;
+		rxl_addr_of_key(&a, family, key, ksz);
+		ret = fn(fw, &a, &v, arg);
+		if (ret)
+			return ret;
+	}
+	return 0;
+}
+
+/*
+ * One address map in batches of RXL_WALK_BATCH (a few system calls for
+ * thousands of addresses, where a lookup per address cost two: with 4,000
+ * containers that was 8,000 calls per walk). Every batch is read before
+ * @fn sees it, so @fn may write the other maps. *@slow: the kernel
+ * cannot read this map in batches (the caller walks it one by one).
+ */
+static int rxl_walk_addrs_batch(struct rxl_fw *fw, int fd, int family,
+				unsigned int ksz,
+				int (*fn)(struct rxl_fw *fw,
+					  const struct rxl_addr *a,
+					  const struct rxl_container *v,
+					  void *arg),
+				void *arg, bool *slow)
+{
+	LIBBPF_OPTS(bpf_map_batch_opts, opts);
+	__u32 cap = RXL_WALK_BATCH, cnt, i;
+	struct rxl_container *vals = NULL;
+	__u8 *keys = NULL;
+	__u64 token = 0;
+	bool first = true, done = false;
+	struct rxl_addr a;
+	int ret = 0;
+
+	while (!done && !ret) {
+		if (!keys) {
+			keys = malloc((size_t)cap * ksz);
+			vals = malloc((size_t)cap * sizeof(*vals));
+			if (!keys || !vals) {
+				ret = rxl_fail(fw, -ENOMEM, "out of memory");
+				break;
+			}
+		}
+		cnt = cap;
+		if (bpf_map_lookup_batch(fd, first ? NULL : &token, &token,
+					 keys, vals, &cnt, &opts)) {
+			if (errno == ENOSPC && !cnt && cap < RXL_MAX_ADDRS) {
+				/* A bucket holds more than @cap: retry wider. */
+				cap *= 4;
+				free(keys);
+				free(vals);
+				keys = NULL;
+				vals = NULL;
+				continue;
+			}
+			if (errno != ENOENT) {
+				*slow = first && (errno == EINVAL ||
+						  errno == RXL_ENOTSUPP ||
+						  errno == EOPNOTSUPP);
+				if (!*slow)
+					ret = rxl_fail(fw, -errno,
+						       "cannot read the address map: %s",
+						       strerror(errno));
+				break;
+			}
+			done = true;
+		}
+		first = false;
+		for (i = 0; i < cnt && !ret; i++) {
+			rxl_addr_of_key(&a, family, keys + (size_t)i * ksz, ksz);
+			ret = fn(fw, &a, &vals[i], arg);
+		}
+	}
+	free(keys);
+	free(vals);
+	return ret;
+}
+
 /*
  * Call @fn for every address of the address maps with its value; a
  * non-zero return of @fn ends the walk and is returned.
@@ -84,26 +193,18 @@ int rxl_walk_addrs(struct rxl_fw *fw,
 	int fds[2] = { fw->addrs4, fw->addrs6 };
 	int fams[2] = { AF_INET, AF_INET6 };
 	unsigned int ksz[2] = { 4, 16 };
-	struct rxl_container v;
-	struct rxl_addr a;
+	bool slow;
 	int f, ret;
 
 	for (f = 0; f < 2; f++) {
-		__u8 key[16], next[16];
-		void *prev = NULL;
-
-		while (!bpf_map_get_next_key(fds[f], prev, next)) {
-			memcpy(key, next, ksz[f]);
-			prev = key;
-			if (bpf_map_lookup_elem(fds[f], key, &v))
-				continue;
-			a.family = fams[f];
-			memset(a.addr, 0, sizeof(a.addr));
-			memcpy(a.addr, key, ksz[f]);
-			ret = fn(fw, &a, &v, arg);
-			if (ret)
-				return ret;
-		}
+		slow = false;
+		ret = rxl_walk_addrs_batch(fw, fds[f], fams[f], ksz[f], fn,
+					   arg, &slow);
+		if (slow)
+			ret = rxl_walk_addrs_slow(fw, fds[f], fams[f], ksz[f],
+						  fn, arg);
+		if (ret)
+			return ret;
 	}
 	return 0;
 }
@@ -240,10 +341,12 @@ bool rxl_acache_drop(struct rxl_fw *fw, const struct rxl_addr *a)
 static int rxl_acache_fill_one(struct rxl_fw *fw, const struct rxl_addr *a,
 			       const struct rxl_container *v, void *arg)
 {
-	struct rxl_acache_ent e;
+	__u64 live = __atomic_load_n(&fw->acache_live[rxl_acache_slot_of(a)],
+				     __ATOMIC_ACQUIRE);
 
+	/* The slot's word, not its entry: no lookup per address. */
 	(void)arg;
-	if (!rxl_acache_live(fw, rxl_acache_slot_of(a), &e))
+	if (live != 1 && live != 2)
 		rxl_acache_put(fw, a, v);
 	return 0;
 }

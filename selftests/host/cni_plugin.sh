@@ -8,10 +8,13 @@
 # CNI_NETNS; an uplink 'device' attached by ADD and detached by the last
 # DEL; malformed configs and environments, each refused with its exit
 # status and CNI error code and no state change; 20 parallel ADDs then
-# DELs leaving nothing behind.
+# DELs leaving nothing behind. The whole test runs in a network namespace
+# of its own (the runtime's "host" here): the uplink and the host-side
+# veth ends it attaches to are its own devices.
 source "$(dirname "$0")/lib.sh"
 
 CNI=$RXL_TOP/user/rxlane-cni
+rxl_own_netns cnihost "$@"
 rxl_init cni
 [ -x "$CNI" ] || rxl_fail "$CNI not built"
 command -v jq >/dev/null || { echo "SKIP: needs jq"; exit $ksft_skip; }
@@ -121,7 +124,7 @@ for v in 1.0.0 0.4.0; do
 	name=$(name_of $n)
 	"$RXL_CLI" -j container show "$name" | jq -e --arg a "10.251.0.$((n + 1))" \
 		--arg d "h$n-$SUF" '.container | .ips == [$a] and .default == "drop" and
-		.dev == $d and .rule_count == 2' >/dev/null ||
+		.dev == $d and .mac == "02:00:00:00:00:03" and .rule_count == 2' >/dev/null ||
 		rxl_fail "ADD $v: container '$name' not as configured: $("$RXL_CLI" container show "$name" 2>&1)"
 	xdp_on eth0 "ct$n-$SUF" || rxl_fail "ADD $v: no XDP on eth0 in ct$n-$SUF"
 	cni CHECK $n <<< "$c"
@@ -171,6 +174,10 @@ ip link add "up$SUF" type veth peer name upp netns "upl-$SUF" ||
 ip link add "upx$SUF" type veth peer name upy netns "upl-$SUF" ||
 	rxl_fail "second uplink veth"
 DEVS+=("up$SUF" "upx$SUF")
+# They are this test's own: not in the namespace it was started in
+# (rxl_own_netns; without it, that is this one).
+nsenter --net="${RXL_PARENT_NS:-/proc/$$/ns/net}" ip -o link show dev "up$SUF" \
+	>/dev/null 2>&1 && rxl_fail "up$SUF is in the namespace the test was started in"
 ip link set "up$SUF" up
 ip link set "upx$SUF" up
 c=$(conf 1.0.0 3 10.251.0.4 ".device = \"up$SUF\"")
@@ -227,6 +234,9 @@ refusals() {
 7|ADD|.prevResult.ips[0].address = "300.1.1.1/24"|
 7|ADD|.prevResult.ips[0].address = "127.0.0.5/8"|
 7|ADD|.prevResult.interfaces = {}|
+7|ADD|.prevResult.interfaces[2].mac = 5|
+7|ADD|.prevResult.interfaces[2].mac = "zz:00:00:00:00:03"|
+7|ADD|.prevResult.interfaces[2].mac = "01:00:5e:00:00:03"|
 7|ADD|.policy = []|
 7|ADD|.policy.egress = "drop"|
 7|ADD|.policy.default = "maybe"|

@@ -9,7 +9,9 @@
 # connects and 8081 is refused, proven by the container's drop counter
 # rising while the connect has not succeeded; from inside, an outbound
 # TCP connection to a listener on the host side works (connection
-# tracking's egress program on its interface) while 8081 stays refused; 'rxlane container list'
+# tracking's egress program on its interface) while 8081 stays refused;
+# a connection from an address added inside it is dropped as spoofed
+# (the plugin binds the host end of its veth and its MAC); 'rxlane container list'
 # shows it under a name that carries podman's name and short id;
 # 'podman rm -f' removes it; 20 containers started and removed in a loop
 # leave no container, record, program or XDP attachment behind.
@@ -173,6 +175,54 @@ done
 rxl_refused "$HOSTNS" "$ip" 8081 drops ||
 	rxl_fail "outbound: then TCP $ip:8081: $RXL_WHY"
 rxl_ok "outbound: the container connected to $GW:$OPORT and read the reply; inbound 8081 still dropped (counter rose)"
+
+# ---- anti-spoofing: the plugin binds the host-side veth and the MAC -------
+# prevResult names the bridge, the host end of the veth and eth0 in the
+# sandbox: the container gets dev (the host end, where rxlane_tc_port
+# checks every frame it sends) and mac (eth0's). From inside, a TCP
+# connection from an address the container does not own, added to its
+# eth0 (as a process with CAP_NET_ADMIN there could), is dropped and
+# counted as spoof; from its own address it still connects.
+pid=$(pod inspect -f '{{.State.Pid}}' "$NAME")
+in_cont() { nsenter -t "$pid" -n "$@"; }
+cj=$("$RXL_CLI" -j container list | jq -c --arg n "$want" '.containers[] | select(.name == $n)')
+hdev=$(jq -r '.dev // empty' <<< "$cj")
+[ -n "$hdev" ] && [ "$(ip -j link show "$hdev" | jq -r '.[0].master')" = "$BR" ] ||
+	rxl_fail "spoof: container $want has dev '$hdev', not the host end of its veth on $BR: $cj"
+tc filter show dev "$hdev" ingress | grep -q rxlane_tc_port ||
+	rxl_fail "spoof: no anti-spoofing program on $hdev"
+cmac=$(in_cont ip -j link show eth0 | jq -r '.[0].address')
+[ "$(jq -r '.mac // empty' <<< "$cj")" = "$cmac" ] ||
+	rxl_fail "spoof: container $want has mac '$(jq -r .mac <<< "$cj")', eth0 has $cmac"
+spoofs() {
+	"$RXL_CLI" -j stats | jq -e --arg n "$want" \
+		'.containers[] | select(.name == $n) | .spoof.packets'
+}
+# connect_from SRC: a TCP connection from SRC inside the container to the
+# listener, which answers with a line.
+connect_from() {
+	in_cont timeout 10 python3 -c '
+import socket, sys
+s = socket.socket()
+s.settimeout(3)
+s.bind((sys.argv[1], 0))
+s.connect((sys.argv[2], int(sys.argv[3])))
+sys.exit(0 if s.recv(64) == b"rxlane-outbound\n" else 1)
+' "$1" "$GW" "$OPORT" 2>/dev/null
+}
+SPOOF=${SUB%.0}.250
+n=$(spoofs) || rxl_fail "spoof: no spoof counter for $want"
+in_cont ip addr add "$SPOOF/32" dev eth0 || rxl_fail "spoof: ip addr add"
+connect_from "$SPOOF" && rxl_fail "spoof: a connection from $SPOOF (not the container's) completed"
+deadline=$((SECONDS + 30))
+until [ "$(spoofs)" -gt "$n" ]; do
+	[ $SECONDS -lt $deadline ] ||
+		rxl_fail "spoof: counter still $(spoofs) after a connection from $SPOOF"
+	sleep 0.2
+done
+in_cont ip addr del "$SPOOF/32" dev eth0
+connect_from "$ip" || rxl_fail "spoof: a connection from the container's own $ip failed"
+rxl_ok "spoof: dev $hdev and mac $cmac from prevResult; a connection from $SPOOF dropped and counted ($n -> $(spoofs)), from $ip served"
 
 pod rm -f -t 0 "$NAME" >/dev/null || rxl_fail "podman rm -f"
 [ -z "$(conts)" ] || rxl_fail "after podman rm -f: $(conts)"

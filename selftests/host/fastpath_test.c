@@ -499,6 +499,30 @@ TEST_F(fp, container_delete)
 }
 
 /*
+ * The library's walk of every address reads the address maps in batches
+ * of 1,024 (fw_addr.c): 1,500 containers (over one batch), each found by
+ * that walk when deleted (rxl_container_addrs()), leave no address.
+ */
+TEST_F(fp, walk_past_one_batch)
+{
+	const unsigned int n = 1500;
+	struct rxl_addr a;
+	char s[32];
+	unsigned int i;
+
+	for (i = 0; i < n; i++) {
+		snprintf(s, sizeof(s), "10.61.%u.%u", i / 250, i % 250 + 1);
+		ASSERT_EQ(0, add_addr(&a, s));
+		ASSERT_EQ(0, rxl_fw_container_add(&self->fw, 100 + i, &a, 1,
+						  0));
+	}
+	EXPECT_EQ(n + 1, count_keys(self->fw.addrs4, 4));
+	for (i = 0; i < n; i++)
+		ASSERT_EQ(0, rxl_fw_container_del(&self->fw, 100 + i));
+	EXPECT_EQ(1, count_keys(self->fw.addrs4, 4));	/* the fixture's */
+}
+
+/*
  * A set of several insert batches (RXL_BATCH, 8192 keys) is all there and
  * judged; replaced, it leaves no key behind (the walk reads RXL_BATCH keys
  * a call), nor does deleting the container.

@@ -56,6 +56,28 @@ rxl_init() {
 	export TC_BPF_MNT=$RXL_BPFFS
 }
 
+# rxl_own_netns NAME [ARG...]: run the calling script again, with ARGs, in a
+# new network namespace of its own, then delete it and exit with the
+# script's status; a no-op in that second run. nsenter --net keeps the
+# mounts (the private bpffs, /sys). What the script attaches then touches
+# only devices it made: no other test adopts its programs or disturbs them.
+# RXL_PARENT_NS names the namespace it left (for a check that it did).
+rxl_own_netns() {
+	local ns rc
+
+	[ -z "${RXL_OWN_NETNS:-}" ] || return 0
+	[ "$(id -u)" -eq 0 ] || { echo "SKIP: needs root"; exit $ksft_skip; }
+	ns=$1-$$-$RANDOM
+	shift
+	ip netns add "$ns" || rxl_fail "netns add $ns"
+	ip -n "$ns" link set lo up
+	RXL_OWN_NETNS=$ns RXL_PARENT_NS=/proc/$$/ns/net \
+		nsenter --net=/run/netns/"$ns" bash "$0" "$@"
+	rc=$?
+	ip netns del "$ns"
+	exit $rc
+}
+
 # rxl_netns NAME: a namespace with lo up, removed at exit.
 rxl_netns() {
 	ip netns add "$1" || rxl_fail "netns add $1"
