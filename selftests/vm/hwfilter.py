@@ -77,17 +77,10 @@ def minimal_blocks(lo, hi, base=0, size=65536):
 
 
 # ---- the container namespace behind a macvlan on the NIC --------------------
-sh('modprobe macvlan')
 for ns in (CTR, CTR2, OTHER):
     sh('ip netns add %s' % ns)
     at_exit(lambda ns=ns: sh('ip netns del %s' % ns, check=False))
-sh('ip link add %s link %s type macvlan mode bridge' % (MV, t.nic))
-sh('ip link set %s netns %s' % (MV, CTR))
-sh('ip netns exec %s sysctl -qw net.ipv6.conf.all.disable_ipv6=1' % CTR)
-sh('ip -n %s link set lo up && ip -n %s link set %s up' % (CTR, CTR, MV))
-sh('ip -n %s addr add %s/24 dev %s' % (CTR, CIP, MV))
-sh('ip -n %s neigh replace %s lladdr %s dev %s nud permanent' %
-   (t.ns, CIP, Topo.mac(MV, CTR), t.peer))
+t.macvlan_ns(MV, CTR, CIP)
 
 # ---- container add: its RSS context and its entries ------------------------
 section('container add')

@@ -59,18 +59,11 @@ def nic_drops():
     return t.stats()['rx_filter_drops']
 
 
-sh('modprobe macvlan')
 sh('ip netns add %s' % CTR)
 at_exit(lambda: sh('ip netns del %s' % CTR, check=False))
-sh('ip link add %s link %s type macvlan mode bridge' % (MV, t.nic))
-sh('ip link set %s netns %s' % (MV, CTR))
-sh('ip netns exec %s sysctl -qw net.ipv6.conf.all.disable_ipv6=1' % CTR)
-sh('ip -n %s link set lo up && ip -n %s link set %s up' % (CTR, CTR, MV))
-sh('ip -n %s addr add %s/24 dev %s' % (CTR, CIP, MV))
+mv_mac = t.macvlan_ns(MV, CTR, CIP)
 sh('ip -n %s neigh replace %s lladdr %s dev %s nud permanent' %
-   (t.ns, CIP, Topo.mac(MV, CTR), t.peer))
-sh('ip -n %s neigh replace %s lladdr %s dev %s nud permanent' %
-   (t.ns, FIP, Topo.mac(MV, CTR), t.peer))
+   (t.ns, FIP, mv_mac, t.peer))
 cli('attach %s mode native' % t.nic)
 at_exit(lambda: cli('detach %s' % t.nic, ok=False))
 

@@ -514,6 +514,21 @@ class Topo:
         udp_burst(self.ns, (self.wire_ip6, sport), (self.nic_ip6, dport), count,
                   b'x' * size)
 
+    def macvlan_ns(self, mv, ns, ip):
+        """A container behind the NIC: macvlan mv (bridge mode) on the NIC,
+        moved into namespace ns (made by the caller), ip/24 on it, IPv6 off;
+        the wire end reaches ip at mv's MAC. Returns that MAC."""
+        sh('modprobe macvlan')
+        sh('ip link add %s link %s type macvlan mode bridge' % (mv, self.nic))
+        sh('ip link set %s netns %s' % (mv, ns))
+        sh('ip netns exec %s sysctl -qw net.ipv6.conf.all.disable_ipv6=1' % ns)
+        sh('ip -n %s link set lo up && ip -n %s link set %s up' % (ns, ns, mv))
+        sh('ip -n %s addr add %s/24 dev %s' % (ns, ip, mv))
+        mac = self.mac(mv, ns)
+        sh('ip -n %s neigh replace %s lladdr %s dev %s nud permanent' %
+           (self.ns, ip, mac, self.peer))
+        return mac
+
     @staticmethod
     def mac(dev, ns=None):
         pre = 'ip -n %s ' % ns if ns else 'ip '
