@@ -7,7 +7,10 @@
 # namespace of its own where /etc/cni/net.d and /opt/cni/bin, which ctr
 # reads and cannot be told otherwise, are the test's directories bound
 # over the host's (the host's own CNI configuration stays untouched), in
-# a network namespace of its own (rxl_own_netns). The conflist chains
+# a network namespace of its own (rxl_own_netns); containerd's fixed
+# /run/containerd (shim sockets, runc state, ctr's fifos) is a tmpfs of
+# that mount namespace, and the directories made as mount points are
+# removed at exit. The conflist chains
 # bridge + host-local + rxlane-cni (default drop, TCP 8080 allowed); the
 # container is a busybox-static rootfs made here (--rootfs: no image, no
 # registry) serving on 8080 and 8081. From the test's side 8080 connects
@@ -43,6 +46,8 @@ HOSTNS=rxlch$SUF
 ID=web$SUF
 SOCK=$W/containerd.sock
 CTD_PID=
+MADE=()		# directories made as mount points, removed at exit
+MNTS=(/etc/cni/net.d /opt/cni/bin /run/containerd)
 
 cleanup_ctd() {
 	local i
@@ -61,6 +66,12 @@ cleanup_ctd() {
 		{ kill "$CTD_PID"; wait "$CTD_PID"; } 2>/dev/null
 	fi
 	findmnt -rn -o TARGET | grep "^$W/" | sort -r | xargs -r umount -l 2>/dev/null
+	for i in "${MNTS[@]}"; do
+		umount -l "$i" 2>/dev/null
+	done
+	for ((i = ${#MADE[@]} - 1; i >= 0; i--)); do
+		rmdir "${MADE[i]}" 2>/dev/null
+	done
 	ip link del "$BR" 2>/dev/null
 	rm -rf "$W"
 	rm -f /var/lib/cni/results/"$NET"-*
@@ -69,7 +80,23 @@ cleanup_ctd() {
 trap cleanup_ctd EXIT
 
 mkdir -p "$W/net.d" "$W/bin" "$W/rootfs/bin" "$W/rootfs/www" "$W/root" \
-	"$W/state" /etc/cni/net.d /opt/cni/bin
+	"$W/state"
+# mkpoint DIR: DIR exists (made, and noted for removal, where it did not).
+mkpoint() {
+	local d=$1 up=()
+
+	while [ ! -e "$d" ]; do
+		up=("$d" "${up[@]}")
+		d=$(dirname "$d")
+	done
+	for d in "${up[@]}"; do
+		mkdir "$d" || rxl_fail "mkdir $d"
+		MADE+=("$d")
+	done
+}
+for d in "${MNTS[@]}"; do
+	mkpoint "$d"
+done
 for d in proc sys dev etc tmp run; do
 	mkdir -p "$W/rootfs/$d"
 done
@@ -82,6 +109,8 @@ ln -s /usr/lib/cni/* "$W/bin/"
 ln -s "$CNI" "$W/bin/rxlane-cni"
 mount --bind "$W/net.d" /etc/cni/net.d || rxl_fail "bind over /etc/cni/net.d"
 mount --bind "$W/bin" /opt/cni/bin || rxl_fail "bind over /opt/cni/bin"
+mount -t tmpfs -o mode=0700 rxl-ctd /run/containerd ||
+	rxl_fail "tmpfs over /run/containerd"
 jq -n --arg net "$NET" --arg br "$BR" --arg sub "$SUB/24" \
 	--arg ipam "$W/ipam" --arg pin "$RXLANE_PIN_DIR" \
 	'{cniVersion: "1.0.0", name: $net, plugins: [
