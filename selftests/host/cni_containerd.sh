@@ -79,8 +79,8 @@ cleanup_ctd() {
 }
 trap cleanup_ctd EXIT
 
-mkdir -p "$W/net.d" "$W/bin" "$W/rootfs/bin" "$W/rootfs/www" "$W/root" \
-	"$W/state"
+mkdir -p "$W/root" "$W/state"
+rxl_cni_runtime_dir "$W" "$CNI" 1.0.0 "$NET" "$BR" "$SUB" "10-$NET.conflist"
 # mkpoint DIR: DIR exists (made, and noted for removal, where it did not).
 mkpoint() {
 	local d=$1 up=()
@@ -97,30 +97,10 @@ mkpoint() {
 for d in "${MNTS[@]}"; do
 	mkpoint "$d"
 done
-for d in proc sys dev etc tmp run; do
-	mkdir -p "$W/rootfs/$d"
-done
-cp /bin/busybox "$W/rootfs/bin/busybox"
-for a in sh httpd sleep; do
-	ln -s busybox "$W/rootfs/bin/$a"
-done
-echo rxlane > "$W/rootfs/www/index.html"
-ln -s /usr/lib/cni/* "$W/bin/"
-ln -s "$CNI" "$W/bin/rxlane-cni"
 mount --bind "$W/net.d" /etc/cni/net.d || rxl_fail "bind over /etc/cni/net.d"
 mount --bind "$W/bin" /opt/cni/bin || rxl_fail "bind over /opt/cni/bin"
 mount -t tmpfs -o mode=0700 rxl-ctd /run/containerd ||
 	rxl_fail "tmpfs over /run/containerd"
-jq -n --arg net "$NET" --arg br "$BR" --arg sub "$SUB/24" \
-	--arg ipam "$W/ipam" --arg pin "$RXLANE_PIN_DIR" \
-	'{cniVersion: "1.0.0", name: $net, plugins: [
-	   {type: "bridge", bridge: $br, isGateway: true, ipMasq: false,
-	    ipam: {type: "host-local", subnet: $sub, dataDir: $ipam,
-		   routes: [{dst: "0.0.0.0/0"}]}},
-	   {type: "rxlane-cni", pinDir: $pin,
-	    policy: {default: "drop",
-		     rules: [{action: "allow", proto: "tcp", dport: 8080}]}}]}' \
-	> "$W/net.d/10-$NET.conflist"
 
 containerd --root "$W/root" --state "$W/state" --address "$SOCK" \
 	--config /dev/null > "$W/containerd.log" 2>&1 &
