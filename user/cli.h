@@ -148,6 +148,7 @@ struct cli {
 	int idx_fd;			/* cli_index, -1: none */
 	unsigned long conts_read;	/* cli_conts values read (tests) */
 	bool no_bind;			/* lock without cli_bpffs_bind() */
+	unsigned int link_dumps;	/* by cli_bpffs_bind() (tests) */
 	struct rxl_fw fw;
 	json_t *out;			/* the JSON document under -j */
 	json_t *stack[CLI_PRINT_DEPTH];	/* what cli_print_*() fill, in out */

@@ -390,6 +390,7 @@ int cli_bpffs_bind(struct cli *c, int prog_fd)
 		return 0;
 	config = cli_pinned_id(c->pin_dir, "rxl_config") ?:
 		 cli_pinned_id(cli_iproute_dir(ipr, sizeof(ipr)), "rxl_config");
+	c->link_dumps += !!config;
 	if (!config || cli_progs(&progs, &n))
 		return 0;
 	for (i = 0; i < n && !err; i++) {

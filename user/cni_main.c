@@ -211,8 +211,8 @@ int main(void)
 		cni_print_error(&r);
 	/* What grows with the containers present: cni_scale.sh compares. */
 	if (getenv("RXLANE_CNI_DEBUG"))
-		fprintf(stderr, "rxlane-cni: %s: container records read %lu, fast-path addresses walked %lu\n",
-			r.cmd ? r.cmd : "?", c.conts_read,
+		fprintf(stderr, "rxlane-cni: %s: container records read %lu, link dumps %u, fast-path addresses walked %lu\n",
+			r.cmd ? r.cmd : "?", c.conts_read, c.link_dumps,
 			c.fw_open ? c.fw.addrs_walked : 0);
 	cni_state_close();
 	cli_set_free(&r.set);
