@@ -21,6 +21,8 @@ PKGS=(
 	# the reference plugins (bridge, host-local), a runtime; cni_plugin.sh
 	# builds a foreign XDP program with clang
 	podman runc containernetworking-plugins
+	# cni_containerd.sh: ctr run --cni with a containerd of its own
+	containerd
 	# make debug-kernel: building a kernel from linux-source-6.1
 	bc flex bison libssl-dev dwarves
 )

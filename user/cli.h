@@ -144,6 +144,11 @@ struct cli {
 	int conts_fd, rules_fd;		/* metadata maps, -1 until opened */
 	bool fw_open;
 	bool locked;			/* dir_fd is flocked */
+	bool idx_open;			/* idx_fd tried (cli_records.c) */
+	int idx_fd;			/* cli_index, -1: none */
+	unsigned long conts_read;	/* cli_conts values read (tests) */
+	bool no_bind;			/* lock without cli_bpffs_bind() */
+	unsigned int link_dumps;	/* by cli_bpffs_bind() (tests) */
 	struct rxl_fw fw;
 	json_t *out;			/* the JSON document under -j */
 	json_t *stack[CLI_PRINT_DEPTH];	/* what cli_print_*() fill, in out */
@@ -279,6 +284,19 @@ int cli_cont_by_id(struct cli *c, __u32 id, struct cli_cont *out);
 /* @cont's rules by its own record chunks (cli_set_load() reads all). */
 int cli_set_load_own(struct cli *c, const struct cli_cont *cont,
 		     struct cli_set *s);
+/*
+ * The index of cli_conts (cli_records.c): cli_conts_step() calls
+ * cli_idx_before() before it writes a record and cli_idx_after() once the
+ * old one is gone. cli_idx_check_new() and cli_idx_free_id() answer as
+ * cli_check_new() and cli_free_id() do, by key; 1: no index, read every
+ * record instead.
+ */
+int cli_idx_before(struct cli *c, const struct cli_cont *new);
+void cli_idx_after(struct cli *c, const struct cli_cont *old,
+		   const struct cli_cont *new);
+int cli_idx_check_new(struct cli *c, const struct cli_cont *ct);
+int cli_idx_free_id(struct cli *c, __u32 *id);
+void cli_idx_close(struct cli *c);
 /* Every container in cli_conts by batch reads; *@out malloc'ed. */
 int cli_conts_dump(struct cli *c, struct cli_cont **out, unsigned int *n);
 /* All containers sorted by id; *n is their count. */

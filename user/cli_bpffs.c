@@ -379,8 +379,18 @@ int cli_bpffs_bind(struct cli *c, int prog_fd)
 		return 0;
 	if (prog_fd >= 0)
 		return cli_bind_prog(c, prog_fd, 0);
+	/*
+	 * The lock's bind (prog_fd < 0) dumps every link of the netns: with
+	 * a host-side veth per container it grows with them. rxlane-cni
+	 * skips it: the programs it attaches were bound when loaded, and
+	 * one attached by 'ip link ... xdp obj' is bound by the next CLI
+	 * command's lock.
+	 */
+	if (c->no_bind)
+		return 0;
 	config = cli_pinned_id(c->pin_dir, "rxl_config") ?:
 		 cli_pinned_id(cli_iproute_dir(ipr, sizeof(ipr)), "rxl_config");
+	c->link_dumps += !!config;
 	if (!config || cli_progs(&progs, &n))
 		return 0;
 	for (i = 0; i < n && !err; i++) {

@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <bpf/bpf.h>
 
@@ -457,6 +458,7 @@ int cli_cont_by_id(struct cli *c, __u32 id, struct cli_cont *out)
 {
 	if (c->conts_fd < 0)
 		return -ENOENT;
+	c->conts_read++;
 	return bpf_map_lookup_elem(c->conts_fd, &id, out) ? -errno : 0;
 }
 
@@ -543,5 +545,324 @@ int cli_conts_dump(struct cli *c, struct cli_cont **out, unsigned int *n)
 		}
 	}
 	free(keys);
+	c->conts_read += *n;
 	return 0;
+}
+
+/*
+ * ---- the index of cli_conts: names, addresses, free ids ----------------
+ *
+ * cli_index (a pinned userspace-only hash map in the pin directory) lets a
+ * new container's checks and its id cost the same with 0 or 4,000
+ * containers present, where a dump of every record grew with them: key
+ * (kind, name or address or bitmap word), value the container id, or 64
+ * bits of the id bitmap (a set bit: the id may be in use). It is a hint
+ * kept ahead of the records: cli_conts_step() adds a record's entries
+ * and bits before it writes the record, and drops those of a removed
+ * record only after it is gone, so every name, address and id of a record
+ * is in the index even when a command is killed between the two; an entry
+ * is believed only after the record it names is read back. A stale entry
+ * costs nothing but a lookup, a stale bit one id until the index is made
+ * anew ('check --repair' removes the pin; the next change rebuilds it).
+ * Made from one dump of the records by the first change that finds no
+ * index (pinned only when complete).
+ */
+#define CLI_INDEX_PIN	"cli_index"
+#define CLI_ID_WORDS	(RXL_MAX_CONTAINERS / 64)
+
+enum cli_idx_kind {
+	CLI_IDX_NAME = 1,
+	CLI_IDX_ADDR,
+	CLI_IDX_IDS,		/* .k: the word's number, or CLI_ID_WORDS: hint */
+};
+
+struct cli_idx_key {
+	__u32 kind;
+	__u8 k[CLI_NAME_MAX];	/* name, struct cli_addr or __u32, 0-padded */
+};
+
+_Static_assert(sizeof(struct cli_addr) <= CLI_NAME_MAX, "cli_idx_key");
+_Static_assert(RXL_MAX_CONTAINERS % 64 == 0, "cli_index id words");
+
+static void cli_idx_key(struct cli_idx_key *k, __u32 kind, const void *v,
+			size_t len)
+{
+	memset(k, 0, sizeof(*k));
+	k->kind = kind;
+	memcpy(k->k, v, len);
+}
+
+static void cli_idx_name(struct cli_idx_key *k, const char *name)
+{
+	cli_idx_key(k, CLI_IDX_NAME, name, strnlen(name, CLI_NAME_MAX - 1));
+}
+
+static void cli_idx_word(struct cli_idx_key *k, __u32 w)
+{
+	cli_idx_key(k, CLI_IDX_IDS, &w, sizeof(w));
+}
+
+/* Entries and bits of one record, before it is written. */
+static int cli_idx_add(int fd, const struct cli_cont *ct)
+{
+	struct cli_idx_key k;
+	__u64 id = ct->id, word = 0;
+	__u32 i;
+
+	cli_idx_name(&k, ct->name);
+	if (bpf_map_update_elem(fd, &k, &id, 0))
+		return -errno;
+	for (i = 0; i < ct->naddrs && i < CLI_MAX_ADDRS; i++) {
+		cli_idx_key(&k, CLI_IDX_ADDR, &ct->addrs[i],
+			    sizeof(ct->addrs[i]));
+		if (bpf_map_update_elem(fd, &k, &id, 0))
+			return -errno;
+	}
+	if (ct->id >= RXL_MAX_CONTAINERS)
+		return 0;
+	cli_idx_word(&k, ct->id / 64);
+	if (bpf_map_lookup_elem(fd, &k, &word) && errno != ENOENT)
+		return -errno;
+	word |= 1ULL << (ct->id % 64);
+	return bpf_map_update_elem(fd, &k, &word, 0) ? -errno : 0;
+}
+
+/* Drop @k if it still names @id. */
+static void cli_idx_drop(int fd, const struct cli_idx_key *k, __u32 id)
+{
+	__u64 v;
+
+	if (!bpf_map_lookup_elem(fd, k, &v) && v == id)
+		bpf_map_delete_elem(fd, k);
+}
+
+static bool cli_cont_has_addr(const struct cli_cont *ct,
+			      const struct cli_addr *a)
+{
+	__u32 i;
+
+	for (i = 0; i < ct->naddrs && i < CLI_MAX_ADDRS; i++)
+		if (!memcmp(&ct->addrs[i], a, sizeof(*a)))
+			return true;
+	return false;
+}
+
+/*
+ * Entries and bit of @old that @new (NULL: none) no longer has, after the
+ * record is gone or rewritten. The id's word lowers the hint.
+ */
+static void cli_idx_remove(int fd, const struct cli_cont *old,
+			   const struct cli_cont *new)
+{
+	bool same_id = new && new->id == old->id;
+	struct cli_idx_key k;
+	__u64 word, hint;
+	__u32 i, w;
+
+	if (!same_id || strcmp(new->name, old->name)) {
+		cli_idx_name(&k, old->name);
+		cli_idx_drop(fd, &k, old->id);
+	}
+	for (i = 0; i < old->naddrs && i < CLI_MAX_ADDRS; i++) {
+		if (same_id && cli_cont_has_addr(new, &old->addrs[i]))
+			continue;
+		cli_idx_key(&k, CLI_IDX_ADDR, &old->addrs[i],
+			    sizeof(old->addrs[i]));
+		cli_idx_drop(fd, &k, old->id);
+	}
+	if (same_id || old->id >= RXL_MAX_CONTAINERS)
+		return;
+	w = old->id / 64;
+	cli_idx_word(&k, w);
+	if (!bpf_map_lookup_elem(fd, &k, &word)) {
+		word &= ~(1ULL << (old->id % 64));
+		bpf_map_update_elem(fd, &k, &word, 0);
+	}
+	cli_idx_word(&k, CLI_ID_WORDS);
+	if (bpf_map_lookup_elem(fd, &k, &hint) || hint > w) {
+		hint = w;
+		bpf_map_update_elem(fd, &k, &hint, 0);
+	}
+}
+
+/* A new index from one dump of the records, pinned when complete. */
+static int cli_idx_make(struct cli *c, const char *path)
+{
+	LIBBPF_OPTS(bpf_map_create_opts, opts, .map_flags = BPF_F_NO_PREALLOC);
+	struct cli_cont *all = NULL;
+	unsigned int n, i;
+	int fd, err;
+
+	fd = bpf_map_create(BPF_MAP_TYPE_HASH, CLI_INDEX_PIN,
+			    sizeof(struct cli_idx_key), sizeof(__u64),
+			    RXL_MAX_CONTAINERS * (2 + CLI_MAX_ADDRS), &opts);
+	if (fd < 0)
+		return -errno;
+	err = cli_conts_dump(c, &all, &n);
+	for (i = 0; !err && i < n; i++)
+		err = cli_idx_add(fd, &all[i]);
+	free(all);
+	if (!err && bpf_obj_pin(fd, path))
+		err = -errno;
+	if (err) {
+		close(fd);
+		return err;
+	}
+	return fd;
+}
+
+/*
+ * The index's fd, opened (or made, under the lock) on first use; -1 when
+ * there is none to use (no pin directory, a foreign map at its name): the
+ * callers then read every record, as before.
+ */
+static int cli_idx_fd(struct cli *c)
+{
+	struct bpf_map_info info = {};
+	__u32 len = sizeof(info);
+	char path[PATH_MAX + 32];
+	int fd;
+
+	if (c->idx_open)
+		return c->idx_fd;
+	c->idx_open = true;
+	c->idx_fd = -1;
+	if (c->dir_fd < 0 || c->conts_fd < 0 || !c->pin_dir)
+		return -1;
+	snprintf(path, sizeof(path), "%s/%s", c->pin_dir, CLI_INDEX_PIN);
+	fd = bpf_obj_get(path);
+	if (fd < 0 && errno == ENOENT && c->locked)
+		fd = cli_idx_make(c, path);
+	if (fd < 0)
+		return -1;
+	if (bpf_obj_get_info_by_fd(fd, &info, &len) ||
+	    info.type != BPF_MAP_TYPE_HASH ||
+	    info.key_size != sizeof(struct cli_idx_key) ||
+	    info.value_size != sizeof(__u64)) {
+		close(fd);
+		return -1;
+	}
+	c->idx_fd = fd;
+	return fd;
+}
+
+void cli_idx_close(struct cli *c)
+{
+	if (c->idx_open && c->idx_fd >= 0)
+		close(c->idx_fd);
+	c->idx_open = false;
+	c->idx_fd = -1;
+}
+
+int cli_idx_before(struct cli *c, const struct cli_cont *new)
+{
+	int fd = cli_idx_fd(c), err;
+
+	if (fd < 0)
+		return 0;
+	err = cli_idx_add(fd, new);
+	if (err)
+		return cli_err(c, CLI_ERR, new->name,
+			       "writing the index (%s in %s): %s",
+			       CLI_INDEX_PIN, c->pin_dir, strerror(-err));
+	return 0;
+}
+
+void cli_idx_after(struct cli *c, const struct cli_cont *old,
+		   const struct cli_cont *new)
+{
+	int fd = cli_idx_fd(c);
+
+	if (fd >= 0 && old)
+		cli_idx_remove(fd, old, new);
+}
+
+/* The record of the id @k names, when it still holds @k. */
+static int cli_idx_find(struct cli *c, int fd, const struct cli_idx_key *k,
+			struct cli_cont *out)
+{
+	__u64 id;
+
+	if (bpf_map_lookup_elem(fd, k, &id) || id >= RXL_MAX_CONTAINERS ||
+	    cli_cont_by_id(c, id, out))
+		return -ENOENT;
+	if (k->kind == CLI_IDX_NAME)
+		return strncmp(out->name, (const char *)k->k,
+			       CLI_NAME_MAX) ? -ENOENT : 0;
+	return cli_cont_has_addr(out, (const struct cli_addr *)k->k) ?
+	       0 : -ENOENT;
+}
+
+int cli_idx_check_new(struct cli *c, const struct cli_cont *ct)
+{
+	int fd = cli_idx_fd(c);
+	struct cli_cont *own;
+	struct cli_idx_key k;
+	char buf[64];
+	__u32 i;
+	int err = 0;
+
+	if (fd < 0)
+		return 1;
+	own = malloc(sizeof(*own));
+	if (!own)
+		return cli_err(c, CLI_ERR, NULL, "out of memory");
+	cli_idx_name(&k, ct->name);
+	if (!cli_idx_find(c, fd, &k, own))
+		err = cli_err(c, CLI_ERR, ct->name, "container '%s' exists",
+			      ct->name);
+	for (i = 0; !err && i < ct->naddrs && i < CLI_MAX_ADDRS; i++) {
+		cli_idx_key(&k, CLI_IDX_ADDR, &ct->addrs[i],
+			    sizeof(ct->addrs[i]));
+		if (cli_idx_find(c, fd, &k, own))
+			continue;
+		cli_fmt_addr(&ct->addrs[i], buf, sizeof(buf));
+		err = cli_err(c, CLI_ERR, buf,
+			      "address '%s' belongs to container '%s'", buf,
+			      own->name);
+	}
+	free(own);
+	return err;
+}
+
+int cli_idx_free_id(struct cli *c, __u32 *id)
+{
+	int fd = cli_idx_fd(c);
+	struct cli_cont *own;
+	struct cli_idx_key hk, k;
+	__u64 hint = 0, word;
+	__u32 w, b;
+	int err = 1;
+
+	if (fd < 0)
+		return 1;
+	own = malloc(sizeof(*own));
+	if (!own)
+		return cli_err(c, CLI_ERR, NULL, "out of memory");
+	cli_idx_word(&hk, CLI_ID_WORDS);
+	bpf_map_lookup_elem(fd, &hk, &hint);
+	for (w = hint < CLI_ID_WORDS ? hint : 0; err > 0 && w < CLI_ID_WORDS;
+	     w++) {
+		word = 0;
+		cli_idx_word(&k, w);
+		bpf_map_lookup_elem(fd, &k, &word);
+		for (b = 0; err > 0 && b < 64; b++) {
+			if (word & (1ULL << b))
+				continue;
+			/* A record the bitmap missed (an older build's). */
+			if (!cli_cont_by_id(c, w * 64 + b, own)) {
+				word |= 1ULL << b;
+				bpf_map_update_elem(fd, &k, &word, 0);
+				continue;
+			}
+			*id = w * 64 + b;
+			err = 0;
+		}
+		if (err > 0 && w + 1 > hint) {
+			hint = w + 1;
+			bpf_map_update_elem(fd, &hk, &hint, 0);
+		}
+	}
+	free(own);
+	return err;
 }

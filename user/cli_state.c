@@ -177,6 +177,7 @@ void cli_state_close(struct cli *c)
 	if (c->fw_open)
 		rxl_fw_close(&c->fw);
 	c->fw_open = false;
+	cli_idx_close(c);
 	if (c->conts_fd >= 0)
 		close(c->conts_fd);
 	if (c->rules_fd >= 0)

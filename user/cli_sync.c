@@ -192,12 +192,18 @@ static int cli_conts_step(struct cli *c, const struct cli_intent *in)
 		     (!(in->flags & CLI_INTENT_NEW) ||
 		      in->old.id != in->new.id);
 
+	/* The index (cli_records.c) is ahead of the records both ways. */
+	if ((in->flags & CLI_INTENT_NEW) && cli_idx_before(c, &in->new))
+		return -EIO;
 	if ((in->flags & CLI_INTENT_NEW) &&
 	    bpf_map_update_elem(c->conts_fd, &in->new.id, &in->new, 0))
 		return -errno;
 	if (moved && bpf_map_delete_elem(c->conts_fd, &in->old.id) &&
 	    errno != ENOENT)
 		return -errno;
+	if (in->flags & CLI_INTENT_OLD)
+		cli_idx_after(c, &in->old,
+			      (in->flags & CLI_INTENT_NEW) ? &in->new : NULL);
 	return 0;
 }
 

@@ -5,8 +5,8 @@
  * add' and 'container del' use: cmd_detach(), cli_check_new(),
  * cli_sync(); the programs are pinned once and attached by fd
  * (cni_prog.c). Containers and records are found by key, never by
- * listing them all, except for the name and address check of ADD (one
- * batch read of cli_conts: the CLI keeps no index by name or address).
+ * listing them all: ADD's name and address check and its id through the
+ * records' index (cli_records.c).
  */
 #include <errno.h>
 #include <net/if.h>
@@ -99,14 +99,32 @@ static int cni_uplink_attach(struct cni_req *r, struct cli *c,
 	return 0;
 }
 
-/* The new container's name and addresses are nobody's; its id. */
+/*
+ * The new container's name and addresses are nobody's; its id. By the
+ * records' index (cli_records.c): a lookup per name and address and one
+ * bitmap word, however many containers there are; without one (an older
+ * pin directory being indexed failed), by reading every record.
+ */
 static int cni_check_free(struct cni_req *r, struct cli *c)
 {
-	bool *taken = calloc(RXL_MAX_CONTAINERS, sizeof(*taken));
 	struct cli_cont *all = NULL;
 	unsigned int n;
+	bool *taken;
 	int err;
 
+	cni_lib_begin();
+	err = cli_idx_check_new(c, &r->set.cont);
+	if (err <= 0) {
+		err = cni_lib_end(r, err, CNI_ERR_CLASH);
+		if (err)
+			return err;
+		cni_lib_begin();
+		err = cli_idx_free_id(c, &r->set.cont.id);
+		if (err <= 0)
+			return cni_lib_end(r, err, CNI_ERR_STATE);
+	}
+	cni_lib_end(r, 0, 0);
+	taken = calloc(RXL_MAX_CONTAINERS, sizeof(*taken));
 	if (!taken)
 		return cni_fail(r, CNI_ERR_STATE, "out of memory");
 	cni_lib_begin();

@@ -7,11 +7,15 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <linux/ethtool.h>
 #include <linux/magic.h>
+#include <linux/sockios.h>
 #include <net/if.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/vfs.h>
 #include <unistd.h>
@@ -227,6 +231,30 @@ static void cni_name(struct cni_req *r)
 }
 
 /*
+ * @name is a bridge of this network namespace: its driver, asked through
+ * a socket of this netns (ETHTOOL_GDRVINFO), is "bridge". Not through
+ * /sys/class/net, which shows the netns that mounted /sys: under
+ * 'nsenter --net' that is another one.
+ */
+static bool cni_is_bridge(const char *name)
+{
+	struct ethtool_drvinfo info = { .cmd = ETHTOOL_GDRVINFO };
+	struct ifreq ifr = {};
+	bool bridge;
+	int fd;
+
+	fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return false;
+	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", name);
+	ifr.ifr_data = (void *)&info;
+	bridge = !ioctl(fd, SIOCETHTOOL, &ifr) &&
+		 !strcmp(info.driver, "bridge");
+	close(fd);
+	return bridge;
+}
+
+/*
  * prevResult's interface index of CNI_IFNAME (in a sandbox), -1 when it
  * has no interfaces list; its MAC into r->mac (when it has one); the
  * host-side device into @dev: the first interface outside the sandbox that
@@ -237,7 +265,6 @@ static int cni_prev_ifaces(struct cni_req *r, char *dev, size_t len,
 			   int *mine)
 {
 	json_t *ifs = json_object_get(r->prev, "interfaces"), *i;
-	char path[64];
 	size_t k;
 
 	*mine = -1;
@@ -269,8 +296,7 @@ static int cni_prev_ifaces(struct cni_req *r, char *dev, size_t len,
 		if ((sb && *sb) || dev[0] || strlen(name) >= len ||
 		    !if_nametoindex(name))
 			continue;
-		snprintf(path, sizeof(path), "/sys/class/net/%s/bridge", name);
-		if (access(path, F_OK))
+		if (!cni_is_bridge(name))
 			snprintf(dev, len, "%s", name);
 	}
 	return 0;

@@ -198,7 +198,7 @@ int main(void)
 {
 	struct cli c = {
 		.prog = "rxlane-cni", .dir_fd = -1, .conts_fd = -1,
-		.rules_fd = -1, .pin_dir = CLI_PIN_DIR,
+		.rules_fd = -1, .pin_dir = CLI_PIN_DIR, .no_bind = true,
 	};
 	struct cni_req r = { .cmd = getenv("CNI_COMMAND") };
 	int ret;
@@ -209,6 +209,11 @@ int main(void)
 		cni_fail(&r, CNI_ERR_STATE, "failed");
 	if (ret)
 		cni_print_error(&r);
+	/* What grows with the containers present: cni_scale.sh compares. */
+	if (getenv("RXLANE_CNI_DEBUG"))
+		fprintf(stderr, "rxlane-cni: %s: container records read %lu, link dumps %u, fast-path addresses walked %lu\n",
+			r.cmd ? r.cmd : "?", c.conts_read, c.link_dumps,
+			c.fw_open ? c.fw.addrs_walked : 0);
 	cni_state_close();
 	cli_set_free(&r.set);
 	cli_state_close(&c);

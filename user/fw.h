@@ -57,6 +57,7 @@ struct rxl_fw {
 	__u32 rule_slots;		/* max_entries of rxl_rule_cnt */
 	bool keys_left;			/* a set's keys failed to go */
 	bool addrs_left;		/* an old address failed to go */
+	unsigned long addrs_walked;	/* by rxl_walk_addrs() (tests) */
 	char err[256];
 };
 

@@ -103,6 +103,7 @@ static int rxl_walk_addrs_slow(struct rxl_fw *fw, int fd, int family,
 	while (!bpf_map_get_next_key(fd, prev, next)) {
 		memcpy(key, next, ksz);
 		prev = key;
+		fw->addrs_walked++;
 		if (bpf_map_lookup_elem(fd, key, &v))
 			continue;
 		rxl_addr_of_key(&a, family, key, ksz);
@@ -171,6 +172,7 @@ static int rxl_walk_addrs_batch(struct rxl_fw *fw, int fd, int family,
 			done = true;
 		}
 		first = false;
+		fw->addrs_walked += cnt;
 		for (i = 0; i < cnt && !ret; i++) {
 			rxl_addr_of_key(&a, family, keys + (size_t)i * ksz, ksz);
 			ret = fn(fw, &a, &vals[i], arg);

@@ -22,9 +22,12 @@ command -v jq >/dev/null || { echo "SKIP: needs jq"; exit $ksft_skip; }
 SUF=$RANDOM
 NET=rxlt$SUF
 PIN=$RXLANE_PIN_DIR
-# Host-side devices (each goes with its peer's netns); the bridge of the
-# prevResults need not exist: the plugin never picks a bridge as 'dev'.
+# Host-side devices (each goes with its peer's netns). The bridge of the
+# prevResults exists, listed before the veth: the plugin must not pick it
+# as 'dev', and must see that it is a bridge in this netns, which /sys
+# does not show (nsenter --net keeps the /sys of the netns we left).
 DEVS=()
+ip link add "rxlbr$SUF" type bridge || rxl_fail "bridge rxlbr$SUF"
 
 # mkct N ADDR: netns ct$N-$SUF with eth0 ADDR/24, its veth peer h$N-$SUF.
 mkct() {

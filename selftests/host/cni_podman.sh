@@ -51,33 +51,13 @@ cleanup_pod() {
 }
 trap cleanup_pod EXIT
 
-mkdir -p "$W/net.d" "$W/bin" "$W/rootfs/bin" "$W/rootfs/www"
-for d in proc sys dev etc tmp run; do
-	mkdir -p "$W/rootfs/$d"
-done
-cp /bin/busybox "$W/rootfs/bin/busybox"
-for a in sh httpd nc sleep; do
-	ln -s busybox "$W/rootfs/bin/$a"
-done
-echo rxlane > "$W/rootfs/www/index.html"
-ln -s /usr/lib/cni/* "$W/bin/"
-ln -s "$CNI" "$W/bin/rxlane-cni"
+rxl_cni_runtime_dir "$W" "$CNI" 0.4.0 "$NET" "$BR" "$SUB" "$NET.conflist"
 cat > "$CONTAINERS_CONF" <<EOF
 [network]
 network_backend = "cni"
 cni_plugin_dirs = ["$W/bin"]
 network_config_dir = "$W/net.d"
 EOF
-jq -n --arg net "$NET" --arg br "$BR" --arg sub "$SUB/24" \
-	--arg ipam "$W/ipam" --arg pin "$RXLANE_PIN_DIR" \
-	'{cniVersion: "0.4.0", name: $net, plugins: [
-	   {type: "bridge", bridge: $br, isGateway: true, ipMasq: false,
-	    ipam: {type: "host-local", subnet: $sub, dataDir: $ipam,
-		   routes: [{dst: "0.0.0.0/0"}]}},
-	   {type: "rxlane-cni", pinDir: $pin,
-	    policy: {default: "drop",
-		     rules: [{action: "allow", proto: "tcp", dport: 8080}]}}]}' \
-	> "$W/net.d/$NET.conflist"
 
 if ! err=$(pod info 2>&1 >/dev/null); then
 	echo "SKIP: podman cannot run here: $err"

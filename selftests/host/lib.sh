@@ -463,3 +463,38 @@ rxl_snmp() {
 		$1 == p && !h { for (i = 2; i <= NF; i++) if ($i == f) c = i; h = 1; next }
 		$1 == p && h && c { print $c; exit }' /proc/net/snmp
 }
+
+# ---- CNI runtimes (cni_podman.sh, cni_containerd.sh) ----------------------
+# rxl_cni_runtime_dir W CNI VERSION NET BR SUB FILE: in W, a busybox-static
+# rootfs (W/rootfs: sh, httpd, nc, sleep; /www/index.html), W/bin with
+# Debian's plugins (/usr/lib/cni) and CNI as rxlane-cni, and W/net.d/FILE:
+# a conflist (cniVersion VERSION, network NET) of bridge BR with
+# host-local SUB/24 (its dataDir W/ipam), then rxlane-cni with pins in
+# $RXLANE_PIN_DIR, default drop, TCP 8080 allowed.
+rxl_cni_runtime_dir() {
+	local w=$1 d a
+
+	mkdir -p "$w/net.d" "$w/bin" "$w/rootfs/bin" "$w/rootfs/www" ||
+		rxl_fail "mkdir in $w"
+	for d in proc sys dev etc tmp run; do
+		mkdir -p "$w/rootfs/$d"
+	done
+	cp /bin/busybox "$w/rootfs/bin/busybox" || rxl_fail "busybox"
+	for a in sh httpd nc sleep; do
+		ln -s busybox "$w/rootfs/bin/$a"
+	done
+	echo rxlane > "$w/rootfs/www/index.html"
+	ln -s /usr/lib/cni/* "$w/bin/"
+	ln -s "$2" "$w/bin/rxlane-cni"
+	jq -n --arg v "$3" --arg net "$4" --arg br "$5" --arg sub "$6/24" \
+		--arg ipam "$w/ipam" --arg pin "$RXLANE_PIN_DIR" \
+		'{cniVersion: $v, name: $net, plugins: [
+		   {type: "bridge", bridge: $br, isGateway: true, ipMasq: false,
+		    ipam: {type: "host-local", subnet: $sub, dataDir: $ipam,
+			   routes: [{dst: "0.0.0.0/0"}]}},
+		   {type: "rxlane-cni", pinDir: $pin,
+		    policy: {default: "drop",
+			     rules: [{action: "allow", proto: "tcp",
+				      dport: 8080}]}}]}' > "$w/net.d/$7" ||
+		rxl_fail "conflist $w/net.d/$7"
+}
