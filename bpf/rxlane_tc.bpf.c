@@ -39,8 +39,6 @@ struct rxl_tc_pkt {
 	__u8 proto;
 	__u8 tracked;		/* t is valid */
 	__u8 nd;		/* IPv6 neighbour discovery */
-	__u8 has_ports;		/* TCP/UDP header read: dport is valid */
-	__u16 dport;		/* the peer's port, host order */
 	__u32 len;		/* skb->len, for the rule counters */
 	struct rxl_ct_tuple t;
 };
@@ -54,11 +52,6 @@ static __always_inline void rxl_tc_l4(const __u8 *l4, const void *end,
 	if (pk->proto == RXL_IPPROTO_ICMPV6 && l4 + 1 <= (const __u8 *)end &&
 	    l4[0] >= RXL_ND_FIRST && l4[0] <= RXL_ND_LAST)
 		pk->nd = 1;
-	if ((pk->proto == RXL_IPPROTO_TCP || pk->proto == RXL_IPPROTO_UDP) &&
-	    l4 + RXL_UDP_HLEN <= (const __u8 *)end) {
-		pk->has_ports = 1;
-		pk->dport = bpf_ntohs(*(const __be16 *)(l4 + 2));
-	}
 	if (!len || l4 + RXL_TCP_HLEN > (const __u8 *)end)
 		goto short_hdr;
 	pk->tracked = !rxl_ct_tuple(l4, pk->proto, RXL_CT_OUT, &pk->t);
@@ -123,20 +116,26 @@ static __always_inline int rxl_tc_parse(struct __sk_buff *skb,
 
 /*
  * The out rules of @pk->c on packet @pk: a rule reference, or
- * RXL_NO_RULE (none matched, or the container has no out rule).
+ * RXL_NO_RULE (none matched, or the container has no out rule). The
+ * peer's port is the tuple's (read once, by rxl_ct_tuple()): a TCP or
+ * UDP packet whose header is not there is judged without ports, as a
+ * later fragment is.
  */
 static __always_inline __u32 rxl_tc_rules(const struct rxl_tc_pkt *pk)
 {
 	const struct rxl_container *c = pk->c;
+	__u8 ports = pk->tracked && (pk->proto == RXL_IPPROTO_TCP ||
+				     pk->proto == RXL_IPPROTO_UDP);
+	__u16 dport = pk->t.rport;
 	__u8 peer[16];
 
 	if (!c->nout)
 		return RXL_NO_RULE;
 	if (pk->family == 4)
 		return rxl_judge_out4(c, *(const __be32 *)pk->daddr, pk->proto,
-				      pk->has_ports, pk->dport);
+				      ports, dport);
 	__builtin_memcpy(peer, pk->daddr, 16);
-	return rxl_judge_out6(c, peer, pk->proto, pk->has_ports, pk->dport);
+	return rxl_judge_out6(c, peer, pk->proto, ports, dport);
 }
 
 /* Count packet @pk on out rule @rule of its container. */
