@@ -22,23 +22,20 @@ static __always_inline __u32 rxl_rank(__u32 rule)
 	return rule & RXL_RULE_RANK;
 }
 
-/*
- * The rule of @v that judges a packet to peer port @dport (when
- * @has_ports), or RXL_NO_RULE.
- */
+/* The rule of @v that judges this packet, or RXL_NO_RULE. */
 static __always_inline __u32 rxl_seg_match(const struct rxl_rule_val *v,
-					   __u8 has_ports, __u16 dport)
+					   const struct rxl_pkt *p)
 {
 	__u32 n = v->nsegs;
 	int i;
 
-	if (!has_ports)
+	if (!p->has_ports)
 		return v->portless;
 #pragma unroll
 	for (i = 0; i < RXL_MAX_SEGS; i++) {
-		if (i >= n || dport < v->segs[i].lo)
+		if (i >= n || p->dport < v->segs[i].lo)
 			break;
-		if (dport <= v->segs[i].hi)
+		if (p->dport <= v->segs[i].hi)
 			return v->segs[i].rule;
 	}
 	return RXL_NO_RULE;
@@ -79,7 +76,7 @@ static __always_inline __u32 rxl_shape4(const struct rxl_container *c,
 	key->proto = sh->any_proto ? 0 : p->proto;
 	key->src = p->saddr4 & sh->mask[0];
 	v = bpf_map_lookup_elem(&rxl_rules4, key);
-	return v ? rxl_seg_match(v, p->has_ports, p->dport) : RXL_NO_RULE;
+	return v ? rxl_seg_match(v, p) : RXL_NO_RULE;
 }
 
 /* As rxl_shape4(), for IPv6 shape @i. */
@@ -103,7 +100,7 @@ static __always_inline __u32 rxl_shape6(const struct rxl_container *c,
 	for (w = 0; w < 4; w++)
 		dst[w] = src[w] & sh->mask[w];
 	v = bpf_map_lookup_elem(&rxl_rules6, key);
-	return v ? rxl_seg_match(v, p->has_ports, p->dport) : RXL_NO_RULE;
+	return v ? rxl_seg_match(v, p) : RXL_NO_RULE;
 }
 
 /*
@@ -158,14 +155,14 @@ static __always_inline __u32 rxl_judge6(const struct rxl_container *c,
 
 /*
  * Egress rules (tc program): the out shapes of @c, from the end of its
- * shape arrays (RXL_OUT_SHAPE()), judged with the packet's destination
- * as the peer and the key's dir set. The ingress judges above never read
- * them. @peer is the destination, @dport its port when @has_ports.
+ * shape arrays (RXL_OUT_SHAPE()), judged with the key's dir set. @p is
+ * the packet seen from the peer's side: its saddr4/saddr6 is the
+ * packet's destination (the peer), dport and has_ports the peer's port,
+ * proto the protocol. The ingress judges above never read these shapes.
  */
 static __always_inline __u32 rxl_out4_shape(const struct rxl_shape *sh,
+					    const struct rxl_pkt *p,
 					    struct rxl_rule4_key *key,
-					    __be32 peer, __u8 proto,
-					    __u8 has_ports, __u16 dport,
 					    __u32 pbit)
 {
 	const struct rxl_rule_val *v;
@@ -174,71 +171,65 @@ static __always_inline __u32 rxl_out4_shape(const struct rxl_shape *sh,
 	if (pm && !(pm & pbit))
 		return RXL_NO_RULE;
 	key->plen = sh->plen;
-	key->proto = sh->any_proto ? 0 : proto;
-	key->src = peer & sh->mask[0];
+	key->proto = sh->any_proto ? 0 : p->proto;
+	key->src = p->saddr4 & sh->mask[0];
 	v = bpf_map_lookup_elem(&rxl_rules4, key);
-	return v ? rxl_seg_match(v, has_ports, dport) : RXL_NO_RULE;
+	return v ? rxl_seg_match(v, p) : RXL_NO_RULE;
 }
 
 static __always_inline __u32 rxl_judge_out4(const struct rxl_container *c,
-					    __be32 peer, __u8 proto,
-					    __u8 has_ports, __u16 dport)
+					    const struct rxl_pkt *p)
 {
 	struct rxl_rule4_key key = { .set = c->set, .dir = RXL_RULE_OUT };
 	__u32 best = RXL_NO_RULE, n = rxl_nout4(c), pbit;
 	int i;
 
-	pbit = rxl_proto_bit(proto);
+	pbit = rxl_proto_bit(p->proto);
 	for (i = 0; i < RXL_MAX_SHAPES; i++) {
 		if (i >= n)
 			break;
 		best = rxl_better(best,
 				  rxl_out4_shape(&c->shapes4[RXL_OUT_SHAPE(i)],
-						 &key, peer, proto, has_ports,
-						 dport, pbit));
+						 p, &key, pbit));
 	}
 	return best;
 }
 
 static __always_inline __u32 rxl_out6_shape(const struct rxl_shape *sh,
+					    const struct rxl_pkt *p,
 					    struct rxl_rule6_key *key,
-					    const __u8 *peer, __u8 proto,
-					    __u8 has_ports, __u16 dport,
 					    __u32 pbit)
 {
+	const __u32 *src = (const __u32 *)p->saddr6.addr;
 	__u32 *dst = (__u32 *)key->src, pm = sh->protos;
 	const struct rxl_rule_val *v;
-	__u32 w4[4];
 	int w;
 
 	if (pm && !(pm & pbit))
 		return RXL_NO_RULE;
-	__builtin_memcpy(w4, peer, 16);
 	key->plen = sh->plen;
-	key->proto = sh->any_proto ? 0 : proto;
+	key->proto = sh->any_proto ? 0 : p->proto;
 #pragma unroll
 	for (w = 0; w < 4; w++)
-		dst[w] = w4[w] & sh->mask[w];
+		dst[w] = src[w] & sh->mask[w];
 	v = bpf_map_lookup_elem(&rxl_rules6, key);
-	return v ? rxl_seg_match(v, has_ports, dport) : RXL_NO_RULE;
+	return v ? rxl_seg_match(v, p) : RXL_NO_RULE;
 }
 
 static __always_inline __u32 rxl_judge_out6(const struct rxl_container *c,
-					    const __u8 *peer, __u8 proto,
-					    __u8 has_ports, __u16 dport)
+					    const struct rxl_pkt *p)
 {
 	struct rxl_rule6_key key = { .set = c->set, .dir = RXL_RULE_OUT };
 	__u32 best = RXL_NO_RULE, n = rxl_nout6(c), pbit;
 	int i;
 
-	pbit = rxl_proto_bit(proto);
+	pbit = rxl_proto_bit(p->proto);
 	for (i = 0; i < RXL_MAX_SHAPES; i++) {
 		if (i >= n)
 			break;
 		best = rxl_better(best,
 				  rxl_out6_shape(&c->shapes6[RXL_OUT_SHAPE(i)],
-						 &key, peer, proto, has_ports,
-						 dport, pbit));
+						 p, &key, pbit));
 	}
 	return best;
 }

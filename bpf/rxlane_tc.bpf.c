@@ -124,18 +124,21 @@ static __always_inline int rxl_tc_parse(struct __sk_buff *skb,
 static __always_inline __u32 rxl_tc_rules(const struct rxl_tc_pkt *pk)
 {
 	const struct rxl_container *c = pk->c;
-	__u8 ports = pk->tracked && (pk->proto == RXL_IPPROTO_TCP ||
-				     pk->proto == RXL_IPPROTO_UDP);
-	__u16 dport = pk->t.rport;
-	__u8 peer[16];
+	struct rxl_pkt peer = {
+		.proto = pk->proto,
+		.dport = pk->t.rport,
+		.has_ports = pk->tracked && (pk->proto == RXL_IPPROTO_TCP ||
+					     pk->proto == RXL_IPPROTO_UDP),
+	};
 
 	if (!c->nout)
 		return RXL_NO_RULE;
-	if (pk->family == 4)
-		return rxl_judge_out4(c, *(const __be32 *)pk->daddr, pk->proto,
-				      ports, dport);
-	__builtin_memcpy(peer, pk->daddr, 16);
-	return rxl_judge_out6(c, peer, pk->proto, ports, dport);
+	if (pk->family == 4) {
+		peer.saddr4 = *(const __be32 *)pk->daddr;
+		return rxl_judge_out4(c, &peer);
+	}
+	__builtin_memcpy(peer.saddr6.addr, pk->daddr, 16);
+	return rxl_judge_out6(c, &peer);
 }
 
 /* Count packet @pk on out rule @rule of its container. */
@@ -178,6 +181,7 @@ static __always_inline int rxl_tc_judge(struct rxl_tc_pkt *pk)
 	int allow = !(c->flags & RXL_CONT_EGRESS_DROP), res = RXL_CT_MISS;
 	struct rxl_ct4_key k4 = {};
 	struct rxl_ct6_key k6 = {};
+	struct rxl_ct_val nv = {};
 	void *map = &rxl_ct4, *key = &k4;
 
 	if (pk->nd)
@@ -211,7 +215,8 @@ static __always_inline int rxl_tc_judge(struct rxl_tc_pkt *pk)
 	if (c->nout) {
 		allow = rxl_tc_allowed(pk);
 		if (allow && pk->tracked && pk->t.opens &&
-		    rxl_ct_create(map, key, &pk->t) == RXL_CT_NEW)
+		    rxl_ct_create(map, key, &pk->t, bpf_ktime_get_coarse_ns(),
+				  &nv) == RXL_CT_NEW)
 			return TC_ACT_OK;
 	}
 	if (allow) {
