@@ -1277,9 +1277,11 @@ TEST_F(ct, egress_rule_drop_and_prio)
 	EXPECT_EQ(2, rule_packets(self, CID, 2));
 }
 
-TEST_F(ct, egress_established_survives_rule_removal)
+TEST_F(ct, egress_established_survives_rule_change)
 {
+	/* The allows go, a drop of the same port comes: out rules remain. */
 	static const char *const none[] = { "allow proto tcp dport 8080",
+					    "out drop proto udp dport 53",
 					    NULL };
 	struct rxl_ct6_key k6 = { .zone = CID_B, .lport = 41000, .rport = 53,
 				  .proto = IPPROTO_UDP };
@@ -1295,7 +1297,10 @@ TEST_F(ct, egress_established_survives_rule_removal)
 		mk_udp_peer(&p, fam, 1, peer_addr(fam), OUT, 41000, 53);
 		PASSES_OUT(&p);
 	}
-	/* The out rules go: the flows stay, both ways; new ones do not. */
+	/*
+	 * The out allows go: the flows stay, both ways, not judged by the
+	 * drop rule; new ones are.
+	 */
 	ASSERT_EQ(0, cont_rules(&self->fw, CID_B, CONTB4, CONTB6, true, none));
 	FAMILIES {
 		mk_udp_peer(&p, fam, 1, peer_addr(fam), IN, 41000, 53);
