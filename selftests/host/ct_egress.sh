@@ -11,9 +11,11 @@
 # it ask 10.79.0.2 and fd79::2 on port 53 only: the request and its
 # answer pass; the same peer's port 54 is dropped and counted (ct stats
 # egress_drop); 'fw list' shows the direction in text and -j (schema);
-# an out drop rule of a better priority refuses port 53 and counts its
-# hits; 'fw del' of the out rule refuses new requests while a running
-# exchange (its entry) goes on until 'ct flush web'. Bad input ('out ...
+# an out rule appended in place by 'fw add' is enforced and 'check'
+# finds the fast path consistent; an out drop rule of a better priority
+# refuses port 53 and counts its hits; 'fw del' of the out rule refuses
+# new requests while a running exchange (its entry) goes on until 'ct
+# flush web'. Bad input ('out ...
 # from', 'in ... to', a second direction) is refused with exit 2 and
 # changes nothing. Every command runs as users run it: ip netns exec NS
 # rxlane ...
@@ -147,6 +149,22 @@ ip netns exec "$B" "$RXL_CLI" -j ct list web |
 	rxl_fail "ct list: no out entries for port 53: $(ip netns exec "$B" \
 		"$RXL_CLI" -j ct list web)"
 rxl_ok "out rules open flows and count their hits"
+
+# ---- fw add's in-place path: an out rule of an out shape already there ---
+OUT=$(ip netns exec "$B" "$RXL_CLI" -v fw add web out allow proto udp \
+	to 10.79.0.2/32 dport 54 2>&1) || rxl_fail "fw add out :54: $OUT"
+case "$OUT" in
+*"rule appended in place"*) ;;
+*) rxl_fail "fw add out :54 did not append in place: $OUT" ;;
+esac
+ask 10.79.0.2 54 10 || rxl_fail "query to 10.79.0.2:54 unanswered after fw add"
+dropped_out "query to fd79::2:54 (no rule for it)" fd79::2 54
+ip netns exec "$B" "$RXL_CLI" check >/dev/null ||
+	rxl_fail "check after the in-place out rule: $(ip netns exec "$B" \
+		"$RXL_CLI" check 2>&1)"
+cli fw del web handle "$(ip netns exec "$B" "$RXL_CLI" -j fw list web |
+	jq -e '.rules[] | select(.dport.min == 54) | .handle')"
+rxl_ok "an out rule appended in place is enforced and consistent (check)"
 
 # ---- a better-priority out drop rule ------------------------------------
 HD=$(ip netns exec "$B" "$RXL_CLI" -j fw add web out drop proto udp \
