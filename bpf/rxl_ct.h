@@ -207,6 +207,29 @@ rxl_ct_live(void *map, const void *key, const struct rxl_ct_tuple *t,
 	return v;
 }
 
+/*
+ * Create the entry at @key for @t, which opens a connection and missed,
+ * at time @now (bpf_ktime_get_coarse_ns()), from @nv (zeroed by the
+ * caller: where it lives decides the XDP program's stack layout, kept as
+ * it was before the tc program needed this step alone).
+ * Return: RXL_CT_NEW, or RXL_CT_MISS when the table refused it.
+ */
+static __always_inline int rxl_ct_create(void *map, const void *key,
+					 const struct rxl_ct_tuple *t,
+					 __u64 now, struct rxl_ct_val *nv)
+{
+	nv->state = rxl_ct_first_state(t);
+	nv->opener = t->dir;
+	nv->expires = now + rxl_ct_timeout(nv->state);
+	if (bpf_map_update_elem(map, key, nv, BPF_ANY)) {
+		rxl_ct_count(RXL_CT_STAT_CREATE_FAILED);
+		return RXL_CT_MISS;
+	}
+	rxl_ct_count(t->dir == RXL_CT_OUT ? RXL_CT_STAT_CREATE_OUT :
+					    RXL_CT_STAT_CREATE_IN);
+	return RXL_CT_NEW;
+}
+
 /**
  * rxl_ct_track() - look up, update or create the entry of a packet
  * @map: rxl_ct4 or rxl_ct6
@@ -230,16 +253,7 @@ static __always_inline int rxl_ct_track(void *map, const void *key,
 	if (!v) {
 		if (!create || !t->opens)
 			return RXL_CT_MISS;
-		nv.state = rxl_ct_first_state(t);
-		nv.opener = t->dir;
-		nv.expires = now + rxl_ct_timeout(nv.state);
-		if (bpf_map_update_elem(map, key, &nv, BPF_ANY)) {
-			rxl_ct_count(RXL_CT_STAT_CREATE_FAILED);
-			return RXL_CT_MISS;
-		}
-		rxl_ct_count(t->dir == RXL_CT_OUT ? RXL_CT_STAT_CREATE_OUT :
-						    RXL_CT_STAT_CREATE_IN);
-		return RXL_CT_NEW;
+		return rxl_ct_create(map, key, t, now, &nv);
 	}
 	state = rxl_ct_next(v, t, &fin);
 	if (state == RXL_CT_NONE)

@@ -153,4 +153,85 @@ static __always_inline __u32 rxl_judge6(const struct rxl_container *c,
 	return best;
 }
 
+/*
+ * Egress rules (tc program): the out shapes of @c, from the end of its
+ * shape arrays (RXL_OUT_SHAPE()), judged with the key's dir set. @p is
+ * the packet seen from the peer's side: its saddr4/saddr6 is the
+ * packet's destination (the peer), dport and has_ports the peer's port,
+ * proto the protocol. The ingress judges above never read these shapes.
+ */
+static __always_inline __u32 rxl_out4_shape(const struct rxl_shape *sh,
+					    const struct rxl_pkt *p,
+					    struct rxl_rule4_key *key,
+					    __u32 pbit)
+{
+	const struct rxl_rule_val *v;
+	__u32 pm = sh->protos;
+
+	if (pm && !(pm & pbit))
+		return RXL_NO_RULE;
+	key->plen = sh->plen;
+	key->proto = sh->any_proto ? 0 : p->proto;
+	key->src = p->saddr4 & sh->mask[0];
+	v = bpf_map_lookup_elem(&rxl_rules4, key);
+	return v ? rxl_seg_match(v, p) : RXL_NO_RULE;
+}
+
+static __always_inline __u32 rxl_judge_out4(const struct rxl_container *c,
+					    const struct rxl_pkt *p)
+{
+	struct rxl_rule4_key key = { .set = c->set, .dir = RXL_RULE_OUT };
+	__u32 best = RXL_NO_RULE, n = rxl_nout4(c), pbit;
+	int i;
+
+	pbit = rxl_proto_bit(p->proto);
+	for (i = 0; i < RXL_MAX_SHAPES; i++) {
+		if (i >= n)
+			break;
+		best = rxl_better(best,
+				  rxl_out4_shape(&c->shapes4[RXL_OUT_SHAPE(i)],
+						 p, &key, pbit));
+	}
+	return best;
+}
+
+static __always_inline __u32 rxl_out6_shape(const struct rxl_shape *sh,
+					    const struct rxl_pkt *p,
+					    struct rxl_rule6_key *key,
+					    __u32 pbit)
+{
+	const __u32 *src = (const __u32 *)p->saddr6.addr;
+	__u32 *dst = (__u32 *)key->src, pm = sh->protos;
+	const struct rxl_rule_val *v;
+	int w;
+
+	if (pm && !(pm & pbit))
+		return RXL_NO_RULE;
+	key->plen = sh->plen;
+	key->proto = sh->any_proto ? 0 : p->proto;
+#pragma unroll
+	for (w = 0; w < 4; w++)
+		dst[w] = src[w] & sh->mask[w];
+	v = bpf_map_lookup_elem(&rxl_rules6, key);
+	return v ? rxl_seg_match(v, p) : RXL_NO_RULE;
+}
+
+static __always_inline __u32 rxl_judge_out6(const struct rxl_container *c,
+					    const struct rxl_pkt *p)
+{
+	struct rxl_rule6_key key = { .set = c->set, .dir = RXL_RULE_OUT };
+	__u32 best = RXL_NO_RULE, n = rxl_nout6(c), pbit;
+	int i;
+
+	pbit = rxl_proto_bit(p->proto);
+	for (i = 0; i < RXL_MAX_SHAPES; i++) {
+		if (i >= n)
+			break;
+		best = rxl_better(best,
+				  rxl_out6_shape(&c->shapes6[RXL_OUT_SHAPE(i)],
+						 p, &key, pbit));
+	}
+	return best;
+}
+
 #endif /* _RXL_FIREWALL_H */

@@ -6,10 +6,12 @@
  * XDP program; it shares the XDP program's maps (the same definitions,
  * bpf/rxl_maps.h, reused from their pins).
  *
- * The container is found by the packet's source address. With egress
- * default allow, a new flow (TCP SYN, UDP, ICMP echo request) gets an
- * entry and everything passes; with egress default drop, only packets of
- * tracked flows (and IPv6 neighbour discovery) pass.
+ * The container is found by the packet's source address. A packet of a
+ * tracked flow passes without rules. Any other packet is judged by the
+ * container's out rules ('fw add NAME out ...'), then by its egress
+ * default; allowed, a new flow (TCP SYN, UDP, ICMP echo request) gets an
+ * entry, so its replies pass ingress. IPv6 neighbour discovery always
+ * passes.
  *
  * A second program, rxlane_tc_port, is the anti-spoofing check on the
  * tc ingress hook of each container's host-side device (below).
@@ -23,6 +25,7 @@
 #include <bpf/bpf_endian.h>
 
 #include "rxl_ct.h"
+#include "rxl_firewall.h"
 
 /* Headers read, at most: Ethernet, IPv4 with options, an L4 header. */
 #define RXL_TC_PULL	(RXL_ETH_HLEN + 60 + RXL_TCP_HLEN)
@@ -36,6 +39,7 @@ struct rxl_tc_pkt {
 	__u8 proto;
 	__u8 tracked;		/* t is valid */
 	__u8 nd;		/* IPv6 neighbour discovery */
+	__u32 len;		/* skb->len, for the rule counters */
 	struct rxl_ct_tuple t;
 };
 
@@ -110,22 +114,97 @@ static __always_inline int rxl_tc_parse(struct __sk_buff *skb,
 	return -1;
 }
 
-/* The egress verdict of a packet its container @pk->c sent. */
+/*
+ * The out rules of @pk->c on packet @pk: a rule reference, or
+ * RXL_NO_RULE (none matched, or the container has no out rule). The
+ * peer's port is the tuple's (read once, by rxl_ct_tuple()): a TCP or
+ * UDP packet whose header is not there is judged without ports, as a
+ * later fragment is.
+ */
+static __always_inline __u32 rxl_tc_rules(const struct rxl_tc_pkt *pk)
+{
+	const struct rxl_container *c = pk->c;
+	struct rxl_pkt peer = {
+		.proto = pk->proto,
+		.dport = pk->t.rport,
+		.has_ports = pk->tracked && (pk->proto == RXL_IPPROTO_TCP ||
+					     pk->proto == RXL_IPPROTO_UDP),
+	};
+
+	if (!c->nout)
+		return RXL_NO_RULE;
+	if (pk->family == 4) {
+		peer.saddr4 = *(const __be32 *)pk->daddr;
+		return rxl_judge_out4(c, &peer);
+	}
+	__builtin_memcpy(peer.saddr6.addr, pk->daddr, 16);
+	return rxl_judge_out6(c, &peer);
+}
+
+/* Count packet @pk on out rule @rule of its container. */
+static __always_inline void rxl_tc_count_rule(const struct rxl_tc_pkt *pk,
+					      __u32 rule)
+{
+	__u32 slot = pk->c->rule_base + rxl_rank(rule);
+	struct rxl_counter *rc = bpf_map_lookup_elem(&rxl_rule_cnt, &slot);
+
+	if (rc) {
+		rc->packets++;
+		rc->bytes += pk->len;
+	}
+}
+
+/*
+ * Whether packet @pk, which belongs to no tracked flow, may leave: its
+ * out rules, else the egress default (the rule that decided is counted).
+ */
+static __always_inline int rxl_tc_allowed(const struct rxl_tc_pkt *pk)
+{
+	__u32 rule = rxl_tc_rules(pk);
+
+	if (rule == RXL_NO_RULE)
+		return !(pk->c->flags & RXL_CONT_EGRESS_DROP);
+	rxl_tc_count_rule(pk, rule);
+	return !(rule & RXL_RULE_DROP);
+}
+
+/*
+ * The egress verdict of a packet its container @pk->c sent: a tracked
+ * flow passes; anything else is judged (rxl_tc_allowed()) and, allowed
+ * and opening a flow, creates its entry. A container without out rules
+ * knows its verdict before the lookup, which then creates the entry at
+ * once (one lookup, as before out rules).
+ */
 static __always_inline int rxl_tc_judge(struct rxl_tc_pkt *pk)
 {
 	const struct rxl_container *c = pk->c;
 	int allow = !(c->flags & RXL_CONT_EGRESS_DROP), res = RXL_CT_MISS;
-	__u8 local[16], remote[16];
+	struct rxl_ct4_key k4 = {};
+	struct rxl_ct6_key k6 = {};
+	struct rxl_ct_val nv = {};
+	void *map = &rxl_ct4, *key = &k4;
 
 	if (pk->nd)
 		return TC_ACT_OK;
-	if (pk->tracked && pk->family == 4) {
-		res = rxl_ct_track4(c->id, *(const __be32 *)pk->saddr,
-				    *(const __be32 *)pk->daddr, &pk->t, allow);
-	} else if (pk->tracked) {
-		__builtin_memcpy(local, pk->saddr, 16);
-		__builtin_memcpy(remote, pk->daddr, 16);
-		res = rxl_ct_track6(c->id, local, remote, &pk->t, allow);
+	if (pk->tracked) {
+		if (pk->family == 4) {
+			k4.zone = c->id;
+			k4.local = *(const __be32 *)pk->saddr;
+			k4.remote = *(const __be32 *)pk->daddr;
+			k4.lport = pk->t.lport;
+			k4.rport = pk->t.rport;
+			k4.proto = pk->t.proto;
+		} else {
+			k6.zone = c->id;
+			__builtin_memcpy(k6.local, pk->saddr, 16);
+			__builtin_memcpy(k6.remote, pk->daddr, 16);
+			k6.lport = pk->t.lport;
+			k6.rport = pk->t.rport;
+			k6.proto = pk->t.proto;
+			map = &rxl_ct6;
+			key = &k6;
+		}
+		res = rxl_ct_track(map, key, &pk->t, allow && !c->nout);
 	}
 	if (res == RXL_CT_HIT) {
 		rxl_ct_count(RXL_CT_STAT_EGRESS);
@@ -133,6 +212,13 @@ static __always_inline int rxl_tc_judge(struct rxl_tc_pkt *pk)
 	}
 	if (res == RXL_CT_NEW)
 		return TC_ACT_OK;
+	if (c->nout) {
+		allow = rxl_tc_allowed(pk);
+		if (allow && pk->tracked && pk->t.opens &&
+		    rxl_ct_create(map, key, &pk->t, bpf_ktime_get_coarse_ns(),
+				  &nv) == RXL_CT_NEW)
+			return TC_ACT_OK;
+	}
 	if (allow) {
 		rxl_ct_count(RXL_CT_STAT_EGRESS_UNTRACKED);
 		return TC_ACT_OK;
@@ -144,7 +230,7 @@ static __always_inline int rxl_tc_judge(struct rxl_tc_pkt *pk)
 SEC("tc")
 int rxlane_tc(struct __sk_buff *skb)
 {
-	struct rxl_tc_pkt pk = {};
+	struct rxl_tc_pkt pk = { .len = skb->len };
 
 	if (rxl_tc_parse(skb, &pk) || !pk.c)
 		return TC_ACT_OK;

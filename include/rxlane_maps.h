@@ -186,16 +186,36 @@ struct rxl_container {
 	__u32 rule_base;	/* first slot of the set in rxl_rule_cnt */
 	__u32 nrules;		/* rules in the active set */
 	__u32 flags;		/* RXL_CONT_* */
-	__u8 nshapes4;
+	__u8 nshapes4;		/* ingress shapes: shapes4[0, nshapes4) */
 	__u8 nshapes6;
 	__u8 nvnis;		/* <= RXL_CONT_MAX_VNIS */
-	__u8 pad;
+	__u8 nout;		/* egress shapes, rxl_nout4() and rxl_nout6() */
 	__u32 vnis[RXL_CONT_MAX_VNIS];	/* rxl_cont_vni() bindings */
 	struct rxl_shape shapes4[RXL_MAX_SHAPES];
 	struct rxl_shape shapes6[RXL_MAX_SHAPES];
 };
 _Static_assert(sizeof(struct rxl_container) ==
 	       24 + 4 * RXL_CONT_MAX_VNIS + 2 * 8 * 20, "rxl_container size");
+
+/*
+ * Egress ("out") rule shapes share a family's RXL_MAX_SHAPES with the
+ * ingress ones, from the other end of the array: out shape i is
+ * shapes4[RXL_MAX_SHAPES - 1 - i]. Their counts are the nibbles of
+ * rxl_container.nout (0 in a value written before out rules), so the
+ * ingress program reads exactly what it read before
+ * (Documentation/conntrack.rst, "Egress rules").
+ */
+#define RXL_OUT_SHAPE(i)	(RXL_MAX_SHAPES - 1 - (i))
+
+static inline __u32 rxl_nout4(const struct rxl_container *c)
+{
+	return c->nout & 15;
+}
+
+static inline __u32 rxl_nout6(const struct rxl_container *c)
+{
+	return c->nout >> 4;
+}
 
 /* ---- address cache ---------------------------------------------------- */
 /*
@@ -258,12 +278,21 @@ static inline __u32 rxl_acache_slot6(const __u32 w[4])
 #define RXL_RULE_RANK		(~RXL_RULE_DROP)
 #define RXL_NO_RULE		0xffffffffU	/* rank loses to every rule */
 
+/*
+ * The direction of a rule key. An in rule's src is the packet's source
+ * (the peer sending to the container), an out rule's the packet's
+ * destination (the peer the container sends to): both name the peer.
+ */
+#define RXL_RULE_IN		0
+#define RXL_RULE_OUT		1
+
 struct rxl_rule4_key {
 	__u32 set;		/* rxl_container.set */
 	__u32 src;		/* source address & prefix mask (be) */
 	__u8 plen;
 	__u8 proto;		/* IPPROTO_*, 0 = any */
-	__u16 pad;
+	__u8 dir;		/* RXL_RULE_IN or RXL_RULE_OUT */
+	__u8 pad;
 };
 _Static_assert(sizeof(struct rxl_rule4_key) == 12, "rxl_rule4_key size");
 
@@ -272,7 +301,8 @@ struct rxl_rule6_key {
 	__u8 src[16];
 	__u8 plen;
 	__u8 proto;
-	__u16 pad;
+	__u8 dir;
+	__u8 pad;
 };
 _Static_assert(sizeof(struct rxl_rule6_key) == 24, "rxl_rule6_key size");
 
@@ -462,7 +492,7 @@ enum rxl_ct_stat {
 	RXL_CT_STAT_INGRESS,		/* ingress the rules would drop, passed */
 	RXL_CT_STAT_EGRESS,		/* egress packet of a tracked flow */
 	RXL_CT_STAT_EGRESS_UNTRACKED,	/* egress allowed, nothing to track */
-	RXL_CT_STAT_EGRESS_DROP,	/* egress default drop, no entry */
+	RXL_CT_STAT_EGRESS_DROP,	/* no entry: out drop rule or default */
 	RXL_CT_STAT_REOPEN,		/* SYN on a closed entry: judged anew */
 	RXL_CT_STAT_EXPIRED,		/* entry found past its expiry */
 	RXL_CT_STAT_SPOOF,		/* egress not from its container: drop */

@@ -88,7 +88,9 @@ struct cli_rule {
 	__u8 family;		/* 0 (any source), 4 or 6 */
 	__u8 plen;
 	__u8 proto;		/* 0, IPPROTO_TCP, _UDP, _ICMP, _ICMPV6 */
-	__u8 drop;
+	__u8 drop : 1;		/* 0 or 1 in records older than out rules */
+	__u8 out : 1;		/* egress rule: src is the destination peer */
+	__u8 : 6;
 	__u8 src[16];
 	__u16 dport_lo, dport_hi;
 	char comment[CLI_COMMENT_MAX];

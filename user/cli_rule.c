@@ -55,6 +55,7 @@ int cli_parse_rule(struct cli *c, int argc, char *const *argv,
 	r->dport_lo = fr.dport_lo;
 	r->dport_hi = fr.dport_hi;
 	r->drop = fr.drop;
+	r->out = fr.out;
 	return 0;
 }
 
@@ -95,13 +96,19 @@ void cli_print_rule(struct cli *c, const struct cli_rule *r,
 
 	cli_print_uint(c, handle, "handle", "handle %llu ", r->handle);
 	cli_print_uint(c, words, "prio", "prio %llu", r->prio);
+	/* Text leaves out the default direction, as ingress rules read. */
+	cli_print_str(c, r->out ? words : words & CLI_JSON, "direction",
+		      " %s", r->out ? "out" : "in");
 	cli_print_str(c, words, "action", " %s", r->drop ? "drop" : "allow");
 	/* Text leaves out what a rule without it means: any. */
 	cli_print_str(c, proto ? words : words & CLI_JSON, "proto",
 		      " proto %s", proto ?: "any");
 	if (r->family) {
 		cli_fmt_prefix(r, pfx, sizeof(pfx));
-		cli_print_str(c, words, "from", " from %s", pfx);
+		if (r->out)
+			cli_print_str(c, words, "to", " to %s", pfx);
+		else
+			cli_print_str(c, words, "from", " from %s", pfx);
 	}
 	if (cli_has_ports(r)) {
 		if (words & CLI_JSON)
@@ -141,7 +148,8 @@ bool cli_rule_same(const struct cli_rule *a, const struct cli_rule *b)
 {
 	return a->prio == b->prio && a->family == b->family &&
 	       a->plen == b->plen && a->proto == b->proto &&
-	       a->drop == b->drop && !memcmp(a->src, b->src, 16) &&
+	       a->drop == b->drop && a->out == b->out &&
+	       !memcmp(a->src, b->src, 16) &&
 	       a->dport_lo == b->dport_lo && a->dport_hi == b->dport_hi &&
 	       !strcmp(a->comment, b->comment);
 }
@@ -158,6 +166,7 @@ void cli_rule_to_fw(const struct cli_rule *r, struct rxl_rule *out)
 	out->dport_lo = r->dport_lo;
 	out->dport_hi = r->dport_hi;
 	out->drop = r->drop;
+	out->out = r->out;
 }
 
 struct cli_rank_ent {

@@ -127,7 +127,7 @@ static int fw_add(struct cli *c, int argc, char **argv)
 	int err;
 
 	if (argc < 1)
-		return cli_usage_err(c, NULL, "usage: fw add NAME allow|drop ...");
+		return cli_usage_err(c, NULL, "usage: fw add NAME [in|out] allow|drop ...");
 	err = cli_parse_rule(c, argc - 1, argv + 1, &r);
 	if (!err)
 		err = cli_open_rw(c);

@@ -635,10 +635,14 @@ static json_t *pol_export_rule(const struct cli_rule *r)
 	char ports[16];
 
 	o = json_pack("{s:O}", "action", json_object_get(l, "action"));
+	if (r->out)	/* absent: in, as files before out rules say */
+		json_object_set(o, "direction", json_object_get(l, "direction"));
 	if (proto && strcmp(proto, "any"))
 		json_object_set(o, "proto", json_object_get(l, "proto"));
 	if (json_object_get(l, "from"))
 		json_object_set(o, "from", json_object_get(l, "from"));
+	if (json_object_get(l, "to"))
+		json_object_set(o, "to", json_object_get(l, "to"));
 	if (d) {
 		snprintf(ports, sizeof(ports), r->dport_lo == r->dport_hi ?
 			 "%u" : "%u-%u", r->dport_lo, r->dport_hi);

@@ -41,6 +41,7 @@ struct rxl_rule {
 	__u16 dport_lo;		/* destination ports, inclusive; */
 	__u16 dport_hi;		/* 0-65535 means any */
 	bool drop;		/* drop, else allow */
+	bool out;		/* egress: src names the destination peer */
 };
 
 struct rxl_fw {
@@ -270,8 +271,9 @@ int rxl_parse_prefix(const char *s, struct rxl_rule *r,
 int rxl_parse_ports(const char *s, struct rxl_rule *r,
 		    struct rxl_parse_err *pe);
 /*
- * "allow|drop [proto tcp|udp|icmp|any] [from PREFIX] [dport N[-M]]
- *  [prio N] [comment TEXT]" as @argc words; the comment goes to @comment
+ * "[in|out] allow|drop [proto tcp|udp|icmp|any] [from|to PREFIX]
+ *  [dport N[-M]] [prio N] [comment TEXT]" as @argc words (in: 'from'
+ *  only, out: 'to' only); the comment goes to @comment
  * (@clen bytes, at least 1). 0, or -EINVAL and @pe.
  */
 int rxl_parse_rule_words(int argc, char *const *argv, struct rxl_rule *r,

@@ -34,11 +34,13 @@ void rxl_entry_key(const struct rxl_entry *e, __u32 tag, union rxl_any_key *k)
 		memcpy(&k->k4.src, e->src, 4);
 		k->k4.plen = e->plen;
 		k->k4.proto = e->proto;
+		k->k4.dir = e->dir;
 	} else {
 		k->k6.set = tag;
 		memcpy(k->k6.src, e->src, 16);
 		k->k6.plen = e->plen;
 		k->k6.proto = e->proto;
+		k->k6.dir = e->dir;
 	}
 }
 
@@ -64,6 +66,8 @@ static int rxl_cmp_entry(const void *a, const void *b)
 
 	if (x->family != y->family)
 		return x->family - y->family;
+	if (x->dir != y->dir)
+		return x->dir - y->dir;
 	if (x->plen != y->plen)
 		return x->plen - y->plen;
 	if (x->proto != y->proto)
@@ -73,7 +77,8 @@ static int rxl_cmp_entry(const void *a, const void *b)
 
 int rxl_same_group(const struct rxl_entry *x, const struct rxl_entry *y)
 {
-	return x->family == y->family && x->plen == y->plen &&
+	return x->family == y->family && x->dir == y->dir &&
+	       x->plen == y->plen &&
 	       x->proto == y->proto && !memcmp(x->src, y->src, 16);
 }
 
@@ -201,6 +206,7 @@ void rxl_add_entry(struct rxl_entry *e, const struct rxl_rule *r,
 {
 	memset(e, 0, sizeof(*e));
 	e->family = family;
+	e->dir = r->out ? RXL_RULE_OUT : RXL_RULE_IN;
 	if (r->family != AF_UNSPEC) {
 		e->plen = r->plen;
 		memcpy(e->src, r->src, 16);
@@ -273,37 +279,70 @@ static void rxl_prefix_mask(unsigned int plen, __be32 mask[4])
 		b[i / 8] |= 0x80 >> (i % 8);
 }
 
+/*
+ * Shape @k of @c for @e's family and direction: in shapes grow from the
+ * start of the array, out shapes from its end (RXL_OUT_SHAPE()).
+ */
+static struct rxl_shape *rxl_shape_at(struct rxl_container *c,
+				      const struct rxl_entry *e,
+				      unsigned int k)
+{
+	struct rxl_shape *sh = e->family == 4 ? c->shapes4 : c->shapes6;
+
+	return &sh[e->dir == RXL_RULE_OUT ? RXL_OUT_SHAPE(k) : k];
+}
+
+static unsigned int rxl_nshapes(const struct rxl_container *c, int family,
+				int dir)
+{
+	if (dir == RXL_RULE_OUT)
+		return family == 4 ? rxl_nout4(c) : rxl_nout6(c);
+	return family == 4 ? c->nshapes4 : c->nshapes6;
+}
+
+static void rxl_nshapes_inc(struct rxl_container *c, int family, int dir)
+{
+	if (dir == RXL_RULE_OUT)
+		c->nout += family == 4 ? 1 : 0x10;
+	else if (family == 4)
+		c->nshapes4++;
+	else
+		c->nshapes6++;
+}
+
 /* Shapes of the sorted entries into @c; fails past RXL_MAX_SHAPES. */
 int rxl_shapes(char *why, size_t len, const struct rxl_entry *e, size_t n,
 	       struct rxl_container *c)
 {
 	size_t i;
 
-	c->nshapes4 = c->nshapes6 = 0;
+	c->nshapes4 = c->nshapes6 = c->nout = 0;
 	for (i = 0; i < n; i++) {
-		struct rxl_shape *sh = e[i].family == 4 ? c->shapes4 :
-							  c->shapes6;
-		__u8 *ns = e[i].family == 4 ? &c->nshapes4 : &c->nshapes6;
+		unsigned int ns = rxl_nshapes(c, e[i].family, e[i].dir), k;
 		__u8 any = e[i].proto == 0;
-		unsigned int k;
+		struct rxl_shape *sh;
 
-		for (k = 0; k < *ns; k++)
-			if (sh[k].plen == e[i].plen && sh[k].any_proto == any)
+		for (k = 0; k < ns; k++) {
+			sh = rxl_shape_at(c, &e[i], k);
+			if (sh->plen == e[i].plen && sh->any_proto == any)
 				break;
-		if (k < *ns) {
-			rxl_shape_add_proto(&sh[k], e[i].proto);
+		}
+		if (k < ns) {
+			rxl_shape_add_proto(sh, e[i].proto);
 			continue;
 		}
-		if (*ns == RXL_MAX_SHAPES)
+		if (rxl_nshapes(c, e[i].family, RXL_RULE_IN) +
+		    rxl_nshapes(c, e[i].family, RXL_RULE_OUT) == RXL_MAX_SHAPES)
 			return rxl_refuse(why, len, -E2BIG,
-					  "IPv%u rules use more than %u distinct (prefix length, protocol-or-any) shapes",
+					  "IPv%u rules use more than %u distinct (direction, prefix length, protocol-or-any) shapes",
 					  e[i].family, RXL_MAX_SHAPES);
-		sh[*ns].plen = e[i].plen;
-		sh[*ns].any_proto = any;
-		sh[*ns].protos = 0;
-		rxl_shape_add_proto(&sh[*ns], e[i].proto);
-		rxl_prefix_mask(e[i].plen, sh[*ns].mask);
-		(*ns)++;
+		sh = rxl_shape_at(c, &e[i], ns);
+		sh->plen = e[i].plen;
+		sh->any_proto = any;
+		sh->protos = 0;
+		rxl_shape_add_proto(sh, e[i].proto);
+		rxl_prefix_mask(e[i].plen, sh->mask);
+		rxl_nshapes_inc(c, e[i].family, e[i].dir);
 	}
 	return 0;
 }
@@ -362,15 +401,17 @@ int rxl_fill_ports(struct rxl_rule_val *v, __u32 lo, __u32 hi,
  */
 int rxl_has_shape(struct rxl_container *c, const struct rxl_entry *e)
 {
-	struct rxl_shape *sh = e->family == 4 ? c->shapes4 : c->shapes6;
-	unsigned int k, ns = e->family == 4 ? c->nshapes4 : c->nshapes6;
+	unsigned int k, ns = rxl_nshapes(c, e->family, e->dir);
+	struct rxl_shape *sh;
 
-	for (k = 0; k < ns && k < RXL_MAX_SHAPES; k++)
-		if (sh[k].plen == e->plen && sh[k].any_proto == (e->proto == 0)) {
-			if (sh[k].protos)
-				rxl_shape_add_proto(&sh[k], e->proto);
+	for (k = 0; k < ns && k < RXL_MAX_SHAPES; k++) {
+		sh = rxl_shape_at(c, e, k);
+		if (sh->plen == e->plen && sh->any_proto == (e->proto == 0)) {
+			if (sh->protos)
+				rxl_shape_add_proto(sh, e->proto);
 			return 0;
 		}
+	}
 	return -EAGAIN;
 }
 
@@ -430,7 +471,15 @@ static bool rxl_shapes_cover(const struct rxl_shape *a,
 bool rxl_shapes_equal(const struct rxl_container *a,
 		      const struct rxl_container *b)
 {
+	unsigned int o4 = RXL_MAX_SHAPES - rxl_nout4(a);
+	unsigned int o6 = RXL_MAX_SHAPES - rxl_nout6(a);
+
 	return a->nshapes4 == b->nshapes4 && a->nshapes6 == b->nshapes6 &&
+	       a->nout == b->nout &&
 	       rxl_shapes_cover(a->shapes4, b->shapes4, a->nshapes4) &&
-	       rxl_shapes_cover(a->shapes6, b->shapes6, a->nshapes6);
+	       rxl_shapes_cover(a->shapes6, b->shapes6, a->nshapes6) &&
+	       rxl_shapes_cover(a->shapes4 + o4, b->shapes4 + o4,
+				rxl_nout4(a)) &&
+	       rxl_shapes_cover(a->shapes6 + o6, b->shapes6 + o6,
+				rxl_nout6(a));
 }

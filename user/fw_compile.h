@@ -16,6 +16,7 @@
 /* A rule for one family, as stored: the unit of grouping. */
 struct rxl_entry {
 	__u8 family;		/* 4 or 6 */
+	__u8 dir;		/* RXL_RULE_IN or RXL_RULE_OUT */
 	__u8 plen;
 	__u8 proto;
 	__u8 src[16];
@@ -41,7 +42,7 @@ void rxl_add_entry(struct rxl_entry *e, const struct rxl_rule *r,
  */
 int rxl_expand(char *why, size_t len, const struct rxl_rule *rules,
 	       unsigned int n, struct rxl_entry **out, size_t *nout);
-/* Do @x and @y share one rule key (family, source prefix, protocol)? */
+/* Do @x and @y share one rule key (family, dir, peer prefix, protocol)? */
 int rxl_same_group(const struct rxl_entry *x, const struct rxl_entry *y);
 /* The rule key of @e's group in set @tag. */
 void rxl_entry_key(const struct rxl_entry *e, __u32 tag, union rxl_any_key *k);

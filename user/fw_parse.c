@@ -4,11 +4,13 @@
  * files and the tests alike: addresses, numbers, prefixes, port ranges,
  * tunnel types, and the rule grammar:
  *
- *   allow|drop [proto tcp|udp|icmp|any] [from PREFIX] [dport N[-M]]
- *              [prio N] [comment TEXT]
+ *   [in|out] allow|drop [proto tcp|udp|icmp|any] [from|to PREFIX]
+ *                       [dport N[-M]] [prio N] [comment TEXT]
  *
  * Keywords come in any order, each at most once; prio defaults to
- * RXL_DEFAULT_PRIO. Every refusal names the word it refuses.
+ * RXL_DEFAULT_PRIO, the direction to in. An in rule's peer is its
+ * source ('from'), an out rule's its destination ('to'), and dport is
+ * the peer's port for both. Every refusal names the word it refuses.
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -212,8 +214,12 @@ static int rxl_parse_comment(const char *s, char *comment, size_t len,
 }
 
 static const char *const rxl_rule_words[] = {
-	"proto", "from", "dport", "prio", "comment", NULL
+	"proto", "from", "dport", "prio", "comment", "to", NULL
 };
+
+/* Indexes in rxl_rule_words of the peer's two keywords. */
+#define RXL_WORD_FROM	1
+#define RXL_WORD_TO	5
 
 static int rxl_rule_word(int k, const char *arg, struct rxl_rule *r,
 			 char *comment, size_t clen, struct rxl_parse_err *pe)
@@ -227,6 +233,8 @@ static int rxl_rule_word(int k, const char *arg, struct rxl_rule *r,
 		return rxl_parse_prefix(arg, r, pe);
 	case 2:
 		return rxl_parse_ports(arg, r, pe);
+	case RXL_WORD_TO:
+		return rxl_parse_prefix(arg, r, pe);
 	case 3:
 		if (rxl_parse_u32(arg, UINT32_MAX, &prio))
 			return rxl_refuse_word(pe, arg, false,
@@ -234,9 +242,30 @@ static int rxl_rule_word(int k, const char *arg, struct rxl_rule *r,
 					       (unsigned long)UINT32_MAX);
 		r->prio = prio;
 		return 0;
-	default:
+	case 4:
 		return rxl_parse_comment(arg, comment, clen, pe);
 	}
+	return 0;
+}
+
+/*
+ * A rule names its peer: the source of an in rule ('from'), the
+ * destination of an out rule ('to'). The other keyword is refused, as
+ * is giving both.
+ */
+static int rxl_rule_peer(struct rxl_rule *r, unsigned int seen, int argc,
+			 char *const *argv, struct rxl_parse_err *pe)
+{
+	const char *bad = r->out ? "from" : "to";
+	int i;
+
+	if (!(seen & (1U << (r->out ? RXL_WORD_FROM : RXL_WORD_TO))))
+		return 0;
+	for (i = 0; i < argc && strcmp(argv[i], bad); i++)
+		;
+	return rxl_refuse_word(pe, i < argc ? argv[i] : NULL, true,
+			       r->out ? "an out rule names its peer with 'to PREFIX', not 'from'" :
+				        "an in rule names its peer with 'from PREFIX', not 'to'");
 }
 
 /* Checks across words, once every word is read. */
@@ -261,8 +290,8 @@ static int rxl_rule_finish(struct rxl_rule *r, int argc, char *const *argv,
 int rxl_parse_rule_words(int argc, char *const *argv, struct rxl_rule *r,
 			 char *comment, size_t clen, struct rxl_parse_err *pe)
 {
+	bool action = false, dir = false;
 	unsigned int seen = 0;
-	bool action = false;
 	int i, k, err;
 
 	memset(r, 0, sizeof(*r));
@@ -280,6 +309,15 @@ int rxl_parse_rule_words(int argc, char *const *argv, struct rxl_rule *r,
 						       argv[i]);
 			action = true;
 			r->drop = argv[i][0] == 'd';
+			continue;
+		}
+		if (!strcmp(argv[i], "in") || !strcmp(argv[i], "out")) {
+			if (dir)
+				return rxl_refuse_word(pe, argv[i], true,
+						       "second direction '%s'",
+						       argv[i]);
+			dir = true;
+			r->out = argv[i][0] == 'o';
 			continue;
 		}
 		for (k = 0; rxl_rule_words[k]; k++)
@@ -303,7 +341,8 @@ int rxl_parse_rule_words(int argc, char *const *argv, struct rxl_rule *r,
 	if (!action)
 		return rxl_refuse_word(pe, NULL, true,
 				       "a rule needs 'allow' or 'drop'");
-	return rxl_rule_finish(r, argc, argv, pe);
+	return rxl_rule_peer(r, seen, argc, argv, pe) ?:
+	       rxl_rule_finish(r, argc, argv, pe);
 }
 
 int rxl_parse_rule(const char *s, struct rxl_rule *r, char *err, size_t len)

@@ -11,6 +11,8 @@
  *      "rules": [{"action": "allow", "proto": "tcp",
  *                 "from": "10.100.0.0/24", "dport": "80", "prio": 10,
  *                 "comment": "http"},
+ *                {"direction": "out", "action": "allow", "proto": "udp",
+ *                 "to": "10.0.0.53/32", "dport": "53"},
  *                "drop proto udp"]}]}
  *
  * A rule is an object or a string of rule words. YAML has the same keys.
@@ -181,13 +183,26 @@ static int pol_json_keys(json_t *o, const char *const *keys,
 	return 0;
 }
 
+/* A rule's "direction": one bare word of the grammar, in or out. */
+static int pol_direction(struct pol_build *w, const char *v,
+			 const char *where, char *err, size_t len)
+{
+	if (!v)
+		return 0;
+	if (strcmp(v, "in") && strcmp(v, "out"))
+		return pol_fail(err, len, "%s: direction '%s' is not 'in' or 'out'",
+				where, v);
+	return pol_push(w, v);
+}
+
 static int pol_json_rule(json_t *r, struct pol_build *w, const char *cont,
 			 size_t n, char *err, size_t len)
 {
 	char where[128];
 
 	static const char *const keys[] = {
-		"action", "proto", "from", "dport", "prio", "comment", NULL
+		"action", "proto", "from", "dport", "prio", "comment",
+		"direction", "to", NULL
 	};
 	char buf[32];
 	const char *v;
@@ -210,7 +225,10 @@ static int pol_json_rule(json_t *r, struct pol_build *w, const char *cont,
 		if (!v)
 			return pol_fail(err, len, "%s: '%s' must be a string or a number",
 					where, keys[i]);
-		e = i ? pol_push2(w, keys[i], v) : pol_push(w, v);
+		if (!strcmp(keys[i], "direction"))
+			e = pol_direction(w, v, where, err, len);
+		else
+			e = i ? pol_push2(w, keys[i], v) : pol_push(w, v);
 	}
 	if (!e && !json_object_get(r, "action"))
 		return pol_fail(err, len, "%s: rule without 'action'", where);
@@ -549,6 +567,7 @@ int policy_load_json(const char *path, struct policy *p, char *err,
 struct y_rule {
 	char *action, *proto, *from, *dport, *comment;
 	char *prio;
+	char *direction, *to;
 };
 
 struct y_cont {
@@ -597,6 +616,8 @@ static const cyaml_schema_field_t y_rule_fields[] = {
 	Y_STR("dport", struct y_rule, dport, CYAML_FLAG_OPTIONAL),
 	Y_STR("prio", struct y_rule, prio, CYAML_FLAG_OPTIONAL),
 	Y_STR("comment", struct y_rule, comment, CYAML_FLAG_OPTIONAL),
+	Y_STR("direction", struct y_rule, direction, CYAML_FLAG_OPTIONAL),
+	Y_STR("to", struct y_rule, to, CYAML_FLAG_OPTIONAL),
 	CYAML_FIELD_END
 };
 
@@ -710,8 +731,11 @@ static void y_log(cyaml_log_t level, void *ctx, const char *fmt, va_list ap)
 
 static int y_rule_words(const struct y_rule *r, struct pol_build *w)
 {
-	return pol_push(w, r->action) ?: pol_push2(w, "proto", r->proto) ?:
+	/* A bad direction is a word the grammar refuses by name. */
+	return (r->direction ? pol_push(w, r->direction) : 0) ?:
+	       pol_push(w, r->action) ?: pol_push2(w, "proto", r->proto) ?:
 	       pol_push2(w, "from", r->from) ?:
+	       pol_push2(w, "to", r->to) ?:
 	       pol_push2(w, "dport", r->dport) ?:
 	       pol_push2(w, "prio", r->prio) ?:
 	       pol_push2(w, "comment", r->comment);

@@ -39,6 +39,7 @@ cli fw add web allow proto tcp from 10.100.0.0/24 dport 80 prio 10 comment http 
 cli fw add web allow proto udp dport 1000-2000 >/dev/null
 cli fw add web drop from fd00:1::/64 prio 5 >/dev/null
 cli fw add web allow proto icmp >/dev/null
+cli fw add web out allow proto udp to 10.0.0.53/32 dport 53 >/dev/null
 cli fw add db drop proto tcp dport 22 >/dev/null
 cat > "$POLICY" <<'JSON'
 {"schema": 1, "containers": [

@@ -118,7 +118,7 @@ import json, re, sys
 
 LABELS = {"vtep", "port", "vni", "ip", "rules", "containers", "container",
           "pkts", "hits", "rxlane", "ok", "egress-default"}
-IMPLIED = {"any", "vxlan"}      # what text leaves out: any proto, VXLAN
+IMPLIED = {"any", "vxlan", "in"}  # text leaves out: any proto, VXLAN, in
 text = open(sys.argv[1]).read()
 doc = json.load(open(sys.argv[2]))
 json_only, text_only = set(), set()

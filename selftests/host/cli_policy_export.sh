@@ -5,7 +5,7 @@
 # back to the same configuration: VTEPs (addresses, tunnel types), the UDP
 # ports, the known VNIs and every container (addresses, VNI bindings,
 # device, default and egress default policies, every rule with its
-# priority and comment).
+# direction, priority and comment).
 #  - export -> apply -> export is byte-identical;
 #  - the configuration is rebuilt from the file alone (detach, pins
 #    removed, attach, apply), and over a configuration that differs in
@@ -70,19 +70,25 @@ cli fw del web handle 6
 cli fw add web allow from 192.0.2.0/24 prio 4294967295 comment last
 cli fw add db drop proto tcp dport 22
 cli fw add db allow proto any dport 0-65535 prio 7
+cli fw add db out allow proto udp to 10.0.0.53/32 dport 53 comment dns
+cli fw add web out drop proto tcp to fd00:5::/64 dport 25 prio 3
+cli fw add db out allow proto udp dport 123
 cli ct timeout udp 60
 cli ct timeout established 3600
 ORIG=$(listings)
 
 rxl_in "$NS" policy export > "$DIR/a.json" || rxl_fail "policy export"
 out=$(rxl_in "$NS" policy export "$DIR/b.json") || rxl_fail "export FILE"
-[ "$out" = "$DIR/b.json: 3 containers, 8 rules" ] || rxl_fail "export FILE said '$out'"
+[ "$out" = "$DIR/b.json: 3 containers, 11 rules" ] || rxl_fail "export FILE said '$out'"
 cmp -s "$DIR/a.json" "$DIR/b.json" || rxl_fail "export to stdout and to FILE differ"
 jq -e '(.vteps | length) == 4 and .ports == {"vxlan": 4790, "geneve": 6082}
 	and (.vnis | length) == 4 and (.containers | length) == 3
-	and .ct_timeouts == {"established": 3600, "udp": 60}' \
+	and .ct_timeouts == {"established": 3600, "udp": 60}
+	and ([.containers[].rules[] | select(.direction == "out")] | length) == 3
+	and ([.containers[].rules[] | select(.to == "10.0.0.53/32")] | length) == 1
+	and ([.containers[].rules[] | select(.direction == "in")] | length) == 0' \
 	"$DIR/a.json" >/dev/null || rxl_fail "export lacks a part: $(cat "$DIR/a.json")"
-rxl_ok "export: 4 VTEPs, ports, 4 VNIs, 3 containers, 8 rules, 2 timeouts"
+rxl_ok "export: 4 VTEPs, ports, 4 VNIs, 3 containers, 11 rules (3 out), 2 timeouts"
 
 n=$(rxl_in "$NS" -j policy apply "$DIR/a.json" | jq '.changes | length')
 [ "$n" = 0 ] || rxl_fail "applying the export changed $n things"
@@ -138,6 +144,21 @@ cli policy apply "$DIR/a.json"
 same_as "$ORIG" "egress-default put back by the file"
 rxl_in "$NS" check >/dev/null || rxl_fail "check after egress-default: $(rxl_in "$NS" check)"
 rxl_ok "egress_default: diffed, applied, consistent with the fast path"
+# A rule's direction (issue 14) is part of the rule: the same words the
+# other way are another rule.
+h=$(rxl_in "$NS" -j fw list db | jq -e '.rules[] | select(.direction == "out"
+	and .dport.min == 123) | .handle') || rxl_fail "no out rule for 123"
+cli fw del db handle "$h"
+cli fw add db in allow proto udp dport 123
+out=$(rxl_in "$NS" policy diff "$DIR/a.json") || rxl_fail "diff: direction"
+case "$out" in
+*"- rule db prio 1000 allow proto udp dport 123"*"+ rule db prio 1000 out allow proto udp dport 123"*) ;;
+*) rxl_fail "diff of a direction change: '$out'" ;;
+esac
+cli policy apply "$DIR/a.json"
+same_as "$ORIG" "the out rule put back by the file"
+rxl_in "$NS" check >/dev/null || rxl_fail "check after direction: $(rxl_in "$NS" check)"
+rxl_ok "direction: diffed, applied, consistent with the fast path"
 
 # A refused file changes no part, its tunnels included.
 jq '.vteps |= map(select(.addr != "10.0.0.3"))

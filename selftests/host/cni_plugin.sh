@@ -64,7 +64,9 @@ conf() {
 		'{cniVersion: $v, name: $net, type: "rxlane-cni", pinDir: $pin,
 		  policy: {default: "drop",
 			   rules: [{action: "allow", proto: "tcp", dport: 80},
-				   "allow proto icmp"]},
+				   "allow proto icmp",
+				   {direction: "out", action: "allow", proto: "udp",
+				    to: "10.0.0.53/32", dport: 53}]},
 		  prevResult: ($prev | .cniVersion = $v)} | '"${4:-.}"
 }
 
@@ -127,8 +129,11 @@ for v in 1.0.0 0.4.0; do
 	name=$(name_of $n)
 	"$RXL_CLI" -j container show "$name" | jq -e --arg a "10.251.0.$((n + 1))" \
 		--arg d "h$n-$SUF" '.container | .ips == [$a] and .default == "drop" and
-		.dev == $d and .mac == "02:00:00:00:00:03" and .rule_count == 2' >/dev/null ||
+		.dev == $d and .mac == "02:00:00:00:00:03" and .rule_count == 3' >/dev/null ||
 		rxl_fail "ADD $v: container '$name' not as configured: $("$RXL_CLI" container show "$name" 2>&1)"
+	"$RXL_CLI" -j fw list "$name" | jq -e '[.rules[] | select(.direction ==
+		"out" and .to == "10.0.0.53/32" and .dport.min == 53)] | length == 1' \
+		>/dev/null || rxl_fail "ADD $v: no out rule: $("$RXL_CLI" fw list "$name")"
 	xdp_on eth0 "ct$n-$SUF" || rxl_fail "ADD $v: no XDP on eth0 in ct$n-$SUF"
 	cni CHECK $n <<< "$c"
 	[ "$RC" = 0 ] || rxl_fail "CHECK $v: exit $RC: $OUT"
@@ -251,6 +256,9 @@ refusals() {
 7|ADD|.policy.rules = [{"proto": "tcp"}]|
 7|ADD|.policy.rules = ["allow proto tcp dport 80", "allow proto tcp dport 80"]|
 7|ADD|.policy.rules = ["allow proto sctp"]|
+7|ADD|.policy.rules = [{"direction": "out", "action": "allow", "from": "10.0.0.0/8"}]|
+7|ADD|.policy.rules = [{"direction": "in", "action": "allow", "to": "10.0.0.0/8"}]|
+7|ADD|.policy.rules = [{"direction": "sideways", "action": "allow"}]|
 110|ADD|.hw = true|
 7|ADD|.hw = "yes"|
 7|ADD|.device = 5|

@@ -28,13 +28,7 @@ trap 'rxl_cleanup; rm -rf "$PY"' EXIT
 
 rxl_netns "$B"
 rxl_netns "$P"
-ip -n "$B" link add vb type veth peer name vp netns "$P" || rxl_fail "veth"
-ip -n "$B" addr add 10.78.0.1/24 dev vb
-ip -n "$B" addr add fd78::1/64 dev vb nodad
-ip -n "$P" addr add 10.78.0.2/24 dev vp
-ip -n "$P" addr add fd78::2/64 dev vp nodad
-ip -n "$B" link set vb up
-ip -n "$P" link set vp up
+rxl_ns_pair "$B" vb "$P" vp "10.78.0.1/24 fd78::1/64" "10.78.0.2/24 fd78::2/64"
 
 cat > "$PY/ct.py" <<'EOF'
 import os, socket, struct, sys, threading, time

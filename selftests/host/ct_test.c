@@ -163,16 +163,23 @@ static void mk_tcp(struct pkt *p, int fam, int b, int dir, uint16_t cport,
 	pk_finish(p);
 }
 
-static void mk_udp(struct pkt *p, int fam, int dir, uint16_t cport,
-		   uint16_t pport)
+/* UDP between container @b (port @cport) and @peer (@pport), going @dir. */
+static void mk_udp_peer(struct pkt *p, int fam, int b, const char *peer,
+			int dir, uint16_t cport, uint16_t pport)
 {
 	if (dir == OUT)
-		ip_hdr(p, fam, cont_addr(fam, 0), peer_addr(fam), IPPROTO_UDP);
+		ip_hdr(p, fam, cont_addr(fam, b), peer, IPPROTO_UDP);
 	else
-		ip_hdr(p, fam, peer_addr(fam), cont_addr(fam, 0), IPPROTO_UDP);
+		ip_hdr(p, fam, peer, cont_addr(fam, b), IPPROTO_UDP);
 	pk_udp(p, dir == OUT ? cport : pport, dir == OUT ? pport : cport, -1);
 	pk_payload(p, 10);
 	pk_finish(p);
+}
+
+static void mk_udp(struct pkt *p, int fam, int dir, uint16_t cport,
+		   uint16_t pport)
+{
+	mk_udp_peer(p, fam, 0, peer_addr(fam), dir, cport, pport);
 }
 
 /* ICMP echo request (@reply 0) or reply with identifier @id. */
@@ -1149,6 +1156,211 @@ TEST_F(ct, spoof_ipv6_nd)
 		bad += !c[i].ok;
 	}
 	EXPECT_EQ(bad, spoofs(self, CID));
+}
+
+/* ---- egress rules ------------------------------------------------------- */
+
+#define OTHER4		"198.51.100.8"
+#define OTHER6		"2001:db8::8"
+
+/*
+ * Container @id (@a4, @a6) with default drop, egress default @egress_drop
+ * and the rules @rules (rule grammar, NULL-terminated).
+ */
+static int cont_rules(struct rxl_fw *fw, __u32 id, const char *a4,
+		      const char *a6, bool egress_drop,
+		      const char *const *rules)
+{
+	struct rxl_rule r[8];
+	struct rxl_addr a[2];
+	char err[256];
+	struct rxl_cont_spec s = {
+		.id = id, .addrs = a, .naddrs = 2, .rules = r,
+		.default_drop = true, .egress_drop = egress_drop,
+	};
+
+	if (rxl_parse_addr(a4, &a[0]) || rxl_parse_addr(a6, &a[1]))
+		return -EINVAL;
+	for (; rules[s.nrules]; s.nrules++)
+		if (s.nrules == 8 ||
+		    rxl_parse_rule(rules[s.nrules], &r[s.nrules], err,
+				   sizeof(err)))
+			return -EINVAL;
+	return rxl_fw_container_apply(fw, &s);
+}
+
+/* "db" (egress drop) may ask the peer's DNS port, over either family. */
+static const char *const dns_rules[] = {
+	"allow proto tcp dport 8080",
+	"out allow proto udp to " PEER4 "/32 dport 53",
+	"out allow proto udp to " PEER6 "/128 dport 53",
+	NULL
+};
+
+static __u64 rule_packets(FIXTURE_DATA(ct) *self, __u32 id, __u32 rank)
+{
+	struct rxl_counter c;
+
+	if (rxl_fw_rule_counter(&self->fw, id, rank, &c))
+		return ~0ULL;
+	return c.packets;
+}
+
+TEST_F(ct, egress_rule_opens_flow)
+{
+	const char *other;
+	struct rxl_ct_val v;
+	struct pkt p;
+	int fam;
+
+	ASSERT_EQ(0, cont_rules(&self->fw, CID_B, CONTB4, CONTB6, true,
+				dns_rules));
+	FAMILIES {
+		other = fam == 4 ? OTHER4 : OTHER6;
+		/* The allowed peer and port: out, an entry, the answer in. */
+		mk_udp_peer(&p, fam, 1, peer_addr(fam), OUT, 41000, 53);
+		PASSES_OUT(&p);
+		ASSERT_EQ(0, entry(self, fam, CID_B, 1, IPPROTO_UDP, 41000,
+				   53, &v));
+		EXPECT_EQ(RXL_CT_OUT, v.opener);
+		EXPECT_EQ(RXL_CT_UDP, v.state);
+		mk_udp_peer(&p, fam, 1, peer_addr(fam), IN, 41000, 53);
+		PASSES_IN(&p);
+		/* Another port of that peer, the same port of another. */
+		mk_udp_peer(&p, fam, 1, peer_addr(fam), OUT, 41001, 54);
+		DROPPED_OUT(&p);
+		EXPECT_EQ(-ENOENT, entry(self, fam, CID_B, 1, IPPROTO_UDP,
+					 41001, 54, &v));
+		mk_udp_peer(&p, fam, 1, other, OUT, 41002, 53);
+		DROPPED_OUT(&p);
+		/* TCP to the allowed peer and port: no rule names it. */
+		mk_tcp(&p, fam, 1, OUT, 41003, 53, SYN);
+		DROPPED_OUT(&p);
+		/* Unsolicited, to the port the container asked from. */
+		mk_udp_peer(&p, fam, 1, other, IN, 41000, 53);
+		DROPPED_IN(&p);
+	}
+	/* Ranks 1 and 2: one opening packet each (replies count on none). */
+	EXPECT_EQ(1, rule_packets(self, CID_B, 1));
+	EXPECT_EQ(1, rule_packets(self, CID_B, 2));
+	EXPECT_EQ(6, stat(self, RXL_CT_STAT_EGRESS_DROP));
+	EXPECT_EQ(2, stat(self, RXL_CT_STAT_CREATE_OUT));
+}
+
+TEST_F(ct, egress_rule_drop_and_prio)
+{
+	static const char *const rules[] = {
+		"out allow proto udp dport 50-60 prio 20",
+		"out drop proto udp to " PEER4 "/32 dport 53 prio 10",
+		"out drop proto udp to " PEER6 "/128 dport 53 prio 10",
+		NULL
+	};
+	struct rxl_ct_val v;
+	struct pkt p;
+	int fam;
+
+	/* "web": egress default allow; the drop rule still refuses. */
+	ASSERT_EQ(0, cont_rules(&self->fw, CID, CONT4, CONT6, false, rules));
+	FAMILIES {
+		mk_udp(&p, fam, OUT, 42000, 53);
+		DROPPED_OUT(&p);
+		EXPECT_EQ(-ENOENT, entry(self, fam, CID, 0, IPPROTO_UDP,
+					 42000, 53, &v));
+		mk_udp(&p, fam, OUT, 42000, 54);
+		PASSES_OUT(&p);
+		ASSERT_EQ(0, entry(self, fam, CID, 0, IPPROTO_UDP, 42000, 54,
+				   &v));
+	}
+	/* Ranks by prio: the drops are 0 and 1, the allow 2. */
+	EXPECT_EQ(1, rule_packets(self, CID, 0));
+	EXPECT_EQ(1, rule_packets(self, CID, 1));
+	EXPECT_EQ(2, rule_packets(self, CID, 2));
+}
+
+TEST_F(ct, egress_established_survives_rule_change)
+{
+	/* The allows go, a drop of the same port comes: out rules remain. */
+	static const char *const none[] = { "allow proto tcp dport 8080",
+					    "out drop proto udp dport 53",
+					    NULL };
+	struct rxl_ct6_key k6 = { .zone = CID_B, .lport = 41000, .rport = 53,
+				  .proto = IPPROTO_UDP };
+	struct rxl_ct4_key k4 = { .zone = CID_B, .lport = 41000, .rport = 53,
+				  .proto = IPPROTO_UDP };
+	struct rxl_ct_val v;
+	struct pkt p;
+	int fam;
+
+	ASSERT_EQ(0, cont_rules(&self->fw, CID_B, CONTB4, CONTB6, true,
+				dns_rules));
+	FAMILIES {
+		mk_udp_peer(&p, fam, 1, peer_addr(fam), OUT, 41000, 53);
+		PASSES_OUT(&p);
+	}
+	/*
+	 * The out allows go: the flows stay, both ways, not judged by the
+	 * drop rule; new ones are.
+	 */
+	ASSERT_EQ(0, cont_rules(&self->fw, CID_B, CONTB4, CONTB6, true, none));
+	FAMILIES {
+		mk_udp_peer(&p, fam, 1, peer_addr(fam), IN, 41000, 53);
+		PASSES_IN(&p);
+		mk_udp_peer(&p, fam, 1, peer_addr(fam), OUT, 41000, 53);
+		PASSES_OUT(&p);
+		mk_udp_peer(&p, fam, 1, peer_addr(fam), OUT, 41005, 53);
+		DROPPED_OUT(&p);
+	}
+	/* What 'ct flush db' does: then the flow is judged anew. */
+	inet_pton(AF_INET, CONTB4, &k4.local);
+	inet_pton(AF_INET, PEER4, &k4.remote);
+	inet_pton(AF_INET6, CONTB6, k6.local);
+	inet_pton(AF_INET6, PEER6, k6.remote);
+	ASSERT_EQ(0, bpf_map_delete_elem(self->ct4, &k4));
+	ASSERT_EQ(0, bpf_map_delete_elem(self->ct6, &k6));
+	FAMILIES {
+		mk_udp_peer(&p, fam, 1, peer_addr(fam), OUT, 41000, 53);
+		DROPPED_OUT(&p);
+		mk_udp_peer(&p, fam, 1, peer_addr(fam), IN, 41000, 53);
+		DROPPED_IN(&p);
+		EXPECT_EQ(-ENOENT, entry(self, fam, CID_B, 1, IPPROTO_UDP,
+					 41000, 53, &v));
+	}
+}
+
+/*
+ * A rule judges its own direction only, even where an in rule and an
+ * out rule have one shape (any peer, UDP) and the same port.
+ */
+TEST_F(ct, egress_rule_direction_only)
+{
+	static const char *const rules[] = {
+		"allow proto udp dport 5353",
+		"out allow proto udp dport 5300",
+		"out allow proto tcp dport 9000",
+		NULL
+	};
+	struct pkt p;
+	int fam;
+
+	ASSERT_EQ(0, cont_rules(&self->fw, CID_B, CONTB4, CONTB6, true,
+				rules));
+	FAMILIES {
+		/* The in rule's port, sent: no out rule allows it. */
+		mk_udp_peer(&p, fam, 1, peer_addr(fam), OUT, 43000, 5353);
+		DROPPED_OUT(&p);
+		/* The out rules' ports, received: no in rule allows them. */
+		mk_udp_peer(&p, fam, 1, peer_addr(fam), IN, 5300, 43000);
+		DROPPED_IN(&p);
+		mk_tcp(&p, fam, 1, IN, 9000, 43000, SYN);
+		DROPPED_IN(&p);
+		/* Each in its own direction. */
+		mk_udp_peer(&p, fam, 1, peer_addr(fam), IN, 5353, 43000);
+		PASSES_IN(&p);
+		mk_udp_peer(&p, fam, 1, peer_addr(fam), OUT, 43001, 5300);
+		PASSES_OUT(&p);
+		mk_tcp(&p, fam, 1, OUT, 43002, 9000, SYN);
+		PASSES_OUT(&p);
+	}
 }
 
 TEST_HARNESS_MAIN

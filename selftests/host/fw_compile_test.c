@@ -424,4 +424,141 @@ TEST(equivalent_values)
 	EXPECT_FALSE(rxl_val_equiv(&a, &b));
 }
 
+/* @r as an out rule (its prefix names the destination peer). */
+static struct rxl_rule out(struct rxl_rule r)
+{
+	r.out = true;
+	return r;
+}
+
+TEST(directions_keys_and_shapes)
+{
+	struct rxl_rule r[4] = {
+		rule(1, NULL, 0, IPPROTO_UDP, 53, 53, false),
+		out(rule(1, NULL, 0, IPPROTO_UDP, 53, 53, false)),
+		out(rule(1, "10.0.0.53", 32, IPPROTO_UDP, 53, 53, false)),
+		out(rule(1, "2001:db8::", 32, 0, 0, 0xffff, true)),
+	};
+	struct rxl_entry *e = NULL;
+	struct rxl_container c;
+	union rxl_any_key k;
+	char why[WHY_LEN];
+	size_t ne = 0, i, nout = 0;
+
+	ASSERT_EQ(0, rxl_expand(why, sizeof(why), r, 4, &e, &ne));
+	ASSERT_EQ(6, ne);
+	for (i = 0; i < ne; i++) {
+		rxl_entry_key(&e[i], 7, &k);
+		EXPECT_EQ(e[i].dir, e[i].family == 4 ? k.k4.dir : k.k6.dir);
+		nout += e[i].dir == RXL_RULE_OUT;
+	}
+	EXPECT_EQ(4, nout);
+	/* The in and the out rule of one peer and port: two groups. */
+	for (i = 1; i < ne; i++)
+		EXPECT_FALSE(rxl_same_group(&e[i - 1], &e[i]));
+	free(e);
+	ASSERT_EQ(0, shapes_of(r, 4, &c, why));
+	/* In: /0 udp in both families, from the start of the arrays. */
+	EXPECT_EQ(1, c.nshapes4);
+	EXPECT_EQ(1, c.nshapes6);
+	EXPECT_EQ(0, c.shapes4[0].plen);
+	/* Out: IPv4 /0 and /32, IPv6 /0 and /32 any, from the end. */
+	EXPECT_EQ(2, rxl_nout4(&c));
+	EXPECT_EQ(2, rxl_nout6(&c));
+	EXPECT_EQ(0, c.shapes4[RXL_OUT_SHAPE(0)].plen);
+	EXPECT_EQ(32, c.shapes4[RXL_OUT_SHAPE(1)].plen);
+	EXPECT_EQ(htonl(0xffffffff), c.shapes4[RXL_OUT_SHAPE(1)].mask[0]);
+	EXPECT_EQ(0, c.shapes6[RXL_OUT_SHAPE(0)].plen);
+	EXPECT_EQ(32, c.shapes6[RXL_OUT_SHAPE(1)].plen);
+	EXPECT_EQ(1, c.shapes6[RXL_OUT_SHAPE(1)].any_proto);
+	/* Nothing in between was written. */
+	EXPECT_EQ(0, c.shapes4[1].plen + c.shapes4[1].protos);
+	EXPECT_EQ(0, c.shapes4[RXL_OUT_SHAPE(2)].protos);
+	/* Only the out rules: the ingress judge sees no shape at all. */
+	ASSERT_EQ(0, shapes_of(r + 1, 3, &c, why));
+	EXPECT_EQ(0, c.nshapes4);
+	EXPECT_EQ(0, c.nshapes6);
+	EXPECT_EQ(0x22, c.nout);
+}
+
+TEST(directions_share_shape_limit)
+{
+	struct rxl_rule r[RXL_MAX_SHAPES + 1];
+	struct rxl_container c;
+	char why[WHY_LEN];
+	unsigned int i;
+
+	/* Half in, half out, all IPv4 and of distinct prefix lengths. */
+	for (i = 0; i <= RXL_MAX_SHAPES; i++) {
+		r[i] = rule(1, "10.0.0.0", 8 + i, IPPROTO_TCP, 0, 0xffff,
+			    false);
+		r[i].out = i % 2;
+	}
+	ASSERT_EQ(0, shapes_of(r, RXL_MAX_SHAPES, &c, why));
+	EXPECT_EQ(RXL_MAX_SHAPES / 2, c.nshapes4);
+	EXPECT_EQ(RXL_MAX_SHAPES / 2, rxl_nout4(&c));
+	EXPECT_EQ(-E2BIG, shapes_of(r, RXL_MAX_SHAPES + 1, &c, why));
+	EXPECT_NE(NULL, strstr(why, "IPv4 rules use more than 8 distinct"));
+}
+
+TEST(direction_append_shape)
+{
+	struct rxl_rule r[2] = {
+		rule(1, NULL, 0, IPPROTO_TCP, 80, 80, false),
+		out(rule(1, NULL, 0, IPPROTO_UDP, 53, 53, false)),
+	};
+	struct rxl_rule o = out(rule(1, NULL, 0, IPPROTO_UDP, 123, 123,
+				     false));
+	struct rxl_rule in = rule(1, NULL, 0, IPPROTO_UDP, 123, 123, false);
+	struct rxl_container c;
+	struct rxl_entry e;
+	char why[WHY_LEN];
+
+	ASSERT_EQ(0, shapes_of(r, 2, &c, why));
+	/* An out rule of the out shape appends in place... */
+	rxl_add_entry(&e, &o, 4, 2);
+	EXPECT_EQ(RXL_RULE_OUT, e.dir);
+	EXPECT_EQ(0, rxl_has_shape(&c, &e));
+	/* ...and its protocol joins the out shape, not the in one. */
+	rxl_add_entry(&e, &in, 4, 3);
+	EXPECT_EQ(0, rxl_has_shape(&c, &e));
+	EXPECT_TRUE(c.shapes4[0].protos & rxl_proto_bit(IPPROTO_UDP));
+	/* An out rule of a shape only in rules have: the whole-set path. */
+	r[1].out = false;
+	ASSERT_EQ(0, shapes_of(r, 2, &c, why));
+	rxl_add_entry(&e, &o, 4, 2);
+	EXPECT_EQ(-EAGAIN, rxl_has_shape(&c, &e));
+}
+
+TEST(direction_parse)
+{
+	struct rxl_rule r;
+	char err[256];
+
+	ASSERT_EQ(0, rxl_parse_rule("out allow proto udp to 10.0.0.53/32 dport 53",
+				    &r, err, sizeof(err)));
+	EXPECT_TRUE(r.out);
+	EXPECT_EQ(AF_INET, r.family);
+	EXPECT_EQ(32, r.plen);
+	EXPECT_EQ(53, r.dport_lo);
+	ASSERT_EQ(0, rxl_parse_rule("in drop from 10.0.0.0/8", &r, err,
+				    sizeof(err)));
+	EXPECT_FALSE(r.out);
+	ASSERT_EQ(0, rxl_parse_rule("allow proto tcp", &r, err, sizeof(err)));
+	EXPECT_FALSE(r.out);
+	EXPECT_EQ(-EINVAL, rxl_parse_rule("out allow from 10.0.0.0/8", &r,
+					  err, sizeof(err)));
+	EXPECT_NE(NULL, strstr(err, "an out rule names its peer with 'to"));
+	EXPECT_EQ(-EINVAL, rxl_parse_rule("allow to 10.0.0.0/8", &r, err,
+					  sizeof(err)));
+	EXPECT_NE(NULL, strstr(err, "an in rule names its peer with 'from"));
+	EXPECT_EQ(-EINVAL, rxl_parse_rule("in allow to 10.0.0.0/8", &r, err,
+					  sizeof(err)));
+	EXPECT_EQ(-EINVAL, rxl_parse_rule("out in allow", &r, err,
+					  sizeof(err)));
+	EXPECT_NE(NULL, strstr(err, "second direction 'in'"));
+	EXPECT_EQ(-EINVAL, rxl_parse_rule("out allow to 10.0.0.1/32 from 10.0.0.2/32",
+					  &r, err, sizeof(err)));
+}
+
 TEST_HARNESS_MAIN

@@ -95,6 +95,32 @@ rxl_veth_ns() {
 	ip -n "$1" link set v1 up
 }
 
+# rxl_ns_addrs NS DEV ADDR/LEN...: the addresses on DEV in NS (IPv6 ones
+# without duplicate address detection).
+rxl_ns_addrs() {
+	local ns=$1 dev=$2 a nodad
+
+	shift 2
+	for a in "$@"; do
+		nodad=
+		case $a in *:*) nodad=nodad ;; esac
+		ip -n "$ns" addr add "$a" dev "$dev" $nodad ||
+			rxl_fail "addr $a on $dev"
+	done
+}
+
+# rxl_ns_pair NS1 DEV1 NS2 DEV2 ADDRS1 ADDRS2: a veth pair DEV1 in NS1 and
+# DEV2 in NS2 (namespaces made by rxl_netns), up, with the addresses of
+# the blank-separated lists ADDRS1 and ADDRS2 (rxl_ns_addrs).
+rxl_ns_pair() {
+	ip -n "$1" link add "$2" type veth peer name "$4" netns "$3" ||
+		rxl_fail "veth $2-$4"
+	rxl_ns_addrs "$1" "$2" $5
+	rxl_ns_addrs "$3" "$4" $6
+	ip -n "$1" link set "$2" up
+	ip -n "$3" link set "$4" up
+}
+
 # ---- the CLI under crash_at.so (cli_fail.sh, cli_crash.sh, cli_grace.sh) --
 RXL_SHIM=$RXL_TOP/selftests/host/crash_at.so
 
