@@ -15,8 +15,11 @@
 /* Multicast group: RXLANE_CMD_CONT_NEW / _DEL when containers come and go. */
 #define RXLANE_GENL_MCGRP	"containers"
 
-/* Longest container name, without the NUL (as IFNAMSIZ - 1). */
-#define RXLANE_NAME_MAX		15
+/*
+ * Longest container name, without the NUL: the CLI's and the CNI
+ * plugin's (31), so a container has one name everywhere.
+ */
+#define RXLANE_NAME_MAX		31
 /* Addresses of one container, rules of one container. */
 #define RXLANE_ADDRS_MAX	8
 #define RXLANE_RULES_MAX	64
@@ -27,8 +30,11 @@
  * enum rxlane_cmd - commands
  * @RXLANE_CMD_UNSPEC:	 unused
  * @RXLANE_CMD_CONT_NEW: create a container and program its entries: NAME,
- *	IFINDEX, ADDRS required; CPUS, DEFAULT, NETNS_FD optional. Replies
- *	with the container as CONT_GET does. Also the notification.
+ *	IFINDEX, ADDRS required; CPUS, DEFAULT, NETNS_FD, RULES optional.
+ *	All or nothing: a refused rule (extack points at its nest) leaves
+ *	no container and no NIC entry. The allow entries of RULES go into
+ *	the NIC before the default (drop) entries. Replies with the
+ *	container as CONT_GET does. Also the notification.
  * @RXLANE_CMD_CONT_DEL: remove a container (NAME) and all its entries.
  *	Also the notification (NAME, IFINDEX).
  * @RXLANE_CMD_CONT_GET: one container (NAME) or, with NLM_F_DUMP, every
@@ -87,7 +93,9 @@ enum rxlane_entry_kind {
  * @RXLANE_A_RULE:	nest, enum rxlane_rule_attr
  * @RXLANE_A_RULE_ID:	u32, a rule's id within its container
  * @RXLANE_A_RSS_CTX:	u32, reply only: the container's RSS context
- * @RXLANE_A_RULES:	nest of RXLANE_A_RULE, reply only
+ * @RXLANE_A_RULES:	nest of RXLANE_A_RULE nests, 0 to RXLANE_RULES_MAX:
+ *	in CONT_NEW the container's first rules (ids 1, 2, ... in order),
+ *	in replies its rules
  * @RXLANE_A_ENTRIES:	nest of RXLANE_ENTRY nests, reply only
  * @RXLANE_A_NETNS_COOKIE: u64, reply only: the container's namespace
  *	cookie (SO_NETNS_COOKIE), 0 when none was given

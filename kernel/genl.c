@@ -15,6 +15,7 @@
 #include <linux/in.h>
 #include <linux/rtnetlink.h>
 #include <linux/slab.h>
+#include <linux/stringify.h>
 #include <net/genetlink.h>
 #include <net/net_namespace.h>
 #include <net/sock.h>
@@ -51,6 +52,7 @@ static const struct nla_policy rxlane_policy[RXLANE_A_MAX + 1] = {
 	[RXLANE_A_DEFAULT]	= NLA_POLICY_MAX(NLA_U8, RXLANE_DEFAULT_ALLOW),
 	[RXLANE_A_RULE]		= NLA_POLICY_NESTED(rxlane_rule_policy),
 	[RXLANE_A_RULE_ID]	= NLA_POLICY_MIN(NLA_U32, 1),
+	[RXLANE_A_RULES]	= NLA_POLICY_NESTED_ARRAY(rxlane_rule_policy),
 };
 
 /* The size of @c's message, an upper bound. */
@@ -239,7 +241,8 @@ static int rxlane_genl_parse_name(struct rxlane_hw_cont *c,
 			break;
 	if (!n || i < n) {
 		NL_SET_ERR_MSG_ATTR(extack, attr,
-				    "a name is 1 to 15 of [a-zA-Z0-9_.-]");
+				    "a name is 1 to " __stringify(RXLANE_NAME_MAX)
+				    " of [a-zA-Z0-9_.-]");
 		return -EINVAL;
 	}
 	strscpy(c->name, s, sizeof(c->name));
@@ -326,6 +329,118 @@ static u64 rxlane_genl_online_cpus(void)
 	return set;
 }
 
+static int rxlane_genl_parse_rule(const struct nlattr *nest,
+				  struct rxlane_hw_rule *r,
+				  struct netlink_ext_ack *extack)
+{
+	struct nlattr *tb[RXLANE_RULE_MAX + 1];
+	const struct nlattr *src;
+	__be32 mask[4];
+	unsigned int i, max;
+	int err;
+
+	err = nla_parse_nested(tb, RXLANE_RULE_MAX, nest, rxlane_rule_policy,
+			       extack);
+	if (err)
+		return err;
+	if (NL_REQ_ATTR_CHECK(extack, nest, tb, RXLANE_RULE_PROTO) ||
+	    NL_REQ_ATTR_CHECK(extack, nest, tb, RXLANE_RULE_DPORT_MIN))
+		return -EINVAL;
+	memset(r, 0, sizeof(*r));
+	r->proto = nla_get_u8(tb[RXLANE_RULE_PROTO]);
+	if (r->proto != IPPROTO_TCP && r->proto != IPPROTO_UDP) {
+		NL_SET_ERR_MSG_ATTR(extack, tb[RXLANE_RULE_PROTO],
+				    "the protocol is tcp (6) or udp (17)");
+		return -EINVAL;
+	}
+	r->dport_min = nla_get_u16(tb[RXLANE_RULE_DPORT_MIN]);
+	r->dport_max = tb[RXLANE_RULE_DPORT_MAX] ?
+		       nla_get_u16(tb[RXLANE_RULE_DPORT_MAX]) : r->dport_min;
+	if (r->dport_max < r->dport_min) {
+		NL_SET_ERR_MSG_ATTR(extack, tb[RXLANE_RULE_DPORT_MAX],
+				    "the last port is below the first");
+		return -EINVAL;
+	}
+	if (tb[RXLANE_RULE_SRC_IN] && tb[RXLANE_RULE_SRC_IN6]) {
+		NL_SET_ERR_MSG_ATTR(extack, tb[RXLANE_RULE_SRC_IN6],
+				    "one source prefix, IPv4 or IPv6");
+		return -EINVAL;
+	}
+	src = tb[RXLANE_RULE_SRC_IN] ?: tb[RXLANE_RULE_SRC_IN6];
+	if (!src) {
+		if (tb[RXLANE_RULE_SRC_PLEN]) {
+			NL_SET_ERR_MSG_ATTR(extack, tb[RXLANE_RULE_SRC_PLEN],
+					    "a prefix length without a prefix");
+			return -EINVAL;
+		}
+		return 0;
+	}
+	r->src_family = src == tb[RXLANE_RULE_SRC_IN] ? AF_INET : AF_INET6;
+	max = r->src_family == AF_INET ? 32 : 128;
+	memcpy(r->src, nla_data(src), nla_len(src));
+	r->src_plen = tb[RXLANE_RULE_SRC_PLEN] ?
+		      nla_get_u8(tb[RXLANE_RULE_SRC_PLEN]) : max;
+	if (r->src_plen > max) {
+		NL_SET_ERR_MSG_ATTR(extack, tb[RXLANE_RULE_SRC_PLEN],
+				    "the prefix length is beyond the address");
+		return -EINVAL;
+	}
+	for (i = 0; i < max / 32; i++) {
+		unsigned int bits = clamp_t(int, r->src_plen - 32 * i, 0, 32);
+
+		mask[i] = bits ? htonl(~0U << (32 - bits)) : 0;
+		if (r->src[i] & ~mask[i]) {
+			NL_SET_ERR_MSG_ATTR(extack, src,
+					    "the prefix has host bits set");
+			return -EINVAL;
+		}
+	}
+	return 0;
+}
+
+/*
+ * The rules of a new container (RXLANE_A_RULES), each checked as RULE_NEW
+ * checks one: the first bad one refuses the whole container, its nest
+ * pointed at.
+ */
+static int rxlane_genl_parse_rules(struct rxlane_hw_cont *c,
+				   const struct nlattr *nest,
+				   struct netlink_ext_ack *extack)
+{
+	struct rxlane_hw_rule *r;
+	const struct nlattr *attr;
+	unsigned int i;
+	int rem, err;
+
+	if (!nest)
+		return 0;
+	nla_for_each_nested(attr, nest, rem) {
+		if (nla_type(attr) != RXLANE_A_RULE) {
+			NL_SET_ERR_MSG_ATTR(extack, attr,
+					    "RULES holds RULE nests only");
+			return -EINVAL;
+		}
+		if (c->nrules == RXLANE_RULES_MAX) {
+			NL_SET_ERR_MSG_ATTR(extack, attr, "too many rules");
+			return -E2BIG;
+		}
+		r = &c->rules[c->nrules];
+		err = rxlane_genl_parse_rule(attr, r, extack);
+		if (err)
+			return err;
+		for (i = 0; i < c->naddrs; i++)
+			if (!r->src_family || r->src_family == c->addrs[i].family)
+				break;
+		if (i == c->naddrs) {
+			NL_SET_ERR_MSG_ATTR(extack, attr,
+					    "the rule's source family matches none of the container's addresses");
+			return -EINVAL;
+		}
+		c->nrules++;
+	}
+	return 0;
+}
+
 static int rxlane_genl_cont_new(struct sk_buff *skb, struct genl_info *info)
 {
 	struct netlink_ext_ack *extack = info->extack;
@@ -344,6 +459,8 @@ static int rxlane_genl_cont_new(struct sk_buff *skb, struct genl_info *info)
 	err = rxlane_genl_parse_name(c, tb[RXLANE_A_NAME], extack);
 	if (!err)
 		err = rxlane_genl_parse_addrs(c, tb[RXLANE_A_ADDRS], extack);
+	if (!err)
+		err = rxlane_genl_parse_rules(c, tb[RXLANE_A_RULES], extack);
 	if (!err)
 		err = rxlane_genl_parse_netns(c, skb, tb[RXLANE_A_NETNS_FD],
 					      extack);
@@ -436,75 +553,6 @@ static int rxlane_genl_cont_dump(struct sk_buff *skb,
 	if (err && skb->len)
 		return skb->len;
 	return err;
-}
-
-static int rxlane_genl_parse_rule(const struct nlattr *nest,
-				  struct rxlane_hw_rule *r,
-				  struct netlink_ext_ack *extack)
-{
-	struct nlattr *tb[RXLANE_RULE_MAX + 1];
-	const struct nlattr *src;
-	__be32 mask[4];
-	unsigned int i, max;
-	int err;
-
-	err = nla_parse_nested(tb, RXLANE_RULE_MAX, nest, rxlane_rule_policy,
-			       extack);
-	if (err)
-		return err;
-	if (NL_REQ_ATTR_CHECK(extack, nest, tb, RXLANE_RULE_PROTO) ||
-	    NL_REQ_ATTR_CHECK(extack, nest, tb, RXLANE_RULE_DPORT_MIN))
-		return -EINVAL;
-	memset(r, 0, sizeof(*r));
-	r->proto = nla_get_u8(tb[RXLANE_RULE_PROTO]);
-	if (r->proto != IPPROTO_TCP && r->proto != IPPROTO_UDP) {
-		NL_SET_ERR_MSG_ATTR(extack, tb[RXLANE_RULE_PROTO],
-				    "the protocol is tcp (6) or udp (17)");
-		return -EINVAL;
-	}
-	r->dport_min = nla_get_u16(tb[RXLANE_RULE_DPORT_MIN]);
-	r->dport_max = tb[RXLANE_RULE_DPORT_MAX] ?
-		       nla_get_u16(tb[RXLANE_RULE_DPORT_MAX]) : r->dport_min;
-	if (r->dport_max < r->dport_min) {
-		NL_SET_ERR_MSG_ATTR(extack, tb[RXLANE_RULE_DPORT_MAX],
-				    "the last port is below the first");
-		return -EINVAL;
-	}
-	if (tb[RXLANE_RULE_SRC_IN] && tb[RXLANE_RULE_SRC_IN6]) {
-		NL_SET_ERR_MSG_ATTR(extack, tb[RXLANE_RULE_SRC_IN6],
-				    "one source prefix, IPv4 or IPv6");
-		return -EINVAL;
-	}
-	src = tb[RXLANE_RULE_SRC_IN] ?: tb[RXLANE_RULE_SRC_IN6];
-	if (!src) {
-		if (tb[RXLANE_RULE_SRC_PLEN]) {
-			NL_SET_ERR_MSG_ATTR(extack, tb[RXLANE_RULE_SRC_PLEN],
-					    "a prefix length without a prefix");
-			return -EINVAL;
-		}
-		return 0;
-	}
-	r->src_family = src == tb[RXLANE_RULE_SRC_IN] ? AF_INET : AF_INET6;
-	max = r->src_family == AF_INET ? 32 : 128;
-	memcpy(r->src, nla_data(src), nla_len(src));
-	r->src_plen = tb[RXLANE_RULE_SRC_PLEN] ?
-		      nla_get_u8(tb[RXLANE_RULE_SRC_PLEN]) : max;
-	if (r->src_plen > max) {
-		NL_SET_ERR_MSG_ATTR(extack, tb[RXLANE_RULE_SRC_PLEN],
-				    "the prefix length is beyond the address");
-		return -EINVAL;
-	}
-	for (i = 0; i < max / 32; i++) {
-		unsigned int bits = clamp_t(int, r->src_plen - 32 * i, 0, 32);
-
-		mask[i] = bits ? htonl(~0U << (32 - bits)) : 0;
-		if (r->src[i] & ~mask[i]) {
-			NL_SET_ERR_MSG_ATTR(extack, src,
-					    "the prefix has host bits set");
-			return -EINVAL;
-		}
-	}
-	return 0;
 }
 
 static int rxlane_genl_rule_new(struct sk_buff *skb, struct genl_info *info)

@@ -547,21 +547,62 @@ struct rxlane_hw_cont *rxlane_hw_next(struct net *net, unsigned long *index)
 	return NULL;
 }
 
+/*
+ * Items of every rule of @c (each rule's nentries set) then its tail
+ * entries; -E2BIG when they are too many.
+ */
+static int rxlane_hw_cont_items(struct rxlane_hw_cont *c,
+				struct rxlane_hw_item *items,
+				unsigned int *nallow, unsigned int *n,
+				struct netlink_ext_ack *extack)
+{
+	unsigned int i, k = 0;
+
+	for (i = 0; i < c->nrules; i++) {
+		if (k > RXLANE_ENTRIES_MAX)
+			break;
+		c->rules[i].nentries = rxlane_hw_rule_items(c, &c->rules[i],
+							    &items[k]);
+		if (!c->rules[i].nentries) {
+			NL_SET_ERR_MSG_MOD(extack,
+					   "a rule's source family matches none of the container's addresses");
+			return -EINVAL;
+		}
+		k += c->rules[i].nentries;
+	}
+	if (k + c->naddrs > RXLANE_ENTRIES_MAX) {
+		NL_SET_ERR_MSG_MOD(extack, "the container would hold too many NIC entries");
+		return -E2BIG;
+	}
+	*nallow = k;
+	for (i = 0; i < c->naddrs; i++, k++) {
+		items[k].kind = c->def == RXLANE_DEFAULT_ALLOW ?
+				RXLANE_ENTRY_STEER : RXLANE_ENTRY_DROP;
+		items[k].addr = i;
+		items[k].rule = NULL;
+	}
+	*n = k;
+	return 0;
+}
+
 /**
  * rxlane_hw_cont_add() - program a new container into its NIC
- * @c:		the container: name, owner, dev, addresses, CPUs, default set
+ * @c:		the container: name, owner, dev, addresses, CPUs, default
+ *		and its first rules (@c->rules, @c->nrules; ids unset) set
  * @extack:	why not
  *
- * Gets the RSS context of its CPU set and installs one tail entry per
- * address. On success @c belongs to the container table.
+ * Gets the RSS context of its CPU set and installs, in one all-or-nothing
+ * step, the allow entries of its rules and then one tail entry per
+ * address: the drop entries go in last, so no packet to an allowed port
+ * meets a drop entry while the container is being made.
  *
  * Context: RTNL held; may sleep.
  * Return: 0 or -errno; on error nothing changed and @c is the caller's.
  */
 int rxlane_hw_cont_add(struct rxlane_hw_cont *c, struct netlink_ext_ack *extack)
 {
-	struct rxlane_hw_item items[RXLANE_ADDRS_MAX];
-	unsigned int i;
+	unsigned int i, nallow = 0, n = 0;
+	struct rxlane_hw_item *items;
 	int err;
 
 	if (rxlane_hw_find(read_pnet(&c->owner), c->name)) {
@@ -576,23 +617,30 @@ int rxlane_hw_cont_add(struct rxlane_hw_cont *c, struct netlink_ext_ack *extack)
 				   "another container on the NIC has one of these addresses");
 		return -EADDRINUSE;
 	}
+	for (i = 0; i < c->nrules; i++)
+		c->rules[i].id = i + 1;
+	/* One rule past the limit, at most, before the count stops. */
+	items = kvcalloc(RXLANE_ENTRIES_MAX + 1 + RXLANE_ADDRS_MAX *
+			 RXLANE_HW_MAX_BLOCKS, sizeof(*items), GFP_KERNEL);
+	if (!items)
+		return -ENOMEM;
+	err = rxlane_hw_cont_items(c, items, &nallow, &n, extack);
+	if (err)
+		goto err_free_items;
 	c->ctx = rxlane_hw_ctx_get(c->dev, c->cpus, extack);
-	if (IS_ERR(c->ctx))
-		return PTR_ERR(c->ctx);
+	if (IS_ERR(c->ctx)) {
+		err = PTR_ERR(c->ctx);
+		goto err_free_items;
+	}
 	err = xa_alloc(&rxlane_hw_conts, &c->id, c, xa_limit_31b, GFP_KERNEL);
 	if (err)
 		goto err_put_ctx;
 	rxlane_hw_band_update(c->dev);
-	for (i = 0; i < c->naddrs; i++) {
-		items[i].kind = c->def == RXLANE_DEFAULT_ALLOW ?
-				RXLANE_ENTRY_STEER : RXLANE_ENTRY_DROP;
-		items[i].addr = i;
-		items[i].rule = NULL;
-	}
-	err = rxlane_hw_install(c, items, 0, c->naddrs, U32_MAX, extack);
+	err = rxlane_hw_install(c, items, nallow, n, U32_MAX, extack);
 	if (err)
 		goto err_erase;
-	c->next_rule_id = 1;
+	c->next_rule_id = c->nrules + 1;
+	kvfree(items);
 	return 0;
 
 err_erase:
@@ -601,6 +649,8 @@ err_erase:
 err_put_ctx:
 	rxlane_hw_ctx_put(c->ctx, true);
 	c->ctx = NULL;
+err_free_items:
+	kvfree(items);
 	return err;
 }
 

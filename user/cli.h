@@ -164,6 +164,12 @@ struct cli {
 	bool hw_done;			/* a container with hw was synced */
 	__u32 hw_state;			/* enum cli_hw_state */
 	char hw_reason[128];
+	/*
+	 * The network namespace (a path) the next cli_sync() gives a
+	 * container it makes in the NIC (NETNS_FD: the NIC's entries go
+	 * with it); NULL: none. The CNI plugin's CNI_NETNS.
+	 */
+	const char *hw_netns;
 };
 
 /* ---- output and errors (cli_out.c) ------------------------------------- */

@@ -21,16 +21,22 @@
  * its record says why (hw_state, hw_reason). That is no error.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <net/if.h>
 #include <netinet/in.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <bpf/bpf.h>
 #include <linux/genetlink.h>
 
 #include "cli.h"
 #include "hw_nl.h"
+
+/* A container's name is the kernel's name of it, unchanged. */
+_Static_assert(CLI_NAME_MAX - 1 == RXLANE_NAME_MAX,
+	       "the CLI's and the kernel's container names differ in length");
 
 static const char *const cli_hw_names[] = {
 	[CLI_HW_PENDING] = "pending",
@@ -186,8 +192,6 @@ static const char *cli_hw_unfit(const struct cli_set *s, char *buf,
 	const struct cli_rule *r;
 	unsigned int i;
 
-	if (strlen(s->cont.name) > RXLANE_NAME_MAX)
-		return "its name is longer than the NIC's 15 characters";
 	if (s->nrules > RXLANE_RULES_MAX) {
 		snprintf(buf, len, "%u rules, the NIC takes %d per container",
 			 s->nrules, RXLANE_RULES_MAX);
@@ -263,13 +267,47 @@ static bool cli_hw_shape_same(const struct cli_hw_cont *k,
 
 /* ---- programming ------------------------------------------------------- */
 
+/* @r as a RXLANE_A_RULE nest. */
+static void cli_hw_put_rule(struct nlmsghdr *nlh, const struct cli_rule *r)
+{
+	struct nlattr *nest = mnl_attr_nest_start(nlh, RXLANE_A_RULE);
+
+	mnl_attr_put_u8(nlh, RXLANE_RULE_PROTO, r->proto);
+	mnl_attr_put_u16(nlh, RXLANE_RULE_DPORT_MIN, r->dport_lo);
+	mnl_attr_put_u16(nlh, RXLANE_RULE_DPORT_MAX, r->dport_hi);
+	if (r->family && r->plen) {
+		mnl_attr_put(nlh, r->family == 4 ? RXLANE_RULE_SRC_IN :
+			     RXLANE_RULE_SRC_IN6, r->family == 4 ? 4 : 16,
+			     r->src);
+		mnl_attr_put_u8(nlh, RXLANE_RULE_SRC_PLEN, r->plen);
+	}
+	mnl_attr_nest_end(nlh, nest);
+}
+
+/*
+ * The kernel's container @s, its rules included: one CONT_NEW, so the NIC
+ * never holds its drop entries without its allow entries. With @netns (a
+ * path) it goes with that network namespace too.
+ */
 static int cli_hw_new(struct hw_nl *h, const struct cli_set *s,
-		      unsigned int ifindex)
+		      unsigned int ifindex, const char *netns)
 {
 	struct nlmsghdr *nlh = hw_nl_msg(h, RXLANE_CMD_CONT_NEW, NLM_F_ACK);
 	const struct cli_addr *a;
 	struct nlattr *nest;
 	unsigned int i;
+	int fd = -1, err;
+
+	if (netns) {
+		fd = open(netns, O_RDONLY | O_CLOEXEC);
+		if (fd < 0) {
+			err = -errno;
+			snprintf(h->err, sizeof(h->err), "network namespace %s: %s",
+				 netns, strerror(errno));
+			return err;
+		}
+		mnl_attr_put_u32(nlh, RXLANE_A_NETNS_FD, fd);
+	}
 
 	mnl_attr_put_strz(nlh, RXLANE_A_NAME, s->cont.name);
 	mnl_attr_put_u32(nlh, RXLANE_A_IFINDEX, ifindex);
@@ -284,27 +322,23 @@ static int cli_hw_new(struct hw_nl *h, const struct cli_set *s,
 		mnl_attr_put_u64(nlh, RXLANE_A_CPUS, s->cont.cpus);
 	mnl_attr_put_u8(nlh, RXLANE_A_DEFAULT, s->cont.default_drop ?
 			RXLANE_DEFAULT_DROP : RXLANE_DEFAULT_ALLOW);
-	return hw_nl_talk(h, nlh, NULL, NULL);
+	nest = mnl_attr_nest_start(nlh, RXLANE_A_RULES);
+	for (i = 0; i < s->nrules; i++)
+		cli_hw_put_rule(nlh, &s->rules[i]);
+	mnl_attr_nest_end(nlh, nest);
+	err = hw_nl_talk(h, nlh, NULL, NULL);
+	if (fd >= 0)
+		close(fd);
+	return err;
 }
 
 static int cli_hw_rule_new(struct hw_nl *h, const char *name,
 			   const struct cli_rule *r)
 {
 	struct nlmsghdr *nlh = hw_nl_msg(h, RXLANE_CMD_RULE_NEW, NLM_F_ACK);
-	struct nlattr *nest;
 
 	mnl_attr_put_strz(nlh, RXLANE_A_NAME, name);
-	nest = mnl_attr_nest_start(nlh, RXLANE_A_RULE);
-	mnl_attr_put_u8(nlh, RXLANE_RULE_PROTO, r->proto);
-	mnl_attr_put_u16(nlh, RXLANE_RULE_DPORT_MIN, r->dport_lo);
-	mnl_attr_put_u16(nlh, RXLANE_RULE_DPORT_MAX, r->dport_hi);
-	if (r->family && r->plen) {
-		mnl_attr_put(nlh, r->family == 4 ? RXLANE_RULE_SRC_IN :
-			     RXLANE_RULE_SRC_IN6, r->family == 4 ? 4 : 16,
-			     r->src);
-		mnl_attr_put_u8(nlh, RXLANE_RULE_SRC_PLEN, r->plen);
-	}
-	mnl_attr_nest_end(nlh, nest);
+	cli_hw_put_rule(nlh, r);
 	return hw_nl_talk(h, nlh, NULL, NULL);
 }
 
@@ -335,8 +369,8 @@ static void cli_hw_why(struct hw_nl *h, int err, const char *what,
  * difference; -errno with @why when the NIC refused (the caller removes
  * the kernel's container: the fallback).
  */
-static int cli_hw_apply(struct hw_nl *h, const struct cli_set *s, bool dry,
-			char *why, size_t len)
+static int cli_hw_apply(struct hw_nl *h, const struct cli_set *s,
+			const char *netns, bool dry, char *why, size_t len)
 {
 	struct cli_hw_cont *k;
 	unsigned int ifindex, i, j;
@@ -378,11 +412,14 @@ static int cli_hw_apply(struct hw_nl *h, const struct cli_set *s, bool dry,
 		snprintf(why, len, "the NIC does not hold it");
 		if (dry)
 			goto out;
-		err = cli_hw_new(h, s, ifindex);
+		err = cli_hw_new(h, s, ifindex, netns);
 		if (err) {
 			cli_hw_why(h, err, s->cont.nic, why, len);
 			goto out;
 		}
+		/* Made with every rule of the record: nothing to pair. */
+		err = 0;
+		goto out;
 	}
 	/* Pair the kernel's rules with the record's, one to one. */
 	for (i = 0; i < k->nrules; i++) {
@@ -481,7 +518,8 @@ void cli_hw_step(struct cli *c, const struct cli_cont *from,
 				snprintf(why, sizeof(why), "%s", unfit);
 			err = -EOPNOTSUPP;
 		} else {
-			err = cli_hw_apply(&h, to, false, why, sizeof(why));
+			err = cli_hw_apply(&h, to, c->hw_netns, false, why,
+					   sizeof(why));
 		}
 		/* All or nothing: a half-programmed NIC would drop allowed traffic. */
 		if (err) {
@@ -521,7 +559,7 @@ int cli_hw_verify(struct cli *c, const struct cli_set *s, char *why,
 		return 1;
 	}
 	if (state == CLI_HW_NIC) {
-		err = cli_hw_apply(&h, s, true, why, len);
+		err = cli_hw_apply(&h, s, NULL, true, why, len);
 		hw_nl_close(&h);
 		return err;
 	}

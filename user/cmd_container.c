@@ -247,7 +247,7 @@ static int cli_set_nic(struct cli *c, struct cli_cont *ct, const char *s)
 	return 0;
 }
 
-/* 'hw', 'nic' and 'cpus' go together; the kernel's names are shorter. */
+/* 'hw', 'nic' and 'cpus' go together. */
 static int cli_check_hw(struct cli *c, const struct cli_cont *ct,
 			bool cpus)
 {
@@ -263,10 +263,6 @@ static int cli_check_hw(struct cli *c, const struct cli_cont *ct,
 		return cli_usage_err(c, "cpus",
 				     "container '%s': cpus are the NIC's (nic NIC hw)",
 				     ct->name);
-	if (ct->hw && strlen(ct->name) > RXLANE_NAME_MAX)
-		return cli_err(c, CLI_ERR, ct->name,
-			       "container '%s': a name in the NIC has at most %d characters",
-			       ct->name, RXLANE_NAME_MAX);
 	return 0;
 }
 

@@ -34,7 +34,6 @@ enum cni_code {
 	CNI_ERR_EXISTS = 104,
 	CNI_ERR_MISSING = 105,
 	CNI_ERR_DIFFERS = 106,
-	CNI_ERR_HW = 110,
 };
 
 /* Key of cni_state: one attachment of a container to a network. */
@@ -67,6 +66,7 @@ struct cni_req {
 	json_t *prev;			/* prevResult, NULL when absent */
 	const char *mac;		/* CNI_IFNAME's there, NULL none */
 	bool set_dev;			/* a host-side device found there */
+	bool hw;			/* 'hw': true: the NIC 'device' too */
 	struct cni_key key;
 	char name[CLI_NAME_MAX];	/* the container's */
 	struct cli_set set;		/* the container as config wants it */

@@ -167,9 +167,10 @@ int cni_parse_conf(struct cni_req *r, bool policy)
 				r->version);
 	if (hw && !json_is_boolean(hw))
 		return cni_fail(r, CNI_ERR_CONFIG, "'hw' must be true or false");
-	if (json_is_true(hw))
-		return cni_fail(r, CNI_ERR_HW,
-				"'hw': true is not supported yet (the hardware filter API does not exist); leave it out or false");
+	r->hw = json_is_true(hw);
+	if (r->hw && !r->device)
+		return cni_fail(r, CNI_ERR_CONFIG,
+				"'hw': true needs 'device', the uplink NIC that is to hold the container's filters");
 	if (pol && !json_is_object(pol))
 		return cni_fail(r, CNI_ERR_CONFIG, "'policy' must be an object");
 	r->prev = json_object_get(r->conf, "prevResult");
@@ -465,7 +466,7 @@ static int cni_parse_cont(struct cni_req *r, struct cli *c,
 			  const struct pol_cont *pc)
 {
 	int argc = pc->cont.argc, err;
-	char **argv = calloc(argc + 3, sizeof(*argv));
+	char **argv = calloc(argc + 6, sizeof(*argv));
 
 	cni_lib_begin();
 	if (!argv) {
@@ -476,6 +477,12 @@ static int cni_parse_cont(struct cni_req *r, struct cli *c,
 	if (r->mac && r->set_dev) {
 		argv[argc++] = "mac";
 		argv[argc++] = (char *)r->mac;
+	}
+	/* The NIC too, or XDP alone with the reason on stderr (the log). */
+	if (r->hw) {
+		argv[argc++] = "nic";
+		argv[argc++] = (char *)r->device;
+		argv[argc++] = "hw";
 	}
 	c->ctx = "policy";
 	err = cli_parse_cont(c, argc, argv, &r->set.cont);

@@ -71,7 +71,7 @@ conf() {
 }
 
 # cni CMD N [VAR=VALUE...] < CONF: the plugin for container N (id
-# cid$N-$SUF...), stdout in OUT, status in RC.
+# cid$N-$SUF...), stdout in OUT, status in RC, stderr in $CNI_LOG if set.
 cni() {
 	local cmd=$1 n=$2
 
@@ -79,7 +79,7 @@ cni() {
 	OUT=$(env CNI_COMMAND="$cmd" CNI_CONTAINERID="c0ffee$n$SUF$SUF" \
 		CNI_NETNS="/run/netns/ct$n-$SUF" CNI_IFNAME=eth0 \
 		CNI_ARGS="IgnoreUnknown=1;K8S_POD_NAME=pod$n" CNI_PATH=/usr/lib/cni \
-		"$@" "$CNI" 2>/dev/null)
+		"$@" "$CNI" 2>"${CNI_LOG:-/dev/null}")
 	RC=$?
 }
 
@@ -201,6 +201,29 @@ cni DEL 4 <<< "$del_conf"
 xdp_on "up$SUF" && rxl_fail "the last DEL left XDP on up$SUF"
 rxl_ok "uplink: attached by the first ADD, detached by the last DEL"
 
+# ---- hw: true: no NIC takes it here (no rxlane module), XDP enforces -------
+# The fallback is no error: ADD succeeds, the log (stderr) and the record
+# say why; DEL removes it. The name is over the kernel's old 15
+# characters. (On rxlane's NIC: selftests/vm/hwfilter_cni.py.)
+log=$(mktemp /tmp/rxl-cnihw.XXXXXX)
+c=$(conf 1.0.0 3 10.251.0.4 ".device = \"up$SUF\" | .hw = true")
+CNI_LOG=$log cni ADD 3 <<< "$c"
+[ "$RC" = 0 ] || { rm -f "$log"; rxl_fail "ADD with hw: exit $RC: $OUT"; }
+why=$(cat "$log")
+rm -f "$log"
+echo "$why" | grep -q "container '$(name_of 3)': enforced by XDP alone: no generic netlink family 'rxlane'" ||
+	rxl_fail "ADD with hw: no fallback in the log: '$why'"
+rec=$("$RXL_CLI" -j container show "$(name_of 3)")
+echo "$rec" | jq -e --arg up "up$SUF" '.container | .hw == "fallback" and
+	.nic == $up and (.hw_reason | startswith("no generic netlink family"))' \
+	>/dev/null || rxl_fail "ADD with hw: the record: $rec"
+cni DEL 3 <<< "$del_conf"
+[ "$RC" = 0 ] || rxl_fail "DEL with hw: exit $RC: $OUT"
+"$RXL_CLI" container show "$(name_of 3)" >/dev/null 2>&1 &&
+	rxl_fail "DEL with hw left the container"
+xdp_on "up$SUF" && rxl_fail "DEL with hw left XDP on up$SUF"
+rxl_ok "hw: true without a NIC that takes it: ADD falls back to XDP, says why in the log and the record"
+
 # ---- refusals: exit 1, the code, no state change ----------------------------
 # A container made with the CLI, whose name and address ADDs below clash with.
 "$RXL_CLI" container add "$(name_of 9)" ip 10.251.0.99 || rxl_fail "CLI container"
@@ -259,7 +282,7 @@ refusals() {
 7|ADD|.policy.rules = [{"direction": "out", "action": "allow", "from": "10.0.0.0/8"}]|
 7|ADD|.policy.rules = [{"direction": "in", "action": "allow", "to": "10.0.0.0/8"}]|
 7|ADD|.policy.rules = [{"direction": "sideways", "action": "allow"}]|
-110|ADD|.hw = true|
+7|ADD|.hw = true|
 7|ADD|.hw = "yes"|
 7|ADD|.device = 5|
 7|ADD|.device = "nodev$SUF"|

@@ -49,7 +49,6 @@ rxl_refusals "$RXL_R" <<'EOF'
 2|cpus are the NIC's|container add x ip 10.200.0.9 cpus 0
 1|bad CPU list '64'|container add x ip 10.200.0.9 nic h0 cpus 64 hw
 1|bad CPU list '1-0'|container add x ip 10.200.0.9 nic h0 cpus 1-0 hw
-1|at most 15 characters|container add abcdefghijklmnop ip 10.200.0.9 nic h0 hw
 2|'nic' needs a value|container add x ip 10.200.0.9 nic
 1|no container 'ghost'|container set ghost hw on
 EOF

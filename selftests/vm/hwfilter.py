@@ -8,6 +8,7 @@ traffic is dropped by the NIC; port ranges become the fewest masked entries
 nothing installed; a namespace sees only its own containers (permissions:
 hwfilter_ns.py); a fuzz loop of malformed messages gets clean errors; the
 entries go with the container's namespace, the lower device, and rmmod."""
+import errno
 import json
 import os
 import random
@@ -328,6 +329,102 @@ def template():
 
 
 RXL_ADDRS = 5
+
+# ---- CONT_NEW with its rules: allow entries first, all or nothing -----------
+section('CONT_NEW with rules')
+SOL_NETLINK, NETLINK_CAP_ACK, NETLINK_EXT_ACK = 270, 10, 11
+RXL_CONT_NEW, RXL_RULE, RXL_RULES = 1, 8, 11
+sk.setsockopt(SOL_NETLINK, NETLINK_CAP_ACK, 1)
+sk.setsockopt(SOL_NETLINK, NETLINK_EXT_ACK, 1)
+
+
+def talk_ext(msg):
+    """Send one request, skip its reply; (errno, the extack message or '')
+    of its ACK."""
+    sk.send(msg)
+    while True:
+        data = sk.recv(65536)
+        off = 0
+        while off + 16 <= len(data):
+            ln, typ = struct.unpack_from('=IH', data, off)
+            if typ == NLMSG_ERROR:
+                err, why = -struct.unpack_from('=i', data, off + 16)[0], ''
+                a = off + 36                # capped: error + request header
+                while a + 4 <= off + ln:
+                    alen, atyp = struct.unpack_from('=HH', data, a)
+                    if atyp == 1:
+                        why = data[a + 4:a + alen].rstrip(b'\0').decode()
+                    a += (alen + 3) & ~3
+                return err, why
+            off += (ln + 3) & ~3
+
+
+def rule_nest(proto, lo, hi, src=None, plen=None):
+    body = nla(1, bytes([proto])) + nla(2, struct.pack('=H', lo)) + \
+        nla(3, struct.pack('=H', hi))
+    if src:
+        v6 = ':' in src
+        body += nla(5 if v6 else 4, socket.inet_pton(socket.AF_INET6 if v6 else
+                                                      socket.AF_INET, src))
+        body += nla(6, bytes([plen]))
+    return nla(RXL_RULE | NLA_F_NESTED, body)
+
+
+def cont_new(name, ips, rules, cpus=3):
+    addrs = b''.join(nla(2, socket.inet_pton(socket.AF_INET6, ip)) if ':' in ip
+                     else nla(1, socket.inet_aton(ip)) for ip in ips)
+    attrs = (nla(2, name.encode() + b'\0') + nla(3, struct.pack('=I', ifindex)) +
+             nla(RXL_ADDRS | NLA_F_NESTED, addrs) + nla(6, struct.pack('=Q', cpus)) +
+             nla(RXL_RULES | NLA_F_NESTED, b''.join(rules)))
+    return talk_ext(nlmsg(fam, NLM_F_REQUEST | NLM_F_ACK, 7, RXL_CONT_NEW, attrs))
+
+
+before = (ethtool_n(), hw_list())
+ctxs = {c['rss_context'] for c in hw_list().values()}
+good = [rule_nest(17, 6000, 6003), rule_nest(6, 80, 80, '10.0.0.0', 8)]
+err, why = cont_new('cr', ('10.66.1.1', 'fd00:66::1'), good)
+check(err == 0, 'CONT_NEW with 2 rules: errno %d: %s' % (err, why))
+cr = hw_list()['cr']
+check([(r['id'], r['entries']) for r in cr['rules']] == [(1, 2), (2, 1)],
+      'CONT_NEW with rules: rules %s, want ids 1, 2 with 2 and 1 entries' % cr['rules'])
+allow = [e['loc'] for e in cr['entries'] if e['kind'] == 'allow']
+tails = [e['loc'] for e in cr['entries'] if e['kind'] != 'allow']
+check(len(allow) == 3 and len(tails) == 2 and max(allow) < min(tails),
+      'CONT_NEW with rules: entries %s' % cr['entries'])
+check(set(ethtool_n()) - set(before[0]) == set(allow + tails),
+      'ethtool -n gained %s, the container holds %s' %
+      (sorted(set(ethtool_n()) - set(before[0])), sorted(allow + tails)))
+_, out = cli('-j hw rule add cr allow proto udp dport 53')
+check(json.loads(out)['containers'][0]['rules'][-1]['id'] == 3,
+      'the rule after CONT_NEW\'s 2 did not get id 3: %s' % out)
+cli('hw container del cr')
+check((ethtool_n(), hw_list()) == before, 'hw container del cr left entries')
+
+# A refused rule refuses the container: nothing of it is left.
+many = rule_nest(6, 1, 65535)           # 16 entries per address
+bad_cases = (
+    ([rule_nest(17, 7000, 7000), rule_nest(17, 6003, 6000)], errno.EINVAL,
+     'the last port is below the first'),
+    ([rule_nest(17, 7000, 7000), rule_nest(6, 1, 1, 'fd00::', 16)], errno.EINVAL,
+     'source family matches none'),
+    ([rule_nest(17, 7000, 7000), nla(RXL_RULE, nla(1, b'\x11'))], errno.EINVAL,
+     'NLA_F_NESTED is missing'),
+    ([rule_nest(17, 7000, 7000), nla(9 | NLA_F_NESTED, b'')], errno.EINVAL,
+     'RULES holds RULE nests only'),
+    ([rule_nest(17, 7000, 7000)] * 65, errno.E2BIG, 'too many rules'),
+    ([many] * 3, errno.E2BIG, 'too many NIC entries'),
+)
+for rules, want, msg in bad_cases:
+    err, why = cont_new('cbad', ['10.66.2.%d' % i for i in range(1, 7)], rules)
+    check(err == want and msg in why,
+          'CONT_NEW with a bad rule (%s): errno %d: %s' % (msg, err, why))
+    check((ethtool_n(), hw_list()) == before,
+          'CONT_NEW refused (%s) left entries or a container' % msg)
+    rc, _ = sh_rc('ethtool -x %s context %d' % (t.nic, max(ctxs) + 1))
+    check(rc != 0, 'CONT_NEW refused (%s) left RSS context %d' % (msg, max(ctxs) + 1))
+log('CONT_NEW: rules go in with the container, allow entries below its drops; '
+    '%d bad rule sets left nothing' % len(bad_cases))
+
 sent, answers = 0, {}
 dmesg0 = sh('dmesg | wc -l')
 t_fuzz = time.monotonic()

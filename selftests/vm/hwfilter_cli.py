@@ -10,6 +10,7 @@ the same traffic result (XDP drops what the NIC would have), a veth NIC
 falls back too, and 'container del' leaves nothing in the NIC."""
 import json
 import os
+import subprocess
 import sys
 import time
 
@@ -138,6 +139,41 @@ check(len(ethtool_n()) == len(before) + 3, 'fw add: ethtool -n has %d entries, w
       (len(ethtool_n()), len(before) + 3))
 allowed(CIP, 7000, 'fw add: the new port arrives')
 cli('check')
+
+# No window at creation: a changed CPU set makes the kernel's container
+# anew (CONT_DEL, CONT_NEW). CONT_NEW carries the rules and the NIC gets
+# the drop entries last, so a flood to an allowed port meanwhile never
+# meets a drop entry: the NIC's drop counter stays where it was.
+FLOOD_STOP = '/tmp/rxl-hwcli-flood-stop.' + tag
+at_exit(lambda: os.path.exists(FLOOD_STOP) and os.unlink(FLOOD_STOP))
+flood = subprocess.Popen(
+    ['ip', 'netns', 'exec', t.ns, sys.executable, '-c',
+     'import os, socket, sys\n'
+     's = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)\n'
+     's.bind((sys.argv[1], 42999))\n'
+     'n = 0\n'
+     'while n % 64 or not os.path.exists(sys.argv[3]):\n'
+     '    s.sendto(b"x" * 32, (sys.argv[2], 6000))\n'
+     '    n += 1\n'
+     'print(n)\n', t.wire_ip, CIP, FLOOD_STOP], stdout=subprocess.PIPE)
+at_exit(lambda: flood.poll() is None and flood.kill())
+n0 = nic_drops()
+ROUNDS = 16
+for i in range(ROUNDS):
+    _, out = cli('-j container set web cpus %d' % ((i + 1) % 2))
+    check(json.loads(out).get('hw') == 'nic', 'container set web cpus: %s' % out)
+open(FLOOD_STOP, 'w').close()
+sent = int(flood.communicate(timeout=60)[0])
+check(sent >= 10 * ROUNDS, 'the flood sent only %d datagrams' % sent)
+check(nic_drops() == n0, '%d datagrams to the allowed port 6000 sent while web '
+      'was made anew %d times: the NIC dropped %d' % (sent, ROUNDS, nic_drops() - n0))
+rec, kern = hw_list()
+check(kern['web']['cpus'] == '0' and len(kern['web']['rules']) == 2,
+      'after %d changes of the CPU set: %s' % (ROUNDS, kern['web']))
+log('ok: %d datagrams to an allowed port while web was made anew %d times: '
+    'no NIC drop' % (sent, ROUNDS))
+time.sleep(0.5)                  # the flood's last datagrams land
+allowed(CIP, 6000, 'after the remakes: the allowed port arrives')
 
 # A drop rule is more than the NIC can say: the container falls back whole.
 _, out = cli('-j fw add web drop proto udp dport 7000 prio 1')

@@ -7,7 +7,10 @@ network namespace it owns; over a NIC it does not own it finds nothing; a
 user without capabilities gets EPERM; a container's namespace must be one
 the caller administers; every namespace sees only its own containers. Notifications: container
 new/del arrive on the "containers" group of the container's own namespace
-only, as rxlane hw monitor prints them (text and -j)."""
+only, as rxlane hw monitor prints them (text and -j). The CLI's own
+containers ('container add ... nic NIC hw') under 'ip netns exec NS' with
+the NIC in NS are in that NIC and NS's only; without CAP_NET_ADMIN the
+command is refused and leaves no record."""
 import json
 import os
 import re
@@ -207,3 +210,43 @@ for m in monitors:
     check(m.p.poll() is None and 'lost' not in m.errors(),
           '%s: exit %s: %s' % (m.what, m.p.poll(), m.errors().strip()))
 log('permissions: nobody EPERM, foreign namespaces see nothing, the owner programs its NIC; notifications in the own namespace only')
+
+# ---- the CLI's containers in a namespace's NIC ('container add ... hw') ----
+# Under 'ip netns exec NS', with the NIC in NS: the container is in that
+# NIC and that namespace's; another namespace's dump does not show it.
+NS3, NLOW, NNIC = 'rxhn' + tag, 'rxnl' + tag, 'rxnn' + tag
+sh('ip netns add %s' % NS3)
+at_exit(lambda: sh('ip netns del %s' % NS3, check=False))
+sh('ip -n %s link add %s type veth peer name %sp' % (NS3, NLOW, NLOW))
+sh('ip -n %s link add %s link %s numrxqueues 2 numtxqueues 2 type rxlane' %
+   (NS3, NNIC, NLOW))
+sh('ip -n %s link set %s up && ip -n %s link set %s up' % (NS3, NLOW, NS3, NNIC))
+IN3 = 'ip netns exec %s' % NS3
+cli('attach %s' % NNIC, pre=IN3)         # a CLI container needs its fast path
+_, out = cli('-j container add web ip 10.56.0.2 default drop nic %s hw' % NNIC,
+             pre=IN3)
+check(json.loads(out)['container'].get('hw') == 'nic',
+      'container add ... hw under %s: %s' % (IN3, out.strip()))
+cli('fw add web allow proto udp dport 6000', pre=IN3)
+rules = sh('%s ethtool -n %s' % (IN3, NNIC))
+check(rules.count('Filter:') == 2, 'ethtool -n in %s after container add and fw add:\n%s' %
+      (NS3, rules))
+check(names(IN3) == ['web'], 'namespace %s sees %s' % (NS3, names(IN3)))
+check(names() == [] and names(ON) == [], 'the container of %s is seen from %s' %
+      (NS3, 'the initial namespace' if names() else OTHER))
+cli('container del web', pre=IN3)
+check(names(IN3) == [] and 'Filter:' not in sh('%s ethtool -n %s' % (IN3, NNIC)),
+      'container del under %s left %s' % (IN3, names(IN3)))
+cli('detach %s' % NNIC, pre=IN3)
+log('ok: container add ... nic NIC hw under ip netns exec: in that NIC, that namespace\'s only')
+
+# Without CAP_NET_ADMIN: refused with a message, no record left.
+cli('attach %s' % t.nic)                 # what root would need, in place
+at_exit(lambda: cli('detach %s' % t.nic, ok=False))
+rc, why = sh_rc('%s %s container add nob ip 10.56.0.9 nic %s hw' % (NOBODY, CLI, t.nic))
+check(rc == 1 and ('Operation not permitted' in why or 'Permission denied' in why),
+      'container add ... hw as nobody: exit %d: %s' % (rc, why.strip()))
+_, out = cli('-j container list')
+check(json.loads(out)['containers'] == [], 'container add as nobody left %s' % out.strip())
+check(names() == [], 'container add as nobody left a kernel container: %s' % names())
+log('ok: container add ... hw without CAP_NET_ADMIN: exit 1: %s' % why.strip())
