@@ -185,20 +185,34 @@ static int cli_hw_del(struct hw_nl *h, const char *name)
 
 /* ---- what the record wants --------------------------------------------- */
 
+/*
+ * Whether rule @r goes to the NIC: its entries filter what the container
+ * receives, so out rules ('fw add NAME out ...') stay with the tc egress
+ * program alone.
+ */
+static bool cli_hw_takes(const struct cli_rule *r)
+{
+	return !r->out;
+}
+
 /* Why @s cannot be in the NIC, or NULL. */
 static const char *cli_hw_unfit(const struct cli_set *s, char *buf,
 				size_t len)
 {
 	const struct cli_rule *r;
-	unsigned int i;
+	unsigned int i, n = 0;
 
-	if (s->nrules > RXLANE_RULES_MAX) {
+	for (i = 0; i < s->nrules; i++)
+		n += cli_hw_takes(&s->rules[i]);
+	if (n > RXLANE_RULES_MAX) {
 		snprintf(buf, len, "%u rules, the NIC takes %d per container",
-			 s->nrules, RXLANE_RULES_MAX);
+			 n, RXLANE_RULES_MAX);
 		return buf;
 	}
 	for (i = 0; i < s->nrules; i++) {
 		r = &s->rules[i];
+		if (!cli_hw_takes(r))
+			continue;
 		if (r->drop) {
 			snprintf(buf, len,
 				 "rule %u drops: the NIC takes allow rules only",
@@ -324,7 +338,8 @@ static int cli_hw_new(struct hw_nl *h, const struct cli_set *s,
 			RXLANE_DEFAULT_DROP : RXLANE_DEFAULT_ALLOW);
 	nest = mnl_attr_nest_start(nlh, RXLANE_A_RULES);
 	for (i = 0; i < s->nrules; i++)
-		cli_hw_put_rule(nlh, &s->rules[i]);
+		if (cli_hw_takes(&s->rules[i]))
+			cli_hw_put_rule(nlh, &s->rules[i]);
 	mnl_attr_nest_end(nlh, nest);
 	err = hw_nl_talk(h, nlh, NULL, NULL);
 	if (fd >= 0)
@@ -422,6 +437,8 @@ static int cli_hw_apply(struct hw_nl *h, const struct cli_set *s,
 		goto out;
 	}
 	/* Pair the kernel's rules with the record's, one to one. */
+	for (j = 0; j < s->nrules; j++)
+		have[j] = !cli_hw_takes(&s->rules[j]);	/* not the NIC's */
 	for (i = 0; i < k->nrules; i++) {
 		for (j = 0; j < s->nrules; j++) {
 			if (have[j] || !cli_hw_rule_is(&k->rules[i], &s->rules[j]))

@@ -466,6 +466,9 @@ static int hw_rule_add(struct cli *c, int argc, char **argv)
 				     "hw rule add NAME allow proto tcp|udp dport N[-M] [from PREFIX]");
 	if (cli_parse_rule(c, argc - 1, argv + 1, &r))
 		return CLI_ERR;
+	if (r.out)
+		return cli_err(c, CLI_ERR, argv[1],
+			       "the NIC filters what a container receives: an out rule belongs to 'rxlane fw add'");
 	if (r.drop || (r.proto != IPPROTO_TCP && r.proto != IPPROTO_UDP))
 		return cli_err(c, CLI_ERR, argv[1],
 			       "the NIC takes allow rules for proto tcp or udp");

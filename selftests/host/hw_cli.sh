@@ -51,6 +51,7 @@ rxl_refusals "$RXL_R" <<'EOF'
 1|bad CPU list '1-0'|container add x ip 10.200.0.9 nic h0 cpus 1-0 hw
 2|'nic' needs a value|container add x ip 10.200.0.9 nic
 1|no container 'ghost'|container set ghost hw on
+1|an out rule belongs to 'rxlane fw add'|hw rule add x out allow proto tcp to 10.0.0.0/8 dport 80
 EOF
 rxl_ok "$RXL_N bad inputs refused, nothing changed"
 

@@ -140,6 +140,25 @@ check(len(ethtool_n()) == len(before) + 3, 'fw add: ethtool -n has %d entries, w
 allowed(CIP, 7000, 'fw add: the new port arrives')
 cli('check')
 
+# Out rules are the tc egress program's: the NIC filters what the container
+# receives, so it takes none of them (an out allow would open that port to
+# the container; an out drop would make it fall back), and web stays in it.
+n_entries = len(ethtool_n())
+out_handles = []
+for rule in ('out allow proto udp to 10.0.0.53/32 dport 53', 'out drop proto icmp'):
+    _, out = cli('-j fw add web ' + rule)
+    check(json.loads(out).get('hw') == 'nic', 'fw add web %s: %s' % (rule, out))
+    check(len(ethtool_n()) == n_entries, 'fw add web %s: ethtool -n has %d entries, want %d' %
+          (rule, len(ethtool_n()), n_entries))
+    out_handles.append(json.loads(out)['handle'])
+cli('check')
+rec, kern = hw_list()
+check(len(kern['web']['rules']) == 2, 'out rules in the NIC: %s' % kern['web'])
+for h in out_handles:
+    _, out = cli('-j fw del web handle %d' % h)
+    check(json.loads(out).get('hw') == 'nic', 'fw del web handle %d: %s' % (h, out))
+check(len(ethtool_n()) == n_entries, 'out rules deleted: ethtool -n changed')
+
 # No window at creation: a changed CPU set makes the kernel's container
 # anew (CONT_DEL, CONT_NEW). CONT_NEW carries the rules and the NIC gets
 # the drop entries last, so a flood to an allowed port meanwhile never
@@ -183,7 +202,7 @@ check(d.get('hw') == 'fallback' and 'drops' in d.get('hw_reason', ''),
 check(len(ethtool_n()) == len(before), 'fallback left NIC entries')
 refused_by(CIP, 7000, 'xdp', 'fallback: the drop rule is enforced by XDP')
 refused_by(CIP, 6001, 'xdp', 'fallback: the default drop is enforced by XDP')
-cli('fw del web handle 3')
+cli('fw del web handle %d' % d['handle'])
 rec, kern = hw_list()
 check(rec['web']['hw'] == 'nic' and 'web' in kern,
       'fw del of the drop rule: back in the NIC: %s %s' % (rec, kern))
