@@ -140,12 +140,7 @@ ${SUB%.0}.*) ;;
 esac
 rxl_ok "ctr run --cni: container $ID is rxlane container $want ($ip)"
 
-deadline=$((SECONDS + 60))
-until timeout 5 bash -c "exec 3<>/dev/tcp/$ip/8080" 2>/dev/null; do
-	[ $SECONDS -lt $deadline ] ||
-		rxl_fail "TCP $ip:8080 (allowed) did not connect within 60 s"
-	sleep 0.5
-done
+rxl_wait_connect "$ip" 8080
 drops() {
 	"$RXL_CLI" -j stats | jq -e --arg n "$want" \
 		'.containers[] | select(.name == $n) | .drop.packets'

@@ -101,12 +101,7 @@ conts | grep -qx "$want" ||
 rxl_ok "podman container $NAME is rxlane container $want ($ip)"
 
 # The allowed port connects (the server may take a while to start).
-deadline=$((SECONDS + 60))
-until timeout 5 bash -c "exec 3<>/dev/tcp/$ip/8080" 2>/dev/null; do
-	[ $SECONDS -lt $deadline ] ||
-		rxl_fail "TCP $ip:8080 (allowed) did not connect within 60 s"
-	sleep 0.5
-done
+rxl_wait_connect "$ip" 8080
 rxl_ok "TCP to the allowed port 8080 connects"
 
 # The other one is refused: the container's drops rise, no connect.

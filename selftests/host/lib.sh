@@ -304,6 +304,19 @@ rxl_connect() {
 		"exec 3<>/dev/tcp/10.200.0.2/$1" 2>/dev/null
 }
 
+# rxl_wait_connect ADDR PORT: a TCP handshake with ADDR:PORT from this
+# namespace completes; fails the test after 60 s (a container's server may
+# take a while to start). A refusal is never proven by its failure.
+rxl_wait_connect() {
+	local deadline=$((SECONDS + 60))
+
+	until timeout 5 bash -c "exec 3<>/dev/tcp/$1/$2" 2>/dev/null; do
+		[ $SECONDS -lt $deadline ] ||
+			rxl_fail "TCP $1:$2 (allowed) did not connect within 60 s"
+		sleep 0.5
+	done
+}
+
 # rxl_refused NS ADDR PORT COUNTER_CMD...: a TCP connect from NS to
 # ADDR:PORT is refused by a drop, proven by COUNTER_CMD's output rising
 # within 60 s (TCG guests take seconds just to start the client) while the
