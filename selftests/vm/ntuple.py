@@ -310,7 +310,7 @@ def tcp6_all_on_1():
     return h >= 3 and d.get(1, 0) == h and sum(d.values()) == h
 
 
-check(poll(tcp6_all_on_1, 20), 'tcp6: %d frames hit the rule, per queue %s' %
+check(poll(tcp6_all_on_1, 60), 'tcp6: %d frames hit the rule, per queue %s' %
       (hits(11), delta(queue_counts(t.stats()), before)))
 sh('ethtool -N %s delete 11' % t.nic)
 log('ipv6: udp6/ip6/tcp6 rules steer, a udp6 drop rule drops exactly')

@@ -102,8 +102,10 @@ def _exit_cleanups():
 atexit.register(_exit_cleanups)
 
 
-def poll(fn, timeout=20.0, step=0.05):
-    """Call fn until it returns a true value or the deadline passes."""
+def poll(fn, timeout=60.0, step=0.05):
+    """Call fn until it returns a true value or the deadline passes. The
+    default deadline is for waits on a condition that must come: generous,
+    since a loaded TCG guest may run a NAPI or a timer seconds late."""
     end = time.monotonic() + timeout
     while True:
         v = fn()
@@ -564,8 +566,9 @@ class Topo:
         udp_burst(self.ns, (self.wire_ip, sport), (self.nic_ip, dport), count,
                   b'x' * size)
 
-    def wait_packets(self, before, n, field='packets', timeout=20):
-        """Wait until the per-queue counters grew by n in total."""
+    def wait_packets(self, before, n, field='packets', timeout=60):
+        """Wait until the per-queue counters grew by n in total (a loaded
+        TCG guest may run a queue's NAPI seconds after the frame came)."""
         def grown():
             d = delta(queue_counts(self.stats(), field), before)
             return d if sum(d.values()) >= n else None

@@ -20,7 +20,7 @@ vx = 'rxlvo%d' % (os.getpid() % 10000)
 sh('ip link add %s type vxlan id 9 dstport 4791 local %s' % (vx, t.nic_ip))
 at_exit(lambda: sh('ip link del %s 2>/dev/null' % vx, check=False))
 sh('ip link set %s up' % vx)
-check(poll(lambda: 'vxlan 4791 stack' in t.read_debugfs('tunnel_ports'), 20),
+check(poll(lambda: 'vxlan 4791 stack' in t.read_debugfs('tunnel_ports'), 60),
       'udp_tunnel_nic did not add port 4791: ' + t.read_debugfs('tunnel_ports'))
 
 for cmd in ('geneve 4791', 'vxlan 4791', 'del 4791'):
@@ -35,7 +35,7 @@ for cmd in ('geneve 4791', 'vxlan 4791', 'del 4791'):
 
 t.write_debugfs('tunnel_ports', 'geneve 6082')
 sh('ip link del %s' % vx)
-check(poll(lambda: '4791' not in t.read_debugfs('tunnel_ports'), 20),
+check(poll(lambda: '4791' not in t.read_debugfs('tunnel_ports'), 60),
       'the stack could not remove its port 4791: ' + t.read_debugfs('tunnel_ports'))
 check(t.read_debugfs('tunnel_ports') == 'geneve 6082\n',
       'knob port: %r' % t.read_debugfs('tunnel_ports'))
