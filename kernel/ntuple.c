@@ -410,6 +410,31 @@ static u64 rxlane_ntuple_rule_hits(const struct rxlane_ntuple_rule *r)
 	return sum;
 }
 
+/**
+ * rxlane_ntuple_hits() - the hit counter of the entry at @loc
+ * @priv:	the NIC
+ * @loc:	the entry's location
+ * @hits:	set to the frames it matched, summed over the CPUs
+ *
+ * For hw.c's container dump: the per-entry counter a real NIC keeps.
+ *
+ * Context: RTNL held.
+ * Return: 0, or -ENOENT when no entry is at @loc.
+ */
+int rxlane_ntuple_hits(struct rxlane_priv *priv, u32 loc, u64 *hits)
+{
+	struct rxlane_ntuple *nt = &priv->ntuple;
+	struct rxlane_ntuple_rule *r;
+
+	if (loc >= nt->capacity)
+		return -ENOENT;
+	r = rtnl_dereference(nt->by_loc[loc]);
+	if (!r)
+		return -ENOENT;
+	*hits = rxlane_ntuple_rule_hits(r);
+	return 0;
+}
+
 static void rxlane_ntuple_remove(struct rxlane_priv *priv,
 				 struct rxlane_ntuple_rule *r)
 {
