@@ -14,6 +14,7 @@ import json
 import os
 import socket
 import struct
+import subprocess
 import sys
 import time
 
@@ -39,8 +40,12 @@ def cli(args, ok=True):
     return rc, out
 
 
+DOCS = []        # every hw list -j, checked against the CLI's schema at the end
+
+
 def hw(name):
     _, out = cli('-j hw list')
+    DOCS.append(out.strip())
     for c in json.loads(out)['containers']:
         if c['name'] == name:
             return c
@@ -196,4 +201,12 @@ udp_burst(CTR, (CIP, 40003), (t.wire_ip, SINK), N)   # no check any more
 got = arrived()
 check(got == N, 'after del, %d of %d of the container\'s frames arrived' % (got, N))
 log('ok: deleted, the check is gone')
+
+# ---- every hw list -j above matches the schema (spoofchk, spoof_drops, hits)
+docs = ''.join('hw_list\thw list\t%s\n' % json.dumps(json.loads(d)) for d in DOCS)
+r = subprocess.run(['/usr/bin/python3', os.path.join(TOP, 'selftests', 'host', 'cli_schema.py'),
+                    os.path.join(TOP, 'Documentation', 'rxlane-cli.schema.json')],
+                   input=docs, capture_output=True, text=True)
+check(r.returncode == 0, 'hw list -j against the schema: %s%s' % (r.stdout, r.stderr))
+log('ok: %d hw list -j documents match the schema' % len(DOCS))
 log('PASS')
