@@ -795,3 +795,18 @@ class Genl:
 
     def close(self):
         self.sk.close()
+
+
+def hw_fill_band(nic, cap, add):
+    """Fill the container band of nic (locations cap/2 .. cap-1) with
+    containers fill0, fill1, ... of 8 IPv4 addresses (10.99.N.1-8), each
+    made by add(name, 'ADDR,ADDR,...'), until fewer than 8 entries are
+    free. Returns (their names, the entries left free)."""
+    free = cap // 2 - len([1 for loc in ethtool_n(nic) if loc >= cap // 2])
+    names = []
+    while free >= 8:
+        n = len(names)
+        names.append('fill%d' % n)
+        add(names[-1], ','.join('10.99.%d.%d' % (n, i) for i in range(1, 9)))
+        free -= 8
+    return names, free
