@@ -159,6 +159,7 @@ bench: deps
 	scripts/bench-cni.sh
 	scripts/vm-run --timeout 1800 -- selftests/vm/bench_nic.py
 	scripts/bench-nic-xdp.sh
+	scripts/bench-hw.sh
 	[ ! -x scripts/bench.sh ] || scripts/bench.sh
 
 # ---- install -------------------------------------------------------------

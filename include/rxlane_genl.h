@@ -30,7 +30,8 @@
  * enum rxlane_cmd - commands
  * @RXLANE_CMD_UNSPEC:	 unused
  * @RXLANE_CMD_CONT_NEW: create a container and program its entries: NAME,
- *	IFINDEX, ADDRS required; CPUS, DEFAULT, NETNS_FD, RULES optional.
+ *	IFINDEX, ADDRS required; CPUS, DEFAULT, NETNS_FD, RULES, MAC,
+ *	SPOOFCHK optional.
  *	All or nothing: a refused rule (extack points at its nest) leaves
  *	no container and no NIC entry. The allow entries of RULES go into
  *	the NIC before the default (drop) entries. Replies with the
@@ -99,6 +100,11 @@ enum rxlane_entry_kind {
  * @RXLANE_A_ENTRIES:	nest of RXLANE_ENTRY nests, reply only
  * @RXLANE_A_NETNS_COOKIE: u64, reply only: the container's namespace
  *	cookie (SO_NETNS_COOKIE), 0 when none was given
+ * @RXLANE_A_MAC:	6 bytes, the container's unicast MAC (its macvlan's)
+ * @RXLANE_A_SPOOFCHK:	flag: the NIC drops the container's spoofed egress
+ *	(needs MAC; rxlane's NIC only); in replies when on
+ * @RXLANE_A_SPOOF_DROPS: u64, reply only, with SPOOFCHK: frames the NIC's
+ *	transmit path dropped as spoofed by this container
  */
 enum rxlane_attr {
 	RXLANE_A_UNSPEC,
@@ -115,6 +121,9 @@ enum rxlane_attr {
 	RXLANE_A_RULES,
 	RXLANE_A_ENTRIES,
 	RXLANE_A_NETNS_COOKIE,
+	RXLANE_A_MAC,
+	RXLANE_A_SPOOFCHK,
+	RXLANE_A_SPOOF_DROPS,
 
 	__RXLANE_A_MAX,
 	RXLANE_A_MAX = __RXLANE_A_MAX - 1
@@ -163,12 +172,17 @@ enum rxlane_rule_attr {
  * @RXLANE_ENTRY_LOC:	   u32, its ethtool location (ethtool -n)
  * @RXLANE_ENTRY_KIND:	   u8, enum rxlane_entry_kind
  * @RXLANE_ENTRY_RULE_ID:  u32, the rule it comes from (ALLOW only)
+ * @RXLANE_ENTRY_HITS:	   u64, frames it matched, as the NIC counts them
+ *	(absent when the NIC does not report per-entry hits)
+ * @RXLANE_ENTRY_PAD:	   padding of 64-bit attributes
  */
 enum rxlane_entry_attr {
 	RXLANE_ENTRY_UNSPEC,
 	RXLANE_ENTRY_LOC,
 	RXLANE_ENTRY_KIND,
 	RXLANE_ENTRY_RULE_ID,
+	RXLANE_ENTRY_HITS,
+	RXLANE_ENTRY_PAD,
 
 	__RXLANE_ENTRY_MAX,
 	RXLANE_ENTRY_MAX = __RXLANE_ENTRY_MAX - 1

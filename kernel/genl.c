@@ -12,6 +12,7 @@
  * NICs of the network namespaces it owns and nothing else.
  */
 #include <linux/ctype.h>
+#include <linux/etherdevice.h>
 #include <linux/in.h>
 #include <linux/rtnetlink.h>
 #include <linux/slab.h>
@@ -53,6 +54,8 @@ static const struct nla_policy rxlane_policy[RXLANE_A_MAX + 1] = {
 	[RXLANE_A_RULE]		= NLA_POLICY_NESTED(rxlane_rule_policy),
 	[RXLANE_A_RULE_ID]	= NLA_POLICY_MIN(NLA_U32, 1),
 	[RXLANE_A_RULES]	= NLA_POLICY_NESTED_ARRAY(rxlane_rule_policy),
+	[RXLANE_A_MAC]		= NLA_POLICY_ETH_ADDR,
+	[RXLANE_A_SPOOFCHK]	= { .type = NLA_FLAG },
 };
 
 /* The size of @c's message, an upper bound. */
@@ -62,7 +65,8 @@ static size_t rxlane_genl_size(const struct rxlane_hw_cont *c)
 		      2 * nla_total_size(sizeof(u16)) +
 		      nla_total_size(16) + nla_total_size(sizeof(u8)) +
 		      nla_total_size(sizeof(u8));
-	size_t entry = nla_total_size(0) + 3 * nla_total_size(sizeof(u32));
+	size_t entry = nla_total_size(0) + 3 * nla_total_size(sizeof(u32)) +
+		       nla_total_size_64bit(sizeof(u64));
 
 	return nla_total_size(RXLANE_NAME_MAX + 1) +
 	       2 * nla_total_size(sizeof(u32)) +
@@ -70,7 +74,9 @@ static size_t rxlane_genl_size(const struct rxlane_hw_cont *c)
 	       2 * nla_total_size_64bit(sizeof(u64)) +
 	       nla_total_size(sizeof(u8)) +
 	       nla_total_size(0) + c->nrules * rule +
-	       nla_total_size(0) + c->nentries * entry;
+	       nla_total_size(0) + c->nentries * entry +
+	       nla_total_size(ETH_ALEN) + nla_total_size(0) +
+	       nla_total_size_64bit(sizeof(u64));
 }
 
 static int rxlane_genl_put_rule(struct sk_buff *skb,
@@ -106,12 +112,17 @@ static int rxlane_genl_put_entries(struct sk_buff *skb,
 		return -EMSGSIZE;
 	for (i = 0; i < c->nentries; i++) {
 		const struct rxlane_hw_entry *e = &c->entries[i];
+		u64 hits;
 
 		one = nla_nest_start(skb, RXLANE_ENTRY);
 		if (!one ||
 		    nla_put_u32(skb, RXLANE_ENTRY_LOC, e->loc) ||
 		    nla_put_u8(skb, RXLANE_ENTRY_KIND, e->kind) ||
 		    nla_put_u32(skb, RXLANE_ENTRY_RULE_ID, e->rule_id))
+			return -EMSGSIZE;
+		if (!rxlane_hw_entry_hits(c, e, &hits) &&
+		    nla_put_u64_64bit(skb, RXLANE_ENTRY_HITS, hits,
+				      RXLANE_ENTRY_PAD))
 			return -EMSGSIZE;
 		nla_nest_end(skb, one);
 	}
@@ -157,6 +168,13 @@ static int rxlane_genl_fill(struct sk_buff *skb, const struct rxlane_hw_cont *c,
 			goto err_cancel;
 	nla_nest_end(skb, nest);
 	if (rxlane_genl_put_entries(skb, c))
+		goto err_cancel;
+	if (c->has_mac && nla_put(skb, RXLANE_A_MAC, ETH_ALEN, c->mac))
+		goto err_cancel;
+	if (c->spoof &&
+	    (nla_put_flag(skb, RXLANE_A_SPOOFCHK) ||
+	     nla_put_u64_64bit(skb, RXLANE_A_SPOOF_DROPS,
+			       rxlane_hw_spoof_drops(c), RXLANE_A_PAD)))
 		goto err_cancel;
 	genlmsg_end(skb, hdr);
 	return 0;
@@ -318,6 +336,28 @@ static int rxlane_genl_parse_netns(struct rxlane_hw_cont *c,
 	return 0;
 }
 
+/* The container's MAC and whether the NIC checks its egress. */
+static int rxlane_genl_parse_mac(struct rxlane_hw_cont *c, struct nlattr **tb,
+				 struct netlink_ext_ack *extack)
+{
+	if (tb[RXLANE_A_MAC]) {
+		if (!is_valid_ether_addr(nla_data(tb[RXLANE_A_MAC]))) {
+			NL_SET_ERR_MSG_ATTR(extack, tb[RXLANE_A_MAC],
+					    "not a unicast MAC");
+			return -EINVAL;
+		}
+		ether_addr_copy(c->mac, nla_data(tb[RXLANE_A_MAC]));
+		c->has_mac = true;
+	}
+	c->spoofchk = nla_get_flag(tb[RXLANE_A_SPOOFCHK]);
+	if (c->spoofchk && !c->has_mac) {
+		NL_SET_ERR_MSG_ATTR(extack, tb[RXLANE_A_SPOOFCHK],
+				    "the spoof check needs the container's MAC");
+		return -EINVAL;
+	}
+	return 0;
+}
+
 static u64 rxlane_genl_online_cpus(void)
 {
 	unsigned int cpu;
@@ -461,6 +501,8 @@ static int rxlane_genl_cont_new(struct sk_buff *skb, struct genl_info *info)
 		err = rxlane_genl_parse_addrs(c, tb[RXLANE_A_ADDRS], extack);
 	if (!err)
 		err = rxlane_genl_parse_rules(c, tb[RXLANE_A_RULES], extack);
+	if (!err)
+		err = rxlane_genl_parse_mac(c, tb, extack);
 	if (!err)
 		err = rxlane_genl_parse_netns(c, skb, tb[RXLANE_A_NETNS_FD],
 					      extack);

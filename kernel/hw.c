@@ -10,9 +10,15 @@
  * under RTNL, which those operations need anyway.
  */
 #include <linux/bitmap.h>
+#include <linux/etherdevice.h>
 #include <linux/ethtool.h>
+#include <linux/if_arp.h>
+#include <linux/if_vlan.h>
 #include <linux/in.h>
 #include <linux/inetdevice.h>
+#include <linux/ip.h>
+#include <linux/ipv6.h>
+#include <linux/rculist.h>
 #include <linux/rtnetlink.h>
 #include <linux/slab.h>
 #include <linux/xarray.h>
@@ -510,6 +516,217 @@ static bool rxlane_hw_addr_taken(const struct rxlane_hw_cont *c)
 	return false;
 }
 
+/* Whether another container on @c's NIC has @c's MAC. */
+static bool rxlane_hw_mac_taken(const struct rxlane_hw_cont *c)
+{
+	struct rxlane_hw_cont *o;
+	unsigned long i;
+
+	xa_for_each(&rxlane_hw_conts, i, o)
+		if (o != c && o->dev == c->dev && o->has_mac &&
+		    ether_addr_equal(o->mac, c->mac))
+			return true;
+	return false;
+}
+
+/* ---- the egress spoof check (rxlane's NIC, its transmit path) ---------- */
+
+/*
+ * The spoof check of @c, ready to go into its NIC's list: on rxlane's NIC
+ * only (the transmit path is ours), for a container with a MAC.
+ */
+static int rxlane_hw_spoof_prep(struct rxlane_hw_cont *c,
+				struct rxlane_hw_spoof **sp,
+				struct netlink_ext_ack *extack)
+{
+	struct rxlane_hw_spoof *s;
+
+	*sp = NULL;
+	if (!c->spoofchk)
+		return 0;
+	if (!rxlane_hw_priv(c->dev)) {
+		NL_SET_ERR_MSG_MOD(extack,
+				   "the NIC has no egress spoof check (rxlane's NIC has one)");
+		return -EOPNOTSUPP;
+	}
+	s = kzalloc(sizeof(*s), GFP_KERNEL);
+	if (!s)
+		return -ENOMEM;
+	ether_addr_copy(s->mac, c->mac);
+	memcpy(s->addrs, c->addrs, sizeof(s->addrs));
+	s->naddrs = c->naddrs;
+	atomic64_set(&s->drops, 0);
+	*sp = s;
+	return 0;
+}
+
+static bool rxlane_hw_spoof_own(const struct rxlane_hw_spoof *s, u8 family,
+				const __be32 *a)
+{
+	unsigned int i;
+
+	for (i = 0; i < s->naddrs; i++) {
+		if (s->addrs[i].family != family)
+			continue;
+		if (family == AF_INET ? s->addrs[i].a[0] == a[0] :
+		    !memcmp(s->addrs[i].a, a, sizeof(s->addrs[i].a)))
+			return true;
+	}
+	return false;
+}
+
+/*
+ * Sources a host uses before, or besides, its addresses: 0.0.0.0 (DHCP,
+ * ARP probes), :: (DAD) and fe80::/10 (neighbour discovery, MLD).
+ */
+static bool rxlane_hw_spoof_exempt(u8 family, const __be32 *a)
+{
+	if (family == AF_INET)
+		return !a[0];
+	return !(a[0] | a[1] | a[2] | a[3]) ||
+	       (a[0] & htonl(0xffc00000)) == htonl(0xfe800000);
+}
+
+/*
+ * The network source of @skb (from its MAC header at skb->data): IPv4's or
+ * IPv6's source, ARP's sender address, after at most two in-band VLAN
+ * tags. Returns its family, or 0 when the frame carries none (another
+ * protocol, or too short to hold one).
+ */
+static u8 rxlane_hw_spoof_src(const struct sk_buff *skb, __be16 proto,
+			      __be32 *a)
+{
+	unsigned int off = ETH_HLEN, depth;
+	const struct vlan_hdr *vh;
+	const struct arphdr *arp;
+	struct vlan_hdr vbuf;
+	struct arphdr abuf;
+	const __be32 *p;
+
+	for (depth = 0; depth < 2 && eth_type_vlan(proto); depth++) {
+		vh = skb_header_pointer(skb, off, sizeof(vbuf), &vbuf);
+		if (!vh)
+			return 0;
+		proto = vh->h_vlan_encapsulated_proto;
+		off += VLAN_HLEN;
+	}
+	switch (proto) {
+	case htons(ETH_P_IP):
+		p = skb_header_pointer(skb, off + offsetof(struct iphdr, saddr),
+				       4, a);
+		if (!p)
+			return 0;
+		a[0] = p[0];
+		return AF_INET;
+	case htons(ETH_P_IPV6):
+		p = skb_header_pointer(skb, off + offsetof(struct ipv6hdr, saddr),
+				       16, a);
+		if (!p)
+			return 0;
+		memmove(a, p, 16);
+		return AF_INET6;
+	case htons(ETH_P_ARP):
+		arp = skb_header_pointer(skb, off, sizeof(abuf), &abuf);
+		if (!arp || arp->ar_hrd != htons(ARPHRD_ETHER) ||
+		    arp->ar_pro != htons(ETH_P_IP) || arp->ar_hln != ETH_ALEN ||
+		    arp->ar_pln != 4)
+			return 0;
+		p = skb_header_pointer(skb, off + sizeof(*arp) + ETH_ALEN, 4, a);
+		if (!p)
+			return 0;
+		a[0] = p[0];
+		return AF_INET;
+	}
+	return 0;
+}
+
+/**
+ * rxlane_hw_spoofed() - whether a container sends @skb with an address
+ *			 that is not its own
+ * @priv:	the NIC
+ * @skb:	a frame being transmitted, its MAC header at skb->data
+ *
+ * The sender is the container whose MAC is the frame's source MAC; its
+ * frame is spoofed when its network source is not one of its addresses
+ * (and not a source any host uses, see rxlane_hw_spoof_exempt()). A frame
+ * with no container's MAC is spoofed when its network source is a
+ * container's address. A frame that claims no container at all (the
+ * host's own traffic) passes. The container counts the drop.
+ *
+ * Context: the transmit path, under RCU (BHs off); no sleeping.
+ * Return: true when the frame must be dropped.
+ */
+bool rxlane_hw_spoofed(struct rxlane_priv *priv, const struct sk_buff *skb)
+{
+	struct rxlane_hw_spoof *s, *owner = NULL;
+	const struct ethhdr *eth;
+	bool spoofed = false;
+	struct ethhdr ebuf;
+	__be32 src[4];
+	u8 family;
+
+	if (list_empty(&priv->hw_spoof))
+		return false;
+	eth = skb_header_pointer(skb, 0, sizeof(ebuf), &ebuf);
+	if (!eth)
+		return false;
+	family = rxlane_hw_spoof_src(skb, eth->h_proto, src);
+	rcu_read_lock();
+	list_for_each_entry_rcu(s, &priv->hw_spoof, list) {
+		if (ether_addr_equal(s->mac, eth->h_source)) {
+			owner = s;
+			spoofed = family && !rxlane_hw_spoof_own(s, family, src) &&
+				  !rxlane_hw_spoof_exempt(family, src);
+			break;
+		}
+	}
+	if (!owner && family) {
+		list_for_each_entry_rcu(s, &priv->hw_spoof, list) {
+			if (rxlane_hw_spoof_own(s, family, src)) {
+				owner = s;
+				spoofed = true;
+				break;
+			}
+		}
+	}
+	if (spoofed)
+		atomic64_inc(&owner->drops);
+	rcu_read_unlock();
+	return spoofed;
+}
+
+/**
+ * rxlane_hw_spoof_drops() - frames dropped as @c's spoofed egress
+ * @c:	the container, with its spoof check on
+ *
+ * Context: RTNL held.
+ * Return: the count.
+ */
+u64 rxlane_hw_spoof_drops(const struct rxlane_hw_cont *c)
+{
+	return atomic64_read(&c->spoof->drops);
+}
+
+/**
+ * rxlane_hw_entry_hits() - frames entry @e of @c matched
+ * @c:		the container
+ * @e:		one of its entries
+ * @hits:	set to the count
+ *
+ * Context: RTNL held.
+ * Return: 0, or -EOPNOTSUPP when the NIC (a driver other than rxlane's)
+ * does not report per-entry hits, -ENOENT when the entry is gone.
+ */
+int rxlane_hw_entry_hits(const struct rxlane_hw_cont *c,
+			 const struct rxlane_hw_entry *e, u64 *hits)
+{
+	struct rxlane_priv *priv = rxlane_hw_priv(c->dev);
+
+	if (!priv)
+		return -EOPNOTSUPP;
+	return rxlane_ntuple_hits(priv, e->loc, hits);
+}
+
 /**
  * rxlane_hw_find() - the container @name of namespace @net
  * @net:	the caller's namespace
@@ -594,7 +811,8 @@ static int rxlane_hw_cont_items(struct rxlane_hw_cont *c,
  * Gets the RSS context of its CPU set and installs, in one all-or-nothing
  * step, the allow entries of its rules and then one tail entry per
  * address: the drop entries go in last, so no packet to an allowed port
- * meets a drop entry while the container is being made.
+ * meets a drop entry while the container is being made. With its spoof
+ * check on, the NIC's transmit path checks its egress from then on.
  *
  * Context: RTNL held; may sleep.
  * Return: 0 or -errno; on error nothing changed and @c is the caller's.
@@ -602,6 +820,7 @@ static int rxlane_hw_cont_items(struct rxlane_hw_cont *c,
 int rxlane_hw_cont_add(struct rxlane_hw_cont *c, struct netlink_ext_ack *extack)
 {
 	unsigned int i, nallow = 0, n = 0;
+	struct rxlane_hw_spoof *spoof;
 	struct rxlane_hw_item *items;
 	int err;
 
@@ -617,13 +836,22 @@ int rxlane_hw_cont_add(struct rxlane_hw_cont *c, struct netlink_ext_ack *extack)
 				   "another container on the NIC has one of these addresses");
 		return -EADDRINUSE;
 	}
+	if (c->has_mac && rxlane_hw_mac_taken(c)) {
+		NL_SET_ERR_MSG_MOD(extack, "another container on the NIC has this MAC");
+		return -EADDRINUSE;
+	}
+	err = rxlane_hw_spoof_prep(c, &spoof, extack);
+	if (err)
+		return err;
 	for (i = 0; i < c->nrules; i++)
 		c->rules[i].id = i + 1;
 	/* One rule past the limit, at most, before the count stops. */
 	items = kvcalloc(RXLANE_ENTRIES_MAX + 1 + RXLANE_ADDRS_MAX *
 			 RXLANE_HW_MAX_BLOCKS, sizeof(*items), GFP_KERNEL);
-	if (!items)
-		return -ENOMEM;
+	if (!items) {
+		err = -ENOMEM;
+		goto err_free_spoof;
+	}
 	err = rxlane_hw_cont_items(c, items, &nallow, &n, extack);
 	if (err)
 		goto err_free_items;
@@ -640,6 +868,10 @@ int rxlane_hw_cont_add(struct rxlane_hw_cont *c, struct netlink_ext_ack *extack)
 	if (err)
 		goto err_erase;
 	c->next_rule_id = c->nrules + 1;
+	if (spoof) {
+		c->spoof = spoof;
+		list_add_tail_rcu(&spoof->list, &rxlane_hw_priv(c->dev)->hw_spoof);
+	}
 	kvfree(items);
 	return 0;
 
@@ -651,6 +883,8 @@ err_put_ctx:
 	c->ctx = NULL;
 err_free_items:
 	kvfree(items);
+err_free_spoof:
+	kfree(spoof);
 	return err;
 }
 
@@ -662,6 +896,10 @@ static void rxlane_hw_cont_remove(struct rxlane_hw_cont *c, bool nic,
 
 	if (notify)
 		rxlane_genl_notify(c, RXLANE_CMD_CONT_DEL);
+	if (c->spoof) {
+		list_del_rcu(&c->spoof->list);
+		kfree_rcu(c->spoof, rcu);
+	}
 	for (i = c->nentries; nic && i--; )
 		rxlane_hw_entry_del(c->dev, c->entries[i].loc);
 	rxlane_hw_ctx_put(c->ctx, nic);

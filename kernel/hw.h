@@ -82,6 +82,26 @@ struct rxlane_hw_entry {
 };
 
 /**
+ * struct rxlane_hw_spoof - what the NIC's transmit path checks for one
+ *			    container: a copy of its MAC and addresses, read
+ *			    under RCU
+ * @list:	in the NIC's rxlane_priv.hw_spoof; RTNL writers
+ * @mac:	the container's MAC
+ * @addrs:	its addresses
+ * @naddrs:	entries of @addrs in use
+ * @drops:	frames dropped as its spoofed egress
+ * @rcu:	freed after a grace period
+ */
+struct rxlane_hw_spoof {
+	struct list_head list;
+	u8 mac[ETH_ALEN];
+	struct rxlane_hw_addr addrs[RXLANE_ADDRS_MAX];
+	unsigned int naddrs;
+	atomic64_t drops;
+	struct rcu_head rcu;
+};
+
+/**
  * struct rxlane_hw_cont - a container whose firewall the NIC enforces
  * @id:		index in the container xarray (the dump cursor)
  * @name:	its name, unique within @owner
@@ -101,6 +121,11 @@ struct rxlane_hw_entry {
  * @next_rule_id: the id the next rule gets
  * @entries:	its NIC entries, allow entries first
  * @nentries:	entries of @entries in use
+ * @has_mac:	@mac is set
+ * @mac:	its MAC (RXLANE_A_MAC)
+ * @spoofchk:	its egress spoof check was asked for (RXLANE_A_SPOOFCHK)
+ * @spoof:	its egress spoof check (RXLANE_A_SPOOFCHK), else NULL; in the
+ *		NIC's list from rxlane_hw_cont_add() to its removal
  */
 struct rxlane_hw_cont {
 	u32 id;
@@ -118,6 +143,10 @@ struct rxlane_hw_cont {
 	u32 next_rule_id;
 	struct rxlane_hw_entry *entries;
 	unsigned int nentries;
+	bool has_mac;
+	u8 mac[ETH_ALEN];
+	bool spoofchk;
+	struct rxlane_hw_spoof *spoof;
 };
 
 /* hw.c */
@@ -132,6 +161,9 @@ int rxlane_hw_rule_add(struct rxlane_hw_cont *c,
 		       struct netlink_ext_ack *extack);
 int rxlane_hw_rule_del(struct rxlane_hw_cont *c, u32 id,
 		       struct netlink_ext_ack *extack);
+u64 rxlane_hw_spoof_drops(const struct rxlane_hw_cont *c);
+int rxlane_hw_entry_hits(const struct rxlane_hw_cont *c,
+			 const struct rxlane_hw_entry *e, u64 *hits);
 
 /* genl.c */
 int rxlane_genl_init(void);

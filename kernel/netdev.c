@@ -24,6 +24,18 @@
 #define RXLANE_FEATURES	(RXLANE_TX_OFFLOADS | NETIF_F_RXCSUM)
 #define RXLANE_RX_FEATURES (NETIF_F_NTUPLE | NETIF_F_RX_UDP_TUNNEL_PORT)
 
+/**
+ * rxlane_start_xmit() - ndo_start_xmit: out through the lower device
+ * @skb:	the frame, from the stack or a macvlan/ipvlan on the NIC
+ * @dev:	the NIC
+ *
+ * A frame a container sends with an address that is not its own is
+ * dropped here, before the lower sees it, and counted for that container
+ * (the NIC-side spoof check of SR-IOV VFs, Documentation/hwfilter.rst).
+ *
+ * Context: softirq or process context with BHs off, under RCU; no sleeping.
+ * Return: NETDEV_TX_OK, always (the frame is consumed).
+ */
 static netdev_tx_t rxlane_start_xmit(struct sk_buff *skb,
 				     struct net_device *dev)
 {
@@ -31,6 +43,11 @@ static netdev_tx_t rxlane_start_xmit(struct sk_buff *skb,
 	unsigned int len = skb->len;
 	int ret;
 
+	if (unlikely(rxlane_hw_spoofed(priv, skb))) {
+		dev_core_stats_tx_dropped_inc(dev);
+		kfree_skb(skb);
+		return NETDEV_TX_OK;
+	}
 	skb->dev = priv->lower;
 	ret = dev_queue_xmit(skb);
 	if (likely(ret == NET_XMIT_SUCCESS || ret == NET_XMIT_CN))
@@ -312,6 +329,7 @@ static int rxlane_init(struct net_device *dev)
 		return -ENOMEM;
 	mutex_init(&priv->cfg_lock);
 	atomic64_set(&priv->filter_drops, 0);
+	INIT_LIST_HEAD(&priv->hw_spoof);
 	atomic64_set(&priv->xdp_xmit, 0);
 	atomic64_set(&priv->xdp_xmit_err, 0);
 	rxlane_tunnel_init(priv);
@@ -358,6 +376,8 @@ static void rxlane_uninit(struct net_device *dev)
 {
 	struct rxlane_priv *priv = netdev_priv(dev);
 
+	/* The containers on the NIC went at NETDEV_UNREGISTER (hw.c). */
+	WARN_ON(!list_empty(&priv->hw_spoof));
 	rxlane_debugfs_uninit(priv);
 	cpuhp_state_remove_instance_nocalls(rxlane_cpuhp_state,
 					    &priv->cpuhp_node);

@@ -410,6 +410,34 @@ static u64 rxlane_ntuple_rule_hits(const struct rxlane_ntuple_rule *r)
 	return sum;
 }
 
+/* The entry at @loc, or NULL. Context: RTNL held. */
+static struct rxlane_ntuple_rule *rxlane_ntuple_at(struct rxlane_ntuple *nt,
+						   u32 loc)
+{
+	return loc < nt->capacity ? rtnl_dereference(nt->by_loc[loc]) : NULL;
+}
+
+/**
+ * rxlane_ntuple_hits() - the hit counter of the entry at @loc
+ * @priv:	the NIC
+ * @loc:	the entry's location
+ * @hits:	set to the frames it matched, summed over the CPUs
+ *
+ * For hw.c's container dump: the per-entry counter a real NIC keeps.
+ *
+ * Context: RTNL held.
+ * Return: 0, or -ENOENT when no entry is at @loc.
+ */
+int rxlane_ntuple_hits(struct rxlane_priv *priv, u32 loc, u64 *hits)
+{
+	struct rxlane_ntuple_rule *r = rxlane_ntuple_at(&priv->ntuple, loc);
+
+	if (!r)
+		return -ENOENT;
+	*hits = rxlane_ntuple_rule_hits(r);
+	return 0;
+}
+
 static void rxlane_ntuple_remove(struct rxlane_priv *priv,
 				 struct rxlane_ntuple_rule *r)
 {
@@ -574,12 +602,8 @@ err_put_shape:
  */
 int rxlane_ntuple_delete(struct rxlane_priv *priv, u32 location)
 {
-	struct rxlane_ntuple *nt = &priv->ntuple;
-	struct rxlane_ntuple_rule *r;
+	struct rxlane_ntuple_rule *r = rxlane_ntuple_at(&priv->ntuple, location);
 
-	if (location >= nt->capacity)
-		return -ENOENT;
-	r = rtnl_dereference(nt->by_loc[location]);
 	if (!r)
 		return -ENOENT;
 	if (rxlane_ntuple_in_band(priv, location))

@@ -363,6 +363,8 @@ enum {
  * @tunnel_from_stack: the slot was set by udp_tunnel_nic (not the knob)
  * @xdp_prog:	native XDP program, RCU readers, RTNL writers
  * @filter_drops: frames dropped by a drop action
+ * @hw_spoof:	struct rxlane_hw_spoof of the containers on this NIC whose
+ *		egress is checked: RCU readers (transmit), RTNL writers (hw.c)
  * @xdp_xmit:	frames sent by ndo_xdp_xmit
  * @xdp_xmit_err: frames ndo_xdp_xmit could not send
  * @faults:	fault injection knobs
@@ -389,6 +391,7 @@ struct rxlane_priv {
 	bool tunnel_from_stack[RXLANE_TUNNEL_MAX_PORTS];
 	struct bpf_prog __rcu *xdp_prog;
 	atomic64_t filter_drops;
+	struct list_head hw_spoof;
 	atomic64_t xdp_xmit;
 	atomic64_t xdp_xmit_err;
 	struct rxlane_faults faults;
@@ -458,6 +461,10 @@ bool rxlane_ntuple_uses_ctx(struct rxlane_priv *priv, u32 ctx);
 void rxlane_ntuple_dump(struct rxlane_priv *priv, struct seq_file *seq);
 void rxlane_ntuple_set_band(struct rxlane_priv *priv, bool on);
 void rxlane_ntuple_band_write(struct rxlane_priv *priv, bool on);
+int rxlane_ntuple_hits(struct rxlane_priv *priv, u32 loc, u64 *hits);
+
+/* hw.c: the egress spoof check of the transmit path */
+bool rxlane_hw_spoofed(struct rxlane_priv *priv, const struct sk_buff *skb);
 
 /* arfs.c */
 int rxlane_arfs_init(struct rxlane_priv *priv);

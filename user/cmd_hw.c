@@ -5,6 +5,7 @@
  *
  *   hw container add NAME dev NIC ip ADDR[,ADDR]... [cpus LIST]
  *                    [default drop|allow] [netns NAME|PATH]
+ *                    [mac MAC [spoofchk on|off]]
  *   hw container del NAME
  *   hw rule add NAME allow proto tcp|udp dport N[-M] [from PREFIX]
  *   hw rule del NAME ID
@@ -232,6 +233,10 @@ static void hw_print_entry(struct cli *c, const struct nlattr *nest)
 	if (kind == RXLANE_ENTRY_ALLOW)
 		cli_print_uint(c, CLI_ANY, "rule", " rule %llu",
 			       hw_u32(tb[RXLANE_ENTRY_RULE_ID]));
+	if (tb[RXLANE_ENTRY_HITS] &&
+	    mnl_attr_get_payload_len(tb[RXLANE_ENTRY_HITS]) == 8)
+		cli_print_uint(c, CLI_ANY, "hits", " hits %llu",
+			       mnl_attr_get_u64(tb[RXLANE_ENTRY_HITS]));
 	cli_print_nl(c);
 	cli_close(c);
 }
@@ -269,6 +274,19 @@ static int hw_print_cb(const struct nlmsghdr *nlh, void *data)
 		       hw_u32(tb[RXLANE_A_RSS_CTX]));
 	if (tb[RXLANE_A_ADDRS])
 		hw_print_addrs(c, tb[RXLANE_A_ADDRS]);
+	if (tb[RXLANE_A_MAC] && mnl_attr_get_payload_len(tb[RXLANE_A_MAC]) == 6) {
+		const __u8 *m = mnl_attr_get_payload(tb[RXLANE_A_MAC]);
+
+		snprintf(buf, sizeof(buf), "%02x:%02x:%02x:%02x:%02x:%02x",
+			 m[0], m[1], m[2], m[3], m[4], m[5]);
+		cli_print_str(c, CLI_ANY, "mac", " mac %s", buf);
+	}
+	if (tb[RXLANE_A_SPOOFCHK])
+		cli_print_str(c, CLI_ANY, "spoofchk", " spoofchk %s", "on");
+	if (tb[RXLANE_A_SPOOF_DROPS] &&
+	    mnl_attr_get_payload_len(tb[RXLANE_A_SPOOF_DROPS]) == 8)
+		cli_print_uint(c, CLI_ANY, "spoof_drops", " spoof-drops %llu",
+			       mnl_attr_get_u64(tb[RXLANE_A_SPOOF_DROPS]));
 	cli_print_nl(c);
 	cli_open_array(c, "rules");
 	if (tb[RXLANE_A_RULES])
@@ -310,6 +328,21 @@ static unsigned int hw_ifindex(const char *dev)
 	return *end || n > 0x7fffffff ? 0 : n;
 }
 
+/* "xx:xx:xx:xx:xx:xx" into @mac. */
+static int hw_parse_mac(struct cli *c, const char *s, __u8 *mac)
+{
+	unsigned int b[6];
+	int i, n = -1;
+
+	if (sscanf(s, "%2x:%2x:%2x:%2x:%2x:%2x%n", &b[0], &b[1], &b[2], &b[3],
+		   &b[4], &b[5], &n) != 6 || n != (int)strlen(s) || n != 17)
+		return cli_err(c, CLI_ERR, s, "bad MAC '%s' (like 02:00:00:00:00:01)",
+			       s);
+	for (i = 0; i < 6; i++)
+		mac[i] = b[i];
+	return 0;
+}
+
 static int hw_cont_add(struct cli *c, int argc, char **argv)
 {
 	const char *name, *dev = NULL;
@@ -317,7 +350,9 @@ static int hw_cont_add(struct cli *c, int argc, char **argv)
 	struct nlmsghdr *nlh;
 	struct hw_nl h;
 	__u64 cpus = 0;
-	int i, ret, netns = -1, def = -1;
+	int i, ret, netns = -1, def = -1, spoofchk = 0;
+	bool has_mac = false;
+	__u8 mac[6];
 	char *addrs[RXLANE_ADDRS_MAX];
 	unsigned int naddrs = 0, ifindex;
 	struct cli_addr a;
@@ -368,6 +403,21 @@ static int hw_cont_add(struct cli *c, int argc, char **argv)
 						    argv[i]);
 				goto out;
 			}
+		} else if (cli_is(argv[i], "mac")) {
+			if (hw_parse_mac(c, argv[++i], mac)) {
+				ret = CLI_ERR;
+				goto out;
+			}
+			has_mac = true;
+		} else if (cli_is(argv[i], "spoofchk")) {
+			i++;
+			if (!cli_is(argv[i], "on") && !cli_is(argv[i], "off")) {
+				ret = cli_usage_err(c, argv[i],
+						    "spoofchk is on or off, not '%s'",
+						    argv[i]);
+				goto out;
+			}
+			spoofchk = cli_is(argv[i], "on");
 		} else if (cli_is(argv[i], "netns")) {
 			if (netns >= 0)
 				close(netns);
@@ -412,6 +462,10 @@ static int hw_cont_add(struct cli *c, int argc, char **argv)
 		mnl_attr_put_u8(nlh, RXLANE_A_DEFAULT, def);
 	if (netns >= 0)
 		mnl_attr_put_u32(nlh, RXLANE_A_NETNS_FD, netns);
+	if (has_mac)
+		mnl_attr_put(nlh, RXLANE_A_MAC, sizeof(mac), mac);
+	if (spoofchk)
+		mnl_attr_put(nlh, RXLANE_A_SPOOFCHK, 0, NULL);
 	ret = hw_show(c, &h, nlh, "hw container add");
 out_close:
 	hw_nl_close(&h);

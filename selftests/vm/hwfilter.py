@@ -215,13 +215,8 @@ check((ethtool_n(), hw_list()) == state, 'a refused rule left entries behind')
 
 # A full band: containers of 8 addresses until fewer than 8 slots are free,
 # then one more address than is free; it needs a new RSS context too.
-free = CAP // 2 - len([1 for loc in ethtool_n() if loc >= CAP // 2])
-n = 0
-while free >= 8:
-    ips = ','.join('10.99.%d.%d' % (n, i) for i in range(1, 9))
-    cli('hw container add fill%d dev %s ip %s cpus 1' % (n, t.nic, ips))
-    free -= 8
-    n += 1
+fills, free = hw_fill_band(t.nic, CAP, lambda name, ips: cli(
+    'hw container add %s dev %s ip %s cpus 1' % (name, t.nic, ips)))
 state = (ethtool_n(), hw_list())
 ips = ','.join('10.98.0.%d' % i for i in range(1, free + 2))
 rc, out = cli('hw container add full dev %s ip %s' % (t.nic, ips), ok=False)
@@ -231,8 +226,8 @@ check((ethtool_n(), hw_list()) == state, 'a refused container left entries behin
 ctxs = {c['rss_context'] for c in hw_list().values()}
 rc, _ = sh_rc('ethtool -x %s context %d' % (t.nic, max(ctxs) + 1))
 check(rc != 0, 'a refused container left RSS context %d' % (max(ctxs) + 1))
-for i in range(n):
-    cli('hw container del fill%d' % i)
+for name in fills:
+    cli('hw container del %s' % name)
 
 # ---- namespaces ---------------------------------------------------------------
 # (permissions: hwfilter_ns.py)

@@ -222,13 +222,8 @@ cli('check')
 log('ok: check finds a container the NIC lost, --repair puts it back')
 
 # ---- a full band: the next container falls back, same traffic result ------
-free = CAP // 2 - len([1 for loc in ethtool_n() if loc >= CAP // 2])
-n = 0
-while free >= 8:
-    ips = ','.join('10.99.%d.%d' % (n, i) for i in range(1, 9))
-    cli('hw container add fill%d dev %s ip %s cpus 0' % (n, t.nic, ips))
-    free -= 8
-    n += 1
+fills, free = hw_fill_band(t.nic, CAP, lambda name, ips: cli(
+    'hw container add %s dev %s ip %s cpus 0' % (name, t.nic, ips)))
 state = ethtool_n()
 ips = ' '.join('ip 10.98.0.%d' % i for i in range(1, free + 1))
 _, out = cli('-j container add full ip %s %s default drop nic %s hw' %
@@ -241,8 +236,8 @@ refused_by(FIP, 6000, 'xdp', 'full band: the container is enforced by XDP')
 _, out = cli('check')
 rec, _ = hw_list()
 check(rec['full']['hw'] == 'fallback', 'hw list: %s' % rec['full'])
-for i in range(n):
-    cli('hw container del fill%d' % i)
+for name in fills:
+    cli('hw container del %s' % name)
 # Room again: the next change of the container puts it in the NIC.
 _, out = cli('-j container set full hw on')
 check(json.loads(out).get('hw') == 'nic', 'container set hw on with room: %s' % out)

@@ -741,3 +741,75 @@ def link_stats(ifname):
         with open(os.path.join(d, name)) as f:
             out[name] = int(f.read())
     return out
+
+
+# ---- the rxlane generic netlink family, raw (benchmarks, crafted requests) --
+class Genl:
+    """A generic netlink socket resolved to the rxlane family: request()
+    sends one message built from (type, payload) attributes and returns
+    the errno of its ACK (0: done). Payloads that are lists are nests."""
+    NLM_F_REQUEST, NLM_F_ACK, NLA_F_NESTED = 1, 4, 0x8000
+
+    def __init__(self):
+        self.sk = socket.socket(socket.AF_NETLINK, socket.SOCK_RAW, 16)
+        self.sk.settimeout(30)
+        self.sk.bind((0, 0))
+        self.sk.setsockopt(270, 10, 1)          # NETLINK_CAP_ACK
+        self.seq = 0
+        self.fam = 0x10                         # GENL_ID_CTRL, for the lookup
+        reply = self._send(3, [(2, b'rxlane\0')], ack=False)
+        off = 20
+        while off + 4 <= len(reply):
+            ln, typ = struct.unpack_from('=HH', reply, off)
+            if typ == 1:
+                self.fam = struct.unpack_from('=H', reply, off + 4)[0]
+            off += (ln + 3) & ~3
+        check(self.fam != 0x10, 'no family id for rxlane')
+
+    @classmethod
+    def attrs(cls, items):
+        out = b''
+        for typ, payload in items:
+            if isinstance(payload, list):
+                typ, payload = typ | cls.NLA_F_NESTED, cls.attrs(payload)
+            b = struct.pack('=HH', 4 + len(payload), typ) + payload
+            out += b + b'\0' * (-len(b) % 4)
+        return out
+
+    def _send(self, cmd, items, ack=True):
+        self.seq += 1
+        body = struct.pack('=BBH', cmd, 1, 0) + self.attrs(items)
+        flags = self.NLM_F_REQUEST | (self.NLM_F_ACK if ack else 0)
+        self.sk.send(struct.pack('=IHHII', 16 + len(body), self.fam, flags,
+                                 self.seq, 0) + body)
+        return self.sk.recv(65536)
+
+    def request(self, cmd, items):
+        """The errno of the request's ACK (0 when it succeeded)."""
+        data = self._send(cmd, items)
+        while True:
+            off = 0
+            while off + 16 <= len(data):
+                ln, typ, _, seq = struct.unpack_from('=IHHI', data, off)
+                if typ == 2 and seq == self.seq:        # NLMSG_ERROR
+                    return -struct.unpack_from('=i', data, off + 16)[0]
+                off += (ln + 3) & ~3
+            data = self.sk.recv(65536)
+
+    def close(self):
+        self.sk.close()
+
+
+def hw_fill_band(nic, cap, add):
+    """Fill the container band of nic (locations cap/2 .. cap-1) with
+    containers fill0, fill1, ... of 8 IPv4 addresses (10.99.N.1-8), each
+    made by add(name, 'ADDR,ADDR,...'), until fewer than 8 entries are
+    free. Returns (their names, the entries left free)."""
+    free = cap // 2 - len([1 for loc in ethtool_n(nic) if loc >= cap // 2])
+    names = []
+    while free >= 8:
+        n = len(names)
+        names.append('fill%d' % n)
+        add(names[-1], ','.join('10.99.%d.%d' % (n, i) for i in range(1, 9)))
+        free -= 8
+    return names, free
