@@ -340,6 +340,7 @@ int cli_xdp_links(struct cli *c, int ifindex, struct cli_xdp_link **out,
 		  unsigned int *n);
 /* The same without a message: 0 or -errno. */
 int cli_xdp_list(int ifindex, struct cli_xdp_link **out, unsigned int *n);
+bool cli_dev_driver_is(const char *name, const char *driver);
 
 /* ---- changes (cli_sync.c) ---------------------------------------------- */
 /*

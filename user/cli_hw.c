@@ -61,6 +61,8 @@ struct cli_hw_cont {
 	__u32 ifindex;
 	__u64 cpus;
 	__u8 def;
+	bool has_mac, spoofchk;
+	__u8 mac[6];
 	unsigned int naddrs, nrules;
 	struct cli_addr addrs[RXLANE_ADDRS_MAX];
 	struct cli_hw_rule rules[RXLANE_RULES_MAX];
@@ -132,6 +134,11 @@ static int cli_hw_get_cb(const struct nlmsghdr *nlh, void *data)
 		k->cpus = mnl_attr_get_u64(tb[RXLANE_A_CPUS]);
 	if (tb[RXLANE_A_DEFAULT] && !mnl_attr_validate(tb[RXLANE_A_DEFAULT], MNL_TYPE_U8))
 		k->def = mnl_attr_get_u8(tb[RXLANE_A_DEFAULT]);
+	if (tb[RXLANE_A_MAC] && mnl_attr_get_payload_len(tb[RXLANE_A_MAC]) == 6) {
+		memcpy(k->mac, mnl_attr_get_payload(tb[RXLANE_A_MAC]), 6);
+		k->has_mac = true;
+	}
+	k->spoofchk = tb[RXLANE_A_SPOOFCHK];
 	if (tb[RXLANE_A_ADDRS]) {
 		mnl_attr_for_each_nested(a, tb[RXLANE_A_ADDRS]) {
 			size_t len = mnl_attr_get_payload_len(a);
@@ -255,6 +262,18 @@ static bool cli_hw_rule_is(const struct cli_hw_rule *k,
 }
 
 /* The kernel's container has @s's NIC, addresses, CPUs and default. */
+/*
+ * The NIC checks @s's egress for spoofing when @s has a MAC (the MAC is
+ * the CLI's anti-spoofing setting, conntrack.rst) and its NIC is rxlane's,
+ * whose transmit path can (hwfilter.rst, "Egress spoof check"). Another
+ * driver's NIC takes the container without it: its host-side device, if
+ * any, keeps the tc check.
+ */
+static bool cli_hw_spoofchk(const struct cli_set *s)
+{
+	return s->cont.has_mac && cli_dev_driver_is(s->cont.nic, "rxlane");
+}
+
 static bool cli_hw_shape_same(const struct cli_hw_cont *k,
 			      const struct cli_set *s, unsigned int ifindex)
 {
@@ -266,6 +285,10 @@ static bool cli_hw_shape_same(const struct cli_hw_cont *k,
 		return false;
 	/* Without a CPU list the kernel took every online CPU: any is his. */
 	if (s->cont.cpus && k->cpus != s->cont.cpus)
+		return false;
+	if (k->has_mac != !!s->cont.has_mac ||
+	    (k->has_mac && memcmp(k->mac, s->cont.mac, 6)) ||
+	    k->spoofchk != cli_hw_spoofchk(s))
 		return false;
 	for (i = 0; i < s->cont.naddrs; i++) {
 		for (j = 0; j < k->naddrs; j++)
@@ -334,6 +357,10 @@ static int cli_hw_new(struct hw_nl *h, const struct cli_set *s,
 	mnl_attr_nest_end(nlh, nest);
 	if (s->cont.cpus)
 		mnl_attr_put_u64(nlh, RXLANE_A_CPUS, s->cont.cpus);
+	if (s->cont.has_mac)
+		mnl_attr_put(nlh, RXLANE_A_MAC, 6, s->cont.mac);
+	if (cli_hw_spoofchk(s))
+		mnl_attr_put(nlh, RXLANE_A_SPOOFCHK, 0, NULL);
 	mnl_attr_put_u8(nlh, RXLANE_A_DEFAULT, s->cont.default_drop ?
 			RXLANE_DEFAULT_DROP : RXLANE_DEFAULT_ALLOW);
 	nest = mnl_attr_nest_start(nlh, RXLANE_A_RULES);
@@ -411,7 +438,7 @@ static int cli_hw_apply(struct hw_nl *h, const struct cli_set *s,
 	}
 	if (k->found && !cli_hw_shape_same(k, s, ifindex)) {
 		err = 1;
-		snprintf(why, len, "the NIC holds it with another NIC, address, CPU set or default");
+		snprintf(why, len, "the NIC holds it with another NIC, address, CPU set, default or MAC");
 		if (dry)
 			goto out;
 		err = cli_hw_del(h, s->cont.name);

@@ -8,11 +8,18 @@
  * status then asks the program itself whether it is rxlane's.
  */
 #include <errno.h>
+#include <linux/ethtool.h>
 #include <linux/if_link.h>
 #include <linux/rtnetlink.h>
+#include <linux/sockios.h>
+#include <net/if.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
+#include <sys/socket.h>
 #include <time.h>
+#include <unistd.h>
 
 #include <libmnl/libmnl.h>
 
@@ -231,4 +238,27 @@ int cli_xdp_links(struct cli *c, int ifindex, struct cli_xdp_link **out,
 			       "cannot list devices (RTM_GETLINK): %s",
 			       strerror(-err));
 	return 0;
+}
+
+/*
+ * Whether device @name of this network namespace has driver @driver, as
+ * ETHTOOL_GDRVINFO through a socket of this netns says. Not through
+ * /sys/class/net, which shows the netns that mounted /sys: under
+ * 'nsenter --net' that is another one.
+ */
+bool cli_dev_driver_is(const char *name, const char *driver)
+{
+	struct ethtool_drvinfo info = { .cmd = ETHTOOL_GDRVINFO };
+	struct ifreq ifr = {};
+	bool is;
+	int fd;
+
+	fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return false;
+	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", name);
+	ifr.ifr_data = (void *)&info;
+	is = !ioctl(fd, SIOCETHTOOL, &ifr) && !strcmp(info.driver, driver);
+	close(fd);
+	return is;
 }

@@ -231,28 +231,10 @@ static void cni_name(struct cni_req *r)
 		r->name[0] = '_';
 }
 
-/*
- * @name is a bridge of this network namespace: its driver, asked through
- * a socket of this netns (ETHTOOL_GDRVINFO), is "bridge". Not through
- * /sys/class/net, which shows the netns that mounted /sys: under
- * 'nsenter --net' that is another one.
- */
+/* @name is a bridge of this network namespace (its driver is "bridge"). */
 static bool cni_is_bridge(const char *name)
 {
-	struct ethtool_drvinfo info = { .cmd = ETHTOOL_GDRVINFO };
-	struct ifreq ifr = {};
-	bool bridge;
-	int fd;
-
-	fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-	if (fd < 0)
-		return false;
-	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", name);
-	ifr.ifr_data = (void *)&info;
-	bridge = !ioctl(fd, SIOCETHTOOL, &ifr) &&
-		 !strcmp(info.driver, "bridge");
-	close(fd);
-	return bridge;
+	return cli_dev_driver_is(name, "bridge");
 }
 
 /*

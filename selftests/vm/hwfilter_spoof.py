@@ -9,7 +9,9 @@
   refusals (spoofchk without a MAC, a MAC another container has) leave
   nothing;
 - per-entry hit counters: traffic to an allowed port and to a refused port
-  moves exactly the hits of the allow entry and of the drop entry."""
+  moves exactly the hits of the allow entry and of the drop entry;
+- the CLI's container model: 'container add ... mac MAC nic NIC hw' gets
+  the check, 'container set ... mac none' takes it away."""
 import json
 import os
 import socket
@@ -201,6 +203,38 @@ udp_burst(CTR, (CIP, 40003), (t.wire_ip, SINK), N)   # no check any more
 got = arrived()
 check(got == N, 'after del, %d of %d of the container\'s frames arrived' % (got, N))
 log('ok: deleted, the check is gone')
+
+# ---- the CLI's container model: a MAC in rxlane's NIC turns the check on ----
+# 'container add ... mac MAC nic NIC hw' is the same container as above made
+# the way users make it: its MAC (the CLI's anti-spoofing setting) reaches
+# the NIC with the spoof check, 'mac none' takes it away, check agrees.
+cli('attach %s mode native' % t.nic)
+at_exit(lambda: cli('detach %s' % t.nic, ok=False))
+at_exit(lambda: cli('container del sm', ok=False))
+cli('container add sm ip %s mac %s nic %s hw' % (CIP, MAC, t.nic))
+c = hw('sm')
+check(c.get('spoofchk') == 'on' and c.get('mac') == MAC and c.get('spoof_drops') == 0,
+      'container add sm ... mac %s nic %s hw: the NIC holds %s' % (MAC, t.nic, c))
+raw_udp(FOREIGN_MAC, CIP, N)
+got = arrived(timeout=3)
+check(got == 0 and hw('sm')['spoof_drops'] == N,
+      'sm: %d of %d frames from a foreign MAC claiming %s reached the wire, '
+      'spoof_drops %d' % (got, N, CIP, hw('sm')['spoof_drops']))
+cli('check')
+cli('container set sm mac none')
+c = hw('sm')
+check('spoofchk' not in c and 'mac' not in c,
+      'container set sm mac none: the NIC still holds %s' % c)
+raw_udp(FOREIGN_MAC, CIP, N)
+got = arrived()
+check(got == N, 'sm without a MAC: %d of %d frames arrived' % (got, N))
+cli('check')
+cli('container set sm mac %s' % MAC)
+check(hw('sm').get('spoofchk') == 'on', 'container set sm mac %s: %s' % (MAC, hw('sm')))
+cli('check')
+cli('container del sm')
+log('ok: container add ... mac MAC nic NIC hw checks in the NIC (%d dropped), '
+    'mac none and back follow, check agrees' % N)
 
 # ---- every hw list -j above matches the schema (spoofchk, spoof_drops, hits)
 docs = ''.join('hw_list\thw list\t%s\n' % json.dumps(json.loads(d)) for d in DOCS)
