@@ -5,7 +5,7 @@
  *   queue_cpu		rw  "queue cpu" per line; write "Q CPU" to move queue
  *			    Q's emulated interrupt (and its NAPI) to CPU
  *   rss		ro  key and indirection table of every RSS context
- *   ntuple		ro  ntuple entries with value/mask and hits
+ *   ntuple		ro  ntuple entries with value/mask, hits and insert seq
  *   arfs		ro  aRFS entries
  *   arfs_buckets	ro  "BUCKET ENTRIES" per non-empty aRFS hash bucket
  *   arfs_expiry	ro  expiry passes: quota, passes, entries scanned,

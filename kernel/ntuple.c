@@ -56,6 +56,9 @@ struct rxlane_ntuple_shape {
  * @hits:	frames it matched, per CPU (readers sum them): a counter
  *		shared by every CPU would bounce between them on each match
  * @fs:		the spec as the user gave it, for ethtool -n
+ * @seq:	its rank in the order of inserts on this NIC (debugfs), so a
+ *		test can see the order of one multi-entry call (hw.c puts a
+ *		container's allow entries in before its drop entries)
  */
 struct rxlane_ntuple_rule {
 	struct hlist_node hnode;
@@ -66,6 +69,7 @@ struct rxlane_ntuple_rule {
 	u32 location;
 	u64 __percpu *hits;
 	struct ethtool_rx_flow_spec fs;
+	u64 seq;
 };
 
 #define RXLANE_REFUSE(priv, err, fmt, ...)				\
@@ -574,6 +578,7 @@ int rxlane_ntuple_insert(struct rxlane_priv *priv, struct ethtool_rxnfc *cmd)
 	r->location = loc;
 	r->fs = cmd->fs;
 	r->fs.location = loc;
+	r->seq = ++nt->inserts;
 
 	old = rtnl_dereference(nt->by_loc[loc]);
 	if (old)
@@ -769,10 +774,10 @@ void rxlane_ntuple_dump(struct rxlane_priv *priv, struct seq_file *seq)
 		rxlane_key_print(seq, "/", m->src, k->l3);
 		rxlane_key_print(seq, "dst", k->dst, k->l3);
 		rxlane_key_print(seq, "/", m->dst, k->l3);
-		seq_printf(seq, " sport %u/%#x dport %u/%#x tos %#x/%#x vlan %#x/%#x\n",
+		seq_printf(seq, " sport %u/%#x dport %u/%#x tos %#x/%#x vlan %#x/%#x seq %llu\n",
 			   ntohs(k->sport), ntohs(m->sport), ntohs(k->dport),
 			   ntohs(m->dport), k->tos, m->tos, ntohs(k->vlan_tci),
-			   ntohs(m->vlan_tci));
+			   ntohs(m->vlan_tci), r->seq);
 	}
 	rcu_read_unlock();
 }

@@ -247,6 +247,7 @@ struct rxlane_rss_ctx {
  *		it; @capacity while no container holds entries here
  * @band_writer: hw.c is inserting or deleting (RTNL held throughout)
  * @enabled:	NETIF_F_NTUPLE is on: lookups happen
+ * @inserts:	inserts so far (RTNL): each entry's seq in the debugfs dump
  */
 struct rxlane_ntuple {
 	struct rxlane_ntuple_rule __rcu **by_loc;
@@ -259,6 +260,7 @@ struct rxlane_ntuple {
 	unsigned int band;
 	bool band_writer;
 	bool enabled;
+	u64 inserts;
 };
 
 /**

@@ -389,6 +389,16 @@ check(len(allow) == 3 and len(tails) == 2 and max(allow) < min(tails),
 check(set(ethtool_n()) - set(before[0]) == set(allow + tails),
       'ethtool -n gained %s, the container holds %s' %
       (sorted(set(ethtool_n()) - set(before[0])), sorted(allow + tails)))
+# The order of the inserts inside that one CONT_NEW: every allow entry
+# went into the NIC before the first drop entry (no window in which the
+# container's traffic meets its drops alone). The NIC numbers its inserts
+# (debugfs ntuple, 'seq N').
+seq = {int(m.group(1)): int(m.group(2)) for m in
+       re.finditer(r'^loc (\d+) .* seq (\d+)$', t.read_debugfs('ntuple'), re.M)}
+check(all(loc in seq for loc in allow + tails) and
+      max(seq[loc] for loc in allow) < min(seq[loc] for loc in tails),
+      'CONT_NEW inserted out of order: allow entries at %s, drop entries at %s' %
+      ({loc: seq.get(loc) for loc in allow}, {loc: seq.get(loc) for loc in tails}))
 _, out = cli('-j hw rule add cr allow proto udp dport 53')
 check(json.loads(out)['containers'][0]['rules'][-1]['id'] == 3,
       'the rule after CONT_NEW\'s 2 did not get id 3: %s' % out)
