@@ -7,7 +7,10 @@
  * (zone = container id, proto, local = the container's side, remote), so
  * that both directions find an entry with one lookup. An entry is written
  * only on a change: its state, or its expiry when that would move by more
- * than RXL_CT_REFRESH_NS. No window tracking.
+ * than RXL_CT_REFRESH_NS. No window tracking. A new entry starts in the
+ * family's small half-open table (rxl_ct4_half, rxl_ct6_half) and moves to
+ * the main one when the other side answers, so a flood of new flows can
+ * only evict half-open entries.
  *
  * Context: softirq (XDP, tc), or BPF_PROG_TEST_RUN. Never sleeps.
  */
@@ -45,6 +48,7 @@ enum rxl_ct_res {
 	RXL_CT_HIT,		/* a live entry of this flow: updated */
 	RXL_CT_NEW,		/* none: one was created */
 	RXL_CT_MISS,		/* none, and none created */
+	RXL_CT_STALE,		/* none live, but a dead one in the main table */
 };
 
 /* The tracked view of one packet: ports (or ICMP id) and TCP flags. */
@@ -185,16 +189,18 @@ static __always_inline __u8 rxl_ct_next(const struct rxl_ct_val *v,
 /*
  * A live entry at @key that a new connection may not replace: not
  * expired, and for a SYN not closing (a SYN on a closed entry is a new
- * connection, judged anew).
+ * connection, judged anew). *@dead is set when an entry is there but is
+ * not live.
  */
 static __always_inline struct rxl_ct_val *
 rxl_ct_live(void *map, const void *key, const struct rxl_ct_tuple *t,
-	    __u64 now)
+	    __u64 now, int *dead)
 {
 	struct rxl_ct_val *v = bpf_map_lookup_elem(map, key);
 
 	if (!v)
 		return NULL;
+	*dead = 1;
 	if (v->expires <= now) {
 		rxl_ct_count(RXL_CT_STAT_EXPIRED);
 		return NULL;
@@ -204,24 +210,32 @@ rxl_ct_live(void *map, const void *key, const struct rxl_ct_tuple *t,
 		rxl_ct_count(RXL_CT_STAT_REOPEN);
 		return NULL;
 	}
+	*dead = 0;
 	return v;
 }
 
 /*
- * Create the entry at @key for @t, which opens a connection and missed,
- * at time @now (bpf_ktime_get_coarse_ns()), from @nv (zeroed by the
- * caller: where it lives decides the XDP program's stack layout, kept as
- * it was before the tc program needed this step alone).
+ * Create the half-open entry at @key in @half for @t, which opens a
+ * connection and missed, at time @now (bpf_ktime_get_coarse_ns()), from
+ * @nv (zeroed by the caller: where it lives decides the XDP program's
+ * stack layout, kept as it was before the tc program needed this step
+ * alone). @res is what the lookup found: on RXL_CT_STALE the main table
+ * @map still holds the dead entry of an older connection of this tuple
+ * (closed, or expired), which would take the answer: it goes first.
  * Return: RXL_CT_NEW, or RXL_CT_MISS when the table refused it.
  */
-static __always_inline int rxl_ct_create(void *map, const void *key,
+static __always_inline int rxl_ct_create(void *map, void *half,
+					 const void *key,
 					 const struct rxl_ct_tuple *t,
-					 __u64 now, struct rxl_ct_val *nv)
+					 __u64 now, struct rxl_ct_val *nv,
+					 int res)
 {
+	if (res == RXL_CT_STALE)
+		bpf_map_delete_elem(map, key);
 	nv->state = rxl_ct_first_state(t);
 	nv->opener = t->dir;
 	nv->expires = now + rxl_ct_timeout(nv->state);
-	if (bpf_map_update_elem(map, key, nv, BPF_ANY)) {
+	if (bpf_map_update_elem(half, key, nv, BPF_ANY)) {
 		rxl_ct_count(RXL_CT_STAT_CREATE_FAILED);
 		return RXL_CT_MISS;
 	}
@@ -230,34 +244,98 @@ static __always_inline int rxl_ct_create(void *map, const void *key,
 	return RXL_CT_NEW;
 }
 
+/*
+ * Whether packet @t, which gave half-open entry @v the state @state,
+ * makes it assured (nf_conntrack's word), to move to the main table: the
+ * opener speaks again after the other side answered. TCP: its ACK of the
+ * SYN-ACK (the handshake complete); UDP: its next datagram after a reply.
+ * An answer alone is not enough: a server answers every SYN of a flood
+ * from forged sources, which never come back. ICMP echo entries, an RST
+ * or a FIN stay half-open until they expire.
+ */
+static __always_inline int rxl_ct_assured(const struct rxl_ct_val *v,
+					  __u8 state,
+					  const struct rxl_ct_tuple *t)
+{
+	return t->dir == v->opener &&
+	       (state == RXL_CT_ESTABLISHED || state == RXL_CT_UDP_STREAM);
+}
+
+/*
+ * Move the half-open entry @v at @key from @half to the main table @map
+ * with its new @state, FIN bits @fin and expiry @exp, through @nv (the
+ * caller's zeroed value). A main table that refuses it leaves the entry
+ * where it was, updated: it still matches, and may be evicted early.
+ */
+static __always_inline void rxl_ct_promote(void *map, void *half,
+					   const void *key,
+					   struct rxl_ct_val *v, __u8 state,
+					   __u8 fin, __u64 exp,
+					   struct rxl_ct_val *nv)
+{
+	nv->state = state;
+	nv->opener = v->opener;
+	nv->fin_seen = fin;
+	nv->expires = exp;
+	if (bpf_map_update_elem(map, key, nv, BPF_ANY)) {
+		rxl_ct_count(RXL_CT_STAT_CREATE_FAILED);
+		v->state = state;
+		v->fin_seen = fin;
+		v->expires = exp;
+		return;
+	}
+	bpf_map_delete_elem(half, key);
+	rxl_ct_count(RXL_CT_STAT_PROMOTE);
+}
+
 /**
  * rxl_ct_track() - look up, update or create the entry of a packet
- * @map: rxl_ct4 or rxl_ct6
+ * @map: rxl_ct4 or rxl_ct6, the assured entries
+ * @half: rxl_ct4_half or rxl_ct6_half, the half-open ones
  * @key: the packet's key (struct rxl_ct4_key or rxl_ct6_key)
  * @t: the packet's tuple view
  * @create: a miss that opens a connection creates an entry
+ *
+ * The main table is read first (an established flow costs one lookup),
+ * then the half-open one. A new entry goes to @half; the opener's packet
+ * after the answer (rxl_ct_assured()) moves it to @map.
  *
  * Context: softirq. Writes the entry only when its state changes or its
  * expiry would move by more than RXL_CT_REFRESH_NS.
  * Return: enum rxl_ct_res.
  */
-static __always_inline int rxl_ct_track(void *map, const void *key,
+static __always_inline int rxl_ct_track(void *map, void *half,
+					const void *key,
 					const struct rxl_ct_tuple *t,
 					int create)
 {
 	__u64 now = bpf_ktime_get_coarse_ns(), exp;
 	struct rxl_ct_val *v, nv = {};
+	int dead = 0, dead_half = 0;
 	__u8 state, fin;
 
-	v = rxl_ct_live(map, key, t, now);
+	v = rxl_ct_live(map, key, t, now, &dead);
 	if (!v) {
-		if (!create || !t->opens)
+		v = rxl_ct_live(half, key, t, now, &dead_half);
+		if (!v) {
+			if (!create || !t->opens)
+				return dead ? RXL_CT_STALE : RXL_CT_MISS;
+			return rxl_ct_create(map, half, key, t, now, &nv,
+					     dead ? RXL_CT_STALE : RXL_CT_MISS);
+		}
+		state = rxl_ct_next(v, t, &fin);
+		if (state == RXL_CT_NONE)
 			return RXL_CT_MISS;
-		return rxl_ct_create(map, key, t, now, &nv);
+		if (rxl_ct_assured(v, state, t)) {
+			rxl_ct_promote(map, half, key, v, state, fin,
+				       now + rxl_ct_timeout(state), &nv);
+			return RXL_CT_HIT;
+		}
+	} else {
+		state = rxl_ct_next(v, t, &fin);
+		if (state == RXL_CT_NONE)
+			return RXL_CT_MISS;
 	}
-	state = rxl_ct_next(v, t, &fin);
-	if (state == RXL_CT_NONE)
-		return RXL_CT_MISS;
 	exp = now + rxl_ct_timeout(state);
 	if (state != v->state || fin != v->fin_seen) {
 		v->state = state;
@@ -285,7 +363,7 @@ static __always_inline int rxl_ct_track4(__u32 zone, __be32 local,
 		.proto = t->proto,
 	};
 
-	return rxl_ct_track(&rxl_ct4, &k, t, create);
+	return rxl_ct_track(&rxl_ct4, &rxl_ct4_half, &k, t, create);
 }
 
 static __always_inline int rxl_ct_track6(__u32 zone, const __u8 *local,
@@ -302,7 +380,7 @@ static __always_inline int rxl_ct_track6(__u32 zone, const __u8 *local,
 
 	__builtin_memcpy(k.local, local, 16);
 	__builtin_memcpy(k.remote, remote, 16);
-	return rxl_ct_track(&rxl_ct6, &k, t, create);
+	return rxl_ct_track(&rxl_ct6, &rxl_ct6_half, &k, t, create);
 }
 
 /*
@@ -347,11 +425,18 @@ static __always_inline int rxl_ct_inner_ports(const __u8 *l4, __u8 proto,
 	return -1;
 }
 
-/* Whether @map has a live (unexpired) entry at @key. Reads only. */
-static __always_inline int rxl_ct_alive(void *map, const void *key)
+/*
+ * Whether the main table @map or the half-open one @half has a live
+ * (unexpired) entry at @key: an error about a SYN (host unreachable, a
+ * router's fragmentation needed) is about a half-open one. Reads only.
+ */
+static __always_inline int rxl_ct_alive(void *map, void *half,
+					const void *key)
 {
 	const struct rxl_ct_val *v = bpf_map_lookup_elem(map, key);
 
+	if (!v)
+		v = bpf_map_lookup_elem(half, key);
 	return v && v->expires > bpf_ktime_get_coarse_ns();
 }
 
@@ -395,7 +480,7 @@ static __always_inline int rxl_ct_related4(const struct rxl_container *c,
 	l4 = rxl_hdr(ctx, p, off, 8);
 	if (!l4 || rxl_ct_inner_ports(l4, k.proto, &k.lport, &k.rport))
 		return 0;
-	return rxl_ct_alive(&rxl_ct4, &k);
+	return rxl_ct_alive(&rxl_ct4, &rxl_ct4_half, &k);
 }
 
 /*
@@ -425,7 +510,7 @@ static __always_inline int rxl_ct_related6(const struct rxl_container *c,
 	l4 = ip + RXL_IPV6_HLEN;
 	if (rxl_ct_inner_ports(l4, k.proto, &k.lport, &k.rport))
 		return 0;
-	return rxl_ct_alive(&rxl_ct6, &k);
+	return rxl_ct_alive(&rxl_ct6, &rxl_ct6_half, &k);
 }
 
 /*

@@ -180,6 +180,29 @@ struct {
 	__uint(pinning, LIBBPF_PIN_BY_NAME);
 } rxl_ct6 SEC(".maps");
 
+/*
+ * Half-open entries (a new flow not assured yet: the opener has not
+ * spoken again after an answer) live in their own small LRU tables, so that a
+ * flood of new flows churns only these and never evicts an assured
+ * entry from rxl_ct4/rxl_ct6 (Documentation/conntrack.rst, "A full
+ * table"). 'rxlane attach DEV ct-half-open N' sets their size.
+ */
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, RXL_CT_DEFAULT_HALF_OPEN);
+	__type(key, struct rxl_ct4_key);
+	__type(value, struct rxl_ct_val);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} rxl_ct4_half SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, RXL_CT_DEFAULT_HALF_OPEN);
+	__type(key, struct rxl_ct6_key);
+	__type(value, struct rxl_ct_val);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} rxl_ct6_half SEC(".maps");
+
 struct {
 	__uint(type, BPF_MAP_TYPE_ARRAY);
 	__uint(max_entries, 1);

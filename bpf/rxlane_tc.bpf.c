@@ -182,7 +182,7 @@ static __always_inline int rxl_tc_judge(struct rxl_tc_pkt *pk)
 	struct rxl_ct4_key k4 = {};
 	struct rxl_ct6_key k6 = {};
 	struct rxl_ct_val nv = {};
-	void *map = &rxl_ct4, *key = &k4;
+	void *map = &rxl_ct4, *half = &rxl_ct4_half, *key = &k4;
 
 	if (pk->nd)
 		return TC_ACT_OK;
@@ -202,9 +202,11 @@ static __always_inline int rxl_tc_judge(struct rxl_tc_pkt *pk)
 			k6.rport = pk->t.rport;
 			k6.proto = pk->t.proto;
 			map = &rxl_ct6;
+			half = &rxl_ct6_half;
 			key = &k6;
 		}
-		res = rxl_ct_track(map, key, &pk->t, allow && !c->nout);
+		res = rxl_ct_track(map, half, key, &pk->t,
+				   allow && !c->nout);
 	}
 	if (res == RXL_CT_HIT) {
 		rxl_ct_count(RXL_CT_STAT_EGRESS);
@@ -215,8 +217,9 @@ static __always_inline int rxl_tc_judge(struct rxl_tc_pkt *pk)
 	if (c->nout) {
 		allow = rxl_tc_allowed(pk);
 		if (allow && pk->tracked && pk->t.opens &&
-		    rxl_ct_create(map, key, &pk->t, bpf_ktime_get_coarse_ns(),
-				  &nv) == RXL_CT_NEW)
+		    rxl_ct_create(map, half, key, &pk->t,
+				  bpf_ktime_get_coarse_ns(), &nv, res) ==
+		    RXL_CT_NEW)
 			return TC_ACT_OK;
 	}
 	if (allow) {

@@ -398,6 +398,10 @@ enum rxl_stat {
 /*
  *   rxl_ct4         LRU_HASH rxl_ct4_key -> struct rxl_ct_val, sized at attach
  *   rxl_ct6         LRU_HASH rxl_ct6_key -> struct rxl_ct_val, sized at attach
+ *   rxl_ct4_half    LRU_HASH rxl_ct4_key -> struct rxl_ct_val: half-open
+ *   rxl_ct6_half    LRU_HASH rxl_ct6_key -> struct rxl_ct_val  entries,
+ *                   moved to rxl_ct4/6 once assured (the opener's packet
+ *                   after an answer); sized at attach ('ct-half-open N')
  *   rxl_ct_timeouts ARRAY[1] struct rxl_ct_timeouts
  *   rxl_ct_stats    PERCPU_ARRAY[RXL_CT_STAT_*] -> __u64 packets
  */
@@ -406,6 +410,8 @@ enum rxl_stat {
 
 #define RXL_CT_DEFAULT_ENTRIES	65536	/* per family, 'attach ct-size N' */
 #define RXL_CT_MAX_ENTRIES	(1U << 24)
+/* Half-open entries per family, 'attach ct-half-open N' (same maximum). */
+#define RXL_CT_DEFAULT_HALF_OPEN	8192
 /* An entry's expiry is rewritten only when it would move by more. */
 #define RXL_CT_REFRESH_NS	1000000000ULL
 
@@ -497,6 +503,7 @@ enum rxl_ct_stat {
 	RXL_CT_STAT_EXPIRED,		/* entry found past its expiry */
 	RXL_CT_STAT_SPOOF,		/* egress not from its container: drop */
 	RXL_CT_STAT_RELATED,		/* ICMP error of a tracked flow, passed */
+	RXL_CT_STAT_PROMOTE,		/* assured: half-open table -> main */
 	RXL_CT_STAT__MAX,
 };
 

@@ -474,15 +474,21 @@ int cli_progs_load(struct cli *c, int *xdp_fd, int *tc_fd);
 /* ---- connection tracking's tc egress program (ct_attach.c) ------------ */
 /* max_entries of the map pinned as @dir/@name; 0 when none or unreadable. */
 __u32 cli_pin_entries(const char *dir, const char *name);
-/* The tables' size: as pinned in @dir (a different @want is refused). */
-int cli_ct_size(struct cli *c, const char *dir, __u32 want, __u32 *size);
-void cli_ct_size_maps(struct bpf_object *obj, __u32 size);
+/* The tables' sizes per family: 'attach ... ct-size N ct-half-open N'. */
+struct cli_ct_size {
+	__u32 entries;		/* rxl_ct4/6; 0: as pinned, or the default */
+	__u32 half_open;	/* rxl_ct4_half/6_half; the same */
+};
+/* The sizes: as pinned in @dir (a different @want is refused). */
+int cli_ct_size(struct cli *c, const char *dir, const struct cli_ct_size *want,
+		struct cli_ct_size *size);
+void cli_ct_size_maps(struct bpf_object *obj, const struct cli_ct_size *size);
 /* Load and attach it to @ifindex's clsact egress, maps from @dir. */
 int cli_tc_attach(struct cli *c, const char *dir, const char *dev,
-		  int ifindex, __u32 slots, __u32 ct_size);
+		  int ifindex, __u32 slots, const struct cli_ct_size *ct);
 /* Load it over the maps in @dir, attached nowhere: its fd in *@prog_fd. */
-int cli_tc_load(struct cli *c, const char *dir, __u32 slots, __u32 ct_size,
-		int *prog_fd);
+int cli_tc_load(struct cli *c, const char *dir, __u32 slots,
+		const struct cli_ct_size *ct, int *prog_fd);
 /* Attach loaded program @prog_fd to @ifindex's clsact egress. */
 int cli_tc_attach_fd(struct cli *c, const char *dev, int ifindex, int prog_fd);
 /*
@@ -490,7 +496,7 @@ int cli_tc_attach_fd(struct cli *c, const char *dev, int ifindex, int prog_fd);
  * *@added: whether it was. Another loader's filter at its place: refused.
  */
 int cli_tc_repair(struct cli *c, const char *dir, const char *dev,
-		  int ifindex, __u32 ct_want, bool *added);
+		  int ifindex, const struct cli_ct_size *ct_want, bool *added);
 /* Remove rxlane's filter (only rxlane's), and clsact when left empty. */
 int cli_tc_detach(struct cli *c, const char *dev, int ifindex);
 /*

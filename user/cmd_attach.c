@@ -70,7 +70,7 @@ struct cli_attach_opts {
 	__u32 flags;		/* XDP_FLAGS_*_MODE, 0: auto */
 	bool redirect;		/* deliver by XDP_REDIRECT */
 	__u32 max_rules;	/* 0: as pinned, else RXL_DEFAULT_RULES */
-	__u32 ct_size;		/* 0: as pinned, else RXL_CT_DEFAULT_ENTRIES */
+	struct cli_ct_size ct;	/* 0: as pinned, else the defaults */
 };
 
 /* max-rules N: 1..RXL_MAX_RULES, given once. */
@@ -91,26 +91,26 @@ static int cli_parse_max_rules(struct cli *c, int argc, char **argv, int i,
 	return 0;
 }
 
-/* ct-size N: 1..RXL_CT_MAX_ENTRIES, given once. */
+/* ct-size N, ct-half-open N: 1..RXL_CT_MAX_ENTRIES, each given once. */
 static int cli_parse_ct_size(struct cli *c, int argc, char **argv, int i,
 			     __u32 *size)
 {
 	if (*size)
-		return cli_usage_err(c, argv[i], "'ct-size' given twice");
+		return cli_usage_err(c, argv[i], "'%s' given twice", argv[i]);
 	if (cli_need_arg(c, argc, argv, i))
 		return CLI_USAGE;
 	if (rxl_parse_u32(argv[i + 1], RXL_CT_MAX_ENTRIES, size) || !*size) {
 		*size = 0;
 		return cli_err(c, CLI_ERR, argv[i + 1],
-			       "bad ct-size '%s' (1-%u)", argv[i + 1],
+			       "bad %s '%s' (1-%u)", argv[i], argv[i + 1],
 			       RXL_CT_MAX_ENTRIES);
 	}
 	return 0;
 }
 
 /*
- * [mode native|generic|auto] [redirect] [max-rules N] [ct-size N], in any
- * order, each once.
+ * [mode native|generic|auto] [redirect] [max-rules N] [ct-size N]
+ * [ct-half-open N], in any order, each once.
  */
 static int cli_parse_attach(struct cli *c, int argc, char **argv,
 			    struct cli_attach_opts *o)
@@ -133,15 +133,20 @@ static int cli_parse_attach(struct cli *c, int argc, char **argv,
 				return err;
 			continue;
 		}
-		if (cli_is(argv[i], "ct-size")) {
-			err = cli_parse_ct_size(c, argc, argv, i++, &o->ct_size);
+		if (cli_is(argv[i], "ct-size") ||
+		    cli_is(argv[i], "ct-half-open")) {
+			err = cli_parse_ct_size(c, argc, argv, i,
+						cli_is(argv[i], "ct-size") ?
+						&o->ct.entries :
+						&o->ct.half_open);
+			i++;
 			if (err)
 				return err;
 			continue;
 		}
 		if (!cli_is(argv[i], "mode"))
 			return cli_usage_err(c, argv[i],
-					     "unknown keyword '%s' (mode, redirect, max-rules, ct-size)",
+					     "unknown keyword '%s' (mode, redirect, max-rules, ct-size, ct-half-open)",
 					     argv[i]);
 		if (mode)
 			return cli_usage_err(c, argv[i], "'mode' given twice");
@@ -304,12 +309,12 @@ static int cli_attach_open(struct cli *c, const char *dir,
 {
 	LIBBPF_OPTS(bpf_object_open_opts, opts, .pin_root_path = dir);
 	struct rxlane_xdp *skel;
-	__u32 ct_size;
+	struct cli_ct_size ct;
 	int err;
 
 	*out = NULL;
 	err = cli_rule_slots(c, dir, o, slots) ?:
-	      cli_ct_size(c, dir, o->ct_size, &ct_size);
+	      cli_ct_size(c, dir, &o->ct, &ct);
 	if (err)
 		return err;
 	skel = rxlane_xdp__open_opts(&opts);
@@ -317,7 +322,7 @@ static int cli_attach_open(struct cli *c, const char *dir,
 		return cli_err(c, CLI_ERR, NULL, "cannot open the XDP object: %s",
 			       strerror(errno));
 	skel->rodata->rxl_deliver_redirect = o->redirect;
-	cli_ct_size_maps(skel->obj, ct_size);
+	cli_ct_size_maps(skel->obj, &ct);
 	err = cli_reuse_pins(c, skel->obj, dir, *slots, false);
 	if (err) {
 		rxlane_xdp__destroy(skel);
@@ -371,7 +376,8 @@ static int cli_load_attach(struct cli *c, const char *dev, int ifindex,
 	const char *dir = cli_attach_dir(c, ipr, sizeof(ipr));
 	LIBBPF_OPTS(bpf_xdp_attach_opts, undo);
 	struct rxlane_xdp *skel;
-	__u32 slots, ct_size;
+	struct cli_ct_size ct;
+	__u32 slots;
 	int err;
 
 	err = cli_xdp_load(c, o, dir, &skel, &slots);
@@ -387,8 +393,8 @@ static int cli_load_attach(struct cli *c, const char *dev, int ifindex,
 			       " (try 'mode generic')" : "");
 	}
 	/* Connection tracking's egress half (ct_attach.c); undone on failure. */
-	err = cli_ct_size(c, dir, 0, &ct_size) ?:
-	      cli_tc_attach(c, dir, dev, ifindex, slots, ct_size);
+	err = cli_ct_size(c, dir, NULL, &ct) ?:
+	      cli_tc_attach(c, dir, dev, ifindex, slots, &ct);
 	if (err) {
 		undo.old_prog_fd = bpf_program__fd(skel->progs.rxlane_xdp);
 		bpf_xdp_detach(ifindex, o->flags, &undo);
@@ -403,7 +409,8 @@ int cli_progs_load(struct cli *c, int *xdp_fd, int *tc_fd)
 	char ipr[PATH_MAX];
 	const char *dir;
 	struct rxlane_xdp *skel = NULL;
-	__u32 slots, ct_size;
+	struct cli_ct_size ct;
+	__u32 slots;
 	int err;
 
 	*xdp_fd = -1;
@@ -415,8 +422,8 @@ int cli_progs_load(struct cli *c, int *xdp_fd, int *tc_fd)
 		return err;
 	dir = cli_attach_dir(c, ipr, sizeof(ipr));
 	err = cli_xdp_load(c, &o, dir, &skel, &slots) ?:
-	      cli_ct_size(c, dir, 0, &ct_size) ?:
-	      cli_tc_load(c, dir, slots, ct_size, tc_fd);
+	      cli_ct_size(c, dir, NULL, &ct) ?:
+	      cli_tc_load(c, dir, slots, &ct, tc_fd);
 	if (!err) {
 		*xdp_fd = dup(bpf_program__fd(skel->progs.rxlane_xdp));
 		if (*xdp_fd < 0)
@@ -446,7 +453,7 @@ static int cli_attach_repair(struct cli *c, const char *dev, int ifindex,
 	err = cli_attach_check_dir(c) ?: cli_state_open(c, !c->dry_run);
 	if (!err)
 		err = cli_tc_repair(c, cli_attach_dir(c, ipr, sizeof(ipr)),
-				    dev, ifindex, o->ct_size, &added);
+				    dev, ifindex, &o->ct, &added);
 	if (err)
 		return err;
 	if (!added)
@@ -470,7 +477,7 @@ int cmd_attach(struct cli *c, int argc, char **argv)
 
 	if (argc < 1)
 		return cli_usage_err(c, NULL,
-				     "usage: attach DEV [mode native|generic|auto] [redirect] [max-rules N] [ct-size N]");
+				     "usage: attach DEV [mode native|generic|auto] [redirect] [max-rules N] [ct-size N] [ct-half-open N]");
 	err = cli_parse_attach(c, argc, argv, &o);
 	if (err)
 		return err;

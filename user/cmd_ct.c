@@ -4,9 +4,11 @@
  * tables (Documentation/conntrack.rst).
  *
  * The tables are the pinned rxl_ct4/rxl_ct6 beside the fast path's other
- * maps. An entry's zone is its container's id; list shows an entry as its
- * opener sent it (src is who opened it), with the seconds it has left.
- * Expired entries are not shown (the datapath treats them as misses).
+ * maps, and the half-open ones rxl_ct4_half/rxl_ct6_half (entries no
+ * answer has followed yet). An entry's zone is its container's id; list
+ * shows an entry as its opener sent it (src is who opened it), with the
+ * seconds it has left. Expired entries are not shown (the datapath treats
+ * them as misses).
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -47,11 +49,16 @@ static const char *const cli_ct_events[RXL_CT_STAT__MAX] = {
 	[RXL_CT_STAT_EXPIRED] = "expired",
 	[RXL_CT_STAT_SPOOF] = "spoof",
 	[RXL_CT_STAT_RELATED] = "related",
+	[RXL_CT_STAT_PROMOTE] = "promoted",
 };
 
-/* The pinned tables: [0] IPv4, [1] IPv6; then the timeouts and events. */
+/*
+ * The pinned tables: [0] IPv4, [1] IPv6, main and half-open; then the
+ * timeouts and events.
+ */
 struct cli_ct {
 	int tab[2];
+	int half[2];
 	int timeouts;
 	int stats;
 	struct cli_cont *conts;
@@ -60,7 +67,8 @@ struct cli_ct {
 
 static void cli_ct_close(struct cli_ct *t)
 {
-	int *fds[] = { &t->tab[0], &t->tab[1], &t->timeouts, &t->stats };
+	int *fds[] = { &t->tab[0], &t->tab[1], &t->half[0], &t->half[1],
+		       &t->timeouts, &t->stats };
 	unsigned int i;
 
 	for (i = 0; i < sizeof(fds) / sizeof(fds[0]); i++)
@@ -111,7 +119,8 @@ static int cli_ct_open(struct cli *c, struct cli_ct *t, bool rw)
 	int err = rw ? cli_open_rw(c) : cli_open_ro(c);
 
 	memset(t, 0, sizeof(*t));
-	t->tab[0] = t->tab[1] = t->timeouts = t->stats = -1;
+	t->tab[0] = t->tab[1] = t->half[0] = t->half[1] = -1;
+	t->timeouts = t->stats = -1;
 	if (!err)
 		err = cli_fw_open(c);
 	if (err)
@@ -126,7 +135,13 @@ static int cli_ct_open(struct cli *c, struct cli_ct *t, bool rw)
 				 sizeof(struct rxl_ct_timeouts));
 	t->stats = t->timeouts < 0 ? -1 :
 		   cli_ct_pin(c, "rxl_ct_stats", sizeof(__u32), sizeof(__u64));
-	if (t->stats < 0)
+	t->half[0] = t->stats < 0 ? -1 :
+		     cli_ct_pin(c, "rxl_ct4_half", sizeof(struct rxl_ct4_key),
+				sizeof(struct rxl_ct_val));
+	t->half[1] = t->half[0] < 0 ? -1 :
+		     cli_ct_pin(c, "rxl_ct6_half", sizeof(struct rxl_ct6_key),
+				sizeof(struct rxl_ct_val));
+	if (t->half[1] < 0)
 		return CLI_ERR;
 	if (cli_cont_all(c, &t->conts, &t->nconts))
 		return cli_err(c, CLI_ERR, NULL, "out of memory");
@@ -172,6 +187,7 @@ struct cli_ct_ent {
 	__u8 family, proto;
 	__u16 lport, rport;
 	__u8 local[16], remote[16];
+	bool half;		/* in the half-open table */
 	struct rxl_ct_val v;
 };
 
@@ -203,8 +219,9 @@ static void cli_ct_unpack(int fam, const void *key, const struct rxl_ct_val *v,
 }
 
 /*
- * "NAME PROTO STATE src A dst B sport N dport M timeout S" (ICMP: "id N"
- * for the ports), src being the side that opened the connection.
+ * "NAME PROTO STATE src A dst B sport N dport M timeout S [half-open]"
+ * (ICMP: "id N" for the ports), src being the side that opened the
+ * connection.
  */
 static void cli_ct_print(struct cli *c, const struct cli_ct *t,
 			 const struct cli_ct_ent *e, __u64 now)
@@ -236,20 +253,24 @@ static void cli_ct_print(struct cli *c, const struct cli_ct *t,
 	}
 	cli_print_uint(c, CLI_ANY, "timeout", " timeout %llu",
 		       (e->v.expires - now) / 1000000000ULL);
+	cli_print_bool(c, CLI_JSON, "half_open", NULL, e->half);
+	if (e->half)
+		cli_print_str(c, CLI_TEXT, NULL, " %s", "half-open");
 	cli_print_nl(c);
 }
 
+typedef void cli_ct_fn(struct cli *c, const struct cli_ct *t, int fd,
+		       const void *key, const struct cli_ct_ent *e, __u64 now);
+
 /*
- * Walk table @fam of @t, calling @fn on each entry of @zone (-1: all);
- * with @live, expired entries are skipped. Returns the count, or -errno.
+ * Walk table @fam of @t (@half: the half-open one), calling @fn on each
+ * entry of @zone (-1: all); with @live, expired entries are skipped.
+ * Returns the count, or -errno.
  */
 static long cli_ct_walk(struct cli *c, const struct cli_ct *t, int fam,
-			long zone, bool live,
-			void (*fn)(struct cli *c, const struct cli_ct *t,
-				   int fd, const void *key,
-				   const struct cli_ct_ent *e, __u64 now))
+			bool half, long zone, bool live, cli_ct_fn *fn)
 {
-	int fd = t->tab[fam == 6];
+	int fd = half ? t->half[fam == 6] : t->tab[fam == 6];
 	__u8 key[sizeof(struct rxl_ct6_key)], next[sizeof(key)];
 	struct rxl_ct_val v;
 	struct cli_ct_ent e;
@@ -263,12 +284,32 @@ static long cli_ct_walk(struct cli *c, const struct cli_ct *t, int fam,
 		if (bpf_map_lookup_elem(fd, key, &v))
 			continue;	/* gone meanwhile */
 		cli_ct_unpack(fam, key, &v, &e);
+		e.half = half;
 		if ((zone >= 0 && e.zone != zone) || (live && v.expires <= now))
 			continue;
 		fn(c, t, fd, key, &e, now);
 		n++;
 	}
 	return errno == ENOENT ? n : -errno;
+}
+
+/*
+ * cli_ct_walk() over the four tables: IPv4 main and half-open, then
+ * IPv6. Returns the count, or -errno.
+ */
+static long cli_ct_walk_all(struct cli *c, const struct cli_ct *t, long zone,
+			    bool live, cli_ct_fn *fn)
+{
+	long n = 0, r;
+	int i;
+
+	for (i = 0; i < 4; i++) {
+		r = cli_ct_walk(c, t, i < 2 ? 4 : 6, i & 1, zone, live, fn);
+		if (r < 0)
+			return r;
+		n += r;
+	}
+	return n;
 }
 
 static void cli_ct_list_one(struct cli *c, const struct cli_ct *t, int fd,
@@ -285,7 +326,7 @@ static void cli_ct_list_one(struct cli *c, const struct cli_ct *t, int fd,
 static int ct_list(struct cli *c, int argc, char **argv)
 {
 	struct cli_ct t;
-	long zone, n4, n6;
+	long zone, n;
 	int err;
 
 	if (argc > 1)
@@ -296,16 +337,15 @@ static int ct_list(struct cli *c, int argc, char **argv)
 		return err;
 	}
 	cli_open_array(c, "entries");
-	n4 = cli_ct_walk(c, &t, 4, zone, true, cli_ct_list_one);
-	n6 = cli_ct_walk(c, &t, 6, zone, true, cli_ct_list_one);
+	n = cli_ct_walk_all(c, &t, zone, true, cli_ct_list_one);
 	cli_close(c);
 	cli_ct_close(&t);
-	if (n4 < 0 || n6 < 0)
+	if (n < 0)
 		return cli_err(c, CLI_ERR, NULL, "reading the tables: %s",
-			       strerror((int)-(n4 < 0 ? n4 : n6)));
+			       strerror((int)-n));
 	if (c->json)
 		json_object_set_new(cli_doc(c), "entry_count",
-				    json_integer(n4 + n6));
+				    json_integer(n));
 	return 0;
 }
 
@@ -329,7 +369,7 @@ static int ct_flush(struct cli *c, int argc, char **argv)
 {
 	long zone, n = 0, r, pass;
 	struct cli_ct t;
-	int fam, err;
+	int err;
 
 	if (argc > 1)
 		return cli_usage_err(c, argv[1], "usage: ct flush [NAME]");
@@ -338,18 +378,16 @@ static int ct_flush(struct cli *c, int argc, char **argv)
 		cli_ct_close(&t);
 		return err;
 	}
-	for (pass = 0; pass < 2; pass++)
-		for (fam = 4; fam <= 6; fam += 2) {
-			r = cli_ct_walk(c, &t, fam, zone, false,
-					 cli_ct_del_one);
-			if (r < 0) {
-				cli_ct_close(&t);
-				return cli_err(c, CLI_ERR, NULL,
-					       "flushing the tables: %s",
-					       strerror((int)-r));
-			}
-			n += r;
+	for (pass = 0; pass < 2; pass++) {
+		r = cli_ct_walk_all(c, &t, zone, false, cli_ct_del_one);
+		if (r < 0) {
+			cli_ct_close(&t);
+			return cli_err(c, CLI_ERR, NULL,
+				       "flushing the tables: %s",
+				       strerror((int)-r));
 		}
+		n += r;
+	}
 	cli_ct_close(&t);
 	cli_print_uint(c, CLI_JSON, "flushed_count", NULL, n);
 	return 0;
@@ -396,6 +434,15 @@ static int ct_stats(struct cli *c, int argc, char **argv)
 		       cli_ct_count(t.tab[1]));
 	cli_print_uint(c, CLI_ANY, "max_entries", " max %llu per family\n",
 		       info.max_entries);
+	len = sizeof(info);
+	memset(&info, 0, sizeof(info));
+	bpf_obj_get_info_by_fd(t.half[0], &info, &len);
+	cli_print_uint(c, CLI_ANY, "half_open_ipv4_count",
+		       "half-open ipv4 %llu", cli_ct_count(t.half[0]));
+	cli_print_uint(c, CLI_ANY, "half_open_ipv6_count", " ipv6 %llu",
+		       cli_ct_count(t.half[1]));
+	cli_print_uint(c, CLI_ANY, "half_open_max_entries",
+		       " max %llu per family\n", info.max_entries);
 	cli_open_object(c, "events");
 	for (i = 0; i < RXL_CT_STAT__MAX; i++) {
 		__u64 sum = 0;

@@ -48,29 +48,55 @@ __u32 cli_pin_entries(const char *dir, const char *name)
 	return err ? 0 : info.max_entries;
 }
 
-int cli_ct_size(struct cli *c, const char *dir, __u32 want, __u32 *size)
+/*
+ * The size of the tables pinned in @dir as @pin (IPv4's), asked as @want
+ * (0: any) with @word, the default @def: into *@size.
+ */
+static int cli_ct_size_one(struct cli *c, const char *dir, const char *pin,
+			   const char *word, const char *what, __u32 want,
+			   __u32 def, __u32 *size)
 {
-	__u32 pinned = cli_pin_entries(dir, "rxl_ct4");
+	__u32 pinned = cli_pin_entries(dir, pin);
 
-	*size = want ?: RXL_CT_DEFAULT_ENTRIES;
+	*size = want ?: def;
 	if (!pinned)
 		return 0;
 	if (want && pinned != want)
-		return cli_err(c, CLI_ERR, "ct-size",
-			       "the connection tables pinned in %s hold %u entries, not %u: detach every device and remove the pins to size them anew",
-			       dir, pinned, want);
+		return cli_err(c, CLI_ERR, word,
+			       "the %s pinned in %s hold %u entries, not %u: detach every device and remove the pins to size them anew",
+			       what, dir, pinned, want);
 	*size = pinned;
 	return 0;
 }
 
-void cli_ct_size_maps(struct bpf_object *obj, __u32 size)
+int cli_ct_size(struct cli *c, const char *dir, const struct cli_ct_size *want,
+		struct cli_ct_size *size)
 {
+	static const struct cli_ct_size any;
+
+	if (!want)
+		want = &any;
+	return cli_ct_size_one(c, dir, "rxl_ct4", "ct-size",
+			       "connection tables", want->entries,
+			       RXL_CT_DEFAULT_ENTRIES, &size->entries) ?:
+	       cli_ct_size_one(c, dir, "rxl_ct4_half", "ct-half-open",
+			       "half-open connection tables", want->half_open,
+			       RXL_CT_DEFAULT_HALF_OPEN, &size->half_open);
+}
+
+void cli_ct_size_maps(struct bpf_object *obj, const struct cli_ct_size *size)
+{
+	const char *name;
 	struct bpf_map *m;
 
-	bpf_object__for_each_map(m, obj)
-		if (!strcmp(bpf_map__name(m), "rxl_ct4") ||
-		    !strcmp(bpf_map__name(m), "rxl_ct6"))
-			bpf_map__set_max_entries(m, size);
+	bpf_object__for_each_map(m, obj) {
+		name = bpf_map__name(m);
+		if (!strcmp(name, "rxl_ct4") || !strcmp(name, "rxl_ct6"))
+			bpf_map__set_max_entries(m, size->entries);
+		if (!strcmp(name, "rxl_ct4_half") ||
+		    !strcmp(name, "rxl_ct6_half"))
+			bpf_map__set_max_entries(m, size->half_open);
+	}
 }
 
 /* One of rxlane's tc filters: the egress program, or the port check. */
@@ -122,8 +148,8 @@ static __u32 cli_tc_query(int ifindex, enum bpf_tc_attach_point ap)
  * run in the namespace it is attached in).
  */
 static int cli_tc_place_load(struct cli *c, const struct cli_tc_place *pl,
-			     const char *dir, __u32 slots, __u32 ct_size,
-			     int *prog_fd)
+			     const char *dir, __u32 slots,
+			     const struct cli_ct_size *ct, int *prog_fd)
 {
 	LIBBPF_OPTS(bpf_object_open_opts, oo, .pin_root_path = dir);
 	struct rxlane_tc *skel;
@@ -135,7 +161,7 @@ static int cli_tc_place_load(struct cli *c, const struct cli_tc_place *pl,
 		return cli_err(c, CLI_ERR, NULL, "cannot open the tc object: %s",
 			       strerror(errno));
 	skel->rodata->rxl_tc_netns = rxl_netns_cookie();
-	cli_ct_size_maps(skel->obj, ct_size);
+	cli_ct_size_maps(skel->obj, ct);
 	err = cli_reuse_pins(c, skel->obj, dir, slots, true);
 	if (err)
 		goto out;
@@ -198,13 +224,13 @@ static int cli_tc_place_attach_fd(struct cli *c, const struct cli_tc_place *pl,
 
 static int cli_tc_place_attach(struct cli *c, const struct cli_tc_place *pl,
 			       const char *dir, const char *dev, int ifindex,
-			       __u32 slots, __u32 ct_size)
+			       __u32 slots, const struct cli_ct_size *ct)
 {
 	int fd, err = cli_tc_place_free(c, pl, dev, ifindex);
 
 	if (err)
 		return err;
-	err = cli_tc_place_load(c, pl, dir, slots, ct_size, &fd);
+	err = cli_tc_place_load(c, pl, dir, slots, ct, &fd);
 	if (err)
 		return err;
 	err = cli_tc_place_attach_fd(c, pl, dev, ifindex, fd);
@@ -212,11 +238,10 @@ static int cli_tc_place_attach(struct cli *c, const struct cli_tc_place *pl,
 	return err;
 }
 
-int cli_tc_load(struct cli *c, const char *dir, __u32 slots, __u32 ct_size,
-		int *prog_fd)
+int cli_tc_load(struct cli *c, const char *dir, __u32 slots,
+		const struct cli_ct_size *ct, int *prog_fd)
 {
-	return cli_tc_place_load(c, &cli_tc_egress, dir, slots, ct_size,
-				 prog_fd);
+	return cli_tc_place_load(c, &cli_tc_egress, dir, slots, ct, prog_fd);
 }
 
 int cli_tc_attach_fd(struct cli *c, const char *dev, int ifindex, int prog_fd)
@@ -226,10 +251,10 @@ int cli_tc_attach_fd(struct cli *c, const char *dev, int ifindex, int prog_fd)
 }
 
 int cli_tc_attach(struct cli *c, const char *dir, const char *dev,
-		  int ifindex, __u32 slots, __u32 ct_size)
+		  int ifindex, __u32 slots, const struct cli_ct_size *ct)
 {
 	return cli_tc_place_attach(c, &cli_tc_egress, dir, dev, ifindex,
-				   slots, ct_size);
+				   slots, ct);
 }
 
 /*
@@ -241,9 +266,10 @@ int cli_tc_attach(struct cli *c, const char *dir, const char *dev,
  * with it false: the filter is there, nothing was missing.
  */
 int cli_tc_repair(struct cli *c, const char *dir, const char *dev,
-		  int ifindex, __u32 ct_want, bool *added)
+		  int ifindex, const struct cli_ct_size *ct_want, bool *added)
 {
-	__u32 id = cli_tc_query(ifindex, BPF_TC_EGRESS), slots, size;
+	__u32 id = cli_tc_query(ifindex, BPF_TC_EGRESS), slots;
+	struct cli_ct_size size;
 	char path[PATH_MAX + 32];
 	int err;
 
@@ -261,7 +287,7 @@ int cli_tc_repair(struct cli *c, const char *dir, const char *dev,
 	slots = cli_pin_entries(dir, "rxl_rule_cnt");
 	err = cli_ct_size(c, dir, ct_want, &size);
 	if (!err && !c->dry_run)
-		err = cli_tc_attach(c, dir, dev, ifindex, slots, size);
+		err = cli_tc_attach(c, dir, dev, ifindex, slots, &size);
 	*added = !err;
 	return err;
 }
@@ -361,7 +387,8 @@ static int cli_tc_port_on(struct cli *c, const struct cli_cont *ct)
 {
 	const char *dir = c->maps_dir;
 	int ifindex = ct->dev[0] ? (int)if_nametoindex(ct->dev) : 0;
-	__u32 size, slots;
+	struct cli_ct_size size;
+	__u32 slots;
 	int err;
 
 	if (!ifindex || c->dry_run)
@@ -371,10 +398,10 @@ static int cli_tc_port_on(struct cli *c, const struct cli_cont *ct)
 			       "no pinned maps for the anti-spoofing program on %s",
 			       ct->dev);
 	slots = cli_pin_entries(dir, "rxl_rule_cnt");
-	err = cli_ct_size(c, dir, 0, &size);
+	err = cli_ct_size(c, dir, NULL, &size);
 	if (!err)
 		err = cli_tc_place_attach(c, &cli_tc_port, dir, ct->dev, ifindex,
-					  slots, size);
+					  slots, &size);
 	return err;
 }
 

@@ -53,11 +53,19 @@ static const __u32 fixture_to[RXL_CT_STATE__MAX] = {
 	[RXL_CT_UDP] = 16, [RXL_CT_UDP_STREAM] = 17, [RXL_CT_ICMP] = 18,
 };
 
+/*
+ * Every case loads and verifies two programs: under TCG on a loaded host
+ * (selftests/vm/ct_unit.sh runs this file in a 6.1 guest) that alone
+ * nears the harness's default 30 s, so each case gets this long.
+ */
+#define CT_CASE_TIMEOUT	180
+
 FIXTURE(ct) {
 	struct rxlane_xdp *xdp;
 	struct rxlane_tc *tc;
 	struct rxl_fw fw;
 	int ct4, ct6, stats;
+	int half4, half6;	/* the half-open tables */
 };
 
 static int cont_apply(struct rxl_fw *fw, __u32 id, const char *a4,
@@ -77,7 +85,13 @@ static int cont_apply(struct rxl_fw *fw, __u32 id, const char *a4,
 	return rxl_fw_container_apply(fw, &s);
 }
 
-FIXTURE_SETUP(ct)
+/*
+ * Load both programs over one set of maps, the main tables holding
+ * @entries and the half-open ones @half per family (0: the defaults),
+ * with the fixture's timeouts and two containers.
+ */
+static void ct_load(struct __test_metadata *_metadata,
+		     FIXTURE_DATA(ct) *self, __u32 entries, __u32 half)
 {
 	struct rxl_ct_timeouts to;
 	struct bpf_map *m;
@@ -87,6 +101,18 @@ FIXTURE_SETUP(ct)
 	ASSERT_NE(NULL, self->xdp);
 	bpf_object__for_each_map(m, self->xdp->obj)
 		bpf_map__set_pin_path(m, NULL);
+	if (entries) {
+		ASSERT_EQ(0, bpf_map__set_max_entries(self->xdp->maps.rxl_ct4,
+						      entries));
+		ASSERT_EQ(0, bpf_map__set_max_entries(self->xdp->maps.rxl_ct6,
+						      entries));
+	}
+	if (half) {
+		ASSERT_EQ(0, bpf_map__set_max_entries(self->xdp->maps.rxl_ct4_half,
+						      half));
+		ASSERT_EQ(0, bpf_map__set_max_entries(self->xdp->maps.rxl_ct6_half,
+						      half));
+	}
 	ASSERT_EQ(0, rxlane_xdp__load(self->xdp));
 	self->tc = rxlane_tc__open();
 	ASSERT_NE(NULL, self->tc);
@@ -105,6 +131,8 @@ FIXTURE_SETUP(ct)
 	ASSERT_EQ(0, rxl_fw_open_obj(&self->fw, self->xdp->obj));
 	self->ct4 = bpf_map__fd(self->xdp->maps.rxl_ct4);
 	self->ct6 = bpf_map__fd(self->xdp->maps.rxl_ct6);
+	self->half4 = bpf_map__fd(self->xdp->maps.rxl_ct4_half);
+	self->half6 = bpf_map__fd(self->xdp->maps.rxl_ct6_half);
 	self->stats = bpf_map__fd(self->xdp->maps.rxl_ct_stats);
 	memcpy(to.sec, fixture_to, sizeof(to.sec));
 	ASSERT_EQ(0, bpf_map_update_elem(bpf_map__fd(self->xdp->maps.rxl_ct_timeouts),
@@ -113,11 +141,21 @@ FIXTURE_SETUP(ct)
 	ASSERT_EQ(0, cont_apply(&self->fw, CID_B, CONTB4, CONTB6, true));
 }
 
-FIXTURE_TEARDOWN(ct)
+static void ct_unload(FIXTURE_DATA(ct) *self)
 {
 	rxl_fw_close(&self->fw);
 	rxlane_tc__destroy(self->tc);
 	rxlane_xdp__destroy(self->xdp);
+}
+
+FIXTURE_SETUP(ct)
+{
+	ct_load(_metadata, self, 0, 0);
+}
+
+FIXTURE_TEARDOWN(ct)
+{
+	ct_unload(self);
 }
 
 /* ---- packets ------------------------------------------------------------ */
@@ -147,20 +185,26 @@ static const char *peer_addr(int fam)
 }
 
 /* TCP between container (port @cport) and peer (@pport), going @dir. */
-static void mk_tcp(struct pkt *p, int fam, int b, int dir, uint16_t cport,
-		   uint16_t pport, uint8_t flags)
+static void mk_tcp_peer(struct pkt *p, int fam, int b, const char *peer,
+			int dir, uint16_t cport, uint16_t pport, uint8_t flags)
 {
 	size_t off;
 
 	if (dir == OUT)
-		ip_hdr(p, fam, cont_addr(fam, b), peer_addr(fam), IPPROTO_TCP);
+		ip_hdr(p, fam, cont_addr(fam, b), peer, IPPROTO_TCP);
 	else
-		ip_hdr(p, fam, peer_addr(fam), cont_addr(fam, b), IPPROTO_TCP);
+		ip_hdr(p, fam, peer, cont_addr(fam, b), IPPROTO_TCP);
 	off = p->len;
 	pk_tcp(p, dir == OUT ? cport : pport, dir == OUT ? pport : cport);
 	p->b[off + 13] = flags;
 	pk_payload(p, 10);
 	pk_finish(p);
+}
+
+static void mk_tcp(struct pkt *p, int fam, int b, int dir, uint16_t cport,
+		   uint16_t pport, uint8_t flags)
+{
+	mk_tcp_peer(p, fam, b, peer_addr(fam), dir, cport, pport, flags);
 }
 
 /* UDP between container @b (port @cport) and @peer (@pport), going @dir. */
@@ -222,24 +266,50 @@ static int run(struct __test_metadata *_metadata, FIXTURE_DATA(ct) *self,
 #define PASSES_OUT(p)	EXPECT_EQ(TC_ACT_OK, run(_metadata, self, OUT, (p)))
 #define DROPPED_OUT(p)	EXPECT_EQ(TC_ACT_SHOT, run(_metadata, self, OUT, (p)))
 
-/* The entry of a flow; 0 or -ENOENT. */
-static int entry(FIXTURE_DATA(ct) *self, int fam, __u32 zone, int b,
-		 uint8_t proto, uint16_t lport, uint16_t rport,
-		 struct rxl_ct_val *v)
+/* Where entry_in() looks. */
+#define MAIN		1
+#define HALF		2
+#define EITHER		(MAIN | HALF)
+
+/*
+ * The entry of a flow with @peer in the tables @where; 0 or -ENOENT. An
+ * entry is in one table only: in both is -EEXIST.
+ */
+static int entry_in(FIXTURE_DATA(ct) *self, int where, int fam, __u32 zone,
+		    int b, const char *peer, uint8_t proto, uint16_t lport,
+		    uint16_t rport, struct rxl_ct_val *v)
 {
 	struct rxl_ct4_key k4 = { .zone = zone, .lport = lport,
 				  .rport = rport, .proto = proto };
 	struct rxl_ct6_key k6 = { .zone = zone, .lport = lport,
 				  .rport = rport, .proto = proto };
+	void *k = fam == 4 ? (void *)&k4 : (void *)&k6;
+	int in_main, in_half;
 
 	if (fam == 4) {
 		inet_pton(AF_INET, cont_addr(4, b), &k4.local);
-		inet_pton(AF_INET, PEER4, &k4.remote);
-		return bpf_map_lookup_elem(self->ct4, &k4, v) ? -errno : 0;
+		inet_pton(AF_INET, peer, &k4.remote);
+	} else {
+		inet_pton(AF_INET6, cont_addr(6, b), k6.local);
+		inet_pton(AF_INET6, peer, k6.remote);
 	}
-	inet_pton(AF_INET6, cont_addr(6, b), k6.local);
-	inet_pton(AF_INET6, PEER6, k6.remote);
-	return bpf_map_lookup_elem(self->ct6, &k6, v) ? -errno : 0;
+	in_half = !bpf_map_lookup_elem(fam == 4 ? self->half4 : self->half6,
+				       k, v);
+	in_main = !bpf_map_lookup_elem(fam == 4 ? self->ct4 : self->ct6, k, v);
+	if (in_main && in_half)
+		return -EEXIST;
+	if ((in_main && (where & MAIN)) || (in_half && (where & HALF)))
+		return 0;
+	return -ENOENT;
+}
+
+/* The entry of a flow with the peer, in either table; 0 or -ENOENT. */
+static int entry(FIXTURE_DATA(ct) *self, int fam, __u32 zone, int b,
+		 uint8_t proto, uint16_t lport, uint16_t rport,
+		 struct rxl_ct_val *v)
+{
+	return entry_in(self, EITHER, fam, zone, b, peer_addr(fam), proto,
+			lport, rport, v);
 }
 
 static __u64 stat(FIXTURE_DATA(ct) *self, __u32 idx)
@@ -301,7 +371,7 @@ static int put_entry(FIXTURE_DATA(ct) *self, __u32 zone, const char *a4,
 
 /* ---- TCP ---------------------------------------------------------------- */
 
-TEST_F(ct, tcp_non_syn_miss_refused)
+TEST_F_TIMEOUT(ct, tcp_non_syn_miss_refused, CT_CASE_TIMEOUT)
 {
 	struct rxl_ct_val v;
 	struct pkt p;
@@ -328,7 +398,10 @@ TEST_F(ct, tcp_non_syn_miss_refused)
 	EXPECT_EQ(0, stat(self, RXL_CT_STAT_CREATE_OUT));
 }
 
-/* An established connection of CID on the port pair, both families. */
+/*
+ * An established connection of CID on the port pair, the handshake
+ * complete (the entry assured: in the main table).
+ */
 static void establish(struct __test_metadata *_metadata,
 		      FIXTURE_DATA(ct) *self, int fam, uint16_t cport)
 {
@@ -338,6 +411,8 @@ static void establish(struct __test_metadata *_metadata,
 	PASSES_OUT(&p);
 	mk_tcp(&p, fam, 0, IN, cport, 9000, SYN | ACK);
 	PASSES_IN(&p);
+	mk_tcp(&p, fam, 0, OUT, cport, 9000, ACK);
+	PASSES_OUT(&p);
 }
 
 /*
@@ -451,7 +526,7 @@ static void tcp_step_run(struct __test_metadata *_metadata,
 		EXPECT_EXPIRES_IN(v, st->expires);
 }
 
-TEST_F(ct, tcp_sequences)
+TEST_F_TIMEOUT(ct, tcp_sequences, CT_CASE_TIMEOUT)
 {
 	__u64 co, in, ro;
 	unsigned int s, i;
@@ -481,7 +556,7 @@ TEST_F(ct, tcp_sequences)
 }
 
 /* Only a change is written: a second packet leaves the entry as it was. */
-TEST_F(ct, refresh_writes_on_change_only)
+TEST_F_TIMEOUT(ct, refresh_writes_on_change_only, CT_CASE_TIMEOUT)
 {
 	struct rxl_ct_val a, b;
 	struct pkt p;
@@ -506,7 +581,7 @@ TEST_F(ct, refresh_writes_on_change_only)
 
 /* ---- egress drop: allowed ingress flows are tracked for the answer ----- */
 
-TEST_F(ct, egress_drop_answers_allowed_flows)
+TEST_F_TIMEOUT(ct, egress_drop_answers_allowed_flows, CT_CASE_TIMEOUT)
 {
 	struct rxl_ct_val v;
 	struct pkt p;
@@ -536,7 +611,7 @@ TEST_F(ct, egress_drop_answers_allowed_flows)
 
 /* ---- UDP and ICMP echo -------------------------------------------------- */
 
-TEST_F(ct, udp_request_response)
+TEST_F_TIMEOUT(ct, udp_request_response, CT_CASE_TIMEOUT)
 {
 	struct rxl_ct_val v;
 	struct pkt p;
@@ -562,7 +637,7 @@ TEST_F(ct, udp_request_response)
 	}
 }
 
-TEST_F(ct, icmp_echo_by_id)
+TEST_F_TIMEOUT(ct, icmp_echo_by_id, CT_CASE_TIMEOUT)
 {
 	struct rxl_ct_val v;
 	struct pkt p;
@@ -591,7 +666,7 @@ TEST_F(ct, icmp_echo_by_id)
 /* ---- zones -------------------------------------------------------------- */
 
 /* An entry of another zone with this container's tuple matches nothing. */
-TEST_F(ct, zone_isolation)
+TEST_F_TIMEOUT(ct, zone_isolation, CT_CASE_TIMEOUT)
 {
 	struct pkt p;
 	int fam;
@@ -611,7 +686,7 @@ TEST_F(ct, zone_isolation)
 
 /* ---- expiry ------------------------------------------------------------- */
 
-TEST_F(ct, expired_entry_misses)
+TEST_F_TIMEOUT(ct, expired_entry_misses, CT_CASE_TIMEOUT)
 {
 	struct rxl_ct_timeouts to;
 	struct rxl_ct_val v;
@@ -635,9 +710,289 @@ TEST_F(ct, expired_entry_misses)
 	EXPECT_EQ(1, stat(self, RXL_CT_STAT_EXPIRED));
 }
 
+/* ---- a full table: half-open entries apart -------------------------------- */
+
+/* The number of entries in the map @fd whose keys are @ksz bytes. */
+static long map_count(int fd, size_t ksz)
+{
+	uint8_t key[sizeof(struct rxl_ct6_key)], next[sizeof(key)];
+	void *prev = NULL;
+	long n = 0;
+
+	while (ksz <= sizeof(key) && !bpf_map_get_next_key(fd, prev, next)) {
+		memcpy(key, next, ksz);
+		prev = key;
+		n++;
+	}
+	return n;
+}
+
+/*
+ * A new flow's entry is half-open until it is assured, the opener
+ * speaking again after the answer: then it is in the main table only.
+ * The answer alone leaves it half-open (a SYN flood's SYN-ACKs), as do
+ * an RST and ICMP echo.
+ */
+TEST_F_TIMEOUT(ct, half_open_then_promoted, CT_CASE_TIMEOUT)
+{
+	uint8_t icmp;
+	struct rxl_ct_val v;
+	struct pkt p;
+	int fam;
+
+	FAMILIES {
+		icmp = fam == 4 ? IPPROTO_ICMP : IPPROTO_ICMPV6;
+		/* TCP, opened by the container. */
+		mk_tcp(&p, fam, 0, OUT, 40020, 9000, SYN);
+		PASSES_OUT(&p);
+		ASSERT_EQ(0, entry_in(self, HALF, fam, CID, 0, peer_addr(fam),
+				      IPPROTO_TCP, 40020, 9000, &v));
+		EXPECT_EQ(RXL_CT_SYN_SENT, v.state);
+		mk_tcp(&p, fam, 0, IN, 40020, 9000, SYN | ACK);
+		PASSES_IN(&p);
+		ASSERT_EQ(0, entry_in(self, HALF, fam, CID, 0, peer_addr(fam),
+				      IPPROTO_TCP, 40020, 9000, &v));
+		EXPECT_EQ(RXL_CT_ESTABLISHED, v.state);
+		mk_tcp(&p, fam, 0, IN, 40020, 9000, ACK);
+		PASSES_IN(&p);
+		mk_tcp(&p, fam, 0, OUT, 40020, 9000, ACK);
+		PASSES_OUT(&p);
+		ASSERT_EQ(0, entry_in(self, MAIN, fam, CID, 0, peer_addr(fam),
+				      IPPROTO_TCP, 40020, 9000, &v));
+		EXPECT_EQ(RXL_CT_ESTABLISHED, v.state);
+		EXPECT_EQ(RXL_CT_OUT, v.opener);
+		EXPECT_EXPIRES_IN(v, 1000);
+		/* UDP: a second request after the reply moves it. */
+		mk_udp(&p, fam, OUT, 41020, 53);
+		PASSES_OUT(&p);
+		ASSERT_EQ(0, entry_in(self, HALF, fam, CID, 0, peer_addr(fam),
+				      IPPROTO_UDP, 41020, 53, &v));
+		mk_udp(&p, fam, IN, 41020, 53);
+		PASSES_IN(&p);
+		ASSERT_EQ(0, entry_in(self, HALF, fam, CID, 0, peer_addr(fam),
+				      IPPROTO_UDP, 41020, 53, &v));
+		EXPECT_EQ(RXL_CT_UDP_STREAM, v.state);
+		mk_udp(&p, fam, OUT, 41020, 53);
+		PASSES_OUT(&p);
+		ASSERT_EQ(0, entry_in(self, MAIN, fam, CID, 0, peer_addr(fam),
+				      IPPROTO_UDP, 41020, 53, &v));
+		EXPECT_EQ(RXL_CT_UDP_STREAM, v.state);
+		/* ICMP echo: half-open for its life. */
+		mk_echo(&p, fam, OUT, 0, 0x4020);
+		PASSES_OUT(&p);
+		mk_echo(&p, fam, IN, 1, 0x4020);
+		PASSES_IN(&p);
+		mk_echo(&p, fam, OUT, 0, 0x4020);
+		PASSES_OUT(&p);
+		ASSERT_EQ(0, entry_in(self, HALF, fam, CID, 0, peer_addr(fam),
+				      icmp, 0x4020, 0, &v));
+		/* Opened by the peer (egress drop): the container answers. */
+		mk_tcp(&p, fam, 1, IN, 8080, 50020, SYN);
+		PASSES_IN(&p);
+		ASSERT_EQ(0, entry_in(self, HALF, fam, CID_B, 1, peer_addr(fam),
+				      IPPROTO_TCP, 8080, 50020, &v));
+		EXPECT_EQ(RXL_CT_IN, v.opener);
+		mk_tcp(&p, fam, 1, OUT, 8080, 50020, SYN | ACK);
+		PASSES_OUT(&p);
+		ASSERT_EQ(0, entry_in(self, HALF, fam, CID_B, 1, peer_addr(fam),
+				      IPPROTO_TCP, 8080, 50020, &v));
+		mk_tcp(&p, fam, 1, IN, 8080, 50020, ACK);
+		PASSES_IN(&p);
+		ASSERT_EQ(0, entry_in(self, MAIN, fam, CID_B, 1, peer_addr(fam),
+				      IPPROTO_TCP, 8080, 50020, &v));
+		EXPECT_EQ(RXL_CT_IN, v.opener);
+		EXPECT_EQ(RXL_CT_ESTABLISHED, v.state);
+		/* Refused with an RST: closed where it was. */
+		mk_tcp(&p, fam, 0, OUT, 40021, 9000, SYN);
+		PASSES_OUT(&p);
+		mk_tcp(&p, fam, 0, IN, 40021, 9000, RST | ACK);
+		PASSES_IN(&p);
+		ASSERT_EQ(0, entry_in(self, HALF, fam, CID, 0, peer_addr(fam),
+				      IPPROTO_TCP, 40021, 9000, &v));
+		EXPECT_EQ(RXL_CT_CLOSE, v.state);
+		EXPECT_EXPIRES_IN(v, 15);
+	}
+	EXPECT_EQ(2 * 3, stat(self, RXL_CT_STAT_PROMOTE));
+	EXPECT_EQ(0, stat(self, RXL_CT_STAT_CREATE_FAILED));
+}
+
+/* A half-open entry lives its state's timeout: then its answer is new. */
+TEST_F_TIMEOUT(ct, half_open_times_out, CT_CASE_TIMEOUT)
+{
+	struct rxl_ct_timeouts to;
+	struct rxl_ct_val v;
+	__u32 zero = 0;
+	struct pkt p;
+	int i;
+
+	memcpy(to.sec, fixture_to, sizeof(to.sec));
+	to.sec[RXL_CT_SYN_SENT] = 1;
+	ASSERT_EQ(0, bpf_map_update_elem(bpf_map__fd(self->xdp->maps.rxl_ct_timeouts),
+					 &zero, &to, 0));
+	mk_tcp(&p, 4, 0, OUT, 40022, 9000, SYN);
+	PASSES_OUT(&p);
+	ASSERT_EQ(0, entry_in(self, HALF, 4, CID, 0, PEER4, IPPROTO_TCP,
+			      40022, 9000, &v));
+	EXPECT_EXPIRES_IN(v, 1);
+	for (i = 0; i < 100 && now_ns() <= v.expires; i++)
+		usleep(100000);
+	ASSERT_GT(now_ns(), v.expires);
+	mk_tcp(&p, 4, 0, IN, 40022, 9000, SYN | ACK);
+	DROPPED_IN(&p);
+	EXPECT_EQ(-ENOENT, entry_in(self, MAIN, 4, CID, 0, PEER4, IPPROTO_TCP,
+				    40022, 9000, &v));
+	EXPECT_EQ(1, stat(self, RXL_CT_STAT_EXPIRED));
+	EXPECT_EQ(0, stat(self, RXL_CT_STAT_PROMOTE));
+}
+
+/*
+ * A SYN that reopens a tuple whose closed entry is in the main table
+ * removes that entry: the new connection's answer must find its own
+ * half-open entry, not the closed one (which would keep it closed).
+ */
+TEST_F_TIMEOUT(ct, reopen_replaces_closed_entry, CT_CASE_TIMEOUT)
+{
+	struct rxl_ct_val v;
+	struct pkt p;
+	int fam;
+
+	FAMILIES {
+		establish(_metadata, self, fam, 40023);
+		mk_tcp(&p, fam, 0, IN, 40023, 9000, RST);
+		PASSES_IN(&p);
+		ASSERT_EQ(0, entry_in(self, MAIN, fam, CID, 0, peer_addr(fam),
+				      IPPROTO_TCP, 40023, 9000, &v));
+		EXPECT_EQ(RXL_CT_CLOSE, v.state);
+		mk_tcp(&p, fam, 0, OUT, 40023, 9000, SYN);
+		PASSES_OUT(&p);
+		ASSERT_EQ(0, entry_in(self, HALF, fam, CID, 0, peer_addr(fam),
+				      IPPROTO_TCP, 40023, 9000, &v));
+		mk_tcp(&p, fam, 0, IN, 40023, 9000, SYN | ACK);
+		PASSES_IN(&p);
+		mk_tcp(&p, fam, 0, OUT, 40023, 9000, ACK);
+		PASSES_OUT(&p);
+		ASSERT_EQ(0, entry_in(self, MAIN, fam, CID, 0, peer_addr(fam),
+				      IPPROTO_TCP, 40023, 9000, &v));
+		EXPECT_EQ(RXL_CT_ESTABLISHED, v.state);
+	}
+}
+
+/*
+ * Tiny tables: main FULL_MAIN, half-open FULL_HALF entries per family.
+ * The flood is many times both.
+ */
+#define FULL_MAIN	256
+#define FULL_HALF	32
+#define FULL_FLOOD	2048	/* new flows per direction */
+#define FULL_EST	24	/* established flows per direction (v4) */
+#define FULL_EST6	8	/* and over IPv6 */
+
+FIXTURE(ct_full) {
+	FIXTURE_DATA(ct) d;
+};
+
+FIXTURE_SETUP(ct_full)
+{
+	ct_load(_metadata, &self->d, FULL_MAIN, FULL_HALF);
+}
+
+FIXTURE_TEARDOWN(ct_full)
+{
+	ct_unload(&self->d);
+}
+
+/* Flood source @i: an address of 198.18.0.0/15 (v6: 2001:db8:f::/64). */
+static const char *flood_src(int fam, unsigned int i, char *buf, size_t n)
+{
+	if (fam == 4)
+		snprintf(buf, n, "198.18.%u.%u", (i >> 8) & 255, i & 255);
+	else
+		snprintf(buf, n, "2001:db8:f::%x", i + 1);
+	return buf;
+}
+
+/*
+ * Flows established before, both ways: CID's own connections (to the
+ * peer's 9000) and connections the peer opened to CID_B's 8080 (egress
+ * drop: only its table entry lets the answers out). Then a flood of
+ * FULL_FLOOD SYNs from random sources to CID_B's allowed port, and as
+ * many from CID to random peers (a scan): every established flow still
+ * matches, both ways, and sits in the main table; the half-open table
+ * never holds more than its size, and the flood's newest SYN can still
+ * be answered.
+ */
+static void syn_flood(struct __test_metadata *_metadata,
+		      FIXTURE_DATA(ct) *self)
+{
+	char src[INET6_ADDRSTRLEN];
+	struct rxl_ct_val v;
+	unsigned int i;
+	struct pkt p;
+	int fam, n;
+
+	FAMILIES {
+		n = fam == 4 ? FULL_EST : FULL_EST6;
+		for (i = 0; i < (unsigned int)n; i++) {
+			establish(_metadata, self, fam, 42000 + i);
+			mk_tcp(&p, fam, 1, IN, 8080, 52000 + i, SYN);
+			PASSES_IN(&p);
+			mk_tcp(&p, fam, 1, OUT, 8080, 52000 + i, SYN | ACK);
+			PASSES_OUT(&p);
+			mk_tcp(&p, fam, 1, IN, 8080, 52000 + i, ACK);
+			PASSES_IN(&p);
+		}
+	}
+	EXPECT_EQ(2 * (FULL_EST + FULL_EST6), stat(self, RXL_CT_STAT_PROMOTE));
+	for (i = 0; i < FULL_FLOOD; i++) {
+		fam = i % 8 ? 4 : 6;	/* one in eight over IPv6 */
+		flood_src(fam, i, src, sizeof(src));
+		/* The server answers each: the forged source never will. */
+		mk_tcp_peer(&p, fam, 1, src, IN, 8080, 1024 + i, SYN);
+		PASSES_IN(&p);
+		mk_tcp_peer(&p, fam, 1, src, OUT, 8080, 1024 + i, SYN | ACK);
+		PASSES_OUT(&p);
+		mk_tcp_peer(&p, fam, 0, src, OUT, 30000 + i, 80, SYN);
+		PASSES_OUT(&p);
+	}
+	EXPECT_LE(map_count(self->half4, sizeof(struct rxl_ct4_key)),
+		  FULL_HALF);
+	EXPECT_LE(map_count(self->half6, sizeof(struct rxl_ct6_key)),
+		  FULL_HALF);
+	FAMILIES {
+		n = fam == 4 ? FULL_EST : FULL_EST6;
+		for (i = 0; i < (unsigned int)n; i++) {
+			mk_tcp(&p, fam, 0, IN, 42000 + i, 9000, ACK);
+			EXPECT_EQ(XDP_PASS, run(_metadata, self, IN, &p)) {
+				TH_LOG("v%d: CID's flow from %u lost", fam,
+				       42000 + i);
+			}
+			mk_tcp(&p, fam, 1, OUT, 8080, 52000 + i, ACK);
+			EXPECT_EQ(TC_ACT_OK, run(_metadata, self, OUT, &p)) {
+				TH_LOG("v%d: CID_B's flow from %u lost", fam,
+				       52000 + i);
+			}
+			EXPECT_EQ(0, entry_in(self, MAIN, fam, CID, 0,
+					      peer_addr(fam), IPPROTO_TCP,
+					      42000 + i, 9000, &v));
+		}
+	}
+	/* The newest half-open entry is there: its handshake completes. */
+	i = FULL_FLOOD - 1;
+	flood_src(4, i, src, sizeof(src));
+	mk_tcp_peer(&p, 4, 1, src, IN, 8080, 1024 + i, ACK);
+	PASSES_IN(&p);
+	EXPECT_EQ(0, entry_in(self, MAIN, 4, CID_B, 1, src, IPPROTO_TCP,
+			      8080, 1024 + i, &v));
+}
+
+TEST_F_TIMEOUT(ct_full, syn_flood_spares_established, CT_CASE_TIMEOUT)
+{
+	syn_flood(_metadata, &self->d);
+}
+
 /* ---- malformed ---------------------------------------------------------- */
 
-TEST_F(ct, malformed)
+TEST_F_TIMEOUT(ct, malformed, CT_CASE_TIMEOUT)
 {
 	struct rxl_ct_val v;
 	struct pkt p;
@@ -747,7 +1102,7 @@ static void mk_error(struct pkt *p, int fam, uint8_t type, uint8_t code,
 /* Offset of the embedded IP header in a frame of mk_error(). */
 #define INNER_OFF(fam)	(14 + ((fam) == 4 ? 20 : 40) + 8)
 
-TEST_F(ct, related_v4_frag_needed)
+TEST_F_TIMEOUT(ct, related_v4_frag_needed, CT_CASE_TIMEOUT)
 {
 	struct pkt p;
 
@@ -762,7 +1117,29 @@ TEST_F(ct, related_v4_frag_needed)
 	EXPECT_EQ(2, stat(self, RXL_CT_STAT_RELATED));
 }
 
-TEST_F(ct, related_v6_packet_too_big)
+/* An error about a SYN not answered yet (its entry half-open) passes. */
+TEST_F_TIMEOUT(ct, related_half_open, CT_CASE_TIMEOUT)
+{
+	struct rxl_ct_val v;
+	struct pkt p;
+	int fam;
+
+	FAMILIES {
+		mk_error(&p, fam, fam == 4 ? E4_UNREACH : E6_UNREACH, 1,
+			 IPPROTO_TCP, 40024, 9000);
+		DROPPED_IN(&p);
+		mk_tcp(&p, fam, 0, OUT, 40024, 9000, SYN);
+		PASSES_OUT(&p);
+		ASSERT_EQ(0, entry_in(self, HALF, fam, CID, 0, peer_addr(fam),
+				      IPPROTO_TCP, 40024, 9000, &v));
+		mk_error(&p, fam, fam == 4 ? E4_UNREACH : E6_UNREACH, 1,
+			 IPPROTO_TCP, 40024, 9000);
+		PASSES_IN(&p);
+	}
+	EXPECT_EQ(2, stat(self, RXL_CT_STAT_RELATED));
+}
+
+TEST_F_TIMEOUT(ct, related_v6_packet_too_big, CT_CASE_TIMEOUT)
 {
 	struct pkt p;
 
@@ -776,7 +1153,7 @@ TEST_F(ct, related_v6_packet_too_big)
 }
 
 /* Every error type of both families, about TCP, UDP and echo flows. */
-TEST_F(ct, related_error_types)
+TEST_F_TIMEOUT(ct, related_error_types, CT_CASE_TIMEOUT)
 {
 	static const struct { int fam; uint8_t type, code; } e[] = {
 		{ 4, E4_UNREACH, 3 }, { 4, E4_TIME_EXCEEDED, 0 },
@@ -817,7 +1194,7 @@ TEST_F(ct, related_error_types)
 }
 
 /* Errors that match no flow are judged by the rules: dropped here. */
-TEST_F(ct, related_no_match)
+TEST_F_TIMEOUT(ct, related_no_match, CT_CASE_TIMEOUT)
 {
 	struct pkt p;
 	int fam;
@@ -858,7 +1235,7 @@ TEST_F(ct, related_no_match)
 }
 
 /* A cut embedded header never matches, and is never read past its end. */
-TEST_F(ct, related_truncated)
+TEST_F_TIMEOUT(ct, related_truncated, CT_CASE_TIMEOUT)
 {
 	struct pkt p;
 	size_t in, cut;
@@ -896,7 +1273,7 @@ TEST_F(ct, related_truncated)
 }
 
 /* The embedded tuple is looked up in the zone of the error's container. */
-TEST_F(ct, related_wrong_zone)
+TEST_F_TIMEOUT(ct, related_wrong_zone, CT_CASE_TIMEOUT)
 {
 	struct pkt p;
 	int fam;
@@ -988,7 +1365,7 @@ static __u64 spoofs(FIXTURE_DATA(ct) *self, __u32 id)
 }
 
 /* Container CID sends with CID_B's source: dropped before egress. */
-TEST_F(ct, spoof_neighbour_source)
+TEST_F_TIMEOUT(ct, spoof_neighbour_source, CT_CASE_TIMEOUT)
 {
 	struct rxl_ct_val v;
 	struct pkt p;
@@ -1022,7 +1399,7 @@ TEST_F(ct, spoof_neighbour_source)
 }
 
 /* The binding is by ifindex and namespace: another's never matches. */
-TEST_F(ct, spoof_binding_scoped)
+TEST_F_TIMEOUT(ct, spoof_binding_scoped, CT_CASE_TIMEOUT)
 {
 	struct pkt p;
 
@@ -1044,7 +1421,7 @@ TEST_F(ct, spoof_binding_scoped)
 static const uint8_t mac_ok[6] = { 0x02, 0, 0, 0, 0, 0x01 };
 static const uint8_t mac_other[6] = { 0x02, 0, 0, 0, 0, 0x09 };
 
-TEST_F(ct, spoof_mac)
+TEST_F_TIMEOUT(ct, spoof_mac, CT_CASE_TIMEOUT)
 {
 	struct pkt p;
 
@@ -1092,7 +1469,7 @@ static void mk_arp(struct pkt *p, const uint8_t *mac, const char *sip)
 	inet_pton(AF_INET, PEER4, h + 24);
 }
 
-TEST_F(ct, spoof_arp)
+TEST_F_TIMEOUT(ct, spoof_arp, CT_CASE_TIMEOUT)
 {
 	struct pkt p;
 
@@ -1115,7 +1492,7 @@ TEST_F(ct, spoof_arp)
 }
 
 /* IPv6 from :: or fe80::/10: neighbour discovery and MLD only. */
-TEST_F(ct, spoof_ipv6_nd)
+TEST_F_TIMEOUT(ct, spoof_ipv6_nd, CT_CASE_TIMEOUT)
 {
 	static const struct { const char *src; uint8_t proto, type; int hbh;
 			      int ok; } c[] = {
@@ -1206,7 +1583,7 @@ static __u64 rule_packets(FIXTURE_DATA(ct) *self, __u32 id, __u32 rank)
 	return c.packets;
 }
 
-TEST_F(ct, egress_rule_opens_flow)
+TEST_F_TIMEOUT(ct, egress_rule_opens_flow, CT_CASE_TIMEOUT)
 {
 	const char *other;
 	struct rxl_ct_val v;
@@ -1247,7 +1624,7 @@ TEST_F(ct, egress_rule_opens_flow)
 	EXPECT_EQ(2, stat(self, RXL_CT_STAT_CREATE_OUT));
 }
 
-TEST_F(ct, egress_rule_drop_and_prio)
+TEST_F_TIMEOUT(ct, egress_rule_drop_and_prio, CT_CASE_TIMEOUT)
 {
 	static const char *const rules[] = {
 		"out allow proto udp dport 50-60 prio 20",
@@ -1277,7 +1654,7 @@ TEST_F(ct, egress_rule_drop_and_prio)
 	EXPECT_EQ(2, rule_packets(self, CID, 2));
 }
 
-TEST_F(ct, egress_established_survives_rule_change)
+TEST_F_TIMEOUT(ct, egress_established_survives_rule_change, CT_CASE_TIMEOUT)
 {
 	/* The allows go, a drop of the same port comes: out rules remain. */
 	static const char *const none[] = { "allow proto tcp dport 8080",
@@ -1331,7 +1708,7 @@ TEST_F(ct, egress_established_survives_rule_change)
  * A rule judges its own direction only, even where an in rule and an
  * out rule have one shape (any peer, UDP) and the same port.
  */
-TEST_F(ct, egress_rule_direction_only)
+TEST_F_TIMEOUT(ct, egress_rule_direction_only, CT_CASE_TIMEOUT)
 {
 	static const char *const rules[] = {
 		"allow proto udp dport 5353",

@@ -1,0 +1,99 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# TCP FIN and RST end connection tracking entries (issue 14, Documentation/
+# conntrack.rst, "States and timeouts"), with real sockets and short
+# timeouts set as users set them ('rxlane ct timeout STATE SECONDS').
+# Namespace B is the container 'web' (10.83.0.1, default drop) behind its
+# veth vb; namespace P (10.83.0.2) serves TCP on 9000 and has nothing on
+# 9001.
+#
+# - web connects to P:9000, exchanges, and both sides close: the entry
+#   is in time_wait (FINs from both sides) with at most the 3 s set, and
+#   is gone from 'ct list' once they pass;
+# - web connects to P:9001: P's RST ends the attempt: the entry is in
+#   close with at most the 2 s set (still half-open: never assured), and
+#   is gone once they pass.
+set -u
+. "$(dirname "$0")/lib.sh"
+rxl_init ctfinrst
+command -v python3 >/dev/null || { echo "SKIP: no python3"; exit $ksft_skip; }
+
+B=rxl-cfb-$RXL_ID
+P=rxl-cfp-$RXL_ID
+rxl_netns "$B"
+rxl_netns "$P"
+rxl_ns_pair "$B" vb "$P" vp "10.83.0.1/24" "10.83.0.2/24"
+ip -n "$B" neigh add 10.83.0.2 lladdr "$(ip -n "$P" -br link show vp |
+	awk '{print $3}')" dev vb
+
+cli() { ip netns exec "$B" "$RXL_CLI" "$@" || rxl_fail "rxlane $*"; }
+cli attach vb
+cli container add web ip 10.83.0.1 default drop
+cli ct timeout time_wait 3
+cli ct timeout fin_wait 3
+cli ct timeout close 2
+
+# A server that answers one line and closes.
+ip netns exec "$P" python3 -c '
+import socket
+ls = socket.socket()
+ls.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+ls.bind(("10.83.0.2", 9000))
+ls.listen(8)
+while True:
+    c = ls.accept()[0]
+    c.sendall(c.recv(100))
+    c.close()
+' &
+RXL_PIDS+=($!)
+rxl_wait_listen "$P" 9000
+
+# entry PORT: "state timeout half_open" of web's entry to P:PORT, or "".
+entry() {
+	ip netns exec "$B" "$RXL_CLI" -j ct list web | jq -r --argjson p "$1" \
+		'.entries[] | select(.dport == $p and .proto == "tcp")
+		 | "\(.state) \(.timeout) \(.half_open)"'
+}
+
+# ended PORT STATE MAX WHAT: web's entry to P:PORT reaches STATE with at
+# most MAX seconds left, then leaves the listing within MAX + 5 s.
+ended() {
+	local port=$1 want=$2 max=$3 what=$4 e deadline=$((SECONDS + 30))
+
+	until e=$(entry "$port") && [ "${e%% *}" = "$want" ]; do
+		[ $SECONDS -lt $deadline ] ||
+			rxl_fail "$what: entry to $port is '$e', want $want"
+		sleep 0.1
+	done
+	set -- $e
+	[ "$2" -le "$max" ] ||
+		rxl_fail "$what: $want entry has $2 s left, want <= $max"
+	rxl_ok "$what: $want with $2 s left (half-open $3)"
+	deadline=$((SECONDS + max + 5))
+	while [ -n "$(entry "$port")" ]; do
+		[ $SECONDS -lt $deadline ] ||
+			rxl_fail "$what: entry still listed after $((max + 5)) s: $(entry "$port")"
+		sleep 0.2
+	done
+	rxl_ok "$what: the entry expired within $((max + 5)) s"
+}
+
+ip netns exec "$B" python3 -c '
+import socket, sys
+s = socket.create_connection(("10.83.0.2", 9000), timeout=10)
+s.sendall(b"x")
+sys.exit(0 if s.recv(100) == b"x" and s.recv(100) == b"" else 1)
+' || rxl_fail "exchange with 10.83.0.2:9000 (default drop: only the entry lets the answer in)"
+ended 9000 time_wait 3 "FINs from both sides"
+
+ip netns exec "$B" python3 -c '
+import socket, sys
+try:
+    socket.create_connection(("10.83.0.2", 9001), timeout=10)
+except ConnectionRefusedError:
+    sys.exit(0)
+sys.exit(1)
+' || rxl_fail "connect to 10.83.0.2:9001 not refused by an RST (the RST must pass)"
+ended 9001 close 2 "RST"
+echo "PASS: ct_finrst"
