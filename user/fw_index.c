@@ -462,6 +462,7 @@ int rxl_idx_addrs_ahead(struct rxl_fw *fw, __u32 id,
 {
 	int fd = rxl_idx_fd(fw), err;
 	union rxl_idx_val *v;
+	bool trimmed = false;
 	unsigned int i;
 
 	if (fd < 0)
@@ -479,11 +480,12 @@ int rxl_idx_addrs_ahead(struct rxl_fw *fw, __u32 id,
 	for (i = 0; i < n; i++) {
 		if (rxl_addr_in(&add[i], v->cont.addr, v->cont.naddrs))
 			continue;
-		if (v->cont.naddrs == 64 && v->cont.naddrs > ca->n) {
+		if (v->cont.naddrs == 64 && !trimmed) {
 			/* Stale entries fill it: keep only the live ones. */
 			memcpy(v->cont.addr, ca->addr, ca->n * sizeof(*ca->addr));
 			v->cont.naddrs = ca->n;
-			i = -1U;
+			trimmed = true;
+			i = -1U;	/* and add @add again */
 			continue;
 		}
 		if (v->cont.naddrs == 64) {
