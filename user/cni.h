@@ -97,6 +97,8 @@ bool cni_version_ok(const char *v);
 bool cni_version_checkable(const char *v);
 
 /* ---- commands (cni_cmd.c) ----------------------------------------------- */
+/* Detaches that read every map of a program to know it (RXLANE_CNI_DEBUG). */
+extern unsigned int cni_prog_checks;
 int cni_add(struct cni_req *r, struct cli *c);
 int cni_del(struct cni_req *r, struct cli *c);
 int cni_check(struct cni_req *r, struct cli *c);
@@ -118,6 +120,11 @@ int cni_progs_get(struct cni_req *r, struct cli *c, struct cni_progs *p);
 void cni_progs_put(struct cni_progs *p);
 /* Remove the pins and their records (the last container is gone). */
 void cni_progs_unpin(struct cli *c);
+/*
+ * The id of the program the plugin loaded and pinned as @which, from its
+ * record (written before the pin), or 0.
+ */
+__u32 cni_prog_id(int which);
 /* XDP and tc egress on @dev of the current netns; undone on failure. */
 int cni_progs_attach(struct cni_req *r, struct cli *c, const char *dev,
 		     const struct cni_progs *p);

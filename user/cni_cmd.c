@@ -9,6 +9,7 @@
  * records' index (cli_records.c).
  */
 #include <errno.h>
+#include <linux/if_link.h>
 #include <net/if.h>
 #include <stdlib.h>
 #include <string.h>
@@ -27,12 +28,53 @@ static void cni_uplink_key(const char *dev, struct cni_key *k)
 	snprintf(k->ifname, sizeof(k->ifname), "%s", dev);
 }
 
+/*
+ * The XDP program on @ifindex is the one the plugin loaded (its id is the
+ * pinned program's, recorded at load): detach it and rxlane's tc
+ * programs as 'rxlane detach' does, without reading every map of the
+ * program to learn that it is rxlane's. 1: it is not (or not alone).
+ */
+static int cni_detach_ours(struct cni_req *r, struct cli *c, const char *dev,
+			   int ifindex)
+{
+	LIBBPF_OPTS(bpf_xdp_query_opts, q);
+	LIBBPF_OPTS(bpf_xdp_attach_opts, opts);
+	__u32 ours = cni_prog_id(CNI_PROG_XDP), mode;
+	int fd, err;
+
+	if (!ours || bpf_xdp_query(ifindex, 0, &q) || q.prog_id != ours ||
+	    q.attach_mode == XDP_ATTACHED_MULTI)
+		return 1;
+	mode = q.attach_mode == XDP_ATTACHED_SKB ? XDP_FLAGS_SKB_MODE :
+						    XDP_FLAGS_DRV_MODE;
+	/* Only the program checked: another one attached since stays. */
+	fd = bpf_prog_get_fd_by_id(ours);
+	if (fd < 0)
+		return 1;
+	opts.old_prog_fd = fd;
+	cni_lib_begin();
+	err = bpf_xdp_detach(ifindex, mode, &opts);
+	close(fd);
+	if (err)
+		cli_err(c, CLI_ERR, dev, "cannot detach from %s: %s", dev,
+			strerror(-err));
+	else
+		cli_tc_detach(c, dev, ifindex);
+	return cni_lib_end(r, 0, 0);
+}
+
+unsigned int cni_prog_checks;
+
 /* 'rxlane detach DEV' when rxlane is there; never an error (undo, DEL). */
 static int cni_detach_dev(struct cni_req *r, struct cli *c, void *dev)
 {
 	char *argv[] = { dev, NULL };
 	int ifindex = if_nametoindex(dev);
 
+	if (ifindex && cni_detach_ours(r, c, dev, ifindex) != 1)
+		return 0;
+	/* Another program, or a pin of another build: the full check. */
+	cni_prog_checks += ifindex > 0;
 	if (!ifindex || !cli_is_rxlane(ifindex))
 		return 0;
 	cni_lib_begin();

@@ -211,9 +211,11 @@ int main(void)
 		cni_print_error(&r);
 	/* What grows with the containers present: cni_scale.sh compares. */
 	if (getenv("RXLANE_CNI_DEBUG"))
-		fprintf(stderr, "rxlane-cni: %s: container records read %lu, link dumps %u, fast-path addresses walked %lu\n",
+		fprintf(stderr, "rxlane-cni: %s: container records read %lu, link dumps %u, fast-path addresses walked %lu, rule keys walked %lu, slot words read %lu, program checks %u\n",
 			r.cmd ? r.cmd : "?", c.conts_read, c.link_dumps,
-			c.fw_open ? c.fw.addrs_walked : 0);
+			c.fw_open ? c.fw.addrs_walked : 0,
+			c.fw_open ? c.fw.keys_walked : 0,
+			c.fw_open ? c.fw.slots_visited : 0, cni_prog_checks);
 	cni_state_close();
 	cli_set_free(&r.set);
 	cli_state_close(&c);

@@ -107,6 +107,15 @@ stale:
 	return -1;
 }
 
+__u32 cni_prog_id(int which)
+{
+	struct cni_key k;
+	struct cni_rec v;
+
+	cni_prog_key(which, &k);
+	return cni_rec_get(&k, &v) || v.kind != CNI_REC_PROG ? 0 : v.cont_id;
+}
+
 /* Pin @fd as @which (over a stale pin) and record it. */
 static int cni_prog_pin_one(struct cni_req *r, struct cli *c, int which,
 			    int fd, const char *fp)

@@ -44,6 +44,8 @@ struct rxl_rule {
 	bool out;		/* egress: src names the destination peer */
 };
 
+#define RXL_IDX_FREED	64
+
 struct rxl_fw {
 	int config, vteps, vnis, addrs4, addrs6, rules4, rules6;
 	int tx_ports, rule_cnt, cont_cnt, drops, stats;
@@ -59,6 +61,11 @@ struct rxl_fw {
 	bool keys_left;			/* a set's keys failed to go */
 	bool addrs_left;		/* an old address failed to go */
 	unsigned long addrs_walked;	/* by rxl_walk_addrs() (tests) */
+	unsigned long keys_walked;	/* rule keys read or deleted (tests) */
+	unsigned long slots_visited;	/* slot bitmap words read (tests) */
+	int idx_fd, idx_state;		/* cli_fw_index (fw_index.c) */
+	__u32 idx_freed[RXL_IDX_FREED];	/* cache slots this change freed */
+	unsigned int idx_nfreed;
 	char err[256];
 };
 
@@ -221,6 +228,11 @@ long rxl_fw_dead_keys(struct rxl_fw *fw, bool purge);
 int rxl_fw_purge_left(struct rxl_fw *fw);
 /* Address cache slots that disagree with the maps: count, or repair. */
 long rxl_fw_acache_stale(struct rxl_fw *fw, bool repair);
+/*
+ * Remove the index of the pinned maps (fw_index.c); the next change makes
+ * it anew from one walk. rxl_fw_dead_keys() with @purge does this too.
+ */
+int rxl_fw_index_drop(struct rxl_fw *fw);
 /* A grace period: a killed writer may have left recycled elements read. */
 int rxl_fw_settle(struct rxl_fw *fw);
 

@@ -239,7 +239,10 @@ int rxl_container_addrs(struct rxl_fw *fw, __u32 id,
 			struct rxl_cont_addrs *ca)
 {
 	struct rxl_container_addrs_arg fa = { .id = id, .ca = ca };
+	int ret = rxl_idx_addrs(fw, id, ca);
 
+	if (ret != 1)
+		return ret;
 	ca->n = 0;
 	return rxl_walk_addrs(fw, rxl_container_addr_one, &fa);
 }
@@ -309,7 +312,12 @@ void rxl_acache_put(struct rxl_fw *fw, const struct rxl_addr *a,
 	__u32 slot = rxl_acache_slot_of(a), idx;
 	unsigned int live = rxl_acache_live(fw, slot, &e), next;
 
-	if (live && (!rxl_acache_holds(&e, a) || rxl_acache_same(&e.c, v)))
+	if (live && !rxl_acache_holds(&e, a)) {
+		/* Another address has it: @a waits for it (fw_index.c). */
+		rxl_idx_wait(fw, slot, a);
+		return;
+	}
+	if (live && rxl_acache_same(&e.c, v))
 		return;
 	memset(&ne, 0, sizeof(ne));
 	ne.family = a->family == AF_INET ? 4 : 6;
@@ -337,6 +345,7 @@ bool rxl_acache_drop(struct rxl_fw *fw, const struct rxl_addr *a)
 	if (!rxl_acache_live(fw, slot, &e) || !rxl_acache_holds(&e, a))
 		return false;
 	rxl_acache_set(fw, slot, 0);
+	rxl_idx_freed(fw, slot);
 	return true;
 }
 
@@ -355,13 +364,16 @@ static int rxl_acache_fill_one(struct rxl_fw *fw, const struct rxl_addr *a,
 
 /*
  * Give every empty slot to an address of the maps that falls in it (one
- * that lost the slot to an address since deleted), then wait for a grace
+ * that lost the slot to an address since deleted; with the index, the
+ * last address that found each slot this change freed taken), then wait for a grace
  * period if any slot flipped. Called after the deletions' own grace
  * period: the buffers of the deleted addresses are unread.
  */
 int rxl_acache_refill(struct rxl_fw *fw)
 {
-	rxl_walk_addrs(fw, rxl_acache_fill_one, NULL);
+	/* The index knows who waits for the slots freed: else every one. */
+	if (rxl_idx_refill(fw, rxl_acache_put) == 1)
+		rxl_walk_addrs(fw, rxl_acache_fill_one, NULL);
 	return fw->acache_dirty ? rxl_grace_period(fw) : 0;
 }
 

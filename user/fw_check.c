@@ -81,6 +81,9 @@ long rxl_fw_dead_keys(struct rxl_fw *fw, bool purge)
 	if (dead)
 		return dead;
 	dead = rxl_dead_keys_locked(fw, purge);
+	/* A killed writer's index counts too much: made anew (fw_index.c). */
+	if (purge)
+		rxl_idx_drop(fw);
 	if (purge)
 		rxl_unlock(fw, 0);
 	return dead;

@@ -182,6 +182,7 @@ static void rxl_fw_init(struct rxl_fw *fw)
 	fw->sync_outer = -1;
 	fw->sync_inner = -1;
 	fw->lock_fd = -1;
+	fw->idx_fd = -1;
 }
 
 /*
@@ -419,6 +420,7 @@ void rxl_fw_close(struct rxl_fw *fw)
 		close(fw->sync_outer);
 	if (fw->sync_inner >= 0)
 		close(fw->sync_inner);
+	rxl_idx_close(fw);
 	if (fw->lock_fd >= 0)
 		close(fw->lock_fd);
 	fw->sync_outer = fw->sync_inner = fw->lock_fd = -1;

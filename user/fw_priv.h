@@ -60,7 +60,32 @@ int rxl_rule_room(struct rxl_fw *fw, __u32 id, __u32 n);
 bool rxl_addr_in(const struct rxl_addr *a, const struct rxl_addr *set,
 		 unsigned int n);
 
+/* fw_index.c: 1 (or -1 for the fd) when there is no index */
+int rxl_idx_fd(const struct rxl_fw *fw);
+void rxl_idx_use(struct rxl_fw *fw);
+void rxl_idx_close(struct rxl_fw *fw);
+void rxl_idx_drop(struct rxl_fw *fw);
+int rxl_idx_addrs(struct rxl_fw *fw, __u32 id, struct rxl_cont_addrs *ca);
+int rxl_idx_addrs_ahead(struct rxl_fw *fw, __u32 id,
+			const struct rxl_cont_addrs *ca,
+			const struct rxl_addr *add, unsigned int n);
+void rxl_idx_addrs_set(struct rxl_fw *fw, __u32 id,
+		       const struct rxl_addr *addrs, unsigned int n);
+int rxl_idx_set_new(struct rxl_fw *fw, __u32 id, __u32 old_nrules,
+		    __u32 tag, const struct rxl_entry *e, size_t ne, __u32 n,
+		    __u32 *slot);
+int rxl_idx_set_del(struct rxl_fw *fw, __u32 tag);
+void rxl_idx_wait(struct rxl_fw *fw, __u32 slot, const struct rxl_addr *a);
+void rxl_idx_freed(struct rxl_fw *fw, __u32 slot);
+int rxl_idx_refill(struct rxl_fw *fw,
+		   void (*put)(struct rxl_fw *fw, const struct rxl_addr *a,
+			       const struct rxl_container *v));
+
 /* fw_slots.c */
+typedef void (*rxl_slot_fn)(void *arg, __u32 slot);
+/* Call @fn for each counter slot value @v refers to (from @base). */
+void rxl_val_slots(const struct rxl_rule_val *v, __u32 base,
+		   rxl_slot_fn fn, void *arg);
 /* The @n lowest counter slots no live set refers to, ascending. */
 int rxl_slots_pick(struct rxl_fw *fw, __u32 n, __u32 *slots);
 /*

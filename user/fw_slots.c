@@ -63,10 +63,8 @@ static void rxl_lives_sort(struct rxl_lives *lv)
 	lv->n = m;
 }
 
-typedef void (*rxl_slot_fn)(void *arg, __u32 slot);
-
-static void rxl_val_slots(const struct rxl_rule_val *v, __u32 base,
-			  rxl_slot_fn fn, void *arg)
+void rxl_val_slots(const struct rxl_rule_val *v, __u32 base,
+		   rxl_slot_fn fn, void *arg)
 {
 	__u32 i;
 

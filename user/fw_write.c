@@ -207,20 +207,28 @@ static int rxl_zero_percpu(struct rxl_fw *fw, int fd, __u32 first, __u32 n,
  * Counter slots for a new set of @n rules compiled into @e: the @n lowest
  * free ones, zeroed, and @e's references turned from ranks into them.
  */
-static int rxl_set_slots(struct rxl_fw *fw, __u32 id, struct rxl_entry *e,
-			 size_t ne, __u32 n)
+static int rxl_set_slots(struct rxl_fw *fw, __u32 id, __u32 old_nrules,
+			 __u32 tag, struct rxl_entry *e, size_t ne, __u32 n)
 {
 	__u32 *slots = calloc(n ?: 1, sizeof(*slots));
 	int err;
 
 	if (!slots)
 		return rxl_fail(fw, -ENOMEM, "out of memory");
-	err = rxl_rule_room(fw, id, n) ?:
-	      rxl_slots_pick(fw, n, slots) ?:
-	      rxl_zero_slots(fw, fw->rule_cnt, slots, 0, n,
+	/* The index picks and books them (set @tag), or the walks do. */
+	err = rxl_idx_set_new(fw, id, old_nrules, tag, e, ne, n, slots);
+	if (err == 1)
+		err = rxl_rule_room(fw, id, n) ?:
+		      rxl_slots_pick(fw, n, slots);
+	if (err)
+		goto out;
+	err = rxl_zero_slots(fw, fw->rule_cnt, slots, 0, n,
 			     sizeof(struct rxl_counter));
-	if (!err)
+	if (err)
+		rxl_idx_set_del(fw, tag);
+	else
 		rxl_refs_to_slots(e, ne, slots);
+out:
 	free(slots);
 	return err;
 }
@@ -256,6 +264,7 @@ int rxl_fw_container_add(struct rxl_fw *fw, __u32 id,
 	err = rxl_lock(fw);
 	if (err)
 		goto out_free;
+	rxl_idx_use(fw);
 	for (i = 0; i < naddrs; i++) {
 		__u32 used;
 
@@ -272,6 +281,9 @@ int rxl_fw_container_add(struct rxl_fw *fw, __u32 id,
 		err = rxl_fail(fw, -EEXIST, "container %u exists", id);
 		goto out_unlock;
 	}
+	err = rxl_idx_addrs_ahead(fw, id, ca, addrs, naddrs);
+	if (err)
+		goto out_unlock;
 	if (redirect_ifindex > 0) {
 		__u32 ifx = redirect_ifindex;
 
@@ -358,6 +370,7 @@ int rxl_fw_container_bind(struct rxl_fw *fw, __u32 id, const __u32 *vnis,
 	err = rxl_lock(fw);
 	if (err)
 		goto out_free;
+	rxl_idx_use(fw);
 	err = rxl_container_addrs(fw, id, ca);
 	if (!err && !ca->n)
 		err = rxl_fail(fw, -ENOENT, "container %u does not exist", id);
@@ -426,6 +439,7 @@ int rxl_rule_batches(struct rxl_fw *fw, rxl_batch_fn fn, void *arg)
 					       strerror(errno));
 				goto out;
 			}
+			fw->keys_walked += n;
 			ret = n ? fn(fw, fds[f], keys, vals, n, ksz[f], arg) : 0;
 			if (ret)
 				goto out;
@@ -509,7 +523,11 @@ static bool rxl_tag_is(__u32 tag, const void *arg)
  */
 static int rxl_delete_set(struct rxl_fw *fw, __u32 tag)
 {
-	long ret = rxl_rule_keys_walk(fw, rxl_tag_is, &tag, true);
+	long ret = rxl_idx_set_del(fw, tag);
+
+	/* The index names the set's keys; without it, every key is read. */
+	if (ret == 1)
+		ret = rxl_rule_keys_walk(fw, rxl_tag_is, &tag, true);
 
 	if (ret >= 0)
 		return 0;
@@ -531,6 +549,7 @@ int rxl_fw_container_del(struct rxl_fw *fw, __u32 id)
 	err = rxl_lock(fw);
 	if (err)
 		goto out_free;
+	rxl_idx_use(fw);
 	err = rxl_container_addrs(fw, id, ca);
 	if (!err && !ca->n)
 		err = rxl_fail(fw, -ENOENT, "container %u does not exist", id);
@@ -554,6 +573,8 @@ int rxl_fw_container_del(struct rxl_fw *fw, __u32 id)
 		if (err)
 			goto out_unlock;
 	}
+	/* Its addresses are gone: so is its entry in the index. */
+	rxl_idx_addrs_set(fw, id, NULL, 0);
 	/* Only a freed slot can have an address waiting for it. */
 	err = freed ? rxl_acache_refill(fw) : 0;
 	if (err)
@@ -707,18 +728,19 @@ int rxl_fw_rules_replace(struct rxl_fw *fw, __u32 id,
 	err = rxl_lock(fw);
 	if (err)
 		goto out_free;
+	rxl_idx_use(fw);
 	err = rxl_container_addrs(fw, id, ca);
 	if (!err && !ca->n)
 		err = rxl_fail(fw, -ENOENT, "container %u does not exist", id);
 	if (err)
 		goto out_unlock;
 	nv = ca->val;
-	err = rxl_shapes(RXL_WHY(fw), e, ne, &nv) ?:
-	      rxl_set_slots(fw, id, e, ne, nrules);
-	if (err)
-		goto out_unlock;
 	old_tag = ca->val.set;
 	tag = (id << RXL_SET_GEN_BITS) | ((old_tag + 1) & RXL_SET_GEN_MASK);
+	err = rxl_shapes(RXL_WHY(fw), e, ne, &nv) ?:
+	      rxl_set_slots(fw, id, ca->val.nrules, tag, e, ne, nrules);
+	if (err)
+		goto out_unlock;
 	err = rxl_write_set(fw, e, ne, tag);
 	if (err)
 		goto out_unlock;
@@ -819,6 +841,9 @@ static int rxl_rule_append(struct rxl_fw *fw, __u32 id,
 	err = rxl_check_rule(RXL_WHY(fw), r, 0) ?: rxl_lock(fw);
 	if (err)
 		goto out_free;
+	/* An append takes a slot in place: the index is made anew after. */
+	if (!dry)
+		rxl_idx_drop(fw);
 	err = rxl_container_addrs(fw, id, ca);
 	if (!err && !ca->n)
 		err = rxl_fail(fw, -ENOENT, "container %u does not exist", id);
@@ -1007,14 +1032,15 @@ static int rxl_apply_locked(struct rxl_fw *fw, const struct rxl_cont_spec *s,
 		nv = ca->val;
 	nv.id = id;
 	if (new_set) {
-		err = rxl_shapes(RXL_WHY(fw), e, ne, &nv) ?:
-		      rxl_set_slots(fw, id, e, ne, s->nrules);
-		if (err)
-			goto out;
 		/* A fresh tag, unless this id has no set in the fast path. */
 		tag = id << RXL_SET_GEN_BITS;
 		if (exists)
 			tag |= (ca->val.set + 1) & RXL_SET_GEN_MASK;
+		err = rxl_shapes(RXL_WHY(fw), e, ne, &nv) ?:
+		      rxl_set_slots(fw, id, exists ? ca->val.nrules : 0, tag,
+				    e, ne, s->nrules);
+		if (err)
+			goto out;
 		err = rxl_write_set(fw, e, ne, tag);
 		if (err)
 			goto out;
@@ -1031,6 +1057,10 @@ static int rxl_apply_locked(struct rxl_fw *fw, const struct rxl_cont_spec *s,
 	nv.nvnis = s->nvnis;
 	if (bpf_map_lookup_elem(fw->tx_ports, &id, &old_ifx))
 		old_ifx = 0;
+	/* The index names every address before it is inserted. */
+	err = rxl_idx_addrs_ahead(fw, id, ca, s->addrs, s->naddrs);
+	if (err)
+		goto out_undo;
 	if (s->redirect_ifindex > 0) {
 		ifx = s->redirect_ifindex;
 		if (bpf_map_update_elem(fw->tx_ports, &id, &ifx, 0)) {
@@ -1072,6 +1102,9 @@ static int rxl_apply_locked(struct rxl_fw *fw, const struct rxl_cont_spec *s,
 	err = rxl_apply_drop_old(fw, s, ca);
 	if (err)
 		goto out;
+	/* An address left stays in the index with it. */
+	if (!fw->addrs_left)
+		rxl_idx_addrs_set(fw, id, s->addrs, s->naddrs);
 	if (s->redirect_ifindex <= 0 && old_ifx)
 		bpf_map_delete_elem(fw->tx_ports, &id);
 	/*
@@ -1103,8 +1136,10 @@ int rxl_fw_container_apply(struct rxl_fw *fw, const struct rxl_cont_spec *s)
 		return rxl_fail(fw, -ENOMEM, "out of memory");
 	fw->addrs_left = false;
 	err = rxl_lock(fw);
-	if (!err)
+	if (!err) {
+		rxl_idx_use(fw);
 		err = rxl_apply_locked(fw, s, ca);
+	}
 	rxl_unlock(fw, 0);
 	free(ca);
 	return err;

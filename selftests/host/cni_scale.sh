@@ -49,7 +49,11 @@ cni() {
 	RC=$?
 	READ=$(sed -n 's/.*container records read \([0-9]*\),.*/\1/p' "$err")
 	DUMPS=$(sed -n 's/.*link dumps \([0-9]*\),.*/\1/p' "$err")
-	WALKED=$(sed -n 's/.*addresses walked \([0-9]*\)$/\1/p' "$err")
+	WALKED=$(sed -n 's/.*addresses walked \([0-9]*\),.*/\1/p' "$err")
+	KEYS=$(sed -n 's/.*rule keys walked \([0-9]*\),.*/\1/p' "$err")
+	WORDS=$(sed -n 's/.*slot words read \([0-9]*\),.*/\1/p' "$err")
+	CHECKS=$(sed -n 's/.*program checks \([0-9]*\)$/\1/p' "$err")
+	VISITS="addresses $WALKED, rule keys $KEYS, slot words $WORDS"
 	rm -f "$err"
 }
 NAME=pod-sc$SUF
@@ -62,16 +66,35 @@ cni ADD pod 10.99.0.2/16
 [ "$RC" = 0 ] || rxl_fail "ADD with no container present: exit $RC: $OUT"
 READ0=$READ WALK0=$WALKED
 [ -n "$READ0" ] || rxl_fail "no RXLANE_CNI_DEBUG line on stderr"
+[ -n "$WORDS" ] || rxl_fail "no fast-path visit counts on stderr"
 [ "$(id_of "$NAME")" = 0 ] ||
 	rxl_fail "first container has id $(id_of "$NAME"), want 0"
+# The first change made the fast path's index (of nothing): measure again.
 cni DEL pod 10.99.0.2/16
 [ "$RC" = 0 ] || rxl_fail "DEL: exit $RC: $OUT"
+cni ADD pod 10.99.0.2/16
+ADD0=$VISITS
+ip -n "$NS" -d link show dev eth0 | grep -q 'prog/xdp' ||
+	rxl_fail "ADD attached no XDP program to eth0"
+cni DEL pod 10.99.0.2/16
+[ "$RC" = 0 ] || rxl_fail "DEL: exit $RC: $OUT"
+DEL0=$VISITS
+# DEL knows the program on eth0 by the pinned program's id: no read of
+# every map of it (cli_is_rxlane()), and it is gone all the same.
+[ "$CHECKS" = 0 ] ||
+	rxl_fail "DEL checked $CHECKS programs by their maps (want 0: the pinned id)"
+ip -n "$NS" -d link show dev eth0 | grep -q 'prog/xdp' &&
+	rxl_fail "DEL left an XDP program on eth0"
+tc -n "$NS" filter show dev eth0 egress | grep -q rxlane &&
+	rxl_fail "DEL left a tc program on eth0"
+rxl_ok "DEL detaches by the pinned program's id, no program read ($VISITS)"
 
 # N containers by one policy file (ids 0..N-1), one made by hand.
 POL=$(mktemp)
 jq -n --argjson n "$N" '{schema: 1, containers: [range($n) |
 	{name: "p\(.)", ips: ["10.98.\(. / 250 | floor).\(. % 250 + 2)"],
-	 default: "drop"}]}' > "$POL"
+	 default: "drop", rules: ["allow proto tcp dport 22",
+				  "allow proto udp from 10.2.0.0/16"]}]}' > "$POL"
 "$RXL_CLI" policy apply "$POL" >/dev/null ||
 	{ rm -f "$POL"; rxl_fail "policy apply of $N containers"; }
 rm -f "$POL"
@@ -95,13 +118,20 @@ cni ADD pod 10.99.0.2/16
 	rxl_fail "ADD read $READ container records with $N present, $READ0 with none"
 [ "$(id_of "$NAME")" = "$N" ] ||
 	rxl_fail "ADD with ids 0-$((N - 1)) taken got id $(id_of "$NAME"), want $N"
-rxl_ok "ADD reads $READ container records with $N present and with none (fast-path addresses walked: $WALKED and $WALK0)"
+rxl_ok "ADD reads $READ container records with $N present and with none"
+# The fast path's index: one container's entries, whatever is present.
+[ "$VISITS" = "$ADD0" ] ||
+	rxl_fail "ADD with $N present visited $VISITS; with none $ADD0"
+rxl_ok "ADD visits the same fast-path entries with $N present and with none ($VISITS)"
 # The lock's bind of the records dumps every link of the netns (a host
 # veth per container in a bridge layout): the plugin skips it.
 [ "$DUMPS" = 0 ] || rxl_fail "ADD dumped the links $DUMPS times (want 0)"
 rxl_ok "ADD dumps no links (cli_bpffs_bind() skipped)"
 cni DEL pod 10.99.0.2/16
 [ "$RC" = 0 ] || rxl_fail "DEL: exit $RC: $OUT"
+[ "$VISITS" = "$DEL0" ] ||
+	rxl_fail "DEL with $N present visited $VISITS; with none $DEL0"
+rxl_ok "DEL visits the same fast-path entries with $N present and with none ($VISITS)"
 
 # A freed id is taken again: the lowest free one.
 "$RXL_CLI" container del p5 >/dev/null || rxl_fail "container del p5"
