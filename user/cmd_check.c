@@ -356,6 +356,15 @@ int cmd_check(struct cli *c, int argc, char **argv)
 		dead = recovered ? rxl_fw_dead_keys(&c->fw, false) : 0;
 		if (!err)
 			err = cli_recover(c);
+		/*
+		 * The repair trusts no cache of the maps: the fast path's
+		 * index (fw_index.c) is made anew from them at the first
+		 * change. A writer that bypassed it (an older build, the
+		 * library on maps not opened from pins) left it short, and a
+		 * container it does not name could not be removed.
+		 */
+		if (!err && c->fw_open)
+			err = rxl_fw_index_drop(&c->fw);
 	}
 	if (err)
 		return err;
