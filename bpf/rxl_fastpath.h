@@ -22,6 +22,7 @@
 #include "rxl_decap.h"
 #include "rxl_firewall.h"
 #include "rxl_ct.h"
+#include "rxl_frag.h"
 
 static __always_inline void rxl_count(void *map, __u32 idx)
 {
@@ -133,6 +134,49 @@ static __always_inline int rxl_pass(const struct rxl_container *c,
 	return rxl_deliver(c, ctx, len);
 }
 
+/* The IP identification of IPv4 packet @p into *@id; -1 if unreadable. */
+static __always_inline int rxl_ip4_id(struct xdp_md *ctx,
+				      const struct rxl_pkt *p, __be16 *id)
+{
+	__u8 *ip = rxl_hdr(ctx, p, p->l3_off, RXL_IPV4_HLEN);
+
+	if (!ip)
+		return -1;
+	*id = *(__be16 *)(ip + 4);
+	return 0;
+}
+
+/*
+ * Whether @p, a later fragment to container @c, follows a first fragment
+ * that passed (rxl_frag.h). IPv6 fragments never do (not built yet).
+ */
+static __always_inline int rxl_frag_follows(const struct rxl_container *c,
+					    struct xdp_md *ctx,
+					    const struct rxl_pkt *p)
+{
+	__be16 id;
+
+	if (p->family != 4 || rxl_ip4_id(ctx, p, &id))
+		return 0;
+	return rxl_frag4_follows(c->id, p->saddr4, p->daddr4, id, p->proto);
+}
+
+/*
+ * Passes @p to container @c (rxl_pass()); a first fragment is noted
+ * first, so that its later fragments follow it.
+ */
+static __always_inline int rxl_pass_noted(const struct rxl_container *c,
+					  struct xdp_md *ctx,
+					  const struct rxl_pkt *p)
+{
+	__be16 id;
+
+	if (p->frag == RXL_FRAG_FIRST && p->family == 4 &&
+	    !rxl_ip4_id(ctx, p, &id))
+		rxl_frag4_note(c->id, p->saddr4, p->daddr4, id, p->proto);
+	return rxl_pass(c, ctx, p);
+}
+
 /*
  * Rules, then the default policy, of the container @c. The verdict is
  * known before anything is counted: an allowed packet to a container
@@ -147,20 +191,29 @@ static __always_inline int rxl_filter(const struct rxl_container *c,
 	struct rxl_counter *rc;
 	__u32 rule, slot, drop;
 
-	if (p->frag == RXL_FRAG_LATER)
+	/* A later fragment whose first passed gets its verdict. */
+	if (p->frag == RXL_FRAG_LATER) {
+		if (rxl_frag_follows(c, ctx, p)) {
+			rxl_count(&rxl_stats, RXL_STAT_FRAG_FOLLOWED);
+			return rxl_pass(c, ctx, p);
+		}
 		rxl_count(&rxl_stats, RXL_STAT_FRAG_PORTLESS);
+	}
 	rule = p->family == 4 ? rxl_judge4(c, p) : rxl_judge6(c, p);
 	drop = rule == RXL_NO_RULE ? c->flags & RXL_CONT_DEFAULT_DROP :
 				     rule & RXL_RULE_DROP;
 	/* A tracked connection passes what the rules would drop. */
 	if ((drop || (c->flags & RXL_CONT_EGRESS_DROP)) &&
 	    rxl_ct_ingress(c, ctx, p, rule))
-		return rxl_pass(c, ctx, p);
+		goto pass;
 	if (rule == RXL_NO_RULE) {
+		/* A later fragment no first fragment let through. */
 		if (drop)
-			return rxl_cont_drop(c, p, RXL_DROP_DEFAULT);
+			return rxl_cont_drop(c, p, p->frag == RXL_FRAG_LATER ?
+					     RXL_DROP_FRAG_NO_FIRST :
+					     RXL_DROP_DEFAULT);
 		rxl_count(&rxl_stats, RXL_STAT_DEFAULT_ALLOW);
-		return rxl_pass(c, ctx, p);
+		goto pass;
 	}
 	slot = c->rule_base + rxl_rank(rule);
 	rc = bpf_map_lookup_elem(&rxl_rule_cnt, &slot);
@@ -168,7 +221,8 @@ static __always_inline int rxl_filter(const struct rxl_container *c,
 		rxl_add(rc, rxl_frame_len(p));
 	if (drop)
 		return rxl_cont_drop(c, p, RXL_DROP_RULE);
-	return rxl_pass(c, ctx, p);
+pass:
+	return rxl_pass_noted(c, ctx, p);
 }
 
 /* The tunnel types accepted at the packet's destination, 0 if no VTEP. */

@@ -159,6 +159,18 @@ struct {
 } rxl_stats SEC(".maps");
 
 /*
+ * First fragments that passed, shared with the tc egress program
+ * (bpf/rxl_frag.h, Documentation/conntrack.rst "Fragments").
+ */
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, RXL_FRAG_ENTRIES);
+	__type(key, struct rxl_frag4_key);
+	__type(value, struct rxl_frag_val);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} rxl_frag4 SEC(".maps");
+
+/*
  * Connection tracking (Documentation/conntrack.rst), shared with the tc
  * egress program (rxlane_tc.bpf.c), which defines the same maps and
  * reuses these pins. The tables' max_entries is the default; 'rxlane

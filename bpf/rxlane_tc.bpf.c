@@ -26,6 +26,7 @@
 
 #include "rxl_ct.h"
 #include "rxl_firewall.h"
+#include "rxl_frag.h"
 
 /* Headers read, at most: Ethernet, IPv4 with options, an L4 header. */
 #define RXL_TC_PULL	(RXL_ETH_HLEN + 60 + RXL_TCP_HLEN)
@@ -39,6 +40,8 @@ struct rxl_tc_pkt {
 	__u8 proto;
 	__u8 tracked;		/* t is valid */
 	__u8 nd;		/* IPv6 neighbour discovery */
+	__u8 frag;		/* enum rxl_frag, IPv4 only */
+	__be16 ip_id;		/* IPv4 identification, for a fragment */
 	__u32 len;		/* skb->len, for the rule counters */
 	struct rxl_ct_tuple t;
 };
@@ -57,9 +60,18 @@ static __always_inline void rxl_tc_l4(const __u8 *l4, const void *end,
 	pk->tracked = !rxl_ct_tuple(l4, pk->proto, RXL_CT_OUT, &pk->t);
 	return;
 short_hdr:
-	/* UDP and ICMP headers are shorter than TCP's: read only those. */
-	if (len && len <= 8 && l4 + 8 <= (const __u8 *)end)
-		pk->tracked = !rxl_ct_tuple(l4, pk->proto, RXL_CT_OUT, &pk->t);
+	/*
+	 * UDP and ICMP headers are shorter than TCP's: read only those,
+	 * from a copy as long as a TCP header, so that no read depends on
+	 * the verifier's knowing the protocol (6.1's refused a merged path
+	 * that read l4[13] after an 8-byte check).
+	 */
+	if (len && len <= 8 && l4 + 8 <= (const __u8 *)end) {
+		__u8 h[RXL_TCP_HLEN] = {};
+
+		__builtin_memcpy(h, l4, 8);
+		pk->tracked = !rxl_ct_tuple(h, pk->proto, RXL_CT_OUT, &pk->t);
+	}
 }
 
 /*
@@ -73,6 +85,7 @@ static __always_inline int rxl_tc_parse(struct __sk_buff *skb,
 	void *end = (void *)(long)skb->data_end;
 	__u8 *ip = data + RXL_ETH_HLEN;
 	__u32 hlen;
+	__u16 frag;
 
 	if (data + RXL_TC_PULL > end && skb->len > end - data) {
 		bpf_skb_pull_data(skb, RXL_TC_PULL);
@@ -91,8 +104,14 @@ static __always_inline int rxl_tc_parse(struct __sk_buff *skb,
 		pk->saddr = ip + 12;
 		pk->daddr = ip + 16;
 		pk->c = bpf_map_lookup_elem(&rxl_addrs4, ip + 12);
+		frag = bpf_ntohs(*(__be16 *)(ip + 6));
+		if (frag & (RXL_IP_MF | RXL_IP_OFFSET)) {
+			pk->frag = frag & RXL_IP_OFFSET ? RXL_FRAG_LATER :
+							  RXL_FRAG_FIRST;
+			pk->ip_id = *(__be16 *)(ip + 4);
+		}
 		/* A later fragment has no L4 header: never tracked. */
-		if (pk->c && !(bpf_ntohs(*(__be16 *)(ip + 6)) & RXL_IP_OFFSET))
+		if (pk->c && pk->frag != RXL_FRAG_LATER)
 			rxl_tc_l4(ip + hlen, end, pk);
 		return 0;
 	}
@@ -230,14 +249,42 @@ static __always_inline int rxl_tc_judge(struct rxl_tc_pkt *pk)
 	return TC_ACT_SHOT;
 }
 
+/*
+ * A later IPv4 fragment of container @pk->c whose first fragment passed
+ * (rxl_frag.h): it passes too.
+ */
+static __always_inline int rxl_tc_frag_follows(const struct rxl_tc_pkt *pk)
+{
+	if (pk->frag != RXL_FRAG_LATER ||
+	    !rxl_frag4_follows(pk->c->id, *(const __be32 *)pk->saddr,
+			       *(const __be32 *)pk->daddr, pk->ip_id,
+			       pk->proto))
+		return 0;
+	rxl_ct_count(RXL_CT_STAT_FRAG_FOLLOWED);
+	return 1;
+}
+
+/*
+ * A fragment is judged like a whole packet (a later one without ports),
+ * unless it is a later one whose first passed; a first one that passes
+ * is noted for its later ones. A packet that is no fragment tests
+ * pk.frag twice (one judge inlined, not two: 1300 instructions fewer).
+ */
 SEC("tc")
 int rxlane_tc(struct __sk_buff *skb)
 {
 	struct rxl_tc_pkt pk = { .len = skb->len };
+	int act;
 
 	if (rxl_tc_parse(skb, &pk) || !pk.c)
 		return TC_ACT_OK;
-	return rxl_tc_judge(&pk);
+	if (pk.frag && rxl_tc_frag_follows(&pk))
+		return TC_ACT_OK;
+	act = rxl_tc_judge(&pk);
+	if (pk.frag == RXL_FRAG_FIRST && act == TC_ACT_OK)
+		rxl_frag4_note(pk.c->id, *(const __be32 *)pk.saddr,
+			       *(const __be32 *)pk.daddr, pk.ip_id, pk.proto);
+	return act;
 }
 
 /* ---- anti-spoofing: tc ingress on a container's host-side device ------ */

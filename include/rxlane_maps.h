@@ -373,6 +373,7 @@ enum rxl_drop_reason {
 	RXL_DROP_VNI_NOT_BOUND,	/* container not bound to the frame's VNI */
 	RXL_DROP_GENEVE_CRITICAL,	/* GENEVE C bit: critical options */
 	RXL_DROP_GENEVE_OAM,	/* GENEVE O bit: a control message */
+	RXL_DROP_FRAG_NO_FIRST,	/* later fragment, no first fragment passed */
 	RXL_DROP__MAX,
 };
 
@@ -391,8 +392,36 @@ enum rxl_stat {
 	RXL_STAT_REDIRECT,	/* XDP_REDIRECT to the container's port */
 	RXL_STAT_FRAG_PORTLESS,	/* non-first fragment judged without ports */
 	RXL_STAT_ACACHE_MISS,	/* container found past the address cache */
+	RXL_STAT_FRAG_FOLLOWED,	/* later fragment passed after its first */
 	RXL_STAT__MAX,
 };
+
+/* ---- IPv4 fragments (Documentation/conntrack.rst, "Fragments") -------- */
+/*
+ *   rxl_frag4       LRU_HASH rxl_frag4_key -> struct rxl_frag_val: the
+ *                   first fragment of each datagram that passed (XDP
+ *                   ingress or tc egress); its later fragments follow it
+ */
+#define RXL_FRAG_ENTRIES	8192
+/* Nanoseconds a first fragment's later fragments may follow it. */
+#define RXL_FRAG_TIMEOUT_NS	(5 * 1000000000ULL)
+
+/* One datagram: RFC 791 names it by (source, destination, id, protocol). */
+struct rxl_frag4_key {
+	__be32 saddr;
+	__be32 daddr;
+	__be16 id;		/* as on the wire */
+	__u8 proto;
+	__u8 pad;
+};
+_Static_assert(sizeof(struct rxl_frag4_key) == 12, "rxl_frag4_key size");
+
+struct rxl_frag_val {
+	__u64 expires;		/* bpf_ktime_get_coarse_ns() */
+	__u32 zone;		/* the container whose first fragment passed */
+	__u32 pad;
+};
+_Static_assert(sizeof(struct rxl_frag_val) == 16, "rxl_frag_val size");
 
 /* ---- connection tracking (Documentation/conntrack.rst) ----------------- */
 /*
@@ -504,6 +533,7 @@ enum rxl_ct_stat {
 	RXL_CT_STAT_SPOOF,		/* egress not from its container: drop */
 	RXL_CT_STAT_RELATED,		/* ICMP error of a tracked flow, passed */
 	RXL_CT_STAT_PROMOTE,		/* assured: half-open table -> main */
+	RXL_CT_STAT_FRAG_FOLLOWED,	/* egress later fragment after its first */
 	RXL_CT_STAT__MAX,
 };
 

@@ -108,6 +108,7 @@ static const char *const rxl_drop_names[RXL_DROP__MAX] = {
 	[RXL_DROP_VNI_NOT_BOUND] = "vni_not_bound",
 	[RXL_DROP_GENEVE_CRITICAL] = "geneve_critical",
 	[RXL_DROP_GENEVE_OAM]	= "geneve_oam",
+	[RXL_DROP_FRAG_NO_FIRST] = "frag_no_first",
 };
 
 static const char *const rxl_stat_names[RXL_STAT__MAX] = {
@@ -121,6 +122,7 @@ static const char *const rxl_stat_names[RXL_STAT__MAX] = {
 	[RXL_STAT_REDIRECT]	= "redirect",
 	[RXL_STAT_FRAG_PORTLESS] = "frag_portless",
 	[RXL_STAT_ACACHE_MISS]	= "acache_miss",
+	[RXL_STAT_FRAG_FOLLOWED] = "frag_followed",
 };
 
 const char *rxl_drop_name(unsigned int reason)

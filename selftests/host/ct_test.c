@@ -1740,4 +1740,182 @@ TEST_F_TIMEOUT(ct, egress_rule_direction_only, CT_CASE_TIMEOUT)
 	}
 }
 
+/* ---- fragments (IPv4) --------------------------------------------------- */
+
+#define FRAG_ID		0x4242
+#define FRAG_LATER_OFF	185	/* 1480 bytes, in 8-byte units */
+
+/*
+ * Make @p, an IPv4 packet built whole by mk_udp()/mk_tcp(), a fragment
+ * of datagram @id: the first (offset 0, MF) or a later one (the last),
+ * whose bytes after the IP header are then data, not an L4 header.
+ */
+static void frag4(struct pkt *p, uint16_t id, int first)
+{
+	pk_put16(p->b + 14 + 4, id);
+	pk_put16(p->b + 14 + 6, first ? 0x2000 : FRAG_LATER_OFF);
+}
+
+static __u64 xdp_count(FIXTURE_DATA(ct) *self, struct bpf_map *m, __u32 idx)
+{
+	int n = libbpf_num_possible_cpus(), i;
+	__u64 v[n], sum = 0;
+
+	if (bpf_map_lookup_elem(bpf_map__fd(m), &idx, v))
+		return ~0ULL;
+	for (i = 0; i < n; i++)
+		sum += v[i];
+	return sum;
+}
+
+#define DROPS(r)	xdp_count(self, self->xdp->maps.rxl_drops, (r))
+#define EVENTS(e)	xdp_count(self, self->xdp->maps.rxl_stats, (e))
+
+/* The rxl_frag4 entry of datagram @id from @src to @dst; 0 or -ENOENT. */
+static int frag_entry(FIXTURE_DATA(ct) *self, const char *src,
+		      const char *dst, uint8_t proto, uint16_t id,
+		      struct rxl_frag_val *v)
+{
+	struct rxl_frag4_key k = { .id = htons(id), .proto = proto };
+
+	inet_pton(AF_INET, src, &k.saddr);
+	inet_pton(AF_INET, dst, &k.daddr);
+	return bpf_map_lookup_elem(bpf_map__fd(self->xdp->maps.rxl_frag4),
+				   &k, v) ? -ENOENT : 0;
+}
+
+static int frag_put(FIXTURE_DATA(ct) *self, const char *src, const char *dst,
+		    uint8_t proto, uint16_t id, const struct rxl_frag_val *v)
+{
+	struct rxl_frag4_key k = { .id = htons(id), .proto = proto };
+
+	inet_pton(AF_INET, src, &k.saddr);
+	inet_pton(AF_INET, dst, &k.daddr);
+	return bpf_map_update_elem(bpf_map__fd(self->xdp->maps.rxl_frag4),
+				   &k, v, 0);
+}
+
+/*
+ * The fragmented reply of a tracked flow: its first fragment passes by
+ * the entry and is noted; its later fragment follows, though the rules
+ * (default drop) would refuse it. A later fragment of another datagram,
+ * or alone, is dropped as frag_no_first.
+ */
+TEST_F_TIMEOUT(ct, frag_follows_tracked_first, CT_CASE_TIMEOUT)
+{
+	struct rxl_frag_val fv;
+	struct pkt p;
+
+	mk_udp(&p, 4, OUT, 41000, 53);
+	PASSES_OUT(&p);
+	mk_udp(&p, 4, IN, 41000, 53);
+	frag4(&p, FRAG_ID, 1);
+	PASSES_IN(&p);
+	ASSERT_EQ(0, frag_entry(self, PEER4, CONT4, IPPROTO_UDP, FRAG_ID,
+				&fv));
+	EXPECT_EQ(CID, fv.zone);
+	EXPECT_LT(now_ns(), fv.expires);
+	EXPECT_GE(now_ns() + RXL_FRAG_TIMEOUT_NS + 1000000000ULL,
+		  fv.expires);
+	mk_udp(&p, 4, IN, 41000, 53);
+	frag4(&p, FRAG_ID, 0);
+	PASSES_IN(&p);
+	PASSES_IN(&p);		/* every later fragment, not just one */
+	EXPECT_EQ(2, EVENTS(RXL_STAT_FRAG_FOLLOWED));
+	EXPECT_EQ(0, DROPS(RXL_DROP_FRAG_NO_FIRST));
+
+	/* Another datagram of the same flow: its first never came. */
+	frag4(&p, FRAG_ID + 1, 0);
+	DROPPED_IN(&p);
+	EXPECT_EQ(1, DROPS(RXL_DROP_FRAG_NO_FIRST));
+	EXPECT_EQ(0, DROPS(RXL_DROP_DEFAULT));
+}
+
+/* A first fragment allowed by a port rule: its later ones follow. */
+TEST_F_TIMEOUT(ct, frag_follows_allowed_first, CT_CASE_TIMEOUT)
+{
+	struct pkt p;
+
+	mk_tcp(&p, 4, 0, IN, 8080, 50000, SYN);
+	frag4(&p, FRAG_ID, 0);
+	DROPPED_IN(&p);		/* before its first: not buffered */
+	EXPECT_EQ(1, DROPS(RXL_DROP_FRAG_NO_FIRST));
+	mk_tcp(&p, 4, 0, IN, 8080, 50000, SYN);
+	frag4(&p, FRAG_ID, 1);
+	PASSES_IN(&p);
+	mk_tcp(&p, 4, 0, IN, 8080, 50000, SYN);
+	frag4(&p, FRAG_ID, 0);
+	PASSES_IN(&p);
+	EXPECT_EQ(1, EVENTS(RXL_STAT_FRAG_FOLLOWED));
+}
+
+/* The later fragments of a first fragment the rules dropped are dropped. */
+TEST_F_TIMEOUT(ct, frag_of_dropped_first_dropped, CT_CASE_TIMEOUT)
+{
+	struct rxl_frag_val fv;
+	struct pkt p;
+
+	mk_udp(&p, 4, IN, 41000, 53);	/* unsolicited: no entry */
+	frag4(&p, FRAG_ID, 1);
+	DROPPED_IN(&p);
+	EXPECT_EQ(1, DROPS(RXL_DROP_DEFAULT));
+	EXPECT_EQ(-ENOENT, frag_entry(self, PEER4, CONT4, IPPROTO_UDP,
+				      FRAG_ID, &fv));
+	mk_udp(&p, 4, IN, 41000, 53);
+	frag4(&p, FRAG_ID, 0);
+	DROPPED_IN(&p);
+	EXPECT_EQ(1, DROPS(RXL_DROP_FRAG_NO_FIRST));
+	EXPECT_EQ(0, EVENTS(RXL_STAT_FRAG_FOLLOWED));
+}
+
+/* An expired note, or one of another container, is no note. */
+TEST_F_TIMEOUT(ct, frag_expired_or_other_zone, CT_CASE_TIMEOUT)
+{
+	struct rxl_frag_val fv = { .zone = CID };
+	struct pkt p;
+
+	fv.expires = now_ns() - 1;
+	ASSERT_EQ(0, frag_put(self, PEER4, CONT4, IPPROTO_UDP, FRAG_ID, &fv));
+	mk_udp(&p, 4, IN, 41000, 53);
+	frag4(&p, FRAG_ID, 0);
+	DROPPED_IN(&p);
+	fv.expires = now_ns() + RXL_FRAG_TIMEOUT_NS;
+	fv.zone = CID_B;
+	ASSERT_EQ(0, frag_put(self, PEER4, CONT4, IPPROTO_UDP, FRAG_ID, &fv));
+	DROPPED_IN(&p);
+	EXPECT_EQ(2, DROPS(RXL_DROP_FRAG_NO_FIRST));
+	fv.zone = CID;
+	ASSERT_EQ(0, frag_put(self, PEER4, CONT4, IPPROTO_UDP, FRAG_ID, &fv));
+	PASSES_IN(&p);
+}
+
+/*
+ * Egress under egress default drop: the later fragments of a tracked
+ * flow's first fragment follow it out; another datagram's are dropped.
+ */
+TEST_F_TIMEOUT(ct, frag_follows_egress, CT_CASE_TIMEOUT)
+{
+	struct pkt p;
+
+	mk_tcp(&p, 4, 1, IN, 8080, 50000, SYN);
+	PASSES_IN(&p);
+	mk_tcp(&p, 4, 1, OUT, 8080, 50000, SYN | ACK);
+	frag4(&p, FRAG_ID, 1);
+	PASSES_OUT(&p);
+	mk_tcp(&p, 4, 1, OUT, 8080, 50000, SYN | ACK);
+	frag4(&p, FRAG_ID, 0);
+	PASSES_OUT(&p);
+	EXPECT_EQ(1, stat(self, RXL_CT_STAT_FRAG_FOLLOWED));
+	frag4(&p, FRAG_ID + 1, 0);
+	DROPPED_OUT(&p);
+	EXPECT_EQ(1, stat(self, RXL_CT_STAT_EGRESS_DROP));
+	/* A dropped first fragment notes nothing. */
+	mk_udp_peer(&p, 4, 1, PEER4, OUT, 41000, 53);
+	frag4(&p, FRAG_ID + 2, 1);
+	DROPPED_OUT(&p);
+	frag4(&p, FRAG_ID + 2, 0);
+	DROPPED_OUT(&p);
+	EXPECT_EQ(1, stat(self, RXL_CT_STAT_FRAG_FOLLOWED));
+}
+
 TEST_HARNESS_MAIN

@@ -1,0 +1,84 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * rxl_frag.h - IPv4 fragments follow their first fragment, shared by the
+ * XDP ingress path (rxl_fastpath.h) and the tc egress program
+ * (rxlane_tc.bpf.c).
+ *
+ * Only the first fragment of a datagram carries its ports, so only it
+ * can be judged by port rules or matched to a tracked connection. When it
+ * passes, its datagram, (source, destination, IP id, protocol), is noted
+ * in rxl_frag4 with the container's id and an expiry RXL_FRAG_TIMEOUT_NS
+ * ahead; a later fragment (offset > 0) of a noted, unexpired datagram of
+ * the same container gets the first fragment's verdict, pass. Nothing is
+ * buffered: a later fragment that arrives before its first one misses
+ * (Documentation/conntrack.rst, "Fragments").
+ *
+ * Only fragments reach these functions: a packet without MF and offset
+ * costs nothing here.
+ *
+ * Context: softirq (XDP, tc), or BPF_PROG_TEST_RUN. Never sleeps.
+ */
+#ifndef _RXL_FRAG_H
+#define _RXL_FRAG_H
+
+#include <linux/bpf.h>
+#include <bpf/bpf_helpers.h>
+
+#include "rxl_maps.h"
+
+/**
+ * rxl_frag4_note() - note that the first fragment of a datagram passed
+ * @zone: the container it belongs to
+ * @saddr: its source address
+ * @daddr: its destination address
+ * @id: its IP identification, as on the wire
+ * @proto: its protocol
+ *
+ * A full table evicts the least recently noted datagram: its later
+ * fragments are then judged as if their first never came.
+ */
+static __always_inline void rxl_frag4_note(__u32 zone, __be32 saddr,
+					   __be32 daddr, __be16 id, __u8 proto)
+{
+	struct rxl_frag4_key k = {
+		.saddr = saddr,
+		.daddr = daddr,
+		.id = id,
+		.proto = proto,
+	};
+	struct rxl_frag_val v = {
+		.expires = bpf_ktime_get_coarse_ns() + RXL_FRAG_TIMEOUT_NS,
+		.zone = zone,
+	};
+
+	bpf_map_update_elem(&rxl_frag4, &k, &v, BPF_ANY);
+}
+
+/**
+ * rxl_frag4_follows() - whether a later fragment follows a passed first
+ * @zone: the container the later fragment belongs to
+ * @saddr: its source address
+ * @daddr: its destination address
+ * @id: its IP identification, as on the wire
+ * @proto: its protocol
+ *
+ * Return: 1 when the first fragment of the same datagram passed for
+ * container @zone and has not expired, else 0. Reads only.
+ */
+static __always_inline int rxl_frag4_follows(__u32 zone, __be32 saddr,
+					     __be32 daddr, __be16 id,
+					     __u8 proto)
+{
+	struct rxl_frag4_key k = {
+		.saddr = saddr,
+		.daddr = daddr,
+		.id = id,
+		.proto = proto,
+	};
+	const struct rxl_frag_val *v = bpf_map_lookup_elem(&rxl_frag4, &k);
+
+	return v && v->zone == zone &&
+	       v->expires > bpf_ktime_get_coarse_ns();
+}
+
+#endif /* _RXL_FRAG_H */
