@@ -588,14 +588,20 @@ static bool rxlane_hw_spoof_exempt(u8 family, const __be32 *a)
 }
 
 /*
- * The network source of @skb (from its MAC header at skb->data): IPv4's or
- * IPv6's source, ARP's sender address, after at most two in-band VLAN
- * tags. Returns its family, or 0 when the frame carries none (another
- * protocol, or too short to hold one).
+ * The network source of @skb (from its MAC header @eth at skb->data):
+ * IPv4's or IPv6's source, ARP's sender address, after at most two in-band
+ * VLAN tags. An ARP frame whose sender hardware address is not its
+ * Ethernet source sets @forged (it would teach neighbours another MAC for
+ * the sender address). Returns the family, or 0 when the frame carries
+ * none (another protocol, or too short to hold one).
  */
-static u8 rxlane_hw_spoof_src(const struct sk_buff *skb, __be16 proto,
-			      __be32 *a)
+static u8 rxlane_hw_spoof_src(const struct sk_buff *skb,
+			      const struct ethhdr *eth, __be32 *a,
+			      bool *forged)
 {
+	__be16 proto = eth->h_proto;
+	u8 sbuf[ETH_ALEN];
+	const u8 *sha;
 	unsigned int off = ETH_HLEN, depth;
 	const struct vlan_hdr *vh;
 	const struct arphdr *arp;
@@ -631,9 +637,12 @@ static u8 rxlane_hw_spoof_src(const struct sk_buff *skb, __be16 proto,
 		    arp->ar_pro != htons(ETH_P_IP) || arp->ar_hln != ETH_ALEN ||
 		    arp->ar_pln != 4)
 			return 0;
+		sha = skb_header_pointer(skb, off + sizeof(*arp), ETH_ALEN,
+					 sbuf);
 		p = skb_header_pointer(skb, off + sizeof(*arp) + ETH_ALEN, 4, a);
-		if (!p)
+		if (!sha || !p)
 			return 0;
+		*forged = !ether_addr_equal(sha, eth->h_source);
 		a[0] = p[0];
 		return AF_INET;
 	}
@@ -648,7 +657,8 @@ static u8 rxlane_hw_spoof_src(const struct sk_buff *skb, __be16 proto,
  *
  * The sender is the container whose MAC is the frame's source MAC; its
  * frame is spoofed when its network source is not one of its addresses
- * (and not a source any host uses, see rxlane_hw_spoof_exempt()). A frame
+ * (and not a source any host uses, see rxlane_hw_spoof_exempt()), or when
+ * it is ARP with a sender hardware address other than that MAC. A frame
  * with no container's MAC is spoofed when its network source is a
  * container's address. A frame that claims no container at all (the
  * host's own traffic) passes. The container counts the drop.
@@ -660,7 +670,7 @@ bool rxlane_hw_spoofed(struct rxlane_priv *priv, const struct sk_buff *skb)
 {
 	struct rxlane_hw_spoof *s, *owner = NULL;
 	const struct ethhdr *eth;
-	bool spoofed = false;
+	bool spoofed = false, forged = false;
 	struct ethhdr ebuf;
 	__be32 src[4];
 	u8 family;
@@ -670,13 +680,14 @@ bool rxlane_hw_spoofed(struct rxlane_priv *priv, const struct sk_buff *skb)
 	eth = skb_header_pointer(skb, 0, sizeof(ebuf), &ebuf);
 	if (!eth)
 		return false;
-	family = rxlane_hw_spoof_src(skb, eth->h_proto, src);
+	family = rxlane_hw_spoof_src(skb, eth, src, &forged);
 	rcu_read_lock();
 	list_for_each_entry_rcu(s, &priv->hw_spoof, list) {
 		if (ether_addr_equal(s->mac, eth->h_source)) {
 			owner = s;
-			spoofed = family && !rxlane_hw_spoof_own(s, family, src) &&
-				  !rxlane_hw_spoof_exempt(family, src);
+			spoofed = forged ||
+				  (family && !rxlane_hw_spoof_own(s, family, src) &&
+				   !rxlane_hw_spoof_exempt(family, src));
 			break;
 		}
 	}

@@ -3,9 +3,10 @@
 """The NIC's side of a container (issue 15), as `rxlane hw` shows it:
 - the egress spoof check in the NIC's transmit path: a container behind a
   macvlan on the NIC sends its own frames (they pass, its counter stays),
-  frames from a foreign source IP and frames from a foreign MAC claiming
-  its IP (both dropped by the NIC, the wire never sees them, the counter
-  rises by exactly the number sent); the host's own traffic passes; the
+  frames from a foreign source IP, frames from a foreign MAC claiming
+  its IP and ARP naming a foreign MAC as its sender (all dropped by the
+  NIC, the wire never sees them, the counter rises by exactly the number
+  sent); the host's own traffic passes; the
   refusals (spoofchk without a MAC, a MAC another container has) leave
   nothing;
 - per-entry hit counters: traffic to an allowed port and to a refused port
@@ -164,6 +165,37 @@ check(tx_dropped() - tx0 >= 2 * N, 'the NIC\'s tx_dropped rose by %d, want >= %d
       (tx_dropped() - tx0, 2 * N))
 log('ok: %d frames from %s claiming %s dropped by the NIC, spoof_drops +%d' %
     (N, FOREIGN_MAC, CIP, N))
+
+# ---- (d) ARP from its MAC naming another MAC as the sender: dropped ----------
+def raw_arp(src_mac, sha, count):
+    """count gratuitous ARP replies for the container's IP from src_mac
+    whose sender hardware address is sha."""
+    mac = lambda m: bytes.fromhex(m.replace(':', ''))
+    arp = (struct.pack('!HHBBH', 1, 0x0800, 6, 4, 2) + mac(sha) +
+           socket.inet_aton(CIP) + mac(peer_mac) + socket.inet_aton(t.wire_ip))
+    frame = mac(peer_mac) + mac(src_mac) + b'\x08\x06' + arp + bytes(18)
+    with netns(CTR):
+        sk = socket.socket(socket.AF_PACKET, socket.SOCK_RAW)
+    try:
+        sk.bind((MV, 0))
+        for _ in range(count):
+            sk.send(frame)
+    finally:
+        sk.close()
+
+
+# Its own ARP first, then the forged: the frames leave in that order, so
+# once the forged ones are counted an own one dropped would show as more.
+d1 = drops()
+raw_arp(MAC, MAC, N)
+raw_arp(MAC, FOREIGN_MAC, N)
+poll(lambda: drops() >= d1 + N)
+time.sleep(1)
+check(drops() == d1 + N, 'ARP from %s (%d own, then %d naming %s as the sender of %s): '
+      'spoof_drops %d, want %d' % (MAC, N, N, FOREIGN_MAC, CIP, drops(), d1 + N))
+log('ok: %d ARP replies for %s naming %s as its MAC dropped by the NIC; its own passed' %
+    (N, CIP, FOREIGN_MAC))
+d0 += N
 
 # ---- the host's own traffic (no container's MAC or IP) passes ---------------
 udp_burst(None, (t.nic_ip, 40002), (t.wire_ip, SINK), N)
