@@ -531,6 +531,18 @@ static bool rxlane_hw_mac_taken(const struct rxlane_hw_cont *c)
 
 /* ---- the egress spoof check (rxlane's NIC, its transmit path) ---------- */
 
+/* @k for address @a of @family, as the spoof check hashes it. */
+static void rxlane_hw_spoof_key(struct rxlane_hw_spoof_key *k, u8 family,
+				const __be32 *a)
+{
+	memset(k, 0, sizeof(*k));
+	k->family = family;
+	if (family == AF_INET)
+		k->a[0] = a[0];
+	else
+		memcpy(k->a, a, sizeof(k->a));
+}
+
 /*
  * The spoof check of @c, ready to go into its NIC's list: on rxlane's NIC
  * only (the transmit path is ours), for a container with a MAC.
@@ -540,6 +552,7 @@ static int rxlane_hw_spoof_prep(struct rxlane_hw_cont *c,
 				struct netlink_ext_ack *extack)
 {
 	struct rxlane_hw_spoof *s;
+	unsigned int i;
 
 	*sp = NULL;
 	if (!c->spoofchk)
@@ -553,25 +566,129 @@ static int rxlane_hw_spoof_prep(struct rxlane_hw_cont *c,
 	if (!s)
 		return -ENOMEM;
 	ether_addr_copy(s->mac, c->mac);
-	memcpy(s->addrs, c->addrs, sizeof(s->addrs));
+	for (i = 0; i < c->naddrs; i++) {
+		rxlane_hw_spoof_key(&s->addrs[i].key, c->addrs[i].family,
+				    c->addrs[i].a);
+		s->addrs[i].owner = s;
+	}
 	s->naddrs = c->naddrs;
 	atomic64_set(&s->drops, 0);
 	*sp = s;
 	return 0;
 }
 
-static bool rxlane_hw_spoof_own(const struct rxlane_hw_spoof *s, u8 family,
-				const __be32 *a)
+static const struct rhashtable_params rxlane_hw_spoof_mac_params = {
+	.key_len = ETH_ALEN,
+	.key_offset = offsetof(struct rxlane_hw_spoof, mac),
+	.head_offset = offsetof(struct rxlane_hw_spoof, node),
+	.automatic_shrinking = true,
+};
+
+static const struct rhashtable_params rxlane_hw_spoof_addr_params = {
+	.key_len = sizeof(struct rxlane_hw_spoof_key),
+	.key_offset = offsetof(struct rxlane_hw_spoof_addr, key),
+	.head_offset = offsetof(struct rxlane_hw_spoof_addr, node),
+	.automatic_shrinking = true,
+};
+
+/**
+ * rxlane_hw_nic_init() - the NIC's spoof check tables, empty
+ * @priv:	the NIC being initialised
+ *
+ * Context: process context (ndo_init, RTNL held); may sleep.
+ * Return: 0 or -errno; on error nothing is left.
+ */
+int rxlane_hw_nic_init(struct rxlane_priv *priv)
+{
+	int err;
+
+	INIT_LIST_HEAD(&priv->hw_spoof);
+	err = rhashtable_init(&priv->hw_spoof_mac, &rxlane_hw_spoof_mac_params);
+	if (err)
+		return err;
+	err = rhashtable_init(&priv->hw_spoof_addr,
+			      &rxlane_hw_spoof_addr_params);
+	if (err)
+		rhashtable_destroy(&priv->hw_spoof_mac);
+	return err;
+}
+
+/**
+ * rxlane_hw_nic_uninit() - free the NIC's spoof check tables
+ * @priv:	the NIC, its containers gone (NETDEV_UNREGISTER)
+ *
+ * Context: process context (ndo_uninit, RTNL held); may sleep.
+ */
+void rxlane_hw_nic_uninit(struct rxlane_priv *priv)
+{
+	WARN_ON(!list_empty(&priv->hw_spoof));
+	rhashtable_destroy(&priv->hw_spoof_addr);
+	rhashtable_destroy(&priv->hw_spoof_mac);
+}
+
+/* Unhash @s's first @naddrs addresses and, with @mac, its MAC. */
+static void rxlane_hw_spoof_unhash(struct rxlane_priv *priv,
+				   struct rxlane_hw_spoof *s,
+				   unsigned int naddrs, bool mac)
+{
+	while (naddrs--)
+		rhashtable_remove_fast(&priv->hw_spoof_addr,
+				       &s->addrs[naddrs].node,
+				       rxlane_hw_spoof_addr_params);
+	if (mac)
+		rhashtable_remove_fast(&priv->hw_spoof_mac, &s->node,
+				       rxlane_hw_spoof_mac_params);
+}
+
+/*
+ * Put @s in its NIC's tables: from here on the transmit path checks the
+ * container's egress. A MAC or address already there (another container
+ * has it: refused earlier, so only a race with nothing) fails with
+ * -EEXIST; -ENOMEM and -EBUSY come from the hash tables.
+ *
+ * Context: RTNL held.
+ * Return: 0 or -errno; on error @s is in no table and was never visible.
+ */
+static int rxlane_hw_spoof_link(struct rxlane_priv *priv,
+				struct rxlane_hw_spoof *s)
+{
+	unsigned int i;
+	int err;
+
+	err = rhashtable_lookup_insert_fast(&priv->hw_spoof_mac, &s->node,
+					    rxlane_hw_spoof_mac_params);
+	if (err)
+		return err;
+	for (i = 0; i < s->naddrs; i++) {
+		err = rhashtable_lookup_insert_fast(&priv->hw_spoof_addr,
+						    &s->addrs[i].node,
+						    rxlane_hw_spoof_addr_params);
+		if (err) {
+			rxlane_hw_spoof_unhash(priv, s, i, true);
+			return err;
+		}
+	}
+	list_add_tail_rcu(&s->list, &priv->hw_spoof);
+	return 0;
+}
+
+/* Take @s out of its NIC's tables and free it after a grace period. */
+static void rxlane_hw_spoof_unlink(struct rxlane_priv *priv,
+				   struct rxlane_hw_spoof *s)
+{
+	list_del_rcu(&s->list);
+	rxlane_hw_spoof_unhash(priv, s, s->naddrs, true);
+	kfree_rcu(s, rcu);
+}
+
+static bool rxlane_hw_spoof_own(const struct rxlane_hw_spoof *s,
+				const struct rxlane_hw_spoof_key *k)
 {
 	unsigned int i;
 
-	for (i = 0; i < s->naddrs; i++) {
-		if (s->addrs[i].family != family)
-			continue;
-		if (family == AF_INET ? s->addrs[i].a[0] == a[0] :
-		    !memcmp(s->addrs[i].a, a, sizeof(s->addrs[i].a)))
+	for (i = 0; i < s->naddrs; i++)
+		if (!memcmp(&s->addrs[i].key, k, sizeof(*k)))
 			return true;
-	}
 	return false;
 }
 
@@ -668,9 +785,11 @@ static u8 rxlane_hw_spoof_src(const struct sk_buff *skb,
  */
 bool rxlane_hw_spoofed(struct rxlane_priv *priv, const struct sk_buff *skb)
 {
-	struct rxlane_hw_spoof *s, *owner = NULL;
-	const struct ethhdr *eth;
+	struct rxlane_hw_spoof *owner = NULL;
+	struct rxlane_hw_spoof_addr *sa;
+	struct rxlane_hw_spoof_key key;
 	bool spoofed = false, forged = false;
+	const struct ethhdr *eth;
 	struct ethhdr ebuf;
 	__be32 src[4];
 	u8 family;
@@ -681,23 +800,21 @@ bool rxlane_hw_spoofed(struct rxlane_priv *priv, const struct sk_buff *skb)
 	if (!eth)
 		return false;
 	family = rxlane_hw_spoof_src(skb, eth, src, &forged);
+	if (family)
+		rxlane_hw_spoof_key(&key, family, src);
 	rcu_read_lock();
-	list_for_each_entry_rcu(s, &priv->hw_spoof, list) {
-		if (ether_addr_equal(s->mac, eth->h_source)) {
-			owner = s;
-			spoofed = forged ||
-				  (family && !rxlane_hw_spoof_own(s, family, src) &&
-				   !rxlane_hw_spoof_exempt(family, src));
-			break;
-		}
-	}
-	if (!owner && family) {
-		list_for_each_entry_rcu(s, &priv->hw_spoof, list) {
-			if (rxlane_hw_spoof_own(s, family, src)) {
-				owner = s;
-				spoofed = true;
-				break;
-			}
+	owner = rhashtable_lookup(&priv->hw_spoof_mac, eth->h_source,
+				  rxlane_hw_spoof_mac_params);
+	if (owner) {
+		spoofed = forged ||
+			  (family && !rxlane_hw_spoof_own(owner, &key) &&
+			   !rxlane_hw_spoof_exempt(family, src));
+	} else if (family) {
+		sa = rhashtable_lookup(&priv->hw_spoof_addr, &key,
+				       rxlane_hw_spoof_addr_params);
+		if (sa) {
+			owner = sa->owner;
+			spoofed = true;
 		}
 	}
 	if (spoofed)
@@ -875,17 +992,27 @@ int rxlane_hw_cont_add(struct rxlane_hw_cont *c, struct netlink_ext_ack *extack)
 	if (err)
 		goto err_put_ctx;
 	rxlane_hw_band_update(c->dev);
+	if (spoof) {
+		err = rxlane_hw_spoof_link(rxlane_hw_priv(c->dev), spoof);
+		if (err) {
+			NL_SET_ERR_MSG_MOD(extack,
+					   "cannot add the container to the NIC's spoof check");
+			goto err_erase;
+		}
+	}
 	err = rxlane_hw_install(c, items, nallow, n, U32_MAX, extack);
 	if (err)
-		goto err_erase;
+		goto err_unlink;
 	c->next_rule_id = c->nrules + 1;
-	if (spoof) {
-		c->spoof = spoof;
-		list_add_tail_rcu(&spoof->list, &rxlane_hw_priv(c->dev)->hw_spoof);
-	}
+	c->spoof = spoof;
 	kvfree(items);
 	return 0;
 
+err_unlink:
+	if (spoof) {
+		rxlane_hw_spoof_unlink(rxlane_hw_priv(c->dev), spoof);
+		spoof = NULL;
+	}
 err_erase:
 	xa_erase(&rxlane_hw_conts, c->id);
 	rxlane_hw_band_update(c->dev);
@@ -907,10 +1034,8 @@ static void rxlane_hw_cont_remove(struct rxlane_hw_cont *c, bool nic,
 
 	if (notify)
 		rxlane_genl_notify(c, RXLANE_CMD_CONT_DEL);
-	if (c->spoof) {
-		list_del_rcu(&c->spoof->list);
-		kfree_rcu(c->spoof, rcu);
-	}
+	if (c->spoof)
+		rxlane_hw_spoof_unlink(rxlane_hw_priv(c->dev), c->spoof);
 	for (i = c->nentries; nic && i--; )
 		rxlane_hw_entry_del(c->dev, c->entries[i].loc);
 	rxlane_hw_ctx_put(c->ctx, nic);

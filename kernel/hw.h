@@ -12,6 +12,7 @@
 #define _RXLANE_HW_H
 
 #include <linux/netdevice.h>
+#include <linux/rhashtable.h>
 #include <linux/types.h>
 #include <net/net_namespace.h>
 #include <net/netlink.h>
@@ -82,20 +83,45 @@ struct rxlane_hw_entry {
 };
 
 /**
+ * struct rxlane_hw_spoof_key - an address as the spoof check hashes it
+ * @a:		IPv4 in a[0] (the rest 0), or IPv6
+ * @family:	AF_INET or AF_INET6
+ */
+struct rxlane_hw_spoof_key {
+	__be32 a[4];
+	u32 family;
+};
+
+/**
+ * struct rxlane_hw_spoof_addr - one address of a checked container, in its
+ *				 NIC's rxlane_priv.hw_spoof_addr
+ * @node:	hash table linkage
+ * @key:	the address
+ * @owner:	the container's spoof check
+ */
+struct rxlane_hw_spoof_addr {
+	struct rhash_head node;
+	struct rxlane_hw_spoof_key key;
+	struct rxlane_hw_spoof *owner;
+};
+
+/**
  * struct rxlane_hw_spoof - what the NIC's transmit path checks for one
  *			    container: a copy of its MAC and addresses, read
  *			    under RCU
  * @list:	in the NIC's rxlane_priv.hw_spoof; RTNL writers
+ * @node:	in the NIC's rxlane_priv.hw_spoof_mac, keyed by @mac
  * @mac:	the container's MAC
- * @addrs:	its addresses
+ * @addrs:	its addresses, each in the NIC's rxlane_priv.hw_spoof_addr
  * @naddrs:	entries of @addrs in use
  * @drops:	frames dropped as its spoofed egress
  * @rcu:	freed after a grace period
  */
 struct rxlane_hw_spoof {
 	struct list_head list;
+	struct rhash_head node;
 	u8 mac[ETH_ALEN];
-	struct rxlane_hw_addr addrs[RXLANE_ADDRS_MAX];
+	struct rxlane_hw_spoof_addr addrs[RXLANE_ADDRS_MAX];
 	unsigned int naddrs;
 	atomic64_t drops;
 	struct rcu_head rcu;

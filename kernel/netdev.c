@@ -329,14 +329,16 @@ static int rxlane_init(struct net_device *dev)
 		return -ENOMEM;
 	mutex_init(&priv->cfg_lock);
 	atomic64_set(&priv->filter_drops, 0);
-	INIT_LIST_HEAD(&priv->hw_spoof);
 	atomic64_set(&priv->xdp_xmit, 0);
 	atomic64_set(&priv->xdp_xmit_err, 0);
 	rxlane_tunnel_init(priv);
 
-	err = rxlane_rss_init(priv);
+	err = rxlane_hw_nic_init(priv);
 	if (err)
 		goto err_free_stats;
+	err = rxlane_rss_init(priv);
+	if (err)
+		goto err_hw_uninit;
 	err = rxlane_rx_init(priv);
 	if (err)
 		goto err_rss_uninit;
@@ -361,6 +363,8 @@ err_rx_uninit:
 	rxlane_rx_uninit(priv);
 err_rss_uninit:
 	rxlane_rss_uninit(priv);
+err_hw_uninit:
+	rxlane_hw_nic_uninit(priv);
 err_free_stats:
 	free_percpu(dev->tstats);
 	return err;
@@ -376,8 +380,6 @@ static void rxlane_uninit(struct net_device *dev)
 {
 	struct rxlane_priv *priv = netdev_priv(dev);
 
-	/* The containers on the NIC went at NETDEV_UNREGISTER (hw.c). */
-	WARN_ON(!list_empty(&priv->hw_spoof));
 	rxlane_debugfs_uninit(priv);
 	cpuhp_state_remove_instance_nocalls(rxlane_cpuhp_state,
 					    &priv->cpuhp_node);
@@ -385,6 +387,8 @@ static void rxlane_uninit(struct net_device *dev)
 	rxlane_ntuple_uninit(priv);
 	rxlane_rx_uninit(priv);
 	rxlane_rss_uninit(priv);
+	/* The containers on the NIC went at NETDEV_UNREGISTER (hw.c). */
+	rxlane_hw_nic_uninit(priv);
 	rxlane_tunnel_uninit(priv);
 	rxlane_vlan_release(priv);
 	netdev_put(priv->lower, &priv->lower_tracker);

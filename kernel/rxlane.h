@@ -26,6 +26,7 @@
 #include <linux/ethtool.h>
 #include <linux/if_vlan.h>
 #include <linux/mutex.h>
+#include <linux/rhashtable-types.h>
 #include <linux/netdevice.h>
 #include <linux/skbuff.h>
 #include <linux/smp.h>
@@ -366,7 +367,11 @@ enum {
  * @xdp_prog:	native XDP program, RCU readers, RTNL writers
  * @filter_drops: frames dropped by a drop action
  * @hw_spoof:	struct rxlane_hw_spoof of the containers on this NIC whose
- *		egress is checked: RCU readers (transmit), RTNL writers (hw.c)
+ *		egress is checked: RTNL writers (hw.c); the transmit path
+ *		only asks whether it is empty
+ * @hw_spoof_mac: the same, hashed by MAC: RCU readers (transmit)
+ * @hw_spoof_addr: their addresses (struct rxlane_hw_spoof_addr), hashed:
+ *		RCU readers (transmit)
  * @xdp_xmit:	frames sent by ndo_xdp_xmit
  * @xdp_xmit_err: frames ndo_xdp_xmit could not send
  * @faults:	fault injection knobs
@@ -394,6 +399,8 @@ struct rxlane_priv {
 	struct bpf_prog __rcu *xdp_prog;
 	atomic64_t filter_drops;
 	struct list_head hw_spoof;
+	struct rhashtable hw_spoof_mac;
+	struct rhashtable hw_spoof_addr;
 	atomic64_t xdp_xmit;
 	atomic64_t xdp_xmit_err;
 	struct rxlane_faults faults;
@@ -467,6 +474,8 @@ int rxlane_ntuple_hits(struct rxlane_priv *priv, u32 loc, u64 *hits);
 
 /* hw.c: the egress spoof check of the transmit path */
 bool rxlane_hw_spoofed(struct rxlane_priv *priv, const struct sk_buff *skb);
+int rxlane_hw_nic_init(struct rxlane_priv *priv);
+void rxlane_hw_nic_uninit(struct rxlane_priv *priv);
 
 /* arfs.c */
 int rxlane_arfs_init(struct rxlane_priv *priv);
