@@ -11,6 +11,7 @@
  * adjust_pair times two such calls, and bench_xdp reports the variants
  * that pay it both raw and less half of adjust_pair in the same round.
  * xdp_drop_base is the baseline every figure is divided by.
+ * xdp_pass_base passes everything (scripts/bench-ct-rr.sh).
  * tc_ok_base is the "no program" baseline of the tc egress program
  * (bench_xdp -C): an skb program that only returns TC_ACT_OK.
  */
@@ -46,6 +47,13 @@ SEC("xdp")
 int xdp_drop_base(struct xdp_md *ctx)
 {
 	return XDP_DROP;
+}
+
+/* scripts/bench-ct-rr.sh's "xdp-pass": a veth in XDP (NAPI) mode alone. */
+SEC("xdp")
+int xdp_pass_base(struct xdp_md *ctx)
+{
+	return XDP_PASS;
 }
 
 SEC("tc")
