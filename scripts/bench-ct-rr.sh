@@ -133,7 +133,9 @@ RES=$OUT/ct-rr.raw
 for r in $(seq "$ROUNDS"); do
 	for v in $VARIANTS; do
 		for d in in out; do
-			echo "$v $d $r $(measure "$v" "$d") $(cut -d' ' -f1 /proc/loadavg)" |
+			# rxl_fail prints on stdout: show why, then stop.
+			tps=$(measure "$v" "$d") || { echo "$tps" >&2; exit 1; }
+			echo "$v $d $r $tps $(cut -d' ' -f1 /proc/loadavg)" |
 				tee -a "$RES" >&2
 		done
 	done
