@@ -335,8 +335,8 @@ static int ct_path_ok(const struct variant *v, const __u64 *b,
 	for (i = 0; i < RXL_CT_STAT__MAX; i++) {
 		want = i == v->ct_stat ? runs : 0;
 		if (a[i] - b[i] != want) {
-			fprintf(stderr, "bench: %s: off its path: ct event %d "
-				"counted %llu times in %u runs, want %llu\n",
+			fprintf(stderr,
+				"bench: %s: off its path: ct event %d counted %llu times in %u runs, want %llu\n",
 				v->name, i, (unsigned long long)(a[i] - b[i]),
 				runs, (unsigned long long)want);
 			return -1;
