@@ -895,7 +895,8 @@ static int add_ct(struct rxl_fw *fw, struct bpf_object *obj, const char *path,
 	ct_fresh(v, obj, &nk);
 	v = ct_variant("fresh-tc", 0, prog, TC_ACT_OK, stats,
 		       RXL_CT_STAT_CREATE_OUT, "fresh-tc-egress-new");
-	v->pkt = v[-1].pkt;
+	mk_frame_ports(&v->pkt, 0, cont, CT_PEER, IPPROTO_TCP, CT_PORT + 2,
+		       CT_PPORT, 0);
 	ct_fresh(v, obj, &nk);
 	return 0;
 }
