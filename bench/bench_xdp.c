@@ -373,9 +373,10 @@ static void mk_cold_frame(struct pkt *p, unsigned int flow);
 
 /*
  * ns of one run of @v on a flow other than the last one's: the mean of
- * CT_FRESH single runs, run i on flow (i * 7919) % (v->spread - 1) + 1 of
- * the table (ct_fill()'s peers), so that a big table's entries are not
- * in the cache, as on a link carrying many flows.
+ * CT_FRESH single runs, the @seq-th (counted over the whole benchmark) on
+ * flow (seq * 7919) % (v->spread - 1) + 1 of the table (ct_fill()'s
+ * peers; 7919 is prime to every N - 1 of ct_flows), so that a big
+ * table's entries are not in the cache, as on a link of many flows.
  */
 static int time_spread(struct variant *v, unsigned int *seq, double *ns)
 {
