@@ -1001,12 +1001,36 @@ static const char *const tc_costs[][3] = {
 	  "fresh-tc-egress-new", "fresh-tc-empty" },
 };
 
+/*
+ * The sweep @kind-vxlan-flows-N: each N over the smallest, and the worst
+ * against the goal, titled @what.
+ */
+static void print_flow_sweep(const char *kind, const char *what, int rounds,
+			     unsigned int max_flows)
+{
+	char a[48], lo[48];
+	double x, worst = 0;
+	unsigned int i;
+
+	snprintf(lo, sizeof(lo), "%s-vxlan-flows-%u", kind, ct_flows[0]);
+	for (i = 1; i < NFLOWS && ct_flows[i] <= max_flows; i++) {
+		snprintf(a, sizeof(a), "%s-vxlan-flows-%u", kind, ct_flows[i]);
+		x = pair_med(a, lo, rounds, 1);
+		printf("  %-50s %6.2fx\n", a, x);
+		if (x > worst)
+			worst = x;
+	}
+	if (worst > 0)
+		printf("  %-50s %6.2fx  %s\n", what, worst,
+		       worst <= 1.2 ? "met" : "MISSED");
+}
+
 /* Issue 14's goals, from the medians of the per-round ratios. */
 static void print_ct_targets(int rounds, unsigned int nrules,
 			     unsigned int max_flows)
 {
 	char hit[48], sl[48], a[48], b[48], lo[48];
-	double x, worst = 0;
+	double x;
 	unsigned int i;
 
 	snprintf(hit, sizeof(hit), "ct-hit-vxlan-%u", nrules);
@@ -1029,30 +1053,11 @@ static void print_ct_targets(int rounds, unsigned int nrules,
 	snprintf(a, sizeof(a), "ct-miss-vxlan-%u", nrules);
 	printf("  %-50s %6.2fx\n", "  refused, ct miss / stateless pass, net",
 	       pair_med(a, sl, rounds, 1));
-	snprintf(lo, sizeof(lo), "ct-hit-vxlan-flows-%u", ct_flows[0]);
-	for (i = 1; i < NFLOWS && ct_flows[i] <= max_flows; i++) {
-		snprintf(a, sizeof(a), "ct-hit-vxlan-flows-%u", ct_flows[i]);
-		x = pair_med(a, lo, rounds, 1);
-		printf("  %-50s %6.2fx\n", a, x);
-		if (x > worst)
-			worst = x;
-	}
-	if (worst > 0)
-		printf("  %-50s %6.2fx  %s\n",
-		       "flows: worst / 1000 flows (<= 1.2x)", worst,
-		       worst <= 1.2 ? "met" : "MISSED");
-	snprintf(lo, sizeof(lo), "ct-cold-vxlan-flows-%u", ct_flows[0]);
-	for (i = 1, worst = 0; i < NFLOWS && ct_flows[i] <= max_flows; i++) {
-		snprintf(a, sizeof(a), "ct-cold-vxlan-flows-%u", ct_flows[i]);
-		x = pair_med(a, lo, rounds, 1);
-		printf("  %-50s %6.2fx\n", a, x);
-		if (x > worst)
-			worst = x;
-	}
-	if (worst > 0)
-		printf("  %-50s %6.2fx  %s\n",
-		       "flows, cache-cold: worst / 1000 flows (<= 1.2x)",
-		       worst, worst <= 1.2 ? "met" : "MISSED");
+	print_flow_sweep("ct-hit", "flows: worst / 1000 flows (<= 1.2x)",
+			 rounds, max_flows);
+	print_flow_sweep("ct-cold",
+			 "flows, cache-cold: worst / 1000 flows (<= 1.2x)",
+			 rounds, max_flows);
 	snprintf(a, sizeof(a), "ct-hit-vxlan-flows-%u-copy", ct_flows[0]);
 	snprintf(lo, sizeof(lo), "ct-hit-vxlan-flows-%u", ct_flows[0]);
 	printf("  %-50s %6.2fx\n", "  spread: a second load of 1000 flows",
