@@ -92,6 +92,7 @@ struct variant {
 	struct rxl_ct4_key key;
 	/* -C: > 0, single runs, each on another of that many flows. */
 	unsigned int spread;
+	void (*spread_frame)(struct pkt *p, unsigned int flow);
 };
 
 static struct variant vars[MAX_VARIANTS];
@@ -369,8 +370,6 @@ static int time_fresh(struct variant *v, double *ns)
 	return 0;
 }
 
-static void mk_cold_frame(struct pkt *p, unsigned int flow);
-
 /*
  * ns of one run of @v on a flow other than the last one's: the mean of
  * CT_FRESH single runs, the @seq-th (counted over the whole benchmark) on
@@ -384,7 +383,7 @@ static int time_spread(struct variant *v, unsigned int *seq, double *ns)
 	unsigned int i;
 
 	for (i = 0; i < v->fresh; i++, (*seq)++) {
-		mk_cold_frame(&v->pkt, (*seq * 7919U) % (v->spread - 1) + 1);
+		v->spread_frame(&v->pkt, (*seq * 7919U) % (v->spread - 1) + 1);
 		if (time_runs(v, 1, &one))
 			return -1;
 		sum += one;
@@ -745,6 +744,17 @@ static void mk_cold_frame(struct pkt *p, unsigned int flow)
 		       CT_PORT, TCP_ACK);
 }
 
+/* A VXLAN ACK from the source rule @flow of container CT_CID allows. */
+static void mk_allowed_frame(struct pkt *p, unsigned int flow)
+{
+	char src[32], cont[32];
+
+	fmt_src(flow, 32, 0, src, sizeof(src));
+	cont_addr(cont, sizeof(cont), CT_CID);
+	mk_frame_ports(p, RXL_TUN_VXLAN, src, cont, IPPROTO_TCP, CT_PPORT,
+		       CT_PORT, TCP_ACK);
+}
+
 /* A variant of -C, its path checked against @stats' event @stat. */
 static struct variant *ct_variant(const char *group, unsigned int rules,
 				  int prog, int want, int stats, int stat,
@@ -912,8 +922,16 @@ static int add_ct(struct rxl_fw *fw, struct bpf_object *obj, const char *path,
 			       XDP_PASS, stats, RXL_CT_STAT_INGRESS, name);
 		v->fresh = CT_FRESH;
 		v->spread = n;
+		v->spread_frame = mk_cold_frame;
 		mk_cold_frame(&v->pkt, 1);
 	}
+	/* The stateless path cold: each run from another allowed source. */
+	snprintf(name, sizeof(name), "stateless-cold-vxlan-%u", nrules);
+	v = ct_variant("stateless-cold", nrules, rx, XDP_PASS, stats, -1, name);
+	v->fresh = CT_FRESH;
+	v->spread = nrules;
+	v->spread_frame = mk_allowed_frame;
+	mk_allowed_frame(&v->pkt, 1);
 
 	/* Egress: the tc program on an skb, beside an empty tc program. */
 	if (load_obj_on(tc_path, &tc, 1, obj)) {
@@ -1053,6 +1071,10 @@ static void print_ct_targets(int rounds, unsigned int nrules,
 	snprintf(a, sizeof(a), "ct-miss-vxlan-%u", nrules);
 	printf("  %-50s %6.2fx\n", "  refused, ct miss / stateless pass, net",
 	       pair_med(a, sl, rounds, 1));
+	snprintf(a, sizeof(a), "ct-cold-vxlan-flows-%u", max_flows);
+	snprintf(b, sizeof(b), "stateless-cold-vxlan-%u", nrules);
+	printf("  %-50s %6.2fx\n", "  cache-cold: ct hit (max flows) / stateless",
+	       pair_med(a, b, rounds, 1));
 	print_flow_sweep("ct-hit", "flows: worst / 1000 flows (<= 1.2x)",
 			 rounds, max_flows);
 	print_flow_sweep("ct-cold",
