@@ -154,7 +154,9 @@ demo: deps
 bench: deps
 	$(MAKE) all
 	scripts/bench-xdp.sh
+	scripts/bench-ct.sh
 	scripts/bench-e2e.sh
+	scripts/bench-ct-rr.sh
 	scripts/bench-cli.sh
 	scripts/bench-cni.sh
 	scripts/vm-run --timeout 1800 -- selftests/vm/bench_nic.py

@@ -26,9 +26,19 @@
  * times (variants old:, b2:, b3: ...), to compare several builds at once. Every variant also gets its
  * median per-round ratio to xdp-filter.
  *
+ * -C times instead connection tracking (issue 14; the comment above
+ * add_ct()): an established flow of a default-drop container passed only
+ * by its entry, plain and VXLAN, beside the stateless path; a new flow
+ * tracked vs not, each run on a table without its entry ("fresh": single
+ * runs, a deletion before each); 1k to -F MAX_FLOWS entries in the
+ * table; the tc egress program of -T TC_OBJ on an skb vs an empty tc
+ * program. Each timing checks the verdict and the ct events it counted.
+ *
  *   bench_xdp [-r ROUNDS] [-n REPEAT] [-c CPU] [-m MAX_RULES]
  *             [-o JSON] [-f XDP_FILTER_OBJ] [-I] [-b OLD_BENCH_OBJ]
  *             BENCH_OBJ
+ *   bench_xdp -C -T TC_OBJ [-F MAX_FLOWS] [-r ROUNDS] [-n REPEAT] [-c CPU]
+ *             [-m MAX_RULES] [-o JSON] [-f XDP_FILTER_OBJ] BENCH_OBJ
  */
 #define _GNU_SOURCE
 #include <arpa/inet.h>
@@ -40,11 +50,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 #include <linux/if_ether.h>
+#include <linux/pkt_cls.h>
 
 #include "fw.h"
 #include "pktbuild.h"
@@ -70,6 +82,17 @@ struct variant {
 	double ratio[MAX_ROUNDS];
 	double net[MAX_ROUNDS];	/* ns less the restore, if restored */
 	double xfilt[MAX_ROUNDS];	/* net (or ns) / xdp-filter's ns */
+	/* -C: proof that the packet took the path the name claims. */
+	int ct_check;		/* check ct_stats around every timing */
+	int ct_stats;		/* rxl_ct_stats of the program's object */
+	int ct_stat;		/* the event each run counts, -1: none */
+	/* -C: > 0, that many single runs, each after deleting key. */
+	unsigned int fresh;
+	int ct_fd, half_fd;	/* the tables key is deleted from */
+	struct rxl_ct4_key key;
+	/* -C: > 0, single runs, each on another of that many flows. */
+	unsigned int spread;
+	void (*spread_frame)(struct pkt *p, unsigned int flow);
 };
 
 static struct variant vars[MAX_VARIANTS];
@@ -151,14 +174,39 @@ static const __u32 bench_vnis[] = {
 	RXL_TUN_NVGRE << 24 | 300,
 };
 
-static int make_container(struct rxl_fw *fw, unsigned int cid, unsigned int n,
-			  unsigned int shapes)
+/* The rules of make_container(), calloc()ed; NULL when out of memory. */
+static struct rxl_rule *bench_rules(unsigned int n, unsigned int shapes)
 {
 	static const unsigned int plens[] = { 32, 28, 24, 20 };
 	struct rxl_rule *r = calloc(n, sizeof(*r));
+	unsigned int i;
+
+	for (i = 0; r && i < n; i++) {
+		unsigned int plen = plens[shapes ? i % shapes : 0];
+
+		r[i].prio = i;
+		r[i].family = AF_INET;
+		r[i].plen = plen;
+		src_of(i, plen, r[i].src);
+		r[i].proto = IPPROTO_TCP;
+		r[i].dport_lo = 1000;
+		r[i].dport_hi = 1999;
+	}
+	if (r && !shapes) {
+		r[0].plen = 0;
+		memset(r[0].src, 0, sizeof(r[0].src));
+		r[0].proto = IPPROTO_UDP;
+		r[0].dport_lo = r[0].dport_hi = 8080;
+	}
+	return r;
+}
+
+static int make_container(struct rxl_fw *fw, unsigned int cid, unsigned int n,
+			  unsigned int shapes)
+{
+	struct rxl_rule *r = bench_rules(n, shapes);
 	struct rxl_addr a;
 	char addr[32];
-	unsigned int i;
 	int err;
 
 	if (!r)
@@ -170,23 +218,6 @@ static int make_container(struct rxl_fw *fw, unsigned int cid, unsigned int n,
 		err = rxl_fw_container_bind(fw, cid, bench_vnis, 3);
 	if (err)
 		goto out;
-	for (i = 0; i < n; i++) {
-		unsigned int plen = plens[shapes ? i % shapes : 0];
-
-		r[i].prio = i;
-		r[i].family = AF_INET;
-		r[i].plen = plen;
-		src_of(i, plen, r[i].src);
-		r[i].proto = IPPROTO_TCP;
-		r[i].dport_lo = 1000;
-		r[i].dport_hi = 1999;
-	}
-	if (!shapes) {
-		r[0].plen = 0;
-		memset(r[0].src, 0, sizeof(r[0].src));
-		r[0].proto = IPPROTO_UDP;
-		r[0].dport_lo = r[0].dport_hi = 8080;
-	}
 	err = rxl_fw_rules_replace(fw, cid, r, n, true);
 out:
 	if (err)
@@ -196,9 +227,13 @@ out:
 	return err;
 }
 
-static void mk_frame_proto(struct pkt *p, int tun, const char *src,
-			   const char *dst, uint8_t proto, uint16_t dport)
+/* A frame from @src:@sport to @dst:@dport; @flags: TCP flags, 0 for SYN. */
+static void mk_frame_ports(struct pkt *p, int tun, const char *src,
+			   const char *dst, uint8_t proto, uint16_t sport,
+			   uint16_t dport, uint8_t flags)
 {
+	size_t l4;
+
 	pk_init(p);
 	if (tun) {
 		pk_eth(p, ETH_P_IP, 0);
@@ -216,12 +251,22 @@ static void mk_frame_proto(struct pkt *p, int tun, const char *src,
 	}
 	pk_eth(p, ETH_P_IP, tun != 0);
 	pk_ip4(p, src, dst, proto);
-	if (proto == IPPROTO_UDP)
-		pk_udp(p, 40000, dport, -1);
-	else
-		pk_tcp(p, 40000, dport);
+	l4 = p->len;
+	if (proto == IPPROTO_UDP) {
+		pk_udp(p, sport, dport, -1);
+	} else {
+		pk_tcp(p, sport, dport);
+		if (flags)
+			p->b[l4 + 13] = flags;
+	}
 	pk_payload(p, 18);
 	pk_finish(p);
+}
+
+static void mk_frame_proto(struct pkt *p, int tun, const char *src,
+			   const char *dst, uint8_t proto, uint16_t dport)
+{
+	mk_frame_ports(p, tun, src, dst, proto, 40000, dport, 0);
 }
 
 static void mk_frame(struct pkt *p, int tun, const char *src, const char *dst,
@@ -231,7 +276,7 @@ static void mk_frame(struct pkt *p, int tun, const char *src, const char *dst,
 }
 
 /* ns per packet of @repeat runs of @v; checks the verdict. */
-static int time_variant(struct variant *v, unsigned int repeat, double *ns)
+static int time_runs(struct variant *v, unsigned int repeat, double *ns)
 {
 	uint8_t out[PK_MAX];
 	LIBBPF_OPTS(bpf_test_run_opts, o,
@@ -258,6 +303,115 @@ static int time_variant(struct variant *v, unsigned int repeat, double *ns)
 	 */
 	*ns = o.duration;
 	return 0;
+}
+
+/* The sums over CPUs of the connection tracking events in @fd. */
+static int ct_events(int fd, __u64 *sum)
+{
+	int ncpu = libbpf_num_possible_cpus(), i, c;
+	__u64 v[ncpu];
+
+	for (i = 0; i < RXL_CT_STAT__MAX; i++) {
+		if (bpf_map_lookup_elem(fd, &i, v))
+			return -errno;
+		for (sum[i] = 0, c = 0; c < ncpu; c++)
+			sum[i] += v[c];
+	}
+	return 0;
+}
+
+/*
+ * Whether @runs runs of @v counted exactly @runs of its event and no
+ * other (before: @b); the benchmark stops with the reason otherwise.
+ */
+static int ct_path_ok(const struct variant *v, const __u64 *b,
+		      unsigned int runs)
+{
+	__u64 a[RXL_CT_STAT__MAX], want;
+	int i;
+
+	if (ct_events(v->ct_stats, a)) {
+		fprintf(stderr, "bench: %s: ct stats: %s\n", v->name,
+			strerror(errno));
+		return -1;
+	}
+	for (i = 0; i < RXL_CT_STAT__MAX; i++) {
+		want = i == v->ct_stat ? runs : 0;
+		if (a[i] - b[i] != want) {
+			fprintf(stderr,
+				"bench: %s: off its path: ct event %d counted %llu times in %u runs, want %llu\n",
+				v->name, i, (unsigned long long)(a[i] - b[i]),
+				runs, (unsigned long long)want);
+			return -1;
+		}
+	}
+	return 0;
+}
+
+/*
+ * ns of one run of @v on a table without its entry: the mean of
+ * v->fresh single runs, each after deleting v->key from both tables (a
+ * variant that creates no entry deletes a key that is not there, so both
+ * pay the same system calls between runs).
+ */
+static int time_fresh(struct variant *v, double *ns)
+{
+	double sum = 0, one;
+	unsigned int i;
+
+	for (i = 0; i < v->fresh; i++) {
+		bpf_map_delete_elem(v->ct_fd, &v->key);
+		bpf_map_delete_elem(v->half_fd, &v->key);
+		if (time_runs(v, 1, &one))
+			return -1;
+		sum += one;
+	}
+	*ns = sum / v->fresh;
+	return 0;
+}
+
+/*
+ * ns of one run of @v on a flow other than the last one's: the mean of
+ * CT_FRESH single runs, the @seq-th (counted over the whole benchmark) on
+ * flow (seq * 7919) % (v->spread - 1) + 1 of the table (ct_fill()'s
+ * peers; 7919 is prime to every N - 1 of ct_flows), so that a big
+ * table's entries are not in the cache, as on a link of many flows.
+ */
+static int time_spread(struct variant *v, unsigned int *seq, double *ns)
+{
+	double sum = 0, one;
+	unsigned int i;
+
+	for (i = 0; i < v->fresh; i++, (*seq)++) {
+		v->spread_frame(&v->pkt, (*seq * 7919U) % (v->spread - 1) + 1);
+		if (time_runs(v, 1, &one))
+			return -1;
+		sum += one;
+	}
+	*ns = sum / v->fresh;
+	return 0;
+}
+
+/* ns per packet of @repeat runs of @v, with its path checked under -C. */
+static int time_variant(struct variant *v, unsigned int repeat, double *ns)
+{
+	__u64 before[RXL_CT_STAT__MAX];
+	int err;
+
+	if (v->ct_check && ct_events(v->ct_stats, before)) {
+		fprintf(stderr, "bench: %s: ct stats: %s\n", v->name,
+			strerror(errno));
+		return -1;
+	}
+	static unsigned int seq;
+
+	if (v->spread)
+		err = time_spread(v, &seq, ns);
+	else
+		err = v->fresh ? time_fresh(v, ns) : time_runs(v, repeat, ns);
+	if (!err && v->ct_check)
+		err = ct_path_ok(v, before, v->fresh ? v->fresh : repeat);
+	return err;
 }
 
 static int cmp_double(const void *a, const void *b)
@@ -314,9 +468,13 @@ static void old_tag(char *buf, size_t len, unsigned int i)
 		snprintf(buf, len, "old:");
 }
 
-/* Loads @path; with @share, its maps are @share's maps of the same name. */
-static int load_obj_on(const char *path, struct bpf_object **obj, int big,
-		       struct bpf_object *share)
+/*
+ * Loads @path; with @share, its maps are @share's maps of the same name,
+ * except map @own (unless NULL), its own with @own_entries entries.
+ */
+static int load_obj_own(const char *path, struct bpf_object **obj, int big,
+			struct bpf_object *share, const char *own,
+			unsigned int own_entries)
 {
 	struct bpf_map *m, *o;
 	int err;
@@ -329,6 +487,10 @@ static int load_obj_on(const char *path, struct bpf_object **obj, int big,
 		o = share && !strchr(bpf_map__name(m), '.') ?
 		    bpf_object__find_map_by_name(share, bpf_map__name(m)) :
 		    NULL;
+		if (own && !strcmp(bpf_map__name(m), own)) {
+			o = NULL;
+			bpf_map__set_max_entries(m, own_entries);
+		}
 		if (o && bpf_map__reuse_fd(m, bpf_map__fd(o)))
 			fprintf(stderr, "bench: %s: cannot share %s\n", path,
 				bpf_map__name(m));
@@ -345,6 +507,12 @@ static int load_obj_on(const char *path, struct bpf_object **obj, int big,
 		*obj = NULL;
 	}
 	return err;
+}
+
+static int load_obj_on(const char *path, struct bpf_object **obj, int big,
+		       struct bpf_object *share)
+{
+	return load_obj_own(path, obj, big, share, NULL, 0);
 }
 
 static int load_obj(const char *path, struct bpf_object **obj, int big)
@@ -459,6 +627,478 @@ static void print_targets(int rounds, unsigned int max_rules)
 	}
 }
 
+/*
+ * -C: connection tracking (issue 14; Documentation/performance.rst,
+ * "Connection tracking"). Container CT_CID has -m rules, none of which
+ * matches CT_PEER, and default drop: its established flow CT_PEER:CT_PPORT
+ * <-> CT_PORT passes only through its entry in the table. The same
+ * container's rule-allowed packets are the stateless path. A second
+ * object (its own maps) holds container CT_CID + 1, the same rules with
+ * egress default drop, whose allowed new flows are tracked on ingress.
+ * Objects that share every map but rxl_ct4 time the same hit with 1k to
+ * 1M entries in the table. The tc egress program (-T) shares the first
+ * object's maps. Every variant's events in rxl_ct_stats are checked
+ * around each timing (ct_path_ok()).
+ */
+#define CT_CID		30
+#define CT_PEER		"12.0.0.1"	/* in none of the rules */
+#define CT_PORT		1500		/* the container's */
+#define CT_PPORT	40000		/* the peer's */
+#define CT_FRESH	100		/* single runs a round, fresh variants */
+#define CT_OBJS		(NFLOWS + 4)
+#define TCP_ACK		0x10
+
+static const unsigned int ct_flows[] = { 1000, 10000, 100000, 1000000 };
+#define NFLOWS (sizeof(ct_flows) / sizeof(ct_flows[0]))
+
+static struct bpf_object *ct_objs[CT_OBJS];	/* closed at exit */
+static unsigned int ct_nobjs;
+static struct rxl_fw ct_fw_edrop;
+static int ct_fw_edrop_open;
+
+static int map_fd(struct bpf_object *obj, const char *name)
+{
+	struct bpf_map *m = bpf_object__find_map_by_name(obj, name);
+
+	return m ? bpf_map__fd(m) : -1;
+}
+
+/* The VTEP and the three tunnels every container is bound to. */
+static int bench_tunnels(struct rxl_fw *fw)
+{
+	struct rxl_addr a;
+
+	rxl_parse_addr(VTEP4, &a);
+	if (rxl_fw_vtep_add(fw, &a, RXL_TUN_ALL) ||
+	    rxl_fw_vni_add(fw, RXL_TUN_VXLAN, 100) ||
+	    rxl_fw_vni_add(fw, RXL_TUN_GENEVE, 200) ||
+	    rxl_fw_vni_add(fw, RXL_TUN_NVGRE, 300)) {
+		fprintf(stderr, "bench: %s\n", rxl_fw_error(fw));
+		return -1;
+	}
+	return 0;
+}
+
+static void ct_key(struct rxl_ct4_key *k, unsigned int cid, const char *local,
+		   const char *remote, __u16 lport, __u16 rport)
+{
+	memset(k, 0, sizeof(*k));
+	k->zone = cid;
+	inet_pton(AF_INET, local, &k->local);
+	inet_pton(AF_INET, remote, &k->remote);
+	k->lport = lport;
+	k->rport = rport;
+	k->proto = IPPROTO_TCP;
+}
+
+/* An established entry at @k that the container opened, as the tc
+ * program leaves it, expiring after the state's default timeout.
+ */
+static int ct_put(int fd, const struct rxl_ct4_key *k)
+{
+	struct rxl_ct_val v = { .state = RXL_CT_ESTABLISHED,
+				.opener = RXL_CT_OUT };
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC_COARSE, &ts);
+	v.expires = ts.tv_sec * 1000000000ULL + ts.tv_nsec +
+		    rxl_ct_default_timeout(RXL_CT_ESTABLISHED) * 1000000000ULL;
+	return bpf_map_update_elem(fd, k, &v, BPF_ANY) ? -errno : 0;
+}
+
+/*
+ * @n entries in @fd: @k last (the measured flow, the newest), before it
+ * n - 1 flows of the same container with other peers; the oldest must
+ * still be there (the LRU evicted nothing).
+ */
+static int ct_fill(int fd, const struct rxl_ct4_key *k, unsigned int n)
+{
+	struct rxl_ct4_key o = *k;
+	struct rxl_ct_val v;
+	unsigned int i;
+
+	for (i = 1; i < n; i++) {
+		o.remote = htonl(0x0d000000 + i);	/* 13.0.0.0 + i */
+		if (ct_put(fd, &o))
+			return -errno;
+	}
+	if (ct_put(fd, k))
+		return -errno;
+	o.remote = htonl(0x0d000001);
+	if (n > 1 && bpf_map_lookup_elem(fd, &o, &v)) {
+		fprintf(stderr, "bench: %u flows: the table evicted\n", n);
+		return -ENOSPC;
+	}
+	return 0;
+}
+
+/* The VXLAN ACK of ct_fill()'s flow @flow (peer 13.0.0.0 + @flow). */
+static void mk_cold_frame(struct pkt *p, unsigned int flow)
+{
+	__u32 a = htonl(0x0d000000 + flow);
+	char peer[16], cont[32];
+
+	inet_ntop(AF_INET, &a, peer, sizeof(peer));
+	cont_addr(cont, sizeof(cont), CT_CID);
+	mk_frame_ports(p, RXL_TUN_VXLAN, peer, cont, IPPROTO_TCP, CT_PPORT,
+		       CT_PORT, TCP_ACK);
+}
+
+/* A VXLAN ACK from the source rule @flow of container CT_CID allows. */
+static void mk_allowed_frame(struct pkt *p, unsigned int flow)
+{
+	char src[32], cont[32];
+
+	fmt_src(flow, 32, 0, src, sizeof(src));
+	cont_addr(cont, sizeof(cont), CT_CID);
+	mk_frame_ports(p, RXL_TUN_VXLAN, src, cont, IPPROTO_TCP, CT_PPORT,
+		       CT_PORT, TCP_ACK);
+}
+
+/* A variant of -C, its path checked against @stats' event @stat. */
+static struct variant *ct_variant(const char *group, unsigned int rules,
+				  int prog, int want, int stats, int stat,
+				  const char *name)
+{
+	struct variant *v = add_variant(group, rules, prog, want, "%s", name);
+
+	v->ct_check = 1;
+	v->ct_stats = stats;
+	v->ct_stat = stat;
+	return v;
+}
+
+/* Makes @v a fresh variant whose entry @k is deleted from @obj's tables. */
+static void ct_fresh(struct variant *v, struct bpf_object *obj,
+		     const struct rxl_ct4_key *k)
+{
+	v->fresh = CT_FRESH;
+	v->ct_fd = map_fd(obj, "rxl_ct4");
+	v->half_fd = map_fd(obj, "rxl_ct4_half");
+	v->key = *k;
+}
+
+/* The container with egress default drop, in its own object. */
+static int ct_edrop_world(const char *path, unsigned int nrules,
+			  struct bpf_object **obj)
+{
+	struct rxl_rule *r = bench_rules(nrules, 1);
+	struct rxl_addr a;
+	char addr[32];
+	struct rxl_cont_spec s = {
+		.id = CT_CID + 1, .addrs = &a, .naddrs = 1,
+		.vnis = bench_vnis, .nvnis = 3, .rules = r, .nrules = nrules,
+		.default_drop = true, .egress_drop = true,
+	};
+	int err = -ENOMEM;
+
+	if (!r)
+		return err;
+	err = load_obj(path, obj, 1);
+	if (err)
+		goto out;
+	ct_objs[ct_nobjs++] = *obj;
+	err = rxl_fw_open_obj(&ct_fw_edrop, *obj);
+	if (err)
+		goto out;
+	ct_fw_edrop_open = 1;
+	err = bench_tunnels(&ct_fw_edrop);
+	if (err)
+		goto out;
+	cont_addr(addr, sizeof(addr), CT_CID + 1);
+	rxl_parse_addr(addr, &a);
+	err = rxl_fw_container_apply(&ct_fw_edrop, &s);
+	if (err)
+		fprintf(stderr, "bench: egress-drop container: %s\n",
+			rxl_fw_error(&ct_fw_edrop));
+out:
+	free(r);
+	return err;
+}
+
+/*
+ * The -C variants: @obj (@path) is the benchmark object @fw opened,
+ * @base its XDP_DROP program; @tc_path the tc egress object.
+ */
+static int add_ct(struct rxl_fw *fw, struct bpf_object *obj, const char *path,
+		  const char *tc_path, unsigned int nrules,
+		  unsigned int max_flows, int base)
+{
+	int rx = prog_fd(obj, "rxlane_bench"), stats, tcbase, prog;
+	char cont[32], econt[32], hit[32], name[48];
+	struct bpf_object *e, *tc, *inst;
+	struct rxl_ct4_key k, nk;
+	struct variant *v;
+	unsigned int i;
+
+	fprintf(stderr, "bench: ct: loading %u rules, twice\n", nrules);
+	if (make_container(fw, CT_CID, nrules, 1) ||
+	    ct_edrop_world(path, nrules, &e))
+		return -1;
+	stats = map_fd(obj, "rxl_ct_stats");
+	cont_addr(cont, sizeof(cont), CT_CID);
+	cont_addr(econt, sizeof(econt), CT_CID + 1);
+	fmt_src(nrules / 2, 32, 0, hit, sizeof(hit));
+	ct_key(&k, CT_CID, cont, CT_PEER, CT_PORT, CT_PPORT);
+	if (ct_put(map_fd(obj, "rxl_ct4"), &k))
+		return -1;
+
+	/* Ingress, timed as bench_xdp times everything else. */
+	snprintf(name, sizeof(name), "ct-hit-vxlan-%u", nrules);
+	v = ct_variant("ct-hit", nrules, rx, XDP_PASS, stats,
+		       RXL_CT_STAT_INGRESS, name);
+	mk_frame_ports(&v->pkt, RXL_TUN_VXLAN, CT_PEER, cont, IPPROTO_TCP,
+		       CT_PPORT, CT_PORT, TCP_ACK);
+	snprintf(name, sizeof(name), "plain-ct-hit-%u", nrules);
+	v = ct_variant("plain-ct-hit", nrules, rx, XDP_PASS, stats,
+		       RXL_CT_STAT_INGRESS, name);
+	mk_frame_ports(&v->pkt, 0, CT_PEER, cont, IPPROTO_TCP, CT_PPORT,
+		       CT_PORT, TCP_ACK);
+	snprintf(name, sizeof(name), "stateless-vxlan-%u", nrules);
+	v = ct_variant("stateless", nrules, rx, XDP_PASS, stats, -1, name);
+	mk_frame_ports(&v->pkt, RXL_TUN_VXLAN, hit, cont, IPPROTO_TCP,
+		       CT_PPORT, CT_PORT, TCP_ACK);
+	snprintf(name, sizeof(name), "plain-stateless-%u", nrules);
+	v = ct_variant("plain-stateless", nrules, rx, XDP_PASS, stats, -1,
+		       name);
+	mk_frame_ports(&v->pkt, 0, hit, cont, IPPROTO_TCP, CT_PPORT, CT_PORT,
+		       TCP_ACK);
+	/* Refused by the rules, in neither table: two lookups, a drop. */
+	snprintf(name, sizeof(name), "ct-miss-vxlan-%u", nrules);
+	v = ct_variant("ct-miss", nrules, rx, XDP_DROP, stats, -1, name);
+	mk_frame_ports(&v->pkt, RXL_TUN_VXLAN, CT_PEER, cont, IPPROTO_TCP,
+		       CT_PPORT, CT_PORT + 1, TCP_ACK);
+
+	/* A new flow's first packet, each run on a table without it. */
+	v = ct_variant("fresh-base", 0, base, XDP_DROP, stats, -1,
+		       "fresh-xdp-drop");
+	mk_frame(&v->pkt, 0, "11.0.0.1", "10.1.0.1", 1500);
+	ct_fresh(v, obj, &k);
+	v->key.lport = 1;	/* deletes nothing */
+	snprintf(name, sizeof(name), "fresh-stateless-new-vxlan-%u", nrules);
+	v = ct_variant("fresh", nrules, rx, XDP_PASS, stats, -1, name);
+	mk_frame_ports(&v->pkt, RXL_TUN_VXLAN, hit, cont, IPPROTO_TCP,
+		       CT_PPORT, CT_PORT, 0);
+	ct_key(&nk, CT_CID, cont, hit, CT_PORT, CT_PPORT);
+	ct_fresh(v, obj, &nk);
+	snprintf(name, sizeof(name), "fresh-ct-new-vxlan-%u", nrules);
+	v = ct_variant("fresh", nrules, prog_fd(e, "rxlane_bench"), XDP_PASS,
+		       map_fd(e, "rxl_ct_stats"), RXL_CT_STAT_CREATE_IN, name);
+	mk_frame_ports(&v->pkt, RXL_TUN_VXLAN, hit, econt, IPPROTO_TCP,
+		       CT_PPORT, CT_PORT, 0);
+	ct_key(&nk, CT_CID + 1, econt, hit, CT_PORT, CT_PPORT);
+	ct_fresh(v, e, &nk);
+
+	/*
+	 * The same hit with 1k..1M entries: one object per table, all
+	 * tables of one size. The last is a second load of 1k: the spread
+	 * between two loads of one program (where the JIT put it).
+	 */
+	for (i = 0; i <= NFLOWS; i++) {
+		unsigned int n = ct_flows[i < NFLOWS ? i : 0];
+		int copy = i == NFLOWS;
+
+		if (n > max_flows)
+			continue;
+		fprintf(stderr, "bench: ct: %u flows\n", n);
+		if (load_obj_own(path, &inst, 1, obj, "rxl_ct4",
+				 max_flows + max_flows / 4))
+			return -1;
+		ct_objs[ct_nobjs++] = inst;
+		if (ct_fill(map_fd(inst, "rxl_ct4"), &k, n))
+			return -1;
+		snprintf(name, sizeof(name), "ct-hit-vxlan-flows-%u%s", n,
+			 copy ? "-copy" : "");
+		v = ct_variant(copy ? "ct-flows-copy" : "ct-flows", n,
+			       prog_fd(inst, "rxlane_bench"), XDP_PASS, stats,
+			       RXL_CT_STAT_INGRESS, name);
+		mk_frame_ports(&v->pkt, RXL_TUN_VXLAN, CT_PEER, cont,
+			       IPPROTO_TCP, CT_PPORT, CT_PORT, TCP_ACK);
+		if (copy)
+			continue;
+		/* The same table, each run another flow: cache-cold. */
+		snprintf(name, sizeof(name), "ct-cold-vxlan-flows-%u", n);
+		v = ct_variant("ct-cold", n, prog_fd(inst, "rxlane_bench"),
+			       XDP_PASS, stats, RXL_CT_STAT_INGRESS, name);
+		v->fresh = CT_FRESH;
+		v->spread = n;
+		v->spread_frame = mk_cold_frame;
+		mk_cold_frame(&v->pkt, 1);
+	}
+	/* The stateless path cold: each run from another allowed source. */
+	snprintf(name, sizeof(name), "stateless-cold-vxlan-%u", nrules);
+	v = ct_variant("stateless-cold", nrules, rx, XDP_PASS, stats, -1, name);
+	v->fresh = CT_FRESH;
+	v->spread = nrules;
+	v->spread_frame = mk_allowed_frame;
+	mk_allowed_frame(&v->pkt, 1);
+
+	/* Egress: the tc program on an skb, beside an empty tc program. */
+	if (load_obj_on(tc_path, &tc, 1, obj)) {
+		fprintf(stderr, "bench: cannot load %s\n", tc_path);
+		return -1;
+	}
+	ct_objs[ct_nobjs++] = tc;
+	print_prog_size(tc_path, prog_fd(tc, "rxlane_tc"));
+	tcbase = prog_fd(obj, "tc_ok_base");
+	prog = prog_fd(tc, "rxlane_tc");
+	v = ct_variant("tc", 0, tcbase, TC_ACT_OK, stats, -1, "tc-empty");
+	mk_frame_ports(&v->pkt, 0, cont, CT_PEER, IPPROTO_TCP, CT_PORT,
+		       CT_PPORT, TCP_ACK);
+	v = ct_variant("tc", 0, prog, TC_ACT_OK, stats, RXL_CT_STAT_EGRESS,
+		       "tc-egress-established");
+	mk_frame_ports(&v->pkt, 0, cont, CT_PEER, IPPROTO_TCP, CT_PORT,
+		       CT_PPORT, TCP_ACK);
+	v = ct_variant("tc", 0, prog, TC_ACT_OK, stats,
+		       RXL_CT_STAT_EGRESS_UNTRACKED, "tc-egress-untracked");
+	mk_frame_ports(&v->pkt, 0, cont, CT_PEER, IPPROTO_TCP, CT_PORT + 1,
+		       CT_PPORT, TCP_ACK);
+	v = ct_variant("tc", 0, prog, TC_ACT_OK, stats, -1,
+		       "tc-egress-no-container");
+	mk_frame_ports(&v->pkt, 0, "10.9.9.9", CT_PEER, IPPROTO_TCP, CT_PORT,
+		       CT_PPORT, TCP_ACK);
+	v = ct_variant("fresh-tc", 0, tcbase, TC_ACT_OK, stats, -1,
+		       "fresh-tc-empty");
+	mk_frame_ports(&v->pkt, 0, cont, CT_PEER, IPPROTO_TCP, CT_PORT + 2,
+		       CT_PPORT, 0);
+	ct_key(&nk, CT_CID, cont, CT_PEER, CT_PORT + 2, CT_PPORT);
+	ct_fresh(v, obj, &nk);
+	v = ct_variant("fresh-tc", 0, prog, TC_ACT_OK, stats,
+		       RXL_CT_STAT_CREATE_OUT, "fresh-tc-egress-new");
+	mk_frame_ports(&v->pkt, 0, cont, CT_PEER, IPPROTO_TCP, CT_PORT + 2,
+		       CT_PPORT, 0);
+	ct_fresh(v, obj, &nk);
+	return 0;
+}
+
+/* Median over rounds of @a's figure over @b's (net figures with @net). */
+static double pair_med(const char *a, const char *b, int rounds, int net)
+{
+	struct variant *x = find_var(a), *y = find_var(b);
+	double q[MAX_ROUNDS];
+	int r;
+
+	if (!x || !y)
+		return -1;
+	for (r = 0; r < rounds; r++)
+		q[r] = net ? x->net[r] / y->net[r] : x->ns[r] / y->ns[r];
+	return median(q, rounds);
+}
+
+/* The same, both figures less @base's in the round first. */
+static double pair_med_over(const char *a, const char *b, const char *base,
+			    int rounds)
+{
+	struct variant *x = find_var(a), *y = find_var(b), *z = find_var(base);
+	double q[MAX_ROUNDS];
+	int r;
+
+	if (!x || !y || !z)
+		return -1;
+	for (r = 0; r < rounds; r++)
+		q[r] = (x->net[r] - z->ns[r]) / (y->net[r] - z->ns[r]);
+	return median(q, rounds);
+}
+
+static double xfilt_of(const char *name, int rounds)
+{
+	struct variant *v = find_var(name);
+
+	return v ? median(v->xfilt, rounds) : -1;
+}
+
+/* The egress program's cost per packet: what, variant, its baseline. */
+static const char *const tc_costs[][3] = {
+	{ "tc egress, established - empty tc", "tc-egress-established",
+	  "tc-empty" },
+	{ "tc egress, untracked - empty tc", "tc-egress-untracked",
+	  "tc-empty" },
+	{ "tc egress, no container - empty tc", "tc-egress-no-container",
+	  "tc-empty" },
+	{ "tc egress, new flow (fresh) - empty (fresh)",
+	  "fresh-tc-egress-new", "fresh-tc-empty" },
+};
+
+/*
+ * The sweep @kind-vxlan-flows-N: each N over the smallest, and the worst
+ * against the goal, titled @what.
+ */
+static void print_flow_sweep(const char *kind, const char *what, int rounds,
+			     unsigned int max_flows)
+{
+	char a[48], lo[48];
+	double x, worst = 0;
+	unsigned int i;
+
+	snprintf(lo, sizeof(lo), "%s-vxlan-flows-%u", kind, ct_flows[0]);
+	for (i = 1; i < NFLOWS && ct_flows[i] <= max_flows; i++) {
+		snprintf(a, sizeof(a), "%s-vxlan-flows-%u", kind, ct_flows[i]);
+		x = pair_med(a, lo, rounds, 1);
+		printf("  %-50s %6.2fx\n", a, x);
+		if (x > worst)
+			worst = x;
+	}
+	if (worst > 0)
+		printf("  %-50s %6.2fx  %s\n", what, worst,
+		       worst <= 1.2 ? "met" : "MISSED");
+}
+
+/* Issue 14's goals, from the medians of the per-round ratios. */
+static void print_ct_targets(int rounds, unsigned int nrules,
+			     unsigned int max_flows)
+{
+	char hit[48], sl[48], a[48], b[48], lo[48];
+	double x;
+	unsigned int i;
+
+	snprintf(hit, sizeof(hit), "ct-hit-vxlan-%u", nrules);
+	snprintf(sl, sizeof(sl), "stateless-vxlan-%u", nrules);
+	printf("\nconnection tracking targets (medians of per-round ratios):\n");
+	x = xfilt_of(hit, rounds);
+	printf("  %-50s %6.2fx  %s\n", "ct hit, VXLAN, net / xdp-filter (<= 0.8x)",
+	       x, x > 0 && x <= 0.8 ? "met" : "MISSED");
+	printf("  %-50s %6.2fx\n", "  stateless VXLAN, net / xdp-filter",
+	       xfilt_of(sl, rounds));
+	printf("  %-50s %6.2fx\n", "  ct hit / stateless, VXLAN, net",
+	       pair_med(hit, sl, rounds, 1));
+	snprintf(a, sizeof(a), "fresh-ct-new-vxlan-%u", nrules);
+	snprintf(b, sizeof(b), "fresh-stateless-new-vxlan-%u", nrules);
+	x = pair_med(a, b, rounds, 1);
+	printf("  %-50s %6.2fx  %s\n", "new flow tracked / stateless (<= 1.2x)",
+	       x, x > 0 && x <= 1.2 ? "met" : "MISSED");
+	printf("  %-50s %6.2fx\n", "  the same, both less fresh-xdp-drop",
+	       pair_med_over(a, b, "fresh-xdp-drop", rounds));
+	snprintf(a, sizeof(a), "ct-miss-vxlan-%u", nrules);
+	printf("  %-50s %6.2fx\n", "  refused, ct miss / stateless pass, net",
+	       pair_med(a, sl, rounds, 1));
+	snprintf(a, sizeof(a), "ct-cold-vxlan-flows-%u", max_flows);
+	snprintf(b, sizeof(b), "stateless-cold-vxlan-%u", nrules);
+	printf("  %-50s %6.2fx\n", "  cache-cold: ct hit (max flows) / stateless",
+	       pair_med(a, b, rounds, 1));
+	print_flow_sweep("ct-hit", "flows: worst / 1000 flows (<= 1.2x)",
+			 rounds, max_flows);
+	print_flow_sweep("ct-cold",
+			 "flows, cache-cold: worst / 1000 flows (<= 1.2x)",
+			 rounds, max_flows);
+	snprintf(a, sizeof(a), "ct-hit-vxlan-flows-%u-copy", ct_flows[0]);
+	snprintf(lo, sizeof(lo), "ct-hit-vxlan-flows-%u", ct_flows[0]);
+	printf("  %-50s %6.2fx\n", "  spread: a second load of 1000 flows",
+	       pair_med(a, lo, rounds, 1));
+	for (i = 0; i < sizeof(tc_costs) / sizeof(tc_costs[0]); i++)
+		printf("  %-50s %+6.1f ns\n", tc_costs[i][0],
+		       med_of(tc_costs[i][1], rounds) -
+		       med_of(tc_costs[i][2], rounds));
+}
+
+/* Closes what add_ct() loaded. */
+static void ct_close(void)
+{
+	if (ct_fw_edrop_open)
+		rxl_fw_close(&ct_fw_edrop);
+	while (ct_nobjs)
+		bpf_object__close(ct_objs[--ct_nobjs]);
+}
+
 static void write_json(const char *path, int rounds, unsigned int repeat,
 		       int cpu)
 {
@@ -496,7 +1136,9 @@ int main(int argc, char **argv)
 	const char *json = NULL, *filt_path = XDPFILTER_OBJ;
 	struct bpf_object *obj, *filt = NULL;
 	const char *old_path[MAX_OLD];
-	int issue17 = 0, nold = 0, old_rxs[MAX_OLD];
+	int issue17 = 0, nold = 0, old_rxs[MAX_OLD], ct = 0;
+	const char *tc_path = NULL;
+	unsigned int max_flows = 1000000;
 	struct bpf_object *olds[MAX_OLD] = {};
 	char tag[16];
 	struct variant *fv;
@@ -504,10 +1146,9 @@ int main(int argc, char **argv)
 	char cont[32], hit[32];
 	struct variant *pair;
 	struct rxl_fw fw;
-	struct rxl_addr a;
 	cpu_set_t set;
 
-	while ((opt = getopt(argc, argv, "r:n:c:m:o:f:Ib:")) != -1) {
+	while ((opt = getopt(argc, argv, "r:n:c:m:o:f:Ib:CT:F:")) != -1) {
 		switch (opt) {
 		case 'r': rounds = atoi(optarg); break;
 		case 'n': repeat = atoi(optarg); break;
@@ -516,6 +1157,9 @@ int main(int argc, char **argv)
 		case 'o': json = optarg; break;
 		case 'f': filt_path = optarg; break;
 		case 'I': issue17 = 1; break;
+		case 'C': ct = 1; break;
+		case 'T': tc_path = optarg; break;
+		case 'F': max_flows = atoi(optarg); break;
 		case 'b':
 			if (nold == MAX_OLD) {
 				fprintf(stderr, "bench: at most %d -b\n",
@@ -528,8 +1172,10 @@ int main(int argc, char **argv)
 		}
 	}
 	if (optind + 1 != argc || rounds < 1 || rounds > MAX_ROUNDS ||
-	    !repeat) {
-		fprintf(stderr, "usage: bench_xdp [-r ROUNDS] [-n REPEAT] [-c CPU] [-m MAX_RULES] [-o JSON] [-f XDP_FILTER_OBJ] [-I] [-b OLD_BENCH_OBJ] BENCH_OBJ\n");
+	    !repeat || (ct && (!tc_path || issue17 || nold || max_rules < 2 ||
+			       max_flows < ct_flows[0]))) {
+		fprintf(stderr, "usage: bench_xdp [-r ROUNDS] [-n REPEAT] [-c CPU] [-m MAX_RULES] [-o JSON] [-f XDP_FILTER_OBJ] [-I] [-b OLD_BENCH_OBJ] BENCH_OBJ\n"
+				"       bench_xdp -C -T TC_OBJ [-F MAX_FLOWS (>= 1000)] [-r ROUNDS] [-n REPEAT] [-c CPU] [-m MAX_RULES (>= 2)] [-o JSON] [-f XDP_FILTER_OBJ] BENCH_OBJ\n");
 		return 2;
 	}
 	CPU_ZERO(&set);
@@ -559,14 +1205,8 @@ int main(int argc, char **argv)
 		old_tag(tag, sizeof(tag), i);
 		print_prog_size(tag, old_rxs[i]);
 	}
-	rxl_parse_addr(VTEP4, &a);
-	if (rxl_fw_vtep_add(&fw, &a, RXL_TUN_ALL) ||
-	    rxl_fw_vni_add(&fw, RXL_TUN_VXLAN, 100) ||
-	    rxl_fw_vni_add(&fw, RXL_TUN_GENEVE, 200) ||
-	    rxl_fw_vni_add(&fw, RXL_TUN_NVGRE, 300)) {
-		fprintf(stderr, "bench: %s\n", rxl_fw_error(&fw));
+	if (bench_tunnels(&fw))
 		return 1;
-	}
 
 	add_variant("baseline", 0, base, XDP_DROP, "xdp_drop");
 	mk_frame(&vars[nvars - 1].pkt, 0, "11.0.0.1", "10.1.0.1", 1500);
@@ -589,6 +1229,13 @@ int main(int argc, char **argv)
 	mk_frame(&vars[nvars - 1].pkt, RXL_TUN_VXLAN, "11.0.0.1", "10.2.0.1",
 		 1500);
 
+	if (ct) {
+		if (add_ct(&fw, obj, argv[optind], tc_path, max_rules,
+			   max_flows, base))
+			return 1;
+		k = 0;
+		goto timing;
+	}
 	if (issue17) {
 		unsigned int big = max_rules < 10 ? 10 : max_rules;
 
@@ -725,10 +1372,13 @@ timing:
 	       "restores with a bpf_xdp_adjust_head()\nthe real path does "
 	       "not make\nx_filter: median over rounds of net_ns (ns if not "
 	       "restored) / xdp-filter's ns\n");
-	if (!issue17)
+	if (ct)
+		print_ct_targets(rounds, max_rules, max_flows);
+	else if (!issue17)
 		print_targets(rounds, rule_counts[k - 1]);
 	if (json)
 		write_json(json, rounds, repeat, cpu);
+	ct_close();
 	rxl_fw_close(&fw);
 	bpf_object__close(filt);
 	for (i = 0; i < (unsigned int)nold; i++)

@@ -11,8 +11,12 @@
  * adjust_pair times two such calls, and bench_xdp reports the variants
  * that pay it both raw and less half of adjust_pair in the same round.
  * xdp_drop_base is the baseline every figure is divided by.
+ * xdp_pass_base passes everything (scripts/bench-ct-rr.sh).
+ * tc_ok_base is the "no program" baseline of the tc egress program
+ * (bench_xdp -C): an skb program that only returns TC_ACT_OK.
  */
 #include <linux/bpf.h>
+#include <linux/pkt_cls.h>
 #include <bpf/bpf_helpers.h>
 
 #include "rxl_fastpath.h"
@@ -43,6 +47,19 @@ SEC("xdp")
 int xdp_drop_base(struct xdp_md *ctx)
 {
 	return XDP_DROP;
+}
+
+/* scripts/bench-ct-rr.sh's "xdp-pass": a veth in XDP (NAPI) mode alone. */
+SEC("xdp")
+int xdp_pass_base(struct xdp_md *ctx)
+{
+	return XDP_PASS;
+}
+
+SEC("tc")
+int tc_ok_base(struct __sk_buff *skb)
+{
+	return TC_ACT_OK;
 }
 
 char LICENSE[] SEC("license") = "GPL";
