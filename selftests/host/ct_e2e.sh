@@ -165,21 +165,7 @@ rxl_ok "unsolicited inbound refused"
 # ---- a held connection: rule-set replace, then ct flush ---------------
 HOLD=$PY/hold
 mkdir "$HOLD"
-rxl_peer_bg "$B" hold 10.78.0.2 9000 "$HOLD"
-rxl_hold_step "$HOLD" 1 || rxl_fail "held connection: first request"
-cli fw flush web
-cli fw add web allow proto udp dport 5353 >/dev/null
-cli fw add web allow proto tcp dport 8080 >/dev/null
-rxl_hold_step "$HOLD" 2 || rxl_fail "held connection cut by a rule-set replace"
-rxl_ok "a connection survives rule-set replaces"
-
-cli ct flush web
-before=$(rxl_drop_count default)
-rxl_hold_step "$HOLD" 3 && rxl_fail "held connection still answered after ct flush web"
-after=$(rxl_drop_count default)
-[ "$after" -gt "$before" ] ||
-	rxl_fail "ct flush: the cut was not a default drop ($before -> $after)"
-rxl_ok "ct flush web cuts the connection"
+rxl_ct_hold_replace_flush "$B" 10.78.0.2 "$HOLD"
 
 # ---- RST ends an entry ------------------------------------------------
 cli ct timeout close 1

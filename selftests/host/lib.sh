@@ -567,6 +567,31 @@ rxl_hold_step() {
 	[ -e "$1/ok.$2" ]
 }
 
+# rxl_ct_hold_replace_flush NS ADDR DIR: a connection from NS to ADDR:9000
+# (ct_peer.py hold, its files in DIR) survives a replace of container
+# web's rule set (flushed, then udp 5353 and tcp 8080 allowed), and 'ct
+# flush web' cuts it, proven by the default drop counter. The CLI runs in
+# $RXL_R.
+rxl_ct_hold_replace_flush() {
+	local before after
+
+	rxl_peer_bg "$1" hold "$2" 9000 "$3"
+	rxl_hold_step "$3" 1 || rxl_fail "held connection: first request"
+	rxl_in "$RXL_R" fw flush web >/dev/null &&
+	rxl_in "$RXL_R" fw add web allow proto udp dport 5353 >/dev/null &&
+	rxl_in "$RXL_R" fw add web allow proto tcp dport 8080 >/dev/null ||
+		rxl_fail "replacing web's rule set"
+	rxl_hold_step "$3" 2 || rxl_fail "held connection cut by a rule-set replace"
+	rxl_ok "a connection survives rule-set replaces"
+	rxl_in "$RXL_R" ct flush web >/dev/null || rxl_fail "ct flush web"
+	before=$(rxl_drop_count default)
+	rxl_hold_step "$3" 3 && rxl_fail "held connection still answered after ct flush web"
+	after=$(rxl_drop_count default)
+	[ "$after" -gt "$before" ] ||
+		rxl_fail "ct flush: the cut was not a default drop ($before -> $after)"
+	rxl_ok "ct flush web cuts the connection"
+}
+
 # ---- CNI runtimes (cni_podman.sh, cni_containerd.sh) ----------------------
 # rxl_cni_runtime_dir W CNI VERSION NET BR SUB FILE: in W, a busybox-static
 # rootfs (W/rootfs: sh, httpd, nc, sleep; /www/index.html), W/bin with

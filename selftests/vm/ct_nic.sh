@@ -122,20 +122,7 @@ for a in 10.200.0.2 fd20::2; do
 done
 
 # ---- a held connection: rule-set replace, then ct flush -----------------
-rxl_peer_bg "$RXL_C" hold 10.0.0.1 9000 "$HOLD"
-rxl_hold_step "$HOLD" 1 || fail "held connection: first request"
-cli fw flush web
-cli fw add web allow proto udp dport 5353
-cli fw add web allow proto tcp dport 8081
-rxl_hold_step "$HOLD" 2 || fail "held connection cut by a rule-set replace"
-rxl_ok "a connection survives a rule-set replace"
-cli ct flush web
-before=$(rxl_drop_count default)
-rxl_hold_step "$HOLD" 3 && fail "held connection still answered after ct flush web"
-after=$(rxl_drop_count default)
-[ "$after" -gt "$before" ] ||
-	fail "ct flush: the cut was not a default drop ($before -> $after)"
-rxl_ok "ct flush web cuts the connection"
+rxl_ct_hold_replace_flush "$RXL_C" 10.0.0.1 "$HOLD"
 
 # ---- a spoofed source from inside the container --------------------------
 # web adds an address that is not its own and sends from it to a closed
