@@ -57,12 +57,7 @@ inb tc filter show dev vb egress | grep -q "rxlane_tc" ||
 	jq -r '.containers[0].egress_default')" = allow ] ||
 	rxl_fail "container list -j: egress_default is not allow"
 
-for a in 10.78.0.2 fd78::2; do
-	rxl_peer "$B" tcp "$a" 9000 || rxl_fail "outbound TCP to $a"
-	rxl_peer "$B" udp "$a" 9001 10 || rxl_fail "outbound UDP to $a"
-	rxl_ping "$B" "$a" 10 || rxl_fail "ping $a"
-	rxl_ok "outbound TCP, UDP and ICMP echo to $a"
-done
+rxl_outbound_all "$B" 10 10.78.0.2 fd78::2
 LIST=$(ip netns exec "$B" "$RXL_CLI" -j ct list web) || rxl_fail "ct list -j"
 for a in 10.78.0.2 fd78::2; do
 	for want in "tcp 9000" "udp 9001" "icmp -"; do

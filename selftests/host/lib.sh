@@ -552,6 +552,21 @@ rxl_refused_all() {
 	rxl_refused_by "$3 ping of $2" rxl_ping "$1" "$2" 3
 }
 
+# rxl_outbound_all NS WAIT ADDR...: from NS, TCP to ADDR:9000, UDP to
+# ADDR:9001 and a ping of ADDR (ct_peer.py serve) are each answered,
+# within WAIT seconds for UDP and ping.
+rxl_outbound_all() {
+	local ns=$1 wait=$2 a
+
+	shift 2
+	for a in "$@"; do
+		rxl_peer "$ns" tcp "$a" 9000 || rxl_fail "outbound TCP to $a"
+		rxl_peer "$ns" udp "$a" 9001 "$wait" || rxl_fail "outbound UDP to $a"
+		rxl_ping "$ns" "$a" "$wait" || rxl_fail "ping $a from $ns"
+		rxl_ok "outbound TCP, UDP and ICMP echo to $a"
+	done
+}
+
 # rxl_hold_step DIR N: request N of the connection 'ct_peer.py hold' holds
 # with DIR; 0 when it was answered. Fails the test after 60 s without an
 # outcome.

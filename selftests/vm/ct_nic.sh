@@ -95,12 +95,7 @@ spoof() { rxl_in "$RXL_R" -j stats web | jq -e '.containers[0].spoof.packets'; }
 
 # ---- outbound from the default-drop container, both families -------------
 out0=$(ctstat create_out) && in0=$(ctstat ingress) || fail "ct stats -j"
-for a in 10.0.0.1 fd00::1; do
-	rxl_peer "$RXL_C" tcp "$a" 9000 || fail "outbound TCP to $a"
-	rxl_peer "$RXL_C" udp "$a" 9001 20 || fail "outbound UDP to $a"
-	rxl_ping "$RXL_C" "$a" 20 || fail "ping $a from web"
-	rxl_ok "outbound TCP, UDP and ICMP echo to $a through nic0"
-done
+rxl_outbound_all "$RXL_C" 20 10.0.0.1 fd00::1
 out1=$(ctstat create_out) && in1=$(ctstat ingress) || fail "ct stats -j"
 [ "$out1" -ge $((out0 + 6)) ] && [ "$in1" -gt "$in0" ] ||
 	fail "ct stats: create_out $out0 -> $out1 (want 6 more), ingress $in0 -> $in1"
