@@ -439,6 +439,8 @@ int cli_check_new(struct cli *c, struct cli_cont *ct,
 int cli_parse_vnis(struct cli *c, const char *s, struct cli_cont *ct);
 /* The same text back ("" when none). */
 void cli_fmt_vnis(const struct cli_cont *ct, char *buf, size_t len);
+/* A container's MAC as xx:xx:xx:xx:xx:xx (set or not). */
+void cli_fmt_mac(const struct cli_cont *ct, char *buf, size_t len);
 /* Refuse, exit 2, an address of @ct that is a VTEP's (needs the maps). */
 int cli_check_not_vtep(struct cli *c, const struct cli_cont *ct);
 /* The same against the @n VTEPs at @v (a policy's, before they exist). */

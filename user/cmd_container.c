@@ -18,14 +18,16 @@
 #include "cli.h"
 #include "hw_nl.h"
 
-static int cli_parse_default(struct cli *c, const char *s, __u32 *drop)
+/* @s of keyword @kw ("default" or "egress-default"): allow or drop. */
+static int cli_parse_default(struct cli *c, const char *kw, const char *s,
+			     __u32 *drop)
 {
 	if (cli_is(s, "allow") || cli_is(s, "drop")) {
 		*drop = s[0] == 'd';
 		return 0;
 	}
-	return cli_err(c, CLI_ERR, s, "bad default policy '%s' (allow or drop)",
-		       s);
+	return cli_err(c, CLI_ERR, s, "bad %s policy '%s' (allow or drop)",
+		       kw, s);
 }
 
 static int cli_add_ip(struct cli *c, struct cli_cont *ct, const char *s)
@@ -217,16 +219,22 @@ static int cli_parse_mac(struct cli *c, const char *s, struct cli_cont *ct)
 	return 0;
 }
 
+void cli_fmt_mac(const struct cli_cont *ct, char *buf, size_t len)
+{
+	const __u8 *m = ct->mac;
+
+	snprintf(buf, len, "%02x:%02x:%02x:%02x:%02x:%02x", m[0], m[1], m[2],
+		 m[3], m[4], m[5]);
+}
+
 /* " mac xx:..." as text, "mac" under -j; nothing when none is set. */
 static void cli_print_mac(struct cli *c, const struct cli_cont *ct)
 {
 	char buf[18];
-	const __u8 *m = ct->mac;
 
 	if (!ct->has_mac)
 		return;
-	snprintf(buf, sizeof(buf), "%02x:%02x:%02x:%02x:%02x:%02x", m[0], m[1],
-		 m[2], m[3], m[4], m[5]);
+	cli_fmt_mac(ct, buf, sizeof(buf));
 	cli_print_str(c, CLI_ANY, "mac", " mac %s", buf);
 }
 
@@ -310,13 +318,13 @@ int cli_parse_cont(struct cli *c, int argc, char *const *argv,
 		} else if (cli_is(argv[i], "ip"))
 			err = cli_add_ip(c, ct, argv[i + 1]);
 		else if (cli_is(argv[i], "default"))
-			err = cli_parse_default(c, argv[i + 1],
+			err = cli_parse_default(c, "default", argv[i + 1],
 						&ct->default_drop);
 		else if (cli_is(argv[i], "vni"))
 			err = cli_parse_vnis(c, argv[i + 1], ct);
 		else if (cli_is(argv[i], "egress-default"))
-			err = cli_parse_default(c, argv[i + 1],
-						&ct->egress_drop);
+			err = cli_parse_default(c, "egress-default",
+						argv[i + 1], &ct->egress_drop);
 		else if (cli_is(argv[i], "mac"))
 			err = cli_parse_mac(c, argv[i + 1], ct);
 		else
@@ -439,12 +447,12 @@ static int container_set(struct cli *c, int argc, char **argv)
 				err = hw_parse_cpus(c, argv[i + 1], &want.cpus);
 		} else if (cli_is(argv[i], "default")) {
 			dflt = true;
-			err = cli_parse_default(c, argv[i + 1],
+			err = cli_parse_default(c, "default", argv[i + 1],
 						&want.default_drop);
 		} else if (cli_is(argv[i], "egress-default")) {
 			egress = true;
-			err = cli_parse_default(c, argv[i + 1],
-						&want.egress_drop);
+			err = cli_parse_default(c, "egress-default",
+						argv[i + 1], &want.egress_drop);
 		} else if (cli_is(argv[i], "vni")) {
 			vni = true;
 			err = cli_parse_vnis(c, argv[i + 1], &want);

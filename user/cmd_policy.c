@@ -442,6 +442,12 @@ static void pol_cont_text(const struct cli_cont *ct, char *buf, size_t len)
 	}
 	if (ct->dev[0] && n < len)
 		n += snprintf(buf + n, len - n, " dev %s", ct->dev);
+	if (ct->has_mac && n < len) {
+		n += snprintf(buf + n, len - n, " mac ");
+		if (n < len)
+			cli_fmt_mac(ct, buf + n, len - n);
+		n = strlen(buf);
+	}
 	if (ct->cpus && n < len) {
 		n += snprintf(buf + n, len - n, " cpus ");
 		if (n < len)
@@ -459,7 +465,9 @@ static bool pol_cont_differs(const struct cli_cont *a, const struct cli_cont *b)
 	       memcmp(a->addrs, b->addrs, sizeof(a->addrs)) ||
 	       a->nvnis != b->nvnis ||
 	       memcmp(a->vnis, b->vnis, sizeof(a->vnis)) ||
-	       strcmp(a->dev, b->dev) || a->hw != b->hw ||
+	       strcmp(a->dev, b->dev) || a->has_mac != b->has_mac ||
+	       (a->has_mac && memcmp(a->mac, b->mac, sizeof(a->mac))) ||
+	       a->hw != b->hw ||
 	       strcmp(a->nic, b->nic) || a->cpus != b->cpus;
 }
 
@@ -677,6 +685,10 @@ static json_t *pol_export_cont(const struct cli_set *s)
 			    json_string(s->cont.egress_drop ? "drop" : "allow"));
 	if (s->cont.dev[0])
 		json_object_set_new(o, "dev", json_string(s->cont.dev));
+	if (s->cont.has_mac) {
+		cli_fmt_mac(&s->cont, buf, sizeof(buf));
+		json_object_set_new(o, "mac", json_string(buf));
+	}
 	if (s->cont.hw) {
 		json_object_set_new(o, "nic", json_string(s->cont.nic));
 		json_object_set_new(o, "hw", json_true());

@@ -205,11 +205,32 @@ int rxl_fw_container_apply(struct rxl_fw *fw, const struct rxl_cont_spec *s);
 int rxl_fw_container_verify(struct rxl_fw *fw, const struct rxl_cont_spec *s,
 			    char *why, size_t len);
 /*
+ * What rxl_fw_port_move() replaced: container @id's binding before it
+ * (@old, @old_port when @had), and the device it bound (@key, when
+ * @bound), so that rxl_fw_port_undo() can put the old one back.
+ */
+struct rxl_port_undo {
+	bool tried, had, bound;
+	struct rxl_port_key old, key;
+	struct rxl_port old_port;
+};
+
+/*
  * Anti-spoofing (fw_port.c): bind @s->redirect_ifindex (in the caller's
  * network namespace) to container @s->id with its MAC, or unbind its
- * device when it has none. rxl_fw_container_apply() calls it.
+ * device when it has none.
  */
 int rxl_fw_port_bind(struct rxl_fw *fw, const struct rxl_cont_spec *s);
+/*
+ * The same, undoably (rxl_fw_container_apply()): the new binding is
+ * written before the old one goes, so a failed update leaves the old
+ * device bound; @u (zeroed by the caller) records the change.
+ */
+int rxl_fw_port_move(struct rxl_fw *fw, const struct rxl_cont_spec *s,
+		     struct rxl_port_undo *u);
+/* Container @id's binding back to what it was before @u's move. */
+void rxl_fw_port_undo(struct rxl_fw *fw, __u32 id,
+		      const struct rxl_port_undo *u);
 void rxl_fw_port_unbind(struct rxl_fw *fw, __u32 id);
 /* The cookie of the caller's network namespace; 0 when unknown. */
 __u64 rxl_netns_cookie(void);

@@ -52,9 +52,10 @@ static void rxl_port_unbind(struct rxl_fw *fw, __u32 id)
 	bpf_map_update_elem(fw->cont_port, &id, &none, 0);
 }
 
-int rxl_fw_port_bind(struct rxl_fw *fw, const struct rxl_cont_spec *s)
+int rxl_fw_port_move(struct rxl_fw *fw, const struct rxl_cont_spec *s,
+		     struct rxl_port_undo *u)
 {
-	struct rxl_port_key k = {}, old = {};
+	struct rxl_port_key k = {};
 	struct rxl_port p = { .id = s->id };
 
 	if (s->id >= RXL_MAX_CONTAINERS)
@@ -63,8 +64,10 @@ int rxl_fw_port_bind(struct rxl_fw *fw, const struct rxl_cont_spec *s)
 	/* Maps of an older build, or of a program (no tc program reads). */
 	if (fw->ports < 0 || fw->cont_port < 0)
 		return 0;
-	if (bpf_map_lookup_elem(fw->cont_port, &s->id, &old))
-		memset(&old, 0, sizeof(old));
+	u->tried = true;
+	u->had = !bpf_map_lookup_elem(fw->cont_port, &s->id, &u->old) &&
+		 u->old.ifindex &&
+		 !bpf_map_lookup_elem(fw->ports, &u->old, &u->old_port);
 	if (s->redirect_ifindex <= 0) {
 		rxl_port_unbind(fw, s->id);
 		return 0;
@@ -79,13 +82,44 @@ int rxl_fw_port_bind(struct rxl_fw *fw, const struct rxl_cont_spec *s)
 		memcpy(p.mac, s->mac, sizeof(p.mac));
 		p.flags |= RXL_PORT_MAC;
 	}
-	if (old.ifindex && memcmp(&old, &k, sizeof(k)))
-		rxl_port_unbind(fw, s->id);
+	/*
+	 * The new device first, then the container's pointer to it, then
+	 * the old device goes: until the pointer moves, the old binding
+	 * is whole, and rxl_fw_port_undo() finds both.
+	 */
+	u->key = k;
+	u->bound = true;
 	if (bpf_map_update_elem(fw->ports, &k, &p, 0) ||
 	    bpf_map_update_elem(fw->cont_port, &s->id, &k, 0))
 		return rxl_fail(fw, -errno, "binding device %u to container %u: %s",
 				k.ifindex, s->id, strerror(errno));
+	if (u->had && memcmp(&u->old, &k, sizeof(k)))
+		bpf_map_delete_elem(fw->ports, &u->old);
 	return 0;
+}
+
+int rxl_fw_port_bind(struct rxl_fw *fw, const struct rxl_cont_spec *s)
+{
+	struct rxl_port_undo u = {};
+
+	return rxl_fw_port_move(fw, s, &u);
+}
+
+void rxl_fw_port_undo(struct rxl_fw *fw, __u32 id,
+		      const struct rxl_port_undo *u)
+{
+	struct rxl_port_key none = {};
+
+	if (!u->tried || id >= RXL_MAX_CONTAINERS)
+		return;
+	if (u->bound && (!u->had || memcmp(&u->old, &u->key, sizeof(u->key))))
+		bpf_map_delete_elem(fw->ports, &u->key);
+	if (u->had) {
+		bpf_map_update_elem(fw->ports, &u->old, &u->old_port, 0);
+		bpf_map_update_elem(fw->cont_port, &id, &u->old, 0);
+	} else {
+		bpf_map_update_elem(fw->cont_port, &id, &none, 0);
+	}
 }
 
 void rxl_fw_port_unbind(struct rxl_fw *fw, __u32 id)

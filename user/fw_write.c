@@ -1009,6 +1009,7 @@ static int rxl_apply_drop_old(struct rxl_fw *fw, const struct rxl_cont_spec *s,
 static int rxl_apply_locked(struct rxl_fw *fw, const struct rxl_cont_spec *s,
 			    struct rxl_cont_addrs *ca)
 {
+	struct rxl_port_undo port = {};
 	struct rxl_container nv;
 	struct rxl_entry *e = NULL;
 	__u32 id = s->id, tag = 0, old_ifx = 0, ifx;
@@ -1077,7 +1078,7 @@ static int rxl_apply_locked(struct rxl_fw *fw, const struct rxl_cont_spec *s,
 				       sizeof(struct rxl_counter)));
 	/* Anti-spoofing: its device bound before its addresses are live. */
 	if (!err)
-		err = rxl_fw_port_bind(fw, s);
+		err = rxl_fw_port_move(fw, s, &port);
 	/* New addresses are inserted, kept ones flipped: never deleted. */
 	for (; !err && done < s->naddrs; done++) {
 		const struct rxl_addr *a = &s->addrs[done];
@@ -1117,8 +1118,8 @@ static int rxl_apply_locked(struct rxl_fw *fw, const struct rxl_cont_spec *s,
 
 out_undo:
 	rxl_apply_undo(fw, s, ca, done, old_ifx, new_set, tag);
-	if (!exists)
-		rxl_fw_port_unbind(fw, id);
+	/* The device bound before, the old MAC: the old container's. */
+	rxl_fw_port_undo(fw, id, &port);
 out:
 	free(e);
 	return err;

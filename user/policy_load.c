@@ -260,7 +260,7 @@ static int pol_json_cont_words(json_t *o, struct pol_build *b,
 {
 	static const char *const keys[] = {
 		"name", "ips", "vni", "default", "egress_default", "dev",
-		"rules", "nic", "hw", "cpus", NULL
+		"mac", "rules", "nic", "hw", "cpus", NULL
 	};
 	json_t *name = json_object_get(o, "name"), *r;
 	json_t *ips = json_object_get(o, "ips");
@@ -278,9 +278,10 @@ static int pol_json_cont_words(json_t *o, struct pol_build *b,
 	if (r && !json_is_boolean(r))
 		return pol_fail(err, len, "%s: 'hw' must be true or false",
 				where);
-	for (i = 0; i < 6; i++) {
+	for (i = 0; i < 7; i++) {
 		static const char *const k[] = {
-			"default", "egress_default", "dev", "vni", "nic", "cpus"
+			"default", "egress_default", "dev", "mac", "vni", "nic",
+			"cpus"
 		};
 
 		r = json_object_get(o, k[i]);
@@ -296,6 +297,7 @@ static int pol_json_cont_words(json_t *o, struct pol_build *b,
 	       pol_push2(b, "egress-default",
 			 json_string_value(json_object_get(o, "egress_default"))) ?:
 	       pol_push2(b, "dev", json_string_value(json_object_get(o, "dev"))) ?:
+	       pol_push2(b, "mac", json_string_value(json_object_get(o, "mac"))) ?:
 	       pol_push2(b, "cpus", json_string_value(json_object_get(o, "cpus"))) ?:
 	       pol_push2(b, "nic", json_string_value(json_object_get(o, "nic"))) ?:
 	       (json_is_true(json_object_get(o, "hw")) ? pol_push(b, "hw") : 0) ?:
@@ -571,7 +573,7 @@ struct y_rule {
 };
 
 struct y_cont {
-	char *name, *def, *egress, *dev, *vni, *nic, *cpus;
+	char *name, *def, *egress, *dev, *mac, *vni, *nic, *cpus;
 	bool hw;
 	char **ips;
 	unsigned int ips_count;
@@ -638,6 +640,7 @@ static const cyaml_schema_field_t y_cont_fields[] = {
 	Y_STR("default", struct y_cont, def, CYAML_FLAG_OPTIONAL),
 	Y_STR("egress_default", struct y_cont, egress, CYAML_FLAG_OPTIONAL),
 	Y_STR("dev", struct y_cont, dev, CYAML_FLAG_OPTIONAL),
+	Y_STR("mac", struct y_cont, mac, CYAML_FLAG_OPTIONAL),
 	Y_STR("nic", struct y_cont, nic, CYAML_FLAG_OPTIONAL),
 	Y_STR("cpus", struct y_cont, cpus, CYAML_FLAG_OPTIONAL),
 	CYAML_FIELD_BOOL("hw", CYAML_FLAG_OPTIONAL, struct y_cont, hw),
@@ -753,6 +756,7 @@ static int y_cont_words(const struct y_cont *y, struct pol_cont *pc)
 		 pol_push2(b, "default", y->def) ?:
 		 pol_push2(b, "egress-default", y->egress) ?:
 		 pol_push2(b, "dev", y->dev) ?:
+		 pol_push2(b, "mac", y->mac) ?:
 		 pol_push2(b, "cpus", y->cpus) ?:
 		 pol_push2(b, "nic", y->nic) ?:
 		 (y->hw ? pol_push(b, "hw") : 0) ?: pol_done(b, &pc->cont);

@@ -67,6 +67,8 @@ TABLE="
 1|no container 'ghost'|container del ghost
 1|no container 'ghost'|container show ghost
 1|bad default policy 'maybe'|container set web default maybe
+1|bad egress-default policy 'maybe'|container add x ip 10.200.0.9 egress-default maybe
+1|bad egress-default policy 'maybe'|container set web egress-default maybe
 1|no container 'ghost'|fw add ghost allow
 2|'dport' needs a value|fw add web allow dport
 1|bad prefix '10.0.0.0/33'|fw add web allow from 10.0.0.0/33

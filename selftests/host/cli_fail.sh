@@ -209,3 +209,76 @@ rxl_cli container del sw >/dev/null || rxl_fail "container del sw"
 out=$(rxl_cli check 2>&1) || rxl_fail "rxlane check at the end: $out"
 echo "failed commands: $fails (after the change: $made), a failure ignored: $tolerated; $((SECONDS - t0)) s"
 rxl_ok "every failed map update left the state before the command"
+
+# ---- the host-side device after a failed change ---------------------------
+# Container 'sp' has the anti-spoofing check on its host-side device dA
+# (its other end eA is in namespace SA). A policy apply that moves it to
+# dB, and a 'container set sp mac' of a MAC that is not eA's, fail at each
+# of their map updates in turn. After every failure dA must still be
+# bound to 'sp' and enforced as before: the check is on dA and not on dB,
+# a ping from sp's own address passes dA, and one from an address that is
+# not sp's is dropped and counted as spoof.
+SA=rxl-fsa-$RXL_ID
+rxl_netns "$SA"
+ip -n "$RXL_NS" link add dA type veth peer name eA netns "$SA" || rxl_fail "veth dA"
+ip -n "$RXL_NS" link add dB type veth peer name eB || rxl_fail "veth dB"
+rxl_ns_addrs "$RXL_NS" dA 10.200.6.254/24
+rxl_ns_addrs "$SA" eA 10.200.6.1/24 10.200.6.99/24
+for l in "$RXL_NS dA" "$RXL_NS dB" "$RXL_NS eB" "$SA eA"; do
+	set -- $l
+	ip -n "$1" link set "$2" up || rxl_fail "link up $2"
+done
+mac_of() { ip -n "$1" -br link show "$2" | awk '{print $3}'; }
+ip -n "$SA" neigh add 10.200.6.254 lladdr "$(mac_of "$RXL_NS" dA)" dev eA
+ip -n "$RXL_NS" neigh add 10.200.6.1 lladdr "$(mac_of "$SA" eA)" dev dA
+ip -n "$RXL_NS" neigh add 10.200.6.99 lladdr "$(mac_of "$SA" eA)" dev dA
+printf '{"schema": 1, "containers": [{"name": "sp", "ips": ["10.200.6.1"], "dev": "%s"}]}\n' \
+	dA > "$TMPD/dA.json"
+printf '{"schema": 1, "containers": [{"name": "sp", "ips": ["10.200.6.1"], "dev": "%s",
+  "default": "drop", "rules": ["allow proto tcp dport 80"]}]}\n' dB > "$TMPD/dB.json"
+spoofs() { rxl_cli -j stats sp | jq -e '.containers[0].spoof.packets'; }
+on_dev() { rxl_ns tc filter show dev "$1" ingress | grep -q rxlane_tc; }
+# enforced_on_dA WHAT: dA is bound to sp and checked.
+enforced_on_dA() {
+	local s0 s1
+
+	rxl_cli container list | grep -q "^sp .*dev dA" ||
+		rxl_fail "$1: the listing lost dev dA: $(rxl_cli container list)"
+	on_dev dA || rxl_fail "$1: no anti-spoofing check on dA"
+	on_dev dB && rxl_fail "$1: an anti-spoofing check was left on dB"
+	ip netns exec "$SA" ping -c 1 -W 2 -I 10.200.6.1 10.200.6.254 >/dev/null ||
+		rxl_fail "$1: sp's own address refused on dA"
+	s0=$(spoofs) || rxl_fail "$1: stats -j sp"
+	ip netns exec "$SA" ping -c 1 -W 0.5 -I 10.200.6.99 10.200.6.254 >/dev/null &&
+		rxl_fail "$1: a spoofed source passed dA (dA no longer bound to sp)"
+	s1=$(spoofs)
+	[ "$s1" -gt "$s0" ] ||
+		rxl_fail "$1: the spoofed ping was not counted as spoof ($s0 -> $s1)"
+}
+# walk_dev_change WHAT ARGS...: 'rxlane ARGS' from dA.json's state, failing
+# at each of its map updates; dA enforced after each failure.
+walk_dev_change() {
+	local what=$1 n k out failed=0
+
+	shift
+	rxl_cli policy apply "$TMPD/dA.json" >/dev/null || rxl_fail "policy apply dA.json"
+	enforced_on_dA "dA.json applied"
+	n=$(cli_count "$@")
+	for ((k = 1; k <= n; k++)); do
+		rxl_cli policy apply "$TMPD/dA.json" >/dev/null ||
+			rxl_fail "policy apply dA.json (before update $k)"
+		cli_failing_at "$k" "$@" && continue
+		grep -q "the change is made" "$TMPD/out" && continue
+		failed=$((failed + 1))
+		enforced_on_dA "$what with update $k of $n failing ($(head -c 200 "$TMPD/out"))"
+		out=$(rxl_cli check 2>&1) ||
+			rxl_fail "$what with update $k of $n failing: rxlane check: $out"
+	done
+	[ "$failed" -gt 0 ] || rxl_fail "$what: no failure of its $n updates was refused"
+	rxl_ok "$what: dA bound and enforced after each of $failed failed updates (of $n)"
+}
+walk_dev_change "policy apply moving sp to dB" policy apply "$TMPD/dB.json"
+walk_dev_change "container set sp mac (not eA's)" container set sp mac 02:00:00:00:00:99
+rxl_cli container del sp >/dev/null || rxl_fail "container del sp"
+on_dev dA && rxl_fail "container del sp left the check on dA"
+rxl_ok "the host-side device keeps its binding through failed changes"

@@ -4,8 +4,8 @@
 # rxlane policy export [FILE] writes a policy file that policy apply reads
 # back to the same configuration: VTEPs (addresses, tunnel types), the UDP
 # ports, the known VNIs and every container (addresses, VNI bindings,
-# device, default and egress default policies, every rule with its
-# direction, priority and comment).
+# device and its MAC, default and egress default policies, every rule with
+# its direction, priority and comment, the ct timeouts).
 #  - export -> apply -> export is byte-identical;
 #  - the configuration is rebuilt from the file alone (detach, pins
 #    removed, attach, apply), and over a configuration that differs in
@@ -58,7 +58,7 @@ cli vni add 16777215
 cli vni add 300 type nvgre
 cli vni add 7 type geneve
 cli container add web ip 10.200.0.2 ip fd00::2 default drop vni 100,geneve:7
-cli container add db ip 10.200.0.3 dev v1 egress-default drop
+cli container add db ip 10.200.0.3 dev v1 egress-default drop mac 02:00:00:00:00:0d
 cli container add bare ip fd00::9
 cli fw add web allow proto tcp from 10.100.0.0/24 dport 80 prio 10 comment "two words"
 cli fw add web allow proto udp dport 1000-2000
@@ -84,6 +84,7 @@ cmp -s "$DIR/a.json" "$DIR/b.json" || rxl_fail "export to stdout and to FILE dif
 jq -e '(.vteps | length) == 4 and .ports == {"vxlan": 4790, "geneve": 6082}
 	and (.vnis | length) == 4 and (.containers | length) == 3
 	and .ct_timeouts == {"established": 3600, "udp": 60}
+	and ([.containers[] | select(.name == "db")][0].mac == "02:00:00:00:00:0d")
 	and ([.containers[].rules[] | select(.direction == "out")] | length) == 3
 	and ([.containers[].rules[] | select(.to == "10.0.0.53/32")] | length) == 1
 	and ([.containers[].rules[] | select(.direction == "in")] | length) == 0' \
@@ -134,16 +135,25 @@ same_as "$OTHER" "a dry run"
 cli policy apply "$DIR/a.json"
 same_as "$ORIG" "applied over another configuration"
 rxl_ok "applied over another configuration: listings equal"
-# The egress default policy alone (issue 14): a change of its own, made
-# in the records and the fast path alike.
-cli container set db egress-default allow
-out=$(rxl_in "$NS" policy diff "$DIR/a.json") || rxl_fail "diff: egress-default"
-[ "$out" = "~ container db default allow egress-default drop ip 10.200.0.3 dev v1" ] ||
-	rxl_fail "diff of an egress-default change: '$out'"
-cli policy apply "$DIR/a.json"
-same_as "$ORIG" "egress-default put back by the file"
-rxl_in "$NS" check >/dev/null || rxl_fail "check after egress-default: $(rxl_in "$NS" check)"
-rxl_ok "egress_default: diffed, applied, consistent with the fast path"
+# A container setting alone (issue 14: the egress default policy, the
+# anti-spoofing check's MAC): a change of its own, made in the records and
+# the fast path alike. one_change WHAT SETTING...: 'container set db
+# SETTING' makes a.json differ by db's line; applying a.json puts it back.
+one_change() {
+	local what=$1 out
+
+	shift
+	cli container set db "$@"
+	out=$(rxl_in "$NS" policy diff "$DIR/a.json") || rxl_fail "diff: $what"
+	[ "$out" = "~ container db default allow egress-default drop ip 10.200.0.3 dev v1 mac 02:00:00:00:00:0d" ] ||
+		rxl_fail "diff of a $what change: '$out'"
+	cli policy apply "$DIR/a.json"
+	same_as "$ORIG" "$what put back by the file"
+	rxl_in "$NS" check >/dev/null || rxl_fail "check after $what: $(rxl_in "$NS" check)"
+	rxl_ok "$what: diffed, applied, consistent with the fast path"
+}
+one_change egress_default egress-default allow
+one_change mac mac none
 # A rule's direction (issue 14) is part of the rule: the same words the
 # other way are another rule.
 h=$(rxl_in "$NS" -j fw list db | jq -e '.rules[] | select(.direction == "out"
@@ -176,20 +186,50 @@ esac
 same_as "$ORIG" "after the refused file"
 rxl_ok "refused halfway: VTEPs, ports, VNIs, containers and timeouts as before ($err)"
 
-# Timeouts the ct commands refuse are refused in a file, before anything.
-for bad in '{"establishd": 5}' '{"udp": 0}' '{"udp": "soon"}' '{"udp": [1]}' \
-	   '{"icmp": 31536001}' '[]'; do
-	jq --argjson t "$bad" '.ct_timeouts = $t | .containers[0].default = "allow"' \
-		"$DIR/a.json" > "$DIR/badct.json"
-	err=$(rxl_in "$NS" policy apply "$DIR/badct.json" 2>&1) &&
-		rxl_fail "ct_timeouts $bad applied"
-	case $err in
-	*"bad timeout"* | *"must be a number"* | *"must be an object"*) ;;
-	*) rxl_fail "ct_timeouts $bad: '$err'" ;;
-	esac
-	same_as "$ORIG" "after ct_timeouts $bad"
-done
-rxl_ok "bad ct_timeouts refused with nothing changed"
+# Bad values of the egress policy, the rule direction, the MAC and the
+# timeouts are refused by check, diff and apply alike, before anything
+# changes: exit 1 as for every malformed value (cli.rst, "Exit status"),
+# with a message naming the value (compared without case: libcyaml
+# words YAML's refusals its own way). Each file also changes web's
+# default, so a partial apply would show. JSON, and the same files as
+# YAML (JSON's flow style is YAML).
+n=0
+while IFS='|' read -r want jqf; do
+	[ -n "$want" ] || continue
+	jq "$jqf | .containers[0].default = \"allow\"" "$DIR/a.json" > "$DIR/bad.json" ||
+		rxl_fail "jq $jqf"
+	cp "$DIR/bad.json" "$DIR/bad.yaml"
+	for f in bad.json bad.yaml; do
+		for cmd in check diff apply; do
+			err=$(rxl_in "$NS" policy $cmd "$DIR/$f" 2>&1)
+			rc=$?
+			[ $rc -eq 1 ] ||
+				rxl_fail "policy $cmd of $f with $jqf: exit $rc, want 1 ($err)"
+			case ${err,,} in
+			*"${want,,}"*) ;;
+			*) rxl_fail "policy $cmd of $f with $jqf: '$err' lacks '$want'" ;;
+			esac
+		done
+		same_as "$ORIG" "after $f with $jqf"
+		n=$((n + 1))
+	done
+done <<'BAD'
+establishd|.ct_timeouts = {"establishd": 5}
+bad timeout '0'|.ct_timeouts = {"udp": 0}
+bad timeout 'soon'|.ct_timeouts = {"udp": "soon"}
+'udp'|.ct_timeouts = {"udp": [1]}
+bad timeout '31536001'|.ct_timeouts = {"icmp": 31536001}
+ct_timeouts|.ct_timeouts = []
+bad egress-default policy 'maybe'|.containers[1].egress_default = "maybe"
+egress|.containers[1].egress_default = true
+'sideways'|.containers[1].rules[0].direction = "sideways"
+an out rule names its peer with 'to PREFIX', not 'from'|.containers[1].rules |= map(if .direction == "out" then .from = "10.0.0.0/8" else . end)
+an in rule names its peer with 'from PREFIX', not 'to'|.containers[1].rules[0] = {"action": "allow", "to": "10.0.0.0/8"}
+bad MAC '02:00:00:00:00'|.containers[1].mac = "02:00:00:00:00"
+is a multicast address|.containers[1].mac = "03:00:00:00:00:0d"
+mac|.containers[1].mac = 2
+BAD
+rxl_ok "$n bad files (egress policy, rule direction, MAC, timeouts; JSON and YAML) refused by check, diff and apply, nothing changed"
 
 # The timeouts are an apply's last write: when it fails, the containers
 # changed before it are put back (crash_at.so fails that update).

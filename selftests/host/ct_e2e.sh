@@ -30,142 +30,14 @@ rxl_netns "$B"
 rxl_netns "$P"
 rxl_ns_pair "$B" vb "$P" vp "10.78.0.1/24 fd78::1/64" "10.78.0.2/24 fd78::2/64"
 
-cat > "$PY/ct.py" <<'EOF'
-import os, socket, struct, sys, threading, time
-
-def tcp_echo(fam, addr, port):
-    s = socket.socket(fam)
-    s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    s.bind((addr, port))
-    s.listen(64)
-    def serve(c):
-        try:
-            for line in c.makefile('rb'):
-                c.sendall(line)
-        except OSError:
-            pass
-        c.close()
-    while True:
-        c = s.accept()[0]
-        threading.Thread(target=serve, args=(c,), daemon=True).start()
-
-def tcp_rst(fam, addr, port):
-    s = socket.socket(fam)
-    s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    s.bind((addr, port))
-    s.listen(64)
-    while True:
-        c = s.accept()[0]
-        c.recv(100)
-        c.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER,
-                     struct.pack('ii', 1, 0))
-        c.close()
-
-def udp_echo(fam, addr, port):
-    s = socket.socket(fam, socket.SOCK_DGRAM)
-    s.bind((addr, port))
-    while True:
-        d, a = s.recvfrom(2000)
-        s.sendto(d, a)
-
-def fam_of(addr):
-    return socket.AF_INET6 if ':' in addr else socket.AF_INET
-
-cmd = sys.argv[1]
-if cmd == 'serve':		# serve ADDR...: 9000 echo, 9001 udp, 9002 rst
-    for a in sys.argv[2:]:
-        f = fam_of(a)
-        for fn, p in ((tcp_echo, 9000), (udp_echo, 9001), (tcp_rst, 9002)):
-            threading.Thread(target=fn, args=(f, a, p), daemon=True).start()
-    while True:
-        time.sleep(3600)
-elif cmd == 'tcp':		# tcp ADDR PORT: one echo over a new connection
-    s = socket.create_connection((sys.argv[2], int(sys.argv[3])), timeout=10)
-    s.sendall(b'x\n')
-    sys.exit(0 if s.makefile('rb').readline() == b'x\n' else 1)
-elif cmd == 'udp':		# udp ADDR PORT WAIT: one datagram and its echo
-    s = socket.socket(fam_of(sys.argv[2]), socket.SOCK_DGRAM)
-    s.settimeout(float(sys.argv[4]))
-    s.sendto(b'x', (sys.argv[2], int(sys.argv[3])))
-    try:
-        sys.exit(0 if s.recv(100) == b'x' else 1)
-    except socket.timeout:
-        sys.exit(1)
-elif cmd == 'hold':		# hold ADDR PORT DIR: echo once per DIR/req.N
-    d = sys.argv[4]
-    s = socket.create_connection((sys.argv[2], int(sys.argv[3])), timeout=10)
-    s.settimeout(5)
-    f = s.makefile('rb')
-    open(d + '/connected', 'w').close()
-    n = 1
-    while not os.path.exists(d + '/stop'):
-        if not os.path.exists('%s/req.%d' % (d, n)):
-            time.sleep(0.05)
-            continue
-        s.sendall(b'%d\n' % n)
-        try:
-            ok = f.readline() == b'%d\n' % n
-        except OSError:
-            ok = False
-        open('%s/%s.%d' % (d, 'ok' if ok else 'fail', n), 'w').close()
-        if not ok:
-            break
-        n += 1
-elif cmd == 'rst':		# rst ADDR: a connection the server resets
-    s = socket.create_connection((sys.argv[2], 9002), timeout=10)
-    print(s.getsockname()[1], flush=True)
-    s.sendall(b'x\n')
-    try:
-        s.settimeout(10)
-        s.recv(100)
-    except OSError:
-        pass
-EOF
-
 cli() { ip netns exec "$B" "$RXL_CLI" "$@" || rxl_fail "rxlane $*"; }
 inb() { ip netns exec "$B" "$@"; }
-py() { local ns=$1; shift; ip netns exec "$ns" python3 "$PY/ct.py" "$@"; }
-# ping_ns NS ADDR WAIT: one echo answered within WAIT seconds.
-ping_ns() { ip netns exec "$1" ping -c 1 -W "$3" "$2" >/dev/null; }
-# bg NS ARGS...: ct.py ARGS in the background, killed at exit ($! is ip,
-# which execs python3).
-bg() {
-	local ns=$1
-
-	shift
-	ip netns exec "$ns" python3 "$PY/ct.py" "$@" &
-	RXL_PIDS+=($!)
-}
 
 # Servers: the outside, and the container (for unsolicited inbound).
-bg "$P" serve 10.78.0.2 fd78::2
-bg "$B" serve 10.78.0.1 fd78::1
+rxl_peer_bg "$P" serve 10.78.0.2 fd78::2
+rxl_peer_bg "$B" serve 10.78.0.1 fd78::1
 rxl_wait_listen "$P" 9000 9002
 rxl_wait_listen "$B" 9000 9002
-
-# refused_by WHAT CMD...: CMD (a client that fails without an answer)
-# fails and the default drop counter of web rose meanwhile.
-refused_by() {
-	local what=$1 before after
-
-	shift
-	before=$(rxl_drop_count default) || rxl_fail "$what: stats unreadable"
-	"$@" && rxl_fail "$what: allowed"
-	after=$(rxl_drop_count default) || rxl_fail "$what: stats unreadable"
-	[ "$after" -gt "$before" ] ||
-		rxl_fail "$what: no default drop counted ($before -> $after)"
-	rxl_ok "$what refused"
-}
-
-# refused_all NS ADDR WHAT: TCP to ADDR:9000, UDP to ADDR:9001 and ping of
-# ADDR from NS are all refused (by the counters, rxl_refused and refused_by).
-refused_all() {
-	rxl_refused "$1" "$2" 9000 rxl_drop_count default ||
-		rxl_fail "$3 TCP to $2: $RXL_WHY"
-	rxl_ok "$3 TCP to $2 refused"
-	refused_by "$3 UDP to $2" py "$1" udp "$2" 9001 3
-	refused_by "$3 ping of $2" ping_ns "$1" "$2" 3
-}
 
 # ---- today: the XDP program without the egress program -----------------
 TC_BPF_MNT=$RXL_BPFFS ip -n "$B" link set dev vb xdpdrv obj "$RXL_OBJ" \
@@ -173,7 +45,7 @@ TC_BPF_MNT=$RXL_BPFFS ip -n "$B" link set dev vb xdpdrv obj "$RXL_OBJ" \
 cli container add web ip 10.78.0.1 ip fd78::1 default drop
 cli fw add web allow proto tcp dport 8080 >/dev/null
 for a in 10.78.0.2 fd78::2; do
-	refused_all "$B" "$a" "untracked outbound"
+	rxl_refused_all "$B" "$a" "untracked outbound"
 done
 cli detach vb
 
@@ -185,12 +57,7 @@ inb tc filter show dev vb egress | grep -q "rxlane_tc" ||
 	jq -r '.containers[0].egress_default')" = allow ] ||
 	rxl_fail "container list -j: egress_default is not allow"
 
-for a in 10.78.0.2 fd78::2; do
-	py "$B" tcp "$a" 9000 || rxl_fail "outbound TCP to $a"
-	py "$B" udp "$a" 9001 10 || rxl_fail "outbound UDP to $a"
-	ping_ns "$B" "$a" 10 || rxl_fail "ping $a"
-	rxl_ok "outbound TCP, UDP and ICMP echo to $a"
-done
+rxl_outbound_all "$B" 10 10.78.0.2 fd78::2
 LIST=$(ip netns exec "$B" "$RXL_CLI" -j ct list web) || rxl_fail "ct list -j"
 for a in 10.78.0.2 fd78::2; do
 	for want in "tcp 9000" "udp 9001" "icmp -"; do
@@ -250,7 +117,7 @@ repair() {
 		rxl_fail "attach vb after $1 did not say it re-added: '$out'"
 	inb tc filter show dev vb egress | grep -q rxlane_tc ||
 		rxl_fail "attach vb after $1: no tc egress program on vb"
-	py "$B" tcp 10.78.0.2 9000 ||
+	rxl_peer "$B" tcp 10.78.0.2 9000 ||
 		rxl_fail "outbound TCP after attach repaired $1"
 	rxl_ok "attach re-adds the tc egress filter after $1 ($out)"
 }
@@ -286,46 +153,20 @@ repair "tc qdisc del clsact"
 
 # ---- unsolicited inbound to the same ports ----------------------------
 for a in 10.78.0.1 fd78::1; do
-	refused_all "$P" "$a" "unsolicited"
+	rxl_refused_all "$P" "$a" "unsolicited"
 done
 rxl_ok "unsolicited inbound refused"
 
 # ---- a held connection: rule-set replace, then ct flush ---------------
 HOLD=$PY/hold
 mkdir "$HOLD"
-bg "$B" hold 10.78.0.2 9000 "$HOLD"
-# step N: request N of the held connection; 0 when answered.
-step() {
-	local deadline=$((SECONDS + 60))
-
-	touch "$HOLD/req.$1"
-	until [ -e "$HOLD/ok.$1" ] || [ -e "$HOLD/fail.$1" ]; do
-		[ $SECONDS -lt $deadline ] ||
-			rxl_fail "request $1 of the held connection: no outcome after 60 s"
-		sleep 0.1
-	done
-	[ -e "$HOLD/ok.$1" ]
-}
-step 1 || rxl_fail "held connection: first request"
-cli fw flush web
-cli fw add web allow proto udp dport 5353 >/dev/null
-cli fw add web allow proto tcp dport 8080 >/dev/null
-step 2 || rxl_fail "held connection cut by a rule-set replace"
-rxl_ok "a connection survives rule-set replaces"
-
-cli ct flush web
-before=$(rxl_drop_count default)
-step 3 && rxl_fail "held connection still answered after ct flush web"
-after=$(rxl_drop_count default)
-[ "$after" -gt "$before" ] ||
-	rxl_fail "ct flush: the cut was not a default drop ($before -> $after)"
-rxl_ok "ct flush web cuts the connection"
+rxl_ct_hold_replace_flush "$B" 10.78.0.2 "$HOLD"
 
 # ---- RST ends an entry ------------------------------------------------
 cli ct timeout close 1
 [ "$(ip netns exec "$B" "$RXL_CLI" -j ct timeout | jq '.timeouts.close')" = 1 ] ||
 	rxl_fail "ct timeout close 1 not shown"
-PORT=$(py "$B" rst 10.78.0.2) || rxl_fail "connection to the resetting server"
+PORT=$(rxl_peer "$B" rst 10.78.0.2) || rxl_fail "connection to the resetting server"
 # rst_state: the state of that connection's entry ("" when none is live).
 rst_state() {
 	ip netns exec "$B" "$RXL_CLI" -j ct list web | jq -r --argjson p "$PORT" \

@@ -503,6 +503,110 @@ rxl_snmp() {
 		$1 == p && h && c { print $c; exit }' /proc/net/snmp
 }
 
+# ---- connection tracking traffic (ct_e2e.sh, selftests/vm/ct_nic.sh) ------
+RXL_PEER=$RXL_TOP/selftests/host/ct_peer.py
+
+# rxl_peer NS ARGS...: ct_peer.py ARGS in NS (its header lists them).
+rxl_peer() {
+	local ns=$1
+
+	shift
+	ip netns exec "$ns" python3 "$RXL_PEER" "$@"
+}
+
+# rxl_peer_bg NS ARGS...: the same in the background, killed at exit ($!
+# is ip, which execs python3).
+rxl_peer_bg() {
+	local ns=$1
+
+	shift
+	ip netns exec "$ns" python3 "$RXL_PEER" "$@" &
+	RXL_PIDS+=($!)
+}
+
+# rxl_ping NS ADDR WAIT: one echo answered within WAIT seconds.
+rxl_ping() { ip netns exec "$1" ping -c 1 -W "$3" "$2" >/dev/null; }
+
+# rxl_refused_by WHAT CMD...: CMD (a client that fails without an answer)
+# fails and the default drop counter (rxl_drop_count) rose meanwhile.
+rxl_refused_by() {
+	local what=$1 before after
+
+	shift
+	before=$(rxl_drop_count default) || rxl_fail "$what: stats unreadable"
+	"$@" && rxl_fail "$what: allowed"
+	after=$(rxl_drop_count default) || rxl_fail "$what: stats unreadable"
+	[ "$after" -gt "$before" ] ||
+		rxl_fail "$what: no default drop counted ($before -> $after)"
+	rxl_ok "$what refused"
+}
+
+# rxl_refused_all NS ADDR WHAT: TCP to ADDR:9000, UDP to ADDR:9001 and ping
+# of ADDR from NS (ct_peer.py serve) are all refused, each proven by the
+# default drop counter.
+rxl_refused_all() {
+	rxl_refused "$1" "$2" 9000 rxl_drop_count default ||
+		rxl_fail "$3 TCP to $2: $RXL_WHY"
+	rxl_ok "$3 TCP to $2 refused"
+	rxl_refused_by "$3 UDP to $2" rxl_peer "$1" udp "$2" 9001 3
+	rxl_refused_by "$3 ping of $2" rxl_ping "$1" "$2" 3
+}
+
+# rxl_outbound_all NS WAIT ADDR...: from NS, TCP to ADDR:9000, UDP to
+# ADDR:9001 and a ping of ADDR (ct_peer.py serve) are each answered,
+# within WAIT seconds for UDP and ping.
+rxl_outbound_all() {
+	local ns=$1 wait=$2 a
+
+	shift 2
+	for a in "$@"; do
+		rxl_peer "$ns" tcp "$a" 9000 || rxl_fail "outbound TCP to $a"
+		rxl_peer "$ns" udp "$a" 9001 "$wait" || rxl_fail "outbound UDP to $a"
+		rxl_ping "$ns" "$a" "$wait" || rxl_fail "ping $a from $ns"
+		rxl_ok "outbound TCP, UDP and ICMP echo to $a"
+	done
+}
+
+# rxl_hold_step DIR N: request N of the connection 'ct_peer.py hold' holds
+# with DIR; 0 when it was answered. Fails the test after 60 s without an
+# outcome.
+rxl_hold_step() {
+	local deadline=$((SECONDS + 60))
+
+	touch "$1/req.$2"
+	until [ -e "$1/ok.$2" ] || [ -e "$1/fail.$2" ]; do
+		[ $SECONDS -lt $deadline ] ||
+			rxl_fail "request $2 of the held connection: no outcome after 60 s"
+		sleep 0.1
+	done
+	[ -e "$1/ok.$2" ]
+}
+
+# rxl_ct_hold_replace_flush NS ADDR DIR: a connection from NS to ADDR:9000
+# (ct_peer.py hold, its files in DIR) survives a replace of container
+# web's rule set (flushed, then udp 5353 and tcp 8080 allowed), and 'ct
+# flush web' cuts it, proven by the default drop counter. The CLI runs in
+# $RXL_R.
+rxl_ct_hold_replace_flush() {
+	local before after
+
+	rxl_peer_bg "$1" hold "$2" 9000 "$3"
+	rxl_hold_step "$3" 1 || rxl_fail "held connection: first request"
+	rxl_in "$RXL_R" fw flush web >/dev/null &&
+	rxl_in "$RXL_R" fw add web allow proto udp dport 5353 >/dev/null &&
+	rxl_in "$RXL_R" fw add web allow proto tcp dport 8080 >/dev/null ||
+		rxl_fail "replacing web's rule set"
+	rxl_hold_step "$3" 2 || rxl_fail "held connection cut by a rule-set replace"
+	rxl_ok "a connection survives rule-set replaces"
+	rxl_in "$RXL_R" ct flush web >/dev/null || rxl_fail "ct flush web"
+	before=$(rxl_drop_count default)
+	rxl_hold_step "$3" 3 && rxl_fail "held connection still answered after ct flush web"
+	after=$(rxl_drop_count default)
+	[ "$after" -gt "$before" ] ||
+		rxl_fail "ct flush: the cut was not a default drop ($before -> $after)"
+	rxl_ok "ct flush web cuts the connection"
+}
+
 # ---- CNI runtimes (cni_podman.sh, cni_containerd.sh) ----------------------
 # rxl_cni_runtime_dir W CNI VERSION NET BR SUB FILE: in W, a busybox-static
 # rootfs (W/rootfs: sh, httpd, nc, sleep; /www/index.html), W/bin with

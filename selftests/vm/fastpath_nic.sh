@@ -27,68 +27,17 @@
 #
 #   scripts/vm-run --timeout 900 -- sh -c 'cd selftests/vm && ./fastpath_nic.sh'
 set -u
-
-TOP=$(cd "$(dirname "$0")/../.." && pwd)
-# shellcheck source=../host/lib.sh
-. "$TOP/selftests/host/lib.sh"
-KO=$TOP/rxlane.ko
-LOADED=0
-
-[ "$(id -u)" -eq 0 ] || { echo "SKIP: needs root"; exit $ksft_skip; }
-[ -r /proc/modules ] || { echo "SKIP: kernel without module support"; exit $ksft_skip; }
-[ -r "$KO" ] || rxl_fail "$KO not built"
-[ -r "$RXL_OBJ" ] || rxl_fail "$RXL_OBJ not built"
-command -v python3 >/dev/null || { echo "SKIP: no python3"; exit $ksft_skip; }
-command -v jq >/dev/null || { echo "SKIP: no jq"; exit $ksft_skip; }
-
-rxl_init fpnic
+. "$(dirname "$0")/nic_lib.sh"
+rxl_nic_init fpnic veth vxlan geneve ip_gre
 RXL_S=rxl-s-$RXL_ID
 RXL_R=rxl-r-$RXL_ID
 RXL_C=rxl-c-$RXL_ID
 
-# The module's reference count ("-" when it is not loaded).
-refcount() {
-	awk '$1 == "rxlane" { print $3; f = 1 } END { if (!f) print "-" }' /proc/modules
-}
-
-# A module that cannot be removed at the end (a leaked reference) fails the
-# test: exit in an EXIT trap sets the script's exit status. Namespaces are
-# dismantled by a kernel worker, so the count may take a moment to drop.
-cleanup() {
-	local end=$((SECONDS + 30)) err
-
-	ip -n "$RXL_R" link del nic0 2>/dev/null
-	rxl_cleanup
-	[ $LOADED = 1 ] && grep -q '^rxlane ' /proc/modules || return 0
-	while [ "$(refcount)" != 0 ] && [ $SECONDS -lt $end ]; do
-		sleep 0.2
-	done
-	if ! err=$(rmmod rxlane 2>&1); then
-		echo "FAIL: rmmod rxlane: $err (reference count $(refcount) after waiting 30 s for 0)"
-		exit 1
-	fi
-}
-trap cleanup EXIT
-
-fail() {
-	echo "FAIL: $*"
-	[ -n "${CLI_READY:-}" ] && rxl_in "$RXL_R" stats | sed 's/^/  stats: /'
-	exit 1
-}
-cli() { rxl_in "$RXL_R" "$@" >/dev/null || fail "rxlane $*"; }
 drops() { rxl_in "$RXL_R" -j stats | jq ".drops.$1"; }
 hits() {	# handle -> packets counted for the rule
 	rxl_in "$RXL_R" -j stats web |
 		jq ".containers[0].rules[] | select(.handle == $1) | .packets"
 }
-
-for m in veth vxlan geneve ip_gre; do
-	modprobe -q "$m" || { echo "SKIP: no $m module"; exit $ksft_skip; }
-done
-if ! grep -q '^rxlane ' /proc/modules; then
-	insmod "$KO" || fail "insmod $KO"
-	LOADED=1
-fi
 
 for ns in "$RXL_S" "$RXL_R" "$RXL_C"; do
 	rxl_netns "$ns"
