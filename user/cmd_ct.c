@@ -51,6 +51,7 @@ static const char *const cli_ct_events[RXL_CT_STAT__MAX] = {
 	[RXL_CT_STAT_RELATED] = "related",
 	[RXL_CT_STAT_PROMOTE] = "promoted",
 	[RXL_CT_STAT_FRAG_FOLLOWED] = "frag_followed",
+	[RXL_CT_STAT_FRAG_NO_FIRST] = "frag_no_first",
 };
 
 /*
