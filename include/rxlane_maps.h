@@ -552,6 +552,14 @@ enum rxl_ct_stat {
 	RXL_CT_STAT_PROMOTE,		/* assured: half-open table -> main */
 	RXL_CT_STAT_FRAG_FOLLOWED,	/* egress later fragment after its first */
 	RXL_CT_STAT_FRAG_NO_FIRST,	/* egress later fragment, no first: drop */
+	/*
+	 * The half-open tables' own bookkeeping, for the evictions the LRU
+	 * does silently ('ct stats' half_open_evicted: inserted - removed -
+	 * flushed - live entries; Documentation/conntrack.rst).
+	 */
+	RXL_CT_STAT_HALF_INSERTED,	/* a new key written to a half table */
+	RXL_CT_STAT_HALF_REMOVED,	/* deleted from it by a promotion */
+	RXL_CT_STAT_HALF_FLUSHED,	/* deleted by 'ct flush' (CLI only) */
 	RXL_CT_STAT__MAX,
 };
 
