@@ -83,6 +83,18 @@ static __always_inline int rxl_frag4_follows(__u32 zone, __be32 saddr,
 	       v->expires > bpf_ktime_get_coarse_ns();
 }
 
+/* The rxl_frag6 key of a datagram (rxl_frag6_note()'s arguments). */
+static __always_inline void rxl_frag6_key(struct rxl_frag6_key *k,
+					  const void *saddr,
+					  const void *daddr, __be32 id,
+					  __u8 nexthdr)
+{
+	__builtin_memcpy(k->saddr, saddr, 16);
+	__builtin_memcpy(k->daddr, daddr, 16);
+	k->id = id;
+	k->nexthdr = nexthdr;
+}
+
 /**
  * rxl_frag6_note() - note that the first fragment of an IPv6 datagram passed
  * @zone: the container it belongs to
@@ -97,17 +109,13 @@ static __always_inline void rxl_frag6_note(__u32 zone, const void *saddr,
 					   const void *daddr, __be32 id,
 					   __u8 nexthdr)
 {
-	struct rxl_frag6_key k = {
-		.id = id,
-		.nexthdr = nexthdr,
-	};
+	struct rxl_frag6_key k = {};
 	struct rxl_frag_val v = {
 		.expires = bpf_ktime_get_coarse_ns() + RXL_FRAG_TIMEOUT_NS,
 		.zone = zone,
 	};
 
-	__builtin_memcpy(k.saddr, saddr, 16);
-	__builtin_memcpy(k.daddr, daddr, 16);
+	rxl_frag6_key(&k, saddr, daddr, id, nexthdr);
 	bpf_map_update_elem(&rxl_frag6, &k, &v, BPF_ANY);
 }
 
@@ -125,14 +133,10 @@ static __always_inline int rxl_frag6_follows(__u32 zone, const void *saddr,
 					     const void *daddr, __be32 id,
 					     __u8 nexthdr)
 {
-	struct rxl_frag6_key k = {
-		.id = id,
-		.nexthdr = nexthdr,
-	};
+	struct rxl_frag6_key k = {};
 	const struct rxl_frag_val *v;
 
-	__builtin_memcpy(k.saddr, saddr, 16);
-	__builtin_memcpy(k.daddr, daddr, 16);
+	rxl_frag6_key(&k, saddr, daddr, id, nexthdr);
 	v = bpf_map_lookup_elem(&rxl_frag6, &k);
 	return v && v->zone == zone &&
 	       v->expires > bpf_ktime_get_coarse_ns();

@@ -1863,6 +1863,17 @@ static int frag_put(FIXTURE_DATA(ct) *self, int fam, const char *src,
 #define FRAG_ARGS	struct __test_metadata *_metadata, \
 			FIXTURE_DATA(ct) *self, int fam
 
+/* The cases frag_NAME (IPv4) and frag6_NAME (IPv6) of body frag_NAME(). */
+#define FRAG_CASES(name)						\
+	TEST_F_TIMEOUT(ct, frag_##name, CT_CASE_TIMEOUT)		\
+	{								\
+		frag_##name(_metadata, self, 4);			\
+	}								\
+	TEST_F_TIMEOUT(ct, frag6_##name, CT_CASE_TIMEOUT)		\
+	{								\
+		frag_##name(_metadata, self, 6);			\
+	}
+
 /*
  * The fragmented reply of a tracked flow: its first fragment passes by
  * the entry and is noted; its later fragment follows, though the rules
@@ -1899,15 +1910,7 @@ static void frag_follows_tracked_first(FRAG_ARGS)
 	EXPECT_EQ(0, DROPS(RXL_DROP_DEFAULT));
 }
 
-TEST_F_TIMEOUT(ct, frag_follows_tracked_first, CT_CASE_TIMEOUT)
-{
-	frag_follows_tracked_first(_metadata, self, 4);
-}
-
-TEST_F_TIMEOUT(ct, frag6_follows_tracked_first, CT_CASE_TIMEOUT)
-{
-	frag_follows_tracked_first(_metadata, self, 6);
-}
+FRAG_CASES(follows_tracked_first)
 
 /* A first fragment allowed by a port rule: its later ones follow. */
 static void frag_follows_allowed_first(FRAG_ARGS)
@@ -1927,15 +1930,7 @@ static void frag_follows_allowed_first(FRAG_ARGS)
 	EXPECT_EQ(1, EVENTS(RXL_STAT_FRAG_FOLLOWED));
 }
 
-TEST_F_TIMEOUT(ct, frag_follows_allowed_first, CT_CASE_TIMEOUT)
-{
-	frag_follows_allowed_first(_metadata, self, 4);
-}
-
-TEST_F_TIMEOUT(ct, frag6_follows_allowed_first, CT_CASE_TIMEOUT)
-{
-	frag_follows_allowed_first(_metadata, self, 6);
-}
+FRAG_CASES(follows_allowed_first)
 
 /* The later fragments of a first fragment the rules dropped are dropped. */
 static void frag_of_dropped_first_dropped(FRAG_ARGS)
@@ -1957,15 +1952,7 @@ static void frag_of_dropped_first_dropped(FRAG_ARGS)
 	EXPECT_EQ(0, EVENTS(RXL_STAT_FRAG_FOLLOWED));
 }
 
-TEST_F_TIMEOUT(ct, frag_of_dropped_first_dropped, CT_CASE_TIMEOUT)
-{
-	frag_of_dropped_first_dropped(_metadata, self, 4);
-}
-
-TEST_F_TIMEOUT(ct, frag6_of_dropped_first_dropped, CT_CASE_TIMEOUT)
-{
-	frag_of_dropped_first_dropped(_metadata, self, 6);
-}
+FRAG_CASES(of_dropped_first_dropped)
 
 /*
  * An expired note, or one of another container, is no note; nor is one
@@ -1994,15 +1981,7 @@ static void frag_expired_or_other_zone(FRAG_ARGS)
 	PASSES_IN(&p);
 }
 
-TEST_F_TIMEOUT(ct, frag_expired_or_other_zone, CT_CASE_TIMEOUT)
-{
-	frag_expired_or_other_zone(_metadata, self, 4);
-}
-
-TEST_F_TIMEOUT(ct, frag6_expired_or_other_zone, CT_CASE_TIMEOUT)
-{
-	frag_expired_or_other_zone(_metadata, self, 6);
-}
+FRAG_CASES(expired_or_other_zone)
 
 /*
  * Egress under egress default drop: the later fragments of a tracked
@@ -2040,15 +2019,7 @@ static void frag_follows_egress(FRAG_ARGS)
 	EXPECT_EQ(2, stat(self, RXL_CT_STAT_FRAG_NO_FIRST));
 }
 
-TEST_F_TIMEOUT(ct, frag_follows_egress, CT_CASE_TIMEOUT)
-{
-	frag_follows_egress(_metadata, self, 4);
-}
-
-TEST_F_TIMEOUT(ct, frag6_follows_egress, CT_CASE_TIMEOUT)
-{
-	frag_follows_egress(_metadata, self, 6);
-}
+FRAG_CASES(follows_egress)
 
 /*
  * Egress drop reasons of a later fragment without its first: one an out
