@@ -235,7 +235,14 @@ static __always_inline int rxl_ct_create(void *map, void *half,
 	nv->state = rxl_ct_first_state(t);
 	nv->opener = t->dir;
 	nv->expires = now + rxl_ct_timeout(nv->state);
-	if (bpf_map_update_elem(half, key, nv, BPF_ANY)) {
+	/*
+	 * A new key is counted, so that 'ct stats' can tell how many the
+	 * LRU evicted; a dead entry of the same key is overwritten, which
+	 * adds nothing to the table.
+	 */
+	if (!bpf_map_update_elem(half, key, nv, BPF_NOEXIST)) {
+		rxl_ct_count(RXL_CT_STAT_HALF_INSERTED);
+	} else if (bpf_map_update_elem(half, key, nv, BPF_ANY)) {
 		rxl_ct_count(RXL_CT_STAT_CREATE_FAILED);
 		return RXL_CT_MISS;
 	}
@@ -284,7 +291,9 @@ static __always_inline void rxl_ct_promote(void *map, void *half,
 		v->expires = exp;
 		return;
 	}
-	bpf_map_delete_elem(half, key);
+	/* Not there any more: the LRU evicted it meanwhile (counted so). */
+	if (!bpf_map_delete_elem(half, key))
+		rxl_ct_count(RXL_CT_STAT_HALF_REMOVED);
 	rxl_ct_count(RXL_CT_STAT_PROMOTE);
 }
 

@@ -148,7 +148,8 @@ static __always_inline int rxl_ip4_id(struct xdp_md *ctx,
 
 /*
  * Whether @p, a later fragment to container @c, follows a first fragment
- * that passed (rxl_frag.h). IPv6 fragments never do (not built yet).
+ * that passed (rxl_frag.h). IPv6 names the datagram by its fragment
+ * header (p->frag_id, p->frag_nh: set by the parser for every fragment).
  */
 static __always_inline int rxl_frag_follows(const struct rxl_container *c,
 					    struct xdp_md *ctx,
@@ -156,7 +157,10 @@ static __always_inline int rxl_frag_follows(const struct rxl_container *c,
 {
 	__be16 id;
 
-	if (p->family != 4 || rxl_ip4_id(ctx, p, &id))
+	if (p->family == 6)
+		return rxl_frag6_follows(c->id, &p->saddr6, &p->daddr6,
+					 p->frag_id, p->frag_nh);
+	if (rxl_ip4_id(ctx, p, &id))
 		return 0;
 	return rxl_frag4_follows(c->id, p->saddr4, p->daddr4, id, p->proto);
 }
@@ -171,8 +175,12 @@ static __always_inline int rxl_pass_noted(const struct rxl_container *c,
 {
 	__be16 id;
 
-	if (p->frag == RXL_FRAG_FIRST && p->family == 4 &&
-	    !rxl_ip4_id(ctx, p, &id))
+	if (p->frag != RXL_FRAG_FIRST)
+		return rxl_pass(c, ctx, p);
+	if (p->family == 6)
+		rxl_frag6_note(c->id, &p->saddr6, &p->daddr6, p->frag_id,
+			       p->frag_nh);
+	else if (!rxl_ip4_id(ctx, p, &id))
 		rxl_frag4_note(c->id, p->saddr4, p->daddr4, id, p->proto);
 	return rxl_pass(c, ctx, p);
 }

@@ -1,15 +1,17 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * rxl_frag.h - IPv4 fragments follow their first fragment, shared by the
- * XDP ingress path (rxl_fastpath.h) and the tc egress program
- * (rxlane_tc.bpf.c).
+ * rxl_frag.h - IPv4 and IPv6 fragments follow their first fragment,
+ * shared by the XDP ingress path (rxl_fastpath.h) and the tc egress
+ * program (rxlane_tc.bpf.c).
  *
  * Only the first fragment of a datagram carries its ports, so only it
  * can be judged by port rules or matched to a tracked connection. When it
  * passes, its datagram, (source, destination, IP id, protocol), is noted
- * in rxl_frag4 with the container's id and an expiry RXL_FRAG_TIMEOUT_NS
- * ahead; a later fragment (offset > 0) of a noted, unexpired datagram of
- * the same container gets the first fragment's verdict, pass. Nothing is
+ * in rxl_frag4 (IPv6: the fragment header's 32-bit identification and
+ * next header, in rxl_frag6) with the container's id and an expiry
+ * RXL_FRAG_TIMEOUT_NS ahead; a later fragment (offset > 0) of a noted,
+ * unexpired datagram of the same container gets the first fragment's
+ * verdict, pass. Nothing is
  * buffered: a later fragment that arrives before its first one misses
  * (Documentation/conntrack.rst, "Fragments").
  *
@@ -77,6 +79,65 @@ static __always_inline int rxl_frag4_follows(__u32 zone, __be32 saddr,
 	};
 	const struct rxl_frag_val *v = bpf_map_lookup_elem(&rxl_frag4, &k);
 
+	return v && v->zone == zone &&
+	       v->expires > bpf_ktime_get_coarse_ns();
+}
+
+/* The rxl_frag6 key of a datagram (rxl_frag6_note()'s arguments). */
+static __always_inline void rxl_frag6_key(struct rxl_frag6_key *k,
+					  const void *saddr,
+					  const void *daddr, __be32 id,
+					  __u8 nexthdr)
+{
+	__builtin_memcpy(k->saddr, saddr, 16);
+	__builtin_memcpy(k->daddr, daddr, 16);
+	k->id = id;
+	k->nexthdr = nexthdr;
+}
+
+/**
+ * rxl_frag6_note() - note that the first fragment of an IPv6 datagram passed
+ * @zone: the container it belongs to
+ * @saddr: its source address (16 bytes)
+ * @daddr: its destination address (16 bytes)
+ * @id: the fragment header's identification, as on the wire
+ * @nexthdr: the fragment header's next header
+ *
+ * As rxl_frag4_note().
+ */
+static __always_inline void rxl_frag6_note(__u32 zone, const void *saddr,
+					   const void *daddr, __be32 id,
+					   __u8 nexthdr)
+{
+	struct rxl_frag6_key k = {};
+	struct rxl_frag_val v = {
+		.expires = bpf_ktime_get_coarse_ns() + RXL_FRAG_TIMEOUT_NS,
+		.zone = zone,
+	};
+
+	rxl_frag6_key(&k, saddr, daddr, id, nexthdr);
+	bpf_map_update_elem(&rxl_frag6, &k, &v, BPF_ANY);
+}
+
+/**
+ * rxl_frag6_follows() - whether a later IPv6 fragment follows a passed first
+ * @zone: the container the later fragment belongs to
+ * @saddr: its source address (16 bytes)
+ * @daddr: its destination address (16 bytes)
+ * @id: the fragment header's identification, as on the wire
+ * @nexthdr: the fragment header's next header
+ *
+ * Return: as rxl_frag4_follows(). Reads only.
+ */
+static __always_inline int rxl_frag6_follows(__u32 zone, const void *saddr,
+					     const void *daddr, __be32 id,
+					     __u8 nexthdr)
+{
+	struct rxl_frag6_key k = {};
+	const struct rxl_frag_val *v;
+
+	rxl_frag6_key(&k, saddr, daddr, id, nexthdr);
+	v = bpf_map_lookup_elem(&rxl_frag6, &k);
 	return v && v->zone == zone &&
 	       v->expires > bpf_ktime_get_coarse_ns();
 }

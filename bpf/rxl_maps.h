@@ -170,6 +170,14 @@ struct {
 	__uint(pinning, LIBBPF_PIN_BY_NAME);
 } rxl_frag4 SEC(".maps");
 
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, RXL_FRAG_ENTRIES);
+	__type(key, struct rxl_frag6_key);
+	__type(value, struct rxl_frag_val);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} rxl_frag6 SEC(".maps");
+
 /*
  * Connection tracking (Documentation/conntrack.rst), shared with the tc
  * egress program (rxlane_tc.bpf.c), which defines the same maps and

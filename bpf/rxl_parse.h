@@ -48,9 +48,10 @@ struct rxl_pkt {
 	__u8 icmp_type;		/* valid if has_icmp */
 	__u8 has_icmp;
 	__u8 hop_limit;		/* IPv6 only */
-	__u8 pad;
+	__u8 frag_nh;		/* IPv6 fragment: its next header */
 	__be32 saddr4;
 	__be32 daddr4;
+	__be32 frag_id;		/* IPv6 fragment: its identification */
 	struct rxl_in6 saddr6;
 	struct rxl_in6 daddr6;
 };
@@ -162,6 +163,11 @@ static __always_inline int rxl_skip_exthdr(struct xdp_md *ctx,
 		 * it a first fragment (LATER > FIRST > ATOMIC > NONE).
 		 */
 		fo = bpf_ntohs(*(__be16 *)(h + 2));
+		if (fo & 0xfff9) {
+			/* The datagram's name, for rxl_frag6 (rxl_frag.h). */
+			p->frag_id = *(__be32 *)(h + 4);
+			p->frag_nh = h[0];
+		}
 		if (fo & 0xfff8)
 			p->frag = RXL_FRAG_LATER;
 		else if (fo & 1) {

@@ -40,8 +40,10 @@ struct rxl_tc_pkt {
 	__u8 proto;
 	__u8 tracked;		/* t is valid */
 	__u8 nd;		/* IPv6 neighbour discovery */
-	__u8 frag;		/* enum rxl_frag, IPv4 only */
+	__u8 frag;		/* enum rxl_frag */
+	__u8 frag_nh;		/* IPv6 fragment header's next header */
 	__be16 ip_id;		/* IPv4 identification, for a fragment */
+	__be32 frag_id;		/* IPv6 fragment header's identification */
 	__u32 len;		/* skb->len, for the rule counters */
 	struct rxl_ct_tuple t;
 };
@@ -72,6 +74,34 @@ short_hdr:
 		__builtin_memcpy(h, l4, 8);
 		pk->tracked = !rxl_ct_tuple(h, pk->proto, RXL_CT_OUT, &pk->t);
 	}
+}
+
+/*
+ * A fragment header right after the IPv6 header at @ip (where Linux
+ * writes it when no other extension header comes first): the packet's
+ * fragment kind, its datagram's name (pk->frag_id, pk->frag_nh) and its
+ * protocol, the fragment header's next header. Returns the first byte
+ * after it. An atomic fragment (offset 0, no MF) is a whole packet.
+ * Other extension headers are not walked on egress (conntrack.rst).
+ */
+static __always_inline const __u8 *rxl_tc_frag6(const __u8 *ip,
+						const void *end,
+						struct rxl_tc_pkt *pk)
+{
+	const __u8 *fh = ip + RXL_IPV6_HLEN;
+	__u16 fo;
+
+	if (fh + 8 > (const __u8 *)end)
+		return fh;
+	fo = bpf_ntohs(*(const __be16 *)(fh + 2));
+	if (fo & 0xfff8)
+		pk->frag = RXL_FRAG_LATER;
+	else if (fo & 1)
+		pk->frag = RXL_FRAG_FIRST;
+	pk->frag_id = *(const __be32 *)(fh + 4);
+	pk->frag_nh = fh[0];
+	pk->proto = fh[0];
+	return fh + 8;
 }
 
 /*
@@ -116,6 +146,7 @@ static __always_inline int rxl_tc_parse(struct __sk_buff *skb,
 		return 0;
 	}
 	if (skb->protocol == bpf_htons(RXL_ETH_P_IPV6)) {
+		const __u8 *l4 = ip + RXL_IPV6_HLEN;
 		struct rxl_in6 src;
 
 		if (ip + RXL_IPV6_HLEN > (__u8 *)end)
@@ -126,8 +157,10 @@ static __always_inline int rxl_tc_parse(struct __sk_buff *skb,
 		pk->daddr = ip + 24;
 		__builtin_memcpy(&src, ip + 8, 16);
 		pk->c = bpf_map_lookup_elem(&rxl_addrs6, &src);
-		if (pk->c)
-			rxl_tc_l4(ip + RXL_IPV6_HLEN, end, pk);
+		if (pk->proto == RXL_IPPROTO_FRAGMENT)
+			l4 = rxl_tc_frag6(ip, end, pk);
+		if (pk->c && pk->frag != RXL_FRAG_LATER)
+			rxl_tc_l4(l4, end, pk);
 		return 0;
 	}
 	return -1;
@@ -175,14 +208,17 @@ static __always_inline void rxl_tc_count_rule(const struct rxl_tc_pkt *pk,
 
 /*
  * Whether packet @pk, which belongs to no tracked flow, may leave: its
- * out rules, else the egress default (the rule that decided is counted).
+ * out rules, else the egress default (the rule that decided is counted,
+ * and *@ruled set).
  */
-static __always_inline int rxl_tc_allowed(const struct rxl_tc_pkt *pk)
+static __always_inline int rxl_tc_allowed(const struct rxl_tc_pkt *pk,
+					  int *ruled)
 {
 	__u32 rule = rxl_tc_rules(pk);
 
 	if (rule == RXL_NO_RULE)
 		return !(pk->c->flags & RXL_CONT_EGRESS_DROP);
+	*ruled = 1;
 	rxl_tc_count_rule(pk, rule);
 	return !(rule & RXL_RULE_DROP);
 }
@@ -198,6 +234,7 @@ static __always_inline int rxl_tc_judge(struct rxl_tc_pkt *pk)
 {
 	const struct rxl_container *c = pk->c;
 	int allow = !(c->flags & RXL_CONT_EGRESS_DROP), res = RXL_CT_MISS;
+	int ruled = 0;
 	struct rxl_ct4_key k4 = {};
 	struct rxl_ct6_key k6 = {};
 	struct rxl_ct_val nv = {};
@@ -234,7 +271,7 @@ static __always_inline int rxl_tc_judge(struct rxl_tc_pkt *pk)
 	if (res == RXL_CT_NEW)
 		return TC_ACT_OK;
 	if (c->nout) {
-		allow = rxl_tc_allowed(pk);
+		allow = rxl_tc_allowed(pk, &ruled);
 		if (allow && pk->tracked && pk->t.opens &&
 		    rxl_ct_create(map, half, key, &pk->t,
 				  bpf_ktime_get_coarse_ns(), &nv, res) ==
@@ -245,23 +282,46 @@ static __always_inline int rxl_tc_judge(struct rxl_tc_pkt *pk)
 		rxl_ct_count(RXL_CT_STAT_EGRESS_UNTRACKED);
 		return TC_ACT_OK;
 	}
-	rxl_ct_count(RXL_CT_STAT_EGRESS_DROP);
+	/* The egress default refused a later fragment its first did not open. */
+	rxl_ct_count(pk->frag == RXL_FRAG_LATER && !ruled ?
+		     RXL_CT_STAT_FRAG_NO_FIRST : RXL_CT_STAT_EGRESS_DROP);
 	return TC_ACT_SHOT;
 }
 
 /*
- * A later IPv4 fragment of container @pk->c whose first fragment passed
+ * A later fragment of container @pk->c whose first fragment passed
  * (rxl_frag.h): it passes too.
  */
 static __always_inline int rxl_tc_frag_follows(const struct rxl_tc_pkt *pk)
 {
-	if (pk->frag != RXL_FRAG_LATER ||
-	    !rxl_frag4_follows(pk->c->id, *(const __be32 *)pk->saddr,
-			       *(const __be32 *)pk->daddr, pk->ip_id,
-			       pk->proto))
+	int follows;
+
+	if (pk->frag != RXL_FRAG_LATER)
+		return 0;
+	if (pk->family == 6)
+		follows = rxl_frag6_follows(pk->c->id, pk->saddr, pk->daddr,
+					    pk->frag_id, pk->frag_nh);
+	else
+		follows = rxl_frag4_follows(pk->c->id,
+					    *(const __be32 *)pk->saddr,
+					    *(const __be32 *)pk->daddr,
+					    pk->ip_id, pk->proto);
+	if (!follows)
 		return 0;
 	rxl_ct_count(RXL_CT_STAT_FRAG_FOLLOWED);
 	return 1;
+}
+
+/* Note the first fragment @pk, which passed, for its later ones. */
+static __always_inline void rxl_tc_frag_note(const struct rxl_tc_pkt *pk)
+{
+	if (pk->family == 6)
+		rxl_frag6_note(pk->c->id, pk->saddr, pk->daddr, pk->frag_id,
+			       pk->frag_nh);
+	else
+		rxl_frag4_note(pk->c->id, *(const __be32 *)pk->saddr,
+			       *(const __be32 *)pk->daddr, pk->ip_id,
+			       pk->proto);
 }
 
 /*
@@ -282,8 +342,7 @@ int rxlane_tc(struct __sk_buff *skb)
 		return TC_ACT_OK;
 	act = rxl_tc_judge(&pk);
 	if (pk.frag == RXL_FRAG_FIRST && act == TC_ACT_OK)
-		rxl_frag4_note(pk.c->id, *(const __be32 *)pk.saddr,
-			       *(const __be32 *)pk.daddr, pk.ip_id, pk.proto);
+		rxl_tc_frag_note(&pk);
 	return act;
 }
 

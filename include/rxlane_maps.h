@@ -396,11 +396,13 @@ enum rxl_stat {
 	RXL_STAT__MAX,
 };
 
-/* ---- IPv4 fragments (Documentation/conntrack.rst, "Fragments") -------- */
+/* ---- fragments (Documentation/conntrack.rst, "Fragments") -------------- */
 /*
  *   rxl_frag4       LRU_HASH rxl_frag4_key -> struct rxl_frag_val: the
  *                   first fragment of each datagram that passed (XDP
  *                   ingress or tc egress); its later fragments follow it
+ *   rxl_frag6       LRU_HASH rxl_frag6_key -> struct rxl_frag_val: the
+ *                   same for IPv6 (the fragment header's identification)
  */
 #define RXL_FRAG_ENTRIES	8192
 /* Nanoseconds a first fragment's later fragments may follow it. */
@@ -415,6 +417,21 @@ struct rxl_frag4_key {
 	__u8 pad;
 };
 _Static_assert(sizeof(struct rxl_frag4_key) == 12, "rxl_frag4_key size");
+
+/*
+ * One IPv6 datagram: RFC 8200 names it by (source, destination,
+ * identification); the fragment header's next header is part of the key
+ * too, as the protocol is of rxl_frag4_key (Linux writes the same value
+ * in every fragment of a datagram).
+ */
+struct rxl_frag6_key {
+	__u8 saddr[16];
+	__u8 daddr[16];
+	__be32 id;		/* the fragment header's, as on the wire */
+	__u8 nexthdr;		/* the fragment header's next header */
+	__u8 pad[3];
+};
+_Static_assert(sizeof(struct rxl_frag6_key) == 40, "rxl_frag6_key size");
 
 struct rxl_frag_val {
 	__u64 expires;		/* bpf_ktime_get_coarse_ns() */
@@ -534,6 +551,15 @@ enum rxl_ct_stat {
 	RXL_CT_STAT_RELATED,		/* ICMP error of a tracked flow, passed */
 	RXL_CT_STAT_PROMOTE,		/* assured: half-open table -> main */
 	RXL_CT_STAT_FRAG_FOLLOWED,	/* egress later fragment after its first */
+	RXL_CT_STAT_FRAG_NO_FIRST,	/* egress later fragment, no first: drop */
+	/*
+	 * The half-open tables' own bookkeeping, for the evictions the LRU
+	 * does silently ('ct stats' half_open_evicted: inserted - removed -
+	 * flushed - live entries; Documentation/conntrack.rst).
+	 */
+	RXL_CT_STAT_HALF_INSERTED,	/* a new key written to a half table */
+	RXL_CT_STAT_HALF_REMOVED,	/* deleted from it by a promotion */
+	RXL_CT_STAT_HALF_FLUSHED,	/* deleted by 'ct flush' (CLI only) */
 	RXL_CT_STAT__MAX,
 };
 

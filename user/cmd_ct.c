@@ -51,6 +51,10 @@ static const char *const cli_ct_events[RXL_CT_STAT__MAX] = {
 	[RXL_CT_STAT_RELATED] = "related",
 	[RXL_CT_STAT_PROMOTE] = "promoted",
 	[RXL_CT_STAT_FRAG_FOLLOWED] = "frag_followed",
+	[RXL_CT_STAT_FRAG_NO_FIRST] = "frag_no_first",
+	[RXL_CT_STAT_HALF_INSERTED] = "half_open_inserted",
+	[RXL_CT_STAT_HALF_REMOVED] = "half_open_removed",
+	[RXL_CT_STAT_HALF_FLUSHED] = "half_open_flushed",
 };
 
 /*
@@ -64,6 +68,7 @@ struct cli_ct {
 	int stats;
 	struct cli_cont *conts;
 	unsigned int nconts;
+	long *half_flushed;	/* ct flush: half-open entries it deleted */
 };
 
 static void cli_ct_close(struct cli_ct *t)
@@ -355,10 +360,47 @@ static void cli_ct_del_one(struct cli *c, const struct cli_ct *t, int fd,
 			   __u64 now)
 {
 	(void)c;
-	(void)t;
 	(void)e;
 	(void)now;
-	bpf_map_delete_elem(fd, key);
+	if (!bpf_map_delete_elem(fd, key) &&
+	    (fd == t->half[0] || fd == t->half[1]))
+		(*t->half_flushed)++;
+}
+
+/*
+ * Add @n to the rxl_ct_stats slot @idx, one the programs never write
+ * (RXL_CT_STAT_HALF_FLUSHED): its first CPU's value holds the sum.
+ */
+static void cli_ct_stat_add(const struct cli_ct *t, __u32 idx, long n)
+{
+	int ncpu = libbpf_num_possible_cpus();
+	__u64 *pc;
+
+	if (!n || ncpu <= 0)
+		return;
+	pc = calloc(ncpu, sizeof(*pc));
+	if (!pc)
+		return;
+	if (!bpf_map_lookup_elem(t->stats, &idx, pc)) {
+		pc[0] += n;
+		bpf_map_update_elem(t->stats, &idx, pc, BPF_ANY);
+	}
+	free(pc);
+}
+
+/*
+ * The half-open entries the LRU evicted, as far as the counters tell:
+ * every key inserted is removed by a promotion, by 'ct flush', or is
+ * still there; the rest were evicted (Documentation/conntrack.rst, "A
+ * full table": exact when no packet is tracked during the read).
+ */
+static __u64 cli_ct_evicted(const __u64 *sum, long live)
+{
+	__u64 gone = sum[RXL_CT_STAT_HALF_REMOVED] +
+		     sum[RXL_CT_STAT_HALF_FLUSHED] + (__u64)live;
+
+	return sum[RXL_CT_STAT_HALF_INSERTED] > gone ?
+	       sum[RXL_CT_STAT_HALF_INSERTED] - gone : 0;
 }
 
 /*
@@ -368,7 +410,7 @@ static void cli_ct_del_one(struct cli *c, const struct cli_ct *t, int fd,
  */
 static int ct_flush(struct cli *c, int argc, char **argv)
 {
-	long zone, n = 0, r, pass;
+	long zone, n = 0, r, pass, half_flushed = 0;
 	struct cli_ct t;
 	int err;
 
@@ -379,9 +421,12 @@ static int ct_flush(struct cli *c, int argc, char **argv)
 		cli_ct_close(&t);
 		return err;
 	}
+	t.half_flushed = &half_flushed;
 	for (pass = 0; pass < 2; pass++) {
 		r = cli_ct_walk_all(c, &t, zone, false, cli_ct_del_one);
 		if (r < 0) {
+			cli_ct_stat_add(&t, RXL_CT_STAT_HALF_FLUSHED,
+					half_flushed);
 			cli_ct_close(&t);
 			return cli_err(c, CLI_ERR, NULL,
 				       "flushing the tables: %s",
@@ -389,6 +434,7 @@ static int ct_flush(struct cli *c, int argc, char **argv)
 		}
 		n += r;
 	}
+	cli_ct_stat_add(&t, RXL_CT_STAT_HALF_FLUSHED, half_flushed);
 	cli_ct_close(&t);
 	cli_print_uint(c, CLI_JSON, "flushed_count", NULL, n);
 	return 0;
@@ -412,9 +458,10 @@ static int ct_stats(struct cli *c, int argc, char **argv)
 {
 	int ncpu = libbpf_num_possible_cpus();
 	struct bpf_map_info info = {};
+	__u64 *pc, sum[RXL_CT_STAT__MAX] = {};
 	__u32 len = sizeof(info), i;
+	long live;
 	struct cli_ct t;
-	__u64 *pc;
 	int err, k;
 
 	if (argc)
@@ -438,22 +485,25 @@ static int ct_stats(struct cli *c, int argc, char **argv)
 	len = sizeof(info);
 	memset(&info, 0, sizeof(info));
 	bpf_obj_get_info_by_fd(t.half[0], &info, &len);
+	live = cli_ct_count(t.half[0]);
 	cli_print_uint(c, CLI_ANY, "half_open_ipv4_count",
-		       "half-open ipv4 %llu", cli_ct_count(t.half[0]));
-	cli_print_uint(c, CLI_ANY, "half_open_ipv6_count", " ipv6 %llu",
-		       cli_ct_count(t.half[1]));
+		       "half-open ipv4 %llu", live);
+	k = cli_ct_count(t.half[1]);
+	live += k;
+	cli_print_uint(c, CLI_ANY, "half_open_ipv6_count", " ipv6 %llu", k);
 	cli_print_uint(c, CLI_ANY, "half_open_max_entries",
 		       " max %llu per family\n", info.max_entries);
-	cli_open_object(c, "events");
-	for (i = 0; i < RXL_CT_STAT__MAX; i++) {
-		__u64 sum = 0;
-
+	for (i = 0; i < RXL_CT_STAT__MAX; i++)
 		if (!bpf_map_lookup_elem(t.stats, &i, pc))
 			for (k = 0; k < ncpu; k++)
-				sum += pc[k];
+				sum[i] += pc[k];
+	cli_print_uint(c, CLI_ANY, "half_open_evicted",
+		       "half-open evicted %llu\n", cli_ct_evicted(sum, live));
+	cli_open_object(c, "events");
+	for (i = 0; i < RXL_CT_STAT__MAX; i++) {
 		cli_printf(c, "%s %llu\n", cli_ct_events[i],
-			   (unsigned long long)sum);
-		cli_print_uint(c, CLI_JSON, cli_ct_events[i], NULL, sum);
+			   (unsigned long long)sum[i]);
+		cli_print_uint(c, CLI_JSON, cli_ct_events[i], NULL, sum[i]);
 	}
 	cli_close(c);
 	free(pc);

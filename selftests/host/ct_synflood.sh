@@ -81,10 +81,10 @@ def csum(b):
     s += s >> 16
     return ~s & 0xffff
 
-def flood(dst, port, n):	# n SYNs from forged sources of 198.18/16
+def flood(dst, port, n, first):	# n SYNs from forged sources of 198.18/16
     r = socket.socket(socket.AF_INET, socket.SOCK_RAW, socket.IPPROTO_RAW)
     d = socket.inet_aton(dst)
-    for i in range(n):
+    for i in range(first, first + n):
         src = socket.inet_aton('198.18.%d.%d' % ((i >> 8) & 255, i & 255))
         sport = 1024 + i
         tcp = struct.pack('!HHIIBBHHH', sport, port, i, 0, 5 << 4, 0x02,
@@ -101,7 +101,8 @@ if cmd == 'serve':
 elif cmd == 'hold':
     hold(sys.argv[2], int(sys.argv[3]), sys.argv[4])
 elif cmd == 'flood':
-    flood(sys.argv[2], int(sys.argv[3]), int(sys.argv[4]))
+    flood(sys.argv[2], int(sys.argv[3]), int(sys.argv[4]),
+          int(sys.argv[5]) if len(sys.argv) > 5 else 0)
 EOF
 
 cli() { ip netns exec "$B" "$RXL_CLI" "$@" || rxl_fail "rxlane $*"; }
@@ -141,6 +142,22 @@ STATS=$(ip netns exec "$B" "$RXL_CLI" -j ct stats) || rxl_fail "ct stats"
 PROMOTED=$(echo "$STATS" | jq -e .events.promoted) || rxl_fail "ct stats: $STATS"
 [ "$PROMOTED" -ge 2 ] || rxl_fail "ct stats: promoted $PROMOTED, want >= 2"
 
+# A flood smaller than the half-open table evicts nothing (its sources
+# are not the big flood's).
+ip netns exec "$P" python3 "$PY/t.py" flood 10.82.0.1 8080 8 50000 ||
+	rxl_fail "small flood"
+deadline=$((SECONDS + 30))
+until STATS=$(ip netns exec "$B" "$RXL_CLI" -j ct stats) &&
+	[ "$(echo "$STATS" | jq -e .events.create_in)" -ge 9 ]; do
+	[ $SECONDS -lt $deadline ] ||
+		rxl_fail "the small flood made too few entries: $STATS"
+	sleep 0.2
+done
+[ "$(echo "$STATS" | jq -e .half_open_evicted)" = 0 ] ||
+	rxl_fail "8 SYNs into a half-open table of 16 evicted: $STATS"
+rxl_ok "8 forged SYNs: half-open entries $(echo "$STATS" |
+	jq .half_open_ipv4_count), none evicted"
+
 ip netns exec "$P" python3 "$PY/t.py" flood 10.82.0.1 8080 "$FLOOD" ||
 	rxl_fail "flood"
 # The flood's SYNs were judged: web's allowed port made half-open entries.
@@ -153,6 +170,13 @@ until STATS=$(ip netns exec "$B" "$RXL_CLI" -j ct stats) &&
 done
 HALF=$(echo "$STATS" | jq -e .half_open_ipv4_count) || rxl_fail "$STATS"
 [ "$HALF" -le 16 ] || rxl_fail "half-open table holds $HALF, size 16"
+# Each forged SYN of both floods made one entry: all but the ones left
+# were evicted, none counted twice.
+EVICTED=$(echo "$STATS" | jq -e .half_open_evicted) || rxl_fail "$STATS"
+[ "$EVICTED" -ge $((FLOOD + 8 - 16)) ] &&
+	[ "$EVICTED" -le $((FLOOD + 8)) ] ||
+	rxl_fail "half_open_evicted $EVICTED after $FLOOD SYNs into 16 entries: $STATS"
+rxl_ok "the flood's evictions counted: $EVICTED"
 rxl_ok "$FLOOD forged SYNs to web:8080 made $(echo "$STATS" |
 	jq .events.create_in) entries; $HALF half-open left"
 
@@ -189,4 +213,15 @@ fi
 ip netns exec "$B" "$RXL_CLI" ct list web | grep -q ' half-open$' ||
 	rxl_fail "ct list: no half-open entry of the flood shown"
 rxl_ok "ct list shows the connections assured, the flood half-open"
+
+# 'ct flush' deletes half-open entries: they are not evictions.
+B4=$(ip netns exec "$B" "$RXL_CLI" -j ct stats | jq -e .half_open_evicted) ||
+	rxl_fail "ct stats"
+cli ct flush web
+STATS=$(ip netns exec "$B" "$RXL_CLI" -j ct stats) || rxl_fail "ct stats"
+[ "$(echo "$STATS" | jq -e .half_open_evicted)" = "$B4" ] &&
+	[ "$(echo "$STATS" | jq -e .events.half_open_flushed)" -ge 1 ] ||
+	rxl_fail "ct flush changed half_open_evicted (was $B4): $STATS"
+rxl_ok "ct flush: half_open_flushed $(echo "$STATS" |
+	jq .events.half_open_flushed), half_open_evicted still $B4"
 echo "PASS: ct_synflood"

@@ -1740,10 +1740,17 @@ TEST_F_TIMEOUT(ct, egress_rule_direction_only, CT_CASE_TIMEOUT)
 	}
 }
 
-/* ---- fragments (IPv4) --------------------------------------------------- */
+/* ---- fragments ---------------------------------------------------------- */
 
 #define FRAG_ID		0x4242
+#define FRAG_ID6	0x81424200	/* every byte of the 32 bits counts */
 #define FRAG_LATER_OFF	185	/* 1480 bytes, in 8-byte units */
+
+/* The identification of datagram @n of family @fam. */
+static uint32_t frag_id(int fam, int n)
+{
+	return (fam == 4 ? FRAG_ID : FRAG_ID6) + n;
+}
 
 /*
  * Make @p, an IPv4 packet built whole by mk_udp()/mk_tcp(), a fragment
@@ -1754,6 +1761,36 @@ static void frag4(struct pkt *p, uint16_t id, int first)
 {
 	pk_put16(p->b + 14 + 4, id);
 	pk_put16(p->b + 14 + 6, first ? 0x2000 : FRAG_LATER_OFF);
+}
+
+/*
+ * The same for an IPv6 packet: a fragment header goes in after the IPv6
+ * header (as Linux writes it), or, when it is there, is rewritten.
+ */
+static void frag6(struct pkt *p, uint32_t id, int first)
+{
+	uint8_t *ip = p->b + 14, *fh = ip + 40;
+
+	if (ip[6] != IPPROTO_FRAGMENT) {
+		memmove(fh + 8, fh, p->len - 54);
+		fh[0] = ip[6];
+		fh[1] = 0;
+		ip[6] = IPPROTO_FRAGMENT;
+		p->len += 8;
+		pk_put16(ip + 4, p->len - 54);
+	}
+	pk_put16(fh + 2, first ? 1 : FRAG_LATER_OFF << 3);
+	pk_put16(fh + 4, id >> 16);
+	pk_put16(fh + 6, id & 0xffff);
+}
+
+/* Make @p a fragment of datagram @n of its family @fam. */
+static void frag(struct pkt *p, int fam, int n, int first)
+{
+	if (fam == 4)
+		frag4(p, frag_id(fam, n), first);
+	else
+		frag6(p, frag_id(fam, n), first);
 }
 
 static __u64 xdp_count(FIXTURE_DATA(ct) *self, struct bpf_map *m, __u32 idx)
@@ -1771,29 +1808,71 @@ static __u64 xdp_count(FIXTURE_DATA(ct) *self, struct bpf_map *m, __u32 idx)
 #define DROPS(r)	xdp_count(self, self->xdp->maps.rxl_drops, (r))
 #define EVENTS(e)	xdp_count(self, self->xdp->maps.rxl_stats, (e))
 
-/* The rxl_frag4 entry of datagram @id from @src to @dst; 0 or -ENOENT. */
-static int frag_entry(FIXTURE_DATA(ct) *self, const char *src,
-		      const char *dst, uint8_t proto, uint16_t id,
+/*
+ * The fragment map of family @fam and the key of datagram @n from @src
+ * to @dst (@proto: IPv4's protocol, IPv6's fragment header next header).
+ */
+static int frag_key(FIXTURE_DATA(ct) *self, int fam, const char *src,
+		    const char *dst, uint8_t proto, int n,
+		    struct rxl_frag4_key *k4, struct rxl_frag6_key *k6,
+		    void **key)
+{
+	memset(k4, 0, sizeof(*k4));
+	memset(k6, 0, sizeof(*k6));
+	if (fam == 4) {
+		k4->id = htons(frag_id(fam, n));
+		k4->proto = proto;
+		inet_pton(AF_INET, src, &k4->saddr);
+		inet_pton(AF_INET, dst, &k4->daddr);
+		*key = k4;
+		return bpf_map__fd(self->xdp->maps.rxl_frag4);
+	}
+	k6->id = htonl(frag_id(fam, n));
+	k6->nexthdr = proto;
+	inet_pton(AF_INET6, src, k6->saddr);
+	inet_pton(AF_INET6, dst, k6->daddr);
+	*key = k6;
+	return bpf_map__fd(self->xdp->maps.rxl_frag6);
+}
+
+/* The note of datagram @n of family @fam from @src to @dst; 0 or -ENOENT. */
+static int frag_entry(FIXTURE_DATA(ct) *self, int fam, const char *src,
+		      const char *dst, uint8_t proto, int n,
 		      struct rxl_frag_val *v)
 {
-	struct rxl_frag4_key k = { .id = htons(id), .proto = proto };
+	struct rxl_frag4_key k4;
+	struct rxl_frag6_key k6;
+	void *k;
+	int fd = frag_key(self, fam, src, dst, proto, n, &k4, &k6, &k);
 
-	inet_pton(AF_INET, src, &k.saddr);
-	inet_pton(AF_INET, dst, &k.daddr);
-	return bpf_map_lookup_elem(bpf_map__fd(self->xdp->maps.rxl_frag4),
-				   &k, v) ? -ENOENT : 0;
+	return bpf_map_lookup_elem(fd, k, v) ? -ENOENT : 0;
 }
 
-static int frag_put(FIXTURE_DATA(ct) *self, const char *src, const char *dst,
-		    uint8_t proto, uint16_t id, const struct rxl_frag_val *v)
+static int frag_put(FIXTURE_DATA(ct) *self, int fam, const char *src,
+		    const char *dst, uint8_t proto, int n,
+		    const struct rxl_frag_val *v)
 {
-	struct rxl_frag4_key k = { .id = htons(id), .proto = proto };
+	struct rxl_frag4_key k4;
+	struct rxl_frag6_key k6;
+	void *k;
+	int fd = frag_key(self, fam, src, dst, proto, n, &k4, &k6, &k);
 
-	inet_pton(AF_INET, src, &k.saddr);
-	inet_pton(AF_INET, dst, &k.daddr);
-	return bpf_map_update_elem(bpf_map__fd(self->xdp->maps.rxl_frag4),
-				   &k, v, 0);
+	return bpf_map_update_elem(fd, k, v, 0);
 }
+
+#define FRAG_ARGS	struct __test_metadata *_metadata, \
+			FIXTURE_DATA(ct) *self, int fam
+
+/* The cases frag_NAME (IPv4) and frag6_NAME (IPv6) of body frag_NAME(). */
+#define FRAG_CASES(name)						\
+	TEST_F_TIMEOUT(ct, frag_##name, CT_CASE_TIMEOUT)		\
+	{								\
+		frag_##name(_metadata, self, 4);			\
+	}								\
+	TEST_F_TIMEOUT(ct, frag6_##name, CT_CASE_TIMEOUT)		\
+	{								\
+		frag_##name(_metadata, self, 6);			\
+	}
 
 /*
  * The fragmented reply of a tracked flow: its first fragment passes by
@@ -1801,121 +1880,173 @@ static int frag_put(FIXTURE_DATA(ct) *self, const char *src, const char *dst,
  * (default drop) would refuse it. A later fragment of another datagram,
  * or alone, is dropped as frag_no_first.
  */
-TEST_F_TIMEOUT(ct, frag_follows_tracked_first, CT_CASE_TIMEOUT)
+static void frag_follows_tracked_first(FRAG_ARGS)
 {
 	struct rxl_frag_val fv;
 	struct pkt p;
 
-	mk_udp(&p, 4, OUT, 41000, 53);
+	mk_udp(&p, fam, OUT, 41000, 53);
 	PASSES_OUT(&p);
-	mk_udp(&p, 4, IN, 41000, 53);
-	frag4(&p, FRAG_ID, 1);
+	mk_udp(&p, fam, IN, 41000, 53);
+	frag(&p, fam, 0, 1);
 	PASSES_IN(&p);
-	ASSERT_EQ(0, frag_entry(self, PEER4, CONT4, IPPROTO_UDP, FRAG_ID,
-				&fv));
+	ASSERT_EQ(0, frag_entry(self, fam, peer_addr(fam), cont_addr(fam, 0),
+				IPPROTO_UDP, 0, &fv));
 	EXPECT_EQ(CID, fv.zone);
 	EXPECT_LT(now_ns(), fv.expires);
 	EXPECT_GE(now_ns() + RXL_FRAG_TIMEOUT_NS + 1000000000ULL,
 		  fv.expires);
-	mk_udp(&p, 4, IN, 41000, 53);
-	frag4(&p, FRAG_ID, 0);
+	mk_udp(&p, fam, IN, 41000, 53);
+	frag(&p, fam, 0, 0);
 	PASSES_IN(&p);
 	PASSES_IN(&p);		/* every later fragment, not just one */
 	EXPECT_EQ(2, EVENTS(RXL_STAT_FRAG_FOLLOWED));
 	EXPECT_EQ(0, DROPS(RXL_DROP_FRAG_NO_FIRST));
 
 	/* Another datagram of the same flow: its first never came. */
-	frag4(&p, FRAG_ID + 1, 0);
+	frag(&p, fam, 1, 0);
 	DROPPED_IN(&p);
 	EXPECT_EQ(1, DROPS(RXL_DROP_FRAG_NO_FIRST));
 	EXPECT_EQ(0, DROPS(RXL_DROP_DEFAULT));
 }
 
+FRAG_CASES(follows_tracked_first)
+
 /* A first fragment allowed by a port rule: its later ones follow. */
-TEST_F_TIMEOUT(ct, frag_follows_allowed_first, CT_CASE_TIMEOUT)
+static void frag_follows_allowed_first(FRAG_ARGS)
 {
 	struct pkt p;
 
-	mk_tcp(&p, 4, 0, IN, 8080, 50000, SYN);
-	frag4(&p, FRAG_ID, 0);
+	mk_tcp(&p, fam, 0, IN, 8080, 50000, SYN);
+	frag(&p, fam, 0, 0);
 	DROPPED_IN(&p);		/* before its first: not buffered */
 	EXPECT_EQ(1, DROPS(RXL_DROP_FRAG_NO_FIRST));
-	mk_tcp(&p, 4, 0, IN, 8080, 50000, SYN);
-	frag4(&p, FRAG_ID, 1);
+	mk_tcp(&p, fam, 0, IN, 8080, 50000, SYN);
+	frag(&p, fam, 0, 1);
 	PASSES_IN(&p);
-	mk_tcp(&p, 4, 0, IN, 8080, 50000, SYN);
-	frag4(&p, FRAG_ID, 0);
+	mk_tcp(&p, fam, 0, IN, 8080, 50000, SYN);
+	frag(&p, fam, 0, 0);
 	PASSES_IN(&p);
 	EXPECT_EQ(1, EVENTS(RXL_STAT_FRAG_FOLLOWED));
 }
 
+FRAG_CASES(follows_allowed_first)
+
 /* The later fragments of a first fragment the rules dropped are dropped. */
-TEST_F_TIMEOUT(ct, frag_of_dropped_first_dropped, CT_CASE_TIMEOUT)
+static void frag_of_dropped_first_dropped(FRAG_ARGS)
 {
 	struct rxl_frag_val fv;
 	struct pkt p;
 
-	mk_udp(&p, 4, IN, 41000, 53);	/* unsolicited: no entry */
-	frag4(&p, FRAG_ID, 1);
+	mk_udp(&p, fam, IN, 41000, 53);	/* unsolicited: no entry */
+	frag(&p, fam, 0, 1);
 	DROPPED_IN(&p);
 	EXPECT_EQ(1, DROPS(RXL_DROP_DEFAULT));
-	EXPECT_EQ(-ENOENT, frag_entry(self, PEER4, CONT4, IPPROTO_UDP,
-				      FRAG_ID, &fv));
-	mk_udp(&p, 4, IN, 41000, 53);
-	frag4(&p, FRAG_ID, 0);
+	EXPECT_EQ(-ENOENT, frag_entry(self, fam, peer_addr(fam),
+				      cont_addr(fam, 0), IPPROTO_UDP, 0,
+				      &fv));
+	mk_udp(&p, fam, IN, 41000, 53);
+	frag(&p, fam, 0, 0);
 	DROPPED_IN(&p);
 	EXPECT_EQ(1, DROPS(RXL_DROP_FRAG_NO_FIRST));
 	EXPECT_EQ(0, EVENTS(RXL_STAT_FRAG_FOLLOWED));
 }
 
-/* An expired note, or one of another container, is no note. */
-TEST_F_TIMEOUT(ct, frag_expired_or_other_zone, CT_CASE_TIMEOUT)
+FRAG_CASES(of_dropped_first_dropped)
+
+/*
+ * An expired note, or one of another container, is no note; nor is one
+ * of another protocol (IPv6: fragment header next header).
+ */
+static void frag_expired_or_other_zone(FRAG_ARGS)
 {
 	struct rxl_frag_val fv = { .zone = CID };
+	const char *peer = peer_addr(fam), *cont = cont_addr(fam, 0);
 	struct pkt p;
 
 	fv.expires = now_ns() - 1;
-	ASSERT_EQ(0, frag_put(self, PEER4, CONT4, IPPROTO_UDP, FRAG_ID, &fv));
-	mk_udp(&p, 4, IN, 41000, 53);
-	frag4(&p, FRAG_ID, 0);
+	ASSERT_EQ(0, frag_put(self, fam, peer, cont, IPPROTO_UDP, 0, &fv));
+	mk_udp(&p, fam, IN, 41000, 53);
+	frag(&p, fam, 0, 0);
 	DROPPED_IN(&p);
 	fv.expires = now_ns() + RXL_FRAG_TIMEOUT_NS;
 	fv.zone = CID_B;
-	ASSERT_EQ(0, frag_put(self, PEER4, CONT4, IPPROTO_UDP, FRAG_ID, &fv));
+	ASSERT_EQ(0, frag_put(self, fam, peer, cont, IPPROTO_UDP, 0, &fv));
 	DROPPED_IN(&p);
-	EXPECT_EQ(2, DROPS(RXL_DROP_FRAG_NO_FIRST));
 	fv.zone = CID;
-	ASSERT_EQ(0, frag_put(self, PEER4, CONT4, IPPROTO_UDP, FRAG_ID, &fv));
+	ASSERT_EQ(0, frag_put(self, fam, peer, cont, IPPROTO_TCP, 0, &fv));
+	DROPPED_IN(&p);
+	EXPECT_EQ(3, DROPS(RXL_DROP_FRAG_NO_FIRST));
+	ASSERT_EQ(0, frag_put(self, fam, peer, cont, IPPROTO_UDP, 0, &fv));
 	PASSES_IN(&p);
 }
+
+FRAG_CASES(expired_or_other_zone)
 
 /*
  * Egress under egress default drop: the later fragments of a tracked
  * flow's first fragment follow it out; another datagram's are dropped.
  */
-TEST_F_TIMEOUT(ct, frag_follows_egress, CT_CASE_TIMEOUT)
+static void frag_follows_egress(FRAG_ARGS)
 {
+	struct rxl_frag_val fv;
 	struct pkt p;
 
-	mk_tcp(&p, 4, 1, IN, 8080, 50000, SYN);
+	mk_tcp(&p, fam, 1, IN, 8080, 50000, SYN);
 	PASSES_IN(&p);
-	mk_tcp(&p, 4, 1, OUT, 8080, 50000, SYN | ACK);
-	frag4(&p, FRAG_ID, 1);
+	mk_tcp(&p, fam, 1, OUT, 8080, 50000, SYN | ACK);
+	frag(&p, fam, 0, 1);
 	PASSES_OUT(&p);
-	mk_tcp(&p, 4, 1, OUT, 8080, 50000, SYN | ACK);
-	frag4(&p, FRAG_ID, 0);
+	ASSERT_EQ(0, frag_entry(self, fam, cont_addr(fam, 1), peer_addr(fam),
+				IPPROTO_TCP, 0, &fv));
+	EXPECT_EQ(CID_B, fv.zone);
+	mk_tcp(&p, fam, 1, OUT, 8080, 50000, SYN | ACK);
+	frag(&p, fam, 0, 0);
 	PASSES_OUT(&p);
 	EXPECT_EQ(1, stat(self, RXL_CT_STAT_FRAG_FOLLOWED));
-	frag4(&p, FRAG_ID + 1, 0);
+	frag(&p, fam, 1, 0);
+	DROPPED_OUT(&p);
+	EXPECT_EQ(1, stat(self, RXL_CT_STAT_FRAG_NO_FIRST));
+	EXPECT_EQ(0, stat(self, RXL_CT_STAT_EGRESS_DROP));
+	/* A dropped first fragment notes nothing. */
+	mk_udp_peer(&p, fam, 1, peer_addr(fam), OUT, 41000, 53);
+	frag(&p, fam, 2, 1);
 	DROPPED_OUT(&p);
 	EXPECT_EQ(1, stat(self, RXL_CT_STAT_EGRESS_DROP));
-	/* A dropped first fragment notes nothing. */
-	mk_udp_peer(&p, 4, 1, PEER4, OUT, 41000, 53);
-	frag4(&p, FRAG_ID + 2, 1);
-	DROPPED_OUT(&p);
-	frag4(&p, FRAG_ID + 2, 0);
+	frag(&p, fam, 2, 0);
 	DROPPED_OUT(&p);
 	EXPECT_EQ(1, stat(self, RXL_CT_STAT_FRAG_FOLLOWED));
+	EXPECT_EQ(2, stat(self, RXL_CT_STAT_FRAG_NO_FIRST));
+}
+
+FRAG_CASES(follows_egress)
+
+/*
+ * Egress drop reasons of a later fragment without its first: one an out
+ * drop rule matches (without ports, as on ingress) is egress_drop; one
+ * the egress default refuses is frag_no_first.
+ */
+TEST_F_TIMEOUT(ct, frag_egress_reasons, CT_CASE_TIMEOUT)
+{
+	static const char *const rules[] = {
+		"out drop proto udp",
+		NULL
+	};
+	struct pkt p;
+	int fam;
+
+	ASSERT_EQ(0, cont_rules(&self->fw, CID_B, CONTB4, CONTB6, true,
+				rules));
+	FAMILIES {
+		mk_udp_peer(&p, fam, 1, peer_addr(fam), OUT, 41000, 53);
+		frag(&p, fam, 0, 0);
+		DROPPED_OUT(&p);
+		mk_tcp(&p, fam, 1, OUT, 41000, 9000, ACK);
+		frag(&p, fam, 0, 0);
+		DROPPED_OUT(&p);
+	}
+	EXPECT_EQ(2, stat(self, RXL_CT_STAT_EGRESS_DROP));
+	EXPECT_EQ(2, stat(self, RXL_CT_STAT_FRAG_NO_FIRST));
 }
 
 TEST_HARNESS_MAIN
