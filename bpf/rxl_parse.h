@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * rxl_parse.h - bounds-checked header parsing for the rxlane XDP fast path.
+ * rxl_parse.h - bounds-checked header parsing for the rxlane XDP fast path
+ * and the tc egress program (RXL_PARSE_CTX).
  *
  * Positions are offsets from the start of the buffer. The frame being
  * judged runs from p->base to p->len, the end of the buffer: the whole

@@ -6,12 +6,14 @@
  * XDP program; it shares the XDP program's maps (the same definitions,
  * bpf/rxl_maps.h, reused from their pins).
  *
- * The container is found by the packet's source address. A packet of a
- * tracked flow passes without rules. Any other packet is judged by the
- * container's out rules ('fw add NAME out ...'), then by its egress
- * default; allowed, a new flow (TCP SYN, UDP, ICMP echo request) gets an
- * entry, so its replies pass ingress. IPv6 neighbour discovery always
- * passes.
+ * The container is found by the packet's source address: the inner one
+ * of a VXLAN, GENEVE or NVGRE packet a local VTEP sends, whose inner tuple
+ * is then tracked (rxl_tc_parse(), Documentation/conntrack.rst, "Tunnels
+ * and extension headers on egress"). A packet of a tracked flow passes
+ * without rules. Any other packet is judged by the container's out rules
+ * ('fw add NAME out ...'), then by its egress default; allowed, a new
+ * flow (TCP SYN, UDP, ICMP echo request) gets an entry, so its replies
+ * pass ingress. IPv6 neighbour discovery always passes.
  *
  * A second program, rxlane_tc_port, is the anti-spoofing check on the
  * tc ingress hook of each container's host-side device (below).
