@@ -119,15 +119,9 @@ done
 LIST=$(rxl_in "$H" -j ct list web) || rxl_fail "ct list -j"
 for a in 10.100.0.1 fd00:100::1; do
 	case $a in *:*) src=fd00:200::2 ;; *) src=10.200.0.2 ;; esac
-	for want in "tcp 9000" "udp 9001" "icmp -"; do
-		set -- $want
-		echo "$LIST" | jq -e --arg s "$src" --arg a "$a" --arg p "$1" \
-			--arg d "$2" '[.entries[] | select(.container == "web" and
-			  .direction == "out" and .src == $s and .dst == $a and
-			  (.proto | startswith($p)) and
-			  ($d == "-" or .dport == ($d | tonumber)))] |
-			 length >= 1' >/dev/null ||
-			rxl_fail "ct list -j lacks the inner $1 entry $src -> $a: $LIST"
+	for want in "tcp 9000" "udp 9001" "icmp"; do
+		rxl_ct_has "$LIST" web "$src" "$a" $want ||
+			rxl_fail "ct list -j lacks the inner $want entry $src -> $a: $LIST"
 	done
 done
 echo "$LIST" | jq -e '[.entries[] | select(.src == "10.0.0.2" or

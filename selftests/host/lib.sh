@@ -626,11 +626,25 @@ rxl_refused_by() {
 		return 1
 	fi
 	after=$("${counter[@]}")
-	case "$before$after" in
-	''|*[!0-9]*) RXL_WHY="$what: counter unreadable ('$before', '$after')"
+	case "$before:$after" in
+	:*|*:|*[!0-9:]*)
+		RXL_WHY="$what: counter unreadable ('$before', '$after')"
 		return 1 ;;
 	esac
 	[ "$after" -gt "$before" ] && return 0
 	RXL_WHY="$what: no drop counted ($before -> $after)"
 	return 1
+}
+
+# rxl_ct_has LIST CONT SRC DST PROTO [DPORT]: 0 when the 'rxlane -j ct
+# list' document LIST has an entry of container CONT opened outward from
+# SRC to DST, whose protocol starts with PROTO (icmp: icmp and icmpv6),
+# to DPORT if given.
+rxl_ct_has() {
+	echo "$1" | jq -e --arg c "$2" --arg s "$3" --arg a "$4" --arg p "$5" \
+		--arg d "${6:-}" '[.entries[] | select(.container == $c and
+		  .direction == "out" and .src == $s and .dst == $a and
+		  (.proto | startswith($p)) and
+		  ($d == "" or .dport == ($d | tonumber)))] | length >= 1' \
+		>/dev/null
 }
