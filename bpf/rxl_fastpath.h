@@ -109,20 +109,6 @@ static __always_inline int rxl_is_nd(const struct rxl_pkt *p)
 	       p->hop_limit == RXL_ND_HOP_LIMIT;
 }
 
-/* Whether container @c may be reached through tunnel binding @tun. */
-static __always_inline int rxl_vni_bound(const struct rxl_container *c,
-					 __u32 tun)
-{
-	__u32 n = c->nvnis;
-	int i;
-
-#pragma unroll
-	for (i = 0; i < RXL_CONT_MAX_VNIS; i++)
-		if (i < n && c->vnis[i] == tun)
-			return 1;
-	return 0;
-}
-
 /* Strips a decapped frame (rxl_strip()), then delivers it. */
 static __always_inline int rxl_pass(const struct rxl_container *c,
 				    struct xdp_md *ctx, const struct rxl_pkt *p)
@@ -231,31 +217,6 @@ static __always_inline int rxl_filter(const struct rxl_container *c,
 		return rxl_cont_drop(c, p, RXL_DROP_RULE);
 pass:
 	return rxl_pass_noted(c, ctx, p);
-}
-
-/* The tunnel types accepted at the packet's destination, 0 if no VTEP. */
-static __always_inline __u32 rxl_vtep(const struct rxl_pkt *p)
-{
-	const struct rxl_vtep *v;
-	int i;
-
-	if (p->proto != RXL_IPPROTO_UDP && p->proto != RXL_IPPROTO_GRE)
-		return 0;
-	/* Unrolled: 6.1's verifier calls a loop over a stack key infinite. */
-#pragma unroll
-	for (i = 0; i < RXL_MAX_VTEPS; i++) {
-		__u32 key = i;
-
-		v = bpf_map_lookup_elem(&rxl_vteps, &key);
-		if (!v || !v->tun_mask)
-			return 0;
-		if (v->family != p->family)
-			continue;
-		if (p->family == 4 ? *(__be32 *)v->addr == p->daddr4 :
-		    rxl_in6_eq(v->addr, p->daddr6.addr))
-			return v->tun_mask;
-	}
-	return 0;
 }
 
 /*

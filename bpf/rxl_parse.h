@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * rxl_parse.h - bounds-checked header parsing for the rxlane XDP fast path.
+ * rxl_parse.h - bounds-checked header parsing for the rxlane XDP fast path
+ * and the tc egress program (RXL_PARSE_CTX).
  *
  * Positions are offsets from the start of the buffer. The frame being
  * judged runs from p->base to p->len, the end of the buffer: the whole
@@ -29,6 +30,16 @@
 #include "rxl_consts.h"
 #include "rxlane_maps.h"
 
+/*
+ * The program context the parsers read the packet from: struct xdp_md
+ * (the XDP program, the default) or struct __sk_buff (the tc program
+ * defines RXL_PARSE_CTX so before it includes this header). Both have
+ * data and data_end, all the parsers touch.
+ */
+#ifndef RXL_PARSE_CTX
+#define RXL_PARSE_CTX struct xdp_md
+#endif
+
 #define RXL_CONT	(-1)	/* parsed, go on */
 #define RXL_NOT_TUNNEL	(-2)	/* addressed to a VTEP but not a tunnel */
 
@@ -56,17 +67,10 @@ struct rxl_pkt {
 	struct rxl_in6 daddr6;
 };
 
-/*
- * @len bytes at @off, or NULL when they are not all in the buffer. The
- * frame judged always ends where the buffer does: rxl_decap() trims any
- * padding past the outer IP packet.
- */
-static __always_inline void *rxl_hdr(struct xdp_md *ctx,
-				     const struct rxl_pkt *p, __u32 off,
-				     __u32 len)
+/* @len bytes at @off of the buffer [@data, @data_end), or NULL. */
+static __always_inline void *rxl_hdr_in(void *data, void *data_end, __u32 off,
+					__u32 len)
 {
-	void *data = (void *)(long)ctx->data;
-	void *data_end = (void *)(long)ctx->data_end;
 	void *h;
 
 	if (off > RXL_MAX_HDR_OFF)
@@ -77,8 +81,21 @@ static __always_inline void *rxl_hdr(struct xdp_md *ctx,
 	return h;
 }
 
+/*
+ * @len bytes at @off of the packet of @ctx (either context type), or NULL
+ * when they are not all in the buffer (for a tc program: in the linear
+ * part). The frame judged always ends where the buffer does:
+ * rxl_decap() trims any padding past the outer IP packet. @p, the frame,
+ * is for the reader. A macro, not a function, so that code written for
+ * one context type (rxl_ct.h's XDP-only related-error lookups) still
+ * compiles in the other program's object.
+ */
+#define rxl_hdr(ctx, p, off, len)					\
+	rxl_hdr_in((void *)(long)(ctx)->data,				\
+		   (void *)(long)(ctx)->data_end, (off), (len))
+
 /* Ethernet and up to RXL_VLAN_MAX_DEPTH VLAN tags. */
-static __always_inline int rxl_parse_l2(struct xdp_md *ctx, struct rxl_pkt *p)
+static __always_inline int rxl_parse_l2(RXL_PARSE_CTX *ctx, struct rxl_pkt *p)
 {
 	__u8 *eth = rxl_hdr(ctx, p, p->base, RXL_ETH_HLEN);
 	__u32 off = p->base + RXL_ETH_HLEN;
@@ -109,7 +126,7 @@ static __always_inline int rxl_parse_l2(struct xdp_md *ctx, struct rxl_pkt *p)
 	return RXL_CONT;
 }
 
-static __always_inline int rxl_parse_ipv4(struct xdp_md *ctx,
+static __always_inline int rxl_parse_ipv4(RXL_PARSE_CTX *ctx,
 					  struct rxl_pkt *p)
 {
 	__u8 *iph = rxl_hdr(ctx, p, p->l3_off, RXL_IPV4_HLEN);
@@ -143,7 +160,7 @@ static __always_inline int rxl_parse_ipv4(struct xdp_md *ctx,
 }
 
 /* One IPv6 extension header at p->l4_off; updates *nexthdr, p->l4_off. */
-static __always_inline int rxl_skip_exthdr(struct xdp_md *ctx,
+static __always_inline int rxl_skip_exthdr(RXL_PARSE_CTX *ctx,
 					   struct rxl_pkt *p, __u8 *nexthdr)
 {
 	__u8 *h;
@@ -202,7 +219,7 @@ static __always_inline int rxl_is_exthdr(__u8 nexthdr)
 	       nexthdr == RXL_IPPROTO_DSTOPTS;
 }
 
-static __always_inline int rxl_parse_ipv6(struct xdp_md *ctx,
+static __always_inline int rxl_parse_ipv6(RXL_PARSE_CTX *ctx,
 					  struct rxl_pkt *p)
 {
 	__u8 *ip6 = rxl_hdr(ctx, p, p->l3_off, RXL_IPV6_HLEN);
@@ -247,7 +264,7 @@ static __always_inline int rxl_parse_ipv6(struct xdp_md *ctx,
  * frame the result is theirs (issue 17: the general walk cost 8 % of the
  * VXLAN path, which runs it twice).
  */
-static __always_inline int rxl_parse_l3_common(struct xdp_md *ctx,
+static __always_inline int rxl_parse_l3_common(RXL_PARSE_CTX *ctx,
 					       struct rxl_pkt *p)
 {
 	__u8 *h = rxl_hdr(ctx, p, p->base, RXL_ETH_HLEN + RXL_IPV4_HLEN);
@@ -276,7 +293,7 @@ static __always_inline int rxl_parse_l3_common(struct xdp_md *ctx,
  * Ethernet, VLAN, IPv4/IPv6 and IPv6 extension headers of the frame at
  * [p->base, p->len).
  */
-static __always_inline int rxl_parse_l3(struct xdp_md *ctx, struct rxl_pkt *p)
+static __always_inline int rxl_parse_l3(RXL_PARSE_CTX *ctx, struct rxl_pkt *p)
 {
 	int rc;
 
@@ -301,7 +318,7 @@ static __always_inline int rxl_parse_l3(struct xdp_md *ctx, struct rxl_pkt *p)
  * the whole L4 header, or it is dropped (RXL_DROP_FRAG_TINY): ports can
  * then never hide in a later fragment.
  */
-static __always_inline int rxl_parse_l4(struct xdp_md *ctx, struct rxl_pkt *p)
+static __always_inline int rxl_parse_l4(RXL_PARSE_CTX *ctx, struct rxl_pkt *p)
 {
 	int trunc = p->frag == RXL_FRAG_FIRST ? RXL_DROP_FRAG_TINY :
 						RXL_DROP_L4_TRUNC;

@@ -6,12 +6,14 @@
  * XDP program; it shares the XDP program's maps (the same definitions,
  * bpf/rxl_maps.h, reused from their pins).
  *
- * The container is found by the packet's source address. A packet of a
- * tracked flow passes without rules. Any other packet is judged by the
- * container's out rules ('fw add NAME out ...'), then by its egress
- * default; allowed, a new flow (TCP SYN, UDP, ICMP echo request) gets an
- * entry, so its replies pass ingress. IPv6 neighbour discovery always
- * passes.
+ * The container is found by the packet's source address: the inner one
+ * of a VXLAN, GENEVE or NVGRE packet a local VTEP sends, whose inner tuple
+ * is then tracked (rxl_tc_parse(), Documentation/conntrack.rst, "Tunnels
+ * and extension headers on egress"). A packet of a tracked flow passes
+ * without rules. Any other packet is judged by the container's out rules
+ * ('fw add NAME out ...'), then by its egress default; allowed, a new
+ * flow (TCP SYN, UDP, ICMP echo request) gets an entry, so its replies
+ * pass ingress. IPv6 neighbour discovery always passes.
  *
  * A second program, rxlane_tc_port, is the anti-spoofing check on the
  * tc ingress hook of each container's host-side device (below).
@@ -24,146 +26,212 @@
 #include <bpf/bpf_helpers.h>
 #include <bpf/bpf_endian.h>
 
+/* The shared parsers read this program's context (rxl_parse.h). */
+#define RXL_PARSE_CTX struct __sk_buff
+
 #include "rxl_ct.h"
 #include "rxl_firewall.h"
 #include "rxl_frag.h"
+#include "rxl_tunnel.h"
 
-/* Headers read, at most: Ethernet, IPv4 with options, an L4 header. */
-#define RXL_TC_PULL	(RXL_ETH_HLEN + 60 + RXL_TCP_HLEN)
+/*
+ * Bytes made linear when the headers are not (bpf_skb_pull_data()), at
+ * most: Ethernet, IPv4 with options, UDP, VXLAN, the inner Ethernet,
+ * IPv4 with options, TCP. A longer chain (GENEVE options, IPv6 extension
+ * headers) is read as far as the stack put it in the linear part.
+ */
+#define RXL_TC_PULL	(2 * (RXL_ETH_HLEN + 60) + RXL_UDP_HLEN + 8 + \
+			 RXL_TCP_HLEN)
 
-/* The parsed packet of rxl_tc_parse(). */
+/*
+ * The packet rxl_tc_parse() found: its sender's (maybe inner) addresses
+ * and tracked tuple. Only scalars are written by the parse (a global
+ * function, below); the container is looked up after it.
+ */
 struct rxl_tc_pkt {
-	const struct rxl_container *c;
-	const __u8 *saddr;	/* 4 or 16 bytes in the packet */
-	const __u8 *daddr;
+	const struct rxl_container *c;	/* the sender, or NULL */
+	__u8 saddr[16];		/* IPv4: the first 4 bytes */
+	__u8 daddr[16];
 	__u8 family;
-	__u8 proto;
+	__u8 proto;		/* after IPv6 extension headers */
 	__u8 tracked;		/* t is valid */
 	__u8 nd;		/* IPv6 neighbour discovery */
 	__u8 frag;		/* enum rxl_frag */
 	__u8 frag_nh;		/* IPv6 fragment header's next header */
+	__u8 inner;		/* carried in a tunnel from a local VTEP */
 	__be16 ip_id;		/* IPv4 identification, for a fragment */
 	__be32 frag_id;		/* IPv6 fragment header's identification */
 	__u32 len;		/* skb->len, for the rule counters */
+	__u32 tun;		/* the tunnel binding (rxl_cont_vni()), inner */
 	struct rxl_ct_tuple t;
 };
 
-/* The L4 header at @l4 into @pk->t, when the packet is tracked. */
-static __always_inline void rxl_tc_l4(const __u8 *l4, const void *end,
-				      struct rxl_tc_pkt *pk)
+/*
+ * The L4 header of @p into @pk->t, when the packet is tracked: its L4
+ * header whole and sane (rxl_parse_l4(): a TCP data offset of 5 or more,
+ * all inside the IP packet), and not a later fragment.
+ */
+static __always_inline void rxl_tc_l4(struct __sk_buff *skb,
+				      struct rxl_pkt *p, struct rxl_tc_pkt *pk)
 {
-	__u32 len = rxl_ct_l4_len(pk->proto);
+	__u32 len = rxl_ct_l4_len(p->proto);
+	__u8 *l4;
 
-	if (pk->proto == RXL_IPPROTO_ICMPV6 && l4 + 1 <= (const __u8 *)end &&
-	    l4[0] >= RXL_ND_FIRST && l4[0] <= RXL_ND_LAST)
+	if (rxl_parse_l4(skb, p) != RXL_CONT || p->frag == RXL_FRAG_LATER)
+		return;
+	if (p->has_icmp && p->proto == RXL_IPPROTO_ICMPV6 &&
+	    p->icmp_type >= RXL_ND_FIRST && p->icmp_type <= RXL_ND_LAST)
 		pk->nd = 1;
-	if (!len || l4 + RXL_TCP_HLEN > (const __u8 *)end)
-		goto short_hdr;
-	pk->tracked = !rxl_ct_tuple(l4, pk->proto, RXL_CT_OUT, &pk->t);
-	return;
-short_hdr:
+	if (!len || p->l4_off + len > p->ip_end)
+		return;
+	if (len == RXL_TCP_HLEN) {
+		l4 = rxl_hdr(skb, p, p->l4_off, RXL_TCP_HLEN);
+		if (l4)
+			pk->tracked = !rxl_ct_tuple(l4, p->proto, RXL_CT_OUT,
+						    &pk->t);
+		return;
+	}
 	/*
 	 * UDP and ICMP headers are shorter than TCP's: read only those,
 	 * from a copy as long as a TCP header, so that no read depends on
 	 * the verifier's knowing the protocol (6.1's refused a merged path
 	 * that read l4[13] after an 8-byte check).
 	 */
-	if (len && len <= 8 && l4 + 8 <= (const __u8 *)end) {
+	l4 = rxl_hdr(skb, p, p->l4_off, 8);
+	if (l4) {
 		__u8 h[RXL_TCP_HLEN] = {};
 
 		__builtin_memcpy(h, l4, 8);
-		pk->tracked = !rxl_ct_tuple(h, pk->proto, RXL_CT_OUT, &pk->t);
+		pk->tracked = !rxl_ct_tuple(h, p->proto, RXL_CT_OUT, &pk->t);
 	}
 }
 
 /*
- * A fragment header right after the IPv6 header at @ip (where Linux
- * writes it when no other extension header comes first): the packet's
- * fragment kind, its datagram's name (pk->frag_id, pk->frag_nh) and its
- * protocol, the fragment header's next header. Returns the first byte
- * after it. An atomic fragment (offset 0, no MF) is a whole packet.
- * Other extension headers are not walked on egress (conntrack.rst).
+ * rxl_tc_l3() - Ethernet, VLAN and IP headers of the frame at @p->base
+ * (rxl_parse_l3()), for the outer frame and for a tunnel's inner one. A
+ * global function: the verifier checks it once, not once for every way
+ * through the outer headers (inlined twice, the tunnel's parse alone
+ * passed its 1,000,000-instruction limit).
+ * Return: RXL_CONT or a drop reason (rxl_parse.h).
  */
-static __always_inline const __u8 *rxl_tc_frag6(const __u8 *ip,
-						const void *end,
-						struct rxl_tc_pkt *pk)
+__noinline int rxl_tc_l3(struct __sk_buff *skb, struct rxl_pkt *p)
 {
-	const __u8 *fh = ip + RXL_IPV6_HLEN;
-	__u16 fo;
-
-	if (fh + 8 > (const __u8 *)end)
-		return fh;
-	fo = bpf_ntohs(*(const __be16 *)(fh + 2));
-	if (fo & 0xfff8)
-		pk->frag = RXL_FRAG_LATER;
-	else if (fo & 1)
-		pk->frag = RXL_FRAG_FIRST;
-	pk->frag_id = *(const __be32 *)(fh + 4);
-	pk->frag_nh = fh[0];
-	pk->proto = fh[0];
-	return fh + 8;
+	if (!p)
+		return RXL_DROP_L2_TRUNC;
+	return rxl_parse_l3(skb, p);
 }
 
 /*
- * Parse @skb: 0 with @pk filled (pk->c NULL: no container sent it), or
- * -1 when it is not IP or not readable (passed untouched).
+ * A packet sent from a local VTEP (@p, its outer headers, parsed whole):
+ * when it is a tunnel packet the XDP program would accept on the way in
+ * (the same ports, tunnel types and VNIs: rxl_tunnel()), @p becomes its
+ * inner frame, and *@tun the binding it goes on.
+ * Return: what parsing the inner frame returned (RXL_CONT, or a reason),
+ * or RXL_NOT_TUNNEL for anything else: the host's own traffic from that
+ * address, a tunnel rxlane does not know, a malformed or fragmented tunnel
+ * packet.
  */
-static __always_inline int rxl_tc_parse(struct __sk_buff *skb,
-					struct rxl_tc_pkt *pk)
+static __always_inline int rxl_tc_inner(struct __sk_buff *skb,
+					struct rxl_pkt *p, __u32 *tun)
 {
-	void *data = (void *)(long)skb->data;
-	void *end = (void *)(long)skb->data_end;
-	__u8 *ip = data + RXL_ETH_HLEN;
-	__u32 hlen;
-	__u16 frag;
+	const struct rxl_config *cfg;
+	__u32 zero = 0, type, inner = 0, vtep;
 
-	if (data + RXL_TC_PULL > end && skb->len > end - data) {
-		bpf_skb_pull_data(skb, RXL_TC_PULL);
-		data = (void *)(long)skb->data;
-		end = (void *)(long)skb->data_end;
-		ip = data + RXL_ETH_HLEN;
+	vtep = rxl_vtep_src(p);
+	cfg = bpf_map_lookup_elem(&rxl_config, &zero);
+	if (!vtep || !cfg ||
+	    rxl_tunnel(skb, p, cfg, vtep, &type, tun, &inner) != RXL_CONT)
+		return RXL_NOT_TUNNEL;
+	p->base = inner;
+	p->len = p->ip_end;
+	p->family = 0;
+	p->frag = RXL_FRAG_NONE;
+	return rxl_tc_l3(skb, p);
+}
+
+/*
+ * rxl_tc_parse() - the sender's addresses and tracked tuple of @skb
+ * @skb: the packet
+ * @pk: zeroed by the caller; filled on 0 (all but pk->c)
+ *
+ * Ethernet, VLAN tags, IPv4 (options) or IPv6 (extension headers, a
+ * bounded walk: rxl_parse_ipv6()), the L4 header (rxl_parse_l4()). A
+ * UDP or GRE packet from a local VTEP is read through its tunnel headers
+ * (rxl_tc_inner()): its inner frame is the container's (@pk->inner,
+ * @pk->tun), and its inner tuple is tracked. An IPv6 packet whose
+ * extension headers cannot be walked (too many, truncated), or whose L4
+ * header is not whole, gets no tuple: judged without ports, never
+ * tracked, never passed unjudged.
+ *
+ * A global function: the verifier checks it once, and the caller's judge
+ * once after it, not once for every way through the headers (inlined,
+ * the two passed the verifier's 1,000,000-instruction limit).
+ *
+ * Context: the tc program's.
+ * Return: 0 for an IP packet (its sender is to be found by @pk->saddr),
+ * -1 for one that is not the containers' (not IP, an IPv4 header that
+ * fails, anything from a VTEP that is not an accepted tunnel packet
+ * carrying IP): passed untouched.
+ */
+__noinline int rxl_tc_parse(struct __sk_buff *skb, struct rxl_tc_pkt *pk)
+{
+	struct rxl_pkt p = { .len = skb->len };
+	__u8 *ip;
+	int rc;
+
+	if (!pk)
+		return -1;
+	rc = rxl_tc_l3(skb, &p);
+	if (rc == RXL_CONT && p.family &&
+	    (p.proto == RXL_IPPROTO_UDP || p.proto == RXL_IPPROTO_GRE) &&
+	    rxl_vtep_src(&p)) {
+		rc = rxl_tc_inner(skb, &p, &pk->tun);
+		if (rc == RXL_NOT_TUNNEL)
+			return -1;
+		pk->inner = 1;
 	}
-	if (skb->protocol == bpf_htons(RXL_ETH_P_IP)) {
-		if (ip + RXL_IPV4_HLEN > (__u8 *)end)
-			return -1;
-		hlen = (ip[0] & 0xf) * 4;
-		if (hlen < RXL_IPV4_HLEN)
-			return -1;
-		pk->family = 4;
-		pk->proto = ip[9];
-		pk->saddr = ip + 12;
-		pk->daddr = ip + 16;
-		pk->c = bpf_map_lookup_elem(&rxl_addrs4, ip + 12);
-		frag = bpf_ntohs(*(__be16 *)(ip + 6));
-		if (frag & (RXL_IP_MF | RXL_IP_OFFSET)) {
-			pk->frag = frag & RXL_IP_OFFSET ? RXL_FRAG_LATER :
-							  RXL_FRAG_FIRST;
-			pk->ip_id = *(__be16 *)(ip + 4);
+	/* Not IP, or an IPv4 header that failed: no address to judge by. */
+	if (!p.family)
+		return -1;
+	pk->family = p.family;
+	pk->proto = p.proto;
+	if (p.family == 4) {
+		__builtin_memcpy(pk->saddr, &p.saddr4, 4);
+		__builtin_memcpy(pk->daddr, &p.daddr4, 4);
+		if (p.frag) {
+			pk->frag = p.frag;
+			ip = rxl_hdr(skb, &p, p.l3_off, RXL_IPV4_HLEN);
+			if (ip)
+				pk->ip_id = *(__be16 *)(ip + 4);
 		}
-		/* A later fragment has no L4 header: never tracked. */
-		if (pk->c && pk->frag != RXL_FRAG_LATER)
-			rxl_tc_l4(ip + hlen, end, pk);
-		return 0;
+	} else {
+		__builtin_memcpy(pk->saddr, &p.saddr6, 16);
+		__builtin_memcpy(pk->daddr, &p.daddr6, 16);
+		/* A fragment header: the datagram's name (rxl_frag6). */
+		if (p.frag == RXL_FRAG_FIRST || p.frag == RXL_FRAG_LATER) {
+			pk->frag = p.frag;
+			pk->frag_id = p.frag_id;
+			pk->frag_nh = p.frag_nh;
+		}
 	}
-	if (skb->protocol == bpf_htons(RXL_ETH_P_IPV6)) {
-		const __u8 *l4 = ip + RXL_IPV6_HLEN;
-		struct rxl_in6 src;
+	if (rc == RXL_CONT)
+		rxl_tc_l4(skb, &p, pk);
+	return 0;
+}
 
-		if (ip + RXL_IPV6_HLEN > (__u8 *)end)
-			return -1;
-		pk->family = 6;
-		pk->proto = ip[6];	/* extension headers: not tracked */
-		pk->saddr = ip + 8;
-		pk->daddr = ip + 24;
-		__builtin_memcpy(&src, ip + 8, 16);
-		pk->c = bpf_map_lookup_elem(&rxl_addrs6, &src);
-		if (pk->proto == RXL_IPPROTO_FRAGMENT)
-			l4 = rxl_tc_frag6(ip, end, pk);
-		if (pk->c && pk->frag != RXL_FRAG_LATER)
-			rxl_tc_l4(l4, end, pk);
-		return 0;
+/* The container whose address is @pk's source, or NULL. */
+static __always_inline const struct rxl_container *
+rxl_tc_sender(const struct rxl_tc_pkt *pk)
+{
+	struct rxl_in6 a6;
+	__be32 a4;
+
+	if (pk->family == 4) {
+		__builtin_memcpy(&a4, pk->saddr, 4);
+		return bpf_map_lookup_elem(&rxl_addrs4, &a4);
 	}
-	return -1;
+	__builtin_memcpy(&a6, pk->saddr, 16);
+	return bpf_map_lookup_elem(&rxl_addrs6, &a6);
 }
 
 /*
@@ -335,9 +403,21 @@ int rxlane_tc(struct __sk_buff *skb)
 {
 	struct rxl_tc_pkt pk = { .len = skb->len };
 	int act;
+	void *data = (void *)(long)skb->data;
+	void *end = (void *)(long)skb->data_end;
 
-	if (rxl_tc_parse(skb, &pk) || !pk.c)
+	/* Headers the stack left out of the linear part: made linear. */
+	if (data + RXL_TC_PULL > end && skb->len > end - data)
+		bpf_skb_pull_data(skb, skb->len < RXL_TC_PULL ? skb->len :
+							    RXL_TC_PULL);
+	if (rxl_tc_parse(skb, &pk))
 		return TC_ACT_OK;
+	pk.c = rxl_tc_sender(&pk);
+	if (!pk.c)
+		return TC_ACT_OK;
+	/* Its replies could not come back (vni_not_bound): never tracked. */
+	if (pk.inner && !rxl_vni_bound(pk.c, pk.tun))
+		pk.tracked = 0;
 	if (pk.frag && rxl_tc_frag_follows(&pk))
 		return TC_ACT_OK;
 	act = rxl_tc_judge(&pk);

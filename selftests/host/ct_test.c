@@ -2049,4 +2049,357 @@ TEST_F_TIMEOUT(ct, frag_egress_reasons, CT_CASE_TIMEOUT)
 	EXPECT_EQ(2, stat(self, RXL_CT_STAT_FRAG_NO_FIRST));
 }
 
+/* ---- egress through a tunnel, IPv6 extension headers (c8) --------------- */
+
+#define VTEP_L4		"203.0.113.1"	/* the local VTEP: egress leaves it */
+#define VTEP_L6		"2001:db8:f::1"
+#define VTEP_R4		"203.0.113.9"	/* the peer's */
+#define VTEP_R6		"2001:db8:f::9"
+#define VNI_BOUND	100		/* VXLAN and GENEVE, CID bound */
+#define VNI_UNBOUND	101		/* known, CID not bound */
+#define EXTHDRS_MAX	6	/* RXL_IPV6_MAX_EXTHDRS (bpf/rxl_consts.h) */
+
+/*
+ * The local VTEPs (both families, all tunnel types), the known VNIs, and
+ * CID and CID_B bound to VNI_BOUND of VXLAN and GENEVE.
+ */
+static void tunnels_setup(struct __test_metadata *_metadata,
+			  FIXTURE_DATA(ct) *self)
+{
+	__u32 vnis[2] = { rxl_cont_vni(RXL_TUN_VXLAN, VNI_BOUND),
+			  rxl_cont_vni(RXL_TUN_GENEVE, VNI_BOUND) };
+	struct rxl_addr a;
+	int t;
+
+	ASSERT_EQ(0, rxl_parse_addr(VTEP_L4, &a));
+	ASSERT_EQ(0, rxl_fw_vtep_add(&self->fw, &a, RXL_TUN_ALL));
+	ASSERT_EQ(0, rxl_parse_addr(VTEP_L6, &a));
+	ASSERT_EQ(0, rxl_fw_vtep_add(&self->fw, &a, RXL_TUN_ALL));
+	for (t = RXL_TUN_VXLAN; t <= RXL_TUN_GENEVE; t++) {
+		ASSERT_EQ(0, rxl_fw_vni_add(&self->fw, t, VNI_BOUND));
+		ASSERT_EQ(0, rxl_fw_vni_add(&self->fw, t, VNI_UNBOUND));
+	}
+	ASSERT_EQ(0, rxl_fw_container_bind(&self->fw, CID, vnis, 2));
+	ASSERT_EQ(0, rxl_fw_container_bind(&self->fw, CID_B, vnis, 2));
+}
+
+/*
+ * @in (a frame from Ethernet on, finished) carried in @tun (RXL_TUN_VXLAN
+ * or RXL_TUN_GENEVE) with @vni over outer family @ofam: going @dir OUT,
+ * from the local VTEP @src (NULL: VTEP_L4/6) to the peer's; IN, the other
+ * way. Only the outer lengths are written: the inner frame is copied.
+ */
+static void wrap_from(struct pkt *out, const struct pkt *in, int tun,
+		      int ofam, int dir, uint32_t vni, const char *src)
+{
+	const char *l = src ?: (ofam == 4 ? VTEP_L4 : VTEP_L6);
+	const char *r = ofam == 4 ? VTEP_R4 : VTEP_R6;
+
+	ip_hdr(out, ofam, dir == OUT ? l : r, dir == OUT ? r : l,
+	       IPPROTO_UDP);
+	pk_udp(out, 49152 + (vni & 0xff), tun == RXL_TUN_VXLAN ? 4789 : 6081,
+	       -1);
+	if (tun == RXL_TUN_VXLAN)
+		pk_vxlan(out, vni);
+	else
+		pk_geneve(out, vni, 0);
+	memcpy(pk_put(out, in->len, -1), in->b, in->len);
+	pk_finish(out);
+}
+
+static void wrap(struct pkt *out, const struct pkt *in, int tun, int ofam,
+		 int dir)
+{
+	wrap_from(out, in, tun, ofam, dir, VNI_BOUND, NULL);
+}
+
+/*
+ * What leaves the local VTEP carrying a container's packet is tracked by
+ * the inner tuple, in the container's zone: the reply that comes back
+ * encapsulated (decapped by XDP) passes the container's default drop;
+ * unsolicited inbound to the same ports does not. TCP, UDP and ICMP echo,
+ * inner IPv4 and IPv6, over outer IPv4 and IPv6, VXLAN and GENEVE.
+ */
+TEST_F_TIMEOUT(ct, tunnel_egress_tracks_inner, CT_CASE_TIMEOUT)
+{
+	struct pkt in, p;
+	struct rxl_ct_val v;
+	int fam, ofam, tun, n = 0;
+	uint16_t cport;
+
+	tunnels_setup(_metadata, self);
+	for (tun = RXL_TUN_VXLAN; tun <= RXL_TUN_GENEVE; tun++)
+	for (ofam = 4; ofam <= 6; ofam += 2)
+	FAMILIES {
+		cport = 42000 + n++;
+		/* TCP: SYN out, SYN-ACK in, ACK out; then assured. */
+		mk_tcp(&in, fam, 0, OUT, cport, 9000, SYN);
+		wrap(&p, &in, tun, ofam, OUT);
+		PASSES_OUT(&p);
+		ASSERT_EQ(0, entry(self, fam, CID, 0, IPPROTO_TCP, cport, 9000,
+				   &v)) TH_LOG("tun %d outer v%d inner v%d", tun,
+					       ofam, fam);
+		EXPECT_EQ(RXL_CT_SYN_SENT, v.state);
+		mk_tcp(&in, fam, 0, IN, cport, 9000, SYN | ACK);
+		wrap(&p, &in, tun, ofam, IN);
+		PASSES_IN(&p);
+		mk_tcp(&in, fam, 0, OUT, cport, 9000, ACK);
+		wrap(&p, &in, tun, ofam, OUT);
+		PASSES_OUT(&p);
+		ASSERT_EQ(0, entry_in(self, MAIN, fam, CID, 0, peer_addr(fam),
+				      IPPROTO_TCP, cport, 9000, &v));
+		EXPECT_EQ(RXL_CT_ESTABLISHED, v.state);
+		/* UDP: a request and its response. */
+		mk_udp(&in, fam, OUT, cport, 53);
+		wrap(&p, &in, tun, ofam, OUT);
+		PASSES_OUT(&p);
+		mk_udp(&in, fam, IN, cport, 53);
+		wrap(&p, &in, tun, ofam, IN);
+		PASSES_IN(&p);
+		EXPECT_EQ(0, entry(self, fam, CID, 0, IPPROTO_UDP, cport, 53,
+				   &v));
+		EXPECT_EQ(RXL_CT_UDP_STREAM, v.state);
+		/* ICMP echo by identifier. */
+		mk_echo(&in, fam, OUT, 0, cport);
+		wrap(&p, &in, tun, ofam, OUT);
+		PASSES_OUT(&p);
+		mk_echo(&in, fam, IN, 1, cport);
+		wrap(&p, &in, tun, ofam, IN);
+		PASSES_IN(&p);
+		/* Unsolicited: the peer's own SYN and datagram to the port. */
+		mk_tcp(&in, fam, 0, IN, cport + 1000, 9000, SYN);
+		wrap(&p, &in, tun, ofam, IN);
+		DROPPED_IN(&p);
+		mk_udp(&in, fam, IN, cport + 1000, 53);
+		wrap(&p, &in, tun, ofam, IN);
+		DROPPED_IN(&p);
+	}
+	/* 3 entries each of 8 ways: every one made by the inner tuple. */
+	EXPECT_EQ(3 * n, stat(self, RXL_CT_STAT_CREATE_OUT));
+}
+
+/*
+ * Only what the XDP program would accept on the way in is read as a
+ * tunnel: from a configured local VTEP, to the configured port, a known
+ * VNI. Anything else from a VTEP address is the host's and passes
+ * untouched, tracked in no zone. A container not bound to the packet's
+ * VNI (its replies would be dropped as vni_not_bound) is judged by its
+ * egress policy and never tracked.
+ */
+TEST_F_TIMEOUT(ct, tunnel_egress_accepts_what_ingress_does, CT_CASE_TIMEOUT)
+{
+	struct rxl_ct_val v;
+	struct pkt in, p;
+	struct rxl_addr a;
+
+	tunnels_setup(_metadata, self);
+	mk_tcp(&in, 4, 0, OUT, 43000, 9000, SYN);
+	/* Not from a VTEP. */
+	wrap_from(&p, &in, RXL_TUN_VXLAN, 4, OUT, VNI_BOUND, "203.0.113.2");
+	PASSES_OUT(&p);
+	/* An unknown VNI. */
+	wrap_from(&p, &in, RXL_TUN_VXLAN, 4, OUT, 102, NULL);
+	PASSES_OUT(&p);
+	/* Another UDP port: plain UDP of the host. */
+	wrap(&p, &in, RXL_TUN_VXLAN, 4, OUT);
+	pk_put16(p.b + 14 + 20 + 2, 4790);
+	PASSES_OUT(&p);
+	/* VXLAN without its I flag. */
+	wrap(&p, &in, RXL_TUN_VXLAN, 4, OUT);
+	p.b[14 + 20 + 8] = 0;
+	PASSES_OUT(&p);
+	/* GENEVE from a VTEP that takes VXLAN only. */
+	ASSERT_EQ(0, rxl_parse_addr(VTEP_L4, &a));
+	ASSERT_EQ(0, rxl_fw_vtep_del(&self->fw, &a));
+	ASSERT_EQ(0, rxl_fw_vtep_add(&self->fw, &a,
+				     RXL_TUN_BIT(RXL_TUN_VXLAN)));
+	wrap(&p, &in, RXL_TUN_GENEVE, 4, OUT);
+	PASSES_OUT(&p);
+	EXPECT_EQ(-ENOENT, entry(self, 4, CID, 0, IPPROTO_TCP, 43000, 9000,
+				 &v));
+	EXPECT_EQ(0, stat(self, RXL_CT_STAT_CREATE_OUT));
+	EXPECT_EQ(0, stat(self, RXL_CT_STAT_EGRESS_UNTRACKED));
+	/* The same VXLAN packet, as configured: tracked (the control). */
+	wrap(&p, &in, RXL_TUN_VXLAN, 4, OUT);
+	PASSES_OUT(&p);
+	EXPECT_EQ(0, entry(self, 4, CID, 0, IPPROTO_TCP, 43000, 9000, &v));
+
+	/* A known VNI the containers are not bound to: judged, not tracked. */
+	mk_tcp(&in, 4, 0, OUT, 43001, 9000, SYN);
+	wrap_from(&p, &in, RXL_TUN_VXLAN, 4, OUT, VNI_UNBOUND, NULL);
+	PASSES_OUT(&p);
+	EXPECT_EQ(-ENOENT, entry(self, 4, CID, 0, IPPROTO_TCP, 43001, 9000,
+				 &v));
+	EXPECT_EQ(1, stat(self, RXL_CT_STAT_EGRESS_UNTRACKED));
+	mk_tcp(&in, 4, 1, OUT, 43001, 9000, SYN);
+	wrap_from(&p, &in, RXL_TUN_VXLAN, 4, OUT, VNI_UNBOUND, NULL);
+	DROPPED_OUT(&p);
+	EXPECT_EQ(1, stat(self, RXL_CT_STAT_EGRESS_DROP));
+	EXPECT_EQ(1, stat(self, RXL_CT_STAT_CREATE_OUT));
+}
+
+/*
+ * Cut anywhere, a tunnel packet creates no entry and, from a container
+ * with egress default allow, passes: a cut in the outer or tunnel
+ * headers makes it no tunnel packet (the host's), a cut in the inner
+ * frame leaves an inner IP header that does not fit (the host's stack
+ * never forwards one: passed untouched) or an L4 header that is not
+ * whole (judged without a tuple). Whole inner headers of a container
+ * with egress default drop that cannot be tracked are dropped.
+ */
+TEST_F_TIMEOUT(ct, tunnel_egress_malformed, CT_CASE_TIMEOUT)
+{
+	struct pkt in, p, c;
+	int fam, ofam;
+	size_t len, inner;
+
+	tunnels_setup(_metadata, self);
+	FAMILIES
+	for (ofam = 4; ofam <= 6; ofam += 2) {
+		mk_tcp(&in, fam, 0, OUT, 44000, 9000, SYN);
+		wrap(&p, &in, RXL_TUN_VXLAN, ofam, OUT);
+		inner = p.len - in.len;
+		for (len = 14 + (ofam == 4 ? 20 : 40); len < p.len; len++) {
+			c = p;
+			pk_cut(&c, len);
+			PASSES_OUT(&c) TH_LOG("v%d in v%d cut to %zu", fam, ofam,
+					      len);
+		}
+		EXPECT_EQ(0, stat(self, RXL_CT_STAT_CREATE_OUT))
+			TH_LOG("v%d in v%d", fam, ofam);
+		/* The inner lengths agree, its TCP header is 10 bytes. */
+		mk_tcp(&in, fam, 1, OUT, 44000, 9000, SYN);
+		pk_cut(&in, in.len - 10 - 10);
+		wrap(&p, &in, RXL_TUN_VXLAN, ofam, OUT);
+		DROPPED_OUT(&p);
+		/* A TCP data offset below 5, from egress default drop. */
+		mk_tcp(&in, fam, 1, OUT, 44000, 9000, SYN);
+		in.b[in.len - 10 - 20 + 12] = 4 << 4;
+		wrap(&p, &in, RXL_TUN_VXLAN, ofam, OUT);
+		DROPPED_OUT(&p);
+		/* An outer first fragment: not read as a tunnel. */
+		mk_tcp(&in, fam, 1, OUT, 44000, 9000, SYN);
+		wrap(&p, &in, RXL_TUN_VXLAN, ofam, OUT);
+		if (ofam == 4) {
+			p.b[14 + 6] = 0x20;	/* MF */
+			pk_finish(&p);
+			PASSES_OUT(&p);
+		}
+		(void)inner;
+	}
+	EXPECT_EQ(0, stat(self, RXL_CT_STAT_CREATE_OUT));
+	EXPECT_EQ(8, stat(self, RXL_CT_STAT_EGRESS_DROP));
+}
+
+/*
+ * @p: from container @b (0: CID, egress allow; 1: CID_B, egress drop)
+ * over IPv6 with @n extension headers (hop-by-hop, routing, destination
+ * options...) before its L4 header: CID a UDP datagram @cport -> 53, CID_B
+ * its SYN-ACK 8080 -> @cport; carried in VXLAN when @tun.
+ */
+static void mk_exthdr_out(struct pkt *p, int b, int n, int tun,
+			  uint16_t cport)
+{
+	static const uint8_t chain[] = { IPPROTO_HOPOPTS, IPPROTO_ROUTING,
+					 IPPROTO_DSTOPTS };
+	uint8_t l4 = b ? IPPROTO_TCP : IPPROTO_UDP;
+	struct pkt in;
+	int i;
+
+	pk_init(&in);
+	pk_eth(&in, ETH_P_IPV6, 0);
+	pk_ip6(&in, cont_addr(6, b), PEER6, chain[0]);
+	for (i = 0; i < n; i++)
+		pk_ip6_ext(&in, i + 1 < n ? chain[i + 1 < 2 ? i + 1 : 2] : l4,
+			   i & 1);
+	if (b) {
+		pk_tcp(&in, 8080, cport);
+		in.b[in.len - 20 + 13] = SYN | ACK;
+	} else {
+		pk_udp(&in, cport, 53, -1);
+	}
+	pk_payload(&in, 10);
+	pk_finish(&in);
+	if (tun)
+		wrap(p, &in, RXL_TUN_VXLAN, 4, OUT);
+	else
+		*p = in;
+}
+
+/*
+ * IPv6 extension headers on egress: hop-by-hop, routing and destination
+ * options before the L4 header are walked (at most RXL_IPV6_MAX_EXTHDRS,
+ * as on ingress) and the real L4 tuple is tracked, plain and in a
+ * tunnel: CID's datagram creates its entry and the reply passes; CID_B's
+ * SYN-ACK (egress default drop) is found by the entry its peer's SYN
+ * made. A chain one too long, or one cut short, gets no tuple: judged
+ * without ports (dropped under egress default drop), never tracked.
+ */
+TEST_F_TIMEOUT(ct, ipv6_exthdr_egress, CT_CASE_TIMEOUT)
+{
+	struct rxl_ct_val v;
+	struct pkt in, p;
+	int n, b, t;
+
+	tunnels_setup(_metadata, self);
+	for (n = 1; n <= EXTHDRS_MAX + 1; n++)
+	for (b = 0; b <= 1; b++)
+	for (t = 0; t <= 1; t++) {
+		uint16_t cport = 45000 + n * 4 + b * 2 + t;
+		int ok = n <= EXTHDRS_MAX;
+
+		if (b) {
+			mk_tcp(&in, 6, 1, IN, 8080, cport, SYN);
+			PASSES_IN(&in);
+		}
+		mk_exthdr_out(&p, b, n, t, cport);
+		if (ok || !b) {
+			PASSES_OUT(&p) TH_LOG("%d headers, tunnel %d, "
+					      "container %d", n, t, b);
+		} else {
+			DROPPED_OUT(&p) TH_LOG("%d headers, tunnel %d", n, t);
+		}
+		if (b)
+			continue;
+		EXPECT_EQ(ok ? 0 : -ENOENT,
+			  entry(self, 6, CID, 0, IPPROTO_UDP, cport, 53, &v))
+			TH_LOG("%d headers, tunnel %d", n, t);
+		if (!ok)
+			continue;
+		/* The reply passes the default drop. */
+		mk_udp(&in, 6, IN, cport, 53);
+		if (t) {
+			wrap(&p, &in, RXL_TUN_VXLAN, 4, IN);
+		} else {
+			p = in;
+		}
+		PASSES_IN(&p);
+	}
+	/*
+	 * CID's entries, one per chain of 1 to 6 headers, plain and in
+	 * VXLAN: a chain that failed (in a tunnel, the outer UDP header is
+	 * the last L4 header parsed) made none from stray bytes.
+	 */
+	EXPECT_EQ(2 * EXTHDRS_MAX, stat(self, RXL_CT_STAT_CREATE_OUT));
+	/* A chain cut inside its last header, lengths agreeing. */
+	pk_init(&in);
+	pk_eth(&in, ETH_P_IPV6, 0);
+	pk_ip6(&in, CONTB6, PEER6, IPPROTO_DSTOPTS);
+	pk_ip6_ext(&in, IPPROTO_TCP, 1);
+	pk_tcp(&in, 45100, 9000);
+	in.b[in.len - 20 + 13] = SYN;
+	pk_cut(&in, 14 + 40 + 8);
+	DROPPED_OUT(&in);
+	EXPECT_EQ(-ENOENT, entry(self, 6, CID_B, 1, IPPROTO_TCP, 45100, 9000,
+				 &v));
+	/* ND behind a hop-by-hop header still passes egress default drop. */
+	pk_init(&in);
+	pk_eth(&in, ETH_P_IPV6, 0);
+	pk_ip6(&in, CONTB6, PEER6, IPPROTO_HOPOPTS);
+	pk_ip6_ext(&in, IPPROTO_ICMPV6, 0);
+	pk_icmp(&in, 135);
+	pk_finish(&in);
+	PASSES_OUT(&in);
+}
+
 TEST_HARNESS_MAIN

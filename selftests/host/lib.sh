@@ -641,3 +641,114 @@ rxl_cni_runtime_dir() {
 				      dport: 8080}]}}]}' > "$w/net.d/$7" ||
 		rxl_fail "conflist $w/net.d/$7"
 }
+
+# ---- echo servers and clients of any namespace (ct_vxlan.sh) -------------
+# rxl_echo_servers NS ADDR...: in NS, on each ADDR, a TCP server on port
+# 9000 that accepts (and keeps) connections and a UDP echo on port 9001;
+# killed at exit, ready when this returns.
+rxl_echo_servers() {
+	local ns=$1 deadline=$((SECONDS + 60))
+
+	shift
+	ip netns exec "$ns" python3 -c '
+import socket, sys, threading
+def tcp(a):
+    s = socket.socket(socket.AF_INET6 if ":" in a else socket.AF_INET)
+    s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    s.bind((a, 9000))
+    s.listen(64)
+    keep = []
+    while True:
+        keep.append(s.accept()[0])
+def udp(a):
+    s = socket.socket(socket.AF_INET6 if ":" in a else socket.AF_INET,
+                      socket.SOCK_DGRAM)
+    s.bind((a, 9001))
+    while True:
+        d, peer = s.recvfrom(2000)
+        s.sendto(d, peer)
+for a in sys.argv[1:]:
+    for f in (tcp, udp):
+        threading.Thread(target=f, args=(a,), daemon=True).start()
+threading.Event().wait()
+' "$@" &
+	RXL_PIDS+=($!)
+	rxl_wait_listen "$ns" 9000
+	until [ "$(ip netns exec "$ns" ss -lunH "sport = :9001" | wc -l)" -ge $# ]; do
+		[ $SECONDS -lt $deadline ] ||
+			rxl_fail "no UDP echo on port 9001 in $ns after 60 s"
+		sleep 0.1
+	done
+}
+
+# rxl_tcp_ok NS ADDR PORT [TIMEOUT]: 0 when a TCP handshake from NS with
+# ADDR:PORT completes within TIMEOUT seconds (10).
+rxl_tcp_ok() {
+	ip netns exec "$1" timeout "${4:-10}" bash -c \
+		"exec 3<>/dev/tcp/$2/$3" 2>/dev/null
+}
+
+# rxl_udp_ok NS ADDR PORT [TIMEOUT]: 0 when a datagram from NS to
+# ADDR:PORT is echoed within TIMEOUT seconds (10).
+rxl_udp_ok() {
+	ip netns exec "$1" python3 -c '
+import socket, sys
+a, port, wait = sys.argv[1], int(sys.argv[2]), float(sys.argv[3])
+s = socket.socket(socket.AF_INET6 if ":" in a else socket.AF_INET,
+                  socket.SOCK_DGRAM)
+s.settimeout(wait)
+s.sendto(b"rxlane", (a, port))
+try:
+    sys.exit(0 if s.recv(100) == b"rxlane" else 1)
+except socket.timeout:
+    sys.exit(1)
+' "$2" "$3" "${4:-10}"
+}
+
+# rxl_ping_ok NS ADDR [TIMEOUT]: 0 when one echo from NS to ADDR is
+# answered within TIMEOUT seconds (10).
+rxl_ping_ok() {
+	ip netns exec "$1" ping -c 1 -W "${3:-10}" "$2" >/dev/null 2>&1
+}
+
+# rxl_refused_by WHAT COUNTER_CMD -- CMD...: CMD (a client that fails
+# without an answer) fails while COUNTER_CMD's output rises. Returns 1
+# with the reason in RXL_WHY.
+rxl_refused_by() {
+	local what=$1 before after
+	local -a counter=()
+
+	shift
+	while [ "$1" != -- ]; do
+		counter+=("$1")
+		shift
+	done
+	shift
+	before=$("${counter[@]}")
+	if "$@"; then
+		RXL_WHY="$what allowed"
+		return 1
+	fi
+	after=$("${counter[@]}")
+	case "$before:$after" in
+	:*|*:|*[!0-9:]*)
+		RXL_WHY="$what: counter unreadable ('$before', '$after')"
+		return 1 ;;
+	esac
+	[ "$after" -gt "$before" ] && return 0
+	RXL_WHY="$what: no drop counted ($before -> $after)"
+	return 1
+}
+
+# rxl_ct_has LIST CONT SRC DST PROTO [DPORT]: 0 when the 'rxlane -j ct
+# list' document LIST has an entry of container CONT opened outward from
+# SRC to DST, whose protocol starts with PROTO (icmp: icmp and icmpv6),
+# to DPORT if given.
+rxl_ct_has() {
+	echo "$1" | jq -e --arg c "$2" --arg s "$3" --arg a "$4" --arg p "$5" \
+		--arg d "${6:-}" '[.entries[] | select(.container == $c and
+		  .direction == "out" and .src == $s and .dst == $a and
+		  (.proto | startswith($p)) and
+		  ($d == "" or .dport == ($d | tonumber)))] | length >= 1' \
+		>/dev/null
+}

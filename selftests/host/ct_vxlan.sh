@@ -1,0 +1,138 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# Connection tracking over VXLAN (issue 14, Documentation/conntrack.rst,
+# "Tunnels on egress"). Namespace C is the container 'web' (10.200.0.2,
+# fd00:200::2, default drop) behind the host H, which routes its traffic
+# into the kernel's vxlan device vx0 (VNI 100) over the underlay veth u0,
+# where 'rxlane attach u0' put the XDP and tc egress programs. The peer P
+# (10.100.0.1, fd00:100::1) sits behind its own vxlan device; its answers
+# come back encapsulated and XDP decaps them.
+#
+#   ns C              ns H                                 ns P
+#   c0 ---------- h0  vx0 VNI 100 (VTEP 10.0.0.2)          vx0 VNI 100
+#   10.200.0.2        u0 10.0.0.2 [XDP, tc egress] ------- u1 10.0.0.1
+#
+# With the XDP program alone (iproute2), the container's outbound TCP, UDP
+# (a request and its response) and ICMP echo to P get no answer, each
+# refusal proven by the default drop counter. With 'rxlane attach u0'
+# they all work, over IPv4 and IPv6: the tc program reads each packet
+# through its outer Ethernet/IP/UDP/VXLAN headers and tracks the inner
+# tuple, which 'ct list -j' shows. Unsolicited inbound over VXLAN to the
+# same ports is still dropped. Every command runs as users run it:
+# ip netns exec NS rxlane ...
+set -u
+. "$(dirname "$0")/lib.sh"
+rxl_init ctvx
+command -v python3 >/dev/null || { echo "SKIP: no python3"; exit $ksft_skip; }
+command -v jq >/dev/null || { echo "SKIP: no jq"; exit $ksft_skip; }
+
+C=rxl-cvc-$RXL_ID
+H=rxl-cvh-$RXL_ID
+P=rxl-cvp-$RXL_ID
+RXL_R=$H		# rxl_drop_count reads the stats of this namespace
+
+rxl_netns "$C"
+rxl_netns "$H"
+rxl_netns "$P"
+ip netns exec "$H" sysctl -qw net.ipv4.ip_forward=1 \
+	net.ipv6.conf.all.forwarding=1
+rxl_ns_pair "$C" c0 "$H" h0 "10.200.0.2/24 fd00:200::2/64" \
+	"10.200.0.1/24 fd00:200::1/64"
+rxl_ns_pair "$H" u0 "$P" u1 "10.0.0.2/24" "10.0.0.1/24"
+ip -n "$C" route add default via 10.200.0.1
+ip -n "$C" -6 route add default via fd00:200::1
+
+mac() { ip -n "$1" -br link show "$2" | awk '{print $3}'; }
+# vxlan NS LOCAL REMOTE: vx0, VNI 100 over the underlay, up, checksums
+# in software (an XDP program passes what it decaps as it is, without
+# the sender's offload state).
+vxlan() {
+	ip -n "$1" link add vx0 type vxlan id 100 local "$2" remote "$3" \
+		dstport 4789 dev "$4" || rxl_fail "vxlan in $1"
+	ip netns exec "$1" sysctl -qw net.ipv6.conf.vx0.accept_dad=0 \
+		net.ipv4.conf.vx0.rp_filter=0
+	ip -n "$1" link set vx0 up
+	ip netns exec "$1" ethtool -K vx0 tx off >/dev/null 2>&1
+	ip netns exec "$1" ethtool -K "$4" tx off >/dev/null 2>&1
+}
+vxlan "$H" 10.0.0.2 10.0.0.1 u0
+vxlan "$P" 10.0.0.1 10.0.0.2 u1
+rxl_ns_addrs "$P" vx0 10.100.0.1/24 fd00:100::1/64
+ip -n "$H" route add 10.100.0.0/24 dev vx0
+ip -n "$H" -6 route add fd00:100::/64 dev vx0
+ip -n "$P" route add 10.200.0.0/24 dev vx0
+ip -n "$P" -6 route add fd00:200::/64 dev vx0
+# Neighbours known up front: ARP and ND over the tunnel are not what is
+# judged here. P addresses the container's frames to u0's MAC: XDP on u0
+# decaps them and the host routes the inner frame on to C.
+for a in 10.100.0.1 fd00:100::1; do
+	ip -n "$H" neigh add "$a" lladdr "$(mac "$P" vx0)" dev vx0 ||
+		rxl_fail "neigh $a"
+done
+for a in 10.200.0.2 fd00:200::2; do
+	ip -n "$P" neigh add "$a" lladdr "$(mac "$H" u0)" dev vx0 ||
+		rxl_fail "neigh $a"
+done
+
+cli() { rxl_in "$H" "$@" || rxl_fail "rxlane $*"; }
+DEFAULT=(rxl_drop_count default)
+
+rxl_echo_servers "$P" 10.100.0.1 fd00:100::1
+rxl_echo_servers "$C" 10.200.0.2 fd00:200::2
+
+# refused_all NS ADDR WHAT: TCP to ADDR:9000, UDP to ADDR:9001 and ping of
+# ADDR from NS are all refused, proven by the default drop counter.
+refused_all() {
+	rxl_refused "$1" "$2" 9000 "${DEFAULT[@]}" ||
+		rxl_fail "$3 TCP to $2: $RXL_WHY"
+	rxl_refused_by "$3 UDP to $2" "${DEFAULT[@]}" -- \
+		rxl_udp_ok "$1" "$2" 9001 3 || rxl_fail "$RXL_WHY"
+	rxl_refused_by "$3 ping of $2" "${DEFAULT[@]}" -- \
+		rxl_ping_ok "$1" "$2" 3 || rxl_fail "$RXL_WHY"
+	rxl_ok "$3 TCP, UDP and ICMP echo to $2 refused"
+}
+
+# ---- the XDP program alone: the answers are dropped ----------------------
+ip -n "$H" link set dev u0 xdpdrv obj "$RXL_OBJ" sec xdp ||
+	rxl_fail "attach with iproute2"
+cli vtep add 10.0.0.2 type vxlan
+cli vni add 100
+cli container add web ip 10.200.0.2 ip fd00:200::2 default drop vni 100
+for a in 10.100.0.1 fd00:100::1; do
+	refused_all "$C" "$a" "without the egress program:"
+done
+cli detach u0
+
+# ---- rxlane attach: XDP and the tc egress program --------------------------
+cli attach u0
+ip netns exec "$H" tc filter show dev u0 egress | grep -q rxlane_tc ||
+	rxl_fail "no tc egress program on u0 after attach"
+for a in 10.100.0.1 fd00:100::1; do
+	rxl_tcp_ok "$C" "$a" 9000 || rxl_fail "outbound TCP to $a over VXLAN"
+	rxl_udp_ok "$C" "$a" 9001 || rxl_fail "outbound UDP to $a over VXLAN"
+	rxl_ping_ok "$C" "$a" || rxl_fail "ping of $a over VXLAN"
+	rxl_ok "outbound TCP, UDP request/response and ICMP echo to $a over VXLAN"
+done
+
+# 'ct list -j': the inner tuples, in web's zone.
+LIST=$(rxl_in "$H" -j ct list web) || rxl_fail "ct list -j"
+for a in 10.100.0.1 fd00:100::1; do
+	case $a in *:*) src=fd00:200::2 ;; *) src=10.200.0.2 ;; esac
+	for want in "tcp 9000" "udp 9001" "icmp"; do
+		rxl_ct_has "$LIST" web "$src" "$a" $want ||
+			rxl_fail "ct list -j lacks the inner $want entry $src -> $a: $LIST"
+	done
+done
+echo "$LIST" | jq -e '[.entries[] | select(.src == "10.0.0.2" or
+	.dst == "10.0.0.1")] | length == 0' >/dev/null ||
+	rxl_fail "ct list -j has an entry of the outer (underlay) tuple: $LIST"
+rxl_ok "ct list -j shows the inner tuples, none of the underlay"
+
+# ---- unsolicited inbound over VXLAN to the same ports -------------------
+for a in 10.200.0.2 fd00:200::2; do
+	refused_all "$P" "$a" "unsolicited over VXLAN:"
+done
+
+cli detach u0
+exit 0
