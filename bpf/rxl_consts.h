@@ -22,6 +22,10 @@
  * and reads into a frame stop RXL_MAX_L4_OFF + 64 past its start.
  */
 #define RXL_MAX_HDR_OFF		(2 * RXL_MAX_L4_OFF + 8 + 260 + 64)
+/* All ones, at least RXL_MAX_HDR_OFF: rxl_hdr_in()'s mask. */
+#define RXL_HDR_OFF_MASK	0x7ff
+_Static_assert(RXL_HDR_OFF_MASK >= RXL_MAX_HDR_OFF &&
+	       !(RXL_HDR_OFF_MASK & (RXL_HDR_OFF_MASK + 1)), "RXL_HDR_OFF_MASK");
 
 #define RXL_ETH_HLEN		14
 #define RXL_VLAN_HLEN		4

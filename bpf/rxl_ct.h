@@ -566,6 +566,7 @@ static __always_inline int rxl_ct_ingress(const struct rxl_container *c,
 {
 	int drop = rule == RXL_NO_RULE ? c->flags & RXL_CONT_DEFAULT_DROP :
 					 rule & RXL_RULE_DROP;
+	__u8 h[RXL_TCP_HLEN] = {};
 	struct rxl_ct_tuple t;
 	__u32 len;
 	__u8 *l4;
@@ -576,10 +577,24 @@ static __always_inline int rxl_ct_ingress(const struct rxl_container *c,
 	len = rxl_ct_l4_len(p->proto);
 	if (!len || p->frag == RXL_FRAG_LATER || p->l4_off + len > p->ip_end)
 		return 0;
-	l4 = rxl_hdr(ctx, p, p->l4_off, len);
-	if (!l4)
-		return 0;
-	if (rxl_ct_tuple(l4, p->proto, RXL_CT_IN, &t))
+	/*
+	 * The tuple is read from a copy as long as a TCP header, as on
+	 * egress (rxlane_tc.bpf.c): no read then depends on the verifier's
+	 * tying the protocol to the length checked, which a compiler's
+	 * merged path can undo (l4[13] read after an 8-byte check).
+	 */
+	if (len == RXL_TCP_HLEN) {
+		l4 = rxl_hdr(ctx, p, p->l4_off, RXL_TCP_HLEN);
+		if (!l4)
+			return 0;
+		__builtin_memcpy(h, l4, RXL_TCP_HLEN);
+	} else {
+		l4 = rxl_hdr(ctx, p, p->l4_off, 8);
+		if (!l4)
+			return 0;
+		__builtin_memcpy(h, l4, 8);
+	}
+	if (rxl_ct_tuple(h, p->proto, RXL_CT_IN, &t))
 		/* Not tracked itself: an error about a tracked flow passes. */
 		return drop && rxl_ct_related(c, ctx, p, l4[0]);
 	if (p->family == 4)

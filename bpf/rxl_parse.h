@@ -71,11 +71,21 @@ struct rxl_pkt {
 static __always_inline void *rxl_hdr_in(void *data, void *data_end, __u32 off,
 					__u32 len)
 {
+	__u64 o = off;
 	void *h;
 
-	if (off > RXL_MAX_HDR_OFF)
+	if (o > RXL_MAX_HDR_OFF)
 		return NULL;
-	h = data + off;
+	/*
+	 * Bound the very register the add uses: the compiler may test a
+	 * copy of @off and add one it spilled before the test, and 6.1's
+	 * verifier does not carry the test's bound to a copy spilled
+	 * before it (the pointer then has no range, and every read
+	 * through it is refused). The mask keeps every offset the test
+	 * let through.
+	 */
+	asm volatile("%0 &= %1" : "+r"(o) : "i"(RXL_HDR_OFF_MASK));
+	h = data + o;
 	if (h + len > data_end)
 		return NULL;
 	return h;

@@ -86,9 +86,9 @@ rxl_echo_servers "$C" 10.200.0.2 fd00:200::2
 refused_all() {
 	rxl_refused "$1" "$2" 9000 "${DEFAULT[@]}" ||
 		rxl_fail "$3 TCP to $2: $RXL_WHY"
-	rxl_refused_by "$3 UDP to $2" "${DEFAULT[@]}" -- \
+	rxl_refused_counted "$3 UDP to $2" "${DEFAULT[@]}" -- \
 		rxl_udp_ok "$1" "$2" 9001 3 || rxl_fail "$RXL_WHY"
-	rxl_refused_by "$3 ping of $2" "${DEFAULT[@]}" -- \
+	rxl_refused_counted "$3 ping of $2" "${DEFAULT[@]}" -- \
 		rxl_ping_ok "$1" "$2" 3 || rxl_fail "$RXL_WHY"
 	rxl_ok "$3 TCP, UDP and ICMP echo to $2 refused"
 }

@@ -711,10 +711,10 @@ rxl_ping_ok() {
 	ip netns exec "$1" ping -c 1 -W "${3:-10}" "$2" >/dev/null 2>&1
 }
 
-# rxl_refused_by WHAT COUNTER_CMD -- CMD...: CMD (a client that fails
+# rxl_refused_counted WHAT COUNTER_CMD -- CMD...: CMD (a client that fails
 # without an answer) fails while COUNTER_CMD's output rises. Returns 1
 # with the reason in RXL_WHY.
-rxl_refused_by() {
+rxl_refused_counted() {
 	local what=$1 before after
 	local -a counter=()
 
