@@ -123,8 +123,14 @@ def raw_udp(src_mac, src_ip, count):
     s = (s & 0xffff) + (s >> 16)
     ip_hdr = ip_hdr[:10] + struct.pack('!H', ~s & 0xffff) + ip_hdr[12:]
     udp = struct.pack('!HHHH', 40000, SINK, 8 + 16, 0) + b'spoofed-frame...'
-    frame = (bytes.fromhex(peer_mac.replace(':', '')) +
-             bytes.fromhex(src_mac.replace(':', '')) + b'\x08\x00' + ip_hdr + udp)
+    send_frames(bytes.fromhex(peer_mac.replace(':', '')) +
+                bytes.fromhex(src_mac.replace(':', '')) + b'\x08\x00' + ip_hdr + udp,
+                count)
+
+
+def send_frames(frame, count):
+    """count copies of frame, written whole on an AF_PACKET socket of the
+    container's macvlan."""
     with netns(CTR):
         sk = socket.socket(socket.AF_PACKET, socket.SOCK_RAW)
     try:
@@ -173,15 +179,7 @@ def raw_arp(src_mac, sha, count):
     mac = lambda m: bytes.fromhex(m.replace(':', ''))
     arp = (struct.pack('!HHBBH', 1, 0x0800, 6, 4, 2) + mac(sha) +
            socket.inet_aton(CIP) + mac(peer_mac) + socket.inet_aton(t.wire_ip))
-    frame = mac(peer_mac) + mac(src_mac) + b'\x08\x06' + arp + bytes(18)
-    with netns(CTR):
-        sk = socket.socket(socket.AF_PACKET, socket.SOCK_RAW)
-    try:
-        sk.bind((MV, 0))
-        for _ in range(count):
-            sk.send(frame)
-    finally:
-        sk.close()
+    send_frames(mac(peer_mac) + mac(src_mac) + b'\x08\x06' + arp + bytes(18), count)
 
 
 # Its own ARP first, then the forged: the frames leave in that order, so
