@@ -15,8 +15,9 @@
  *   fail_nth hw-rule-new DEV    rxlane hw rule add rxlfi allow ... 6000-6003
  *   fail_nth hw-rule-del DEV    rxlane hw rule del rxlfi ID
  *   (the rxlane generic netlink family's commands, Documentation/hwfilter.rst:
- *   a container of one address on CPU 0 holds one drop entry and one RSS
- *   context, its rule one allow entry more; hw-cont-del and hw-rule-* make
+ *   a container of one address on CPU 0, with a MAC and the NIC's spoof
+ *   check, holds one drop entry, one RSS context and the check's copy,
+ *   its rule one allow entry more; hw-cont-del and hw-rule-* make
  *   what they delete or extend first and leave the container behind)
  *
  * Which allocations fail: by default those reached through rxlane's own
@@ -483,6 +484,8 @@ static int hw_talk(struct nlmsghdr *nlh, mnl_cb_t cb)
 	return ret < 0 ? -errno : 0;
 }
 
+static const unsigned char hw_mac[6] = { 0x02, 0x00, 0x00, 0x00, 0xfe, 0x01 };
+
 static int hw_cont_new(void)
 {
 	char buf[MNL_SOCKET_BUFFER_SIZE];
@@ -495,6 +498,9 @@ static int hw_cont_new(void)
 	mnl_attr_put_u32(nlh, RXLANE_ADDR_IN, htonl(0x0a420001));
 	mnl_attr_nest_end(nlh, nest);
 	mnl_attr_put_u64(nlh, RXLANE_A_CPUS, 1);
+	/* The NIC's spoof check too: its copy and its two hash tables. */
+	mnl_attr_put(nlh, RXLANE_A_MAC, sizeof(hw_mac), hw_mac);
+	mnl_attr_put(nlh, RXLANE_A_SPOOFCHK, 0, NULL);
 	return hw_talk(nlh, NULL);
 }
 
