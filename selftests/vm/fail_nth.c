@@ -993,22 +993,75 @@ static unsigned int run_find(const struct trace_run *r, const char *site)
 	return 0;
 }
 
+/* Index of @site in the census's order of call sites, or -1. */
+static int site_rank(const char *site)
+{
+	unsigned int j;
+
+	for (j = 0; j < n_targets; j++)
+		if (!strcmp(sites[j], site))
+			return j;
+	return -1;
+}
+
+#define AIM_TRIES	16
+
+/*
+ * The next number to aim at for call site @i: @est, moved into the open
+ * interval (@lo, @hi) of numbers not yet known to come too early or too
+ * late, and off any number already tried. 0: none left.
+ */
+static unsigned int aim_next(unsigned int est, unsigned int lo,
+			     unsigned int hi, const unsigned int *tried,
+			     unsigned int n_tried)
+{
+	unsigned int d, k, cand;
+	int side;
+
+	for (d = 0; d <= 2 * AIM_TRIES + 8; d++) {
+		for (side = 0; side < 2; side++) {
+			if (side && !d)
+				continue;
+			cand = side ? est - d : est + d;
+			if (side && d >= est)
+				continue;
+			if (cand <= lo || (hi && cand >= hi))
+				continue;
+			for (k = 0; k < n_tried; k++)
+				if (tried[k] == cand)
+					break;
+			if (k == n_tried)
+				return cand;
+		}
+	}
+	return 0;
+}
+
 /*
  * Fail each call site's allocation once. Allocation counts are not quite
  * deterministic (a large kvmalloc() may or may not fall back to vmalloc,
- * which allocates more), so every attempt is traced: the allocation that
- * returned NULL names the site that really failed, and a miss is retried
- * at the number the site had in that run.
+ * which allocates more; a link-watch event may or may not be pending and
+ * take a reference tracker), so every attempt is traced: the allocation
+ * that returned NULL names the site that really failed, and a miss is
+ * retried at the number the site had in that run. The search keeps what
+ * each miss proved: a hit on an earlier call site of the census bounds it
+ * from below, one on a later site from above, and no number is tried
+ * twice, so it cannot circle between a few numbers (as the estimate alone
+ * did, around netif_stacked_transfer_operstate()'s tracker).
  */
 static int fail_targets(const struct op *op)
 {
 	unsigned int i, nth, tries, hit, at, covered = 0, refused = 0;
-	int err, injected, shift = 0;
+	unsigned int lo, hi, tried[AIM_TRIES], est;
+	int err, injected, shift = 0, rank;
 
 	for (i = 0; i < n_targets; i++) {
 		/* Allocations the trace does not show shift all later ones. */
 		nth = targets[i] + shift;
-		for (tries = 0; tries < 8; tries++) {
+		lo = 0;
+		hi = 0;
+		for (tries = 0; tries < AIM_TRIES; tries++) {
+			tried[tries] = nth;
 			if (traced_run(op, nth, &try_run, &err, &injected))
 				return 1;
 			if (op->settle(err, injected)) {
@@ -1022,6 +1075,12 @@ static int fail_targets(const struct op *op)
 			       op->name, sites[i], nth,
 			       try_run.failed_index ? try_run.failed_site : "nothing",
 			       try_run.failed_index);
+			rank = try_run.failed_index ?
+			       site_rank(try_run.failed_site) : -1;
+			if (rank >= 0 && rank < (int)i && nth > lo)
+				lo = nth;
+			else if (rank > (int)i && (!hi || nth < hi))
+				hi = nth;
 			/*
 			 * Missed. The trace and failslab number alike, give
 			 * or take allocations the trace does not show: aim
@@ -1036,26 +1095,34 @@ static int fail_targets(const struct op *op)
 				 * was unfailed, so its numbering is a fresh
 				 * census; aim at the site's place in it.
 				 */
-				nth = at && at < nth ? at : nth - 1;
-				continue;
-			}
-			if (hit && !at) {
-				/* Not reached: where does it come unfailed? */
-				if (traced_run(op, 0, &try_run, &err, &injected) ||
-				    err || op->settle(err, 0)) {
-					printf("FAIL: %s fails without any fault: %d\n",
-					       op->name, err);
-					return 1;
+				if (!hi || nth < hi)
+					hi = nth;
+				est = at && at < nth ? at : nth - 1;
+			} else {
+				if (hit && !at) {
+					/* Not reached: where does it come unfailed? */
+					if (traced_run(op, 0, &try_run, &err, &injected) ||
+					    err || op->settle(err, 0)) {
+						printf("FAIL: %s fails without any fault: %d\n",
+						       op->name, err);
+						return 1;
+					}
+					at = run_find(&try_run, sites[i]);
 				}
-				at = run_find(&try_run, sites[i]);
+				if (hit && at && at != hit)
+					est = nth + (int)at - (int)hit;
+				else
+					est = nth + 1;
 			}
-			if (hit && at && at != hit)
-				nth += (int)at - (int)hit;
-			else
-				nth++;
+			nth = aim_next(est, lo, hi, tried, tries + 1);
+			if (!nth) {
+				tries = AIM_TRIES;
+				break;
+			}
 		}
-		if (tries == 8) {
-			printf("# %s: %s not hit in 8 tries\n", op->name, sites[i]);
+		if (tries == AIM_TRIES) {
+			printf("# %s: %s not hit in %u tries\n", op->name,
+			       sites[i], AIM_TRIES);
 			continue;
 		}
 		shift = (int)nth - (int)targets[i];
