@@ -20,9 +20,12 @@ echo "check-debug: debug kernel ready ($((SECONDS - t0)) s): $KDIR"
 rm -rf "$MOD" && mkdir -p "$MOD"
 cp -r "$TOP/Kbuild" "$TOP/kernel" "$MOD/"
 [ -d "$TOP/include" ] && cp -r "$TOP/include" "$MOD/"
-# The copy has no top Makefile for Kbuild to read the version from.
+# The copy has no top Makefile for Kbuild to read the version from: the
+# same version string as the normal build (VERSION+gREV), which nic_basic.py
+# checks against the Makefile.
 ver=$(sed -n 's/^VERSION[[:space:]]*:=[[:space:]]*//p' "$TOP/Makefile")
-make -s -C "$KDIR" M="$MOD" W=1 RXLANE_VERSION="$ver-debug" modules
+rev=$(git -C "$TOP" describe --always --dirty 2>/dev/null || true)
+make -s -C "$KDIR" M="$MOD" W=1 RXLANE_VERSION="$ver${rev:++g$rev}" modules
 echo "check-debug: module built against $(cat "$KDIR/include/config/kernel.release")"
 
 t1=$SECONDS

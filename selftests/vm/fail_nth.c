@@ -17,8 +17,10 @@
  *   (the rxlane generic netlink family's commands, Documentation/hwfilter.rst:
  *   a container of one address on CPU 0, with a MAC and the NIC's spoof
  *   check, holds one drop entry, one RSS context and the check's copy,
- *   its rule one allow entry more; hw-cont-del and hw-rule-* make
- *   what they delete or extend first and leave the container behind)
+ *   each rule one allow entry more; hw-cont-new and hw-cont-del's
+ *   container comes with two rules in its CONT_NEW, hw-rule-*'s with
+ *   none; hw-cont-del and hw-rule-* make what they delete or extend first
+ *   and leave the container behind)
  *
  * Which allocations fail: by default those reached through rxlane's own
  * code, one for each call site in rxlane.ko (a census run first records
@@ -486,6 +488,24 @@ static int hw_talk(struct nlmsghdr *nlh, mnl_cb_t cb)
 
 static const unsigned char hw_mac[6] = { 0x02, 0x00, 0x00, 0x00, 0xfe, 0x01 };
 
+/*
+ * hw-cont-new and hw-cont-del make the container with two rules in the
+ * request (RXLANE_A_RULES), so that the rules' entries are made and
+ * undone inside CONT_NEW and removed by CONT_DEL under every failure;
+ * hw-rule-* start from a container without rules.
+ */
+static bool hw_with_rules;
+
+static void hw_put_rule(struct nlmsghdr *nlh, __u8 proto, __u16 lo, __u16 hi)
+{
+	struct nlattr *nest = mnl_attr_nest_start(nlh, RXLANE_A_RULE);
+
+	mnl_attr_put_u8(nlh, RXLANE_RULE_PROTO, proto);
+	mnl_attr_put_u16(nlh, RXLANE_RULE_DPORT_MIN, lo);
+	mnl_attr_put_u16(nlh, RXLANE_RULE_DPORT_MAX, hi);
+	mnl_attr_nest_end(nlh, nest);
+}
+
 static int hw_cont_new(void)
 {
 	char buf[MNL_SOCKET_BUFFER_SIZE];
@@ -501,6 +521,13 @@ static int hw_cont_new(void)
 	/* The NIC's spoof check too: its copy and its two hash tables. */
 	mnl_attr_put(nlh, RXLANE_A_MAC, sizeof(hw_mac), hw_mac);
 	mnl_attr_put(nlh, RXLANE_A_SPOOFCHK, 0, NULL);
+	if (hw_with_rules) {
+		/* One entry each: a port, and a range that is one mask. */
+		nest = mnl_attr_nest_start(nlh, RXLANE_A_RULES);
+		hw_put_rule(nlh, IPPROTO_TCP, 80, 80);
+		hw_put_rule(nlh, IPPROTO_UDP, 7000, 7003);
+		mnl_attr_nest_end(nlh, nest);
+	}
 	return hw_talk(nlh, NULL);
 }
 
@@ -531,14 +558,9 @@ static int hw_rule_new(void)
 {
 	char buf[MNL_SOCKET_BUFFER_SIZE];
 	struct nlmsghdr *nlh = hw_msg(buf, hw_family, RXLANE_CMD_RULE_NEW);
-	struct nlattr *nest;
 
 	mnl_attr_put_strz(nlh, RXLANE_A_NAME, HW_NAME);
-	nest = mnl_attr_nest_start(nlh, RXLANE_A_RULE);
-	mnl_attr_put_u8(nlh, RXLANE_RULE_PROTO, IPPROTO_UDP);
-	mnl_attr_put_u16(nlh, RXLANE_RULE_DPORT_MIN, 6000);
-	mnl_attr_put_u16(nlh, RXLANE_RULE_DPORT_MAX, 6003);
-	mnl_attr_nest_end(nlh, nest);
+	hw_put_rule(nlh, IPPROTO_UDP, 6000, 6003);
 	return hw_talk(nlh, NULL);
 }
 
@@ -674,6 +696,7 @@ static int hw_setup(const struct op *op)
 		fprintf(stderr, "no generic netlink family %s\n", RXLANE_GENL_NAME);
 		return -1;
 	}
+	hw_with_rules = !strncmp(op->name, "hw-cont-", 8);
 	exists = hw_cont_get();
 	if (exists < 0)
 		return -1;
@@ -685,7 +708,12 @@ static int hw_setup(const struct op *op)
 	}
 	if (hw_cont_get() != 1)
 		return -1;
-	/* hw-rule-new starts without a rule, hw-rule-del with one. */
+	/*
+	 * hw-cont-del starts with its two rules, hw-rule-new without a
+	 * rule, hw-rule-del with one.
+	 */
+	if (!strcmp(op->name, "hw-cont-del"))
+		return hw_nrules == 2 && hw_whole("setup", 0) == 1 ? 0 : -1;
 	while (hw_nrules && strcmp(op->name, "hw-rule-del"))
 		if (hw_rule_del() || hw_cont_get() != 1)
 			return -1;
