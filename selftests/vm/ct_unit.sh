@@ -16,6 +16,14 @@ TOP=$(cd "$(dirname "$0")/../.." && pwd)
 BIN=$TOP/selftests/host/ct_test
 
 [ "$(id -u)" -eq 0 ] || { echo "SKIP: needs root"; exit $ksft_skip; }
+# On the debug kernel (make check-debug) KASAN, lockdep and kmemleak make
+# the verifier so slow under TCG that every case runs past its timeout
+# (seen: fastpath_unit.sh, 7 of 7 cases terminated by timeout). These
+# tests prove what Debian's 6.1 verifier accepts and how the programs
+# judge, which make check does on the same 6.1 verifier; they load no
+# rxlane.ko code for the debug kernel to check.
+[ "${RXLANE_DEBUG_KERNEL:-}" != 1 ] ||
+	{ echo "SKIP: the debug kernel's verifier is too slow under TCG (make check runs this test)"; exit $ksft_skip; }
 [ -x "$BIN" ] || { echo "FAIL: $BIN not built (make all)"; exit 1; }
 echo "# kernel $(uname -r)"
 exec "$BIN"
