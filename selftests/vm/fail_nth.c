@@ -1021,18 +1021,7 @@ static unsigned int run_find(const struct trace_run *r, const char *site)
 	return 0;
 }
 
-/* Index of @site in the census's order of call sites, or -1. */
-static int site_rank(const char *site)
-{
-	unsigned int j;
-
-	for (j = 0; j < n_targets; j++)
-		if (!strcmp(sites[j], site))
-			return j;
-	return -1;
-}
-
-#define AIM_TRIES	16
+#define AIM_TRIES	24
 
 /*
  * The next number to aim at for call site @i: @est, moved into the open
@@ -1072,22 +1061,27 @@ static unsigned int aim_next(unsigned int est, unsigned int lo,
  * take a reference tracker), so every attempt is traced: the allocation
  * that returned NULL names the site that really failed, and a miss is
  * retried at the number the site had in that run. The search keeps what
- * each miss proved: a hit on an earlier call site of the census bounds it
- * from below, one on a later site from above, and no number is tried
- * twice, so it cannot circle between a few numbers (as the estimate alone
- * did, around netif_stacked_transfer_operstate()'s tracker).
+ * each miss proved about @nth: a failure that came before the site's
+ * first allocation in that run (or cut the operation short of it) bounds
+ * it from below, one that came after the site's allocation, or a run past
+ * the operation's end, from above; no number is tried twice, so it cannot
+ * circle between a few numbers (as the estimate alone did, around
+ * netif_stacked_transfer_operstate()'s tracker). Bounds that close with no
+ * number left between them were made wrong by a run that numbered
+ * differently: they are dropped once and the search goes on.
  */
 static int fail_targets(const struct op *op)
 {
 	unsigned int i, nth, tries, hit, at, covered = 0, refused = 0;
 	unsigned int lo, hi, tried[AIM_TRIES], est;
-	int err, injected, shift = 0, rank;
+	int err, injected, shift = 0, reset;
 
 	for (i = 0; i < n_targets; i++) {
 		/* Allocations the trace does not show shift all later ones. */
 		nth = targets[i] + shift;
 		lo = 0;
 		hi = 0;
+		reset = 0;
 		for (tries = 0; tries < AIM_TRIES; tries++) {
 			tried[tries] = nth;
 			if (traced_run(op, nth, &try_run, &err, &injected))
@@ -1103,12 +1097,6 @@ static int fail_targets(const struct op *op)
 			       op->name, sites[i], nth,
 			       try_run.failed_index ? try_run.failed_site : "nothing",
 			       try_run.failed_index);
-			rank = try_run.failed_index ?
-			       site_rank(try_run.failed_site) : -1;
-			if (rank >= 0 && rank < (int)i && nth > lo)
-				lo = nth;
-			else if (rank > (int)i && (!hi || nth < hi))
-				hi = nth;
 			/*
 			 * Missed. The trace and failslab number alike, give
 			 * or take allocations the trace does not show: aim
@@ -1117,6 +1105,14 @@ static int fail_targets(const struct op *op)
 			 */
 			hit = try_run.failed_index;
 			at = run_find(&try_run, sites[i]);
+			if (injected && hit) {
+				if (at && at < hit) {
+					if (!hi || nth < hi)
+						hi = nth;
+				} else if (nth > lo) {
+					lo = nth;
+				}
+			}
 			if (!injected) {
 				/*
 				 * Past the operation's last allocation: the run
@@ -1143,6 +1139,12 @@ static int fail_targets(const struct op *op)
 					est = nth + 1;
 			}
 			nth = aim_next(est, lo, hi, tried, tries + 1);
+			if (!nth && !reset) {
+				reset = 1;
+				lo = 0;
+				hi = 0;
+				nth = aim_next(est, lo, hi, tried, tries + 1);
+			}
 			if (!nth) {
 				tries = AIM_TRIES;
 				break;
