@@ -15,7 +15,8 @@
 #    the ids the records hold, with nothing made;
 #  - a full id space: 'container add' and rxlane-cni's ADD are refused
 #    (exit 1, CNI code 107) with no record, no fast-path entry left, and
-#    the DEL the runtime sends after it succeeds.
+#    the DEL the runtime sends after it succeeds;
+#  - pinned maps by id of two sizes are refused by every open.
 set -u
 . "$(dirname "$0")/lib.sh"
 rxl_init many
@@ -34,6 +35,12 @@ N=4200
 K=5
 
 cli() { rxl_in "$NS" "$@" || rxl_fail "rxlane $*"; }
+# quiet ARGS...: rxlane ARGS, its output shown only when it fails.
+quiet() {
+	local out
+
+	out=$(rxl_in "$NS" "$@" 2>&1) || rxl_fail "rxlane $*: $out"
+}
 entries() {
 	bpftool -j map show pinned "$1/$2" | jq -r .max_entries
 }
@@ -70,7 +77,7 @@ for i in range(n):
 json.dump({"schema": 1, "containers": conts}, open(path, "w"))
 EOF
 t0=$(date +%s.%N)
-cli policy apply "$WORK/pol.json" >/dev/null
+quiet policy apply "$WORK/pol.json"
 t1=$(date +%s.%N)
 [ "$(cli -j container list | jq '.containers | length')" = $N ] ||
 	rxl_fail "policy apply made $(cli -j container list | jq '.containers | length') containers, want $N"
@@ -79,7 +86,7 @@ LO=c$K HI=c$((4096 + K))
 	[ "$(cli -j container show $HI | jq .container.id)" = $((4096 + K)) ] &&
 	[ "$(cli -j container show c$((N - 1)) | jq .container.id)" = $((N - 1)) ] ||
 	rxl_fail "ids: $LO $(cli -j container show $LO | jq .container.id), $HI $(cli -j container show $HI | jq .container.id)"
-cli check >/dev/null
+quiet check
 rxl_ok "policy apply of $N containers (ids 0-$((N - 1))): $(echo "$t1 - $t0" | bc) s, check clean"
 
 # ---- ITS verdicts: id K and id 4096 + K -------------------------------------
@@ -206,4 +213,16 @@ out=$(cni DEL) || rxl_fail "DEL after the refused ADD: $out"
 ip -n "$CNS" link show eth0 | grep -q xdp &&
 	rxl_fail "XDP left on eth0 after the refused ADD and its DEL"
 rxl_ok "CNI ADD with all 2 ids taken: code 107 ($msg), nothing made, DEL ok"
+
+# ---- pins of two sizes ------------------------------------------------------
+# A spoofing counter map of 3 ids beside container counters of 2: every
+# open refuses them (an id could pass one map's end).
+rm -f "$SMALL/rxl_spoof_cnt"
+bpftool map create "$SMALL/rxl_spoof_cnt" type percpu_array key 4 value 16 \
+	entries 3 name rxl_spoof_cnt || rxl_fail "bpftool map create"
+err=$(sm stats 2>&1 >/dev/null)
+rc=$?
+[ $rc = 1 ] && echo "$err" | grep -q "rxl_spoof_cnt holds 3 container ids, rxl_cont_cnt 2" ||
+	rxl_fail "maps of two sizes: exit $rc: $err"
+rxl_ok "maps of two sizes refused: $err"
 exit 0
