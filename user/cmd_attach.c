@@ -74,55 +74,21 @@ struct cli_attach_opts {
 	struct cli_ct_size ct;	/* 0: as pinned, else the defaults */
 };
 
-/* max-rules N: 1..RXL_MAX_RULES, given once. */
-static int cli_parse_max_rules(struct cli *c, int argc, char **argv, int i,
-			       struct cli_attach_opts *o)
+/*
+ * argv[i] N, N in 1..@max, given once (*@n 0 until then): max-rules,
+ * max-containers, ct-size, ct-half-open.
+ */
+static int cli_parse_count(struct cli *c, int argc, char **argv, int i,
+			   __u32 max, __u32 *n)
 {
-	if (o->max_rules)
-		return cli_usage_err(c, argv[i], "'max-rules' given twice");
-	if (cli_need_arg(c, argc, argv, i))
-		return CLI_USAGE;
-	if (rxl_parse_u32(argv[i + 1], RXL_MAX_RULES, &o->max_rules) ||
-	    !o->max_rules) {
-		o->max_rules = 0;
-		return cli_err(c, CLI_ERR, argv[i + 1],
-			       "bad max-rules '%s' (1-%u)", argv[i + 1],
-			       RXL_MAX_RULES);
-	}
-	return 0;
-}
-
-/* max-containers N: 1..RXL_MAX_CONTAINERS, given once. */
-static int cli_parse_max_conts(struct cli *c, int argc, char **argv, int i,
-			       struct cli_attach_opts *o)
-{
-	if (o->max_conts)
-		return cli_usage_err(c, argv[i], "'max-containers' given twice");
-	if (cli_need_arg(c, argc, argv, i))
-		return CLI_USAGE;
-	if (rxl_parse_u32(argv[i + 1], RXL_MAX_CONTAINERS, &o->max_conts) ||
-	    !o->max_conts) {
-		o->max_conts = 0;
-		return cli_err(c, CLI_ERR, argv[i + 1],
-			       "bad max-containers '%s' (1-%u)", argv[i + 1],
-			       RXL_MAX_CONTAINERS);
-	}
-	return 0;
-}
-
-/* ct-size N, ct-half-open N: 1..RXL_CT_MAX_ENTRIES, each given once. */
-static int cli_parse_ct_size(struct cli *c, int argc, char **argv, int i,
-			     __u32 *size)
-{
-	if (*size)
+	if (*n)
 		return cli_usage_err(c, argv[i], "'%s' given twice", argv[i]);
 	if (cli_need_arg(c, argc, argv, i))
 		return CLI_USAGE;
-	if (rxl_parse_u32(argv[i + 1], RXL_CT_MAX_ENTRIES, size) || !*size) {
-		*size = 0;
-		return cli_err(c, CLI_ERR, argv[i + 1],
-			       "bad %s '%s' (1-%u)", argv[i], argv[i + 1],
-			       RXL_CT_MAX_ENTRIES);
+	if (rxl_parse_u32(argv[i + 1], max, n) || !*n) {
+		*n = 0;
+		return cli_err(c, CLI_ERR, argv[i + 1], "bad %s '%s' (1-%u)",
+			       argv[i], argv[i + 1], max);
 	}
 	return 0;
 }
@@ -134,7 +100,18 @@ static int cli_parse_ct_size(struct cli *c, int argc, char **argv, int i,
 static int cli_parse_attach(struct cli *c, int argc, char **argv,
 			    struct cli_attach_opts *o)
 {
+	const struct {
+		const char *keyword;
+		__u32 max;
+		__u32 *n;
+	} counts[] = {
+		{ "max-rules", RXL_MAX_RULES, &o->max_rules },
+		{ "max-containers", RXL_MAX_CONTAINERS, &o->max_conts },
+		{ "ct-size", RXL_CT_MAX_ENTRIES, &o->ct.entries },
+		{ "ct-half-open", RXL_CT_MAX_ENTRIES, &o->ct.half_open },
+	};
 	bool mode = false;
+	unsigned int k;
 	int i, err;
 
 	memset(o, 0, sizeof(*o));
@@ -146,25 +123,12 @@ static int cli_parse_attach(struct cli *c, int argc, char **argv,
 			o->redirect = true;
 			continue;
 		}
-		if (cli_is(argv[i], "max-rules")) {
-			err = cli_parse_max_rules(c, argc, argv, i++, o);
-			if (err)
-				return err;
-			continue;
-		}
-		if (cli_is(argv[i], "max-containers")) {
-			err = cli_parse_max_conts(c, argc, argv, i++, o);
-			if (err)
-				return err;
-			continue;
-		}
-		if (cli_is(argv[i], "ct-size") ||
-		    cli_is(argv[i], "ct-half-open")) {
-			err = cli_parse_ct_size(c, argc, argv, i,
-						cli_is(argv[i], "ct-size") ?
-						&o->ct.entries :
-						&o->ct.half_open);
-			i++;
+		for (k = 0; k < sizeof(counts) / sizeof(counts[0]); k++)
+			if (cli_is(argv[i], counts[k].keyword))
+				break;
+		if (k < sizeof(counts) / sizeof(counts[0])) {
+			err = cli_parse_count(c, argc, argv, i++, counts[k].max,
+					      counts[k].n);
 			if (err)
 				return err;
 			continue;
