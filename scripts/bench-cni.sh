@@ -3,11 +3,11 @@
 #
 # rxlane-cni ADD and DEL per second, process start included (as runtimes
 # call it), 10 rules per container, with 0 and each count of PRESENT
-# (default "1000 4000") containers already configured. With MAXC=N the
-# maps are made first by 'rxlane attach DEV max-containers N' (a veth of
-# the bench's own), so that PRESENT may pass 4095 (MAXC=10240
-# PRESENT=10000); a build whose maps hold fewer ids (an older one, which
-# has no max-containers) skips the counts that do not fit. K
+# (default "1000 4000 10000") containers already configured. The maps are
+# made first by 'rxlane attach DEV max-containers MAXC' (default 10240;
+# a veth of the bench's own; MAXC= empty: by the first ADD, 4096 ids), so
+# that PRESENT may pass 4095; a build whose maps hold fewer ids (an older
+# one, which has no max-containers) skips the counts that do not fit. K
 # (default 50) ADDs then K DELs each. With OLD=path/to/an/older/rxlane-cni
 # (and its rxlane beside it; NEW= likewise, default this tree's), the older build is measured in the same run,
 # each build on its own bpffs, one after the other, phase by phase. Prints
@@ -18,7 +18,8 @@ TOP=$(cd "$(dirname "$0")/.." && pwd)
 NEW=${NEW:-$TOP/user/rxlane-cni}
 OLD=${OLD:-}
 K=${K:-50}
-PRESENT=${PRESENT:-1000 4000}
+PRESENT=${PRESENT:-1000 4000 10000}
+MAXC=${MAXC-10240}
 SUF=$RANDOM
 B=$(mktemp -d /tmp/rxl-bench-cni.XXXXXX)
 NSS=()
