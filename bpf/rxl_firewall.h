@@ -117,6 +117,7 @@ static __always_inline __u32 rxl_judge4(const struct rxl_container *c,
 	int i;
 
 	key.set = c->set;
+	key.set_hi = c->id >> RXL_TAG_ID_BITS;
 	pbit = rxl_proto_bit(p->proto);
 	if (n == 1)
 		return rxl_shape4(c, p, &key, 0, pbit);
@@ -139,6 +140,7 @@ static __always_inline __u32 rxl_judge6(const struct rxl_container *c,
 	int i;
 
 	key.set = c->set;
+	key.set_hi = c->id >> RXL_TAG_ID_BITS;
 	pbit = rxl_proto_bit(p->proto);
 	if (n == 1)
 		return rxl_shape6(c, p, &key, 0, pbit);
@@ -180,7 +182,8 @@ static __always_inline __u32 rxl_out4_shape(const struct rxl_shape *sh,
 static __always_inline __u32 rxl_judge_out4(const struct rxl_container *c,
 					    const struct rxl_pkt *p)
 {
-	struct rxl_rule4_key key = { .set = c->set, .dir = RXL_RULE_OUT };
+	struct rxl_rule4_key key = { .set = c->set, .dir = RXL_RULE_OUT,
+				     .set_hi = c->id >> RXL_TAG_ID_BITS };
 	__u32 best = RXL_NO_RULE, n = rxl_nout4(c), pbit;
 	int i;
 
@@ -219,7 +222,8 @@ static __always_inline __u32 rxl_out6_shape(const struct rxl_shape *sh,
 static __always_inline __u32 rxl_judge_out6(const struct rxl_container *c,
 					    const struct rxl_pkt *p)
 {
-	struct rxl_rule6_key key = { .set = c->set, .dir = RXL_RULE_OUT };
+	struct rxl_rule6_key key = { .set = c->set, .dir = RXL_RULE_OUT,
+				     .set_hi = c->id >> RXL_TAG_ID_BITS };
 	__u32 best = RXL_NO_RULE, n = rxl_nout6(c), pbit;
 	int i;
 

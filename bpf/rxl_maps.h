@@ -121,7 +121,7 @@ struct {
  */
 struct {
 	__uint(type, BPF_MAP_TYPE_DEVMAP);
-	__uint(max_entries, RXL_MAX_CONTAINERS);
+	__uint(max_entries, RXL_DEFAULT_CONTAINERS);
 	__type(key, __u32);
 	__type(value, __u32);
 } rxl_tx_ports SEC(".maps");
@@ -136,7 +136,7 @@ struct {
 
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
-	__uint(max_entries, RXL_MAX_CONTAINERS);
+	__uint(max_entries, RXL_DEFAULT_CONTAINERS);
 	__type(key, __u32);
 	__type(value, struct rxl_cont_counter);
 	__uint(pinning, LIBBPF_PIN_BY_NAME);
@@ -251,7 +251,7 @@ struct {
 
 struct {
 	__uint(type, BPF_MAP_TYPE_ARRAY);
-	__uint(max_entries, RXL_MAX_CONTAINERS);
+	__uint(max_entries, RXL_DEFAULT_CONTAINERS);
 	__type(key, __u32);
 	__type(value, struct rxl_port_key);
 	__uint(pinning, LIBBPF_PIN_BY_NAME);
@@ -259,7 +259,7 @@ struct {
 
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
-	__uint(max_entries, RXL_MAX_CONTAINERS);
+	__uint(max_entries, RXL_DEFAULT_CONTAINERS);
 	__type(key, __u32);
 	__type(value, struct rxl_counter);
 	__uint(pinning, LIBBPF_PIN_BY_NAME);

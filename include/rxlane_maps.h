@@ -26,7 +26,9 @@
  *                   not pinned by the object, see bpf/rxl_maps.h)
  *   rxl_rule_cnt    PERCPU_ARRAY[rule slot]    -> struct rxl_counter, sized
  *   (sized: max_entries RXL_RULE_SLOTS(max-rules), chosen at load)
- *   rxl_cont_cnt    PERCPU_ARRAY[container id] -> struct rxl_cont_counter
+ *   rxl_cont_cnt    PERCPU_ARRAY[container id] -> struct rxl_cont_counter,
+ *                   sized by max-containers, as are rxl_tx_ports and the
+ *                   anti-spoofing maps below
  *   rxl_drops       PERCPU_ARRAY[RXL_DROP_*]   -> __u64 packets
  *   rxl_stats       PERCPU_ARRAY[RXL_STAT_*]   -> __u64 packets
  */
@@ -38,7 +40,15 @@
 /* ---- capacities (max_entries) ------------------------------------------ */
 #define RXL_MAX_VTEPS		16	/* scanned in order: keep few */
 #define RXL_MAX_ADDRS		16384
-#define RXL_MAX_CONTAINERS	4096	/* container ids are 0..4095 */
+/*
+ * Containers: the maps indexed by container id (rxl_cont_cnt, rxl_tx_ports,
+ * rxl_cont_port, rxl_spoof_cnt) and rxl_ports are sized at load for a
+ * number of ids ('rxlane attach DEV max-containers N'): ids are
+ * 0..N-1. The counters are allocated whole for every possible CPU:
+ * N x 48 bytes per CPU (192 KiB at the default).
+ */
+#define RXL_DEFAULT_CONTAINERS	4096	/* max-containers when attach gives none */
+#define RXL_MAX_CONTAINERS	65536	/* highest max-containers */
 /*
  * Rules: the rule keys (per family) and the per-CPU rule counters are
  * sized at load for a number of rules in all containers together
@@ -181,7 +191,7 @@ static inline void rxl_shape_add_proto(struct rxl_shape *sh, __u8 proto)
  * a packet's whole view of the rule set at once.
  */
 struct rxl_container {
-	__u32 id;		/* < RXL_MAX_CONTAINERS: counters, devmap */
+	__u32 id;		/* < max-containers: counters, devmap */
 	__u32 set;		/* rule-key tag of the active set */
 	__u32 rule_base;	/* first slot of the set in rxl_rule_cnt */
 	__u32 nrules;		/* rules in the active set */
@@ -286,13 +296,25 @@ static inline __u32 rxl_acache_slot6(const __u32 w[4])
 #define RXL_RULE_IN		0
 #define RXL_RULE_OUT		1
 
+/*
+ * A rule set's tag is 40 bits: the key's set, (id & RXL_TAG_ID_MASK) <<
+ * 20 | generation (rxl_container.set), and the key's set_hi, the id's
+ * high bits (id >> RXL_TAG_ID_BITS), which the programs take from
+ * rxl_container.id. set_hi was a pad byte, always 0: ids below 4096 keep
+ * the keys of older builds, and higher ids never meet them.
+ */
+#define RXL_TAG_ID_BITS		12
+#define RXL_TAG_ID_MASK		((1U << RXL_TAG_ID_BITS) - 1)
+_Static_assert((RXL_MAX_CONTAINERS - 1) >> RXL_TAG_ID_BITS <= 0xff,
+	       "the id's high bits fit set_hi");
+
 struct rxl_rule4_key {
 	__u32 set;		/* rxl_container.set */
 	__u32 src;		/* source address & prefix mask (be) */
 	__u8 plen;
 	__u8 proto;		/* IPPROTO_*, 0 = any */
 	__u8 dir;		/* RXL_RULE_IN or RXL_RULE_OUT */
-	__u8 pad;
+	__u8 set_hi;		/* rxl_container.id >> RXL_TAG_ID_BITS */
 };
 _Static_assert(sizeof(struct rxl_rule4_key) == 12, "rxl_rule4_key size");
 
@@ -302,7 +324,7 @@ struct rxl_rule6_key {
 	__u8 plen;
 	__u8 proto;
 	__u8 dir;
-	__u8 pad;
+	__u8 set_hi;
 };
 _Static_assert(sizeof(struct rxl_rule6_key) == 24, "rxl_rule6_key size");
 
@@ -576,7 +598,7 @@ enum rxl_ct_stat {
  * (SO_NETNS_COOKIE): ifindexes are per namespace, and every program
  * instance knows the cookie of the namespace it was attached in.
  */
-#define RXL_MAX_PORTS		RXL_MAX_CONTAINERS
+#define RXL_MAX_PORTS		RXL_DEFAULT_CONTAINERS	/* sized as the ids */
 
 struct rxl_port_key {
 	__u32 ifindex;

@@ -3,8 +3,11 @@
 #
 # rxlane-cni ADD and DEL per second, process start included (as runtimes
 # call it), 10 rules per container, with 0 and each count of PRESENT
-# (default "1000 4000"; the ids stop at RXL_MAX_CONTAINERS, 4096)
-# containers already configured; K
+# (default "1000 4000 10000") containers already configured. The maps are
+# made first by 'rxlane attach DEV max-containers MAXC' (default 10240;
+# a veth of the bench's own; MAXC= empty: by the first ADD, 4096 ids), so
+# that PRESENT may pass 4095; a build whose maps hold fewer ids (an older
+# one, which has no max-containers) skips the counts that do not fit. K
 # (default 50) ADDs then K DELs each. With OLD=path/to/an/older/rxlane-cni
 # (and its rxlane beside it; NEW= likewise, default this tree's), the older build is measured in the same run,
 # each build on its own bpffs, one after the other, phase by phase. Prints
@@ -15,7 +18,8 @@ TOP=$(cd "$(dirname "$0")/.." && pwd)
 NEW=${NEW:-$TOP/user/rxlane-cni}
 OLD=${OLD:-}
 K=${K:-50}
-PRESENT=${PRESENT:-1000 4000}
+PRESENT=${PRESENT:-1000 4000 10000}
+MAXC=${MAXC-10240}
 SUF=$RANDOM
 B=$(mktemp -d /tmp/rxl-bench-cni.XXXXXX)
 NSS=()
@@ -84,12 +88,41 @@ for b in $BUILDS; do
 	done
 done
 
+# The maps of each build, made by attach when MAXC is set; CAP: the ids
+# they hold (rxl_cont_cnt's entries).
+declare -A CAP
+if [ -n "${MAXC:-}" ]; then
+	ns=bm-$SUF
+	ip netns add "$ns" || exit 1
+	NSS+=("$ns")
+	ip -n "$ns" link add m0 type veth peer name m1
+	ip -n "$ns" link set m0 up
+	ip -n "$ns" link set m1 up
+	for b in $BUILDS; do
+		cli=$(dirname "${CNIB[$b]}")/rxlane
+		RXLANE_PIN_DIR=${PIN[$b]} ip netns exec "$ns" "$cli" attach m0 \
+			mode generic max-containers "$MAXC" 2>/dev/null ||
+			RXLANE_PIN_DIR=${PIN[$b]} ip netns exec "$ns" "$cli" \
+				attach m0 mode generic || exit 1
+		CAP[$b]=$(bpftool -j map show pinned "${PIN[$b]}/rxl_cont_cnt" |
+			  jq .max_entries)
+		RXLANE_PIN_DIR=${PIN[$b]} ip netns exec "$ns" "$cli" detach m0 ||
+			exit 1
+		echo "$b: maps of ${CAP[$b]} container ids"
+	done
+fi
+
 declare -A T
-# phase WHAT: every build's K ADDs then K DELs.
+# phase WHAT [N]: every build's K ADDs then K DELs, with N present.
 phase() {
 	local b add del
 
 	for b in $BUILDS; do
+		if [ "${2:-0}" -gt 0 ] && [ -n "${CAP[$b]:-}" ] &&
+		   [ $(($2 + K)) -gt "${CAP[$b]}" ]; then
+			echo "$b  $1: skipped, its maps hold ${CAP[$b]} ids"
+			continue
+		fi
 		add=$(run "$b" ADD) || exit 1
 		del=$(run "$b" DEL) || exit 1
 		T[$b.$1.add]=$add
@@ -118,15 +151,18 @@ for p in $PRESENT; do
 		{name: "p\(.)", ips: ["10.98.\(. / 250 | floor).\(. % 250 + 2)"],
 		 default: "drop"}]}' > "$B/policy.json"
 	for b in $BUILDS; do
+		[ -n "${CAP[$b]:-}" ] && [ $((p + K)) -gt "${CAP[$b]}" ] &&
+			continue
 		RXLANE_PIN_DIR=${PIN[$b]} "$(dirname "${CNIB[$b]}")/rxlane" \
 			policy apply "$B/policy.json" >/dev/null ||
 			{ echo "$b: policy apply of $p containers failed" >&2; exit 1; }
 	done
-	phase "$p present"
+	phase "$p present" "$p"
 done
 echo "load after: $(cut -d' ' -f1-3 /proc/loadavg)"
 for b in $BUILDS; do
 	for p in $PRESENT; do
+		[ -n "${T[$b.$p present.add]:-}" ] || continue
 		printf '%-4s ratio (%s present / 0): ADD time %.2fx, DEL time %.2fx\n' \
 			"$b" "$p" \
 			"$(echo "${T[$b.$p present.add]} / ${T[$b.0 present.add]}" | bc -l)" \
@@ -136,6 +172,7 @@ done
 if [ -n "$OLD" ]; then
 	for p in 0 $PRESENT; do
 		p="$p present"
+		[ -n "${T[old.$p.add]:-}" ] || continue
 		printf 'new / old speed (%s): ADD %.1fx, DEL %.1fx\n' "$p" \
 			"$(echo "${T[old.$p.add]} / ${T[new.$p.add]}" | bc -l)" \
 			"$(echo "${T[old.$p.del]} / ${T[new.$p.del]}" | bc -l)"

@@ -30,6 +30,7 @@
 #define CLI_NAME_MAX		32	/* container name, with its NUL */
 #define CLI_COMMENT_MAX		64	/* rule comment, with its NUL */
 #define CLI_MAX_ADDRS		8	/* addresses per container */
+#define CLI_CONTS_PIN		"cli_conts"	/* the container records */
 #define CLI_MAX_RULES		RXL_MAX_RULE_SLOTS	/* all containers */
 #define CLI_PRINT_DEPTH		8	/* nested JSON objects and arrays */
 
@@ -170,6 +171,7 @@ struct cli {
 	 * with it); NULL: none. The CNI plugin's CNI_NETNS.
 	 */
 	const char *hw_netns;
+	__u32 max_conts;		/* cli_max_conts() of unopened maps */
 };
 
 /* ---- output and errors (cli_out.c) ------------------------------------- */
@@ -320,7 +322,16 @@ int cli_sets_load(struct cli *c, const struct cli_cont *conts, unsigned int n,
 void cli_set_free(struct cli_set *s);
 /* qsort/bsearch order of struct cli_rule by handle. */
 int cli_cmp_rule_handle(const void *a, const void *b);
+/*
+ * The lowest id not in @taken (RXL_MAX_CONTAINERS entries) below
+ * cli_max_conts(); exit 1 when all are.
+ */
 int cli_free_id(struct cli *c, const bool *taken, __u32 *id);
+/*
+ * Container ids the fast path's maps hold (max-containers): of the maps
+ * opened, else of those pinned, else RXL_DEFAULT_CONTAINERS.
+ */
+__u32 cli_max_conts(struct cli *c);
 /* Look up a container by name; message naming @name when absent. */
 int cli_find_cont(struct cli *c, const char *name, struct cli_cont *out);
 

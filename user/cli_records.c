@@ -517,20 +517,21 @@ int cli_set_load_own(struct cli *c, const struct cli_cont *cont,
 int cli_conts_dump(struct cli *c, struct cli_cont **out, unsigned int *n)
 {
 	LIBBPF_OPTS(bpf_map_batch_opts, opts);
-	__u32 *keys = calloc(RXL_MAX_CONTAINERS, sizeof(*keys));
+	__u32 max = cli_max_conts(c);
+	__u32 *keys = calloc(max, sizeof(*keys));
 	__u64 token = 0;
 	bool first = true;
 	__u32 cnt;
 	int ret;
 
 	*n = 0;
-	*out = calloc(RXL_MAX_CONTAINERS, sizeof(**out));
+	*out = calloc(max, sizeof(**out));
 	if (!keys || !*out) {
 		free(keys);
 		return cli_err(c, CLI_ERR, NULL, "out of memory");
 	}
-	while (c->conts_fd >= 0 && *n < RXL_MAX_CONTAINERS) {
-		cnt = RXL_MAX_CONTAINERS - *n;
+	while (c->conts_fd >= 0 && *n < max) {
+		cnt = max - *n;
 		ret = bpf_map_lookup_batch(c->conts_fd, first ? NULL : &token,
 					   &token, keys + *n, *out + *n, &cnt,
 					   &opts);
@@ -568,12 +569,12 @@ int cli_conts_dump(struct cli *c, struct cli_cont **out, unsigned int *n)
  * index (pinned only when complete).
  */
 #define CLI_INDEX_PIN	"cli_index"
-#define CLI_ID_WORDS	(RXL_MAX_CONTAINERS / 64)
+#define CLI_ID_HINT	0xffffffffU	/* the hint's word number */
 
 enum cli_idx_kind {
 	CLI_IDX_NAME = 1,
 	CLI_IDX_ADDR,
-	CLI_IDX_IDS,		/* .k: the word's number, or CLI_ID_WORDS: hint */
+	CLI_IDX_IDS,		/* .k: the word's number, or CLI_ID_HINT */
 };
 
 struct cli_idx_key {
@@ -582,7 +583,7 @@ struct cli_idx_key {
 };
 
 _Static_assert(sizeof(struct cli_addr) <= CLI_NAME_MAX, "cli_idx_key");
-_Static_assert(RXL_MAX_CONTAINERS % 64 == 0, "cli_index id words");
+_Static_assert(RXL_MAX_CONTAINERS / 64 < CLI_ID_HINT, "cli_index id words");
 
 static void cli_idx_key(struct cli_idx_key *k, __u32 kind, const void *v,
 			size_t len)
@@ -678,7 +679,7 @@ static void cli_idx_remove(int fd, const struct cli_cont *old,
 		word &= ~(1ULL << (old->id % 64));
 		bpf_map_update_elem(fd, &k, &word, 0);
 	}
-	cli_idx_word(&k, CLI_ID_WORDS);
+	cli_idx_word(&k, CLI_ID_HINT);
 	if (bpf_map_lookup_elem(fd, &k, &hint) || hint > w) {
 		hint = w;
 		bpf_map_update_elem(fd, &k, &hint, 0);
@@ -831,7 +832,7 @@ int cli_idx_free_id(struct cli *c, __u32 *id)
 	struct cli_cont *own;
 	struct cli_idx_key hk, k;
 	__u64 hint = 0, word;
-	__u32 w, b;
+	__u32 max = cli_max_conts(c), words = (max + 63) / 64, w, b;
 	int err = 1;
 
 	if (fd < 0)
@@ -839,14 +840,13 @@ int cli_idx_free_id(struct cli *c, __u32 *id)
 	own = malloc(sizeof(*own));
 	if (!own)
 		return cli_err(c, CLI_ERR, NULL, "out of memory");
-	cli_idx_word(&hk, CLI_ID_WORDS);
+	cli_idx_word(&hk, CLI_ID_HINT);
 	bpf_map_lookup_elem(fd, &hk, &hint);
-	for (w = hint < CLI_ID_WORDS ? hint : 0; err > 0 && w < CLI_ID_WORDS;
-	     w++) {
+	for (w = hint < words ? hint : 0; err > 0 && w < words; w++) {
 		word = 0;
 		cli_idx_word(&k, w);
 		bpf_map_lookup_elem(fd, &k, &word);
-		for (b = 0; err > 0 && b < 64; b++) {
+		for (b = 0; err > 0 && b < 64 && w * 64 + b < max; b++) {
 			if (word & (1ULL << b))
 				continue;
 			/* A record the bitmap missed (an older build's). */

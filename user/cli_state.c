@@ -27,7 +27,6 @@
 #include "cli.h"
 #include "cli_bpffs.h"
 
-#define CLI_CONTS_PIN	"cli_conts"
 #define CLI_RULES_PIN	"cli_rules"
 
 /* Refuse a directory or pin another user made or opened up. */
@@ -334,23 +333,38 @@ static void cli_cont_intent(struct cli *c, struct cli_cont *v, unsigned int *n)
 			continue;
 		v[k++] = v[i];
 	}
-	if ((in.flags & CLI_INTENT_NEW) && k < RXL_MAX_CONTAINERS)
+	if ((in.flags & CLI_INTENT_NEW) && k < cli_max_conts(c))
 		v[k++] = in.new;
 	*n = k;
 }
 
+__u32 cli_max_conts(struct cli *c)
+{
+	char ipr[PATH_MAX];
+
+	if (c->fw_open && c->fw.max_conts)
+		return c->fw.max_conts;
+	if (!c->max_conts)
+		c->max_conts = cli_pin_entries(c->pin_dir, "rxl_cont_cnt") ?:
+			       cli_pin_entries(cli_iproute_dir(ipr, sizeof(ipr)),
+					       "rxl_cont_cnt") ?:
+			       RXL_DEFAULT_CONTAINERS;
+	return c->max_conts < RXL_MAX_CONTAINERS ? c->max_conts :
+						   RXL_MAX_CONTAINERS;
+}
+
 int cli_cont_all(struct cli *c, struct cli_cont **out, unsigned int *n)
 {
-	__u32 key, next, *prev = NULL;
+	__u32 key, next, *prev = NULL, max = cli_max_conts(c);
 	struct cli_cont *v;
 
 	*n = 0;
-	*out = v = calloc(RXL_MAX_CONTAINERS, sizeof(*v));
+	*out = v = calloc(max, sizeof(*v));
 	if (!v)
 		return cli_err(c, CLI_ERR, NULL, "out of memory");
 	if (c->conts_fd < 0)
 		return 0;
-	while (*n < RXL_MAX_CONTAINERS &&
+	while (*n < max &&
 	       !bpf_map_get_next_key(c->conts_fd, prev, &next)) {
 		key = next;
 		prev = &key;
@@ -389,16 +403,17 @@ int cli_find_cont(struct cli *c, const char *name, struct cli_cont *out)
 
 int cli_free_id(struct cli *c, const bool *taken, __u32 *id)
 {
-	__u32 i;
+	__u32 i, max = cli_max_conts(c);
 
-	for (i = 0; i < RXL_MAX_CONTAINERS; i++) {
+	for (i = 0; i < max; i++) {
 		if (!taken[i]) {
 			*id = i;
 			return 0;
 		}
 	}
-	return cli_err(c, CLI_ERR, NULL, "all %u container ids are in use",
-		       RXL_MAX_CONTAINERS);
+	return cli_err(c, CLI_ERR, NULL,
+		       "all %u container ids are in use (the maps were sized by 'rxlane attach DEV max-containers N')",
+		       max);
 }
 
 int cli_cmp_rule_handle(const void *a, const void *b)

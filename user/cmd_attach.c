@@ -70,52 +70,48 @@ struct cli_attach_opts {
 	__u32 flags;		/* XDP_FLAGS_*_MODE, 0: auto */
 	bool redirect;		/* deliver by XDP_REDIRECT */
 	__u32 max_rules;	/* 0: as pinned, else RXL_DEFAULT_RULES */
+	__u32 max_conts;	/* 0: as pinned, else RXL_DEFAULT_CONTAINERS */
 	struct cli_ct_size ct;	/* 0: as pinned, else the defaults */
 };
 
-/* max-rules N: 1..RXL_MAX_RULES, given once. */
-static int cli_parse_max_rules(struct cli *c, int argc, char **argv, int i,
-			       struct cli_attach_opts *o)
+/*
+ * argv[i] N, N in 1..@max, given once (*@n 0 until then): max-rules,
+ * max-containers, ct-size, ct-half-open.
+ */
+static int cli_parse_count(struct cli *c, int argc, char **argv, int i,
+			   __u32 max, __u32 *n)
 {
-	if (o->max_rules)
-		return cli_usage_err(c, argv[i], "'max-rules' given twice");
-	if (cli_need_arg(c, argc, argv, i))
-		return CLI_USAGE;
-	if (rxl_parse_u32(argv[i + 1], RXL_MAX_RULES, &o->max_rules) ||
-	    !o->max_rules) {
-		o->max_rules = 0;
-		return cli_err(c, CLI_ERR, argv[i + 1],
-			       "bad max-rules '%s' (1-%u)", argv[i + 1],
-			       RXL_MAX_RULES);
-	}
-	return 0;
-}
-
-/* ct-size N, ct-half-open N: 1..RXL_CT_MAX_ENTRIES, each given once. */
-static int cli_parse_ct_size(struct cli *c, int argc, char **argv, int i,
-			     __u32 *size)
-{
-	if (*size)
+	if (*n)
 		return cli_usage_err(c, argv[i], "'%s' given twice", argv[i]);
 	if (cli_need_arg(c, argc, argv, i))
 		return CLI_USAGE;
-	if (rxl_parse_u32(argv[i + 1], RXL_CT_MAX_ENTRIES, size) || !*size) {
-		*size = 0;
-		return cli_err(c, CLI_ERR, argv[i + 1],
-			       "bad %s '%s' (1-%u)", argv[i], argv[i + 1],
-			       RXL_CT_MAX_ENTRIES);
+	if (rxl_parse_u32(argv[i + 1], max, n) || !*n) {
+		*n = 0;
+		return cli_err(c, CLI_ERR, argv[i + 1], "bad %s '%s' (1-%u)",
+			       argv[i], argv[i + 1], max);
 	}
 	return 0;
 }
 
 /*
- * [mode native|generic|auto] [redirect] [max-rules N] [ct-size N]
- * [ct-half-open N], in any order, each once.
+ * [mode native|generic|auto] [redirect] [max-rules N] [max-containers N]
+ * [ct-size N] [ct-half-open N], in any order, each once.
  */
 static int cli_parse_attach(struct cli *c, int argc, char **argv,
 			    struct cli_attach_opts *o)
 {
+	const struct {
+		const char *keyword;
+		__u32 max;
+		__u32 *n;
+	} counts[] = {
+		{ "max-rules", RXL_MAX_RULES, &o->max_rules },
+		{ "max-containers", RXL_MAX_CONTAINERS, &o->max_conts },
+		{ "ct-size", RXL_CT_MAX_ENTRIES, &o->ct.entries },
+		{ "ct-half-open", RXL_CT_MAX_ENTRIES, &o->ct.half_open },
+	};
 	bool mode = false;
+	unsigned int k;
 	int i, err;
 
 	memset(o, 0, sizeof(*o));
@@ -127,26 +123,19 @@ static int cli_parse_attach(struct cli *c, int argc, char **argv,
 			o->redirect = true;
 			continue;
 		}
-		if (cli_is(argv[i], "max-rules")) {
-			err = cli_parse_max_rules(c, argc, argv, i++, o);
-			if (err)
-				return err;
-			continue;
-		}
-		if (cli_is(argv[i], "ct-size") ||
-		    cli_is(argv[i], "ct-half-open")) {
-			err = cli_parse_ct_size(c, argc, argv, i,
-						cli_is(argv[i], "ct-size") ?
-						&o->ct.entries :
-						&o->ct.half_open);
-			i++;
+		for (k = 0; k < sizeof(counts) / sizeof(counts[0]); k++)
+			if (cli_is(argv[i], counts[k].keyword))
+				break;
+		if (k < sizeof(counts) / sizeof(counts[0])) {
+			err = cli_parse_count(c, argc, argv, i++, counts[k].max,
+					      counts[k].n);
 			if (err)
 				return err;
 			continue;
 		}
 		if (!cli_is(argv[i], "mode"))
 			return cli_usage_err(c, argv[i],
-					     "unknown keyword '%s' (mode, redirect, max-rules, ct-size, ct-half-open)",
+					     "unknown keyword '%s' (mode, redirect, max-rules, max-containers, ct-size, ct-half-open)",
 					     argv[i]);
 		if (mode)
 			return cli_usage_err(c, argv[i], "'mode' given twice");
@@ -201,6 +190,14 @@ static bool cli_map_sized(const struct bpf_map *m)
 	return l && l->rule_sized;
 }
 
+/* ... and those sized for max-containers. */
+static bool cli_map_conts(const struct bpf_map *m)
+{
+	const struct rxl_map_layout *l = rxl_map_layout(bpf_map__name(m));
+
+	return l && l->cont_sized;
+}
+
 /*
  * Refuse pinned map @fd unless it is laid out as this build's object
  * defines @m: bpf_map__reuse_fd() would take any map of that name, and the
@@ -250,6 +247,55 @@ static int cli_rule_slots(struct cli *c, const char *dir,
 	return 0;
 }
 
+/* The highest id of a record in @dir's cli_conts, if @max or above. */
+static bool cli_record_past(const char *dir, __u32 max, __u32 *id)
+{
+	char path[PATH_MAX + 32];
+	__u32 key, next, *prev = NULL;
+	bool past = false;
+	int fd;
+
+	snprintf(path, sizeof(path), "%s/%s", dir, CLI_CONTS_PIN);
+	fd = bpf_obj_get(path);
+	if (fd < 0)
+		return false;
+	while (!bpf_map_get_next_key(fd, prev, &next)) {
+		key = next;
+		prev = &key;
+		if (key >= max && (!past || key > *id)) {
+			*id = key;
+			past = true;
+		}
+	}
+	close(fd);
+	return past;
+}
+
+/*
+ * The number of container ids, as cli_rule_slots() does for the rules:
+ * as pinned in @dir (another 'max-containers' is refused), else the one
+ * asked for or the default, refused when a container record of the pin
+ * directory has an id past it. Kept in c->max_conts for
+ * cli_reuse_pins(). 0 or an exit code, with the message printed.
+ */
+static int cli_cont_slots(struct cli *c, const char *dir,
+			  const struct cli_attach_opts *o)
+{
+	__u32 pinned = cli_pin_entries(dir, "rxl_cont_cnt"), id;
+	__u32 want = o->max_conts ?: RXL_DEFAULT_CONTAINERS;
+
+	if (pinned && o->max_conts && pinned != want)
+		return cli_err(c, CLI_ERR, "max-containers",
+			       "the maps pinned in %s hold max-containers %u, not %u: detach every device and remove the pins to size them anew",
+			       dir, pinned, want);
+	if (!pinned && cli_record_past(c->pin_dir, want, &id))
+		return cli_err(c, CLI_ERR, "max-containers",
+			       "max-containers %u: the records in %s have container id %u: give at least %u",
+			       want, c->pin_dir, id, id + 1);
+	c->max_conts = pinned ?: want;
+	return 0;
+}
+
 /*
  * Check the maps already pinned in @dir and, with @take, take them (by
  * fd: libbpf's own reuse check compares flags, and the kernel adds
@@ -270,8 +316,10 @@ int cli_reuse_pins(struct cli *c, struct bpf_object *obj, const char *dir,
 	bpf_object__for_each_map(m, obj) {
 		snprintf(path, sizeof(path), "%s/%s", dir, bpf_map__name(m));
 		fd = bpf_obj_get(path);
-		if (fd < 0 && cli_map_sized(m)) {
-			err = bpf_map__set_max_entries(m, slots);
+		if (fd < 0 && (cli_map_sized(m) || cli_map_conts(m))) {
+			err = bpf_map__set_max_entries(m, cli_map_sized(m) ?
+							  slots :
+							  cli_max_conts(c));
 			if (err)
 				return cli_err(c, CLI_ERR, path,
 					       "cannot size %s: %s",
@@ -314,6 +362,7 @@ static int cli_attach_open(struct cli *c, const char *dir,
 
 	*out = NULL;
 	err = cli_rule_slots(c, dir, o, slots) ?:
+	      cli_cont_slots(c, dir, o) ?:
 	      cli_ct_size(c, dir, &o->ct, &ct);
 	if (err)
 		return err;
@@ -477,7 +526,7 @@ int cmd_attach(struct cli *c, int argc, char **argv)
 
 	if (argc < 1)
 		return cli_usage_err(c, NULL,
-				     "usage: attach DEV [mode native|generic|auto] [redirect] [max-rules N] [ct-size N] [ct-half-open N]");
+				     "usage: attach DEV [mode native|generic|auto] [redirect] [max-rules N] [max-containers N] [ct-size N] [ct-half-open N]");
 	err = cli_parse_attach(c, argc, argv, &o);
 	if (err)
 		return err;
@@ -719,6 +768,8 @@ static void cli_status_limits(struct cli *c)
 	__u64 bytes = cli_percpu_bytes(c);
 
 	cli_print_uint(c, CLI_ANY, "max_rules", "max-rules %llu", max_rules);
+	cli_print_uint(c, CLI_ANY, "max_containers", " max-containers %llu",
+		       c->fw.max_conts);
 	cli_print_uint(c, CLI_JSON, "percpu_bytes", NULL, bytes);
 	cli_print_real(c, CLI_TEXT, NULL, " counters %.1f KiB per CPU\n",
 		       bytes / 1024.0);

@@ -34,6 +34,7 @@ enum cni_code {
 	CNI_ERR_EXISTS = 104,
 	CNI_ERR_MISSING = 105,
 	CNI_ERR_DIFFERS = 106,
+	CNI_ERR_FULL = 107,
 };
 
 /* Key of cni_state: one attachment of a container to a network. */

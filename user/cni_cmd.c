@@ -179,7 +179,7 @@ static int cni_check_free(struct cni_req *r, struct cli *c)
 	if (!err) {
 		cni_lib_begin();
 		err = cni_lib_end(r, cli_free_id(c, taken, &r->set.cont.id),
-				  CNI_ERR_STATE);
+				  CNI_ERR_FULL);
 	}
 	free(all);
 	free(taken);

@@ -58,6 +58,7 @@ struct rxl_fw {
 	bool lock_held;			/* ... by the caller, for us */
 	int ncpus;
 	__u32 rule_slots;		/* max_entries of rxl_rule_cnt */
+	__u32 max_conts;		/* ... of rxl_cont_cnt: ids below */
 	bool keys_left;			/* a set's keys failed to go */
 	bool addrs_left;		/* an old address failed to go */
 	unsigned long addrs_walked;	/* by rxl_walk_addrs() (tests) */
@@ -95,6 +96,7 @@ struct rxl_map_layout {
 	__u32 max_entries;	/* 0: a capacity the loader chooses */
 	__u32 map_flags;	/* devmaps: BPF_F_RDONLY_PROG aside */
 	bool rule_sized;	/* sized at load for max-rules */
+	bool cont_sized;	/* sized at load for max-containers */
 	bool optional;		/* not every program uses it: may be absent */
 };
 
@@ -118,7 +120,7 @@ int rxl_fw_vni_add(struct rxl_fw *fw, enum rxl_tun_type type, __u32 vni);
 int rxl_fw_vni_del(struct rxl_fw *fw, enum rxl_tun_type type, __u32 vni);
 
 /*
- * A container @id (< RXL_MAX_CONTAINERS) with its addresses, an empty rule
+ * A container @id (< @fw->max_conts) with its addresses, an empty rule
  * set and default policy allow. With @redirect_ifindex > 0 its traffic is
  * redirected to that device instead of passed to the stack.
  */
@@ -234,8 +236,8 @@ void rxl_fw_port_undo(struct rxl_fw *fw, __u32 id,
 void rxl_fw_port_unbind(struct rxl_fw *fw, __u32 id);
 /* The cookie of the caller's network namespace; 0 when unknown. */
 __u64 rxl_netns_cookie(void);
-/* Which container ids have an address in the maps. */
-int rxl_fw_container_ids(struct rxl_fw *fw, bool present[RXL_MAX_CONTAINERS]);
+/* Which container ids have an address in the maps (@fw->max_conts). */
+int rxl_fw_container_ids(struct rxl_fw *fw, bool *present);
 /* Rule keys of no container's set (a killed writer's): count, or delete. */
 long rxl_fw_dead_keys(struct rxl_fw *fw, bool purge);
 /*

@@ -16,9 +16,9 @@
 /* ---- consistency: what check and recovery look at --------------------- */
 
 struct rxl_tags {
-	__u32 *tag;
+	__u64 *tag;
 	unsigned int n;
-	unsigned char *ids;	/* RXL_MAX_CONTAINERS: 1 if in the maps */
+	unsigned char *ids;	/* max_conts: 1 if in the maps */
 };
 
 static int rxl_note_live_set(struct rxl_fw *fw, const struct rxl_addr *a,
@@ -27,19 +27,18 @@ static int rxl_note_live_set(struct rxl_fw *fw, const struct rxl_addr *a,
 	struct rxl_tags *t = arg;
 	unsigned int i;
 
-	(void)fw;
 	(void)a;
-	if (v->id < RXL_MAX_CONTAINERS)
+	if (v->id < fw->max_conts)
 		t->ids[v->id] = 1;
 	for (i = 0; i < t->n; i++)
-		if (t->tag[i] == v->set)
+		if (t->tag[i] == rxl_cont_tag(v))
 			return 0;
 	if (t->n < 2 * RXL_MAX_ADDRS)
-		t->tag[t->n++] = v->set;
+		t->tag[t->n++] = rxl_cont_tag(v);
 	return 0;
 }
 
-static bool rxl_tag_live(const struct rxl_tags *t, __u32 tag)
+static bool rxl_tag_live(const struct rxl_tags *t, __u64 tag)
 {
 	unsigned int i;
 
@@ -49,7 +48,7 @@ static bool rxl_tag_live(const struct rxl_tags *t, __u32 tag)
 	return false;
 }
 
-static bool rxl_tag_dead(__u32 tag, const void *arg)
+static bool rxl_tag_dead(__u64 tag, const void *arg)
 {
 	return !rxl_tag_live(arg, tag);
 }
@@ -57,8 +56,8 @@ static bool rxl_tag_dead(__u32 tag, const void *arg)
 long rxl_dead_keys_locked(struct rxl_fw *fw, bool purge)
 {
 	struct rxl_tags t = {
-		.tag = calloc(2 * RXL_MAX_ADDRS, sizeof(__u32)),
-		.ids = calloc(RXL_MAX_CONTAINERS, 1),
+		.tag = calloc(2 * RXL_MAX_ADDRS, sizeof(__u64)),
+		.ids = calloc(fw->max_conts, 1),
 	};
 	long dead;
 
@@ -99,11 +98,11 @@ int rxl_fw_purge_left(struct rxl_fw *fw)
 	return ret < 0 ? (int)ret : 0;
 }
 
-int rxl_fw_container_ids(struct rxl_fw *fw, bool present[RXL_MAX_CONTAINERS])
+int rxl_fw_container_ids(struct rxl_fw *fw, bool *present)
 {
 	struct rxl_tags t = {
-		.tag = calloc(2 * RXL_MAX_ADDRS, sizeof(__u32)),
-		.ids = calloc(RXL_MAX_CONTAINERS, 1),
+		.tag = calloc(2 * RXL_MAX_ADDRS, sizeof(__u64)),
+		.ids = calloc(fw->max_conts, 1),
 	};
 	unsigned int i;
 	int err = 0;
@@ -112,7 +111,7 @@ int rxl_fw_container_ids(struct rxl_fw *fw, bool present[RXL_MAX_CONTAINERS])
 		err = rxl_fail(fw, -ENOMEM, "out of memory");
 	else
 		err = rxl_walk_addrs(fw, rxl_note_live_set, &t);
-	for (i = 0; !err && i < RXL_MAX_CONTAINERS; i++)
+	for (i = 0; !err && i < fw->max_conts; i++)
 		present[i] = t.ids[i];
 	free(t.tag);
 	free(t.ids);
@@ -161,7 +160,7 @@ static void rxl_val_to_ranks(struct rxl_rule_val *v,
  * an equal verdict once the keys' slots are read back as ranks.
  */
 static int rxl_verify_keys(struct rxl_fw *fw, const struct rxl_entry *e,
-			   size_t n, __u32 tag, const struct rxl_slot_ranks *sr,
+			   size_t n, __u64 tag, const struct rxl_slot_ranks *sr,
 			   char *why, size_t len)
 {
 	union rxl_any_key k;
@@ -292,7 +291,8 @@ int rxl_fw_container_verify(struct rxl_fw *fw, const struct rxl_cont_spec *s,
 			sr.slot[sr.n] = slot_of[r];
 			sr.rank[sr.n++] = r;
 		}
-	err = rxl_verify_keys(fw, e, ne, v->set, &sr, src, sizeof(src));
+	err = rxl_verify_keys(fw, e, ne, rxl_cont_tag(v), &sr, src,
+			      sizeof(src));
 	if (err > 0)
 		snprintf(why, len, "rules for source %s %s", src,
 			 err == 1 ? "missing from the fast path" :

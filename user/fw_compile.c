@@ -26,17 +26,19 @@ static int rxl_refuse(char *why, size_t len, int err, const char *fmt, ...)
 	return err < 0 ? err : -err;
 }
 
-void rxl_entry_key(const struct rxl_entry *e, __u32 tag, union rxl_any_key *k)
+void rxl_entry_key(const struct rxl_entry *e, __u64 tag, union rxl_any_key *k)
 {
 	memset(k, 0, sizeof(*k));
 	if (e->family == 4) {
-		k->k4.set = tag;
+		k->k4.set = (__u32)tag;
+		k->k4.set_hi = tag >> 32;
 		memcpy(&k->k4.src, e->src, 4);
 		k->k4.plen = e->plen;
 		k->k4.proto = e->proto;
 		k->k4.dir = e->dir;
 	} else {
-		k->k6.set = tag;
+		k->k6.set = (__u32)tag;
+		k->k6.set_hi = tag >> 32;
 		memcpy(k->k6.src, e->src, 16);
 		k->k6.plen = e->plen;
 		k->k6.proto = e->proto;

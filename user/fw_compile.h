@@ -9,6 +9,8 @@
 #ifndef _RXLANE_FW_COMPILE_H
 #define _RXLANE_FW_COMPILE_H
 
+#include <string.h>
+
 #include "fw.h"
 
 #define RXL_MAX_GROUP_RULES	1024	/* rules under one (prefix, proto) */
@@ -44,8 +46,37 @@ int rxl_expand(char *why, size_t len, const struct rxl_rule *rules,
 	       unsigned int n, struct rxl_entry **out, size_t *nout);
 /* Do @x and @y share one rule key (family, dir, peer prefix, protocol)? */
 int rxl_same_group(const struct rxl_entry *x, const struct rxl_entry *y);
+#define RXL_SET_GEN_BITS	20
+#define RXL_SET_GEN_MASK	((1U << RXL_SET_GEN_BITS) - 1)
+_Static_assert(RXL_TAG_ID_BITS + RXL_SET_GEN_BITS == 32, "a tag's set");
+
+/*
+ * A rule set's tag (include/rxlane_maps.h): the keys' set in the low 32
+ * bits, their set_hi above. rxl_tag() is container @id's at generation
+ * @gen, rxl_cont_tag() the one @v names, rxl_key_tag() the one of rule key
+ * @key (@ksz bytes: set first, set_hi last).
+ */
+static inline __u64 rxl_tag(__u32 id, __u32 gen)
+{
+	return (__u64)(id >> RXL_TAG_ID_BITS) << 32 |
+	       (id & RXL_TAG_ID_MASK) << RXL_SET_GEN_BITS | gen;
+}
+
+static inline __u64 rxl_cont_tag(const struct rxl_container *v)
+{
+	return (__u64)(v->id >> RXL_TAG_ID_BITS) << 32 | v->set;
+}
+
+static inline __u64 rxl_key_tag(const void *key, size_t ksz)
+{
+	__u32 set;
+
+	memcpy(&set, key, sizeof(set));
+	return (__u64)((const __u8 *)key)[ksz - 1] << 32 | set;
+}
+
 /* The rule key of @e's group in set @tag. */
-void rxl_entry_key(const struct rxl_entry *e, __u32 tag, union rxl_any_key *k);
+void rxl_entry_key(const struct rxl_entry *e, __u64 tag, union rxl_any_key *k);
 /* Resolve the @n entries of one group into disjoint port segments in @v. */
 int rxl_resolve(char *why, size_t len, const struct rxl_entry *e,
 		size_t n, struct rxl_rule_val *v);

@@ -39,7 +39,7 @@
 #include "fw_priv.h"
 
 #define RXL_IDX_PIN	"cli_fw_index"
-#define RXL_IDX_NAME	"cli_fw_index1"	/* the map's name: this layout */
+#define RXL_IDX_NAME	"cli_fw_index2"	/* the map's name: this layout */
 #define RXL_IDX_SLOTS	256		/* counter slots of one set */
 #define RXL_IDX_KEYS	128		/* rule keys of one set */
 #define RXL_IDX_WORDS	512		/* bitmap words of one BITS entry */
@@ -55,7 +55,8 @@ enum rxl_idx_kind {
 
 struct rxl_idx_key {
 	__u32 kind;
-	__u32 n;		/* id, tag, chunk or cache slot */
+	__u32 pad;
+	__u64 n;		/* id, tag, chunk or cache slot */
 };
 
 /* Absent: all zero (an index of nothing writes no entry at all). */
@@ -108,24 +109,24 @@ static int rxl_idx_path(struct rxl_fw *fw, char *path, size_t len)
 	return 0;
 }
 
-static int rxl_idx_get(int fd, __u32 kind, __u32 n, union rxl_idx_val *v)
+static int rxl_idx_get(int fd, __u32 kind, __u64 n, union rxl_idx_val *v)
 {
-	struct rxl_idx_key k = { kind, n };
+	struct rxl_idx_key k = { .kind = kind, .n = n };
 
 	return bpf_map_lookup_elem(fd, &k, v) ? -errno : 0;
 }
 
-static int rxl_idx_put(int fd, __u32 kind, __u32 n,
+static int rxl_idx_put(int fd, __u32 kind, __u64 n,
 		       const union rxl_idx_val *v)
 {
-	struct rxl_idx_key k = { kind, n };
+	struct rxl_idx_key k = { .kind = kind, .n = n };
 
 	return bpf_map_update_elem(fd, &k, v, 0) ? -errno : 0;
 }
 
-static void rxl_idx_del(int fd, __u32 kind, __u32 n)
+static void rxl_idx_del(int fd, __u32 kind, __u64 n)
 {
-	struct rxl_idx_key k = { kind, n };
+	struct rxl_idx_key k = { .kind = kind, .n = n };
 
 	bpf_map_delete_elem(fd, &k);
 }
@@ -165,12 +166,13 @@ int rxl_idx_fd(const struct rxl_fw *fw)
 
 /* One live set while the index is made. */
 struct rxl_idx_live {
-	__u32 tag, base;
+	__u64 tag;
+	__u32 base;
 	struct rxl_idx_set *set;
 };
 
 struct rxl_idx_build {
-	struct rxl_idx_cont *cont;	/* RXL_MAX_CONTAINERS */
+	struct rxl_idx_cont *cont;	/* max_conts */
 	struct rxl_idx_live *live;
 	size_t nlive;
 	__u64 *bits;			/* rule_slots bits */
@@ -185,8 +187,7 @@ static int rxl_idx_collect(struct rxl_fw *fw, const struct rxl_addr *a,
 	struct rxl_idx_cont *c;
 	size_t i;
 
-	(void)fw;
-	if (v->id >= RXL_MAX_CONTAINERS)
+	if (v->id >= fw->max_conts)
 		return 0;
 	c = &b->cont[v->id];
 	if (c->naddrs < 64)
@@ -194,14 +195,14 @@ static int rxl_idx_collect(struct rxl_fw *fw, const struct rxl_addr *a,
 	if (!v->nrules)
 		return 0;
 	for (i = 0; i < b->nlive; i++)
-		if (b->live[i].tag == v->set)
+		if (b->live[i].tag == rxl_cont_tag(v))
 			return 0;
 	if (b->nlive == 2 * RXL_MAX_ADDRS)
 		return 0;
 	b->live[b->nlive].set = calloc(1, sizeof(*b->live[0].set));
 	if (!b->live[b->nlive].set)
 		return -ENOMEM;
-	b->live[b->nlive].tag = v->set;
+	b->live[b->nlive].tag = rxl_cont_tag(v);
 	b->live[b->nlive].base = v->rule_base;
 	b->live[b->nlive].set->nrules = v->nrules;
 	b->nlive++;
@@ -254,7 +255,7 @@ static int rxl_idx_keys_batch(struct rxl_fw *fw, int fd, __u8 *keys,
 	__u32 i;
 
 	for (i = 0; i < n; i++) {
-		memcpy(&want.tag, keys + i * ksz, sizeof(want.tag));
+		want.tag = rxl_key_tag(keys + i * ksz, ksz);
 		hit = bsearch(&want, b->live, b->nlive, sizeof(*b->live),
 			      rxl_idx_cmp_live);
 		if (!hit)
@@ -284,7 +285,7 @@ static int rxl_idx_fill(struct rxl_fw *fw, int fd, struct rxl_idx_build *b)
 
 	if (!v)
 		return -ENOMEM;
-	for (i = 0; !err && i < RXL_MAX_CONTAINERS; i++)
+	for (i = 0; !err && i < fw->max_conts; i++)
 		if (b->cont[i].naddrs) {
 			v->cont = b->cont[i];
 			err = rxl_idx_put(fd, RXL_IDX_CONT, i, v);
@@ -316,15 +317,14 @@ static int rxl_idx_fill(struct rxl_fw *fw, int fd, struct rxl_idx_build *b)
 			err = rxl_idx_put(fd, RXL_IDX_META, 0, v);
 	}
 	free(v);
-	(void)fw;
 	return err;
 }
 
-/* Entries of an index of maps with @rule_slots slots: its size. */
-static __u32 rxl_idx_max(__u32 rule_slots)
+/* Entries of an index of maps of @fw's sizes: its size. */
+static __u32 rxl_idx_max(const struct rxl_fw *fw)
 {
-	return RXL_MAX_CONTAINERS + 2 * RXL_MAX_ADDRS + RXL_ACACHE_SLOTS + 1 +
-	       rule_slots;
+	return fw->max_conts + 2 * RXL_MAX_ADDRS + RXL_ACACHE_SLOTS + 1 +
+	       fw->rule_slots;
 }
 
 /* A new index of the maps as they are, pinned at @path when complete. */
@@ -332,11 +332,11 @@ static int rxl_idx_make(struct rxl_fw *fw, const char *path)
 {
 	LIBBPF_OPTS(bpf_map_create_opts, opts, .map_flags = BPF_F_NO_PREALLOC);
 	struct rxl_idx_build b = { .rule_slots = fw->rule_slots };
-	__u32 max = rxl_idx_max(fw->rule_slots);
+	__u32 max = rxl_idx_max(fw);
 	int fd = -1, err;
 	size_t i;
 
-	b.cont = calloc(RXL_MAX_CONTAINERS, sizeof(*b.cont));
+	b.cont = calloc(fw->max_conts, sizeof(*b.cont));
 	b.live = calloc(2 * RXL_MAX_ADDRS, sizeof(*b.live));
 	b.bits = calloc((fw->rule_slots + 63) / 64 ?: 1, sizeof(*b.bits));
 	err = b.cont && b.live && b.bits ? 0 : -ENOMEM;
@@ -384,7 +384,7 @@ static int rxl_idx_adopt(struct rxl_fw *fw, const char *path)
 	     !strcmp(info.name, RXL_IDX_NAME) &&
 	     info.key_size == sizeof(struct rxl_idx_key) &&
 	     info.value_size == sizeof(union rxl_idx_val) &&
-	     info.max_entries == rxl_idx_max(fw->rule_slots);
+	     info.max_entries == rxl_idx_max(fw);
 	if (ok)
 		return fd;
 	close(fd);
@@ -585,7 +585,7 @@ static int rxl_idx_find(struct rxl_fw *fw, int fd, __u32 n, __u32 *slot,
 }
 
 int rxl_idx_set_new(struct rxl_fw *fw, __u32 id, __u32 old_nrules,
-		    __u32 tag, const struct rxl_entry *e, size_t ne, __u32 n,
+		    __u64 tag, const struct rxl_entry *e, size_t ne, __u32 n,
 		    __u32 *slot)
 {
 	__u32 max = RXL_RULES_OF_SLOTS(fw->rule_slots);
@@ -666,7 +666,7 @@ out:
 	return err;
 }
 
-int rxl_idx_set_del(struct rxl_fw *fw, __u32 tag)
+int rxl_idx_set_del(struct rxl_fw *fw, __u64 tag)
 {
 	int fd = rxl_idx_fd(fw), err = 0;
 	struct rxl_idx_set *set;

@@ -49,20 +49,27 @@ struct rxl_map_ref {
 };
 
 #define RXL_MAP(n, t, k, v, max, flags) \
-	{ { "rxl_" #n, BPF_MAP_TYPE_##t, k, v, max, flags, false, false }, \
-	  offsetof(struct rxl_fw, n) }
+	{ { "rxl_" #n, BPF_MAP_TYPE_##t, k, v, max, flags, false, false, \
+	    false }, offsetof(struct rxl_fw, n) }
 /* A map sized at load for max-rules (max_entries 0 here). */
 #define RXL_MAP_SIZED(n, t, k, v, flags) \
-	{ { "rxl_" #n, BPF_MAP_TYPE_##t, k, v, 0, flags, true, false }, \
-	  offsetof(struct rxl_fw, n) }
+	{ { "rxl_" #n, BPF_MAP_TYPE_##t, k, v, 0, flags, true, false, \
+	    false }, offsetof(struct rxl_fw, n) }
+/*
+ * A map sized at load for max-containers (max_entries 0 here): all have
+ * the size of rxl_cont_cnt, checked at open. @opt: as RXL_MAP_OPT.
+ */
+#define RXL_MAP_CONTS(n, t, k, v, flags, opt) \
+	{ { "rxl_" #n, BPF_MAP_TYPE_##t, k, v, 0, flags, false, true, \
+	    opt }, offsetof(struct rxl_fw, n) }
 /*
  * A map the XDP program does not use (anti-spoofing's, read by the tc
  * programs): absent from the maps of an attached program, so optional;
  * its fd stays -1 and fw_port.c does without it.
  */
 #define RXL_MAP_OPT(n, t, k, v, max, flags) \
-	{ { "rxl_" #n, BPF_MAP_TYPE_##t, k, v, max, flags, false, true }, \
-	  offsetof(struct rxl_fw, n) }
+	{ { "rxl_" #n, BPF_MAP_TYPE_##t, k, v, max, flags, false, false, \
+	    true }, offsetof(struct rxl_fw, n) }
 #define RXL_U32		sizeof(__u32)
 #define RXL_U64		sizeof(__u64)
 
@@ -83,19 +90,19 @@ static const struct rxl_map_ref rxl_maps[] = {
 		      sizeof(struct rxl_rule_val), BPF_F_NO_PREALLOC),
 	RXL_MAP_SIZED(rules6, HASH, sizeof(struct rxl_rule6_key),
 		      sizeof(struct rxl_rule_val), BPF_F_NO_PREALLOC),
-	RXL_MAP(tx_ports, DEVMAP, RXL_U32, RXL_U32, RXL_MAX_CONTAINERS, 0),
+	RXL_MAP_CONTS(tx_ports, DEVMAP, RXL_U32, RXL_U32, 0, false),
 	RXL_MAP_SIZED(rule_cnt, PERCPU_ARRAY, RXL_U32,
 		      sizeof(struct rxl_counter), 0),
-	RXL_MAP(cont_cnt, PERCPU_ARRAY, RXL_U32,
-		sizeof(struct rxl_cont_counter), RXL_MAX_CONTAINERS, 0),
+	RXL_MAP_CONTS(cont_cnt, PERCPU_ARRAY, RXL_U32,
+		      sizeof(struct rxl_cont_counter), 0, false),
 	RXL_MAP(drops, PERCPU_ARRAY, RXL_U32, RXL_U64, RXL_DROP__MAX, 0),
 	RXL_MAP(stats, PERCPU_ARRAY, RXL_U32, RXL_U64, RXL_STAT__MAX, 0),
-	RXL_MAP_OPT(ports, HASH, sizeof(struct rxl_port_key),
-		    sizeof(struct rxl_port), RXL_MAX_PORTS, BPF_F_NO_PREALLOC),
-	RXL_MAP_OPT(cont_port, ARRAY, RXL_U32, sizeof(struct rxl_port_key),
-		    RXL_MAX_CONTAINERS, 0),
-	RXL_MAP_OPT(spoof_cnt, PERCPU_ARRAY, RXL_U32,
-		    sizeof(struct rxl_counter), RXL_MAX_CONTAINERS, 0),
+	RXL_MAP_CONTS(ports, HASH, sizeof(struct rxl_port_key),
+		      sizeof(struct rxl_port), BPF_F_NO_PREALLOC, true),
+	RXL_MAP_CONTS(cont_port, ARRAY, RXL_U32, sizeof(struct rxl_port_key),
+		      0, true),
+	RXL_MAP_CONTS(spoof_cnt, PERCPU_ARRAY, RXL_U32,
+		      sizeof(struct rxl_counter), 0, true),
 };
 #define RXL_NMAPS (sizeof(rxl_maps) / sizeof(rxl_maps[0]))
 
@@ -212,6 +219,43 @@ static int rxl_acache_map(struct rxl_fw *fw)
 	return 0;
 }
 
+/* max_entries of map @fd, 0 when its info cannot be read. */
+static __u32 rxl_max_entries(int fd)
+{
+	struct bpf_map_info info = {};
+	__u32 len = sizeof(info);
+
+	return bpf_obj_get_info_by_fd(fd, &info, &len) ? 0 : info.max_entries;
+}
+
+/*
+ * The number of container ids, max-containers: rxl_cont_cnt's size, which
+ * every map sized for it must share (pins of mixed sizes would let an id
+ * past one map's end in).
+ */
+static int rxl_conts_check(struct rxl_fw *fw, const char *dir)
+{
+	unsigned int i;
+	__u32 n;
+
+	fw->max_conts = rxl_max_entries(fw->cont_cnt);
+	if (!fw->max_conts || fw->max_conts > RXL_MAX_CONTAINERS)
+		return rxl_fail(fw, -EINVAL,
+				"rxl_cont_cnt holds %u container ids, want 1-%u",
+				fw->max_conts, RXL_MAX_CONTAINERS);
+	for (i = 0; i < RXL_NMAPS; i++) {
+		if (!rxl_maps[i].l.cont_sized || *rxl_fd(fw, i) < 0)
+			continue;
+		n = rxl_max_entries(*rxl_fd(fw, i));
+		if (n != fw->max_conts)
+			return rxl_fail(fw, -EINVAL,
+					"%s%s%s holds %u container ids, rxl_cont_cnt %u: maps of two sizes",
+					dir ?: "map", dir ? "/" : " ",
+					rxl_maps[i].l.name, n, fw->max_conts);
+	}
+	return 0;
+}
+
 /*
  * Sizes and helpers every open path needs once the map fds are set. Each
  * map is checked against this build's layout first: a name is no proof
@@ -247,7 +291,8 @@ static int rxl_fw_finish_open(struct rxl_fw *fw, const char *dir)
 		return rxl_fail(fw, -errno, "rxl_rule_cnt info: %s",
 				strerror(errno));
 	fw->rule_slots = info.max_entries;
-	return rxl_acache_map(fw);
+	err = rxl_conts_check(fw, dir);
+	return err ?: rxl_acache_map(fw);
 }
 
 int rxl_fw_open_obj(struct rxl_fw *fw, struct bpf_object *obj)
@@ -275,14 +320,23 @@ int rxl_fw_open_obj(struct rxl_fw *fw, struct bpf_object *obj)
  * who opens the directory, and every loader that reuses its pins by name
  * (rxlane attach), shares it. Sets errno on failure.
  */
-static int rxl_tx_ports_get(const char *path)
+static int rxl_tx_ports_get(const char *path, const char *dir)
 {
 	int fd = bpf_obj_get(path), err;
+	char cnt[PATH_MAX];
+	__u32 n;
 
 	if (fd >= 0 || errno != ENOENT)
 		return fd;
+	/* As many ids as the counters have (rxl_conts_check()). */
+	snprintf(cnt, sizeof(cnt), "%s/rxl_cont_cnt", dir);
+	fd = bpf_obj_get(cnt);
+	if (fd < 0)
+		return fd;
+	n = rxl_max_entries(fd);
+	close(fd);
 	fd = bpf_map_create(BPF_MAP_TYPE_DEVMAP, "rxl_tx_ports", sizeof(__u32),
-			    sizeof(__u32), RXL_MAX_CONTAINERS, NULL);
+			    sizeof(__u32), n ?: RXL_DEFAULT_CONTAINERS, NULL);
 	if (fd < 0 || !bpf_obj_pin(fd, path))
 		return fd;
 	err = errno;
@@ -309,7 +363,8 @@ int rxl_fw_open_pinned(struct rxl_fw *fw, const char *dir)
 	for (i = 0; i < RXL_NMAPS; i++) {
 		snprintf(path, sizeof(path), "%s/%s", dir, rxl_maps[i].l.name);
 		*rxl_fd(fw, i) = rxl_fd(fw, i) == &fw->tx_ports ?
-				 rxl_tx_ports_get(path) : bpf_obj_get(path);
+				 rxl_tx_ports_get(path, dir) :
+				 bpf_obj_get(path);
 		if (*rxl_fd(fw, i) < 0 && errno == ENOENT &&
 		    rxl_maps[i].l.optional)
 			continue;	/* pins of an older build */

@@ -58,7 +58,7 @@ int rxl_fw_port_move(struct rxl_fw *fw, const struct rxl_cont_spec *s,
 	struct rxl_port_key k = {};
 	struct rxl_port p = { .id = s->id };
 
-	if (s->id >= RXL_MAX_CONTAINERS)
+	if (s->id >= fw->max_conts)
 		return rxl_fail(fw, -EINVAL, "container id %u out of range",
 				s->id);
 	/* Maps of an older build, or of a program (no tc program reads). */
@@ -110,7 +110,7 @@ void rxl_fw_port_undo(struct rxl_fw *fw, __u32 id,
 {
 	struct rxl_port_key none = {};
 
-	if (!u->tried || id >= RXL_MAX_CONTAINERS)
+	if (!u->tried || id >= fw->max_conts)
 		return;
 	if (u->bound && (!u->had || memcmp(&u->old, &u->key, sizeof(u->key))))
 		bpf_map_delete_elem(fw->ports, &u->key);
@@ -124,6 +124,6 @@ void rxl_fw_port_undo(struct rxl_fw *fw, __u32 id,
 
 void rxl_fw_port_unbind(struct rxl_fw *fw, __u32 id)
 {
-	if (id < RXL_MAX_CONTAINERS)
+	if (id < fw->max_conts)
 		rxl_port_unbind(fw, id);
 }

@@ -12,8 +12,6 @@
 /* A refusal of the pure compiler lands in the library's message. */
 #define RXL_WHY(fw)	(fw)->err, sizeof((fw)->err)
 
-#define RXL_SET_GEN_BITS	20
-#define RXL_SET_GEN_MASK	((1U << RXL_SET_GEN_BITS) - 1)
 #define RXL_BATCH		8192
 
 struct rxl_cont_addrs {
@@ -35,7 +33,7 @@ typedef int (*rxl_batch_fn)(struct rxl_fw *fw, int fd, __u8 *keys,
 			    void *arg);
 int rxl_rule_batches(struct rxl_fw *fw, rxl_batch_fn fn, void *arg);
 long rxl_rule_keys_walk(struct rxl_fw *fw,
-			bool (*pick)(__u32 tag, const void *arg),
+			bool (*pick)(__u64 tag, const void *arg),
 			const void *arg, bool del);
 
 /* fw_check.c: rxl_fw_dead_keys() with the lock held (when @purge) */
@@ -72,9 +70,9 @@ int rxl_idx_addrs_ahead(struct rxl_fw *fw, __u32 id,
 void rxl_idx_addrs_set(struct rxl_fw *fw, __u32 id,
 		       const struct rxl_addr *addrs, unsigned int n);
 int rxl_idx_set_new(struct rxl_fw *fw, __u32 id, __u32 old_nrules,
-		    __u32 tag, const struct rxl_entry *e, size_t ne, __u32 n,
+		    __u64 tag, const struct rxl_entry *e, size_t ne, __u32 n,
 		    __u32 *slot);
-int rxl_idx_set_del(struct rxl_fw *fw, __u32 tag);
+int rxl_idx_set_del(struct rxl_fw *fw, __u64 tag);
 void rxl_idx_wait(struct rxl_fw *fw, __u32 slot, const struct rxl_addr *a);
 void rxl_idx_freed(struct rxl_fw *fw, __u32 slot);
 int rxl_idx_refill(struct rxl_fw *fw,

@@ -23,7 +23,7 @@
 
 /* A live set: its tag and the base its references count from. */
 struct rxl_live {
-	__u32 tag;
+	__u64 tag;
 	__u32 base;
 };
 
@@ -40,7 +40,8 @@ static int rxl_live_collect(struct rxl_fw *fw, const struct rxl_addr *a,
 	(void)fw;
 	(void)a;
 	if (v->nrules && lv->n < 2 * RXL_MAX_ADDRS)
-		lv->l[lv->n++] = (struct rxl_live){ v->set, v->rule_base };
+		lv->l[lv->n++] = (struct rxl_live){ rxl_cont_tag(v),
+						    v->rule_base };
 	return 0;
 }
 
@@ -93,8 +94,7 @@ static int rxl_refs_batch(struct rxl_fw *fw, int fd, __u8 *keys,
 	(void)fw;
 	(void)fd;
 	for (i = 0; i < n; i++) {
-		/* set is the first field of both key types */
-		memcpy(&want.tag, keys + i * ksz, sizeof(want.tag));
+		want.tag = rxl_key_tag(keys + i * ksz, ksz);
 		hit = bsearch(&want, r->lv->l, r->lv->n, sizeof(*r->lv->l),
 			      rxl_cmp_live);
 		if (hit)
@@ -190,7 +190,7 @@ static void rxl_note_top(void *arg, __u32 slot)
 int rxl_slot_after(struct rxl_fw *fw, const struct rxl_container *v,
 		   __u32 *slot)
 {
-	struct rxl_live one = { v->set, v->rule_base };
+	struct rxl_live one = { rxl_cont_tag(v), v->rule_base };
 	struct rxl_lives lv = { .l = &one, .n = 1 };
 	struct rxl_top t = {};
 	struct rxl_used u = {};
@@ -289,7 +289,7 @@ static void rxl_mark_rank(void *arg, __u32 rank)
 int rxl_rank_slots(struct rxl_fw *fw, const struct rxl_container *v,
 		   const struct rxl_entry *e, size_t ne, __u32 *slot)
 {
-	struct rxl_live one = { v->set, v->rule_base };
+	struct rxl_live one = { rxl_cont_tag(v), v->rule_base };
 	struct rxl_lives lv = { .l = &one, .n = 1 };
 	struct rxl_used ranks = { .n = v->nrules };
 	struct rxl_slot_list l = {};
@@ -370,7 +370,7 @@ int rxl_fw_rule_counter(struct rxl_fw *fw, __u32 id, __u32 rank,
 			       id, ca->val.nrules, rank);
 	if (err)
 		goto out;
-	one = (struct rxl_live){ ca->val.set, ca->val.rule_base };
+	one = (struct rxl_live){ rxl_cont_tag(&ca->val), ca->val.rule_base };
 	err = rxl_refs_walk(fw, &lv, rxl_list_add, &l);
 	if (err)
 		goto out;

@@ -44,7 +44,7 @@ int rxl_sum_rule(struct rxl_fw *fw, __u32 slot, struct rxl_counter *out)
 int rxl_fw_container_counter(struct rxl_fw *fw, __u32 id,
 			     struct rxl_cont_counter *out)
 {
-	if (id >= RXL_MAX_CONTAINERS)
+	if (id >= fw->max_conts)
 		return rxl_fail(fw, -EINVAL, "container id %u out of range",
 				id);
 	return rxl_sum_percpu(fw, fw->cont_cnt, id, (__u64 *)out, 4);

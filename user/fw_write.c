@@ -208,7 +208,7 @@ static int rxl_zero_percpu(struct rxl_fw *fw, int fd, __u32 first, __u32 n,
  * free ones, zeroed, and @e's references turned from ranks into them.
  */
 static int rxl_set_slots(struct rxl_fw *fw, __u32 id, __u32 old_nrules,
-			 __u32 tag, struct rxl_entry *e, size_t ne, __u32 n)
+			 __u64 tag, struct rxl_entry *e, size_t ne, __u32 n)
 {
 	__u32 *slots = calloc(n ?: 1, sizeof(*slots));
 	int err;
@@ -237,14 +237,14 @@ int rxl_fw_container_add(struct rxl_fw *fw, __u32 id,
 			 const struct rxl_addr *addrs, unsigned int naddrs,
 			 int redirect_ifindex)
 {
-	struct rxl_container val = { .id = id, .set = id << RXL_SET_GEN_BITS };
+	struct rxl_container val = { .id = id, .set = (__u32)rxl_tag(id, 0) };
 	struct rxl_cont_addrs *ca;
 	unsigned int i, added = 0;
 	int err;
 
-	if (id >= RXL_MAX_CONTAINERS)
+	if (id >= fw->max_conts)
 		return rxl_fail(fw, -EINVAL, "container id %u out of range 0-%u",
-				id, RXL_MAX_CONTAINERS - 1);
+				id, fw->max_conts - 1);
 	if (!naddrs)
 		return rxl_fail(fw, -EINVAL, "container %u needs an address",
 				id);
@@ -455,7 +455,7 @@ out:
 
 /* rxl_rule_keys_walk()'s state across the batches. */
 struct rxl_pick {
-	bool (*pick)(__u32 tag, const void *arg);
+	bool (*pick)(__u64 tag, const void *arg);
 	const void *arg;
 	bool del;
 	long found;
@@ -472,7 +472,7 @@ static int rxl_pick_batch(struct rxl_fw *fw, int fd, __u8 *keys,
 
 	(void)vals;
 	for (i = 0; i < n; i++) {
-		if (!p->pick(*(__u32 *)(keys + i * ksz), p->arg))
+		if (!p->pick(rxl_key_tag(keys + i * ksz, ksz), p->arg))
 			continue;
 		if (m != i)
 			memcpy(keys + m * ksz, keys + i * ksz, ksz);
@@ -500,7 +500,7 @@ static int rxl_pick_batch(struct rxl_fw *fw, int fd, __u8 *keys,
  * read or a delete failed; some keys picked may then be left.
  */
 long rxl_rule_keys_walk(struct rxl_fw *fw,
-			bool (*pick)(__u32 tag, const void *arg),
+			bool (*pick)(__u64 tag, const void *arg),
 			const void *arg, bool del)
 {
 	struct rxl_pick p = { .pick = pick, .arg = arg, .del = del };
@@ -509,9 +509,9 @@ long rxl_rule_keys_walk(struct rxl_fw *fw,
 	return err ? err : p.found;
 }
 
-static bool rxl_tag_is(__u32 tag, const void *arg)
+static bool rxl_tag_is(__u64 tag, const void *arg)
 {
-	return tag == *(const __u32 *)arg;
+	return tag == *(const __u64 *)arg;
 }
 
 /*
@@ -521,7 +521,7 @@ static bool rxl_tag_is(__u32 tag, const void *arg)
  * before that (rxl_write_set()), so no later set of the same tag can
  * inherit them.
  */
-static int rxl_delete_set(struct rxl_fw *fw, __u32 tag)
+static int rxl_delete_set(struct rxl_fw *fw, __u64 tag)
 {
 	long ret = rxl_idx_set_del(fw, tag);
 
@@ -533,7 +533,8 @@ static int rxl_delete_set(struct rxl_fw *fw, __u32 tag)
 		return 0;
 	fw->keys_left = true;
 	return rxl_fail(fw, (int)ret,
-			"removing the keys of rule set 0x%x: %s", tag,
+			"removing the keys of rule set 0x%llx: %s",
+			(unsigned long long)tag,
 			strerror((int)-ret));
 }
 
@@ -587,7 +588,7 @@ int rxl_fw_container_del(struct rxl_fw *fw, __u32 id)
 	 * caller's (rxl_fw_purge_left()).
 	 */
 	if (ca->val.nrules)
-		rxl_delete_set(fw, ca->val.set);
+		rxl_delete_set(fw, rxl_cont_tag(&ca->val));
 out_unlock:
 	rxl_unlock(fw, 0);
 out_free:
@@ -597,7 +598,7 @@ out_free:
 
 /* Write the groups of @e under @tag; on failure remove what was written. */
 static int rxl_write_set(struct rxl_fw *fw, const struct rxl_entry *e,
-			 size_t n, __u32 tag)
+			 size_t n, __u64 tag)
 {
 	struct rxl_rule6_key *k6 = calloc(RXL_BATCH, sizeof(*k6));
 	struct rxl_rule4_key *k4 = calloc(RXL_BATCH, sizeof(*k4));
@@ -712,7 +713,7 @@ int rxl_fw_rules_replace(struct rxl_fw *fw, __u32 id,
 	struct rxl_cont_addrs *ca = calloc(1, sizeof(*ca));
 	struct rxl_entry *e = NULL;
 	struct rxl_container nv;
-	__u32 old_tag, tag;
+	__u64 old_tag, tag;
 	size_t ne = 0;
 	int err;
 
@@ -735,8 +736,8 @@ int rxl_fw_rules_replace(struct rxl_fw *fw, __u32 id,
 	if (err)
 		goto out_unlock;
 	nv = ca->val;
-	old_tag = ca->val.set;
-	tag = (id << RXL_SET_GEN_BITS) | ((old_tag + 1) & RXL_SET_GEN_MASK);
+	old_tag = rxl_cont_tag(&ca->val);
+	tag = rxl_tag(id, (ca->val.set + 1) & RXL_SET_GEN_MASK);
 	err = rxl_shapes(RXL_WHY(fw), e, ne, &nv) ?:
 	      rxl_set_slots(fw, id, ca->val.nrules, tag, e, ne, nrules);
 	if (err)
@@ -745,7 +746,7 @@ int rxl_fw_rules_replace(struct rxl_fw *fw, __u32 id,
 	if (err)
 		goto out_unlock;
 
-	nv.set = tag;
+	nv.set = (__u32)tag;
 	nv.rule_base = 0;
 	nv.nrules = nrules;
 	nv.flags = (nv.flags & ~RXL_CONT_DEFAULT_DROP) |
@@ -772,7 +773,7 @@ out_free:
 
 /* The new value of the group key of @e in set @tag. */
 static int rxl_append_entry(struct rxl_fw *fw, const struct rxl_entry *e,
-			    __u32 tag, union rxl_any_key *k,
+			    __u64 tag, union rxl_any_key *k,
 			    struct rxl_rule_val *v, bool *changed)
 {
 	int fd = e->family == 4 ? fw->rules4 : fw->rules6;
@@ -862,8 +863,8 @@ static int rxl_rule_append(struct rxl_fw *fw, __u32 id,
 		rxl_add_entry(&e[ne++], r, 6, ref);
 	for (i = 0; !err && i < ne; i++)
 		err = rxl_has_shape(&nv, &e[i]) ?:
-		      rxl_append_entry(fw, &e[i], nv.set, &k[i], &v[i],
-				       &changed);
+		      rxl_append_entry(fw, &e[i], rxl_cont_tag(&nv), &k[i],
+				       &v[i], &changed);
 	/* Shadowed by earlier rules (a duplicate is): the caller decides. */
 	if (!err && !changed)
 		err = -EAGAIN;
@@ -901,9 +902,9 @@ static int rxl_spec_check(struct rxl_fw *fw, const struct rxl_cont_spec *s)
 	const char *why;
 	int err;
 
-	if (s->id >= RXL_MAX_CONTAINERS)
+	if (s->id >= fw->max_conts)
 		return rxl_fail(fw, -EINVAL, "container id %u out of range 0-%u",
-				s->id, RXL_MAX_CONTAINERS - 1);
+				s->id, fw->max_conts - 1);
 	if (!s->naddrs || s->naddrs > 64)
 		return rxl_fail(fw, -EINVAL, "container %u needs 1-64 addresses",
 				s->id);
@@ -949,7 +950,7 @@ static int rxl_spec_addrs_free(struct rxl_fw *fw, const struct rxl_cont_spec *s)
  */
 static void rxl_apply_undo(struct rxl_fw *fw, const struct rxl_cont_spec *s,
 			   const struct rxl_cont_addrs *ca, unsigned int done,
-			   __u32 old_ifx, bool new_set, __u32 tag)
+			   __u32 old_ifx, bool new_set, __u64 tag)
 {
 	unsigned int i;
 	__u32 id = s->id;
@@ -1012,7 +1013,8 @@ static int rxl_apply_locked(struct rxl_fw *fw, const struct rxl_cont_spec *s,
 	struct rxl_port_undo port = {};
 	struct rxl_container nv;
 	struct rxl_entry *e = NULL;
-	__u32 id = s->id, tag = 0, old_ifx = 0, ifx;
+	__u32 id = s->id, old_ifx = 0, ifx;
+	__u64 tag = 0;
 	bool exists, new_set;
 	unsigned int done = 0;
 	size_t ne = 0;
@@ -1034,9 +1036,8 @@ static int rxl_apply_locked(struct rxl_fw *fw, const struct rxl_cont_spec *s,
 	nv.id = id;
 	if (new_set) {
 		/* A fresh tag, unless this id has no set in the fast path. */
-		tag = id << RXL_SET_GEN_BITS;
-		if (exists)
-			tag |= (ca->val.set + 1) & RXL_SET_GEN_MASK;
+		tag = rxl_tag(id, exists ? (ca->val.set + 1) & RXL_SET_GEN_MASK
+					 : 0);
 		err = rxl_shapes(RXL_WHY(fw), e, ne, &nv) ?:
 		      rxl_set_slots(fw, id, exists ? ca->val.nrules : 0, tag,
 				    e, ne, s->nrules);
@@ -1045,7 +1046,7 @@ static int rxl_apply_locked(struct rxl_fw *fw, const struct rxl_cont_spec *s,
 		err = rxl_write_set(fw, e, ne, tag);
 		if (err)
 			goto out;
-		nv.set = tag;
+		nv.set = (__u32)tag;
 		nv.rule_base = 0;
 		nv.nrules = s->nrules;
 	}
@@ -1113,7 +1114,7 @@ static int rxl_apply_locked(struct rxl_fw *fw, const struct rxl_cont_spec *s,
 	 * address left (addrs_left) still judges by the old set: it stays.
 	 */
 	if (new_set && exists && ca->val.nrules && !fw->addrs_left)
-		rxl_delete_set(fw, ca->val.set);
+		rxl_delete_set(fw, rxl_cont_tag(&ca->val));
 	goto out;
 
 out_undo:

@@ -42,7 +42,7 @@ static void usage(FILE *f)
 		"\n"
 		"Commands:\n"
 		"  attach DEV [mode native|generic|auto] [redirect] [max-rules N]\n"
-		"         [ct-size N] [ct-half-open N]\n"
+		"         [max-containers N] [ct-size N] [ct-half-open N]\n"
 		"  detach DEV\n"
 		"  status [DEV]\n"
 		"  vtep add ADDR [type vxlan|geneve|nvgre[,...]] [port N]\n"

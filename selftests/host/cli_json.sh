@@ -168,7 +168,7 @@ trap 'rm -f "$POLICY" "$TUNNELS" "$EXPORT" "$DOCS" "$TEXT" "$ONE"; rxl_cleanup' 
 parity_args() {
 	case $1 in
 	# status: the counters' size in KiB as text, in bytes in JSON.
-	status*) printf 'json=ifindex,percpu_bytes text=pins,prog,max-rules,counters,KiB,per,CPU,%s,no,XDP,program,on,%s,not,attached,in,this,network,namespace\n' \
+	status*) printf 'json=ifindex,percpu_bytes text=pins,prog,max-rules,max-containers,counters,KiB,per,CPU,%s,no,XDP,program,on,%s,not,attached,in,this,network,namespace\n' \
 			"$(jq -r '((.percpu_bytes // 0) / 1024 * 10 | round) / 10 | tostring | if test("[.]") then . else . + ".0" end' <<< "$2")" \
 			"$(echo ${1#status})" ;;
 	# check: "consistent: N containers and M rule records, ..." as text.
@@ -259,7 +259,7 @@ for path in '.attached[]?.delivery' '.containers[]?.dev' \
 	    '.rules[]?.dport.max' '.rules[]?.comment' '.rules[]?.from' \
 	    '.container.rules[]?.dport' '.changes[]?.rule' '.interval' \
 	    '.containers[]?.pass.pps' '.drops.default' '.error.token' \
-	    '.max_rules' '.percpu_bytes' '.problems[]?.id'; do
+	    '.max_rules' '.max_containers' '.percpu_bytes' '.problems[]?.id'; do
 	cut -f3 "$DOCS" |
 		jq -se "[.[] | $path | select(. != null)] | length > 0" \
 		>/dev/null || 

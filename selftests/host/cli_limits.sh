@@ -67,7 +67,7 @@ for m in rxl_rules4 rxl_rules6; do
 	[ "$k" = 2000 ] || rxl_fail "max-rules 1000: $m has $k entries, want 2000"
 done
 out=$(cli status)
-echo "$out" | grep -q "^max-rules 1000 counters [0-9.]* KiB per CPU$" ||
+echo "$out" | grep -q "^max-rules 1000 max-containers 4096 counters [0-9.]* KiB per CPU$" ||
 	rxl_fail "status text: $out"
 st=$(cli -j status)
 [ "$(echo "$st" | jq .max_rules)" = 1000 ] || rxl_fail "status -j: $st"

@@ -36,6 +36,7 @@
 #define VNI_GENEVE	200
 #define VNI_NVGRE	300
 #define CID		7
+#define FP_CONTS	(2 * RXL_DEFAULT_CONTAINERS)	/* ids of the maps */
 
 #define NO_DROP		(-1)
 
@@ -68,6 +69,11 @@ FIXTURE_SETUP(fp)
 	ASSERT_NE(NULL, self->skel);
 	bpf_object__for_each_map(m, self->skel->obj)
 		bpf_map__set_pin_path(m, NULL);
+	/* Ids past the key's 12 bits (high_id_own_rules). */
+	bpf_object__for_each_map(m, self->skel->obj)
+		if (rxl_map_layout(bpf_map__name(m)) &&
+		    rxl_map_layout(bpf_map__name(m))->cont_sized)
+			bpf_map__set_max_entries(m, FP_CONTS);
 	/* Room for two sets of replace_large_set, small elsewhere. */
 	bpf_map__set_max_entries(self->skel->maps.rxl_rules4, 1 << 17);
 	bpf_map__set_max_entries(self->skel->maps.rxl_rules6, 1 << 14);
@@ -806,6 +812,54 @@ TEST_F(fp, default_policies)
 	CHECK_VERDICT(&p, XDP_DROP, RXL_DROP_RULE, "explicit drop");
 }
 
+/*
+ * An id past 4095: CID + 4096 gets CID's key set at the same generation
+ * and 1 in the key's set_hi (include/rxlane_maps.h), so the two never
+ * share a rule key; each gets its own verdicts and counters.
+ */
+#define CID_HI		(CID + RXL_DEFAULT_CONTAINERS)
+#define CONT4_HI	"10.1.0.3"
+#define CONT6_HI	"fd00:1::3"
+
+TEST_F(fp, high_id_own_rules)
+{
+	static const char *const allow80[] = { "prio 1 proto tcp dport 80 allow" };
+	static const char *const drop80[] = { "prio 1 proto tcp dport 80 drop" };
+	struct rxl_cont_counter cc = {};
+	struct rxl_addr a[2];
+	struct pkt p;
+	int fam;
+
+	ASSERT_EQ(0, add_addr(&a[0], CONT4_HI));
+	ASSERT_EQ(0, add_addr(&a[1], CONT6_HI));
+	ASSERT_EQ(0, rxl_fw_container_add(&self->fw, CID_HI, a, 2, 0));
+	ASSERT_EQ(0, set_rules(&self->fw, CID, true, allow80, 1));
+	ASSERT_EQ(0, set_rules(&self->fw, CID_HI, false, drop80, 1));
+	for (fam = 4; fam <= 6; fam += 2) {
+		mk_plain(&p, fam, fam == 4 ? "10.9.1.1" : "fd00:7::1",
+			 fam == 4 ? CONT4 : CONT6, IPPROTO_TCP, 80);
+		CHECK_VERDICT(&p, XDP_PASS, NO_DROP, "low id: its allow");
+		mk_plain(&p, fam, fam == 4 ? "10.9.1.1" : "fd00:7::1",
+			 fam == 4 ? CONT4_HI : CONT6_HI, IPPROTO_TCP, 80);
+		CHECK_VERDICT(&p, XDP_DROP, RXL_DROP_RULE, "high id: its drop");
+		mk_plain(&p, fam, fam == 4 ? "10.9.1.1" : "fd00:7::1",
+			 fam == 4 ? CONT4_HI : CONT6_HI, IPPROTO_TCP, 81);
+		CHECK_VERDICT(&p, XDP_PASS, NO_DROP, "high id: default allow");
+		mk_plain(&p, fam, fam == 4 ? "10.9.1.1" : "fd00:7::1",
+			 fam == 4 ? CONT4 : CONT6, IPPROTO_TCP, 81);
+		CHECK_VERDICT(&p, XDP_DROP, RXL_DROP_DEFAULT,
+			      "low id: default drop");
+	}
+	ASSERT_EQ(0, rxl_fw_container_counter(&self->fw, CID_HI, &cc));
+	EXPECT_EQ(2, cc.drop.packets);
+	EXPECT_EQ(2, cc.pass.packets);
+	/* Deleting the high id's set leaves the low id's keys. */
+	ASSERT_EQ(0, rxl_fw_container_del(&self->fw, CID_HI));
+	mk_plain(&p, 4, "10.9.1.1", CONT4, IPPROTO_TCP, 80);
+	CHECK_VERDICT(&p, XDP_PASS, NO_DROP, "low id after the high's del");
+	EXPECT_EQ(0, rxl_fw_dead_keys(&self->fw, false));
+}
+
 /* ARP and neighbour discovery are never dropped, even by policy. */
 TEST_F(fp, arp_and_nd_never_dropped)
 {
@@ -1033,8 +1087,9 @@ TEST_F(fp, bad_input_refused_with_reason)
 					  1 << 24));
 	ASSERT_EQ(0, add_addr(&a, CONT4));
 	EXPECT_EQ(-EEXIST, rxl_fw_container_add(&self->fw, CID, &a, 1, 0));
-	EXPECT_EQ(-EINVAL, rxl_fw_container_add(&self->fw,
-						RXL_MAX_CONTAINERS, &a, 1, 0));
+	EXPECT_EQ(FP_CONTS, self->fw.max_conts);
+	EXPECT_EQ(-EINVAL, rxl_fw_container_add(&self->fw, FP_CONTS, &a, 1,
+						0));
 	EXPECT_EQ(-EEXIST, rxl_fw_container_add(&self->fw, 3, &a, 1, 0));
 	EXPECT_NE(NULL, strstr(rxl_fw_error(&self->fw), "another container"));
 }

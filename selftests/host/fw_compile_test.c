@@ -365,13 +365,60 @@ TEST(entry_key_both_families)
 	EXPECT_EQ(want, k.k4.src);
 	EXPECT_EQ(24, k.k4.plen);
 	EXPECT_EQ(IPPROTO_TCP, k.k4.proto);
-	EXPECT_EQ(0, k.k4.pad);
+	EXPECT_EQ(0, k.k4.set_hi);
 	rxl_entry_key(&e[1], 0x99, &k);
 	EXPECT_EQ(0x99, k.k6.set);
 	EXPECT_EQ(0x20, k.k6.src[0]);
 	EXPECT_EQ(0xb8, k.k6.src[3]);
 	EXPECT_EQ(32, k.k6.plen);
 	EXPECT_EQ(IPPROTO_UDP, k.k6.proto);
+	EXPECT_EQ(0, k.k6.set_hi);
+	free(e);
+}
+
+/*
+ * Ids below 4096 keep the tags (and so the keys) of every older build,
+ * id << 20 | generation with a zero byte after dir; an id k + 4096 * j
+ * gets k's set and j in set_hi, so no two ids share a key.
+ */
+TEST(tag_keeps_old_keys_and_splits_high_ids)
+{
+	struct rxl_rule r[2] = {
+		rule(1, "192.0.2.0", 24, IPPROTO_TCP, 0, 0xffff, false),
+		rule(1, "2001:db8::", 32, IPPROTO_UDP, 0, 0xffff, false),
+	};
+	struct rxl_container v = { .id = 4095 };
+	struct rxl_entry *e = NULL;
+	union rxl_any_key k, old;
+	__u32 id, gen = 0xabcde;
+	char why[WHY_LEN];
+	size_t ne = 0;
+
+	ASSERT_EQ(0, rxl_expand(why, sizeof(why), r, 2, &e, &ne));
+	for (id = 0; id < 4096; id += 4095) {
+		/* The old build's key: set = id << 20 | gen, byte 11 zero. */
+		rxl_entry_key(&e[0], rxl_tag(id, gen), &k);
+		rxl_entry_key(&e[0], 0, &old);
+		old.k4.set = id << 20 | gen;
+		EXPECT_EQ(0, memcmp(&k.k4, &old.k4, sizeof(old.k4)))
+			TH_LOG("id %u", id);
+		EXPECT_EQ((__u64)(id << 20 | gen), rxl_tag(id, gen));
+		rxl_entry_key(&e[1], rxl_tag(id, gen), &k);
+		EXPECT_EQ(0, ((__u8 *)&k.k6)[sizeof(k.k6) - 1]);
+	}
+	rxl_entry_key(&e[0], rxl_tag(7, gen), &old);
+	rxl_entry_key(&e[0], rxl_tag(4096 + 7, gen), &k);
+	EXPECT_EQ(old.k4.set, k.k4.set);
+	EXPECT_EQ(1, k.k4.set_hi);
+	EXPECT_NE(0, memcmp(&k.k4, &old.k4, sizeof(old.k4)));
+	rxl_entry_key(&e[1], rxl_tag(65535, gen), &k);
+	EXPECT_EQ(15, k.k6.set_hi);
+	EXPECT_EQ(0xfffU << 20 | gen, k.k6.set);
+	/* What a key says is what the container's value says. */
+	EXPECT_EQ(rxl_key_tag(&k.k6, sizeof(k.k6)), rxl_tag(65535, gen));
+	v.id = 65535;
+	v.set = (__u32)rxl_tag(65535, gen);
+	EXPECT_EQ(rxl_cont_tag(&v), rxl_tag(65535, gen));
 	free(e);
 }
 
