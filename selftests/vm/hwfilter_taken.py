@@ -13,7 +13,6 @@ looking at the containers present (issue 15; Documentation/hwfilter.rst,
   container's locations are exactly the ones the next container gets;
 - with the last container gone, the NIC gives the band back: the user's
   entry in it can be deleted again."""
-import json
 import os
 import sys
 
@@ -24,23 +23,14 @@ need_root_and_module()
 CAP = 64                         # band: CAP/2 .. CAP-1
 BAND = CAP // 2
 set_param('ntuple_capacity', CAP)
-CLI = os.path.join(TOP, 'user', 'rxlane')
 t = Topo(queues=2)
 t2 = Topo(queues=2, tag='x' + str(os.getpid() % 100000), nic_ip='10.78.0.1',
           wire_ip='10.78.0.2')
 USER_LOC = CAP - 1               # the user's own entry, in the band
 
 
-def cli(args, ok=True):
-    rc, out = sh_rc('%s %s' % (CLI, args))
-    if ok:
-        check(rc == 0, 'rxlane %s: exit %d: %s' % (args, rc, out.strip()))
-    return rc, out
-
-
-def hw_list():
-    _, out = cli('-j hw list')
-    return {c['name']: c for c in json.loads(out)['containers']}
+cli = rxlane                     # rxl.py
+hw_list = hw_containers
 
 
 def locs(name, kind=None):
