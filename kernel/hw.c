@@ -18,17 +18,23 @@
 #include <linux/inetdevice.h>
 #include <linux/ip.h>
 #include <linux/ipv6.h>
+#include <linux/jhash.h>
 #include <linux/rculist.h>
 #include <linux/rtnetlink.h>
 #include <linux/slab.h>
 #include <linux/xarray.h>
 #include <net/net_namespace.h>
+#include <net/netns/hash.h>
 
 #include "rxlane.h"
 #include "hw.h"
 
 static DEFINE_XARRAY_ALLOC(rxlane_hw_conts);
 static LIST_HEAD(rxlane_hw_ctxs);
+static LIST_HEAD(rxlane_hw_nics);
+static struct rhashtable rxlane_hw_names;
+static struct rhashtable rxlane_hw_addrs;
+static struct rhashtable rxlane_hw_macs;
 
 /* One entry to install: what it is, for which address, rule and block. */
 struct rxlane_hw_item {
@@ -36,13 +42,6 @@ struct rxlane_hw_item {
 	u8 addr;
 	const struct rxlane_hw_rule *rule;
 	struct rxlane_hw_block block;
-};
-
-/* The NIC's table as read before a change. */
-struct rxlane_hw_table {
-	u32 cap;
-	u32 band;
-	unsigned long *used;
 };
 
 static struct rxlane_priv *rxlane_hw_priv(struct net_device *dev)
@@ -183,15 +182,12 @@ static void rxlane_hw_ctx_put(struct rxlane_hw_ctx *ctx, bool nic)
 	kfree(ctx);
 }
 
-static void rxlane_hw_table_free(struct rxlane_hw_table *t)
-{
-	bitmap_free(t->used);
-}
-
-/* Read the NIC's table size and the locations in use. */
-static int rxlane_hw_table_read(struct net_device *dev,
-				struct rxlane_hw_table *t,
-				struct netlink_ext_ack *extack)
+/*
+ * Read @dev's table size and the locations in use into @nic: once, when
+ * the NIC's first container comes.
+ */
+static int rxlane_hw_nic_read(struct net_device *dev, struct rxlane_hw_nic *nic,
+			      struct netlink_ext_ack *extack)
 {
 	const struct ethtool_ops *ops = dev->ethtool_ops;
 	struct ethtool_rxnfc cmd = { .cmd = ETHTOOL_GRXCLSRLCNT };
@@ -203,17 +199,19 @@ static int rxlane_hw_table_read(struct net_device *dev,
 		NL_SET_ERR_MSG_MOD(extack, "the NIC does not report its filter table");
 		return err;
 	}
-	t->cap = cmd.data & ~(u64)RX_CLS_LOC_SPECIAL;
-	if (!t->cap || t->cap > 65536 || !(cmd.data & RX_CLS_LOC_SPECIAL)) {
+	nic->cap = cmd.data & ~(u64)RX_CLS_LOC_SPECIAL;
+	if (!nic->cap || nic->cap > 65536 || !(cmd.data & RX_CLS_LOC_SPECIAL)) {
 		NL_SET_ERR_MSG_MOD(extack,
 				   "the NIC's filter table has no fixed size with chosen locations");
 		return -EOPNOTSUPP;
 	}
-	t->band = t->cap / 2;
+	nic->band = nic->cap / 2;
+	nic->low = nic->band;
+	nic->high = nic->cap;
 	count = cmd.rule_cnt;
 	locs = kvcalloc(count ?: 1, sizeof(*locs), GFP_KERNEL);
-	t->used = bitmap_zalloc(t->cap, GFP_KERNEL);
-	if (!locs || !t->used) {
+	nic->used = bitmap_zalloc(nic->cap, GFP_KERNEL);
+	if (!locs || !nic->used) {
 		err = -ENOMEM;
 		goto err_free;
 	}
@@ -225,50 +223,161 @@ static int rxlane_hw_table_read(struct net_device *dev,
 		goto err_free;
 	}
 	for (i = 0; i < cmd.rule_cnt && i < count; i++)
-		if (locs[i] < t->cap)
-			__set_bit(locs[i], t->used);
+		if (locs[i] < nic->cap)
+			__set_bit(locs[i], nic->used);
 	kvfree(locs);
 	return 0;
 
 err_free:
 	kvfree(locs);
-	bitmap_free(t->used);
-	t->used = NULL;
+	bitmap_free(nic->used);
+	nic->used = NULL;
 	return err;
+}
+
+/**
+ * rxlane_hw_nic_get() - hw.c's state of @dev, for one more container
+ * @dev:	the NIC
+ * @extack:	why not
+ *
+ * The first container of a NIC reads its table (the only read of the
+ * whole table) and, on rxlane's NIC, reserves the container band.
+ *
+ * Context: RTNL held; may sleep.
+ * Return: the state or an ERR_PTR; nothing changed on error.
+ */
+static struct rxlane_hw_nic *rxlane_hw_nic_get(struct net_device *dev,
+					       struct netlink_ext_ack *extack)
+{
+	struct rxlane_priv *priv = rxlane_hw_priv(dev);
+	struct rxlane_hw_nic *nic;
+	int err;
+
+	list_for_each_entry(nic, &rxlane_hw_nics, list) {
+		if (nic->dev == dev) {
+			nic->nconts++;
+			return nic;
+		}
+	}
+	nic = kzalloc(sizeof(*nic), GFP_KERNEL);
+	if (!nic)
+		return ERR_PTR(-ENOMEM);
+	err = rxlane_hw_nic_read(dev, nic, extack);
+	if (err) {
+		kfree(nic);
+		return ERR_PTR(err);
+	}
+	nic->dev = dev;
+	nic->nconts = 1;
+	list_add(&nic->list, &rxlane_hw_nics);
+	if (priv)
+		rxlane_ntuple_set_band(priv, true);
+	return nic;
+}
+
+/*
+ * Drop a container of @nic; with the last one the state goes and, when
+ * @touch (the NIC stays registered), rxlane's NIC gives the band back.
+ */
+static void rxlane_hw_nic_put(struct rxlane_hw_nic *nic, bool touch)
+{
+	struct rxlane_priv *priv = rxlane_hw_priv(nic->dev);
+
+	if (--nic->nconts)
+		return;
+	if (priv && touch)
+		rxlane_ntuple_set_band(priv, false);
+	list_del(&nic->list);
+	bitmap_free(nic->used);
+	kfree(nic);
+}
+
+/* Location @loc of @nic's band is in use from now on. */
+static void rxlane_hw_loc_take(struct rxlane_hw_nic *nic, u32 loc)
+{
+	__set_bit(loc, nic->used);
+	if (loc == nic->low)
+		nic->low++;
+	if (loc + 1 == nic->high)
+		nic->high--;
+}
+
+/* Location @loc of @nic's band is free again. */
+static void rxlane_hw_loc_give(struct rxlane_hw_nic *nic, u32 loc)
+{
+	if (loc < nic->band || loc >= nic->cap)
+		return;
+	__clear_bit(loc, nic->used);
+	nic->low = min(nic->low, loc);
+	nic->high = max(nic->high, loc + 1);
+}
+
+/* Give back the @n locations of @locs that are set (not U32_MAX). */
+static void rxlane_hw_locs_give(struct rxlane_hw_nic *nic, const u32 *locs,
+				unsigned int n)
+{
+	while (n--)
+		if (locs[n] != U32_MAX)
+			rxlane_hw_loc_give(nic, locs[n]);
+}
+
+/*
+ * Whether a free location of @nic holds an entry hw.c did not make (the
+ * user's, inserted in the band of a driver that does not reserve it, as
+ * rxlane's NIC does): such a location is marked in use for good, so a
+ * user's entry is never overwritten. One GRXCLSRULE per location picked.
+ */
+static bool rxlane_hw_loc_foreign(struct rxlane_hw_nic *nic, u32 loc)
+{
+	struct ethtool_rxnfc cmd = { .cmd = ETHTOOL_GRXCLSRULE };
+
+	cmd.fs.location = loc;
+	if (nic->dev->ethtool_ops->get_rxnfc(nic->dev, &cmd, NULL))
+		return false;
+	rxlane_hw_loc_take(nic, loc);
+	return true;
 }
 
 /*
  * Locations for @nallow allow entries (the lowest free ones of the band,
  * below @limit) then @ntail tail entries (the highest free ones): every
- * allow entry sits above every tail entry.
+ * allow entry sits above every tail entry. They are taken in @nic; on
+ * error none is. @low and @high make the search start where the last one
+ * ended, not at the band's edge: its cost does not grow with the
+ * containers present.
  */
-static int rxlane_hw_pick(struct rxlane_hw_table *t, u32 *locs,
+static int rxlane_hw_pick(struct rxlane_hw_nic *nic, u32 *locs,
 			  unsigned int nallow, unsigned int ntail, u32 limit,
 			  struct netlink_ext_ack *extack)
 {
-	u32 top = t->cap, loc = t->band;
+	u32 top = nic->high, loc = nic->low;
 	unsigned int i;
 
+	memset(locs, 0xff, (nallow + ntail) * sizeof(*locs));
 	for (i = 0; i < ntail; i++) {
 		do {
-			if (top <= t->band)
+			if (top <= nic->band)
 				goto err_nospc;
 			top--;
-		} while (test_bit(top, t->used));
+		} while (test_bit(top, nic->used) ||
+			 rxlane_hw_loc_foreign(nic, top));
 		locs[nallow + i] = top;
-		__set_bit(top, t->used);
+		rxlane_hw_loc_take(nic, top);
 	}
 	limit = min(limit, top);
 	for (i = 0; i < nallow; i++) {
-		loc = find_next_zero_bit(t->used, limit, loc);
-		if (loc >= limit)
-			goto err_nospc;
+		do {
+			loc = find_next_zero_bit(nic->used, limit, loc);
+			if (loc >= limit)
+				goto err_nospc;
+		} while (rxlane_hw_loc_foreign(nic, loc));
 		locs[i] = loc;
-		__set_bit(loc, t->used);
+		rxlane_hw_loc_take(nic, loc);
 	}
 	return 0;
 
 err_nospc:
+	rxlane_hw_locs_give(nic, locs, nallow + ntail);
 	NL_SET_ERR_MSG_MOD(extack,
 			   "the NIC's container band has too few free entries (nothing was installed)");
 	return -ENOSPC;
@@ -368,21 +477,6 @@ static void rxlane_hw_entry_del(struct net_device *dev, u32 loc)
 			    loc, err);
 }
 
-/* Reserve the band on rxlane's NIC while any container sits on it. */
-static void rxlane_hw_band_update(struct net_device *dev)
-{
-	struct rxlane_priv *priv = rxlane_hw_priv(dev);
-	struct rxlane_hw_cont *c;
-	unsigned long i;
-	bool on = false;
-
-	if (!priv)
-		return;
-	xa_for_each(&rxlane_hw_conts, i, c)
-		on |= c->dev == dev;
-	rxlane_ntuple_set_band(priv, on);
-}
-
 /**
  * rxlane_hw_install() - install @n entries of @c, all or nothing
  * @c:		the container
@@ -404,7 +498,6 @@ static int rxlane_hw_install(struct rxlane_hw_cont *c,
 			     struct netlink_ext_ack *extack)
 {
 	struct rxlane_hw_entry *entries;
-	struct rxlane_hw_table t = {};
 	struct ethtool_rxnfc *cmd;
 	unsigned int i = 0;
 	u32 *locs;
@@ -421,17 +514,15 @@ static int rxlane_hw_install(struct rxlane_hw_cont *c,
 		err = -ENOMEM;
 		goto err_free;
 	}
-	err = rxlane_hw_table_read(c->dev, &t, extack);
-	if (err)
-		goto err_free;
-	err = rxlane_hw_pick(&t, locs, nallow, n - nallow, limit, extack);
+	err = rxlane_hw_pick(c->nic, locs, nallow, n - nallow, limit, extack);
 	if (err)
 		goto err_free;
 	for (i = 0; i < n; i++) {
 		rxlane_hw_spec(c, &items[i], locs[i], cmd);
 		err = rxlane_hw_rxnfc(c->dev, cmd);
 		if (!err && cmd->fs.location != locs[i]) {
-			locs[i] = cmd->fs.location;
+			/* inserted, at a location we did not ask for */
+			rxlane_hw_entry_del(c->dev, cmd->fs.location);
 			err = -EIO;
 		}
 		if (err) {
@@ -451,18 +542,15 @@ static int rxlane_hw_install(struct rxlane_hw_cont *c,
 	kvfree(c->entries);
 	c->entries = entries;
 	c->nentries += n;
-	rxlane_hw_table_free(&t);
 	kfree(cmd);
 	kfree(locs);
 	return 0;
 
 err_undo:
-	if (err == -EIO)
-		i++;	/* inserted, at a location we did not ask for */
 	while (i--)
 		rxlane_hw_entry_del(c->dev, locs[i]);
+	rxlane_hw_locs_give(c->nic, locs, n);
 err_free:
-	rxlane_hw_table_free(&t);
 	kvfree(entries);
 	kfree(cmd);
 	kfree(locs);
@@ -492,41 +580,152 @@ static unsigned int rxlane_hw_rule_items(const struct rxlane_hw_cont *c,
 	return n;
 }
 
-static bool rxlane_hw_addr_eq(const struct rxlane_hw_addr *a,
-			      const struct rxlane_hw_addr *b)
+/* ---- names, addresses and MACs taken: hash tables, RTNL writers ------- */
+
+/* The key of rxlane_hw_names: a container's owner and name. */
+struct rxlane_hw_name_arg {
+	const struct net *net;
+	const char *name;
+};
+
+static u32 rxlane_hw_name_hashfn(const void *data, u32 len, u32 seed)
 {
-	return a->family == b->family && !memcmp(a->a, b->a, sizeof(a->a));
+	const struct rxlane_hw_name_arg *k = data;
+
+	return jhash(k->name, strlen(k->name), seed ^ net_hash_mix(k->net));
+}
+
+static u32 rxlane_hw_name_obj_hashfn(const void *data, u32 len, u32 seed)
+{
+	const struct rxlane_hw_cont *c = data;
+	struct rxlane_hw_name_arg k = {
+		.net = read_pnet(&c->owner),
+		.name = c->name,
+	};
+
+	return rxlane_hw_name_hashfn(&k, len, seed);
+}
+
+static int rxlane_hw_name_cmpfn(struct rhashtable_compare_arg *arg,
+				const void *obj)
+{
+	const struct rxlane_hw_name_arg *k = arg->key;
+	const struct rxlane_hw_cont *c = obj;
+
+	return !net_eq(read_pnet(&c->owner), k->net) || strcmp(c->name, k->name);
+}
+
+static const struct rhashtable_params rxlane_hw_name_params = {
+	.head_offset = offsetof(struct rxlane_hw_cont, name_node),
+	.hashfn = rxlane_hw_name_hashfn,
+	.obj_hashfn = rxlane_hw_name_obj_hashfn,
+	.obj_cmpfn = rxlane_hw_name_cmpfn,
+	.automatic_shrinking = true,
+};
+
+static const struct rhashtable_params rxlane_hw_addr_params = {
+	.key_len = offsetofend(struct rxlane_hw_addr_key, family),
+	.key_offset = offsetof(struct rxlane_hw_addr_node, key),
+	.head_offset = offsetof(struct rxlane_hw_addr_node, node),
+	.automatic_shrinking = true,
+};
+
+static const struct rhashtable_params rxlane_hw_mac_params = {
+	.key_len = offsetofend(struct rxlane_hw_mac_node, mac) -
+		   offsetof(struct rxlane_hw_mac_node, dev),
+	.key_offset = offsetof(struct rxlane_hw_mac_node, dev),
+	.head_offset = offsetof(struct rxlane_hw_mac_node, node),
+	.automatic_shrinking = true,
+};
+
+/* Fill @c's hash keys from its NIC, addresses and MAC. */
+static void rxlane_hw_cont_keys(struct rxlane_hw_cont *c)
+{
+	struct rxlane_hw_addr_key *k;
+	unsigned int i;
+
+	for (i = 0; i < c->naddrs; i++) {
+		k = &c->addr_nodes[i].key;
+		memset(k, 0, sizeof(*k));
+		k->dev = c->dev;
+		k->family = c->addrs[i].family;
+		memcpy(k->a, c->addrs[i].a, sizeof(k->a));
+	}
+	c->mac_node.dev = c->dev;
+	memcpy(c->mac_node.mac, c->mac, ETH_ALEN);
 }
 
 /* Whether another container on @c's NIC has one of @c's addresses. */
 static bool rxlane_hw_addr_taken(const struct rxlane_hw_cont *c)
 {
-	struct rxlane_hw_cont *o;
-	unsigned long i;
-	unsigned int x, y;
+	unsigned int i;
 
-	xa_for_each(&rxlane_hw_conts, i, o) {
-		if (o == c || o->dev != c->dev)
-			continue;
-		for (x = 0; x < c->naddrs; x++)
-			for (y = 0; y < o->naddrs; y++)
-				if (rxlane_hw_addr_eq(&c->addrs[x], &o->addrs[y]))
-					return true;
-	}
+	for (i = 0; i < c->naddrs; i++)
+		if (rhashtable_lookup_fast(&rxlane_hw_addrs, &c->addr_nodes[i].key,
+					   rxlane_hw_addr_params))
+			return true;
 	return false;
 }
 
 /* Whether another container on @c's NIC has @c's MAC. */
 static bool rxlane_hw_mac_taken(const struct rxlane_hw_cont *c)
 {
-	struct rxlane_hw_cont *o;
-	unsigned long i;
+	return rhashtable_lookup_fast(&rxlane_hw_macs, &c->mac_node.dev,
+				      rxlane_hw_mac_params);
+}
 
-	xa_for_each(&rxlane_hw_conts, i, o)
-		if (o != c && o->dev == c->dev && o->has_mac &&
-		    ether_addr_equal(o->mac, c->mac))
-			return true;
-	return false;
+/* Unhash @c's name, its first @naddrs addresses and, with @mac, its MAC. */
+static void rxlane_hw_cont_unhash(struct rxlane_hw_cont *c,
+				  unsigned int naddrs, bool mac)
+{
+	if (mac)
+		rhashtable_remove_fast(&rxlane_hw_macs, &c->mac_node.node,
+				       rxlane_hw_mac_params);
+	while (naddrs--)
+		rhashtable_remove_fast(&rxlane_hw_addrs,
+				       &c->addr_nodes[naddrs].node,
+				       rxlane_hw_addr_params);
+	rhashtable_remove_fast(&rxlane_hw_names, &c->name_node,
+			       rxlane_hw_name_params);
+}
+
+/*
+ * Hash @c's name, addresses and MAC, checked free before (a name, address
+ * or MAC taken here is a bug: -EEXIST); -ENOMEM or -EBUSY come from the
+ * hash tables. Context: RTNL held. On error @c is in no table.
+ */
+static int rxlane_hw_cont_hash(struct rxlane_hw_cont *c)
+{
+	struct rxlane_hw_name_arg k = {
+		.net = read_pnet(&c->owner),
+		.name = c->name,
+	};
+	unsigned int i;
+	int err;
+
+	err = rhashtable_lookup_insert_key(&rxlane_hw_names, &k, &c->name_node,
+					   rxlane_hw_name_params);
+	if (err)
+		return err;
+	for (i = 0; i < c->naddrs; i++) {
+		err = rhashtable_lookup_insert_fast(&rxlane_hw_addrs,
+						    &c->addr_nodes[i].node,
+						    rxlane_hw_addr_params);
+		if (err)
+			goto err_unhash;
+	}
+	if (c->has_mac) {
+		err = rhashtable_lookup_insert_fast(&rxlane_hw_macs,
+						    &c->mac_node.node,
+						    rxlane_hw_mac_params);
+		if (err)
+			goto err_unhash;
+	}
+	return 0;
+
+err_unhash:
+	rxlane_hw_cont_unhash(c, i, false);
+	return err;
 }
 
 /* ---- the egress spoof check (rxlane's NIC, its transmit path) ---------- */
@@ -860,18 +1059,17 @@ int rxlane_hw_entry_hits(const struct rxlane_hw_cont *c,
  * @net:	the caller's namespace
  * @name:	the name
  *
+ * One hash lookup, whatever the containers present.
+ *
  * Context: RTNL held.
  * Return: the container or NULL.
  */
 struct rxlane_hw_cont *rxlane_hw_find(struct net *net, const char *name)
 {
-	struct rxlane_hw_cont *c;
-	unsigned long i;
+	struct rxlane_hw_name_arg k = { .net = net, .name = name };
 
-	xa_for_each(&rxlane_hw_conts, i, c)
-		if (net_eq(read_pnet(&c->owner), net) && !strcmp(c->name, name))
-			return c;
-	return NULL;
+	return rhashtable_lookup_fast(&rxlane_hw_names, &k,
+				      rxlane_hw_name_params);
 }
 
 /**
@@ -959,6 +1157,7 @@ int rxlane_hw_cont_add(struct rxlane_hw_cont *c, struct netlink_ext_ack *extack)
 	err = rxlane_hw_nic_ok(c->dev, extack);
 	if (err)
 		return err;
+	rxlane_hw_cont_keys(c);
 	if (rxlane_hw_addr_taken(c)) {
 		NL_SET_ERR_MSG_MOD(extack,
 				   "another container on the NIC has one of these addresses");
@@ -988,16 +1187,26 @@ int rxlane_hw_cont_add(struct rxlane_hw_cont *c, struct netlink_ext_ack *extack)
 		err = PTR_ERR(c->ctx);
 		goto err_free_items;
 	}
+	c->nic = rxlane_hw_nic_get(c->dev, extack);
+	if (IS_ERR(c->nic)) {
+		err = PTR_ERR(c->nic);
+		goto err_put_ctx;
+	}
 	err = xa_alloc(&rxlane_hw_conts, &c->id, c, xa_limit_31b, GFP_KERNEL);
 	if (err)
-		goto err_put_ctx;
-	rxlane_hw_band_update(c->dev);
+		goto err_put_nic;
+	err = rxlane_hw_cont_hash(c);
+	if (err) {
+		NL_SET_ERR_MSG_MOD(extack,
+				   "cannot hash the container's name and addresses");
+		goto err_erase;
+	}
 	if (spoof) {
 		err = rxlane_hw_spoof_link(rxlane_hw_priv(c->dev), spoof);
 		if (err) {
 			NL_SET_ERR_MSG_MOD(extack,
 					   "cannot add the container to the NIC's spoof check");
-			goto err_erase;
+			goto err_unhash;
 		}
 	}
 	err = rxlane_hw_install(c, items, nallow, n, U32_MAX, extack);
@@ -1013,9 +1222,13 @@ err_unlink:
 		rxlane_hw_spoof_unlink(rxlane_hw_priv(c->dev), spoof);
 		spoof = NULL;
 	}
+err_unhash:
+	rxlane_hw_cont_unhash(c, c->naddrs, c->has_mac);
 err_erase:
 	xa_erase(&rxlane_hw_conts, c->id);
-	rxlane_hw_band_update(c->dev);
+err_put_nic:
+	rxlane_hw_nic_put(c->nic, true);
+	c->nic = NULL;
 err_put_ctx:
 	rxlane_hw_ctx_put(c->ctx, true);
 	c->ctx = NULL;
@@ -1036,12 +1249,14 @@ static void rxlane_hw_cont_remove(struct rxlane_hw_cont *c, bool nic,
 		rxlane_genl_notify(c, RXLANE_CMD_CONT_DEL);
 	if (c->spoof)
 		rxlane_hw_spoof_unlink(rxlane_hw_priv(c->dev), c->spoof);
-	for (i = c->nentries; nic && i--; )
+	for (i = c->nentries; nic && i--; ) {
 		rxlane_hw_entry_del(c->dev, c->entries[i].loc);
+		rxlane_hw_loc_give(c->nic, c->entries[i].loc);
+	}
 	rxlane_hw_ctx_put(c->ctx, nic);
+	rxlane_hw_nic_put(c->nic, nic);
+	rxlane_hw_cont_unhash(c, c->naddrs, c->has_mac);
 	xa_erase(&rxlane_hw_conts, c->id);
-	if (nic)
-		rxlane_hw_band_update(c->dev);
 	kvfree(c->entries);
 	kfree(c);
 }
@@ -1127,9 +1342,12 @@ int rxlane_hw_rule_del(struct rxlane_hw_cont *c, u32 id,
 		NL_SET_ERR_MSG_MOD(extack, "the container has no rule of that id");
 		return -ENOENT;
 	}
-	for (i = c->nentries; i--; )
-		if (c->entries[i].rule_id == id)
+	for (i = c->nentries; i--; ) {
+		if (c->entries[i].rule_id == id) {
 			rxlane_hw_entry_del(c->dev, c->entries[i].loc);
+			rxlane_hw_loc_give(c->nic, c->entries[i].loc);
+		}
+	}
 	for (i = 0, j = 0; i < c->nentries; i++)
 		if (c->entries[i].rule_id != id)
 			c->entries[j++] = c->entries[i];
@@ -1191,8 +1409,39 @@ static struct notifier_block rxlane_hw_notifier = {
 	.notifier_call = rxlane_hw_netdev_event,
 };
 
+/* The tables of names, addresses and MACs taken, empty. */
+static int rxlane_hw_tables_init(void)
+{
+	int err;
+
+	err = rhashtable_init(&rxlane_hw_names, &rxlane_hw_name_params);
+	if (err)
+		return err;
+	err = rhashtable_init(&rxlane_hw_addrs, &rxlane_hw_addr_params);
+	if (err)
+		goto err_destroy_names;
+	err = rhashtable_init(&rxlane_hw_macs, &rxlane_hw_mac_params);
+	if (err)
+		goto err_destroy_addrs;
+	return 0;
+
+err_destroy_addrs:
+	rhashtable_destroy(&rxlane_hw_addrs);
+err_destroy_names:
+	rhashtable_destroy(&rxlane_hw_names);
+	return err;
+}
+
+static void rxlane_hw_tables_uninit(void)
+{
+	rhashtable_destroy(&rxlane_hw_macs);
+	rhashtable_destroy(&rxlane_hw_addrs);
+	rhashtable_destroy(&rxlane_hw_names);
+}
+
 /**
- * rxlane_hw_init() - register the pernet operations and the notifier
+ * rxlane_hw_init() - make the tables, register the pernet operations and
+ *		      the notifier
  *
  * Context: module init.
  * Return: 0 or -errno.
@@ -1201,9 +1450,12 @@ int rxlane_hw_init(void)
 {
 	int err;
 
-	err = register_pernet_subsys(&rxlane_hw_net_ops);
+	err = rxlane_hw_tables_init();
 	if (err)
 		return err;
+	err = register_pernet_subsys(&rxlane_hw_net_ops);
+	if (err)
+		goto err_tables_uninit;
 	err = register_netdevice_notifier(&rxlane_hw_notifier);
 	if (err)
 		goto err_unregister_pernet;
@@ -1211,6 +1463,8 @@ int rxlane_hw_init(void)
 
 err_unregister_pernet:
 	unregister_pernet_subsys(&rxlane_hw_net_ops);
+err_tables_uninit:
+	rxlane_hw_tables_uninit();
 	return err;
 }
 
@@ -1229,4 +1483,6 @@ void rxlane_hw_uninit(void)
 	unregister_netdevice_notifier(&rxlane_hw_notifier);
 	WARN_ON(!xa_empty(&rxlane_hw_conts));
 	WARN_ON(!list_empty(&rxlane_hw_ctxs));
+	WARN_ON(!list_empty(&rxlane_hw_nics));
+	rxlane_hw_tables_uninit();
 }

@@ -128,6 +128,70 @@ struct rxlane_hw_spoof {
 };
 
 /**
+ * struct rxlane_hw_nic - what hw.c keeps of a NIC while containers sit on it
+ * @list:	in hw.c's list of NICs
+ * @dev:	the NIC, no reference: it goes with its last container
+ * @nconts:	containers on it
+ * @cap:	its filter table's size
+ * @band:	the first location of the container band (@cap / 2)
+ * @used:	locations of the band in use (a bitmap of @cap bits): read from
+ *		the NIC once, when its first container came, then kept by
+ *		hw.c's own inserts and deletes
+ * @low:	every location in [@band, @low) is in use
+ * @high:	every location in [@high, @cap) is in use
+ *
+ * So an add costs the same with one container on the NIC or thousands:
+ * nothing here is found by reading the NIC's whole table again.
+ */
+struct rxlane_hw_nic {
+	struct list_head list;
+	struct net_device *dev;
+	unsigned int nconts;
+	u32 cap;
+	u32 band;
+	unsigned long *used;
+	u32 low;
+	u32 high;
+};
+
+/**
+ * struct rxlane_hw_addr_key - an address of a container on a NIC, as the
+ *			       table of taken addresses hashes it
+ * @dev:	the NIC
+ * @a:		IPv4 in a[0] (the rest 0), or IPv6
+ * @family:	AF_INET or AF_INET6
+ */
+struct rxlane_hw_addr_key {
+	const struct net_device *dev;
+	__be32 a[4];
+	u32 family;
+};
+
+/**
+ * struct rxlane_hw_addr_node - a container's address in hw.c's table of
+ *				taken addresses
+ * @node:	hash table linkage
+ * @key:	the NIC and the address
+ */
+struct rxlane_hw_addr_node {
+	struct rhash_head node;
+	struct rxlane_hw_addr_key key;
+};
+
+/**
+ * struct rxlane_hw_mac_node - a container's MAC in hw.c's table of taken
+ *			       MACs
+ * @node:	hash table linkage
+ * @dev:	the NIC (the key: @dev and @mac)
+ * @mac:	the MAC
+ */
+struct rxlane_hw_mac_node {
+	struct rhash_head node;
+	const struct net_device *dev;
+	u8 mac[ETH_ALEN];
+};
+
+/**
  * struct rxlane_hw_cont - a container whose firewall the NIC enforces
  * @id:		index in the container xarray (the dump cursor)
  * @name:	its name, unique within @owner
@@ -152,6 +216,10 @@ struct rxlane_hw_spoof {
  * @spoofchk:	its egress spoof check was asked for (RXLANE_A_SPOOFCHK)
  * @spoof:	its egress spoof check (RXLANE_A_SPOOFCHK), else NULL; in the
  *		NIC's list from rxlane_hw_cont_add() to its removal
+ * @nic:	hw.c's state of @dev
+ * @name_node:	in hw.c's table of names, keyed by @owner and @name
+ * @addr_nodes:	@addrs in hw.c's table of taken addresses
+ * @mac_node:	@mac in hw.c's table of taken MACs, when @has_mac
  */
 struct rxlane_hw_cont {
 	u32 id;
@@ -173,6 +241,10 @@ struct rxlane_hw_cont {
 	u8 mac[ETH_ALEN];
 	bool spoofchk;
 	struct rxlane_hw_spoof *spoof;
+	struct rxlane_hw_nic *nic;
+	struct rhash_head name_node;
+	struct rxlane_hw_addr_node addr_nodes[RXLANE_ADDRS_MAX];
+	struct rxlane_hw_mac_node mac_node;
 };
 
 /* hw.c */

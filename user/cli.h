@@ -28,6 +28,7 @@
 #define CLI_SCHEMA		2
 #define CLI_PIN_DIR		RXL_FW_PIN_ROOT
 #define CLI_NAME_MAX		32	/* container name, with its NUL */
+#define CLI_NETNS_MAX		128	/* a container's netns path, with NUL */
 #define CLI_COMMENT_MAX		64	/* rule comment, with its NUL */
 #define CLI_MAX_ADDRS		8	/* addresses per container */
 #define CLI_CONTS_PIN		"cli_conts"	/* the container records */
@@ -68,6 +69,12 @@ struct cli_cont {
 	__u64 cpus;		/* its CPUs (0..63) in the NIC, 0: all */
 	char nic[16];		/* the NIC (IFNAMSIZ), "" without hw */
 	char hw_reason[128];	/* why it fell back (the kernel's extack) */
+	/*
+	 * The network namespace (a path: the CNI plugin's CNI_NETNS) the
+	 * NIC's container goes with (NETNS_FD, whenever the CLI makes it
+	 * anew: check --repair, container set); "" none.
+	 */
+	char netns[CLI_NETNS_MAX];
 };
 
 /* Where a container with hw is enforced (struct cli_cont's hw_state). */
@@ -165,12 +172,6 @@ struct cli {
 	bool hw_done;			/* a container with hw was synced */
 	__u32 hw_state;			/* enum cli_hw_state */
 	char hw_reason[128];
-	/*
-	 * The network namespace (a path) the next cli_sync() gives a
-	 * container it makes in the NIC (NETNS_FD: the NIC's entries go
-	 * with it); NULL: none. The CNI plugin's CNI_NETNS.
-	 */
-	const char *hw_netns;
 	__u32 max_conts;		/* cli_max_conts() of unopened maps */
 };
 

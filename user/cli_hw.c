@@ -63,6 +63,7 @@ struct cli_hw_cont {
 	__u8 def;
 	bool has_mac, spoofchk;
 	__u8 mac[6];
+	__u64 netns_cookie;		/* its namespace's, 0 none */
 	unsigned int naddrs, nrules;
 	struct cli_addr addrs[RXLANE_ADDRS_MAX];
 	struct cli_hw_rule rules[RXLANE_RULES_MAX];
@@ -139,6 +140,9 @@ static int cli_hw_get_cb(const struct nlmsghdr *nlh, void *data)
 		k->has_mac = true;
 	}
 	k->spoofchk = tb[RXLANE_A_SPOOFCHK];
+	if (tb[RXLANE_A_NETNS_COOKIE] &&
+	    !mnl_attr_validate(tb[RXLANE_A_NETNS_COOKIE], MNL_TYPE_U64))
+		k->netns_cookie = mnl_attr_get_u64(tb[RXLANE_A_NETNS_COOKIE]);
 	if (tb[RXLANE_A_ADDRS]) {
 		mnl_attr_for_each_nested(a, tb[RXLANE_A_ADDRS]) {
 			size_t len = mnl_attr_get_payload_len(a);
@@ -290,6 +294,9 @@ static bool cli_hw_shape_same(const struct cli_hw_cont *k,
 	    (k->has_mac && memcmp(k->mac, s->cont.mac, 6)) ||
 	    k->spoofchk != cli_hw_spoofchk(s))
 		return false;
+	/* Tied to a namespace or not, as the record says (not which one). */
+	if (!k->netns_cookie != !s->cont.netns[0])
+		return false;
 	for (i = 0; i < s->cont.naddrs; i++) {
 		for (j = 0; j < k->naddrs; j++)
 			if (k->addrs[j].family == s->cont.addrs[i].family &&
@@ -323,12 +330,14 @@ static void cli_hw_put_rule(struct nlmsghdr *nlh, const struct cli_rule *r)
 
 /*
  * The kernel's container @s, its rules included: one CONT_NEW, so the NIC
- * never holds its drop entries without its allow entries. With @netns (a
- * path) it goes with that network namespace too.
+ * never holds its drop entries without its allow entries. With a netns in
+ * its record (a path) it goes with that network namespace too; a path
+ * that names no namespace any more is a refusal (the fallback).
  */
 static int cli_hw_new(struct hw_nl *h, const struct cli_set *s,
-		      unsigned int ifindex, const char *netns)
+		      unsigned int ifindex)
 {
+	const char *netns = s->cont.netns[0] ? s->cont.netns : NULL;
 	struct nlmsghdr *nlh = hw_nl_msg(h, RXLANE_CMD_CONT_NEW, NLM_F_ACK);
 	const struct cli_addr *a;
 	struct nlattr *nest;
@@ -412,7 +421,7 @@ static void cli_hw_why(struct hw_nl *h, int err, const char *what,
  * the kernel's container: the fallback).
  */
 static int cli_hw_apply(struct hw_nl *h, const struct cli_set *s,
-			const char *netns, bool dry, char *why, size_t len)
+			bool dry, char *why, size_t len)
 {
 	struct cli_hw_cont *k;
 	unsigned int ifindex, i, j;
@@ -438,7 +447,7 @@ static int cli_hw_apply(struct hw_nl *h, const struct cli_set *s,
 	}
 	if (k->found && !cli_hw_shape_same(k, s, ifindex)) {
 		err = 1;
-		snprintf(why, len, "the NIC holds it with another NIC, address, CPU set, default or MAC");
+		snprintf(why, len, "the NIC holds it with another NIC, address, CPU set, default, MAC or namespace tie");
 		if (dry)
 			goto out;
 		err = cli_hw_del(h, s->cont.name);
@@ -454,7 +463,7 @@ static int cli_hw_apply(struct hw_nl *h, const struct cli_set *s,
 		snprintf(why, len, "the NIC does not hold it");
 		if (dry)
 			goto out;
-		err = cli_hw_new(h, s, ifindex, netns);
+		err = cli_hw_new(h, s, ifindex);
 		if (err) {
 			cli_hw_why(h, err, s->cont.nic, why, len);
 			goto out;
@@ -562,8 +571,7 @@ void cli_hw_step(struct cli *c, const struct cli_cont *from,
 				snprintf(why, sizeof(why), "%s", unfit);
 			err = -EOPNOTSUPP;
 		} else {
-			err = cli_hw_apply(&h, to, c->hw_netns, false, why,
-					   sizeof(why));
+			err = cli_hw_apply(&h, to, false, why, sizeof(why));
 		}
 		/* All or nothing: a half-programmed NIC would drop allowed traffic. */
 		if (err) {
@@ -603,7 +611,7 @@ int cli_hw_verify(struct cli *c, const struct cli_set *s, char *why,
 		return 1;
 	}
 	if (state == CLI_HW_NIC) {
-		err = cli_hw_apply(&h, s, NULL, true, why, len);
+		err = cli_hw_apply(&h, s, true, why, len);
 		hw_nl_close(&h);
 		return err;
 	}

@@ -386,7 +386,8 @@ static bool cli_intent_cont_bad(const struct cli_cont *ct)
 	       ct->nvnis > RXL_CONT_MAX_VNIS ||
 	       !memchr(ct->dev, 0, sizeof(ct->dev)) ||
 	       !memchr(ct->nic, 0, sizeof(ct->nic)) ||
-	       !memchr(ct->hw_reason, 0, sizeof(ct->hw_reason));
+	       !memchr(ct->hw_reason, 0, sizeof(ct->hw_reason)) ||
+	       !memchr(ct->netns, 0, sizeof(ct->netns));
 }
 
 /*

@@ -559,6 +559,9 @@ static void cli_print_cont(struct cli *c, const struct cli_set *s)
 			cli_print_str(c, CLI_ANY, "cpus", " cpus %s", buf);
 		}
 		cli_print_str(c, CLI_ANY, "nic", " nic %s", s->cont.nic);
+		if (s->cont.netns[0])
+			cli_print_str(c, CLI_ANY, "netns", " netns %s",
+				      s->cont.netns);
 		cli_hw_print(c, s->cont.hw_state, s->cont.hw_reason);
 	}
 	cli_print_nl(c);

@@ -287,6 +287,11 @@ static int hw_print_cb(const struct nlmsghdr *nlh, void *data)
 	    mnl_attr_get_payload_len(tb[RXLANE_A_SPOOF_DROPS]) == 8)
 		cli_print_uint(c, CLI_ANY, "spoof_drops", " spoof-drops %llu",
 			       mnl_attr_get_u64(tb[RXLANE_A_SPOOF_DROPS]));
+	if (tb[RXLANE_A_NETNS_COOKIE] &&
+	    mnl_attr_get_payload_len(tb[RXLANE_A_NETNS_COOKIE]) == 8 &&
+	    mnl_attr_get_u64(tb[RXLANE_A_NETNS_COOKIE]))
+		cli_print_uint(c, CLI_ANY, "netns_cookie", " netns-cookie %llu",
+			       mnl_attr_get_u64(tb[RXLANE_A_NETNS_COOKIE]));
 	cli_print_nl(c);
 	cli_open_array(c, "rules");
 	if (tb[RXLANE_A_RULES])
@@ -607,6 +612,9 @@ static int hw_list_records(struct cli *c, const char *name)
 			hw_fmt_cpus(all[i].cpus, buf, sizeof(buf));
 			cli_print_str(c, CLI_ANY, "cpus", " cpus %s", buf);
 		}
+		if (all[i].netns[0])
+			cli_print_str(c, CLI_ANY, "netns", " netns %s",
+				      all[i].netns);
 		cli_hw_print(c, all[i].hw_state, all[i].hw_reason);
 		cli_print_nl(c);
 		cli_close(c);

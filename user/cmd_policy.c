@@ -547,14 +547,48 @@ static void pol_undo_vteps(struct cli *c, const struct pol_plan *p)
 	pol_tun_free(&now);
 }
 
+/* What the NIC did with a container the apply wrote (cli_hw.c). */
+struct pol_hw {
+	char name[CLI_NAME_MAX];
+	__u32 state;			/* enum cli_hw_state */
+	char reason[sizeof(((struct cli *)0)->hw_reason)];
+};
+
+/*
+ * The containers with hw the apply wrote (every container of the file
+ * with hw: an unchanged one is written again, and its NIC step tried
+ * again), and whether the NIC holds each or why it fell back to XDP, as
+ * container add says it: one line each ("NAME hw fallback (WHY)"),
+ * "hw_containers" under -j.
+ */
+static void pol_print_hw(struct cli *c, const struct pol_hw *hw,
+			 unsigned int n)
+{
+	unsigned int i;
+
+	cli_open_array(c, "hw_containers");
+	for (i = 0; i < n; i++) {
+		cli_open_object(c, NULL);
+		cli_print_str(c, CLI_ANY, "name", "%s", hw[i].name);
+		cli_hw_print(c, hw[i].state, hw[i].reason);
+		cli_print_nl(c);
+		cli_close(c);
+	}
+	cli_close(c);
+}
+
 static int pol_apply(struct cli *c, const struct pol_plan *p)
 {
 	struct pol_step *st = calloc(p->nold + p->nnew + 1, sizeof(*st));
-	unsigned int i, n = 0, done;
+	struct pol_hw *hw = calloc(p->nnew + 1, sizeof(*hw));
+	unsigned int i, n = 0, done, nhw = 0;
 	int err = 0;
 
-	if (!st)
+	if (!st || !hw) {
+		free(st);
+		free(hw);
 		return cli_err(c, CLI_ERR, NULL, "out of memory");
+	}
 	/* Deletions first (they free addresses), then updates, then new. */
 	for (i = 0; i < p->nold; i++)
 		if (!p->kept[i])
@@ -569,8 +603,17 @@ static int pol_apply(struct cli *c, const struct pol_plan *p)
 	/* VTEPs go first (they free addresses), the other tunnels last. */
 	err = p->tun ? pol_tun_apply(c, &p->tun_old, &p->tun_new,
 				     POL_TUN_DEL) : 0;
-	for (done = 0; done < n && !err; done++)
+	for (done = 0; done < n && !err; done++) {
 		err = cli_sync(c, st[done].from, st[done].to);
+		if (err || !c->hw_done || !st[done].to)
+			continue;
+		snprintf(hw[nhw].name, sizeof(hw[nhw].name), "%s",
+			 st[done].to->cont.name);
+		hw[nhw].state = c->hw_state;
+		snprintf(hw[nhw].reason, sizeof(hw[nhw].reason), "%s",
+			 c->hw_reason);
+		nhw++;
+	}
 	if (err && done)
 		done--;		/* the failed step undid itself */
 	if (!err && p->tun)
@@ -587,7 +630,10 @@ static int pol_apply(struct cli *c, const struct pol_plan *p)
 			cli_sync(c, st[done].to, st[done].from);
 		if (p->tun)
 			pol_tun_restore(c, &p->tun_old);
+	} else if (!c->dry_run) {
+		pol_print_hw(c, hw, nhw);
 	}
+	free(hw);
 	free(st);
 	return err;
 }

@@ -68,6 +68,7 @@ struct cni_req {
 	const char *mac;		/* CNI_IFNAME's there, NULL none */
 	bool set_dev;			/* a host-side device found there */
 	bool hw;			/* 'hw': true: the NIC 'device' too */
+	const char *cpus;		/* hw: its CPU list, NULL: every CPU */
 	struct cni_key key;
 	char name[CLI_NAME_MAX];	/* the container's */
 	struct cli_set set;		/* the container as config wants it */

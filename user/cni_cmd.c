@@ -199,12 +199,9 @@ static int cni_create(struct cni_req *r, struct cli *c)
 				  CNI_ERR_CLASH);
 	}
 	if (!err) {
-		/* hw: the NIC's entries go with the container's namespace. */
-		c->hw_netns = r->netns;
 		cni_lib_begin();
 		err = cni_lib_end(r, cli_sync(c, NULL, &r->set),
 				  CNI_ERR_STATE);
-		c->hw_netns = NULL;
 	}
 	return err;
 }

@@ -124,6 +124,35 @@ static int cni_opt_string(struct cni_req *r, const char *key,
 	return 0;
 }
 
+/*
+ * 'cpus' of runtimeConfig (the runtime's, per container: capability
+ * "cpus") or else of the network config: the CPUs of a container with
+ * 'hw' (its RSS context), in the CLI's list grammar ("0-3,8"), which the
+ * CLI's parser checks.
+ */
+static int cni_parse_cpus(struct cni_req *r)
+{
+	json_t *rc = json_object_get(r->conf, "runtimeConfig");
+	json_t *v = json_object_get(r->conf, "cpus");
+	const char *key = "cpus";
+
+	if (json_is_object(rc) && json_object_get(rc, "cpus")) {
+		v = json_object_get(rc, "cpus");
+		key = "runtimeConfig.cpus";
+	}
+	if (!v)
+		return 0;
+	if (!json_is_string(v) || !json_string_length(v))
+		return cni_fail(r, CNI_ERR_CONFIG,
+				"'%s' must be a CPU list such as \"0-3,8\"", key);
+	if (!r->hw)
+		return cni_fail(r, CNI_ERR_CONFIG,
+				"'%s' needs 'hw': true (the CPUs are those of the container's RSS context in the NIC)",
+				key);
+	r->cpus = json_string_value(v);
+	return 0;
+}
+
 /* The keys the plugin reads; DEL (@policy false) needs fewer. */
 int cni_parse_conf(struct cni_req *r, bool policy)
 {
@@ -171,6 +200,8 @@ int cni_parse_conf(struct cni_req *r, bool policy)
 	if (r->hw && !r->device)
 		return cni_fail(r, CNI_ERR_CONFIG,
 				"'hw': true needs 'device', the uplink NIC that is to hold the container's filters");
+	if (cni_parse_cpus(r))
+		return -1;
 	if (pol && !json_is_object(pol))
 		return cni_fail(r, CNI_ERR_CONFIG, "'policy' must be an object");
 	r->prev = json_object_get(r->conf, "prevResult");
@@ -448,7 +479,7 @@ static int cni_parse_cont(struct cni_req *r, struct cli *c,
 			  const struct pol_cont *pc)
 {
 	int argc = pc->cont.argc, err;
-	char **argv = calloc(argc + 6, sizeof(*argv));
+	char **argv = calloc(argc + 8, sizeof(*argv));
 
 	cni_lib_begin();
 	if (!argv) {
@@ -466,11 +497,32 @@ static int cni_parse_cont(struct cni_req *r, struct cli *c,
 		argv[argc++] = (char *)r->device;
 		argv[argc++] = "hw";
 	}
+	if (r->cpus) {
+		argv[argc++] = "cpus";
+		argv[argc++] = (char *)r->cpus;
+	}
 	c->ctx = "policy";
 	err = cli_parse_cont(c, argc, argv, &r->set.cont);
 	c->ctx = NULL;
 	free(argv);
 	return err;
+}
+
+/*
+ * With 'hw', the record keeps CNI_NETNS: whenever the CLI makes the NIC's
+ * container anew (check --repair, container set), it goes with the
+ * container's namespace again (hwfilter.rst, "Namespaces").
+ */
+static int cni_keep_netns(struct cni_req *r)
+{
+	if (!r->hw || !r->netns)
+		return 0;
+	if (strlen(r->netns) >= sizeof(r->set.cont.netns))
+		return cni_fail(r, CNI_ERR_ENV,
+				"CNI_NETNS '%s' is longer than %zu characters: 'hw': true keeps it in the container's record",
+				r->netns, sizeof(r->set.cont.netns) - 1);
+	snprintf(r->set.cont.netns, sizeof(r->set.cont.netns), "%s", r->netns);
+	return 0;
 }
 
 int cni_build(struct cni_req *r, struct cli *c)
@@ -495,6 +547,8 @@ int cni_build(struct cni_req *r, struct cli *c)
 	}
 	err = cni_parse_cont(r, c, &pc);
 	err = cni_lib_end(r, err, CNI_ERR_CONFIG);
+	if (!err)
+		err = cni_keep_netns(r);
 	if (!err)
 		err = cni_rules(r, c, &pc);
 	policy_cont_free(&pc);

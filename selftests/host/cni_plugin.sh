@@ -206,7 +206,9 @@ rxl_ok "uplink: attached by the first ADD, detached by the last DEL"
 # say why; DEL removes it. The name is over the kernel's old 15
 # characters. (On rxlane's NIC: selftests/vm/hwfilter_cni.py.)
 log=$(mktemp /tmp/rxl-cnihw.XXXXXX)
-c=$(conf 1.0.0 3 10.251.0.4 ".device = \"up$SUF\" | .hw = true")
+# Its CPUs: the config's 'cpus', overridden by runtimeConfig's.
+c=$(conf 1.0.0 3 10.251.0.4 ".device = \"up$SUF\" | .hw = true | .cpus = \"0\" |
+	.runtimeConfig = {cpus: \"1\"}")
 CNI_LOG=$log cni ADD 3 <<< "$c"
 [ "$RC" = 0 ] || { rm -f "$log"; rxl_fail "ADD with hw: exit $RC: $OUT"; }
 why=$(cat "$log")
@@ -214,15 +216,16 @@ rm -f "$log"
 echo "$why" | grep -q "container '$(name_of 3)': enforced by XDP alone: no generic netlink family 'rxlane'" ||
 	rxl_fail "ADD with hw: no fallback in the log: '$why'"
 rec=$("$RXL_CLI" -j container show "$(name_of 3)")
-echo "$rec" | jq -e --arg up "up$SUF" '.container | .hw == "fallback" and
-	.nic == $up and (.hw_reason | startswith("no generic netlink family"))' \
-	>/dev/null || rxl_fail "ADD with hw: the record: $rec"
+echo "$rec" | jq -e --arg up "up$SUF" --arg ns "/run/netns/ct3-$SUF" \
+	'.container | .hw == "fallback" and .nic == $up and .cpus == "1" and
+	.netns == $ns and (.hw_reason | startswith("no generic netlink family"))' \
+	>/dev/null || rxl_fail "ADD with hw: the record (cpus 1, netns): $rec"
 cni DEL 3 <<< "$del_conf"
 [ "$RC" = 0 ] || rxl_fail "DEL with hw: exit $RC: $OUT"
 "$RXL_CLI" container show "$(name_of 3)" >/dev/null 2>&1 &&
 	rxl_fail "DEL with hw left the container"
 xdp_on "up$SUF" && rxl_fail "DEL with hw left XDP on up$SUF"
-rxl_ok "hw: true without a NIC that takes it: ADD falls back to XDP, says why in the log and the record"
+rxl_ok "hw: true without a NIC that takes it: ADD falls back to XDP, says why in the log and the record, keeps runtimeConfig's cpus and CNI_NETNS"
 
 # ---- refusals: exit 1, the code, no state change ----------------------------
 # A container made with the CLI, whose name and address ADDs below clash with.
@@ -284,6 +287,11 @@ refusals() {
 7|ADD|.policy.rules = [{"direction": "sideways", "action": "allow"}]|
 7|ADD|.hw = true|
 7|ADD|.hw = "yes"|
+7|ADD|.cpus = "0"|
+7|ADD|.runtimeConfig = {"cpus": "0"}|
+7|ADD|.device = "up$SUF" %PIPE% .hw = true %PIPE% .cpus = 5|
+7|ADD|.device = "up$SUF" %PIPE% .hw = true %PIPE% .cpus = ""|
+7|ADD|.device = "up$SUF" %PIPE% .hw = true %PIPE% .runtimeConfig = {"cpus": "64"}|
 7|ADD|.device = 5|
 7|ADD|.device = "nodev$SUF"|
 102|ADD|.device = "upx$SUF"|

@@ -150,12 +150,24 @@ jq '(.containers[] | select(.name == "k")) |= (.hw = false | del(.nic))' \
 	"$TMP/p.json" > "$TMP/p2.json"
 out=$(cli policy diff "$TMP/p2.json")
 [ "$out" = "~ container k default allow ip 10.200.0.7" ] || rxl_fail "diff: $out"
-cli policy apply "$TMP/p2.json" >/dev/null 2>&1
+doc=$(valid policy policy apply "$TMP/p2.json" 2>/dev/null)
+echo "$doc" | jq -e '[.hw_containers[].name] | sort == ["db", "web"]' >/dev/null ||
+	rxl_fail "apply without k's hw: want web and db reported: $doc"
 cli container show k | grep -q " hw " && rxl_fail "apply left k's hw"
 out=$(cli policy diff "$TMP/p.json")
 [ "$out" = "~ container k default allow ip 10.200.0.7 nic h0 hw" ] ||
 	rxl_fail "diff back: $out"
-cli policy apply "$TMP/p.json" >/dev/null 2>&1
+# The apply says, for each container of the file with hw, whether the NIC
+# holds it or why it fell back, as container add does.
+doc=$(valid policy policy apply "$TMP/p.json" 2>/dev/null)
+echo "$doc" | jq -e --arg why "$NOFAM" '([.hw_containers[].name] | sort ==
+	["db", "k", "web"]) and all(.hw_containers[]; .hw == "fallback" and
+	(.hw_reason | contains($why)))' >/dev/null ||
+	rxl_fail "apply -j does not report the fallbacks of web, db and k: $doc"
+cli policy apply "$TMP/p2.json" >/dev/null 2>&1
+out=$(rxl_in "$RXL_R" policy apply "$TMP/p.json" 2>/dev/null)
+echo "$out" | grep -q "^k hw fallback (.*$NOFAM" ||
+	rxl_fail "apply's text does not report k's fallback: $out"
 cli container show k | grep -q " nic h0 hw fallback" ||
 	rxl_fail "apply did not give k hw: $(cli container show k)"
 out=$(cli policy diff "$TMP/p.json")
@@ -164,7 +176,7 @@ echo '{"schema": 1, "containers": [{"name": "z", "ips": ["10.200.0.9"], "hw": "y
 out=$(rxl_in "$RXL_R" policy apply "$TMP/bad.json" 2>&1) &&
 	rxl_fail "hw: \"yes\" applied"
 echo "$out" | grep -q "'hw' must be true or false" || rxl_fail "bad hw: $out"
-rxl_ok "policy files: nic and hw exported, diffed, applied; bad hw refused"
+rxl_ok "policy files: nic and hw exported, diffed, applied (-j and text say which fell back and why); bad hw refused"
 
 # ---- del leaves nothing --------------------------------------------------
 for n in web db k; do

@@ -13,10 +13,15 @@ into the NIC").
   loop is the floor of a process start.
 
 The raw figures are taken in chunks as the table fills (the rate at 0 and
-at N containers present). Prints one line per figure; fails only when a
-request fails.
+at N containers present). With PRESENT (> 0), the rate at 0 and at
+PRESENT containers present is also measured in ROUNDS paired rounds: in
+each, N containers are added and deleted with none present, then PRESENT
+are added, N more added and deleted beside them, and the PRESENT deleted;
+the ratio of the two rates in one round is free of the host's load drift
+between rounds (an add independent of the containers present gives about
+1). Prints one line per figure; fails only when a request fails.
 
-    scripts/vm-run -- selftests/vm/bench_hw.py [N [CLI_N]]
+    scripts/vm-run -- selftests/vm/bench_hw.py [N [CLI_N [PRESENT [ROUNDS]]]]
 """
 import os
 import socket
@@ -31,6 +36,8 @@ from rxl import *  # noqa: E402,F403
 need_root_and_module()
 N = int(sys.argv[1]) if len(sys.argv) > 1 else 500
 CLI_N = int(sys.argv[2]) if len(sys.argv) > 2 else 10
+PRESENT = int(sys.argv[3]) if len(sys.argv) > 3 else 0
+ROUNDS = int(sys.argv[4]) if len(sys.argv) > 4 else 3
 CHUNK = max(N // 5, 1)
 RULES = 10
 CONT_NEW, CONT_DEL, CONT_GET = 1, 2, 3
@@ -101,11 +108,39 @@ tot_del = sum(d for _, _, d in dels)
 log('raw netlink: %d containers of %d rules: add %.0f/s, delete %.0f/s overall' %
     (N, RULES, N / tot_add, N / tot_del))
 
+# ---- paired rounds: N adds with 0 and with PRESENT containers present -------
+def add_del(first, n):
+    """Seconds to add containers first..first+n-1, then delete them."""
+    dt = timed(lambda i: g.request(CONT_NEW, cont_new(first + i)), n)
+    timed(lambda i: g.request(CONT_DEL, [(A_NAME, b'b%d\0' % (first + i))]), n)
+    return dt
+
+
+ratios = []
+for r in range(ROUNDS if PRESENT else 0):
+    empty = add_del(PRESENT, N)
+    timed(lambda i: g.request(CONT_NEW, cont_new(i)), PRESENT)
+    full = add_del(PRESENT, N)
+    timed(lambda i: g.request(CONT_DEL, [(A_NAME, b'b%d\0' % i)]), PRESENT)
+    ratios.append(empty / full)
+    log('round %d: add %d containers: %.0f/s with 0 present, %.0f/s with %d '
+        'present: ratio %.2f' % (r + 1, N, N / empty, N / full, PRESENT,
+                                 empty / full))
+if ratios:
+    check(len(ethtool_n(t.nic)) == 0, 'entries left after the rounds')
+    log('paired rounds: rate with %d present / rate with 0 present: median %.2f '
+        '(%s)' % (PRESENT, sorted(ratios)[len(ratios) // 2],
+                  ', '.join('%.2f' % x for x in ratios)))
+
 # ---- the CLI: one process per command ---------------------------------------
 def run(args):
     return subprocess.run(args, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE).returncode
 
 
+if not CLI_N:
+    g.close()
+    log('PASS')
+    sys.exit(0)
 floor = timed(lambda i: run(['/bin/true']), CLI_N * (RULES + 1))
 log('process floor (/bin/true): %.1f starts/s' % (CLI_N * (RULES + 1) / floor))
 

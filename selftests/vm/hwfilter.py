@@ -27,7 +27,6 @@ if os.cpu_count() < 2:
     skip('needs two CPUs (two CPU sets)')
 CAP = 128                        # band: CAP/2 .. CAP-1
 set_param('ntuple_capacity', CAP)
-CLI = os.path.join(TOP, 'user', 'rxlane')
 EXPAND = os.path.join(HERE, 'hwfilter_expand')
 SEED = int(os.environ.get('HW_SEED', time.time_ns() % 100000))
 rnd = random.Random(SEED)
@@ -49,17 +48,8 @@ MV = 'rxhmv' + tag
 CIP = '10.77.0.10'
 
 
-def cli(args, ok=True, ns=None):
-    pre = 'ip netns exec %s ' % ns if ns else ''
-    rc, out = sh_rc('%s%s %s' % (pre, CLI, args))
-    if ok:
-        check(rc == 0, 'rxlane %s: exit %d: %s' % (args, rc, out.strip()))
-    return rc, out
-
-
-def hw_list():
-    _, out = cli('-j hw list')
-    return {c['name']: c for c in json.loads(out)['containers']}
+cli = rxlane                     # rxl.py
+hw_list = hw_containers
 
 
 def ethtool_n():

@@ -8,7 +8,9 @@ puts the container in the NIC (its entries in ethtool -n, 'hw nic' in
 its record) under its CNI name of 31 characters; a refused port is
 dropped by the NIC and an allowed one arrives; DEL removes its entries,
 and so does its network namespace going (the plugin passes CNI_NETNS to
-the kernel as NETNS_FD)."""
+the kernel as NETNS_FD), also after check --repair or container set made
+it anew (the record keeps CNI_NETNS). runtimeConfig's 'cpus' is the CPU
+set of its RSS context."""
 import json
 import os
 import subprocess
@@ -47,6 +49,7 @@ def conf(cmd):
          'policy': {'default': 'drop',
                     'rules': [{'action': 'allow', 'proto': 'udp', 'dport': 6000}]}}
     if cmd != 'DEL':
+        c['runtimeConfig'] = {'cpus': '1'}     # the runtime's CPU list
         c['prevResult'] = {
             'cniVersion': '1.0.0',
             'interfaces': [{'name': MV, 'mac': mv_mac,
@@ -73,6 +76,10 @@ def cli(args):
     return out
 
 
+def kern_list():
+    return {c['name']: c for c in json.loads(cli('-j hw list'))['containers']}
+
+
 def nic_drops():
     return t.stats()['rx_filter_drops']
 
@@ -95,8 +102,8 @@ cont = json.loads(cli('-j container show %s' % NAME))['container']
 check(cont.get('hw') == 'nic' and cont.get('nic') == t.nic,
       'ADD with hw: the record %s' % cont)
 kern = {c['name']: c for c in json.loads(cli('-j hw list'))['containers']}
-check(set(kern) == {NAME} and len(kern[NAME]['rules']) == 1,
-      'hw list after ADD: %s' % kern)
+check(set(kern) == {NAME} and len(kern[NAME]['rules']) == 1 and
+      kern[NAME].get('cpus') == '1', 'hw list after ADD (runtimeConfig cpus 1): %s' % kern)
 added = set(rxl_ethtool_n(t.nic)) - set(before)
 check(len(added) == 2, 'ADD: ethtool -n gained %s, want an allow and a drop entry' %
       sorted(added))
@@ -134,6 +141,30 @@ log('ok: DEL removes its entries, and DEL again is fine')
 cni('ADD')
 check(len(rxl_ethtool_n(t.nic)) == len(before) + 2, 'the second ADD: ethtool -n %s' %
       sorted(rxl_ethtool_n(t.nic)))
+
+# The NIC loses it, then a change makes it anew: each time the CLI passes
+# the namespace its record keeps (CNI_NETNS), so it still goes with it.
+NETNS = '/run/netns/%s' % CTR
+rec = json.loads(cli('-j container show %s' % NAME))['container']
+check(rec.get('netns') == NETNS, 'the record keeps netns %r, want %r' %
+      (rec.get('netns'), NETNS))
+cookie = kern_list()[NAME].get('netns_cookie')
+check(cookie, 'ADD: the NIC\'s container has no namespace: %s' % kern_list()[NAME])
+sh('%s hw container del %s' % (CLI, NAME))
+rc, out = sh_rc('%s check 2>&1' % CLI)
+check(rc == 1 and 'the NIC does not hold it' in out,
+      'check after the NIC lost it: exit %d: %s' % (rc, out.strip()))
+cli('check --repair')
+k = kern_list().get(NAME, {})
+check(k.get('netns_cookie') == cookie and len(k.get('rules', [])) == 1,
+      'check --repair made it anew without its namespace: %s (cookie want %s)' %
+      (k, cookie))
+cli('container set %s cpus 0' % NAME)      # another CPU set: CONT_DEL + CONT_NEW
+k = kern_list().get(NAME, {})
+check(k.get('cpus') == '0' and k.get('netns_cookie') == cookie,
+      'container set made it anew without its namespace: %s' % k)
+cli('check')
+log('ok: check --repair and container set make it anew tied to %s' % NETNS)
 for s in socks.values():                 # a socket would keep it alive
     s.close()
 sh('ip netns del %s' % CTR)

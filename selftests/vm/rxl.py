@@ -813,3 +813,20 @@ def hw_fill_band(nic, cap, add):
         add(names[-1], ','.join('10.99.%d.%d' % (n, i) for i in range(1, 9)))
         free -= 8
     return names, free
+
+
+def rxlane(args, ok=True, ns=None):
+    """'rxlane ARGS' (inside network namespace ns): (exit status, output
+    with stderr). With ok, a failure fails the test."""
+    pre = 'ip netns exec %s ' % ns if ns else ''
+    rc, out = sh_rc('%s%s %s' % (pre, os.path.join(TOP, 'user', 'rxlane'), args))
+    if ok:
+        check(rc == 0, 'rxlane %s: exit %d: %s' % (args, rc, out.strip()))
+    return rc, out
+
+
+def hw_containers():
+    """The kernel's containers of this namespace, by name, as
+    'rxlane -j hw list' shows them."""
+    _, out = rxlane('-j hw list')
+    return {c['name']: c for c in json.loads(out)['containers']}
