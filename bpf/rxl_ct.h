@@ -175,7 +175,11 @@ static __always_inline __u8 rxl_ct_next(const struct rxl_ct_val *v,
 			return *fin_seen == (RXL_CT_OUT | RXL_CT_IN) ?
 			       RXL_CT_TIME_WAIT : RXL_CT_FIN_WAIT;
 		}
+		/* The answer (SYN-ACK), then the opener's ACK of it. */
 		if (v->state == RXL_CT_SYN_SENT && answer && (f & RXL_TCP_ACK))
+			return RXL_CT_SYN_RECV;
+		if (v->state == RXL_CT_SYN_RECV && !answer &&
+		    (f & (RXL_TCP_SYN | RXL_TCP_ACK)) == RXL_TCP_ACK)
 			return RXL_CT_ESTABLISHED;
 		return v->state;
 	case RXL_IPPROTO_UDP:
@@ -255,7 +259,8 @@ static __always_inline int rxl_ct_create(void *map, void *half,
  * Whether packet @t, which gave half-open entry @v the state @state,
  * makes it assured (nf_conntrack's word), to move to the main table: the
  * opener speaks again after the other side answered. TCP: its ACK of the
- * SYN-ACK (the handshake complete); UDP: its next datagram after a reply.
+ * SYN-ACK (the handshake complete: syn_recv -> established, rxl_ct_next());
+ * UDP: its next datagram after a reply.
  * An answer alone is not enough: a server answers every SYN of a flood
  * from forged sources, which never come back. ICMP echo entries, an RST
  * or a FIN stay half-open until they expire.

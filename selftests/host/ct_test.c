@@ -47,10 +47,11 @@
 #define IN		2	/* to it: the XDP program */
 
 /* Timeouts the fixture sets (seconds): tell the states apart. */
-static const __u32 fixture_to[RXL_CT_STATE__MAX] = {
+static const __u32 fixture_to[RXL_CT_TIMEOUT_SLOTS] = {
 	[RXL_CT_SYN_SENT] = 11, [RXL_CT_ESTABLISHED] = 1000,
 	[RXL_CT_FIN_WAIT] = 13, [RXL_CT_TIME_WAIT] = 14, [RXL_CT_CLOSE] = 15,
 	[RXL_CT_UDP] = 16, [RXL_CT_UDP_STREAM] = 17, [RXL_CT_ICMP] = 18,
+	[RXL_CT_SYN_RECV] = 19,
 };
 
 /*
@@ -445,21 +446,24 @@ struct tcp_seq {
 };
 
 static const struct tcp_seq tcp_seqs[] = {
-	{ "SYN creates, SYN-ACK establishes", 40000, {
+	{ "SYN creates, SYN-ACK answers, the opener's ACK establishes", 40000, {
 		/* Without a SYN first: refused, nothing created. */
 		{ IN, SYN | ACK, 0, 0, NO_ENTRY },
 		{ OUT, SYN, 0, 1, RXL_CT_SYN_SENT, 0, RXL_CT_OUT, 11 },
 		/* The opener's own ACK establishes nothing. */
 		{ OUT, ACK, 0, 1, RXL_CT_SYN_SENT },
-		{ IN, SYN | ACK, 0, 1, RXL_CT_ESTABLISHED, 0, 0, 1000 },
-		{ IN, ACK, 0, 1, RXL_CT_ESTABLISHED },
-		{ OUT, ACK, 0, 1, RXL_CT_ESTABLISHED },
+		/* Answered, not acknowledged: syn_recv's timeout. */
+		{ IN, SYN | ACK, 0, 1, RXL_CT_SYN_RECV, 0, 0, 19 },
+		/* Neither the answerer's ACK nor the opener's SYN again. */
+		{ IN, ACK, 0, 1, RXL_CT_SYN_RECV },
+		{ OUT, SYN, 0, 1, RXL_CT_SYN_RECV, 0, 0, 19 },
+		{ OUT, ACK, 0, 1, RXL_CT_ESTABLISHED, 0, 0, 1000 },
 		/* Another peer port of the same container: not tracked. */
 		{ IN, ACK, 9001, 0, ANY },
 	  }, 1, 2, 0 },
 	{ "FIN from each side shortens", 40002, {
 		{ OUT, SYN, 0, 1, RXL_CT_SYN_SENT },
-		{ IN, SYN | ACK, 0, 1, RXL_CT_ESTABLISHED },
+		{ IN, SYN | ACK, 0, 1, RXL_CT_SYN_RECV },
 		{ OUT, FIN | ACK, 0, 1, RXL_CT_FIN_WAIT, RXL_CT_OUT, 0, 13 },
 		{ IN, FIN | ACK, 0, 1, RXL_CT_TIME_WAIT, RXL_CT_OUT | RXL_CT_IN,
 		  0, 14 },
@@ -468,13 +472,13 @@ static const struct tcp_seq tcp_seqs[] = {
 	  }, 1, 3, 0 },
 	{ "RST closes, and closed stays closed", 40003, {
 		{ OUT, SYN, 0, 1, RXL_CT_SYN_SENT },
-		{ IN, SYN | ACK, 0, 1, RXL_CT_ESTABLISHED },
+		{ IN, SYN | ACK, 0, 1, RXL_CT_SYN_RECV },
 		{ IN, RST, 0, 1, RXL_CT_CLOSE, 0, 0, 15 },
 		{ OUT, ACK, 0, 1, RXL_CT_CLOSE },
 	  }, 1, 2, 0 },
 	{ "a SYN on a closed entry is judged anew", 40004, {
 		{ OUT, SYN, 0, 1, RXL_CT_SYN_SENT },
-		{ IN, SYN | ACK, 0, 1, RXL_CT_ESTABLISHED },
+		{ IN, SYN | ACK, 0, 1, RXL_CT_SYN_RECV },
 		{ OUT, RST, 0, 1, RXL_CT_CLOSE },
 		/* The peer's SYN to that port: a new connection, refused. */
 		{ IN, SYN, 0, 0, RXL_CT_CLOSE },
@@ -597,6 +601,11 @@ TEST_F_TIMEOUT(ct, egress_drop_answers_allowed_flows, CT_CASE_TIMEOUT)
 		EXPECT_EQ(RXL_CT_IN, v.opener);
 		mk_tcp(&p, fam, 1, OUT, 8080, 50000, SYN | ACK);
 		PASSES_OUT(&p);
+		ASSERT_EQ(0, entry(self, fam, CID_B, 1, IPPROTO_TCP, 8080,
+				   50000, &v));
+		EXPECT_EQ(RXL_CT_SYN_RECV, v.state);
+		mk_tcp(&p, fam, 1, IN, 8080, 50000, ACK);
+		PASSES_IN(&p);
 		ASSERT_EQ(0, entry(self, fam, CID_B, 1, IPPROTO_TCP, 8080,
 				   50000, &v));
 		EXPECT_EQ(RXL_CT_ESTABLISHED, v.state);
@@ -752,7 +761,7 @@ TEST_F_TIMEOUT(ct, half_open_then_promoted, CT_CASE_TIMEOUT)
 		PASSES_IN(&p);
 		ASSERT_EQ(0, entry_in(self, HALF, fam, CID, 0, peer_addr(fam),
 				      IPPROTO_TCP, 40020, 9000, &v));
-		EXPECT_EQ(RXL_CT_ESTABLISHED, v.state);
+		EXPECT_EQ(RXL_CT_SYN_RECV, v.state);
 		mk_tcp(&p, fam, 0, IN, 40020, 9000, ACK);
 		PASSES_IN(&p);
 		mk_tcp(&p, fam, 0, OUT, 40020, 9000, ACK);
@@ -843,6 +852,106 @@ TEST_F_TIMEOUT(ct, half_open_times_out, CT_CASE_TIMEOUT)
 				    40022, 9000, &v));
 	EXPECT_EQ(1, stat(self, RXL_CT_STAT_EXPIRED));
 	EXPECT_EQ(0, stat(self, RXL_CT_STAT_PROMOTE));
+}
+
+/*
+ * syn_recv: the answer (SYN-ACK) to a SYN moves the half-open entry to
+ * syn_recv with its own timeout (nf_conntrack's SYN_RECV, 60 s by
+ * default), not established's; only the opener's ACK of it establishes
+ * the connection and moves it to the main table. Both openers: the
+ * container (web, its SYN out) and the peer (db, egress drop, its SYN
+ * in).
+ */
+TEST_F_TIMEOUT(ct, syn_recv_then_established, CT_CASE_TIMEOUT)
+{
+	static const struct { int b, opener; uint16_t cport, pport; } o[] = {
+		{ 0, OUT, 40030, 9000 }, { 1, IN, 8080, 50030 },
+	};
+	struct rxl_ct_val v;
+	unsigned int i;
+	struct pkt p;
+	int fam;
+
+	FAMILIES for (i = 0; i < 2; i++) {
+		int b = o[i].b, op = o[i].opener, ans = op == OUT ? IN : OUT;
+		__u32 zone = b ? CID_B : CID;
+		uint16_t cp = o[i].cport, pp = o[i].pport;
+
+		mk_tcp(&p, fam, b, op, cp, pp, SYN);
+		EXPECT_EQ(op == OUT ? TC_ACT_OK : XDP_PASS,
+			  run(_metadata, self, op, &p));
+		mk_tcp(&p, fam, b, ans, cp, pp, SYN | ACK);
+		EXPECT_EQ(ans == OUT ? TC_ACT_OK : XDP_PASS,
+			  run(_metadata, self, ans, &p));
+		ASSERT_EQ(0, entry_in(self, HALF, fam, zone, b, peer_addr(fam),
+				      IPPROTO_TCP, cp, pp, &v)) {
+			TH_LOG("v%d opener %d: no half-open entry", fam, op);
+		}
+		EXPECT_EQ(RXL_CT_SYN_RECV, v.state);
+		EXPECT_EXPIRES_IN(v, 19);
+		/* The answerer's own ACK: still unacknowledged. */
+		mk_tcp(&p, fam, b, ans, cp, pp, ACK);
+		run(_metadata, self, ans, &p);
+		ASSERT_EQ(0, entry_in(self, HALF, fam, zone, b, peer_addr(fam),
+				      IPPROTO_TCP, cp, pp, &v));
+		EXPECT_EQ(RXL_CT_SYN_RECV, v.state);
+		/* The opener's ACK: established, assured, moved. */
+		mk_tcp(&p, fam, b, op, cp, pp, ACK);
+		EXPECT_EQ(op == OUT ? TC_ACT_OK : XDP_PASS,
+			  run(_metadata, self, op, &p));
+		ASSERT_EQ(0, entry_in(self, MAIN, fam, zone, b, peer_addr(fam),
+				      IPPROTO_TCP, cp, pp, &v)) {
+			TH_LOG("v%d opener %d: not promoted", fam, op);
+		}
+		EXPECT_EQ(RXL_CT_ESTABLISHED, v.state);
+		EXPECT_EXPIRES_IN(v, 1000);
+	}
+	EXPECT_EQ(2 * 2, stat(self, RXL_CT_STAT_PROMOTE));
+}
+
+/*
+ * A SYN-ACK that is never acknowledged: its entry lives syn_recv's
+ * timeout ('ct timeout syn_recv 1'), not syn_sent's or established's;
+ * then the peer's packets of that tuple are new again.
+ */
+TEST_F_TIMEOUT(ct, syn_recv_times_out, CT_CASE_TIMEOUT)
+{
+	struct rxl_ct_timeouts to;
+	struct rxl_ct_val v;
+	__u32 zero = 0;
+	struct pkt p;
+	int fam, i;
+
+	memcpy(to.sec, fixture_to, sizeof(to.sec));
+	to.sec[RXL_CT_SYN_RECV] = 1;
+	ASSERT_EQ(0, bpf_map_update_elem(bpf_map__fd(self->xdp->maps.rxl_ct_timeouts),
+					 &zero, &to, 0));
+	FAMILIES {
+		mk_tcp(&p, fam, 0, OUT, 40031, 9000, SYN);
+		PASSES_OUT(&p);
+		mk_tcp(&p, fam, 0, IN, 40031, 9000, SYN | ACK);
+		PASSES_IN(&p);
+		ASSERT_EQ(0, entry_in(self, HALF, fam, CID, 0, peer_addr(fam),
+				      IPPROTO_TCP, 40031, 9000, &v));
+		EXPECT_EQ(RXL_CT_SYN_RECV, v.state);
+		EXPECT_EXPIRES_IN(v, 1);
+	}
+	for (i = 0; i < 100 && now_ns() <= v.expires; i++)
+		usleep(100000);
+	ASSERT_GT(now_ns(), v.expires);
+	FAMILIES {
+		/* The peer's retransmitted SYN-ACK: dropped as new. */
+		mk_tcp(&p, fam, 0, IN, 40031, 9000, SYN | ACK);
+		DROPPED_IN(&p);
+		/* A late ACK of the opener establishes nothing. */
+		mk_tcp(&p, fam, 0, OUT, 40031, 9000, ACK);
+		PASSES_OUT(&p);
+		EXPECT_EQ(-ENOENT, entry_in(self, MAIN, fam, CID, 0,
+					    peer_addr(fam), IPPROTO_TCP, 40031,
+					    9000, &v));
+	}
+	EXPECT_EQ(0, stat(self, RXL_CT_STAT_PROMOTE));
+	EXPECT_LE(2, stat(self, RXL_CT_STAT_EXPIRED));
 }
 
 /*
