@@ -575,6 +575,9 @@ enum rxl_ct_stat {
 	RXL_CT_STAT_HALF_INSERTED,	/* a new key written to a half table */
 	RXL_CT_STAT_HALF_REMOVED,	/* deleted from it by a promotion */
 	RXL_CT_STAT_HALF_FLUSHED,	/* deleted by 'ct flush' (CLI only) */
+	RXL_CT_STAT_EGRESS_RELATED,	/* ICMP error the container sent about
+					 * a tracked flow, passed where its
+					 * egress policy would drop it */
 	RXL_CT_STAT__MAX,
 };
 

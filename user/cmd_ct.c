@@ -65,6 +65,7 @@ static const char *const cli_ct_events[RXL_CT_STAT__MAX] = {
 	[RXL_CT_STAT_HALF_INSERTED] = "half_open_inserted",
 	[RXL_CT_STAT_HALF_REMOVED] = "half_open_removed",
 	[RXL_CT_STAT_HALF_FLUSHED] = "half_open_flushed",
+	[RXL_CT_STAT_EGRESS_RELATED] = "egress_related",
 };
 
 /*
