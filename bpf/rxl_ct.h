@@ -175,7 +175,11 @@ static __always_inline __u8 rxl_ct_next(const struct rxl_ct_val *v,
 			return *fin_seen == (RXL_CT_OUT | RXL_CT_IN) ?
 			       RXL_CT_TIME_WAIT : RXL_CT_FIN_WAIT;
 		}
+		/* The answer (SYN-ACK), then the opener's ACK of it. */
 		if (v->state == RXL_CT_SYN_SENT && answer && (f & RXL_TCP_ACK))
+			return RXL_CT_SYN_RECV;
+		if (v->state == RXL_CT_SYN_RECV && !answer &&
+		    (f & (RXL_TCP_SYN | RXL_TCP_ACK)) == RXL_TCP_ACK)
 			return RXL_CT_ESTABLISHED;
 		return v->state;
 	case RXL_IPPROTO_UDP:
@@ -255,7 +259,8 @@ static __always_inline int rxl_ct_create(void *map, void *half,
  * Whether packet @t, which gave half-open entry @v the state @state,
  * makes it assured (nf_conntrack's word), to move to the main table: the
  * opener speaks again after the other side answered. TCP: its ACK of the
- * SYN-ACK (the handshake complete); UDP: its next datagram after a reply.
+ * SYN-ACK (the handshake complete: syn_recv -> established, rxl_ct_next());
+ * UDP: its next datagram after a reply.
  * An answer alone is not enough: a server answers every SYN of a flood
  * from forged sources, which never come back. ICMP echo entries, an RST
  * or a FIN stay half-open until they expire.
@@ -450,74 +455,112 @@ static __always_inline int rxl_ct_alive(void *map, void *half,
 }
 
 /*
+ * rxl_ct_embedded4() - the tuple of the IPv4 packet embedded in the ICMP
+ * error @p (its header checked by rxl_parse_l4()), as the key of an entry
+ * opened by that packet's sender: @k->local and @k->lport are the
+ * embedded source and its port (or the echo identifier), @k->remote and
+ * @k->rport the destination's (0 for an echo); @k->zone is left as it is.
+ * Bounds: the embedded IPv4 header (IHL 5-15) and 8 bytes of L4 must lie
+ * inside the error's IP packet and the buffer; a non-first fragment (no
+ * ports) has no tuple. Either program's context (RXL_PARSE_CTX): ingress
+ * reads the errors a container receives, egress the ones it sends.
+ * Return: 0, or -1 for no tuple.
+ */
+static __always_inline int rxl_ct_embedded4(RXL_PARSE_CTX *ctx,
+					    const struct rxl_pkt *p,
+					    struct rxl_ct4_key *k)
+{
+	__u32 off = p->l4_off + RXL_ICMP_ERR_HLEN, ihl;
+	__u8 *ip, *l4;
+
+	if (off + RXL_IPV4_HLEN > p->ip_end)
+		return -1;
+	ip = rxl_hdr(ctx, p, off, RXL_IPV4_HLEN);
+	if (!ip || (ip[0] >> 4) != 4)
+		return -1;
+	ihl = (ip[0] & 15) * 4;
+	if (ihl < RXL_IPV4_HLEN ||
+	    (*(__be16 *)(ip + 6) & bpf_htons(RXL_IP_OFFMASK)))
+		return -1;
+	k->proto = ip[9];
+	k->local = *(__be32 *)(ip + 12);
+	k->remote = *(__be32 *)(ip + 16);
+	off += ihl;
+	if (off + 8 > p->ip_end)
+		return -1;
+	l4 = rxl_hdr(ctx, p, off, 8);
+	if (!l4 || rxl_ct_inner_ports(l4, k->proto, &k->lport, &k->rport))
+		return -1;
+	return 0;
+}
+
+/*
+ * The IPv6 header embedded in the ICMPv6 error @p and the 8 bytes after
+ * it, checked to lie inside the error's IP packet and the buffer, or
+ * NULL. The embedded header must be followed directly by TCP, UDP or
+ * ICMPv6 (the stacks at both ends send no extension headers on these
+ * flows; an embedded packet with some has no tuple).
+ */
+static __always_inline __u8 *rxl_ct_embedded6_hdr(RXL_PARSE_CTX *ctx,
+						  const struct rxl_pkt *p)
+{
+	__u32 off = p->l4_off + RXL_ICMP_ERR_HLEN;
+	__u8 *ip;
+
+	if (off + RXL_IPV6_HLEN + 8 > p->ip_end)
+		return NULL;
+	ip = rxl_hdr(ctx, p, off, RXL_IPV6_HLEN + 8);
+	if (!ip || (ip[0] >> 4) != 6)
+		return NULL;
+	return ip;
+}
+
+/* IPv6, as rxl_ct_embedded4() (rxl_ct_embedded6_hdr()). */
+static __always_inline int rxl_ct_embedded6(RXL_PARSE_CTX *ctx,
+					    const struct rxl_pkt *p,
+					    struct rxl_ct6_key *k)
+{
+	__u8 *ip = rxl_ct_embedded6_hdr(ctx, p);
+
+	if (!ip)
+		return -1;
+	k->proto = ip[6];
+	__builtin_memcpy(k->local, ip + 8, 16);
+	__builtin_memcpy(k->remote, ip + 24, 16);
+	return rxl_ct_inner_ports(ip + RXL_IPV6_HLEN, k->proto, &k->lport,
+				  &k->rport);
+}
+
+/*
  * rxl_ct_related4() - whether the ICMP error @p to container @c embeds
  * the header of a packet of one of @c's tracked flows.
  *
  * The embedded packet is one the container sent: its source is the
  * container's address (and must be the error's destination, by which @c
  * was found: nf_conntrack's check), its destination the peer. So its
- * tuple is the entry's own (local, remote, lport, rport) in zone @c->id:
- * one lookup, the entry left as it is. Bounds: the embedded IPv4 header
- * (IHL 5-15) and 8 bytes of L4 must lie inside the error's IP packet and
- * the buffer; a non-first fragment (no ports) never matches.
+ * tuple is the entry's own (local, remote, lport, rport) in zone @c->id
+ * (rxl_ct_embedded4()): one lookup, the entry left as it is.
  */
 static __always_inline int rxl_ct_related4(const struct rxl_container *c,
-					   struct xdp_md *ctx,
+					   RXL_PARSE_CTX *ctx,
 					   const struct rxl_pkt *p)
 {
 	struct rxl_ct4_key k = { .zone = c->id };
-	__u32 off = p->l4_off + RXL_ICMP_ERR_HLEN, ihl;
-	__u8 *ip, *l4;
 
-	if (off + RXL_IPV4_HLEN > p->ip_end)
-		return 0;
-	ip = rxl_hdr(ctx, p, off, RXL_IPV4_HLEN);
-	if (!ip || (ip[0] >> 4) != 4)
-		return 0;
-	ihl = (ip[0] & 15) * 4;
-	if (ihl < RXL_IPV4_HLEN ||
-	    (*(__be16 *)(ip + 6) & bpf_htons(RXL_IP_OFFMASK)))
-		return 0;
-	k.proto = ip[9];
-	k.local = *(__be32 *)(ip + 12);
-	k.remote = *(__be32 *)(ip + 16);
-	if (k.local != p->daddr4)
-		return 0;
-	off += ihl;
-	if (off + 8 > p->ip_end)
-		return 0;
-	l4 = rxl_hdr(ctx, p, off, 8);
-	if (!l4 || rxl_ct_inner_ports(l4, k.proto, &k.lport, &k.rport))
+	if (rxl_ct_embedded4(ctx, p, &k) || k.local != p->daddr4)
 		return 0;
 	return rxl_ct_alive(&rxl_ct4, &rxl_ct4_half, &k);
 }
 
-/*
- * IPv6, as rxl_ct_related4(): the embedded header (40 bytes) must be
- * followed directly by TCP, UDP or ICMPv6 (the container's stack sends
- * no extension headers on these flows; an embedded packet with some is
- * judged by the rules), and 8 bytes of it.
- */
+/* IPv6, as rxl_ct_related4(). */
 static __always_inline int rxl_ct_related6(const struct rxl_container *c,
-					   struct xdp_md *ctx,
+					   RXL_PARSE_CTX *ctx,
 					   const struct rxl_pkt *p)
 {
 	struct rxl_ct6_key k = { .zone = c->id };
-	__u32 off = p->l4_off + RXL_ICMP_ERR_HLEN;
-	__u8 *ip, *l4;
 
-	if (off + RXL_IPV6_HLEN + 8 > p->ip_end)
-		return 0;
-	ip = rxl_hdr(ctx, p, off, RXL_IPV6_HLEN + 8);
-	if (!ip || (ip[0] >> 4) != 6)
-		return 0;
-	k.proto = ip[6];
-	__builtin_memcpy(k.local, ip + 8, 16);
-	__builtin_memcpy(k.remote, ip + 24, 16);
-	if (!rxl_in6_eq(k.local, p->daddr6.addr))
-		return 0;
-	l4 = ip + RXL_IPV6_HLEN;
-	if (rxl_ct_inner_ports(l4, k.proto, &k.lport, &k.rport))
+	if (rxl_ct_embedded6(ctx, p, &k) ||
+	    !rxl_in6_eq(k.local, p->daddr6.addr))
 		return 0;
 	return rxl_ct_alive(&rxl_ct6, &rxl_ct6_half, &k);
 }
@@ -527,7 +570,7 @@ static __always_inline int rxl_ct_related6(const struct rxl_container *c,
  * @type, is an error related to one of @c's tracked flows: counted.
  */
 static __always_inline int rxl_ct_related(const struct rxl_container *c,
-					  struct xdp_md *ctx,
+					  RXL_PARSE_CTX *ctx,
 					  const struct rxl_pkt *p, __u8 type)
 {
 	int hit;
@@ -561,7 +604,7 @@ static __always_inline int rxl_ct_related(const struct rxl_container *c,
  * (rxl_ct_related()): pass it. 0: the rules' verdict stands.
  */
 static __always_inline int rxl_ct_ingress(const struct rxl_container *c,
-					  struct xdp_md *ctx,
+					  RXL_PARSE_CTX *ctx,
 					  const struct rxl_pkt *p, __u32 rule)
 {
 	int drop = rule == RXL_NO_RULE ? c->flags & RXL_CONT_DEFAULT_DROP :

@@ -38,7 +38,8 @@
  * Bytes made linear when the headers are not (bpf_skb_pull_data()), at
  * most: Ethernet, IPv4 with options, UDP, VXLAN, the inner Ethernet,
  * IPv4 with options, TCP. A longer chain (GENEVE options, IPv6 extension
- * headers) is read as far as the stack put it in the linear part.
+ * headers) is read as far as the stack put it in the linear part. Pulled
+ * only when the parse of the linear part found no tuple (rxlane_tc()).
  */
 #define RXL_TC_PULL	(2 * (RXL_ETH_HLEN + 60) + RXL_UDP_HLEN + 8 + \
 			 RXL_TCP_HLEN)
@@ -59,6 +60,7 @@ struct rxl_tc_pkt {
 	__u8 frag;		/* enum rxl_frag */
 	__u8 frag_nh;		/* IPv6 fragment header's next header */
 	__u8 inner;		/* carried in a tunnel from a local VTEP */
+	__u8 related;		/* an ICMP error: t is its embedded tuple */
 	__be16 ip_id;		/* IPv4 identification, for a fragment */
 	__be32 frag_id;		/* IPv6 fragment header's identification */
 	__u32 len;		/* skb->len, for the rule counters */
@@ -67,9 +69,56 @@ struct rxl_tc_pkt {
 };
 
 /*
+ * An ICMP or ICMPv6 error @p the container sends (rxl_ct_is_error()):
+ * when it embeds a packet the peer sent the container, and goes back to
+ * that peer, @pk->t becomes the tuple of the entry that packet would
+ * have, as the container's side sees it (lport its port or the echo
+ * identifier, rport the peer's), and @pk->related is set. The embedded
+ * destination must be the error's source (the container's address, by
+ * which the container is found) and the embedded source the error's
+ * destination: an error about a flow goes to that flow's peer only, so
+ * a tracked tuple opens no way to anyone else.
+ */
+static __always_inline void rxl_tc_related(struct __sk_buff *skb,
+					   struct rxl_pkt *p,
+					   struct rxl_tc_pkt *pk)
+{
+	struct rxl_ct4_key k4 = {};
+	__u16 lport, rport;
+	__u8 proto, *ip;
+
+	if (p->family == 4) {
+		if (rxl_ct_embedded4(skb, p, &k4) || k4.remote != p->saddr4 ||
+		    k4.local != p->daddr4)
+			return;
+		proto = k4.proto;
+		lport = k4.lport;
+		rport = k4.rport;
+	} else {
+		/* Compared where they lie: copies of both cost 200 bytes of stack. */
+		ip = rxl_ct_embedded6_hdr(skb, p);
+		if (!ip || !rxl_in6_eq(ip + 24, p->saddr6.addr) ||
+		    !rxl_in6_eq(ip + 8, p->daddr6.addr))
+			return;
+		proto = ip[6];
+		if (rxl_ct_inner_ports(ip + RXL_IPV6_HLEN, proto, &lport,
+				       &rport))
+			return;
+	}
+	/* The peer's packet: its destination port is the container's. */
+	pk->t.proto = proto;
+	pk->t.lport = proto == RXL_IPPROTO_TCP || proto == RXL_IPPROTO_UDP ?
+		      rport : lport;
+	pk->t.rport = proto == RXL_IPPROTO_TCP || proto == RXL_IPPROTO_UDP ?
+		      lport : 0;
+	pk->related = 1;
+}
+
+/*
  * The L4 header of @p into @pk->t, when the packet is tracked: its L4
  * header whole and sane (rxl_parse_l4(): a TCP data offset of 5 or more,
- * all inside the IP packet), and not a later fragment.
+ * all inside the IP packet), and not a later fragment. An ICMP error's
+ * embedded tuple instead (rxl_tc_related()).
  */
 static __always_inline void rxl_tc_l4(struct __sk_buff *skb,
 				      struct rxl_pkt *p, struct rxl_tc_pkt *pk)
@@ -82,6 +131,12 @@ static __always_inline void rxl_tc_l4(struct __sk_buff *skb,
 	if (p->has_icmp && p->proto == RXL_IPPROTO_ICMPV6 &&
 	    p->icmp_type >= RXL_ND_FIRST && p->icmp_type <= RXL_ND_LAST)
 		pk->nd = 1;
+	if (p->has_icmp && rxl_ct_is_error(p->proto, p->icmp_type) &&
+	    p->proto == (p->family == 4 ? RXL_IPPROTO_ICMP :
+					  RXL_IPPROTO_ICMPV6)) {
+		rxl_tc_related(skb, p, pk);
+		return;
+	}
 	if (!len || p->l4_off + len > p->ip_end)
 		return;
 	if (len == RXL_TCP_HLEN) {
@@ -296,7 +351,9 @@ static __always_inline int rxl_tc_allowed(const struct rxl_tc_pkt *pk,
  * flow passes; anything else is judged (rxl_tc_allowed()) and, allowed
  * and opening a flow, creates its entry. A container without out rules
  * knows its verdict before the lookup, which then creates the entry at
- * once (one lookup, as before out rules).
+ * once (one lookup, as before out rules). An ICMP error about a tracked
+ * flow (@pk->related) passes where the verdict is drop: the table is
+ * read for it only then, as on ingress (rxl_ct_related()).
  */
 static __always_inline int rxl_tc_judge(struct rxl_tc_pkt *pk)
 {
@@ -310,7 +367,7 @@ static __always_inline int rxl_tc_judge(struct rxl_tc_pkt *pk)
 
 	if (pk->nd)
 		return TC_ACT_OK;
-	if (pk->tracked) {
+	if (pk->tracked || pk->related) {
 		if (pk->family == 4) {
 			k4.zone = c->id;
 			k4.local = *(const __be32 *)pk->saddr;
@@ -329,9 +386,10 @@ static __always_inline int rxl_tc_judge(struct rxl_tc_pkt *pk)
 			half = &rxl_ct6_half;
 			key = &k6;
 		}
+	}
+	if (pk->tracked)
 		res = rxl_ct_track(map, half, key, &pk->t,
 				   allow && !c->nout);
-	}
 	if (res == RXL_CT_HIT) {
 		rxl_ct_count(RXL_CT_STAT_EGRESS);
 		return TC_ACT_OK;
@@ -348,6 +406,10 @@ static __always_inline int rxl_tc_judge(struct rxl_tc_pkt *pk)
 	}
 	if (allow) {
 		rxl_ct_count(RXL_CT_STAT_EGRESS_UNTRACKED);
+		return TC_ACT_OK;
+	}
+	if (pk->related && rxl_ct_alive(map, half, key)) {
+		rxl_ct_count(RXL_CT_STAT_EGRESS_RELATED);
 		return TC_ACT_OK;
 	}
 	/* The egress default refused a later fragment its first did not open. */
@@ -393,24 +455,58 @@ static __always_inline void rxl_tc_frag_note(const struct rxl_tc_pkt *pk)
 }
 
 /*
+ * Whether the headers @pk's parse found no tuple in may lie past the
+ * linear part of @skb: it is shorter than RXL_TC_PULL and the packet
+ * goes on.
+ */
+static __always_inline int rxl_tc_short(struct __sk_buff *skb,
+					const struct rxl_tc_pkt *pk)
+{
+	void *data = (void *)(long)skb->data;
+	void *end = (void *)(long)skb->data_end;
+
+	return !pk->tracked && !pk->related && data + RXL_TC_PULL > end &&
+	       skb->len > end - data;
+}
+
+/*
  * A fragment is judged like a whole packet (a later one without ports),
  * unless it is a later one whose first passed; a first one that passes
  * is noted for its later ones. A packet that is no fragment tests
  * pk.frag twice (one judge inlined, not two: 1300 instructions fewer).
+ *
+ * The parse reads the linear part as it is. Only when it found no tuple
+ * there and the packet goes on past it are the headers made linear
+ * (bpf_skb_pull_data()) and the packet parsed again: a TCP segment,
+ * whose headers the stack keeps linear and its data in fragments, is not
+ * pulled (a pull of such a clone copies its head: performance.rst,
+ * "Connection tracking"). A tuple once found is whole: every read of the
+ * parse is bounded by the linear part, and a read that fails leaves no
+ * tuple (Documentation/conntrack.rst, "Headers out of the linear part").
  */
 SEC("tc")
 int rxlane_tc(struct __sk_buff *skb)
 {
 	struct rxl_tc_pkt pk = { .len = skb->len };
-	int act;
-	void *data = (void *)(long)skb->data;
-	void *end = (void *)(long)skb->data_end;
+	int act, rc;
 
-	/* Headers the stack left out of the linear part: made linear. */
-	if (data + RXL_TC_PULL > end && skb->len > end - data)
+#ifdef RXL_TC_PULL_ALWAYS
+	/* The rule before: bench/Makefile builds it for bench-ct-pull.sh. */
+	if ((void *)(long)skb->data + RXL_TC_PULL >
+	    (void *)(long)skb->data_end &&
+	    skb->len > skb->data_end - skb->data)
 		bpf_skb_pull_data(skb, skb->len < RXL_TC_PULL ? skb->len :
 							    RXL_TC_PULL);
-	if (rxl_tc_parse(skb, &pk))
+#endif
+	rc = rxl_tc_parse(skb, &pk);
+	if (rxl_tc_short(skb, &pk)) {
+		bpf_skb_pull_data(skb, skb->len < RXL_TC_PULL ? skb->len :
+							    RXL_TC_PULL);
+		__builtin_memset(&pk, 0, sizeof(pk));
+		pk.len = skb->len;
+		rc = rxl_tc_parse(skb, &pk);
+	}
+	if (rc)
 		return TC_ACT_OK;
 	pk.c = rxl_tc_sender(&pk);
 	if (!pk.c)

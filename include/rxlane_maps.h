@@ -514,13 +514,19 @@ _Static_assert(sizeof(struct rxl_ct6_key) == 44, "rxl_ct6_key size");
 enum rxl_ct_state {
 	RXL_CT_NONE,
 	RXL_CT_SYN_SENT,	/* SYN seen, no answer yet */
-	RXL_CT_ESTABLISHED,	/* the other side answered */
+	RXL_CT_ESTABLISHED,	/* handshake done: the opener's ACK */
 	RXL_CT_FIN_WAIT,	/* FIN from one side */
 	RXL_CT_TIME_WAIT,	/* FINs from both sides */
 	RXL_CT_CLOSE,		/* RST */
 	RXL_CT_UDP,		/* UDP, unanswered */
 	RXL_CT_UDP_STREAM,	/* UDP, answered */
 	RXL_CT_ICMP,		/* ICMP echo */
+	/*
+	 * The other side answered the SYN (SYN-ACK), the opener has not
+	 * acknowledged it yet (nf_conntrack's SYN_RECV). Last, so that the
+	 * states above keep their values.
+	 */
+	RXL_CT_SYN_RECV,
 	RXL_CT_STATE__MAX,
 };
 
@@ -537,17 +543,26 @@ struct rxl_ct_val {
 };
 _Static_assert(sizeof(struct rxl_ct_val) == 16, "rxl_ct_val size");
 
-/* Seconds per state; 0: the default (nf_conntrack's). */
+/*
+ * Seconds per state; 0: the default (nf_conntrack's). Room for
+ * RXL_CT_TIMEOUT_SLOTS states, more than there are: a state added later
+ * does not change the pinned map's value size (adding syn_recv to the
+ * 9-slot array did, so pins of that layout are refused at attach).
+ */
+#define RXL_CT_TIMEOUT_SLOTS	16
+
 struct rxl_ct_timeouts {
-	__u32 sec[RXL_CT_STATE__MAX];
+	__u32 sec[RXL_CT_TIMEOUT_SLOTS];
 };
-_Static_assert(sizeof(struct rxl_ct_timeouts) == 4 * RXL_CT_STATE__MAX,
-	       "rxl_ct_timeouts size");
+_Static_assert(sizeof(struct rxl_ct_timeouts) == 64, "rxl_ct_timeouts size");
+_Static_assert(RXL_CT_STATE__MAX <= RXL_CT_TIMEOUT_SLOTS,
+	       "rxl_ct_timeouts slots");
 
 static inline __u32 rxl_ct_default_timeout(__u32 state)
 {
 	switch (state) {
 	case RXL_CT_SYN_SENT:		return 120;
+	case RXL_CT_SYN_RECV:		return 60;
 	case RXL_CT_ESTABLISHED:	return 432000;
 	case RXL_CT_FIN_WAIT:		return 120;
 	case RXL_CT_TIME_WAIT:		return 120;
@@ -582,6 +597,9 @@ enum rxl_ct_stat {
 	RXL_CT_STAT_HALF_INSERTED,	/* a new key written to a half table */
 	RXL_CT_STAT_HALF_REMOVED,	/* deleted from it by a promotion */
 	RXL_CT_STAT_HALF_FLUSHED,	/* deleted by 'ct flush' (CLI only) */
+	RXL_CT_STAT_EGRESS_RELATED,	/* ICMP error the container sent about
+					 * a tracked flow, passed where its
+					 * egress policy would drop it */
 	RXL_CT_STAT__MAX,
 };
 

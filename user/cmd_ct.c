@@ -35,7 +35,17 @@ static const char *const cli_ct_states[RXL_CT_STATE__MAX] = {
 	[RXL_CT_UDP] = "udp",
 	[RXL_CT_UDP_STREAM] = "udp_stream",
 	[RXL_CT_ICMP] = "icmp",
+	[RXL_CT_SYN_RECV] = "syn_recv",
 };
+
+/* The states with a timeout, in the order of a connection's life. */
+static const __u8 cli_ct_order[] = {
+	RXL_CT_SYN_SENT, RXL_CT_SYN_RECV, RXL_CT_ESTABLISHED, RXL_CT_FIN_WAIT,
+	RXL_CT_TIME_WAIT, RXL_CT_CLOSE, RXL_CT_UDP, RXL_CT_UDP_STREAM,
+	RXL_CT_ICMP,
+};
+_Static_assert(sizeof(cli_ct_order) == RXL_CT_STATE__MAX - 1,
+	       "every state with a timeout listed once");
 
 static const char *const cli_ct_events[RXL_CT_STAT__MAX] = {
 	[RXL_CT_STAT_CREATE_OUT] = "create_out",
@@ -55,6 +65,7 @@ static const char *const cli_ct_events[RXL_CT_STAT__MAX] = {
 	[RXL_CT_STAT_HALF_INSERTED] = "half_open_inserted",
 	[RXL_CT_STAT_HALF_REMOVED] = "half_open_removed",
 	[RXL_CT_STAT_HALF_FLUSHED] = "half_open_flushed",
+	[RXL_CT_STAT_EGRESS_RELATED] = "egress_related",
 };
 
 /*
@@ -530,7 +541,7 @@ int cli_ct_timeout_word(struct cli *c, const char *state, const char *val,
 
 	if (st < 0)
 		return cli_err(c, CLI_ERR, state,
-			       "bad timeout '%s' (syn_sent, established, fin_wait, time_wait, close, udp, udp_stream, icmp)",
+			       "bad timeout '%s' (syn_sent, syn_recv, established, fin_wait, time_wait, close, udp, udp_stream, icmp)",
 			       state);
 	if (!cli_is(val, "default") &&
 	    (rxl_parse_u32(val, CLI_CT_MAX_TIMEOUT, &sec) || !sec))
@@ -561,7 +572,7 @@ int cli_ct_timeouts_fd(struct cli *c)
 static int ct_timeout(struct cli *c, int argc, char **argv)
 {
 	struct rxl_ct_timeouts to = {}, set = {};
-	__u32 zero = 0, sec;
+	__u32 zero = 0, sec, k;
 	struct cli_ct t;
 	int i, st = -1, err;
 
@@ -589,7 +600,8 @@ static int ct_timeout(struct cli *c, int argc, char **argv)
 	if (err || argc)
 		return err;
 	cli_open_object(c, "timeouts");
-	for (i = RXL_CT_SYN_SENT; i < RXL_CT_STATE__MAX; i++) {
+	for (k = 0; k < sizeof(cli_ct_order); k++) {
+		i = cli_ct_order[k];
 		sec = to.sec[i] ?: rxl_ct_default_timeout(i);
 		cli_printf(c, "%s %u%s\n", cli_ct_states[i], sec,
 			   to.sec[i] ? "" : " (default)");

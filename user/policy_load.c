@@ -591,8 +591,8 @@ struct y_ports {
 
 /* ct_timeouts: the states of 'rxlane ct timeout', in its order. */
 struct y_ct {
-	char *syn_sent, *established, *fin_wait, *time_wait, *close;
-	char *udp, *udp_stream, *icmp;
+	char *syn_sent, *syn_recv, *established, *fin_wait, *time_wait;
+	char *close, *udp, *udp_stream, *icmp;
 };
 
 struct y_policy {
@@ -673,8 +673,8 @@ static const cyaml_schema_field_t y_ports_fields[] = {
 
 #define Y_CT(f) Y_STR(#f, struct y_ct, f, CYAML_FLAG_OPTIONAL)
 static const cyaml_schema_field_t y_ct_fields[] = {
-	Y_CT(syn_sent), Y_CT(established), Y_CT(fin_wait), Y_CT(time_wait),
-	Y_CT(close), Y_CT(udp), Y_CT(udp_stream), Y_CT(icmp),
+	Y_CT(syn_sent), Y_CT(syn_recv), Y_CT(established), Y_CT(fin_wait),
+	Y_CT(time_wait), Y_CT(close), Y_CT(udp), Y_CT(udp_stream), Y_CT(icmp),
 	CYAML_FIELD_END
 };
 
@@ -813,6 +813,7 @@ static int y_ct_words(const struct y_ct *y, struct policy *p)
 
 	if (!e && y)
 		e = pol_push2(b, "syn_sent", y->syn_sent) ?:
+		    pol_push2(b, "syn_recv", y->syn_recv) ?:
 		    pol_push2(b, "established", y->established) ?:
 		    pol_push2(b, "fin_wait", y->fin_wait) ?:
 		    pol_push2(b, "time_wait", y->time_wait) ?:

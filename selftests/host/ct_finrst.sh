@@ -13,7 +13,12 @@
 #   is gone from 'ct list' once they pass;
 # - web connects to P:9001: P's RST ends the attempt: the entry is in
 #   close with at most the 2 s set (still half-open: never assured), and
-#   is gone once they pass.
+#   is gone once they pass;
+# - an attach over pins of the timeouts map's old layout (one slot per
+#   state, before syn_recv: 36 bytes) is refused with a message naming
+#   the map, and makes nothing (conntrack.rst, "States and timeouts");
+# - 'ct timeout syn_recv N' goes through policy files: export writes it,
+#   diff and apply of a JSON file change it, a YAML file states it.
 set -u
 . "$(dirname "$0")/lib.sh"
 rxl_init ctfinrst
@@ -96,4 +101,56 @@ except ConnectionRefusedError:
 sys.exit(1)
 ' || rxl_fail "connect to 10.83.0.2:9001 not refused by an RST (the RST must pass)"
 ended 9001 close 2 "RST"
+
+# syn_recv in policy files: export, diff and apply of JSON, YAML parsed.
+PF=$(mktemp -d /tmp/rxl-cfr.XXXXXX)
+trap 'rxl_cleanup; rm -rf "$PF"' EXIT
+cli ct timeout syn_recv 7
+ip netns exec "$B" "$RXL_CLI" policy export > "$PF/p.json" ||
+	rxl_fail "policy export"
+jq -e '.ct_timeouts.syn_recv == 7' "$PF/p.json" >/dev/null ||
+	rxl_fail "policy export lacks syn_recv 7: $(jq -c .ct_timeouts "$PF/p.json")"
+jq '.ct_timeouts.syn_recv = 5' "$PF/p.json" > "$PF/q.json"
+d=$(ip netns exec "$B" "$RXL_CLI" -j policy diff "$PF/q.json" |
+    jq -c '[.changes[] | select(.object == "ct_timeout") | .text]')
+[ "$d" = '["syn_recv 5"]' ] || rxl_fail "policy diff of syn_recv 7 -> 5: $d"
+cli policy apply "$PF/q.json" >/dev/null
+[ "$(ip netns exec "$B" "$RXL_CLI" -j ct timeout | jq '.timeouts.syn_recv')" = 5 ] ||
+	rxl_fail "policy apply did not set syn_recv 5"
+cat > "$PF/r.yaml" <<'YAML'
+schema: 1
+ct_timeouts:
+  syn_recv: 4
+  time_wait: 3
+  fin_wait: 3
+  close: 2
+containers:
+  - name: web
+    ips: [10.83.0.1]
+    default: drop
+YAML
+d=$(ip netns exec "$B" "$RXL_CLI" -j policy diff "$PF/r.yaml" |
+    jq -c '[.changes[] | .text]')
+[ "$d" = '["syn_recv 4"]' ] || rxl_fail "policy diff of a YAML file with syn_recv 4: $d"
+rxl_ok "syn_recv in policy files: export, diff, apply (JSON), diff (YAML)"
+
+# The timeouts map as the build before syn_recv pinned it.
+OLD=$RXL_BPFFS/old
+mkdir "$OLD" || rxl_fail "mkdir $OLD"
+bpftool map create "$OLD/rxl_ct_timeouts" type array key 4 value 36 \
+	entries 1 name rxl_ct_timeouts || rxl_fail "bpftool map create"
+ip -n "$B" link add vo0 type veth peer name vo1 || rxl_fail "veth vo0"
+ip -n "$B" link set vo0 up
+out=$(RXLANE_PIN_DIR=$OLD ip netns exec "$B" "$RXL_CLI" attach vo0 2>&1)
+rc=$?
+[ $rc -eq 1 ] || rxl_fail "attach over the old timeouts layout: exit $rc, want 1: $out"
+grep -q "$OLD/rxl_ct_timeouts is not this rxlane's rxl_ct_timeouts: value size 36, want 64" <<<"$out" ||
+	rxl_fail "attach over the old timeouts layout: the message does not name the map: $out"
+! ip -n "$B" link show vo0 | grep -q xdp ||
+	rxl_fail "attach refused, yet vo0 has an XDP program"
+[ -z "$(tc -n "$B" filter show dev vo0 egress)" ] ||
+	rxl_fail "attach refused, yet vo0 has a tc egress filter"
+[ "$(ls "$OLD")" = rxl_ct_timeouts ] ||
+	rxl_fail "attach refused, yet pinned: $(ls "$OLD" | tr '\n' ' ')"
+rxl_ok "attach over the old timeouts layout refused: $out"
 echo "PASS: ct_finrst"

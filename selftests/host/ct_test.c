@@ -47,10 +47,11 @@
 #define IN		2	/* to it: the XDP program */
 
 /* Timeouts the fixture sets (seconds): tell the states apart. */
-static const __u32 fixture_to[RXL_CT_STATE__MAX] = {
+static const __u32 fixture_to[RXL_CT_TIMEOUT_SLOTS] = {
 	[RXL_CT_SYN_SENT] = 11, [RXL_CT_ESTABLISHED] = 1000,
 	[RXL_CT_FIN_WAIT] = 13, [RXL_CT_TIME_WAIT] = 14, [RXL_CT_CLOSE] = 15,
 	[RXL_CT_UDP] = 16, [RXL_CT_UDP_STREAM] = 17, [RXL_CT_ICMP] = 18,
+	[RXL_CT_SYN_RECV] = 19,
 };
 
 /*
@@ -272,6 +273,30 @@ static int run(struct __test_metadata *_metadata, FIXTURE_DATA(ct) *self,
 #define EITHER		(MAIN | HALF)
 
 /*
+ * The key of a flow of container @b with @peer in @zone: in @k4 or @k6
+ * (by @fam), which it returns.
+ */
+static void *flow_key(int fam, __u32 zone, int b, const char *peer,
+		      uint8_t proto, uint16_t lport, uint16_t rport,
+		      struct rxl_ct4_key *k4, struct rxl_ct6_key *k6)
+{
+	memset(k4, 0, sizeof(*k4));
+	memset(k6, 0, sizeof(*k6));
+	if (fam == 4) {
+		*k4 = (struct rxl_ct4_key){ .zone = zone, .lport = lport,
+					    .rport = rport, .proto = proto };
+		inet_pton(AF_INET, cont_addr(4, b), &k4->local);
+		inet_pton(AF_INET, peer, &k4->remote);
+		return k4;
+	}
+	*k6 = (struct rxl_ct6_key){ .zone = zone, .lport = lport,
+				    .rport = rport, .proto = proto };
+	inet_pton(AF_INET6, cont_addr(6, b), k6->local);
+	inet_pton(AF_INET6, peer, k6->remote);
+	return k6;
+}
+
+/*
  * The entry of a flow with @peer in the tables @where; 0 or -ENOENT. An
  * entry is in one table only: in both is -EEXIST.
  */
@@ -279,20 +304,11 @@ static int entry_in(FIXTURE_DATA(ct) *self, int where, int fam, __u32 zone,
 		    int b, const char *peer, uint8_t proto, uint16_t lport,
 		    uint16_t rport, struct rxl_ct_val *v)
 {
-	struct rxl_ct4_key k4 = { .zone = zone, .lport = lport,
-				  .rport = rport, .proto = proto };
-	struct rxl_ct6_key k6 = { .zone = zone, .lport = lport,
-				  .rport = rport, .proto = proto };
-	void *k = fam == 4 ? (void *)&k4 : (void *)&k6;
+	struct rxl_ct4_key k4;
+	struct rxl_ct6_key k6;
+	void *k = flow_key(fam, zone, b, peer, proto, lport, rport, &k4, &k6);
 	int in_main, in_half;
 
-	if (fam == 4) {
-		inet_pton(AF_INET, cont_addr(4, b), &k4.local);
-		inet_pton(AF_INET, peer, &k4.remote);
-	} else {
-		inet_pton(AF_INET6, cont_addr(6, b), k6.local);
-		inet_pton(AF_INET6, peer, k6.remote);
-	}
 	in_half = !bpf_map_lookup_elem(fam == 4 ? self->half4 : self->half6,
 				       k, v);
 	in_main = !bpf_map_lookup_elem(fam == 4 ? self->ct4 : self->ct6, k, v);
@@ -356,6 +372,27 @@ static int put_entry(FIXTURE_DATA(ct) *self, __u32 zone, const char *a4,
 	inet_pton(AF_INET6, a6, k6.local);
 	inet_pton(AF_INET6, PEER6, k6.remote);
 	return bpf_map_update_elem(self->ct6, &k6, &v, 0) ? -errno : 0;
+}
+
+/*
+ * A live half-open entry of container @b's flow with the peer in @zone,
+ * opened by the peer (@proto, the container's @lport, the peer's
+ * @rport; an echo's id as @lport), written as the table holds it.
+ */
+static int put_flow(FIXTURE_DATA(ct) *self, int fam, __u32 zone, int b,
+		    uint8_t proto, uint16_t lport, uint16_t rport)
+{
+	struct rxl_ct_val v = { .state = proto == IPPROTO_UDP ? RXL_CT_UDP :
+					 RXL_CT_ICMP,
+				.opener = RXL_CT_IN,
+				.expires = now_ns() + 100000000000ULL };
+	struct rxl_ct4_key k4;
+	struct rxl_ct6_key k6;
+	void *k = flow_key(fam, zone, b, peer_addr(fam), proto, lport, rport,
+			   &k4, &k6);
+
+	return bpf_map_update_elem(fam == 4 ? self->half4 : self->half6, k, &v,
+				   0) ? -errno : 0;
 }
 
 /* The entry's expiry is @sec seconds from now, give or take one. */
@@ -445,21 +482,24 @@ struct tcp_seq {
 };
 
 static const struct tcp_seq tcp_seqs[] = {
-	{ "SYN creates, SYN-ACK establishes", 40000, {
+	{ "SYN creates, SYN-ACK answers, the opener's ACK establishes", 40000, {
 		/* Without a SYN first: refused, nothing created. */
 		{ IN, SYN | ACK, 0, 0, NO_ENTRY },
 		{ OUT, SYN, 0, 1, RXL_CT_SYN_SENT, 0, RXL_CT_OUT, 11 },
 		/* The opener's own ACK establishes nothing. */
 		{ OUT, ACK, 0, 1, RXL_CT_SYN_SENT },
-		{ IN, SYN | ACK, 0, 1, RXL_CT_ESTABLISHED, 0, 0, 1000 },
-		{ IN, ACK, 0, 1, RXL_CT_ESTABLISHED },
-		{ OUT, ACK, 0, 1, RXL_CT_ESTABLISHED },
+		/* Answered, not acknowledged: syn_recv's timeout. */
+		{ IN, SYN | ACK, 0, 1, RXL_CT_SYN_RECV, 0, 0, 19 },
+		/* Neither the answerer's ACK nor the opener's SYN again. */
+		{ IN, ACK, 0, 1, RXL_CT_SYN_RECV },
+		{ OUT, SYN, 0, 1, RXL_CT_SYN_RECV, 0, 0, 19 },
+		{ OUT, ACK, 0, 1, RXL_CT_ESTABLISHED, 0, 0, 1000 },
 		/* Another peer port of the same container: not tracked. */
 		{ IN, ACK, 9001, 0, ANY },
 	  }, 1, 2, 0 },
 	{ "FIN from each side shortens", 40002, {
 		{ OUT, SYN, 0, 1, RXL_CT_SYN_SENT },
-		{ IN, SYN | ACK, 0, 1, RXL_CT_ESTABLISHED },
+		{ IN, SYN | ACK, 0, 1, RXL_CT_SYN_RECV },
 		{ OUT, FIN | ACK, 0, 1, RXL_CT_FIN_WAIT, RXL_CT_OUT, 0, 13 },
 		{ IN, FIN | ACK, 0, 1, RXL_CT_TIME_WAIT, RXL_CT_OUT | RXL_CT_IN,
 		  0, 14 },
@@ -468,13 +508,13 @@ static const struct tcp_seq tcp_seqs[] = {
 	  }, 1, 3, 0 },
 	{ "RST closes, and closed stays closed", 40003, {
 		{ OUT, SYN, 0, 1, RXL_CT_SYN_SENT },
-		{ IN, SYN | ACK, 0, 1, RXL_CT_ESTABLISHED },
+		{ IN, SYN | ACK, 0, 1, RXL_CT_SYN_RECV },
 		{ IN, RST, 0, 1, RXL_CT_CLOSE, 0, 0, 15 },
 		{ OUT, ACK, 0, 1, RXL_CT_CLOSE },
 	  }, 1, 2, 0 },
 	{ "a SYN on a closed entry is judged anew", 40004, {
 		{ OUT, SYN, 0, 1, RXL_CT_SYN_SENT },
-		{ IN, SYN | ACK, 0, 1, RXL_CT_ESTABLISHED },
+		{ IN, SYN | ACK, 0, 1, RXL_CT_SYN_RECV },
 		{ OUT, RST, 0, 1, RXL_CT_CLOSE },
 		/* The peer's SYN to that port: a new connection, refused. */
 		{ IN, SYN, 0, 0, RXL_CT_CLOSE },
@@ -597,6 +637,11 @@ TEST_F_TIMEOUT(ct, egress_drop_answers_allowed_flows, CT_CASE_TIMEOUT)
 		EXPECT_EQ(RXL_CT_IN, v.opener);
 		mk_tcp(&p, fam, 1, OUT, 8080, 50000, SYN | ACK);
 		PASSES_OUT(&p);
+		ASSERT_EQ(0, entry(self, fam, CID_B, 1, IPPROTO_TCP, 8080,
+				   50000, &v));
+		EXPECT_EQ(RXL_CT_SYN_RECV, v.state);
+		mk_tcp(&p, fam, 1, IN, 8080, 50000, ACK);
+		PASSES_IN(&p);
 		ASSERT_EQ(0, entry(self, fam, CID_B, 1, IPPROTO_TCP, 8080,
 				   50000, &v));
 		EXPECT_EQ(RXL_CT_ESTABLISHED, v.state);
@@ -752,7 +797,7 @@ TEST_F_TIMEOUT(ct, half_open_then_promoted, CT_CASE_TIMEOUT)
 		PASSES_IN(&p);
 		ASSERT_EQ(0, entry_in(self, HALF, fam, CID, 0, peer_addr(fam),
 				      IPPROTO_TCP, 40020, 9000, &v));
-		EXPECT_EQ(RXL_CT_ESTABLISHED, v.state);
+		EXPECT_EQ(RXL_CT_SYN_RECV, v.state);
 		mk_tcp(&p, fam, 0, IN, 40020, 9000, ACK);
 		PASSES_IN(&p);
 		mk_tcp(&p, fam, 0, OUT, 40020, 9000, ACK);
@@ -843,6 +888,103 @@ TEST_F_TIMEOUT(ct, half_open_times_out, CT_CASE_TIMEOUT)
 				    40022, 9000, &v));
 	EXPECT_EQ(1, stat(self, RXL_CT_STAT_EXPIRED));
 	EXPECT_EQ(0, stat(self, RXL_CT_STAT_PROMOTE));
+}
+
+/*
+ * syn_recv: the answer (SYN-ACK) to a SYN moves the half-open entry to
+ * syn_recv with its own timeout (nf_conntrack's SYN_RECV, 60 s by
+ * default), not established's; only the opener's ACK of it establishes
+ * the connection and moves it to the main table. Both openers: the
+ * container (web, its SYN out) and the peer (db, egress drop, its SYN
+ * in).
+ */
+TEST_F_TIMEOUT(ct, syn_recv_then_established, CT_CASE_TIMEOUT)
+{
+	static const struct { int b, opener; uint16_t cport, pport; } o[] = {
+		{ 0, OUT, 40030, 9000 }, { 1, IN, 8080, 50030 },
+	};
+	struct rxl_ct_val v;
+	unsigned int i;
+	struct pkt p;
+	int fam;
+
+	FAMILIES for (i = 0; i < 2; i++) {
+		int b = o[i].b, op = o[i].opener, ans = op == OUT ? IN : OUT;
+		__u32 zone = b ? CID_B : CID;
+		uint16_t cp = o[i].cport, pp = o[i].pport;
+		/* Each packet, then the entry's table and state after it. */
+		const struct { int dir; uint8_t flags; int where, state; } s[] = {
+			{ op, SYN, HALF, RXL_CT_SYN_SENT },
+			{ ans, SYN | ACK, HALF, RXL_CT_SYN_RECV },
+			/* The answerer's own ACK: still unacknowledged. */
+			{ ans, ACK, HALF, RXL_CT_SYN_RECV },
+			/* The opener's ACK: established, assured, moved. */
+			{ op, ACK, MAIN, RXL_CT_ESTABLISHED },
+		};
+		unsigned int k;
+
+		for (k = 0; k < sizeof(s) / sizeof(s[0]); k++) {
+			mk_tcp(&p, fam, b, s[k].dir, cp, pp, s[k].flags);
+			EXPECT_EQ(s[k].dir == OUT ? TC_ACT_OK : XDP_PASS,
+				  run(_metadata, self, s[k].dir, &p));
+			ASSERT_EQ(0, entry_in(self, s[k].where, fam, zone, b,
+					      peer_addr(fam), IPPROTO_TCP, cp,
+					      pp, &v)) {
+				TH_LOG("v%d opener %d step %u: not in table %d",
+				       fam, op, k, s[k].where);
+			}
+			EXPECT_EQ(s[k].state, v.state) {
+				TH_LOG("v%d opener %d step %u", fam, op, k);
+			}
+		}
+		EXPECT_EXPIRES_IN(v, 1000);
+	}
+	EXPECT_EQ(2 * 2, stat(self, RXL_CT_STAT_PROMOTE));
+}
+
+/*
+ * A SYN-ACK that is never acknowledged: its entry lives syn_recv's
+ * timeout ('ct timeout syn_recv 1'), not syn_sent's or established's;
+ * then the peer's packets of that tuple are new again.
+ */
+TEST_F_TIMEOUT(ct, syn_recv_times_out, CT_CASE_TIMEOUT)
+{
+	struct rxl_ct_timeouts to;
+	struct rxl_ct_val v;
+	__u32 zero = 0;
+	struct pkt p;
+	int fam, i;
+
+	memcpy(to.sec, fixture_to, sizeof(to.sec));
+	to.sec[RXL_CT_SYN_RECV] = 1;
+	ASSERT_EQ(0, bpf_map_update_elem(bpf_map__fd(self->xdp->maps.rxl_ct_timeouts),
+					 &zero, &to, 0));
+	FAMILIES {
+		mk_tcp(&p, fam, 0, OUT, 40031, 9000, SYN);
+		PASSES_OUT(&p);
+		mk_tcp(&p, fam, 0, IN, 40031, 9000, SYN | ACK);
+		PASSES_IN(&p);
+		ASSERT_EQ(0, entry_in(self, HALF, fam, CID, 0, peer_addr(fam),
+				      IPPROTO_TCP, 40031, 9000, &v));
+		EXPECT_EQ(RXL_CT_SYN_RECV, v.state);
+		EXPECT_EXPIRES_IN(v, 1);
+	}
+	for (i = 0; i < 100 && now_ns() <= v.expires; i++)
+		usleep(100000);
+	ASSERT_GT(now_ns(), v.expires);
+	FAMILIES {
+		/* The peer's retransmitted SYN-ACK: dropped as new. */
+		mk_tcp(&p, fam, 0, IN, 40031, 9000, SYN | ACK);
+		DROPPED_IN(&p);
+		/* A late ACK of the opener establishes nothing. */
+		mk_tcp(&p, fam, 0, OUT, 40031, 9000, ACK);
+		PASSES_OUT(&p);
+		EXPECT_EQ(-ENOENT, entry_in(self, MAIN, fam, CID, 0,
+					    peer_addr(fam), IPPROTO_TCP, 40031,
+					    9000, &v));
+	}
+	EXPECT_EQ(0, stat(self, RXL_CT_STAT_PROMOTE));
+	EXPECT_LE(2, stat(self, RXL_CT_STAT_EXPIRED));
 }
 
 /*
@@ -1055,6 +1197,42 @@ TEST_F_TIMEOUT(ct, malformed, CT_CASE_TIMEOUT)
 #define E6_PARAMPROB	4
 
 /*
+ * An ICMP error of @type/@code from @osrc to @odst embedding a packet
+ * from @isrc to @idst: protocol @proto, ports @isport -> @idport (an echo
+ * request with id @isport for ICMP). The embedded IPv4 header has
+ * @optlen bytes of options.
+ */
+static void mk_error_pkt(struct pkt *p, int fam, const char *osrc,
+			 const char *odst, const char *isrc, const char *idst,
+			 uint8_t type, uint8_t code, uint8_t proto,
+			 uint16_t isport, uint16_t idport, int optlen)
+{
+	uint8_t oproto = fam == 4 ? IPPROTO_ICMP : IPPROTO_ICMPV6;
+	size_t off;
+
+	ip_hdr(p, fam, osrc, odst, oproto);
+	off = p->len;
+	pk_icmp(p, type);
+	p->b[off + 1] = code;
+	pk_put16(p->b + off + 6, 1280);		/* the MTU of frag-needed */
+	if (fam == 4)
+		pk_ip4_opt(p, isrc, idst, proto, optlen);
+	else
+		pk_ip6(p, isrc, idst, proto);
+	off = p->len;
+	if (proto == IPPROTO_TCP) {
+		pk_tcp(p, isport, idport);
+	} else if (proto == IPPROTO_UDP) {
+		pk_udp(p, isport, idport, -1);
+	} else {
+		pk_icmp(p, fam == 4 ? 8 : 128);
+		pk_put16(p->b + off + 4, isport);
+	}
+	pk_payload(p, 16);
+	pk_finish(p);
+}
+
+/*
  * An ICMP error of @type/@code from a router to container @b (its outer
  * destination @to, or the container's own address when NULL) about a
  * packet the container (@inner_src, or its address) sent to the peer:
@@ -1066,31 +1244,9 @@ static void mk_error_to(struct pkt *p, int fam, int b, const char *to,
 			uint8_t proto, uint16_t cport, uint16_t pport,
 			int optlen)
 {
-	uint8_t oproto = fam == 4 ? IPPROTO_ICMP : IPPROTO_ICMPV6;
-	size_t off;
-
-	ip_hdr(p, fam, fam == 4 ? ROUTER4 : ROUTER6, to ?: cont_addr(fam, b),
-	       oproto);
-	off = p->len;
-	pk_icmp(p, type);
-	p->b[off + 1] = code;
-	pk_put16(p->b + off + 6, 1280);		/* the MTU of frag-needed */
-	if (fam == 4)
-		pk_ip4_opt(p, inner_src ?: cont_addr(4, b), PEER4, proto,
-			   optlen);
-	else
-		pk_ip6(p, inner_src ?: cont_addr(6, b), PEER6, proto);
-	off = p->len;
-	if (proto == IPPROTO_TCP) {
-		pk_tcp(p, cport, pport);
-	} else if (proto == IPPROTO_UDP) {
-		pk_udp(p, cport, pport, -1);
-	} else {
-		pk_icmp(p, fam == 4 ? 8 : 128);
-		pk_put16(p->b + off + 4, cport);
-	}
-	pk_payload(p, 16);
-	pk_finish(p);
+	mk_error_pkt(p, fam, fam == 4 ? ROUTER4 : ROUTER6,
+		     to ?: cont_addr(fam, b), inner_src ?: cont_addr(fam, b),
+		     peer_addr(fam), type, code, proto, cport, pport, optlen);
 }
 
 static void mk_error(struct pkt *p, int fam, uint8_t type, uint8_t code,
@@ -1302,6 +1458,162 @@ TEST_F_TIMEOUT(ct, related_wrong_zone, CT_CASE_TIMEOUT)
 		PASSES_IN(&p);
 	}
 	EXPECT_EQ(2, stat(self, RXL_CT_STAT_RELATED));
+}
+
+/* ---- related ICMP errors the container sends (egress) ------------------- */
+
+/*
+ * An ICMP error container db (CID_B: egress drop) sends, from its address
+ * to the peer (@to, or the peer when NULL), about a packet the peer sent
+ * it (to @inner_dst, or db's address): protocol @proto, the peer's port
+ * @pport -> db's @cport (an echo request with id @pport for ICMP).
+ */
+static void mk_error_out(struct pkt *p, int fam, const char *to,
+			 const char *inner_dst, uint8_t type, uint8_t code,
+			 uint8_t proto, uint16_t cport, uint16_t pport)
+{
+	mk_error_pkt(p, fam, cont_addr(fam, 1), to ?: peer_addr(fam),
+		     peer_addr(fam), inner_dst ?: cont_addr(fam, 1), type,
+		     code, proto, pport, cport, 0);
+}
+
+/* Port unreachable of each family (ICMP 3/3, ICMPv6 1/4). */
+#define PORT_UNREACH(fam)	((fam) == 4 ? E4_UNREACH : E6_UNREACH), \
+				((fam) == 4 ? 3 : 4)
+
+/*
+ * Errors db (egress drop) sends about a tracked flow's packet pass its
+ * egress default drop: port unreachable about the peer's UDP datagram to
+ * a closed port, and every error type about its TCP (the SYN its rule let
+ * in) and echo flows; counted as egress_related. Without the flow, the
+ * same error is dropped (egress_drop). A container with egress allow
+ * sends them untracked, as before, with no lookup.
+ */
+TEST_F_TIMEOUT(ct, related_out_passes, CT_CASE_TIMEOUT)
+{
+	static const struct { int fam; uint8_t type, code; } e[] = {
+		{ 4, E4_UNREACH, 3 }, { 4, E4_UNREACH, 1 },
+		{ 4, E4_TIME_EXCEEDED, 0 }, { 4, E4_PARAMPROB, 0 },
+		{ 6, E6_UNREACH, 4 }, { 6, E6_UNREACH, 1 },
+		{ 6, E6_TOO_BIG, 0 }, { 6, E6_TIME_EXCEEDED, 0 },
+		{ 6, E6_PARAMPROB, 0 },
+	};
+	unsigned int i, n = sizeof(e) / sizeof(e[0]);
+	struct pkt p;
+	uint8_t icmp;
+	int fam;
+
+	FAMILIES {
+		mk_error_out(&p, fam, NULL, NULL, PORT_UNREACH(fam),
+			     IPPROTO_UDP, 5353, 50040);
+		DROPPED_OUT(&p);
+		ASSERT_EQ(0, put_flow(self, fam, CID_B, 1, IPPROTO_UDP, 5353,
+				      50040));
+		PASSES_OUT(&p);
+		mk_tcp(&p, fam, 1, IN, 8080, 50041, SYN);
+		PASSES_IN(&p);
+		ASSERT_EQ(0, put_flow(self, fam, CID_B, 1,
+				      fam == 4 ? IPPROTO_ICMP : IPPROTO_ICMPV6,
+				      0x5042, 0));
+	}
+	EXPECT_EQ(2, stat(self, RXL_CT_STAT_EGRESS_RELATED));
+	EXPECT_EQ(2, stat(self, RXL_CT_STAT_EGRESS_DROP));
+	for (i = 0; i < n; i++) {
+		fam = e[i].fam;
+		icmp = fam == 4 ? IPPROTO_ICMP : IPPROTO_ICMPV6;
+		mk_error_out(&p, fam, NULL, NULL, e[i].type, e[i].code,
+			     IPPROTO_TCP, 8080, 50041);
+		EXPECT_EQ(TC_ACT_OK, run(_metadata, self, OUT, &p)) {
+			TH_LOG("v%d type %u code %u about TCP", fam, e[i].type,
+			       e[i].code);
+		}
+		mk_error_out(&p, fam, NULL, NULL, e[i].type, e[i].code, icmp,
+			     0, 0x5042);
+		EXPECT_EQ(TC_ACT_OK, run(_metadata, self, OUT, &p)) {
+			TH_LOG("v%d type %u code %u about echo", fam,
+			       e[i].type, e[i].code);
+		}
+	}
+	EXPECT_EQ(2 + 2 * n, stat(self, RXL_CT_STAT_EGRESS_RELATED));
+	EXPECT_EQ(2, stat(self, RXL_CT_STAT_EGRESS_DROP));
+	/* web (egress allow): passed untracked, the table not read. */
+	FAMILIES {
+		establish(_metadata, self, fam, 40042);
+		mk_error_pkt(&p, fam, cont_addr(fam, 0), peer_addr(fam),
+			     peer_addr(fam), cont_addr(fam, 0),
+			     PORT_UNREACH(fam), IPPROTO_TCP, 9000, 40042, 0);
+		PASSES_OUT(&p);
+	}
+	EXPECT_EQ(2 + 2 * n, stat(self, RXL_CT_STAT_EGRESS_RELATED));
+}
+
+/*
+ * What db must not get out under egress drop, each dropped and counted
+ * as egress_drop: an error about no flow, about a flow's tuple but sent
+ * to another address (an error goes to the peer it is about), embedding
+ * a packet to another address (not db's: another container's), a tuple
+ * of another zone, a cut embedded header, a type that is no error.
+ */
+TEST_F_TIMEOUT(ct, related_out_refused, CT_CASE_TIMEOUT)
+{
+	struct pkt p;
+	size_t in, cut;
+	__u64 drops = 0;
+	int fam;
+
+	FAMILIES {
+		const char *other = fam == 4 ? "198.51.100.99" : "2001:db8::99";
+		size_t ihl = fam == 4 ? 20 : 40;
+
+		ASSERT_EQ(0, put_flow(self, fam, CID_B, 1, IPPROTO_UDP, 5353,
+				      50050));
+		/* Another port of either side. */
+		mk_error_out(&p, fam, NULL, NULL, PORT_UNREACH(fam),
+			     IPPROTO_UDP, 5354, 50050);
+		DROPPED_OUT(&p);
+		mk_error_out(&p, fam, NULL, NULL, PORT_UNREACH(fam),
+			     IPPROTO_UDP, 5353, 50051);
+		DROPPED_OUT(&p);
+		/* The flow's tuple, but to another host. */
+		mk_error_out(&p, fam, other, NULL, PORT_UNREACH(fam),
+			     IPPROTO_UDP, 5353, 50050);
+		DROPPED_OUT(&p);
+		/* A packet the peer sent web, in an error from db. */
+		mk_error_out(&p, fam, NULL, cont_addr(fam, 0),
+			     PORT_UNREACH(fam), IPPROTO_UDP, 5353, 50050);
+		DROPPED_OUT(&p);
+		/* Not an error: an echo request, a v4 redirect. */
+		mk_error_out(&p, fam, NULL, NULL, fam == 4 ? E4_REDIRECT : 128,
+			     0, IPPROTO_UDP, 5353, 50050);
+		DROPPED_OUT(&p);
+		drops += 5;
+		/* Cut inside the embedded header or its 8 bytes of L4. */
+		in = INNER_OFF(fam);
+		for (cut = in; cut < in + ihl + 8; cut += 3) {
+			mk_error_out(&p, fam, NULL, NULL, PORT_UNREACH(fam),
+				     IPPROTO_UDP, 5353, 50050);
+			pk_cut(&p, cut);
+			EXPECT_EQ(TC_ACT_SHOT, run(_metadata, self, OUT, &p)) {
+				TH_LOG("v%d cut at %zu (embedded header at %zu)",
+				       fam, cut, in);
+			}
+			drops++;
+		}
+		/* Whole: passes (the flow is there). */
+		mk_error_out(&p, fam, NULL, NULL, PORT_UNREACH(fam),
+			     IPPROTO_UDP, 5353, 50050);
+		pk_cut(&p, in + ihl + 8);
+		PASSES_OUT(&p);
+		/* db's tuple in web's zone. */
+		ASSERT_EQ(0, put_flow(self, fam, CID, 1, IPPROTO_UDP, 5355,
+				      50050));
+		mk_error_out(&p, fam, NULL, NULL, PORT_UNREACH(fam),
+			     IPPROTO_UDP, 5355, 50050);
+		DROPPED_OUT(&p);
+		drops++;
+	}
+	EXPECT_EQ(2, stat(self, RXL_CT_STAT_EGRESS_RELATED));
+	EXPECT_EQ(drops, stat(self, RXL_CT_STAT_EGRESS_DROP));
 }
 
 /* ---- anti-spoofing: the port check on a container's device ------------ */

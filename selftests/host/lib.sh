@@ -752,3 +752,16 @@ rxl_ct_has() {
 		  ($d == "" or .dport == ($d | tonumber)))] | length >= 1' \
 		>/dev/null
 }
+
+# rxl_stays WHAT VALUE CMD...: CMD's output stays VALUE for a second (five
+# reads 0.2 s apart): what must not arrive has not. Fails with WHAT.
+rxl_stays() {
+	local what=$1 want=$2 i got
+
+	shift 2
+	for i in 1 2 3 4 5; do
+		got=$("$@")
+		[ "$got" = "$want" ] || rxl_fail "$what ($want -> $got)"
+		sleep 0.2
+	done
+}
