@@ -1022,6 +1022,37 @@ static unsigned int run_find(const struct trace_run *r, const char *site)
 }
 
 #define AIM_TRIES	24
+#define STEADY_RUNS	5
+
+/*
+ * A call site that could not be hit: does it allocate in every run of
+ * the operation? One that does not (seen: the reference tracker that
+ * netif_stacked_transfer_operstate() takes for a link-watch event, made
+ * only when the link-watch worker has run since the device's last event)
+ * cannot be aimed at by number, and its failure is the core's to absorb.
+ * 1: absent from some of STEADY_RUNS unfailed runs, 0: present in all
+ * (a real miss), -1: the operation failed.
+ */
+static int site_unsteady(const struct op *op, const char *site)
+{
+	unsigned int k, seen = 0;
+	int err, injected;
+
+	for (k = 0; k < STEADY_RUNS; k++) {
+		if (traced_run(op, 0, &try_run, &err, &injected) || err ||
+		    op->settle(err, 0)) {
+			printf("FAIL: %s fails without any fault: %d\n",
+			       op->name, err);
+			return -1;
+		}
+		seen += !!run_find(&try_run, site);
+	}
+	if (seen == STEADY_RUNS)
+		return 0;
+	printf("# %s: %s allocates in %u of %u unfailed runs: timing-dependent, not counted\n",
+	       op->name, site, seen, STEADY_RUNS);
+	return 1;
+}
 
 /*
  * The next number to aim at for call site @i: @est, moved into the open
@@ -1073,7 +1104,7 @@ static unsigned int aim_next(unsigned int est, unsigned int lo,
 static int fail_targets(const struct op *op)
 {
 	unsigned int i, nth, tries, hit, at, covered = 0, refused = 0;
-	unsigned int lo, hi, tried[AIM_TRIES], est;
+	unsigned int lo, hi, tried[AIM_TRIES], est, unsteady = 0;
 	int err, injected, shift = 0, reset;
 
 	for (i = 0; i < n_targets; i++) {
@@ -1153,6 +1184,10 @@ static int fail_targets(const struct op *op)
 		if (tries == AIM_TRIES) {
 			printf("# %s: %s not hit in %u tries\n", op->name,
 			       sites[i], AIM_TRIES);
+			err = site_unsteady(op, sites[i]);
+			if (err < 0)
+				return 1;
+			unsteady += err;
 			continue;
 		}
 		shift = (int)nth - (int)targets[i];
@@ -1165,13 +1200,14 @@ static int fail_targets(const struct op *op)
 		printf("FAIL: %s fails without any fault afterwards\n", op->name);
 		return 1;
 	}
-	if (covered < n_targets) {
+	if (covered + unsteady < n_targets) {
 		printf("FAIL: %s: %u of %u rxlane call sites could not be failed\n",
-		       op->name, n_targets - covered, n_targets);
+		       op->name, n_targets - covered - unsteady, n_targets);
 		return 1;
 	}
-	printf("PASS: %s: all %u rxlane call sites failed one by one (%u refused the operation, %u were absorbed), each left no partial state\n",
-	       op->name, n_targets, refused, n_targets - refused);
+	printf("PASS: %s: %u of %u rxlane call sites failed one by one (%u refused the operation, %u were absorbed), each left no partial state; %u allocate only in some runs\n",
+	       op->name, covered, n_targets, refused, covered - refused,
+	       unsteady);
 	return 0;
 }
 
