@@ -1026,10 +1026,7 @@ static unsigned int run_find(const struct trace_run *r, const char *site)
 
 /*
  * A call site that could not be hit: does it allocate in every run of
- * the operation? One that does not (seen: the reference tracker that
- * netif_stacked_transfer_operstate() takes for a link-watch event, made
- * only when the link-watch worker has run since the device's last event)
- * cannot be aimed at by number, and its failure is the core's to absorb.
+ * the operation? One that does not cannot be aimed at by number.
  * 1: absent from some of STEADY_RUNS unfailed runs, 0: present in all
  * (a real miss), -1: the operation failed.
  */
