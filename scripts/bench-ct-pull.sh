@@ -38,9 +38,7 @@ CPU=${CPU:-1}
 NEW=$TOP/bpf/rxlane_tc.o
 OLD=$TOP/bench/rxlane_tc_pullall.o
 
-for t in taskset python3; do
-	command -v $t >/dev/null || { echo "bench-ct-pull: needs $t" >&2; exit 1; }
-done
+bench_need bench-ct-pull taskset python3
 [ -r "$NEW" ] || { echo "bench-ct-pull: build first (make)" >&2; exit 1; }
 make -s -C "$TOP/bench"
 mkdir -p "$OUT"

@@ -49,9 +49,7 @@ PASS_OBJ=$TOP/bench/rxlane_bench.o
 declare -A BNS PNS SRV
 HZ=$(getconf CLK_TCK)
 
-for t in nft taskset python3 jq; do
-	command -v $t >/dev/null || { echo "bench-ct-rr: needs $t" >&2; exit 1; }
-done
+bench_need bench-ct-rr nft taskset python3 jq
 [ -r "$TOP/bpf/rxlane_xdp.o" ] || { echo "bench-ct-rr: build first (make)" >&2; exit 1; }
 make -s -C "$TOP/bench"
 mkdir -p "$OUT"

@@ -48,9 +48,7 @@ PINS=
 SEND=$OUT/e2e_send
 
 [ "$(id -u)" -eq 0 ] || { echo "bench-e2e: needs root" >&2; exit 1; }
-for t in nft xdp-filter python3 gcc; do
-	command -v $t >/dev/null || { echo "bench-e2e: needs $t" >&2; exit 1; }
-done
+bench_need bench-e2e nft xdp-filter python3 gcc
 [ -r "$OBJ" ] && [ -x "$FWT" ] && [ -r "$DROP_OBJ" ] ||
 	{ echo "bench-e2e: build first (make)" >&2; exit 1; }
 mkdir -p "$OUT"

@@ -17,3 +17,16 @@ bench_host_facts()
 		echo "host vulnerabilities/$v: $(cat /sys/devices/system/cpu/vulnerabilities/$v 2>/dev/null || echo '(absent)')"
 	done
 }
+
+# bench_need NAME TOOL... (for every script's tool check): exits with "NAME: needs TOOL" for the first
+# TOOL not on PATH.
+bench_need()
+{
+	local name=$1 t
+
+	shift
+	for t in "$@"; do
+		command -v "$t" >/dev/null ||
+			{ echo "$name: needs $t" >&2; exit 1; }
+	done
+}
