@@ -87,6 +87,22 @@ static int cont_apply(struct rxl_fw *fw, __u32 id, const char *a4,
 }
 
 /*
+ * The fixture's timeouts, with state @state's (-1: none) set to @sec
+ * seconds: 0 or -errno.
+ */
+static int set_timeouts(FIXTURE_DATA(ct) *self, int state, __u32 sec)
+{
+	struct rxl_ct_timeouts to;
+	__u32 zero = 0;
+
+	memcpy(to.sec, fixture_to, sizeof(to.sec));
+	if (state >= 0)
+		to.sec[state] = sec;
+	return bpf_map_update_elem(bpf_map__fd(self->xdp->maps.rxl_ct_timeouts),
+				   &zero, &to, 0);
+}
+
+/*
  * Load both programs over one set of maps, the main tables holding
  * @entries and the half-open ones @half per family (0: the defaults),
  * with the fixture's timeouts and two containers.
@@ -94,9 +110,7 @@ static int cont_apply(struct rxl_fw *fw, __u32 id, const char *a4,
 static void ct_load(struct __test_metadata *_metadata,
 		     FIXTURE_DATA(ct) *self, __u32 entries, __u32 half)
 {
-	struct rxl_ct_timeouts to;
 	struct bpf_map *m;
-	__u32 zero = 0;
 
 	self->xdp = rxlane_xdp__open();
 	ASSERT_NE(NULL, self->xdp);
@@ -135,9 +149,7 @@ static void ct_load(struct __test_metadata *_metadata,
 	self->half4 = bpf_map__fd(self->xdp->maps.rxl_ct4_half);
 	self->half6 = bpf_map__fd(self->xdp->maps.rxl_ct6_half);
 	self->stats = bpf_map__fd(self->xdp->maps.rxl_ct_stats);
-	memcpy(to.sec, fixture_to, sizeof(to.sec));
-	ASSERT_EQ(0, bpf_map_update_elem(bpf_map__fd(self->xdp->maps.rxl_ct_timeouts),
-					 &zero, &to, 0));
+	ASSERT_EQ(0, set_timeouts(self, -1, 0));
 	ASSERT_EQ(0, cont_apply(&self->fw, CID, CONT4, CONT6, false));
 	ASSERT_EQ(0, cont_apply(&self->fw, CID_B, CONTB4, CONTB6, true));
 }
@@ -346,6 +358,16 @@ static __u64 now_ns(void)
 
 	clock_gettime(CLOCK_MONOTONIC_COARSE, &ts);
 	return ts.tv_sec * 1000000000ULL + ts.tv_nsec;
+}
+
+/* Waits (at most 10 s, never a fixed sleep) until @t has passed. */
+static bool wait_past(__u64 t)
+{
+	int i;
+
+	for (i = 0; i < 100 && now_ns() <= t; i++)
+		usleep(100000);
+	return now_ns() > t;
 }
 
 /*
@@ -733,23 +755,14 @@ TEST_F_TIMEOUT(ct, zone_isolation, CT_CASE_TIMEOUT)
 
 TEST_F_TIMEOUT(ct, expired_entry_misses, CT_CASE_TIMEOUT)
 {
-	struct rxl_ct_timeouts to;
 	struct rxl_ct_val v;
-	__u32 zero = 0;
 	struct pkt p;
-	int i;
 
-	memcpy(to.sec, fixture_to, sizeof(to.sec));
-	to.sec[RXL_CT_UDP] = 1;
-	ASSERT_EQ(0, bpf_map_update_elem(bpf_map__fd(self->xdp->maps.rxl_ct_timeouts),
-					 &zero, &to, 0));
+	ASSERT_EQ(0, set_timeouts(self, RXL_CT_UDP, 1));
 	mk_udp(&p, 4, OUT, 41001, 53);
 	PASSES_OUT(&p);
 	ASSERT_EQ(0, entry(self, 4, CID, 0, IPPROTO_UDP, 41001, 53, &v));
-	/* Wait (at most 10 s) for the entry's expiry: never a fixed sleep. */
-	for (i = 0; i < 100 && now_ns() <= v.expires; i++)
-		usleep(100000);
-	ASSERT_GT(now_ns(), v.expires);
+	ASSERT_TRUE(wait_past(v.expires));
 	mk_udp(&p, 4, IN, 41001, 53);
 	DROPPED_IN(&p);
 	EXPECT_EQ(1, stat(self, RXL_CT_STAT_EXPIRED));
@@ -864,24 +877,16 @@ TEST_F_TIMEOUT(ct, half_open_then_promoted, CT_CASE_TIMEOUT)
 /* A half-open entry lives its state's timeout: then its answer is new. */
 TEST_F_TIMEOUT(ct, half_open_times_out, CT_CASE_TIMEOUT)
 {
-	struct rxl_ct_timeouts to;
 	struct rxl_ct_val v;
-	__u32 zero = 0;
 	struct pkt p;
-	int i;
 
-	memcpy(to.sec, fixture_to, sizeof(to.sec));
-	to.sec[RXL_CT_SYN_SENT] = 1;
-	ASSERT_EQ(0, bpf_map_update_elem(bpf_map__fd(self->xdp->maps.rxl_ct_timeouts),
-					 &zero, &to, 0));
+	ASSERT_EQ(0, set_timeouts(self, RXL_CT_SYN_SENT, 1));
 	mk_tcp(&p, 4, 0, OUT, 40022, 9000, SYN);
 	PASSES_OUT(&p);
 	ASSERT_EQ(0, entry_in(self, HALF, 4, CID, 0, PEER4, IPPROTO_TCP,
 			      40022, 9000, &v));
 	EXPECT_EXPIRES_IN(v, 1);
-	for (i = 0; i < 100 && now_ns() <= v.expires; i++)
-		usleep(100000);
-	ASSERT_GT(now_ns(), v.expires);
+	ASSERT_TRUE(wait_past(v.expires));
 	mk_tcp(&p, 4, 0, IN, 40022, 9000, SYN | ACK);
 	DROPPED_IN(&p);
 	EXPECT_EQ(-ENOENT, entry_in(self, MAIN, 4, CID, 0, PEER4, IPPROTO_TCP,
@@ -949,16 +954,11 @@ TEST_F_TIMEOUT(ct, syn_recv_then_established, CT_CASE_TIMEOUT)
  */
 TEST_F_TIMEOUT(ct, syn_recv_times_out, CT_CASE_TIMEOUT)
 {
-	struct rxl_ct_timeouts to;
 	struct rxl_ct_val v;
-	__u32 zero = 0;
 	struct pkt p;
-	int fam, i;
+	int fam;
 
-	memcpy(to.sec, fixture_to, sizeof(to.sec));
-	to.sec[RXL_CT_SYN_RECV] = 1;
-	ASSERT_EQ(0, bpf_map_update_elem(bpf_map__fd(self->xdp->maps.rxl_ct_timeouts),
-					 &zero, &to, 0));
+	ASSERT_EQ(0, set_timeouts(self, RXL_CT_SYN_RECV, 1));
 	FAMILIES {
 		mk_tcp(&p, fam, 0, OUT, 40031, 9000, SYN);
 		PASSES_OUT(&p);
@@ -969,9 +969,7 @@ TEST_F_TIMEOUT(ct, syn_recv_times_out, CT_CASE_TIMEOUT)
 		EXPECT_EQ(RXL_CT_SYN_RECV, v.state);
 		EXPECT_EXPIRES_IN(v, 1);
 	}
-	for (i = 0; i < 100 && now_ns() <= v.expires; i++)
-		usleep(100000);
-	ASSERT_GT(now_ns(), v.expires);
+	ASSERT_TRUE(wait_past(v.expires));
 	FAMILIES {
 		/* The peer's retransmitted SYN-ACK: dropped as new. */
 		mk_tcp(&p, fam, 0, IN, 40031, 9000, SYN | ACK);
