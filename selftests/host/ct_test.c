@@ -2365,56 +2365,71 @@ TEST_F_TIMEOUT(ct, frag_egress_reasons, CT_CASE_TIMEOUT)
 #define VTEP_L6		"2001:db8:f::1"
 #define VTEP_R4		"203.0.113.9"	/* the peer's */
 #define VTEP_R6		"2001:db8:f::9"
-#define VNI_BOUND	100		/* VXLAN and GENEVE, CID bound */
+#define VNI_BOUND	100		/* every tunnel type, CID bound */
 #define VNI_UNBOUND	101		/* known, CID not bound */
 #define EXTHDRS_MAX	6	/* RXL_IPV6_MAX_EXTHDRS (bpf/rxl_consts.h) */
 
+#define TUNNELS		for (tun = RXL_TUN_VXLAN; tun <= RXL_TUN_NVGRE; tun++)
+
 /*
  * The local VTEPs (both families, all tunnel types), the known VNIs, and
- * CID and CID_B bound to VNI_BOUND of VXLAN and GENEVE.
+ * CID and CID_B bound to VNI_BOUND of VXLAN, GENEVE and NVGRE.
  */
 static void tunnels_setup(struct __test_metadata *_metadata,
 			  FIXTURE_DATA(ct) *self)
 {
-	__u32 vnis[2] = { rxl_cont_vni(RXL_TUN_VXLAN, VNI_BOUND),
-			  rxl_cont_vni(RXL_TUN_GENEVE, VNI_BOUND) };
+	__u32 vnis[3] = { rxl_cont_vni(RXL_TUN_VXLAN, VNI_BOUND),
+			  rxl_cont_vni(RXL_TUN_GENEVE, VNI_BOUND),
+			  rxl_cont_vni(RXL_TUN_NVGRE, VNI_BOUND) };
 	struct rxl_addr a;
-	int t;
+	int tun;
 
 	ASSERT_EQ(0, rxl_parse_addr(VTEP_L4, &a));
 	ASSERT_EQ(0, rxl_fw_vtep_add(&self->fw, &a, RXL_TUN_ALL));
 	ASSERT_EQ(0, rxl_parse_addr(VTEP_L6, &a));
 	ASSERT_EQ(0, rxl_fw_vtep_add(&self->fw, &a, RXL_TUN_ALL));
-	for (t = RXL_TUN_VXLAN; t <= RXL_TUN_GENEVE; t++) {
-		ASSERT_EQ(0, rxl_fw_vni_add(&self->fw, t, VNI_BOUND));
-		ASSERT_EQ(0, rxl_fw_vni_add(&self->fw, t, VNI_UNBOUND));
+	TUNNELS {
+		ASSERT_EQ(0, rxl_fw_vni_add(&self->fw, tun, VNI_BOUND));
+		ASSERT_EQ(0, rxl_fw_vni_add(&self->fw, tun, VNI_UNBOUND));
 	}
-	ASSERT_EQ(0, rxl_fw_container_bind(&self->fw, CID, vnis, 2));
-	ASSERT_EQ(0, rxl_fw_container_bind(&self->fw, CID_B, vnis, 2));
+	ASSERT_EQ(0, rxl_fw_container_bind(&self->fw, CID, vnis, 3));
+	ASSERT_EQ(0, rxl_fw_container_bind(&self->fw, CID_B, vnis, 3));
 }
 
 /*
- * @in (a frame from Ethernet on, finished) carried in @tun (RXL_TUN_VXLAN
- * or RXL_TUN_GENEVE) with @vni over outer family @ofam: going @dir OUT,
- * from the local VTEP @src (NULL: VTEP_L4/6) to the peer's; IN, the other
- * way. Only the outer lengths are written: the inner frame is copied.
+ * @in (a frame from Ethernet on, finished) carried in @tun (RXL_TUN_VXLAN,
+ * RXL_TUN_GENEVE or RXL_TUN_NVGRE: GRE with key, and with checksum and
+ * sequence fields when @gre_opts) with @vni over outer family @ofam:
+ * going @dir OUT, from the local VTEP @src (NULL: VTEP_L4/6) to the
+ * peer's; IN, the other way. Only the outer lengths are written: the
+ * inner frame is copied.
  */
-static void wrap_from(struct pkt *out, const struct pkt *in, int tun,
-		      int ofam, int dir, uint32_t vni, const char *src)
+static void wrap_opts(struct pkt *out, const struct pkt *in, int tun,
+		      int ofam, int dir, uint32_t vni, const char *src,
+		      int gre_opts)
 {
 	const char *l = src ?: (ofam == 4 ? VTEP_L4 : VTEP_L6);
 	const char *r = ofam == 4 ? VTEP_R4 : VTEP_R6;
 
 	ip_hdr(out, ofam, dir == OUT ? l : r, dir == OUT ? r : l,
-	       IPPROTO_UDP);
-	pk_udp(out, 49152 + (vni & 0xff), tun == RXL_TUN_VXLAN ? 4789 : 6081,
-	       -1);
+	       tun == RXL_TUN_NVGRE ? IPPROTO_GRE : IPPROTO_UDP);
+	if (tun == RXL_TUN_NVGRE)
+		pk_nvgre(out, vni, gre_opts, gre_opts);
+	else
+		pk_udp(out, 49152 + (vni & 0xff),
+		       tun == RXL_TUN_VXLAN ? 4789 : 6081, -1);
 	if (tun == RXL_TUN_VXLAN)
 		pk_vxlan(out, vni);
-	else
+	else if (tun == RXL_TUN_GENEVE)
 		pk_geneve(out, vni, 0);
 	memcpy(pk_put(out, in->len, -1), in->b, in->len);
 	pk_finish(out);
+}
+
+static void wrap_from(struct pkt *out, const struct pkt *in, int tun,
+		      int ofam, int dir, uint32_t vni, const char *src)
+{
+	wrap_opts(out, in, tun, ofam, dir, vni, src, 0);
 }
 
 static void wrap(struct pkt *out, const struct pkt *in, int tun, int ofam,
@@ -2428,7 +2443,7 @@ static void wrap(struct pkt *out, const struct pkt *in, int tun, int ofam,
  * the inner tuple, in the container's zone: the reply that comes back
  * encapsulated (decapped by XDP) passes the container's default drop;
  * unsolicited inbound to the same ports does not. TCP, UDP and ICMP echo,
- * inner IPv4 and IPv6, over outer IPv4 and IPv6, VXLAN and GENEVE.
+ * inner IPv4 and IPv6, over outer IPv4 and IPv6, VXLAN, GENEVE and NVGRE.
  */
 TEST_F_TIMEOUT(ct, tunnel_egress_tracks_inner, CT_CASE_TIMEOUT)
 {
@@ -2438,7 +2453,7 @@ TEST_F_TIMEOUT(ct, tunnel_egress_tracks_inner, CT_CASE_TIMEOUT)
 	uint16_t cport;
 
 	tunnels_setup(_metadata, self);
-	for (tun = RXL_TUN_VXLAN; tun <= RXL_TUN_GENEVE; tun++)
+	TUNNELS
 	for (ofam = 4; ofam <= 6; ofam += 2)
 	FAMILIES {
 		cport = 42000 + n++;
@@ -2484,7 +2499,7 @@ TEST_F_TIMEOUT(ct, tunnel_egress_tracks_inner, CT_CASE_TIMEOUT)
 		wrap(&p, &in, tun, ofam, IN);
 		DROPPED_IN(&p);
 	}
-	/* 3 entries each of 8 ways: every one made by the inner tuple. */
+	/* 3 entries each of 12 ways: every one made by the inner tuple. */
 	EXPECT_EQ(3 * n, stat(self, RXL_CT_STAT_CREATE_OUT));
 }
 
@@ -2560,45 +2575,143 @@ TEST_F_TIMEOUT(ct, tunnel_egress_accepts_what_ingress_does, CT_CASE_TIMEOUT)
 TEST_F_TIMEOUT(ct, tunnel_egress_malformed, CT_CASE_TIMEOUT)
 {
 	struct pkt in, p, c;
-	int fam, ofam;
-	size_t len, inner;
+	int fam, ofam, tun;
+	size_t len;
 
 	tunnels_setup(_metadata, self);
+	TUNNELS
 	FAMILIES
 	for (ofam = 4; ofam <= 6; ofam += 2) {
 		mk_tcp(&in, fam, 0, OUT, 44000, 9000, SYN);
-		wrap(&p, &in, RXL_TUN_VXLAN, ofam, OUT);
-		inner = p.len - in.len;
+		wrap(&p, &in, tun, ofam, OUT);
 		for (len = 14 + (ofam == 4 ? 20 : 40); len < p.len; len++) {
 			c = p;
 			pk_cut(&c, len);
-			PASSES_OUT(&c) TH_LOG("v%d in v%d cut to %zu", fam, ofam,
-					      len);
+			PASSES_OUT(&c) TH_LOG("tun %d: v%d in v%d cut to %zu",
+					      tun, fam, ofam, len);
 		}
 		EXPECT_EQ(0, stat(self, RXL_CT_STAT_CREATE_OUT))
-			TH_LOG("v%d in v%d", fam, ofam);
+			TH_LOG("tun %d: v%d in v%d", tun, fam, ofam);
 		/* The inner lengths agree, its TCP header is 10 bytes. */
 		mk_tcp(&in, fam, 1, OUT, 44000, 9000, SYN);
 		pk_cut(&in, in.len - 10 - 10);
-		wrap(&p, &in, RXL_TUN_VXLAN, ofam, OUT);
-		DROPPED_OUT(&p);
+		wrap(&p, &in, tun, ofam, OUT);
+		DROPPED_OUT(&p) TH_LOG("tun %d: v%d in v%d", tun, fam, ofam);
 		/* A TCP data offset below 5, from egress default drop. */
 		mk_tcp(&in, fam, 1, OUT, 44000, 9000, SYN);
 		in.b[in.len - 10 - 20 + 12] = 4 << 4;
-		wrap(&p, &in, RXL_TUN_VXLAN, ofam, OUT);
-		DROPPED_OUT(&p);
+		wrap(&p, &in, tun, ofam, OUT);
+		DROPPED_OUT(&p) TH_LOG("tun %d: v%d in v%d", tun, fam, ofam);
 		/* An outer first fragment: not read as a tunnel. */
 		mk_tcp(&in, fam, 1, OUT, 44000, 9000, SYN);
-		wrap(&p, &in, RXL_TUN_VXLAN, ofam, OUT);
+		wrap(&p, &in, tun, ofam, OUT);
 		if (ofam == 4) {
 			p.b[14 + 6] = 0x20;	/* MF */
 			pk_finish(&p);
-			PASSES_OUT(&p);
+			PASSES_OUT(&p) TH_LOG("tun %d: v%d", tun, fam);
 		}
-		(void)inner;
 	}
 	EXPECT_EQ(0, stat(self, RXL_CT_STAT_CREATE_OUT));
-	EXPECT_EQ(8, stat(self, RXL_CT_STAT_EGRESS_DROP));
+	EXPECT_EQ(3 * 8, stat(self, RXL_CT_STAT_EGRESS_DROP));
+}
+
+/*
+ * NVGRE on egress, where it differs from the UDP tunnels. Packets with
+ * GRE's checksum and sequence fields are read past them. A container
+ * with egress default drop (CID_B) answers a peer's connection that came
+ * in NVGRE, and its answer, leaving NVGRE-encapsulated, is found by the
+ * entry the peer's SYN made; a connection it opens itself is dropped.
+ * GRE from the VTEP that is no NVGRE (another protocol, no key, version
+ * 1, routing), an unknown VSID, or NVGRE from a VTEP that does not take
+ * it, is the host's: CID_B's SYN inside it passes untouched, tracked in
+ * no zone; the same SYN in NVGRE is the control, dropped.
+ */
+TEST_F_TIMEOUT(ct, nvgre_egress, CT_CASE_TIMEOUT)
+{
+	/* A 16-bit word of the GRE header rewritten: flags, or protocol. */
+	static const struct { const char *what; int off; uint16_t val; } host[] = {
+		{ "GRE carrying IPv4", 2, 0x0800 },
+		{ "GRE without key", 0, 0x0000 },
+		{ "GRE version 1", 0, 0x2001 },
+		{ "GRE with routing", 0, 0x6000 },
+	};
+	struct rxl_ct_val v;
+	struct pkt in, p;
+	struct rxl_addr a;
+	int fam, ofam, opts, i, drops = 0, n = 0;
+	uint16_t cport;
+
+	tunnels_setup(_metadata, self);
+	for (ofam = 4; ofam <= 6; ofam += 2)
+	FAMILIES
+	for (opts = 0; opts <= 1; opts++) {
+		cport = 46000 + n++;
+		/* CID's connection, both ways in NVGRE. */
+		mk_tcp(&in, fam, 0, OUT, cport, 9000, SYN);
+		wrap_opts(&p, &in, RXL_TUN_NVGRE, ofam, OUT, VNI_BOUND, NULL,
+			  opts);
+		PASSES_OUT(&p);
+		EXPECT_EQ(0, entry(self, fam, CID, 0, IPPROTO_TCP, cport, 9000,
+				   &v)) TH_LOG("outer v%d inner v%d opts %d",
+					       ofam, fam, opts);
+		mk_tcp(&in, fam, 0, IN, cport, 9000, SYN | ACK);
+		wrap_opts(&p, &in, RXL_TUN_NVGRE, ofam, IN, VNI_BOUND, NULL,
+			  opts);
+		PASSES_IN(&p);
+		/* The peer's connection to CID_B, answered in NVGRE. */
+		mk_tcp(&in, fam, 1, IN, 8080, cport, SYN);
+		wrap_opts(&p, &in, RXL_TUN_NVGRE, ofam, IN, VNI_BOUND, NULL,
+			  opts);
+		PASSES_IN(&p);
+		mk_tcp(&in, fam, 1, OUT, 8080, cport, SYN | ACK);
+		wrap_opts(&p, &in, RXL_TUN_NVGRE, ofam, OUT, VNI_BOUND, NULL,
+			  opts);
+		PASSES_OUT(&p) TH_LOG("CID_B's answer: outer v%d inner v%d "
+				      "opts %d", ofam, fam, opts);
+		/* CID_B opens nothing itself. */
+		mk_tcp(&in, fam, 1, OUT, cport, 9000, SYN);
+		wrap_opts(&p, &in, RXL_TUN_NVGRE, ofam, OUT, VNI_BOUND, NULL,
+			  opts);
+		DROPPED_OUT(&p) TH_LOG("CID_B's SYN: outer v%d inner v%d "
+				       "opts %d", ofam, fam, opts);
+		drops++;
+		EXPECT_EQ(-ENOENT, entry(self, fam, CID_B, 1, IPPROTO_TCP,
+					 cport, 9000, &v));
+	}
+	EXPECT_EQ(n, stat(self, RXL_CT_STAT_CREATE_OUT));
+	EXPECT_EQ(drops, stat(self, RXL_CT_STAT_EGRESS_DROP));
+
+	/* The host's GRE: CID_B's SYN inside passes untouched. */
+	for (ofam = 4; ofam <= 6; ofam += 2)
+	for (i = 0; i < (int)(sizeof(host) / sizeof(host[0])); i++) {
+		size_t gre = 14 + (ofam == 4 ? 20 : 40);
+
+		mk_tcp(&in, 4, 1, OUT, 46100, 9000, SYN);
+		wrap(&p, &in, RXL_TUN_NVGRE, ofam, OUT);
+		pk_put16(p.b + gre + host[i].off, host[i].val);
+		PASSES_OUT(&p) TH_LOG("%s over v%d", host[i].what, ofam);
+	}
+	mk_tcp(&in, 4, 1, OUT, 46100, 9000, SYN);
+	wrap_from(&p, &in, RXL_TUN_NVGRE, 4, OUT, 102, NULL);
+	PASSES_OUT(&p) TH_LOG("an unknown VSID");
+	EXPECT_EQ(drops, stat(self, RXL_CT_STAT_EGRESS_DROP));
+	/* A VSID the containers are not bound to: judged, not tracked. */
+	wrap_from(&p, &in, RXL_TUN_NVGRE, 4, OUT, VNI_UNBOUND, NULL);
+	DROPPED_OUT(&p);
+	EXPECT_EQ(++drops, stat(self, RXL_CT_STAT_EGRESS_DROP));
+	/* A VTEP that takes VXLAN only. */
+	ASSERT_EQ(0, rxl_parse_addr(VTEP_L4, &a));
+	ASSERT_EQ(0, rxl_fw_vtep_del(&self->fw, &a));
+	ASSERT_EQ(0, rxl_fw_vtep_add(&self->fw, &a,
+				     RXL_TUN_BIT(RXL_TUN_VXLAN)));
+	wrap(&p, &in, RXL_TUN_NVGRE, 4, OUT);
+	PASSES_OUT(&p) TH_LOG("NVGRE from a VXLAN-only VTEP");
+	EXPECT_EQ(drops, stat(self, RXL_CT_STAT_EGRESS_DROP));
+	EXPECT_EQ(n, stat(self, RXL_CT_STAT_CREATE_OUT));
+	/* The control: the same SYN, in NVGRE as configured, is judged. */
+	wrap(&p, &in, RXL_TUN_NVGRE, 6, OUT);
+	DROPPED_OUT(&p);
+	EXPECT_EQ(++drops, stat(self, RXL_CT_STAT_EGRESS_DROP));
 }
 
 /*
