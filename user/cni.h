@@ -27,6 +27,7 @@ enum cni_code {
 	CNI_ERR_DECODE = 6,
 	CNI_ERR_CONFIG = 7,
 	CNI_ERR_AGAIN = 11,
+	CNI_ERR_UNAVAILABLE = 50,	/* STATUS: cannot ADD now */
 	CNI_ERR_STATE = 100,
 	CNI_ERR_ATTACH = 101,
 	CNI_ERR_DEVICE_BUSY = 102,
@@ -57,7 +58,7 @@ struct cni_rec {
 };
 
 struct cni_req {
-	const char *cmd;		/* ADD, DEL, CHECK, VERSION */
+	const char *cmd;		/* ADD, DEL, CHECK, GC, STATUS, VERSION */
 	const char *cid, *netns, *ifname, *args;
 	json_t *conf;			/* stdin */
 	const char *version;		/* its cniVersion */
@@ -65,6 +66,7 @@ struct cni_req {
 	const char *device;		/* the uplink, NULL for none */
 	const char *pin_dir;
 	json_t *prev;			/* prevResult, NULL when absent */
+	json_t *valid;			/* GC: cni.dev/valid-attachments */
 	const char *mac;		/* CNI_IFNAME's there, NULL none */
 	bool set_dev;			/* a host-side device found there */
 	bool hw;			/* 'hw': true: the NIC 'device' too */
@@ -92,6 +94,8 @@ int cni_lib_end(struct cni_req *r, int ret, int code);
 /* ---- the request (cni_conf.c) ------------------------------------------- */
 int cni_parse_env(struct cni_req *r);
 int cni_parse_conf(struct cni_req *r, bool policy);
+/* GC and STATUS: cniVersion 1.1.0; GC's list of valid attachments. */
+int cni_parse_gc(struct cni_req *r);
 /* The container's name, addresses, device and rules (ADD, CHECK). */
 int cni_build(struct cni_req *r, struct cli *c);
 bool cni_version_ok(const char *v);
@@ -104,6 +108,16 @@ extern unsigned int cni_prog_checks;
 int cni_add(struct cni_req *r, struct cli *c);
 int cni_del(struct cni_req *r, struct cli *c);
 int cni_check(struct cni_req *r, struct cli *c);
+/*
+ * GC: every attachment the plugin made on the config's network (a
+ * CNI_REC_CONT record keyed by its name) that r->valid does not list is
+ * removed as its DEL would; then what the last DEL removes.
+ */
+int cni_gc(struct cni_req *r, struct cli *c);
+
+/* ---- STATUS (cni_status.c) ---------------------------------------------- */
+/* 0 when an ADD could run now, else code 50 with the reason. */
+int cni_status(struct cni_req *r, struct cli *c);
 
 /* ---- programs (cni_prog.c) ---------------------------------------------- */
 #define CNI_PROG_XDP		0
@@ -140,6 +154,13 @@ int cni_rec_put(const struct cni_key *k, const struct cni_rec *v);
 int cni_rec_del(const struct cni_key *k);
 /* A container is recorded with uplink @dev (stops at the first). */
 bool cni_uplink_used(const char *dev);
+/*
+ * The keys of the container records of network @net that @keep does not
+ * keep, in *@out (malloc'ed; free it), *@n of them; -errno on failure.
+ */
+int cni_conts_of_net(const char *net,
+		     bool (*keep)(const struct cni_key *k, void *arg),
+		     void *arg, struct cni_key **out, size_t *n);
 /*
  * When no container or uplink is recorded: unpin the programs, then
  * cni_state. Costs as many steps as there are program records + 1.

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * cni_cmd.c - rxlane-cni ADD, DEL and CHECK, each under the CLI's lock
+ * cni_cmd.c - rxlane-cni ADD, DEL, CHECK and GC, each under the CLI's lock
  * (cli_state_open()), through the functions 'rxlane detach', 'container
  * add' and 'container del' use: cmd_detach(), cli_check_new(),
  * cli_sync(); the programs are pinned once and attached by fd
@@ -325,6 +325,30 @@ static void cni_uplink_release(struct cni_req *r, struct cli *c,
 	cni_rec_del(&uk);
 }
 
+/*
+ * One attachment (@k, its record @rec) removed as DEL removes it: the
+ * container, the programs on its interface in @netns (NULL: not
+ * entered), the record, and the uplink when no other record names it.
+ * On failure the record stays, so that a retry finds it.
+ */
+static int cni_del_attachment(struct cni_req *r, struct cli *c,
+			      const struct cni_key *k,
+			      const struct cni_rec *rec, const char *netns)
+{
+	int err;
+
+	if (cni_del_cont(r, c, rec))
+		return -1;
+	if (netns)
+		cni_in_netns(r, netns, cni_detach_dev, c, (void *)k->ifname);
+	err = cni_rec_del(k);
+	if (err)
+		return cni_fail(r, CNI_ERR_STATE, "removing the record: %s",
+				strerror(-err));
+	cni_uplink_release(r, c, rec->uplink);
+	return 0;
+}
+
 int cni_del(struct cni_req *r, struct cli *c)
 {
 	struct cni_rec rec;
@@ -342,17 +366,56 @@ int cni_del(struct cni_req *r, struct cli *c)
 		cni_state_gc(c);
 		return 0;
 	}
-	if (cni_del_cont(r, c, &rec))
-		return -1;	/* the record stays: a retry finds it */
-	if (r->netns)
-		cni_in_netns(r, r->netns, cni_detach_dev, c, (void *)r->ifname);
-	err = cni_rec_del(&r->key);
-	if (err)
-		return cni_fail(r, CNI_ERR_STATE, "removing the record: %s",
-				strerror(-err));
-	cni_uplink_release(r, c, rec.uplink);
+	if (cni_del_attachment(r, c, &r->key, &rec, r->netns))
+		return -1;
 	cni_state_gc(c);
 	return 0;
+}
+
+/* GC's test: (containerID, ifname) of @k is in cni.dev/valid-attachments. */
+static bool cni_gc_valid(const struct cni_key *k, void *valid)
+{
+	json_t *a;
+	size_t i;
+
+	json_array_foreach((json_t *)valid, i, a)
+		if (!strcmp(json_string_value(json_object_get(a, "containerID")),
+			    k->cid) &&
+		    !strcmp(json_string_value(json_object_get(a, "ifname")),
+			    k->ifname))
+			return true;
+	return false;
+}
+
+int cni_gc(struct cni_req *r, struct cli *c)
+{
+	struct cni_key *stale;
+	struct cni_rec rec;
+	int err, ret = 0;
+	size_t n, i;
+
+	if (access(c->pin_dir, F_OK) && errno == ENOENT)
+		return 0;	/* nothing was ever made */
+	if (cni_lock(r, c))
+		return -1;
+	err = cni_state_open(r, c, false);
+	if (err)
+		return err > 0 ? 0 : -1;
+	err = cni_conts_of_net(r->net, cni_gc_valid, r->valid, &stale, &n);
+	if (err)
+		return cni_fail(r, CNI_ERR_STATE, "reading the records: %s",
+				strerror(-err));
+	/*
+	 * The sandbox of a stale attachment is the runtime's to remove: its
+	 * netns is not known here, and not entered (cni.rst, "GC").
+	 */
+	for (i = 0; i < n; i++)
+		if (!cni_rec_get(&stale[i], &rec) &&
+		    cni_del_attachment(r, c, &stale[i], &rec, NULL))
+			ret = -1;	/* its record stays: a retry finds it */
+	free(stale);
+	cni_state_gc(c);
+	return ret;
 }
 
 static bool cni_same_addrs(const struct cli_cont *a, const struct cli_cont *b)

@@ -167,7 +167,7 @@ int cni_parse_conf(struct cni_req *r, bool policy)
 	r->version = json_string_value(v);
 	if (!cni_version_ok(r->version))
 		return cni_fail(r, CNI_ERR_VERSION,
-				"cniVersion '%s' is not supported (0.3.1, 0.4.0, 1.0.0)",
+				"cniVersion '%s' is not supported (0.3.1, 0.4.0, 1.0.0, 1.1.0)",
 				r->version);
 	if (cni_opt_string(r, "name", &r->net, CNI_NET_MAX) ||
 	    cni_opt_string(r, "type", &type, 256) ||
@@ -186,8 +186,11 @@ int cni_parse_conf(struct cni_req *r, bool policy)
 				r->pin_dir);
 	r->pin_dir = r->pin_dir ?: CLI_PIN_DIR;
 	snprintf(r->key.net, sizeof(r->key.net), "%s", r->net);
-	snprintf(r->key.cid, sizeof(r->key.cid), "%s", r->cid);
-	snprintf(r->key.ifname, sizeof(r->key.ifname), "%s", r->ifname);
+	if (r->cid) {		/* GC and STATUS name no attachment */
+		snprintf(r->key.cid, sizeof(r->key.cid), "%s", r->cid);
+		snprintf(r->key.ifname, sizeof(r->key.ifname), "%s",
+			 r->ifname);
+	}
 	if (!policy)
 		return 0;
 	if (!strcmp(r->cmd, "CHECK") && !cni_version_checkable(r->version))
@@ -553,4 +556,42 @@ int cni_build(struct cni_req *r, struct cli *c)
 		err = cni_rules(r, c, &pc);
 	policy_cont_free(&pc);
 	return err;
+}
+
+/*
+ * GC's list, as libcni 1.2 sends it: cni.dev/valid-attachments (the 1.1.0
+ * tag's cni.dev/attachments when it is absent), [{containerID, ifname}].
+ * Missing or malformed, it is refused: GC must not take it for "nothing
+ * is valid".
+ */
+static int cni_parse_valid(struct cni_req *r)
+{
+	const char *key = "cni.dev/valid-attachments";
+	json_t *a, *l = json_object_get(r->conf, key);
+	size_t i;
+
+	if (!l) {
+		key = "cni.dev/attachments";
+		l = json_object_get(r->conf, key);
+	}
+	if (!json_is_array(l))
+		return cni_fail(r, CNI_ERR_CONFIG,
+				"GC needs 'cni.dev/valid-attachments', an array of {containerID, ifname}");
+	json_array_foreach(l, i, a)
+		if (!json_is_string(json_object_get(a, "containerID")) ||
+		    !json_is_string(json_object_get(a, "ifname")))
+			return cni_fail(r, CNI_ERR_CONFIG,
+					"'%s'[%zu] is not an object with the strings 'containerID' and 'ifname'",
+					key, i);
+	r->valid = l;
+	return 0;
+}
+
+int cni_parse_gc(struct cni_req *r)
+{
+	if (strcmp(r->version, "1.1.0"))
+		return cni_fail(r, CNI_ERR_VERSION,
+				"%s needs cniVersion 1.1.0, not %s", r->cmd,
+				r->version);
+	return strcmp(r->cmd, "GC") ? 0 : cni_parse_valid(r);
 }

@@ -15,7 +15,8 @@
 
 #include "cni.h"
 
-static const char *const cni_versions[] = { "0.3.1", "0.4.0", "1.0.0", NULL };
+static const char *const cni_versions[] = { "0.3.1", "0.4.0", "1.0.0", "1.1.0",
+					       NULL };
 
 static FILE *cni_real_stderr;
 static char *cni_log;
@@ -171,9 +172,10 @@ static int cni_run(struct cni_req *r, struct cli *c)
 	if (!r->cmd || !*r->cmd)
 		return cni_fail(r, CNI_ERR_ENV, "CNI_COMMAND is not set");
 	if (strcmp(r->cmd, "ADD") && strcmp(r->cmd, "DEL") &&
-	    strcmp(r->cmd, "CHECK") && strcmp(r->cmd, "VERSION"))
+	    strcmp(r->cmd, "CHECK") && strcmp(r->cmd, "GC") &&
+	    strcmp(r->cmd, "STATUS") && strcmp(r->cmd, "VERSION"))
 		return cni_fail(r, CNI_ERR_ENV,
-				"CNI_COMMAND '%s' is not ADD, DEL, CHECK or VERSION",
+				"CNI_COMMAND '%s' is not ADD, DEL, CHECK, GC, STATUS or VERSION",
 				r->cmd);
 	if (cni_read_conf(r))
 		return -1;
@@ -182,6 +184,13 @@ static int cni_run(struct cni_req *r, struct cli *c)
 			r->version = json_string_value(json_object_get(r->conf,
 								       "cniVersion"));
 		return cni_version(r);
+	}
+	/* GC and STATUS name no container: no CNI_CONTAINERID and the like. */
+	if (!strcmp(r->cmd, "GC") || !strcmp(r->cmd, "STATUS")) {
+		if (cni_parse_conf(r, false) || cni_parse_gc(r))
+			return -1;
+		c->pin_dir = r->pin_dir;
+		return strcmp(r->cmd, "GC") ? cni_status(r, c) : cni_gc(r, c);
 	}
 	if (cni_parse_env(r) ||
 	    cni_parse_conf(r, strcmp(r->cmd, "DEL")))

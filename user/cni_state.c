@@ -10,6 +10,7 @@
 #include <fcntl.h>
 #include <sched.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -109,6 +110,40 @@ bool cni_uplink_used(const char *dev)
 			return true;
 	}
 	return false;
+}
+
+int cni_conts_of_net(const char *net,
+		     bool (*keep)(const struct cni_key *k, void *arg),
+		     void *arg, struct cni_key **out, size_t *n)
+{
+	struct cni_key key, next, *prev = NULL, *v = NULL, *grown;
+	size_t cap = 0;
+	struct cni_rec rec;
+
+	*out = NULL;
+	*n = 0;
+	while (cni_state_fd >= 0 &&
+	       !bpf_map_get_next_key(cni_state_fd, prev, &next)) {
+		key = next;
+		prev = &key;
+		if (bpf_map_lookup_elem(cni_state_fd, &key, &rec) ||
+		    rec.kind != CNI_REC_CONT ||
+		    strncmp(key.net, net, sizeof(key.net)) || keep(&key, arg))
+			continue;
+		if (*n == cap) {
+			cap = cap ? 2 * cap : 16;
+			grown = realloc(v, cap * sizeof(*v));
+			if (!grown) {
+				free(v);
+				*n = 0;
+				return -ENOMEM;
+			}
+			v = grown;
+		}
+		v[(*n)++] = key;
+	}
+	*out = v;
+	return 0;
 }
 
 /* A record other than a program's: at most CNI_NPROGS + 1 steps. */

@@ -113,7 +113,7 @@ done
 OUT=$(echo '{"cniVersion": "1.0.0"}' | CNI_COMMAND=VERSION "$CNI") ||
 	rxl_fail "VERSION: exit $?"
 echo "$OUT" | jq -e '.supportedVersions | index("0.4.0") and index("1.0.0") and
-	(index("1.1.0") | not)' >/dev/null || rxl_fail "VERSION: $OUT"
+	index("1.1.0")' >/dev/null || rxl_fail "VERSION: $OUT"
 rxl_ok "VERSION: $OUT"
 
 # ---- ADD, CHECK, DEL with a 1.0.0 and a 0.4.0 prevResult ---------------------
