@@ -33,10 +33,7 @@ rxl_netns "$B"
 rxl_netns "$P"
 rxl_ns_pair "$B" vb "$P" vp "10.79.0.1/24 fd79::1/64" "10.79.0.2/24 fd79::2/64"
 # Neighbours known up front: ARP and ND are not what is judged here.
-ip -n "$B" neigh add 10.79.0.2 lladdr "$(ip -n "$P" -br link show vp |
-	awk '{print $3}')" dev vb
-ip -n "$B" neigh add fd79::2 lladdr "$(ip -n "$P" -br link show vp |
-	awk '{print $3}')" dev vb
+rxl_neigh "$B" vb "$P" vp 10.79.0.2 fd79::2
 
 cat > "$PY/dns.py" <<'EOF'
 import socket, sys, threading, time

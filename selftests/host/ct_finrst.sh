@@ -29,8 +29,7 @@ P=rxl-cfp-$RXL_ID
 rxl_netns "$B"
 rxl_netns "$P"
 rxl_ns_pair "$B" vb "$P" vp "10.83.0.1/24" "10.83.0.2/24"
-ip -n "$B" neigh add 10.83.0.2 lladdr "$(ip -n "$P" -br link show vp |
-	awk '{print $3}')" dev vb
+rxl_neigh "$B" vb "$P" vp 10.83.0.2
 
 cli() { ip netns exec "$B" "$RXL_CLI" "$@" || rxl_fail "rxlane $*"; }
 cli attach vb

@@ -34,14 +34,8 @@ rxl_ns_pair "$B" vb "$P" vp "10.80.0.1/24 fd80::1/64" "10.80.0.2/24 fd80::2/64"
 ip -n "$B" link set vb mtu 1500
 ip -n "$P" link set vp mtu 1500
 # Neighbours known up front: ARP is not what is judged here.
-ip -n "$B" neigh add 10.80.0.2 lladdr "$(ip -n "$P" -br link show vp |
-	awk '{print $3}')" dev vb
-ip -n "$P" neigh add 10.80.0.1 lladdr "$(ip -n "$B" -br link show vb |
-	awk '{print $3}')" dev vp
-ip -n "$B" neigh add fd80::2 lladdr "$(ip -n "$P" -br link show vp |
-	awk '{print $3}')" dev vb
-ip -n "$P" neigh add fd80::1 lladdr "$(ip -n "$B" -br link show vb |
-	awk '{print $3}')" dev vp
+rxl_neigh "$B" vb "$P" vp 10.80.0.2 fd80::2
+rxl_neigh "$P" vp "$B" vb 10.80.0.1 fd80::1
 
 cat > "$PY/big.py" <<'EOF'
 import os, socket, sys, time

@@ -30,10 +30,7 @@ rxl_netns "$B"
 rxl_netns "$P"
 rxl_ns_pair "$B" vb "$P" vp "10.84.0.1/24 fd84::1/64" "10.84.0.2/24 fd84::2/64"
 # Neighbours known up front: ARP and ND are not what is judged here.
-for a in 10.84.0.2 fd84::2; do
-	ip -n "$B" neigh add "$a" lladdr "$(ip -n "$P" -br link show vp |
-		awk '{print $3}')" dev vb
-done
+rxl_neigh "$B" vb "$P" vp 10.84.0.2 fd84::2
 # Every error web's stack owes is sent: no rate limit.
 ip netns exec "$B" sysctl -qw net.ipv4.icmp_ratelimit=0 net.ipv6.icmp.ratelimit=0
 

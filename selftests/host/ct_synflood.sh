@@ -34,10 +34,8 @@ rxl_netns "$P"
 rxl_ns_pair "$B" vb "$P" vp "10.82.0.1/24" "10.82.0.2/24"
 ip -n "$B" route add default via 10.82.0.2
 # Neighbours known up front: ARP is not what is judged here.
-ip -n "$B" neigh add 10.82.0.2 lladdr "$(ip -n "$P" -br link show vp |
-	awk '{print $3}')" dev vb
-ip -n "$P" neigh add 10.82.0.1 lladdr "$(ip -n "$B" -br link show vb |
-	awk '{print $3}')" dev vp
+rxl_neigh "$B" vb "$P" vp 10.82.0.2
+rxl_neigh "$P" vp "$B" vb 10.82.0.1
 
 cat > "$PY/t.py" <<'EOF'
 import os, socket, struct, sys, time

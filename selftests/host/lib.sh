@@ -121,6 +121,21 @@ rxl_ns_pair() {
 	ip -n "$3" link set "$4" up
 }
 
+# rxl_neigh NS DEV PEER_NS PEER_DEV ADDR...: neighbour entries in NS on
+# DEV for each ADDR, at PEER_DEV's MAC (ARP and ND are then not what a test
+# judges).
+rxl_neigh() {
+	local ns=$1 dev=$2 mac a
+
+	mac=$(ip -n "$3" -br link show "$4" | awk '{print $3}')
+	[ -n "$mac" ] || rxl_fail "no MAC of $4 in $3"
+	shift 4
+	for a in "$@"; do
+		ip -n "$ns" neigh add "$a" lladdr "$mac" dev "$dev" ||
+			rxl_fail "neighbour $a on $dev in $ns"
+	done
+}
+
 # ---- the CLI under crash_at.so (cli_fail.sh, cli_crash.sh, cli_grace.sh) --
 RXL_SHIM=$RXL_TOP/selftests/host/crash_at.so
 
