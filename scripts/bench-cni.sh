@@ -13,6 +13,12 @@
 # each build on its own bpffs, one after the other, phase by phase. Prints
 # ops/s and ratios, and the floor: /bin/true started by the same loop;
 # ratios, not absolute times, compare across runs on a shared machine. The host: CPU model, vulnerabilities, load before/after.
+# FIXED=1 (default) first measures the per-call fixed costs, ROUNDS
+# (default 3) interleaved rounds of: /bin/true (the floor), VERSION (the
+# plugin's start alone), a DEL of an absent container with the state of
+# one present container pinned, and an ADD+DEL pair; wall and CPU (user +
+# sys) ms per call, each build and the floor side by side. FIXED_ONLY=1
+# stops after that.
 set -u
 TOP=$(cd "$(dirname "$0")/.." && pwd)
 NEW=${NEW:-$TOP/user/rxlane-cni}
@@ -20,6 +26,9 @@ OLD=${OLD:-}
 K=${K:-50}
 PRESENT=${PRESENT:-1000 4000 10000}
 MAXC=${MAXC-10240}
+FIXED=${FIXED:-1}
+FIXED_ONLY=${FIXED_ONLY:-0}
+ROUNDS=${ROUNDS:-3}
 SUF=$RANDOM
 B=$(mktemp -d /tmp/rxl-bench-cni.XXXXXX)
 NSS=()
@@ -143,6 +152,102 @@ for i in $(seq 1 "$K"); do
 	: > "$B/true.conf$i"
 done
 printf 'process start (/bin/true): %.1f/s\n' "$(echo "$K / $(run true X)" | bc -l)"
+
+# ---- the fixed costs per call ----------------------------------------------
+# timed OUT CMD...: CMD's wall and CPU (user + sys, its children's) seconds
+# appended to OUT as "wall cpu".
+timed() {
+	local out=$1 t
+
+	shift
+	t=$( { TIMEFORMAT='%3R %3U %3S'; time "$@" >/dev/null 2>&1; } 2>&1 ) ||
+		{ echo "$*: failed" >&2; exit 1; }
+	echo "$t" | awk '{ print $1, $2 + $3 }' >> "$out"
+}
+# calls BUILD CMD ID: K calls of CMD (ADD, DEL, ADDDEL: both, VERSION) by
+# BUILD's plugin on container i's config, CNI_CONTAINERID ID$i.
+calls() {
+	local i cni=${CNIB[$1]}
+
+	for i in $(seq 1 "$K"); do
+		case $2 in
+		ADDDEL)
+			CNI_COMMAND=ADD CNI_CONTAINERID=$3$i CNI_IFNAME=eth0 \
+				CNI_NETNS=/run/netns/bc$i-$SUF "$cni" < "$B/$1.conf$i" ||
+				return 1
+			CNI_COMMAND=DEL CNI_CONTAINERID=$3$i CNI_IFNAME=eth0 \
+				CNI_NETNS=/run/netns/bc$i-$SUF "$cni" < "$B/$1.conf$i" ||
+				return 1 ;;
+		*)
+			CNI_COMMAND=$2 CNI_CONTAINERID=$3$i CNI_IFNAME=eth0 \
+				CNI_NETNS=/run/netns/bc$i-$SUF "$cni" < "$B/$1.conf$i" ||
+				return 1 ;;
+		esac
+	done
+}
+# ms OUT CALLS: the mean wall and CPU ms per call of OUT's rounds.
+ms() {
+	awk -v n="$2" '{ w += $1; c += $2; r++ }
+		END { printf "%7.2f %7.2f", 1000 * w / r / n, 1000 * c / r / n }' "$1"
+}
+# ratio LABEL A B: B's time over A's, wall and CPU, of all their rounds.
+ratio() {
+	awk -v w="$1" 'NR == FNR { aw += $1; ac += $2; next }
+		{ bw += $1; bc += $2 }
+		END { printf "  %-32s wall %.2fx, cpu %.2fx\n", w, bw / aw, bc / ac }' \
+		"$2" "$3"
+}
+if [ "$FIXED" = 1 ]; then
+	# One container stays present (the last ADD's), so that DEL of an
+	# absent one finds the state pinned, as it does beside running ones.
+	# Its own netns per build: the builds' programs differ.
+	for b in $BUILDS; do
+		ns=bk$b-$SUF
+		ip netns add "$ns" || exit 1
+		NSS+=("$ns")
+		ip -n "$ns" link add eth0 type veth peer name p0
+		ip -n "$ns" link set eth0 up
+		jq -c --arg ns "/run/netns/$ns" '.prevResult.ips[0].address =
+			"10.97.0.2/16" | .prevResult.interfaces[0].sandbox = $ns' \
+			"$B/$b.conf1" > "$B/$b.keep"
+		CNI_COMMAND=ADD CNI_CONTAINERID=keep CNI_IFNAME=eth0 \
+			CNI_NETNS=/run/netns/$ns "${CNIB[$b]}" \
+			< "$B/$b.keep" >/dev/null 2>&1 ||
+			{ echo "$b: ADD of the kept container failed" >&2; exit 1; }
+	done
+	for r in $(seq 1 "$ROUNDS"); do
+		timed "$B/f.true" run true X
+		for b in $BUILDS; do
+			timed "$B/f.$b.version" calls "$b" VERSION x
+			timed "$B/f.$b.delabsent" calls "$b" DEL absent
+			timed "$B/f.$b.adddel" calls "$b" ADDDEL pair
+		done
+	done
+	echo "fixed costs, ms per call (wall cpu), $ROUNDS rounds of K=$K, interleaved:"
+	printf '  %-24s %s\n' "floor (/bin/true)" "$(ms "$B/f.true" "$K")"
+	for b in $BUILDS; do
+		printf '  %-24s %s\n' "$b VERSION" "$(ms "$B/f.$b.version" "$K")"
+		printf '  %-24s %s\n' "$b DEL absent" "$(ms "$B/f.$b.delabsent" "$K")"
+		printf '  %-24s %s\n' "$b ADD+DEL pair" "$(ms "$B/f.$b.adddel" "$K")"
+	done
+	for b in $BUILDS; do
+		for w in version delabsent adddel; do
+			ratio "$b $w / floor" "$B/f.true" "$B/f.$b.$w"
+		done
+	done
+	if [ -n "$OLD" ]; then
+		for w in version delabsent adddel; do
+			ratio "new / old time ($w)" "$B/f.old.$w" "$B/f.new.$w"
+		done
+	fi
+	for b in $BUILDS; do
+		CNI_COMMAND=DEL CNI_CONTAINERID=keep CNI_IFNAME=eth0 \
+			CNI_NETNS=/run/netns/bk$b-$SUF "${CNIB[$b]}" \
+			< "$B/$b.keep" >/dev/null 2>&1
+	done
+	[ "$FIXED_ONLY" = 1 ] && { echo "load after: $(cut -d' ' -f1-3 /proc/loadavg)"; exit 0; }
+fi
+
 phase "0 present"
 # Each count of PRESENT containers by one policy file per build (its maps
 # exist now); a larger count keeps the smaller one's containers.

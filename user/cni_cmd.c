@@ -86,15 +86,19 @@ static int cni_detach_dev(struct cni_req *r, struct cli *c, void *dev)
  * The lock and the CLI's state, made when missing; a change a killed
  * command (a plugin or the CLI) left half done is finished first, as the
  * CLI's commands do: cli_recover() needs the fast path's maps open, and
- * cli_state_open() opened without them.
+ * cli_state_open() opened without them. They are opened here only when
+ * there is an intent to finish (one lookup): a DEL with nothing to do
+ * then opens no map of the fast path (performance.rst, "rxlane-cni's
+ * fixed costs"); the steps that change the fast path open them.
  */
 static int cni_lock(struct cni_req *r, struct cli *c)
 {
+	struct cli_intent in;
 	int err;
 
 	cni_lib_begin();
 	err = cli_state_open(c, true);
-	if (!err && !cli_fw_find(c))
+	if (!err && cli_intent_get(c, &in) != -ENOENT && !cli_fw_find(c))
 		err = cli_recover(c);
 	return cni_lib_end(r, err, CNI_ERR_STATE);
 }

@@ -13,6 +13,8 @@
 #  - the sized maps are not "foreign" to a second attach or to the other
 #    commands, a different max-rules on the same pins is refused, and a
 #    rule counter map of another layout still is;
+#  - 'ip link set ... xdp obj' over maps of another max-containers is
+#    refused (by libbpf), with nothing loaded or pinned;
 #  - 'rxlane detach' leaves another loader's program: one attached after
 #    rxlane's attach and detach, and one that replaces rxlane's between
 #    detach's check and its detach (gdb stops the CLI right there:
@@ -31,6 +33,13 @@ trap 'rm -rf "$WORK"; rxl_cleanup' EXIT
 XDPDUMP=/usr/lib/$(gcc -dumpmachine)/bpf/xdpdump_xdp.o
 
 cli() { rxl_in "$NS" "$@" || rxl_fail "rxlane $*"; }
+# quiet ARGS...: rxlane ARGS with its output kept, and shown when it fails
+# (a 'cli ... >/dev/null' would send rxl_fail's message there too).
+quiet() {
+	local out
+
+	out=$(rxl_in "$NS" "$@" 2>&1) || rxl_fail "rxlane $*: $out"
+}
 # entries DIR NAME: max_entries and value size of a pinned map.
 entries() {
 	bpftool -j map show pinned "$1/$2" |
@@ -88,7 +97,7 @@ EOF
 }
 policy "$WORK/full.json" 1000
 policy "$WORK/over.json" 1001
-cli policy apply "$WORK/full.json" >/dev/null
+quiet policy apply "$WORK/full.json"
 [ "$(cli -j fw list web | jq '.rules | length')" = 1000 ] ||
 	rxl_fail "1000 rules not all there"
 cli container add db ip 10.200.0.3
@@ -116,7 +125,7 @@ over "rule 1001 judged first" fw add web drop proto udp prio 1
 over "rule 1001 in another container" fw add db allow proto tcp dport 22
 over "a policy of 1001 rules" policy apply "$WORK/over.json"
 cli fw del web handle 1
-cli fw add db allow proto tcp dport 22 >/dev/null
+quiet fw add db allow proto tcp dport 22
 rxl_ok "a deleted rule makes room for one more"
 
 # ---- a killed replace at max-rules: the next command finishes it -----------
@@ -139,15 +148,15 @@ for name, net in (("a", 1), ("b", 2)):
          "rules": ["allow proto tcp dport 22"]}]},
         open("%s/%s.json" % (sys.argv[1], name), "w"))
 EOF
-cli policy apply "$WORK/a.json" >/dev/null
-ip netns exec "$NS" env LD_PRELOAD="$SHIM" RXLANE_CRASH_COUNT="$WORK/count" \
-	"$RXL_CLI" policy apply "$WORK/b.json" >/dev/null ||
-	rxl_fail "policy apply b.json (not killed)"
+quiet policy apply "$WORK/a.json"
+out=$(ip netns exec "$NS" env LD_PRELOAD="$SHIM" RXLANE_CRASH_COUNT="$WORK/count" \
+	"$RXL_CLI" policy apply "$WORK/b.json" 2>&1) ||
+	rxl_fail "policy apply b.json (not killed): $out"
 calls=$(cat "$WORK/count")
 [ "$calls" -ge 2 ] || rxl_fail "policy apply b.json made $calls map changes"
 # Every other point: the batches of one kind of write are alike.
 for k in $(seq 1 2 "$calls"); do
-	cli policy apply "$WORK/a.json" >/dev/null
+	quiet policy apply "$WORK/a.json"
 	{ ip netns exec "$NS" env LD_PRELOAD="$SHIM" RXLANE_CRASH_AT="$k" \
 		"$RXL_CLI" policy apply "$WORK/b.json"; } >/dev/null 2>&1
 	err=$(rxl_in "$NS" container set db default drop 2>&1) ||
@@ -181,7 +190,7 @@ EOF
 }
 web=0 db=0 app=0 step=0
 churn 0 0 0
-cli policy apply "$WORK/churn.json" >/dev/null
+quiet policy apply "$WORK/churn.json"
 for s in web:250 db:100 app:150 web:100 db:300 app:250 web:400 db:150 app:50 \
 	 web:800; do
 	step=$((step + 1))
@@ -235,6 +244,40 @@ done
 rm "$PD/rxl_rule_cnt"
 bpftool map pin id "$REAL" "$PD/rxl_rule_cnt" || rxl_fail "re-pin"
 rxl_ok "rxl_rule_cnt of another layout still refused"
+
+# ---- iproute2 over maps of another max-containers: refused by libbpf ------
+# Maps made by 'attach ... max-containers 5000' in iproute2's own pin
+# directory (TC_BPF_MNT/tc/globals; xdp/globals is the same), under a
+# TC_BPF_MNT of this case's own: 'ip link set ... xdp obj' cannot reuse
+# them (max_entries differ from the object's 4096), loads nothing and
+# leaves the pins as they were. In a netns of its own: an attach to an
+# empty pin directory adopts the maps of rxlane programs attached in its
+# netns (cli.rst), here v0's.
+NSI=rxl-limi-$RXL_ID
+rxl_veth_ns "$NSI"
+IPM=$RXL_BPFFS/ipr
+IPR=$IPM/tc/globals
+mkdir -p -m 0700 "$IPR" && chmod 0700 "$IPM" "$IPM/tc" || rxl_fail "mkdir $IPR"
+TC_BPF_MNT=$IPM RXLANE_PIN_DIR=$IPR rxl_in "$NSI" attach v1 mode generic max-containers 5000 ||
+	rxl_fail "attach v1 max-containers 5000 in $IPR"
+TC_BPF_MNT=$IPM RXLANE_PIN_DIR=$IPR rxl_in "$NSI" detach v1 ||
+	rxl_fail "detach v1"
+[ "$(entries "$IPR" rxl_cont_cnt | cut -d' ' -f1)" = 5000 ] ||
+	rxl_fail "rxl_cont_cnt in $IPR: $(entries "$IPR" rxl_cont_cnt), want 5000 entries"
+# The pins (iproute2 adds its own xdp and ip links to tc beside them).
+BEFORE=$(find "$IPR" "$PD" | sort)
+err=$(TC_BPF_MNT=$IPM ip -n "$NSI" link set dev v1 xdpgeneric obj "$RXL_OBJ" \
+	sec xdp 2>&1) &&
+	rxl_fail "ip link set dev v1 xdpgeneric obj over maps of max-containers 5000 accepted: $err"
+case "$err" in
+*"reuse pinned map"*"rxl_cont_cnt"*) ;;
+*) rxl_fail "ip link ... xdp obj over max-containers 5000: '$err' does not name rxl_cont_cnt" ;;
+esac
+ip -n "$NSI" -d link show dev v1 | grep -q prog/xdp &&
+	rxl_fail "the refused ip link ... xdp obj left a program on v1"
+[ "$(find "$IPR" "$PD" | sort)" = "$BEFORE" ] ||
+	rxl_fail "the refused ip link ... xdp obj changed the pins: $(diff <(echo "$BEFORE") <(find "$IPR" "$PD" | sort))"
+rxl_ok "ip link ... xdp obj over pins of max-containers 5000 refused by libbpf, nothing loaded or pinned: $(echo "$err" | grep -m1 'reuse pinned map')"
 
 # ---- detach removes only rxlane's program ----------------------------------
 # (another loader's program: xdp-tools' xdpdump_xdp.o)
