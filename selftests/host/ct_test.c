@@ -379,8 +379,9 @@ static int put_entry(FIXTURE_DATA(ct) *self, __u32 zone, const char *a4,
  * opened by the peer (@proto, the container's @lport, the peer's
  * @rport; an echo's id as @lport), written as the table holds it.
  */
-static int put_flow(FIXTURE_DATA(ct) *self, int fam, __u32 zone, int b,
-		    uint8_t proto, uint16_t lport, uint16_t rport)
+static int put_flow_with(FIXTURE_DATA(ct) *self, int fam, __u32 zone,
+			 int b, const char *peer, uint8_t proto,
+			 uint16_t lport, uint16_t rport)
 {
 	struct rxl_ct_val v = { .state = proto == IPPROTO_UDP ? RXL_CT_UDP :
 					 RXL_CT_ICMP,
@@ -388,11 +389,17 @@ static int put_flow(FIXTURE_DATA(ct) *self, int fam, __u32 zone, int b,
 				.expires = now_ns() + 100000000000ULL };
 	struct rxl_ct4_key k4;
 	struct rxl_ct6_key k6;
-	void *k = flow_key(fam, zone, b, peer_addr(fam), proto, lport, rport,
-			   &k4, &k6);
+	void *k = flow_key(fam, zone, b, peer, proto, lport, rport, &k4, &k6);
 
 	return bpf_map_update_elem(fam == 4 ? self->half4 : self->half6, k, &v,
 				   0) ? -errno : 0;
+}
+
+static int put_flow(FIXTURE_DATA(ct) *self, int fam, __u32 zone, int b,
+		    uint8_t proto, uint16_t lport, uint16_t rport)
+{
+	return put_flow_with(self, fam, zone, b, peer_addr(fam), proto, lport,
+			     rport);
 }
 
 /* The entry's expiry is @sec seconds from now, give or take one. */
@@ -1578,6 +1585,25 @@ TEST_F_TIMEOUT(ct, related_out_refused, CT_CASE_TIMEOUT)
 		mk_error_out(&p, fam, other, NULL, PORT_UNREACH(fam),
 			     IPPROTO_UDP, 5353, 50050);
 		DROPPED_OUT(&p);
+		/*
+		 * The same, when db also has a flow with that host on the
+		 * same ports: the entry of the error's destination exists,
+		 * but the error is about the peer's packet, not that host's
+		 * (the embedded source must be the error's destination).
+		 */
+		ASSERT_EQ(0, put_flow_with(self, fam, CID_B, 1, other,
+					   IPPROTO_UDP, 5353, 50050));
+		mk_error_out(&p, fam, other, NULL, PORT_UNREACH(fam),
+			     IPPROTO_UDP, 5353, 50050);
+		DROPPED_OUT(&p) TH_LOG("v%d: to %s about the peer's datagram",
+				       fam, other);
+		drops++;
+		/* The control: about that host's own datagram, it passes. */
+		mk_error_pkt(&p, fam, cont_addr(fam, 1), other, other,
+			     cont_addr(fam, 1), PORT_UNREACH(fam), IPPROTO_UDP,
+			     50050, 5353, 0);
+		PASSES_OUT(&p) TH_LOG("v%d: to %s about its datagram", fam,
+				      other);
 		/* A packet the peer sent web, in an error from db. */
 		mk_error_out(&p, fam, NULL, cont_addr(fam, 0),
 			     PORT_UNREACH(fam), IPPROTO_UDP, 5353, 50050);
@@ -1612,7 +1638,7 @@ TEST_F_TIMEOUT(ct, related_out_refused, CT_CASE_TIMEOUT)
 		DROPPED_OUT(&p);
 		drops++;
 	}
-	EXPECT_EQ(2, stat(self, RXL_CT_STAT_EGRESS_RELATED));
+	EXPECT_EQ(2 + 2, stat(self, RXL_CT_STAT_EGRESS_RELATED));
 	EXPECT_EQ(drops, stat(self, RXL_CT_STAT_EGRESS_DROP));
 }
 
