@@ -18,7 +18,12 @@
 #   SYN made, as before), P's connect is refused;
 # - an error forged inside web, about a datagram P never sent, is
 #   dropped and counted (egress_drop), and never reaches P (its
-#   Icmp InDestUnreachs, Icmp6 InDestUnreachs stay as they were).
+#   Icmp InDestUnreachs, Icmp6 InDestUnreachs stay as they were);
+# - as nobody, every command (ct stats, list, flush, timeout, fw add,
+#   detach) is refused with a permission error and changes nothing;
+# - fw add, ct flush and ct timeout SIGKILLed after delays from 10 ms to
+#   400 ms leave records and maps that 'check' finds consistent, and the
+#   next commands and the errors work.
 set -u
 . "$(dirname "$0")/lib.sh"
 rxl_init ctrelout
@@ -135,4 +140,62 @@ for a in 10.84.0.2 fd84::2; do
 		"$in_before" seen
 	rxl_ok "a forged error to $a dropped (egress_drop $before -> $after)"
 done
+# ---- not root: every command refused, nothing changed ---------------------
+# A fresh tracked flow (P's datagram to 5353) whose entry must survive;
+# no entry may expire meanwhile.
+cli ct timeout udp 600
+refused udp 10.84.0.1 5353 || rxl_fail "UDP to 10.84.0.1:5353 before the nobody checks"
+entries() {
+	ip netns exec "$B" "$RXL_CLI" -j ct list web |
+		jq -c '[.entries[] | [.src, .dst, .proto, .sport, .dport]] | sort'
+}
+state() { entries; ip netns exec "$B" "$RXL_CLI" -j fw list web; }
+before=$(state) || rxl_fail "ct list, fw list unreadable"
+case $before in '[]'*) rxl_fail "no entry to keep: $before" ;; esac
+for args in "ct stats" "ct list web" "ct flush web" "ct timeout udp 5" \
+	    "fw add web allow proto udp dport 5354" "detach vb"; do
+	# shellcheck disable=SC2086 # $args: words
+	out=$(ip netns exec "$B" setpriv --reuid=65534 --regid=65534 \
+		--clear-groups "$RXL_CLI" $args 2>&1) &&
+		rxl_fail "'rxlane $args' as nobody succeeded: $out"
+	case $out in
+	*"Permission denied"* | *"Operation not permitted"*) ;;
+	*) rxl_fail "'rxlane $args' as nobody: '$out' names no permission" ;;
+	esac
+done
+[ "$(state)" = "$before" ] ||
+	rxl_fail "a command as nobody changed the entries or rules: $(state), was $before"
+rxl_ok "as nobody: ct stats, list, flush, timeout, fw add, detach refused; nothing changed"
+
+# ---- killed mid-command: the next command does not trip -------------------
+# Each command SIGKILLed after a growing delay, from before its first map
+# change to after its last; then 'check' finds the records and maps
+# consistent and the next command works.
+k=0 killed=0
+for delay in 0.01 0.03 0.06 0.1 0.2 0.4; do
+	for args in "fw add web allow proto udp dport $((5400 + k))" \
+		    "ct flush web" "ct timeout udp $((31 + k))"; do
+		# stderr of the group takes bash's "Killed".
+		# shellcheck disable=SC2086 # $args: words
+		rc=$({ timeout -s KILL "$delay" ip netns exec "$B" \
+			"$RXL_CLI" $args >/dev/null 2>&1; echo $?; } 2>/dev/null)
+		[ "$rc" = 137 ] && killed=$((killed + 1))
+		out=$(ip netns exec "$B" "$RXL_CLI" check 2>&1) ||
+			rxl_fail "check after 'rxlane $args' killed at $delay s: $out"
+		[ "${out%%:*}" = consistent ] ||
+			rxl_fail "after 'rxlane $args' killed at $delay s, check said: $out"
+	done
+	k=$((k + 1))
+done
+cli fw add web allow proto udp dport 5399
+cli ct timeout udp 30
+ip netns exec "$B" "$RXL_CLI" fw list web | grep -q "dport 5399" ||
+	rxl_fail "the rule added after the kills is not listed"
+before=$(event egress_related) || rxl_fail "ct stats unreadable"
+refused udp 10.84.0.1 5353 ||
+	rxl_fail "after the kills: UDP to 10.84.0.1:5353 got no port unreachable"
+after=$(event egress_related) || rxl_fail "ct stats unreadable"
+[ "$after" -gt "$before" ] ||
+	rxl_fail "after the kills: egress_related $before -> $after"
+rxl_ok "18 commands, $killed killed by SIGKILL: check consistent each time, errors still pass"
 echo "PASS: ct_related_out"

@@ -401,8 +401,9 @@ static int put_entry(FIXTURE_DATA(ct) *self, __u32 zone, const char *a4,
  * opened by the peer (@proto, the container's @lport, the peer's
  * @rport; an echo's id as @lport), written as the table holds it.
  */
-static int put_flow(FIXTURE_DATA(ct) *self, int fam, __u32 zone, int b,
-		    uint8_t proto, uint16_t lport, uint16_t rport)
+static int put_flow_with(FIXTURE_DATA(ct) *self, int fam, __u32 zone,
+			 int b, const char *peer, uint8_t proto,
+			 uint16_t lport, uint16_t rport)
 {
 	struct rxl_ct_val v = { .state = proto == IPPROTO_UDP ? RXL_CT_UDP :
 					 RXL_CT_ICMP,
@@ -410,11 +411,17 @@ static int put_flow(FIXTURE_DATA(ct) *self, int fam, __u32 zone, int b,
 				.expires = now_ns() + 100000000000ULL };
 	struct rxl_ct4_key k4;
 	struct rxl_ct6_key k6;
-	void *k = flow_key(fam, zone, b, peer_addr(fam), proto, lport, rport,
-			   &k4, &k6);
+	void *k = flow_key(fam, zone, b, peer, proto, lport, rport, &k4, &k6);
 
 	return bpf_map_update_elem(fam == 4 ? self->half4 : self->half6, k, &v,
 				   0) ? -errno : 0;
+}
+
+static int put_flow(FIXTURE_DATA(ct) *self, int fam, __u32 zone, int b,
+		    uint8_t proto, uint16_t lport, uint16_t rport)
+{
+	return put_flow_with(self, fam, zone, b, peer_addr(fam), proto, lport,
+			     rport);
 }
 
 /* The entry's expiry is @sec seconds from now, give or take one. */
@@ -1576,6 +1583,25 @@ TEST_F_TIMEOUT(ct, related_out_refused, CT_CASE_TIMEOUT)
 		mk_error_out(&p, fam, other, NULL, PORT_UNREACH(fam),
 			     IPPROTO_UDP, 5353, 50050);
 		DROPPED_OUT(&p);
+		/*
+		 * The same, when db also has a flow with that host on the
+		 * same ports: the entry of the error's destination exists,
+		 * but the error is about the peer's packet, not that host's
+		 * (the embedded source must be the error's destination).
+		 */
+		ASSERT_EQ(0, put_flow_with(self, fam, CID_B, 1, other,
+					   IPPROTO_UDP, 5353, 50050));
+		mk_error_out(&p, fam, other, NULL, PORT_UNREACH(fam),
+			     IPPROTO_UDP, 5353, 50050);
+		DROPPED_OUT(&p) TH_LOG("v%d: to %s about the peer's datagram",
+				       fam, other);
+		drops++;
+		/* The control: about that host's own datagram, it passes. */
+		mk_error_pkt(&p, fam, cont_addr(fam, 1), other, other,
+			     cont_addr(fam, 1), PORT_UNREACH(fam), IPPROTO_UDP,
+			     50050, 5353, 0);
+		PASSES_OUT(&p) TH_LOG("v%d: to %s about its datagram", fam,
+				      other);
 		/* A packet the peer sent web, in an error from db. */
 		mk_error_out(&p, fam, NULL, cont_addr(fam, 0),
 			     PORT_UNREACH(fam), IPPROTO_UDP, 5353, 50050);
@@ -1610,7 +1636,7 @@ TEST_F_TIMEOUT(ct, related_out_refused, CT_CASE_TIMEOUT)
 		DROPPED_OUT(&p);
 		drops++;
 	}
-	EXPECT_EQ(2, stat(self, RXL_CT_STAT_EGRESS_RELATED));
+	EXPECT_EQ(2 + 2, stat(self, RXL_CT_STAT_EGRESS_RELATED));
 	EXPECT_EQ(drops, stat(self, RXL_CT_STAT_EGRESS_DROP));
 }
 
@@ -2404,15 +2430,10 @@ static void tunnels_setup(struct __test_metadata *_metadata,
  * peer's; IN, the other way. Only the outer lengths are written: the
  * inner frame is copied.
  */
-static void wrap_opts(struct pkt *out, const struct pkt *in, int tun,
-		      int ofam, int dir, uint32_t vni, const char *src,
-		      int gre_opts)
+/* The tunnel header of @tun after the outer IP header, then @in. */
+static void tun_hdr(struct pkt *out, const struct pkt *in, int tun,
+		    uint32_t vni, int gre_opts)
 {
-	const char *l = src ?: (ofam == 4 ? VTEP_L4 : VTEP_L6);
-	const char *r = ofam == 4 ? VTEP_R4 : VTEP_R6;
-
-	ip_hdr(out, ofam, dir == OUT ? l : r, dir == OUT ? r : l,
-	       tun == RXL_TUN_NVGRE ? IPPROTO_GRE : IPPROTO_UDP);
 	if (tun == RXL_TUN_NVGRE)
 		pk_nvgre(out, vni, gre_opts, gre_opts);
 	else
@@ -2424,6 +2445,23 @@ static void wrap_opts(struct pkt *out, const struct pkt *in, int tun,
 		pk_geneve(out, vni, 0);
 	memcpy(pk_put(out, in->len, -1), in->b, in->len);
 	pk_finish(out);
+}
+
+static uint8_t tun_proto(int tun)
+{
+	return tun == RXL_TUN_NVGRE ? IPPROTO_GRE : IPPROTO_UDP;
+}
+
+static void wrap_opts(struct pkt *out, const struct pkt *in, int tun,
+		      int ofam, int dir, uint32_t vni, const char *src,
+		      int gre_opts)
+{
+	const char *l = src ?: (ofam == 4 ? VTEP_L4 : VTEP_L6);
+	const char *r = ofam == 4 ? VTEP_R4 : VTEP_R6;
+
+	ip_hdr(out, ofam, dir == OUT ? l : r, dir == OUT ? r : l,
+	       tun_proto(tun));
+	tun_hdr(out, in, tun, vni, gre_opts);
 }
 
 static void wrap_from(struct pkt *out, const struct pkt *in, int tun,
@@ -2712,6 +2750,84 @@ TEST_F_TIMEOUT(ct, nvgre_egress, CT_CASE_TIMEOUT)
 	wrap(&p, &in, RXL_TUN_NVGRE, 6, OUT);
 	DROPPED_OUT(&p);
 	EXPECT_EQ(++drops, stat(self, RXL_CT_STAT_EGRESS_DROP));
+}
+
+#define OUTER_EXTHDRS	1	/* hop-by-hop and destination options */
+#define OUTER_FIRST	2	/* a fragment header: a first fragment */
+#define OUTER_LATER	3	/* a fragment header: a later fragment */
+
+/*
+ * @in in @tun over an IPv6 underlay whose header is followed by
+ * extension headers (@ext: OUTER_*) before the tunnel's UDP or GRE
+ * header, going @dir.
+ */
+static void wrap6_ext(struct pkt *out, const struct pkt *in, int tun,
+		      int dir, int ext)
+{
+	uint8_t proto = tun_proto(tun);
+
+	ip_hdr(out, 6, dir == OUT ? VTEP_L6 : VTEP_R6,
+	       dir == OUT ? VTEP_R6 : VTEP_L6,
+	       ext == OUTER_EXTHDRS ? IPPROTO_HOPOPTS : IPPROTO_FRAGMENT);
+	if (ext == OUTER_EXTHDRS) {
+		pk_ip6_ext(out, IPPROTO_DSTOPTS, 0);
+		pk_ip6_ext(out, proto, 1);
+	} else {
+		pk_ip6_frag(out, proto, ext == OUTER_LATER ? 100 : 0,
+			    ext == OUTER_FIRST);
+	}
+	tun_hdr(out, in, tun, VNI_BOUND, 0);
+}
+
+/*
+ * Over an IPv6 underlay the tunnel header may follow extension headers,
+ * which both programs walk (rxl_parse_ipv6()) before they read it: CID's
+ * SYN leaving behind hop-by-hop and destination options is tracked by
+ * its inner tuple and the answer, with the same headers, is decapped and
+ * passes. An outer IPv6 fragment is never read as a tunnel: on egress
+ * CID_B's SYN inside a first or a later one passes untouched (the host's;
+ * not dropped as egress drop would); on ingress the first fragment is
+ * dropped as outer_frag, a later one passes to the host.
+ */
+TEST_F_TIMEOUT(ct, tunnel_outer_ipv6, CT_CASE_TIMEOUT)
+{
+	struct rxl_ct_val v;
+	struct pkt in, p;
+	int fam, tun, n = 0;
+	uint16_t cport;
+
+	tunnels_setup(_metadata, self);
+	TUNNELS
+	FAMILIES {
+		cport = 47000 + n++;
+		mk_tcp(&in, fam, 0, OUT, cport, 9000, SYN);
+		wrap6_ext(&p, &in, tun, OUT, OUTER_EXTHDRS);
+		PASSES_OUT(&p);
+		EXPECT_EQ(0, entry(self, fam, CID, 0, IPPROTO_TCP, cport, 9000,
+				   &v)) TH_LOG("tun %d inner v%d", tun, fam);
+		mk_tcp(&in, fam, 0, IN, cport, 9000, SYN | ACK);
+		wrap6_ext(&p, &in, tun, IN, OUTER_EXTHDRS);
+		PASSES_IN(&p) TH_LOG("tun %d inner v%d", tun, fam);
+		/* Without the entry the same answer is dropped (the control). */
+		mk_tcp(&in, fam, 0, IN, cport + 100, 9000, SYN | ACK);
+		wrap6_ext(&p, &in, tun, IN, OUTER_EXTHDRS);
+		DROPPED_IN(&p) TH_LOG("tun %d inner v%d", tun, fam);
+
+		mk_tcp(&in, fam, 1, OUT, cport, 9000, SYN);
+		wrap6_ext(&p, &in, tun, OUT, OUTER_FIRST);
+		PASSES_OUT(&p) TH_LOG("first fragment, tun %d", tun);
+		wrap6_ext(&p, &in, tun, OUT, OUTER_LATER);
+		PASSES_OUT(&p) TH_LOG("later fragment, tun %d", tun);
+		mk_tcp(&in, fam, 0, IN, cport, 9000, ACK);
+		wrap6_ext(&p, &in, tun, IN, OUTER_FIRST);
+		EXPECT_EQ(XDP_DROP, run(_metadata, self, IN, &p))
+			TH_LOG("first fragment in, tun %d", tun);
+		wrap6_ext(&p, &in, tun, IN, OUTER_LATER);
+		EXPECT_EQ(XDP_PASS, run(_metadata, self, IN, &p))
+			TH_LOG("later fragment in, tun %d", tun);
+	}
+	EXPECT_EQ(n, stat(self, RXL_CT_STAT_CREATE_OUT));
+	EXPECT_EQ(0, stat(self, RXL_CT_STAT_EGRESS_DROP));
 }
 
 /*

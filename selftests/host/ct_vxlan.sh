@@ -2,7 +2,8 @@
 # SPDX-License-Identifier: GPL-2.0
 #
 # Connection tracking over VXLAN (issue 14, Documentation/conntrack.rst,
-# "Tunnels on egress"). Namespace C is the container 'web' (10.200.0.2,
+# "Tunnels and extension headers on egress"), over an IPv4 and then an
+# IPv6 underlay. Namespace C is the container 'web' (10.200.0.2,
 # fd00:200::2, default drop) behind the host H, which routes its traffic
 # into the kernel's vxlan device vx0 (VNI 100) over the underlay veth u0,
 # where 'rxlane attach u0' put the XDP and tc egress programs. The peer P
@@ -10,17 +11,20 @@
 # come back encapsulated and XDP decaps them.
 #
 #   ns C              ns H                                 ns P
-#   c0 ---------- h0  vx0 VNI 100 (VTEP 10.0.0.2)          vx0 VNI 100
-#   10.200.0.2        u0 10.0.0.2 [XDP, tc egress] ------- u1 10.0.0.1
+#   c0 ---------- h0  vx0 VNI 100 (VTEP 10.0.0.2           vx0 VNI 100
+#   10.200.0.2          or fd00:10::2)
+#                     u0 10.0.0.2 fd00:10::2 ------------- u1 10.0.0.1
+#                        [XDP, tc egress]                     fd00:10::1
 #
-# With the XDP program alone (iproute2), the container's outbound TCP, UDP
-# (a request and its response) and ICMP echo to P get no answer, each
-# refusal proven by the default drop counter. With 'rxlane attach u0'
-# they all work, over IPv4 and IPv6: the tc program reads each packet
-# through its outer Ethernet/IP/UDP/VXLAN headers and tracks the inner
-# tuple, which 'ct list -j' shows. Unsolicited inbound over VXLAN to the
-# same ports is still dropped. Every command runs as users run it:
-# ip netns exec NS rxlane ...
+# For each underlay (vx0 made anew over it, the VTEP moved to its
+# address): with the XDP program alone (iproute2), the container's
+# outbound TCP, UDP (a request and its response) and ICMP echo to P get
+# no answer, each refusal proven by the default drop counter. With
+# 'rxlane attach u0' they all work, over IPv4 and IPv6 inside: the tc
+# program reads each packet through its outer Ethernet/IP/UDP/VXLAN
+# headers and tracks the inner tuple, which 'ct list -j' shows.
+# Unsolicited inbound over VXLAN to the same ports is still dropped.
+# Every command runs as users run it: ip netns exec NS rxlane ...
 set -u
 . "$(dirname "$0")/lib.sh"
 rxl_init ctvx
@@ -39,7 +43,8 @@ ip netns exec "$H" sysctl -qw net.ipv4.ip_forward=1 \
 	net.ipv6.conf.all.forwarding=1
 rxl_ns_pair "$C" c0 "$H" h0 "10.200.0.2/24 fd00:200::2/64" \
 	"10.200.0.1/24 fd00:200::1/64"
-rxl_ns_pair "$H" u0 "$P" u1 "10.0.0.2/24" "10.0.0.1/24"
+rxl_ns_pair "$H" u0 "$P" u1 "10.0.0.2/24 fd00:10::2/64" \
+	"10.0.0.1/24 fd00:10::1/64"
 ip -n "$C" route add default via 10.200.0.1
 ip -n "$C" -6 route add default via fd00:200::1
 
@@ -56,28 +61,45 @@ vxlan() {
 	ip netns exec "$1" ethtool -K vx0 tx off >/dev/null 2>&1
 	ip netns exec "$1" ethtool -K "$4" tx off >/dev/null 2>&1
 }
-vxlan "$H" 10.0.0.2 10.0.0.1 u0
-vxlan "$P" 10.0.0.1 10.0.0.2 u1
-rxl_ns_addrs "$P" vx0 10.100.0.1/24 fd00:100::1/64
-ip -n "$H" route add 10.100.0.0/24 dev vx0
-ip -n "$H" -6 route add fd00:100::/64 dev vx0
-ip -n "$P" route add 10.200.0.0/24 dev vx0
-ip -n "$P" -6 route add fd00:200::/64 dev vx0
-# Neighbours known up front: ARP and ND over the tunnel are not what is
-# judged here. P addresses the container's frames to u0's MAC: XDP on u0
-# decaps them and the host routes the inner frame on to C.
-for a in 10.100.0.1 fd00:100::1; do
-	ip -n "$H" neigh add "$a" lladdr "$(mac "$P" vx0)" dev vx0 ||
-		rxl_fail "neigh $a"
-done
-for a in 10.200.0.2 fd00:200::2; do
-	ip -n "$P" neigh add "$a" lladdr "$(mac "$H" u0)" dev vx0 ||
-		rxl_fail "neigh $a"
-done
+# underlay FAM: vx0 in H and P made anew over the underlay of family FAM,
+# with P's overlay addresses, the overlay routes and the neighbours.
+# Sets HV and PV, H's and P's underlay addresses.
+underlay() {
+	local ns a
+
+	case $1 in
+	4) HV=10.0.0.2 PV=10.0.0.1 ;;
+	6) HV=fd00:10::2 PV=fd00:10::1 ;;
+	esac
+	for ns in "$H" "$P"; do
+		ip -n "$ns" link del vx0 2>/dev/null
+	done
+	vxlan "$H" "$HV" "$PV" u0
+	vxlan "$P" "$PV" "$HV" u1
+	rxl_ns_addrs "$P" vx0 10.100.0.1/24 fd00:100::1/64
+	ip -n "$H" route add 10.100.0.0/24 dev vx0
+	ip -n "$H" -6 route add fd00:100::/64 dev vx0
+	ip -n "$P" route add 10.200.0.0/24 dev vx0
+	ip -n "$P" -6 route add fd00:200::/64 dev vx0
+	# Neighbours known up front: ARP and ND over the tunnel are not
+	# what is judged here. P addresses the container's frames to u0's
+	# MAC: XDP on u0 decaps them and the host routes the inner frame on
+	# to C.
+	for a in 10.100.0.1 fd00:100::1; do
+		ip -n "$H" neigh add "$a" lladdr "$(mac "$P" vx0)" dev vx0 ||
+			rxl_fail "neigh $a"
+	done
+	for a in 10.200.0.2 fd00:200::2; do
+		ip -n "$P" neigh add "$a" lladdr "$(mac "$H" u0)" dev vx0 ||
+			rxl_fail "neigh $a"
+	done
+}
 
 cli() { rxl_in "$H" "$@" || rxl_fail "rxlane $*"; }
 DEFAULT=(rxl_drop_count default)
 
+underlay 4
+# P's servers stay bound when vx0, and the addresses, are made anew.
 rxl_echo_servers "$P" 10.100.0.1 fd00:100::1
 rxl_echo_servers "$C" 10.200.0.2 fd00:200::2
 
@@ -93,46 +115,64 @@ refused_all() {
 	rxl_ok "$3 TCP, UDP and ICMP echo to $2 refused"
 }
 
-# ---- the XDP program alone: the answers are dropped ----------------------
-ip -n "$H" link set dev u0 xdpdrv obj "$RXL_OBJ" sec xdp ||
-	rxl_fail "attach with iproute2"
-cli vtep add 10.0.0.2 type vxlan
-cli vni add 100
-cli container add web ip 10.200.0.2 ip fd00:200::2 default drop vni 100
-for a in 10.100.0.1 fd00:100::1; do
-	refused_all "$C" "$a" "without the egress program:"
-done
-cli detach u0
+# run_underlay FAM: every check over the underlay of family FAM, which
+# underlay made; the first (4) also makes the VNI and the container.
+run_underlay() {
+	local a src want list ul="the IPv$1 underlay"
 
-# ---- rxlane attach: XDP and the tc egress program --------------------------
-cli attach u0
-ip netns exec "$H" tc filter show dev u0 egress | grep -q rxlane_tc ||
-	rxl_fail "no tc egress program on u0 after attach"
-for a in 10.100.0.1 fd00:100::1; do
-	rxl_tcp_ok "$C" "$a" 9000 || rxl_fail "outbound TCP to $a over VXLAN"
-	rxl_udp_ok "$C" "$a" 9001 || rxl_fail "outbound UDP to $a over VXLAN"
-	rxl_ping_ok "$C" "$a" || rxl_fail "ping of $a over VXLAN"
-	rxl_ok "outbound TCP, UDP request/response and ICMP echo to $a over VXLAN"
-done
-
-# 'ct list -j': the inner tuples, in web's zone.
-LIST=$(rxl_in "$H" -j ct list web) || rxl_fail "ct list -j"
-for a in 10.100.0.1 fd00:100::1; do
-	case $a in *:*) src=fd00:200::2 ;; *) src=10.200.0.2 ;; esac
-	for want in "tcp 9000" "udp 9001" "icmp"; do
-		rxl_ct_has "$LIST" web "$src" "$a" $want ||
-			rxl_fail "ct list -j lacks the inner $want entry $src -> $a: $LIST"
+	# ---- the XDP program alone: the answers are dropped ----------------
+	ip -n "$H" link set dev u0 xdpdrv obj "$RXL_OBJ" sec xdp ||
+		rxl_fail "attach with iproute2"
+	cli vtep add "$HV" type vxlan
+	if [ "$1" = 4 ]; then
+		cli vni add 100
+		cli container add web ip 10.200.0.2 ip fd00:200::2 \
+			default drop vni 100
+	fi
+	# The last underlay's entries must not answer for this one.
+	cli ct flush web
+	for a in 10.100.0.1 fd00:100::1; do
+		refused_all "$C" "$a" "$ul, without the egress program:"
 	done
-done
-echo "$LIST" | jq -e '[.entries[] | select(.src == "10.0.0.2" or
-	.dst == "10.0.0.1")] | length == 0' >/dev/null ||
-	rxl_fail "ct list -j has an entry of the outer (underlay) tuple: $LIST"
-rxl_ok "ct list -j shows the inner tuples, none of the underlay"
+	cli detach u0
 
-# ---- unsolicited inbound over VXLAN to the same ports -------------------
-for a in 10.200.0.2 fd00:200::2; do
-	refused_all "$P" "$a" "unsolicited over VXLAN:"
-done
+	# ---- rxlane attach: XDP and the tc egress program --------------------
+	cli attach u0
+	ip netns exec "$H" tc filter show dev u0 egress | grep -q rxlane_tc ||
+		rxl_fail "no tc egress program on u0 after attach"
+	for a in 10.100.0.1 fd00:100::1; do
+		rxl_tcp_ok "$C" "$a" 9000 ||
+			rxl_fail "$ul: outbound TCP to $a over VXLAN"
+		rxl_udp_ok "$C" "$a" 9001 ||
+			rxl_fail "$ul: outbound UDP to $a over VXLAN"
+		rxl_ping_ok "$C" "$a" || rxl_fail "$ul: ping of $a over VXLAN"
+		rxl_ok "$ul: outbound TCP, UDP request/response and ICMP echo to $a over VXLAN"
+	done
 
-cli detach u0
+	# 'ct list -j': the inner tuples, in web's zone.
+	list=$(rxl_in "$H" -j ct list web) || rxl_fail "ct list -j"
+	for a in 10.100.0.1 fd00:100::1; do
+		case $a in *:*) src=fd00:200::2 ;; *) src=10.200.0.2 ;; esac
+		for want in "tcp 9000" "udp 9001" "icmp"; do
+			rxl_ct_has "$list" web "$src" "$a" $want ||
+				rxl_fail "$ul: ct list -j lacks the inner $want entry $src -> $a: $list"
+		done
+	done
+	echo "$list" | jq -e --arg h "$HV" --arg p "$PV" \
+		'[.entries[] | select(.src == $h or .dst == $p)] | length == 0' \
+		>/dev/null ||
+		rxl_fail "$ul: ct list -j has an entry of the outer (underlay) tuple: $list"
+	rxl_ok "$ul: ct list -j shows the inner tuples, none of the underlay"
+
+	# ---- unsolicited inbound over VXLAN to the same ports ---------------
+	for a in 10.200.0.2 fd00:200::2; do
+		refused_all "$P" "$a" "$ul, unsolicited over VXLAN:"
+	done
+	cli detach u0
+	cli vtep del "$HV"
+}
+
+run_underlay 4
+underlay 6
+run_underlay 6
 exit 0
