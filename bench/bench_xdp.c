@@ -487,6 +487,9 @@ static int load_obj_own(const char *path, struct bpf_object **obj, int big,
 		o = share && !strchr(bpf_map__name(m), '.') ?
 		    bpf_object__find_map_by_name(share, bpf_map__name(m)) :
 		    NULL;
+		/* A build of another layout keeps its own (mirror_old()). */
+		if (o && bpf_map__value_size(o) != bpf_map__value_size(m))
+			o = NULL;
 		if (own && !strcmp(bpf_map__name(m), own)) {
 			o = NULL;
 			bpf_map__set_max_entries(m, own_entries);
@@ -518,6 +521,77 @@ static int load_obj_on(const char *path, struct bpf_object **obj, int big,
 static int load_obj(const char *path, struct bpf_object **obj, int big)
 {
 	return load_obj_on(path, obj, big, NULL);
+}
+
+/*
+ * An -b object of the layout before rxl_conts (a whole container value per
+ * address and per cache entry) has its own address maps and cache
+ * (load_obj_own()): they get what this build's maps say, each address
+ * the live value of its container, each live cache slot (the selector is
+ * shared: same size) the entry with its container's value. Called once
+ * the containers are made, before the timing.
+ */
+struct old_acache_ent {
+	__u32 family;
+	__u8 addr[16];
+	struct rxl_container c;
+};
+
+static int mirror_old(struct rxl_fw *fw, struct bpf_object *old)
+{
+	static const char *const names[2] = { "rxl_addrs4", "rxl_addrs6" };
+	int fds[2] = { fw->addrs4, fw->addrs6 }, f, ofd;
+	struct bpf_map *m;
+	struct rxl_acache_ent e;
+	struct old_acache_ent oe;
+	struct rxl_addr_val av;
+	__u8 key[16], next[16];
+	void *prev;
+	__u32 slot, idx;
+	__u64 live;
+
+	m = bpf_object__find_map_by_name(old, "rxl_addrs4");
+	if (!m || bpf_map__value_size(m) == sizeof(struct rxl_addr_val))
+		return 0;	/* same layout: maps shared */
+	if (bpf_map__value_size(m) != sizeof(struct rxl_container))
+		return -EINVAL;
+	for (f = 0; f < 2; f++) {
+		ofd = bpf_map__fd(bpf_object__find_map_by_name(old, names[f]));
+		prev = NULL;
+		while (!bpf_map_get_next_key(fds[f], prev, next)) {
+			memcpy(key, next, sizeof(key));
+			prev = key;
+			if (bpf_map_lookup_elem(fds[f], key, &av) ||
+			    av.id >= fw->max_conts ||
+			    fw->cont_mem[av.id].live - 1 > 1)
+				continue;
+			if (bpf_map_update_elem(ofd, key,
+						&fw->cont_mem[av.id].buf[fw->cont_mem[av.id].live - 1],
+						0))
+				return -errno;
+		}
+	}
+	m = bpf_object__find_map_by_name(old, "rxl_acache");
+	if (!m || bpf_map__value_size(m) != sizeof(oe))
+		return -EINVAL;
+	ofd = bpf_map__fd(m);
+	for (slot = 0; slot < RXL_ACACHE_SLOTS; slot++) {
+		live = fw->acache_live[slot];
+		if (live != 1 && live != 2)
+			continue;
+		idx = 2 * slot + (__u32)live - 1;
+		if (bpf_map_lookup_elem(fw->acache, &idx, &e) ||
+		    e.v.id >= fw->max_conts ||
+		    fw->cont_mem[e.v.id].live - 1 > 1)
+			continue;
+		memset(&oe, 0, sizeof(oe));
+		oe.family = e.family;
+		memcpy(oe.addr, e.addr, sizeof(oe.addr));
+		oe.c = fw->cont_mem[e.v.id].buf[fw->cont_mem[e.v.id].live - 1];
+		if (bpf_map_update_elem(ofd, &idx, &oe, 0))
+			return -errno;
+	}
+	return 0;
 }
 
 /*
@@ -1320,6 +1394,12 @@ int main(int argc, char **argv)
 	while (k > 0 && rule_counts[k - 1] > max_rules)
 		k--;
 timing:
+	for (i = 0; i < (unsigned int)nold; i++)
+		if (mirror_old(&fw, olds[i])) {
+			fprintf(stderr, "bench: %s: cannot mirror the maps of the old layout\n",
+				old_path[i]);
+			return 1;
+		}
 	for (i = 0; i < (unsigned int)nvars; i++)
 		vars[i].restored = vars[i].prog != base &&
 				   vars[i].prog != pair->prog &&

@@ -252,31 +252,33 @@ static __always_inline const struct rxl_acache_ent *rxl_acache_get(__u32 slot)
 }
 
 /*
- * The container of the packet's (inner) destination: the address cache
- * first, the address maps for an address whose slot another holds (and
- * for host traffic, which no slot holds).
+ * The container of the packet's (inner) destination: its id from the
+ * address cache first, from the address maps for an address whose slot
+ * another holds (and for host traffic, which no slot holds); then its
+ * live value by id (rxl_cont_get()).
  */
 static __always_inline const struct rxl_container *
 rxl_container_of(const struct rxl_pkt *p)
 {
 	const struct rxl_acache_ent *e;
-	const struct rxl_container *c;
+	const struct rxl_addr_val *a;
 	const __u32 *d6 = (const __u32 *)p->daddr6.addr;
 
 	if (p->family == 4) {
 		e = rxl_acache_get(rxl_acache_slot4(p->daddr4));
 		if (e && e->family == 4 && *(const __u32 *)e->addr == p->daddr4)
-			return &e->c;
-		c = bpf_map_lookup_elem(&rxl_addrs4, &p->daddr4);
+			return rxl_cont_get(e->v.id);
+		a = bpf_map_lookup_elem(&rxl_addrs4, &p->daddr4);
 	} else {
 		e = rxl_acache_get(rxl_acache_slot6(d6));
 		if (e && e->family == 6 && rxl_in6_eq(e->addr, p->daddr6.addr))
-			return &e->c;
-		c = bpf_map_lookup_elem(&rxl_addrs6, &p->daddr6);
+			return rxl_cont_get(e->v.id);
+		a = bpf_map_lookup_elem(&rxl_addrs6, &p->daddr6);
 	}
-	if (c)
-		rxl_count(&rxl_stats, RXL_STAT_ACACHE_MISS);
-	return c;
+	if (!a)
+		return NULL;
+	rxl_count(&rxl_stats, RXL_STAT_ACACHE_MISS);
+	return rxl_cont_get(a->id);
 }
 
 /*

@@ -46,16 +46,16 @@ struct {
 } rxl_vnis SEC(".maps");
 
 /*
- * Container values are replaced, never written in place; userspace waits
- * for an RCU grace period after each replacement (user/fw.c), so a packet
- * that holds an old value keeps reading intact bytes.
+ * Address -> container id. An address's value never changes while it
+ * exists: the rules live in rxl_conts, so a rule replace touches no
+ * address.
  */
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
 	__uint(max_entries, RXL_MAX_ADDRS);
 	__uint(map_flags, BPF_F_NO_PREALLOC);
 	__type(key, __be32);
-	__type(value, struct rxl_container);
+	__type(value, struct rxl_addr_val);
 	__uint(pinning, LIBBPF_PIN_BY_NAME);
 } rxl_addrs4 SEC(".maps");
 
@@ -64,9 +64,45 @@ struct {
 	__uint(max_entries, RXL_MAX_ADDRS);
 	__uint(map_flags, BPF_F_NO_PREALLOC);
 	__type(key, struct rxl_in6);
-	__type(value, struct rxl_container);
+	__type(value, struct rxl_addr_val);
 	__uint(pinning, LIBBPF_PIN_BY_NAME);
 } rxl_addrs6 SEC(".maps");
+
+/*
+ * Container id -> its value, double-buffered (struct rxl_cont_slot):
+ * read-only to the programs. Mmapable, so that userspace writes the idle
+ * buffer and flips @live with one aligned store (a map update is a
+ * memcpy over the whole slot, live buffer included). Sized at load for
+ * max-containers, as rxl_cont_cnt.
+ */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, RXL_DEFAULT_CONTAINERS);
+	__uint(map_flags, BPF_F_MMAPABLE);
+	__type(key, __u32);
+	__type(value, struct rxl_cont_slot);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} rxl_conts SEC(".maps");
+
+/*
+ * The live value of container @id, or NULL. @live is read once: it may
+ * flip under the packet, and both buffers stay intact for a grace period
+ * after it does. An ARRAY lookup is inlined by the verifier: two loads.
+ */
+static __always_inline const struct rxl_container *rxl_cont_get(__u32 id)
+{
+	const struct rxl_cont_slot *s = bpf_map_lookup_elem(&rxl_conts, &id);
+	__u64 live;
+
+	if (!s)
+		return NULL;
+	live = *(const volatile __u64 *)&s->live;
+	if (live == 1)
+		return &s->buf[0];
+	if (live == 2)
+		return &s->buf[1];
+	return NULL;
+}
 
 /*
  * The address cache (include/rxlane_maps.h): read-only to the program.

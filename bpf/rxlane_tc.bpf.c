@@ -278,15 +278,18 @@ __noinline int rxl_tc_parse(struct __sk_buff *skb, struct rxl_tc_pkt *pk)
 static __always_inline const struct rxl_container *
 rxl_tc_sender(const struct rxl_tc_pkt *pk)
 {
+	const struct rxl_addr_val *v;
 	struct rxl_in6 a6;
 	__be32 a4;
 
 	if (pk->family == 4) {
 		__builtin_memcpy(&a4, pk->saddr, 4);
-		return bpf_map_lookup_elem(&rxl_addrs4, &a4);
+		v = bpf_map_lookup_elem(&rxl_addrs4, &a4);
+	} else {
+		__builtin_memcpy(&a6, pk->saddr, 16);
+		v = bpf_map_lookup_elem(&rxl_addrs6, &a6);
 	}
-	__builtin_memcpy(&a6, pk->saddr, 16);
-	return bpf_map_lookup_elem(&rxl_addrs6, &a6);
+	return v ? rxl_cont_get(v->id) : NULL;
 }
 
 /*
@@ -563,19 +566,19 @@ static __always_inline int rxl_mac_eq(const __u8 *a, const __u8 *b)
 static __always_inline int rxl_own4(const __u8 *a, __u32 id)
 {
 	__be32 k = *(const __be32 *)a;
-	const struct rxl_container *c = bpf_map_lookup_elem(&rxl_addrs4, &k);
+	const struct rxl_addr_val *v = bpf_map_lookup_elem(&rxl_addrs4, &k);
 
-	return c && c->id == id;
+	return v && v->id == id;
 }
 
 static __always_inline int rxl_own6(const __u8 *a, __u32 id)
 {
-	const struct rxl_container *c;
+	const struct rxl_addr_val *v;
 	struct rxl_in6 k;
 
 	__builtin_memcpy(&k, a, 16);
-	c = bpf_map_lookup_elem(&rxl_addrs6, &k);
-	return c && c->id == id;
+	v = bpf_map_lookup_elem(&rxl_addrs6, &k);
+	return v && v->id == id;
 }
 
 /*

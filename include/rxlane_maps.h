@@ -13,13 +13,16 @@
  *   rxl_config      ARRAY[1]       struct rxl_config
  *   rxl_vteps       ARRAY[RXL_MAX_VTEPS] struct rxl_vtep, packed from 0
  *   rxl_vnis        ARRAY[RXL_VNI_WORDS] __u64: bitmap of known VNIs/VSIDs
- *   rxl_addrs4      HASH  __be32   -> struct rxl_container
- *   rxl_addrs6      HASH  rxl_in6  -> struct rxl_container
+ *   rxl_addrs4      HASH  __be32   -> struct rxl_addr_val (container id)
+ *   rxl_addrs6      HASH  rxl_in6  -> struct rxl_addr_val
+ *   rxl_conts       ARRAY[container id] struct rxl_cont_slot, mmapable,
+ *                   sized by max-containers: two buffers of a
+ *                   container's value and the word saying which is live
  *   rxl_acache_sel  ARRAY[RXL_ACACHE_SLOTS] __u64, mmapable: which buffer
  *                   of a slot is live (0 none, 1 or 2)
  *   rxl_acache      ARRAY[2 * RXL_ACACHE_SLOTS] struct rxl_acache_ent:
- *                   a direct-mapped copy of the address maps, two
- *                   buffers per slot
+ *                   a direct-mapped copy of the address maps (address
+ *                   -> container id), two buffers per slot
  *   rxl_rules4      HASH  rxl_rule4_key -> struct rxl_rule_val, sized
  *   rxl_rules6      HASH  rxl_rule6_key -> struct rxl_rule_val, sized
  *   rxl_tx_ports    DEVMAP[container id] -> ifindex (XDP_REDIRECT target;
@@ -41,11 +44,12 @@
 #define RXL_MAX_VTEPS		16	/* scanned in order: keep few */
 #define RXL_MAX_ADDRS		16384
 /*
- * Containers: the maps indexed by container id (rxl_cont_cnt, rxl_tx_ports,
- * rxl_cont_port, rxl_spoof_cnt) and rxl_ports are sized at load for a
- * number of ids ('rxlane attach DEV max-containers N'): ids are
- * 0..N-1. The counters are allocated whole for every possible CPU:
- * N x 48 bytes per CPU (192 KiB at the default).
+ * Containers: the maps indexed by container id (rxl_conts, rxl_cont_cnt,
+ * rxl_tx_ports, rxl_cont_port, rxl_spoof_cnt) and rxl_ports are sized at
+ * load for a number of ids ('rxlane attach DEV max-containers N'): ids
+ * are 0..N-1. The counters are allocated whole for every possible CPU:
+ * N x 48 bytes per CPU (192 KiB at the default). The values (rxl_conts)
+ * once: N x 760 bytes (3 MiB at the default, 47.5 MiB at 65,536).
  */
 #define RXL_DEFAULT_CONTAINERS	4096	/* max-containers when attach gives none */
 #define RXL_MAX_CONTAINERS	65536	/* highest max-containers */
@@ -186,9 +190,10 @@ static inline void rxl_shape_add_proto(struct rxl_shape *sh, __u8 proto)
 }
 
 /*
- * The value of every address of a container. It carries the active rule
- * set (its tag, counter base and shapes), so replacing this one value flips
- * a packet's whole view of the rule set at once.
+ * The value of a container, found through its id (struct rxl_cont_slot).
+ * It carries the active rule set (its tag, counter base and shapes), so
+ * making another copy of it live flips the whole rule set of every
+ * address of the container at once.
  */
 struct rxl_container {
 	__u32 id;		/* < max-containers: counters, devmap */
@@ -227,13 +232,42 @@ static inline __u32 rxl_nout6(const struct rxl_container *c)
 	return c->nout >> 4;
 }
 
+/*
+ * A container's value, double-buffered: the program reads buf[live - 1]
+ * (live 0: no container has this id). Userspace writes the buffer that
+ * is not live through its mapping of rxl_conts, makes it live with one
+ * aligned 8-byte store into @live and waits for an RCU grace period
+ * before it writes the other buffer again: a packet judges by the old
+ * value or the new one, whole, on every address of the container at once
+ * (Documentation/fastpath.rst, "Atomic replacement").
+ */
+#define RXL_CONT_LIVE_NONE	0
+
+struct rxl_cont_slot {
+	__u64 live;		/* 0 none, 1 buf[0], 2 buf[1] */
+	struct rxl_container buf[2];
+};
+_Static_assert(sizeof(struct rxl_cont_slot) ==
+	       8 + 2 * sizeof(struct rxl_container), "rxl_cont_slot size");
+_Static_assert(sizeof(struct rxl_cont_slot) % 8 == 0,
+	       "rxl_cont_slot keeps @live 8-byte aligned in the array");
+
+/*
+ * The value of an address in rxl_addrs4/6: only the container's id, so an
+ * address changes only when it comes or goes, never with the rules.
+ */
+struct rxl_addr_val {
+	__u32 id;
+};
+_Static_assert(sizeof(struct rxl_addr_val) == 4, "rxl_addr_val size");
+
 /* ---- address cache ---------------------------------------------------- */
 /*
  * A hash map lookup is the dearest step of the fast path (a call into
  * the map, jhash, and a memcmp call: about 40 ns of a 170 ns VXLAN path
  * here). The address cache answers the same question with two inlined
  * array reads: slot rxl_acache_slot() of the packet's destination holds,
- * in one of its two buffers, a copy of one address's rxl_container. An
+ * in one of its two buffers, one address and its container's id. An
  * address whose slot another address holds is found in rxl_addrs4/6
  * instead, which stay the source of truth (user/fw.c keeps both).
  *
@@ -249,10 +283,9 @@ static inline __u32 rxl_nout6(const struct rxl_container *c)
 struct rxl_acache_ent {
 	__u32 family;		/* 4 or 6 */
 	__u8 addr[16];		/* IPv4: first 4 bytes, rest 0 */
-	struct rxl_container c;
+	struct rxl_addr_val v;	/* its container */
 };
-_Static_assert(sizeof(struct rxl_acache_ent) == 20 + sizeof(struct rxl_container),
-	       "rxl_acache_ent size");
+_Static_assert(sizeof(struct rxl_acache_ent) == 24, "rxl_acache_ent size");
 
 /*
  * Slot of an address, from its bytes as they lie in memory (the program

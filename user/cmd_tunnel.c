@@ -122,7 +122,7 @@ static int cli_vtep_find(const struct rxl_vtep *v, __u32 n,
 static int cli_vtep_not_container(struct cli *c, const struct cli_addr *a,
 				  const char *s)
 {
-	struct rxl_container v;
+	struct rxl_addr_val v;
 	struct cli_cont ct;
 	const char *name = "?";
 

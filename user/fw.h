@@ -51,6 +51,9 @@ struct rxl_fw {
 	int tx_ports, rule_cnt, cont_cnt, drops, stats;
 	int acache_sel, acache;		/* the address cache */
 	int ports, cont_port, spoof_cnt;	/* anti-spoofing (fw_port.c) */
+	int conts;			/* container values (rxl_conts) */
+	struct rxl_cont_slot *cont_mem;	/* rxl_conts, mmapped */
+	size_t cont_mem_len;
 	__u64 *acache_live;		/* rxl_acache_sel, mmapped */
 	bool acache_dirty;		/* a slot flipped since the last sync */
 	int sync_outer, sync_inner;	/* ARRAY_OF_MAPS: waits for RCU */

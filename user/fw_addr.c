@@ -72,6 +72,84 @@ int rxl_vtep_find(struct rxl_fw *fw, const struct rxl_addr *a,
 	return found;
 }
 
+/* ---- container values (rxl_conts, include/rxlane_maps.h) -------------- */
+
+/* The slot of container @id in the mapping, NULL past max-containers. */
+static struct rxl_cont_slot *rxl_cont_slot_of(struct rxl_fw *fw, __u32 id)
+{
+	return fw->cont_mem && id < fw->max_conts ? &fw->cont_mem[id] : NULL;
+}
+
+int rxl_cont_read(struct rxl_fw *fw, __u32 id, struct rxl_container *v)
+{
+	struct rxl_cont_slot *s = rxl_cont_slot_of(fw, id);
+	__u64 live;
+
+	if (!s)
+		return -ENOENT;
+	live = __atomic_load_n(&s->live, __ATOMIC_ACQUIRE);
+	if (live != 1 && live != 2)
+		return -ENOENT;
+	*v = s->buf[live - 1];
+	return 0;
+}
+
+void rxl_cont_value(struct rxl_fw *fw, __u32 id, struct rxl_container *v)
+{
+	if (rxl_cont_read(fw, id, v)) {
+		memset(v, 0, sizeof(*v));
+		v->id = id;
+	}
+}
+
+/**
+ * rxl_cont_write() - make @nv the value of container nv->id, whole
+ * @fw: the maps, locked
+ * @nv: the new value
+ *
+ * The buffer no packet reads is written through the mapping, made live
+ * with one aligned store, and a grace period passes before this returns:
+ * every address of the container judges by the old value or by @nv, never
+ * a mix, and the buffer just left is unread when the next write comes.
+ * If the wait fails, the old buffer (untouched) is made live again.
+ *
+ * Return: 0 or -errno (message in @fw).
+ */
+int rxl_cont_write(struct rxl_fw *fw, const struct rxl_container *nv)
+{
+	struct rxl_cont_slot *s = rxl_cont_slot_of(fw, nv->id);
+	__u64 live, next;
+	int err;
+
+	if (!s)
+		return rxl_fail(fw, -EINVAL, "container id %u out of range",
+				nv->id);
+	live = __atomic_load_n(&s->live, __ATOMIC_ACQUIRE);
+	if ((live == 1 || live == 2) && !memcmp(&s->buf[live - 1], nv,
+						 sizeof(*nv)))
+		return 0;
+	next = live == 1 ? 2 : 1;
+	s->buf[next - 1] = *nv;
+	__atomic_store_n(&s->live, next, __ATOMIC_RELEASE);
+	err = rxl_grace_period(fw);
+	if (err)
+		__atomic_store_n(&s->live, live, __ATOMIC_RELEASE);
+	return err;
+}
+
+/*
+ * Container @id has no value any more. The caller removed its addresses
+ * and waited for a grace period first: no packet reads either buffer.
+ */
+void rxl_cont_clear(struct rxl_fw *fw, __u32 id)
+{
+	struct rxl_cont_slot *s = rxl_cont_slot_of(fw, id);
+
+	if (s)
+		__atomic_store_n(&s->live, RXL_CONT_LIVE_NONE,
+				 __ATOMIC_RELEASE);
+}
+
 /* Entries of an address map read per BPF_MAP_LOOKUP_BATCH call. */
 #define RXL_WALK_BATCH	1024
 #define RXL_ENOTSUPP	524	/* the kernel's ENOTSUPP, not in errno.h */
@@ -96,6 +174,7 @@ static int rxl_walk_addrs_slow(struct rxl_fw *fw, int fd, int family,
 {
 	__u8 key[16], next[16];
 	struct rxl_container v;
+	struct rxl_addr_val av;
 	struct rxl_addr a;
 	void *prev = NULL;
 	int ret;
@@ -104,9 +183,10 @@ static int rxl_walk_addrs_slow(struct rxl_fw *fw, int fd, int family,
 		memcpy(key, next, ksz);
 		prev = key;
 		fw->addrs_walked++;
-		if (bpf_map_lookup_elem(fd, key, &v))
+		if (bpf_map_lookup_elem(fd, key, &av))
 			continue;
 		rxl_addr_of_key(&a, family, key, ksz);
+		rxl_cont_value(fw, av.id, &v);
 		ret = fn(fw, &a, &v, arg);
 		if (ret)
 			return ret;
@@ -131,7 +211,8 @@ static int rxl_walk_addrs_batch(struct rxl_fw *fw, int fd, int family,
 {
 	LIBBPF_OPTS(bpf_map_batch_opts, opts);
 	__u32 cap = RXL_WALK_BATCH, cnt, i;
-	struct rxl_container *vals = NULL;
+	struct rxl_addr_val *vals = NULL;
+	struct rxl_container v;
 	__u8 *keys = NULL;
 	__u64 token = 0;
 	bool first = true, done = false;
@@ -175,7 +256,8 @@ static int rxl_walk_addrs_batch(struct rxl_fw *fw, int fd, int family,
 		fw->addrs_walked += cnt;
 		for (i = 0; i < cnt && !ret; i++) {
 			rxl_addr_of_key(&a, family, keys + (size_t)i * ksz, ksz);
-			ret = fn(fw, &a, &vals[i], arg);
+			rxl_cont_value(fw, vals[i].id, &v);
+			ret = fn(fw, &a, &v, arg);
 		}
 	}
 	free(keys);
@@ -280,14 +362,11 @@ static bool rxl_acache_holds(const struct rxl_acache_ent *e,
 	return e->family == 6 && !memcmp(e->addr, a->addr, 16);
 }
 
-/* Equal as the program sees them: it never reads nrules. */
-static bool rxl_acache_same(const struct rxl_container *x,
-			    const struct rxl_container *y)
+/* The entry holds @v's container: the rules are not the cache's. */
+static bool rxl_acache_same(const struct rxl_addr_val *x,
+			    const struct rxl_container *v)
 {
-	struct rxl_container a = *x, b = *y;
-
-	a.nrules = b.nrules = 0;
-	return !memcmp(&a, &b, sizeof(a));
+	return x->id == v->id;
 }
 
 static void rxl_acache_set(struct rxl_fw *fw, __u32 slot, __u64 live)
@@ -317,12 +396,12 @@ void rxl_acache_put(struct rxl_fw *fw, const struct rxl_addr *a,
 		rxl_idx_wait(fw, slot, a);
 		return;
 	}
-	if (live && rxl_acache_same(&e.c, v))
+	if (live && rxl_acache_same(&e.v, v))
 		return;
 	memset(&ne, 0, sizeof(ne));
 	ne.family = a->family == AF_INET ? 4 : 6;
 	memcpy(ne.addr, a->addr, a->family == AF_INET ? 4 : 16);
-	ne.c = *v;
+	ne.v.id = v->id;
 	next = live == 1 ? 2 : 1;
 	idx = 2 * slot + next - 1;
 	if (bpf_map_update_elem(fw->acache, &idx, &ne, 0)) {
@@ -478,7 +557,7 @@ static int rxl_acache_stale_one(struct rxl_fw *fw, const struct rxl_addr *a,
 	__u32 slot = rxl_acache_slot_of(a);
 
 	if (!rxl_acache_live(fw, slot, &e) || !rxl_acache_holds(&e, a) ||
-	    rxl_acache_same(&e.c, v))
+	    rxl_acache_same(&e.v, v))
 		return 0;
 	sa->n++;
 	if (sa->repair)
@@ -490,7 +569,7 @@ static int rxl_acache_stale_one(struct rxl_fw *fw, const struct rxl_addr *a,
 static long rxl_acache_orphans(struct rxl_fw *fw, bool repair)
 {
 	struct rxl_acache_ent e;
-	struct rxl_container v;
+	struct rxl_addr_val v;
 	struct rxl_addr a;
 	long n = 0;
 	__u32 slot;

@@ -227,15 +227,10 @@ int rxl_fw_container_verify(struct rxl_fw *fw, const struct rxl_cont_spec *s,
 			 ca->n, s->naddrs);
 		goto out;
 	}
-	for (i = 0; i < ca->n; i++) {
-		struct rxl_container o;
-
-		bpf_map_lookup_elem(rxl_addr_fd(fw, &ca->addr[i]),
-				    ca->addr[i].addr, &o);
-		if (memcmp(&o, v, sizeof(o))) {
-			snprintf(why, len, "its addresses disagree (a flip was cut short)");
-			goto out;
-		}
+	/* Its addresses name it; its value must be live (rxl_conts). */
+	if (rxl_cont_read(fw, s->id, v)) {
+		snprintf(why, len, "its value is not live in rxl_conts");
+		goto out;
 	}
 	if (!(v->flags & RXL_CONT_DEFAULT_DROP) != !s->default_drop) {
 		snprintf(why, len, "default policy %s in the fast path",

@@ -424,7 +424,7 @@ int rxl_idx_addrs(struct rxl_fw *fw, __u32 id, struct rxl_cont_addrs *ca)
 {
 	int fd = rxl_idx_fd(fw), err;
 	union rxl_idx_val *v;
-	struct rxl_container c;
+	struct rxl_addr_val c;
 	__u32 i;
 
 	if (fd < 0)
@@ -449,7 +449,7 @@ int rxl_idx_addrs(struct rxl_fw *fw, __u32 id, struct rxl_cont_addrs *ca)
 						&c) || c.id != id)
 				continue;
 			if (!ca->n)
-				ca->val = c;
+				rxl_cont_value(fw, id, &ca->val);
 			ca->addr[ca->n++] = *a;
 		}
 	free(v);
@@ -744,6 +744,7 @@ int rxl_idx_refill(struct rxl_fw *fw,
 	int fd = rxl_idx_fd(fw);
 	union rxl_idx_val *v;
 	struct rxl_container c;
+	struct rxl_addr_val av;
 	__u32 i;
 
 	if (fd < 0 || !fw->idx_nfreed || fw->idx_nfreed > RXL_IDX_FREED)
@@ -756,8 +757,10 @@ int rxl_idx_refill(struct rxl_fw *fw,
 			continue;
 		fw->addrs_walked++;
 		if (!bpf_map_lookup_elem(rxl_addr_fd(fw, &v->wait),
-					 v->wait.addr, &c))
+					 v->wait.addr, &av)) {
+			rxl_cont_value(fw, av.id, &c);
 			put(fw, &v->wait, &c);
+		}
 		rxl_idx_del(fd, RXL_IDX_WAIT, fw->idx_freed[i]);
 	}
 	fw->idx_nfreed = 0;

@@ -78,10 +78,12 @@ static const struct rxl_map_ref rxl_maps[] = {
 	RXL_MAP(vteps, ARRAY, RXL_U32, sizeof(struct rxl_vtep), RXL_MAX_VTEPS,
 		0),
 	RXL_MAP(vnis, ARRAY, RXL_U32, RXL_U64, RXL_VNI_WORDS, 0),
-	RXL_MAP(addrs4, HASH, sizeof(__be32), sizeof(struct rxl_container), 0,
+	RXL_MAP(addrs4, HASH, sizeof(__be32), sizeof(struct rxl_addr_val), 0,
 		BPF_F_NO_PREALLOC),
 	RXL_MAP(addrs6, HASH, sizeof(struct rxl_in6),
-		sizeof(struct rxl_container), 0, BPF_F_NO_PREALLOC),
+		sizeof(struct rxl_addr_val), 0, BPF_F_NO_PREALLOC),
+	RXL_MAP_CONTS(conts, ARRAY, RXL_U32, sizeof(struct rxl_cont_slot),
+		      BPF_F_MMAPABLE, false),
 	RXL_MAP(acache_sel, ARRAY, RXL_U32, RXL_U64, RXL_ACACHE_SLOTS,
 		BPF_F_MMAPABLE),
 	RXL_MAP(acache, ARRAY, RXL_U32, sizeof(struct rxl_acache_ent),
@@ -219,6 +221,28 @@ static int rxl_acache_map(struct rxl_fw *fw)
 	return 0;
 }
 
+/*
+ * Map the container values (rxl_conts): a value is written into the
+ * buffer no packet reads and made live with one aligned store
+ * (fw_addr.c, rxl_cont_write()).
+ */
+static int rxl_conts_map(struct rxl_fw *fw)
+{
+	size_t len = (size_t)fw->max_conts * sizeof(struct rxl_cont_slot);
+	long page = sysconf(_SC_PAGESIZE);
+	void *mem;
+
+	len = (len + page - 1) / page * page;
+	mem = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_SHARED, fw->conts,
+		   0);
+	if (mem == MAP_FAILED)
+		return rxl_fail(fw, -errno, "cannot map rxl_conts: %s",
+				strerror(errno));
+	fw->cont_mem = mem;
+	fw->cont_mem_len = len;
+	return 0;
+}
+
 /* max_entries of map @fd, 0 when its info cannot be read. */
 static __u32 rxl_max_entries(int fd)
 {
@@ -292,7 +316,7 @@ static int rxl_fw_finish_open(struct rxl_fw *fw, const char *dir)
 				strerror(errno));
 	fw->rule_slots = info.max_entries;
 	err = rxl_conts_check(fw, dir);
-	return err ?: rxl_acache_map(fw);
+	return err ?: rxl_conts_map(fw) ?: rxl_acache_map(fw);
 }
 
 int rxl_fw_open_obj(struct rxl_fw *fw, struct bpf_object *obj)
@@ -471,6 +495,9 @@ void rxl_fw_close(struct rxl_fw *fw)
 	if (fw->acache_live)
 		munmap(fw->acache_live, RXL_ACACHE_SLOTS * sizeof(__u64));
 	fw->acache_live = NULL;
+	if (fw->cont_mem)
+		munmap(fw->cont_mem, fw->cont_mem_len);
+	fw->cont_mem = NULL;
 	if (fw->sync_outer >= 0)
 		close(fw->sync_outer);
 	if (fw->sync_inner >= 0)

@@ -50,6 +50,12 @@ int rxl_walk_addrs(struct rxl_fw *fw,
 		   void *arg);
 int rxl_container_addrs(struct rxl_fw *fw, __u32 id,
 			struct rxl_cont_addrs *ca);
+/* The live value of container @id (-ENOENT: none). */
+int rxl_cont_read(struct rxl_fw *fw, __u32 id, struct rxl_container *v);
+/* As rxl_cont_read(), or a value of only @id when it has none. */
+void rxl_cont_value(struct rxl_fw *fw, __u32 id, struct rxl_container *v);
+int rxl_cont_write(struct rxl_fw *fw, const struct rxl_container *nv);
+void rxl_cont_clear(struct rxl_fw *fw, __u32 id);
 void rxl_acache_put(struct rxl_fw *fw, const struct rxl_addr *a,
 		    const struct rxl_container *v);
 bool rxl_acache_drop(struct rxl_fw *fw, const struct rxl_addr *a);

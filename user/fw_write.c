@@ -238,8 +238,10 @@ int rxl_fw_container_add(struct rxl_fw *fw, __u32 id,
 			 int redirect_ifindex)
 {
 	struct rxl_container val = { .id = id, .set = (__u32)rxl_tag(id, 0) };
+	struct rxl_addr_val av = { .id = id };
 	struct rxl_cont_addrs *ca;
 	unsigned int i, added = 0;
+	bool wrote = false;
 	int err;
 
 	if (id >= fw->max_conts)
@@ -299,9 +301,14 @@ int rxl_fw_container_add(struct rxl_fw *fw, __u32 id,
 			      sizeof(struct rxl_cont_counter));
 	if (err)
 		goto out_unlock;
+	/* Its value is live before the first address leads to it. */
+	err = rxl_cont_write(fw, &val);
+	if (err)
+		goto out_undo;
+	wrote = true;
 	for (i = 0; i < naddrs; i++, added++) {
 		if (bpf_map_update_elem(rxl_addr_fd(fw, &addrs[i]),
-					addrs[i].addr, &val, BPF_NOEXIST)) {
+					addrs[i].addr, &av, BPF_NOEXIST)) {
 			err = rxl_fail(fw, -errno,
 				       "address %u of container %u: %s", i, id,
 				       errno == EEXIST ?
@@ -322,8 +329,9 @@ out_undo:
 	}
 	if (val.flags & RXL_CONT_REDIRECT)
 		bpf_map_delete_elem(fw->tx_ports, &id);
-	if (fw->acache_dirty)
-		rxl_grace_period(fw);
+	/* No packet reaches the value any more when it goes. */
+	if (wrote && !rxl_grace_period(fw))
+		rxl_cont_clear(fw, id);
 out_unlock:
 	rxl_unlock(fw, 0);
 out_free:
@@ -359,7 +367,6 @@ int rxl_fw_container_bind(struct rxl_fw *fw, __u32 id, const __u32 *vnis,
 {
 	struct rxl_cont_addrs *ca;
 	struct rxl_container nv;
-	unsigned int i;
 	int err = rxl_check_vnis(fw, vnis, n);
 
 	if (err)
@@ -380,17 +387,8 @@ int rxl_fw_container_bind(struct rxl_fw *fw, __u32 id, const __u32 *vnis,
 	memset(nv.vnis, 0, sizeof(nv.vnis));
 	memcpy(nv.vnis, vnis, n * sizeof(*vnis));
 	nv.nvnis = n;
-	for (i = 0; i < ca->n && !err; i++) {
-		/* One value replaced, then a grace period, as a rule flip. */
-		if (bpf_map_update_elem(rxl_addr_fd(fw, &ca->addr[i]),
-					ca->addr[i].addr, &nv, BPF_EXIST)) {
-			err = rxl_fail(fw, -errno, "binding container %u: %s",
-				       id, strerror(errno));
-			break;
-		}
-		rxl_acache_put(fw, &ca->addr[i], &nv);
-		err = rxl_grace_period(fw);
-	}
+	/* Every address of it flips at once, as for a rule replace. */
+	err = rxl_cont_write(fw, &nv);
 out_unlock:
 	rxl_unlock(fw, 0);
 out_free:
@@ -574,7 +572,8 @@ int rxl_fw_container_del(struct rxl_fw *fw, __u32 id)
 		if (err)
 			goto out_unlock;
 	}
-	/* Its addresses are gone: so is its entry in the index. */
+	/* Its addresses are gone: so are its value and its index entry. */
+	rxl_cont_clear(fw, id);
 	rxl_idx_addrs_set(fw, id, NULL, 0);
 	/* Only a freed slot can have an address waiting for it. */
 	err = freed ? rxl_acache_refill(fw) : 0;
@@ -667,43 +666,13 @@ out:
 }
 
 /*
- * The flip: every address of @ca gets @nv, one value replaced and then a
- * grace period each. A failure puts back the values already replaced
- * (ca->val), so the container is judged by its old set again.
+ * The flip: the container's value becomes @nv, for all of its addresses
+ * in one store (rxl_cont_write()). A failure leaves the old value live,
+ * so the container is judged by its old set again.
  */
-static int rxl_flip(struct rxl_fw *fw, const struct rxl_cont_addrs *ca,
-		    const struct rxl_container *nv)
+static int rxl_flip(struct rxl_fw *fw, const struct rxl_container *nv)
 {
-	unsigned int i, done;
-	int err = 0;
-
-	for (done = 0; done < ca->n; done++) {
-		const struct rxl_addr *a = &ca->addr[done];
-
-		if (bpf_map_update_elem(rxl_addr_fd(fw, a), a->addr, nv,
-					BPF_EXIST)) {
-			err = rxl_fail(fw, -errno, "switching container %u: %s",
-				       nv->id, strerror(errno));
-			break;
-		}
-		rxl_acache_put(fw, a, nv);
-		err = rxl_grace_period(fw);
-		if (err) {
-			done++;
-			break;
-		}
-	}
-	if (!err)
-		return 0;
-	for (i = done; i-- > 0;) {
-		const struct rxl_addr *a = &ca->addr[i];
-
-		bpf_map_update_elem(rxl_addr_fd(fw, a), a->addr, &ca->val,
-				    BPF_EXIST);
-		rxl_acache_put(fw, a, &ca->val);
-		rxl_grace_period(fw);
-	}
-	return err;
+	return rxl_cont_write(fw, nv);
 }
 
 int rxl_fw_rules_replace(struct rxl_fw *fw, __u32 id,
@@ -751,7 +720,7 @@ int rxl_fw_rules_replace(struct rxl_fw *fw, __u32 id,
 	nv.nrules = nrules;
 	nv.flags = (nv.flags & ~RXL_CONT_DEFAULT_DROP) |
 		   (default_drop ? RXL_CONT_DEFAULT_DROP : 0);
-	err = rxl_flip(fw, ca, &nv);
+	err = rxl_flip(fw, &nv);
 	/*
 	 * An empty old set (a new container's) has no keys to look for.
 	 * The new set is live: keys of the old one left are the caller's
@@ -786,7 +755,7 @@ static int rxl_append_entry(struct rxl_fw *fw, const struct rxl_entry *e,
 	return rxl_fill_ports(v, e->lo, e->hi, e->ref, changed);
 }
 
-static int rxl_append_write(struct rxl_fw *fw, struct rxl_cont_addrs *ca,
+static int rxl_append_write(struct rxl_fw *fw,
 			    const struct rxl_entry *e, size_t ne,
 			    const union rxl_any_key *k,
 			    const struct rxl_rule_val *v,
@@ -804,7 +773,7 @@ static int rxl_append_write(struct rxl_fw *fw, struct rxl_cont_addrs *ca,
 				       strerror(errno), errno == E2BIG ?
 				       " (rule table full)" : "");
 	/*
-	 * The key is live now; the container's entries bring nrules along.
+	 * The key is live now; the container's value brings nrules along.
 	 * Each update above replaced a live hash element, and 6.1's
 	 * bpf_mem_alloc hands a freed element to the very next allocation
 	 * of that map: a grace period after each, before any other update,
@@ -812,16 +781,7 @@ static int rxl_append_write(struct rxl_fw *fw, struct rxl_cont_addrs *ca,
 	 */
 	if (!err)
 		err = rxl_grace_period(fw);
-	for (i = 0; !err && i < ca->n; i++) {
-		if (bpf_map_update_elem(rxl_addr_fd(fw, &ca->addr[i]),
-					ca->addr[i].addr, nv, BPF_EXIST))
-			err = rxl_fail(fw, -errno, "switching container %u: %s",
-				       nv->id, strerror(errno));
-		else
-			rxl_acache_put(fw, &ca->addr[i], nv);
-		err = rxl_grace_period(fw) ?: err;
-	}
-	return err;
+	return err ?: rxl_flip(fw, nv);
 }
 
 static int rxl_rule_append(struct rxl_fw *fw, __u32 id,
@@ -872,7 +832,7 @@ static int rxl_rule_append(struct rxl_fw *fw, __u32 id,
 		goto out_unlock;
 	nv.nrules++;
 	if (!dry)
-		err = rxl_append_write(fw, ca, e, ne, k, v, &nv, slot);
+		err = rxl_append_write(fw, e, ne, k, v, &nv, slot);
 out_unlock:
 	rxl_unlock(fw, 0);
 out_free:
@@ -924,7 +884,7 @@ static int rxl_spec_check(struct rxl_fw *fw, const struct rxl_cont_spec *s)
 /* Refuse addresses a VTEP or another container has, before any change. */
 static int rxl_spec_addrs_free(struct rxl_fw *fw, const struct rxl_cont_spec *s)
 {
-	struct rxl_container v;
+	struct rxl_addr_val v;
 	unsigned int i;
 	__u32 used;
 
@@ -945,12 +905,13 @@ static int rxl_spec_addrs_free(struct rxl_fw *fw, const struct rxl_cont_spec *s)
 
 /*
  * Put back what rxl_fw_container_apply() changed: the first @done
- * addresses of @s (their old value if @ca had them, else none), the
- * device map slot (@old_ifx, 0: none) and the new set @tag (@new_set).
+ * addresses of @s (gone, unless @ca had them), the container's value
+ * (@wrote: its old one, or none), the device map slot (@old_ifx, 0: none)
+ * and the new set @tag (@new_set).
  */
 static void rxl_apply_undo(struct rxl_fw *fw, const struct rxl_cont_spec *s,
 			   const struct rxl_cont_addrs *ca, unsigned int done,
-			   __u32 old_ifx, bool new_set, __u64 tag)
+			   bool wrote, __u32 old_ifx, bool new_set, __u64 tag)
 {
 	unsigned int i;
 	__u32 id = s->id;
@@ -958,15 +919,16 @@ static void rxl_apply_undo(struct rxl_fw *fw, const struct rxl_cont_spec *s,
 	for (i = done; i-- > 0;) {
 		const struct rxl_addr *a = &s->addrs[i];
 
-		if (rxl_addr_in(a, ca->addr, ca->n)) {
-			bpf_map_update_elem(rxl_addr_fd(fw, a), a->addr,
-					    &ca->val, BPF_EXIST);
-			rxl_acache_put(fw, a, &ca->val);
-		} else {
-			rxl_acache_drop(fw, a);
-			bpf_map_delete_elem(rxl_addr_fd(fw, a), a->addr);
-		}
-		rxl_grace_period(fw);
+		if (rxl_addr_in(a, ca->addr, ca->n))
+			continue;
+		rxl_acache_drop(fw, a);
+		bpf_map_delete_elem(rxl_addr_fd(fw, a), a->addr);
+	}
+	if (!rxl_grace_period(fw) && wrote) {
+		if (ca->n)
+			rxl_cont_write(fw, &ca->val);
+		else
+			rxl_cont_clear(fw, id);
 	}
 	if (old_ifx)
 		bpf_map_update_elem(fw->tx_ports, &id, &old_ifx, 0);
@@ -1011,11 +973,12 @@ static int rxl_apply_locked(struct rxl_fw *fw, const struct rxl_cont_spec *s,
 			    struct rxl_cont_addrs *ca)
 {
 	struct rxl_port_undo port = {};
+	struct rxl_addr_val av = { .id = s->id };
 	struct rxl_container nv;
 	struct rxl_entry *e = NULL;
 	__u32 id = s->id, old_ifx = 0, ifx;
 	__u64 tag = 0;
-	bool exists, new_set;
+	bool exists, new_set, wrote = false;
 	unsigned int done = 0;
 	size_t ne = 0;
 	int err;
@@ -1080,20 +1043,28 @@ static int rxl_apply_locked(struct rxl_fw *fw, const struct rxl_cont_spec *s,
 	/* Anti-spoofing: its device bound before its addresses are live. */
 	if (!err)
 		err = rxl_fw_port_move(fw, s, &port);
-	/* New addresses are inserted, kept ones flipped: never deleted. */
+	/*
+	 * The value flips for every address it has at once; then the new
+	 * addresses lead to it. Kept ones are not touched: their value is
+	 * the id.
+	 */
+	if (!err)
+		err = rxl_cont_write(fw, &nv);
+	wrote = !err;
 	for (; !err && done < s->naddrs; done++) {
 		const struct rxl_addr *a = &s->addrs[done];
-		bool had = rxl_addr_in(a, ca->addr, ca->n);
 
-		if (bpf_map_update_elem(rxl_addr_fd(fw, a), a->addr, &nv,
-					had ? BPF_EXIST : BPF_NOEXIST)) {
+		if (rxl_addr_in(a, ca->addr, ca->n))
+			continue;
+		if (bpf_map_update_elem(rxl_addr_fd(fw, a), a->addr, &av,
+					BPF_NOEXIST)) {
 			err = rxl_fail(fw, -errno,
 				       "address %u of container %u: %s", done,
 				       id, strerror(errno));
 			break;
 		}
 		rxl_acache_put(fw, a, &nv);
-		if (had || fw->acache_dirty) {
+		if (fw->acache_dirty) {
 			err = rxl_grace_period(fw);
 			if (err)
 				done++;
@@ -1118,7 +1089,7 @@ static int rxl_apply_locked(struct rxl_fw *fw, const struct rxl_cont_spec *s,
 	goto out;
 
 out_undo:
-	rxl_apply_undo(fw, s, ca, done, old_ifx, new_set, tag);
+	rxl_apply_undo(fw, s, ca, done, wrote, old_ifx, new_set, tag);
 	/* The device bound before, the old MAC: the old container's. */
 	rxl_fw_port_undo(fw, id, &port);
 out:

@@ -11,7 +11,8 @@
 #     before the command or the one after it;
 #   - the verdicts of probe packets to it (BPF_PROG_TEST_RUN of the
 #     attached program, fp_probe) are those before the command, or those
-#     of what the listing shows (a container's addresses flip one by one);
+#     of what the listing shows (per address: that all addresses of a
+#     container flip together is cli_crash_flip.sh's);
 # then the next command (an unrelated container add, or its del) works
 # and finishes the change: the verdicts are exactly the listing's, and
 # 'rxlane check' finds nothing (every fifth kill, and at the end). The command is then run again if the
@@ -41,9 +42,9 @@ cli_count() { rxl_shim_count "$TMPD/count" -- "$@"; }
 rxl_walk_init "$TMPD"
 STEPS=("${RXL_WALK[@]}")
 NAMES="web db cache"
-# Probe groups, one per address: a container's addresses flip one by one
-# (each a single map update, then a grace period), so a kill between two
-# leaves each address judged by the old set or the new one.
+# Probe groups, one per address: each address is judged by the old set or
+# the new one (an in-place append of a rule of both families extends its
+# IPv4 and IPv6 keys one after the other: fastpath.rst).
 PGROUPS="web4 web6 web6b db cache"
 declare -A OWNER=([web4]=web [web6]=web [web6b]=web [db]=db [cache]=cache)
 declare -A PROBES=(

@@ -142,6 +142,15 @@ read -r _ k v n f <<< "$(layout rxl_addrs4)"
 [ "$f" -ne 0 ] || rxl_fail "rxl_addrs4 has no flags: want BPF_F_NO_PREALLOC"
 foreign "rxl_addrs4 preallocated (other flags)" rxl_addrs4 \
 	type hash key "$k" value "$v" entries "$n"
+# The layout before rxl_conts: a whole container value (376 bytes) per
+# address, where an address now holds only its container's id.
+[ "$v" -eq 4 ] || rxl_fail "rxl_addrs4 value size $v: want 4 (the container id)"
+foreign "rxl_addrs4 of the layout before rxl_conts" rxl_addrs4 \
+	type hash key "$k" value 376 entries "$n" flags "$f"
+read -r _ k v n f <<< "$(layout rxl_conts)"
+[ "$f" -ne 0 ] || rxl_fail "rxl_conts has no flags: want BPF_F_MMAPABLE"
+foreign "rxl_conts not mmapable" rxl_conts \
+	type array key "$k" value "$v" entries "$n"
 
 # attach reuses pins: not a foreign one.
 read -r _ k v n f <<< "$(layout rxl_config)"

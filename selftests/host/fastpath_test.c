@@ -1822,17 +1822,41 @@ static int ref_load(struct fp_ref *ref)
 	return rxl_fw_container_add(&ref->fw, CID, a, 2, 0);
 }
 
-/* The container value of CID, read at both its addresses (must agree). */
+/* The live value of container @id (rxl_conts), or -1. */
+static int id_val(struct rxl_fw *fw, __u32 id, struct rxl_container *c)
+{
+	struct rxl_cont_slot *s = fw->cont_mem && id < fw->max_conts ?
+				  &fw->cont_mem[id] : NULL;
+
+	if (!s || (s->live != 1 && s->live != 2))
+		return -1;
+	*c = s->buf[s->live - 1];
+	return 0;
+}
+
+/*
+ * The live value of CID (rxl_conts), both of whose addresses must lead to
+ * it.
+ */
 static int cont_val(struct rxl_fw *fw, struct rxl_container *c)
 {
-	struct rxl_container c6;
+	struct rxl_addr_val v4, v6;
+	struct rxl_cont_slot *s;
 	struct rxl_addr a4, a6;
+	__u32 id = CID;
 
-	if (add_addr(&a4, CONT4) || add_addr(&a6, CONT6) ||
-	    bpf_map_lookup_elem(fw->addrs4, a4.addr, c) ||
-	    bpf_map_lookup_elem(fw->addrs6, a6.addr, &c6))
+	s = malloc(sizeof(*s));
+	if (!s || add_addr(&a4, CONT4) || add_addr(&a6, CONT6) ||
+	    bpf_map_lookup_elem(fw->addrs4, a4.addr, &v4) ||
+	    bpf_map_lookup_elem(fw->addrs6, a6.addr, &v6) ||
+	    bpf_map_lookup_elem(fw->conts, &id, s) ||
+	    (s->live != 1 && s->live != 2)) {
+		free(s);
 		return -1;
-	return memcmp(c, &c6, sizeof(c6)) ? -2 : 0;
+	}
+	*c = s->buf[s->live - 1];
+	free(s);
+	return v4.id != CID || v6.id != CID ? -2 : 0;
 }
 
 #define MAX_VIEW_KEYS	64
@@ -2247,7 +2271,7 @@ TEST_F_TIMEOUT(fp, append_matches_full_replace, 600)
 	ASSERT_EQ(0, set_rules(&self->fw, 9, false,
 			       (const char *const[]){ "prio 1 allow" }, 1));
 	ASSERT_EQ(0, cont_val(&self->fw, &cx));
-	ASSERT_EQ(0, bpf_map_lookup_elem(self->fw.addrs4, z.addr, &cz));
+	ASSERT_EQ(0, id_val(&self->fw, 9, &cz));
 	ASSERT_EQ(0, cz.rule_base);
 	append_step(_metadata, self, &ref, st,
 		    "prio 40 from 10.9.0.0/16 proto tcp dport 80 allow",
@@ -2284,30 +2308,17 @@ TEST_F_TIMEOUT(fp, append_matches_full_replace, 600)
 
 /*
  * Sets protos of IPv4 shape @k of CID to @protos where the program reads
- * it: CONT4's value in the address map and in its address cache entry.
+ * it: CID's live value, in place through the library's mapping of
+ * rxl_conts (no packet is in flight here).
  */
 static int poke_protos4(struct rxl_fw *fw, unsigned int k, __u16 protos)
 {
-	struct rxl_acache_ent ent;
-	struct rxl_container c;
-	struct rxl_addr a;
-	__u32 slot, idx;
-	__u64 sel;
+	struct rxl_cont_slot *s = fw->cont_mem ? &fw->cont_mem[CID] : NULL;
 
-	if (add_addr(&a, CONT4) ||
-	    bpf_map_lookup_elem(fw->addrs4, a.addr, &c))
+	if (!s || (s->live != 1 && s->live != 2))
 		return -1;
-	c.shapes4[k].protos = protos;
-	if (bpf_map_update_elem(fw->addrs4, a.addr, &c, BPF_EXIST))
-		return -1;
-	slot = slot_of(&a);
-	if (bpf_map_lookup_elem(fw->acache_sel, &slot, &sel) || !sel)
-		return -1;
-	idx = 2 * slot + (__u32)sel - 1;
-	if (bpf_map_lookup_elem(fw->acache, &idx, &ent))
-		return -1;
-	ent.c.shapes4[k].protos = protos;
-	return bpf_map_update_elem(fw->acache, &idx, &ent, BPF_EXIST);
+	s->buf[s->live - 1].shapes4[k].protos = protos;
+	return 0;
 }
 
 /* The IPv4 shape of CID with prefix length @plen, or -1. */
