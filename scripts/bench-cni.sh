@@ -215,7 +215,7 @@ if [ "$FIXED" = 1 ]; then
 			< "$B/$b.keep" >/dev/null 2>&1 ||
 			{ echo "$b: ADD of the kept container failed" >&2; exit 1; }
 	done
-	for r in $(seq 1 "$ROUNDS"); do
+	for _ in $(seq 1 "$ROUNDS"); do
 		timed "$B/f.true" run true X
 		for b in $BUILDS; do
 			timed "$B/f.$b.version" calls "$b" VERSION x

@@ -257,7 +257,7 @@ NSI=rxl-limi-$RXL_ID
 rxl_veth_ns "$NSI"
 IPM=$RXL_BPFFS/ipr
 IPR=$IPM/tc/globals
-mkdir -p -m 0700 "$IPR" && chmod 0700 "$IPM" "$IPM/tc" || rxl_fail "mkdir $IPR"
+mkdir -m 0700 "$IPM" "$IPM/tc" "$IPR" || rxl_fail "mkdir $IPR"
 TC_BPF_MNT=$IPM RXLANE_PIN_DIR=$IPR rxl_in "$NSI" attach v1 mode generic max-containers 5000 ||
 	rxl_fail "attach v1 max-containers 5000 in $IPR"
 TC_BPF_MNT=$IPM RXLANE_PIN_DIR=$IPR rxl_in "$NSI" detach v1 ||
