@@ -230,12 +230,21 @@ err=$(printf 'container_show\tcontainer show\t%s\n' "$rec" |
 	python3 "$RXL_TOP/selftests/host/cli_schema.py" \
 	"$RXL_TOP/Documentation/rxlane-cli.schema.json") ||
 	rxl_fail "ADD with hw: the record is no container_show document: $err"
+# CHECK compares the CPU set: the same passes, another is refused (106).
+cni CHECK 3 <<< "$c"
+[ "$RC" = 0 ] || rxl_fail "CHECK with hw and the same cpus: exit $RC: $OUT"
+for other in '.runtimeConfig.cpus = "0"' 'del(.runtimeConfig) | del(.cpus)'; do
+	cni CHECK 3 <<< "$(echo "$c" | jq -c "$other")"
+	[ "$(echo "$OUT" | jq .code)" = 106 ] &&
+		echo "$OUT" | jq -r .msg | grep -q 'its CPU set is not the config' ||
+		rxl_fail "CHECK with hw, $other: exit $RC, $OUT (want code 106, the CPU set)"
+done
 cni DEL 3 <<< "$del_conf"
 [ "$RC" = 0 ] || rxl_fail "DEL with hw: exit $RC: $OUT"
 "$RXL_CLI" container show "$(name_of 3)" >/dev/null 2>&1 &&
 	rxl_fail "DEL with hw left the container"
 xdp_on "up$SUF" && rxl_fail "DEL with hw left XDP on up$SUF"
-rxl_ok "hw: true without a NIC that takes it: ADD falls back to XDP, says why in the log and the record, keeps runtimeConfig's cpus and CNI_NETNS and its cookie"
+rxl_ok "hw: true without a NIC that takes it: ADD falls back to XDP, says why in the log and the record, keeps runtimeConfig's cpus and CNI_NETNS and its cookie; CHECK compares cpus"
 
 # ---- refusals: exit 1, the code, no state change ----------------------------
 # A container made with the CLI, whose name and address ADDs below clash with.
