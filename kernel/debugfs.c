@@ -22,6 +22,10 @@
  *			    entries, XDP buffers)
  *   open_delay_ms	rw  N: ndo_open sleeps N ms (at most 10 s) before it
  *			    enables NAPI, while frames already reach the rings
+ *   table_size_in	rw  where ETHTOOL_GRXCLSRLCNT/GRXCLSRLALL report the
+ *			    ntuple table's size: 0 both (rxlane's own), 1
+ *			    GRXCLSRLALL only (mlx5 on 6.1), 2 neither
+ *			    (enum rxlane_table_size_in)
  *   classify_bench	rw  write N (at most 10M): classify N synthetic UDP
  *			    frames, counting no rule hit and leaving aRFS alone;
  *			    read: picoseconds per frame of the last run
@@ -338,6 +342,8 @@ void rxlane_debugfs_init(struct rxlane_priv *priv)
 			    &priv->faults.fail_filter_insert);
 	debugfs_create_atomic_t("fail_alloc", 0600, d, &priv->faults.fail_alloc);
 	debugfs_create_u32("open_delay_ms", 0600, d, &priv->faults.open_delay_ms);
+	debugfs_create_u32("table_size_in", 0600, d,
+			   &priv->faults.table_size_in);
 	debugfs_create_file("classify_bench", 0600, d, priv,
 			    &rxlane_classify_bench_fops);
 }

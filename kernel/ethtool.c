@@ -313,6 +313,7 @@ static int rxlane_get_rxnfc(struct net_device *dev, struct ethtool_rxnfc *cmd,
 			    u32 *rule_locs)
 {
 	struct rxlane_priv *priv = netdev_priv(dev);
+	int err;
 
 	switch (cmd->cmd) {
 	case ETHTOOL_GRXRINGS:
@@ -321,11 +322,16 @@ static int rxlane_get_rxnfc(struct net_device *dev, struct ethtool_rxnfc *cmd,
 	case ETHTOOL_GRXCLSRLCNT:
 		cmd->rule_cnt = priv->ntuple.count;
 		cmd->data = priv->ntuple.capacity | RX_CLS_LOC_SPECIAL;
+		if (priv->faults.table_size_in != RXLANE_SIZE_IN_COUNT)
+			cmd->data = 0;
 		return 0;
 	case ETHTOOL_GRXCLSRULE:
 		return rxlane_ntuple_get(priv, cmd);
 	case ETHTOOL_GRXCLSRLALL:
-		return rxlane_ntuple_get_all(priv, cmd, rule_locs);
+		err = rxlane_ntuple_get_all(priv, cmd, rule_locs);
+		if (priv->faults.table_size_in == RXLANE_SIZE_NOWHERE)
+			cmd->data = 0;
+		return err;
 	case ETHTOOL_GRXFH:
 		cmd->data = rxlane_rxfh_fields(cmd->flow_type);
 		return 0;

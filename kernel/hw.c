@@ -182,6 +182,34 @@ static void rxlane_hw_ctx_put(struct rxlane_hw_ctx *ctx, bool nic)
 	kfree(ctx);
 }
 
+#define RXLANE_HW_CAP_MAX	65536	/* a table larger is not believed */
+
+/*
+ * The table's size from GRXCLSRLCNT's @count_data or else @all_data
+ * (GRXCLSRLALL's), 0 when neither holds one hw.c can use.
+ *
+ * GRXCLSRLCNT's data is the size, with RX_CLS_LOC_SPECIAL, for drivers
+ * that place entries themselves as well as at the locations asked for
+ * (rxlane's NIC, sfc). Drivers that take chosen locations only may report
+ * the size in GRXCLSRLALL's data alone, as ethtool(8) reads it (its
+ * rmgr_init()): mlx5 on 6.1 sets only rule_cnt in GRXCLSRLCNT and
+ * data = MAX_NUM_OF_ETHTOOL_RULES (1024) in GRXCLSRLALL, and refuses
+ * every location at or past it, so [0, data) are exactly the locations
+ * it takes.
+ */
+static u32 rxlane_hw_table_size(u64 count_data, u64 all_data, u32 count)
+{
+	u64 cap = count_data & ~(u64)RX_CLS_LOC_SPECIAL;
+
+	if (cap && !(count_data & RX_CLS_LOC_SPECIAL))
+		return 0;
+	if (!cap)
+		cap = all_data & ~(u64)RX_CLS_LOC_SPECIAL;
+	if (!cap || cap > RXLANE_HW_CAP_MAX || cap < count)
+		return 0;
+	return cap;
+}
+
 /*
  * Read @dev's table size and the locations in use into @nic: once, when
  * the NIC's first container comes.
@@ -192,6 +220,7 @@ static int rxlane_hw_nic_read(struct net_device *dev, struct rxlane_hw_nic *nic,
 	const struct ethtool_ops *ops = dev->ethtool_ops;
 	struct ethtool_rxnfc cmd = { .cmd = ETHTOOL_GRXCLSRLCNT };
 	u32 *locs, i, count;
+	u64 count_data;
 	int err;
 
 	err = ops->get_rxnfc(dev, &cmd, NULL);
@@ -199,28 +228,37 @@ static int rxlane_hw_nic_read(struct net_device *dev, struct rxlane_hw_nic *nic,
 		NL_SET_ERR_MSG_MOD(extack, "the NIC does not report its filter table");
 		return err;
 	}
-	nic->cap = cmd.data & ~(u64)RX_CLS_LOC_SPECIAL;
-	if (!nic->cap || nic->cap > 65536 || !(cmd.data & RX_CLS_LOC_SPECIAL)) {
-		NL_SET_ERR_MSG_MOD(extack,
-				   "the NIC's filter table has no fixed size with chosen locations");
+	count = cmd.rule_cnt;
+	count_data = cmd.data;
+	if (count > RXLANE_HW_CAP_MAX) {
+		NL_SET_ERR_MSG_MOD(extack, "the NIC reports more filters than a table holds");
 		return -EOPNOTSUPP;
 	}
-	nic->band = nic->cap / 2;
-	nic->low = nic->band;
-	nic->high = nic->cap;
-	count = cmd.rule_cnt;
 	locs = kvcalloc(count ?: 1, sizeof(*locs), GFP_KERNEL);
-	nic->used = bitmap_zalloc(nic->cap, GFP_KERNEL);
-	if (!locs || !nic->used) {
-		err = -ENOMEM;
-		goto err_free;
-	}
+	if (!locs)
+		return -ENOMEM;
+	memset(&cmd, 0, sizeof(cmd));
 	cmd.cmd = ETHTOOL_GRXCLSRLALL;
 	cmd.rule_cnt = count;
 	err = ops->get_rxnfc(dev, &cmd, locs);
 	if (err) {
 		NL_SET_ERR_MSG_MOD(extack, "the NIC does not list its filters");
-		goto err_free;
+		goto err_free_locs;
+	}
+	nic->cap = rxlane_hw_table_size(count_data, cmd.data, count);
+	if (!nic->cap) {
+		NL_SET_ERR_MSG_MOD(extack,
+				   "the NIC's filter table has no fixed size with chosen locations");
+		err = -EOPNOTSUPP;
+		goto err_free_locs;
+	}
+	nic->band = nic->cap / 2;
+	nic->low = nic->band;
+	nic->high = nic->cap;
+	nic->used = bitmap_zalloc(nic->cap, GFP_KERNEL);
+	if (!nic->used) {
+		err = -ENOMEM;
+		goto err_free_locs;
 	}
 	for (i = 0; i < cmd.rule_cnt && i < count; i++)
 		if (locs[i] < nic->cap)
@@ -228,10 +266,8 @@ static int rxlane_hw_nic_read(struct net_device *dev, struct rxlane_hw_nic *nic,
 	kvfree(locs);
 	return 0;
 
-err_free:
+err_free_locs:
 	kvfree(locs);
-	bitmap_free(nic->used);
-	nic->used = NULL;
 	return err;
 }
 

@@ -322,12 +322,29 @@ struct rxlane_arfs {
  * @open_delay_ms:	ndo_open waits this long before enabling NAPI (the
  *			window in which frames reach the rings of a device
  *			that is running but not polling yet)
+ * @table_size_in:	where ETHTOOL_GRXCLS* report the table's size, as
+ *			other drivers do (enum rxlane_table_size_in)
  */
 struct rxlane_faults {
 	bool fail_xdp;
 	bool fail_filter_insert;
 	atomic_t fail_alloc;
 	u32 open_delay_ms;
+	u32 table_size_in;
+};
+
+/**
+ * enum rxlane_table_size_in - where the NIC reports its ntuple table's size
+ * @RXLANE_SIZE_IN_COUNT:	ETHTOOL_GRXCLSRLCNT, with RX_CLS_LOC_SPECIAL
+ *				(rxlane's own way), and GRXCLSRLALL
+ * @RXLANE_SIZE_IN_ALL:		GRXCLSRLALL only, without RX_CLS_LOC_SPECIAL:
+ *				GRXCLSRLCNT's data is 0 (mlx5 on 6.1)
+ * @RXLANE_SIZE_NOWHERE:	neither: both data are 0
+ */
+enum rxlane_table_size_in {
+	RXLANE_SIZE_IN_COUNT,
+	RXLANE_SIZE_IN_ALL,
+	RXLANE_SIZE_NOWHERE,
 };
 
 /* The tag protocols the VLAN filter knows: 802.1Q (C-tag), 802.1ad (S-tag). */

@@ -75,6 +75,12 @@ struct cli_cont {
 	 * anew: check --repair, container set); "" none.
 	 */
 	char netns[CLI_NETNS_MAX];
+	/*
+	 * The cookie (SO_NETNS_COOKIE) of the namespace @netns named when it
+	 * was recorded, 0 none: a path bound later to another namespace is
+	 * refused, not tied (cli_netns_open()).
+	 */
+	__u64 netns_cookie;
 };
 
 /* Where a container with hw is enforced (struct cli_cont's hw_state). */
@@ -384,6 +390,14 @@ int cli_hw_verify(struct cli *c, const struct cli_set *s, char *why,
 		  size_t len);
 /* check --repair: the NIC as @s's record says, or a fallback. */
 void cli_hw_repair(struct cli *c, const struct cli_set *s);
+/*
+ * Network namespace @path, opened (cli_hw.c): its fd, its cookie in
+ * *@cookie; -errno and @err when it cannot be opened or entered, or when
+ * @want is not 0 and it is another namespace than the one of cookie @want
+ * (-ESTALE: the path was bound to another namespace since).
+ */
+int cli_netns_open(const char *path, __u64 want, __u64 *cookie, char *err,
+		   size_t len);
 /* " hw nic|fallback|pending" and why (text), "hw", "hw_reason" (-j). */
 void cli_hw_print(struct cli *c, __u32 state, const char *reason);
 /* After a change: what the NIC did, when the container has hw. */

@@ -20,10 +20,12 @@
  * the kernel's container goes: the container falls back to XDP alone and
  * its record says why (hw_state, hw_reason). That is no error.
  */
+#define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
 #include <net/if.h>
 #include <netinet/in.h>
+#include <sched.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -309,6 +311,48 @@ static bool cli_hw_shape_same(const struct cli_hw_cont *k,
 	return true;
 }
 
+/*
+ * Whether the kernel's container is tied to the namespace the record's
+ * cookie names (a record without a cookie names none to compare); when
+ * not, @why says so.
+ */
+static bool cli_hw_tie_same(const struct cli_hw_cont *k,
+			    const struct cli_set *s, char *why, size_t len)
+{
+	if (!s->cont.netns_cookie || !k->netns_cookie ||
+	    k->netns_cookie == s->cont.netns_cookie)
+		return true;
+	snprintf(why, len,
+		 "the NIC ties it to another network namespace (cookie %llu, recorded %llu)",
+		 (unsigned long long)k->netns_cookie,
+		 (unsigned long long)s->cont.netns_cookie);
+	return false;
+}
+
+/*
+ * check, a container the NIC does not hold: whether a repair could tie
+ * it to its namespace again, added to @why when it could not (the path
+ * gone, or bound to another namespace since).
+ */
+static void cli_hw_netns_gone(const struct cli_set *s, char *why, size_t len)
+{
+	char err[CLI_NETNS_MAX + 128];
+	size_t n = strlen(why);
+	__u64 cookie;
+	int fd;
+
+	if (!s->cont.netns[0])
+		return;
+	fd = cli_netns_open(s->cont.netns, s->cont.netns_cookie, &cookie,
+			    err, sizeof(err));
+	if (fd >= 0) {
+		close(fd);
+		return;
+	}
+	if (n < len)
+		snprintf(why + n, len - n, "; %s", err);
+}
+
 /* ---- programming ------------------------------------------------------- */
 
 /* @r as a RXLANE_A_RULE nest. */
@@ -328,11 +372,65 @@ static void cli_hw_put_rule(struct nlmsghdr *nlh, const struct cli_rule *r)
 	mnl_attr_nest_end(nlh, nest);
 }
 
+int cli_netns_open(const char *path, __u64 want, __u64 *cookie, char *err,
+		   size_t len)
+{
+	int fd, self, ret;
+
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0) {
+		ret = -errno;
+		snprintf(err, len, "network namespace %s: %s", path,
+			 strerror(errno));
+		return ret;
+	}
+	/* Its cookie is that of a socket made in it (SO_NETNS_COOKIE, 5.14). */
+	self = open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC);
+	if (self < 0 || setns(fd, CLONE_NEWNET)) {
+		ret = -errno;
+		snprintf(err, len, "network namespace %s: cannot enter it: %s",
+			 path, strerror(errno));
+		goto err_close;
+	}
+	*cookie = rxl_netns_cookie();
+	ret = -errno;
+	if (setns(self, CLONE_NEWNET)) {
+		/* Nothing after this may run in the other namespace. */
+		fprintf(stderr, "rxlane: cannot return to the network namespace it ran in: %s\n",
+			strerror(errno));
+		_exit(1);
+	}
+	close(self);
+	self = -1;
+	if (!*cookie) {
+		snprintf(err, len, "network namespace %s: no cookie (SO_NETNS_COOKIE): %s",
+			 path, strerror(-ret));
+		goto err_close;
+	}
+	if (want && *cookie != want) {
+		ret = -ESTALE;
+		snprintf(err, len,
+			 "netns %s is another namespace now (cookie %llu, recorded %llu)",
+			 path, (unsigned long long)*cookie,
+			 (unsigned long long)want);
+		goto err_close;
+	}
+	return fd;
+
+err_close:
+	if (self >= 0)
+		close(self);
+	close(fd);
+	return ret;
+}
+
 /*
  * The kernel's container @s, its rules included: one CONT_NEW, so the NIC
  * never holds its drop entries without its allow entries. With a netns in
  * its record (a path) it goes with that network namespace too; a path
- * that names no namespace any more is a refusal (the fallback).
+ * that names no namespace any more, or another namespace than the one
+ * recorded (its cookie), is a refusal (the fallback). The cookie is read
+ * from the fd the kernel gets, so the two cannot differ.
  */
 static int cli_hw_new(struct hw_nl *h, const struct cli_set *s,
 		      unsigned int ifindex)
@@ -343,15 +441,13 @@ static int cli_hw_new(struct hw_nl *h, const struct cli_set *s,
 	struct nlattr *nest;
 	unsigned int i;
 	int fd = -1, err;
+	__u64 cookie;
 
 	if (netns) {
-		fd = open(netns, O_RDONLY | O_CLOEXEC);
-		if (fd < 0) {
-			err = -errno;
-			snprintf(h->err, sizeof(h->err), "network namespace %s: %s",
-				 netns, strerror(errno));
-			return err;
-		}
+		fd = cli_netns_open(netns, s->cont.netns_cookie, &cookie,
+				    h->err, sizeof(h->err));
+		if (fd < 0)
+			return fd;
 		mnl_attr_put_u32(nlh, RXLANE_A_NETNS_FD, fd);
 	}
 
@@ -425,7 +521,7 @@ static int cli_hw_apply(struct hw_nl *h, const struct cli_set *s,
 {
 	struct cli_hw_cont *k;
 	unsigned int ifindex, i, j;
-	bool *have = NULL;
+	bool *have = NULL, tie;
 	int err;
 
 	ifindex = if_nametoindex(s->cont.nic);
@@ -445,9 +541,11 @@ static int cli_hw_apply(struct hw_nl *h, const struct cli_set *s,
 		cli_hw_why(h, err, "reading the NIC's container", why, len);
 		goto out;
 	}
-	if (k->found && !cli_hw_shape_same(k, s, ifindex)) {
+	tie = !k->found || cli_hw_tie_same(k, s, why, len);
+	if (k->found && (!tie || !cli_hw_shape_same(k, s, ifindex))) {
 		err = 1;
-		snprintf(why, len, "the NIC holds it with another NIC, address, CPU set, default, MAC or namespace tie");
+		if (tie)
+			snprintf(why, len, "the NIC holds it with another NIC, address, CPU set, default, MAC or namespace tie");
 		if (dry)
 			goto out;
 		err = cli_hw_del(h, s->cont.name);
@@ -461,8 +559,10 @@ static int cli_hw_apply(struct hw_nl *h, const struct cli_set *s,
 	if (!k->found) {
 		err = 1;
 		snprintf(why, len, "the NIC does not hold it");
-		if (dry)
+		if (dry) {
+			cli_hw_netns_gone(s, why, len);
 			goto out;
+		}
 		err = cli_hw_new(h, s, ifindex);
 		if (err) {
 			cli_hw_why(h, err, s->cont.nic, why, len);

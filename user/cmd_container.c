@@ -562,6 +562,10 @@ static void cli_print_cont(struct cli *c, const struct cli_set *s)
 		if (s->cont.netns[0])
 			cli_print_str(c, CLI_ANY, "netns", " netns %s",
 				      s->cont.netns);
+		if (s->cont.netns_cookie)
+			cli_print_uint(c, CLI_ANY, "netns_cookie",
+				       " netns-cookie %llu",
+				       s->cont.netns_cookie);
 		cli_hw_print(c, s->cont.hw_state, s->cont.hw_reason);
 	}
 	cli_print_nl(c);

@@ -615,6 +615,10 @@ static int hw_list_records(struct cli *c, const char *name)
 		if (all[i].netns[0])
 			cli_print_str(c, CLI_ANY, "netns", " netns %s",
 				      all[i].netns);
+		if (all[i].netns_cookie)
+			cli_print_uint(c, CLI_ANY, "netns_cookie",
+				       " netns-cookie %llu",
+				       all[i].netns_cookie);
 		cli_hw_print(c, all[i].hw_state, all[i].hw_reason);
 		cli_print_nl(c);
 		cli_close(c);

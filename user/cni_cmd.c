@@ -449,6 +449,9 @@ static const char *cni_differs(const struct cli_set *have,
 		return "its addresses are not prevResult's";
 	if (have->cont.default_drop != want->cont.default_drop)
 		return "its default policy is not the config's";
+	/* 'cpus' (runtimeConfig's or the config's), with hw: 0 is all. */
+	if (have->cont.cpus != want->cont.cpus)
+		return "its CPU set is not the config's (cpus)";
 	if (have->nrules != want->nrules)
 		return "its rule count is not the config's";
 	for (i = 0; i < want->nrules; i++)

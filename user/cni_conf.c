@@ -512,18 +512,28 @@ static int cni_parse_cont(struct cni_req *r, struct cli *c,
 }
 
 /*
- * With 'hw', the record keeps CNI_NETNS: whenever the CLI makes the NIC's
- * container anew (check --repair, container set), it goes with the
- * container's namespace again (hwfilter.rst, "Namespaces").
+ * With 'hw', the record keeps CNI_NETNS and its namespace's cookie:
+ * whenever the CLI makes the NIC's container anew (check --repair,
+ * container set), it goes with the container's namespace again, and
+ * never with another one bound to the path since (hwfilter.rst,
+ * "Namespaces").
  */
 static int cni_keep_netns(struct cni_req *r)
 {
+	char err[CLI_NETNS_MAX + 128];
+	int fd;
+
 	if (!r->hw || !r->netns)
 		return 0;
 	if (strlen(r->netns) >= sizeof(r->set.cont.netns))
 		return cni_fail(r, CNI_ERR_ENV,
 				"CNI_NETNS '%s' is longer than %zu characters: 'hw': true keeps it in the container's record",
 				r->netns, sizeof(r->set.cont.netns) - 1);
+	fd = cli_netns_open(r->netns, 0, &r->set.cont.netns_cookie, err,
+			    sizeof(err));
+	if (fd < 0)
+		return cni_fail(r, CNI_ERR_ENV, "CNI_NETNS: %s", err);
+	close(fd);
 	snprintf(r->set.cont.netns, sizeof(r->set.cont.netns), "%s", r->netns);
 	return 0;
 }

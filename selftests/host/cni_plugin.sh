@@ -216,16 +216,35 @@ rm -f "$log"
 echo "$why" | grep -q "container '$(name_of 3)': enforced by XDP alone: no generic netlink family 'rxlane'" ||
 	rxl_fail "ADD with hw: no fallback in the log: '$why'"
 rec=$("$RXL_CLI" -j container show "$(name_of 3)")
+# The record keeps CNI_NETNS's cookie (SO_NETNS_COOKIE of a socket in it).
+ck=$(ip netns exec "ct3-$SUF" python3 -c 'import socket, sys
+s = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+print(int.from_bytes(s.getsockopt(socket.SOL_SOCKET, 71, 8), sys.byteorder))')
 echo "$rec" | jq -e --arg up "up$SUF" --arg ns "/run/netns/ct3-$SUF" \
+	--argjson ck "${ck:-0}" \
 	'.container | .hw == "fallback" and .nic == $up and .cpus == "1" and
-	.netns == $ns and (.hw_reason | startswith("no generic netlink family"))' \
-	>/dev/null || rxl_fail "ADD with hw: the record (cpus 1, netns): $rec"
+	.netns == $ns and .netns_cookie == $ck and $ck > 0 and
+	(.hw_reason | startswith("no generic netlink family"))' \
+	>/dev/null || rxl_fail "ADD with hw: the record (cpus 1, netns, cookie $ck): $rec"
+err=$(printf 'container_show\tcontainer show\t%s\n' "$rec" |
+	python3 "$RXL_TOP/selftests/host/cli_schema.py" \
+	"$RXL_TOP/Documentation/rxlane-cli.schema.json") ||
+	rxl_fail "ADD with hw: the record is no container_show document: $err"
+# CHECK compares the CPU set: the same passes, another is refused (106).
+cni CHECK 3 <<< "$c"
+[ "$RC" = 0 ] || rxl_fail "CHECK with hw and the same cpus: exit $RC: $OUT"
+for other in '.runtimeConfig.cpus = "0"' 'del(.runtimeConfig) | del(.cpus)'; do
+	cni CHECK 3 <<< "$(echo "$c" | jq -c "$other")"
+	[ "$(echo "$OUT" | jq .code)" = 106 ] &&
+		echo "$OUT" | jq -r .msg | grep -q 'its CPU set is not the config' ||
+		rxl_fail "CHECK with hw, $other: exit $RC, $OUT (want code 106, the CPU set)"
+done
 cni DEL 3 <<< "$del_conf"
 [ "$RC" = 0 ] || rxl_fail "DEL with hw: exit $RC: $OUT"
 "$RXL_CLI" container show "$(name_of 3)" >/dev/null 2>&1 &&
 	rxl_fail "DEL with hw left the container"
 xdp_on "up$SUF" && rxl_fail "DEL with hw left XDP on up$SUF"
-rxl_ok "hw: true without a NIC that takes it: ADD falls back to XDP, says why in the log and the record, keeps runtimeConfig's cpus and CNI_NETNS"
+rxl_ok "hw: true without a NIC that takes it: ADD falls back to XDP, says why in the log and the record, keeps runtimeConfig's cpus and CNI_NETNS and its cookie; CHECK compares cpus"
 
 # ---- refusals: exit 1, the code, no state change ----------------------------
 # A container made with the CLI, whose name and address ADDs below clash with.

@@ -20,7 +20,8 @@
  *   each rule one allow entry more; hw-cont-new and hw-cont-del's
  *   container comes with two rules in its CONT_NEW, hw-rule-*'s with
  *   none; hw-cont-del and hw-rule-* make what they delete or extend first
- *   and leave the container behind)
+ *   and leave the container behind; what else the NIC holds, e.g. another
+ *   container, is counted at setup and must stay as it is)
  *
  * Which allocations fail: by default those reached through rxlane's own
  * code, one for each call site in rxlane.ko (a census run first records
@@ -407,6 +408,12 @@ static struct mnl_socket *gnl;
 static __u16 hw_family;
 static __u32 hw_rule_id;	/* the container's last rule, 0: none */
 static unsigned int hw_nrules;
+/*
+ * What the NIC holds besides our container (fault_injection.sh's other
+ * container, on another CPU: so hw.c's NIC state outlives every failure,
+ * and a location a failure left taken shows): counted at setup.
+ */
+static int hw_base_rules, hw_base_ctx;
 
 static int hw_family_cb(const struct nlmsghdr *nlh, void *data)
 {
@@ -591,8 +598,8 @@ static int rss_ctx_count(void)
 static int hw_whole(const char *what, int err)
 {
 	int exists = hw_cont_get();
-	int want_rules = exists > 0 ? 1 + (int)hw_nrules : 0;
-	int want_ctx = exists > 0;
+	int want_rules = hw_base_rules + (exists > 0 ? 1 + (int)hw_nrules : 0);
+	int want_ctx = hw_base_ctx + (exists > 0);
 
 	if (exists < 0 || rule_count() != want_rules ||
 	    rss_ctx_count() != want_ctx) {
@@ -700,6 +707,8 @@ static int hw_setup(const struct op *op)
 	exists = hw_cont_get();
 	if (exists < 0)
 		return -1;
+	hw_base_rules = rule_count() - (exists ? 1 + (int)hw_nrules : 0);
+	hw_base_ctx = rss_ctx_count() - exists;
 	if (!strcmp(op->name, "hw-cont-new"))
 		return exists ? (fprintf(stderr, "%s exists already\n", HW_NAME), -1) : 0;
 	if (!exists && hw_cont_new()) {

@@ -10,7 +10,9 @@ dropped by the NIC and an allowed one arrives; DEL removes its entries,
 and so does its network namespace going (the plugin passes CNI_NETNS to
 the kernel as NETNS_FD), also after check --repair or container set made
 it anew (the record keeps CNI_NETNS). runtimeConfig's 'cpus' is the CPU
-set of its RSS context."""
+set of its RSS context. The record keeps the namespace's cookie too: once
+the path is bound to another namespace, check reports it, and neither
+check --repair nor container set ties the container there (a fallback)."""
 import json
 import os
 import subprocess
@@ -150,6 +152,9 @@ check(rec.get('netns') == NETNS, 'the record keeps netns %r, want %r' %
       (rec.get('netns'), NETNS))
 cookie = kern_list()[NAME].get('netns_cookie')
 check(cookie, 'ADD: the NIC\'s container has no namespace: %s' % kern_list()[NAME])
+check(rec.get('netns_cookie') == cookie,
+      'the record keeps cookie %r, the NIC\'s container has %r' %
+      (rec.get('netns_cookie'), cookie))
 sh('%s hw container del %s' % (CLI, NAME))
 rc, out = sh_rc('%s check 2>&1' % CLI)
 check(rc == 1 and 'the NIC does not hold it' in out,
@@ -173,6 +178,39 @@ if not poll(lambda: rxl_ethtool_n(t.nic) == before, 30, 0.2):
          (NAME, sorted(rxl_ethtool_n(t.nic))))
 check(json.loads(cli('-j hw list'))['containers'] == [],
       'the kernel container outlived its namespace')
+log('ok: its entries went with its namespace')
+
+# ---- the path bound to another namespace: never tied to it (the cookie) ----
+# The record still says 'hw nic'. The same path now names a new namespace.
+sh('ip netns add %s' % CTR)
+rc, out = sh_rc('%s check 2>&1' % CLI)
+check(rc == 1 and 'the NIC does not hold it' in out and
+      'is another namespace now' in out,
+      'check, the NIC without it and its path rebound: exit %d: %s' % (rc, out.strip()))
+# Tied by hand to the new namespace: check finds the other tie.
+cli('hw container add %s dev %s ip %s cpus 0 netns %s' % (NAME, t.nic, CIP, CTR))
+other = kern_list()[NAME].get('netns_cookie')
+check(other and other != cookie, 'the new namespace\'s cookie %r, the old %r' %
+      (other, cookie))
+rc, out = sh_rc('%s check 2>&1' % CLI)
+check(rc == 1 and 'the NIC ties it to another network namespace' in out,
+      'check, the NIC\'s container in another namespace: exit %d: %s' % (rc, out.strip()))
+# The repair removes that one and does not tie a new one there: fallback.
+cli('check --repair')
+check(NAME not in kern_list(), 'check --repair tied %s to the new namespace: %s' %
+      (NAME, kern_list().get(NAME)))
+rec = json.loads(cli('-j container show %s' % NAME))['container']
+check(rec.get('hw') == 'fallback' and
+      'is another namespace now' in rec.get('hw_reason', ''),
+      'check --repair with the path rebound: the record %s' % rec)
+check(rxl_ethtool_n(t.nic) == before, 'check --repair left entries: ethtool -n %s' %
+      sorted(rxl_ethtool_n(t.nic)))
+cli('check')
+cli('container set %s cpus 1' % NAME)    # a remake: refused again
+check(NAME not in kern_list(), 'container set tied %s to the new namespace' % NAME)
+log('ok: a path bound to another namespace: check reports it, check --repair '
+    'and container set fall back and tie nothing')
+sh('ip netns del %s' % CTR)
 cni('DEL')                               # the runtime's DEL after the netns went
 check(json.loads(cli('-j container list'))['containers'] == [],
       'DEL after the namespace went left the container')

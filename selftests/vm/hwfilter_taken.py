@@ -12,7 +12,10 @@ looking at the containers present (issue 15; Documentation/hwfilter.rst,
 - a full band refuses the next container and nothing changes; a deleted
   container's locations are exactly the ones the next container gets;
 - with the last container gone, the NIC gives the band back: the user's
-  entry in it can be deleted again."""
+  entry in it can be deleted again;
+- a NIC that reports its table's size in ETHTOOL_GRXCLSRLALL only (mlx5 on
+  6.1; rxlane's debugfs table_size_in 1) takes containers in the band of
+  that size; one that reports no size (2) is refused."""
 import os
 import sys
 
@@ -117,4 +120,32 @@ try:
 except OSError as e:
     fail('deleting the user\'s entry at %d with no container left: %s' % (USER_LOC, e))
 check(ethtool_n(t.nic) == {}, 'the user\'s entry is still there')
+log('the last container gone, the band is the user\'s again')
+
+# ---- a NIC that reports its table's size in GRXCLSRLALL only (mlx5 on 6.1) ---
+# debugfs table_size_in 1: GRXCLSRLCNT's data is 0, GRXCLSRLALL's the size
+# without RX_CLS_LOC_SPECIAL. hw.c takes the size from GRXCLSRLALL, as
+# ethtool(8) does; with no size anywhere (2) the NIC is refused.
+def size_in(mode):
+    t.write_debugfs('table_size_in', str(mode))
+
+
+at_exit(lambda: os.path.exists(t.debugfs('table_size_in')) and size_in(0))
+size_in(1)
+cli('hw container add m1 dev %s ip 10.1.0.1 cpus 0' % t.nic)
+cli('hw rule add m1 allow proto udp dport 7000')
+check(locs('m1', 'drop') == [CAP - 1] and locs('m1', 'allow') == [BAND],
+      'm1 on a NIC sized by GRXCLSRLALL: drop %s allow %s, want [%d] [%d]' %
+      (locs('m1', 'drop'), locs('m1', 'allow'), CAP - 1, BAND))
+check(sorted(ethtool_n(t.nic)) == [BAND, CAP - 1],
+      'ethtool -n %s: %s' % (t.nic, sorted(ethtool_n(t.nic))))
+cli('hw container del m1')
+size_in(2)
+rc, out = cli('hw container add m1 dev %s ip 10.1.0.1' % t.nic, ok=False)
+check(rc == 1 and 'no fixed size' in out,
+      'a NIC that reports no table size: exit %d: %s' % (rc, out.strip()))
+size_in(0)
+check(hw_list() == {} and ethtool_n(t.nic) == {},
+      'the refusal left %s, ethtool -n %s' % (hw_list(), ethtool_n(t.nic)))
+log('a NIC sized by GRXCLSRLALL alone takes containers; one with no size is refused')
 log('PASS')
