@@ -308,14 +308,20 @@ static int rxlane_genl_parse_addrs(struct rxlane_hw_cont *c,
 /*
  * The container's namespace: the caller needs CAP_NET_ADMIN over it too,
  * or it could tie a container's life to a namespace it does not own.
+ * The container keeps only its cookie (a reference would keep the
+ * namespace alive); the reference returned in *@held is the caller's to
+ * put once the container is added, so that the namespace cannot go (and
+ * its exit run, finding no container) in between.
  */
 static int rxlane_genl_parse_netns(struct rxlane_hw_cont *c,
 				   const struct sk_buff *skb,
 				   const struct nlattr *attr,
-				   struct netlink_ext_ack *extack)
+				   struct netlink_ext_ack *extack,
+				   struct net **held)
 {
 	struct net *net;
 
+	*held = NULL;
 	if (!attr)
 		return 0;
 	net = get_net_ns_by_fd(nla_get_u32(attr));
@@ -330,9 +336,8 @@ static int rxlane_genl_parse_netns(struct rxlane_hw_cont *c,
 				    "no CAP_NET_ADMIN over that network namespace");
 		return -EPERM;
 	}
-	/* Only the cookie: a reference would keep the namespace alive. */
 	c->netns_cookie = net->net_cookie;
-	put_net(net);
+	*held = net;
 	return 0;
 }
 
@@ -486,6 +491,7 @@ static int rxlane_genl_cont_new(struct sk_buff *skb, struct genl_info *info)
 	struct netlink_ext_ack *extack = info->extack;
 	struct nlattr **tb = info->attrs;
 	struct net *net = genl_info_net(info);
+	struct net *cnet = NULL;	/* the container's, held until added */
 	struct rxlane_hw_cont *c;
 	int err;
 
@@ -505,7 +511,7 @@ static int rxlane_genl_cont_new(struct sk_buff *skb, struct genl_info *info)
 		err = rxlane_genl_parse_mac(c, tb, extack);
 	if (!err)
 		err = rxlane_genl_parse_netns(c, skb, tb[RXLANE_A_NETNS_FD],
-					      extack);
+					      extack, &cnet);
 	if (err)
 		goto err_free;
 	c->cpus = tb[RXLANE_A_CPUS] ? nla_get_u64(tb[RXLANE_A_CPUS]) :
@@ -528,12 +534,16 @@ static int rxlane_genl_cont_new(struct sk_buff *skb, struct genl_info *info)
 	rxlane_genl_notify(c, RXLANE_CMD_CONT_NEW);
 	err = rxlane_genl_reply(c, info);
 	rtnl_unlock();
+	if (cnet)
+		put_net(cnet);
 	/* The container exists: a lost reply does not undo it. */
 	return err;
 
 err_unlock:
 	rtnl_unlock();
 err_free:
+	if (cnet)
+		put_net(cnet);
 	kfree(c);
 	return err;
 }
