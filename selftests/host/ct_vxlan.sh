@@ -25,11 +25,22 @@
 # headers and tracks the inner tuple, which 'ct list -j' shows.
 # Unsolicited inbound over VXLAN to the same ports is still dropped.
 # Every command runs as users run it: ip netns exec NS rxlane ...
+#
+# RXL_CT_TUN=nvgre runs the same with the kernel's gretap (ip6gretap over
+# IPv6, which adds its encapsulation-limit destination option) sending
+# NVGRE with VSID 100 instead: selftests/vm/ct_nvgre.sh, in the guest,
+# whose kernel has the modules (the host's has no gretap).
 set -u
 . "$(dirname "$0")/lib.sh"
 rxl_init ctvx
 command -v python3 >/dev/null || { echo "SKIP: no python3"; exit $ksft_skip; }
 command -v jq >/dev/null || { echo "SKIP: no jq"; exit $ksft_skip; }
+TUN=${RXL_CT_TUN:-vxlan}
+case $TUN in
+vxlan) TNAME=VXLAN ;;
+nvgre) TNAME=NVGRE ;;
+*) rxl_fail "RXL_CT_TUN=$TUN: vxlan or nvgre" ;;
+esac
 
 C=rxl-cvc-$RXL_ID
 H=rxl-cvh-$RXL_ID
@@ -49,12 +60,22 @@ ip -n "$C" route add default via 10.200.0.1
 ip -n "$C" -6 route add default via fd00:200::1
 
 mac() { ip -n "$1" -br link show "$2" | awk '{print $3}'; }
-# vxlan NS LOCAL REMOTE: vx0, VNI 100 over the underlay, up, checksums
-# in software (an XDP program passes what it decaps as it is, without
-# the sender's offload state).
+# vxlan NS LOCAL REMOTE DEV: vx0, VNI 100 over the underlay (VXLAN, or
+# NVGRE: gretap with key 100 << 8, VSID 100), up, checksums in software
+# (an XDP program passes what it decaps as it is, without the sender's
+# offload state).
 vxlan() {
-	ip -n "$1" link add vx0 type vxlan id 100 local "$2" remote "$3" \
-		dstport 4789 dev "$4" || rxl_fail "vxlan in $1"
+	local gre=gretap
+
+	case $2 in *:*) gre=ip6gretap ;; esac
+	if [ "$TUN" = nvgre ]; then
+		ip -n "$1" link add vx0 type $gre local "$2" remote "$3" \
+			key $((100 << 8)) || rxl_fail "$gre in $1"
+	else
+		ip -n "$1" link add vx0 type vxlan id 100 local "$2" \
+			remote "$3" dstport 4789 dev "$4" ||
+			rxl_fail "vxlan in $1"
+	fi
 	ip netns exec "$1" sysctl -qw net.ipv6.conf.vx0.accept_dad=0 \
 		net.ipv4.conf.vx0.rp_filter=0
 	ip -n "$1" link set vx0 up
@@ -123,11 +144,11 @@ run_underlay() {
 	# ---- the XDP program alone: the answers are dropped ----------------
 	ip -n "$H" link set dev u0 xdpdrv obj "$RXL_OBJ" sec xdp ||
 		rxl_fail "attach with iproute2"
-	cli vtep add "$HV" type vxlan
+	cli vtep add "$HV" type "$TUN"
 	if [ "$1" = 4 ]; then
-		cli vni add 100
+		cli vni add 100 type "$TUN"
 		cli container add web ip 10.200.0.2 ip fd00:200::2 \
-			default drop vni 100
+			default drop vni "$TUN:100"
 	fi
 	# The last underlay's entries must not answer for this one.
 	cli ct flush web
@@ -142,11 +163,11 @@ run_underlay() {
 		rxl_fail "no tc egress program on u0 after attach"
 	for a in 10.100.0.1 fd00:100::1; do
 		rxl_tcp_ok "$C" "$a" 9000 ||
-			rxl_fail "$ul: outbound TCP to $a over VXLAN"
+			rxl_fail "$ul: outbound TCP to $a over $TNAME"
 		rxl_udp_ok "$C" "$a" 9001 ||
-			rxl_fail "$ul: outbound UDP to $a over VXLAN"
-		rxl_ping_ok "$C" "$a" || rxl_fail "$ul: ping of $a over VXLAN"
-		rxl_ok "$ul: outbound TCP, UDP request/response and ICMP echo to $a over VXLAN"
+			rxl_fail "$ul: outbound UDP to $a over $TNAME"
+		rxl_ping_ok "$C" "$a" || rxl_fail "$ul: ping of $a over $TNAME"
+		rxl_ok "$ul: outbound TCP, UDP request/response and ICMP echo to $a over $TNAME"
 	done
 
 	# 'ct list -j': the inner tuples, in web's zone.
@@ -164,9 +185,9 @@ run_underlay() {
 		rxl_fail "$ul: ct list -j has an entry of the outer (underlay) tuple: $list"
 	rxl_ok "$ul: ct list -j shows the inner tuples, none of the underlay"
 
-	# ---- unsolicited inbound over VXLAN to the same ports ---------------
+	# ---- unsolicited inbound in the tunnel to the same ports -------------
 	for a in 10.200.0.2 fd00:200::2; do
-		refused_all "$P" "$a" "$ul, unsolicited over VXLAN:"
+		refused_all "$P" "$a" "$ul, unsolicited over $TNAME:"
 	done
 	cli detach u0
 	cli vtep del "$HV"
