@@ -905,17 +905,28 @@ static int rxl_spec_addrs_free(struct rxl_fw *fw, const struct rxl_cont_spec *s)
 
 /*
  * Put back what rxl_fw_container_apply() changed: the first @done
- * addresses of @s (gone, unless @ca had them), the container's value
+ * addresses of @s (gone, unless @ca had them), the addresses of @ca that
+ * @s has not (@dropped: back, leading to the id), the container's value
  * (@wrote: its old one, or none), the device map slot (@old_ifx, 0: none)
  * and the new set @tag (@new_set).
  */
 static void rxl_apply_undo(struct rxl_fw *fw, const struct rxl_cont_spec *s,
 			   const struct rxl_cont_addrs *ca, unsigned int done,
-			   bool wrote, __u32 old_ifx, bool new_set, __u64 tag)
+			   bool dropped, bool wrote, __u32 old_ifx,
+			   bool new_set, __u64 tag)
 {
+	struct rxl_addr_val av = { .id = s->id };
 	unsigned int i;
 	__u32 id = s->id;
 
+	for (i = 0; dropped && i < ca->n; i++) {
+		const struct rxl_addr *a = &ca->addr[i];
+
+		if (rxl_addr_in(a, s->addrs, s->naddrs))
+			continue;
+		if (!bpf_map_update_elem(rxl_addr_fd(fw, a), a->addr, &av, 0))
+			rxl_acache_put(fw, a, &ca->val);
+	}
 	for (i = done; i-- > 0;) {
 		const struct rxl_addr *a = &s->addrs[i];
 
@@ -939,9 +950,11 @@ static void rxl_apply_undo(struct rxl_fw *fw, const struct rxl_cont_spec *s,
 }
 
 /*
- * The addresses @ca had that @s does not: gone, each with a grace period.
- * One that cannot be deleted stays with its old value (the old set): the
- * rest go all the same, and fw->addrs_left says so.
+ * The addresses @ca had that @s does not: gone, each with a grace period,
+ * before the value flips (an address leaving the container is never
+ * judged by its new set: it is the container's before, no one's after).
+ * One that cannot be deleted stays, leading to the container: the rest
+ * go all the same, and fw->addrs_left says so.
  */
 static int rxl_apply_drop_old(struct rxl_fw *fw, const struct rxl_cont_spec *s,
 			      const struct rxl_cont_addrs *ca)
@@ -978,7 +991,7 @@ static int rxl_apply_locked(struct rxl_fw *fw, const struct rxl_cont_spec *s,
 	struct rxl_entry *e = NULL;
 	__u32 id = s->id, old_ifx = 0, ifx;
 	__u64 tag = 0;
-	bool exists, new_set, wrote = false;
+	bool exists, new_set, wrote = false, dropped = false;
 	unsigned int done = 0;
 	size_t ne = 0;
 	int err;
@@ -1044,10 +1057,14 @@ static int rxl_apply_locked(struct rxl_fw *fw, const struct rxl_cont_spec *s,
 	if (!err)
 		err = rxl_fw_port_move(fw, s, &port);
 	/*
-	 * The value flips for every address it has at once; then the new
-	 * addresses lead to it. Kept ones are not touched: their value is
-	 * the id.
+	 * The addresses it loses go first; then the value flips for every
+	 * address it keeps at once; then the new addresses lead to it. Kept
+	 * ones are not touched: their value is the id.
 	 */
+	if (!err) {
+		dropped = true;
+		err = rxl_apply_drop_old(fw, s, ca);
+	}
 	if (!err)
 		err = rxl_cont_write(fw, &nv);
 	wrote = !err;
@@ -1072,9 +1089,6 @@ static int rxl_apply_locked(struct rxl_fw *fw, const struct rxl_cont_spec *s,
 	}
 	if (err)
 		goto out_undo;
-	err = rxl_apply_drop_old(fw, s, ca);
-	if (err)
-		goto out;
 	/* An address left stays in the index with it. */
 	if (!fw->addrs_left)
 		rxl_idx_addrs_set(fw, id, s->addrs, s->naddrs);
@@ -1082,14 +1096,15 @@ static int rxl_apply_locked(struct rxl_fw *fw, const struct rxl_cont_spec *s,
 		bpf_map_delete_elem(fw->tx_ports, &id);
 	/*
 	 * Done: keys of the old set left are the caller's (keys_left). An
-	 * address left (addrs_left) still judges by the old set: it stays.
+	 * address left (addrs_left) keeps the old set's keys, as before.
 	 */
 	if (new_set && exists && ca->val.nrules && !fw->addrs_left)
 		rxl_delete_set(fw, rxl_cont_tag(&ca->val));
 	goto out;
 
 out_undo:
-	rxl_apply_undo(fw, s, ca, done, wrote, old_ifx, new_set, tag);
+	rxl_apply_undo(fw, s, ca, done, dropped, wrote, old_ifx, new_set,
+		       tag);
 	/* The device bound before, the old MAC: the old container's. */
 	rxl_fw_port_undo(fw, id, &port);
 out:

@@ -9,7 +9,9 @@
 # to ALL of its addresses must give the verdicts of the state before the
 # command, or all those of the state after it: never one address by the
 # old set and another by the new. Each command is then run to its end and
-# the state put back for the next stop.
+# the state put back for the next stop. A policy that swaps an address
+# as well: the address that goes is never judged by the new set, the one
+# that comes never by the old.
 set -u
 . "$(dirname "$0")/lib.sh"
 
@@ -35,6 +37,14 @@ cat > "$TMPD/b.json" <<'JSON'
    "default": "allow", "rules": ["drop proto tcp dport 80",
 				 "allow proto tcp dport 443"]}]}
 JSON
+# The same rules as b.json, and an address swapped: 10.200.0.5 goes,
+# 10.200.0.6 comes.
+cat > "$TMPD/c.json" <<'JSON'
+{"schema": 1, "containers": [
+  {"name": "web", "ips": ["10.200.0.2", "10.200.0.6", "fd00::2"],
+   "default": "allow", "rules": ["drop proto tcp dport 80",
+				 "allow proto tcp dport 443"]}]}
+JSON
 # Each changes the verdict of at least one probe, by each path that
 # flips a container's value: an append in place, a replace, a policy
 # change, a policy file. The append names one family: an append of a
@@ -51,6 +61,8 @@ for d in 10.200.0.2 10.200.0.5; do
 	PROBES+=" 192.0.2.9,$d,tcp,80 192.0.2.9,$d,tcp,443 192.0.2.9,$d,tcp,22"
 done
 PROBES+=" 2001:db8::9,fd00::2,tcp,80 2001:db8::9,fd00::2,tcp,443 2001:db8::9,fd00::2,tcp,22"
+# No container's in a.json and b.json; c.json's new address.
+PROBES+=" 192.0.2.9,10.200.0.6,tcp,80 192.0.2.9,10.200.0.6,tcp,443 192.0.2.9,10.200.0.6,tcp,22"
 
 verdicts() { rxl_ns "$PROBE" v0 $PROBES; }
 reset() {
@@ -84,5 +96,40 @@ for cmd in "${CMDS[@]}"; do
 	done
 	echo "'$cmd': $n map updates, stopped after each"
 done
+# An address swap: the addresses kept are judged by one set, all before
+# or all after; the address that goes is web's before or no one's after
+# (never judged by web's new set); the address that comes is no one's
+# before or web's after (never by web's old set). Probe words: 0-2
+# 10.200.0.2 (kept), 3-5 10.200.0.5 (goes), 6-8 fd00::2 (kept), 9-11
+# 10.200.0.6 (comes).
+group() { local w; read -r -a w <<< "$1"; shift; echo "${w[*]:$1:$2}"; }
+kept() { echo "$(group "$1" 0 3) $(group "$1" 6 3)"; }
+cmd="policy apply $TMPD/c.json"
+reset "at the swap"
+BEFORE=$(verdicts)
+n=$(rxl_shim_count "$TMPD/count" -- $cmd)
+AFTER=$(verdicts)
+[ "$(group "$AFTER" 3 3)" == "PASS PASS PASS" ] &&
+	[ "$(group "$AFTER" 9 3)" != "PASS PASS PASS" ] ||
+	rxl_fail "'$cmd': the swap is not seen: '$BEFORE' -> '$AFTER'"
+for ((k = 1; k <= n; k++)); do
+	reset "'$cmd' (reference)"
+	rxl_shim_run RXLANE_CRASH_AT="$k" -- $cmd >"$TMPD/out" 2>&1
+	rc=$?
+	[ $rc -eq 137 ] || [ $rc -eq 0 ] ||
+		rxl_fail "'$cmd' exited $rc, not stopped at $k of $n: $(cat "$TMPD/out")"
+	stops=$((stops + 1))
+	v=$(verdicts)
+	[ "$(kept "$v")" == "$(kept "$BEFORE")" ] ||
+		[ "$(kept "$v")" == "$(kept "$AFTER")" ] ||
+		rxl_fail "'$cmd' stopped after map update $k of $n: the kept addresses' verdicts '$(kept "$v")', want all of before '$(kept "$BEFORE")' or all of after '$(kept "$AFTER")'"
+	for w in 3 9; do
+		g=$(group "$v" $w 3)
+		[ "$g" == "$(group "$BEFORE" $w 3)" ] ||
+			[ "$g" == "$(group "$AFTER" $w 3)" ] ||
+			rxl_fail "'$cmd' stopped after map update $k of $n: probes $w-$((w + 2)) (10.200.0.$([ $w = 3 ] && echo 5 || echo 6)) '$g', want before '$(group "$BEFORE" $w 3)' or after '$(group "$AFTER" $w 3)'"
+	done
+done
+echo "'$cmd': $n map updates, stopped after each"
 out=$(rxl_cli check 2>&1) || rxl_fail "rxlane check at the end: $out"
 rxl_ok "$stops stops: every address of the container judged by one set ($((SECONDS - t0)) s)"
