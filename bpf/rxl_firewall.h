@@ -47,6 +47,20 @@ static __always_inline __u32 rxl_better(__u32 best, __u32 rule)
 }
 
 /*
+ * @rule as @c's value has it: a rule past the set's last rank is one an
+ * append is still writing into the keys (the other family's key may not
+ * have it yet): no rule until the value that lists it is live. An
+ * appended rule is judged after every other, so it only ever fills a
+ * port range no earlier rule had: ignoring it is the state before.
+ */
+static __always_inline __u32 rxl_live_rule(const struct rxl_container *c,
+					   __u32 rule)
+{
+	return rule != RXL_NO_RULE && rxl_rank(rule) > c->last_rank ?
+	       RXL_NO_RULE : rule;
+}
+
+/*
  * rxl_judge4() and rxl_judge6() are inlined: as global functions (checked
  * once by the verifier) each call and return cost about 10 ns on a host
  * with return thunks (SRSO "safe RET"), 6 % of the VXLAN path. The price
@@ -120,16 +134,17 @@ static __always_inline __u32 rxl_judge4(const struct rxl_container *c,
 	key.set_hi = c->id >> RXL_TAG_ID_BITS;
 	pbit = rxl_proto_bit(p->proto);
 	if (n == 1)
-		return rxl_shape4(c, p, &key, 0, pbit);
+		return rxl_live_rule(c, rxl_shape4(c, p, &key, 0, pbit));
 	if (n == 2)
-		return rxl_better(rxl_shape4(c, p, &key, 0, pbit),
-				  rxl_shape4(c, p, &key, 1, pbit));
+		return rxl_live_rule(c,
+				     rxl_better(rxl_shape4(c, p, &key, 0, pbit),
+						rxl_shape4(c, p, &key, 1, pbit)));
 	for (i = 0; i < RXL_MAX_SHAPES; i++) {
 		if (i >= n)
 			break;
 		best = rxl_better(best, rxl_shape4(c, p, &key, i, pbit));
 	}
-	return best;
+	return rxl_live_rule(c, best);
 }
 
 static __always_inline __u32 rxl_judge6(const struct rxl_container *c,
@@ -143,16 +158,17 @@ static __always_inline __u32 rxl_judge6(const struct rxl_container *c,
 	key.set_hi = c->id >> RXL_TAG_ID_BITS;
 	pbit = rxl_proto_bit(p->proto);
 	if (n == 1)
-		return rxl_shape6(c, p, &key, 0, pbit);
+		return rxl_live_rule(c, rxl_shape6(c, p, &key, 0, pbit));
 	if (n == 2)
-		return rxl_better(rxl_shape6(c, p, &key, 0, pbit),
-				  rxl_shape6(c, p, &key, 1, pbit));
+		return rxl_live_rule(c,
+				     rxl_better(rxl_shape6(c, p, &key, 0, pbit),
+						rxl_shape6(c, p, &key, 1, pbit)));
 	for (i = 0; i < RXL_MAX_SHAPES; i++) {
 		if (i >= n)
 			break;
 		best = rxl_better(best, rxl_shape6(c, p, &key, i, pbit));
 	}
-	return best;
+	return rxl_live_rule(c, best);
 }
 
 /*
@@ -195,7 +211,7 @@ static __always_inline __u32 rxl_judge_out4(const struct rxl_container *c,
 				  rxl_out4_shape(&c->shapes4[RXL_OUT_SHAPE(i)],
 						 p, &key, pbit));
 	}
-	return best;
+	return rxl_live_rule(c, best);
 }
 
 static __always_inline __u32 rxl_out6_shape(const struct rxl_shape *sh,
@@ -235,7 +251,7 @@ static __always_inline __u32 rxl_judge_out6(const struct rxl_container *c,
 				  rxl_out6_shape(&c->shapes6[RXL_OUT_SHAPE(i)],
 						 p, &key, pbit));
 	}
-	return best;
+	return rxl_live_rule(c, best);
 }
 
 #endif /* _RXL_FIREWALL_H */

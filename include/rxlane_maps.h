@@ -208,9 +208,16 @@ struct rxl_container {
 	__u32 vnis[RXL_CONT_MAX_VNIS];	/* rxl_cont_vni() bindings */
 	struct rxl_shape shapes4[RXL_MAX_SHAPES];
 	struct rxl_shape shapes6[RXL_MAX_SHAPES];
+	/*
+	 * The highest rank of the set's rules. A rule key may name a rank
+	 * past it only while an append extends live keys in place (one
+	 * family's key after the other's): such a rule is not live until
+	 * this value, which brings the new last_rank, is (rxl_live_rule()).
+	 */
+	__u32 last_rank;
 };
 _Static_assert(sizeof(struct rxl_container) ==
-	       24 + 4 * RXL_CONT_MAX_VNIS + 2 * 8 * 20, "rxl_container size");
+	       28 + 4 * RXL_CONT_MAX_VNIS + 2 * 8 * 20, "rxl_container size");
 
 /*
  * Egress ("out") rule shapes share a family's RXL_MAX_SHAPES with the

@@ -204,6 +204,21 @@ static int rxl_zero_percpu(struct rxl_fw *fw, int fd, __u32 first, __u32 n,
 }
 
 /*
+ * The highest rank (counter slot past rule_base 0) of the entries @e of a
+ * set: the container value's last_rank (include/rxlane_maps.h).
+ */
+static __u32 rxl_last_rank(const struct rxl_entry *e, size_t ne)
+{
+	__u32 last = 0;
+	size_t i;
+
+	for (i = 0; i < ne; i++)
+		if ((e[i].ref & RXL_RULE_RANK) > last)
+			last = e[i].ref & RXL_RULE_RANK;
+	return last;
+}
+
+/*
  * Counter slots for a new set of @n rules compiled into @e: the @n lowest
  * free ones, zeroed, and @e's references turned from ranks into them.
  */
@@ -718,6 +733,7 @@ int rxl_fw_rules_replace(struct rxl_fw *fw, __u32 id,
 	nv.set = (__u32)tag;
 	nv.rule_base = 0;
 	nv.nrules = nrules;
+	nv.last_rank = rxl_last_rank(e, ne);
 	nv.flags = (nv.flags & ~RXL_CONT_DEFAULT_DROP) |
 		   (default_drop ? RXL_CONT_DEFAULT_DROP : 0);
 	err = rxl_flip(fw, &nv);
@@ -831,6 +847,7 @@ static int rxl_rule_append(struct rxl_fw *fw, __u32 id,
 	if (err)
 		goto out_unlock;
 	nv.nrules++;
+	nv.last_rank = ref & RXL_RULE_RANK;	/* past all of theirs */
 	if (!dry)
 		err = rxl_append_write(fw, e, ne, k, v, &nv, slot);
 out_unlock:
@@ -1025,6 +1042,7 @@ static int rxl_apply_locked(struct rxl_fw *fw, const struct rxl_cont_spec *s,
 		nv.set = (__u32)tag;
 		nv.rule_base = 0;
 		nv.nrules = s->nrules;
+		nv.last_rank = rxl_last_rank(e, ne);
 	}
 	nv.flags = (s->default_drop ? RXL_CONT_DEFAULT_DROP : 0) |
 		   (s->redirect_ifindex > 0 ? RXL_CONT_REDIRECT : 0) |

@@ -46,12 +46,13 @@ cat > "$TMPD/c.json" <<'JSON'
 				 "allow proto tcp dport 443"]}]}
 JSON
 # Each changes the verdict of at least one probe, by each path that
-# flips a container's value: an append in place, a replace, a policy
-# change, a policy file. The append names one family: an append of a
-# rule of both families writes its two keys in place one after the other
-# (fastpath.rst, "The one window that remains").
+# flips a container's value: an append in place (of one family, and of
+# both: it extends the IPv4 key and then the IPv6 one, and the rule stays
+# dark until the value naming it as the set's last is live: fastpath.rst,
+# "Appends"), a replace, a policy change, a policy file.
 CMDS=(
 	"fw add web allow proto tcp from 192.0.2.0/24 dport 443"
+	"fw add web allow proto tcp dport 443"
 	"fw flush web"
 	"container set web default allow"
 	"policy apply $TMPD/b.json"
