@@ -49,7 +49,7 @@
  * load for a number of ids ('rxlane attach DEV max-containers N'): ids
  * are 0..N-1. The counters are allocated whole for every possible CPU:
  * N x 48 bytes per CPU (192 KiB at the default). The values (rxl_conts)
- * once: N x 760 bytes (3 MiB at the default, 47.5 MiB at 65,536).
+ * once: N x 768 bytes (3 MiB at the default, 48 MiB at 65,536).
  */
 #define RXL_DEFAULT_CONTAINERS	4096	/* max-containers when attach gives none */
 #define RXL_MAX_CONTAINERS	65536	/* highest max-containers */
