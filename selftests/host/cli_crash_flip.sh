@@ -71,29 +71,44 @@ reset() {
 		rxl_fail "policy apply a.json after a stop: $*"
 }
 
+# stop_at CMD K N: from a.json's state, CMD stopped after the K-th of
+# its N map updates; the verdicts then in V.
+stop_at() {
+	local rc
+
+	reset "'$1' (reference)"
+	rxl_shim_run RXLANE_CRASH_AT="$2" -- $1 >"$TMPD/out" 2>&1
+	rc=$?
+	[ $rc -eq 137 ] || [ $rc -eq 0 ] ||
+		rxl_fail "'$1' exited $rc, not stopped at $2 of $3: $(cat "$TMPD/out")"
+	stops=$((stops + 1))
+	V=$(verdicts)
+}
+# settle CMD K: the next command finishes or undoes CMD stopped at K;
+# then all agree on a.json's verdicts.
+settle() {
+	local v
+
+	reset "'$1' stopped at $2"
+	v=$(verdicts)
+	[ "$v" == "$A_VERD" ] ||
+		rxl_fail "'$1' stopped at $2, then a.json: verdicts '$v', want '$A_VERD'"
+}
+
 rxl_cli attach v0 >/dev/null || rxl_fail "attach v0"
 reset "at the start"
-BEFORE=$(verdicts)
+A_VERD=$(verdicts)
+BEFORE=$A_VERD
 stops=0 t0=$SECONDS
 for cmd in "${CMDS[@]}"; do
 	n=$(rxl_shim_count "$TMPD/count" -- $cmd)
 	AFTER=$(verdicts)
 	[ "$AFTER" != "$BEFORE" ] || rxl_fail "'$cmd' changes no verdict"
 	for ((k = 1; k <= n; k++)); do
-		reset "'$cmd' (reference)"
-		rxl_shim_run RXLANE_CRASH_AT="$k" -- $cmd >"$TMPD/out" 2>&1
-		rc=$?
-		[ $rc -eq 137 ] || [ $rc -eq 0 ] ||
-			rxl_fail "'$cmd' exited $rc, not stopped at $k of $n: $(cat "$TMPD/out")"
-		stops=$((stops + 1))
-		v=$(verdicts)
-		[ "$v" == "$BEFORE" ] || [ "$v" == "$AFTER" ] ||
-			rxl_fail "'$cmd' stopped after map update $k of $n: verdicts '$v', want all of before '$BEFORE' or all of after '$AFTER'"
-		# The next command finishes or undoes it; then all agree.
-		reset "'$cmd' stopped at $k"
-		v=$(verdicts)
-		[ "$v" == "$BEFORE" ] ||
-			rxl_fail "'$cmd' stopped at $k, then a.json: verdicts '$v', want '$BEFORE'"
+		stop_at "$cmd" $k $n
+		[ "$V" == "$BEFORE" ] || [ "$V" == "$AFTER" ] ||
+			rxl_fail "'$cmd' stopped after map update $k of $n: verdicts '$V', want all of before '$BEFORE' or all of after '$AFTER'"
+		settle "$cmd" $k
 	done
 	echo "'$cmd': $n map updates, stopped after each"
 done
@@ -114,22 +129,17 @@ AFTER=$(verdicts)
 	[ "$(group "$AFTER" 9 3)" != "PASS PASS PASS" ] ||
 	rxl_fail "'$cmd': the swap is not seen: '$BEFORE' -> '$AFTER'"
 for ((k = 1; k <= n; k++)); do
-	reset "'$cmd' (reference)"
-	rxl_shim_run RXLANE_CRASH_AT="$k" -- $cmd >"$TMPD/out" 2>&1
-	rc=$?
-	[ $rc -eq 137 ] || [ $rc -eq 0 ] ||
-		rxl_fail "'$cmd' exited $rc, not stopped at $k of $n: $(cat "$TMPD/out")"
-	stops=$((stops + 1))
-	v=$(verdicts)
-	[ "$(kept "$v")" == "$(kept "$BEFORE")" ] ||
-		[ "$(kept "$v")" == "$(kept "$AFTER")" ] ||
-		rxl_fail "'$cmd' stopped after map update $k of $n: the kept addresses' verdicts '$(kept "$v")', want all of before '$(kept "$BEFORE")' or all of after '$(kept "$AFTER")'"
+	stop_at "$cmd" $k $n
+	[ "$(kept "$V")" == "$(kept "$BEFORE")" ] ||
+		[ "$(kept "$V")" == "$(kept "$AFTER")" ] ||
+		rxl_fail "'$cmd' stopped after map update $k of $n: the kept addresses' verdicts '$(kept "$V")', want all of before '$(kept "$BEFORE")' or all of after '$(kept "$AFTER")'"
 	for w in 3 9; do
-		g=$(group "$v" $w 3)
+		g=$(group "$V" $w 3)
 		[ "$g" == "$(group "$BEFORE" $w 3)" ] ||
 			[ "$g" == "$(group "$AFTER" $w 3)" ] ||
 			rxl_fail "'$cmd' stopped after map update $k of $n: probes $w-$((w + 2)) (10.200.0.$([ $w = 3 ] && echo 5 || echo 6)) '$g', want before '$(group "$BEFORE" $w 3)' or after '$(group "$AFTER" $w 3)'"
 	done
+	settle "$cmd" $k
 done
 echo "'$cmd': $n map updates, stopped after each"
 out=$(rxl_cli check 2>&1) || rxl_fail "rxlane check at the end: $out"
