@@ -19,7 +19,7 @@ t = Topo(queues=2)
 files = sorted(os.listdir(os.path.join(DEBUGFS, t.nic)))
 want = ['arfs', 'arfs_buckets', 'arfs_expire_quota', 'arfs_expiry', 'arfs_inject', 'classify_bench',
         'fail_alloc', 'fail_filter_insert', 'fail_xdp', 'ntuple', 'open_delay_ms',
-        'queue_cpu', 'queues', 'rss', 'tunnel_ports']
+        'queue_cpu', 'queues', 'rss', 'table_size_in', 'tunnel_ports']
 check(files == want, 'debugfs files %s' % files)
 
 key, indir = ethtool_x(t.nic)
