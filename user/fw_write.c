@@ -936,14 +936,6 @@ static void rxl_apply_undo(struct rxl_fw *fw, const struct rxl_cont_spec *s,
 	unsigned int i;
 	__u32 id = s->id;
 
-	for (i = 0; dropped && i < ca->n; i++) {
-		const struct rxl_addr *a = &ca->addr[i];
-
-		if (rxl_addr_in(a, s->addrs, s->naddrs))
-			continue;
-		if (!bpf_map_update_elem(rxl_addr_fd(fw, a), a->addr, &av, 0))
-			rxl_acache_put(fw, a, &ca->val);
-	}
 	for (i = done; i-- > 0;) {
 		const struct rxl_addr *a = &s->addrs[i];
 
@@ -957,6 +949,15 @@ static void rxl_apply_undo(struct rxl_fw *fw, const struct rxl_cont_spec *s,
 			rxl_cont_write(fw, &ca->val);
 		else
 			rxl_cont_clear(fw, id);
+	}
+	/* The old value is live again: the lost addresses lead to it. */
+	for (i = 0; dropped && i < ca->n; i++) {
+		const struct rxl_addr *a = &ca->addr[i];
+
+		if (rxl_addr_in(a, s->addrs, s->naddrs))
+			continue;
+		if (!bpf_map_update_elem(rxl_addr_fd(fw, a), a->addr, &av, 0))
+			rxl_acache_put(fw, a, &ca->val);
 	}
 	if (old_ifx)
 		bpf_map_update_elem(fw->tx_ports, &id, &old_ifx, 0);
