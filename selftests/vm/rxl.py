@@ -777,8 +777,10 @@ class Genl:
         return out
 
     def _send(self, cmd, items, ack=True):
+        """items: (type, payload) attributes, or bytes attrs() made."""
         self.seq += 1
-        body = struct.pack('=BBH', cmd, 1, 0) + self.attrs(items)
+        body = struct.pack('=BBH', cmd, 1, 0) + (
+            items if isinstance(items, bytes) else self.attrs(items))
         flags = self.NLM_F_REQUEST | (self.NLM_F_ACK if ack else 0)
         self.sk.send(struct.pack('=IHHII', 16 + len(body), self.fam, flags,
                                  self.seq, 0) + body)
