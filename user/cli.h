@@ -391,10 +391,17 @@ int cli_hw_verify(struct cli *c, const struct cli_set *s, char *why,
 /* check --repair: the NIC as @s's record says, or a fallback. */
 void cli_hw_repair(struct cli *c, const struct cli_set *s);
 /*
+ * Network namespace @path, opened (cli_hw.c): its fd; -errno and @err when
+ * it cannot be opened or is no network namespace (a FIFO, a regular file,
+ * a mount point with nothing bound, a namespace of another kind: -EINVAL).
+ */
+int cli_netns_fd(const char *path, char *err, size_t len);
+/*
  * Network namespace @path, opened (cli_hw.c): its fd, its cookie in
  * *@cookie; -errno and @err when it cannot be opened or entered, or when
  * @want is not 0 and it is another namespace than the one of cookie @want
- * (-ESTALE: the path was bound to another namespace since).
+ * (-ESTALE: the path was bound to another namespace since). A thread of
+ * its own enters the namespace: the process never leaves its own.
  */
 int cli_netns_open(const char *path, __u64 want, __u64 *cookie, char *err,
 		   size_t len);

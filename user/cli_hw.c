@@ -25,13 +25,18 @@
 #include <fcntl.h>
 #include <net/if.h>
 #include <netinet/in.h>
+#include <pthread.h>
 #include <sched.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
+#include <sys/vfs.h>
 #include <unistd.h>
 
 #include <bpf/bpf.h>
 #include <linux/genetlink.h>
+#include <linux/magic.h>
+#include <linux/nsfs.h>
 
 #include "cli.h"
 #include "hw_nl.h"
@@ -372,39 +377,87 @@ static void cli_hw_put_rule(struct nlmsghdr *nlh, const struct cli_rule *r)
 	mnl_attr_nest_end(nlh, nest);
 }
 
-int cli_netns_open(const char *path, __u64 want, __u64 *cookie, char *err,
-		   size_t len)
+int cli_netns_fd(const char *path, char *err, size_t len)
 {
-	int fd, self, ret;
+	struct statfs fs;
+	int fd, ret;
 
-	fd = open(path, O_RDONLY | O_CLOEXEC);
+	/* O_NONBLOCK: a FIFO at @path must not hang the command. */
+	fd = open(path, O_RDONLY | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
 	if (fd < 0) {
 		ret = -errno;
 		snprintf(err, len, "network namespace %s: %s", path,
 			 strerror(errno));
 		return ret;
 	}
-	/* Its cookie is that of a socket made in it (SO_NETNS_COOKIE, 5.14). */
-	self = open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC);
-	if (self < 0 || setns(fd, CLONE_NEWNET)) {
-		ret = -errno;
-		snprintf(err, len, "network namespace %s: cannot enter it: %s",
-			 path, strerror(errno));
+	if (fstatfs(fd, &fs) || fs.f_type != NSFS_MAGIC) {
+		snprintf(err, len,
+			 "network namespace %s: no namespace is bound there (not an nsfs file)",
+			 path);
 		goto err_close;
 	}
-	*cookie = rxl_netns_cookie();
-	ret = -errno;
-	if (setns(self, CLONE_NEWNET)) {
-		/* Nothing after this may run in the other namespace. */
-		fprintf(stderr, "rxlane: cannot return to the network namespace it ran in: %s\n",
-			strerror(errno));
-		_exit(1);
+	if (ioctl(fd, NS_GET_NSTYPE) != CLONE_NEWNET) {
+		snprintf(err, len,
+			 "network namespace %s: a namespace of another kind", path);
+		goto err_close;
 	}
-	close(self);
-	self = -1;
-	if (!*cookie) {
-		snprintf(err, len, "network namespace %s: no cookie (SO_NETNS_COOKIE): %s",
-			 path, strerror(-ret));
+	return fd;
+
+err_close:
+	close(fd);
+	return -EINVAL;
+}
+
+struct cli_netns_probe {
+	int fd;		/* the namespace to read */
+	__u64 cookie;	/* its cookie, 0 when @err says why not */
+	int err;	/* errno */
+};
+
+/*
+ * A thread of its own enters the namespace: a thread's network namespace
+ * is its own (setns() changes the caller's only), so the process never
+ * leaves the one it runs in, and no failure can strand it elsewhere.
+ */
+static void *cli_netns_probe(void *arg)
+{
+	struct cli_netns_probe *p = arg;
+
+	if (setns(p->fd, CLONE_NEWNET)) {
+		p->err = errno;
+		return NULL;
+	}
+	/* Its cookie is that of a socket made in it (SO_NETNS_COOKIE, 5.14). */
+	p->cookie = rxl_netns_cookie();
+	if (!p->cookie)
+		p->err = errno ? errno : EOPNOTSUPP;
+	return NULL;
+}
+
+int cli_netns_open(const char *path, __u64 want, __u64 *cookie, char *err,
+		   size_t len)
+{
+	struct cli_netns_probe p = {};
+	pthread_t t;
+	int fd, ret;
+
+	fd = cli_netns_fd(path, err, len);
+	if (fd < 0)
+		return fd;
+	p.fd = fd;
+	ret = pthread_create(&t, NULL, cli_netns_probe, &p);
+	if (ret) {
+		snprintf(err, len, "network namespace %s: no thread to read it: %s",
+			 path, strerror(ret));
+		ret = -ret;
+		goto err_close;
+	}
+	pthread_join(t, NULL);
+	*cookie = p.cookie;
+	if (!p.cookie) {
+		ret = -p.err;
+		snprintf(err, len, "network namespace %s: cannot read its cookie: %s",
+			 path, strerror(p.err));
 		goto err_close;
 	}
 	if (want && *cookie != want) {
@@ -418,8 +471,6 @@ int cli_netns_open(const char *path, __u64 want, __u64 *cookie, char *err,
 	return fd;
 
 err_close:
-	if (self >= 0)
-		close(self);
 	close(fd);
 	return ret;
 }

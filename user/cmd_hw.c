@@ -115,17 +115,16 @@ void hw_fmt_cpus(__u64 set, char *buf, size_t len)
 /* The namespace NAME (/run/netns/NAME) or PATH, as an open fd. */
 static int hw_netns_fd(struct cli *c, const char *s)
 {
-	char path[PATH_MAX];
+	char path[PATH_MAX], err[PATH_MAX + 128];
 	int fd;
 
 	if (strchr(s, '/'))
 		snprintf(path, sizeof(path), "%s", s);
 	else
 		snprintf(path, sizeof(path), "/run/netns/%s", s);
-	fd = open(path, O_RDONLY | O_CLOEXEC);
+	fd = cli_netns_fd(path, err, sizeof(err));
 	if (fd < 0)
-		return -cli_err(c, CLI_ERR, s, "netns '%s': %s", s,
-				strerror(errno));
+		return -cli_err(c, CLI_ERR, s, "%s", err);
 	return fd;
 }
 
