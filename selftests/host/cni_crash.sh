@@ -135,14 +135,14 @@ del_ok() {
 walk() {
 	local n=$1 other=$2 what=$3 calls k
 
-	cni ADD "$n" LD_PRELOAD="$RXL_SHIM" RXLANE_CRASH_COUNT="$T/count"
+	cni ADD "$n" LD_PRELOAD="$RXL_SHIM" RXLANE_CRASH_SYSCALL=1 RXLANE_CRASH_COUNT="$T/count"
 	[ "$RC" = 0 ] || rxl_fail "$what: counted ADD: exit $RC: $OUT"
 	calls=$(cat "$T/count")
 	del_ok "$n" "$what: counted ADD"
 	clean "$n" "$other" "$what: after the counted ADD's DEL"
 	[ "$calls" -ge 3 ] || rxl_fail "$what: an ADD makes only $calls map changes"
 	for k in $(seq 1 $((calls - 1))); do
-		cni ADD "$n" LD_PRELOAD="$RXL_SHIM" RXLANE_CRASH_AT="$k"
+		cni ADD "$n" LD_PRELOAD="$RXL_SHIM" RXLANE_CRASH_SYSCALL=1 RXLANE_CRASH_AT="$k"
 		[ "$RC" = 137 ] ||
 			rxl_fail "$what: ADD killed at change $k/$calls: exit $RC, not SIGKILL"
 		[ -z "$OUT" ] || rxl_fail "$what: killed ADD printed '$OUT'"
