@@ -19,6 +19,7 @@
 #define CNI_STATE_PIN		"cni_state"
 #define CNI_NETNS_PIN		"cni_netns"
 #define CNI_STATE_MAX		RXL_MAX_CONTAINERS
+#define CNI_BPFFS		"/sys/fs/bpf"	/* ADD mounts it (cli.rst) */
 
 /* Error codes: the spec's, then rxlane's own (>= 100). */
 enum cni_code {
@@ -191,6 +192,14 @@ int cni_conts_of_net(const char *net,
  * cni_state. Costs as many steps as there are program records + 1.
  */
 void cni_state_gc(struct cli *c);
+/*
+ * The pin directory lies under /sys/fs/bpf, no bpffs is mounted there,
+ * and this is not the mount namespace of the caller (the runtime): a
+ * fresh /sys, as 'ip netns exec' mounts one. The pins of the runtime's other calls are
+ * out of sight, and what a call pinned here would go with its mount
+ * namespace: -1 with code 100, never "nothing there"; else 0.
+ */
+int cni_pins_hidden(struct cni_req *r, const char *pin_dir);
 /*
  * Run @fn in the network namespace at @path (then back): its result;
  * -ENOENT when @path names none, -ESTALE (@fn not run) when @want is not

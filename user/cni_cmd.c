@@ -269,7 +269,9 @@ int cni_add(struct cni_req *r, struct cli *c)
 	bool uplink = false;
 	int err;
 
-	if (cni_build(r, c) || cni_lock(r, c) || cni_state_open(r, c, true))
+	if (cni_build(r, c) || cni_pins_hidden(r, c->pin_dir))
+		return -1;
+	if (cni_lock(r, c) || cni_state_open(r, c, true))
 		goto err_gc;
 	if (!cni_rec_get(&r->key, &old)) {
 		cni_fail(r, CNI_ERR_EXISTS,
@@ -403,6 +405,8 @@ int cni_del(struct cni_req *r, struct cli *c)
 	struct cni_rec rec;
 	int err;
 
+	if (cni_pins_hidden(r, c->pin_dir))
+		return -1;
 	if (access(c->pin_dir, F_OK) && errno == ENOENT)
 		return 0;	/* nothing was ever made */
 	if (cni_lock(r, c))
@@ -443,6 +447,8 @@ int cni_gc(struct cni_req *r, struct cli *c)
 	int err, ret = 0;
 	size_t n, i;
 
+	if (cni_pins_hidden(r, c->pin_dir))
+		return -1;
 	if (access(c->pin_dir, F_OK) && errno == ENOENT)
 		return 0;	/* nothing was ever made */
 	if (cni_lock(r, c))
@@ -527,7 +533,8 @@ int cni_check(struct cni_req *r, struct cli *c)
 	const char *why;
 	int err;
 
-	if (cni_build(r, c) || cni_lock(r, c))
+	if (cni_build(r, c) || cni_pins_hidden(r, c->pin_dir) ||
+	    cni_lock(r, c))
 		return -1;
 	err = cni_state_open(r, c, false);
 	if (err < 0)

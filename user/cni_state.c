@@ -9,10 +9,13 @@
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
+#include <linux/magic.h>
 #include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <sys/vfs.h>
 #include <unistd.h>
 
 #include <bpf/bpf.h>
@@ -223,6 +226,30 @@ void cni_state_gc(struct cli *c)
 	unlink(path);
 	snprintf(path, sizeof(path), "%s/%s", c->pin_dir, CNI_STATE_PIN);
 	unlink(path);
+}
+
+int cni_pins_hidden(struct cni_req *r, const char *pin_dir)
+{
+	size_t n = strlen(CNI_BPFFS);
+	struct stat self, caller;
+	char path[64];
+	struct statfs sfs;
+
+	if (strncmp(pin_dir, CNI_BPFFS, n) || pin_dir[n] != '/' ||
+	    (!statfs(CNI_BPFFS, &sfs) && sfs.f_type == BPF_FS_MAGIC))
+		return 0;
+	/*
+	 * The runtime's (the parent's) mount namespace, as a plugin runs:
+	 * ADD mounts bpffs there, as the CLI does. 'ip netns exec' made one
+	 * of its own between them.
+	 */
+	snprintf(path, sizeof(path), "/proc/%d/ns/mnt", (int)getppid());
+	if (stat("/proc/self/ns/mnt", &self) || stat(path, &caller) ||
+	    (self.st_ino == caller.st_ino && self.st_dev == caller.st_dev))
+		return 0;
+	return cni_fail(r, CNI_ERR_STATE,
+			"%s cannot be seen: no bpffs is mounted on %s in this mount namespace (a fresh /sys, as 'ip netns exec' mounts one): run rxlane-cni in the host's mount namespace",
+			pin_dir, CNI_BPFFS);
 }
 
 int cni_in_netns(struct cni_req *r, const char *path, __u64 want,

@@ -12,6 +12,9 @@
 #   gone one through that path is code 106.
 # - A namespace that still exists: DEL without CNI_NETNS and GC detach
 #   the programs on its interface through the recorded path.
+# - Under 'ip netns exec' (a fresh /sys, no bpffs on /sys/fs/bpf, so the
+#   default pinDir is out of sight): DEL, GC and ADD are refused with code
+#   100 and STATUS answers 50, never "nothing there".
 # The test runs in a network namespace of its own (rxl_own_netns).
 source "$(dirname "$0")/lib.sh"
 
@@ -152,6 +155,57 @@ cni DEL f "$F" 6 ""
 [ -z "$(xdp_id "$F")" ] ||
 	rxl_fail "DEL f without CNI_NETNS left '$(xdp_id "$F")' on eth0 in its namespace"
 rxl_ok "DEL without CNI_NETNS detaches the programs in the recorded namespace"
+
+# ---- the pins out of sight: 'ip netns exec' mounts a fresh /sys ----------
+# In a mount namespace of the test's own, with a bpffs of its own on
+# /sys/fs/bpf, g is ADDed with the default pinDir; under 'ip netns exec'
+# (no bpffs on /sys/fs/bpf there) DEL, GC and ADD are refused (code 100)
+# and STATUS is 50, nothing made or removed; DEL outside then removes g.
+G=rg$SUF
+mkct "$G" 7
+conf "$G" 7 | jq -c 'del(.pinDir)' > "$RXL_BPFFS.g"
+jq -c '.cniVersion = "1.1.0" | del(.prevResult) | ."cni.dev/valid-attachments" = []' \
+	"$RXL_BPFFS.g" > "$RXL_BPFFS.gc"
+export CNI G SUF RXL_CLI RXL_BPFFS RXL_OWN_NETNS
+hidden=$(unshare -m --propagation private bash -s 2>&1 <<'EOS'
+	fail() { echo "FAIL: $*"; exit 1; }
+	# run CMD [ip netns exec NS]: the plugin for g; RC, OUT.
+	run() {
+		OUT=$(env CNI_COMMAND="$1" CNI_CONTAINERID="g-$SUF" \
+			CNI_NETNS="/run/netns/$G" CNI_IFNAME=eth0 "${@:2}" "$CNI" \
+			< "$RXL_BPFFS.${GCONF:-g}" 2>/dev/null)
+		RC=$?
+	}
+	code() {
+		[ "$RC" = 1 ] && echo "$OUT" | jq -e --argjson c "$2" \
+			'.code == $c and (.msg | test("cannot be seen"))' >/dev/null ||
+			fail "$1 under ip netns exec: exit $RC, '$OUT' (want code $2)"
+	}
+	listed() { "$RXL_CLI" -P /sys/fs/bpf/rxlane -j container list | jq -e --arg n "g-$SUF" \
+			'[.containers[].name] | index($n) != null' >/dev/null; }
+	mount -t bpf bpf /sys/fs/bpf -o mode=0700 || fail "mount bpffs"
+	run ADD
+	[ "$RC" = 0 ] || fail "ADD with the default pinDir: exit $RC: $OUT"
+	listed || fail "ADD made no container g"
+	X=(ip netns exec "$RXL_OWN_NETNS")
+	run DEL "${X[@]}"
+	code DEL 100
+	GCONF=gc run GC "${X[@]}"
+	code GC 100
+	GCONF=gc run STATUS "${X[@]}"
+	code STATUS 50
+	run ADD "${X[@]}"
+	code ADD 100
+	listed || fail "a refused call removed container g"
+	run DEL
+	[ "$RC" = 0 ] || fail "DEL outside ip netns exec: exit $RC: $OUT"
+	listed && fail "DEL outside ip netns exec left container g"
+	echo done
+EOS
+)
+[ "$hidden" = done ] || rxl_fail "${hidden:-the mount namespace part said nothing}"
+[ -z "$(xdp_id "$G")" ] || rxl_fail "DEL of g left '$(xdp_id "$G")'"
+rxl_ok "under ip netns exec (no bpffs on /sys/fs/bpf): DEL, GC, ADD refused (100), STATUS 50, nothing changed; DEL outside removes g"
 
 # The last ones: the records go with cni_state.
 for id in b d; do
