@@ -56,6 +56,22 @@ USER_SRCS	:= $(wildcard user/*.c)
 CNI_SRCS	:= $(wildcard user/cni*.c)
 CLI_SRCS	:= $(filter-out $(CNI_SRCS),$(USER_SRCS))
 LIB_SRCS	:= $(filter-out user/rxlane.c,$(CLI_SRCS))
+# The plugin links the library as an archive, so that only the objects it
+# calls come in: not the CLI's commands, nor the YAML reader
+# (policy_yaml.c) and libcyaml/libyaml; --as-needed drops what none of
+# them uses. libbpf, libelf, zlib and jansson are linked statically:
+# runtimes start the plugin once per call, and each shared object costs
+# that start its loading and symbol lookups (performance.rst, "CNI
+# plugin, per-call cost"). libmnl and libc stay shared (Debian ships no
+# libmnl.a). CNI_STATIC= (empty) links them all shared.
+comma		:= ,
+CNI_OBJDIR	:= $(BUILD)/cni
+CNI_OBJS	:= $(patsubst user/%.c,$(CNI_OBJDIR)/%.o,$(CNI_SRCS))
+CNI_ARCHIVE	:= $(CNI_OBJDIR)/librxlane.a
+CNI_STATIC	?= libbpf jansson
+CNI_LDLIBS	:= -Wl,--as-needed \
+		   $(if $(CNI_STATIC),-Wl$(comma)-Bstatic $(shell $(PKG_CONFIG) --static --libs-only-l $(CNI_STATIC) 2>/dev/null || echo -lbpf -lelf -lz -ljansson) -Wl$(comma)-Bdynamic) \
+		   $(shell $(PKG_CONFIG) --libs $(filter-out $(CNI_STATIC),libbpf jansson) libmnl 2>/dev/null || echo -lmnl)
 CNI_DIR		?= /usr/lib/cni
 USER_HDRS	:= $(wildcard user/*.h include/*.h)
 
@@ -94,8 +110,24 @@ user: user/rxlane user/rxlane-cni
 user/rxlane: $(CLI_SRCS) $(USER_HDRS) $(BPF_SKELS)
 	$(CC) $(USER_CFLAGS) -o $@ $(CLI_SRCS) $(USER_LDLIBS)
 
-user/rxlane-cni: $(LIB_SRCS) $(CNI_SRCS) $(USER_HDRS) $(BPF_SKELS)
-	$(CC) $(USER_CFLAGS) -o $@ $(LIB_SRCS) $(CNI_SRCS) $(USER_LDLIBS)
+user/rxlane-cni: $(CNI_OBJS) $(CNI_ARCHIVE)
+	$(CC) $(USER_CFLAGS) -o $@ $(CNI_OBJS) $(CNI_ARCHIVE) $(CNI_LDLIBS)
+
+$(CNI_ARCHIVE): $(patsubst user/%.c,$(CNI_OBJDIR)/%.o,$(LIB_SRCS))
+	rm -f $@
+	$(AR) rcs $@ $^
+
+$(CNI_OBJDIR)/%.o: user/%.c $(USER_HDRS) $(BPF_SKELS)
+	@mkdir -p $(CNI_OBJDIR)
+	$(CC) $(USER_CFLAGS) -I$(CNI_OBJDIR) -c -o $@ $<
+
+# The fingerprint of the BPF objects a pinned program must come from
+# (cni_prog.c), computed here rather than at each ADD.
+$(CNI_OBJDIR)/cni_prog.o: $(CNI_OBJDIR)/cni_fp.h
+
+$(CNI_OBJDIR)/cni_fp.h: $(BPF_OBJS)
+	@mkdir -p $(CNI_OBJDIR)
+	printf '#define CNI_BPF_FP "%s"\n' "$$(cat $(BPF_OBJS) | sha256sum | cut -c1-16)" > $@
 
 # ---- kselftests ----------------------------------------------------------
 # The kernel's kselftest framework (runner, lib.mk, harness) is taken from

@@ -11,7 +11,8 @@
 # (default 50) ADDs then K DELs each. With OLD=path/to/an/older/rxlane-cni
 # (and its rxlane beside it; NEW= likewise, default this tree's), the older build is measured in the same run,
 # each build on its own bpffs, one after the other, phase by phase. Prints
-# ops/s and ratios, and the floor: /bin/true started by the same loop;
+# ops/s, CPU ms per call (user + sys) beside the floor's, and ratios; the
+# floor: /bin/true started by the same loop (again beside each phase);
 # ratios, not absolute times, compare across runs on a shared machine. The host: CPU model, vulnerabilities, load before/after.
 # FIXED=1 (default) first measures the per-call fixed costs, ROUNDS
 # (default 3) interleaved rounds of: /bin/true (the floor), VERSION (the
@@ -122,22 +123,32 @@ if [ -n "${MAXC:-}" ]; then
 fi
 
 declare -A T
-# phase WHAT [N]: every build's K ADDs then K DELs, with N present.
+# phase WHAT [N]: every build's K ADDs then K DELs, with N present; the
+# floor (K starts of /bin/true) beside them. Wall: ops/s; CPU (user + sys
+# of the children): ms per call, and over the floor's.
 phase() {
-	local b add del
+	local b f=$B/p.floor.${2:-0}
 
+	timed "$f" run true X
 	for b in $BUILDS; do
 		if [ "${2:-0}" -gt 0 ] && [ -n "${CAP[$b]:-}" ] &&
 		   [ $(($2 + K)) -gt "${CAP[$b]}" ]; then
 			echo "$b  $1: skipped, its maps hold ${CAP[$b]} ids"
 			continue
 		fi
-		add=$(run "$b" ADD) || exit 1
-		del=$(run "$b" DEL) || exit 1
-		T[$b.$1.add]=$add
-		T[$b.$1.del]=$del
+		timed "$B/p.$b.${2:-0}.add" run "$b" ADD
+		timed "$B/p.$b.${2:-0}.del" run "$b" DEL
+		T[$b.$1.add]=$(cut -d' ' -f1 "$B/p.$b.${2:-0}.add")
+		T[$b.$1.del]=$(cut -d' ' -f1 "$B/p.$b.${2:-0}.del")
 		printf '%-4s %-14s ADD %8.1f/s  DEL %8.1f/s\n' "$b" "$1" \
-			"$(echo "$K / $add" | bc -l)" "$(echo "$K / $del" | bc -l)"
+			"$(echo "$K / ${T[$b.$1.add]}" | bc -l)" \
+			"$(echo "$K / ${T[$b.$1.del]}" | bc -l)"
+		awk -v k="$K" -v b="$b" -v w="$1" 'NR == 1 { f = $2 } NR == 2 { a = $2 }
+			NR == 3 { d = $2 }
+			END { printf "%-4s %-14s CPU ms per call: floor %.2f, ADD %.2f (%.2fx the floor, +%.2f), DEL %.2f (%.2fx, +%.2f)\n",
+				b, w, 1000 * f / k, 1000 * a / k, a / f, 1000 * (a - f) / k,
+				1000 * d / k, d / f, 1000 * (d - f) / k }' \
+			"$f" "$B/p.$b.${2:-0}.add" "$B/p.$b.${2:-0}.del"
 	done
 }
 
@@ -197,24 +208,26 @@ ratio() {
 		END { printf "  %-32s wall %.2fx, cpu %.2fx\n", w, bw / aw, bc / ac }' \
 		"$2" "$3"
 }
+# One container of the plugin's stays present throughout, as on a host
+# where containers run: the programs stay pinned (the first ADD loads
+# them, the last DEL unpins them: neither is a steady call), and DEL of an
+# absent one finds the state pinned. "0 present" counts no other. Its own
+# netns per build: the builds' programs differ.
+for b in $BUILDS; do
+	ns=bk$b-$SUF
+	ip netns add "$ns" || exit 1
+	NSS+=("$ns")
+	ip -n "$ns" link add eth0 type veth peer name p0
+	ip -n "$ns" link set eth0 up
+	jq -c --arg ns "/run/netns/$ns" '.prevResult.ips[0].address =
+		"10.97.0.2/16" | .prevResult.interfaces[0].sandbox = $ns' \
+		"$B/$b.conf1" > "$B/$b.keep"
+	CNI_COMMAND=ADD CNI_CONTAINERID=keep CNI_IFNAME=eth0 \
+		CNI_NETNS=/run/netns/$ns "${CNIB[$b]}" \
+		< "$B/$b.keep" >/dev/null 2>&1 ||
+		{ echo "$b: ADD of the kept container failed" >&2; exit 1; }
+done
 if [ "$FIXED" = 1 ]; then
-	# One container stays present (the last ADD's), so that DEL of an
-	# absent one finds the state pinned, as it does beside running ones.
-	# Its own netns per build: the builds' programs differ.
-	for b in $BUILDS; do
-		ns=bk$b-$SUF
-		ip netns add "$ns" || exit 1
-		NSS+=("$ns")
-		ip -n "$ns" link add eth0 type veth peer name p0
-		ip -n "$ns" link set eth0 up
-		jq -c --arg ns "/run/netns/$ns" '.prevResult.ips[0].address =
-			"10.97.0.2/16" | .prevResult.interfaces[0].sandbox = $ns' \
-			"$B/$b.conf1" > "$B/$b.keep"
-		CNI_COMMAND=ADD CNI_CONTAINERID=keep CNI_IFNAME=eth0 \
-			CNI_NETNS=/run/netns/$ns "${CNIB[$b]}" \
-			< "$B/$b.keep" >/dev/null 2>&1 ||
-			{ echo "$b: ADD of the kept container failed" >&2; exit 1; }
-	done
 	for _ in $(seq 1 "$ROUNDS"); do
 		timed "$B/f.true" run true X
 		for b in $BUILDS; do
@@ -240,11 +253,6 @@ if [ "$FIXED" = 1 ]; then
 			ratio "new / old time ($w)" "$B/f.old.$w" "$B/f.new.$w"
 		done
 	fi
-	for b in $BUILDS; do
-		CNI_COMMAND=DEL CNI_CONTAINERID=keep CNI_IFNAME=eth0 \
-			CNI_NETNS=/run/netns/bk$b-$SUF "${CNIB[$b]}" \
-			< "$B/$b.keep" >/dev/null 2>&1
-	done
 	[ "$FIXED_ONLY" = 1 ] && { echo "load after: $(cut -d' ' -f1-3 /proc/loadavg)"; exit 0; }
 fi
 

@@ -17,7 +17,9 @@
 #define CNI_CID_MAX		128	/* CNI_CONTAINERID, with its NUL */
 #define CNI_IFNAME_MAX		16	/* IFNAMSIZ */
 #define CNI_STATE_PIN		"cni_state"
+#define CNI_NETNS_PIN		"cni_netns"
 #define CNI_STATE_MAX		RXL_MAX_CONTAINERS
+#define CNI_BPFFS		"/sys/fs/bpf"	/* ADD mounts it (cli.rst) */
 
 /* Error codes: the spec's, then rxlane's own (>= 100). */
 enum cni_code {
@@ -57,6 +59,20 @@ struct cni_rec {
 	char uplink[CNI_IFNAME_MAX];	/* its config's device, "" none */
 };
 
+/*
+ * Value of cni_netns (keyed as cni_state, container attachments only):
+ * the network namespace of the attachment's interface, as CNI_NETNS named
+ * it at ADD and by the cookie of the namespace it named then
+ * (SO_NETNS_COOKIE). DEL, GC and CHECK enter a path only while it names
+ * that namespace: a path bound to another namespace since (a netns file
+ * made anew, a /proc/PID/ns/net of a reused PID) is never entered. path ""
+ * when CNI_NETNS was too long to keep. Stored: fixed layout.
+ */
+struct cni_netns {
+	__u64 cookie;
+	char path[CLI_NETNS_MAX];
+};
+
 struct cni_req {
 	const char *cmd;		/* ADD, DEL, CHECK, GC, STATUS, VERSION */
 	const char *cid, *netns, *ifname, *args;
@@ -71,6 +87,7 @@ struct cni_req {
 	bool set_dev;			/* a host-side device found there */
 	bool hw;			/* 'hw': true: the NIC 'device' too */
 	const char *cpus;		/* hw: its CPU list, NULL: every CPU */
+	__u64 netns_cookie;		/* ADD: CNI_NETNS's, once entered */
 	struct cni_key key;
 	char name[CLI_NAME_MAX];	/* the container's */
 	struct cli_set set;		/* the container as config wants it */
@@ -146,12 +163,21 @@ int cni_progs_attach(struct cni_req *r, struct cli *c, const char *dev,
 		     const struct cni_progs *p);
 
 /* ---- records and attachments (cni_state.c) ------------------------------ */
-/* The cni_state map: opened, or created and pinned with @create. */
+/*
+ * The cni_state and cni_netns maps: opened, or created and pinned with
+ * @create; 1 when cni_state is absent and not @create. A missing
+ * cni_netns (pins of an older build) is made with @create, else left
+ * out: its attachments have no namespace record.
+ */
 int cni_state_open(struct cni_req *r, struct cli *c, bool create);
 void cni_state_close(void);
 int cni_rec_get(const struct cni_key *k, struct cni_rec *v);
 int cni_rec_put(const struct cni_key *k, const struct cni_rec *v);
 int cni_rec_del(const struct cni_key *k);
+/* An attachment's namespace record; -ENOENT when it has none. */
+int cni_netns_get(const struct cni_key *k, struct cni_netns *v);
+int cni_netns_put(const struct cni_key *k, const struct cni_netns *v);
+int cni_netns_del(const struct cni_key *k);
 /* A container is recorded with uplink @dev (stops at the first). */
 bool cni_uplink_used(const char *dev);
 /*
@@ -166,8 +192,20 @@ int cni_conts_of_net(const char *net,
  * cni_state. Costs as many steps as there are program records + 1.
  */
 void cni_state_gc(struct cli *c);
-/* Run @fn in the network namespace at @path (then back): its result. */
-int cni_in_netns(struct cni_req *r, const char *path,
+/*
+ * The pin directory lies under /sys/fs/bpf, no bpffs is mounted there,
+ * and this is not the mount namespace of the caller (the runtime): a
+ * fresh /sys, as 'ip netns exec' mounts one. The pins of the runtime's other calls are
+ * out of sight, and what a call pinned here would go with its mount
+ * namespace: -1 with code 100, never "nothing there"; else 0.
+ */
+int cni_pins_hidden(struct cni_req *r, const char *pin_dir);
+/*
+ * Run @fn in the network namespace at @path (then back): its result;
+ * -ENOENT when @path names none, -ESTALE (@fn not run) when @want is not
+ * 0 and the namespace's cookie is not @want.
+ */
+int cni_in_netns(struct cni_req *r, const char *path, __u64 want,
 		 int (*fn)(struct cni_req *r, struct cli *c, void *arg),
 		 struct cli *c, void *arg);
 

@@ -103,9 +103,28 @@ static int cni_lock(struct cni_req *r, struct cli *c)
 	return cni_lib_end(r, err, CNI_ERR_STATE);
 }
 
-/* The programs on CNI_IFNAME, in the container's netns. */
+/*
+ * The programs on CNI_IFNAME, in the container's netns; first the
+ * namespace's record (its path and cookie), so that DEL, GC and CHECK
+ * find it, and never enter another namespace bound to the path since.
+ */
 static int cni_attach_ifname(struct cni_req *r, struct cli *c, void *progs)
 {
+	struct cni_netns ns = { .cookie = rxl_netns_cookie() };
+	int err;
+
+	if (!ns.cookie)
+		return cni_fail(r, CNI_ERR_STATE,
+				"CNI_NETNS '%s': no cookie (SO_NETNS_COOKIE): %s",
+				r->netns, strerror(errno));
+	if (strlen(r->netns) < sizeof(ns.path))
+		strcpy(ns.path, r->netns);	/* else GC cannot enter it */
+	err = cni_netns_put(&r->key, &ns);
+	if (err)
+		return cni_fail(r, CNI_ERR_STATE,
+				"writing the namespace record: %s",
+				strerror(-err));
+	r->netns_cookie = ns.cookie;
 	return cni_progs_attach(r, c, r->ifname, progs);
 }
 
@@ -250,7 +269,9 @@ int cni_add(struct cni_req *r, struct cli *c)
 	bool uplink = false;
 	int err;
 
-	if (cni_build(r, c) || cni_lock(r, c) || cni_state_open(r, c, true))
+	if (cni_build(r, c) || cni_pins_hidden(r, c->pin_dir))
+		return -1;
+	if (cni_lock(r, c) || cni_state_open(r, c, true))
 		goto err_gc;
 	if (!cni_rec_get(&r->key, &old)) {
 		cni_fail(r, CNI_ERR_EXISTS,
@@ -264,7 +285,7 @@ int cni_add(struct cni_req *r, struct cli *c)
 		goto err_progs;
 	if (r->device && cni_uplink_attach(r, c, &p, &uplink))
 		goto err_rec;
-	err = cni_in_netns(r, r->netns, cni_attach_ifname, c, &p);
+	err = cni_in_netns(r, r->netns, 0, cni_attach_ifname, c, &p);
 	if (err == -ENOENT)
 		cni_fail(r, CNI_ERR_ENV, "CNI_NETNS '%s' is gone", r->netns);
 	if (err)
@@ -276,7 +297,8 @@ int cni_add(struct cni_req *r, struct cli *c)
 	return 0;
 
 err_netns:
-	cni_in_netns(r, r->netns, cni_detach_dev, c, (void *)r->ifname);
+	cni_in_netns(r, r->netns, r->netns_cookie, cni_detach_dev, c,
+		     (void *)r->ifname);
 err_uplink:
 	if (uplink) {
 		cni_detach_dev(r, c, (void *)r->device);
@@ -284,6 +306,7 @@ err_uplink:
 		cni_rec_del(&uk);
 	}
 err_rec:
+	cni_netns_del(&r->key);
 	cni_rec_del(&r->key);
 err_progs:
 	cni_progs_put(&p);
@@ -330,10 +353,33 @@ static void cni_uplink_release(struct cni_req *r, struct cli *c,
 }
 
 /*
+ * The programs on @k's interface detached in its network namespace:
+ * @netns (CNI_NETNS), else the path its namespace record keeps (DEL
+ * without CNI_NETNS, GC), entered only while it names the namespace ADD
+ * recorded (its cookie). An attachment of an older build has no record:
+ * @netns is entered as it is.
+ */
+static void cni_detach_attachment(struct cni_req *r, struct cli *c,
+				  const struct cni_key *k, const char *netns)
+{
+	struct cni_netns ns;
+
+	if (cni_netns_get(k, &ns)) {
+		if (netns)
+			cni_in_netns(r, netns, 0, cni_detach_dev, c,
+				     (void *)k->ifname);
+		return;
+	}
+	if (netns || ns.path[0])
+		cni_in_netns(r, netns ?: ns.path, ns.cookie, cni_detach_dev, c,
+			     (void *)k->ifname);
+}
+
+/*
  * One attachment (@k, its record @rec) removed as DEL removes it: the
- * container, the programs on its interface in @netns (NULL: not
- * entered), the record, and the uplink when no other record names it.
- * On failure the record stays, so that a retry finds it.
+ * container, the programs on its interface (cni_detach_attachment()),
+ * the records, and the uplink when no other record names it. On failure
+ * the record stays, so that a retry finds it.
  */
 static int cni_del_attachment(struct cni_req *r, struct cli *c,
 			      const struct cni_key *k,
@@ -343,12 +389,13 @@ static int cni_del_attachment(struct cni_req *r, struct cli *c,
 
 	if (cni_del_cont(r, c, rec))
 		return -1;
-	if (netns)
-		cni_in_netns(r, netns, cni_detach_dev, c, (void *)k->ifname);
+	cni_detach_attachment(r, c, k, netns);
 	err = cni_rec_del(k);
 	if (err)
 		return cni_fail(r, CNI_ERR_STATE, "removing the record: %s",
 				strerror(-err));
+	/* Left alone, it names no attachment: ADD of the key writes it anew. */
+	cni_netns_del(k);
 	cni_uplink_release(r, c, rec->uplink);
 	return 0;
 }
@@ -358,6 +405,8 @@ int cni_del(struct cni_req *r, struct cli *c)
 	struct cni_rec rec;
 	int err;
 
+	if (cni_pins_hidden(r, c->pin_dir))
+		return -1;
 	if (access(c->pin_dir, F_OK) && errno == ENOENT)
 		return 0;	/* nothing was ever made */
 	if (cni_lock(r, c))
@@ -398,6 +447,8 @@ int cni_gc(struct cni_req *r, struct cli *c)
 	int err, ret = 0;
 	size_t n, i;
 
+	if (cni_pins_hidden(r, c->pin_dir))
+		return -1;
 	if (access(c->pin_dir, F_OK) && errno == ENOENT)
 		return 0;	/* nothing was ever made */
 	if (cni_lock(r, c))
@@ -410,8 +461,9 @@ int cni_gc(struct cni_req *r, struct cli *c)
 		return cni_fail(r, CNI_ERR_STATE, "reading the records: %s",
 				strerror(-err));
 	/*
-	 * The sandbox of a stale attachment is the runtime's to remove: its
-	 * netns is not known here, and not entered (cni.rst, "GC").
+	 * The sandbox of a stale attachment is the runtime's to remove; the
+	 * programs on its interface are detached if its namespace is still
+	 * the one ADD recorded (cni.rst, "GC").
 	 */
 	for (i = 0; i < n; i++)
 		if (!cni_rec_get(&stale[i], &rec) &&
@@ -475,12 +527,14 @@ static int cni_check_prog(struct cni_req *r, struct cli *c, void *dev)
 int cni_check(struct cni_req *r, struct cli *c)
 {
 	struct cli_set have;
+	struct cni_netns ns;
 	struct cni_rec rec;
 	struct cli_cont ct;
 	const char *why;
 	int err;
 
-	if (cni_build(r, c) || cni_lock(r, c))
+	if (cni_build(r, c) || cni_pins_hidden(r, c->pin_dir) ||
+	    cni_lock(r, c))
 		return -1;
 	err = cni_state_open(r, c, false);
 	if (err < 0)
@@ -501,9 +555,15 @@ int cni_check(struct cni_req *r, struct cli *c)
 	if (why)
 		return cni_fail(r, CNI_ERR_DIFFERS, "rxlane container '%s': %s",
 				rec.cont, why);
-	err = cni_in_netns(r, r->netns, cni_check_prog, c, (void *)r->ifname);
+	err = cni_in_netns(r, r->netns,
+			   cni_netns_get(&r->key, &ns) ? 0 : ns.cookie,
+			   cni_check_prog, c, (void *)r->ifname);
 	if (err == -ENOENT)
 		return cni_fail(r, CNI_ERR_ENV, "CNI_NETNS '%s' is gone",
+				r->netns);
+	if (err == -ESTALE)
+		return cni_fail(r, CNI_ERR_DIFFERS,
+				"CNI_NETNS '%s' is another network namespace than the one ADD attached in",
 				r->netns);
 	return err;
 }

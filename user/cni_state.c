@@ -1,17 +1,21 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * cni_state.c - rxlane-cni's records: the pinned hash map cni_state in
- * the CLI's pin directory (bpffs holds no files), keyed by (network name,
- * CNI_CONTAINERID, CNI_IFNAME), changed only under the CLI's lock; and
- * running a step inside the container's network namespace.
+ * cni_state.c - rxlane-cni's records: the pinned hash maps cni_state and
+ * cni_netns (an attachment's namespace) in the CLI's pin directory (bpffs
+ * holds no files), keyed by (network name, CNI_CONTAINERID, CNI_IFNAME),
+ * changed only under the CLI's lock; and running a step inside the
+ * container's network namespace, once its cookie says it is the one.
  */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
+#include <linux/magic.h>
 #include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <sys/vfs.h>
 #include <unistd.h>
 
 #include <bpf/bpf.h>
@@ -19,9 +23,11 @@
 #include "cni.h"
 
 static int cni_state_fd = -1;
+static int cni_netns_fd = -1;
 
-/* A pinned cni_state of another layout is refused, never reused. */
-static int cni_state_check(struct cni_req *r, int fd, const char *path)
+/* A pinned map of another layout is refused, never reused. */
+static int cni_pin_check(struct cni_req *r, int fd, const char *path,
+			 __u32 value_size)
 {
 	struct bpf_map_info info = {};
 	__u32 len = sizeof(info);
@@ -31,7 +37,7 @@ static int cni_state_check(struct cni_req *r, int fd, const char *path)
 				strerror(errno));
 	if (info.type != BPF_MAP_TYPE_HASH ||
 	    info.key_size != sizeof(struct cni_key) ||
-	    info.value_size != sizeof(struct cni_rec))
+	    info.value_size != value_size)
 		return cni_fail(r, CNI_ERR_STATE,
 				"%s is not rxlane-cni's record map (type %u, key %u, value %u bytes): refusing to use it",
 				path, info.type, info.key_size,
@@ -39,47 +45,83 @@ static int cni_state_check(struct cni_req *r, int fd, const char *path)
 	return 0;
 }
 
-int cni_state_open(struct cni_req *r, struct cli *c, bool create)
+/*
+ * The record map pinned as @name in the pin directory, with values of
+ * @value_size bytes, into *@fd: opened, or created and pinned with
+ * @create; 1 when it is absent and not @create.
+ */
+static int cni_pin_open(struct cni_req *r, struct cli *c, const char *name,
+			__u32 value_size, bool create, int *fd)
 {
 	LIBBPF_OPTS(bpf_map_create_opts, opts, .map_flags = BPF_F_NO_PREALLOC);
 	char path[PATH_MAX + 32];
-	int fd;
 
-	snprintf(path, sizeof(path), "%s/%s", c->pin_dir, CNI_STATE_PIN);
-	fd = bpf_obj_get(path);
-	if (fd < 0 && (errno != ENOENT || !create))
+	snprintf(path, sizeof(path), "%s/%s", c->pin_dir, name);
+	*fd = bpf_obj_get(path);
+	if (*fd < 0 && (errno != ENOENT || !create))
 		return errno == ENOENT ? 1 :
 		       cni_fail(r, CNI_ERR_STATE, "%s: %s", path,
 				strerror(errno));
-	if (fd < 0) {
-		fd = bpf_map_create(BPF_MAP_TYPE_HASH, CNI_STATE_PIN,
-				    sizeof(struct cni_key),
-				    sizeof(struct cni_rec), CNI_STATE_MAX,
-				    &opts);
-		if (fd < 0 || bpf_obj_pin(fd, path)) {
+	if (*fd < 0) {
+		*fd = bpf_map_create(BPF_MAP_TYPE_HASH, name,
+				     sizeof(struct cni_key), value_size,
+				     CNI_STATE_MAX, &opts);
+		if (*fd < 0 || bpf_obj_pin(*fd, path)) {
 			cni_fail(r, CNI_ERR_STATE, "cannot create %s: %s",
 				 path, strerror(errno));
-			if (fd >= 0)
-				close(fd);
+			if (*fd >= 0)
+				close(*fd);
+			*fd = -1;
 			return -1;
 		}
 	}
-	cni_state_fd = fd;
-	return cni_state_check(r, fd, path);
+	return cni_pin_check(r, *fd, path, value_size);
+}
+
+int cni_state_open(struct cni_req *r, struct cli *c, bool create)
+{
+	int err, ns;
+
+	err = cni_pin_open(r, c, CNI_STATE_PIN, sizeof(struct cni_rec),
+			   create, &cni_state_fd);
+	if (err < 0)
+		return err;
+	/* Checked also without cni_state: STATUS refuses a foreign one. */
+	ns = cni_pin_open(r, c, CNI_NETNS_PIN, sizeof(struct cni_netns),
+			  create, &cni_netns_fd);
+	return ns < 0 ? ns : err;
 }
 
 void cni_state_close(void)
 {
 	if (cni_state_fd >= 0)
 		close(cni_state_fd);
+	if (cni_netns_fd >= 0)
+		close(cni_netns_fd);
 	cni_state_fd = -1;
+	cni_netns_fd = -1;
+}
+
+/* A record by key in the map of @fd (-1: absent, nothing in it). */
+static int cni_key_get(int fd, const struct cni_key *k, void *v)
+{
+	if (fd < 0)
+		return -ENOENT;
+	return bpf_map_lookup_elem(fd, k, v) ? -errno : 0;
+}
+
+static int cni_key_del(int fd, const struct cni_key *k)
+{
+	if (fd < 0)
+		return 0;
+	if (bpf_map_delete_elem(fd, k) && errno != ENOENT)
+		return -errno;
+	return 0;
 }
 
 int cni_rec_get(const struct cni_key *k, struct cni_rec *v)
 {
-	if (cni_state_fd < 0)
-		return -ENOENT;
-	return bpf_map_lookup_elem(cni_state_fd, k, v) ? -errno : 0;
+	return cni_key_get(cni_state_fd, k, v);
 }
 
 int cni_rec_put(const struct cni_key *k, const struct cni_rec *v)
@@ -89,11 +131,22 @@ int cni_rec_put(const struct cni_key *k, const struct cni_rec *v)
 
 int cni_rec_del(const struct cni_key *k)
 {
-	if (cni_state_fd < 0)
-		return 0;
-	if (bpf_map_delete_elem(cni_state_fd, k) && errno != ENOENT)
-		return -errno;
-	return 0;
+	return cni_key_del(cni_state_fd, k);
+}
+
+int cni_netns_get(const struct cni_key *k, struct cni_netns *v)
+{
+	return cni_key_get(cni_netns_fd, k, v);
+}
+
+int cni_netns_put(const struct cni_key *k, const struct cni_netns *v)
+{
+	return bpf_map_update_elem(cni_netns_fd, k, v, BPF_ANY) ? -errno : 0;
+}
+
+int cni_netns_del(const struct cni_key *k)
+{
+	return cni_key_del(cni_netns_fd, k);
 }
 
 bool cni_uplink_used(const char *dev)
@@ -169,15 +222,42 @@ void cni_state_gc(struct cli *c)
 	if (cni_state_fd < 0 || cni_state_in_use())
 		return;
 	cni_progs_unpin(c);
+	snprintf(path, sizeof(path), "%s/%s", c->pin_dir, CNI_NETNS_PIN);
+	unlink(path);
 	snprintf(path, sizeof(path), "%s/%s", c->pin_dir, CNI_STATE_PIN);
 	unlink(path);
 }
 
-int cni_in_netns(struct cni_req *r, const char *path,
+int cni_pins_hidden(struct cni_req *r, const char *pin_dir)
+{
+	size_t n = strlen(CNI_BPFFS);
+	struct stat self, caller;
+	char path[64];
+	struct statfs sfs;
+
+	if (strncmp(pin_dir, CNI_BPFFS, n) || pin_dir[n] != '/' ||
+	    (!statfs(CNI_BPFFS, &sfs) && sfs.f_type == BPF_FS_MAGIC))
+		return 0;
+	/*
+	 * The runtime's (the parent's) mount namespace, as a plugin runs:
+	 * ADD mounts bpffs there, as the CLI does. 'ip netns exec' made one
+	 * of its own between them.
+	 */
+	snprintf(path, sizeof(path), "/proc/%d/ns/mnt", (int)getppid());
+	if (stat("/proc/self/ns/mnt", &self) || stat(path, &caller) ||
+	    (self.st_ino == caller.st_ino && self.st_dev == caller.st_dev))
+		return 0;
+	return cni_fail(r, CNI_ERR_STATE,
+			"%s cannot be seen: no bpffs is mounted on %s in this mount namespace (a fresh /sys, as 'ip netns exec' mounts one): run rxlane-cni in the host's mount namespace",
+			pin_dir, CNI_BPFFS);
+}
+
+int cni_in_netns(struct cni_req *r, const char *path, __u64 want,
 		 int (*fn)(struct cni_req *r, struct cli *c, void *arg),
 		 struct cli *c, void *arg)
 {
 	int self, ns, ret;
+	__u64 cookie;
 
 	ns = open(path, O_RDONLY | O_CLOEXEC);
 	if (ns < 0)
@@ -189,7 +269,15 @@ int cni_in_netns(struct cni_req *r, const char *path,
 			       strerror(errno));
 		goto out;
 	}
-	ret = fn(r, c, arg);
+	cookie = want ? rxl_netns_cookie() : 0;
+	if (want && cookie != want) {
+		fprintf(stderr, "rxlane-cni: %s is another network namespace than at ADD (cookie %llu, recorded %llu): not entered\n",
+			path, (unsigned long long)cookie,
+			(unsigned long long)want);
+		ret = -ESTALE;
+	} else {
+		ret = fn(r, c, arg);
+	}
 	if (setns(self, CLONE_NEWNET)) {
 		/* Nothing after this may run in the container's netns. */
 		fprintf(stderr, "rxlane-cni: cannot return to the host's network namespace: %s\n",

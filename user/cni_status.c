@@ -20,7 +20,6 @@
 #include "cni.h"
 
 #define CNI_STATUS_WAIT		5	/* s STATUS waits for the lock */
-#define CNI_BPFFS		"/sys/fs/bpf"	/* ADD mounts it (cli.rst) */
 
 static void cni_status_alarm(int sig)
 {
@@ -85,6 +84,10 @@ int cni_status(struct cni_req *r, struct cli *c)
 {
 	int err;
 
+	if (cni_pins_hidden(r, c->pin_dir)) {
+		r->code = CNI_ERR_UNAVAILABLE;	/* its message stays */
+		return -1;
+	}
 	cni_lib_begin();
 	err = cli_state_open(c, false);
 	if (!err && c->dir_fd >= 0) {

@@ -88,7 +88,10 @@ int pol_tun_restore(struct cli *c, const struct pol_tun *old);
 void pol_tun_export(const struct pol_tun *t, json_t *doc);
 void pol_tun_free(struct pol_tun *t);
 
-/* JSON, or YAML when @path ends in .yaml or .yml; @err says why not. */
+/*
+ * JSON, or YAML when @path ends in .yaml or .yml (policy_yaml.c: the
+ * CLI's only, rxlane-cni links neither YAML library); @err says why not.
+ */
 int policy_load(const char *path, struct policy *p, char *err, size_t len);
 int policy_load_json(const char *path, struct policy *p, char *err,
 		     size_t len);

@@ -10,9 +10,10 @@
 # leave nothing of the container (no container, record, rule, XDP or tc
 # filter on its interface or on the uplink, no program pin when it was the
 # only one), the other container untouched; then a new ADD of the same
-# container works and its DEL cleans up. Last, a program of another
+# container works and its DEL cleans up. Then a program of another
 # object pinned as cni_xdp (a stale pin, as after an upgrade) is replaced
-# by the next ADD, never attached.
+# by the next ADD, never attached. Last, GC (CNI 1.1) killed after each
+# of its map changes: the next GC finishes it.
 source "$(dirname "$0")/lib.sh"
 
 CNI=$RXL_TOP/user/rxlane-cni
@@ -135,14 +136,14 @@ del_ok() {
 walk() {
 	local n=$1 other=$2 what=$3 calls k
 
-	cni ADD "$n" LD_PRELOAD="$RXL_SHIM" RXLANE_CRASH_COUNT="$T/count"
+	cni ADD "$n" LD_PRELOAD="$RXL_SHIM" RXLANE_CRASH_SYSCALL=1 RXLANE_CRASH_COUNT="$T/count"
 	[ "$RC" = 0 ] || rxl_fail "$what: counted ADD: exit $RC: $OUT"
 	calls=$(cat "$T/count")
 	del_ok "$n" "$what: counted ADD"
 	clean "$n" "$other" "$what: after the counted ADD's DEL"
 	[ "$calls" -ge 3 ] || rxl_fail "$what: an ADD makes only $calls map changes"
 	for k in $(seq 1 $((calls - 1))); do
-		cni ADD "$n" LD_PRELOAD="$RXL_SHIM" RXLANE_CRASH_AT="$k"
+		cni ADD "$n" LD_PRELOAD="$RXL_SHIM" RXLANE_CRASH_SYSCALL=1 RXLANE_CRASH_AT="$k"
 		[ "$RC" = 137 ] ||
 			rxl_fail "$what: ADD killed at change $k/$calls: exit $RC, not SIGKILL"
 		[ -z "$OUT" ] || rxl_fail "$what: killed ADD printed '$OUT'"
@@ -187,6 +188,35 @@ bpftool -j prog show id "$on" | jq -e '.name == "rxlane_xdp"' >/dev/null ||
 	rxl_fail "eth0 of k1-$SUF runs $(bpftool prog show id "$on")"
 del_ok 1 "container 1 after the stale pin"
 rxl_ok "a stale cni_xdp pin (program $fake of another object) replaced by rxlane's ($now), never attached"
+
+# ---- a killed GC ------------------------------------------------------------
+# GC (1.1.0, as libcni 1.2 calls it) with only container 2 valid removes
+# container 1 (and its programs: its namespace still exists). Killed after
+# each of its map changes in turn, the next GC finishes the job: container
+# 1 gone, container 2 intact, rxlane check clean.
+gc_run() {
+	OUT=$(jq -nc --arg pin "$PIN" --arg net "$NET" --arg k "k1ll2$SUF" \
+		'{cniVersion: "1.1.0", name: $net, type: "rxlane-cni", pinDir: $pin,
+		  "cni.dev/valid-attachments": [{containerID: $k, ifname: "eth0"}]}' |
+		env -i CNI_COMMAND=GC CNI_PATH=/usr/lib/cni PATH="$PATH" "$@" \
+		nsenter --net="/run/netns/$HOSTNS" "$CNI" 2>"$T/err")
+	RC=$?
+}
+add_ok 1 "GC walk: container 1"
+gc_run LD_PRELOAD="$RXL_SHIM" RXLANE_CRASH_SYSCALL=1 RXLANE_CRASH_COUNT="$T/count"
+[ "$RC" = 0 ] || rxl_fail "counted GC: exit $RC: $OUT $(cat "$T/err")"
+calls=$(cat "$T/count")
+clean 1 2 "after the counted GC"
+[ "$calls" -ge 3 ] || rxl_fail "a GC of one container makes only $calls map changes"
+for k in $(seq 1 $((calls - 1))); do
+	add_ok 1 "GC walk: ADD before a kill at $k/$calls"
+	gc_run LD_PRELOAD="$RXL_SHIM" RXLANE_CRASH_SYSCALL=1 RXLANE_CRASH_AT="$k"
+	[ "$RC" = 137 ] || rxl_fail "GC killed at change $k/$calls: exit $RC, not SIGKILL"
+	gc_run
+	[ "$RC" = 0 ] || rxl_fail "GC after a kill at $k/$calls: exit $RC: $OUT $(cat "$T/err")"
+	clean 1 2 "GC after a kill at change $k/$calls"
+done
+rxl_ok "GC killed after each of its $((calls - 1)) first map changes: the next GC finished it, container 2 intact"
 
 del_ok 2 "container 2"
 clean 2 0 "the last DEL"

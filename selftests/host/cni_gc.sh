@@ -6,7 +6,8 @@
 # CNI_PATH in the environment, the plugin's config with cniVersion 1.1.0
 # on stdin, for GC with cni.dev/valid-attachments.
 # - GC with two of three attachments valid removes the third (its
-#   container, rules and addresses: its pings are answered again), keeps
+#   container, rules and addresses: its pings are answered again; the XDP
+#   program on its interface, its namespace being still there), keeps
 #   the two (their pings still dropped and counted), the attachment of
 #   another network and a container made with the CLI; it is idempotent;
 #   GC with nothing valid removes the rest and, at the last, what the last
@@ -97,7 +98,8 @@ want_code() {
 name_of() { echo "pod$1-$(echo "cid$1-$SUF" | cut -c1-12)"; }
 names() { "$RXL_CLI" -j container list | jq -c '[.containers[].name] | sort'; }
 has_cont() { names | jq -e --arg n "$1" 'index($n) != null' >/dev/null; }
-xdp_on() { ip -d link show dev "$1" 2>/dev/null | grep -q 'prog/xdp'; }
+# xdp_on DEV [NS]: an XDP program on DEV (in netns NS).
+xdp_on() { ip ${2:+-n "$2"} -d link show dev "$1" 2>/dev/null | grep -q 'prog/xdp'; }
 
 # Everything GC could change: containers, rules, pins, XDP.
 state() {
@@ -175,6 +177,11 @@ valid='."cni.dev/valid-attachments" = [
 cni_net GC <<< "$(gcconf "$NET" "$valid")"
 [ "$RC" = 0 ] && [ -z "$OUT" ] || rxl_fail "GC with 1, 2 valid: exit $RC: $OUT $ERR_TEXT"
 has_cont "$(name_of 3)" && rxl_fail "GC left container 3: $(names)"
+# Its namespace still exists: its program goes too (the recorded path).
+xdp_on eth0 "gc3-$SUF" && rxl_fail "GC left XDP on container 3's eth0"
+for n in 1 2; do
+	xdp_on eth0 "gc$n-$SUF" || rxl_fail "GC detached container $n's XDP"
+done
 for n in 1 2 4; do
 	has_cont "$(name_of $n)" || rxl_fail "GC removed container $n: $(names)"
 done
@@ -189,7 +196,7 @@ for n in 1 2 4; do
 done
 xdp_on "up$SUF" || rxl_fail "GC with containers left detached the uplink"
 "$RXL_CLI" check >/dev/null || rxl_fail "rxlane check after GC: $("$RXL_CLI" check 2>&1)"
-rxl_ok "GC with 1, 2 valid: 3's container, rules and drop gone (ping answered); 1, 2, o$NET's and the CLI's enforced"
+rxl_ok "GC with 1, 2 valid: 3's container, rules, drop and XDP gone (ping answered); 1, 2, o$NET's and the CLI's enforced"
 
 # Idempotent, also under the 1.1.0 tag's key libcni sends beside it.
 before=$(state)
@@ -218,7 +225,7 @@ cni_net GC <<< "$(gcconf "o$NET" '."cni.dev/valid-attachments" = []')"
 [ "$RC" = 0 ] || rxl_fail "GC of o$NET: exit $RC: $OUT $ERR_TEXT"
 has_cont "$(name_of 4)" && rxl_fail "GC of o$NET left container 4"
 xdp_on "up$SUF" && rxl_fail "the last GC left XDP on the uplink up$SUF"
-for p in cni_state cni_xdp cni_tc; do
+for p in cni_state cni_netns cni_xdp cni_tc; do
 	[ -e "$PIN/$p" ] && rxl_fail "the last GC left $PIN/$p"
 done
 [ "$(names)" = "[\"cli$SUF\"]" ] || rxl_fail "after the last GC: $(names), want the CLI's only"
@@ -265,14 +272,16 @@ echo "$OUT" | grep -q "lock on $PIN was not free" || rxl_fail "STATUS, lock held
 cni_net STATUS setpriv --reuid=65534 --regid=65534 --clear-groups <<< "$(status_conf)"
 want_code "STATUS as nobody" 50
 echo "$OUT" | grep -qi "permission denied" || rxl_fail "STATUS as nobody: $OUT"
-# A cni_state of another layout.
-bpftool map create "$PIN/cni_state" type hash key 4 value 4 entries 1 name cni_state ||
-	rxl_fail "bpftool map create"
-cni_net STATUS <<< "$(status_conf)"
-rm -f "$PIN/cni_state"
-want_code "STATUS over a foreign cni_state" 50
-echo "$OUT" | grep -q "not rxlane-cni's record map" || rxl_fail "STATUS, foreign cni_state: $OUT"
+# A record map of another layout.
+for m in cni_state cni_netns; do
+	bpftool map create "$PIN/$m" type hash key 4 value 4 entries 1 name "$m" ||
+		rxl_fail "bpftool map create"
+	cni_net STATUS <<< "$(status_conf)"
+	rm -f "$PIN/$m"
+	want_code "STATUS over a foreign $m" 50
+	echo "$OUT" | grep -q "not rxlane-cni's record map" || rxl_fail "STATUS, foreign $m: $OUT"
+done
 cni_net STATUS <<< "$(status_conf)"
 [ "$RC" = 0 ] || rxl_fail "STATUS after the causes went: exit $RC: $OUT"
-rxl_ok "STATUS: 0 ready (and with no pin directory, making none); 50 off bpffs, mode 0755, locked, as nobody, foreign cni_state; 1 below 1.1.0"
+rxl_ok "STATUS: 0 ready (and with no pin directory, making none); 50 off bpffs, mode 0755, locked, as nobody, foreign cni_state or cni_netns; 1 below 1.1.0"
 exit 0

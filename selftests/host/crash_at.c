@@ -12,6 +12,10 @@
  *   RXLANE_CRASH_TRACE=1   each call, numbered, on stderr
  *   RXLANE_GP_CHECK=F      append to F one line per grace-period violation
  *                          (below) and "ok CALLS REPLACES SYNCS" at exit
+ *   RXLANE_CRASH_SYSCALL=1 count the bpf(2) commands of those calls
+ *                          (libbpf's syscall()), not the functions: for a
+ *                          binary with libbpf linked in (rxlane-cni),
+ *                          whose calls to them no preload can take
  *
  * Counted: bpf_map_update_elem, bpf_map_delete_elem, bpf_map_update_batch,
  * bpf_map_delete_batch (the CLI's every change of a map goes through
@@ -32,6 +36,8 @@
 #include <dlfcn.h>
 #include <errno.h>
 #include <signal.h>
+#include <stdarg.h>
+#include <sys/syscall.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -43,6 +49,7 @@
 #define GP_MAPS		64
 
 static unsigned long crash_at, fail_at, calls;
+static bool crash_syscall;	/* RXLANE_CRASH_SYSCALL */
 static FILE *gp_log;
 static unsigned long gp_replaces, gp_syncs;
 
@@ -96,6 +103,8 @@ __attribute__((constructor)) static void crash_init(void)
 
 	crash_at = s ? strtoul(s, NULL, 10) : 0;
 	fail_at = f ? strtoul(f, NULL, 10) : 0;
+	s = getenv("RXLANE_CRASH_SYSCALL");
+	crash_syscall = s && !strcmp(s, "1");
 	if (g && *g)
 		gp_log = fopen(g, "a");
 }
@@ -210,6 +219,8 @@ int name proto								\
 									\
 	if (!real)							\
 		real = dlsym(RTLD_NEXT, #name);				\
+	if (crash_syscall)	/* counted at its bpf(2) */		\
+		return real args;					\
 	gp_before(fd, keys, nkeys, update);				\
 	crash_trace(#name, fd);						\
 	if (crash_fail_now(fd)) {					\
@@ -235,3 +246,65 @@ CRASH_WRAP(bpf_map_delete_batch,
 	   (int fd, const void *keys, __u32 *count,
 	    const struct bpf_map_batch_opts *opts),
 	   (fd, keys, count, opts), fd, keys, 0, false)
+
+/*
+ * RXLANE_CRASH_SYSCALL: the same four changes, as libbpf makes them:
+ * syscall(__NR_bpf, cmd, attr, size). A failure is -1 with errno, which
+ * libbpf turns into -ENOMEM as the functions above return it.
+ */
+long syscall(long nr, ...)
+{
+	static long (*real)(long nr, ...);
+	const union bpf_attr *attr;
+	const char *name = NULL;
+	const void *keys = NULL;
+	__u32 nkeys = 0;
+	bool update = false;
+	long a[6], ret;
+	va_list ap;
+	int fd = -1, i;
+
+	va_start(ap, nr);
+	for (i = 0; i < 6; i++)
+		a[i] = va_arg(ap, long);
+	va_end(ap);
+	if (!real)
+		real = dlsym(RTLD_NEXT, "syscall");
+	attr = (const union bpf_attr *)a[1];
+	if (crash_syscall && nr == __NR_bpf && attr) {
+		switch (a[0]) {
+		case BPF_MAP_UPDATE_ELEM:
+			update = true;
+			/* fall through */
+		case BPF_MAP_DELETE_ELEM:
+			name = update ? "bpf_map_update_elem" :
+					"bpf_map_delete_elem";
+			fd = attr->map_fd;
+			keys = (const void *)(unsigned long)attr->key;
+			nkeys = 1;
+			break;
+		case BPF_MAP_UPDATE_BATCH:
+			update = true;
+			/* fall through */
+		case BPF_MAP_DELETE_BATCH:
+			name = update ? "bpf_map_update_batch" :
+					"bpf_map_delete_batch";
+			fd = attr->batch.map_fd;
+			keys = (const void *)(unsigned long)attr->batch.keys;
+			nkeys = update ? attr->batch.count : 0;
+			break;
+		}
+	}
+	if (!name)
+		return real(nr, a[0], a[1], a[2], a[3], a[4], a[5]);
+	gp_before(fd, keys, nkeys, update);
+	crash_trace(name, fd);
+	if (crash_fail_now(fd)) {
+		crash_tick(fd);
+		errno = ENOMEM;
+		return -1;
+	}
+	ret = real(nr, a[0], a[1], a[2], a[3], a[4], a[5]);
+	crash_tick(fd);
+	return ret;
+}
