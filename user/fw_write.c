@@ -565,8 +565,17 @@ int rxl_fw_container_del(struct rxl_fw *fw, __u32 id)
 		goto out_free;
 	rxl_idx_use(fw);
 	err = rxl_container_addrs(fw, id, ca);
-	if (!err && !ca->n)
+	if (!err && !ca->n) {
+		/*
+		 * A deletion killed between its addresses and its value left
+		 * the value live: it goes now, as it would have then.
+		 */
+		if (!rxl_cont_read(fw, id, &ca->val)) {
+			rxl_cont_clear(fw, id);
+			rxl_grace_period(fw);
+		}
 		err = rxl_fail(fw, -ENOENT, "container %u does not exist", id);
+	}
 	if (err)
 		goto out_unlock;
 	for (i = 0; i < ca->n; i++) {
