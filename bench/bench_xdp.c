@@ -47,6 +47,7 @@
 #include <netinet/in.h>
 #include <sched.h>
 #include <stdarg.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -524,71 +525,92 @@ static int load_obj(const char *path, struct bpf_object **obj, int big)
 }
 
 /*
- * An -b object of the layout before rxl_conts (a whole container value per
- * address and per cache entry) has its own address maps and cache
- * (load_obj_own()): they get what this build's maps say, each address
- * the live value of its container, each live cache slot (the selector is
- * shared: same size) the entry with its container's value. Called once
- * the containers are made, before the timing.
+ * An -b object of the layout before the rules from anywhere moved into
+ * the container value (main before issue 17's fifth pass: a value ends at
+ * last_rank) has its own rxl_conts (load_obj_own()). Each live value of
+ * this build is copied there, its rules from anywhere turned back into
+ * what that build reads: a /0 shape (with the protocols) and its rule
+ * keys, written into the shared rule maps under the value's set (this
+ * build looks up no /0 TCP or UDP key: they change none of its verdicts).
+ * Called once the containers are made, before the timing.
  */
-struct old_acache_ent {
-	__u32 family;
-	__u8 addr[16];
-	struct rxl_container c;
+#define OLD_CONT_SIZE	offsetof(struct rxl_container, any_mask)
+
+struct old_cont_slot {
+	__u64 live;
+	__u8 buf[2][OLD_CONT_SIZE];
 };
+
+/* @c's any segments as a /0 shape and rule keys, for the old layout. */
+static int old_any_keys(struct rxl_fw *fw, struct rxl_container *c)
+{
+	struct rxl_rule4_key k4;
+	struct rxl_rule6_key k6;
+	struct rxl_shape *sh;
+	unsigned int a, i, fam;
+	__u8 proto, *n;
+	int err;
+
+	for (a = 0; a < RXL_ANY_VALS; a++) {
+		if (!(c->any_mask & RXL_ANY_BIT(a)))
+			continue;
+		fam = a < 2 ? 4 : 6;
+		n = fam == 4 ? &c->nshapes4 : &c->nshapes6;
+		sh = fam == 4 ? c->shapes4 : c->shapes6;
+		proto = a & 1 ? IPPROTO_UDP : IPPROTO_TCP;
+		for (i = 0; i < *n; i++)
+			if (!sh[i].plen && !sh[i].any_proto)
+				break;
+		if (i == *n) {
+			if (*n + (fam == 4 ? rxl_nout4(c) : rxl_nout6(c)) >=
+			    RXL_MAX_SHAPES)
+				return -E2BIG;
+			memset(&sh[i], 0, sizeof(sh[i]));
+			sh[i].protos = rxl_proto_bit(proto);
+			(*n)++;
+		} else if (sh[i].protos) {	/* 0: looked up for all */
+			rxl_shape_add_proto(&sh[i], proto);
+		}
+		memset(&k4, 0, sizeof(k4));
+		memset(&k6, 0, sizeof(k6));
+		k4.set = k6.set = c->set;
+		k4.set_hi = k6.set_hi = c->id >> RXL_TAG_ID_BITS;
+		k4.proto = k6.proto = proto;
+		err = fam == 4 ? bpf_map_update_elem(fw->rules4, &k4, &c->any[a], 0)
+			       : bpf_map_update_elem(fw->rules6, &k6, &c->any[a], 0);
+		if (err)
+			return -errno;
+	}
+	return 0;
+}
 
 static int mirror_old(struct rxl_fw *fw, struct bpf_object *old)
 {
-	static const char *const names[2] = { "rxl_addrs4", "rxl_addrs6" };
-	int fds[2] = { fw->addrs4, fw->addrs6 }, f, ofd;
-	struct bpf_map *m;
-	struct rxl_acache_ent e;
-	struct old_acache_ent oe;
-	struct rxl_addr_val av;
-	__u8 key[16], next[16];
-	void *prev;
-	__u32 slot, idx;
+	struct bpf_map *m = bpf_object__find_map_by_name(old, "rxl_conts");
+	struct old_cont_slot os;
+	struct rxl_container c;
+	__u32 id, max;
 	__u64 live;
+	int ofd, err;
 
-	m = bpf_object__find_map_by_name(old, "rxl_addrs4");
-	if (!m || bpf_map__value_size(m) == sizeof(struct rxl_addr_val))
+	if (!m || bpf_map__value_size(m) == sizeof(struct rxl_cont_slot))
 		return 0;	/* same layout: maps shared */
-	if (bpf_map__value_size(m) != sizeof(struct rxl_container))
-		return -EINVAL;
-	for (f = 0; f < 2; f++) {
-		ofd = bpf_map__fd(bpf_object__find_map_by_name(old, names[f]));
-		prev = NULL;
-		while (!bpf_map_get_next_key(fds[f], prev, next)) {
-			memcpy(key, next, sizeof(key));
-			prev = key;
-			if (bpf_map_lookup_elem(fds[f], key, &av) ||
-			    av.id >= fw->max_conts ||
-			    fw->cont_mem[av.id].live - 1 > 1)
-				continue;
-			if (bpf_map_update_elem(ofd, key,
-						&fw->cont_mem[av.id].buf[fw->cont_mem[av.id].live - 1],
-						0))
-				return -errno;
-		}
-	}
-	m = bpf_object__find_map_by_name(old, "rxl_acache");
-	if (!m || bpf_map__value_size(m) != sizeof(oe))
+	if (bpf_map__value_size(m) != sizeof(os))
 		return -EINVAL;
 	ofd = bpf_map__fd(m);
-	for (slot = 0; slot < RXL_ACACHE_SLOTS; slot++) {
-		live = fw->acache_live[slot];
+	max = bpf_map__max_entries(m);
+	for (id = 0; id < fw->max_conts && id < max; id++) {
+		live = fw->cont_mem[id].live;
 		if (live != 1 && live != 2)
 			continue;
-		idx = 2 * slot + (__u32)live - 1;
-		if (bpf_map_lookup_elem(fw->acache, &idx, &e) ||
-		    e.v.id >= fw->max_conts ||
-		    fw->cont_mem[e.v.id].live - 1 > 1)
-			continue;
-		memset(&oe, 0, sizeof(oe));
-		oe.family = e.family;
-		memcpy(oe.addr, e.addr, sizeof(oe.addr));
-		oe.c = fw->cont_mem[e.v.id].buf[fw->cont_mem[e.v.id].live - 1];
-		if (bpf_map_update_elem(ofd, &idx, &oe, 0))
+		c = fw->cont_mem[id].buf[live - 1];
+		err = old_any_keys(fw, &c);
+		if (err)
+			return err;
+		memset(&os, 0, sizeof(os));
+		os.live = 1;
+		memcpy(os.buf[0], &c, OLD_CONT_SIZE);
+		if (bpf_map_update_elem(ofd, &id, &os, 0))
 			return -errno;
 	}
 	return 0;

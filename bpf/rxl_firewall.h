@@ -9,7 +9,9 @@
  * shapes of its set, at most RXL_MAX_SHAPES per family. Judging a packet
  * costs one hash lookup per shape and a scan of at most RXL_MAX_SEGS
  * segments: the cost depends on the shapes present, never on the number
- * of rules. The lowest rank over all matches wins.
+ * of rules. Ingress TCP and UDP rules from anywhere (/0) have no shape and
+ * no key: their segments are in the container value (rxl_any_rule()). The
+ * lowest rank over all matches wins.
  */
 #ifndef _RXL_FIREWALL_H
 #define _RXL_FIREWALL_H
@@ -118,27 +120,51 @@ static __always_inline __u32 rxl_shape6(const struct rxl_container *c,
 }
 
 /*
- * A set of one shape, the common case (rules that differ only in ports
- * and protocol, or only /32 sources), is judged by that shape alone: no
- * loop, no best-rank bookkeeping. Otherwise the lowest rank over the
- * shapes wins.
+ * The rule of @c's ingress /0 rules of the packet's protocol (TCP or UDP,
+ * IPv6 when @v6) that judges it, or RXL_NO_RULE: their segments are in
+ * the value itself (rxl_container.any), so no hash lookup. @v6 is a
+ * constant: the index is 0..3 and the verifier bounds it.
+ */
+static __always_inline __u32 rxl_any_rule(const struct rxl_container *c,
+					  const struct rxl_pkt *p, __u32 v6)
+{
+	__u32 i = v6 ? 2 : 0;
+
+	if (p->proto == RXL_IPPROTO_UDP)
+		i++;
+	else if (p->proto != RXL_IPPROTO_TCP)
+		return RXL_NO_RULE;
+	if (!(c->any_mask & RXL_ANY_BIT(i)))
+		return RXL_NO_RULE;
+	return rxl_seg_match(&c->any[i & 3], p);
+}
+
+/*
+ * The /0 TCP and UDP rules are read from the value first
+ * (rxl_any_rule()); a set with no other shape (the common case: rules
+ * from anywhere that differ only in ports and protocol) needs no lookup at
+ * all. A set of one or two shapes is judged without the loop. The lowest
+ * rank over the value's segments and all shapes wins.
  */
 static __always_inline __u32 rxl_judge4(const struct rxl_container *c,
 					const struct rxl_pkt *p)
 {
 	struct rxl_rule4_key key = {};
-	__u32 best = RXL_NO_RULE, n = c->nshapes4, pbit;
+	__u32 best = rxl_any_rule(c, p, 0), n = c->nshapes4, pbit;
 	int i;
 
+	if (!n)
+		return rxl_live_rule(c, best);
 	key.set = c->set;
 	key.set_hi = c->id >> RXL_TAG_ID_BITS;
 	pbit = rxl_proto_bit(p->proto);
 	if (n == 1)
-		return rxl_live_rule(c, rxl_shape4(c, p, &key, 0, pbit));
+		return rxl_live_rule(c, rxl_better(best,
+					rxl_shape4(c, p, &key, 0, pbit)));
 	if (n == 2)
-		return rxl_live_rule(c,
+		return rxl_live_rule(c, rxl_better(best,
 				     rxl_better(rxl_shape4(c, p, &key, 0, pbit),
-						rxl_shape4(c, p, &key, 1, pbit)));
+						rxl_shape4(c, p, &key, 1, pbit))));
 	for (i = 0; i < RXL_MAX_SHAPES; i++) {
 		if (i >= n)
 			break;
@@ -151,18 +177,21 @@ static __always_inline __u32 rxl_judge6(const struct rxl_container *c,
 					const struct rxl_pkt *p)
 {
 	struct rxl_rule6_key key = {};
-	__u32 best = RXL_NO_RULE, n = c->nshapes6, pbit;
+	__u32 best = rxl_any_rule(c, p, 1), n = c->nshapes6, pbit;
 	int i;
 
+	if (!n)
+		return rxl_live_rule(c, best);
 	key.set = c->set;
 	key.set_hi = c->id >> RXL_TAG_ID_BITS;
 	pbit = rxl_proto_bit(p->proto);
 	if (n == 1)
-		return rxl_live_rule(c, rxl_shape6(c, p, &key, 0, pbit));
+		return rxl_live_rule(c, rxl_better(best,
+					rxl_shape6(c, p, &key, 0, pbit)));
 	if (n == 2)
-		return rxl_live_rule(c,
+		return rxl_live_rule(c, rxl_better(best,
 				     rxl_better(rxl_shape6(c, p, &key, 0, pbit),
-						rxl_shape6(c, p, &key, 1, pbit)));
+						rxl_shape6(c, p, &key, 1, pbit))));
 	for (i = 0; i < RXL_MAX_SHAPES; i++) {
 		if (i >= n)
 			break;

@@ -17,7 +17,9 @@
  *   rxl_addrs6      HASH  rxl_in6  -> struct rxl_addr_val
  *   rxl_conts       ARRAY[container id] struct rxl_cont_slot, mmapable,
  *                   sized by max-containers: two buffers of a
- *                   container's value and the word saying which is live
+ *                   container's value (with the port segments of its
+ *                   TCP/UDP rules from anywhere) and the word saying
+ *                   which is live
  *   rxl_acache_sel  ARRAY[RXL_ACACHE_SLOTS] __u64, mmapable: which buffer
  *                   of a slot is live (0 none, 1 or 2)
  *   rxl_acache      ARRAY[2 * RXL_ACACHE_SLOTS] struct rxl_acache_ent:
@@ -49,7 +51,7 @@
  * load for a number of ids ('rxlane attach DEV max-containers N'): ids
  * are 0..N-1. The counters are allocated whole for every possible CPU:
  * N x 48 bytes per CPU (192 KiB at the default). The values (rxl_conts)
- * once: N x 768 bytes (3 MiB at the default, 48 MiB at 65,536).
+ * once: N x 1,352 bytes (5.3 MiB at the default, 84.5 MiB at 65,536).
  */
 #define RXL_DEFAULT_CONTAINERS	4096	/* max-containers when attach gives none */
 #define RXL_MAX_CONTAINERS	65536	/* highest max-containers */
@@ -189,6 +191,32 @@ static inline void rxl_shape_add_proto(struct rxl_shape *sh, __u8 proto)
 		sh->protos |= rxl_proto_bit(proto);
 }
 
+/* rxl_container.any: IPv4 TCP, IPv4 UDP, IPv6 TCP, IPv6 UDP. */
+#define RXL_ANY_VALS		4
+#define RXL_ANY_BIT(i)		(1U << (i))
+
+/* Destination ports [lo, hi] (host order) decide by rule @rule. */
+struct rxl_seg {
+	__u16 lo;
+	__u16 hi;
+	__u32 rule;
+};
+_Static_assert(sizeof(struct rxl_seg) == 8, "rxl_seg size");
+
+/*
+ * All rules of a set with one (source prefix, protocol) resolved by
+ * userspace into sorted disjoint port segments, plus the rule that judges
+ * packets without ports (ICMP, other protocols, non-first fragments): the
+ * best rule whose port range is the full 0-65535.
+ */
+struct rxl_rule_val {
+	__u32 nsegs;		/* <= RXL_MAX_SEGS */
+	__u32 portless;		/* rule reference or RXL_NO_RULE */
+	struct rxl_seg segs[RXL_MAX_SEGS];
+};
+_Static_assert(sizeof(struct rxl_rule_val) == 8 + 8 * RXL_MAX_SEGS,
+	       "rxl_rule_val size");
+
 /*
  * The value of a container, found through its id (struct rxl_cont_slot).
  * It carries the active rule set (its tag, counter base and shapes), so
@@ -215,9 +243,34 @@ struct rxl_container {
 	 * this value, which brings the new last_rank, is (rxl_live_rule()).
 	 */
 	__u32 last_rank;
+	/*
+	 * Ingress rules from anywhere (source /0) of TCP and UDP: their port
+	 * segments, resolved as a rule key's value would be, live here and
+	 * not in rxl_rules4/6 (rxl_any_idx()). The judge reads them from the
+	 * value it already holds (no hash lookup), and they flip with it.
+	 * Only the entries whose RXL_ANY_BIT() is in @any_mask are read: a
+	 * zeroed value has none. Such rules form no shape.
+	 */
+	__u32 any_mask;
+	struct rxl_rule_val any[RXL_ANY_VALS];
 };
 _Static_assert(sizeof(struct rxl_container) ==
-	       28 + 4 * RXL_CONT_MAX_VNIS + 2 * 8 * 20, "rxl_container size");
+	       28 + 4 * RXL_CONT_MAX_VNIS + 2 * 8 * 20 + 4 +
+	       RXL_ANY_VALS * (8 + 8 * RXL_MAX_SEGS), "rxl_container size");
+
+/*
+ * The entry of rxl_container.any for an ingress /0 rule of @family (4 or
+ * 6) and protocol @proto (6 TCP or 17 UDP; -1 for any other protocol,
+ * whose /0 rules stay rule keys).
+ */
+static inline int rxl_any_idx(int family, __u8 proto)
+{
+	int i = family == 6 ? 2 : 0;
+
+	if (proto == 6)
+		return i;
+	return proto == 17 ? i + 1 : -1;
+}
 
 /*
  * Egress ("out") rule shapes share a family's RXL_MAX_SHAPES with the
@@ -367,28 +420,6 @@ struct rxl_rule6_key {
 	__u8 set_hi;
 };
 _Static_assert(sizeof(struct rxl_rule6_key) == 24, "rxl_rule6_key size");
-
-/* Destination ports [lo, hi] (host order) decide by rule @rule. */
-struct rxl_seg {
-	__u16 lo;
-	__u16 hi;
-	__u32 rule;
-};
-_Static_assert(sizeof(struct rxl_seg) == 8, "rxl_seg size");
-
-/*
- * All rules of a set with one (source prefix, protocol) resolved by
- * userspace into sorted disjoint port segments, plus the rule that judges
- * packets without ports (ICMP, other protocols, non-first fragments): the
- * best rule whose port range is the full 0-65535.
- */
-struct rxl_rule_val {
-	__u32 nsegs;		/* <= RXL_MAX_SEGS */
-	__u32 portless;		/* rule reference or RXL_NO_RULE */
-	struct rxl_seg segs[RXL_MAX_SEGS];
-};
-_Static_assert(sizeof(struct rxl_rule_val) == 8 + 8 * RXL_MAX_SEGS,
-	       "rxl_rule_val size");
 
 /* ---- counters (per-CPU) ------------------------------------------------- */
 struct rxl_counter {

@@ -230,7 +230,10 @@ static void chk_intent(struct chk *k)
 			   CLI_INTENT_REC, why);
 }
 
-/* The fast path's own consistency: keys of no set, the address cache. */
+/*
+ * The fast path's own consistency: keys of no set, the address cache,
+ * container values no address leads to.
+ */
 static int chk_fast_path(struct chk *k)
 {
 	long bad = rxl_fw_dead_keys(&k->c->fw, k->repair);
@@ -247,6 +250,13 @@ static int chk_fast_path(struct chk *k)
 	if (bad)
 		chk_report(k, NULL, -1, k->repair,
 			   "%ld address cache slots disagree with the address maps",
+			   bad);
+	bad = rxl_fw_conts_unreached(&k->c->fw, k->repair);
+	if (bad < 0)
+		return cli_fw_err(k->c, "reading the container values");
+	if (bad)
+		chk_report(k, NULL, -1, k->repair,
+			   "%ld container values in rxl_conts are live with no address leading to them",
 			   bad);
 	return 0;
 }

@@ -255,6 +255,13 @@ int rxl_fw_purge_left(struct rxl_fw *fw);
 /* Address cache slots that disagree with the maps: count, or repair. */
 long rxl_fw_acache_stale(struct rxl_fw *fw, bool repair);
 /*
+ * Live values in rxl_conts that no address leads to (left by a container
+ * add or del killed between the value and its addresses; harmless: no
+ * packet reads them); with @repair, they are cleared (the lock is taken).
+ * Return: how many, or -errno.
+ */
+long rxl_fw_conts_unreached(struct rxl_fw *fw, bool repair);
+/*
  * Remove the index of the pinned maps (fw_index.c); the next change makes
  * it anew from one walk. rxl_fw_dead_keys() with @purge does this too.
  */

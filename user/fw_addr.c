@@ -74,6 +74,54 @@ int rxl_vtep_find(struct rxl_fw *fw, const struct rxl_addr *a,
 
 /* ---- container values (rxl_conts, include/rxlane_maps.h) -------------- */
 
+/* Marks the container each address leads to (rxl_fw_conts_unreached()). */
+static int rxl_mark_reached(struct rxl_fw *fw, const struct rxl_addr *a,
+			    const struct rxl_container *v, void *arg)
+{
+	__u8 *reached = arg;
+
+	(void)a;
+	if (v->id < fw->max_conts)
+		reached[v->id] = 1;
+	return 0;
+}
+
+long rxl_fw_conts_unreached(struct rxl_fw *fw, bool repair)
+{
+	__u8 *reached;
+	long n = 0;
+	__u32 id;
+	int err;
+
+	if (!fw->cont_mem)
+		return 0;
+	reached = calloc(fw->max_conts ?: 1, 1);
+	if (!reached)
+		return rxl_fail(fw, -ENOMEM, "out of memory");
+	err = repair ? rxl_lock(fw) : 0;
+	if (err)
+		goto out_free;
+	err = rxl_walk_addrs(fw, rxl_mark_reached, reached);
+	for (id = 0; !err && id < fw->max_conts; id++) {
+		if (reached[id] ||
+		    __atomic_load_n(&fw->cont_mem[id].live, __ATOMIC_ACQUIRE) ==
+		    RXL_CONT_LIVE_NONE)
+			continue;
+		n++;
+		/* No address leads to it: no new packet reads it. */
+		if (repair)
+			rxl_cont_clear(fw, id);
+	}
+	/* A packet that read it before its address went has finished. */
+	if (!err && repair && n)
+		err = rxl_grace_period(fw);
+	if (repair)
+		rxl_unlock(fw, 0);
+out_free:
+	free(reached);
+	return err ?: n;
+}
+
 /* The slot of container @id in the mapping, NULL past max-containers. */
 static struct rxl_cont_slot *rxl_cont_slot_of(struct rxl_fw *fw, __u32 id)
 {

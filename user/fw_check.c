@@ -171,6 +171,10 @@ static int rxl_verify_keys(struct rxl_fw *fw, const struct rxl_entry *e,
 	while (i < n) {
 		for (j = i + 1; j < n && rxl_same_group(&e[i], &e[j]); j++)
 			;
+		if (rxl_entry_any(&e[i]) >= 0) {
+			i = j;	/* in the value: rxl_verify_any() */
+			continue;
+		}
 		rxl_entry_key(&e[i], tag, &k);
 		fd = e[i].family == 4 ? fw->rules4 : fw->rules6;
 		err = rxl_resolve(RXL_WHY(fw), &e[i], j - i, &want);
@@ -186,6 +190,40 @@ static int rxl_verify_keys(struct rxl_fw *fw, const struct rxl_entry *e,
 			return 2;
 		}
 		i = j;
+	}
+	return 0;
+}
+
+/*
+ * The segments of rules from anywhere in value @v against @want's (the
+ * compiled set's, references: ranks): the same verdict for every port.
+ */
+static int rxl_verify_any(const struct rxl_container *want,
+			  const struct rxl_container *v,
+			  const struct rxl_slot_ranks *sr, char *why,
+			  size_t len)
+{
+	static const char *const what[RXL_ANY_VALS] = {
+		"0.0.0.0/0 proto 6", "0.0.0.0/0 proto 17",
+		"::/0 proto 6", "::/0 proto 17",
+	};
+	struct rxl_rule_val a, b;
+	int i;
+
+	for (i = 0; i < RXL_ANY_VALS; i++) {
+		memset(&a, 0, sizeof(a));
+		a.portless = RXL_NO_RULE;
+		b = a;
+		if (want->any_mask & RXL_ANY_BIT(i))
+			a = want->any[i];
+		if (v->any_mask & RXL_ANY_BIT(i)) {
+			b = v->any[i];
+			rxl_val_to_ranks(&b, sr);
+		}
+		if (!rxl_val_equiv(&a, &b)) {
+			snprintf(why, len, "%s", what[i]);
+			return 2;
+		}
 	}
 	return 0;
 }
@@ -286,8 +324,10 @@ int rxl_fw_container_verify(struct rxl_fw *fw, const struct rxl_cont_spec *s,
 			sr.slot[sr.n] = slot_of[r];
 			sr.rank[sr.n++] = r;
 		}
-	err = rxl_verify_keys(fw, e, ne, rxl_cont_tag(v), &sr, src,
-			      sizeof(src));
+	err = rxl_any_vals(RXL_WHY(fw), e, ne, &want) ?:
+	      rxl_verify_keys(fw, e, ne, rxl_cont_tag(v), &sr, src,
+			      sizeof(src)) ?:
+	      rxl_verify_any(&want, v, &sr, src, sizeof(src));
 	if (err > 0)
 		snprintf(why, len, "rules for source %s %s", src,
 			 err == 1 ? "missing from the fast path" :

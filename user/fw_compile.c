@@ -324,6 +324,10 @@ int rxl_shapes(char *why, size_t len, const struct rxl_entry *e, size_t n,
 		__u8 any = e[i].proto == 0;
 		struct rxl_shape *sh;
 
+		/* In the value (rxl_any_vals()): looked up by no shape. */
+		if (rxl_entry_any(&e[i]) >= 0)
+			continue;
+
 		for (k = 0; k < ns; k++) {
 			sh = rxl_shape_at(c, &e[i], k);
 			if (sh->plen == e[i].plen && sh->any_proto == any)
@@ -345,6 +349,31 @@ int rxl_shapes(char *why, size_t len, const struct rxl_entry *e, size_t n,
 		rxl_shape_add_proto(sh, e[i].proto);
 		rxl_prefix_mask(e[i].plen, sh->mask);
 		rxl_nshapes_inc(c, e[i].family, e[i].dir);
+	}
+	return 0;
+}
+
+int rxl_any_vals(char *why, size_t len, const struct rxl_entry *e, size_t n,
+		 struct rxl_container *c)
+{
+	size_t i = 0, j;
+	int a, err;
+
+	c->any_mask = 0;
+	memset(c->any, 0, sizeof(c->any));
+	for (a = 0; a < RXL_ANY_VALS; a++)
+		c->any[a].portless = RXL_NO_RULE;
+	while (i < n) {
+		for (j = i + 1; j < n && rxl_same_group(&e[i], &e[j]); j++)
+			;
+		a = rxl_entry_any(&e[i]);
+		if (a >= 0) {
+			err = rxl_resolve(why, len, &e[i], j - i, &c->any[a]);
+			if (err)
+				return err;
+			c->any_mask |= RXL_ANY_BIT(a);
+		}
+		i = j;
 	}
 	return 0;
 }

@@ -75,6 +75,25 @@ static inline __u64 rxl_key_tag(const void *key, size_t ksz)
 	return (__u64)((const __u8 *)key)[ksz - 1] << 32 | set;
 }
 
+/*
+ * The entry of rxl_container.any that holds @e (an ingress rule from
+ * anywhere of TCP or UDP: no rule key, no shape), or -1 for an entry kept
+ * in the rule keys.
+ */
+static inline int rxl_entry_any(const struct rxl_entry *e)
+{
+	if (e->dir != RXL_RULE_IN || e->plen)
+		return -1;
+	return rxl_any_idx(e->family, e->proto);
+}
+
+/*
+ * The segments of the entries @e (sorted, references final) that
+ * rxl_entry_any() places in the value, into @c->any and @c->any_mask.
+ */
+int rxl_any_vals(char *why, size_t len, const struct rxl_entry *e, size_t n,
+		 struct rxl_container *c);
+
 /* The rule key of @e's group in set @tag. */
 void rxl_entry_key(const struct rxl_entry *e, __u64 tag, union rxl_any_key *k);
 /* Resolve the @n entries of one group into disjoint port segments in @v. */

@@ -180,10 +180,19 @@ struct rxl_idx_build {
 	bool too_big;			/* a set past RXL_IDX_SLOTS/KEYS */
 };
 
+/* rxl_val_slots() callback: a slot of the set being collected. */
+struct rxl_idx_slot_arg {
+	struct rxl_idx_build *b;
+	struct rxl_idx_set *set;
+};
+
+static void rxl_idx_note_slot(void *arg, __u32 slot);
+
 static int rxl_idx_collect(struct rxl_fw *fw, const struct rxl_addr *a,
 			   const struct rxl_container *v, void *arg)
 {
 	struct rxl_idx_build *b = arg;
+	struct rxl_idx_slot_arg sa = { .b = b };
 	struct rxl_idx_cont *c;
 	size_t i;
 
@@ -205,6 +214,9 @@ static int rxl_idx_collect(struct rxl_fw *fw, const struct rxl_addr *a,
 	b->live[b->nlive].tag = rxl_cont_tag(v);
 	b->live[b->nlive].base = v->rule_base;
 	b->live[b->nlive].set->nrules = v->nrules;
+	/* The slots of its rules from anywhere: no key names them. */
+	sa.set = b->live[b->nlive].set;
+	rxl_any_slots(v, rxl_idx_note_slot, &sa);
 	b->nlive++;
 	return 0;
 }
@@ -215,12 +227,6 @@ static int rxl_idx_cmp_live(const void *a, const void *b)
 
 	return x->tag < y->tag ? -1 : x->tag > y->tag;
 }
-
-/* rxl_val_slots() callback: a slot of the set being collected. */
-struct rxl_idx_slot_arg {
-	struct rxl_idx_build *b;
-	struct rxl_idx_set *set;
-};
 
 static void rxl_idx_note_slot(void *arg, __u32 slot)
 {
@@ -609,6 +615,8 @@ int rxl_idx_set_new(struct rxl_fw *fw, __u32 id, __u32 old_nrules,
 	for (i = 0; i < ne; i = j) {
 		for (j = i + 1; j < ne && rxl_same_group(&e[i], &e[j]); j++)
 			;
+		if (rxl_entry_any(&e[i]) >= 0)
+			continue;	/* in the value: no key */
 		if (set->nkeys == RXL_IDX_KEYS)
 			break;
 		set->key[set->nkeys].family = e[i].family;

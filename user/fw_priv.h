@@ -90,6 +90,8 @@ typedef void (*rxl_slot_fn)(void *arg, __u32 slot);
 /* Call @fn for each counter slot value @v refers to (from @base). */
 void rxl_val_slots(const struct rxl_rule_val *v, __u32 base,
 		   rxl_slot_fn fn, void *arg);
+/* Call @fn for each counter slot the any segments of @c refer to. */
+void rxl_any_slots(const struct rxl_container *c, rxl_slot_fn fn, void *arg);
 /* The @n lowest counter slots no live set refers to, ascending. */
 int rxl_slots_pick(struct rxl_fw *fw, __u32 n, __u32 *slots);
 /*

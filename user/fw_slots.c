@@ -8,7 +8,8 @@
  * of N rules gets the N lowest free slots in rank order, so "lowest
  * reference wins" still means "best rank wins" within the set, and no run
  * of N free slots is needed. A slot is in use while a key of a live set
- * (one a container's value names) refers to it; a set stops being live
+ * (one a container's value names), or that value's own segments of rules
+ * from anywhere (rxl_container.any), refers to it; a set stops being live
  * only after a flip away from it and a grace period, so a slot is reused
  * only after that (Documentation/fastpath.rst, "Rule counters").
  */
@@ -27,9 +28,15 @@ struct rxl_live {
 	__u32 base;
 };
 
+/*
+ * The live sets; @fn, when set, is called with every slot their values'
+ * any segments refer to (rxl_any_slots()), which no key names.
+ */
 struct rxl_lives {
 	struct rxl_live *l;
 	size_t n;
+	rxl_slot_fn fn;
+	void *arg;
 };
 
 static int rxl_live_collect(struct rxl_fw *fw, const struct rxl_addr *a,
@@ -39,6 +46,8 @@ static int rxl_live_collect(struct rxl_fw *fw, const struct rxl_addr *a,
 
 	(void)fw;
 	(void)a;
+	if (v->nrules && lv->fn)
+		rxl_any_slots(v, lv->fn, lv->arg);
 	if (v->nrules && lv->n < 2 * RXL_MAX_ADDRS)
 		lv->l[lv->n++] = (struct rxl_live){ rxl_cont_tag(v),
 						    v->rule_base };
@@ -74,6 +83,15 @@ void rxl_val_slots(const struct rxl_rule_val *v, __u32 base,
 	for (i = 0; i < v->nsegs && i < RXL_MAX_SEGS; i++)
 		if (v->segs[i].rule != RXL_NO_RULE)
 			fn(arg, base + (v->segs[i].rule & RXL_RULE_RANK));
+}
+
+void rxl_any_slots(const struct rxl_container *c, rxl_slot_fn fn, void *arg)
+{
+	__u32 a;
+
+	for (a = 0; a < RXL_ANY_VALS; a++)
+		if (c->any_mask & RXL_ANY_BIT(a))
+			rxl_val_slots(&c->any[a], c->rule_base, fn, arg);
 }
 
 /* rxl_refs_walk()'s state across the batches. */
@@ -115,6 +133,20 @@ static int rxl_refs_walk(struct rxl_fw *fw, const struct rxl_lives *lv,
 	return lv->n ? rxl_rule_batches(fw, rxl_refs_batch, &r) : 0;
 }
 
+/*
+ * Call @fn for every counter slot the set of @v refers to: its keys' and
+ * its value's any segments'.
+ */
+static int rxl_set_refs(struct rxl_fw *fw, const struct rxl_container *v,
+			rxl_slot_fn fn, void *arg)
+{
+	struct rxl_live one = { rxl_cont_tag(v), v->rule_base };
+	struct rxl_lives lv = { .l = &one, .n = 1 };
+
+	rxl_any_slots(v, fn, arg);
+	return rxl_refs_walk(fw, &lv, fn, arg);
+}
+
 /* Slots in use: a byte per slot of rxl_rule_cnt. */
 struct rxl_used {
 	__u8 *map;
@@ -134,6 +166,8 @@ static int rxl_slots_in_use(struct rxl_fw *fw, struct rxl_used *u)
 {
 	struct rxl_lives lv = {
 		.l = calloc(2 * RXL_MAX_ADDRS, sizeof(*lv.l)),
+		.fn = rxl_mark_used,
+		.arg = u,
 	};
 	int err;
 
@@ -190,14 +224,12 @@ static void rxl_note_top(void *arg, __u32 slot)
 int rxl_slot_after(struct rxl_fw *fw, const struct rxl_container *v,
 		   __u32 *slot)
 {
-	struct rxl_live one = { rxl_cont_tag(v), v->rule_base };
-	struct rxl_lives lv = { .l = &one, .n = 1 };
 	struct rxl_top t = {};
 	struct rxl_used u = {};
 	__u32 s;
 	int err;
 
-	err = rxl_refs_walk(fw, &lv, rxl_note_top, &t) ?:
+	err = rxl_set_refs(fw, v, rxl_note_top, &t) ?:
 	      rxl_slots_in_use(fw, &u);
 	if (err)
 		goto out;
@@ -289,8 +321,6 @@ static void rxl_mark_rank(void *arg, __u32 rank)
 int rxl_rank_slots(struct rxl_fw *fw, const struct rxl_container *v,
 		   const struct rxl_entry *e, size_t ne, __u32 *slot)
 {
-	struct rxl_live one = { rxl_cont_tag(v), v->rule_base };
-	struct rxl_lives lv = { .l = &one, .n = 1 };
 	struct rxl_used ranks = { .n = v->nrules };
 	struct rxl_slot_list l = {};
 	struct rxl_rule_val val;
@@ -310,7 +340,7 @@ int rxl_rank_slots(struct rxl_fw *fw, const struct rxl_container *v,
 		rxl_val_slots(&val, 0, rxl_mark_rank, &ranks);
 		i = j;
 	}
-	err = rxl_refs_walk(fw, &lv, rxl_list_add, &l);
+	err = rxl_set_refs(fw, v, rxl_list_add, &l);
 	if (err)
 		goto out;
 	rxl_list_uniq(&l);
@@ -355,8 +385,6 @@ int rxl_fw_rule_counter(struct rxl_fw *fw, __u32 id, __u32 rank,
 			struct rxl_counter *out)
 {
 	struct rxl_cont_addrs *ca = calloc(1, sizeof(*ca));
-	struct rxl_live one;
-	struct rxl_lives lv = { .l = &one, .n = 1 };
 	struct rxl_slot_list l = {};
 	int err;
 
@@ -370,8 +398,7 @@ int rxl_fw_rule_counter(struct rxl_fw *fw, __u32 id, __u32 rank,
 			       id, ca->val.nrules, rank);
 	if (err)
 		goto out;
-	one = (struct rxl_live){ rxl_cont_tag(&ca->val), ca->val.rule_base };
-	err = rxl_refs_walk(fw, &lv, rxl_list_add, &l);
+	err = rxl_set_refs(fw, &ca->val, rxl_list_add, &l);
 	if (err)
 		goto out;
 	rxl_list_uniq(&l);

@@ -565,8 +565,17 @@ int rxl_fw_container_del(struct rxl_fw *fw, __u32 id)
 		goto out_free;
 	rxl_idx_use(fw);
 	err = rxl_container_addrs(fw, id, ca);
-	if (!err && !ca->n)
+	if (!err && !ca->n) {
+		/*
+		 * A deletion killed between its addresses and its value left
+		 * the value live: it goes now, as it would have then.
+		 */
+		if (!rxl_cont_read(fw, id, &ca->val)) {
+			rxl_cont_clear(fw, id);
+			rxl_grace_period(fw);
+		}
 		err = rxl_fail(fw, -ENOENT, "container %u does not exist", id);
+	}
 	if (err)
 		goto out_unlock;
 	for (i = 0; i < ca->n; i++) {
@@ -641,6 +650,10 @@ static int rxl_write_set(struct rxl_fw *fw, const struct rxl_entry *e,
 			for (j = i + 1; j < n && rxl_same_group(&e[i], &e[j]);
 			     j++)
 				;
+			if (rxl_entry_any(&e[i]) >= 0) {
+				i = j;	/* in the value (rxl_any_vals()) */
+				continue;
+			}
 			if (e[i].family == 4) {
 				rxl_entry_key(&e[i], tag, &k);
 				k4[n4] = k.k4;
@@ -726,7 +739,12 @@ int rxl_fw_rules_replace(struct rxl_fw *fw, __u32 id,
 	      rxl_set_slots(fw, id, ca->val.nrules, tag, e, ne, nrules);
 	if (err)
 		goto out_unlock;
-	err = rxl_write_set(fw, e, ne, tag);
+	/* A refusal here undoes the slots as rxl_write_set()'s own does. */
+	err = rxl_any_vals(RXL_WHY(fw), e, ne, &nv);
+	if (err)
+		rxl_delete_set(fw, tag);
+	else
+		err = rxl_write_set(fw, e, ne, tag);
 	if (err)
 		goto out_unlock;
 
@@ -771,23 +789,45 @@ static int rxl_append_entry(struct rxl_fw *fw, const struct rxl_entry *e,
 	return rxl_fill_ports(v, e->lo, e->hi, e->ref, changed);
 }
 
+/*
+ * @e, a rule from anywhere of TCP or UDP, appended to the segments in the
+ * value @nv (rxl_container.any): written with the value, as a replace.
+ */
+static int rxl_append_any(struct rxl_container *nv, const struct rxl_entry *e,
+			  bool *changed)
+{
+	int a = rxl_entry_any(e);
+
+	if (!(nv->any_mask & RXL_ANY_BIT(a))) {
+		memset(&nv->any[a], 0, sizeof(nv->any[a]));
+		nv->any[a].portless = RXL_NO_RULE;
+		nv->any_mask |= RXL_ANY_BIT(a);
+	}
+	return rxl_fill_ports(&nv->any[a], e->lo, e->hi, e->ref, changed);
+}
+
 static int rxl_append_write(struct rxl_fw *fw,
 			    const struct rxl_entry *e, size_t ne,
 			    const union rxl_any_key *k,
 			    const struct rxl_rule_val *v,
 			    const struct rxl_container *nv, __u32 slot)
 {
-	unsigned int i;
+	unsigned int i, keys = 0;
 	int err;
 
 	err = rxl_zero_percpu(fw, fw->rule_cnt, slot, 1,
 			      sizeof(struct rxl_counter));
-	for (i = 0; !err && i < ne; i++)
+	for (i = 0; !err && i < ne; i++) {
+		/* A rule from anywhere of TCP or UDP is in @nv alone. */
+		if (rxl_entry_any(&e[i]) >= 0)
+			continue;
+		keys++;
 		if (bpf_map_update_elem(e[i].family == 4 ? fw->rules4 :
 					fw->rules6, &k[i], &v[i], 0))
 			err = rxl_fail(fw, -errno, "writing rules: %s%s",
 				       strerror(errno), errno == E2BIG ?
 				       " (rule table full)" : "");
+	}
 	/*
 	 * The key is live now; the container's value brings nrules along.
 	 * Each update above replaced a live hash element, and 6.1's
@@ -795,7 +835,7 @@ static int rxl_append_write(struct rxl_fw *fw,
 	 * of that map: a grace period after each, before any other update,
 	 * so no packet still reads an element when it is reused.
 	 */
-	if (!err)
+	if (!err && keys)
 		err = rxl_grace_period(fw);
 	return err ?: rxl_flip(fw, nv);
 }
@@ -838,7 +878,9 @@ static int rxl_rule_append(struct rxl_fw *fw, __u32 id,
 	if (r->family != AF_INET)
 		rxl_add_entry(&e[ne++], r, 6, ref);
 	for (i = 0; !err && i < ne; i++)
-		err = rxl_has_shape(&nv, &e[i]) ?:
+		err = rxl_entry_any(&e[i]) >= 0 ?
+		      rxl_append_any(&nv, &e[i], &changed) :
+		      rxl_has_shape(&nv, &e[i]) ?:
 		      rxl_append_entry(fw, &e[i], rxl_cont_tag(&nv), &k[i],
 				       &v[i], &changed);
 	/* Shadowed by earlier rules (a duplicate is): the caller decides. */
@@ -1037,7 +1079,11 @@ static int rxl_apply_locked(struct rxl_fw *fw, const struct rxl_cont_spec *s,
 				    e, ne, s->nrules);
 		if (err)
 			goto out;
-		err = rxl_write_set(fw, e, ne, tag);
+		err = rxl_any_vals(RXL_WHY(fw), e, ne, &nv);
+		if (err)
+			rxl_delete_set(fw, tag);
+		else
+			err = rxl_write_set(fw, e, ne, tag);
 		if (err)
 			goto out;
 		nv.set = (__u32)tag;

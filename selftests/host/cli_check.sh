@@ -174,6 +174,23 @@ mapfile -t B < <(bpftool -j map lookup pinned "$REC" key $IKEY |
 B[VSZ - 1]=01
 corrupt_intent "a record longer than an intent" "bytes past the intent's [0-9]*" "${B[@]}"
 
+# 6b. A live container value no address leads to (a container add or del
+# killed between the value and its addresses): reported, --repair clears
+# it. Made behind the CLI's back: a value of id 77 with one address, the
+# address then deleted.
+fwt container 77 10.200.0.77 || rxl_fail "fw_tool container 77"
+bpftool map delete pinned "$RXLANE_PIN_DIR/rxl_addrs4" key 10 200 0 77 ||
+	rxl_fail "deleting 10.200.0.77"
+want_found "1 container values in rxl_conts are live with no address leading to them"
+out=$(cli check --repair)
+grep -q "1 container values in rxl_conts are live with no address leading to them: repaired" <<<"$out" ||
+	rxl_fail "check --repair of the unreached value: $out"
+out=$(cli check) || rxl_fail "check after the repair of the unreached value: $out"
+live=$(bpftool -j map lookup pinned "$RXLANE_PIN_DIR/rxl_conts" key 77 0 0 0 |
+	jq -r '.value[0:8] | join(" ")')
+[ "$live" = "0x00 0x00 0x00 0x00 0x00 0x00 0x00 0x00" ] ||
+	rxl_fail "id 77's value is still live (its live word: $live)"
+
 # 7. Nothing attached: check still reads the records and the intent.
 cli detach v0 >/dev/null || rxl_fail "detach v0"
 rm -f "$RXLANE_PIN_DIR"/rxl_* || rxl_fail "removing the fast path's pins"

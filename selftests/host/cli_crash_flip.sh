@@ -45,6 +45,17 @@ cat > "$TMPD/c.json" <<'JSON'
    "default": "allow", "rules": ["drop proto tcp dport 80",
 				 "allow proto tcp dport 443"]}]}
 JSON
+# Rules from anywhere (in the container's value, fastpath.rst "Rules from
+# anywhere") and a /32 of the same ports (a rule key) in one set: the
+# value's segments and the keys change in one replace.
+cat > "$TMPD/d.json" <<'JSON'
+{"schema": 1, "containers": [
+  {"name": "web", "ips": ["10.200.0.2", "10.200.0.5", "fd00::2"],
+   "default": "allow", "rules": ["allow proto tcp from 192.0.2.9/32 dport 22",
+				 "allow proto tcp from 2001:db8::9/128 dport 80",
+				 "drop proto tcp dport 22",
+				 "drop proto tcp dport 80"]}]}
+JSON
 # Each changes the verdict of at least one probe, by each path that
 # flips a container's value: an append in place (of one family, and of
 # both: it extends the IPv4 key and then the IPv6 one, and the rule stays
@@ -56,6 +67,7 @@ CMDS=(
 	"fw flush web"
 	"container set web default allow"
 	"policy apply $TMPD/b.json"
+	"policy apply $TMPD/d.json"
 )
 PROBES=""
 for d in 10.200.0.2 10.200.0.5; do

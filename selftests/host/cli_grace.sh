@@ -41,6 +41,11 @@ STEPS=(
 	"fw add web allow proto udp dport 1000-2000"
 	"fw add web allow from 192.0.2.0/24"
 	"fw add web allow from 2001:db8::/32 proto tcp dport 8080"
+	# The second extends the /24 TCP key in place: an append of a TCP
+	# or UDP rule from anywhere writes no key (it is in the container's
+	# value: fastpath.rst, "Rules from anywhere").
+	"fw add web allow from 198.51.100.0/24 proto tcp dport 22"
+	"fw add web allow from 198.51.100.0/24 proto tcp dport 23"
 	"fw add web drop proto udp dport 53 prio 5"
 	"fw add web allow proto tcp dport 8443"
 	"container set web default allow"

@@ -799,6 +799,87 @@ TEST_F(fp, priorities)
 	CHECK_VERDICT(&p, XDP_DROP, RXL_DROP_RULE, "tie: first listed drop");
 }
 
+/*
+ * Rules from anywhere of TCP and UDP are judged from the container's
+ * value (rxl_container.any), not from rule keys: the lowest rank still
+ * wins over them and the keys' rules (a /32 of the same port), in both
+ * orders, both families, both protocols; they leave no key; an append of
+ * one (fw add) writes the value like a replace and is judged last.
+ */
+TEST_F(fp, any_rules_in_value)
+{
+	static const char *const src[2][2] = {
+		{ "10.9.1.1", "10.9.1.2" }, { "fd00:9::1", "fd00:9::2" },
+	};
+	static const char *const pname[2] = { "tcp", "udp" };
+	static const __u8 proto[2] = { IPPROTO_TCP, IPPROTO_UDP };
+	char r0[96], r1[96], what[128];
+	const char *t[2];
+	struct rxl_rule ar;
+	char err[128];
+	int f, q, fam;
+	struct pkt p;
+
+	for (f = 0; f < 2; f++)
+	for (q = 0; q < 2; q++) {
+		fam = f ? 6 : 4;
+		/* The /0 rule first: it judges the /32's source too. */
+		snprintf(r0, sizeof(r0), "prio 1 proto %s dport 80 drop",
+			 pname[q]);
+		snprintf(r1, sizeof(r1), "prio 2 proto %s from %s/%u dport 80 allow",
+			 pname[q], src[f][0], f ? 128 : 32);
+		t[0] = r0;
+		t[1] = r1;
+		ASSERT_EQ(0, set_rules(&self->fw, CID, false, t, 2));
+		/* Only the /32 (or /128) has a key. */
+		EXPECT_EQ(f ? 0 : 1, count_keys(self->fw.rules4,
+						 sizeof(struct rxl_rule4_key)));
+		EXPECT_EQ(f ? 1 : 0, count_keys(self->fw.rules6,
+						 sizeof(struct rxl_rule6_key)));
+		snprintf(what, sizeof(what), "IPv%d %s: /0 drop before /%u allow",
+			 fam, pname[q], f ? 128 : 32);
+		mk_plain(&p, fam, src[f][0], f ? CONT6 : CONT4, proto[q], 80);
+		CHECK_VERDICT(&p, XDP_DROP, RXL_DROP_RULE, what);
+		EXPECT_EQ(1, rule_hits(&self->fw, 0)) TH_LOG("%s", what);
+		mk_plain(&p, fam, src[f][1], f ? CONT6 : CONT4, proto[q], 80);
+		CHECK_VERDICT(&p, XDP_DROP, RXL_DROP_RULE, what);
+		mk_plain(&p, fam, src[f][1], f ? CONT6 : CONT4, proto[q], 81);
+		CHECK_VERDICT(&p, XDP_PASS, NO_DROP, what);
+		/* The /32 first: its source passes, any other is dropped. */
+		r0[5] = '2';
+		r1[5] = '1';
+		ASSERT_EQ(0, set_rules(&self->fw, CID, false, t, 2));
+		snprintf(what, sizeof(what), "IPv%d %s: /%u allow before /0 drop",
+			 fam, pname[q], f ? 128 : 32);
+		mk_plain(&p, fam, src[f][0], f ? CONT6 : CONT4, proto[q], 80);
+		CHECK_VERDICT(&p, XDP_PASS, NO_DROP, what);
+		EXPECT_EQ(1, rule_hits(&self->fw, 0)) TH_LOG("%s", what);
+		EXPECT_EQ(0, rule_hits(&self->fw, 1)) TH_LOG("%s", what);
+		mk_plain(&p, fam, src[f][1], f ? CONT6 : CONT4, proto[q], 80);
+		CHECK_VERDICT(&p, XDP_DROP, RXL_DROP_RULE, what);
+		EXPECT_EQ(1, rule_hits(&self->fw, 1)) TH_LOG("%s", what);
+		/*
+		 * An append from anywhere is judged after both: only the
+		 * ports no rule had. No key is written for it.
+		 */
+		snprintf(r0, sizeof(r0), "proto %s dport 80-90 allow",
+			 pname[q]);
+		ASSERT_EQ(0, rxl_parse_rule(r0, &ar, err, sizeof(err)));
+		ASSERT_EQ(0, rxl_fw_rule_append(&self->fw, CID, &ar))
+			TH_LOG("%s", rxl_fw_error(&self->fw));
+		EXPECT_EQ(1, count_keys(f ? self->fw.rules6 : self->fw.rules4,
+					f ? sizeof(struct rxl_rule6_key) :
+					    sizeof(struct rxl_rule4_key)));
+		snprintf(what, sizeof(what), "IPv%d %s: appended /0 allow",
+			 fam, pname[q]);
+		mk_plain(&p, fam, src[f][1], f ? CONT6 : CONT4, proto[q], 80);
+		CHECK_VERDICT(&p, XDP_DROP, RXL_DROP_RULE, what);
+		mk_plain(&p, fam, src[f][1], f ? CONT6 : CONT4, proto[q], 85);
+		CHECK_VERDICT(&p, XDP_PASS, NO_DROP, what);
+		EXPECT_EQ(1, rule_hits(&self->fw, 2)) TH_LOG("%s", what);
+	}
+}
+
 TEST_F(fp, default_policies)
 {
 	struct pkt p;
@@ -2350,7 +2431,7 @@ static int shape4_of(struct rxl_fw *fw, unsigned int plen,
 /*
  * The compiler records in each shape the protocols its rules name, and the
  * program skips a shape's lookup for any other protocol: the issue's two
- * shapes (udp dport 8080 from anywhere; tcp from a /32) judge as before.
+ * shapes (udp dport 8080 from a /8; tcp from a /32) judge as before.
  * A mask that omits a protocol a shape's rules name is a wrong verdict
  * (the program honours the mask), protos 0 (pins of an older build) looks
  * up always, and a rule appended in place with a protocol new to its
@@ -2363,10 +2444,11 @@ TEST_F(fp, shape_protocol_mask)
 	char err[128];
 	int k0, k32;
 
-	SET_RULES(true, "allow proto udp dport 8080",
+	/* A /8, not the issue's /0: UDP from anywhere has no shape. */
+	SET_RULES(true, "allow proto udp from 11.0.0.0/8 dport 8080",
 		  "allow proto tcp from 11.0.0.1/32 dport 1000-1999",
 		  "allow proto icmp from 11.0.0.1/32");
-	k0 = shape4_of(&self->fw, 0, &sh);
+	k0 = shape4_of(&self->fw, 8, &sh);
 	ASSERT_LE(0, k0);
 	EXPECT_EQ(rxl_proto_bit(IPPROTO_UDP), sh.protos);
 	k32 = shape4_of(&self->fw, 32, &sh);

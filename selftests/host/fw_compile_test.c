@@ -316,13 +316,56 @@ TEST(shapes_per_family)
 	EXPECT_EQ(1, c.shapes6[0].any_proto);
 	EXPECT_EQ(htonl(0xff000000), c.shapes6[0].mask[0]);
 	EXPECT_EQ(0, c.shapes6[0].mask[1]);
-	/* Any source: a /0 shape in both families. */
+	/* Any source, TCP: in the value (rxl_any_vals()), no shape. */
 	r[0] = rule(1, NULL, 0, IPPROTO_TCP, 0, 0xffff, false);
+	ASSERT_EQ(0, shapes_of(r, 1, &c, why));
+	EXPECT_EQ(0, c.nshapes4);
+	EXPECT_EQ(0, c.nshapes6);
+	/* Any source, any protocol: a /0 shape in both families. */
+	r[0] = rule(1, NULL, 0, 0, 0, 0xffff, false);
 	ASSERT_EQ(0, shapes_of(r, 1, &c, why));
 	EXPECT_EQ(1, c.nshapes4);
 	EXPECT_EQ(1, c.nshapes6);
 	EXPECT_EQ(0, c.shapes4[0].plen);
 	EXPECT_EQ(0, c.shapes4[0].mask[0]);
+}
+
+/* The value's segments of /0 TCP and UDP rules, per family and protocol. */
+TEST(any_vals)
+{
+	struct rxl_rule r[5] = {
+		rule(1, "10.0.0.1", 32, IPPROTO_TCP, 80, 80, false),
+		rule(1, NULL, 0, IPPROTO_TCP, 80, 80, true),
+		rule(1, "0.0.0.0", 0, IPPROTO_UDP, 53, 53, false),
+		rule(1, NULL, 0, IPPROTO_ICMP, 0, 0xffff, false),
+		rule(1, NULL, 0, IPPROTO_TCP, 0, 0xffff, false),
+	};
+	struct rxl_entry *e = NULL;
+	struct rxl_container c;
+	char why[WHY_LEN];
+	size_t ne = 0;
+
+	memset(&c, 0xff, sizeof(c));
+	ASSERT_EQ(0, rxl_expand(why, sizeof(why), r, 5, &e, &ne));
+	ASSERT_EQ(0, rxl_any_vals(why, sizeof(why), e, ne, &c));
+	/* IPv4 TCP and UDP, IPv6 TCP: the UDP rule names IPv4 only. */
+	EXPECT_EQ(RXL_ANY_BIT(0) | RXL_ANY_BIT(1) | RXL_ANY_BIT(2),
+		  c.any_mask);
+	EXPECT_EQ(1 | RXL_RULE_DROP, rxl_val_judge(&c.any[0], 80));
+	EXPECT_EQ(4, rxl_val_judge(&c.any[0], 81));
+	EXPECT_EQ(4, rxl_val_judge(&c.any[0], -1));
+	EXPECT_EQ(2, rxl_val_judge(&c.any[1], 53));
+	EXPECT_EQ(RXL_NO_RULE, rxl_val_judge(&c.any[1], -1));
+	EXPECT_EQ(1 | RXL_RULE_DROP, rxl_val_judge(&c.any[2], 80));
+	EXPECT_EQ(RXL_NO_RULE, c.any[3].portless);
+	EXPECT_EQ(0, c.any[3].nsegs);
+	/* The /32 TCP and the ICMP /0 rules stay shapes (rule keys). */
+	ASSERT_EQ(0, rxl_shapes(why, sizeof(why), e, ne, &c));
+	EXPECT_EQ(2, c.nshapes4);
+	EXPECT_EQ(1, c.nshapes6);
+	EXPECT_EQ(0, c.shapes6[0].plen);
+	EXPECT_EQ(rxl_proto_bit(IPPROTO_ICMPV6), c.shapes6[0].protos);
+	free(e);
 }
 
 TEST(shape_limit)
@@ -505,10 +548,9 @@ TEST(directions_keys_and_shapes)
 		EXPECT_FALSE(rxl_same_group(&e[i - 1], &e[i]));
 	free(e);
 	ASSERT_EQ(0, shapes_of(r, 4, &c, why));
-	/* In: /0 udp in both families, from the start of the arrays. */
-	EXPECT_EQ(1, c.nshapes4);
-	EXPECT_EQ(1, c.nshapes6);
-	EXPECT_EQ(0, c.shapes4[0].plen);
+	/* In: /0 udp in both families, in the value (no shape). */
+	EXPECT_EQ(0, c.nshapes4);
+	EXPECT_EQ(0, c.nshapes6);
 	/* Out: IPv4 /0 and /32, IPv6 /0 and /32 any, from the end. */
 	EXPECT_EQ(2, rxl_nout4(&c));
 	EXPECT_EQ(2, rxl_nout6(&c));
@@ -551,12 +593,13 @@ TEST(directions_share_shape_limit)
 TEST(direction_append_shape)
 {
 	struct rxl_rule r[2] = {
-		rule(1, NULL, 0, IPPROTO_TCP, 80, 80, false),
+		rule(1, "10.0.0.0", 8, IPPROTO_TCP, 80, 80, false),
 		out(rule(1, NULL, 0, IPPROTO_UDP, 53, 53, false)),
 	};
 	struct rxl_rule o = out(rule(1, NULL, 0, IPPROTO_UDP, 123, 123,
 				     false));
-	struct rxl_rule in = rule(1, NULL, 0, IPPROTO_UDP, 123, 123, false);
+	struct rxl_rule in = rule(1, "10.0.0.0", 8, IPPROTO_UDP, 123, 123,
+				  false);
 	struct rxl_container c;
 	struct rxl_entry e;
 	char why[WHY_LEN];
