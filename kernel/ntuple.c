@@ -10,6 +10,12 @@
  * use, whatever the number of entries.
  *
  * Writers hold RTNL (ethtool); the datapath reads under RCU.
+ *
+ * Hit counters belong to locations, as a NIC keeps one counter per TCAM
+ * row: per-CPU blocks of RXLANE_NTUPLE_HIT_BLOCK counters, a block
+ * allocated by the first insert into its locations and kept until the
+ * table goes. An insert then costs no per-CPU allocation of its own (one
+ * alloc_percpu() was half of a container's add, performance.rst).
  */
 #include <linux/ethtool.h>
 #include <linux/jhash.h>
@@ -20,6 +26,13 @@
 #include <linux/slab.h>
 
 #include "rxlane.h"
+
+/*
+ * Counters per hit block: 4 KiB per CPU, below the percpu allocator's
+ * largest unit (PCPU_MIN_UNIT_SIZE, 32 KiB). 8 blocks (32 KiB per CPU) at
+ * the default capacity of 4,096, 128 (512 KiB per CPU) at 65,536.
+ */
+#define RXLANE_NTUPLE_HIT_BLOCK	512
 
 /**
  * struct rxlane_ntuple_shape - one distinct mask
@@ -53,8 +66,14 @@ struct rxlane_ntuple_shape {
  * @key:	the value, already masked
  * @act:	what to do with a matching frame
  * @location:	row, the priority (lower wins)
- * @hits:	frames it matched, per CPU (readers sum them): a counter
- *		shared by every CPU would bounce between them on each match
+ * @hits:	the per-CPU counter of its location (readers sum them): a
+ *		counter shared by every CPU would bounce between them on
+ *		each match. It lives in the table's hit block, not in the
+ *		entry, so a reader still holding the entry after its removal
+ *		counts into memory that outlives it (see rxlane_ntuple_insert())
+ * @hits_base:	the location's count when the entry was inserted: the
+ *		entry's hits are the count less this, so a new entry never
+ *		shows an earlier one's
  * @fs:		the spec as the user gave it, for ethtool -n
  * @seq:	its rank in the order of inserts on this NIC (debugfs), so a
  *		test can see the order of one multi-entry call (hw.c puts a
@@ -68,6 +87,7 @@ struct rxlane_ntuple_rule {
 	struct rxlane_action act;
 	u32 location;
 	u64 __percpu *hits;
+	u64 hits_base;
 	struct ethtool_rx_flow_spec fs;
 	u64 seq;
 };
@@ -393,7 +413,6 @@ static void rxlane_ntuple_shape_put(struct rxlane_priv *priv,
 
 static void rxlane_ntuple_rule_free(struct rxlane_ntuple_rule *r)
 {
-	free_percpu(r->hits);
 	kfree(r);
 }
 
@@ -403,15 +422,36 @@ static void rxlane_ntuple_rule_free_rcu(struct rcu_head *head)
 					     rcu));
 }
 
-/* Frames @r matched on every CPU. Context: @r cannot be freed meanwhile. */
-static u64 rxlane_ntuple_rule_hits(const struct rxlane_ntuple_rule *r)
+/* A location's counter summed over the CPUs. */
+static u64 rxlane_ntuple_count(u64 __percpu *counter)
 {
 	unsigned int cpu;
 	u64 sum = 0;
 
 	for_each_possible_cpu(cpu)
-		sum += READ_ONCE(*per_cpu_ptr(r->hits, cpu));
+		sum += READ_ONCE(*per_cpu_ptr(counter, cpu));
 	return sum;
+}
+
+/* Frames @r matched on every CPU. Context: @r cannot be freed meanwhile. */
+static u64 rxlane_ntuple_rule_hits(const struct rxlane_ntuple_rule *r)
+{
+	return rxlane_ntuple_count(r->hits) - r->hits_base;
+}
+
+/*
+ * The per-CPU counter of location @loc, its block allocated if it is the
+ * block's first insert (the only per-CPU allocation an insert can make:
+ * fail_pcpu_alloc reaches it). Context: RTNL held; may sleep.
+ */
+static u64 __percpu *rxlane_ntuple_counter(struct rxlane_ntuple *nt, u32 loc)
+{
+	u64 __percpu **block = &nt->hit_blocks[loc / RXLANE_NTUPLE_HIT_BLOCK];
+
+	if (!*block && !rxlane_should_fail_pcpu())
+		*block = __alloc_percpu(RXLANE_NTUPLE_HIT_BLOCK * sizeof(u64),
+					sizeof(u64));
+	return *block ? *block + loc % RXLANE_NTUPLE_HIT_BLOCK : NULL;
 }
 
 /* The entry at @loc, or NULL. Context: RTNL held. */
@@ -567,11 +607,24 @@ int rxlane_ntuple_insert(struct rxlane_priv *priv, struct ethtool_rxnfc *cmd)
 		err = -ENOMEM;
 		goto err_put_shape;
 	}
-	r->hits = rxlane_should_fail_pcpu() ? NULL : alloc_percpu(u64);
+	r->hits = rxlane_ntuple_counter(nt, loc);
 	if (!r->hits) {
 		err = -ENOMEM;
 		goto err_free_rule;
 	}
+	/*
+	 * The entry counts from the location's count now rather than by
+	 * zeroing it: another CPU's this_cpu_inc() is a read-modify-write
+	 * of its own slot, and a zero stored into that slot meanwhile would
+	 * be lost, the old count coming back whole. Readers that found the
+	 * entry this one replaces (or one deleted less than a grace period
+	 * ago) may still count one frame each into the location after this:
+	 * at most one per CPU inside a lookup, a frame that matched this
+	 * row while it was being rewritten, as a NIC's row counter may when
+	 * the driver rewrites the row under traffic. Memory-safe: the block
+	 * outlives every entry (rxlane_ntuple_uninit()).
+	 */
+	r->hits_base = rxlane_ntuple_count(r->hits);
 	r->shape = shape;
 	r->key = key;
 	r->act = act;
@@ -806,10 +859,17 @@ int rxlane_ntuple_init(struct rxlane_priv *priv)
 			       GFP_KERNEL);
 	if (!nt->buckets)
 		goto err_free_by_loc;
+	nt->hit_blocks = kcalloc(DIV_ROUND_UP(cap, RXLANE_NTUPLE_HIT_BLOCK),
+				 sizeof(*nt->hit_blocks), GFP_KERNEL);
+	if (!nt->hit_blocks)
+		goto err_free_buckets;
 	INIT_LIST_HEAD(&nt->shapes);
 	nt->enabled = true;
 	return 0;
 
+err_free_buckets:
+	kvfree(nt->buckets);
+	nt->buckets = NULL;
 err_free_by_loc:
 	kvfree(nt->by_loc);
 	nt->by_loc = NULL;
@@ -838,8 +898,13 @@ void rxlane_ntuple_uninit(struct rxlane_priv *priv)
 	synchronize_rcu();
 	/* Removed rules are freed (call_rcu): none outlives the module. */
 	rcu_barrier();
+	/* No reader or entry is left to count into the hit blocks. */
+	for (i = 0; i < DIV_ROUND_UP(nt->capacity, RXLANE_NTUPLE_HIT_BLOCK); i++)
+		free_percpu(nt->hit_blocks[i]);
+	kfree(nt->hit_blocks);
 	kvfree(nt->buckets);
 	kvfree(nt->by_loc);
+	nt->hit_blocks = NULL;
 	nt->buckets = NULL;
 	nt->by_loc = NULL;
 }

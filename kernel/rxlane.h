@@ -237,6 +237,9 @@ struct rxlane_rss_ctx {
 /**
  * struct rxlane_ntuple - the ntuple filter table
  * @by_loc:	entries by location (capacity slots); RTNL writers, RCU readers
+ * @hit_blocks:	per-CPU hit counters by location, RXLANE_NTUPLE_HIT_BLOCK
+ *		a block, a block allocated at its first insert (RTNL) and
+ *		freed with the table (ntuple.c)
  * @buckets:	hash of masked key + shape, RCU readers
  * @hash_bits:	log2 of the bucket count
  * @shapes:	distinct masks in use, RCU readers
@@ -252,6 +255,7 @@ struct rxlane_rss_ctx {
  */
 struct rxlane_ntuple {
 	struct rxlane_ntuple_rule __rcu **by_loc;
+	u64 __percpu **hit_blocks;
 	struct hlist_head *buckets;
 	unsigned int hash_bits;
 	struct list_head shapes;
