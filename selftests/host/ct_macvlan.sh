@@ -210,16 +210,8 @@ rxl_ok "the same crafted frame with web's MAC reaches P"
 ip netns exec "$H" "$RXL_CLI" stats web | grep -Eq 'spoof +[1-9]' ||
 	rxl_fail "stats web (text): no spoof count: $(ip netns exec "$H" "$RXL_CLI" stats web)"
 rxl_ok "stats web shows the spoofs (text and -j)"
-if /usr/bin/python3 -c 'import jsonschema' 2>/dev/null; then
-	printf 'stats\tstats web\t%s\nct_stats\tct stats\t%s\n' \
-		"$(clij stats web | jq -c .)" "$(clij ct stats | jq -c .)" |
-		python3 "$RXL_TOP/selftests/host/cli_schema.py" \
-			"$RXL_TOP/Documentation/rxlane-cli.schema.json" ||
-		rxl_fail "stats -j / ct stats -j do not match the schema"
-	rxl_ok "stats -j and ct stats -j match the schema"
-else
-	rxl_skip_case schema "no python3-jsonschema"
-fi
+rxl_schema stats "stats web" "$(clij stats web)" \
+	ct_stats "ct stats" "$(clij ct stats)"
 
 # A MAC another container is bound by: refused, nothing changed.
 before=$(clij container list)
