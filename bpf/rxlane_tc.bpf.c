@@ -67,10 +67,8 @@ struct rxl_tc_pkt {
 	__u8 frag_nh;		/* IPv6 fragment header's next header */
 	__u8 inner;		/* carried in a tunnel from a local VTEP */
 	__u8 related;		/* an ICMP error: t is its embedded tuple */
-	__u8 anon;		/* a source that names nobody, allowed:
-				 * ND or MLD from :: or link-local, an
-				 * ARP probe (sender 0.0.0.0) */
-	__u8 arp;		/* ARP: saddr is its sender's address */
+	/* A source that names nobody, allowed: ND, MLD, an ARP probe. */
+	__u8 anon;
 	__u8 arp_sha_differs;	/* ARP sender's MAC is not smac */
 	__u8 smac[6];		/* the Ethernet source of the frame judged */
 	__be16 ip_id;		/* IPv4 identification, for a fragment */
@@ -255,7 +253,6 @@ static __always_inline int rxl_tc_arp(struct __sk_buff *skb,
 	    arp[4] != 6 || arp[5] != 4)
 		return -1;
 	pk->family = 4;
-	pk->arp = 1;
 	__builtin_memcpy(pk->saddr, arp + 14, 4);
 	pk->anon = !*(__u32 *)(arp + 14);
 	pk->arp_sha_differs = *(__u32 *)(arp + 8) != *(__u32 *)pk->smac ||
@@ -283,7 +280,7 @@ static __always_inline int rxl_tc_arp(struct __sk_buff *skb,
  *
  * Context: the tc program's.
  * Return: 0 for an IP packet (its sender is to be found by @pk->saddr),
- * 1 for Ethernet/IPv4 ARP (@pk->saddr its sender's address, @pk->arp),
+ * 1 for Ethernet/IPv4 ARP (@pk->saddr its sender's address),
  * -1 for one that is not the containers' (not IP, an IPv4 header that
  * fails, anything from a VTEP that is not an accepted tunnel packet
  * carrying IP): passed untouched.

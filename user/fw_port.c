@@ -12,9 +12,10 @@
  * instead: the key has ifindex 0 and the MAC in the first 6 bytes of
  * netns (rxl_port_mac_key()); the tc egress program on the uplink checks
  * that MAC and the container's addresses go together (rxl_tc_unpaired(),
- * Documentation/conntrack.rst, "Containers without a host-side device"). Without the maps (opened through an XDP
- * program, which does not use them, or pins of an older build) nothing
- * is bound: the tc check then passes every frame of the device.
+ * Documentation/conntrack.rst, "Containers without a host-side device").
+ * Without the maps (opened through an XDP program, which does not use
+ * them, or pins of an older build) nothing is bound: the tc checks then
+ * pass every frame.
  */
 #include <errno.h>
 #include <string.h>

@@ -34,10 +34,23 @@ trap 'rxl_cleanup; rm -rf "$PY"' EXIT
 for ns in "$H" "$A" "$B" "$P"; do
 	rxl_netns "$ns"
 done
-rxl_ns_pair "$H" u0 "$P" p0 "10.91.0.254/24" "10.91.0.1/24 fd91::1/64"
-# macvlan NS DEV ADDRS: a macvlan of u0 (bridge mode) moved into NS.
+# RXL_CT_NIC=1 (selftests/vm/ct_macvlan.sh, rxlane.ko loaded): the uplink
+# is rxlane's NIC nic0 over u0, its XDP program native.
+UP=u0
+MODE=
+if [ "${RXL_CT_NIC:-0}" = 1 ]; then
+	rxl_ns_pair "$H" u0 "$P" p0 "" "10.91.0.1/24 fd91::1/64"
+	ip -n "$H" link add nic0 link u0 type rxlane || rxl_fail "rxlane nic0 on u0"
+	rxl_ns_addrs "$H" nic0 10.91.0.254/24
+	ip -n "$H" link set nic0 up
+	UP=nic0
+	MODE="mode native"
+else
+	rxl_ns_pair "$H" u0 "$P" p0 "10.91.0.254/24" "10.91.0.1/24 fd91::1/64"
+fi
+# macvlan NS DEV ADDRS: a macvlan of the uplink (bridge mode) moved into NS.
 macvlan() {
-	ip -n "$H" link add "$2" link u0 type macvlan mode bridge ||
+	ip -n "$H" link add "$2" link "$UP" type macvlan mode bridge ||
 		rxl_fail "macvlan $2"
 	ip -n "$H" link set "$2" netns "$1" || rxl_fail "macvlan $2 to $1"
 	rxl_ns_addrs "$1" "$2" $3
@@ -131,7 +144,7 @@ until [ "$(ip netns exec "$P" ss -lunH "sport = :9001" | wc -l)" -ge 2 ]; do
 	sleep 0.1
 done
 
-cli attach u0
+cli attach "$UP" $MODE
 cli container add web ip 10.91.0.2 ip fd91::2 mac "$MAC_A"
 cli container add db ip 10.91.0.3 ip fd91::3 mac "$MAC_B" default drop
 
@@ -182,7 +195,7 @@ spoofed() {
 	genuine web "$A" 10.91.0.2 fd91::2
 	genuine db "$B" 10.91.0.3 fd91::3
 	rxl_ping_ok "$H" 10.91.0.1 || rxl_fail "$what: the host's ping to P"
-	rxl_ok "$what: dropped at u0, counted as $who's spoof ($before -> $after)"
+	rxl_ok "$what: dropped at $UP, counted as $who's spoof ($before -> $after)"
 }
 spoofed web "web sends from db's IPv4 address" s4 \
 	py "$A" send 10.91.0.3 10.91.0.1 9001 s4 1
