@@ -44,6 +44,12 @@
 #define RXL_TC_PULL	(2 * (RXL_ETH_HLEN + 60) + RXL_UDP_HLEN + 8 + \
 			 RXL_TCP_HLEN)
 
+#define RXL_ARP_HLEN	28	/* Ethernet/IPv4 ARP */
+#define RXL_ICMP6_NS	135
+#define RXL_MLD_FIRST	130	/* query, v1 report, v1 done */
+#define RXL_MLD_LAST	132
+#define RXL_MLD2_REPORT	143
+
 /*
  * The packet rxl_tc_parse() found: its sender's (maybe inner) addresses
  * and tracked tuple. Only scalars are written by the parse (a global
@@ -61,6 +67,10 @@ struct rxl_tc_pkt {
 	__u8 frag_nh;		/* IPv6 fragment header's next header */
 	__u8 inner;		/* carried in a tunnel from a local VTEP */
 	__u8 related;		/* an ICMP error: t is its embedded tuple */
+	/* A source that names nobody, allowed: ND, MLD, an ARP probe. */
+	__u8 anon;
+	__u8 arp_sha_differs;	/* ARP sender's MAC is not smac */
+	__u8 smac[6];		/* the Ethernet source of the frame judged */
 	__be16 ip_id;		/* IPv4 identification, for a fragment */
 	__be32 frag_id;		/* IPv6 fragment header's identification */
 	__u32 len;		/* skb->len, for the rule counters */
@@ -115,6 +125,26 @@ static __always_inline void rxl_tc_related(struct __sk_buff *skb,
 }
 
 /*
+ * Whether an IPv6 packet from @saddr with ICMPv6 type @type is neighbour
+ * discovery or MLD from a source that names no container, as the port
+ * check allows them (rxl_ip6_local_ok()): the unspecified address for a
+ * neighbour solicitation or an MLDv2 report (duplicate address
+ * detection), a link-local one for ND and MLD.
+ */
+static __always_inline int rxl_tc_anon(const __u8 *saddr, __u8 type)
+{
+	__u64 hi = *(const __u64 *)saddr, lo = *(const __u64 *)(saddr + 8);
+
+	if (!hi && !lo)
+		return type == RXL_ICMP6_NS || type == RXL_MLD2_REPORT;
+	if (saddr[0] != 0xfe || (saddr[1] & 0xc0) != 0x80)
+		return 0;
+	return (type >= RXL_ND_FIRST && type <= RXL_ND_LAST) ||
+	       (type >= RXL_MLD_FIRST && type <= RXL_MLD_LAST) ||
+	       type == RXL_MLD2_REPORT;
+}
+
+/*
  * The L4 header of @p into @pk->t, when the packet is tracked: its L4
  * header whole and sane (rxl_parse_l4(): a TCP data offset of 5 or more,
  * all inside the IP packet), and not a later fragment. An ICMP error's
@@ -131,6 +161,8 @@ static __always_inline void rxl_tc_l4(struct __sk_buff *skb,
 	if (p->has_icmp && p->proto == RXL_IPPROTO_ICMPV6 &&
 	    p->icmp_type >= RXL_ND_FIRST && p->icmp_type <= RXL_ND_LAST)
 		pk->nd = 1;
+	if (p->has_icmp && p->proto == RXL_IPPROTO_ICMPV6)
+		pk->anon = rxl_tc_anon(pk->saddr, p->icmp_type);
 	if (p->has_icmp && rxl_ct_is_error(p->proto, p->icmp_type) &&
 	    p->proto == (p->family == 4 ? RXL_IPPROTO_ICMP :
 					  RXL_IPPROTO_ICMPV6)) {
@@ -205,6 +237,30 @@ static __always_inline int rxl_tc_inner(struct __sk_buff *skb,
 }
 
 /*
+ * An ARP frame @p (not in a tunnel): when it is Ethernet/IPv4 ARP, its
+ * sender's address becomes @pk->saddr, so that the pairing check
+ * (rxl_tc_unpaired()) sees who it claims to be. A probe's sender 0.0.0.0
+ * (RFC 5227) names nobody (@pk->anon).
+ * Return: 1 (rxl_tc_parse()), or -1 for other ARP: passed untouched.
+ */
+static __always_inline int rxl_tc_arp(struct __sk_buff *skb,
+				      struct rxl_pkt *p, struct rxl_tc_pkt *pk)
+{
+	__u8 *arp = rxl_hdr(skb, p, p->l3_off, RXL_ARP_HLEN);
+
+	if (!arp || *(__be16 *)arp != bpf_htons(1) ||
+	    *(__be16 *)(arp + 2) != bpf_htons(RXL_ETH_P_IP) ||
+	    arp[4] != 6 || arp[5] != 4)
+		return -1;
+	pk->family = 4;
+	__builtin_memcpy(pk->saddr, arp + 14, 4);
+	pk->anon = !*(__u32 *)(arp + 14);
+	pk->arp_sha_differs = *(__u32 *)(arp + 8) != *(__u32 *)pk->smac ||
+			      *(__u16 *)(arp + 12) != *(__u16 *)(pk->smac + 4);
+	return 1;
+}
+
+/*
  * rxl_tc_parse() - the sender's addresses and tracked tuple of @skb
  * @skb: the packet
  * @pk: zeroed by the caller; filled on 0 (all but pk->c)
@@ -224,6 +280,7 @@ static __always_inline int rxl_tc_inner(struct __sk_buff *skb,
  *
  * Context: the tc program's.
  * Return: 0 for an IP packet (its sender is to be found by @pk->saddr),
+ * 1 for Ethernet/IPv4 ARP (@pk->saddr its sender's address),
  * -1 for one that is not the containers' (not IP, an IPv4 header that
  * fails, anything from a VTEP that is not an accepted tunnel packet
  * carrying IP): passed untouched.
@@ -231,7 +288,7 @@ static __always_inline int rxl_tc_inner(struct __sk_buff *skb,
 __noinline int rxl_tc_parse(struct __sk_buff *skb, struct rxl_tc_pkt *pk)
 {
 	struct rxl_pkt p = { .len = skb->len };
-	__u8 *ip;
+	__u8 *ip, *eth;
 	int rc;
 
 	if (!pk)
@@ -245,6 +302,13 @@ __noinline int rxl_tc_parse(struct __sk_buff *skb, struct rxl_tc_pkt *pk)
 			return -1;
 		pk->inner = 1;
 	}
+	eth = rxl_hdr(skb, &p, p.base, RXL_ETH_HLEN);
+	if (eth)
+		__builtin_memcpy(pk->smac, eth + 6, 6);
+	/* ARP: only its sender's pairing is checked (rxlane_tc()). */
+	if (!p.family && !p.base && rc == RXL_CONT &&
+	    p.eth_proto == RXL_ETH_P_ARP)
+		return rxl_tc_arp(skb, &p, pk);
 	/* Not IP, or an IPv4 header that failed: no address to judge by. */
 	if (!p.family)
 		return -1;
@@ -472,6 +536,66 @@ static __always_inline int rxl_tc_short(struct __sk_buff *skb,
 	       skb->len > end - data;
 }
 
+/* A frame of container @id that is not its own: dropped and counted. */
+static __always_inline int rxl_spoof(struct __sk_buff *skb, __u32 id)
+{
+	struct rxl_counter *cnt = bpf_map_lookup_elem(&rxl_spoof_cnt, &id);
+
+	if (cnt) {
+		cnt->packets++;
+		cnt->bytes += skb->len;
+	}
+	rxl_ct_count(RXL_CT_STAT_SPOOF);
+	return TC_ACT_SHOT;
+}
+
+#define RXL_NOT_SPOOFED	0xffffffffU
+
+/*
+ * rxl_tc_unpaired() - the uplink's pairing check of MACs and addresses
+ * @pk: the frame, parsed, with its sender (@pk->c, by source address)
+ *
+ * A container without a host-side device (macvlan, a frame bridged into
+ * an overlay) whose MAC is known is bound by it: rxl_ports holds its MAC
+ * key (ifindex 0, the MAC in netns) and rxl_cont_port[id] that key
+ * (user/fw_port.c). Its frames reach this device's egress with the MAC
+ * and addresses it wrote and nothing else that names it, so the two must
+ * agree: a frame with a bound MAC must carry one of that container's
+ * addresses as its source (or a source that names nobody: ND and MLD
+ * from :: or link-local, an ARP probe), and a frame from the address of
+ * a container bound by MAC must carry that MAC. An ARP frame with a
+ * bound MAC must also name it as its sender's. Containers with a device
+ * (their frames are routed here, with this device's MAC) and frames of
+ * no container's MAC or address (the host's) are never refused here.
+ * Documentation/conntrack.rst, "Containers without a host-side device".
+ *
+ * Return: the container to count the spoof on (the MAC's, else the
+ * address's), or RXL_NOT_SPOOFED.
+ */
+static __always_inline __u32 rxl_tc_unpaired(const struct rxl_tc_pkt *pk)
+{
+	const struct rxl_port_key *bound;
+	const struct rxl_port *owner;
+	struct rxl_port_key k = {};
+
+	__builtin_memcpy(&k.netns, pk->smac, 6);
+	owner = bpf_map_lookup_elem(&rxl_ports, &k);
+	if (owner) {
+		if (pk->arp_sha_differs)
+			return owner->id;
+		if (pk->c ? pk->c->id == owner->id : pk->anon)
+			return RXL_NOT_SPOOFED;
+		return owner->id;
+	}
+	if (!pk->c)
+		return RXL_NOT_SPOOFED;
+	bound = bpf_map_lookup_elem(&rxl_cont_port, &pk->c->id);
+	if (bound && !bound->ifindex && bound->netns &&
+	    bound->netns != k.netns)
+		return pk->c->id;
+	return RXL_NOT_SPOOFED;
+}
+
 /*
  * A fragment is judged like a whole packet (a later one without ports),
  * unless it is a later one whose first passed; a first one that passes
@@ -491,6 +615,7 @@ SEC("tc")
 int rxlane_tc(struct __sk_buff *skb)
 {
 	struct rxl_tc_pkt pk = { .len = skb->len };
+	__u32 spoofer;
 	int act, rc;
 
 #ifdef RXL_TC_PULL_ALWAYS
@@ -509,11 +634,14 @@ int rxlane_tc(struct __sk_buff *skb)
 		pk.len = skb->len;
 		rc = rxl_tc_parse(skb, &pk);
 	}
-	if (rc)
+	if (rc < 0)
 		return TC_ACT_OK;
 	pk.c = rxl_tc_sender(&pk);
-	if (!pk.c)
-		return TC_ACT_OK;
+	spoofer = rxl_tc_unpaired(&pk);
+	if (spoofer != RXL_NOT_SPOOFED)
+		return rxl_spoof(skb, spoofer);
+	if (rc || !pk.c)
+		return TC_ACT_OK;	/* ARP after its check, the host's */
 	/* Its replies could not come back (vni_not_bound): never tracked. */
 	if (pk.inner && !rxl_vni_bound(pk.c, pk.tun))
 		pk.tracked = 0;
@@ -536,25 +664,6 @@ const volatile __u64 rxl_tc_netns = 0;
 
 /* Headers read, at most: Ethernet, IPv6, a hop-by-hop header, ICMPv6. */
 #define RXL_PORT_PULL	(RXL_ETH_HLEN + RXL_IPV6_HLEN + 8 + 4)
-
-#define RXL_ARP_HLEN	28	/* Ethernet/IPv4 ARP */
-#define RXL_ICMP6_NS	135
-#define RXL_MLD_FIRST	130	/* query, v1 report, v1 done */
-#define RXL_MLD_LAST	132
-#define RXL_MLD2_REPORT	143
-
-/* A frame of container @id that is not its own: dropped and counted. */
-static __always_inline int rxl_spoof(struct __sk_buff *skb, __u32 id)
-{
-	struct rxl_counter *cnt = bpf_map_lookup_elem(&rxl_spoof_cnt, &id);
-
-	if (cnt) {
-		cnt->packets++;
-		cnt->bytes += skb->len;
-	}
-	rxl_ct_count(RXL_CT_STAT_SPOOF);
-	return TC_ACT_SHOT;
-}
 
 static __always_inline int rxl_mac_eq(const __u8 *a, const __u8 *b)
 {

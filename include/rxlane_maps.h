@@ -679,13 +679,21 @@ enum rxl_ct_stat {
  *   rxl_ports       HASH  rxl_port_key -> struct rxl_port: the container a
  *                   device belongs to (its host-side device, 'dev')
  *   rxl_cont_port   ARRAY[container id] -> struct rxl_port_key: its device
- *                   (ifindex 0: none)
+ *                   or its MAC (all zeroes: none)
  *   rxl_spoof_cnt   PERCPU_ARRAY[container id] -> struct rxl_counter:
  *                   frames it sent with a source that is not its own
  *
  * A device is named by its ifindex *and* its network namespace's cookie
  * (SO_NETNS_COOKIE): ifindexes are per namespace, and every program
  * instance knows the cookie of the namespace it was attached in.
+ *
+ * A container without a device but with a MAC is bound by the MAC: its
+ * key has ifindex 0 (no device has it) and the MAC in the first 6 bytes
+ * of netns, the rest 0. rxl_ports then maps the MAC to the container and
+ * rxl_cont_port[id] holds that key: the tc egress program on the uplink
+ * checks that MAC and the container's addresses go together
+ * (Documentation/conntrack.rst, "Containers without a host-side device").
+ * A key of all zeroes is no binding.
  */
 #define RXL_MAX_PORTS		RXL_DEFAULT_CONTAINERS	/* sized as the ids */
 

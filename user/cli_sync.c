@@ -61,6 +61,8 @@ int cli_spec_of(const struct cli_set *s, struct rxl_cont_spec *spec,
 	spec->egress_drop = s->cont.egress_drop;
 	spec->has_mac = s->cont.has_mac;
 	memcpy(spec->mac, s->cont.mac, sizeof(spec->mac));
+	spec->mac_in_nic = s->cont.hw && s->cont.has_mac &&
+			   cli_dev_driver_is(s->cont.nic, "rxlane");
 	for (i = 0; i < s->cont.naddrs && i < CLI_MAX_ADDRS; i++) {
 		memset(&a[i], 0, sizeof(a[i]));
 		a[i].family = s->cont.addrs[i].family == 4 ? AF_INET : AF_INET6;

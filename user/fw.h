@@ -183,6 +183,12 @@ struct rxl_cont_spec {
 	bool egress_drop;		/* RXL_CONT_EGRESS_DROP */
 	bool has_mac;			/* anti-spoofing checks @mac */
 	__u8 mac[6];
+	/*
+	 * Its NIC checks @mac on transmit (rxlane's NIC, 'hw'): not bound
+	 * by MAC on the uplink's tc egress, which would drop its spoofed
+	 * frames before the NIC saw them (fw_port.c).
+	 */
+	bool mac_in_nic;
 };
 
 /**
@@ -222,8 +228,9 @@ struct rxl_port_undo {
 
 /*
  * Anti-spoofing (fw_port.c): bind @s->redirect_ifindex (in the caller's
- * network namespace) to container @s->id with its MAC, or unbind its
- * device when it has none.
+ * network namespace) to container @s->id with its MAC; without a device,
+ * bind its MAC (checked on the uplink's tc egress) unless its NIC checks
+ * it; else unbind what it had.
  */
 int rxl_fw_port_bind(struct rxl_fw *fw, const struct rxl_cont_spec *s);
 /*

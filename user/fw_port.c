@@ -7,9 +7,15 @@
  *
  * A device is keyed by its ifindex and the cookie of the network
  * namespace it was named in (the caller's), so that an ifindex of another
- * namespace never matches it. Without the maps (opened through an XDP
- * program, which does not use them, or pins of an older build) nothing
- * is bound: the tc check then passes every frame of the device.
+ * namespace never matches it. A container without a device but with a
+ * MAC (macvlan, a frame bridged into an overlay) is bound by its MAC
+ * instead: the key has ifindex 0 and the MAC in the first 6 bytes of
+ * netns (rxl_port_mac_key()); the tc egress program on the uplink checks
+ * that MAC and the container's addresses go together (rxl_tc_unpaired(),
+ * Documentation/conntrack.rst, "Containers without a host-side device").
+ * Without the maps (opened through an XDP program, which does not use
+ * them, or pins of an older build) nothing is bound: the tc checks then
+ * pass every frame.
  */
 #include <errno.h>
 #include <string.h>
@@ -39,14 +45,30 @@ __u64 rxl_netns_cookie(void)
 	return cookie;
 }
 
-/* Unbind container @id's device, if it has one. */
+/* Whether @k names a binding: a device, or a MAC (ifindex 0). */
+static bool rxl_port_key_set(const struct rxl_port_key *k)
+{
+	return k->ifindex || k->netns;
+}
+
+/* The key of a container bound by its MAC @mac; none for 00:..:00. */
+static struct rxl_port_key rxl_port_mac_key(const __u8 mac[6])
+{
+	struct rxl_port_key k = {};
+
+	memcpy(&k.netns, mac, 6);
+	return k;
+}
+
+/* Unbind container @id's device or MAC, if it has one. */
 static void rxl_port_unbind(struct rxl_fw *fw, __u32 id)
 {
 	struct rxl_port_key k = {}, none = {};
 
 	if (fw->ports < 0 || fw->cont_port < 0)
 		return;
-	if (bpf_map_lookup_elem(fw->cont_port, &id, &k) || !k.ifindex)
+	if (bpf_map_lookup_elem(fw->cont_port, &id, &k) ||
+	    !rxl_port_key_set(&k))
 		return;
 	bpf_map_delete_elem(fw->ports, &k);
 	bpf_map_update_elem(fw->cont_port, &id, &none, 0);
@@ -66,18 +88,28 @@ int rxl_fw_port_move(struct rxl_fw *fw, const struct rxl_cont_spec *s,
 		return 0;
 	u->tried = true;
 	u->had = !bpf_map_lookup_elem(fw->cont_port, &s->id, &u->old) &&
-		 u->old.ifindex &&
+		 rxl_port_key_set(&u->old) &&
 		 !bpf_map_lookup_elem(fw->ports, &u->old, &u->old_port);
-	if (s->redirect_ifindex <= 0) {
+	if (s->redirect_ifindex > 0) {
+		k.ifindex = s->redirect_ifindex;
+		k.netns = rxl_netns_cookie();
+		if (!k.netns)
+			return rxl_fail(fw, -EOPNOTSUPP,
+					"no network namespace cookie (SO_NETNS_COOKIE): %s",
+					strerror(errno));
+	} else if (s->has_mac && !s->mac_in_nic) {
+		k = rxl_port_mac_key(s->mac);
+		if (!bpf_map_lookup_elem(fw->ports, &k, &p) && p.id != s->id)
+			return rxl_fail(fw, -EEXIST,
+					"MAC %02x:%02x:%02x:%02x:%02x:%02x is another container's (id %u)",
+					s->mac[0], s->mac[1], s->mac[2],
+					s->mac[3], s->mac[4], s->mac[5], p.id);
+		p = (struct rxl_port){ .id = s->id };
+	}
+	if (!rxl_port_key_set(&k)) {
 		rxl_port_unbind(fw, s->id);
 		return 0;
 	}
-	k.ifindex = s->redirect_ifindex;
-	k.netns = rxl_netns_cookie();
-	if (!k.netns)
-		return rxl_fail(fw, -EOPNOTSUPP,
-				"no network namespace cookie (SO_NETNS_COOKIE): %s",
-				strerror(errno));
 	if (s->has_mac) {
 		memcpy(p.mac, s->mac, sizeof(p.mac));
 		p.flags |= RXL_PORT_MAC;

@@ -119,17 +119,8 @@ JLIST=$(ip netns exec "$B" "$RXL_CLI" -j fw list web) || rxl_fail "fw list -j"
 [ "$(echo "$JLIST" | jq -r --argjson h "$H6" \
 	'.rules[] | select(.handle == $h) | [.direction, .to] | @tsv')" = \
 	"$(printf 'out\tfd79::2/128')" ] || rxl_fail "fw list -j: $JLIST"
-if /usr/bin/python3 -c 'import jsonschema' 2>/dev/null; then
-	printf 'fw_list\tfw list web\t%s\nstats\tstats\t%s\n' \
-		"$(echo "$JLIST" | jq -c .)" \
-		"$(ip netns exec "$B" "$RXL_CLI" -j stats | jq -c .)" |
-		python3 "$RXL_TOP/selftests/host/cli_schema.py" \
-			"$RXL_TOP/Documentation/rxlane-cli.schema.json" ||
-		rxl_fail "fw list -j / stats -j do not match the schema"
-	rxl_ok "fw list -j and stats -j match the schema"
-else
-	rxl_skip_case schema "no python3-jsonschema"
-fi
+rxl_schema fw_list "fw list web" "$JLIST" \
+	stats stats "$(ip netns exec "$B" "$RXL_CLI" -j stats)"
 rxl_ok "fw list shows out rules (text and -j)"
 
 # ---- allowed peer and port: the query and its answer ---------------------

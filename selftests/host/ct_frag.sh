@@ -135,17 +135,8 @@ fragmented() {
 fragmented 10.80.0.1 10.80.0.2
 fragmented fd80::1 fd80::2
 
-if /usr/bin/python3 -c 'import jsonschema' 2>/dev/null; then
-	printf 'stats\tstats\t%s\nct_stats\tct stats\t%s\n' \
-		"$(ip netns exec "$B" "$RXL_CLI" -j stats | jq -c .)" \
-		"$(ip netns exec "$B" "$RXL_CLI" -j ct stats | jq -c .)" |
-		python3 "$RXL_TOP/selftests/host/cli_schema.py" \
-			"$RXL_TOP/Documentation/rxlane-cli.schema.json" ||
-		rxl_fail "stats -j / ct stats -j do not match the schema"
-	rxl_ok "stats -j and ct stats -j match the schema"
-else
-	rxl_skip_case schema "no python3-jsonschema"
-fi
+rxl_schema stats stats "$(ip netns exec "$B" "$RXL_CLI" -j stats)" \
+	ct_stats "ct stats" "$(ip netns exec "$B" "$RXL_CLI" -j ct stats)"
 
 cli container del web
 cli detach vb

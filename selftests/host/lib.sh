@@ -755,6 +755,28 @@ rxl_refused_counted() {
 	return 1
 }
 
+# rxl_schema DEF ARGS DOC [DEF ARGS DOC]...: each -j document DOC (what
+# 'rxlane -j ARGS' printed) matches the CLI schema's $defs entry DEF
+# (cli_schema.py); a skipped case without python3-jsonschema.
+rxl_schema() {
+	local docs= what=
+
+	if ! /usr/bin/python3 -c 'import jsonschema' 2>/dev/null; then
+		rxl_skip_case schema "no python3-jsonschema"
+		return 0
+	fi
+	while [ $# -ge 3 ]; do
+		docs+=$(printf '%s\t%s\t%s' "$1" "$2" "$(echo "$3" | jq -c .)")$'\n'
+		what+="${what:+, }$2 -j"
+		shift 3
+	done
+	printf '%s' "$docs" |
+		python3 "$RXL_TOP/selftests/host/cli_schema.py" \
+			"$RXL_TOP/Documentation/rxlane-cli.schema.json" ||
+		rxl_fail "$what do not match the schema"
+	rxl_ok "$what match the schema"
+}
+
 # rxl_ct_has LIST CONT SRC DST PROTO [DPORT]: 0 when the 'rxlane -j ct
 # list' document LIST has an entry of container CONT opened outward from
 # SRC to DST, whose protocol starts with PROTO (icmp: icmp and icmpv6),
