@@ -26,9 +26,13 @@
  * different pin directories): a change is refused, a read shows the set of
  * the device with the lowest ifindex and warns.
  */
+#define _GNU_SOURCE	/* renameat2() */
 #include <errno.h>
+#include <fcntl.h>
+#include <ftw.h>
 #include <linux/magic.h>
 #include <net/if.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mount.h>
@@ -229,6 +233,58 @@ static int cli_pin_id(struct cli *c, __u32 id, bool records)
 	return err;
 }
 
+/* nftw(): stop at the first pinned object (a file that is no symlink). */
+static int cli_pin_seen(const char *path, const struct stat *st, int type,
+			struct FTW *ftw)
+{
+	(void)path;
+	(void)st;
+	(void)ftw;
+	return type == FTW_F || type == FTW_DNR || type == FTW_NS;
+}
+
+/*
+ * The pin directory exists and another user made it. bpffs's root is 1777
+ * unless mounted with a mode (systemd mounts it 0700; other hosts and
+ * containers do not), so any user can make /sys/fs/bpf/rxlane first, and
+ * cli_check_owner() would then refuse every change: a denial of service,
+ * as a lock file in a world-writable directory was. Root takes the name
+ * back when nothing is pinned below that directory: only pins give it a
+ * meaning, and a user without BPF privileges can make directories and
+ * symlinks there, never pins. The directory is kept for its owner under
+ * another name (nothing of theirs is deleted), and root makes its own. A
+ * directory with pins (another user's rxlane state) is never touched: it
+ * is refused by cli_check_dir() as before. The new name has no '.': bpffs
+ * refuses such names (its own files are maps.debug, progs.debug).
+ */
+static int cli_pin_dir_reclaim(struct cli *c)
+{
+	char aside[PATH_MAX];
+	struct stat st;
+
+	if (geteuid() || lstat(c->pin_dir, &st) || !S_ISDIR(st.st_mode) ||
+	    st.st_uid == geteuid())
+		return 0;	/* cli_check_dir() says what is wrong */
+	if (nftw(c->pin_dir, cli_pin_seen, 16, FTW_PHYS))
+		return 0;	/* pins, or what cannot be read: refused */
+	if (snprintf(aside, sizeof(aside), "%s-uid%u-%d", c->pin_dir,
+		     st.st_uid, getpid()) >= (int)sizeof(aside))
+		return 0;
+	if (renameat2(AT_FDCWD, c->pin_dir, AT_FDCWD, aside,
+		      RENAME_NOREPLACE))
+		return cli_err(c, CLI_ERR, c->pin_dir,
+			       "%s (made by uid %u, no pin in it): cannot move it aside to %s: %s",
+			       c->pin_dir, st.st_uid, aside, strerror(errno));
+	fprintf(stderr,
+		"rxlane: warning: %s was made by uid %u and held no pin: moved to %s\n",
+		c->pin_dir, st.st_uid, aside);
+	if (mkdir(c->pin_dir, 0700))
+		return cli_err(c, CLI_ERR, c->pin_dir,
+			       "cannot create %s after moving uid %u's aside: %s",
+			       c->pin_dir, st.st_uid, strerror(errno));
+	return 0;
+}
+
 int cli_pin_dir_make(struct cli *c)
 {
 	char parent[PATH_MAX], *slash;
@@ -251,11 +307,13 @@ int cli_pin_dir_make(struct cli *c)
 			       "%s is not on a bpf filesystem (mount -t bpf bpf /sys/fs/bpf)",
 			       c->pin_dir);
 make:
-	if (mkdir(c->pin_dir, 0700) && errno != EEXIST)
+	if (!mkdir(c->pin_dir, 0700))
+		return 0;
+	if (errno != EEXIST)
 		return cli_err(c, CLI_ERR, c->pin_dir,
 			       "cannot create %s: %s (is bpffs mounted?)",
 			       c->pin_dir, strerror(errno));
-	return 0;
+	return cli_pin_dir_reclaim(c);
 }
 
 /* A read: take the records by fd, nothing pinned (cli_state_open). */

@@ -199,6 +199,49 @@ other attach v1 || rxl_fail "attach with $TCG 0700, owned by root"
 other detach v1
 rm -r "$TCG"
 
+# ---- a pin directory another user made first ---------------------------
+# bpffs's root is 1777 unless mounted with a mode: nobody can make the pin
+# directory before root does. Holding no pin, it is moved aside (kept for
+# its owner) and root's change goes on; holding a pin, it is refused.
+NS2=rxl-ps2-$RXL_ID
+rxl_veth_ns "$NS2"
+FD=$RXL_BPFFS/taken
+fd() { RXLANE_PIN_DIR=$FD rxl_in "$NS2" "$@"; }
+"${NOBODY[@]}" mkdir -p "$FD/sub/deeper" || rxl_fail "nobody's mkdir $FD"
+"${NOBODY[@]}" ln -s /nonexistent "$FD/sub/link" || rxl_fail "nobody's ln"
+out=$(fd attach v0 2>&1) ||
+	rxl_fail "attach with $FD made by nobody, no pin in it: $out"
+case "$out" in
+*"$FD was made by uid 65534 and held no pin: moved to $FD-uid65534-"*) ;;
+*) rxl_fail "attach over nobody's $FD: no word of the move: '$out'" ;;
+esac
+[ "$(stat -c '%u %a' "$FD")" = "0 700" ] ||
+	rxl_fail "$FD after the move: $(stat -c '%u %a' "$FD")"
+aside=$(echo "$FD"-uid65534-*)
+[ "$(stat -c %u "$aside")" = 65534 ] && [ -L "$aside/sub/link" ] ||
+	rxl_fail "nobody's directory not kept as it was at $aside"
+fd container add web ip 10.200.0.2 || rxl_fail "container add in $FD"
+fd fw add web allow proto tcp dport 80 || rxl_fail "fw add in $FD"
+rxl_ok "nobody's $FD with no pin moved to $aside; root's change went on"
+fd detach v0 || rxl_fail "detach v0 in $NS2"
+# Another user's directory with a pin in it: never touched.
+rm -r "$FD" "$aside"
+"${NOBODY[@]}" mkdir "$FD" || rxl_fail "nobody's mkdir $FD"
+bpftool map pin id "$(bpftool -j map show pinned "$PD/rxl_config" | jq .id)" \
+	"$FD/pinned" || rxl_fail "pin a map in $FD"
+err=$(fd attach v0 2>&1) && rxl_fail "attach over nobody's $FD with a pin"
+case "$err" in
+*"$FD is owned by uid 65534"*) ;;
+*) rxl_fail "attach over nobody's $FD with a pin: '$err'" ;;
+esac
+[ -e "$FD/pinned" ] && [ "$(stat -c %u "$FD")" = 65534 ] ||
+	rxl_fail "nobody's $FD with a pin was changed"
+compgen -G "$FD-uid*" > /dev/null && rxl_fail "nobody's $FD with a pin moved"
+no_xdp_ns() { ! ip -n "$NS2" -d link show dev v0 | grep -q prog/xdp; }
+no_xdp_ns || rxl_fail "refused attach left XDP on $NS2's v0"
+rxl_ok "nobody's $FD with a pin in it refused, untouched: $err"
+rm -r "$FD"
+
 # ---- not root ---------------------------------------------------------
 # nonroot WHAT ENV...: fw add as nobody names the permission.
 nonroot() {
