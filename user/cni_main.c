@@ -162,7 +162,13 @@ static int cni_read_conf(struct cni_req *r)
 static int cni_libbpf_print(enum libbpf_print_level level, const char *fmt,
 			    va_list ap)
 {
-	if (level == LIBBPF_DEBUG)
+	/*
+	 * stderr is the runtime's log, and libbpf's own lines are noise
+	 * there (every tc query of a device with no clsact qdisc logs the
+	 * kernel's "Parent Qdisc doesn't exists"): the plugin's errors say
+	 * what failed. RXLANE_CNI_DEBUG shows them, as -v does the CLI's.
+	 */
+	if (level == LIBBPF_DEBUG || !getenv("RXLANE_CNI_DEBUG"))
 		return 0;
 	return vfprintf(stderr, fmt, ap);
 }

@@ -215,6 +215,10 @@ why=$(cat "$log")
 rm -f "$log"
 echo "$why" | grep -q "container '$(name_of 3)': enforced by XDP alone: no generic netlink family 'rxlane'" ||
 	rxl_fail "ADD with hw: no fallback in the log: '$why'"
+# The log is the runtime's: libbpf's own lines ("Kernel error message:
+# Parent Qdisc doesn't exists" of every tc query) stay out unless asked.
+echo "$why" | grep -q "libbpf" &&
+	rxl_fail "ADD with hw: libbpf's lines in the runtime's log: '$why'"
 rec=$("$RXL_CLI" -j container show "$(name_of 3)")
 # The record keeps CNI_NETNS's cookie (SO_NETNS_COOKIE of a socket in it).
 ck=$(ip netns exec "ct3-$SUF" python3 -c 'import socket, sys
