@@ -2422,14 +2422,6 @@ static void tunnels_setup(struct __test_metadata *_metadata,
 	ASSERT_EQ(0, rxl_fw_container_bind(&self->fw, CID_B, vnis, 3));
 }
 
-/*
- * @in (a frame from Ethernet on, finished) carried in @tun (RXL_TUN_VXLAN,
- * RXL_TUN_GENEVE or RXL_TUN_NVGRE: GRE with key, and with checksum and
- * sequence fields when @gre_opts) with @vni over outer family @ofam:
- * going @dir OUT, from the local VTEP @src (NULL: VTEP_L4/6) to the
- * peer's; IN, the other way. Only the outer lengths are written: the
- * inner frame is copied.
- */
 /* The tunnel header of @tun after the outer IP header, then @in. */
 static void tun_hdr(struct pkt *out, const struct pkt *in, int tun,
 		    uint32_t vni, int gre_opts)
@@ -2452,6 +2444,14 @@ static uint8_t tun_proto(int tun)
 	return tun == RXL_TUN_NVGRE ? IPPROTO_GRE : IPPROTO_UDP;
 }
 
+/*
+ * @in (a frame from Ethernet on, finished) carried in @tun (RXL_TUN_VXLAN,
+ * RXL_TUN_GENEVE or RXL_TUN_NVGRE: GRE with key, and with checksum and
+ * sequence fields when @gre_opts) with @vni over outer family @ofam:
+ * going @dir OUT, from the local VTEP @src (NULL: VTEP_L4/6) to the
+ * peer's; IN, the other way. Only the outer lengths are written: the
+ * inner frame is copied.
+ */
 static void wrap_opts(struct pkt *out, const struct pkt *in, int tun,
 		      int ofam, int dir, uint32_t vni, const char *src,
 		      int gre_opts)
