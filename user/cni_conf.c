@@ -17,15 +17,10 @@
 #include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
-#include <sys/vfs.h>
 #include <unistd.h>
 
 #include "cni.h"
 #include "policy.h"
-
-#ifndef NSFS_MAGIC
-#define NSFS_MAGIC	0x6e736673
-#endif
 
 /* The name a CLI container may have, for ids and network names too. */
 static bool cni_word_ok(const char *s, size_t max)
@@ -37,22 +32,20 @@ static bool cni_word_ok(const char *s, size_t max)
 			 "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_.-") == n;
 }
 
-/* CNI_NETNS: a network namespace, not the plugin's own. */
+/*
+ * CNI_NETNS: a network namespace (cli_netns_fd(): opened without
+ * blocking, so a FIFO there cannot hang the runtime), not the plugin's own.
+ */
 static int cni_check_netns(struct cni_req *r)
 {
 	struct stat st, self;
-	struct statfs sfs;
+	char why[PATH_MAX + 128];
 	int fd, err = 0;
 
-	fd = open(r->netns, O_RDONLY | O_CLOEXEC);
+	fd = cli_netns_fd(r->netns, why, sizeof(why));
 	if (fd < 0)
-		return cni_fail(r, CNI_ERR_ENV, "CNI_NETNS '%s': %s", r->netns,
-				strerror(errno));
-	if (fstatfs(fd, &sfs) || sfs.f_type != NSFS_MAGIC)
-		err = cni_fail(r, CNI_ERR_ENV,
-			       "CNI_NETNS '%s' is not a network namespace",
-			       r->netns);
-	else if (!getenv("CNI_NETNS_OVERRIDE") && !fstat(fd, &st) &&
+		return cni_fail(r, CNI_ERR_ENV, "CNI_NETNS: %s", why);
+	if (!getenv("CNI_NETNS_OVERRIDE") && !fstat(fd, &st) &&
 		 !stat("/proc/self/ns/net", &self) && st.st_ino == self.st_ino &&
 		 st.st_dev == self.st_dev)
 		err = cni_fail(r, CNI_ERR_ENV,

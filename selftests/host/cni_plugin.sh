@@ -79,7 +79,7 @@ cni() {
 	OUT=$(env CNI_COMMAND="$cmd" CNI_CONTAINERID="c0ffee$n$SUF$SUF" \
 		CNI_NETNS="/run/netns/ct$n-$SUF" CNI_IFNAME=eth0 \
 		CNI_ARGS="IgnoreUnknown=1;K8S_POD_NAME=pod$n" CNI_PATH=/usr/lib/cni \
-		"$@" "$CNI" 2>"${CNI_LOG:-/dev/null}")
+		"$@" timeout 120 "$CNI" 2>"${CNI_LOG:-/dev/null}")
 	RC=$?
 }
 
@@ -330,6 +330,8 @@ refusals() {
 4|ADD|.|CNI_NETNS=/nonexistent/ns
 4|ADD|.|CNI_NETNS=/etc/passwd
 4|ADD|.|CNI_NETNS=/proc/self/ns/net
+4|ADD|.|CNI_NETNS=/proc/self/ns/uts
+4|ADD|.|CNI_NETNS=$FIFO
 4|ADD|.|CNI_ARGS=garbage
 103|ADD|.|CNI_ARGS=K8S_POD_NAME=pod9 CNI_CONTAINERID=c0ffee9$SUF$SUF
 103|ADD|.prevResult.ips[0].address = "10.251.0.99/24"|
@@ -339,6 +341,11 @@ refusals() {
 EOF
 }
 
+# A FIFO as CNI_NETNS must not hang the plugin (opened without blocking).
+TMPD=$(mktemp -d /tmp/rxl-cnififo.XXXXXX)
+trap 'rxl_cleanup; rm -rf "$TMPD"' EXIT
+FIFO=$TMPD/fifo
+mkfifo "$FIFO" || rxl_fail "mkfifo $FIFO"
 before=$(state)
 xdp_on "up$SUF" && rxl_fail "up$SUF has XDP before the refusals"
 N=0
