@@ -191,6 +191,40 @@ live=$(bpftool -j map lookup pinned "$RXLANE_PIN_DIR/rxl_conts" key 77 0 0 0 |
 [ "$live" = "0x00 0x00 0x00 0x00 0x00 0x00 0x00 0x00" ] ||
 	rxl_fail "id 77's value is still live (its live word: $live)"
 
+# 6c. Rules from anywhere live in the container value (rxl_conts: the
+# TCP/UDP /0 segments, no rule key): web's live value with its IPv4 TCP
+# segment taken away behind the CLI's back is reported by that segment
+# (rxl_verify_any()), and --repair puts it back.
+OFFS=$(mktemp /tmp/rxl-check-offs.XXXXXX)
+printf '%s\n' '#include <stddef.h>' '#include <stdio.h>' \
+	'#include <linux/types.h>' '#include "rxlane_maps.h"' \
+	'int main(void) { printf("%zu %zu\n", sizeof(struct rxl_container),' \
+	'offsetof(struct rxl_container, any_mask)); return 0; }' |
+	cc -x c -I"$RXL_TOP/include" -o "$OFFS" - ||
+	{ rm -f "$OFFS"; rxl_fail "cannot build the layout probe"; }
+read -r CSZ MOFF <<<"$("$OFFS")"
+rm -f "$OFFS"
+WID=$(cli -j container show web | jq .container.id)
+WKEY=$(printf '%d %d %d %d' $((WID & 255)) $((WID >> 8 & 255)) \
+	$((WID >> 16 & 255)) $((WID >> 24 & 255)))
+CONTS=$RXLANE_PIN_DIR/rxl_conts
+# shellcheck disable=SC2086 # the key's bytes
+mapfile -t B < <(bpftool -j map lookup pinned "$CONTS" key $WKEY |
+	jq -r '.value[]' | sed 's/^0x//')
+LIVE=$((16#${B[0]}))
+[ "$LIVE" -eq 1 ] || [ "$LIVE" -eq 2 ] || rxl_fail "web's value: live word $LIVE"
+M=$((8 + (LIVE - 1) * CSZ + MOFF))
+[ $((16#${B[M]} & 1)) -eq 1 ] ||
+	rxl_fail "web's value holds no IPv4 TCP rule from anywhere (mask ${B[M]})"
+B[M]=$(printf '%02x' $((16#${B[M]} & ~1)))
+# shellcheck disable=SC2086
+bpftool map update pinned "$CONTS" key $WKEY value hex "${B[@]}" ||
+	rxl_fail "writing web's value"
+[ "$(probe $P80)" = DROP ] || rxl_fail "web's value without its /0 TCP segment still passes port 80"
+want_found "container 'web'" "0.0.0.0/0 proto 6"
+out=$(cli check --repair) || rxl_fail "check --repair of web's /0 segment: $out"
+want_consistent "web's value without its /0 TCP segment"
+
 # 7. Nothing attached: check still reads the records and the intent.
 cli detach v0 >/dev/null || rxl_fail "detach v0"
 rm -f "$RXLANE_PIN_DIR"/rxl_* || rxl_fail "removing the fast path's pins"
