@@ -259,7 +259,8 @@ int cni_in_netns(struct cni_req *r, const char *path, __u64 want,
 	int self, ns, ret;
 	__u64 cookie;
 
-	ns = open(path, O_RDONLY | O_CLOEXEC);
+	/* O_NONBLOCK: whatever the path holds now (a FIFO) cannot hang us. */
+	ns = open(path, O_RDONLY | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
 	if (ns < 0)
 		return -ENOENT;
 	self = open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC);

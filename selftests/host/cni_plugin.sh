@@ -167,6 +167,13 @@ rxl_ok "DEL twice (no prevResult): container and XDP gone, CHECK says 105"
 
 # DEL after the netns is gone (podman rm -f); then DEL with no CNI_NETNS.
 ip netns del "ct2-$SUF"
+# A FIFO left where the namespace was: DEL neither hangs opening it nor
+# fails (the namespace is gone whatever the path holds now).
+mkfifo "/run/netns/ct2-$SUF" || rxl_fail "mkfifo /run/netns/ct2-$SUF"
+cni DEL 2 <<< "$(conf 0.4.0 2 10.251.0.3)"
+rm -f "/run/netns/ct2-$SUF"
+[ "$RC" = 0 ] || rxl_fail "DEL with a FIFO at its netns path: exit $RC: $OUT"
+has_cont "$(name_of 2)" && rxl_fail "DEL with a FIFO at its netns path: container left"
 cni DEL 2 <<< "$(conf 0.4.0 2 10.251.0.3)"
 [ "$RC" = 0 ] || rxl_fail "DEL after netns del: exit $RC: $OUT"
 has_cont "$(name_of 2)" && rxl_fail "DEL after netns del: container left"
