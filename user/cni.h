@@ -201,7 +201,8 @@ void cni_state_gc(struct cli *c);
  */
 int cni_pins_hidden(struct cni_req *r, const char *pin_dir);
 /*
- * Run @fn in the network namespace at @path (then back): its result;
+ * Run @fn in the network namespace at @path, on a thread of its own (the
+ * process stays where it is): its result;
  * -ENOENT when @path names none, -ESTALE (@fn not run) when @want is not
  * 0 and the namespace's cookie is not @want.
  */

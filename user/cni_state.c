@@ -10,6 +10,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/magic.h>
+#include <pthread.h>
 #include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -252,42 +253,71 @@ int cni_pins_hidden(struct cni_req *r, const char *pin_dir)
 			pin_dir, CNI_BPFFS);
 }
 
+struct cni_netns_call {
+	struct cni_req *r;
+	struct cli *c;
+	int (*fn)(struct cni_req *r, struct cli *c, void *arg);
+	void *arg;
+	const char *path;
+	__u64 want;
+	int ns;
+	int ret;
+};
+
+/*
+ * A thread of its own enters the container's namespace, as
+ * cli_netns_open() reads a cookie: a thread's network namespace is its
+ * own, so the process never leaves the runtime's, and no failure to come
+ * back can strand the rest of the command in the container's. Every step
+ * @fn takes reaches the namespace through sockets it opens (rtnetlink,
+ * ethtool ioctls, libbpf's netlink), never through /proc/self or /sys.
+ */
+static void *cni_netns_thread(void *arg)
+{
+	struct cni_netns_call *k = arg;
+	__u64 cookie;
+
+	if (setns(k->ns, CLONE_NEWNET)) {
+		k->ret = cni_fail(k->r, CNI_ERR_STATE,
+				  "cannot enter network namespace %s: %s",
+				  k->path, strerror(errno));
+		return NULL;
+	}
+	cookie = k->want ? rxl_netns_cookie() : 0;
+	if (k->want && cookie != k->want) {
+		fprintf(stderr, "rxlane-cni: %s is another network namespace than at ADD (cookie %llu, recorded %llu): not entered\n",
+			k->path, (unsigned long long)cookie,
+			(unsigned long long)k->want);
+		k->ret = -ESTALE;
+		return NULL;
+	}
+	k->ret = k->fn(k->r, k->c, k->arg);
+	return NULL;
+}
+
 int cni_in_netns(struct cni_req *r, const char *path, __u64 want,
 		 int (*fn)(struct cni_req *r, struct cli *c, void *arg),
 		 struct cli *c, void *arg)
 {
-	int self, ns, ret;
-	__u64 cookie;
+	struct cni_netns_call k = {
+		.r = r, .c = c, .fn = fn, .arg = arg, .path = path,
+		.want = want,
+	};
+	pthread_t t;
+	int err;
 
 	/* O_NONBLOCK: whatever the path holds now (a FIFO) cannot hang us. */
-	ns = open(path, O_RDONLY | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
-	if (ns < 0)
+	k.ns = open(path, O_RDONLY | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
+	if (k.ns < 0)
 		return -ENOENT;
-	self = open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC);
-	if (self < 0 || setns(ns, CLONE_NEWNET)) {
-		ret = cni_fail(r, CNI_ERR_STATE,
-			       "cannot enter network namespace %s: %s", path,
-			       strerror(errno));
-		goto out;
-	}
-	cookie = want ? rxl_netns_cookie() : 0;
-	if (want && cookie != want) {
-		fprintf(stderr, "rxlane-cni: %s is another network namespace than at ADD (cookie %llu, recorded %llu): not entered\n",
-			path, (unsigned long long)cookie,
-			(unsigned long long)want);
-		ret = -ESTALE;
+	err = pthread_create(&t, NULL, cni_netns_thread, &k);
+	if (err) {
+		k.ret = cni_fail(r, CNI_ERR_STATE,
+				 "network namespace %s: no thread to enter it: %s",
+				 path, strerror(err));
 	} else {
-		ret = fn(r, c, arg);
+		pthread_join(t, NULL);
 	}
-	if (setns(self, CLONE_NEWNET)) {
-		/* Nothing after this may run in the container's netns. */
-		fprintf(stderr, "rxlane-cni: cannot return to the host's network namespace: %s\n",
-			strerror(errno));
-		_exit(1);
-	}
-out:
-	if (self >= 0)
-		close(self);
-	close(ns);
-	return ret;
+	close(k.ns);
+	return k.ret;
 }
