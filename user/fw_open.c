@@ -549,9 +549,12 @@ bool rxl_fw_lock_held(struct rxl_fw *fw, int dir_fd)
 /*
  * Updating an ARRAY_OF_MAPS returns only after synchronize_rcu(): every
  * XDP program that started before has finished. The two maps are made on
- * first use: creating them costs more than a whole in-place rule append
- * (libbpf 1.1 loads a probe program on its first named map), which needs
- * no grace period.
+ * first use, which an in-place rule append never reaches, and without a
+ * name: libbpf checks that the kernel takes object names before it names
+ * a map (BPF_OBJ_NAME, 4.15), and that check loads probe programs, two
+ * BPF_PROG_LOADs per process, more than the maps themselves cost
+ * (performance.rst, "CNI plugin, per-call cost"). Nobody looks these two
+ * up: they live only as long as the command.
  */
 static int rxl_grace_maps(struct rxl_fw *fw)
 {
@@ -560,13 +563,13 @@ static int rxl_grace_maps(struct rxl_fw *fw)
 	if (fw->sync_outer >= 0)
 		return 0;
 	if (fw->sync_inner < 0)
-		fw->sync_inner = bpf_map_create(BPF_MAP_TYPE_ARRAY,
-						"rxl_sync_in", 4, 4, 1, NULL);
+		fw->sync_inner = bpf_map_create(BPF_MAP_TYPE_ARRAY, NULL,
+						4, 4, 1, NULL);
 	if (fw->sync_inner < 0)
 		return rxl_fail(fw, -errno, "cannot create sync map: %s",
 				strerror(errno));
 	opts.inner_map_fd = fw->sync_inner;
-	fw->sync_outer = bpf_map_create(BPF_MAP_TYPE_ARRAY_OF_MAPS, "rxl_grace_period",
+	fw->sync_outer = bpf_map_create(BPF_MAP_TYPE_ARRAY_OF_MAPS, NULL,
 					4, 4, 1, &opts);
 	if (fw->sync_outer < 0)
 		return rxl_fail(fw, -errno, "cannot create sync map: %s",
