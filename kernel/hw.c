@@ -1299,6 +1299,7 @@ static void rxlane_hw_cont_remove(struct rxlane_hw_cont *c, bool nic,
 	rxlane_hw_cont_unhash(c, c->naddrs, c->has_mac);
 	xa_erase(&rxlane_hw_conts, c->id);
 	kvfree(c->entries);
+	kfree(c->rules);
 	kfree(c);
 }
 
@@ -1326,7 +1327,7 @@ int rxlane_hw_rule_add(struct rxlane_hw_cont *c,
 		       const struct rxlane_hw_rule *r,
 		       struct netlink_ext_ack *extack)
 {
-	struct rxlane_hw_rule *nr = &c->rules[c->nrules];
+	struct rxlane_hw_rule *nr, *rules;
 	struct rxlane_hw_item *items;
 	u32 limit = U32_MAX;
 	unsigned int i, n;
@@ -1336,6 +1337,13 @@ int rxlane_hw_rule_add(struct rxlane_hw_cont *c,
 		NL_SET_ERR_MSG_MOD(extack, "the container has too many rules");
 		return -E2BIG;
 	}
+	/* A slot for it; on a later error the array stays as large. */
+	rules = krealloc_array(c->rules, c->nrules + 1, sizeof(*rules),
+			       GFP_KERNEL);
+	if (!rules)
+		return -ENOMEM;
+	c->rules = rules;
+	nr = &c->rules[c->nrules];
 	*nr = *r;
 	nr->id = c->next_rule_id;
 	n = rxlane_hw_rule_items(c, nr, NULL);
