@@ -446,7 +446,8 @@ static int rxlane_genl_parse_rule(const struct nlattr *nest,
 /*
  * The rules of a new container (RXLANE_A_RULES), each checked as RULE_NEW
  * checks one: the first bad one refuses the whole container, its nest
- * pointed at.
+ * pointed at. @c->rules gets one slot per attribute of the nest, at most
+ * RXLANE_RULES_MAX: its owner frees it, on error too.
  */
 static int rxlane_genl_parse_rules(struct rxlane_hw_cont *c,
 				   const struct nlattr *nest,
@@ -454,11 +455,19 @@ static int rxlane_genl_parse_rules(struct rxlane_hw_cont *c,
 {
 	struct rxlane_hw_rule *r;
 	const struct nlattr *attr;
-	unsigned int i;
+	unsigned int i, n = 0;
 	int rem, err;
 
 	if (!nest)
 		return 0;
+	nla_for_each_nested(attr, nest, rem)
+		if (++n == RXLANE_RULES_MAX)
+			break;
+	if (!n)
+		return 0;
+	c->rules = kmalloc_array(n, sizeof(*c->rules), GFP_KERNEL);
+	if (!c->rules)
+		return -ENOMEM;
 	nla_for_each_nested(attr, nest, rem) {
 		if (nla_type(attr) != RXLANE_A_RULE) {
 			NL_SET_ERR_MSG_ATTR(extack, attr,
@@ -544,6 +553,7 @@ err_unlock:
 err_free:
 	if (cnet)
 		put_net(cnet);
+	kfree(c->rules);
 	kfree(c);
 	return err;
 }

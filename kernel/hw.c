@@ -593,7 +593,12 @@ err_free:
 	return err;
 }
 
-/* Allow items of @r for @c, appended at @items; returns how many. */
+/*
+ * Allow items of @r for @c, appended at @items, or only counted when
+ * @items is NULL; returns how many. Counting first lets the caller
+ * allocate exactly the items it needs: the expansion costs less than
+ * zeroing an array sized for the worst case.
+ */
 static unsigned int rxlane_hw_rule_items(const struct rxlane_hw_cont *c,
 					 const struct rxlane_hw_rule *r,
 					 struct rxlane_hw_item *items)
@@ -605,13 +610,13 @@ static unsigned int rxlane_hw_rule_items(const struct rxlane_hw_cont *c,
 	for (a = 0; a < c->naddrs; a++) {
 		if (r->src_family && r->src_family != c->addrs[a].family)
 			continue;
-		for (b = 0; b < nb; b++) {
-			items[n].kind = RXLANE_ENTRY_ALLOW;
-			items[n].addr = a;
-			items[n].rule = r;
-			items[n].block = blocks[b];
-			n++;
+		for (b = 0; items && b < nb; b++) {
+			items[n + b].kind = RXLANE_ENTRY_ALLOW;
+			items[n + b].addr = a;
+			items[n + b].rule = r;
+			items[n + b].block = blocks[b];
 		}
+		n += nb;
 	}
 	return n;
 }
@@ -1127,21 +1132,21 @@ struct rxlane_hw_cont *rxlane_hw_next(struct net *net, unsigned long *index)
 }
 
 /*
- * Items of every rule of @c (each rule's nentries set) then its tail
- * entries; -E2BIG when they are too many.
+ * The items of every rule of @c (each rule's nentries set) then its tail
+ * entries, in *@itemsp: an array of exactly *@n, the caller's to kfree().
+ * -E2BIG when they are too many, -EINVAL when a rule yields none.
  */
 static int rxlane_hw_cont_items(struct rxlane_hw_cont *c,
-				struct rxlane_hw_item *items,
+				struct rxlane_hw_item **itemsp,
 				unsigned int *nallow, unsigned int *n,
 				struct netlink_ext_ack *extack)
 {
+	struct rxlane_hw_item *items;
 	unsigned int i, k = 0;
 
-	for (i = 0; i < c->nrules; i++) {
-		if (k > RXLANE_ENTRIES_MAX)
-			break;
+	for (i = 0; i < c->nrules && k <= RXLANE_ENTRIES_MAX; i++) {
 		c->rules[i].nentries = rxlane_hw_rule_items(c, &c->rules[i],
-							    &items[k]);
+							    NULL);
 		if (!c->rules[i].nentries) {
 			NL_SET_ERR_MSG_MOD(extack,
 					   "a rule's source family matches none of the container's addresses");
@@ -1153,14 +1158,21 @@ static int rxlane_hw_cont_items(struct rxlane_hw_cont *c,
 		NL_SET_ERR_MSG_MOD(extack, "the container would hold too many NIC entries");
 		return -E2BIG;
 	}
+	items = kmalloc_array(k + c->naddrs, sizeof(*items), GFP_KERNEL);
+	if (!items)
+		return -ENOMEM;
+	for (i = 0, k = 0; i < c->nrules; i++)
+		k += rxlane_hw_rule_items(c, &c->rules[i], &items[k]);
 	*nallow = k;
 	for (i = 0; i < c->naddrs; i++, k++) {
 		items[k].kind = c->def == RXLANE_DEFAULT_ALLOW ?
 				RXLANE_ENTRY_STEER : RXLANE_ENTRY_DROP;
 		items[k].addr = i;
 		items[k].rule = NULL;
+		items[k].block = (struct rxlane_hw_block){};
 	}
 	*n = k;
+	*itemsp = items;
 	return 0;
 }
 
@@ -1208,16 +1220,9 @@ int rxlane_hw_cont_add(struct rxlane_hw_cont *c, struct netlink_ext_ack *extack)
 		return err;
 	for (i = 0; i < c->nrules; i++)
 		c->rules[i].id = i + 1;
-	/* One rule past the limit, at most, before the count stops. */
-	items = kvcalloc(RXLANE_ENTRIES_MAX + 1 + RXLANE_ADDRS_MAX *
-			 RXLANE_HW_MAX_BLOCKS, sizeof(*items), GFP_KERNEL);
-	if (!items) {
-		err = -ENOMEM;
-		goto err_free_spoof;
-	}
-	err = rxlane_hw_cont_items(c, items, &nallow, &n, extack);
+	err = rxlane_hw_cont_items(c, &items, &nallow, &n, extack);
 	if (err)
-		goto err_free_items;
+		goto err_free_spoof;
 	c->ctx = rxlane_hw_ctx_get(c->dev, c->cpus, extack);
 	if (IS_ERR(c->ctx)) {
 		err = PTR_ERR(c->ctx);
@@ -1250,7 +1255,7 @@ int rxlane_hw_cont_add(struct rxlane_hw_cont *c, struct netlink_ext_ack *extack)
 		goto err_unlink;
 	c->next_rule_id = c->nrules + 1;
 	c->spoof = spoof;
-	kvfree(items);
+	kfree(items);
 	return 0;
 
 err_unlink:
@@ -1269,7 +1274,7 @@ err_put_ctx:
 	rxlane_hw_ctx_put(c->ctx, true);
 	c->ctx = NULL;
 err_free_items:
-	kvfree(items);
+	kfree(items);
 err_free_spoof:
 	kfree(spoof);
 	return err;
@@ -1294,6 +1299,7 @@ static void rxlane_hw_cont_remove(struct rxlane_hw_cont *c, bool nic,
 	rxlane_hw_cont_unhash(c, c->naddrs, c->has_mac);
 	xa_erase(&rxlane_hw_conts, c->id);
 	kvfree(c->entries);
+	kfree(c->rules);
 	kfree(c);
 }
 
@@ -1321,7 +1327,7 @@ int rxlane_hw_rule_add(struct rxlane_hw_cont *c,
 		       const struct rxlane_hw_rule *r,
 		       struct netlink_ext_ack *extack)
 {
-	struct rxlane_hw_rule *nr = &c->rules[c->nrules];
+	struct rxlane_hw_rule *nr, *rules;
 	struct rxlane_hw_item *items;
 	u32 limit = U32_MAX;
 	unsigned int i, n;
@@ -1331,19 +1337,25 @@ int rxlane_hw_rule_add(struct rxlane_hw_cont *c,
 		NL_SET_ERR_MSG_MOD(extack, "the container has too many rules");
 		return -E2BIG;
 	}
-	items = kcalloc(RXLANE_ADDRS_MAX * RXLANE_HW_MAX_BLOCKS, sizeof(*items),
-			GFP_KERNEL);
-	if (!items)
+	/* A slot for it; on a later error the array stays as large. */
+	rules = krealloc_array(c->rules, c->nrules + 1, sizeof(*rules),
+			       GFP_KERNEL);
+	if (!rules)
 		return -ENOMEM;
+	c->rules = rules;
+	nr = &c->rules[c->nrules];
 	*nr = *r;
 	nr->id = c->next_rule_id;
-	n = rxlane_hw_rule_items(c, nr, items);
+	n = rxlane_hw_rule_items(c, nr, NULL);
 	if (!n) {
 		NL_SET_ERR_MSG_MOD(extack,
 				   "the rule's source family matches none of the container's addresses");
-		err = -EINVAL;
-		goto out;
+		return -EINVAL;
 	}
+	items = kmalloc_array(n, sizeof(*items), GFP_KERNEL);
+	if (!items)
+		return -ENOMEM;
+	rxlane_hw_rule_items(c, nr, items);
 	for (i = 0; i < c->nentries; i++)
 		if (c->entries[i].kind != RXLANE_ENTRY_ALLOW)
 			limit = min(limit, c->entries[i].loc);

@@ -206,7 +206,8 @@ struct rxlane_hw_mac_node {
  * @cpus:	its CPU set
  * @def:	enum rxlane_default
  * @ctx:	its RSS context
- * @rules:	its allow rules, by id
+ * @rules:	its allow rules, by id: an array of at least @nrules
+ *		(kmalloc; NULL while it has none), grown by rule adds
  * @nrules:	entries of @rules in use
  * @next_rule_id: the id the next rule gets
  * @entries:	its NIC entries, allow entries first
@@ -232,7 +233,7 @@ struct rxlane_hw_cont {
 	u64 cpus;
 	u8 def;
 	struct rxlane_hw_ctx *ctx;
-	struct rxlane_hw_rule rules[RXLANE_RULES_MAX];
+	struct rxlane_hw_rule *rules;
 	unsigned int nrules;
 	u32 next_rule_id;
 	struct rxlane_hw_entry *entries;

@@ -64,10 +64,13 @@ static int __init rxlane_init(void)
 	int err;
 
 	rxlane_debugfs_module_init();
+	err = rxlane_ntuple_module_init();
+	if (err)
+		goto err_debugfs;
 	err = cpuhp_setup_state_multi(CPUHP_AP_ONLINE_DYN, "net/rxlane:online",
 				      rxlane_cpu_online, rxlane_cpu_down_prep);
 	if (err < 0)
-		goto err_debugfs;
+		goto err_ntuple;
 	rxlane_cpuhp_state = err;
 	err = rxlane_netdev_init();
 	if (err)
@@ -86,6 +89,8 @@ err_netdev:
 	rxlane_netdev_uninit();
 err_remove_cpuhp:
 	cpuhp_remove_multi_state(rxlane_cpuhp_state);
+err_ntuple:
+	rxlane_ntuple_module_uninit();
 err_debugfs:
 	rxlane_debugfs_module_uninit();
 	return err;
@@ -97,6 +102,7 @@ static void __exit rxlane_exit(void)
 	rxlane_hw_uninit();
 	rxlane_netdev_uninit();
 	cpuhp_remove_multi_state(rxlane_cpuhp_state);
+	rxlane_ntuple_module_uninit();
 	rxlane_debugfs_module_uninit();
 }
 

@@ -478,6 +478,8 @@ void rxlane_rss_respread_commit(struct rxlane_priv *priv,
 /* ntuple.c */
 int rxlane_ntuple_init(struct rxlane_priv *priv);
 void rxlane_ntuple_uninit(struct rxlane_priv *priv);
+int rxlane_ntuple_module_init(void);
+void rxlane_ntuple_module_uninit(void);
 bool rxlane_ntuple_lookup(struct rxlane_priv *priv,
 			  const struct rxlane_flow_key *key,
 			  struct rxlane_action *act, bool count_hit);

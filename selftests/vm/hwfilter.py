@@ -379,6 +379,14 @@ check(len(allow) == 3 and len(tails) == 2 and max(allow) < min(tails),
 check(set(ethtool_n()) - set(before[0]) == set(allow + tails),
       'ethtool -n gained %s, the container holds %s' %
       (sorted(set(ethtool_n()) - set(before[0])), sorted(allow + tails)))
+# Each address gets the allow entries of the rules its family can take:
+# udp 6000-6003 for both, tcp 80 from 10.0.0.0/8 for the IPv4 one only.
+text = ethtool_n()
+dsts = sorted('v6' if 'Dest IP addr: fd00:66::1 ' in text[loc] else
+              'v4' if 'Dest IP addr: 10.66.1.1 ' in text[loc] else text[loc]
+              for loc in allow)
+check(dsts == ['v4', 'v4', 'v6'],
+      'CONT_NEW with rules: allow entries for %s, want v4, v4, v6' % dsts)
 # The order of the inserts inside that one CONT_NEW: every allow entry
 # went into the NIC before the first drop entry (no window in which the
 # container's traffic meets its drops alone). The NIC numbers its inserts
