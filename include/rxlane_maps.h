@@ -100,8 +100,16 @@ struct rxl_config {
 	__u16 vxlan_port;	/* host order, 0 = RXL_VXLAN_PORT */
 	__u16 geneve_port;	/* host order, 0 = RXL_GENEVE_PORT */
 	__u32 flags;		/* RXL_CFG_* */
+	/*
+	 * How many containers rxl_ports binds by their MAC (user/fw_port.c):
+	 * while 0, the tc egress program skips the uplink's pairing check
+	 * (rxl_tc_unpaired()). Raised before such a binding is written and
+	 * recounted after each change, so a killed change leaves it too
+	 * high (the check runs), never too low.
+	 */
+	__u32 mac_bound;
 };
-_Static_assert(sizeof(struct rxl_config) == 8, "rxl_config size");
+_Static_assert(sizeof(struct rxl_config) == 12, "rxl_config size");
 
 /*
  * A local VTEP address. Slots are used from 0 up with no hole; the first

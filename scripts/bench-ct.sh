@@ -33,7 +33,8 @@ REPEAT=${REPEAT:-50000}
 CPU=${CPU:-1}
 MAX_RULES=${MAX_RULES:-1000000}
 MAX_FLOWS=${MAX_FLOWS:-1000000}
-TC_OBJ=$TOP/bpf/rxlane_tc.o
+# TC_OBJ: another build of the tc program (bench/rxlane_tc_pairall.o).
+TC_OBJ=${TC_OBJ:-$TOP/bpf/rxlane_tc.o}
 
 [ "$(id -u)" -eq 0 ] || { echo "bench-ct: needs root (BPF_PROG_TEST_RUN)" >&2; exit 1; }
 [ -r "$TC_OBJ" ] || { echo "bench-ct: build first (make)" >&2; exit 1; }

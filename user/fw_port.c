@@ -60,6 +60,65 @@ static struct rxl_port_key rxl_port_mac_key(const __u8 mac[6])
 	return k;
 }
 
+/* Whether @k binds a container by its MAC (not by a device). */
+static bool rxl_port_key_mac(const struct rxl_port_key *k)
+{
+	return !k->ifindex && k->netns;
+}
+
+/*
+ * The count of MAC bindings in rxl_config (mac_bound): the tc egress
+ * program skips the uplink's pairing check while it is 0. The order
+ * makes a killed change err on checking: the count is raised before a
+ * MAC key is written (rxl_port_put()) and recounted from rxl_ports only
+ * after a change is whole (rxl_port_recount()), so it is never below the
+ * MAC keys the program can find. A count left too high by a kill costs a
+ * lookup per frame until the next change recounts.
+ */
+static int rxl_port_mac_set(struct rxl_fw *fw, __u32 n, bool raise)
+{
+	struct rxl_config cfg;
+	__u32 zero = 0;
+
+	if (bpf_map_lookup_elem(fw->config, &zero, &cfg))
+		return -errno;
+	if (raise)
+		n += cfg.mac_bound;
+	if (cfg.mac_bound == n)
+		return 0;
+	cfg.mac_bound = n;
+	return bpf_map_update_elem(fw->config, &zero, &cfg, 0) ? -errno : 0;
+}
+
+static void rxl_port_recount(struct rxl_fw *fw)
+{
+	struct rxl_port_key k, next;
+	__u32 n = 0;
+	void *prev = NULL;
+
+	while (!bpf_map_get_next_key(fw->ports, prev, &next)) {
+		n += rxl_port_key_mac(&next);
+		k = next;
+		prev = &k;
+	}
+	/* A walk cut short (ENOENT is its end) keeps the higher count. */
+	if (errno == ENOENT)
+		rxl_port_mac_set(fw, n, false);
+}
+
+/* rxl_ports[@k] = @p, the count of MAC bindings raised first for a MAC. */
+static int rxl_port_put(struct rxl_fw *fw, const struct rxl_port_key *k,
+			const struct rxl_port *p)
+{
+	int err = rxl_port_key_mac(k) ? rxl_port_mac_set(fw, 1, true) : 0;
+
+	if (err) {
+		errno = -err;
+		return -1;
+	}
+	return bpf_map_update_elem(fw->ports, k, p, 0);
+}
+
 /* Unbind container @id's device or MAC, if it has one. */
 static void rxl_port_unbind(struct rxl_fw *fw, __u32 id)
 {
@@ -72,6 +131,8 @@ static void rxl_port_unbind(struct rxl_fw *fw, __u32 id)
 		return;
 	bpf_map_delete_elem(fw->ports, &k);
 	bpf_map_update_elem(fw->cont_port, &id, &none, 0);
+	if (rxl_port_key_mac(&k))
+		rxl_port_recount(fw);
 }
 
 int rxl_fw_port_move(struct rxl_fw *fw, const struct rxl_cont_spec *s,
@@ -121,12 +182,14 @@ int rxl_fw_port_move(struct rxl_fw *fw, const struct rxl_cont_spec *s,
 	 */
 	u->key = k;
 	u->bound = true;
-	if (bpf_map_update_elem(fw->ports, &k, &p, 0) ||
+	if (rxl_port_put(fw, &k, &p) ||
 	    bpf_map_update_elem(fw->cont_port, &s->id, &k, 0))
 		return rxl_fail(fw, -errno, "binding device %u to container %u: %s",
 				k.ifindex, s->id, strerror(errno));
 	if (u->had && memcmp(&u->old, &k, sizeof(k)))
 		bpf_map_delete_elem(fw->ports, &u->old);
+	if (rxl_port_key_mac(&k) || (u->had && rxl_port_key_mac(&u->old)))
+		rxl_port_recount(fw);
 	return 0;
 }
 
@@ -147,11 +210,13 @@ void rxl_fw_port_undo(struct rxl_fw *fw, __u32 id,
 	if (u->bound && (!u->had || memcmp(&u->old, &u->key, sizeof(u->key))))
 		bpf_map_delete_elem(fw->ports, &u->key);
 	if (u->had) {
-		bpf_map_update_elem(fw->ports, &u->old, &u->old_port, 0);
+		rxl_port_put(fw, &u->old, &u->old_port);
 		bpf_map_update_elem(fw->cont_port, &id, &u->old, 0);
 	} else {
 		bpf_map_update_elem(fw->cont_port, &id, &none, 0);
 	}
+	if (rxl_port_key_mac(&u->key) || (u->had && rxl_port_key_mac(&u->old)))
+		rxl_port_recount(fw);
 }
 
 void rxl_fw_port_unbind(struct rxl_fw *fw, __u32 id)

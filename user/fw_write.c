@@ -20,11 +20,7 @@
 int rxl_fw_set_config(struct rxl_fw *fw, __u16 vxlan_port,
 		      __u16 geneve_port, __u32 flags)
 {
-	struct rxl_config cfg = {
-		.vxlan_port = vxlan_port,
-		.geneve_port = geneve_port,
-		.flags = flags,
-	};
+	struct rxl_config cfg;
 	__u32 zero = 0;
 
 	if (flags & ~RXL_CFG_NO_CONTAINER_DROP)
@@ -35,6 +31,13 @@ int rxl_fw_set_config(struct rxl_fw *fw, __u16 vxlan_port,
 		return rxl_fail(fw, -EINVAL,
 				"VXLAN and GENEVE cannot share UDP port %u",
 				vxlan_port ?: RXL_VXLAN_PORT);
+	/* mac_bound is fw_port.c's: kept as it is. */
+	if (bpf_map_lookup_elem(fw->config, &zero, &cfg))
+		return rxl_fail(fw, -errno, "config read: %s",
+				strerror(errno));
+	cfg.vxlan_port = vxlan_port;
+	cfg.geneve_port = geneve_port;
+	cfg.flags = flags;
 	if (bpf_map_update_elem(fw->config, &zero, &cfg, 0))
 		return rxl_fail(fw, -errno, "config update: %s",
 				strerror(errno));

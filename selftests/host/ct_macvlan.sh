@@ -145,8 +145,9 @@ until [ "$(ip netns exec "$P" ss -lunH "sport = :9001" | wc -l)" -ge 2 ]; do
 done
 
 cli attach "$UP" $MODE
-cli container add web ip 10.91.0.2 ip fd91::2 mac "$MAC_A"
-cli container add db ip 10.91.0.3 ip fd91::3 mac "$MAC_B" default drop
+# web and db start without their MACs: nobody is bound by MAC yet.
+cli container add web ip 10.91.0.2 ip fd91::2
+cli container add db ip 10.91.0.3 ip fd91::3 default drop
 
 # genuine NAME NS SRC...: NS's datagrams from each SRC are answered, and
 # NAME's spoof counter does not move.
@@ -163,12 +164,33 @@ genuine() {
 	[ "$(spoofs "$name")" = "$before" ] ||
 		rxl_fail "$name's own traffic counted as spoof: $before -> $(spoofs "$name")"
 }
+# mac_bound: rxl_config's count of containers bound by MAC (fw_port.c),
+# the flag of the pairing check; mac_keys: the MAC bindings in rxl_ports.
+mac_bound() {
+	bpftool -j map lookup pinned "$RXLANE_PIN_DIR/rxl_config" key 0 0 0 0 |
+		jq -e '.formatted.value.mac_bound'
+}
+mac_keys() {
+	bpftool -j map dump pinned "$RXLANE_PIN_DIR/rxl_ports" |
+		jq -e '[.[].formatted.key | select(.ifindex == 0)] | length'
+}
+# bound N WHAT: the count is N, as many as the MAC bindings.
+bound() {
+	[ "$(mac_bound)" = "$1" ] && [ "$(mac_keys)" = "$1" ] ||
+		rxl_fail "$2: mac_bound $(mac_bound), MAC bindings $(mac_keys), not $1"
+}
+bound 0 "web and db without MACs"
 genuine web "$A" 10.91.0.2 fd91::2
 genuine db "$B" 10.91.0.3 fd91::3
 [ "$(spoofs web):$(spoofs db)" = 0:0 ] || rxl_fail "spoofs before any spoof"
 rxl_ping_ok "$A" 10.91.0.1 || rxl_fail "web's ping to P"
 rxl_ping_ok "$H" 10.91.0.1 || rxl_fail "the host's ping to P"
 rxl_ok "web, db (default drop, through its entries) and the host reach P"
+# Nobody bound by MAC: the pairing check is skipped, nothing is refused.
+py "$A" send 10.91.0.77 10.91.0.1 9001 nomac 5 ||
+	rxl_fail "no MAC bound: web's datagram from 10.91.0.77 did not pass"
+[ "$(spoofs web)" = 0 ] || rxl_fail "no MAC bound: a spoof counted"
+rxl_ok "no container bound by MAC: web's datagram from 10.91.0.77 passes"
 
 # spoofed WHO WHAT TAG CMD...: CMD sends one frame tagged TAG from A that
 # is not web's: WHO's spoof counter and ct stats' spoof rise, P never
@@ -197,6 +219,13 @@ spoofed() {
 	rxl_ping_ok "$H" 10.91.0.1 || rxl_fail "$what: the host's ping to P"
 	rxl_ok "$what: dropped at $UP, counted as $who's spoof ($before -> $after)"
 }
+# The first container bound by MAC, after traffic: its check starts.
+cli container set web mac "$MAC_A"
+bound 1 "web bound by its MAC"
+spoofed web "web, the first bound by MAC, sends from 10.91.0.77" s77f \
+	py "$A" send 10.91.0.77 10.91.0.1 9001 s77f 1
+cli container set db mac "$MAC_B"
+bound 2 "web and db bound by their MACs"
 spoofed web "web sends from db's IPv4 address" s4 \
 	py "$A" send 10.91.0.3 10.91.0.1 9001 s4 1
 spoofed web "web sends from db's IPv6 address" s6 \
@@ -241,6 +270,7 @@ rxl_ok "a MAC bound to web refused for another container ($out)"
 # address is still refused by db's binding (db's address without db's
 # MAC), counted as db's.
 cli container set web mac none
+bound 1 "web's MAC lifted"
 py "$A" send 10.91.0.77 10.91.0.1 9001 nocheck 5 ||
 	rxl_fail "without web's MAC, its datagram from 10.91.0.77 did not pass"
 spoofed db "web (no MAC) sends from db's address" sdb \
@@ -249,5 +279,22 @@ cli container set web mac "$MAC_A"
 spoofed web "web (its MAC again) sends from 10.91.0.77" s77b \
 	py "$A" send 10.91.0.77 10.91.0.1 9001 s77b 1
 cli container del web
+bound 1 "web deleted"
+
+# A change killed at each of its map updates leaves the count at least
+# the MAC bindings (errs on checking); the next change makes it exact.
+RXL_NS=$H
+n=$(rxl_shim_count "$PY/count" -- container add web ip 10.91.0.2 mac "$MAC_A")
+cli container del web
+for ((i = 1; i <= n; i++)); do
+	rxl_shim_run RXLANE_CRASH_AT="$i" -- container add web ip 10.91.0.2 \
+		mac "$MAC_A" >/dev/null 2>&1
+	[ "$(mac_bound)" -ge "$(mac_keys)" ] ||
+		rxl_fail "container add killed at update $i of $n: mac_bound $(mac_bound) below $(mac_keys) MAC bindings"
+	ip netns exec "$H" "$RXL_CLI" container del web >/dev/null 2>&1
+	bound 1 "container add killed at update $i of $n, then del"
+done
+rxl_ok "container add web killed at each of its $n map updates: mac_bound never below the MAC bindings"
 cli container del db
+bound 0 "web and db deleted"
 echo "PASS"
