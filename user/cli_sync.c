@@ -331,6 +331,8 @@ int cli_recover(struct cli *c)
 		return 0;
 	/* The killed writer may not have waited after its last update. */
 	rxl_fw_settle(&c->fw);
+	/* It may have raised the MAC bindings' count and bound nothing. */
+	rxl_fw_port_recount(&c->fw);
 	/*
 	 * Keys of a set the killed writer was writing (or of the set its
 	 * flip replaced) go first: the fresh set written below then fits

@@ -244,6 +244,11 @@ int rxl_fw_port_move(struct rxl_fw *fw, const struct rxl_cont_spec *s,
 void rxl_fw_port_undo(struct rxl_fw *fw, __u32 id,
 		      const struct rxl_port_undo *u);
 void rxl_fw_port_unbind(struct rxl_fw *fw, __u32 id);
+/*
+ * rxl_config's count of MAC bindings (mac_bound) set to those in
+ * rxl_ports: after a killed change, which may have left it too high.
+ */
+void rxl_fw_port_recount(struct rxl_fw *fw);
 /* The cookie of the caller's network namespace; 0 when unknown. */
 __u64 rxl_netns_cookie(void);
 /* Which container ids have an address in the maps (@fw->max_conts). */

@@ -68,55 +68,71 @@ static bool rxl_port_key_mac(const struct rxl_port_key *k)
 
 /*
  * The count of MAC bindings in rxl_config (mac_bound): the tc egress
- * program skips the uplink's pairing check while it is 0. The order
- * makes a killed change err on checking: the count is raised before a
- * MAC key is written (rxl_port_put()) and recounted from rxl_ports only
- * after a change is whole (rxl_port_recount()), so it is never below the
- * MAC keys the program can find. A count left too high by a kill costs a
- * lookup per frame until the next change recounts.
+ * program skips the uplink's pairing check while it is 0. It moves by
+ * one per binding, so a change costs the same however many containers
+ * are bound, and in an order that makes a killed change err on checking:
+ * raised before a MAC key is written (rxl_port_put()), lowered only after
+ * one is deleted (rxl_port_drop()), so it is never below the MAC keys the
+ * program can find. One a kill left too high costs a lookup per frame
+ * until the next command finishes the killed change (cli_recover(), which
+ * recounts: rxl_fw_port_recount()).
  */
-static int rxl_port_mac_set(struct rxl_fw *fw, __u32 n, bool raise)
+static int rxl_port_mac_add(struct rxl_fw *fw, int delta)
 {
 	struct rxl_config cfg;
 	__u32 zero = 0;
 
 	if (bpf_map_lookup_elem(fw->config, &zero, &cfg))
 		return -errno;
-	if (raise)
-		n += cfg.mac_bound;
-	if (cfg.mac_bound == n)
+	if (delta < 0 && !cfg.mac_bound)
 		return 0;
-	cfg.mac_bound = n;
+	cfg.mac_bound += delta;
 	return bpf_map_update_elem(fw->config, &zero, &cfg, 0) ? -errno : 0;
 }
 
-static void rxl_port_recount(struct rxl_fw *fw)
+void rxl_fw_port_recount(struct rxl_fw *fw)
 {
 	struct rxl_port_key k, next;
-	__u32 n = 0;
+	struct rxl_config cfg;
 	void *prev = NULL;
+	__u32 n = 0, zero = 0;
 
+	if (fw->ports < 0 || fw->config < 0)
+		return;
 	while (!bpf_map_get_next_key(fw->ports, prev, &next)) {
 		n += rxl_port_key_mac(&next);
 		k = next;
 		prev = &k;
 	}
 	/* A walk cut short (ENOENT is its end) keeps the higher count. */
-	if (errno == ENOENT)
-		rxl_port_mac_set(fw, n, false);
+	if (errno != ENOENT || bpf_map_lookup_elem(fw->config, &zero, &cfg) ||
+	    cfg.mac_bound == n)
+		return;
+	cfg.mac_bound = n;
+	bpf_map_update_elem(fw->config, &zero, &cfg, 0);
 }
 
-/* rxl_ports[@k] = @p, the count of MAC bindings raised first for a MAC. */
+/* rxl_ports[@k] = @p; the count raised first for a MAC not bound yet. */
 static int rxl_port_put(struct rxl_fw *fw, const struct rxl_port_key *k,
 			const struct rxl_port *p)
 {
-	int err = rxl_port_key_mac(k) ? rxl_port_mac_set(fw, 1, true) : 0;
+	struct rxl_port old;
+	int err = 0;
 
+	if (rxl_port_key_mac(k) && bpf_map_lookup_elem(fw->ports, k, &old))
+		err = rxl_port_mac_add(fw, 1);
 	if (err) {
 		errno = -err;
 		return -1;
 	}
 	return bpf_map_update_elem(fw->ports, k, p, 0);
+}
+
+/* rxl_ports[@k] deleted; the count lowered after, for a MAC. */
+static void rxl_port_drop(struct rxl_fw *fw, const struct rxl_port_key *k)
+{
+	if (!bpf_map_delete_elem(fw->ports, k) && rxl_port_key_mac(k))
+		rxl_port_mac_add(fw, -1);
 }
 
 /* Unbind container @id's device or MAC, if it has one. */
@@ -129,10 +145,8 @@ static void rxl_port_unbind(struct rxl_fw *fw, __u32 id)
 	if (bpf_map_lookup_elem(fw->cont_port, &id, &k) ||
 	    !rxl_port_key_set(&k))
 		return;
-	bpf_map_delete_elem(fw->ports, &k);
+	rxl_port_drop(fw, &k);
 	bpf_map_update_elem(fw->cont_port, &id, &none, 0);
-	if (rxl_port_key_mac(&k))
-		rxl_port_recount(fw);
 }
 
 int rxl_fw_port_move(struct rxl_fw *fw, const struct rxl_cont_spec *s,
@@ -187,9 +201,7 @@ int rxl_fw_port_move(struct rxl_fw *fw, const struct rxl_cont_spec *s,
 		return rxl_fail(fw, -errno, "binding device %u to container %u: %s",
 				k.ifindex, s->id, strerror(errno));
 	if (u->had && memcmp(&u->old, &k, sizeof(k)))
-		bpf_map_delete_elem(fw->ports, &u->old);
-	if (rxl_port_key_mac(&k) || (u->had && rxl_port_key_mac(&u->old)))
-		rxl_port_recount(fw);
+		rxl_port_drop(fw, &u->old);
 	return 0;
 }
 
@@ -208,15 +220,13 @@ void rxl_fw_port_undo(struct rxl_fw *fw, __u32 id,
 	if (!u->tried || id >= fw->max_conts)
 		return;
 	if (u->bound && (!u->had || memcmp(&u->old, &u->key, sizeof(u->key))))
-		bpf_map_delete_elem(fw->ports, &u->key);
+		rxl_port_drop(fw, &u->key);
 	if (u->had) {
 		rxl_port_put(fw, &u->old, &u->old_port);
 		bpf_map_update_elem(fw->cont_port, &id, &u->old, 0);
 	} else {
 		bpf_map_update_elem(fw->cont_port, &id, &none, 0);
 	}
-	if (rxl_port_key_mac(&u->key) || (u->had && rxl_port_key_mac(&u->old)))
-		rxl_port_recount(fw);
 }
 
 void rxl_fw_port_unbind(struct rxl_fw *fw, __u32 id)
