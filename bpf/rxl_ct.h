@@ -49,7 +49,20 @@ enum rxl_ct_res {
 	RXL_CT_NEW,		/* none: one was created */
 	RXL_CT_MISS,		/* none, and none created */
 	RXL_CT_STALE,		/* none live, but a dead one in the main table */
+	RXL_CT_OTHER_PATH,	/* a live one of another overlay path: left */
 };
+
+/*
+ * The way a packet crossed the underlay travels in the caller's value,
+ * @pv (struct rxl_ct_val, zeroed by the caller), as an entry keeps it:
+ * @pv->tun and @pv->vtep, zero for a packet of no tunnel. The vtep is
+ * the remote VTEP: the outer source of what arrives (rxl_ct_path_in()),
+ * the outer destination of what leaves (the tc program's parse); IPv4
+ * mapped (::ffff:a.b.c.d), so that no IPv6 address is taken for it. The
+ * same value is the scratch a new or promoted entry is written from: one
+ * 32-byte value on the stack, not two (6.1's verifier counts the tc
+ * program's frames together against 512 bytes).
+ */
 
 /* The tracked view of one packet: ports (or ICMP id) and TCP flags. */
 struct rxl_ct_tuple {
@@ -126,6 +139,35 @@ static __always_inline void rxl_ct_count(__u32 idx)
 
 	if (cnt)
 		*cnt += 1;
+}
+
+/* Store IPv4 address @a (4 bytes) at @d (16) as ::ffff:a.b.c.d. */
+static __always_inline void rxl_ct_vtep4(__u8 *d, const __u8 *a)
+{
+	__builtin_memset(d, 0, 10);
+	d[10] = 0xff;
+	d[11] = 0xff;
+	__builtin_memcpy(d + 12, a, 4);
+}
+
+/*
+ * Whether live entry @v was made through another overlay path than the
+ * packet's, @pv's (a reply through another VNI or from another VTEP, or
+ * a packet of the underlay for a flow of a tunnel, and the other way
+ * round): counted. Such a packet is not the entry's: judged as new, the
+ * entry left as it is (Documentation/conntrack.rst, "The tunnel in an
+ * entry"). The VTEPs, 8-byte aligned in both, are compared as two words.
+ */
+static __always_inline int rxl_ct_other_path(const struct rxl_ct_val *v,
+					     const struct rxl_ct_val *pv)
+{
+	const __u64 *a = (const __u64 *)v->vtep;
+	const __u64 *b = (const __u64 *)pv->vtep;
+
+	if (v->tun == pv->tun && a[0] == b[0] && a[1] == b[1])
+		return 0;
+	rxl_ct_count(RXL_CT_STAT_OTHER_PATH);
+	return 1;
 }
 
 /* Nanoseconds an entry in @state lives after its last refresh. */
@@ -223,10 +265,14 @@ rxl_ct_live(void *map, const void *key, const struct rxl_ct_tuple *t,
  * connection and missed, at time @now (bpf_ktime_get_coarse_ns()), from
  * @nv (zeroed by the caller: where it lives decides the XDP program's
  * stack layout, kept as it was before the tc program needed this step
- * alone). @res is what the lookup found: on RXL_CT_STALE the main table
- * @map still holds the dead entry of an older connection of this tuple
- * (closed, or expired), which would take the answer: it goes first.
- * Return: RXL_CT_NEW, or RXL_CT_MISS when the table refused it.
+ * alone), whose @tun and @vtep are the packet's overlay path, which the
+ * entry keeps. @res is what the lookup found: on RXL_CT_STALE the main
+ * table @map still holds the dead entry of an older connection of this
+ * tuple (closed, or expired), which would take the answer: it goes
+ * first; on RXL_CT_OTHER_PATH a live entry of another overlay path holds
+ * the key, and stays.
+ * Return: RXL_CT_NEW, or RXL_CT_MISS when the table refused it (or a
+ * live entry of another path holds the key).
  */
 static __always_inline int rxl_ct_create(void *map, void *half,
 					 const void *key,
@@ -234,8 +280,11 @@ static __always_inline int rxl_ct_create(void *map, void *half,
 					 __u64 now, struct rxl_ct_val *nv,
 					 int res)
 {
+	if (res == RXL_CT_OTHER_PATH)
+		return RXL_CT_MISS;
 	if (res == RXL_CT_STALE)
 		bpf_map_delete_elem(map, key);
+	nv->fin_seen = 0;
 	nv->state = rxl_ct_first_state(t);
 	nv->opener = t->dir;
 	nv->expires = now + rxl_ct_timeout(nv->state);
@@ -276,7 +325,7 @@ static __always_inline int rxl_ct_assured(const struct rxl_ct_val *v,
 /*
  * Move the half-open entry @v at @key from @half to the main table @map
  * with its new @state, FIN bits @fin and expiry @exp, through @nv (the
- * caller's zeroed value). A main table that refuses it leaves the entry
+ * caller's value: rxl_ct_track()'s @pv). A main table that refuses it leaves the entry
  * where it was, updated: it still matches, and may be evicted early.
  */
 static __always_inline void rxl_ct_promote(void *map, void *half,
@@ -289,6 +338,8 @@ static __always_inline void rxl_ct_promote(void *map, void *half,
 	nv->opener = v->opener;
 	nv->fin_seen = fin;
 	nv->expires = exp;
+	nv->tun = v->tun;
+	__builtin_memcpy(nv->vtep, v->vtep, sizeof(nv->vtep));
 	if (bpf_map_update_elem(map, key, nv, BPF_ANY)) {
 		rxl_ct_count(RXL_CT_STAT_CREATE_FAILED);
 		v->state = state;
@@ -308,11 +359,16 @@ static __always_inline void rxl_ct_promote(void *map, void *half,
  * @half: rxl_ct4_half or rxl_ct6_half, the half-open ones
  * @key: the packet's key (struct rxl_ct4_key or rxl_ct6_key)
  * @t: the packet's tuple view
+ * @pv: the packet's overlay path (@pv->tun, @pv->vtep; zeroed: none),
+ *	in a value of the caller's that a new or promoted entry is
+ *	written from (its other fields are overwritten)
  * @create: a miss that opens a connection creates an entry
  *
  * The main table is read first (an established flow costs one lookup),
  * then the half-open one. A new entry goes to @half; the opener's packet
- * after the answer (rxl_ct_assured()) moves it to @map.
+ * after the answer (rxl_ct_assured()) moves it to @map. A live entry of
+ * another overlay path (rxl_ct_other_path()) is not the packet's: left
+ * as it is, and none is created over it.
  *
  * Context: softirq. Writes the entry only when its state changes or its
  * expiry would move by more than RXL_CT_REFRESH_NS.
@@ -321,10 +377,10 @@ static __always_inline void rxl_ct_promote(void *map, void *half,
 static __always_inline int rxl_ct_track(void *map, void *half,
 					const void *key,
 					const struct rxl_ct_tuple *t,
-					int create)
+					struct rxl_ct_val *pv, int create)
 {
 	__u64 now = bpf_ktime_get_coarse_ns(), exp;
-	struct rxl_ct_val *v, nv = {};
+	struct rxl_ct_val *v;
 	int dead = 0, dead_half = 0;
 	__u8 state, fin;
 
@@ -334,18 +390,23 @@ static __always_inline int rxl_ct_track(void *map, void *half,
 		if (!v) {
 			if (!create || !t->opens)
 				return dead ? RXL_CT_STALE : RXL_CT_MISS;
-			return rxl_ct_create(map, half, key, t, now, &nv,
-					     dead ? RXL_CT_STALE : RXL_CT_MISS);
+			return rxl_ct_create(map, half, key, t, now, pv,
+					     dead ? RXL_CT_STALE :
+						    RXL_CT_MISS);
 		}
+		if (rxl_ct_other_path(v, pv))
+			return RXL_CT_OTHER_PATH;
 		state = rxl_ct_next(v, t, &fin);
 		if (state == RXL_CT_NONE)
 			return RXL_CT_MISS;
 		if (rxl_ct_assured(v, state, t)) {
 			rxl_ct_promote(map, half, key, v, state, fin,
-				       now + rxl_ct_timeout(state), &nv);
+				       now + rxl_ct_timeout(state), pv);
 			return RXL_CT_HIT;
 		}
 	} else {
+		if (rxl_ct_other_path(v, pv))
+			return RXL_CT_OTHER_PATH;
 		state = rxl_ct_next(v, t, &fin);
 		if (state == RXL_CT_NONE)
 			return RXL_CT_MISS;
@@ -366,7 +427,7 @@ static __always_inline int rxl_ct_track(void *map, void *half,
 static __always_inline int rxl_ct_track4(__u32 zone, __be32 local,
 					 __be32 remote,
 					 const struct rxl_ct_tuple *t,
-					 int create)
+					 struct rxl_ct_val *pv, int create)
 {
 	struct rxl_ct4_key k = {
 		.zone = zone,
@@ -377,13 +438,13 @@ static __always_inline int rxl_ct_track4(__u32 zone, __be32 local,
 		.proto = t->proto,
 	};
 
-	return rxl_ct_track(&rxl_ct4, &rxl_ct4_half, &k, t, create);
+	return rxl_ct_track(&rxl_ct4, &rxl_ct4_half, &k, t, pv, create);
 }
 
 static __always_inline int rxl_ct_track6(__u32 zone, const __u8 *local,
 					 const __u8 *remote,
 					 const struct rxl_ct_tuple *t,
-					 int create)
+					 struct rxl_ct_val *pv, int create)
 {
 	struct rxl_ct6_key k = {
 		.zone = zone,
@@ -394,7 +455,7 @@ static __always_inline int rxl_ct_track6(__u32 zone, const __u8 *local,
 
 	__builtin_memcpy(k.local, local, 16);
 	__builtin_memcpy(k.remote, remote, 16);
-	return rxl_ct_track(&rxl_ct6, &rxl_ct6_half, &k, t, create);
+	return rxl_ct_track(&rxl_ct6, &rxl_ct6_half, &k, t, pv, create);
 }
 
 /*
@@ -586,6 +647,31 @@ static __always_inline int rxl_ct_related(const struct rxl_container *c,
 	return hit;
 }
 
+/*
+ * The overlay path of packet @p to a container into @pv (rxl_ct_track()):
+ * when it was decapsulated (@p->base), its binding and the outer source,
+ * read where the outer IP header still lies (rxl_decap() moves no data).
+ * Untouched (zeroed by the caller) for a packet of no tunnel.
+ */
+static __always_inline void rxl_ct_path_in(RXL_PARSE_CTX *ctx,
+					   const struct rxl_pkt *p,
+					   struct rxl_ct_val *pv)
+{
+	__u8 *ip;
+
+	if (!p->base)
+		return;
+	pv->tun = p->tun;
+	ip = rxl_hdr(ctx, p, p->outer_l3, RXL_IPV6_HLEN);
+	if (ip && (ip[0] >> 4) == 6) {
+		__builtin_memcpy(pv->vtep, ip + 8, 16);
+		return;
+	}
+	ip = rxl_hdr(ctx, p, p->outer_l3, RXL_IPV4_HLEN);
+	if (ip)
+		rxl_ct_vtep4(pv->vtep, ip + 12);
+}
+
 /**
  * rxl_ct_ingress() - connection tracking of a packet to container @c
  * @c: the container the packet is for
@@ -610,6 +696,7 @@ static __always_inline int rxl_ct_ingress(const struct rxl_container *c,
 	int drop = rule == RXL_NO_RULE ? c->flags & RXL_CONT_DEFAULT_DROP :
 					 rule & RXL_RULE_DROP;
 	__u8 h[RXL_TCP_HLEN] = {};
+	struct rxl_ct_val pv = {};
 	struct rxl_ct_tuple t;
 	__u32 len;
 	__u8 *l4;
@@ -640,11 +727,13 @@ static __always_inline int rxl_ct_ingress(const struct rxl_container *c,
 	if (rxl_ct_tuple(h, p->proto, RXL_CT_IN, &t))
 		/* Not tracked itself: an error about a tracked flow passes. */
 		return drop && rxl_ct_related(c, ctx, p, l4[0]);
+	rxl_ct_path_in(ctx, p, &pv);
 	if (p->family == 4)
-		res = rxl_ct_track4(c->id, p->daddr4, p->saddr4, &t, !drop);
+		res = rxl_ct_track4(c->id, p->daddr4, p->saddr4, &t, &pv,
+				    !drop);
 	else
 		res = rxl_ct_track6(c->id, p->daddr6.addr, p->saddr6.addr, &t,
-				    !drop);
+				    &pv, !drop);
 	if (!drop || res != RXL_CT_HIT)
 		return 0;
 	rxl_ct_count(RXL_CT_STAT_INGRESS);

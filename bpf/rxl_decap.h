@@ -43,6 +43,9 @@ static __always_inline int rxl_decap(struct xdp_md *ctx, struct rxl_pkt *p,
 	if (p->ip_end < p->len &&
 	    bpf_xdp_adjust_tail(ctx, (int)p->ip_end - (int)p->len))
 		return RXL_DROP_ADJUST;
+	/* The overlay path, for connection tracking (rxl_ct_path_in()). */
+	p->tun = *tun;
+	p->outer_l3 = p->l3_off;
 	p->base = inner;
 	p->len = p->ip_end;
 	return RXL_CONT;

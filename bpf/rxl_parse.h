@@ -65,6 +65,14 @@ struct rxl_pkt {
 	__be32 frag_id;		/* IPv6 fragment: its identification */
 	struct rxl_in6 saddr6;
 	struct rxl_in6 daddr6;
+	/*
+	 * Set by rxl_decap() only, read only when @base is not 0: the
+	 * binding the frame came on (rxl_cont_vni()) and the offset of the
+	 * outer IP header, whose source is the remote VTEP (rxl_ct.h,
+	 * rxl_ct_path_in()).
+	 */
+	__u32 tun;
+	__u32 outer_l3;
 };
 
 /* @len bytes at @off of the buffer [@data, @data_end), or NULL. */

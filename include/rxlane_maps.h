@@ -613,14 +613,25 @@ enum rxl_ct_state {
 #define RXL_CT_OUT		1	/* the container (egress) */
 #define RXL_CT_IN		2	/* the peer (ingress) */
 
+/*
+ * An entry. @tun and @vtep, the overlay path (Documentation/conntrack.rst,
+ * "The tunnel in an entry"), were added at the end (the 16-byte value
+ * had @pad[5] where @pad and @tun are now): a flow tracked through a
+ * tunnel matches only packets of the same binding and remote VTEP, a flow
+ * of the underlay only packets of no tunnel. Pins of the 16-byte layout
+ * are refused at attach (detach every device, remove the pins).
+ */
 struct rxl_ct_val {
 	__u64 expires;		/* bpf_ktime_get_coarse_ns() */
 	__u8 state;		/* enum rxl_ct_state */
 	__u8 opener;		/* RXL_CT_OUT or RXL_CT_IN */
 	__u8 fin_seen;		/* RXL_CT_OUT | RXL_CT_IN */
-	__u8 pad[5];
+	__u8 pad;
+	__u32 tun;		/* the binding (rxl_cont_vni()), 0: no tunnel */
+	/* The remote VTEP with @tun: IPv6, or IPv4 mapped (::ffff:a.b.c.d). */
+	__u8 vtep[16];
 };
-_Static_assert(sizeof(struct rxl_ct_val) == 16, "rxl_ct_val size");
+_Static_assert(sizeof(struct rxl_ct_val) == 32, "rxl_ct_val size");
 
 /*
  * Seconds per state; 0: the default (nf_conntrack's). Room for
@@ -679,6 +690,9 @@ enum rxl_ct_stat {
 	RXL_CT_STAT_EGRESS_RELATED,	/* ICMP error the container sent about
 					 * a tracked flow, passed where its
 					 * egress policy would drop it */
+	RXL_CT_STAT_OTHER_PATH,		/* a packet of a tracked flow through
+					 * another tunnel or VTEP: judged as
+					 * new, the entry left as it was */
 	RXL_CT_STAT__MAX,
 };
 

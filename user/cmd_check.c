@@ -8,7 +8,10 @@
  *   - a recorded container the fast path lacks or holds otherwise
  *     (addresses, default policy, redirect, VNIs, rules, judged by the
  *     verdict of every port: rxl_fw_container_verify());
+ *   - a recorded container whose anti-spoofing binding (rxl_cont_port,
+ *     rxl_ports: fw_port.c) is missing or another than its record says;
  *   - a container id in the fast path with no record;
+ *   - anti-spoofing bindings that no container record explains;
  *   - a container with hw that the NIC does not hold as its record says
  *     (cli_hw.c);
  *   - rule keys of no container's set, address cache slots that disagree
@@ -103,6 +106,9 @@ static int chk_containers(struct chk *k, const struct cli_set *sets,
 		}
 		ret = rxl_fw_container_verify(&k->c->fw, &spec, why[i],
 					      sizeof(why[i]));
+		if (!ret)
+			ret = rxl_fw_port_verify(&k->c->fw, &spec, why[i],
+						 sizeof(why[i]));
 		free(r);
 		if (ret < 0) {
 			err = cli_fw_err(k->c, "checking the fast path");
@@ -173,6 +179,38 @@ static int chk_orphans(struct chk *k, const struct cli_cont *all,
 	free(fp);
 	free(rec);
 	return err;
+}
+
+/*
+ * Anti-spoofing bindings no record explains (rxl_fw_ports_stale()): a
+ * device or MAC bound to a removed container keeps checking frames in
+ * its name. After chk_containers(), whose repairs rebind the recorded
+ * containers first.
+ */
+static int chk_ports(struct chk *k, const struct cli_cont *all,
+		     unsigned int n)
+{
+	struct rxl_fw *fw = &k->c->fw;
+	bool *rec = calloc(fw->max_conts ?: 1, sizeof(*rec));
+	unsigned int i;
+	long bad;
+
+	if (!rec)
+		return cli_err(k->c, CLI_ERR, NULL, "out of memory");
+	for (i = 0; i < n; i++)
+		if (all[i].id < fw->max_conts)
+			rec[all[i].id] = true;
+	bad = rxl_fw_ports_stale(fw, rec, k->repair);
+	free(rec);
+	if (bad < 0)
+		return cli_err(k->c, CLI_ERR, NULL,
+			       "reading the anti-spoofing bindings: %s",
+			       strerror((int)-bad));
+	if (bad)
+		chk_report(k, NULL, -1, k->repair,
+			   "%ld anti-spoofing bindings (rxl_ports, rxl_cont_port) belong to no recorded container",
+			   bad);
+	return 0;
 }
 
 /* Rule records of container ids that have no container record. */
@@ -280,7 +318,7 @@ static int chk_run(struct chk *k)
 		sets = calloc(n ?: 1, sizeof(*sets));
 		err = sets ? cli_sets_load(k->c, all, n, sets) : CLI_ERR;
 		err = err ?: chk_orphans(k, all, n) ?:
-		      chk_containers(k, sets, n);
+		      chk_containers(k, sets, n) ?: chk_ports(k, all, n);
 		if (!err)
 			chk_hw(k, sets, n);
 	}

@@ -66,6 +66,7 @@ static const char *const cli_ct_events[RXL_CT_STAT__MAX] = {
 	[RXL_CT_STAT_HALF_REMOVED] = "half_open_removed",
 	[RXL_CT_STAT_HALF_FLUSHED] = "half_open_flushed",
 	[RXL_CT_STAT_EGRESS_RELATED] = "egress_related",
+	[RXL_CT_STAT_OTHER_PATH] = "other_path",
 };
 
 /*
@@ -236,9 +237,36 @@ static void cli_ct_unpack(int fam, const void *key, const struct rxl_ct_val *v,
 }
 
 /*
- * "NAME PROTO STATE src A dst B sport N dport M timeout S [half-open]"
- * (ICMP: "id N" for the ports), src being the side that opened the
- * connection.
+ * The overlay path of an entry tracked through a tunnel: " vni
+ * [TYPE:]VNI vtep ADDR" as text (VXLAN's type left out, as in 'container
+ * list'), "tunnel": {"type", "vni", "vtep"} under -j; nothing for a flow
+ * of the underlay.
+ */
+static void cli_ct_print_path(struct cli *c, const struct rxl_ct_val *v)
+{
+	static const __u8 mapped[12] = { [10] = 0xff, [11] = 0xff };
+	char vtep[INET6_ADDRSTRLEN];
+	int t = v->tun >> 24;
+
+	if (!v->tun)
+		return;
+	if (!memcmp(v->vtep, mapped, sizeof(mapped)))
+		inet_ntop(AF_INET, v->vtep + 12, vtep, sizeof(vtep));
+	else
+		inet_ntop(AF_INET6, v->vtep, vtep, sizeof(vtep));
+	cli_open_object(c, "tunnel");
+	cli_printf(c, " vni ");
+	cli_print_str(c, t == RXL_TUN_VXLAN ? CLI_JSON : CLI_ANY, "type",
+		      "%s:", rxl_tun_type_name(t));
+	cli_print_uint(c, CLI_ANY, "vni", "%llu", v->tun & 0xffffff);
+	cli_print_str(c, CLI_ANY, "vtep", " vtep %s", vtep);
+	cli_close(c);
+}
+
+/*
+ * "NAME PROTO STATE src A dst B sport N dport M timeout S [vni V vtep
+ * ADDR] [half-open]" (ICMP: "id N" for the ports), src being the side
+ * that opened the connection.
  */
 static void cli_ct_print(struct cli *c, const struct cli_ct *t,
 			 const struct cli_ct_ent *e, __u64 now)
@@ -270,6 +298,7 @@ static void cli_ct_print(struct cli *c, const struct cli_ct *t,
 	}
 	cli_print_uint(c, CLI_ANY, "timeout", " timeout %llu",
 		       (e->v.expires - now) / 1000000000ULL);
+	cli_ct_print_path(c, &e->v);
 	cli_print_bool(c, CLI_JSON, "half_open", NULL, e->half);
 	if (e->half)
 		cli_print_str(c, CLI_TEXT, NULL, " %s", "half-open");

@@ -249,6 +249,21 @@ void rxl_fw_port_unbind(struct rxl_fw *fw, __u32 id);
  * rxl_ports: after a killed change, which may have left it too high.
  */
 void rxl_fw_port_recount(struct rxl_fw *fw);
+/*
+ * 0 when container @s->id's anti-spoofing binding (rxl_cont_port and
+ * rxl_ports) is the one @s implies; 1 and @why when not; -errno.
+ */
+int rxl_fw_port_verify(struct rxl_fw *fw, const struct rxl_cont_spec *s,
+		       char *why, size_t len);
+/*
+ * Bindings no recorded container explains (@recorded, by id, of
+ * @fw->max_conts): rxl_ports entries of an id without a record, or that
+ * their container's rxl_cont_port does not point to, and rxl_cont_port
+ * entries of ids without a record. Their count; with @repair they are
+ * removed. -ENOMEM.
+ */
+long rxl_fw_ports_stale(struct rxl_fw *fw, const bool *recorded,
+			bool repair);
 /* The cookie of the caller's network namespace; 0 when unknown. */
 __u64 rxl_netns_cookie(void);
 /* Which container ids have an address in the maps (@fw->max_conts). */

@@ -18,6 +18,8 @@
  * pass every frame.
  */
 #include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -149,11 +151,54 @@ static void rxl_port_unbind(struct rxl_fw *fw, __u32 id)
 	bpf_map_update_elem(fw->cont_port, &id, &none, 0);
 }
 
+/*
+ * The binding container @s is to have: its key in *@k (all zeroes: none)
+ * and its value in *@p. Returns 0, or -EOPNOTSUPP (errno says why) when
+ * the namespace's cookie cannot be read.
+ */
+static int rxl_port_want(const struct rxl_cont_spec *s,
+			 struct rxl_port_key *k, struct rxl_port *p)
+{
+	memset(k, 0, sizeof(*k));
+	memset(p, 0, sizeof(*p));
+	p->id = s->id;
+	if (s->redirect_ifindex > 0) {
+		k->ifindex = s->redirect_ifindex;
+		k->netns = rxl_netns_cookie();
+		if (!k->netns)
+			return -EOPNOTSUPP;
+	} else if (s->has_mac && !s->mac_in_nic) {
+		*k = rxl_port_mac_key(s->mac);
+	}
+	if (s->has_mac) {
+		memcpy(p->mac, s->mac, sizeof(p->mac));
+		p->flags |= RXL_PORT_MAC;
+	}
+	return 0;
+}
+
+/* "device N (netns cookie C)", "MAC M" or "none": binding @k in @buf. */
+static const char *rxl_port_key_str(const struct rxl_port_key *k, char *buf,
+				    size_t len)
+{
+	const __u8 *m = (const __u8 *)&k->netns;
+
+	if (k->ifindex)
+		snprintf(buf, len, "device %u (netns cookie %llu)", k->ifindex,
+			 (unsigned long long)k->netns);
+	else if (k->netns)
+		snprintf(buf, len, "MAC %02x:%02x:%02x:%02x:%02x:%02x",
+			 m[0], m[1], m[2], m[3], m[4], m[5]);
+	else
+		snprintf(buf, len, "none");
+	return buf;
+}
+
 int rxl_fw_port_move(struct rxl_fw *fw, const struct rxl_cont_spec *s,
 		     struct rxl_port_undo *u)
 {
-	struct rxl_port_key k = {};
-	struct rxl_port p = { .id = s->id };
+	struct rxl_port_key k;
+	struct rxl_port p, o;
 
 	if (s->id >= fw->max_conts)
 		return rxl_fail(fw, -EINVAL, "container id %u out of range",
@@ -165,29 +210,19 @@ int rxl_fw_port_move(struct rxl_fw *fw, const struct rxl_cont_spec *s,
 	u->had = !bpf_map_lookup_elem(fw->cont_port, &s->id, &u->old) &&
 		 rxl_port_key_set(&u->old) &&
 		 !bpf_map_lookup_elem(fw->ports, &u->old, &u->old_port);
-	if (s->redirect_ifindex > 0) {
-		k.ifindex = s->redirect_ifindex;
-		k.netns = rxl_netns_cookie();
-		if (!k.netns)
-			return rxl_fail(fw, -EOPNOTSUPP,
-					"no network namespace cookie (SO_NETNS_COOKIE): %s",
-					strerror(errno));
-	} else if (s->has_mac && !s->mac_in_nic) {
-		k = rxl_port_mac_key(s->mac);
-		if (!bpf_map_lookup_elem(fw->ports, &k, &p) && p.id != s->id)
-			return rxl_fail(fw, -EEXIST,
-					"MAC %02x:%02x:%02x:%02x:%02x:%02x is another container's (id %u)",
-					s->mac[0], s->mac[1], s->mac[2],
-					s->mac[3], s->mac[4], s->mac[5], p.id);
-		p = (struct rxl_port){ .id = s->id };
-	}
+	if (rxl_port_want(s, &k, &p))
+		return rxl_fail(fw, -EOPNOTSUPP,
+				"no network namespace cookie (SO_NETNS_COOKIE): %s",
+				strerror(errno));
+	if (!k.ifindex && rxl_port_key_set(&k) &&
+	    !bpf_map_lookup_elem(fw->ports, &k, &o) && o.id != s->id)
+		return rxl_fail(fw, -EEXIST,
+				"MAC %02x:%02x:%02x:%02x:%02x:%02x is another container's (id %u)",
+				s->mac[0], s->mac[1], s->mac[2],
+				s->mac[3], s->mac[4], s->mac[5], o.id);
 	if (!rxl_port_key_set(&k)) {
 		rxl_port_unbind(fw, s->id);
 		return 0;
-	}
-	if (s->has_mac) {
-		memcpy(p.mac, s->mac, sizeof(p.mac));
-		p.flags |= RXL_PORT_MAC;
 	}
 	/*
 	 * The new device first, then the container's pointer to it, then
@@ -233,4 +268,90 @@ void rxl_fw_port_unbind(struct rxl_fw *fw, __u32 id)
 {
 	if (id < fw->max_conts)
 		rxl_port_unbind(fw, id);
+}
+
+int rxl_fw_port_verify(struct rxl_fw *fw, const struct rxl_cont_spec *s,
+		       char *why, size_t len)
+{
+	struct rxl_port_key k, have = {};
+	char a[64], b[64];
+	struct rxl_port p, got;
+
+	if (fw->ports < 0 || fw->cont_port < 0 || s->id >= fw->max_conts ||
+	    rxl_port_want(s, &k, &p))
+		return 0;	/* nothing bound, or nothing to tell by */
+	if (bpf_map_lookup_elem(fw->cont_port, &s->id, &have))
+		return -errno;
+	if (memcmp(&have, &k, sizeof(k))) {
+		snprintf(why, len, "its anti-spoofing binding is %s, not %s",
+			 rxl_port_key_str(&have, a, sizeof(a)),
+			 rxl_port_key_str(&k, b, sizeof(b)));
+		return 1;
+	}
+	if (!rxl_port_key_set(&k))
+		return 0;
+	if (bpf_map_lookup_elem(fw->ports, &k, &got) || got.id != p.id ||
+	    got.flags != p.flags || memcmp(got.mac, p.mac, sizeof(p.mac))) {
+		snprintf(why, len,
+			 "its anti-spoofing binding (%s) is missing from rxl_ports or differs",
+			 rxl_port_key_str(&k, a, sizeof(a)));
+		return 1;
+	}
+	return 0;
+}
+
+/* A binding in rxl_ports that its container's rxl_cont_port lacks. */
+static bool rxl_port_stale(struct rxl_fw *fw, const struct rxl_port_key *k,
+			   const struct rxl_port *p, const bool *recorded)
+{
+	struct rxl_port_key have;
+
+	return p->id >= fw->max_conts || !recorded[p->id] ||
+	       bpf_map_lookup_elem(fw->cont_port, &p->id, &have) ||
+	       memcmp(&have, k, sizeof(have));
+}
+
+long rxl_fw_ports_stale(struct rxl_fw *fw, const bool *recorded, bool repair)
+{
+	struct rxl_port_key k, next, *gone = NULL, none = {}, *tmp;
+	size_t ngone = 0, cap = 0, i;
+	struct rxl_port p;
+	long n = 0;
+	void *prev = NULL;
+	__u32 id;
+
+	if (fw->ports < 0 || fw->cont_port < 0)
+		return 0;
+	while (!bpf_map_get_next_key(fw->ports, prev, &next)) {
+		k = next;
+		prev = &k;
+		if (bpf_map_lookup_elem(fw->ports, &k, &p) ||
+		    !rxl_port_stale(fw, &k, &p, recorded))
+			continue;
+		n++;
+		if (ngone == cap) {
+			cap = cap ? 2 * cap : 16;
+			tmp = realloc(gone, cap * sizeof(*gone));
+			if (!tmp) {
+				free(gone);
+				return -ENOMEM;
+			}
+			gone = tmp;
+		}
+		gone[ngone++] = k;
+	}
+	/* Deleted after the walk: a hash walk restarts at a deleted key. */
+	for (i = 0; repair && i < ngone; i++)
+		rxl_port_drop(fw, &gone[i]);
+	free(gone);
+	for (id = 0; id < fw->max_conts; id++) {
+		if (recorded[id] ||
+		    bpf_map_lookup_elem(fw->cont_port, &id, &k) ||
+		    !rxl_port_key_set(&k))
+			continue;
+		n++;
+		if (repair)
+			bpf_map_update_elem(fw->cont_port, &id, &none, 0);
+	}
+	return n;
 }

@@ -225,6 +225,44 @@ want_found "container 'web'" "0.0.0.0/0 proto 6"
 out=$(cli check --repair) || rxl_fail "check --repair of web's /0 segment: $out"
 want_consistent "web's value without its /0 TCP segment"
 
+# 6d. Anti-spoofing bindings (fw_port.c): web bound by its MAC. Its
+# binding deleted from rxl_ports behind the CLI's back is reported as
+# web's and --repair writes it again; a binding of id 77 (no record) in
+# rxl_ports and rxl_cont_port, a MAC that would still check frames in a
+# removed container's name, is reported and --repair removes both.
+cli container set web mac 02:00:00:00:00:21 >/dev/null ||
+	rxl_fail "container set web mac"
+out=$(cli check) || rxl_fail "check of web bound by its MAC: $out"
+PORTS=$RXLANE_PIN_DIR/rxl_ports
+CPORT=$RXLANE_PIN_DIR/rxl_cont_port
+WMAC="00 00 00 00 00 00 00 00 02 00 00 00 00 21 00 00"
+bpftool map lookup pinned "$PORTS" key hex $WMAC >/dev/null ||
+	rxl_fail "web's MAC is not bound"
+bpftool map delete pinned "$PORTS" key hex $WMAC ||
+	rxl_fail "deleting web's binding"
+want_found "container 'web': its anti-spoofing binding (MAC 02:00:00:00:00:21) is missing from rxl_ports or differs"
+out=$(cli check --repair) || rxl_fail "check --repair of web's binding: $out"
+bpftool map lookup pinned "$PORTS" key hex $WMAC >/dev/null ||
+	rxl_fail "--repair did not bind web's MAC again: $out"
+want_consistent "web's binding deleted"
+OMAC="00 00 00 00 00 00 00 00 02 00 00 00 00 77 00 00"
+bpftool map update pinned "$PORTS" key hex $OMAC \
+	value hex 4d 00 00 00 02 00 00 00 00 77 01 00 &&
+	bpftool map update pinned "$CPORT" key 77 0 0 0 value hex $OMAC ||
+	rxl_fail "writing id 77's binding"
+want_found "2 anti-spoofing bindings (rxl_ports, rxl_cont_port) belong to no recorded container"
+out=$(cli check --repair)
+grep -q "2 anti-spoofing bindings (rxl_ports, rxl_cont_port) belong to no recorded container: repaired" <<<"$out" ||
+	rxl_fail "check --repair of id 77's binding: $out"
+! bpftool map lookup pinned "$PORTS" key hex $OMAC >/dev/null 2>&1 ||
+	rxl_fail "id 77's MAC is still bound after --repair"
+[ "$(bpftool -j map lookup pinned "$CPORT" key 77 0 0 0 | jq -r '.value | join(" ")')" = \
+	"$(printf '0x00 %.0s' $(seq 16) | sed 's/ $//')" ] ||
+	rxl_fail "id 77's rxl_cont_port entry is still set after --repair"
+bpftool map lookup pinned "$PORTS" key hex $WMAC >/dev/null ||
+	rxl_fail "--repair of id 77's binding took web's"
+want_consistent "id 77's binding"
+
 # 7. Nothing attached: check still reads the records and the intent.
 cli detach v0 >/dev/null || rxl_fail "detach v0"
 rm -f "$RXLANE_PIN_DIR"/rxl_* || rxl_fail "removing the fast path's pins"

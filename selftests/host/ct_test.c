@@ -2541,6 +2541,148 @@ TEST_F_TIMEOUT(ct, tunnel_egress_tracks_inner, CT_CASE_TIMEOUT)
 	EXPECT_EQ(3 * n, stat(self, RXL_CT_STAT_CREATE_OUT));
 }
 
+/* ---- the overlay path in an entry (h4) --------------------------------- */
+
+#define VNI_OTHER	102		/* known, CID bound too (vxlan) */
+#define VTEP_O4		"203.0.113.10"	/* another remote VTEP */
+#define VTEP_O6		"2001:db8:f::10"
+
+/*
+ * @in carried in @tun with @vni between the local VTEP and the remote
+ * VTEP @remote, going @dir (wrap_opts(), another peer's VTEP).
+ */
+static void wrap_via(struct pkt *out, const struct pkt *in, int tun, int ofam,
+		     int dir, uint32_t vni, const char *remote)
+{
+	const char *l = ofam == 4 ? VTEP_L4 : VTEP_L6;
+
+	ip_hdr(out, ofam, dir == OUT ? l : remote, dir == OUT ? remote : l,
+	       tun_proto(tun));
+	tun_hdr(out, in, tun, vni, 0);
+}
+
+/* Whether entry @v keeps binding @tun and remote VTEP @vtep (or none). */
+static bool has_path(const struct rxl_ct_val *v, __u32 tun, const char *vtep)
+{
+	uint8_t want[16] = {};
+
+	if (vtep && strchr(vtep, ':')) {
+		inet_pton(AF_INET6, vtep, want);
+	} else if (vtep) {
+		want[10] = want[11] = 0xff;
+		inet_pton(AF_INET, vtep, want + 12);
+	}
+	return v->tun == tun && !memcmp(v->vtep, want, sizeof(want));
+}
+
+/*
+ * A flow tracked through a tunnel keeps its binding (type and VNI) and
+ * the remote VTEP in its entry: the peer's answer through another VNI of
+ * the container, another tunnel type, from another VTEP, or bare on the
+ * underlay is judged as new (dropped by CID's default drop, counted as
+ * other_path) and leaves the entry as it was, half-open and, after the
+ * promotion, in the main table; the genuine answer passes. A flow of the
+ * underlay is not answered through a tunnel. The container's packet on
+ * another path creates nothing over the live entry.
+ */
+TEST_F_TIMEOUT(ct, tunnel_path_in_entry, CT_CASE_TIMEOUT)
+{
+	__u32 vnis[4] = { rxl_cont_vni(RXL_TUN_VXLAN, VNI_BOUND),
+			  rxl_cont_vni(RXL_TUN_VXLAN, VNI_OTHER),
+			  rxl_cont_vni(RXL_TUN_GENEVE, VNI_BOUND),
+			  rxl_cont_vni(RXL_TUN_NVGRE, VNI_BOUND) };
+	__u32 bound = rxl_cont_vni(RXL_TUN_VXLAN, VNI_BOUND);
+	int fam, ofam, n = 0, w, other = 0;
+	const char *r, *o;
+	struct pkt in, p;
+	struct rxl_ct_val v;
+	uint16_t cport;
+	/* The answer's other ways: tunnel type, VNI, remote VTEP (0: R's). */
+	static const struct { int tun; uint32_t vni; int other_vtep; } way[] = {
+		{ RXL_TUN_VXLAN, VNI_OTHER, 0 },
+		{ RXL_TUN_GENEVE, VNI_BOUND, 0 },
+		{ RXL_TUN_VXLAN, VNI_BOUND, 1 },
+	};
+
+	tunnels_setup(_metadata, self);
+	ASSERT_EQ(0, rxl_fw_vni_add(&self->fw, RXL_TUN_VXLAN, VNI_OTHER));
+	ASSERT_EQ(0, rxl_fw_container_bind(&self->fw, CID, vnis, 4));
+	for (ofam = 4; ofam <= 6; ofam += 2)
+	FAMILIES {
+		r = ofam == 4 ? VTEP_R4 : VTEP_R6;
+		o = ofam == 4 ? VTEP_O4 : VTEP_O6;
+		cport = 43000 + n++;
+		mk_tcp(&in, fam, 0, OUT, cport, 9000, SYN);
+		wrap_via(&p, &in, RXL_TUN_VXLAN, ofam, OUT, VNI_BOUND, r);
+		PASSES_OUT(&p);
+		ASSERT_EQ(0, entry_in(self, HALF, fam, CID, 0, peer_addr(fam),
+				      IPPROTO_TCP, cport, 9000, &v));
+		EXPECT_TRUE(has_path(&v, bound, r))
+			TH_LOG("outer v%d inner v%d", ofam, fam);
+		/* The SYN-ACK another way, then bare: each a new packet. */
+		mk_tcp(&in, fam, 0, IN, cport, 9000, SYN | ACK);
+		for (w = 0; w < 3; w++) {
+			wrap_via(&p, &in, way[w].tun, ofam, IN, way[w].vni,
+				 way[w].other_vtep ? o : r);
+			DROPPED_IN(&p) TH_LOG("SYN-ACK way %d", w);
+			other++;
+		}
+		DROPPED_IN(&in);
+		other++;
+		ASSERT_EQ(0, entry_in(self, HALF, fam, CID, 0, peer_addr(fam),
+				      IPPROTO_TCP, cport, 9000, &v));
+		EXPECT_EQ(RXL_CT_SYN_SENT, v.state);
+		EXPECT_TRUE(has_path(&v, bound, r));
+		/* The genuine one, the ACK: promoted with its path. */
+		wrap_via(&p, &in, RXL_TUN_VXLAN, ofam, IN, VNI_BOUND, r);
+		PASSES_IN(&p);
+		mk_tcp(&in, fam, 0, OUT, cport, 9000, ACK);
+		wrap_via(&p, &in, RXL_TUN_VXLAN, ofam, OUT, VNI_BOUND, r);
+		PASSES_OUT(&p);
+		ASSERT_EQ(0, entry_in(self, MAIN, fam, CID, 0, peer_addr(fam),
+				      IPPROTO_TCP, cport, 9000, &v));
+		EXPECT_EQ(RXL_CT_ESTABLISHED, v.state);
+		EXPECT_TRUE(has_path(&v, bound, r))
+			TH_LOG("promoted: outer v%d inner v%d", ofam, fam);
+		/* Established: the peer's data from another VTEP, bare. */
+		mk_tcp(&in, fam, 0, IN, cport, 9000, ACK);
+		wrap_via(&p, &in, RXL_TUN_VXLAN, ofam, IN, VNI_BOUND, o);
+		DROPPED_IN(&p);
+		DROPPED_IN(&in);
+		other += 2;
+		wrap_via(&p, &in, RXL_TUN_VXLAN, ofam, IN, VNI_BOUND, r);
+		PASSES_IN(&p);
+		/* UDP: the container's datagram to another VTEP makes none. */
+		mk_udp(&in, fam, OUT, cport, 53);
+		wrap_via(&p, &in, RXL_TUN_VXLAN, ofam, OUT, VNI_BOUND, r);
+		PASSES_OUT(&p);
+		wrap_via(&p, &in, RXL_TUN_VXLAN, ofam, OUT, VNI_BOUND, o);
+		PASSES_OUT(&p);
+		other++;
+		ASSERT_EQ(0, entry(self, fam, CID, 0, IPPROTO_UDP, cport, 53,
+				   &v));
+		EXPECT_TRUE(has_path(&v, bound, r));
+		mk_udp(&in, fam, IN, cport, 53);
+		wrap_via(&p, &in, RXL_TUN_VXLAN, ofam, IN, VNI_OTHER, r);
+		DROPPED_IN(&p);
+		other++;
+		wrap_via(&p, &in, RXL_TUN_VXLAN, ofam, IN, VNI_BOUND, r);
+		PASSES_IN(&p);
+		/* A flow of the underlay: no answer through a tunnel. */
+		mk_udp(&in, fam, OUT, cport, 54);
+		PASSES_OUT(&in);
+		ASSERT_EQ(0, entry(self, fam, CID, 0, IPPROTO_UDP, cport, 54,
+				   &v));
+		EXPECT_TRUE(has_path(&v, 0, NULL));
+		mk_udp(&in, fam, IN, cport, 54);
+		wrap_via(&p, &in, RXL_TUN_VXLAN, ofam, IN, VNI_BOUND, r);
+		DROPPED_IN(&p);
+		other++;
+		PASSES_IN(&in);
+	}
+	EXPECT_EQ(other, stat(self, RXL_CT_STAT_OTHER_PATH));
+}
+
 /*
  * Only what the XDP program would accept on the way in is read as a
  * tunnel: from a configured local VTEP, to the configured port, a known
@@ -2871,7 +3013,7 @@ static void mk_exthdr_out(struct pkt *p, int b, int n, int tun,
  * as on ingress) and the real L4 tuple is tracked, plain and in a
  * tunnel: CID's datagram creates its entry and the reply passes; CID_B's
  * SYN-ACK (egress default drop) is found by the entry its peer's SYN
- * made. A chain one too long, or one cut short, gets no tuple: judged
+ * made (through the same tunnel: tunnel_path_in_entry). A chain one too long, or one cut short, gets no tuple: judged
  * without ports (dropped under egress default drop), never tracked.
  */
 TEST_F_TIMEOUT(ct, ipv6_exthdr_egress, CT_CASE_TIMEOUT)
@@ -2888,8 +3030,13 @@ TEST_F_TIMEOUT(ct, ipv6_exthdr_egress, CT_CASE_TIMEOUT)
 		int ok = n <= EXTHDRS_MAX;
 
 		if (b) {
+			/* The peer's SYN comes the way the answer goes. */
 			mk_tcp(&in, 6, 1, IN, 8080, cport, SYN);
-			PASSES_IN(&in);
+			if (t)
+				wrap(&p, &in, RXL_TUN_VXLAN, 4, IN);
+			else
+				p = in;
+			PASSES_IN(&p);
 		}
 		mk_exthdr_out(&p, b, n, t, cport);
 		if (ok || !b) {

@@ -184,6 +184,20 @@ run_underlay() {
 		>/dev/null ||
 		rxl_fail "$ul: ct list -j has an entry of the outer (underlay) tuple: $list"
 	rxl_ok "$ul: ct list -j shows the inner tuples, none of the underlay"
+	# Each keeps the way it came: the tunnel and P's VTEP (conntrack.rst,
+	# "The tunnel in an entry"), in text and -j, as the schema says.
+	echo "$list" | jq -e --arg t "$TUN" --arg v "$PV" \
+		'(.entries | length) > 0 and all(.entries[];
+		 .tunnel == {type: $t, vni: 100, vtep: $v})' >/dev/null ||
+		rxl_fail "$ul: ct list -j: an entry without tunnel $TUN 100 from $PV: $list"
+	want=" vni 100 vtep $PV"
+	[ "$TUN" = vxlan ] || want=" vni $TUN:100 vtep $PV"
+	a=$(rxl_in "$H" ct list web) || rxl_fail "ct list"
+	echo "$a" | grep -q -- "$want" && ! echo "$a" | grep -v -q -- "$want" ||
+		rxl_fail "$ul: ct list: not every entry shows '$want': $a"
+	rxl_schema ct_list "ct list web" "$list" \
+		ct_stats "ct stats" "$(rxl_in "$H" -j ct stats)"
+	rxl_ok "$ul: ct list shows each entry's tunnel and P's VTEP $PV"
 
 	# ---- unsolicited inbound in the tunnel to the same ports -------------
 	for a in 10.200.0.2 fd00:200::2; do
