@@ -593,6 +593,28 @@ static int old_any_keys(struct rxl_fw *fw, struct rxl_container *c)
 	return 0;
 }
 
+/*
+ * Old map @m of the slot layout before rxl_cont_slot.folded: every live
+ * value of this build copied there as it is (the container is the same).
+ */
+static int mirror_values(struct rxl_fw *fw, struct bpf_map *m)
+{
+	size_t vsz = bpf_map__value_size(m);
+	__u32 id, max = bpf_map__max_entries(m);
+	int ofd = bpf_map__fd(m), err = 0;
+	__u8 *slot = calloc(1, vsz);
+
+	if (!slot)
+		return -ENOMEM;
+	for (id = 0; !err && id < fw->max_conts && id < max; id++) {
+		memcpy(slot, &fw->cont_mem[id], vsz);
+		if (bpf_map_update_elem(ofd, &id, slot, 0))
+			err = -errno;
+	}
+	free(slot);
+	return err;
+}
+
 static int mirror_old(struct rxl_fw *fw, struct bpf_object *old)
 {
 	struct bpf_map *m = bpf_object__find_map_by_name(old, "rxl_conts");
@@ -604,6 +626,9 @@ static int mirror_old(struct rxl_fw *fw, struct bpf_object *old)
 
 	if (!m || bpf_map__value_size(m) == sizeof(struct rxl_cont_slot))
 		return 0;	/* same layout: maps shared */
+	/* The layout before the folded counts: the same buffers. */
+	if (bpf_map__value_size(m) == offsetof(struct rxl_cont_slot, folded))
+		return mirror_values(fw, m);
 	if (bpf_map__value_size(m) != sizeof(os))
 		return -EINVAL;
 	ofd = bpf_map__fd(m);

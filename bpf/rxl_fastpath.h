@@ -75,18 +75,26 @@ const volatile __u32 rxl_deliver_redirect = 0;
 /*
  * Delivers a frame of @len bytes (the frame judged, so computed before the
  * strip: no reload of the packet pointers after the helper call) and
- * counts it on its container.
+ * counts it once: on @rc, the counter of the allow rule that judged it,
+ * which stands for its container's too (userspace adds a live set's rule
+ * counters to the container's: Documentation/fastpath.rst, "Counters"),
+ * or, with @rc NULL, on its container.
  */
 static __always_inline int rxl_deliver(const struct rxl_container *c,
-				       struct xdp_md *ctx, __u64 len)
+				       struct xdp_md *ctx, __u64 len,
+				       struct rxl_counter *rc)
 {
 	struct rxl_cont_counter *cc;
 	__u32 id = c->id;
 	int act;
 
-	cc = bpf_map_lookup_elem(&rxl_cont_cnt, &id);
-	if (cc)
-		rxl_add(&cc->pass, len);
+	if (rc) {
+		rxl_add(rc, len);
+	} else {
+		cc = bpf_map_lookup_elem(&rxl_cont_cnt, &id);
+		if (cc)
+			rxl_add(&cc->pass, len);
+	}
 	if (!rxl_deliver_redirect || !(c->flags & RXL_CONT_REDIRECT))
 		return XDP_PASS;
 	act = bpf_redirect_map(&rxl_tx_ports, c->id, XDP_PASS);
@@ -109,15 +117,19 @@ static __always_inline int rxl_is_nd(const struct rxl_pkt *p)
 	       p->hop_limit == RXL_ND_HOP_LIMIT;
 }
 
-/* Strips a decapped frame (rxl_strip()), then delivers it. */
+/*
+ * Strips a decapped frame (rxl_strip()), then delivers it, counted on @rc
+ * (the allow rule that judged it) or, when NULL, on its container.
+ */
 static __always_inline int rxl_pass(const struct rxl_container *c,
-				    struct xdp_md *ctx, const struct rxl_pkt *p)
+				    struct xdp_md *ctx, const struct rxl_pkt *p,
+				    struct rxl_counter *rc)
 {
 	__u64 len = rxl_frame_len(p);
 
 	if (rxl_strip(ctx, p))
 		return rxl_cont_drop(c, p, RXL_DROP_ADJUST);
-	return rxl_deliver(c, ctx, len);
+	return rxl_deliver(c, ctx, len, rc);
 }
 
 /* The IP identification of IPv4 packet @p into *@id; -1 if unreadable. */
@@ -152,23 +164,25 @@ static __always_inline int rxl_frag_follows(const struct rxl_container *c,
 }
 
 /*
- * Passes @p to container @c (rxl_pass()); a first fragment is noted
- * first, so that its later fragments follow it.
+ * Passes @p to container @c (rxl_pass(), counted on @rc or the
+ * container); a first fragment is noted first, so that its later
+ * fragments follow it.
  */
 static __always_inline int rxl_pass_noted(const struct rxl_container *c,
 					  struct xdp_md *ctx,
-					  const struct rxl_pkt *p)
+					  const struct rxl_pkt *p,
+					  struct rxl_counter *rc)
 {
 	__be16 id;
 
 	if (p->frag != RXL_FRAG_FIRST)
-		return rxl_pass(c, ctx, p);
+		return rxl_pass(c, ctx, p, rc);
 	if (p->family == 6)
 		rxl_frag6_note(c->id, &p->saddr6, &p->daddr6, p->frag_id,
 			       p->frag_nh);
 	else if (!rxl_ip4_id(ctx, p, &id))
 		rxl_frag4_note(c->id, p->saddr4, p->daddr4, id, p->proto);
-	return rxl_pass(c, ctx, p);
+	return rxl_pass(c, ctx, p, rc);
 }
 
 /*
@@ -189,7 +203,7 @@ static __always_inline int rxl_filter(const struct rxl_container *c,
 	if (p->frag == RXL_FRAG_LATER) {
 		if (rxl_frag_follows(c, ctx, p)) {
 			rxl_count(&rxl_stats, RXL_STAT_FRAG_FOLLOWED);
-			return rxl_pass(c, ctx, p);
+			return rxl_pass(c, ctx, p, NULL);
 		}
 		rxl_count(&rxl_stats, RXL_STAT_FRAG_PORTLESS);
 	}
@@ -209,14 +223,21 @@ static __always_inline int rxl_filter(const struct rxl_container *c,
 		rxl_count(&rxl_stats, RXL_STAT_DEFAULT_ALLOW);
 		goto pass;
 	}
+	/*
+	 * One counter for a packet a rule judged: the rule's, which stands
+	 * for the container's pass or drop too (userspace sums them). A drop
+	 * is counted under its reason as well, like every drop.
+	 */
 	slot = c->rule_base + rxl_rank(rule);
 	rc = bpf_map_lookup_elem(&rxl_rule_cnt, &slot);
-	if (rc)
-		rxl_add(rc, rxl_frame_len(p));
-	if (drop)
-		return rxl_cont_drop(c, p, RXL_DROP_RULE);
+	if (drop) {
+		if (rc)
+			rxl_add(rc, rxl_frame_len(p));
+		return rxl_drop(RXL_DROP_RULE);
+	}
+	return rxl_pass_noted(c, ctx, p, rc);
 pass:
-	return rxl_pass_noted(c, ctx, p);
+	return rxl_pass_noted(c, ctx, p, NULL);
 }
 
 /*
@@ -347,7 +368,7 @@ static __always_inline int rxl_fastpath(struct xdp_md *ctx)
 		return rxl_cont_drop(c, &p, rc);
 	if (rxl_is_nd(&p)) {
 		rxl_count(&rxl_stats, RXL_STAT_PASS_ND);
-		return rxl_pass(c, ctx, &p);
+		return rxl_pass(c, ctx, &p, NULL);
 	}
 	return rxl_filter(c, ctx, &p);
 

@@ -18,8 +18,8 @@
  *   rxl_conts       ARRAY[container id] struct rxl_cont_slot, mmapable,
  *                   sized by max-containers: two buffers of a
  *                   container's value (with the port segments of its
- *                   TCP/UDP rules from anywhere) and the word saying
- *                   which is live
+ *                   TCP/UDP rules from anywhere), the word saying
+ *                   which is live, and the counts of its retired sets
  *   rxl_acache_sel  ARRAY[RXL_ACACHE_SLOTS] __u64, mmapable: which buffer
  *                   of a slot is live (0 none, 1 or 2)
  *   rxl_acache      ARRAY[2 * RXL_ACACHE_SLOTS] struct rxl_acache_ent:
@@ -31,8 +31,10 @@
  *                   not pinned by the object, see bpf/rxl_maps.h)
  *   rxl_rule_cnt    PERCPU_ARRAY[rule slot]    -> struct rxl_counter, sized
  *   (sized: max_entries RXL_RULE_SLOTS(max-rules), chosen at load)
- *   rxl_cont_cnt    PERCPU_ARRAY[container id] -> struct rxl_cont_counter,
- *                   sized by max-containers, as are rxl_tx_ports and the
+ *   rxl_cont_cnt    PERCPU_ARRAY[container id] -> struct rxl_cont_counter:
+ *                   the packets no rule judged (a rule's count in
+ *                   rxl_rule_cnt stands for its container's too), sized
+ *                   by max-containers, as are rxl_tx_ports and the
  *                   anti-spoofing maps below
  *   rxl_drops       PERCPU_ARRAY[RXL_DROP_*]   -> __u64 packets
  *   rxl_stats       PERCPU_ARRAY[RXL_STAT_*]   -> __u64 packets
@@ -51,7 +53,7 @@
  * load for a number of ids ('rxlane attach DEV max-containers N'): ids
  * are 0..N-1. The counters are allocated whole for every possible CPU:
  * N x 48 bytes per CPU (192 KiB at the default). The values (rxl_conts)
- * once: N x 1,352 bytes (5.3 MiB at the default, 84.5 MiB at 65,536).
+ * once: N x 1,384 bytes (5.4 MiB at the default, 86.5 MiB at 65,536).
  */
 #define RXL_DEFAULT_CONTAINERS	4096	/* max-containers when attach gives none */
 #define RXL_MAX_CONTAINERS	65536	/* highest max-containers */
@@ -145,6 +147,19 @@ static inline __u64 rxl_vni_bit(__u32 vni)
 {
 	return 1ULL << (vni & 63);
 }
+
+/* ---- counters (per-CPU) ------------------------------------------------- */
+struct rxl_counter {
+	__u64 packets;
+	__u64 bytes;
+};
+_Static_assert(sizeof(struct rxl_counter) == 16, "rxl_counter size");
+
+struct rxl_cont_counter {
+	struct rxl_counter pass;	/* passed or redirected */
+	struct rxl_counter drop;
+};
+_Static_assert(sizeof(struct rxl_cont_counter) == 32, "rxl_cont_counter size");
 
 /* ---- containers --------------------------------------------------------- */
 #define RXL_CONT_DEFAULT_DROP	(1U << 0)	/* default policy: drop */
@@ -311,12 +326,23 @@ static inline __u32 rxl_nout6(const struct rxl_container *c)
  */
 #define RXL_CONT_LIVE_NONE	0
 
+/*
+ * @folded: what the container's rule sets that are no longer live judged
+ * (its ingress rules' counts, allow rules as pass, drop rules as drop),
+ * added when a replace retires a set. Userspace only: no program reads
+ * or writes it. The program counts a packet a rule judged on the rule
+ * alone (rxl_rule_cnt); a container's pass and drop totals are
+ * rxl_cont_cnt (what no rule judged) + @folded + its live set's ingress
+ * rule counters (user/fw_stats.c, Documentation/fastpath.rst "Counters").
+ */
 struct rxl_cont_slot {
 	__u64 live;		/* 0 none, 1 buf[0], 2 buf[1] */
 	struct rxl_container buf[2];
+	struct rxl_cont_counter folded;
 };
 _Static_assert(sizeof(struct rxl_cont_slot) ==
-	       8 + 2 * sizeof(struct rxl_container), "rxl_cont_slot size");
+	       8 + 2 * sizeof(struct rxl_container) +
+	       sizeof(struct rxl_cont_counter), "rxl_cont_slot size");
 _Static_assert(sizeof(struct rxl_cont_slot) % 8 == 0,
 	       "rxl_cont_slot keeps @live 8-byte aligned in the array");
 
@@ -429,19 +455,7 @@ struct rxl_rule6_key {
 };
 _Static_assert(sizeof(struct rxl_rule6_key) == 24, "rxl_rule6_key size");
 
-/* ---- counters (per-CPU) ------------------------------------------------- */
-struct rxl_counter {
-	__u64 packets;
-	__u64 bytes;
-};
-_Static_assert(sizeof(struct rxl_counter) == 16, "rxl_counter size");
-
-struct rxl_cont_counter {
-	struct rxl_counter pass;	/* passed or redirected */
-	struct rxl_counter drop;
-};
-_Static_assert(sizeof(struct rxl_cont_counter) == 32, "rxl_cont_counter size");
-
+/* ---- drop reasons and events (per-CPU counters) ------------------------ */
 /* Why a packet was dropped: index of rxl_drops. */
 enum rxl_drop_reason {
 	RXL_DROP_L2_TRUNC,	/* Ethernet or VLAN header past the frame */

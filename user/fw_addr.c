@@ -198,6 +198,58 @@ void rxl_cont_clear(struct rxl_fw *fw, __u32 id)
 				 __ATOMIC_RELEASE);
 }
 
+/*
+ * The counts of container @id's retired rule sets (rxl_cont_slot.folded):
+ * added to by rxl_cont_fold() (locked; rxl_cont_unfold() takes it back
+ * when the change is undone), set to zero by
+ * rxl_cont_fold_reset() when the id gets a new container. No program
+ * touches them: plain stores through the mapping.
+ */
+void rxl_cont_fold(struct rxl_fw *fw, __u32 id,
+		   const struct rxl_cont_counter *add)
+{
+	struct rxl_cont_slot *s = rxl_cont_slot_of(fw, id);
+
+	if (!s)
+		return;
+	s->folded.pass.packets += add->pass.packets;
+	s->folded.pass.bytes += add->pass.bytes;
+	s->folded.drop.packets += add->drop.packets;
+	s->folded.drop.bytes += add->drop.bytes;
+}
+
+/* Takes back what rxl_cont_fold() added (a change undone). */
+void rxl_cont_unfold(struct rxl_fw *fw, __u32 id,
+		     const struct rxl_cont_counter *add)
+{
+	struct rxl_cont_slot *s = rxl_cont_slot_of(fw, id);
+
+	if (!s)
+		return;
+	s->folded.pass.packets -= add->pass.packets;
+	s->folded.pass.bytes -= add->pass.bytes;
+	s->folded.drop.packets -= add->drop.packets;
+	s->folded.drop.bytes -= add->drop.bytes;
+}
+
+void rxl_cont_fold_reset(struct rxl_fw *fw, __u32 id)
+{
+	struct rxl_cont_slot *s = rxl_cont_slot_of(fw, id);
+
+	if (s)
+		memset(&s->folded, 0, sizeof(s->folded));
+}
+
+void rxl_cont_folded(struct rxl_fw *fw, __u32 id, struct rxl_cont_counter *out)
+{
+	struct rxl_cont_slot *s = rxl_cont_slot_of(fw, id);
+
+	if (s)
+		*out = s->folded;
+	else
+		memset(out, 0, sizeof(*out));
+}
+
 /* Entries of an address map read per BPF_MAP_LOOKUP_BATCH call. */
 #define RXL_WALK_BATCH	1024
 #define RXL_ENOTSUPP	524	/* the kernel's ENOTSUPP, not in errno.h */

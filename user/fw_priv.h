@@ -56,6 +56,13 @@ int rxl_cont_read(struct rxl_fw *fw, __u32 id, struct rxl_container *v);
 void rxl_cont_value(struct rxl_fw *fw, __u32 id, struct rxl_container *v);
 int rxl_cont_write(struct rxl_fw *fw, const struct rxl_container *nv);
 void rxl_cont_clear(struct rxl_fw *fw, __u32 id);
+/* rxl_cont_slot.folded of @id: added to, taken back, zeroed, read. */
+void rxl_cont_fold(struct rxl_fw *fw, __u32 id,
+		   const struct rxl_cont_counter *add);
+void rxl_cont_unfold(struct rxl_fw *fw, __u32 id,
+		     const struct rxl_cont_counter *add);
+void rxl_cont_fold_reset(struct rxl_fw *fw, __u32 id);
+void rxl_cont_folded(struct rxl_fw *fw, __u32 id, struct rxl_cont_counter *out);
 void rxl_acache_put(struct rxl_fw *fw, const struct rxl_addr *a,
 		    const struct rxl_container *v);
 bool rxl_acache_drop(struct rxl_fw *fw, const struct rxl_addr *a);
@@ -104,6 +111,9 @@ int rxl_slot_after(struct rxl_fw *fw, const struct rxl_container *v,
 void rxl_refs_to_slots(struct rxl_entry *e, size_t ne, const __u32 *slots);
 int rxl_rank_slots(struct rxl_fw *fw, const struct rxl_container *v,
 		   const struct rxl_entry *e, size_t ne, __u32 *slot);
+/* What the ingress rules of @v's set counted, as @v's pass and drop. */
+int rxl_set_totals(struct rxl_fw *fw, const struct rxl_container *v,
+		   struct rxl_cont_counter *out);
 
 /* fw_stats.c */
 int rxl_sum_rule(struct rxl_fw *fw, __u32 slot, struct rxl_counter *out);

@@ -73,25 +73,44 @@ static void rxl_lives_sort(struct rxl_lives *lv)
 	lv->n = m;
 }
 
+/*
+ * Call @fn for each rule @v refers to: its slot (@base + rank), with the
+ * reference's RXL_RULE_DROP bit when @keep has it.
+ */
+static void rxl_val_each(const struct rxl_rule_val *v, __u32 base,
+			 __u32 keep, rxl_slot_fn fn, void *arg)
+{
+	__u32 i, ref;
+
+	if (v->portless != RXL_NO_RULE)
+		fn(arg, (base + (v->portless & RXL_RULE_RANK)) |
+			(v->portless & keep));
+	for (i = 0; i < v->nsegs && i < RXL_MAX_SEGS; i++) {
+		ref = v->segs[i].rule;
+		if (ref != RXL_NO_RULE)
+			fn(arg, (base + (ref & RXL_RULE_RANK)) | (ref & keep));
+	}
+}
+
 void rxl_val_slots(const struct rxl_rule_val *v, __u32 base,
 		   rxl_slot_fn fn, void *arg)
 {
-	__u32 i;
-
-	if (v->portless != RXL_NO_RULE)
-		fn(arg, base + (v->portless & RXL_RULE_RANK));
-	for (i = 0; i < v->nsegs && i < RXL_MAX_SEGS; i++)
-		if (v->segs[i].rule != RXL_NO_RULE)
-			fn(arg, base + (v->segs[i].rule & RXL_RULE_RANK));
+	rxl_val_each(v, base, 0, fn, arg);
 }
 
-void rxl_any_slots(const struct rxl_container *c, rxl_slot_fn fn, void *arg)
+static void rxl_any_each(const struct rxl_container *c, __u32 keep,
+			 rxl_slot_fn fn, void *arg)
 {
 	__u32 a;
 
 	for (a = 0; a < RXL_ANY_VALS; a++)
 		if (c->any_mask & RXL_ANY_BIT(a))
-			rxl_val_slots(&c->any[a], c->rule_base, fn, arg);
+			rxl_val_each(&c->any[a], c->rule_base, keep, fn, arg);
+}
+
+void rxl_any_slots(const struct rxl_container *c, rxl_slot_fn fn, void *arg)
+{
+	rxl_any_each(c, 0, fn, arg);
 }
 
 /* rxl_refs_walk()'s state across the batches. */
@@ -411,5 +430,80 @@ int rxl_fw_rule_counter(struct rxl_fw *fw, __u32 id, __u32 rank,
 out:
 	free(l.s);
 	free(ca);
+	return err;
+}
+
+/* ---- what a set counted, for its container ------------------------------ */
+
+/* rxl_in_refs_batch()'s state: the set, and its references so far. */
+struct rxl_in_refs {
+	__u64 tag;
+	__u32 base;
+	struct rxl_slot_list *l;
+};
+
+/* The references, drop bit kept, of the batch's ingress keys of one set. */
+static int rxl_in_refs_batch(struct rxl_fw *fw, int fd, __u8 *keys,
+			     struct rxl_rule_val *vals, __u32 n, size_t ksz,
+			     void *arg)
+{
+	const struct rxl_in_refs *r = arg;
+	const __u8 *key;
+	__u8 dir;
+	__u32 i;
+
+	(void)fw;
+	(void)fd;
+	for (i = 0; i < n; i++) {
+		key = keys + i * ksz;
+		dir = ksz == sizeof(struct rxl_rule4_key) ?
+		      ((const struct rxl_rule4_key *)key)->dir :
+		      ((const struct rxl_rule6_key *)key)->dir;
+		if (dir == RXL_RULE_IN && rxl_key_tag(key, ksz) == r->tag)
+			rxl_val_each(&vals[i], r->base, RXL_RULE_DROP,
+				     rxl_list_add, r->l);
+	}
+	return 0;
+}
+
+/**
+ * rxl_set_totals() - what the ingress rules of a set counted
+ * @fw: the maps
+ * @v: a container's value (names the set: live, or retired and not yet
+ *	deleted)
+ * @out: its allow rules' counts as pass, its drop rules' as drop
+ *
+ * The program counts a packet an ingress rule judged on that rule alone
+ * (bpf/rxl_fastpath.h): these are the container's share of its pass and
+ * drop totals that rxl_cont_cnt does not hold. Egress rules (out keys,
+ * the tc program's) count on their rules only and never did on the
+ * container. Each slot is counted once, however many segments name it.
+ * Reads every rule key once (batched).
+ *
+ * Return: 0 or -errno (message in @fw).
+ */
+int rxl_set_totals(struct rxl_fw *fw, const struct rxl_container *v,
+		   struct rxl_cont_counter *out)
+{
+	struct rxl_slot_list l = {};
+	struct rxl_in_refs r = { rxl_cont_tag(v), v->rule_base, &l };
+	struct rxl_counter c, *to;
+	size_t i;
+	int err;
+
+	memset(out, 0, sizeof(*out));
+	if (!v->nrules)
+		return 0;
+	rxl_any_each(v, RXL_RULE_DROP, rxl_list_add, &l);
+	err = rxl_rule_batches(fw, rxl_in_refs_batch, &r);
+	if (!err)
+		rxl_list_uniq(&l);
+	for (i = 0; !err && i < l.n; i++) {
+		err = rxl_sum_rule(fw, l.s[i] & RXL_RULE_RANK, &c);
+		to = l.s[i] & RXL_RULE_DROP ? &out->drop : &out->pass;
+		to->packets += c.packets;
+		to->bytes += c.bytes;
+	}
+	free(l.s);
 	return err;
 }

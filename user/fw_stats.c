@@ -41,13 +41,43 @@ int rxl_sum_rule(struct rxl_fw *fw, __u32 slot, struct rxl_counter *out)
 	return rxl_sum_percpu(fw, fw->rule_cnt, slot, (__u64 *)out, 2);
 }
 
+/* @to += @add, field by field. */
+static void rxl_cont_add(struct rxl_cont_counter *to,
+			 const struct rxl_cont_counter *add)
+{
+	to->pass.packets += add->pass.packets;
+	to->pass.bytes += add->pass.bytes;
+	to->drop.packets += add->drop.packets;
+	to->drop.bytes += add->drop.bytes;
+}
+
+/*
+ * A container's totals: what no rule judged (rxl_cont_cnt), what its
+ * retired sets judged (rxl_cont_slot.folded) and what its live set's
+ * ingress rules judged (rxl_set_totals()): the program counts a packet a
+ * rule judged on the rule only (Documentation/fastpath.rst, "Counters").
+ */
 int rxl_fw_container_counter(struct rxl_fw *fw, __u32 id,
 			     struct rxl_cont_counter *out)
 {
+	struct rxl_cont_counter part;
+	struct rxl_container v;
+	int err;
+
 	if (id >= fw->max_conts)
 		return rxl_fail(fw, -EINVAL, "container id %u out of range",
 				id);
-	return rxl_sum_percpu(fw, fw->cont_cnt, id, (__u64 *)out, 4);
+	err = rxl_sum_percpu(fw, fw->cont_cnt, id, (__u64 *)out, 4);
+	if (err)
+		return err;
+	rxl_cont_folded(fw, id, &part);
+	rxl_cont_add(out, &part);
+	if (rxl_cont_read(fw, id, &v))
+		return 0;
+	err = rxl_set_totals(fw, &v, &part);
+	if (!err)
+		rxl_cont_add(out, &part);
+	return err;
 }
 
 /* Sum keys 0..@n-1 of a per-CPU array of single counters into @out. */

@@ -319,6 +319,7 @@ int rxl_fw_container_add(struct rxl_fw *fw, __u32 id,
 			      sizeof(struct rxl_cont_counter));
 	if (err)
 		goto out_unlock;
+	rxl_cont_fold_reset(fw, id);
 	/* Its value is live before the first address leads to it. */
 	err = rxl_cont_write(fw, &val);
 	if (err)
@@ -622,6 +623,32 @@ out_free:
 	return err;
 }
 
+/*
+ * Retire the set of @old, a value no packet reads any more (the flip away
+ * from it and its grace period are done): what its ingress rules counted
+ * goes into the container's folded counts, so that its totals do not drop
+ * with the set, then its keys go. Folded first: a process killed between
+ * the two leaves keys that recovery purges without folding, so nothing is
+ * counted twice; one killed between the flip and the fold loses what the
+ * set counted (Documentation/fastpath.rst, "Counters").
+ */
+static bool rxl_fold_set(struct rxl_fw *fw, const struct rxl_container *old,
+			 struct rxl_cont_counter *done)
+{
+	if (!old->nrules || rxl_set_totals(fw, old, done))
+		return false;
+	rxl_cont_fold(fw, old->id, done);
+	return true;
+}
+
+static void rxl_retire_set(struct rxl_fw *fw, const struct rxl_container *old)
+{
+	struct rxl_cont_counter done;
+
+	rxl_fold_set(fw, old, &done);
+	rxl_delete_set(fw, rxl_cont_tag(old));
+}
+
 /* Write the groups of @e under @tag; on failure remove what was written. */
 static int rxl_write_set(struct rxl_fw *fw, const struct rxl_entry *e,
 			 size_t n, __u64 tag)
@@ -713,8 +740,8 @@ int rxl_fw_rules_replace(struct rxl_fw *fw, __u32 id,
 	struct rxl_cont_addrs *ca = calloc(1, sizeof(*ca));
 	struct rxl_entry *e = NULL;
 	struct rxl_container nv;
-	__u64 old_tag, tag;
 	size_t ne = 0;
+	__u64 tag;
 	int err;
 
 	if (!ca)
@@ -736,7 +763,6 @@ int rxl_fw_rules_replace(struct rxl_fw *fw, __u32 id,
 	if (err)
 		goto out_unlock;
 	nv = ca->val;
-	old_tag = rxl_cont_tag(&ca->val);
 	tag = rxl_tag(id, (ca->val.set + 1) & RXL_SET_GEN_MASK);
 	err = rxl_shapes(RXL_WHY(fw), e, ne, &nv) ?:
 	      rxl_set_slots(fw, id, ca->val.nrules, tag, e, ne, nrules);
@@ -764,7 +790,7 @@ int rxl_fw_rules_replace(struct rxl_fw *fw, __u32 id,
 	 * (rxl_fw_purge_left()).
 	 */
 	if (!err && ca->val.nrules)
-		rxl_delete_set(fw, old_tag);
+		rxl_retire_set(fw, &ca->val);
 	else if (err && nrules)
 		rxl_delete_set(fw, tag);
 out_unlock:
@@ -1054,7 +1080,8 @@ static int rxl_apply_locked(struct rxl_fw *fw, const struct rxl_cont_spec *s,
 	struct rxl_entry *e = NULL;
 	__u32 id = s->id, old_ifx = 0, ifx;
 	__u64 tag = 0;
-	bool exists, new_set, wrote = false, dropped = false;
+	bool exists, new_set, wrote = false, dropped = false, folded = false;
+	struct rxl_cont_counter moved;
 	unsigned int done = 0;
 	size_t ne = 0;
 	int err;
@@ -1115,12 +1142,14 @@ static int rxl_apply_locked(struct rxl_fw *fw, const struct rxl_cont_spec *s,
 			goto out_undo;
 		}
 	}
-	if (!exists)
+	if (!exists) {
+		rxl_cont_fold_reset(fw, id);
 		err = rxl_zero_percpu(fw, fw->cont_cnt, id, 1,
 				      sizeof(struct rxl_cont_counter)) ?:
 		      (fw->spoof_cnt < 0 ? 0 :
 		       rxl_zero_percpu(fw, fw->spoof_cnt, id, 1,
 				       sizeof(struct rxl_counter)));
+	}
 	/* Anti-spoofing: its device bound before its addresses are live. */
 	if (!err)
 		err = rxl_fw_port_move(fw, s, &port);
@@ -1136,6 +1165,13 @@ static int rxl_apply_locked(struct rxl_fw *fw, const struct rxl_cont_spec *s,
 	if (!err)
 		err = rxl_cont_write(fw, &nv);
 	wrote = !err;
+	/*
+	 * The old set is read no more: its counts are the container's from
+	 * now (the stop that loses them is only the one just before), its
+	 * keys go at the end.
+	 */
+	folded = wrote && new_set && exists &&
+		 rxl_fold_set(fw, &ca->val, &moved);
 	for (; !err && done < s->naddrs; done++) {
 		const struct rxl_addr *a = &s->addrs[done];
 
@@ -1173,6 +1209,9 @@ static int rxl_apply_locked(struct rxl_fw *fw, const struct rxl_cont_spec *s,
 out_undo:
 	rxl_apply_undo(fw, s, ca, done, dropped, wrote, old_ifx, new_set,
 		       tag);
+	/* The old set judges again: what it counted is its own again. */
+	if (folded)
+		rxl_cont_unfold(fw, id, &moved);
 	/* The device bound before, the old MAC: the old container's. */
 	rxl_fw_port_undo(fw, id, &port);
 out:
