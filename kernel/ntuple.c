@@ -860,27 +860,33 @@ int rxlane_ntuple_init(struct rxlane_priv *priv)
 	nt->band = cap;
 	/* Four buckets per entry: a probe that misses walks 0.25 entries. */
 	nt->hash_bits = ilog2(roundup_pow_of_two(cap)) + 2;
+	/*
+	 * The small slab allocation first: the kvcalloc()s below take pages
+	 * or fall back to vmalloc, which allocates more from the slab in some
+	 * runs than in others, and fault injection numbers the allocations
+	 * that come after them (selftests/vm/fail_nth.c).
+	 */
+	nt->hit_blocks = kcalloc(DIV_ROUND_UP(cap, RXLANE_NTUPLE_HIT_BLOCK),
+				 sizeof(*nt->hit_blocks), GFP_KERNEL);
+	if (!nt->hit_blocks)
+		return -ENOMEM;
 	nt->by_loc = kvcalloc(cap, sizeof(*nt->by_loc), GFP_KERNEL);
 	if (!nt->by_loc)
-		return -ENOMEM;
+		goto err_free_hit_blocks;
 	nt->buckets = kvcalloc(1U << nt->hash_bits, sizeof(*nt->buckets),
 			       GFP_KERNEL);
 	if (!nt->buckets)
 		goto err_free_by_loc;
-	nt->hit_blocks = kcalloc(DIV_ROUND_UP(cap, RXLANE_NTUPLE_HIT_BLOCK),
-				 sizeof(*nt->hit_blocks), GFP_KERNEL);
-	if (!nt->hit_blocks)
-		goto err_free_buckets;
 	INIT_LIST_HEAD(&nt->shapes);
 	nt->enabled = true;
 	return 0;
 
-err_free_buckets:
-	kvfree(nt->buckets);
-	nt->buckets = NULL;
 err_free_by_loc:
 	kvfree(nt->by_loc);
 	nt->by_loc = NULL;
+err_free_hit_blocks:
+	kfree(nt->hit_blocks);
+	nt->hit_blocks = NULL;
 	return -ENOMEM;
 }
 

@@ -873,35 +873,51 @@ struct trace_run {
  * kmemleak's record second, but the trace shows the record first (the
  * object's event is emitted when the allocation returns). So a counted
  * kmemleak event is held back until the next event: if that one is
- * counted too, it takes the earlier number.
+ * counted too, it takes the earlier number. A record that failed (6.1's
+ * kmemleak takes one from its emergency pool then: the failure is
+ * absorbed) is still the failure of its run, named as such: its number is
+ * what the search needs to correct its aim.
  */
+#define KML_HELD	1
+#define KML_HELD_FAILED	2
+
+static void run_failed(struct trace_run *r, unsigned int nr, const char *site)
+{
+	if (r->failed_index)
+		return;
+	r->failed_index = nr;
+	snprintf(r->failed_site, sizeof(r->failed_site), "%.120s", site);
+}
+
 static void run_add(struct trace_run *r, const struct alloc_ev *ev,
 		    int *kml_pending)
 {
 	unsigned int mine;
+	int held = *kml_pending;
 
-	if (*kml_pending) {
+	if (held) {
 		*kml_pending = 0;
 		if (ev->counted && !ev->kmemleak) {
 			mine = ++r->n;
 			++r->n;		/* the held-back record */
+			if (held == KML_HELD_FAILED)
+				run_failed(r, r->n, "(kmemleak's record of the next allocation)");
 			goto numbered;
 		}
 		++r->n;
+		if (held == KML_HELD_FAILED)
+			run_failed(r, r->n, "(a kmemleak record)");
 	}
 	if (!ev->counted)
 		return;
 	if (ev->kmemleak) {
-		*kml_pending = 1;
+		*kml_pending = ev->failed ? KML_HELD_FAILED : KML_HELD;
 		return;
 	}
 	mine = ++r->n;
 numbered:
-	if (ev->failed && !r->failed_index) {
-		r->failed_index = mine;
-		snprintf(r->failed_site, sizeof(r->failed_site), "%.120s",
-			 ev->ours ? ev->site : "(not rxlane)");
-	}
+	if (ev->failed)
+		run_failed(r, mine, ev->ours ? ev->site : "(not rxlane)");
 	if (!ev->ours || r->n_ours == MAX_TARGETS)
 		return;
 	r->index[r->n_ours] = mine;
@@ -959,6 +975,8 @@ static int trace_read(struct trace_run *r)
 		run_add(r, &ev, &kml);
 	if (kml)
 		r->n++;
+	if (kml == KML_HELD_FAILED)
+		run_failed(r, r->n, "(a kmemleak record)");
 	fclose(f);
 	return events ? 0 : -1;
 }
@@ -1030,7 +1048,7 @@ static unsigned int run_find(const struct trace_run *r, const char *site)
 	return 0;
 }
 
-#define AIM_TRIES	24
+#define AIM_TRIES	32
 #define STEADY_RUNS	5
 
 /*
@@ -1105,20 +1123,24 @@ static unsigned int aim_next(unsigned int est, unsigned int lo,
  * circle between a few numbers (as the estimate alone did, around
  * netif_stacked_transfer_operstate()'s tracker). Bounds that close with no
  * number left between them were made wrong by a run that numbered
- * differently: they are dropped once and the search goes on.
+ * differently (the per-CPU allocator or a vmalloc fallback allocates more
+ * in some runs than in others): they and the numbers tried under them are
+ * dropped, as often as that happens within AIM_TRIES, and the search goes
+ * on from the last run's estimate.
  */
 static int fail_targets(const struct op *op)
 {
 	unsigned int i, nth, tries, hit, at, covered = 0, refused = 0;
 	unsigned int lo, hi, tried[AIM_TRIES], est, unsteady = 0;
-	int err, injected, shift = 0, reset;
+	unsigned int epoch;
+	int err, injected, shift = 0;
 
 	for (i = 0; i < n_targets; i++) {
 		/* Allocations the trace does not show shift all later ones. */
 		nth = targets[i] + shift;
 		lo = 0;
 		hi = 0;
-		reset = 0;
+		epoch = 0;
 		for (tries = 0; tries < AIM_TRIES; tries++) {
 			tried[tries] = nth;
 			if (traced_run(op, nth, &try_run, &err, &injected))
@@ -1175,12 +1197,19 @@ static int fail_targets(const struct op *op)
 				else
 					est = nth + 1;
 			}
-			nth = aim_next(est, lo, hi, tried, tries + 1);
-			if (!nth && !reset) {
-				reset = 1;
+			nth = aim_next(est, lo, hi, tried + epoch,
+				       tries + 1 - epoch);
+			if (!nth) {
+				/*
+				 * The bounds closed: runs that numbered
+				 * differently set them. Start afresh from
+				 * this run's estimate; only this run's
+				 * number is excluded.
+				 */
+				epoch = tries;
 				lo = 0;
 				hi = 0;
-				nth = aim_next(est, lo, hi, tried, tries + 1);
+				nth = aim_next(est, lo, hi, tried + epoch, 1);
 			}
 			if (!nth) {
 				tries = AIM_TRIES;
