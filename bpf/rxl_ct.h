@@ -153,10 +153,14 @@ static __always_inline void rxl_ct_vtep4(__u8 *d, const __u8 *a)
 /*
  * Whether live entry @v was made through another overlay path than the
  * packet's, @pv's (a reply through another VNI or from another VTEP, or
- * a packet of the underlay for a flow of a tunnel, and the other way
- * round): counted. Such a packet is not the entry's: judged as new, the
- * entry left as it is (Documentation/conntrack.rst, "The tunnel in an
- * entry"). The VTEPs, 8-byte aligned in both, are compared as two words.
+ * a packet of the underlay for a flow of a tunnel): counted. Such a
+ * packet is not the entry's: judged as new, the entry left as it is
+ * (Documentation/conntrack.rst, "The tunnel in an entry"). An entry made
+ * on the underlay holds no path and takes its answer from either: a
+ * container's packet that leaves bare may be answered through an overlay
+ * (asymmetric routing, as fastpath_nic.sh's peer answers), and a bare
+ * flow had no tunnel to bind to. The VTEPs, 8-byte aligned in both, are
+ * compared as two words.
  */
 static __always_inline int rxl_ct_other_path(const struct rxl_ct_val *v,
 					     const struct rxl_ct_val *pv)
@@ -164,6 +168,8 @@ static __always_inline int rxl_ct_other_path(const struct rxl_ct_val *v,
 	const __u64 *a = (const __u64 *)v->vtep;
 	const __u64 *b = (const __u64 *)pv->vtep;
 
+	if (!v->tun && !(a[0] | a[1]))
+		return 0;
 	if (v->tun == pv->tun && a[0] == b[0] && a[1] == b[1])
 		return 0;
 	rxl_ct_count(RXL_CT_STAT_OTHER_PATH);
