@@ -182,6 +182,40 @@ static int chk_orphans(struct chk *k, const struct cli_cont *all,
 }
 
 /*
+ * rxl_config.mac_bound against the MAC bindings in rxl_ports. Below them,
+ * the uplink's pairing check is skipped while a container is bound by its
+ * MAC: its spoofs pass. Above them, every frame leaving the uplink pays
+ * the lookup for nothing; a pending intent (reported on its own) leaves it
+ * there by design (fw_port.c), so that is no problem of its own then.
+ * After the stale bindings' removal, which lowers the count with them.
+ */
+static int chk_mac_bound(struct chk *k)
+{
+	struct rxl_fw *fw = &k->c->fw;
+	struct cli_intent in;
+	__u32 bound;
+	long n = rxl_fw_port_macs(fw, &bound);
+
+	if (n == -ENOENT)
+		return 0;	/* maps of no anti-spoofing */
+	if (n < 0)
+		return cli_err(k->c, CLI_ERR, NULL,
+			       "reading the MAC bindings: %s",
+			       strerror((int)-n));
+	if (bound == n || (bound > n && !cli_intent_get(k->c, &in)))
+		return 0;
+	if (k->repair)
+		rxl_fw_port_recount(fw);
+	chk_report(k, NULL, -1, k->repair && rxl_fw_port_macs(fw, &bound) == n &&
+		   bound == n,
+		   bound < n ?
+		   "rxl_config counts %u MAC bindings, rxl_ports holds %ld: the uplink's pairing check is skipped for some" :
+		   "rxl_config counts %u MAC bindings, rxl_ports holds %ld: every frame leaving the uplink pays a lookup for nothing",
+		   bound, n);
+	return 0;
+}
+
+/*
  * Anti-spoofing bindings no record explains (rxl_fw_ports_stale()): a
  * device or MAC bound to a removed container keeps checking frames in
  * its name. After chk_containers(), whose repairs rebind the recorded
@@ -210,7 +244,7 @@ static int chk_ports(struct chk *k, const struct cli_cont *all,
 		chk_report(k, NULL, -1, k->repair,
 			   "%ld anti-spoofing bindings (rxl_ports, rxl_cont_port) belong to no recorded container",
 			   bad);
-	return 0;
+	return chk_mac_bound(k);
 }
 
 /* Rule records of container ids that have no container record. */

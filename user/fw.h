@@ -250,6 +250,11 @@ void rxl_fw_port_unbind(struct rxl_fw *fw, __u32 id);
  */
 void rxl_fw_port_recount(struct rxl_fw *fw);
 /*
+ * The MAC bindings in rxl_ports (the return value) and rxl_config's count
+ * of them (*@bound), which the tc program trusts; -errno.
+ */
+long rxl_fw_port_macs(struct rxl_fw *fw, __u32 *bound);
+/*
  * 0 when container @s->id's anti-spoofing binding (rxl_cont_port and
  * rxl_ports) is the one @s implies; 1 and @why when not; -errno.
  */

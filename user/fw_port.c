@@ -92,23 +92,39 @@ static int rxl_port_mac_add(struct rxl_fw *fw, int delta)
 	return bpf_map_update_elem(fw->config, &zero, &cfg, 0) ? -errno : 0;
 }
 
-void rxl_fw_port_recount(struct rxl_fw *fw)
+long rxl_fw_port_macs(struct rxl_fw *fw, __u32 *bound)
 {
 	struct rxl_port_key k, next;
 	struct rxl_config cfg;
 	void *prev = NULL;
-	__u32 n = 0, zero = 0;
+	__u32 zero = 0;
+	long n = 0;
 
 	if (fw->ports < 0 || fw->config < 0)
-		return;
+		return -ENOENT;
 	while (!bpf_map_get_next_key(fw->ports, prev, &next)) {
 		n += rxl_port_key_mac(&next);
 		k = next;
 		prev = &k;
 	}
-	/* A walk cut short (ENOENT is its end) keeps the higher count. */
-	if (errno != ENOENT || bpf_map_lookup_elem(fw->config, &zero, &cfg) ||
-	    cfg.mac_bound == n)
+	/* ENOENT is the walk's end; anything else cut it short. */
+	if (errno != ENOENT)
+		return -errno;
+	if (bpf_map_lookup_elem(fw->config, &zero, &cfg))
+		return -errno;
+	*bound = cfg.mac_bound;
+	return n;
+}
+
+void rxl_fw_port_recount(struct rxl_fw *fw)
+{
+	struct rxl_config cfg;
+	__u32 bound, zero = 0;
+	long n = rxl_fw_port_macs(fw, &bound);
+
+	/* A walk cut short keeps the higher count. */
+	if (n < 0 || bound == n ||
+	    bpf_map_lookup_elem(fw->config, &zero, &cfg))
 		return;
 	cfg.mac_bound = n;
 	bpf_map_update_elem(fw->config, &zero, &cfg, 0);

@@ -263,6 +263,40 @@ bpftool map lookup pinned "$PORTS" key hex $WMAC >/dev/null ||
 	rxl_fail "--repair of id 77's binding took web's"
 want_consistent "id 77's binding"
 
+# 6e. rxl_config.mac_bound, the count of MAC bindings the tc program reads
+# before the pairing check: below the MAC keys (here 0 with web bound) the
+# check is skipped and web's spoofs pass; above them every frame pays a
+# lookup. Both are reported with the two numbers and --repair recounts.
+CONFIG=$RXLANE_PIN_DIR/rxl_config
+# set_mac_bound N: rxl_config's bytes with mac_bound (bytes 8-11) = N
+set_mac_bound() {
+	local b
+
+	mapfile -t b < <(bpftool -j map lookup pinned "$CONFIG" key 0 0 0 0 |
+		jq -r '.value[]')
+	b[8]=$(($1 & 255)) b[9]=0 b[10]=0 b[11]=0
+	bpftool map update pinned "$CONFIG" key 0 0 0 0 value "${b[@]}" ||
+		rxl_fail "writing mac_bound $1"
+}
+mac_bound() {
+	bpftool -j map lookup pinned "$CONFIG" key 0 0 0 0 |
+		jq -e '.formatted.value.mac_bound'
+}
+[ "$(mac_bound)" = 1 ] || rxl_fail "mac_bound $(mac_bound) with web bound by its MAC, want 1"
+for n in 0 5; do
+	set_mac_bound $n
+	if [ $n -eq 0 ]; then
+		want_found "rxl_config counts 0 MAC bindings, rxl_ports holds 1: the uplink's pairing check is skipped for some"
+	else
+		want_found "rxl_config counts 5 MAC bindings, rxl_ports holds 1: every frame leaving the uplink pays a lookup for nothing"
+	fi
+	out=$(cli check --repair)
+	grep -q "rxl_config counts $n MAC bindings, rxl_ports holds 1: .*: repaired" <<<"$out" ||
+		rxl_fail "check --repair of mac_bound $n: $out"
+	[ "$(mac_bound)" = 1 ] || rxl_fail "mac_bound $(mac_bound) after --repair, want 1"
+	want_consistent "mac_bound $n with one MAC binding"
+done
+
 # 7. Nothing attached: check still reads the records and the intent.
 cli detach v0 >/dev/null || rxl_fail "detach v0"
 rm -f "$RXLANE_PIN_DIR"/rxl_* || rxl_fail "removing the fast path's pins"
