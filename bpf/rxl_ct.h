@@ -508,17 +508,23 @@ static __always_inline int rxl_ct_inner_ports(const __u8 *l4, __u8 proto,
 
 /*
  * Whether the main table @map or the half-open one @half has a live
- * (unexpired) entry at @key: an error about a SYN (host unreachable, a
- * router's fragmentation needed) is about a half-open one. Reads only.
+ * (unexpired) entry at @key that the error's overlay path @pv may speak
+ * for: an error about a SYN (host unreachable, a router's fragmentation
+ * needed) is about a half-open one. An error through another tunnel, VNI
+ * or VTEP than a tunnelled flow's (rxl_ct_other_path(): counted) is not
+ * its: it could come from anyone who can reach a VTEP and guess a tuple.
+ * Reads only.
  */
 static __always_inline int rxl_ct_alive(void *map, void *half,
-					const void *key)
+					const void *key,
+					const struct rxl_ct_val *pv)
 {
 	const struct rxl_ct_val *v = bpf_map_lookup_elem(map, key);
 
 	if (!v)
 		v = bpf_map_lookup_elem(half, key);
-	return v && v->expires > bpf_ktime_get_coarse_ns();
+	return v && v->expires > bpf_ktime_get_coarse_ns() &&
+	       !rxl_ct_other_path(v, pv);
 }
 
 /*
@@ -610,35 +616,39 @@ static __always_inline int rxl_ct_embedded6(RXL_PARSE_CTX *ctx,
  */
 static __always_inline int rxl_ct_related4(const struct rxl_container *c,
 					   RXL_PARSE_CTX *ctx,
-					   const struct rxl_pkt *p)
+					   const struct rxl_pkt *p,
+					   const struct rxl_ct_val *pv)
 {
 	struct rxl_ct4_key k = { .zone = c->id };
 
 	if (rxl_ct_embedded4(ctx, p, &k) || k.local != p->daddr4)
 		return 0;
-	return rxl_ct_alive(&rxl_ct4, &rxl_ct4_half, &k);
+	return rxl_ct_alive(&rxl_ct4, &rxl_ct4_half, &k, pv);
 }
 
 /* IPv6, as rxl_ct_related4(). */
 static __always_inline int rxl_ct_related6(const struct rxl_container *c,
 					   RXL_PARSE_CTX *ctx,
-					   const struct rxl_pkt *p)
+					   const struct rxl_pkt *p,
+					   const struct rxl_ct_val *pv)
 {
 	struct rxl_ct6_key k = { .zone = c->id };
 
 	if (rxl_ct_embedded6(ctx, p, &k) ||
 	    !rxl_in6_eq(k.local, p->daddr6.addr))
 		return 0;
-	return rxl_ct_alive(&rxl_ct6, &rxl_ct6_half, &k);
+	return rxl_ct_alive(&rxl_ct6, &rxl_ct6_half, &k, pv);
 }
 
 /*
  * Whether packet @p to container @c, an ICMP or ICMPv6 message of type
- * @type, is an error related to one of @c's tracked flows: counted.
+ * @type that came through overlay path @pv (rxl_ct_path_in()), is an
+ * error related to one of @c's tracked flows: counted.
  */
 static __always_inline int rxl_ct_related(const struct rxl_container *c,
 					  RXL_PARSE_CTX *ctx,
-					  const struct rxl_pkt *p, __u8 type)
+					  const struct rxl_pkt *p, __u8 type,
+					  const struct rxl_ct_val *pv)
 {
 	int hit;
 
@@ -646,8 +656,8 @@ static __always_inline int rxl_ct_related(const struct rxl_container *c,
 			 RXL_IPPROTO_ICMPV6) ||
 	    !rxl_ct_is_error(p->proto, type))
 		return 0;
-	hit = p->family == 4 ? rxl_ct_related4(c, ctx, p) :
-			       rxl_ct_related6(c, ctx, p);
+	hit = p->family == 4 ? rxl_ct_related4(c, ctx, p, pv) :
+			       rxl_ct_related6(c, ctx, p, pv);
 	if (hit)
 		rxl_ct_count(RXL_CT_STAT_RELATED);
 	return hit;
@@ -730,10 +740,10 @@ static __always_inline int rxl_ct_ingress(const struct rxl_container *c,
 			return 0;
 		__builtin_memcpy(h, l4, 8);
 	}
+	rxl_ct_path_in(ctx, p, &pv);
 	if (rxl_ct_tuple(h, p->proto, RXL_CT_IN, &t))
 		/* Not tracked itself: an error about a tracked flow passes. */
-		return drop && rxl_ct_related(c, ctx, p, l4[0]);
-	rxl_ct_path_in(ctx, p, &pv);
+		return drop && rxl_ct_related(c, ctx, p, h[0], &pv);
 	if (p->family == 4)
 		res = rxl_ct_track4(c->id, p->daddr4, p->saddr4, &t, &pv,
 				    !drop);

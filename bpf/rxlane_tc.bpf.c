@@ -486,7 +486,7 @@ static __always_inline int rxl_tc_judge(struct rxl_tc_pkt *pk)
 		rxl_ct_count(RXL_CT_STAT_EGRESS_UNTRACKED);
 		return TC_ACT_OK;
 	}
-	if (pk->related && rxl_ct_alive(map, half, key)) {
+	if (pk->related && rxl_ct_alive(map, half, key, &pk->nv)) {
 		rxl_ct_count(RXL_CT_STAT_EGRESS_RELATED);
 		return TC_ACT_OK;
 	}

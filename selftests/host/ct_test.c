@@ -2593,6 +2593,7 @@ TEST_F_TIMEOUT(ct, tunnel_path_in_entry, CT_CASE_TIMEOUT)
 			  rxl_cont_vni(RXL_TUN_NVGRE, VNI_BOUND) };
 	__u32 bound = rxl_cont_vni(RXL_TUN_VXLAN, VNI_BOUND);
 	int fam, ofam, n = 0, w, other = 0;
+	__u64 related;
 	const char *r, *o;
 	struct pkt in, p;
 	struct rxl_ct_val v;
@@ -2652,6 +2653,30 @@ TEST_F_TIMEOUT(ct, tunnel_path_in_entry, CT_CASE_TIMEOUT)
 		other += 2;
 		wrap_via(&p, &in, RXL_TUN_VXLAN, ofam, IN, VNI_BOUND, r);
 		PASSES_IN(&p);
+		/*
+		 * An error about the flow (fragmentation needed, packet too
+		 * big) is related only through the flow's own path: from
+		 * another VNI, tunnel type or VTEP, or bare, anyone who can
+		 * reach a VTEP could send it.
+		 */
+		if (fam == 4)
+			mk_error(&in, 4, E4_UNREACH, E4_FRAG_NEEDED,
+				 IPPROTO_TCP, cport, 9000);
+		else
+			mk_error(&in, 6, E6_TOO_BIG, 0, IPPROTO_TCP, cport,
+				 9000);
+		for (w = 0; w < 3; w++) {
+			wrap_via(&p, &in, way[w].tun, ofam, IN, way[w].vni,
+				 way[w].other_vtep ? o : r);
+			DROPPED_IN(&p) TH_LOG("error way %d", w);
+			other++;
+		}
+		DROPPED_IN(&in);
+		other++;
+		related = stat(self, RXL_CT_STAT_RELATED);
+		wrap_via(&p, &in, RXL_TUN_VXLAN, ofam, IN, VNI_BOUND, r);
+		PASSES_IN(&p);
+		EXPECT_EQ(related + 1, stat(self, RXL_CT_STAT_RELATED));
 		/* UDP: the container's datagram to another VTEP makes none. */
 		mk_udp(&in, fam, OUT, cport, 53);
 		wrap_via(&p, &in, RXL_TUN_VXLAN, ofam, OUT, VNI_BOUND, r);
