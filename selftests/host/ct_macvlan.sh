@@ -349,6 +349,27 @@ port_key "$(clij container show web | jq -e .container.id)" "$IDX_A" "$COOKIE_A"
 	rxl_fail "rxl_ports does not bind mA (ifindex $IDX_A, cookie $COOKIE_A) to web"
 cli check >/dev/null
 rxl_ok "web and db bound by their own interfaces in their namespaces (listed, text and -j; check clean)"
+# policy export carries the ports; applied after web is deleted, web is
+# bound and checked again as before.
+ip netns exec "$H" "$RXL_CLI" policy export > "$PY/pol.json" || rxl_fail "policy export"
+jq -e --arg ns "$NSDIR/$A" '.containers[] | select(.name == "web") |
+	.port == "mA" and .netns == $ns' "$PY/pol.json" >/dev/null ||
+	rxl_fail "policy export: web has no port: $(cat "$PY/pol.json")"
+cli container del web
+port_filter "$A" mA && rxl_fail "container del left the check on mA"
+cli policy apply "$PY/pol.json"
+port_filter "$A" mA || rxl_fail "policy apply: no check on mA"
+port_key "$(clij container show web | jq -e .container.id)" "$IDX_A" "$COOKIE_A" ||
+	rxl_fail "policy apply: rxl_ports does not bind mA to web"
+[ -z "$(ip netns exec "$H" "$RXL_CLI" policy diff "$PY/pol.json")" ] ||
+	rxl_fail "policy diff after apply: $(ip netns exec "$H" "$RXL_CLI" policy diff "$PY/pol.json")"
+jq '(.containers[] | select(.name == "db")) |= (.port = "mA" | .netns = $ns)' \
+	--arg ns "$NSDIR/$A" "$PY/pol.json" > "$PY/pol2.json"
+out=$(ip netns exec "$H" "$RXL_CLI" policy apply "$PY/pol2.json" 2>&1) &&
+	rxl_fail "policy apply with mA for web and db accepted: $out"
+echo "$out" | grep -q "port of containers" || rxl_fail "policy apply refusal: $out"
+cli check >/dev/null
+rxl_ok "policy export carries web's port; apply binds it again; one interface for two containers refused"
 genuine web "$A" 10.91.0.2 fd91::2
 genuine db "$B" 10.91.0.3 fd91::3
 # The control: web's own frame to its sibling db reaches db's sink.
