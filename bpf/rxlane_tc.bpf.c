@@ -16,7 +16,8 @@
  * pass ingress. IPv6 neighbour discovery always passes.
  *
  * A second program, rxlane_tc_port, is the anti-spoofing check on the
- * tc ingress hook of each container's host-side device (below).
+ * tc ingress hook of each container's host-side device, or on the tc
+ * egress hook of its own interface in its namespace (below).
  *
  * Context: softirq or process context (the egress path of the stack),
  * RCU read side; never sleeps.
@@ -694,6 +695,21 @@ int rxlane_tc(struct __sk_buff *skb)
  */
 const volatile __u64 rxl_tc_netns = 0;
 
+/*
+ * The verdict of a frame the check lets pass, set by the loader before
+ * load: 0 TC_ACT_OK (ends classification: the ingress of a host-side
+ * device, where the check is alone), 1 TC_ACT_UNSPEC (the next filter
+ * runs: the egress of a container's own interface, where rxlane_tc may
+ * follow at a later priority and must still see the frame;
+ * Documentation/conntrack.rst, "The port check").
+ */
+const volatile __u32 rxl_tc_port_next = 0;
+
+static __always_inline int rxl_port_pass(void)
+{
+	return rxl_tc_port_next ? TC_ACT_UNSPEC : TC_ACT_OK;
+}
+
 /* Headers read, at most: Ethernet, IPv6, a hop-by-hop header, ICMPv6. */
 #define RXL_PORT_PULL	(RXL_ETH_HLEN + RXL_IPV6_HLEN + 8 + 4)
 
@@ -786,7 +802,10 @@ static __always_inline int rxl_ip6_local_ok(const __u8 *ip6, const void *end)
  * Attached to the tc ingress hook of a container's host-side device
  * ('container add ... dev DEV'): every frame the container sends enters
  * the host there, before it is routed or bridged anywhere, so before any
- * program could create a connection-tracking entry for it. The device
+ * program could create a connection-tracking entry for it. Or, for a
+ * container without one (macvlan, ipvlan: 'container add ... port IF
+ * netns PATH'), to the tc egress hook of its own interface in its
+ * namespace, ahead of rxlane_tc there (rxl_tc_port_next). The device
  * names the container (rxl_ports, by ifindex and namespace cookie); the
  * frame must carry its MAC (when set) and one of its addresses (IPv4,
  * IPv6, ARP's sender), else it is dropped and counted as spoof
@@ -805,7 +824,7 @@ int rxlane_tc_port(struct __sk_buff *skb)
 	__u8 *eth, *l3;
 
 	if (!port)
-		return TC_ACT_OK;	/* no container's device (any more) */
+		return rxl_port_pass();	/* no container's device (any more) */
 	/* A container sends untagged frames: a tag could hide a source. */
 	if (skb->vlan_present)
 		return rxl_spoof(skb, port->id);
@@ -824,22 +843,22 @@ int rxlane_tc_port(struct __sk_buff *skb)
 		if (l3 + RXL_IPV4_HLEN > (__u8 *)end ||
 		    !rxl_own4(l3 + 12, port->id))
 			return rxl_spoof(skb, port->id);
-		return TC_ACT_OK;
+		return rxl_port_pass();
 	case RXL_ETH_P_IPV6:
 		if (l3 + RXL_IPV6_HLEN > (__u8 *)end)
 			return rxl_spoof(skb, port->id);
 		if (rxl_own6(l3 + 8, port->id) || rxl_ip6_local_ok(l3, end))
-			return TC_ACT_OK;
+			return rxl_port_pass();
 		return rxl_spoof(skb, port->id);
 	case RXL_ETH_P_ARP:
 		if (!rxl_arp_ok(l3, end, port))
 			return rxl_spoof(skb, port->id);
-		return TC_ACT_OK;
+		return rxl_port_pass();
 	case RXL_ETH_P_8021Q:
 	case RXL_ETH_P_8021AD:
 		return rxl_spoof(skb, port->id);
 	default:
-		return TC_ACT_OK;
+		return rxl_port_pass();
 	}
 }
 

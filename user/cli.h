@@ -81,6 +81,15 @@ struct cli_cont {
 	 * refused, not tied (cli_netns_open()).
 	 */
 	__u64 netns_cookie;
+	/*
+	 * Its own interface in @netns ('port IF netns PATH', a container
+	 * without a host-side device: macvlan, ipvlan): the anti-spoofing
+	 * check runs on its tc egress there, bound by @port_ifindex (as
+	 * named when recorded) and @netns_cookie. "" none.
+	 */
+	char port[16];
+	__u32 port_ifindex;
+	__u32 pad_port;
 };
 
 /* Where a container with hw is enforced (struct cli_cont's hw_state). */
@@ -405,6 +414,16 @@ int cli_netns_fd(const char *path, char *err, size_t len);
  */
 int cli_netns_open(const char *path, __u64 want, __u64 *cookie, char *err,
 		   size_t len);
+/*
+ * @fn(@c, @arg) run on a thread of its own inside network namespace
+ * @path (cli_hw.c), entered only while it is the one of cookie @want (0:
+ * any): its return; -errno and @err when the namespace cannot be opened
+ * or entered, -ESTALE when it is another one now. The process, and every
+ * other thread, stay in their own namespace.
+ */
+int cli_in_netns(struct cli *c, const char *path, __u64 want,
+		 int (*fn)(struct cli *c, void *arg), void *arg, char *err,
+		 size_t len);
 /* " hw nic|fallback|pending" and why (text), "hw", "hw_reason" (-j). */
 void cli_hw_print(struct cli *c, __u32 state, const char *reason);
 /* After a change: what the NIC did, when the container has hw. */
@@ -535,12 +554,28 @@ int cli_tc_repair(struct cli *c, const char *dir, const char *dev,
 /* Remove rxlane's filter (only rxlane's), and clsact when left empty. */
 int cli_tc_detach(struct cli *c, const char *dev, int ifindex);
 /*
- * Anti-spoofing: the check on the tc ingress of @to's device ('dev'),
- * removed from @from's when that device is no longer its (either NULL:
- * a container added or deleted). After the fast path's change.
+ * Anti-spoofing: the check on the tc ingress of @to's device ('dev'), or
+ * on the tc egress of its own interface in its namespace ('port IF netns
+ * PATH'), removed from @from's when that device or interface is no
+ * longer its (either NULL: a container added or deleted). After the fast
+ * path's change. An interface or namespace gone already is no error.
  */
 int cli_tc_port_sync(struct cli *c, const struct cli_cont *from,
 		     const struct cli_cont *to);
+/*
+ * Whether @ct's check is on its interface's egress, or nothing can be
+ * told (no port; its namespace or interface gone): true. False only when
+ * the interface is there without rxlane's check.
+ */
+bool cli_tc_port_attached(struct cli *c, const struct cli_cont *ct);
+/*
+ * 'port IF netns PATH' of @ct resolved (cmd_container.c): the namespace's
+ * cookie and IF's ifindex there recorded in @ct; a clear error when the
+ * namespace or the interface does not exist, or when another container
+ * of @all (@n, @ct's own id skipped) is bound by that interface.
+ */
+int cli_port_resolve(struct cli *c, struct cli_cont *ct,
+		     const struct cli_cont *all, unsigned int n);
 
 int cmd_attach(struct cli *c, int argc, char **argv);
 int cmd_detach(struct cli *c, int argc, char **argv);

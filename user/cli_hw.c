@@ -475,6 +475,54 @@ err_close:
 	return ret;
 }
 
+struct cli_netns_call {
+	struct cli *c;
+	int (*fn)(struct cli *c, void *arg);
+	void *arg;
+	int fd;
+	int ret;
+};
+
+/* As cli_netns_probe(): setns() changes this thread's namespace only. */
+static void *cli_netns_call(void *arg)
+{
+	struct cli_netns_call *k = arg;
+
+	if (setns(k->fd, CLONE_NEWNET)) {
+		k->ret = -errno;
+		return NULL;
+	}
+	k->ret = k->fn(k->c, k->arg);
+	return NULL;
+}
+
+int cli_in_netns(struct cli *c, const char *path, __u64 want,
+		 int (*fn)(struct cli *c, void *arg), void *arg, char *err,
+		 size_t len)
+{
+	struct cli_netns_call k = { .c = c, .fn = fn, .arg = arg };
+	__u64 cookie;
+	pthread_t t;
+	int ret;
+
+	k.fd = cli_netns_open(path, want, &cookie, err, len);
+	if (k.fd < 0)
+		return k.fd;
+	ret = pthread_create(&t, NULL, cli_netns_call, &k);
+	if (ret) {
+		snprintf(err, len, "network namespace %s: no thread to enter it: %s",
+			 path, strerror(ret));
+		k.ret = -ret;
+	} else {
+		pthread_join(t, NULL);
+		if (k.ret < 0 && err[0] == 0)
+			snprintf(err, len, "network namespace %s: %s", path,
+				 strerror(-k.ret));
+	}
+	close(k.fd);
+	return k.ret;
+}
+
 /*
  * The kernel's container @s, its rules included: one CONT_NEW, so the NIC
  * never holds its drop entries without its allow entries. With a netns in

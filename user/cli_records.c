@@ -387,7 +387,8 @@ static bool cli_intent_cont_bad(const struct cli_cont *ct)
 	       !memchr(ct->dev, 0, sizeof(ct->dev)) ||
 	       !memchr(ct->nic, 0, sizeof(ct->nic)) ||
 	       !memchr(ct->hw_reason, 0, sizeof(ct->hw_reason)) ||
-	       !memchr(ct->netns, 0, sizeof(ct->netns));
+	       !memchr(ct->netns, 0, sizeof(ct->netns)) ||
+	       !memchr(ct->port, 0, sizeof(ct->port));
 }
 
 /*

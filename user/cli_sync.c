@@ -74,6 +74,10 @@ int cli_spec_of(const struct cli_set *s, struct rxl_cont_spec *spec,
 	for (i = 0; i < s->nrules; i++)
 		cli_rule_to_fw(&s->rules[i], &(*r)[i]);
 	spec->rules = *r;
+	if (s->cont.port[0]) {
+		spec->port_ifindex = s->cont.port_ifindex;
+		spec->port_netns = s->cont.netns_cookie;
+	}
 	if (s->cont.dev[0]) {
 		spec->redirect_ifindex = if_nametoindex(s->cont.dev);
 		if (!spec->redirect_ifindex) {
@@ -345,8 +349,10 @@ int cli_recover(struct cli *c)
 	    (!(in.flags & CLI_INTENT_NEW) || in.old.id != in.new.id)) {
 		cli_fw_container_del(c, in.old.id, in.old.name);
 		cli_rec_drop_all(c, &in.old);
-		if (!(in.flags & CLI_INTENT_NEW))
+		if (!(in.flags & CLI_INTENT_NEW)) {
 			cli_hw_step(c, &in.old, NULL);
+			cli_tc_port_sync(c, &in.old, NULL);
+		}
 	}
 	err = cli_conts_step(c, &in);
 	if (!err && (in.flags & CLI_INTENT_NEW)) {
@@ -358,6 +364,13 @@ int cli_recover(struct cli *c)
 						&in.new, 0))
 				err = -errno;
 			err = err ?: cli_fw_container_apply(c, &s, false);
+			/*
+			 * The killed change may have bound a device or port
+			 * and not attached its check, or not removed it.
+			 */
+			if (!err)
+				cli_tc_port_sync(c, (in.flags & CLI_INTENT_OLD) ?
+						 &in.old : NULL, &s.cont);
 			if (!err)
 				cli_hw_step(c, (in.flags & CLI_INTENT_OLD) ?
 					    &in.old : NULL, &s);

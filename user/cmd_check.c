@@ -157,6 +157,26 @@ static void chk_hw(struct chk *k, const struct cli_set *sets, unsigned int n)
 	}
 }
 
+/*
+ * A container bound by its own interface ('port IF netns PATH') has its
+ * check on that interface's egress in its namespace: --repair attaches
+ * it again. A namespace or interface gone is not reported here.
+ */
+static void chk_port_progs(struct chk *k, const struct cli_cont *all,
+			   unsigned int n)
+{
+	unsigned int i;
+
+	for (i = 0; i < n; i++) {
+		if (!all[i].port[0] || cli_tc_port_attached(k->c, &all[i]))
+			continue;
+		chk_report(k, all[i].name, -1,
+			   k->repair && !cli_tc_port_sync(k->c, NULL, &all[i]),
+			   "its anti-spoofing check is not attached to the egress of %s in netns %s",
+			   all[i].port, all[i].netns);
+	}
+}
+
 /* Container ids in the fast path that no record names. */
 static int chk_orphans(struct chk *k, const struct cli_cont *all,
 		       unsigned int n)
@@ -355,6 +375,8 @@ static int chk_run(struct chk *k)
 		      chk_containers(k, sets, n) ?: chk_ports(k, all, n);
 		if (!err)
 			chk_hw(k, sets, n);
+		if (!err)
+			chk_port_progs(k, all, n);
 	}
 	err = err ?: chk_records(k, all, n);
 	if (!err && k->c->fw_open)

@@ -246,6 +246,102 @@ static int cli_set_dev(struct cli *c, struct cli_cont *ct, const char *s)
 	return 0;
 }
 
+/* ---- anti-spoofing: its own interface in its namespace (check 2) ------ */
+
+/* 'port IF': a name only; resolved in its namespace (cli_port_resolve()). */
+static int cli_set_port(struct cli *c, struct cli_cont *ct, const char *s)
+{
+	if (!s[0] || strlen(s) >= sizeof(ct->port) || strchr(s, '/'))
+		return cli_err(c, CLI_ERR, s, "bad interface name '%s'", s);
+	strcpy(ct->port, s);
+	return 0;
+}
+
+static int cli_set_netns(struct cli *c, struct cli_cont *ct, const char *s)
+{
+	if (!s[0] || strlen(s) >= sizeof(ct->netns))
+		return cli_err(c, CLI_ERR, s,
+			       "bad netns path '%s' (1-%zu bytes)", s,
+			       sizeof(ct->netns) - 1);
+	strcpy(ct->netns, s);
+	ct->netns_cookie = 0;	/* read when resolved */
+	return 0;
+}
+
+/* 'port' needs 'netns' and excludes 'dev'; 'netns' alone goes with hw. */
+static int cli_check_port(struct cli *c, const struct cli_cont *ct)
+{
+	if (ct->port[0] && ct->dev[0])
+		return cli_usage_err(c, "port",
+				     "container '%s': port (its own interface) and dev (a host-side device) exclude each other",
+				     ct->name);
+	if (ct->port[0] && !ct->netns[0])
+		return cli_usage_err(c, "port",
+				     "container '%s': port %s needs its namespace: port IF netns PATH",
+				     ct->name, ct->port);
+	if (!ct->port[0] && ct->netns[0] && !ct->hw)
+		return cli_usage_err(c, "netns",
+				     "container '%s': netns goes with port IF (or nic NIC hw)",
+				     ct->name);
+	return 0;
+}
+
+static int cli_port_index_in(struct cli *c, void *arg)
+{
+	struct cli_cont *ct = arg;
+
+	(void)c;
+	ct->port_ifindex = if_nametoindex(ct->port);
+	return ct->port_ifindex ? 0 : -ENODEV;
+}
+
+int cli_port_resolve(struct cli *c, struct cli_cont *ct,
+		     const struct cli_cont *all, unsigned int n)
+{
+	char why[256] = "";
+	unsigned int i;
+	int err;
+
+	if (!ct->port[0]) {
+		ct->port_ifindex = 0;
+		return 0;
+	}
+	err = cli_netns_open(ct->netns, 0, &ct->netns_cookie, why,
+			     sizeof(why));
+	if (err < 0)
+		return cli_err(c, CLI_ERR, ct->netns, "%s", why);
+	close(err);
+	err = cli_in_netns(c, ct->netns, ct->netns_cookie, cli_port_index_in,
+			   ct, why, sizeof(why));
+	if (err == -ENODEV)
+		return cli_err(c, CLI_ERR, ct->port,
+			       "no interface '%s' in netns %s", ct->port,
+			       ct->netns);
+	if (err)
+		return cli_err(c, CLI_ERR, ct->netns, "%s", why);
+	for (i = 0; i < n; i++)
+		if (all[i].id != ct->id && all[i].port[0] &&
+		    all[i].port_ifindex == ct->port_ifindex &&
+		    all[i].netns_cookie == ct->netns_cookie)
+			return cli_err(c, CLI_ERR, ct->port,
+				       "interface '%s' in netns %s is container '%s''s port",
+				       ct->port, ct->netns, all[i].name);
+	return 0;
+}
+
+/* " port IF netns PATH" as text, "port", "netns" under -j. */
+static void cli_print_port(struct cli *c, const struct cli_cont *ct)
+{
+	if (!ct->port[0])
+		return;
+	cli_print_str(c, CLI_ANY, "port", " port %s", ct->port);
+	cli_print_str(c, CLI_ANY, "netns", " netns %s", ct->netns);
+	cli_print_uint(c, CLI_ANY, "port_ifindex", " port-ifindex %llu",
+		       ct->port_ifindex);
+	cli_print_uint(c, CLI_ANY, "netns_cookie", " netns-cookie %llu",
+		       ct->netns_cookie);
+}
+
 /* 'nic NIC': the NIC that enforces it with 'hw' (Documentation/hwfilter.rst). */
 static int cli_set_nic(struct cli *c, struct cli_cont *ct, const char *s)
 {
@@ -304,7 +400,8 @@ int cli_parse_cont(struct cli *c, int argc, char *const *argv,
 		    !cli_is(argv[i], "dev") && !cli_is(argv[i], "vni") &&
 		    !cli_is(argv[i], "egress-default") &&
 		    !cli_is(argv[i], "mac") && !cli_is(argv[i], "nic") &&
-		    !cli_is(argv[i], "cpus"))
+		    !cli_is(argv[i], "cpus") && !cli_is(argv[i], "port") &&
+		    !cli_is(argv[i], "netns"))
 			return cli_usage_err(c, argv[i], "unknown keyword '%s'",
 					     argv[i]);
 		err = cli_need_arg(c, argc, argv, i);
@@ -327,6 +424,10 @@ int cli_parse_cont(struct cli *c, int argc, char *const *argv,
 						argv[i + 1], &ct->egress_drop);
 		else if (cli_is(argv[i], "mac"))
 			err = cli_parse_mac(c, argv[i + 1], ct);
+		else if (cli_is(argv[i], "port"))
+			err = cli_set_port(c, ct, argv[i + 1]);
+		else if (cli_is(argv[i], "netns"))
+			err = cli_set_netns(c, ct, argv[i + 1]);
 		else
 			err = cli_set_dev(c, ct, argv[i + 1]);
 	}
@@ -334,7 +435,7 @@ int cli_parse_cont(struct cli *c, int argc, char *const *argv,
 		return cli_usage_err(c, argv[0],
 				     "container '%s' needs an address: ip ADDR",
 				     argv[0]);
-	return err ?: cli_check_hw(c, ct, cpus);
+	return err ?: cli_check_hw(c, ct, cpus) ?: cli_check_port(c, ct);
 }
 
 /* Refuse a name or address another container already has. */
@@ -400,6 +501,8 @@ static int container_add(struct cli *c, int argc, char **argv)
 	if (!err)
 		err = cli_free_id(c, taken, &s.cont.id);
 	if (!err)
+		err = cli_port_resolve(c, &s.cont, all, n);
+	if (!err)
 		err = cli_sync(c, NULL, &s);
 	if (!err) {
 		cli_open_object(c, "container");
@@ -414,22 +517,64 @@ static int container_add(struct cli *c, int argc, char **argv)
 }
 
 /*
+ * 'container set ... port IF|none netns PATH' into @ct: 'port none'
+ * unbinds it (its namespace is forgotten too, unless the NIC's container
+ * goes with it: hw); a new port or namespace is resolved anew.
+ */
+static int cli_set_port_of(struct cli *c, struct cli_cont *ct,
+			   const struct cli_cont *want, bool port, bool netns)
+{
+	struct cli_cont *all;
+	unsigned int n;
+	int err;
+
+	if (port) {
+		memcpy(ct->port, want->port, sizeof(ct->port));
+		ct->port_ifindex = 0;
+	}
+	if (netns) {
+		memcpy(ct->netns, want->netns, sizeof(ct->netns));
+		ct->netns_cookie = 0;
+	}
+	if (port && !ct->port[0] && !netns && !ct->hw) {
+		memset(ct->netns, 0, sizeof(ct->netns));
+		ct->netns_cookie = 0;
+	}
+	err = cli_check_port(c, ct);
+	if (err || !ct->port[0])
+		return err;
+	if (cli_cont_all(c, &all, &n))
+		return cli_err(c, CLI_ERR, NULL, "out of memory");
+	err = cli_port_resolve(c, ct, all, n);
+	free(all);
+	return err;
+}
+
+/*
  * NAME [default allow|drop] [egress-default allow|drop] [vni LIST|none]
- * [mac MAC|none]
+ * [mac MAC|none] [port IF|none] [netns PATH]
  */
 static int container_set(struct cli *c, int argc, char **argv)
 {
 	struct cli_cont ct, want = {};
 	struct cli_set old, new;
 	bool dflt = false, vni = false, egress = false, mac = false;
-	bool nic = false, hw = false, cpus = false;
+	bool nic = false, hw = false, cpus = false, port = false;
+	bool netns = false;
 	int i, err = 0;
 
 	if (argc < 3 || !(argc & 1))
 		return cli_usage_err(c, argc > 1 ? argv[1] : NULL,
-				     "usage: container set NAME [default allow|drop] [egress-default allow|drop] [vni LIST|none] [mac MAC|none] [nic NIC|none] [hw on|off] [cpus LIST|all]");
+				     "usage: container set NAME [default allow|drop] [egress-default allow|drop] [vni LIST|none] [mac MAC|none] [port IF|none] [netns PATH] [nic NIC|none] [hw on|off] [cpus LIST|all]");
 	for (i = 1; i < argc && !err; i += 2) {
-		if (cli_is(argv[i], "nic")) {
+		if (cli_is(argv[i], "port")) {
+			port = true;
+			if (!cli_is(argv[i + 1], "none"))
+				err = cli_set_port(c, &want, argv[i + 1]);
+		} else if (cli_is(argv[i], "netns")) {
+			netns = true;
+			err = cli_set_netns(c, &want, argv[i + 1]);
+		} else if (cli_is(argv[i], "nic")) {
 			nic = true;
 			if (!cli_is(argv[i + 1], "none"))
 				err = cli_set_nic(c, &want, argv[i + 1]);
@@ -501,6 +646,8 @@ static int container_set(struct cli *c, int argc, char **argv)
 		memset(new.cont.hw_reason, 0, sizeof(new.cont.hw_reason));
 	}
 	err = cli_check_hw(c, &new.cont, new.cont.cpus != 0);
+	if (!err && (port || netns))
+		err = cli_set_port_of(c, &new.cont, &want, port, netns);
 	if (!err)
 		err = cli_sync(c, &old, &new);
 	if (!err)
@@ -553,16 +700,17 @@ static void cli_print_cont(struct cli *c, const struct cli_set *s)
 	if (s->cont.dev[0])
 		cli_print_str(c, CLI_ANY, "dev", " dev %s", s->cont.dev);
 	cli_print_mac(c, &s->cont);
+	cli_print_port(c, &s->cont);
 	if (s->cont.hw) {
 		if (s->cont.cpus) {
 			hw_fmt_cpus(s->cont.cpus, buf, sizeof(buf));
 			cli_print_str(c, CLI_ANY, "cpus", " cpus %s", buf);
 		}
 		cli_print_str(c, CLI_ANY, "nic", " nic %s", s->cont.nic);
-		if (s->cont.netns[0])
+		if (s->cont.netns[0] && !s->cont.port[0])
 			cli_print_str(c, CLI_ANY, "netns", " netns %s",
 				      s->cont.netns);
-		if (s->cont.netns_cookie)
+		if (s->cont.netns_cookie && !s->cont.port[0])
 			cli_print_uint(c, CLI_ANY, "netns_cookie",
 				       " netns-cookie %llu",
 				       s->cont.netns_cookie);

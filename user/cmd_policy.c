@@ -196,6 +196,12 @@ static int pol_unique(struct cli *c, const struct pol_plan *p,
 		if (!strcmp(o->name, ct->name))
 			return cli_err(c, CLI_ERR, ct->name,
 				       "container '%s' given twice", ct->name);
+		if (ct->port[0] && o->port[0] &&
+		    o->port_ifindex == ct->port_ifindex &&
+		    o->netns_cookie == ct->netns_cookie)
+			return cli_err(c, CLI_ERR, ct->port,
+				       "interface '%s' in netns %s is the port of containers '%s' and '%s'",
+				       ct->port, ct->netns, o->name, ct->name);
 		for (j = 0; j < o->naddrs; j++)
 			for (k = 0; k < ct->naddrs; k++) {
 				if (memcmp(&o->addrs[j], &ct->addrs[k],
@@ -230,6 +236,9 @@ static int pol_one(struct cli *c, const struct pol_cont *pc,
 	snprintf(ctx, sizeof(ctx), "%s: container %u", file, p->nnew + 1);
 	c->ctx = ctx;
 	err = cli_parse_cont(c, pc->cont.argc, pc->cont.argv, &s->cont);
+	/* Its port's ifindex and namespace cookie, read now (cmd_container.c). */
+	if (!err)
+		err = cli_port_resolve(c, &s->cont, NULL, 0);
 	if (!err)
 		err = pol_unique(c, p, &s->cont);
 	if (!err)
@@ -442,6 +451,9 @@ static void pol_cont_text(const struct cli_cont *ct, char *buf, size_t len)
 	}
 	if (ct->dev[0] && n < len)
 		n += snprintf(buf + n, len - n, " dev %s", ct->dev);
+	if (ct->port[0] && n < len)
+		n += snprintf(buf + n, len - n, " port %s netns %s", ct->port,
+			      ct->netns);
 	if (ct->has_mac && n < len) {
 		n += snprintf(buf + n, len - n, " mac ");
 		if (n < len)
@@ -466,6 +478,9 @@ static bool pol_cont_differs(const struct cli_cont *a, const struct cli_cont *b)
 	       a->nvnis != b->nvnis ||
 	       memcmp(a->vnis, b->vnis, sizeof(a->vnis)) ||
 	       strcmp(a->dev, b->dev) || a->has_mac != b->has_mac ||
+	       strcmp(a->port, b->port) || strcmp(a->netns, b->netns) ||
+	       a->port_ifindex != b->port_ifindex ||
+	       (a->port[0] && a->netns_cookie != b->netns_cookie) ||
 	       (a->has_mac && memcmp(a->mac, b->mac, sizeof(a->mac))) ||
 	       a->hw != b->hw ||
 	       strcmp(a->nic, b->nic) || a->cpus != b->cpus;
@@ -734,6 +749,10 @@ static json_t *pol_export_cont(const struct cli_set *s)
 	if (s->cont.has_mac) {
 		cli_fmt_mac(&s->cont, buf, sizeof(buf));
 		json_object_set_new(o, "mac", json_string(buf));
+	}
+	if (s->cont.port[0]) {
+		json_object_set_new(o, "port", json_string(s->cont.port));
+		json_object_set_new(o, "netns", json_string(s->cont.netns));
 	}
 	if (s->cont.hw) {
 		json_object_set_new(o, "nic", json_string(s->cont.nic));

@@ -29,6 +29,7 @@
 
 #define CLI_TC_HANDLE	0x72786c	/* "rxl" */
 #define CLI_TC_PRIO	0x7278
+#define CLI_TC_PORT_PRIO	(CLI_TC_PRIO - 1)	/* before rxlane_tc */
 #define CLI_TC_NAME	"rxlane_tc"
 #define CLI_TC_PORT_NAME	"rxlane_tc_port"
 
@@ -99,19 +100,36 @@ void cli_ct_size_maps(struct bpf_object *obj, const struct cli_ct_size *size)
 	}
 }
 
-/* One of rxlane's tc filters: the egress program, or the port check. */
+/*
+ * One of rxlane's tc filters: the egress program, or the port check on a
+ * host-side device's ingress or on a container's own interface's egress.
+ * The latter sits one priority ahead of the egress program (tc runs the
+ * lower number first) and lets what it passes go on to it (TC_ACT_UNSPEC,
+ * rxl_tc_port_next): in cls_bpf's direct-action mode TC_ACT_OK would end
+ * classification, and rxlane_tc there would never see the frame.
+ */
 struct cli_tc_place {
 	enum bpf_tc_attach_point ap;
 	const char *name;		/* its program's name */
 	const char *what;		/* in messages */
+	__u32 prio;
+	bool port;			/* rxlane_tc_port */
+	bool next;			/* pass on to the next filter */
 };
 
 static const struct cli_tc_place cli_tc_egress = {
-	BPF_TC_EGRESS, CLI_TC_NAME, "tc egress program",
+	BPF_TC_EGRESS, CLI_TC_NAME, "tc egress program", CLI_TC_PRIO,
+	false, false,
 };
 
 static const struct cli_tc_place cli_tc_port = {
 	BPF_TC_INGRESS, CLI_TC_PORT_NAME, "anti-spoofing tc ingress program",
+	CLI_TC_PRIO, true, false,
+};
+
+static const struct cli_tc_place cli_tc_port_egress = {
+	BPF_TC_EGRESS, CLI_TC_PORT_NAME, "anti-spoofing tc egress program",
+	CLI_TC_PORT_PRIO, true, true,
 };
 
 /* Whether program @id is rxlane's program @name. */
@@ -131,12 +149,13 @@ static bool cli_tc_prog_ours(__u32 id, const char *name)
 	return ours;
 }
 
-/* The program id at rxlane's place @ap on @ifindex, or 0. */
-static __u32 cli_tc_query(int ifindex, enum bpf_tc_attach_point ap)
+/* The program id at rxlane's place @ap, @prio on @ifindex, or 0. */
+static __u32 cli_tc_query(int ifindex, enum bpf_tc_attach_point ap,
+			  __u32 prio)
 {
 	LIBBPF_OPTS(bpf_tc_hook, hook, .ifindex = ifindex, .attach_point = ap);
 	LIBBPF_OPTS(bpf_tc_opts, q, .handle = CLI_TC_HANDLE,
-		    .priority = CLI_TC_PRIO);
+		    .priority = prio);
 
 	return bpf_tc_query(&hook, &q) ? 0 : q.prog_id;
 }
@@ -161,6 +180,7 @@ static int cli_tc_place_load(struct cli *c, const struct cli_tc_place *pl,
 		return cli_err(c, CLI_ERR, NULL, "cannot open the tc object: %s",
 			       strerror(errno));
 	skel->rodata->rxl_tc_netns = rxl_netns_cookie();
+	skel->rodata->rxl_tc_port_next = pl->next;
 	cli_ct_size_maps(skel->obj, ct);
 	err = cli_reuse_pins(c, skel->obj, dir, slots, true);
 	if (err)
@@ -172,7 +192,7 @@ static int cli_tc_place_load(struct cli *c, const struct cli_tc_place *pl,
 			      dir, strerror(-err));
 		goto out;
 	}
-	*prog_fd = dup(bpf_program__fd(pl->ap == BPF_TC_INGRESS ?
+	*prog_fd = dup(bpf_program__fd(pl->port ?
 				       skel->progs.rxlane_tc_port :
 				       skel->progs.rxlane_tc));
 	if (*prog_fd < 0)
@@ -186,12 +206,12 @@ out:
 static int cli_tc_place_free(struct cli *c, const struct cli_tc_place *pl,
 			     const char *dev, int ifindex)
 {
-	__u32 old = cli_tc_query(ifindex, pl->ap);
+	__u32 old = cli_tc_query(ifindex, pl->ap, pl->prio);
 
 	if (old && !cli_tc_prog_ours(old, pl->name))
 		return cli_err(c, CLI_ERR, dev,
 			       "%s has another program (%u) at rxlane's %s place (handle 0x%x prio %u): not replacing it",
-			       dev, old, pl->what, CLI_TC_HANDLE, CLI_TC_PRIO);
+			       dev, old, pl->what, CLI_TC_HANDLE, pl->prio);
 	return 0;
 }
 
@@ -201,13 +221,13 @@ static int cli_tc_place_attach_fd(struct cli *c, const struct cli_tc_place *pl,
 	LIBBPF_OPTS(bpf_tc_hook, hook, .ifindex = ifindex,
 		    .attach_point = pl->ap);
 	LIBBPF_OPTS(bpf_tc_opts, opts, .handle = CLI_TC_HANDLE,
-		    .priority = CLI_TC_PRIO);
+		    .priority = pl->prio);
 	__u32 old;
 	int err = cli_tc_place_free(c, pl, dev, ifindex);
 
 	if (err)
 		return err;
-	old = cli_tc_query(ifindex, pl->ap);
+	old = cli_tc_query(ifindex, pl->ap, pl->prio);
 	err = bpf_tc_hook_create(&hook);
 	if (err && err != -EEXIST)
 		return cli_err(c, CLI_ERR, dev, "cannot add clsact to %s: %s",
@@ -268,7 +288,7 @@ int cli_tc_attach(struct cli *c, const char *dir, const char *dev,
 int cli_tc_repair(struct cli *c, const char *dir, const char *dev,
 		  int ifindex, const struct cli_ct_size *ct_want, bool *added)
 {
-	__u32 id = cli_tc_query(ifindex, BPF_TC_EGRESS), slots;
+	__u32 id = cli_tc_query(ifindex, BPF_TC_EGRESS, CLI_TC_PRIO), slots;
 	struct cli_ct_size size;
 	char path[PATH_MAX + 32];
 	int err;
@@ -351,8 +371,8 @@ static int cli_tc_place_detach(struct cli *c, const struct cli_tc_place *pl,
 	LIBBPF_OPTS(bpf_tc_hook, hook, .ifindex = ifindex,
 		    .attach_point = pl->ap);
 	LIBBPF_OPTS(bpf_tc_opts, opts, .handle = CLI_TC_HANDLE,
-		    .priority = CLI_TC_PRIO);
-	__u32 id = cli_tc_query(ifindex, pl->ap);
+		    .priority = pl->prio);
+	__u32 id = cli_tc_query(ifindex, pl->ap, pl->prio);
 	int err, in, out;
 
 	if (!id || !cli_tc_prog_ours(id, pl->name))
@@ -379,45 +399,144 @@ int cli_tc_detach(struct cli *c, const char *dev, int ifindex)
 
 /* ---- anti-spoofing on containers' devices ------------------------------ */
 
+/* The sizes of the tables pinned in c->maps_dir, for a load beside them. */
+static int cli_tc_port_sizes(struct cli *c, const char *dev, __u32 *slots,
+			     struct cli_ct_size *size)
+{
+	if (!c->maps_dir[0])
+		return cli_err(c, CLI_ERR, dev,
+			       "no pinned maps for the anti-spoofing program on %s",
+			       dev);
+	*slots = cli_pin_entries(c->maps_dir, "rxl_rule_cnt");
+	return cli_ct_size(c, c->maps_dir, NULL, size);
+}
+
+/*
+ * In @ct's namespace (cli_in_netns()): the check on the egress of its
+ * interface, recorded by ifindex. Loaded here, so that the instance's
+ * rxl_tc_netns is this namespace's cookie.
+ */
+static int cli_tc_port_on_in(struct cli *c, void *arg)
+{
+	const struct cli_cont *ct = arg;
+	char name[IF_NAMESIZE];
+	struct cli_ct_size size;
+	__u32 slots = 0;
+	int err;
+
+	if (!if_indextoname(ct->port_ifindex, name))
+		return cli_err(c, CLI_ERR, ct->port,
+			       "container '%s': no interface '%s' (ifindex %u) in netns %s any more",
+			       ct->name, ct->port, ct->port_ifindex, ct->netns);
+	err = cli_tc_port_sizes(c, ct->port, &slots, &size);
+	if (!err)
+		err = cli_tc_place_attach(c, &cli_tc_port_egress, c->maps_dir,
+					  ct->port, ct->port_ifindex, slots,
+					  &size);
+	return err;
+}
+
+static int cli_tc_port_off_in(struct cli *c, void *arg)
+{
+	const struct cli_cont *ct = arg;
+
+	/* Gone, or another interface took its ifindex: nothing of ours. */
+	return cli_tc_place_detach(c, &cli_tc_port_egress, ct->port,
+				   ct->port_ifindex);
+}
+
 /*
  * The check on @ct's device, if it has one that exists: attached with the
- * fast path's maps (c->maps_dir), where the binding is (fw_port.c).
+ * fast path's maps (c->maps_dir), where the binding is (fw_port.c). Or on
+ * its own interface in its namespace, which must be there: the binding
+ * written before this names it.
  */
 static int cli_tc_port_on(struct cli *c, const struct cli_cont *ct)
 {
-	const char *dir = c->maps_dir;
 	int ifindex = ct->dev[0] ? (int)if_nametoindex(ct->dev) : 0;
 	struct cli_ct_size size;
-	__u32 slots;
+	char why[256] = "";
+	__u32 slots = 0;
 	int err;
 
-	if (!ifindex || c->dry_run)
+	if (c->dry_run)
 		return 0;
-	if (!dir[0])
-		return cli_err(c, CLI_ERR, ct->dev,
-			       "no pinned maps for the anti-spoofing program on %s",
-			       ct->dev);
-	slots = cli_pin_entries(dir, "rxl_rule_cnt");
-	err = cli_ct_size(c, dir, NULL, &size);
+	if (ct->port[0]) {
+		err = cli_in_netns(c, ct->netns, ct->netns_cookie,
+				   cli_tc_port_on_in, (void *)ct, why,
+				   sizeof(why));
+		if (err < 0)
+			return cli_err(c, CLI_ERR, ct->port,
+				       "container '%s': cannot attach the anti-spoofing check to %s: %s",
+				       ct->name, ct->port, why);
+		return err;
+	}
+	if (!ifindex)
+		return 0;
+	err = cli_tc_port_sizes(c, ct->dev, &slots, &size);
 	if (!err)
-		err = cli_tc_place_attach(c, &cli_tc_port, dir, ct->dev, ifindex,
-					  slots, &size);
+		err = cli_tc_place_attach(c, &cli_tc_port, c->maps_dir, ct->dev,
+					  ifindex, slots, &size);
 	return err;
 }
 
 static int cli_tc_port_off(struct cli *c, const struct cli_cont *ct)
 {
 	int ifindex = ct->dev[0] ? (int)if_nametoindex(ct->dev) : 0;
+	char why[256] = "";
+	int err;
 
+	if (ct->port[0]) {
+		if (c->dry_run)
+			return 0;
+		/* The namespace gone, or another one at its path: not ours. */
+		err = cli_in_netns(c, ct->netns, ct->netns_cookie,
+				   cli_tc_port_off_in, (void *)ct, why,
+				   sizeof(why));
+		return err > 0 ? err : 0;
+	}
 	return ifindex ? cli_tc_place_detach(c, &cli_tc_port, ct->dev,
 					     ifindex) : 0;
+}
+
+static int cli_tc_port_attached_in(struct cli *c, void *arg)
+{
+	const struct cli_cont *ct = arg;
+	char name[IF_NAMESIZE];
+	__u32 id;
+
+	(void)c;
+	if (!if_indextoname(ct->port_ifindex, name))
+		return 0;	/* gone: nothing to tell */
+	id = cli_tc_query(ct->port_ifindex, BPF_TC_EGRESS, CLI_TC_PORT_PRIO);
+	return id && cli_tc_prog_ours(id, CLI_TC_PORT_NAME) ? 0 : 1;
+}
+
+bool cli_tc_port_attached(struct cli *c, const struct cli_cont *ct)
+{
+	char why[256] = "";
+
+	return !ct->port[0] ||
+	       cli_in_netns(c, ct->netns, ct->netns_cookie,
+			    cli_tc_port_attached_in, (void *)ct, why,
+			    sizeof(why)) != 1;
+}
+
+/* Whether @a and @b are checked at the same place. */
+static bool cli_tc_port_same(const struct cli_cont *a, const struct cli_cont *b)
+{
+	if (a->port[0] || b->port[0])
+		return a->port_ifindex == b->port_ifindex &&
+		       a->netns_cookie == b->netns_cookie &&
+		       !strcmp(a->port, b->port);
+	return !strcmp(a->dev, b->dev);
 }
 
 int cli_tc_port_sync(struct cli *c, const struct cli_cont *from,
 		     const struct cli_cont *to)
 {
-	if (from && from->dev[0] && (!to || strcmp(from->dev, to->dev)) &&
-	    cli_tc_port_off(c, from))
+	if (from && (from->dev[0] || from->port[0]) &&
+	    (!to || !cli_tc_port_same(from, to)) && cli_tc_port_off(c, from))
 		return CLI_ERR;
 	return to ? cli_tc_port_on(c, to) : 0;
 }

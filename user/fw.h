@@ -174,6 +174,13 @@ struct rxl_cont_spec {
 	const struct rxl_addr *addrs;	/* 1..64 */
 	unsigned int naddrs;
 	int redirect_ifindex;		/* > 0: redirect to that device */
+	/*
+	 * Its own interface in its namespace ('port IF netns PATH'): bound
+	 * by that ifindex and the namespace's cookie instead of a host-side
+	 * device's (fw_port.c); 0 none.
+	 */
+	int port_ifindex;
+	__u64 port_netns;
 	const __u32 *vnis;		/* rxl_cont_vni() bindings */
 	unsigned int nvnis;
 	const struct rxl_rule *rules;

@@ -13,6 +13,10 @@
  * netns (rxl_port_mac_key()); the tc egress program on the uplink checks
  * that MAC and the container's addresses go together (rxl_tc_unpaired(),
  * Documentation/conntrack.rst, "Containers without a host-side device").
+ * A container without a host-side device can be bound by its own
+ * interface in its namespace instead ('port IF netns PATH'): the key is
+ * that interface's ifindex and that namespace's cookie, both recorded
+ * when it was named, and the check runs on the interface's tc egress.
  * Without the maps (opened through an XDP program, which does not use
  * them, or pins of an older build) nothing is bound: the tc checks then
  * pass every frame.
@@ -178,7 +182,13 @@ static int rxl_port_want(const struct rxl_cont_spec *s,
 	memset(k, 0, sizeof(*k));
 	memset(p, 0, sizeof(*p));
 	p->id = s->id;
-	if (s->redirect_ifindex > 0) {
+	if (s->port_ifindex > 0) {
+		/* Named in its namespace: the cookie recorded for it. */
+		k->ifindex = s->port_ifindex;
+		k->netns = s->port_netns;
+		if (!k->netns)
+			return -EOPNOTSUPP;
+	} else if (s->redirect_ifindex > 0) {
 		k->ifindex = s->redirect_ifindex;
 		k->netns = rxl_netns_cookie();
 		if (!k->netns)
@@ -230,6 +240,11 @@ int rxl_fw_port_move(struct rxl_fw *fw, const struct rxl_cont_spec *s,
 		return rxl_fail(fw, -EOPNOTSUPP,
 				"no network namespace cookie (SO_NETNS_COOKIE): %s",
 				strerror(errno));
+	if (s->port_ifindex > 0 && !bpf_map_lookup_elem(fw->ports, &k, &o) &&
+	    o.id != s->id)
+		return rxl_fail(fw, -EEXIST,
+				"interface %u of netns cookie %llu is another container's (id %u)",
+				k.ifindex, (unsigned long long)k.netns, o.id);
 	if (!k.ifindex && rxl_port_key_set(&k) &&
 	    !bpf_map_lookup_elem(fw->ports, &k, &o) && o.id != s->id)
 		return rxl_fail(fw, -EEXIST,

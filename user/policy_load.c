@@ -249,7 +249,7 @@ static int pol_json_cont_words(json_t *o, struct pol_build *b,
 {
 	static const char *const keys[] = {
 		"name", "ips", "vni", "default", "egress_default", "dev",
-		"mac", "rules", "nic", "hw", "cpus", NULL
+		"mac", "port", "netns", "rules", "nic", "hw", "cpus", NULL
 	};
 	json_t *name = json_object_get(o, "name"), *r;
 	json_t *ips = json_object_get(o, "ips");
@@ -267,10 +267,10 @@ static int pol_json_cont_words(json_t *o, struct pol_build *b,
 	if (r && !json_is_boolean(r))
 		return pol_fail(err, len, "%s: 'hw' must be true or false",
 				where);
-	for (i = 0; i < 7; i++) {
+	for (i = 0; i < 9; i++) {
 		static const char *const k[] = {
 			"default", "egress_default", "dev", "mac", "vni", "nic",
-			"cpus"
+			"cpus", "port", "netns"
 		};
 
 		r = json_object_get(o, k[i]);
@@ -287,6 +287,9 @@ static int pol_json_cont_words(json_t *o, struct pol_build *b,
 			 json_string_value(json_object_get(o, "egress_default"))) ?:
 	       pol_push2(b, "dev", json_string_value(json_object_get(o, "dev"))) ?:
 	       pol_push2(b, "mac", json_string_value(json_object_get(o, "mac"))) ?:
+	       pol_push2(b, "port", json_string_value(json_object_get(o, "port"))) ?:
+	       pol_push2(b, "netns",
+			 json_string_value(json_object_get(o, "netns"))) ?:
 	       pol_push2(b, "cpus", json_string_value(json_object_get(o, "cpus"))) ?:
 	       pol_push2(b, "nic", json_string_value(json_object_get(o, "nic"))) ?:
 	       (json_is_true(json_object_get(o, "hw")) ? pol_push(b, "hw") : 0) ?:

@@ -25,6 +25,7 @@ struct y_rule {
 
 struct y_cont {
 	char *name, *def, *egress, *dev, *mac, *vni, *nic, *cpus;
+	char *port, *netns;
 	bool hw;
 	char **ips;
 	unsigned int ips_count;
@@ -92,6 +93,8 @@ static const cyaml_schema_field_t y_cont_fields[] = {
 	Y_STR("egress_default", struct y_cont, egress, CYAML_FLAG_OPTIONAL),
 	Y_STR("dev", struct y_cont, dev, CYAML_FLAG_OPTIONAL),
 	Y_STR("mac", struct y_cont, mac, CYAML_FLAG_OPTIONAL),
+	Y_STR("port", struct y_cont, port, CYAML_FLAG_OPTIONAL),
+	Y_STR("netns", struct y_cont, netns, CYAML_FLAG_OPTIONAL),
 	Y_STR("nic", struct y_cont, nic, CYAML_FLAG_OPTIONAL),
 	Y_STR("cpus", struct y_cont, cpus, CYAML_FLAG_OPTIONAL),
 	CYAML_FIELD_BOOL("hw", CYAML_FLAG_OPTIONAL, struct y_cont, hw),
@@ -208,6 +211,8 @@ static int y_cont_words(const struct y_cont *y, struct pol_cont *pc)
 		 pol_push2(b, "egress-default", y->egress) ?:
 		 pol_push2(b, "dev", y->dev) ?:
 		 pol_push2(b, "mac", y->mac) ?:
+		 pol_push2(b, "port", y->port) ?:
+		 pol_push2(b, "netns", y->netns) ?:
 		 pol_push2(b, "cpus", y->cpus) ?:
 		 pol_push2(b, "nic", y->nic) ?:
 		 (y->hw ? pol_push(b, "hw") : 0) ?: pol_done(b, &pc->cont);

@@ -297,4 +297,275 @@ done
 rxl_ok "container add web killed at each of its $n map updates: mac_bound never below the MAC bindings"
 cli container del db
 bound 0 "web and db deleted"
+
+# ---- check 2: the port check on each container's own interface -------
+# (conntrack.rst, "The port check"): web and db, both default drop and
+# bound by their MACs, are bound by their macvlans in their namespaces as
+# well ('port IF netns PATH'); rxlane_tc_port then runs on the tc egress
+# of mA and mB, and sees what the uplink cannot: a frame that forges
+# another container's MAC and address together, and frames between the
+# sibling macvlans (bridge mode), which never reach the uplink.
+NSDIR=/run/netns
+ip netns exec "$B" python3 "$PY/cm.py" sink 10.91.0.3 9002 "$PY/b.log" &
+RXL_PIDS+=($!)
+deadline=$((SECONDS + 60))
+until [ "$(ip netns exec "$B" ss -lunH "sport = :9002" | wc -l)" -ge 1 ]; do
+	[ $SECONDS -lt $deadline ] || rxl_fail "db's sink not up after 60 s"
+	sleep 0.1
+done
+# at_db TAG: datagrams tagged TAG that reached db's sink (from a sibling).
+at_db() { grep -c " $1\$" "$PY/b.log" 2>/dev/null; }
+# port_filter NS DEV: rxlane's port check on DEV's tc egress in NS.
+port_filter() { tc -n "$1" filter show dev "$2" egress | grep -q rxlane_tc_port; }
+# port_key ID IFINDEX COOKIE: rxl_ports binds that interface to container ID.
+port_key() {
+	bpftool -j map dump pinned "$RXLANE_PIN_DIR/rxl_ports" |
+		jq -e --argjson i "$2" --argjson n "$3" --argjson id "$1" \
+			'[.[] | select(.formatted.key.ifindex == $i and
+			  .formatted.key.netns == $n and
+			  .formatted.value.id == $id)] | length == 1' >/dev/null
+}
+no_port_key() {
+	bpftool -j map dump pinned "$RXLANE_PIN_DIR/rxl_ports" |
+		jq -e --argjson i "$1" \
+			'[.[] | select(.formatted.key.ifindex == $i)] | length == 0' \
+			>/dev/null
+}
+IDX_A=$(ip -n "$A" -j link show mA | jq -r '.[0].ifindex')
+cli container add web ip 10.91.0.2 ip fd91::2 default drop mac "$MAC_A" \
+	port mA netns "$NSDIR/$A"
+cli container add db ip 10.91.0.3 ip fd91::3 default drop mac "$MAC_B" \
+	port mB netns "$NSDIR/$B"
+COOKIE_A=$(clij container show web | jq -e '.container.netns_cookie') ||
+	rxl_fail "container show web -j: no netns_cookie"
+[ "$(clij container show web | jq -r '.container | "\(.port) \(.netns) \(.port_ifindex)"')" = \
+  "mA $NSDIR/$A $IDX_A" ] || rxl_fail "container show web -j: $(clij container show web)"
+ip netns exec "$H" "$RXL_CLI" container list | grep -q "^web .* port mA netns $NSDIR/$A" ||
+	rxl_fail "container list (text) has no port: $(ip netns exec "$H" "$RXL_CLI" container list)"
+rxl_schema container_list "container list" "$(clij container list)" \
+	container_show "container show" "$(clij container show web)"
+port_filter "$A" mA || rxl_fail "no rxlane_tc_port on mA's egress in web's namespace"
+port_key "$(clij container show web | jq -e .container.id)" "$IDX_A" "$COOKIE_A" ||
+	rxl_fail "rxl_ports does not bind mA (ifindex $IDX_A, cookie $COOKIE_A) to web"
+cli check >/dev/null
+rxl_ok "web and db bound by their own interfaces in their namespaces (listed, text and -j; check clean)"
+# policy export carries the ports; applied after web is deleted, web is
+# bound and checked again as before.
+ip netns exec "$H" "$RXL_CLI" policy export > "$PY/pol.json" || rxl_fail "policy export"
+jq -e --arg ns "$NSDIR/$A" '.containers[] | select(.name == "web") |
+	.port == "mA" and .netns == $ns' "$PY/pol.json" >/dev/null ||
+	rxl_fail "policy export: web has no port: $(cat "$PY/pol.json")"
+cli container del web
+port_filter "$A" mA && rxl_fail "container del left the check on mA"
+cli policy apply "$PY/pol.json"
+port_filter "$A" mA || rxl_fail "policy apply: no check on mA"
+port_key "$(clij container show web | jq -e .container.id)" "$IDX_A" "$COOKIE_A" ||
+	rxl_fail "policy apply: rxl_ports does not bind mA to web"
+[ -z "$(ip netns exec "$H" "$RXL_CLI" policy diff "$PY/pol.json")" ] ||
+	rxl_fail "policy diff after apply: $(ip netns exec "$H" "$RXL_CLI" policy diff "$PY/pol.json")"
+jq '(.containers[] | select(.name == "db")) |= (.port = "mA" | .netns = $ns)' \
+	--arg ns "$NSDIR/$A" "$PY/pol.json" > "$PY/pol2.json"
+out=$(ip netns exec "$H" "$RXL_CLI" policy apply "$PY/pol2.json" 2>&1) &&
+	rxl_fail "policy apply with mA for web and db accepted: $out"
+echo "$out" | grep -q "port of containers" || rxl_fail "policy apply refusal: $out"
+cli check >/dev/null
+rxl_ok "policy export carries web's port; apply binds it again; one interface for two containers refused"
+genuine web "$A" 10.91.0.2 fd91::2
+genuine db "$B" 10.91.0.3 fd91::3
+# The control: web's own frame to its sibling db reaches db's sink.
+py "$A" frame mA "$MAC_A" "$MAC_B" 10.91.0.2 10.91.0.3 9002 sibok
+deadline=$((SECONDS + 30))
+until [ "$(at_db sibok)" = 1 ]; do
+	[ $SECONDS -lt $deadline ] || rxl_fail "web's own frame to db (sibling) never arrived"
+	sleep 0.2
+done
+rxl_ok "web's own traffic passes its port check (to P and to its sibling db)"
+spoofed web "web forges db's MAC and address (packet socket)" sboth \
+	py "$A" frame mA "$MAC_B" "$MAC_P" 10.91.0.3 10.91.0.1 9001 sboth
+[ "$(spoofs db)" = 0 ] || rxl_fail "web's forgery counted on db: $(spoofs db)"
+spoofed web "web sends its sibling db a frame from 10.91.0.1 (P's)" ssib \
+	py "$A" frame mA "$MAC_A" "$MAC_B" 10.91.0.1 10.91.0.3 9002 ssib
+[ "$(at_db ssib)" = 0 ] || rxl_fail "db's sink received web's forged frame"
+spoofed web "web sends from db's IPv6 address" sport6 \
+	py "$A" send fd91::3 fd91::1 9001 sport6 1
+
+# Bad input: a clear error, exit 1, nothing changed.
+# refused WHAT WANT ARGS...: 'rxlane ARGS' exits 1 saying WANT; the
+# listing, mA's filter and web's binding are as they were.
+refused() {
+	local what=$1 want=$2 before out rc
+
+	shift 2
+	before=$(clij container list)
+	out=$(ip netns exec "$H" "$RXL_CLI" "$@" 2>&1)
+	rc=$?
+	[ $rc = 1 ] || rxl_fail "$what: exit $rc, not 1: $out"
+	echo "$out" | grep -q -- "$want" || rxl_fail "$what: no '$want' in: $out"
+	[ "$(clij container list)" = "$before" ] ||
+		rxl_fail "$what: the listing changed"
+	port_filter "$A" mA || rxl_fail "$what: mA lost its check"
+	port_key "$(clij container show web | jq -e .container.id)" "$IDX_A" \
+		"$COOKIE_A" || rxl_fail "$what: web's binding changed"
+	rxl_ok "$what: refused ($out)"
+}
+refused "a namespace that does not exist" "network namespace" \
+	container add x ip 10.91.0.9 port mA netns "$NSDIR/rxl-none-$RXL_ID"
+refused "an interface its namespace does not have" "no interface 'nosuch'" \
+	container add x ip 10.91.0.9 port nosuch netns "$NSDIR/$A"
+refused "web's interface for another container" "container 'web''s port" \
+	container add x ip 10.91.0.9 port mA netns "$NSDIR/$A"
+refused "db set to web's interface" "container 'web''s port" \
+	container set db port mA netns "$NSDIR/$A"
+out=$(ip netns exec "$H" "$RXL_CLI" container add x ip 10.91.0.9 port mA 2>&1)
+[ $? = 2 ] || rxl_fail "port without netns: not a usage error: $out"
+out=$(ip netns exec "$H" "$RXL_CLI" container add x ip 10.91.0.9 port mA \
+	netns "$NSDIR/$A" dev u0 2>&1)
+[ $? = 2 ] || rxl_fail "port with dev: not a usage error: $out"
+rxl_ok "port without netns, port with dev: usage errors"
+
+# rxlane check sees the check gone from mA; --repair puts it back.
+tc -n "$A" filter del dev mA egress
+out=$(ip netns exec "$H" "$RXL_CLI" check 2>&1) &&
+	rxl_fail "check exited 0 with mA's check removed: $out"
+echo "$out" | grep -q "not attached to the egress of mA" ||
+	rxl_fail "check does not say mA's check is missing: $out"
+cli check --repair >/dev/null
+port_filter "$A" mA || rxl_fail "check --repair did not attach mA's check again"
+cli check >/dev/null
+rxl_ok "check reports mA's missing check; --repair attaches it again"
+
+# 'port none' lifts check 2 for web: the forgery of db's MAC and address
+# passes the uplink again (it is db's in every field there); the port
+# back, it is refused again.
+cli container set web port none
+port_filter "$A" mA && rxl_fail "port none left the check on mA"
+no_port_key "$IDX_A" || rxl_fail "port none left mA's binding"
+[ "$(clij container show web | jq -r '.container.port // "none"')" = none ] ||
+	rxl_fail "port none: still listed"
+py "$A" frame mA "$MAC_B" "$MAC_P" 10.91.0.3 10.91.0.1 9001 sfree
+deadline=$((SECONDS + 30))
+until [ "$(arrived sfree)" = 1 ]; do
+	[ $SECONDS -lt $deadline ] ||
+		rxl_fail "without web's port check, the forgery of db did not reach P (the control)"
+	sleep 0.2
+done
+rxl_ok "port none: the check and binding gone, the forgery passes the uplink (what check 1 cannot see)"
+cli container set web port mA netns "$NSDIR/$A"
+spoofed web "web (its port again) forges db's MAC and address" sback \
+	py "$A" frame mA "$MAC_B" "$MAC_P" 10.91.0.3 10.91.0.1 9001 sback
+
+# rxlane_tc in web's namespace on mA (the CNI layout) runs after the port
+# check on the same hook: web's egress rules still judge what it passes.
+ip netns exec "$A" "$RXL_CLI" attach mA || rxl_fail "rxlane attach mA in web's namespace"
+tc -n "$A" filter show dev mA egress | grep -q 'rxlane_tc ' ||
+	rxl_fail "no rxlane_tc on mA's egress"
+cli container set web egress-default drop
+cli fw add web out allow proto udp dport 9001
+py "$A" frame mA "$MAC_A" "$MAC_B" 10.91.0.2 10.91.0.3 9002 sorder
+sleep 2
+[ "$(at_db sorder)" = 0 ] ||
+	rxl_fail "web's frame to db:9002 (no out rule) passed mA: the port check ended classification before rxlane_tc"
+genuine web "$A" 10.91.0.2
+rxl_ok "after the port check, rxlane_tc on mA still applies web's egress default (db:9002 dropped, P:9001 allowed)"
+ip netns exec "$A" "$RXL_CLI" detach mA || rxl_fail "rxlane detach mA"
+port_filter "$A" mA || rxl_fail "detach mA removed the port check"
+cli container set web egress-default allow
+
+# A change killed at each of its map updates: the next command finishes
+# it (cli_recover()), and then the binding and the check agree with the
+# records ('check' clean); 'container del' removes both.
+cli container del web
+port_filter "$A" mA && rxl_fail "container del left the check on mA"
+no_port_key "$IDX_A" || rxl_fail "container del left mA's binding"
+n=$(rxl_shim_count "$PY/count2" -- container add web ip 10.91.0.2 \
+	port mA netns "$NSDIR/$A")
+cli container del web
+for ((i = 1; i <= n; i++)); do
+	rxl_shim_run RXLANE_CRASH_AT="$i" -- container add web ip 10.91.0.2 \
+		port mA netns "$NSDIR/$A" >/dev/null 2>&1
+	# Any command that takes the lock finishes the killed change first.
+	cli container add fin ip 10.91.0.98
+	out=$(ip netns exec "$H" "$RXL_CLI" check 2>&1) ||
+		rxl_fail "container add port killed at update $i of $n, then another command: check: $out"
+	if clij container show web >/dev/null 2>&1; then
+		port_filter "$A" mA ||
+			rxl_fail "killed at update $i of $n, finished: web has no check on mA"
+	fi
+	cli container del fin
+	ip netns exec "$H" "$RXL_CLI" container del web >/dev/null 2>&1
+	port_filter "$A" mA &&
+		rxl_fail "killed at update $i of $n, then del: the check stays on mA"
+	no_port_key "$IDX_A" ||
+		rxl_fail "killed at update $i of $n, then del: mA's binding stays"
+done
+rxl_ok "container add ... port killed at each of its $n map updates: finished by the next command, removed by del"
+# After del, web's forgery of db passes the uplink again (the control).
+py "$A" frame mA "$MAC_B" "$MAC_P" 10.91.0.3 10.91.0.1 9001 sdel
+deadline=$((SECONDS + 30))
+until [ "$(arrived sdel)" = 1 ]; do
+	[ $SECONDS -lt $deadline ] || rxl_fail "after del, web's forgery did not reach P"
+	sleep 0.2
+done
+rxl_ok "container del: web's check and binding gone"
+
+# A namespace that is gone already: del is no error.
+C=rxl-cmc-$RXL_ID
+rxl_netns "$C"
+macvlan "$C" mC "10.91.0.5/24"
+cli container add z ip 10.91.0.5 port mC netns "$NSDIR/$C"
+port_filter "$C" mC || rxl_fail "no check on mC"
+ip netns del "$C"
+cli container del z
+rxl_ok "container del of a container whose namespace is gone"
+cli container del db
+
+# ipvlan (the guest's kernel has it; the host's does not): containers that
+# all send with the uplink's MAC, told apart only by check 2.
+Q=rxl-cmq-$RXL_ID
+R=rxl-cmr-$RXL_ID
+if ip -n "$H" link add rxl-ipvt link u0 type ipvlan mode l2 2>/dev/null; then
+	ip -n "$H" link del rxl-ipvt
+	rxl_netns "$Q"
+	rxl_netns "$R"
+	ip -n "$H" link add u1 type veth peer name p1 netns "$P" || rxl_fail "veth u1"
+	ip -n "$H" link set u1 up
+	rxl_ns_addrs "$P" p1 10.92.0.1/24
+	ip -n "$P" link set p1 up
+	for x in "$Q:i1:10.92.0.2" "$R:i2:10.92.0.3"; do
+		IFS=: read -r ns dev addr <<<"$x"
+		ip -n "$H" link add "$dev" link u1 type ipvlan mode l2 ||
+			rxl_fail "ipvlan $dev"
+		ip -n "$H" link set "$dev" netns "$ns"
+		rxl_ns_addrs "$ns" "$dev" "$addr/24"
+		ip -n "$ns" link set "$dev" up
+	done
+	MAC_I=$(ip -n "$Q" -j link show i1 | jq -r '.[0].address')
+	MAC_P1=$(ip -n "$P" -j link show p1 | jq -r '.[0].address')
+	ip netns exec "$P" python3 "$PY/cm.py" sink 10.92.0.1 9001 "$PY/p.log" &
+	RXL_PIDS+=($!)
+	cli container add q ip 10.92.0.2 default drop port i1 netns "$NSDIR/$Q"
+	cli container add r ip 10.92.0.3 default drop port i2 netns "$NSDIR/$R"
+	py "$Q" frame i1 "$MAC_I" "$MAC_P1" 10.92.0.2 10.92.0.1 9001 ipok
+	deadline=$((SECONDS + 30))
+	until [ "$(arrived ipok)" = 1 ]; do
+		[ $SECONDS -lt $deadline ] || rxl_fail "q's own frame never reached P (ipvlan)"
+		sleep 0.2
+	done
+	before=$(spoofs q)
+	py "$Q" frame i1 "$MAC_I" "$MAC_P1" 10.92.0.3 10.92.0.1 9001 ipspoof
+	deadline=$((SECONDS + 30))
+	until [ "$(spoofs q)" -gt "$before" ]; do
+		[ $SECONDS -lt $deadline ] ||
+			rxl_fail "ipvlan: q forges r's address: q's spoof counter $before -> $(spoofs q) after 30 s"
+		sleep 0.2
+	done
+	sleep 0.5
+	[ "$(arrived ipspoof)" = 0 ] || rxl_fail "ipvlan: P received q's forgery of r"
+	[ "$(spoofs r)" = 0 ] || rxl_fail "ipvlan: q's forgery counted on r"
+	rxl_ok "ipvlan: q's frame from r's address dropped and counted as q's spoof; q's own passes"
+	cli container del q
+	cli container del r
+else
+	rxl_skip_case ipvlan "no ipvlan in this kernel"
+fi
 echo "PASS"

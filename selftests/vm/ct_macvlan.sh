@@ -19,7 +19,7 @@ KO=$TOP/rxlane.ko
 [ "$(id -u)" -eq 0 ] || { echo "SKIP: needs root"; exit $ksft_skip; }
 [ -r /proc/modules ] || { echo "SKIP: kernel without module support"; exit $ksft_skip; }
 [ -r "$KO" ] || { echo "FAIL: $KO not built"; exit 1; }
-for m in veth macvlan; do
+for m in veth macvlan ipvlan; do
 	modprobe -q "$m" || { echo "SKIP: no $m module"; exit $ksft_skip; }
 done
 loaded=0
