@@ -185,17 +185,32 @@ static __always_inline int rxl_pass_noted(const struct rxl_container *c,
 	return rxl_pass(c, ctx, p, rc);
 }
 
-/*
- * rxl_ct_ingress() for rxl_filter(), as a BPF-to-BPF call: only drops and
- * containers under egress default drop enter it, and inlined, its body
- * (the tunnel path in an entry made it larger) changed the register
- * allocation and stack layout of the path every allowed packet takes
- * (issue 13: the VXLAN TCP cases 5-10 % dearer). @c, @p: as the caller's.
+/**
+ * rxl_ct_ingress_call() - rxl_ct_ingress() for rxl_filter(), as a global
+ * function
+ * @c: the packet's container
+ * @ctx: the frame
+ * @p: the parsed packet
+ * @rule: what the rules said
+ *
+ * Only drops and containers under egress default drop enter the hook.
+ * Inlined, its body (larger since the tunnel path in an entry) changed
+ * the register allocation and stack layout of the path every allowed
+ * packet takes: the VXLAN TCP cases cost 0.13-0.17 of xdp-filter more
+ * (Documentation/performance.rst, "Issue 13: the VXLAN path"). A global
+ * function is verified once, on its own, whatever the paths that reach
+ * it (a static one would be verified again for each).
+ *
+ * Context: softirq (XDP), or BPF_PROG_TEST_RUN.
+ * Return: as rxl_ct_ingress(); 0 for a NULL @c or @p, which no caller
+ * passes.
  */
-static __noinline int rxl_ct_ingress_call(const struct rxl_container *c,
-					  struct xdp_md *ctx,
-					  struct rxl_pkt *p, __u32 rule)
+__noinline int rxl_ct_ingress_call(const struct rxl_container *c,
+				   struct xdp_md *ctx, struct rxl_pkt *p,
+				   __u32 rule)
 {
+	if (!c || !p)
+		return 0;
 	return rxl_ct_ingress(c, ctx, p, rule);
 }
 
