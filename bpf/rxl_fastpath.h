@@ -185,6 +185,35 @@ static __always_inline int rxl_pass_noted(const struct rxl_container *c,
 	return rxl_pass(c, ctx, p, rc);
 }
 
+/**
+ * rxl_ct_ingress_call() - rxl_ct_ingress() for rxl_filter(), as a global
+ * function
+ * @c: the packet's container
+ * @ctx: the frame
+ * @p: the parsed packet
+ * @rule: what the rules said
+ *
+ * Only drops and containers under egress default drop enter the hook.
+ * Inlined, its body (larger since the tunnel path in an entry) changed
+ * the register allocation and stack layout of the path every allowed
+ * packet takes: the VXLAN TCP cases cost 0.13-0.17 of xdp-filter more
+ * (Documentation/performance.rst, "Issue 13: the VXLAN path"). A global
+ * function is verified once, on its own, whatever the paths that reach
+ * it (a static one would be verified again for each).
+ *
+ * Context: softirq (XDP), or BPF_PROG_TEST_RUN.
+ * Return: as rxl_ct_ingress(); 0 for a NULL @c or @p, which no caller
+ * passes.
+ */
+__noinline int rxl_ct_ingress_call(const struct rxl_container *c,
+				   struct xdp_md *ctx, struct rxl_pkt *p,
+				   __u32 rule)
+{
+	if (!c || !p)
+		return 0;
+	return rxl_ct_ingress(c, ctx, p, rule);
+}
+
 /*
  * Rules, then the default policy, of the container @c. The verdict is
  * known before anything is counted: an allowed packet to a container
@@ -212,7 +241,7 @@ static __always_inline int rxl_filter(const struct rxl_container *c,
 				     rule & RXL_RULE_DROP;
 	/* A tracked connection passes what the rules would drop. */
 	if ((drop || (c->flags & RXL_CONT_EGRESS_DROP)) &&
-	    rxl_ct_ingress(c, ctx, p, rule))
+	    rxl_ct_ingress_call(c, ctx, p, rule))
 		goto pass;
 	if (rule == RXL_NO_RULE) {
 		/* A later fragment no first fragment let through. */
