@@ -305,6 +305,12 @@ int rxl_fw_container_verify(struct rxl_fw *fw, const struct rxl_cont_spec *s,
 		snprintf(why, len, "rule shapes differ");
 		goto out;
 	}
+	rxl_port_sum(e, ne, &want);
+	if (!rxl_port_sum_covers(v, &want)) {
+		snprintf(why, len,
+			 "its port summary leaves out ports its rules name");
+		goto out;
+	}
 	slot_of = calloc(v->nrules ?: 1, sizeof(*slot_of));
 	sr.slot = calloc(v->nrules ?: 1, sizeof(*sr.slot));
 	sr.rank = calloc(v->nrules ?: 1, sizeof(*sr.rank));
