@@ -236,7 +236,15 @@ static __always_inline int rxl_filter(const struct rxl_container *c,
 		}
 		rxl_count(&rxl_stats, RXL_STAT_FRAG_PORTLESS);
 	}
-	rule = p->family == 4 ? rxl_judge4(c, p) : rxl_judge6(c, p);
+	/*
+	 * No rule names the port (the answer to a connection the container
+	 * opened, on its ephemeral port): no judgement, the default policy
+	 * and the table decide as after a judgement that found no rule.
+	 */
+	if (rxl_port_unruled(c, p))
+		rule = RXL_NO_RULE;
+	else
+		rule = p->family == 4 ? rxl_judge4(c, p) : rxl_judge6(c, p);
 	drop = rule == RXL_NO_RULE ? c->flags & RXL_CONT_DEFAULT_DROP :
 				     rule & RXL_RULE_DROP;
 	/* A tracked connection passes what the rules would drop. */

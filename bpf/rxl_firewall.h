@@ -144,6 +144,47 @@ static __always_inline __u32 rxl_any_rule(const struct rxl_container *c,
 	return rxl_seg_match(&c->any[i & 3], p);
 }
 
+/**
+ * rxl_port_unruled() - can no ingress rule of @c judge packet @p?
+ * @c: the container's live value
+ * @p: the parsed packet
+ *
+ * True when @p is TCP or UDP with ports, the value's port summary of that
+ * protocol is valid (rxl_container.sum_valid) and @p's destination port
+ * lies in none of its ranges: every rule lookup would miss, so the
+ * default policy judges, as after a judgement that found no rule. Costs
+ * a load and a branch for a value without a summary, else a test of each
+ * of its RXL_SUM_RANGES ranges.
+ *
+ * Context: softirq (XDP).
+ * Return: 1 when no rule can match, else 0 (judge the packet).
+ */
+static __always_inline int rxl_port_unruled(const struct rxl_container *c,
+					    const struct rxl_pkt *p)
+{
+	const struct rxl_port_range *r;
+	__u32 valid = c->sum_valid, i, n, in = 0;
+	int k;
+
+	if (!valid || !p->has_ports)
+		return 0;
+	if (p->proto == RXL_IPPROTO_TCP)
+		i = RXL_SUM_TCP;
+	else if (p->proto == RXL_IPPROTO_UDP)
+		i = RXL_SUM_UDP;
+	else
+		return 0;
+	if (!(valid & (1U << i)))
+		return 0;
+	n = c->sum_n[i];
+	r = c->sum[i];
+	/* No early exit: a loop with one is not unrolled here (clang 14). */
+#pragma unroll
+	for (k = 0; k < RXL_SUM_RANGES; k++)
+		in |= k < n && r[k].lo <= p->dport && p->dport <= r[k].hi;
+	return !in;
+}
+
 /*
  * The /0 TCP and UDP rules are read from the value first
  * (rxl_any_rule()); a set with no other shape (the common case: rules

@@ -241,6 +241,23 @@ _Static_assert(sizeof(struct rxl_rule_val) == 8 + 8 * RXL_MAX_SEGS,
 	       "rxl_rule_val size");
 
 /*
+ * The port summary of a set (rxl_container.sum): per protocol, at most
+ * RXL_SUM_RANGES ranges of destination ports. Userspace merges ranges to
+ * stay within it (bridging the narrowest gap: a superset stays correct,
+ * it only skips less).
+ */
+#define RXL_SUM_TCP		0
+#define RXL_SUM_UDP		1
+#define RXL_SUM_PROTOS		2
+#define RXL_SUM_RANGES		4
+
+struct rxl_port_range {
+	__u16 lo;
+	__u16 hi;
+};
+_Static_assert(sizeof(struct rxl_port_range) == 4, "rxl_port_range size");
+
+/*
  * The value of a container, found through its id (struct rxl_cont_slot).
  * It carries the active rule set (its tag, counter base and shapes), so
  * making another copy of it live flips the whole rule set of every
@@ -257,6 +274,21 @@ struct rxl_container {
 	__u8 nvnis;		/* <= RXL_CONT_MAX_VNIS */
 	__u8 nout;		/* egress shapes, rxl_nout4() and rxl_nout6() */
 	__u32 vnis[RXL_CONT_MAX_VNIS];	/* rxl_cont_vni() bindings */
+	/*
+	 * The port summary of the active set (rxl_port_unruled()): for
+	 * protocol RXL_SUM_TCP / RXL_SUM_UDP whose bit is in @sum_valid,
+	 * the destination ports that ANY ingress rule of the set (allow or
+	 * drop, every family and prefix) can match lie in @sum[i][0,
+	 * sum_n[i]), sorted, disjoint ranges: a superset, never less. A
+	 * packet of that protocol whose port is in none was judged by no
+	 * rule: the fast path skips the judgement. A bit clear (a rule of
+	 * any protocol, a zeroed value) means "judge as always". It flips
+	 * with the value, as the rules do.
+	 */
+	__u8 sum_valid;
+	__u8 sum_n[RXL_SUM_PROTOS];
+	__u8 sum_pad;
+	struct rxl_port_range sum[RXL_SUM_PROTOS][RXL_SUM_RANGES];
 	struct rxl_shape shapes4[RXL_MAX_SHAPES];
 	struct rxl_shape shapes6[RXL_MAX_SHAPES];
 	/*
@@ -278,7 +310,8 @@ struct rxl_container {
 	struct rxl_rule_val any[RXL_ANY_VALS];
 };
 _Static_assert(sizeof(struct rxl_container) ==
-	       28 + 4 * RXL_CONT_MAX_VNIS + 2 * 8 * 20 + 4 +
+	       28 + 4 * RXL_CONT_MAX_VNIS +
+	       4 + 4 * RXL_SUM_PROTOS * RXL_SUM_RANGES + 2 * 8 * 20 + 4 +
 	       RXL_ANY_VALS * (8 + 8 * RXL_MAX_SEGS), "rxl_container size");
 
 /*

@@ -328,10 +328,19 @@ int rxl_fw_container_verify(struct rxl_fw *fw, const struct rxl_cont_spec *s,
 	      rxl_verify_keys(fw, e, ne, rxl_cont_tag(v), &sr, src,
 			      sizeof(src)) ?:
 	      rxl_verify_any(&want, v, &sr, src, sizeof(src));
-	if (err > 0)
+	if (err > 0) {
 		snprintf(why, len, "rules for source %s %s", src,
 			 err == 1 ? "missing from the fast path" :
 			 "judge otherwise in the fast path");
+		goto out;
+	}
+	/* Rules as recorded: the summary must not hide a port they name. */
+	rxl_port_sum(e, ne, &want);
+	if (!err && !rxl_port_sum_covers(v, &want)) {
+		snprintf(why, len,
+			 "its port summary leaves out ports its rules name");
+		err = 1;
+	}
 out:
 	free(sr.slot);
 	free(sr.rank);

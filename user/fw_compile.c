@@ -378,6 +378,114 @@ int rxl_any_vals(char *why, size_t len, const struct rxl_entry *e, size_t n,
 	return 0;
 }
 
+/* The summary index of @proto, or -1 for one the summary leaves out. */
+static int rxl_sum_idx(__u8 proto)
+{
+	if (proto == IPPROTO_TCP)
+		return RXL_SUM_TCP;
+	return proto == IPPROTO_UDP ? RXL_SUM_UDP : -1;
+}
+
+/*
+ * [@lo, @hi] into summary @i of @c: sorted, merged with the ranges it
+ * touches; past RXL_SUM_RANGES the two ranges with the narrowest gap are
+ * joined (more ports than the rules name: the fast path judges them, as
+ * it would without a summary). A summary of every port is dropped: it
+ * would only cost its test.
+ */
+static void rxl_sum_range(struct rxl_container *c, int i, __u32 lo, __u32 hi)
+{
+	struct rxl_port_range r[RXL_SUM_RANGES + 1];
+	__u32 n = c->sum_n[i], m = 0, k, best, gap;
+
+	for (k = 0; k < n && k < RXL_SUM_RANGES; k++) {
+		const struct rxl_port_range *s = &c->sum[i][k];
+
+		if (s->hi + 1U < lo || hi + 1U < s->lo) {
+			r[m++] = *s;
+			continue;
+		}
+		lo = s->lo < lo ? s->lo : lo;
+		hi = s->hi > hi ? s->hi : hi;
+	}
+	/* Insert [lo, hi] in order: the others are disjoint from it. */
+	for (k = m; k && r[k - 1].lo > lo; k--)
+		r[k] = r[k - 1];
+	r[k] = (struct rxl_port_range){ lo, hi };
+	m++;
+	if (m > RXL_SUM_RANGES) {
+		best = 0;
+		gap = ~0U;
+		for (k = 0; k + 1 < m; k++)
+			if ((__u32)r[k + 1].lo - r[k].hi < gap) {
+				gap = r[k + 1].lo - r[k].hi;
+				best = k;
+			}
+		r[best].hi = r[best + 1].hi;
+		for (k = best + 1; k + 1 < m; k++)
+			r[k] = r[k + 1];
+		m--;
+	}
+	memcpy(c->sum[i], r, m * sizeof(r[0]));
+	c->sum_n[i] = m;
+	if (m == 1 && r[0].lo == 0 && r[0].hi == 0xffff)
+		c->sum_valid &= ~(1U << i);
+}
+
+void rxl_port_sum_add(struct rxl_container *c, const struct rxl_entry *e)
+{
+	int i;
+
+	if (e->dir != RXL_RULE_IN)
+		return;
+	if (!e->proto) {
+		/* Any protocol: its rule judges every port of both. */
+		c->sum_valid = 0;
+		return;
+	}
+	i = rxl_sum_idx(e->proto);
+	if (i >= 0 && (c->sum_valid & (1U << i)))
+		rxl_sum_range(c, i, e->lo, e->hi);
+}
+
+void rxl_port_sum(const struct rxl_entry *e, size_t n,
+		  struct rxl_container *c)
+{
+	size_t k;
+
+	c->sum_valid = (1U << RXL_SUM_TCP) | (1U << RXL_SUM_UDP);
+	memset(c->sum_n, 0, sizeof(c->sum_n));
+	c->sum_pad = 0;
+	memset(c->sum, 0, sizeof(c->sum));
+	for (k = 0; k < n; k++)
+		rxl_port_sum_add(c, &e[k]);
+}
+
+bool rxl_port_sum_covers(const struct rxl_container *have,
+			 const struct rxl_container *want)
+{
+	__u32 i, k, h;
+
+	for (i = 0; i < RXL_SUM_PROTOS; i++) {
+		if (!(have->sum_valid & (1U << i)))
+			continue;
+		if (!(want->sum_valid & (1U << i)) ||
+		    have->sum_n[i] > RXL_SUM_RANGES)
+			return false;
+		for (k = 0; k < want->sum_n[i] && k < RXL_SUM_RANGES; k++) {
+			const struct rxl_port_range *w = &want->sum[i][k];
+
+			for (h = 0; h < have->sum_n[i]; h++)
+				if (have->sum[i][h].lo <= w->lo &&
+				    w->hi <= have->sum[i][h].hi)
+					break;
+			if (h == have->sum_n[i])
+				return false;
+		}
+	}
+	return true;
+}
+
 /*
  * Give the ports of [lo, hi] that no segment of @v covers to @ref (a rule
  * judged after all of @v's); *@changed tells whether @v changed.

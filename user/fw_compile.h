@@ -94,6 +94,19 @@ static inline int rxl_entry_any(const struct rxl_entry *e)
 int rxl_any_vals(char *why, size_t len, const struct rxl_entry *e, size_t n,
 		 struct rxl_container *c);
 
+/*
+ * The port summary (rxl_container.sum) of the ingress entries @e into @c:
+ * rxl_port_sum() anew from all of them, rxl_port_sum_add() one more (an
+ * append). rxl_port_sum_covers(): does @have skip no packet that @want
+ * would judge (every port of @want within @have, or @have's protocol not
+ * summarised)?
+ */
+void rxl_port_sum(const struct rxl_entry *e, size_t n,
+		  struct rxl_container *c);
+void rxl_port_sum_add(struct rxl_container *c, const struct rxl_entry *e);
+bool rxl_port_sum_covers(const struct rxl_container *have,
+			 const struct rxl_container *want);
+
 /* The rule key of @e's group in set @tag. */
 void rxl_entry_key(const struct rxl_entry *e, __u64 tag, union rxl_any_key *k);
 /* Resolve the @n entries of one group into disjoint port segments in @v. */

@@ -776,6 +776,7 @@ int rxl_fw_rules_replace(struct rxl_fw *fw, __u32 id,
 		err = rxl_write_set(fw, e, ne, tag);
 	if (err)
 		goto out_unlock;
+	rxl_port_sum(e, ne, &nv);
 
 	nv.set = (__u32)tag;
 	nv.rule_base = 0;
@@ -919,6 +920,9 @@ static int rxl_rule_append(struct rxl_fw *fw, __u32 id,
 		goto out_unlock;
 	nv.nrules++;
 	nv.last_rank = ref & RXL_RULE_RANK;	/* past all of theirs */
+	/* Its ports join the summary in the value that makes it live. */
+	for (i = 0; i < ne; i++)
+		rxl_port_sum_add(&nv, &e[i]);
 	if (!dry)
 		err = rxl_append_write(fw, e, ne, k, v, &nv, slot);
 out_unlock:
@@ -1116,6 +1120,7 @@ static int rxl_apply_locked(struct rxl_fw *fw, const struct rxl_cont_spec *s,
 			err = rxl_write_set(fw, e, ne, tag);
 		if (err)
 			goto out;
+		rxl_port_sum(e, ne, &nv);
 		nv.set = (__u32)tag;
 		nv.rule_base = 0;
 		nv.nrules = s->nrules;

@@ -27,6 +27,7 @@
 #include "rxlane_xdp.skel.h"
 #include "rxlane_tc.skel.h"
 #include "fw.h"
+#include "fw_priv.h"
 #include "pktbuild.h"
 
 #define CONT4		"10.1.0.2"
@@ -3117,6 +3118,283 @@ TEST_F_TIMEOUT(ct, ipv6_exthdr_egress, CT_CASE_TIMEOUT)
 	pk_icmp(&in, 135);
 	pk_finish(&in);
 	PASSES_OUT(&in);
+}
+
+/* ---- the port summary (rxl_port_unruled()) ------------------------------ */
+
+/*
+ * Container @id with @rules (NULL-terminated, at most 8) and default
+ * policy @drop: 0 or -errno.
+ */
+static int cont_policy(struct rxl_fw *fw, __u32 id, const char *a4,
+		       const char *a6, bool drop, const char *const *rules)
+{
+	struct rxl_rule r[8];
+	struct rxl_addr a[2];
+	char err[256];
+	struct rxl_cont_spec s = {
+		.id = id, .addrs = a, .naddrs = 2, .rules = r,
+		.default_drop = drop,
+	};
+
+	if (rxl_parse_addr(a4, &a[0]) || rxl_parse_addr(a6, &a[1]))
+		return -EINVAL;
+	for (; rules[s.nrules]; s.nrules++)
+		if (s.nrules == 8 ||
+		    rxl_parse_rule(rules[s.nrules], &r[s.nrules], err,
+				   sizeof(err)))
+			return -EINVAL;
+	return rxl_fw_container_apply(fw, &s);
+}
+
+/* The live value of container @id. */
+static int cont_val(FIXTURE_DATA(ct) *self, __u32 id, struct rxl_container *v)
+{
+	return rxl_cont_read(&self->fw, id, v);
+}
+
+/*
+ * "web" (default drop): a range from one source (a shape), a /0 drop rule
+ * on one port, a UDP port. Ports no rule names skip the rules: the
+ * table's entry passes the answer on an ephemeral port, everything else
+ * there is the default drop; every named port is judged as before, the
+ * drop rule's counter and drop reason included, at each edge.
+ */
+TEST_F_TIMEOUT(ct, port_summary_default_drop, CT_CASE_TIMEOUT)
+{
+	static const char *const rules[] = {
+		"allow proto tcp from " PEER4 "/32 dport 8000-8010",
+		"allow proto tcp from " PEER6 "/128 dport 8000-8010",
+		"drop proto tcp dport 9500",
+		"allow proto udp dport 53",
+		NULL
+	};
+	__u64 def, rule, ingress;
+	struct rxl_container v;
+	struct pkt p;
+	int fam;
+
+	ASSERT_EQ(0, cont_policy(&self->fw, CID, CONT4, CONT6, true, rules));
+	ASSERT_EQ(0, cont_val(self, CID, &v));
+	ASSERT_EQ(3, v.sum_valid);
+	ASSERT_EQ(0, put_entry(self, CID, CONT4, CONT6, 45000));
+	ASSERT_EQ(0, put_entry(self, CID, CONT4, CONT6, 9500));
+	FAMILIES {
+		/* The rule's range, at both ends: the rule's pass. */
+		mk_tcp(&p, fam, 0, IN, 8000, 40000, SYN);
+		PASSES_IN(&p);
+		mk_tcp(&p, fam, 0, IN, 8010, 40000, SYN);
+		PASSES_IN(&p);
+		/* One past each end, no entry: the default drop. */
+		def = DROPS(RXL_DROP_DEFAULT);
+		mk_tcp(&p, fam, 0, IN, 7999, 40000, SYN);
+		DROPPED_IN(&p);
+		mk_tcp(&p, fam, 0, IN, 8011, 40000, SYN);
+		DROPPED_IN(&p);
+		EXPECT_EQ(def + 2, DROPS(RXL_DROP_DEFAULT));
+		/* The answer on an ephemeral port: its entry passes it. */
+		ingress = stat(self, RXL_CT_STAT_INGRESS);
+		mk_tcp(&p, fam, 0, IN, 45000, 9000, ACK);
+		PASSES_IN(&p);
+		EXPECT_EQ(ingress + 1, stat(self, RXL_CT_STAT_INGRESS));
+		/* Another ephemeral port, no entry: the default drop. */
+		mk_tcp(&p, fam, 0, IN, 45001, 9000, ACK);
+		DROPPED_IN(&p);
+		EXPECT_EQ(def + 3, DROPS(RXL_DROP_DEFAULT));
+		/* The drop rule's port: judged, a rule's drop, counted. */
+		rule = DROPS(RXL_DROP_RULE);
+		mk_tcp(&p, fam, 0, IN, 9500, 40000, SYN);
+		DROPPED_IN(&p);
+		EXPECT_EQ(rule + 1, DROPS(RXL_DROP_RULE));
+		/* Its tracked flow passes, as a drop rule's always did. */
+		mk_tcp(&p, fam, 0, IN, 9500, 9000, ACK);
+		PASSES_IN(&p);
+		/* UDP has its own summary: 53 allowed, 54 not. */
+		mk_udp(&p, fam, IN, 53, 40000);
+		PASSES_IN(&p);
+		mk_udp(&p, fam, IN, 54, 40000);
+		DROPPED_IN(&p);
+		EXPECT_EQ(def + 4, DROPS(RXL_DROP_DEFAULT));
+	}
+	EXPECT_EQ(4, rule_packets(self, CID, 0) + rule_packets(self, CID, 1));
+	EXPECT_EQ(2, rule_packets(self, CID, 2));
+	EXPECT_EQ(2, rule_packets(self, CID, 3));
+}
+
+/*
+ * Default allow with a drop rule: a summary that left the drop rule out
+ * would pass what it drops.
+ */
+TEST_F_TIMEOUT(ct, port_summary_drop_rule, CT_CASE_TIMEOUT)
+{
+	static const char *const rules[] = {
+		"drop proto tcp dport 9500",
+		"drop proto udp from " PEER4 "/32 dport 5000-5001",
+		"drop proto udp from " PEER6 "/128 dport 5000-5001",
+		NULL
+	};
+	__u64 allow;
+	struct pkt p;
+	int fam;
+
+	ASSERT_EQ(0, cont_policy(&self->fw, CID, CONT4, CONT6, false, rules));
+	FAMILIES {
+		mk_tcp(&p, fam, 0, IN, 9500, 40000, SYN);
+		DROPPED_IN(&p);
+		mk_udp(&p, fam, IN, 5001, 40000);
+		DROPPED_IN(&p);
+		allow = EVENTS(RXL_STAT_DEFAULT_ALLOW);
+		mk_tcp(&p, fam, 0, IN, 9501, 40000, SYN);
+		PASSES_IN(&p);
+		mk_udp(&p, fam, IN, 5002, 40000);
+		PASSES_IN(&p);
+		EXPECT_EQ(allow + 2, EVENTS(RXL_STAT_DEFAULT_ALLOW));
+	}
+	EXPECT_EQ(2, rule_packets(self, CID, 0));
+	EXPECT_EQ(2, rule_packets(self, CID, 1) + rule_packets(self, CID, 2));
+}
+
+/*
+ * A replace that adds a port, an append that adds one: the value that
+ * makes the rule live brings its port into the summary.
+ */
+TEST_F_TIMEOUT(ct, port_summary_flip_adds_port, CT_CASE_TIMEOUT)
+{
+	static const char *const one[] = { "allow proto tcp dport 8080", NULL };
+	static const char *const two[] = {
+		"allow proto tcp dport 8080", "allow proto tcp dport 6000",
+		"allow proto tcp from " PEER4 "/32 dport 8000", NULL
+	};
+	struct rxl_rule r;
+	char err[256];
+	struct pkt p;
+	int fam;
+
+	ASSERT_EQ(0, cont_policy(&self->fw, CID, CONT4, CONT6, true, one));
+	FAMILIES {
+		mk_tcp(&p, fam, 0, IN, 6000, 40000, SYN);
+		DROPPED_IN(&p);
+	}
+	ASSERT_EQ(0, cont_policy(&self->fw, CID, CONT4, CONT6, true, two));
+	FAMILIES {
+		mk_tcp(&p, fam, 0, IN, 6000, 40000, SYN);
+		PASSES_IN(&p);
+		mk_tcp(&p, fam, 0, IN, 7000, 40000, SYN);
+		DROPPED_IN(&p);
+	}
+	/*
+	 * Appended from one source (into the /32 key, in place) and from
+	 * anywhere (into the value).
+	 */
+	ASSERT_EQ(0, rxl_parse_rule("allow proto tcp from " PEER4
+				    "/32 dport 7000", &r, err, sizeof(err)));
+	ASSERT_EQ(0, rxl_fw_rule_append(&self->fw, CID, &r));
+	ASSERT_EQ(0, rxl_parse_rule("allow proto udp dport 7001", &r, err,
+				    sizeof(err)));
+	ASSERT_EQ(0, rxl_fw_rule_append(&self->fw, CID, &r));
+	mk_tcp(&p, 4, 0, IN, 7000, 40000, SYN);
+	PASSES_IN(&p);
+	mk_tcp(&p, 6, 0, IN, 7000, 40000, SYN);
+	DROPPED_IN(&p);
+	FAMILIES {
+		mk_udp(&p, fam, IN, 7001, 40000);
+		PASSES_IN(&p);
+	}
+	EXPECT_EQ(1, rule_packets(self, CID, 3));
+	EXPECT_EQ(2, rule_packets(self, CID, 4));
+}
+
+/*
+ * Rules that judge every port: no summary of that protocol (a rule of
+ * any protocol, one with no port), and more ranges than the value holds
+ * (joined: the gap is judged, and no rule matches it).
+ */
+TEST_F_TIMEOUT(ct, port_summary_wide_rules, CT_CASE_TIMEOUT)
+{
+	static const char *const anyproto[] = {
+		"allow from " PEER4 "/32", "allow from " PEER6 "/128", NULL
+	};
+	static const char *const noport[] = {
+		"allow proto udp", "allow proto tcp dport 80", NULL
+	};
+	static const char *const many[] = {
+		"allow proto tcp dport 100", "allow proto tcp dport 200",
+		"allow proto tcp dport 300", "allow proto tcp dport 400",
+		"allow proto tcp dport 500", NULL
+	};
+	struct rxl_container v;
+	struct pkt p;
+	int fam;
+
+	ASSERT_EQ(0, cont_policy(&self->fw, CID, CONT4, CONT6, true,
+				 anyproto));
+	ASSERT_EQ(0, cont_val(self, CID, &v));
+	EXPECT_EQ(0, v.sum_valid);
+	FAMILIES {
+		mk_tcp(&p, fam, 0, IN, 45000, 9000, ACK);
+		PASSES_IN(&p);
+		mk_udp(&p, fam, IN, 45000, 9000);
+		PASSES_IN(&p);
+	}
+	EXPECT_EQ(4, rule_packets(self, CID, 0) + rule_packets(self, CID, 1));
+
+	ASSERT_EQ(0, cont_policy(&self->fw, CID, CONT4, CONT6, true, noport));
+	ASSERT_EQ(0, cont_val(self, CID, &v));
+	EXPECT_EQ(1U << RXL_SUM_TCP, v.sum_valid);
+	FAMILIES {
+		mk_udp(&p, fam, IN, 45000, 9000);
+		PASSES_IN(&p);
+		mk_tcp(&p, fam, 0, IN, 81, 9000, SYN);
+		DROPPED_IN(&p);
+	}
+	EXPECT_EQ(2, rule_packets(self, CID, 0));
+
+	ASSERT_EQ(0, cont_policy(&self->fw, CID, CONT4, CONT6, true, many));
+	ASSERT_EQ(0, cont_val(self, CID, &v));
+	EXPECT_EQ(RXL_SUM_RANGES, v.sum_n[RXL_SUM_TCP]);
+	FAMILIES {
+		int port;
+
+		for (port = 100; port <= 500; port += 100) {
+			mk_tcp(&p, fam, 0, IN, port, 9000, SYN);
+			PASSES_IN(&p);
+			mk_tcp(&p, fam, 0, IN, port + 1, 9000, SYN);
+			DROPPED_IN(&p);
+		}
+	}
+}
+
+/*
+ * Packets the summary does not decide: a later fragment (no ports)
+ * follows its first, which the entry passed on an unnamed port; an ICMP
+ * error about the tracked flow passes as related.
+ */
+TEST_F_TIMEOUT(ct, port_summary_frag_and_errors, CT_CASE_TIMEOUT)
+{
+	__u64 followed, related;
+	struct pkt p;
+	int fam;
+
+	ASSERT_EQ(0, put_entry(self, CID, CONT4, CONT6, 45000));
+	FAMILIES {
+		followed = EVENTS(RXL_STAT_FRAG_FOLLOWED);
+		mk_tcp(&p, fam, 0, IN, 45000, 9000, ACK);
+		frag(&p, fam, 70, 1);
+		PASSES_IN(&p);
+		mk_tcp(&p, fam, 0, IN, 45000, 9000, ACK);
+		frag(&p, fam, 70, 0);
+		PASSES_IN(&p);
+		EXPECT_EQ(followed + 1, EVENTS(RXL_STAT_FRAG_FOLLOWED));
+		/* A later fragment of a datagram not seen: dropped. */
+		mk_tcp(&p, fam, 0, IN, 45000, 9000, ACK);
+		frag(&p, fam, 71, 0);
+		DROPPED_IN(&p);
+		related = stat(self, RXL_CT_STAT_RELATED);
+		mk_error(&p, fam, fam == 4 ? E4_UNREACH : E6_UNREACH, 1,
+			 IPPROTO_TCP, 45000, 9000);
+		PASSES_IN(&p);
+		EXPECT_EQ(related + 1, stat(self, RXL_CT_STAT_RELATED));
+	}
 }
 
 TEST_HARNESS_MAIN

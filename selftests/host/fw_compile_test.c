@@ -651,4 +651,116 @@ TEST(direction_parse)
 					  &r, err, sizeof(err)));
 }
 
+/* Summary @i of @c is exactly the @n ranges lo0, hi0, lo1, hi1, ... */
+static bool sum_is(const struct rxl_container *c, int i, unsigned int n,
+		   const unsigned int *lohi)
+{
+	unsigned int k;
+
+	if (!(c->sum_valid & (1U << i)) || c->sum_n[i] != n)
+		return false;
+	for (k = 0; k < n; k++)
+		if (c->sum[i][k].lo != lohi[2 * k] ||
+		    c->sum[i][k].hi != lohi[2 * k + 1])
+			return false;
+	return true;
+}
+
+static int sum_of(const struct rxl_rule *r, unsigned int n,
+		  struct rxl_container *c)
+{
+	struct rxl_entry *e = NULL;
+	char why[WHY_LEN];
+	size_t ne = 0;
+	int err;
+
+	memset(c, 0xff, sizeof(*c));
+	err = rxl_expand(why, sizeof(why), r, n, &e, &ne);
+	if (!err)
+		rxl_port_sum(e, ne, c);
+	free(e);
+	return err;
+}
+
+/*
+ * The port summary: every ingress rule's ports (allow and drop, any
+ * source, both families) merged per protocol, egress rules and other
+ * protocols left out; past RXL_SUM_RANGES the narrowest gap is joined.
+ */
+TEST(port_sum)
+{
+	static const unsigned int tcp[] = { 80, 80, 440, 445, 8000, 8010 };
+	static const unsigned int udp[] = { 53, 53 };
+	static const unsigned int five[] = { 100, 100, 200, 210, 300, 400,
+					     500, 500 };
+	static const unsigned int joined[] = { 100, 100, 200, 210, 300, 441,
+					       500, 500 };
+	struct rxl_rule r[6] = {
+		rule(1, "10.0.0.1", 32, IPPROTO_TCP, 8000, 8010, false),
+		rule(2, NULL, 0, IPPROTO_TCP, 443, 445, true),
+		rule(3, "fd00::1", 128, IPPROTO_TCP, 440, 443, false),
+		rule(4, NULL, 0, IPPROTO_UDP, 53, 53, false),
+		rule(5, NULL, 0, IPPROTO_ICMP, 0, 0xffff, false),
+		rule(6, NULL, 0, IPPROTO_TCP, 80, 80, false),
+	};
+	struct rxl_container c, w;
+	struct rxl_entry e;
+	unsigned int k;
+
+	ASSERT_EQ(0, sum_of(r, 6, &c));
+	EXPECT_EQ(3, c.sum_valid);
+	EXPECT_TRUE(sum_is(&c, RXL_SUM_TCP, 3, tcp));
+	EXPECT_TRUE(sum_is(&c, RXL_SUM_UDP, 1, udp));
+	/* Adjacent ranges merge: 446-450 joins 440-445. */
+	r[5] = rule(6, NULL, 0, IPPROTO_TCP, 446, 450, false);
+	ASSERT_EQ(0, sum_of(r, 6, &c));
+	EXPECT_EQ(2, c.sum_n[RXL_SUM_TCP]);
+	EXPECT_EQ(440, c.sum[RXL_SUM_TCP][0].lo);
+	EXPECT_EQ(450, c.sum[RXL_SUM_TCP][0].hi);
+	/* An egress rule names no ingress port. */
+	r[5] = rule(6, NULL, 0, IPPROTO_TCP, 9000, 9000, false);
+	r[5].out = 1;
+	ASSERT_EQ(0, sum_of(r, 6, &c));
+	EXPECT_EQ(2, c.sum_n[RXL_SUM_TCP]);
+	/* A rule of any protocol: neither protocol is summarised. */
+	r[5] = rule(6, "10.0.0.0", 8, 0, 0, 0xffff, false);
+	ASSERT_EQ(0, sum_of(r, 6, &c));
+	EXPECT_EQ(0, c.sum_valid);
+	/* A TCP rule of every port: TCP unsummarised, UDP still. */
+	r[5] = rule(6, "10.0.0.0", 8, IPPROTO_TCP, 0, 0xffff, false);
+	ASSERT_EQ(0, sum_of(r, 6, &c));
+	EXPECT_EQ(1U << RXL_SUM_UDP, c.sum_valid);
+	/* No rule: both summarised, no port named. */
+	ASSERT_EQ(0, sum_of(r, 0, &c));
+	EXPECT_EQ(3, c.sum_valid);
+	EXPECT_EQ(0, c.sum_n[RXL_SUM_TCP]);
+	/* Five ranges: the narrowest gap (300-400 / 500) joins... */
+	r[0] = rule(1, NULL, 0, IPPROTO_TCP, 100, 100, false);
+	r[1] = rule(1, NULL, 0, IPPROTO_TCP, 200, 210, false);
+	r[2] = rule(1, NULL, 0, IPPROTO_TCP, 300, 400, false);
+	r[3] = rule(1, NULL, 0, IPPROTO_TCP, 500, 500, false);
+	r[4] = rule(1, NULL, 0, IPPROTO_TCP, 440, 441, true);
+	ASSERT_EQ(0, sum_of(r, 5, &c));
+	EXPECT_EQ(RXL_SUM_RANGES, c.sum_n[RXL_SUM_TCP]);
+	EXPECT_TRUE(sum_is(&c, RXL_SUM_TCP, 4, joined));
+	/* ...and the summary still covers every rule's ports. */
+	ASSERT_EQ(0, sum_of(r, 4, &w));
+	EXPECT_TRUE(sum_is(&w, RXL_SUM_TCP, 4, five));
+	EXPECT_TRUE(rxl_port_sum_covers(&c, &w));
+	EXPECT_FALSE(rxl_port_sum_covers(&w, &c));
+	/* An append adds one range to a live summary. */
+	rxl_add_entry(&e, &r[4], 4, 5);
+	rxl_port_sum_add(&w, &e);
+	EXPECT_TRUE(rxl_port_sum_covers(&w, &c));
+	for (k = 0; k < w.sum_n[RXL_SUM_TCP]; k++) {
+		EXPECT_LE(w.sum[RXL_SUM_TCP][k].lo, w.sum[RXL_SUM_TCP][k].hi);
+	}
+	/* A value without a summary covers anything; one with none not. */
+	w.sum_valid = 0;
+	EXPECT_TRUE(rxl_port_sum_covers(&w, &c));
+	c.sum_valid = 0;
+	w.sum_valid = 3;
+	EXPECT_FALSE(rxl_port_sum_covers(&w, &c));
+}
+
 TEST_HARNESS_MAIN
