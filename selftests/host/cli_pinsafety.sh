@@ -153,12 +153,15 @@ foreign "rxl_conts not mmapable" rxl_conts \
 	type array key "$k" value "$v" entries "$n"
 # The layout before the rules from anywhere moved into the value: a slot
 # of 768 bytes (two 380-byte buffers and the live word).
-[ "$v" -eq 1384 ] || rxl_fail "rxl_conts value size $v: want 1384"
+[ "$v" -eq 1456 ] || rxl_fail "rxl_conts value size $v: want 1456"
 foreign "rxl_conts of the layout before rules from anywhere" rxl_conts \
 	type array key "$k" value 768 entries "$n" flags "$f"
 # The layout before the folded counts of retired sets (1352 bytes).
 foreign "rxl_conts of the layout before folded counts" rxl_conts \
 	type array key "$k" value 1352 entries "$n" flags "$f"
+# The layout before the port summary (1384 bytes: two 672-byte values).
+foreign "rxl_conts of the layout before the port summary" rxl_conts \
+	type array key "$k" value 1384 entries "$n" flags "$f"
 
 # attach reuses pins: not a foreign one.
 read -r _ k v n f <<< "$(layout rxl_config)"
