@@ -523,11 +523,13 @@ cli container del db
 # all send with the uplink's MAC, told apart only by check 2.
 Q=rxl-cmq-$RXL_ID
 R=rxl-cmr-$RXL_ID
-if ip -n "$H" link add rxl-ipvt link u0 type ipvlan mode l2 2>/dev/null; then
+# A lower of its own: u0 already has an rx_handler (macvlan's, the NIC's),
+# which ipvlan refuses.
+ip -n "$H" link add u1 type veth peer name p1 netns "$P" || rxl_fail "veth u1"
+if ip -n "$H" link add rxl-ipvt link u1 type ipvlan mode l2 2>/dev/null; then
 	ip -n "$H" link del rxl-ipvt
 	rxl_netns "$Q"
 	rxl_netns "$R"
-	ip -n "$H" link add u1 type veth peer name p1 netns "$P" || rxl_fail "veth u1"
 	ip -n "$H" link set u1 up
 	rxl_ns_addrs "$P" p1 10.92.0.1/24
 	ip -n "$P" link set p1 up
