@@ -489,12 +489,8 @@ static int cni_parse_cont(struct cni_req *r, struct cli *c,
 	/*
 	 * Without a host-side device (macvlan, ipvlan), the check runs on
 	 * CNI_IFNAME's egress in CNI_NETNS (conntrack.rst, "The port check").
-	 * Not with 'hw' yet: the NIC's record keeps CNI_NETNS's cookie too
-	 * (cni_keep_netns()), and a later 'container set' of such a
-	 * container on rxlane's NIC was refused as "another namespace now"
-	 * (hwfilter_cni.py); the NIC's transmit check covers it there.
 	 */
-	port = !r->hw && !r->set_dev && r->netns && r->ifname &&
+	port = !r->set_dev && r->netns && r->ifname &&
 	       strlen(r->netns) < sizeof(r->set.cont.netns);
 	if (!r->set_dev && r->netns && !port)
 		fprintf(stderr, "rxlane-cni: CNI_NETNS '%s' is longer than %zu characters: '%s' is not bound by its interface (no anti-spoofing check there)\n",
