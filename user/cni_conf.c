@@ -468,14 +468,17 @@ static int cni_rules(struct cni_req *r, struct cli *c,
 
 /*
  * The policy's container words, plus "mac MAC" (the sandbox interface's,
- * checked by the CLI's parser) when it has a host-side device: the
- * anti-spoofing check runs there only (conntrack.rst, "Anti-spoofing").
+ * checked by the CLI's parser) when it has a host-side device, where the
+ * anti-spoofing check runs (conntrack.rst, "Anti-spoofing"); without
+ * one, "port CNI_IFNAME netns CNI_NETNS" (and its MAC): the check runs
+ * on that interface's egress in the container's namespace.
  */
 static int cni_parse_cont(struct cni_req *r, struct cli *c,
 			  const struct pol_cont *pc)
 {
 	int argc = pc->cont.argc, err;
-	char **argv = calloc(argc + 8, sizeof(*argv));
+	char **argv = calloc(argc + 12, sizeof(*argv));
+	bool port;
 
 	cni_lib_begin();
 	if (!argv) {
@@ -483,9 +486,24 @@ static int cni_parse_cont(struct cni_req *r, struct cli *c,
 		return -ENOMEM;
 	}
 	memcpy(argv, pc->cont.argv, argc * sizeof(*argv));
-	if (r->mac && r->set_dev) {
+	/*
+	 * Without a host-side device (macvlan, ipvlan), the check runs on
+	 * CNI_IFNAME's egress in CNI_NETNS (conntrack.rst, "The port check").
+	 */
+	port = !r->set_dev && r->netns && r->ifname &&
+	       strlen(r->netns) < sizeof(r->set.cont.netns);
+	if (!r->set_dev && r->netns && !port)
+		fprintf(stderr, "rxlane-cni: CNI_NETNS '%s' is longer than %zu characters: '%s' is not bound by its interface (no anti-spoofing check there)\n",
+			r->netns, sizeof(r->set.cont.netns) - 1, r->name);
+	if (r->mac && (r->set_dev || port)) {
 		argv[argc++] = "mac";
 		argv[argc++] = (char *)r->mac;
+	}
+	if (port) {
+		argv[argc++] = "port";
+		argv[argc++] = (char *)r->ifname;
+		argv[argc++] = "netns";
+		argv[argc++] = (char *)r->netns;
 	}
 	/* The NIC too, or XDP alone with the reason on stderr (the log). */
 	if (r->hw) {
@@ -500,6 +518,9 @@ static int cni_parse_cont(struct cni_req *r, struct cli *c,
 	c->ctx = "policy";
 	err = cli_parse_cont(c, argc, argv, &r->set.cont);
 	c->ctx = NULL;
+	/* Its ifindex there, and the namespace's cookie. */
+	if (!err && port)
+		err = cli_port_resolve(c, &r->set.cont, NULL, 0);
 	free(argv);
 	return err;
 }

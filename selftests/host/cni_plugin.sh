@@ -182,6 +182,48 @@ cni DEL 2 CNI_NETNS= <<< "$del_conf"
 [ -e "$PIN/cni_state" ] && rxl_fail "the last DEL left $PIN/cni_state"
 rxl_ok "DEL after the netns is gone, DEL without CNI_NETNS"
 
+# ---- no host-side device (macvlan, ipvlan): bound by CNI_IFNAME ------------
+# A prevResult with only the sandbox's interface, as macvlan's and
+# ipvlan's are: the container is bound by eth0 in its namespace, and the
+# anti-spoofing check runs on eth0's tc egress there, ahead of rxlane_tc
+# (conntrack.rst, "The port check"); DEL removes it.
+mkct 5 10.251.0.6
+c=$(conf 1.0.0 5 10.251.0.6 '.prevResult.interfaces = [.prevResult.interfaces[2]] |
+	.prevResult.ips[0].interface = 0')
+cni ADD 5 <<< "$c"
+[ "$RC" = 0 ] || rxl_fail "ADD without a host-side device: exit $RC: $OUT"
+name=$(name_of 5)
+"$RXL_CLI" -j container show "$name" | jq -e --arg ns "/run/netns/ct5-$SUF" \
+	'.container | .port == "eth0" and .netns == $ns and (has("dev") | not) and
+	 .mac == "02:00:00:00:00:03"' >/dev/null ||
+	rxl_fail "ADD without a host-side device: not bound by eth0: $("$RXL_CLI" container show "$name" 2>&1)"
+filters=$(tc -n "ct5-$SUF" filter show dev eth0 egress)
+echo "$filters" | grep -q rxlane_tc_port ||
+	rxl_fail "ADD without a host-side device: no port check on eth0's egress: $filters"
+# The check first (the lower priority number), rxlane_tc after it.
+[ "$(echo "$filters" | grep -o 'rxlane_tc[_a-z]*' | head -1)" = rxlane_tc_port ] ||
+	rxl_fail "the port check does not run before rxlane_tc: $filters"
+ip -n "ct5-$SUF" link set eth0 address 02:00:00:00:00:03
+ip -n "ct5-$SUF" addr add 10.251.0.77/32 dev eth0
+ip -n "ct5-$SUF" neigh replace 10.251.0.1 lladdr 02:00:00:00:00:09 dev eth0
+sp() { "$RXL_CLI" -j stats "$name" | jq -e '.containers[0].spoof.packets'; }
+before=$(sp) || rxl_fail "stats $name"
+ip netns exec "ct5-$SUF" ping -c 1 -W 1 -I 10.251.0.77 10.251.0.1 >/dev/null 2>&1
+[ "$(sp)" -gt "$before" ] ||
+	rxl_fail "a ping from 10.251.0.77 out of ct5's eth0: spoof counter $before -> $(sp)"
+before=$(sp)
+ip netns exec "ct5-$SUF" ping -c 1 -W 1 -I 10.251.0.6 10.251.0.1 >/dev/null 2>&1
+[ "$(sp)" = "$before" ] || rxl_fail "ct5's own ping counted as spoof"
+rxl_ok "ADD without a host-side device: bound by eth0 in its netns, a forged source dropped as spoof"
+cni CHECK 5 <<< "$c"
+[ "$RC" = 0 ] || rxl_fail "CHECK without a host-side device: exit $RC: $OUT"
+cni DEL 5 <<< "$c"
+[ "$RC" = 0 ] || rxl_fail "DEL without a host-side device: exit $RC: $OUT"
+has_cont "$name" && rxl_fail "DEL: container $name left"
+tc -n "ct5-$SUF" filter show dev eth0 egress | grep -q rxlane_tc &&
+	rxl_fail "DEL left a filter on eth0's egress: $(tc -n "ct5-$SUF" filter show dev eth0 egress)"
+rxl_ok "DEL without a host-side device: the port check and the container gone"
+
 # ---- the uplink 'device': attached by ADD, detached by the last DEL --------
 rxl_netns "upl-$SUF"
 ip link add "up$SUF" type veth peer name upp netns "upl-$SUF" ||
