@@ -571,13 +571,19 @@ int rxl_fw_container_del(struct rxl_fw *fw, __u32 id)
 	err = rxl_container_addrs(fw, id, ca);
 	if (!err && !ca->n) {
 		/*
-		 * A deletion killed between its addresses and its value left
-		 * the value live: it goes now, as it would have then.
+		 * A deletion killed after its addresses went left the rest:
+		 * the value live, its index entry, its transmit port, its
+		 * binding to a device, port or MAC (rxl_ports, which 'rxlane
+		 * check' would find bound to no container). They go now, as
+		 * they would have then.
 		 */
 		if (!rxl_cont_read(fw, id, &ca->val)) {
 			rxl_cont_clear(fw, id);
 			rxl_grace_period(fw);
 		}
+		rxl_idx_addrs_set(fw, id, NULL, 0);
+		bpf_map_delete_elem(fw->tx_ports, &id);
+		rxl_fw_port_unbind(fw, id);
 		err = rxl_fail(fw, -ENOENT, "container %u does not exist", id);
 	}
 	if (err)
