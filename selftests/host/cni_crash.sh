@@ -83,11 +83,14 @@ has_cont() {
 	"$RXL_CLI" -j container list |
 		jq -e --arg n "$1" '.containers | any(.name == $n)' >/dev/null
 }
-# hooks NS DEV: rxlane's XDP and tc egress filter on DEV, as words.
+# hooks NS DEV: rxlane's XDP and tc egress filters on DEV, as words: a
+# container's eth0 (no host-side device) has three, the conntrack's
+# rxlane_tc and the anti-spoofing rxlane_tc_port (conntrack.rst, "The port
+# check") on its egress.
 hooks() {
 	ip ${1:+-n "$1"} -d link show dev "$2" 2>/dev/null | grep -o 'prog/xdp'
 	tc ${1:+-n "$1"} filter show dev "$2" egress 2>/dev/null |
-		grep -o 'name rxlane_tc'
+		grep -o 'name rxlane_tc[a-z_]*'
 }
 
 # clean N OTHER WHEN: nothing of container N is left; container OTHER
@@ -108,7 +111,7 @@ clean() {
 	else
 		has_cont "$(name_of "$other")" ||
 			rxl_fail "$when: container $(name_of "$other") is gone"
-		[ "$(hooks "k$other-$SUF" eth0 | wc -l)" = 2 ] ||
+		[ "$(hooks "k$other-$SUF" eth0 | wc -l)" = 3 ] ||
 			rxl_fail "$when: container $other lost its programs"
 	fi
 	[ "$("$RXL_CLI" -j fw list | jq '[.rules[] | select(.container ==
@@ -123,8 +126,8 @@ add_ok() {
 	cni ADD "$1"
 	[ "$RC" = 0 ] || rxl_fail "$2: ADD: exit $RC: $OUT $(cat "$T/err")"
 	has_cont "$(name_of "$1")" || rxl_fail "$2: ADD made no container"
-	[ "$(hooks "k$1-$SUF" eth0 | wc -l)" = 2 ] ||
-		rxl_fail "$2: ADD: eth0 of k$1-$SUF has not XDP and tc: $(hooks "k$1-$SUF" eth0)"
+	[ "$(hooks "k$1-$SUF" eth0 | wc -l)" = 3 ] ||
+		rxl_fail "$2: ADD: eth0 of k$1-$SUF has not XDP, tc and the port check: $(hooks "k$1-$SUF" eth0)"
 }
 del_ok() {
 	cni DEL "$1"
