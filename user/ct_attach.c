@@ -446,6 +446,27 @@ static int cli_tc_port_off_in(struct cli *c, void *arg)
 }
 
 /*
+ * Whether the namespace @ct's port was recorded in is gone: its path
+ * removed, nothing bound there, or another namespace bound there since
+ * (cookies are never reused). Its interface went with it, and with it
+ * everything the check was to stop: nothing to attach, no error (a
+ * runtime's DEL, or 'port none', unbinds the container). @why says which.
+ */
+static bool cli_port_ns_gone(const struct cli_cont *ct, char *why,
+			     size_t len)
+{
+	__u64 cookie;
+	int fd;
+
+	fd = cli_netns_open(ct->netns, ct->netns_cookie, &cookie, why, len);
+	if (fd >= 0) {
+		close(fd);
+		return false;
+	}
+	return fd == -ENOENT || fd == -EINVAL || fd == -ESTALE;
+}
+
+/*
  * The check on @ct's device, if it has one that exists: attached with the
  * fast path's maps (c->maps_dir), where the binding is (fw_port.c). Or on
  * its own interface in its namespace, which must be there: the binding
@@ -461,6 +482,11 @@ static int cli_tc_port_on(struct cli *c, const struct cli_cont *ct)
 
 	if (c->dry_run)
 		return 0;
+	if (ct->port[0] && cli_port_ns_gone(ct, why, sizeof(why))) {
+		fprintf(stderr, "container '%s': no anti-spoofing check to attach to %s: %s (its interface went with its namespace)\n",
+			ct->name, ct->port, why);
+		return 0;
+	}
 	if (ct->port[0]) {
 		err = cli_in_netns(c, ct->netns, ct->netns_cookie,
 				   cli_tc_port_on_in, (void *)ct, why,

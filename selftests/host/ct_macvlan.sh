@@ -515,8 +515,29 @@ macvlan "$C" mC "10.91.0.5/24"
 cli container add z ip 10.91.0.5 port mC netns "$NSDIR/$C"
 port_filter "$C" mC || rxl_fail "no check on mC"
 ip netns del "$C"
+# A change to it is no error either (its interface went with the
+# namespace: nothing to attach), and check is clean.
+out=$(ip netns exec "$H" "$RXL_CLI" container set z default drop 2>&1) ||
+	rxl_fail "container set of a container whose namespace is gone: $out"
+echo "$out" | grep -q "no anti-spoofing check to attach to mC" ||
+	rxl_fail "container set, namespace gone: no word of it: '$out'"
+cli check >/dev/null
+# Its path bound to another namespace with an mC of its own: never tied
+# to it (the cookie), neither by a change nor by check --repair.
+rxl_netns "$C"
+macvlan "$C" mC "10.91.0.5/24"
+out=$(ip netns exec "$H" "$RXL_CLI" container set z default allow 2>&1) ||
+	rxl_fail "container set, its path rebound: $out"
+echo "$out" | grep -q "is another namespace now" ||
+	rxl_fail "container set, its path rebound: no word of it: '$out'"
+cli check --repair >/dev/null
+cli check >/dev/null
+port_filter "$C" mC &&
+	rxl_fail "the check was attached to mC of the namespace now at z's path"
 cli container del z
-rxl_ok "container del of a container whose namespace is gone"
+port_filter "$C" mC && rxl_fail "container del z left a check on the new mC"
+ip netns del "$C"
+rxl_ok "a container whose namespace is gone: set and check are no error and tie nothing to a new namespace at its path; del"
 cli container del db
 
 # ipvlan (the guest's kernel has it; the host's does not): containers that
