@@ -20,11 +20,13 @@
  * -I times instead issue 17's cases (Documentation/performance.rst): a
  * container of "allow proto udp dport 8080" + N-1 "allow proto tcp from
  * 11.x.y.z/32 dport 1000-1999" (two shapes), UDP and TCP hits, 10 and 1M
- * rules, and one shape. -b OLD_BENCH_OBJ loads a second benchmark object
- * (another build) on the same maps and times every rxlane variant with
- * both, interleaved in the same rounds; -b may be given up to MAX_OLD
- * times (variants old:, b2:, b3: ...), to compare several builds at once. Every variant also gets its
- * median per-round ratio to xdp-filter.
+ * rules, and one shape, and a TCP SYN the 10-rule set refuses (through
+ * the conntrack hook: two misses, a drop). -b OLD_BENCH_OBJ loads a
+ * second benchmark object (another build) on the same maps and times
+ * every rxlane variant with both, interleaved in the same rounds; -b may
+ * be given up to MAX_OLD times (variants old:, b2:, b3: ...), to compare
+ * several builds at once. Every variant also gets its median per-round
+ * ratio to xdp-filter.
  *
  * -C times instead connection tracking (issue 14; the comment above
  * add_ct()): an established flow of a default-drop container passed only
@@ -688,6 +690,14 @@ static void add_i17(const char *tag, int prog, unsigned int n_small,
 	add_variant("plain-i17-tcp-1shape", n_small, prog, XDP_PASS,
 		    "%splain-tcp-1shape-%u", tag, n_small);
 	mk_frame_proto(&vars[nvars - 1].pkt, 0, hit, c1, IPPROTO_TCP, 1500);
+	/*
+	 * A SYN no rule allows (default drop): the one case that enters the
+	 * conntrack hook (both tables missed, nothing created, dropped).
+	 */
+	add_variant("i17-vxlan-tcp-refused", n_small, prog, XDP_DROP,
+		    "%svxlan-tcp-refused-%u", tag, n_small);
+	mk_frame_proto(&vars[nvars - 1].pkt, RXL_TUN_VXLAN, "12.0.0.1", c2,
+		       IPPROTO_TCP, 1500);
 }
 
 static int prog_fd(struct bpf_object *obj, const char *name)
