@@ -20,11 +20,13 @@
  * -I times instead issue 17's cases (Documentation/performance.rst): a
  * container of "allow proto udp dport 8080" + N-1 "allow proto tcp from
  * 11.x.y.z/32 dport 1000-1999" (two shapes), UDP and TCP hits, 10 and 1M
- * rules, and one shape. -b OLD_BENCH_OBJ loads a second benchmark object
- * (another build) on the same maps and times every rxlane variant with
- * both, interleaved in the same rounds; -b may be given up to MAX_OLD
- * times (variants old:, b2:, b3: ...), to compare several builds at once. Every variant also gets its
- * median per-round ratio to xdp-filter.
+ * rules, and one shape, and a TCP SYN the 10-rule set refuses (through
+ * the conntrack hook: two misses, a drop). -b OLD_BENCH_OBJ loads a
+ * second benchmark object (another build) on the same maps and times
+ * every rxlane variant with both, interleaved in the same rounds; -b may
+ * be given up to MAX_OLD times (variants old:, b2:, b3: ...), to compare
+ * several builds at once. Every variant also gets its median per-round
+ * ratio to xdp-filter.
  *
  * -C times instead connection tracking (issue 14; the comment above
  * add_ct()): an established flow of a default-drop container passed only
@@ -688,6 +690,14 @@ static void add_i17(const char *tag, int prog, unsigned int n_small,
 	add_variant("plain-i17-tcp-1shape", n_small, prog, XDP_PASS,
 		    "%splain-tcp-1shape-%u", tag, n_small);
 	mk_frame_proto(&vars[nvars - 1].pkt, 0, hit, c1, IPPROTO_TCP, 1500);
+	/*
+	 * A SYN no rule allows (default drop): the one case that enters the
+	 * conntrack hook (both tables missed, nothing created, dropped).
+	 */
+	add_variant("i17-vxlan-tcp-refused", n_small, prog, XDP_DROP,
+		    "%svxlan-tcp-refused-%u", tag, n_small);
+	mk_frame_proto(&vars[nvars - 1].pkt, RXL_TUN_VXLAN, "12.0.0.1", c2,
+		       IPPROTO_TCP, 1500);
 }
 
 static int prog_fd(struct bpf_object *obj, const char *name)
@@ -764,7 +774,9 @@ static void print_targets(int rounds, unsigned int max_rules)
  * <-> CT_PORT passes only through its entry in the table. The same
  * container's rule-allowed packets are the stateless path. A second
  * object (its own maps) holds container CT_CID + 1, the same rules with
- * egress default drop, whose allowed new flows are tracked on ingress.
+ * egress default drop, whose allowed new flows are tracked on ingress; a
+ * third, its twin, the same container without egress default drop (the
+ * stateless new flow timed in an object of its own, like the tracked).
  * Objects that share every map but rxl_ct4 time the same hit with 1k to
  * 1M entries in the table. The tc egress program (-T) shares the first
  * object's maps. Every variant's events in rxl_ct_stats are checked
@@ -776,7 +788,7 @@ static void print_targets(int rounds, unsigned int max_rules)
 #define CT_PPORT	40000		/* the peer's */
 #define CT_EPORT	45000		/* the container's, named by no rule */
 #define CT_FRESH	100		/* single runs a round, fresh variants */
-#define CT_OBJS		(NFLOWS + 4)
+#define CT_OBJS		(NFLOWS + 5)
 #define TCP_ACK		0x10
 
 static const unsigned int ct_flows[] = { 1000, 10000, 100000, 1000000 };
@@ -784,8 +796,9 @@ static const unsigned int ct_flows[] = { 1000, 10000, 100000, 1000000 };
 
 static struct bpf_object *ct_objs[CT_OBJS];	/* closed at exit */
 static unsigned int ct_nobjs;
-static struct rxl_fw ct_fw_edrop;
-static int ct_fw_edrop_open;
+/* The two objects of their own: egress default drop, and its twin without. */
+static struct rxl_fw ct_fw_own[2];
+static int ct_fw_own_open[2];
 
 static int map_fd(struct bpf_object *obj, const char *name)
 {
@@ -909,17 +922,25 @@ static void ct_fresh(struct variant *v, struct bpf_object *obj,
 	v->key = *k;
 }
 
-/* The container with egress default drop, in its own object. */
-static int ct_edrop_world(const char *path, unsigned int nrules,
-			  struct bpf_object **obj)
+/*
+ * Container CT_CID + 1 with default drop and @nrules rules, in an object
+ * of its own (own maps, own JITed image): with egress default drop when
+ * @edrop (its allowed new flows are tracked on ingress), else its twin,
+ * which tracks nothing on ingress: the stateless new flow measured the
+ * same way (a fresh single run's time depends on which object runs it:
+ * Documentation/performance.rst, "The new flow, stage by stage").
+ */
+static int ct_own_world(const char *path, unsigned int nrules, int edrop,
+			struct bpf_object **obj)
 {
 	struct rxl_rule *r = bench_rules(nrules, 1);
+	struct rxl_fw *fw = &ct_fw_own[!!edrop];
 	struct rxl_addr a;
 	char addr[32];
 	struct rxl_cont_spec s = {
 		.id = CT_CID + 1, .addrs = &a, .naddrs = 1,
 		.vnis = bench_vnis, .nvnis = 3, .rules = r, .nrules = nrules,
-		.default_drop = true, .egress_drop = true,
+		.default_drop = true, .egress_drop = !!edrop,
 	};
 	int err = -ENOMEM;
 
@@ -929,19 +950,19 @@ static int ct_edrop_world(const char *path, unsigned int nrules,
 	if (err)
 		goto out;
 	ct_objs[ct_nobjs++] = *obj;
-	err = rxl_fw_open_obj(&ct_fw_edrop, *obj);
+	err = rxl_fw_open_obj(fw, *obj);
 	if (err)
 		goto out;
-	ct_fw_edrop_open = 1;
-	err = bench_tunnels(&ct_fw_edrop);
+	ct_fw_own_open[!!edrop] = 1;
+	err = bench_tunnels(fw);
 	if (err)
 		goto out;
 	cont_addr(addr, sizeof(addr), CT_CID + 1);
 	rxl_parse_addr(addr, &a);
-	err = rxl_fw_container_apply(&ct_fw_edrop, &s);
+	err = rxl_fw_container_apply(fw, &s);
 	if (err)
-		fprintf(stderr, "bench: egress-drop container: %s\n",
-			rxl_fw_error(&ct_fw_edrop));
+		fprintf(stderr, "bench: %s container: %s\n",
+			edrop ? "egress-drop" : "its twin", rxl_fw_error(fw));
 out:
 	free(r);
 	return err;
@@ -957,14 +978,15 @@ static int add_ct(struct rxl_fw *fw, struct bpf_object *obj, const char *path,
 {
 	int rx = prog_fd(obj, "rxlane_bench"), stats, tcbase, prog;
 	char cont[32], econt[32], hit[32], name[48];
-	struct bpf_object *e, *tc, *inst;
+	struct bpf_object *e, *twin, *tc, *inst;
 	struct rxl_ct4_key k, nk;
 	struct variant *v;
 	unsigned int i;
 
-	fprintf(stderr, "bench: ct: loading %u rules, twice\n", nrules);
+	fprintf(stderr, "bench: ct: loading %u rules, three times\n", nrules);
 	if (make_container(fw, CT_CID, nrules, 1) ||
-	    ct_edrop_world(path, nrules, &e))
+	    ct_own_world(path, nrules, 1, &e) ||
+	    ct_own_world(path, nrules, 0, &twin))
 		return -1;
 	stats = map_fd(obj, "rxl_ct_stats");
 	cont_addr(cont, sizeof(cont), CT_CID);
@@ -1036,6 +1058,13 @@ static int add_ct(struct rxl_fw *fw, struct bpf_object *obj, const char *path,
 		       CT_PPORT, CT_PORT, 0);
 	ct_key(&nk, CT_CID + 1, econt, hit, CT_PORT, CT_PPORT);
 	ct_fresh(v, e, &nk);
+	/* The same SYN to the twin: no egress drop, nothing tracked. */
+	snprintf(name, sizeof(name), "fresh-twin-new-vxlan-%u", nrules);
+	v = ct_variant("fresh", nrules, prog_fd(twin, "rxlane_bench"),
+		       XDP_PASS, map_fd(twin, "rxl_ct_stats"), -1, name);
+	mk_frame_ports(&v->pkt, RXL_TUN_VXLAN, hit, econt, IPPROTO_TCP,
+		       CT_PPORT, CT_PORT, 0);
+	ct_fresh(v, twin, &nk);
 
 	/*
 	 * The same hit with 1k..1M entries: one object per table, all
@@ -1223,6 +1252,14 @@ static void print_ct_targets(int rounds, unsigned int nrules,
 	       x, x > 0 && x <= 1.2 ? "met" : "MISSED");
 	printf("  %-50s %6.2fx\n", "  the same, both less fresh-xdp-drop",
 	       pair_med_over(a, b, "fresh-xdp-drop", rounds));
+	snprintf(b, sizeof(b), "fresh-twin-new-vxlan-%u", nrules);
+	x = pair_med(a, b, rounds, 1);
+	printf("  %-50s %6.2fx  %s\n",
+	       "new flow tracked / stateless, twin objects (<= 1.2x)", x,
+	       x > 0 && x <= 1.2 ? "met" : "MISSED");
+	snprintf(a, sizeof(a), "fresh-stateless-new-vxlan-%u", nrules);
+	printf("  %-50s %6.2fx\n", "  stateless: twin object / first object",
+	       pair_med(b, a, rounds, 1));
 	snprintf(a, sizeof(a), "ct-miss-vxlan-%u", nrules);
 	printf("  %-50s %6.2fx\n", "  refused, ct miss / stateless pass, net",
 	       pair_med(a, sl, rounds, 1));
@@ -1248,8 +1285,11 @@ static void print_ct_targets(int rounds, unsigned int nrules,
 /* Closes what add_ct() loaded. */
 static void ct_close(void)
 {
-	if (ct_fw_edrop_open)
-		rxl_fw_close(&ct_fw_edrop);
+	int i;
+
+	for (i = 0; i < 2; i++)
+		if (ct_fw_own_open[i])
+			rxl_fw_close(&ct_fw_own[i]);
 	while (ct_nobjs)
 		bpf_object__close(ct_objs[--ct_nobjs]);
 }
