@@ -46,7 +46,7 @@ USER_CFLAGS	+= $(shell $(PKG_CONFIG) --cflags $(CLI_LIBS) 2>/dev/null)
 USER_LDLIBS	+= $(shell $(PKG_CONFIG) --libs $(CLI_LIBS) 2>/dev/null || echo -ljansson -lcyaml -lyaml -lmnl)
 
 # BPF programs: bpf/NAME.bpf.c -> bpf/NAME.o -> user/NAME.skel.h
-BPF_PROGS	:= rxlane_xdp rxlane_tc
+BPF_PROGS	:= rxlane_xdp rxlane_tc rxlane_guard
 BPF_OBJS	:= $(patsubst %,bpf/%.o,$(BPF_PROGS))
 BPF_SKELS	:= $(patsubst %,user/%.skel.h,$(BPF_PROGS))
 BPF_HDRS	:= $(wildcard bpf/*.h include/*.h)

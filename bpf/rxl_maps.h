@@ -275,15 +275,8 @@ struct {
 	__uint(pinning, LIBBPF_PIN_BY_NAME);
 } rxl_ct_stats SEC(".maps");
 
-/* Anti-spoofing (include/rxlane_maps.h), written by user/fw_write.c. */
-struct {
-	__uint(type, BPF_MAP_TYPE_HASH);
-	__uint(max_entries, RXL_MAX_PORTS);
-	__uint(map_flags, BPF_F_NO_PREALLOC);
-	__type(key, struct rxl_port_key);
-	__type(value, struct rxl_port);
-	__uint(pinning, LIBBPF_PIN_BY_NAME);
-} rxl_ports SEC(".maps");
+/* Anti-spoofing: rxl_ports (rxl_ports.h, also the guard's). */
+#include "rxl_ports.h"
 
 struct {
 	__uint(type, BPF_MAP_TYPE_ARRAY);

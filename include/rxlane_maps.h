@@ -774,6 +774,12 @@ struct rxl_port_key {
 _Static_assert(sizeof(struct rxl_port_key) == 16, "rxl_port_key size");
 
 #define RXL_PORT_MAC		(1U << 0)	/* mac is set: checked */
+/*
+ * The key names a container's own interface in its namespace ('port IF
+ * netns PATH'), not a host-side device: that namespace is guarded
+ * (bpf/rxlane_guard.bpf.c) against sockets that send around tc egress.
+ */
+#define RXL_PORT_OWN		(1U << 1)
 
 struct rxl_port {
 	__u32 id;		/* the container */

@@ -563,6 +563,14 @@ int cli_tc_detach(struct cli *c, const char *dev, int ifindex);
 int cli_tc_port_sync(struct cli *c, const struct cli_cont *from,
 		     const struct cli_cont *to);
 /*
+ * The guard (ct_guard.c): no PACKET_QDISC_BYPASS, no AF_XDP socket in a
+ * namespace that holds a container's own interface. Attached to the
+ * cgroup v2 root once, its link pinned beside the maps; 0 when it is.
+ */
+int cli_port_guard(struct cli *c);
+/* Whether rxlane's guard is attached for the maps in c->maps_dir. */
+bool cli_port_guarded(struct cli *c);
+/*
  * Whether @ct's check is on its interface's egress, or nothing can be
  * told (no port; its namespace or interface gone): true. False only when
  * the interface is there without rxlane's check.

@@ -165,8 +165,16 @@ static void chk_hw(struct chk *k, const struct cli_set *sets, unsigned int n)
 static void chk_port_progs(struct chk *k, const struct cli_cont *all,
 			   unsigned int n)
 {
+	bool guard = false;
 	unsigned int i;
 
+	for (i = 0; i < n; i++)
+		guard |= all[i].port[0] != 0;
+	/* The guard of their namespaces (ct_guard.c): once for them all. */
+	if (guard && !k->c->dry_run && !cli_port_guarded(k->c))
+		chk_report(k, NULL, -1, k->repair && !cli_port_guard(k->c),
+			   "the guard against sockets that send around the anti-spoofing check (%s/rxl_guard_link) is not attached",
+			   k->c->maps_dir);
 	for (i = 0; i < n; i++) {
 		if (!all[i].port[0] || cli_tc_port_attached(k->c, &all[i]))
 			continue;

@@ -495,7 +495,8 @@ static int cli_tc_port_on(struct cli *c, const struct cli_cont *ct)
 			return cli_err(c, CLI_ERR, ct->port,
 				       "container '%s': cannot attach the anti-spoofing check to %s: %s",
 				       ct->name, ct->port, why);
-		return err;
+		/* No socket of its namespace may send around the check. */
+		return err ?: cli_port_guard(c);
 	}
 	if (!ifindex)
 		return 0;

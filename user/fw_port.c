@@ -188,6 +188,8 @@ static int rxl_port_want(const struct rxl_cont_spec *s,
 		k->netns = s->port_netns;
 		if (!k->netns)
 			return -EOPNOTSUPP;
+		/* Its namespace is guarded (bpf/rxlane_guard.bpf.c). */
+		p->flags |= RXL_PORT_OWN;
 	} else if (s->redirect_ifindex > 0) {
 		k->ifindex = s->redirect_ifindex;
 		k->netns = rxl_netns_cookie();

@@ -118,12 +118,33 @@ elif cmd in ('frame', 'arp'):
         ip = ip[:10] + struct.pack('!H', ~c & 0xffff) + ip[12:]
         eth = mac(dmac) + mac(smac) + b'\x08\x00' + ip + udp
     s = socket.socket(socket.AF_PACKET, socket.SOCK_RAW)
+    if sys.argv[-1] == 'bypass':	# around tc egress, if it may
+        try:
+            s.setsockopt(263, 20, 1)	# PACKET_QDISC_BYPASS
+        except PermissionError:
+            pass
     s.bind((dev, 0))
     try:
         s.send(eth)
     except OSError as e:	# ENOBUFS: dropped on its way (tc)
         if e.errno != 105:
             raise
+elif cmd == 'guard':
+    # guard: what the sockets that send around tc egress may do here:
+    # "bypass=ok|ERR xdp=ok|ERR" (PACKET_QDISC_BYPASS on; an AF_XDP
+    # socket's XDP_UMEM_REG, of nothing: EINVAL when it may ask).
+    import errno
+    def try_(f):
+        try:
+            f()
+            return 'ok'
+        except OSError as e:
+            return errno.errorcode.get(e.errno, str(e.errno))
+    s = socket.socket(socket.AF_PACKET, socket.SOCK_RAW)
+    r = ['bypass=' + try_(lambda: s.setsockopt(263, 20, 1))]
+    x = socket.socket(44, socket.SOCK_RAW)		# AF_XDP
+    r.append('xdp=' + try_(lambda: x.setsockopt(283, 4, bytes(32))))
+    print(' '.join(r))
 PYEOF
 py() { local ns=$1; shift; ip netns exec "$ns" python3 "$PY/cm.py" "$@"; }
 cli() { ip netns exec "$H" "$RXL_CLI" "$@" || rxl_fail "rxlane $*"; }
@@ -388,6 +409,38 @@ spoofed web "web sends its sibling db a frame from 10.91.0.1 (P's)" ssib \
 [ "$(at_db ssib)" = 0 ] || rxl_fail "db's sink received web's forged frame"
 spoofed web "web sends from db's IPv6 address" sport6 \
 	py "$A" send fd91::3 fd91::1 9001 sport6 1
+# Around the check: a packet socket with PACKET_QDISC_BYPASS, an AF_XDP
+# socket send without tc egress. The guard refuses both in web's
+# namespace (EPERM); the forgery then takes tc's path and is dropped.
+spoofed web "web forges db's MAC and address with PACKET_QDISC_BYPASS" sbyp \
+	py "$A" frame mA "$MAC_B" "$MAC_P" 10.91.0.3 10.91.0.1 9001 sbyp bypass
+g=$(py "$A" guard)
+[ "$g" = "bypass=EPERM xdp=EPERM" ] ||
+	rxl_fail "web's namespace: sockets that send around tc egress: $g"
+g=$(py "$P" guard)
+case $g in
+"bypass=ok xdp="*) [ "${g#*xdp=}" != EPERM ] ||
+	rxl_fail "P's namespace (no container's port) guarded: $g" ;;
+*) rxl_fail "P's namespace (no container's port) guarded: $g" ;;
+esac
+bpftool -j link show pinned "$RXLANE_PIN_DIR/rxl_guard_link" |
+	jq -e '.type == "cgroup" and .attach_type == "cgroup_setsockopt"' >/dev/null ||
+	rxl_fail "no guard link: $(bpftool link show pinned "$RXLANE_PIN_DIR/rxl_guard_link" 2>&1)"
+rxl_ok "web's namespace guarded: PACKET_QDISC_BYPASS and AF_XDP refused (EPERM), P's not ($g)"
+# The guard's pin removed: it is detached; check says so, --repair
+# attaches it again.
+rm "$RXLANE_PIN_DIR/rxl_guard_link"
+g=$(py "$A" guard)
+[ "${g%% *}" = bypass=ok ] || rxl_fail "guard unpinned, still refusing: $g"
+out=$(ip netns exec "$H" "$RXL_CLI" check 2>&1) &&
+	rxl_fail "check with the guard detached exits 0: $out"
+echo "$out" | grep -q "the guard against sockets that send around" ||
+	rxl_fail "check with the guard detached: $out"
+cli check --repair >/dev/null
+cli check >/dev/null
+[ "$(py "$A" guard)" = "bypass=EPERM xdp=EPERM" ] ||
+	rxl_fail "check --repair: web's namespace not guarded again: $(py "$A" guard)"
+rxl_ok "the guard detached: check reports it, --repair attaches it again"
 
 # Bad input: a clear error, exit 1, nothing changed.
 # refused WHAT WANT ARGS...: 'rxlane ARGS' exits 1 saying WANT; the
@@ -450,6 +503,8 @@ until [ "$(arrived sfree)" = 1 ]; do
 	sleep 0.2
 done
 rxl_ok "port none: the check and binding gone, the forgery passes the uplink (what check 1 cannot see)"
+g=$(py "$A" guard)
+[ "${g%% *}" = bypass=ok ] || rxl_fail "port none: web's namespace still guarded: $g"
 cli container set web port mA netns "$NSDIR/$A"
 spoofed web "web (its port again) forges db's MAC and address" sback \
 	py "$A" frame mA "$MAC_B" "$MAC_P" 10.91.0.3 10.91.0.1 9001 sback
