@@ -252,6 +252,13 @@ void rxl_fw_port_undo(struct rxl_fw *fw, __u32 id,
 		      const struct rxl_port_undo *u);
 void rxl_fw_port_unbind(struct rxl_fw *fw, __u32 id);
 /*
+ * The binding @old (a container as it was before a change) implies,
+ * removed when it is still @old->id's in rxl_ports but no longer the one
+ * rxl_cont_port points to: what a move killed between the new binding
+ * and the old one's removal leaves (cli_recover()).
+ */
+void rxl_fw_port_forget(struct rxl_fw *fw, const struct rxl_cont_spec *old);
+/*
  * rxl_config's count of MAC bindings (mac_bound) set to those in
  * rxl_ports: after a killed change, which may have left it too high.
  */

@@ -301,6 +301,22 @@ void rxl_fw_port_unbind(struct rxl_fw *fw, __u32 id)
 		rxl_port_unbind(fw, id);
 }
 
+void rxl_fw_port_forget(struct rxl_fw *fw, const struct rxl_cont_spec *old)
+{
+	struct rxl_port_key k, have;
+	struct rxl_port p, got;
+
+	if (fw->ports < 0 || fw->cont_port < 0 || old->id >= fw->max_conts ||
+	    rxl_port_want(old, &k, &p) || !rxl_port_key_set(&k))
+		return;
+	if (bpf_map_lookup_elem(fw->ports, &k, &got) || got.id != old->id)
+		return;		/* not bound, or another container's now */
+	if (!bpf_map_lookup_elem(fw->cont_port, &old->id, &have) &&
+	    !memcmp(&have, &k, sizeof(k)))
+		return;		/* still its binding */
+	rxl_port_drop(fw, &k);
+}
+
 int rxl_fw_port_verify(struct rxl_fw *fw, const struct rxl_cont_spec *s,
 		       char *why, size_t len)
 {
