@@ -49,6 +49,7 @@
 #include <unistd.h>
 
 #include <bpf/bpf.h>
+#include <bpf/libbpf.h>
 
 #define GP_MAPS		64
 
