@@ -290,8 +290,8 @@ int cli_sync(struct cli *c, const struct cli_set *old,
 	 * error: the container falls back to XDP, recorded.
 	 */
 	cli_hw_step(c, old ? &old->cont : NULL, new);
-	/* Done, but an old address stayed: the intent stays for it. */
-	if (c->fw_open && c->fw.addrs_left)
+	/* Done, but an old address or binding stayed: the intent stays. */
+	if (c->fw_open && (c->fw.addrs_left || c->fw.port_left))
 		return cli_err(c, CLI_ERR, named->cont.name,
 			       "container '%s': the change is made, but %s; the next command removes it",
 			       named->cont.name, rxl_fw_error(&c->fw));
@@ -395,7 +395,7 @@ int cli_recover(struct cli *c)
 				cli_hw_step(c, (in.flags & CLI_INTENT_OLD) ?
 					    &in.old : NULL, &s);
 			/* An old address stayed: the intent stays for it. */
-			if (!err && c->fw.addrs_left)
+			if (!err && (c->fw.addrs_left || c->fw.port_left))
 				err = cli_err(c, CLI_ERR, in.new.name, "%s",
 					      rxl_fw_error(&c->fw));
 			cli_set_free(&s);

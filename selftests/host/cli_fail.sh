@@ -371,7 +371,7 @@ port_state() {
 	ip netns exec "$PN" ping -c 1 -W 2 -I 10.200.5.1 10.200.5.254 >/dev/null ||
 		rxl_fail "$what: pt's own address refused on eP"
 	s0=$(pt_spoofs) || rxl_fail "$what: stats -j pt"
-	ip netns exec "$PN" ping -c 1 -W 0.5 -I 10.200.5.99 10.200.5.254 >/dev/null &&
+	ip netns exec "$PN" ping -c 1 -W 0.5 -I 10.200.5.99 10.200.5.254 >/dev/null 2>&1 &&
 		rxl_fail "$what: a spoofed source passed eP (eP no longer pt's)"
 	s1=$(pt_spoofs)
 	[ "$s1" -gt "$s0" ] ||
