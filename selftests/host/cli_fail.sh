@@ -12,6 +12,9 @@
 #     program, fp_probe) to every address are those before it;
 #   - the next command (an unrelated container added, or deleted) works;
 #   - 'rxlane check' then finds nothing (maps and records agree).
+# At the end, the same for a container's own interface ('port IF netns
+# PATH': add, set from none, set to another interface, set none), each
+# tc attach failed too (crash_at.so's RXLANE_FAIL_TC_AT).
 # Writes of the address cache (rxl_acache) are not failed: fw.c ignores a
 # failed one (rxl_acache_put() returns nothing), so each would end the
 # sweep of its command with a success.
