@@ -14,7 +14,8 @@
 #   - 'rxlane check' then finds nothing (maps and records agree).
 # At the end, the same for a container's own interface ('port IF netns
 # PATH': add, set from none, set to another interface, set none), each
-# tc attach failed too (crash_at.so's RXLANE_FAIL_TC_AT).
+# tc attach failed too (crash_at.so's RXLANE_FAIL_TC_AT), and each killed
+# (SIGKILL) after each of its map updates.
 # Writes of the address cache (rxl_acache) are not failed: fw.c ignores a
 # failed one (rxl_acache_put() returns nothing), so each would end the
 # sweep of its command with a success.
@@ -297,6 +298,8 @@ rxl_ok "the host-side device keeps its binding through failed changes"
 # in PN are all the state before the command (or all the state after),
 # with nothing half bound; on eP a spoofed ping is dropped and counted as
 # pt's spoof whenever pt is bound by eP; 'rxlane check' finds nothing.
+# Then each is killed after each of its map updates: after the next
+# command, the same holds of the state before or the state after.
 PN=rxl-fpn-$RXL_ID
 PNS=/run/netns/$PN
 rxl_netns "$PN"
@@ -406,7 +409,7 @@ port_after() {
 # walk_port_change FROM TO ARGS...: 'rxlane ARGS' from state FROM, each of
 # its map updates and tc attaches failing in turn.
 walk_port_change() {
-	local from=$1 to=$2 n t k rc failed=0
+	local from=$1 to=$2 n t k rc got out failed=0
 
 	shift 2
 	port_setup "$from"
@@ -432,6 +435,24 @@ walk_port_change() {
 	done
 	[ "$failed" -gt 0 ] || rxl_fail "'$*': no failure of its $n updates and $t attaches was refused"
 	rxl_ok "'$*' ($from -> $to): the state before or after, nothing half bound, check clean, after each of $failed failures ($n map updates, $t tc attaches)"
+	# SIGKILL after each map update: after the next command (which
+	# finishes an interrupted change), the state before or after, whole.
+	for ((k = 1; k <= n; k++)); do
+		port_setup "$from"
+		rxl_shim_run RXLANE_CRASH_AT="$k" -- "$@" >/dev/null 2>&1
+		rxl_cli container add ptmp ip 10.200.9.7 >/dev/null &&
+			rxl_cli container del ptmp >/dev/null ||
+			rxl_fail "'$*' killed at update $k of $n: the next command failed"
+		got=$(rxl_cli -j container show pt 2>/dev/null |
+			jq -r '.container.port // "none"')
+		[ -n "$got" ] || got=absent
+		[ "$got" = "$from" ] || [ "$got" = "$to" ] ||
+			rxl_fail "'$*' killed at update $k of $n: pt is listed with port $got"
+		port_state "$got" "'$*' killed at update $k of $n, then the next command"
+		out=$(rxl_cli check 2>&1) ||
+			rxl_fail "'$*' killed at update $k of $n, then the next command: rxlane check: $out"
+	done
+	rxl_ok "'$*' killed at each of its $n map updates: after the next command, the state before or after, whole; check clean"
 }
 walk_port_change absent eP container add pt ip 10.200.5.1 port eP netns "$PNS"
 walk_port_change none eP container set pt port eP netns "$PNS"
