@@ -584,6 +584,16 @@ bool cli_tc_port_attached(struct cli *c, const struct cli_cont *ct);
  */
 int cli_port_resolve(struct cli *c, struct cli_cont *ct,
 		     const struct cli_cont *all, unsigned int n);
+/*
+ * Where @ct's port is now (cmd_container.c): IF's ifindex in the recorded
+ * namespace (entered only while the path names the namespace of the
+ * recorded cookie) in *@ifindex, which differs from the recorded one when
+ * IF was deleted and made again. -ENODEV: no IF there now; -ESTALE: the
+ * path names another namespace now; another -errno: the namespace is
+ * gone or cannot be entered (@why says which). Prints nothing.
+ */
+int cli_port_now(struct cli *c, const struct cli_cont *ct, __u32 *ifindex,
+		 char *why, size_t len);
 
 int cmd_attach(struct cli *c, int argc, char **argv);
 int cmd_detach(struct cli *c, int argc, char **argv);

@@ -290,8 +290,8 @@ int cli_sync(struct cli *c, const struct cli_set *old,
 	 * error: the container falls back to XDP, recorded.
 	 */
 	cli_hw_step(c, old ? &old->cont : NULL, new);
-	/* Done, but an old address stayed: the intent stays for it. */
-	if (c->fw_open && c->fw.addrs_left)
+	/* Done, but an old address or binding stayed: the intent stays. */
+	if (c->fw_open && (c->fw.addrs_left || c->fw.port_left))
 		return cli_err(c, CLI_ERR, named->cont.name,
 			       "container '%s': the change is made, but %s; the next command removes it",
 			       named->cont.name, rxl_fw_error(&c->fw));
@@ -312,6 +312,24 @@ int cli_sync(struct cli *c, const struct cli_set *old,
 }
 
 /* ---- recovery ---------------------------------------------------------- */
+
+/*
+ * The binding of @old, the container before the interrupted change, when
+ * the change moved it and was killed after the container's pointer moved
+ * but before the old binding went (rxl_fw_port_move()'s order): removed,
+ * or 'rxlane check' would find it belonging to nobody.
+ */
+static void cli_port_forget(struct cli *c, const struct cli_cont *old)
+{
+	struct cli_set s = { .cont = *old };
+	struct rxl_addr a[CLI_MAX_ADDRS];
+	struct rxl_cont_spec spec;
+	struct rxl_rule *r = NULL;
+
+	if (cli_spec_of(&s, &spec, a, &r) != -ENOMEM)
+		rxl_fw_port_forget(&c->fw, &spec);
+	free(r);
+}
 
 int cli_recover(struct cli *c)
 {
@@ -368,6 +386,8 @@ int cli_recover(struct cli *c)
 			 * The killed change may have bound a device or port
 			 * and not attached its check, or not removed it.
 			 */
+			if (!err && (in.flags & CLI_INTENT_OLD))
+				cli_port_forget(c, &in.old);
 			if (!err)
 				cli_tc_port_sync(c, (in.flags & CLI_INTENT_OLD) ?
 						 &in.old : NULL, &s.cont);
@@ -375,7 +395,7 @@ int cli_recover(struct cli *c)
 				cli_hw_step(c, (in.flags & CLI_INTENT_OLD) ?
 					    &in.old : NULL, &s);
 			/* An old address stayed: the intent stays for it. */
-			if (!err && c->fw.addrs_left)
+			if (!err && (c->fw.addrs_left || c->fw.port_left))
 				err = cli_err(c, CLI_ERR, in.new.name, "%s",
 					      rxl_fw_error(&c->fw));
 			cli_set_free(&s);

@@ -14,6 +14,8 @@
  *   - anti-spoofing bindings that no container record explains;
  *   - a container with hw that the NIC does not hold as its record says
  *     (cli_hw.c);
+ *   - a container whose port ('port IF netns PATH') was deleted and made
+ *     again under another ifindex (--repair moves it to the new one);
  *   - rule keys of no container's set, address cache slots that disagree
  *     with the address maps, rule records of no container.
  * Exit 1 when anything was found (with --repair: when anything is left
@@ -46,7 +48,7 @@ static void chk_report(struct chk *k, const char *name, long id,
 		       bool repaired, const char *fmt, ...)
 {
 	struct cli *c = k->c;
-	char msg[256];
+	char msg[320];
 	va_list ap;
 
 	va_start(ap, fmt);
@@ -183,6 +185,120 @@ static void chk_port_progs(struct chk *k, const struct cli_cont *all,
 			   "its anti-spoofing check is not attached to the egress of %s in netns %s",
 			   all[i].port, all[i].netns);
 	}
+}
+
+/* The container of @all (@n) other than @self bound by @ifindex there. */
+static const struct cli_cont *chk_port_owner(const struct cli_cont *all,
+					     unsigned int n,
+					     const struct cli_cont *self,
+					     __u32 ifindex)
+{
+	unsigned int i;
+
+	for (i = 0; i < n; i++)
+		if (all[i].id != self->id && all[i].port[0] &&
+		    all[i].port_ifindex == ifindex &&
+		    all[i].netns_cookie == self->netns_cookie)
+			return &all[i];
+	return NULL;
+}
+
+/*
+ * A container bound by its own interface ('port IF netns PATH') is bound
+ * by the ifindex IF had when it was named. IF deleted and made again in
+ * the same namespace (a runtime restarting the container's network) has
+ * another: the binding (rxl_ports) and the check name the old one, and
+ * nothing checks the new one. Reported; --repair re-resolves it through
+ * cli_sync(), as 'container set NAME port IF netns PATH' would: the
+ * record's port_ifindex, the binding and the check move to the new
+ * interface together, under the intent record (a kill leaves the old
+ * state or the new one, and the next command finishes it). @all and
+ * @sets then hold the new ifindex, for chk_port_progs(). A port gone with
+ * no replacement, or a namespace gone or rebound, is no problem here
+ * (chk_port_notes()).
+ */
+static void chk_port_moved(struct chk *k, struct cli_cont *all,
+			   struct cli_set *sets, unsigned int n)
+{
+	const struct cli_cont *owner;
+	struct cli_set new;
+	char why[256];
+	unsigned int i;
+	__u32 now;
+	bool fixed;
+
+	for (i = 0; i < n; i++) {
+		if (!all[i].port[0] ||
+		    cli_port_now(k->c, &all[i], &now, why, sizeof(why)) ||
+		    now == all[i].port_ifindex)
+			continue;
+		owner = chk_port_owner(all, n, &all[i], now);
+		if (owner) {
+			chk_report(k, all[i].name, -1, false,
+				   "its port %s in netns %s is ifindex %u now, not %u, and that is container '%s''s port: not checked as its own",
+				   all[i].port, all[i].netns, now,
+				   all[i].port_ifindex, owner->name);
+			continue;
+		}
+		new = sets[i];
+		new.cont.port_ifindex = now;
+		fixed = k->repair && !cli_sync(k->c, &sets[i], &new);
+		chk_report(k, all[i].name, -1, fixed,
+			   "its port %s in netns %s is ifindex %u now, not %u (deleted and made again): its anti-spoofing binding and check are on the old one, the new one is not checked",
+			   all[i].port, all[i].netns, now,
+			   all[i].port_ifindex);
+		if (fixed)
+			all[i].port_ifindex = sets[i].cont.port_ifindex = now;
+	}
+}
+
+/*
+ * What is no problem but is said (text: "container 'NAME': note: ...",
+ * -j: "notes"): a port gone from its namespace with no replacement, a
+ * namespace gone, a path that names another namespace now. Nothing can
+ * send through the interface the binding names (its namespace's cookie
+ * is never used again), so nothing is unchecked that was; the runtime's
+ * DEL (or 'container del') removes the container, and other commands are
+ * not refused for it.
+ */
+static int chk_port_notes(struct chk *k)
+{
+	struct cli *c = k->c;
+	struct cli_cont *all = NULL;
+	unsigned int n = 0, i;
+	char why[256], msg[640];
+	__u32 now;
+	int err = cli_cont_all(c, &all, &n);
+
+	if (err)
+		return err;
+	cli_open_array(c, "notes");
+	for (i = 0; i < n; i++) {
+		if (!all[i].port[0])
+			continue;
+		err = cli_port_now(c, &all[i], &now, why, sizeof(why));
+		if (!err)
+			continue;
+		if (err == -ENODEV)
+			snprintf(msg, sizeof(msg),
+				 "its port %s (ifindex %u) is gone from netns %s: nothing sends through it; 'container set %s port IF netns PATH' binds another",
+				 all[i].port, all[i].port_ifindex, all[i].netns,
+				 all[i].name);
+		else
+			snprintf(msg, sizeof(msg),
+				 "its namespace is gone or another one now (%s): its port %s is not checked there; the runtime's DEL (container del) removes it",
+				 why, all[i].port);
+		cli_open_object(c, NULL);
+		cli_print_str(c, CLI_TEXT, NULL, "container '%s': note: ",
+			      all[i].name);
+		cli_print_str(c, CLI_ANY, "note", "%s", msg);
+		cli_print_str(c, CLI_JSON, "container", NULL, all[i].name);
+		cli_print_nl(c);
+		cli_close(c);
+	}
+	cli_close(c);
+	free(all);
+	return 0;
 }
 
 /* Container ids in the fast path that no record names. */
@@ -384,6 +500,8 @@ static int chk_run(struct chk *k)
 		if (!err)
 			chk_hw(k, sets, n);
 		if (!err)
+			chk_port_moved(k, all, sets, n);
+		if (!err)
 			chk_port_progs(k, all, n);
 	}
 	err = err ?: chk_records(k, all, n);
@@ -491,6 +609,8 @@ int cmd_check(struct cli *c, int argc, char **argv)
 			   dead);
 	err = chk_run(&k);
 	cli_close(c);
+	if (!err)
+		err = chk_port_notes(&k);
 	if (!err && k.repair && k.found) {
 		/* What is left after the repairs is what counts. */
 		struct chk again = { .c = c, .quiet = true };

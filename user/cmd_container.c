@@ -329,6 +329,19 @@ int cli_port_resolve(struct cli *c, struct cli_cont *ct,
 	return 0;
 }
 
+int cli_port_now(struct cli *c, const struct cli_cont *ct, __u32 *ifindex,
+		 char *why, size_t len)
+{
+	struct cli_cont t = *ct;
+	int err;
+
+	why[0] = '\0';
+	err = cli_in_netns(c, ct->netns, ct->netns_cookie, cli_port_index_in,
+			   &t, why, len);
+	*ifindex = err ? 0 : t.port_ifindex;
+	return err;
+}
+
 /* " port IF netns PATH" as text, "port", "netns" under -j. */
 static void cli_print_port(struct cli *c, const struct cli_cont *ct)
 {

@@ -64,6 +64,7 @@ struct rxl_fw {
 	__u32 max_conts;		/* ... of rxl_cont_cnt: ids below */
 	bool keys_left;			/* a set's keys failed to go */
 	bool addrs_left;		/* an old address failed to go */
+	bool port_left;			/* an old binding failed to go */
 	unsigned long addrs_walked;	/* by rxl_walk_addrs() (tests) */
 	unsigned long keys_walked;	/* rule keys read or deleted (tests) */
 	unsigned long slots_visited;	/* slot bitmap words read (tests) */
@@ -213,7 +214,10 @@ struct rxl_cont_spec {
  * An address @s drops that cannot be deleted once the others are flipped
  * leaves the change standing: 0, with @fw->addrs_left set and the reason
  * in rxl_fw_error(); that address still judges by the old set, which is
- * kept, and applying @s again removes both.
+ * kept, and applying @s again removes both. The old anti-spoofing binding
+ * of a container moved to another (rxl_fw_port_move()) that cannot be
+ * deleted leaves it standing too: 0, with @fw->port_left set (the
+ * caller's recovery removes it: rxl_fw_port_forget()).
  *
  * Context: takes the pin directory's lock unless the caller holds it.
  * Return: 0 or -errno (rxl_fw_error() says why).
@@ -251,6 +255,13 @@ int rxl_fw_port_move(struct rxl_fw *fw, const struct rxl_cont_spec *s,
 void rxl_fw_port_undo(struct rxl_fw *fw, __u32 id,
 		      const struct rxl_port_undo *u);
 void rxl_fw_port_unbind(struct rxl_fw *fw, __u32 id);
+/*
+ * The binding @old (a container as it was before a change) implies,
+ * removed when it is still @old->id's in rxl_ports but no longer the one
+ * rxl_cont_port points to: what a move killed between the new binding
+ * and the old one's removal leaves (cli_recover()).
+ */
+void rxl_fw_port_forget(struct rxl_fw *fw, const struct rxl_cont_spec *old);
 /*
  * rxl_config's count of MAC bindings (mac_bound) set to those in
  * rxl_ports: after a killed change, which may have left it too high.

@@ -150,25 +150,38 @@ static int rxl_port_put(struct rxl_fw *fw, const struct rxl_port_key *k,
 	return bpf_map_update_elem(fw->ports, k, p, 0);
 }
 
-/* rxl_ports[@k] deleted; the count lowered after, for a MAC. */
-static void rxl_port_drop(struct rxl_fw *fw, const struct rxl_port_key *k)
+/*
+ * rxl_ports[@k] deleted; the count lowered after, for a MAC. 0 (also when
+ * it was not there), or -errno.
+ */
+static int rxl_port_drop(struct rxl_fw *fw, const struct rxl_port_key *k)
 {
-	if (!bpf_map_delete_elem(fw->ports, k) && rxl_port_key_mac(k))
+	if (bpf_map_delete_elem(fw->ports, k))
+		return errno == ENOENT ? 0 : -errno;
+	if (rxl_port_key_mac(k))
 		rxl_port_mac_add(fw, -1);
+	return 0;
 }
 
-/* Unbind container @id's device or MAC, if it has one. */
-static void rxl_port_unbind(struct rxl_fw *fw, __u32 id)
+/*
+ * Unbind container @id's device or MAC, if it has one. 0, or -errno when
+ * its key cannot be deleted (its pointer then stays, so that the binding
+ * is whole and still its own) or its pointer not cleared.
+ */
+static int rxl_port_unbind(struct rxl_fw *fw, __u32 id)
 {
 	struct rxl_port_key k = {}, none = {};
+	int err;
 
 	if (fw->ports < 0 || fw->cont_port < 0)
-		return;
+		return 0;
 	if (bpf_map_lookup_elem(fw->cont_port, &id, &k) ||
 	    !rxl_port_key_set(&k))
-		return;
-	rxl_port_drop(fw, &k);
-	bpf_map_update_elem(fw->cont_port, &id, &none, 0);
+		return 0;
+	err = rxl_port_drop(fw, &k);
+	if (!err && bpf_map_update_elem(fw->cont_port, &id, &none, 0))
+		err = -errno;
+	return err;
 }
 
 /*
@@ -227,6 +240,8 @@ int rxl_fw_port_move(struct rxl_fw *fw, const struct rxl_cont_spec *s,
 {
 	struct rxl_port_key k;
 	struct rxl_port p, o;
+	char b[64];
+	int err;
 
 	if (s->id >= fw->max_conts)
 		return rxl_fail(fw, -EINVAL, "container id %u out of range",
@@ -254,7 +269,14 @@ int rxl_fw_port_move(struct rxl_fw *fw, const struct rxl_cont_spec *s,
 				s->mac[0], s->mac[1], s->mac[2],
 				s->mac[3], s->mac[4], s->mac[5], o.id);
 	if (!rxl_port_key_set(&k)) {
-		rxl_port_unbind(fw, s->id);
+		/* Left, it is the recovery's (the intent stays: port_left). */
+		err = rxl_port_unbind(fw, s->id);
+		if (err) {
+			rxl_fail(fw, err,
+				 "its old anti-spoofing binding could not be removed: %s",
+				 strerror(-err));
+			fw->port_left = true;
+		}
 		return 0;
 	}
 	/*
@@ -268,8 +290,16 @@ int rxl_fw_port_move(struct rxl_fw *fw, const struct rxl_cont_spec *s,
 	    bpf_map_update_elem(fw->cont_port, &s->id, &k, 0))
 		return rxl_fail(fw, -errno, "binding device %u to container %u: %s",
 				k.ifindex, s->id, strerror(errno));
-	if (u->had && memcmp(&u->old, &k, sizeof(k)))
-		rxl_port_drop(fw, &u->old);
+	/* Left, it is the recovery's (the intent stays: port_left). */
+	err = u->had && memcmp(&u->old, &k, sizeof(k)) ?
+	      rxl_port_drop(fw, &u->old) : 0;
+	if (err) {
+		rxl_fail(fw, err,
+			 "its old anti-spoofing binding (%s) could not be removed: %s",
+			 rxl_port_key_str(&u->old, b, sizeof(b)),
+			 strerror(-err));
+		fw->port_left = true;
+	}
 	return 0;
 }
 
@@ -301,6 +331,22 @@ void rxl_fw_port_unbind(struct rxl_fw *fw, __u32 id)
 {
 	if (id < fw->max_conts)
 		rxl_port_unbind(fw, id);
+}
+
+void rxl_fw_port_forget(struct rxl_fw *fw, const struct rxl_cont_spec *old)
+{
+	struct rxl_port_key k, have;
+	struct rxl_port p, got;
+
+	if (fw->ports < 0 || fw->cont_port < 0 || old->id >= fw->max_conts ||
+	    rxl_port_want(old, &k, &p) || !rxl_port_key_set(&k))
+		return;
+	if (bpf_map_lookup_elem(fw->ports, &k, &got) || got.id != old->id)
+		return;		/* not bound, or another container's now */
+	if (!bpf_map_lookup_elem(fw->cont_port, &old->id, &have) &&
+	    !memcmp(&have, &k, sizeof(k)))
+		return;		/* still its binding */
+	rxl_port_drop(fw, &k);
 }
 
 int rxl_fw_port_verify(struct rxl_fw *fw, const struct rxl_cont_spec *s,

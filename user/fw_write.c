@@ -1241,6 +1241,7 @@ int rxl_fw_container_apply(struct rxl_fw *fw, const struct rxl_cont_spec *s)
 	if (!ca)
 		return rxl_fail(fw, -ENOMEM, "out of memory");
 	fw->addrs_left = false;
+	fw->port_left = false;
 	err = rxl_lock(fw);
 	if (!err) {
 		rxl_idx_use(fw);

@@ -12,6 +12,10 @@
 #     program, fp_probe) to every address are those before it;
 #   - the next command (an unrelated container added, or deleted) works;
 #   - 'rxlane check' then finds nothing (maps and records agree).
+# At the end, the same for a container's own interface ('port IF netns
+# PATH': add, set from none, set to another interface, set none), each
+# tc attach failed too (crash_at.so's RXLANE_FAIL_TC_AT), and each killed
+# (SIGKILL) after each of its map updates.
 # Writes of the address cache (rxl_acache) are not failed: fw.c ignores a
 # failed one (rxl_acache_put() returns nothing), so each would end the
 # sweep of its command with a success.
@@ -282,3 +286,178 @@ walk_dev_change "container set sp mac (not eA's)" container set sp mac 02:00:00:
 rxl_cli container del sp >/dev/null || rxl_fail "container del sp"
 on_dev dA && rxl_fail "container del sp left the check on dA"
 rxl_ok "the host-side device keeps its binding through failed changes"
+
+# ---- a container's own interface after a failed change (check 2) ----------
+# Container 'pt' is bound by its interface in namespace PN ('port IF netns
+# PATH'): eP, or eQ (veths whose peers pP, pQ are in $RXL_NS). 'container
+# add ... port', 'container set ... port' (from none, and from eP to eQ)
+# and 'container set ... port none' fail at each of their map updates,
+# and at each tc attach (crash_at.so's RXLANE_FAIL_TC_AT), in turn. After
+# each failure (and the next command, when the change said it was made),
+# the listing, the bindings (rxl_ports, rxl_cont_port) and the tc filters
+# in PN are all the state before the command (or all the state after),
+# with nothing half bound; on eP a spoofed ping is dropped and counted as
+# pt's spoof whenever pt is bound by eP; 'rxlane check' finds nothing.
+# Then each is killed after each of its map updates: after the next
+# command, the same holds of the state before or the state after.
+PN=rxl-fpn-$RXL_ID
+PNS=/run/netns/$PN
+rxl_netns "$PN"
+ip -n "$RXL_NS" link add pP type veth peer name eP netns "$PN" || rxl_fail "veth eP"
+ip -n "$RXL_NS" link add pQ type veth peer name eQ netns "$PN" || rxl_fail "veth eQ"
+rxl_ns_addrs "$RXL_NS" pP 10.200.5.254/24
+rxl_ns_addrs "$PN" eP 10.200.5.1/24 10.200.5.99/24
+rxl_ns_addrs "$RXL_NS" pQ 10.200.4.254/24
+rxl_ns_addrs "$PN" eQ 10.200.4.1/24
+for l in "$RXL_NS pP" "$RXL_NS pQ" "$PN eP" "$PN eQ"; do
+	set -- $l
+	ip -n "$1" link set "$2" up || rxl_fail "link up $2"
+done
+ip -n "$PN" neigh add 10.200.5.254 lladdr "$(mac_of "$RXL_NS" pP)" dev eP
+ip -n "$RXL_NS" neigh add 10.200.5.1 lladdr "$(mac_of "$PN" eP)" dev pP
+ip -n "$RXL_NS" neigh add 10.200.5.99 lladdr "$(mac_of "$PN" eP)" dev pP
+IDX_P=$(ip -n "$PN" -j link show eP | jq -r '.[0].ifindex')
+IDX_Q=$(ip -n "$PN" -j link show eQ | jq -r '.[0].ifindex')
+pt_spoofs() { rxl_cli -j stats pt | jq -e '.containers[0].spoof.packets'; }
+on_port() { tc -n "$PN" filter show dev "$1" egress | grep -q rxlane_tc_port; }
+# dev_keys: the device bindings in rxl_ports, "IFINDEX:ID" sorted.
+dev_keys() {
+	bpftool -j map dump pinned "$RXLANE_PIN_DIR/rxl_ports" |
+		jq -r '[.[] | select(.formatted.key.ifindex != 0) |
+			"\(.formatted.key.ifindex):\(.formatted.value.id)"] |
+			sort | join(" ")'
+}
+# port_setup STATE: absent (no pt), none (pt without a port), eP or eQ.
+port_setup() {
+	rxl_cli container del pt >/dev/null 2>&1
+	case $1 in
+	absent) ;;
+	none) rxl_cli container add pt ip 10.200.5.1 >/dev/null ;;
+	*) rxl_cli container add pt ip 10.200.5.1 port "$1" netns "$PNS" >/dev/null ;;
+	esac || rxl_fail "setting up pt: $1"
+}
+# port_state STATE WHAT: the listing, the bindings, the filters and the
+# packets are STATE's, all of them.
+port_state() {
+	local want=$1 what=$2 doc l id keys exp ck s0 s1 d
+
+	doc=$(rxl_cli -j container show pt 2>/dev/null)
+	if [ "$want" = absent ]; then
+		[ -z "$doc" ] || rxl_fail "$what: pt is listed: $doc"
+		id=
+	else
+		l=$(echo "$doc" | jq -r '.container.port // "none"')
+		[ "$l" = "$want" ] || rxl_fail "$what: pt is listed with port $l, not $want"
+		id=$(echo "$doc" | jq -e .container.id) || rxl_fail "$what: pt's id"
+	fi
+	keys=$(dev_keys)
+	case $want in
+	eP) exp="$IDX_P:$id" ;;
+	eQ) exp="$IDX_Q:$id" ;;
+	*) exp= ;;
+	esac
+	[ "$keys" = "$exp" ] ||
+		rxl_fail "$what: device bindings in rxl_ports '$keys', not '$exp' (half bound)"
+	if [ -n "$id" ]; then
+		ck=$(bpftool -j map lookup pinned "$RXLANE_PIN_DIR/rxl_cont_port" \
+			key $((id & 255)) $((id >> 8 & 255)) 0 0 |
+			jq -r '.formatted.value.ifindex')
+		case $want in eP) exp=$IDX_P ;; eQ) exp=$IDX_Q ;; *) exp=0 ;; esac
+		[ "$ck" = "$exp" ] ||
+			rxl_fail "$what: rxl_cont_port of pt names ifindex $ck, not $exp"
+	fi
+	for d in eP eQ; do
+		if [ "$d" = "$want" ]; then
+			on_port "$d" || rxl_fail "$what: no check on $d, pt's port"
+		else
+			on_port "$d" && rxl_fail "$what: a check is left on $d"
+		fi
+	done
+	[ "$want" = eP ] || return 0
+	ip netns exec "$PN" ping -c 1 -W 2 -I 10.200.5.1 10.200.5.254 >/dev/null ||
+		rxl_fail "$what: pt's own address refused on eP"
+	s0=$(pt_spoofs) || rxl_fail "$what: stats -j pt"
+	ip netns exec "$PN" ping -c 1 -W 0.5 -I 10.200.5.99 10.200.5.254 >/dev/null 2>&1 &&
+		rxl_fail "$what: a spoofed source passed eP (eP no longer pt's)"
+	s1=$(pt_spoofs)
+	[ "$s1" -gt "$s0" ] ||
+		rxl_fail "$what: the spoofed ping was not counted as pt's spoof ($s0 -> $s1)"
+}
+cli_tc_count() {
+	rxl_shim_run RXLANE_TC_COUNT="$TMPD/tcc" -- "$@" >/dev/null ||
+		rxl_fail "'rxlane $*' failed with nothing failing"
+	cat "$TMPD/tcc"
+}
+# port_after WHAT FROM TO: after a failed command (its output in
+# $TMPD/out, its exit status $1), the state before or, when it went
+# through or said the change is made (finished by the next command), after.
+port_after() {
+	local rc=$1 what=$2 from=$3 to=$4 out
+
+	if [ "$rc" = 0 ]; then
+		port_state "$to" "$what (exit 0)"
+	elif grep -q "the change is made" "$TMPD/out"; then
+		rxl_cli container add ptmp ip 10.200.9.7 >/dev/null &&
+			rxl_cli container del ptmp >/dev/null ||
+			rxl_fail "$what: the next command failed"
+		port_state "$to" "$what (the change is made), then the next command"
+	else
+		port_state "$from" "$what ($(head -c 200 "$TMPD/out"))"
+	fi
+	out=$(rxl_cli check 2>&1) || rxl_fail "$what: rxlane check: $out"
+}
+# walk_port_change FROM TO ARGS...: 'rxlane ARGS' from state FROM, each of
+# its map updates and tc attaches failing in turn.
+walk_port_change() {
+	local from=$1 to=$2 n t k rc got out failed=0
+
+	shift 2
+	port_setup "$from"
+	port_state "$from" "'$*': before"
+	n=$(cli_count "$@")
+	port_state "$to" "'$*': after"
+	port_setup "$from"
+	t=$(cli_tc_count "$@")
+	for ((k = 1; k <= n; k++)); do
+		port_setup "$from"
+		cli_failing_at "$k" "$@"
+		rc=$?
+		[ $rc = 0 ] || failed=$((failed + 1))
+		port_after $rc "'$*' with update $k of $n failing" "$from" "$to"
+	done
+	for ((k = 1; k <= t; k++)); do
+		port_setup "$from"
+		rxl_shim_run RXLANE_FAIL_TC_AT="$k" -- "$@" >"$TMPD/out" 2>&1
+		rc=$?
+		[ $rc != 0 ] || rxl_fail "'$*' with tc attach $k of $t failing exited 0"
+		failed=$((failed + 1))
+		port_after $rc "'$*' with tc attach $k of $t failing" "$from" "$to"
+	done
+	[ "$failed" -gt 0 ] || rxl_fail "'$*': no failure of its $n updates and $t attaches was refused"
+	rxl_ok "'$*' ($from -> $to): the state before or after, nothing half bound, check clean, after each of $failed failures ($n map updates, $t tc attaches)"
+	# SIGKILL after each map update: after the next command (which
+	# finishes an interrupted change), the state before or after, whole.
+	for ((k = 1; k <= n; k++)); do
+		port_setup "$from"
+		rxl_shim_run RXLANE_CRASH_AT="$k" -- "$@" >/dev/null 2>&1
+		rxl_cli container add ptmp ip 10.200.9.7 >/dev/null &&
+			rxl_cli container del ptmp >/dev/null ||
+			rxl_fail "'$*' killed at update $k of $n: the next command failed"
+		got=$(rxl_cli -j container show pt 2>/dev/null |
+			jq -r '.container.port // "none"')
+		[ -n "$got" ] || got=absent
+		[ "$got" = "$from" ] || [ "$got" = "$to" ] ||
+			rxl_fail "'$*' killed at update $k of $n: pt is listed with port $got"
+		port_state "$got" "'$*' killed at update $k of $n, then the next command"
+		out=$(rxl_cli check 2>&1) ||
+			rxl_fail "'$*' killed at update $k of $n, then the next command: rxlane check: $out"
+	done
+	rxl_ok "'$*' killed at each of its $n map updates: after the next command, the state before or after, whole; check clean"
+}
+walk_port_change absent eP container add pt ip 10.200.5.1 port eP netns "$PNS"
+walk_port_change none eP container set pt port eP netns "$PNS"
+walk_port_change eP eQ container set pt port eQ netns "$PNS"
+walk_port_change eP none container set pt port none
+rxl_cli container del pt >/dev/null || rxl_fail "container del pt"
+port_state absent "container del pt"
+rxl_ok "a container's own interface keeps its binding and check through failed changes"

@@ -12,6 +12,10 @@
  *   RXLANE_CRASH_TRACE=1   each call, numbered, on stderr
  *   RXLANE_GP_CHECK=F      append to F one line per grace-period violation
  *                          (below) and "ok CALLS REPLACES SYNCS" at exit
+ *   RXLANE_FAIL_TC_AT=N    the N-th bpf_tc_attach() fails (-EPERM, nothing
+ *                          attached): a tc filter the kernel refuses
+ *   RXLANE_TC_COUNT=F      write the number of bpf_tc_attach() calls to F
+ *                          at exit
  *   RXLANE_CRASH_SYSCALL=1 count the bpf(2) commands of those calls
  *                          (libbpf's syscall()), not the functions: for a
  *                          binary with libbpf linked in (rxlane-cni),
@@ -45,6 +49,7 @@
 #include <unistd.h>
 
 #include <bpf/bpf.h>
+#include <bpf/libbpf.h>
 
 #define GP_MAPS		64
 
@@ -52,6 +57,8 @@ static unsigned long crash_at, fail_at, calls;
 static bool crash_syscall;	/* RXLANE_CRASH_SYSCALL */
 static FILE *gp_log;
 static unsigned long gp_replaces, gp_syncs;
+
+static unsigned long tc_calls;	/* bpf_tc_attach() */
 
 /* Maps with a replaced element not yet waited for, by map id. */
 static struct {
@@ -131,6 +138,13 @@ __attribute__((destructor)) static void crash_fini(void)
 			gp_syncs);
 		fclose(gp_log);
 	}
+	f = getenv("RXLANE_TC_COUNT");
+	o = f && *f ? fopen(f, "w") : NULL;
+	if (o) {
+		fprintf(o, "%lu\n", tc_calls);
+		fclose(o);
+	}
+	f = getenv("RXLANE_CRASH_COUNT");
 	if (!f || !*f)
 		return;
 	o = fopen(f, "w");
@@ -307,4 +321,23 @@ long syscall(long nr, ...)
 	ret = real(nr, a[0], a[1], a[2], a[3], a[4], a[5]);
 	crash_tick(fd);
 	return ret;
+}
+
+/*
+ * RXLANE_FAIL_TC_AT: the N-th tc attach (the CLI's every tc filter goes
+ * through libbpf's bpf_tc_attach()) fails as the kernel's refusal would,
+ * nothing attached; RXLANE_TC_COUNT counts them.
+ */
+int bpf_tc_attach(const struct bpf_tc_hook *hook, struct bpf_tc_opts *opts)
+{
+	static int (*real)(const struct bpf_tc_hook *hook,
+			   struct bpf_tc_opts *opts);
+	const char *s = getenv("RXLANE_FAIL_TC_AT");
+
+	if (!real)
+		real = dlsym(RTLD_NEXT, "bpf_tc_attach");
+	tc_calls++;
+	if (s && strtoul(s, NULL, 10) == tc_calls)
+		return -EPERM;
+	return real(hook, opts);
 }

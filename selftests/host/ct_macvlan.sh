@@ -509,6 +509,101 @@ cli container set web port mA netns "$NSDIR/$A"
 spoofed web "web (its port again) forges db's MAC and address" sback \
 	py "$A" frame mA "$MAC_B" "$MAC_P" 10.91.0.3 10.91.0.1 9001 sback
 
+# ---- web's port deleted and made again (a runtime restarting its
+# network): same name, MAC and addresses in the same namespace, another
+# ifindex. The binding and the check name the old one: until 'check
+# --repair' moves them, nothing checks the new mA (the gap is real: a
+# forgery from it reaches P), and 'rxlane check' says so (exit 1, naming
+# web, mA, the old and the new ifindex).
+remake_mA() {
+	ip -n "$A" link del mA || rxl_fail "link del mA"
+	ip -n "$H" link add mA link "$UP" address "$MAC_A" type macvlan \
+		mode bridge || rxl_fail "macvlan mA again"
+	ip -n "$H" link set mA netns "$A" || rxl_fail "mA again to $A"
+	rxl_ns_addrs "$A" mA 10.91.0.2/24 fd91::2/64 10.91.0.3/32 \
+		10.91.0.77/32 fd91::3/128
+	ip -n "$A" link set mA up
+	rxl_neigh "$A" mA "$P" p0 10.91.0.1 fd91::1
+	OLD_IDX=$IDX_A
+	IDX_A=$(ip -n "$A" -j link show mA | jq -r '.[0].ifindex')
+	[ "$IDX_A" != "$OLD_IDX" ] ||
+		rxl_fail "mA made again with its old ifindex $IDX_A (the test needs another)"
+}
+WEB_ID=$(clij container show web | jq -e .container.id) || rxl_fail "web's id"
+remake_mA
+port_filter "$A" mA && rxl_fail "the new mA has a check before any repair"
+py "$A" frame mA "$MAC_B" "$MAC_P" 10.91.0.3 10.91.0.1 9001 sremade
+deadline=$((SECONDS + 30))
+until [ "$(arrived sremade)" = 1 ]; do
+	[ $SECONDS -lt $deadline ] ||
+		rxl_fail "mA made again, not repaired: web's forgery of db did not reach P (the gap does not show)"
+	sleep 0.2
+done
+rxl_ok "mA made again (ifindex $OLD_IDX -> $IDX_A): before any repair, web's forgery of db from it reaches P"
+want="container 'web': its port mA in netns $NSDIR/$A is ifindex $IDX_A now, not $OLD_IDX"
+out=$(ip netns exec "$H" "$RXL_CLI" check 2>&1) &&
+	rxl_fail "check exited 0 with web's mA made again: $out"
+echo "$out" | grep -qF "$want" || rxl_fail "check does not say '$want': $out"
+doc=$(clij check)
+[ $? = 1 ] || rxl_fail "check -j exited 0 with web's mA made again"
+echo "$doc" | jq -e '.problems | map(select(.container == "web" and
+	(.problem | contains("is ifindex")) and .repaired == false)) | length == 1' \
+	>/dev/null || rxl_fail "check -j: no unrepaired problem of web's port: $doc"
+rxl_schema check "check" "$doc"
+port_key "$WEB_ID" "$OLD_IDX" "$COOKIE_A" || rxl_fail "check (no --repair) moved web's binding"
+out=$(ip netns exec "$H" "$RXL_CLI" check --repair 2>&1) ||
+	rxl_fail "check --repair exited $? with web's mA made again: $out"
+echo "$out" | grep -qF "$want" || rxl_fail "check --repair does not say '$want': $out"
+echo "$out" | grep -q "the new one is not checked: repaired" ||
+	rxl_fail "check --repair does not say it repaired it: $out"
+[ "$(clij container show web | jq -r .container.port_ifindex)" = "$IDX_A" ] ||
+	rxl_fail "check --repair: web's record is not ifindex $IDX_A: $(clij container show web)"
+port_key "$WEB_ID" "$IDX_A" "$COOKIE_A" || rxl_fail "check --repair: rxl_ports does not bind the new mA ($IDX_A) to web"
+no_port_key "$OLD_IDX" || rxl_fail "check --repair: the old mA's binding ($OLD_IDX) stays"
+port_filter "$A" mA || rxl_fail "check --repair: no check on the new mA"
+out=$(ip netns exec "$H" "$RXL_CLI" check 2>&1) || rxl_fail "check after --repair: $out"
+rxl_ok "check reports web's mA made again ($out); --repair moves the record, the binding and the check"
+spoofed web "mA made again, repaired: web forges db's MAC and address" sremade2 \
+	py "$A" frame mA "$MAC_B" "$MAC_P" 10.91.0.3 10.91.0.1 9001 sremade2
+
+# The repair killed at each of its map updates (crash_at.so): the old
+# state (record, binding: check still reports it) or the new one (record,
+# binding and check on the new mA); after the next command (which finishes
+# an interrupted change) and 'check --repair', the new one, check clean.
+RXL_NS=$H
+remake_mA
+n=$(rxl_shim_count "$PY/count3" -- check --repair)
+for ((i = 1; i <= n; i++)); do
+	remake_mA
+	rxl_shim_run RXLANE_CRASH_AT="$i" -- check --repair >/dev/null 2>&1
+	cli container add fin ip 10.91.0.98
+	rec=$(clij container show web | jq -r .container.port_ifindex)
+	if [ "$rec" = "$IDX_A" ]; then
+		port_key "$WEB_ID" "$IDX_A" "$COOKIE_A" && no_port_key "$OLD_IDX" &&
+			port_filter "$A" mA ||
+			rxl_fail "repair killed at update $i of $n, then another command: the record is the new mA's, its binding or check is not"
+		out=$(ip netns exec "$H" "$RXL_CLI" check 2>&1) ||
+			rxl_fail "repair killed at update $i of $n, new state: check: $out"
+	elif [ "$rec" = "$OLD_IDX" ]; then
+		port_key "$WEB_ID" "$OLD_IDX" "$COOKIE_A" ||
+			rxl_fail "repair killed at update $i of $n, then another command: the record is the old mA's, its binding is not"
+		out=$(ip netns exec "$H" "$RXL_CLI" check 2>&1) &&
+			rxl_fail "repair killed at update $i of $n, old state: check exited 0"
+	else
+		rxl_fail "repair killed at update $i of $n: web's record names ifindex $rec (old $OLD_IDX, new $IDX_A)"
+	fi
+	cli check --repair >/dev/null
+	port_key "$WEB_ID" "$IDX_A" "$COOKIE_A" && no_port_key "$OLD_IDX" &&
+		port_filter "$A" mA ||
+		rxl_fail "repair killed at update $i of $n, then check --repair: web is not bound and checked on the new mA"
+	out=$(ip netns exec "$H" "$RXL_CLI" check 2>&1) ||
+		rxl_fail "repair killed at update $i of $n, repaired again: check: $out"
+	cli container del fin
+done
+rxl_ok "check --repair of mA made again killed at each of its $n map updates: the old state or the new one, finished by the next"
+spoofed web "mA made again $n times, repaired: web forges db's MAC and address" sremade3 \
+	py "$A" frame mA "$MAC_B" "$MAC_P" 10.91.0.3 10.91.0.1 9001 sremade3
+
 # rxlane_tc in web's namespace on mA (the CNI layout) runs after the port
 # check on the same hook: web's egress rules still judge what it passes.
 ip netns exec "$A" "$RXL_CLI" attach mA || rxl_fail "rxlane attach mA in web's namespace"
@@ -569,7 +664,31 @@ rxl_netns "$C"
 macvlan "$C" mC "10.91.0.5/24"
 cli container add z ip 10.91.0.5 port mC netns "$NSDIR/$C"
 port_filter "$C" mC || rxl_fail "no check on mC"
+# A port gone with no replacement, a namespace gone, a path that names
+# another namespace: notes of check (text and -j), not problems (exit 0);
+# other commands work.
+# noted WHAT WANT: check and check -j exit 0 with a note of z saying WANT.
+noted() {
+	local out doc
+
+	out=$(ip netns exec "$H" "$RXL_CLI" check 2>&1) ||
+		rxl_fail "$1: check exited 1: $out"
+	echo "$out" | grep -q "^container 'z': note: .*$2" ||
+		rxl_fail "$1: check has no note of z saying '$2': $out"
+	doc=$(clij check) || rxl_fail "$1: check -j exited 1: $doc"
+	echo "$doc" | jq -e --arg w "$2" '.problem_count == 0 and
+		(.notes | map(select(.container == "z" and
+		(.note | contains($w)))) | length == 1)' >/dev/null ||
+		rxl_fail "$1: check -j: no note of z saying '$2': $doc"
+	rxl_schema check "check ($1)" "$doc"
+	cli container set db default allow
+	cli container set db default drop
+	rxl_ok "$1: check notes it ($(echo "$out" | grep "note:")), exit 0; other changes work"
+}
+ip -n "$C" link del mC
+noted "z's port mC gone" "is gone from netns $NSDIR/$C"
 ip netns del "$C"
+noted "z's namespace gone" "gone or another one now"
 # A change to it is no error either (its interface went with the
 # namespace: nothing to attach), and check is clean.
 out=$(ip netns exec "$H" "$RXL_CLI" container set z default drop 2>&1) ||
@@ -581,6 +700,7 @@ cli check >/dev/null
 # to it (the cookie), neither by a change nor by check --repair.
 rxl_netns "$C"
 macvlan "$C" mC "10.91.0.5/24"
+noted "z's namespace path bound to another namespace" "is another namespace now"
 out=$(ip netns exec "$H" "$RXL_CLI" container set z default allow 2>&1) ||
 	rxl_fail "container set, its path rebound: $out"
 echo "$out" | grep -q "is another namespace now" ||
