@@ -424,10 +424,21 @@ static int cli_tc_port_on_in(struct cli *c, void *arg)
 	__u32 slots = 0;
 	int err;
 
-	if (!if_indextoname(ct->port_ifindex, name))
-		return cli_err(c, CLI_ERR, ct->port,
-			       "container '%s': no interface '%s' (ifindex %u) in netns %s any more",
-			       ct->name, ct->port, ct->port_ifindex, ct->netns);
+	if (!if_indextoname(ct->port_ifindex, name)) {
+		unsigned int now = if_nametoindex(ct->port);
+
+		/* Made again: 'check --repair' moves the binding to it. */
+		if (now)
+			return cli_err(c, CLI_ERR, ct->port,
+				       "container '%s': its port %s in netns %s is ifindex %u now, not %u (deleted and made again): run 'rxlane check --repair'",
+				       ct->name, ct->port, ct->netns, now,
+				       ct->port_ifindex);
+		/* Gone: nothing can send through it, nothing to attach. */
+		fprintf(stderr, "container '%s': no anti-spoofing check to attach to %s: no interface '%s' (ifindex %u) in netns %s any more\n",
+			ct->name, ct->port, ct->port, ct->port_ifindex,
+			ct->netns);
+		return 0;
+	}
 	err = cli_tc_port_sizes(c, ct->port, &slots, &size);
 	if (!err)
 		err = cli_tc_place_attach(c, &cli_tc_port_egress, c->maps_dir,

@@ -687,6 +687,10 @@ noted() {
 }
 ip -n "$C" link del mC
 noted "z's port mC gone" "is gone from netns $NSDIR/$C"
+out=$(ip netns exec "$H" "$RXL_CLI" container set z default allow 2>&1) ||
+	rxl_fail "container set of a container whose port is gone: $out"
+echo "$out" | grep -q "no interface 'mC'" ||
+	rxl_fail "container set, port gone: no word of it: '$out'"
 ip netns del "$C"
 noted "z's namespace gone" "gone or another one now"
 # A change to it is no error either (its interface went with the
