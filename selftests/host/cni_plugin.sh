@@ -215,6 +215,19 @@ before=$(sp)
 ip netns exec "ct5-$SUF" ping -c 1 -W 1 -I 10.251.0.6 10.251.0.1 >/dev/null 2>&1
 [ "$(sp)" = "$before" ] || rxl_fail "ct5's own ping counted as spoof"
 rxl_ok "ADD without a host-side device: bound by eth0 in its netns, a forged source dropped as spoof"
+# The guard: no socket of ct5's namespace may send around that check
+# (PACKET_QDISC_BYPASS refused; conntrack.rst, "The port check").
+bypass() {
+	ip netns exec "ct5-$SUF" python3 -c 'import socket
+s = socket.socket(socket.AF_PACKET, socket.SOCK_RAW)
+try:
+    s.setsockopt(263, 20, 1)
+    print("ok")
+except OSError as e:
+    print(e.errno)'
+}
+[ "$(bypass)" = 1 ] ||
+	rxl_fail "ADD without a host-side device: PACKET_QDISC_BYPASS in ct5's namespace: $(bypass), not EPERM"
 cni CHECK 5 <<< "$c"
 [ "$RC" = 0 ] || rxl_fail "CHECK without a host-side device: exit $RC: $OUT"
 cni DEL 5 <<< "$c"
@@ -222,7 +235,9 @@ cni DEL 5 <<< "$c"
 has_cont "$name" && rxl_fail "DEL: container $name left"
 tc -n "ct5-$SUF" filter show dev eth0 egress | grep -q rxlane_tc &&
 	rxl_fail "DEL left a filter on eth0's egress: $(tc -n "ct5-$SUF" filter show dev eth0 egress)"
-rxl_ok "DEL without a host-side device: the port check and the container gone"
+[ "$(bypass)" = ok ] ||
+	rxl_fail "DEL without a host-side device: ct5's namespace still guarded: $(bypass)"
+rxl_ok "DEL without a host-side device: the port check, the guard of its namespace and the container gone"
 
 # ---- the uplink 'device': attached by ADD, detached by the last DEL --------
 rxl_netns "upl-$SUF"
