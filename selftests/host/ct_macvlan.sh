@@ -154,6 +154,16 @@ ct_spoofs() { clij ct stats | jq -e '.events.spoof'; }
 db_entries() { clij ct list db | jq -e '.entries | length'; }
 # arrived TAG: datagrams tagged TAG that reached P's sink.
 arrived() { grep -c " $1\$" "$PY/p.log" 2>/dev/null; }
+# reached COUNT TAG MSG: COUNT TAG (arrived, at_db) reaches 1 within 30 s,
+# else FAIL: MSG.
+reached() {
+	local deadline=$((SECONDS + 30))
+
+	until [ "$("$1" "$2")" = 1 ]; do
+		[ $SECONDS -lt $deadline ] || rxl_fail "$3"
+		sleep 0.2
+	done
+}
 
 ip netns exec "$P" python3 "$PY/cm.py" sink 10.91.0.1 9001 "$PY/p.log" &
 RXL_PIDS+=($!)
@@ -261,12 +271,7 @@ spoofed web "web's ARP reply says 10.91.0.3 is at its MAC" sarp \
 
 # The packet socket's frames pass with web's own MAC (the test's control).
 py "$A" frame mA "$MAC_A" "$MAC_P" 10.91.0.2 10.91.0.1 9001 cframe
-deadline=$((SECONDS + 30))
-until [ "$(arrived cframe)" = 1 ]; do
-	[ $SECONDS -lt $deadline ] ||
-		rxl_fail "web's crafted frame with its own MAC never reached P"
-	sleep 0.2
-done
+reached arrived cframe "web's crafted frame with its own MAC never reached P"
 rxl_ok "the same crafted frame with web's MAC reaches P"
 
 # The listing and the text.
@@ -395,11 +400,7 @@ genuine web "$A" 10.91.0.2 fd91::2
 genuine db "$B" 10.91.0.3 fd91::3
 # The control: web's own frame to its sibling db reaches db's sink.
 py "$A" frame mA "$MAC_A" "$MAC_B" 10.91.0.2 10.91.0.3 9002 sibok
-deadline=$((SECONDS + 30))
-until [ "$(at_db sibok)" = 1 ]; do
-	[ $SECONDS -lt $deadline ] || rxl_fail "web's own frame to db (sibling) never arrived"
-	sleep 0.2
-done
+reached at_db sibok "web's own frame to db (sibling) never arrived"
 rxl_ok "web's own traffic passes its port check (to P and to its sibling db)"
 spoofed web "web forges db's MAC and address (packet socket)" sboth \
 	py "$A" frame mA "$MAC_B" "$MAC_P" 10.91.0.3 10.91.0.1 9001 sboth
@@ -496,12 +497,7 @@ no_port_key "$IDX_A" || rxl_fail "port none left mA's binding"
 [ "$(clij container show web | jq -r '.container.port // "none"')" = none ] ||
 	rxl_fail "port none: still listed"
 py "$A" frame mA "$MAC_B" "$MAC_P" 10.91.0.3 10.91.0.1 9001 sfree
-deadline=$((SECONDS + 30))
-until [ "$(arrived sfree)" = 1 ]; do
-	[ $SECONDS -lt $deadline ] ||
-		rxl_fail "without web's port check, the forgery of db did not reach P (the control)"
-	sleep 0.2
-done
+reached arrived sfree "without web's port check, the forgery of db did not reach P (the control)"
 rxl_ok "port none: the check and binding gone, the forgery passes the uplink (what check 1 cannot see)"
 g=$(py "$A" guard)
 [ "${g%% *}" = bypass=ok ] || rxl_fail "port none: web's namespace still guarded: $g"
@@ -533,12 +529,7 @@ WEB_ID=$(clij container show web | jq -e .container.id) || rxl_fail "web's id"
 remake_mA
 port_filter "$A" mA && rxl_fail "the new mA has a check before any repair"
 py "$A" frame mA "$MAC_B" "$MAC_P" 10.91.0.3 10.91.0.1 9001 sremade
-deadline=$((SECONDS + 30))
-until [ "$(arrived sremade)" = 1 ]; do
-	[ $SECONDS -lt $deadline ] ||
-		rxl_fail "mA made again, not repaired: web's forgery of db did not reach P (the gap does not show)"
-	sleep 0.2
-done
+reached arrived sremade "mA made again, not repaired: web's forgery of db did not reach P (the gap does not show)"
 rxl_ok "mA made again (ifindex $OLD_IDX -> $IDX_A): before any repair, web's forgery of db from it reaches P"
 want="container 'web': its port mA in netns $NSDIR/$A is ifindex $IDX_A now, not $OLD_IDX"
 out=$(ip netns exec "$H" "$RXL_CLI" check 2>&1) &&
@@ -651,11 +642,7 @@ done
 rxl_ok "container add ... port killed at each of its $n map updates: finished by the next command, removed by del"
 # After del, web's forgery of db passes the uplink again (the control).
 py "$A" frame mA "$MAC_B" "$MAC_P" 10.91.0.3 10.91.0.1 9001 sdel
-deadline=$((SECONDS + 30))
-until [ "$(arrived sdel)" = 1 ]; do
-	[ $SECONDS -lt $deadline ] || rxl_fail "after del, web's forgery did not reach P"
-	sleep 0.2
-done
+reached arrived sdel "after del, web's forgery did not reach P"
 rxl_ok "container del: web's check and binding gone"
 
 # A namespace that is gone already: del is no error.
@@ -748,11 +735,7 @@ if ip -n "$H" link add rxl-ipvt link u1 type ipvlan mode l2 2>/dev/null; then
 	cli container add q ip 10.92.0.2 default drop port i1 netns "$NSDIR/$Q"
 	cli container add r ip 10.92.0.3 default drop port i2 netns "$NSDIR/$R"
 	py "$Q" frame i1 "$MAC_I" "$MAC_P1" 10.92.0.2 10.92.0.1 9001 ipok
-	deadline=$((SECONDS + 30))
-	until [ "$(arrived ipok)" = 1 ]; do
-		[ $SECONDS -lt $deadline ] || rxl_fail "q's own frame never reached P (ipvlan)"
-		sleep 0.2
-	done
+	reached arrived ipok "q's own frame never reached P (ipvlan)"
 	before=$(spoofs q)
 	py "$Q" frame i1 "$MAC_I" "$MAC_P1" 10.92.0.3 10.92.0.1 9001 ipspoof
 	deadline=$((SECONDS + 30))
