@@ -558,7 +558,9 @@ int cli_tc_detach(struct cli *c, const char *dev, int ifindex);
  * on the tc egress of its own interface in its namespace ('port IF netns
  * PATH'), removed from @from's when that device or interface is no
  * longer its (either NULL: a container added or deleted). After the fast
- * path's change. An interface or namespace gone already is no error.
+ * path's change. The new check is attached before the old one goes, so a
+ * move that fails leaves the old place checked throughout. An interface
+ * or namespace gone already is no error.
  */
 int cli_tc_port_sync(struct cli *c, const struct cli_cont *from,
 		     const struct cli_cont *to);

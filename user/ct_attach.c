@@ -560,21 +560,33 @@ bool cli_tc_port_attached(struct cli *c, const struct cli_cont *ct)
 			    sizeof(why)) != 1;
 }
 
-/* Whether @a and @b are checked at the same place. */
+/*
+ * Whether @a and @b are checked at the same place: the same interface of
+ * the same namespace (by ifindex: a name may have been given to it since),
+ * or the same host-side device.
+ */
 static bool cli_tc_port_same(const struct cli_cont *a, const struct cli_cont *b)
 {
-	if (a->port[0] || b->port[0])
+	if (a->port[0] && b->port[0])
 		return a->port_ifindex == b->port_ifindex &&
-		       a->netns_cookie == b->netns_cookie &&
-		       !strcmp(a->port, b->port);
+		       a->netns_cookie == b->netns_cookie;
+	if (a->port[0] || b->port[0])
+		return false;
 	return !strcmp(a->dev, b->dev);
 }
 
 int cli_tc_port_sync(struct cli *c, const struct cli_cont *from,
 		     const struct cli_cont *to)
 {
+	/*
+	 * The new place first: a move whose new check cannot be attached
+	 * leaves the old one where it was, never detached for a moment
+	 * (the caller puts the binding back).
+	 */
+	if (to && cli_tc_port_on(c, to))
+		return CLI_ERR;
 	if (from && (from->dev[0] || from->port[0]) &&
 	    (!to || !cli_tc_port_same(from, to)) && cli_tc_port_off(c, from))
 		return CLI_ERR;
-	return to ? cli_tc_port_on(c, to) : 0;
+	return 0;
 }

@@ -2,8 +2,9 @@
 # SPDX-License-Identifier: GPL-2.0
 #
 # Crash consistency of the CLI (issue 13): SIGKILL at random points of
-# container add/set/del, fw add (in place and replaced)/del/flush and
-# policy apply, at least 200 times. crash_at.so (LD_PRELOAD) kills the CLI
+# container add/set/del (with a container's own interface bound, moved
+# and unbound: 'port IF netns PATH'), fw add (in place and replaced)/del/
+# flush and policy apply, at least 200 times. crash_at.so (LD_PRELOAD) kills the CLI
 # right after its N-th map update, N drawn uniformly from the command's
 # own count, so every kill lands inside the command. After each kill,
 # per container address:
@@ -40,7 +41,52 @@ cli_killed_at() {
 cli_count() { rxl_shim_count "$TMPD/count" -- "$@"; }
 
 rxl_walk_init "$TMPD"
-STEPS=("${RXL_WALK[@]}")
+# The walk, with web's own interface ('port IF netns PATH', check 2 of
+# conntrack.rst) bound, moved to another interface, unbound by 'port
+# none' and by a policy that names none, bound again: eW and eV, veths in
+# namespace PN.
+PN=rxl-cpn-$RXL_ID
+PNS=/run/netns/$PN
+rxl_netns "$PN"
+ip -n "$PN" link add eW type veth peer name eW2 || rxl_fail "veth eW"
+ip -n "$PN" link add eV type veth peer name eV2 || rxl_fail "veth eV"
+for d in eW eW2 eV eV2; do
+	ip -n "$PN" link set "$d" up || rxl_fail "link up $d"
+done
+STEPS=()
+for s in "${RXL_WALK[@]}"; do
+	STEPS+=("$s")
+	case $s in
+	"container set web default allow")
+		STEPS+=("container set web port eW netns $PNS") ;;
+	"fw add db allow proto tcp dport 5432")
+		STEPS+=("container set web port eV netns $PNS") ;;
+	"fw del web handle 2")
+		STEPS+=("container set web port none"
+			"container set web port eW netns $PNS") ;;
+	"fw add web drop proto udp")
+		STEPS+=("container set web port eV netns $PNS") ;;
+	esac
+done
+[ ${#STEPS[@]} -eq $((${#RXL_WALK[@]} + 5)) ] ||
+	rxl_fail "the port steps did not all find their place in the walk"
+# port_on IF: whether rxlane's check is on IF's egress in PN.
+port_on() { tc -n "$PN" filter show dev "$1" egress | grep -q rxlane_tc_port; }
+# port_agrees WHAT: the check is on the interface web is listed with, and
+# on no other (after the next command, which finishes a killed change).
+port_agrees() {
+	local want d
+
+	want=$(rxl_cli -j container show web 2>/dev/null |
+		jq -r '.container.port // "none"')
+	for d in eW eV; do
+		if [ "$d" = "$want" ]; then
+			port_on "$d" || rxl_fail "$1: web is listed with port $d and has no check there"
+		else
+			port_on "$d" && rxl_fail "$1: a check is left on $d (web's port: ${want:-absent})"
+		fi
+	done
+}
 NAMES="web db cache"
 # Probe groups, one per address: each address is judged by the old set or
 # the new one (an in-place append of a rule of both families extends its
@@ -185,6 +231,7 @@ while [ $kills -lt "$KILLS" ]; do
 			tmp=
 		fi
 		check_between $((k + 1)) 1
+		port_agrees "step $((k + 1)) ('${STEPS[k]}') killed at $N, then the next command"
 		# fsck agrees (every fifth kill: a whole walk of the maps).
 		if [ $((kills % 5)) -eq 0 ]; then
 			out=$(rxl_cli check 2>&1) ||

@@ -298,6 +298,8 @@ rxl_ok "the host-side device keeps its binding through failed changes"
 # in PN are all the state before the command (or all the state after),
 # with nothing half bound; on eP a spoofed ping is dropped and counted as
 # pt's spoof whenever pt is bound by eP; 'rxlane check' finds nothing.
+# A move from eP to eQ whose check on eQ is refused never detached eP's
+# (crash_at.so's RXLANE_TC_TRACE: the new place is attached first).
 # Then each is killed after each of its map updates: after the next
 # command, the same holds of the state before or the state after.
 PN=rxl-fpn-$RXL_ID
@@ -318,6 +320,7 @@ ip -n "$RXL_NS" neigh add 10.200.5.1 lladdr "$(mac_of "$PN" eP)" dev pP
 ip -n "$RXL_NS" neigh add 10.200.5.99 lladdr "$(mac_of "$PN" eP)" dev pP
 IDX_P=$(ip -n "$PN" -j link show eP | jq -r '.[0].ifindex')
 IDX_Q=$(ip -n "$PN" -j link show eQ | jq -r '.[0].ifindex')
+PN_INO=$(stat -L -c %i "$PNS")
 pt_spoofs() { rxl_cli -j stats pt | jq -e '.containers[0].spoof.packets'; }
 on_port() { tc -n "$PN" filter show dev "$1" egress | grep -q rxlane_tc_port; }
 # dev_keys: the device bindings in rxl_ports, "IFINDEX:ID" sorted.
@@ -427,11 +430,20 @@ walk_port_change() {
 	done
 	for ((k = 1; k <= t; k++)); do
 		port_setup "$from"
-		rxl_shim_run RXLANE_FAIL_TC_AT="$k" -- "$@" >"$TMPD/out" 2>&1
+		rm -f "$TMPD/tct"
+		rxl_shim_run RXLANE_FAIL_TC_AT="$k" RXLANE_TC_TRACE="$TMPD/tct" \
+			-- "$@" >"$TMPD/out" 2>&1
 		rc=$?
 		[ $rc != 0 ] || rxl_fail "'$*' with tc attach $k of $t failing exited 0"
 		failed=$((failed + 1))
 		port_after $rc "'$*' with tc attach $k of $t failing" "$from" "$to"
+		# A move whose new check is refused never took the old one
+		# away, not even for a moment: no detach on the old port.
+		case $from in eP|eQ)
+			[ "$from" = eP ] && got=$IDX_P || got=$IDX_Q
+			! grep -q "^detach $PN_INO $got out" "$TMPD/tct" ||
+				rxl_fail "'$*' with tc attach $k of $t failing: the check on $from was detached while the move failed: $(tr '\n' ';' < "$TMPD/tct")"
+		esac
 	done
 	[ "$failed" -gt 0 ] || rxl_fail "'$*': no failure of its $n updates and $t attaches was refused"
 	rxl_ok "'$*' ($from -> $to): the state before or after, nothing half bound, check clean, after each of $failed failures ($n map updates, $t tc attaches)"

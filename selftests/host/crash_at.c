@@ -16,6 +16,11 @@
  *                          attached): a tc filter the kernel refuses
  *   RXLANE_TC_COUNT=F      write the number of bpf_tc_attach() calls to F
  *                          at exit
+ *   RXLANE_TC_TRACE=F      append to F a line per bpf_tc_attach() and
+ *                          bpf_tc_detach(), in order: "attach|detach
+ *                          NETNS-INODE IFINDEX in|out RESULT" (the calling
+ *                          thread's namespace: the CLI enters a
+ *                          container's on a thread of its own)
  *   RXLANE_CRASH_SYSCALL=1 count the bpf(2) commands of those calls
  *                          (libbpf's syscall()), not the functions: for a
  *                          binary with libbpf linked in (rxlane-cni),
@@ -41,6 +46,7 @@
 #include <errno.h>
 #include <signal.h>
 #include <stdarg.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -323,6 +329,27 @@ long syscall(long nr, ...)
 	return ret;
 }
 
+/* RXLANE_TC_TRACE: one line per tc attach or detach, appended. */
+static void tc_trace(const char *what, const struct bpf_tc_hook *hook,
+		     int ret)
+{
+	const char *f = getenv("RXLANE_TC_TRACE");
+	struct stat st = { 0 };
+	FILE *o;
+
+	if (!f || !*f)
+		return;
+	o = fopen(f, "a");
+	if (!o)
+		return;
+	stat("/proc/thread-self/ns/net", &st);
+	fprintf(o, "%s %lu %d %s %d\n", what, (unsigned long)st.st_ino,
+		hook->ifindex,
+		hook->attach_point == BPF_TC_INGRESS ? "in" :
+		hook->attach_point == BPF_TC_EGRESS ? "out" : "other", ret);
+	fclose(o);
+}
+
 /*
  * RXLANE_FAIL_TC_AT: the N-th tc attach (the CLI's every tc filter goes
  * through libbpf's bpf_tc_attach()) fails as the kernel's refusal would,
@@ -333,11 +360,27 @@ int bpf_tc_attach(const struct bpf_tc_hook *hook, struct bpf_tc_opts *opts)
 	static int (*real)(const struct bpf_tc_hook *hook,
 			   struct bpf_tc_opts *opts);
 	const char *s = getenv("RXLANE_FAIL_TC_AT");
+	int ret;
 
 	if (!real)
 		real = dlsym(RTLD_NEXT, "bpf_tc_attach");
 	tc_calls++;
-	if (s && strtoul(s, NULL, 10) == tc_calls)
-		return -EPERM;
-	return real(hook, opts);
+	ret = s && strtoul(s, NULL, 10) == tc_calls ? -EPERM :
+						       real(hook, opts);
+	tc_trace("attach", hook, ret);
+	return ret;
+}
+
+int bpf_tc_detach(const struct bpf_tc_hook *hook,
+		  const struct bpf_tc_opts *opts)
+{
+	static int (*real)(const struct bpf_tc_hook *hook,
+			   const struct bpf_tc_opts *opts);
+	int ret;
+
+	if (!real)
+		real = dlsym(RTLD_NEXT, "bpf_tc_detach");
+	ret = real(hook, opts);
+	tc_trace("detach", hook, ret);
+	return ret;
 }
