@@ -572,6 +572,15 @@ int cli_tc_port_sync(struct cli *c, const struct cli_cont *from,
 int cli_port_guard(struct cli *c);
 /* Whether rxlane's guard is attached for the maps in c->maps_dir. */
 bool cli_port_guarded(struct cli *c);
+/* Whether it is attached while no container has a port to guard. */
+bool cli_port_guard_unused(struct cli *c);
+/*
+ * The guard detached (its pin removed) when no container has a port any
+ * more: the last one deleted or unbound leaves nothing attached to the
+ * cgroup root. A failure is said on stderr and is no error of the
+ * change (the guard refuses nothing then); 'check --repair' removes it.
+ */
+int cli_port_unguard(struct cli *c);
 /*
  * Whether @ct's check is on its interface's egress, or nothing can be
  * told (no port; its namespace or interface gone): true. False only when

@@ -303,6 +303,9 @@ int cli_sync(struct cli *c, const struct cli_set *old,
 				       named->cont.name, CLI_INTENT_REC,
 				       c->pin_dir, strerror(-err));
 	}
+	/* The last container with a port gone: its guard goes too. */
+	if (old && old->cont.port[0] && !(new && new->cont.port[0]))
+		cli_port_unguard(c);
 	clock_gettime(CLOCK_MONOTONIC, &t2);
 	if (c->verbose)
 		fprintf(stderr, "%s: container '%s': records %.1f ms, fast path %.1f ms\n",
@@ -421,6 +424,9 @@ out_keep:
 			       "cannot finish the interrupted change of container '%s'%s%s: its fast path and its records differ; `rxlane check --repair` retries",
 			       name, err < 0 ? ": " : "",
 			       err < 0 ? strerror(-err) : "");
+	if ((in.flags & CLI_INTENT_OLD) && in.old.port[0] &&
+	    !((in.flags & CLI_INTENT_NEW) && in.new.port[0]))
+		cli_port_unguard(c);
 	if (c->verbose)
 		fprintf(stderr, "%s: finished the interrupted change of container '%s'\n",
 			c->prog, name);

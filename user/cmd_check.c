@@ -25,6 +25,7 @@
  * nobody; then it checks again.
  */
 #include <errno.h>
+#include <limits.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
@@ -266,13 +267,30 @@ static int chk_port_notes(struct chk *k)
 	struct cli *c = k->c;
 	struct cli_cont *all = NULL;
 	unsigned int n = 0, i;
-	char why[256], msg[640];
+	char why[256], msg[PATH_MAX + 320];
 	__u32 now;
 	int err = cli_cont_all(c, &all, &n);
 
 	if (err)
 		return err;
 	cli_open_array(c, "notes");
+	/*
+	 * The guard with no port to guard: left by a change killed after
+	 * its records (it refuses nothing then); --repair removes it.
+	 */
+	if (cli_port_guard_unused(c)) {
+		snprintf(msg, sizeof(msg),
+			 "the guard against sockets that send around the anti-spoofing check (%s/rxl_guard_link) is attached, but no container has a port: %s",
+			 c->maps_dir,
+			 !k->repair ? "'rxlane check --repair' removes it" :
+			 cli_port_unguard(c) ? "it cannot be removed" :
+			 "removed");
+		cli_open_object(c, NULL);
+		cli_print_str(c, CLI_TEXT, NULL, "%s", "note: ");
+		cli_print_str(c, CLI_ANY, "note", "%s", msg);
+		cli_print_nl(c);
+		cli_close(c);
+	}
 	for (i = 0; i < n; i++) {
 		if (!all[i].port[0])
 			continue;

@@ -11,7 +11,9 @@
 #include <net/if.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/socket.h>
+#include <unistd.h>
 
 #include <bpf/bpf.h>
 
@@ -295,6 +297,31 @@ static int cli_port_index_in(struct cli *c, void *arg)
 	return ct->port_ifindex ? 0 : -ENODEV;
 }
 
+/*
+ * As cli_port_index_in(), for a new binding: a loopback interface is
+ * refused (-ELOOP): bound, the check would drop every frame the
+ * namespace sends itself from 127.0.0.1 or ::1, as not the container's.
+ */
+static int cli_port_pick_in(struct cli *c, void *arg)
+{
+	struct cli_cont *ct = arg;
+	struct ifreq ifr = {};
+	int fd, err;
+
+	err = cli_port_index_in(c, arg);
+	if (err)
+		return err;
+	fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return -errno;
+	strcpy(ifr.ifr_name, ct->port);		/* < IF_NAMESIZE: cli_set_port() */
+	err = ioctl(fd, SIOCGIFFLAGS, &ifr) ? -errno : 0;
+	close(fd);
+	if (!err && (ifr.ifr_flags & IFF_LOOPBACK))
+		err = -ELOOP;
+	return err;
+}
+
 int cli_port_resolve(struct cli *c, struct cli_cont *ct,
 		     const struct cli_cont *all, unsigned int n)
 {
@@ -311,12 +338,26 @@ int cli_port_resolve(struct cli *c, struct cli_cont *ct,
 	if (err < 0)
 		return cli_err(c, CLI_ERR, ct->netns, "%s", why);
 	close(err);
-	err = cli_in_netns(c, ct->netns, ct->netns_cookie, cli_port_index_in,
+	/*
+	 * The command's own namespace is the host's: its interfaces carry
+	 * the host's traffic (the uplink among them), which a container's
+	 * check would cut. A host-side device is 'dev DEV', checked on its
+	 * ingress.
+	 */
+	if (ct->netns_cookie == rxl_netns_cookie())
+		return cli_err(c, CLI_ERR, ct->netns,
+			       "container '%s': netns %s is this command's own network namespace, not a container's: its interfaces carry this host's traffic (a host-side device is 'dev DEV')",
+			       ct->name, ct->netns);
+	err = cli_in_netns(c, ct->netns, ct->netns_cookie, cli_port_pick_in,
 			   ct, why, sizeof(why));
 	if (err == -ENODEV)
 		return cli_err(c, CLI_ERR, ct->port,
 			       "no interface '%s' in netns %s", ct->port,
 			       ct->netns);
+	if (err == -ELOOP)
+		return cli_err(c, CLI_ERR, ct->port,
+			       "container '%s': %s in netns %s is a loopback interface: bound, the check would drop the namespace's traffic to itself",
+			       ct->name, ct->port, ct->netns);
 	if (err)
 		return cli_err(c, CLI_ERR, ct->netns, "%s", why);
 	for (i = 0; i < n; i++)

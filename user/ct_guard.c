@@ -177,3 +177,42 @@ out:
 	rxlane_guard__destroy(skel);
 	return err;
 }
+
+/*
+ * Whether any container of the records is bound by its own interface:
+ * -1 when the records cannot be read (then the guard stays).
+ */
+static int cli_port_any(struct cli *c)
+{
+	struct cli_cont *all = NULL;
+	unsigned int n = 0, i;
+	int any = 0;
+
+	if (cli_cont_all(c, &all, &n))
+		return -1;
+	for (i = 0; i < n && !any; i++)
+		any = all[i].port[0] != 0;
+	free(all);
+	return any;
+}
+
+bool cli_port_guard_unused(struct cli *c)
+{
+	return !c->dry_run && cli_port_guarded(c) && cli_port_any(c) == 0;
+}
+
+int cli_port_unguard(struct cli *c)
+{
+	char path[PATH_MAX + 32];
+
+	if (!cli_port_guard_unused(c))
+		return 0;
+	cli_guard_path(c, path, sizeof(path));
+	/* The pin was the link's last holder: the program is detached. */
+	if (unlink(path) && errno != ENOENT) {
+		fprintf(stderr, "%s: the guard (%s) is no longer needed, but cannot be removed: %s; 'rxlane check --repair' removes it\n",
+			c->prog, path, strerror(errno));
+		return -errno;
+	}
+	return 0;
+}

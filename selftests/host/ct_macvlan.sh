@@ -473,6 +473,14 @@ refused "web's interface for another container" "container 'web''s port" \
 	container add x ip 10.91.0.9 port mA netns "$NSDIR/$A"
 refused "db set to web's interface" "container 'web''s port" \
 	container set db port mA netns "$NSDIR/$A"
+# A careless binding that would cut traffic: the loopback interface (every
+# frame the namespace sends itself is from 127.0.0.1 or ::1), or the
+# uplink (any interface of the command's own namespace, the host's).
+refused "the loopback interface of web's namespace" "is a loopback interface" \
+	container add x ip 10.91.0.9 port lo netns "$NSDIR/$A"
+refused "db set to the uplink, in the command's own namespace" \
+	"this command's own network namespace" \
+	container set db port "$UP" netns "$NSDIR/$H"
 out=$(ip netns exec "$H" "$RXL_CLI" container add x ip 10.91.0.9 port mA 2>&1)
 [ $? = 2 ] || rxl_fail "port without netns: not a usage error: $out"
 out=$(ip netns exec "$H" "$RXL_CLI" container add x ip 10.91.0.9 port mA \
@@ -707,7 +715,49 @@ cli container del z
 port_filter "$C" mC && rxl_fail "container del z left a check on the new mC"
 ip netns del "$C"
 rxl_ok "a container whose namespace is gone: set and check are no error and tie nothing to a new namespace at its path; del"
+# guard_id: the link id of the guard pinned now; guard_gone WHAT ID: its
+# pin gone, and the link ID (ids are not handed out again soon) too.
+guard_id() {
+	bpftool -j link show pinned "$RXLANE_PIN_DIR/rxl_guard_link" |
+		jq -e 'select(.attach_type == "cgroup_setsockopt") | .id'
+}
+guard_gone() {
+	[ ! -e "$RXLANE_PIN_DIR/rxl_guard_link" ] ||
+		rxl_fail "$1: the guard's pin stays: $(bpftool link show pinned "$RXLANE_PIN_DIR/rxl_guard_link" 2>&1)"
+	! bpftool link show id "$2" >/dev/null 2>&1 ||
+		rxl_fail "$1: the guard's link $2 is still attached: $(bpftool link show id "$2" 2>&1)"
+}
+GUARD_ID=$(guard_id) || rxl_fail "db is bound by mB: no guard"
 cli container del db
+# The last container with a port gone, its guard goes too: nothing of
+# rxlane's stays attached to the cgroup root.
+guard_gone "the last container with a port deleted" "$GUARD_ID"
+out=$(ip netns exec "$H" "$RXL_CLI" check 2>&1) ||
+	rxl_fail "check after the last port went: $out"
+echo "$out" | grep -q "note:" && rxl_fail "check after the last port went notes: $out"
+# Killed after its records, before the guard went (the last update: the
+# intent's removal): check notes the guard left (exit 0), --repair
+# removes it.
+cli container add x ip 10.91.0.9 port mB netns "$NSDIR/$B"
+id=$(guard_id) || rxl_fail "container add x port mB: no guard"
+n=$(rxl_shim_count "$PY/count3" -- container del x)
+guard_gone "container del x" "$id"
+cli container add x ip 10.91.0.9 port mB netns "$NSDIR/$B"
+id=$(guard_id) || rxl_fail "container add x port mB again: no guard"
+rxl_shim_run RXLANE_CRASH_AT="$n" -- container del x >/dev/null 2>&1
+[ -z "$(clij container show x 2>/dev/null)" ] ||
+	rxl_fail "container del x killed at its last update ($n): x still listed"
+out=$(ip netns exec "$H" "$RXL_CLI" check 2>&1) ||
+	rxl_fail "check with the guard left: exit 1: $out"
+echo "$out" | grep -q "note: the guard .* is attached, but no container has a port" ||
+	rxl_fail "check with the guard left: no note: $out"
+out=$(ip netns exec "$H" "$RXL_CLI" -j check) || rxl_fail "check -j: $out"
+echo "$out" | jq -e '.notes | any(.note | test("no container has a port"))' >/dev/null ||
+	rxl_fail "check -j with the guard left: no note: $out"
+out=$(ip netns exec "$H" "$RXL_CLI" check --repair 2>&1) ||
+	rxl_fail "check --repair with the guard left: $out"
+guard_gone "check --repair with the guard left" "$id"
+rxl_ok "the last port gone, the guard goes; left by a kill, check notes it and --repair removes it"
 
 # ipvlan (the guest's kernel has it; the host's does not): containers that
 # all send with the uplink's MAC, told apart only by check 2.
