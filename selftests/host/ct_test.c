@@ -198,10 +198,37 @@ static const char *peer_addr(int fam)
 	return fam == 4 ? PEER4 : PEER6;
 }
 
+/*
+ * Initial sequence numbers of the two sides of every TCP flow here: a
+ * packet's sequence number is its side's ISN (+1 after its SYN), its
+ * acknowledgment the other side's ISN + 1, as real stacks send in a
+ * handshake (the opener's ACK must acknowledge the SYN-ACK's ISN).
+ */
+#define ISN_OUT		0x10000000u	/* the container's */
+#define ISN_IN		0xffffffffu	/* the peer's: ISN + 1 wraps to 0 */
+
+static void put32(uint8_t *h, uint32_t v)
+{
+	pk_put16(h, v >> 16);
+	pk_put16(h + 2, v & 0xffff);
+}
+
+/*
+ * The acknowledgment number of the TCP packet @p built by mk_tcp_peer()
+ * (a blind attacker's guess).
+ */
+static void set_tcp_ack(struct pkt *p, uint32_t ack)
+{
+	put32(p->b + p->len - 10 - 20 + 8, ack);
+	pk_finish(p);
+}
+
 /* TCP between container (port @cport) and peer (@pport), going @dir. */
 static void mk_tcp_peer(struct pkt *p, int fam, int b, const char *peer,
 			int dir, uint16_t cport, uint16_t pport, uint8_t flags)
 {
+	uint32_t isn = dir == OUT ? ISN_OUT : ISN_IN;
+	uint32_t other = dir == OUT ? ISN_IN : ISN_OUT;
 	size_t off;
 
 	if (dir == OUT)
@@ -211,6 +238,8 @@ static void mk_tcp_peer(struct pkt *p, int fam, int b, const char *peer,
 	off = p->len;
 	pk_tcp(p, dir == OUT ? cport : pport, dir == OUT ? pport : cport);
 	p->b[off + 13] = flags;
+	put32(p->b + off + 4, flags & SYN ? isn : isn + 1);
+	put32(p->b + off + 8, flags & ACK ? other + 1 : 0);
 	pk_payload(p, 10);
 	pk_finish(p);
 }
@@ -1068,9 +1097,14 @@ static const char *flood_src(int fam, unsigned int i, char *buf, size_t n)
  * matches, both ways, and sits in the main table; the half-open table
  * never holds more than its size, and the flood's newest SYN can still
  * be answered.
+ *
+ * With @blind, each forged source also sends the handshake's last ACK
+ * after the container's SYN-ACK, as an off-path attacker can without
+ * seeing it, with an acknowledgment number it had to guess (wrong): no
+ * entry of the flood may be established, so none reaches the main table.
  */
 static void syn_flood(struct __test_metadata *_metadata,
-		      FIXTURE_DATA(ct) *self)
+		      FIXTURE_DATA(ct) *self, int blind)
 {
 	char src[INET6_ADDRSTRLEN];
 	struct rxl_ct_val v;
@@ -1099,9 +1133,16 @@ static void syn_flood(struct __test_metadata *_metadata,
 		PASSES_IN(&p);
 		mk_tcp_peer(&p, fam, 1, src, OUT, 8080, 1024 + i, SYN | ACK);
 		PASSES_OUT(&p);
+		if (blind) {
+			/* Any number but ISN_OUT + 1: the SYN-ACK's. */
+			mk_tcp_peer(&p, fam, 1, src, IN, 8080, 1024 + i, ACK);
+			set_tcp_ack(&p, ISN_OUT + 2 + i * 7919u);
+			PASSES_IN(&p);	/* the entry's, half-open */
+		}
 		mk_tcp_peer(&p, fam, 0, src, OUT, 30000 + i, 80, SYN);
 		PASSES_OUT(&p);
 	}
+	EXPECT_EQ(2 * (FULL_EST + FULL_EST6), stat(self, RXL_CT_STAT_PROMOTE));
 	EXPECT_LE(map_count(self->half4, sizeof(struct rxl_ct4_key)),
 		  FULL_HALF);
 	EXPECT_LE(map_count(self->half6, sizeof(struct rxl_ct6_key)),
@@ -1135,7 +1176,12 @@ static void syn_flood(struct __test_metadata *_metadata,
 
 TEST_F_TIMEOUT(ct_full, syn_flood_spares_established, CT_CASE_TIMEOUT)
 {
-	syn_flood(_metadata, &self->d);
+	syn_flood(_metadata, &self->d, 0);
+}
+
+TEST_F_TIMEOUT(ct_full, blind_ack_flood_spares_established, CT_CASE_TIMEOUT)
+{
+	syn_flood(_metadata, &self->d, 1);
 }
 
 /* ---- malformed ---------------------------------------------------------- */
