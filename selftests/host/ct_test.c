@@ -3085,6 +3085,67 @@ static void mk_exthdr_out(struct pkt *p, int b, int n, int tun,
 		*p = in;
 }
 
+/* Bind container @id by its MAC @mac (a macvlan's: no device). */
+static int bind_mac(FIXTURE_DATA(ct) *self, __u32 id, const uint8_t *mac)
+{
+	struct rxl_cont_spec s = { .id = id, .has_mac = true };
+
+	memcpy(s.mac, mac, 6);
+	return rxl_fw_port_bind(&self->fw, &s);
+}
+
+/*
+ * A container bound by its MAC (the uplink's pairing check) that wraps a
+ * frame in a tunnel header itself: its own MAC outside with the host's
+ * VTEP address as the outer source, a MAC and a source address of
+ * nobody's inside. The inner frame alone names nobody, so the frame went
+ * out unjudged, past CID_B's egress default drop, as the host's tunnel
+ * traffic: now it is CID_B's spoof (its outer frame pairs its MAC with an
+ * address not its own). The same frame with a MAC of nobody's outside
+ * (what the pairing check cannot tell from the host's: documented) and
+ * the host's own tunnel packet carrying CID's frame still pass, the
+ * latter tracked by its inner tuple.
+ */
+TEST_F_TIMEOUT(ct, mac_bound_tunnel_outer, CT_CASE_TIMEOUT)
+{
+	struct rxl_ct_val v;
+	struct pkt in, p;
+	int fam, ofam, tun, n = 0;
+	uint16_t cport = 46000;
+
+	tunnels_setup(_metadata, self);
+	ASSERT_EQ(0, bind_mac(self, CID_B, mac_ok));
+	TUNNELS
+	for (ofam = 4; ofam <= 6; ofam += 2)
+	FAMILIES {
+		ip_hdr(&in, fam, fam == 4 ? "192.0.2.77" : "2001:db8:99::77",
+		       peer_addr(fam), IPPROTO_UDP);
+		memcpy(in.b + 6, mac_other, 6);
+		pk_udp(&in, 5353, 9001, -1);
+		pk_payload(&in, 10);
+		pk_finish(&in);
+		wrap(&p, &in, tun, ofam, OUT);
+		EXPECT_EQ(TC_ACT_SHOT, run(_metadata, self, OUT, &p)) {
+			TH_LOG("tun %d outer v%d inner v%d: CID_B's MAC, the VTEP's address",
+			       tun, ofam, fam);
+		}
+		EXPECT_EQ((__u64)++n, spoofs(self, CID_B));
+		/* A MAC of nobody's outside: the host's, as far as U can tell. */
+		memcpy(p.b + 6, mac_other, 6);
+		PASSES_OUT(&p);
+		/* The host's tunnel packet with CID's frame: tracked. */
+		mk_udp_peer(&in, fam, 0, peer_addr(fam), OUT, ++cport, 9001);
+		memcpy(in.b + 6, mac_other, 6);
+		wrap(&p, &in, tun, ofam, OUT);
+		memcpy(p.b + 6, mac_other, 6);
+		PASSES_OUT(&p);
+		EXPECT_EQ(0, entry(self, fam, CID, 0, IPPROTO_UDP, cport, 9001,
+				   &v));
+	}
+	EXPECT_EQ(0, spoofs(self, CID));
+	EXPECT_EQ((__u64)n, stat(self, RXL_CT_STAT_SPOOF));
+}
+
 /*
  * IPv6 extension headers on egress: hop-by-hop, routing and destination
  * options before the L4 header are walked (at most RXL_IPV6_MAX_EXTHDRS,
