@@ -223,6 +223,13 @@ static void set_tcp_ack(struct pkt *p, uint32_t ack)
 	pk_finish(p);
 }
 
+/* Its sequence number (a SYN-ACK with another ISN). */
+static void set_tcp_seq(struct pkt *p, uint32_t seq)
+{
+	put32(p->b + p->len - 10 - 20 + 4, seq);
+	pk_finish(p);
+}
+
 /* TCP between container (port @cport) and peer (@pport), going @dir. */
 static void mk_tcp_peer(struct pkt *p, int fam, int b, const char *peer,
 			int dir, uint16_t cport, uint16_t pport, uint8_t flags)
@@ -954,19 +961,39 @@ TEST_F_TIMEOUT(ct, syn_recv_then_established, CT_CASE_TIMEOUT)
 		int b = o[i].b, op = o[i].opener, ans = op == OUT ? IN : OUT;
 		__u32 zone = b ? CID_B : CID;
 		uint16_t cp = o[i].cport, pp = o[i].pport;
-		/* Each packet, then the entry's table and state after it. */
-		const struct { int dir; uint8_t flags; int where, state; } s[] = {
+		uint32_t isn = ans == OUT ? ISN_OUT : ISN_IN;
+		/*
+		 * Each packet (@num, when not 0: a SYN-ACK's sequence number,
+		 * another packet's acknowledgment), then the entry's table
+		 * and state after it.
+		 */
+		const struct {
+			int dir; uint8_t flags; int where, state; uint32_t num;
+		} s[] = {
 			{ op, SYN, HALF, RXL_CT_SYN_SENT },
 			{ ans, SYN | ACK, HALF, RXL_CT_SYN_RECV },
 			/* The answerer's own ACK: still unacknowledged. */
 			{ ans, ACK, HALF, RXL_CT_SYN_RECV },
-			/* The opener's ACK: established, assured, moved. */
-			{ op, ACK, MAIN, RXL_CT_ESTABLISHED },
+			/*
+			 * The opener's ACK of another number than the
+			 * SYN-ACK's + 1 (a blind guess): not established.
+			 */
+			{ op, ACK, HALF, RXL_CT_SYN_RECV, isn + 2 },
+			{ op, ACK, HALF, RXL_CT_SYN_RECV, isn },
+			/* A SYN-ACK with another ISN: the one to ack now. */
+			{ ans, SYN | ACK, HALF, RXL_CT_SYN_RECV, 0x12345678 },
+			{ op, ACK, HALF, RXL_CT_SYN_RECV },
+			/* The opener's ACK of it: established, assured, moved. */
+			{ op, ACK, MAIN, RXL_CT_ESTABLISHED, 0x12345679 },
 		};
 		unsigned int k;
 
 		for (k = 0; k < sizeof(s) / sizeof(s[0]); k++) {
 			mk_tcp(&p, fam, b, s[k].dir, cp, pp, s[k].flags);
+			if (s[k].num && (s[k].flags & SYN))
+				set_tcp_seq(&p, s[k].num);
+			else if (s[k].num)
+				set_tcp_ack(&p, s[k].num);
 			EXPECT_EQ(s[k].dir == OUT ? TC_ACT_OK : XDP_PASS,
 				  run(_metadata, self, s[k].dir, &p));
 			ASSERT_EQ(0, entry_in(self, s[k].where, fam, zone, b,
