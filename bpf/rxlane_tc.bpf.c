@@ -169,8 +169,16 @@ static __always_inline void rxl_tc_l4(struct __sk_buff *skb,
 
 	if (rxl_parse_l4(skb, p) != RXL_CONT || p->frag == RXL_FRAG_LATER)
 		return;
+	/*
+	 * Neighbour discovery as ingress has it (rxl_is_nd()): hop limit
+	 * 255 and not fragmented (RFC 4861 7.1.1, RFC 6980). Any other
+	 * ICMPv6 of those types is judged: passed unjudged, it carried any
+	 * data past the egress default to any address, a first fragment
+	 * with its later ones in tow.
+	 */
 	if (p->has_icmp && p->proto == RXL_IPPROTO_ICMPV6 &&
-	    p->icmp_type >= RXL_ND_FIRST && p->icmp_type <= RXL_ND_LAST)
+	    p->icmp_type >= RXL_ND_FIRST && p->icmp_type <= RXL_ND_LAST &&
+	    p->hop_limit == RXL_ND_HOP_LIMIT && p->frag == RXL_FRAG_NONE)
 		pk->nd = 1;
 	if (p->has_icmp && p->proto == RXL_IPPROTO_ICMPV6)
 		pk->anon = rxl_tc_anon(pk->saddr, p->icmp_type);

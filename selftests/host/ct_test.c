@@ -3248,10 +3248,59 @@ TEST_F_TIMEOUT(ct, ipv6_exthdr_egress, CT_CASE_TIMEOUT)
 	pk_init(&in);
 	pk_eth(&in, ETH_P_IPV6, 0);
 	pk_ip6(&in, CONTB6, PEER6, IPPROTO_HOPOPTS);
+	in.b[14 + 7] = 255;	/* ND's hop limit (nd_egress_is_nd_only) */
 	pk_ip6_ext(&in, IPPROTO_ICMPV6, 0);
 	pk_icmp(&in, 135);
 	pk_finish(&in);
 	PASSES_OUT(&in);
+}
+
+/*
+ * Neighbour discovery passes egress default drop unjudged only as
+ * ingress takes it (rxl_is_nd()): hop limit 255, not fragmented. CID_B
+ * (egress default drop) sends a neighbour solicitation with data to the
+ * peer: with hop limit 255 it passes; with 64 (routed off the link), or
+ * as a first fragment (whose later fragments would have followed it), it
+ * is judged and dropped, and its later fragment too (frag_no_first).
+ * Before, every ICMPv6 of types 133-137 passed, carrying anything to
+ * any address.
+ */
+TEST_F_TIMEOUT(ct, nd_egress_is_nd_only, CT_CASE_TIMEOUT)
+{
+	struct pkt p;
+	int hl, first;
+
+	for (hl = 64; hl <= 255; hl += 191) {
+		pk_init(&p);
+		pk_eth(&p, ETH_P_IPV6, 0);
+		pk_ip6(&p, CONTB6, PEER6, IPPROTO_ICMPV6);
+		p.b[14 + 7] = hl;
+		pk_icmp(&p, 135);
+		pk_payload(&p, 64);
+		pk_finish(&p);
+		EXPECT_EQ(hl == 255 ? TC_ACT_OK : TC_ACT_SHOT,
+			  run(_metadata, self, OUT, &p)) {
+			TH_LOG("neighbour solicitation, hop limit %d", hl);
+		}
+	}
+	EXPECT_EQ(1, stat(self, RXL_CT_STAT_EGRESS_DROP));
+	for (first = 1; first >= 0; first--) {
+		pk_init(&p);
+		pk_eth(&p, ETH_P_IPV6, 0);
+		pk_ip6(&p, CONTB6, PEER6, IPPROTO_FRAGMENT);
+		p.b[14 + 7] = 255;
+		pk_ip6_frag(&p, IPPROTO_ICMPV6, first ? 0 : 8, first);
+		pk_icmp(&p, 135);
+		pk_payload(&p, 64);
+		pk_finish(&p);
+		EXPECT_EQ(TC_ACT_SHOT, run(_metadata, self, OUT, &p)) {
+			TH_LOG("neighbour solicitation, %s fragment",
+			       first ? "first" : "later");
+		}
+	}
+	EXPECT_EQ(0, stat(self, RXL_CT_STAT_FRAG_FOLLOWED));
+	EXPECT_EQ(2, stat(self, RXL_CT_STAT_EGRESS_DROP));
+	EXPECT_EQ(1, stat(self, RXL_CT_STAT_FRAG_NO_FIRST));
 }
 
 /* ---- the port summary (rxl_port_unruled()) ------------------------------ */
