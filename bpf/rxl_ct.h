@@ -60,7 +60,7 @@ enum rxl_ct_res {
  * the outer destination of what leaves (the tc program's parse); IPv4
  * mapped (::ffff:a.b.c.d), so that no IPv6 address is taken for it. The
  * same value is the scratch a new or promoted entry is written from: one
- * 32-byte value on the stack, not two (6.1's verifier counts the tc
+ * 40-byte value on the stack, not two (6.1's verifier counts the tc
  * program's frames together against 512 bytes).
  */
 
