@@ -60,7 +60,7 @@ enum rxl_ct_res {
  * the outer destination of what leaves (the tc program's parse); IPv4
  * mapped (::ffff:a.b.c.d), so that no IPv6 address is taken for it. The
  * same value is the scratch a new or promoted entry is written from: one
- * 32-byte value on the stack, not two (6.1's verifier counts the tc
+ * 40-byte value on the stack, not two (6.1's verifier counts the tc
  * program's frames together against 512 bytes).
  */
 
@@ -73,6 +73,12 @@ struct rxl_ct_tuple {
 	__u8 flags;		/* TCP flags */
 	__u8 opens;		/* may create an entry: SYN, UDP, echo request */
 	__u8 reply;		/* ICMP: an echo reply */
+	/*
+	 * TCP, as on the wire: the sequence number of a packet with SYN
+	 * (a SYN-ACK's is recorded as the entry's isn), the acknowledgment
+	 * number of any other (the opener's ACK must acknowledge isn + 1).
+	 */
+	__be32 num;
 };
 
 /* Bytes of L4 header rxl_ct_tuple() reads for @proto; 0: not tracked. */
@@ -125,6 +131,7 @@ static __always_inline int rxl_ct_tuple(const __u8 *l4, __u8 proto, __u8 dir,
 	t->rport = dir == RXL_CT_OUT ? dport : sport;
 	if (proto == RXL_IPPROTO_TCP) {
 		t->flags = l4[13];
+		t->num = *(__be32 *)(l4 + (t->flags & RXL_TCP_SYN ? 4 : 8));
 		t->opens = (t->flags & (RXL_TCP_SYN | RXL_TCP_ACK |
 					RXL_TCP_RST)) == RXL_TCP_SYN;
 	} else {
@@ -223,11 +230,17 @@ static __always_inline __u8 rxl_ct_next(const struct rxl_ct_val *v,
 			return *fin_seen == (RXL_CT_OUT | RXL_CT_IN) ?
 			       RXL_CT_TIME_WAIT : RXL_CT_FIN_WAIT;
 		}
-		/* The answer (SYN-ACK), then the opener's ACK of it. */
+		/*
+		 * The answer (SYN-ACK), then the opener's ACK of it: of its
+		 * sequence number (rxl_ct_val.isn, recorded by rxl_ct_track()),
+		 * so that a source that never saw the SYN-ACK (a flood's
+		 * forged one) cannot establish, and assure, an entry blind.
+		 */
 		if (v->state == RXL_CT_SYN_SENT && answer && (f & RXL_TCP_ACK))
 			return RXL_CT_SYN_RECV;
 		if (v->state == RXL_CT_SYN_RECV && !answer &&
-		    (f & (RXL_TCP_SYN | RXL_TCP_ACK)) == RXL_TCP_ACK)
+		    (f & (RXL_TCP_SYN | RXL_TCP_ACK)) == RXL_TCP_ACK &&
+		    bpf_ntohl(t->num) == bpf_ntohl(v->isn) + 1)
 			return RXL_CT_ESTABLISHED;
 		return v->state;
 	case RXL_IPPROTO_UDP:
@@ -418,6 +431,10 @@ static __always_inline int rxl_ct_track(void *map, void *half,
 			return RXL_CT_MISS;
 	}
 	exp = now + rxl_ct_timeout(state);
+	/* The answer's SYN-ACK: its sequence number, for the opener's ACK. */
+	if (state == RXL_CT_SYN_RECV && (t->flags & RXL_TCP_SYN) &&
+	    t->dir != v->opener)
+		v->isn = t->num;
 	if (state != v->state || fin != v->fin_seen) {
 		v->state = state;
 		v->fin_seen = fin;

@@ -76,6 +76,12 @@ struct rxl_tc_pkt {
 	__be32 frag_id;		/* IPv6 fragment header's identification */
 	__u32 len;		/* skb->len, for the rule counters */
 	/*
+	 * inner: 1 + the container whose bound MAC the outer frame carries
+	 * while its outer source (a local VTEP) is none of that container's
+	 * addresses (rxl_tc_outer_owner()); 0: none.
+	 */
+	__u32 outer_spoofer;
+	/*
 	 * inner: tun and vtep, the binding (rxl_cont_vni()) and remote VTEP
 	 * it goes to; the value a new entry is written from (rxl_ct_track())
 	 */
@@ -163,8 +169,16 @@ static __always_inline void rxl_tc_l4(struct __sk_buff *skb,
 
 	if (rxl_parse_l4(skb, p) != RXL_CONT || p->frag == RXL_FRAG_LATER)
 		return;
+	/*
+	 * Neighbour discovery as ingress has it (rxl_is_nd()): hop limit
+	 * 255 and not fragmented (RFC 4861 7.1.1, RFC 6980). Any other
+	 * ICMPv6 of those types is judged: passed unjudged, it carried any
+	 * data past the egress default to any address, a first fragment
+	 * with its later ones in tow.
+	 */
 	if (p->has_icmp && p->proto == RXL_IPPROTO_ICMPV6 &&
-	    p->icmp_type >= RXL_ND_FIRST && p->icmp_type <= RXL_ND_LAST)
+	    p->icmp_type >= RXL_ND_FIRST && p->icmp_type <= RXL_ND_LAST &&
+	    p->hop_limit == RXL_ND_HOP_LIMIT && p->frag == RXL_FRAG_NONE)
 		pk->nd = 1;
 	if (p->has_icmp && p->proto == RXL_IPPROTO_ICMPV6)
 		pk->anon = rxl_tc_anon(pk->saddr, p->icmp_type);
@@ -214,17 +228,55 @@ __noinline int rxl_tc_l3(struct __sk_buff *skb, struct rxl_pkt *p)
 }
 
 /*
+ * The outer frame @p of a tunnel packet from a local VTEP, while some
+ * container is bound by its MAC (@cfg->mac_bound): when its Ethernet
+ * source is a container's bound MAC and its source address (the VTEP's)
+ * none of that container's, 1 + that container's id, else 0. The host's
+ * own tunnel packets leave with the uplink's MAC, no container's; a
+ * container that wraps a frame in a tunnel header itself, with its own
+ * MAC and the host's VTEP address, is caught here, where the inner frame
+ * alone (rxl_tc_unpaired()) would let any source of nobody's pass
+ * unjudged (Documentation/conntrack.rst, "The pairing check").
+ */
+static __always_inline __u32 rxl_tc_outer_owner(struct __sk_buff *skb,
+						struct rxl_pkt *p,
+						const struct rxl_config *cfg)
+{
+	const struct rxl_addr_val *a;
+	const struct rxl_port *owner;
+	struct rxl_port_key k = {};
+	__u8 *eth;
+
+	if (!cfg->mac_bound)
+		return 0;
+	eth = rxl_hdr(skb, p, 0, RXL_ETH_HLEN);
+	if (!eth)
+		return 0;
+	__builtin_memcpy(&k.netns, eth + 6, 6);
+	owner = bpf_map_lookup_elem(&rxl_ports, &k);
+	if (!owner)
+		return 0;
+	if (p->family == 4)
+		a = bpf_map_lookup_elem(&rxl_addrs4, &p->saddr4);
+	else
+		a = bpf_map_lookup_elem(&rxl_addrs6, &p->saddr6);
+	return a && a->id == owner->id ? 0 : owner->id + 1;
+}
+
+/*
  * A packet sent from a local VTEP (@p, its outer headers, parsed whole):
  * when it is a tunnel packet the XDP program would accept on the way in
  * (the same ports, tunnel types and VNIs: rxl_tunnel()), @p becomes its
- * inner frame, and *@tun the binding it goes on.
+ * inner frame, *@tun the binding it goes on, and *@spoofer what
+ * rxl_tc_outer_owner() says of its outer frame.
  * Return: what parsing the inner frame returned (RXL_CONT, or a reason),
  * or RXL_NOT_TUNNEL for anything else: the host's own traffic from that
  * address, a tunnel rxlane does not know, a malformed or fragmented tunnel
  * packet.
  */
 static __always_inline int rxl_tc_inner(struct __sk_buff *skb,
-					struct rxl_pkt *p, __u32 *tun)
+					struct rxl_pkt *p, __u32 *tun,
+					__u32 *spoofer)
 {
 	const struct rxl_config *cfg;
 	__u32 zero = 0, type, inner = 0, vtep;
@@ -234,6 +286,7 @@ static __always_inline int rxl_tc_inner(struct __sk_buff *skb,
 	if (!vtep || !cfg ||
 	    rxl_tunnel(skb, p, cfg, vtep, &type, tun, &inner) != RXL_CONT)
 		return RXL_NOT_TUNNEL;
+	*spoofer = rxl_tc_outer_owner(skb, p, cfg);
 	p->base = inner;
 	p->len = p->ip_end;
 	p->family = 0;
@@ -307,7 +360,7 @@ __noinline int rxl_tc_parse(struct __sk_buff *skb, struct rxl_tc_pkt *pk)
 			rxl_ct_vtep4(pk->nv.vtep, (const __u8 *)&p.daddr4);
 		else
 			__builtin_memcpy(pk->nv.vtep, &p.daddr6, 16);
-		rc = rxl_tc_inner(skb, &p, &pk->nv.tun);
+		rc = rxl_tc_inner(skb, &p, &pk->nv.tun, &pk->outer_spoofer);
 		if (rc == RXL_NOT_TUNNEL)
 			return -1;
 		pk->inner = 1;
@@ -669,6 +722,9 @@ int rxlane_tc(struct __sk_buff *skb)
 	if (rc < 0)
 		return TC_ACT_OK;
 	pk.c = rxl_tc_sender(&pk);
+	/* The outer frame of a tunnel packet first: its own MAC's. */
+	if (pk.outer_spoofer)
+		return rxl_spoof(skb, pk.outer_spoofer - 1);
 	spoofer = rxl_tc_macs_bound() ? rxl_tc_unpaired(&pk) :
 					RXL_NOT_SPOOFED;
 	if (spoofer != RXL_NOT_SPOOFED)

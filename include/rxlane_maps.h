@@ -677,8 +677,17 @@ struct rxl_ct_val {
 	__u32 tun;		/* the binding (rxl_cont_vni()), 0: no tunnel */
 	/* The remote VTEP with @tun: IPv6, or IPv4 mapped (::ffff:a.b.c.d). */
 	__u8 vtep[16];
+	/*
+	 * TCP: the sequence number of the answer's SYN-ACK, as on the wire;
+	 * the opener's ACK must acknowledge it (+1) to establish (and assure)
+	 * the entry, so that a forged source that never saw the SYN-ACK
+	 * cannot complete a handshake blind. Pins of the 32-byte layout are
+	 * refused at attach (detach every device, remove the pins).
+	 */
+	__be32 isn;
+	__u32 pad2;
 };
-_Static_assert(sizeof(struct rxl_ct_val) == 32, "rxl_ct_val size");
+_Static_assert(sizeof(struct rxl_ct_val) == 40, "rxl_ct_val size");
 
 /*
  * Seconds per state; 0: the default (nf_conntrack's). Room for

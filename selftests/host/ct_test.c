@@ -198,10 +198,44 @@ static const char *peer_addr(int fam)
 	return fam == 4 ? PEER4 : PEER6;
 }
 
+/*
+ * Initial sequence numbers of the two sides of every TCP flow here: a
+ * packet's sequence number is its side's ISN (+1 after its SYN), its
+ * acknowledgment the other side's ISN + 1, as real stacks send in a
+ * handshake (the opener's ACK must acknowledge the SYN-ACK's ISN).
+ */
+#define ISN_OUT		0x10000000u	/* the container's */
+#define ISN_IN		0xffffffffu	/* the peer's: ISN + 1 wraps to 0 */
+
+static void put32(uint8_t *h, uint32_t v)
+{
+	pk_put16(h, v >> 16);
+	pk_put16(h + 2, v & 0xffff);
+}
+
+/*
+ * The acknowledgment number of the TCP packet @p built by mk_tcp_peer()
+ * (a blind attacker's guess).
+ */
+static void set_tcp_ack(struct pkt *p, uint32_t ack)
+{
+	put32(p->b + p->len - 10 - 20 + 8, ack);
+	pk_finish(p);
+}
+
+/* Its sequence number (a SYN-ACK with another ISN). */
+static void set_tcp_seq(struct pkt *p, uint32_t seq)
+{
+	put32(p->b + p->len - 10 - 20 + 4, seq);
+	pk_finish(p);
+}
+
 /* TCP between container (port @cport) and peer (@pport), going @dir. */
 static void mk_tcp_peer(struct pkt *p, int fam, int b, const char *peer,
 			int dir, uint16_t cport, uint16_t pport, uint8_t flags)
 {
+	uint32_t isn = dir == OUT ? ISN_OUT : ISN_IN;
+	uint32_t other = dir == OUT ? ISN_IN : ISN_OUT;
 	size_t off;
 
 	if (dir == OUT)
@@ -211,6 +245,8 @@ static void mk_tcp_peer(struct pkt *p, int fam, int b, const char *peer,
 	off = p->len;
 	pk_tcp(p, dir == OUT ? cport : pport, dir == OUT ? pport : cport);
 	p->b[off + 13] = flags;
+	put32(p->b + off + 4, flags & SYN ? isn : isn + 1);
+	put32(p->b + off + 8, flags & ACK ? other + 1 : 0);
 	pk_payload(p, 10);
 	pk_finish(p);
 }
@@ -925,19 +961,39 @@ TEST_F_TIMEOUT(ct, syn_recv_then_established, CT_CASE_TIMEOUT)
 		int b = o[i].b, op = o[i].opener, ans = op == OUT ? IN : OUT;
 		__u32 zone = b ? CID_B : CID;
 		uint16_t cp = o[i].cport, pp = o[i].pport;
-		/* Each packet, then the entry's table and state after it. */
-		const struct { int dir; uint8_t flags; int where, state; } s[] = {
+		uint32_t isn = ans == OUT ? ISN_OUT : ISN_IN;
+		/*
+		 * Each packet (@num, when not 0: a SYN-ACK's sequence number,
+		 * another packet's acknowledgment), then the entry's table
+		 * and state after it.
+		 */
+		const struct {
+			int dir; uint8_t flags; int where, state; uint32_t num;
+		} s[] = {
 			{ op, SYN, HALF, RXL_CT_SYN_SENT },
 			{ ans, SYN | ACK, HALF, RXL_CT_SYN_RECV },
 			/* The answerer's own ACK: still unacknowledged. */
 			{ ans, ACK, HALF, RXL_CT_SYN_RECV },
-			/* The opener's ACK: established, assured, moved. */
-			{ op, ACK, MAIN, RXL_CT_ESTABLISHED },
+			/*
+			 * The opener's ACK of another number than the
+			 * SYN-ACK's + 1 (a blind guess): not established.
+			 */
+			{ op, ACK, HALF, RXL_CT_SYN_RECV, isn + 2 },
+			{ op, ACK, HALF, RXL_CT_SYN_RECV, isn },
+			/* A SYN-ACK with another ISN: the one to ack now. */
+			{ ans, SYN | ACK, HALF, RXL_CT_SYN_RECV, 0x12345678 },
+			{ op, ACK, HALF, RXL_CT_SYN_RECV },
+			/* The opener's ACK of it: established, assured, moved. */
+			{ op, ACK, MAIN, RXL_CT_ESTABLISHED, 0x12345679 },
 		};
 		unsigned int k;
 
 		for (k = 0; k < sizeof(s) / sizeof(s[0]); k++) {
 			mk_tcp(&p, fam, b, s[k].dir, cp, pp, s[k].flags);
+			if (s[k].num && (s[k].flags & SYN))
+				set_tcp_seq(&p, s[k].num);
+			else if (s[k].num)
+				set_tcp_ack(&p, s[k].num);
 			EXPECT_EQ(s[k].dir == OUT ? TC_ACT_OK : XDP_PASS,
 				  run(_metadata, self, s[k].dir, &p));
 			ASSERT_EQ(0, entry_in(self, s[k].where, fam, zone, b,
@@ -1068,9 +1124,14 @@ static const char *flood_src(int fam, unsigned int i, char *buf, size_t n)
  * matches, both ways, and sits in the main table; the half-open table
  * never holds more than its size, and the flood's newest SYN can still
  * be answered.
+ *
+ * With @blind, each forged source also sends the handshake's last ACK
+ * after the container's SYN-ACK, as an off-path attacker can without
+ * seeing it, with an acknowledgment number it had to guess (wrong): no
+ * entry of the flood may be established, so none reaches the main table.
  */
 static void syn_flood(struct __test_metadata *_metadata,
-		      FIXTURE_DATA(ct) *self)
+		      FIXTURE_DATA(ct) *self, int blind)
 {
 	char src[INET6_ADDRSTRLEN];
 	struct rxl_ct_val v;
@@ -1099,9 +1160,16 @@ static void syn_flood(struct __test_metadata *_metadata,
 		PASSES_IN(&p);
 		mk_tcp_peer(&p, fam, 1, src, OUT, 8080, 1024 + i, SYN | ACK);
 		PASSES_OUT(&p);
+		if (blind) {
+			/* Any number but ISN_OUT + 1: the SYN-ACK's. */
+			mk_tcp_peer(&p, fam, 1, src, IN, 8080, 1024 + i, ACK);
+			set_tcp_ack(&p, ISN_OUT + 2 + i * 7919u);
+			PASSES_IN(&p);	/* the entry's, half-open */
+		}
 		mk_tcp_peer(&p, fam, 0, src, OUT, 30000 + i, 80, SYN);
 		PASSES_OUT(&p);
 	}
+	EXPECT_EQ(2 * (FULL_EST + FULL_EST6), stat(self, RXL_CT_STAT_PROMOTE));
 	EXPECT_LE(map_count(self->half4, sizeof(struct rxl_ct4_key)),
 		  FULL_HALF);
 	EXPECT_LE(map_count(self->half6, sizeof(struct rxl_ct6_key)),
@@ -1135,7 +1203,12 @@ static void syn_flood(struct __test_metadata *_metadata,
 
 TEST_F_TIMEOUT(ct_full, syn_flood_spares_established, CT_CASE_TIMEOUT)
 {
-	syn_flood(_metadata, &self->d);
+	syn_flood(_metadata, &self->d, 0);
+}
+
+TEST_F_TIMEOUT(ct_full, blind_ack_flood_spares_established, CT_CASE_TIMEOUT)
+{
+	syn_flood(_metadata, &self->d, 1);
 }
 
 /* ---- malformed ---------------------------------------------------------- */
@@ -3039,6 +3112,67 @@ static void mk_exthdr_out(struct pkt *p, int b, int n, int tun,
 		*p = in;
 }
 
+/* Bind container @id by its MAC @mac (a macvlan's: no device). */
+static int bind_mac(FIXTURE_DATA(ct) *self, __u32 id, const uint8_t *mac)
+{
+	struct rxl_cont_spec s = { .id = id, .has_mac = true };
+
+	memcpy(s.mac, mac, 6);
+	return rxl_fw_port_bind(&self->fw, &s);
+}
+
+/*
+ * A container bound by its MAC (the uplink's pairing check) that wraps a
+ * frame in a tunnel header itself: its own MAC outside with the host's
+ * VTEP address as the outer source, a MAC and a source address of
+ * nobody's inside. The inner frame alone names nobody, so the frame went
+ * out unjudged, past CID_B's egress default drop, as the host's tunnel
+ * traffic: now it is CID_B's spoof (its outer frame pairs its MAC with an
+ * address not its own). The same frame with a MAC of nobody's outside
+ * (what the pairing check cannot tell from the host's: documented) and
+ * the host's own tunnel packet carrying CID's frame still pass, the
+ * latter tracked by its inner tuple.
+ */
+TEST_F_TIMEOUT(ct, mac_bound_tunnel_outer, CT_CASE_TIMEOUT)
+{
+	struct rxl_ct_val v;
+	struct pkt in, p;
+	int fam, ofam, tun, n = 0;
+	uint16_t cport = 46000;
+
+	tunnels_setup(_metadata, self);
+	ASSERT_EQ(0, bind_mac(self, CID_B, mac_ok));
+	TUNNELS
+	for (ofam = 4; ofam <= 6; ofam += 2)
+	FAMILIES {
+		ip_hdr(&in, fam, fam == 4 ? "192.0.2.77" : "2001:db8:99::77",
+		       peer_addr(fam), IPPROTO_UDP);
+		memcpy(in.b + 6, mac_other, 6);
+		pk_udp(&in, 5353, 9001, -1);
+		pk_payload(&in, 10);
+		pk_finish(&in);
+		wrap(&p, &in, tun, ofam, OUT);
+		EXPECT_EQ(TC_ACT_SHOT, run(_metadata, self, OUT, &p)) {
+			TH_LOG("tun %d outer v%d inner v%d: CID_B's MAC, the VTEP's address",
+			       tun, ofam, fam);
+		}
+		EXPECT_EQ((__u64)++n, spoofs(self, CID_B));
+		/* A MAC of nobody's outside: the host's, as far as U can tell. */
+		memcpy(p.b + 6, mac_other, 6);
+		PASSES_OUT(&p);
+		/* The host's tunnel packet with CID's frame: tracked. */
+		mk_udp_peer(&in, fam, 0, peer_addr(fam), OUT, ++cport, 9001);
+		memcpy(in.b + 6, mac_other, 6);
+		wrap(&p, &in, tun, ofam, OUT);
+		memcpy(p.b + 6, mac_other, 6);
+		PASSES_OUT(&p);
+		EXPECT_EQ(0, entry(self, fam, CID, 0, IPPROTO_UDP, cport, 9001,
+				   &v));
+	}
+	EXPECT_EQ(0, spoofs(self, CID));
+	EXPECT_EQ((__u64)n, stat(self, RXL_CT_STAT_SPOOF));
+}
+
 /*
  * IPv6 extension headers on egress: hop-by-hop, routing and destination
  * options before the L4 header are walked (at most RXL_IPV6_MAX_EXTHDRS,
@@ -3114,10 +3248,59 @@ TEST_F_TIMEOUT(ct, ipv6_exthdr_egress, CT_CASE_TIMEOUT)
 	pk_init(&in);
 	pk_eth(&in, ETH_P_IPV6, 0);
 	pk_ip6(&in, CONTB6, PEER6, IPPROTO_HOPOPTS);
+	in.b[14 + 7] = 255;	/* ND's hop limit (nd_egress_is_nd_only) */
 	pk_ip6_ext(&in, IPPROTO_ICMPV6, 0);
 	pk_icmp(&in, 135);
 	pk_finish(&in);
 	PASSES_OUT(&in);
+}
+
+/*
+ * Neighbour discovery passes egress default drop unjudged only as
+ * ingress takes it (rxl_is_nd()): hop limit 255, not fragmented. CID_B
+ * (egress default drop) sends a neighbour solicitation with data to the
+ * peer: with hop limit 255 it passes; with 64 (routed off the link), or
+ * as a first fragment (whose later fragments would have followed it), it
+ * is judged and dropped, and its later fragment too (frag_no_first).
+ * Before, every ICMPv6 of types 133-137 passed, carrying anything to
+ * any address.
+ */
+TEST_F_TIMEOUT(ct, nd_egress_is_nd_only, CT_CASE_TIMEOUT)
+{
+	struct pkt p;
+	int hl, first;
+
+	for (hl = 64; hl <= 255; hl += 191) {
+		pk_init(&p);
+		pk_eth(&p, ETH_P_IPV6, 0);
+		pk_ip6(&p, CONTB6, PEER6, IPPROTO_ICMPV6);
+		p.b[14 + 7] = hl;
+		pk_icmp(&p, 135);
+		pk_payload(&p, 64);
+		pk_finish(&p);
+		EXPECT_EQ(hl == 255 ? TC_ACT_OK : TC_ACT_SHOT,
+			  run(_metadata, self, OUT, &p)) {
+			TH_LOG("neighbour solicitation, hop limit %d", hl);
+		}
+	}
+	EXPECT_EQ(1, stat(self, RXL_CT_STAT_EGRESS_DROP));
+	for (first = 1; first >= 0; first--) {
+		pk_init(&p);
+		pk_eth(&p, ETH_P_IPV6, 0);
+		pk_ip6(&p, CONTB6, PEER6, IPPROTO_FRAGMENT);
+		p.b[14 + 7] = 255;
+		pk_ip6_frag(&p, IPPROTO_ICMPV6, first ? 0 : 8, first);
+		pk_icmp(&p, 135);
+		pk_payload(&p, 64);
+		pk_finish(&p);
+		EXPECT_EQ(TC_ACT_SHOT, run(_metadata, self, OUT, &p)) {
+			TH_LOG("neighbour solicitation, %s fragment",
+			       first ? "first" : "later");
+		}
+	}
+	EXPECT_EQ(0, stat(self, RXL_CT_STAT_FRAG_FOLLOWED));
+	EXPECT_EQ(2, stat(self, RXL_CT_STAT_EGRESS_DROP));
+	EXPECT_EQ(1, stat(self, RXL_CT_STAT_FRAG_NO_FIRST));
 }
 
 /* ---- the port summary (rxl_port_unruled()) ------------------------------ */
