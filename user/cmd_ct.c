@@ -637,6 +637,13 @@ static int ct_timeout(struct cli *c, int argc, char **argv)
 		cli_print_uint(c, CLI_JSON, cli_ct_states[i], NULL, sec);
 	}
 	cli_close(c);
+	/* What text marks "(default)": the states never set, or set back. */
+	cli_open_array(c, "default");
+	for (k = 0; k < sizeof(cli_ct_order); k++)
+		if (!to.sec[cli_ct_order[k]])
+			cli_print_str(c, CLI_JSON, NULL, NULL,
+				      cli_ct_states[cli_ct_order[k]]);
+	cli_close(c);
 	return 0;
 }
 
