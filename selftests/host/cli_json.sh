@@ -87,6 +87,7 @@ ct_stats|ct stats
 ct_timeout|ct timeout
 done|ct timeout udp 60
 ct_timeout|ct timeout
+ct_flush|-n ct flush web
 ct_flush|ct flush web
 check|check
 done|fw del db handle 1
