@@ -111,6 +111,13 @@ static int cli_prog_scan(__u32 prog_id, struct cli_prog *p)
 	return p->config_id ? 0 : -ENOENT;
 }
 
+__u32 cli_prog_config_id(__u32 prog_id)
+{
+	struct cli_prog p;
+
+	return cli_prog_scan(prog_id, &p) ? 0 : p.config_id;
+}
+
 int cli_attached_map(const char *dev, const char *name)
 {
 	char n[BPF_OBJ_NAME_LEN];

@@ -41,5 +41,7 @@ int cli_pin_dir_make(struct cli *c);
  * that adopted a program's maps by fd (c->maps_dir "dev NAME").
  */
 int cli_attached_map(const char *dev, const char *name);
+/* The id of program @prog_id's rxl_config (its map set), 0: none. */
+__u32 cli_prog_config_id(__u32 prog_id);
 
 #endif /* _RXLANE_CLI_BPFFS_H */

@@ -591,6 +591,39 @@ static int cli_detach_target(int ifindex, __u32 *prog_id, __u32 *mode)
 }
 
 /*
+ * Whether the program @prog_id on @dev runs with this CLI's maps: those
+ * pinned where attach would put them (the pin directory, else iproute2's).
+ * Nothing pinned there is no refusal (the pins were removed: the program
+ * is found through the device, cli.rst "Where the state lives"); another
+ * set pinned there is, since that instance did not attach it: a detach
+ * with the wrong -P would leave the other instance's containers without
+ * their program.
+ */
+static int cli_detach_ours(struct cli *c, const char *dev, __u32 prog_id)
+{
+	struct bpf_map_info info = {};
+	__u32 len = sizeof(info), id;
+	char ipr[PATH_MAX], path[PATH_MAX + 32];
+	const char *dir = cli_attach_dir(c, ipr, sizeof(ipr));
+	int fd;
+
+	snprintf(path, sizeof(path), "%s/rxl_config", dir);
+	fd = bpf_obj_get(path);
+	if (fd < 0 && errno == ENOENT)
+		return 0;
+	if (fd < 0)
+		return cli_err(c, CLI_ERR, path, "cannot open %s: %s", path,
+			       strerror(errno));
+	id = bpf_obj_get_info_by_fd(fd, &info, &len) ? 0 : info.id;
+	close(fd);
+	if (id && id == cli_prog_config_id(prog_id))
+		return 0;
+	return cli_err(c, CLI_ERR, dev,
+		       "rxlane program %u on %s runs with other maps than those pinned in %s: not detaching it (detach it with the pin directory that attached it)",
+		       prog_id, dev, dir);
+}
+
+/*
  * Detach only the program that was checked: XDP_FLAGS_REPLACE with the
  * checked program as the expected one (bpf_xdp_detach's old_prog_fd), so
  * that a program another loader attached between the check and the
@@ -623,6 +656,11 @@ int cmd_detach(struct cli *c, int argc, char **argv)
 		return cli_err(c, CLI_ERR, argv[0],
 			       "XDP program %u on %s is not rxlane's: not detaching it",
 			       prog_id, argv[0]);
+	}
+	err = cli_detach_ours(c, argv[0], prog_id);
+	if (err) {
+		close(fd);
+		return err;
 	}
 	opts.old_prog_fd = fd;
 	err = c->dry_run ? 0 : bpf_xdp_detach(ifindex, mode, &opts);

@@ -492,6 +492,38 @@ int cli_parse_cont(struct cli *c, int argc, char *const *argv,
 	return err ?: cli_check_hw(c, ct, cpus) ?: cli_check_port(c, ct);
 }
 
+/* The container keywords given at most once: all but 'ip'. */
+static const char *const cli_cont_once[] = {
+	"default", "egress-default", "dev", "mac", "vni", "nic", "cpus",
+	"port", "netns", "hw", NULL,
+};
+
+/*
+ * Refuse a keyword of cli_cont_once that @argv (NAME, then keywords)
+ * repeats: the last one would silently win ('default drop ... default
+ * allow' would open the container). @bare_hw: 'hw' takes no value
+ * (container add); every other keyword takes one.
+ */
+static int cli_cont_once_check(struct cli *c, int argc, char *const *argv,
+			       bool bare_hw)
+{
+	unsigned int seen = 0;
+	int i, k;
+
+	for (i = 1; i < argc; i += bare_hw && cli_is(argv[i], "hw") ? 1 : 2) {
+		for (k = 0; cli_cont_once[k]; k++)
+			if (cli_is(argv[i], cli_cont_once[k]))
+				break;
+		if (!cli_cont_once[k])
+			continue;
+		if (seen & (1U << k))
+			return cli_usage_err(c, argv[i], "'%s' given twice",
+					     argv[i]);
+		seen |= 1U << k;
+	}
+	return 0;
+}
+
 /* Refuse a name or address another container already has. */
 int cli_check_new(struct cli *c, struct cli_cont *ct,
 		  const struct cli_cont *all, unsigned int n, bool *taken)
@@ -539,7 +571,8 @@ static int container_add(struct cli *c, int argc, char **argv)
 	unsigned int n;
 	int err;
 
-	err = cli_parse_cont(c, argc, argv, &s.cont);
+	err = cli_parse_cont(c, argc, argv, &s.cont) ?:
+	      cli_cont_once_check(c, argc, argv, true);
 	if (!err)
 		err = cli_open_rw(c);
 	if (err)
@@ -620,6 +653,7 @@ static int container_set(struct cli *c, int argc, char **argv)
 	if (argc < 3 || !(argc & 1))
 		return cli_usage_err(c, argc > 1 ? argv[1] : NULL,
 				     "usage: container set NAME [default allow|drop] [egress-default allow|drop] [vni LIST|none] [mac MAC|none] [port IF|none] [netns PATH] [nic NIC|none] [hw on|off] [cpus LIST|all]");
+	err = cli_cont_once_check(c, argc, argv, false);
 	for (i = 1; i < argc && !err; i += 2) {
 		if (cli_is(argv[i], "port")) {
 			port = true;

@@ -443,6 +443,19 @@ static __u64 cli_ct_evicted(const __u64 *sum, long live)
 	       sum[RXL_CT_STAT_HALF_INSERTED] - gone : 0;
 }
 
+/* cli_ct_walk()'s count is all a dry run of 'ct flush' needs. */
+static void cli_ct_count_one(struct cli *c, const struct cli_ct *t, int fd,
+			     const void *key, const struct cli_ct_ent *e,
+			     __u64 now)
+{
+	(void)c;
+	(void)t;
+	(void)fd;
+	(void)key;
+	(void)e;
+	(void)now;
+}
+
 /*
  * Every entry of NAME (all without it) goes, live or not: its connection
  * is judged anew by its next packet. Deleting while walking may make the
@@ -457,9 +470,19 @@ static int ct_flush(struct cli *c, int argc, char **argv)
 	if (argc > 1)
 		return cli_usage_err(c, argv[1], "usage: ct flush [NAME]");
 	err = cli_ct_open(c, &t, true) ?: cli_ct_zone(c, argc, argv, &zone);
-	if (err || c->dry_run) {
+	if (err) {
 		cli_ct_close(&t);
 		return err;
+	}
+	if (c->dry_run) {
+		/* What a flush would say: the entries there now, live or not. */
+		n = cli_ct_walk_all(c, &t, zone, false, cli_ct_count_one);
+		cli_ct_close(&t);
+		if (n < 0)
+			return cli_err(c, CLI_ERR, NULL, "reading the tables: %s",
+				       strerror((int)-n));
+		cli_print_uint(c, CLI_JSON, "flushed_count", NULL, n);
+		return 0;
 	}
 	t.half_flushed = &half_flushed;
 	for (pass = 0; pass < 2; pass++) {
@@ -636,6 +659,13 @@ static int ct_timeout(struct cli *c, int argc, char **argv)
 			   to.sec[i] ? "" : " (default)");
 		cli_print_uint(c, CLI_JSON, cli_ct_states[i], NULL, sec);
 	}
+	cli_close(c);
+	/* What text marks "(default)": the states never set, or set back. */
+	cli_open_array(c, "default");
+	for (k = 0; k < sizeof(cli_ct_order); k++)
+		if (!to.sec[cli_ct_order[k]])
+			cli_print_str(c, CLI_JSON, NULL, NULL,
+				      cli_ct_states[cli_ct_order[k]]);
 	cli_close(c);
 	return 0;
 }

@@ -124,6 +124,23 @@ void policy_free(struct policy *p)
 	memset(p, 0, sizeof(*p));
 }
 
+/*
+ * Begin the message in @err with "@path: " unless it names the file
+ * already: a structural refusal ('ct_timeouts' must be an object) says
+ * where it is, as the parsers' refusals of a value do.
+ */
+static void pol_in_file(char *err, size_t len, const char *path)
+{
+	char *msg;
+
+	if (!strncmp(err, path, strlen(path)))
+		return;
+	msg = strdup(err);
+	if (msg)
+		snprintf(err, len, "%s: %s", path, msg);
+	free(msg);
+}
+
 int pol_fail(char *err, size_t len, const char *fmt, ...)
 {
 	va_list ap;
@@ -553,5 +570,7 @@ int policy_load_json(const char *path, struct policy *p, char *err,
 	json_decref(doc);
 	if (e && !err[0])
 		pol_fail(err, len, "%s: %s", path, strerror(-e));
+	else if (e)
+		pol_in_file(err, len, path);
 	return e;
 }

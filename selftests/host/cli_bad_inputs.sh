@@ -65,6 +65,16 @@ TABLE="
 1|address '10.200.0.9' given twice|container add x ip 10.200.0.9 ip 10.200.0.9
 2|unknown keyword 'colour'|container add x ip 10.200.0.9 colour red
 1|no container 'ghost'|container del ghost
+2|'default' given twice|container add x ip 10.200.0.9 default drop default allow
+2|'egress-default' given twice|container add x ip 10.200.0.9 egress-default drop egress-default allow
+2|'dev' given twice|container add x ip 10.200.0.9 dev v0 dev v1
+2|'mac' given twice|container add x ip 10.200.0.9 mac 02:00:00:00:00:01 mac 02:00:00:00:00:02
+2|'vni' given twice|container add x ip 10.200.0.9 vni 100 vni 100
+2|'hw' given twice|container add x ip 10.200.0.9 hw nic v1 hw
+2|'default' given twice|container set web default drop default allow
+2|'egress-default' given twice|container set web egress-default drop egress-default allow
+2|'vni' given twice|container set web vni 100 vni none
+2|'mac' given twice|container set db mac 02:00:00:00:00:01 mac none
 1|no container 'ghost'|container show ghost
 1|bad default policy 'maybe'|container set web default maybe
 1|bad egress-default policy 'maybe'|container add x ip 10.200.0.9 egress-default maybe

@@ -86,6 +86,8 @@ ct_list|ct list web
 ct_stats|ct stats
 ct_timeout|ct timeout
 done|ct timeout udp 60
+ct_timeout|ct timeout
+ct_flush|-n ct flush web
 ct_flush|ct flush web
 check|check
 done|fw del db handle 1
@@ -179,6 +181,12 @@ parity_args() {
 	# (stats without a name: the fast path's events may move between the
 	# two runs.) check names its file in text.
 	"policy check "*) echo "text=${1#policy check }" ;;
+	# ct: the entries are lines (no count in text); the tables' sizes
+	# as "entries ipv4 N ipv6 N max N per family"; a timeout at its
+	# default says "(default)", a member of the "default" list in JSON.
+	"ct list"*) echo "json=entry_count" ;;
+	"ct stats") echo "text=entries,ipv4,ipv6,max,per,family,half-open,evicted" ;;
+	"ct timeout") echo "-" ;;
 	# fw list has no member for the container's default policy.
 	"fw list"*) echo "text=default" ;;
 	# op is +, - or ~ in text; a rule is its words there (no handle).
@@ -227,6 +235,20 @@ while IFS='|' read -r def args; do
 done <<< "$TABLE"
 [ "$np" -ge 12 ] || rxl_fail "only $np listings compared in text and JSON"
 rxl_ok "$np listings: every field in text and in JSON"
+
+# ct timeout: "default" names exactly the states text marks "(default)".
+rxl_in "$NS" ct timeout icmp 7 || rxl_fail "ct timeout icmp 7"
+want=$(rxl_in "$NS" ct timeout | awk '/\(default\)$/ {print $1}' | sort)
+got=$(rxl_in "$NS" -j ct timeout | jq -r '.default[]' | sort)
+[ "$got" = "$want" ] ||
+	rxl_fail "ct timeout: JSON's default '$(echo $got)', text's '$(echo $want)'"
+echo "$got" | grep -qx icmp && rxl_fail "ct timeout: icmp set to 7 listed as default"
+rxl_in "$NS" -j ct timeout | jq -e '.timeouts.icmp == 7' >/dev/null ||
+	rxl_fail "ct timeout: icmp not 7 in JSON"
+rxl_in "$NS" ct timeout icmp default || rxl_fail "ct timeout icmp default"
+rxl_in "$NS" -j ct timeout | jq -e '.default | index("icmp")' >/dev/null ||
+	rxl_fail "ct timeout: icmp set back is not listed as default"
+rxl_ok "ct timeout: the states at their default, the same in text and JSON"
 
 # The validator: its stdin is the documents, one "def<TAB>args<TAB>json"
 # per line; prints each failure.

@@ -101,5 +101,35 @@ nopins vtep list | grep -q "^vtep 10.0.0.2 " ||
 	rxl_fail "vtep list through the attached program: $(nopins vtep list 2>&1)"
 rxl_ok "maps found through the attached program when nothing is pinned"
 
+# Two instances, two pin directories: the second made its set in another
+# namespace. Its detach of the first one's device is refused, and leaves
+# the program, the tc egress filter and the first one's listing as they
+# were; the first one detaches it. Without pins (the set found through
+# the device) detach still works: rxlane detach is the way out then.
+NS2=rxl-pin2-$RXL_ID
+rxl_veth_ns "$NS2"
+second() { RXLANE_PIN_DIR=$RXL_BPFFS/second rxl_in "$@"; }
+second "$NS2" attach v0 >/dev/null || rxl_fail "second instance: attach in $NS2"
+before=$(rxl_in "$NS" -j container list)
+err=$(second "$NS" detach v0 2>&1)
+rc=$?
+[ $rc -eq 1 ] || rxl_fail "-P second detach v0 (the first instance's) exited $rc: '$err'"
+case "$err" in
+*"runs with other maps than those pinned in $RXL_BPFFS/second: not detaching it"*) ;;
+*) rxl_fail "-P second detach v0: '$err'" ;;
+esac
+rxl_in "$NS" status | grep -q "^dev v0 prog " ||
+	rxl_fail "-P second detach v0 removed the first instance's XDP program"
+ip netns exec "$NS" tc filter show dev v0 egress | grep -q rxlane_tc ||
+	rxl_fail "-P second detach v0 removed the first instance's tc filter"
+[ "$(rxl_in "$NS" -j container list)" = "$before" ] ||
+	rxl_fail "-P second detach v0 changed the first instance's listing"
+second "$NS2" detach v0 || rxl_fail "second instance: its own detach"
+rxl_ok "a detach with another instance's pin directory is refused, nothing changed"
+cli attach v1 >/dev/null
+nopins detach v1 || rxl_fail "detach without pins (program found through v1)"
+rxl_in "$NS" status | grep -q "^dev v1 " && rxl_fail "v1 still attached"
+rxl_ok "detach without pins still finds rxlane's program"
+
 echo "PASS: pin directory checked, changes serialised"
 exit 0

@@ -209,6 +209,10 @@ while IFS='|' read -r want jqf; do
 			*"${want,,}"*) ;;
 			*) rxl_fail "policy $cmd of $f with $jqf: '$err' lacks '$want'" ;;
 			esac
+			case $err in
+			"rxlane: $DIR/$f: "*) ;;
+			*) rxl_fail "policy $cmd of $f with $jqf: '$err' does not name the file first" ;;
+			esac
 		done
 		same_as "$ORIG" "after $f with $jqf"
 		n=$((n + 1))

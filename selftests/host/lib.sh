@@ -613,6 +613,18 @@ rxl_ct_hold_replace_flush() {
 		rxl_fail "replacing web's rule set"
 	rxl_hold_step "$3" 2 || rxl_fail "held connection cut by a rule-set replace"
 	rxl_ok "a connection survives rule-set replaces"
+	# A dry run says how many entries the flush would delete (the held
+	# connection's at least), and deletes none: the held one stays
+	# listed (others of the test may expire meanwhile).
+	held='[.entries[] | select(.dport == 9000 and .state == "established")] | length'
+	before=$(rxl_in "$RXL_R" -j ct list web | jq "$held")
+	after=$(rxl_in "$RXL_R" -n -j ct flush web | jq .flushed_count)
+	[ "$before" -ge 1 ] && [ "${after:-0}" != null ] &&
+		[ "${after:-0}" -ge "$before" ] ||
+		rxl_fail "-n ct flush web: would flush '$after' entries ($before held)"
+	[ "$(rxl_in "$RXL_R" -j ct list web | jq "$held")" = "$before" ] ||
+		rxl_fail "-n ct flush web deleted the held connection's entry"
+	rxl_ok "-n ct flush web: $after entries would go, none went"
 	rxl_in "$RXL_R" ct flush web >/dev/null || rxl_fail "ct flush web"
 	before=$(rxl_drop_count default)
 	rxl_hold_step "$3" 3 && rxl_fail "held connection still answered after ct flush web"
