@@ -593,7 +593,7 @@ int cli_ct_timeout_word(struct cli *c, const char *state, const char *val,
 
 	if (st < 0)
 		return cli_err(c, CLI_ERR, state,
-			       "bad timeout '%s' (syn_sent, syn_recv, established, fin_wait, time_wait, close, udp, udp_stream, icmp)",
+			       "no timeout is named '%s' (syn_sent, syn_recv, established, fin_wait, time_wait, close, udp, udp_stream, icmp)",
 			       state);
 	if (!cli_is(val, "default") &&
 	    (rxl_parse_u32(val, CLI_CT_MAX_TIMEOUT, &sec) || !sec))

@@ -110,6 +110,9 @@ TABLE="
 1|no container 'ghost'|fw flush ghost
 1|no container 'ghost'|fw list ghost
 1|no container 'ghost'|stats ghost
+1|no timeout is named 'establishd'|ct timeout establishd 5
+1|bad timeout '0' (1-|ct timeout udp 0
+1|bad timeout '5s' (1-|ct timeout udp 5s
 1|bad interval '0'|stats watch 0
 1|bad interval 'x'|stats watch x
 2|unexpected 'count'|stats web count 5

@@ -70,22 +70,14 @@ for s in "${RXL_WALK[@]}"; do
 done
 [ ${#STEPS[@]} -eq $((${#RXL_WALK[@]} + 5)) ] ||
 	rxl_fail "the port steps did not all find their place in the walk"
-# port_on IF: whether rxlane's check is on IF's egress in PN.
-port_on() { tc -n "$PN" filter show dev "$1" egress | grep -q rxlane_tc_port; }
 # port_agrees WHAT: the check is on the interface web is listed with, and
 # on no other (after the next command, which finishes a killed change).
 port_agrees() {
-	local want d
+	local want
 
 	want=$(rxl_cli -j container show web 2>/dev/null |
 		jq -r '.container.port // "none"')
-	for d in eW eV; do
-		if [ "$d" = "$want" ]; then
-			port_on "$d" || rxl_fail "$1: web is listed with port $d and has no check there"
-		else
-			port_on "$d" && rxl_fail "$1: a check is left on $d (web's port: ${want:-absent})"
-		fi
-	done
+	rxl_port_only "$PN" "${want:-absent}" "$1 (web's port: ${want:-absent})" eW eV
 }
 NAMES="web db cache"
 # Probe groups, one per address: each address is judged by the old set or

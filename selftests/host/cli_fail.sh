@@ -322,7 +322,6 @@ IDX_P=$(ip -n "$PN" -j link show eP | jq -r '.[0].ifindex')
 IDX_Q=$(ip -n "$PN" -j link show eQ | jq -r '.[0].ifindex')
 PN_INO=$(stat -L -c %i "$PNS")
 pt_spoofs() { rxl_cli -j stats pt | jq -e '.containers[0].spoof.packets'; }
-on_port() { tc -n "$PN" filter show dev "$1" egress | grep -q rxlane_tc_port; }
 # dev_keys: the device bindings in rxl_ports, "IFINDEX:ID" sorted.
 dev_keys() {
 	bpftool -j map dump pinned "$RXLANE_PIN_DIR/rxl_ports" |
@@ -342,7 +341,7 @@ port_setup() {
 # port_state STATE WHAT: the listing, the bindings, the filters and the
 # packets are STATE's, all of them.
 port_state() {
-	local want=$1 what=$2 doc l id keys exp ck s0 s1 d
+	local want=$1 what=$2 doc l id keys exp ck s0 s1
 
 	doc=$(rxl_cli -j container show pt 2>/dev/null)
 	if [ "$want" = absent ]; then
@@ -369,13 +368,7 @@ port_state() {
 		[ "$ck" = "$exp" ] ||
 			rxl_fail "$what: rxl_cont_port of pt names ifindex $ck, not $exp"
 	fi
-	for d in eP eQ; do
-		if [ "$d" = "$want" ]; then
-			on_port "$d" || rxl_fail "$what: no check on $d, pt's port"
-		else
-			on_port "$d" && rxl_fail "$what: a check is left on $d"
-		fi
-	done
+	rxl_port_only "$PN" "$want" "$what" eP eQ
 	[ "$want" = eP ] || return 0
 	ip netns exec "$PN" ping -c 1 -W 2 -I 10.200.5.1 10.200.5.254 >/dev/null ||
 		rxl_fail "$what: pt's own address refused on eP"

@@ -87,6 +87,24 @@ rxl_netns() {
 		net.ipv4.conf.default.rp_filter=0
 }
 
+# rxl_port_only NS WANT WHAT DEV...: rxlane's port check (rxlane_tc_port on
+# tc egress, conntrack.rst "The port check") is on WANT, the port the
+# listing names, among DEV... in namespace NS, and on no other of them.
+rxl_port_only() {
+	local ns=$1 want=$2 what=$3 d on
+
+	shift 3
+	for d in "$@"; do
+		on=0
+		tc -n "$ns" filter show dev "$d" egress | grep -q rxlane_tc_port && on=1
+		if [ "$d" = "$want" ]; then
+			[ $on = 1 ] || rxl_fail "$what: no check on $d, the listed port"
+		else
+			[ $on = 0 ] || rxl_fail "$what: a check is left on $d (the listed port: $want)"
+		fi
+	done
+}
+
 # rxl_veth_ns NS: a namespace with a veth pair v0/v1 up (no addresses).
 rxl_veth_ns() {
 	rxl_netns "$1"
