@@ -41,6 +41,8 @@ rxl_cleanup() {
 	if [ -n "$RXL_BPFFS" ]; then
 		umount "$RXL_BPFFS" 2>/dev/null
 		rmdir "$RXL_BPFFS" 2>/dev/null
+		# Scratch files named after it (cni_netns.sh's configs).
+		rm -f -- "$RXL_BPFFS".*
 	fi
 }
 
