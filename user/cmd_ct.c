@@ -311,7 +311,7 @@ typedef void cli_ct_fn(struct cli *c, const struct cli_ct *t, int fd,
 /*
  * Walk table @fam of @t (@half: the half-open one), calling @fn on each
  * entry of @zone (-1: all); with @live, expired entries are skipped.
- * Returns the count, or -errno.
+ * @fn NULL only counts them. Returns the count, or -errno.
  */
 static long cli_ct_walk(struct cli *c, const struct cli_ct *t, int fam,
 			bool half, long zone, bool live, cli_ct_fn *fn)
@@ -333,7 +333,8 @@ static long cli_ct_walk(struct cli *c, const struct cli_ct *t, int fam,
 		e.half = half;
 		if ((zone >= 0 && e.zone != zone) || (live && v.expires <= now))
 			continue;
-		fn(c, t, fd, key, &e, now);
+		if (fn)
+			fn(c, t, fd, key, &e, now);
 		n++;
 	}
 	return errno == ENOENT ? n : -errno;
@@ -443,19 +444,6 @@ static __u64 cli_ct_evicted(const __u64 *sum, long live)
 	       sum[RXL_CT_STAT_HALF_INSERTED] - gone : 0;
 }
 
-/* cli_ct_walk()'s count is all a dry run of 'ct flush' needs. */
-static void cli_ct_count_one(struct cli *c, const struct cli_ct *t, int fd,
-			     const void *key, const struct cli_ct_ent *e,
-			     __u64 now)
-{
-	(void)c;
-	(void)t;
-	(void)fd;
-	(void)key;
-	(void)e;
-	(void)now;
-}
-
 /*
  * Every entry of NAME (all without it) goes, live or not: its connection
  * is judged anew by its next packet. Deleting while walking may make the
@@ -476,7 +464,7 @@ static int ct_flush(struct cli *c, int argc, char **argv)
 	}
 	if (c->dry_run) {
 		/* What a flush would say: the entries there now, live or not. */
-		n = cli_ct_walk_all(c, &t, zone, false, cli_ct_count_one);
+		n = cli_ct_walk_all(c, &t, zone, false, NULL);
 		cli_ct_close(&t);
 		if (n < 0)
 			return cli_err(c, CLI_ERR, NULL, "reading the tables: %s",
