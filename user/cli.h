@@ -89,7 +89,13 @@ struct cli_cont {
 	 */
 	char port[16];
 	__u32 port_ifindex;
-	__u32 pad_port;
+	/*
+	 * @dev's ifindex when it was named (in the CLI's namespace): the
+	 * device's identity, so that a rename keeps the container on it and
+	 * a device deleted (and perhaps made again under the name) is told
+	 * apart (cli_dev_now()). 0 in records of older builds: @dev by name.
+	 */
+	__u32 dev_ifindex;
 };
 
 /* Where a container with hw is enforced (struct cli_cont's hw_state). */
@@ -378,11 +384,19 @@ int cli_sync(struct cli *c, const struct cli_set *old,
 	     const struct cli_set *new);
 /*
  * The library's spec of container @s (addresses into @a, CLI_MAX_ADDRS;
- * rules into *@r, to free): 0, -ENOMEM, or -ENODEV when its redirect
- * device is gone (redirect_ifindex -1, the rest filled).
+ * rules into *@r, to free): 0 or -ENOMEM. A host-side device that is gone
+ * is none: no redirect, no binding (cli_dev_now()).
  */
 int cli_spec_of(const struct cli_set *s, struct rxl_cont_spec *spec,
 		struct rxl_addr *a, struct rxl_rule **r);
+/*
+ * @ct's host-side device ('dev') now: its ifindex, 0 when it has none or
+ * the device is gone; its name now into @name (IF_NAMESIZE bytes), the
+ * recorded one when it is gone. cli_dev_ref(): the ifindex it was
+ * recorded with (by name for a record of an older build), gone or not.
+ */
+unsigned int cli_dev_now(const struct cli_cont *ct, char *name);
+unsigned int cli_dev_ref(const struct cli_cont *ct);
 /*
  * The NIC's step of a change (cli_hw.c): container @from (NULL: none)
  * leaves the NIC and @to (NULL: none) goes in, when it asks for hw. A

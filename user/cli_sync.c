@@ -79,13 +79,37 @@ int cli_spec_of(const struct cli_set *s, struct rxl_cont_spec *spec,
 		spec->port_netns = s->cont.netns_cookie;
 	}
 	if (s->cont.dev[0]) {
-		spec->redirect_ifindex = if_nametoindex(s->cont.dev);
-		if (!spec->redirect_ifindex) {
-			spec->redirect_ifindex = -1;	/* gone: differs */
-			return -ENODEV;
-		}
+		char name[IF_NAMESIZE];
+
+		spec->redirect_ifindex = cli_dev_now(&s->cont, name);
 	}
 	return 0;
+}
+
+unsigned int cli_dev_ref(const struct cli_cont *ct)
+{
+	if (!ct->dev[0])
+		return 0;
+	return ct->dev_ifindex ?: if_nametoindex(ct->dev);
+}
+
+/*
+ * The device is the ifindex it was recorded with: renamed, it is still
+ * the container's; deleted, it is gone even when another device takes
+ * its name ('check' says so; --repair or 'policy apply' binds that one).
+ * The kernel empties its rxl_tx_ports slot when it goes, so a gone device
+ * is no redirect target and no binding in the container's spec.
+ */
+unsigned int cli_dev_now(const struct cli_cont *ct, char *name)
+{
+	unsigned int ifindex = cli_dev_ref(ct);
+	char now[IF_NAMESIZE];
+
+	snprintf(name, IF_NAMESIZE, "%s", ct->dev);
+	if (!ifindex || !if_indextoname(ifindex, now))
+		return 0;
+	snprintf(name, IF_NAMESIZE, "%s", now);
+	return ifindex;
 }
 
 /*
@@ -104,11 +128,6 @@ static int cli_fw_container_apply(struct cli *c, const struct cli_set *s,
 
 	if (err == -ENOMEM)
 		return cli_err(c, CLI_ERR, NULL, "out of memory");
-	if (err == -ENODEV) {
-		free(r);
-		return cli_err(c, CLI_ERR, s->cont.dev, "no device '%s'",
-			       s->cont.dev);
-	}
 	spec.keep_rules = keep;
 	err = rxl_fw_container_apply(&c->fw, &spec);
 	free(r);
@@ -329,8 +348,12 @@ static void cli_port_forget(struct cli *c, const struct cli_cont *old)
 	struct rxl_cont_spec spec;
 	struct rxl_rule *r = NULL;
 
-	if (cli_spec_of(&s, &spec, a, &r) != -ENOMEM)
+	if (cli_spec_of(&s, &spec, a, &r) != -ENOMEM) {
+		/* Its device, gone since or not, is what it was bound by. */
+		if (!old->port[0] && old->dev[0])
+			spec.redirect_ifindex = cli_dev_ref(old);
 		rxl_fw_port_forget(&c->fw, &spec);
+	}
 	free(r);
 }
 

@@ -14,8 +14,9 @@
  *   - anti-spoofing bindings that no container record explains;
  *   - a container with hw that the NIC does not hold as its record says
  *     (cli_hw.c);
- *   - a container whose port ('port IF netns PATH') was deleted and made
- *     again under another ifindex (--repair moves it to the new one);
+ *   - a container whose port ('port IF netns PATH') or host-side device
+ *     ('dev') was deleted and made again under another ifindex (--repair
+ *     moves it to the new one);
  *   - rule keys of no container's set, address cache slots that disagree
  *     with the address maps, rule records of no container.
  * Exit 1 when anything was found (with --repair: when anything is left
@@ -26,6 +27,7 @@
  */
 #include <errno.h>
 #include <limits.h>
+#include <net/if.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
@@ -102,7 +104,7 @@ static int chk_containers(struct chk *k, const struct cli_set *sets,
 		goto out;
 	}
 	for (i = 0; i < n; i++) {
-		/* A redirect device that is gone differs: verified so. */
+		/* A device gone is none: still a redirect target differs. */
 		if (cli_spec_of(&sets[i], &spec, a, &r) == -ENOMEM) {
 			err = cli_err(k->c, CLI_ERR, NULL, "out of memory");
 			goto out;
@@ -205,6 +207,43 @@ static const struct cli_cont *chk_port_owner(const struct cli_cont *all,
 }
 
 /*
+ * Container @ct (its set @set) is bound by an ifindex that is gone, and
+ * its port (@port) or host-side device is ifindex @now under the same name
+ * (@what names it): deleted and made again. Reported; --repair moves the
+ * container to @now through cli_sync(), unless @owner (or NULL) has it.
+ */
+static void chk_rebind(struct chk *k, struct cli_cont *ct,
+		       struct cli_set *set, bool port, __u32 now,
+		       const struct cli_cont *owner, const char *what)
+{
+	__u32 *rec = port ? &ct->port_ifindex : &ct->dev_ifindex;
+	struct cli_set new = *set;
+	bool fixed;
+
+	if (owner) {
+		chk_report(k, ct->name, -1, false,
+			   "%s is ifindex %u now, not %u, and that is container '%s''s %s: not %s as its own",
+			   what, now, *rec, owner->name,
+			   port ? "port" : "device", port ? "checked" : "bound");
+		return;
+	}
+	if (port)
+		new.cont.port_ifindex = now;
+	else
+		new.cont.dev_ifindex = now;
+	fixed = k->repair && !cli_sync(k->c, set, &new);
+	chk_report(k, ct->name, -1, fixed,
+		   "%s is ifindex %u now, not %u (deleted and made again): %s",
+		   what, now, *rec,
+		   port ? "its anti-spoofing binding and check are on the old one, the new one is not checked" :
+		   "nothing is redirected to the new one or checked on it");
+	if (fixed) {
+		*rec = now;
+		set->cont = new.cont;
+	}
+}
+
+/*
  * A container bound by its own interface ('port IF netns PATH') is bound
  * by the ifindex IF had when it was named. IF deleted and made again in
  * the same namespace (a runtime restarting the container's network) has
@@ -221,36 +260,67 @@ static const struct cli_cont *chk_port_owner(const struct cli_cont *all,
 static void chk_port_moved(struct chk *k, struct cli_cont *all,
 			   struct cli_set *sets, unsigned int n)
 {
-	const struct cli_cont *owner;
-	struct cli_set new;
-	char why[256];
+	char why[256], what[CLI_NETNS_MAX + 64];
 	unsigned int i;
 	__u32 now;
-	bool fixed;
 
 	for (i = 0; i < n; i++) {
 		if (!all[i].port[0] ||
 		    cli_port_now(k->c, &all[i], &now, why, sizeof(why)) ||
 		    now == all[i].port_ifindex)
 			continue;
-		owner = chk_port_owner(all, n, &all[i], now);
-		if (owner) {
-			chk_report(k, all[i].name, -1, false,
-				   "its port %s in netns %s is ifindex %u now, not %u, and that is container '%s''s port: not checked as its own",
-				   all[i].port, all[i].netns, now,
-				   all[i].port_ifindex, owner->name);
-			continue;
-		}
-		new = sets[i];
-		new.cont.port_ifindex = now;
-		fixed = k->repair && !cli_sync(k->c, &sets[i], &new);
-		chk_report(k, all[i].name, -1, fixed,
-			   "its port %s in netns %s is ifindex %u now, not %u (deleted and made again): its anti-spoofing binding and check are on the old one, the new one is not checked",
-			   all[i].port, all[i].netns, now,
-			   all[i].port_ifindex);
-		if (fixed)
-			all[i].port_ifindex = sets[i].cont.port_ifindex = now;
+		snprintf(what, sizeof(what), "its port %s in netns %s",
+			 all[i].port, all[i].netns);
+		chk_rebind(k, &all[i], &sets[i], true, now,
+			   chk_port_owner(all, n, &all[i], now), what);
 	}
+}
+
+/*
+ * A host-side device ('dev') is the ifindex it was recorded with
+ * (cli_dev_now()): renamed, it is still the container's, no problem.
+ * Deleted and made again under its name (a runtime restarting the
+ * container's network), the new device is not the container's: nothing is
+ * redirected to it or checked on it. Reported; --repair binds the new one
+ * through cli_sync(), as 'policy apply' naming it would, unless another
+ * container has it. Before chk_containers(), which then checks the result.
+ * A device gone with no replacement is a note (chk_port_notes()).
+ */
+static void chk_dev_moved(struct chk *k, struct cli_cont *all,
+			  struct cli_set *sets, unsigned int n)
+{
+	char name[IF_NAMESIZE], what[64];
+	unsigned int i, j, now;
+
+	for (i = 0; i < n; i++) {
+		if (!all[i].dev[0] || !all[i].dev_ifindex ||
+		    cli_dev_now(&all[i], name))
+			continue;
+		now = if_nametoindex(all[i].dev);
+		if (!now)
+			continue;
+		for (j = 0; j < n; j++)
+			if (j != i && cli_dev_ref(&all[j]) == now)
+				break;
+		snprintf(what, sizeof(what), "its host-side device %s",
+			 all[i].dev);
+		chk_rebind(k, &all[i], &sets[i], false, now,
+			   j < n ? &all[j] : NULL, what);
+	}
+}
+
+/* One note of "notes": @name's (NULL: nobody's) @msg. */
+static void chk_note(struct cli *c, const char *name, const char *msg)
+{
+	cli_open_object(c, NULL);
+	if (name)
+		cli_print_str(c, CLI_TEXT, NULL, "container '%s': ", name);
+	cli_print_str(c, CLI_TEXT, NULL, "%s", "note: ");
+	cli_print_str(c, CLI_ANY, "note", "%s", msg);
+	if (name)
+		cli_print_str(c, CLI_JSON, "container", NULL, name);
+	cli_print_nl(c);
+	cli_close(c);
 }
 
 /*
@@ -285,13 +355,17 @@ static int chk_port_notes(struct chk *k)
 			 !k->repair ? "'rxlane check --repair' removes it" :
 			 cli_port_unguard(c) ? "it cannot be removed" :
 			 "removed");
-		cli_open_object(c, NULL);
-		cli_print_str(c, CLI_TEXT, NULL, "%s", "note: ");
-		cli_print_str(c, CLI_ANY, "note", "%s", msg);
-		cli_print_nl(c);
-		cli_close(c);
+		chk_note(c, NULL, msg);
 	}
 	for (i = 0; i < n; i++) {
+		/* A host-side device gone (not made again: chk_dev_moved()). */
+		if (all[i].dev[0] && !cli_dev_now(&all[i], why) &&
+		    !(all[i].dev_ifindex && if_nametoindex(all[i].dev))) {
+			snprintf(msg, sizeof(msg),
+				 "its host-side device %s (ifindex %u) is gone: nothing is redirected to it or sends through it; the runtime's DEL (container del) removes the container",
+				 all[i].dev, cli_dev_ref(&all[i]));
+			chk_note(c, all[i].name, msg);
+		}
 		if (!all[i].port[0])
 			continue;
 		err = cli_port_now(c, &all[i], &now, why, sizeof(why));
@@ -306,13 +380,7 @@ static int chk_port_notes(struct chk *k)
 			snprintf(msg, sizeof(msg),
 				 "its namespace is gone or another one now (%s): its port %s is not checked there; the runtime's DEL (container del) removes it",
 				 why, all[i].port);
-		cli_open_object(c, NULL);
-		cli_print_str(c, CLI_TEXT, NULL, "container '%s': note: ",
-			      all[i].name);
-		cli_print_str(c, CLI_ANY, "note", "%s", msg);
-		cli_print_str(c, CLI_JSON, "container", NULL, all[i].name);
-		cli_print_nl(c);
-		cli_close(c);
+		chk_note(c, all[i].name, msg);
 	}
 	cli_close(c);
 	free(all);
@@ -513,8 +581,10 @@ static int chk_run(struct chk *k)
 	if (!err && k->c->fw_open) {
 		sets = calloc(n ?: 1, sizeof(*sets));
 		err = sets ? cli_sets_load(k->c, all, n, sets) : CLI_ERR;
-		err = err ?: chk_orphans(k, all, n) ?:
-		      chk_containers(k, sets, n) ?: chk_ports(k, all, n);
+		err = err ?: chk_orphans(k, all, n);
+		if (!err)
+			chk_dev_moved(k, all, sets, n);
+		err = err ?: chk_containers(k, sets, n) ?: chk_ports(k, all, n);
 		if (!err)
 			chk_hw(k, sets, n);
 		if (!err)

@@ -240,9 +240,11 @@ static void cli_print_mac(struct cli *c, const struct cli_cont *ct)
 	cli_print_str(c, CLI_ANY, "mac", " mac %s", buf);
 }
 
+/* 'dev HOSTDEV': recorded with its ifindex, its identity (cli_dev_now()). */
 static int cli_set_dev(struct cli *c, struct cli_cont *ct, const char *s)
 {
-	if (strlen(s) >= sizeof(ct->dev) || !if_nametoindex(s))
+	if (strlen(s) >= sizeof(ct->dev) ||
+	    !(ct->dev_ifindex = if_nametoindex(s)))
 		return cli_err(c, CLI_ERR, s, "no device '%s'", s);
 	strcpy(ct->dev, s);
 	return 0;
@@ -785,8 +787,11 @@ static void cli_print_cont(struct cli *c, const struct cli_set *s)
 	}
 	cli_close(c);
 	cli_print_vnis(c, &s->cont);
-	if (s->cont.dev[0])
-		cli_print_str(c, CLI_ANY, "dev", " dev %s", s->cont.dev);
+	if (s->cont.dev[0]) {
+		/* Its name now (renamed since), or as recorded (gone). */
+		cli_dev_now(&s->cont, buf);
+		cli_print_str(c, CLI_ANY, "dev", " dev %s", buf);
+	}
 	cli_print_mac(c, &s->cont);
 	cli_print_port(c, &s->cont);
 	if (s->cont.hw) {

@@ -449,8 +449,10 @@ static void pol_cont_text(const struct cli_cont *ct, char *buf, size_t len)
 			cli_fmt_vnis(ct, buf + n, len - n);
 		n = strlen(buf);
 	}
-	if (ct->dev[0] && n < len)
-		n += snprintf(buf + n, len - n, " dev %s", ct->dev);
+	if (ct->dev[0] && n < len) {
+		cli_dev_now(ct, a);
+		n += snprintf(buf + n, len - n, " dev %s", a);
+	}
 	if (ct->port[0] && n < len)
 		n += snprintf(buf + n, len - n, " port %s netns %s", ct->port,
 			      ct->netns);
@@ -477,7 +479,8 @@ static bool pol_cont_differs(const struct cli_cont *a, const struct cli_cont *b)
 	       memcmp(a->addrs, b->addrs, sizeof(a->addrs)) ||
 	       a->nvnis != b->nvnis ||
 	       memcmp(a->vnis, b->vnis, sizeof(a->vnis)) ||
-	       strcmp(a->dev, b->dev) || a->has_mac != b->has_mac ||
+	       !a->dev[0] != !b->dev[0] || cli_dev_ref(a) != cli_dev_ref(b) ||
+	       a->has_mac != b->has_mac ||
 	       strcmp(a->port, b->port) || strcmp(a->netns, b->netns) ||
 	       a->port_ifindex != b->port_ifindex ||
 	       (a->port[0] && a->netns_cookie != b->netns_cookie) ||
@@ -744,8 +747,11 @@ static json_t *pol_export_cont(const struct cli_set *s)
 						      "drop" : "allow"));
 	json_object_set_new(o, "egress_default",
 			    json_string(s->cont.egress_drop ? "drop" : "allow"));
-	if (s->cont.dev[0])
-		json_object_set_new(o, "dev", json_string(s->cont.dev));
+	if (s->cont.dev[0]) {
+		/* Its name now: what 'policy apply' resolves to it. */
+		cli_dev_now(&s->cont, buf);
+		json_object_set_new(o, "dev", json_string(buf));
+	}
 	if (s->cont.has_mac) {
 		cli_fmt_mac(&s->cont, buf, sizeof(buf));
 		json_object_set_new(o, "mac", json_string(buf));

@@ -485,7 +485,8 @@ static bool cli_port_ns_gone(const struct cli_cont *ct, char *why,
  */
 static int cli_tc_port_on(struct cli *c, const struct cli_cont *ct)
 {
-	int ifindex = ct->dev[0] ? (int)if_nametoindex(ct->dev) : 0;
+	char dev[IF_NAMESIZE];
+	int ifindex = cli_dev_now(ct, dev);
 	struct cli_ct_size size;
 	char why[256] = "";
 	__u32 slots = 0;
@@ -509,18 +510,20 @@ static int cli_tc_port_on(struct cli *c, const struct cli_cont *ct)
 		/* No socket of its namespace may send around the check. */
 		return err ?: cli_port_guard(c);
 	}
+	/* No device, or gone: nothing sends through it. */
 	if (!ifindex)
 		return 0;
-	err = cli_tc_port_sizes(c, ct->dev, &slots, &size);
+	err = cli_tc_port_sizes(c, dev, &slots, &size);
 	if (!err)
-		err = cli_tc_place_attach(c, &cli_tc_port, c->maps_dir, ct->dev,
+		err = cli_tc_place_attach(c, &cli_tc_port, c->maps_dir, dev,
 					  ifindex, slots, &size);
 	return err;
 }
 
 static int cli_tc_port_off(struct cli *c, const struct cli_cont *ct)
 {
-	int ifindex = ct->dev[0] ? (int)if_nametoindex(ct->dev) : 0;
+	char dev[IF_NAMESIZE];
+	int ifindex = cli_dev_now(ct, dev);
 	char why[256] = "";
 	int err;
 
@@ -533,8 +536,9 @@ static int cli_tc_port_off(struct cli *c, const struct cli_cont *ct)
 				   sizeof(why));
 		return err > 0 ? err : 0;
 	}
-	return ifindex ? cli_tc_place_detach(c, &cli_tc_port, ct->dev,
-					     ifindex) : 0;
+	/* By ifindex: renamed since, it is still the one it was put on. */
+	return ifindex ? cli_tc_place_detach(c, &cli_tc_port, dev, ifindex) :
+			 0;
 }
 
 static int cli_tc_port_attached_in(struct cli *c, void *arg)
@@ -562,8 +566,8 @@ bool cli_tc_port_attached(struct cli *c, const struct cli_cont *ct)
 
 /*
  * Whether @a and @b are checked at the same place: the same interface of
- * the same namespace (by ifindex: a name may have been given to it since),
- * or the same host-side device.
+ * the same namespace, or the same host-side device (by ifindex: a name
+ * may have been given to it since).
  */
 static bool cli_tc_port_same(const struct cli_cont *a, const struct cli_cont *b)
 {
@@ -572,7 +576,7 @@ static bool cli_tc_port_same(const struct cli_cont *a, const struct cli_cont *b)
 		       a->netns_cookie == b->netns_cookie;
 	if (a->port[0] || b->port[0])
 		return false;
-	return !strcmp(a->dev, b->dev);
+	return cli_dev_ref(a) == cli_dev_ref(b);
 }
 
 int cli_tc_port_sync(struct cli *c, const struct cli_cont *from,

@@ -205,4 +205,89 @@ out=$(ip netns exec "$H" "$RXL_CLI" check 2>&1) ||
 ip netns exec "$H" tc filter show dev vA ingress | grep -q tc_csum_mark ||
 	rxl_fail "the other loader's classifier on vA was removed"
 rxl_ok "a check that cannot be attached: container add refused, nothing left ($out)"
+# ---- b's host-side device renamed, deleted, made again -------------------
+# The record names the device by its ifindex (Documentation/cli.rst,
+# "Two devices, two words"). Renamed, vB is still b's: listed under its new
+# name, consistent, still checked, and container del takes the check off
+# it (before: 'no device' for every change, and the check left behind).
+# Deleted: b has no redirect and no check, its commands still work, check
+# notes it. Made again under the name: check says so, --repair binds it.
+ip -n "$H" link set vB down
+ip -n "$H" link set vB name vBr || rxl_fail "rename vB"
+ip -n "$H" link set vBr up
+[ "$(clij container show b | jq -r .container.dev)" = vBr ] ||
+	rxl_fail "container show b after vB was renamed vBr: $(clij container show b)"
+out=$(ip netns exec "$H" "$RXL_CLI" check 2>&1) ||
+	rxl_fail "check after vB was renamed vBr: $out"
+cli fw add b allow proto udp dport 40123
+# b's own traffic passes, another source is dropped on vBr.
+spoof_b() {
+	local n
+
+	n=$(spoofs b)
+	py "$B" send 10.79.2.1 "$1" 10.79.9.2 9001 10 ||
+		rxl_fail "$2: b's own datagram"
+	ip -n "$B" addr add 10.79.5.5/32 dev eB
+	py "$B" send 10.79.5.5 "$1" 10.79.9.2 9001 2 &&
+		rxl_fail "$2: b's datagram from 10.79.5.5 answered"
+	ip -n "$B" addr del 10.79.5.5/32 dev eB
+	[ "$(spoofs b)" -gt "$n" ] ||
+		rxl_fail "$2: no spoof counted for b ($n -> $(spoofs b))"
+}
+spoof_b 40005 "vB renamed vBr"
+cli container del b
+ip netns exec "$H" tc filter show dev vBr ingress | grep -q rxlane_tc_port &&
+	rxl_fail "anti-spoofing program left on vBr (vB renamed) after container del"
+rxl_ok "a renamed host-side device: listed, checked, consistent, detached"
+
+cli container add b ip 10.79.2.1 dev vBr default drop
+ip -n "$H" link del vBr
+cli fw add b allow proto udp dport 53
+cli container set b egress-default drop
+out=$(clij check) || rxl_fail "check after vBr was deleted (and b changed): $out"
+jq -e '.notes[] | select(.container == "b") | .note | contains("vBr") and contains("is gone")' \
+	<<< "$out" >/dev/null || rxl_fail "check: no note of b's gone device: $out"
+# Made again under the name, with B's end as before.
+ip -n "$H" link add vBr type veth peer name eB netns "$B" || rxl_fail "veth vBr"
+ip -n "$B" addr add 10.79.2.1/24 dev eB
+ip -n "$B" link set eB up
+ip -n "$H" addr add 10.79.2.254/24 dev vBr
+ip -n "$H" link set vBr up
+ip -n "$B" route add default via 10.79.2.254
+out=$(ip netns exec "$H" "$RXL_CLI" check 2>&1) &&
+	rxl_fail "check with vBr made again: exit 0: $out"
+grep -q "deleted and made again" <<< "$out" ||
+	rxl_fail "check with vBr made again: '$out'"
+out=$(ip netns exec "$H" "$RXL_CLI" check --repair 2>&1) ||
+	rxl_fail "check --repair with vBr made again: $out"
+out=$(ip netns exec "$H" "$RXL_CLI" check 2>&1) ||
+	rxl_fail "check after the repair: $out"
+ip netns exec "$H" tc filter show dev vBr ingress | grep -q rxlane_tc_port ||
+	rxl_fail "no anti-spoofing program on the new vBr after check --repair"
+cli container set b egress-default allow
+spoof_b 40006 "vBr made again, repaired"
+cli container del b
+ip netns exec "$H" tc filter show dev vBr ingress | grep -q rxlane_tc_port &&
+	rxl_fail "anti-spoofing program left on the new vBr after container del"
+rxl_ok "a deleted host-side device: commands work, check notes it; made again: --repair binds it"
+# Made again, but another container named the new device first: not moved
+# to it (check says whose it is, --repair leaves it), and deleting the
+# first container leaves the other's check on it.
+ip -n "$H" link add vC type veth peer name vCp || rxl_fail "veth vC"
+cli container add c ip 10.79.3.1 dev vC
+ip -n "$H" link del vC
+ip -n "$H" link add vC type veth peer name vCp || rxl_fail "veth vC again"
+cli container add d ip 10.79.3.2 dev vC
+out=$(ip netns exec "$H" "$RXL_CLI" check --repair 2>&1) &&
+	rxl_fail "check --repair with c's vC made again as d's: exit 0: $out"
+grep -q "vC is ifindex .* and that is container 'd''s device: not bound as its own" <<< "$out" ||
+	rxl_fail "check --repair with c's vC made again as d's: '$out'"
+cli container del c
+ip netns exec "$H" tc filter show dev vC ingress | grep -q rxlane_tc_port ||
+	rxl_fail "container del c (its vC gone) took d's check off the new vC"
+out=$(ip netns exec "$H" "$RXL_CLI" check 2>&1) ||
+	rxl_fail "check after c went: $out"
+cli container del d
+ip -n "$H" link del vC
+rxl_ok "a device made again as another container's: reported, not taken; its check stays"
 exit 0
