@@ -35,6 +35,9 @@
 #define CLI_MAX_RULES		RXL_MAX_RULE_SLOTS	/* all containers */
 #define CLI_PRINT_DEPTH		8	/* nested JSON objects and arrays */
 
+/* Said after a permission error: what rxlane needs. */
+#define CLI_NEEDS_ROOT		" (rxlane needs root: CAP_BPF, CAP_NET_ADMIN)"
+
 /* Exit codes. */
 #define CLI_OK			0
 #define CLI_ERR			1

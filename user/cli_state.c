@@ -156,8 +156,10 @@ int cli_state_open(struct cli *c, bool create)
 	if (c->dir_fd < 0 && errno == ENOENT && !create)
 		return 0;	/* nothing configured yet */
 	if (c->dir_fd < 0)
-		return cli_err(c, CLI_ERR, c->pin_dir, "cannot open %s: %s",
-			       c->pin_dir, strerror(errno));
+		return cli_err(c, CLI_ERR, c->pin_dir, "cannot open %s: %s%s",
+			       c->pin_dir, strerror(errno),
+			       errno == EACCES || errno == EPERM ?
+			       CLI_NEEDS_ROOT : "");
 	err = cli_check_dir(c, c->dir_fd, c->pin_dir);
 	if (!err && create)
 		err = cli_lock(c);
@@ -265,8 +267,7 @@ static int cli_no_access(struct cli *c, const char *dir, int err)
 {
 	return cli_err(c, CLI_ERR, dir, "cannot use %s: %s%s", dir,
 		       strerror(-err),
-		       err == -EACCES || err == -EPERM ?
-		       " (rxlane needs root: CAP_BPF, CAP_NET_ADMIN)" : "");
+		       err == -EACCES || err == -EPERM ? CLI_NEEDS_ROOT : "");
 }
 
 int cli_fw_find(struct cli *c)
@@ -290,8 +291,8 @@ int cli_fw_find(struct cli *c)
 	err = cli_open_attached(c);
 	if (err == -EPERM || err == -EACCES)
 		return cli_err(c, CLI_ERR, NULL,
-			       "cannot read the XDP programs of this network namespace: %s (rxlane needs root: CAP_BPF, CAP_NET_ADMIN)",
-			       strerror(-err));
+			       "cannot read the XDP programs of this network namespace: %s"
+			       CLI_NEEDS_ROOT, strerror(-err));
 	return err;
 }
 

@@ -500,6 +500,17 @@ static const char *const cli_cont_once[] = {
 	"port", "netns", "hw", NULL,
 };
 
+/* The index of @kw in cli_cont_once (a prefix of it, as cli_is()), or -1. */
+static int cli_cont_once_idx(const char *kw)
+{
+	int k;
+
+	for (k = 0; cli_cont_once[k]; k++)
+		if (cli_is(kw, cli_cont_once[k]))
+			return k;
+	return -1;
+}
+
 /*
  * Refuse a keyword of cli_cont_once that @argv (NAME, then keywords)
  * repeats: the last one would silently win ('default drop ... default
@@ -513,10 +524,8 @@ static int cli_cont_once_check(struct cli *c, int argc, char *const *argv,
 	int i, k;
 
 	for (i = 1; i < argc; i += bare_hw && cli_is(argv[i], "hw") ? 1 : 2) {
-		for (k = 0; cli_cont_once[k]; k++)
-			if (cli_is(argv[i], cli_cont_once[k]))
-				break;
-		if (!cli_cont_once[k])
+		k = cli_cont_once_idx(argv[i]);
+		if (k < 0)
 			continue;
 		if (seen & (1U << k))
 			return cli_usage_err(c, argv[i], "'%s' given twice",
@@ -652,11 +661,18 @@ static int container_set(struct cli *c, int argc, char **argv)
 	bool netns = false;
 	int i, err = 0;
 
-	if (argc < 3 || !(argc & 1))
-		return cli_usage_err(c, argc > 1 ? argv[1] : NULL,
+	if (argc < 2)
+		return cli_usage_err(c, NULL,
 				     "usage: container set NAME [default allow|drop] [egress-default allow|drop] [vni LIST|none] [mac MAC|none] [port IF|none] [netns PATH] [nic NIC|none] [hw on|off] [cpus LIST|all]");
 	err = cli_cont_once_check(c, argc, argv, false);
 	for (i = 1; i < argc && !err; i += 2) {
+		/* A keyword of set ('dev' and 'ip' are add's) with no value. */
+		if (i + 1 >= argc && !cli_is(argv[i], "dev") &&
+		    !cli_is(argv[i], "ip") && cli_cont_once_idx(argv[i]) >= 0)
+			return cli_need_arg(c, argc, argv, i);
+		if (i + 1 >= argc)
+			return cli_usage_err(c, argv[i], "unknown keyword '%s'",
+					     argv[i]);
 		if (cli_is(argv[i], "port")) {
 			port = true;
 			if (!cli_is(argv[i + 1], "none"))

@@ -75,6 +75,10 @@ TABLE="
 2|'egress-default' given twice|container set web egress-default drop egress-default allow
 2|'vni' given twice|container set web vni 100 vni none
 2|'mac' given twice|container set db mac 02:00:00:00:00:01 mac none
+2|'egress-default' needs a value|container set web egress-default
+2|'mac' needs a value|container set web default drop mac
+2|unknown keyword 'dev'|container set web dev
+2|unknown keyword 'bogus'|container set web bogus
 1|no container 'ghost'|container show ghost
 1|bad default policy 'maybe'|container set web default maybe
 1|bad egress-default policy 'maybe'|container add x ip 10.200.0.9 egress-default maybe
