@@ -2787,6 +2787,59 @@ TEST_F_TIMEOUT(ct, tunnel_egress_tracks_inner, CT_CASE_TIMEOUT)
 	EXPECT_EQ(3 * n, stat(self, RXL_CT_STAT_CREATE_OUT));
 }
 
+/*
+ * A blind RST or FIN through the tunnel (the inner tuple's entry): its
+ * sequence number is judged as a bare one's (tcp_rst_fin_sequence),
+ * after decap on ingress and through the outer headers on egress.
+ */
+TEST_F_TIMEOUT(ct, tunnel_blind_rst_ignored, CT_CASE_TIMEOUT)
+{
+	struct pkt in, p;
+	struct rxl_ct_val v;
+	int fam, ofam, tun, n = 0;
+	uint16_t cport;
+
+	tunnels_setup(_metadata, self);
+	TUNNELS
+	for (ofam = 4; ofam <= 6; ofam += 2)
+	FAMILIES {
+		cport = 42100 + n++;
+		mk_tcp(&in, fam, 0, OUT, cport, 9000, SYN);
+		wrap(&p, &in, tun, ofam, OUT);
+		PASSES_OUT(&p);
+		mk_tcp(&in, fam, 0, IN, cport, 9000, SYN | ACK);
+		wrap(&p, &in, tun, ofam, IN);
+		PASSES_IN(&p);
+		mk_tcp(&in, fam, 0, OUT, cport, 9000, ACK);
+		wrap(&p, &in, tun, ofam, OUT);
+		PASSES_OUT(&p);
+		/* Forged, far from each side's: passed, nothing changes. */
+		mk_tcp(&in, fam, 0, IN, cport, 9000, RST);
+		set_tcp_seq(&in, ISN_IN + 1 + 0x40000000);
+		wrap(&p, &in, tun, ofam, IN);
+		PASSES_IN(&p);
+		mk_tcp(&in, fam, 0, OUT, cport, 9000, FIN | ACK);
+		set_tcp_seq(&in, ISN_OUT + 1 + 0x40000000);
+		wrap(&p, &in, tun, ofam, OUT);
+		PASSES_OUT(&p);
+		ASSERT_EQ(0, entry_in(self, MAIN, fam, CID, 0, peer_addr(fam),
+				      IPPROTO_TCP, cport, 9000, &v));
+		EXPECT_EQ(RXL_CT_ESTABLISHED, v.state) {
+			TH_LOG("tun %d outer v%d inner v%d", tun, ofam, fam);
+		}
+		/* The peer's own: closes. */
+		mk_tcp(&in, fam, 0, IN, cport, 9000, RST);
+		wrap(&p, &in, tun, ofam, IN);
+		PASSES_IN(&p);
+		ASSERT_EQ(0, entry_in(self, MAIN, fam, CID, 0, peer_addr(fam),
+				      IPPROTO_TCP, cport, 9000, &v));
+		EXPECT_EQ(RXL_CT_CLOSE, v.state) {
+			TH_LOG("tun %d outer v%d inner v%d", tun, ofam, fam);
+		}
+	}
+	EXPECT_EQ(2 * n, stat(self, RXL_CT_STAT_SEQ_IGNORED));
+}
+
 /* ---- the overlay path in an entry (h4) --------------------------------- */
 
 #define VNI_OTHER	102		/* known, CID bound too (vxlan) */
