@@ -768,6 +768,19 @@ static const struct {
 		/* Behind it, before the wrap. */
 		{ OUT, RST, 0xffff0000u, 0, RXL_CT_CLOSE },
 	  } },
+	{ "the record moves across the wrap", 40108, {
+		{ OUT, SYN, 0xfffe0000u, 0, RXL_CT_SYN_SENT },
+		{ IN, SYN | ACK, ISN_IN, 0xfffe0001u, RXL_CT_SYN_RECV },
+		{ OUT, ACK, 0xfffe0001u, 0, RXL_CT_ESTABLISHED },
+		{ OUT, ACK, 0x10000, 0, RXL_CT_ESTABLISHED },
+		/* On the bound after the moved record: out of the old one's. */
+		{ OUT, RST, 0x1000a + AHEAD, 0, RXL_CT_CLOSE },
+	  } },
+	{ "an RST on the lower bound, across the wrap", 40109, {
+		HANDSHAKE,
+		/* The peer's record is 0: its bound starts at 2^32 - 1 MiB. */
+		{ IN, RST, NI - BEHIND, 0, RXL_CT_CLOSE },
+	  } },
 	{ "syn_sent: an RST must acknowledge the SYN", 40105, {
 		{ OUT, SYN, ISN_OUT, 0, RXL_CT_SYN_SENT },
 		{ IN, RST | ACK, 0, ISN_OUT + 2, RXL_CT_SYN_SENT, 1 },
