@@ -702,8 +702,8 @@ struct rxl_ct_val {
 	 * number lies within RXL_CT_SEQ_BEHIND / RXL_CT_SEQ_AHEAD of its
 	 * sender's (Documentation/conntrack.rst, "Sequence numbers").
 	 * Was @isn (the SYN-ACK's sequence number, network order) and @pad2:
-	 * same size, so pins are kept. Pins of the 32-byte layout are
-	 * refused at attach (detach every device, remove the pins).
+	 * the same 40 bytes. Pins of the 32-byte layout are refused at
+	 * attach (detach every device, remove the pins).
 	 */
 	__u32 nxt[2];
 };
