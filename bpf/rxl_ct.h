@@ -7,7 +7,10 @@
  * (zone = container id, proto, local = the container's side, remote), so
  * that both directions find an entry with one lookup. An entry is written
  * only on a change: its state, or its expiry when that would move by more
- * than RXL_CT_REFRESH_NS. No window tracking. A new entry starts in the
+ * than RXL_CT_REFRESH_NS, or TCP's next sequence of a side when it
+ * moves by more than RXL_CT_SEQ_SLACK. No window tracking, but an RST
+ * or FIN changes an entry only when its sequence number is plausible
+ * (rxl_ct_seq_plausible()). A new entry starts in the
  * family's small half-open table (rxl_ct4_half, rxl_ct6_half) and moves to
  * the main one when the other side answers, so a flood of new flows can
  * only evict half-open entries.
@@ -73,12 +76,9 @@ struct rxl_ct_tuple {
 	__u8 flags;		/* TCP flags */
 	__u8 opens;		/* may create an entry: SYN, UDP, echo request */
 	__u8 reply;		/* ICMP: an echo reply */
-	/*
-	 * TCP, as on the wire: the sequence number of a packet with SYN
-	 * (a SYN-ACK's is recorded as the entry's isn), the acknowledgment
-	 * number of any other (the opener's ACK must acknowledge isn + 1).
-	 */
-	__be32 num;
+	__u16 len;		/* TCP: payload bytes */
+	__u32 seq;		/* TCP, host order: sequence number */
+	__u32 ack;		/* TCP, host order: acknowledgment number */
 };
 
 /* Bytes of L4 header rxl_ct_tuple() reads for @proto; 0: not tracked. */
@@ -99,19 +99,24 @@ static __always_inline __u32 rxl_ct_l4_len(__u8 proto)
 
 /*
  * Fill @t from the L4 header at @l4 (rxl_ct_l4_len(@proto) bytes, checked
- * by the caller) of a packet going @dir. Returns 0, or -1 for what is not
+ * by the caller) of a packet going @dir, whose IP packet holds @l4_bytes
+ * from @l4 on (TCP: header and payload). Returns 0, or -1 for what is not
  * tracked: ICMP other than echo.
  */
 static __always_inline int rxl_ct_tuple(const __u8 *l4, __u8 proto, __u8 dir,
-					struct rxl_ct_tuple *t)
+					__u32 l4_bytes, struct rxl_ct_tuple *t)
 {
 	__u16 sport, dport;
+	__u32 doff;
 	__u8 type;
 
 	t->proto = proto;
 	t->dir = dir;
 	t->flags = 0;
 	t->reply = 0;
+	t->len = 0;
+	t->seq = 0;
+	t->ack = 0;
 	if (proto == RXL_IPPROTO_ICMP || proto == RXL_IPPROTO_ICMPV6) {
 		type = l4[0];
 		if (type == (proto == RXL_IPPROTO_ICMP ? RXL_ICMP_ECHO_REPLY :
@@ -131,7 +136,10 @@ static __always_inline int rxl_ct_tuple(const __u8 *l4, __u8 proto, __u8 dir,
 	t->rport = dir == RXL_CT_OUT ? dport : sport;
 	if (proto == RXL_IPPROTO_TCP) {
 		t->flags = l4[13];
-		t->num = *(__be32 *)(l4 + (t->flags & RXL_TCP_SYN ? 4 : 8));
+		t->seq = bpf_ntohl(*(__be32 *)(l4 + 4));
+		t->ack = bpf_ntohl(*(__be32 *)(l4 + 8));
+		doff = (l4[12] >> 4) * 4;
+		t->len = l4_bytes > doff ? l4_bytes - doff : 0;
 		t->opens = (t->flags & (RXL_TCP_SYN | RXL_TCP_ACK |
 					RXL_TCP_RST)) == RXL_TCP_SYN;
 	} else {
@@ -208,9 +216,96 @@ static __always_inline __u8 rxl_ct_first_state(const struct rxl_ct_tuple *t)
 	return RXL_CT_ICMP;
 }
 
+/* Entry @v's recorded next sequence number of the side sending @dir. */
+static __always_inline __u32 rxl_ct_nxt(const struct rxl_ct_val *v, __u8 dir)
+{
+	return dir == RXL_CT_OUT ? v->nxt[0] : v->nxt[1];
+}
+
+/*
+ * Set entry @v's next sequence of side @dir to @nxt. Two stores, not an
+ * index: the compiler made an index into a value on the stack a bitwise
+ * OR on its pointer, which the verifier refuses.
+ */
+static __always_inline void rxl_ct_set_nxt(struct rxl_ct_val *v, __u8 dir,
+					   __u32 nxt)
+{
+	if (dir == RXL_CT_OUT)
+		v->nxt[0] = nxt;
+	else
+		v->nxt[1] = nxt;
+	v->seq_known |= dir;
+}
+
+/*
+ * The sequence number after TCP segment @t: SYN and FIN count one. A
+ * SYN's is its ISN + 1, data or not: data on a SYN (TCP Fast Open) may
+ * be refused and sent again, and the answer acknowledges ISN + 1 then.
+ */
+static __always_inline __u32 rxl_ct_seq_end(const struct rxl_ct_tuple *t)
+{
+	if (t->flags & RXL_TCP_SYN)
+		return t->seq + 1;
+	return t->seq + t->len + !!(t->flags & RXL_TCP_FIN);
+}
+
+/*
+ * Whether @seq lies at most RXL_CT_SEQ_BEHIND before, or RXL_CT_SEQ_AHEAD
+ * after, @nxt, modulo 2^32 (one unsigned compare: the distance from the
+ * bound's start).
+ */
+static __always_inline int rxl_ct_seq_near(__u32 seq, __u32 nxt)
+{
+	return seq - (nxt - RXL_CT_SEQ_BEHIND) <=
+	       RXL_CT_SEQ_BEHIND + RXL_CT_SEQ_AHEAD;
+}
+
+/*
+ * rxl_ct_seq_plausible() - whether RST or FIN @t may change entry @v
+ *
+ * Its sequence number must lie near (rxl_ct_seq_near()) its sender's
+ * recorded next sequence: an off-path source that guessed the tuple must
+ * also guess that. In syn_sent the answerer has none recorded: its RST
+ * (or FIN) must acknowledge the opener's SYN exactly (ACK set, ack =
+ * ISN + 1), as a stack's RST refusing a SYN does (its sequence number
+ * is 0). An entry that records neither side's (written by an older
+ * build) is judged as before: plausible.
+ */
+static __always_inline int rxl_ct_seq_plausible(const struct rxl_ct_val *v,
+						const struct rxl_ct_tuple *t)
+{
+	if (v->seq_known & t->dir)
+		return rxl_ct_seq_near(t->seq, rxl_ct_nxt(v, t->dir));
+	if (v->seq_known & v->opener)
+		return (t->flags & RXL_TCP_ACK) &&
+		       t->ack == rxl_ct_nxt(v, v->opener);
+	return 1;
+}
+
+/*
+ * Whether the opener's ACK @t acknowledges the answerer's SYN-ACK: its
+ * ISN + 1, recorded as the answerer's next sequence. An entry of an
+ * older build holds that ISN in network order where nxt[0] is.
+ */
+static __always_inline int rxl_ct_acks_answer(const struct rxl_ct_val *v,
+					      const struct rxl_ct_tuple *t)
+{
+	__u8 ans = v->opener == RXL_CT_OUT ? RXL_CT_IN : RXL_CT_OUT;
+
+	if (v->seq_known & ans)
+		return t->ack == rxl_ct_nxt(v, ans);
+	if (v->seq_known)	/* answered with no SYN-ACK: nothing to ack */
+		return 0;
+	return t->ack == bpf_ntohl(v->nxt[0]) + 1;
+}
+
 /*
  * The state after packet @t on entry @v, or RXL_CT_NONE when the packet
- * does not belong to the entry (an ICMP echo the wrong way).
+ * does not belong to the entry (an ICMP echo the wrong way). An RST or
+ * FIN out of its sender's sequence bounds (rxl_ct_seq_plausible())
+ * changes nothing: counted, and passed like any packet of the entry (the
+ * endpoint's stack judges it, and answers a near miss with a challenge
+ * ACK, RFC 5961).
  */
 static __always_inline __u8 rxl_ct_next(const struct rxl_ct_val *v,
 					const struct rxl_ct_tuple *t,
@@ -221,6 +316,11 @@ static __always_inline __u8 rxl_ct_next(const struct rxl_ct_val *v,
 	*fin_seen = v->fin_seen;
 	switch (t->proto) {
 	case RXL_IPPROTO_TCP:
+		if ((f & (RXL_TCP_RST | RXL_TCP_FIN)) &&
+		    !rxl_ct_seq_plausible(v, t)) {
+			rxl_ct_count(RXL_CT_STAT_SEQ_IGNORED);
+			return v->state;
+		}
 		if (f & RXL_TCP_RST)
 			return RXL_CT_CLOSE;
 		if (v->state == RXL_CT_CLOSE)
@@ -232,7 +332,8 @@ static __always_inline __u8 rxl_ct_next(const struct rxl_ct_val *v,
 		}
 		/*
 		 * The answer (SYN-ACK), then the opener's ACK of it: of its
-		 * sequence number (rxl_ct_val.isn, recorded by rxl_ct_track()),
+		 * sequence number + 1 (rxl_ct_acks_answer(), recorded by
+		 * rxl_ct_seq_record()),
 		 * so that a source that never saw the SYN-ACK (a flood's
 		 * forged one) cannot establish, and assure, an entry blind.
 		 */
@@ -240,7 +341,7 @@ static __always_inline __u8 rxl_ct_next(const struct rxl_ct_val *v,
 			return RXL_CT_SYN_RECV;
 		if (v->state == RXL_CT_SYN_RECV && !answer &&
 		    (f & (RXL_TCP_SYN | RXL_TCP_ACK)) == RXL_TCP_ACK &&
-		    bpf_ntohl(t->num) == bpf_ntohl(v->isn) + 1)
+		    rxl_ct_acks_answer(v, t))
 			return RXL_CT_ESTABLISHED;
 		return v->state;
 	case RXL_IPPROTO_UDP:
@@ -304,6 +405,9 @@ static __always_inline int rxl_ct_create(void *map, void *half,
 	if (res == RXL_CT_STALE)
 		bpf_map_delete_elem(map, key);
 	nv->fin_seen = 0;
+	nv->seq_known = 0;
+	if (t->proto == RXL_IPPROTO_TCP)
+		rxl_ct_set_nxt(nv, t->dir, rxl_ct_seq_end(t));
 	nv->state = rxl_ct_first_state(t);
 	nv->opener = t->dir;
 	nv->expires = now + rxl_ct_timeout(nv->state);
@@ -359,6 +463,9 @@ static __always_inline void rxl_ct_promote(void *map, void *half,
 	nv->expires = exp;
 	nv->tun = v->tun;
 	__builtin_memcpy(nv->vtep, v->vtep, sizeof(nv->vtep));
+	nv->seq_known = v->seq_known;
+	nv->nxt[0] = v->nxt[0];
+	nv->nxt[1] = v->nxt[1];
 	if (bpf_map_update_elem(map, key, nv, BPF_ANY)) {
 		rxl_ct_count(RXL_CT_STAT_CREATE_FAILED);
 		v->state = state;
@@ -370,6 +477,43 @@ static __always_inline void rxl_ct_promote(void *map, void *half,
 	if (!bpf_map_delete_elem(half, key))
 		rxl_ct_count(RXL_CT_STAT_HALF_REMOVED);
 	rxl_ct_count(RXL_CT_STAT_PROMOTE);
+}
+
+/*
+ * rxl_ct_seq_record() - record TCP packet @t's next sequence in entry @v
+ * (before @t changed its state)
+ *
+ * The handshake's are exact: a SYN of the opener or a SYN-ACK of the
+ * answerer in syn_sent or syn_recv records ISN + 1 (a later one, after
+ * a restart, replaces it). After the handshake a segment moves its
+ * side's record forward only when its sequence number is near it
+ * (rxl_ct_seq_near(): a blind segment cannot move it) and by more than
+ * RXL_CT_SEQ_SLACK, so a flow writes its entry once per 64 KiB per side,
+ * not once a packet. An RST records nothing. A side of an entry made by
+ * an older build (not in @v->seq_known) takes its first segment's.
+ */
+static __always_inline void rxl_ct_seq_record(struct rxl_ct_val *v,
+					      const struct rxl_ct_tuple *t)
+{
+	__u8 f = t->flags, d = t->dir;
+	__u32 end = rxl_ct_seq_end(t), nxt = rxl_ct_nxt(v, d);
+
+	if (t->proto != RXL_IPPROTO_TCP || (f & RXL_TCP_RST))
+		return;
+	if (v->state == RXL_CT_SYN_SENT || v->state == RXL_CT_SYN_RECV) {
+		if (!(f & RXL_TCP_SYN) ||
+		    !(f & RXL_TCP_ACK) != (d == v->opener))
+			return;
+	} else if (v->state != RXL_CT_ESTABLISHED &&
+		   v->state != RXL_CT_FIN_WAIT &&
+		   v->state != RXL_CT_TIME_WAIT) {
+		return;
+	} else if (v->seq_known & d) {
+		if (!rxl_ct_seq_near(t->seq, nxt) ||
+		    (__s32)(end - nxt) <= (__s32)RXL_CT_SEQ_SLACK)
+			return;
+	}
+	rxl_ct_set_nxt(v, d, end);
 }
 
 /**
@@ -389,8 +533,9 @@ static __always_inline void rxl_ct_promote(void *map, void *half,
  * another overlay path (rxl_ct_other_path()) is not the packet's: left
  * as it is, and none is created over it.
  *
- * Context: softirq. Writes the entry only when its state changes or its
- * expiry would move by more than RXL_CT_REFRESH_NS.
+ * Context: softirq. Writes the entry only when its state changes, its
+ * expiry would move by more than RXL_CT_REFRESH_NS, or TCP's next
+ * sequence of a side by more than RXL_CT_SEQ_SLACK (rxl_ct_seq_record()).
  * Return: enum rxl_ct_res.
  */
 static __always_inline int rxl_ct_track(void *map, void *half,
@@ -431,10 +576,7 @@ static __always_inline int rxl_ct_track(void *map, void *half,
 			return RXL_CT_MISS;
 	}
 	exp = now + rxl_ct_timeout(state);
-	/* The answer's SYN-ACK: its sequence number, for the opener's ACK. */
-	if (state == RXL_CT_SYN_RECV && (t->flags & RXL_TCP_SYN) &&
-	    t->dir != v->opener)
-		v->isn = t->num;
+	rxl_ct_seq_record(v, t);
 	if (state != v->state || fin != v->fin_seen) {
 		v->state = state;
 		v->fin_seen = fin;
@@ -758,7 +900,7 @@ static __always_inline int rxl_ct_ingress(const struct rxl_container *c,
 		__builtin_memcpy(h, l4, 8);
 	}
 	rxl_ct_path_in(ctx, p, &pv);
-	if (rxl_ct_tuple(h, p->proto, RXL_CT_IN, &t))
+	if (rxl_ct_tuple(h, p->proto, RXL_CT_IN, p->ip_end - p->l4_off, &t))
 		/* Not tracked itself: an error about a tracked flow passes. */
 		return drop && rxl_ct_related(c, ctx, p, h[0], &pv);
 	if (p->family == 4)

@@ -194,6 +194,7 @@ static __always_inline void rxl_tc_l4(struct __sk_buff *skb,
 		l4 = rxl_hdr(skb, p, p->l4_off, RXL_TCP_HLEN);
 		if (l4)
 			pk->tracked = !rxl_ct_tuple(l4, p->proto, RXL_CT_OUT,
+						    p->ip_end - p->l4_off,
 						    &pk->t);
 		return;
 	}
@@ -208,7 +209,8 @@ static __always_inline void rxl_tc_l4(struct __sk_buff *skb,
 		__u8 h[RXL_TCP_HLEN] = {};
 
 		__builtin_memcpy(h, l4, 8);
-		pk->tracked = !rxl_ct_tuple(h, p->proto, RXL_CT_OUT, &pk->t);
+		pk->tracked = !rxl_ct_tuple(h, p->proto, RXL_CT_OUT,
+					    p->ip_end - p->l4_off, &pk->t);
 	}
 }
 

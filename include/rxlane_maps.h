@@ -608,6 +608,16 @@ _Static_assert(sizeof(struct rxl_frag_val) == 16, "rxl_frag_val size");
 #define RXL_CT_DEFAULT_HALF_OPEN	8192
 /* An entry's expiry is rewritten only when it would move by more. */
 #define RXL_CT_REFRESH_NS	1000000000ULL
+/*
+ * TCP sequence bounds (Documentation/conntrack.rst, "Sequence numbers"):
+ * an RST or FIN is plausible when its sequence number lies at most
+ * RXL_CT_SEQ_BEHIND before or RXL_CT_SEQ_AHEAD after its sender's
+ * recorded next sequence (rxl_ct_val.nxt); that record is rewritten only
+ * when a plausible segment moves it by more than RXL_CT_SEQ_SLACK.
+ */
+#define RXL_CT_SEQ_BEHIND	(1U << 20)
+#define RXL_CT_SEQ_AHEAD	(1U << 20)
+#define RXL_CT_SEQ_SLACK	(1U << 16)
 
 /*
  * Keys are oriented by the container: local is its address and port,
@@ -673,19 +683,29 @@ struct rxl_ct_val {
 	__u8 state;		/* enum rxl_ct_state */
 	__u8 opener;		/* RXL_CT_OUT or RXL_CT_IN */
 	__u8 fin_seen;		/* RXL_CT_OUT | RXL_CT_IN */
-	__u8 pad;
+	/*
+	 * TCP: the directions (RXL_CT_OUT | RXL_CT_IN) whose @nxt is
+	 * recorded. Was a pad byte, zero in entries an older build wrote:
+	 * their RSTs and FINs are judged as before (any sequence number).
+	 */
+	__u8 seq_known;
 	__u32 tun;		/* the binding (rxl_cont_vni()), 0: no tunnel */
 	/* The remote VTEP with @tun: IPv6, or IPv4 mapped (::ffff:a.b.c.d). */
 	__u8 vtep[16];
 	/*
-	 * TCP: the sequence number of the answer's SYN-ACK, as on the wire;
-	 * the opener's ACK must acknowledge it (+1) to establish (and assure)
-	 * the entry, so that a forged source that never saw the SYN-ACK
-	 * cannot complete a handshake blind. Pins of the 32-byte layout are
-	 * refused at attach (detach every device, remove the pins).
+	 * TCP, host order: per direction ([0] RXL_CT_OUT, [1] RXL_CT_IN),
+	 * the sender's next sequence number (sequence + payload + SYN +
+	 * FIN) seen, written only when it moves by more than
+	 * RXL_CT_SEQ_SLACK. The SYN's and the SYN-ACK's (ISN + 1) are exact:
+	 * the opener's ACK must acknowledge the answerer's to establish the
+	 * entry. An RST or FIN changes the entry only when its sequence
+	 * number lies within RXL_CT_SEQ_BEHIND / RXL_CT_SEQ_AHEAD of its
+	 * sender's (Documentation/conntrack.rst, "Sequence numbers").
+	 * Was @isn (the SYN-ACK's sequence number, network order) and @pad2:
+	 * the same 40 bytes. Pins of the 32-byte layout are refused at
+	 * attach (detach every device, remove the pins).
 	 */
-	__be32 isn;
-	__u32 pad2;
+	__u32 nxt[2];
 };
 _Static_assert(sizeof(struct rxl_ct_val) == 40, "rxl_ct_val size");
 
@@ -749,6 +769,9 @@ enum rxl_ct_stat {
 	RXL_CT_STAT_OTHER_PATH,		/* a packet of a tracked flow through
 					 * another tunnel or VTEP: judged as
 					 * new, the entry left as it was */
+	RXL_CT_STAT_SEQ_IGNORED,	/* an RST or FIN out of its sender's
+					 * sequence bounds: passed, the entry
+					 * left as it was */
 	RXL_CT_STAT__MAX,
 };
 

@@ -67,6 +67,7 @@ static const char *const cli_ct_events[RXL_CT_STAT__MAX] = {
 	[RXL_CT_STAT_HALF_FLUSHED] = "half_open_flushed",
 	[RXL_CT_STAT_EGRESS_RELATED] = "egress_related",
 	[RXL_CT_STAT_OTHER_PATH] = "other_path",
+	[RXL_CT_STAT_SEQ_IGNORED] = "seq_ignored",
 };
 
 /*

@@ -17,6 +17,7 @@
 # - an attach over pins of the timeouts map's old layout (one slot per
 #   state, before syn_recv: 36 bytes) is refused with a message naming
 #   the map, and makes nothing (conntrack.rst, "States and timeouts");
+#   so is one over the events map of the build before seq_ignored;
 # - 'ct timeout syn_recv N' goes through policy files: export writes it,
 #   diff and apply of a JSON file change it, a YAML file states it.
 set -u
@@ -152,4 +153,19 @@ grep -q "$OLD/rxl_ct_timeouts is not this rxlane's rxl_ct_timeouts: value size 3
 [ "$(ls "$OLD")" = rxl_ct_timeouts ] ||
 	rxl_fail "attach refused, yet pinned: $(ls "$OLD" | tr '\n' ' ')"
 rxl_ok "attach over the old timeouts layout refused: $out"
+
+# The events map as the build before seq_ignored pinned it (19 slots):
+# refused the same way (conntrack.rst, "Sequence numbers").
+OLD2=$RXL_BPFFS/old2
+mkdir "$OLD2" || rxl_fail "mkdir $OLD2"
+bpftool map create "$OLD2/rxl_ct_stats" type percpu_array key 4 value 8 \
+	entries 19 name rxl_ct_stats || rxl_fail "bpftool map create"
+out=$(RXLANE_PIN_DIR=$OLD2 ip netns exec "$B" "$RXL_CLI" attach vo0 2>&1)
+rc=$?
+[ $rc -eq 1 ] || rxl_fail "attach over the old events layout: exit $rc, want 1: $out"
+grep -q "$OLD2/rxl_ct_stats is not this rxlane's rxl_ct_stats: max_entries 19, want 20" <<<"$out" ||
+	rxl_fail "attach over the old events layout: the message does not name the map: $out"
+[ "$(ls "$OLD2")" = rxl_ct_stats ] ||
+	rxl_fail "attach refused, yet pinned: $(ls "$OLD2" | tr '\n' ' ')"
+rxl_ok "attach over the old events layout refused: $out"
 echo "PASS: ct_finrst"

@@ -685,6 +685,191 @@ TEST_F_TIMEOUT(ct, refresh_writes_on_change_only, CT_CASE_TIMEOUT)
 	}
 }
 
+/* ---- TCP sequence numbers: blind RSTs and FINs ------------------------- */
+
+/*
+ * An RST or FIN changes an entry only when its sequence number is near
+ * its sender's recorded next sequence (RXL_CT_SEQ_BEHIND before it,
+ * RXL_CT_SEQ_AHEAD after it); any other is passed, counted (seq_ignored)
+ * and changes nothing. Each sequence is a whole connection of container
+ * CID with the peer's port 9000, in both families: its packets' sequence
+ * and acknowledgment numbers as given (ack 0: the builder's), then the
+ * entry's state after each, and whether it was ignored.
+ */
+#define NO	(ISN_OUT + 1)		/* the container's next after its SYN */
+#define NI	(ISN_IN + 1)		/* the peer's: 0 (wrapped) */
+#define BEHIND	RXL_CT_SEQ_BEHIND
+#define AHEAD	RXL_CT_SEQ_AHEAD
+#define HANDSHAKE							\
+	{ OUT, SYN, ISN_OUT, 0, RXL_CT_SYN_SENT },			\
+	{ IN, SYN | ACK, ISN_IN, 0, RXL_CT_SYN_RECV },			\
+	{ OUT, ACK, NO, 0, RXL_CT_ESTABLISHED }
+
+struct seq_step {
+	int dir;
+	uint8_t flags;
+	uint32_t seq, ack;
+	uint8_t state;
+	int ignored;
+};
+
+static const struct {
+	const char *name;
+	uint16_t cport;
+	struct seq_step s[12];
+} seq_cases[] = {
+	{ "blind RSTs and FINs leave it established", 40100, {
+		HANDSHAKE,
+		{ IN, RST, NI + 0x40000000, 0, RXL_CT_ESTABLISHED, 1 },
+		/* One past each bound, both sides. */
+		{ IN, RST | ACK, NI + AHEAD + 1, 0, RXL_CT_ESTABLISHED, 1 },
+		{ IN, RST, NI - BEHIND - 1, 0, RXL_CT_ESTABLISHED, 1 },
+		{ IN, FIN | ACK, NI + 0x80000000, 0, RXL_CT_ESTABLISHED, 1 },
+		{ OUT, RST, NO + 0x40000000, 0, RXL_CT_ESTABLISHED, 1 },
+		{ OUT, RST, NO + AHEAD + 1, 0, RXL_CT_ESTABLISHED, 1 },
+		{ OUT, FIN | ACK, NO - BEHIND - 1, 0, RXL_CT_ESTABLISHED, 1 },
+		/* On the bound: it closes. */
+		{ IN, RST, NI + AHEAD, 0, RXL_CT_CLOSE },
+	  } },
+	{ "an RST on the lower bound closes", 40107, {
+		HANDSHAKE,
+		{ OUT, RST, NO - BEHIND, 0, RXL_CT_CLOSE },
+	  } },
+	{ "FIN, FIN-ACK, ACK: time_wait", 40101, {
+		HANDSHAKE,
+		{ OUT, ACK, NO, 0, RXL_CT_ESTABLISHED },
+		{ OUT, FIN | ACK, NO + 10, 0, RXL_CT_FIN_WAIT },
+		{ IN, FIN | ACK, NI, NO + 11, RXL_CT_TIME_WAIT },
+		{ OUT, ACK, NO + 11, NI + 1, RXL_CT_TIME_WAIT },
+	  } },
+	{ "data moves the record, blind data does not", 40102, {
+		HANDSHAKE,
+		/* Far out: passed, but the record stays. */
+		{ IN, ACK, NI + 0x40000000, 0, RXL_CT_ESTABLISHED },
+		{ IN, RST, NI + 0x4000000a, 0, RXL_CT_ESTABLISHED, 1 },
+		/* 128 KiB on: the record follows (beyond the slack). */
+		{ IN, ACK, NI + 0x20000, 0, RXL_CT_ESTABLISHED },
+		{ IN, RST, NI + 0x2000a + AHEAD, 0, RXL_CT_CLOSE },
+	  } },
+	{ "data in flight: an RST behind the record", 40103, {
+		HANDSHAKE,
+		{ OUT, ACK, NO + 0x30000, 0, RXL_CT_ESTABLISHED },
+		/* The peer acked only the start: an RST answering it. */
+		{ OUT, RST, NO + 1000, 0, RXL_CT_CLOSE },
+	  } },
+	{ "sequence numbers wrap around 2^32", 40104, {
+		{ OUT, SYN, 0xfffe0000u, 0, RXL_CT_SYN_SENT },
+		{ IN, SYN | ACK, ISN_IN, 0xfffe0001u, RXL_CT_SYN_RECV },
+		{ OUT, ACK, 0xfffe0001u, 0, RXL_CT_ESTABLISHED },
+		/* Across the wrap: the record is 0x1000a now. */
+		{ OUT, ACK, 0x10000, 0, RXL_CT_ESTABLISHED },
+		{ OUT, RST, 0x80010000u, 0, RXL_CT_ESTABLISHED, 1 },
+		{ OUT, RST, 0x1000a + AHEAD + 1, 0, RXL_CT_ESTABLISHED, 1 },
+		/* Behind it, before the wrap. */
+		{ OUT, RST, 0xffff0000u, 0, RXL_CT_CLOSE },
+	  } },
+	{ "the record moves across the wrap", 40108, {
+		{ OUT, SYN, 0xfffe0000u, 0, RXL_CT_SYN_SENT },
+		{ IN, SYN | ACK, ISN_IN, 0xfffe0001u, RXL_CT_SYN_RECV },
+		{ OUT, ACK, 0xfffe0001u, 0, RXL_CT_ESTABLISHED },
+		{ OUT, ACK, 0x10000, 0, RXL_CT_ESTABLISHED },
+		/* On the bound after the moved record: out of the old one's. */
+		{ OUT, RST, 0x1000a + AHEAD, 0, RXL_CT_CLOSE },
+	  } },
+	{ "an RST on the lower bound, across the wrap", 40109, {
+		HANDSHAKE,
+		/* The peer's record is 0: its bound starts at 2^32 - 1 MiB. */
+		{ IN, RST, NI - BEHIND, 0, RXL_CT_CLOSE },
+	  } },
+	{ "syn_sent: an RST must acknowledge the SYN", 40105, {
+		{ OUT, SYN, ISN_OUT, 0, RXL_CT_SYN_SENT },
+		{ IN, RST | ACK, 0, ISN_OUT + 2, RXL_CT_SYN_SENT, 1 },
+		{ IN, RST, 0, ISN_OUT + 1, RXL_CT_SYN_SENT, 1 },
+		{ IN, FIN | ACK, ISN_IN, ISN_OUT, RXL_CT_SYN_SENT, 1 },
+		/* A refusing stack's: seq 0, ack ISN + 1. */
+		{ IN, RST | ACK, 0, ISN_OUT + 1, RXL_CT_CLOSE },
+	  } },
+	{ "syn_recv: each side's RST by its ISN", 40106, {
+		{ OUT, SYN, ISN_OUT, 0, RXL_CT_SYN_SENT },
+		{ IN, SYN | ACK, ISN_IN, 0, RXL_CT_SYN_RECV },
+		{ OUT, RST, ISN_OUT + 0x40000000, 0, RXL_CT_SYN_RECV, 1 },
+		{ IN, RST, 0x40000000, 0, RXL_CT_SYN_RECV, 1 },
+		/* The opener's RST answering the SYN-ACK (seq: its ack). */
+		{ OUT, RST, NO, 0, RXL_CT_CLOSE },
+	  } },
+};
+
+static void seq_step_run(struct __test_metadata *_metadata,
+			 FIXTURE_DATA(ct) *self, int fam, int c, int i)
+{
+	const struct seq_step *st = &seq_cases[c].s[i];
+	uint16_t cport = seq_cases[c].cport;
+	__u64 ign = stat(self, RXL_CT_STAT_SEQ_IGNORED);
+	struct rxl_ct_val v;
+	struct pkt p;
+
+	mk_tcp(&p, fam, 0, st->dir, cport, 9000, st->flags);
+	set_tcp_seq(&p, st->seq);
+	if (st->ack)
+		set_tcp_ack(&p, st->ack);
+	EXPECT_EQ(st->dir == OUT ? TC_ACT_OK : XDP_PASS,
+		  run(_metadata, self, st->dir, &p)) {
+		TH_LOG("%s, v%d, step %d: verdict", seq_cases[c].name, fam, i);
+	}
+	ASSERT_EQ(0, entry(self, fam, CID, 0, IPPROTO_TCP, cport, 9000, &v)) {
+		TH_LOG("%s, v%d, step %d: no entry", seq_cases[c].name, fam, i);
+	}
+	EXPECT_EQ(st->state, v.state) {
+		TH_LOG("%s, v%d, step %d: state", seq_cases[c].name, fam, i);
+	}
+	EXPECT_EQ(ign + !!st->ignored, stat(self, RXL_CT_STAT_SEQ_IGNORED)) {
+		TH_LOG("%s, v%d, step %d: seq_ignored", seq_cases[c].name,
+		       fam, i);
+	}
+}
+
+TEST_F_TIMEOUT(ct, tcp_rst_fin_sequence, CT_CASE_TIMEOUT)
+{
+	unsigned int c, i;
+	int fam;
+
+	for (c = 0; c < sizeof(seq_cases) / sizeof(seq_cases[0]); c++)
+		FAMILIES {
+			for (i = 0; i < 12 && seq_cases[c].s[i].dir; i++)
+				seq_step_run(_metadata, self, fam, c, i);
+		}
+}
+
+/*
+ * An entry an older build wrote (no side's sequence recorded: the byte
+ * was padding) is judged as before: any RST closes it. A side's first
+ * segment after the handshake records its sequence from then on.
+ */
+TEST_F_TIMEOUT(ct, tcp_seq_older_entry, CT_CASE_TIMEOUT)
+{
+	struct rxl_ct_val v;
+	struct pkt p;
+
+	ASSERT_EQ(0, put_entry(self, CID, CONT4, NULL, 40110));
+	ASSERT_EQ(0, put_entry(self, CID, CONT4, NULL, 40111));
+	/* Picked up from the peer's ACK: then a blind RST is ignored. */
+	mk_tcp(&p, 4, 0, IN, 40110, 9000, ACK);
+	PASSES_IN(&p);
+	mk_tcp(&p, 4, 0, IN, 40110, 9000, RST);
+	set_tcp_seq(&p, 0x40000000);
+	PASSES_IN(&p);
+	ASSERT_EQ(0, entry(self, 4, CID, 0, IPPROTO_TCP, 40110, 9000, &v));
+	EXPECT_EQ(RXL_CT_ESTABLISHED, v.state);
+	EXPECT_EQ(RXL_CT_IN, v.seq_known);
+	EXPECT_EQ(1, stat(self, RXL_CT_STAT_SEQ_IGNORED));
+	/* Nothing recorded: any RST closes, as it did. */
+	mk_tcp(&p, 4, 0, IN, 40111, 9000, RST);
+	set_tcp_seq(&p, 0x40000000);
+	PASSES_IN(&p);
+	ASSERT_EQ(0, entry(self, 4, CID, 0, IPPROTO_TCP, 40111, 9000, &v));
+	EXPECT_EQ(RXL_CT_CLOSE, v.state);
+}
+
 /* ---- egress drop: allowed ingress flows are tracked for the answer ----- */
 
 TEST_F_TIMEOUT(ct, egress_drop_answers_allowed_flows, CT_CASE_TIMEOUT)
@@ -2613,6 +2798,59 @@ TEST_F_TIMEOUT(ct, tunnel_egress_tracks_inner, CT_CASE_TIMEOUT)
 	}
 	/* 3 entries each of 12 ways: every one made by the inner tuple. */
 	EXPECT_EQ(3 * n, stat(self, RXL_CT_STAT_CREATE_OUT));
+}
+
+/*
+ * A blind RST or FIN through the tunnel (the inner tuple's entry): its
+ * sequence number is judged as a bare one's (tcp_rst_fin_sequence),
+ * after decap on ingress and through the outer headers on egress.
+ */
+TEST_F_TIMEOUT(ct, tunnel_blind_rst_ignored, CT_CASE_TIMEOUT)
+{
+	struct pkt in, p;
+	struct rxl_ct_val v;
+	int fam, ofam, tun, n = 0;
+	uint16_t cport;
+
+	tunnels_setup(_metadata, self);
+	TUNNELS
+	for (ofam = 4; ofam <= 6; ofam += 2)
+	FAMILIES {
+		cport = 42100 + n++;
+		mk_tcp(&in, fam, 0, OUT, cport, 9000, SYN);
+		wrap(&p, &in, tun, ofam, OUT);
+		PASSES_OUT(&p);
+		mk_tcp(&in, fam, 0, IN, cport, 9000, SYN | ACK);
+		wrap(&p, &in, tun, ofam, IN);
+		PASSES_IN(&p);
+		mk_tcp(&in, fam, 0, OUT, cport, 9000, ACK);
+		wrap(&p, &in, tun, ofam, OUT);
+		PASSES_OUT(&p);
+		/* Forged, far from each side's: passed, nothing changes. */
+		mk_tcp(&in, fam, 0, IN, cport, 9000, RST);
+		set_tcp_seq(&in, ISN_IN + 1 + 0x40000000);
+		wrap(&p, &in, tun, ofam, IN);
+		PASSES_IN(&p);
+		mk_tcp(&in, fam, 0, OUT, cport, 9000, FIN | ACK);
+		set_tcp_seq(&in, ISN_OUT + 1 + 0x40000000);
+		wrap(&p, &in, tun, ofam, OUT);
+		PASSES_OUT(&p);
+		ASSERT_EQ(0, entry_in(self, MAIN, fam, CID, 0, peer_addr(fam),
+				      IPPROTO_TCP, cport, 9000, &v));
+		EXPECT_EQ(RXL_CT_ESTABLISHED, v.state) {
+			TH_LOG("tun %d outer v%d inner v%d", tun, ofam, fam);
+		}
+		/* The peer's own: closes. */
+		mk_tcp(&in, fam, 0, IN, cport, 9000, RST);
+		wrap(&p, &in, tun, ofam, IN);
+		PASSES_IN(&p);
+		ASSERT_EQ(0, entry_in(self, MAIN, fam, CID, 0, peer_addr(fam),
+				      IPPROTO_TCP, cport, 9000, &v));
+		EXPECT_EQ(RXL_CT_CLOSE, v.state) {
+			TH_LOG("tun %d outer v%d inner v%d", tun, ofam, fam);
+		}
+	}
+	EXPECT_EQ(2 * n, stat(self, RXL_CT_STAT_SEQ_IGNORED));
 }
 
 /* ---- the overlay path in an entry (h4) --------------------------------- */
