@@ -1024,6 +1024,23 @@ static int add_ct(struct rxl_fw *fw, struct bpf_object *obj, const char *path,
 		       RXL_CT_STAT_INGRESS, name);
 	mk_frame_ports(&v->pkt, 0, CT_PEER, cont, IPPROTO_TCP, CT_PPORT,
 		       CT_EPORT, TCP_ACK);
+	/*
+	 * The plain hit as a stream: each run the next segment, 64 KiB + 1
+	 * on, so that each writes the peer's sequence record into the entry;
+	 * and the same program with a step of 0, which writes nothing.
+	 */
+	snprintf(name, sizeof(name), "plain-ct-hit-seq-moving-%u", nrules);
+	v = ct_variant("plain-ct-hit-seq-moving", nrules,
+		       prog_fd(obj, "rxlane_bench_seq_step"), XDP_PASS, stats,
+		       RXL_CT_STAT_INGRESS, name);
+	mk_frame_ports(&v->pkt, 0, CT_PEER, cont, IPPROTO_TCP, CT_PPORT,
+		       CT_PORT, TCP_ACK);
+	snprintf(name, sizeof(name), "plain-ct-hit-seq-same-%u", nrules);
+	v = ct_variant("plain-ct-hit-seq-same", nrules,
+		       prog_fd(obj, "rxlane_bench_seq_same"), XDP_PASS, stats,
+		       RXL_CT_STAT_INGRESS, name);
+	mk_frame_ports(&v->pkt, 0, CT_PEER, cont, IPPROTO_TCP, CT_PPORT,
+		       CT_PORT, TCP_ACK);
 	snprintf(name, sizeof(name), "stateless-vxlan-%u", nrules);
 	v = ct_variant("stateless", nrules, rx, XDP_PASS, stats, -1, name);
 	mk_frame_ports(&v->pkt, RXL_TUN_VXLAN, hit, cont, IPPROTO_TCP,
@@ -1276,6 +1293,11 @@ static void print_ct_targets(int rounds, unsigned int nrules,
 	snprintf(lo, sizeof(lo), "ct-hit-vxlan-flows-%u", ct_flows[0]);
 	printf("  %-50s %6.2fx\n", "  spread: a second load of 1000 flows",
 	       pair_med(a, lo, rounds, 1));
+	snprintf(a, sizeof(a), "plain-ct-hit-seq-moving-%u", nrules);
+	snprintf(b, sizeof(b), "plain-ct-hit-seq-same-%u", nrules);
+	printf("  %-50s %+6.1f ns\n",
+	       "hit writing the sequence record - not (plain)",
+	       med_of(a, rounds) - med_of(b, rounds));
 	for (i = 0; i < sizeof(tc_costs) / sizeof(tc_costs[0]); i++)
 		printf("  %-50s %+6.1f ns\n", tc_costs[i][0],
 		       med_of(tc_costs[i][1], rounds) -
