@@ -240,6 +240,19 @@ static void chk_rebind(struct chk *k, struct cli_cont *ct,
 	if (fixed) {
 		*rec = now;
 		set->cont = new.cont;
+	} else if (k->repair) {
+		/*
+		 * The move failed part way: its intent record stands, and
+		 * this run's picture of the container (@set) may be the old
+		 * one or the new one. A repair from it would undo half of
+		 * the move, and another container's change would replace
+		 * the intent record: no more repairs in this run. The next
+		 * command, or check --repair, finishes the move first.
+		 */
+		k->repair = false;
+		chk_report(k, ct->name, -1, false,
+			   "its move to ifindex %u failed part way: no more repairs in this run (the next change, or check --repair, finishes it)",
+			   now);
 	}
 }
 

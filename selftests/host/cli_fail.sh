@@ -287,6 +287,99 @@ rxl_cli container del sp >/dev/null || rxl_fail "container del sp"
 on_dev dA && rxl_fail "container del sp left the check on dA"
 rxl_ok "the host-side device keeps its binding through failed changes"
 
+# ---- 'check --repair' of a host-side device made again ---------------------
+# sp is bound to dA; dA (and its peer eA) is deleted and made again under
+# its name, as a runtime restarting the container does: a new ifindex.
+# 'check' reports it; 'check --repair' rebinds sp to the new dA. That
+# repair fails at each of its map updates, and is killed (SIGKILL) after
+# each, in turn. After each: the new dA is either bound (check clean) or
+# not (check still reports it made again, exit 1), never half bound; a
+# second 'check --repair' (after the next command, for a kill) then
+# finishes it, and dA is enforced: sp's own address passes, a spoofed one
+# is dropped and counted. Before the second repair, 'check' finds the fast
+# path as the records say: a repair that failed part way stops repairing
+# (before, it went on from its stale picture of sp and set sp's redirect
+# back to none while the record named the new dA).
+remake_dA() {
+	ip -n "$RXL_NS" link del dA || rxl_fail "deleting dA"
+	ip -n "$RXL_NS" link add dA type veth peer name eA netns "$SA" ||
+		rxl_fail "veth dA made again"
+	rxl_ns_addrs "$RXL_NS" dA 10.200.6.254/24
+	rxl_ns_addrs "$SA" eA 10.200.6.1/24 10.200.6.99/24
+	ip -n "$RXL_NS" link set dA up && ip -n "$SA" link set eA up ||
+		rxl_fail "link up dA/eA made again"
+	ip -n "$SA" neigh add 10.200.6.254 lladdr "$(mac_of "$RXL_NS" dA)" dev eA
+	ip -n "$RXL_NS" neigh add 10.200.6.1 lladdr "$(mac_of "$SA" eA)" dev dA
+	ip -n "$RXL_NS" neigh add 10.200.6.99 lladdr "$(mac_of "$SA" eA)" dev dA
+}
+# repair_setup: sp bound to a dA that is gone, a new dA in its place.
+repair_setup() {
+	local out
+
+	rxl_cli container del sp >/dev/null 2>&1
+	rxl_cli policy apply "$TMPD/dA.json" >/dev/null || rxl_fail "policy apply dA.json"
+	remake_dA
+	out=$(rxl_cli check 2>&1) && rxl_fail "check after dA was made again found nothing"
+	case $out in
+	*"dA is ifindex"*"made again"*) ;;
+	*) rxl_fail "check after dA was made again: '$out'" ;;
+	esac
+}
+# repair_after WHAT: the half-way state is whole (bound, or reported), then
+# a second repair finishes it.
+repair_after() {
+	local what=$1 out rc
+
+	# A move that stopped half way is pending, and the fast path is
+	# what the records say (not half undone by a repair from a stale
+	# picture). Not moved at all, the state before: dA made again.
+	out=$(rxl_cli check 2>&1)
+	case $out in
+	*pending*differs*|*differs*pending*)
+		rxl_fail "$what: the move is pending and the fast path differs from the records: '$out'" ;;
+	esac
+	if grep -q "the change is made" "$TMPD/out"; then
+		# Said so: the next command finishes it.
+		rxl_cli container add ptmp ip 10.200.9.7 >/dev/null &&
+			rxl_cli container del ptmp >/dev/null ||
+			rxl_fail "$what: the next command failed"
+	fi
+	out=$(rxl_cli check 2>&1)
+	rc=$?
+	if [ $rc = 0 ]; then
+		enforced_on_dA "$what: repaired"
+	else
+		case $out in
+		*"dA is ifindex"*"made again"*) ;;
+		*) rxl_fail "$what: check: '$out'" ;;
+		esac
+		# Not bound yet, not half bound: no check on the new dA.
+		on_dev dA && rxl_fail "$what: the check is on the new dA, but check says it is not bound"
+		out=$(rxl_cli check --repair 2>&1) ||
+			rxl_fail "$what: a second check --repair failed: $out"
+	fi
+	out=$(rxl_cli check 2>&1) || rxl_fail "$what, then check --repair: rxlane check: $out"
+	enforced_on_dA "$what, then check --repair"
+}
+repair_setup
+n=$(cli_count check --repair)
+[ "$n" -gt 0 ] || rxl_fail "check --repair of dA made again changed no map"
+enforced_on_dA "check --repair of dA made again"
+for ((k = 1; k <= n; k++)); do
+	repair_setup
+	cli_failing_at "$k" check --repair
+	repair_after "check --repair with update $k of $n failing (exit $?: $(head -c 200 "$TMPD/out"))"
+	repair_setup
+	rxl_shim_run RXLANE_CRASH_AT="$k" -- check --repair >"$TMPD/out" 2>&1
+	rxl_cli container add ptmp ip 10.200.9.7 >/dev/null &&
+		rxl_cli container del ptmp >/dev/null ||
+		rxl_fail "check --repair killed at update $k of $n: the next command failed"
+	repair_after "check --repair killed at update $k of $n, then the next command"
+done
+rxl_cli container del sp >/dev/null || rxl_fail "container del sp"
+on_dev dA && rxl_fail "container del sp left the check on the new dA"
+rxl_ok "check --repair of a host-side device made again: failed or killed at each of its $n map updates, whole, finished by the next repair"
+
 # ---- a container's own interface after a failed change (check 2) ----------
 # Container 'pt' is bound by its interface in namespace PN ('port IF netns
 # PATH'): eP, or eQ (veths whose peers pP, pQ are in $RXL_NS). 'container
