@@ -529,6 +529,26 @@ static json_t *pol_json_read(const char *path, json_error_t *je)
 	return doc;
 }
 
+/*
+ * Where container @i (@o) of the file is, for messages: by its name when
+ * it has a plausible one (a short string of printable characters, which
+ * the commands' parser then judges), else by its place (1-based).
+ */
+static void pol_cont_where(json_t *o, size_t i, char *where, size_t len)
+{
+	json_t *n = json_is_object(o) ? json_object_get(o, "name") : NULL;
+	const char *s = json_is_string(n) ? json_string_value(n) : NULL;
+	size_t k, l = s ? json_string_length(n) : 0;
+
+	for (k = 0; k < l && s[k] > ' ' && s[k] < 0x7f && s[k] != '\'';
+	     k++)
+		;
+	if (l && k == l && l < 32)
+		snprintf(where, len, "container '%s'", s);
+	else
+		snprintf(where, len, "container %zu", i + 1);
+}
+
 int policy_load_json(const char *path, struct policy *p, char *err,
 		     size_t len)
 {
@@ -564,7 +584,7 @@ int policy_load_json(const char *path, struct policy *p, char *err,
 	json_array_foreach(conts, i, o) {
 		if (e)
 			break;
-		snprintf(where, sizeof(where), "container %zu", i + 1);
+		pol_cont_where(o, i, where, sizeof(where));
 		e = pol_json_cont(o, &p->conts[p->n++], where, err, len);
 	}
 	json_decref(doc);

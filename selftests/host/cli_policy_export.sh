@@ -227,6 +227,7 @@ ct_timeouts|.ct_timeouts = []
 bad egress-default policy 'maybe'|.containers[1].egress_default = "maybe"
 egress|.containers[1].egress_default = true
 'sideways'|.containers[1].rules[0].direction = "sideways"
+container 'db' rule 1:|.containers[1].rules[0].direction = "sideways"
 an out rule names its peer with 'to PREFIX', not 'from'|.containers[1].rules |= map(if .direction == "out" then .from = "10.0.0.0/8" else . end)
 an in rule names its peer with 'from PREFIX', not 'to'|.containers[1].rules[0] = {"action": "allow", "to": "10.0.0.0/8"}
 bad MAC '02:00:00:00:00'|.containers[1].mac = "02:00:00:00:00"
