@@ -110,6 +110,17 @@ user: user/rxlane user/rxlane-cni
 user/rxlane: $(CLI_SRCS) $(USER_HDRS) $(BPF_SKELS)
 	$(CC) $(USER_CFLAGS) -o $@ $(CLI_SRCS) $(USER_LDLIBS)
 
+# The CLI with AddressSanitizer, LeakSanitizer and UBSan, for
+# selftests/host/cli_leaks.sh: every command ends with nothing leaked and
+# no undefined behaviour. Built with the tests, never installed.
+SAN_CLI		:= $(BUILD)/san/rxlane
+SAN_CFLAGS	:= -fsanitize=address,undefined -fno-sanitize-recover=undefined \
+		   -fno-omit-frame-pointer
+
+$(SAN_CLI): $(CLI_SRCS) $(USER_HDRS) $(BPF_SKELS)
+	@mkdir -p $(dir $@)
+	$(CC) $(USER_CFLAGS) $(SAN_CFLAGS) -o $@ $(CLI_SRCS) $(USER_LDLIBS)
+
 user/rxlane-cni: $(CNI_OBJS) $(CNI_ARCHIVE)
 	$(CC) $(USER_CFLAGS) -o $@ $(CNI_OBJS) $(CNI_ARCHIVE) $(CNI_LDLIBS)
 
@@ -138,7 +149,7 @@ $(KSFT_STAMP):
 		$(addprefix linux-source-6.1/tools/testing/selftests/,$(KSFT_FILES))
 	touch $@
 
-selftests: $(KSFT_STAMP) bpf
+selftests: $(KSFT_STAMP) bpf $(SAN_CLI)
 	$(MAKE) -C selftests/host
 	$(MAKE) -C selftests/vm
 
@@ -220,5 +231,5 @@ clean:
 	-$(MAKE) -C $(KDIR) M=$(TOP) clean
 	-$(MAKE) -C selftests/host clean
 	-$(MAKE) -C selftests/vm clean
-	rm -f $(BPF_OBJS) $(BPF_SKELS) user/rxlane user/rxlane-cni user/rxlane.8
+	rm -f $(BPF_OBJS) $(BPF_SKELS) user/rxlane user/rxlane-cni user/rxlane.8 $(SAN_CLI)
 	rm -rf $(BUILD)

@@ -405,14 +405,46 @@ int cli_bpffs_prepare(struct cli *c, bool create)
 	return err;
 }
 
-static int cli_bind_prog(struct cli *c, int prog_fd, __u32 prog_id)
+/*
+ * The maps of anti-spoofing (fw_port.c): the tc programs use them, the XDP
+ * program does not, so they are not among its maps unless bound to it.
+ */
+static const char *const cli_port_maps[] = {
+	"rxl_ports", "rxl_cont_port", "rxl_spoof_cnt",
+};
+
+/*
+ * Bind the records (c->conts_fd, c->rules_fd) and the anti-spoofing maps
+ * pinned in @dir (NULL: none) to XDP program @prog_fd (@prog_id, for the
+ * message), so that a command that finds no pins (a fresh 'ip netns exec')
+ * finds them all through the attachment. A map bound already is no change.
+ */
+static int cli_bind_prog(struct cli *c, int prog_fd, __u32 prog_id,
+			 const char *dir)
 {
-	if (!bpf_prog_bind_map(prog_fd, c->conts_fd, NULL) &&
-	    !bpf_prog_bind_map(prog_fd, c->rules_fd, NULL))
-		return 0;
-	return cli_err(c, CLI_ERR, NULL,
-		       "cannot bind the records to XDP program %u: %s",
-		       prog_id, strerror(errno));
+	char path[PATH_MAX + 32];
+	unsigned int i;
+	int fd, err;
+
+	if (bpf_prog_bind_map(prog_fd, c->conts_fd, NULL) ||
+	    bpf_prog_bind_map(prog_fd, c->rules_fd, NULL))
+		return cli_err(c, CLI_ERR, NULL,
+			       "cannot bind the records to XDP program %u: %s",
+			       prog_id, strerror(errno));
+	for (i = 0; dir && i < sizeof(cli_port_maps) / sizeof(*cli_port_maps);
+	     i++) {
+		snprintf(path, sizeof(path), "%s/%s", dir, cli_port_maps[i]);
+		fd = bpf_obj_get(path);
+		if (fd < 0)
+			continue;	/* pins of an older build */
+		err = bpf_prog_bind_map(prog_fd, fd, NULL) ? -errno : 0;
+		close(fd);
+		if (err)
+			return cli_err(c, CLI_ERR, path,
+				       "cannot bind %s to XDP program %u: %s",
+				       path, prog_id, strerror(-err));
+	}
+	return 0;
 }
 
 __u32 cli_pinned_id(const char *dir, const char *name)
@@ -432,7 +464,7 @@ __u32 cli_pinned_id(const char *dir, const char *name)
 	return info.id;
 }
 
-int cli_bpffs_bind(struct cli *c, int prog_fd)
+int cli_bpffs_bind(struct cli *c, int prog_fd, const char *dir)
 {
 	struct cli_prog *progs;
 	char ipr[PATH_MAX];
@@ -443,7 +475,7 @@ int cli_bpffs_bind(struct cli *c, int prog_fd)
 	if (c->conts_fd < 0 || c->rules_fd < 0)
 		return 0;
 	if (prog_fd >= 0)
-		return cli_bind_prog(c, prog_fd, 0);
+		return cli_bind_prog(c, prog_fd, 0, dir);
 	/*
 	 * The lock's bind (prog_fd < 0) dumps every link of the netns: with
 	 * a host-side veth per container it grows with them. rxlane-cni
@@ -453,8 +485,12 @@ int cli_bpffs_bind(struct cli *c, int prog_fd)
 	 */
 	if (c->no_bind)
 		return 0;
-	config = cli_pinned_id(c->pin_dir, "rxl_config") ?:
-		 cli_pinned_id(cli_iproute_dir(ipr, sizeof(ipr)), "rxl_config");
+	config = cli_pinned_id(c->pin_dir, "rxl_config");
+	dir = c->pin_dir;
+	if (!config) {
+		dir = cli_iproute_dir(ipr, sizeof(ipr));
+		config = cli_pinned_id(dir, "rxl_config");
+	}
 	c->link_dumps += !!config;
 	if (!config || cli_progs(&progs, &n))
 		return 0;
@@ -464,7 +500,7 @@ int cli_bpffs_bind(struct cli *c, int prog_fd)
 		prog_fd = bpf_prog_get_fd_by_id(progs[i].prog_id);
 		if (prog_fd < 0)
 			continue;	/* detached meanwhile */
-		err = cli_bind_prog(c, prog_fd, progs[i].prog_id);
+		err = cli_bind_prog(c, prog_fd, progs[i].prog_id, dir);
 		close(prog_fd);
 	}
 	free(progs);

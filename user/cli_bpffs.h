@@ -22,11 +22,14 @@ struct cli;
  */
 int cli_bpffs_prepare(struct cli *c, bool create);
 /*
- * Bind c->conts_fd and c->rules_fd (BPF_PROG_BIND_MAP) to @prog_fd, or
- * when it is -1 to every rxlane program in this netns that uses the pinned
- * rxl_config. 0 or an exit code, with the message printed.
+ * Bind c->conts_fd and c->rules_fd (BPF_PROG_BIND_MAP), and the
+ * anti-spoofing maps pinned in @dir (rxl_ports, rxl_cont_port,
+ * rxl_spoof_cnt: the XDP program does not use them), to @prog_fd; or when
+ * it is -1 to every rxlane program in this netns that uses the pinned
+ * rxl_config, with the maps pinned beside it (@dir unused). 0 or an exit
+ * code, with the message printed.
  */
-int cli_bpffs_bind(struct cli *c, int prog_fd);
+int cli_bpffs_bind(struct cli *c, int prog_fd, const char *dir);
 /* The id of the map pinned as @dir/@name, 0: none. */
 __u32 cli_pinned_id(const char *dir, const char *name);
 /*

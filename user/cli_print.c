@@ -74,10 +74,13 @@ static bool cli_prints(const struct cli *c, enum cli_mode mode)
 	return mode & (c->json ? CLI_JSON : CLI_TEXT);
 }
 
+/* Open @v (taken: dropped in text mode) under @key in the document. */
 static void cli_open(struct cli *c, const char *key, json_t *v)
 {
-	if (!c->json)
+	if (!c->json) {
+		json_decref(v);
 		return;
+	}
 	if (c->depth == CLI_PRINT_DEPTH) {
 		/* A bug in the caller: keep the document well-formed. */
 		json_decref(v);

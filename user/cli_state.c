@@ -166,7 +166,7 @@ int cli_state_open(struct cli *c, bool create)
 	if (!err)
 		err = cli_meta_open(c, create);
 	if (!err && create)
-		err = cli_bpffs_bind(c, -1);
+		err = cli_bpffs_bind(c, -1, NULL);
 	/* Under the lock: finish what a killed command left undone. */
 	if (!err && create)
 		err = cli_recover(c);
@@ -466,6 +466,14 @@ int cli_open_rw(struct cli *c)
 		err = cli_fw_open(c);
 	if (!err)
 		err = cli_state_open(c, !c->dry_run);
+	/*
+	 * Maps found through the attachment ("dev X": no pins were seen)
+	 * are pinned in the pin directory now (cli_bpffs_prepare()): the
+	 * loaders of the tc programs and the guard reuse them from there.
+	 */
+	if (!err && c->fw_open && !strncmp(c->maps_dir, "dev ", 4) &&
+	    cli_has_maps(c->pin_dir) == 1)
+		snprintf(c->maps_dir, sizeof(c->maps_dir), "%s", c->pin_dir);
 	return err;
 }
 

@@ -409,7 +409,7 @@ static int cli_xdp_load(struct cli *c, const struct cli_attach_opts *o,
 			       dir, strerror(-err));
 	}
 	/* The records are found through the attachment (cli_bpffs.c). */
-	err = cli_bpffs_bind(c, bpf_program__fd(skel->progs.rxlane_xdp));
+	err = cli_bpffs_bind(c, bpf_program__fd(skel->progs.rxlane_xdp), dir);
 	if (err) {
 		rxlane_xdp__destroy(skel);
 		return err;

@@ -66,6 +66,8 @@ static void rxl_lives_sort(struct rxl_lives *lv)
 {
 	size_t i, m = 0;
 
+	if (!lv->n)
+		return;		/* lv->l may be NULL: qsort() wants an array */
 	qsort(lv->l, lv->n, sizeof(*lv->l), rxl_cmp_live);
 	for (i = 0; i < lv->n; i++)
 		if (!m || lv->l[m - 1].tag != lv->l[i].tag)
@@ -306,6 +308,8 @@ static void rxl_list_uniq(struct rxl_slot_list *l)
 {
 	size_t i, m = 0;
 
+	if (!l->n)
+		return;		/* l->s may be NULL: qsort() wants an array */
 	qsort(l->s, l->n, sizeof(*l->s), rxl_cmp_u32);
 	for (i = 0; i < l->n; i++)
 		if (!m || l->s[m - 1] != l->s[i])

@@ -371,10 +371,17 @@ int policy_load_yaml(const char *path, struct policy *p, char *err,
 int policy_load(const char *path, struct policy *p, char *err, size_t len)
 {
 	size_t n = strlen(path);
+	int e;
 
 	err[0] = '\0';
+	memset(p, 0, sizeof(*p));
 	if ((n > 5 && !strcmp(path + n - 5, ".yaml")) ||
 	    (n > 4 && !strcmp(path + n - 4, ".yml")))
-		return policy_load_yaml(path, p, err, len);
-	return policy_load_json(path, p, err, len);
+		e = policy_load_yaml(path, p, err, len);
+	else
+		e = policy_load_json(path, p, err, len);
+	/* A refused file leaves nothing to free: what was read goes. */
+	if (e)
+		policy_free(p);
+	return e;
 }

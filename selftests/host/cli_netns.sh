@@ -52,6 +52,38 @@ rxl_cli_refused 22 web default ||
 	rxl_fail "ip netns exec: port 22 not refused: $RXL_WHY"
 rxl_ok "ip netns exec: attach, then each command finds what the last made"
 
+# A container with a host-side device under 'ip netns exec': its
+# anti-spoofing check (a tc program) is loaded over the maps the commands
+# before it made, found through the attachment. Before, the load took
+# "dev r0" for a pin directory ('cannot load the anti-spoofing tc ingress
+# program (maps in dev r0): Invalid argument'), and the maps of
+# anti-spoofing, which the XDP program does not use, were not bound to it:
+# a later command could not find the bindings or the spoof counters.
+SPN=rxl-sp-$RXL_ID
+rxl_netns "$SPN"
+ip -n "$RXL_R" link add h1 type veth peer name e1 netns "$SPN" || rxl_fail "veth h1"
+ip -n "$RXL_R" addr add 10.200.9.254/24 dev h1
+ip -n "$SPN" addr add 10.200.9.1/24 dev e1
+ip -n "$SPN" addr add 10.200.9.99/24 dev e1
+ip -n "$RXL_R" link set h1 up && ip -n "$SPN" link set e1 up || rxl_fail "h1/e1 up"
+cli container add sp ip 10.200.9.1 dev h1
+ip netns exec "$RXL_R" tc filter show dev h1 ingress | grep -q rxlane_tc_port ||
+	rxl_fail "ip netns exec: container add sp dev h1: no check on h1"
+sp_spoofs() { cli -j stats sp | jq -e '.containers[0].spoof.packets'; }
+s0=$(sp_spoofs) || rxl_fail "ip netns exec: stats sp"
+ip netns exec "$SPN" ping -c 1 -W 2 -I 10.200.9.1 10.200.9.254 >/dev/null ||
+	rxl_fail "ip netns exec: sp's own address refused on h1"
+ip netns exec "$SPN" ping -c 1 -W 0.5 -I 10.200.9.99 10.200.9.254 >/dev/null 2>&1 &&
+	rxl_fail "ip netns exec: a spoofed source passed h1"
+s1=$(sp_spoofs)
+[ "$s1" -gt "$s0" ] ||
+	rxl_fail "ip netns exec: the spoofed ping was not counted as sp's spoof ($s0 -> $s1)"
+out=$(rxl_in "$RXL_R" check 2>&1) || rxl_fail "ip netns exec: check with sp: $out"
+cli container del sp
+ip netns exec "$RXL_R" tc filter show dev h1 ingress | grep -q rxlane_tc_port &&
+	rxl_fail "ip netns exec: container del sp left the check on h1"
+rxl_ok "ip netns exec: a container's host-side device is checked, its spoofs counted, its check removed"
+
 # ---- 2. nsenter --net in a private mount namespace without bpffs -----------
 # in_mnt SCRIPT: bash SCRIPT in a new private mount namespace in which
 # nothing is mounted on /sys/fs/bpf.
