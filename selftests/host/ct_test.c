@@ -2736,6 +2736,37 @@ static void wrap(struct pkt *out, const struct pkt *in, int tun, int ofam,
 }
 
 /*
+ * A TCP connection of CID (@cport -> 9000, inner family @fam) carried in
+ * @tun over outer family @ofam: SYN out, SYN-ACK in, ACK out, each passed;
+ * the entry made by the SYN, and assured (in the main table, established)
+ * by the ACK.
+ */
+static void tunnel_establish(struct __test_metadata *_metadata,
+			     FIXTURE_DATA(ct) *self, int tun, int ofam,
+			     int fam, uint16_t cport)
+{
+	struct rxl_ct_val v;
+	struct pkt in, p;
+
+	mk_tcp(&in, fam, 0, OUT, cport, 9000, SYN);
+	wrap(&p, &in, tun, ofam, OUT);
+	PASSES_OUT(&p);
+	ASSERT_EQ(0, entry(self, fam, CID, 0, IPPROTO_TCP, cport, 9000,
+			   &v)) TH_LOG("tun %d outer v%d inner v%d", tun,
+				       ofam, fam);
+	EXPECT_EQ(RXL_CT_SYN_SENT, v.state);
+	mk_tcp(&in, fam, 0, IN, cport, 9000, SYN | ACK);
+	wrap(&p, &in, tun, ofam, IN);
+	PASSES_IN(&p);
+	mk_tcp(&in, fam, 0, OUT, cport, 9000, ACK);
+	wrap(&p, &in, tun, ofam, OUT);
+	PASSES_OUT(&p);
+	ASSERT_EQ(0, entry_in(self, MAIN, fam, CID, 0, peer_addr(fam),
+			      IPPROTO_TCP, cport, 9000, &v));
+	EXPECT_EQ(RXL_CT_ESTABLISHED, v.state);
+}
+
+/*
  * What leaves the local VTEP carrying a container's packet is tracked by
  * the inner tuple, in the container's zone: the reply that comes back
  * encapsulated (decapped by XDP) passes the container's default drop;
@@ -2755,22 +2786,7 @@ TEST_F_TIMEOUT(ct, tunnel_egress_tracks_inner, CT_CASE_TIMEOUT)
 	FAMILIES {
 		cport = 42000 + n++;
 		/* TCP: SYN out, SYN-ACK in, ACK out; then assured. */
-		mk_tcp(&in, fam, 0, OUT, cport, 9000, SYN);
-		wrap(&p, &in, tun, ofam, OUT);
-		PASSES_OUT(&p);
-		ASSERT_EQ(0, entry(self, fam, CID, 0, IPPROTO_TCP, cport, 9000,
-				   &v)) TH_LOG("tun %d outer v%d inner v%d", tun,
-					       ofam, fam);
-		EXPECT_EQ(RXL_CT_SYN_SENT, v.state);
-		mk_tcp(&in, fam, 0, IN, cport, 9000, SYN | ACK);
-		wrap(&p, &in, tun, ofam, IN);
-		PASSES_IN(&p);
-		mk_tcp(&in, fam, 0, OUT, cport, 9000, ACK);
-		wrap(&p, &in, tun, ofam, OUT);
-		PASSES_OUT(&p);
-		ASSERT_EQ(0, entry_in(self, MAIN, fam, CID, 0, peer_addr(fam),
-				      IPPROTO_TCP, cport, 9000, &v));
-		EXPECT_EQ(RXL_CT_ESTABLISHED, v.state);
+		tunnel_establish(_metadata, self, tun, ofam, fam, cport);
 		/* UDP: a request and its response. */
 		mk_udp(&in, fam, OUT, cport, 53);
 		wrap(&p, &in, tun, ofam, OUT);
@@ -2817,15 +2833,7 @@ TEST_F_TIMEOUT(ct, tunnel_blind_rst_ignored, CT_CASE_TIMEOUT)
 	for (ofam = 4; ofam <= 6; ofam += 2)
 	FAMILIES {
 		cport = 42100 + n++;
-		mk_tcp(&in, fam, 0, OUT, cport, 9000, SYN);
-		wrap(&p, &in, tun, ofam, OUT);
-		PASSES_OUT(&p);
-		mk_tcp(&in, fam, 0, IN, cport, 9000, SYN | ACK);
-		wrap(&p, &in, tun, ofam, IN);
-		PASSES_IN(&p);
-		mk_tcp(&in, fam, 0, OUT, cport, 9000, ACK);
-		wrap(&p, &in, tun, ofam, OUT);
-		PASSES_OUT(&p);
+		tunnel_establish(_metadata, self, tun, ofam, fam, cport);
 		/* Forged, far from each side's: passed, nothing changes. */
 		mk_tcp(&in, fam, 0, IN, cport, 9000, RST);
 		set_tcp_seq(&in, ISN_IN + 1 + 0x40000000);
