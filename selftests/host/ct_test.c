@@ -962,9 +962,10 @@ TEST_F_TIMEOUT(ct, tcp_invalid_flags_established, CT_CASE_TIMEOUT)
 		ASSERT_EQ(0, bpf_map_lookup_elem(fam == 4 ? self->ct4 :
 						 self->ct6, k, &a));
 		a.expires = now_ns() + 50000000000ULL;
-		ASSERT_EQ(0, bpf_map_update_elem(fam == 4 ? self->ct4 :
-						 self->ct6, k, &a, 0));
 		for (i = 0; i < NBAD; i++) {
+			/* Each segment alone on the entry as it was. */
+			ASSERT_EQ(0, bpf_map_update_elem(fam == 4 ? self->ct4 :
+							 self->ct6, k, &a, 0));
 			mk_tcp(&p, fam, 0, OUT, 40220, 9000,
 			       bad_flags[i].flags);
 			set_tcp_seq(&p, NO + 0x20000);
