@@ -33,6 +33,25 @@
 #define RXL_TCP_RST		0x04
 #define RXL_TCP_ACK		0x10
 
+/*
+ * The TCP flag combinations a stack sends, by the bits FIN, SYN, RST and
+ * ACK (at most 0x17): SYN, SYN|ACK, RST, RST|ACK, FIN|ACK, ACK. URG, PSH,
+ * ECE and CWR may come with any of them (rxl_ct_flags_valid()).
+ */
+#define RXL_TCP_FLAGS_JUDGED	(RXL_TCP_FIN | RXL_TCP_SYN | RXL_TCP_RST | \
+				 RXL_TCP_ACK)
+#define RXL_TCP_VALID_FLAGS	((1U << RXL_TCP_SYN) |			\
+				 (1U << (RXL_TCP_SYN | RXL_TCP_ACK)) |	\
+				 (1U << RXL_TCP_RST) |			\
+				 (1U << (RXL_TCP_RST | RXL_TCP_ACK)) |	\
+				 (1U << (RXL_TCP_FIN | RXL_TCP_ACK)) |	\
+				 (1U << RXL_TCP_ACK))
+
+/* rxl_ct_ingress()'s verdicts. */
+#define RXL_CT_RULES		0	/* the rules' verdict stands */
+#define RXL_CT_PASS		1	/* a tracked flow's, or related: pass */
+#define RXL_CT_INVALID		(-1)	/* invalid TCP flags: drop */
+
 #define RXL_ICMP_ECHO_REPLY	0
 #define RXL_ICMP_ECHO		8
 #define RXL_ICMP6_ECHO		128
@@ -146,6 +165,36 @@ static __always_inline int rxl_ct_tuple(const __u8 *l4, __u8 proto, __u8 dir,
 		t->opens = 1;
 	}
 	return 0;
+}
+
+/*
+ * rxl_ct_flags_valid() - whether TCP flag byte @f is a combination a TCP
+ * stack sends (RXL_TCP_VALID_FLAGS), as nf_conntrack's tcp_valid_flags[]
+ * has it: SYN, SYN|ACK, RST, RST|ACK, FIN|ACK or ACK, each with any of
+ * URG, PSH, ECE and CWR. Anything else (SYN+FIN, SYN+RST, no flag at
+ * all, FIN alone, Xmas: FIN|PSH|URG) is a scanner's or an evasion's:
+ * such a segment creates, changes and refreshes no entry, and is dropped
+ * where the table judges it (Documentation/conntrack.rst, "Invalid TCP
+ * flags"). One mask and one shift: the judged bits are at most 0x17.
+ */
+static __always_inline int rxl_ct_flags_valid(__u8 f)
+{
+	return (RXL_TCP_VALID_FLAGS >> (f & RXL_TCP_FLAGS_JUDGED)) & 1;
+}
+
+/* Whether tuple @t is a TCP segment with invalid flags. */
+static __always_inline int rxl_ct_invalid(const struct rxl_ct_tuple *t)
+{
+	return t->proto == RXL_IPPROTO_TCP && !rxl_ct_flags_valid(t->flags);
+}
+
+/* Count a drop for @reason in rxl_drops, as the XDP program does. */
+static __always_inline void rxl_ct_count_drop(__u32 reason)
+{
+	__u64 *cnt = bpf_map_lookup_elem(&rxl_drops, &reason);
+
+	if (cnt)
+		*cnt += 1;
 }
 
 static __always_inline void rxl_ct_count(__u32 idx)
@@ -859,10 +908,14 @@ static __always_inline void rxl_ct_path_in(RXL_PARSE_CTX *ctx,
  * entry, so it may answer them): every other allowed packet costs two
  * tests (Documentation/conntrack.rst).
  *
+ * A TCP segment with invalid flags (rxl_ct_flags_valid()) reads and
+ * writes no entry: RXL_CT_INVALID, dropped by the caller.
+ *
  * Context: softirq.
- * Return: 1 when the rules would drop the packet but it belongs to a
- * tracked connection, or is an ICMP error related to one
- * (rxl_ct_related()): pass it. 0: the rules' verdict stands.
+ * Return: RXL_CT_PASS when the rules would drop the packet but it
+ * belongs to a tracked connection, or is an ICMP error related to one
+ * (rxl_ct_related()): pass it. RXL_CT_INVALID: drop it (invalid TCP
+ * flags). RXL_CT_RULES: the rules' verdict stands.
  */
 static __always_inline int rxl_ct_ingress(const struct rxl_container *c,
 					  RXL_PARSE_CTX *ctx,
@@ -903,6 +956,8 @@ static __always_inline int rxl_ct_ingress(const struct rxl_container *c,
 	if (rxl_ct_tuple(h, p->proto, RXL_CT_IN, p->ip_end - p->l4_off, &t))
 		/* Not tracked itself: an error about a tracked flow passes. */
 		return drop && rxl_ct_related(c, ctx, p, h[0], &pv);
+	if (rxl_ct_invalid(&t))
+		return RXL_CT_INVALID;
 	if (p->family == 4)
 		res = rxl_ct_track4(c->id, p->daddr4, p->saddr4, &t, &pv,
 				    !drop);
@@ -910,9 +965,9 @@ static __always_inline int rxl_ct_ingress(const struct rxl_container *c,
 		res = rxl_ct_track6(c->id, p->daddr6.addr, p->saddr6.addr, &t,
 				    &pv, !drop);
 	if (!drop || res != RXL_CT_HIT)
-		return 0;
+		return RXL_CT_RULES;
 	rxl_ct_count(RXL_CT_STAT_INGRESS);
-	return 1;
+	return RXL_CT_PASS;
 }
 
 #endif /* _RXL_CT_H */

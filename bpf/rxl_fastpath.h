@@ -202,7 +202,8 @@ static __always_inline int rxl_pass_noted(const struct rxl_container *c,
  * it (a static one would be verified again for each).
  *
  * Context: softirq (XDP), or BPF_PROG_TEST_RUN.
- * Return: as rxl_ct_ingress(); 0 for a NULL @c or @p, which no caller
+ * Return: as rxl_ct_ingress() (RXL_CT_PASS, RXL_CT_INVALID or
+ * RXL_CT_RULES); RXL_CT_RULES for a NULL @c or @p, which no caller
  * passes.
  */
 __noinline int rxl_ct_ingress_call(const struct rxl_container *c,
@@ -227,6 +228,7 @@ static __always_inline int rxl_filter(const struct rxl_container *c,
 {
 	struct rxl_counter *rc;
 	__u32 rule, slot, drop;
+	int ct;
 
 	/* A later fragment whose first passed gets its verdict. */
 	if (p->frag == RXL_FRAG_LATER) {
@@ -247,10 +249,17 @@ static __always_inline int rxl_filter(const struct rxl_container *c,
 		rule = p->family == 4 ? rxl_judge4(c, p) : rxl_judge6(c, p);
 	drop = rule == RXL_NO_RULE ? c->flags & RXL_CONT_DEFAULT_DROP :
 				     rule & RXL_RULE_DROP;
-	/* A tracked connection passes what the rules would drop. */
-	if ((drop || (c->flags & RXL_CONT_EGRESS_DROP)) &&
-	    rxl_ct_ingress_call(c, ctx, p, rule))
-		goto pass;
+	/*
+	 * A tracked connection passes what the rules would drop; a TCP
+	 * segment with invalid flags is dropped wherever the table judges.
+	 */
+	if (drop || (c->flags & RXL_CONT_EGRESS_DROP)) {
+		ct = rxl_ct_ingress_call(c, ctx, p, rule);
+		if (ct > 0)
+			goto pass;
+		if (ct < 0)
+			return rxl_cont_drop(c, p, RXL_DROP_TCP_FLAGS);
+	}
 	if (rule == RXL_NO_RULE) {
 		/* A later fragment no first fragment let through. */
 		if (drop)

@@ -479,7 +479,9 @@ static __always_inline int rxl_tc_allowed(const struct rxl_tc_pkt *pk,
 }
 
 /*
- * The egress verdict of a packet its container @pk->c sent: a tracked
+ * The egress verdict of a packet its container @pk->c sent: a TCP
+ * segment with invalid flags (rxl_ct_flags_valid()) is dropped, counted
+ * in rxl_drops (tcp_flags), before any lookup; a tracked
  * flow passes; anything else is judged (rxl_tc_allowed()) and, allowed
  * and opening a flow, creates its entry. A container without out rules
  * knows its verdict before the lookup, which then creates the entry at
@@ -501,6 +503,11 @@ static __always_inline int rxl_tc_judge(struct rxl_tc_pkt *pk)
 
 	if (pk->nd)
 		return TC_ACT_OK;
+	/* No stack sends these: no entry is read or written for them. */
+	if (pk->tracked && rxl_ct_invalid(&pk->t)) {
+		rxl_ct_count_drop(RXL_DROP_TCP_FLAGS);
+		return TC_ACT_SHOT;
+	}
 	if (pk->tracked || pk->related) {
 		if (pk->family == 4) {
 			k.k4.zone = c->id;

@@ -522,6 +522,8 @@ enum rxl_drop_reason {
 	RXL_DROP_GENEVE_CRITICAL,	/* GENEVE C bit: critical options */
 	RXL_DROP_GENEVE_OAM,	/* GENEVE O bit: a control message */
 	RXL_DROP_FRAG_NO_FIRST,	/* later fragment, no first fragment passed */
+	RXL_DROP_TCP_FLAGS,	/* TCP flags no stack sends (SYN+FIN, NULL,
+				 * Xmas...), judged with the ct table */
 	RXL_DROP__MAX,
 };
 

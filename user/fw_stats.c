@@ -139,6 +139,7 @@ static const char *const rxl_drop_names[RXL_DROP__MAX] = {
 	[RXL_DROP_GENEVE_CRITICAL] = "geneve_critical",
 	[RXL_DROP_GENEVE_OAM]	= "geneve_oam",
 	[RXL_DROP_FRAG_NO_FIRST] = "frag_no_first",
+	[RXL_DROP_TCP_FLAGS]	= "tcp_flags",
 };
 
 static const char *const rxl_stat_names[RXL_STAT__MAX] = {

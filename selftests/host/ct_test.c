@@ -840,6 +840,207 @@ TEST_F_TIMEOUT(ct, tcp_rst_fin_sequence, CT_CASE_TIMEOUT)
 		}
 }
 
+/* ---- TCP flags no stack sends (issue 14) -------------------------------- */
+
+#define PSH		0x08
+#define URG		0x20
+#define ECE		0x40
+#define CWR		0x80
+
+static __u64 xdp_count(FIXTURE_DATA(ct) *self, struct bpf_map *m, __u32 idx);
+
+/* Drops counted as invalid TCP flags (tcp_flags), both programs. */
+#define BAD_FLAGS()	xdp_count(self, self->xdp->maps.rxl_drops,	\
+				  RXL_DROP_TCP_FLAGS)
+
+/*
+ * The combinations nf_conntrack calls invalid (tcp_valid_flags[]) that
+ * scanners send: nmap -sN, -sF, -sX, and SYN+FIN or SYN+RST past filters
+ * that only look for "SYN without ACK".
+ */
+static const struct {
+	const char *name;
+	uint8_t flags;
+} bad_flags[] = {
+	{ "SYN+FIN", SYN | FIN },
+	{ "SYN+RST", SYN | RST },
+	{ "NULL", 0 },
+	{ "FIN alone", FIN },
+	{ "Xmas", FIN | PSH | URG },
+};
+
+#define NBAD	(sizeof(bad_flags) / sizeof(bad_flags[0]))
+
+/*
+ * On a miss, a segment with invalid flags is dropped and counted
+ * (tcp_flags), and creates no entry, wherever the table judges it: every
+ * egress packet (CID: egress default allow), ingress to a port a rule
+ * allows under egress default drop (CID_B, 8080: the table is read for
+ * it), ingress the rules would drop (CID, not 8080). Ingress to CID's
+ * allowed 8080 (no egress drop) is the stateless path: the table is not
+ * read there, and the flags are not judged (conntrack.rst, "Invalid TCP
+ * flags"): it passes, creates nothing, is not counted.
+ */
+TEST_F_TIMEOUT(ct, tcp_invalid_flags_miss, CT_CASE_TIMEOUT)
+{
+	__u64 bad0 = BAD_FLAGS(), def0 = xdp_count(self, self->xdp->maps.rxl_drops,
+						    RXL_DROP_DEFAULT);
+	struct rxl_ct_val v;
+	unsigned int i;
+	uint16_t cport;
+	struct pkt p;
+	int fam, n = 0;
+
+	FAMILIES
+	for (i = 0; i < NBAD; i++) {
+		cport = 40200 + n++;
+		mk_tcp(&p, fam, 0, OUT, cport, 9000, bad_flags[i].flags);
+		EXPECT_EQ(TC_ACT_SHOT, run(_metadata, self, OUT, &p)) {
+			TH_LOG("%s v%d out: verdict", bad_flags[i].name, fam);
+		}
+		EXPECT_EQ(-ENOENT, entry(self, fam, CID, 0, IPPROTO_TCP, cport,
+					 9000, &v)) {
+			TH_LOG("%s v%d out: an entry", bad_flags[i].name, fam);
+		}
+		/* From the peer's port cport to CID_B's allowed 8080. */
+		mk_tcp(&p, fam, 1, IN, 8080, cport, bad_flags[i].flags);
+		EXPECT_EQ(XDP_DROP, run(_metadata, self, IN, &p)) {
+			TH_LOG("%s v%d in, egress drop: verdict",
+			       bad_flags[i].name, fam);
+		}
+		EXPECT_EQ(-ENOENT, entry_in(self, EITHER, fam, CID_B, 1,
+					    peer_addr(fam), IPPROTO_TCP, 8080,
+					    cport, &v)) {
+			TH_LOG("%s v%d in: an entry", bad_flags[i].name, fam);
+		}
+		mk_tcp(&p, fam, 0, IN, cport, 9000, bad_flags[i].flags);
+		EXPECT_EQ(XDP_DROP, run(_metadata, self, IN, &p)) {
+			TH_LOG("%s v%d in, default drop: verdict",
+			       bad_flags[i].name, fam);
+		}
+		/* The stateless path: the rules' verdict, untracked. */
+		mk_tcp(&p, fam, 0, IN, 8080, cport, bad_flags[i].flags);
+		EXPECT_EQ(XDP_PASS, run(_metadata, self, IN, &p)) {
+			TH_LOG("%s v%d in, stateless: verdict",
+			       bad_flags[i].name, fam);
+		}
+		EXPECT_EQ(-ENOENT, entry_in(self, EITHER, fam, CID, 0,
+					    peer_addr(fam), IPPROTO_TCP, 8080,
+					    cport, &v));
+	}
+	EXPECT_EQ(bad0 + 3 * n, BAD_FLAGS());
+	EXPECT_EQ(def0, xdp_count(self, self->xdp->maps.rxl_drops,
+				  RXL_DROP_DEFAULT));
+	EXPECT_EQ(0, stat(self, RXL_CT_STAT_CREATE_OUT));
+	EXPECT_EQ(0, stat(self, RXL_CT_STAT_CREATE_IN));
+	EXPECT_EQ(0, stat(self, RXL_CT_STAT_EGRESS_DROP));
+}
+
+/*
+ * On an established entry, a segment with invalid flags either way is
+ * dropped and counted, and the entry stays as it was: its state, FIN
+ * bits, sequence records and expiry. The expiry is set short first, so
+ * that a refresh (to the fixture's 1000 s) would show; each segment's
+ * sequence number is its sender's next, near enough to move a record or
+ * to close (FIN, SYN+RST) were it judged.
+ */
+TEST_F_TIMEOUT(ct, tcp_invalid_flags_established, CT_CASE_TIMEOUT)
+{
+	__u64 bad0 = BAD_FLAGS(), ign0 = stat(self, RXL_CT_STAT_SEQ_IGNORED);
+	struct rxl_ct4_key k4;
+	struct rxl_ct6_key k6;
+	struct rxl_ct_val a, b;
+	unsigned int i;
+	struct pkt p;
+	int fam, n = 0;
+	void *k;
+
+	FAMILIES {
+		establish(_metadata, self, fam, 40220);
+		k = flow_key(fam, CID, 0, peer_addr(fam), IPPROTO_TCP, 40220,
+			     9000, &k4, &k6);
+		ASSERT_EQ(0, bpf_map_lookup_elem(fam == 4 ? self->ct4 :
+						 self->ct6, k, &a));
+		a.expires = now_ns() + 50000000000ULL;
+		for (i = 0; i < NBAD; i++) {
+			/* Each segment alone on the entry as it was. */
+			ASSERT_EQ(0, bpf_map_update_elem(fam == 4 ? self->ct4 :
+							 self->ct6, k, &a, 0));
+			mk_tcp(&p, fam, 0, OUT, 40220, 9000,
+			       bad_flags[i].flags);
+			set_tcp_seq(&p, NO + 0x20000);
+			EXPECT_EQ(TC_ACT_SHOT, run(_metadata, self, OUT, &p)) {
+				TH_LOG("%s v%d out: verdict",
+				       bad_flags[i].name, fam);
+			}
+			mk_tcp(&p, fam, 0, IN, 40220, 9000,
+			       bad_flags[i].flags);
+			set_tcp_seq(&p, NI + 0x20000);
+			EXPECT_EQ(XDP_DROP, run(_metadata, self, IN, &p)) {
+				TH_LOG("%s v%d in: verdict",
+				       bad_flags[i].name, fam);
+			}
+			n += 2;
+			ASSERT_EQ(0, entry_in(self, MAIN, fam, CID, 0,
+					      peer_addr(fam), IPPROTO_TCP,
+					      40220, 9000, &b));
+			EXPECT_EQ(0, memcmp(&a, &b, sizeof(a))) {
+				TH_LOG("%s v%d: entry changed: state %u -> %u, fin %u -> %u, expires %+lld ns, nxt %x/%x -> %x/%x",
+				       bad_flags[i].name, fam, a.state,
+				       b.state, a.fin_seen, b.fin_seen,
+				       (long long)(b.expires - a.expires),
+				       a.nxt[0], a.nxt[1], b.nxt[0],
+				       b.nxt[1]);
+			}
+		}
+	}
+	EXPECT_EQ(bad0 + n, BAD_FLAGS());
+	EXPECT_EQ(ign0, stat(self, RXL_CT_STAT_SEQ_IGNORED));
+}
+
+/*
+ * Valid combinations with the flags judged aside (URG, PSH, ECE, CWR)
+ * behave as their core: SYN|URG opens (and ECE|CWR on a SYN, ECN's
+ * setup), ACK|PSH|ECE|CWR carries an established flow both ways, and
+ * nothing is counted as invalid.
+ */
+TEST_F_TIMEOUT(ct, tcp_valid_flags_unchanged, CT_CASE_TIMEOUT)
+{
+	__u64 bad0 = BAD_FLAGS();
+	struct rxl_ct_val v;
+	struct pkt p;
+	int fam;
+
+	FAMILIES {
+		mk_tcp(&p, fam, 0, OUT, 40230, 9000, SYN | URG);
+		PASSES_OUT(&p);
+		ASSERT_EQ(0, entry(self, fam, CID, 0, IPPROTO_TCP, 40230, 9000,
+				   &v));
+		EXPECT_EQ(RXL_CT_SYN_SENT, v.state);
+		mk_tcp(&p, fam, 0, OUT, 40231, 9000, SYN | ECE | CWR);
+		PASSES_OUT(&p);
+		ASSERT_EQ(0, entry(self, fam, CID, 0, IPPROTO_TCP, 40231, 9000,
+				   &v));
+		establish(_metadata, self, fam, 40232);
+		mk_tcp(&p, fam, 0, IN, 40232, 9000, ACK | PSH | ECE | CWR);
+		PASSES_IN(&p);
+		mk_tcp(&p, fam, 0, OUT, 40232, 9000, ACK | PSH | ECE | CWR);
+		PASSES_OUT(&p);
+		mk_tcp(&p, fam, 0, IN, 40232, 9000, ACK | URG);
+		PASSES_IN(&p);
+		ASSERT_EQ(0, entry_in(self, MAIN, fam, CID, 0, peer_addr(fam),
+				      IPPROTO_TCP, 40232, 9000, &v));
+		EXPECT_EQ(RXL_CT_ESTABLISHED, v.state);
+		/* FIN|ACK|PSH closes as FIN|ACK does. */
+		mk_tcp(&p, fam, 0, OUT, 40232, 9000, FIN | ACK | PSH);
+		PASSES_OUT(&p);
+		ASSERT_EQ(0, entry_in(self, MAIN, fam, CID, 0, peer_addr(fam),
+				      IPPROTO_TCP, 40232, 9000, &v));
+		EXPECT_EQ(RXL_CT_FIN_WAIT, v.state);
+	}
+	EXPECT_EQ(bad0, BAD_FLAGS());
+}
+
 /*
  * An entry an older build wrote (no side's sequence recorded: the byte
  * was padding) is judged as before: any RST closes it. A side's first
@@ -2736,6 +2937,37 @@ static void wrap(struct pkt *out, const struct pkt *in, int tun, int ofam,
 }
 
 /*
+ * A TCP connection of CID (@cport -> 9000, inner family @fam) carried in
+ * @tun over outer family @ofam: SYN out, SYN-ACK in, ACK out, each passed;
+ * the entry made by the SYN, and assured (in the main table, established)
+ * by the ACK.
+ */
+static void tunnel_establish(struct __test_metadata *_metadata,
+			     FIXTURE_DATA(ct) *self, int tun, int ofam,
+			     int fam, uint16_t cport)
+{
+	struct rxl_ct_val v;
+	struct pkt in, p;
+
+	mk_tcp(&in, fam, 0, OUT, cport, 9000, SYN);
+	wrap(&p, &in, tun, ofam, OUT);
+	PASSES_OUT(&p);
+	ASSERT_EQ(0, entry(self, fam, CID, 0, IPPROTO_TCP, cport, 9000,
+			   &v)) TH_LOG("tun %d outer v%d inner v%d", tun,
+				       ofam, fam);
+	EXPECT_EQ(RXL_CT_SYN_SENT, v.state);
+	mk_tcp(&in, fam, 0, IN, cport, 9000, SYN | ACK);
+	wrap(&p, &in, tun, ofam, IN);
+	PASSES_IN(&p);
+	mk_tcp(&in, fam, 0, OUT, cport, 9000, ACK);
+	wrap(&p, &in, tun, ofam, OUT);
+	PASSES_OUT(&p);
+	ASSERT_EQ(0, entry_in(self, MAIN, fam, CID, 0, peer_addr(fam),
+			      IPPROTO_TCP, cport, 9000, &v));
+	EXPECT_EQ(RXL_CT_ESTABLISHED, v.state);
+}
+
+/*
  * What leaves the local VTEP carrying a container's packet is tracked by
  * the inner tuple, in the container's zone: the reply that comes back
  * encapsulated (decapped by XDP) passes the container's default drop;
@@ -2755,22 +2987,7 @@ TEST_F_TIMEOUT(ct, tunnel_egress_tracks_inner, CT_CASE_TIMEOUT)
 	FAMILIES {
 		cport = 42000 + n++;
 		/* TCP: SYN out, SYN-ACK in, ACK out; then assured. */
-		mk_tcp(&in, fam, 0, OUT, cport, 9000, SYN);
-		wrap(&p, &in, tun, ofam, OUT);
-		PASSES_OUT(&p);
-		ASSERT_EQ(0, entry(self, fam, CID, 0, IPPROTO_TCP, cport, 9000,
-				   &v)) TH_LOG("tun %d outer v%d inner v%d", tun,
-					       ofam, fam);
-		EXPECT_EQ(RXL_CT_SYN_SENT, v.state);
-		mk_tcp(&in, fam, 0, IN, cport, 9000, SYN | ACK);
-		wrap(&p, &in, tun, ofam, IN);
-		PASSES_IN(&p);
-		mk_tcp(&in, fam, 0, OUT, cport, 9000, ACK);
-		wrap(&p, &in, tun, ofam, OUT);
-		PASSES_OUT(&p);
-		ASSERT_EQ(0, entry_in(self, MAIN, fam, CID, 0, peer_addr(fam),
-				      IPPROTO_TCP, cport, 9000, &v));
-		EXPECT_EQ(RXL_CT_ESTABLISHED, v.state);
+		tunnel_establish(_metadata, self, tun, ofam, fam, cport);
 		/* UDP: a request and its response. */
 		mk_udp(&in, fam, OUT, cport, 53);
 		wrap(&p, &in, tun, ofam, OUT);
@@ -2817,15 +3034,7 @@ TEST_F_TIMEOUT(ct, tunnel_blind_rst_ignored, CT_CASE_TIMEOUT)
 	for (ofam = 4; ofam <= 6; ofam += 2)
 	FAMILIES {
 		cport = 42100 + n++;
-		mk_tcp(&in, fam, 0, OUT, cport, 9000, SYN);
-		wrap(&p, &in, tun, ofam, OUT);
-		PASSES_OUT(&p);
-		mk_tcp(&in, fam, 0, IN, cport, 9000, SYN | ACK);
-		wrap(&p, &in, tun, ofam, IN);
-		PASSES_IN(&p);
-		mk_tcp(&in, fam, 0, OUT, cport, 9000, ACK);
-		wrap(&p, &in, tun, ofam, OUT);
-		PASSES_OUT(&p);
+		tunnel_establish(_metadata, self, tun, ofam, fam, cport);
 		/* Forged, far from each side's: passed, nothing changes. */
 		mk_tcp(&in, fam, 0, IN, cport, 9000, RST);
 		set_tcp_seq(&in, ISN_IN + 1 + 0x40000000);
@@ -2851,6 +3060,52 @@ TEST_F_TIMEOUT(ct, tunnel_blind_rst_ignored, CT_CASE_TIMEOUT)
 		}
 	}
 	EXPECT_EQ(2 * n, stat(self, RXL_CT_STAT_SEQ_IGNORED));
+}
+
+/*
+ * Invalid TCP flags through VXLAN (the inner segment's): a SYN+FIN to
+ * CID_B's allowed port, decapped, creates no entry; on CID's
+ * established inner flow, a NULL segment in and a SYN+FIN out are
+ * dropped and leave the entry as it was. Inner and outer IPv4 and IPv6.
+ */
+TEST_F_TIMEOUT(ct, tunnel_invalid_flags, CT_CASE_TIMEOUT)
+{
+	__u64 bad0 = BAD_FLAGS();
+	struct rxl_ct_val a, b;
+	struct pkt in, p;
+	int fam, ofam, n = 0;
+	uint16_t cport;
+
+	tunnels_setup(_metadata, self);
+	for (ofam = 4; ofam <= 6; ofam += 2)
+	FAMILIES {
+		cport = 42200 + n++;
+		mk_tcp(&in, fam, 1, IN, 8080, cport, SYN | FIN);
+		wrap(&p, &in, RXL_TUN_VXLAN, ofam, IN);
+		DROPPED_IN(&p);
+		EXPECT_EQ(-ENOENT, entry_in(self, EITHER, fam, CID_B, 1,
+					    peer_addr(fam), IPPROTO_TCP, 8080,
+					    cport, &a)) {
+			TH_LOG("outer v%d inner v%d: an entry", ofam, fam);
+		}
+		tunnel_establish(_metadata, self, RXL_TUN_VXLAN, ofam, fam,
+				 cport);
+		ASSERT_EQ(0, entry_in(self, MAIN, fam, CID, 0, peer_addr(fam),
+				      IPPROTO_TCP, cport, 9000, &a));
+		mk_tcp(&in, fam, 0, IN, cport, 9000, 0);
+		wrap(&p, &in, RXL_TUN_VXLAN, ofam, IN);
+		DROPPED_IN(&p);
+		mk_tcp(&in, fam, 0, OUT, cport, 9000, SYN | FIN);
+		wrap(&p, &in, RXL_TUN_VXLAN, ofam, OUT);
+		DROPPED_OUT(&p);
+		ASSERT_EQ(0, entry_in(self, MAIN, fam, CID, 0, peer_addr(fam),
+				      IPPROTO_TCP, cport, 9000, &b));
+		EXPECT_EQ(a.state, b.state) {
+			TH_LOG("outer v%d inner v%d: state", ofam, fam);
+		}
+		EXPECT_EQ(a.fin_seen, b.fin_seen);
+	}
+	EXPECT_EQ(bad0 + 3 * n, BAD_FLAGS());
 }
 
 /* ---- the overlay path in an entry (h4) --------------------------------- */
