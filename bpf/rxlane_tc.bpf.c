@@ -71,6 +71,14 @@ struct rxl_tc_pkt {
 	/* A source that names nobody, allowed: ND, MLD, an ARP probe. */
 	__u8 anon;
 	__u8 arp_sha_differs;	/* ARP sender's MAC is not smac */
+	/*
+	 * IP, but its headers could not be read to the L4 header
+	 * (rxl_parse_l3() or rxl_parse_l4() failed: an IPv6 chain too long,
+	 * too deep or cut, a first fragment without its whole L4 header, a
+	 * TCP data offset below 5): no out rule can judge it
+	 * (rxl_tc_judge()).
+	 */
+	__u8 unread;
 	__u8 smac[6];		/* the Ethernet source of the frame judged */
 	__be16 ip_id;		/* IPv4 identification, for a fragment */
 	__be32 frag_id;		/* IPv6 fragment header's identification */
@@ -167,7 +175,11 @@ static __always_inline void rxl_tc_l4(struct __sk_buff *skb,
 	__u32 len = rxl_ct_l4_len(p->proto);
 	__u8 *l4;
 
-	if (rxl_parse_l4(skb, p) != RXL_CONT || p->frag == RXL_FRAG_LATER)
+	if (rxl_parse_l4(skb, p) != RXL_CONT) {
+		pk->unread = 1;
+		return;
+	}
+	if (p->frag == RXL_FRAG_LATER)
 		return;
 	/*
 	 * Neighbour discovery as ingress has it (rxl_is_nd()): hop limit
@@ -400,6 +412,8 @@ __noinline int rxl_tc_parse(struct __sk_buff *skb, struct rxl_tc_pkt *pk)
 	}
 	if (rc == RXL_CONT)
 		rxl_tc_l4(skb, &p, pk);
+	else
+		pk->unread = 1;
 	return 0;
 }
 
@@ -530,8 +544,16 @@ static __always_inline int rxl_tc_judge(struct rxl_tc_pkt *pk)
 	}
 	if (res == RXL_CT_NEW)
 		return TC_ACT_OK;
+	/*
+	 * Headers the parse could not read to their L4 header hide what the
+	 * out rules name (a port, the protocol): judged without them, a
+	 * drop rule would miss what its receiver reads. A container with
+	 * out rules does not send them; without any, the egress default
+	 * decides as for any packet (Documentation/conntrack.rst, "Headers
+	 * the out rules cannot read").
+	 */
 	if (c->nout) {
-		allow = rxl_tc_allowed(pk, &ruled);
+		allow = !pk->unread && rxl_tc_allowed(pk, &ruled);
 		if (allow && pk->tracked && pk->t.opens &&
 		    rxl_ct_create(map, half, key, &pk->t,
 				  bpf_ktime_get_coarse_ns(), &pk->nv, res) ==

@@ -3818,4 +3818,94 @@ TEST_F_TIMEOUT(ct, port_summary_frag_and_errors, CT_CASE_TIMEOUT)
 	}
 }
 
+/* ---- headers the out rules cannot read (rev) ------------------------------ */
+
+/*
+ * An IPv6 packet of container @b to the peer, @l4 (TCP or UDP) to port
+ * @pport behind @n destination options headers of (@len8 + 1) * 8 bytes
+ * each.
+ */
+static void mk_deep6_out(struct pkt *p, int b, int n, uint8_t len8,
+			 uint8_t l4, uint16_t cport, uint16_t pport)
+{
+	int i;
+
+	pk_init(p);
+	pk_eth(p, ETH_P_IPV6, 0);
+	pk_ip6(p, cont_addr(6, b), PEER6, IPPROTO_DSTOPTS);
+	for (i = 0; i < n; i++)
+		pk_ip6_ext(p, i + 1 < n ? IPPROTO_DSTOPTS : l4, len8);
+	if (l4 == IPPROTO_TCP)
+		pk_tcp(p, cport, pport);
+	else
+		pk_udp(p, cport, pport, -1);
+	pk_payload(p, 10);
+	pk_finish(p);
+}
+
+/*
+ * A container with out drop rules ("web", egress default allow; drop
+ * TCP to port 25, drop UDP) hides the port or the protocol the rules
+ * name where the parse cannot read it, and the receiver still can: its
+ * TCP or UDP behind seven destination options headers (one more than
+ * RXL_IPV6_MAX_EXTHDRS; Linux reads any number), behind one header of
+ * 520 bytes (past RXL_MAX_L4_OFF), or as a first fragment holding 8
+ * bytes of its TCP header (ports in, data offset not: the later
+ * fragment brings the rest). Judged without ports, or without a
+ * protocol, no drop rule matched and the egress default let them out,
+ * and the first fragment was noted, so its later fragments followed:
+ * now each is dropped (egress_drop) and nothing is noted. Without out
+ * rules the egress default still decides (the 7-header packet passes
+ * before the rules are set); the same packets with a port no rule
+ * names, read whole, pass.
+ */
+TEST_F_TIMEOUT(ct, egress_unreadable_headers_ruled, CT_CASE_TIMEOUT)
+{
+	static const char *const rules[] = {
+		"out drop proto tcp dport 25",
+		"out drop proto udp",
+		NULL
+	};
+	struct rxl_frag_val fv;
+	__u64 drops;
+	struct pkt p;
+	int fam;
+
+	/* No out rules: the egress default (allow) decides, as before. */
+	mk_deep6_out(&p, 0, EXTHDRS_MAX + 1, 0, IPPROTO_TCP, 46000, 25);
+	PASSES_OUT(&p) TH_LOG("7 headers, no out rules");
+	ASSERT_EQ(0, cont_rules(&self->fw, CID, CONT4, CONT6, false, rules));
+	drops = stat(self, RXL_CT_STAT_EGRESS_DROP);
+	FAMILIES {
+		/* Read whole: the rule refuses 25, not 26. */
+		mk_tcp(&p, fam, 0, OUT, 46001, 25, SYN);
+		DROPPED_OUT(&p) TH_LOG("v%d: TCP to 25", fam);
+		mk_tcp(&p, fam, 0, OUT, 46002, 26, SYN);
+		PASSES_OUT(&p) TH_LOG("v%d: TCP to 26", fam);
+		/* A first fragment with 8 bytes of TCP header, to 25. */
+		mk_tcp(&p, fam, 0, OUT, 46003, 25, SYN);
+		frag(&p, fam, 80, 1);
+		pk_cut(&p, 14 + (fam == 4 ? 20 : 48) + 8);
+		DROPPED_OUT(&p) TH_LOG("v%d: tiny first fragment to 25", fam);
+		EXPECT_EQ(-ENOENT, frag_entry(self, fam, cont_addr(fam, 0),
+					      peer_addr(fam), IPPROTO_TCP, 80,
+					      &fv))
+			TH_LOG("v%d: the tiny first fragment was noted", fam);
+	}
+	/* IPv6 chains the parse cannot walk. */
+	mk_deep6_out(&p, 0, EXTHDRS_MAX + 1, 0, IPPROTO_TCP, 46004, 25);
+	DROPPED_OUT(&p) TH_LOG("7 headers, TCP to 25");
+	mk_deep6_out(&p, 0, EXTHDRS_MAX + 1, 0, IPPROTO_UDP, 46005, 53);
+	DROPPED_OUT(&p) TH_LOG("7 headers, UDP");
+	mk_deep6_out(&p, 0, 1, 64, IPPROTO_TCP, 46006, 25);
+	DROPPED_OUT(&p) TH_LOG("one 520-byte header, TCP to 25");
+	/* Six headers are walked: judged by their port. */
+	mk_deep6_out(&p, 0, EXTHDRS_MAX, 0, IPPROTO_TCP, 46007, 25);
+	DROPPED_OUT(&p) TH_LOG("6 headers, TCP to 25");
+	mk_deep6_out(&p, 0, EXTHDRS_MAX, 0, IPPROTO_TCP, 46008, 26);
+	PASSES_OUT(&p) TH_LOG("6 headers, TCP to 26");
+	/* Each refusal counted: 2 + 2 per family, 3 chains, 1 of 6. */
+	EXPECT_EQ(drops + 8, stat(self, RXL_CT_STAT_EGRESS_DROP));
+}
+
 TEST_HARNESS_MAIN
