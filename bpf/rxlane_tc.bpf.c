@@ -576,7 +576,8 @@ static __always_inline int rxl_tc_judge(struct rxl_tc_pkt *pk)
 
 /*
  * A later fragment of container @pk->c whose first fragment passed
- * (rxl_frag.h): it passes too.
+ * (rxl_frag.h) and goes the same way (@pk->nv: the tunnel's binding and
+ * remote VTEP, zero for a bare packet): it passes too.
  */
 static __always_inline int rxl_tc_frag_follows(const struct rxl_tc_pkt *pk)
 {
@@ -586,28 +587,28 @@ static __always_inline int rxl_tc_frag_follows(const struct rxl_tc_pkt *pk)
 		return 0;
 	if (pk->family == 6)
 		follows = rxl_frag6_follows(pk->c->id, pk->saddr, pk->daddr,
-					    pk->frag_id, pk->frag_nh);
+					    pk->frag_id, pk->frag_nh, &pk->nv);
 	else
 		follows = rxl_frag4_follows(pk->c->id,
 					    *(const __be32 *)pk->saddr,
 					    *(const __be32 *)pk->daddr,
-					    pk->ip_id, pk->proto);
+					    pk->ip_id, pk->proto, &pk->nv);
 	if (!follows)
 		return 0;
 	rxl_ct_count(RXL_CT_STAT_FRAG_FOLLOWED);
 	return 1;
 }
 
-/* Note the first fragment @pk, which passed, for its later ones. */
+/* Note the first fragment @pk, which passed, and its path, for its later. */
 static __always_inline void rxl_tc_frag_note(const struct rxl_tc_pkt *pk)
 {
 	if (pk->family == 6)
 		rxl_frag6_note(pk->c->id, pk->saddr, pk->daddr, pk->frag_id,
-			       pk->frag_nh);
+			       pk->frag_nh, &pk->nv);
 	else
 		rxl_frag4_note(pk->c->id, *(const __be32 *)pk->saddr,
 			       *(const __be32 *)pk->daddr, pk->ip_id,
-			       pk->proto);
+			       pk->proto, &pk->nv);
 }
 
 /*

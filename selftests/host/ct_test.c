@@ -3818,7 +3818,7 @@ TEST_F_TIMEOUT(ct, port_summary_frag_and_errors, CT_CASE_TIMEOUT)
 	}
 }
 
-/* ---- headers the out rules cannot read (rev) ------------------------------ */
+/* ---- headers the out rules cannot read (rev) ---------------------------- */
 
 /*
  * An IPv6 packet of container @b to the peer, @l4 (TCP or UDP) to port
@@ -3906,6 +3906,111 @@ TEST_F_TIMEOUT(ct, egress_unreadable_headers_ruled, CT_CASE_TIMEOUT)
 	PASSES_OUT(&p) TH_LOG("6 headers, TCP to 26");
 	/* Each refusal counted: 2 + 2 per family, 3 chains, 1 of 6. */
 	EXPECT_EQ(drops + 8, stat(self, RXL_CT_STAT_EGRESS_DROP));
+}
+
+/* ---- fragments keep the overlay path of their first (rev) --------------- */
+
+/*
+ * A later fragment follows its first fragment only along the way the
+ * first came. CID opens UDP to the peer through VXLAN (VNI_BOUND, the
+ * remote VTEP R): the entry keeps that path, and the peer's answer
+ * from any other way is judged as new (tunnel_path_in_entry). Its
+ * fragmented answer's first fragment passes by the entry and is noted;
+ * a later fragment of that datagram sent another way, through CID's
+ * other VNI, through GENEVE, from another remote VTEP or bare on the
+ * underlay, followed the note (what the entry refuses, its datagram's
+ * later fragments let in: anyone who can reach a VTEP and guess a
+ * 16-bit IPv4 id within 5 s fed the datagram's reassembly); now each is
+ * dropped as frag_no_first, and the genuine later fragment passes. On
+ * egress CID_B (egress default drop, its DNS rule) sends a first
+ * fragment through VXLAN to R: its later fragment through VXLAN to R
+ * follows, the same one bare or to another VTEP does not.
+ */
+TEST_F_TIMEOUT(ct, frag_tunnel_path, CT_CASE_TIMEOUT)
+{
+	__u32 vnis[4] = { rxl_cont_vni(RXL_TUN_VXLAN, VNI_BOUND),
+			  rxl_cont_vni(RXL_TUN_VXLAN, VNI_OTHER),
+			  rxl_cont_vni(RXL_TUN_GENEVE, VNI_BOUND),
+			  rxl_cont_vni(RXL_TUN_NVGRE, VNI_BOUND) };
+	static const struct { int tun; uint32_t vni; int other_vtep; } way[] = {
+		{ RXL_TUN_VXLAN, VNI_OTHER, 0 },
+		{ RXL_TUN_GENEVE, VNI_BOUND, 0 },
+		{ RXL_TUN_VXLAN, VNI_BOUND, 1 },
+	};
+	struct rxl_frag_val fv;
+	struct rxl_ct_val pv;
+	int fam, ofam, w, n = 0;
+	__u64 no_first, e_no_first;
+	const char *r, *o;
+	struct pkt in, p;
+	uint16_t cport;
+
+	ASSERT_EQ(0, cont_rules(&self->fw, CID_B, CONTB4, CONTB6, true,
+				dns_rules));
+	tunnels_setup(_metadata, self);
+	ASSERT_EQ(0, rxl_fw_vni_add(&self->fw, RXL_TUN_VXLAN, VNI_OTHER));
+	ASSERT_EQ(0, rxl_fw_container_bind(&self->fw, CID, vnis, 4));
+	for (ofam = 4; ofam <= 6; ofam += 2)
+	FAMILIES {
+		r = ofam == 4 ? VTEP_R4 : VTEP_R6;
+		o = ofam == 4 ? VTEP_O4 : VTEP_O6;
+		cport = 47000 + n;
+		mk_udp(&in, fam, OUT, cport, 53);
+		wrap_via(&p, &in, RXL_TUN_VXLAN, ofam, OUT, VNI_BOUND, r);
+		PASSES_OUT(&p);
+		/* The answer's first fragment, the way the request went. */
+		mk_udp(&in, fam, IN, cport, 53);
+		frag(&in, fam, 100 + n, 1);
+		wrap_via(&p, &in, RXL_TUN_VXLAN, ofam, IN, VNI_BOUND, r);
+		PASSES_IN(&p) TH_LOG("outer v%d inner v%d: first", ofam, fam);
+		ASSERT_EQ(0, frag_entry(self, fam, peer_addr(fam),
+					cont_addr(fam, 0), IPPROTO_UDP,
+					100 + n, &fv));
+		memset(&pv, 0, sizeof(pv));
+		pv.tun = fv.tun;
+		memcpy(pv.vtep, fv.vtep, sizeof(pv.vtep));
+		EXPECT_TRUE(has_path(&pv, rxl_cont_vni(RXL_TUN_VXLAN,
+						       VNI_BOUND), r))
+			TH_LOG("outer v%d inner v%d: the note's path", ofam,
+			       fam);
+		/* Its later fragment any other way: dropped. */
+		mk_udp(&in, fam, IN, cport, 53);
+		frag(&in, fam, 100 + n, 0);
+		no_first = DROPS(RXL_DROP_FRAG_NO_FIRST);
+		for (w = 0; w < 3; w++) {
+			wrap_via(&p, &in, way[w].tun, ofam, IN, way[w].vni,
+				 way[w].other_vtep ? o : r);
+			DROPPED_IN(&p) TH_LOG("outer v%d inner v%d: later "
+					      "fragment, way %d", ofam, fam, w);
+		}
+		DROPPED_IN(&in) TH_LOG("outer v%d inner v%d: later fragment "
+				       "bare", ofam, fam);
+		EXPECT_EQ(no_first + 4, DROPS(RXL_DROP_FRAG_NO_FIRST));
+		/* The genuine one. */
+		wrap_via(&p, &in, RXL_TUN_VXLAN, ofam, IN, VNI_BOUND, r);
+		PASSES_IN(&p) TH_LOG("outer v%d inner v%d: genuine later "
+				     "fragment", ofam, fam);
+		/* Egress: CID_B's datagram to the peer's DNS port. */
+		mk_udp_peer(&in, fam, 1, peer_addr(fam), OUT, cport, 53);
+		frag(&in, fam, 200 + n, 1);
+		wrap_via(&p, &in, RXL_TUN_VXLAN, ofam, OUT, VNI_BOUND, r);
+		PASSES_OUT(&p) TH_LOG("outer v%d inner v%d: CID_B first",
+				      ofam, fam);
+		mk_udp_peer(&in, fam, 1, peer_addr(fam), OUT, cport, 53);
+		frag(&in, fam, 200 + n, 0);
+		e_no_first = stat(self, RXL_CT_STAT_FRAG_NO_FIRST);
+		DROPPED_OUT(&in) TH_LOG("outer v%d inner v%d: CID_B later "
+					"bare", ofam, fam);
+		wrap_via(&p, &in, RXL_TUN_VXLAN, ofam, OUT, VNI_BOUND, o);
+		DROPPED_OUT(&p) TH_LOG("outer v%d inner v%d: CID_B later to "
+				       "another VTEP", ofam, fam);
+		EXPECT_EQ(e_no_first + 2,
+			  stat(self, RXL_CT_STAT_FRAG_NO_FIRST));
+		wrap_via(&p, &in, RXL_TUN_VXLAN, ofam, OUT, VNI_BOUND, r);
+		PASSES_OUT(&p) TH_LOG("outer v%d inner v%d: CID_B later, its "
+				      "way", ofam, fam);
+		n++;
+	}
 }
 
 TEST_HARNESS_MAIN
