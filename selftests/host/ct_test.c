@@ -4013,4 +4013,46 @@ TEST_F_TIMEOUT(ct, frag_tunnel_path, CT_CASE_TIMEOUT)
 	}
 }
 
+/*
+ * An ICMP error about an ICMP error is related to nothing: only an
+ * embedded echo (request or reply) names an echo entry, by its
+ * identifier. CID's echo request (id 0x7777) makes an entry; a router's
+ * unreachable embedding that request passes (related), the same one
+ * embedding an ICMP error whose bytes 4-5 (an unused field or the MTU)
+ * carry 0x7777 is dropped by the default drop: an error forged about an
+ * error does not ride the echo entry (a review case: the code refused
+ * it, no test sent it).
+ */
+TEST_F_TIMEOUT(ct, related_error_about_error, CT_CASE_TIMEOUT)
+{
+	static const uint8_t inner_err[2][3] = {
+		{ 3, 11, 12 },		/* IPv4: unreachable, time, param */
+		{ 1, 2, 3 },		/* IPv6: unreachable, too big, time */
+	};
+	__u64 related;
+	struct pkt p;
+	int fam, i;
+
+	FAMILIES {
+		mk_echo(&p, fam, OUT, 0, 0x7777);
+		PASSES_OUT(&p);
+		related = stat(self, RXL_CT_STAT_RELATED);
+		mk_error(&p, fam, fam == 4 ? E4_UNREACH : E6_UNREACH, 0,
+			 fam == 4 ? IPPROTO_ICMP : IPPROTO_ICMPV6, 0x7777, 0);
+		PASSES_IN(&p) TH_LOG("v%d: about the echo request", fam);
+		EXPECT_EQ(related + 1, stat(self, RXL_CT_STAT_RELATED));
+		for (i = 0; i < 3; i++) {
+			mk_error(&p, fam, fam == 4 ? E4_UNREACH : E6_UNREACH,
+				 0, fam == 4 ? IPPROTO_ICMP : IPPROTO_ICMPV6,
+				 0x7777, 0);
+			/* The embedded ICMP message's type, after its IP header. */
+			p.b[INNER_OFF(fam) + (fam == 4 ? 20 : 40)] =
+				inner_err[fam == 6][i];
+			DROPPED_IN(&p) TH_LOG("v%d: about an error of type %d",
+					      fam, inner_err[fam == 6][i]);
+		}
+		EXPECT_EQ(related + 1, stat(self, RXL_CT_STAT_RELATED));
+	}
+}
+
 TEST_HARNESS_MAIN
