@@ -146,42 +146,50 @@ static __always_inline int rxl_ip4_id(struct xdp_md *ctx,
 
 /*
  * Whether @p, a later fragment to container @c, follows a first fragment
- * that passed (rxl_frag.h). IPv6 names the datagram by its fragment
- * header (p->frag_id, p->frag_nh: set by the parser for every fragment).
+ * that passed (rxl_frag.h) along the same overlay path. IPv6 names the
+ * datagram by its fragment header (p->frag_id, p->frag_nh: set by the
+ * parser for every fragment).
  */
 static __always_inline int rxl_frag_follows(const struct rxl_container *c,
 					    struct xdp_md *ctx,
 					    const struct rxl_pkt *p)
 {
+	struct rxl_ct_val pv = {};
 	__be16 id;
 
+	/* The way it came: a tunnel's binding and remote VTEP, or none. */
+	rxl_ct_path_in(ctx, p, &pv);
 	if (p->family == 6)
 		return rxl_frag6_follows(c->id, &p->saddr6, &p->daddr6,
-					 p->frag_id, p->frag_nh);
+					 p->frag_id, p->frag_nh, &pv);
 	if (rxl_ip4_id(ctx, p, &id))
 		return 0;
-	return rxl_frag4_follows(c->id, p->saddr4, p->daddr4, id, p->proto);
+	return rxl_frag4_follows(c->id, p->saddr4, p->daddr4, id, p->proto,
+				 &pv);
 }
 
 /*
  * Passes @p to container @c (rxl_pass(), counted on @rc or the
- * container); a first fragment is noted first, so that its later
- * fragments follow it.
+ * container); a first fragment is noted first, with the overlay path it
+ * came along, so that its later fragments follow it that way.
  */
 static __always_inline int rxl_pass_noted(const struct rxl_container *c,
 					  struct xdp_md *ctx,
 					  const struct rxl_pkt *p,
 					  struct rxl_counter *rc)
 {
+	struct rxl_ct_val pv = {};
 	__be16 id;
 
 	if (p->frag != RXL_FRAG_FIRST)
 		return rxl_pass(c, ctx, p, rc);
+	rxl_ct_path_in(ctx, p, &pv);
 	if (p->family == 6)
 		rxl_frag6_note(c->id, &p->saddr6, &p->daddr6, p->frag_id,
-			       p->frag_nh);
+			       p->frag_nh, &pv);
 	else if (!rxl_ip4_id(ctx, p, &id))
-		rxl_frag4_note(c->id, p->saddr4, p->daddr4, id, p->proto);
+		rxl_frag4_note(c->id, p->saddr4, p->daddr4, id, p->proto,
+			       &pv);
 	return rxl_pass(c, ctx, p, rc);
 }
 

@@ -71,6 +71,14 @@ struct rxl_tc_pkt {
 	/* A source that names nobody, allowed: ND, MLD, an ARP probe. */
 	__u8 anon;
 	__u8 arp_sha_differs;	/* ARP sender's MAC is not smac */
+	/*
+	 * IP, but its headers could not be read to the L4 header
+	 * (rxl_parse_l3() or rxl_parse_l4() failed: an IPv6 chain too long,
+	 * too deep or cut, a first fragment without its whole L4 header, a
+	 * TCP data offset below 5): no out rule can judge it
+	 * (rxl_tc_judge()).
+	 */
+	__u8 unread;
 	__u8 smac[6];		/* the Ethernet source of the frame judged */
 	__be16 ip_id;		/* IPv4 identification, for a fragment */
 	__be32 frag_id;		/* IPv6 fragment header's identification */
@@ -167,7 +175,11 @@ static __always_inline void rxl_tc_l4(struct __sk_buff *skb,
 	__u32 len = rxl_ct_l4_len(p->proto);
 	__u8 *l4;
 
-	if (rxl_parse_l4(skb, p) != RXL_CONT || p->frag == RXL_FRAG_LATER)
+	if (rxl_parse_l4(skb, p) != RXL_CONT) {
+		pk->unread = 1;
+		return;
+	}
+	if (p->frag == RXL_FRAG_LATER)
 		return;
 	/*
 	 * Neighbour discovery as ingress has it (rxl_is_nd()): hop limit
@@ -400,6 +412,8 @@ __noinline int rxl_tc_parse(struct __sk_buff *skb, struct rxl_tc_pkt *pk)
 	}
 	if (rc == RXL_CONT)
 		rxl_tc_l4(skb, &p, pk);
+	else
+		pk->unread = 1;
 	return 0;
 }
 
@@ -537,8 +551,16 @@ static __always_inline int rxl_tc_judge(struct rxl_tc_pkt *pk)
 	}
 	if (res == RXL_CT_NEW)
 		return TC_ACT_OK;
+	/*
+	 * Headers the parse could not read to their L4 header hide what the
+	 * out rules name (a port, the protocol): judged without them, a
+	 * drop rule would miss what its receiver reads. A container with
+	 * out rules does not send them; without any, the egress default
+	 * decides as for any packet (Documentation/conntrack.rst, "Headers
+	 * the out rules cannot read").
+	 */
 	if (c->nout) {
-		allow = rxl_tc_allowed(pk, &ruled);
+		allow = !pk->unread && rxl_tc_allowed(pk, &ruled);
 		if (allow && pk->tracked && pk->t.opens &&
 		    rxl_ct_create(map, half, key, &pk->t,
 				  bpf_ktime_get_coarse_ns(), &pk->nv, res) ==
@@ -561,7 +583,8 @@ static __always_inline int rxl_tc_judge(struct rxl_tc_pkt *pk)
 
 /*
  * A later fragment of container @pk->c whose first fragment passed
- * (rxl_frag.h): it passes too.
+ * (rxl_frag.h) and goes the same way (@pk->nv: the tunnel's binding and
+ * remote VTEP, zero for a bare packet): it passes too.
  */
 static __always_inline int rxl_tc_frag_follows(const struct rxl_tc_pkt *pk)
 {
@@ -571,28 +594,28 @@ static __always_inline int rxl_tc_frag_follows(const struct rxl_tc_pkt *pk)
 		return 0;
 	if (pk->family == 6)
 		follows = rxl_frag6_follows(pk->c->id, pk->saddr, pk->daddr,
-					    pk->frag_id, pk->frag_nh);
+					    pk->frag_id, pk->frag_nh, &pk->nv);
 	else
 		follows = rxl_frag4_follows(pk->c->id,
 					    *(const __be32 *)pk->saddr,
 					    *(const __be32 *)pk->daddr,
-					    pk->ip_id, pk->proto);
+					    pk->ip_id, pk->proto, &pk->nv);
 	if (!follows)
 		return 0;
 	rxl_ct_count(RXL_CT_STAT_FRAG_FOLLOWED);
 	return 1;
 }
 
-/* Note the first fragment @pk, which passed, for its later ones. */
+/* Note the first fragment @pk, which passed, and its path, for its later. */
 static __always_inline void rxl_tc_frag_note(const struct rxl_tc_pkt *pk)
 {
 	if (pk->family == 6)
 		rxl_frag6_note(pk->c->id, pk->saddr, pk->daddr, pk->frag_id,
-			       pk->frag_nh);
+			       pk->frag_nh, &pk->nv);
 	else
 		rxl_frag4_note(pk->c->id, *(const __be32 *)pk->saddr,
 			       *(const __be32 *)pk->daddr, pk->ip_id,
-			       pk->proto);
+			       pk->proto, &pk->nv);
 }
 
 /*

@@ -583,12 +583,19 @@ struct rxl_frag6_key {
 };
 _Static_assert(sizeof(struct rxl_frag6_key) == 40, "rxl_frag6_key size");
 
+/*
+ * The overlay path is the first fragment's: its binding and remote VTEP,
+ * as struct rxl_ct_val holds them (0 for a fragment of no tunnel). A
+ * later fragment follows only along the same path (bpf/rxl_frag.h). 16
+ * bytes before it (no path): pins of that layout are refused at attach.
+ */
 struct rxl_frag_val {
 	__u64 expires;		/* bpf_ktime_get_coarse_ns() */
 	__u32 zone;		/* the container whose first fragment passed */
-	__u32 pad;
+	__u32 tun;		/* its binding (rxl_cont_vni()), 0: none */
+	__u8 vtep[16];		/* its remote VTEP (IPv4: ::ffff:a.b.c.d) */
 };
-_Static_assert(sizeof(struct rxl_frag_val) == 16, "rxl_frag_val size");
+_Static_assert(sizeof(struct rxl_frag_val) == 32, "rxl_frag_val size");
 
 /* ---- connection tracking (Documentation/conntrack.rst) ----------------- */
 /*

@@ -4073,4 +4073,241 @@ TEST_F_TIMEOUT(ct, port_summary_frag_and_errors, CT_CASE_TIMEOUT)
 	}
 }
 
+/* ---- headers the out rules cannot read (rev) ---------------------------- */
+
+/*
+ * An IPv6 packet of container @b to the peer, @l4 (TCP or UDP) to port
+ * @pport behind @n destination options headers of (@len8 + 1) * 8 bytes
+ * each.
+ */
+static void mk_deep6_out(struct pkt *p, int b, int n, uint8_t len8,
+			 uint8_t l4, uint16_t cport, uint16_t pport)
+{
+	int i;
+
+	pk_init(p);
+	pk_eth(p, ETH_P_IPV6, 0);
+	pk_ip6(p, cont_addr(6, b), PEER6, IPPROTO_DSTOPTS);
+	for (i = 0; i < n; i++)
+		pk_ip6_ext(p, i + 1 < n ? IPPROTO_DSTOPTS : l4, len8);
+	if (l4 == IPPROTO_TCP)
+		pk_tcp(p, cport, pport);
+	else
+		pk_udp(p, cport, pport, -1);
+	pk_payload(p, 10);
+	pk_finish(p);
+}
+
+/*
+ * A container with out drop rules ("web", egress default allow; drop
+ * TCP to port 25, drop UDP) hides the port or the protocol the rules
+ * name where the parse cannot read it, and the receiver still can: its
+ * TCP or UDP behind seven destination options headers (one more than
+ * RXL_IPV6_MAX_EXTHDRS; Linux reads any number), behind one header of
+ * 520 bytes (past RXL_MAX_L4_OFF), or as a first fragment holding 8
+ * bytes of its TCP header (ports in, data offset not: the later
+ * fragment brings the rest). Judged without ports, or without a
+ * protocol, no drop rule matched and the egress default let them out,
+ * and the first fragment was noted, so its later fragments followed:
+ * now each is dropped (egress_drop) and nothing is noted. Without out
+ * rules the egress default still decides (the 7-header packet passes
+ * before the rules are set); the same packets with a port no rule
+ * names, read whole, pass.
+ */
+TEST_F_TIMEOUT(ct, egress_unreadable_headers_ruled, CT_CASE_TIMEOUT)
+{
+	static const char *const rules[] = {
+		"out drop proto tcp dport 25",
+		"out drop proto udp",
+		NULL
+	};
+	struct rxl_frag_val fv;
+	__u64 drops;
+	struct pkt p;
+	int fam;
+
+	/* No out rules: the egress default (allow) decides, as before. */
+	mk_deep6_out(&p, 0, EXTHDRS_MAX + 1, 0, IPPROTO_TCP, 46000, 25);
+	PASSES_OUT(&p) TH_LOG("7 headers, no out rules");
+	ASSERT_EQ(0, cont_rules(&self->fw, CID, CONT4, CONT6, false, rules));
+	drops = stat(self, RXL_CT_STAT_EGRESS_DROP);
+	FAMILIES {
+		/* Read whole: the rule refuses 25, not 26. */
+		mk_tcp(&p, fam, 0, OUT, 46001, 25, SYN);
+		DROPPED_OUT(&p) TH_LOG("v%d: TCP to 25", fam);
+		mk_tcp(&p, fam, 0, OUT, 46002, 26, SYN);
+		PASSES_OUT(&p) TH_LOG("v%d: TCP to 26", fam);
+		/* A first fragment with 8 bytes of TCP header, to 25. */
+		mk_tcp(&p, fam, 0, OUT, 46003, 25, SYN);
+		frag(&p, fam, 80, 1);
+		pk_cut(&p, 14 + (fam == 4 ? 20 : 48) + 8);
+		DROPPED_OUT(&p) TH_LOG("v%d: tiny first fragment to 25", fam);
+		EXPECT_EQ(-ENOENT, frag_entry(self, fam, cont_addr(fam, 0),
+					      peer_addr(fam), IPPROTO_TCP, 80,
+					      &fv))
+			TH_LOG("v%d: the tiny first fragment was noted", fam);
+	}
+	/* IPv6 chains the parse cannot walk. */
+	mk_deep6_out(&p, 0, EXTHDRS_MAX + 1, 0, IPPROTO_TCP, 46004, 25);
+	DROPPED_OUT(&p) TH_LOG("7 headers, TCP to 25");
+	mk_deep6_out(&p, 0, EXTHDRS_MAX + 1, 0, IPPROTO_UDP, 46005, 53);
+	DROPPED_OUT(&p) TH_LOG("7 headers, UDP");
+	mk_deep6_out(&p, 0, 1, 64, IPPROTO_TCP, 46006, 25);
+	DROPPED_OUT(&p) TH_LOG("one 520-byte header, TCP to 25");
+	/* Six headers are walked: judged by their port. */
+	mk_deep6_out(&p, 0, EXTHDRS_MAX, 0, IPPROTO_TCP, 46007, 25);
+	DROPPED_OUT(&p) TH_LOG("6 headers, TCP to 25");
+	mk_deep6_out(&p, 0, EXTHDRS_MAX, 0, IPPROTO_TCP, 46008, 26);
+	PASSES_OUT(&p) TH_LOG("6 headers, TCP to 26");
+	/* Each refusal counted: 2 + 2 per family, 3 chains, 1 of 6. */
+	EXPECT_EQ(drops + 8, stat(self, RXL_CT_STAT_EGRESS_DROP));
+}
+
+/* ---- fragments keep the overlay path of their first (rev) --------------- */
+
+/*
+ * A later fragment follows its first fragment only along the way the
+ * first came. CID opens UDP to the peer through VXLAN (VNI_BOUND, the
+ * remote VTEP R): the entry keeps that path, and the peer's answer
+ * from any other way is judged as new (tunnel_path_in_entry). Its
+ * fragmented answer's first fragment passes by the entry and is noted;
+ * a later fragment of that datagram sent another way, through CID's
+ * other VNI, through GENEVE, from another remote VTEP or bare on the
+ * underlay, followed the note (what the entry refuses, its datagram's
+ * later fragments let in: anyone who can reach a VTEP and guess a
+ * 16-bit IPv4 id within 5 s fed the datagram's reassembly); now each is
+ * dropped as frag_no_first, and the genuine later fragment passes. On
+ * egress CID_B (egress default drop, its DNS rule) sends a first
+ * fragment through VXLAN to R: its later fragment through VXLAN to R
+ * follows, the same one bare or to another VTEP does not.
+ */
+TEST_F_TIMEOUT(ct, frag_tunnel_path, CT_CASE_TIMEOUT)
+{
+	__u32 vnis[4] = { rxl_cont_vni(RXL_TUN_VXLAN, VNI_BOUND),
+			  rxl_cont_vni(RXL_TUN_VXLAN, VNI_OTHER),
+			  rxl_cont_vni(RXL_TUN_GENEVE, VNI_BOUND),
+			  rxl_cont_vni(RXL_TUN_NVGRE, VNI_BOUND) };
+	static const struct { int tun; uint32_t vni; int other_vtep; } way[] = {
+		{ RXL_TUN_VXLAN, VNI_OTHER, 0 },
+		{ RXL_TUN_GENEVE, VNI_BOUND, 0 },
+		{ RXL_TUN_VXLAN, VNI_BOUND, 1 },
+	};
+	struct rxl_frag_val fv;
+	struct rxl_ct_val pv;
+	int fam, ofam, w, n = 0;
+	__u64 no_first, e_no_first;
+	const char *r, *o;
+	struct pkt in, p;
+	uint16_t cport;
+
+	ASSERT_EQ(0, cont_rules(&self->fw, CID_B, CONTB4, CONTB6, true,
+				dns_rules));
+	tunnels_setup(_metadata, self);
+	ASSERT_EQ(0, rxl_fw_vni_add(&self->fw, RXL_TUN_VXLAN, VNI_OTHER));
+	ASSERT_EQ(0, rxl_fw_container_bind(&self->fw, CID, vnis, 4));
+	for (ofam = 4; ofam <= 6; ofam += 2)
+	FAMILIES {
+		r = ofam == 4 ? VTEP_R4 : VTEP_R6;
+		o = ofam == 4 ? VTEP_O4 : VTEP_O6;
+		cport = 47000 + n;
+		mk_udp(&in, fam, OUT, cport, 53);
+		wrap_via(&p, &in, RXL_TUN_VXLAN, ofam, OUT, VNI_BOUND, r);
+		PASSES_OUT(&p);
+		/* The answer's first fragment, the way the request went. */
+		mk_udp(&in, fam, IN, cport, 53);
+		frag(&in, fam, 100 + n, 1);
+		wrap_via(&p, &in, RXL_TUN_VXLAN, ofam, IN, VNI_BOUND, r);
+		PASSES_IN(&p) TH_LOG("outer v%d inner v%d: first", ofam, fam);
+		ASSERT_EQ(0, frag_entry(self, fam, peer_addr(fam),
+					cont_addr(fam, 0), IPPROTO_UDP,
+					100 + n, &fv));
+		memset(&pv, 0, sizeof(pv));
+		pv.tun = fv.tun;
+		memcpy(pv.vtep, fv.vtep, sizeof(pv.vtep));
+		EXPECT_TRUE(has_path(&pv, rxl_cont_vni(RXL_TUN_VXLAN,
+						       VNI_BOUND), r))
+			TH_LOG("outer v%d inner v%d: the note's path", ofam,
+			       fam);
+		/* Its later fragment any other way: dropped. */
+		mk_udp(&in, fam, IN, cport, 53);
+		frag(&in, fam, 100 + n, 0);
+		no_first = DROPS(RXL_DROP_FRAG_NO_FIRST);
+		for (w = 0; w < 3; w++) {
+			wrap_via(&p, &in, way[w].tun, ofam, IN, way[w].vni,
+				 way[w].other_vtep ? o : r);
+			DROPPED_IN(&p) TH_LOG("outer v%d inner v%d: later "
+					      "fragment, way %d", ofam, fam, w);
+		}
+		DROPPED_IN(&in) TH_LOG("outer v%d inner v%d: later fragment "
+				       "bare", ofam, fam);
+		EXPECT_EQ(no_first + 4, DROPS(RXL_DROP_FRAG_NO_FIRST));
+		/* The genuine one. */
+		wrap_via(&p, &in, RXL_TUN_VXLAN, ofam, IN, VNI_BOUND, r);
+		PASSES_IN(&p) TH_LOG("outer v%d inner v%d: genuine later "
+				     "fragment", ofam, fam);
+		/* Egress: CID_B's datagram to the peer's DNS port. */
+		mk_udp_peer(&in, fam, 1, peer_addr(fam), OUT, cport, 53);
+		frag(&in, fam, 200 + n, 1);
+		wrap_via(&p, &in, RXL_TUN_VXLAN, ofam, OUT, VNI_BOUND, r);
+		PASSES_OUT(&p) TH_LOG("outer v%d inner v%d: CID_B first",
+				      ofam, fam);
+		mk_udp_peer(&in, fam, 1, peer_addr(fam), OUT, cport, 53);
+		frag(&in, fam, 200 + n, 0);
+		e_no_first = stat(self, RXL_CT_STAT_FRAG_NO_FIRST);
+		DROPPED_OUT(&in) TH_LOG("outer v%d inner v%d: CID_B later "
+					"bare", ofam, fam);
+		wrap_via(&p, &in, RXL_TUN_VXLAN, ofam, OUT, VNI_BOUND, o);
+		DROPPED_OUT(&p) TH_LOG("outer v%d inner v%d: CID_B later to "
+				       "another VTEP", ofam, fam);
+		EXPECT_EQ(e_no_first + 2,
+			  stat(self, RXL_CT_STAT_FRAG_NO_FIRST));
+		wrap_via(&p, &in, RXL_TUN_VXLAN, ofam, OUT, VNI_BOUND, r);
+		PASSES_OUT(&p) TH_LOG("outer v%d inner v%d: CID_B later, its "
+				      "way", ofam, fam);
+		n++;
+	}
+}
+
+/*
+ * An ICMP error about an ICMP error is related to nothing: only an
+ * embedded echo (request or reply) names an echo entry, by its
+ * identifier. CID's echo request (id 0x7777) makes an entry; a router's
+ * unreachable embedding that request passes (related), the same one
+ * embedding an ICMP error whose bytes 4-5 (an unused field or the MTU)
+ * carry 0x7777 is dropped by the default drop: an error forged about an
+ * error does not ride the echo entry (a review case: the code refused
+ * it, no test sent it).
+ */
+TEST_F_TIMEOUT(ct, related_error_about_error, CT_CASE_TIMEOUT)
+{
+	static const uint8_t inner_err[2][3] = {
+		{ 3, 11, 12 },		/* IPv4: unreachable, time, param */
+		{ 1, 2, 3 },		/* IPv6: unreachable, too big, time */
+	};
+	__u64 related;
+	struct pkt p;
+	int fam, i;
+
+	FAMILIES {
+		mk_echo(&p, fam, OUT, 0, 0x7777);
+		PASSES_OUT(&p);
+		related = stat(self, RXL_CT_STAT_RELATED);
+		mk_error(&p, fam, fam == 4 ? E4_UNREACH : E6_UNREACH, 0,
+			 fam == 4 ? IPPROTO_ICMP : IPPROTO_ICMPV6, 0x7777, 0);
+		PASSES_IN(&p) TH_LOG("v%d: about the echo request", fam);
+		EXPECT_EQ(related + 1, stat(self, RXL_CT_STAT_RELATED));
+		for (i = 0; i < 3; i++) {
+			mk_error(&p, fam, fam == 4 ? E4_UNREACH : E6_UNREACH,
+				 0, fam == 4 ? IPPROTO_ICMP : IPPROTO_ICMPV6,
+				 0x7777, 0);
+			/* The embedded ICMP message's type, after its IP header. */
+			p.b[INNER_OFF(fam) + (fam == 4 ? 20 : 40)] =
+				inner_err[fam == 6][i];
+			DROPPED_IN(&p) TH_LOG("v%d: about an error of type %d",
+					      fam, inner_err[fam == 6][i]);
+		}
+		EXPECT_EQ(related + 1, stat(self, RXL_CT_STAT_RELATED));
+	}
+}
+
 TEST_HARNESS_MAIN
