@@ -121,6 +121,15 @@ $(SAN_CLI): $(CLI_SRCS) $(USER_HDRS) $(BPF_SKELS)
 	@mkdir -p $(dir $@)
 	$(CC) $(USER_CFLAGS) $(SAN_CFLAGS) -o $@ $(CLI_SRCS) $(USER_LDLIBS)
 
+# The plugin the same way (its libraries shared): cni_plugin.sh runs with
+# it from cli_leaks.sh.
+SAN_CNI		:= $(BUILD)/san/rxlane-cni
+
+$(SAN_CNI): $(CNI_SRCS) $(LIB_SRCS) $(USER_HDRS) $(BPF_SKELS) $(CNI_OBJDIR)/cni_fp.h
+	@mkdir -p $(dir $@)
+	$(CC) $(USER_CFLAGS) $(SAN_CFLAGS) -I$(CNI_OBJDIR) -o $@ \
+		$(CNI_SRCS) $(LIB_SRCS) $(USER_LDLIBS)
+
 user/rxlane-cni: $(CNI_OBJS) $(CNI_ARCHIVE)
 	$(CC) $(USER_CFLAGS) -o $@ $(CNI_OBJS) $(CNI_ARCHIVE) $(CNI_LDLIBS)
 
@@ -149,7 +158,7 @@ $(KSFT_STAMP):
 		$(addprefix linux-source-6.1/tools/testing/selftests/,$(KSFT_FILES))
 	touch $@
 
-selftests: $(KSFT_STAMP) bpf $(SAN_CLI)
+selftests: $(KSFT_STAMP) bpf $(SAN_CLI) $(SAN_CNI)
 	$(MAKE) -C selftests/host
 	$(MAKE) -C selftests/vm
 
@@ -231,5 +240,5 @@ clean:
 	-$(MAKE) -C $(KDIR) M=$(TOP) clean
 	-$(MAKE) -C selftests/host clean
 	-$(MAKE) -C selftests/vm clean
-	rm -f $(BPF_OBJS) $(BPF_SKELS) user/rxlane user/rxlane-cni user/rxlane.8 $(SAN_CLI)
+	rm -f $(BPF_OBJS) $(BPF_SKELS) user/rxlane user/rxlane-cni user/rxlane.8 $(SAN_CLI) $(SAN_CNI)
 	rm -rf $(BUILD)

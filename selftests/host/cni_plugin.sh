@@ -13,7 +13,7 @@
 # veth ends it attaches to are its own devices.
 source "$(dirname "$0")/lib.sh"
 
-CNI=$RXL_TOP/user/rxlane-cni
+CNI=${RXL_CNI_BIN:-$RXL_TOP/user/rxlane-cni}
 rxl_own_netns cnihost "$@"
 rxl_init cni
 [ -x "$CNI" ] || rxl_fail "$CNI not built"
