@@ -796,20 +796,37 @@ static __always_inline __u8 *rxl_ct_embedded6_hdr(RXL_PARSE_CTX *ctx,
 	return ip;
 }
 
-/* IPv6, as rxl_ct_embedded4() (rxl_ct_embedded6_hdr()). */
+/*
+ * IPv6, as rxl_ct_embedded4() (rxl_ct_embedded6_hdr()). The embedded
+ * packet may be the first fragment of a datagram the container sent
+ * larger than the path (a packet too big about it is how its stack learns
+ * the path's MTU): its fragment header is walked over to the ports. A
+ * later fragment (offset not 0) has none: related to nothing. Other
+ * extension headers are not walked.
+ */
 static __always_inline int rxl_ct_embedded6(RXL_PARSE_CTX *ctx,
 					    const struct rxl_pkt *p,
 					    struct rxl_ct6_key *k)
 {
-	__u8 *ip = rxl_ct_embedded6_hdr(ctx, p);
+	__u32 off = p->l4_off + RXL_ICMP_ERR_HLEN + RXL_IPV6_HLEN;
+	__u8 *ip = rxl_ct_embedded6_hdr(ctx, p), *fh;
 
 	if (!ip)
 		return -1;
 	k->proto = ip[6];
 	__builtin_memcpy(k->local, ip + 8, 16);
 	__builtin_memcpy(k->remote, ip + 24, 16);
-	return rxl_ct_inner_ports(ip + RXL_IPV6_HLEN, k->proto, &k->lport,
-				  &k->rport);
+	if (k->proto != RXL_IPPROTO_FRAGMENT)
+		return rxl_ct_inner_ports(ip + RXL_IPV6_HLEN, k->proto,
+					  &k->lport, &k->rport);
+	/* The fragment header (8 bytes), then 8 of the L4 header. */
+	if (off + 16 > p->ip_end)
+		return -1;
+	fh = rxl_hdr(ctx, p, off, 16);
+	if (!fh || (fh[2] | (fh[3] & 0xf8)))
+		return -1;
+	k->proto = fh[0];
+	return rxl_ct_inner_ports(fh + 8, k->proto, &k->lport, &k->rport);
 }
 
 /*

@@ -114,4 +114,26 @@ for a in 10.79.2.1 fd79:2::1; do
 	rxl_ok "PMTU discovery to $a through default drop ($((after - before)) related errors passed)"
 done
 
+# A UDP datagram larger than the path, over IPv6: B's stack fragments it
+# (1500-byte link), R answers the first fragment with a packet too big
+# that embeds the fragment header. Only when that error is related (the
+# fragment header walked over to the ports) does B lower its path MTU to a
+# peer address it has not used before. Before: dropped, no MTU learnt.
+ip -n "$P" addr add fd79:2::2/64 dev vp nodad
+before=$(related) || rxl_fail "ct stats -j"
+for i in 1 2 3; do
+	ip netns exec "$B" python3 -c "
+import socket
+s = socket.socket(socket.AF_INET6, socket.SOCK_DGRAM)
+s.sendto(bytes(4000), ('fd79:2::2', 9001))"
+	ip -n "$B" route get fd79:2::2 | grep -q "mtu 1280" && break
+	sleep 1
+done
+after=$(related) || rxl_fail "ct stats -j"
+ip -n "$B" route get fd79:2::2 | grep -q "mtu 1280" ||
+	rxl_fail "a 4000-byte UDP datagram to fd79:2::2: no path MTU learnt (a packet too big about a fragment dropped?): $(ip -n "$B" route get fd79:2::2); related $before -> $after"
+[ "$after" -gt "$before" ] ||
+	rxl_fail "UDP fragments to fd79:2::2: no related error counted ($before -> $after)"
+rxl_ok "PMTU discovery for fragmented UDP over IPv6 through default drop ($((after - before)) related errors passed)"
+
 exit 0

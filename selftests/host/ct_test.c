@@ -1773,6 +1773,59 @@ TEST_F_TIMEOUT(ct, related_v6_packet_too_big, CT_CASE_TIMEOUT)
 	EXPECT_EQ(1, stat(self, RXL_CT_STAT_RELATED));
 }
 
+/*
+ * An ICMPv6 packet too big from the router to the container about a
+ * fragment of a UDP datagram it sent (cport -> pport): the embedded IPv6
+ * header, its fragment header (@offset8, more fragments) and, in a first
+ * fragment, the UDP header; in a later one, data.
+ */
+static void mk_too_big_frag(struct pkt *p, uint16_t offset8, uint16_t cport,
+			    uint16_t pport)
+{
+	size_t off;
+
+	ip_hdr(p, 6, ROUTER6, cont_addr(6, 0), IPPROTO_ICMPV6);
+	off = p->len;
+	pk_icmp(p, E6_TOO_BIG);
+	pk_put16(p->b + off + 6, 1280);
+	pk_ip6(p, cont_addr(6, 0), peer_addr(6), IPPROTO_FRAGMENT);
+	pk_ip6_frag(p, IPPROTO_UDP, offset8, 1);
+	if (offset8)
+		pk_payload(p, 8);
+	else
+		pk_udp(p, cport, pport, -1);
+	pk_payload(p, 16);
+	pk_finish(p);
+}
+
+/*
+ * A packet too big about the first fragment of a tracked UDP flow's
+ * datagram is related (its fragment header is walked over to the UDP
+ * ports), so that a default-drop container sending datagrams larger than
+ * the path learns the path's MTU; one about a later fragment (no ports)
+ * is not, nor one about the first fragment of an untracked flow. Before,
+ * the fragment header was taken for the L4 header: never related.
+ */
+TEST_F_TIMEOUT(ct, related_v6_too_big_fragment, CT_CASE_TIMEOUT)
+{
+	struct pkt p;
+
+	mk_too_big_frag(&p, 0, 41020, 5353);
+	DROPPED_IN(&p);			/* no flow yet: the default drop */
+	mk_udp(&p, 6, OUT, 41020, 5353);
+	PASSES_OUT(&p);
+	mk_too_big_frag(&p, 0, 41020, 5353);
+	PASSES_IN(&p);
+	EXPECT_EQ(1, stat(self, RXL_CT_STAT_RELATED));
+	mk_too_big_frag(&p, 185, 41020, 5353);
+	DROPPED_IN(&p);			/* a later fragment: no ports */
+	mk_too_big_frag(&p, 0, 41021, 5353);
+	DROPPED_IN(&p);			/* another flow's */
+	mk_too_big_frag(&p, 0, 41020, 5354);
+	DROPPED_IN(&p);
+	EXPECT_EQ(1, stat(self, RXL_CT_STAT_RELATED));
+}
+
 /* Every error type of both families, about TCP, UDP and echo flows. */
 TEST_F_TIMEOUT(ct, related_error_types, CT_CASE_TIMEOUT)
 {
