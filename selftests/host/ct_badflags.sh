@@ -159,4 +159,21 @@ grep -q "$OLD/rxl_drops is not this rxlane's rxl_drops: max_entries 31, want 32"
 [ "$(ls "$OLD")" = rxl_drops ] ||
 	rxl_fail "attach refused, yet pinned: $(ls "$OLD" | tr '\n' ' ')"
 rxl_ok "attach over the old drops layout refused: $out"
+
+# The same release grew the fragment notes (16 -> 32 bytes: the overlay
+# path of the first fragment, conntrack.rst "Fragments"): refused alike.
+OLD2=$RXL_BPFFS/old2
+mkdir "$OLD2" || rxl_fail "mkdir $OLD2"
+bpftool map create "$OLD2/rxl_frag4" type lru_hash key 12 value 16 \
+	entries 8192 name rxl_frag4 || rxl_fail "bpftool map create rxl_frag4"
+out=$(RXLANE_PIN_DIR=$OLD2 ip netns exec "$B" "$RXL_CLI" attach vo0 2>&1)
+rc=$?
+[ $rc -eq 1 ] || rxl_fail "attach over the old fragment notes: exit $rc, want 1: $out"
+grep -q "$OLD2/rxl_frag4 is not this rxlane's rxl_frag4: value size 16, want 32" <<<"$out" ||
+	rxl_fail "attach over the old fragment notes: the message does not name the map: $out"
+! ip -n "$B" link show vo0 | grep -q xdp ||
+	rxl_fail "attach refused, yet vo0 has an XDP program"
+[ "$(ls "$OLD2")" = rxl_frag4 ] ||
+	rxl_fail "attach refused, yet pinned: $(ls "$OLD2" | tr '\n' ' ')"
+rxl_ok "attach over the old fragment notes refused: $out"
 echo "PASS: ct_badflags"
